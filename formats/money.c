@@ -1,0 +1,139 @@
+/*
+ * Money: int64 cents, written as euros with exactly two decimals.  The text
+ * form is strict so that a control sum computed by one program is the sum
+ * every other program computes: no '+', no spaces, no comma, no exponent.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "tiers.h"
+
+int
+money_parse(const char *s, size_t n, int64_t *cents)
+{
+	const char *p = s, *e = s + n;
+	int neg = 0;
+	uint64_t v = 0, lim;
+	size_t ndig = 0, nfrac = 0;
+
+	if (n == 0)
+		return M_EMPTY;
+	if (*p == '-') {
+		neg = 1;
+		p++;
+	}
+	for (; p < e && *p >= '0' && *p <= '9'; p++, ndig++)
+		if (__builtin_mul_overflow(v, 10, &v) ||
+		    __builtin_add_overflow(v, (uint64_t)(*p - '0'), &v))
+			return M_OVERFLOW;
+	if (ndig == 0)
+		return M_SYNTAX;
+	if (p == e)
+		return M_DECIMALS;
+	if (*p == ',')
+		return M_COMMA;
+	if (*p != '.')
+		return M_SYNTAX;
+	for (p++; p < e && *p >= '0' && *p <= '9'; p++) {
+		if (++nfrac > 2)
+			return M_DECIMALS;
+		if (__builtin_mul_overflow(v, 10, &v) ||
+		    __builtin_add_overflow(v, (uint64_t)(*p - '0'), &v))
+			return M_OVERFLOW;
+	}
+	if (p != e)
+		return M_SYNTAX;
+	if (nfrac != 2)
+		return M_DECIMALS;
+	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	if (v > lim)
+		return M_OVERFLOW;
+	if (neg)
+		*cents = v == lim ? INT64_MIN : -(int64_t)v;
+	else
+		*cents = (int64_t)v;
+	return M_OK;
+}
+
+const char *
+money_strerror(int e)
+{
+	switch (e) {
+	case M_OK:
+		return "ok";
+	case M_EMPTY:
+		return "empty amount";
+	case M_COMMA:
+		return "comma as decimal mark";
+	case M_DECIMALS:
+		return "not exactly two decimals";
+	case M_OVERFLOW:
+		return "amount out of range";
+	}
+	return "not an amount";
+}
+
+size_t
+money_fmt(int64_t cents, char *buf)
+{
+	char tmp[MONEY_BUFSZ];
+	uint64_t v;
+	size_t n = 0, i = 0;
+
+	v = cents < 0 ? (uint64_t)0 - (uint64_t)cents : (uint64_t)cents;
+	tmp[n++] = (char)('0' + v % 10);
+	v /= 10;
+	tmp[n++] = (char)('0' + v % 10);
+	v /= 10;
+	tmp[n++] = '.';
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	if (cents < 0)
+		tmp[n++] = '-';
+	while (n > 0)
+		buf[i++] = tmp[--n];
+	buf[i] = '\0';
+	return i;
+}
+
+int
+money_add(int64_t *r, int64_t a, int64_t b)
+{
+	int64_t t;
+
+	if (__builtin_add_overflow(a, b, &t))
+		return -1;
+	*r = t;
+	return 0;
+}
+
+int
+money_sub(int64_t *r, int64_t a, int64_t b)
+{
+	int64_t t;
+
+	if (__builtin_sub_overflow(a, b, &t))
+		return -1;
+	*r = t;
+	return 0;
+}
+
+int
+money_rate(int64_t *r, int64_t cents, int64_t rate_bp)
+{
+	int64_t p, q, rem;
+
+	if (__builtin_mul_overflow(cents, rate_bp, &p))
+		return -1;
+	q = p / 10000;
+	rem = p % 10000;
+	/* Half away from zero: 0.5 cent and more rounds to the next cent. */
+	if (rem >= 5000)
+		q++;
+	else if (rem <= -5000)
+		q--;
+	*r = q;
+	return 0;
+}

@@ -1,0 +1,112 @@
+/*
+ * Atomic publication.  A file appears under its final name complete or
+ * not at all: it is written under a hidden temporary name in the same
+ * directory (so rename(2) cannot cross file systems), created 0600 since
+ * it may hold health data, synced, renamed, and the directory synced so
+ * that the rename itself survives a crash.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tiers.h"
+
+static char *
+dirof(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *d;
+
+	if (slash == NULL)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	d = xmalloc((size_t)(slash - path) + 1);
+	memcpy(d, path, (size_t)(slash - path));
+	d[slash - path] = '\0';
+	return d;
+}
+
+int
+pub_open(struct pub *p, const char *final)
+{
+	const char *base = strrchr(final, '/');
+	char *dir;
+	size_t n;
+	int fd;
+
+	memset(p, 0, sizeof *p);
+	p->fd = -1;
+	base = base ? base + 1 : final;
+	if (*base == '\0') {
+		errno = EISDIR;
+		return -1;
+	}
+	dir = dirof(final);
+	n = strlen(dir) + strlen(base) + 16;
+	p->tmp = xmalloc(n);
+	snprintf(p->tmp, n, "%s/.%s.XXXXXX", dir, base);
+	free(dir);
+	/* mkstemp creates the file 0600 whatever the umask. */
+	if ((fd = mkstemp(p->tmp)) < 0) {
+		free(p->tmp);
+		p->tmp = NULL;
+		return -1;
+	}
+	p->fd = fd;
+	p->final = xstrdup(final);
+	return 0;
+}
+
+int
+pub_commit(struct pub *p)
+{
+	char *dir;
+	int dfd, e;
+
+	if (fsync(p->fd) < 0 || close(p->fd) < 0) {
+		e = errno;
+		p->fd = -1;
+		pub_abort(p);
+		errno = e;
+		return -1;
+	}
+	p->fd = -1;
+	if (rename(p->tmp, p->final) < 0) {
+		e = errno;
+		pub_abort(p);
+		errno = e;
+		return -1;
+	}
+	dir = dirof(p->final);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	e = dfd < 0 || fsync(dfd) < 0 ? errno : 0;
+	if (dfd >= 0)
+		close(dfd);
+	free(p->tmp);
+	free(p->final);
+	p->tmp = p->final = NULL;
+	if (e != 0) {
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+void
+pub_abort(struct pub *p)
+{
+	if (p->fd >= 0)
+		close(p->fd);
+	if (p->tmp != NULL)
+		unlink(p->tmp);
+	free(p->tmp);
+	free(p->final);
+	p->fd = -1;
+	p->tmp = p->final = NULL;
+}

@@ -1,0 +1,612 @@
+/*
+ * Record streams, as tiers-stream(5) defines them: a header naming the
+ * kind, version and columns; TAB-separated UTF-8 records; a trailer with
+ * the record count, the control sum of the money columns and the CRC-32
+ * of every line between header and trailer.  A stream that ends without a
+ * trailer that matches what was read is refused: a crashed upstream stage
+ * or a truncated copy is never taken for a complete file.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tiers.h"
+
+#define MAGIC "#tiers"
+#define TRAILER "#end"
+#define WBUFSZ (1 << 20)
+
+static int
+bad(struct ts_reader *r, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->errline = r->in.lineno > 0 ? r->in.lineno : 1;
+	r->errfield = field;
+	va_start(ap, fmt);
+	vsnprintf(r->errmsg, sizeof r->errmsg, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int
+is_money_name(const char *s, size_t n)
+{
+	return n > 4 && memcmp(s + n - 4, "_eur", 4) == 0;
+}
+
+/* Length of the valid UTF-8 sequence at s, or 0 (overlong, surrogate...). */
+static size_t
+utf8len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	uint32_t c;
+
+	if (s[0] < 0xc2)
+		return 0;
+	else if (s[0] < 0xe0)
+		len = 2, c = s[0] & 0x1f;
+	else if (s[0] < 0xf0)
+		len = 3, c = s[0] & 0x0f;
+	else if (s[0] < 0xf5)
+		len = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
+	    (len == 4 && (c < 0x10000 || c > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+/* A bad byte's name for messages (never the data around it). */
+static const char *
+ctlname(unsigned char c)
+{
+	switch (c) {
+	case '\0':
+		return "NUL byte";
+	case '\r':
+		return "carriage return (CRLF line end?)";
+	case 0x7f:
+		return "DEL character";
+	}
+	return c < 0x20 ? "control character" : "invalid UTF-8";
+}
+
+static int
+readline(struct ts_reader *r, char **line, size_t *len)
+{
+	const char *why;
+	int c;
+
+	if ((c = lines_next(&r->in, line, len, &why)) < 0)
+		return bad(r, NULL, "%s", why);
+	return c;
+}
+
+/*
+ * Split a line into fields in place; check characters.  Fields may then
+ * point into the line: nothing is copied.
+ */
+static int
+split(struct ts_reader *r, const char *what, const char *line, size_t len,
+    struct field *f, int max, int *nf)
+{
+	const unsigned char *s = (const unsigned char *)line;
+	size_t i, start = 0, k;
+	int n = 0;
+
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)(s[i] - 0x20) < 0x5f)
+			continue;
+		if (s[i] == '\t') {
+			if (n < max)
+				f[n].p = line + start, f[n].n = i - start;
+			n++;
+			start = i + 1;
+			continue;
+		}
+		if (s[i] >= 0x80 && (k = utf8len(s + i, len - i)) > 0) {
+			i += k - 1;
+			continue;
+		}
+		return bad(r, what == NULL && n < r->ncol ? r->cols[n] : what,
+		    "%s", ctlname(s[i]));
+	}
+	if (n < max)
+		f[n].p = line + start, f[n].n = len - start;
+	*nf = n + 1;
+	return 0;
+}
+
+int
+ts_open(struct ts_reader *r, const char *path, const char *kind, int version)
+{
+	char *line, *p;
+	size_t len, off;
+	struct field *hf;
+	int nf, i, j;
+	long v;
+
+	memset(r, 0, sizeof *r);
+	if (lines_open(&r->in, path) < 0) {
+		r->in.name = path;
+		snprintf(r->errmsg, sizeof r->errmsg, "%s", strerror(errno));
+		r->errline = -1;
+		return -1;
+	}
+	if ((i = readline(r, &line, &len)) <= 0)
+		return i < 0 ? -1 : bad(r, "header", "empty stream: no header");
+	if (len < sizeof MAGIC || memcmp(line, MAGIC "\t", sizeof MAGIC) != 0)
+		return bad(r, "header", "not a tiers stream (no #tiers header)");
+	hf = xmalloc((TS_MAXCOL + 3) * sizeof *hf);
+	if (split(r, "header", line, len, hf, TS_MAXCOL + 3, &nf) < 0) {
+		free(hf);
+		return -1;
+	}
+	if (nf < 4 || nf > TS_MAXCOL + 3) {
+		free(hf);
+		return bad(r, "header", nf < 4 ? "no columns" : "too many columns");
+	}
+	/* One allocation holds kind, version and column names, NUL-ended. */
+	r->hdr = xmalloc(len + 1);
+	memcpy(r->hdr, line, len);
+	r->hdr[len] = '\0';
+	for (i = 0; i < nf; i++) {
+		off = (size_t)(hf[i].p - line);
+		r->hdr[off + hf[i].n] = '\0';
+	}
+	if (hf[1].n == 0 || hf[1].n >= sizeof r->kind ||
+	    strspn(r->hdr + (hf[1].p - line), "abcdefghijklmnopqrstuvwxyz0123456789-") != hf[1].n) {
+		free(hf);
+		return bad(r, "header", "bad stream kind");
+	}
+	memcpy(r->kind, hf[1].p, hf[1].n);
+	p = r->hdr + (hf[2].p - line);
+	v = 0;
+	for (i = 0; p[i] != '\0' && v < 100000; i++)
+		v = p[i] >= '0' && p[i] <= '9' ? v * 10 + (p[i] - '0') : -1000000;
+	if (i == 0 || v <= 0 || v >= 100000) {
+		free(hf);
+		return bad(r, "header", "bad stream version");
+	}
+	r->version = (int)v;
+	r->ncol = nf - 3;
+	r->cols = xmalloc((size_t)r->ncol * sizeof *r->cols);
+	r->money = xmalloc((size_t)r->ncol);
+	for (i = 0; i < r->ncol; i++) {
+		r->cols[i] = r->hdr + (hf[i + 3].p - line);
+		if (hf[i + 3].n == 0 || strspn(r->cols[i],
+		    "abcdefghijklmnopqrstuvwxyz0123456789_") != hf[i + 3].n) {
+			free(hf);
+			return bad(r, "header", "bad column name");
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(r->cols[i], r->cols[j]) == 0) {
+				free(hf);
+				return bad(r, "header", "duplicate column name");
+			}
+		r->money[i] = is_money_name(r->cols[i], hf[i + 3].n);
+	}
+	free(hf);
+	if (kind != NULL && strcmp(kind, r->kind) != 0)
+		return bad(r, "header", "stream kind is %s, expected %s", r->kind, kind);
+	if (version != 0 && version != r->version)
+		return bad(r, "header", "%s stream version %d, expected %d",
+		    r->kind, r->version, version);
+	r->f = xmalloc((size_t)r->ncol * sizeof *r->f);
+	r->cents = xmalloc((size_t)r->ncol * sizeof *r->cents);
+	r->crc = (uint32_t)crc32(0L, Z_NULL, 0);
+	return 0;
+}
+
+static int
+trailer(struct ts_reader *r, char *line, size_t len)
+{
+	struct field f[5];
+	uint64_t n = 0;
+	uint32_t crc = 0;
+	int64_t sum;
+	size_t i;
+	int nf, e;
+	char *xline;
+	size_t xlen;
+
+	if (r->in.nonl)
+		return bad(r, "trailer", "no final newline");
+	if (split(r, "trailer", line, len, f, 5, &nf) < 0)
+		return -1;
+	if (nf != 4)
+		return bad(r, "trailer", "malformed trailer");
+	for (i = 0; i < f[1].n; i++) {
+		if (f[1].p[i] < '0' || f[1].p[i] > '9' || n > UINT64_MAX / 10 - 9)
+			return bad(r, "trailer", "bad record count");
+		n = n * 10 + (uint64_t)(f[1].p[i] - '0');
+	}
+	if (f[1].n == 0)
+		return bad(r, "trailer", "bad record count");
+	if ((e = money_parse(f[2].p, f[2].n, &sum)) != M_OK)
+		return bad(r, "trailer", "control sum: %s", money_strerror(e));
+	if (f[3].n != 8)
+		return bad(r, "trailer", "bad CRC-32");
+	for (i = 0; i < 8; i++) {
+		char c = f[3].p[i];
+
+		if (c >= '0' && c <= '9')
+			crc = crc << 4 | (uint32_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			crc = crc << 4 | (uint32_t)(c - 'a' + 10);
+		else
+			return bad(r, "trailer", "bad CRC-32");
+	}
+	if (n != r->nrec)
+		return bad(r, "trailer", "record count %" PRIu64 " but %" PRIu64
+		    " records read", n, r->nrec);
+	if (sum != r->sum) {
+		char a[MONEY_BUFSZ], b[MONEY_BUFSZ];
+
+		money_fmt(sum, a);
+		money_fmt(r->sum, b);
+		return bad(r, "trailer", "control sum %s but records sum to %s", a, b);
+	}
+	if (crc != r->crc)
+		return bad(r, "trailer", "CRC-32 %08" PRIx32 " but records give %08"
+		    PRIx32, crc, r->crc);
+	if ((e = readline(r, &xline, &xlen)) != 0)
+		return e < 0 ? -1 : bad(r, NULL, "data after the trailer");
+	r->done = 1;
+	return 0;
+}
+
+int
+ts_next(struct ts_reader *r)
+{
+	char *line;
+	size_t len;
+	int nf, i, c, e;
+	int64_t sum = 0;
+
+	if (r->done)
+		return 0;
+	for (;;) {
+		if ((c = readline(r, &line, &len)) < 0)
+			return -1;
+		if (c == 0 && r->lax) {
+			r->done = 1;
+			return 0;
+		}
+		if (c == 0)
+			return bad(r, "trailer", "no trailer: stream truncated or "
+			    "its writer failed");
+		if (r->in.nonl && !r->lax && !(len >= sizeof TRAILER &&
+		    memcmp(line, TRAILER "\t", sizeof TRAILER) == 0))
+			return bad(r, "trailer", "no trailer: last line has no "
+			    "newline, stream truncated");
+		if (line[0] != '#')
+			break;
+		if (len >= sizeof TRAILER && memcmp(line, TRAILER "\t", sizeof TRAILER) == 0) {
+			if (r->lax)
+				continue;
+			if (trailer(r, line, len) < 0)
+				return -1;
+			return 0;
+		}
+		/* Metadata: checked and covered by the CRC, not a record. */
+		if (split(r, "metadata", line, len, r->f, 0, &nf) < 0)
+			return -1;
+		r->crc = (uint32_t)crc32(r->crc, (const Bytef *)line, (uInt)len + 1);
+		if (r->keepmeta) {
+			r->line = line + 1;
+			r->len = len - 1;
+			return 2;
+		}
+	}
+	if (split(r, NULL, line, len, r->f, r->ncol, &nf) < 0)
+		return -1;
+	if (nf != r->ncol)
+		return bad(r, NULL, "%d fields, the header names %d", nf, r->ncol);
+	for (i = 0; i < r->ncol; i++) {
+		r->cents[i] = 0;
+		if (!r->money[i] || r->f[i].n == 0)
+			continue;
+		if ((e = money_parse(r->f[i].p, r->f[i].n, &r->cents[i])) != M_OK)
+			return bad(r, r->cols[i], "%s", money_strerror(e));
+		if (money_add(&sum, sum, r->cents[i]) < 0)
+			return bad(r, r->cols[i], "record sum out of range");
+	}
+	if (money_add(&r->sum, r->sum, sum) < 0)
+		return bad(r, NULL, "control sum out of range");
+	r->crc = (uint32_t)crc32(r->crc, (const Bytef *)line, (uInt)len + 1);
+	r->nrec++;
+	r->line = line;
+	r->len = len;
+	r->recsum = sum;
+	return 1;
+}
+
+int
+ts_col(const struct ts_reader *r, const char *name)
+{
+	int i;
+
+	for (i = 0; i < r->ncol; i++)
+		if (strcmp(r->cols[i], name) == 0)
+			return i;
+	return -1;
+}
+
+int
+ts_needcol(struct ts_reader *r, const char *name)
+{
+	int i;
+
+	if ((i = ts_col(r, name)) < 0) {
+		r->errline = 1;
+		bad(r, "header", "no column %s", name);
+		r->errline = 1;
+		ts_fatal(r);
+	}
+	return i;
+}
+
+void
+ts_perror(const struct ts_reader *r)
+{
+	if (r->errline < 0)
+		warn_at(r->in.name, 0, NULL, "%s", r->errmsg);
+	else
+		warn_at(r->in.name, r->errline, r->errfield, "%s", r->errmsg);
+}
+
+void
+ts_fatal(const struct ts_reader *r)
+{
+	ts_perror(r);
+	exit(r->errline < 0 ? EX_NOINPUT : EX_DATAERR);
+}
+
+void
+ts_close(struct ts_reader *r)
+{
+	lines_close(&r->in);
+	free(r->hdr);
+	free(r->cols);
+	free(r->money);
+	free(r->f);
+	free(r->cents);
+	r->hdr = NULL;
+	r->cols = NULL;
+	r->money = NULL;
+	r->f = NULL;
+	r->cents = NULL;
+}
+
+/* Writer. */
+
+static void
+wflush(struct ts_writer *w, size_t upto)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < upto) {
+		n = write(w->fd, w->buf + off, upto - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			die(EX_IOERR, "%s: write error: %s", w->name,
+			    strerror(n < 0 ? errno : EIO));
+		off += (size_t)n;
+	}
+	memmove(w->buf, w->buf + upto, w->len - upto);
+	w->len -= upto;
+	w->rec -= upto;
+}
+
+/* Room for n more bytes of the current record. */
+static void
+reserve(struct ts_writer *w, size_t n)
+{
+	if (w->len + n <= w->cap)
+		return;
+	wflush(w, w->rec);
+	if (w->len + n > w->cap) {
+		if (w->len + n > LINE_MAX_ + 2)
+			die(EX_SOFTWARE, "%s: record longer than %d bytes", w->name, LINE_MAX_);
+		w->cap = LINE_MAX_ + 2;
+		w->buf = xrealloc(w->buf, w->cap);
+	}
+}
+
+static void
+put(struct ts_writer *w, const char *s, size_t n)
+{
+	reserve(w, n);
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+}
+
+void
+ts_wopen(struct ts_writer *w, int fd, const char *name, const char *kind,
+    int version, const char *const *cols, int ncol)
+{
+	char v[16];
+	int i;
+
+	memset(w, 0, sizeof *w);
+	if (ncol < 1 || ncol > TS_MAXCOL)
+		die(EX_SOFTWARE, "%s: %d columns", name, ncol);
+	w->fd = fd;
+	w->name = name;
+	w->cap = WBUFSZ;
+	w->buf = xmalloc(w->cap);
+	w->ncol = ncol;
+	w->money = xmalloc((size_t)ncol);
+	w->crc = (uint32_t)crc32(0L, Z_NULL, 0);
+	put(w, MAGIC "\t", sizeof MAGIC);
+	put(w, kind, strlen(kind));
+	snprintf(v, sizeof v, "\t%d", version);
+	put(w, v, strlen(v));
+	for (i = 0; i < ncol; i++) {
+		put(w, "\t", 1);
+		put(w, cols[i], strlen(cols[i]));
+		w->money[i] = is_money_name(cols[i], strlen(cols[i]));
+	}
+	put(w, "\n", 1);
+	w->rec = w->len;
+}
+
+static void
+sep(struct ts_writer *w)
+{
+	if (w->nf >= w->ncol)
+		die(EX_SOFTWARE, "%s: record has more than %d fields", w->name, w->ncol);
+	if (w->nf++ > 0)
+		put(w, "\t", 1);
+}
+
+void
+ts_wstr(struct ts_writer *w, const char *s, size_t n)
+{
+	size_t i;
+	int64_t c;
+	int e;
+
+	sep(w);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			die(EX_SOFTWARE, "%s: record %" PRIu64 ": field %d: %s",
+			    w->name, w->nrec + 1, w->nf, ctlname((unsigned char)s[i]));
+	if (w->nf == 1 && n > 0 && s[0] == '#')
+		die(EX_SOFTWARE, "%s: record %" PRIu64 ": first field starts with #",
+		    w->name, w->nrec + 1);
+	if (w->money[w->nf - 1] && n > 0) {
+		if ((e = money_parse(s, n, &c)) != M_OK)
+			die(EX_SOFTWARE, "%s: record %" PRIu64 ": field %d: %s",
+			    w->name, w->nrec + 1, w->nf, money_strerror(e));
+		if (money_add(&w->recsum, w->recsum, c) < 0)
+			die(EX_DATAERR, "%s: record sum out of range", w->name);
+	}
+	put(w, s, n);
+}
+
+void
+ts_wcstr(struct ts_writer *w, const char *s)
+{
+	ts_wstr(w, s, strlen(s));
+}
+
+void
+ts_wmoney(struct ts_writer *w, int64_t cents)
+{
+	char buf[MONEY_BUFSZ];
+	size_t n;
+
+	if (!w->money[w->nf])
+		die(EX_SOFTWARE, "%s: field %d is not a money column", w->name, w->nf + 1);
+	n = money_fmt(cents, buf);
+	ts_wstr(w, buf, n);
+}
+
+void
+ts_wint(struct ts_writer *w, long long v)
+{
+	char buf[24];
+	int n;
+
+	n = snprintf(buf, sizeof buf, "%lld", v);
+	ts_wstr(w, buf, (size_t)n);
+}
+
+void
+ts_wdate(struct ts_writer *w, int32_t days)
+{
+	char buf[DATE_BUFSZ];
+
+	ts_wstr(w, buf, date_fmt(days, buf));
+}
+
+static void
+endline(struct ts_writer *w)
+{
+	put(w, "\n", 1);
+	if (w->len - w->rec > LINE_MAX_ + 1)
+		die(EX_SOFTWARE, "%s: record longer than %d bytes", w->name, LINE_MAX_);
+	w->crc = (uint32_t)crc32(w->crc, (const Bytef *)w->buf + w->rec,
+	    (uInt)(w->len - w->rec));
+	w->rec = w->len;
+	if (w->len > w->cap / 2)
+		wflush(w, w->len);
+}
+
+void
+ts_wend(struct ts_writer *w)
+{
+	if (w->nf != w->ncol)
+		die(EX_SOFTWARE, "%s: record %" PRIu64 " has %d fields, not %d",
+		    w->name, w->nrec + 1, w->nf, w->ncol);
+	if (money_add(&w->sum, w->sum, w->recsum) < 0)
+		die(EX_DATAERR, "%s: control sum out of range", w->name);
+	w->nrec++;
+	w->nf = 0;
+	w->recsum = 0;
+	endline(w);
+}
+
+void
+ts_wcopy(struct ts_writer *w, const struct ts_reader *r)
+{
+	if (w->nf != 0 || w->ncol != r->ncol)
+		die(EX_SOFTWARE, "%s: copy of a record of another shape", w->name);
+	put(w, r->line, r->len);
+	w->nf = w->ncol;
+	w->recsum = r->recsum;
+	ts_wend(w);
+}
+
+void
+ts_wmeta(struct ts_writer *w, const char *text)
+{
+	size_t i, n = strlen(text);
+
+	if (w->nf != 0 || strncmp(text, "end\t", 4) == 0 || strcmp(text, "end") == 0)
+		die(EX_SOFTWARE, "%s: bad metadata line", w->name);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)text[i] < 0x20 && text[i] != '\t')
+			die(EX_SOFTWARE, "%s: metadata: %s", w->name,
+			    ctlname((unsigned char)text[i]));
+	put(w, "#", 1);
+	put(w, text, n);
+	endline(w);
+}
+
+void
+ts_wclose(struct ts_writer *w)
+{
+	char buf[128], sum[MONEY_BUFSZ];
+	int n;
+
+	if (w->nf != 0)
+		die(EX_SOFTWARE, "%s: unfinished record", w->name);
+	money_fmt(w->sum, sum);
+	n = snprintf(buf, sizeof buf, TRAILER "\t%" PRIu64 "\t%s\t%08" PRIx32 "\n",
+	    w->nrec, sum, w->crc);
+	put(w, buf, (size_t)n);
+	w->rec = w->len;
+	wflush(w, w->len);
+	free(w->buf);
+	free(w->money);
+	w->buf = NULL;
+	w->money = NULL;
+}

@@ -1,0 +1,208 @@
+/*
+ * tiers formats library: the record-stream contract, money, dates and the
+ * business calendar, identifier keys, diagnostics and atomic publication.
+ * Syntax only: no business rule lives here.  See tiers-stream(5).
+ */
+#ifndef TIERS_H
+#define TIERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <zlib.h>
+
+/*
+ * Exit statuses, shared by every program: those of sysexits(3).
+ * EX_OK 0, EX_USAGE 64 bad command line, EX_DATAERR 65 malformed input,
+ * EX_NOINPUT 66 input cannot be opened, EX_SOFTWARE 70 internal error,
+ * EX_CANTCREAT 73 output cannot be created, EX_IOERR 74 read or write error.
+ */
+#include <sysexits.h>
+
+/*
+ * Diagnostics: "prog: file:line: field: reason".  Messages name places and
+ * fields, never the personal data a field holds.
+ */
+void setprogname_(const char *argv0);
+const char *progname_(void);
+void die(int status, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void die_at(int status, const char *file, long line, const char *field,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6), noreturn));
+void warn_at(const char *file, long line, const char *field,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void *xmalloc(size_t n);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+/* strtonum(3)-style: parse a decimal integer in [min, max] or die(EX_USAGE). */
+long long numarg(const char *s, long long min, long long max, const char *what);
+
+/*
+ * Money: int64 cents, written as euros with exactly two decimals ("19.00",
+ * "-4.50").  Parsing is strict: optional '-', digits, '.', two digits.
+ */
+enum {
+	M_OK = 0, M_EMPTY, M_SYNTAX, M_COMMA, M_DECIMALS, M_OVERFLOW
+};
+int money_parse(const char *s, size_t n, int64_t *cents);
+const char *money_strerror(int e);
+#define MONEY_BUFSZ 24
+size_t money_fmt(int64_t cents, char *buf);	/* returns length */
+/* Overflow-checked arithmetic: return 0, or -1 on overflow (*r untouched). */
+int money_add(int64_t *r, int64_t a, int64_t b);
+int money_sub(int64_t *r, int64_t a, int64_t b);
+/*
+ * cents × rate / 10000 (rate in basis points: 7000 = 70 %), rounded half
+ * away from zero to the cent.
+ */
+int money_rate(int64_t *r, int64_t cents, int64_t rate_bp);
+
+/*
+ * Dates: days since 1970-01-01 (proleptic Gregorian), ISO 8601 text.
+ */
+#define DATE_BUFSZ 11
+int date_valid(int y, int m, int d);
+int32_t date_from_ymd(int y, int m, int d);
+void date_to_ymd(int32_t days, int *y, int *m, int *d);
+int date_parse(const char *s, size_t n, int32_t *days);	/* YYYY-MM-DD; 0 ok, -1 bad */
+size_t date_fmt(int32_t days, char *buf);		/* YYYY-MM-DD\0 */
+int date_wday(int32_t days);				/* 0 Monday .. 6 Sunday */
+int32_t date_easter(int y);				/* Easter Sunday */
+/* French public holiday: returns its name, or NULL. */
+const char *date_holiday(int32_t days);
+int date_business(int32_t days);	/* not Saturday, Sunday or a holiday */
+int32_t date_next_business(int32_t days);	/* first business day after */
+int32_t date_prev_business(int32_t days);	/* last business day before */
+
+/*
+ * Identifier keys.  Each returns 1 when the identifier is well formed and
+ * its key checks, 0 otherwise.  See tiers-stream(5), IDENTIFIERS.
+ */
+int nir_valid(const char *s, size_t n);		/* 13 characters + 2-digit key */
+int nir_key(const char *s13, int *key);		/* 0 ok, -1 malformed */
+int iban_valid(const char *s, size_t n);
+int rib_key(const char *bank5, const char *branch5, const char *acct11, int *key);
+int rib_valid(const char *s, size_t n);		/* 23 characters: bank branch account key */
+int luhn_valid(const char *s, size_t n);
+int siren_valid(const char *s, size_t n);
+int siret_valid(const char *s, size_t n);
+int rpps_valid(const char *s, size_t n);
+int adeli_valid(const char *s, size_t n);
+int finess_valid(const char *s, size_t n);
+
+/*
+ * Input: plain or gzip files read through zlib, line by line, with a
+ * reused buffer.  A truncated gzip file is an error, not an end of file.
+ */
+#define LINE_MAX_ 65536
+struct lines {
+	gzFile gz;
+	const char *name;	/* for messages: path or "-" */
+	char *buf;
+	size_t cap, beg, end;
+	long lineno;
+	int eof;
+	int nonl;		/* last line had no LF */
+};
+int lines_open(struct lines *l, const char *path);	/* "-" is stdin; -1 + errno */
+/*
+ * Next line, without its LF: 1 and *line, *len set; 0 at end of input;
+ * -1 on error with *why set (read error, truncated gzip, line too long).
+ */
+int lines_next(struct lines *l, char **line, size_t *len, const char **why);
+void lines_close(struct lines *l);
+
+/*
+ * Record streams (tiers-stream(5)).  Header "#tiers<TAB>kind<TAB>version
+ * <TAB>columns...", records, trailer "#end<TAB>count<TAB>sum<TAB>crc32".
+ * Money columns are those whose name ends in "_eur".
+ */
+#define TS_MAXCOL 256
+struct field {
+	const char *p;
+	size_t n;
+};
+struct ts_reader {
+	struct lines in;
+	char kind[64];
+	int version;
+	int ncol;
+	char **cols;
+	unsigned char *money;	/* money[i]: column i holds euros */
+	char *hdr;		/* header storage */
+	/* the current record */
+	struct field *f;
+	int64_t *cents;		/* parsed money columns (0 when empty) */
+	const char *line;
+	size_t len;
+	int64_t recsum;
+	/* running checks */
+	uint64_t nrec;
+	int64_t sum;
+	uint32_t crc;
+	int done;
+	int lax;		/* reseal: the trailer is neither required nor checked */
+	int keepmeta;		/* ts_next returns 2 for a metadata line */
+	/* error */
+	long errline;
+	const char *errfield;
+	char errmsg[128];
+};
+/*
+ * Open a stream and read its header; kind NULL accepts any kind, version 0
+ * any version.  0 ok; -1 error (see ts_fatal / r->errmsg).
+ */
+int ts_open(struct ts_reader *r, const char *path, const char *kind, int version);
+/*
+ * 1 a record; 0 the trailer checked, end of stream; -1 error; 2 a metadata
+ * line in r->line (without its '#') when r->keepmeta is set.
+ */
+int ts_next(struct ts_reader *r);
+int ts_col(const struct ts_reader *r, const char *name);	/* index or -1 */
+int ts_needcol(struct ts_reader *r, const char *name);	/* index or die */
+void ts_fatal(const struct ts_reader *r) __attribute__((noreturn));
+void ts_perror(const struct ts_reader *r);
+void ts_close(struct ts_reader *r);
+
+struct ts_writer {
+	int fd;
+	const char *name;
+	char *buf;
+	size_t len, cap;
+	size_t rec;		/* start of the record being built */
+	int ncol, nf;
+	unsigned char *money;
+	int64_t recsum;
+	uint64_t nrec;
+	int64_t sum;
+	uint32_t crc;
+};
+void ts_wopen(struct ts_writer *w, int fd, const char *name, const char *kind,
+    int version, const char *const *cols, int ncol);
+void ts_wstr(struct ts_writer *w, const char *s, size_t n);
+void ts_wcstr(struct ts_writer *w, const char *s);
+void ts_wmoney(struct ts_writer *w, int64_t cents);
+void ts_wint(struct ts_writer *w, long long v);
+void ts_wdate(struct ts_writer *w, int32_t days);
+void ts_wend(struct ts_writer *w);
+void ts_wcopy(struct ts_writer *w, const struct ts_reader *r);	/* current record as is */
+void ts_wmeta(struct ts_writer *w, const char *text);	/* "#text" line */
+void ts_wclose(struct ts_writer *w);	/* trailer, flush; dies on error */
+
+/*
+ * Atomic publication: write to a temporary name in the destination's
+ * directory (mode 0600), then fsync, rename and fsync the directory.
+ * Nothing appears under the final name unless pub_commit succeeds.
+ */
+struct pub {
+	int fd;
+	char *final;
+	char *tmp;
+};
+int pub_open(struct pub *p, const char *final);	/* -1 + errno */
+int pub_commit(struct pub *p);			/* -1 + errno, temp removed */
+void pub_abort(struct pub *p);
+/* Close stdout checking for errors (a full disk, a closed pipe). */
+void fshut_stdout(void);
+
+#endif

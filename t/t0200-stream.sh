@@ -1,0 +1,160 @@
+#!/bin/sh
+test_description='the record-stream contract: tiers-seal verifies and re-seals'
+. "$(dirname "$0")/test-lib.sh"
+
+T=$(printf '\t')
+
+test_expect_success 'setup: a stream sealed from hand-written records' '
+	printf "#tiers\tdemo\t1\tid\tfr_eur\tbr_eur\tnote\n" >raw &&
+	printf "a1\t30.00\t25.00\tfirst\n" >>raw &&
+	printf "a2\t-4.50\t\tsecond\n" >>raw &&
+	printf "a3\t0.01\t100.00\tété\n" >>raw &&
+	tiers-seal -r <raw >good &&
+	tail -n 1 good >trailer &&
+	printf "#end\t3\t150.51\t%s\n" "$(cut -f4 trailer)" >expect &&
+	test_cmp expect trailer &&
+	head -n 4 good >body &&
+	test_cmp raw body
+'
+
+test_expect_success 'the CRC-32 covers exactly the record lines' '
+	sed -n "2,4p" good | gzip -c >recs.gz &&
+	want=$(cut -f4 trailer) &&
+	got=$(python3 -c "import zlib,gzip,sys; print(\"%08x\" % zlib.crc32(gzip.open(\"recs.gz\").read()))") &&
+	test "$want" = "$got"
+'
+
+test_expect_success 'a good stream verifies' '
+	tiers-seal good >out &&
+	echo "good: demo 1: 3 records, sum 150.51, crc $(cut -f4 trailer): ok" >expect &&
+	test_cmp expect out &&
+	tiers-seal -q good >out &&
+	test_must_be_empty out &&
+	tiers-seal <good >out && grep -q "^-: demo 1: 3 records" out
+'
+
+# A table of broken streams: name, how to break the good one, message.
+cat >cases <<\EOC
+notrailer	sed '$d'	:4: trailer: no trailer: stream truncated or its writer failed
+count	sed '$s/^#end\t3/#end\t4/'	:5: trailer: record count 4 but 3 records read
+sum	sed '$s/150.51/150.52/'	:5: trailer: control sum 150.52 but records sum to 150.51
+crc	sed '$s/\t[0-9a-f]*$/\t00000000/'	:5: trailer: CRC-32 00000000 but records give
+editedrec	sed '2s/30.00/31.00/'	:5: trailer: control sum 150.51 but records sum to 151.51
+editednote	sed '2s/first/frist/'	:5: trailer: CRC-32
+crlf	sed 's/$/\r/'	:1: header: carriage return (CRLF line end?)
+crlfrec	sed '3s/$/\r/'	:3: note: carriage return (CRLF line end?)
+nul	sed '3s/second/sec\x00nd/'	:3: note: NUL byte
+ctl	sed '3s/second/sec\x01nd/'	:3: note: control character
+latin1	sed '3s/second/s\xe9cond/'	:3: note: invalid UTF-8
+overlong	awk 'NR==3{printf "%s", $1 "\t" $2 "\t" $3 "\t"; for(i=0;i<70000;i++) printf "x"; print ""; next} {print}'	:3: line too long
+fields	sed '3s/\tsecond//'	:3: 3 fields, the header names 4
+money	sed '3s/-4.50/-4,50/'	:3: fr_eur: comma as decimal mark
+money3	sed '3s/-4.50/-4.500/'	:3: fr_eur: not exactly two decimals
+after	sed '$aextra'	:6: data after the trailer
+nonl	head -c -1	:5: trailer: no final newline
+noheader	sed 1d	:1: header: not a tiers stream (no #tiers header)
+badcol	sed '1s/note/No-te/'	:1: header: bad column name
+dupcol	sed '1s/note/id/'	:1: header: duplicate column name
+version	sed '1s/\t1\t/\tx\t/'	:1: header: bad stream version
+empty	true	:1: header: empty stream: no header
+EOC
+
+while IFS="$T" read -r name how msg; do
+	test_expect_success "refused: $name" "
+		$how <good >$name &&
+		test_expect_code 65 tiers-seal $name 2>err &&
+		grep -F 'tiers-seal: $name$msg' err
+	"
+done <cases
+
+test_expect_success 'an unreadable file is exit 66, and others are still checked' '
+	test_expect_code 66 tiers-seal nosuchfile good >out 2>err &&
+	grep "^tiers-seal: nosuchfile: No such file" err &&
+	grep "^good: demo 1: 3 records" out
+'
+
+test_expect_success 'the worst status wins over several files' '
+	test_expect_code 65 tiers-seal good notrailer crc >out 2>err &&
+	test $(wc -l <err) = 2
+'
+
+test_expect_success 'gzip input is read transparently' '
+	gzip -c good >good.gz &&
+	tiers-seal good.gz >out &&
+	grep "^good.gz: demo 1: 3 records, sum 150.51" out &&
+	tiers-seal <good.gz >out && grep "3 records" out
+'
+
+test_expect_success 'concatenated gzip members are one stream' '
+	head -n 2 good | gzip -c >cat.gz &&
+	sed 1,2d good | gzip -c >>cat.gz &&
+	tiers-seal -q cat.gz
+'
+
+test_expect_success 'a truncated gzip file is an error, not an end of file' '
+	size=$(wc -c <good.gz) &&
+	head -c $((size - 6)) good.gz >trunc.gz &&
+	test_expect_code 65 tiers-seal trunc.gz 2>err &&
+	grep "^tiers-seal: trunc.gz:[0-9]*: truncated gzip file" err
+'
+
+test_expect_success 'a gzip file cut inside its data is an error' '
+	seq 1 20000 | awk "BEGIN{print \"#tiers\tn\t1\tk\"} {print}" | mkstream big &&
+	gzip -c big >big.gz &&
+	head -c 20000 big.gz >bigtrunc.gz &&
+	test_expect_code 65 tiers-seal bigtrunc.gz 2>err &&
+	grep "truncated gzip file" err
+'
+
+test_expect_success 're-seal a hand-edited stream' '
+	sed "2s/30.00/31.00/" good >edited &&
+	test_expect_code 65 tiers-seal -q edited 2>/dev/null &&
+	tiers-seal -r -o edited edited &&
+	tiers-seal edited >out &&
+	grep "3 records, sum 151.51" out &&
+	test "$(test_mode edited)" = "-rw-------"
+'
+
+test_expect_success 're-seal keeps metadata lines, and the CRC covers them' '
+	sed "2i\\
+#business_date	2026-11-20" good >meta0 &&
+	tiers-seal -r -o meta meta0 &&
+	grep "^#business_date	2026-11-20\$" meta &&
+	tiers-seal -q meta &&
+	sed "s/2026-11-20/2026-11-21/" meta >meta2 &&
+	test_expect_code 65 tiers-seal meta2 2>err &&
+	grep "CRC-32" err
+'
+
+test_expect_success 're-seal refuses what is malformed beyond the trailer' '
+	test_expect_code 65 tiers-seal -r -o resealed money 2>err &&
+	grep ":3: fr_eur: comma as decimal mark" err &&
+	! test -e resealed &&
+	test -z "$(ls -a | grep "^\.resealed\.")"
+'
+
+test_expect_success 're-seal into a directory that does not exist is exit 73' '
+	test_expect_code 73 tiers-seal -r -o nodir/out good 2>err &&
+	grep "^tiers-seal: nodir/out: No such file or directory" err
+'
+
+test_expect_success 'a write error is exit 74' '
+	test_expect_code 74 tiers-seal -r good >/dev/full 2>err &&
+	grep "write error" err &&
+	test_expect_code 74 tiers-seal good >/dev/full 2>err
+'
+
+test_expect_success 'usage errors are exit 64 and print the synopsis' '
+	test_expect_code 64 tiers-seal -x 2>err &&
+	grep "^usage: tiers-seal \[-q\] \[file ...\]" err &&
+	test_expect_code 64 tiers-seal -r a b 2>err &&
+	test_expect_code 64 tiers-seal -o x good 2>err
+'
+
+test_expect_success 'messages never quote field contents' '
+	sed "3s/second/NIR269054958815780\r/" good >pii &&
+	test_expect_code 65 tiers-seal pii 2>err &&
+	! grep 2690549 err
+'
+
+test_done
