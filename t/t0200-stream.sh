@@ -20,17 +20,17 @@ test_expect_success 'setup: a stream sealed from hand-written records' '
 test_expect_success 'the CRC-32 covers exactly the record lines' '
 	sed -n "2,4p" good | gzip -c >recs.gz &&
 	want=$(cut -f4 trailer) &&
-	got=$(python3 -c "import zlib,gzip,sys; print(\"%08x\" % zlib.crc32(gzip.open(\"recs.gz\").read()))") &&
+	got=$(tail -c 8 recs.gz | od -An -tx4 -N4 | tr -d " ") &&
 	test "$want" = "$got"
 '
 
 test_expect_success 'a good stream verifies' '
 	tiers-seal good >out &&
-	echo "good: demo 1: 3 records, sum 150.51, crc $(cut -f4 trailer): ok" >expect &&
+	printf "good\tdemo\t1\t3\t150.51\t%s\n" "$(cut -f4 trailer)" >expect &&
 	test_cmp expect out &&
 	tiers-seal -q good >out &&
 	test_must_be_empty out &&
-	tiers-seal <good >out && grep -q "^-: demo 1: 3 records" out
+	tiers-seal <good >out && grep -q "^-	demo	1	3	" out
 '
 
 # A table of broken streams: name, how to break the good one, message.
@@ -70,7 +70,7 @@ done <cases
 test_expect_success 'an unreadable file is exit 66, and others are still checked' '
 	test_expect_code 66 tiers-seal nosuchfile good >out 2>err &&
 	grep "^tiers-seal: nosuchfile: No such file" err &&
-	grep "^good: demo 1: 3 records" out
+	grep "^good	demo	1	3	" out
 '
 
 test_expect_success 'the worst status wins over several files' '
@@ -81,8 +81,8 @@ test_expect_success 'the worst status wins over several files' '
 test_expect_success 'gzip input is read transparently' '
 	gzip -c good >good.gz &&
 	tiers-seal good.gz >out &&
-	grep "^good.gz: demo 1: 3 records, sum 150.51" out &&
-	tiers-seal <good.gz >out && grep "3 records" out
+	grep "^good.gz	demo	1	3	150.51	" out &&
+	tiers-seal <good.gz >out && grep "^-	demo	1	3	" out
 '
 
 test_expect_success 'concatenated gzip members are one stream' '
@@ -111,7 +111,7 @@ test_expect_success 're-seal a hand-edited stream' '
 	test_expect_code 65 tiers-seal -q edited 2>/dev/null &&
 	tiers-seal -r -o edited edited &&
 	tiers-seal edited >out &&
-	grep "3 records, sum 151.51" out &&
+	grep "	3	151.51	" out &&
 	test "$(test_mode edited)" = "-rw-------"
 '
 

@@ -110,7 +110,7 @@ mkstream () {
 
 # The permission bits of a file, as ls prints them.
 test_mode () {
-	ls -l "$1" | cut -c1-10
+	ls -ld "$1" | cut -c1-10
 }
 
 test_done () {

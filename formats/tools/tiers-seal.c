@@ -42,7 +42,7 @@ verify(const char *path, int quiet)
 	}
 	if (!quiet) {
 		money_fmt(r.sum, sum);
-		printf("%s: %s %d: %" PRIu64 " records, sum %s, crc %08" PRIx32 ": ok\n",
+		printf("%s\t%s\t%d\t%" PRIu64 "\t%s\t%08" PRIx32 "\n",
 		    path, r.kind, r.version, r.nrec, sum, r.crc);
 	}
 	ts_close(&r);

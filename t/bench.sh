@@ -1,0 +1,48 @@
+#!/bin/sh
+# make bench: throughput and peak memory of each stage beside a baseline
+# run on the same input in the same run.  A benchmark, not a test: it
+# prints numbers, it does not judge them.  Sizes: BENCH_CLAIMS (default
+# 1000000 claim lines).  Results: bench-results/<commit>.txt.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+PATH=$top/bin:$PATH
+LC_ALL=C
+export PATH LC_ALL
+n=${BENCH_CLAIMS:-1000000}
+work=${TMPDIR:-/tmp}/tiers-bench.$$
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work" "$top/bench-results"
+rev=$(cd "$top" && git rev-parse --short HEAD 2>/dev/null || echo tree)
+out=$top/bench-results/$rev.txt
+
+# measure LABEL RECORDS BYTES BASELINE-OF command...: one table row.
+measure () {
+	label=$1 recs=$2 bytes=$3 base=$4
+	shift 4
+	/usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null
+	read -r secs kb <"$work/time"
+	awk -v l="$label" -v r="$recs" -v b="$bytes" -v s="$secs" -v k="$kb" -v base="$base" '
+	    BEGIN {
+		if (s < 0.01) s = 0.01
+		printf "%-34s %12d %14.0f %10.1f %10.1f  %s\n", l, r, r / s, b / s / 1e6, k / 1024, base
+	    }'
+}
+
+{
+echo "tiers bench $rev: $n claim lines, $(nproc) cores"
+printf "%-34s %12s %14s %10s %10s  %s\n" stage records records/s MB/s peakMiB baseline-of
+measure "tiers-gen (write acts)" "$n" 0 "" \
+    tiers-gen -n "$n" -b 200000 -p 5000 -d 1 -D 2026-11-18 -o "$work/g"
+acts=$(ls "$work"/g/*/acts.tsv)
+bytes=$(wc -c <"$acts")
+gzip -1 -c "$acts" >"$work/acts.tsv.gz"
+gzbytes=$(wc -c <"$work/acts.tsv.gz")
+measure "cat (baseline)" "$n" "$bytes" "read" cat "$acts"
+measure "tiers-seal (verify)" "$n" "$bytes" "cat" tiers-seal -q "$acts"
+measure "tiers-seal -r (pass-through)" "$n" "$bytes" "cat" tiers-seal -r "$acts"
+measure "awk -F'\\t' (baseline)" "$n" "$bytes" "verify" awk -F'\t' '{ n += NF } END { print n }' "$acts"
+measure "zcat (baseline)" "$n" "$bytes" "read gz" zcat "$work/acts.tsv.gz"
+measure "tiers-seal (verify gz)" "$n" "$bytes" "zcat" tiers-seal -q "$work/acts.tsv.gz"
+echo "input: $bytes bytes plain, $gzbytes gzip"
+} | tee "$out"
+echo "saved in $out"
