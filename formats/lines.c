@@ -45,6 +45,11 @@ fill(struct lines *l, const char **why)
 	int n, zerr;
 	const char *msg;
 
+	if (l->crcon) {
+		l->crc = (uint32_t)crc32(l->crc, (const Bytef *)l->buf + l->crcmark,
+		    (uInt)(l->beg - l->crcmark));
+		l->crcmark = 0;
+	}
 	if (l->beg > 0) {
 		memmove(l->buf, l->buf + l->beg, l->end - l->beg);
 		l->end -= l->beg;
@@ -126,4 +131,23 @@ lines_close(struct lines *l)
 	free(l->buf);
 	l->gz = NULL;
 	l->buf = NULL;
+}
+
+void
+lines_crc_start(struct lines *l)
+{
+	l->crcon = 1;
+	l->crcmark = l->beg;
+	l->crc = (uint32_t)crc32(0L, Z_NULL, 0);
+}
+
+uint32_t
+lines_crc_upto(struct lines *l, const char *p)
+{
+	size_t upto = (size_t)(p - l->buf);
+
+	l->crc = (uint32_t)crc32(l->crc, (const Bytef *)l->buf + l->crcmark,
+	    (uInt)(upto - l->crcmark));
+	l->crcmark = upto;
+	return l->crc;
 }

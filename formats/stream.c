@@ -207,7 +207,7 @@ ts_open(struct ts_reader *r, const char *path, const char *kind, int version)
 		    r->kind, r->version, version);
 	r->f = xmalloc((size_t)r->ncol * sizeof *r->f);
 	r->cents = xmalloc((size_t)r->ncol * sizeof *r->cents);
-	r->crc = (uint32_t)crc32(0L, Z_NULL, 0);
+	lines_crc_start(&r->in);
 	return 0;
 }
 
@@ -223,6 +223,7 @@ trailer(struct ts_reader *r, char *line, size_t len)
 	char *xline;
 	size_t xlen;
 
+	r->crc = lines_crc_upto(&r->in, line);
 	if (r->in.nonl)
 		return bad(r, "trailer", "no final newline");
 	if (split(r, "trailer", line, len, f, 5, &nf) < 0)
@@ -305,7 +306,6 @@ ts_next(struct ts_reader *r)
 		/* Metadata: checked and covered by the CRC, not a record. */
 		if (split(r, "metadata", line, len, r->f, 0, &nf) < 0)
 			return -1;
-		r->crc = (uint32_t)crc32(r->crc, (const Bytef *)line, (uInt)len + 1);
 		if (r->keepmeta) {
 			r->line = line + 1;
 			r->len = len - 1;
@@ -327,7 +327,6 @@ ts_next(struct ts_reader *r)
 	}
 	if (money_add(&r->sum, r->sum, sum) < 0)
 		return bad(r, NULL, "control sum out of range");
-	r->crc = (uint32_t)crc32(r->crc, (const Bytef *)line, (uInt)len + 1);
 	r->nrec++;
 	r->line = line;
 	r->len = len;
@@ -400,6 +399,11 @@ wflush(struct ts_writer *w, size_t upto)
 	size_t off = 0;
 	ssize_t n;
 
+	if (upto > w->crcfrom) {
+		w->crc = (uint32_t)crc32(w->crc, (const Bytef *)w->buf + w->crcfrom,
+		    (uInt)(upto - w->crcfrom));
+		w->crcfrom = upto;
+	}
 	while (off < upto) {
 		n = write(w->fd, w->buf + off, upto - off);
 		if (n < 0 && errno == EINTR)
@@ -412,6 +416,7 @@ wflush(struct ts_writer *w, size_t upto)
 	memmove(w->buf, w->buf + upto, w->len - upto);
 	w->len -= upto;
 	w->rec -= upto;
+	w->crcfrom -= upto;
 }
 
 /* Room for n more bytes of the current record. */
@@ -464,7 +469,7 @@ ts_wopen(struct ts_writer *w, int fd, const char *name, const char *kind,
 		w->money[i] = is_money_name(cols[i], strlen(cols[i]));
 	}
 	put(w, "\n", 1);
-	w->rec = w->len;
+	w->rec = w->crcfrom = w->len;
 }
 
 static void
@@ -543,8 +548,6 @@ endline(struct ts_writer *w)
 	put(w, "\n", 1);
 	if (w->len - w->rec > LINE_MAX_ + 1)
 		die(EX_SOFTWARE, "%s: record longer than %d bytes", w->name, LINE_MAX_);
-	w->crc = (uint32_t)crc32(w->crc, (const Bytef *)w->buf + w->rec,
-	    (uInt)(w->len - w->rec));
 	w->rec = w->len;
 	if (w->len > w->cap / 2)
 		wflush(w, w->len);
@@ -599,6 +602,9 @@ ts_wclose(struct ts_writer *w)
 
 	if (w->nf != 0)
 		die(EX_SOFTWARE, "%s: unfinished record", w->name);
+	w->crc = (uint32_t)crc32(w->crc, (const Bytef *)w->buf + w->crcfrom,
+	    (uInt)(w->len - w->crcfrom));
+	w->crcfrom = w->len;
 	money_fmt(w->sum, sum);
 	n = snprintf(buf, sizeof buf, TRAILER "\t%" PRIu64 "\t%s\t%08" PRIx32 "\n",
 	    w->nrec, sum, w->crc);

@@ -103,6 +103,13 @@ struct lines {
 	long lineno;
 	int eof;
 	int nonl;		/* last line had no LF */
+	/*
+	 * CRC-32 of a run of lines, computed over whole buffers rather than
+	 * line by line (per-call overhead dominates on short lines).
+	 */
+	int crcon;
+	size_t crcmark;
+	uint32_t crc;
 };
 int lines_open(struct lines *l, const char *path);	/* "-" is stdin; -1 + errno */
 /*
@@ -111,6 +118,9 @@ int lines_open(struct lines *l, const char *path);	/* "-" is stdin; -1 + errno *
  */
 int lines_next(struct lines *l, char **line, size_t *len, const char **why);
 void lines_close(struct lines *l);
+/* Start a CRC-32 at the next line; its value up to p (a line start). */
+void lines_crc_start(struct lines *l);
+uint32_t lines_crc_upto(struct lines *l, const char *p);
 
 /*
  * Record streams (tiers-stream(5)).  Header "#tiers<TAB>kind<TAB>version
@@ -170,6 +180,7 @@ struct ts_writer {
 	char *buf;
 	size_t len, cap;
 	size_t rec;		/* start of the record being built */
+	size_t crcfrom;		/* start of the lines not yet in crc */
 	int ncol, nf;
 	unsigned char *money;
 	int64_t recsum;
