@@ -1,0 +1,356 @@
+#!/bin/sh
+test_description='tiers-gen: deterministic days of claims with known anomalies'
+. "$(dirname "$0")/test-lib.sh"
+
+# The checks below read columns by the names of the stream header.
+COLS='/^#tiers\t/ { for (i = 4; i <= NF; i++) c[$i] = i - 3; next } /^#/ { next }'
+CENTS='function cents(s) { sub(/\./, "", s); return s + 0 }
+function eur(v) { return sprintf("%d.%02d", int(v / 100), v % 100) }'
+
+# The truth records a day's acts.tsv and files imply.
+truth_of () {
+	trunc=0
+	test -f "$1/acts.trunc.tsv.gz" && trunc=1
+	awk -F'\t' -v trunc=$trunc "$CENTS $COLS"'
+	{
+		a = $c["anomaly"]
+		n[a]++
+		fr[a] += cents($c["fr_eur"])
+		nl++
+		frt += cents($c["fr_eur"])
+		amo += cents($c["amo_eur"])
+	}
+	END {
+		printf "claims\t%d\t%s\n", nl, eur(frt)
+		k = split("none badnir unknown closed dupintra dupinter", kind, " ")
+		for (i = 1; i <= k; i++)
+			printf "%s\t%d\t%s\n", kind[i], n[kind[i]], eur(fr[kind[i]])
+		printf "fr_total\t%d\t%s\n", nl, eur(frt)
+		printf "amo_total\t%d\t%s\n", nl, eur(amo)
+		printf "truncated_files\t%d\t0.00\n", trunc
+	}' "$1/acts.tsv"
+}
+
+# Duplicates repeat every field of a clean original but the line id, the
+# anomaly and orig: dupintra one before it the same day, dupinter one of
+# an earlier day.  Files are given in day order.
+check_dups () {
+	awk -F'\t' "$COLS"'
+	{
+		id = $c["line_id"]
+		a = $c["anomaly"]
+		o = $c["orig"]
+		key = ""
+		for (i = 1; i <= NF; i++)
+			if (i != c["line_id"] && i != c["anomaly"] && i != c["orig"])
+				key = key "\t" $i
+		if (a == "dupintra" || a == "dupinter") {
+			nd[a]++
+			day = substr(id, 1, 8)
+			if (!(o in rec))
+				err(id ": no original " o)
+			else if (rec[o] != key)
+				err(id ": differs from " o)
+			else if (an[o] != "none")
+				err(id ": original " o " is " an[o])
+			else if (a == "dupintra" && substr(o, 1, 8) != day)
+				err(id ": original " o " of another day")
+			else if (a == "dupinter" && substr(o, 1, 8) >= day)
+				err(id ": original " o " not of an earlier day")
+		} else if (o != "")
+			err(id ": orig set")
+		rec[id] = key
+		an[id] = a
+	}
+	function err(s) { if (bad++ < 10) print s }
+	END {
+		if (nd["dupintra"] == 0 || nd["dupinter"] == 0)
+			err("no duplicates to check")
+		exit bad != 0
+	}' "$@"
+}
+
+# NIR keys are right except on badnir lines.
+check_keys () {
+	awk -F'\t' "$COLS"'
+	function nirkey(s,   r, i) {
+		r = 0
+		for (i = 1; i <= 13; i++)
+			if (i == 6 && substr(s, 6, 2) ~ /^2[AB]$/) {
+				r = (r * 100 + (substr(s, 7, 1) == "A" ? 19 : 18)) % 97
+				i++
+			} else
+				r = (r * 10 + substr(s, i, 1)) % 97
+		return 97 - r
+	}
+	{
+		ok = nirkey($c["nir"]) == $c["nir_key"] + 0
+		bn = ("anomaly" in c) && $c["anomaly"] == "badnir"
+		nbad += bn
+		if (ok == bn) {
+			print $1 ": key " (ok ? "right" : "wrong")
+			bad++
+		}
+	}
+	END { exit bad != 0 || (("anomaly" in c) && nbad == 0) }' "$@"
+}
+
+# Who the lines are for: unknown NIRs are nobody, closed beneficiaries
+# were radiated before the act, everybody else had rights at the act date.
+check_rights () {
+	awk -F'\t' "$COLS"'
+	FILENAME == ARGV[1] {
+		nir = $c["nir"]
+		if (nir in end)
+			err("NIR twice in the world")
+		start[nir] = $c["rights_start"]
+		end[nir] = $c["rights_end"]
+		id[nir] = $c["birth_date"] "/" $c["rang"]
+		next
+	}
+	{
+		nir = $c["nir"]
+		a = $c["anomaly"]
+		d = $c["act_date"]
+		n[a]++
+		if (a == "unknown") {
+			if (nir in end)
+				err($1 ": unknown NIR is known")
+		} else if (!(nir in end))
+			err($1 ": NIR of nobody")
+		else if (id[nir] != $c["birth_date"] "/" $c["rang"])
+			err($1 ": birth date or rang differ")
+		else if (a == "closed" && !(d > end[nir]))
+			err($1 ": act before rights end")
+		else if (a != "closed" && (d < start[nir] || d > end[nir]))
+			err($1 ": act out of rights")
+	}
+	function err(s) { if (bad++ < 10) print s }
+	END { exit bad != 0 || n["unknown"] == 0 || n["closed"] == 0 }' "$@"
+}
+
+# FR >= BR >= 0, AMO = BR x rate - PF, PF on visits only, invoice numbers
+# never zero, and an invoice total the sum of its lines (duplicates aside).
+check_amounts () {
+	awk -F'\t' "$CENTS $COLS"'
+	{
+		fr = cents($c["fr_eur"])
+		br = cents($c["br_eur"])
+		pf = cents($c["pf_eur"])
+		th = int((br * $c["amo_rate_bp"] + 5000) / 10000)
+		if (!(fr >= br && br >= 0))
+			err($1 ": FR < BR or BR < 0")
+		if (cents($c["amo_eur"]) != th - pf || th - pf < 0)
+			err($1 ": AMO is not BR x rate - PF")
+		if (pf != ($c["act_code"] ~ /^(G|VG|CS|APC)$/ ? 200 : 0))
+			err($1 ": PF")
+		inv = $c["invoice"]
+		if (length(inv) != 9 || inv ~ /[^0-9]/ || inv == "000000000")
+			err($1 ": invoice number")
+		if ($c["anomaly"] ~ /^dup/)
+			next
+		inv = $c["ps_number"] "/" inv
+		sum[inv] += fr
+		total[inv] = cents($c["invoice_total_eur"])
+	}
+	END {
+		for (inv in sum)
+			if (sum[inv] != total[inv])
+				err(inv ": invoice total")
+		exit bad != 0
+	}
+	function err(s) { if (bad++ < 10) print s }' "$@"
+}
+
+days='2026-11-18 2026-11-19 2026-11-20'
+rates='-A badnir=200 -A unknown=200 -A closed=200 -A dupintra=200 -A dupinter=200'
+
+test_expect_success 'setup: the same days twice, another seed, gzip' '
+	tiers-gen -s 3 -d 3 -n 2000 -b 600 -p 60 $rates -A truncated=10000 \
+	    -D 2026-11-18 -o a &&
+	tiers-gen -s 3 -d 3 -n 2000 -b 600 -p 60 $rates -A truncated=10000 \
+	    -D 2026-11-18 -o b &&
+	tiers-gen -s 4 -d 3 -n 2000 -b 600 -p 60 $rates -D 2026-11-18 -o c &&
+	tiers-gen -z -s 3 -d 3 -n 2000 -b 600 -p 60 $rates -A truncated=10000 \
+	    -D 2026-11-18 -o z
+'
+
+test_expect_success 'one directory per business day, four streams each' '
+	ls a >actual &&
+	printf "%s\n" $days >expect &&
+	test_cmp expect actual &&
+	ls a/2026-11-18 >actual &&
+	printf "%s\n" acts.trunc.tsv.gz acts.tsv benef.tsv ps.tsv truth.tsv >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'days skip holidays and weekends; -D moves to a business day' '
+	tiers-gen -d 2 -n 1 -D 2026-11-10 -o hol &&
+	tiers-gen -d 1 -n 1 -D 2026-11-21 -o sat &&
+	ls hol sat >actual &&
+	printf "%s\n" hol: 2026-11-10 2026-11-12 "" sat: 2026-11-23 >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'same options, same bytes' '
+	diff -r a b
+'
+
+test_expect_success 'another seed, other claims and another world' '
+	for d in $days; do
+		! cmp -s a/$d/acts.tsv c/$d/acts.tsv &&
+		! cmp -s a/$d/benef.tsv c/$d/benef.tsv || exit 1
+	done
+'
+
+test_expect_success 'every stream verifies' '
+	tiers-seal -q a/*/*.tsv c/*/*.tsv &&
+	ls z/*/*.tsv.gz | grep -v trunc | xargs tiers-seal -q
+'
+
+test_expect_success 'the world is the same every day' '
+	for d in 2026-11-19 2026-11-20; do
+		cmp a/2026-11-18/benef.tsv a/$d/benef.tsv &&
+		cmp a/2026-11-18/ps.tsv a/$d/ps.tsv || exit 1
+	done
+'
+
+test_expect_success 'line ids number the day lines in order' '
+	for d in $days; do
+		grep -v "^#" a/$d/acts.tsv |
+		awk -F"\t" -v day=$(echo $d | tr -d -) \
+		    "\$1 != sprintf(\"%s-%07d\", day, NR) { exit 1 } END { exit NR != 2000 }" ||
+		exit 1
+	done
+'
+
+test_expect_success 'the truth is what the acts hold' '
+	for dir in a/* c/*; do
+		truth_of $dir >expect &&
+		grep -v "^#" $dir/truth.tsv >actual &&
+		test_cmp expect actual || exit 1
+	done
+'
+
+test_expect_success 'truncated files come at their rate: every day, or none' '
+	test $(ls a/*/acts.trunc.tsv.gz | wc -l) = 3 &&
+	! ls c/*/acts.trunc.tsv.gz 2>/dev/null
+'
+
+test_expect_success 'duplicates repeat an original line in every field' '
+	check_dups a/2026-11-18/acts.tsv a/2026-11-19/acts.tsv a/2026-11-20/acts.tsv &&
+	check_dups c/2026-11-18/acts.tsv c/2026-11-19/acts.tsv c/2026-11-20/acts.tsv
+'
+
+test_expect_success 'badnir lines have a wrong NIR key, all others a right one' '
+	check_keys a/*/acts.tsv c/*/acts.tsv &&
+	check_keys a/2026-11-18/benef.tsv
+'
+
+test_expect_success 'unknown, closed and other lines against the world' '
+	for dir in a/* c/*; do
+		check_rights $dir/benef.tsv $dir/acts.tsv || exit 1
+	done
+'
+
+test_expect_success 'amounts are coherent' '
+	check_amounts a/*/acts.tsv c/*/acts.tsv
+'
+
+test_expect_success 'identifiers are unique in the world' '
+	cut -f4 a/2026-11-18/benef.tsv | sort | uniq -d >dups &&
+	cut -f3 a/2026-11-18/ps.tsv | sort | uniq -d >>dups &&
+	test_must_be_empty dups
+'
+
+test_expect_success '-z writes gzip files that decompress to the plain ones' '
+	for f in z/*/*.tsv.gz; do
+		test "$(od -An -tx1 -N10 $f | tr -d " ")" = 1f8b0800000000000003 &&
+		case $f in
+		*trunc*) cmp $f a/${f#z/} ;;
+		*) p=${f#z/} && gzip -dc $f | cmp - a/${p%.gz} ;;
+		esac || exit 1
+	done &&
+	! ls z/*/*.tsv 2>/dev/null
+'
+
+test_expect_success 'a day holds what the last run made, nothing older' '
+	cp -R a again &&
+	tiers-gen -z -s 3 -d 1 -n 10 -D 2026-11-18 -o again &&
+	ls again/2026-11-18 >actual &&
+	printf "%s\n" acts.tsv.gz benef.tsv.gz ps.tsv.gz truth.tsv.gz >expect &&
+	test_cmp expect actual &&
+	tiers-gen -s 3 -d 1 -n 10 -D 2026-11-18 -o again &&
+	ls again/2026-11-18 >actual &&
+	printf "%s\n" acts.tsv benef.tsv ps.tsv truth.tsv >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'a truncated file fails verification' '
+	for d in $days; do
+		test_expect_code 65 tiers-seal -q a/$d/acts.trunc.tsv.gz 2>err &&
+		grep -q "truncated gzip" err || exit 1
+	done
+'
+
+test_expect_success 'files are mode 0600 whatever the umask' '
+	(umask 000 && tiers-gen -d 1 -n 10 -z -A truncated=10000 -D 2026-11-18 -o m) &&
+	for f in a/*/* m/*/*; do
+		test "$(test_mode $f)" = "-rw-------" || exit 1
+	done
+'
+
+test_expect_success 'no claims: empty acts, still sealed' '
+	tiers-gen -d 2 -n 0 -D 2026-11-18 -o empty &&
+	tiers-seal -q empty/*/*.tsv &&
+	grep "^claims" empty/2026-11-19/truth.tsv >actual &&
+	printf "claims\t0\t0.00\n" >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'bad usage exits 64' '
+	test_expect_code 64 tiers-gen -o u 2>err &&
+	grep "^usage: tiers-gen \[-z\] \[-A anomaly=rate\]" err &&
+	test_expect_code 64 tiers-gen -D 2026-11-18 &&
+	test_expect_code 64 tiers-gen -x -D 2026-11-18 -o u &&
+	test_expect_code 64 tiers-gen -D 2026-11-18 -o u extra &&
+	test_expect_code 64 tiers-gen -D 2026-13-01 -o u &&
+	test_expect_code 64 tiers-gen -n 12x -D 2026-11-18 -o u &&
+	test_expect_code 64 tiers-gen -n -1 -D 2026-11-18 -o u &&
+	test_expect_code 64 tiers-gen -b 0 -D 2026-11-18 -o u &&
+	test_expect_code 64 tiers-gen -d 1001 -D 2026-11-18 -o u &&
+	test_expect_code 64 tiers-gen -A nosuch=1 -D 2026-11-18 -o u &&
+	test_expect_code 64 tiers-gen -A none=1 -D 2026-11-18 -o u &&
+	test_expect_code 64 tiers-gen -A badnir -D 2026-11-18 -o u &&
+	test_expect_code 64 tiers-gen -A badnir=10001 -D 2026-11-18 -o u &&
+	test_expect_code 64 tiers-gen -A badnir=6000 -A closed=6000 -D 2026-11-18 -o u &&
+	! test -e u
+'
+
+test_expect_success 'an output that cannot be created exits 73' '
+	: >plain &&
+	test_expect_code 73 tiers-gen -d 1 -D 2026-11-18 -o plain &&
+	test_expect_code 73 tiers-gen -d 1 -D 2026-11-18 -o plain/sub &&
+	test_expect_code 73 tiers-gen -d 1 -D 2026-11-18 -o nodir/sub
+'
+
+test_expect_success 'a write error exits 74 and publishes nothing half-written' '
+	(trap "" XFSZ && ulimit -f 200 &&
+	    test_expect_code 74 tiers-gen -n 100000 -d 1 -D 2026-11-18 -o full) &&
+	ls -A full/2026-11-18 >actual &&
+	printf "%s\n" benef.tsv ps.tsv >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'testdata/sample is what its README command makes' '
+	cmd=$(cat "$TIERS_TOP/testdata/sample/README") &&
+	args=${cmd#bin/tiers-gen } &&
+	test "$args" != "$cmd" &&
+	args=${args% -o testdata/sample} &&
+	test "${cmd%-o testdata/sample}" != "$cmd" &&
+	tiers-gen $args -o sample &&
+	diff -r -x README sample "$TIERS_TOP/testdata/sample" &&
+	ls sample/*/acts.trunc.tsv.gz
+'
+
+test_done

@@ -1,0 +1,1121 @@
+/*
+ * tiers-gen: make the test data of a run of business days: a world of
+ * clients, beneficiaries and health professionals, the claim lines they
+ * exchange with known anomalies injected, and the truth about them.
+ *
+ * Everything is a pure function of the seed, the options and an index:
+ * beneficiary i, PS i, the layout of block b of day j, the invoice that
+ * starts at line k, line k itself.  An earlier line or day can therefore
+ * be regenerated to make a duplicate without storing anything.  The world
+ * model comes first, then the renderers that write it as record streams.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tiers.h"
+
+#define BLK	8		/* line slots of one layout block */
+#define MAXINV	4		/* lines of one invoice, at most */
+#define FAMSZ	4		/* beneficiaries of one adherent */
+#define GOLDEN	0x9e3779b97f4a7c15ULL
+/*
+ * Identifiers are made unique by an affine permutation x * MUL + off
+ * modulo the size of their space; MUL, a prime, is coprime to each.
+ */
+#define MUL	2654435761ULL
+#define NIRMOD	(2ULL * 12 * 999 * 594)	/* sex, month, order, commune */
+#define INVMOD	999999999ULL
+#define MAXBENEF 10000000
+#define MAXPS	1000000
+
+/* What the counter-based generator is asked about. */
+enum {
+	K_WORLD, K_CLIENT, K_FAMILY, K_BENEF, K_PS, K_DAY, K_BLOCK,
+	K_INVOICE, K_LINE, K_DUP
+};
+
+/* Anomalies, in the order of the truth file. */
+enum {
+	A_NONE, A_BADNIR, A_UNKNOWN, A_CLOSED, A_DUPINTRA, A_DUPINTER,
+	A_TRUNC, NANOM
+};
+static const char *const anames[NANOM] = {
+	"none", "badnir", "unknown", "closed", "dupintra", "dupinter",
+	"truncated"
+};
+/* Per 10 000 claim lines; truncated per 10 000 days. */
+static const int arate[NANOM] = { 0, 50, 50, 50, 30, 30, 0 };
+
+enum { RPPS, FINESS };
+static const char *const pskinds[] = { "RPPS", "FINESS" };
+
+/*
+ * Acts: unit BR drawn in [brlo, brhi]; with probability over per 10 000
+ * the PS charges above the base, by up to overhi a unit (at least a fifth
+ * of it); rates in basis points; PF on visits only.
+ */
+static const struct act {
+	const char *code;
+	int weight;		/* within its domain, the weights sum to 100 */
+	int64_t brlo, brhi;
+	int rate;
+	int64_t pf;
+	int over;
+	int64_t overhi;
+	int qty;		/* at most */
+} acts[] = {
+	{ "PH7", 60, 100, 4000, 6500, 0, 0, 0, 3 },
+	{ "PH4", 30, 100, 3000, 3000, 0, 0, 0, 3 },
+	{ "PH2", 10, 100, 2000, 1500, 0, 0, 0, 2 },
+	{ "G", 90, 3000, 3000, 7000, 200, 1000, 2000, 1 },
+	{ "VG", 10, 4000, 4000, 7000, 200, 500, 2000, 1 },
+	{ "CS", 70, 3000, 3000, 7000, 200, 4000, 3000, 1 },
+	{ "APC", 30, 6000, 6000, 7000, 200, 4000, 5000, 1 },
+	{ "SC", 70, 2000, 10000, 6000, 0, 0, 0, 1 },
+	{ "SPR", 30, 12000, 12000, 6000, 0, 10000, 70000, 1 },
+	{ "OPT", 100, 5, 15, 6000, 0, 10000, 40000, 2 },
+	{ "B", 100, 500, 6000, 6000, 0, 0, 0, 1 },
+	{ "GHS", 60, 80000, 600000, 8000, 0, 0, 0, 1 },
+	{ "FJ", 40, 2000, 2000, 0, 0, 0, 0, 10 }
+};
+
+/* Care domains; weight is the share of PS, the weights sum to 100. */
+static const struct domain {
+	const char *name;
+	int kind;
+	int weight;
+	int maxlines;
+	int delay;		/* acts may precede the invoice */
+	int act0;		/* its first act in acts[] */
+} domains[] = {
+	{ "PHAR", FINESS, 30, 4, 0, 0 },
+	{ "MEDG", RPPS, 30, 1, 1, 3 },
+	{ "MEDS", RPPS, 10, 1, 1, 5 },
+	{ "DENT", RPPS, 10, 2, 1, 7 },
+	{ "OPTI", RPPS, 8, 2, 1, 9 },
+	{ "LABO", FINESS, 8, 2, 1, 10 },
+	{ "HOSP", FINESS, 4, 2, 1, 11 }
+};
+
+/* Bank codes of French banks, for the PS accounts. */
+static const char *const banks[] = {
+	"30002", "30003", "30004", "30066", "10278", "20041", "11315",
+	"16606", "10107", "18206", "13507", "17515"
+};
+#define NBANK (sizeof banks / sizeof banks[0])
+
+struct world {
+	uint64_t base;		/* the seed, mixed */
+	uint64_t nbenef, nps, nlines;
+	int nclient, ndays;
+	int rate[NANOM];
+	int32_t *day;		/* the business days generated */
+	char (*ymd)[9];		/* their YYYYMMDD, for line ids */
+	int32_t first, last;
+	int y0;			/* year of the first day */
+	uint64_t off;		/* offset of the identifier permutations */
+	char (*amc)[10];	/* AMC number of each client */
+};
+
+struct rng {
+	uint64_t s;
+};
+
+struct benef {
+	uint64_t id;
+	int client;
+	int rang;
+	int gone;		/* radiated before the first day */
+	int key;
+	char adherent[11];
+	char nir[14];
+	int32_t birth, start, end;
+};
+
+struct ps {
+	int dom;
+	char num[12];
+};
+
+struct invoice {
+	int j;			/* day index */
+	uint64_t kf;		/* its first line */
+	int size;
+	int anom;
+	uint64_t number;
+	int32_t date;
+	int tp;
+	int key;		/* the NIR key as written */
+	int64_t total;
+	struct ps ps;
+	struct benef b;
+};
+
+struct line {
+	int act;
+	int qty;
+	int32_t date;
+	int64_t fr, br, amo, pf;
+};
+
+/* One block of line slots: duplicates and the invoices between them. */
+struct block {
+	int n;
+	int dup[BLK];		/* A_DUPINTRA, A_DUPINTER or A_NONE */
+	int of[BLK];		/* the invoice of each other slot */
+	int ninv;
+	struct invoice inv[BLK];
+};
+
+/* A walk through the claim lines of one day, in order. */
+struct walk {
+	int j;
+	uint64_t k;		/* the next line */
+	struct block blk;
+	struct line ln[MAXINV];	/* the lines of the current invoice */
+};
+
+/* One claim line: its invoice, itself, and what it is. */
+struct claim {
+	uint64_t k;
+	int anom;
+	int oj;			/* the original of a duplicate: day, line */
+	uint64_t ok;
+	const struct invoice *inv;
+	const struct line *ln;
+	struct invoice dinv;	/* a duplicate's invoice and line */
+	struct line dln;
+};
+
+struct truth {
+	uint64_t n[NANOM];
+	int64_t fr[NANOM];
+	int64_t frtot, amotot;
+};
+
+/* An output stream being written under a temporary name. */
+struct out {
+	struct pub p;
+	struct ts_writer w;
+	char path[PATH_MAX];
+};
+
+/* splitmix64's finaliser: a bijection of 64-bit words. */
+static uint64_t
+mix(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* The random stream of one (kind, a, b): no state outlives a call. */
+static void
+rinit(struct rng *r, const struct world *w, int kind, uint64_t a, uint64_t b)
+{
+	r->s = mix(mix(mix(w->base ^ (uint64_t)kind * GOLDEN) ^ a) ^
+	    (b + 1) * GOLDEN);
+}
+
+static uint64_t
+rnext(struct rng *r)
+{
+	r->s += GOLDEN;
+	return mix(r->s);
+}
+
+/* Uniform in [0, n): the bias of a 64-bit modulo is negligible here. */
+static uint64_t
+below(struct rng *r, uint64_t n)
+{
+	return rnext(r) % n;
+}
+
+/* v as exactly n decimal digits. */
+static void
+digits(char *p, uint64_t v, int n)
+{
+	while (n-- > 0) {
+		p[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
+/* An index's place in [0, mod): distinct indices below mod stay distinct. */
+static uint64_t
+perm(const struct world *w, uint64_t i, uint64_t mod)
+{
+	return (i % mod * (MUL % mod) + w->off) % mod;
+}
+
+/* The key that makes the n digits of s followed by it pass Luhn. */
+static int
+luhnkey(const char *s, size_t n)
+{
+	unsigned int sum = 0, d;
+	int dbl = 1;
+	size_t i;
+
+	for (i = n; i-- > 0;) {
+		d = (unsigned int)(s[i] - '0');
+		if (dbl && (d *= 2) > 9)
+			d -= 9;
+		sum += d;
+		dbl = !dbl;
+	}
+	return (int)((10 - sum % 10) % 10);
+}
+
+static int32_t
+monthlen(int y, int m)
+{
+	return m == 12 ? date_from_ymd(y + 1, 1, 1) - date_from_ymd(y, 12, 1) :
+	    date_from_ymd(y, m + 1, 1) - date_from_ymd(y, m, 1);
+}
+
+/*
+ * Beneficiary i.  Those of one family of FAMSZ share the client, the
+ * adherent number and the rights start.  The sex, birth month, commune
+ * and order of the NIR come from a permutation of i, so that the NIRs of
+ * the first NIRMOD beneficiaries are distinct whatever the other draws.
+ * Indices from nbenef on are people the world does not know.
+ */
+static void
+benef(const struct world *w, uint64_t i, struct benef *b)
+{
+	struct rng r, rf;
+	uint64_t x, fam = i / FAMSZ, cmn;
+	int y, m, u;
+	int32_t start;
+
+	rinit(&rf, w, K_FAMILY, fam, 0);
+	rinit(&r, w, K_BENEF, i, 0);
+	b->id = i + 1;
+	b->client = (int)below(&rf, (uint64_t)w->nclient);
+	digits(b->adherent, 10 + below(&rf, 90), 2);
+	digits(b->adherent + 2, fam + 1, 8);
+	b->adherent[10] = '\0';
+	start = w->first - 90 - (int32_t)below(&rf, 3650);
+
+	x = perm(w, i, NIRMOD);
+	b->nir[0] = (char)('1' + x % 2);
+	x /= 2;
+	m = (int)(x % 12) + 1;
+	x /= 12;
+	digits(b->nir + 10, x % 999 + 1, 3);
+	cmn = x / 999;
+	/* Children are young; the others anywhere from 2 to 95. */
+	y = w->y0 - 2 - (int)below(&r, i % FAMSZ >= 2 ? 25 : 93);
+	digits(b->nir + 1, (uint64_t)y % 100, 2);
+	digits(b->nir + 3, (uint64_t)m, 2);
+	u = (int)below(&r, 10000);
+	if (u < 150) {
+		memcpy(b->nir + 5, u < 80 ? "2A" : "2B", 2);
+		digits(b->nir + 7, cmn + 1, 3);
+	} else if (u < 450) {
+		/* Overseas: a 3-digit department, a 2-digit commune. */
+		memcpy(b->nir + 5, "97", 2);
+		digits(b->nir + 7, 1 + cmn / 99, 1);
+		digits(b->nir + 8, cmn % 99 + 1, 2);
+	} else {
+		u = 1 + (int)below(&r, 94);
+		digits(b->nir + 5, (uint64_t)(u >= 20 ? u + 1 : u), 2);
+		digits(b->nir + 7, cmn + 1, 3);
+	}
+	b->nir[13] = '\0';
+	if (nir_key(b->nir, &b->key) < 0)
+		die(EX_SOFTWARE, "beneficiary %llu: bad NIR made",
+		    (unsigned long long)b->id);
+	b->birth = date_from_ymd(y, m, 1) + (int32_t)below(&r, (uint64_t)monthlen(y, m));
+	u = (int)below(&r, 10000);
+	b->rang = u < 9700 ? 1 : u < 9950 ? 2 : 3 + (int)below(&r, 7);
+	b->start = start > b->birth ? start : b->birth;
+	/* Beneficiary 0 stays, so that the world has one at least. */
+	b->gone = i != 0 && below(&r, 10000) < 500;
+	if (b->gone)
+		b->end = b->start + (int32_t)below(&r,
+		    (uint64_t)(w->first - 31 - b->start + 1));
+	else
+		b->end = w->last + 30 + (int32_t)below(&r, 700);
+}
+
+/*
+ * The account of PS i, a French IBAN: bank, branch, account, RIB key,
+ * ISO 13616 check.  A stream of its own, since claims do not need it.
+ */
+static void
+iban(const struct world *w, uint64_t i, char *s)
+{
+	struct rng r;
+	uint64_t rem = 0;
+	int key, k;
+
+	rinit(&r, w, K_PS, i, 1);
+	memcpy(s, "FR00", 4);
+	memcpy(s + 4, banks[below(&r, NBANK)], 5);
+	digits(s + 9, below(&r, 100000), 5);
+	digits(s + 14, below(&r, 100000000000ULL), 11);
+	if (rib_key(s + 4, s + 9, s + 14, &key) < 0)
+		die(EX_SOFTWARE, "bad RIB made");
+	digits(s + 25, (uint64_t)key, 2);
+	for (k = 4; k < 27; k++)
+		rem = (rem * 10 + (uint64_t)(s[k] - '0')) % 97;
+	/* "FR00" moved to the end: F = 15, R = 27. */
+	rem = (rem * 10000 + 1527) % 97;
+	rem = rem * 100 % 97;
+	digits(s + 2, 98 - rem, 2);
+	s[27] = '\0';
+}
+
+/*
+ * PS i: RPPS "10" + 8 digits + Luhn key, or FINESS department + 6 digits
+ * + Luhn key.  For Corsican FINESS numbers the key is computed with 2A
+ * and 2B read as 20 (our choice: no rule is published).
+ */
+static void
+ps(const struct world *w, uint64_t i, struct ps *p)
+{
+	struct rng r;
+	char tmp[9];
+	int u, d;
+
+	rinit(&r, w, K_PS, i, 0);
+	u = (int)below(&r, 100);
+	for (p->dom = 0; u >= domains[p->dom].weight; p->dom++)
+		u -= domains[p->dom].weight;
+	if (domains[p->dom].kind == RPPS) {
+		memcpy(p->num, "10", 2);
+		digits(p->num + 2, perm(w, i, 100000000), 8);
+		p->num[10] = (char)('0' + luhnkey(p->num, 10));
+		p->num[11] = '\0';
+	} else {
+		u = (int)below(&r, 100);
+		d = 1 + (int)below(&r, 94);
+		if (u < 2)
+			memcpy(p->num, u == 0 ? "2A" : "2B", 2);
+		else
+			digits(p->num, (uint64_t)(d >= 20 ? d + 1 : d), 2);
+		digits(p->num + 2, perm(w, i, 1000000), 6);
+		memcpy(tmp, p->num, 8);
+		if (u < 2)
+			memcpy(tmp, "20", 2);
+		p->num[8] = (char)('0' + luhnkey(tmp, 8));
+		p->num[9] = '\0';
+	}
+}
+
+/*
+ * A beneficiary for an invoice: one with rights, or for A_CLOSED one
+ * radiated.  0 when the world has none of the kind asked.
+ */
+static int
+pick(const struct world *w, struct rng *r, int gone, struct benef *b)
+{
+	uint64_t i, start;
+	int t;
+
+	for (t = 0; t < 64; t++) {
+		benef(w, below(r, w->nbenef), b);
+		if (b->gone == gone)
+			return 1;
+	}
+	if (!gone) {
+		benef(w, 0, b);
+		return 1;
+	}
+	/* A small world may have few radiated beneficiaries, or none. */
+	start = below(r, w->nbenef);
+	for (i = 0; i < w->nbenef; i++) {
+		benef(w, (start + i) % w->nbenef, b);
+		if (b->gone)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The invoice whose first line is line kf of day j, of at most max lines:
+ * its PS, beneficiary, number and date, and the anomaly it carries.
+ */
+static void
+invoice(const struct world *w, int j, uint64_t kf, int max, struct invoice *inv)
+{
+	struct rng r;
+	int u;
+
+	rinit(&r, w, K_INVOICE, (uint64_t)j, kf);
+	inv->j = j;
+	inv->kf = kf;
+	ps(w, below(&r, w->nps), &inv->ps);
+	inv->size = 1 + (int)below(&r, (uint64_t)domains[inv->ps.dom].maxlines);
+	if (inv->size > max)
+		inv->size = max;
+	u = (int)below(&r, 10000);
+	if ((u -= w->rate[A_BADNIR]) < 0)
+		inv->anom = A_BADNIR;
+	else if ((u -= w->rate[A_UNKNOWN]) < 0)
+		inv->anom = A_UNKNOWN;
+	else if ((u -= w->rate[A_CLOSED]) < 0)
+		inv->anom = A_CLOSED;
+	else
+		inv->anom = A_NONE;
+	if (inv->anom == A_UNKNOWN)
+		benef(w, w->nbenef + below(&r, NIRMOD - w->nbenef), &inv->b);
+	else if (!pick(w, &r, inv->anom == A_CLOSED, &inv->b)) {
+		inv->anom = A_NONE;
+		pick(w, &r, 0, &inv->b);
+	}
+	inv->key = inv->b.key;
+	if (inv->anom == A_BADNIR)
+		inv->key = (inv->key + (int)below(&r, 96)) % 97 + 1;
+	inv->number = 1 + perm(w, (uint64_t)j * w->nlines + kf, INVMOD);
+	inv->date = w->day[j] - (int32_t)below(&r, 4);
+	inv->tp = below(&r, 100) < 92;
+	inv->total = 0;
+}
+
+/* Line k, of invoice inv. */
+static void
+mkline(const struct world *w, const struct invoice *inv, uint64_t k, struct line *ln)
+{
+	const struct domain *d = &domains[inv->ps.dom];
+	const struct act *a;
+	struct rng r;
+	int64_t unit, fru, th;
+	int u;
+
+	rinit(&r, w, K_LINE, (uint64_t)inv->j, k);
+	u = (int)below(&r, 100);
+	for (ln->act = d->act0; u >= acts[ln->act].weight; ln->act++)
+		u -= acts[ln->act].weight;
+	a = &acts[ln->act];
+	ln->date = inv->date;
+	if (d->delay && below(&r, 100) >= 70)
+		ln->date -= 1 + (int32_t)below(&r, 14);
+	ln->qty = 1 + (int)below(&r, (uint64_t)a->qty);
+	unit = a->brlo + (int64_t)below(&r, (uint64_t)(a->brhi - a->brlo + 1));
+	fru = unit;
+	if ((int)below(&r, 10000) < a->over)
+		fru += a->overhi / 5 + (int64_t)below(&r,
+		    (uint64_t)(a->overhi - a->overhi / 5 + 1));
+	ln->br = unit * ln->qty;
+	ln->fr = fru * ln->qty;
+	money_rate(&th, ln->br, a->rate);
+	ln->pf = a->pf < th ? a->pf : th;
+	ln->amo = th - ln->pf;
+}
+
+/* The lines of an invoice, and its total. */
+static void
+lines(const struct world *w, struct invoice *inv, struct line *ln)
+{
+	int i;
+
+	inv->total = 0;
+	for (i = 0; i < inv->size; i++) {
+		mkline(w, inv, inv->kf + (uint64_t)i, &ln[i]);
+		inv->total += ln[i].fr;
+	}
+}
+
+/*
+ * Block b of day j: which slots are duplicates, and the invoices that
+ * fill the runs of other slots.  A duplicate needs something before it.
+ */
+static void
+layout(const struct world *w, int j, uint64_t b, struct block *blk)
+{
+	struct rng r;
+	uint64_t k0 = b * BLK;
+	int s, e, i, u;
+
+	blk->n = w->nlines - k0 < BLK ? (int)(w->nlines - k0) : BLK;
+	rinit(&r, w, K_BLOCK, (uint64_t)j, b);
+	for (s = 0; s < blk->n; s++) {
+		u = (int)below(&r, 10000);
+		blk->dup[s] = A_NONE;
+		if ((u -= w->rate[A_DUPINTRA]) < 0) {
+			if (k0 + (uint64_t)s > 0)
+				blk->dup[s] = A_DUPINTRA;
+		} else if (u - w->rate[A_DUPINTER] < 0 && j > 0)
+			blk->dup[s] = A_DUPINTER;
+	}
+	blk->ninv = 0;
+	for (s = 0; s < blk->n;) {
+		if (blk->dup[s] != A_NONE) {
+			blk->of[s++] = -1;
+			continue;
+		}
+		for (e = s; e < blk->n && blk->dup[e] == A_NONE; e++)
+			;
+		invoice(w, j, k0 + (uint64_t)s, e - s, &blk->inv[blk->ninv]);
+		for (i = 0; i < blk->inv[blk->ninv].size; i++)
+			blk->of[s++] = blk->ninv;
+		blk->ninv++;
+	}
+}
+
+/* Regenerate line k of day j; its anomaly, or -1 for a duplicate slot. */
+static int
+locate(const struct world *w, int j, uint64_t k, struct invoice *inv, struct line *ln)
+{
+	struct block blk;
+	struct line all[MAXINV];
+	int s = (int)(k % BLK);
+
+	layout(w, j, k / BLK, &blk);
+	if (blk.dup[s] != A_NONE)
+		return -1;
+	*inv = blk.inv[blk.of[s]];
+	lines(w, inv, all);
+	*ln = all[k - inv->kf];
+	return inv->anom;
+}
+
+/*
+ * The original that duplicate slot k of day j repeats: a line without
+ * anomaly, of the same day before it or of an earlier day.  0 when a few
+ * draws find none (a day made of anomalies).
+ */
+static int
+original(const struct world *w, int j, uint64_t k, int kind, struct invoice *inv,
+    struct line *ln, int *oj, uint64_t *ok)
+{
+	struct rng r;
+	int t;
+
+	rinit(&r, w, K_DUP, (uint64_t)j, k);
+	for (t = 0; t < 8; t++) {
+		*oj = kind == A_DUPINTRA ? j : (int)below(&r, (uint64_t)j);
+		*ok = below(&r, kind == A_DUPINTRA ? k : w->nlines);
+		if (locate(w, *oj, *ok, inv, ln) == A_NONE)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The next claim line of a day: 1, or 0 after the last.  A duplicate slot
+ * whose original cannot be found holds an invoice of one line instead.
+ */
+static int
+nextclaim(const struct world *w, struct walk *wk, struct claim *c)
+{
+	struct invoice *inv;
+	int s, dup;
+
+	if (wk->k >= w->nlines)
+		return 0;
+	s = (int)(wk->k % BLK);
+	if (s == 0)
+		layout(w, wk->j, wk->k / BLK, &wk->blk);
+	c->k = wk->k++;
+	dup = wk->blk.dup[s];
+	if (dup == A_NONE) {
+		inv = &wk->blk.inv[wk->blk.of[s]];
+		if (c->k == inv->kf)
+			lines(w, inv, wk->ln);
+		c->inv = inv;
+		c->ln = &wk->ln[c->k - inv->kf];
+		c->anom = inv->anom;
+		return 1;
+	}
+	c->inv = &c->dinv;
+	c->ln = &c->dln;
+	if (original(w, wk->j, c->k, dup, &c->dinv, &c->dln, &c->oj, &c->ok)) {
+		c->anom = dup;
+		return 1;
+	}
+	invoice(w, wk->j, c->k, 1, &c->dinv);
+	lines(w, &c->dinv, &c->dln);
+	c->anom = c->dinv.anom;
+	return 1;
+}
+
+/* Renderers. */
+
+/*
+ * The outputs being written: a stream and its gzip copy.  If the program
+ * dies (a full disk), their temporary files are removed at exit.
+ */
+static struct pub *live[2];
+
+static void
+cleanup(void)
+{
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (live[i] != NULL)
+			pub_abort(live[i]);
+}
+
+static void
+mkpath(char *buf, const char *dir, const char *name)
+{
+	if ((size_t)snprintf(buf, PATH_MAX, "%s/%s", dir, name) >= PATH_MAX)
+		die(EX_CANTCREAT, "%s: path too long", dir);
+}
+
+static void
+oopen(struct out *o, const char *dir, const char *name, const char *kind,
+    const char *const *cols, int ncol)
+{
+	mkpath(o->path, dir, name);
+	if (pub_open(&o->p, o->path) < 0)
+		die(EX_CANTCREAT, "%s: %s", o->path, strerror(errno));
+	live[0] = &o->p;
+	ts_wopen(&o->w, o->p.fd, o->path, kind, 1, cols, ncol);
+}
+
+/*
+ * Compress the file open on src into path, whole or cut in the middle.
+ * gzdopen writes a header without name and with mtime 0: the bytes
+ * depend on the data only.
+ */
+static void
+gzcopy(int src, const char *path, int cut)
+{
+	static char buf[1 << 16];
+	struct pub p;
+	struct stat st;
+	gzFile gz;
+	ssize_t n;
+	off_t off = 0;
+	int fd;
+
+	if (pub_open(&p, path) < 0)
+		die(EX_CANTCREAT, "%s: %s", path, strerror(errno));
+	live[1] = &p;
+	if ((fd = dup(p.fd)) < 0 || (gz = gzdopen(fd, "wb6")) == NULL)
+		die(EX_IOERR, "%s: %s", path, strerror(errno));
+	while ((n = pread(src, buf, sizeof buf, off)) > 0) {
+		if (gzwrite(gz, buf, (unsigned int)n) != (int)n)
+			die(EX_IOERR, "%s: write error", path);
+		off += n;
+	}
+	if (n < 0)
+		die(EX_IOERR, "%s: read error: %s", path, strerror(errno));
+	if (gzclose(gz) != Z_OK)
+		die(EX_IOERR, "%s: write error", path);
+	if (cut && (fstat(p.fd, &st) < 0 || ftruncate(p.fd, st.st_size / 2) < 0))
+		die(EX_IOERR, "%s: %s", path, strerror(errno));
+	if (pub_commit(&p) < 0)
+		die(EX_IOERR, "%s: %s", path, strerror(errno));
+	live[1] = NULL;
+}
+
+/* Publish a finished stream plain, or its gzip copy instead. */
+static void
+publish(struct out *o, int z)
+{
+	char gzpath[PATH_MAX + 3];
+
+	if (z) {
+		snprintf(gzpath, sizeof gzpath, "%s.gz", o->path);
+		gzcopy(o->p.fd, gzpath, 0);
+		pub_abort(&o->p);
+	} else if (pub_commit(&o->p) < 0)
+		die(EX_IOERR, "%s: %s", o->path, strerror(errno));
+	live[0] = NULL;
+}
+
+static void
+oclose(struct out *o, int z)
+{
+	ts_wclose(&o->w);
+	publish(o, z);
+}
+
+/* A count in decimal: ts_wint's snprintf costs too much per claim line. */
+static void
+wnum(struct ts_writer *o, uint64_t v)
+{
+	char buf[24];
+	size_t n = 0;
+
+	do
+		buf[sizeof buf - ++n] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	ts_wstr(o, buf + sizeof buf - n, n);
+}
+
+static void
+wdigits(struct ts_writer *o, uint64_t v, int n)
+{
+	char buf[24];
+
+	digits(buf, v, n);
+	ts_wstr(o, buf, (size_t)n);
+}
+
+/* Line id YYYYMMDD-NNNNNNN: the day and the line's rank in it. */
+static void
+wlineid(struct ts_writer *o, const struct world *w, int j, uint64_t k)
+{
+	char id[16];
+
+	memcpy(id, w->ymd[j], 8);
+	id[8] = '-';
+	digits(id + 9, k + 1, 7);
+	ts_wstr(o, id, sizeof id);
+}
+
+static void
+wbenef(const struct world *w, const char *dir, int z)
+{
+	static const char *const cols[] = {
+		"benef_id", "client", "adherent", "nir", "nir_key",
+		"birth_date", "rang", "rights_start", "rights_end"
+	};
+	struct out o;
+	struct benef b;
+	uint64_t i;
+
+	oopen(&o, dir, "benef.tsv", "gen-benef", cols, 9);
+	for (i = 0; i < w->nbenef; i++) {
+		benef(w, i, &b);
+		wnum(&o.w, b.id);
+		ts_wstr(&o.w, w->amc[b.client], 9);
+		ts_wstr(&o.w, b.adherent, 10);
+		ts_wstr(&o.w, b.nir, 13);
+		wdigits(&o.w, (uint64_t)b.key, 2);
+		ts_wdate(&o.w, b.birth);
+		wnum(&o.w, (uint64_t)b.rang);
+		ts_wdate(&o.w, b.start);
+		ts_wdate(&o.w, b.end);
+		ts_wend(&o.w);
+	}
+	oclose(&o, z);
+}
+
+static void
+wps(const struct world *w, const char *dir, int z)
+{
+	static const char *const cols[] = {
+		"ps_id", "ps_kind", "ps_number", "iban", "domain"
+	};
+	struct out o;
+	struct ps p;
+	char acct[28];
+	uint64_t i;
+
+	oopen(&o, dir, "ps.tsv", "gen-ps", cols, 5);
+	for (i = 0; i < w->nps; i++) {
+		ps(w, i, &p);
+		wnum(&o.w, i + 1);
+		ts_wcstr(&o.w, pskinds[domains[p.dom].kind]);
+		ts_wcstr(&o.w, p.num);
+		iban(w, i, acct);
+		ts_wstr(&o.w, acct, 27);
+		ts_wcstr(&o.w, domains[p.dom].name);
+		ts_wend(&o.w);
+	}
+	oclose(&o, z);
+}
+
+/* One claim line of day j. */
+static void
+wact(struct ts_writer *o, const struct world *w, int j, const struct claim *c)
+{
+	const struct invoice *inv = c->inv;
+	const struct line *ln = c->ln;
+	const struct act *a = &acts[ln->act];
+
+	wlineid(o, w, j, c->k);
+	ts_wstr(o, w->amc[inv->b.client], 9);
+	ts_wcstr(o, pskinds[domains[inv->ps.dom].kind]);
+	ts_wcstr(o, inv->ps.num);
+	wdigits(o, inv->number, 9);
+	ts_wdate(o, inv->date);
+	ts_wmoney(o, inv->total);
+	ts_wstr(o, inv->b.nir, 13);
+	wdigits(o, (uint64_t)inv->key, 2);
+	ts_wdate(o, inv->b.birth);
+	wnum(o, (uint64_t)inv->b.rang);
+	ts_wdate(o, ln->date);
+	ts_wcstr(o, a->code);
+	ts_wcstr(o, domains[inv->ps.dom].name);
+	wnum(o, (uint64_t)ln->qty);
+	ts_wmoney(o, ln->fr);
+	ts_wmoney(o, ln->br);
+	wnum(o, (uint64_t)a->rate);
+	ts_wmoney(o, ln->amo);
+	ts_wmoney(o, ln->pf);
+	ts_wstr(o, inv->tp ? "1" : "0", 1);
+	ts_wcstr(o, anames[c->anom]);
+	if (c->anom == A_DUPINTRA || c->anom == A_DUPINTER)
+		wlineid(o, w, c->oj, c->ok);
+	else
+		ts_wstr(o, "", 0);
+	ts_wend(o);
+}
+
+static void
+wacts(const struct world *w, int j, const char *dir, int z, int trunc,
+    struct truth *t)
+{
+	static const char *const cols[] = {
+		"line_id", "client", "ps_kind", "ps_number", "invoice",
+		"invoice_date", "invoice_total_eur", "nir", "nir_key",
+		"birth_date", "rang", "act_date", "act_code", "domain", "qty",
+		"fr_eur", "br_eur", "amo_rate_bp", "amo_eur", "pf_eur", "tp",
+		"anomaly", "orig"
+	};
+	static struct walk wk;
+	static struct claim c;
+	struct out o;
+	char path[PATH_MAX];
+
+	oopen(&o, dir, "acts.tsv", "gen-acts", cols, 23);
+	wk.j = j;
+	wk.k = 0;
+	while (nextclaim(w, &wk, &c)) {
+		wact(&o.w, w, j, &c);
+		t->n[c.anom]++;
+		t->fr[c.anom] += c.ln->fr;
+		t->frtot += c.ln->fr;
+		t->amotot += c.ln->amo;
+	}
+	ts_wclose(&o.w);
+	if (trunc) {
+		mkpath(path, dir, "acts.trunc.tsv.gz");
+		gzcopy(o.p.fd, path, 1);
+	}
+	publish(&o, z);
+}
+
+static void
+wtruth(const char *dir, int z, const struct truth *t, int trunc)
+{
+	static const char *const cols[] = { "key", "count", "amount_eur" };
+	struct out o;
+	uint64_t n = 0;
+	int a;
+
+	for (a = 0; a < A_TRUNC; a++)
+		n += t->n[a];
+	oopen(&o, dir, "truth.tsv", "gen-truth", cols, 3);
+	ts_wcstr(&o.w, "claims");
+	wnum(&o.w, n);
+	ts_wmoney(&o.w, t->frtot);
+	ts_wend(&o.w);
+	for (a = 0; a < A_TRUNC; a++) {
+		ts_wcstr(&o.w, anames[a]);
+		wnum(&o.w, t->n[a]);
+		ts_wmoney(&o.w, t->fr[a]);
+		ts_wend(&o.w);
+	}
+	ts_wcstr(&o.w, "fr_total");
+	wnum(&o.w, n);
+	ts_wmoney(&o.w, t->frtot);
+	ts_wend(&o.w);
+	ts_wcstr(&o.w, "amo_total");
+	wnum(&o.w, n);
+	ts_wmoney(&o.w, t->amotot);
+	ts_wend(&o.w);
+	ts_wcstr(&o.w, "truncated_files");
+	wnum(&o.w, (uint64_t)trunc);
+	ts_wmoney(&o.w, 0);
+	ts_wend(&o.w);
+	oclose(&o, z);
+}
+
+/* A directory of ours, mode 0700 whatever the umask; or one that exists. */
+static void
+mkdir_(const char *path)
+{
+	struct stat st;
+
+	if (mkdir(path, 0700) == 0 && chmod(path, 0700) == 0)
+		return;
+	if (errno != EEXIST || stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+		die(EX_CANTCREAT, "%s: %s", path,
+		    strerror(errno == EEXIST ? ENOTDIR : errno));
+}
+
+static void
+rmfiles(const char *dir, const char *const *names)
+{
+	char path[PATH_MAX];
+
+	for (; *names != NULL; names++) {
+		mkpath(path, dir, *names);
+		if (unlink(path) < 0 && errno != ENOENT)
+			die(EX_CANTCREAT, "%s: %s", path, strerror(errno));
+	}
+}
+
+/*
+ * Remove from a day directory what an earlier run with other options
+ * left there, so that it holds what this run made and nothing else.
+ */
+static void
+unstale(const char *dir, int z, int trunc)
+{
+	static const char *const plain[] = {
+		"benef.tsv", "ps.tsv", "acts.tsv", "truth.tsv", NULL
+	};
+	static const char *const gz[] = {
+		"benef.tsv.gz", "ps.tsv.gz", "acts.tsv.gz", "truth.tsv.gz", NULL
+	};
+	static const char *const cut[] = { "acts.trunc.tsv.gz", NULL };
+
+	rmfiles(dir, z ? plain : gz);
+	if (!trunc)
+		rmfiles(dir, cut);
+}
+
+static void
+day(const struct world *w, int j, const char *outdir, int z)
+{
+	char dir[PATH_MAX];
+	struct truth t;
+	struct rng r;
+	int trunc;
+
+	if ((size_t)snprintf(dir, sizeof dir, "%s/%.4s-%.2s-%.2s", outdir,
+	    w->ymd[j], w->ymd[j] + 4, w->ymd[j] + 6) >= sizeof dir)
+		die(EX_CANTCREAT, "%s: path too long", outdir);
+	mkdir_(dir);
+	rinit(&r, w, K_DAY, (uint64_t)j, 0);
+	trunc = (int)below(&r, 10000) < w->rate[A_TRUNC];
+	memset(&t, 0, sizeof t);
+	wbenef(w, dir, z);
+	wps(w, dir, z);
+	wacts(w, j, dir, z, trunc, &t);
+	wtruth(dir, z, &t, trunc);
+	unstale(dir, z, trunc);
+}
+
+/* -A name=rate */
+static void
+anomarg(struct world *w, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	int a;
+
+	for (a = 1; eq != NULL && a < NANOM; a++)
+		if (strlen(anames[a]) == (size_t)(eq - arg) &&
+		    memcmp(anames[a], arg, (size_t)(eq - arg)) == 0)
+			break;
+	if (eq == NULL || a == NANOM)
+		die(EX_USAGE, "-A: expected badnir, unknown, closed, dupintra, "
+		    "dupinter or truncated=rate");
+	w->rate[a] = (int)numarg(eq + 1, 0, 10000, anames[a]);
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: %s [-z] [-A anomaly=rate] [-b beneficiaries] "
+	    "[-c clients] [-d days]\n"
+	    "                 [-n claims] [-p ps] [-s seed] -D first-date "
+	    "-o outdir\n", progname_());
+	exit(EX_USAGE);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct world w;
+	struct rng r;
+	const char *outdir = NULL, *first = NULL;
+	uint64_t seed = 1;
+	int32_t d;
+	int ch, z = 0, j, c, y, m, dd;
+
+	setprogname_(argv[0]);
+	memset(&w, 0, sizeof w);
+	memcpy(w.rate, arate, sizeof w.rate);
+	w.nbenef = 500;
+	w.nps = 50;
+	w.nlines = 200;
+	w.nclient = 3;
+	w.ndays = 3;
+	while ((ch = getopt(argc, argv, "A:D:b:c:d:n:o:p:s:z")) != -1)
+		switch (ch) {
+		case 'A':
+			anomarg(&w, optarg);
+			break;
+		case 'D':
+			first = optarg;
+			break;
+		case 'b':
+			w.nbenef = (uint64_t)numarg(optarg, 1, MAXBENEF, "beneficiaries");
+			break;
+		case 'c':
+			w.nclient = (int)numarg(optarg, 1, 9999, "clients");
+			break;
+		case 'd':
+			w.ndays = (int)numarg(optarg, 1, 1000, "days");
+			break;
+		case 'n':
+			w.nlines = (uint64_t)numarg(optarg, 0, 9999999, "claims");
+			break;
+		case 'o':
+			outdir = optarg;
+			break;
+		case 'p':
+			w.nps = (uint64_t)numarg(optarg, 1, MAXPS, "ps");
+			break;
+		case 's':
+			seed = (uint64_t)numarg(optarg, 0, LLONG_MAX, "seed");
+			break;
+		case 'z':
+			z = 1;
+			break;
+		default:
+			usage();
+		}
+	argc -= optind;
+	if (argc != 0 || first == NULL || outdir == NULL)
+		usage();
+	if (date_parse(first, strlen(first), &d) < 0)
+		die(EX_USAGE, "first-date: not an ISO 8601 date (YYYY-MM-DD)");
+	if (w.rate[A_BADNIR] + w.rate[A_UNKNOWN] + w.rate[A_CLOSED] > 10000 ||
+	    w.rate[A_DUPINTRA] + w.rate[A_DUPINTER] > 10000)
+		die(EX_USAGE, "anomaly rates: badnir, unknown and closed, and "
+		    "dupintra and dupinter, each sum to 10000 at most");
+
+	w.base = mix(seed + GOLDEN);
+	w.day = xmalloc((size_t)w.ndays * sizeof *w.day);
+	w.ymd = xmalloc((size_t)w.ndays * sizeof *w.ymd);
+	w.day[0] = date_business(d) ? d : date_next_business(d);
+	for (j = 1; j < w.ndays; j++)
+		w.day[j] = date_next_business(w.day[j - 1]);
+	w.first = w.day[0];
+	w.last = w.day[w.ndays - 1];
+	for (j = 0; j < w.ndays; j++) {
+		date_to_ymd(w.day[j], &y, &m, &dd);
+		if (y < 1900 || y > 9000)
+			die(EX_USAGE, "first-date: years 1900 to 9000 only");
+		if (j == 0)
+			w.y0 = y;
+		digits(w.ymd[j], (uint64_t)y, 4);
+		digits(w.ymd[j] + 4, (uint64_t)m, 2);
+		digits(w.ymd[j] + 6, (uint64_t)dd, 2);
+	}
+	rinit(&r, &w, K_WORLD, 0, 0);
+	w.off = below(&r, 1ULL << 32);
+	w.amc = xmalloc((size_t)w.nclient * sizeof *w.amc);
+	for (c = 0; c < w.nclient; c++) {
+		rinit(&r, &w, K_CLIENT, (uint64_t)c, 0);
+		digits(w.amc[c], (10000 + below(&r, 90000)) * 10000 + (uint64_t)c, 9);
+		w.amc[c][9] = '\0';
+	}
+	mkdir_(outdir);
+
+	atexit(cleanup);
+	for (j = 0; j < w.ndays; j++)
+		day(&w, j, outdir, z);
+	free(w.day);
+	free(w.ymd);
+	free(w.amc);
+	return EX_OK;
+}
