@@ -7,6 +7,7 @@
  * or a truncated copy is never taken for a complete file.
  */
 #include <errno.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -393,30 +394,61 @@ ts_close(struct ts_reader *r)
 
 /* Writer. */
 
+/*
+ * Write out the first upto bytes of the buffer.  Between ts_wmark and
+ * ts_wcommit they go to the spool instead, outside the CRC, which covers
+ * them when they are committed.
+ */
+static void
+writeall(struct ts_writer *w, int fd, const char *p, size_t n)
+{
+	size_t off = 0;
+	ssize_t k;
+
+	while (off < n) {
+		k = write(fd, p + off, n - off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			die(EX_IOERR, "%s: write error: %s", w->name,
+			    strerror(k < 0 ? errno : EIO));
+		off += (size_t)k;
+	}
+}
+
 static void
 wflush(struct ts_writer *w, size_t upto)
 {
-	size_t off = 0;
-	ssize_t n;
+	if (w->marked) {
+		if (w->spoolfd < 0) {
+			char tmpl[PATH_MAX];
+			const char *dir = getenv("TMPDIR");
 
-	if (upto > w->crcfrom) {
-		w->crc = (uint32_t)crc32(w->crc, (const Bytef *)w->buf + w->crcfrom,
-		    (uInt)(upto - w->crcfrom));
-		w->crcfrom = upto;
-	}
-	while (off < upto) {
-		n = write(w->fd, w->buf + off, upto - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			die(EX_IOERR, "%s: write error: %s", w->name,
-			    strerror(n < 0 ? errno : EIO));
-		off += (size_t)n;
+			if (dir == NULL || *dir == '\0')
+				dir = "/tmp";
+			if ((size_t)snprintf(tmpl, sizeof tmpl, "%s/tiers-spool.XXXXXX",
+			    dir) >= sizeof tmpl)
+				die(EX_CANTCREAT, "TMPDIR: path too long");
+			/* mkstemp: mode 0600; unlinked at once, gone at exit. */
+			if ((w->spoolfd = mkstemp(tmpl)) < 0)
+				die(EX_CANTCREAT, "%s: %s", tmpl, strerror(errno));
+			unlink(tmpl);
+		}
+		writeall(w, w->spoolfd, w->buf, upto);
+		w->spooled += upto;
+		w->crcfrom = 0;
+	} else {
+		if (upto > w->crcfrom) {
+			w->crc = (uint32_t)crc32(w->crc, (const Bytef *)w->buf + w->crcfrom,
+			    (uInt)(upto - w->crcfrom));
+			w->crcfrom = upto;
+		}
+		writeall(w, w->fd, w->buf, upto);
+		w->crcfrom -= upto;
 	}
 	memmove(w->buf, w->buf + upto, w->len - upto);
 	w->len -= upto;
 	w->rec -= upto;
-	w->crcfrom -= upto;
 }
 
 /* Room for n more bytes of the current record. */
@@ -459,6 +491,7 @@ ts_wopen(struct ts_writer *w, int fd, const char *name, const char *kind,
 	w->ncol = ncol;
 	w->money = xmalloc((size_t)ncol);
 	w->crc = (uint32_t)crc32(0L, Z_NULL, 0);
+	w->spoolfd = -1;
 	put(w, MAGIC "\t", sizeof MAGIC);
 	put(w, kind, strlen(kind));
 	snprintf(v, sizeof v, "\t%d", version);
@@ -521,17 +554,28 @@ ts_wmoney(struct ts_writer *w, int64_t cents)
 	if (!w->money[w->nf])
 		die(EX_SOFTWARE, "%s: field %d is not a money column", w->name, w->nf + 1);
 	n = money_fmt(cents, buf);
-	ts_wstr(w, buf, n);
+	sep(w);
+	if (money_add(&w->recsum, w->recsum, cents) < 0)
+		die(EX_DATAERR, "%s: record sum out of range", w->name);
+	put(w, buf, n);
 }
 
 void
 ts_wint(struct ts_writer *w, long long v)
 {
 	char buf[24];
-	int n;
+	size_t n = 0;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
 
-	n = snprintf(buf, sizeof buf, "%lld", v);
-	ts_wstr(w, buf, (size_t)n);
+	do
+		buf[sizeof buf - ++n] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		buf[sizeof buf - ++n] = '-';
+	if (w->money[w->nf])
+		die(EX_SOFTWARE, "%s: field %d is a money column", w->name, w->nf + 1);
+	sep(w);
+	put(w, buf + sizeof buf - n, n);
 }
 
 void
@@ -594,13 +638,75 @@ ts_wmeta(struct ts_writer *w, const char *text)
 	endline(w);
 }
 
+/*
+ * Checkpoints.  Records written after ts_wmark are held aside (in the
+ * buffer, then in an unlinked temporary file) until ts_wcommit sends them
+ * on, or ts_wdrop forgets them as if never written: a filter can refuse
+ * a whole input file after having decoded part of it.
+ */
+void
+ts_wmark(struct ts_writer *w)
+{
+	if (w->nf != 0 || w->marked)
+		die(EX_SOFTWARE, "%s: mark inside a record", w->name);
+	wflush(w, w->len);
+	w->marked = 1;
+	w->spooled = 0;
+	w->mnrec = w->nrec;
+	w->msum = w->sum;
+}
+
+void
+ts_wcommit(struct ts_writer *w)
+{
+	static char buf[1 << 16];
+	off_t off = 0;
+	ssize_t n;
+
+	if (!w->marked || w->nf != 0)
+		die(EX_SOFTWARE, "%s: commit without a mark", w->name);
+	w->marked = 0;
+	while (off < w->spooled) {
+		n = pread(w->spoolfd, buf, (size_t)(w->spooled - off) < sizeof buf ?
+		    (size_t)(w->spooled - off) : sizeof buf, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			die(EX_IOERR, "%s: spool read error: %s", w->name,
+			    strerror(n < 0 ? errno : EIO));
+		w->crc = (uint32_t)crc32(w->crc, (const Bytef *)buf, (uInt)n);
+		writeall(w, w->fd, buf, (size_t)n);
+		off += n;
+	}
+	if (w->spooled > 0 && ftruncate(w->spoolfd, 0) < 0)
+		die(EX_IOERR, "%s: spool: %s", w->name, strerror(errno));
+	w->spooled = 0;
+	w->crcfrom = 0;
+}
+
+void
+ts_wdrop(struct ts_writer *w)
+{
+	if (!w->marked)
+		die(EX_SOFTWARE, "%s: drop without a mark", w->name);
+	w->marked = 0;
+	if (w->spooled > 0 && ftruncate(w->spoolfd, 0) < 0)
+		die(EX_IOERR, "%s: spool: %s", w->name, strerror(errno));
+	w->spooled = 0;
+	w->len = w->rec = w->crcfrom = 0;
+	w->nf = 0;
+	w->recsum = 0;
+	w->nrec = w->mnrec;
+	w->sum = w->msum;
+}
+
 void
 ts_wclose(struct ts_writer *w)
 {
 	char buf[128], sum[MONEY_BUFSZ];
 	int n;
 
-	if (w->nf != 0)
+	if (w->nf != 0 || w->marked)
 		die(EX_SOFTWARE, "%s: unfinished record", w->name);
 	w->crc = (uint32_t)crc32(w->crc, (const Bytef *)w->buf + w->crcfrom,
 	    (uInt)(w->len - w->crcfrom));
@@ -611,6 +717,9 @@ ts_wclose(struct ts_writer *w)
 	put(w, buf, (size_t)n);
 	w->rec = w->len;
 	wflush(w, w->len);
+	if (w->spoolfd >= 0)
+		close(w->spoolfd);
+	w->spoolfd = -1;
 	free(w->buf);
 	free(w->money);
 	w->buf = NULL;

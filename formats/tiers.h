@@ -187,6 +187,12 @@ struct ts_writer {
 	uint64_t nrec;
 	int64_t sum;
 	uint32_t crc;
+	/* checkpoint: see ts_wmark */
+	int marked;
+	int spoolfd;
+	long long spooled;
+	uint64_t mnrec;
+	int64_t msum;
 };
 void ts_wopen(struct ts_writer *w, int fd, const char *name, const char *kind,
     int version, const char *const *cols, int ncol);
@@ -199,6 +205,15 @@ void ts_wend(struct ts_writer *w);
 void ts_wcopy(struct ts_writer *w, const struct ts_reader *r);	/* current record as is */
 void ts_wmeta(struct ts_writer *w, const char *text);	/* "#text" line */
 void ts_wclose(struct ts_writer *w);	/* trailer, flush; dies on error */
+/*
+ * Checkpoints: records written after ts_wmark are held aside until
+ * ts_wcommit sends them on, or ts_wdrop forgets them (count, sum and CRC
+ * back to what they were at the mark).  Between the two, they are kept
+ * in memory, then in an unlinked temporary file under $TMPDIR (0600).
+ */
+void ts_wmark(struct ts_writer *w);
+void ts_wcommit(struct ts_writer *w);
+void ts_wdrop(struct ts_writer *w);
 
 /*
  * Atomic publication: write to a temporary name in the destination's

@@ -36,20 +36,21 @@
 /* What the counter-based generator is asked about. */
 enum {
 	K_WORLD, K_CLIENT, K_FAMILY, K_BENEF, K_PS, K_DAY, K_BLOCK,
-	K_INVOICE, K_LINE, K_DUP
+	K_INVOICE, K_LINE, K_DUP, K_ROUTE
 };
 
 /* Anomalies, in the order of the truth file. */
 enum {
 	A_NONE, A_BADNIR, A_UNKNOWN, A_CLOSED, A_DUPINTRA, A_DUPINTER,
-	A_TRUNC, NANOM
+	A_CANCEL, A_TRUNC, NANOM
 };
 static const char *const anames[NANOM] = {
 	"none", "badnir", "unknown", "closed", "dupintra", "dupinter",
-	"truncated"
+	"cancel", "truncated"
 };
 /* Per 10 000 claim lines; truncated per 10 000 days. */
-static const int arate[NANOM] = { 0, 50, 50, 50, 30, 30, 0 };
+static const int arate[NANOM] = { 0, 50, 50, 50, 30, 30, 20, 0 };
+#define ISREPEAT(a) ((a) == A_DUPINTRA || (a) == A_DUPINTER || (a) == A_CANCEL)
 
 enum { RPPS, FINESS };
 static const char *const pskinds[] = { "RPPS", "FINESS" };
@@ -166,7 +167,7 @@ struct line {
 /* One block of line slots: duplicates and the invoices between them. */
 struct block {
 	int n;
-	int dup[BLK];		/* A_DUPINTRA, A_DUPINTER or A_NONE */
+	int dup[BLK];		/* A_DUPINTRA, A_DUPINTER, A_CANCEL or A_NONE */
 	int of[BLK];		/* the invoice of each other slot */
 	int ninv;
 	struct invoice inv[BLK];
@@ -542,8 +543,11 @@ layout(const struct world *w, int j, uint64_t b, struct block *blk)
 		if ((u -= w->rate[A_DUPINTRA]) < 0) {
 			if (k0 + (uint64_t)s > 0)
 				blk->dup[s] = A_DUPINTRA;
-		} else if (u - w->rate[A_DUPINTER] < 0 && j > 0)
-			blk->dup[s] = A_DUPINTER;
+		} else if ((u -= w->rate[A_DUPINTER]) < 0) {
+			if (j > 0)
+				blk->dup[s] = A_DUPINTER;
+		} else if (u - w->rate[A_CANCEL] < 0 && (j > 0 || k0 + (uint64_t)s > 0))
+			blk->dup[s] = A_CANCEL;
 	}
 	blk->ninv = 0;
 	for (s = 0; s < blk->n;) {
@@ -578,8 +582,9 @@ locate(const struct world *w, int j, uint64_t k, struct invoice *inv, struct lin
 }
 
 /*
- * The original that duplicate slot k of day j repeats: a line without
- * anomaly, of the same day before it or of an earlier day.  0 when a few
+ * The original that duplicate or cancellation slot k of day j repeats: a
+ * line without anomaly, of the same day before it or of an earlier day
+ * (a cancellation on the first day cancels a line of that day).  0 when a few
  * draws find none (a day made of anomalies).
  */
 static int
@@ -589,10 +594,12 @@ original(const struct world *w, int j, uint64_t k, int kind, struct invoice *inv
 	struct rng r;
 	int t;
 
+	int same = kind == A_DUPINTRA || (kind == A_CANCEL && j == 0);
+
 	rinit(&r, w, K_DUP, (uint64_t)j, k);
 	for (t = 0; t < 8; t++) {
-		*oj = kind == A_DUPINTRA ? j : (int)below(&r, (uint64_t)j);
-		*ok = below(&r, kind == A_DUPINTRA ? k : w->nlines);
+		*oj = same ? j : (int)below(&r, (uint64_t)j);
+		*ok = below(&r, same ? k : w->nlines);
 		if (locate(w, *oj, *ok, inv, ln) == A_NONE)
 			return 1;
 	}
@@ -629,6 +636,14 @@ nextclaim(const struct world *w, struct walk *wk, struct claim *c)
 	c->ln = &c->dln;
 	if (original(w, wk->j, c->k, dup, &c->dinv, &c->dln, &c->oj, &c->ok)) {
 		c->anom = dup;
+		if (dup == A_CANCEL) {
+			/* The AMO reverses the line: every amount negated. */
+			c->dln.fr = -c->dln.fr;
+			c->dln.br = -c->dln.br;
+			c->dln.amo = -c->dln.amo;
+			c->dln.pf = -c->dln.pf;
+			c->dinv.total = c->dln.fr;
+		}
 		return 1;
 	}
 	invoice(w, wk->j, c->k, 1, &c->dinv);
@@ -644,6 +659,7 @@ nextclaim(const struct world *w, struct walk *wk, struct claim *c)
  * dies (a full disk), their temporary files are removed at exit.
  */
 static struct pub *live[2];
+static void flowsabort(void);
 
 static void
 cleanup(void)
@@ -653,6 +669,7 @@ cleanup(void)
 	for (i = 0; i < 2; i++)
 		if (live[i] != NULL)
 			pub_abort(live[i]);
+	flowsabort();
 }
 
 static void
@@ -710,18 +727,18 @@ gzcopy(int src, const char *path, int cut)
 	live[1] = NULL;
 }
 
-/* Publish a finished stream plain, or its gzip copy instead. */
+/* Publish a finished file plain, or its gzip copy instead. */
 static void
-publish(struct out *o, int z)
+publish(struct pub *p, const char *path, int z)
 {
 	char gzpath[PATH_MAX + 3];
 
 	if (z) {
-		snprintf(gzpath, sizeof gzpath, "%s.gz", o->path);
-		gzcopy(o->p.fd, gzpath, 0);
-		pub_abort(&o->p);
-	} else if (pub_commit(&o->p) < 0)
-		die(EX_IOERR, "%s: %s", o->path, strerror(errno));
+		snprintf(gzpath, sizeof gzpath, "%s.gz", path);
+		gzcopy(p->fd, gzpath, 0);
+		pub_abort(p);
+	} else if (pub_commit(p) < 0)
+		die(EX_IOERR, "%s: %s", path, strerror(errno));
 	live[0] = NULL;
 }
 
@@ -729,7 +746,7 @@ static void
 oclose(struct out *o, int z)
 {
 	ts_wclose(&o->w);
-	publish(o, z);
+	publish(&o->p, o->path, z);
 }
 
 /* A count in decimal: ts_wint's snprintf costs too much per claim line. */
@@ -849,11 +866,330 @@ wact(struct ts_writer *o, const struct world *w, int j, const struct claim *c)
 	ts_wmoney(o, ln->pf);
 	ts_wstr(o, inv->tp ? "1" : "0", 1);
 	ts_wcstr(o, anames[c->anom]);
-	if (c->anom == A_DUPINTRA || c->anom == A_DUPINTER)
+	if (ISREPEAT(c->anom))
 		wlineid(o, w, c->oj, c->ok);
 	else
 		ts_wstr(o, "", 0);
 	ts_wend(o);
+}
+
+
+/*
+ * Flows: the files the operator receives for a day.  Each invoice goes to
+ * one of them: a quarter to the B2 file the PS software sends, the others
+ * to the NOEMIE décomptes of two AMO senders; cancellations come from the
+ * AMO only.  Layouts: formats/layouts/noemie-580.lay and b2.lay.
+ */
+enum { FL_B2, FL_N1, FL_N2, NFLOW };
+static const struct flowdef {
+	const char *file;
+	int noemie;
+	const char *sender;	/* 9 digits */
+	const char *regime, *caisse;
+} flowdefs[NFLOW] = {
+	{ "invoices.b2", 0, "990000001", "01", "751" },
+	{ "noemie-01751.580", 1, "017510001", "01", "751" },
+	{ "noemie-01931.580", 1, "019310002", "01", "931" }
+};
+
+struct flow {
+	const struct flowdef *def;
+	struct pub p;
+	FILE *fp;
+	char path[PATH_MAX];
+	uint64_t n[3];		/* act lines: file, lot (level 1), invoice */
+	int64_t t[3];		/* their totals */
+	char ln[8192];		/* NOEMIE: the physical line being built */
+	size_t ll;
+};
+
+static struct flow flows[NFLOW];
+
+static void
+flowsabort(void)
+{
+	int i;
+
+	for (i = 0; i < NFLOW; i++)
+		if (flows[i].def != NULL && flows[i].p.tmp != NULL)
+			pub_abort(&flows[i].p);
+}
+
+static void
+fwr(struct flow *f, const char *s, size_t n)
+{
+	if (fwrite(s, 1, n, f->fp) != n)
+		die(EX_IOERR, "%s: write error", f->path);
+}
+
+/* Fixed-width pieces. */
+static char *
+ftext(char *p, const char *s, int n)
+{
+	size_t l = strlen(s);
+
+	memset(p, ' ', (size_t)n);
+	memcpy(p, s, l < (size_t)n ? l : (size_t)n);
+	return p + n;
+}
+
+static char *
+fnum(char *p, uint64_t v, int n)
+{
+	digits(p, v, n);
+	return p + n;
+}
+
+static char *
+fsigned(char *p, int64_t v, int n)
+{
+	*p = v < 0 ? '-' : '+';
+	digits(p + 1, (uint64_t)(v < 0 ? -v : v), n - 1);
+	return p + n;
+}
+
+/* DDMMYY, or YYMMDD. */
+static char *
+fdate(char *p, int32_t days, int ymd)
+{
+	int y, m, d;
+
+	date_to_ymd(days, &y, &m, &d);
+	if (ymd) {
+		digits(p, (uint64_t)y % 100, 2);
+		digits(p + 2, (uint64_t)m, 2);
+		digits(p + 4, (uint64_t)d, 2);
+	} else {
+		digits(p, (uint64_t)d, 2);
+		digits(p + 2, (uint64_t)m, 2);
+		digits(p + 4, (uint64_t)y % 100, 2);
+	}
+	return p + 6;
+}
+
+/* NOEMIE: add an entity to the physical line; send the line. */
+static void
+nent(struct flow *f, const char *e, size_t n)
+{
+	if (f->ll + n + 1 > sizeof f->ln)
+		die(EX_SOFTWARE, "%s: NOEMIE line too long", f->path);
+	if (f->ll > 0)
+		f->ln[f->ll++] = '@';
+	memcpy(f->ln + f->ll, e, n);
+	f->ll += n;
+}
+
+static void
+nline(struct flow *f)
+{
+	char len[5];
+
+	digits(len, f->ll, 4);
+	fwr(f, len, 4);
+	f->ln[f->ll++] = '\n';
+	fwr(f, f->ln, f->ll);
+	f->ll = 0;
+}
+
+/* B2: one 128-character record. */
+static void
+b2rec(struct flow *f, char *r, char *end)
+{
+	if (end - r > 128)
+		die(EX_SOFTWARE, "B2 record too long");
+	memset(end, ' ', (size_t)(128 - (end - r)));
+	r[128] = '\n';
+	fwr(f, r, 129);
+}
+
+static void
+flowopen(const struct world *w, int j, const char *dir, int i)
+{
+	struct flow *f = &flows[i];
+	char e[160], *p;
+	int fd;
+
+	memset(f, 0, sizeof *f);
+	f->def = &flowdefs[i];
+	mkpath(f->path, dir, f->def->file);
+	if (pub_open(&f->p, f->path) < 0)
+		die(EX_CANTCREAT, "%s: %s", f->path, strerror(errno));
+	if ((fd = dup(f->p.fd)) < 0 || (f->fp = fdopen(fd, "w")) == NULL)
+		die(EX_IOERR, "%s: %s", f->path, strerror(errno));
+	setvbuf(f->fp, NULL, _IOFBF, 1 << 16);
+	if (f->def->noemie) {
+		p = ftext(e, "000580", 6);
+		p = ftext(p, f->def->sender, 9);
+		p = fnum(p, (uint64_t)j + 1, 7);
+		p = fdate(p, w->day[j], 1);
+		p = ftext(p, "990000000", 9);
+		nent(f, e, (size_t)(p - e));
+		nline(f);
+	} else {
+		p = ftext(e, "0B2", 3);
+		p = ftext(p, f->def->sender, 9);
+		p = fnum(p, (uint64_t)j + 1, 7);
+		p = fdate(p, w->day[j], 0);
+		b2rec(f, e, p);
+	}
+}
+
+/* The first line of an invoice: the PS and the invoice. */
+static void
+flowinvoice(struct flow *f, const struct world *w, const struct invoice *inv)
+{
+	char e[160], *p;
+	const char *kind = domains[inv->ps.dom].kind == RPPS ? "2" : "4";
+
+	f->n[1] = f->n[2] = 0;
+	f->t[1] = f->t[2] = 0;
+	if (f->def->noemie) {
+		p = ftext(e, "010", 3);
+		p = ftext(p, kind, 1);
+		p = ftext(p, inv->ps.num, 11);
+		nent(f, e, (size_t)(p - e));
+		p = ftext(e, "100", 3);
+		p = ftext(p, inv->b.nir, 13);
+		p = fnum(p, (uint64_t)inv->key, 2);
+		p = fnum(p, inv->number, 9);
+		p = fdate(p, inv->date, 0);
+		p = fsigned(p, inv->total, 12);
+		p = ftext(p, inv->tp ? "1" : "0", 1);
+		nent(f, e, (size_t)(p - e));
+		p = ftext(e, "101", 3);
+		p = ftext(p, "", 15);
+		p = fdate(p, inv->b.birth, 0);
+		p = fnum(p, (uint64_t)inv->b.rang, 1);
+		nent(f, e, (size_t)(p - e));
+		p = ftext(e, "102", 3);
+		p = ftext(p, w->amc[inv->b.client], 10);
+		p = ftext(p, inv->b.adherent, 15);
+		nent(f, e, (size_t)(p - e));
+	} else {
+		p = ftext(e, "1", 1);
+		p = ftext(p, kind, 1);
+		p = ftext(p, inv->ps.num, 11);
+		p = ftext(p, f->def->regime, 2);
+		p = ftext(p, f->def->caisse, 3);
+		b2rec(f, e, p);
+		p = ftext(e, "2", 1);
+		p = fnum(p, f->n[0] + 1, 10);
+		p = ftext(p, inv->b.nir, 13);
+		p = fnum(p, (uint64_t)inv->key, 2);
+		p = fnum(p, (uint64_t)inv->b.rang, 3);
+		p = fnum(p, inv->number, 9);
+		p = fdate(p, inv->date, 0);
+		p = fdate(p, inv->b.birth, 0);
+		p = ftext(p, w->amc[inv->b.client], 10);
+		p = ftext(p, inv->b.adherent, 15);
+		p = ftext(p, "", 15);
+		p = fnum(p, (uint64_t)inv->total, 11);
+		p = ftext(p, inv->tp ? "1" : "0", 1);
+		b2rec(f, e, p);
+	}
+}
+
+/* One act line, rank no of its invoice; the invoice closes after the last. */
+static void
+flowline(struct flow *f, const struct claim *c, int no, int last)
+{
+	const struct line *ln = c->ln;
+	const struct act *a = &acts[ln->act];
+	char e[160], *p;
+	int64_t tot = f->def->noemie ? ln->amo : ln->fr;
+	int cancel = c->anom == A_CANCEL, i;
+
+	p = ftext(e, f->def->noemie ? "200" : "3", f->def->noemie ? 3 : 1);
+	p = fnum(p, (uint64_t)no, 3);
+	if (f->def->noemie)
+		p = ftext(p, cancel ? "A" : "N", 1);
+	p = fdate(p, ln->date, 0);
+	p = ftext(p, a->code, 5);
+	p = fnum(p, 100, 5);
+	p = fnum(p, (uint64_t)ln->qty, 3);
+	p = fsigned(p, ln->fr, 10);
+	p = fsigned(p, ln->br, 10);
+	p = fnum(p, (uint64_t)a->rate, 5);
+	p = fsigned(p, ln->amo, 10);
+	p = fsigned(p, ln->pf, 8);
+	p = fsigned(p, 0, 8);
+	if (f->def->noemie) {
+		p = fsigned(p, ln->fr - ln->br, 10);
+		if (cancel) {
+			p = fnum(p, c->inv->number, 9);
+			p = fnum(p, c->ok - c->inv->kf + 1, 3);
+		} else
+			p = ftext(p, "", 12);
+		nent(f, e, (size_t)(p - e));
+	} else {
+		p = ftext(p, "N", 1);
+		b2rec(f, e, p);
+	}
+	for (i = 0; i < 3; i++) {
+		f->n[i]++;
+		f->t[i] += tot;
+	}
+	if (!last)
+		return;
+	/* Close the invoice (level 2), then the PS (level 1). */
+	for (i = 2; i >= 1; i--) {
+		if (f->def->noemie) {
+			p = ftext(e, "990", 3);
+			p = fnum(p, (uint64_t)i, 1);
+		} else
+			p = ftext(e, i == 2 ? "5" : "8", 1);
+		p = fnum(p, f->n[i], 7);
+		p = fsigned(p, f->t[i], 13);
+		if (f->def->noemie)
+			nent(f, e, (size_t)(p - e));
+		else
+			b2rec(f, e, p);
+	}
+	if (f->def->noemie)
+		nline(f);
+}
+
+static void
+flowclose(struct flow *f, int z, int trunc)
+{
+	char e[160], *p, path[PATH_MAX + 16];
+
+	if (f->def->noemie) {
+		p = ftext(e, "999", 3);
+		p = fnum(p, f->n[0], 9);
+		p = fsigned(p, f->t[0], 15);
+		nent(f, e, (size_t)(p - e));
+		nline(f);
+	} else {
+		p = ftext(e, "9", 1);
+		p = fnum(p, f->n[0], 9);
+		p = fsigned(p, f->t[0], 15);
+		b2rec(f, e, p);
+	}
+	if (fclose(f->fp) != 0)
+		die(EX_IOERR, "%s: write error", f->path);
+	if (trunc) {
+		/* A truncated gzip copy: name.trunc.ext.gz */
+		p = strrchr(f->path, '.');
+		snprintf(path, sizeof path, "%.*s.trunc%s.gz", (int)(p - f->path),
+		    f->path, p);
+		gzcopy(f->p.fd, path, 1);
+	}
+	publish(&f->p, f->path, z);
+}
+
+/* Which flow the invoice starting at line k of day j goes to. */
+static int
+route(const struct world *w, int j, uint64_t k, int anom)
+{
+	struct rng r;
+	int u;
+
+	rinit(&r, w, K_ROUTE, (uint64_t)j, k);
+	u = (int)below(&r, 100);
+	if (u < 25 && anom != A_CANCEL)
+		return FL_B2;
+	return u % 2 ? FL_N1 : FL_N2;
 }
 
 static void
@@ -872,22 +1208,43 @@ wacts(const struct world *w, int j, const char *dir, int z, int trunc,
 	struct out o;
 	char path[PATH_MAX];
 
+	static int fl;
+	int i, first, last, no;
+
 	oopen(&o, dir, "acts.tsv", "gen-acts", cols, 23);
+	for (i = 0; i < NFLOW; i++)
+		flowopen(w, j, dir, i);
 	wk.j = j;
 	wk.k = 0;
 	while (nextclaim(w, &wk, &c)) {
 		wact(&o.w, w, j, &c);
+		if (ISREPEAT(c.anom)) {
+			first = last = 1;
+			no = (int)(c.ok - c.inv->kf + 1);
+		} else {
+			first = c.k == c.inv->kf;
+			last = c.k == c.inv->kf + (uint64_t)c.inv->size - 1;
+			no = (int)(c.k - c.inv->kf + 1);
+		}
+		if (first) {
+			fl = route(w, j, c.k, c.anom);
+			flowinvoice(&flows[fl], w, c.inv);
+		}
+		flowline(&flows[fl], &c, no, last);
 		t->n[c.anom]++;
 		t->fr[c.anom] += c.ln->fr;
 		t->frtot += c.ln->fr;
 		t->amotot += c.ln->amo;
 	}
 	ts_wclose(&o.w);
+	for (i = 0; i < NFLOW; i++)
+		flowclose(&flows[i], z, trunc && i == FL_N1);
+	live[0] = &o.p;
 	if (trunc) {
 		mkpath(path, dir, "acts.trunc.tsv.gz");
 		gzcopy(o.p.fd, path, 1);
 	}
-	publish(&o, z);
+	publish(&o.p, o.path, z);
 }
 
 static void
@@ -1006,7 +1363,7 @@ anomarg(struct world *w, const char *arg)
 			break;
 	if (eq == NULL || a == NANOM)
 		die(EX_USAGE, "-A: expected badnir, unknown, closed, dupintra, "
-		    "dupinter or truncated=rate");
+		    "dupinter, cancel or truncated=rate");
 	w->rate[a] = (int)numarg(eq + 1, 0, 10000, anames[a]);
 }
 
@@ -1079,9 +1436,9 @@ main(int argc, char *argv[])
 	if (date_parse(first, strlen(first), &d) < 0)
 		die(EX_USAGE, "first-date: not an ISO 8601 date (YYYY-MM-DD)");
 	if (w.rate[A_BADNIR] + w.rate[A_UNKNOWN] + w.rate[A_CLOSED] > 10000 ||
-	    w.rate[A_DUPINTRA] + w.rate[A_DUPINTER] > 10000)
+	    w.rate[A_DUPINTRA] + w.rate[A_DUPINTER] + w.rate[A_CANCEL] > 10000)
 		die(EX_USAGE, "anomaly rates: badnir, unknown and closed, and "
-		    "dupintra and dupinter, each sum to 10000 at most");
+		    "dupintra, dupinter and cancel, each sum to 10000 at most");
 
 	w.base = mix(seed + GOLDEN);
 	w.day = xmalloc((size_t)w.ndays * sizeof *w.day);

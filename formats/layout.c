@@ -1,0 +1,587 @@
+/*
+ * Layout tables (tiers-layout(5)): loading and field decoding.  A layout
+ * is a list of directives, one per line; this file turns it into tables
+ * and decodes records with them.  What the fields mean is the caller's.
+ */
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "tiers.h"
+#include "layout.h"
+
+static const struct {
+	const char *name;
+	int fmt;
+} fmts[] = {
+	{ "N", LF_N }, { "NZ", LF_NZ }, { "I", LF_I }, { "A", LF_A },
+	{ "X", LF_X }, { "D6", LF_D6 }, { "Y6", LF_Y6 }, { "D8", LF_D8 },
+	{ "Y8", LF_Y8 }, { "M", LF_M }, { "S", LF_S }, { "F2", LF_F2 },
+	{ "NIR", LF_NIR }
+};
+
+static int
+lerr(char *err, size_t errsz, const char *src, int line, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	n = snprintf(err, errsz, "%s:%d: ", src, line);
+	if (n < 0 || (size_t)n >= errsz)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(err + n, errsz - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* A positive decimal number of at most 5 digits, or -1. */
+static int
+small(const char *s)
+{
+	int v = 0;
+
+	if (*s == '\0' || strlen(s) > 5)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
+static int
+colof(const char *name, const char *const *names, int nnames)
+{
+	int i;
+
+	for (i = 0; i < nnames; i++)
+		if (strcmp(names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+static struct lay_record *
+recof(struct layout *l, const char *type)
+{
+	int i;
+
+	for (i = 0; i < l->nrec; i++)
+		if (strcmp(l->rec[i].type, type) == 0)
+			return &l->rec[i];
+	return NULL;
+}
+
+#define MAXTOK 16
+
+struct layout *
+lay_load(const char *source, const char *text, const char *const *names,
+    int nnames, char *err, size_t errsz)
+{
+	struct layout *l = calloc(1, sizeof *l);
+	char *copy = xstrdup(text), *line, *next, *tok[MAXTOK], *p;
+	struct lay_record *r;
+	struct lay_field *f;
+	int lineno = 0, ntok, i, v, ok = -1;
+
+	if (l == NULL)
+		die(EX_OSERR, "out of memory");
+	l->source = xstrdup(source);
+	l->crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), (const Bytef *)text,
+	    (uInt)strlen(text));
+	l->total = -1;
+	l->tlen = -1;
+	for (line = copy; line != NULL; line = next) {
+		lineno++;
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if ((p = strchr(line, '#')) != NULL)
+			*p = '\0';
+		ntok = 0;
+		for (p = strtok(line, " \t\r"); p != NULL; p = strtok(NULL, " \t\r")) {
+			if (ntok == MAXTOK) {
+				lerr(err, errsz, source, lineno, "too many words");
+				goto out;
+			}
+			tok[ntok++] = p;
+		}
+		if (ntok == 0)
+			continue;
+		if (strcmp(tok[0], "layout") == 0 && ntok == 2) {
+			free(l->name);
+			l->name = xstrdup(tok[1]);
+		} else if (strcmp(tok[0], "framing") == 0 && ntok == 2) {
+			if (strcmp(tok[1], "fixed") == 0)
+				l->framing = LAY_FIXED;
+			else if (strcmp(tok[1], "noemie") == 0)
+				l->framing = LAY_NOEMIE;
+			else {
+				lerr(err, errsz, source, lineno, "framing: fixed or noemie");
+				goto out;
+			}
+		} else if (strcmp(tok[0], "type") == 0 && ntok == 3) {
+			if ((l->toff = small(tok[1])) < 1 || (l->tlen = small(tok[2])) < 1 ||
+			    l->tlen >= (int)sizeof l->rec[0].type) {
+				lerr(err, errsz, source, lineno, "type: offset and length (at most 7)");
+				goto out;
+			}
+			l->toff--;
+		} else if (strcmp(tok[0], "total") == 0 && ntok == 2) {
+			if ((l->total = colof(tok[1], names, nnames)) < 0) {
+				lerr(err, errsz, source, lineno, "total: unknown name %s", tok[1]);
+				goto out;
+			}
+		} else if (strcmp(tok[0], "detect") == 0 && ntok == 3) {
+			if ((l->detoff = small(tok[1])) < 1) {
+				lerr(err, errsz, source, lineno, "detect: bad offset");
+				goto out;
+			}
+			l->detoff--;
+			free(l->detect);
+			l->detect = xstrdup(tok[2]);
+		} else if (strcmp(tok[0], "record") == 0 && ntok >= 4) {
+			if (l->tlen < 0) {
+				lerr(err, errsz, source, lineno, "record before type");
+				goto out;
+			}
+			if (strlen(tok[1]) != (size_t)l->tlen || recof(l, tok[1]) != NULL) {
+				lerr(err, errsz, source, lineno, "record %s: type of %d characters, once",
+				    tok[1], l->tlen);
+				goto out;
+			}
+			if (l->nrec == LAY_MAXREC) {
+				lerr(err, errsz, source, lineno, "more than %d records", LAY_MAXREC);
+				goto out;
+			}
+			r = &l->rec[l->nrec];
+			strcpy(r->type, tok[1]);
+			if ((r->len = small(tok[2])) < l->toff + l->tlen) {
+				lerr(err, errsz, source, lineno, "record %s: bad length", tok[1]);
+				goto out;
+			}
+			for (i = 3; i < ntok; i++) {
+				int role = strcmp(tok[i], "open") == 0 ? LR_OPEN :
+				    strcmp(tok[i], "group") == 0 ? LR_GROUP :
+				    strcmp(tok[i], "attr") == 0 ? LR_ATTR :
+				    strcmp(tok[i], "line") == 0 ? LR_LINE :
+				    strcmp(tok[i], "close") == 0 ? LR_CLOSE :
+				    strcmp(tok[i], "end") == 0 ? LR_END : 0;
+
+				if (role == 0 || (r->roles & role)) {
+					lerr(err, errsz, source, lineno, "record %s: role %s", tok[1], tok[i]);
+					goto out;
+				}
+				r->roles |= role;
+				if (role & (LR_GROUP | LR_ATTR | LR_CLOSE)) {
+					if (i + 1 >= ntok || ((v = small(tok[i + 1])) < 1 &&
+					    !(role == LR_CLOSE && strcmp(tok[i + 1], "*") == 0)) || v > 9) {
+						lerr(err, errsz, source, lineno,
+						    "record %s: %s needs a level 1-9%s", tok[1], tok[i],
+						    role == LR_CLOSE ? " or *" : "");
+						goto out;
+					}
+					if (r->level != 0 && v > 0 && v != r->level) {
+						lerr(err, errsz, source, lineno, "record %s: two levels", tok[1]);
+						goto out;
+					}
+					if (v > 0)
+						r->level = v;
+					if (v > l->maxlevel)
+						l->maxlevel = v;
+					i++;
+				}
+			}
+			if ((r->roles & LR_GROUP) && (r->roles & LR_ATTR)) {
+				lerr(err, errsz, source, lineno, "record %s: group and attr", tok[1]);
+				goto out;
+			}
+			l->nrec++;
+		} else if (strcmp(tok[0], "field") == 0 && ntok == 6) {
+			int off, len, fmt = -1, opt = 0;
+			size_t fl = strlen(tok[4]);
+
+			if ((r = recof(l, tok[1])) == NULL) {
+				lerr(err, errsz, source, lineno, "field of unknown record %s", tok[1]);
+				goto out;
+			}
+			if ((off = small(tok[2])) < 1 || (len = small(tok[3])) < 1 ||
+			    off - 1 + len > r->len || len >= LAY_VALSZ - 8) {
+				lerr(err, errsz, source, lineno, "field %s: outside record %s",
+				    tok[5], tok[1]);
+				goto out;
+			}
+			if (fl > 1 && tok[4][fl - 1] == '?') {
+				opt = 1;
+				tok[4][fl - 1] = '\0';
+			}
+			if (tok[4][0] == '=') {
+				fmt = LF_CONST;
+				if (strlen(tok[4] + 1) != (size_t)len) {
+					lerr(err, errsz, source, lineno, "field %s: constant of %d characters",
+					    tok[5], len);
+					goto out;
+				}
+			} else
+				for (i = 0; i < (int)(sizeof fmts / sizeof fmts[0]); i++)
+					if (strcmp(fmts[i].name, tok[4]) == 0)
+						fmt = fmts[i].fmt;
+			if (fmt < 0) {
+				lerr(err, errsz, source, lineno, "field %s: unknown format %s",
+				    tok[5], tok[4]);
+				goto out;
+			}
+			if ((fmt == LF_D6 || fmt == LF_Y6) && len != 6) {
+				lerr(err, errsz, source, lineno, "field %s: length 6", tok[5]);
+				goto out;
+			}
+			if ((fmt == LF_D8 || fmt == LF_Y8) && len != 8) {
+				lerr(err, errsz, source, lineno, "field %s: length 8", tok[5]);
+				goto out;
+			}
+			if (fmt == LF_NIR && len != 13) {
+				lerr(err, errsz, source, lineno, "field %s: length 13", tok[5]);
+				goto out;
+			}
+			if ((fmt == LF_M || fmt == LF_S || fmt == LF_I || fmt == LF_F2) && len > 18) {
+				lerr(err, errsz, source, lineno, "field %s: 18 digits at most", tok[5]);
+				goto out;
+			}
+			r->f = xrealloc(r->f, (size_t)(r->nfield + 1) * sizeof *r->f);
+			f = &r->f[r->nfield++];
+			memset(f, 0, sizeof *f);
+			f->off = off - 1;
+			f->len = len;
+			f->fmt = fmt;
+			f->opt = opt;
+			f->col = -1;
+			if (fmt == LF_CONST)
+				f->konst = xstrdup(tok[4] + 1);
+			if (fmt != LF_X && strcmp(tok[5], "-") != 0 &&
+			    (f->col = colof(tok[5], names, nnames)) < 0) {
+				lerr(err, errsz, source, lineno, "field: unknown name %s", tok[5]);
+				goto out;
+			}
+		} else if (strcmp(tok[0], "map") == 0 && ntok == 4) {
+			l->map = xrealloc(l->map, (size_t)(l->nmap + 1) * sizeof *l->map);
+			if ((l->map[l->nmap].col = colof(tok[1], names, nnames)) < 0) {
+				lerr(err, errsz, source, lineno, "map: unknown name %s", tok[1]);
+				goto out;
+			}
+			l->map[l->nmap].code = xstrdup(tok[2]);
+			l->map[l->nmap].value = xstrdup(tok[3]);
+			l->nmap++;
+		} else {
+			lerr(err, errsz, source, lineno, "unknown directive or wrong number of words: %s",
+			    tok[0]);
+			goto out;
+		}
+	}
+	if (l->name == NULL || l->tlen < 0 || l->nrec == 0) {
+		lerr(err, errsz, source, lineno, "a layout needs layout, type and record lines");
+		goto out;
+	}
+	for (i = 0; i < l->nrec; i++) {
+		int j;
+
+		r = &l->rec[i];
+		for (j = 0; j < r->nfield; j++)
+			for (v = 0; v < l->nmap; v++)
+				if (r->f[j].col >= 0 && l->map[v].col == r->f[j].col) {
+					r->f[j].mapped = 1;
+					if (strlen(l->map[v].value) >= LAY_VALSZ) {
+						lerr(err, errsz, source, lineno, "map: value too long");
+						goto out;
+					}
+				}
+		if ((r->roles & LR_CLOSE) && r->level == 0 &&
+		    !(r->roles & LR_END)) {
+			int has = 0;
+
+			for (j = 0; j < r->nfield; j++)
+				has |= r->f[j].col >= 0 && strcmp(names[r->f[j].col], "level") == 0;
+			if (!has) {
+				lerr(err, errsz, source, lineno, "record %s: close * needs a level field",
+				    r->type);
+				goto out;
+			}
+		}
+		if (l->tlen == 3 && r->type[0] >= '0' && r->type[0] <= '9' &&
+		    r->type[1] >= '0' && r->type[1] <= '9' && r->type[2] >= '0' &&
+		    r->type[2] <= '9')
+			l->index[atoi(r->type)] = (short)(i + 1);
+	}
+	ok = 0;
+out:
+	free(copy);
+	if (ok < 0) {
+		lay_free(l);
+		return NULL;
+	}
+	return l;
+}
+
+void
+lay_free(struct layout *l)
+{
+	int i, j;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->nrec; i++) {
+		for (j = 0; j < l->rec[i].nfield; j++)
+			free(l->rec[i].f[j].konst);
+		free(l->rec[i].f);
+	}
+	for (i = 0; i < l->nmap; i++) {
+		free(l->map[i].code);
+		free(l->map[i].value);
+	}
+	free(l->map);
+	free(l->name);
+	free(l->source);
+	free(l->detect);
+	free(l);
+}
+
+const struct lay_record *
+lay_find(const struct layout *l, const char *rec, size_t n)
+{
+	const char *t = rec + l->toff;
+	int i;
+
+	if (n < (size_t)(l->toff + l->tlen))
+		return NULL;
+	if (l->tlen == 3 && t[0] >= '0' && t[0] <= '9' && t[1] >= '0' &&
+	    t[1] <= '9' && t[2] >= '0' && t[2] <= '9') {
+		i = l->index[(t[0] - '0') * 100 + (t[1] - '0') * 10 + (t[2] - '0')];
+		return i ? &l->rec[i - 1] : NULL;
+	}
+	for (i = 0; i < l->nrec; i++)
+		if (memcmp(l->rec[i].type, t, (size_t)l->tlen) == 0)
+			return &l->rec[i];
+	return NULL;
+}
+
+int
+lay_detect(const struct layout *l, const char *rec, size_t n)
+{
+	size_t dl;
+
+	if (l->detect == NULL)
+		return 0;
+	dl = strlen(l->detect);
+	return n >= (size_t)l->detoff + dl && memcmp(rec + l->detoff, l->detect, dl) == 0;
+}
+
+static int
+alldigits(const char *s, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+static int
+num(const char *s, int n)
+{
+	int v = 0, i;
+
+	for (i = 0; i < n; i++)
+		v = v * 10 + (s[i] - '0');
+	return v;
+}
+
+/* The latest date of year yy (mod 100) not after ref; 2000-2099 without ref. */
+static int
+century(int yy, int m, int d, int32_t ref)
+{
+	int ry, rm, rd, y;
+
+	if (ref == INT32_MIN)
+		return 2000 + yy;
+	date_to_ymd(ref, &ry, &rm, &rd);
+	y = ry - ((ry % 100 - yy) % 100 + 100) % 100;
+	if (y == ry && (m > rm || (m == rm && d > rd)))
+		y -= 100;
+	return y;
+}
+
+int
+lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
+    size_t n, int32_t filedate, struct lay_val *vals, int *errcol, const char **why)
+{
+	const struct lay_field *f;
+	struct lay_val *v;
+	const char *s;
+	int i, k, y, m, d, neg;
+	int64_t c;
+
+	(void)n;
+	for (i = 0; i < r->nfield; i++) {
+		f = &r->f[i];
+		s = rec + f->off;
+		*errcol = f->col;
+		if (f->fmt == LF_X)
+			continue;
+		if (f->fmt == LF_CONST) {
+			if (memcmp(s, f->konst, (size_t)f->len) != 0) {
+				*why = "not the expected constant";
+				return -1;
+			}
+			continue;
+		}
+		if (f->col < 0)
+			v = NULL;
+		else
+			v = &vals[f->col];
+		for (k = 0; k < f->len; k++)
+			if ((unsigned char)s[k] < 0x20 || (unsigned char)s[k] > 0x7e) {
+				*why = "not printable ASCII";
+				return -1;
+			}
+		if (f->opt) {
+			for (k = 0; k < f->len && s[k] == ' '; k++)
+				;
+			if (k == f->len) {
+				if (v != NULL) {
+					v->n = 0;
+					v->text[0] = '\0';
+					v->set = 0;
+					v->num = 0;
+				}
+				continue;
+			}
+		}
+		if (v == NULL)
+			continue;
+		v->set = 1;
+		switch (f->fmt) {
+		case LF_N:
+		case LF_NZ:
+		case LF_I:
+			if (!alldigits(s, f->len)) {
+				*why = "not a number";
+				return -1;
+			}
+			if (f->fmt == LF_I) {
+				for (k = 0; k < f->len - 1 && s[k] == '0'; k++)
+					;
+				v->n = (unsigned char)(f->len - k);
+				memcpy(v->text, s + k, v->n);
+				v->num = 0;
+				for (; k < f->len; k++)
+					v->num = v->num * 10 + (s[k] - '0');
+			} else {
+				if (f->fmt == LF_NZ) {
+					for (k = 0; k < f->len && s[k] == '0'; k++)
+						;
+					if (k == f->len) {
+						*why = "zero";
+						return -1;
+					}
+				}
+				v->n = (unsigned char)f->len;
+				memcpy(v->text, s, v->n);
+			}
+			break;
+		case LF_A:
+			for (k = f->len; k > 0 && s[k - 1] == ' '; k--)
+				;
+			v->n = (unsigned char)k;
+			memcpy(v->text, s, v->n);
+			break;
+		case LF_NIR:
+			if (!alldigits(s, 5) || !alldigits(s + 7, 6) ||
+			    !(alldigits(s + 5, 2) || (s[5] == '2' && (s[6] == 'A' || s[6] == 'B')))) {
+				*why = "not a NIR (13 digits, or 2A/2B)";
+				return -1;
+			}
+			v->n = 13;
+			memcpy(v->text, s, 13);
+			break;
+		case LF_D6:
+		case LF_Y6:
+		case LF_D8:
+		case LF_Y8:
+			if (!alldigits(s, f->len)) {
+				*why = "not a date";
+				return -1;
+			}
+			if (f->fmt == LF_D6 || f->fmt == LF_D8) {
+				d = num(s, 2);
+				m = num(s + 2, 2);
+				y = num(s + 4, f->len - 4);
+			} else {
+				y = num(s, f->len - 4);
+				m = num(s + f->len - 4, 2);
+				d = num(s + f->len - 2, 2);
+			}
+			if (m < 1 || m > 12 || d < 1 || d > 31) {
+				*why = "impossible date";
+				return -1;
+			}
+			if (f->len == 6)
+				y = century(y, m, d, filedate);
+			if (!date_valid(y, m, d) || y < 1900) {
+				*why = "impossible date";
+				return -1;
+			}
+			v->date = date_from_ymd(y, m, d);
+			v->n = (unsigned char)date_fmt(v->date, v->text);
+			break;
+		case LF_M:
+		case LF_S:
+		case LF_F2:
+			neg = 0;
+			k = 0;
+			if (f->fmt == LF_S) {
+				if (s[0] == '-')
+					neg = 1;
+				else if (s[0] != '+' && s[0] != ' ') {
+					*why = "no sign";
+					return -1;
+				}
+				k = 1;
+			}
+			if (f->len - k < 1 || !alldigits(s + k, f->len - k)) {
+				*why = "not a number";
+				return -1;
+			}
+			for (c = 0; k < f->len; k++)
+				c = c * 10 + (s[k] - '0');
+			v->num = neg ? -c : c;
+			if (f->fmt == LF_F2) {
+				v->n = (unsigned char)snprintf(v->text, sizeof v->text,
+				    "%lld.%02lld", (long long)(c / 100), (long long)(c % 100));
+			} else
+				v->n = (unsigned char)money_fmt(v->num, v->text);
+			break;
+		default:
+			*why = "bad format";
+			return -1;
+		}
+		if (f->mapped) {
+			for (k = 0; k < l->nmap; k++)
+				if (l->map[k].col == f->col &&
+				    strlen(l->map[k].code) == v->n &&
+				    memcmp(l->map[k].code, v->text, v->n) == 0)
+					break;
+			if (k == l->nmap) {
+				*why = "unknown code";
+				return -1;
+			}
+			v->n = (unsigned char)strlen(l->map[k].value);
+			memcpy(v->text, l->map[k].value, v->n);
+		}
+		v->text[v->n] = '\0';
+	}
+	*errcol = -1;
+	return 0;
+}

@@ -1,0 +1,120 @@
+/*
+ * Record layouts as data: tables that map each record (or entity) type of
+ * a fixed-width file to its fields (offset, length, format, name), read
+ * from a text file in the syntax of tiers-layout(5).  The engine knows
+ * formats, not meanings: the program that loads a layout gives the names
+ * it understands, and a field of any other name is refused at load time.
+ */
+#ifndef TIERS_LAYOUT_H
+#define TIERS_LAYOUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum lay_framing { LAY_FIXED, LAY_NOEMIE };
+
+enum lay_fmt {
+	LF_N,		/* digits, kept as written (identifiers) */
+	LF_NZ,		/* digits, not all zeros */
+	LF_I,		/* integer: digits, written without leading zeros */
+	LF_A,		/* printable ASCII, trailing blanks removed */
+	LF_X,		/* filler: not read */
+	LF_CONST,	/* the given text, exactly */
+	LF_D6,		/* date DDMMYY */
+	LF_Y6,		/* date YYMMDD */
+	LF_D8,		/* date DDMMYYYY */
+	LF_Y8,		/* date YYYYMMDD */
+	LF_M,		/* money: digits, in cents */
+	LF_S,		/* signed money: '+', '-' or blank, then digits, in cents */
+	LF_F2,		/* decimal number with two implied decimals */
+	LF_NIR		/* 13 characters: digits, 2A or 2B at the 6th and 7th */
+};
+
+struct lay_field {
+	int off, len;		/* 0-based offset in the record */
+	int fmt;
+	int opt;		/* may be blank: then absent */
+	int mapped;		/* its name has map lines */
+	int col;		/* index in the caller's names, -1 for filler */
+	char *konst;
+};
+
+enum {
+	LR_OPEN = 1, LR_GROUP = 2, LR_ATTR = 4, LR_LINE = 8, LR_CLOSE = 16,
+	LR_END = 32
+};
+
+struct lay_record {
+	char type[8];
+	int len;
+	int roles;
+	int level;		/* of group, attr; of close, 0 = from a field */
+	int nfield;
+	struct lay_field *f;
+};
+
+struct lay_map {
+	int col;
+	char *code, *value;
+};
+
+#define LAY_MAXREC 64
+struct layout {
+	char *name;
+	char *source;		/* where it was read from, for metadata */
+	uint32_t crc;		/* CRC-32 of its text, for metadata */
+	int framing;
+	int toff, tlen;		/* where the record type is */
+	int total;		/* column summed by close and end records */
+	int detoff;
+	char *detect;		/* what the first record holds at detoff */
+	int maxlevel;
+	int nrec;
+	struct lay_record rec[LAY_MAXREC];
+	int nmap;
+	struct lay_map *map;
+	short index[1000];	/* 3-digit numeric types: record index + 1 */
+};
+
+/* A decoded field: text as output, and its value as a number or date. */
+#define LAY_VALSZ 48
+struct lay_val {
+	char text[LAY_VALSZ];
+	unsigned char n;
+	unsigned char set;	/* present */
+	int64_t num;		/* integer, cents */
+	int32_t date;
+};
+
+/*
+ * Load a layout from text (NUL-terminated); names[0..nnames) are the field
+ * names the caller understands.  NULL on error, with a message naming the
+ * line of the layout in err.
+ */
+struct layout *lay_load(const char *source, const char *text,
+    const char *const *names, int nnames, char *err, size_t errsz);
+void lay_free(struct layout *l);
+/* The record definition of a record, by its type; NULL if unknown. */
+const struct lay_record *lay_find(const struct layout *l, const char *rec, size_t n);
+/*
+ * Decode record rec (n bytes, already found to be of type r) into
+ * vals[col] of each field.  filedate (days, or INT32_MIN if unknown)
+ * resolves the century of 6-character dates: the latest date not after
+ * it; file dates themselves are in 2000-2099.  0 ok; -1 with the field's
+ * column (or -1 for the record) and a reason.
+ */
+int lay_decode(const struct layout *l, const struct lay_record *r,
+    const char *rec, size_t n, int32_t filedate, struct lay_val *vals,
+    int *errcol, const char **why);
+/* Does this first record belong to the layout? */
+int lay_detect(const struct layout *l, const char *rec, size_t n);
+
+/* The built-in layouts, embedded at build time from formats/layouts/. */
+struct lay_builtin {
+	const char *name;
+	const char *text;
+};
+extern const struct lay_builtin lay_builtins[];
+extern const int lay_nbuiltins;
+
+#endif
