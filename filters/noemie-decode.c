@@ -282,11 +282,11 @@ wslot(struct file *f, int s)
 	const struct lay_val *v = &f->v[s];
 
 	if (!v->set)
-		ts_wstr(&out, "", 0);
+		ts_wtext(&out, "", 0);
 	else if (s == S_INVTOTAL || (s >= S_FR && s <= S_DEPASS && s != S_RATE))
-		ts_wmoney(&out, v->num);
+		ts_wmoneyfmt(&out, v->text, v->n, v->num);
 	else
-		ts_wstr(&out, v->text, v->n);
+		ts_wtext(&out, v->text, v->n);	/* lay_decode checked it */
 }
 
 static int

@@ -271,6 +271,11 @@ lay_load(const char *source, const char *text, const char *const *names,
 				lerr(err, errsz, source, lineno, "map: unknown name %s", tok[1]);
 				goto out;
 			}
+			for (p = tok[3]; *p; p++)
+				if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e) {
+					lerr(err, errsz, source, lineno, "map: value not printable ASCII");
+					goto out;
+				}
 			l->map[l->nmap].code = xstrdup(tok[2]);
 			l->map[l->nmap].value = xstrdup(tok[3]);
 			l->nmap++;
@@ -398,15 +403,42 @@ num(const char *s, int n)
 	return v;
 }
 
+/*
+ * Short copies: gcc expands memcpy of an unknown small size into rep movs,
+ * slow to start; fields are a few bytes.
+ */
+static inline void
+cpy(char *d, const char *s, size_t n)
+{
+	for (; n >= 8; n -= 8, d += 8, s += 8)
+		memcpy(d, s, 8);
+	while (n-- > 0)
+		*d++ = *s++;
+}
+
+static void
+digits4(char *p, int v)
+{
+	p[3] = (char)('0' + v % 10);
+	p[2] = (char)('0' + v / 10 % 10);
+	p[1] = (char)('0' + v / 100 % 10);
+	p[0] = (char)('0' + v / 1000 % 10);
+}
+
 /* The latest date of year yy (mod 100) not after ref; 2000-2099 without ref. */
 static int
 century(int yy, int m, int d, int32_t ref)
 {
-	int ry, rm, rd, y;
+	static int32_t cref = INT32_MIN;
+	static int ry, rm, rd;
+	int y;
 
 	if (ref == INT32_MIN)
 		return 2000 + yy;
-	date_to_ymd(ref, &ry, &rm, &rd);
+	if (ref != cref) {
+		date_to_ymd(ref, &ry, &rm, &rd);
+		cref = ref;
+	}
 	y = ry - ((ry % 100 - yy) % 100 + 100) % 100;
 	if (y == ry && (m > rm || (m == rm && d > rd)))
 		y -= 100;
@@ -474,7 +506,7 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 				for (k = 0; k < f->len - 1 && s[k] == '0'; k++)
 					;
 				v->n = (unsigned char)(f->len - k);
-				memcpy(v->text, s + k, v->n);
+				cpy(v->text, s + k, v->n);
 				v->num = 0;
 				for (; k < f->len; k++)
 					v->num = v->num * 10 + (s[k] - '0');
@@ -488,14 +520,14 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 					}
 				}
 				v->n = (unsigned char)f->len;
-				memcpy(v->text, s, v->n);
+				cpy(v->text, s, v->n);
 			}
 			break;
 		case LF_A:
 			for (k = f->len; k > 0 && s[k - 1] == ' '; k--)
 				;
 			v->n = (unsigned char)k;
-			memcpy(v->text, s, v->n);
+			cpy(v->text, s, v->n);
 			break;
 		case LF_NIR:
 			if (!alldigits(s, 5) || !alldigits(s + 7, 6) ||
@@ -504,7 +536,7 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 				return -1;
 			}
 			v->n = 13;
-			memcpy(v->text, s, 13);
+			cpy(v->text, s, 13);
 			break;
 		case LF_D6:
 		case LF_Y6:
@@ -534,7 +566,17 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 				return -1;
 			}
 			v->date = date_from_ymd(y, m, d);
-			v->n = (unsigned char)date_fmt(v->date, v->text);
+			if (y <= 9999) {
+				digits4(v->text, y);
+				v->text[4] = '-';
+				v->text[5] = (char)('0' + m / 10);
+				v->text[6] = (char)('0' + m % 10);
+				v->text[7] = '-';
+				v->text[8] = (char)('0' + d / 10);
+				v->text[9] = (char)('0' + d % 10);
+				v->n = 10;
+			} else
+				v->n = (unsigned char)date_fmt(v->date, v->text);
 			break;
 		case LF_M:
 		case LF_S:
@@ -554,14 +596,29 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 				*why = "not a number";
 				return -1;
 			}
-			for (c = 0; k < f->len; k++)
-				c = c * 10 + (s[k] - '0');
+			{
+				/* The text straight from the digits: money_fmt's layout. */
+				int z = k, t = 0;
+
+				for (c = 0; k < f->len; k++)
+					c = c * 10 + (s[k] - '0');
+				if (f->len - z < 3) {
+					v->n = (unsigned char)money_fmt(neg ? -c : c, v->text);
+					v->num = neg ? -c : c;
+					break;
+				}
+				while (z < f->len - 3 && s[z] == '0')
+					z++;
+				if (neg && c != 0)
+					v->text[t++] = '-';
+				cpy(v->text + t, s + z, (size_t)(f->len - z - 2));
+				t += f->len - z - 2;
+				v->text[t++] = '.';
+				v->text[t++] = s[f->len - 2];
+				v->text[t++] = s[f->len - 1];
+				v->n = (unsigned char)t;
+			}
 			v->num = neg ? -c : c;
-			if (f->fmt == LF_F2) {
-				v->n = (unsigned char)snprintf(v->text, sizeof v->text,
-				    "%lld.%02lld", (long long)(c / 100), (long long)(c % 100));
-			} else
-				v->n = (unsigned char)money_fmt(v->num, v->text);
 			break;
 		default:
 			*why = "bad format";
@@ -578,7 +635,7 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 				return -1;
 			}
 			v->n = (unsigned char)strlen(l->map[k].value);
-			memcpy(v->text, l->map[k].value, v->n);
+			cpy(v->text, l->map[k].value, v->n);
 		}
 		v->text[v->n] = '\0';
 	}

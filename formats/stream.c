@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tiers.h"
@@ -20,6 +21,7 @@
 #define MAGIC "#tiers"
 #define TRAILER "#end"
 #define WBUFSZ (1 << 20)
+#define SPOOLMEM (64 << 20)	/* a checkpoint's records held in memory */
 
 static int
 bad(struct ts_reader *r, const char *field, const char *fmt, ...)
@@ -419,7 +421,7 @@ writeall(struct ts_writer *w, int fd, const char *p, size_t n)
 static void
 wflush(struct ts_writer *w, size_t upto)
 {
-	if (w->marked) {
+	if (w->marked == 1) {
 		if (w->spoolfd < 0) {
 			char tmpl[PATH_MAX];
 			const char *dir = getenv("TMPDIR");
@@ -540,6 +542,18 @@ ts_wstr(struct ts_writer *w, const char *s, size_t n)
 }
 
 void
+ts_wtext(struct ts_writer *w, const char *s, size_t n)
+{
+	sep(w);
+	if (w->money[w->nf - 1] && n > 0)
+		die(EX_SOFTWARE, "%s: field %d is a money column", w->name, w->nf);
+	if (w->nf == 1 && n > 0 && s[0] == '#')
+		die(EX_SOFTWARE, "%s: record %" PRIu64 ": first field starts with #",
+		    w->name, w->nrec + 1);
+	put(w, s, n);
+}
+
+void
 ts_wcstr(struct ts_writer *w, const char *s)
 {
 	ts_wstr(w, s, strlen(s));
@@ -558,6 +572,17 @@ ts_wmoney(struct ts_writer *w, int64_t cents)
 	if (money_add(&w->recsum, w->recsum, cents) < 0)
 		die(EX_DATAERR, "%s: record sum out of range", w->name);
 	put(w, buf, n);
+}
+
+void
+ts_wmoneyfmt(struct ts_writer *w, const char *text, size_t n, int64_t cents)
+{
+	if (!w->money[w->nf])
+		die(EX_SOFTWARE, "%s: field %d is not a money column", w->name, w->nf + 1);
+	sep(w);
+	if (money_add(&w->recsum, w->recsum, cents) < 0)
+		die(EX_DATAERR, "%s: record sum out of range", w->name);
+	put(w, text, n);
 }
 
 void
@@ -593,8 +618,14 @@ endline(struct ts_writer *w)
 	if (w->len - w->rec > LINE_MAX_ + 1)
 		die(EX_SOFTWARE, "%s: record longer than %d bytes", w->name, LINE_MAX_);
 	w->rec = w->len;
-	if (w->len > w->cap / 2)
-		wflush(w, w->len);
+	if (w->len > w->cap / 2) {
+		/* Spooling into memory first, up to SPOOLMEM. */
+		if (w->marked == 1 && w->spooled == 0 && w->cap < SPOOLMEM) {
+			w->cap *= 2;
+			w->buf = xrealloc(w->buf, w->cap);
+		} else
+			wflush(w, w->len);
+	}
 }
 
 void
@@ -647,13 +678,26 @@ ts_wmeta(struct ts_writer *w, const char *text)
 void
 ts_wmark(struct ts_writer *w)
 {
+	struct stat st;
+	off_t off;
+
 	if (w->nf != 0 || w->marked)
 		die(EX_SOFTWARE, "%s: mark inside a record", w->name);
 	wflush(w, w->len);
-	w->marked = 1;
 	w->spooled = 0;
 	w->mnrec = w->nrec;
 	w->msum = w->sum;
+	w->mcrc = w->crc;
+	/*
+	 * Into a regular file, records go on to it and a drop cuts it back;
+	 * into a pipe, they wait in the spool.
+	 */
+	if (fstat(w->fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (off = lseek(w->fd, 0, SEEK_CUR)) >= 0) {
+		w->marked = 2;
+		w->moff = off;
+	} else
+		w->marked = 1;
 }
 
 void
@@ -665,6 +709,10 @@ ts_wcommit(struct ts_writer *w)
 
 	if (!w->marked || w->nf != 0)
 		die(EX_SOFTWARE, "%s: commit without a mark", w->name);
+	if (w->marked == 2) {
+		w->marked = 0;
+		return;
+	}
 	w->marked = 0;
 	while (off < w->spooled) {
 		n = pread(w->spoolfd, buf, (size_t)(w->spooled - off) < sizeof buf ?
@@ -678,7 +726,8 @@ ts_wcommit(struct ts_writer *w)
 		writeall(w, w->fd, buf, (size_t)n);
 		off += n;
 	}
-	if (w->spooled > 0 && ftruncate(w->spoolfd, 0) < 0)
+	if (w->spooled > 0 && (ftruncate(w->spoolfd, 0) < 0 ||
+	    lseek(w->spoolfd, 0, SEEK_SET) < 0))
 		die(EX_IOERR, "%s: spool: %s", w->name, strerror(errno));
 	w->spooled = 0;
 	w->crcfrom = 0;
@@ -689,8 +738,13 @@ ts_wdrop(struct ts_writer *w)
 {
 	if (!w->marked)
 		die(EX_SOFTWARE, "%s: drop without a mark", w->name);
+	if (w->marked == 2 && (ftruncate(w->fd, w->moff) < 0 ||
+	    lseek(w->fd, w->moff, SEEK_SET) < 0))
+		die(EX_IOERR, "%s: %s", w->name, strerror(errno));
+	w->crc = w->mcrc;
 	w->marked = 0;
-	if (w->spooled > 0 && ftruncate(w->spoolfd, 0) < 0)
+	if (w->spooled > 0 && (ftruncate(w->spoolfd, 0) < 0 ||
+	    lseek(w->spoolfd, 0, SEEK_SET) < 0))
 		die(EX_IOERR, "%s: spool: %s", w->name, strerror(errno));
 	w->spooled = 0;
 	w->len = w->rec = w->crcfrom = 0;

@@ -188,17 +188,22 @@ struct ts_writer {
 	int64_t sum;
 	uint32_t crc;
 	/* checkpoint: see ts_wmark */
-	int marked;
+	int marked;		/* 1 into the spool, 2 into a regular file */
 	int spoolfd;
-	long long spooled;
+	long long spooled, moff;
 	uint64_t mnrec;
 	int64_t msum;
+	uint32_t mcrc;
 };
 void ts_wopen(struct ts_writer *w, int fd, const char *name, const char *kind,
     int version, const char *const *cols, int ncol);
 void ts_wstr(struct ts_writer *w, const char *s, size_t n);
 void ts_wcstr(struct ts_writer *w, const char *s);
+/* Text the caller has checked: printable ASCII, not a money column. */
+void ts_wtext(struct ts_writer *w, const char *s, size_t n);
 void ts_wmoney(struct ts_writer *w, int64_t cents);
+/* cents, already formatted by money_fmt as text: no second formatting. */
+void ts_wmoneyfmt(struct ts_writer *w, const char *text, size_t n, int64_t cents);
 void ts_wint(struct ts_writer *w, long long v);
 void ts_wdate(struct ts_writer *w, int32_t days);
 void ts_wend(struct ts_writer *w);
@@ -208,8 +213,10 @@ void ts_wclose(struct ts_writer *w);	/* trailer, flush; dies on error */
 /*
  * Checkpoints: records written after ts_wmark are held aside until
  * ts_wcommit sends them on, or ts_wdrop forgets them (count, sum and CRC
- * back to what they were at the mark).  Between the two, they are kept
- * in memory, then in an unlinked temporary file under $TMPDIR (0600).
+ * back to what they were at the mark).  Into a regular file they are
+ * written on and cut off by a drop; into a pipe they are kept in memory
+ * (64 MiB at most), then in an unlinked temporary file under $TMPDIR
+ * (0600).
  */
 void ts_wmark(struct ts_writer *w);
 void ts_wcommit(struct ts_writer *w);
