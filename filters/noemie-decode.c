@@ -543,6 +543,7 @@ decode(const char *path)
 		rc = -1;
 	} else if (rc == 0 && !f.ended) {
 		f.line = f.in.lineno;
+		f.pos = 0;
 		ferr(&f, NULL, -1, f.opened ? "no end record: the file is incomplete" :
 		    "empty file");
 		rc = -1;

@@ -418,6 +418,21 @@ writeall(struct ts_writer *w, int fd, const char *p, size_t n)
 	}
 }
 
+/* SPOOLMEM, or $TIERS_SPOOLMEM bytes (for the tests of the spill). */
+static size_t
+spoolmem(void)
+{
+	static size_t m;
+	const char *e;
+
+	if (m == 0) {
+		m = SPOOLMEM;
+		if ((e = getenv("TIERS_SPOOLMEM")) != NULL && *e != '\0')
+			m = (size_t)strtoull(e, NULL, 10) + 1;
+	}
+	return m;
+}
+
 static void
 wflush(struct ts_writer *w, size_t upto)
 {
@@ -620,7 +635,7 @@ endline(struct ts_writer *w)
 	w->rec = w->len;
 	if (w->len > w->cap / 2) {
 		/* Spooling into memory first, up to SPOOLMEM. */
-		if (w->marked == 1 && w->spooled == 0 && w->cap < SPOOLMEM) {
+		if (w->marked == 1 && w->spooled == 0 && w->cap < spoolmem()) {
 			w->cap *= 2;
 			w->buf = xrealloc(w->buf, w->cap);
 		} else

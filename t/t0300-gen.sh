@@ -5,7 +5,8 @@ test_description='tiers-gen: deterministic days of claims with known anomalies'
 # The checks below read columns by the names of the stream header.
 COLS='/^#tiers\t/ { for (i = 4; i <= NF; i++) c[$i] = i - 3; next } /^#/ { next }'
 CENTS='function cents(s) { sub(/\./, "", s); return s + 0 }
-function eur(v) { return sprintf("%d.%02d", int(v / 100), v % 100) }'
+function eur(v,   s) { s = v < 0 ? "-" : ""; if (v < 0) v = -v
+	return sprintf("%s%d.%02d", s, int(v / 100), v % 100) }'
 
 # The truth records a day's acts.tsv and files imply.
 truth_of () {
@@ -22,7 +23,7 @@ truth_of () {
 	}
 	END {
 		printf "claims\t%d\t%s\n", nl, eur(frt)
-		k = split("none badnir unknown closed dupintra dupinter", kind, " ")
+		k = split("none badnir unknown closed dupintra dupinter cancel", kind, " ")
 		for (i = 1; i <= k; i++)
 			printf "%s\t%d\t%s\n", kind[i], n[kind[i]], eur(fr[kind[i]])
 		printf "fr_total\t%d\t%s\n", nl, eur(frt)
@@ -57,6 +58,12 @@ check_dups () {
 				err(id ": original " o " of another day")
 			else if (a == "dupinter" && substr(o, 1, 8) >= day)
 				err(id ": original " o " not of an earlier day")
+		} else if (a == "cancel") {
+			nd[a]++
+			if (!(o in rec))
+				err(id ": cancels no line " o)
+			else if (an[o] != "none")
+				err(id ": cancels " o ", which is " an[o])
 		} else if (o != "")
 			err(id ": orig set")
 		rec[id] = key
@@ -134,20 +141,21 @@ check_rights () {
 check_amounts () {
 	awk -F'\t' "$CENTS $COLS"'
 	{
-		fr = cents($c["fr_eur"])
-		br = cents($c["br_eur"])
-		pf = cents($c["pf_eur"])
+		sg = $c["anomaly"] == "cancel" ? -1 : 1
+		fr = sg * cents($c["fr_eur"])
+		br = sg * cents($c["br_eur"])
+		pf = sg * cents($c["pf_eur"])
 		th = int((br * $c["amo_rate_bp"] + 5000) / 10000)
 		if (!(fr >= br && br >= 0))
 			err($1 ": FR < BR or BR < 0")
-		if (cents($c["amo_eur"]) != th - pf || th - pf < 0)
+		if (sg * cents($c["amo_eur"]) != th - pf || th - pf < 0)
 			err($1 ": AMO is not BR x rate - PF")
 		if (pf != ($c["act_code"] ~ /^(G|VG|CS|APC)$/ ? 200 : 0))
 			err($1 ": PF")
 		inv = $c["invoice"]
 		if (length(inv) != 9 || inv ~ /[^0-9]/ || inv == "000000000")
 			err($1 ": invoice number")
-		if ($c["anomaly"] ~ /^dup/)
+		if ($c["anomaly"] ~ /^(dup|cancel)/)
 			next
 		inv = $c["ps_number"] "/" inv
 		sum[inv] += fr
@@ -163,7 +171,7 @@ check_amounts () {
 }
 
 days='2026-11-18 2026-11-19 2026-11-20'
-rates='-A badnir=200 -A unknown=200 -A closed=200 -A dupintra=200 -A dupinter=200'
+rates='-A badnir=200 -A unknown=200 -A closed=200 -A dupintra=200 -A dupinter=200 -A cancel=200'
 
 test_expect_success 'setup: the same days twice, another seed, gzip' '
 	tiers-gen -s 3 -d 3 -n 2000 -b 600 -p 60 $rates -A truncated=10000 \
@@ -175,12 +183,14 @@ test_expect_success 'setup: the same days twice, another seed, gzip' '
 	    -D 2026-11-18 -o z
 '
 
-test_expect_success 'one directory per business day, four streams each' '
+test_expect_success 'one directory per business day, its streams and flows' '
 	ls a >actual &&
 	printf "%s\n" $days >expect &&
 	test_cmp expect actual &&
 	ls a/2026-11-18 >actual &&
-	printf "%s\n" acts.trunc.tsv.gz acts.tsv benef.tsv ps.tsv truth.tsv >expect &&
+	printf "%s\n" acts.trunc.tsv.gz acts.tsv benef.tsv invoices.b2 \
+	    noemie-01751.580 noemie-01751.trunc.580.gz noemie-01931.580 \
+	    ps.tsv truth.tsv >expect &&
 	test_cmp expect actual
 '
 
@@ -278,11 +288,13 @@ test_expect_success 'a day holds what the last run made, nothing older' '
 	cp -R a again &&
 	tiers-gen -z -s 3 -d 1 -n 10 -D 2026-11-18 -o again &&
 	ls again/2026-11-18 >actual &&
-	printf "%s\n" acts.tsv.gz benef.tsv.gz ps.tsv.gz truth.tsv.gz >expect &&
+	printf "%s\n" acts.tsv.gz benef.tsv.gz invoices.b2.gz \
+	    noemie-01751.580.gz noemie-01931.580.gz ps.tsv.gz truth.tsv.gz >expect &&
 	test_cmp expect actual &&
 	tiers-gen -s 3 -d 1 -n 10 -D 2026-11-18 -o again &&
 	ls again/2026-11-18 >actual &&
-	printf "%s\n" acts.tsv benef.tsv ps.tsv truth.tsv >expect &&
+	printf "%s\n" acts.tsv benef.tsv invoices.b2 noemie-01751.580 \
+	    noemie-01931.580 ps.tsv truth.tsv >expect &&
 	test_cmp expect actual
 '
 

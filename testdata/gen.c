@@ -1322,10 +1322,27 @@ unstale(const char *dir, int z, int trunc)
 		"benef.tsv.gz", "ps.tsv.gz", "acts.tsv.gz", "truth.tsv.gz", NULL
 	};
 	static const char *const cut[] = { "acts.trunc.tsv.gz", NULL };
+	char name[3][PATH_MAX];
+	const char *names[2] = { NULL, NULL };
+	const char *dot;
+	int i;
 
 	rmfiles(dir, z ? plain : gz);
 	if (!trunc)
 		rmfiles(dir, cut);
+	for (i = 0; i < NFLOW; i++) {
+		snprintf(name[0], PATH_MAX, "%s", flowdefs[i].file);
+		snprintf(name[1], PATH_MAX, "%s.gz", flowdefs[i].file);
+		dot = strrchr(flowdefs[i].file, '.');
+		snprintf(name[2], PATH_MAX, "%.*s.trunc%s.gz",
+		    (int)(dot - flowdefs[i].file), flowdefs[i].file, dot);
+		names[0] = name[z ? 0 : 1];
+		rmfiles(dir, names);
+		if (!trunc || i != FL_N1) {
+			names[0] = name[2];
+			rmfiles(dir, names);
+		}
+	}
 }
 
 static void
