@@ -95,8 +95,10 @@ int finess_valid(const char *s, size_t n);
  * reused buffer.  A truncated gzip file is an error, not an end of file.
  */
 #define LINE_MAX_ 65536
+struct feed;
 struct lines {
 	gzFile gz;
+	struct feed *feed;	/* the reader thread of a regular file */
 	const char *name;	/* for messages: path or "-" */
 	char *buf;
 	size_t cap, beg, end;

@@ -43,6 +43,28 @@ measure "tiers-seal -r (pass-through)" "$n" "$bytes" "cat" tiers-seal -r "$acts"
 measure "awk -F'\\t' (baseline)" "$n" "$bytes" "verify" awk -F'\t' '{ n += NF } END { print n }' "$acts"
 measure "zcat (baseline)" "$n" "$bytes" "read gz" zcat "$work/acts.tsv.gz"
 measure "tiers-seal (verify gz)" "$n" "$bytes" "zcat" tiers-seal -q "$work/acts.tsv.gz"
-echo "input: $bytes bytes plain, $gzbytes gzip"
+# noemie-decode: the day's NOEMIE and B2 files, plain and gzip, beside
+# cat and zcat of the same files.  "-o file" publishes with fsync; "> file"
+# does not; "pipe" holds each file's records in a spool (64 MiB in
+# memory, then on disk) until the file is known good.
+day=$(dirname "$acts")
+flows=$(ls "$day"/*.580 "$day"/*.b2)
+fbytes=$(cat $flows | wc -c)
+mkdir -p "$work/gzf"
+for f in $flows; do
+	gzip -1 -c "$f" >"$work/gzf/${f##*/}.gz"
+done
+gzflows=$(ls "$work"/gzf/*.gz)
+measure "cat flows (baseline)" "$n" "$fbytes" "read" cat $flows
+measure "noemie-decode (plain, -o file)" "$n" "$fbytes" "cat flows" \
+    noemie-decode -o "$work/claims.tsv" $flows
+measure "noemie-decode (plain, > file)" "$n" "$fbytes" "cat flows" \
+    sh -c 'noemie-decode "$@" >"$0"' "$work/claims.tsv" $flows
+measure "noemie-decode (plain, pipe)" "$n" "$fbytes" "cat flows" \
+    noemie-decode $flows
+measure "zcat flows (baseline)" "$n" "$fbytes" "read gz" zcat $gzflows
+measure "noemie-decode (gzip, -o file)" "$n" "$fbytes" "zcat flows" \
+    noemie-decode -o "$work/claims.tsv" $gzflows
+echo "input: $bytes bytes plain, $gzbytes gzip; flows $fbytes bytes"
 } | tee "$out"
 echo "saved in $out"
