@@ -88,6 +88,8 @@ struct file {
 	int64_t ftotal;
 	struct lay_val v[NSLOT];
 	char err[256];
+	size_t reason;		/* where the reason starts in err */
+	int dup;		/* refused as a duplicate transmission */
 };
 
 static int
@@ -104,7 +106,9 @@ ferr(struct file *f, const char *type, int slot, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof why, fmt, ap);
 	va_end(ap);
-	snprintf(f->err, sizeof f->err, "%s:%ld: %s%s%s: %s%s", f->path, f->line,
+	snprintf(f->err, sizeof f->err, "%s:%ld: ", f->path, f->line);
+	f->reason = strlen(f->err);
+	snprintf(f->err + f->reason, sizeof f->err - f->reason, "%s%s%s: %s%s",
 	    type ? type : "", type && slot >= 0 ? "." : "",
 	    slot >= 0 ? names[slot] : (type ? "" : "-"), why,
 	    f->pos > 1 ? " (not the line's first entity)" : "");
@@ -156,12 +160,19 @@ loadstate(const char *path)
 	char *key, *row;
 	int c[3], i, st;
 
+	errno = 0;
 	if (ts_open(&r, path, "decoded-files", 1) < 0) {
 		ts_perror(&r);
-		exit(errno == ENOENT ? EX_NOINPUT : EX_DATAERR);
+		exit(r.errline < 0 ? EX_NOINPUT : EX_DATAERR);
 	}
+	/* Rows are written back as read: the columns must be ours. */
+	if (r.ncol != 7)
+		die_at(EX_DATAERR, path, 1, "header", "not the decoded-files columns");
+	for (i = 0; i < 7; i++)
+		if (strcmp(r.cols[i], statecols[i]) != 0)
+			die_at(EX_DATAERR, path, 1, "header", "not the decoded-files columns");
 	for (i = 0; i < 3; i++)
-		c[i] = ts_needcol(&r, statecols[i]);
+		c[i] = i;
 	while ((st = ts_next(&r)) == 1) {
 		struct field *f = r.f;
 		char buf[3][64];
@@ -289,12 +300,25 @@ wslot(struct file *f, int s)
 		ts_wtext(&out, v->text, v->n);	/* lay_decode checked it */
 }
 
+/* A NIR and its key, whatever lengths the layout gave them. */
+static int
+nirok(const struct lay_val *nir, const struct lay_val *key)
+{
+	char nb[15];
+
+	if (nir->n != 13 || !key->set || key->n != 2)
+		return 0;
+	memcpy(nb, nir->text, 13);
+	memcpy(nb + 13, key->text, 2);
+	return nir_valid(nb, 15);
+}
+
 static int
 emit(struct file *f, const char *type)
 {
-	char nb[24], flag[32];
+	char flag[32];
 	size_t i;
-	int s, n;
+	int s;
 
 	for (i = 0; i < sizeof required / sizeof required[0]; i++)
 		if (!f->v[required[i]].set)
@@ -309,17 +333,10 @@ emit(struct file *f, const char *type)
 	for (s = S_REGIME; s <= S_LASTCLAIM; s++)
 		wslot(f, s);
 	flag[0] = '\0';
-	memcpy(nb, f->v[S_NIR].text, 13);
-	memcpy(nb + 13, f->v[S_NIRKEY].text, f->v[S_NIRKEY].n);
-	if (!nir_valid(nb, 13 + f->v[S_NIRKEY].n))
+	if (!nirok(&f->v[S_NIR], &f->v[S_NIRKEY]))
 		strcat(flag, "badnir");
-	if (f->v[S_BNIR].set) {
-		memcpy(nb, f->v[S_BNIR].text, 13);
-		n = f->v[S_BNIRKEY].set ? f->v[S_BNIRKEY].n : 0;
-		memcpy(nb + 13, f->v[S_BNIRKEY].text, (size_t)n);
-		if (!nir_valid(nb, 13 + (size_t)n))
-			strcat(flag, flag[0] ? ",badbnir" : "badbnir");
-	}
+	if (f->v[S_BNIR].set && !nirok(&f->v[S_BNIR], &f->v[S_BNIRKEY]))
+		strcat(flag, flag[0] ? ",badbnir" : "badbnir");
 	ts_wcstr(&out, flag);
 	ts_wend(&out);
 	return 0;
@@ -382,7 +399,7 @@ record(struct file *f, const char *p, size_t n)
 		int i = findseen(key);
 
 		free(key);
-		if (i >= 0)
+		if (i >= 0 && (f->dup = 1))
 			return ferr(f, r->type, S_FILENO,
 			    "duplicate transmission: sender %s file %s already decoded",
 			    f->v[S_SENDER].text, f->v[S_FILENO].text);
@@ -497,11 +514,14 @@ report(const struct file *f, const char *status, const char *reason)
 	ts_wcstr(&rep, f->opened && f->v[S_FILENO].set ? f->v[S_FILENO].text : "");
 	ts_wcstr(&rep, f->opened && f->v[S_FILEDATE].set ? f->v[S_FILEDATE].text : "");
 	ts_wcstr(&rep, status);
-	ts_wint(&rep, (long long)f->fcount);
-	if (strcmp(status, "ok") == 0)
+	/* A refused file gives no records, whatever was decoded of it. */
+	if (strcmp(status, "ok") == 0) {
+		ts_wint(&rep, (long long)f->fcount);
 		ts_wmoney(&rep, f->ftotal);
-	else
+	} else {
+		ts_wint(&rep, 0);
 		ts_wstr(&rep, "", 0);
+	}
 	ts_wcstr(&rep, reason);
 	ts_wend(&rep);
 }
@@ -539,7 +559,9 @@ decode(const char *path)
 	}
 	if (st < 0) {
 		f.line = f.in.lineno;
-		snprintf(f.err, sizeof f.err, "%s:%ld: %s", path, f.line, why);
+		snprintf(f.err, sizeof f.err, "%s:%ld: ", path, f.line);
+		f.reason = strlen(f.err);
+		snprintf(f.err + f.reason, sizeof f.err - f.reason, "%s", why);
 		rc = -1;
 	} else if (rc == 0 && !f.ended) {
 		f.line = f.in.lineno;
@@ -552,8 +574,7 @@ decode(const char *path)
 	if (rc < 0) {
 		ts_wdrop(&out);
 		warnx_("%s (file refused)", f.err);
-		report(&f, strstr(f.err, "duplicate transmission") ? "duplicate" :
-		    "refused", strchr(f.err, ' ') ? strchr(f.err, ' ') + 1 : f.err);
+		report(&f, f.dup ? "duplicate" : "refused", f.err + f.reason);
 		return EX_DATAERR;
 	}
 	ts_wcommit(&out);

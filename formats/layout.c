@@ -82,14 +82,13 @@ struct layout *
 lay_load(const char *source, const char *text, const char *const *names,
     int nnames, char *err, size_t errsz)
 {
-	struct layout *l = calloc(1, sizeof *l);
+	struct layout *l = xmalloc(sizeof *l);
 	char *copy = xstrdup(text), *line, *next, *tok[MAXTOK], *p;
 	struct lay_record *r;
 	struct lay_field *f;
 	int lineno = 0, ntok, i, v, ok = -1;
 
-	if (l == NULL)
-		die(EX_OSERR, "out of memory");
+	memset(l, 0, sizeof *l);
 	l->source = xstrdup(source);
 	l->crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), (const Bytef *)text,
 	    (uInt)strlen(text));

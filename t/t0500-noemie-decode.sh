@@ -360,6 +360,31 @@ test_expect_success 'an unreadable file: exit 66, the others decoded' '
 	test_cmp once out
 '
 
+test_expect_success 'a failed run leaves no temporary file behind' '
+	mkdir clean && cd clean &&
+	test_expect_code 73 noemie-decode -o o.tsv -r nodir/r.tsv ../n.580 2>err &&
+	grep "nodir/r.tsv" err &&
+	ls -A >../clean.ls &&
+	echo err >../clean.expect &&
+	test_cmp ../clean.expect ../clean.ls
+'
+
+test_expect_success 'a state of other columns is refused, not rewritten' '
+	printf "#tiers\tdecoded-files\t1\tsender\tflow\tfile_number\tfile_date\tfile\trecords\tamount_eur\n" |
+	    mkstream odd.tsv &&
+	test_expect_code 65 noemie-decode -s odd.tsv n.580 >/dev/null 2>err &&
+	grep "odd.tsv:1: header: not the decoded-files columns" err
+'
+
+test_expect_success 'a layout giving the NIR key another length flags, never overflows' '
+	sed -e "s/^field	100 17  2 N	nir_key/field	100 17 12 A	nir_key/" \
+	    -e "s/^record	100 46 group 2/record	100 46 group 2/" \
+	    "$TIERS_TOP/formats/layouts/noemie-580.lay" >long.lay &&
+	sed -i "s/^field	100 19  9 NZ	invoice/field	100 29  9 N	invoice/" long.lay &&
+	noemie-decode -L long.lay n.580 >out 2>err;
+	awk -F"\t" "$COLS"" \$c[\"flag\"] != \"badnir\" { bad++ } END { exit bad > 0 || NR < 3 }" out
+'
+
 test_expect_success 'usage errors exit 64; a missing state 66' '
 	test_expect_code 64 noemie-decode -x n.580 2>/dev/null &&
 	test_expect_code 66 noemie-decode -s nosuch n.580 >/dev/null 2>&1
