@@ -9,8 +9,10 @@
  * be regenerated to make a duplicate without storing anything.  The world
  * model comes first, then the renderers that write it as record streams.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +38,7 @@
 /* What the counter-based generator is asked about. */
 enum {
 	K_WORLD, K_CLIENT, K_FAMILY, K_BENEF, K_PS, K_DAY, K_BLOCK,
-	K_INVOICE, K_LINE, K_DUP, K_ROUTE
+	K_INVOICE, K_LINE, K_DUP, K_ROUTE, K_BFILE
 };
 
 /* Anomalies, in the order of the truth file. */
@@ -1283,6 +1285,362 @@ wtruth(const char *dir, int z, const struct truth *t, int trunc)
 	oclose(&o, z);
 }
 
+
+/*
+ * Beneficiary files: what each client sends about its beneficiaries, in
+ * Norme V3 XML (clients 0, 1, 3, 4...) or the project's CSV (every third
+ * client).  The first day, the whole population; later days, the changes:
+ * a second product for some, the radiation of some that the first file
+ * covered 60 days too long (a retroactive radiation), and entries that
+ * must be rejected (a wrong NIR key, overlapping products).  From the
+ * third day the first client sends the day before's file again.
+ */
+enum { BT_FILES, BT_ENTRIES, BT_BADNIR, BT_OVERLAP, BT_RETRO, BT_MODIFY,
+	BT_RESENT, NBT };
+static const char *const btnames[NBT] = {
+	"files", "entries", "reject_nir", "reject_overlap", "retroactive",
+	"modify", "resent"
+};
+
+struct bfile {
+	struct pub p;
+	FILE *fp;
+	char path[PATH_MAX];
+	int csv;
+};
+
+/* What day j's file says of beneficiary i: 0 nothing, else a kind. */
+enum { BE_NONE, BE_FULL, BE_PRODUCT, BE_RETRO, BE_BADNIR, BE_OVERLAP };
+
+static int
+late(const struct world *w, uint64_t i)
+{
+	struct rng r;
+
+	rinit(&r, w, K_BFILE, 0, i);
+	return below(&r, 100) < 30;
+}
+
+static int
+bkind(const struct world *w, int j, uint64_t i, const struct benef *b)
+{
+	struct rng r;
+	int u;
+
+	if (j == 0)
+		return BE_FULL;
+	if (b->gone && late(w, i) && w->ndays > 1 &&
+	    (int)(i % (uint64_t)(w->ndays - 1)) + 1 == j)
+		return BE_RETRO;
+	rinit(&r, w, K_BFILE, (uint64_t)j, i);
+	u = (int)below(&r, 10000);
+	if (b->gone)
+		return BE_NONE;
+	if (u < 300)
+		return BE_PRODUCT;
+	if (u < 350)
+		return BE_BADNIR;
+	if (u < 400)
+		return BE_OVERLAP;
+	return BE_NONE;
+}
+
+static void
+bput(struct bfile *f, const char *s)
+{
+	if (fputs(s, f->fp) == EOF)
+		die(EX_IOERR, "%s: write error", f->path);
+}
+
+static void
+bprintf(struct bfile *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+bprintf(struct bfile *f, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vfprintf(f->fp, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		die(EX_IOERR, "%s: write error", f->path);
+}
+
+/* One beneficiary's products: [start, end] of order 1, and order 2. */
+struct bprod {
+	int n;
+	int order[2];
+	const char *ref[2];
+	int32_t from[2], to[2];
+};
+
+static void
+bproducts(const struct world *w, int j, uint64_t i, const struct benef *b, int kind,
+    struct bprod *p, int32_t *end)
+{
+	*end = b->end;
+	if (kind == BE_FULL && b->gone && late(w, i))
+		*end = b->end + 60;	/* corrected later, retroactively */
+	p->n = 1;
+	p->order[0] = 1;
+	p->ref[0] = "BASE";
+	p->from[0] = b->start;
+	p->to[0] = *end;
+	if (kind == BE_PRODUCT || kind == BE_OVERLAP) {
+		p->n = 2;
+		p->order[1] = kind == BE_OVERLAP ? 1 : 2;
+		p->ref[1] = "RENFORT";
+		p->from[1] = kind == BE_OVERLAP ? w->day[j] - 10 : w->day[j];
+		p->to[1] = *end;
+	}
+}
+
+static void
+xdate(char *buf, int32_t d)
+{
+	date_fmt(d, buf);
+}
+
+static void
+bxml_head(struct bfile *f, const struct world *w, int c, int fileno)
+{
+	bput(f, "<?xml version=\"1.0\" encoding=\"ISO-8859-1\" standalone=\"no\" ?>\n"
+	    "<FICHIER xmlns=\"http://www.almerys.com/NormeV3\">\n<ENTETE>\n");
+	bprintf(f, "  <NUM_FICHIER>%d</NUM_FICHIER>\n", fileno);
+	bprintf(f, "  <DATE_CREATION>%.4s-%.2s-%.2sT20:00:00.000Z</DATE_CREATION>\n",
+	    w->ymd[fileno - 1], w->ymd[fileno - 1] + 4, w->ymd[fileno - 1] + 6);
+	bprintf(f, "  <VERSION_NORME>V3</VERSION_NORME>\n  <NUM_OS_EMETTEUR>%s</NUM_OS_EMETTEUR>\n"
+	    "</ENTETE>\n<OFFREUR_SERVICE>\n  <LIBELLE_OS>CLIENT %d</LIBELLE_OS>\n"
+	    "  <NUM_OS>%s</NUM_OS>\n  <PERIMETRE_SERVICE>\n"
+	    "    <CODE_PERIMETRE>PERIM</CODE_PERIMETRE>\n"
+	    "    <LIBELLE_PERIMETRE>CLIENT %d</LIBELLE_PERIMETRE>\n"
+	    "    <CRITERE_REGROUPEMENT></CRITERE_REGROUPEMENT>\n",
+	    w->amc[c], c, w->amc[c], c);
+}
+
+/* One family's CONTRAT, with the members listed in ids. */
+static void
+bxml_contract(struct bfile *f, const struct world *w, int j, const uint64_t *ids,
+    const int *kinds, int n)
+{
+	struct benef b;
+	struct bprod p;
+	char d1[DATE_BUFSZ], d2[DATE_BUFSZ], nni[14];
+	int32_t end;
+	int k, q;
+
+	benef(w, ids[0], &b);
+	bprintf(f, "<CONTRAT>\n  <NUM_CONTRAT>%s</NUM_CONTRAT>\n  <ETAT_CONTRAT>OU</ETAT_CONTRAT>\n",
+	    b.adherent);
+	for (k = 0; k < n; k++) {
+		benef(w, ids[k], &b);
+		xdate(d1, b.birth);
+		memcpy(nni, b.nir, 14);
+		if (kinds[k] == BE_BADNIR)
+			nni[4] = 'X';	/* malformed: the file holds no key */
+		bprintf(f, "  <MEMBRE_CONTRAT>\n    <SOUSCRIPTEUR>%d</SOUSCRIPTEUR>\n"
+		    "    <POSITION>%02d</POSITION>\n    <TYPE_REGIME>RC</TYPE_REGIME>\n"
+		    "    <INDIVIDU>\n      <REF_INTERNE_OS>B%llu</REF_INTERNE_OS>\n"
+		    "      <DATE_NAISSANCE>%s</DATE_NAISSANCE>\n"
+		    "      <RANG_NAISSANCE>%d</RANG_NAISSANCE>\n"
+		    "      <NOM_PATRONIMIQUE>NOM%llu</NOM_PATRONIMIQUE>\n"
+		    "      <PRENOM>PRENOM%llu</PRENOM>\n    </INDIVIDU>\n"
+		    "    <ADRESSE_MEMBRE>\n      <ADRESSE_AGREGEE>\n"
+		    "        <LIGNE1>NOM%llu PRENOM%llu</LIGNE1>\n"
+		    "        <LIGNE2>%llu RUE DES TESTS</LIGNE2>\n"
+		    "        <LIGNE6>75001 PARIS</LIGNE6>\n"
+		    "      </ADRESSE_AGREGEE>\n    </ADRESSE_MEMBRE>\n"
+		    "    <AUTONOME>0</AUTONOME>\n    <NNI>%s</NNI>\n  </MEMBRE_CONTRAT>\n",
+		    ids[k] % FAMSZ == 0, (int)(ids[k] % FAMSZ) + 1,
+		    (unsigned long long)b.id, d1, b.rang, (unsigned long long)b.id,
+		    (unsigned long long)b.id, (unsigned long long)b.id,
+		    (unsigned long long)b.id, (unsigned long long)b.id, nni);
+	}
+	bput(f, "  <SERVICE>\n");
+	for (k = 0; k < n; k++) {
+		benef(w, ids[k], &b);
+		bproducts(w, j, ids[k], &b, kinds[k], &p, &end);
+		bprintf(f, "    <SERVICE_TP_PEC>\n      <BENEFICIAIRE>\n"
+		    "        <REF_INTERNE_OS>B%llu</REF_INTERNE_OS>\n"
+		    "        <TYPE_BENEF>%s</TYPE_BENEF>\n"
+		    "        <CONTRAT_RESPONSABLE>1</CONTRAT_RESPONSABLE>\n",
+		    (unsigned long long)b.id, ids[k] % FAMSZ == 0 ? "AS" :
+		    ids[k] % FAMSZ == 1 ? "CJ" : "EN");
+		for (q = 0; q < p.n; q++) {
+			xdate(d1, p.from[q]);
+			xdate(d2, p.to[q]);
+			bprintf(f, "        <PRODUIT>\n          <ORDRE>%d</ORDRE>\n"
+			    "          <REFERENCE_PRODUIT>%s</REFERENCE_PRODUIT>\n"
+			    "          <DATE_ENTREE_PRODUIT>%s</DATE_ENTREE_PRODUIT>\n"
+			    "          <DATE_SORTIE_PRODUIT>%s</DATE_SORTIE_PRODUIT>\n"
+			    "        </PRODUIT>\n", p.order[q], p.ref[q], d1, d2);
+		}
+		xdate(d1, b.start);
+		xdate(d2, end);
+		bprintf(f, "        <CODE_MOUVEMENT_CARTE>%s</CODE_MOUVEMENT_CARTE>\n"
+		    "      </BENEFICIAIRE>\n      <SERVICE_TP>\n"
+		    "        <DATE_DEBUT_VALIDITE>%s</DATE_DEBUT_VALIDITE>\n"
+		    "        <DATE_FIN_VALIDITE>%s</DATE_FIN_VALIDITE>\n"
+		    "        <ACTIVATION_DESACTIVATION>AC</ACTIVATION_DESACTIVATION>\n"
+		    "        <ENVOI>AD</ENVOI>\n      </SERVICE_TP>\n    </SERVICE_TP_PEC>\n",
+		    j == 0 ? "CA" : kinds[k] == BE_RETRO ? "RC" : "MC", d1, d2);
+	}
+	bput(f, "  </SERVICE>\n</CONTRAT>\n");
+}
+
+static void
+bcsv_rows(struct bfile *f, const struct world *w, int c, int j, int fileno, uint64_t i,
+    int kind)
+{
+	struct benef b;
+	struct bprod p;
+	char d1[DATE_BUFSZ], d2[DATE_BUFSZ], dp1[DATE_BUFSZ], dp2[DATE_BUFSZ], dn[DATE_BUFSZ];
+	int32_t end;
+	int q, key;
+
+	benef(w, i, &b);
+	bproducts(w, j, i, &b, kind, &p, &end);
+	key = kind == BE_BADNIR ? b.key % 97 + 1 : b.key;
+	xdate(dn, b.birth);
+	xdate(d1, b.start);
+	xdate(d2, end);
+	for (q = 0; q < p.n; q++) {
+		xdate(dp1, p.from[q]);
+		xdate(dp2, p.to[q]);
+		bprintf(f, "%s,%d,%s,OU,%s,B%llu,%s,%s,%02d,,,%s,%d,01,751,0001,1,%d,%s,%s,%s,"
+		    "%s,%s,AC,,,,%s,PHAR:100:PC;MEDG:100:BR,\"NOM%llu PRENOM%llu\","
+		    "%llu RUE DES TESTS,,,,75001 PARIS,\n",
+		    w->amc[c], fileno, b.adherent, b.adherent, (unsigned long long)b.id,
+		    i % FAMSZ == 0 ? "AS" : i % FAMSZ == 1 ? "CJ" : "EN", b.nir, key, dn,
+		    b.rang, p.order[q], p.ref[q], dp1, dp2, d1, d2,
+		    j == 0 ? "CA" : kind == BE_RETRO ? "RC" : "MC",
+		    (unsigned long long)b.id, (unsigned long long)b.id,
+		    (unsigned long long)b.id);
+	}
+}
+
+static void
+bopen(struct bfile *f, const char *dir, const char *name)
+{
+	int fd;
+
+	mkpath(f->path, dir, name);
+	if (pub_open(&f->p, f->path) < 0)
+		die(EX_CANTCREAT, "%s: %s", f->path, strerror(errno));
+	if ((fd = dup(f->p.fd)) < 0 || (f->fp = fdopen(fd, "w")) == NULL)
+		die(EX_IOERR, "%s: %s", f->path, strerror(errno));
+}
+
+static void
+bclose(struct bfile *f, int z)
+{
+	if (fclose(f->fp) != 0)
+		die(EX_IOERR, "%s: write error", f->path);
+	publish(&f->p, f->path, z);
+}
+
+/* Client c's file of day j (sent as file number j + 1), named name. */
+static void
+wbfile(const struct world *w, int c, int j, const char *dir, const char *name, int z,
+    uint64_t *t)
+{
+	struct bfile f;
+	struct benef b;
+	uint64_t i, ids[FAMSZ];
+	int kinds[FAMSZ], n, k, csv = c % 3 == 2;
+
+	memset(&f, 0, sizeof f);
+	bopen(&f, dir, name);
+	if (csv)
+		bput(&f, "client,file_number,contract,contract_state,adherent,member_ref,"
+		    "benef_type,nir,nir_key,benef_nir,benef_nir_key,birth_date,rang,regime,"
+		    "caisse,centre,responsable,product_order,product_ref,product_start,"
+		    "product_end,tp_start,tp_end,activation,suspension_start,"
+		    "suspension_end,suspension_reason,card_movement,domains,address_1,"
+		    "address_2,address_3,address_4,address_5,address_6,address_7\n");
+	else
+		bxml_head(&f, w, c, j + 1);
+	for (i = 0; i < w->nbenef; i += FAMSZ) {
+		n = 0;
+		for (k = 0; k < FAMSZ && i + (uint64_t)k < w->nbenef; k++) {
+			benef(w, i + (uint64_t)k, &b);
+			if (b.client != c || (kinds[n] = bkind(w, j, i + (uint64_t)k, &b)) == BE_NONE)
+				continue;
+			ids[n++] = i + (uint64_t)k;
+			if (t != NULL) {
+				t[BT_ENTRIES]++;
+				t[BT_BADNIR] += kinds[n - 1] == BE_BADNIR;
+				t[BT_OVERLAP] += kinds[n - 1] == BE_OVERLAP;
+				t[BT_RETRO] += kinds[n - 1] == BE_RETRO;
+				t[BT_MODIFY] += kinds[n - 1] == BE_PRODUCT;
+			}
+		}
+		if (n == 0)
+			continue;
+		if (csv)
+			for (k = 0; k < n; k++)
+				bcsv_rows(&f, w, c, j, j + 1, ids[k], kinds[k]);
+		else
+			bxml_contract(&f, w, j, ids, kinds, n);
+	}
+	if (!csv)
+		bput(&f, "  </PERIMETRE_SERVICE>\n</OFFREUR_SERVICE>\n</FICHIER>\n");
+	bclose(&f, z);
+	if (t != NULL)
+		t[BT_FILES]++;
+}
+
+static void
+wbfiles(const struct world *w, int j, const char *dir, int z)
+{
+	static const char *const cols[] = { "key", "count" };
+	uint64_t t[NBT];
+	char name[64];
+	struct out o;
+	int c, k;
+
+	memset(t, 0, sizeof t);
+	for (c = 0; c < w->nclient; c++) {
+		snprintf(name, sizeof name, "benef-%s-%06d.%s", w->amc[c], j + 1,
+		    c % 3 == 2 ? "csv" : "xml");
+		wbfile(w, c, j, dir, name, z, t);
+	}
+	if (j >= 2) {
+		snprintf(name, sizeof name, "benef-%s-resent.%s", w->amc[0], "xml");
+		wbfile(w, 0, j - 1, dir, name, z, NULL);
+		t[BT_RESENT]++;
+	}
+	oopen(&o, dir, "benef-truth.tsv", "gen-benef-truth", cols, 2);
+	for (k = 0; k < NBT; k++) {
+		ts_wcstr(&o.w, btnames[k]);
+		wnum(&o.w, t[k]);
+		ts_wend(&o.w);
+	}
+	oclose(&o, z);
+}
+
+/* Remove the beneficiary files an earlier run left in a day directory. */
+static void
+unstale_benef(const char *dir)
+{
+	DIR *d;
+	struct dirent *de;
+	char path[PATH_MAX];
+
+	if ((d = opendir(dir)) == NULL)
+		die(EX_CANTCREAT, "%s: %s", dir, strerror(errno));
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, "benef-", 6) == 0 &&
+		    strcmp(de->d_name, "benef-truth.tsv") != 0) {
+			mkpath(path, dir, de->d_name);
+			if (unlink(path) < 0)
+				die(EX_CANTCREAT, "%s: %s", path, strerror(errno));
+		}
+	closedir(d);
+}
+
 /* A directory of ours, mode 0700 whatever the umask; or one that exists. */
 static void
 mkdir_(const char *path)
@@ -1360,6 +1718,8 @@ day(const struct world *w, int j, const char *outdir, int z)
 	rinit(&r, w, K_DAY, (uint64_t)j, 0);
 	trunc = (int)below(&r, 10000) < w->rate[A_TRUNC];
 	memset(&t, 0, sizeof t);
+	unstale_benef(dir);
+	wbfiles(w, j, dir, z);
 	wbenef(w, dir, z);
 	wps(w, dir, z);
 	wacts(w, j, dir, z, trunc, &t);
