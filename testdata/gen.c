@@ -1674,10 +1674,11 @@ static void
 unstale(const char *dir, int z, int trunc)
 {
 	static const char *const plain[] = {
-		"benef.tsv", "ps.tsv", "acts.tsv", "truth.tsv", NULL
+		"benef.tsv", "ps.tsv", "acts.tsv", "truth.tsv", "benef-truth.tsv", NULL
 	};
 	static const char *const gz[] = {
-		"benef.tsv.gz", "ps.tsv.gz", "acts.tsv.gz", "truth.tsv.gz", NULL
+		"benef.tsv.gz", "ps.tsv.gz", "acts.tsv.gz", "truth.tsv.gz",
+		"benef-truth.tsv.gz", NULL
 	};
 	static const char *const cut[] = { "acts.trunc.tsv.gz", NULL };
 	char name[3][PATH_MAX];
