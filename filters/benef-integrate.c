@@ -649,26 +649,30 @@ xml_file(const char *path, const char *amc, long fileno)
 			continue;
 		if (strcmp((const char *)xmlTextReaderConstLocalName(x.r), "CONTRAT") != 0)
 			continue;
-		if ((n = xmlTextReaderExpand(x.r)) == NULL)
+		if ((n = xmlTextReaderExpand(x.r)) == NULL || x.err[0] != '\0') {
+			r = -1;
 			break;
-		if (x.err[0] != '\0')
-			break;
+		}
 		contract(&x, n, amc, fileno);
 		/* Move past the subtree; the reader frees it. */
 		while ((r = xmlTextReaderNext(x.r)) == 1 &&
 		    xmlTextReaderNodeType(x.r) == XML_READER_TYPE_ELEMENT &&
 		    strcmp((const char *)xmlTextReaderConstLocalName(x.r), "CONTRAT") == 0 &&
 		    x.err[0] == '\0') {
-			if ((n = xmlTextReaderExpand(x.r)) == NULL)
+			if ((n = xmlTextReaderExpand(x.r)) == NULL || x.err[0] != '\0') {
+				r = -1;
 				break;
+			}
 			contract(&x, n, amc, fileno);
 		}
 		if (r != 1)
 			break;
 	}
-	if (x.err[0] == '\0' && (r < 0 || xmlTextReaderIsValid(x.r) != 1))
+	if (x.err[0] == '\0' && (r < 0 || xmlTextReaderIsValid(x.r) != 1)) {
 		snprintf(x.err, sizeof x.err, "%s", r < 0 ? "not well-formed" :
 		    "not valid against the schema");
+		x.errline = xmlTextReaderGetParserLineNumber(x.r);
+	}
 	if (x.err[0] == '\0' && gzclose_r(x.gz) != Z_OK)
 		snprintf(x.err, sizeof x.err, "truncated gzip file");
 	else if (x.err[0] != '\0')
@@ -753,7 +757,7 @@ struct cfile {
 static void
 csv_flush(struct cfile *c)
 {
-	if (c->have)
+	if (c->have == 1)
 		put_entry(&c->e);
 	c->have = 0;
 }

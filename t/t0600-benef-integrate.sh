@@ -1,0 +1,294 @@
+#!/bin/sh
+test_description='benef-integrate: beneficiary files into the master'
+. "$(dirname "$0")/test-lib.sh"
+
+COLS='/^#tiers\t/ { for (i = 4; i <= NF; i++) c[$i] = i - 3; next } /^#/ { next }'
+REF=$SHARED/ref/almerys-normev3
+
+# bi DATE [options] files...: integrate into m.DATE, mv.DATE, rej.DATE.
+bi () {
+	d=$1
+	shift
+	benef-integrate -d "$d" -o m.$d -M mv.$d -R rej.$d "$@"
+}
+
+# records FILE: the records, without metadata.
+records () {
+	grep -v '^#' "$1"
+}
+
+# col FILE NAME: one column of a stream, by name.
+col () {
+	awk -F'\t' -v n="$2" "$COLS"' { print $c[n] }' "$1"
+}
+
+test_expect_success 'setup: three days of files from the generator' '
+	tiers-gen -s 5 -d 3 -n 10 -b 800 -p 10 -D 2026-11-18 -o g
+'
+
+test_expect_success 'day 1: the whole population is created' '
+	bi 2026-11-18 -w st.2026-11-18 g/2026-11-18/benef-[0-9]* 2>err &&
+	tiers-seal -q m.2026-11-18 mv.2026-11-18 rej.2026-11-18 st.2026-11-18 &&
+	test $(records m.2026-11-18 | wc -l) = 800 &&
+	test $(col mv.2026-11-18 movement | grep -c "^create\$") = 800 &&
+	test $(records rej.2026-11-18 | wc -l) = 0 &&
+	grep "800 entries, 0 rejected; master 0 -> 800; 800 created" err
+'
+
+# truth DAY KEY: what the generator says.
+truth () {
+	awk -F'\t' -v k="$2" '$1 == k { print $2 }' g/$1/benef-truth.tsv
+}
+
+test_expect_success 'days 2 and 3: movements and rejects as the generator made them' '
+	prev=2026-11-18 &&
+	for d in 2026-11-19 2026-11-20; do
+		bi $d -m m.$prev -s st.$prev -w st.$d g/$d/benef-[0-9]* 2>err.$d || exit 1
+		test $(col rej.$d code | grep -c BI01) = $(truth $d reject_nir) &&
+		test $(col rej.$d code | grep -c BI05) = $(truth $d reject_overlap) &&
+		test $(records rej.$d | wc -l) = $(($(truth $d reject_nir) + $(truth $d reject_overlap))) &&
+		test $(awk -F"\t" "$COLS"" \$c[\"retroactive\"] == 1" mv.$d | wc -l) = $(truth $d retroactive) &&
+		test $(col mv.$d movement | grep -c "^modify\$") = $(truth $d modify) &&
+		test $(records m.$d | wc -l) = 800 || exit 1
+		prev=$d
+	done &&
+	test $(truth 2026-11-19 retroactive) -gt 0 &&
+	test $(truth 2026-11-20 reject_nir) -gt 0
+'
+
+test_expect_success 'a file already integrated is skipped, and says so' '
+	grep "benef-.*-resent.xml: sender .* file 2 already integrated: skipped" err.2026-11-20
+'
+
+test_expect_success 'the master is sorted on its key, one record per key' '
+	records m.2026-11-20 | cut -f1-3 >keys &&
+	LC_ALL=C sort -t "	" -k1,1 -k2,2 -k3,3 -u keys >sorted &&
+	test_cmp sorted keys
+'
+
+test_expect_success 'a retroactive radiation gives the old and new ends' '
+	awk -F"\t" "$COLS"" \$c[\"retroactive\"] == 1 {
+	    if (!(\$c[\"new_rights_end\"] < \$c[\"old_rights_end\"]) || \$c[\"movement\"] != \"radiate\") bad++; n++ }
+	    END { exit bad > 0 || n == 0 }" mv.2026-11-19
+'
+
+test_expect_success 'the same files again, without the state: nothing changes' '
+	benef-integrate -d 2026-11-18 -m m.2026-11-18 -o m.again -M mv.again -R rej.again \
+	    g/2026-11-18/benef-[0-9]* 2>/dev/null &&
+	records m.again >a && records m.2026-11-18 >b &&
+	test_cmp b a &&
+	test $(records mv.again | wc -l) = 0
+'
+
+test_expect_success 'the same files again, with the state: skipped, nothing changes' '
+	benef-integrate -d 2026-11-20 -m m.2026-11-19 -s st.2026-11-19 -o m.again2 \
+	    -M mv.again2 -R rej.again2 g/2026-11-19/benef-[0-9]* 2>err &&
+	test $(grep -c "already integrated: skipped" err) = 3 &&
+	records m.again2 >a && records m.2026-11-19 >b &&
+	test_cmp b a
+'
+
+test_expect_success 'same input, same bytes, whatever the locale, zone and umask' '
+	(umask 0 && LC_ALL=fr_FR.UTF-8 TZ=Asia/Tokyo benef-integrate -d 2026-11-19 \
+	    -m m.2026-11-18 -s st.2026-11-18 -o x.m -M x.mv -R x.rej g/2026-11-19/benef-[0-9]* 2>/dev/null) &&
+	cmp x.m m.2026-11-19 && cmp x.mv mv.2026-11-19 && cmp x.rej rej.2026-11-19 &&
+	test_mode 600 x.m && test_mode 600 x.mv && test_mode 600 x.rej
+'
+
+test_expect_success 'messages never show a NIR' '
+	col m.2026-11-18 nir | sort -u >nirs &&
+	test -s nirs &&
+	! cat err* | grep -F -f nirs
+'
+
+# The CSV rules, from a table.  A base row, then for each case the columns
+# to change (name=value, ...) and the code expected.
+HDR=client,file_number,contract,contract_state,adherent,member_ref,benef_type,nir,nir_key,benef_nir,benef_nir_key,birth_date,rang,regime,caisse,centre,responsable,product_order,product_ref,product_start,product_end,tp_start,tp_end,activation,suspension_start,suspension_end,suspension_reason,card_movement,domains,address_1,address_2,address_3,address_4,address_5,address_6,address_7
+BASE='123456789,1,C1,OU,,M1,AS,2690549588157,80,,,1969-05-15,1,01,751,0001,1,1,BASE,2026-01-01,2026-12-31,2026-01-01,2026-12-31,AC,,,,CA,PHAR:100:PC,"Mme X",1 rue,,,,,'
+
+# row CHANGES: the base row with name=value changes (";"-separated).
+row () {
+	echo "$BASE" | awk -F, -v OFS=, -v hdr="$HDR" -v ch="$1" '
+	BEGIN { n = split(hdr, h, ","); for (i = 1; i <= n; i++) idx[h[i]] = i }
+	{
+		k = split(ch, a, ";")
+		for (i = 1; i <= k; i++) {
+			split(a[i], kv, "=")
+			if (a[i] != "" && a[i] != "-")
+				$idx[kv[1]] = kv[2]
+		}
+		print
+	}'
+}
+
+cat >cases <<'EOF'
+valid	-	-
+bad-key			nir_key=81	BI01
+malformed-nir		nir=26905X9588157	BI01
+key-without-nir		nir=	BI01
+benef-nir-key		benef_nir=1690549588157;benef_nir_key=99	BI01
+tp-reversed		tp_start=2026-12-31;tp_end=2026-01-01	BI02
+product-reversed	product_start=2026-12-31;product_end=2026-01-01	BI02
+suspension-reversed	suspension_start=2026-06-01;suspension_end=2026-05-01	BI02
+products-outside-tp	tp_start=2027-01-01;tp_end=2027-12-31	BI02
+birth-future		birth_date=2027-01-01	BI03
+birth-malformed		birth_date=1969-13-01	BI03
+birth-missing		birth_date=	BI03
+rang-zero		rang=0	BI04
+rang-ten		rang=10	BI04
+unknown-state		contract_state=ZZ	BI06
+unknown-type		benef_type=XX	BI06
+unknown-card		card_movement=ZZ	BI06
+unknown-activation	activation=XX	BI06
+unknown-responsable	responsable=2	BI06
+unknown-member-closed	contract_state=FE	BI07
+no-member-ref		member_ref=	BI09
+date-format		tp_start=2026/01/01	BI10
+product-date-format	product_end=31-12-2026	BI10
+EOF
+
+test_expect_success 'every rule rejects with its code (table)' '
+	fail=0
+	while IFS="	" read name changes code; do
+		test -n "$name" || continue
+		{ echo "$HDR"; row "$changes"; } >case.csv
+		benef-integrate -d 2026-11-18 -o c.m -M c.mv -R c.rej case.csv 2>c.err
+		st=$?
+		got=$(records c.rej | cut -f6)
+		n=$(records c.m | wc -l)
+		if test "$code" = - || test -z "$code"; then
+			test $st = 0 && test -z "$got" && test $n = 1 || {
+				echo "$name: status $st, code $got, $n records"; fail=1; }
+		elif test $st != 0 || test "$got" != "$code" || test $n != 0; then
+			echo "$name: status $st, code \"$got\", want $code, $n records"
+			cat c.err
+			fail=1
+		fi
+	done <cases
+	test $fail = 0
+'
+
+test_expect_success 'the reject names the unknown code, the file and the line' '
+	{ echo "$HDR"; row "benef_type=XX"; } >named.csv &&
+	benef-integrate -d 2026-11-18 -o c.m -M c.mv -R c.rej named.csv 2>/dev/null &&
+	records c.rej >actual &&
+	printf "named.csv\t2\t123456789\tC1\tM1\tBI06\tunknown code: benef_type XX\n" >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'overlapping products of one order reject, different orders do not' '
+	{ echo "$HDR"; row ""; row "product_start=2026-06-01;product_ref=OPT"; } >ov.csv &&
+	benef-integrate -d 2026-11-18 -o c.m -M c.mv -R c.rej ov.csv 2>/dev/null &&
+	test "$(records c.rej | cut -f6,7)" = "BI05	product periods of the same order overlap: order 1" &&
+	{ echo "$HDR"; row ""; row "product_order=2;product_ref=OPT"; } >ok.csv &&
+	benef-integrate -d 2026-11-18 -o c.m -M c.mv -R c.rej ok.csv 2>/dev/null &&
+	test $(records c.rej | wc -l) = 0 &&
+	test "$(col c.m products)" = "1:BASE:2026-01-01:2026-12-31,2:OPT:2026-01-01:2026-12-31"
+'
+
+test_expect_success 'rows of one beneficiary that disagree reject it' '
+	{ echo "$HDR"; row ""; row "birth_date=1970-01-01;product_order=2"; } >dis.csv &&
+	benef-integrate -d 2026-11-18 -o c.m -M c.mv -R c.rej dis.csv 2>/dev/null &&
+	test "$(records c.rej | cut -f6)" = BI08 &&
+	test $(records c.m | wc -l) = 0
+'
+
+test_expect_success 'files are applied in file-number order, whatever the order given' '
+	{ echo "$HDR"; row "file_number=1"; } >f1.csv &&
+	{ echo "$HDR"; row "file_number=2;tp_end=2026-06-30;product_end=2026-06-30"; } >f2.csv &&
+	benef-integrate -d 2026-11-18 -o o1.m -M o1.mv -R o1.rej f2.csv f1.csv 2>/dev/null &&
+	test "$(col o1.m rights_end)" = 2026-06-30 &&
+	benef-integrate -d 2026-11-18 -o o2.m -M o2.mv -R o2.rej f1.csv 2>/dev/null &&
+	benef-integrate -d 2026-11-18 -m o2.m -o o3.m -M o3.mv -R o3.rej f2.csv 2>/dev/null &&
+	records o1.m >a && records o3.m >b && test_cmp a b
+'
+
+test_expect_success 'a structurally broken file refuses the run; the master goes on' '
+	d=g/2026-11-19 &&
+	printf "client,file_number\n1,2\n" >bad.csv &&
+	test_expect_code 65 benef-integrate -d 2026-11-19 -m m.2026-11-18 -o r.m -M r.mv -R r.rej \
+	    $d/benef-[0-9]* bad.csv 2>err &&
+	grep "^benef-integrate: bad.csv:1: .*(file refused)" err &&
+	records r.m >a && records m.2026-11-18 >b && test_cmp b a &&
+	! test -e r.mv && ! test -e r.rej &&
+	! ls -A | grep "^\.r\."
+'
+
+# XML breakages: name, sed expression on a generated file, message.
+cat >xcases <<'EOF'
+not-well-formed	s|</CONTRAT>|</CONTRA>|	(file refused)
+bad-date	s|<DATE_ENTREE_PRODUIT>[^<]*<|<DATE_ENTREE_PRODUIT>2025-13-01<|	(file refused)
+no-num-contrat	s|<NUM_CONTRAT>[^<]*</NUM_CONTRAT>||	(file refused)
+no-header	s|<NUM_FICHIER>[0-9]*</NUM_FICHIER>||	ENTETE
+EOF
+
+test_expect_success 'XML not well-formed or invalid against the schema is refused' '
+	x=$(ls g/2026-11-18/benef-*.xml | head -1) &&
+	fail=0
+	while IFS="	" read name expr msg; do
+		sed "$expr" $x >bad.xml
+		cmp -s bad.xml $x && { echo "$name: no change"; fail=1; continue; }
+		benef-integrate -d 2026-11-18 -o x.m -M x.mv -R x.rej bad.xml 2>x.err
+		st=$?
+		if test $st != 65 || ! grep -F "$msg" x.err >/dev/null ||
+		    ! grep "^benef-integrate: bad.xml:[0-9]*: " x.err >/dev/null; then
+			echo "$name: status $st"; cat x.err; fail=1
+		fi
+	done <xcases
+	test $fail = 0
+'
+
+test_expect_success 'a truncated gzip file is refused' '
+	x=$(ls g/2026-11-18/benef-*.xml | head -1) &&
+	gzip -c $x >full.xml.gz &&
+	head -c $(($(wc -c <full.xml.gz) / 2)) full.xml.gz >cut.xml.gz &&
+	test_expect_code 65 benef-integrate -d 2026-11-18 -o t.m -M t.mv -R t.rej cut.xml.gz 2>err &&
+	grep "cut.xml.gz" err &&
+	gzip -c $x >whole.xml.gz &&
+	benef-integrate -d 2026-11-18 -o w.m -M w.mv -R w.rej whole.xml.gz 2>/dev/null &&
+	test $(records w.m | wc -l) -gt 0
+'
+
+test_expect_success SHARED 'the reference samples integrate, against either schema' '
+	for x in "" "-X $REF/NormeIntegrationMedline.xsd"; do
+		for f in testEmpty testPassant testPassant6943 testPassantEspece; do
+			benef-integrate $x -d 2025-05-15 -o s.$f.m -M s.$f.mv -R s.$f.rej \
+			    $REF/$f.xml 2>/dev/null || exit 1
+		done
+	done &&
+	test $(records s.testEmpty.m | wc -l) = 0 &&
+	test $(records s.testEmpty.rej | wc -l) = 0
+'
+
+test_expect_success SHARED 'testPassant gives the expected master record' '
+	records s.testPassant.m | cut -f1-7,11-12,17-21,24,26,33-34,36 >actual &&
+	printf "98532001\tNumeroContrat\tRefExternePersonne\tOU\tNumeroContrat\tAS\t\t2000-01-01\t1\t3:PH:2025-01-01:2025-12-31\t2025-01-01\t2025-12-31\tAC\t\tMC\tLigne1\t2025-01-01\t2025-12-31\t2000-01-01/1/NumeroContrat\n" >expect &&
+	test_cmp expect actual &&
+	col s.testPassant.mv movement >actual &&
+	printf "create\ncard\n" >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success SHARED 'testPassant6943 after testPassant: a retroactive radiation' '
+	benef-integrate -d 2025-05-15 -m s.testPassant.m -o p.m -M p.mv -R p.rej \
+	    $REF/testPassant6943.xml 2>/dev/null &&
+	records p.mv | cut -f5-8 | head -1 >actual &&
+	printf "radiate\t1\t2025-12-31\t2025-03-02\n" >expect &&
+	test_cmp expect actual &&
+	test "$(col p.m products)" = "2:PH:2025-01-01:2025-03-02"
+'
+
+test_expect_success SHARED 'testPassantEspece after testPassant: nothing we keep changed' '
+	benef-integrate -d 2025-05-15 -m s.testPassant.m -o e.m -M e.mv -R e.rej \
+	    $REF/testPassantEspece.xml 2>/dev/null &&
+	test $(records e.mv | wc -l) = 0 &&
+	records e.m >a && records s.testPassant.m >b && test_cmp b a
+'
+
+test_expect_success 'usage errors exit 64' '
+	test_expect_code 64 benef-integrate -o a -M b -R c 2>/dev/null &&
+	test_expect_code 64 benef-integrate -d 2026-02-30 -o a -M b -R c 2>/dev/null &&
+	test_expect_code 64 benef-integrate -x 2>/dev/null
+'
+
+test_done
