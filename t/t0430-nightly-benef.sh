@@ -1,0 +1,49 @@
+#!/bin/sh
+test_description='tiers-nightly: the benef stage over the sample days'
+. "$(dirname "$0")/test-lib.sh"
+
+sample=$TIERS_TOP/testdata/sample
+
+test_expect_success 'setup: the sample days as inboxes' '
+	mkdir -p data/inbox &&
+	cp -R "$sample"/2026-11-1[89] "$sample"/2026-11-20 data/inbox/
+'
+
+test_expect_success 'day 1: one master per client, all the population' '
+	tiers-nightly -I 2026-11-18 data >out &&
+	ls data/days/2026-11-18/state/benef >actual &&
+	for c in $(ls data/inbox/2026-11-18 | sed -n "s/^benef-\([0-9]*\)-.*/\1/p" | sort -u); do
+		echo $c.files.tsv; echo $c.master.tsv
+	done >expect &&
+	test_cmp expect actual &&
+	cat data/days/2026-11-18/state/benef/*.master.tsv | grep -vc "^#" >n &&
+	grep -vc "^#" data/inbox/2026-11-18/benef.tsv >expect &&
+	test_cmp expect n &&
+	grep "^benef .* benef-master .* ok" out
+'
+
+test_expect_success 'days 2 and 3 chain on the previous masters; the re-sent file is skipped' '
+	{ tiers-nightly 2026-11-19 data >out2 || test $? = 65; } &&
+	tiers-nightly 2026-11-20 data >out3 &&
+	grep "resent.xml: sender .* already integrated: skipped" data/days/2026-11-20/log/benef.err &&
+	for d in 2026-11-19 2026-11-20; do
+		cat data/days/$d/out/benef/*.rejects.tsv | grep -v "^#" | wc -l >n &&
+		awk -F"\t" "\$1 ~ /^reject_/ { s += \$2 } END { print s }" \
+		    data/inbox/$d/benef-truth.tsv >expect &&
+		test_cmp expect n || exit 1
+	done
+'
+
+test_expect_success 'a refused beneficiary file: exit 65, the client keeps its master' '
+	mkdir -p data/inbox/2026-11-23 &&
+	c=$(ls data/days/2026-11-20/state/benef | sed -n "s/\.master\.tsv$//p" | head -1) &&
+	printf "client,file_number\n$c,9\n" >data/inbox/2026-11-23/benef-$c-000009.csv &&
+	test_expect_code 65 tiers-nightly 2026-11-23 data >out &&
+	grep "^benef      $c .* benef-master .* refused" out &&
+	grep -v "^#" data/days/2026-11-20/state/benef/$c.master.tsv >a &&
+	grep -v "^#" data/days/2026-11-23/state/benef/$c.master.tsv >b &&
+	test_cmp a b &&
+	cmp data/days/2026-11-20/state/benef/$c.files.tsv data/days/2026-11-23/state/benef/$c.files.tsv
+'
+
+test_done
