@@ -67,4 +67,6 @@ measure "noemie-decode (gzip, -o file)" "$n" "$fbytes" "zcat flows" \
     noemie-decode -o "$work/claims.tsv" $gzflows
 echo "input: $bytes bytes plain, $gzbytes gzip; flows $fbytes bytes"
 } | tee "$out"
+echo "benef-integrate: a master of ${BENCH_MASTER:-5000000} updated with ${BENCH_MOVES:-100000} entries" | tee -a "$out"
+sh "$top/t/bench-benef.sh" | tee -a "$out"
 echo "saved in $out"
