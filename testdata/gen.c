@@ -519,9 +519,24 @@ lines(const struct world *w, struct invoice *inv, struct line *ln)
 {
 	int i;
 
+	int k, t;
+
 	inv->total = 0;
 	for (i = 0; i < inv->size; i++) {
-		mkline(w, inv, inv->kf + (uint64_t)i, &ln[i]);
+		/*
+		 * Two lines of one invoice never share act, date and amount:
+		 * that would be a duplicate by the key of dedup(1).  Such a
+		 * line is drawn again, from a salted index.
+		 */
+		for (t = 0; t < 16; t++) {
+			mkline(w, inv, inv->kf + (uint64_t)i + ((uint64_t)t << 40), &ln[i]);
+			for (k = 0; k < i; k++)
+				if (ln[k].act == ln[i].act && ln[k].date == ln[i].date &&
+				    ln[k].fr == ln[i].fr)
+					break;
+			if (k == i)
+				break;
+		}
 		inv->total += ln[i].fr;
 	}
 }

@@ -1,0 +1,734 @@
+/*
+ * dedup: a verdict on every claim, before anything is paid: first seen,
+ * duplicate of an earlier claim of the day, or duplicate of a claim of an
+ * earlier day (general conditions 3.1.8).  Nothing is dropped.
+ *
+ * The history of the keys already paid is a generation of segments
+ * (tiers-history(5)): binary files of fixed 24-byte records sorted on a
+ * 128-bit hash of the normalised key, each with its day and its record
+ * number in that day.  Day D's generation is D-1's segments (hard links:
+ * they never change) plus one new segment of the day's first-seen keys;
+ * when there are too many segments they are merged into one, dropping the
+ * keys older than the window.  A lookup is an interpolation search in
+ * each segment, in page cache: the cost per day is the day's keys times
+ * the segments, never the size of the history.  Memory: 32 bytes per
+ * claim of the day (its hash, number and verdict), nothing per key of the
+ * history.  Keys could shard by the first byte of their hash, for GNU
+ * parallel to split the history across processes or hosts: not done yet.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tiers.h"
+
+#define MAGIC "TIERSHIS"
+#define TMAGIC "TIERSEND"
+#define HDRSZ 16
+#define RECSZ 24
+#define TRLSZ 24
+#define MAXSEG 30		/* more, and the segments are merged */
+
+struct key {
+	uint64_t hi, lo;
+	int32_t day;
+	uint32_t rec;
+};
+
+struct seg {
+	char name[64];
+	const unsigned char *map;
+	size_t n;
+	size_t len;
+	uint32_t crc;
+	int32_t first, last;
+};
+
+static struct seg *segs;
+static int nsegs;
+static int32_t today, cutoff;
+static char today_s[DATE_BUFSZ];
+
+/* ---------- hashing the key ---------- */
+
+static uint64_t
+mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Two FNV-1a runs with different bases, each finished by a bijective mix. */
+static void
+hash128(const char *s, size_t n, uint64_t *hi, uint64_t *lo)
+{
+	uint64_t a = 0xcbf29ce484222325ULL, b = 0x84222325cbf29ce4ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		a = (a ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+		b = (b ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+		b ^= b >> 29;
+	}
+	*hi = mix64(a ^ (uint64_t)n);
+	*lo = mix64(b + 0x9e3779b97f4a7c15ULL * (uint64_t)n);
+}
+
+/* ---------- segments ---------- */
+
+static void
+put32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+static void
+put64(unsigned char *p, uint64_t v)
+{
+	put32(p, (uint32_t)v);
+	put32(p + 4, (uint32_t)(v >> 32));
+}
+
+static uint32_t
+get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+static uint64_t
+get64(const unsigned char *p)
+{
+	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+static void
+getkey(const unsigned char *p, struct key *k)
+{
+	k->hi = get64(p);
+	k->lo = get64(p + 8);
+	k->day = (int32_t)get32(p + 16);
+	k->rec = get32(p + 20);
+}
+
+static int
+keycmp(const struct key *a, const struct key *b)
+{
+	if (a->hi != b->hi)
+		return a->hi < b->hi ? -1 : 1;
+	if (a->lo != b->lo)
+		return a->lo < b->lo ? -1 : 1;
+	if (a->day != b->day)
+		return a->day < b->day ? -1 : 1;
+	return a->rec < b->rec ? -1 : a->rec > b->rec;
+}
+
+/* Map and check a segment: header, size, trailer; the CRC if asked. */
+static void
+openseg(const char *dir, struct seg *s, int full)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	const unsigned char *t;
+	int fd;
+
+	snprintf(path, sizeof path, "%s/%s", dir, s->name);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0)
+		die(EX_NOINPUT, "%s: %s", path, strerror(errno));
+	s->len = (size_t)st.st_size;
+	if (s->len < HDRSZ + TRLSZ || (s->len - HDRSZ - TRLSZ) % RECSZ != 0)
+		die_at(EX_DATAERR, path, 0, "size", "not a history segment, or truncated");
+	s->map = mmap(NULL, s->len, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (s->map == MAP_FAILED)
+		die(EX_IOERR, "%s: %s", path, strerror(errno));
+	s->n = (s->len - HDRSZ - TRLSZ) / RECSZ;
+	t = s->map + s->len - TRLSZ;
+	if (memcmp(s->map, MAGIC, 8) != 0 || get32(s->map + 8) != 1)
+		die_at(EX_DATAERR, path, 0, "header", "not a history segment of version 1");
+	if (memcmp(t, TMAGIC, 8) != 0 || get64(t + 8) != s->n)
+		die_at(EX_DATAERR, path, 0, "trailer", "no trailer, or a count that does not match: truncated or corrupt");
+	if (get32(t + 16) != s->crc)
+		die_at(EX_DATAERR, path, 0, "trailer", "CRC not the manifest's");
+	if (full && (uint32_t)crc32(crc32(0L, Z_NULL, 0), s->map + HDRSZ,
+	    (uInt)(s->n * RECSZ)) != s->crc)
+		die_at(EX_DATAERR, path, 0, "crc", "records do not match their CRC: corrupt");
+}
+
+static const char *const mancols[] = {
+	"segment", "records", "crc", "first_day", "last_day"
+};
+
+static void
+loadhist(const char *dir, int full)
+{
+	char path[PATH_MAX];
+	struct ts_reader r;
+	int st;
+
+	snprintf(path, sizeof path, "%s/manifest.tsv", dir);
+	if (ts_open(&r, path, "history", 1) < 0) {
+		ts_perror(&r);
+		exit(r.errline < 0 ? EX_NOINPUT : EX_DATAERR);
+	}
+	if (r.ncol != 5 || strcmp(r.cols[0], "segment") != 0)
+		die_at(EX_DATAERR, path, 1, "header", "not the history columns");
+	while ((st = ts_next(&r)) == 1) {
+		struct seg *s;
+
+		segs = xrealloc(segs, (size_t)(nsegs + 1) * sizeof *segs);
+		s = &segs[nsegs++];
+		memset(s, 0, sizeof *s);
+		if (r.f[0].n == 0 || r.f[0].n >= sizeof s->name || memchr(r.f[0].p, '/', r.f[0].n))
+			die_at(EX_DATAERR, path, r.in.lineno, "segment", "bad name");
+		memcpy(s->name, r.f[0].p, r.f[0].n);
+		s->crc = (uint32_t)strtoul(r.f[2].p, NULL, 16);
+		if (date_parse(r.f[3].p, r.f[3].n, &s->first) < 0 ||
+		    date_parse(r.f[4].p, r.f[4].n, &s->last) < 0)
+			die_at(EX_DATAERR, path, r.in.lineno, "first_day", "not a date");
+		openseg(dir, s, full);
+		if ((uint64_t)strtoull(r.f[1].p, NULL, 10) != s->n)
+			die_at(EX_DATAERR, path, r.in.lineno, "records", "not the segment's count");
+	}
+	if (st < 0)
+		ts_fatal(&r);
+	ts_close(&r);
+}
+
+/* The first record of s with hash >= (hi, lo): interpolation, then binary. */
+static size_t
+seek(const struct seg *s, uint64_t hi, uint64_t lo)
+{
+	size_t a = 0, b = s->n, m;
+	struct key k;
+
+	if (s->n == 0)
+		return 0;
+	/* Hashes are uniform: guess, then widen until the guess brackets. */
+	m = (size_t)((double)hi / 18446744073709551616.0 * (double)s->n);
+	if (m >= s->n)
+		m = s->n - 1;
+	{
+		size_t w = 64, lo_i, hi_i;
+
+		for (;;) {
+			lo_i = m > w ? m - w : 0;
+			hi_i = m + w < s->n ? m + w : s->n;
+			getkey(s->map + HDRSZ + lo_i * RECSZ, &k);
+			if (lo_i > 0 && (k.hi > hi || (k.hi == hi && k.lo >= lo))) {
+				w *= 4;
+				continue;
+			}
+			if (hi_i < s->n) {
+				getkey(s->map + HDRSZ + hi_i * RECSZ, &k);
+				if (k.hi < hi || (k.hi == hi && k.lo < lo)) {
+					w *= 4;
+					continue;
+				}
+			}
+			a = lo_i;
+			b = hi_i;
+			break;
+		}
+	}
+	while (a < b) {
+		m = a + (b - a) / 2;
+		getkey(s->map + HDRSZ + m * RECSZ, &k);
+		if (k.hi < hi || (k.hi == hi && k.lo < lo))
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a;
+}
+
+/* The oldest record of the key within the window, in any segment. */
+static int
+lookup(uint64_t hi, uint64_t lo, struct key *found)
+{
+	struct key k;
+	size_t i;
+	int s, hit = 0;
+
+	for (s = 0; s < nsegs; s++) {
+		if (segs[s].last < cutoff)
+			continue;
+		for (i = seek(&segs[s], hi, lo); i < segs[s].n; i++) {
+			getkey(segs[s].map + HDRSZ + i * RECSZ, &k);
+			if (k.hi != hi || k.lo != lo)
+				break;
+			if (k.day < cutoff)
+				continue;
+			if (!hit || k.day < found->day ||
+			    (k.day == found->day && k.rec < found->rec)) {
+				*found = k;
+				hit = 1;
+			}
+		}
+	}
+	return hit;
+}
+
+/* ---------- writing a generation ---------- */
+
+struct wseg {
+	FILE *fp;
+	char path[PATH_MAX];
+	uint64_t n;
+	uint32_t crc;
+	int32_t first, last;
+};
+
+static void
+wsopen(struct wseg *w, const char *dir, const char *name)
+{
+	unsigned char h[HDRSZ];
+
+	int fd;
+
+	snprintf(w->path, sizeof w->path, "%s/%s", dir, name);
+	if ((fd = open(w->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
+	    (w->fp = fdopen(fd, "w")) == NULL)
+		die(EX_CANTCREAT, "%s: %s", w->path, strerror(errno));
+	memset(h, 0, sizeof h);
+	memcpy(h, MAGIC, 8);
+	put32(h + 8, 1);
+	fwrite(h, 1, HDRSZ, w->fp);
+	w->n = 0;
+	w->crc = (uint32_t)crc32(0L, Z_NULL, 0);
+	w->first = INT32_MAX;
+	w->last = INT32_MIN;
+}
+
+static void
+wsput(struct wseg *w, const struct key *k)
+{
+	unsigned char r[RECSZ];
+
+	put64(r, k->hi);
+	put64(r + 8, k->lo);
+	put32(r + 16, (uint32_t)k->day);
+	put32(r + 20, k->rec);
+	fwrite(r, 1, RECSZ, w->fp);
+	w->crc = (uint32_t)crc32(w->crc, r, RECSZ);
+	w->n++;
+	if (k->day < w->first)
+		w->first = k->day;
+	if (k->day > w->last)
+		w->last = k->day;
+}
+
+static void
+wsclose(struct wseg *w)
+{
+	unsigned char t[TRLSZ];
+
+	memset(t, 0, sizeof t);
+	memcpy(t, TMAGIC, 8);
+	put64(t + 8, w->n);
+	put32(t + 16, w->crc);
+	fwrite(t, 1, TRLSZ, w->fp);
+	if (fflush(w->fp) != 0 || fsync(fileno(w->fp)) < 0 || fclose(w->fp) != 0)
+		die(EX_IOERR, "%s: write error", w->path);
+	if (w->n == 0) {
+		w->first = today;
+		w->last = today;
+	}
+}
+
+static void
+manifest_row(struct ts_writer *m, const char *name, uint64_t n, uint32_t crc,
+    int32_t first, int32_t last)
+{
+	char b[16];
+
+	ts_wcstr(m, name);
+	ts_wint(m, (long long)n);
+	snprintf(b, sizeof b, "%08" PRIx32, crc);
+	ts_wcstr(m, b);
+	ts_wdate(m, first);
+	ts_wdate(m, last);
+	ts_wend(m);
+}
+
+/* ---------- the day ---------- */
+
+struct claim {
+	uint64_t hi, lo;
+	uint32_t rec;
+	unsigned char verdict;
+	int32_t refday;
+	uint32_t refrec;
+};
+enum { V_FIRST, V_INTRA, V_INTER, V_ADJUST };
+static const char *const vnames[] = { "first", "intra", "inter", "adjust" };
+
+static int
+claimcmp(const void *a, const void *b)
+{
+	const struct claim *x = a, *y = b;
+
+	if (x->hi != y->hi)
+		return x->hi < y->hi ? -1 : 1;
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return x->rec < y->rec ? -1 : x->rec > y->rec;
+}
+
+static int
+reccmp(const void *a, const void *b)
+{
+	const struct claim *x = a, *y = b;
+
+	return x->rec < y->rec ? -1 : x->rec > y->rec;
+}
+
+/* The key's fields, by name, in the order they are hashed. */
+static const char *const keycols[] = {
+	"ps_kind", "ps_number", "invoice", "nir", "benef_nir", "birth_date",
+	"rang", "act_code", "fr_eur", "act_date", "invoice_total_eur",
+	"invoice_date"
+};
+#define NKC (sizeof keycols / sizeof keycols[0])
+enum { K_PSKIND, K_PSNUM, K_INVOICE, K_NIR, K_BNIR, K_BIRTH, K_RANG,
+	K_ACT, K_FR, K_ACTDATE, K_TOTAL, K_INVDATE };
+
+/*
+ * The normalised key: identifiers without leading zeros, codes in upper
+ * case, amounts in cents; the beneficiary by its own NIR when the claim
+ * has one, else by the insured's NIR, birth date and rang.
+ */
+static size_t
+normkey(struct ts_reader *r, const int *c, char *buf, size_t cap)
+{
+	size_t n = 0, i, k;
+	int f;
+
+	for (k = 0; k < NKC; k++) {
+		const char *p;
+		size_t len;
+
+		f = c[k];
+		p = r->f[f].p;
+		len = r->f[f].n;
+		if (k == K_NIR && r->f[c[K_BNIR]].n > 0)
+			len = 0;	/* the beneficiary's own NIR identifies */
+		if (k == K_PSNUM || k == K_INVOICE)
+			while (len > 1 && *p == '0')
+				p++, len--;
+		if ((k == K_BIRTH || k == K_RANG) && r->f[c[K_BNIR]].n > 0)
+			len = 0;
+		if (k == K_FR || k == K_TOTAL) {
+			char b[MONEY_BUFSZ];
+
+			len = money_fmt(r->cents[f], b);
+			p = b;
+			if (n + len + 1 >= cap)
+				return 0;
+			memcpy(buf + n, p, len);
+			n += len;
+			buf[n++] = '|';
+			continue;
+		}
+		if (n + len + 1 >= cap)
+			return 0;
+		for (i = 0; i < len; i++) {
+			char ch = p[i];
+
+			buf[n++] = k == K_ACT && ch >= 'a' && ch <= 'z' ? (char)(ch - 32) : ch;
+		}
+		buf[n++] = '|';
+	}
+	return n;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: %s -d date [-V] [-W months] "
+	    "[-h history] -H new-history -o output claims ...\n", progname_());
+	exit(EX_USAGE);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *date = NULL, *hist = NULL, *newhist = NULL, *output = NULL;
+	int months = 24, full = 0, ch, i, st;
+	static const char *extra[] = { "dup", "dup_id", "dup_ref" };
+	struct claim *cl = NULL;
+	size_t ncl = 0, cap = 0, j;
+	int c[NKC], nature = -1;
+	char key[2048], tmpdir[PATH_MAX - 128], meta[128];
+	struct ts_reader r;
+	struct ts_writer w;
+	struct pub p;
+	uint32_t rec;
+	uint64_t counts[4] = { 0, 0, 0, 0 };
+
+	setprogname_(argv[0]);
+	while ((ch = getopt(argc, argv, "H:VW:d:h:o:")) != -1)
+		switch (ch) {
+		case 'H': newhist = optarg; break;
+		case 'V': full = 1; break;
+		case 'W': months = (int)numarg(optarg, 1, 1200, "months"); break;
+		case 'd': date = optarg; break;
+		case 'h': hist = optarg; break;
+		case 'o': output = optarg; break;
+		default: usage();
+		}
+	argc -= optind;
+	argv += optind;
+	if (date == NULL || newhist == NULL || output == NULL || argc == 0)
+		usage();
+	if (date_parse(date, strlen(date), &today) < 0)
+		die(EX_USAGE, "%s: not an ISO 8601 date (YYYY-MM-DD)", date);
+	date_fmt(today, today_s);
+	{
+		int y, m, d;
+
+		date_to_ymd(today, &y, &m, &d);
+		m -= months % 12;
+		y -= months / 12;
+		if (m < 1) {
+			m += 12;
+			y--;
+		}
+		while (!date_valid(y, m, d))
+			d--;
+		cutoff = date_from_ymd(y, m, d);
+	}
+	if (hist != NULL)
+		loadhist(hist, full);
+
+	/* Pass 1: every claim's key, in input order. */
+	rec = 0;
+	for (i = 0; i < argc; i++) {
+		size_t k;
+
+		if (ts_open(&r, argv[i], "claim", 1) < 0)
+			ts_fatal(&r);
+		for (k = 0; k < NKC; k++)
+			c[k] = ts_needcol(&r, keycols[k]);
+		nature = ts_needcol(&r, "nature");
+		while ((st = ts_next(&r)) == 1) {
+			struct claim *x;
+
+			if (ncl == cap) {
+				cap = cap ? cap * 2 : 1 << 16;
+				cl = xrealloc(cl, cap * sizeof *cl);
+			}
+			x = &cl[ncl++];
+			memset(x, 0, sizeof *x);
+			x->rec = ++rec;
+			if (r.f[c[K_PSNUM]].n == 0 || r.f[c[K_INVOICE]].n == 0 ||
+			    r.f[c[K_ACT]].n == 0 || r.f[c[K_ACTDATE]].n == 0 ||
+			    r.f[c[K_FR]].n == 0 || (r.f[c[K_NIR]].n == 0 && r.f[c[K_BNIR]].n == 0))
+				die_at(EX_DATAERR, argv[i], r.in.lineno, "key",
+				    "a key field is empty (ps_number, invoice, nir, act_code, act_date, fr_eur)");
+			if (r.f[nature].n != 4 || memcmp(r.f[nature].p, "paid", 4) != 0) {
+				x->verdict = V_ADJUST;
+				continue;
+			}
+			j = normkey(&r, c, key, sizeof key);
+			if (j == 0)
+				die_at(EX_DATAERR, argv[i], r.in.lineno, "key", "too long");
+			hash128(key, j, &x->hi, &x->lo);
+		}
+		if (st < 0)
+			ts_fatal(&r);
+		ts_close(&r);
+	}
+
+	/* Verdicts: sorted by key, then day order. */
+	qsort(cl, ncl, sizeof *cl, claimcmp);
+	for (j = 0; j < ncl; j++) {
+		struct claim *x = &cl[j];
+		struct key k;
+
+		if (x->verdict == V_ADJUST)
+			continue;
+		if (j > 0 && cl[j - 1].verdict != V_ADJUST && cl[j - 1].hi == x->hi &&
+		    cl[j - 1].lo == x->lo) {
+			x->verdict = cl[j - 1].verdict == V_INTER ? V_INTER : V_INTRA;
+			x->refday = cl[j - 1].verdict == V_INTER ? cl[j - 1].refday : today;
+			x->refrec = cl[j - 1].verdict == V_INTER ? cl[j - 1].refrec : cl[j - 1].rec;
+			if (x->verdict == V_INTRA && cl[j - 1].verdict == V_INTRA) {
+				x->refday = cl[j - 1].refday;
+				x->refrec = cl[j - 1].refrec;
+			}
+			continue;
+		}
+		if (lookup(x->hi, x->lo, &k)) {
+			x->verdict = V_INTER;
+			x->refday = k.day;
+			x->refrec = k.rec;
+		} else
+			x->verdict = V_FIRST;
+	}
+
+	/* The new generation: D-1's live segments, and the day's keys. */
+	snprintf(tmpdir, sizeof tmpdir, "%s.tmp", newhist);
+	if (strlen(newhist) + 5 >= sizeof tmpdir)
+		die(EX_USAGE, "%s: path too long", newhist);
+	if (mkdir(tmpdir, 0700) < 0)
+		die(EX_CANTCREAT, "%s: %s", tmpdir, strerror(errno));
+	{
+		struct ts_writer m;
+		struct pub mp;
+		struct wseg ws;
+		char name[64], mpath[PATH_MAX];
+		int live = 0, s;
+
+		snprintf(mpath, sizeof mpath, "%s/manifest.tsv", tmpdir);
+		if (pub_open(&mp, mpath) < 0)
+			die(EX_CANTCREAT, "%s: %s", mpath, strerror(errno));
+		ts_wopen(&m, mp.fd, mpath, "history", 1, mancols, 5);
+		for (s = 0; s < nsegs; s++)
+			live += segs[s].last >= cutoff;
+		if (live + 1 > MAXSEG) {
+			/* Merge every live segment and the day into one, in key order. */
+			size_t *pos = xmalloc((size_t)nsegs * sizeof *pos);
+			struct key best, k;
+			int b;
+
+			snprintf(name, sizeof name, "base-%.4s%.2s%.2s.his", today_s,
+			    today_s + 5, today_s + 8);
+			wsopen(&ws, tmpdir, name);
+			memset(pos, 0, (size_t)nsegs * sizeof *pos);
+			j = 0;
+			for (;;) {
+				b = -1;
+				for (s = 0; s < nsegs; s++) {
+					while (pos[s] < segs[s].n) {
+						getkey(segs[s].map + HDRSZ + pos[s] * RECSZ, &k);
+						if (k.day >= cutoff)
+							break;
+						pos[s]++;
+					}
+					if (pos[s] < segs[s].n && (b < 0 || keycmp(&k, &best) < 0)) {
+						best = k;
+						b = s;
+					}
+				}
+				while (j < ncl && cl[j].verdict != V_FIRST)
+					j++;
+				if (j < ncl) {
+					k.hi = cl[j].hi;
+					k.lo = cl[j].lo;
+					k.day = today;
+					k.rec = cl[j].rec;
+					if (b < 0 || keycmp(&k, &best) < 0) {
+						wsput(&ws, &k);
+						j++;
+						continue;
+					}
+				}
+				if (b < 0)
+					break;
+				wsput(&ws, &best);
+				pos[b]++;
+			}
+			free(pos);
+			wsclose(&ws);
+			manifest_row(&m, name, ws.n, ws.crc, ws.first, ws.last);
+		} else {
+			for (s = 0; s < nsegs; s++) {
+				char from[PATH_MAX], to[PATH_MAX];
+
+				if (segs[s].last < cutoff)
+					continue;	/* wholly out of the window */
+				snprintf(from, sizeof from, "%s/%s", hist, segs[s].name);
+				snprintf(to, sizeof to, "%s/%s", tmpdir, segs[s].name);
+				if (link(from, to) < 0)
+					die(EX_CANTCREAT, "%s: %s", to, strerror(errno));
+				manifest_row(&m, segs[s].name, segs[s].n, segs[s].crc,
+				    segs[s].first, segs[s].last);
+			}
+			snprintf(name, sizeof name, "day-%.4s%.2s%.2s.his", today_s,
+			    today_s + 5, today_s + 8);
+			wsopen(&ws, tmpdir, name);
+			for (j = 0; j < ncl; j++)
+				if (cl[j].verdict == V_FIRST) {
+					struct key k = { cl[j].hi, cl[j].lo, today, cl[j].rec };
+
+					wsput(&ws, &k);
+				}
+			wsclose(&ws);
+			manifest_row(&m, name, ws.n, ws.crc, ws.first, ws.last);
+		}
+		ts_wclose(&m);
+		if (pub_commit(&mp) < 0)
+			die(EX_IOERR, "%s: %s", mpath, strerror(errno));
+	}
+
+	/* Pass 2: the claims again, each with its verdict. */
+	qsort(cl, ncl, sizeof *cl, reccmp);
+	if (pub_open(&p, output) < 0)
+		die(EX_CANTCREAT, "%s: %s", output, strerror(errno));
+	j = 0;
+	for (i = 0; i < argc; i++) {
+		const char *cols[TS_MAXCOL];
+		int k;
+
+		if (ts_open(&r, argv[i], "claim", 1) < 0)
+			ts_fatal(&r);
+		if (i == 0) {
+			for (k = 0; k < r.ncol; k++)
+				cols[k] = r.cols[k];
+			for (k = 0; k < 3; k++)
+				cols[r.ncol + k] = extra[k];
+			ts_wopen(&w, p.fd, output, "claim", 1, cols, r.ncol + 3);
+			snprintf(meta, sizeof meta, "dedup\t%s\twindow %d months", today_s, months);
+			ts_wmeta(&w, meta);
+		} else if (r.ncol + 3 != w.ncol)
+			die_at(EX_DATAERR, argv[i], 1, "header", "not the columns of %s", argv[0]);
+		while ((st = ts_next(&r)) == 1) {
+			char id[32], ref[32];
+			const struct claim *x = &cl[j++];
+
+			for (k = 0; k < r.ncol; k++)
+				ts_wstr(&w, r.f[k].p, r.f[k].n);
+			ts_wcstr(&w, vnames[x->verdict]);
+			snprintf(id, sizeof id, "%s#%" PRIu32, today_s, x->rec);
+			ts_wcstr(&w, id);
+			if (x->verdict == V_INTRA || x->verdict == V_INTER) {
+				char d[DATE_BUFSZ];
+
+				date_fmt(x->refday, d);
+				snprintf(ref, sizeof ref, "%s#%" PRIu32, d, x->refrec);
+			} else
+				ref[0] = '\0';
+			ts_wcstr(&w, ref);
+			ts_wend(&w);
+			counts[x->verdict]++;
+		}
+		if (st < 0)
+			ts_fatal(&r);
+		ts_close(&r);
+	}
+	if (j != ncl)
+		die(EX_SOFTWARE, "conservation: %zu claims read, %zu written", ncl, j);
+	ts_wclose(&w);
+	if (pub_commit(&p) < 0)
+		die(EX_IOERR, "%s: %s", output, strerror(errno));
+	if (rename(tmpdir, newhist) < 0)
+		die(EX_CANTCREAT, "%s: %s", newhist, strerror(errno));
+	fprintf(stderr, "%s: %s: %zu claims: %llu first, %llu intra-day, %llu earlier days, "
+	    "%llu adjustments; history %d segments\n", progname_(), today_s, ncl,
+	    (unsigned long long)counts[V_FIRST], (unsigned long long)counts[V_INTRA],
+	    (unsigned long long)counts[V_INTER], (unsigned long long)counts[V_ADJUST], nsegs);
+	free(cl);
+	return EX_OK;
+}
