@@ -350,7 +350,7 @@ test_expect_success 'same input, same bytes, whatever the locale and time zone' 
 test_expect_success 'output, report and state files are mode 0600' '
 	umask 022 &&
 	noemie-decode -o o.tsv -r r.tsv -w w.tsv n.580 &&
-	test_mode 600 o.tsv && test_mode 600 r.tsv && test_mode 600 w.tsv
+	test "$(test_mode o.tsv)" = "-rw-------" && test "$(test_mode r.tsv)" = "-rw-------" && test "$(test_mode w.tsv)" = "-rw-------"
 '
 
 test_expect_success 'an unreadable file: exit 66, the others decoded' '

@@ -92,7 +92,7 @@ test_expect_success 'same input, same bytes, whatever the locale, zone and umask
 	(umask 0 && LC_ALL=fr_FR.UTF-8 TZ=Asia/Tokyo benef-integrate -d 2026-11-19 \
 	    -m m.2026-11-18 -s st.2026-11-18 -o x.m -M x.mv -R x.rej g/2026-11-19/benef-[0-9]* 2>/dev/null) &&
 	cmp x.m m.2026-11-19 && cmp x.mv mv.2026-11-19 && cmp x.rej rej.2026-11-19 &&
-	test_mode 600 x.m && test_mode 600 x.mv && test_mode 600 x.rej
+	test "$(test_mode x.m)" = "-rw-------" && test "$(test_mode x.mv)" = "-rw-------" && test "$(test_mode x.rej)" = "-rw-------"
 '
 
 test_expect_success 'messages never show a NIR' '
