@@ -1,0 +1,196 @@
+#!/bin/sh
+test_description='dedup: duplicate verdicts within the day and against the history'
+. "$(dirname "$0")/test-lib.sh"
+
+COLS='/^#tiers\t/ { for (i = 4; i <= NF; i++) c[$i] = i - 3; next } /^#/ { next }'
+sample=$TIERS_TOP/testdata/sample
+
+# col FILE NAME...: columns of a stream, by name, TAB-separated.
+col () {
+	f=$1
+	shift
+	awk -F'\t' -v names="$*" "$COLS"' { n = split(names, a, " "); s = $c[a[1]]
+	    for (i = 2; i <= n; i++) s = s "\t" $c[a[i]]; print s }' "$f"
+}
+
+# edit IN CHANGES: the claim stream IN with name=value changes on every
+# record (";"-separated), resealed, on stdout.
+edit () {
+	awk -F'\t' -v OFS='\t' -v ch="$2" '
+	/^#tiers\t/ { for (i = 4; i <= NF; i++) c[$i] = i - 3; print; next }
+	/^#/ { next }
+	{
+		k = split(ch, a, ";")
+		for (i = 1; i <= k; i++) {
+			split(a[i], kv, "=")
+			if (a[i] != "" && a[i] != "-")
+				$c[kv[1]] = kv[2]
+		}
+		print
+	}' "$1" | tiers-seal -r
+}
+
+test_expect_success 'setup: the sample days decoded, and one paid claim' '
+	for d in 2026-11-18 2026-11-19 2026-11-20; do
+		noemie-decode -o c.$d $sample/$d/*.580 $sample/$d/*.b2 2>/dev/null || exit 1
+	done &&
+	awk -F"\t" "/^#tiers/ { print } $COLS"" \$c[\"nature\"] == \"paid\" && \$c[\"benef_nir\"] == \"\" && !done++ { print }" \
+	    c.2026-11-18 | tiers-seal -r >one &&
+	test $(grep -vc "^#" one) = 1
+'
+
+test_expect_success 'the sample days: the duplicates the generator made, found exactly' '
+	prev= &&
+	for d in 2026-11-18 2026-11-19 2026-11-20; do
+		dedup -d $d ${prev:+-h h.$prev} -H h.$d -o o.$d c.$d 2>/dev/null || exit 1
+		tiers-seal -q o.$d || exit 1
+		for v in intra inter adjust; do
+			n=$(col o.$d dup | grep -c "^$v\$")
+			case $v in
+			intra) k=dupintra ;;
+			inter) k=dupinter ;;
+			adjust) k=cancel ;;
+			esac
+			t=$(awk -F"\t" -v k=$k "\$1 == k { print \$2 }" $sample/$d/truth.tsv)
+			test "$n" = "$t" || { echo "$d $v: $n, truth $t"; exit 1; }
+		done
+		prev=$d
+	done
+'
+
+test_expect_success 'a duplicate refers to its original, by day and record' '
+	col o.2026-11-20 dup dup_ref dup_id invoice act_code fr_eur >v &&
+	awk -F"\t" "\$1 == \"inter\" || \$1 == \"intra\" { print \$2, \$4, \$5, \$6 }" v | sort >dups &&
+	test -s dups &&
+	cat o.2026-11-18 o.2026-11-19 o.2026-11-20 | col /dev/stdin dup_id invoice act_code fr_eur |
+	    sort >ids &&
+	while read ref inv act fr; do
+		grep -q "^$ref	$inv	$act	$fr\$" ids || { echo "no original $ref"; exit 1; }
+	done <dups
+'
+
+test_expect_success 'records in = records out, in the same order' '
+	for d in 2026-11-18 2026-11-19 2026-11-20; do
+		grep -v "^#" c.$d >a &&
+		grep -v "^#" o.$d | cut -f1-$(head -1 c.$d | awk -F"\t" "{ print NF - 3 }") >b &&
+		test_cmp a b || exit 1
+	done
+'
+
+test_expect_success 'a rerun of a day gives the same bytes' '
+	dedup -d 2026-11-20 -h h.2026-11-19 -H h2 -o o2 c.2026-11-20 2>/dev/null &&
+	cmp o2 o.2026-11-20 &&
+	cmp h2/manifest.tsv h.2026-11-20/manifest.tsv &&
+	cmp h2/day-20261120.his h.2026-11-20/day-20261120.his
+'
+
+# Each key field changed: not a duplicate of the claim any more.
+cat >keycases <<'EOF2'
+exact	-	inter
+ps-number	ps_number=99999999999	first
+ps-kind	ps_kind=AM	first
+invoice	invoice=000000777	first
+nir	nir=1690549588157	first
+birth-date	birth_date=1901-01-01	first
+rang	rang=2	first
+act-code	act_code=ZZZ	first
+amount	fr_eur=12345.67	first
+act-date	act_date=2026-01-02	first
+invoice-total	invoice_total_eur=98765.43	first
+invoice-date	invoice_date=2026-01-03	first
+leading-zeros	invoice=0000000000	-
+regularisation	nature=regul	adjust
+cancellation	nature=cancel	adjust
+not-a-key-field	amo_eur=0.01	inter
+EOF2
+
+test_expect_success 'each key field changed is another claim (table)' '
+	dedup -d 2026-11-18 -H kh -o ko one 2>/dev/null &&
+	fail=0
+	while IFS="	" read name changes want; do
+		test "$want" = - && continue
+		edit one "$changes" >k.in
+		rm -rf kh2
+		dedup -d 2026-11-19 -h kh -H kh2 -o k.out k.in 2>/dev/null || { echo "$name: failed"; fail=1; continue; }
+		got=$(col k.out dup)
+		test "$got" = "$want" || { echo "$name: $got, want $want"; fail=1; }
+	done <keycases
+	test $fail = 0
+'
+
+test_expect_success 'identifiers compare without their leading zeros, codes without case' '
+	inv=$(col one invoice) &&
+	edit one "invoice=00$inv;act_code=$(col one act_code | tr A-Z a-z)" >z.in &&
+	dedup -d 2026-11-19 -h kh -H kh3 -o z.out z.in 2>/dev/null &&
+	test "$(col z.out dup dup_ref)" = "inter	2026-11-18#1"
+'
+
+test_expect_success 'exact repeats within the day: the first is first, the others refer to it' '
+	{ cat one; grep -v "^#" one; grep -v "^#" one; } | grep -v "^#end" | tiers-seal -r >three &&
+	dedup -d 2026-11-18 -H th -o t.out three 2>/dev/null &&
+	col t.out dup dup_id dup_ref >actual &&
+	printf "first\t2026-11-18#1\t\nintra\t2026-11-18#2\t2026-11-18#1\nintra\t2026-11-18#3\t2026-11-18#1\n" >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'keys older than the window are forgotten' '
+	dedup -d 2027-01-18 -W 2 -h kh -H w2 -o w2.out one 2>/dev/null &&
+	test "$(col w2.out dup)" = inter &&
+	dedup -d 2027-01-19 -W 2 -h kh -H w3 -o w3.out one 2>/dev/null &&
+	test "$(col w3.out dup)" = first &&
+	! grep -q day-20261118 w3/manifest.tsv
+'
+
+test_expect_success 'past 30 segments, the history is merged into one, nothing lost' '
+	cp -Rl kh g0 && d=2026-11-19 && i=0 &&
+	while test $i -lt 31; do
+		n=$(tiers-cal -n $d) &&
+		edit one "invoice=$((1000 + i))" >g.in &&
+		dedup -d $d -h g$i -H g$((i + 1)) -o g.out g.in 2>/dev/null || exit 1
+		d=$n i=$((i + 1))
+	done &&
+	test $(grep -vc "^#" g31/manifest.tsv) -lt 31 &&
+	grep -q "^base-" g31/manifest.tsv &&
+	edit one "invoice=1003" >g.in &&
+	dedup -d $d -h g31 -H g32 -o g.out g.in 2>/dev/null &&
+	test "$(col g.out dup)" = inter &&
+	dedup -d $d -h g31 -H g33 -o g.out one 2>/dev/null &&
+	test "$(col g.out dup dup_ref)" = "inter	2026-11-18#1"
+'
+
+test_expect_success 'a truncated or corrupt history is an error; nothing is written' '
+	cp -R h.2026-11-19 bad &&
+	f=bad/day-20261119.his &&
+	head -c $(($(wc -c <$f) - 30)) $f >t && cat t >$f &&
+	test_expect_code 65 dedup -d 2026-11-20 -h bad -H nh -o no c.2026-11-20 2>err &&
+	grep "bad/day-20261119.his: .*truncated" err &&
+	! test -e no && ! test -e nh && ! test -e nh.tmp &&
+	cp -R h.2026-11-19 bad2 &&
+	sed -i "s/^day-20261119.his	291/day-20261119.his	290/" bad2/manifest.tsv &&
+	test_expect_code 65 dedup -d 2026-11-20 -h bad2 -H nh -o no c.2026-11-20 2>err &&
+	! test -e no
+'
+
+test_expect_success '-V checks every record against its CRC' '
+	cp -R h.2026-11-19 bad3 &&
+	f=bad3/day-20261119.his &&
+	printf "\377" | dd of=$f bs=1 seek=40 conv=notrunc 2>/dev/null &&
+	dedup -d 2026-11-20 -h bad3 -H v1 -o v1.out c.2026-11-20 2>/dev/null &&
+	test_expect_code 65 dedup -V -d 2026-11-20 -h bad3 -H v2 -o v2.out c.2026-11-20 2>err &&
+	grep "corrupt" err
+'
+
+test_expect_success 'a claim without its key fields is malformed input' '
+	edit one "ps_number=" >nokey &&
+	test_expect_code 65 dedup -d 2026-11-18 -H nk -o nk.out nokey 2>err &&
+	grep "^dedup: nokey:[0-9]*: key: " err &&
+	! test -e nk.out
+'
+
+test_expect_success 'usage errors exit 64' '
+	test_expect_code 64 dedup -H x -o y one 2>/dev/null &&
+	test_expect_code 64 dedup -d 2026-11-18 -o y one 2>/dev/null &&
+	test_expect_code 64 dedup -d 2026-11-18 -W 0 -H x -o y one 2>/dev/null
+'
+
+test_done
