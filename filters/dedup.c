@@ -371,28 +371,53 @@ struct claim {
 	int32_t refday;
 	uint32_t refrec;
 };
+
+/* What pass 2 needs of each claim, by record number. */
+struct res {
+	int64_t recsum;
+	int32_t refday;
+	uint32_t refrec;
+	unsigned char verdict;
+};
+
+/*
+ * Sort on (hi, lo), stably (records stay in day order within a key): LSD
+ * radix sort, 16 bits a pass, skipping the passes where all agree.
+ */
+static void
+radixsort(struct claim *a, size_t n)
+{
+	struct claim *b = xmalloc((n ? n : 1) * sizeof *b), *src = a, *dst = b, *t;
+	size_t *cnt = xmalloc(65536 * sizeof *cnt), i, sum, c;
+	int pass;
+
+	for (pass = 0; pass < 8; pass++) {
+		int sh = (pass % 4) * 16;
+		int word = pass / 4;	/* 0: lo, 1: hi */
+
+		memset(cnt, 0, 65536 * sizeof *cnt);
+		for (i = 0; i < n; i++)
+			cnt[((word ? src[i].hi : src[i].lo) >> sh) & 0xffff]++;
+		if (n > 0 && cnt[((word ? src[0].hi : src[0].lo) >> sh) & 0xffff] == n)
+			continue;
+		for (sum = 0, i = 0; i < 65536; i++) {
+			c = cnt[i];
+			cnt[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			dst[cnt[((word ? src[i].hi : src[i].lo) >> sh) & 0xffff]++] = src[i];
+		t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != a)
+		memcpy(a, src, n * sizeof *a);
+	free(b);
+	free(cnt);
+}
 enum { V_FIRST, V_INTRA, V_INTER, V_ADJUST };
 static const char *const vnames[] = { "first", "intra", "inter", "adjust" };
-
-static int
-claimcmp(const void *a, const void *b)
-{
-	const struct claim *x = a, *y = b;
-
-	if (x->hi != y->hi)
-		return x->hi < y->hi ? -1 : 1;
-	if (x->lo != y->lo)
-		return x->lo < y->lo ? -1 : 1;
-	return x->rec < y->rec ? -1 : x->rec > y->rec;
-}
-
-static int
-reccmp(const void *a, const void *b)
-{
-	const struct claim *x = a, *y = b;
-
-	return x->rec < y->rec ? -1 : x->rec > y->rec;
-}
 
 /* The key's fields, by name, in the order they are hashed. */
 static const char *const keycols[] = {
@@ -468,6 +493,8 @@ main(int argc, char *argv[])
 	int months = 24, full = 0, ch, i, st;
 	static const char *extra[] = { "dup", "dup_id", "dup_ref" };
 	struct claim *cl = NULL;
+	struct res *res;
+	int64_t *sums = NULL;
 	size_t ncl = 0, cap = 0, j;
 	int c[NKC], nature = -1;
 	char key[2048], tmpdir[PATH_MAX - 128], meta[128];
@@ -528,7 +555,9 @@ main(int argc, char *argv[])
 			if (ncl == cap) {
 				cap = cap ? cap * 2 : 1 << 16;
 				cl = xrealloc(cl, cap * sizeof *cl);
+				sums = xrealloc(sums, cap * sizeof *sums);
 			}
+			sums[ncl] = r.recsum;
 			x = &cl[ncl++];
 			memset(x, 0, sizeof *x);
 			x->rec = ++rec;
@@ -552,7 +581,7 @@ main(int argc, char *argv[])
 	}
 
 	/* Verdicts: sorted by key, then day order. */
-	qsort(cl, ncl, sizeof *cl, claimcmp);
+	radixsort(cl, ncl);
 	for (j = 0; j < ncl; j++) {
 		struct claim *x = &cl[j];
 		struct key k;
@@ -673,17 +702,39 @@ main(int argc, char *argv[])
 			die(EX_IOERR, "%s: %s", mpath, strerror(errno));
 	}
 
-	/* Pass 2: the claims again, each with its verdict. */
-	qsort(cl, ncl, sizeof *cl, reccmp);
+	/* The verdicts by record number; the keys are not needed any more. */
+	res = xmalloc((ncl ? ncl : 1) * sizeof *res);
+	for (j = 0; j < ncl; j++) {
+		struct res *x = &res[cl[j].rec - 1];
+
+		x->verdict = cl[j].verdict;
+		x->refday = cl[j].refday;
+		x->refrec = cl[j].refrec;
+		x->recsum = sums[cl[j].rec - 1];
+	}
+	free(cl);
+	free(sums);
+	cl = NULL;
+
+	/*
+	 * Pass 2: the claims again, each line as it is (pass 1 verified the
+	 * streams) with its verdict.  The inputs must not change meanwhile:
+	 * the count is checked again.
+	 */
 	if (pub_open(&p, output) < 0)
 		die(EX_CANTCREAT, "%s: %s", output, strerror(errno));
 	j = 0;
 	for (i = 0; i < argc; i++) {
 		const char *cols[TS_MAXCOL];
-		int k;
+		struct lines in;
+		char *line;
+		size_t len;
+		const char *why;
+		int k, ncol = 0;
 
 		if (ts_open(&r, argv[i], "claim", 1) < 0)
 			ts_fatal(&r);
+		ncol = r.ncol;
 		if (i == 0) {
 			for (k = 0; k < r.ncol; k++)
 				cols[k] = r.cols[k];
@@ -694,14 +745,21 @@ main(int argc, char *argv[])
 			ts_wmeta(&w, meta);
 		} else if (r.ncol + 3 != w.ncol)
 			die_at(EX_DATAERR, argv[i], 1, "header", "not the columns of %s", argv[0]);
-		while ((st = ts_next(&r)) == 1) {
+		ts_close(&r);
+		if (lines_open(&in, argv[i]) < 0)
+			die(EX_NOINPUT, "%s: %s", argv[i], strerror(errno));
+		while ((st = lines_next(&in, &line, &len, &why)) == 1) {
 			char id[32], ref[32];
-			const struct claim *x = &cl[j++];
+			const struct res *x;
 
-			for (k = 0; k < r.ncol; k++)
-				ts_wstr(&w, r.f[k].p, r.f[k].n);
+			if (len > 0 && line[0] == '#')
+				continue;
+			if (j >= ncl)
+				die_at(EX_DATAERR, argv[i], in.lineno, "-", "changed while read");
+			x = &res[j++];
+			ts_wfields(&w, line, len, ncol, x->recsum);
 			ts_wcstr(&w, vnames[x->verdict]);
-			snprintf(id, sizeof id, "%s#%" PRIu32, today_s, x->rec);
+			snprintf(id, sizeof id, "%s#%zu", today_s, j);
 			ts_wcstr(&w, id);
 			if (x->verdict == V_INTRA || x->verdict == V_INTER) {
 				char d[DATE_BUFSZ];
@@ -715,9 +773,10 @@ main(int argc, char *argv[])
 			counts[x->verdict]++;
 		}
 		if (st < 0)
-			ts_fatal(&r);
-		ts_close(&r);
+			die_at(EX_IOERR, argv[i], in.lineno, "-", "%s", why);
+		lines_close(&in);
 	}
+	free(res);
 	if (j != ncl)
 		die(EX_SOFTWARE, "conservation: %zu claims read, %zu written", ncl, j);
 	ts_wclose(&w);
@@ -729,6 +788,5 @@ main(int argc, char *argv[])
 	    "%llu adjustments; history %d segments\n", progname_(), today_s, ncl,
 	    (unsigned long long)counts[V_FIRST], (unsigned long long)counts[V_INTRA],
 	    (unsigned long long)counts[V_INTER], (unsigned long long)counts[V_ADJUST], nsegs);
-	free(cl);
 	return EX_OK;
 }

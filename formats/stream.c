@@ -669,6 +669,16 @@ ts_wcopy(struct ts_writer *w, const struct ts_reader *r)
 }
 
 void
+ts_wfields(struct ts_writer *w, const char *line, size_t len, int nf, int64_t recsum)
+{
+	if (w->nf != 0 || nf > w->ncol)
+		die(EX_SOFTWARE, "%s: fields of a record of another shape", w->name);
+	put(w, line, len);
+	w->nf = nf;
+	w->recsum = recsum;
+}
+
+void
 ts_wmeta(struct ts_writer *w, const char *text)
 {
 	size_t i, n = strlen(text);

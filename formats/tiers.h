@@ -210,6 +210,12 @@ void ts_wint(struct ts_writer *w, long long v);
 void ts_wdate(struct ts_writer *w, int32_t days);
 void ts_wend(struct ts_writer *w);
 void ts_wcopy(struct ts_writer *w, const struct ts_reader *r);	/* current record as is */
+/*
+ * The first nf fields of a record, as a line read from a stream verified
+ * earlier (nf fields, TAB-separated, no LF), with the sum of its money
+ * columns; more fields may follow before ts_wend.
+ */
+void ts_wfields(struct ts_writer *w, const char *line, size_t len, int nf, int64_t recsum);
 void ts_wmeta(struct ts_writer *w, const char *text);	/* "#text" line */
 void ts_wclose(struct ts_writer *w);	/* trailer, flush; dies on error */
 /*
