@@ -1,0 +1,45 @@
+#!/bin/sh
+# make bench, duplicates: BENCH_DEDUP_DAYS days (default 5) of
+# BENCH_CLAIMS claim lines (default 1 000 000) make the history; the last
+# day is then checked against it, beside awk '!seen[key]++' over the same
+# key fields of every day (the baseline that gives the same verdicts).
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+PATH=$top/bin:$PATH
+LC_ALL=C
+export PATH LC_ALL
+n=${BENCH_CLAIMS:-1000000}
+days=${BENCH_DEDUP_DAYS:-5}
+work=${TMPDIR:-/tmp}/tiers-bench-dedup.$$
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work"
+tiers-gen -n "$n" -b 200000 -p 5000 -d "$days" -D 2026-11-02 -o "$work/g"
+prev=
+for d in $(ls "$work/g"); do
+	noemie-decode -o "$work/c.$d" "$work/g/$d"/*.580 "$work/g/$d"/*.b2 2>/dev/null
+	last=$d
+done
+for d in $(ls "$work/g"); do
+	test "$d" = "$last" && break
+	dedup -d "$d" ${prev:+-h "$work/h.$prev"} -H "$work/h.$d" -o "$work/o.$d" "$work/c.$d" 2>/dev/null
+	prev=$d
+done
+keys=$(cat "$work/h.$prev/manifest.tsv" | awk -F'\t' '!/^#/ { s += $2 } END { print s }')
+printf "%-34s %12s %10s %12s %10s\n" run claims seconds claims/s peakMiB
+run () {
+	label=$1
+	shift
+	/usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null 2>"$work/err" ||
+	    { cat "$work/err" >&2; exit 1; }
+	read -r secs kb <"$work/time"
+	awk -v l="$label" -v r="$n" -v s="$secs" -v k="$kb" 'BEGIN {
+		if (s < 0.01) s = 0.01
+		printf "%-34s %12d %10.2f %12.0f %10.1f\n", l, r, s, r / s, k / 1024 }'
+}
+run "dedup (history of $keys keys)" dedup -d "$last" -h "$work/h.$prev" -H "$work/h.$last" \
+    -o "$work/o.$last" "$work/c.$last"
+# The same verdicts from awk: every day's claims, the key fields joined.
+run "awk '!seen[key]++' (baseline)" sh -c '
+	for f in "$@"; do grep -v "^#" "$f"; done |
+	awk -F"\t" "\$36 == \"paid\" { k = \$10 \"|\" \$11 \"|\" \$12 \"|\" \$15 \"|\" \$17 \"|\" \$19 \"|\" \$20 \"|\" \$25 \"|\" \$28 \"|\" \$24 \"|\" \$14 \"|\" \$13; if (seen[k]++) d++ } END { print d + 0 }"
+' sh $(ls "$work"/c.* | sort)
