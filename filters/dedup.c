@@ -27,6 +27,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <csv.h>
+
 #include "tiers.h"
 
 #define MAGIC "TIERSHIS"
@@ -435,29 +437,27 @@ enum { K_PSKIND, K_PSNUM, K_INVOICE, K_NIR, K_BNIR, K_BIRTH, K_RANG,
  * has one, else by the insured's NIR, birth date and rang.
  */
 static size_t
-normkey(struct ts_reader *r, const int *c, char *buf, size_t cap)
+normkey(const struct field *v, const int64_t *cents, char *buf, size_t cap)
 {
 	size_t n = 0, i, k;
-	int f;
 
 	for (k = 0; k < NKC; k++) {
 		const char *p;
 		size_t len;
 
-		f = c[k];
-		p = r->f[f].p;
-		len = r->f[f].n;
-		if (k == K_NIR && r->f[c[K_BNIR]].n > 0)
+		p = v[k].p;
+		len = v[k].n;
+		if (k == K_NIR && v[K_BNIR].n > 0)
 			len = 0;	/* the beneficiary's own NIR identifies */
 		if (k == K_PSNUM || k == K_INVOICE)
 			while (len > 1 && *p == '0')
 				p++, len--;
-		if ((k == K_BIRTH || k == K_RANG) && r->f[c[K_BNIR]].n > 0)
+		if ((k == K_BIRTH || k == K_RANG) && v[K_BNIR].n > 0)
 			len = 0;
 		if (k == K_FR || k == K_TOTAL) {
 			char b[MONEY_BUFSZ];
 
-			len = money_fmt(r->cents[f], b);
+			len = money_fmt(cents[k], b);
 			p = b;
 			if (n + len + 1 >= cap)
 				return 0;
@@ -478,11 +478,197 @@ normkey(struct ts_reader *r, const int *c, char *buf, size_t cap)
 	return n;
 }
 
+
+/* ---------- the a posteriori control (3.1.8 b) ---------- */
+
+/* The client's CSV of prestations it paid to beneficiaries itself. */
+static const char *const pcols[] = {
+	"client_ref", "ps_kind", "ps_number", "invoice", "nir", "benef_nir",
+	"birth_date", "rang", "act_code", "fr_eur", "act_date",
+	"invoice_total_eur", "invoice_date", "paid_eur", "paid_date"
+};
+#define NPC (sizeof pcols / sizeof pcols[0])
+/* pcols index of each key field, in keycols order. */
+static const int pkey[NKC] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
+
+struct pctl {
+	const char *path;
+	long row;
+	size_t col;
+	char f[NPC][128];
+	size_t n[NPC];
+	int toolong;
+	char err[256];
+	struct ts_writer *w;
+	uint64_t found, rows;
+};
+
+static void
+pfield(void *s, size_t n, void *data)
+{
+	struct pctl *c = data;
+
+	if (c->col < NPC) {
+		if (n >= sizeof c->f[0])
+			c->toolong = 1;
+		else {
+			memcpy(c->f[c->col], s, n);
+			c->f[c->col][n] = '\0';
+			c->n[c->col] = n;
+		}
+	}
+	c->col++;
+}
+
+static void
+prow(int term, void *data)
+{
+	struct pctl *c = data;
+	struct field v[NKC];
+	int64_t cents[NKC], paid;
+	char key[2048], ref[32], d[DATE_BUFSZ];
+	struct key k;
+	uint64_t hi, lo;
+	size_t i, n;
+	int e;
+
+	(void)term;
+	c->row++;
+	if (c->err[0])
+		return;
+	if (c->col != NPC) {
+		snprintf(c->err, sizeof c->err, "%ld: -: %zu fields, not %zu", c->row, c->col, NPC);
+		return;
+	}
+	c->col = 0;
+	if (c->row == 1) {
+		for (i = 0; i < NPC; i++)
+			if (strcmp(c->f[i], pcols[i]) != 0) {
+				snprintf(c->err, sizeof c->err, "1: header: expected %s", pcols[i]);
+				return;
+			}
+		return;
+	}
+	if (c->toolong) {
+		snprintf(c->err, sizeof c->err, "%ld: -: a field longer than 127 bytes", c->row);
+		return;
+	}
+	for (i = 0; i < NPC; i++)
+		if (memchr(c->f[i], '\t', c->n[i]) || memchr(c->f[i], '\n', c->n[i]) ||
+		    memchr(c->f[i], '\r', c->n[i])) {
+			snprintf(c->err, sizeof c->err, "%ld: %s: TAB or line break", c->row, pcols[i]);
+			return;
+		}
+	for (i = 0; i < NKC; i++) {
+		v[i].p = c->f[pkey[i]];
+		v[i].n = c->n[pkey[i]];
+		cents[i] = 0;
+		if (i == K_FR || i == K_TOTAL) {
+			if ((e = money_parse(v[i].p, v[i].n, &cents[i])) != M_OK) {
+				snprintf(c->err, sizeof c->err, "%ld: %s: %s", c->row,
+				    pcols[pkey[i]], money_strerror(e));
+				return;
+			}
+		}
+	}
+	if ((e = money_parse(c->f[13], c->n[13], &paid)) != M_OK) {
+		snprintf(c->err, sizeof c->err, "%ld: paid_eur: %s", c->row, money_strerror(e));
+		return;
+	}
+	if (v[K_PSNUM].n == 0 || v[K_INVOICE].n == 0 || v[K_ACT].n == 0 ||
+	    v[K_ACTDATE].n == 0 || (v[K_NIR].n == 0 && v[K_BNIR].n == 0)) {
+		snprintf(c->err, sizeof c->err, "%ld: key: a key field is empty", c->row);
+		return;
+	}
+	if ((n = normkey(v, cents, key, sizeof key)) == 0) {
+		snprintf(c->err, sizeof c->err, "%ld: key: too long", c->row);
+		return;
+	}
+	hash128(key, n, &hi, &lo);
+	c->rows++;
+	ts_wcstr(c->w, c->path);
+	ts_wint(c->w, c->row);
+	ts_wcstr(c->w, c->f[0]);
+	if (lookup(hi, lo, &k)) {
+		date_fmt(k.day, d);
+		snprintf(ref, sizeof ref, "%s#%" PRIu32, d, k.rec);
+		ts_wcstr(c->w, "paid-twice");
+		ts_wcstr(c->w, ref);
+		c->found++;
+	} else {
+		ts_wcstr(c->w, "not-paid-by-us");
+		ts_wcstr(c->w, "");
+	}
+	ts_wmoney(c->w, paid);
+	ts_wend(c->w);
+}
+
+/* Control each file; the report is published only if all are whole. */
+static int
+control(int argc, char **argv, const char *output)
+{
+	static const char *const rcols[] = {
+		"file", "line", "client_ref", "verdict", "operator_ref", "paid_eur"
+	};
+	static struct pctl c;
+	struct csv_parser p;
+	struct ts_writer w;
+	struct pub pb;
+	char buf[1 << 16];
+	const char *msg;
+	gzFile gz;
+	int i, fd, n, zerr;
+
+	if (pub_open(&pb, output) < 0)
+		die(EX_CANTCREAT, "%s: %s", output, strerror(errno));
+	ts_wopen(&w, pb.fd, output, "dedup-control", 1, rcols, 6);
+	for (i = 0; i < argc; i++) {
+		memset(&c, 0, sizeof c);
+		c.path = argv[i];
+		c.w = &w;
+		if ((fd = open(argv[i], O_RDONLY | O_CLOEXEC)) < 0 || (gz = gzdopen(fd, "rb")) == NULL)
+			die(EX_NOINPUT, "%s: %s", argv[i], strerror(errno));
+		if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
+			die(EX_SOFTWARE, "csv_init");
+		while (!c.err[0] && (n = gzread(gz, buf, sizeof buf)) > 0)
+			if (csv_parse(&p, buf, (size_t)n, pfield, prow, &c) != (size_t)n &&
+			    !c.err[0])
+				snprintf(c.err, sizeof c.err, "%ld: -: %s", c.row + 1,
+				    csv_strerror(csv_error(&p)));
+		if (!c.err[0]) {
+			msg = gzerror(gz, &zerr);
+			if (zerr != Z_OK)
+				snprintf(c.err, sizeof c.err, "%ld: -: %s", c.row + 1,
+				    zerr == Z_BUF_ERROR ? "truncated gzip file" : msg);
+		}
+		if (!c.err[0] && csv_fini(&p, pfield, prow, &c) != 0 && !c.err[0])
+			snprintf(c.err, sizeof c.err, "%ld: -: %s", c.row + 1,
+			    csv_strerror(csv_error(&p)));
+		csv_free(&p);
+		gzclose_r(gz);
+		if (!c.err[0] && c.row == 0)
+			snprintf(c.err, sizeof c.err, "1: header: empty file");
+		if (c.err[0]) {
+			fprintf(stderr, "%s: %s:%s\n", progname_(), argv[i], c.err);
+			exit(EX_DATAERR);
+		}
+		fprintf(stderr, "%s: %s: %llu prestations, %llu also paid by us\n",
+		    progname_(), argv[i], (unsigned long long)c.rows,
+		    (unsigned long long)c.found);
+	}
+	ts_wclose(&w);
+	if (pub_commit(&pb) < 0)
+		die(EX_IOERR, "%s: %s", output, strerror(errno));
+	return EX_OK;
+}
+
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: %s -d date [-V] [-W months] "
-	    "[-h history] -H new-history -o output claims ...\n", progname_());
+	    "[-h history] -H new-history -o output claims ...\n"
+	    "       %s -A -d date [-V] [-W months] -h history -o report paid.csv ...\n",
+	    progname_(), progname_());
 	exit(EX_USAGE);
 }
 
@@ -490,7 +676,7 @@ int
 main(int argc, char *argv[])
 {
 	const char *date = NULL, *hist = NULL, *newhist = NULL, *output = NULL;
-	int months = 24, full = 0, ch, i, st;
+	int months = 24, full = 0, ch, i, st, apost = 0;
 	static const char *extra[] = { "dup", "dup_id", "dup_ref" };
 	struct claim *cl = NULL;
 	struct res *res;
@@ -505,8 +691,9 @@ main(int argc, char *argv[])
 	uint64_t counts[4] = { 0, 0, 0, 0 };
 
 	setprogname_(argv[0]);
-	while ((ch = getopt(argc, argv, "H:VW:d:h:o:")) != -1)
+	while ((ch = getopt(argc, argv, "AH:VW:d:h:o:")) != -1)
 		switch (ch) {
+		case 'A': apost = 1; break;
 		case 'H': newhist = optarg; break;
 		case 'V': full = 1; break;
 		case 'W': months = (int)numarg(optarg, 1, 1200, "months"); break;
@@ -517,7 +704,8 @@ main(int argc, char *argv[])
 		}
 	argc -= optind;
 	argv += optind;
-	if (date == NULL || newhist == NULL || output == NULL || argc == 0)
+	if (date == NULL || output == NULL || argc == 0 ||
+	    (apost ? hist == NULL || newhist != NULL : newhist == NULL))
 		usage();
 	if (date_parse(date, strlen(date), &today) < 0)
 		die(EX_USAGE, "%s: not an ISO 8601 date (YYYY-MM-DD)", date);
@@ -538,6 +726,8 @@ main(int argc, char *argv[])
 	}
 	if (hist != NULL)
 		loadhist(hist, full);
+	if (apost)
+		return control(argc, argv, output);
 
 	/* Pass 1: every claim's key, in input order. */
 	rec = 0;
@@ -570,7 +760,17 @@ main(int argc, char *argv[])
 				x->verdict = V_ADJUST;
 				continue;
 			}
-			j = normkey(&r, c, key, sizeof key);
+			{
+				struct field v[NKC];
+				int64_t cents[NKC];
+				size_t q;
+
+				for (q = 0; q < NKC; q++) {
+					v[q] = r.f[c[q]];
+					cents[q] = r.cents[c[q]];
+				}
+				j = normkey(v, cents, key, sizeof key);
+			}
 			if (j == 0)
 				die_at(EX_DATAERR, argv[i], r.in.lineno, "key", "too long");
 			hash128(key, j, &x->hi, &x->lo);

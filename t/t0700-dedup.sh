@@ -187,6 +187,50 @@ test_expect_success 'a claim without its key fields is malformed input' '
 	! test -e nk.out
 '
 
+PH=client_ref,ps_kind,ps_number,invoice,nir,benef_nir,birth_date,rang,act_code,fr_eur,act_date,invoice_total_eur,invoice_date,paid_eur,paid_date
+
+# paid FILE N: the first N paid claims of a dedup output as the client's
+# CSV of prestations it paid itself, with its own references R<rank>.
+paid () {
+	awk -F'\t' -v max="$2" '
+	/^#tiers\t/ { for (i = 4; i <= NF; i++) c[$i] = i - 3; next }
+	/^#/ { next }
+	$c["nature"] == "paid" && $c["dup"] == "first" && n++ < max {
+		printf "R%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,2026-11-30\n", $c["dup_id"],
+		    $c["ps_kind"], $c["ps_number"], $c["invoice"], $c["nir"], $c["benef_nir"],
+		    $c["birth_date"], $c["rang"], $c["act_code"], $c["fr_eur"], $c["act_date"],
+		    $c["invoice_total_eur"], $c["invoice_date"], $c["fr_eur"]
+	}' "$1"
+}
+
+test_expect_success 'a posteriori: what the client paid and we paid too is found' '
+	{ echo "$PH"; paid o.2026-11-19 5;
+	  echo "X1,RPPS,10000000000,123,1690549588157,,1969-05-15,1,G,30.00,2026-11-01,30.00,2026-11-01,30.00,2026-11-02"; } >paid.csv &&
+	dedup -A -d 2026-11-30 -h h.2026-11-20 -o ctl.tsv paid.csv 2>err &&
+	tiers-seal -q ctl.tsv &&
+	col ctl.tsv client_ref verdict operator_ref >actual &&
+	paid o.2026-11-19 5 | awk -F, "{ r = substr(\$1, 2); printf \"%s\tpaid-twice\t%s\n\", \$1, r }" >expect &&
+	printf "X1\tnot-paid-by-us\t\n" >>expect &&
+	test_cmp expect actual &&
+	grep "6 prestations, 5 also paid by us" err
+'
+
+test_expect_success 'a posteriori: past the window, not found' '
+	{ echo "$PH"; paid o.2026-11-18 1; } >old.csv &&
+	dedup -A -d 2027-01-20 -W 2 -h h.2026-11-20 -o ctl2.tsv old.csv 2>/dev/null &&
+	test "$(col ctl2.tsv verdict)" = not-paid-by-us
+'
+
+test_expect_success 'a posteriori: a malformed file is an error with file:line' '
+	{ echo "$PH"; echo "R1,RPPS,1,2,3,,1969-05-15,1,G,30,2026-11-01,30.00,2026-11-01,30.00,x"; } >bad.csv &&
+	test_expect_code 65 dedup -A -d 2026-11-30 -h h.2026-11-20 -o ctl3.tsv bad.csv 2>err &&
+	grep "^dedup: bad.csv:2: fr_eur: " err &&
+	! test -e ctl3.tsv &&
+	echo "client_ref,ps_kind" >hdr.csv &&
+	test_expect_code 65 dedup -A -d 2026-11-30 -h h.2026-11-20 -o ctl3.tsv hdr.csv 2>err &&
+	grep "^dedup: hdr.csv:1: " err
+'
+
 test_expect_success 'usage errors exit 64' '
 	test_expect_code 64 dedup -H x -o y one 2>/dev/null &&
 	test_expect_code 64 dedup -d 2026-11-18 -o y one 2>/dev/null &&
