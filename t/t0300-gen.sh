@@ -23,7 +23,7 @@ truth_of () {
 	}
 	END {
 		printf "claims\t%d\t%s\n", nl, eur(frt)
-		k = split("none badnir unknown closed dupintra dupinter cancel", kind, " ")
+		k = split("none badnir unknown closed dupintra dupinter cancel near", kind, " ")
 		for (i = 1; i <= k; i++)
 			printf "%s\t%d\t%s\n", kind[i], n[kind[i]], eur(fr[kind[i]])
 		printf "fr_total\t%d\t%s\n", nl, eur(frt)
@@ -58,6 +58,12 @@ check_dups () {
 				err(id ": original " o " of another day")
 			else if (a == "dupinter" && substr(o, 1, 8) >= day)
 				err(id ": original " o " not of an earlier day")
+		} else if (a == "near") {
+			nd[a]++
+			if (!(o in rec))
+				err(id ": near no line " o)
+			else if (rec[o] == key)
+				err(id ": the same as " o)
 		} else if (a == "cancel") {
 			nd[a]++
 			if (!(o in rec))
@@ -155,7 +161,7 @@ check_amounts () {
 		inv = $c["invoice"]
 		if (length(inv) != 9 || inv ~ /[^0-9]/ || inv == "000000000")
 			err($1 ": invoice number")
-		if ($c["anomaly"] ~ /^(dup|cancel)/)
+		if ($c["anomaly"] ~ /^(dup|cancel|near)/)
 			next
 		inv = $c["ps_number"] "/" inv
 		sum[inv] += fr
@@ -171,7 +177,7 @@ check_amounts () {
 }
 
 days='2026-11-18 2026-11-19 2026-11-20'
-rates='-A badnir=200 -A unknown=200 -A closed=200 -A dupintra=200 -A dupinter=200 -A cancel=200'
+rates='-A badnir=200 -A unknown=200 -A closed=200 -A dupintra=200 -A dupinter=200 -A cancel=200 -A near=200'
 
 test_expect_success 'setup: the same days twice, another seed, gzip' '
 	tiers-gen -s 3 -d 3 -n 2000 -b 600 -p 60 $rates -A truncated=10000 \

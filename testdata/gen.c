@@ -44,15 +44,16 @@ enum {
 /* Anomalies, in the order of the truth file. */
 enum {
 	A_NONE, A_BADNIR, A_UNKNOWN, A_CLOSED, A_DUPINTRA, A_DUPINTER,
-	A_CANCEL, A_TRUNC, NANOM
+	A_CANCEL, A_NEAR, A_TRUNC, NANOM
 };
 static const char *const anames[NANOM] = {
 	"none", "badnir", "unknown", "closed", "dupintra", "dupinter",
-	"cancel", "truncated"
+	"cancel", "near", "truncated"
 };
 /* Per 10 000 claim lines; truncated per 10 000 days. */
-static const int arate[NANOM] = { 0, 50, 50, 50, 30, 30, 20, 0 };
-#define ISREPEAT(a) ((a) == A_DUPINTRA || (a) == A_DUPINTER || (a) == A_CANCEL)
+static const int arate[NANOM] = { 0, 50, 50, 50, 30, 30, 20, 20, 0 };
+#define ISREPEAT(a) ((a) == A_DUPINTRA || (a) == A_DUPINTER || (a) == A_CANCEL || \
+	(a) == A_NEAR)
 
 enum { RPPS, FINESS };
 static const char *const pskinds[] = { "RPPS", "FINESS" };
@@ -563,8 +564,11 @@ layout(const struct world *w, int j, uint64_t b, struct block *blk)
 		} else if ((u -= w->rate[A_DUPINTER]) < 0) {
 			if (j > 0)
 				blk->dup[s] = A_DUPINTER;
-		} else if (u - w->rate[A_CANCEL] < 0 && (j > 0 || k0 + (uint64_t)s > 0))
-			blk->dup[s] = A_CANCEL;
+		} else if ((u -= w->rate[A_CANCEL]) < 0) {
+			if (j > 0 || k0 + (uint64_t)s > 0)
+				blk->dup[s] = A_CANCEL;
+		} else if (u - w->rate[A_NEAR] < 0 && (j > 0 || k0 + (uint64_t)s > 0))
+			blk->dup[s] = A_NEAR;
 	}
 	blk->ninv = 0;
 	for (s = 0; s < blk->n;) {
@@ -611,7 +615,7 @@ original(const struct world *w, int j, uint64_t k, int kind, struct invoice *inv
 	struct rng r;
 	int t;
 
-	int same = kind == A_DUPINTRA || (kind == A_CANCEL && j == 0);
+	int same = kind == A_DUPINTRA || ((kind == A_CANCEL || kind == A_NEAR) && j == 0);
 
 	rinit(&r, w, K_DUP, (uint64_t)j, k);
 	for (t = 0; t < 8; t++) {
@@ -660,6 +664,21 @@ nextclaim(const struct world *w, struct walk *wk, struct claim *c)
 			c->dln.amo = -c->dln.amo;
 			c->dln.pf = -c->dln.pf;
 			c->dinv.total = c->dln.fr;
+		}
+		if (dup == A_NEAR) {
+			/*
+			 * A near-repeat: the same line but for one key field,
+			 * the amount (one cent more) or the date of care (a
+			 * day earlier).  Not a duplicate.
+			 */
+			struct rng r;
+
+			rinit(&r, w, K_DUP, (uint64_t)wk->j, c->k + (1ULL << 40));
+			if (below(&r, 2) == 0) {
+				c->dln.fr += 1;
+				c->dinv.total += 1;
+			} else
+				c->dln.date -= 1;
 		}
 		return 1;
 	}
@@ -1756,7 +1775,7 @@ anomarg(struct world *w, const char *arg)
 			break;
 	if (eq == NULL || a == NANOM)
 		die(EX_USAGE, "-A: expected badnir, unknown, closed, dupintra, "
-		    "dupinter, cancel or truncated=rate");
+		    "dupinter, cancel, near or truncated=rate");
 	w->rate[a] = (int)numarg(eq + 1, 0, 10000, anames[a]);
 }
 
@@ -1829,9 +1848,10 @@ main(int argc, char *argv[])
 	if (date_parse(first, strlen(first), &d) < 0)
 		die(EX_USAGE, "first-date: not an ISO 8601 date (YYYY-MM-DD)");
 	if (w.rate[A_BADNIR] + w.rate[A_UNKNOWN] + w.rate[A_CLOSED] > 10000 ||
-	    w.rate[A_DUPINTRA] + w.rate[A_DUPINTER] + w.rate[A_CANCEL] > 10000)
+	    w.rate[A_DUPINTRA] + w.rate[A_DUPINTER] + w.rate[A_CANCEL] +
+	    w.rate[A_NEAR] > 10000)
 		die(EX_USAGE, "anomaly rates: badnir, unknown and closed, and "
-		    "dupintra, dupinter and cancel, each sum to 10000 at most");
+		    "dupintra, dupinter, cancel and near, each sum to 10000 at most");
 
 	w.base = mix(seed + GOLDEN);
 	w.day = xmalloc((size_t)w.ndays * sizeof *w.day);
