@@ -217,8 +217,11 @@ seek(const struct seg *s, uint64_t hi, uint64_t lo)
 
 	if (s->n == 0)
 		return 0;
-	/* Hashes are uniform: guess, then widen until the guess brackets. */
-	m = (size_t)((double)hi / 18446744073709551616.0 * (double)s->n);
+	/*
+	 * Hashes are uniform: guess hi / 2^64 * n (in integers: a segment
+	 * holds fewer than 2^32 records), then widen until it brackets.
+	 */
+	m = s->n >> 32 ? s->n / 2 : (size_t)(((hi >> 32) * (uint64_t)s->n) >> 32);
 	if (m >= s->n)
 		m = s->n - 1;
 	{
