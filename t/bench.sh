@@ -31,7 +31,7 @@ measure () {
 {
 echo "tiers bench $rev: $n claim lines, $(nproc) cores"
 printf "%-34s %12s %14s %10s %10s  %s\n" stage records records/s MB/s peakMiB baseline-of
-measure "tiers-gen (write acts)" "$n" 0 "" \
+measure "tiers-gen (whole day, 200k benef)" "$n" 0 "" \
     tiers-gen -n "$n" -b 200000 -p 5000 -d 1 -D 2026-11-18 -o "$work/g"
 acts=$(ls "$work"/g/*/acts.tsv)
 bytes=$(wc -c <"$acts")
