@@ -13,8 +13,10 @@
  * each segment, in page cache: the cost per day is the day's keys times
  * the segments, never the size of the history.  Memory: 32 bytes per
  * claim of the day (its hash, number and verdict), nothing per key of the
- * history.  Keys could shard by the first byte of their hash, for GNU
- * parallel to split the history across processes or hosts: not done yet.
+ * history.  Keys shard by the first byte of their hash (-S k/n): each
+ * shard keeps its own history and gives the verdicts of its claims, which
+ * -J joins with the claims, so that GNU parallel can run the shards on
+ * one machine or several.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -421,7 +423,7 @@ radixsort(struct claim *a, size_t n)
 	free(b);
 	free(cnt);
 }
-enum { V_FIRST, V_INTRA, V_INTER, V_ADJUST };
+enum { V_FIRST, V_INTRA, V_INTER, V_ADJUST, V_OTHER /* another shard's */ };
 static const char *const vnames[] = { "first", "intra", "inter", "adjust" };
 
 /* The key's fields, by name, in the order they are hashed. */
@@ -665,13 +667,121 @@ control(int argc, char **argv, const char *output)
 	return EX_OK;
 }
 
+/*
+ * dedup -J: the claims with the verdicts the shards gave (dedup -S k/n),
+ * merged on record number; claims that are not payments are adjustments.
+ * Every paid claim must have exactly one verdict.
+ */
+static int
+joinv(int argc, char **argv, const char **vf, int nv, const char *output, int months)
+{
+	static const char *extra[] = { "dup", "dup_id", "dup_ref" };
+	struct ts_reader *vr = xmalloc((size_t)nv * sizeof *vr);
+	int *have = xmalloc((size_t)nv * sizeof *have);
+	uint64_t *vrec = xmalloc((size_t)nv * sizeof *vrec);
+	struct ts_reader r;
+	struct ts_writer w;
+	struct pub p;
+	uint64_t rec = 0;
+	int i, k, st, nature = -1;
+
+	for (k = 0; k < nv; k++) {
+		if (ts_open(&vr[k], vf[k], "dedup-verdict", 1) < 0)
+			ts_fatal(&vr[k]);
+		if (vr[k].ncol != 3)
+			die_at(EX_DATAERR, vf[k], 1, "header", "not a dedup-verdict stream");
+		if ((st = ts_next(&vr[k])) < 0)
+			ts_fatal(&vr[k]);
+		have[k] = st == 1;
+		vrec[k] = have[k] ? strtoull(vr[k].f[0].p, NULL, 10) : 0;
+	}
+	if (pub_open(&p, output) < 0)
+		die(EX_CANTCREAT, "%s: %s", output, strerror(errno));
+	for (i = 0; i < argc; i++) {
+		const char *cols[TS_MAXCOL];
+		int c;
+
+		if (ts_open(&r, argv[i], "claim", 1) < 0)
+			ts_fatal(&r);
+		nature = ts_needcol(&r, "nature");
+		if (i == 0) {
+			for (c = 0; c < r.ncol; c++)
+				cols[c] = r.cols[c];
+			for (c = 0; c < 3; c++)
+				cols[r.ncol + c] = extra[c];
+			ts_wopen(&w, p.fd, output, "claim", 1, cols, r.ncol + 3);
+			{
+				char meta[128];
+
+				snprintf(meta, sizeof meta, "dedup\t%s\twindow %d months", today_s, months);
+				ts_wmeta(&w, meta);
+			}
+		} else if (r.ncol + 3 != w.ncol)
+			die_at(EX_DATAERR, argv[i], 1, "header", "not the columns of %s", argv[0]);
+		while ((st = ts_next(&r)) == 1) {
+			char id[32];
+			int b = -1;
+
+			rec++;
+			ts_wfields(&w, r.line, r.len, r.ncol, r.recsum);
+			snprintf(id, sizeof id, "%s#%llu", today_s, (unsigned long long)rec);
+			if (r.f[nature].n != 4 || memcmp(r.f[nature].p, "paid", 4) != 0) {
+				ts_wcstr(&w, "adjust");
+				ts_wcstr(&w, id);
+				ts_wcstr(&w, "");
+				ts_wend(&w);
+				continue;
+			}
+			for (k = 0; k < nv; k++)
+				if (have[k] && vrec[k] == rec)
+					b = k;
+			if (b < 0)
+				die_at(EX_DATAERR, argv[i], r.in.lineno, "-",
+				    "no shard gave a verdict for claim %llu", (unsigned long long)rec);
+			ts_wstr(&w, vr[b].f[1].p, vr[b].f[1].n);
+			ts_wcstr(&w, id);
+			ts_wstr(&w, vr[b].f[2].p, vr[b].f[2].n);
+			ts_wend(&w);
+			if ((st = ts_next(&vr[b])) < 0)
+				ts_fatal(&vr[b]);
+			have[b] = st == 1;
+			if (have[b]) {
+				uint64_t n = strtoull(vr[b].f[0].p, NULL, 10);
+
+				if (n <= vrec[b])
+					die_at(EX_DATAERR, vf[b], vr[b].in.lineno, "rec", "not increasing");
+				vrec[b] = n;
+			}
+		}
+		if (st < 0)
+			ts_fatal(&r);
+		ts_close(&r);
+	}
+	for (k = 0; k < nv; k++) {
+		if (have[k])
+			die_at(EX_DATAERR, vf[k], vr[k].in.lineno, "rec",
+			    "a verdict for no claim: not these claims' shards");
+		ts_close(&vr[k]);
+	}
+	ts_wclose(&w);
+	if (pub_commit(&p) < 0)
+		die(EX_IOERR, "%s: %s", output, strerror(errno));
+	free(vr);
+	free(have);
+	free(vrec);
+	return EX_OK;
+}
+
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: %s -d date [-V] [-W months] "
 	    "[-h history] -H new-history -o output claims ...\n"
-	    "       %s -A -d date [-V] [-W months] -h history -o report paid.csv ...\n",
-	    progname_(), progname_());
+	    "       %s -A -d date [-V] [-W months] -h history -o report paid.csv ...\n"
+	    "       %s -S shard/shards -d date [-V] [-W months] [-h history] -H new-history\n"
+	    "             -o verdicts claims ...\n"
+	    "       %s -J -d date -v verdicts [-v verdicts ...] -o output claims ...\n",
+	    progname_(), progname_(), progname_(), progname_());
 	exit(EX_USAGE);
 }
 
@@ -679,7 +789,9 @@ int
 main(int argc, char *argv[])
 {
 	const char *date = NULL, *hist = NULL, *newhist = NULL, *output = NULL;
-	int months = 24, full = 0, ch, i, st, apost = 0;
+	int months = 24, full = 0, ch, i, st, apost = 0, join = 0, shard = 0, nshard = 1;
+	const char **vfiles = NULL;
+	int nvfiles = 0;
 	static const char *extra[] = { "dup", "dup_id", "dup_ref" };
 	struct claim *cl = NULL;
 	struct res *res;
@@ -694,9 +806,19 @@ main(int argc, char *argv[])
 	uint64_t counts[4] = { 0, 0, 0, 0 };
 
 	setprogname_(argv[0]);
-	while ((ch = getopt(argc, argv, "AH:VW:d:h:o:")) != -1)
+	while ((ch = getopt(argc, argv, "AH:JS:VW:d:h:o:v:")) != -1)
 		switch (ch) {
 		case 'A': apost = 1; break;
+		case 'J': join = 1; break;
+		case 'S':
+			if (sscanf(optarg, "%d/%d", &shard, &nshard) != 2 || nshard < 1 ||
+			    nshard > 256 || shard < 0 || shard >= nshard)
+				die(EX_USAGE, "-S: shard/shards, 0 <= shard < shards <= 256");
+			break;
+		case 'v':
+			vfiles = xrealloc(vfiles, (size_t)(nvfiles + 1) * sizeof *vfiles);
+			vfiles[nvfiles++] = optarg;
+			break;
 		case 'H': newhist = optarg; break;
 		case 'V': full = 1; break;
 		case 'W': months = (int)numarg(optarg, 1, 1200, "months"); break;
@@ -708,7 +830,9 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	if (date == NULL || output == NULL || argc == 0 ||
-	    (apost ? hist == NULL || newhist != NULL : newhist == NULL))
+	    (apost ? hist == NULL || newhist != NULL :
+	    join ? nvfiles == 0 || hist != NULL || newhist != NULL : newhist == NULL) ||
+	    (nvfiles > 0 && !join) || (apost && join))
 		usage();
 	if (date_parse(date, strlen(date), &today) < 0)
 		die(EX_USAGE, "%s: not an ISO 8601 date (YYYY-MM-DD)", date);
@@ -731,6 +855,8 @@ main(int argc, char *argv[])
 		loadhist(hist, full);
 	if (apost)
 		return control(argc, argv, output);
+	if (join)
+		return joinv(argc, argv, vfiles, nvfiles, output, months);
 
 	/* Pass 1: every claim's key, in input order. */
 	rec = 0;
@@ -777,6 +903,8 @@ main(int argc, char *argv[])
 			if (j == 0)
 				die_at(EX_DATAERR, argv[i], r.in.lineno, "key", "too long");
 			hash128(key, j, &x->hi, &x->lo);
+			if (nshard > 1 && (int)((x->hi >> 56) % (uint64_t)nshard) != shard)
+				x->verdict = V_OTHER;
 		}
 		if (st < 0)
 			ts_fatal(&r);
@@ -789,7 +917,7 @@ main(int argc, char *argv[])
 		struct claim *x = &cl[j];
 		struct key k;
 
-		if (x->verdict == V_ADJUST)
+		if (x->verdict == V_ADJUST || x->verdict == V_OTHER)
 			continue;
 		if (j > 0 && cl[j - 1].verdict != V_ADJUST && cl[j - 1].hi == x->hi &&
 		    cl[j - 1].lo == x->lo) {
@@ -903,6 +1031,61 @@ main(int argc, char *argv[])
 		ts_wclose(&m);
 		if (pub_commit(&mp) < 0)
 			die(EX_IOERR, "%s: %s", mpath, strerror(errno));
+	}
+
+	if (nshard > 1) {
+		/* A shard's verdicts only, by record number, for dedup -J. */
+		static const char *const vcols[] = { "rec", "dup", "dup_ref" };
+		char ref[32], d[DATE_BUFSZ];
+		uint32_t *order = xmalloc((ncl ? ncl : 1) * sizeof *order);
+		size_t nv = 0;
+
+		for (j = 0; j < ncl; j++)
+			if (cl[j].verdict <= V_INTER)
+				order[nv++] = (uint32_t)j;
+		/* Record numbers are distinct: a counting placement sorts them. */
+		{
+			uint32_t *byrec = xmalloc((ncl ? ncl : 1) * sizeof *byrec);
+			size_t q = 0;
+
+			for (j = 0; j < ncl; j++)
+				byrec[j] = UINT32_MAX;
+			for (j = 0; j < nv; j++)
+				byrec[cl[order[j]].rec - 1] = order[j];
+			for (j = 0; j < ncl; j++)
+				if (byrec[j] != UINT32_MAX)
+					order[q++] = byrec[j];
+			free(byrec);
+		}
+		if (pub_open(&p, output) < 0)
+			die(EX_CANTCREAT, "%s: %s", output, strerror(errno));
+		ts_wopen(&w, p.fd, output, "dedup-verdict", 1, vcols, 3);
+		snprintf(meta, sizeof meta, "shard\t%d/%d\t%s", shard, nshard, today_s);
+		ts_wmeta(&w, meta);
+		for (j = 0; j < nv; j++) {
+			const struct claim *x = &cl[order[j]];
+
+			ts_wint(&w, x->rec);
+			ts_wcstr(&w, vnames[x->verdict]);
+			if (x->verdict != V_FIRST) {
+				date_fmt(x->refday, d);
+				snprintf(ref, sizeof ref, "%s#%" PRIu32, d, x->refrec);
+			} else
+				ref[0] = '\0';
+			ts_wcstr(&w, ref);
+			ts_wend(&w);
+		}
+		free(order);
+		ts_wclose(&w);
+		if (pub_commit(&p) < 0)
+			die(EX_IOERR, "%s: %s", output, strerror(errno));
+		if (rename(tmpdir, newhist) < 0)
+			die(EX_CANTCREAT, "%s: %s", newhist, strerror(errno));
+		fprintf(stderr, "%s: %s: shard %d/%d: %zu claims, %zu of this shard\n",
+		    progname_(), today_s, shard, nshard, ncl, nv);
+		free(cl);
+		free(sums);
+		return EX_OK;
 	}
 
 	/* The verdicts by record number; the keys are not needed any more. */

@@ -234,10 +234,35 @@ test_expect_success 'a posteriori: a malformed file is an error with file:line' 
 	grep "^dedup: hdr.csv:1: " err
 '
 
+test_expect_success 'sharded by key hash and joined: the same bytes as one process' '
+	prev= &&
+	for d in 2026-11-18 2026-11-19 2026-11-20; do
+		vs= &&
+		for k in 0 1 2; do
+			dedup -S $k/3 -d $d ${prev:+-h s$k.$prev} -H s$k.$d -o v$k.$d c.$d 2>/dev/null || exit 1
+			vs="$vs -v v$k.$d"
+		done &&
+		dedup -J -d $d $vs -o j.$d c.$d &&
+		cmp j.$d o.$d || exit 1
+		prev=$d
+	done &&
+	test $(grep -vc "^#" v0.2026-11-20) -gt 0 &&
+	test $(grep -vc "^#" v2.2026-11-20) -gt 0
+'
+
+test_expect_success 'a join without every shard is an error' '
+	test_expect_code 65 dedup -J -d 2026-11-20 -v v0.2026-11-20 -v v1.2026-11-20 \
+	    -o jj c.2026-11-20 2>err &&
+	grep "no shard gave a verdict" err &&
+	! test -e jj
+'
+
 test_expect_success 'usage errors exit 64' '
 	test_expect_code 64 dedup -H x -o y one 2>/dev/null &&
 	test_expect_code 64 dedup -d 2026-11-18 -o y one 2>/dev/null &&
-	test_expect_code 64 dedup -d 2026-11-18 -W 0 -H x -o y one 2>/dev/null
+	test_expect_code 64 dedup -d 2026-11-18 -W 0 -H x -o y one 2>/dev/null &&
+	test_expect_code 64 dedup -S 3/3 -d 2026-11-18 -H x -o y one 2>/dev/null &&
+	test_expect_code 64 dedup -J -d 2026-11-18 -o y one 2>/dev/null
 '
 
 test_done
