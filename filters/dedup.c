@@ -855,8 +855,11 @@ main(int argc, char *argv[])
 		loadhist(hist, full);
 	if (apost)
 		return control(argc, argv, output);
-	if (join)
-		return joinv(argc, argv, vfiles, nvfiles, output, months);
+	if (join) {
+		st = joinv(argc, argv, vfiles, nvfiles, output, months);
+		free(vfiles);
+		return st;
+	}
 
 	/* Pass 1: every claim's key, in input order. */
 	rec = 0;

@@ -76,6 +76,7 @@ static int hasrep;
 /* The file being decoded. */
 struct file {
 	const char *path, *base;
+	size_t baselen, namelen;
 	const struct lay *lay;
 	struct lines in;
 	long line;
@@ -231,6 +232,9 @@ addlayout(const char *source, const char *text)
 	L = &lays[nlays];
 	if ((L->l = lay_load(source, text, names, NSLOT, err, sizeof err)) == NULL)
 		die(EX_CONFIG, "%s", err);
+	for (s = 0; L->l->name[s] != '\0'; s++)
+		if ((unsigned char)L->l->name[s] <= 0x20 || L->l->name[s] == 0x7f)
+			die(EX_CONFIG, "%s: layout name: not printable", source);
 	for (s = 0; s < NSLOT; s++)
 		L->owner[s] = NOLEVEL;
 	for (i = 0; i < L->l->nrec; i++) {
@@ -287,17 +291,19 @@ clearfrom(struct file *f, int level)
 			f->v[s].set = 0;
 }
 
-static void
-wslot(struct file *f, int s)
+/* Decimal digits of v at p; the end. */
+static char *
+utoa(char *p, unsigned long v)
 {
-	const struct lay_val *v = &f->v[s];
+	char b[24];
+	size_t n = 0;
 
-	if (!v->set)
-		ts_wtext(&out, "", 0);
-	else if (s == S_INVTOTAL || (s >= S_FR && s <= S_DEPASS && s != S_RATE))
-		ts_wmoneyfmt(&out, v->text, v->n, v->num);
-	else
-		ts_wtext(&out, v->text, v->n);	/* lay_decode checked it */
+	do
+		b[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n > 0)
+		*p++ = b[--n];
+	return p;
 }
 
 /* A NIR and its key, whatever lengths the layout gave them. */
@@ -323,22 +329,50 @@ emit(struct file *f, const char *type)
 	for (i = 0; i < sizeof required / sizeof required[0]; i++)
 		if (!f->v[required[i]].set)
 			return ferr(f, type, required[i], "absent (no record in effect sets it)");
-	ts_wcstr(&out, f->lay->l->name);
-	wslot(f, S_SENDER);
-	wslot(f, S_FILENO);
-	wslot(f, S_FILEDATE);
-	ts_wcstr(&out, f->base);
-	ts_wint(&out, f->line);
-	ts_wint(&out, f->pos);
-	for (s = S_REGIME; s <= S_LASTCLAIM; s++)
-		wslot(f, s);
-	flag[0] = '\0';
-	if (!nirok(&f->v[S_NIR], &f->v[S_NIRKEY]))
-		strcat(flag, "badnir");
-	if (f->v[S_BNIR].set && !nirok(&f->v[S_BNIR], &f->v[S_BNIRKEY]))
-		strcat(flag, flag[0] ? ",badbnir" : "badbnir");
-	ts_wcstr(&out, flag);
-	ts_wend(&out);
+	/*
+	 * The record is built here whole and handed to the writer once: the
+	 * values were checked by lay_decode (printable ASCII, money as
+	 * money_fmt writes it), so field-by-field checks would be repeated.
+	 */
+	{
+		static char rec[NCOL * (LAY_VALSZ + 1) + PATH_MAX + 64];
+		char *q = rec;
+		int64_t sum = 0;
+		size_t n;
+
+#define ADD(ptr, len) do { lay_cpy(q, (ptr), (len)); q += (len); *q++ = '\t'; } while (0)
+		ADD(f->lay->l->name, f->namelen);
+		for (s = S_SENDER; s <= S_FILEDATE; s++)
+			ADD(f->v[s].text, f->v[s].set ? f->v[s].n : 0u);
+		ADD(f->base, f->baselen);
+		q = utoa(q, (unsigned long)f->line);
+		*q++ = '\t';
+		q = utoa(q, (unsigned long)f->pos);
+		*q++ = '\t';
+		for (s = S_REGIME; s <= S_LASTCLAIM; s++) {
+			const struct lay_val *v = &f->v[s];
+
+			if (!v->set) {
+				*q++ = '\t';
+				continue;
+			}
+			if (s == S_INVTOTAL || (s >= S_FR && s <= S_DEPASS && s != S_RATE))
+				if (money_add(&sum, sum, v->num) < 0)
+					return ferr(f, type, s, "amounts out of range");
+			ADD(v->text, v->n);
+		}
+		flag[0] = '\0';
+		if (!nirok(&f->v[S_NIR], &f->v[S_NIRKEY]))
+			strcat(flag, "badnir");
+		if (f->v[S_BNIR].set && !nirok(&f->v[S_BNIR], &f->v[S_BNIRKEY]))
+			strcat(flag, flag[0] ? ",badbnir" : "badbnir");
+		n = strlen(flag);
+		memcpy(q, flag, n);
+		q += n;
+#undef ADD
+		ts_wfields(&out, rec, (size_t)(q - rec), NCOL, sum);
+		ts_wend(&out);
+	}
 	return 0;
 }
 
@@ -540,6 +574,13 @@ decode(const char *path)
 	f.path = path;
 	slash = strrchr(path, '/');
 	f.base = slash ? slash + 1 : path;
+	f.baselen = strlen(f.base);
+	for (n = 0; n < f.baselen; n++)
+		if ((unsigned char)f.base[n] < 0x20 || f.base[n] == 0x7f) {
+			warnx_("%s: a control character in the file name (file refused)", path);
+			report(&f, "refused", "control character in the file name");
+			return EX_DATAERR;
+		}
 	if (lines_open(&f.in, path) < 0) {
 		warnx_("%s: %s", path, strerror(errno));
 		report(&f, "unreadable", strerror(errno));
@@ -552,6 +593,7 @@ decode(const char *path)
 			rc = ferr(&f, NULL, -1, "no layout recognises the first line");
 			break;
 		}
+		f.namelen = strlen(f.lay->l->name);
 		if (physline(&f, p, n) < 0) {
 			rc = -1;
 			break;

@@ -402,19 +402,6 @@ num(const char *s, int n)
 	return v;
 }
 
-/*
- * Short copies: gcc expands memcpy of an unknown small size into rep movs,
- * slow to start; fields are a few bytes.
- */
-static inline void
-cpy(char *d, const char *s, size_t n)
-{
-	for (; n >= 8; n -= 8, d += 8, s += 8)
-		memcpy(d, s, 8);
-	while (n-- > 0)
-		*d++ = *s++;
-}
-
 static void
 digits4(char *p, int v)
 {
@@ -505,7 +492,7 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 				for (k = 0; k < f->len - 1 && s[k] == '0'; k++)
 					;
 				v->n = (unsigned char)(f->len - k);
-				cpy(v->text, s + k, v->n);
+				lay_cpy(v->text, s + k, v->n);
 				v->num = 0;
 				for (; k < f->len; k++)
 					v->num = v->num * 10 + (s[k] - '0');
@@ -519,14 +506,14 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 					}
 				}
 				v->n = (unsigned char)f->len;
-				cpy(v->text, s, v->n);
+				lay_cpy(v->text, s, v->n);
 			}
 			break;
 		case LF_A:
 			for (k = f->len; k > 0 && s[k - 1] == ' '; k--)
 				;
 			v->n = (unsigned char)k;
-			cpy(v->text, s, v->n);
+			lay_cpy(v->text, s, v->n);
 			break;
 		case LF_NIR:
 			if (!alldigits(s, 5) || !alldigits(s + 7, 6) ||
@@ -535,7 +522,7 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 				return -1;
 			}
 			v->n = 13;
-			cpy(v->text, s, 13);
+			lay_cpy(v->text, s, 13);
 			break;
 		case LF_D6:
 		case LF_Y6:
@@ -610,7 +597,7 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 					z++;
 				if (neg && c != 0)
 					v->text[t++] = '-';
-				cpy(v->text + t, s + z, (size_t)(f->len - z - 2));
+				lay_cpy(v->text + t, s + z, (size_t)(f->len - z - 2));
 				t += f->len - z - 2;
 				v->text[t++] = '.';
 				v->text[t++] = s[f->len - 2];
@@ -634,7 +621,7 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 				return -1;
 			}
 			v->n = (unsigned char)strlen(l->map[k].value);
-			cpy(v->text, l->map[k].value, v->n);
+			lay_cpy(v->text, l->map[k].value, v->n);
 		}
 		v->text[v->n] = '\0';
 	}

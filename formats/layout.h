@@ -109,6 +109,19 @@ int lay_decode(const struct layout *l, const struct lay_record *r,
 /* Does this first record belong to the layout? */
 int lay_detect(const struct layout *l, const char *rec, size_t n);
 
+/*
+ * Short copies: gcc expands memcpy of an unknown small size into rep movs,
+ * slow to start; fields are a few bytes.
+ */
+static inline void
+lay_cpy(char *d, const char *s, size_t n)
+{
+	for (; n >= 8; n -= 8, d += 8, s += 8)
+		__builtin_memcpy(d, s, 8);
+	while (n-- > 0)
+		*d++ = *s++;
+}
+
 /* The built-in layouts, embedded at build time from formats/layouts/. */
 struct lay_builtin {
 	const char *name;
