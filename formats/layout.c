@@ -438,10 +438,16 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 	const struct lay_field *f;
 	struct lay_val *v;
 	const char *s;
-	int i, k, y, m, d, neg;
+	int i, k, y, m, d, neg, clean = 1;
+	size_t b;
 	int64_t c;
 
-	(void)n;
+	/* Printable ASCII throughout, the usual case: no check per field. */
+	for (b = 0; b < n; b++)
+		if ((unsigned char)rec[b] - 0x20u > 0x5eu) {
+			clean = 0;
+			break;
+		}
 	for (i = 0; i < r->nfield; i++) {
 		f = &r->f[i];
 		s = rec + f->off;
@@ -459,7 +465,7 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 			v = NULL;
 		else
 			v = &vals[f->col];
-		for (k = 0; k < f->len; k++)
+		for (k = 0; !clean && k < f->len; k++)
 			if ((unsigned char)s[k] < 0x20 || (unsigned char)s[k] > 0x7e) {
 				*why = "not printable ASCII";
 				return -1;

@@ -116,8 +116,11 @@ int lay_detect(const struct layout *l, const char *rec, size_t n);
 static inline void
 lay_cpy(char *d, const char *s, size_t n)
 {
-	for (; n >= 8; n -= 8, d += 8, s += 8)
+	for (; n >= 8; n -= 8, d += 8, s += 8) {
 		__builtin_memcpy(d, s, 8);
+		/* Keep gcc from seeing a memcpy here and emitting rep movs. */
+		__asm__ volatile ("" : : : "memory");
+	}
 	while (n-- > 0)
 		*d++ = *s++;
 }
