@@ -70,18 +70,32 @@ mix64(uint64_t z)
 	return z ^ (z >> 31);
 }
 
-/* Two FNV-1a runs with different bases, each finished by a bijective mix. */
+/*
+ * 128 bits in two lanes, eight bytes a step: each lane xors in the word,
+ * multiplies by an odd constant and rotates; the tail and the length go
+ * in last, and each lane is finished by a bijective mix.
+ */
+static uint64_t
+rotl(uint64_t x, int r)
+{
+	return x << r | x >> (64 - r);
+}
+
 static void
 hash128(const char *s, size_t n, uint64_t *hi, uint64_t *lo)
 {
-	uint64_t a = 0xcbf29ce484222325ULL, b = 0x84222325cbf29ce4ULL;
-	size_t i;
+	uint64_t a = 0xcbf29ce484222325ULL, b = 0x84222325cbf29ce4ULL, w;
+	size_t i = 0;
 
-	for (i = 0; i < n; i++) {
-		a = (a ^ (unsigned char)s[i]) * 0x100000001b3ULL;
-		b = (b ^ (unsigned char)s[i]) * 0x100000001b3ULL;
-		b ^= b >> 29;
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		a = rotl((a ^ w) * 0x9e3779b97f4a7c15ULL, 29);
+		b = rotl((b ^ w) * 0xc2b2ae3d27d4eb4fULL, 31);
 	}
+	w = 0;
+	memcpy(&w, s + i, n - i);
+	a = rotl((a ^ w) * 0x9e3779b97f4a7c15ULL, 29);
+	b = rotl((b ^ w) * 0xc2b2ae3d27d4eb4fULL, 31);
 	*hi = mix64(a ^ (uint64_t)n);
 	*lo = mix64(b + 0x9e3779b97f4a7c15ULL * (uint64_t)n);
 }
