@@ -274,6 +274,52 @@ seek(const struct seg *s, uint64_t hi, uint64_t lo)
 	return a;
 }
 
+/*
+ * Keys looked up in increasing order (the day's, sorted) move a cursor
+ * forward in each segment: a gallop from where the last one stopped, so
+ * the segments are read in order rather than probed at random.
+ */
+static size_t *cursor;
+
+static int
+hashless(const struct seg *s, size_t i, uint64_t hi, uint64_t lo)
+{
+	struct key k;
+
+	getkey(s->map + HDRSZ + i * RECSZ, &k);
+	return k.hi < hi || (k.hi == hi && k.lo < lo);
+}
+
+static size_t
+gallop(const struct seg *s, size_t from, uint64_t hi, uint64_t lo)
+{
+	size_t a = from, b, step = 1, m;
+
+	if (a >= s->n || !hashless(s, a, hi, lo))
+		return a;
+	/* key(a) < target: find b with key(b) >= target or b = n. */
+	for (;;) {
+		b = a + step;
+		if (b >= s->n) {
+			b = s->n;
+			break;
+		}
+		if (!hashless(s, b, hi, lo))
+			break;
+		a = b;
+		step *= 2;
+	}
+	a++;
+	while (a < b) {
+		m = a + (b - a) / 2;
+		if (hashless(s, m, hi, lo))
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a;
+}
+
 /* The oldest record of the key within the window, in any segment. */
 static int
 lookup(uint64_t hi, uint64_t lo, struct key *found)
@@ -285,7 +331,11 @@ lookup(uint64_t hi, uint64_t lo, struct key *found)
 	for (s = 0; s < nsegs; s++) {
 		if (segs[s].last < cutoff)
 			continue;
-		for (i = seek(&segs[s], hi, lo); i < segs[s].n; i++) {
+		if (cursor != NULL)
+			i = cursor[s] = gallop(&segs[s], cursor[s], hi, lo);
+		else
+			i = seek(&segs[s], hi, lo);
+		for (; i < segs[s].n; i++) {
 			getkey(segs[s].map + HDRSZ + i * RECSZ, &k);
 			if (k.hi != hi || k.lo != lo)
 				break;
@@ -305,6 +355,8 @@ lookup(uint64_t hi, uint64_t lo, struct key *found)
 
 struct wseg {
 	FILE *fp;
+	unsigned char buf[RECSZ * 2730];	/* records batched for the CRC */
+	size_t used;
 	char path[PATH_MAX];
 	uint64_t n;
 	uint32_t crc;
@@ -327,22 +379,34 @@ wsopen(struct wseg *w, const char *dir, const char *name)
 	put32(h + 8, 1);
 	fwrite(h, 1, HDRSZ, w->fp);
 	w->n = 0;
+	w->used = 0;
 	w->crc = (uint32_t)crc32(0L, Z_NULL, 0);
 	w->first = INT32_MAX;
 	w->last = INT32_MIN;
 }
 
 static void
+wsflush(struct wseg *w)
+{
+	w->crc = (uint32_t)crc32(w->crc, w->buf, (uInt)w->used);
+	if (fwrite(w->buf, 1, w->used, w->fp) != w->used)
+		die(EX_IOERR, "%s: write error", w->path);
+	w->used = 0;
+}
+
+static void
 wsput(struct wseg *w, const struct key *k)
 {
-	unsigned char r[RECSZ];
+	unsigned char *r;
 
+	if (w->used + RECSZ > sizeof w->buf)
+		wsflush(w);
+	r = w->buf + w->used;
 	put64(r, k->hi);
 	put64(r + 8, k->lo);
 	put32(r + 16, (uint32_t)k->day);
 	put32(r + 20, k->rec);
-	fwrite(r, 1, RECSZ, w->fp);
-	w->crc = (uint32_t)crc32(w->crc, r, RECSZ);
+	w->used += RECSZ;
 	w->n++;
 	if (k->day < w->first)
 		w->first = k->day;
@@ -355,6 +419,7 @@ wsclose(struct wseg *w)
 {
 	unsigned char t[TRLSZ];
 
+	wsflush(w);
 	memset(t, 0, sizeof t);
 	memcpy(t, TMAGIC, 8);
 	put64(t + 8, w->n);
@@ -928,8 +993,10 @@ main(int argc, char *argv[])
 		ts_close(&r);
 	}
 
-	/* Verdicts: sorted by key, then day order. */
+	/* Verdicts: sorted by key, then day order; lookups in that order. */
 	radixsort(cl, ncl);
+	cursor = xmalloc((size_t)(nsegs ? nsegs : 1) * sizeof *cursor);
+	memset(cursor, 0, (size_t)(nsegs ? nsegs : 1) * sizeof *cursor);
 	for (j = 0; j < ncl; j++) {
 		struct claim *x = &cl[j];
 		struct key k;
@@ -954,6 +1021,9 @@ main(int argc, char *argv[])
 		} else
 			x->verdict = V_FIRST;
 	}
+
+	free(cursor);
+	cursor = NULL;
 
 	/* The new generation: D-1's live segments, and the day's keys. */
 	snprintf(tmpdir, sizeof tmpdir, "%s.tmp", newhist);
