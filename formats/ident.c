@@ -73,12 +73,14 @@ corsica(const char *s)
 	return s[0] == '2' && (s[1] == 'A' || s[1] == 'B');
 }
 
-/* Luhn over n digits already checked; the rightmost is the key. */
-static int
-luhn(const char *s, size_t n)
+/*
+ * The Luhn sum of n digits already checked, the rightmost doubled when
+ * dbl (it is then the digit before a key still to come).
+ */
+static unsigned int
+luhnsum(const char *s, size_t n, int dbl)
 {
 	unsigned int sum = 0, d;
-	int dbl = 0;
 	size_t i;
 
 	for (i = n; i-- > 0;) {
@@ -88,7 +90,22 @@ luhn(const char *s, size_t n)
 		sum = (sum + d) % 10;
 		dbl = !dbl;
 	}
-	return sum == 0;
+	return sum;
+}
+
+/* Luhn over n digits already checked; the rightmost is the key. */
+static int
+luhn(const char *s, size_t n)
+{
+	return luhnsum(s, n, 0) == 0;
+}
+
+int
+luhn_key(const char *s, size_t n)
+{
+	if (!alldigits(s, n))
+		return -1;
+	return (int)((10 - luhnsum(s, n, 1)) % 10);
 }
 
 /*

@@ -84,6 +84,7 @@ int iban_valid(const char *s, size_t n);
 int rib_key(const char *bank5, const char *branch5, const char *acct11, int *key);
 int rib_valid(const char *s, size_t n);		/* 23 characters: bank branch account key */
 int luhn_valid(const char *s, size_t n);
+int luhn_key(const char *s, size_t n);	/* the digit to append, or -1 */
 int siren_valid(const char *s, size_t n);
 int siret_valid(const char *s, size_t n);
 int rpps_valid(const char *s, size_t n);

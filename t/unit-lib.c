@@ -74,6 +74,14 @@ eval(const char *fn, const char *in, char *out, size_t outsz)
 			snprintf(out, outsz, "%02d", k);
 	} else if (strcmp(fn, "luhn") == 0)
 		snprintf(out, outsz, "%d", luhn_valid(in, n));
+	else if (strcmp(fn, "luhnkey") == 0) {
+		int k = luhn_key(in, n);
+
+		if (k < 0)
+			snprintf(out, outsz, "bad");
+		else
+			snprintf(out, outsz, "%d", k);
+	}
 	else if (strcmp(fn, "siren") == 0)
 		snprintf(out, outsz, "%d", siren_valid(in, n));
 	else if (strcmp(fn, "siret") == 0)

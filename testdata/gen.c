@@ -257,24 +257,6 @@ perm(const struct world *w, uint64_t i, uint64_t mod)
 	return (i % mod * (MUL % mod) + w->off) % mod;
 }
 
-/* The key that makes the n digits of s followed by it pass Luhn. */
-static int
-luhnkey(const char *s, size_t n)
-{
-	unsigned int sum = 0, d;
-	int dbl = 1;
-	size_t i;
-
-	for (i = n; i-- > 0;) {
-		d = (unsigned int)(s[i] - '0');
-		if (dbl && (d *= 2) > 9)
-			d -= 9;
-		sum += d;
-		dbl = !dbl;
-	}
-	return (int)((10 - sum % 10) % 10);
-}
-
 static int32_t
 monthlen(int y, int m)
 {
@@ -395,7 +377,7 @@ ps(const struct world *w, uint64_t i, struct ps *p)
 	if (domains[p->dom].kind == RPPS) {
 		memcpy(p->num, "10", 2);
 		digits(p->num + 2, perm(w, i, 100000000), 8);
-		p->num[10] = (char)('0' + luhnkey(p->num, 10));
+		p->num[10] = (char)('0' + luhn_key(p->num, 10));
 		p->num[11] = '\0';
 	} else {
 		u = (int)below(&r, 100);
@@ -408,7 +390,7 @@ ps(const struct world *w, uint64_t i, struct ps *p)
 		memcpy(tmp, p->num, 8);
 		if (u < 2)
 			memcpy(tmp, "20", 2);
-		p->num[8] = (char)('0' + luhnkey(tmp, 8));
+		p->num[8] = (char)('0' + luhn_key(tmp, 8));
 		p->num[9] = '\0';
 	}
 }
