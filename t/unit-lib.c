@@ -75,12 +75,12 @@ eval(const char *fn, const char *in, char *out, size_t outsz)
 	} else if (strcmp(fn, "luhn") == 0)
 		snprintf(out, outsz, "%d", luhn_valid(in, n));
 	else if (strcmp(fn, "luhnkey") == 0) {
-		int k = luhn_key(in, n);
+		int lk = luhn_key(in, n);
 
-		if (k < 0)
+		if (lk < 0)
 			snprintf(out, outsz, "bad");
 		else
-			snprintf(out, outsz, "%d", k);
+			snprintf(out, outsz, "%d", lk);
 	}
 	else if (strcmp(fn, "siren") == 0)
 		snprintf(out, outsz, "%d", siren_valid(in, n));
