@@ -563,6 +563,36 @@ normkey(const struct field *v, const int64_t *cents, char *buf, size_t cap)
 }
 
 
+/*
+ * The output's header, from the first claim stream's: its columns and the
+ * verdict columns; later streams must have the same columns.
+ */
+static const char *const extra[] = { "dup", "dup_id", "dup_ref" };
+
+static void
+outhead(struct ts_writer *w, int fd, const char *output, const struct ts_reader *r,
+    int first, const char *path, const char *firstpath, int months)
+{
+	const char *cols[TS_MAXCOL];
+	char meta[128];
+	int c;
+
+	if (!first) {
+		if (r->ncol + 3 != w->ncol)
+			die_at(EX_DATAERR, path, 1, "header", "not the columns of %s", firstpath);
+		return;
+	}
+	if (r->ncol + 3 > TS_MAXCOL)
+		die_at(EX_DATAERR, path, 1, "header", "too many columns");
+	for (c = 0; c < r->ncol; c++)
+		cols[c] = r->cols[c];
+	for (c = 0; c < 3; c++)
+		cols[r->ncol + c] = extra[c];
+	ts_wopen(w, fd, output, "claim", 1, cols, r->ncol + 3);
+	snprintf(meta, sizeof meta, "dedup\t%s\twindow %d months", today_s, months);
+	ts_wmeta(w, meta);
+}
+
 /* ---------- the a posteriori control (3.1.8 b) ---------- */
 
 /* The client's CSV of prestations it paid to beneficiaries itself. */
@@ -754,7 +784,6 @@ control(int argc, char **argv, const char *output)
 static int
 joinv(int argc, char **argv, const char **vf, int nv, const char *output, int months)
 {
-	static const char *extra[] = { "dup", "dup_id", "dup_ref" };
 	struct ts_reader *vr = xmalloc((size_t)nv * sizeof *vr);
 	int *have = xmalloc((size_t)nv * sizeof *have);
 	uint64_t *vrec = xmalloc((size_t)nv * sizeof *vrec);
@@ -777,26 +806,10 @@ joinv(int argc, char **argv, const char **vf, int nv, const char *output, int mo
 	if (pub_open(&p, output) < 0)
 		die(EX_CANTCREAT, "%s: %s", output, strerror(errno));
 	for (i = 0; i < argc; i++) {
-		const char *cols[TS_MAXCOL];
-		int c;
-
 		if (ts_open(&r, argv[i], "claim", 1) < 0)
 			ts_fatal(&r);
 		nature = ts_needcol(&r, "nature");
-		if (i == 0) {
-			for (c = 0; c < r.ncol; c++)
-				cols[c] = r.cols[c];
-			for (c = 0; c < 3; c++)
-				cols[r.ncol + c] = extra[c];
-			ts_wopen(&w, p.fd, output, "claim", 1, cols, r.ncol + 3);
-			{
-				char meta[128];
-
-				snprintf(meta, sizeof meta, "dedup\t%s\twindow %d months", today_s, months);
-				ts_wmeta(&w, meta);
-			}
-		} else if (r.ncol + 3 != w.ncol)
-			die_at(EX_DATAERR, argv[i], 1, "header", "not the columns of %s", argv[0]);
+		outhead(&w, p.fd, output, &r, i == 0, argv[i], argv[0], months);
 		while ((st = ts_next(&r)) == 1) {
 			char id[32];
 			int b = -1;
@@ -871,7 +884,6 @@ main(int argc, char *argv[])
 	int months = 24, full = 0, ch, i, st, apost = 0, join = 0, shard = 0, nshard = 1;
 	const char **vfiles = NULL;
 	int nvfiles = 0;
-	static const char *extra[] = { "dup", "dup_id", "dup_ref" };
 	struct claim *cl = NULL;
 	struct res *res;
 	int64_t *sums = NULL;
@@ -1198,26 +1210,16 @@ main(int argc, char *argv[])
 		die(EX_CANTCREAT, "%s: %s", output, strerror(errno));
 	j = 0;
 	for (i = 0; i < argc; i++) {
-		const char *cols[TS_MAXCOL];
 		struct lines in;
 		char *line;
 		size_t len;
 		const char *why;
-		int k, ncol = 0;
+		int ncol;
 
 		if (ts_open(&r, argv[i], "claim", 1) < 0)
 			ts_fatal(&r);
 		ncol = r.ncol;
-		if (i == 0) {
-			for (k = 0; k < r.ncol; k++)
-				cols[k] = r.cols[k];
-			for (k = 0; k < 3; k++)
-				cols[r.ncol + k] = extra[k];
-			ts_wopen(&w, p.fd, output, "claim", 1, cols, r.ncol + 3);
-			snprintf(meta, sizeof meta, "dedup\t%s\twindow %d months", today_s, months);
-			ts_wmeta(&w, meta);
-		} else if (r.ncol + 3 != w.ncol)
-			die_at(EX_DATAERR, argv[i], 1, "header", "not the columns of %s", argv[0]);
+		outhead(&w, p.fd, output, &r, i == 0, argv[i], argv[0], months);
 		ts_close(&r);
 		if (lines_open(&in, argv[i]) < 0)
 			die(EX_NOINPUT, "%s: %s", argv[i], strerror(errno));

@@ -557,18 +557,6 @@ ts_wstr(struct ts_writer *w, const char *s, size_t n)
 }
 
 void
-ts_wtext(struct ts_writer *w, const char *s, size_t n)
-{
-	sep(w);
-	if (w->money[w->nf - 1] && n > 0)
-		die(EX_SOFTWARE, "%s: field %d is a money column", w->name, w->nf);
-	if (w->nf == 1 && n > 0 && s[0] == '#')
-		die(EX_SOFTWARE, "%s: record %" PRIu64 ": first field starts with #",
-		    w->name, w->nrec + 1);
-	put(w, s, n);
-}
-
-void
 ts_wcstr(struct ts_writer *w, const char *s)
 {
 	ts_wstr(w, s, strlen(s));
@@ -587,17 +575,6 @@ ts_wmoney(struct ts_writer *w, int64_t cents)
 	if (money_add(&w->recsum, w->recsum, cents) < 0)
 		die(EX_DATAERR, "%s: record sum out of range", w->name);
 	put(w, buf, n);
-}
-
-void
-ts_wmoneyfmt(struct ts_writer *w, const char *text, size_t n, int64_t cents)
-{
-	if (!w->money[w->nf])
-		die(EX_SOFTWARE, "%s: field %d is not a money column", w->name, w->nf + 1);
-	sep(w);
-	if (money_add(&w->recsum, w->recsum, cents) < 0)
-		die(EX_DATAERR, "%s: record sum out of range", w->name);
-	put(w, text, n);
 }
 
 void
@@ -658,17 +635,6 @@ ts_wend(struct ts_writer *w)
 }
 
 void
-ts_wcopy(struct ts_writer *w, const struct ts_reader *r)
-{
-	if (w->nf != 0 || w->ncol != r->ncol)
-		die(EX_SOFTWARE, "%s: copy of a record of another shape", w->name);
-	put(w, r->line, r->len);
-	w->nf = w->ncol;
-	w->recsum = r->recsum;
-	ts_wend(w);
-}
-
-void
 ts_wfields(struct ts_writer *w, const char *line, size_t len, int nf, int64_t recsum)
 {
 	if (w->nf != 0 || nf > w->ncol)
@@ -676,6 +642,15 @@ ts_wfields(struct ts_writer *w, const char *line, size_t len, int nf, int64_t re
 	put(w, line, len);
 	w->nf = nf;
 	w->recsum = recsum;
+}
+
+void
+ts_wcopy(struct ts_writer *w, const struct ts_reader *r)
+{
+	if (w->ncol != r->ncol)
+		die(EX_SOFTWARE, "%s: copy of a record of another shape", w->name);
+	ts_wfields(w, r->line, r->len, r->ncol, r->recsum);
+	ts_wend(w);
 }
 
 void

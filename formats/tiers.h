@@ -202,11 +202,7 @@ void ts_wopen(struct ts_writer *w, int fd, const char *name, const char *kind,
     int version, const char *const *cols, int ncol);
 void ts_wstr(struct ts_writer *w, const char *s, size_t n);
 void ts_wcstr(struct ts_writer *w, const char *s);
-/* Text the caller has checked: printable ASCII, not a money column. */
-void ts_wtext(struct ts_writer *w, const char *s, size_t n);
 void ts_wmoney(struct ts_writer *w, int64_t cents);
-/* cents, already formatted by money_fmt as text: no second formatting. */
-void ts_wmoneyfmt(struct ts_writer *w, const char *text, size_t n, int64_t cents);
 void ts_wint(struct ts_writer *w, long long v);
 void ts_wdate(struct ts_writer *w, int32_t days);
 void ts_wend(struct ts_writer *w);
