@@ -889,39 +889,77 @@ csv_row(int term, void *data)
 	}
 }
 
-/* Header of a CSV file: the first data row's client and file number. */
+/*
+ * The first data row's client and file number, for the file order: read
+ * with libcsv, through zlib, as csv_file reads the rest.
+ */
+struct chead {
+	long row;
+	int col;
+	char f[2][FLD];
+	size_t n[2];
+};
+
+static void
+chead_field(void *s, size_t n, void *data)
+{
+	struct chead *h = data;
+
+	if (h->row == 1 && h->col < 2) {
+		h->n[h->col] = n;
+		if (n < FLD) {
+			memcpy(h->f[h->col], s, n);
+			h->f[h->col][n] = '\0';
+		}
+	}
+	h->col++;
+}
+
+static void
+chead_row(int term, void *data)
+{
+	struct chead *h = data;
+
+	(void)term;
+	h->row++;
+	h->col = 0;
+}
+
 static int
 csv_head(const char *path, char *sender, long *fileno, char *err, size_t errsz)
 {
-	FILE *fp;
-	char line[8192], *p;
-	int i;
+	struct csv_parser p;
+	struct chead h;
+	char buf[8192];
+	gzFile gz;
+	int fd, n;
 
-	if ((fp = fopen(path, "r")) == NULL) {
+	memset(&h, 0, sizeof h);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || (gz = gzdopen(fd, "rb")) == NULL) {
 		snprintf(err, errsz, "0: -: %s", strerror(errno));
 		return -2;
 	}
-	if (fgets(line, sizeof line, fp) == NULL || fgets(line, sizeof line, fp) == NULL) {
-		fclose(fp);
+	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0)
+		die(EX_SOFTWARE, "csv_init");
+	while (h.row < 2 && (n = gzread(gz, buf, sizeof buf)) > 0)
+		if (csv_parse(&p, buf, (size_t)n, chead_field, chead_row, &h) != (size_t)n)
+			break;
+	if (h.row < 2)
+		csv_fini(&p, chead_field, chead_row, &h);
+	csv_free(&p);
+	gzclose_r(gz);
+	if (h.row < 2) {
 		snprintf(err, errsz, "2: -: no data row");
 		return -1;
 	}
-	fclose(fp);
-	p = line;
-	for (i = 0; i < 2; i++) {
-		size_t n = strcspn(p, ",\n\r");
-
-		if (n == 0 || n >= FLD || (i == 1 && strspn(p, "0123456789") != n)) {
-			snprintf(err, errsz, "2: %s: missing or not a number", ccols[i]);
-			return -1;
-		}
-		if (i == 0) {
-			memcpy(sender, p, n);
-			sender[n] = '\0';
-		} else
-			*fileno = atol(p);
-		p += n + (p[n] == ',');
+	if (h.n[0] == 0 || h.n[0] >= FLD || h.n[1] == 0 || h.n[1] > 9 ||
+	    strspn(h.f[1], "0123456789") != h.n[1]) {
+		snprintf(err, errsz, "2: %s: missing or not a number",
+		    h.n[0] == 0 || h.n[0] >= FLD ? ccols[0] : ccols[1]);
+		return -1;
 	}
+	memcpy(sender, h.f[0], h.n[0] + 1);
+	*fileno = atol(h.f[1]);
 	return 0;
 }
 

@@ -203,6 +203,15 @@ test_expect_success 'files are applied in file-number order, whatever the order 
 	records o1.m >a && records o3.m >b && test_cmp a b
 '
 
+test_expect_success 'a gzip CSV file, and quoted fields, are read as any other' '
+	{ echo "$HDR"; row "client=\"123456789\""; } >q.csv &&
+	gzip -c q.csv >q.csv.gz &&
+	benef-integrate -d 2026-11-18 -o gz.m -M gz.mv -R gz.rej q.csv.gz 2>/dev/null &&
+	benef-integrate -d 2026-11-18 -o pl.m -M pl.mv -R pl.rej q.csv 2>/dev/null &&
+	test $(records gz.m | wc -l) = 1 &&
+	records gz.m >a && records pl.m >b && test_cmp a b
+'
+
 test_expect_success 'a structurally broken file refuses the run; the master goes on' '
 	d=g/2026-11-19 &&
 	printf "client,file_number\n1,2\n" >bad.csv &&
