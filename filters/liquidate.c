@@ -1,0 +1,1707 @@
+/*
+ * liquidate: for every act line, what the complementary insurer pays,
+ * and to whom (general conditions 3.1.3, 3.1.4): from the beneficiary's
+ * rights at the act date, the client's guarantee parameters, the care
+ * agreements (PEC) and the ceilings already consumed.  Exactly one
+ * decision per claim, nothing dropped; the filter checks that
+ * FR = AMO + AMC + RAC to the cent over the whole run.
+ *
+ * Cost: the beneficiary masters are loaded into memory with a hash index
+ * of three keys; the day's claims too.  Claims are then processed per
+ * family (amc, contract) in a fixed order, merge-joined with the previous
+ * consumption generation, which is sorted on the same key: memory for the
+ * consumption is one family's events at a time.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlschemas.h>
+
+#include "tiers.h"
+
+extern const char guarantee_xsd[];	/* formats/xsd/guarantee.xsd, built in */
+
+#define NOEND INT32_MAX
+#define NOSTART INT32_MIN
+#define RETAIN 36		/* months of consumption kept */
+
+/* Reason codes, in the order of the checks; their destinations. */
+enum {
+	LQ00, LQ01, LQ02, LQ03, LQ04, LQ05, LQ06, LQ07, LQ08, LQ09, LQ10,
+	LQ11, LQ12, LQ13, LQ14, LQ15, LQ16, LQ17, NCODE
+};
+enum { D_PS, D_PSREC, D_REJECT, D_RECPS };
+static const char *const dests[] = { "ps", "ps-recover", "reject", "recover-ps" };
+static const int codedest[NCODE] = {
+	D_PS, D_REJECT, D_REJECT, D_PSREC, D_REJECT, D_REJECT, D_REJECT,
+	D_REJECT, D_REJECT, D_REJECT, D_REJECT, D_REJECT, D_REJECT, D_REJECT,
+	D_REJECT, D_REJECT, D_RECPS, D_REJECT
+};
+#define F_IDENTITY 1
+#define F_CAPPED 2
+
+/* Care domains, as on the card; their bit in a domain mask. */
+static const char *const domnames[] = {
+	"PHAR", "MEDG", "MEDS", "LABO", "RADL", "SAGE", "LPPS", "AMI", "AMM",
+	"AMY", "AMO", "AMP", "CSTE", "OPTI", "TRAN", "HOSP", "EXTE", "AUDI",
+	"DENT", "CURE"
+};
+#define NDOM ((int)(sizeof domnames / sizeof domnames[0]))
+
+/*
+ * The domain of each act code: the project's own table (the real one is
+ * the nomenclatures', NGAP, CCAM, LPP).
+ */
+static const struct {
+	const char *code, *dom;
+} actdom[] = {
+	{ "PH7", "PHAR" }, { "PH4", "PHAR" }, { "PH2", "PHAR" },
+	{ "G", "MEDG" }, { "VG", "MEDG" }, { "CS", "MEDS" }, { "APC", "MEDS" },
+	{ "SC", "DENT" }, { "SPR", "DENT" }, { "OPT", "OPTI" }, { "B", "LABO" },
+	{ "GHS", "HOSP" }, { "FJ", "HOSP" }
+};
+
+/* Guarantees (tiers-liquidate(5)). */
+enum { FO_BR, FO_BRSUP, FO_FR, FO_FIXE, FO_S100 };
+struct plafond {
+	char id[40];
+	int family;
+	int hasamt;
+	int64_t amount;
+	long count;		/* 0: no count limit */
+	int months;		/* 0: calendar year */
+	int nage;
+	int agemax[8], agemonths[8];
+};
+struct rule {
+	int dom;
+	char acts[128];		/* " A B C ", or empty */
+	int agemin, agemax;
+	int formula;
+	int64_t rate;		/* basis points */
+	int64_t amount, limit;
+	int haslimit, pec;
+	int plaf;		/* index, -1 none */
+};
+struct product {
+	char ref[40];
+	struct rule *rules;
+	int nrules;
+};
+struct guar {
+	char amc[16];
+	const char *file;
+	struct plafond *plafs;
+	int nplafs;
+	struct product *prods;
+	int nprods;
+};
+static struct guar *guars;
+static int nguars;
+
+/* Beneficiaries of the masters. */
+struct period {
+	int order;
+	const char *ref;
+	int32_t start, end;
+};
+struct benef {
+	const char *amc, *contract, *member, *adherent;
+	char nir[14], key[3], bnir[14];
+	int32_t birth;
+	int rang;
+	int responsable, active;
+	int32_t tpstart, tpend, susstart, susend, rstart, rend;
+	uint32_t doms;		/* 0: every domain */
+	struct period *prods;
+	int nprods;
+};
+static struct benef *bens;
+static size_t nbens, capbens;
+
+/* The hash index: 32 bits of hash, and the beneficiary * 4 + key kind. */
+struct slot {
+	uint32_t tag;
+	uint32_t val;		/* 0 empty */
+};
+static struct slot *tab;
+static size_t tabmask;
+enum { K_EXACT = 1, K_NIRRANG, K_BIRTH };
+
+/* PEC agreements. */
+struct pec {
+	const char *amc, *number, *acts;
+	char nir[14];
+	int32_t birth;
+	int rang;
+	const char *pskind, *psnum;
+	int dom;
+	int32_t from, to;
+	int64_t amount;
+};
+static struct pec *pecs;
+static size_t npecs, cappecs;
+
+/* Claims of the day, and their decisions. */
+enum { C_DUPID, C_FILE, C_LINE, C_POS, C_AMC, C_PSKIND, C_PSNUM, C_INVOICE,
+	C_LINENO, C_ACTDATE, C_ACTCODE, C_NATURE, C_DUP, C_NIR, C_NIRKEY,
+	C_BNIR, C_BIRTH, C_RANG, C_ADHERENT, C_FR, C_BR, C_RATE, C_AMO, C_QTY,
+	C_TP, C_FLOW, NCC };
+static const char *const ccols[NCC] = {
+	"dup_id", "file", "line", "pos", "amc", "ps_kind", "ps_number",
+	"invoice", "line_no", "act_date", "act_code", "nature", "dup", "nir",
+	"nir_key", "benef_nir", "birth_date", "rang", "adherent", "fr_eur",
+	"br_eur", "amo_rate_bp", "amo_eur", "qty", "tp", "flow"
+};
+enum { N_PAID, N_REGUL, N_CANCEL, N_REJECT };
+struct claim {
+	char *s[NCC];		/* the fields, NUL-ended, in one allocation */
+	int32_t date;
+	int64_t fr, br, amo, rate;
+	long qty;
+	int nature, dup, tp, noemie;
+	long bi;		/* beneficiary, -1 unknown */
+	int flags, code, dom, prod, rank;
+	const char *pref;
+	int64_t amoth, amc, rac, rec;
+};
+static struct claim *cl;
+static size_t ncl, capcl;
+
+/* Consumption events of one family. */
+struct event {
+	char member[40], counter[48], inv[64], claim[48], bdate[DATE_BUFSZ];
+	int32_t date;
+	long count;
+	int64_t amount;
+};
+static struct event *ev;
+static size_t nev, capev;
+
+static int32_t today, cutoff;
+static char today_s[DATE_BUFSZ];
+
+/* Small helpers. */
+
+static char *
+arena(size_t n)
+{
+	static char *p;
+	static size_t left;
+	char *r;
+
+	if (n > left) {
+		left = n > (1 << 20) ? n : (1 << 20);
+		p = xmalloc(left);
+	}
+	r = p;
+	p += n;
+	left -= n;
+	return r;
+}
+
+static const char *
+fdup(const struct field *f)
+{
+	char *s = arena(f->n + 1);
+
+	memcpy(s, f->p, f->n);
+	s[f->n] = '\0';
+	return s;
+}
+
+static int
+domidx(const char *s, size_t n)
+{
+	int i;
+
+	for (i = 0; i < NDOM; i++)
+		if (strlen(domnames[i]) == n && memcmp(domnames[i], s, n) == 0)
+			return i;
+	return -1;
+}
+
+static int
+actdomain(const char *code)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof actdom / sizeof actdom[0]; i++)
+		if (strcmp(actdom[i].code, code) == 0)
+			return domidx(actdom[i].dom, strlen(actdom[i].dom));
+	return -1;
+}
+
+static uint64_t
+hash(const char *s, size_t n, uint64_t h)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static uint64_t
+mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+/* Hash of a key made of strings, each followed by a separator. */
+static uint64_t
+keyhash(int kind, const char *a, const char *b, const char *c, const char *d,
+    const char *e)
+{
+	const char *p[5] = { a, b, c, d, e };
+	uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)kind;
+	int i;
+
+	for (i = 0; i < 5; i++)
+		if (p[i] != NULL)
+			h = hash(p[i], strlen(p[i]) + 1, h);
+	return mix(h);
+}
+
+static int32_t
+addmonths(int32_t d, int n)
+{
+	int y, m, day;
+
+	date_to_ymd(d, &y, &m, &day);
+	m += n;
+	while (m > 12)
+		m -= 12, y++;
+	while (m < 1)
+		m += 12, y--;
+	while (day > 28 && !date_valid(y, m, day))
+		day--;
+	return date_from_ymd(y, m, day);
+}
+
+static int
+age(int32_t birth, int32_t at)
+{
+	int y1, m1, d1, y2, m2, d2, a;
+
+	date_to_ymd(birth, &y1, &m1, &d1);
+	date_to_ymd(at, &y2, &m2, &d2);
+	a = y2 - y1;
+	if (m2 < m1 || (m2 == m1 && d2 < d1))
+		a--;
+	return a;
+}
+
+/* A date field that may be empty (then def). 0, or -1 malformed. */
+static int
+optdate(const struct field *f, int32_t def, int32_t *d)
+{
+	if (f->n == 0) {
+		*d = def;
+		return 0;
+	}
+	return date_parse(f->p, f->n, d);
+}
+
+static int
+fint(const char *s, size_t n, long lo, long hi, long *v)
+{
+	long x = 0;
+	size_t i;
+	int neg = 0;
+
+	if (n > 0 && s[0] == '-')
+		neg = 1, s++, n--;
+	if (n == 0 || n > 12)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		x = x * 10 + (s[i] - '0');
+	}
+	if (neg)
+		x = -x;
+	if (x < lo || x > hi)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+/* Guarantee files: XML validated against the built-in schema. */
+
+static xmlSchemaPtr schema;
+static char xerr[256];
+static long xerrline;
+
+static void
+xmlerr(void *ctx, xmlErrorPtr e)
+{
+	size_t n;
+
+	(void)ctx;
+	if (*xerr != '\0' || e == NULL || e->message == NULL)
+		return;
+	snprintf(xerr, sizeof xerr, "%s", e->message);
+	n = strlen(xerr);
+	while (n > 0 && (xerr[n - 1] == '\n' || xerr[n - 1] == ' '))
+		xerr[--n] = '\0';
+	xerrline = e->line;
+}
+
+static const char *
+attr(xmlNodePtr n, const char *name)
+{
+	xmlAttrPtr a;
+
+	for (a = n->properties; a != NULL; a = a->next)
+		if (strcmp((const char *)a->name, name) == 0 && a->children != NULL)
+			return (const char *)a->children->content;
+	return NULL;
+}
+
+static int64_t
+eurattr(const char *file, xmlNodePtr n, const char *name)
+{
+	const char *s = attr(n, name);
+	int64_t c;
+
+	if (s == NULL || money_parse(s, strlen(s), &c) != M_OK)
+		die_at(EX_DATAERR, file, xmlGetLineNo(n), name, "not an amount in euros");
+	return c;
+}
+
+static long
+intattr(xmlNodePtr n, const char *name, long def)
+{
+	const char *s = attr(n, name);
+	long v;
+
+	if (s == NULL || fint(s, strlen(s), 0, 100000, &v) < 0)
+		return def;
+	return v;
+}
+
+static int
+iselem(xmlNodePtr n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
+}
+
+static void
+loadplafond(const char *file, struct guar *g, xmlNodePtr n)
+{
+	struct plafond *p;
+	xmlNodePtr a;
+	int i;
+
+	g->plafs = xrealloc(g->plafs, (size_t)(g->nplafs + 1) * sizeof *g->plafs);
+	p = &g->plafs[g->nplafs];
+	memset(p, 0, sizeof *p);
+	snprintf(p->id, sizeof p->id, "%s", attr(n, "id"));
+	for (i = 0; i < g->nplafs; i++)
+		if (strcmp(g->plafs[i].id, p->id) == 0)
+			die_at(EX_DATAERR, file, xmlGetLineNo(n), "plafond.id", "defined twice");
+	p->family = strcmp(attr(n, "portee"), "famille") == 0;
+	if (attr(n, "montant") != NULL) {
+		p->hasamt = 1;
+		p->amount = eurattr(file, n, "montant");
+	}
+	p->count = intattr(n, "nombre", 0);
+	if (!p->hasamt && p->count == 0)
+		die_at(EX_DATAERR, file, xmlGetLineNo(n), "plafond", "neither montant nor nombre");
+	if (strcmp(attr(n, "periode"), "mois") == 0) {
+		p->months = (int)intattr(n, "mois", 0);
+		if (p->months == 0)
+			die_at(EX_DATAERR, file, xmlGetLineNo(n), "plafond.mois",
+			    "required with periode mois");
+	}
+	for (a = n->children; a != NULL; a = a->next) {
+		if (!iselem(a, "age"))
+			continue;
+		if (p->months == 0)
+			die_at(EX_DATAERR, file, xmlGetLineNo(a), "age", "only with periode mois");
+		if (p->nage == 8)
+			die_at(EX_DATAERR, file, xmlGetLineNo(a), "age", "more than 8 age bands");
+		p->agemax[p->nage] = (int)intattr(a, "max", 0);
+		p->agemonths[p->nage++] = (int)intattr(a, "mois", 1);
+	}
+	g->nplafs++;
+}
+
+static void
+loadrule(const char *file, struct guar *g, struct product *pr, xmlNodePtr n)
+{
+	struct rule *r;
+	const char *s;
+	long line = xmlGetLineNo(n);
+	int i;
+
+	pr->rules = xrealloc(pr->rules, (size_t)(pr->nrules + 1) * sizeof *pr->rules);
+	r = &pr->rules[pr->nrules++];
+	memset(r, 0, sizeof *r);
+	s = attr(n, "domaine");
+	r->dom = domidx(s, strlen(s));
+	if ((s = attr(n, "actes")) != NULL) {
+		if (strlen(s) + 3 > sizeof r->acts)
+			die_at(EX_DATAERR, file, line, "regle.actes", "too long");
+		snprintf(r->acts, sizeof r->acts, " %s ", s);
+	}
+	r->agemin = (int)intattr(n, "age-min", 0);
+	r->agemax = (int)intattr(n, "age-max", 1000);
+	s = attr(n, "formule");
+	r->formula = strcmp(s, "br") == 0 ? FO_BR : strcmp(s, "br-sup") == 0 ? FO_BRSUP :
+	    strcmp(s, "fr") == 0 ? FO_FR : strcmp(s, "fixe") == 0 ? FO_FIXE : FO_S100;
+	if (r->formula <= FO_FR) {
+		if (attr(n, "taux") == NULL)
+			die_at(EX_DATAERR, file, line, "regle.taux", "required by formule %s", s);
+		r->rate = intattr(n, "taux", 0) * 100;
+	}
+	if (r->formula == FO_FIXE) {
+		if (attr(n, "montant") == NULL)
+			die_at(EX_DATAERR, file, line, "regle.montant", "required by formule fixe");
+		r->amount = eurattr(file, n, "montant");
+	}
+	if (attr(n, "prix-limite") != NULL) {
+		r->haslimit = 1;
+		r->limit = eurattr(file, n, "prix-limite");
+	}
+	s = attr(n, "pec");
+	r->pec = s != NULL && (strcmp(s, "1") == 0 || strcmp(s, "true") == 0);
+	r->plaf = -1;
+	if ((s = attr(n, "plafond")) != NULL) {
+		for (i = 0; i < g->nplafs; i++)
+			if (strcmp(g->plafs[i].id, s) == 0)
+				r->plaf = i;
+		if (r->plaf < 0)
+			die_at(EX_DATAERR, file, line, "regle.plafond", "no such plafond");
+	}
+}
+
+static void
+loadguar(const char *file)
+{
+	xmlDocPtr doc;
+	xmlSchemaValidCtxtPtr vc;
+	xmlNodePtr root, n, m;
+	struct guar *g;
+	struct product *pr;
+	int i;
+
+	*xerr = '\0';
+	xerrline = 0;
+	xmlSetStructuredErrorFunc(NULL, xmlerr);
+	doc = xmlReadFile(file, NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS);
+	if (doc == NULL) {
+		if (access(file, R_OK) < 0)
+			die(EX_NOINPUT, "%s: %s", file, strerror(errno));
+		die_at(EX_DATAERR, file, xerrline, "xml", "%s", *xerr ? xerr : "not XML");
+	}
+	if ((vc = xmlSchemaNewValidCtxt(schema)) == NULL)
+		die(EX_SOFTWARE, "cannot validate");
+	xmlSchemaSetValidStructuredErrors(vc, xmlerr, NULL);
+	if (xmlSchemaValidateDoc(vc, doc) != 0)
+		die_at(EX_DATAERR, file, xerrline, "xsd", "%s", *xerr ? xerr : "not valid");
+	xmlSchemaFreeValidCtxt(vc);
+	root = xmlDocGetRootElement(doc);
+	guars = xrealloc(guars, (size_t)(nguars + 1) * sizeof *guars);
+	g = &guars[nguars];
+	memset(g, 0, sizeof *g);
+	g->file = file;
+	snprintf(g->amc, sizeof g->amc, "%s", attr(root, "amc"));
+	for (i = 0; i < nguars; i++)
+		if (strcmp(guars[i].amc, g->amc) == 0)
+			die_at(EX_DATAERR, file, xmlGetLineNo(root), "garanties.amc",
+			    "a second guarantee file for this client (first: %s)", guars[i].file);
+	for (n = root->children; n != NULL; n = n->next)
+		if (iselem(n, "plafond"))
+			loadplafond(file, g, n);
+	for (n = root->children; n != NULL; n = n->next) {
+		if (!iselem(n, "produit"))
+			continue;
+		g->prods = xrealloc(g->prods, (size_t)(g->nprods + 1) * sizeof *g->prods);
+		pr = &g->prods[g->nprods];
+		memset(pr, 0, sizeof *pr);
+		snprintf(pr->ref, sizeof pr->ref, "%s", attr(n, "ref"));
+		for (i = 0; i < g->nprods; i++)
+			if (strcmp(g->prods[i].ref, pr->ref) == 0)
+				die_at(EX_DATAERR, file, xmlGetLineNo(n), "produit.ref", "defined twice");
+		g->nprods++;
+		for (m = n->children; m != NULL; m = m->next)
+			if (iselem(m, "regle"))
+				loadrule(file, g, pr, m);
+	}
+	xmlFreeDoc(doc);
+	nguars++;
+}
+
+static const struct guar *
+findguar(const char *amc)
+{
+	int i;
+
+	for (i = 0; i < nguars; i++)
+		if (strcmp(guars[i].amc, amc) == 0)
+			return &guars[i];
+	return NULL;
+}
+
+/* Masters: every beneficiary into memory, then the index. */
+
+static void
+badfield(struct ts_reader *r, const char *col, const char *why)
+{
+	die_at(EX_DATAERR, r->in.name, r->in.lineno, col, "%s", why);
+}
+
+static void
+products(struct ts_reader *r, const struct field *f, struct benef *b)
+{
+	const char *p = f->p, *end = f->p + f->n, *q, *s[4];
+	size_t len[4];
+	int k, n = 1;
+	long v;
+	char *ref;
+
+	for (q = p; q < end; q++)
+		n += *q == ',';
+	b->nprods = 0;
+	if (f->n == 0)
+		return;
+	b->prods = (struct period *)(void *)arena((size_t)n * sizeof *b->prods +
+	    sizeof(void *));
+	b->prods = (struct period *)(((uintptr_t)b->prods + 7) & ~(uintptr_t)7);
+	while (p < end) {
+		for (k = 0; k < 4; k++) {
+			s[k] = p;
+			while (p < end && *p != ':' && *p != ',')
+				p++;
+			len[k] = (size_t)(p - s[k]);
+			if (k < 3) {
+				if (p >= end || *p != ':')
+					badfield(r, "products", "expected order:ref:start:end");
+				p++;
+			}
+		}
+		if (p < end && *p++ != ',')
+			badfield(r, "products", "expected order:ref:start:end");
+		if (fint(s[0], len[0], 0, 99, &v) < 0)
+			badfield(r, "products", "bad order");
+		b->prods[b->nprods].order = (int)v;
+		ref = arena(len[1] + 1);
+		memcpy(ref, s[1], len[1]);
+		ref[len[1]] = '\0';
+		b->prods[b->nprods].ref = ref;
+		if ((len[2] == 0 ? (b->prods[b->nprods].start = NOSTART, 0) :
+		    date_parse(s[2], len[2], &b->prods[b->nprods].start)) < 0 ||
+		    (len[3] == 0 ? (b->prods[b->nprods].end = NOEND, 0) :
+		    date_parse(s[3], len[3], &b->prods[b->nprods].end)) < 0)
+			badfield(r, "products", "bad date");
+		b->nprods++;
+	}
+}
+
+static void
+tabput(uint64_t h, size_t bi, int kind)
+{
+	size_t i = (size_t)(h >> 32) & tabmask;
+	uint32_t tag = (uint32_t)h;
+
+	while (tab[i].val != 0)
+		i = (i + 1) & tabmask;
+	tab[i].tag = tag;
+	tab[i].val = (uint32_t)(bi * 4 + (size_t)kind);
+}
+
+enum { B_AMC, B_CONTRACT, B_MEMBER, B_ADH, B_NIR, B_KEY, B_BNIR, B_BIRTH,
+	B_RANG, B_RESP, B_PRODS, B_TPS, B_TPE, B_ACT, B_SUSS, B_SUSE, B_DOMS,
+	B_RS, B_RE, NBC };
+static const char *const bcols[NBC] = {
+	"amc", "contract", "member_ref", "adherent", "nir", "nir_key",
+	"benef_nir", "birth_date", "rang", "responsable", "products",
+	"tp_start", "tp_end", "activation", "suspension_start",
+	"suspension_end", "domains", "rights_start", "rights_end"
+};
+
+static void
+loadmaster(const char *path)
+{
+	struct ts_reader r;
+	int c[NBC], i, st;
+	long v;
+	struct benef *b;
+	const struct field *f;
+
+	if (ts_open(&r, path, "benef-master", 1) < 0)
+		ts_fatal(&r);
+	for (i = 0; i < NBC; i++)
+		c[i] = ts_needcol(&r, bcols[i]);
+	while ((st = ts_next(&r)) == 1) {
+		if (nbens == capbens) {
+			capbens = capbens ? capbens * 2 : 4096;
+			bens = xrealloc(bens, capbens * sizeof *bens);
+		}
+		b = &bens[nbens];
+		memset(b, 0, sizeof *b);
+		f = r.f;
+		b->amc = fdup(&f[c[B_AMC]]);
+		b->contract = fdup(&f[c[B_CONTRACT]]);
+		b->member = fdup(&f[c[B_MEMBER]]);
+		b->adherent = fdup(&f[c[B_ADH]]);
+		if (f[c[B_NIR]].n != 13 || f[c[B_KEY]].n != 2)
+			badfield(&r, "nir", "not 13 characters and a 2-digit key");
+		memcpy(b->nir, f[c[B_NIR]].p, 13);
+		memcpy(b->key, f[c[B_KEY]].p, 2);
+		if (f[c[B_BNIR]].n != 0 && f[c[B_BNIR]].n != 13)
+			badfield(&r, "benef_nir", "not 13 characters");
+		memcpy(b->bnir, f[c[B_BNIR]].p, f[c[B_BNIR]].n);
+		if (date_parse(f[c[B_BIRTH]].p, f[c[B_BIRTH]].n, &b->birth) < 0)
+			badfield(&r, "birth_date", "not a date");
+		if (fint(f[c[B_RANG]].p, f[c[B_RANG]].n, 0, 99, &v) < 0)
+			badfield(&r, "rang", "not a rank");
+		b->rang = (int)v;
+		b->responsable = f[c[B_RESP]].n == 1 && *f[c[B_RESP]].p == '1';
+		b->active = f[c[B_ACT]].n == 2 && memcmp(f[c[B_ACT]].p, "AC", 2) == 0;
+		if (optdate(&f[c[B_TPS]], NOSTART, &b->tpstart) < 0)
+			badfield(&r, "tp_start", "not a date");
+		if (optdate(&f[c[B_TPE]], NOEND, &b->tpend) < 0)
+			badfield(&r, "tp_end", "not a date");
+		if (optdate(&f[c[B_SUSS]], NOEND, &b->susstart) < 0)
+			badfield(&r, "suspension_start", "not a date");
+		if (optdate(&f[c[B_SUSE]], NOEND, &b->susend) < 0)
+			badfield(&r, "suspension_end", "not a date");
+		if (optdate(&f[c[B_RS]], NOSTART, &b->rstart) < 0)
+			badfield(&r, "rights_start", "not a date");
+		if (optdate(&f[c[B_RE]], NOEND, &b->rend) < 0)
+			badfield(&r, "rights_end", "not a date");
+		/* "PHAR:100:PC;MEDG:100:BR": the domain before each colon. */
+		{
+			const char *p = f[c[B_DOMS]].p, *e = p + f[c[B_DOMS]].n, *s;
+			int d;
+
+			b->doms = 0;
+			while (p < e) {
+				s = p;
+				while (p < e && *p != ':' && *p != ';')
+					p++;
+				if ((d = domidx(s, (size_t)(p - s))) >= 0)
+					b->doms |= 1u << d;
+				else
+					b->doms |= 1u << 31;	/* a list, whatever it names */
+				while (p < e && *p != ';')
+					p++;
+				if (p < e)
+					p++;
+			}
+		}
+		products(&r, &f[c[B_PRODS]], b);
+		nbens++;
+		if (nbens >= (1u << 30))
+			die(EX_SOFTWARE, "%s: too many beneficiaries", path);
+	}
+	if (st < 0)
+		ts_fatal(&r);
+	ts_close(&r);
+}
+
+static void
+buildindex(void)
+{
+	size_t n = 1024, i;
+	char rang[8], nr[16];
+	struct benef *b;
+
+	while (n < nbens * 6)
+		n *= 2;
+	tab = calloc(n, sizeof *tab);
+	if (tab == NULL)
+		die(EX_SOFTWARE, "out of memory");
+	tabmask = n - 1;
+	for (i = 0; i < nbens; i++) {
+		b = &bens[i];
+		snprintf(rang, sizeof rang, "%d", b->rang);
+		snprintf(nr, sizeof nr, "%s", *b->bnir ? b->bnir : b->nir);
+		tabput(keyhash(K_EXACT, b->amc, b->nir, b->key, rang,
+		    (const char *)&b->birth), i, K_EXACT);
+		tabput(keyhash(K_NIRRANG, b->amc, nr, rang, NULL, NULL), i, K_NIRRANG);
+		tabput(keyhash(K_BIRTH, b->amc, (const char *)&b->birth, rang,
+		    b->adherent, NULL), i, K_BIRTH);
+	}
+}
+
+/*
+ * The beneficiary of a claim: exact identity, else a reconciliation key
+ * naming exactly one beneficiary (flag identity).  -1 when none.
+ */
+static long
+lookup(struct claim *c)
+{
+	char rang[8];
+	const char *nr;
+	uint64_t h;
+	size_t i;
+	long found, rk;
+	const struct benef *b;
+	int kind, amb;
+	int32_t birth;
+
+	if (fint(c->s[C_RANG], strlen(c->s[C_RANG]), 0, 99, &rk) < 0)
+		return -1;
+	if (date_parse(c->s[C_BIRTH], strlen(c->s[C_BIRTH]), &birth) < 0)
+		birth = NOSTART;
+	snprintf(rang, sizeof rang, "%ld", rk);
+	nr = *c->s[C_BNIR] ? c->s[C_BNIR] : c->s[C_NIR];
+	for (kind = K_EXACT; kind <= K_BIRTH; kind++) {
+		if (birth == NOSTART && kind != K_NIRRANG)
+			continue;
+		h = kind == K_EXACT ? keyhash(K_EXACT, c->s[C_AMC], c->s[C_NIR],
+		    c->s[C_NIRKEY], rang, (const char *)&birth) :
+		    kind == K_NIRRANG ? keyhash(K_NIRRANG, c->s[C_AMC], nr, rang, NULL, NULL) :
+		    keyhash(K_BIRTH, c->s[C_AMC], (const char *)&birth, rang,
+		    c->s[C_ADHERENT], NULL);
+		found = -1;
+		amb = 0;
+		for (i = (size_t)(h >> 32) & tabmask; tab[i].val != 0; i = (i + 1) & tabmask) {
+			if (tab[i].tag != (uint32_t)h || (int)(tab[i].val & 3) != kind)
+				continue;
+			b = &bens[tab[i].val >> 2];
+			if (strcmp(b->amc, c->s[C_AMC]) != 0 || b->rang != rk)
+				continue;
+			if (kind == K_EXACT && (strcmp(b->nir, c->s[C_NIR]) != 0 ||
+			    strcmp(b->key, c->s[C_NIRKEY]) != 0 || b->birth != birth))
+				continue;
+			if (kind == K_NIRRANG && strcmp(*b->bnir ? b->bnir : b->nir, nr) != 0)
+				continue;
+			if (kind == K_BIRTH && (b->birth != birth ||
+			    strcmp(b->adherent, c->s[C_ADHERENT]) != 0))
+				continue;
+			if (found >= 0)
+				amb = 1;
+			found = (long)(tab[i].val >> 2);
+			if (kind == K_EXACT)
+				break;
+		}
+		if (found >= 0 && !amb) {
+			if (kind != K_EXACT)
+				c->flags |= F_IDENTITY;
+			return found;
+		}
+	}
+	return -1;
+}
+
+/* PEC streams: into memory, sorted for the lookup. */
+
+enum { P_AMC, P_NUM, P_NIR, P_BIRTH, P_RANG, P_PSK, P_PSN, P_DOM, P_ACTS,
+	P_FROM, P_TO, P_AMT, NPC };
+static const char *const pcols[NPC] = {
+	"amc", "pec_number", "nir", "birth_date", "rang", "ps_kind",
+	"ps_number", "domain", "act_codes", "valid_from", "valid_to", "amount_eur"
+};
+
+static void
+loadpec(const char *path)
+{
+	struct ts_reader r;
+	int c[NPC], i, st;
+	long v;
+	struct pec *p;
+	const struct field *f;
+	char *acts;
+
+	if (ts_open(&r, path, "pec", 1) < 0)
+		ts_fatal(&r);
+	for (i = 0; i < NPC; i++)
+		c[i] = ts_needcol(&r, pcols[i]);
+	while ((st = ts_next(&r)) == 1) {
+		if (npecs == cappecs) {
+			cappecs = cappecs ? cappecs * 2 : 256;
+			pecs = xrealloc(pecs, cappecs * sizeof *pecs);
+		}
+		p = &pecs[npecs];
+		memset(p, 0, sizeof *p);
+		f = r.f;
+		p->amc = fdup(&f[c[P_AMC]]);
+		p->number = fdup(&f[c[P_NUM]]);
+		if (f[c[P_NUM]].n == 0)
+			badfield(&r, "pec_number", "empty");
+		if (f[c[P_NIR]].n != 13)
+			badfield(&r, "nir", "not 13 characters");
+		memcpy(p->nir, f[c[P_NIR]].p, 13);
+		if (date_parse(f[c[P_BIRTH]].p, f[c[P_BIRTH]].n, &p->birth) < 0)
+			badfield(&r, "birth_date", "not a date");
+		if (fint(f[c[P_RANG]].p, f[c[P_RANG]].n, 0, 99, &v) < 0)
+			badfield(&r, "rang", "not a rank");
+		p->rang = (int)v;
+		p->pskind = fdup(&f[c[P_PSK]]);
+		p->psnum = fdup(&f[c[P_PSN]]);
+		if ((p->dom = domidx(f[c[P_DOM]].p, f[c[P_DOM]].n)) < 0)
+			badfield(&r, "domain", "not a domain");
+		acts = arena(f[c[P_ACTS]].n + 3);
+		snprintf(acts, f[c[P_ACTS]].n + 3, " %.*s ", (int)f[c[P_ACTS]].n,
+		    f[c[P_ACTS]].p);
+		p->acts = f[c[P_ACTS]].n ? acts : "";
+		if (date_parse(f[c[P_FROM]].p, f[c[P_FROM]].n, &p->from) < 0)
+			badfield(&r, "valid_from", "not a date");
+		if (date_parse(f[c[P_TO]].p, f[c[P_TO]].n, &p->to) < 0)
+			badfield(&r, "valid_to", "not a date");
+		if (f[c[P_AMT]].n == 0 || r.cents[c[P_AMT]] < 0)
+			badfield(&r, "amount_eur", "missing or negative");
+		p->amount = r.cents[c[P_AMT]];
+		npecs++;
+	}
+	if (st < 0)
+		ts_fatal(&r);
+	ts_close(&r);
+}
+
+static int
+peccmp(const void *a, const void *b)
+{
+	const struct pec *x = a, *y = b;
+	int d;
+
+	if ((d = strcmp(x->amc, y->amc)) != 0 || (d = strcmp(x->nir, y->nir)) != 0)
+		return d;
+	if (x->birth != y->birth)
+		return x->birth < y->birth ? -1 : 1;
+	if (x->rang != y->rang)
+		return x->rang < y->rang ? -1 : 1;
+	if (x->from != y->from)
+		return x->from < y->from ? -1 : 1;
+	return strcmp(x->number, y->number);
+}
+
+/*
+ * The PEC of a claim: LQ00 and *pp, LQ08 none for this beneficiary and
+ * domain, LQ09 some, but none valid for this date, PS and act.
+ */
+static int
+findpec(const struct claim *c, const struct benef *b, const struct pec **pp)
+{
+	size_t lo = 0, hi = npecs, m;
+	struct pec key;
+	int any = 0;
+	char act[32];
+
+	memset(&key, 0, sizeof key);
+	key.amc = b->amc;
+	memcpy(key.nir, b->nir, 14);
+	key.birth = b->birth;
+	key.rang = b->rang;
+	key.from = NOSTART;
+	key.number = "";
+	while (lo < hi) {
+		m = lo + (hi - lo) / 2;
+		if (peccmp(&pecs[m], &key) < 0)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	snprintf(act, sizeof act, " %s ", c->s[C_ACTCODE]);
+	for (; lo < npecs; lo++) {
+		const struct pec *p = &pecs[lo];
+
+		if (strcmp(p->amc, b->amc) != 0 || strcmp(p->nir, b->nir) != 0 ||
+		    p->birth != b->birth || p->rang != b->rang)
+			break;
+		if (p->dom != c->dom)
+			continue;
+		any = 1;
+		if (strcmp(p->pskind, c->s[C_PSKIND]) == 0 &&
+		    strcmp(p->psnum, c->s[C_PSNUM]) == 0 &&
+		    (*p->acts == '\0' || strstr(p->acts, act) != NULL) &&
+		    p->from <= c->date && c->date <= p->to) {
+			*pp = p;
+			return LQ00;
+		}
+	}
+	return any ? LQ09 : LQ08;
+}
+
+/* Claims: every record into memory, with what the decisions need. */
+
+static int readcols[NCC];
+
+static void
+loadclaims(struct ts_reader *r)
+{
+	struct claim *c;
+	size_t tot;
+	int i, st;
+	char *p;
+	long v;
+
+	for (i = 0; i < NCC; i++)
+		readcols[i] = ts_needcol(r, ccols[i]);
+	while ((st = ts_next(r)) == 1) {
+		if (ncl == capcl) {
+			capcl = capcl ? capcl * 2 : 4096;
+			cl = xrealloc(cl, capcl * sizeof *cl);
+		}
+		c = &cl[ncl];
+		memset(c, 0, sizeof *c);
+		tot = 0;
+		for (i = 0; i < NCC; i++)
+			tot += r->f[readcols[i]].n + 1;
+		p = arena(tot);
+		for (i = 0; i < NCC; i++) {
+			const struct field *f = &r->f[readcols[i]];
+
+			c->s[i] = p;
+			memcpy(p, f->p, f->n);
+			p[f->n] = '\0';
+			p += f->n + 1;
+		}
+		if (*c->s[C_DUPID] == '\0')
+			badfield(r, "dup_id", "empty: not a stream dedup wrote");
+		if (date_parse(c->s[C_ACTDATE], strlen(c->s[C_ACTDATE]), &c->date) < 0)
+			badfield(r, "act_date", "not a date");
+		if (*c->s[C_FR] == '\0' || *c->s[C_BR] == '\0' || *c->s[C_AMO] == '\0')
+			badfield(r, *c->s[C_FR] == '\0' ? "fr_eur" : *c->s[C_BR] == '\0' ?
+			    "br_eur" : "amo_eur", "missing");
+		c->fr = r->cents[readcols[C_FR]];
+		c->br = r->cents[readcols[C_BR]];
+		c->amo = r->cents[readcols[C_AMO]];
+		c->rate = 0;
+		if (*c->s[C_RATE] != '\0') {
+			if (fint(c->s[C_RATE], strlen(c->s[C_RATE]), -100000, 100000, &v) < 0)
+				badfield(r, "amo_rate_bp", "not an integer");
+			c->rate = v;
+		}
+		if (fint(c->s[C_QTY], strlen(c->s[C_QTY]), -100000, 100000, &c->qty) < 0)
+			badfield(r, "qty", "not an integer");
+		if (strcmp(c->s[C_NATURE], "paid") == 0)
+			c->nature = N_PAID;
+		else if (strcmp(c->s[C_NATURE], "regul") == 0)
+			c->nature = N_REGUL;
+		else if (strcmp(c->s[C_NATURE], "cancel") == 0)
+			c->nature = N_CANCEL;
+		else if (strcmp(c->s[C_NATURE], "reject") == 0)
+			c->nature = N_REJECT;
+		else
+			badfield(r, "nature", "not paid, regul, cancel or reject");
+		if (strcmp(c->s[C_DUP], "first") == 0 || strcmp(c->s[C_DUP], "adjust") == 0)
+			c->dup = 0;
+		else if (strcmp(c->s[C_DUP], "intra") == 0 || strcmp(c->s[C_DUP], "inter") == 0)
+			c->dup = 1;
+		else
+			badfield(r, "dup", "not first, intra, inter or adjust");
+		c->tp = strcmp(c->s[C_TP], "1") == 0;
+		c->noemie = strncmp(c->s[C_FLOW], "noemie", 6) == 0;
+		c->dom = actdomain(c->s[C_ACTCODE]);
+		c->prod = -1;
+		ncl++;
+	}
+	if (st < 0)
+		ts_fatal(r);
+}
+
+/* The rule of a claim: the first of the products in effect at d. */
+static const struct rule *
+findrule(struct claim *c, const struct benef *b, int32_t d)
+{
+	const struct guar *g = findguar(b->amc);
+	const struct product *pr;
+	const struct rule *r;
+	int done[64], i, j, k, best, a;
+	char act[32];
+
+	if (g == NULL || c->dom < 0)
+		return NULL;
+	snprintf(act, sizeof act, " %s ", c->s[C_ACTCODE]);
+	a = age(b->birth, c->date);
+	memset(done, 0, sizeof done);
+	for (;;) {
+		/* The next period covering d, in product order, then file order. */
+		best = -1;
+		for (i = 0; i < b->nprods && i < 64; i++)
+			if (!done[i] && b->prods[i].start <= d && d <= b->prods[i].end &&
+			    (best < 0 || b->prods[i].order < b->prods[best].order))
+				best = i;
+		if (best < 0)
+			return NULL;
+		done[best] = 1;
+		for (j = 0; j < g->nprods; j++) {
+			pr = &g->prods[j];
+			if (strcmp(pr->ref, b->prods[best].ref) != 0)
+				continue;
+			for (k = 0; k < pr->nrules; k++) {
+				r = &pr->rules[k];
+				if (r->dom == c->dom && (*r->acts == '\0' ||
+				    strstr(r->acts, act) != NULL) &&
+				    a >= r->agemin && a <= r->agemax) {
+					c->pref = pr->ref;
+					c->rank = k + 1;
+					return r;
+				}
+			}
+		}
+	}
+}
+
+static int
+covered(const struct benef *b, int32_t d)
+{
+	int i;
+
+	for (i = 0; i < b->nprods; i++)
+		if (b->prods[i].start <= d && d <= b->prods[i].end)
+			return 1;
+	return 0;
+}
+
+static void
+invkey(const struct claim *c, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s:%s:%s", c->s[C_PSKIND], c->s[C_PSNUM], c->s[C_INVOICE]);
+}
+
+static void
+addevent(const struct claim *c, const struct benef *b, const char *counter,
+    long count, int64_t amount)
+{
+	struct event *e;
+
+	if (nev == capev) {
+		capev = capev ? capev * 2 : 64;
+		ev = xrealloc(ev, capev * sizeof *ev);
+	}
+	e = &ev[nev++];
+	memset(e, 0, sizeof *e);
+	snprintf(e->member, sizeof e->member, "%s", b->member);
+	snprintf(e->counter, sizeof e->counter, "%s", counter);
+	invkey(c, e->inv, sizeof e->inv);
+	snprintf(e->claim, sizeof e->claim, "%s", c->s[C_DUPID]);
+	memcpy(e->bdate, today_s, sizeof e->bdate);
+	e->date = c->date;
+	e->count = count;
+	e->amount = amount;
+}
+
+/*
+ * What a plafond has counted for a claim: the sum of the amounts, and the
+ * number of other invoices, of the events in its window.
+ */
+static int
+counted(const struct plafond *p, const struct claim *c, const struct benef *b,
+    int64_t *sum, long *ninv)
+{
+	int months = p->months, i, y, m, d, ey;
+	int32_t lo = 0, hi = 0;
+	size_t k, j;
+	char inv[64];
+	long tot;
+
+	if (months) {
+		for (i = 0; i < p->nage; i++)
+			if (age(b->birth, c->date) <= p->agemax[i]) {
+				months = p->agemonths[i];
+				break;
+			}
+		lo = addmonths(c->date, -months);
+		hi = addmonths(c->date, months);
+	}
+	date_to_ymd(c->date, &y, &m, &d);
+	invkey(c, inv, sizeof inv);
+	*sum = 0;
+	*ninv = 0;
+	for (k = 0; k < nev; k++) {
+		const struct event *e = &ev[k];
+
+		if (strcmp(e->counter, p->id) != 0 ||
+		    (!p->family && strcmp(e->member, b->member) != 0))
+			continue;
+		if (months && !(e->date > lo && e->date < hi))
+			continue;
+		if (!months) {
+			date_to_ymd(e->date, &ey, &m, &d);
+			if (ey != y)
+				continue;
+		}
+		if (money_add(sum, *sum, e->amount) < 0)
+			return -1;
+		if (strcmp(e->inv, inv) == 0)
+			continue;
+		/* An invoice counts once, when its counts add up above zero. */
+		for (j = 0; j < k; j++)
+			if (strcmp(ev[j].inv, e->inv) == 0 && strcmp(ev[j].counter, p->id) == 0 &&
+			    (p->family || strcmp(ev[j].member, b->member) == 0))
+				break;
+		if (j < k)
+			continue;
+		tot = 0;
+		for (j = k; j < nev; j++)
+			if (strcmp(ev[j].inv, e->inv) == 0 && strcmp(ev[j].counter, p->id) == 0 &&
+			    (p->family || strcmp(ev[j].member, b->member) == 0))
+				tot += ev[j].count;
+		if (tot > 0)
+			(*ninv)++;
+	}
+	return 0;
+}
+
+static int64_t
+pecused(const struct pec *p, const struct benef *b)
+{
+	char counter[48];
+	int64_t s = 0;
+	size_t k;
+
+	snprintf(counter, sizeof counter, "pec:%s", p->number);
+	for (k = 0; k < nev; k++)
+		if (strcmp(ev[k].counter, counter) == 0 && strcmp(ev[k].member, b->member) == 0)
+			s += ev[k].amount;
+	return s;
+}
+
+/* The formula of a rule, before any bound; -1 on overflow. */
+static int
+formula(const struct rule *r, const struct claim *c, int64_t fr, int64_t br,
+    int64_t amoth, int64_t *x)
+{
+	int64_t t, q = c->qty < 0 ? -c->qty : c->qty;
+
+	switch (r->formula) {
+	case FO_BR:
+		return money_rate(&t, br, r->rate) < 0 ? -1 : money_sub(x, t, amoth);
+	case FO_BRSUP:
+		return money_rate(x, br, r->rate);
+	case FO_FR:
+		return money_rate(x, fr, r->rate);
+	case FO_FIXE:
+		return __builtin_mul_overflow(r->amount, q, x) ? -1 : 0;
+	default:
+		t = fr;
+		if (r->haslimit) {
+			if (__builtin_mul_overflow(r->limit, q, &t))
+				return -1;
+			if (t > fr)
+				t = fr;
+		}
+		return money_sub(x, t, amoth);
+	}
+}
+
+/* One claim's decision; consumption in ev. */
+static void
+decide(struct claim *c)
+{
+	const struct benef *b = NULL;
+	const struct rule *ru = NULL;
+	const struct pec *pe = NULL;
+	const struct plafond *pl = NULL;
+	int code, cancel, psrec = 0, open;
+	int64_t fr, br, amo, amoth, x, bound, s = 0, left;
+	long n = 0;
+	int32_t at;
+	char counter[48];
+
+	cancel = c->nature == N_CANCEL || (c->nature == N_REGUL && c->fr < 0);
+	if (money_rate(&c->amoth, c->br, c->rate) < 0)
+		c->amoth = 0;
+	if (c->nature == N_REJECT) {
+		code = LQ13;
+		goto done;
+	}
+	if (c->bi < 0) {
+		code = LQ01;
+		goto done;
+	}
+	b = &bens[c->bi];
+	at = c->date;
+	open = covered(b, c->date);
+	if (!open && c->date > b->rend && b->rend != NOEND)
+		at = b->rend;
+	if (!cancel) {
+		if (!open) {
+			if (c->date > b->rend && b->active && b->tpstart <= c->date &&
+			    c->date <= b->tpend)
+				psrec = 1;
+			else {
+				code = LQ02;
+				goto done;
+			}
+		}
+		if (!b->active || c->date < b->tpstart || c->date > b->tpend) {
+			code = LQ04;
+			goto done;
+		}
+		if (b->susstart <= c->date && c->date <= b->susend) {
+			code = LQ05;
+			goto done;
+		}
+		if (c->dom >= 0 && b->doms != 0 && !(b->doms & (1u << c->dom))) {
+			code = LQ06;
+			goto done;
+		}
+	}
+	if ((ru = findrule(c, b, at)) == NULL) {
+		code = LQ07;
+		goto done;
+	}
+	if (ru->plaf >= 0)
+		pl = &findguar(b->amc)->plafs[ru->plaf];
+	if (!cancel) {
+		if (ru->pec && (code = findpec(c, b, &pe)) != LQ00)
+			goto done;
+		if (c->noemie && !c->tp) {
+			code = LQ10;
+			goto done;
+		}
+		if (c->dup) {
+			code = LQ11;
+			goto done;
+		}
+	}
+	/* Amounts: those of the act a cancellation undoes. */
+	fr = c->fr, br = c->br, amo = c->amo;
+	if (cancel) {
+		if (fr == INT64_MIN || br == INT64_MIN || amo == INT64_MIN) {
+			code = LQ12;
+			goto done;
+		}
+		fr = -fr, br = -br, amo = -amo;
+	}
+	if (br < 0 || fr < 0 || amo < 0 || c->rate < 0 || c->rate > 10000 ||
+	    money_rate(&amoth, br, c->rate) < 0 || amo > amoth || fr < amo ||
+	    formula(ru, c, fr, br, amoth, &x) < 0) {
+		code = LQ12;
+		goto done;
+	}
+	/* A contrat responsable leaves PF and franchises to the insured. */
+	bound = b->responsable ? fr - amoth : fr - amo;
+	if (x > bound)
+		x = bound;
+	if (x < 0)
+		x = 0;
+	if (cancel) {
+		c->amc = -x;
+		if (pl != NULL)
+			addevent(c, b, pl->id, -1, -x);
+		code = LQ16;
+		goto done;
+	}
+	if (pl != NULL) {
+		if (counted(pl, c, b, &s, &n) < 0) {
+			code = LQ12;
+			goto done;
+		}
+		if (pl->count > 0 && n >= pl->count) {
+			code = LQ15;
+			goto done;
+		}
+	}
+	if (pe != NULL) {
+		left = pe->amount - pecused(pe, b);
+		if (left <= 0) {
+			code = LQ14;
+			goto done;
+		}
+		if (x > left)
+			x = left, c->flags |= F_CAPPED;
+	}
+	if (pl != NULL && pl->hasamt) {
+		left = pl->amount - s;
+		if (left <= 0) {
+			code = LQ14;
+			goto done;
+		}
+		if (x > left)
+			x = left, c->flags |= F_CAPPED;
+	}
+	if (x == 0) {
+		code = LQ17;
+		goto done;
+	}
+	c->amc = x;
+	if (pl != NULL)
+		addevent(c, b, pl->id, 1, x);
+	if (pe != NULL) {
+		snprintf(counter, sizeof counter, "pec:%s", pe->number);
+		addevent(c, b, counter, 1, x);
+	}
+	code = psrec ? LQ03 : LQ00;
+done:
+	c->code = code;
+	if (money_sub(&s, c->fr, c->amo) < 0 || money_sub(&c->rac, s, c->amc) < 0)
+		die(EX_DATAERR, "%s: claim %s: amounts out of range", c->s[C_FILE],
+		    c->s[C_DUPID]);
+	c->rec = codedest[code] == D_PSREC ? c->amc : codedest[code] == D_RECPS ? -c->amc : 0;
+}
+
+/* Digit strings compare as numbers, when they are. */
+static int
+numcmp(const char *a, const char *b)
+{
+	size_t m = strlen(a), n = strlen(b);
+
+	if (m != n && strspn(a, "0123456789") == m && strspn(b, "0123456789") == n)
+		return m < n ? -1 : 1;
+	return strcmp(a, b);
+}
+
+/* The consumption order: family, act date, PS, invoice, line, input. */
+static int
+ordcmp(const void *pa, const void *pb)
+{
+	const struct claim *x = &cl[*(const size_t *)pa], *y = &cl[*(const size_t *)pb];
+	const struct benef *bx = &bens[x->bi], *by = &bens[y->bi];
+	int d;
+
+	if ((d = strcmp(bx->amc, by->amc)) != 0 || (d = strcmp(bx->contract, by->contract)) != 0)
+		return d;
+	if (x->date != y->date)
+		return x->date < y->date ? -1 : 1;
+	if ((d = strcmp(x->s[C_PSKIND], y->s[C_PSKIND])) != 0 ||
+	    (d = strcmp(x->s[C_PSNUM], y->s[C_PSNUM])) != 0 ||
+	    (d = strcmp(x->s[C_INVOICE], y->s[C_INVOICE])) != 0 ||
+	    (d = numcmp(x->s[C_LINENO], y->s[C_LINENO])) != 0)
+		return d;
+	return x < y ? -1 : x > y;
+}
+
+static int
+evcmp(const void *pa, const void *pb)
+{
+	const struct event *x = pa, *y = pb;
+	int d;
+
+	if ((d = strcmp(x->member, y->member)) != 0 || (d = strcmp(x->counter, y->counter)) != 0)
+		return d;
+	if (x->date != y->date)
+		return x->date < y->date ? -1 : 1;
+	if ((d = strcmp(x->claim, y->claim)) != 0 || (d = strcmp(x->bdate, y->bdate)) != 0)
+		return d;
+	return strcmp(x->inv, y->inv);
+}
+
+/* The previous consumption generation, read along the families. */
+enum { E_AMC, E_CONTRACT, E_MEMBER, E_COUNTER, E_DATE, E_INV, E_COUNT,
+	E_AMT, E_CLAIM, E_BDATE, NEC };
+static const char *const ecols[NEC] = {
+	"amc", "contract", "member_ref", "counter", "act_date", "invoice",
+	"count", "amount_eur", "claim", "business_date"
+};
+static struct ts_reader cons;
+static int ec[NEC], conshave;
+static char lastkey[512];
+static struct event cur;
+static char curamc[16], curcontract[40];
+
+static void
+cfield(char *dst, size_t n, int col, const char *name)
+{
+	const struct field *f = &cons.f[ec[col]];
+
+	if (f->n >= n || memchr(f->p, '\0', f->n) != NULL)
+		badfield(&cons, name, "too long");
+	memcpy(dst, f->p, f->n);
+	dst[f->n] = '\0';
+}
+
+static void
+consnext(void)
+{
+	int st;
+	char key[512];
+
+	if (!conshave)
+		return;
+	if ((st = ts_next(&cons)) < 0)
+		ts_fatal(&cons);
+	if (st == 0) {
+		conshave = 0;
+		return;
+	}
+	memset(&cur, 0, sizeof cur);
+	cfield(curamc, sizeof curamc, E_AMC, "amc");
+	cfield(curcontract, sizeof curcontract, E_CONTRACT, "contract");
+	cfield(cur.member, sizeof cur.member, E_MEMBER, "member_ref");
+	cfield(cur.counter, sizeof cur.counter, E_COUNTER, "counter");
+	cfield(cur.inv, sizeof cur.inv, E_INV, "invoice");
+	cfield(cur.claim, sizeof cur.claim, E_CLAIM, "claim");
+	cfield(cur.bdate, sizeof cur.bdate, E_BDATE, "business_date");
+	if (date_parse(cons.f[ec[E_DATE]].p, cons.f[ec[E_DATE]].n, &cur.date) < 0)
+		badfield(&cons, "act_date", "not a date");
+	if (fint(cons.f[ec[E_COUNT]].p, cons.f[ec[E_COUNT]].n, -1, 1, &cur.count) < 0)
+		badfield(&cons, "count", "not 1 or -1");
+	cur.amount = cons.cents[ec[E_AMT]];
+	/* The generation must be sorted as it was written: it is merge-joined. */
+	snprintf(key, sizeof key, "%s\t%s\t%s\t%s\t%010ld\t%s", curamc, curcontract,
+	    cur.member, cur.counter, (long)cur.date + 1000000000L, cur.claim);
+	if (strcmp(key, lastkey) < 0)
+		badfield(&cons, NULL, "not sorted on amc, contract, member_ref, counter, "
+		    "act_date, claim");
+	memcpy(lastkey, key, sizeof key);
+}
+
+static int
+famcmp(const char *amc, const char *contract)
+{
+	int d;
+
+	if ((d = strcmp(curamc, amc)) != 0)
+		return d;
+	return strcmp(curcontract, contract);
+}
+
+static struct ts_writer cw;
+static uint64_t nevout;
+
+static void
+wevent(const char *amc, const char *contract, const struct event *e)
+{
+	if (e->date < cutoff)
+		return;
+	ts_wcstr(&cw, amc);
+	ts_wcstr(&cw, contract);
+	ts_wcstr(&cw, e->member);
+	ts_wcstr(&cw, e->counter);
+	ts_wdate(&cw, e->date);
+	ts_wcstr(&cw, e->inv);
+	ts_wint(&cw, e->count);
+	ts_wmoney(&cw, e->amount);
+	ts_wcstr(&cw, e->claim);
+	ts_wcstr(&cw, e->bdate);
+	ts_wend(&cw);
+	nevout++;
+}
+
+/* Copy the events of the families before amc, contract (all: NULL). */
+static void
+consupto(const char *amc, const char *contract)
+{
+	while (conshave && (amc == NULL || famcmp(amc, contract) < 0)) {
+		wevent(curamc, curcontract, &cur);
+		consnext();
+	}
+}
+
+/* The decision stream. */
+static const char *const dcols[] = {
+	"claim", "file", "line", "pos", "amc", "contract", "member_ref",
+	"ps_kind", "ps_number", "invoice", "line_no", "act_date", "act_code",
+	"domain", "nature", "dup", "product", "rule", "fr_eur", "br_eur",
+	"amo_th_eur", "amo_eur", "amc_eur", "rac_eur", "recover_eur", "dest",
+	"code", "flag"
+};
+#define NDC ((int)(sizeof dcols / sizeof dcols[0]))
+
+static void
+wdecision(struct ts_writer *w, const struct claim *c)
+{
+	const struct benef *b = c->bi >= 0 ? &bens[c->bi] : NULL;
+	char code[8];
+
+	ts_wcstr(w, c->s[C_DUPID]);
+	ts_wcstr(w, c->s[C_FILE]);
+	ts_wcstr(w, c->s[C_LINE]);
+	ts_wcstr(w, c->s[C_POS]);
+	ts_wcstr(w, c->s[C_AMC]);
+	ts_wcstr(w, b ? b->contract : "");
+	ts_wcstr(w, b ? b->member : "");
+	ts_wcstr(w, c->s[C_PSKIND]);
+	ts_wcstr(w, c->s[C_PSNUM]);
+	ts_wcstr(w, c->s[C_INVOICE]);
+	ts_wcstr(w, c->s[C_LINENO]);
+	ts_wcstr(w, c->s[C_ACTDATE]);
+	ts_wcstr(w, c->s[C_ACTCODE]);
+	ts_wcstr(w, c->dom >= 0 ? domnames[c->dom] : "");
+	ts_wcstr(w, c->s[C_NATURE]);
+	ts_wcstr(w, c->s[C_DUP]);
+	ts_wcstr(w, c->pref ? c->pref : "");
+	if (c->rank)
+		ts_wint(w, c->rank);
+	else
+		ts_wcstr(w, "");
+	ts_wmoney(w, c->fr);
+	ts_wmoney(w, c->br);
+	ts_wmoney(w, c->amoth);
+	ts_wmoney(w, c->amo);
+	ts_wmoney(w, c->amc);
+	ts_wmoney(w, c->rac);
+	ts_wmoney(w, c->rec);
+	ts_wcstr(w, dests[codedest[c->code]]);
+	snprintf(code, sizeof code, "LQ%02d", c->code);
+	ts_wcstr(w, code);
+	ts_wcstr(w, (c->flags & (F_IDENTITY | F_CAPPED)) == (F_IDENTITY | F_CAPPED) ?
+	    "identity,capped" : c->flags & F_IDENTITY ? "identity" :
+	    c->flags & F_CAPPED ? "capped" : "");
+	ts_wend(w);
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: liquidate -C new-consumption -d date [-c consumption] "
+	    "[-g guarantees]... [-m master]... [-o decisions] [-p pec]... [claims]\n");
+	exit(EX_USAGE);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *date = NULL, *prevcons = NULL, *newcons = NULL, *out = NULL;
+	const char *input;
+	char **gfiles, **mfiles, **pfiles, meta[64];
+	int ngf = 0, nmf = 0, npf = 0, ch, i;
+	struct ts_reader r;
+	struct ts_writer w;
+	struct pub pd, pc;
+	size_t *ord, k, j, nord = 0;
+	int64_t sfr = 0, samo = 0, samc = 0, srac = 0, t;
+	uint64_t ncode[NCODE];
+
+	setprogname_(argv[0]);
+	gfiles = xmalloc((size_t)argc * sizeof *gfiles);
+	mfiles = xmalloc((size_t)argc * sizeof *mfiles);
+	pfiles = xmalloc((size_t)argc * sizeof *pfiles);
+	while ((ch = getopt(argc, argv, "C:c:d:g:m:o:p:")) != -1)
+		switch (ch) {
+		case 'C': newcons = optarg; break;
+		case 'c': prevcons = optarg; break;
+		case 'd': date = optarg; break;
+		case 'g': gfiles[ngf++] = optarg; break;
+		case 'm': mfiles[nmf++] = optarg; break;
+		case 'o': out = optarg; break;
+		case 'p': pfiles[npf++] = optarg; break;
+		default: usage();
+		}
+	argc -= optind;
+	argv += optind;
+	if (date == NULL || newcons == NULL || argc > 1)
+		usage();
+	if (date_parse(date, strlen(date), &today) < 0)
+		die(EX_USAGE, "%s: not an ISO 8601 date (YYYY-MM-DD)", date);
+	date_fmt(today, today_s);
+	cutoff = addmonths(today, -RETAIN);
+	input = argc == 1 ? argv[0] : "-";
+
+	/* Parameters, rights and agreements first: all of them in memory. */
+	LIBXML_TEST_VERSION
+	xmlSubstituteEntitiesDefault(0);
+	{
+		xmlSchemaParserCtxtPtr sp;
+
+		sp = xmlSchemaNewMemParserCtxt(guarantee_xsd, (int)strlen(guarantee_xsd));
+		if (sp == NULL || (schema = xmlSchemaParse(sp)) == NULL)
+			die(EX_SOFTWARE, "guarantee.xsd (built in): not a usable schema");
+		xmlSchemaFreeParserCtxt(sp);
+	}
+	for (i = 0; i < ngf; i++)
+		loadguar(gfiles[i]);
+	for (i = 0; i < nmf; i++)
+		loadmaster(mfiles[i]);
+	buildindex();
+	for (i = 0; i < npf; i++)
+		loadpec(pfiles[i]);
+	if (npecs > 0)
+		qsort(pecs, npecs, sizeof *pecs, peccmp);
+
+	/* The claims, and each one's beneficiary. */
+	if (ts_open(&r, input, "claim", 1) < 0)
+		ts_fatal(&r);
+	loadclaims(&r);
+	ts_close(&r);
+	ord = xmalloc((ncl ? ncl : 1) * sizeof *ord);
+	for (k = 0; k < ncl; k++)
+		if ((cl[k].bi = lookup(&cl[k])) >= 0)
+			ord[nord++] = k;
+	qsort(ord, nord, sizeof *ord, ordcmp);
+
+	if (prevcons != NULL) {
+		if (ts_open(&cons, prevcons, "consumption", 1) < 0)
+			ts_fatal(&cons);
+		for (i = 0; i < NEC; i++)
+			ec[i] = ts_needcol(&cons, ecols[i]);
+		conshave = 1;
+		consnext();
+	}
+	if (pub_open(&pc, newcons) < 0)
+		die(EX_CANTCREAT, "%s: %s", newcons, strerror(errno));
+	ts_wopen(&cw, pc.fd, newcons, "consumption", 1, ecols, NEC);
+	snprintf(meta, sizeof meta, "business_date\t%s", today_s);
+	ts_wmeta(&cw, meta);
+
+	/* Family by family, in the consumption order. */
+	for (k = 0; k < nord; k = j) {
+		const struct benef *b = &bens[cl[ord[k]].bi];
+
+		consupto(b->amc, b->contract);
+		nev = 0;
+		while (conshave && famcmp(b->amc, b->contract) == 0) {
+			if (nev == capev) {
+				capev = capev ? capev * 2 : 64;
+				ev = xrealloc(ev, capev * sizeof *ev);
+			}
+			ev[nev++] = cur;
+			consnext();
+		}
+		for (j = k; j < nord && strcmp(bens[cl[ord[j]].bi].amc, b->amc) == 0 &&
+		    strcmp(bens[cl[ord[j]].bi].contract, b->contract) == 0; j++)
+			decide(&cl[ord[j]]);
+		qsort(ev, nev, sizeof *ev, evcmp);
+		for (i = 0; i < (int)nev; i++)
+			wevent(b->amc, b->contract, &ev[i]);
+	}
+	consupto(NULL, NULL);
+	nev = 0;
+	for (k = 0; k < ncl; k++)
+		if (cl[k].bi < 0)
+			decide(&cl[k]);
+	if (prevcons != NULL)
+		ts_close(&cons);
+
+	/* Decisions in the claims' order, and the conservation check. */
+	if (out != NULL) {
+		if (pub_open(&pd, out) < 0)
+			die(EX_CANTCREAT, "%s: %s", out, strerror(errno));
+		ts_wopen(&w, pd.fd, out, "decision", 1, dcols, NDC);
+	} else
+		ts_wopen(&w, STDOUT_FILENO, "stdout", "decision", 1, dcols, NDC);
+	ts_wmeta(&w, meta);
+	memset(ncode, 0, sizeof ncode);
+	for (k = 0; k < ncl; k++) {
+		const struct claim *c = &cl[k];
+
+		if (money_add(&sfr, sfr, c->fr) < 0 || money_add(&samo, samo, c->amo) < 0 ||
+		    money_add(&samc, samc, c->amc) < 0 || money_add(&srac, srac, c->rac) < 0)
+			die(EX_DATAERR, "%s: control sums out of range", input);
+		wdecision(&w, c);
+		ncode[c->code]++;
+	}
+	if (w.nrec != ncl || money_add(&t, samo, samc) < 0 || money_add(&t, t, srac) < 0 ||
+	    t != sfr)
+		die(EX_SOFTWARE, "conservation check failed: %llu claims, %llu decisions",
+		    (unsigned long long)ncl, (unsigned long long)w.nrec);
+	ts_wclose(&w);
+	ts_wclose(&cw);
+	if (out != NULL && pub_commit(&pd) < 0)
+		die(EX_IOERR, "%s: %s", out, strerror(errno));
+	if (pub_commit(&pc) < 0)
+		die(EX_IOERR, "%s: %s", newcons, strerror(errno));
+	if (out == NULL)
+		fshut_stdout();
+	{
+		char a[MONEY_BUFSZ];
+
+		money_fmt(samc, a);
+		fprintf(stderr, "%s: %s: %llu claims: %llu paid, %llu rejected, %llu to recover; "
+		    "AMC %s; consumption %llu events\n", progname_(), today_s,
+		    (unsigned long long)ncl,
+		    (unsigned long long)(ncode[LQ00] + ncode[LQ03]),
+		    (unsigned long long)(ncl - ncode[LQ00] - ncode[LQ03] - ncode[LQ16]),
+		    (unsigned long long)(ncode[LQ03] + ncode[LQ16]), a,
+		    (unsigned long long)nevout);
+	}
+	return 0;
+}
