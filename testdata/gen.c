@@ -38,20 +38,23 @@
 /* What the counter-based generator is asked about. */
 enum {
 	K_WORLD, K_CLIENT, K_FAMILY, K_BENEF, K_PS, K_DAY, K_BLOCK,
-	K_INVOICE, K_LINE, K_DUP, K_ROUTE, K_BFILE
+	K_INVOICE, K_LINE, K_DUP, K_ROUTE, K_BFILE, K_PEC
 };
 
 /* Anomalies, in the order of the truth file. */
 enum {
 	A_NONE, A_BADNIR, A_UNKNOWN, A_CLOSED, A_DUPINTRA, A_DUPINTER,
-	A_CANCEL, A_NEAR, A_TRUNC, NANOM
+	A_CANCEL, A_NEAR, A_NOPEC, A_TRUNC, NANOM
 };
 static const char *const anames[NANOM] = {
 	"none", "badnir", "unknown", "closed", "dupintra", "dupinter",
-	"cancel", "near", "truncated"
+	"cancel", "near", "nopec", "truncated"
 };
-/* Per 10 000 claim lines; truncated per 10 000 days. */
-static const int arate[NANOM] = { 0, 50, 50, 50, 30, 30, 20, 20, 0 };
+/*
+ * Per 10 000 claim lines; nopec per 10 000 invoices that need a PEC;
+ * truncated per 10 000 days.
+ */
+static const int arate[NANOM] = { 0, 50, 50, 50, 30, 30, 20, 20, 50, 0 };
 #define ISREPEAT(a) ((a) == A_DUPINTRA || (a) == A_DUPINTER || (a) == A_CANCEL || \
 	(a) == A_NEAR)
 
@@ -196,10 +199,28 @@ struct claim {
 	struct line dln;
 };
 
+/* The codes of liquidate(1), LQ00 to LQ17. */
+enum { LQ00, LQ01, LQ02, LQ07 = 7, LQ08, LQ09, LQ10, LQ11, LQ16 = 16, LQ17, NLQ };
+
 struct truth {
 	uint64_t n[NANOM];
 	int64_t fr[NANOM];
 	int64_t frtot, amotot;
+	uint64_t lq[NLQ], nident;
+	int64_t lqamc[NLQ], identamc, amctot;
+};
+
+/* A PEC granted: what a claim line must match, and what it paid so far. */
+struct pec {
+	char no[16];
+	int client;
+	char nir[14];
+	int32_t birth;
+	int rang;
+	struct ps ps;
+	unsigned acts;		/* a bit for each act of acts[] */
+	int32_t from, to;
+	int64_t amount, used;
 };
 
 /* An output stream being written under a temporary name. */
@@ -395,6 +416,194 @@ ps(const struct world *w, uint64_t i, struct ps *p)
 	}
 }
 
+/* What day j's file says of beneficiary i: 0 nothing, else a kind. */
+enum { BE_NONE, BE_FULL, BE_PRODUCT, BE_RETRO, BE_BADNIR, BE_OVERLAP };
+
+static int
+late(const struct world *w, uint64_t i)
+{
+	struct rng r;
+
+	rinit(&r, w, K_BFILE, 0, i);
+	return below(&r, 100) < 30;
+}
+
+static int
+bkind(const struct world *w, int j, uint64_t i, const struct benef *b)
+{
+	struct rng r;
+	int u;
+
+	if (j == 0)
+		return BE_FULL;
+	if (b->gone && late(w, i) && w->ndays > 1 &&
+	    (int)(i % (uint64_t)(w->ndays - 1)) + 1 == j)
+		return BE_RETRO;
+	rinit(&r, w, K_BFILE, (uint64_t)j, i);
+	u = (int)below(&r, 10000);
+	if (b->gone)
+		return BE_NONE;
+	if (u < 300)
+		return BE_PRODUCT;
+	if (u < 350)
+		return BE_BADNIR;
+	if (u < 400)
+		return BE_OVERLAP;
+	return BE_NONE;
+}
+
+/*
+ * What the beneficiary master holds of beneficiary i once the files of
+ * day j are integrated.  The end of its rights: a late radiation is first
+ * sent 60 days too late, then corrected on its day.
+ */
+static int32_t
+mend(const struct world *w, int j, uint64_t i, const struct benef *b)
+{
+	if (b->gone && late(w, i) &&
+	    (w->ndays < 2 || (int)(i % (uint64_t)(w->ndays - 1)) + 1 > j))
+		return b->end + 60;
+	return b->end;
+}
+
+/*
+ * The start of its product RENFORT, 1; or 0 without one.  The last file
+ * that changed the beneficiary says which products it has; rejected
+ * entries change nothing.
+ */
+static int
+renfort(const struct world *w, int j, uint64_t i, const struct benef *b, int32_t *from)
+{
+	for (; j >= 1; j--)
+		switch (bkind(w, j, i, b)) {
+		case BE_PRODUCT:
+			*from = w->day[j];
+			return 1;
+		case BE_RETRO:
+			return 0;
+		default:
+			break;
+		}
+	return 0;
+}
+
+/*
+ * The guarantees of every client, written in its garanties-<AMC>.xml on
+ * the first day: product BASE, and RENFORT for optics.  The first rule of
+ * a product that matches an act applies.  No plafond.
+ */
+enum { F_BR, F_FIXE, F_S100 };
+static const char *const fnames[] = { "br", "fixe", "sante100" };
+static const struct rule {
+	const char *prod;
+	const char *dom;
+	const char *act;	/* NULL: every act of the domain */
+	int form;
+	int taux;		/* F_BR: percent of BR, the AMO's share included */
+	int64_t amount;		/* a unit's: F_FIXE the amount, F_S100 the price limit */
+	int pec;
+} rules[] = {
+	{ "BASE", "PHAR", NULL, F_BR, 100, 0, 0 },
+	{ "BASE", "MEDG", "VG", F_BR, 70, 0, 0 },
+	{ "BASE", "MEDG", NULL, F_BR, 100, 0, 0 },
+	{ "BASE", "MEDS", NULL, F_BR, 200, 0, 0 },
+	{ "BASE", "DENT", "SC", F_BR, 100, 0, 0 },
+	{ "BASE", "DENT", "SPR", F_S100, 0, 50000, 1 },
+	{ "BASE", "LABO", NULL, F_BR, 100, 0, 0 },
+	{ "BASE", "HOSP", "GHS", F_BR, 100, 0, 0 },
+	{ "BASE", "HOSP", "FJ", F_FIXE, 0, 2000, 0 },
+	{ "RENFORT", "OPTI", "OPT", F_FIXE, 0, 6000, 1 }
+};
+#define NRULE (sizeof rules / sizeof rules[0])
+
+/* The domain of act a. */
+static int
+actdom(int a)
+{
+	int d = (int)(sizeof domains / sizeof domains[0]) - 1;
+
+	while (domains[d].act0 > a)
+		d--;
+	return d;
+}
+
+static const struct rule *
+match(const char *prod, const struct line *ln)
+{
+	const char *dom = domains[actdom(ln->act)].name;
+	size_t k;
+
+	for (k = 0; k < NRULE; k++)
+		if (strcmp(rules[k].prod, prod) == 0 && strcmp(rules[k].dom, dom) == 0 &&
+		    (rules[k].act == NULL || strcmp(rules[k].act, acts[ln->act].code) == 0))
+			return &rules[k];
+	return NULL;
+}
+
+/*
+ * The rule that applies on day j to a line of beneficiary b, whose rights
+ * cover it: BASE's, else RENFORT's if in effect at the act date; NULL for
+ * none.
+ */
+static const struct rule *
+cover(const struct world *w, int j, const struct benef *b, const struct line *ln)
+{
+	const struct rule *ru;
+	int32_t from;
+
+	if ((ru = match("BASE", ln)) != NULL)
+		return ru;
+	if (renfort(w, j, b->id - 1, b, &from) && ln->date >= from &&
+	    ln->date <= mend(w, j, b->id - 1, b))
+		return match("RENFORT", ln);
+	return NULL;
+}
+
+/*
+ * What the rule gives for a line, sg = -1 for a cancellation, whose
+ * negated amounts are used: the formula, then at most FR - AMO_th (every
+ * contract is responsable), at least 0.  In cents, rounded as liquidate(1)
+ * rounds.
+ */
+static int64_t
+formula(const struct rule *ru, const struct line *ln, int sg)
+{
+	int64_t fr = sg * ln->fr, br = sg * ln->br, th, v, lim;
+
+	if (money_rate(&th, br, acts[ln->act].rate) < 0)
+		die(EX_SOFTWARE, "AMO share overflows");
+	switch (ru->form) {
+	case F_BR:
+		if (money_rate(&v, br, (int64_t)ru->taux * 100) < 0)
+			die(EX_SOFTWARE, "AMC share overflows");
+		v -= th;
+		break;
+	case F_FIXE:
+		v = ru->amount * ln->qty;
+		break;
+	default:
+		lim = ru->amount * ln->qty;
+		v = (fr < lim ? fr : lim) - th;
+		break;
+	}
+	if (v > fr - th)
+		v = fr - th;
+	return v < 0 ? 0 : v;
+}
+
+/* Whether a line of the invoice needs a PEC. */
+static int
+needpec(const struct world *w, const struct invoice *inv, const struct line *ln)
+{
+	const struct rule *ru;
+	int i;
+
+	for (i = 0; i < inv->size; i++)
+		if ((ru = cover(w, inv->j, &inv->b, &ln[i])) != NULL && ru->pec)
+			return 1;
+	return 0;
+}
+
 /*
  * A beneficiary for an invoice: one with rights, or for A_CLOSED one
  * radiated.  0 when the world has none of the kind asked.
@@ -500,9 +709,8 @@ mkline(const struct world *w, const struct invoice *inv, uint64_t k, struct line
 static void
 lines(const struct world *w, struct invoice *inv, struct line *ln)
 {
-	int i;
-
-	int k, t;
+	struct rng r;
+	int i, k, t;
 
 	inv->total = 0;
 	for (i = 0; i < inv->size; i++) {
@@ -521,6 +729,12 @@ lines(const struct world *w, struct invoice *inv, struct line *ln)
 				break;
 		}
 		inv->total += ln[i].fr;
+	}
+	/* An invoice that needs a PEC and gets none. */
+	if (inv->anom == A_NONE && needpec(w, inv, ln)) {
+		rinit(&r, w, K_PEC, (uint64_t)inv->j, inv->kf);
+		if ((int)below(&r, 10000) < w->rate[A_NOPEC])
+			inv->anom = A_NOPEC;
 	}
 }
 
@@ -1196,6 +1410,179 @@ flowclose(struct flow *f, int z, int trunc)
 	publish(&f->p, f->path, z);
 }
 
+/*
+ * The PECs granted since the first day.  One for each invoice of a day
+ * that needs one, but those of unknown beneficiaries and the nopec ones,
+ * out of rights lines aside: the acts that need it, from 15 days before
+ * the first act to 15 days after the last, twice what the guarantee gives
+ * for them, so that a near-repeat of a line finds enough left.
+ */
+static struct pec *pecs;
+static size_t npec, pecalloc;
+
+static void
+grant(const struct world *w, int j, const struct invoice *inv, const struct line *ln,
+    struct ts_writer *o)
+{
+	const struct benef *b = &inv->b;
+	const struct rule *ru;
+	struct pec *p;
+	int32_t end = mend(w, j, b->id - 1, b);
+	char codes[64];
+	int i, a, n;
+
+	if (npec == pecalloc) {
+		pecalloc = pecalloc ? pecalloc * 2 : 64;
+		pecs = xrealloc(pecs, pecalloc * sizeof *pecs);
+	}
+	p = &pecs[npec];
+	memset(p, 0, sizeof *p);
+	for (i = 0; i < inv->size; i++) {
+		if (ln[i].date < b->start || ln[i].date > end ||
+		    (ru = cover(w, j, b, &ln[i])) == NULL || !ru->pec)
+			continue;
+		if (p->acts == 0 || ln[i].date < p->from)
+			p->from = ln[i].date;
+		if (p->acts == 0 || ln[i].date > p->to)
+			p->to = ln[i].date;
+		p->acts |= 1U << ln[i].act;
+		p->amount += 2 * formula(ru, &ln[i], 1);
+	}
+	if (p->acts == 0)
+		return;
+	npec++;
+	memcpy(p->no, w->ymd[j], 8);
+	digits(p->no + 8, inv->kf + 1, 7);
+	p->client = b->client;
+	memcpy(p->nir, b->nir, sizeof p->nir);
+	p->birth = b->birth;
+	p->rang = b->rang;
+	p->ps = inv->ps;
+	p->from -= 15;
+	p->to += 15;
+	ts_wstr(o, w->amc[b->client], 9);
+	ts_wstr(o, p->no, 15);
+	ts_wstr(o, b->nir, 13);
+	wdigits(o, (uint64_t)b->key, 2);
+	ts_wdate(o, b->birth);
+	wnum(o, (uint64_t)b->rang);
+	ts_wcstr(o, pskinds[domains[inv->ps.dom].kind]);
+	ts_wcstr(o, inv->ps.num);
+	ts_wcstr(o, domains[inv->ps.dom].name);
+	for (a = 0, n = 0; a < (int)(sizeof acts / sizeof acts[0]); a++)
+		if (p->acts & 1U << a)
+			n += snprintf(codes + n, sizeof codes - (size_t)n, "%s%s",
+			    n > 0 ? " " : "", acts[a].code);
+	ts_wcstr(o, codes);
+	ts_wdate(o, p->from);
+	ts_wdate(o, p->to);
+	ts_wmoney(o, p->amount);
+	ts_wend(o);
+}
+
+static void
+wpecs(const struct world *w, int j, const char *dir, int z)
+{
+	static const char *const cols[] = {
+		"amc", "pec_number", "nir", "nir_key", "birth_date", "rang",
+		"ps_kind", "ps_number", "domain", "act_codes", "valid_from",
+		"valid_to", "amount_eur"
+	};
+	static struct walk wk;
+	static struct claim c;
+	struct out o;
+
+	oopen(&o, dir, "pec.tsv", "pec", cols, 13);
+	wk.j = j;
+	wk.k = 0;
+	while (nextclaim(w, &wk, &c))
+		if (!ISREPEAT(c.anom) && c.k == c.inv->kf && c.anom != A_UNKNOWN &&
+		    c.anom != A_NOPEC)
+			grant(w, j, c.inv, c.ln, &o.w);
+	oclose(&o, z);
+}
+
+/* What liquidate(1) decides for a claim line of day j, come by flow fl. */
+struct dec {
+	int code;
+	int64_t amc;
+	int ident;
+};
+
+static void
+decide(const struct world *w, int j, const struct claim *c, int fl, struct dec *d)
+{
+	const struct invoice *inv = c->inv;
+	const struct line *ln = c->ln;
+	const struct benef *b = &inv->b;
+	const struct rule *ru;
+	struct pec *p = NULL, *q;
+	int sg = c->anom == A_CANCEL ? -1 : 1, seen = 0;
+	size_t i;
+
+	d->amc = 0;
+	d->ident = 0;
+	if (c->anom == A_UNKNOWN) {
+		d->code = LQ01;
+		return;
+	}
+	/* A wrong NIR key: the beneficiary is found by its NIR and rang. */
+	d->ident = inv->key != b->key;
+	if (ln->date < b->start || ln->date > mend(w, j, b->id - 1, b)) {
+		d->code = LQ02;
+		return;
+	}
+	if ((ru = cover(w, j, b, ln)) == NULL) {
+		d->code = LQ07;
+		return;
+	}
+	if (ru->pec) {
+		for (i = 0; i < npec; i++) {
+			q = &pecs[i];
+			if (q->client != b->client || strcmp(q->nir, b->nir) != 0 ||
+			    q->birth != b->birth || q->rang != b->rang ||
+			    q->ps.dom != inv->ps.dom)
+				continue;
+			seen = 1;
+			if (domains[q->ps.dom].kind != domains[inv->ps.dom].kind ||
+			    strcmp(q->ps.num, inv->ps.num) != 0 ||
+			    !(q->acts & 1U << ln->act) || ln->date < q->from ||
+			    ln->date > q->to)
+				continue;
+			if (p == NULL || q->from < p->from ||
+			    (q->from == p->from && strcmp(q->no, p->no) < 0))
+				p = q;
+		}
+		if (p == NULL) {
+			d->code = seen ? LQ09 : LQ08;
+			return;
+		}
+	}
+	if (!inv->tp && flowdefs[fl].noemie) {
+		d->code = LQ10;
+		return;
+	}
+	if (c->anom == A_DUPINTRA || c->anom == A_DUPINTER) {
+		d->code = LQ11;
+		return;
+	}
+	if ((d->amc = formula(ru, ln, sg)) == 0)
+		d->code = LQ17;
+	else if (sg < 0) {
+		d->code = LQ16;
+		d->amc = -d->amc;
+	} else {
+		d->code = LQ00;
+		/*
+		 * Whatever the order liquidate takes the lines in, a PEC
+		 * never runs out if the lines it paid fit it all.
+		 */
+		if (p != NULL && (p->used += d->amc) > p->amount)
+			die(EX_SOFTWARE, "PEC %s: used up, the truth would depend "
+			    "on the order of the lines (lower -A near)", p->no);
+	}
+}
+
 /* Which flow the invoice starting at line k of day j goes to. */
 static int
 route(const struct world *w, int j, uint64_t k, int anom)
@@ -1223,6 +1610,7 @@ wacts(const struct world *w, int j, const char *dir, int z, int trunc,
 	};
 	static struct walk wk;
 	static struct claim c;
+	struct dec d;
 	struct out o;
 	char path[PATH_MAX];
 
@@ -1249,6 +1637,14 @@ wacts(const struct world *w, int j, const char *dir, int z, int trunc,
 			flowinvoice(&flows[fl], w, c.inv);
 		}
 		flowline(&flows[fl], &c, no, last);
+		decide(w, j, &c, fl, &d);
+		t->lq[d.code]++;
+		t->lqamc[d.code] += d.amc;
+		t->amctot += d.amc;
+		if (d.ident) {
+			t->nident++;
+			t->identamc += d.amc;
+		}
 		t->n[c.anom]++;
 		t->fr[c.anom] += c.ln->fr;
 		t->frtot += c.ln->fr;
@@ -1271,6 +1667,7 @@ wtruth(const char *dir, int z, const struct truth *t, int trunc)
 	static const char *const cols[] = { "key", "count", "amount_eur" };
 	struct out o;
 	uint64_t n = 0;
+	char key[16];
 	int a;
 
 	for (a = 0; a < A_TRUNC; a++)
@@ -1298,6 +1695,26 @@ wtruth(const char *dir, int z, const struct truth *t, int trunc)
 	wnum(&o.w, (uint64_t)trunc);
 	ts_wmoney(&o.w, 0);
 	ts_wend(&o.w);
+	for (a = 0; a < NLQ; a++) {
+		snprintf(key, sizeof key, "liq_LQ%02d", a);
+		ts_wcstr(&o.w, key);
+		wnum(&o.w, t->lq[a]);
+		ts_wmoney(&o.w, t->lqamc[a]);
+		ts_wend(&o.w);
+	}
+	ts_wcstr(&o.w, "liq_identity");
+	wnum(&o.w, t->nident);
+	ts_wmoney(&o.w, t->identamc);
+	ts_wend(&o.w);
+	/* The PECs are never used up, and there is no plafond. */
+	ts_wcstr(&o.w, "liq_capped");
+	wnum(&o.w, 0);
+	ts_wmoney(&o.w, 0);
+	ts_wend(&o.w);
+	ts_wcstr(&o.w, "liq_total");
+	wnum(&o.w, n);
+	ts_wmoney(&o.w, t->amctot);
+	ts_wend(&o.w);
 	oclose(&o, z);
 }
 
@@ -1324,42 +1741,6 @@ struct bfile {
 	char path[PATH_MAX];
 	int csv;
 };
-
-/* What day j's file says of beneficiary i: 0 nothing, else a kind. */
-enum { BE_NONE, BE_FULL, BE_PRODUCT, BE_RETRO, BE_BADNIR, BE_OVERLAP };
-
-static int
-late(const struct world *w, uint64_t i)
-{
-	struct rng r;
-
-	rinit(&r, w, K_BFILE, 0, i);
-	return below(&r, 100) < 30;
-}
-
-static int
-bkind(const struct world *w, int j, uint64_t i, const struct benef *b)
-{
-	struct rng r;
-	int u;
-
-	if (j == 0)
-		return BE_FULL;
-	if (b->gone && late(w, i) && w->ndays > 1 &&
-	    (int)(i % (uint64_t)(w->ndays - 1)) + 1 == j)
-		return BE_RETRO;
-	rinit(&r, w, K_BFILE, (uint64_t)j, i);
-	u = (int)below(&r, 10000);
-	if (b->gone)
-		return BE_NONE;
-	if (u < 300)
-		return BE_PRODUCT;
-	if (u < 350)
-		return BE_BADNIR;
-	if (u < 400)
-		return BE_OVERLAP;
-	return BE_NONE;
-}
 
 static void
 bput(struct bfile *f, const char *s)
@@ -1526,7 +1907,7 @@ bcsv_rows(struct bfile *f, const struct world *w, int c, int j, int fileno, uint
 		xdate(dp1, p.from[q]);
 		xdate(dp2, p.to[q]);
 		bprintf(f, "%s,%d,%s,OU,%s,B%llu,%s,%s,%02d,,,%s,%d,01,751,0001,1,%d,%s,%s,%s,"
-		    "%s,%s,AC,,,,%s,PHAR:100:PC;MEDG:100:BR,\"NOM%llu PRENOM%llu\","
+		    "%s,%s,AC,,,,%s,PHAR:100:PC;MEDG:100:BR;MEDS:100:BR;DENT:100:BR;OPTI:100:BR;LABO:100:BR;HOSP:100:BR,\"NOM%llu PRENOM%llu\","
 		    "%llu RUE DES TESTS,,,,75001 PARIS,\n",
 		    w->amc[c], fileno, b.adherent, b.adherent, (unsigned long long)b.id,
 		    i % FAMSZ == 0 ? "AS" : i % FAMSZ == 1 ? "CJ" : "EN", b.nir, key, dn,
@@ -1637,7 +2018,50 @@ wbfiles(const struct world *w, int j, const char *dir, int z)
 	oclose(&o, z);
 }
 
-/* Remove the beneficiary files an earlier run left in a day directory. */
+/* Each client's guarantees, as liquidate(1) reads them. */
+static void
+wgaranties(const struct world *w, const char *dir, int z)
+{
+	struct bfile f;
+	char name[64], m[MONEY_BUFSZ];
+	const char *prod;
+	size_t k;
+	int c;
+
+	for (c = 0; c < w->nclient; c++) {
+		snprintf(name, sizeof name, "garanties-%s.xml", w->amc[c]);
+		memset(&f, 0, sizeof f);
+		bopen(&f, dir, name);
+		bprintf(&f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		    "<garanties xmlns=\"urn:tiers:garanties:1\" amc=\"%s\">\n", w->amc[c]);
+		for (prod = NULL, k = 0; k < NRULE; k++) {
+			if (prod == NULL || strcmp(prod, rules[k].prod) != 0) {
+				if (prod != NULL)
+					bput(&f, "  </produit>\n");
+				prod = rules[k].prod;
+				bprintf(&f, "  <produit ref=\"%s\">\n", prod);
+			}
+			bprintf(&f, "    <regle domaine=\"%s\"", rules[k].dom);
+			if (rules[k].act != NULL)
+				bprintf(&f, " actes=\"%s\"", rules[k].act);
+			bprintf(&f, " formule=\"%s\"", fnames[rules[k].form]);
+			money_fmt(rules[k].amount, m);
+			if (rules[k].form == F_BR)
+				bprintf(&f, " taux=\"%d\"", rules[k].taux);
+			else
+				bprintf(&f, " %s=\"%s\"", rules[k].form == F_FIXE ?
+				    "montant" : "prix-limite", m);
+			bput(&f, rules[k].pec ? " pec=\"1\"/>\n" : "/>\n");
+		}
+		bput(&f, "  </produit>\n</garanties>\n");
+		bclose(&f, z);
+	}
+}
+
+/*
+ * Remove the beneficiary and guarantee files an earlier run left in a day
+ * directory.
+ */
 static void
 unstale_benef(const char *dir)
 {
@@ -1648,8 +2072,9 @@ unstale_benef(const char *dir)
 	if ((d = opendir(dir)) == NULL)
 		die(EX_CANTCREAT, "%s: %s", dir, strerror(errno));
 	while ((de = readdir(d)) != NULL)
-		if (strncmp(de->d_name, "benef-", 6) == 0 &&
-		    strcmp(de->d_name, "benef-truth.tsv") != 0) {
+		if ((strncmp(de->d_name, "benef-", 6) == 0 &&
+		    strncmp(de->d_name, "benef-truth.tsv", 15) != 0) ||
+		    strncmp(de->d_name, "garanties-", 10) == 0) {
 			mkpath(path, dir, de->d_name);
 			if (unlink(path) < 0)
 				die(EX_CANTCREAT, "%s: %s", path, strerror(errno));
@@ -1690,11 +2115,12 @@ static void
 unstale(const char *dir, int z, int trunc)
 {
 	static const char *const plain[] = {
-		"benef.tsv", "ps.tsv", "acts.tsv", "truth.tsv", "benef-truth.tsv", NULL
+		"benef.tsv", "ps.tsv", "acts.tsv", "truth.tsv", "benef-truth.tsv",
+		"pec.tsv", NULL
 	};
 	static const char *const gz[] = {
 		"benef.tsv.gz", "ps.tsv.gz", "acts.tsv.gz", "truth.tsv.gz",
-		"benef-truth.tsv.gz", NULL
+		"benef-truth.tsv.gz", "pec.tsv.gz", NULL
 	};
 	static const char *const cut[] = { "acts.trunc.tsv.gz", NULL };
 	char name[3][PATH_MAX];
@@ -1736,9 +2162,12 @@ day(const struct world *w, int j, const char *outdir, int z)
 	trunc = (int)below(&r, 10000) < w->rate[A_TRUNC];
 	memset(&t, 0, sizeof t);
 	unstale_benef(dir);
+	if (j == 0)
+		wgaranties(w, dir, z);
 	wbfiles(w, j, dir, z);
 	wbenef(w, dir, z);
 	wps(w, dir, z);
+	wpecs(w, j, dir, z);
 	wacts(w, j, dir, z, trunc, &t);
 	wtruth(dir, z, &t, trunc);
 	unstale(dir, z, trunc);
@@ -1757,7 +2186,7 @@ anomarg(struct world *w, const char *arg)
 			break;
 	if (eq == NULL || a == NANOM)
 		die(EX_USAGE, "-A: expected badnir, unknown, closed, dupintra, "
-		    "dupinter, cancel, near or truncated=rate");
+		    "dupinter, cancel, near, nopec or truncated=rate");
 	w->rate[a] = (int)numarg(eq + 1, 0, 10000, anames[a]);
 }
 
