@@ -1,0 +1,246 @@
+#!/bin/sh
+test_description='liquidate: what the complementary pays, to whom, and why'
+. "$(dirname "$0")/test-lib.sh"
+
+COLS='/^#tiers\t/ { for (i = 4; i <= NF; i++) c[$i] = i - 3; next } /^#/ { next }'
+cases=$TIERS_TOP/t/t0800-liquidate.tsv
+T='	'
+
+# col FILE NAME...: columns of a stream, by name, TAB-separated.
+col () {
+	f=$1
+	shift
+	awk -F'\t' -v names="$*" "$COLS"' { n = split(names, a, " "); s = $c[a[1]]
+	    for (i = 2; i <= n; i++) s = s "\t" $c[a[i]]; print s }' "$f"
+}
+
+# The master of client 900000001: one line a beneficiary, its alias first.
+#   A, B  one family (contract C1): an adult and a child of 10
+#   C     radiated on 2026-10-31, card valid until 2026-12-31
+#   D     suspended in November 2026;  E  service deactivated
+#   F     not a contrat responsable;  G  a card for PHAR only
+#   H     products BASE and RENFORT;  K  a child of 4
+benefs='A	C1	A	1800575123001	11	1980-05-10	1	1:BASE:2024-01-01:2027-12-31	2027-12-31	AC			
+B	C1	B	2160375123002	22	2016-03-01	1	1:BASE:2024-01-01:2027-12-31	2027-12-31	AC			
+C	C2	C	1700175123003	33	1970-01-15	1	1:BASE:2024-01-01:2026-10-31	2026-12-31	AC			
+D	C3	D	1700175123004	44	1970-01-16	1	1:BASE:2024-01-01:2027-12-31	2027-12-31	AC	2026-11-01	2026-11-30	
+E	C4	E	1700175123005	55	1970-01-17	1	1:BASE:2024-01-01:2027-12-31	2027-12-31	DE			
+F	C5	F	1700175123006	66	1970-01-18	1	1:BASE:2024-01-01:2027-12-31	2027-12-31	AC			
+G	C6	G	1700175123007	77	1970-01-19	1	1:BASE:2024-01-01:2027-12-31	2027-12-31	AC			PHAR:100:PC
+H	C7	H	1700175123008	88	1970-01-20	1	1:BASE:2024-01-01:2027-12-31,2:RENFORT:2026-01-01:2027-12-31	2027-12-31	AC			
+K	C8	K	2220675123009	99	2022-06-01	1	1:BASE:2024-01-01:2027-12-31	2027-12-31	AC			'
+
+test_expect_success 'setup: master, guarantees, PEC, the base claim' '
+	{
+		printf "#tiers\tbenef-master\t1\tamc\tcontract\tmember_ref\tcontract_state\tadherent\tbenef_type\tnir\tnir_key\tbenef_nir\tbenef_nir_key\tbirth_date\trang\tregime\tcaisse\tcentre\tresponsable\tproducts\ttp_start\ttp_end\tactivation\tsuspension_start\tsuspension_end\tsuspension_reason\tcard_movement\tdomains\taddress_1\taddress_2\taddress_3\taddress_4\taddress_5\taddress_6\taddress_7\trights_start\trights_end\tkey_nir_rang\tkey_birth_rang_adherent\tupdated\n"
+		printf "%s\n" "$benefs" | awk -F"\t" -v OFS="\t" "{
+			split(\$8, p, \":\"); n = split(\$8, q, \":\"); re = q[n]
+			print \"900000001\", \$2, \$3, \"OU\", \$2, \"AS\", \$4, \$5, \"\", \"\", \$6, \$7,
+			    \"01\", \"751\", \"0001\", \$7 == 1 ? 1 : 0, \$8, \"2024-01-01\", \$9, \$10,
+			    \$11, \$12, \"\", \"CA\", \$13, \"NOM\", \"\", \"\", \"\", \"\", \"75001 PARIS\", \"\",
+			    \"2024-01-01\", re, \$4 \$7, \$6 \"/\" \$7 \"/\" \$2, \"2026-11-01\"
+		}"
+	} >master.raw &&
+	awk -F"\t" -v OFS="\t" "NR > 1 { \$16 = (\$3 == \"F\") ? 0 : 1 } { print }" master.raw | mkstream master.tsv &&
+	cat >g.xml <<-\EOG &&
+	<?xml version="1.0" encoding="UTF-8"?>
+	<garanties xmlns="urn:tiers:garanties:1" amc="900000001">
+	  <plafond id="OPTIQUE" portee="beneficiaire" montant="400.00" nombre="1" periode="mois" mois="24">
+	    <age max="5" mois="6"/>
+	    <age max="15" mois="12"/>
+	  </plafond>
+	  <plafond id="DENTAIRE" portee="famille" montant="100.00" periode="annee"/>
+	  <produit ref="BASE">
+	    <regle domaine="MEDG" age-max="15" formule="br" taux="300"/>
+	    <regle domaine="MEDG" formule="br" taux="100"/>
+	    <regle domaine="PHAR" formule="br" taux="100"/>
+	    <regle domaine="MEDS" formule="br-sup" taux="50"/>
+	    <regle domaine="HOSP" actes="FJ" formule="fixe" montant="20.00"/>
+	    <regle domaine="HOSP" actes="GHS" formule="br" taux="100"/>
+	    <regle domaine="DENT" actes="SPR" formule="sante100" prix-limite="500.00" pec="1"/>
+	    <regle domaine="DENT" actes="SC" formule="br" taux="200" plafond="DENTAIRE"/>
+	    <regle domaine="OPTI" formule="fixe" montant="150.00" pec="1" plafond="OPTIQUE"/>
+	  </produit>
+	  <produit ref="RENFORT">
+	    <regle domaine="LABO" formule="fr" taux="20"/>
+	  </produit>
+	</garanties>
+	EOG
+	{
+		printf "#tiers\tpec\t1\tamc\tpec_number\tnir\tnir_key\tbirth_date\trang\tps_kind\tps_number\tdomain\tact_codes\tvalid_from\tvalid_to\tamount_eur\n"
+		printf "900000001\tP1\t1800575123001\t11\t1980-05-10\t1\tRPPS\t10000000001\tDENT\tSPR\t2026-01-01\t2026-12-31\t1000.00\n"
+		printf "900000001\tP2\t1800575123001\t11\t1980-05-10\t1\tRPPS\t10000000002\tDENT\t\t2026-01-01\t2026-12-31\t300.00\n"
+		printf "900000001\tP3\t1800575123001\t11\t1980-05-10\t1\tRPPS\t10000000001\tOPTI\t\t2026-01-01\t2026-12-31\t1000.00\n"
+		printf "900000001\tP4\t2220675123009\t99\t2022-06-01\t1\tRPPS\t10000000001\tOPTI\tOPT\t2026-01-01\t2026-12-31\t1000.00\n"
+	} | mkstream pec.tsv &&
+	printf "%s\n" "#tiers${T}claim${T}1${T}flow${T}sender${T}file_number${T}file_date${T}file${T}line${T}pos${T}regime${T}caisse${T}ps_kind${T}ps_number${T}invoice${T}invoice_date${T}invoice_total_eur${T}nir${T}nir_key${T}benef_nir${T}benef_nir_key${T}birth_date${T}rang${T}amc${T}adherent${T}line_no${T}act_date${T}act_code${T}coef${T}qty${T}fr_eur${T}br_eur${T}amo_rate_bp${T}amo_eur${T}pf_eur${T}franchise_eur${T}depassement_eur${T}tp${T}nature${T}ref_invoice${T}ref_line${T}flag${T}dup${T}dup_id${T}dup_ref" >claim.head &&
+	printf "noemie-580\t017510001\t0000001\t2026-11-10\tday.580\t1\t1\t01\t751\tRPPS\t10000000001\t100000001\t2026-11-10\t30.00\t-\t-\t\t\t-\t1\t900000001\t-\t1\t2026-11-10\tG\t1.00\t1\t30.00\t30.00\t7000\t19.00\t2.00\t0.00\t0.00\t1\tpaid\t\t\t\tfirst\t-\t\n" >claim.base &&
+	tiers-seal -q master.tsv pec.tsv
+'
+
+# claims CASE DAY: the claim stream of one case and day, from the table.
+claims () {
+	{
+		cat claim.head
+		awk -F"\t" -v OFS="\t" -v cs="$1" -v day="$2" -v benefs="$benefs" '
+		BEGIN {
+			n = split(benefs, l, "\n")
+			for (i = 1; i <= n; i++) {
+				split(l[i], f, "\t")
+				nir[f[1]] = f[4]; key[f[1]] = f[5]; birth[f[1]] = f[6]; adh[f[1]] = f[2]
+			}
+			nir["X"] = "1999999999999"; key["X"] = "12"; birth["X"] = "1999-01-01"; adh["X"] = "C0"
+			getline base <"claim.base"
+			split("flow sender file_number file_date file line pos regime caisse ps_kind ps_number invoice invoice_date invoice_total_eur nir nir_key benef_nir benef_nir_key birth_date rang amc adherent line_no act_date act_code coef qty fr_eur br_eur amo_rate_bp amo_eur pf_eur franchise_eur depassement_eur tp nature ref_invoice ref_line flag dup dup_id dup_ref", names, " ")
+			for (i in names) c[names[i]] = i
+		}
+		/^#/ || $1 != cs || $2 != day { next }
+		{
+			k++
+			nf = split(base, v, "\t")
+			v[c["nir"]] = nir[$3]; v[c["nir_key"]] = key[$3]
+			v[c["birth_date"]] = birth[$3]; v[c["adherent"]] = adh[$3]
+			v[c["line"]] = k; v[c["dup_id"]] = "D" day "#" k
+			m = split($4, a, ";")
+			for (i = 1; i <= m; i++)
+				if (a[i] != "-") {
+					split(a[i], kv, "=")
+					v[c[kv[1]]] = kv[2]
+				}
+			s = v[1]
+			for (i = 2; i <= nf; i++)
+				s = s "\t" v[i]
+			print s
+		}' "$cases"
+	} | tiers-seal -r
+}
+
+for cs in $(grep -v "^#" "$cases" | cut -f1 | uniq); do
+	test_expect_success "case $cs" "
+		prev= &&
+		for day in \$(awk -F'\t' -v cs=$cs '\$1 == cs { print \$2 }' '$cases' | uniq); do
+			claims $cs \$day >c.$cs.\$day &&
+			liquidate -d 2026-11-2\$day -g g.xml -m master.tsv -p pec.tsv \${prev:+-c \$prev} \
+			    -C cons.$cs.\$day -o d.$cs.\$day c.$cs.\$day 2>err &&
+			tiers-seal -q d.$cs.\$day cons.$cs.\$day &&
+			col d.$cs.\$day dest code amc_eur flag >actual.$cs.\$day &&
+			awk -F'\t' -v OFS='\t' -v cs=$cs -v day=\$day '\$1 == cs && \$2 == day { print \$5, \$6, \$7, \$8 }' '$cases' >expect.$cs.\$day &&
+			test_cmp expect.$cs.\$day actual.$cs.\$day &&
+			prev=cons.$cs.\$day || exit 1
+		done
+	"
+done
+
+test_expect_success 'every code of the table is tested' '
+	for k in 00 01 02 03 04 05 06 07 08 09 10 11 12 13 14 15 16 17; do
+		cut -f6 "$cases" | grep -q "^LQ$k\$" || { echo "LQ$k untested"; exit 1; }
+	done
+'
+
+test_expect_success 'conservation: FR = AMO + AMC + RAC over every decision, one per claim' '
+	cat d.*.* | awk -F"\t" "$COLS"" { fr += \$c[\"fr_eur\"] * 100; r += (\$c[\"amo_eur\"] + \$c[\"amc_eur\"] + \$c[\"rac_eur\"]) * 100; n++ } END { printf \"%d %.0f %.0f\n\", n, fr, r }" >sums &&
+	read n fr r <sums &&
+	test "$n" = $(grep -vc "^#" "$cases") &&
+	test "$fr" = "$r"
+'
+
+test_expect_success 'ps-recover and recover-ps carry the amount to recover' '
+	col d.radiated-card-valid.1 dest amc_eur recover_eur >actual &&
+	printf "ps-recover\t9.00\t9.00\n" >expect &&
+	test_cmp expect actual &&
+	col d.cancel.1 dest amc_eur recover_eur rac_eur >actual &&
+	printf "recover-ps\t-9.00\t9.00\t-2.00\n" >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'consumption: events sorted, carried to the next day, given back by a cancellation' '
+	col cons.family-ceiling.2 member_ref counter act_date count amount_eur >actual &&
+	printf "A\tDENTAIRE\t2026-11-10\t1\t70.00\nA\tDENTAIRE\t2027-01-05\t1\t70.00\nB\tDENTAIRE\t2026-11-10\t1\t30.00\n" >expect &&
+	head -3 actual >a3 && test_cmp expect a3 &&
+	col cons.ceiling-given-back.2 member_ref act_date count amount_eur >actual &&
+	grep "^A	2026-11-10	-1	-70.00\$" actual &&
+	test $(stat -c %a cons.family-ceiling.2) = 600 &&
+	test $(stat -c %a d.family-ceiling.2) = 600
+'
+
+test_expect_success 'a rerun gives the same bytes; consumption order does not depend on input order' '
+	liquidate -d 2026-11-21 -g g.xml -m master.tsv -p pec.tsv -C again.cons -o again.d c.family-ceiling.1 2>/dev/null &&
+	cmp again.d d.family-ceiling.1 && cmp again.cons cons.family-ceiling.1 &&
+	{ head -1 c.family-ceiling.1; grep -v "^#" c.family-ceiling.1 | sort -r; } | tiers-seal -r >rev &&
+	liquidate -d 2026-11-21 -g g.xml -m master.tsv -p pec.tsv -C rev.cons -o rev.d rev 2>/dev/null &&
+	cmp rev.cons cons.family-ceiling.1 &&
+	col rev.d claim amc_eur code | sort >a && col d.family-ceiling.1 claim amc_eur code | sort >b &&
+	test_cmp b a
+'
+
+test_expect_success 'stdout, and the summary on stderr names no person' '
+	liquidate -d 2026-11-21 -g g.xml -m master.tsv -C x.cons <c.br100.1 >x.d 2>err &&
+	tiers-seal -q x.d &&
+	grep "^liquidate: 2026-11-21: 1 claims: 1 paid, 0 rejected, 0 to recover; AMC 9.00" err &&
+	! grep -e 1800575123001 -e NOM err
+'
+
+test_expect_success 'usage errors are exit 64' '
+	test_expect_code 64 liquidate -C x 2>err &&
+	grep "^usage: liquidate" err &&
+	test_expect_code 64 liquidate -d 2026-13-01 -C x c.br100.1 2>err &&
+	test_expect_code 64 liquidate -x 2>err
+'
+
+test_expect_success 'a missing input is exit 66' '
+	test_expect_code 66 liquidate -d 2026-11-21 -C x.cons -g nothere.xml c.br100.1 2>err &&
+	grep "nothere.xml" err &&
+	! test -e x2.cons
+'
+
+test_expect_success 'a guarantee file the schema refuses: exit 65, file and line, nothing written' '
+	sed "s/formule=\"br-sup\"/formule=\"magic\"/" g.xml >bad.xml &&
+	test_expect_code 65 liquidate -d 2026-11-21 -g bad.xml -m master.tsv -C bad.cons -o bad.d c.br100.1 2>err &&
+	grep "^liquidate: bad.xml:12: xsd: .*formule.*magic" err &&
+	! test -e bad.cons && ! test -e bad.d
+'
+
+test_expect_success 'guarantee errors beyond the schema: a second file for a client, an unknown plafond, a missing rate' '
+	test_expect_code 65 liquidate -d 2026-11-21 -g g.xml -g g.xml -C bad.cons c.br100.1 2>err &&
+	grep "g.xml:2: garanties.amc: a second guarantee file for this client" err &&
+	sed "s/plafond=\"DENTAIRE\"/plafond=\"NONE\"/" g.xml >bad.xml &&
+	test_expect_code 65 liquidate -d 2026-11-21 -g bad.xml -C bad.cons c.br100.1 2>err &&
+	grep "bad.xml:16: regle.plafond: no such plafond" err &&
+	sed "s/formule=\"br-sup\" taux=\"50\"/formule=\"br-sup\"/" g.xml >bad.xml &&
+	test_expect_code 65 liquidate -d 2026-11-21 -g bad.xml -C bad.cons c.br100.1 2>err &&
+	grep "bad.xml:12: regle.taux: required by formule br-sup" err &&
+	! test -e bad.cons
+'
+
+test_expect_success 'truncated claims, master or consumption: exit 65, nothing written' '
+	head -2 c.br100.1 >trunc &&
+	test_expect_code 65 liquidate -d 2026-11-21 -g g.xml -m master.tsv -C bad.cons -o bad.d trunc 2>err &&
+	grep "trunc:2: trailer: no trailer" err &&
+	head -3 master.tsv >trunc.m &&
+	test_expect_code 65 liquidate -d 2026-11-21 -m trunc.m -C bad.cons -o bad.d c.br100.1 2>err &&
+	grep "trunc.m" err &&
+	head -3 cons.family-ceiling.1 >trunc.c &&
+	test_expect_code 65 liquidate -d 2026-11-21 -c trunc.c -m master.tsv -C bad.cons -o bad.d c.br100.1 2>err &&
+	! test -e bad.cons && ! test -e bad.d
+'
+
+test_expect_success 'a consumption generation out of order is refused' '
+	{ head -2 cons.family-ceiling.2; grep -v "^#" cons.family-ceiling.2 | sort -r; } | tiers-seal -r >unsorted &&
+	test_expect_code 65 liquidate -d 2026-11-21 -c unsorted -m master.tsv -C bad.cons c.br100.1 2>err &&
+	grep "unsorted:.*: not sorted on amc, contract, member_ref, counter, act_date, claim" err
+'
+
+test_expect_success 'a claim without its amounts, or a stream without verdicts, is malformed' '
+	awk -F"\t" -v OFS="\t" "!/^#/ { \$28 = \"\" } { print }" c.br100.1 | grep -v "^#end" | tiers-seal -r >nofr &&
+	test_expect_code 65 liquidate -d 2026-11-21 -m master.tsv -C bad.cons nofr 2>err &&
+	grep "nofr:2: fr_eur: missing" err &&
+	cut -f1-42 c.br100.1 | grep -v "^#end" | tiers-seal -r >noverdict &&
+	test_expect_code 65 liquidate -d 2026-11-21 -m master.tsv -C bad.cons noverdict 2>err &&
+	grep "dup_id" err
+'
+
+test_expect_success 'a write error is exit 74' '
+	test_expect_code 74 liquidate -d 2026-11-21 -g g.xml -m master.tsv -C x.cons c.br100.1 >/dev/full 2>err
+'
+
+test_done
