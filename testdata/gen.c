@@ -197,17 +197,19 @@ struct claim {
 	const struct line *ln;
 	struct invoice dinv;	/* a duplicate's invoice and line */
 	struct line dln;
+	int nearv;		/* a near-repeat: 0 one cent more, 1 a day earlier */
 };
 
 /* The codes of liquidate(1), LQ00 to LQ17. */
-enum { LQ00, LQ01, LQ02, LQ07 = 7, LQ08, LQ09, LQ10, LQ11, LQ16 = 16, LQ17, NLQ };
+enum { LQ00, LQ01, LQ02, LQ07 = 7, LQ08, LQ09, LQ10, LQ11, LQ14 = 14, LQ16 = 16, LQ17,
+	NLQ };
 
 struct truth {
 	uint64_t n[NANOM];
 	int64_t fr[NANOM];
 	int64_t frtot, amotot;
-	uint64_t lq[NLQ], nident;
-	int64_t lqamc[NLQ], identamc, amctot;
+	uint64_t lq[NLQ], nident, ncapped;
+	int64_t lqamc[NLQ], identamc, cappedamc, amctot;
 };
 
 /* A PEC granted: what a claim line must match, and what it paid so far. */
@@ -870,7 +872,7 @@ nextclaim(const struct world *w, struct walk *wk, struct claim *c)
 			struct rng r;
 
 			rinit(&r, w, K_DUP, (uint64_t)wk->j, c->k + (1ULL << 40));
-			if (below(&r, 2) == 0) {
+			if ((c->nearv = (int)below(&r, 2)) == 0) {
 				c->dln.fr += 1;
 				c->dinv.total += 1;
 			} else
@@ -1410,12 +1412,108 @@ flowclose(struct flow *f, int z, int trunc)
 	publish(&f->p, f->path, z);
 }
 
+/* Which flow the invoice starting at line k of day j goes to. */
+static int
+route(const struct world *w, int j, uint64_t k, int anom)
+{
+	struct rng r;
+	int u;
+
+	rinit(&r, w, K_ROUTE, (uint64_t)j, k);
+	u = (int)below(&r, 100);
+	if (u < 25 && anom != A_CANCEL)
+		return FL_B2;
+	return u % 2 ? FL_N1 : FL_N2;
+}
+
+/*
+ * Near-repeats of one line with the same change are the same claim twice:
+ * dedup(1) takes all but the first, in the order it reads them (earlier
+ * days, then the files in name order, then their lines), for duplicates.
+ */
+struct near {
+	int oj;
+	uint64_t ok;
+	int v;
+	int j, fl;
+	uint64_t k;
+	int dup;
+};
+static struct near *nears;
+static size_t nnear, nearalloc;
+
+static int
+nearcmp(const void *a, const void *b)
+{
+	const struct near *x = a, *y = b;
+
+	if (x->oj != y->oj)
+		return x->oj < y->oj ? -1 : 1;
+	if (x->ok != y->ok)
+		return x->ok < y->ok ? -1 : 1;
+	if (x->v != y->v)
+		return x->v < y->v ? -1 : 1;
+	if (x->j != y->j)
+		return x->j < y->j ? -1 : 1;
+	if (x->fl != y->fl)
+		return x->fl < y->fl ? -1 : 1;
+	return x->k < y->k ? -1 : x->k > y->k;
+}
+
+static void
+nearadd(const struct claim *c, int j, int fl)
+{
+	struct near *n;
+
+	if (nnear == nearalloc) {
+		nearalloc = nearalloc ? nearalloc * 2 : 64;
+		nears = xrealloc(nears, nearalloc * sizeof *nears);
+	}
+	n = &nears[nnear++];
+	n->oj = c->oj;
+	n->ok = c->ok;
+	n->v = c->nearv;
+	n->j = j;
+	n->fl = fl;
+	n->k = c->k;
+	n->dup = 0;
+}
+
+/* Every near-repeat so far but the first of its kind is a duplicate. */
+static void
+nearsort(void)
+{
+	size_t i;
+
+	qsort(nears, nnear, sizeof *nears, nearcmp);
+	for (i = 1; i < nnear; i++)
+		nears[i].dup = nears[i].oj == nears[i - 1].oj &&
+		    nears[i].ok == nears[i - 1].ok && nears[i].v == nears[i - 1].v;
+}
+
+static int
+neardup(const struct claim *c, int j, int fl)
+{
+	struct near key, *n;
+
+	key.oj = c->oj;
+	key.ok = c->ok;
+	key.v = c->nearv;
+	key.j = j;
+	key.fl = fl;
+	key.k = c->k;
+	n = bsearch(&key, nears, nnear, sizeof *nears, nearcmp);
+	if (n == NULL)
+		die(EX_SOFTWARE, "near-repeat lost");
+	return n->dup;
+}
+
 /*
  * The PECs granted since the first day.  One for each invoice of a day
  * that needs one, but those of unknown beneficiaries and the nopec ones,
  * out of rights lines aside: the acts that need it, from 15 days before
- * the first act to 15 days after the last, twice what the guarantee gives
- * for them, so that a near-repeat of a line finds enough left.
+ * the first act to 15 days after the last, for what the guarantee gives
+ * for them.
  */
 static struct pec *pecs;
 static size_t npec, pecalloc;
@@ -1446,7 +1544,7 @@ grant(const struct world *w, int j, const struct invoice *inv, const struct line
 		if (p->acts == 0 || ln[i].date > p->to)
 			p->to = ln[i].date;
 		p->acts |= 1U << ln[i].act;
-		p->amount += 2 * formula(ru, &ln[i], 1);
+		p->amount += formula(ru, &ln[i], 1);
 	}
 	if (p->acts == 0)
 		return;
@@ -1496,17 +1594,32 @@ wpecs(const struct world *w, int j, const char *dir, int z)
 	wk.j = j;
 	wk.k = 0;
 	while (nextclaim(w, &wk, &c))
-		if (!ISREPEAT(c.anom) && c.k == c.inv->kf && c.anom != A_UNKNOWN &&
+		if (c.anom == A_NEAR)
+			nearadd(&c, j, route(w, j, c.k, c.anom));
+		else if (!ISREPEAT(c.anom) && c.k == c.inv->kf && c.anom != A_UNKNOWN &&
 		    c.anom != A_NOPEC)
 			grant(w, j, c.inv, c.ln, &o.w);
+	nearsort();
 	oclose(&o, z);
 }
 
-/* What liquidate(1) decides for a claim line of day j, come by flow fl. */
+/*
+ * What liquidate(1) decides for a claim line of day j, come by flow fl.
+ * A line paid or cancelled under a PEC waits for the end of the day, to
+ * be taken in liquidate's order: what is left of the PEC depends on it.
+ */
 struct dec {
 	int code;
 	int64_t amc;
-	int ident;
+	int ident, capped;
+	struct pec *pec;
+	/* the order: amc, contract, act date, PS, invoice, line, input */
+	const char *amcno, *contract;
+	int32_t date;
+	const char *pskind, *psnum;
+	uint64_t invoice;
+	int no, fl;
+	uint64_t k;
 };
 
 static void
@@ -1521,7 +1634,8 @@ decide(const struct world *w, int j, const struct claim *c, int fl, struct dec *
 	size_t i;
 
 	d->amc = 0;
-	d->ident = 0;
+	d->ident = d->capped = 0;
+	d->pec = NULL;
 	if (c->anom == A_UNKNOWN) {
 		d->code = LQ01;
 		return;
@@ -1562,7 +1676,8 @@ decide(const struct world *w, int j, const struct claim *c, int fl, struct dec *
 		d->code = LQ10;
 		return;
 	}
-	if (c->anom == A_DUPINTRA || c->anom == A_DUPINTER) {
+	if (c->anom == A_DUPINTRA || c->anom == A_DUPINTER ||
+	    (c->anom == A_NEAR && neardup(c, j, fl))) {
 		d->code = LQ11;
 		return;
 	}
@@ -1571,30 +1686,87 @@ decide(const struct world *w, int j, const struct claim *c, int fl, struct dec *
 	else if (sg < 0) {
 		d->code = LQ16;
 		d->amc = -d->amc;
-	} else {
+	} else
 		d->code = LQ00;
-		/*
-		 * Whatever the order liquidate takes the lines in, a PEC
-		 * never runs out if the lines it paid fit it all.
-		 */
-		if (p != NULL && (p->used += d->amc) > p->amount)
-			die(EX_SOFTWARE, "PEC %s: used up, the truth would depend "
-			    "on the order of the lines (lower -A near)", p->no);
+	d->pec = p;
+	d->amcno = w->amc[b->client];
+	d->contract = b->adherent;
+	d->date = ln->date;
+	d->pskind = pskinds[domains[inv->ps.dom].kind];
+	d->psnum = inv->ps.num;
+	d->invoice = inv->number;
+	d->fl = fl;
+	d->k = c->k;
+}
+
+static int
+deccmp(const void *a, const void *b)
+{
+	const struct dec *x = a, *y = b;
+	int r;
+
+	if ((r = strcmp(x->amcno, y->amcno)) != 0 ||
+	    (r = strcmp(x->contract, y->contract)) != 0)
+		return r;
+	if (x->date != y->date)
+		return x->date < y->date ? -1 : 1;
+	if ((r = strcmp(x->pskind, y->pskind)) != 0 ||
+	    (r = strcmp(x->psnum, y->psnum)) != 0)
+		return r;
+	if (x->invoice != y->invoice)
+		return x->invoice < y->invoice ? -1 : 1;
+	if (x->no != y->no)
+		return x->no < y->no ? -1 : 1;
+	if (x->fl != y->fl)
+		return x->fl < y->fl ? -1 : 1;
+	return x->k < y->k ? -1 : x->k > y->k;
+}
+
+static void
+account(struct truth *t, const struct dec *d)
+{
+	t->lq[d->code]++;
+	t->lqamc[d->code] += d->amc;
+	t->amctot += d->amc;
+	if (d->ident) {
+		t->nident++;
+		t->identamc += d->amc;
+	}
+	if (d->capped) {
+		t->ncapped++;
+		t->cappedamc += d->amc;
 	}
 }
 
-/* Which flow the invoice starting at line k of day j goes to. */
-static int
-route(const struct world *w, int j, uint64_t k, int anom)
+/*
+ * The day's lines under a PEC, in liquidate's order: each pays what is
+ * left of its PEC at most, a cancellation gives back what it recovers.
+ */
+static void
+settle(struct dec *v, size_t n, struct truth *t)
 {
-	struct rng r;
-	int u;
+	struct dec *d;
+	int64_t left;
+	size_t i;
 
-	rinit(&r, w, K_ROUTE, (uint64_t)j, k);
-	u = (int)below(&r, 100);
-	if (u < 25 && anom != A_CANCEL)
-		return FL_B2;
-	return u % 2 ? FL_N1 : FL_N2;
+	qsort(v, n, sizeof *v, deccmp);
+	for (i = 0; i < n; i++) {
+		d = &v[i];
+		if (d->code == LQ16)
+			d->pec->used += d->amc;
+		else {
+			left = d->pec->amount - d->pec->used;
+			if (left <= 0) {
+				d->code = LQ14;
+				d->amc = 0;
+			} else if (d->amc > left) {
+				d->amc = left;
+				d->capped = 1;
+			}
+			d->pec->used += d->amc;
+		}
+		account(t, d);
+	}
 }
 
 static void
@@ -1610,6 +1782,9 @@ wacts(const struct world *w, int j, const char *dir, int z, int trunc,
 	};
 	static struct walk wk;
 	static struct claim c;
+	static struct dec *held;
+	static size_t held_alloc;
+	size_t nheld = 0;
 	struct dec d;
 	struct out o;
 	char path[PATH_MAX];
@@ -1638,18 +1813,21 @@ wacts(const struct world *w, int j, const char *dir, int z, int trunc,
 		}
 		flowline(&flows[fl], &c, no, last);
 		decide(w, j, &c, fl, &d);
-		t->lq[d.code]++;
-		t->lqamc[d.code] += d.amc;
-		t->amctot += d.amc;
-		if (d.ident) {
-			t->nident++;
-			t->identamc += d.amc;
-		}
+		d.no = no;
+		if (d.pec != NULL && (d.code == LQ00 || d.code == LQ16)) {
+			if (nheld == held_alloc) {
+				held_alloc = held_alloc ? held_alloc * 2 : 64;
+				held = xrealloc(held, held_alloc * sizeof *held);
+			}
+			held[nheld++] = d;
+		} else
+			account(t, &d);
 		t->n[c.anom]++;
 		t->fr[c.anom] += c.ln->fr;
 		t->frtot += c.ln->fr;
 		t->amotot += c.ln->amo;
 	}
+	settle(held, nheld, t);
 	ts_wclose(&o.w);
 	for (i = 0; i < NFLOW; i++)
 		flowclose(&flows[i], z, trunc && i == FL_N1);
@@ -1706,10 +1884,9 @@ wtruth(const char *dir, int z, const struct truth *t, int trunc)
 	wnum(&o.w, t->nident);
 	ts_wmoney(&o.w, t->identamc);
 	ts_wend(&o.w);
-	/* The PECs are never used up, and there is no plafond. */
 	ts_wcstr(&o.w, "liq_capped");
-	wnum(&o.w, 0);
-	ts_wmoney(&o.w, 0);
+	wnum(&o.w, t->ncapped);
+	ts_wmoney(&o.w, t->cappedamc);
 	ts_wend(&o.w);
 	ts_wcstr(&o.w, "liq_total");
 	wnum(&o.w, n);
