@@ -716,7 +716,7 @@ static void
 buildindex(void)
 {
 	size_t n = 1024, i;
-	char rang[8], nr[16];
+	char rang[8], nr[16], birth[16];
 	struct benef *b;
 
 	while (n < nbens * 6)
@@ -729,11 +729,10 @@ buildindex(void)
 		b = &bens[i];
 		snprintf(rang, sizeof rang, "%d", b->rang);
 		snprintf(nr, sizeof nr, "%s", *b->bnir ? b->bnir : b->nir);
-		tabput(keyhash(K_EXACT, b->amc, b->nir, b->key, rang,
-		    (const char *)&b->birth), i, K_EXACT);
+		snprintf(birth, sizeof birth, "%ld", (long)b->birth);
+		tabput(keyhash(K_EXACT, b->amc, b->nir, b->key, rang, birth), i, K_EXACT);
 		tabput(keyhash(K_NIRRANG, b->amc, nr, rang, NULL, NULL), i, K_NIRRANG);
-		tabput(keyhash(K_BIRTH, b->amc, (const char *)&b->birth, rang,
-		    b->adherent, NULL), i, K_BIRTH);
+		tabput(keyhash(K_BIRTH, b->amc, birth, rang, b->adherent, NULL), i, K_BIRTH);
 	}
 }
 
@@ -744,7 +743,7 @@ buildindex(void)
 static long
 lookup(struct claim *c)
 {
-	char rang[8];
+	char rang[8], bs[16];
 	const char *nr;
 	uint64_t h;
 	size_t i;
@@ -758,15 +757,15 @@ lookup(struct claim *c)
 	if (date_parse(c->s[C_BIRTH], strlen(c->s[C_BIRTH]), &birth) < 0)
 		birth = NOSTART;
 	snprintf(rang, sizeof rang, "%ld", rk);
+	snprintf(bs, sizeof bs, "%ld", (long)birth);
 	nr = *c->s[C_BNIR] ? c->s[C_BNIR] : c->s[C_NIR];
 	for (kind = K_EXACT; kind <= K_BIRTH; kind++) {
 		if (birth == NOSTART && kind != K_NIRRANG)
 			continue;
 		h = kind == K_EXACT ? keyhash(K_EXACT, c->s[C_AMC], c->s[C_NIR],
-		    c->s[C_NIRKEY], rang, (const char *)&birth) :
+		    c->s[C_NIRKEY], rang, bs) :
 		    kind == K_NIRRANG ? keyhash(K_NIRRANG, c->s[C_AMC], nr, rang, NULL, NULL) :
-		    keyhash(K_BIRTH, c->s[C_AMC], (const char *)&birth, rang,
-		    c->s[C_ADHERENT], NULL);
+		    keyhash(K_BIRTH, c->s[C_AMC], bs, rang, c->s[C_ADHERENT], NULL);
 		found = -1;
 		amb = 0;
 		for (i = (size_t)(h >> 32) & tabmask; tab[i].val != 0; i = (i + 1) & tabmask) {

@@ -1,0 +1,90 @@
+#!/bin/sh
+test_description='tiers-nightly: the liquidate stage over the sample days, against the truth'
+. "$(dirname "$0")/test-lib.sh"
+
+sample=$TIERS_TOP/testdata/sample
+COLS='/^#tiers\t/ { for (i = 4; i <= NF; i++) c[$i] = i - 3; next } /^#/ { next }'
+days='2026-11-18 2026-11-19 2026-11-20'
+
+test_expect_success 'setup: the three sample days run in order' '
+	mkdir -p data/inbox &&
+	cp -R "$sample"/2026-11-1[89] "$sample"/2026-11-20 data/inbox/ &&
+	tiers-nightly -I 2026-11-18 data >out1 &&
+	{ tiers-nightly 2026-11-19 data >out2 || test $? = 65; } &&
+	tiers-nightly 2026-11-20 data >out3
+'
+
+test_expect_success 'one decision per claim, every day, and the streams whole' '
+	for d in $days; do
+		tiers-seal -q data/days/$d/out/decisions.tsv data/days/$d/state/consumption.tsv &&
+		grep -vc "^#" data/days/$d/out/claims.tsv >a &&
+		grep -vc "^#" data/days/$d/out/decisions.tsv >b &&
+		test_cmp a b || exit 1
+	done
+'
+
+# The generator knows what each of its lines must be decided: liq_ rows of
+# its truth file, a count and a sum of amc_eur per code.
+test_expect_success 'codes and amounts: the generator truth, found exactly' '
+	for d in $days; do
+		awk -F"\t" -v OFS="\t" "$COLS"" {
+			n[\$c[\"code\"]]++
+			v = \$c[\"amc_eur\"]; sub(/\\./, \"\", v); a[\$c[\"code\"]] += v
+			if (\$c[\"flag\"] ~ /identity/) { ni++; ai += v }
+			if (\$c[\"flag\"] ~ /capped/) { nc++; ac += v }
+			t++; ta += v
+		}
+		END {
+			for (k = 0; k <= 17; k++) {
+				code = sprintf(\"LQ%02d\", k)
+				printf \"liq_%s\t%d\t%.2f\n\", code, n[code], a[code] / 100
+			}
+			printf \"liq_identity\t%d\t%.2f\nliq_capped\t%d\t%.2f\n\", ni, ai / 100, nc, ac / 100
+			printf \"liq_total\t%d\t%.2f\n\", t, ta / 100
+		}" data/days/$d/out/decisions.tsv >actual.$d &&
+		grep "^liq_" "$sample/$d/truth.tsv" >expect.$d &&
+		test_cmp expect.$d actual.$d || exit 1
+	done
+'
+
+test_expect_success 'the state carries guarantees, PEC and consumption; files are 0600' '
+	ls data/days/2026-11-20/state/guarantees >actual &&
+	ls "$sample"/2026-11-18 | sed -n "s/^garanties-//p" >expect &&
+	test_cmp expect actual &&
+	ls data/days/2026-11-20/state/pec >actual &&
+	printf "%s\n" 2026-11-18-pec.tsv 2026-11-19-pec.tsv 2026-11-20-pec.tsv >expect &&
+	test_cmp expect actual &&
+	test "$(test_mode data/days/2026-11-20/out/decisions.tsv)" = "-rw-------" &&
+	test "$(test_mode data/days/2026-11-20/state/consumption.tsv)" = "-rw-------"
+'
+
+test_expect_success 'the summary: paid, rejected and to recover per client and domain' '
+	grep "^liquidate  [0-9]*/[A-Z]*  *paid  *[0-9]" out1 &&
+	grep "^liquidate  [0-9]*/[A-Z]*  *rejected " out1 &&
+	awk -F"\t" "\$1 == \"liquidate\" && \$3 == \"paid\" { v = \$5; sub(/\\./, \"\", v); s += v } END { printf \"%.2f\n\", s / 100 }" \
+	    data/days/2026-11-18/summary.tsv >actual &&
+	awk -F"\t" "$COLS"" \$c[\"dest\"] ~ /^ps/ { v = \$c[\"amc_eur\"]; sub(/\\./, \"\", v); s += v } END { printf \"%.2f\n\", s / 100 }" \
+	    data/days/2026-11-18/out/decisions.tsv >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'a rerun of day 2 gives the same decisions and consumption' '
+	cp data/days/2026-11-19/out/decisions.tsv d.before &&
+	cp data/days/2026-11-19/state/consumption.tsv c.before &&
+	{ tiers-nightly 2026-11-19 data >/dev/null || test $? = 65; } &&
+	cmp d.before data/days/2026-11-19/out/decisions.tsv &&
+	cmp c.before data/days/2026-11-19/state/consumption.tsv
+'
+
+test_expect_success 'a guarantee file liquidate refuses: exit 65, the day published before stays' '
+	cp -R data/inbox/2026-11-20 alt &&
+	c=$(ls data/days/2026-11-20/state/guarantees | head -1) &&
+	printf "<garanties/>\n" >alt/garanties-$c &&
+	cp data/days/2026-11-20/out/decisions.tsv d.before &&
+	test_expect_code 65 tiers-nightly -i alt 2026-11-20 data >out 2>err &&
+	grep "liquidate refused its input (see log/liquidate.err): day not published" err &&
+	cmp d.before data/days/2026-11-20/out/decisions.tsv &&
+	! ls -d data/days/.2026-11-20.* 2>/dev/null
+'
+
+test_done
