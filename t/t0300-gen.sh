@@ -379,6 +379,119 @@ test_expect_success 'a write error exits 74 and publishes nothing half-written' 
 	! grep "^acts" actual
 '
 
+test_expect_success 'guarantee files are valid against the schema' '
+	for f in a/2026-11-18/garanties-*.xml "$TIERS_TOP"/testdata/sample/*/garanties-*.xml; do
+		xmllint --noout --schema "$TIERS_TOP/formats/xsd/guarantee.xsd" $f 2>err ||
+		{ cat err; exit 1; }
+		c=${f##*/garanties-} &&
+		grep -q "<garanties xmlns=\"urn:tiers:garanties:1\" amc=\"${c%.xml}\">" $f ||
+		exit 1
+	done
+'
+
+# Every PEC names a beneficiary of its client with its true NIR key, a PS
+# of the domain, acts of the domain, a window, a positive amount, and a
+# number never given before.
+check_pecs () {
+	awk -F'\t' "$CENTS"' FNR == 1 { f++ } '"$COLS"'
+	f == 1 && !/^#/ { who[$c["client"] "/" $c["nir"] "/" $c["nir_key"] "/" $c["birth_date"] "/" $c["rang"]] = 1; next }
+	f == 2 && !/^#/ { ps[$c["ps_kind"] "/" $c["ps_number"]] = $c["domain"]; next }
+	f >= 3 && !/^#/ {
+		if (!(($c["amc"] "/" $c["nir"] "/" $c["nir_key"] "/" $c["birth_date"] "/" $c["rang"]) in who))
+			err($c["pec_number"] ": nobody")
+		if (ps[$c["ps_kind"] "/" $c["ps_number"]] != $c["domain"])
+			err($c["pec_number"] ": PS not of the domain")
+		if (!($c["domain"] "/" $c["act_codes"] in acts))
+			err($c["pec_number"] ": acts " $c["act_codes"])
+		if (!($c["valid_from"] < $c["valid_to"]) || cents($c["amount_eur"]) <= 0)
+			err($c["pec_number"] ": window or amount")
+		if (seen[$c["pec_number"]]++)
+			err($c["pec_number"] ": twice")
+		n++
+	}
+	function err(s) { if (bad++ < 10) print s }
+	BEGIN { acts["DENT/SPR"] = acts["OPTI/OPT"] = 1 }
+	END { exit bad != 0 || n == 0 }' "$@"
+}
+
+test_expect_success 'PEC streams: sealed, of kind pec, for people and PS of the world' '
+	tiers-seal -q a/*/pec.tsv "$TIERS_TOP"/testdata/sample/*/pec.tsv &&
+	head -1 a/2026-11-18/pec.tsv | cut -f2-3 >actual &&
+	printf "pec\t1\n" >expect &&
+	test_cmp expect actual &&
+	check_pecs a/2026-11-18/benef.tsv a/2026-11-18/ps.tsv a/*/pec.tsv &&
+	check_pecs c/2026-11-18/benef.tsv c/2026-11-18/ps.tsv c/*/pec.tsv
+'
+
+# The liquidation truth of a day: every code once, in order; each line in
+# one code; rejects pay nothing, cancellations recover, liq_total the sum;
+# the unknown NIRs, and they only, are LQ01; codes tiers-gen never makes
+# are 0.
+check_liq () {
+	awk -F'\t' "$CENTS"'
+	/^#/ { next }
+	$1 == "claims" { claims = $2 }
+	$1 == "unknown" { unknown = $2 }
+	$1 ~ /^liq_LQ/ {
+		code = substr($1, 7) + 0
+		if ($1 != sprintf("liq_LQ%02d", nc++))
+			err($1 ": out of order")
+		n += $2
+		s += cents($3)
+		if (code == 0 && cents($3) < 0 || code == 16 && cents($3) > 0 ||
+		    code != 0 && code != 16 && cents($3) != 0)
+			err($1 ": amount " $3)
+		if (code ~ /^(3|4|5|6|12|13|15)$/ && $2 != 0)
+			err($1 ": made")
+		if (code == 1 && $2 != unknown)
+			err($1 ": not the unknown lines")
+	}
+	$1 == "liq_total" && ($2 != claims || cents($3) != s) { err("liq_total") }
+	$1 == "liq_total" { tot = 1 }
+	$1 == "liq_identity" && $2 > claims { err("liq_identity") }
+	function err(x) { if (bad++ < 10) print FILENAME ": " x }
+	END { exit bad != 0 || nc != 18 || n != claims || !tot }' "$1"
+}
+
+test_expect_success 'the liquidation truth adds up' '
+	for f in a/*/truth.tsv c/*/truth.tsv "$TIERS_TOP"/testdata/sample/*/truth.tsv; do
+		check_liq $f || exit 1
+	done
+'
+
+# One world per row: options, then what the liquidation truth of its
+# days must hold, as key=count (or key>count).
+test_expect_success 'the liquidation truth follows the anomalies' '
+	cat >liq.cases <<-\EOF &&
+	-A unknown=10000	liq_LQ01=claims liq_total=claims
+	-A badnir=10000	liq_identity=claims liq_LQ01=0
+	-A nopec=0	liq_LQ08=0 liq_LQ09=0
+	-A nopec=10000	liq_LQ08>0
+	-A dupintra=10000	liq_LQ11>0 liq_LQ16=0
+	-A cancel=10000	liq_LQ16>0 liq_LQ11=0
+	-A closed=10000	liq_LQ02>0 liq_LQ01=0
+	EOF
+	none="-A badnir=0 -A unknown=0 -A closed=0 -A dupintra=0 -A dupinter=0 -A cancel=0 -A near=0"
+	i=0 &&
+	while IFS="	" read -r opts want; do
+		i=$((i + 1)) &&
+		tiers-gen -s 5 -d 2 -n 1500 -b 300 -p 40 $none $opts -D 2026-11-18 -o case$i &&
+		for t in case$i/*/truth.tsv; do
+			check_liq $t &&
+			for w in $want; do
+				k=${w%%[=>]*} v=${w#*[=>]} &&
+				case $v in claims) v=$(awk -F"\t" "\$1 == \"claims\" { print \$2 }" $t) ;; esac &&
+				got=$(awk -F"\t" -v k=$k "\$1 == k { print \$2 }" $t) &&
+				case $w in
+				*=*) test "$got" = "$v" ;;
+				*) test "$got" -gt "$v" ;;
+				esac ||
+				{ echo "case $i ($opts): $t: $k is $got, not $w"; exit 1; }
+			done || exit 1
+		done || exit 1
+	done <liq.cases
+'
+
 test_expect_success 'testdata/sample is what its README command makes' '
 	cmd=$(cat "$TIERS_TOP/testdata/sample/README") &&
 	args=${cmd#bin/tiers-gen } &&
