@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,25 +276,25 @@ seek(const struct seg *s, uint64_t hi, uint64_t lo)
 }
 
 /*
- * Keys looked up in increasing order (the day's, sorted) move a cursor
- * forward in each segment: a gallop from where the last one stopped, so
- * the segments are read in order rather than probed at random.
+ * Keys looked up in increasing order (a batch of the day's, sorted) move a
+ * cursor forward in each segment: a gallop from where the last one
+ * stopped, its first step the mean distance between the keys, so the
+ * segments are read in order rather than probed at random.
  */
-static size_t *cursor;
 
 static int
 hashless(const struct seg *s, size_t i, uint64_t hi, uint64_t lo)
 {
-	struct key k;
+	const unsigned char *p = s->map + HDRSZ + i * RECSZ;
+	uint64_t h = get64(p);
 
-	getkey(s->map + HDRSZ + i * RECSZ, &k);
-	return k.hi < hi || (k.hi == hi && k.lo < lo);
+	return h < hi || (h == hi && get64(p + 8) < lo);
 }
 
 static size_t
-gallop(const struct seg *s, size_t from, uint64_t hi, uint64_t lo)
+gallop(const struct seg *s, size_t from, size_t step, uint64_t hi, uint64_t lo)
 {
-	size_t a = from, b, step = 1, m;
+	size_t a = from, b, m;
 
 	if (a >= s->n || !hashless(s, a, hi, lo))
 		return a;
@@ -322,7 +323,7 @@ gallop(const struct seg *s, size_t from, uint64_t hi, uint64_t lo)
 
 /* The oldest record of the key within the window, in any segment. */
 static int
-lookup(uint64_t hi, uint64_t lo, struct key *found)
+lookup(uint64_t hi, uint64_t lo, struct key *found, size_t *cursor, size_t nkeys)
 {
 	struct key k;
 	size_t i;
@@ -332,7 +333,8 @@ lookup(uint64_t hi, uint64_t lo, struct key *found)
 		if (segs[s].last < cutoff)
 			continue;
 		if (cursor != NULL)
-			i = cursor[s] = gallop(&segs[s], cursor[s], hi, lo);
+			i = cursor[s] = gallop(&segs[s], cursor[s],
+			    segs[s].n / nkeys + 1, hi, lo);
 		else
 			i = seek(&segs[s], hi, lo);
 		for (; i < segs[s].n; i++) {
@@ -450,58 +452,55 @@ manifest_row(struct ts_writer *m, const char *name, uint64_t n, uint32_t crc,
 
 /* ---------- the day ---------- */
 
-struct claim {
+/* A key of the day: its hash, its first claim, its slot in the table. */
+struct nk {
 	uint64_t hi, lo;
-	uint32_t rec;
-	unsigned char verdict;
-	int32_t refday;
-	uint32_t refrec;
-};
-
-/* What pass 2 needs of each claim, by record number. */
-struct res {
-	int64_t recsum;
-	int32_t refday;
-	uint32_t refrec;
-	unsigned char verdict;
+	uint32_t rec, slot;
 };
 
 /*
- * Sort on (hi, lo), stably (records stay in day order within a key): LSD
- * radix sort, 16 bits a pass, skipping the passes where all agree.
+ * Sort distinct keys on (hi, lo): LSD radix sort on the top 33 bits, 11 a
+ * pass, skipping the passes where all agree; then the rare runs that
+ * share them, by insertion.
  */
 static void
-radixsort(struct claim *a, size_t n)
+nksort(struct nk *a, size_t n, struct nk *tmp)
 {
-	struct claim *b = xmalloc((n ? n : 1) * sizeof *b), *src = a, *dst = b, *t;
-	size_t *cnt = xmalloc(65536 * sizeof *cnt), i, sum, c;
-	int pass;
+	size_t cnt[2048], i, j, sum, c;
+	struct nk *src = a, *dst = tmp, *t, x;
+	int sh;
 
-	for (pass = 0; pass < 8; pass++) {
-		int sh = (pass % 4) * 16;
-		int word = pass / 4;	/* 0: lo, 1: hi */
-
-		memset(cnt, 0, 65536 * sizeof *cnt);
+	for (sh = 31; sh < 64; sh += 11) {
+		memset(cnt, 0, sizeof cnt);
 		for (i = 0; i < n; i++)
-			cnt[((word ? src[i].hi : src[i].lo) >> sh) & 0xffff]++;
-		if (n > 0 && cnt[((word ? src[0].hi : src[0].lo) >> sh) & 0xffff] == n)
+			cnt[(src[i].hi >> sh) & 2047]++;
+		if (n == 0 || cnt[(src[0].hi >> sh) & 2047] == n)
 			continue;
-		for (sum = 0, i = 0; i < 65536; i++) {
+		for (sum = 0, i = 0; i < 2048; i++) {
 			c = cnt[i];
 			cnt[i] = sum;
 			sum += c;
 		}
 		for (i = 0; i < n; i++)
-			dst[cnt[((word ? src[i].hi : src[i].lo) >> sh) & 0xffff]++] = src[i];
+			dst[cnt[(src[i].hi >> sh) & 2047]++] = src[i];
 		t = src;
 		src = dst;
 		dst = t;
 	}
 	if (src != a)
 		memcpy(a, src, n * sizeof *a);
-	free(b);
-	free(cnt);
+	for (i = 1; i < n; i++) {
+		if (a[i].hi > a[i - 1].hi ||
+		    (a[i].hi == a[i - 1].hi && a[i].lo > a[i - 1].lo))
+			continue;
+		x = a[i];
+		for (j = i; j > 0 && (a[j - 1].hi > x.hi ||
+		    (a[j - 1].hi == x.hi && a[j - 1].lo > x.lo)); j--)
+			a[j] = a[j - 1];
+		a[j] = x;
+	}
 }
+
 enum { V_FIRST, V_INTRA, V_INTER, V_ADJUST, V_OTHER /* another shard's */ };
 static const char *const vnames[] = { "first", "intra", "inter", "adjust" };
 
@@ -591,6 +590,275 @@ outhead(struct ts_writer *w, int fd, const char *output, const struct ts_reader 
 	ts_wopen(w, fd, output, "claim", 1, cols, r->ncol + 3);
 	snprintf(meta, sizeof meta, "dedup\t%s\twindow %d months", today_s, months);
 	ts_wmeta(w, meta);
+}
+
+/* ---------- judging the day, batch by batch ---------- */
+
+/*
+ * The reading thread verifies the claim streams and hashes the keys; a
+ * batch of claims at a time goes to the judging thread, which gives the
+ * verdicts and writes the output while the next batch is read: the
+ * claims are read once, and the output is written as they are.  A bad
+ * stream found later still publishes nothing: the output is a temporary
+ * file until the end.
+ */
+#define BATCH 65536		/* claims */
+#define BATCHTEXT (16 << 20)	/* bytes of claim lines */
+#define NBATCH 3
+
+struct item {
+	uint64_t hi, lo;
+	int64_t recsum;
+	size_t off;
+	uint32_t len;
+	uint32_t refrec;	/* duplicates: the claim they repeat */
+	int32_t refday;
+	unsigned char verdict;
+};
+
+struct batch {
+	struct item *it;
+	size_t n;
+	char *text;		/* BATCHTEXT bytes: lines are shorter */
+	size_t tlen;
+	uint32_t rec0;		/* record number of it[0] */
+	int full;
+};
+
+static struct batch bq[NBATCH];
+static unsigned bput, bget;
+static int bdone;
+static pthread_mutex_t bmu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t bcv = PTHREAD_COND_INITIALIZER;
+
+/*
+ * The day's keys, each with its first claim: open addressing on the low
+ * bits of the hash.
+ */
+struct dent {
+	uint64_t hi, lo;
+	uint32_t rec;		/* the first claim with the key; 0: empty */
+};
+
+static struct dent *tab;
+static size_t tabcap, tabn;
+
+static size_t
+tabfind(uint64_t hi, uint64_t lo)
+{
+	size_t m = tabcap - 1, i = (size_t)lo & m;
+
+	while (tab[i].rec != 0 && (tab[i].hi != hi || tab[i].lo != lo))
+		i = (i + 1) & m;
+	return i;
+}
+
+/* Room for n more keys, the table at most three quarters full. */
+static void
+tabgrow(size_t n)
+{
+	struct dent *old = tab;
+	size_t oc = tabcap, i, c = tabcap ? tabcap : 1 << 16;
+
+	while (4 * (tabn + n) > 3 * c)
+		c *= 2;
+	if (c == oc)
+		return;
+	tab = xmalloc(c * sizeof *tab);
+	memset(tab, 0, c * sizeof *tab);
+	tabcap = c;
+	for (i = 0; i < oc; i++)
+		if (old[i].rec != 0)
+			tab[tabfind(old[i].hi, old[i].lo)] = old[i];
+	free(old);
+}
+
+/* What the judging thread writes to. */
+static struct ts_writer out;
+static int shard, nshard = 1, ncol;
+static uint64_t counts[4], nout;
+static struct nk *nkb, *nktmp;
+static size_t *cursor;
+/* The day's first-seen keys, in the order found. */
+static struct nk *first;
+static size_t nfirst, capfirst;
+
+/* "date#N" */
+static size_t
+claimid(char *buf, int32_t day, uint32_t rec)
+{
+	char d[12];
+	size_t n = date_fmt(day, buf), k = 0;
+
+	buf[n++] = '#';
+	do
+		d[k++] = (char)('0' + rec % 10);
+	while ((rec /= 10) != 0);
+	while (k > 0)
+		buf[n++] = d[--k];
+	return n;
+}
+
+/* "date#N" for today's claims: the date is written once. */
+static size_t
+claimrank(char *buf, uint32_t rec)
+{
+	char d[12];
+	size_t n = DATE_BUFSZ - 1, k = 0;
+
+	memcpy(buf, today_s, n);
+	buf[n++] = '#';
+	do
+		d[k++] = (char)('0' + rec % 10);
+	while ((rec /= 10) != 0);
+	while (k > 0)
+		buf[n++] = d[--k];
+	return n;
+}
+
+static void
+judge(struct batch *b)
+{
+	struct item *x;
+	struct dent *e;
+	struct key k;
+	size_t i, nn = 0;
+	char id[32], ref[32];
+	int s;
+
+	/* Each key: a claim of the day before it has it, or it is new. */
+	tabgrow(b->n);
+	for (i = 0; i < b->n; i++) {
+		x = &b->it[i];
+		if (x->verdict == V_ADJUST || x->verdict == V_OTHER)
+			continue;
+		e = &tab[tabfind(x->hi, x->lo)];
+		if (e->rec != 0) {
+			/* The claim it repeats was judged first. */
+			x->verdict = V_INTRA;
+			x->refday = today;
+			x->refrec = e->rec;
+			continue;
+		}
+		e->hi = x->hi;
+		e->lo = x->lo;
+		e->rec = b->rec0 + (uint32_t)i;
+		tabn++;
+		nkb[nn].hi = x->hi;
+		nkb[nn].lo = x->lo;
+		nkb[nn].rec = e->rec;
+		nkb[nn++].slot = (uint32_t)i;
+	}
+	/* The new keys in the history: in key order, the segments in order. */
+	nksort(nkb, nn, nktmp);
+	for (s = 0; s < nsegs; s++)
+		cursor[s] = 0;
+	if (nfirst + nn > capfirst) {
+		capfirst = capfirst ? capfirst : 1 << 16;
+		while (nfirst + nn > capfirst)
+			capfirst *= 2;
+		first = xrealloc(first, capfirst * sizeof *first);
+	}
+	for (i = 0; i < nn; i++) {
+		x = &b->it[nkb[i].slot];
+		if (lookup(nkb[i].hi, nkb[i].lo, &k, cursor, nn)) {
+			x->verdict = V_INTER;
+			x->refday = k.day;
+			x->refrec = k.rec;
+		} else
+			first[nfirst++] = nkb[i];
+	}
+	for (i = 0; i < b->n; i++) {
+		uint32_t rec = b->rec0 + (uint32_t)i;
+		size_t nref = 0;
+
+		x = &b->it[i];
+		/*
+		 * A repeat of an earlier claim of the day: of a claim paid
+		 * on an earlier day if that one was (the same key, the same
+		 * answer), else of that one.
+		 */
+		if (x->verdict == V_INTRA && lookup(x->hi, x->lo, &k, NULL, 1)) {
+			x->verdict = V_INTER;
+			x->refday = k.day;
+			x->refrec = k.rec;
+		}
+		if (x->verdict == V_INTRA || x->verdict == V_INTER)
+			nref = claimid(ref, x->refday, x->refrec);
+		if (nshard > 1) {
+			if (x->verdict > V_INTER)
+				continue;
+			ts_wint(&out, rec);
+			ts_wcstr(&out, vnames[x->verdict]);
+			ts_wstr(&out, ref, nref);
+			ts_wend(&out);
+			nout++;
+			continue;
+		}
+		ts_wfields(&out, b->text + x->off, x->len, ncol, x->recsum);
+		ts_wcstr(&out, vnames[x->verdict]);
+		ts_wstr(&out, id, claimrank(id, rec));
+		ts_wstr(&out, ref, nref);
+		ts_wend(&out);
+		counts[x->verdict]++;
+		nout++;
+	}
+}
+
+static void *
+judging(void *arg)
+{
+	struct batch *b;
+
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&bmu);
+		b = &bq[bget % NBATCH];
+		while (!b->full && !bdone)
+			pthread_cond_wait(&bcv, &bmu);
+		pthread_mutex_unlock(&bmu);
+		if (!b->full)
+			return NULL;
+		judge(b);
+		pthread_mutex_lock(&bmu);
+		b->full = 0;
+		bget++;
+		pthread_cond_broadcast(&bcv);
+		pthread_mutex_unlock(&bmu);
+	}
+}
+
+/* The next batch to fill, when the judging thread is done with it. */
+static struct batch *
+getbatch(void)
+{
+	struct batch *b;
+
+	pthread_mutex_lock(&bmu);
+	b = &bq[bput % NBATCH];
+	while (b->full)
+		pthread_cond_wait(&bcv, &bmu);
+	pthread_mutex_unlock(&bmu);
+	if (b->it == NULL) {
+		b->it = xmalloc(BATCH * sizeof *b->it);
+		b->text = xmalloc(BATCHTEXT);
+	}
+	b->n = 0;
+	b->tlen = 0;
+	return b;
+}
+
+static void
+putbatch(struct batch *b, int last)
+{
+	pthread_mutex_lock(&bmu);
+	if (b != NULL) {
+		b->full = 1;
+		bput++;
+	}
+	bdone = last;
+	pthread_cond_broadcast(&bcv);
+	pthread_mutex_unlock(&bmu);
 }
 
 /* ---------- the a posteriori control (3.1.8 b) ---------- */
@@ -703,7 +971,7 @@ prow(int term, void *data)
 	ts_wcstr(c->w, c->path);
 	ts_wint(c->w, c->row);
 	ts_wcstr(c->w, c->f[0]);
-	if (lookup(hi, lo, &k)) {
+	if (lookup(hi, lo, &k, NULL, 1)) {
 		date_fmt(k.day, d);
 		snprintf(ref, sizeof ref, "%s#%" PRIu32, d, k.rec);
 		ts_wcstr(c->w, "paid-twice");
@@ -881,20 +1149,17 @@ int
 main(int argc, char *argv[])
 {
 	const char *date = NULL, *hist = NULL, *newhist = NULL, *output = NULL;
-	int months = 24, full = 0, ch, i, st, apost = 0, join = 0, shard = 0, nshard = 1;
+	int months = 24, full = 0, ch, i, st, apost = 0, join = 0;
 	const char **vfiles = NULL;
 	int nvfiles = 0;
-	struct claim *cl = NULL;
-	struct res *res;
-	int64_t *sums = NULL;
-	size_t ncl = 0, cap = 0, j;
+	struct batch *bt = NULL;
+	size_t ncl, j;
 	int c[NKC], nature = -1;
 	char key[2048], tmpdir[PATH_MAX - 128], meta[128];
 	struct ts_reader r;
-	struct ts_writer w;
 	struct pub p;
+	pthread_t th;
 	uint32_t rec;
-	uint64_t counts[4] = { 0, 0, 0, 0 };
 
 	setprogname_(argv[0]);
 	while ((ch = getopt(argc, argv, "AH:JS:VW:d:h:o:v:")) != -1)
@@ -952,7 +1217,22 @@ main(int argc, char *argv[])
 		return st;
 	}
 
-	/* Pass 1: every claim's key, in input order. */
+	/*
+	 * The claims, once: verified and hashed here, judged and written by
+	 * the judging thread, a batch at a time.
+	 */
+	if (pub_open(&p, output) < 0)
+		die(EX_CANTCREAT, "%s: %s", output, strerror(errno));
+	if (nshard > 1) {
+		static const char *const vcols[] = { "rec", "dup", "dup_ref" };
+
+		ts_wopen(&out, p.fd, output, "dedup-verdict", 1, vcols, 3);
+		snprintf(meta, sizeof meta, "shard\t%d/%d\t%s", shard, nshard, today_s);
+		ts_wmeta(&out, meta);
+	}
+	cursor = xmalloc((size_t)(nsegs ? nsegs : 1) * sizeof *cursor);
+	nkb = xmalloc(BATCH * sizeof *nkb);
+	nktmp = xmalloc(BATCH * sizeof *nktmp);
 	rec = 0;
 	for (i = 0; i < argc; i++) {
 		size_t k;
@@ -962,18 +1242,34 @@ main(int argc, char *argv[])
 		for (k = 0; k < NKC; k++)
 			c[k] = ts_needcol(&r, keycols[k]);
 		nature = ts_needcol(&r, "nature");
+		if (nshard == 1)
+			outhead(&out, p.fd, output, &r, i == 0, argv[i], argv[0], months);
+		if (i == 0) {
+			ncol = r.ncol;
+			if (pthread_create(&th, NULL, judging, NULL) != 0)
+				die(EX_OSERR, "pthread_create failed");
+		}
 		while ((st = ts_next(&r)) == 1) {
-			struct claim *x;
+			struct item *x;
 
-			if (ncl == cap) {
-				cap = cap ? cap * 2 : 1 << 16;
-				cl = xrealloc(cl, cap * sizeof *cl);
-				sums = xrealloc(sums, cap * sizeof *sums);
+			if (bt != NULL && (bt->n == BATCH || bt->tlen + r.len > BATCHTEXT)) {
+				putbatch(bt, 0);
+				bt = NULL;
 			}
-			sums[ncl] = r.recsum;
-			x = &cl[ncl++];
-			memset(x, 0, sizeof *x);
-			x->rec = ++rec;
+			if (bt == NULL)
+				bt = getbatch();
+			if (bt->n == 0)
+				bt->rec0 = rec + 1;
+			if (rec == UINT32_MAX)
+				die_at(EX_DATAERR, argv[i], r.in.lineno, "-", "too many claims");
+			rec++;
+			x = &bt->it[bt->n++];
+			x->verdict = V_FIRST;
+			memcpy(bt->text + bt->tlen, r.line, r.len);
+			x->off = bt->tlen;
+			x->len = (uint32_t)r.len;
+			bt->tlen += r.len;
+			x->recsum = r.recsum;
 			if (r.f[c[K_PSNUM]].n == 0 || r.f[c[K_INVOICE]].n == 0 ||
 			    r.f[c[K_ACT]].n == 0 || r.f[c[K_ACTDATE]].n == 0 ||
 			    r.f[c[K_FR]].n == 0 || (r.f[c[K_NIR]].n == 0 && r.f[c[K_BNIR]].n == 0))
@@ -1004,38 +1300,27 @@ main(int argc, char *argv[])
 			ts_fatal(&r);
 		ts_close(&r);
 	}
-
-	/* Verdicts: sorted by key, then day order; lookups in that order. */
-	radixsort(cl, ncl);
-	cursor = xmalloc((size_t)(nsegs ? nsegs : 1) * sizeof *cursor);
-	memset(cursor, 0, (size_t)(nsegs ? nsegs : 1) * sizeof *cursor);
-	for (j = 0; j < ncl; j++) {
-		struct claim *x = &cl[j];
-		struct key k;
-
-		if (x->verdict == V_ADJUST || x->verdict == V_OTHER)
-			continue;
-		if (j > 0 && cl[j - 1].verdict != V_ADJUST && cl[j - 1].hi == x->hi &&
-		    cl[j - 1].lo == x->lo) {
-			x->verdict = cl[j - 1].verdict == V_INTER ? V_INTER : V_INTRA;
-			x->refday = cl[j - 1].verdict == V_INTER ? cl[j - 1].refday : today;
-			x->refrec = cl[j - 1].verdict == V_INTER ? cl[j - 1].refrec : cl[j - 1].rec;
-			if (x->verdict == V_INTRA && cl[j - 1].verdict == V_INTRA) {
-				x->refday = cl[j - 1].refday;
-				x->refrec = cl[j - 1].refrec;
-			}
-			continue;
-		}
-		if (lookup(x->hi, x->lo, &k)) {
-			x->verdict = V_INTER;
-			x->refday = k.day;
-			x->refrec = k.rec;
-		} else
-			x->verdict = V_FIRST;
-	}
-
+	putbatch(bt, 1);
+	pthread_join(th, NULL);
+	ncl = rec;
+	if (nout != (nshard > 1 ? nout : ncl))
+		die(EX_SOFTWARE, "conservation: %zu claims read, %llu written", ncl,
+		    (unsigned long long)nout);
 	free(cursor);
 	cursor = NULL;
+	free(nkb);
+	free(nktmp);
+	for (i = 0; i < NBATCH; i++) {
+		free(bq[i].it);
+		free(bq[i].text);
+	}
+
+	/* The day's first-seen keys, in key order. */
+	free(tab);
+	tab = NULL;
+	nktmp = xmalloc((nfirst ? nfirst : 1) * sizeof *nktmp);
+	nksort(first, nfirst, nktmp);
+	free(nktmp);
 
 	/* The new generation: D-1's live segments, and the day's keys. */
 	snprintf(tmpdir, sizeof tmpdir, "%s.tmp", newhist);
@@ -1081,13 +1366,11 @@ main(int argc, char *argv[])
 						b = s;
 					}
 				}
-				while (j < ncl && cl[j].verdict != V_FIRST)
-					j++;
-				if (j < ncl) {
-					k.hi = cl[j].hi;
-					k.lo = cl[j].lo;
+				if (j < nfirst) {
+					k.hi = first[j].hi;
+					k.lo = first[j].lo;
 					k.day = today;
-					k.rec = cl[j].rec;
+					k.rec = first[j].rec;
 					if (b < 0 || keycmp(&k, &best) < 0) {
 						wsput(&ws, &k);
 						j++;
@@ -1118,12 +1401,11 @@ main(int argc, char *argv[])
 			snprintf(name, sizeof name, "day-%.4s%.2s%.2s.his", today_s,
 			    today_s + 5, today_s + 8);
 			wsopen(&ws, tmpdir, name);
-			for (j = 0; j < ncl; j++)
-				if (cl[j].verdict == V_FIRST) {
-					struct key k = { cl[j].hi, cl[j].lo, today, cl[j].rec };
+			for (j = 0; j < nfirst; j++) {
+				struct key k = { first[j].hi, first[j].lo, today, first[j].rec };
 
-					wsput(&ws, &k);
-				}
+				wsput(&ws, &k);
+			}
 			wsclose(&ws);
 			manifest_row(&m, name, ws.n, ws.crc, ws.first, ws.last);
 		}
@@ -1132,136 +1414,21 @@ main(int argc, char *argv[])
 			die(EX_IOERR, "%s: %s", mpath, strerror(errno));
 	}
 
-	if (nshard > 1) {
-		/* A shard's verdicts only, by record number, for dedup -J. */
-		static const char *const vcols[] = { "rec", "dup", "dup_ref" };
-		char ref[32], d[DATE_BUFSZ];
-		uint32_t *order = xmalloc((ncl ? ncl : 1) * sizeof *order);
-		size_t nv = 0;
+	free(first);
 
-		for (j = 0; j < ncl; j++)
-			if (cl[j].verdict <= V_INTER)
-				order[nv++] = (uint32_t)j;
-		/* Record numbers are distinct: a counting placement sorts them. */
-		{
-			uint32_t *byrec = xmalloc((ncl ? ncl : 1) * sizeof *byrec);
-			size_t q = 0;
-
-			for (j = 0; j < ncl; j++)
-				byrec[j] = UINT32_MAX;
-			for (j = 0; j < nv; j++)
-				byrec[cl[order[j]].rec - 1] = order[j];
-			for (j = 0; j < ncl; j++)
-				if (byrec[j] != UINT32_MAX)
-					order[q++] = byrec[j];
-			free(byrec);
-		}
-		if (pub_open(&p, output) < 0)
-			die(EX_CANTCREAT, "%s: %s", output, strerror(errno));
-		ts_wopen(&w, p.fd, output, "dedup-verdict", 1, vcols, 3);
-		snprintf(meta, sizeof meta, "shard\t%d/%d\t%s", shard, nshard, today_s);
-		ts_wmeta(&w, meta);
-		for (j = 0; j < nv; j++) {
-			const struct claim *x = &cl[order[j]];
-
-			ts_wint(&w, x->rec);
-			ts_wcstr(&w, vnames[x->verdict]);
-			if (x->verdict != V_FIRST) {
-				date_fmt(x->refday, d);
-				snprintf(ref, sizeof ref, "%s#%" PRIu32, d, x->refrec);
-			} else
-				ref[0] = '\0';
-			ts_wcstr(&w, ref);
-			ts_wend(&w);
-		}
-		free(order);
-		ts_wclose(&w);
-		if (pub_commit(&p) < 0)
-			die(EX_IOERR, "%s: %s", output, strerror(errno));
-		if (rename(tmpdir, newhist) < 0)
-			die(EX_CANTCREAT, "%s: %s", newhist, strerror(errno));
-		fprintf(stderr, "%s: %s: shard %d/%d: %zu claims, %zu of this shard\n",
-		    progname_(), today_s, shard, nshard, ncl, nv);
-		free(cl);
-		free(sums);
-		return EX_OK;
-	}
-
-	/* The verdicts by record number; the keys are not needed any more. */
-	res = xmalloc((ncl ? ncl : 1) * sizeof *res);
-	for (j = 0; j < ncl; j++) {
-		struct res *x = &res[cl[j].rec - 1];
-
-		x->verdict = cl[j].verdict;
-		x->refday = cl[j].refday;
-		x->refrec = cl[j].refrec;
-		x->recsum = sums[cl[j].rec - 1];
-	}
-	free(cl);
-	free(sums);
-	cl = NULL;
-
-	/*
-	 * Pass 2: the claims again, each line as it is (pass 1 verified the
-	 * streams) with its verdict.  The inputs must not change meanwhile:
-	 * the count is checked again.
-	 */
-	if (pub_open(&p, output) < 0)
-		die(EX_CANTCREAT, "%s: %s", output, strerror(errno));
-	j = 0;
-	for (i = 0; i < argc; i++) {
-		struct lines in;
-		char *line;
-		size_t len;
-		const char *why;
-		int ncol;
-
-		if (ts_open(&r, argv[i], "claim", 1) < 0)
-			ts_fatal(&r);
-		ncol = r.ncol;
-		outhead(&w, p.fd, output, &r, i == 0, argv[i], argv[0], months);
-		ts_close(&r);
-		if (lines_open(&in, argv[i]) < 0)
-			die(EX_NOINPUT, "%s: %s", argv[i], strerror(errno));
-		while ((st = lines_next(&in, &line, &len, &why)) == 1) {
-			char id[32], ref[32];
-			const struct res *x;
-
-			if (len > 0 && line[0] == '#')
-				continue;
-			if (j >= ncl)
-				die_at(EX_DATAERR, argv[i], in.lineno, "-", "changed while read");
-			x = &res[j++];
-			ts_wfields(&w, line, len, ncol, x->recsum);
-			ts_wcstr(&w, vnames[x->verdict]);
-			snprintf(id, sizeof id, "%s#%zu", today_s, j);
-			ts_wcstr(&w, id);
-			if (x->verdict == V_INTRA || x->verdict == V_INTER) {
-				char d[DATE_BUFSZ];
-
-				date_fmt(x->refday, d);
-				snprintf(ref, sizeof ref, "%s#%" PRIu32, d, x->refrec);
-			} else
-				ref[0] = '\0';
-			ts_wcstr(&w, ref);
-			ts_wend(&w);
-			counts[x->verdict]++;
-		}
-		if (st < 0)
-			die_at(EX_IOERR, argv[i], in.lineno, "-", "%s", why);
-		lines_close(&in);
-	}
-	free(res);
-	if (j != ncl)
-		die(EX_SOFTWARE, "conservation: %zu claims read, %zu written", ncl, j);
-	ts_wclose(&w);
+	ts_wclose(&out);
 	if (pub_commit(&p) < 0)
 		die(EX_IOERR, "%s: %s", output, strerror(errno));
 	if (rename(tmpdir, newhist) < 0)
 		die(EX_CANTCREAT, "%s: %s", newhist, strerror(errno));
-	fprintf(stderr, "%s: %s: %zu claims: %llu first, %llu intra-day, %llu earlier days, "
-	    "%llu adjustments; history %d segments\n", progname_(), today_s, ncl,
-	    (unsigned long long)counts[V_FIRST], (unsigned long long)counts[V_INTRA],
-	    (unsigned long long)counts[V_INTER], (unsigned long long)counts[V_ADJUST], nsegs);
+	if (nshard > 1)
+		fprintf(stderr, "%s: %s: shard %d/%d: %zu claims, %llu of this shard\n",
+		    progname_(), today_s, shard, nshard, ncl, (unsigned long long)nout);
+	else
+		fprintf(stderr, "%s: %s: %zu claims: %llu first, %llu intra-day, "
+		    "%llu earlier days, %llu adjustments; history %d segments\n",
+		    progname_(), today_s, ncl, (unsigned long long)counts[V_FIRST],
+		    (unsigned long long)counts[V_INTRA], (unsigned long long)counts[V_INTER],
+		    (unsigned long long)counts[V_ADJUST], nsegs);
 	return EX_OK;
 }
