@@ -119,6 +119,7 @@ struct benef {
 	int responsable, active;
 	int32_t tpstart, tpend, susstart, susend, rstart, rend;
 	uint32_t doms;		/* 0: every domain */
+	uint32_t fam;		/* rank of (amc, contract) in byte order */
 	struct period *prods;
 	int nprods;
 };
@@ -130,8 +131,8 @@ struct slot {
 	uint32_t tag;
 	uint32_t val;		/* 0 empty */
 };
-static struct slot *tab;
-static size_t tabmask;
+static struct slot *tab, *rtab;	/* exact; reconciliation, made on demand */
+static size_t tabmask, rtabmask;
 enum { K_EXACT = 1, K_NIRRANG, K_BIRTH };
 
 /* PEC agreements. */
@@ -239,16 +240,6 @@ actdomain(const char *code)
 }
 
 static uint64_t
-hash(const char *s, size_t n, uint64_t h)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
-	return h;
-}
-
-static uint64_t
 mix(uint64_t h)
 {
 	h ^= h >> 33;
@@ -257,19 +248,50 @@ mix(uint64_t h)
 	return h;
 }
 
-/* Hash of a key made of strings, each followed by a separator. */
+/* Key hashes: strings and integers, each closed, then mixed. */
 static uint64_t
-keyhash(int kind, const char *a, const char *b, const char *c, const char *d,
-    const char *e)
+hstr(uint64_t h, const char *s)
 {
-	const char *p[5] = { a, b, c, d, e };
-	uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)kind;
-	int i;
+	while (*s != '\0')
+		h = (h ^ (unsigned char)*s++) * 0x100000001b3ULL;
+	return (h ^ 0x1ff) * 0x100000001b3ULL;
+}
 
-	for (i = 0; i < 5; i++)
-		if (p[i] != NULL)
-			h = hash(p[i], strlen(p[i]) + 1, h);
-	return mix(h);
+static uint64_t
+hint(uint64_t h, int64_t v)
+{
+	return mix(h ^ (uint64_t)v) * 0x9e3779b97f4a7c15ULL;
+}
+
+static uint64_t
+kexact(const char *amc, const char *nir, const char *key, long rang, int32_t birth)
+{
+	return mix(hint(hint(hstr(hstr(hstr(0xcbf29ce484222325ULL, amc), nir), key),
+	    rang), birth));
+}
+
+static uint64_t
+knirrang(const char *amc, const char *nir, long rang)
+{
+	return mix(hint(hstr(hstr(0x84222325cbf29ce4ULL, amc), nir), rang));
+}
+
+static uint64_t
+kbirth(const char *amc, int32_t birth, long rang, const char *adherent)
+{
+	return mix(hstr(hint(hint(hstr(0x9ce484222325cbf2ULL, amc), birth), rang), adherent));
+}
+
+/* Copy a string into a buffer of n bytes, cut if need be. */
+static void
+scopy(char *dst, size_t n, const char *src)
+{
+	size_t m = strlen(src);
+
+	if (m >= n)
+		m = n - 1;
+	memcpy(dst, src, m);
+	dst[m] = '\0';
 }
 
 static int32_t
@@ -610,15 +632,28 @@ products(struct ts_reader *r, const struct field *f, struct benef *b)
 }
 
 static void
-tabput(uint64_t h, size_t bi, int kind)
+tabput(struct slot *t, size_t mask, uint64_t h, size_t bi, int kind)
 {
-	size_t i = (size_t)(h >> 32) & tabmask;
-	uint32_t tag = (uint32_t)h;
+	size_t i = (size_t)(h >> 32) & mask;
 
-	while (tab[i].val != 0)
-		i = (i + 1) & tabmask;
-	tab[i].tag = tag;
-	tab[i].val = (uint32_t)(bi * 4 + (size_t)kind);
+	while (t[i].val != 0)
+		i = (i + 1) & mask;
+	t[i].tag = (uint32_t)h;
+	t[i].val = (uint32_t)(bi * 4 + (size_t)kind);
+}
+
+static struct slot *
+newtab(size_t keys, size_t *mask)
+{
+	size_t n = 1024;
+	struct slot *t;
+
+	while (n < keys * 2)
+		n *= 2;
+	if ((t = calloc(n, sizeof *t)) == NULL)
+		die(EX_SOFTWARE, "out of memory");
+	*mask = n - 1;
+	return t;
 }
 
 enum { B_AMC, B_CONTRACT, B_MEMBER, B_ADH, B_NIR, B_KEY, B_BNIR, B_BIRTH,
@@ -712,27 +747,79 @@ loadmaster(const char *path)
 	ts_close(&r);
 }
 
+/*
+ * The rank of each beneficiary's family, (amc, contract) in byte order:
+ * the order in which claims consume.  Masters come sorted; given in amc
+ * order the ranks are the load order, else the families are sorted.
+ */
+static int
+repcmp(const void *a, const void *b)
+{
+	const struct benef *x = &bens[*(const size_t *)a], *y = &bens[*(const size_t *)b];
+	int d;
+
+	if ((d = strcmp(x->amc, y->amc)) != 0)
+		return d;
+	return strcmp(x->contract, y->contract);
+}
+
+static void
+families(void)
+{
+	size_t i, nf = 0, *rep;
+	uint32_t *rank, r;
+	int d, sorted = 1;
+
+	for (i = 0; i < nbens; i++) {
+		d = i == 0 ? 1 : repcmp(&i, &(size_t){ i - 1 });
+		if (d < 0)
+			sorted = 0;
+		if (d != 0)
+			nf++;
+		bens[i].fam = (uint32_t)(nf - 1);
+	}
+	if (sorted || nf == 0)
+		return;
+	rep = xmalloc(nf * sizeof *rep);
+	rank = xmalloc(nf * sizeof *rank);
+	for (i = 0; i < nbens; i++)
+		rep[bens[i].fam] = i;
+	qsort(rep, nf, sizeof *rep, repcmp);
+	for (i = 0, r = 0; i < nf; i++) {
+		if (i > 0 && repcmp(&rep[i], &rep[i - 1]) != 0)
+			r++;
+		rank[bens[rep[i]].fam] = r;
+	}
+	for (i = 0; i < nbens; i++)
+		bens[i].fam = rank[bens[i].fam];
+	free(rep);
+	free(rank);
+}
+
 static void
 buildindex(void)
 {
-	size_t n = 1024, i;
-	char rang[8], nr[16], birth[16];
-	struct benef *b;
+	size_t i;
 
-	while (n < nbens * 6)
-		n *= 2;
-	tab = calloc(n, sizeof *tab);
-	if (tab == NULL)
-		die(EX_SOFTWARE, "out of memory");
-	tabmask = n - 1;
+	tab = newtab(nbens, &tabmask);
+	for (i = 0; i < nbens; i++)
+		tabput(tab, tabmask, kexact(bens[i].amc, bens[i].nir, bens[i].key,
+		    bens[i].rang, bens[i].birth), i, K_EXACT);
+}
+
+/* The reconciliation keys, indexed the first time a claim needs them. */
+static void
+buildrindex(void)
+{
+	size_t i;
+	const struct benef *b;
+
+	rtab = newtab(nbens * 2, &rtabmask);
 	for (i = 0; i < nbens; i++) {
 		b = &bens[i];
-		snprintf(rang, sizeof rang, "%d", b->rang);
-		snprintf(nr, sizeof nr, "%s", *b->bnir ? b->bnir : b->nir);
-		snprintf(birth, sizeof birth, "%ld", (long)b->birth);
-		tabput(keyhash(K_EXACT, b->amc, b->nir, b->key, rang, birth), i, K_EXACT);
-		tabput(keyhash(K_NIRRANG, b->amc, nr, rang, NULL, NULL), i, K_NIRRANG);
-		tabput(keyhash(K_BIRTH, b->amc, birth, rang, b->adherent, NULL), i, K_BIRTH);
+		tabput(rtab, rtabmask, knirrang(b->amc, *b->bnir ? b->bnir : b->nir, b->rang),
+		    i, K_NIRRANG);
+		tabput(rtab, rtabmask, kbirth(b->amc, b->birth, b->rang, b->adherent), i, K_BIRTH);
 	}
 }
 
@@ -743,12 +830,12 @@ buildindex(void)
 static long
 lookup(struct claim *c)
 {
-	char rang[8], bs[16];
 	const char *nr;
 	uint64_t h;
-	size_t i;
+	size_t i, mask;
 	long found, rk;
 	const struct benef *b;
+	const struct slot *t;
 	int kind, amb;
 	int32_t birth;
 
@@ -756,22 +843,23 @@ lookup(struct claim *c)
 		return -1;
 	if (date_parse(c->s[C_BIRTH], strlen(c->s[C_BIRTH]), &birth) < 0)
 		birth = NOSTART;
-	snprintf(rang, sizeof rang, "%ld", rk);
-	snprintf(bs, sizeof bs, "%ld", (long)birth);
 	nr = *c->s[C_BNIR] ? c->s[C_BNIR] : c->s[C_NIR];
 	for (kind = K_EXACT; kind <= K_BIRTH; kind++) {
 		if (birth == NOSTART && kind != K_NIRRANG)
 			continue;
-		h = kind == K_EXACT ? keyhash(K_EXACT, c->s[C_AMC], c->s[C_NIR],
-		    c->s[C_NIRKEY], rang, bs) :
-		    kind == K_NIRRANG ? keyhash(K_NIRRANG, c->s[C_AMC], nr, rang, NULL, NULL) :
-		    keyhash(K_BIRTH, c->s[C_AMC], bs, rang, c->s[C_ADHERENT], NULL);
+		if (kind != K_EXACT && rtab == NULL)
+			buildrindex();
+		t = kind == K_EXACT ? tab : rtab;
+		mask = kind == K_EXACT ? tabmask : rtabmask;
+		h = kind == K_EXACT ? kexact(c->s[C_AMC], c->s[C_NIR], c->s[C_NIRKEY], rk, birth) :
+		    kind == K_NIRRANG ? knirrang(c->s[C_AMC], nr, rk) :
+		    kbirth(c->s[C_AMC], birth, rk, c->s[C_ADHERENT]);
 		found = -1;
 		amb = 0;
-		for (i = (size_t)(h >> 32) & tabmask; tab[i].val != 0; i = (i + 1) & tabmask) {
-			if (tab[i].tag != (uint32_t)h || (int)(tab[i].val & 3) != kind)
+		for (i = (size_t)(h >> 32) & mask; t[i].val != 0; i = (i + 1) & mask) {
+			if (t[i].tag != (uint32_t)h || (int)(t[i].val & 3) != kind)
 				continue;
-			b = &bens[tab[i].val >> 2];
+			b = &bens[t[i].val >> 2];
 			if (strcmp(b->amc, c->s[C_AMC]) != 0 || b->rang != rk)
 				continue;
 			if (kind == K_EXACT && (strcmp(b->nir, c->s[C_NIR]) != 0 ||
@@ -784,7 +872,7 @@ lookup(struct claim *c)
 				continue;
 			if (found >= 0)
 				amb = 1;
-			found = (long)(tab[i].val >> 2);
+			found = (long)(t[i].val >> 2);
 			if (kind == K_EXACT)
 				break;
 		}
@@ -1076,10 +1164,10 @@ addevent(const struct claim *c, const struct benef *b, const char *counter,
 	}
 	e = &ev[nev++];
 	memset(e, 0, sizeof *e);
-	snprintf(e->member, sizeof e->member, "%s", b->member);
-	snprintf(e->counter, sizeof e->counter, "%s", counter);
+	scopy(e->member, sizeof e->member, b->member);
+	scopy(e->counter, sizeof e->counter, counter);
 	invkey(c, e->inv, sizeof e->inv);
-	snprintf(e->claim, sizeof e->claim, "%s", c->s[C_DUPID]);
+	scopy(e->claim, sizeof e->claim, c->s[C_DUPID]);
 	memcpy(e->bdate, today_s, sizeof e->bdate);
 	e->date = c->date;
 	e->count = count;
@@ -1356,8 +1444,8 @@ ordcmp(const void *pa, const void *pb)
 	const struct benef *bx = &bens[x->bi], *by = &bens[y->bi];
 	int d;
 
-	if ((d = strcmp(bx->amc, by->amc)) != 0 || (d = strcmp(bx->contract, by->contract)) != 0)
-		return d;
+	if (bx->fam != by->fam)
+		return bx->fam < by->fam ? -1 : 1;
 	if (x->date != y->date)
 		return x->date < y->date ? -1 : 1;
 	if ((d = strcmp(x->s[C_PSKIND], y->s[C_PSKIND])) != 0 ||
@@ -1600,6 +1688,7 @@ main(int argc, char *argv[])
 		loadguar(gfiles[i]);
 	for (i = 0; i < nmf; i++)
 		loadmaster(mfiles[i]);
+	families();
 	buildindex();
 	for (i = 0; i < npf; i++)
 		loadpec(pfiles[i]);
@@ -1645,8 +1734,7 @@ main(int argc, char *argv[])
 			ev[nev++] = cur;
 			consnext();
 		}
-		for (j = k; j < nord && strcmp(bens[cl[ord[j]].bi].amc, b->amc) == 0 &&
-		    strcmp(bens[cl[ord[j]].bi].contract, b->contract) == 0; j++)
+		for (j = k; j < nord && bens[cl[ord[j]].bi].fam == b->fam; j++)
 			decide(&cl[ord[j]]);
 		qsort(ev, nev, sizeof *ev, evcmp);
 		for (i = 0; i < (int)nev; i++)
