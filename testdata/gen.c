@@ -1427,11 +1427,14 @@ route(const struct world *w, int j, uint64_t k, int anom)
 }
 
 /*
- * Near-repeats of one line with the same change are the same claim twice:
- * dedup(1) takes all but the first, in the order it reads them (earlier
- * days, then the files in name order, then their lines), for duplicates.
+ * The claims dedup(1) sees with one key: a clean line and its copies of
+ * the same day or later days (v 2), a near-repeat of a line and those made
+ * with the same change (v 0, one cent more; v 1, a day earlier).  The
+ * first in the order dedup reads them (days, then the files in name
+ * order, then their lines) is the first; the others are duplicates, the
+ * original itself when a copy comes in a file read before its own.
  */
-struct near {
+struct rep {
 	int oj;
 	uint64_t ok;
 	int v;
@@ -1439,13 +1442,13 @@ struct near {
 	uint64_t k;
 	int dup;
 };
-static struct near *nears;
-static size_t nnear, nearalloc;
+static struct rep *reps;
+static size_t nrep, repalloc;
 
 static int
-nearcmp(const void *a, const void *b)
+repcmp(const void *a, const void *b)
 {
-	const struct near *x = a, *y = b;
+	const struct rep *x = a, *y = b;
 
 	if (x->oj != y->oj)
 		return x->oj < y->oj ? -1 : 1;
@@ -1461,51 +1464,71 @@ nearcmp(const void *a, const void *b)
 }
 
 static void
-nearadd(const struct claim *c, int j, int fl)
+repadd(int oj, uint64_t ok, int v, int j, int fl, uint64_t k)
 {
-	struct near *n;
+	struct rep *r;
 
-	if (nnear == nearalloc) {
-		nearalloc = nearalloc ? nearalloc * 2 : 64;
-		nears = xrealloc(nears, nearalloc * sizeof *nears);
+	if (nrep == repalloc) {
+		repalloc = repalloc ? repalloc * 2 : 64;
+		reps = xrealloc(reps, repalloc * sizeof *reps);
 	}
-	n = &nears[nnear++];
-	n->oj = c->oj;
-	n->ok = c->ok;
-	n->v = c->nearv;
-	n->j = j;
-	n->fl = fl;
-	n->k = c->k;
-	n->dup = 0;
+	r = &reps[nrep++];
+	r->oj = oj;
+	r->ok = ok;
+	r->v = v;
+	r->j = j;
+	r->fl = fl;
+	r->k = k;
+	r->dup = 0;
 }
 
-/* Every near-repeat so far but the first of its kind is a duplicate. */
+/* The repeats of day j, and the originals of its copies. */
 static void
-nearsort(void)
+repday(const struct world *w, int j, const struct claim *c)
 {
+	if (c->anom == A_NEAR)
+		repadd(c->oj, c->ok, c->nearv, j, route(w, j, c->k, c->anom), c->k);
+	else if (c->anom == A_DUPINTRA || c->anom == A_DUPINTER) {
+		repadd(c->oj, c->ok, 2, j, route(w, j, c->k, c->anom), c->k);
+		repadd(c->oj, c->ok, 2, c->oj, route(w, c->oj, c->inv->kf, A_NONE), c->ok);
+	}
+}
+
+/* Mark them: a claim listed twice (an original copied twice) is one. */
+static void
+repsort(void)
+{
+	struct rep *r;
 	size_t i;
 
-	qsort(nears, nnear, sizeof *nears, nearcmp);
-	for (i = 1; i < nnear; i++)
-		nears[i].dup = nears[i].oj == nears[i - 1].oj &&
-		    nears[i].ok == nears[i - 1].ok && nears[i].v == nears[i - 1].v;
+	qsort(reps, nrep, sizeof *reps, repcmp);
+	for (i = 1; i < nrep; i++) {
+		r = &reps[i];
+		if (repcmp(r, r - 1) == 0)
+			r->dup = r[-1].dup;
+		else
+			r->dup = r->oj == r[-1].oj && r->ok == r[-1].ok && r->v == r[-1].v;
+	}
 }
 
+/* Whether dedup(1) finds claim c of day j, come by flow fl, a duplicate. */
 static int
-neardup(const struct claim *c, int j, int fl)
+isdup(const struct claim *c, int j, int fl)
 {
-	struct near key, *n;
+	struct rep key, *r;
 
-	key.oj = c->oj;
-	key.ok = c->ok;
-	key.v = c->nearv;
+	if (c->anom == A_CANCEL)
+		return 0;
+	key.oj = ISREPEAT(c->anom) ? c->oj : j;
+	key.ok = ISREPEAT(c->anom) ? c->ok : c->k;
+	key.v = c->anom == A_NEAR ? c->nearv : 2;
 	key.j = j;
 	key.fl = fl;
 	key.k = c->k;
-	n = bsearch(&key, nears, nnear, sizeof *nears, nearcmp);
-	if (n == NULL)
-		die(EX_SOFTWARE, "near-repeat lost");
-	return n->dup;
+	r = bsearch(&key, reps, nrep, sizeof *reps, repcmp);
+	if (r == NULL && ISREPEAT(c->anom))
+		die(EX_SOFTWARE, "a repeat lost");
+	return r != NULL && r->dup;
 }
 
 /*
@@ -1594,12 +1617,11 @@ wpecs(const struct world *w, int j, const char *dir, int z)
 	wk.j = j;
 	wk.k = 0;
 	while (nextclaim(w, &wk, &c))
-		if (c.anom == A_NEAR)
-			nearadd(&c, j, route(w, j, c.k, c.anom));
-		else if (!ISREPEAT(c.anom) && c.k == c.inv->kf && c.anom != A_UNKNOWN &&
-		    c.anom != A_NOPEC)
+		if (ISREPEAT(c.anom))
+			repday(w, j, &c);
+		else if (c.k == c.inv->kf && c.anom != A_UNKNOWN && c.anom != A_NOPEC)
 			grant(w, j, c.inv, c.ln, &o.w);
-	nearsort();
+	repsort();
 	oclose(&o, z);
 }
 
@@ -1614,9 +1636,11 @@ struct dec {
 	int ident, capped;
 	struct pec *pec;
 	/* the order: amc, contract, act date, PS, invoice, line, input */
-	const char *amcno, *contract;
+	const char *amcno;
+	char contract[11];
 	int32_t date;
-	const char *pskind, *psnum;
+	const char *pskind;
+	char psnum[12];
 	uint64_t invoice;
 	int no, fl;
 	uint64_t k;
@@ -1676,8 +1700,7 @@ decide(const struct world *w, int j, const struct claim *c, int fl, struct dec *
 		d->code = LQ10;
 		return;
 	}
-	if (c->anom == A_DUPINTRA || c->anom == A_DUPINTER ||
-	    (c->anom == A_NEAR && neardup(c, j, fl))) {
+	if (isdup(c, j, fl)) {
 		d->code = LQ11;
 		return;
 	}
@@ -1690,10 +1713,10 @@ decide(const struct world *w, int j, const struct claim *c, int fl, struct dec *
 		d->code = LQ00;
 	d->pec = p;
 	d->amcno = w->amc[b->client];
-	d->contract = b->adherent;
+	memcpy(d->contract, b->adherent, sizeof d->contract);
 	d->date = ln->date;
 	d->pskind = pskinds[domains[inv->ps.dom].kind];
-	d->psnum = inv->ps.num;
+	memcpy(d->psnum, inv->ps.num, sizeof d->psnum);
 	d->invoice = inv->number;
 	d->fl = fl;
 	d->k = c->k;
