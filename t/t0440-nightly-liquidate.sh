@@ -76,12 +76,12 @@ test_expect_success 'a rerun of day 2 gives the same decisions and consumption' 
 	cmp c.before data/days/2026-11-19/state/consumption.tsv
 '
 
-test_expect_success 'a guarantee file liquidate refuses: exit 65, the day published before stays' '
+test_expect_success 'a guarantee file liquidate refuses: exit 70, the day published before stays' '
 	cp -R data/inbox/2026-11-20 alt &&
 	c=$(ls data/days/2026-11-20/state/guarantees | head -1) &&
 	printf "<garanties/>\n" >alt/garanties-$c &&
 	cp data/days/2026-11-20/out/decisions.tsv d.before &&
-	test_expect_code 65 tiers-nightly -i alt 2026-11-20 data >out 2>err &&
+	test_expect_code 70 tiers-nightly -i alt 2026-11-20 data >out 2>err &&
 	grep "liquidate refused its input (see log/liquidate.err): day not published" err &&
 	cmp d.before data/days/2026-11-20/out/decisions.tsv &&
 	! ls -d data/days/.2026-11-20.* 2>/dev/null
