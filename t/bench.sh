@@ -71,4 +71,6 @@ echo "benef-integrate: a master of ${BENCH_MASTER:-5000000} updated with ${BENCH
 sh "$top/t/bench-benef.sh" | tee -a "$out"
 echo "dedup: the last of ${BENCH_DEDUP_DAYS:-5} days of $n claims against the history of the others" | tee -a "$out"
 sh "$top/t/bench-dedup.sh" | tee -a "$out"
+echo "liquidate: $n claims against a master of ${BENCH_MASTER:-5000000} beneficiaries (target 300 000 claims/s)" | tee -a "$out"
+sh "$top/t/bench-liquidate.sh" | tee -a "$out"
 echo "saved in $out"
