@@ -1490,7 +1490,8 @@ repday(const struct world *w, int j, const struct claim *c)
 		repadd(c->oj, c->ok, c->nearv, j, route(w, j, c->k, c->anom), c->k);
 	else if (c->anom == A_DUPINTRA || c->anom == A_DUPINTER) {
 		repadd(c->oj, c->ok, 2, j, route(w, j, c->k, c->anom), c->k);
-		repadd(c->oj, c->ok, 2, c->oj, route(w, c->oj, c->inv->kf, A_NONE), c->ok);
+		repadd(c->oj, c->ok, 2, c->oj, route(w, c->oj, c->inv->kf, A_NONE),
+		    c->ok);
 	}
 }
 
@@ -1507,7 +1508,8 @@ repsort(void)
 		if (repcmp(r, r - 1) == 0)
 			r->dup = r[-1].dup;
 		else
-			r->dup = r->oj == r[-1].oj && r->ok == r[-1].ok && r->v == r[-1].v;
+			r->dup = r->oj == r[-1].oj && r->ok == r[-1].ok &&
+			    r->v == r[-1].v;
 	}
 }
 
@@ -1619,7 +1621,8 @@ wpecs(const struct world *w, int j, const char *dir, int z)
 	while (nextclaim(w, &wk, &c))
 		if (ISREPEAT(c.anom))
 			repday(w, j, &c);
-		else if (c.k == c.inv->kf && c.anom != A_UNKNOWN && c.anom != A_NOPEC)
+		else if (c.k == c.inv->kf && c.anom != A_UNKNOWN &&
+		    c.anom != A_NOPEC)
 			grant(w, j, c.inv, c.ln, &o.w);
 	repsort();
 	oclose(&o, z);
