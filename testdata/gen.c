@@ -2110,7 +2110,8 @@ bcsv_rows(struct bfile *f, const struct world *w, int c, int j, int fileno, uint
 		xdate(dp1, p.from[q]);
 		xdate(dp2, p.to[q]);
 		bprintf(f, "%s,%d,%s,OU,%s,B%llu,%s,%s,%02d,,,%s,%d,01,751,0001,1,%d,%s,%s,%s,"
-		    "%s,%s,AC,,,,%s,PHAR:100:PC;MEDG:100:BR;MEDS:100:BR;DENT:100:BR;OPTI:100:BR;LABO:100:BR;HOSP:100:BR,\"NOM%llu PRENOM%llu\","
+		    "%s,%s,AC,,,,%s,PHAR:100:PC;MEDG:100:BR;MEDS:100:BR;DENT:100:BR;"
+		    "OPTI:100:BR;LABO:100:BR;HOSP:100:BR,\"NOM%llu PRENOM%llu\","
 		    "%llu RUE DES TESTS,,,,75001 PARIS,\n",
 		    w->amc[c], fileno, b.adherent, b.adherent, (unsigned long long)b.id,
 		    i % FAMSZ == 0 ? "AS" : i % FAMSZ == 1 ? "CJ" : "EN", b.nir, key, dn,
