@@ -1669,12 +1669,23 @@ decide(const struct world *w, int j, const struct claim *c, int fl, struct dec *
 	}
 	/* A wrong NIR key: the beneficiary is found by its NIR and rang. */
 	d->ident = inv->key != b->key;
-	if (ln->date < b->start || ln->date > mend(w, j, b->id - 1, b)) {
+	/*
+	 * A cancellation undoes a payment: only the guarantee is checked,
+	 * and what the formula gives is recovered, even 0, with no PEC.
+	 * The originals of tiers-gen's are always in rights.
+	 */
+	if (sg > 0 && (ln->date < b->start ||
+	    ln->date > mend(w, j, b->id - 1, b))) {
 		d->code = LQ02;
 		return;
 	}
 	if ((ru = cover(w, j, b, ln)) == NULL) {
 		d->code = LQ07;
+		return;
+	}
+	if (sg < 0) {
+		d->code = LQ16;
+		d->amc = -formula(ru, ln, sg);
 		return;
 	}
 	if (ru->pec) {
@@ -1707,13 +1718,7 @@ decide(const struct world *w, int j, const struct claim *c, int fl, struct dec *
 		d->code = LQ11;
 		return;
 	}
-	if ((d->amc = formula(ru, ln, sg)) == 0)
-		d->code = LQ17;
-	else if (sg < 0) {
-		d->code = LQ16;
-		d->amc = -d->amc;
-	} else
-		d->code = LQ00;
+	d->code = (d->amc = formula(ru, ln, sg)) == 0 ? LQ17 : LQ00;
 	d->pec = p;
 	d->amcno = w->amc[b->client];
 	memcpy(d->contract, b->adherent, sizeof d->contract);
@@ -1765,8 +1770,8 @@ account(struct truth *t, const struct dec *d)
 }
 
 /*
- * The day's lines under a PEC, in liquidate's order: each pays what is
- * left of its PEC at most, a cancellation gives back what it recovers.
+ * The day's lines paid under a PEC, in liquidate's order: each pays what
+ * is left of its PEC at most.
  */
 static void
 settle(struct dec *v, size_t n, struct truth *t)
@@ -1778,19 +1783,15 @@ settle(struct dec *v, size_t n, struct truth *t)
 	qsort(v, n, sizeof *v, deccmp);
 	for (i = 0; i < n; i++) {
 		d = &v[i];
-		if (d->code == LQ16)
-			d->pec->used += d->amc;
-		else {
-			left = d->pec->amount - d->pec->used;
-			if (left <= 0) {
-				d->code = LQ14;
-				d->amc = 0;
-			} else if (d->amc > left) {
-				d->amc = left;
-				d->capped = 1;
-			}
-			d->pec->used += d->amc;
+		left = d->pec->amount - d->pec->used;
+		if (left <= 0) {
+			d->code = LQ14;
+			d->amc = 0;
+		} else if (d->amc > left) {
+			d->amc = left;
+			d->capped = 1;
 		}
+		d->pec->used += d->amc;
 		account(t, d);
 	}
 }
@@ -1840,7 +1841,7 @@ wacts(const struct world *w, int j, const char *dir, int z, int trunc,
 		flowline(&flows[fl], &c, no, last);
 		decide(w, j, &c, fl, &d);
 		d.no = no;
-		if (d.pec != NULL && (d.code == LQ00 || d.code == LQ16)) {
+		if (d.pec != NULL && d.code == LQ00) {
 			if (nheld == held_alloc) {
 				held_alloc = held_alloc ? held_alloc * 2 : 64;
 				held = xrealloc(held, held_alloc * sizeof *held);
