@@ -1736,7 +1736,8 @@ main(int argc, char *argv[])
 		}
 		for (j = k; j < nord && bens[cl[ord[j]].bi].fam == b->fam; j++)
 			decide(&cl[ord[j]]);
-		qsort(ev, nev, sizeof *ev, evcmp);
+		if (nev > 0)
+			qsort(ev, nev, sizeof *ev, evcmp);
 		for (i = 0; i < (int)nev; i++)
 			wevent(b->amc, b->contract, &ev[i]);
 	}

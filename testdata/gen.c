@@ -1502,7 +1502,8 @@ repsort(void)
 	struct rep *r;
 	size_t i;
 
-	qsort(reps, nrep, sizeof *reps, repcmp);
+	if (nrep > 0)
+		qsort(reps, nrep, sizeof *reps, repcmp);
 	for (i = 1; i < nrep; i++) {
 		r = &reps[i];
 		if (repcmp(r, r - 1) == 0)
@@ -1780,7 +1781,8 @@ settle(struct dec *v, size_t n, struct truth *t)
 	int64_t left;
 	size_t i;
 
-	qsort(v, n, sizeof *v, deccmp);
+	if (n > 0)
+		qsort(v, n, sizeof *v, deccmp);
 	for (i = 0; i < n; i++) {
 		d = &v[i];
 		left = d->pec->amount - d->pec->used;
@@ -1872,7 +1874,7 @@ wtruth(const char *dir, int z, const struct truth *t, int trunc)
 	static const char *const cols[] = { "key", "count", "amount_eur" };
 	struct out o;
 	uint64_t n = 0;
-	char key[16];
+	char key[24];
 	int a;
 
 	for (a = 0; a < A_TRUNC; a++)
