@@ -126,14 +126,48 @@ struct benef {
 static struct benef *bens;
 static size_t nbens, capbens;
 
-/* The hash index: 32 bits of hash, and the beneficiary * 4 + key kind. */
-struct slot {
-	uint32_t tag;
-	uint32_t val;		/* 0 empty */
+/*
+ * The identity keys of the day's claims, hashed: the masters are read
+ * through once, and a beneficiary is kept only when one of its keys is a
+ * claim's.  An entry stands for every claim with the same key; rep is
+ * one of them, to compare the fields behind a hash.
+ */
+enum { K_EXACT, K_NIRRANG, K_BIRTH, NKIND };
+struct kent {
+	uint32_t tag;		/* the hash's high half; its low half is the slot */
+	uint32_t rep;
+	int32_t bi;		/* the beneficiary found, -1 none */
+	int8_t kind;		/* -1 empty */
+	int8_t amb;		/* a second one found: ambiguous */
 };
-static struct slot *tab, *rtab;	/* exact; reconciliation, made on demand */
-static size_t tabmask, rtabmask;
-enum { K_EXACT = 1, K_NIRRANG, K_BIRTH };
+static struct kent *kt;
+static size_t ktmask;
+/*
+ * A blocked Bloom filter of the same keys, 16 bits a key, small enough
+ * for the cache: most beneficiaries of a master are nobody's claim, and
+ * the filter says so without a miss in the table.
+ */
+static uint64_t *bloom;
+static size_t bloommask;
+
+static void
+bloomset(uint64_t h)
+{
+	uint64_t *b = &bloom[((h >> 40) & bloommask) * 8];
+
+	b[(h >> 6) & 7] |= 1ULL << (h & 63);
+	b[(h >> 15) & 7] |= 1ULL << ((h >> 9) & 63);
+	b[(h >> 24) & 7] |= 1ULL << ((h >> 18) & 63);
+}
+
+static int
+bloomhas(uint64_t h)
+{
+	const uint64_t *b = &bloom[((h >> 40) & bloommask) * 8];
+
+	return (b[(h >> 6) & 7] >> (h & 63) & 1) && (b[(h >> 15) & 7] >> ((h >> 9) & 63) & 1) &&
+	    (b[(h >> 24) & 7] >> ((h >> 18) & 63) & 1);
+}
 
 /* PEC agreements. */
 struct pec {
@@ -168,6 +202,9 @@ struct claim {
 	long qty;
 	int nature, dup, tp, noemie;
 	long bi;		/* beneficiary, -1 unknown */
+	long rk;		/* rang, -1 unreadable */
+	int32_t birth;		/* NOSTART unreadable */
+	uint32_t ke[NKIND];	/* its key entries, UINT32_MAX none */
 	int flags, code, dom, prod, rank;
 	const char *pref;
 	int64_t amoth, amc, rac, rec;
@@ -631,31 +668,6 @@ products(struct ts_reader *r, const struct field *f, struct benef *b)
 	}
 }
 
-static void
-tabput(struct slot *t, size_t mask, uint64_t h, size_t bi, int kind)
-{
-	size_t i = (size_t)(h >> 32) & mask;
-
-	while (t[i].val != 0)
-		i = (i + 1) & mask;
-	t[i].tag = (uint32_t)h;
-	t[i].val = (uint32_t)(bi * 4 + (size_t)kind);
-}
-
-static struct slot *
-newtab(size_t keys, size_t *mask)
-{
-	size_t n = 1024;
-	struct slot *t;
-
-	while (n < keys * 2)
-		n *= 2;
-	if ((t = calloc(n, sizeof *t)) == NULL)
-		die(EX_SOFTWARE, "out of memory");
-	*mask = n - 1;
-	return t;
-}
-
 enum { B_AMC, B_CONTRACT, B_MEMBER, B_ADH, B_NIR, B_KEY, B_BNIR, B_BIRTH,
 	B_RANG, B_RESP, B_PRODS, B_TPS, B_TPE, B_ACT, B_SUSS, B_SUSE, B_DOMS,
 	B_RS, B_RE, NBC };
@@ -666,81 +678,219 @@ static const char *const bcols[NBC] = {
 	"suspension_end", "domains", "rights_start", "rights_end"
 };
 
+/* Keep the master record r as beneficiary nbens. */
+static void
+keep(struct ts_reader *r, const int *c)
+{
+	struct benef *b;
+	const struct field *f;
+	long v;
+
+	if (nbens == capbens) {
+		capbens = capbens ? capbens * 2 : 4096;
+		bens = xrealloc(bens, capbens * sizeof *bens);
+	}
+	b = &bens[nbens];
+	memset(b, 0, sizeof *b);
+	f = r->f;
+	b->amc = fdup(&f[c[B_AMC]]);
+	b->contract = fdup(&f[c[B_CONTRACT]]);
+	b->member = fdup(&f[c[B_MEMBER]]);
+	b->adherent = fdup(&f[c[B_ADH]]);
+	if (f[c[B_NIR]].n != 13 || f[c[B_KEY]].n != 2)
+		badfield(r, "nir", "not 13 characters and a 2-digit key");
+	memcpy(b->nir, f[c[B_NIR]].p, 13);
+	memcpy(b->key, f[c[B_KEY]].p, 2);
+	if (f[c[B_BNIR]].n != 0 && f[c[B_BNIR]].n != 13)
+		badfield(r, "benef_nir", "not 13 characters");
+	memcpy(b->bnir, f[c[B_BNIR]].p, f[c[B_BNIR]].n);
+	if (date_parse(f[c[B_BIRTH]].p, f[c[B_BIRTH]].n, &b->birth) < 0)
+		badfield(r, "birth_date", "not a date");
+	if (fint(f[c[B_RANG]].p, f[c[B_RANG]].n, 0, 99, &v) < 0)
+		badfield(r, "rang", "not a rank");
+	b->rang = (int)v;
+	b->responsable = f[c[B_RESP]].n == 1 && *f[c[B_RESP]].p == '1';
+	b->active = f[c[B_ACT]].n == 2 && memcmp(f[c[B_ACT]].p, "AC", 2) == 0;
+	if (optdate(&f[c[B_TPS]], NOSTART, &b->tpstart) < 0)
+		badfield(r, "tp_start", "not a date");
+	if (optdate(&f[c[B_TPE]], NOEND, &b->tpend) < 0)
+		badfield(r, "tp_end", "not a date");
+	if (optdate(&f[c[B_SUSS]], NOEND, &b->susstart) < 0)
+		badfield(r, "suspension_start", "not a date");
+	if (optdate(&f[c[B_SUSE]], NOEND, &b->susend) < 0)
+		badfield(r, "suspension_end", "not a date");
+	if (optdate(&f[c[B_RS]], NOSTART, &b->rstart) < 0)
+		badfield(r, "rights_start", "not a date");
+	if (optdate(&f[c[B_RE]], NOEND, &b->rend) < 0)
+		badfield(r, "rights_end", "not a date");
+	/* "PHAR:100:PC;MEDG:100:BR": the domain before each colon. */
+	{
+		const char *p = f[c[B_DOMS]].p, *e = p + f[c[B_DOMS]].n, *s;
+		int d;
+
+		b->doms = 0;
+		while (p < e) {
+			s = p;
+			while (p < e && *p != ':' && *p != ';')
+				p++;
+			if ((d = domidx(s, (size_t)(p - s))) >= 0)
+				b->doms |= 1u << d;
+			else
+				b->doms |= 1u << 31;	/* a list, whatever it names */
+			while (p < e && *p != ';')
+				p++;
+			if (p < e)
+				p++;
+		}
+	}
+	products(r, &f[c[B_PRODS]], b);
+	nbens++;
+}
+
+static uint64_t
+keyof(int kind, const char *amc, const char *nir, const char *key,
+    const char *bnir, long rang, int32_t birth, const char *adherent)
+{
+	return kind == K_EXACT ? kexact(amc, nir, key, rang, birth) :
+	    kind == K_NIRRANG ? knirrang(amc, *bnir ? bnir : nir, rang) :
+	    kbirth(amc, birth, rang, adherent);
+}
+
+/* Do a beneficiary's fields make the key of entry e? */
+static int
+keyeq(const struct kent *e, const char *amc, const char *nir, const char *key,
+    const char *bnir, long rang, int32_t birth, const char *adherent)
+{
+	const struct claim *c = &cl[e->rep];
+
+	if (strcmp(amc, c->s[C_AMC]) != 0 || rang != c->rk)
+		return 0;
+	switch (e->kind) {
+	case K_EXACT:
+		return strcmp(nir, c->s[C_NIR]) == 0 && strcmp(key, c->s[C_NIRKEY]) == 0 &&
+		    birth == c->birth;
+	case K_NIRRANG:
+		return strcmp(*bnir ? bnir : nir,
+		    *c->s[C_BNIR] ? c->s[C_BNIR] : c->s[C_NIR]) == 0;
+	default:
+		return birth == c->birth && strcmp(adherent, c->s[C_ADHERENT]) == 0;
+	}
+}
+
+/* The key entries of the claims: each key once, whatever its claims. */
+static void
+claimkeys(void)
+{
+	size_t n = 1024, k, i;
+	int kind;
+	struct claim *c;
+	uint64_t h;
+
+	while (n < ncl * NKIND * 2)
+		n *= 2;
+	kt = xmalloc(n * sizeof *kt);
+	for (i = 0; i < n; i++)
+		kt[i].kind = -1;
+	ktmask = n - 1;
+	/* 16 bits a key: a block of 512 bits for 32 keys. */
+	bloom = calloc(n / 64 * 8, sizeof *bloom);
+	if (bloom == NULL)
+		die(EX_SOFTWARE, "out of memory");
+	bloommask = n / 64 - 1;
+	for (k = 0; k < ncl; k++) {
+		c = &cl[k];
+		for (kind = 0; kind < NKIND; kind++) {
+			c->ke[kind] = UINT32_MAX;
+			if (c->rk < 0 || (c->birth == NOSTART && kind != K_NIRRANG))
+				continue;
+			h = keyof(kind, c->s[C_AMC], c->s[C_NIR], c->s[C_NIRKEY], c->s[C_BNIR],
+			    c->rk, c->birth, c->s[C_ADHERENT]);
+			bloomset(h);
+			for (i = (size_t)h & ktmask; kt[i].kind >= 0; i = (i + 1) & ktmask)
+				if (kt[i].tag == (uint32_t)(h >> 32) && kt[i].kind == kind &&
+				    keyeq(&kt[i], c->s[C_AMC], c->s[C_NIR], c->s[C_NIRKEY],
+				    c->s[C_BNIR], c->rk, c->birth, c->s[C_ADHERENT]))
+					break;
+			if (kt[i].kind < 0) {
+				kt[i].tag = (uint32_t)(h >> 32);
+				kt[i].kind = (int8_t)kind;
+				kt[i].rep = (uint32_t)k;
+				kt[i].bi = -1;
+				kt[i].amb = 0;
+			}
+			c->ke[kind] = (uint32_t)i;
+		}
+	}
+}
+
+/*
+ * A master, read through: a beneficiary whose keys are none of the
+ * claims' is verified and passed over; the others are kept.  The exact
+ * identity goes to the first beneficiary that has it; a reconciliation
+ * key that two have is ambiguous.
+ */
 static void
 loadmaster(const char *path)
 {
 	struct ts_reader r;
-	int c[NBC], i, st;
-	long v;
-	struct benef *b;
+	int c[NBC], i, st, kind;
+	long rang, kept;
+	int32_t birth;
+	char amc[16], nir[14], key[3], bnir[14], adh[64];
 	const struct field *f;
+	struct kent *e;
+	uint64_t h;
+	size_t j;
 
 	if (ts_open(&r, path, "benef-master", 1) < 0)
 		ts_fatal(&r);
 	for (i = 0; i < NBC; i++)
 		c[i] = ts_needcol(&r, bcols[i]);
 	while ((st = ts_next(&r)) == 1) {
-		if (nbens == capbens) {
-			capbens = capbens ? capbens * 2 : 4096;
-			bens = xrealloc(bens, capbens * sizeof *bens);
-		}
-		b = &bens[nbens];
-		memset(b, 0, sizeof *b);
 		f = r.f;
-		b->amc = fdup(&f[c[B_AMC]]);
-		b->contract = fdup(&f[c[B_CONTRACT]]);
-		b->member = fdup(&f[c[B_MEMBER]]);
-		b->adherent = fdup(&f[c[B_ADH]]);
+		if (f[c[B_AMC]].n >= sizeof amc || f[c[B_ADH]].n >= sizeof adh)
+			badfield(&r, f[c[B_AMC]].n >= sizeof amc ? "amc" : "adherent", "too long");
 		if (f[c[B_NIR]].n != 13 || f[c[B_KEY]].n != 2)
 			badfield(&r, "nir", "not 13 characters and a 2-digit key");
-		memcpy(b->nir, f[c[B_NIR]].p, 13);
-		memcpy(b->key, f[c[B_KEY]].p, 2);
 		if (f[c[B_BNIR]].n != 0 && f[c[B_BNIR]].n != 13)
 			badfield(&r, "benef_nir", "not 13 characters");
-		memcpy(b->bnir, f[c[B_BNIR]].p, f[c[B_BNIR]].n);
-		if (date_parse(f[c[B_BIRTH]].p, f[c[B_BIRTH]].n, &b->birth) < 0)
+		if (date_parse(f[c[B_BIRTH]].p, f[c[B_BIRTH]].n, &birth) < 0)
 			badfield(&r, "birth_date", "not a date");
-		if (fint(f[c[B_RANG]].p, f[c[B_RANG]].n, 0, 99, &v) < 0)
+		if (fint(f[c[B_RANG]].p, f[c[B_RANG]].n, 0, 99, &rang) < 0)
 			badfield(&r, "rang", "not a rank");
-		b->rang = (int)v;
-		b->responsable = f[c[B_RESP]].n == 1 && *f[c[B_RESP]].p == '1';
-		b->active = f[c[B_ACT]].n == 2 && memcmp(f[c[B_ACT]].p, "AC", 2) == 0;
-		if (optdate(&f[c[B_TPS]], NOSTART, &b->tpstart) < 0)
-			badfield(&r, "tp_start", "not a date");
-		if (optdate(&f[c[B_TPE]], NOEND, &b->tpend) < 0)
-			badfield(&r, "tp_end", "not a date");
-		if (optdate(&f[c[B_SUSS]], NOEND, &b->susstart) < 0)
-			badfield(&r, "suspension_start", "not a date");
-		if (optdate(&f[c[B_SUSE]], NOEND, &b->susend) < 0)
-			badfield(&r, "suspension_end", "not a date");
-		if (optdate(&f[c[B_RS]], NOSTART, &b->rstart) < 0)
-			badfield(&r, "rights_start", "not a date");
-		if (optdate(&f[c[B_RE]], NOEND, &b->rend) < 0)
-			badfield(&r, "rights_end", "not a date");
-		/* "PHAR:100:PC;MEDG:100:BR": the domain before each colon. */
-		{
-			const char *p = f[c[B_DOMS]].p, *e = p + f[c[B_DOMS]].n, *s;
-			int d;
-
-			b->doms = 0;
-			while (p < e) {
-				s = p;
-				while (p < e && *p != ':' && *p != ';')
-					p++;
-				if ((d = domidx(s, (size_t)(p - s))) >= 0)
-					b->doms |= 1u << d;
-				else
-					b->doms |= 1u << 31;	/* a list, whatever it names */
-				while (p < e && *p != ';')
-					p++;
-				if (p < e)
-					p++;
+		memcpy(amc, f[c[B_AMC]].p, f[c[B_AMC]].n);
+		amc[f[c[B_AMC]].n] = '\0';
+		memcpy(nir, f[c[B_NIR]].p, 13);
+		nir[13] = '\0';
+		memcpy(key, f[c[B_KEY]].p, 2);
+		key[2] = '\0';
+		memcpy(bnir, f[c[B_BNIR]].p, f[c[B_BNIR]].n);
+		bnir[f[c[B_BNIR]].n] = '\0';
+		memcpy(adh, f[c[B_ADH]].p, f[c[B_ADH]].n);
+		adh[f[c[B_ADH]].n] = '\0';
+		kept = -1;
+		for (kind = 0; kind < NKIND; kind++) {
+			h = keyof(kind, amc, nir, key, bnir, rang, birth, adh);
+			if (!bloomhas(h))
+				continue;
+			for (j = (size_t)h & ktmask; kt[j].kind >= 0; j = (j + 1) & ktmask) {
+				e = &kt[j];
+				if (e->tag != (uint32_t)(h >> 32) || e->kind != kind ||
+				    !keyeq(e, amc, nir, key, bnir, rang, birth, adh))
+					continue;
+				if (e->bi >= 0 && kind == K_EXACT)
+					break;
+				if (kept < 0) {
+					keep(&r, c);
+					kept = (long)nbens - 1;
+				}
+				if (e->bi < 0)
+					e->bi = (int32_t)kept;
+				else if (e->bi != kept)
+					e->amb = 1;
+				break;
 			}
 		}
-		products(&r, &f[c[B_PRODS]], b);
-		nbens++;
-		if (nbens >= (1u << 30))
-			die(EX_SOFTWARE, "%s: too many beneficiaries", path);
 	}
 	if (st < 0)
 		ts_fatal(&r);
@@ -796,33 +946,6 @@ families(void)
 	free(rank);
 }
 
-static void
-buildindex(void)
-{
-	size_t i;
-
-	tab = newtab(nbens, &tabmask);
-	for (i = 0; i < nbens; i++)
-		tabput(tab, tabmask, kexact(bens[i].amc, bens[i].nir, bens[i].key,
-		    bens[i].rang, bens[i].birth), i, K_EXACT);
-}
-
-/* The reconciliation keys, indexed the first time a claim needs them. */
-static void
-buildrindex(void)
-{
-	size_t i;
-	const struct benef *b;
-
-	rtab = newtab(nbens * 2, &rtabmask);
-	for (i = 0; i < nbens; i++) {
-		b = &bens[i];
-		tabput(rtab, rtabmask, knirrang(b->amc, *b->bnir ? b->bnir : b->nir, b->rang),
-		    i, K_NIRRANG);
-		tabput(rtab, rtabmask, kbirth(b->amc, b->birth, b->rang, b->adherent), i, K_BIRTH);
-	}
-}
-
 /*
  * The beneficiary of a claim: exact identity, else a reconciliation key
  * naming exactly one beneficiary (flag identity).  -1 when none.
@@ -830,56 +953,17 @@ buildrindex(void)
 static long
 lookup(struct claim *c)
 {
-	const char *nr;
-	uint64_t h;
-	size_t i, mask;
-	long found, rk;
-	const struct benef *b;
-	const struct slot *t;
-	int kind, amb;
-	int32_t birth;
+	const struct kent *e;
+	int kind;
 
-	if (fint(c->s[C_RANG], strlen(c->s[C_RANG]), 0, 99, &rk) < 0)
-		return -1;
-	if (date_parse(c->s[C_BIRTH], strlen(c->s[C_BIRTH]), &birth) < 0)
-		birth = NOSTART;
-	nr = *c->s[C_BNIR] ? c->s[C_BNIR] : c->s[C_NIR];
-	for (kind = K_EXACT; kind <= K_BIRTH; kind++) {
-		if (birth == NOSTART && kind != K_NIRRANG)
+	for (kind = 0; kind < NKIND; kind++) {
+		if (c->ke[kind] == UINT32_MAX)
 			continue;
-		if (kind != K_EXACT && rtab == NULL)
-			buildrindex();
-		t = kind == K_EXACT ? tab : rtab;
-		mask = kind == K_EXACT ? tabmask : rtabmask;
-		h = kind == K_EXACT ? kexact(c->s[C_AMC], c->s[C_NIR], c->s[C_NIRKEY], rk, birth) :
-		    kind == K_NIRRANG ? knirrang(c->s[C_AMC], nr, rk) :
-		    kbirth(c->s[C_AMC], birth, rk, c->s[C_ADHERENT]);
-		found = -1;
-		amb = 0;
-		for (i = (size_t)(h >> 32) & mask; t[i].val != 0; i = (i + 1) & mask) {
-			if (t[i].tag != (uint32_t)h || (int)(t[i].val & 3) != kind)
-				continue;
-			b = &bens[t[i].val >> 2];
-			if (strcmp(b->amc, c->s[C_AMC]) != 0 || b->rang != rk)
-				continue;
-			if (kind == K_EXACT && (strcmp(b->nir, c->s[C_NIR]) != 0 ||
-			    strcmp(b->key, c->s[C_NIRKEY]) != 0 || b->birth != birth))
-				continue;
-			if (kind == K_NIRRANG && strcmp(*b->bnir ? b->bnir : b->nir, nr) != 0)
-				continue;
-			if (kind == K_BIRTH && (b->birth != birth ||
-			    strcmp(b->adherent, c->s[C_ADHERENT]) != 0))
-				continue;
-			if (found >= 0)
-				amb = 1;
-			found = (long)(t[i].val >> 2);
-			if (kind == K_EXACT)
-				break;
-		}
-		if (found >= 0 && !amb) {
+		e = &kt[c->ke[kind]];
+		if (e->bi >= 0 && !e->amb) {
 			if (kind != K_EXACT)
 				c->flags |= F_IDENTITY;
-			return found;
+			return e->bi;
 		}
 	}
 	return -1;
@@ -1086,6 +1170,10 @@ loadclaims(struct ts_reader *r)
 		c->noemie = strncmp(c->s[C_FLOW], "noemie", 6) == 0;
 		c->dom = actdomain(c->s[C_ACTCODE]);
 		c->prod = -1;
+		if (fint(c->s[C_RANG], strlen(c->s[C_RANG]), 0, 99, &c->rk) < 0)
+			c->rk = -1;
+		if (date_parse(c->s[C_BIRTH], strlen(c->s[C_BIRTH]), &c->birth) < 0)
+			c->birth = NOSTART;
 		ncl++;
 	}
 	if (st < 0)
@@ -1686,20 +1774,20 @@ main(int argc, char *argv[])
 	}
 	for (i = 0; i < ngf; i++)
 		loadguar(gfiles[i]);
-	for (i = 0; i < nmf; i++)
-		loadmaster(mfiles[i]);
-	families();
-	buildindex();
 	for (i = 0; i < npf; i++)
 		loadpec(pfiles[i]);
 	if (npecs > 0)
 		qsort(pecs, npecs, sizeof *pecs, peccmp);
 
-	/* The claims, and each one's beneficiary. */
+	/* The claims, then the beneficiaries they name, and their families. */
 	if (ts_open(&r, input, "claim", 1) < 0)
 		ts_fatal(&r);
 	loadclaims(&r);
 	ts_close(&r);
+	claimkeys();
+	for (i = 0; i < nmf; i++)
+		loadmaster(mfiles[i]);
+	families();
 	ord = xmalloc((ncl ? ncl : 1) * sizeof *ord);
 	for (k = 0; k < ncl; k++)
 		if ((cl[k].bi = lookup(&cl[k])) >= 0)
@@ -1779,6 +1867,10 @@ main(int argc, char *argv[])
 		die(EX_IOERR, "%s: %s", newcons, strerror(errno));
 	if (out == NULL)
 		fshut_stdout();
+	free(ord);
+	free(gfiles);
+	free(mfiles);
+	free(pfiles);
 	{
 		char a[MONEY_BUFSZ];
 
