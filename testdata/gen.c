@@ -1528,7 +1528,7 @@ isdup(const struct claim *c, int j, int fl)
 	key.j = j;
 	key.fl = fl;
 	key.k = c->k;
-	r = bsearch(&key, reps, nrep, sizeof *reps, repcmp);
+	r = nrep > 0 ? bsearch(&key, reps, nrep, sizeof *reps, repcmp) : NULL;
 	if (r == NULL && ISREPEAT(c->anom))
 		die(EX_SOFTWARE, "a repeat lost");
 	return r != NULL && r->dup;
