@@ -119,14 +119,14 @@ put64(unsigned char *p, uint64_t v)
 	put32(p + 4, (uint32_t)(v >> 32));
 }
 
-static uint32_t
+static inline uint32_t
 get32(const unsigned char *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
 	    (uint32_t)p[3] << 24;
 }
 
-static uint64_t
+static inline uint64_t
 get64(const unsigned char *p)
 {
 	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
@@ -278,8 +278,8 @@ seek(const struct seg *s, uint64_t hi, uint64_t lo)
 /*
  * Keys looked up in increasing order (a batch of the day's, sorted) move a
  * cursor forward in each segment: a gallop from where the last one
- * stopped, its first step the mean distance between the keys, so the
- * segments are read in order rather than probed at random.
+ * stopped, so the segments are read in order rather than probed at
+ * random.
  */
 
 static int
@@ -292,23 +292,46 @@ hashless(const struct seg *s, size_t i, uint64_t hi, uint64_t lo)
 }
 
 static size_t
-gallop(const struct seg *s, size_t from, size_t step, uint64_t hi, uint64_t lo)
+gallop(const struct seg *s, size_t from, uint64_t hi, uint64_t lo)
 {
-	size_t a = from, b, m;
+	size_t a = from, b, m, step = 4;
+	uint64_t ka;
 
 	if (a >= s->n || !hashless(s, a, hi, lo))
 		return a;
-	/* key(a) < target: find b with key(b) >= target or b = n. */
-	for (;;) {
-		b = a + step;
-		if (b >= s->n) {
-			b = s->n;
-			break;
+	/*
+	 * key(a) < target.  Hashes are uniform: the target is about
+	 * (hi - ka) / 2^64 * n records further; gallop from that guess,
+	 * forward or back, to b with key(b) >= target or b = n.
+	 */
+	ka = get64(s->map + HDRSZ + a * RECSZ);
+	m = a + 1 + (size_t)((((hi - ka) >> 32) * (uint64_t)s->n) >> 32);
+	if (m >= s->n || m < a)
+		m = s->n - 1;
+	if (hashless(s, m, hi, lo)) {
+		a = m;
+		for (;;) {
+			b = a + step;
+			if (b >= s->n) {
+				b = s->n;
+				break;
+			}
+			if (!hashless(s, b, hi, lo))
+				break;
+			a = b;
+			step *= 2;
 		}
-		if (!hashless(s, b, hi, lo))
-			break;
-		a = b;
-		step *= 2;
+	} else {
+		b = m;
+		while (b - a > step) {
+			m = b - step;
+			if (hashless(s, m, hi, lo)) {
+				a = m;
+				break;
+			}
+			b = m;
+			step *= 2;
+		}
 	}
 	a++;
 	while (a < b) {
@@ -323,7 +346,7 @@ gallop(const struct seg *s, size_t from, size_t step, uint64_t hi, uint64_t lo)
 
 /* The oldest record of the key within the window, in any segment. */
 static int
-lookup(uint64_t hi, uint64_t lo, struct key *found, size_t *cursor, size_t nkeys)
+lookup(uint64_t hi, uint64_t lo, struct key *found, size_t *cursor)
 {
 	struct key k;
 	size_t i;
@@ -333,8 +356,7 @@ lookup(uint64_t hi, uint64_t lo, struct key *found, size_t *cursor, size_t nkeys
 		if (segs[s].last < cutoff)
 			continue;
 		if (cursor != NULL)
-			i = cursor[s] = gallop(&segs[s], cursor[s],
-			    segs[s].n / nkeys + 1, hi, lo);
+			i = cursor[s] = gallop(&segs[s], cursor[s], hi, lo);
 		else
 			i = seek(&segs[s], hi, lo);
 		for (; i < segs[s].n; i++) {
@@ -761,7 +783,7 @@ judge(struct batch *b)
 	}
 	for (i = 0; i < nn; i++) {
 		x = &b->it[nkb[i].slot];
-		if (lookup(nkb[i].hi, nkb[i].lo, &k, cursor, nn)) {
+		if (lookup(nkb[i].hi, nkb[i].lo, &k, cursor)) {
 			x->verdict = V_INTER;
 			x->refday = k.day;
 			x->refrec = k.rec;
@@ -778,7 +800,7 @@ judge(struct batch *b)
 		 * on an earlier day if that one was (the same key, the same
 		 * answer), else of that one.
 		 */
-		if (x->verdict == V_INTRA && lookup(x->hi, x->lo, &k, NULL, 1)) {
+		if (x->verdict == V_INTRA && lookup(x->hi, x->lo, &k, NULL)) {
 			x->verdict = V_INTER;
 			x->refday = k.day;
 			x->refrec = k.rec;
@@ -818,7 +840,7 @@ judging(void *arg)
 			pthread_cond_wait(&bcv, &bmu);
 		pthread_mutex_unlock(&bmu);
 		if (!b->full)
-			return NULL;
+			break;
 		judge(b);
 		pthread_mutex_lock(&bmu);
 		b->full = 0;
@@ -826,6 +848,11 @@ judging(void *arg)
 		pthread_cond_broadcast(&bcv);
 		pthread_mutex_unlock(&bmu);
 	}
+	/* The output complete, synced while the history is written. */
+	ts_wclose(&out);
+	if (fsync(out.fd) < 0)
+		die(EX_IOERR, "%s: %s", out.name, strerror(errno));
+	return NULL;
 }
 
 /* The next batch to fill, when the judging thread is done with it. */
@@ -971,7 +998,7 @@ prow(int term, void *data)
 	ts_wcstr(c->w, c->path);
 	ts_wint(c->w, c->row);
 	ts_wcstr(c->w, c->f[0]);
-	if (lookup(hi, lo, &k, NULL, 1)) {
+	if (lookup(hi, lo, &k, NULL)) {
 		date_fmt(k.day, d);
 		snprintf(ref, sizeof ref, "%s#%" PRIu32, d, k.rec);
 		ts_wcstr(c->w, "paid-twice");
@@ -1416,7 +1443,6 @@ main(int argc, char *argv[])
 
 	free(first);
 
-	ts_wclose(&out);
 	if (pub_commit(&p) < 0)
 		die(EX_IOERR, "%s: %s", output, strerror(errno));
 	if (rename(tmpdir, newhist) < 0)
