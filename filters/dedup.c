@@ -344,6 +344,39 @@ gallop(const struct seg *s, size_t from, uint64_t hi, uint64_t lo)
 	return a;
 }
 
+/*
+ * Ask for the lines where a key a few places ahead in the batch will be
+ * looked for, guessed as gallop() guesses: the segments are read at
+ * memory speed rather than a miss at a time.
+ */
+static void
+prefetch(const struct seg *s, size_t a, uint64_t hi)
+{
+#ifdef __GNUC__
+	const unsigned char *p;
+	uint64_t ka;
+	size_t m;
+
+	if (a >= s->n)
+		return;
+	ka = get64(s->map + HDRSZ + a * RECSZ);
+	if (hi < ka)
+		return;
+	m = a + (size_t)((((hi - ka) >> 32) * (uint64_t)s->n) >> 32);
+	if (m >= s->n)
+		return;
+	p = s->map + HDRSZ + m * RECSZ;
+	__builtin_prefetch(p);
+	__builtin_prefetch(p + 64);
+	if (m > 2)
+		__builtin_prefetch(p - 64);
+#else
+	(void)s;
+	(void)a;
+	(void)hi;
+#endif
+}
+
 /* The oldest record of the key within the window, in any segment. */
 static int
 lookup(uint64_t hi, uint64_t lo, struct key *found, size_t *cursor)
@@ -627,6 +660,7 @@ outhead(struct ts_writer *w, int fd, const char *output, const struct ts_reader 
 #define BATCH 65536		/* claims */
 #define BATCHTEXT (16 << 20)	/* bytes of claim lines */
 #define NBATCH 3
+#define PFDIST 4		/* keys ahead, for prefetch() */
 
 struct item {
 	uint64_t hi, lo;
@@ -649,7 +683,7 @@ struct batch {
 
 static struct batch bq[NBATCH];
 static unsigned bput, bget;
-static int bdone;
+static int bdone, bjudged;
 static pthread_mutex_t bmu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t bcv = PTHREAD_COND_INITIALIZER;
 
@@ -782,6 +816,10 @@ judge(struct batch *b)
 		first = xrealloc(first, capfirst * sizeof *first);
 	}
 	for (i = 0; i < nn; i++) {
+		if (i + PFDIST < nn)
+			for (s = 0; s < nsegs; s++)
+				if (segs[s].last >= cutoff)
+					prefetch(&segs[s], cursor[s], nkb[i + PFDIST].hi);
 		x = &b->it[nkb[i].slot];
 		if (lookup(nkb[i].hi, nkb[i].lo, &k, cursor)) {
 			x->verdict = V_INTER;
@@ -848,6 +886,10 @@ judging(void *arg)
 		pthread_cond_broadcast(&bcv);
 		pthread_mutex_unlock(&bmu);
 	}
+	pthread_mutex_lock(&bmu);
+	bjudged = 1;
+	pthread_cond_broadcast(&bcv);
+	pthread_mutex_unlock(&bmu);
 	/* The output complete, synced while the history is written. */
 	ts_wclose(&out);
 	if (fsync(out.fd) < 0)
@@ -1180,6 +1222,7 @@ main(int argc, char *argv[])
 	const char **vfiles = NULL;
 	int nvfiles = 0;
 	struct batch *bt = NULL;
+	size_t bmax = BATCH / 8;	/* the first batches small: the thread starts early */
 	size_t ncl, j;
 	int c[NKC], nature = -1;
 	char key[2048], tmpdir[PATH_MAX - 128], meta[128];
@@ -1279,7 +1322,9 @@ main(int argc, char *argv[])
 		while ((st = ts_next(&r)) == 1) {
 			struct item *x;
 
-			if (bt != NULL && (bt->n == BATCH || bt->tlen + r.len > BATCHTEXT)) {
+			if (bt != NULL && (bt->n == bmax || bt->tlen + r.len > BATCHTEXT)) {
+				if (bmax < BATCH)
+					bmax *= 2;
 				putbatch(bt, 0);
 				bt = NULL;
 			}
@@ -1328,7 +1373,10 @@ main(int argc, char *argv[])
 		ts_close(&r);
 	}
 	putbatch(bt, 1);
-	pthread_join(th, NULL);
+	pthread_mutex_lock(&bmu);
+	while (!bjudged)
+		pthread_cond_wait(&bcv, &bmu);
+	pthread_mutex_unlock(&bmu);
 	ncl = rec;
 	if (nout != (nshard > 1 ? nout : ncl))
 		die(EX_SOFTWARE, "conservation: %zu claims read, %llu written", ncl,
@@ -1443,6 +1491,7 @@ main(int argc, char *argv[])
 
 	free(first);
 
+	pthread_join(th, NULL);
 	if (pub_commit(&p) < 0)
 		die(EX_IOERR, "%s: %s", output, strerror(errno));
 	if (rename(tmpdir, newhist) < 0)
