@@ -659,7 +659,7 @@ outhead(struct ts_writer *w, int fd, const char *output, const struct ts_reader 
  */
 #define BATCH 65536		/* claims */
 #define BATCHTEXT (16 << 20)	/* bytes of claim lines */
-#define NBATCH 3
+#define NBATCH 2
 #define PFDIST 4		/* keys ahead, for prefetch() */
 
 struct item {
@@ -1222,7 +1222,8 @@ main(int argc, char *argv[])
 	const char **vfiles = NULL;
 	int nvfiles = 0;
 	struct batch *bt = NULL;
-	size_t bmax = BATCH / 8;	/* the first batches small: the thread starts early */
+	size_t bmax, blim = BATCH;
+	const char *e;
 	size_t ncl, j;
 	int c[NKC], nature = -1;
 	char key[2048], tmpdir[PATH_MAX - 128], meta[128];
@@ -1300,6 +1301,10 @@ main(int argc, char *argv[])
 		snprintf(meta, sizeof meta, "shard\t%d/%d\t%s", shard, nshard, today_s);
 		ts_wmeta(&out, meta);
 	}
+	/* $TIERS_DEDUP_BATCH claims a batch: for the tests of the batches. */
+	if ((e = getenv("TIERS_DEDUP_BATCH")) != NULL && *e != '\0')
+		blim = (size_t)numarg(e, 1, BATCH, "TIERS_DEDUP_BATCH");
+	bmax = blim / 8 ? blim / 8 : 1;	/* the first batches small: the judging starts early */
 	cursor = xmalloc((size_t)(nsegs ? nsegs : 1) * sizeof *cursor);
 	nkb = xmalloc(BATCH * sizeof *nkb);
 	nktmp = xmalloc(BATCH * sizeof *nktmp);
@@ -1323,8 +1328,7 @@ main(int argc, char *argv[])
 			struct item *x;
 
 			if (bt != NULL && (bt->n == bmax || bt->tlen + r.len > BATCHTEXT)) {
-				if (bmax < BATCH)
-					bmax *= 2;
+				bmax = bmax * 2 < blim ? bmax * 2 : blim;
 				putbatch(bt, 0);
 				bt = NULL;
 			}

@@ -183,6 +183,38 @@ test_expect_success '-V checks every record against its CRC' '
 	grep "corrupt" err
 '
 
+test_expect_success 'claims judged in batches of any size: the same bytes' '
+	{ cat one; grep -v "^#" one; grep -v "^#" one; } | grep -v "^#end" | tiers-seal -r >three &&
+	dedup -d 2026-11-18 -H tb -o tb.out three 2>/dev/null &&
+	for b in 1 2 3 7 64; do
+		TIERS_DEDUP_BATCH=$b dedup -d 2026-11-20 -h h.2026-11-19 -H hb$b -o ob$b \
+		    c.2026-11-20 2>/dev/null &&
+		cmp ob$b o.2026-11-20 &&
+		cmp hb$b/manifest.tsv h.2026-11-20/manifest.tsv &&
+		cmp hb$b/day-20261120.his h.2026-11-20/day-20261120.his &&
+		TIERS_DEDUP_BATCH=$b dedup -d 2026-11-18 -H tb$b -o tb$b.out three 2>/dev/null &&
+		cmp tb$b.out tb.out || exit 1
+	done
+'
+
+test_expect_success 'a stream found truncated after batches were written: nothing published' '
+	head -n 200 c.2026-11-20 >cut &&
+	test_expect_code 65 env TIERS_DEDUP_BATCH=2 dedup -d 2026-11-20 -h h.2026-11-19 \
+	    -H hc -o oc cut 2>err &&
+	grep "^dedup: cut:[0-9]*: trailer: " err &&
+	! test -e oc && ! test -e hc && ! test -e hc.tmp &&
+	test -z "$(ls -a | grep "^\.oc\.")" &&
+	test_expect_code 64 env TIERS_DEDUP_BATCH=0 dedup -d 2026-11-20 -h h.2026-11-19 \
+	    -H hc -o oc c.2026-11-20 2>/dev/null
+'
+
+test_expect_success 'the output and the history are mode 0600, whatever the umask' '
+	(umask 0 && dedup -d 2026-11-20 -h h.2026-11-19 -H hm -o om c.2026-11-20 2>/dev/null) &&
+	ls -l om hm/manifest.tsv hm/day-20261120.his | cut -c1-10 | sort -u >actual &&
+	echo "-rw-------" >expect &&
+	test_cmp expect actual
+'
+
 test_expect_success 'a claim without its key fields is malformed input' '
 	edit one "ps_number=" >nokey &&
 	test_expect_code 65 dedup -d 2026-11-18 -H nk -o nk.out nokey 2>err &&
