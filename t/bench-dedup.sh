@@ -25,16 +25,18 @@ for d in $(ls "$work/g"); do
 	prev=$d
 done
 keys=$(cat "$work/h.$prev/manifest.tsv" | awk -F'\t' '!/^#/ { s += $2 } END { print s }')
-printf "%-34s %12s %10s %12s %10s\n" run claims seconds claims/s peakMiB
+# Seconds of wall clock and of processor (user + system, all threads).
+printf "%-34s %12s %10s %10s %12s %10s\n" run claims seconds cpu-s claims/s peakMiB
 run () {
 	label=$1
 	shift
-	/usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null 2>"$work/err" ||
+	/usr/bin/time -f '%e %M %U %S' -o "$work/time" "$@" >/dev/null 2>"$work/err" ||
 	    { cat "$work/err" >&2; exit 1; }
-	read -r secs kb <"$work/time"
-	awk -v l="$label" -v r="$n" -v s="$secs" -v k="$kb" 'BEGIN {
+	read -r secs kb usr sys <"$work/time"
+	echo "$secs" >>"$work/secs"
+	awk -v l="$label" -v r="$n" -v s="$secs" -v k="$kb" -v u="$usr" -v y="$sys" 'BEGIN {
 		if (s < 0.01) s = 0.01
-		printf "%-34s %12d %10.2f %12.0f %10.1f\n", l, r, s, r / s, k / 1024 }'
+		printf "%-34s %12d %10.2f %10.2f %12.0f %10.1f\n", l, r, s, u + y, r / s, k / 1024 }'
 }
 run "dedup (history of $keys keys)" dedup -d "$last" -h "$work/h.$prev" -H "$work/h.$last" \
     -o "$work/o.$last" "$work/c.$last"
@@ -43,3 +45,4 @@ run "awk '!seen[key]++' (baseline)" sh -c '
 	for f in "$@"; do grep -v "^#" "$f"; done |
 	awk -F"\t" "\$36 == \"paid\" { k = \$10 \"|\" \$11 \"|\" \$12 \"|\" \$15 \"|\" \$17 \"|\" \$19 \"|\" \$20 \"|\" \$25 \"|\" \$28 \"|\" \$24 \"|\" \$14 \"|\" \$13; if (seen[k]++) d++ } END { print d + 0 }"
 ' sh $(ls "$work"/c.* | sort)
+awk '{ s[NR] = $1 < 0.01 ? 0.01 : $1 } END { printf "dedup %.1f times as fast as awk\n", s[2] / s[1] }' "$work/secs"
