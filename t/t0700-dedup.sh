@@ -194,7 +194,10 @@ test_expect_success 'claims judged in batches of any size: the same bytes' '
 		cmp hb$b/day-20261120.his h.2026-11-20/day-20261120.his &&
 		TIERS_DEDUP_BATCH=$b dedup -d 2026-11-18 -H tb$b -o tb$b.out three 2>/dev/null &&
 		cmp tb$b.out tb.out || exit 1
-	done
+	done &&
+	dedup -S 1/3 -d 2026-11-18 -H sd -o vd c.2026-11-18 2>/dev/null &&
+	TIERS_DEDUP_BATCH=3 dedup -S 1/3 -d 2026-11-18 -H sb -o vb c.2026-11-18 2>/dev/null &&
+	cmp vb vd && cmp sb/manifest.tsv sd/manifest.tsv
 '
 
 test_expect_success 'a stream found truncated after batches were written: nothing published' '
