@@ -508,7 +508,7 @@ manifest_row(struct ts_writer *m, const char *name, uint64_t n, uint32_t crc,
 
 /* ---------- the day ---------- */
 
-/* A key of the day: its hash, its first claim, its slot in the table. */
+/* A key of the day: its hash, its first claim, its place in the batch. */
 struct nk {
 	uint64_t hi, lo;
 	uint32_t rec, slot;
@@ -740,12 +740,12 @@ static size_t *cursor;
 static struct nk *first;
 static size_t nfirst, capfirst;
 
-/* "date#N" */
+/* "#N" after the n bytes of a date in buf; the length. */
 static size_t
-claimid(char *buf, int32_t day, uint32_t rec)
+rankat(char *buf, size_t n, uint32_t rec)
 {
 	char d[12];
-	size_t n = date_fmt(day, buf), k = 0;
+	size_t k = 0;
 
 	buf[n++] = '#';
 	do
@@ -756,21 +756,19 @@ claimid(char *buf, int32_t day, uint32_t rec)
 	return n;
 }
 
-/* "date#N" for today's claims: the date is written once. */
+/* A claim's identity, "date#N". */
+static size_t
+claimid(char *buf, int32_t day, uint32_t rec)
+{
+	return rankat(buf, date_fmt(day, buf), rec);
+}
+
+/* The same for a claim of today: its date formatted once. */
 static size_t
 claimrank(char *buf, uint32_t rec)
 {
-	char d[12];
-	size_t n = DATE_BUFSZ - 1, k = 0;
-
-	memcpy(buf, today_s, n);
-	buf[n++] = '#';
-	do
-		d[k++] = (char)('0' + rec % 10);
-	while ((rec /= 10) != 0);
-	while (k > 0)
-		buf[n++] = d[--k];
-	return n;
+	memcpy(buf, today_s, DATE_BUFSZ - 1);
+	return rankat(buf, DATE_BUFSZ - 1, rec);
 }
 
 static void
@@ -1383,7 +1381,7 @@ main(int argc, char *argv[])
 		pthread_cond_wait(&bcv, &bmu);
 	pthread_mutex_unlock(&bmu);
 	ncl = rec;
-	if (nout != (nshard > 1 ? nout : ncl))
+	if (nshard == 1 && nout != ncl)
 		die(EX_SOFTWARE, "conservation: %zu claims read, %llu written", ncl,
 		    (unsigned long long)nout);
 	free(cursor);
