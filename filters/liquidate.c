@@ -117,7 +117,7 @@ struct benef {
 	int32_t birth;
 	int rang;
 	int responsable, active;
-	int32_t tpstart, tpend, susstart, susend, rstart, rend;
+	int32_t tpstart, tpend, susstart, susend, rend;
 	uint32_t doms;		/* 0: every domain */
 	uint32_t fam;		/* rank of (amc, contract) in byte order */
 	struct period *prods;
@@ -205,7 +205,7 @@ struct claim {
 	long rk;		/* rang, -1 unreadable */
 	int32_t birth;		/* NOSTART unreadable */
 	uint32_t ke[NKIND];	/* its key entries, UINT32_MAX none */
-	int flags, code, dom, prod, rank;
+	int flags, code, dom, rank;
 	const char *pref;
 	int64_t amoth, amc, rac, rec;
 };
@@ -234,6 +234,8 @@ arena(size_t n)
 	static size_t left;
 	char *r;
 
+	/* Every block aligned for any struct held here. */
+	n = (n + 7) & ~(size_t)7;
 	if (n > left) {
 		left = n > (1 << 20) ? n : (1 << 20);
 		p = xmalloc(left);
@@ -624,8 +626,9 @@ badfield(struct ts_reader *r, const char *col, const char *why)
 static void
 products(struct ts_reader *r, const struct field *f, struct benef *b)
 {
-	const char *p = f->p, *end = f->p + f->n, *q, *s[4];
-	size_t len[4];
+	const char *p = f->p, *end = f->p + f->n, *q;
+	struct field s[4];
+	struct period *pd;
 	int k, n = 1;
 	long v;
 	char *ref;
@@ -635,15 +638,13 @@ products(struct ts_reader *r, const struct field *f, struct benef *b)
 	b->nprods = 0;
 	if (f->n == 0)
 		return;
-	b->prods = (struct period *)(void *)arena((size_t)n * sizeof *b->prods +
-	    sizeof(void *));
-	b->prods = (struct period *)(((uintptr_t)b->prods + 7) & ~(uintptr_t)7);
+	b->prods = (struct period *)(void *)arena((size_t)n * sizeof *b->prods);
 	while (p < end) {
 		for (k = 0; k < 4; k++) {
-			s[k] = p;
+			s[k].p = p;
 			while (p < end && *p != ':' && *p != ',')
 				p++;
-			len[k] = (size_t)(p - s[k]);
+			s[k].n = (size_t)(p - s[k].p);
 			if (k < 3) {
 				if (p >= end || *p != ':')
 					badfield(r, "products", "expected order:ref:start:end");
@@ -652,30 +653,28 @@ products(struct ts_reader *r, const struct field *f, struct benef *b)
 		}
 		if (p < end && *p++ != ',')
 			badfield(r, "products", "expected order:ref:start:end");
-		if (fint(s[0], len[0], 0, 99, &v) < 0)
+		pd = &b->prods[b->nprods++];
+		if (fint(s[0].p, s[0].n, 0, 99, &v) < 0)
 			badfield(r, "products", "bad order");
-		b->prods[b->nprods].order = (int)v;
-		ref = arena(len[1] + 1);
-		memcpy(ref, s[1], len[1]);
-		ref[len[1]] = '\0';
-		b->prods[b->nprods].ref = ref;
-		if ((len[2] == 0 ? (b->prods[b->nprods].start = NOSTART, 0) :
-		    date_parse(s[2], len[2], &b->prods[b->nprods].start)) < 0 ||
-		    (len[3] == 0 ? (b->prods[b->nprods].end = NOEND, 0) :
-		    date_parse(s[3], len[3], &b->prods[b->nprods].end)) < 0)
+		pd->order = (int)v;
+		ref = arena(s[1].n + 1);
+		memcpy(ref, s[1].p, s[1].n);
+		ref[s[1].n] = '\0';
+		pd->ref = ref;
+		if (optdate(&s[2], NOSTART, &pd->start) < 0 ||
+		    optdate(&s[3], NOEND, &pd->end) < 0)
 			badfield(r, "products", "bad date");
-		b->nprods++;
 	}
 }
 
 enum { B_AMC, B_CONTRACT, B_MEMBER, B_ADH, B_NIR, B_KEY, B_BNIR, B_BIRTH,
 	B_RANG, B_RESP, B_PRODS, B_TPS, B_TPE, B_ACT, B_SUSS, B_SUSE, B_DOMS,
-	B_RS, B_RE, NBC };
+	B_RE, NBC };
 static const char *const bcols[NBC] = {
 	"amc", "contract", "member_ref", "adherent", "nir", "nir_key",
 	"benef_nir", "birth_date", "rang", "responsable", "products",
 	"tp_start", "tp_end", "activation", "suspension_start",
-	"suspension_end", "domains", "rights_start", "rights_end"
+	"suspension_end", "domains", "rights_end"
 };
 
 /* Keep the master record r as beneficiary nbens. */
@@ -719,8 +718,6 @@ keep(struct ts_reader *r, const int *c)
 		badfield(r, "suspension_start", "not a date");
 	if (optdate(&f[c[B_SUSE]], NOEND, &b->susend) < 0)
 		badfield(r, "suspension_end", "not a date");
-	if (optdate(&f[c[B_RS]], NOSTART, &b->rstart) < 0)
-		badfield(r, "rights_start", "not a date");
 	if (optdate(&f[c[B_RE]], NOEND, &b->rend) < 0)
 		badfield(r, "rights_end", "not a date");
 	/* "PHAR:100:PC;MEDG:100:BR": the domain before each colon. */
@@ -1169,7 +1166,6 @@ loadclaims(struct ts_reader *r)
 		c->tp = strcmp(c->s[C_TP], "1") == 0;
 		c->noemie = strncmp(c->s[C_FLOW], "noemie", 6) == 0;
 		c->dom = actdomain(c->s[C_ACTCODE]);
-		c->prod = -1;
 		if (fint(c->s[C_RANG], strlen(c->s[C_RANG]), 0, 99, &c->rk) < 0)
 			c->rk = -1;
 		if (date_parse(c->s[C_BIRTH], strlen(c->s[C_BIRTH]), &c->birth) < 0)

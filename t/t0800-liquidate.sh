@@ -188,9 +188,11 @@ test_expect_success 'usage errors are exit 64' '
 '
 
 test_expect_success 'a missing input is exit 66' '
-	test_expect_code 66 liquidate -d 2026-11-21 -C x.cons -g nothere.xml c.br100.1 2>err &&
-	grep "nothere.xml" err &&
-	! test -e x2.cons
+	test_expect_code 66 liquidate -d 2026-11-21 -C miss.cons -g nothere.xml c.br100.1 2>err &&
+	grep "^liquidate: nothere.xml: No such file or directory" err &&
+	test_expect_code 66 liquidate -d 2026-11-21 -C miss.cons -m master.tsv nothere.tsv 2>err &&
+	grep "nothere.tsv" err &&
+	! test -e miss.cons
 '
 
 test_expect_success 'a guarantee file the schema refuses: exit 65, file and line, nothing written' '
