@@ -111,6 +111,43 @@ split(struct ts_reader *r, const char *what, const char *line, size_t len,
 	int n = 0;
 
 	for (i = 0; i < len; i++) {
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		/*
+		 * Eight bytes at a time: exact masks of the tabs and of the
+		 * bytes that are not printable ASCII (>= 0x80, < 0x20, DEL).
+		 * Tabs before the first such byte end fields; that byte is
+		 * then looked at one at a time below.
+		 */
+		while (len - i >= 8) {
+			const uint64_t H = 0x8080808080808080ULL, L = 0x7f7f7f7f7f7f7f7fULL;
+			uint64_t x, t, tab, odd;
+			size_t at;
+
+			memcpy(&x, s + i, 8);
+			t = x ^ 0x0909090909090909ULL;
+			tab = ~(((t & L) + L) | t) & H;
+			t = x ^ L;
+			odd = (x & H) | (~((x & L) + 0x6060606060606060ULL) & ~x & H & ~tab) |
+			    (~(((t & L) + L) | t) & H);
+			if (odd != 0)
+				tab &= (odd & -odd) - 1;
+			for (; tab != 0; tab &= tab - 1) {
+				at = i + ((size_t)__builtin_ctzll(tab) >> 3);
+				if (n < max)
+					f[n].p = line + start, f[n].n = at - start;
+				n++;
+				start = at + 1;
+			}
+			if (odd != 0) {
+				i += (size_t)__builtin_ctzll(odd) >> 3;
+				break;
+			}
+			i += 8;
+		}
+		if (i >= len)
+			break;
+#endif
 		if ((unsigned char)(s[i] - 0x20) < 0x5f)
 			continue;
 		if (s[i] == '\t') {

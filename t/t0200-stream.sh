@@ -67,6 +67,24 @@ while IFS="$T" read -r name how msg; do
 	"
 done <cases
 
+# Bytes are checked eight at a time: a bad byte at every place in a word,
+# and a good multi-byte character at every place, around a tab.
+for pos in 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
+	test_expect_success "a bad byte found at offset $pos of a field" "
+		awk -F'$T' -v p=$pos 'NR==3 { s = \"abcdefghijklmnopqrstuvw\"; \$4 = substr(s, 1, p) \"\\177\" substr(s, p + 1) } 1' OFS='$T' good >del$pos &&
+		test_expect_code 65 tiers-seal del$pos 2>err &&
+		grep -F 'del$pos:3: note: DEL character' err &&
+		awk -F'$T' -v p=$pos 'NR==3 { s = \"abcdefghijklmnopqrstuvw\"; \$4 = substr(s, 1, p) \"\\201\" substr(s, p + 1) } 1' OFS='$T' good >hi$pos &&
+		test_expect_code 65 tiers-seal hi$pos 2>err &&
+		grep -F 'hi$pos:3: note: invalid UTF-8' err &&
+		awk -F'$T' -v p=$pos 'NR==3 { s = \"abcdefghijklmnopqrstuvw\"; \$4 = substr(s, 1, p) \"\\037\" substr(s, p + 1) } 1' OFS='$T' good >us$pos &&
+		test_expect_code 65 tiers-seal us$pos 2>err &&
+		grep -F 'us$pos:3: note: control character' err &&
+		awk -F'$T' -v p=$pos 'NR==3 { s = \"abcdefghijklmnopqrstuvw\"; \$4 = substr(s, 1, p) \"\\303\\251\" substr(s, p + 1) } 1' OFS='$T' good | sed '\$d' | tiers-seal -r >ok$pos &&
+		tiers-seal -q ok$pos
+	"
+done
+
 test_expect_success 'an unreadable file is exit 66, and others are still checked' '
 	test_expect_code 66 tiers-seal nosuchfile good >out 2>err &&
 	grep "^tiers-seal: nosuchfile: No such file" err &&
