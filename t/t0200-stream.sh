@@ -85,6 +85,15 @@ for pos in 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
 	"
 done
 
+test_expect_success 'tabs after a multi-byte character in the same word' '
+	printf "#tiers\tdemo\t1\tid\tfr_eur\tbr_eur\tnote\n" >mb &&
+	printf "\303\251\t1.00\t\t\303\251\n" >>mb &&
+	printf "x\303\251\t2.00\t3.00\tz\n" >>mb &&
+	tiers-seal -r <mb >mbs &&
+	tiers-seal mbs >out &&
+	grep -q "	demo	1	2	6.00	" out
+'
+
 test_expect_success 'an unreadable file is exit 66, and others are still checked' '
 	test_expect_code 66 tiers-seal nosuchfile good >out 2>err &&
 	grep "^tiers-seal: nosuchfile: No such file" err &&
