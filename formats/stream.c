@@ -9,10 +9,13 @@
 #include <errno.h>
 #include <limits.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -200,6 +203,7 @@ ts_open(struct ts_reader *r, const char *path, const char *kind, int version)
 		return bad(r, "header", nf < 4 ? "no columns" : "too many columns");
 	}
 	/* One allocation holds kind, version and column names, NUL-ended. */
+	r->hdrlen = len + 1;
 	r->hdr = xmalloc(len + 1);
 	memcpy(r->hdr, line, len);
 	r->hdr[len] = '\0';
@@ -251,8 +255,9 @@ ts_open(struct ts_reader *r, const char *path, const char *kind, int version)
 	return 0;
 }
 
+/* The trailer line against the count, sum and CRC of what was read. */
 static int
-trailer(struct ts_reader *r, char *line, size_t len)
+checktrailer(struct ts_reader *r, const char *line, size_t len)
 {
 	struct field f[5];
 	uint64_t n = 0;
@@ -260,12 +265,7 @@ trailer(struct ts_reader *r, char *line, size_t len)
 	int64_t sum;
 	size_t i;
 	int nf, e;
-	char *xline;
-	size_t xlen;
 
-	r->crc = lines_crc_upto(&r->in, line);
-	if (r->in.nonl)
-		return bad(r, "trailer", "no final newline");
 	if (split(r, "trailer", line, len, f, 5, &nf) < 0)
 		return -1;
 	if (nf != 4)
@@ -304,10 +304,54 @@ trailer(struct ts_reader *r, char *line, size_t len)
 	if (crc != r->crc)
 		return bad(r, "trailer", "CRC-32 %08" PRIx32 " but records give %08"
 		    PRIx32, crc, r->crc);
+	return 0;
+}
+
+static int
+trailer(struct ts_reader *r, char *line, size_t len)
+{
+	char *xline;
+	size_t xlen;
+	int e;
+
+	r->crc = lines_crc_upto(&r->in, line);
+	if (r->in.nonl)
+		return bad(r, "trailer", "no final newline");
+	if (checktrailer(r, line, len) < 0)
+		return -1;
 	if ((e = readline(r, &xline, &xlen)) != 0)
 		return e < 0 ? -1 : bad(r, NULL, "data after the trailer");
 	r->done = 1;
 	return 0;
+}
+
+/* A record line: its fields, their characters, its money columns. */
+static int
+record(struct ts_reader *r, const char *line, size_t len)
+{
+	int nf, i, e;
+	int64_t sum = 0;
+
+	if (split(r, NULL, line, len, r->f, r->ncol, &nf) < 0)
+		return -1;
+	if (nf != r->ncol)
+		return bad(r, NULL, "%d fields, the header names %d", nf, r->ncol);
+	for (i = 0; i < r->ncol; i++) {
+		r->cents[i] = 0;
+		if (!r->money[i] || r->f[i].n == 0)
+			continue;
+		if ((e = money_parse(r->f[i].p, r->f[i].n, &r->cents[i])) != M_OK)
+			return bad(r, r->cols[i], "%s", money_strerror(e));
+		if (money_add(&sum, sum, r->cents[i]) < 0)
+			return bad(r, r->cols[i], "record sum out of range");
+	}
+	if (money_add(&r->sum, r->sum, sum) < 0)
+		return bad(r, NULL, "control sum out of range");
+	r->nrec++;
+	r->line = line;
+	r->len = len;
+	r->recsum = sum;
+	return 1;
 }
 
 int
@@ -315,8 +359,7 @@ ts_next(struct ts_reader *r)
 {
 	char *line;
 	size_t len;
-	int nf, i, c, e;
-	int64_t sum = 0;
+	int nf, c;
 
 	if (r->done)
 		return 0;
@@ -352,26 +395,226 @@ ts_next(struct ts_reader *r)
 			return 2;
 		}
 	}
-	if (split(r, NULL, line, len, r->f, r->ncol, &nf) < 0)
-		return -1;
-	if (nf != r->ncol)
-		return bad(r, NULL, "%d fields, the header names %d", nf, r->ncol);
-	for (i = 0; i < r->ncol; i++) {
-		r->cents[i] = 0;
-		if (!r->money[i] || r->f[i].n == 0)
-			continue;
-		if ((e = money_parse(r->f[i].p, r->f[i].n, &r->cents[i])) != M_OK)
-			return bad(r, r->cols[i], "%s", money_strerror(e));
-		if (money_add(&sum, sum, r->cents[i]) < 0)
-			return bad(r, r->cols[i], "record sum out of range");
+	return record(r, line, len);
+}
+
+int
+ts_error(struct ts_reader *r, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->errline = r->in.lineno > 0 ? r->in.lineno : 1;
+	r->errfield = field;
+	va_start(ap, fmt);
+	vsnprintf(r->errmsg, sizeof r->errmsg, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/*
+ * ts_scan: a plain regular file is mapped; the lines between header and
+ * trailer are cut into parts at line ends, each checked by a thread of
+ * its own with its own count, sum and CRC-32 (computed a few hundred
+ * KiB behind the lines, while they are in the cache); crc32_combine
+ * joins the CRCs in file order.
+ */
+#define SCAN_MIN (4 << 20)	/* smaller: one part */
+#define SCAN_CRCSTEP (256 << 10)
+
+struct part {
+	struct ts_reader r;
+	const char *a, *b;
+	const char *tr;		/* a trailer found inside the part */
+	size_t trlen;
+	int (*fn)(void *, struct ts_reader *);
+	void *arg;
+	uint32_t crc;
+	int rc;
+	pthread_t th;
+};
+
+static void *
+scanpart(void *arg)
+{
+	struct part *p = arg;
+	struct ts_reader *r = &p->r;
+	const char *line = p->a, *mark = p->a, *nl;
+	size_t len;
+	int nf;
+
+	p->crc = (uint32_t)crc32(0L, Z_NULL, 0);
+	p->rc = 0;
+	while (line < p->b) {
+		nl = memchr(line, '\n', (size_t)(p->b - line));
+		len = (size_t)(nl - line);
+		r->in.lineno++;
+		if (len > LINE_MAX_)
+			p->rc = bad(r, NULL, "line too long");
+		else if (line[0] != '#')
+			p->rc = record(r, line, len) < 0 || p->fn(p->arg, r) < 0 ? -1 : 0;
+		else if (len >= sizeof TRAILER && memcmp(line, TRAILER "\t", sizeof TRAILER) == 0) {
+			/* A trailer before the last line: stop at it. */
+			p->tr = line;
+			p->trlen = len;
+			p->rc = 1;
+		} else
+			p->rc = split(r, "metadata", line, len, r->f, 0, &nf);
+		if (p->rc != 0)
+			break;
+		line = nl + 1;
+		if ((size_t)(line - mark) >= SCAN_CRCSTEP) {
+			p->crc = (uint32_t)crc32(p->crc, (const Bytef *)mark, (uInt)(line - mark));
+			mark = line;
+		}
 	}
-	if (money_add(&r->sum, r->sum, sum) < 0)
-		return bad(r, NULL, "control sum out of range");
-	r->nrec++;
-	r->line = line;
-	r->len = len;
-	r->recsum = sum;
-	return 1;
+	p->crc = (uint32_t)crc32(p->crc, (const Bytef *)mark, (uInt)(line - mark));
+	return NULL;
+}
+
+/* A plain regular file's mapping, or NULL. */
+static char *
+mapplain(const char *path, size_t *len)
+{
+	struct stat st;
+	unsigned char mg[2];
+	void *m;
+	int fd;
+
+	if (strcmp(path, "-") == 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return NULL;
+	m = NULL;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 2 &&
+	    (uint64_t)st.st_size <= SIZE_MAX && pread(fd, mg, 2, 0) == 2 &&
+	    !(mg[0] == 0x1f && mg[1] == 0x8b)) {
+		m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (m == MAP_FAILED)
+			m = NULL;
+		*len = (size_t)st.st_size;
+	}
+	close(fd);
+	return m;
+}
+
+int
+ts_scan(struct ts_reader *r, int nparts, int (*fn)(void *, struct ts_reader *),
+    void *const *args, long *base)
+{
+	struct part *pt;
+	const char *d0, *d1, *end, *t, *cut;
+	char *map = NULL;
+	size_t maplen = 0, tlen = 0;
+	long lines;
+	int i, st, rc = 0, hastrailer, nonl;
+
+	for (i = 0; i < nparts; i++)
+		base[i] = 0;
+	if (!r->lax && !r->done && r->nrec == 0 && r->in.lineno == 1 &&
+	    (map = mapplain(r->in.name, &maplen)) != NULL && maplen < r->hdrlen) {
+		munmap(map, maplen);
+		map = NULL;
+	}
+	if (map == NULL) {
+		while ((st = ts_next(r)) == 1)
+			if (fn(args[0], r) < 0)
+				return -1;
+		return st < 0 ? -1 : 0;
+	}
+	r->map = map;
+	r->maplen = maplen;
+	/* The trailer: the last line, if it is one. */
+	d0 = map + r->hdrlen;
+	end = map + maplen;
+	nonl = d0 < end && end[-1] != '\n';
+	t = nonl ? end : end - 1;
+	while (t > d0 && t[-1] != '\n')
+		t--;
+	hastrailer = d0 < end && (size_t)(end - t) > sizeof TRAILER &&
+	    memcmp(t, TRAILER "\t", sizeof TRAILER) == 0;
+	d1 = hastrailer || nonl ? t : end;
+	if (hastrailer)
+		tlen = (size_t)(end - t) - !nonl;
+	{
+		/* TIERS_SCAN_MIN: the size below which one part does (tests). */
+		const char *e = getenv("TIERS_SCAN_MIN");
+		size_t min = e != NULL && *e != '\0' ? (size_t)strtoull(e, NULL, 10) : SCAN_MIN;
+
+		if ((size_t)(d1 - d0) < min || nparts < 1)
+			nparts = 1;
+	}
+	pt = xmalloc((size_t)nparts * sizeof *pt);
+	for (i = 0, cut = d0; i < nparts; i++) {
+		memcpy(&pt[i].r, r, sizeof *r);
+		pt[i].r.f = xmalloc((size_t)(r->ncol ? r->ncol : 1) * sizeof *r->f);
+		pt[i].r.cents = xmalloc((size_t)(r->ncol ? r->ncol : 1) * sizeof *r->cents);
+		pt[i].r.in.lineno = 0;
+		pt[i].r.nrec = 0;
+		pt[i].r.sum = 0;
+		pt[i].fn = fn;
+		pt[i].arg = args[i];
+		pt[i].a = cut;
+		if (i == nparts - 1)
+			cut = d1;
+		else {
+			const char *c = d0 + (size_t)(d1 - d0) / (size_t)nparts * (size_t)(i + 1);
+
+			if (c < cut)
+				c = cut;
+			c = memchr(c, '\n', (size_t)(d1 - c));
+			cut = c == NULL ? d1 : c + 1;
+		}
+		pt[i].b = cut;
+	}
+	for (i = 1; i < nparts; i++)
+		if (pthread_create(&pt[i].th, NULL, scanpart, &pt[i]) != 0)
+			die(EX_OSERR, "pthread_create: %s", strerror(errno));
+	scanpart(&pt[0]);
+	for (i = 1; i < nparts; i++)
+		pthread_join(pt[i].th, NULL);
+	/* The parts in order: the first error, else the totals. */
+	r->crc = (uint32_t)crc32(0L, Z_NULL, 0);
+	lines = 1;
+	for (i = 0; i < nparts && rc == 0; i++) {
+		base[i] = lines;
+		if (pt[i].rc < 0) {
+			r->errline = lines + pt[i].r.errline;
+			r->errfield = pt[i].r.errfield;
+			memcpy(r->errmsg, pt[i].r.errmsg, sizeof r->errmsg);
+			rc = -1;
+			break;
+		}
+		lines += pt[i].r.in.lineno;
+		r->nrec += pt[i].r.nrec;
+		r->crc = (uint32_t)crc32_combine(r->crc, pt[i].crc,
+		    (z_off_t)((pt[i].rc ? pt[i].tr : pt[i].b) - pt[i].a));
+		r->in.lineno = lines;
+		if (money_add(&r->sum, r->sum, pt[i].r.sum) < 0)
+			rc = bad(r, NULL, "control sum out of range");
+		else if (pt[i].rc == 1) {
+			/* As ts_next: the trailer checked, then what follows it. */
+			if ((rc = checktrailer(r, pt[i].tr, pt[i].trlen)) == 0) {
+				r->in.lineno++;
+				rc = bad(r, NULL, "data after the trailer");
+			}
+		}
+	}
+	for (i = 0; i < nparts; i++) {
+		free(pt[i].r.f);
+		free(pt[i].r.cents);
+	}
+	free(pt);
+	if (rc < 0)
+		return -1;
+	r->in.lineno = lines;
+	if (d1 == end)
+		return bad(r, "trailer", "no trailer: stream truncated or its writer failed");
+	r->in.lineno++;
+	if (nonl)
+		return bad(r, "trailer", hastrailer ? "no final newline" :
+		    "no trailer: last line has no newline, stream truncated");
+	if (checktrailer(r, t, tlen) < 0)
+		return -1;
+	r->done = 1;
+	return 0;
 }
 
 int
@@ -418,6 +661,9 @@ ts_fatal(const struct ts_reader *r)
 void
 ts_close(struct ts_reader *r)
 {
+	if (r->map != NULL)
+		munmap(r->map, r->maplen);
+	r->map = NULL;
 	lines_close(&r->in);
 	free(r->hdr);
 	free(r->cols);

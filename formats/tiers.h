@@ -154,6 +154,9 @@ struct ts_reader {
 	int64_t sum;
 	uint32_t crc;
 	int done;
+	size_t hdrlen;		/* bytes of the header line, LF included */
+	void *map;		/* ts_scan: the file, mapped until ts_close */
+	size_t maplen;
 	int lax;		/* reseal: the trailer is neither required nor checked */
 	int keepmeta;		/* ts_next returns 2 for a metadata line */
 	/* error */
@@ -171,6 +174,23 @@ int ts_open(struct ts_reader *r, const char *path, const char *kind, int version
  * line in r->line (without its '#') when r->keepmeta is set.
  */
 int ts_next(struct ts_reader *r);
+/*
+ * The records of a stream just opened, checked as ts_next checks them and
+ * handed to fn(args[p], pr) by nparts threads at once, part p holding
+ * about 1/nparts of the lines, in file order.  pr is the part's own
+ * reader (f, cents, line, len, recsum as after ts_next); pr->in.lineno
+ * counts lines from base[p], which is known when the scan is over: a
+ * record's line is base[p] + the lineno fn saw.  fn returns 0, or -1
+ * after ts_error(pr, ...): that is then the scan's error.  Lines stay
+ * readable until ts_close.  A gzip file, a pipe or a short file is read
+ * by ts_next in part 0 alone (base[0] = 0).  0: every record handed on,
+ * the trailer checked; -1: r's error, the first in file order.
+ */
+int ts_scan(struct ts_reader *r, int nparts,
+    int (*fn)(void *arg, struct ts_reader *pr), void *const *args, long *base);
+/* Set r's error at its current line: returns -1. */
+int ts_error(struct ts_reader *r, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 int ts_col(const struct ts_reader *r, const char *name);	/* index or -1 */
 int ts_needcol(struct ts_reader *r, const char *name);	/* index or die */
 void ts_fatal(const struct ts_reader *r) __attribute__((noreturn));

@@ -94,6 +94,59 @@ test_expect_success 'tabs after a multi-byte character in the same word' '
 	grep -q "	demo	1	2	6.00	" out
 '
 
+# Verification in parallel parts (ts_scan) says what the sequential
+# reader says: each broken stream, plain (parts; TIERS_SCAN_MIN=1 cuts even
+# a small file in two) against the same bytes gzipped (read in sequence).
+test_expect_success 'setup: a stream of 3000 records with metadata' '
+	awk "BEGIN { printf \"#tiers\\tdemo\\t1\\tid\\tfr_eur\\tnote\\n\";
+		for (i = 1; i <= 3000; i++) {
+			if (i == 1700) print \"#meta\\tmiddle\";
+			printf \"r%d\\t%d.%02d\\tn%d\\n\", i, i, i % 100, i }
+	}" | tiers-seal -r >big &&
+	tiers-seal big >out &&
+	grep -q "	demo	1	3000	45" out
+'
+cat >pcases <<\EOC
+good	cat
+early	sed '10s/n/\x01/'
+late	sed '2500s/n/\x01/'
+both	sed -e '2500s/n/\x7f/' -e '900s/n/\x80/'
+fields	sed '2999s/\tn/ n/'
+money	sed '2200s/\.\([0-9]\)/,\1/'
+truncated	sed '$d'
+midtrailer	sed '2000{p;s/.*/#end\t1\t0.00\t00000000/;}'
+goodtrailer	sed '$aextra'
+nonl	head -c -1
+lastnonl	{ sed '$d' | head -c -1; }
+crc	sed '$s/\t[0-9a-f]*$/\t0000000f/'
+metabad	sed '1701s/middle/mi\x02ddle/'
+long	awk 'NR==2600{printf "%s\t1.00\t", "x"; for(i=0;i<70000;i++) printf "x"; print ""; next} {print}'
+EOC
+while IFS="$T" read -r name how; do
+	test_expect_success "parts and sequence agree: $name" "
+		$how <big >$name.p &&
+		gzip -c $name.p >$name.g &&
+		TIERS_SCAN_MIN=1 tiers-seal $name.p >out.p 2>err.p; echo \$? >rc.p &&
+		tiers-seal $name.g >out.g 2>err.g; echo \$? >rc.g &&
+		test_cmp rc.g rc.p &&
+		sed 's/\\.g:/.p:/; s/^$name\\.g/$name.p/' out.g >out.want &&
+		test_cmp out.want out.p &&
+		sed 's/\\.g:/.p:/' err.g >err.want &&
+		test_cmp err.want err.p
+	"
+done <pcases
+
+test_expect_success 'parts: errors name the right line' '
+	TIERS_SCAN_MIN=1 test_expect_code 65 tiers-seal late.p 2>err &&
+	grep -F "late.p:2500: note: control character" err &&
+	TIERS_SCAN_MIN=1 test_expect_code 65 tiers-seal both.p 2>err &&
+	grep -F "both.p:900: note: invalid UTF-8" err &&
+	TIERS_SCAN_MIN=1 test_expect_code 65 tiers-seal goodtrailer.p 2>err &&
+	grep -F "goodtrailer.p:3004: data after the trailer" err &&
+	TIERS_SCAN_MIN=1 test_expect_code 65 tiers-seal midtrailer.p 2>err &&
+	grep -F "midtrailer.p:2001: trailer: record count 1 but 1998 records read" err
+'
+
 test_expect_success 'an unreadable file is exit 66, and others are still checked' '
 	test_expect_code 66 tiers-seal nosuchfile good >out 2>err &&
 	grep "^tiers-seal: nosuchfile: No such file" err &&

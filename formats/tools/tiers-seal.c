@@ -20,12 +20,22 @@ usage(void)
 	exit(EX_USAGE);
 }
 
-/* Verify one stream; its exit status. */
+static int
+none(void *arg, struct ts_reader *r)
+{
+	(void)arg;
+	(void)r;
+	return 0;
+}
+
+/* Verify one stream, two threads at a time; its exit status. */
 static int
 verify(const char *path, int quiet)
 {
 	struct ts_reader r;
 	char sum[MONEY_BUFSZ];
+	void *args[2] = { NULL, NULL };
+	long base[2];
 	int c;
 
 	if (ts_open(&r, path, NULL, 0) < 0) {
@@ -33,9 +43,7 @@ verify(const char *path, int quiet)
 		ts_close(&r);
 		return r.errline < 0 ? EX_NOINPUT : EX_DATAERR;
 	}
-	while ((c = ts_next(&r)) > 0)
-		;
-	if (c < 0) {
+	if ((c = ts_scan(&r, 2, none, args, base)) < 0) {
 		ts_perror(&r);
 		ts_close(&r);
 		return EX_DATAERR;
