@@ -821,63 +821,135 @@ claimkeys(void)
 }
 
 /*
- * A master, read through: a beneficiary whose keys are none of the
- * claims' is verified and passed over; the others are kept.  The exact
- * identity goes to the first beneficiary that has it; a reconciliation
- * key that two have is ambiguous.
+ * A master, read through by two threads (ts_scan): a beneficiary whose
+ * keys are none of the claims' is verified and passed over; for the
+ * others, the key entries they match are noted, with the line.  Then, in
+ * file order, they are kept: the exact identity goes to the first
+ * beneficiary that has it; a reconciliation key that two have is
+ * ambiguous.
  */
+#define MPARTS 2
+struct mhit {
+	const char *line;
+	size_t len;
+	long lineno;		/* in its part */
+	uint32_t ent[NKIND];	/* the entries matched, UINT32_MAX none */
+};
+struct mpart {
+	const int *c;
+	struct mhit *h;
+	size_t n, cap;
+};
+
+static int
+masterrec(void *arg, struct ts_reader *r)
+{
+	struct mpart *mp = arg;
+	const int *c = mp->c;
+	const struct field *f = r->f;
+	char amc[16], nir[14], key[3], bnir[14], adh[64];
+	uint32_t ent[NKIND];
+	int kind, any = 0;
+	long rang;
+	int32_t birth;
+	const struct kent *e;
+	uint64_t h;
+	size_t j;
+
+	if (f[c[B_AMC]].n >= sizeof amc || f[c[B_ADH]].n >= sizeof adh)
+		return ts_error(r, f[c[B_AMC]].n >= sizeof amc ? "amc" : "adherent", "too long");
+	if (f[c[B_NIR]].n != 13 || f[c[B_KEY]].n != 2)
+		return ts_error(r, "nir", "not 13 characters and a 2-digit key");
+	if (f[c[B_BNIR]].n != 0 && f[c[B_BNIR]].n != 13)
+		return ts_error(r, "benef_nir", "not 13 characters");
+	if (date_parse(f[c[B_BIRTH]].p, f[c[B_BIRTH]].n, &birth) < 0)
+		return ts_error(r, "birth_date", "not a date");
+	if (fint(f[c[B_RANG]].p, f[c[B_RANG]].n, 0, 99, &rang) < 0)
+		return ts_error(r, "rang", "not a rank");
+	memcpy(amc, f[c[B_AMC]].p, f[c[B_AMC]].n);
+	amc[f[c[B_AMC]].n] = '\0';
+	memcpy(nir, f[c[B_NIR]].p, 13);
+	nir[13] = '\0';
+	memcpy(key, f[c[B_KEY]].p, 2);
+	key[2] = '\0';
+	memcpy(bnir, f[c[B_BNIR]].p, f[c[B_BNIR]].n);
+	bnir[f[c[B_BNIR]].n] = '\0';
+	memcpy(adh, f[c[B_ADH]].p, f[c[B_ADH]].n);
+	adh[f[c[B_ADH]].n] = '\0';
+	for (kind = 0; kind < NKIND; kind++) {
+		ent[kind] = UINT32_MAX;
+		h = keyof(kind, amc, nir, key, bnir, rang, birth, adh);
+		if (!bloomhas(h))
+			continue;
+		for (j = (size_t)h & ktmask; kt[j].kind >= 0; j = (j + 1) & ktmask) {
+			e = &kt[j];
+			if (e->tag == (uint32_t)(h >> 32) && e->kind == kind &&
+			    keyeq(e, amc, nir, key, bnir, rang, birth, adh)) {
+				ent[kind] = (uint32_t)j;
+				any = 1;
+				break;
+			}
+		}
+	}
+	if (!any)
+		return 0;
+	if (mp->n == mp->cap) {
+		mp->cap = mp->cap ? mp->cap * 2 : 4096;
+		mp->h = xrealloc(mp->h, mp->cap * sizeof *mp->h);
+	}
+	mp->h[mp->n].line = r->line;
+	mp->h[mp->n].len = r->len;
+	mp->h[mp->n].lineno = r->in.lineno;
+	memcpy(mp->h[mp->n].ent, ent, sizeof ent);
+	mp->n++;
+	return 0;
+}
+
 static void
 loadmaster(const char *path)
 {
 	struct ts_reader r;
-	int c[NBC], i, st, kind;
-	long rang, kept;
-	int32_t birth;
-	char amc[16], nir[14], key[3], bnir[14], adh[64];
-	const struct field *f;
+	struct mpart mp[MPARTS];
+	void *args[MPARTS];
+	long base[MPARTS], kept;
+	int c[NBC], i, kind, nf;
+	const struct mhit *hit;
 	struct kent *e;
-	uint64_t h;
-	size_t j;
+	const char *p, *q;
+	size_t k;
 
 	if (ts_open(&r, path, "benef-master", 1) < 0)
 		ts_fatal(&r);
 	for (i = 0; i < NBC; i++)
 		c[i] = ts_needcol(&r, bcols[i]);
-	while ((st = ts_next(&r)) == 1) {
-		f = r.f;
-		if (f[c[B_AMC]].n >= sizeof amc || f[c[B_ADH]].n >= sizeof adh)
-			badfield(&r, f[c[B_AMC]].n >= sizeof amc ? "amc" : "adherent", "too long");
-		if (f[c[B_NIR]].n != 13 || f[c[B_KEY]].n != 2)
-			badfield(&r, "nir", "not 13 characters and a 2-digit key");
-		if (f[c[B_BNIR]].n != 0 && f[c[B_BNIR]].n != 13)
-			badfield(&r, "benef_nir", "not 13 characters");
-		if (date_parse(f[c[B_BIRTH]].p, f[c[B_BIRTH]].n, &birth) < 0)
-			badfield(&r, "birth_date", "not a date");
-		if (fint(f[c[B_RANG]].p, f[c[B_RANG]].n, 0, 99, &rang) < 0)
-			badfield(&r, "rang", "not a rank");
-		memcpy(amc, f[c[B_AMC]].p, f[c[B_AMC]].n);
-		amc[f[c[B_AMC]].n] = '\0';
-		memcpy(nir, f[c[B_NIR]].p, 13);
-		nir[13] = '\0';
-		memcpy(key, f[c[B_KEY]].p, 2);
-		key[2] = '\0';
-		memcpy(bnir, f[c[B_BNIR]].p, f[c[B_BNIR]].n);
-		bnir[f[c[B_BNIR]].n] = '\0';
-		memcpy(adh, f[c[B_ADH]].p, f[c[B_ADH]].n);
-		adh[f[c[B_ADH]].n] = '\0';
-		kept = -1;
-		for (kind = 0; kind < NKIND; kind++) {
-			h = keyof(kind, amc, nir, key, bnir, rang, birth, adh);
-			if (!bloomhas(h))
-				continue;
-			for (j = (size_t)h & ktmask; kt[j].kind >= 0; j = (j + 1) & ktmask) {
-				e = &kt[j];
-				if (e->tag != (uint32_t)(h >> 32) || e->kind != kind ||
-				    !keyeq(e, amc, nir, key, bnir, rang, birth, adh))
+	for (i = 0; i < MPARTS; i++) {
+		memset(&mp[i], 0, sizeof mp[i]);
+		mp[i].c = c;
+		args[i] = &mp[i];
+	}
+	if (ts_scan(&r, MPARTS, masterrec, args, base) < 0)
+		ts_fatal(&r);
+	for (i = 0; i < MPARTS; i++) {
+		for (k = 0; k < mp[i].n; k++) {
+			hit = &mp[i].h[k];
+			ts_release(&r, hit->line);
+			kept = -1;
+			for (kind = 0; kind < NKIND; kind++) {
+				if (hit->ent[kind] == UINT32_MAX)
 					continue;
+				e = &kt[hit->ent[kind]];
 				if (e->bi >= 0 && kind == K_EXACT)
-					break;
+					continue;
 				if (kept < 0) {
+					/* The line again, in fields: it was checked. */
+					for (p = hit->line, nf = 0; nf < r.ncol; nf++, p = q + 1) {
+						q = memchr(p, '\t', (size_t)(hit->line + hit->len - p));
+						if (q == NULL)
+							q = hit->line + hit->len;
+						r.f[nf].p = p;
+						r.f[nf].n = (size_t)(q - p);
+					}
+					r.in.lineno = base[i] + hit->lineno;
 					keep(&r, c);
 					kept = (long)nbens - 1;
 				}
@@ -885,12 +957,10 @@ loadmaster(const char *path)
 					e->bi = (int32_t)kept;
 				else if (e->bi != kept)
 					e->amb = 1;
-				break;
 			}
 		}
+		free(mp[i].h);
 	}
-	if (st < 0)
-		ts_fatal(&r);
 	ts_close(&r);
 }
 

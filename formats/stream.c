@@ -420,6 +420,7 @@ ts_error(struct ts_reader *r, const char *field, const char *fmt, ...)
  */
 #define SCAN_MIN (4 << 20)	/* smaller: one part */
 #define SCAN_CRCSTEP (256 << 10)
+#define SCAN_RELEASE (32 << 20)	/* pages given back behind the scan */
 
 struct part {
 	struct ts_reader r;
@@ -433,12 +434,42 @@ struct part {
 	pthread_t th;
 };
 
+/*
+ * Give back the mapped pages wholly inside [a, b): they stay readable,
+ * mapped again from the page cache if touched, but a scan of a large file
+ * does not hold it all in its resident memory.  Returns where the next
+ * release starts.
+ */
+static const char *
+release(const char *a, const char *b)
+{
+	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t x = ((uintptr_t)a + pg - 1) & ~(pg - 1), y = (uintptr_t)b & ~(pg - 1);
+
+	if (y > x)
+		madvise((void *)x, y - x, MADV_DONTNEED);
+	return b;
+}
+
+void
+ts_release(struct ts_reader *r, const char *upto)
+{
+	const char *from;
+
+	if (r->map == NULL || upto <= (const char *)r->map ||
+	    upto > (const char *)r->map + r->maplen)
+		return;
+	from = r->released != NULL ? r->released : (const char *)r->map;
+	if (upto > from && (size_t)(upto - from) >= SCAN_RELEASE)
+		r->released = release(from, upto);
+}
+
 static void *
 scanpart(void *arg)
 {
 	struct part *p = arg;
 	struct ts_reader *r = &p->r;
-	const char *line = p->a, *mark = p->a, *nl;
+	const char *line = p->a, *mark = p->a, *done = p->a, *nl;
 	size_t len;
 	int nf;
 
@@ -465,6 +496,8 @@ scanpart(void *arg)
 		if ((size_t)(line - mark) >= SCAN_CRCSTEP) {
 			p->crc = (uint32_t)crc32(p->crc, (const Bytef *)mark, (uInt)(line - mark));
 			mark = line;
+			if ((size_t)(line - done) >= SCAN_RELEASE)
+				done = release(done, line);
 		}
 	}
 	p->crc = (uint32_t)crc32(p->crc, (const Bytef *)mark, (uInt)(line - mark));

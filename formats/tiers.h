@@ -157,6 +157,7 @@ struct ts_reader {
 	size_t hdrlen;		/* bytes of the header line, LF included */
 	void *map;		/* ts_scan: the file, mapped until ts_close */
 	size_t maplen;
+	const char *released;	/* pages before it given back (ts_release) */
 	int lax;		/* reseal: the trailer is neither required nor checked */
 	int keepmeta;		/* ts_next returns 2 for a metadata line */
 	/* error */
@@ -182,12 +183,19 @@ int ts_next(struct ts_reader *r);
  * counts lines from base[p], which is known when the scan is over: a
  * record's line is base[p] + the lineno fn saw.  fn returns 0, or -1
  * after ts_error(pr, ...): that is then the scan's error.  Lines stay
- * readable until ts_close.  A gzip file, a pipe or a short file is read
+ * readable until ts_close (the scan gives their pages back as it goes;
+ * they are mapped again if read).  A gzip file, a pipe or a short file is read
  * by ts_next in part 0 alone (base[0] = 0).  0: every record handed on,
  * the trailer checked; -1: r's error, the first in file order.
  */
 int ts_scan(struct ts_reader *r, int nparts,
     int (*fn)(void *arg, struct ts_reader *pr), void *const *args, long *base);
+/*
+ * After ts_scan: the pages of the mapping before upto may go (lines there
+ * are still readable, mapped again if touched): a pass over the lines in
+ * file order keeps little of the file resident.
+ */
+void ts_release(struct ts_reader *r, const char *upto);
 /* Set r's error at its current line: returns -1. */
 int ts_error(struct ts_reader *r, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
