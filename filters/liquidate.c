@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <libxml/parser.h>
@@ -748,9 +749,11 @@ static uint64_t
 keyof(int kind, const char *amc, const char *nir, const char *key,
     const char *bnir, long rang, int32_t birth, const char *adherent)
 {
-	return kind == K_EXACT ? kexact(amc, nir, key, rang, birth) :
+	uint64_t h = kind == K_EXACT ? kexact(amc, nir, key, rang, birth) :
 	    kind == K_NIRRANG ? knirrang(amc, *bnir ? bnir : nir, rang) :
 	    kbirth(amc, birth, rang, adherent);
+
+	return h != 0 ? h : 1;	/* 0 stands for no key */
 }
 
 /* Do a beneficiary's fields make the key of entry e? */
@@ -774,34 +777,72 @@ keyeq(const struct kent *e, const char *amc, const char *nir, const char *key,
 	}
 }
 
+/*
+ * Tables probed at random, hundreds of MiB: on huge pages where the
+ * system has them, so that a probe costs a cache miss, not also a TLB
+ * miss.  Never freed.
+ */
+static void *
+bigalloc(size_t n)
+{
+	void *p;
+	size_t align = (size_t)2 << 20;
+
+	if (posix_memalign(&p, align, (n + align - 1) & ~(align - 1)) != 0)
+		die(EX_SOFTWARE, "out of memory");
+#ifdef MADV_HUGEPAGE
+	(void)madvise(p, (n + align - 1) & ~(align - 1), MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
 /* The key entries of the claims: each key once, whatever its claims. */
+#define AHEAD 8		/* claims ahead whose slots are fetched */
 static void
 claimkeys(void)
 {
 	size_t n = 1024, k, i;
 	int kind;
 	struct claim *c;
-	uint64_t h;
+	uint64_t h, *hs;
 
 	while (n < ncl * NKIND * 2)
 		n *= 2;
-	kt = xmalloc(n * sizeof *kt);
+	kt = bigalloc(n * sizeof *kt);
 	for (i = 0; i < n; i++)
 		kt[i].kind = -1;
 	ktmask = n - 1;
 	/* 16 bits a key: a block of 512 bits for 32 keys. */
-	bloom = calloc(n / 64 * 8, sizeof *bloom);
-	if (bloom == NULL)
-		die(EX_SOFTWARE, "out of memory");
+	bloom = bigalloc(n / 64 * 8 * sizeof *bloom);
+	memset(bloom, 0, n / 64 * 8 * sizeof *bloom);
 	bloommask = n / 64 - 1;
+	/*
+	 * The hashes first, in a sequential pass; then the table, with the
+	 * slots of the keys a few claims ahead fetched while this one goes
+	 * in: the misses overlap instead of following one another.
+	 */
+	hs = xmalloc((ncl ? ncl : 1) * NKIND * sizeof *hs);
 	for (k = 0; k < ncl; k++) {
 		c = &cl[k];
 		for (kind = 0; kind < NKIND; kind++) {
 			c->ke[kind] = UINT32_MAX;
-			if (c->rk < 0 || (c->birth == NOSTART && kind != K_NIRRANG))
-				continue;
-			h = keyof(kind, c->s[C_AMC], c->s[C_NIR], c->s[C_NIRKEY], c->s[C_BNIR],
+			hs[k * NKIND + (size_t)kind] = c->rk < 0 ||
+			    (c->birth == NOSTART && kind != K_NIRRANG) ? 0 :
+			    keyof(kind, c->s[C_AMC], c->s[C_NIR], c->s[C_NIRKEY], c->s[C_BNIR],
 			    c->rk, c->birth, c->s[C_ADHERENT]);
+		}
+	}
+	for (k = 0; k < ncl; k++) {
+		c = &cl[k];
+		for (kind = 0; kind < NKIND; kind++) {
+#ifdef __GNUC__
+			if (k + AHEAD < ncl && (h = hs[(k + AHEAD) * NKIND + (size_t)kind]) != 0) {
+				__builtin_prefetch(&kt[(size_t)h & ktmask], 1);
+				__builtin_prefetch(&bloom[((h >> 40) & bloommask) * 8], 1);
+			}
+#endif
+			if ((h = hs[k * NKIND + (size_t)kind]) == 0)
+				continue;
 			bloomset(h);
 			for (i = (size_t)h & ktmask; kt[i].kind >= 0; i = (i + 1) & ktmask)
 				if (kt[i].tag == (uint32_t)(h >> 32) && kt[i].kind == kind &&
@@ -818,6 +859,7 @@ claimkeys(void)
 			c->ke[kind] = (uint32_t)i;
 		}
 	}
+	free(hs);
 }
 
 /*
@@ -835,56 +877,50 @@ struct mhit {
 	long lineno;		/* in its part */
 	uint32_t ent[NKIND];	/* the entries matched, UINT32_MAX none */
 };
+/*
+ * A record's keys: hashed when it is read, tested against the filter
+ * and the table when the next one is read, its cache lines fetched in
+ * between.
+ */
+struct mrec {
+	char amc[16], nir[14], key[3], bnir[14], adh[64];
+	long rang;
+	int32_t birth;
+	uint64_t h[NKIND];
+	const char *line;
+	size_t len;
+	long lineno;
+};
 struct mpart {
 	const int *c;
 	struct mhit *h;
 	size_t n, cap;
+	struct mrec rec[2];
+	int cur, pending;
 };
 
-static int
-masterrec(void *arg, struct ts_reader *r)
+/* Note the entries the pending record of mp matches. */
+static void
+mtest(struct mpart *mp, const struct mrec *m)
 {
-	struct mpart *mp = arg;
-	const int *c = mp->c;
-	const struct field *f = r->f;
-	char amc[16], nir[14], key[3], bnir[14], adh[64];
 	uint32_t ent[NKIND];
 	int kind, any = 0;
-	long rang;
-	int32_t birth;
 	const struct kent *e;
 	uint64_t h;
 	size_t j;
 
-	if (f[c[B_AMC]].n >= sizeof amc || f[c[B_ADH]].n >= sizeof adh)
-		return ts_error(r, f[c[B_AMC]].n >= sizeof amc ? "amc" : "adherent", "too long");
-	if (f[c[B_NIR]].n != 13 || f[c[B_KEY]].n != 2)
-		return ts_error(r, "nir", "not 13 characters and a 2-digit key");
-	if (f[c[B_BNIR]].n != 0 && f[c[B_BNIR]].n != 13)
-		return ts_error(r, "benef_nir", "not 13 characters");
-	if (date_parse(f[c[B_BIRTH]].p, f[c[B_BIRTH]].n, &birth) < 0)
-		return ts_error(r, "birth_date", "not a date");
-	if (fint(f[c[B_RANG]].p, f[c[B_RANG]].n, 0, 99, &rang) < 0)
-		return ts_error(r, "rang", "not a rank");
-	memcpy(amc, f[c[B_AMC]].p, f[c[B_AMC]].n);
-	amc[f[c[B_AMC]].n] = '\0';
-	memcpy(nir, f[c[B_NIR]].p, 13);
-	nir[13] = '\0';
-	memcpy(key, f[c[B_KEY]].p, 2);
-	key[2] = '\0';
-	memcpy(bnir, f[c[B_BNIR]].p, f[c[B_BNIR]].n);
-	bnir[f[c[B_BNIR]].n] = '\0';
-	memcpy(adh, f[c[B_ADH]].p, f[c[B_ADH]].n);
-	adh[f[c[B_ADH]].n] = '\0';
+	if (!mp->pending)
+		return;
+	mp->pending = 0;
 	for (kind = 0; kind < NKIND; kind++) {
 		ent[kind] = UINT32_MAX;
-		h = keyof(kind, amc, nir, key, bnir, rang, birth, adh);
+		h = m->h[kind];
 		if (!bloomhas(h))
 			continue;
 		for (j = (size_t)h & ktmask; kt[j].kind >= 0; j = (j + 1) & ktmask) {
 			e = &kt[j];
 			if (e->tag == (uint32_t)(h >> 32) && e->kind == kind &&
-			    keyeq(e, amc, nir, key, bnir, rang, birth, adh)) {
+			    keyeq(e, m->amc, m->nir, m->key, m->bnir, m->rang, m->birth, m->adh)) {
 				ent[kind] = (uint32_t)j;
 				any = 1;
 				break;
@@ -892,16 +928,61 @@ masterrec(void *arg, struct ts_reader *r)
 		}
 	}
 	if (!any)
-		return 0;
+		return;
 	if (mp->n == mp->cap) {
 		mp->cap = mp->cap ? mp->cap * 2 : 4096;
 		mp->h = xrealloc(mp->h, mp->cap * sizeof *mp->h);
 	}
-	mp->h[mp->n].line = r->line;
-	mp->h[mp->n].len = r->len;
-	mp->h[mp->n].lineno = r->in.lineno;
+	mp->h[mp->n].line = m->line;
+	mp->h[mp->n].len = m->len;
+	mp->h[mp->n].lineno = m->lineno;
 	memcpy(mp->h[mp->n].ent, ent, sizeof ent);
 	mp->n++;
+}
+
+static int
+masterrec(void *arg, struct ts_reader *r)
+{
+	struct mpart *mp = arg;
+	const int *c = mp->c;
+	const struct field *f = r->f;
+	struct mrec *m = &mp->rec[mp->cur];
+	int kind;
+
+	if (f[c[B_AMC]].n >= sizeof m->amc || f[c[B_ADH]].n >= sizeof m->adh)
+		return ts_error(r, f[c[B_AMC]].n >= sizeof m->amc ? "amc" : "adherent", "too long");
+	if (f[c[B_NIR]].n != 13 || f[c[B_KEY]].n != 2)
+		return ts_error(r, "nir", "not 13 characters and a 2-digit key");
+	if (f[c[B_BNIR]].n != 0 && f[c[B_BNIR]].n != 13)
+		return ts_error(r, "benef_nir", "not 13 characters");
+	if (date_parse(f[c[B_BIRTH]].p, f[c[B_BIRTH]].n, &m->birth) < 0)
+		return ts_error(r, "birth_date", "not a date");
+	if (fint(f[c[B_RANG]].p, f[c[B_RANG]].n, 0, 99, &m->rang) < 0)
+		return ts_error(r, "rang", "not a rank");
+	memcpy(m->amc, f[c[B_AMC]].p, f[c[B_AMC]].n);
+	m->amc[f[c[B_AMC]].n] = '\0';
+	memcpy(m->nir, f[c[B_NIR]].p, 13);
+	m->nir[13] = '\0';
+	memcpy(m->key, f[c[B_KEY]].p, 2);
+	m->key[2] = '\0';
+	memcpy(m->bnir, f[c[B_BNIR]].p, f[c[B_BNIR]].n);
+	m->bnir[f[c[B_BNIR]].n] = '\0';
+	memcpy(m->adh, f[c[B_ADH]].p, f[c[B_ADH]].n);
+	m->adh[f[c[B_ADH]].n] = '\0';
+	m->line = r->line;
+	m->len = r->len;
+	m->lineno = r->in.lineno;
+	for (kind = 0; kind < NKIND; kind++) {
+		m->h[kind] = keyof(kind, m->amc, m->nir, m->key, m->bnir, m->rang, m->birth,
+		    m->adh);
+#ifdef __GNUC__
+		__builtin_prefetch(&bloom[((m->h[kind] >> 40) & bloommask) * 8]);
+#endif
+	}
+	/* The previous record now, this one at the next call. */
+	mtest(mp, &mp->rec[mp->cur ^ 1]);
+	mp->pending = 1;
+	mp->cur ^= 1;
 	return 0;
 }
 
@@ -930,6 +1011,7 @@ loadmaster(const char *path)
 	if (ts_scan(&r, MPARTS, masterrec, args, base) < 0)
 		ts_fatal(&r);
 	for (i = 0; i < MPARTS; i++) {
+		mtest(&mp[i], &mp[i].rec[mp[i].cur ^ 1]);
 		for (k = 0; k < mp[i].n; k++) {
 			hit = &mp[i].h[k];
 			ts_release(&r, hit->line);
