@@ -205,13 +205,14 @@ struct claim {
 	long bi;		/* beneficiary, -1 unknown */
 	long rk;		/* rang, -1 unreadable */
 	int32_t birth;		/* NOSTART unreadable */
+	uint64_t kh[NKIND];	/* its key hashes, 0 none */
 	uint32_t ke[NKIND];	/* its key entries, UINT32_MAX none */
 	int flags, code, dom, rank;
 	const char *pref;
 	int64_t amoth, amc, rac, rec;
 };
 static struct claim *cl;
-static size_t ncl, capcl;
+static size_t ncl;
 
 /* Consumption events of one family. */
 struct event {
@@ -228,23 +229,33 @@ static char today_s[DATE_BUFSZ];
 
 /* Small helpers. */
 
+struct arena {
+	char *p;
+	size_t left;
+};
+static struct arena mainarena;
+
 static char *
-arena(size_t n)
+arena_in(struct arena *a, size_t n)
 {
-	static char *p;
-	static size_t left;
 	char *r;
 
 	/* Every block aligned for any struct held here. */
 	n = (n + 7) & ~(size_t)7;
-	if (n > left) {
-		left = n > (1 << 20) ? n : (1 << 20);
-		p = xmalloc(left);
+	if (n > a->left) {
+		a->left = n > (1 << 20) ? n : (1 << 20);
+		a->p = xmalloc(a->left);
 	}
-	r = p;
-	p += n;
-	left -= n;
+	r = a->p;
+	a->p += n;
+	a->left -= n;
 	return r;
+}
+
+static char *
+arena(size_t n)
+{
+	return arena_in(&mainarena, n);
 }
 
 static const char *
@@ -804,7 +815,7 @@ claimkeys(void)
 	size_t n = 1024, k, i;
 	int kind;
 	struct claim *c;
-	uint64_t h, *hs;
+	uint64_t h;
 
 	while (n < ncl * NKIND * 2)
 		n *= 2;
@@ -817,31 +828,23 @@ claimkeys(void)
 	memset(bloom, 0, n / 64 * 8 * sizeof *bloom);
 	bloommask = n / 64 - 1;
 	/*
-	 * The hashes first, in a sequential pass; then the table, with the
-	 * slots of the keys a few claims ahead fetched while this one goes
-	 * in: the misses overlap instead of following one another.
+	 * The hashes were made as the claims were read; the table is filled
+	 * with the slots of the keys a few claims ahead fetched while this
+	 * one goes in: the misses overlap instead of following one another.
 	 */
-	hs = xmalloc((ncl ? ncl : 1) * NKIND * sizeof *hs);
-	for (k = 0; k < ncl; k++) {
-		c = &cl[k];
-		for (kind = 0; kind < NKIND; kind++) {
-			c->ke[kind] = UINT32_MAX;
-			hs[k * NKIND + (size_t)kind] = c->rk < 0 ||
-			    (c->birth == NOSTART && kind != K_NIRRANG) ? 0 :
-			    keyof(kind, c->s[C_AMC], c->s[C_NIR], c->s[C_NIRKEY], c->s[C_BNIR],
-			    c->rk, c->birth, c->s[C_ADHERENT]);
-		}
-	}
+	for (k = 0; k < ncl; k++)
+		for (kind = 0; kind < NKIND; kind++)
+			cl[k].ke[kind] = UINT32_MAX;
 	for (k = 0; k < ncl; k++) {
 		c = &cl[k];
 		for (kind = 0; kind < NKIND; kind++) {
 #ifdef __GNUC__
-			if (k + AHEAD < ncl && (h = hs[(k + AHEAD) * NKIND + (size_t)kind]) != 0) {
+			if (k + AHEAD < ncl && (h = cl[k + AHEAD].kh[kind]) != 0) {
 				__builtin_prefetch(&kt[(size_t)h & ktmask], 1);
 				__builtin_prefetch(&bloom[((h >> 40) & bloommask) * 8], 1);
 			}
 #endif
-			if ((h = hs[k * NKIND + (size_t)kind]) == 0)
+			if ((h = c->kh[kind]) == 0)
 				continue;
 			bloomset(h);
 			for (i = (size_t)h & ktmask; kt[i].kind >= 0; i = (i + 1) & ktmask)
@@ -859,7 +862,6 @@ claimkeys(void)
 			c->ke[kind] = (uint32_t)i;
 		}
 	}
-	free(hs);
 }
 
 /*
@@ -1251,81 +1253,121 @@ findpec(const struct claim *c, const struct benef *b, const struct pec **pp)
 
 static int readcols[NCC];
 
-static void
-loadclaims(struct ts_reader *r)
+/*
+ * The claims are read by ts_scan in two parts, each into its own array
+ * and arena; the arrays are then put end to end, in file order.
+ */
+#define CPARTS 2
+struct cpart {
+	struct claim *cl;
+	size_t n, cap;
+	struct arena ar;
+};
+
+static int
+claimrec(void *arg, struct ts_reader *r)
 {
+	struct cpart *cp = arg;
 	struct claim *c;
 	size_t tot;
-	int i, st;
+	int i, kind;
 	char *p;
 	long v;
 
+	if (cp->n == cp->cap) {
+		cp->cap = cp->cap ? cp->cap * 2 : 4096;
+		cp->cl = xrealloc(cp->cl, cp->cap * sizeof *cp->cl);
+	}
+	c = &cp->cl[cp->n];
+	memset(c, 0, sizeof *c);
+	tot = 0;
+	for (i = 0; i < NCC; i++)
+		tot += r->f[readcols[i]].n + 1;
+	p = arena_in(&cp->ar, tot);
+	for (i = 0; i < NCC; i++) {
+		const struct field *f = &r->f[readcols[i]];
+
+		c->s[i] = p;
+		memcpy(p, f->p, f->n);
+		p[f->n] = '\0';
+		p += f->n + 1;
+	}
+	if (*c->s[C_DUPID] == '\0')
+		return ts_error(r, "dup_id", "empty: not a stream dedup wrote");
+	if (date_parse(c->s[C_ACTDATE], strlen(c->s[C_ACTDATE]), &c->date) < 0)
+		return ts_error(r, "act_date", "not a date");
+	if (*c->s[C_FR] == '\0' || *c->s[C_BR] == '\0' || *c->s[C_AMO] == '\0')
+		return ts_error(r, *c->s[C_FR] == '\0' ? "fr_eur" : *c->s[C_BR] == '\0' ?
+		    "br_eur" : "amo_eur", "missing");
+	c->fr = r->cents[readcols[C_FR]];
+	c->br = r->cents[readcols[C_BR]];
+	c->amo = r->cents[readcols[C_AMO]];
+	c->rate = 0;
+	if (*c->s[C_RATE] != '\0') {
+		if (fint(c->s[C_RATE], strlen(c->s[C_RATE]), -100000, 100000, &v) < 0)
+			return ts_error(r, "amo_rate_bp", "not an integer");
+		c->rate = v;
+	}
+	if (fint(c->s[C_QTY], strlen(c->s[C_QTY]), -100000, 100000, &c->qty) < 0)
+		return ts_error(r, "qty", "not an integer");
+	if (strcmp(c->s[C_NATURE], "paid") == 0)
+		c->nature = N_PAID;
+	else if (strcmp(c->s[C_NATURE], "regul") == 0)
+		c->nature = N_REGUL;
+	else if (strcmp(c->s[C_NATURE], "cancel") == 0)
+		c->nature = N_CANCEL;
+	else if (strcmp(c->s[C_NATURE], "reject") == 0)
+		c->nature = N_REJECT;
+	else
+		return ts_error(r, "nature", "not paid, regul, cancel or reject");
+	if (strcmp(c->s[C_DUP], "first") == 0 || strcmp(c->s[C_DUP], "adjust") == 0)
+		c->dup = 0;
+	else if (strcmp(c->s[C_DUP], "intra") == 0 || strcmp(c->s[C_DUP], "inter") == 0)
+		c->dup = 1;
+	else
+		return ts_error(r, "dup", "not first, intra, inter or adjust");
+	c->tp = strcmp(c->s[C_TP], "1") == 0;
+	c->noemie = strncmp(c->s[C_FLOW], "noemie", 6) == 0;
+	c->dom = actdomain(c->s[C_ACTCODE]);
+	if (fint(c->s[C_RANG], strlen(c->s[C_RANG]), 0, 99, &c->rk) < 0)
+		c->rk = -1;
+	if (date_parse(c->s[C_BIRTH], strlen(c->s[C_BIRTH]), &c->birth) < 0)
+		c->birth = NOSTART;
+	for (kind = 0; kind < NKIND; kind++)
+		c->kh[kind] = c->rk < 0 || (c->birth == NOSTART && kind != K_NIRRANG) ? 0 :
+		    keyof(kind, c->s[C_AMC], c->s[C_NIR], c->s[C_NIRKEY], c->s[C_BNIR],
+		    c->rk, c->birth, c->s[C_ADHERENT]);
+	cp->n++;
+	return 0;
+}
+
+static void
+loadclaims(struct ts_reader *r)
+{
+	struct cpart cp[CPARTS];
+	void *args[CPARTS];
+	long base[CPARTS];
+	int i;
+
 	for (i = 0; i < NCC; i++)
 		readcols[i] = ts_needcol(r, ccols[i]);
-	while ((st = ts_next(r)) == 1) {
-		if (ncl == capcl) {
-			capcl = capcl ? capcl * 2 : 4096;
-			cl = xrealloc(cl, capcl * sizeof *cl);
-		}
-		c = &cl[ncl];
-		memset(c, 0, sizeof *c);
-		tot = 0;
-		for (i = 0; i < NCC; i++)
-			tot += r->f[readcols[i]].n + 1;
-		p = arena(tot);
-		for (i = 0; i < NCC; i++) {
-			const struct field *f = &r->f[readcols[i]];
-
-			c->s[i] = p;
-			memcpy(p, f->p, f->n);
-			p[f->n] = '\0';
-			p += f->n + 1;
-		}
-		if (*c->s[C_DUPID] == '\0')
-			badfield(r, "dup_id", "empty: not a stream dedup wrote");
-		if (date_parse(c->s[C_ACTDATE], strlen(c->s[C_ACTDATE]), &c->date) < 0)
-			badfield(r, "act_date", "not a date");
-		if (*c->s[C_FR] == '\0' || *c->s[C_BR] == '\0' || *c->s[C_AMO] == '\0')
-			badfield(r, *c->s[C_FR] == '\0' ? "fr_eur" : *c->s[C_BR] == '\0' ?
-			    "br_eur" : "amo_eur", "missing");
-		c->fr = r->cents[readcols[C_FR]];
-		c->br = r->cents[readcols[C_BR]];
-		c->amo = r->cents[readcols[C_AMO]];
-		c->rate = 0;
-		if (*c->s[C_RATE] != '\0') {
-			if (fint(c->s[C_RATE], strlen(c->s[C_RATE]), -100000, 100000, &v) < 0)
-				badfield(r, "amo_rate_bp", "not an integer");
-			c->rate = v;
-		}
-		if (fint(c->s[C_QTY], strlen(c->s[C_QTY]), -100000, 100000, &c->qty) < 0)
-			badfield(r, "qty", "not an integer");
-		if (strcmp(c->s[C_NATURE], "paid") == 0)
-			c->nature = N_PAID;
-		else if (strcmp(c->s[C_NATURE], "regul") == 0)
-			c->nature = N_REGUL;
-		else if (strcmp(c->s[C_NATURE], "cancel") == 0)
-			c->nature = N_CANCEL;
-		else if (strcmp(c->s[C_NATURE], "reject") == 0)
-			c->nature = N_REJECT;
-		else
-			badfield(r, "nature", "not paid, regul, cancel or reject");
-		if (strcmp(c->s[C_DUP], "first") == 0 || strcmp(c->s[C_DUP], "adjust") == 0)
-			c->dup = 0;
-		else if (strcmp(c->s[C_DUP], "intra") == 0 || strcmp(c->s[C_DUP], "inter") == 0)
-			c->dup = 1;
-		else
-			badfield(r, "dup", "not first, intra, inter or adjust");
-		c->tp = strcmp(c->s[C_TP], "1") == 0;
-		c->noemie = strncmp(c->s[C_FLOW], "noemie", 6) == 0;
-		c->dom = actdomain(c->s[C_ACTCODE]);
-		if (fint(c->s[C_RANG], strlen(c->s[C_RANG]), 0, 99, &c->rk) < 0)
-			c->rk = -1;
-		if (date_parse(c->s[C_BIRTH], strlen(c->s[C_BIRTH]), &c->birth) < 0)
-			c->birth = NOSTART;
-		ncl++;
-	}
-	if (st < 0)
+	memset(cp, 0, sizeof cp);
+	for (i = 0; i < CPARTS; i++)
+		args[i] = &cp[i];
+	if (ts_scan(r, CPARTS, claimrec, args, base) < 0)
 		ts_fatal(r);
+	for (i = 0; i < CPARTS; i++)
+		ncl += cp[i].n;
+	cl = cp[0].cl;
+	if (ncl > cp[0].n) {
+		cl = xrealloc(cl, ncl * sizeof *cl);
+		for (i = 1, ncl = cp[0].n; i < CPARTS; i++) {
+			if (cp[i].n > 0)
+				memcpy(&cl[ncl], cp[i].cl, cp[i].n * sizeof *cl);
+			ncl += cp[i].n;
+			free(cp[i].cl);
+		}
+	}
 }
 
 /* The rule of a claim: the first of the products in effect at d. */
