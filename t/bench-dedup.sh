@@ -22,8 +22,12 @@ done
 for d in $(ls "$work/g"); do
 	test "$d" = "$last" && break
 	dedup -d "$d" ${prev:+-h "$work/h.$prev"} -H "$work/h.$d" -o "$work/o.$d" "$work/c.$d" 2>/dev/null
+	# Only the history is needed from the days before: the outputs go
+	# (as a nightly run's would to its archive), their memory with them.
+	rm -f "$work/o.$d"
 	prev=$d
 done
+rm -rf "$work/g"
 keys=$(cat "$work/h.$prev/manifest.tsv" | awk -F'\t' '!/^#/ { s += $2 } END { print s }')
 # Seconds of wall clock and of processor (user + system, all threads).
 printf "%-34s %12s %10s %10s %12s %10s\n" run claims seconds cpu-s claims/s peakMiB
