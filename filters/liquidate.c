@@ -1734,6 +1734,21 @@ ordcmp(const void *pa, const void *pb)
 	return x < y ? -1 : x > y;
 }
 
+struct okey {
+	uint64_t key;		/* family rank, act date */
+	size_t i;
+};
+
+static int
+okcmp(const void *pa, const void *pb)
+{
+	const struct okey *x = pa, *y = pb;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return ordcmp(&x->i, &y->i);
+}
+
 static int
 evcmp(const void *pa, const void *pb)
 {
@@ -1979,10 +1994,24 @@ main(int argc, char *argv[])
 		loadmaster(mfiles[i]);
 	families();
 	ord = xmalloc((ncl ? ncl : 1) * sizeof *ord);
-	for (k = 0; k < ncl; k++)
-		if ((cl[k].bi = lookup(&cl[k])) >= 0)
-			ord[nord++] = k;
-	qsort(ord, nord, sizeof *ord, ordcmp);
+	{
+		/*
+		 * Sorted on (family, act date) packed in one integer, the
+		 * claims' own fields read only for ties.
+		 */
+		struct okey *ok = xmalloc((ncl ? ncl : 1) * sizeof *ok);
+
+		for (k = 0; k < ncl; k++)
+			if ((cl[k].bi = lookup(&cl[k])) >= 0) {
+				ok[nord].key = (uint64_t)bens[cl[k].bi].fam << 32 |
+				    ((uint32_t)cl[k].date ^ 0x80000000u);
+				ok[nord++].i = k;
+			}
+		qsort(ok, nord, sizeof *ok, okcmp);
+		for (k = 0; k < nord; k++)
+			ord[k] = ok[k].i;
+		free(ok);
+	}
 
 	if (prevcons != NULL) {
 		if (ts_open(&cons, prevcons, "consumption", 1) < 0)
