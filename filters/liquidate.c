@@ -6,10 +6,12 @@
  * decision per claim, nothing dropped; the filter checks that
  * FR = AMO + AMC + RAC to the cent over the whole run.
  *
- * Cost: the beneficiary masters are loaded into memory with a hash index
- * of three keys; the day's claims too.  Claims are then processed per
- * family (amc, contract) in a fixed order, merge-joined with the previous
- * consumption generation, which is sorted on the same key: memory for the
+ * Cost: the day's claims are loaded into memory (two threads, ts_scan),
+ * their three identity keys into a hash table and a Bloom filter; each
+ * master is read through once by two threads, and only the beneficiaries
+ * a claim names are kept.  Claims are then processed per family (amc,
+ * contract) in a fixed order, merge-joined with the previous consumption
+ * generation, which is sorted on the same key: memory for the
  * consumption is one family's events at a time.
  */
 #include <errno.h>
