@@ -173,6 +173,26 @@ test_expect_success 'a rerun gives the same bytes; consumption order does not de
 	test_cmp b a
 '
 
+test_expect_success 'claims and master read in parts (TIERS_SCAN_MIN=1): the same bytes' '
+	{ head -1 c.br100.1; for f in c.*.1; do grep -v "^#" $f; done; } | tiers-seal -r >all &&
+	liquidate -d 2026-11-21 -g g.xml -m master.tsv -p pec.tsv -C one.cons -o one.d all 2>one.err &&
+	TIERS_SCAN_MIN=1 liquidate -d 2026-11-21 -g g.xml -m master.tsv -p pec.tsv -C two.cons \
+	    -o two.d all 2>two.err &&
+	test $(grep -vc "^#" one.d) -gt 40 &&
+	cmp one.d two.d && cmp one.cons two.cons && test_cmp one.err two.err
+'
+
+test_expect_success 'read in parts, a bad master record is found at its line' '
+	n=$(grep -vc "^#" master.tsv) &&
+	awk -F"\t" -v OFS="\t" -v n="$n" "NR == 1 { for (i = 4; i <= NF; i++) if (\$i == \"birth_date\") b = i - 3 }
+	    NR == n + 1 { \$b = \"1970-13-01\" } !/^#end/ { print }" master.tsv | tiers-seal -r >badm &&
+	for min in 1 ""; do
+		TIERS_SCAN_MIN=$min test_expect_code 65 liquidate -d 2026-11-21 -m badm -C bad.cons all 2>err &&
+		grep "^liquidate: badm:$((n + 1)): birth_date: not a date" err || return 1
+	done &&
+	! test -e bad.cons
+'
+
 test_expect_success 'stdout, and the summary on stderr names no person' '
 	liquidate -d 2026-11-21 -g g.xml -m master.tsv -C x.cons <c.br100.1 >x.d 2>err &&
 	tiers-seal -q x.d &&
