@@ -26,15 +26,23 @@
 #define WBUFSZ (1 << 20)
 #define SPOOLMEM (64 << 20)	/* a checkpoint's records held in memory */
 
+/* The reader's error at its current line; callers return its -1. */
+static int
+vbad(struct ts_reader *r, const char *field, const char *fmt, va_list ap)
+{
+	r->errline = r->in.lineno > 0 ? r->in.lineno : 1;
+	r->errfield = field;
+	vsnprintf(r->errmsg, sizeof r->errmsg, fmt, ap);
+	return -1;
+}
+
 static int
 bad(struct ts_reader *r, const char *field, const char *fmt, ...)
 {
 	va_list ap;
 
-	r->errline = r->in.lineno > 0 ? r->in.lineno : 1;
-	r->errfield = field;
 	va_start(ap, fmt);
-	vsnprintf(r->errmsg, sizeof r->errmsg, fmt, ap);
+	vbad(r, field, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -403,10 +411,8 @@ ts_error(struct ts_reader *r, const char *field, const char *fmt, ...)
 {
 	va_list ap;
 
-	r->errline = r->in.lineno > 0 ? r->in.lineno : 1;
-	r->errfield = field;
 	va_start(ap, fmt);
-	vsnprintf(r->errmsg, sizeof r->errmsg, fmt, ap);
+	vbad(r, field, fmt, ap);
 	va_end(ap);
 	return -1;
 }
