@@ -834,9 +834,6 @@ claimkeys(void)
 	 * with the slots of the keys a few claims ahead fetched while this
 	 * one goes in: the misses overlap instead of following one another.
 	 */
-	for (k = 0; k < ncl; k++)
-		for (kind = 0; kind < NKIND; kind++)
-			cl[k].ke[kind] = UINT32_MAX;
 	for (k = 0; k < ncl; k++) {
 		c = &cl[k];
 		for (kind = 0; kind < NKIND; kind++) {
@@ -1335,10 +1332,12 @@ claimrec(void *arg, struct ts_reader *r)
 		c->rk = -1;
 	if (date_parse(c->s[C_BIRTH], strlen(c->s[C_BIRTH]), &c->birth) < 0)
 		c->birth = NOSTART;
-	for (kind = 0; kind < NKIND; kind++)
+	for (kind = 0; kind < NKIND; kind++) {
+		c->ke[kind] = UINT32_MAX;
 		c->kh[kind] = c->rk < 0 || (c->birth == NOSTART && kind != K_NIRRANG) ? 0 :
 		    keyof(kind, c->s[C_AMC], c->s[C_NIR], c->s[C_NIRKEY], c->s[C_BNIR],
 		    c->rk, c->birth, c->s[C_ADHERENT]);
+	}
 	cp->n++;
 	return 0;
 }
