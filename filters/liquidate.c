@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,16 +136,22 @@ static size_t nbens, capbens;
  * claim's.  An entry stands for every claim with the same key; rep is
  * one of them, to compare the fields behind a hash.
  */
-enum { K_EXACT, K_NIRRANG, K_BIRTH, NKIND };
+enum { K_EXACT = BK_EXACT, K_NIRRANG = BK_NIRRANG, K_BIRTH = BK_BIRTH, NKIND = BK_NKIND };
 struct kent {
-	uint32_t tag;		/* the hash's high half; its low half is the slot */
+	uint64_t h;		/* the key's hash: its high bits are the slot */
 	uint32_t rep;
 	int32_t bi;		/* the beneficiary found, -1 none */
-	int8_t kind;		/* -1 empty */
+	int8_t kind1;		/* its kind + 1; 0: an empty slot */
 	int8_t amb;		/* a second one found: ambiguous */
 };
 static struct kent *kt;
 static size_t ktmask;
+static int ktshift;
+/*
+ * A key's slot is the high bits of its hash, so that the table is in
+ * hash order, as a master's index is: walking one walks the other.
+ */
+#define KSLOT(h) ((size_t)((h) >> ktshift))
 /*
  * A blocked Bloom filter of the same keys, 16 bits a key, small enough
  * for the cache: most beneficiaries of a master are nobody's claim, and
@@ -261,13 +268,19 @@ arena(size_t n)
 }
 
 static const char *
-fdup(const struct field *f)
+fdup_in(struct arena *a, const struct field *f)
 {
-	char *s = arena(f->n + 1);
+	char *s = arena_in(a, f->n + 1);
 
 	memcpy(s, f->p, f->n);
 	s[f->n] = '\0';
 	return s;
+}
+
+static const char *
+fdup(const struct field *f)
+{
+	return fdup_in(&mainarena, f);
 }
 
 static int
@@ -290,49 +303,6 @@ actdomain(const char *code)
 		if (strcmp(actdom[i].code, code) == 0)
 			return domidx(actdom[i].dom, strlen(actdom[i].dom));
 	return -1;
-}
-
-static uint64_t
-mix(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	return h;
-}
-
-/* Key hashes: strings and integers, each closed, then mixed. */
-static uint64_t
-hstr(uint64_t h, const char *s)
-{
-	while (*s != '\0')
-		h = (h ^ (unsigned char)*s++) * 0x100000001b3ULL;
-	return (h ^ 0x1ff) * 0x100000001b3ULL;
-}
-
-static uint64_t
-hint(uint64_t h, int64_t v)
-{
-	return mix(h ^ (uint64_t)v) * 0x9e3779b97f4a7c15ULL;
-}
-
-static uint64_t
-kexact(const char *amc, const char *nir, const char *key, long rang, int32_t birth)
-{
-	return mix(hint(hint(hstr(hstr(hstr(0xcbf29ce484222325ULL, amc), nir), key),
-	    rang), birth));
-}
-
-static uint64_t
-knirrang(const char *amc, const char *nir, long rang)
-{
-	return mix(hint(hstr(hstr(0x84222325cbf29ce4ULL, amc), nir), rang));
-}
-
-static uint64_t
-kbirth(const char *amc, int32_t birth, long rang, const char *adherent)
-{
-	return mix(hstr(hint(hint(hstr(0x9ce484222325cbf2ULL, amc), birth), rang), adherent));
 }
 
 /* Copy a string into a buffer of n bytes, cut if need be. */
@@ -387,30 +357,6 @@ optdate(const struct field *f, int32_t def, int32_t *d)
 	return date_parse(f->p, f->n, d);
 }
 
-static int
-fint(const char *s, size_t n, long lo, long hi, long *v)
-{
-	long x = 0;
-	size_t i;
-	int neg = 0;
-
-	if (n > 0 && s[0] == '-')
-		neg = 1, s++, n--;
-	if (n == 0 || n > 12)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		x = x * 10 + (s[i] - '0');
-	}
-	if (neg)
-		x = -x;
-	if (x < lo || x > hi)
-		return -1;
-	*v = x;
-	return 0;
-}
-
 /* Guarantee files: XML validated against the built-in schema. */
 
 static xmlSchemaPtr schema;
@@ -460,7 +406,7 @@ intattr(xmlNodePtr n, const char *name, long def)
 	const char *s = attr(n, name);
 	long v;
 
-	if (s == NULL || fint(s, strlen(s), 0, 100000, &v) < 0)
+	if (s == NULL || int_parse(s, strlen(s), 0, 100000, &v) < 0)
 		return def;
 	return v;
 }
@@ -637,8 +583,8 @@ badfield(struct ts_reader *r, const char *col, const char *why)
 	die_at(EX_DATAERR, r->in.name, r->in.lineno, col, "%s", why);
 }
 
-static void
-products(struct ts_reader *r, const struct field *f, struct benef *b)
+static int
+products(struct ts_reader *r, struct arena *a, const struct field *f, struct benef *b)
 {
 	const char *p = f->p, *end = f->p + f->n, *q;
 	struct field s[4];
@@ -651,8 +597,8 @@ products(struct ts_reader *r, const struct field *f, struct benef *b)
 		n += *q == ',';
 	b->nprods = 0;
 	if (f->n == 0)
-		return;
-	b->prods = (struct period *)(void *)arena((size_t)n * sizeof *b->prods);
+		return 0;
+	b->prods = (struct period *)(void *)arena_in(a, (size_t)n * sizeof *b->prods);
 	while (p < end) {
 		for (k = 0; k < 4; k++) {
 			s[k].p = p;
@@ -661,24 +607,25 @@ products(struct ts_reader *r, const struct field *f, struct benef *b)
 			s[k].n = (size_t)(p - s[k].p);
 			if (k < 3) {
 				if (p >= end || *p != ':')
-					badfield(r, "products", "expected order:ref:start:end");
+					return ts_error(r, "products", "expected order:ref:start:end");
 				p++;
 			}
 		}
 		if (p < end && *p++ != ',')
-			badfield(r, "products", "expected order:ref:start:end");
+			return ts_error(r, "products", "expected order:ref:start:end");
 		pd = &b->prods[b->nprods++];
-		if (fint(s[0].p, s[0].n, 0, 99, &v) < 0)
-			badfield(r, "products", "bad order");
+		if (int_parse(s[0].p, s[0].n, 0, 99, &v) < 0)
+			return ts_error(r, "products", "bad order");
 		pd->order = (int)v;
-		ref = arena(s[1].n + 1);
+		ref = arena_in(a, s[1].n + 1);
 		memcpy(ref, s[1].p, s[1].n);
 		ref[s[1].n] = '\0';
 		pd->ref = ref;
 		if (optdate(&s[2], NOSTART, &pd->start) < 0 ||
 		    optdate(&s[3], NOEND, &pd->end) < 0)
-			badfield(r, "products", "bad date");
+			return ts_error(r, "products", "bad date");
 	}
+	return 0;
 }
 
 enum { B_AMC, B_CONTRACT, B_MEMBER, B_ADH, B_NIR, B_KEY, B_BNIR, B_BIRTH,
@@ -691,49 +638,46 @@ static const char *const bcols[NBC] = {
 	"suspension_end", "domains", "rights_end"
 };
 
-/* Keep the master record r as beneficiary nbens. */
-static void
-keep(struct ts_reader *r, const int *c)
+/*
+ * The beneficiary of master record r (its fields split), its strings in
+ * arena a: 0, or -1 after ts_error.
+ */
+static int
+parsebenef(struct ts_reader *r, struct arena *a, const int *c, struct benef *b)
 {
-	struct benef *b;
 	const struct field *f;
 	long v;
 
-	if (nbens == capbens) {
-		capbens = capbens ? capbens * 2 : 4096;
-		bens = xrealloc(bens, capbens * sizeof *bens);
-	}
-	b = &bens[nbens];
 	memset(b, 0, sizeof *b);
 	f = r->f;
-	b->amc = fdup(&f[c[B_AMC]]);
-	b->contract = fdup(&f[c[B_CONTRACT]]);
-	b->member = fdup(&f[c[B_MEMBER]]);
-	b->adherent = fdup(&f[c[B_ADH]]);
+	b->amc = fdup_in(a, &f[c[B_AMC]]);
+	b->contract = fdup_in(a, &f[c[B_CONTRACT]]);
+	b->member = fdup_in(a, &f[c[B_MEMBER]]);
+	b->adherent = fdup_in(a, &f[c[B_ADH]]);
 	if (f[c[B_NIR]].n != 13 || f[c[B_KEY]].n != 2)
-		badfield(r, "nir", "not 13 characters and a 2-digit key");
+		return ts_error(r, "nir", "not 13 characters and a 2-digit key");
 	memcpy(b->nir, f[c[B_NIR]].p, 13);
 	memcpy(b->key, f[c[B_KEY]].p, 2);
 	if (f[c[B_BNIR]].n != 0 && f[c[B_BNIR]].n != 13)
-		badfield(r, "benef_nir", "not 13 characters");
+		return ts_error(r, "benef_nir", "not 13 characters");
 	memcpy(b->bnir, f[c[B_BNIR]].p, f[c[B_BNIR]].n);
 	if (date_parse(f[c[B_BIRTH]].p, f[c[B_BIRTH]].n, &b->birth) < 0)
-		badfield(r, "birth_date", "not a date");
-	if (fint(f[c[B_RANG]].p, f[c[B_RANG]].n, 0, 99, &v) < 0)
-		badfield(r, "rang", "not a rank");
+		return ts_error(r, "birth_date", "not a date");
+	if (int_parse(f[c[B_RANG]].p, f[c[B_RANG]].n, 0, 99, &v) < 0)
+		return ts_error(r, "rang", "not a rank");
 	b->rang = (int)v;
 	b->responsable = f[c[B_RESP]].n == 1 && *f[c[B_RESP]].p == '1';
 	b->active = f[c[B_ACT]].n == 2 && memcmp(f[c[B_ACT]].p, "AC", 2) == 0;
 	if (optdate(&f[c[B_TPS]], NOSTART, &b->tpstart) < 0)
-		badfield(r, "tp_start", "not a date");
+		return ts_error(r, "tp_start", "not a date");
 	if (optdate(&f[c[B_TPE]], NOEND, &b->tpend) < 0)
-		badfield(r, "tp_end", "not a date");
+		return ts_error(r, "tp_end", "not a date");
 	if (optdate(&f[c[B_SUSS]], NOEND, &b->susstart) < 0)
-		badfield(r, "suspension_start", "not a date");
+		return ts_error(r, "suspension_start", "not a date");
 	if (optdate(&f[c[B_SUSE]], NOEND, &b->susend) < 0)
-		badfield(r, "suspension_end", "not a date");
+		return ts_error(r, "suspension_end", "not a date");
 	if (optdate(&f[c[B_RE]], NOEND, &b->rend) < 0)
-		badfield(r, "rights_end", "not a date");
+		return ts_error(r, "rights_end", "not a date");
 	/* "PHAR:100:PC;MEDG:100:BR": the domain before each colon. */
 	{
 		const char *p = f[c[B_DOMS]].p, *e = p + f[c[B_DOMS]].n, *s;
@@ -754,19 +698,7 @@ keep(struct ts_reader *r, const int *c)
 				p++;
 		}
 	}
-	products(r, &f[c[B_PRODS]], b);
-	nbens++;
-}
-
-static uint64_t
-keyof(int kind, const char *amc, const char *nir, const char *key,
-    const char *bnir, long rang, int32_t birth, const char *adherent)
-{
-	uint64_t h = kind == K_EXACT ? kexact(amc, nir, key, rang, birth) :
-	    kind == K_NIRRANG ? knirrang(amc, *bnir ? bnir : nir, rang) :
-	    kbirth(amc, birth, rang, adherent);
-
-	return h != 0 ? h : 1;	/* 0 stands for no key */
+	return products(r, a, &f[c[B_PRODS]], b);
 }
 
 /* Do a beneficiary's fields make the key of entry e? */
@@ -778,7 +710,7 @@ keyeq(const struct kent *e, const char *amc, const char *nir, const char *key,
 
 	if (strcmp(amc, c->s[C_AMC]) != 0 || rang != c->rk)
 		return 0;
-	switch (e->kind) {
+	switch (e->kind1 - 1) {
 	case K_EXACT:
 		return strcmp(nir, c->s[C_NIR]) == 0 && strcmp(key, c->s[C_NIRKEY]) == 0 &&
 		    birth == c->birth;
@@ -791,22 +723,26 @@ keyeq(const struct kent *e, const char *amc, const char *nir, const char *key,
 }
 
 /*
- * Tables probed at random, hundreds of MiB: on huge pages where the
+ * Tables probed at random, hundreds of MiB, zeroed: on huge pages where the
  * system has them, so that a probe costs a cache miss, not also a TLB
  * miss.  Never freed.
  */
 static void *
 bigalloc(size_t n)
 {
-	void *p;
-	size_t align = (size_t)2 << 20;
+	size_t align = (size_t)2 << 20, len = (n + align - 1) & ~(align - 1);
+	char *p;
+	uintptr_t a;
 
-	if (posix_memalign(&p, align, (n + align - 1) & ~(align - 1)) != 0)
-		die(EX_SOFTWARE, "out of memory");
+	/* Zero pages, aligned for huge pages: one more to align them. */
+	p = mmap(NULL, len + align, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		die(EX_OSERR, "out of memory");
+	a = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
 #ifdef MADV_HUGEPAGE
-	(void)madvise(p, (n + align - 1) & ~(align - 1), MADV_HUGEPAGE);
+	(void)madvise((void *)a, len, MADV_HUGEPAGE);
 #endif
-	return p;
+	return (void *)a;
 }
 
 /* The key entries of the claims: each key once, whatever its claims. */
@@ -822,13 +758,9 @@ claimkeys(void)
 	while (n < ncl * NKIND * 2)
 		n *= 2;
 	kt = bigalloc(n * sizeof *kt);
-	for (i = 0; i < n; i++)
-		kt[i].kind = -1;
 	ktmask = n - 1;
-	/* 16 bits a key: a block of 512 bits for 32 keys. */
-	bloom = bigalloc(n / 64 * 8 * sizeof *bloom);
-	memset(bloom, 0, n / 64 * 8 * sizeof *bloom);
-	bloommask = n / 64 - 1;
+	for (ktshift = 64; ((size_t)1 << (64 - ktshift)) < n; ktshift--)
+		;
 	/*
 	 * The hashes were made as the claims were read; the table is filled
 	 * with the slots of the keys a few claims ahead fetched while this
@@ -838,22 +770,19 @@ claimkeys(void)
 		c = &cl[k];
 		for (kind = 0; kind < NKIND; kind++) {
 #ifdef __GNUC__
-			if (k + AHEAD < ncl && (h = cl[k + AHEAD].kh[kind]) != 0) {
-				__builtin_prefetch(&kt[(size_t)h & ktmask], 1);
-				__builtin_prefetch(&bloom[((h >> 40) & bloommask) * 8], 1);
-			}
+			if (k + AHEAD < ncl && (h = cl[k + AHEAD].kh[kind]) != 0)
+				__builtin_prefetch(&kt[KSLOT(h)], 1);
 #endif
 			if ((h = c->kh[kind]) == 0)
 				continue;
-			bloomset(h);
-			for (i = (size_t)h & ktmask; kt[i].kind >= 0; i = (i + 1) & ktmask)
-				if (kt[i].tag == (uint32_t)(h >> 32) && kt[i].kind == kind &&
+			for (i = KSLOT(h); kt[i].kind1 != 0; i = (i + 1) & ktmask)
+				if (kt[i].h == h && kt[i].kind1 == kind + 1 &&
 				    keyeq(&kt[i], c->s[C_AMC], c->s[C_NIR], c->s[C_NIRKEY],
 				    c->s[C_BNIR], c->rk, c->birth, c->s[C_ADHERENT]))
 					break;
-			if (kt[i].kind < 0) {
-				kt[i].tag = (uint32_t)(h >> 32);
-				kt[i].kind = (int8_t)kind;
+			if (kt[i].kind1 == 0) {
+				kt[i].h = h;
+				kt[i].kind1 = (int8_t)(kind + 1);
 				kt[i].rep = (uint32_t)k;
 				kt[i].bi = -1;
 				kt[i].amb = 0;
@@ -864,40 +793,70 @@ claimkeys(void)
 }
 
 /*
- * A master, read through by two threads (ts_scan): a beneficiary whose
- * keys are none of the claims' is verified and passed over; for the
- * others, the key entries they match are noted, with the line.  Then, in
- * file order, they are kept: the exact identity goes to the first
- * beneficiary that has it; a reconciliation key that two have is
+ * A master gives the beneficiaries the claims name in one of two ways.
+ * Read through by two threads (ts_scan), a beneficiary whose keys are
+ * none of the claims' is verified and passed over; for the others, the
+ * key entries they match are noted, with the line.  With its index
+ * (benef-index(5)), only the records that have a claim's key are read,
+ * at their offsets, while another thread checks the CRC-32 of the whole
+ * file against its trailer (checkmasters).  Either way, the records
+ * noted are then kept in file order: the exact identity goes to the
+ * first beneficiary that has it; a reconciliation key that two have is
  * ambiguous.
  */
 #define MPARTS 2
 struct mhit {
 	const char *line;
 	size_t len;
-	long lineno;		/* in its part */
+	long lineno;		/* in its part; -1: counted if need be */
 	uint32_t ent[NKIND];	/* the entries matched, UINT32_MAX none */
 };
+struct mhits {
+	struct mhit *h;
+	size_t n, cap;
+};
+
+static struct mhit *
+addhit(struct mhits *hs)
+{
+	if (hs->n == hs->cap) {
+		hs->cap = hs->cap ? hs->cap * 2 : 4096;
+		hs->h = xrealloc(hs->h, hs->cap * sizeof *hs->h);
+	}
+	return &hs->h[hs->n++];
+}
+
+/* The entry of the claims' key of this kind that k makes, or UINT32_MAX. */
+static uint32_t
+findent(int kind, uint64_t h, const struct bk_rec *k)
+{
+	size_t j;
+
+	for (j = KSLOT(h); kt[j].kind1 != 0; j = (j + 1) & ktmask)
+		if (kt[j].h == h && kt[j].kind1 == kind + 1 &&
+		    keyeq(&kt[j], k->amc, k->nir, k->key, k->bnir, k->rang, k->birth, k->adh))
+			return (uint32_t)j;
+	return UINT32_MAX;
+}
+
 /*
  * A record's keys: hashed when it is read, tested against the filter
  * and the table when the next one is read, its cache lines fetched in
  * between.
  */
 struct mrec {
-	char amc[16], nir[14], key[3], bnir[14], adh[64];
-	long rang;
-	int32_t birth;
+	struct bk_rec k;
 	uint64_t h[NKIND];
 	const char *line;
 	size_t len;
 	long lineno;
 };
 struct mpart {
-	const int *c;
-	struct mhit *h;
-	size_t n, cap;
+	const int *kc;
+	struct mhits hits;
 	struct mrec rec[2];
 	int cur, pending;
+	struct arena ar;	/* hits' lines read through a buffer */
 };
 
 /* Note the entries the pending record of mp matches. */
@@ -906,79 +865,57 @@ mtest(struct mpart *mp, const struct mrec *m)
 {
 	uint32_t ent[NKIND];
 	int kind, any = 0;
-	const struct kent *e;
-	uint64_t h;
-	size_t j;
+	struct mhit *hit;
 
 	if (!mp->pending)
 		return;
 	mp->pending = 0;
 	for (kind = 0; kind < NKIND; kind++) {
-		ent[kind] = UINT32_MAX;
-		h = m->h[kind];
-		if (!bloomhas(h))
-			continue;
-		for (j = (size_t)h & ktmask; kt[j].kind >= 0; j = (j + 1) & ktmask) {
-			e = &kt[j];
-			if (e->tag == (uint32_t)(h >> 32) && e->kind == kind &&
-			    keyeq(e, m->amc, m->nir, m->key, m->bnir, m->rang, m->birth, m->adh)) {
-				ent[kind] = (uint32_t)j;
-				any = 1;
-				break;
-			}
-		}
+		ent[kind] = bloomhas(m->h[kind]) ? findent(kind, m->h[kind], &m->k) : UINT32_MAX;
+		any |= ent[kind] != UINT32_MAX;
 	}
 	if (!any)
 		return;
-	if (mp->n == mp->cap) {
-		mp->cap = mp->cap ? mp->cap * 2 : 4096;
-		mp->h = xrealloc(mp->h, mp->cap * sizeof *mp->h);
-	}
-	mp->h[mp->n].line = m->line;
-	mp->h[mp->n].len = m->len;
-	mp->h[mp->n].lineno = m->lineno;
-	memcpy(mp->h[mp->n].ent, ent, sizeof ent);
-	mp->n++;
+	hit = addhit(&mp->hits);
+	hit->line = m->line;
+	hit->len = m->len;
+	hit->lineno = m->lineno;
+	memcpy(hit->ent, ent, sizeof ent);
 }
 
 static int
 masterrec(void *arg, struct ts_reader *r)
 {
 	struct mpart *mp = arg;
-	const int *c = mp->c;
-	const struct field *f = r->f;
 	struct mrec *m = &mp->rec[mp->cur];
+	size_t n;
+	char *p;
 	int kind;
 
-	if (f[c[B_AMC]].n >= sizeof m->amc || f[c[B_ADH]].n >= sizeof m->adh)
-		return ts_error(r, f[c[B_AMC]].n >= sizeof m->amc ? "amc" : "adherent", "too long");
-	if (f[c[B_NIR]].n != 13 || f[c[B_KEY]].n != 2)
-		return ts_error(r, "nir", "not 13 characters and a 2-digit key");
-	if (f[c[B_BNIR]].n != 0 && f[c[B_BNIR]].n != 13)
-		return ts_error(r, "benef_nir", "not 13 characters");
-	if (date_parse(f[c[B_BIRTH]].p, f[c[B_BIRTH]].n, &m->birth) < 0)
-		return ts_error(r, "birth_date", "not a date");
-	if (fint(f[c[B_RANG]].p, f[c[B_RANG]].n, 0, 99, &m->rang) < 0)
-		return ts_error(r, "rang", "not a rank");
-	memcpy(m->amc, f[c[B_AMC]].p, f[c[B_AMC]].n);
-	m->amc[f[c[B_AMC]].n] = '\0';
-	memcpy(m->nir, f[c[B_NIR]].p, 13);
-	m->nir[13] = '\0';
-	memcpy(m->key, f[c[B_KEY]].p, 2);
-	m->key[2] = '\0';
-	memcpy(m->bnir, f[c[B_BNIR]].p, f[c[B_BNIR]].n);
-	m->bnir[f[c[B_BNIR]].n] = '\0';
-	memcpy(m->adh, f[c[B_ADH]].p, f[c[B_ADH]].n);
-	m->adh[f[c[B_ADH]].n] = '\0';
+	if (bk_fields(r, mp->kc, &m->k) < 0)
+		return -1;
 	m->line = r->line;
 	m->len = r->len;
 	m->lineno = r->in.lineno;
-	for (kind = 0; kind < NKIND; kind++) {
-		m->h[kind] = keyof(kind, m->amc, m->nir, m->key, m->bnir, m->rang, m->birth,
-		    m->adh);
+	bk_hashes(&m->k, m->h);
 #ifdef __GNUC__
+	for (kind = 0; kind < NKIND; kind++)
 		__builtin_prefetch(&bloom[((m->h[kind] >> 40) & bloommask) * 8]);
 #endif
+	if (r->map == NULL) {
+		/*
+		 * Read through a buffer (gzip, a pipe): the line does not
+		 * stay there.  Tested now, copied if it is a hit.
+		 */
+		n = mp->hits.n;
+		mp->pending = 1;
+		mtest(mp, m);
+		if (mp->hits.n > n) {
+			p = arena_in(&mp->ar, r->len);
+			memcpy(p, r->line, r->len);
+			mp->hits.h[n].line = p;
+		}
+		return 0;
 	}
 	/* The previous record now, this one at the next call. */
 	mtest(mp, &mp->rec[mp->cur ^ 1]);
@@ -987,35 +924,186 @@ masterrec(void *arg, struct ts_reader *r)
 	return 0;
 }
 
-static void
-loadmaster(const char *path)
-{
-	struct ts_reader r;
-	struct mpart mp[MPARTS];
-	void *args[MPARTS];
-	long base[MPARTS], kept;
-	int c[NBC], i, kind, nf;
-	const struct mhit *hit;
-	struct kent *e;
-	const char *p, *q;
-	size_t k;
+/*
+ * With the index: the claims' keys, in hash order as the key table is,
+ * found in the index's buckets in the same order (the index is read
+ * through once, its pages given back behind); the records they point to
+ * in file order, each read once, checked and compared field by field
+ * (a hash is not a key).
+ */
+struct cand {
+	uint64_t off;
+	uint32_t ent, pad;
+};
 
-	if (ts_open(&r, path, "benef-master", 1) < 0)
-		ts_fatal(&r);
-	for (i = 0; i < NBC; i++)
-		c[i] = ts_needcol(&r, bcols[i]);
-	for (i = 0; i < MPARTS; i++) {
-		memset(&mp[i], 0, sizeof mp[i]);
-		mp[i].c = c;
-		args[i] = &mp[i];
+/*
+ * The records noted are parsed into beneficiaries by two threads, each
+ * a run of them in file order with its own reader and arena (with the
+ * index, each also finds its records and checks them first); then they
+ * are kept in file order.  A record that cannot be parsed is an error
+ * only if it is kept: it is parsed again, for the message, by the pass
+ * that keeps.
+ */
+#define HPARTS 2
+struct hpart {
+	struct ts_reader r;	/* a copy of the master's, its own fields */
+	const int *c, *kc;
+	const struct cand *cd;	/* with the index: the candidates a..b */
+	size_t a, b;
+	struct mhits hs;	/* the records noted */
+	struct benef *bs;	/* and parsed */
+	unsigned char *bad;	/* not parsed */
+	size_t bcap;
+	struct arena ar;
+	int fatal;		/* candidate fataloff failed its check */
+	uint64_t fataloff;
+};
+
+/* Split a line that was checked into r's fields. */
+static void
+resplit(struct ts_reader *r, const char *line, size_t len)
+{
+	const char *p, *q;
+	int nf;
+
+	for (p = line, nf = 0; nf < r->ncol; nf++, p = q + 1) {
+		q = memchr(p, '\t', (size_t)(line + len - p));
+		if (q == NULL)
+			q = line + len;
+		r->f[nf].p = p;
+		r->f[nf].n = (size_t)(q - p);
 	}
-	if (ts_scan(&r, MPARTS, masterrec, args, base) < 0)
-		ts_fatal(&r);
-	for (i = 0; i < MPARTS; i++) {
-		mtest(&mp[i], &mp[i].rec[mp[i].cur ^ 1]);
-		for (k = 0; k < mp[i].n; k++) {
-			hit = &mp[i].h[k];
-			ts_release(&r, hit->line);
+	r->line = line;
+	r->len = len;
+}
+
+/* A candidate record: checked, its keys compared; 1 noted, 0 not, -1 bad. */
+static int
+candidate(struct ts_reader *r, const int *kc, const struct cand *cd, size_t k, size_t j,
+    struct mhits *hs)
+{
+	const struct kent *e;
+	struct mhit *hit;
+	struct bk_rec m;
+	int any = 0, kind;
+
+	if (cd[k].off >= r->maplen || ts_line(r, (const char *)r->map + cd[k].off) < 0 ||
+	    bk_fields(r, kc, &m) < 0)
+		return -1;
+	hit = addhit(hs);
+	hit->line = r->line;
+	hit->len = r->len;
+	hit->lineno = -1;
+	for (kind = 0; kind < NKIND; kind++)
+		hit->ent[kind] = UINT32_MAX;
+	for (; k < j; k++) {
+		e = &kt[cd[k].ent];
+		if (keyeq(e, m.amc, m.nir, m.key, m.bnir, m.rang, m.birth, m.adh)) {
+			hit->ent[e->kind1 - 1] = cd[k].ent;
+			any = 1;
+		}
+	}
+	if (!any)
+		hs->n--;
+	return any;
+}
+
+static void *
+hwork(void *arg)
+{
+	struct hpart *p = arg;
+	struct mhit *hit;
+	size_t k, j, n;
+	int rc;
+
+	for (k = p->a, n = 0; ; k = j) {
+		if (p->cd != NULL) {
+			if (k >= p->b)
+				break;
+			for (j = k; j < p->b && p->cd[j].off == p->cd[k].off; j++)
+				;
+			if ((rc = candidate(&p->r, p->kc, p->cd, k, j, &p->hs)) < 0) {
+				p->fatal = 1;
+				p->fataloff = p->cd[k].off;
+				break;
+			}
+			if (rc == 0)
+				continue;
+			hit = &p->hs.h[p->hs.n - 1];
+		} else {
+			if ((j = k + 1) > p->b)
+				break;
+			hit = &p->hs.h[k];
+			resplit(&p->r, hit->line, hit->len);
+		}
+		ts_release(&p->r, hit->line);
+		if (n == p->bcap) {
+			p->bcap = p->bcap ? p->bcap * 2 : 4096;
+			p->bs = xrealloc(p->bs, p->bcap * sizeof *p->bs);
+			p->bad = xrealloc(p->bad, p->bcap);
+		}
+		p->r.in.lineno = 1;	/* the message is made again if need be */
+		p->bad[n] = parsebenef(&p->r, &p->ar, p->c, &p->bs[n]) < 0;
+		n++;
+	}
+	return NULL;
+}
+
+/*
+ * Parse hits[0..n) (hits NULL: find them from the candidates cd[0..n)),
+ * then keep them, in file order.
+ */
+static void
+keephits(struct ts_reader *r, const int *c, const int *kc, struct mhit *hits,
+    const struct cand *cd, size_t n, const struct bx *x)
+{
+	struct hpart pt[HPARTS];
+	pthread_t th[HPARTS];
+	const struct mhit *hit, *h0;
+	struct benef tmp;
+	struct bk_rec m;
+	struct kent *e;
+	const char *p;
+	long kept;
+	size_t k, cut, nh;
+	int i, kind;
+
+	memset(pt, 0, sizeof pt);
+	for (i = 0, cut = 0; i < HPARTS; i++) {
+		memcpy(&pt[i].r, r, sizeof *r);
+		pt[i].r.f = xmalloc((size_t)r->ncol * sizeof *r->f);
+		pt[i].r.cents = xmalloc((size_t)r->ncol * sizeof *r->cents);
+		pt[i].c = c;
+		pt[i].kc = kc;
+		pt[i].cd = cd;
+		pt[i].a = cut;
+		cut = i == HPARTS - 1 ? n : n / HPARTS * (size_t)(i + 1);
+		/* A record's candidates all in one part. */
+		while (cd != NULL && cut > pt[i].a && cut < n && cd[cut].off == cd[cut - 1].off)
+			cut++;
+		if (cut < pt[i].a)
+			cut = pt[i].a;
+		pt[i].b = cut;
+		if (cd == NULL) {
+			pt[i].hs.h = hits;
+			pt[i].hs.n = n;
+		}
+		/* Each gives back the pages behind it, from its own start. */
+		pt[i].r.released = pt[i].a >= n ? NULL : cd != NULL ?
+		    (const char *)r->map + cd[pt[i].a].off : hits[pt[i].a].line;
+	}
+	for (i = 1; i < HPARTS; i++)
+		if (pthread_create(&th[i], NULL, hwork, &pt[i]) != 0)
+			die(EX_OSERR, "pthread_create: %s", strerror(errno));
+	hwork(&pt[0]);
+	for (i = 1; i < HPARTS; i++)
+		pthread_join(th[i], NULL);
+
+	for (i = 0; i < HPARTS; i++) {
+		h0 = cd != NULL ? pt[i].hs.h : hits + pt[i].a;
+		nh = cd != NULL ? pt[i].hs.n : pt[i].b - pt[i].a;
+		for (k = 0; k < nh; k++) {
+			hit = &h0[k];
 			kept = -1;
 			for (kind = 0; kind < NKIND; kind++) {
 				if (hit->ent[kind] == UINT32_MAX)
@@ -1024,17 +1112,19 @@ loadmaster(const char *path)
 				if (e->bi >= 0 && kind == K_EXACT)
 					continue;
 				if (kept < 0) {
-					/* The line again, in fields: it was checked. */
-					for (p = hit->line, nf = 0; nf < r.ncol; nf++, p = q + 1) {
-						q = memchr(p, '\t', (size_t)(hit->line + hit->len - p));
-						if (q == NULL)
-							q = hit->line + hit->len;
-						r.f[nf].p = p;
-						r.f[nf].n = (size_t)(q - p);
+					if (pt[i].bad[k]) {
+						/* Parsed again, for the message. */
+						resplit(r, hit->line, hit->len);
+						r->in.lineno = hit->lineno;
+						(void)parsebenef(r, &mainarena, c, &tmp);
+						ts_fatal(r);
 					}
-					r.in.lineno = base[i] + hit->lineno;
-					keep(&r, c);
-					kept = (long)nbens - 1;
+					if (nbens == capbens) {
+						capbens = capbens ? capbens * 2 : 4096;
+						bens = xrealloc(bens, capbens * sizeof *bens);
+					}
+					bens[nbens] = pt[i].bs[k];
+					kept = (long)nbens++;
 				}
 				if (e->bi < 0)
 					e->bi = (int32_t)kept;
@@ -1042,9 +1132,222 @@ loadmaster(const char *path)
 					e->amb = 1;
 			}
 		}
-		free(mp[i].h);
+		if (pt[i].fatal) {
+			/* Checked again, for the message. */
+			p = (const char *)r->map + pt[i].fataloff;
+			if (pt[i].fataloff < r->maplen && ts_line(r, p) == 0) {
+				(void)bk_fields(r, kc, &m);
+				ts_fatal(r);
+			}
+			if (pt[i].fataloff >= r->maplen || r->errline < 0)
+				die(EX_DATAERR, "%s: offset %llu: not a record of %s: damaged index",
+				    x->name, (unsigned long long)pt[i].fataloff, r->in.name);
+			ts_fatal(r);
+		}
 	}
-	ts_close(&r);
+	for (i = 0; i < HPARTS; i++) {
+		free(pt[i].r.f);
+		free(pt[i].r.cents);
+		if (cd != NULL)
+			free(pt[i].hs.h);
+		free(pt[i].bs);
+		free(pt[i].bad);
+	}
+}
+
+/* Sort on off, least significant 11 bits first: offsets < 2^bits. */
+static void
+candsort(struct cand *a, size_t n, size_t maxoff)
+{
+	struct cand *t = xmalloc((n ? n : 1) * sizeof *t), *src = a, *dst = t, *sw;
+	size_t cnt[2048], i, s, v;
+	int sh;
+
+	for (sh = 0; sh < 64 && (maxoff >> sh) != 0; sh += 11) {
+		memset(cnt, 0, sizeof cnt);
+		for (i = 0; i < n; i++)
+			cnt[(src[i].off >> sh) & 2047]++;
+		for (i = 0, s = 0; i < 2048; i++) {
+			v = cnt[i];
+			cnt[i] = s;
+			s += v;
+		}
+		for (i = 0; i < n; i++)
+			dst[cnt[(src[i].off >> sh) & 2047]++] = src[i];
+		sw = src;
+		src = dst;
+		dst = sw;
+	}
+	if (src != a)
+		memcpy(a, src, n * sizeof *a);
+	free(t);
+}
+
+static void
+scanmaster(struct ts_reader *r, const int *c, const int *kc)
+{
+	struct mpart mp[MPARTS];
+	void *args[MPARTS];
+	long base[MPARTS];
+	struct mhits all;
+	int i;
+	size_t k;
+
+	if (bloom == NULL) {
+		/* 16 bits a key: a block of 512 bits for 32 keys. */
+		bloom = bigalloc((ktmask + 1) / 64 * 8 * sizeof *bloom);
+		bloommask = (ktmask + 1) / 64 - 1;
+		for (k = 0; k <= ktmask; k++)
+			if (kt[k].kind1 != 0)
+				bloomset(kt[k].h);
+	}
+	for (i = 0; i < MPARTS; i++) {
+		memset(&mp[i], 0, sizeof mp[i]);
+		mp[i].kc = kc;
+		args[i] = &mp[i];
+	}
+	if (ts_scan(r, MPARTS, masterrec, args, base) < 0)
+		ts_fatal(r);
+	/* The hits of the parts end to end, their lines counted from 1. */
+	for (i = 0; i < MPARTS; i++) {
+		mtest(&mp[i], &mp[i].rec[mp[i].cur ^ 1]);
+		for (k = 0; k < mp[i].hits.n; k++)
+			mp[i].hits.h[k].lineno += base[i];
+		if (i == 0)
+			all = mp[0].hits;
+		else {
+			for (k = 0; k < mp[i].hits.n; k++)
+				*addhit(&all) = mp[i].hits.h[k];
+			free(mp[i].hits.h);
+		}
+	}
+	keephits(r, c, kc, all.h, NULL, all.n, NULL);
+	free(all.h);
+}
+
+static void
+indexmaster(struct ts_reader *r, const int *c, const int *kc, struct bx *x)
+{
+	struct cand *cd = NULL;
+	size_t nc = 0, cap = 0, i;
+	uint64_t h, lo, hi, eh, ref, q, rel = 0;
+	const struct kent *e;
+	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE), a, b;
+
+	for (i = 0; i <= ktmask; i++) {
+		if ((e = &kt[i])->kind1 == 0)
+			continue;
+		h = e->h;
+		bx_bucket(x, h, &lo, &hi);
+		for (q = lo; q < hi; q++) {
+			bx_entry(x, q, &eh, &ref);
+			if (eh > h)
+				break;
+			if (eh < h || (int)(ref & 3) != e->kind1 - 1)
+				continue;
+			if (nc == cap) {
+				cap = cap ? cap * 2 : 4096;
+				cd = xrealloc(cd, cap * sizeof *cd);
+			}
+			cd[nc].off = ref >> 2;
+			cd[nc].ent = (uint32_t)i;
+			cd[nc++].pad = 0;
+		}
+		/* The index behind, 32 MiB at a time, given back. */
+		if (lo > rel && (lo - rel) * 16 >= (32 << 20)) {
+			a = ((uintptr_t)(x->ent + 16 * rel) + pg - 1) & ~(pg - 1);
+			b = (uintptr_t)(x->ent + 16 * lo) & ~(pg - 1);
+			if (b > a)
+				madvise((void *)a, b - a, MADV_DONTNEED);
+			rel = lo;
+		}
+	}
+	candsort(cd, nc, r->maplen);
+	keephits(r, c, kc, NULL, cd, nc, x);
+	free(cd);
+}
+
+/*
+ * The indexed masters checked whole while their records are read: each
+ * index's CRC-32, each master's against its trailer, which must be the
+ * one the index was made of.  In a thread of its own, on copies of the
+ * readers; its verdict is waited for before anything is decided.
+ */
+struct mcheck {
+	struct ts_reader r;	/* a copy of the master's reader */
+	struct bx *x;
+	int rc;			/* -1 index, -2 master */
+};
+static struct mcheck *mchecks;
+static int nmchecks;
+static pthread_t mcheckth;
+
+static void *
+checkmasters(void *arg)
+{
+	struct mcheck *m;
+	int i;
+
+	(void)arg;
+	for (i = 0; i < nmchecks; i++) {
+		m = &mchecks[i];
+		if (bx_verify(m->x) < 0)
+			m->rc = -1;
+		else if (ts_mapcheck(&m->r, m->x->mrec, m->x->msum) < 0)
+			m->rc = -2;
+		else if (m->r.crc != m->x->mcrc) {
+			snprintf(m->x->err, sizeof m->x->err,
+			    "not the index of %s: run benef-index on it again", m->r.in.name);
+			m->rc = -1;
+		}
+	}
+	return NULL;
+}
+
+/* A master opened, with its index if it has one. */
+struct master {
+	struct ts_reader r;
+	struct bx x;
+	int c[NBC], kc[BK_NCOL];
+	int indexed;
+};
+
+static void
+openmaster(struct master *m, const char *path, const char *index)
+{
+	int i;
+
+	if (ts_open(&m->r, path, "benef-master", 1) < 0)
+		ts_fatal(&m->r);
+	for (i = 0; i < NBC; i++)
+		m->c[i] = ts_needcol(&m->r, bcols[i]);
+	bk_cols(&m->r, m->kc);
+	m->indexed = index != NULL;
+	if (!m->indexed)
+		return;
+	if (ts_map(&m->r) < 0)
+		ts_fatal(&m->r);
+	if (bx_open(&m->x, index, &m->r) < 0)
+		die(m->x.noinput ? EX_NOINPUT : EX_DATAERR, "%s: %s", index, m->x.err);
+	memcpy(&mchecks[nmchecks].r, &m->r, sizeof m->r);
+	mchecks[nmchecks].x = &m->x;
+	mchecks[nmchecks++].rc = 0;
+}
+
+static void
+checkedmasters(void)
+{
+	int i;
+
+	if (nmchecks == 0)
+		return;
+	pthread_join(mcheckth, NULL);
+	for (i = 0; i < nmchecks; i++) {
+		if (mchecks[i].rc == -1)
+			die(EX_DATAERR, "%s: %s", mchecks[i].x->name, mchecks[i].x->err);
+		if (mchecks[i].rc == -2)
+			ts_fatal(&mchecks[i].r);
+	}
 }
 
 /*
@@ -1159,7 +1462,7 @@ loadpec(const char *path)
 		memcpy(p->nir, f[c[P_NIR]].p, 13);
 		if (date_parse(f[c[P_BIRTH]].p, f[c[P_BIRTH]].n, &p->birth) < 0)
 			badfield(&r, "birth_date", "not a date");
-		if (fint(f[c[P_RANG]].p, f[c[P_RANG]].n, 0, 99, &v) < 0)
+		if (int_parse(f[c[P_RANG]].p, f[c[P_RANG]].n, 0, 99, &v) < 0)
 			badfield(&r, "rang", "not a rank");
 		p->rang = (int)v;
 		p->pskind = fdup(&f[c[P_PSK]]);
@@ -1303,11 +1606,11 @@ claimrec(void *arg, struct ts_reader *r)
 	c->amo = r->cents[readcols[C_AMO]];
 	c->rate = 0;
 	if (*c->s[C_RATE] != '\0') {
-		if (fint(c->s[C_RATE], strlen(c->s[C_RATE]), -100000, 100000, &v) < 0)
+		if (int_parse(c->s[C_RATE], strlen(c->s[C_RATE]), -100000, 100000, &v) < 0)
 			return ts_error(r, "amo_rate_bp", "not an integer");
 		c->rate = v;
 	}
-	if (fint(c->s[C_QTY], strlen(c->s[C_QTY]), -100000, 100000, &c->qty) < 0)
+	if (int_parse(c->s[C_QTY], strlen(c->s[C_QTY]), -100000, 100000, &c->qty) < 0)
 		return ts_error(r, "qty", "not an integer");
 	if (strcmp(c->s[C_NATURE], "paid") == 0)
 		c->nature = N_PAID;
@@ -1328,14 +1631,14 @@ claimrec(void *arg, struct ts_reader *r)
 	c->tp = strcmp(c->s[C_TP], "1") == 0;
 	c->noemie = strncmp(c->s[C_FLOW], "noemie", 6) == 0;
 	c->dom = actdomain(c->s[C_ACTCODE]);
-	if (fint(c->s[C_RANG], strlen(c->s[C_RANG]), 0, 99, &c->rk) < 0)
+	if (int_parse(c->s[C_RANG], strlen(c->s[C_RANG]), 0, 99, &c->rk) < 0)
 		c->rk = -1;
 	if (date_parse(c->s[C_BIRTH], strlen(c->s[C_BIRTH]), &c->birth) < 0)
 		c->birth = NOSTART;
 	for (kind = 0; kind < NKIND; kind++) {
 		c->ke[kind] = UINT32_MAX;
 		c->kh[kind] = c->rk < 0 || (c->birth == NOSTART && kind != K_NIRRANG) ? 0 :
-		    keyof(kind, c->s[C_AMC], c->s[C_NIR], c->s[C_NIRKEY], c->s[C_BNIR],
+		    bk_hash(kind, c->s[C_AMC], c->s[C_NIR], c->s[C_NIRKEY], c->s[C_BNIR],
 		    c->rk, c->birth, c->s[C_ADHERENT]);
 	}
 	cp->n++;
@@ -1813,7 +2116,7 @@ consnext(void)
 	cfield(cur.bdate, sizeof cur.bdate, E_BDATE, "business_date");
 	if (date_parse(cons.f[ec[E_DATE]].p, cons.f[ec[E_DATE]].n, &cur.date) < 0)
 		badfield(&cons, "act_date", "not a date");
-	if (fint(cons.f[ec[E_COUNT]].p, cons.f[ec[E_COUNT]].n, -1, 1, &cur.count) < 0)
+	if (int_parse(cons.f[ec[E_COUNT]].p, cons.f[ec[E_COUNT]].n, -1, 1, &cur.count) < 0)
 		badfield(&cons, "count", "not 1 or -1");
 	cur.amount = cons.cents[ec[E_AMT]];
 	/* The generation must be sorted as it was written: it is merge-joined. */
@@ -1924,7 +2227,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: liquidate -C new-consumption -d date [-c consumption] "
-	    "[-g guarantees]... [-m master]... [-o decisions] [-p pec]... [claims]\n");
+	    "[-g guarantees]... [-m master [-x index]]... [-o decisions] [-p pec]... [claims]\n");
 	exit(EX_USAGE);
 }
 
@@ -1933,11 +2236,12 @@ main(int argc, char *argv[])
 {
 	const char *date = NULL, *prevcons = NULL, *newcons = NULL, *out = NULL;
 	const char *input;
-	char **gfiles, **mfiles, **pfiles, meta[64];
+	char **gfiles, **mfiles, **xfiles, **pfiles, meta[64];
 	int ngf = 0, nmf = 0, npf = 0, ch, i;
 	struct ts_reader r;
 	struct ts_writer w;
 	struct pub pd, pc;
+	struct master *ms;
 	size_t *ord, k, j, nord = 0;
 	int64_t sfr = 0, samo = 0, samc = 0, srac = 0, t;
 	uint64_t ncode[NCODE];
@@ -1945,16 +2249,26 @@ main(int argc, char *argv[])
 	setprogname_(argv[0]);
 	gfiles = xmalloc((size_t)argc * sizeof *gfiles);
 	mfiles = xmalloc((size_t)argc * sizeof *mfiles);
+	xfiles = xmalloc((size_t)argc * sizeof *xfiles);
 	pfiles = xmalloc((size_t)argc * sizeof *pfiles);
-	while ((ch = getopt(argc, argv, "C:c:d:g:m:o:p:")) != -1)
+	while ((ch = getopt(argc, argv, "C:c:d:g:m:o:p:x:")) != -1)
 		switch (ch) {
 		case 'C': newcons = optarg; break;
 		case 'c': prevcons = optarg; break;
 		case 'd': date = optarg; break;
 		case 'g': gfiles[ngf++] = optarg; break;
-		case 'm': mfiles[nmf++] = optarg; break;
+		case 'm':
+			xfiles[nmf] = NULL;
+			mfiles[nmf++] = optarg;
+			break;
 		case 'o': out = optarg; break;
 		case 'p': pfiles[npf++] = optarg; break;
+		case 'x':
+			/* The index of the master named just before. */
+			if (nmf == 0 || xfiles[nmf - 1] != NULL)
+				usage();
+			xfiles[nmf - 1] = optarg;
+			break;
 		default: usage();
 		}
 	argc -= optind;
@@ -1985,14 +2299,35 @@ main(int argc, char *argv[])
 	if (npecs > 0)
 		qsort(pecs, npecs, sizeof *pecs, peccmp);
 
-	/* The claims, then the beneficiaries they name, and their families. */
+	/*
+	 * The masters opened, the indexed ones checked whole meanwhile; the
+	 * claims, then the beneficiaries they name, and their families.
+	 */
+	ms = xmalloc((size_t)(nmf ? nmf : 1) * sizeof *ms);
+	mchecks = xmalloc((size_t)(nmf ? nmf : 1) * sizeof *mchecks);
+	for (i = 0; i < nmf; i++)
+		openmaster(&ms[i], mfiles[i], xfiles[i]);
+	if (nmchecks > 0 && pthread_create(&mcheckth, NULL, checkmasters, NULL) != 0)
+		die(EX_OSERR, "pthread_create: %s", strerror(errno));
 	if (ts_open(&r, input, "claim", 1) < 0)
 		ts_fatal(&r);
 	loadclaims(&r);
 	ts_close(&r);
 	claimkeys();
-	for (i = 0; i < nmf; i++)
-		loadmaster(mfiles[i]);
+	for (i = 0; i < nmf; i++) {
+		if (ms[i].indexed)
+			indexmaster(&ms[i].r, ms[i].c, ms[i].kc, &ms[i].x);
+		else
+			scanmaster(&ms[i].r, ms[i].c, ms[i].kc);
+	}
+	checkedmasters();
+	for (i = 0; i < nmf; i++) {
+		if (ms[i].indexed)
+			bx_close(&ms[i].x);
+		ts_close(&ms[i].r);
+	}
+	free(ms);
+	free(mchecks);
 	families();
 	ord = xmalloc((ncl ? ncl : 1) * sizeof *ord);
 	{
@@ -2090,6 +2425,7 @@ main(int argc, char *argv[])
 	free(ord);
 	free(gfiles);
 	free(mfiles);
+	free(xfiles);
 	free(pfiles);
 	{
 		char a[MONEY_BUFSZ];

@@ -288,3 +288,28 @@ finess_valid(const char *s, size_t n)
 		return alldigits(s + 2, 7);
 	return alldigits(s, n) && luhn(s, n);
 }
+
+/* A decimal integer, maybe negative, of 12 digits at most, in [lo, hi]. */
+int
+int_parse(const char *s, size_t n, long lo, long hi, long *v)
+{
+	long x = 0;
+	size_t i;
+	int neg = 0;
+
+	if (n > 0 && s[0] == '-')
+		neg = 1, s++, n--;
+	if (n == 0 || n > 12)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		x = x * 10 + (s[i] - '0');
+	}
+	if (neg)
+		x = -x;
+	if (x < lo || x > hi)
+		return -1;
+	*v = x;
+	return 0;
+}

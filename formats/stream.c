@@ -30,7 +30,9 @@
 static int
 vbad(struct ts_reader *r, const char *field, const char *fmt, va_list ap)
 {
-	r->errline = r->in.lineno > 0 ? r->in.lineno : 1;
+	/* lineno -1: the line of r->line in the mapping (ts_line). */
+	r->errline = r->in.lineno > 0 ? r->in.lineno :
+	    r->in.lineno < 0 && r->map != NULL ? ts_lineof(r, r->line) : 1;
 	r->errfield = field;
 	vsnprintf(r->errmsg, sizeof r->errmsg, fmt, ap);
 	return -1;
@@ -547,7 +549,10 @@ ts_scan(struct ts_reader *r, int nparts, int (*fn)(void *, struct ts_reader *),
 
 	for (i = 0; i < nparts; i++)
 		base[i] = 0;
-	if (!r->lax && !r->done && r->nrec == 0 && r->in.lineno == 1 &&
+	if (r->map != NULL) {
+		map = r->map;
+		maplen = r->maplen;
+	} else if (!r->lax && !r->done && r->nrec == 0 && r->in.lineno == 1 &&
 	    (map = mapplain(r->in.name, &maplen)) != NULL && maplen < r->hdrlen) {
 		munmap(map, maplen);
 		map = NULL;
@@ -654,6 +659,105 @@ ts_scan(struct ts_reader *r, int nparts, int (*fn)(void *, struct ts_reader *),
 		return -1;
 	r->done = 1;
 	return 0;
+}
+
+/*
+ * Random access, for an index's offsets: the file mapped whole, a record
+ * checked where it stands, the trailer checked against what the index
+ * says of the lines and their CRC-32, computed here.
+ */
+int
+ts_map(struct ts_reader *r)
+{
+	char *map;
+	size_t len;
+
+	if (r->map != NULL)
+		return 0;
+	if (r->lax || r->done || r->nrec != 0 || r->in.lineno != 1 ||
+	    (map = mapplain(r->in.name, &len)) == NULL) {
+		r->errline = -1;
+		snprintf(r->errmsg, sizeof r->errmsg,
+		    "not a plain file (gzip, pipe or device): it cannot be read at offsets");
+		return -1;
+	}
+	r->map = map;
+	r->maplen = len;
+	return 0;
+}
+
+long
+ts_lineof(const struct ts_reader *r, const char *p)
+{
+	const char *s = r->map, *e;
+	long n = 1;
+
+	if (s == NULL || p < s || p > s + r->maplen)
+		return 1;
+	while ((e = memchr(s, '\n', (size_t)(p - s))) != NULL) {
+		n++;
+		s = e + 1;
+	}
+	return n;
+}
+
+int
+ts_line(struct ts_reader *r, const char *p)
+{
+	const char *m = r->map, *nl;
+
+	r->in.lineno = -1;
+	r->line = p;
+	r->len = 0;
+	if (m == NULL || p < m + r->hdrlen || p >= m + r->maplen || p[-1] != '\n' ||
+	    (nl = memchr(p, '\n', (size_t)(m + r->maplen - p))) == NULL || *p == '#') {
+		r->errline = -1;
+		snprintf(r->errmsg, sizeof r->errmsg, "offset %llu: not a record line",
+		    (unsigned long long)(p - m));
+		return -1;
+	}
+	if ((size_t)(nl - p) > LINE_MAX_)
+		return bad(r, NULL, "line too long");
+	return record(r, p, (size_t)(nl - p)) < 0 ? -1 : 0;
+}
+
+int
+ts_mapcheck(struct ts_reader *r, uint64_t nrec, int64_t sum)
+{
+	const char *d0, *end, *t, *p, *done;
+	uint32_t crc;
+	size_t n;
+
+	if (r->map == NULL && ts_map(r) < 0)
+		return -1;
+	d0 = (const char *)r->map + r->hdrlen;
+	end = (const char *)r->map + r->maplen;
+	r->in.lineno = -1;
+	r->line = end;
+	if (d0 >= end)
+		return bad(r, "trailer", "no trailer: stream truncated or its writer failed");
+	t = end[-1] == '\n' ? end - 1 : end;
+	while (t > d0 && t[-1] != '\n')
+		t--;
+	r->line = t;
+	if ((size_t)(end - t) <= sizeof TRAILER || memcmp(t, TRAILER "\t", sizeof TRAILER) != 0)
+		return bad(r, "trailer", end[-1] != '\n' ?
+		    "no trailer: last line has no newline, stream truncated" :
+		    "no trailer: stream truncated or its writer failed");
+	if (end[-1] != '\n')
+		return bad(r, "trailer", "no final newline");
+	/* The CRC-32 of the lines, giving back the pages behind it. */
+	crc = (uint32_t)crc32(0L, Z_NULL, 0);
+	for (p = done = d0; p < t; p += n) {
+		n = (size_t)(t - p) < SCAN_CRCSTEP ? (size_t)(t - p) : SCAN_CRCSTEP;
+		crc = (uint32_t)crc32(crc, (const Bytef *)p, (uInt)n);
+		if ((size_t)(p + n - done) >= SCAN_RELEASE)
+			done = release(done, p + n);
+	}
+	r->nrec = nrec;
+	r->sum = sum;
+	r->crc = crc;
+	return checktrailer(r, t, (size_t)(end - t) - 1);
 }
 
 int

@@ -90,6 +90,8 @@ int siret_valid(const char *s, size_t n);
 int rpps_valid(const char *s, size_t n);
 int adeli_valid(const char *s, size_t n);
 int finess_valid(const char *s, size_t n);
+/* A decimal integer, maybe negative, 12 digits at most, in [lo, hi]: 0, or -1. */
+int int_parse(const char *s, size_t n, long lo, long hi, long *v);
 
 /*
  * Input: plain or gzip files read through zlib, line by line, with a
@@ -196,6 +198,21 @@ int ts_scan(struct ts_reader *r, int nparts,
  * file order keeps little of the file resident.
  */
 void ts_release(struct ts_reader *r, const char *upto);
+/*
+ * Random access to a plain stream at offsets (an index's): ts_map maps
+ * the file just opened (-1: a gzip file, a pipe...).  ts_line checks the
+ * record line starting at p, in the mapping, and sets f, cents, line,
+ * len, recsum as ts_next; its line number is counted only for an error
+ * (in.lineno is -1: ts_error counts it too).  ts_mapcheck checks the
+ * trailer against nrec records summing to sum and the CRC-32 of the
+ * lines, computed here; it uses only the mapping and r's count, sum, crc,
+ * line and error fields, so that a copy of r may run it in a thread of
+ * its own while ts_line reads on.  ts_lineof: the line number of p.
+ */
+int ts_map(struct ts_reader *r);
+int ts_line(struct ts_reader *r, const char *p);
+int ts_mapcheck(struct ts_reader *r, uint64_t nrec, int64_t sum);
+long ts_lineof(const struct ts_reader *r, const char *p);
 /* Set r's error at its current line: returns -1. */
 int ts_error(struct ts_reader *r, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -254,6 +271,54 @@ void ts_wclose(struct ts_writer *w);	/* trailer, flush; dies on error */
 void ts_wmark(struct ts_writer *w);
 void ts_wcommit(struct ts_writer *w);
 void ts_wdrop(struct ts_writer *w);
+
+/*
+ * Beneficiary identity keys (liquidate(1)): the exact identity (amc, nir,
+ * nir_key, rang, birth_date) and two reconciliation keys (amc, benef_nir
+ * or else nir, rang) and (amc, birth_date, rang, adherent), hashed to 64
+ * bits, never 0.  bk_cols finds a master's key columns (or dies);
+ * bk_fields reads them from the current record (-1 after ts_error).
+ */
+enum { BK_EXACT, BK_NIRRANG, BK_BIRTH, BK_NKIND };
+enum { BK_AMC, BK_NIR, BK_KEY, BK_BNIR, BK_BIRTH_DATE, BK_RANG, BK_ADH, BK_NCOL };
+struct bk_rec {
+	char amc[16], nir[14], key[3], bnir[14], adh[64];
+	long rang;
+	int32_t birth;
+};
+uint64_t bk_hash(int kind, const char *amc, const char *nir, const char *key,
+    const char *bnir, long rang, int32_t birth, const char *adherent);
+void bk_cols(struct ts_reader *r, int *c);
+int bk_fields(struct ts_reader *r, const int *c, struct bk_rec *m);
+void bk_hashes(const struct bk_rec *m, uint64_t *h);
+
+/*
+ * A master's index (benef-index(5)), mapped: BX_HDR bytes of header, a
+ * directory of 2^bits + 1 entry numbers, the entries (hash, offset << 2 |
+ * kind) sorted, a CRC-32.  bx_open checks its header and directory and
+ * that it was made of the master m (mapped: ts_map): its size and header
+ * line; the trailer is ts_mapcheck's, against mrec and msum.  bx_verify
+ * checks the CRC-32 (a pass over the file).  -1: x->err says why;
+ * noinput set when the file could not be opened.
+ */
+#define BX_MAGIC "TIERSIDX"
+#define BX_VERSION 1
+#define BX_HDR 64
+struct bx {
+	const char *name;
+	const unsigned char *map, *dir, *ent;
+	size_t len;
+	int bits, noinput;
+	uint64_t n, msize, mrec;
+	int64_t msum;
+	uint32_t mcrc, mhdrcrc;
+	char err[160];
+};
+int bx_open(struct bx *x, const char *path, const struct ts_reader *m);
+void bx_bucket(const struct bx *x, uint64_t h, uint64_t *lo, uint64_t *hi);
+void bx_entry(const struct bx *x, uint64_t i, uint64_t *h, uint64_t *ref);
+int bx_verify(struct bx *x);
+void bx_close(struct bx *x);
 
 /*
  * Atomic publication: write to a temporary name in the destination's

@@ -1,0 +1,241 @@
+/*
+ * The identity keys of a beneficiary, as liquidate matches claims to the
+ * master on them, and the master index benef-index writes and liquidate
+ * reads (benef-index(5)): every key of every record, hashed, with the
+ * record's offset, sorted and bucketed on the hash's high bits.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tiers.h"
+
+static const char *const bkcolname[BK_NCOL] = {
+	"amc", "nir", "nir_key", "benef_nir", "birth_date", "rang", "adherent"
+};
+
+static uint64_t
+mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+/* Strings and integers, each closed, then mixed. */
+static uint64_t
+hstr(uint64_t h, const char *s)
+{
+	while (*s != '\0')
+		h = (h ^ (unsigned char)*s++) * 0x100000001b3ULL;
+	return (h ^ 0x1ff) * 0x100000001b3ULL;
+}
+
+static uint64_t
+hint(uint64_t h, int64_t v)
+{
+	return mix(h ^ (uint64_t)v) * 0x9e3779b97f4a7c15ULL;
+}
+
+uint64_t
+bk_hash(int kind, const char *amc, const char *nir, const char *key, const char *bnir,
+    long rang, int32_t birth, const char *adherent)
+{
+	uint64_t h;
+
+	switch (kind) {
+	case BK_EXACT:
+		h = mix(hint(hint(hstr(hstr(hstr(0xcbf29ce484222325ULL, amc), nir), key),
+		    rang), birth));
+		break;
+	case BK_NIRRANG:
+		h = mix(hint(hstr(hstr(0x84222325cbf29ce4ULL, amc), *bnir ? bnir : nir), rang));
+		break;
+	default:
+		h = mix(hstr(hint(hint(hstr(0x9ce484222325cbf2ULL, amc), birth), rang),
+		    adherent));
+		break;
+	}
+	return h != 0 ? h : 1;	/* 0 stands for no key */
+}
+
+void
+bk_cols(struct ts_reader *r, int *c)
+{
+	int i;
+
+	for (i = 0; i < BK_NCOL; i++)
+		c[i] = ts_needcol(r, bkcolname[i]);
+}
+
+int
+bk_fields(struct ts_reader *r, const int *c, struct bk_rec *m)
+{
+	const struct field *f = r->f;
+
+	if (f[c[BK_AMC]].n >= sizeof m->amc || f[c[BK_ADH]].n >= sizeof m->adh)
+		return ts_error(r, f[c[BK_AMC]].n >= sizeof m->amc ? "amc" : "adherent",
+		    "too long");
+	if (f[c[BK_NIR]].n != 13 || f[c[BK_KEY]].n != 2)
+		return ts_error(r, "nir", "not 13 characters and a 2-digit key");
+	if (f[c[BK_BNIR]].n != 0 && f[c[BK_BNIR]].n != 13)
+		return ts_error(r, "benef_nir", "not 13 characters");
+	if (date_parse(f[c[BK_BIRTH_DATE]].p, f[c[BK_BIRTH_DATE]].n, &m->birth) < 0)
+		return ts_error(r, "birth_date", "not a date");
+	if (int_parse(f[c[BK_RANG]].p, f[c[BK_RANG]].n, 0, 99, &m->rang) < 0)
+		return ts_error(r, "rang", "not a rank");
+	memcpy(m->amc, f[c[BK_AMC]].p, f[c[BK_AMC]].n);
+	m->amc[f[c[BK_AMC]].n] = '\0';
+	memcpy(m->nir, f[c[BK_NIR]].p, 13);
+	m->nir[13] = '\0';
+	memcpy(m->key, f[c[BK_KEY]].p, 2);
+	m->key[2] = '\0';
+	memcpy(m->bnir, f[c[BK_BNIR]].p, f[c[BK_BNIR]].n);
+	m->bnir[f[c[BK_BNIR]].n] = '\0';
+	memcpy(m->adh, f[c[BK_ADH]].p, f[c[BK_ADH]].n);
+	m->adh[f[c[BK_ADH]].n] = '\0';
+	return 0;
+}
+
+void
+bk_hashes(const struct bk_rec *m, uint64_t *h)
+{
+	int kind;
+
+	for (kind = 0; kind < BK_NKIND; kind++)
+		h[kind] = bk_hash(kind, m->amc, m->nir, m->key, m->bnir, m->rang, m->birth,
+		    m->adh);
+}
+
+/* The index. */
+
+static uint64_t
+get64(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return le64toh(v);
+}
+
+static uint32_t
+get32(const unsigned char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return le32toh(v);
+}
+
+static int
+xbad(struct bx *x, const char *fmt, const char *a)
+{
+	snprintf(x->err, sizeof x->err, fmt, a);
+	return -1;
+}
+
+int
+bx_open(struct bx *x, const char *path, const struct ts_reader *m)
+{
+	const unsigned char *h;
+	struct stat st;
+	uint64_t nb, i, prev, d;
+	void *map;
+	int fd;
+
+	memset(x, 0, sizeof *x);
+	x->name = path;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0) {
+		x->noinput = 1;
+		if (fd >= 0)
+			close(fd);
+		return xbad(x, "%s", strerror(errno));
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size < BX_HDR + 4) {
+		close(fd);
+		return xbad(x, "%s", "not an index: too short");
+	}
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED) {
+		x->noinput = 1;
+		return xbad(x, "%s", strerror(errno));
+	}
+	x->map = map;
+	x->len = (size_t)st.st_size;
+	h = x->map;
+	if (memcmp(h, BX_MAGIC, 8) != 0)
+		return xbad(x, "%s", "not a beneficiary index (bad magic)");
+	if (get32(h + 8) != BX_VERSION)
+		return xbad(x, "%s", "index version not 1");
+	x->bits = (int)get32(h + 12);
+	x->n = get64(h + 16);
+	x->msize = get64(h + 24);
+	x->mrec = get64(h + 32);
+	x->msum = (int64_t)get64(h + 40);
+	x->mcrc = get32(h + 48);
+	x->mhdrcrc = get32(h + 52);
+	if (x->bits < 1 || x->bits > 40 || x->n > (x->len >> 4) ||
+	    x->len != BX_HDR + 8 * (((uint64_t)1 << x->bits) + 1) + 16 * x->n + 4)
+		return xbad(x, "%s", "index size does not match its header: truncated?");
+	x->dir = h + BX_HDR;
+	x->ent = x->dir + 8 * (((uint64_t)1 << x->bits) + 1);
+	/* The master it was made of: size and header; the trailer later. */
+	if (m->map == NULL || x->msize != m->maplen ||
+	    x->mhdrcrc != (uint32_t)crc32(0L, (const Bytef *)m->map, (uInt)m->hdrlen))
+		return xbad(x, "not the index of %s: run benef-index on it again", m->in.name);
+	nb = (uint64_t)1 << x->bits;
+	for (i = 0, prev = 0; i <= nb; i++) {
+		d = get64(x->dir + 8 * i);
+		if (d < prev || d > x->n || (i == 0 && d != 0) || (i == nb && d != x->n))
+			return xbad(x, "%s", "index directory out of order: damaged");
+		prev = d;
+	}
+	return 0;
+}
+
+void
+bx_bucket(const struct bx *x, uint64_t h, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t b = h >> (64 - x->bits);
+
+	*lo = get64(x->dir + 8 * b);
+	*hi = get64(x->dir + 8 * (b + 1));
+}
+
+void
+bx_entry(const struct bx *x, uint64_t i, uint64_t *h, uint64_t *ref)
+{
+	*h = get64(x->ent + 16 * i);
+	*ref = get64(x->ent + 16 * i + 8);
+}
+
+int
+bx_verify(struct bx *x)
+{
+	uint32_t crc = (uint32_t)crc32(0L, Z_NULL, 0);
+	size_t off, n, step = (size_t)1 << 20;
+
+	for (off = 0; off < x->len - 4; off += n) {
+		n = x->len - 4 - off < step ? x->len - 4 - off : step;
+		crc = (uint32_t)crc32(crc, x->map + off, (uInt)n);
+	}
+	if (crc != get32(x->map + x->len - 4))
+		return xbad(x, "%s", "index CRC-32 does not match: damaged");
+	return 0;
+}
+
+void
+bx_close(struct bx *x)
+{
+	if (x->map != NULL)
+		munmap((void *)x->map, x->len);
+	x->map = NULL;
+}
