@@ -932,7 +932,7 @@ masterrec(void *arg, struct ts_reader *r)
  * (a hash is not a key).
  */
 struct cand {
-	uint64_t off;
+	uint64_t off;		/* sort key */
 	uint32_t ent, pad;
 };
 
@@ -1155,12 +1155,15 @@ keephits(struct ts_reader *r, const int *c, const int *kc, struct mhit *hits,
 	}
 }
 
-/* Sort on off, least significant 11 bits first: offsets < 2^bits. */
+/*
+ * Sort on off, least significant 11 bits first, stable: off <= maxoff.
+ * Then, if tie is given, each run of equal offs sorted with it.
+ */
 static void
-candsort(struct cand *a, size_t n, size_t maxoff)
+rsort(struct cand *a, size_t n, uint64_t maxoff, int (*tie)(const void *, const void *))
 {
 	struct cand *t = xmalloc((n ? n : 1) * sizeof *t), *src = a, *dst = t, *sw;
-	size_t cnt[2048], i, s, v;
+	size_t cnt[2048], i, j, s, v;
 	int sh;
 
 	for (sh = 0; sh < 64 && (maxoff >> sh) != 0; sh += 11) {
@@ -1181,6 +1184,12 @@ candsort(struct cand *a, size_t n, size_t maxoff)
 	if (src != a)
 		memcpy(a, src, n * sizeof *a);
 	free(t);
+	for (i = 0; tie != NULL && i < n; i = j) {
+		for (j = i + 1; j < n && a[j].off == a[i].off; j++)
+			;
+		if (j - i > 1)
+			qsort(a + i, j - i, sizeof *a, tie);
+	}
 }
 
 static void
@@ -1262,7 +1271,7 @@ indexmaster(struct ts_reader *r, const int *c, const int *kc, struct bx *x)
 			rel = lo;
 		}
 	}
-	candsort(cd, nc, r->maplen);
+	rsort(cd, nc, r->maplen, NULL);
 	keephits(r, c, kc, NULL, cd, nc, x);
 	free(cd);
 }
@@ -2038,19 +2047,13 @@ ordcmp(const void *pa, const void *pb)
 	return x < y ? -1 : x > y;
 }
 
-struct okey {
-	uint64_t key;		/* family rank, act date */
-	size_t i;
-};
-
 static int
 okcmp(const void *pa, const void *pb)
 {
-	const struct okey *x = pa, *y = pb;
+	const struct cand *x = pa, *y = pb;
+	size_t i = x->ent, j = y->ent;
 
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
-	return ordcmp(&x->i, &y->i);
+	return ordcmp(&i, &j);
 }
 
 static int
@@ -2215,12 +2218,62 @@ wdecision(struct ts_writer *w, const struct claim *c)
 	ts_wmoney(w, c->rac);
 	ts_wmoney(w, c->rec);
 	ts_wcstr(w, dests[codedest[c->code]]);
-	snprintf(code, sizeof code, "LQ%02d", c->code);
-	ts_wcstr(w, code);
+	code[0] = 'L';
+	code[1] = 'Q';
+	code[2] = (char)('0' + c->code / 10 % 10);
+	code[3] = (char)('0' + c->code % 10);
+	ts_wstr(w, code, 4);
 	ts_wcstr(w, (c->flags & (F_IDENTITY | F_CAPPED)) == (F_IDENTITY | F_CAPPED) ?
 	    "identity,capped" : c->flags & F_IDENTITY ? "identity" :
 	    c->flags & F_CAPPED ? "capped" : "");
 	ts_wend(w);
+}
+
+/*
+ * The decisions in the claims' order: the second half formatted into
+ * memory by another thread while the first is written, then appended.
+ */
+struct wpart {
+	struct ts_writer w;
+	size_t a, b;
+};
+
+static void *
+wwork(void *arg)
+{
+	struct wpart *p = arg;
+	size_t k;
+
+	for (k = p->a; k < p->b; k++) {
+#ifdef __GNUC__
+		if (k + 4 < p->b && cl[k + 4].bi >= 0)
+			__builtin_prefetch(&bens[cl[k + 4].bi]);
+#endif
+		wdecision(&p->w, &cl[k]);
+	}
+	return NULL;
+}
+
+static void
+wdecisions(struct ts_writer *w)
+{
+	struct wpart first, second;
+	pthread_t th;
+	int threaded;
+
+	memcpy(&first.w, w, sizeof *w);
+	first.a = 0;
+	first.b = second.a = ncl / 2;
+	second.b = ncl;
+	ts_wpart(&second.w, w);
+	threaded = ncl >= 4096 && pthread_create(&th, NULL, wwork, &second) == 0;
+	if (!threaded)
+		first.b = ncl;
+	wwork(&first);
+	memcpy(w, &first.w, sizeof *w);
+	if (threaded)
+		pthread_join(th, NULL);
+	ts_wappend(w, &second.w);
 }
 
 static void
@@ -2335,17 +2388,20 @@ main(int argc, char *argv[])
 		 * Sorted on (family, act date) packed in one integer, the
 		 * claims' own fields read only for ties.
 		 */
-		struct okey *ok = xmalloc((ncl ? ncl : 1) * sizeof *ok);
+		struct cand *ok = xmalloc((ncl ? ncl : 1) * sizeof *ok);
+		uint64_t max = 0;
 
 		for (k = 0; k < ncl; k++)
 			if ((cl[k].bi = lookup(&cl[k])) >= 0) {
-				ok[nord].key = (uint64_t)bens[cl[k].bi].fam << 32 |
+				ok[nord].off = (uint64_t)bens[cl[k].bi].fam << 32 |
 				    ((uint32_t)cl[k].date ^ 0x80000000u);
-				ok[nord++].i = k;
+				max |= ok[nord].off;
+				ok[nord].pad = 0;
+				ok[nord++].ent = (uint32_t)k;
 			}
-		qsort(ok, nord, sizeof *ok, okcmp);
+		rsort(ok, nord, max, okcmp);
 		for (k = 0; k < nord; k++)
-			ord[k] = ok[k].i;
+			ord[k] = ok[k].ent;
 		free(ok);
 	}
 
@@ -2407,9 +2463,9 @@ main(int argc, char *argv[])
 		if (money_add(&sfr, sfr, c->fr) < 0 || money_add(&samo, samo, c->amo) < 0 ||
 		    money_add(&samc, samc, c->amc) < 0 || money_add(&srac, srac, c->rac) < 0)
 			die(EX_DATAERR, "%s: control sums out of range", input);
-		wdecision(&w, c);
 		ncode[c->code]++;
 	}
+	wdecisions(&w);
 	if (w.nrec != ncl || money_add(&t, samo, samc) < 0 || money_add(&t, t, srac) < 0 ||
 	    t != sfr)
 		die(EX_SOFTWARE, "conservation check failed: %llu claims, %llu decisions",

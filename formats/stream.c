@@ -900,6 +900,12 @@ reserve(struct ts_writer *w, size_t n)
 {
 	if (w->len + n <= w->cap)
 		return;
+	if (w->mem) {
+		while (w->len + n > w->cap)
+			w->cap *= 2;
+		w->buf = xrealloc(w->buf, w->cap);
+		return;
+	}
 	wflush(w, w->rec);
 	if (w->len + n > w->cap) {
 		if (w->len + n > LINE_MAX_ + 2)
@@ -1036,7 +1042,7 @@ endline(struct ts_writer *w)
 	if (w->len - w->rec > LINE_MAX_ + 1)
 		die(EX_SOFTWARE, "%s: record longer than %d bytes", w->name, LINE_MAX_);
 	w->rec = w->len;
-	if (w->len > w->cap / 2) {
+	if (w->len > w->cap / 2 && !w->mem) {
 		/* Spooling into memory first, up to SPOOLMEM. */
 		if (w->marked == 1 && w->spooled == 0 && w->cap < spoolmem()) {
 			w->cap *= 2;
@@ -1178,6 +1184,43 @@ ts_wdrop(struct ts_writer *w)
 	w->recsum = 0;
 	w->nrec = w->mnrec;
 	w->sum = w->msum;
+}
+
+void
+ts_wpart(struct ts_writer *p, const struct ts_writer *w)
+{
+	memset(p, 0, sizeof *p);
+	p->fd = -1;
+	p->name = w->name;
+	p->mem = 1;
+	p->cap = WBUFSZ;
+	p->buf = xmalloc(p->cap);
+	p->ncol = w->ncol;
+	p->money = xmalloc((size_t)w->ncol);
+	memcpy(p->money, w->money, (size_t)w->ncol);
+	p->spoolfd = -1;
+}
+
+void
+ts_wappend(struct ts_writer *w, struct ts_writer *p)
+{
+	size_t off, n;
+
+	if (w->nf != 0 || p->nf != 0 || w->marked || !p->mem || p->ncol != w->ncol)
+		die(EX_SOFTWARE, "%s: a part appended in a record or of another shape", w->name);
+	wflush(w, w->len);
+	for (off = 0; off < p->len; off += n) {
+		n = p->len - off < (1U << 30) ? p->len - off : (1U << 30);
+		w->crc = (uint32_t)crc32(w->crc, (const Bytef *)p->buf + off, (uInt)n);
+	}
+	writeall(w, w->fd, p->buf, p->len);
+	w->nrec += p->nrec;
+	if (money_add(&w->sum, w->sum, p->sum) < 0)
+		die(EX_DATAERR, "%s: control sum out of range", w->name);
+	free(p->buf);
+	free(p->money);
+	p->buf = NULL;
+	p->money = NULL;
 }
 
 void

@@ -242,6 +242,7 @@ struct ts_writer {
 	uint64_t mnrec;
 	int64_t msum;
 	uint32_t mcrc;
+	int mem;		/* a part (ts_wpart): in memory only */
 };
 void ts_wopen(struct ts_writer *w, int fd, const char *name, const char *kind,
     int version, const char *const *cols, int ncol);
@@ -269,6 +270,13 @@ void ts_wclose(struct ts_writer *w);	/* trailer, flush; dies on error */
  * (0600).
  */
 void ts_wmark(struct ts_writer *w);
+/*
+ * Parts: ts_wpart opens p, a writer into memory of records of w's shape
+ * (another thread may fill it); ts_wappend writes p's records after w's,
+ * counted, summed and in the CRC-32 as if written to w, and frees p.
+ */
+void ts_wpart(struct ts_writer *p, const struct ts_writer *w);
+void ts_wappend(struct ts_writer *w, struct ts_writer *p);
 void ts_wcommit(struct ts_writer *w);
 void ts_wdrop(struct ts_writer *w);
 
