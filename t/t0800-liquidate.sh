@@ -266,4 +266,85 @@ test_expect_success 'a write error is exit 74' '
 	test_expect_code 74 liquidate -d 2026-11-21 -g g.xml -m master.tsv -C x.cons c.br100.1 >/dev/full 2>err
 '
 
+# The master index (benef-index): the same decisions, the same errors.
+test_expect_success 'through the master index, every case gives the same bytes' '
+	benef-index -o master.idx master.tsv 2>err &&
+	grep "^benef-index: 9 beneficiaries, 27 keys in" err &&
+	for c in c.*.[0-9]; do
+		cs=${c#c.} && day=${cs##*.} && cs=${cs%.*} &&
+		prev= && test $day = 1 || prev=cons.$cs.$((day - 1)) &&
+		liquidate -d 2026-11-2$day -g g.xml -m master.tsv -x master.idx -p pec.tsv \
+		    ${prev:+-c $prev} -C x.cons -o x.d $c 2>x.err &&
+		cmp x.d d.$cs.$day && cmp x.cons cons.$cs.$day || return 1
+	done &&
+	TIERS_SCAN_MIN=1 liquidate -d 2026-11-21 -g g.xml -m master.tsv -x master.idx -p pec.tsv \
+	    -C x.cons -o x.d all 2>x.err &&
+	cmp x.d one.d && cmp x.cons one.cons && test_cmp one.err x.err
+'
+
+test_expect_success 'an index given to another master, or to its master rewritten, is refused' '
+	sed "s/NOM/NOX/" master.tsv | grep -v "^#end" | tiers-seal -r >same.size &&
+	test $(wc -c <same.size) = $(wc -c <master.tsv) &&
+	test_expect_code 65 liquidate -d 2026-11-21 -m same.size -x master.idx -C bad.cons \
+	    -o bad.d all 2>err &&
+	grep "^liquidate: master.idx: not the index of same.size: run benef-index on it again" err &&
+	{ grep -v "^#end" master.tsv; grep -v "^#" master.tsv | tail -1 | sed "s/C8/C9/g"; } |
+	    tiers-seal -r >other &&
+	test_expect_code 65 liquidate -d 2026-11-21 -m other -x master.idx -C bad.cons all 2>err &&
+	grep "^liquidate: master.idx: not the index of other" err &&
+	! test -e bad.cons && ! test -e bad.d
+'
+
+test_expect_success 'a damaged index, or a master damaged since it was indexed, is refused' '
+	n=$(wc -c <master.idx) &&
+	for at in 0 12 $((n - 40)) $((n - 1)); do
+		cp master.idx dam.idx &&
+		printf "\377" | dd of=dam.idx bs=1 seek=$at conv=notrunc 2>/dev/null &&
+		test_expect_code 65 liquidate -d 2026-11-21 -m master.tsv -x dam.idx -C bad.cons \
+		    all 2>err &&
+		grep "^liquidate: dam.idx: .*\(bad magic\|does not match\|damaged\)" err || return 1
+	done &&
+	head -c $((n - 4)) master.idx >short.idx &&
+	test_expect_code 65 liquidate -d 2026-11-21 -m master.tsv -x short.idx -C bad.cons all 2>err &&
+	grep "index size does not match its header" err &&
+	sed "s/NOM/NOX/" master.tsv >edited &&
+	test_expect_code 65 liquidate -d 2026-11-21 -m edited -x master.idx -C bad.cons all 2>err &&
+	grep "^liquidate: edited:11: trailer: CRC-32 [0-9a-f]* but records give" err &&
+	test_expect_code 66 liquidate -d 2026-11-21 -m master.tsv -x nothere.idx -C bad.cons all 2>err &&
+	grep "nothere.idx" err &&
+	test_expect_code 64 liquidate -d 2026-11-21 -x master.idx -m master.tsv -C bad.cons all &&
+	test_expect_code 64 liquidate -d 2026-11-21 -m master.tsv -x master.idx -x master.idx \
+	    -C bad.cons all &&
+	! test -e bad.cons
+'
+
+test_expect_success 'through the index, a bad record a claim names is found at its line' '
+	awk -F"\t" -v OFS="\t" "NR == 1 { for (i = 4; i <= NF; i++) if (\$i == \"tp_start\") b = i - 3 }
+	    NR == 2 { \$b = \"2026-13-01\" } !/^#end/ { print }" master.tsv | tiers-seal -r >badtp &&
+	benef-index -o badtp.idx badtp 2>/dev/null &&
+	test_expect_code 65 liquidate -d 2026-11-21 -m badtp -C bad.cons all 2>scan.err &&
+	test_expect_code 65 liquidate -d 2026-11-21 -m badtp -x badtp.idx -C bad.cons all 2>idx.err &&
+	grep "^liquidate: badtp:2: tp_start: not a date" idx.err &&
+	test_cmp scan.err idx.err &&
+	gzip -c master.tsv >master.gz &&
+	test_expect_code 66 liquidate -d 2026-11-21 -m master.gz -x master.idx -C bad.cons all 2>err &&
+	grep "master.gz: not a plain file" err &&
+	! test -e bad.cons
+'
+
+test_expect_success 'a gzip master larger than the read buffer gives the same bytes' '
+	awk -F"\t" -v OFS="\t" "NR == 1 { print; next } /^#/ { next }
+	    NR == 2 { for (i = 0; i < 9000; i++) { \$2 = sprintf(\"Z%06d\", i); \$5 = \$2; print } }
+	    { print }" master.tsv | tiers-seal -r >big.tsv &&
+	test $(wc -c <big.tsv) -gt 2000000 &&
+	gzip -c big.tsv >big.gz &&
+	liquidate -d 2026-11-21 -g g.xml -m big.tsv -p pec.tsv -C b1.cons -o b1.d all 2>b1.err &&
+	liquidate -d 2026-11-21 -g g.xml -m big.gz -p pec.tsv -C b2.cons -o b2.d all 2>b2.err &&
+	cmp b1.d b2.d && cmp b1.cons b2.cons &&
+	benef-index -o big.idx big.tsv 2>/dev/null &&
+	liquidate -d 2026-11-21 -g g.xml -m big.tsv -x big.idx -p pec.tsv -C b3.cons -o b3.d \
+	    all 2>b3.err &&
+	cmp b1.d b3.d && cmp b1.cons b3.cons
+'
+
 test_done
