@@ -9,11 +9,11 @@ test_expect_success 'setup: the sample days as inboxes' '
 	cp -R "$sample"/2026-11-1[89] "$sample"/2026-11-20 data/inbox/
 '
 
-test_expect_success 'day 1: one master per client, all the population' '
+test_expect_success 'day 1: one master per client and its index, all the population' '
 	tiers-nightly -I 2026-11-18 data >out &&
 	ls data/days/2026-11-18/state/benef >actual &&
 	for c in $(ls data/inbox/2026-11-18 | sed -n "s/^benef-\([0-9]*\)-.*/\1/p" | sort -u); do
-		echo $c.files.tsv; echo $c.master.tsv
+		echo $c.files.tsv; echo $c.master.idx; echo $c.master.tsv
 	done >expect &&
 	test_cmp expect actual &&
 	cat data/days/2026-11-18/state/benef/*.master.tsv | grep -vc "^#" >n &&

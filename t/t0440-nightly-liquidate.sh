@@ -47,6 +47,18 @@ test_expect_success 'codes and amounts: the generator truth, found exactly' '
 	done
 '
 
+test_expect_success 'liquidate read the masters through their indexes: without, the same bytes' '
+	d=data/days/2026-11-20 && p=data/days/2026-11-19 &&
+	ls $d/state/benef/*.master.idx >/dev/null &&
+	opts= &&
+	for f in $d/state/guarantees/*; do opts="$opts -g $f"; done &&
+	for f in $d/state/benef/*.master.tsv; do opts="$opts -m $f"; done &&
+	for f in $d/state/pec/*; do opts="$opts -p $f"; done &&
+	liquidate -d 2026-11-20 $opts -c $p/state/consumption.tsv -C cons.noidx \
+	    -o dec.noidx $d/out/claims.tsv 2>/dev/null &&
+	cmp dec.noidx $d/out/decisions.tsv && cmp cons.noidx $d/state/consumption.tsv
+'
+
 test_expect_success 'the state carries guarantees, PEC and consumption; files are 0600' '
 	ls data/days/2026-11-20/state/guarantees >actual &&
 	ls "$sample"/2026-11-18 | sed -n "s/^garanties-//p" >expect &&
