@@ -7,9 +7,12 @@
  * FR = AMO + AMC + RAC to the cent over the whole run.
  *
  * Cost: the day's claims are loaded into memory (two threads, ts_scan),
- * their three identity keys into a hash table and a Bloom filter; each
- * master is read through once by two threads, and only the beneficiaries
- * a claim names are kept.  Claims are then processed per family (amc,
+ * their three identity keys into a hash table in hash order.  A master
+ * with its index (benef-index(5)) is read only where the claims' keys
+ * point, its whole CRC-32 checked by a thread of its own; without one it
+ * is read through once by two threads, its keys tested against a Bloom
+ * filter.  Only the beneficiaries a claim names are kept, parsed by two
+ * threads.  Claims are then processed per family (amc,
  * contract) in a fixed order, merge-joined with the previous consumption
  * generation, which is sorted on the same key: memory for the
  * consumption is one family's events at a time.

@@ -2,7 +2,8 @@
 # make bench, liquidate: BENCH_CLAIMS claims (default 1 000 000) against a
 # master of BENCH_MASTER beneficiaries (default 5 000 000) with guarantees,
 # a ceiling and no previous consumption, beside tiers-seal verifying the
-# same inputs (what any stage reading them must pay).  One table row a run.
+# same inputs (what any stage reading them must pay), and benef-index
+# making the master's index.  One table row a run.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 PATH=$top/bin:$PATH
@@ -74,6 +75,14 @@ run () {
 		printf "%-34s %12d %12.0f %10.2f %10.1f\n", l, r, r / s, s, k / 1024 }'
 }
 run "tiers-seal master+claims (verify)" "$n" tiers-seal -q "$work/master.tsv" "$work/claims.tsv"
-run "liquidate ($nm benef)" "$n" liquidate -d 2026-11-18 -g "$work/g.xml" \
-    -m "$work/master.tsv" -C "$work/cons.tsv" -o "$work/dec.tsv" "$work/claims.tsv"
+# The master's index, as the nightly makes it after the benef stage; then
+# liquidate through it (the nightly's way, the row that counts), then
+# reading the whole master (no index), for comparison.
+run "benef-index ($nm benef)" "$nm" benef-index -o "$work/master.idx" "$work/master.tsv"
+run "liquidate ($nm benef, index)" "$n" liquidate -d 2026-11-18 -g "$work/g.xml" \
+    -m "$work/master.tsv" -x "$work/master.idx" -C "$work/cons.tsv" -o "$work/dec.tsv" \
+    "$work/claims.tsv"
 sed 's/^/  /' "$work/err"
+rm -f "$work/dec.tsv" "$work/cons.tsv"
+run "liquidate ($nm benef, no index)" "$n" liquidate -d 2026-11-18 -g "$work/g.xml" \
+    -m "$work/master.tsv" -C "$work/cons.tsv" -o "$work/dec.tsv" "$work/claims.tsv"
