@@ -152,6 +152,8 @@ main(int argc, char *argv[])
 	if (ts_open(&r, argv[0], "benef-master", 1) < 0 || ts_map(&r) < 0)
 		ts_fatal(&r);
 	bk_cols(&r, c);
+	if (pub_open(&pb, out) < 0)
+		die(EX_CANTCREAT, "%s: %s", out, strerror(errno));
 	memset(pt, 0, sizeof pt);
 	for (i = 0; i < NPARTS; i++) {
 		pt[i].c = c;
@@ -191,8 +193,6 @@ main(int argc, char *argv[])
 			e[m] = x;
 		}
 
-	if (pub_open(&pb, out) < 0)
-		die(EX_CANTCREAT, "%s: %s", out, strerror(errno));
 	o = xmalloc(sizeof *o);
 	o->fd = pb.fd;
 	o->name = out;

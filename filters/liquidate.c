@@ -244,6 +244,7 @@ static char today_s[DATE_BUFSZ];
 struct arena {
 	char *p;
 	size_t left;
+	void **chunk;		/* the last chunk; its first word, the one before */
 };
 static struct arena mainarena;
 
@@ -251,17 +252,33 @@ static char *
 arena_in(struct arena *a, size_t n)
 {
 	char *r;
+	void **c;
 
 	/* Every block aligned for any struct held here. */
 	n = (n + 7) & ~(size_t)7;
 	if (n > a->left) {
 		a->left = n > (1 << 20) ? n : (1 << 20);
-		a->p = xmalloc(a->left);
+		c = xmalloc(a->left + 16);
+		c[0] = a->chunk;
+		a->chunk = c;
+		a->p = (char *)c + 16;
 	}
 	r = a->p;
 	a->p += n;
 	a->left -= n;
 	return r;
+}
+
+static void
+arena_free(struct arena *a)
+{
+	void **c, **prev;
+
+	for (c = a->chunk; c != NULL; c = prev) {
+		prev = c[0];
+		free(c);
+	}
+	memset(a, 0, sizeof *a);
 }
 
 static char *
@@ -1235,6 +1252,8 @@ scanmaster(struct ts_reader *r, const int *c, const int *kc)
 	}
 	keephits(r, c, kc, all.h, NULL, all.n, NULL);
 	free(all.h);
+	for (i = 0; i < MPARTS; i++)
+		arena_free(&mp[i].ar);
 }
 
 static void
