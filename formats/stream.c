@@ -536,6 +536,22 @@ mapplain(const char *path, size_t *len)
 	return m;
 }
 
+/*
+ * The last line of the lines [d0, end) of a mapped stream, and whether it
+ * is a trailer (its final newline not required here).
+ */
+static const char *
+lastline(const char *d0, const char *end, int *hastrailer)
+{
+	const char *t = d0 < end && end[-1] == '\n' ? end - 1 : end;
+
+	while (t > d0 && t[-1] != '\n')
+		t--;
+	*hastrailer = d0 < end && (size_t)(end - t) > sizeof TRAILER &&
+	    memcmp(t, TRAILER "\t", sizeof TRAILER) == 0;
+	return t;
+}
+
 int
 ts_scan(struct ts_reader *r, int nparts, int (*fn)(void *, struct ts_reader *),
     void *const *args, long *base)
@@ -569,11 +585,7 @@ ts_scan(struct ts_reader *r, int nparts, int (*fn)(void *, struct ts_reader *),
 	d0 = map + r->hdrlen;
 	end = map + maplen;
 	nonl = d0 < end && end[-1] != '\n';
-	t = nonl ? end : end - 1;
-	while (t > d0 && t[-1] != '\n')
-		t--;
-	hastrailer = d0 < end && (size_t)(end - t) > sizeof TRAILER &&
-	    memcmp(t, TRAILER "\t", sizeof TRAILER) == 0;
+	t = lastline(d0, end, &hastrailer);
 	d1 = hastrailer || nonl ? t : end;
 	if (hastrailer)
 		tlen = (size_t)(end - t) - !nonl;
@@ -727,6 +739,7 @@ ts_mapcheck(struct ts_reader *r, uint64_t nrec, int64_t sum)
 	const char *d0, *end, *t, *p, *done;
 	uint32_t crc;
 	size_t n;
+	int hastrailer;
 
 	if (r->map == NULL && ts_map(r) < 0)
 		return -1;
@@ -736,11 +749,8 @@ ts_mapcheck(struct ts_reader *r, uint64_t nrec, int64_t sum)
 	r->line = end;
 	if (d0 >= end)
 		return bad(r, "trailer", "no trailer: stream truncated or its writer failed");
-	t = end[-1] == '\n' ? end - 1 : end;
-	while (t > d0 && t[-1] != '\n')
-		t--;
-	r->line = t;
-	if ((size_t)(end - t) <= sizeof TRAILER || memcmp(t, TRAILER "\t", sizeof TRAILER) != 0)
+	r->line = t = lastline(d0, end, &hastrailer);
+	if (!hastrailer)
 		return bad(r, "trailer", end[-1] != '\n' ?
 		    "no trailer: last line has no newline, stream truncated" :
 		    "no trailer: stream truncated or its writer failed");
