@@ -63,24 +63,6 @@ entcmp(const struct ent *a, const struct ent *b)
 	return a->ref < b->ref ? -1 : a->ref > b->ref;
 }
 
-static void
-put32(unsigned char *p, uint32_t v)
-{
-	int i;
-
-	for (i = 0; i < 4; i++)
-		p[i] = (unsigned char)(v >> 8 * i);
-}
-
-static void
-put64(unsigned char *p, uint64_t v)
-{
-	int i;
-
-	for (i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> 8 * i);
-}
-
 /* A buffered writer of the index, with its running CRC-32. */
 struct out {
 	int fd;
@@ -113,7 +95,7 @@ o64(struct out *o, uint64_t v)
 {
 	if (sizeof o->buf - o->len < 8)
 		oflush(o);
-	put64(o->buf + o->len, v);
+	le_put64(o->buf + o->len, v);
 	o->len += 8;
 }
 
@@ -199,15 +181,15 @@ main(int argc, char *argv[])
 	o->len = 0;
 	o->crc = (uint32_t)crc32(0L, Z_NULL, 0);
 	memcpy(o->buf, BX_MAGIC, 8);
-	put32(o->buf + 8, BX_VERSION);
-	put32(o->buf + 12, (uint32_t)bits);
-	put64(o->buf + 16, n);
-	put64(o->buf + 24, r.maplen);
-	put64(o->buf + 32, r.nrec);
-	put64(o->buf + 40, (uint64_t)r.sum);
-	put32(o->buf + 48, r.crc);
-	put32(o->buf + 52, (uint32_t)crc32(0L, (const Bytef *)r.map, (uInt)r.hdrlen));
-	put64(o->buf + 56, 0);
+	le_put32(o->buf + 8, BX_VERSION);
+	le_put32(o->buf + 12, (uint32_t)bits);
+	le_put64(o->buf + 16, n);
+	le_put64(o->buf + 24, r.maplen);
+	le_put64(o->buf + 32, r.nrec);
+	le_put64(o->buf + 40, (uint64_t)r.sum);
+	le_put32(o->buf + 48, r.crc);
+	le_put32(o->buf + 52, (uint32_t)crc32(0L, (const Bytef *)r.map, (uInt)r.hdrlen));
+	le_put64(o->buf + 56, 0);
 	o->len = BX_HDR;
 	for (b = 0; b <= nb; b++)
 		o64(o, dir[b]);
@@ -216,7 +198,7 @@ main(int argc, char *argv[])
 		o64(o, e[k].ref);
 	}
 	oflush(o);
-	put32(o->buf, o->crc);
+	le_put32(o->buf, o->crc);
 	o->len = 4;
 	oflush(o);
 	if (pub_commit(&pb) < 0)

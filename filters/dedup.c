@@ -105,41 +105,12 @@ hash128(const char *s, size_t n, uint64_t *hi, uint64_t *lo)
 /* ---------- segments ---------- */
 
 static void
-put32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)v;
-	p[1] = (unsigned char)(v >> 8);
-	p[2] = (unsigned char)(v >> 16);
-	p[3] = (unsigned char)(v >> 24);
-}
-
-static void
-put64(unsigned char *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
-
-static inline uint32_t
-get32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
-
-static inline uint64_t
-get64(const unsigned char *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
-static void
 getkey(const unsigned char *p, struct key *k)
 {
-	k->hi = get64(p);
-	k->lo = get64(p + 8);
-	k->day = (int32_t)get32(p + 16);
-	k->rec = get32(p + 20);
+	k->hi = le_get64(p);
+	k->lo = le_get64(p + 8);
+	k->day = (int32_t)le_get32(p + 16);
+	k->rec = le_get32(p + 20);
 }
 
 static int
@@ -175,11 +146,11 @@ openseg(const char *dir, struct seg *s, int full)
 		die(EX_IOERR, "%s: %s", path, strerror(errno));
 	s->n = (s->len - HDRSZ - TRLSZ) / RECSZ;
 	t = s->map + s->len - TRLSZ;
-	if (memcmp(s->map, MAGIC, 8) != 0 || get32(s->map + 8) != 1)
+	if (memcmp(s->map, MAGIC, 8) != 0 || le_get32(s->map + 8) != 1)
 		die_at(EX_DATAERR, path, 0, "header", "not a history segment of version 1");
-	if (memcmp(t, TMAGIC, 8) != 0 || get64(t + 8) != s->n)
+	if (memcmp(t, TMAGIC, 8) != 0 || le_get64(t + 8) != s->n)
 		die_at(EX_DATAERR, path, 0, "trailer", "no trailer, or a count that does not match: truncated or corrupt");
-	if (get32(t + 16) != s->crc)
+	if (le_get32(t + 16) != s->crc)
 		die_at(EX_DATAERR, path, 0, "trailer", "CRC not the manifest's");
 	if (full && (uint32_t)crc32(crc32(0L, Z_NULL, 0), s->map + HDRSZ,
 	    (uInt)(s->n * RECSZ)) != s->crc)
@@ -287,9 +258,9 @@ static int
 hashless(const struct seg *s, size_t i, uint64_t hi, uint64_t lo)
 {
 	const unsigned char *p = s->map + HDRSZ + i * RECSZ;
-	uint64_t h = get64(p);
+	uint64_t h = le_get64(p);
 
-	return h < hi || (h == hi && get64(p + 8) < lo);
+	return h < hi || (h == hi && le_get64(p + 8) < lo);
 }
 
 static size_t
@@ -305,7 +276,7 @@ gallop(const struct seg *s, size_t from, uint64_t hi, uint64_t lo)
 	 * (hi - ka) / 2^64 * n records further; gallop from that guess,
 	 * forward or back, to b with key(b) >= target or b = n.
 	 */
-	ka = get64(s->map + HDRSZ + a * RECSZ);
+	ka = le_get64(s->map + HDRSZ + a * RECSZ);
 	m = a + 1 + (size_t)((((hi - ka) >> 32) * (uint64_t)s->n) >> 32);
 	if (m >= s->n || m < a)
 		m = s->n - 1;
@@ -360,7 +331,7 @@ prefetch(const struct seg *s, size_t a, uint64_t hi)
 
 	if (a >= s->n)
 		return;
-	ka = get64(s->map + HDRSZ + a * RECSZ);
+	ka = le_get64(s->map + HDRSZ + a * RECSZ);
 	if (hi < ka)
 		return;
 	m = a + (size_t)((((hi - ka) >> 32) * (uint64_t)s->n) >> 32);
@@ -434,7 +405,7 @@ wsopen(struct wseg *w, const char *dir, const char *name)
 		die(EX_CANTCREAT, "%s: %s", w->path, strerror(errno));
 	memset(h, 0, sizeof h);
 	memcpy(h, MAGIC, 8);
-	put32(h + 8, 1);
+	le_put32(h + 8, 1);
 	fwrite(h, 1, HDRSZ, w->fp);
 	w->n = 0;
 	w->used = 0;
@@ -460,10 +431,10 @@ wsput(struct wseg *w, const struct key *k)
 	if (w->used + RECSZ > sizeof w->buf)
 		wsflush(w);
 	r = w->buf + w->used;
-	put64(r, k->hi);
-	put64(r + 8, k->lo);
-	put32(r + 16, (uint32_t)k->day);
-	put32(r + 20, k->rec);
+	le_put64(r, k->hi);
+	le_put64(r + 8, k->lo);
+	le_put32(r + 16, (uint32_t)k->day);
+	le_put32(r + 20, k->rec);
 	w->used += RECSZ;
 	w->n++;
 	if (k->day < w->first)
@@ -480,8 +451,8 @@ wsclose(struct wseg *w)
 	wsflush(w);
 	memset(t, 0, sizeof t);
 	memcpy(t, TMAGIC, 8);
-	put64(t + 8, w->n);
-	put32(t + 16, w->crc);
+	le_put64(t + 8, w->n);
+	le_put32(t + 16, w->crc);
 	fwrite(t, 1, TRLSZ, w->fp);
 	if (fflush(w->fp) != 0 || fsync(fileno(w->fp)) < 0 || fclose(w->fp) != 0)
 		die(EX_IOERR, "%s: write error", w->path);
@@ -616,7 +587,6 @@ normkey(const struct field *v, const int64_t *cents, char *buf, size_t cap)
 	}
 	return n;
 }
-
 
 /*
  * The output's header, from the first claim stream's: its columns and the

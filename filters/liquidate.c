@@ -1176,7 +1176,8 @@ keephits(struct ts_reader *r, const int *c, const int *kc, struct mhit *hits,
 }
 
 /*
- * Sort on off, least significant 11 bits first, stable: off <= maxoff.
+ * Sort on off, least significant 11 bits first, stable, skipping the
+ * passes where every off agrees: off <= maxoff.
  * Then, if tie is given, each run of equal offs sorted with it.
  */
 static void
@@ -1190,6 +1191,8 @@ rsort(struct cand *a, size_t n, uint64_t maxoff, int (*tie)(const void *, const 
 		memset(cnt, 0, sizeof cnt);
 		for (i = 0; i < n; i++)
 			cnt[(src[i].off >> sh) & 2047]++;
+		if (n == 0 || cnt[(src[0].off >> sh) & 2047] == n)
+			continue;	/* every key agrees on these bits */
 		for (i = 0, s = 0; i < 2048; i++) {
 			v = cnt[i];
 			cnt[i] = s;
@@ -1263,7 +1266,6 @@ indexmaster(struct ts_reader *r, const int *c, const int *kc, struct bx *x)
 	size_t nc = 0, cap = 0, i;
 	uint64_t h, lo, hi, eh, ref, q, rel = 0;
 	const struct kent *e;
-	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE), a, b;
 
 	for (i = 0; i <= ktmask; i++) {
 		if ((e = &kt[i])->kind1 == 0)
@@ -1286,10 +1288,8 @@ indexmaster(struct ts_reader *r, const int *c, const int *kc, struct bx *x)
 		}
 		/* The index behind, 32 MiB at a time, given back. */
 		if (lo > rel && (lo - rel) * 16 >= (32 << 20)) {
-			a = ((uintptr_t)(x->ent + 16 * rel) + pg - 1) & ~(pg - 1);
-			b = (uintptr_t)(x->ent + 16 * lo) & ~(pg - 1);
-			if (b > a)
-				madvise((void *)a, b - a, MADV_DONTNEED);
+			pages_release((const char *)x->ent + 16 * rel,
+			    (const char *)x->ent + 16 * lo);
 			rel = lo;
 		}
 	}
@@ -2256,7 +2256,7 @@ wdecision(struct ts_writer *w, const struct claim *c)
  * memory by another thread while the first is written, then appended.
  */
 struct wpart {
-	struct ts_writer w;
+	struct ts_writer *w;
 	size_t a, b;
 };
 
@@ -2271,7 +2271,7 @@ wwork(void *arg)
 		if (k + 4 < p->b && cl[k + 4].bi >= 0)
 			__builtin_prefetch(&bens[cl[k + 4].bi]);
 #endif
-		wdecision(&p->w, &cl[k]);
+		wdecision(p->w, &cl[k]);
 	}
 	return NULL;
 }
@@ -2279,23 +2279,19 @@ wwork(void *arg)
 static void
 wdecisions(struct ts_writer *w)
 {
-	struct wpart first, second;
+	struct ts_writer part;
+	struct wpart first = { w, 0, ncl / 2 }, second = { &part, ncl / 2, ncl };
 	pthread_t th;
 	int threaded;
 
-	memcpy(&first.w, w, sizeof *w);
-	first.a = 0;
-	first.b = second.a = ncl / 2;
-	second.b = ncl;
-	ts_wpart(&second.w, w);
+	ts_wpart(&part, w);
 	threaded = ncl >= 4096 && pthread_create(&th, NULL, wwork, &second) == 0;
 	if (!threaded)
 		first.b = ncl;
 	wwork(&first);
-	memcpy(w, &first.w, sizeof *w);
 	if (threaded)
 		pthread_join(th, NULL);
-	ts_wappend(w, &second.w);
+	ts_wappend(w, &part);
 }
 
 static void

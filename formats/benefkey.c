@@ -4,7 +4,6 @@
  * reads (benef-index(5)): every key of every record, hashed, with the
  * record's offset, sorted and bucketed on the hash's high bits.
  */
-#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -116,24 +115,6 @@ bk_hashes(const struct bk_rec *m, uint64_t *h)
 
 /* The index. */
 
-static uint64_t
-get64(const unsigned char *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return le64toh(v);
-}
-
-static uint32_t
-get32(const unsigned char *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return le32toh(v);
-}
-
 static int
 xbad(struct bx *x, const char *fmt, const char *a)
 {
@@ -173,15 +154,15 @@ bx_open(struct bx *x, const char *path, const struct ts_reader *m)
 	h = x->map;
 	if (memcmp(h, BX_MAGIC, 8) != 0)
 		return xbad(x, "%s", "not a beneficiary index (bad magic)");
-	if (get32(h + 8) != BX_VERSION)
+	if (le_get32(h + 8) != BX_VERSION)
 		return xbad(x, "%s", "index version not 1");
-	x->bits = (int)get32(h + 12);
-	x->n = get64(h + 16);
-	x->msize = get64(h + 24);
-	x->mrec = get64(h + 32);
-	x->msum = (int64_t)get64(h + 40);
-	x->mcrc = get32(h + 48);
-	x->mhdrcrc = get32(h + 52);
+	x->bits = (int)le_get32(h + 12);
+	x->n = le_get64(h + 16);
+	x->msize = le_get64(h + 24);
+	x->mrec = le_get64(h + 32);
+	x->msum = (int64_t)le_get64(h + 40);
+	x->mcrc = le_get32(h + 48);
+	x->mhdrcrc = le_get32(h + 52);
 	if (x->bits < 1 || x->bits > 40 || x->n > (x->len >> 4) ||
 	    x->len != BX_HDR + 8 * (((uint64_t)1 << x->bits) + 1) + 16 * x->n + 4)
 		return xbad(x, "%s", "index size does not match its header: truncated?");
@@ -193,7 +174,7 @@ bx_open(struct bx *x, const char *path, const struct ts_reader *m)
 		return xbad(x, "not the index of %s: run benef-index on it again", m->in.name);
 	nb = (uint64_t)1 << x->bits;
 	for (i = 0, prev = 0; i <= nb; i++) {
-		d = get64(x->dir + 8 * i);
+		d = le_get64(x->dir + 8 * i);
 		if (d < prev || d > x->n || (i == 0 && d != 0) || (i == nb && d != x->n))
 			return xbad(x, "%s", "index directory out of order: damaged");
 		prev = d;
@@ -206,15 +187,15 @@ bx_bucket(const struct bx *x, uint64_t h, uint64_t *lo, uint64_t *hi)
 {
 	uint64_t b = h >> (64 - x->bits);
 
-	*lo = get64(x->dir + 8 * b);
-	*hi = get64(x->dir + 8 * (b + 1));
+	*lo = le_get64(x->dir + 8 * b);
+	*hi = le_get64(x->dir + 8 * (b + 1));
 }
 
 void
 bx_entry(const struct bx *x, uint64_t i, uint64_t *h, uint64_t *ref)
 {
-	*h = get64(x->ent + 16 * i);
-	*ref = get64(x->ent + 16 * i + 8);
+	*h = le_get64(x->ent + 16 * i);
+	*ref = le_get64(x->ent + 16 * i + 8);
 }
 
 int
@@ -227,7 +208,7 @@ bx_verify(struct bx *x)
 		n = x->len - 4 - off < step ? x->len - 4 - off : step;
 		crc = (uint32_t)crc32(crc, x->map + off, (uInt)n);
 	}
-	if (crc != get32(x->map + x->len - 4))
+	if (crc != le_get32(x->map + x->len - 4))
 		return xbad(x, "%s", "index CRC-32 does not match: damaged");
 	return 0;
 }

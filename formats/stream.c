@@ -448,8 +448,8 @@ struct part {
  * does not hold it all in its resident memory.  Returns where the next
  * release starts.
  */
-static const char *
-release(const char *a, const char *b)
+const char *
+pages_release(const char *a, const char *b)
 {
 	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
 	uintptr_t x = ((uintptr_t)a + pg - 1) & ~(pg - 1), y = (uintptr_t)b & ~(pg - 1);
@@ -469,7 +469,7 @@ ts_release(struct ts_reader *r, const char *upto)
 		return;
 	from = r->released != NULL ? r->released : (const char *)r->map;
 	if (upto > from && (size_t)(upto - from) >= SCAN_RELEASE)
-		r->released = release(from, upto);
+		r->released = pages_release(from, upto);
 }
 
 static void *
@@ -505,7 +505,7 @@ scanpart(void *arg)
 			p->crc = (uint32_t)crc32(p->crc, (const Bytef *)mark, (uInt)(line - mark));
 			mark = line;
 			if ((size_t)(line - done) >= SCAN_RELEASE)
-				done = release(done, line);
+				done = pages_release(done, line);
 		}
 	}
 	p->crc = (uint32_t)crc32(p->crc, (const Bytef *)mark, (uInt)(line - mark));
@@ -762,7 +762,7 @@ ts_mapcheck(struct ts_reader *r, uint64_t nrec, int64_t sum)
 		n = (size_t)(t - p) < SCAN_CRCSTEP ? (size_t)(t - p) : SCAN_CRCSTEP;
 		crc = (uint32_t)crc32(crc, (const Bytef *)p, (uInt)n);
 		if ((size_t)(p + n - done) >= SCAN_RELEASE)
-			done = release(done, p + n);
+			done = pages_release(done, p + n);
 	}
 	r->nrec = nrec;
 	r->sum = sum;

@@ -213,6 +213,12 @@ int ts_map(struct ts_reader *r);
 int ts_line(struct ts_reader *r, const char *p);
 int ts_mapcheck(struct ts_reader *r, uint64_t nrec, int64_t sum);
 long ts_lineof(const struct ts_reader *r, const char *p);
+/*
+ * Give back the mapped pages wholly inside [a, b) of a read-only file
+ * mapping: they stay readable, mapped again from the page cache if
+ * touched.  Returns b.
+ */
+const char *pages_release(const char *a, const char *b);
 /* Set r's error at its current line: returns -1. */
 int ts_error(struct ts_reader *r, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -279,6 +285,36 @@ void ts_wpart(struct ts_writer *p, const struct ts_writer *w);
 void ts_wappend(struct ts_writer *w, struct ts_writer *p);
 void ts_wcommit(struct ts_writer *w);
 void ts_wdrop(struct ts_writer *w);
+
+/* Little-endian integers of the binary files (tiers-history(5), benef-index(5)). */
+static inline void
+le_put32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+static inline void
+le_put64(unsigned char *p, uint64_t v)
+{
+	le_put32(p, (uint32_t)v);
+	le_put32(p + 4, (uint32_t)(v >> 32));
+}
+
+static inline uint32_t
+le_get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+static inline uint64_t
+le_get64(const unsigned char *p)
+{
+	return (uint64_t)le_get32(p) | (uint64_t)le_get32(p + 4) << 32;
+}
 
 /*
  * Beneficiary identity keys (liquidate(1)): the exact identity (amc, nir,
