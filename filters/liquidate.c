@@ -208,8 +208,15 @@ static const char *const ccols[NCC] = {
 	"br_eur", "amo_rate_bp", "amo_eur", "qty", "tp", "flow"
 };
 enum { N_PAID, N_REGUL, N_CANCEL, N_REJECT };
+/*
+ * The fields kept of a claim, those up to C_FR (the others are parsed),
+ * where they are: in the mapped claims file, else copied, line by line,
+ * into an arena.  Not NUL-ended: CS and CN give each its bytes.
+ */
+#define NCK C_FR
 struct claim {
-	char *s[NCC];		/* the fields, NUL-ended, in one allocation */
+	const char *ln;
+	uint16_t fo[NCK], fl[NCK];	/* offset in ln and length */
 	int32_t date;
 	int64_t fr, br, amo, rate;
 	long qty;
@@ -225,6 +232,31 @@ struct claim {
 };
 static struct claim *cl;
 static size_t ncl;
+#define CS(c, i) ((c)->ln + (c)->fo[i])
+#define CN(c, i) ((size_t)(c)->fl[i])
+
+/* Byte strings compared as strcmp compares C strings. */
+static int
+bcmp_(const char *a, size_t m, const char *b, size_t n)
+{
+	int d = memcmp(a, b, m < n ? m : n);
+
+	return d != 0 ? d : m < n ? -1 : m > n;
+}
+
+/* Is field i of c the string s? */
+static int
+cfeq(const struct claim *c, int i, const char *s)
+{
+	return strlen(s) == CN(c, i) && memcmp(s, CS(c, i), CN(c, i)) == 0;
+}
+
+/* Is field i of c the bytes f? */
+static int
+cfieq(const struct claim *c, int i, const struct field *f)
+{
+	return f->n == CN(c, i) && memcmp(f->p, CS(c, i), f->n) == 0;
+}
 
 /* Consumption events of one family. */
 struct event {
@@ -315,26 +347,49 @@ domidx(const char *s, size_t n)
 }
 
 static int
-actdomain(const char *code)
+actdomain(const char *code, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof actdom / sizeof actdom[0]; i++)
-		if (strcmp(actdom[i].code, code) == 0)
+		if (strlen(actdom[i].code) == n && memcmp(actdom[i].code, code, n) == 0)
 			return domidx(actdom[i].dom, strlen(actdom[i].dom));
 	return -1;
+}
+
+/* Copy m bytes into a buffer of n, NUL-ended, cut if need be. */
+static void
+bcopy_(char *dst, size_t n, const char *src, size_t m)
+{
+	if (m >= n)
+		m = n - 1;
+	memcpy(dst, src, m);
+	dst[m] = '\0';
 }
 
 /* Copy a string into a buffer of n bytes, cut if need be. */
 static void
 scopy(char *dst, size_t n, const char *src)
 {
-	size_t m = strlen(src);
+	bcopy_(dst, n, src, strlen(src));
+}
 
-	if (m >= n)
-		m = n - 1;
-	memcpy(dst, src, m);
-	dst[m] = '\0';
+/*
+ * The act code of c between spaces, as act lists hold theirs; 0 if it is
+ * too long for any list word.
+ */
+static int
+actword(const struct claim *c, char *buf, size_t n)
+{
+	size_t m = CN(c, C_ACTCODE);
+
+	if (m + 3 > n)
+		return 0;
+	buf[0] = ' ';
+	memcpy(buf + 1, CS(c, C_ACTCODE), m);
+	buf[m + 1] = ' ';
+	buf[m + 2] = '\0';
+	return 1;
 }
 
 static int32_t
@@ -723,23 +778,37 @@ parsebenef(struct ts_reader *r, struct arena *a, const int *c, struct benef *b)
 
 /* Do a beneficiary's fields make the key of entry e? */
 static int
-keyeq(const struct kent *e, const char *amc, const char *nir, const char *key,
-    const char *bnir, long rang, int32_t birth, const char *adherent)
+keyeq(int kind, const struct claim *c, const struct bk_key *k)
 {
-	const struct claim *c = &cl[e->rep];
-
-	if (strcmp(amc, c->s[C_AMC]) != 0 || rang != c->rk)
+	if (!cfieq(c, C_AMC, &k->amc) || k->rang != c->rk)
 		return 0;
-	switch (e->kind1 - 1) {
+	switch (kind) {
 	case K_EXACT:
-		return strcmp(nir, c->s[C_NIR]) == 0 && strcmp(key, c->s[C_NIRKEY]) == 0 &&
-		    birth == c->birth;
+		return cfieq(c, C_NIR, &k->nir) && cfieq(c, C_NIRKEY, &k->key) &&
+		    k->birth == c->birth;
 	case K_NIRRANG:
-		return strcmp(*bnir ? bnir : nir,
-		    *c->s[C_BNIR] ? c->s[C_BNIR] : c->s[C_NIR]) == 0;
+		return cfieq(c, CN(c, C_BNIR) ? C_BNIR : C_NIR, k->bnir.n ? &k->bnir : &k->nir);
 	default:
-		return birth == c->birth && strcmp(adherent, c->s[C_ADHERENT]) == 0;
+		return k->birth == c->birth && cfieq(c, C_ADHERENT, &k->adh);
 	}
+}
+
+/* A claim's key fields. */
+static void
+ckey(const struct claim *c, struct bk_key *k)
+{
+	k->amc.p = CS(c, C_AMC);
+	k->amc.n = CN(c, C_AMC);
+	k->nir.p = CS(c, C_NIR);
+	k->nir.n = CN(c, C_NIR);
+	k->key.p = CS(c, C_NIRKEY);
+	k->key.n = CN(c, C_NIRKEY);
+	k->bnir.p = CS(c, C_BNIR);
+	k->bnir.n = CN(c, C_BNIR);
+	k->adh.p = CS(c, C_ADHERENT);
+	k->adh.n = CN(c, C_ADHERENT);
+	k->rang = c->rk;
+	k->birth = c->birth;
 }
 
 /*
@@ -773,6 +842,7 @@ claimkeys(void)
 	size_t n = 1024, k, i;
 	int kind;
 	struct claim *c;
+	struct bk_key ck;
 	uint64_t h;
 
 	while (n < ncl * NKIND * 2)
@@ -797,8 +867,7 @@ claimkeys(void)
 				continue;
 			for (i = KSLOT(h); kt[i].kind1 != 0; i = (i + 1) & ktmask)
 				if (kt[i].h == h && kt[i].kind1 == kind + 1 &&
-				    keyeq(&kt[i], c->s[C_AMC], c->s[C_NIR], c->s[C_NIRKEY],
-				    c->s[C_BNIR], c->rk, c->birth, c->s[C_ADHERENT]))
+				    (ckey(c, &ck), keyeq(kind, &cl[kt[i].rep], &ck)))
 					break;
 			if (kt[i].kind1 == 0) {
 				kt[i].h = h;
@@ -848,13 +917,14 @@ addhit(struct mhits *hs)
 
 /* The entry of the claims' key of this kind that k makes, or UINT32_MAX. */
 static uint32_t
-findent(int kind, uint64_t h, const struct bk_rec *k)
+findent(int kind, uint64_t h, const struct bk_rec *m)
 {
+	struct bk_key k;
 	size_t j;
 
 	for (j = KSLOT(h); kt[j].kind1 != 0; j = (j + 1) & ktmask)
 		if (kt[j].h == h && kt[j].kind1 == kind + 1 &&
-		    keyeq(&kt[j], k->amc, k->nir, k->key, k->bnir, k->rang, k->birth, k->adh))
+		    (bk_keyof(m, &k), keyeq(kind, &cl[kt[j].rep], &k)))
 			return (uint32_t)j;
 	return UINT32_MAX;
 }
@@ -1005,6 +1075,7 @@ candidate(struct ts_reader *r, const int *kc, const struct cand *cd, size_t k, s
 	const struct kent *e;
 	struct mhit *hit;
 	struct bk_rec m;
+	struct bk_key mk;
 	int any = 0, kind;
 
 	if (cd[k].off >= r->maplen || ts_line(r, (const char *)r->map + cd[k].off) < 0 ||
@@ -1016,9 +1087,10 @@ candidate(struct ts_reader *r, const int *kc, const struct cand *cd, size_t k, s
 	hit->lineno = -1;
 	for (kind = 0; kind < NKIND; kind++)
 		hit->ent[kind] = UINT32_MAX;
+	bk_keyof(&m, &mk);
 	for (; k < j; k++) {
 		e = &kt[cd[k].ent];
-		if (keyeq(e, m.amc, m.nir, m.key, m.bnir, m.rang, m.birth, m.adh)) {
+		if (keyeq(e->kind1 - 1, &cl[e->rep], &mk)) {
 			hit->ent[e->kind1 - 1] = cd[k].ent;
 			any = 1;
 		}
@@ -1544,8 +1616,8 @@ findpec(const struct claim *c, const struct benef *b, const struct pec **pp)
 {
 	size_t lo = 0, hi = npecs, m;
 	struct pec key;
-	int any = 0;
-	char act[32];
+	int any = 0, haveact;
+	char act[64];
 
 	memset(&key, 0, sizeof key);
 	key.amc = b->amc;
@@ -1561,7 +1633,7 @@ findpec(const struct claim *c, const struct benef *b, const struct pec **pp)
 		else
 			hi = m;
 	}
-	snprintf(act, sizeof act, " %s ", c->s[C_ACTCODE]);
+	haveact = actword(c, act, sizeof act);
 	for (; lo < npecs; lo++) {
 		const struct pec *p = &pecs[lo];
 
@@ -1571,9 +1643,8 @@ findpec(const struct claim *c, const struct benef *b, const struct pec **pp)
 		if (p->dom != c->dom)
 			continue;
 		any = 1;
-		if (strcmp(p->pskind, c->s[C_PSKIND]) == 0 &&
-		    strcmp(p->psnum, c->s[C_PSNUM]) == 0 &&
-		    (*p->acts == '\0' || strstr(p->acts, act) != NULL) &&
+		if (cfeq(c, C_PSKIND, p->pskind) && cfeq(c, C_PSNUM, p->psnum) &&
+		    (*p->acts == '\0' || (haveact && strstr(p->acts, act) != NULL)) &&
 		    p->from <= c->date && c->date <= p->to) {
 			*pp = p;
 			return LQ00;
@@ -1602,7 +1673,7 @@ claimrec(void *arg, struct ts_reader *r)
 {
 	struct cpart *cp = arg;
 	struct claim *c;
-	size_t tot;
+	struct bk_key ck;
 	int i, kind;
 	char *p;
 	long v;
@@ -1613,64 +1684,68 @@ claimrec(void *arg, struct ts_reader *r)
 	}
 	c = &cp->cl[cp->n];
 	memset(c, 0, sizeof *c);
-	tot = 0;
-	for (i = 0; i < NCC; i++)
-		tot += r->f[readcols[i]].n + 1;
-	p = arena_in(&cp->ar, tot);
-	for (i = 0; i < NCC; i++) {
+	/* Mapped, the line stays where it is; read through a buffer, copied. */
+	if (r->map != NULL)
+		c->ln = r->line;
+	else {
+		p = arena_in(&cp->ar, r->len + 1);
+		memcpy(p, r->line, r->len);
+		c->ln = p;
+	}
+	for (i = 0; i < NCK; i++) {
 		const struct field *f = &r->f[readcols[i]];
 
-		c->s[i] = p;
-		memcpy(p, f->p, f->n);
-		p[f->n] = '\0';
-		p += f->n + 1;
+		c->fo[i] = (uint16_t)(f->p - r->line);
+		c->fl[i] = (uint16_t)f->n;
 	}
-	if (*c->s[C_DUPID] == '\0')
+#define RF(i) (r->f[readcols[i]])
+	if (CN(c, C_DUPID) == 0)
 		return ts_error(r, "dup_id", "empty: not a stream dedup wrote");
-	if (date_parse(c->s[C_ACTDATE], strlen(c->s[C_ACTDATE]), &c->date) < 0)
+	if (date_parse(CS(c, C_ACTDATE), CN(c, C_ACTDATE), &c->date) < 0)
 		return ts_error(r, "act_date", "not a date");
-	if (*c->s[C_FR] == '\0' || *c->s[C_BR] == '\0' || *c->s[C_AMO] == '\0')
-		return ts_error(r, *c->s[C_FR] == '\0' ? "fr_eur" : *c->s[C_BR] == '\0' ?
+	if (RF(C_FR).n == 0 || RF(C_BR).n == 0 || RF(C_AMO).n == 0)
+		return ts_error(r, RF(C_FR).n == 0 ? "fr_eur" : RF(C_BR).n == 0 ?
 		    "br_eur" : "amo_eur", "missing");
 	c->fr = r->cents[readcols[C_FR]];
 	c->br = r->cents[readcols[C_BR]];
 	c->amo = r->cents[readcols[C_AMO]];
 	c->rate = 0;
-	if (*c->s[C_RATE] != '\0') {
-		if (int_parse(c->s[C_RATE], strlen(c->s[C_RATE]), -100000, 100000, &v) < 0)
+	if (RF(C_RATE).n != 0) {
+		if (int_parse(RF(C_RATE).p, RF(C_RATE).n, -100000, 100000, &v) < 0)
 			return ts_error(r, "amo_rate_bp", "not an integer");
 		c->rate = v;
 	}
-	if (int_parse(c->s[C_QTY], strlen(c->s[C_QTY]), -100000, 100000, &c->qty) < 0)
+	if (int_parse(RF(C_QTY).p, RF(C_QTY).n, -100000, 100000, &c->qty) < 0)
 		return ts_error(r, "qty", "not an integer");
-	if (strcmp(c->s[C_NATURE], "paid") == 0)
+	if (cfeq(c, C_NATURE, "paid"))
 		c->nature = N_PAID;
-	else if (strcmp(c->s[C_NATURE], "regul") == 0)
+	else if (cfeq(c, C_NATURE, "regul"))
 		c->nature = N_REGUL;
-	else if (strcmp(c->s[C_NATURE], "cancel") == 0)
+	else if (cfeq(c, C_NATURE, "cancel"))
 		c->nature = N_CANCEL;
-	else if (strcmp(c->s[C_NATURE], "reject") == 0)
+	else if (cfeq(c, C_NATURE, "reject"))
 		c->nature = N_REJECT;
 	else
 		return ts_error(r, "nature", "not paid, regul, cancel or reject");
-	if (strcmp(c->s[C_DUP], "first") == 0 || strcmp(c->s[C_DUP], "adjust") == 0)
+	if (cfeq(c, C_DUP, "first") || cfeq(c, C_DUP, "adjust"))
 		c->dup = 0;
-	else if (strcmp(c->s[C_DUP], "intra") == 0 || strcmp(c->s[C_DUP], "inter") == 0)
+	else if (cfeq(c, C_DUP, "intra") || cfeq(c, C_DUP, "inter"))
 		c->dup = 1;
 	else
 		return ts_error(r, "dup", "not first, intra, inter or adjust");
-	c->tp = strcmp(c->s[C_TP], "1") == 0;
-	c->noemie = strncmp(c->s[C_FLOW], "noemie", 6) == 0;
-	c->dom = actdomain(c->s[C_ACTCODE]);
-	if (int_parse(c->s[C_RANG], strlen(c->s[C_RANG]), 0, 99, &c->rk) < 0)
+	c->tp = RF(C_TP).n == 1 && RF(C_TP).p[0] == '1';
+	c->noemie = RF(C_FLOW).n >= 6 && memcmp(RF(C_FLOW).p, "noemie", 6) == 0;
+	c->dom = actdomain(CS(c, C_ACTCODE), CN(c, C_ACTCODE));
+	if (int_parse(CS(c, C_RANG), CN(c, C_RANG), 0, 99, &c->rk) < 0)
 		c->rk = -1;
-	if (date_parse(c->s[C_BIRTH], strlen(c->s[C_BIRTH]), &c->birth) < 0)
+	if (date_parse(CS(c, C_BIRTH), CN(c, C_BIRTH), &c->birth) < 0)
 		c->birth = NOSTART;
+#undef RF
+	ckey(c, &ck);
 	for (kind = 0; kind < NKIND; kind++) {
 		c->ke[kind] = UINT32_MAX;
 		c->kh[kind] = c->rk < 0 || (c->birth == NOSTART && kind != K_NIRRANG) ? 0 :
-		    bk_hash(kind, c->s[C_AMC], c->s[C_NIR], c->s[C_NIRKEY], c->s[C_BNIR],
-		    c->rk, c->birth, c->s[C_ADHERENT]);
+		    bk_hash(kind, &ck);
 	}
 	cp->n++;
 	return 0;
@@ -1712,12 +1787,11 @@ findrule(struct claim *c, const struct benef *b, int32_t d)
 	const struct guar *g = findguar(b->amc);
 	const struct product *pr;
 	const struct rule *r;
-	int done[64], i, j, k, best, a;
+	int done[64], i, j, k, best, a, haveact = -1;
 	char act[32];
 
 	if (g == NULL || c->dom < 0)
 		return NULL;
-	snprintf(act, sizeof act, " %s ", c->s[C_ACTCODE]);
 	a = age(b->birth, c->date);
 	memset(done, 0, sizeof done);
 	for (;;) {
@@ -1737,7 +1811,8 @@ findrule(struct claim *c, const struct benef *b, int32_t d)
 			for (k = 0; k < pr->nrules; k++) {
 				r = &pr->rules[k];
 				if (r->dom == c->dom && (*r->acts == '\0' ||
-				    strstr(r->acts, act) != NULL) &&
+				    ((haveact < 0 ? (haveact = actword(c, act, sizeof act)) :
+				    haveact) && strstr(r->acts, act) != NULL)) &&
 				    a >= r->agemin && a <= r->agemax) {
 					c->pref = pr->ref;
 					c->rank = k + 1;
@@ -1762,7 +1837,21 @@ covered(const struct benef *b, int32_t d)
 static void
 invkey(const struct claim *c, char *buf, size_t n)
 {
-	snprintf(buf, n, "%s:%s:%s", c->s[C_PSKIND], c->s[C_PSNUM], c->s[C_INVOICE]);
+	static const int part[3] = { C_PSKIND, C_PSNUM, C_INVOICE };
+	size_t at = 0, m;
+	int i;
+
+	/* "kind:number:invoice", cut to n - 1 bytes. */
+	for (i = 0; i < 3; i++) {
+		if (i > 0 && at + 1 < n)
+			buf[at++] = ':';
+		m = CN(c, part[i]);
+		if (m > n - 1 - at)
+			m = n - 1 - at;
+		memcpy(buf + at, CS(c, part[i]), m);
+		at += m;
+	}
+	buf[at] = '\0';
 }
 
 static void
@@ -1780,7 +1869,7 @@ addevent(const struct claim *c, const struct benef *b, const char *counter,
 	scopy(e->member, sizeof e->member, b->member);
 	scopy(e->counter, sizeof e->counter, counter);
 	invkey(c, e->inv, sizeof e->inv);
-	scopy(e->claim, sizeof e->claim, c->s[C_DUPID]);
+	bcopy_(e->claim, sizeof e->claim, CS(c, C_DUPID), CN(c, C_DUPID));
 	memcpy(e->bdate, today_s, sizeof e->bdate);
 	e->date = c->date;
 	e->count = count;
@@ -2033,20 +2122,28 @@ decide(struct claim *c)
 done:
 	c->code = code;
 	if (money_sub(&s, c->fr, c->amo) < 0 || money_sub(&c->rac, s, c->amc) < 0)
-		die(EX_DATAERR, "%s: claim %s: amounts out of range", c->s[C_FILE],
-		    c->s[C_DUPID]);
+		die(EX_DATAERR, "%.*s: claim %.*s: amounts out of range", (int)CN(c, C_FILE),
+		    CS(c, C_FILE), (int)CN(c, C_DUPID), CS(c, C_DUPID));
 	c->rec = codedest[code] == D_PSREC ? c->amc : codedest[code] == D_RECPS ? -c->amc : 0;
 }
 
 /* Digit strings compare as numbers, when they are. */
 static int
-numcmp(const char *a, const char *b)
+numcmp(const char *a, size_t m, const char *b, size_t n)
 {
-	size_t m = strlen(a), n = strlen(b);
+	size_t i;
 
-	if (m != n && strspn(a, "0123456789") == m && strspn(b, "0123456789") == n)
-		return m < n ? -1 : 1;
-	return strcmp(a, b);
+	if (m != n) {
+		for (i = 0; i < m && a[i] >= '0' && a[i] <= '9'; i++)
+			;
+		if (i == m) {
+			for (i = 0; i < n && b[i] >= '0' && b[i] <= '9'; i++)
+				;
+			if (i == n)
+				return m < n ? -1 : 1;
+		}
+	}
+	return bcmp_(a, m, b, n);
 }
 
 /* The consumption order: family, act date, PS, invoice, line, input. */
@@ -2061,11 +2158,13 @@ ordcmp(const void *pa, const void *pb)
 		return bx->fam < by->fam ? -1 : 1;
 	if (x->date != y->date)
 		return x->date < y->date ? -1 : 1;
-	if ((d = strcmp(x->s[C_PSKIND], y->s[C_PSKIND])) != 0 ||
-	    (d = strcmp(x->s[C_PSNUM], y->s[C_PSNUM])) != 0 ||
-	    (d = strcmp(x->s[C_INVOICE], y->s[C_INVOICE])) != 0 ||
-	    (d = numcmp(x->s[C_LINENO], y->s[C_LINENO])) != 0)
+#define FCMP(i) bcmp_(CS(x, i), CN(x, i), CS(y, i), CN(y, i))
+	if ((d = FCMP(C_PSKIND)) != 0 || (d = FCMP(C_PSNUM)) != 0 ||
+	    (d = FCMP(C_INVOICE)) != 0 ||
+	    (d = numcmp(CS(x, C_LINENO), CN(x, C_LINENO), CS(y, C_LINENO),
+	    CN(y, C_LINENO))) != 0)
 		return d;
+#undef FCMP
 	return x < y ? -1 : x > y;
 }
 
@@ -2211,22 +2310,22 @@ wdecision(struct ts_writer *w, const struct claim *c)
 	const struct benef *b = c->bi >= 0 ? &bens[c->bi] : NULL;
 	char code[8];
 
-	ts_wcstr(w, c->s[C_DUPID]);
-	ts_wcstr(w, c->s[C_FILE]);
-	ts_wcstr(w, c->s[C_LINE]);
-	ts_wcstr(w, c->s[C_POS]);
-	ts_wcstr(w, c->s[C_AMC]);
+	ts_wstr(w, CS(c, C_DUPID), CN(c, C_DUPID));
+	ts_wstr(w, CS(c, C_FILE), CN(c, C_FILE));
+	ts_wstr(w, CS(c, C_LINE), CN(c, C_LINE));
+	ts_wstr(w, CS(c, C_POS), CN(c, C_POS));
+	ts_wstr(w, CS(c, C_AMC), CN(c, C_AMC));
 	ts_wcstr(w, b ? b->contract : "");
 	ts_wcstr(w, b ? b->member : "");
-	ts_wcstr(w, c->s[C_PSKIND]);
-	ts_wcstr(w, c->s[C_PSNUM]);
-	ts_wcstr(w, c->s[C_INVOICE]);
-	ts_wcstr(w, c->s[C_LINENO]);
-	ts_wcstr(w, c->s[C_ACTDATE]);
-	ts_wcstr(w, c->s[C_ACTCODE]);
+	ts_wstr(w, CS(c, C_PSKIND), CN(c, C_PSKIND));
+	ts_wstr(w, CS(c, C_PSNUM), CN(c, C_PSNUM));
+	ts_wstr(w, CS(c, C_INVOICE), CN(c, C_INVOICE));
+	ts_wstr(w, CS(c, C_LINENO), CN(c, C_LINENO));
+	ts_wstr(w, CS(c, C_ACTDATE), CN(c, C_ACTDATE));
+	ts_wstr(w, CS(c, C_ACTCODE), CN(c, C_ACTCODE));
 	ts_wcstr(w, c->dom >= 0 ? domnames[c->dom] : "");
-	ts_wcstr(w, c->s[C_NATURE]);
-	ts_wcstr(w, c->s[C_DUP]);
+	ts_wstr(w, CS(c, C_NATURE), CN(c, C_NATURE));
+	ts_wstr(w, CS(c, C_DUP), CN(c, C_DUP));
 	ts_wcstr(w, c->pref ? c->pref : "");
 	if (c->rank)
 		ts_wint(w, c->rank);
@@ -2383,7 +2482,6 @@ main(int argc, char *argv[])
 	if (ts_open(&r, input, "claim", 1) < 0)
 		ts_fatal(&r);
 	loadclaims(&r);
-	ts_close(&r);
 	claimkeys();
 	for (i = 0; i < nmf; i++) {
 		if (ms[i].indexed)
@@ -2490,6 +2588,7 @@ main(int argc, char *argv[])
 		    (unsigned long long)ncl, (unsigned long long)w.nrec);
 	ts_wclose(&w);
 	ts_wclose(&cw);
+	ts_close(&r);		/* the claims' fields were read from it */
 	if (out != NULL && pub_commit(&pd) < 0)
 		die(EX_IOERR, "%s: %s", out, strerror(errno));
 	if (pub_commit(&pc) < 0)

@@ -30,9 +30,11 @@ mix(uint64_t h)
 
 /* Strings and integers, each closed, then mixed. */
 static uint64_t
-hstr(uint64_t h, const char *s)
+hstr(uint64_t h, const struct field *f)
 {
-	while (*s != '\0')
+	const char *s = f->p, *e = s + f->n;
+
+	while (s < e)
 		h = (h ^ (unsigned char)*s++) * 0x100000001b3ULL;
 	return (h ^ 0x1ff) * 0x100000001b3ULL;
 }
@@ -44,25 +46,42 @@ hint(uint64_t h, int64_t v)
 }
 
 uint64_t
-bk_hash(int kind, const char *amc, const char *nir, const char *key, const char *bnir,
-    long rang, int32_t birth, const char *adherent)
+bk_hash(int kind, const struct bk_key *k)
 {
 	uint64_t h;
 
 	switch (kind) {
 	case BK_EXACT:
-		h = mix(hint(hint(hstr(hstr(hstr(0xcbf29ce484222325ULL, amc), nir), key),
-		    rang), birth));
+		h = mix(hint(hint(hstr(hstr(hstr(0xcbf29ce484222325ULL, &k->amc), &k->nir),
+		    &k->key), k->rang), k->birth));
 		break;
 	case BK_NIRRANG:
-		h = mix(hint(hstr(hstr(0x84222325cbf29ce4ULL, amc), *bnir ? bnir : nir), rang));
+		h = mix(hint(hstr(hstr(0x84222325cbf29ce4ULL, &k->amc),
+		    k->bnir.n ? &k->bnir : &k->nir), k->rang));
 		break;
 	default:
-		h = mix(hstr(hint(hint(hstr(0x9ce484222325cbf2ULL, amc), birth), rang),
-		    adherent));
+		h = mix(hstr(hint(hint(hstr(0x9ce484222325cbf2ULL, &k->amc), k->birth),
+		    k->rang), &k->adh));
 		break;
 	}
 	return h != 0 ? h : 1;	/* 0 stands for no key */
+}
+
+void
+bk_keyof(const struct bk_rec *m, struct bk_key *k)
+{
+	k->amc.p = m->amc;
+	k->amc.n = strlen(m->amc);
+	k->nir.p = m->nir;
+	k->nir.n = strlen(m->nir);
+	k->key.p = m->key;
+	k->key.n = strlen(m->key);
+	k->bnir.p = m->bnir;
+	k->bnir.n = strlen(m->bnir);
+	k->adh.p = m->adh;
+	k->adh.n = strlen(m->adh);
+	k->rang = m->rang;
+	k->birth = m->birth;
 }
 
 void
@@ -106,11 +125,12 @@ bk_fields(struct ts_reader *r, const int *c, struct bk_rec *m)
 void
 bk_hashes(const struct bk_rec *m, uint64_t *h)
 {
+	struct bk_key k;
 	int kind;
 
+	bk_keyof(m, &k);
 	for (kind = 0; kind < BK_NKIND; kind++)
-		h[kind] = bk_hash(kind, m->amc, m->nir, m->key, m->bnir, m->rang, m->birth,
-		    m->adh);
+		h[kind] = bk_hash(kind, &k);
 }
 
 /* The index. */

@@ -330,8 +330,14 @@ struct bk_rec {
 	long rang;
 	int32_t birth;
 };
-uint64_t bk_hash(int kind, const char *amc, const char *nir, const char *key,
-    const char *bnir, long rang, int32_t birth, const char *adherent);
+/* A key's fields where they are: a record's (bk_keyof) or a claim's. */
+struct bk_key {
+	struct field amc, nir, key, bnir, adh;
+	long rang;
+	int32_t birth;
+};
+uint64_t bk_hash(int kind, const struct bk_key *k);
+void bk_keyof(const struct bk_rec *m, struct bk_key *k);
 void bk_cols(struct ts_reader *r, int *c);
 int bk_fields(struct ts_reader *r, const int *c, struct bk_rec *m);
 void bk_hashes(const struct bk_rec *m, uint64_t *h);
