@@ -156,7 +156,7 @@ static int ktshift;
  */
 #define KSLOT(h) ((size_t)((h) >> ktshift))
 /*
- * A blocked Bloom filter of the same keys, 16 bits a key, small enough
+ * A blocked Bloom filter of the same keys, 21 bits a key or more, small enough
  * for the cache: most beneficiaries of a master are nobody's claim, and
  * the filter says so without a miss in the table.
  */
@@ -845,7 +845,8 @@ claimkeys(void)
 	struct bk_key ck;
 	uint64_t h;
 
-	while (n < ncl * NKIND * 2)
+	/* Three quarters full at most, when every key is another. */
+	while (n / 4 * 3 < ncl * NKIND)
 		n *= 2;
 	kt = bigalloc(n * sizeof *kt);
 	ktmask = n - 1;
@@ -1298,9 +1299,9 @@ scanmaster(struct ts_reader *r, const int *c, const int *kc)
 	size_t k;
 
 	if (bloom == NULL) {
-		/* 16 bits a key: a block of 512 bits for 32 keys. */
-		bloom = bigalloc((ktmask + 1) / 64 * 8 * sizeof *bloom);
-		bloommask = (ktmask + 1) / 64 - 1;
+		/* 16 bits a slot: a block of 512 bits for 32 slots. */
+		bloom = bigalloc((ktmask + 1) / 32 * 8 * sizeof *bloom);
+		bloommask = (ktmask + 1) / 32 - 1;
 		for (k = 0; k <= ktmask; k++)
 			if (kt[k].kind1 != 0)
 				bloomset(kt[k].h);
@@ -1761,6 +1762,7 @@ loadclaims(struct ts_reader *r)
 
 	for (i = 0; i < NCC; i++)
 		readcols[i] = ts_needcol(r, ccols[i]);
+	r->keepmap = 1;		/* the claims' fields are read there till the end */
 	memset(cp, 0, sizeof cp);
 	for (i = 0; i < CPARTS; i++)
 		args[i] = &cp[i];
@@ -2127,6 +2129,34 @@ done:
 	c->rec = codedest[code] == D_PSREC ? c->amc : codedest[code] == D_RECPS ? -c->amc : 0;
 }
 
+/*
+ * In the consumption order, claims and their beneficiaries are anywhere
+ * in memory: those a few places ahead fetched while one is decided, the
+ * claim first, then what it points to.
+ */
+static void
+ahead(const size_t *ord, size_t j, size_t n)
+{
+#ifdef __GNUC__
+	const struct claim *c;
+	const char *p;
+	size_t i;
+
+	if (j + 16 < n)
+		for (p = (const char *)&cl[ord[j + 16]], i = 0; i < sizeof *c; i += 64)
+			__builtin_prefetch(p + i);
+	if (j + 8 < n) {
+		c = &cl[ord[j + 8]];
+		__builtin_prefetch(&bens[c->bi]);
+		__builtin_prefetch(CS(c, C_PSKIND));
+		__builtin_prefetch(CS(c, C_ACTCODE));
+		__builtin_prefetch(CS(c, C_DUPID));
+	}
+#else
+	(void)ord, (void)j, (void)n;
+#endif
+}
+
 /* Digit strings compare as numbers, when they are. */
 static int
 numcmp(const char *a, size_t m, const char *b, size_t n)
@@ -2367,8 +2397,11 @@ wwork(void *arg)
 
 	for (k = p->a; k < p->b; k++) {
 #ifdef __GNUC__
+		/* The beneficiaries ahead, then their strings. */
+		if (k + 8 < p->b && cl[k + 8].bi >= 0)
+			__builtin_prefetch(&bens[cl[k + 8].bi]);
 		if (k + 4 < p->b && cl[k + 4].bi >= 0)
-			__builtin_prefetch(&bens[cl[k + 4].bi]);
+			__builtin_prefetch(bens[cl[k + 4].bi].contract);
 #endif
 		wdecision(p->w, &cl[k]);
 	}
@@ -2549,8 +2582,10 @@ main(int argc, char *argv[])
 			ev[nev++] = cur;
 			consnext();
 		}
-		for (j = k; j < nord && bens[cl[ord[j]].bi].fam == b->fam; j++)
+		for (j = k; j < nord && bens[cl[ord[j]].bi].fam == b->fam; j++) {
+			ahead(ord, j, nord);
 			decide(&cl[ord[j]]);
+		}
 		if (nev > 0)
 			qsort(ev, nev, sizeof *ev, evcmp);
 		for (i = 0; i < (int)nev; i++)

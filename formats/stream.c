@@ -504,7 +504,7 @@ scanpart(void *arg)
 		if ((size_t)(line - mark) >= SCAN_CRCSTEP) {
 			p->crc = (uint32_t)crc32(p->crc, (const Bytef *)mark, (uInt)(line - mark));
 			mark = line;
-			if ((size_t)(line - done) >= SCAN_RELEASE)
+			if ((size_t)(line - done) >= SCAN_RELEASE && !r->keepmap)
 				done = pages_release(done, line);
 		}
 	}

@@ -160,6 +160,7 @@ struct ts_reader {
 	void *map;		/* ts_scan: the file, mapped until ts_close */
 	size_t maplen;
 	const char *released;	/* pages before it given back (ts_release) */
+	int keepmap;		/* ts_scan: the pages read stay (fields kept) */
 	int lax;		/* reseal: the trailer is neither required nor checked */
 	int keepmeta;		/* ts_next returns 2 for a metadata line */
 	/* error */
@@ -185,8 +186,8 @@ int ts_next(struct ts_reader *r);
  * counts lines from base[p], which is known when the scan is over: a
  * record's line is base[p] + the lineno fn saw.  fn returns 0, or -1
  * after ts_error(pr, ...): that is then the scan's error.  Lines stay
- * readable until ts_close (the scan gives their pages back as it goes;
- * they are mapped again if read).  A gzip file, a pipe or a short file is read
+ * readable until ts_close (the scan gives their pages back as it goes,
+ * unless r->keepmap is set; they are mapped again if read).  A gzip file, a pipe or a short file is read
  * by ts_next in part 0 alone (base[0] = 0).  0: every record handed on,
  * the trailer checked; -1: r's error, the first in file order.
  */
