@@ -187,9 +187,10 @@ int ts_next(struct ts_reader *r);
  * record's line is base[p] + the lineno fn saw.  fn returns 0, or -1
  * after ts_error(pr, ...): that is then the scan's error.  Lines stay
  * readable until ts_close (the scan gives their pages back as it goes,
- * unless r->keepmap is set; they are mapped again if read).  A gzip file, a pipe or a short file is read
- * by ts_next in part 0 alone (base[0] = 0).  0: every record handed on,
- * the trailer checked; -1: r's error, the first in file order.
+ * unless r->keepmap is set; they are mapped again if read).  A gzip file,
+ * a pipe or a short file is read by ts_next in part 0 alone (base[0] =
+ * 0).  0: every record handed on, the trailer checked; -1: r's error, the
+ * first in file order.
  */
 int ts_scan(struct ts_reader *r, int nparts,
     int (*fn)(void *arg, struct ts_reader *pr), void *const *args, long *base);
