@@ -1023,9 +1023,11 @@ masterrec(void *arg, struct ts_reader *r)
  * (a hash is not a key).
  */
 struct cand {
-	uint64_t off;		/* sort key */
-	uint32_t ent, pad;
+	uint64_t off;		/* sort key; a candidate's: offset << 2 | kind */
+	uint32_t ent, pad;	/* a candidate's pad: the entry's rep */
 };
+#define CDOFF(c) ((c).off >> 2)
+#define CDKIND(c) ((int)((c).off & 3))
 
 /*
  * The records noted are parsed into beneficiaries by two threads, each
@@ -1073,13 +1075,12 @@ static int
 candidate(struct ts_reader *r, const int *kc, const struct cand *cd, size_t k, size_t j,
     struct mhits *hs)
 {
-	const struct kent *e;
 	struct mhit *hit;
 	struct bk_rec m;
 	struct bk_key mk;
 	int any = 0, kind;
 
-	if (cd[k].off >= r->maplen || ts_line(r, (const char *)r->map + cd[k].off) < 0 ||
+	if (CDOFF(cd[k]) >= r->maplen || ts_line(r, (const char *)r->map + CDOFF(cd[k])) < 0 ||
 	    bk_fields(r, kc, &m) < 0)
 		return -1;
 	hit = addhit(hs);
@@ -1089,13 +1090,11 @@ candidate(struct ts_reader *r, const int *kc, const struct cand *cd, size_t k, s
 	for (kind = 0; kind < NKIND; kind++)
 		hit->ent[kind] = UINT32_MAX;
 	bk_keyof(&m, &mk);
-	for (; k < j; k++) {
-		e = &kt[cd[k].ent];
-		if (keyeq(e->kind1 - 1, &cl[e->rep], &mk)) {
-			hit->ent[e->kind1 - 1] = cd[k].ent;
+	for (; k < j; k++)
+		if (keyeq(CDKIND(cd[k]), &cl[cd[k].pad], &mk)) {
+			hit->ent[CDKIND(cd[k])] = cd[k].ent;
 			any = 1;
 		}
-	}
 	if (!any)
 		hs->n--;
 	return any;
@@ -1113,11 +1112,28 @@ hwork(void *arg)
 		if (p->cd != NULL) {
 			if (k >= p->b)
 				break;
-			for (j = k; j < p->b && p->cd[j].off == p->cd[k].off; j++)
+			for (j = k; j < p->b && CDOFF(p->cd[j]) == CDOFF(p->cd[k]); j++)
 				;
+#ifdef __GNUC__
+			/*
+			 * The claims whose keys the records ahead are compared
+			 * with, then their fields; the records' lines.
+			 */
+			if (j + 16 < p->b)
+				__builtin_prefetch(&cl[p->cd[j + 16].pad]);
+			if (j + 8 < p->b) {
+				const struct claim *c = &cl[p->cd[j + 8].pad];
+
+				__builtin_prefetch(CS(c, C_NIR));
+				__builtin_prefetch(CS(c, C_ADHERENT));
+				if (CDOFF(p->cd[j + 8]) < p->r.maplen)
+					__builtin_prefetch((const char *)p->r.map +
+					    CDOFF(p->cd[j + 8]));
+			}
+#endif
 			if ((rc = candidate(&p->r, p->kc, p->cd, k, j, &p->hs)) < 0) {
 				p->fatal = 1;
-				p->fataloff = p->cd[k].off;
+				p->fataloff = CDOFF(p->cd[k]);
 				break;
 			}
 			if (rc == 0)
@@ -1172,7 +1188,8 @@ keephits(struct ts_reader *r, const int *c, const int *kc, struct mhit *hits,
 		pt[i].a = cut;
 		cut = i == HPARTS - 1 ? n : n / HPARTS * (size_t)(i + 1);
 		/* A record's candidates all in one part. */
-		while (cd != NULL && cut > pt[i].a && cut < n && cd[cut].off == cd[cut - 1].off)
+		while (cd != NULL && cut > pt[i].a && cut < n &&
+		    CDOFF(cd[cut]) == CDOFF(cd[cut - 1]))
 			cut++;
 		if (cut < pt[i].a)
 			cut = pt[i].a;
@@ -1183,7 +1200,7 @@ keephits(struct ts_reader *r, const int *c, const int *kc, struct mhit *hits,
 		}
 		/* Each gives back the pages behind it, from its own start. */
 		pt[i].r.released = pt[i].a >= n ? NULL : cd != NULL ?
-		    (const char *)r->map + cd[pt[i].a].off : hits[pt[i].a].line;
+		    (const char *)r->map + CDOFF(cd[pt[i].a]) : hits[pt[i].a].line;
 	}
 	for (i = 1; i < HPARTS; i++)
 		if (pthread_create(&th[i], NULL, hwork, &pt[i]) != 0)
@@ -1355,9 +1372,9 @@ indexmaster(struct ts_reader *r, const int *c, const int *kc, struct bx *x)
 				cap = cap ? cap * 2 : 4096;
 				cd = xrealloc(cd, cap * sizeof *cd);
 			}
-			cd[nc].off = ref >> 2;
+			cd[nc].off = ref;	/* offset << 2 | kind */
 			cd[nc].ent = (uint32_t)i;
-			cd[nc++].pad = 0;
+			cd[nc++].pad = e->rep;
 		}
 		/* The index behind, 32 MiB at a time, given back. */
 		if (lo > rel && (lo - rel) * 16 >= (32 << 20)) {
@@ -1366,7 +1383,7 @@ indexmaster(struct ts_reader *r, const int *c, const int *kc, struct bx *x)
 			rel = lo;
 		}
 	}
-	rsort(cd, nc, r->maplen, NULL);
+	rsort(cd, nc, (uint64_t)r->maplen << 2 | 3, NULL);
 	keephits(r, c, kc, NULL, cd, nc, x);
 	free(cd);
 }
