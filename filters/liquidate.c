@@ -1300,8 +1300,16 @@ rsort(struct cand *a, size_t n, uint64_t maxoff, int (*tie)(const void *, const 
 	for (i = 0; tie != NULL && i < n; i = j) {
 		for (j = i + 1; j < n && a[j].off == a[i].off; j++)
 			;
-		if (j - i > 1)
+		if (j - i > 8)
 			qsort(a + i, j - i, sizeof *a, tie);
+		else
+			for (s = i + 1; s < j; s++)	/* a few: by insertion */
+				for (v = s; v > i && tie(&a[v - 1], &a[v]) > 0; v--) {
+					struct cand x = a[v];
+
+					a[v] = a[v - 1];
+					a[v - 1] = x;
+				}
 	}
 }
 
