@@ -347,4 +347,18 @@ test_expect_success 'a gzip master larger than the read buffer gives the same by
 	cmp b1.d b3.d && cmp b1.cons b3.cons
 '
 
+test_expect_success 'claims through gzip or a pipe, larger than the read buffer: the same bytes' '
+	{ head -1 all; for i in $(seq 200); do grep -v "^#" all; done; } | tiers-seal -r >many &&
+	test $(wc -c <many) -gt 2000000 &&
+	gzip -c many >many.gz &&
+	liquidate -d 2026-11-21 -g g.xml -m master.tsv -p pec.tsv -C m1.cons -o m1.d many 2>m1.err &&
+	liquidate -d 2026-11-21 -g g.xml -m master.tsv -p pec.tsv -C m2.cons -o m2.d many.gz \
+	    2>m2.err &&
+	liquidate -d 2026-11-21 -g g.xml -m master.tsv -p pec.tsv -C m3.cons -o m3.d <many \
+	    2>m3.err &&
+	test $(grep -vc "^#" m1.d) -gt 8000 &&
+	cmp m1.d m2.d && cmp m1.cons m2.cons && cmp m1.d m3.d && cmp m1.cons m3.cons &&
+	test_cmp m1.err m2.err && test_cmp m1.err m3.err
+'
+
 test_done
