@@ -156,9 +156,9 @@ static int ktshift;
  */
 #define KSLOT(h) ((size_t)((h) >> ktshift))
 /*
- * A blocked Bloom filter of the same keys, 21 bits a key or more, small enough
- * for the cache: most beneficiaries of a master are nobody's claim, and
- * the filter says so without a miss in the table.
+ * A blocked Bloom filter of the same keys, 21 bits a key or more, small
+ * enough for the cache: most beneficiaries of a master are nobody's
+ * claim, and the filter says so without a miss in the table.
  */
 static uint64_t *bloom;
 static size_t bloommask;
@@ -237,7 +237,7 @@ static size_t ncl;
 
 /* Byte strings compared as strcmp compares C strings. */
 static int
-bcmp_(const char *a, size_t m, const char *b, size_t n)
+bytecmp(const char *a, size_t m, const char *b, size_t n)
 {
 	int d = memcmp(a, b, m < n ? m : n);
 
@@ -359,7 +359,7 @@ actdomain(const char *code, size_t n)
 
 /* Copy m bytes into a buffer of n, NUL-ended, cut if need be. */
 static void
-bcopy_(char *dst, size_t n, const char *src, size_t m)
+bytecpy(char *dst, size_t n, const char *src, size_t m)
 {
 	if (m >= n)
 		m = n - 1;
@@ -371,7 +371,7 @@ bcopy_(char *dst, size_t n, const char *src, size_t m)
 static void
 scopy(char *dst, size_t n, const char *src)
 {
-	bcopy_(dst, n, src, strlen(src));
+	bytecpy(dst, n, src, strlen(src));
 }
 
 /*
@@ -776,7 +776,7 @@ parsebenef(struct ts_reader *r, struct arena *a, const int *c, struct benef *b)
 	return products(r, a, &f[c[B_PRODS]], b);
 }
 
-/* Do a beneficiary's fields make the key of entry e? */
+/* Is k, a key of this kind, claim c's? */
 static int
 keyeq(int kind, const struct claim *c, const struct bk_key *k)
 {
@@ -859,6 +859,7 @@ claimkeys(void)
 	 */
 	for (k = 0; k < ncl; k++) {
 		c = &cl[k];
+		ckey(c, &ck);
 		for (kind = 0; kind < NKIND; kind++) {
 #ifdef __GNUC__
 			if (k + AHEAD < ncl && (h = cl[k + AHEAD].kh[kind]) != 0)
@@ -868,7 +869,7 @@ claimkeys(void)
 				continue;
 			for (i = KSLOT(h); kt[i].kind1 != 0; i = (i + 1) & ktmask)
 				if (kt[i].h == h && kt[i].kind1 == kind + 1 &&
-				    (ckey(c, &ck), keyeq(kind, &cl[kt[i].rep], &ck)))
+				    keyeq(kind, &cl[kt[i].rep], &ck))
 					break;
 			if (kt[i].kind1 == 0) {
 				kt[i].h = h;
@@ -918,14 +919,12 @@ addhit(struct mhits *hs)
 
 /* The entry of the claims' key of this kind that k makes, or UINT32_MAX. */
 static uint32_t
-findent(int kind, uint64_t h, const struct bk_rec *m)
+findent(int kind, uint64_t h, const struct bk_key *k)
 {
-	struct bk_key k;
 	size_t j;
 
 	for (j = KSLOT(h); kt[j].kind1 != 0; j = (j + 1) & ktmask)
-		if (kt[j].h == h && kt[j].kind1 == kind + 1 &&
-		    (bk_keyof(m, &k), keyeq(kind, &cl[kt[j].rep], &k)))
+		if (kt[j].h == h && kt[j].kind1 == kind + 1 && keyeq(kind, &cl[kt[j].rep], k))
 			return (uint32_t)j;
 	return UINT32_MAX;
 }
@@ -955,14 +954,20 @@ static void
 mtest(struct mpart *mp, const struct mrec *m)
 {
 	uint32_t ent[NKIND];
-	int kind, any = 0;
+	int kind, any = 0, keyed = 0;
 	struct mhit *hit;
+	struct bk_key k;
 
 	if (!mp->pending)
 		return;
 	mp->pending = 0;
 	for (kind = 0; kind < NKIND; kind++) {
-		ent[kind] = bloomhas(m->h[kind]) ? findent(kind, m->h[kind], &m->k) : UINT32_MAX;
+		ent[kind] = UINT32_MAX;
+		if (!bloomhas(m->h[kind]))
+			continue;
+		if (!keyed++)
+			bk_keyof(&m->k, &k);
+		ent[kind] = findent(kind, m->h[kind], &k);
 		any |= ent[kind] != UINT32_MAX;
 	}
 	if (!any)
@@ -1024,7 +1029,8 @@ masterrec(void *arg, struct ts_reader *r)
  */
 struct cand {
 	uint64_t off;		/* sort key; a candidate's: offset << 2 | kind */
-	uint32_t ent, pad;	/* a candidate's pad: the entry's rep */
+	uint32_t ent;
+	uint32_t rep;		/* a candidate's: its entry's rep; else 0 */
 };
 #define CDOFF(c) ((c).off >> 2)
 #define CDKIND(c) ((int)((c).off & 3))
@@ -1091,7 +1097,7 @@ candidate(struct ts_reader *r, const int *kc, const struct cand *cd, size_t k, s
 		hit->ent[kind] = UINT32_MAX;
 	bk_keyof(&m, &mk);
 	for (; k < j; k++)
-		if (keyeq(CDKIND(cd[k]), &cl[cd[k].pad], &mk)) {
+		if (keyeq(CDKIND(cd[k]), &cl[cd[k].rep], &mk)) {
 			hit->ent[CDKIND(cd[k])] = cd[k].ent;
 			any = 1;
 		}
@@ -1120,9 +1126,9 @@ hwork(void *arg)
 			 * with, then their fields; the records' lines.
 			 */
 			if (j + 16 < p->b)
-				__builtin_prefetch(&cl[p->cd[j + 16].pad]);
+				__builtin_prefetch(&cl[p->cd[j + 16].rep]);
 			if (j + 8 < p->b) {
-				const struct claim *c = &cl[p->cd[j + 8].pad];
+				const struct claim *c = &cl[p->cd[j + 8].rep];
 
 				__builtin_prefetch(CS(c, C_NIR));
 				__builtin_prefetch(CS(c, C_ADHERENT));
@@ -1382,7 +1388,7 @@ indexmaster(struct ts_reader *r, const int *c, const int *kc, struct bx *x)
 			}
 			cd[nc].off = ref;	/* offset << 2 | kind */
 			cd[nc].ent = (uint32_t)i;
-			cd[nc++].pad = e->rep;
+			cd[nc++].rep = e->rep;
 		}
 		/* The index behind, 32 MiB at a time, given back. */
 		if (lo > rel && (lo - rel) * 16 >= (32 << 20)) {
@@ -1896,7 +1902,7 @@ addevent(const struct claim *c, const struct benef *b, const char *counter,
 	scopy(e->member, sizeof e->member, b->member);
 	scopy(e->counter, sizeof e->counter, counter);
 	invkey(c, e->inv, sizeof e->inv);
-	bcopy_(e->claim, sizeof e->claim, CS(c, C_DUPID), CN(c, C_DUPID));
+	bytecpy(e->claim, sizeof e->claim, CS(c, C_DUPID), CN(c, C_DUPID));
 	memcpy(e->bdate, today_s, sizeof e->bdate);
 	e->date = c->date;
 	e->count = count;
@@ -2198,7 +2204,7 @@ numcmp(const char *a, size_t m, const char *b, size_t n)
 				return m < n ? -1 : 1;
 		}
 	}
-	return bcmp_(a, m, b, n);
+	return bytecmp(a, m, b, n);
 }
 
 /* The consumption order: family, act date, PS, invoice, line, input. */
@@ -2213,7 +2219,7 @@ ordcmp(const void *pa, const void *pb)
 		return bx->fam < by->fam ? -1 : 1;
 	if (x->date != y->date)
 		return x->date < y->date ? -1 : 1;
-#define FCMP(i) bcmp_(CS(x, i), CN(x, i), CS(y, i), CN(y, i))
+#define FCMP(i) bytecmp(CS(x, i), CN(x, i), CS(y, i), CN(y, i))
 	if ((d = FCMP(C_PSKIND)) != 0 || (d = FCMP(C_PSNUM)) != 0 ||
 	    (d = FCMP(C_INVOICE)) != 0 ||
 	    (d = numcmp(CS(x, C_LINENO), CN(x, C_LINENO), CS(y, C_LINENO),
@@ -2570,7 +2576,7 @@ main(int argc, char *argv[])
 				ok[nord].off = (uint64_t)bens[cl[k].bi].fam << 32 |
 				    ((uint32_t)cl[k].date ^ 0x80000000u);
 				max |= ok[nord].off;
-				ok[nord].pad = 0;
+				ok[nord].rep = 0;
 				ok[nord++].ent = (uint32_t)k;
 			}
 		rsort(ok, nord, max, okcmp);
