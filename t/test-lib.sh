@@ -23,11 +23,29 @@ LC_ALL=C
 TZ=UTC
 export LC_ALL TZ
 umask 022
-PATH=$TIERS_BIN:$PATH
+
+# ...nor on what else the machine has: the suite sees the programs under
+# test and the commands pipelines/install-deps lists, nothing more, so a
+# command used but not listed fails here and not on a newcomer's machine.
+# Scratch directories go to TEST_OUTPUT_DIRECTORY (default t/): make
+# check with another build root (O=...) keeps its own.
+TEST_OUTPUT_DIRECTORY=${TEST_OUTPUT_DIRECTORY:-$TEST_DIRECTORY}
+mkdir -p "$TEST_OUTPUT_DIRECTORY" || exit 1
+test_path=$TEST_OUTPUT_DIRECTORY/trash.$(basename "$0" .sh).path
+rm -rf "$test_path"
+mkdir -p "$test_path" || exit 1
+for c in $(sh "$TIERS_TOP/pipelines/install-deps" -c); do
+	for d in $(printf '%s\n' "$PATH" | tr : ' '); do
+		test -f "$d/$c" && test -x "$d/$c" || continue
+		ln -s "$d/$c" "$test_path/$c" || exit 1
+		break
+	done
+done
+PATH=$TIERS_BIN:$test_path
 export PATH
 
 test_name=$(basename "$0" .sh)
-TRASH=$TEST_DIRECTORY/trash.$test_name
+TRASH=$TEST_OUTPUT_DIRECTORY/trash.$test_name
 rm -rf "$TRASH"
 mkdir -p "$TRASH" || exit 1
 cd "$TRASH" || exit 1
@@ -116,7 +134,7 @@ test_mode () {
 test_done () {
 	echo "1..$test_count"
 	if test "$test_failed" = 0; then
-		cd "$TEST_DIRECTORY" && rm -rf "$TRASH"
+		cd "$TEST_OUTPUT_DIRECTORY" && rm -rf "$TRASH" "$test_path"
 		exit 0
 	fi
 	exit 1
