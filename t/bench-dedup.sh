@@ -15,11 +15,11 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$work"
 tiers-gen -n "$n" -b 200000 -p 5000 -d "$days" -D 2026-11-02 -o "$work/g"
 prev=
-for d in $(ls "$work/g"); do
+for d in $(cd "$work/g" && ls -d ????-??-??); do
 	noemie-decode -o "$work/c.$d" "$work/g/$d"/*.580 "$work/g/$d"/*.b2 2>/dev/null
 	last=$d
 done
-for d in $(ls "$work/g"); do
+for d in $(cd "$work/g" && ls -d ????-??-??); do
 	test "$d" = "$last" && break
 	dedup -d "$d" ${prev:+-h "$work/h.$prev"} -H "$work/h.$d" -o "$work/o.$d" "$work/c.$d" 2>/dev/null
 	# Only the history is needed from the days before: the outputs go

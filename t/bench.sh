@@ -33,7 +33,7 @@ echo "tiers bench $rev: $n claim lines, $(nproc) cores"
 printf "%-34s %12s %14s %10s %10s  %s\n" stage records records/s MB/s peakMiB baseline-of
 measure "tiers-gen (whole day, 200k benef)" "$n" 0 "" \
     tiers-gen -n "$n" -b 200000 -p 5000 -d 1 -D 2026-11-18 -o "$work/g"
-acts=$(ls "$work"/g/*/acts.tsv)
+acts=$(ls "$work"/g/truth/*/acts.tsv)
 bytes=$(wc -c <"$acts")
 gzip -1 -c "$acts" >"$work/acts.tsv.gz"
 gzbytes=$(wc -c <"$work/acts.tsv.gz")
@@ -47,7 +47,7 @@ measure "tiers-seal (verify gz)" "$n" "$bytes" "zcat" tiers-seal -q "$work/acts.
 # cat and zcat of the same files.  "-o file" publishes with fsync; "> file"
 # does not; "pipe" holds each file's records in a spool (64 MiB in
 # memory, then on disk) until the file is known good.
-day=$(dirname "$acts")
+day=$(ls -d "$work"/g/????-??-??)
 flows=$(ls "$day"/*.580 "$day"/*.b2)
 fbytes=$(cat $flows | wc -c)
 mkdir -p "$work/gzf"

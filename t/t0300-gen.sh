@@ -8,10 +8,10 @@ CENTS='function cents(s) { sub(/\./, "", s); return s + 0 }
 function eur(v,   s) { s = v < 0 ? "-" : ""; if (v < 0) v = -v
 	return sprintf("%s%d.%02d", s, int(v / 100), v % 100) }'
 
-# The truth records a day's acts.tsv and files imply.
+# truth_of OUTDIR DAY: the truth records a day's acts.tsv and files imply.
 truth_of () {
 	trunc=0
-	test -f "$1/acts.trunc.tsv.gz" && trunc=1
+	test -f "$1/$2/acts.trunc.tsv.gz" && trunc=1
 	awk -F'\t' -v trunc=$trunc "$CENTS $COLS"'
 	{
 		a = $c["anomaly"]
@@ -29,7 +29,7 @@ truth_of () {
 		printf "fr_total\t%d\t%s\n", nl, eur(frt)
 		printf "amo_total\t%d\t%s\n", nl, eur(amo)
 		printf "truncated_files\t%d\t0.00\n", trunc
-	}' "$1/acts.tsv"
+	}' "$1/truth/$2/acts.tsv"
 }
 
 # Duplicates repeat every field of a clean original but the line id, the
@@ -189,32 +189,55 @@ test_expect_success 'setup: the same days twice, another seed, gzip' '
 	    -D 2026-11-18 -o z
 '
 
-test_expect_success 'one directory per business day, its streams and flows' '
+test_expect_success 'one directory per business day, its inputs and flows' '
 	ls a >actual &&
-	printf "%s\n" $days >expect &&
+	printf "%s\n" $days truth >expect &&
 	test_cmp expect actual &&
 	ls a/2026-11-18 >actual &&
-	printf "%s\n" acts.trunc.tsv.gz acts.tsv benef-167370000-000001.xml \
-	    benef-229010001-000001.xml benef-828400002-000001.csv benef-truth.tsv \
-	    benef.tsv garanties-167370000.xml garanties-229010001.xml \
+	printf "%s\n" acts.trunc.tsv.gz benef-167370000-000001.xml \
+	    benef-229010001-000001.xml benef-828400002-000001.csv \
+	    garanties-167370000.xml garanties-229010001.xml \
 	    garanties-828400002.xml invoices.b2 \
 	    noemie-01751.580 noemie-01751.trunc.580.gz noemie-01931.580 \
-	    pec.tsv ps.tsv truth.tsv >expect &&
+	    pec.tsv ps.tsv >expect &&
 	test_cmp expect actual &&
 	ls a/2026-11-19 >actual &&
-	printf "%s\n" acts.trunc.tsv.gz acts.tsv benef-167370000-000002.xml \
-	    benef-229010001-000002.xml benef-828400002-000002.csv benef-truth.tsv \
-	    benef.tsv invoices.b2 \
+	printf "%s\n" acts.trunc.tsv.gz benef-167370000-000002.xml \
+	    benef-229010001-000002.xml benef-828400002-000002.csv \
+	    invoices.b2 \
 	    noemie-01751.580 noemie-01751.trunc.580.gz noemie-01931.580 \
-	    pec.tsv ps.tsv truth.tsv >expect &&
+	    pec.tsv ps.tsv >expect &&
 	test_cmp expect actual
+'
+
+test_expect_success 'the generator files are in truth/DAY, none in a day directory' '
+	ls a/truth >actual &&
+	printf "%s\n" $days >expect &&
+	test_cmp expect actual &&
+	printf "%s\n" acts.tsv benef-truth.tsv benef.tsv truth.tsv >expect &&
+	for d in $days; do
+		ls a/truth/$d >actual &&
+		test_cmp expect actual &&
+		for f in acts.tsv benef-truth.tsv benef.tsv truth.tsv; do
+			! test -e a/$d/$f && ! test -e a/$d/$f.gz &&
+			! test -e z/$d/$f && ! test -e z/$d/$f.gz &&
+			test -f z/truth/$d/$f.gz || exit 1
+		done
+	done &&
+	for f in "$TIERS_TOP"/testdata/sample/????-??-??/*; do
+		case ${f##*/} in
+		acts.tsv*|benef.tsv*|truth.tsv*|benef-truth.tsv*)
+			echo "$f: a generator file in a day"; exit 1 ;;
+		esac
+	done &&
+	ls "$TIERS_TOP"/testdata/sample/truth/????-??-??/truth.tsv
 '
 
 test_expect_success 'days skip holidays and weekends; -D moves to a business day' '
 	tiers-gen -d 2 -n 1 -D 2026-11-10 -o hol &&
 	tiers-gen -d 1 -n 1 -D 2026-11-21 -o sat &&
 	ls hol sat >actual &&
-	printf "%s\n" hol: 2026-11-10 2026-11-12 "" sat: 2026-11-23 >expect &&
+	printf "%s\n" hol: 2026-11-10 2026-11-12 truth "" sat: 2026-11-23 truth >expect &&
 	test_cmp expect actual
 '
 
@@ -224,26 +247,26 @@ test_expect_success 'same options, same bytes' '
 
 test_expect_success 'another seed, other claims and another world' '
 	for d in $days; do
-		! cmp -s a/$d/acts.tsv c/$d/acts.tsv &&
-		! cmp -s a/$d/benef.tsv c/$d/benef.tsv || exit 1
+		! cmp -s a/truth/$d/acts.tsv c/truth/$d/acts.tsv &&
+		! cmp -s a/truth/$d/benef.tsv c/truth/$d/benef.tsv || exit 1
 	done
 '
 
 test_expect_success 'every stream verifies' '
-	tiers-seal -q a/*/*.tsv c/*/*.tsv &&
-	ls z/*/*.tsv.gz | grep -v trunc | xargs tiers-seal -q
+	tiers-seal -q a/????-??-??/*.tsv a/truth/*/*.tsv c/????-??-??/*.tsv c/truth/*/*.tsv &&
+	ls z/????-??-??/*.tsv.gz z/truth/*/*.tsv.gz | grep -v trunc | xargs tiers-seal -q
 '
 
 test_expect_success 'the world is the same every day' '
 	for d in 2026-11-19 2026-11-20; do
-		cmp a/2026-11-18/benef.tsv a/$d/benef.tsv &&
+		cmp a/truth/2026-11-18/benef.tsv a/truth/$d/benef.tsv &&
 		cmp a/2026-11-18/ps.tsv a/$d/ps.tsv || exit 1
 	done
 '
 
 test_expect_success 'line ids number the day lines in order' '
 	for d in $days; do
-		grep -v "^#" a/$d/acts.tsv |
+		grep -v "^#" a/truth/$d/acts.tsv |
 		awk -F"\t" -v day=$(echo $d | tr -d -) \
 		    "\$1 != sprintf(\"%s-%07d\", day, NR) { exit 1 } END { exit NR != 2000 }" ||
 		exit 1
@@ -251,10 +274,12 @@ test_expect_success 'line ids number the day lines in order' '
 '
 
 test_expect_success 'the truth is what the acts hold' '
-	for dir in a/* c/*; do
-		truth_of $dir >expect &&
-		grep -v "^#" $dir/truth.tsv | grep -v "^liq_" >actual &&
-		test_cmp expect actual || exit 1
+	for g in a c; do
+		for d in $days; do
+			truth_of $g $d >expect &&
+			grep -v "^#" $g/truth/$d/truth.tsv | grep -v "^liq_" >actual &&
+			test_cmp expect actual || exit 1
+		done
 	done
 '
 
@@ -264,60 +289,68 @@ test_expect_success 'truncated files come at their rate: every day, or none' '
 '
 
 test_expect_success 'duplicates repeat an original line in every field' '
-	check_dups a/2026-11-18/acts.tsv a/2026-11-19/acts.tsv a/2026-11-20/acts.tsv &&
-	check_dups c/2026-11-18/acts.tsv c/2026-11-19/acts.tsv c/2026-11-20/acts.tsv
+	check_dups a/truth/2026-11-18/acts.tsv a/truth/2026-11-19/acts.tsv a/truth/2026-11-20/acts.tsv &&
+	check_dups c/truth/2026-11-18/acts.tsv c/truth/2026-11-19/acts.tsv c/truth/2026-11-20/acts.tsv
 '
 
 test_expect_success 'badnir lines have a wrong NIR key, all others a right one' '
-	check_keys a/*/acts.tsv c/*/acts.tsv &&
-	check_keys a/2026-11-18/benef.tsv
+	check_keys a/truth/*/acts.tsv c/truth/*/acts.tsv &&
+	check_keys a/truth/2026-11-18/benef.tsv
 '
 
 test_expect_success 'unknown, closed and other lines against the world' '
-	for dir in a/* c/*; do
+	for dir in a/truth/* c/truth/*; do
 		check_rights $dir/benef.tsv $dir/acts.tsv || exit 1
 	done
 '
 
 test_expect_success 'amounts are coherent' '
-	check_amounts a/*/acts.tsv c/*/acts.tsv
+	check_amounts a/truth/*/acts.tsv c/truth/*/acts.tsv
 '
 
 test_expect_success 'identifiers are unique in the world' '
-	cut -f4 a/2026-11-18/benef.tsv | sort | uniq -d >dups &&
+	cut -f4 a/truth/2026-11-18/benef.tsv | sort | uniq -d >dups &&
 	cut -f3 a/2026-11-18/ps.tsv | sort | uniq -d >>dups &&
 	test_must_be_empty dups
 '
 
 test_expect_success '-z writes gzip files that decompress to the plain ones' '
-	for f in z/*/*.tsv.gz; do
+	for f in z/????-??-??/*.tsv.gz z/truth/*/*.tsv.gz; do
 		test "$(od -An -tx1 -N10 $f | tr -d " ")" = 1f8b0800000000000003 &&
 		case $f in
 		*trunc*) cmp $f a/${f#z/} ;;
 		*) p=${f#z/} && gzip -dc $f | cmp - a/${p%.gz} ;;
 		esac || exit 1
 	done &&
-	! ls z/*/*.tsv 2>/dev/null
+	! ls z/*/*.tsv 2>/dev/null &&
+	! ls z/truth/*/*.tsv 2>/dev/null
 '
 
 test_expect_success 'a day holds what the last run made, nothing older' '
 	cp -R a again &&
+	cp a/truth/2026-11-18/acts.tsv a/truth/2026-11-18/benef-truth.tsv \
+	    a/truth/2026-11-18/benef.tsv a/truth/2026-11-18/truth.tsv again/2026-11-18/ &&
 	tiers-gen -z -s 3 -d 1 -n 10 -D 2026-11-18 -o again &&
 	ls again/2026-11-18 >actual &&
-	printf "%s\n" acts.tsv.gz benef-167370000-000001.xml.gz \
+	printf "%s\n" benef-167370000-000001.xml.gz \
 	    benef-229010001-000001.xml.gz benef-828400002-000001.csv.gz \
-	    benef-truth.tsv.gz benef.tsv.gz garanties-167370000.xml.gz \
+	    garanties-167370000.xml.gz \
 	    garanties-229010001.xml.gz garanties-828400002.xml.gz invoices.b2.gz \
-	    noemie-01751.580.gz noemie-01931.580.gz pec.tsv.gz ps.tsv.gz \
-	    truth.tsv.gz >expect &&
+	    noemie-01751.580.gz noemie-01931.580.gz pec.tsv.gz ps.tsv.gz >expect &&
+	test_cmp expect actual &&
+	ls again/truth/2026-11-18 >actual &&
+	printf "%s\n" acts.tsv.gz benef-truth.tsv.gz benef.tsv.gz truth.tsv.gz >expect &&
 	test_cmp expect actual &&
 	tiers-gen -s 3 -d 1 -n 10 -D 2026-11-18 -o again &&
 	ls again/2026-11-18 >actual &&
-	printf "%s\n" acts.tsv benef-167370000-000001.xml \
-	    benef-229010001-000001.xml benef-828400002-000001.csv benef-truth.tsv \
-	    benef.tsv garanties-167370000.xml garanties-229010001.xml \
+	printf "%s\n" benef-167370000-000001.xml \
+	    benef-229010001-000001.xml benef-828400002-000001.csv \
+	    garanties-167370000.xml garanties-229010001.xml \
 	    garanties-828400002.xml invoices.b2 noemie-01751.580 \
-	    noemie-01931.580 pec.tsv ps.tsv truth.tsv >expect &&
+	    noemie-01931.580 pec.tsv ps.tsv >expect &&
+	test_cmp expect actual &&
+	ls again/truth/2026-11-18 >actual &&
+	printf "%s\n" acts.tsv benef-truth.tsv benef.tsv truth.tsv >expect &&
 	test_cmp expect actual &&
 	tiers-gen -s 3 -d 2 -n 10 -D 2026-11-17 -o again &&
 	! ls again/2026-11-18/garanties-* 2>/dev/null
@@ -332,15 +365,18 @@ test_expect_success 'a truncated file fails verification' '
 
 test_expect_success 'files are mode 0600 whatever the umask' '
 	(umask 000 && tiers-gen -d 1 -n 10 -z -A truncated=10000 -D 2026-11-18 -o m) &&
-	for f in a/*/* m/*/*; do
+	for f in a/????-??-??/* a/truth/*/* m/????-??-??/* m/truth/*/*; do
 		test "$(test_mode $f)" = "-rw-------" || exit 1
+	done &&
+	for d in m m/2026-11-18 m/truth m/truth/2026-11-18; do
+		test "$(test_mode $d)" = "drwx------" || exit 1
 	done
 '
 
 test_expect_success 'no claims: empty acts, still sealed' '
 	tiers-gen -d 2 -n 0 -D 2026-11-18 -o empty &&
-	tiers-seal -q empty/*/*.tsv &&
-	grep "^claims" empty/2026-11-19/truth.tsv >actual &&
+	tiers-seal -q empty/????-??-??/*.tsv empty/truth/*/*.tsv &&
+	grep "^claims" empty/truth/2026-11-19/truth.tsv >actual &&
 	printf "claims\t0\t0.00\n" >expect &&
 	test_cmp expect actual
 '
@@ -374,13 +410,13 @@ test_expect_success 'an output that cannot be created exits 73' '
 test_expect_success 'a write error exits 74 and publishes nothing half-written' '
 	(trap "" XFSZ && ulimit -f 200 &&
 	    test_expect_code 74 tiers-gen -n 100000 -d 1 -D 2026-11-18 -o full) &&
-	ls -A full/2026-11-18 >actual &&
+	ls -A full/2026-11-18 full/truth/2026-11-18 >actual &&
 	! grep "^\\." actual &&
 	! grep "^acts" actual
 '
 
 test_expect_success 'guarantee files are valid against the schema' '
-	for f in a/2026-11-18/garanties-*.xml "$TIERS_TOP"/testdata/sample/*/garanties-*.xml; do
+	for f in a/2026-11-18/garanties-*.xml "$TIERS_TOP"/testdata/sample/????-??-??/garanties-*.xml; do
 		xmllint --noout --schema "$TIERS_TOP/formats/xsd/guarantee.xsd" $f 2>err ||
 		{ cat err; exit 1; }
 		c=${f##*/garanties-} &&
@@ -415,12 +451,12 @@ check_pecs () {
 }
 
 test_expect_success 'PEC streams: sealed, of kind pec, for people and PS of the world' '
-	tiers-seal -q a/*/pec.tsv "$TIERS_TOP"/testdata/sample/*/pec.tsv &&
+	tiers-seal -q a/????-??-??/pec.tsv "$TIERS_TOP"/testdata/sample/????-??-??/pec.tsv &&
 	head -1 a/2026-11-18/pec.tsv | cut -f2-3 >actual &&
 	printf "pec\t1\n" >expect &&
 	test_cmp expect actual &&
-	check_pecs a/2026-11-18/benef.tsv a/2026-11-18/ps.tsv a/*/pec.tsv &&
-	check_pecs c/2026-11-18/benef.tsv c/2026-11-18/ps.tsv c/*/pec.tsv
+	check_pecs a/truth/2026-11-18/benef.tsv a/2026-11-18/ps.tsv a/????-??-??/pec.tsv &&
+	check_pecs c/truth/2026-11-18/benef.tsv c/2026-11-18/ps.tsv c/????-??-??/pec.tsv
 '
 
 # The liquidation truth of a day: every code once, in order; each line in
@@ -454,7 +490,7 @@ check_liq () {
 }
 
 test_expect_success 'the liquidation truth adds up' '
-	for f in a/*/truth.tsv c/*/truth.tsv "$TIERS_TOP"/testdata/sample/*/truth.tsv; do
+	for f in a/truth/*/truth.tsv c/truth/*/truth.tsv "$TIERS_TOP"/testdata/sample/truth/*/truth.tsv; do
 		check_liq $f || exit 1
 	done
 '
@@ -476,7 +512,7 @@ test_expect_success 'the liquidation truth follows the anomalies' '
 	while IFS="	" read -r opts want; do
 		i=$((i + 1)) &&
 		tiers-gen -s 5 -d 2 -n 1500 -b 300 -p 40 $none $opts -D 2026-11-18 -o case$i &&
-		for t in case$i/*/truth.tsv; do
+		for t in case$i/truth/*/truth.tsv; do
 			check_liq $t &&
 			for w in $want; do
 				k=${w%%[=>]*} v=${w#*[=>]} &&
@@ -493,14 +529,14 @@ test_expect_success 'the liquidation truth follows the anomalies' '
 '
 
 test_expect_success 'testdata/sample is what its README command makes' '
-	cmd=$(cat "$TIERS_TOP/testdata/sample/README") &&
+	cmd=$(sed -n 1p "$TIERS_TOP/testdata/sample/README") &&
 	args=${cmd#bin/tiers-gen } &&
 	test "$args" != "$cmd" &&
 	args=${args% -o testdata/sample} &&
 	test "${cmd%-o testdata/sample}" != "$cmd" &&
 	tiers-gen $args -o sample &&
 	diff -r -x README sample "$TIERS_TOP/testdata/sample" &&
-	ls sample/*/acts.trunc.tsv.gz
+	ls sample/*/acts.trunc.tsv.gz sample/truth/*/truth.tsv
 '
 
 test_done

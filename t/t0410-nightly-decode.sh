@@ -27,7 +27,7 @@ claims () {
 }
 
 test_expect_success 'day 1: as many claims as the generator made' '
-	n=$(awk -F"\t" "\$1 == \"claims\" { print \$2 }" data/inbox/2026-11-18/truth.tsv) &&
+	n=$(awk -F"\t" "\$1 == \"claims\" { print \$2 }" "$sample"/truth/2026-11-18/truth.tsv) &&
 	test "$(claims data/days/2026-11-18)" = "$n"
 '
 
@@ -36,7 +36,7 @@ test_expect_success 'day 2: the truncated copy is refused, the rest decoded; exi
 	grep "^decode     noemie-01751.trunc.580.gz .* refused" out &&
 	grep "truncated gzip file" data/days/2026-11-19/log/decode.err &&
 	! test -e data/days/2026-11-19/out/claims/noemie-01751.trunc.580.gz.claims.tsv &&
-	n=$(awk -F"\t" "\$1 == \"claims\" { print \$2 }" data/inbox/2026-11-19/truth.tsv) &&
+	n=$(awk -F"\t" "\$1 == \"claims\" { print \$2 }" "$sample"/truth/2026-11-19/truth.tsv) &&
 	test "$(claims data/days/2026-11-19)" = "$n"
 '
 

@@ -17,7 +17,7 @@ test_expect_success 'day 1: one master per client and its index, all the populat
 	done >expect &&
 	test_cmp expect actual &&
 	cat data/days/2026-11-18/state/benef/*.master.tsv | grep -vc "^#" >n &&
-	grep -vc "^#" data/inbox/2026-11-18/benef.tsv >expect &&
+	grep -vc "^#" "$sample"/truth/2026-11-18/benef.tsv >expect &&
 	test_cmp expect n &&
 	grep "^benef .* benef-master .* ok" out
 '
@@ -29,7 +29,7 @@ test_expect_success 'days 2 and 3 chain on the previous masters; the re-sent fil
 	for d in 2026-11-19 2026-11-20; do
 		cat data/days/$d/out/benef/*.rejects.tsv | grep -v "^#" | wc -l >n &&
 		awk -F"\t" "\$1 ~ /^reject_/ { s += \$2 } END { print s }" \
-		    data/inbox/$d/benef-truth.tsv >expect &&
+		    "$sample"/truth/$d/benef-truth.tsv >expect &&
 		test_cmp expect n || exit 1
 	done
 '

@@ -42,7 +42,7 @@ test_expect_success 'codes and amounts: the generator truth, found exactly' '
 			printf \"liq_identity\t%d\t%.2f\nliq_capped\t%d\t%.2f\n\", ni, ai / 100, nc, ac / 100
 			printf \"liq_total\t%d\t%.2f\n\", t, ta / 100
 		}" data/days/$d/out/decisions.tsv >actual.$d &&
-		grep "^liq_" "$sample/$d/truth.tsv" >expect.$d &&
+		grep "^liq_" "$sample/truth/$d/truth.tsv" >expect.$d &&
 		test_cmp expect.$d actual.$d || exit 1
 	done
 '

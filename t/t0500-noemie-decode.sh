@@ -94,7 +94,7 @@ test_expect_success 'round trip: the decoded day is the generated day' '
 		noemie-decode -r rep.$d g/$d/*.580 g/$d/*.b2 >claims.$d &&
 		tiers-seal -q claims.$d rep.$d &&
 		counts claims.$d >actual &&
-		truth g/$d/truth.tsv >expect &&
+		truth g/truth/$d/truth.tsv >expect &&
 		test_cmp expect actual || exit 1
 	done
 '

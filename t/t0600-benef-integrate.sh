@@ -37,7 +37,7 @@ test_expect_success 'day 1: the whole population is created' '
 
 # truth DAY KEY: what the generator says.
 truth () {
-	awk -F'\t' -v k="$2" '$1 == k { print $2 }' g/$1/benef-truth.tsv
+	awk -F'\t' -v k="$2" '$1 == k { print $2 }' g/truth/$1/benef-truth.tsv
 }
 
 test_expect_success 'days 2 and 3: movements and rejects as the generator made them' '

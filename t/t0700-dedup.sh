@@ -42,7 +42,7 @@ test_expect_success 'setup: the sample days decoded, and one paid claim' '
 # Near-repeats (one key field changed) are in the sample too: were any
 # taken for duplicates, the counts below would exceed the truth's.
 test_expect_success 'the sample days: the duplicates the generator made, found exactly' '
-	cat $sample/*/truth.tsv | grep -q "^near	[1-9]" &&
+	cat $sample/truth/*/truth.tsv | grep -q "^near	[1-9]" &&
 	prev= &&
 	for d in 2026-11-18 2026-11-19 2026-11-20; do
 		dedup -d $d ${prev:+-h h.$prev} -H h.$d -o o.$d c.$d 2>/dev/null || exit 1
@@ -54,7 +54,7 @@ test_expect_success 'the sample days: the duplicates the generator made, found e
 			inter) k=dupinter ;;
 			adjust) k=cancel ;;
 			esac
-			t=$(awk -F"\t" -v k=$k "\$1 == k { print \$2 }" $sample/$d/truth.tsv)
+			t=$(awk -F"\t" -v k=$k "\$1 == k { print \$2 }" $sample/truth/$d/truth.tsv)
 			test "$n" = "$t" || { echo "$d $v: $n, truth $t"; exit 1; }
 		done
 		prev=$d

@@ -8,6 +8,10 @@
  * starts at line k, line k itself.  An earlier line or day can therefore
  * be regenerated to make a duplicate without storing anything.  The world
  * model comes first, then the renderers that write it as record streams.
+ *
+ * A day's directory holds what the operator receives, and is used as the
+ * nightly's inbox as it is; what only the generator knows (the world, the
+ * claim lines, the truth about them) goes to truth/DAY beside it.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -1799,8 +1803,8 @@ settle(struct dec *v, size_t n, struct truth *t)
 }
 
 static void
-wacts(const struct world *w, int j, const char *dir, int z, int trunc,
-    struct truth *t)
+wacts(const struct world *w, int j, const char *dir, const char *tdir, int z,
+    int trunc, struct truth *t)
 {
 	static const char *const cols[] = {
 		"line_id", "client", "ps_kind", "ps_number", "invoice",
@@ -1821,7 +1825,7 @@ wacts(const struct world *w, int j, const char *dir, int z, int trunc,
 	static int fl;
 	int i, first, last, no;
 
-	oopen(&o, dir, "acts.tsv", "gen-acts", cols, 23);
+	oopen(&o, tdir, "acts.tsv", "gen-acts", cols, 23);
 	for (i = 0; i < NFLOW; i++)
 		flowopen(w, j, dir, i);
 	wk.j = j;
@@ -2197,7 +2201,7 @@ wbfile(const struct world *w, int c, int j, const char *dir, const char *name, i
 }
 
 static void
-wbfiles(const struct world *w, int j, const char *dir, int z)
+wbfiles(const struct world *w, int j, const char *dir, const char *tdir, int z)
 {
 	static const char *const cols[] = { "key", "count" };
 	uint64_t t[NBT];
@@ -2216,7 +2220,7 @@ wbfiles(const struct world *w, int j, const char *dir, int z)
 		wbfile(w, 0, j - 1, dir, name, z, NULL);
 		t[BT_RESENT]++;
 	}
-	oopen(&o, dir, "benef-truth.tsv", "gen-benef-truth", cols, 2);
+	oopen(&o, tdir, "benef-truth.tsv", "gen-benef-truth", cols, 2);
 	for (k = 0; k < NBT; k++) {
 		ts_wcstr(&o.w, btnames[k]);
 		wnum(&o.w, t[k]);
@@ -2267,7 +2271,7 @@ wgaranties(const struct world *w, const char *dir, int z)
 
 /*
  * Remove the beneficiary and guarantee files an earlier run left in a day
- * directory.
+ * directory, and the beneficiary truth an older layout put there.
  */
 static void
 unstale_benef(const char *dir)
@@ -2279,8 +2283,7 @@ unstale_benef(const char *dir)
 	if ((d = opendir(dir)) == NULL)
 		die(EX_CANTCREAT, "%s: %s", dir, strerror(errno));
 	while ((de = readdir(d)) != NULL)
-		if ((strncmp(de->d_name, "benef-", 6) == 0 &&
-		    strncmp(de->d_name, "benef-truth.tsv", 15) != 0) ||
+		if (strncmp(de->d_name, "benef-", 6) == 0 ||
 		    strncmp(de->d_name, "garanties-", 10) == 0) {
 			mkpath(path, dir, de->d_name);
 			if (unlink(path) < 0)
@@ -2315,19 +2318,22 @@ rmfiles(const char *dir, const char *const *names)
 }
 
 /*
- * Remove from a day directory what an earlier run with other options
- * left there, so that it holds what this run made and nothing else.
+ * Remove from a day directory and its truth directory what an earlier run
+ * with other options left there, so that they hold what this run made and
+ * nothing else.  The generator's own files are removed from the day
+ * directory whatever the options: an older layout put them there.
  */
 static void
-unstale(const char *dir, int z, int trunc)
+unstale(const char *dir, const char *tdir, int z, int trunc)
 {
-	static const char *const plain[] = {
-		"benef.tsv", "ps.tsv", "acts.tsv", "truth.tsv", "benef-truth.tsv",
-		"pec.tsv", NULL
+	static const char *const plain[] = { "ps.tsv", "pec.tsv", NULL };
+	static const char *const gz[] = { "ps.tsv.gz", "pec.tsv.gz", NULL };
+	static const char *const tplain[] = {
+		"benef.tsv", "acts.tsv", "truth.tsv", "benef-truth.tsv", NULL
 	};
-	static const char *const gz[] = {
-		"benef.tsv.gz", "ps.tsv.gz", "acts.tsv.gz", "truth.tsv.gz",
-		"benef-truth.tsv.gz", "pec.tsv.gz", NULL
+	static const char *const tgz[] = {
+		"benef.tsv.gz", "acts.tsv.gz", "truth.tsv.gz",
+		"benef-truth.tsv.gz", NULL
 	};
 	static const char *const cut[] = { "acts.trunc.tsv.gz", NULL };
 	char name[3][PATH_MAX];
@@ -2336,6 +2342,9 @@ unstale(const char *dir, int z, int trunc)
 	int i;
 
 	rmfiles(dir, z ? plain : gz);
+	rmfiles(dir, tplain);
+	rmfiles(dir, tgz);
+	rmfiles(tdir, z ? tplain : tgz);
 	if (!trunc)
 		rmfiles(dir, cut);
 	for (i = 0; i < NFLOW; i++) {
@@ -2356,28 +2365,31 @@ unstale(const char *dir, int z, int trunc)
 static void
 day(const struct world *w, int j, const char *outdir, int z)
 {
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], tdir[PATH_MAX];
 	struct truth t;
 	struct rng r;
 	int trunc;
 
 	if ((size_t)snprintf(dir, sizeof dir, "%s/%.4s-%.2s-%.2s", outdir,
-	    w->ymd[j], w->ymd[j] + 4, w->ymd[j] + 6) >= sizeof dir)
+	    w->ymd[j], w->ymd[j] + 4, w->ymd[j] + 6) >= sizeof dir ||
+	    (size_t)snprintf(tdir, sizeof tdir, "%s/truth/%.4s-%.2s-%.2s", outdir,
+	    w->ymd[j], w->ymd[j] + 4, w->ymd[j] + 6) >= sizeof tdir)
 		die(EX_CANTCREAT, "%s: path too long", outdir);
 	mkdir_(dir);
+	mkdir_(tdir);
 	rinit(&r, w, K_DAY, (uint64_t)j, 0);
 	trunc = (int)below(&r, 10000) < w->rate[A_TRUNC];
 	memset(&t, 0, sizeof t);
 	unstale_benef(dir);
 	if (j == 0)
 		wgaranties(w, dir, z);
-	wbfiles(w, j, dir, z);
-	wbenef(w, dir, z);
+	wbfiles(w, j, dir, tdir, z);
+	wbenef(w, tdir, z);
 	wps(w, dir, z);
 	wpecs(w, j, dir, z);
-	wacts(w, j, dir, z, trunc, &t);
-	wtruth(dir, z, &t, trunc);
-	unstale(dir, z, trunc);
+	wacts(w, j, dir, tdir, z, trunc, &t);
+	wtruth(tdir, z, &t, trunc);
+	unstale(dir, tdir, z, trunc);
 }
 
 /* -A name=rate */
@@ -2413,6 +2425,7 @@ main(int argc, char *argv[])
 	struct world w;
 	struct rng r;
 	const char *outdir = NULL, *first = NULL;
+	char tdir[PATH_MAX];
 	uint64_t seed = 1;
 	int32_t d;
 	int ch, z = 0, j, c, y, m, dd;
@@ -2498,6 +2511,8 @@ main(int argc, char *argv[])
 		w.amc[c][9] = '\0';
 	}
 	mkdir_(outdir);
+	mkpath(tdir, outdir, "truth");
+	mkdir_(tdir);
 
 	atexit(cleanup);
 	for (j = 0; j < w.ndays; j++)
