@@ -21,7 +21,7 @@ test_expect_success 'a date that is not a business day is refused' '
 
 test_expect_success 'usage errors are exit 64' '
 	test_expect_code 64 tiers-nightly 2>err &&
-	grep "^usage: tiers-nightly \[-fI\] \[-i inbox\] date datadir" err &&
+	grep "^usage: tiers-nightly \[-fI\] \[-i inbox\] \[-w file\]... date datadir" err &&
 	test_expect_code 64 tiers-nightly -x 2026-11-18 data 2>err
 '
 
@@ -34,12 +34,15 @@ test_expect_success 'a missing data directory, inbox or previous generation is e
 	! test -e data/days/2026-11-18
 '
 
-test_expect_success 'the first day runs from empty state; a refused input is exit 65' '
-	test_expect_code 65 tiers-nightly -I 2026-11-18 data >out 2>err &&
-	grep "^receive    a.tsv  *demo  *2  *5.50  ok" out &&
-	grep "^receive    broken.tsv .* refused" out &&
-	grep "^receive    notes.txt .* archived" out &&
-	grep "^3 inputs, 1 refused; published data/days/2026-11-18" out &&
+test_expect_success 'the first day runs from empty state; a refused input is exit 1, the day published' '
+	test_expect_code 1 tiers-nightly -I 2026-11-18 data >out 2>err &&
+	grep "^receive    a.tsv  *demo  *2  *5.50  ok\$" out &&
+	grep "^receive    broken.tsv .* refused: tiers-seal: broken.tsv:2: trailer: no trailer" out &&
+	grep "^receive    notes.txt .* archived\$" out &&
+	grep "^3 inputs, 1 refused, 0 left out; published data/days/2026-11-18\$" out &&
+	grep "^tiers-nightly: 2026-11-18: receive: refused broken.tsv: tiers-seal: broken.tsv:2: trailer: no trailer" err &&
+	grep "^receive	broken.tsv				refused	tiers-seal: broken.tsv:2: trailer: no trailer" \
+	    data/days/2026-11-18/summary.tsv &&
 	grep "^tiers-seal: broken.tsv:2: trailer: no trailer" data/days/2026-11-18/log/receive.err
 '
 
@@ -58,7 +61,7 @@ test_expect_success 'the day directory: inputs as received, read-only, with a ma
 test_expect_success 'the summary and the state generation are sealed streams' '
 	d=data/days/2026-11-18 &&
 	tiers-seal $d/summary.tsv $d/state/generation.tsv >out &&
-	grep "summary.tsv	day-summary	1	3	5.50	" out &&
+	grep "summary.tsv	day-summary	2	3	5.50	" out &&
 	grep "generation.tsv	generation	1	1	0.00	" out &&
 	grep "^#business_date	2026-11-18\$" $d/summary.tsv &&
 	grep -v "^#" $d/state/generation.tsv >gen &&
@@ -81,21 +84,39 @@ test_expect_success 'a rerun gives the same bytes, whatever the umask, zone and 
 	test "$(test_mode data/days/2026-11-19/summary.tsv)" = "-rw-------"
 '
 
-test_expect_success 'a failed run publishes nothing and keeps the earlier attempt' '
+test_expect_success 'a failed run publishes nothing, keeps the earlier attempt and its own logs' '
 	mkdir fake &&
-	printf "#!/bin/sh\ncase \"\$1\" in -r) exit 70;; esac\nexec \"$TIERS_BIN/tiers-seal\" \"\$@\"\n" >fake/tiers-seal &&
+	printf "#!/bin/sh\ncase \"\$1\" in -r) echo \"tiers-seal: x:1: y: broken on purpose\" >&2; exit 70;; esac\nexec \"$TIERS_BIN/tiers-seal\" \"\$@\"\n" >fake/tiers-seal &&
 	chmod +x fake/tiers-seal &&
 	cp -R data/days/2026-11-19 before &&
 	test_expect_code 70 env PATH="$PWD/fake:$PATH" tiers-nightly 2026-11-19 data 2>err &&
 	diff -r before data/days/2026-11-19 &&
-	test -z "$(ls -A data/days | grep "^\.")"
+	ls -A data/days | grep "^\." >dots &&
+	echo .2026-11-19.failed.1 >expect &&
+	test_cmp expect dots &&
+	k=data/days/.2026-11-19.failed.1 &&
+	test "$(test_mode $k)" = "drwx------" &&
+	ls $k >actual &&
+	echo log >expect &&
+	test_cmp expect actual &&
+	grep "^tiers-nightly: 2026-11-19: not published; the logs of this attempt are kept in $k/log/\$" err &&
+	grep "^tiers-nightly: state: cannot seal" $k/log/nightly.err &&
+	test -f $k/log/receive.err
+'
+
+test_expect_success 'a second failed attempt keeps its logs apart; the failing program speaks' '
+	test_expect_code 70 env PATH="$PWD/fake:$PATH" tiers-nightly 2026-11-19 data 2>err &&
+	grep "^    tiers-seal: x:1: y: broken on purpose\$" err &&
+	grep "kept in data/days/.2026-11-19.failed.2/log/" err &&
+	test -d data/days/.2026-11-19.failed.1/log &&
+	diff -r before data/days/2026-11-19
 '
 
 test_expect_success '-f forces a day that is not a business day; -i names the inbox' '
 	mkdir sat &&
 	cp data/inbox/2026-11-18/a.tsv sat/ &&
 	tiers-nightly -fI -i sat 2026-11-21 data >out &&
-	grep "^1 inputs, 0 refused; published data/days/2026-11-21" out
+	grep "^1 inputs, 0 refused, 0 left out; published data/days/2026-11-21" out
 '
 
 test_done

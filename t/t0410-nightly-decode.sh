@@ -31,8 +31,9 @@ test_expect_success 'day 1: as many claims as the generator made' '
 	test "$(claims data/days/2026-11-18)" = "$n"
 '
 
-test_expect_success 'day 2: the truncated copy is refused, the rest decoded; exit 65' '
-	test_expect_code 65 tiers-nightly 2026-11-19 data >out &&
+test_expect_success 'day 2: the truncated copy is refused, the rest decoded; exit 1' '
+	test_expect_code 1 tiers-nightly 2026-11-19 data >out 2>err &&
+	grep "^tiers-nightly: 2026-11-19: decode: refused noemie-01751.trunc.580.gz: noemie-decode: noemie-01751.trunc.580.gz:37: truncated gzip file" err &&
 	grep "^decode     noemie-01751.trunc.580.gz .* refused" out &&
 	grep "truncated gzip file" data/days/2026-11-19/log/decode.err &&
 	! test -e data/days/2026-11-19/out/claims/noemie-01751.trunc.580.gz.claims.tsv &&
@@ -50,7 +51,7 @@ test_expect_success 'the state lists every file decoded so far' '
 test_expect_success 'a file sent again, on a later day or the same day, is refused' '
 	cp data/inbox/2026-11-18/noemie-01931.580 data/inbox/2026-11-20/again-old.580 &&
 	cp data/inbox/2026-11-20/invoices.b2 data/inbox/2026-11-20/zz-again.b2 &&
-	test_expect_code 65 tiers-nightly 2026-11-20 data >out &&
+	test_expect_code 1 tiers-nightly 2026-11-20 data >out &&
 	grep "^decode     again-old.580 .* duplicate" out &&
 	grep "^decode     zz-again.b2 .* duplicate" out &&
 	grep "^decode     invoices.b2 .* ok" out &&

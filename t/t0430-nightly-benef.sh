@@ -23,7 +23,7 @@ test_expect_success 'day 1: one master per client and its index, all the populat
 '
 
 test_expect_success 'days 2 and 3 chain on the previous masters; the re-sent file is skipped' '
-	{ tiers-nightly 2026-11-19 data >out2 || test $? = 65; } &&
+	{ tiers-nightly 2026-11-19 data >out2 || test $? = 1; } &&
 	tiers-nightly 2026-11-20 data >out3 &&
 	grep "resent.xml: sender .* already integrated: skipped" data/days/2026-11-20/log/benef.err &&
 	for d in 2026-11-19 2026-11-20; do
@@ -34,12 +34,22 @@ test_expect_success 'days 2 and 3 chain on the previous masters; the re-sent fil
 	done
 '
 
-test_expect_success 'a refused beneficiary file: exit 65, the client keeps its master' '
+test_expect_success 'a refused beneficiary file: exit 65, nothing published' '
 	mkdir -p data/inbox/2026-11-23 &&
 	c=$(ls data/days/2026-11-20/state/benef | sed -n "s/\.master\.tsv$//p" | head -1) &&
 	printf "client,file_number\n$c,9\n" >data/inbox/2026-11-23/benef-$c-000009.csv &&
-	test_expect_code 65 tiers-nightly 2026-11-23 data >out &&
-	grep "^benef      $c .* benef-master .* refused" out &&
+	test_expect_code 65 tiers-nightly 2026-11-23 data >out 2>err &&
+	! test -e data/days/2026-11-23 &&
+	grep "^tiers-nightly: 2026-11-23: benef: refused benef-$c-000009.csv: benef-integrate: benef-$c-000009.csv:" err &&
+	grep "^tiers-nightly: 2026-11-23: the day is not published; send a corrected file, or run the day without it: tiers-nightly -w benef-$c-000009.csv 2026-11-23 data\$" err &&
+	grep "kept in data/days/.2026-11-23.failed.1/log/" err &&
+	test -s data/days/.2026-11-23.failed.1/log/benef.err
+'
+
+test_expect_success 'run without it (-w): the client keeps its master, the summary says why' '
+	c=$(ls data/days/2026-11-20/state/benef | sed -n "s/\.master\.tsv$//p" | head -1) &&
+	test_expect_code 1 tiers-nightly -w benef-$c-000009.csv 2026-11-23 data >out &&
+	grep "^receive    benef-$c-000009.csv .* without: left out by the operator (-w)\$" out &&
 	grep -v "^#" data/days/2026-11-20/state/benef/$c.master.tsv >a &&
 	grep -v "^#" data/days/2026-11-23/state/benef/$c.master.tsv >b &&
 	test_cmp a b &&

@@ -10,7 +10,7 @@ test_expect_success 'setup: the three sample days run in order' '
 	mkdir -p data/inbox &&
 	cp -R "$sample"/2026-11-1[89] "$sample"/2026-11-20 data/inbox/ &&
 	tiers-nightly -I 2026-11-18 data >out1 &&
-	{ tiers-nightly 2026-11-19 data >out2 || test $? = 65; } &&
+	{ tiers-nightly 2026-11-19 data >out2 || test $? = 1; } &&
 	tiers-nightly 2026-11-20 data >out3
 '
 
@@ -83,20 +83,40 @@ test_expect_success 'the summary: paid, rejected and to recover per client and d
 test_expect_success 'a rerun of day 2 gives the same decisions and consumption' '
 	cp data/days/2026-11-19/out/decisions.tsv d.before &&
 	cp data/days/2026-11-19/state/consumption.tsv c.before &&
-	{ tiers-nightly 2026-11-19 data >/dev/null || test $? = 65; } &&
+	{ tiers-nightly 2026-11-19 data >/dev/null || test $? = 1; } &&
 	cmp d.before data/days/2026-11-19/out/decisions.tsv &&
 	cmp c.before data/days/2026-11-19/state/consumption.tsv
 '
 
-test_expect_success 'a guarantee file liquidate refuses: exit 70, the day published before stays' '
+test_expect_success 'a guarantee file liquidate refuses: exit 65, the day published before stays' '
 	cp -R data/inbox/2026-11-20 alt &&
 	c=$(ls data/days/2026-11-20/state/guarantees | head -1) &&
 	printf "<garanties/>\n" >alt/garanties-$c &&
-	cp data/days/2026-11-20/out/decisions.tsv d.before &&
-	test_expect_code 70 tiers-nightly -i alt 2026-11-20 data >out 2>err &&
-	grep "liquidate refused its input (see log/liquidate.err): day not published" err &&
-	cmp d.before data/days/2026-11-20/out/decisions.tsv &&
-	! ls -d data/days/.2026-11-20.* 2>/dev/null
+	cp -R data/days/2026-11-20 before &&
+	test_expect_code 65 tiers-nightly -i alt 2026-11-20 data >out 2>err &&
+	grep "^tiers-nightly: 2026-11-20: liquidate: refused garanties-$c: liquidate: garanties-$c:1: " err &&
+	grep "^tiers-nightly: 2026-11-20: the day is not published; send a corrected file, or run the day without it: tiers-nightly -w garanties-$c 2026-11-20 data\$" err &&
+	diff -r before data/days/2026-11-20 &&
+	grep "garanties-$c changes what is paid and was refused" data/days/.2026-11-20.failed.1/log/nightly.err &&
+	grep "^liquidate: .*/state/guarantees/$c:1: " data/days/.2026-11-20.failed.1/log/liquidate.err
+'
+
+test_expect_success 'run without it (-w): published, the guarantee of the day before kept, recorded' '
+	c=$(ls data/days/2026-11-20/state/guarantees | head -1) &&
+	test_expect_code 1 tiers-nightly -i alt -w garanties-$c 2026-11-20 data >out 2>err &&
+	grep "^receive    garanties-$c .* without: left out by the operator (-w)\$" out &&
+	grep "^receive	garanties-$c				without	left out by the operator (-w)\$" \
+	    data/days/2026-11-20/summary.tsv &&
+	cmp alt/garanties-$c data/days/2026-11-20/in/garanties-$c &&
+	cmp data/days/2026-11-19/state/guarantees/$c data/days/2026-11-20/state/guarantees/$c &&
+	cmp before/out/decisions.tsv data/days/2026-11-20/out/decisions.tsv
+'
+
+test_expect_success '-w names a file of the inbox, or the day does not start' '
+	test_expect_code 64 tiers-nightly -i alt -w nosuch.xml 2026-11-20 data 2>err &&
+	grep "^tiers-nightly: -w nosuch.xml: no such file in alt\$" err &&
+	test_expect_code 64 tiers-nightly -i alt -w ../x 2026-11-20 data 2>err &&
+	grep "^tiers-nightly: -w ../x: not the name of a file of the inbox\$" err
 '
 
 test_done

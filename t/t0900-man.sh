@@ -9,11 +9,6 @@ test_description='man pages: lint clean, and every EXAMPLES command runs'
 # in a sentence beginning "The examples run in".  A page that needs the
 # sample days copies them itself, with its first example:
 #   $ cp -R "$TIERS_TOP/testdata/sample" sample
-#
-# The pages in $unsaid do not say it yet.  Until they do, their examples
-# run in the directory they assume: sample/, a copy of testdata/sample,
-# and var/inbox/DATE/, the sample days as the nightly's inbox.
-unsaid='man/man1/tiers-gen.1 man/man1/tiers-nightly.1 man/man5/tiers-day.5 man/man5/tiers-gen.5'
 
 pages=$(cd "$TIERS_TOP" && ls man/man[0-9]/*.[0-9])
 
@@ -41,26 +36,11 @@ for page in $pages; do
 	sed -n 's/^\$ //p' "$TRASH/$dir.section" |
 	    sed -e 's/\\e/\\/g' -e 's/\\-/-/g' -e 's/\\&//g' >"$TRASH/$dir.examples"
 	test -s "$TRASH/$dir.examples" || continue
-	prepare="mkdir '$dir'"
-	if ! grep -q '^The examples run in' "$TRASH/$dir.section"; then
-		case " $unsaid " in
-		*" $page "*)
-			prepare="
-			mkdir -p '$dir/var/inbox' &&
-			cp -R '$TIERS_TOP/testdata/sample' '$dir/sample' &&
-			for d in '$TIERS_TOP'/testdata/sample/????-??-??; do
-				cp -R \"\$d\" '$dir/var/inbox/'
-			done"
-			;;
-		*)
-			test_expect_success "$page: EXAMPLES say where they run" "
-				grep '^The examples run in' '$TRASH/$dir.section'
-			"
-			;;
-		esac
-	fi
+	test_expect_success "$page: EXAMPLES say where they run" "
+		grep '^The examples run in' '$TRASH/$dir.section'
+	"
 	test_expect_success "examples of $page run" "
-		$prepare &&
+		mkdir '$dir' &&
 		cd '$dir' &&
 		while IFS= read -r cmd; do
 			echo \"\\\$ \$cmd\" &&
