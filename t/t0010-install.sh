@@ -2,11 +2,14 @@
 test_description='make install puts programs and man pages under DESTDIR/PREFIX'
 . "$(dirname "$0")/test-lib.sh"
 
-# The build root of the programs under test, as the GNUmakefile names it,
-# so that make finds everything up to date and rebuilds nothing.
+# The build root of the programs under test, as the GNUmakefile names it
+# (relative to the checkout when it is inside, else absolute), so that
+# make finds everything up to date and rebuilds nothing.
 o=${TIERS_BIN%/bin}
-o=${o#"$TIERS_TOP"}
-o=${o#/}
+case $o in
+"$TIERS_TOP"/*) o=${o#"$TIERS_TOP"/} ;;
+"$TIERS_TOP") o=. ;;
+esac
 
 test_expect_success 'install into a staging directory' '
 	make -s -C "$TIERS_TOP" O="${o:-.}" install \
