@@ -21,7 +21,9 @@ test_expect_success 'a date that is not a business day is refused' '
 
 test_expect_success 'usage errors are exit 64' '
 	test_expect_code 64 tiers-nightly 2>err &&
-	grep "^usage: tiers-nightly \[-fI\] \[-i inbox\] \[-w file\]... date datadir" err &&
+	grep "^usage: tiers-nightly \[-aFfI\] \[-i inbox\] \[-w file\]... date datadir" err &&
+	grep "^       tiers-nightly -s stage date datadir" err &&
+	test_expect_code 64 tiers-nightly -s liquidate -I 2026-11-18 data 2>err &&
 	test_expect_code 64 tiers-nightly -x 2026-11-18 data 2>err
 '
 
@@ -101,7 +103,7 @@ test_expect_success 'a failed run publishes nothing, keeps the earlier attempt a
 	test_cmp expect actual &&
 	grep "^tiers-nightly: 2026-11-19: not published; the logs of this attempt are kept in $k/log/\$" err &&
 	grep "^tiers-nightly: state: cannot seal" $k/log/nightly.err &&
-	test -f $k/log/receive.err
+	test -f $k/log/nightly.err
 '
 
 test_expect_success 'a second failed attempt keeps its logs apart; the failing program speaks' '

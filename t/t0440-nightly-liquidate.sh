@@ -83,7 +83,8 @@ test_expect_success 'the summary: paid, rejected and to recover per client and d
 test_expect_success 'a rerun of day 2 gives the same decisions and consumption' '
 	cp data/days/2026-11-19/out/decisions.tsv d.before &&
 	cp data/days/2026-11-19/state/consumption.tsv c.before &&
-	{ tiers-nightly 2026-11-19 data >/dev/null || test $? = 1; } &&
+	{ tiers-nightly -F 2026-11-19 data >/dev/null || test $? = 1; } &&
+	! test -e data/days/2026-11-20/STALE &&
 	cmp d.before data/days/2026-11-19/out/decisions.tsv &&
 	cmp c.before data/days/2026-11-19/state/consumption.tsv
 '

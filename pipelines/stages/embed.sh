@@ -1,0 +1,35 @@
+#!/bin/sh
+# Build tiers-nightly: the driver with each stage file embedded as a
+# function that runs in a subshell, so that a stage shares nothing with
+# the driver or the other stages but the files it reads and writes and
+# the helpers the driver defines.  The driver's line "# @STAGES@" becomes
+# the functions and the list "stages" of their names, in file name order;
+# "@VERSION@" becomes the version.
+#	embed.sh version driver stage...
+set -eu
+version=$1 driver=$2
+shift 2
+tmp=${TMPDIR:-/tmp}/embed.$$
+trap 'rm -f "$tmp"' EXIT
+{
+	names=
+	for s in "$@"; do
+		n=${s##*/}
+		case $n in
+		[0-9][0-9]-*) ;;
+		*) echo "embed.sh: $s: not a stage file (NN-name)" >&2; exit 1 ;;
+		esac
+		names="$names${names:+ }$n"
+		printf '# Stage %s, from pipelines/stages/%s.\n' "${n#[0-9][0-9]-}" "$n"
+		printf 'stage_%s () (\n' "$(printf '%s' "$n" | tr -- - _)"
+		cat "$s"
+		printf ')\n\n'
+	done
+	printf "stages='%s'\n" "$names"
+} >"$tmp"
+n=$(grep -c '^# @STAGES@$' "$driver") || :
+test "$n" = 1 || { echo "embed.sh: $driver: no single '# @STAGES@' line" >&2; exit 1; }
+sed -e "s|@VERSION@|$version|" -e "/^# @STAGES@\$/{
+r $tmp
+d
+}" "$driver"

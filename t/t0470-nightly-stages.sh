@@ -1,0 +1,134 @@
+#!/bin/sh
+test_description='tiers-nightly: stage files, one stage again (-s), later days never silently stale (-a, -F), and a killed night'
+. "$(dirname "$0")/test-lib.sh"
+
+sample=$TIERS_TOP/testdata/sample
+days='2026-11-18 2026-11-19 2026-11-20'
+
+# The file rows and the day rows of a MANIFEST, without its trailer.
+rows () {
+	grep -v '^#' "$1"
+}
+
+test_expect_success 'setup: the three sample days' '
+	mkdir -p data/inbox &&
+	cp -R "$sample"/2026-11-1[89] "$sample"/2026-11-20 data/inbox/ &&
+	tiers-nightly -I 2026-11-18 data >/dev/null 2>&1 &&
+	{ tiers-nightly 2026-11-19 data >/dev/null 2>&1 || test $? = 1; } &&
+	tiers-nightly 2026-11-20 data >/dev/null 2>&1 &&
+	cp -R data ref
+'
+
+test_expect_success 'the stages are the files of pipelines/stages, run in their order' '
+	ls "$TIERS_TOP/pipelines/stages" | grep "^[0-9][0-9]-" >files &&
+	printf "%s\n" 10-receive 20-benef 30-decode 40-dedup 50-liquidate >expect &&
+	test_cmp expect files &&
+	tiers-nightly -I 2026-11-18 other 2>err >/dev/null || true &&
+	mkdir -p other/inbox/2026-11-18 &&
+	tiers-nightly -I 2026-11-18 other 2>err >/dev/null &&
+	sed -n "s/^tiers-nightly: 2026-11-18: \([a-z]*\) \.\.\.\$/\1/p" err >ran &&
+	sed "s/^[0-9]*-//" expect >names &&
+	test_cmp names ran
+'
+
+test_expect_success 'adding a stage is adding a file' '
+	mkdir extra &&
+	printf "%s\n" "# Counts the day'\''s decisions." \
+	    "n=\$(records \"\$abs/out/decisions.tsv\")" \
+	    "row count decisions decision \"\$n\" \"\" ok" \
+	    "staged \"\$n decisions\"" >extra/60-count &&
+	sh "$TIERS_TOP/pipelines/stages/embed.sh" test "$TIERS_TOP/pipelines/nightly" \
+	    "$TIERS_TOP"/pipelines/stages/[0-9][0-9]-* extra/60-count >tiers-nightly &&
+	chmod +x tiers-nightly &&
+	cp -R ref plus &&
+	./tiers-nightly -F 2026-11-20 plus >out 2>err &&
+	grep "^tiers-nightly: 2026-11-20: count: 300 decisions (" err &&
+	grep "^count	decisions	decision	300		ok	\$" plus/days/2026-11-20/summary.tsv &&
+	test_expect_code 1 sh "$TIERS_TOP/pipelines/stages/embed.sh" v "$TIERS_TOP/pipelines/nightly" \
+	    extra 2>err &&
+	grep "not a stage file" err
+'
+
+test_expect_success '-s: one stage again into a scratch copy, the same bytes as that night' '
+	for s in receive benef decode dedup liquidate; do
+		tiers-nightly -s $s 2026-11-19 data >out 2>err ||
+		    { cat err; exit 1; }
+		c=data/scratch/2026-11-19.$s &&
+		grep "^tiers-nightly: 2026-11-19: $s run again in $c (exit 0); its rows in summary.$s.tsv\$" err &&
+		test "$(test_mode $c)" = "drwx------" &&
+		! test -e $c/MANIFEST && ! test -e $c/tmp &&
+		(cd data/days/2026-11-19 && find . -type f ! -name MANIFEST | sort) >want &&
+		for f in $(cat want); do cmp data/days/2026-11-19/$f $c/$f || exit 1; done &&
+		awk -F"\t" -v s=$s "\$1 == s" data/days/2026-11-19/summary.tsv >expect &&
+		grep -v "^#" $c/summary.$s.tsv >actual &&
+		test_cmp expect actual || exit 1
+	done &&
+	diff -r ref/days data/days
+'
+
+test_expect_success '-s: a stage that does not exist, or a day not published' '
+	test_expect_code 64 tiers-nightly -s nosuch 2026-11-19 data 2>err &&
+	grep "^tiers-nightly: -s nosuch: no such stage; the stages are: 10-receive 20-benef 30-decode 40-dedup 50-liquidate\$" err &&
+	test_expect_code 66 tiers-nightly -s liquidate 2026-11-23 data 2>err &&
+	grep "^tiers-nightly: 2026-11-23: no published day\$" err
+'
+
+test_expect_success 'a day with later days published is not re-run silently: exit 64' '
+	test_expect_code 64 tiers-nightly 2026-11-19 data 2>err &&
+	grep "^tiers-nightly: 2026-11-19: later days are published (2026-11-20): re-run them after it with -a, or mark them stale with -F\$" err &&
+	diff -r ref/days data/days
+'
+
+test_expect_success '-F with the same inputs: the same bytes, the later days stay good' '
+	{ tiers-nightly -F 2026-11-19 data >/dev/null 2>&1 || test $? = 1; } &&
+	diff -r ref/days data/days
+'
+
+test_expect_success '-F with a changed input: the later days are marked stale' '
+	chmod u+w data/inbox/2026-11-19 &&
+	rm data/inbox/2026-11-19/invoices.b2 &&
+	{ tiers-nightly -F 2026-11-19 data >/dev/null 2>err || test $? = 1; } &&
+	grep "^tiers-nightly: 2026-11-19: 2026-11-20 is stale: re-run it in order (tiers-nightly -a 2026-11-19 data)\$" err &&
+	grep "^2026-11-19 was re-run after this day was built on it; re-run from it in order: tiers-nightly -a 2026-11-19 data\$" \
+	    data/days/2026-11-20/STALE &&
+	h=$(sha256sum <data/days/2026-11-19/MANIFEST | cut -d" " -f1) &&
+	! grep -q "previous_manifest	$h\$" data/days/2026-11-20/MANIFEST
+'
+
+test_expect_success '-a re-runs the later days in order from their archives: the chain holds' '
+	{ tiers-nightly -a 2026-11-19 data >out 2>err || test $? = 1; } &&
+	grep "^tiers-nightly: 2026-11-19: re-running 2026-11-20 from its archived inputs\$" err &&
+	! test -e data/days/2026-11-20/STALE &&
+	h=$(sha256sum <data/days/2026-11-19/MANIFEST | cut -d" " -f1) &&
+	grep -q "^day	previous_manifest	$h\$" data/days/2026-11-20/MANIFEST &&
+	diff -r ref/days/2026-11-20/in data/days/2026-11-20/in &&
+	! ls -d data/days/.*inbox* 2>/dev/null &&
+	cp -R ref/inbox/2026-11-19/invoices.b2 data/inbox/2026-11-19/ &&
+	{ tiers-nightly -a 2026-11-19 data >/dev/null 2>&1 || test $? = 1; } &&
+	diff -r ref/days data/days
+'
+
+# A small generated day, killed at several points; each time the day
+# published before stays whole or the new one is whole, and a rerun gives
+# the MANIFEST of a run never killed.
+test_expect_success 'killed at any point (SIGKILL), the rerun gives the same MANIFEST' '
+	tiers-gen -s 7 -d 1 -D 2026-11-18 -n 2000 -b 400 -p 40 -o g >/dev/null &&
+	mkdir -p k/inbox && cp -R g/2026-11-18 k/inbox/ &&
+	tiers-nightly -I 2026-11-18 k >/dev/null 2>&1 &&
+	cp k/days/2026-11-18/MANIFEST want &&
+	for t in 0.02 0.05 0.1 0.15 0.2 0.3 0.4 0.6 0.8; do
+		setsid tiers-nightly -I 2026-11-18 k >/dev/null 2>&1 &
+		pid=$! &&
+		sleep $t &&
+		kill -9 -- -$pid 2>/dev/null
+		wait $pid
+		# Whatever the moment: a whole day under the final name.
+		(cd k/days/2026-11-18 && tiers-seal -q MANIFEST summary.tsv out/decisions.tsv) &&
+		cmp want k/days/2026-11-18/MANIFEST &&
+		tiers-nightly -I 2026-11-18 k >/dev/null 2>&1 &&
+		cmp want k/days/2026-11-18/MANIFEST &&
+		test -z "$(ls -A k/days | grep "^\.[0-9].*\.work\.")" || exit 1
+	done
+'
+
+test_done
