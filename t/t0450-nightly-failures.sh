@@ -66,11 +66,11 @@ test_expect_success 'the night goes by on stderr: a line per stage, then the tot
 	tiers-nightly -I 2026-11-18 data >out 2>err &&
 	for s in receive benef decode dedup liquidate; do
 		grep "^tiers-nightly: 2026-11-18: $s \.\.\.\$" err &&
-		grep "^tiers-nightly: 2026-11-18: $s: .* ([0-9]* s)\$" err || exit 1
+		grep "^tiers-nightly: 2026-11-18: $s: .* ([0-9]*\.[0-9][0-9][0-9] s)\$" err || exit 1
 	done &&
 	grep "^tiers-nightly: 2026-11-18: decode: 3 files, 0 refused (" err &&
 	grep "^tiers-nightly: 2026-11-18: liquidate: 300 claims: [0-9]* paid, [0-9]* rejected, [0-9]* to recover; AMC [0-9]*\.[0-9][0-9]" err &&
-	grep "^tiers-nightly: 2026-11-18: published data/days/2026-11-18 in [0-9]* s: 300 claims: " err &&
+	grep "^tiers-nightly: 2026-11-18: published data/days/2026-11-18 in [0-9]*\.[0-9][0-9][0-9] s: 300 claims: " err &&
 	grep "^300 claims: [0-9]* paid, [0-9]* rejected, [0-9]* to recover; AMC " out &&
 	! grep " s)" data/days/2026-11-18/log/*.err
 '
