@@ -21,7 +21,7 @@ test_expect_success 'a date that is not a business day is refused' '
 
 test_expect_success 'usage errors are exit 64' '
 	test_expect_code 64 tiers-nightly 2>err &&
-	grep "^usage: tiers-nightly \[-aFfI\] \[-i inbox\] \[-w file\]... date datadir" err &&
+	grep "^usage: tiers-nightly \[-aFfI\] \[-i inbox\] \[-W months\] \[-w file\]... date datadir" err &&
 	grep "^       tiers-nightly -s stage date datadir" err &&
 	test_expect_code 64 tiers-nightly -s liquidate -I 2026-11-18 data 2>err &&
 	test_expect_code 64 tiers-nightly -x 2026-11-18 data 2>err

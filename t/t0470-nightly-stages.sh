@@ -108,6 +108,33 @@ test_expect_success '-a re-runs the later days in order from their archives: the
 	diff -r ref/days data/days
 '
 
+test_expect_success '-W: the window is recorded in the MANIFEST, and a replay uses it' '
+	cp -R ref win &&
+	tiers-nightly -F -W 12 2026-11-20 win >/dev/null 2>&1 &&
+	grep "^day	options	-W 12\$" win/days/2026-11-20/MANIFEST &&
+	grep "^dedup: .* -W 12\|" win/days/2026-11-20/log/dedup.err >/dev/null &&
+	tiers-replay 2026-11-20 win >out &&
+	grep "^2026-11-20 replayed: the same " out &&
+	test_expect_code 64 tiers-nightly -W 0 2026-11-20 win 2>err &&
+	grep "^tiers-nightly: -W 0: not a number of months\$" err
+'
+
+test_expect_success 'a file name with a space is archived and listed; -w refuses one' '
+	cp -R ref sp &&
+	chmod u+w sp/inbox/2026-11-20 &&
+	echo "a note" >"sp/inbox/2026-11-20/a note.txt" &&
+	tiers-nightly -F 2026-11-20 sp >out 2>err &&
+	grep "^file	in/a note.txt	" sp/days/2026-11-20/MANIFEST &&
+	grep "  a note.txt\$" sp/days/2026-11-20/in/.MANIFEST &&
+	grep "^receive    a note.txt .* archived\$" out &&
+	tiers-verify sp 2026-11-20 >/dev/null &&
+	test_expect_code 64 tiers-nightly -F -w "a note.txt" 2026-11-20 sp 2>err &&
+	grep "^tiers-nightly: -w a note.txt: a name with a space cannot be recorded; rename the file\$" err &&
+	printf "x" >"sp/inbox/2026-11-20/back\\slash" &&
+	test_expect_code 65 tiers-nightly -F 2026-11-20 sp 2>err &&
+	grep "a file name with a tab, a newline or a backslash: rename it\$" err
+'
+
 # A small generated day, killed at several points; each time the day
 # published before stays whole or the new one is whole, and a rerun gives
 # the MANIFEST of a run never killed.
