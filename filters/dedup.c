@@ -704,6 +704,9 @@ tabgrow(size_t n)
 static struct ts_writer out;
 static int shard, nshard = 1, ncol;
 static uint64_t counts[4], nout;
+/* The stage summary (-s), published last. */
+static const char *sumpath;
+static struct pub spub;
 static struct nk *nkb, *nktmp;
 static size_t *cursor;
 /* The day's first-seen keys, in the order found. */
@@ -1082,6 +1085,47 @@ control(int argc, char **argv, const char *output)
 	return EX_OK;
 }
 
+/* ---------- the stage summary (-s) ---------- */
+
+/*
+ * The day's counts for the nightly's summary (tiers-summary(5)), as the
+ * claims were written: a row per verdict given, in byte order of the
+ * verdict.  They must add up to the claims written.
+ */
+static void
+wsummary(const uint64_t *n, uint64_t written)
+{
+	static const char *const scols[] = { "item", "kind", "records", "amount_eur" };
+	struct ts_writer w;
+	uint64_t sum = 0;
+	char meta[64];
+	int ord[V_OTHER], i, j;
+
+	for (i = 0; i < V_OTHER; i++) {
+		sum += n[i];
+		for (j = i; j > 0 && strcmp(vnames[ord[j - 1]], vnames[i]) > 0; j--)
+			ord[j] = ord[j - 1];
+		ord[j] = i;
+	}
+	if (sum != written)
+		die(EX_SOFTWARE, "%s: conservation: %llu verdicts counted, %llu claims written",
+		    sumpath, (unsigned long long)sum, (unsigned long long)written);
+	ts_wopen(&w, spub.fd, sumpath, "stage-summary", 1, scols, 4);
+	ts_wmeta(&w, "stage\tdedup");
+	snprintf(meta, sizeof meta, "business_date\t%s", today_s);
+	ts_wmeta(&w, meta);
+	for (i = 0; i < V_OTHER; i++) {
+		if (n[ord[i]] == 0)
+			continue;
+		ts_wcstr(&w, vnames[ord[i]]);
+		ts_wcstr(&w, "claim");
+		ts_wint(&w, (long long)n[ord[i]]);
+		ts_wcstr(&w, "");
+		ts_wend(&w);
+	}
+	ts_wclose(&w);
+}
+
 /*
  * dedup -J: the claims with the verdicts the shards gave (dedup -S k/n),
  * merged on record number; claims that are not payments are adjustments.
@@ -1096,8 +1140,8 @@ joinv(int argc, char **argv, const char **vf, int nv, const char *output, int mo
 	struct ts_reader r;
 	struct ts_writer w;
 	struct pub p;
-	uint64_t rec = 0;
-	int i, k, st, nature = -1;
+	uint64_t rec = 0, vcount[V_OTHER] = { 0 };
+	int i, k, v, st, nature = -1;
 
 	for (k = 0; k < nv; k++) {
 		if (ts_open(&vr[k], vf[k], "dedup-verdict", 1) < 0)
@@ -1128,6 +1172,7 @@ joinv(int argc, char **argv, const char **vf, int nv, const char *output, int mo
 				ts_wcstr(&w, id);
 				ts_wcstr(&w, "");
 				ts_wend(&w);
+				vcount[V_ADJUST]++;
 				continue;
 			}
 			for (k = 0; k < nv; k++)
@@ -1136,6 +1181,15 @@ joinv(int argc, char **argv, const char **vf, int nv, const char *output, int mo
 			if (b < 0)
 				die_at(EX_DATAERR, argv[i], r.in.lineno, "-",
 				    "no shard gave a verdict for claim %llu", (unsigned long long)rec);
+			/* A shard judges a payment: first, intra or inter. */
+			for (v = V_FIRST; v <= V_INTER; v++)
+				if (strlen(vnames[v]) == vr[b].f[1].n &&
+				    memcmp(vnames[v], vr[b].f[1].p, vr[b].f[1].n) == 0)
+					break;
+			if (v > V_INTER)
+				die_at(EX_DATAERR, vf[b], vr[b].in.lineno, "dup",
+				    "not first, intra or inter");
+			vcount[v]++;
 			ts_wstr(&w, vr[b].f[1].p, vr[b].f[1].n);
 			ts_wcstr(&w, id);
 			ts_wstr(&w, vr[b].f[2].p, vr[b].f[2].n);
@@ -1161,9 +1215,13 @@ joinv(int argc, char **argv, const char **vf, int nv, const char *output, int mo
 			    "a verdict for no claim: not these claims' shards");
 		ts_close(&vr[k]);
 	}
+	if (sumpath != NULL)
+		wsummary(vcount, w.nrec);
 	ts_wclose(&w);
 	if (pub_commit(&p) < 0)
 		die(EX_IOERR, "%s: %s", output, strerror(errno));
+	if (sumpath != NULL && pub_commit(&spub) < 0)
+		die(EX_IOERR, "%s: %s", sumpath, strerror(errno));
 	free(vr);
 	free(have);
 	free(vrec);
@@ -1173,13 +1231,14 @@ joinv(int argc, char **argv, const char **vf, int nv, const char *output, int mo
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: %s -d date [-V] [-W months] "
-	    "[-h history] -H new-history -o output claims ...\n"
-	    "       %s -A -d date [-V] [-W months] -h history -o report paid.csv ...\n"
-	    "       %s -S shard/shards -d date [-V] [-W months] [-h history] -H new-history\n"
-	    "             -o verdicts claims ...\n"
-	    "       %s -J -d date -v verdicts [-v verdicts ...] -o output claims ...\n",
-	    progname_(), progname_(), progname_(), progname_());
+	fprintf(stderr, "usage: dedup [-V] [-W months] [-h history] [-s summary] -d date "
+	    "-H new-history\n"
+	    "             -o output claims ...\n"
+	    "       dedup -S shard/shards [-V] [-W months] [-h history] -d date\n"
+	    "             -H new-history -o verdicts claims ...\n"
+	    "       dedup -J [-W months] [-s summary] -d date -v verdicts [-v verdicts ...]\n"
+	    "             -o output claims ...\n"
+	    "       dedup -A [-V] [-W months] -d date -h history -o report paid.csv ...\n");
 	exit(EX_USAGE);
 }
 
@@ -1202,7 +1261,7 @@ main(int argc, char *argv[])
 	uint32_t rec;
 
 	setprogname_(argv[0]);
-	while ((ch = getopt(argc, argv, "AH:JS:VW:d:h:o:v:")) != -1)
+	while ((ch = getopt(argc, argv, "AH:JS:VW:d:h:o:s:v:")) != -1)
 		switch (ch) {
 		case 'A': apost = 1; break;
 		case 'J': join = 1; break;
@@ -1221,6 +1280,7 @@ main(int argc, char *argv[])
 		case 'd': date = optarg; break;
 		case 'h': hist = optarg; break;
 		case 'o': output = optarg; break;
+		case 's': sumpath = optarg; break;
 		default: usage();
 		}
 	argc -= optind;
@@ -1228,7 +1288,8 @@ main(int argc, char *argv[])
 	if (date == NULL || output == NULL || argc == 0 ||
 	    (apost ? hist == NULL || newhist != NULL :
 	    join ? nvfiles == 0 || hist != NULL || newhist != NULL : newhist == NULL) ||
-	    (nvfiles > 0 && !join) || (apost && join))
+	    (nvfiles > 0 && !join) || (apost && join) ||
+	    (sumpath != NULL && (apost || nshard > 1)))
 		usage();
 	if (date_parse(date, strlen(date), &today) < 0)
 		die(EX_USAGE, "%s: not an ISO 8601 date (YYYY-MM-DD)", date);
@@ -1251,6 +1312,8 @@ main(int argc, char *argv[])
 		loadhist(hist, full);
 	if (apost)
 		return control(argc, argv, output);
+	if (sumpath != NULL && pub_open(&spub, sumpath) < 0)
+		die(EX_CANTCREAT, "%s: %s", sumpath, strerror(errno));
 	if (join) {
 		st = joinv(argc, argv, vfiles, nvfiles, output, months);
 		free(vfiles);
@@ -1354,6 +1417,8 @@ main(int argc, char *argv[])
 	if (nshard == 1 && nout != ncl)
 		die(EX_SOFTWARE, "conservation: %zu claims read, %llu written", ncl,
 		    (unsigned long long)nout);
+	if (sumpath != NULL)
+		wsummary(counts, nout);
 	free(cursor);
 	cursor = NULL;
 	free(nkb);
@@ -1469,6 +1534,8 @@ main(int argc, char *argv[])
 		die(EX_IOERR, "%s: %s", output, strerror(errno));
 	if (rename(tmpdir, newhist) < 0)
 		die(EX_CANTCREAT, "%s: %s", newhist, strerror(errno));
+	if (sumpath != NULL && pub_commit(&spub) < 0)
+		die(EX_IOERR, "%s: %s", sumpath, strerror(errno));
 	if (nshard > 1)
 		fprintf(stderr, "%s: %s: shard %d/%d: %zu claims, %llu of this shard\n",
 		    progname_(), today_s, shard, nshard, ncl, (unsigned long long)nout);

@@ -2457,11 +2457,159 @@ wdecisions(struct ts_writer *w)
 	ts_wappend(w, &part);
 }
 
+/*
+ * The stage summary (-s, tiers-summary(5)): per item AMC/DOMAIN, the
+ * decisions paid (ps, ps-recover: their AMC), to recover (ps-recover,
+ * recover-ps: the amount to recover) and rejected (their RAC), counted
+ * and summed in cents with the run's control sums, from the decisions in
+ * memory: the stream written is not read again.  The groups are an
+ * open-addressing table on (amc, domain), the last one of each domain
+ * kept at hand: a day's claims come in runs of one client.
+ */
+enum { S_PAID, S_RECOVER, S_REJECTED, NSK };	/* in byte order */
+static const char *const sknames[NSK] = { "paid", "recover", "rejected" };
+struct sgroup {
+	const char *amc;	/* in the claims' text */
+	size_t amcn;
+	int dom, used;
+	uint64_t n[NSK];
+	int64_t a[NSK];
+	char *item;
+	size_t itemn;
+};
+static struct sgroup *sg;
+static size_t sgcap, nsg, sglast[NDOM + 1];	/* by domain + 1: group + 1, or 0 */
+static uint64_t nsummed;
+
+static size_t
+sgfind(const char *amc, size_t n, int dom)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i, m = sgcap - 1;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)amc[i]) * 0x100000001b3ULL;
+	h = (h ^ (uint64_t)(dom + 1)) * 0x100000001b3ULL;
+	for (i = (size_t)(h ^ h >> 32) & m; sg[i].used; i = (i + 1) & m)
+		if (sg[i].dom == dom && bytecmp(sg[i].amc, sg[i].amcn, amc, n) == 0)
+			break;
+	return i;
+}
+
+static void
+sumkind(struct sgroup *g, int k, int64_t cents, const char *path)
+{
+	g->n[k]++;
+	if (money_add(&g->a[k], g->a[k], cents) < 0)
+		die(EX_DATAERR, "%s: %s: amount_eur out of range", path, sknames[k]);
+}
+
+static void
+sumadd(const struct claim *c, const char *path)
+{
+	struct sgroup *g;
+	int d = codedest[c->code];
+	size_t i;
+
+	g = sglast[c->dom + 1] ? &sg[sglast[c->dom + 1] - 1] : NULL;
+	if (g == NULL || bytecmp(g->amc, g->amcn, CS(c, C_AMC), CN(c, C_AMC)) != 0) {
+		if (4 * (nsg + 1) > 3 * sgcap) {
+			struct sgroup *old = sg;
+			size_t oc = sgcap;
+
+			sgcap = sgcap ? sgcap * 2 : 64;
+			sg = xmalloc(sgcap * sizeof *sg);
+			memset(sg, 0, sgcap * sizeof *sg);
+			for (i = 0; i < oc; i++)
+				if (old[i].used)
+					sg[sgfind(old[i].amc, old[i].amcn, old[i].dom)] = old[i];
+			free(old);
+			memset(sglast, 0, sizeof sglast);
+		}
+		i = sgfind(CS(c, C_AMC), CN(c, C_AMC), c->dom);
+		sglast[c->dom + 1] = i + 1;
+		g = &sg[i];
+		if (!g->used) {
+			g->used = 1;
+			g->amc = CS(c, C_AMC);
+			g->amcn = CN(c, C_AMC);
+			g->dom = c->dom;
+			nsg++;
+		}
+	}
+	if (d == D_PS || d == D_PSREC)
+		sumkind(g, S_PAID, c->amc, path);
+	if (d == D_PSREC || d == D_RECPS)
+		sumkind(g, S_RECOVER, c->rec, path);
+	if (d == D_REJECT)
+		sumkind(g, S_REJECTED, c->rac, path);
+	nsummed++;
+}
+
+static int
+itemcmp(const void *pa, const void *pb)
+{
+	const struct sgroup *x = *(struct sgroup *const *)pa, *y = *(struct sgroup *const *)pb;
+
+	return bytecmp(x->item, x->itemn, y->item, y->itemn);
+}
+
+/* The rows, in byte order of (item, kind); one decision summed for each written. */
+static void
+wsummary(int fd, const char *path, uint64_t written)
+{
+	static const char *const scols[] = { "item", "kind", "records", "amount_eur" };
+	struct sgroup **o = xmalloc((nsg ? nsg : 1) * sizeof *o);
+	struct ts_writer w;
+	const char *dn;
+	char meta[64];
+	size_t i, j = 0, n;
+	int k;
+
+	if (nsummed != written)
+		die(EX_SOFTWARE, "%s: conservation: %llu decisions summed, %llu written", path,
+		    (unsigned long long)nsummed, (unsigned long long)written);
+	for (i = 0; i < sgcap; i++) {
+		if (!sg[i].used)
+			continue;
+		dn = sg[i].dom >= 0 ? domnames[sg[i].dom] : "-";
+		n = strlen(dn);
+		sg[i].item = xmalloc(sg[i].amcn + 1 + n);
+		memcpy(sg[i].item, sg[i].amc, sg[i].amcn);
+		sg[i].item[sg[i].amcn] = '/';
+		memcpy(sg[i].item + sg[i].amcn + 1, dn, n);
+		sg[i].itemn = sg[i].amcn + 1 + n;
+		o[j++] = &sg[i];
+	}
+	qsort(o, j, sizeof *o, itemcmp);
+	ts_wopen(&w, fd, path, "stage-summary", 1, scols, 4);
+	ts_wmeta(&w, "stage\tliquidate");
+	snprintf(meta, sizeof meta, "business_date\t%s", today_s);
+	ts_wmeta(&w, meta);
+	for (i = 0; i < j; i++) {
+		for (k = 0; k < NSK; k++) {
+			if (o[i]->n[k] == 0)
+				continue;
+			ts_wstr(&w, o[i]->item, o[i]->itemn);
+			ts_wcstr(&w, sknames[k]);
+			ts_wint(&w, (long long)o[i]->n[k]);
+			ts_wmoney(&w, o[i]->a[k]);
+			ts_wend(&w);
+		}
+		free(o[i]->item);
+	}
+	ts_wclose(&w);
+	free(o);
+	free(sg);
+}
+
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: liquidate -C new-consumption -d date [-c consumption] "
-	    "[-g guarantees]... [-m master [-x index]]... [-o decisions] [-p pec]... [claims]\n");
+	    "[-g guarantees]...\n"
+	    "                 [-m master [-x index]]... [-o decisions] [-p pec]...\n"
+	    "                 [-s summary] [claims]\n");
 	exit(EX_USAGE);
 }
 
@@ -2469,12 +2617,13 @@ int
 main(int argc, char *argv[])
 {
 	const char *date = NULL, *prevcons = NULL, *newcons = NULL, *out = NULL;
+	const char *sumpath = NULL;
 	const char *input;
 	char **gfiles, **mfiles, **xfiles, **pfiles, meta[64];
 	int ngf = 0, nmf = 0, npf = 0, ch, i;
 	struct ts_reader r;
 	struct ts_writer w;
-	struct pub pd, pc;
+	struct pub pd, pc, psum;
 	struct master *ms;
 	size_t *ord, k, j, nord = 0;
 	int64_t sfr = 0, samo = 0, samc = 0, srac = 0, t;
@@ -2485,7 +2634,7 @@ main(int argc, char *argv[])
 	mfiles = xmalloc((size_t)argc * sizeof *mfiles);
 	xfiles = xmalloc((size_t)argc * sizeof *xfiles);
 	pfiles = xmalloc((size_t)argc * sizeof *pfiles);
-	while ((ch = getopt(argc, argv, "C:c:d:g:m:o:p:x:")) != -1)
+	while ((ch = getopt(argc, argv, "C:c:d:g:m:o:p:s:x:")) != -1)
 		switch (ch) {
 		case 'C': newcons = optarg; break;
 		case 'c': prevcons = optarg; break;
@@ -2497,6 +2646,7 @@ main(int argc, char *argv[])
 			break;
 		case 'o': out = optarg; break;
 		case 'p': pfiles[npf++] = optarg; break;
+		case 's': sumpath = optarg; break;
 		case 'x':
 			/* The index of the master named just before. */
 			if (nmf == 0 || xfiles[nmf - 1] != NULL)
@@ -2595,6 +2745,8 @@ main(int argc, char *argv[])
 	}
 	if (pub_open(&pc, newcons) < 0)
 		die(EX_CANTCREAT, "%s: %s", newcons, strerror(errno));
+	if (sumpath != NULL && pub_open(&psum, sumpath) < 0)
+		die(EX_CANTCREAT, "%s: %s", sumpath, strerror(errno));
 	ts_wopen(&cw, pc.fd, newcons, "consumption", 1, ecols, NEC);
 	snprintf(meta, sizeof meta, "business_date\t%s", today_s);
 	ts_wmeta(&cw, meta);
@@ -2646,12 +2798,22 @@ main(int argc, char *argv[])
 		    money_add(&samc, samc, c->amc) < 0 || money_add(&srac, srac, c->rac) < 0)
 			die(EX_DATAERR, "%s: control sums out of range", input);
 		ncode[c->code]++;
+		if (sumpath != NULL) {
+#ifdef __GNUC__
+			/* The amc of a claim ahead, in the claims' text. */
+			if (k + 16 < ncl)
+				__builtin_prefetch(CS(&cl[k + 16], C_AMC));
+#endif
+			sumadd(c, sumpath);
+		}
 	}
 	wdecisions(&w);
 	if (w.nrec != ncl || money_add(&t, samo, samc) < 0 || money_add(&t, t, srac) < 0 ||
 	    t != sfr)
 		die(EX_SOFTWARE, "conservation check failed: %llu claims, %llu decisions",
 		    (unsigned long long)ncl, (unsigned long long)w.nrec);
+	if (sumpath != NULL)
+		wsummary(psum.fd, sumpath, w.nrec);
 	ts_wclose(&w);
 	ts_wclose(&cw);
 	ts_close(&r);		/* the claims' fields were read from it */
@@ -2659,6 +2821,9 @@ main(int argc, char *argv[])
 		die(EX_IOERR, "%s: %s", out, strerror(errno));
 	if (pub_commit(&pc) < 0)
 		die(EX_IOERR, "%s: %s", newcons, strerror(errno));
+	/* Last: a summary is there only with what it sums. */
+	if (sumpath != NULL && pub_commit(&psum) < 0)
+		die(EX_IOERR, "%s: %s", sumpath, strerror(errno));
 	if (out == NULL)
 		fshut_stdout();
 	free(ord);

@@ -292,6 +292,135 @@ test_expect_success 'a join without every shard is an error' '
 	! test -e jj
 '
 
+# The day summary's rows for dedup, as pipelines/nightly computes them
+# today from the output (its awk, copied): -s must give the same bytes.
+nightly_rows () {
+	awk -F'\t' -v OFS='\t' '
+		/^#tiers\t/ { for (i = 4; i <= NF; i++) c[$i] = i - 3; next }
+		/^#/ { next }
+		{ n[$c["dup"]]++ }
+		END { for (k in n) print k, n[k] }' "$1" | sort |
+	while read -r k n; do
+		printf '%s\tclaim\t%s\t\n' "$k" "$n"
+	done
+}
+
+# rows FILE: the records of a stream.
+rows () {
+	sed '/^#/d' "$1"
+}
+
+# synopsis PAGE: the words of a man page's SYNOPSIS, one a line.
+synopsis () {
+	mandoc -Tascii "$1" | sed 's/.\x08//g' | sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' |
+	    sed '1d;$d' | tr -s ' \t' '\n\n' | grep .
+}
+
+test_expect_success 'summary (-s): setup, the sample days through tiers-nightly' '
+	mkdir -p data/inbox &&
+	cp -R $sample/2026-11-1[89] $sample/2026-11-20 data/inbox/ &&
+	tiers-nightly -I 2026-11-18 data >/dev/null 2>&1 &&
+	{ tiers-nightly 2026-11-19 data >/dev/null 2>&1 || test $? = 1; } &&
+	tiers-nightly 2026-11-20 data >/dev/null 2>&1
+'
+
+test_expect_success 'summary (-s): each sample day again, the same output and the rows of the day summary' '
+	prev= &&
+	for d in 2026-11-18 2026-11-19 2026-11-20; do
+		day=data/days/$d &&
+		dedup -d $d ${prev:+-h data/days/$prev/state/history} -H ns.$d -s s.$d \
+		    -o no.$d $day/out/claims/* 2>/dev/null &&
+		cmp no.$d $day/out/claims.tsv &&
+		tiers-seal -q s.$d &&
+		printf "#tiers\tstage-summary\t1\titem\tkind\trecords\tamount_eur\n#stage\tdedup\n#business_date\t%s\n" \
+		    $d >expect &&
+		head -3 s.$d >actual &&
+		test_cmp expect actual &&
+		nightly_rows $day/out/claims.tsv >expect &&
+		rows s.$d >actual &&
+		test_cmp expect actual &&
+		awk -F"\t" -v OFS="\t" "\$1 == \"dedup\" { print \$2, \$3, \$4, \$5 }" \
+		    $day/summary.tsv >expect &&
+		test_cmp expect actual || exit 1
+		prev=$d
+	done &&
+	printf "adjust\nfirst\ninter\nintra\n" >expect &&
+	rows s.2026-11-20 | cut -f1 >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'summary (-s): sharded and joined (-J -s), the same summary as one process' '
+	prev= &&
+	for d in 2026-11-18 2026-11-19 2026-11-20; do
+		dedup -d $d ${prev:+-h h.$prev} -H os.h.$d -s os.$d -o oo.$d c.$d 2>/dev/null &&
+		cmp oo.$d o.$d &&
+		nightly_rows o.$d >expect &&
+		rows os.$d >actual &&
+		test_cmp expect actual &&
+		dedup -J -d $d -v v0.$d -v v1.$d -v v2.$d -s js.$d -o jo.$d c.$d &&
+		cmp jo.$d o.$d &&
+		cmp js.$d os.$d || exit 1
+		prev=$d
+	done
+'
+
+# Each case: claims made of the one paid claim, judged on 2026-11-19.
+test_expect_success 'summary (-s): a row per verdict given, in byte order (table)' '
+	fail=0 &&
+	while IFS="	" read -r name claims hist want; do
+		case $name in "#"*) continue ;; esac
+		test "$claims" = . && claims=
+		{
+			head -1 one &&
+			for ch in $claims; do edit one "$ch" | grep -v "^#"; done
+		} | tiers-seal -r >s.in &&
+		dedup -d 2026-11-19 $(test "$hist" = - || echo "-h $hist") -H sh.$name \
+		    -s s.$name -o so.$name s.in 2>/dev/null &&
+		tiers-seal -q s.$name &&
+		printf "%s\n" "$want" | tr , "\n" |
+		    awk -F= -v OFS="\t" "NF { print \$1, \"claim\", \$2, \"\" }" >expect &&
+		rows s.$name >actual &&
+		test_cmp expect actual &&
+		nightly_rows so.$name >expect &&
+		test_cmp expect actual || { echo "case $name"; fail=1; }
+	done <"$TIERS_TOP/t/t0700-summary.tsv" &&
+	test $fail = 0 &&
+	test $(grep -vc "^#" s.none) = 0
+'
+
+test_expect_success 'summary (-s): mode 0600, published with the output only' '
+	(umask 0 && dedup -d 2026-11-20 -h h.2026-11-19 -H sm.h -s sm -o sm.out c.2026-11-20 \
+	    2>/dev/null) &&
+	test "$(test_mode sm)" = "-rw-------" &&
+	test_expect_code 65 env TIERS_DEDUP_BATCH=2 dedup -d 2026-11-20 -h h.2026-11-19 \
+	    -H sc.h -s sc -o sc.out cut 2>err &&
+	! test -e sc && ! test -e sc.out &&
+	test -z "$(ls -a | grep "^\.sc\.")" &&
+	test_expect_code 73 dedup -d 2026-11-20 -h h.2026-11-19 -H sd.h -s nodir/s -o sd.out \
+	    c.2026-11-20 2>err &&
+	grep "^dedup: nodir/s: No such file or directory" err &&
+	! test -e sd.out && ! test -e sd.h && ! test -e sd.h.tmp
+'
+
+test_expect_success 'a join refuses a verdict no shard gives' '
+	awk -F"\t" -v OFS="\t" "!/^#/ && !done++ { \$2 = \"maybe\" } !/^#end/ { print }" \
+	    v0.2026-11-20 | tiers-seal -r >vbad &&
+	test_expect_code 65 dedup -J -d 2026-11-20 -v vbad -v v1.2026-11-20 -v v2.2026-11-20 \
+	    -s jbad.s -o jbad c.2026-11-20 2>err &&
+	grep "^dedup: vbad:[0-9]*: dup: not first, intra or inter" err &&
+	! test -e jbad && ! test -e jbad.s
+'
+
+test_expect_success 'usage: -s where claims are written only; usage() prints the SYNOPSIS' '
+	test_expect_code 64 dedup -S 0/2 -s x -d 2026-11-18 -H xh -o y one 2>/dev/null &&
+	test_expect_code 64 dedup -A -s x -d 2026-11-30 -h h.2026-11-20 -o y paid.csv 2>/dev/null &&
+	! test -e x && ! test -e y &&
+	test_expect_code 64 dedup 2>err &&
+	sed "s/^usage: //" err | tr -s " " "\n" | grep . >actual &&
+	synopsis "$TIERS_TOP/man/man1/dedup.1" >expect &&
+	test_cmp expect actual
+'
+
 test_expect_success 'usage errors exit 64' '
 	test_expect_code 64 dedup -H x -o y one 2>/dev/null &&
 	test_expect_code 64 dedup -d 2026-11-18 -o y one 2>/dev/null &&

@@ -78,7 +78,8 @@ test_expect_success 'setup: master, guarantees, PEC, the base claim' '
 	tiers-seal -q master.tsv pec.tsv
 '
 
-# claims CASE DAY: the claim stream of one case and day, from the table.
+# claims CASE DAY [TABLE]: the claim stream of one case and day, from the
+# table (default the cases').
 claims () {
 	{
 		cat claim.head
@@ -111,7 +112,7 @@ claims () {
 			for (i = 2; i <= nf; i++)
 				s = s "\t" v[i]
 			print s
-		}' "$cases"
+		}' "${3:-$cases}"
 	} | tiers-seal -r
 }
 
@@ -198,6 +199,178 @@ test_expect_success 'stdout, and the summary on stderr names no person' '
 	tiers-seal -q x.d &&
 	grep "^liquidate: 2026-11-21: 1 claims: 1 paid, 0 rejected, 0 to recover; AMC 9.00" err &&
 	! grep -e 1800575123001 -e NOM err
+'
+
+# The day summary's rows for liquidate, as pipelines/nightly computes them
+# today from the decisions (its awk, copied): -s must give the same bytes.
+nightly_rows () {
+	awk -F'\t' -v OFS='\t' '
+		/^#tiers\t/ { for (i = 4; i <= NF; i++) c[$i] = i - 3; next }
+		/^#/ { next }
+		function cents(s) { sub(/\./, "", s); return s + 0 }
+		{
+			k = $c["amc"] "/" ($c["domain"] == "" ? "-" : $c["domain"])
+			d = $c["dest"]
+			if (d == "ps" || d == "ps-recover") { n[k, "paid"]++; a[k, "paid"] += cents($c["amc_eur"]) }
+			if (d == "reject") { n[k, "rejected"]++; a[k, "rejected"] += cents($c["rac_eur"]) }
+			if (d == "ps-recover" || d == "recover-ps") { n[k, "recover"]++; a[k, "recover"] += cents($c["recover_eur"]) }
+			seen[k] = 1
+		}
+		END {
+			for (k in seen)
+				for (j = 1; j <= 3; j++) {
+					t = j == 1 ? "paid" : j == 2 ? "rejected" : "recover"
+					if (!((k, t) in n)) continue
+					v = a[k, t]; s = v < 0 ? "-" : ""; v = v < 0 ? -v : v
+					printf "%s\t%s\t%d\t%s%d.%02d\n", k, t, n[k, t], s, int(v / 100), v % 100
+				}
+		}' "$1" | sort
+}
+
+# rows FILE: the records of a stream.
+rows () {
+	sed '/^#/d' "$1"
+}
+
+# synopsis PAGE: the words of a man page's SYNOPSIS, one a line.
+synopsis () {
+	mandoc -Tascii "$1" | sed 's/.\x08//g' | sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' |
+	    sed '1d;$d' | tr -s ' \t' '\n\n' | grep .
+}
+
+test_expect_success 'summary (-s): every case, the same decisions and the rows of the nightly' '
+	for c in c.*.[0-9]; do
+		cs=${c#c.} && day=${cs##*.} && cs=${cs%.*} &&
+		prev= && test $day = 1 || prev=cons.$cs.$((day - 1)) &&
+		liquidate -d 2026-11-2$day -g g.xml -m master.tsv -p pec.tsv ${prev:+-c $prev} \
+		    -C s.cons -s s.$cs.$day -o s.d $c 2>/dev/null &&
+		cmp s.d d.$cs.$day && cmp s.cons cons.$cs.$day &&
+		tiers-seal -q s.$cs.$day &&
+		nightly_rows d.$cs.$day >expect &&
+		rows s.$cs.$day >actual &&
+		test_cmp expect actual || return 1
+	done &&
+	printf "#tiers\tstage-summary\t1\titem\tkind\trecords\tamount_eur\n#stage\tliquidate\n#business_date\t2026-11-22\n" >expect &&
+	head -3 s.family-ceiling.2 >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'summary (-s): every case at once, rows in byte order of item and kind' '
+	liquidate -d 2026-11-21 -g g.xml -m master.tsv -p pec.tsv -C s.cons -s s.all -o s.d \
+	    all 2>/dev/null &&
+	cmp s.d one.d &&
+	nightly_rows one.d >expect &&
+	rows s.all >actual &&
+	test_cmp expect actual &&
+	test $(wc -l <actual) -ge 5
+'
+
+# The edge cases of t0800-summary.tsv, each case liquidated on its own.
+test_expect_success 'summary (-s): negative sums, an empty amc or domain, overflow (table)' '
+	table=$TIERS_TOP/t/t0800-summary.tsv &&
+	for cs in $(grep -v "^#" "$table" | cut -f1 | uniq); do
+		claims $cs 1 "$table" >sc.$cs &&
+		want=$(awk -F"\t" -v cs=$cs "\$1 == cs { print \$5; exit }" "$table") &&
+		test_expect_code $want liquidate -d 2026-11-21 -g g.xml -m master.tsv -p pec.tsv \
+		    -C sc.$cs.cons -s ss.$cs -o sd.$cs sc.$cs 2>err.$cs || return 1
+		if test $want = 0; then
+			tiers-seal -q ss.$cs &&
+			nightly_rows sd.$cs >expect &&
+			rows ss.$cs >actual &&
+			test_cmp expect actual || { echo "case $cs"; return 1; }
+		else
+			! test -e ss.$cs && ! test -e sd.$cs && ! test -e sc.$cs.cons &&
+			liquidate -d 2026-11-21 -g g.xml -m master.tsv -p pec.tsv -C sc.$cs.cons \
+			    -o sd.$cs sc.$cs 2>/dev/null || { echo "case $cs"; return 1; }
+		fi
+	done &&
+	grep "^liquidate: ss.overflow: rejected: amount_eur out of range" err.overflow
+'
+
+test_expect_success 'summary (-s): the edge cases, rows written out' '
+	cat >expect <<-\EOF &&
+	900000001/MEDG	rejected	1	-11.00
+	900000001/MEDG	rejected	1	-0.05
+	900000001/MEDG	rejected	2	-0.50
+	/MEDG	rejected	1	11.00
+	900000001/-	rejected	1	11.00
+	900000001/-	rejected	1	11.00
+	900000001/MEDG	paid	2	18.00
+	900000001/MEDG	recover	2	18.00
+	900000001/MEDG	rejected	1	11.00
+	900000001/PHAR	paid	1	3.50
+	EOF
+	for cs in negative small-negative mixed-signs no-amc no-domain every-kind; do
+		rows ss.$cs || return 1
+	done >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'summary (-s): no claims, no rows' '
+	claims none 1 >c.none &&
+	liquidate -d 2026-11-21 -g g.xml -m master.tsv -C n.cons -s n.sum -o n.d c.none 2>/dev/null &&
+	tiers-seal n.sum >actual &&
+	printf "n.sum\tstage-summary\t1\t0\t0.00\t%s\n" $(tail -1 n.sum | cut -f4) >expect &&
+	test_cmp expect actual &&
+	nightly_rows n.d >expect &&
+	test_must_be_empty expect
+'
+
+test_expect_success 'summary (-s): mode 0600, published with the other outputs only' '
+	(umask 0 && liquidate -d 2026-11-21 -g g.xml -m master.tsv -C m.cons -s m.sum \
+	    -o m.d c.br100.1 2>/dev/null) &&
+	test "$(test_mode m.sum)" = "-rw-------" &&
+	sed "s/formule=\"br-sup\"/formule=\"magic\"/" g.xml >bad.xml &&
+	test_expect_code 65 liquidate -d 2026-11-21 -g bad.xml -m master.tsv -C bad.cons \
+	    -s bad.sum -o bad.d c.br100.1 2>/dev/null &&
+	! test -e bad.sum && ! test -e bad.cons && ! test -e bad.d &&
+	test_expect_code 73 liquidate -d 2026-11-21 -g g.xml -m master.tsv -C bad.cons \
+	    -s nodir/sum -o bad.d c.br100.1 2>err &&
+	grep "^liquidate: nodir/sum: No such file or directory" err &&
+	! test -e bad.cons && ! test -e bad.d &&
+	test -z "$(ls -a | grep "^\.bad\.")"
+'
+
+sample=$TIERS_TOP/testdata/sample
+
+test_expect_success 'summary (-s): setup, the sample days through tiers-nightly' '
+	mkdir -p data/inbox &&
+	cp -R "$sample"/2026-11-1[89] "$sample"/2026-11-20 data/inbox/ &&
+	tiers-nightly -I 2026-11-18 data >/dev/null 2>&1 &&
+	{ tiers-nightly 2026-11-19 data >/dev/null 2>&1 || test $? = 1; } &&
+	tiers-nightly 2026-11-20 data >/dev/null 2>&1
+'
+
+test_expect_success 'summary (-s): each sample day again, the same decisions and the rows of the day summary' '
+	prev= &&
+	for d in 2026-11-18 2026-11-19 2026-11-20; do
+		day=data/days/$d && opts= &&
+		for f in $day/state/guarantees/*; do opts="$opts -g $f"; done &&
+		for f in $day/state/benef/*.master.tsv; do opts="$opts -m $f -x ${f%.tsv}.idx"; done &&
+		for f in $day/state/pec/*; do opts="$opts -p $f"; done &&
+		liquidate -d $d $opts ${prev:+-c data/days/$prev/state/consumption.tsv} -C day.cons \
+		    -s day.$d -o day.d $day/out/claims.tsv 2>/dev/null &&
+		cmp day.d $day/out/decisions.tsv && cmp day.cons $day/state/consumption.tsv &&
+		tiers-seal -q day.$d &&
+		nightly_rows $day/out/decisions.tsv >expect &&
+		rows day.$d >actual &&
+		test_cmp expect actual &&
+		awk -F"\t" -v OFS="\t" "\$1 == \"liquidate\" && \$6 == \"ok\" { print \$2, \$3, \$4, \$5 }" \
+		    $day/summary.tsv >expect &&
+		test_cmp expect actual || return 1
+		prev=$d
+	done &&
+	test $(rows day.2026-11-20 | wc -l) -gt 20 &&
+	rows day.2026-11-20 | cut -f2 | sort -u >actual &&
+	printf "paid\nrecover\nrejected\n" >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'usage() prints the SYNOPSIS' '
+	test_expect_code 64 liquidate 2>err &&
+	sed "s/^usage: //" err | tr -s " " "\n" | grep . >actual &&
+	synopsis "$TIERS_TOP/man/man1/liquidate.1" >expect &&
+	test_cmp expect actual
 '
 
 test_expect_success 'usage errors are exit 64' '
