@@ -693,6 +693,11 @@ ts_map(struct ts_reader *r)
 		    "not a plain file (gzip, pipe or device): it cannot be read at offsets");
 		return -1;
 	}
+	/* A header line without its newline, and nothing after it. */
+	if (len < r->hdrlen) {
+		munmap(map, len);
+		return bad(r, "trailer", "no trailer: stream truncated or its writer failed");
+	}
 	r->map = map;
 	r->maplen = len;
 	return 0;

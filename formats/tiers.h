@@ -202,7 +202,8 @@ int ts_scan(struct ts_reader *r, int nparts,
 void ts_release(struct ts_reader *r, const char *upto);
 /*
  * Random access to a plain stream at offsets (an index's): ts_map maps
- * the file just opened (-1: a gzip file, a pipe...).  ts_line checks the
+ * the file just opened (-1: a gzip file, a pipe..., or a file shorter
+ * than its header line and its newline, a data error).  ts_line checks the
  * record line starting at p, in the mapping, and sets f, cents, line,
  * len, recsum as ts_next; its line number is counted only for an error
  * (in.lineno is -1: ts_error counts it too).  ts_mapcheck checks the

@@ -120,6 +120,8 @@ nonl	head -c -1
 lastnonl	{ sed '$d' | head -c -1; }
 crc	sed '$s/\t[0-9a-f]*$/\t0000000f/'
 metabad	sed '1701s/middle/mi\x02ddle/'
+hdronly	head -n 1
+hdronlynonl	{ head -n 1 | tr -d '\n'; }
 long	awk 'NR==2600{printf "%s\t1.00\t", "x"; for(i=0;i<70000;i++) printf "x"; print ""; next} {print}'
 EOC
 while IFS="$T" read -r name how; do

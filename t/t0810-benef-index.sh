@@ -69,6 +69,21 @@ test_expect_success 'a malformed or truncated master: exit 65, at its line, noth
 	! ls -a | grep -q "bad\.idx"
 '
 
+test_expect_success 'a master of its header alone, without its newline: exit 65, no temporary' '
+	head -n 1 m.tsv | tr -d "\n" >hdronly.tsv &&
+	for min in 1 ""; do
+		TIERS_SCAN_MIN=$min test_expect_code 65 benef-index -o h.idx hdronly.tsv 2>err &&
+		test_cmp - err <<-\EOF || return 1
+		benef-index: hdronly.tsv:1: trailer: no trailer: stream truncated or its writer failed
+		EOF
+	done &&
+	! ls -a | grep -q "h\.idx" &&
+	head -n 1 m.tsv >hdrnl.tsv &&
+	test_expect_code 65 benef-index -o h.idx hdrnl.tsv 2>err &&
+	grep "hdrnl.tsv:1: trailer: no trailer" err &&
+	! ls -a | grep -q "h\.idx"
+'
+
 test_expect_success 'a gzip master or a pipe cannot be indexed: exit 66' '
 	gzip -c m.tsv >m.gz &&
 	test_expect_code 66 benef-index -o g.idx m.gz 2>err &&
