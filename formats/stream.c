@@ -186,7 +186,7 @@ split(struct ts_reader *r, const char *what, const char *line, size_t len,
 int
 ts_open(struct ts_reader *r, const char *path, const char *kind, int version)
 {
-	char *line, *p;
+	char *line;
 	size_t len, off;
 	struct field *hf;
 	int nf, i, j;
@@ -227,11 +227,7 @@ ts_open(struct ts_reader *r, const char *path, const char *kind, int version)
 		return bad(r, "header", "bad stream kind");
 	}
 	memcpy(r->kind, hf[1].p, hf[1].n);
-	p = r->hdr + (hf[2].p - line);
-	v = 0;
-	for (i = 0; p[i] != '\0' && v < 100000; i++)
-		v = p[i] >= '0' && p[i] <= '9' ? v * 10 + (p[i] - '0') : -1000000;
-	if (i == 0 || v <= 0 || v >= 100000) {
+	if (int_parse(hf[2].p, hf[2].n, 1, 99999, &v) < 0) {
 		free(hf);
 		return bad(r, "header", "bad stream version");
 	}

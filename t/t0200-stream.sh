@@ -57,6 +57,12 @@ badcol	sed '1s/note/No-te/'	:1: header: bad column name
 dupcol	sed '1s/note/id/'	:1: header: duplicate column name
 version	sed '1s/\t1\t/\tx\t/'	:1: header: bad stream version
 empty	true	:1: header: empty stream: no header
+hdronly	head -n 1	:1: trailer: no trailer: stream truncated or its writer failed
+hdronlynonl	{ head -n 1 | tr -d '\n'; }	:1: trailer: no trailer: stream truncated or its writer failed
+hugeversion	sed '1s/\t1\t/\t99999999999999999999\t/'	:1: header: bad stream version
+longversion	sed '1s/\t1\t/\t1x999999999999999999\t/'	:1: header: bad stream version
+zeroversion	sed '1s/\t1\t/\t0\t/'	:1: header: bad stream version
+negversion	sed '1s/\t1\t/\t-1\t/'	:1: header: bad stream version
 EOC
 
 while IFS="$T" read -r name how msg; do
