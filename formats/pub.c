@@ -65,6 +65,32 @@ dirof(const char *path)
 	return d;
 }
 
+/*
+ * rename(2) replaces whatever has the final name: a device node, a FIFO
+ * or a symbolic link would become a regular file.  Only a regular file
+ * may be replaced; anything else is left as it is and refused.
+ */
+static void
+replaceable(const char *final)
+{
+	struct stat st;
+	const char *what;
+
+	if (lstat(final, &st) < 0 || S_ISREG(st.st_mode))
+		return;
+	if (S_ISDIR(st.st_mode))
+		what = "a directory";
+	else if (S_ISLNK(st.st_mode))
+		what = "a symbolic link";
+	else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+		what = "a device";
+	else if (S_ISFIFO(st.st_mode))
+		what = "a FIFO";
+	else
+		what = "not a regular file";
+	die(EX_CANTCREAT, "%s: exists and is %s: not replaced", final, what);
+}
+
 int
 pub_open(struct pub *p, const char *final)
 {
@@ -80,6 +106,7 @@ pub_open(struct pub *p, const char *final)
 		errno = EISDIR;
 		return -1;
 	}
+	replaceable(final);
 	dir = dirof(final);
 	n = strlen(dir) + strlen(base) + 16;
 	p->tmp = xmalloc(n);
@@ -111,6 +138,8 @@ pub_commit(struct pub *p)
 		return -1;
 	}
 	p->fd = -1;
+	/* Again: something may have taken the name since pub_open. */
+	replaceable(p->final);
 	if (rename(p->tmp, p->final) < 0) {
 		e = errno;
 		pub_abort(p);

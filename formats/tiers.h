@@ -376,7 +376,10 @@ void bx_close(struct bx *x);
 /*
  * Atomic publication: write to a temporary name in the destination's
  * directory (mode 0600), then fsync, rename and fsync the directory.
- * Nothing appears under the final name unless pub_commit succeeds.
+ * Nothing appears under the final name unless pub_commit succeeds.  A
+ * final name that exists and is not a regular file (a directory, a
+ * device, a FIFO, a symbolic link) is never replaced: pub_open and
+ * pub_commit die(EX_CANTCREAT), the temporary removed.
  */
 struct pub {
 	int fd;

@@ -226,6 +226,20 @@ test_expect_success 're-seal into a directory that does not exist is exit 73' '
 	grep "^tiers-seal: nodir/out: No such file or directory" err
 '
 
+test_expect_success 're-seal never replaces what is not a regular file: exit 73' '
+	mkfifo fifo && mkdir dir && ln -s /dev/null null && ln -s good link &&
+	cp good before &&
+	for o in fifo:a\ FIFO dir:a\ directory null:a\ symbolic\ link link:a\ symbolic\ link; do
+		test_expect_code 73 tiers-seal -r -o "${o%%:*}" edited 2>err &&
+		echo "tiers-seal: ${o%%:*}: exists and is ${o#*:}: not replaced" >expect &&
+		test_cmp expect err || return 1
+	done &&
+	test -p fifo && test -d dir && test -L null && test -L link &&
+	test "$(readlink null)" = /dev/null && test -c null &&
+	cmp good before &&
+	test -z "$(ls -a | grep "^\.\(fifo\|dir\|null\|link\)\.")"
+'
+
 test_expect_success 'a write error is exit 74' '
 	test_expect_code 74 tiers-seal -r good >/dev/full 2>err &&
 	grep "write error" err &&

@@ -218,6 +218,18 @@ test_expect_success 'the output and the history are mode 0600, whatever the umas
 	test_cmp expect actual
 '
 
+test_expect_success '-o never replaces a device, a FIFO or a directory: exit 73, nothing written' '
+	ln -s /dev/null dev && mkfifo fifo && mkdir dir &&
+	for o in dev fifo dir; do
+		test_expect_code 73 dedup -d 2026-11-20 -h h.2026-11-19 -H hx -o $o \
+		    c.2026-11-20 2>err &&
+		grep "^dedup: $o: exists and is a .*: not replaced\$" err &&
+		! test -e hx && ! test -e hx.tmp || return 1
+	done &&
+	test -c dev && test -p fifo && test -d dir &&
+	test -z "$(ls -a | grep "^\.\(dev\|fifo\|dir\)\.")"
+'
+
 test_expect_success 'a claim without its key fields is malformed input' '
 	edit one "ps_number=" >nokey &&
 	test_expect_code 65 dedup -d 2026-11-18 -H nk -o nk.out nokey 2>err &&
