@@ -1286,23 +1286,23 @@ isdone(const char *sender, long fileno)
 	return 0;
 }
 
+/* sort(1)'s own temporary files go in our scratch directory too. */
 static void
 sortfile(const char *in, const char *out)
 {
+	const char *tmp = tmp_dir();
 	pid_t pid;
 	int st;
 
-	if ((pid = fork()) < 0)
+	if ((pid = tmp_fork()) < 0)
 		die(EX_OSERR, "fork: %s", strerror(errno));
 	if (pid == 0) {
-		const char *tmp = getenv("TMPDIR");
-
 		setenv("LC_ALL", "C", 1);
 		execlp("sort", "sort", "-t", "\t", "-k1,1", "-k2,2", "-k3,3", "-k4,4",
-		    "-S", "256M", "-T", tmp && *tmp ? tmp : "/tmp", "-o", out, in, (char *)NULL);
+		    "-S", "256M", "-T", tmp, "-o", out, in, (char *)NULL);
 		_exit(127);
 	}
-	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+	if (tmp_wait(pid, &st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		die(EX_SOFTWARE, "sort failed");
 }
 
@@ -1325,8 +1325,7 @@ main(int argc, char *argv[])
 	const char *state = NULL, *newstate = NULL, *refxsd = NULL, *date = NULL;
 	struct pub pm, pv, pr;
 	struct input *in;
-	char tmpl[2][PATH_MAX], err[256], meta[256];
-	const char *tmpdir;
+	char *tmpl[2], err[256], meta[256];
 	int ch, i, nin, fd, refused = 0, st;
 	long eline;
 
@@ -1398,18 +1397,11 @@ main(int argc, char *argv[])
 	ts_wmeta(&mvw, meta);
 	ts_wmeta(&rejw, meta);
 
-	tmpdir = getenv("TMPDIR");
-	if (tmpdir == NULL || *tmpdir == '\0')
-		tmpdir = "/tmp";
-	for (i = 0; i < 2; i++) {
-		snprintf(tmpl[i], PATH_MAX, "%s/benef-integrate.XXXXXX", tmpdir);
-		if ((fd = mkstemp(tmpl[i])) < 0)
-			die(EX_CANTCREAT, "%s: %s", tmpl[i], strerror(errno));
-		if (i == 0 && (entries = fdopen(fd, "w")) == NULL)
-			die(EX_CANTCREAT, "%s: %s", tmpl[i], strerror(errno));
-		if (i == 1)
-			close(fd);
-	}
+	/* The entries, then sorted: in a scratch directory removed at exit. */
+	fd = tmp_open("entries", &tmpl[0]);
+	if ((entries = fdopen(fd, "w")) == NULL)
+		die(EX_CANTCREAT, "%s: %s", tmpl[0], strerror(errno));
+	close(tmp_open("sorted", &tmpl[1]));
 	for (i = 0; i < nin && !refused; i++) {
 		if (isdone(in[i].sender, in[i].fileno)) {
 			warn_at(in[i].path, 0, NULL, "sender %s file %ld already integrated: skipped",
@@ -1455,6 +1447,8 @@ main(int argc, char *argv[])
 	merge(master, tmpl[1]);
 	unlink(tmpl[0]);
 	unlink(tmpl[1]);
+	free(tmpl[0]);
+	free(tmpl[1]);
 	ts_wclose(&mastw);
 	ts_wclose(&mvw);
 	ts_wclose(&rejw);

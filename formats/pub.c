@@ -15,40 +15,6 @@
 
 #include "tiers.h"
 
-/*
- * Files being written, so that an exit before their commit (die() on a
- * full disk, a bad input) removes their temporary names.
- */
-#define MAXLIVE 32
-static struct pub *live[MAXLIVE];
-
-static void
-cleanup(void)
-{
-	int i;
-
-	for (i = 0; i < MAXLIVE; i++)
-		if (live[i] != NULL && live[i]->tmp != NULL)
-			unlink(live[i]->tmp);
-}
-
-static void
-track(struct pub *p, int on)
-{
-	static int registered;
-	int i;
-
-	if (!registered) {
-		atexit(cleanup);
-		registered = 1;
-	}
-	for (i = 0; i < MAXLIVE; i++)
-		if (on ? live[i] == NULL : live[i] == p) {
-			live[i] = on ? p : NULL;
-			return;
-		}
-}
-
 static char *
 dirof(const char *path)
 {
@@ -118,9 +84,10 @@ pub_open(struct pub *p, const char *final)
 		p->tmp = NULL;
 		return -1;
 	}
+	/* An exit or a signal before the commit removes it (tmp.c). */
+	tmp_track(p->tmp, 0);
 	p->fd = fd;
 	p->final = xstrdup(final);
-	track(p, 1);
 	return 0;
 }
 
@@ -146,7 +113,7 @@ pub_commit(struct pub *p)
 		errno = e;
 		return -1;
 	}
-	track(p, 0);
+	tmp_untrack(p->tmp);
 	dir = dirof(p->final);
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	free(dir);
@@ -166,11 +133,12 @@ pub_commit(struct pub *p)
 void
 pub_abort(struct pub *p)
 {
-	track(p, 0);
 	if (p->fd >= 0)
 		close(p->fd);
-	if (p->tmp != NULL)
+	if (p->tmp != NULL) {
 		unlink(p->tmp);
+		tmp_untrack(p->tmp);
+	}
 	free(p->tmp);
 	free(p->final);
 	p->fd = -1;

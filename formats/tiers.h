@@ -6,6 +6,7 @@
 #ifndef TIERS_H
 #define TIERS_H
 
+#include <sys/types.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <zlib.h>
@@ -389,6 +390,27 @@ struct pub {
 int pub_open(struct pub *p, const char *final);	/* -1 + errno */
 int pub_commit(struct pub *p);			/* -1 + errno, temp removed */
 void pub_abort(struct pub *p);
+/*
+ * Temporary files (they may hold health data) are removed on every exit:
+ * exit and die(), and SIGHUP, SIGINT and SIGTERM, after which the
+ * program dies of the signal.  tmp_track names a file (dir 0) or a
+ * directory (dir 1, removed with the files it holds) to remove;
+ * tmp_untrack forgets it (it was renamed into place, or removed), and
+ * for a directory the names under it.
+ * tmp_dir is the program's own scratch directory under $TMPDIR (or
+ * /tmp), made mode 0700 on the first call; tmp_open creates a file there,
+ * mode 0600, and gives its path.  tmp_fork forks a child that will work
+ * there and exec (sort -T): a signal is passed on to it and it is waited
+ * for before the removal; it must leave by exec or _exit, not exit.
+ * tmp_wait waits for it (waitpid): 0, or -1 + errno.
+ */
+void tmp_track(const char *path, int dir);
+void tmp_untrack(const char *path);
+const char *tmp_dir(void);
+int tmp_open(const char *name, char **path);
+pid_t tmp_fork(void);
+int tmp_wait(pid_t pid, int *status);
+
 /* Close stdout checking for errors (a full disk, a closed pipe). */
 void fshut_stdout(void);
 

@@ -240,6 +240,39 @@ test_expect_success 're-seal never replaces what is not a regular file: exit 73'
 	test -z "$(ls -a | grep "^\.\(fifo\|dir\|null\|link\)\.")"
 '
 
+# The input a FIFO held open: the program waits in the middle of its
+# output (past its first read, of 1 MiB), whose temporary a signal must
+# remove.  sh(1) starts it with
+# SIGINT ignored (and ignored it stays): env(1) gives back the default.
+if env --default-signal=INT true 2>/dev/null; then
+	test_set_prereq DEFSIG
+fi
+for sig in TERM INT HUP; do
+	test $sig = INT && pre=DEFSIG || pre=
+	test_expect_success $pre "SIG$sig while writing: its temporary goes, it dies of it" '
+		rm -f sigin && mkfifo sigin || exit 1
+		env ${pre:+--default-signal=INT} tiers-seal -r -o sigout - <sigin 2>err &
+		pid=$!
+		exec 3>sigin
+		awk "BEGIN { print \"#tiers\tdemo\t1\tid\";
+		    for (i = 0; i < 300000; i++) print \"r\" i }" >&3
+		i=0
+		while ! ls -A | grep -q "^\.sigout\." && test $i -lt 600; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		ls -A | grep "^\.sigout\." >tmps
+		kill -'$sig' $pid
+		exec 3>&-
+		wait $pid
+		echo $? >st
+		test $(wc -l <tmps) = 1 &&
+		test $(cat st) -gt 128 &&
+		! ls -A | grep "^\.sigout\." &&
+		! test -e sigout
+	'
+done
+
 test_expect_success 'a write error is exit 74' '
 	test_expect_code 74 tiers-seal -r good >/dev/full 2>err &&
 	grep "write error" err &&

@@ -258,6 +258,86 @@ test_expect_success 'a truncated gzip file is refused' '
 	test $(records w.m | wc -l) -gt 0
 '
 
+# Temporary files hold names, addresses and NIRs: every exit leaves
+# $TMPDIR as it was, and nothing hidden beside the outputs.  A table:
+# name, exit status, environment (- for none), arguments, message.
+cat >tcases <<'EOF'
+ok	0	-	-m m.2026-11-18 g/2026-11-19/benef-[0-9]*	entries
+badcount	65	-	-m badcount.m g/2026-11-19/benef-[0-9]*	badcount.m:803: trailer: record count 9999 but 800 records read
+brokencsv	65	-	-m m.2026-11-18 g/2026-11-19/benef-[0-9]* bad.csv	bad.csv:1: .*(file refused)
+badxml	65	-	bad.xml	bad.xml:[0-9]*: .*(file refused)
+truncgz	65	-	cut.xml.gz	cut.xml.gz:[0-9]*: xml: not well-formed
+nomaster	66	-	-m nosuch.m g/2026-11-19/benef-[0-9]*	nosuch.m: No such file
+noout	73	-	-R nodir/rej g/2026-11-19/benef-[0-9]*	nodir/rej: No such file
+sortfails	70	PATH=$PWD/failsort:$PATH	g/2026-11-19/benef-[0-9]*	sort failed
+EOF
+
+test_expect_success 'setup: a master with a wrong count, a sort that fails' '
+	sed "\$s/^#end	800	/#end	9999	/" m.2026-11-18 >badcount.m &&
+	mkdir failsort &&
+	printf "#!/bin/sh\nexit 2\n" >failsort/sort &&
+	chmod +x failsort/sort
+'
+
+while IFS="	" read -r name st envs args msg; do
+	test_expect_success "no temporary left: $name (exit $st)" "
+		rm -rf tmp && mkdir tmp &&
+		test_expect_code $st env TMPDIR=\$PWD/tmp ${envs#-} benef-integrate \
+		    -d 2026-11-20 -o t.m -M t.mv -R t.rej $args 2>err &&
+		grep '$msg' err &&
+		test -z \"\$(ls -A tmp)\" &&
+		! ls -A | grep '^\.t\.'
+	"
+done <tcases
+
+# A sort(1) that leaves a file in its -T directory, says it is there,
+# and waits to be killed; it removes its file then, as sort(1) does.
+test_expect_success 'setup: a slow sort' '
+	mkdir slowsort &&
+	cat >slowsort/sort <<-\EOF &&
+	#!/bin/sh
+	while test $# -gt 0; do
+		case $1 in -T) t=$2; shift ;; esac
+		shift
+	done
+	trap "kill \$!; rm -f \"$t/sortAAAAAA\"; exit 143" TERM HUP
+	: >"$t/sortAAAAAA"
+	: >"$READY"
+	sleep 60 </dev/null >/dev/null 2>&1 &
+	wait
+	EOF
+	chmod +x slowsort/sort
+'
+
+# Started in the background, the run ignores SIGINT, as sh(1) makes it.
+# It is killed whatever happens, so that no test leaves it running.
+for sig in TERM HUP; do
+	test_expect_success "SIG$sig during the sort: nothing left" '
+		rm -rf tmp ready && mkdir tmp || exit 1
+		READY=$PWD/ready PATH=$PWD/slowsort:$PATH TMPDIR=$PWD/tmp \
+		    benef-integrate -d 2026-11-20 -m m.2026-11-18 -o s.m -M s.mv -R s.rej \
+		    g/2026-11-19/benef-[0-9]* 2>err &
+		pid=$!
+		i=0
+		while ! test -e ready && test $i -lt 600; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		(cd tmp/benef-integrate.* && ls -A) >inside
+		ls -A | grep "^\.s\." >hidden
+		kill -'$sig' $pid
+		wait $pid
+		echo $? >st
+		printf "entries\nsortAAAAAA\nsorted\n" >expect &&
+		test_cmp expect inside &&
+		test $(wc -l <hidden) = 3 &&
+		test $(cat st) -gt 128 &&
+		test -z "$(ls -A tmp)" &&
+		! ls -A | grep "^\.s\." &&
+		! test -e s.m
+	'
+done
+
 test_expect_success SHARED 'the reference samples integrate, against either schema' '
 	for x in "" "-X $REF/NormeIntegrationMedline.xsd"; do
 		for f in testEmpty testPassant testPassant6943 testPassantEspece; do
