@@ -400,8 +400,10 @@ wsopen(struct wseg *w, const char *dir, const char *name)
 	int fd;
 
 	snprintf(w->path, sizeof w->path, "%s/%s", dir, name);
-	if ((fd = open(w->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
-	    (w->fp = fdopen(fd, "w")) == NULL)
+	if ((fd = open(w->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+		die(EX_CANTCREAT, "%s: %s", w->path, strerror(errno));
+	tmp_track(w->path, 0);
+	if ((w->fp = fdopen(fd, "w")) == NULL)
 		die(EX_CANTCREAT, "%s: %s", w->path, strerror(errno));
 	memset(h, 0, sizeof h);
 	memcpy(h, MAGIC, 8);
@@ -1441,6 +1443,8 @@ main(int argc, char *argv[])
 		die(EX_USAGE, "%s: path too long", newhist);
 	if (mkdir(tmpdir, 0700) < 0)
 		die(EX_CANTCREAT, "%s: %s", tmpdir, strerror(errno));
+	/* Removed, with its segments, if the run ends before the rename. */
+	tmp_track(tmpdir, 1);
 	{
 		struct ts_writer m;
 		struct pub mp;
@@ -1508,6 +1512,7 @@ main(int argc, char *argv[])
 				snprintf(to, sizeof to, "%s/%s", tmpdir, segs[s].name);
 				if (link(from, to) < 0)
 					die(EX_CANTCREAT, "%s: %s", to, strerror(errno));
+				tmp_track(to, 0);
 				manifest_row(&m, segs[s].name, segs[s].n, segs[s].crc,
 				    segs[s].first, segs[s].last);
 			}
@@ -1525,6 +1530,7 @@ main(int argc, char *argv[])
 		ts_wclose(&m);
 		if (pub_commit(&mp) < 0)
 			die(EX_IOERR, "%s: %s", mpath, strerror(errno));
+		tmp_track(mpath, 0);
 	}
 
 	free(first);
@@ -1534,6 +1540,7 @@ main(int argc, char *argv[])
 		die(EX_IOERR, "%s: %s", output, strerror(errno));
 	if (rename(tmpdir, newhist) < 0)
 		die(EX_CANTCREAT, "%s: %s", newhist, strerror(errno));
+	tmp_untrack(tmpdir);
 	if (sumpath != NULL && pub_commit(&spub) < 0)
 		die(EX_IOERR, "%s: %s", sumpath, strerror(errno));
 	if (nshard > 1)

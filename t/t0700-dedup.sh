@@ -230,6 +230,14 @@ test_expect_success '-o never replaces a device, a FIFO or a directory: exit 73,
 	test -z "$(ls -a | grep "^\.\(dev\|fifo\|dir\)\.")"
 '
 
+test_expect_success 'a new history that cannot be renamed into place: exit 73, no .tmp left' '
+	mkdir -p taken/x &&
+	test_expect_code 73 dedup -d 2026-11-20 -h h.2026-11-19 -H taken -o tk.out \
+	    c.2026-11-20 2>err &&
+	grep "^dedup: taken: " err &&
+	! test -e taken.tmp && test -d taken/x
+'
+
 test_expect_success 'a claim without its key fields is malformed input' '
 	edit one "ps_number=" >nokey &&
 	test_expect_code 65 dedup -d 2026-11-18 -H nk -o nk.out nokey 2>err &&
