@@ -948,8 +948,17 @@ csv_head(const char *path, char *sender, long *fileno, char *err, size_t errsz)
 		csv_fini(&p, chead_field, chead_row, &h);
 	csv_free(&p);
 	gzclose_r(gz);
+	/*
+	 * A header alone is a client's day without changes: it names no
+	 * sender and no file number; csv_file checks the header.
+	 */
+	if (h.row == 1) {
+		sender[0] = '\0';
+		*fileno = 0;
+		return 1;
+	}
 	if (h.row < 2) {
-		snprintf(err, errsz, "2: -: no data row");
+		snprintf(err, errsz, "1: -: no header row");
 		return -1;
 	}
 	if (h.n[0] == 0 || h.n[0] >= FLD || h.n[1] == 0 || h.n[1] > 9 ||
@@ -1226,6 +1235,7 @@ struct input {
 	char sender[FLD];
 	long fileno;
 	int skip;		/* already integrated */
+	int empty;		/* a CSV header alone: no sender, no number */
 };
 
 static int
@@ -1379,6 +1389,7 @@ main(int argc, char *argv[])
 				warn_at(argv[i], eline, "ENTETE", "%s (file refused)", err);
 			refused = st == -2 ? EX_NOINPUT : EX_DATAERR;
 		}
+		in[i].empty = st == 1;
 	}
 	qsort(in, (size_t)nin, sizeof *in, inputcmp);
 
@@ -1403,14 +1414,16 @@ main(int argc, char *argv[])
 		die(EX_CANTCREAT, "%s: %s", tmpl[0], strerror(errno));
 	close(tmp_open("sorted", &tmpl[1]));
 	for (i = 0; i < nin && !refused; i++) {
-		if (isdone(in[i].sender, in[i].fileno)) {
+		/* A header alone names no file to check against the others. */
+		if (!in[i].empty && isdone(in[i].sender, in[i].fileno)) {
 			warn_at(in[i].path, 0, NULL, "sender %s file %ld already integrated: skipped",
 			    in[i].sender, in[i].fileno);
 			in[i].skip = 1;
 			continue;
 		}
-		for (st = 0; st < i; st++)
-			if (!in[st].skip && strcmp(in[st].sender, in[i].sender) == 0 &&
+		for (st = in[i].empty ? i : 0; st < i; st++)
+			if (!in[st].skip && !in[st].empty &&
+			    strcmp(in[st].sender, in[i].sender) == 0 &&
 			    in[st].fileno == in[i].fileno)
 				break;
 		if (st < i) {
@@ -1476,7 +1489,7 @@ main(int argc, char *argv[])
 		for (i = 0; i < nin; i++) {
 			const char *b = strrchr(in[i].path, '/');
 
-			if (in[i].skip)
+			if (in[i].skip || in[i].empty)
 				continue;
 			ts_wcstr(&w, in[i].sender);
 			ts_wint(&w, in[i].fileno);

@@ -212,6 +212,29 @@ test_expect_success 'a gzip CSV file, and quoted fields, are read as any other' 
 	records gz.m >a && records pl.m >b && test_cmp a b
 '
 
+test_expect_success 'a CSV of its header alone is a day without changes: zero entries' '
+	echo "$HDR" >hdronly.csv &&
+	gzip -c hdronly.csv >hdronly.csv.gz &&
+	benef-integrate -d 2026-11-21 -m m.2026-11-20 -s st.2026-11-20 -w st.h \
+	    -o h.m -M h.mv -R h.rej hdronly.csv hdronly.csv.gz 2>err &&
+	grep "0 entries, 0 rejected; master 800 -> 800; 0 created" err &&
+	records h.m >a && records m.2026-11-20 >b && test_cmp b a &&
+	test $(records h.mv | wc -l) = 0 && test $(records h.rej | wc -l) = 0 &&
+	records st.h >a && records st.2026-11-20 >b && test_cmp b a &&
+	benef-integrate -d 2026-11-21 -m m.2026-11-20 -o h2.m -M h2.mv -R h2.rej \
+	    hdronly.csv g/2026-11-20/benef-[0-9]* 2>/dev/null &&
+	records h2.m >a && records m.2026-11-20 >b && test_cmp b a
+'
+
+test_expect_success 'an empty CSV, or a header alone that is wrong, is refused' '
+	: >empty.csv &&
+	test_expect_code 65 benef-integrate -d 2026-11-18 -o x.m -M x.mv -R x.rej empty.csv 2>err &&
+	grep "^benef-integrate: empty.csv:1: -: no header row (file refused)" err &&
+	echo "$HDR" | sed "s/^client,/klient,/" >badhdr.csv &&
+	test_expect_code 65 benef-integrate -d 2026-11-18 -o x.m -M x.mv -R x.rej badhdr.csv 2>err &&
+	grep "^benef-integrate: badhdr.csv:1: column: header: expected client (file refused)" err
+'
+
 test_expect_success 'a structurally broken file refuses the run; the master goes on' '
 	d=g/2026-11-19 &&
 	printf "client,file_number\n1,2\n" >bad.csv &&
