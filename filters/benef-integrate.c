@@ -388,19 +388,38 @@ put_entry(struct entry *e)
 struct xfile {
 	const char *path;
 	xmlTextReaderPtr r;
-	gzFile gz;
+	struct zin *zin;
 	char err[256];
 	long errline;
 };
 
-static int
-gzio_read(void *ctx, char *buf, int len)
+/*
+ * The parser's input.  A read error (a gzip file cut short, bytes after
+ * its data) is the file's error, at the line the parser has reached.
+ */
+static void
+zio_error(struct xfile *x, const char *why)
 {
-	return gzread((gzFile)ctx, buf, (unsigned)len);
+	if (x->err[0] != '\0')
+		return;
+	snprintf(x->err, sizeof x->err, "%s", why);
+	x->errline = x->r != NULL ? xmlTextReaderGetParserLineNumber(x->r) : 0;
 }
 
 static int
-gzio_close(void *ctx)
+zio_read(void *ctx, char *buf, int len)
+{
+	struct xfile *x = ctx;
+	const char *why;
+	int n;
+
+	if ((n = zin_read(x->zin, buf, len > 0 ? (size_t)len : 0, &why)) < 0)
+		zio_error(x, why);
+	return n;
+}
+
+static int
+zio_close(void *ctx)
 {
 	(void)ctx;
 	return 0;
@@ -628,15 +647,16 @@ xml_file(const char *path, const char *amc, long fileno)
 	memset(&x, 0, sizeof x);
 	x.path = path;
 	xcur = &x;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || (x.gz = gzdopen(fd, "rb")) == NULL) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		snprintf(x.err, sizeof x.err, "%s", strerror(errno));
 		warn_at(path, 0, NULL, "%s", x.err);
 		return -2;
 	}
-	x.r = xmlReaderForIO(gzio_read, gzio_close, x.gz, path, NULL,
+	x.zin = zin_open(fd);
+	x.r = xmlReaderForIO(zio_read, zio_close, &x, path, NULL,
 	    XML_PARSE_NONET | XML_PARSE_NOCDATA);
 	if (x.r == NULL) {
-		gzclose_r(x.gz);
+		zin_close(x.zin);
 		warn_at(path, 0, NULL, "cannot read");
 		return -1;
 	}
@@ -673,11 +693,15 @@ xml_file(const char *path, const char *amc, long fileno)
 		    "not valid against the schema");
 		x.errline = xmlTextReaderGetParserLineNumber(x.r);
 	}
-	if (x.err[0] == '\0' && gzclose_r(x.gz) != Z_OK)
-		snprintf(x.err, sizeof x.err, "truncated gzip file");
-	else if (x.err[0] != '\0')
-		gzclose_r(x.gz);
+	/* What the parser left unread must be nothing, read whole. */
+	if (x.err[0] == '\0') {
+		char rest[4096];
+
+		while (zio_read(&x, rest, sizeof rest) > 0)
+			;
+	}
 	xmlFreeTextReader(x.r);
+	zin_close(x.zin);
 	xcur = NULL;
 	if (x.err[0] != '\0') {
 		warn_at(path, x.errline, "xml", "%s (file refused)", x.err);
@@ -692,20 +716,20 @@ xml_head(const char *path, char *sender, long *fileno, char *err, size_t errsz,
 {
 	xmlTextReaderPtr r;
 	xmlNodePtr n;
-	gzFile gz;
 	char num[FLD];
 	int fd, st, ok = -1;
 	struct xfile x;
 
 	memset(&x, 0, sizeof x);
 	x.path = path;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || (gz = gzdopen(fd, "rb")) == NULL) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		snprintf(err, errsz, "%s", strerror(errno));
 		return -2;
 	}
-	r = xmlReaderForIO(gzio_read, gzio_close, gz, path, NULL, XML_PARSE_NONET);
+	x.zin = zin_open(fd);
+	r = x.r = xmlReaderForIO(zio_read, zio_close, &x, path, NULL, XML_PARSE_NONET);
 	if (r == NULL) {
-		gzclose_r(gz);
+		zin_close(x.zin);
 		snprintf(err, errsz, "cannot read");
 		return -1;
 	}
@@ -734,7 +758,7 @@ xml_head(const char *path, char *sender, long *fileno, char *err, size_t errsz,
 		*errline = x.errline;
 	}
 	xmlFreeTextReader(r);
-	gzclose_r(gz);
+	zin_close(x.zin);
 	return ok;
 }
 
@@ -930,24 +954,27 @@ csv_head(const char *path, char *sender, long *fileno, char *err, size_t errsz)
 {
 	struct csv_parser p;
 	struct chead h;
+	struct zin *z;
 	char buf[8192];
-	gzFile gz;
+	const char *why;
 	int fd, n;
 
 	memset(&h, 0, sizeof h);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || (gz = gzdopen(fd, "rb")) == NULL) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		snprintf(err, errsz, "0: -: %s", strerror(errno));
 		return -2;
 	}
+	z = zin_open(fd);
 	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0)
 		die(EX_SOFTWARE, "csv_init");
-	while (h.row < 2 && (n = gzread(gz, buf, sizeof buf)) > 0)
+	/* A read error here is csv_file's to report, at its line. */
+	while (h.row < 2 && (n = zin_read(z, buf, sizeof buf, &why)) > 0)
 		if (csv_parse(&p, buf, (size_t)n, chead_field, chead_row, &h) != (size_t)n)
 			break;
 	if (h.row < 2)
 		csv_fini(&p, chead_field, chead_row, &h);
 	csv_free(&p);
-	gzclose_r(gz);
+	zin_close(z);
 	/*
 	 * A header alone is a client's day without changes: it names no
 	 * sender and no file number; csv_file checks the header.
@@ -977,36 +1004,33 @@ csv_file(const char *path)
 {
 	static struct cfile c;
 	struct csv_parser p;
+	struct zin *z;
 	char buf[1 << 16];
-	gzFile gz;
-	int fd, n, zerr;
-	const char *msg;
+	const char *why;
+	int fd, n;
 
 	memset(&c, 0, sizeof c);
 	c.path = path;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || (gz = gzdopen(fd, "rb")) == NULL) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		warn_at(path, 0, NULL, "%s", strerror(errno));
 		return -2;
 	}
+	z = zin_open(fd);
 	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
 		die(EX_SOFTWARE, "csv_init");
-	while ((n = gzread(gz, buf, sizeof buf)) > 0 && !c.err[0])
+	while ((n = zin_read(z, buf, sizeof buf, &why)) > 0 && !c.err[0])
 		if (csv_parse(&p, buf, (size_t)n, csv_field, csv_row, &c) != (size_t)n) {
 			snprintf(c.err, sizeof c.err, "%ld: -: %s", c.row + 1,
 			    csv_strerror(csv_error(&p)));
 			break;
 		}
-	if (!c.err[0]) {
-		msg = gzerror(gz, &zerr);
-		if (n < 0 || zerr != Z_OK)
-			snprintf(c.err, sizeof c.err, "%ld: -: %s", c.row + 1,
-			    zerr == Z_BUF_ERROR ? "truncated gzip file" : msg);
-	}
+	if (!c.err[0] && n < 0)
+		snprintf(c.err, sizeof c.err, "%ld: -: %s", c.row + 1, why);
 	if (!c.err[0] && csv_fini(&p, csv_field, csv_row, &c) != 0)
 		snprintf(c.err, sizeof c.err, "%ld: -: %s", c.row + 1,
 		    csv_strerror(csv_error(&p)));
 	csv_free(&p);
-	gzclose_r(gz);
+	zin_close(z);
 	if (!c.err[0] && !c.hdr)
 		snprintf(c.err, sizeof c.err, "1: -: no header row");
 	if (c.err[0]) {

@@ -1040,9 +1040,9 @@ control(int argc, char **argv, const char *output)
 	struct ts_writer w;
 	struct pub pb;
 	char buf[1 << 16];
-	const char *msg;
-	gzFile gz;
-	int i, fd, n, zerr;
+	const char *why;
+	struct zin *z;
+	int i, fd, n;
 
 	if (pub_open(&pb, output) < 0)
 		die(EX_CANTCREAT, "%s: %s", output, strerror(errno));
@@ -1051,26 +1051,23 @@ control(int argc, char **argv, const char *output)
 		memset(&c, 0, sizeof c);
 		c.path = argv[i];
 		c.w = &w;
-		if ((fd = open(argv[i], O_RDONLY | O_CLOEXEC)) < 0 || (gz = gzdopen(fd, "rb")) == NULL)
+		if ((fd = open(argv[i], O_RDONLY | O_CLOEXEC)) < 0)
 			die(EX_NOINPUT, "%s: %s", argv[i], strerror(errno));
+		z = zin_open(fd);
 		if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
 			die(EX_SOFTWARE, "csv_init");
-		while (!c.err[0] && (n = gzread(gz, buf, sizeof buf)) > 0)
+		while (!c.err[0] && (n = zin_read(z, buf, sizeof buf, &why)) > 0)
 			if (csv_parse(&p, buf, (size_t)n, pfield, prow, &c) != (size_t)n &&
 			    !c.err[0])
 				snprintf(c.err, sizeof c.err, "%ld: -: %s", c.row + 1,
 				    csv_strerror(csv_error(&p)));
-		if (!c.err[0]) {
-			msg = gzerror(gz, &zerr);
-			if (zerr != Z_OK)
-				snprintf(c.err, sizeof c.err, "%ld: -: %s", c.row + 1,
-				    zerr == Z_BUF_ERROR ? "truncated gzip file" : msg);
-		}
+		if (!c.err[0] && n < 0)
+			snprintf(c.err, sizeof c.err, "%ld: -: %s", c.row + 1, why);
 		if (!c.err[0] && csv_fini(&p, pfield, prow, &c) != 0 && !c.err[0])
 			snprintf(c.err, sizeof c.err, "%ld: -: %s", c.row + 1,
 			    csv_strerror(csv_error(&p)));
 		csv_free(&p);
-		gzclose_r(gz);
+		zin_close(z);
 		if (!c.err[0] && c.row == 0)
 			snprintf(c.err, sizeof c.err, "1: header: empty file");
 		if (c.err[0]) {

@@ -1,8 +1,6 @@
 /*
- * Line input over zlib: plain and gzip files alike (gzread passes plain
- * data through), one reused buffer, lines returned in place.  zlib reports
- * a truncated gzip member only through gzerror or gzclose, so both are
- * checked before an end of file is believed.
+ * Line input: plain and gzip files alike (zin.c), one reused buffer,
+ * lines returned in place.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +14,6 @@
 #include "tiers.h"
 
 #define LINES_BUFSZ (1 << 20)
-#define GZ_BUFSZ (128 * 1024)
 
 /*
  * A regular file is read, and inflated, by a thread of its own, a few
@@ -31,7 +28,7 @@ struct feed {
 	pthread_t th;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	gzFile gz;
+	struct zin *zin;
 	char *chunk[NCHUNK];
 	int len[NCHUNK];
 	int head, tail, count;
@@ -41,28 +38,12 @@ struct feed {
 	char why[128];
 };
 
-/* gzread, and the verdict at its end: 1 data, 0 EOF, -1 error. */
+/* zin_read: 1 data, 0 EOF, -1 error. */
 static int
-gzget(gzFile gz, char *buf, unsigned n, int *got, const char **why)
+zget(struct zin *z, char *buf, size_t n, int *got, const char **why)
 {
-	int zerr;
-	const char *msg;
-
-	*got = gzread(gz, buf, n);
-	if (*got < 0) {
-		msg = gzerror(gz, &zerr);
-		*why = zerr == Z_ERRNO ? strerror(errno) : msg;
-		return -1;
-	}
-	if (*got == 0) {
-		msg = gzerror(gz, &zerr);
-		if (zerr != Z_OK) {
-			*why = zerr == Z_BUF_ERROR ? "truncated gzip file" : msg;
-			return -1;
-		}
-		return 0;
-	}
-	return 1;
+	*got = zin_read(z, buf, n, why);
+	return *got < 0 ? -1 : *got > 0;
 }
 
 static void *
@@ -81,7 +62,7 @@ producer(void *arg)
 		pthread_mutex_unlock(&f->mu);
 		if (r)
 			return NULL;
-		r = gzget(f->gz, f->chunk[slot], CHUNKSZ, &n, &why);
+		r = zget(f->zin, f->chunk[slot], CHUNKSZ, &n, &why);
 		pthread_mutex_lock(&f->mu);
 		if (r > 0) {
 			f->len[slot] = n;
@@ -99,7 +80,7 @@ producer(void *arg)
 	}
 }
 
-/* What the thread has read: as gzget. */
+/* What the thread has read: as zget. */
 static int
 feedget(struct feed *f, char *buf, size_t n, int *got, const char **why)
 {
@@ -134,13 +115,13 @@ feedget(struct feed *f, char *buf, size_t n, int *got, const char **why)
 }
 
 static struct feed *
-feedstart(gzFile gz)
+feedstart(struct zin *zin)
 {
 	struct feed *f = xmalloc(sizeof *f);
 	int i;
 
 	memset(f, 0, sizeof *f);
-	f->gz = gz;
+	f->zin = zin;
 	for (i = 0; i < NCHUNK; i++)
 		f->chunk[i] = xmalloc(CHUNKSZ);
 	pthread_mutex_init(&f->mu, NULL);
@@ -183,17 +164,12 @@ lines_open(struct lines *l, const char *path)
 			return -1;
 	} else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return -1;
-	if ((l->gz = gzdopen(fd, "rb")) == NULL) {
-		close(fd);
-		errno = ENOMEM;
-		return -1;
-	}
-	gzbuffer(l->gz, GZ_BUFSZ);
+	l->zin = zin_open(fd);
 	l->name = path;
 	l->cap = LINES_BUFSZ;
 	l->buf = xmalloc(l->cap);
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-		l->feed = feedstart(l->gz);	/* NULL: read in line */
+		l->feed = feedstart(l->zin);	/* NULL: read in line */
 	return 0;
 }
 
@@ -220,7 +196,7 @@ fill(struct lines *l, const char **why)
 	if (l->feed != NULL)
 		r = feedget(l->feed, l->buf + l->end, l->cap - l->end, &n, why);
 	else
-		r = gzget(l->gz, l->buf + l->end, (unsigned)(l->cap - l->end), &n, why);
+		r = zget(l->zin, l->buf + l->end, l->cap - l->end, &n, why);
 	if (r <= 0) {
 		if (r == 0)
 			l->eof = 1;
@@ -281,10 +257,9 @@ lines_close(struct lines *l)
 	if (l->feed != NULL)
 		feedstop(l->feed);
 	l->feed = NULL;
-	if (l->gz != NULL)
-		gzclose_r(l->gz);
+	zin_close(l->zin);
 	free(l->buf);
-	l->gz = NULL;
+	l->zin = NULL;
 	l->buf = NULL;
 }
 

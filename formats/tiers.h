@@ -95,13 +95,27 @@ int finess_valid(const char *s, size_t n);
 int int_parse(const char *s, size_t n, long lo, long hi, long *v);
 
 /*
- * Input: plain or gzip files read through zlib, line by line, with a
- * reused buffer.  A truncated gzip file is an error, not an end of file.
+ * Plain or gzip input (formats/zin.c): zin_open takes an open file, read
+ * as it is unless it starts as gzip does; gzip members, one or several,
+ * are inflated and checked.  zin_read: the bytes read (at most n), 0 at
+ * the end, -1 with *why set: a read error, bad gzip data, a member cut
+ * short ("truncated gzip file") or bytes after the last member that do
+ * not start another ("trailing garbage after gzip data").  zin_close
+ * closes the file.
+ */
+struct zin;
+struct zin *zin_open(int fd);
+int zin_read(struct zin *z, char *buf, size_t n, const char **why);
+void zin_close(struct zin *z);
+
+/*
+ * Input: plain or gzip files, line by line, with a reused buffer.  A
+ * truncated gzip file is an error, not an end of file.
  */
 #define LINE_MAX_ 65536
 struct feed;
 struct lines {
-	gzFile gz;
+	struct zin *zin;
 	struct feed *feed;	/* the reader thread of a regular file */
 	const char *name;	/* for messages: path or "-" */
 	char *buf;

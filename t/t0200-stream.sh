@@ -179,6 +179,30 @@ test_expect_success 'concatenated gzip members are one stream' '
 	tiers-seal -q cat.gz
 '
 
+test_expect_success 'bytes after the gzip data are an error, not ignored' '
+	{ cat good.gz && echo junk; } >junk.gz &&
+	test_expect_code 65 tiers-seal junk.gz 2>err &&
+	grep "^tiers-seal: junk.gz:6: trailing garbage after gzip data" err &&
+	test_expect_code 65 tiers-seal <junk.gz 2>err &&
+	grep "^tiers-seal: -:6: trailing garbage after gzip data" err &&
+	{ cat good.gz && printf "\0\0\0\0\0\0\0\0"; } >zeros.gz &&
+	test_expect_code 65 tiers-seal zeros.gz 2>err &&
+	grep "^tiers-seal: zeros.gz:6: trailing garbage after gzip data" err &&
+	{ cat good.gz && printf "\037"; } >half.gz &&
+	test_expect_code 65 tiers-seal half.gz 2>err &&
+	grep "^tiers-seal: half.gz:6: trailing garbage after gzip data" err &&
+	{ cat good.gz && printf "\037\213"; } >magic.gz &&
+	test_expect_code 65 tiers-seal magic.gz 2>err &&
+	grep "^tiers-seal: magic.gz:6: truncated gzip file" err
+'
+
+test_expect_success 'a gzip member whose CRC-32 is wrong is an error' '
+	size=$(wc -c <good.gz) &&
+	{ head -c $((size - 8)) good.gz && printf "\0\0\0\0" && tail -c 4 good.gz; } >badcrc.gz &&
+	test_expect_code 65 tiers-seal badcrc.gz 2>err &&
+	grep "^tiers-seal: badcrc.gz:[0-9]*: incorrect data check" err
+'
+
 test_expect_success 'a truncated gzip file is an error, not an end of file' '
 	size=$(wc -c <good.gz) &&
 	head -c $((size - 6)) good.gz >trunc.gz &&

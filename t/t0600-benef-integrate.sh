@@ -270,15 +270,34 @@ test_expect_success 'XML not well-formed or invalid against the schema is refuse
 	test $fail = 0
 '
 
-test_expect_success 'a truncated gzip file is refused' '
+test_expect_success 'a truncated gzip file is refused, at its line' '
 	x=$(ls g/2026-11-18/benef-*.xml | head -1) &&
 	gzip -c $x >full.xml.gz &&
 	head -c $(($(wc -c <full.xml.gz) / 2)) full.xml.gz >cut.xml.gz &&
 	test_expect_code 65 benef-integrate -d 2026-11-18 -o t.m -M t.mv -R t.rej cut.xml.gz 2>err &&
-	grep "cut.xml.gz" err &&
+	grep "^benef-integrate: cut.xml.gz:[1-9][0-9]*: xml: truncated gzip file (file refused)" err &&
+	head -c -4 full.xml.gz >end.xml.gz &&
+	test_expect_code 65 benef-integrate -d 2026-11-18 -o t.m -M t.mv -R t.rej end.xml.gz 2>err &&
+	grep "^benef-integrate: end.xml.gz:[1-9][0-9]*: xml: truncated gzip file (file refused)" err &&
 	gzip -c $x >whole.xml.gz &&
 	benef-integrate -d 2026-11-18 -o w.m -M w.mv -R w.rej whole.xml.gz 2>/dev/null &&
 	test $(records w.m | wc -l) -gt 0
+'
+
+test_expect_success 'bytes after the gzip data are refused; gzip members one after the other are read' '
+	x=$(ls g/2026-11-18/benef-*.xml | head -1) &&
+	c=$(ls g/2026-11-18/benef-*.csv | head -1) &&
+	{ cat full.xml.gz && echo junk; } >junk.xml.gz &&
+	test_expect_code 65 benef-integrate -d 2026-11-18 -o t.m -M t.mv -R t.rej junk.xml.gz 2>err &&
+	grep "^benef-integrate: junk.xml.gz:[1-9][0-9]*: xml: trailing garbage after gzip data (file refused)" err &&
+	{ gzip -c $c && printf "\0\0\0\0"; } >zeros.csv.gz &&
+	test_expect_code 65 benef-integrate -d 2026-11-18 -o t.m -M t.mv -R t.rej zeros.csv.gz 2>err &&
+	grep "^benef-integrate: zeros.csv.gz:[1-9][0-9]*: -: trailing garbage after gzip data (file refused)" err &&
+	{ head -n 400 $x | gzip -c && sed 1,400d $x | gzip -c; } >two.xml.gz &&
+	{ head -n 7 $c | gzip -c && sed 1,7d $c | gzip -c; } >two.csv.gz &&
+	benef-integrate -d 2026-11-18 -o two.m -M two.mv -R two.rej two.xml.gz two.csv.gz 2>/dev/null &&
+	benef-integrate -d 2026-11-18 -o one.m -M one.mv -R one.rej $x $c 2>/dev/null &&
+	cmp one.m two.m
 '
 
 # Temporary files hold names, addresses and NIRs: every exit leaves
@@ -289,7 +308,7 @@ ok	0	-	-m m.2026-11-18 g/2026-11-19/benef-[0-9]*	entries
 badcount	65	-	-m badcount.m g/2026-11-19/benef-[0-9]*	badcount.m:803: trailer: record count 9999 but 800 records read
 brokencsv	65	-	-m m.2026-11-18 g/2026-11-19/benef-[0-9]* bad.csv	bad.csv:1: .*(file refused)
 badxml	65	-	bad.xml	bad.xml:[0-9]*: .*(file refused)
-truncgz	65	-	cut.xml.gz	cut.xml.gz:[0-9]*: xml: not well-formed
+truncgz	65	-	cut.xml.gz	cut.xml.gz:[0-9]*: xml: truncated gzip file
 nomaster	66	-	-m nosuch.m g/2026-11-19/benef-[0-9]*	nosuch.m: No such file
 noout	73	-	-R nodir/rej g/2026-11-19/benef-[0-9]*	nodir/rej: No such file
 sortfails	70	PATH=$PWD/failsort:$PATH	g/2026-11-19/benef-[0-9]*	sort failed

@@ -289,6 +289,21 @@ test_expect_success 'a posteriori: a malformed file is an error with file:line' 
 	grep "^dedup: hdr.csv:1: " err
 '
 
+test_expect_success 'a posteriori: a gzip file cut short, or with bytes after its data' '
+	gzip -c paid.csv >paid.csv.gz &&
+	dedup -A -d 2026-11-30 -h h.2026-11-20 -o ctlz.tsv paid.csv.gz 2>/dev/null &&
+	grep -v "^#" ctl.tsv | cut -f2- >a &&
+	grep -v "^#" ctlz.tsv | cut -f2- >b &&
+	test -s a && test_cmp a b &&
+	{ cat paid.csv.gz && echo junk; } >junk.csv.gz &&
+	test_expect_code 65 dedup -A -d 2026-11-30 -h h.2026-11-20 -o ctl4.tsv junk.csv.gz 2>err &&
+	grep "^dedup: junk.csv.gz:[1-9][0-9]*: -: trailing garbage after gzip data" err &&
+	head -c -3 paid.csv.gz >cut.csv.gz &&
+	test_expect_code 65 dedup -A -d 2026-11-30 -h h.2026-11-20 -o ctl4.tsv cut.csv.gz 2>err &&
+	grep "^dedup: cut.csv.gz:[1-9][0-9]*: -: truncated gzip file" err &&
+	! test -e ctl4.tsv
+'
+
 test_expect_success 'sharded by key hash and joined: the same bytes as one process' '
 	prev= &&
 	for d in 2026-11-18 2026-11-19 2026-11-20; do
