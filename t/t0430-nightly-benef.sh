@@ -38,7 +38,9 @@ test_expect_success 'a refused beneficiary file: exit 65, nothing published' '
 	mkdir -p data/inbox/2026-11-23 &&
 	c=$(ls data/days/2026-11-20/state/benef | sed -n "s/\.master\.tsv$//p" | head -1) &&
 	printf "client,file_number\n$c,9\n" >data/inbox/2026-11-23/benef-$c-000009.csv &&
-	test_expect_code 65 tiers-nightly 2026-11-23 data >out 2>err &&
+	mkdir tmp &&
+	TMPDIR=$PWD/tmp test_expect_code 65 tiers-nightly 2026-11-23 data >out 2>err &&
+	test -z "$(ls -A tmp)" &&
 	! test -e data/days/2026-11-23 &&
 	grep "^tiers-nightly: 2026-11-23: benef: refused benef-$c-000009.csv: benef-integrate: benef-$c-000009.csv:" err &&
 	grep "^tiers-nightly: 2026-11-23: the day is not published; send a corrected file, or run the day without it: tiers-nightly -w benef-$c-000009.csv 2026-11-23 data\$" err &&
