@@ -431,32 +431,24 @@ static void
 xml_error(void *arg, const char *msg, xmlParserSeverities sev, xmlTextReaderLocatorPtr loc)
 {
 	struct xfile *x = arg;
-	size_t n;
 
 	if (sev != XML_PARSER_SEVERITY_ERROR && sev != XML_PARSER_SEVERITY_VALIDITY_ERROR)
 		return;
 	if (x->err[0] != '\0')
 		return;
 	x->errline = loc ? xmlTextReaderLocatorLineNumber(loc) : 0;
-	snprintf(x->err, sizeof x->err, "%s", msg);
-	n = strlen(x->err);
-	while (n > 0 && (x->err[n - 1] == '\n' || x->err[n - 1] == ' '))
-		x->err[--n] = '\0';
+	xmlmsg(x->err, sizeof x->err, msg);
 }
 
 static void
 xml_serror(void *arg, xmlErrorPtr e)
 {
 	struct xfile *x = arg;
-	size_t n;
 
 	if (x->err[0] != '\0' || e == NULL || e->level < XML_ERR_ERROR)
 		return;
 	x->errline = e->line;
-	snprintf(x->err, sizeof x->err, "%s", e->message ? e->message : "error");
-	n = strlen(x->err);
-	while (n > 0 && (x->err[n - 1] == '\n' || x->err[n - 1] == ' '))
-		x->err[--n] = '\0';
+	xmlmsg(x->err, sizeof x->err, e->message ? e->message : "error");
 }
 
 static const char *

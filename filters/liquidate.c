@@ -441,15 +441,10 @@ static long xerrline;
 static void
 xmlerr(void *ctx, xmlErrorPtr e)
 {
-	size_t n;
-
 	(void)ctx;
 	if (*xerr != '\0' || e == NULL || e->message == NULL)
 		return;
-	snprintf(xerr, sizeof xerr, "%s", e->message);
-	n = strlen(xerr);
-	while (n > 0 && (xerr[n - 1] == '\n' || xerr[n - 1] == ' '))
-		xerr[--n] = '\0';
+	xmlmsg(xerr, sizeof xerr, e->message);
 	xerrline = e->line;
 }
 

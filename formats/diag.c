@@ -137,3 +137,99 @@ fshut_stdout(void)
 	if (fflush(stdout) == EOF || ferror(stdout) || fclose(stdout) == EOF)
 		die(EX_IOERR, "stdout: %s", strerror(errno ? errno : EIO));
 }
+
+/*
+ * A libxml2 message without the document's values it quotes.  A schema
+ * error names the element and the reason, and quotes the value ("The
+ * value '1161...' is not accepted by the pattern ..."), which may be a
+ * NIR or a name.  Quoted text stays only where libxml2 quotes the
+ * schema's names and lengths: after Element, attribute, facet, type,
+ * pattern, constraint or "of" (a length of '17'), and inside a set {...}.  Any other quoted text goes (after
+ * "value" or "content" without a trace, elsewhere "the value" says what
+ * was there); so do the bytes of bad UTF-8 ("Bytes: 0x..") and line ends.
+ * A value ends at a quote that is not followed by a letter or a digit:
+ * "O'Brien" is one value.
+ */
+static int
+safeword(const char *w, size_t n)
+{
+	static const char *const safe[] = {
+		"Element", "element", "attribute", "facet", "type", "pattern",
+		"constraint", "of", NULL
+	};
+	size_t k;
+	int i;
+
+	for (i = 0; safe[i] != NULL; i++) {
+		k = strlen(safe[i]);
+		if (n >= k && memcmp(w + n - k, safe[i], k) == 0 &&
+		    (n == k || w[n - k - 1] == '-'))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || (unsigned char)c >= 0x80;
+}
+
+void
+xmlmsg(char *dst, size_t n, const char *msg)
+{
+	const char *p, *w, *end;
+	size_t o = 0, wn;
+	int depth = 0;
+
+	if (n == 0)
+		return;
+	end = strstr(msg, "Bytes:");
+	if (end == NULL)
+		end = msg + strlen(msg);
+	for (p = msg; p < end && o + 1 < n; p++) {
+		if (*p == '{')
+			depth++;
+		else if (*p == '}' && depth > 0)
+			depth--;
+		if (*p != '\'') {
+			dst[o++] = *p == '\n' || *p == '\r' || *p == '\t' ? ' ' : *p;
+			continue;
+		}
+		/* The word before the quote, as written out. */
+		for (wn = 0, w = dst + o; w > dst && w[-1] == ' '; w--)
+			;
+		while (w > dst && (alnum(w[-1]) || w[-1] == '-' || w[-1] == '_'))
+			w--, wn++;
+		if (depth > 0 || safeword(w, wn)) {
+			/* A name of the schema: up to its closing quote. */
+			dst[o++] = *p++;
+			while (p < end && *p != '\'' && o + 1 < n)
+				dst[o++] = *p == '\n' ? ' ' : *p, p++;
+			if (p < end && o + 1 < n)
+				dst[o++] = *p;
+			else if (p >= end)
+				p--;
+			continue;
+		}
+		/* A value: past its closing quote, and out. */
+		for (p++; p < end && !(*p == '\'' && !alnum(p[1])); p++)
+			;
+		if (p >= end)
+			p--;
+		if ((wn == 5 && memcmp(w, "value", 5) == 0) ||
+		    (wn == 7 && memcmp(w, "content", 7) == 0)) {
+			while (o > 0 && dst[o - 1] == ' ')
+				o--;
+		} else {
+			const char *v = "the value";
+
+			while (*v != '\0' && o + 1 < n)
+				dst[o++] = *v++;
+		}
+	}
+	while (o > 0 && dst[o - 1] == ' ')
+		o--;
+	dst[o] = '\0';
+}

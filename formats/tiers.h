@@ -32,6 +32,8 @@ void die_at(int status, const char *file, long line, const char *field,
     const char *fmt, ...) __attribute__((format(printf, 5, 6), noreturn));
 void warn_at(const char *file, long line, const char *field,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* A libxml2 message without the values it quotes (they may be a NIR). */
+void xmlmsg(char *dst, size_t n, const char *msg);
 void *xmalloc(size_t n);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The formats library's C unit tests: money, dates and the business
-# calendar, identifier keys, from the tables beside this script.
+# calendar, identifier keys, libxml2 messages, from the tables beside
+# this script.
 # unit-lib prints TAP itself.
 TEST_DIRECTORY=$(cd "$(dirname "$0")" && pwd)
 TIERS_TESTBIN=${TIERS_TESTBIN:-$TEST_DIRECTORY/../obj/t}

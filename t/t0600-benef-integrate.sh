@@ -270,6 +270,18 @@ test_expect_success 'XML not well-formed or invalid against the schema is refuse
 	test $fail = 0
 '
 
+test_expect_success 'a schema error names the element and the reason, never the value' '
+	x=$(ls g/2026-11-18/benef-*.xml | head -1) &&
+	sed "s|</xs:schema>|<xs:element name=\"NNI\"><xs:simpleType><xs:restriction base=\"xs:string\"><xs:pattern value=\"[0-9AB]{13}\"/></xs:restriction></xs:simpleType></xs:element></xs:schema>|" \
+	    "$TIERS_TOP/formats/xsd/benef-normev3.xsd" >nni.xsd &&
+	benef-integrate -X nni.xsd -d 2026-11-18 -o v.m -M v.mv -R v.rej $x 2>/dev/null &&
+	sed "0,/<NNI>[^<]*</s|<NNI>[^<]*<|<NNI>1161234567890X<|" $x >nni.xml &&
+	test_expect_code 65 benef-integrate -X nni.xsd -d 2026-11-18 -o v.m -M v.mv -R v.rej \
+	    nni.xml 2>err &&
+	grep "^benef-integrate: nni.xml:[1-9][0-9]*: xml: Element .*NNI.: \[facet .pattern.\] The value is not accepted by the pattern .\[0-9AB\]{13}.\. (file refused)\$" err &&
+	! grep 1161234567890 err
+'
+
 test_expect_success 'a truncated gzip file is refused, at its line' '
 	x=$(ls g/2026-11-18/benef-*.xml | head -1) &&
 	gzip -c $x >full.xml.gz &&

@@ -146,6 +146,17 @@ eval(const char *fn, const char *in, char *out, size_t outsz)
 		d = fn[0] == 'n' ? date_next_business(d) : date_prev_business(d);
 		date_fmt(d, buf);
 		snprintf(out, outsz, "%s", buf);
+	} else if (strcmp(fn, "xmlmsg") == 0) {
+		/* "\\n" in the table is a line end of the message. */
+		char msg[512], *q = msg;
+
+		for (s = in; *s != '\0' && q < msg + sizeof msg - 1; s++)
+			if (s[0] == '\\' && s[1] == 'n')
+				*q++ = '\n', s++;
+			else
+				*q++ = *s;
+		*q = '\0';
+		xmlmsg(out, outsz, msg);
 	} else
 		return -1;
 	return 0;
@@ -159,7 +170,7 @@ table(const char *path)
 	size_t cap = 0;
 	ssize_t len;
 	long lineno = 0;
-	char got[128];
+	char got[512];
 
 	if ((fp = fopen(path, "r")) == NULL) {
 		printf("Bail out! %s: cannot open\n", path);
