@@ -1,0 +1,131 @@
+/*
+ * fuzz-stream: the record-stream reader (formats/stream.c, lines.c,
+ * zin.c) on any bytes, plain or gzip.  Every stream kind (claims,
+ * decisions, masters, the PEC, the history's manifest) has this syntax;
+ * what a kind's columns mean is its filter's.  One input is read four
+ * ways, and they must agree:
+ *   ts_open and ts_next to the end, as most filters read;
+ *   ts_scan in two parts (each part one thread), as tiers-seal and
+ *   liquidate read: the same verdict, line, field and message, and on
+ *   success the same count, sum and CRC-32;
+ *   ts_map, ts_line at every line start, ts_mapcheck, as liquidate reads
+ *   a master through its index: a stream ts_next accepts, ts_mapcheck
+ *   accepts with ts_next's count and sum;
+ *   ts_next with lax and keepmeta, as tiers-seal -r reads.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tiers.h"
+#include "fuzz.h"
+
+struct verdict {
+	int rc;
+	long line;
+	char field[64];
+	char msg[128];
+	uint64_t nrec;
+	int64_t sum;
+	uint32_t crc;
+};
+
+static void
+keep(struct verdict *v, const struct ts_reader *r, int rc)
+{
+	memset(v, 0, sizeof *v);
+	v->rc = rc;
+	if (rc < 0) {
+		v->line = r->errline;
+		snprintf(v->field, sizeof v->field, "%s", r->errfield ? r->errfield : "");
+		snprintf(v->msg, sizeof v->msg, "%s", r->errmsg);
+	} else {
+		v->nrec = r->nrec;
+		v->sum = r->sum;
+		v->crc = r->crc;
+	}
+}
+
+/* A record as ts_next or a scan's part hands it on: its fields in it. */
+static void
+look(const struct ts_reader *r)
+{
+	int i;
+
+	for (i = 0; i < r->ncol; i++)
+		if (r->f[i].p < r->line || r->f[i].p + r->f[i].n > r->line + r->len)
+			fz_fail("field %d outside its line", i);
+}
+
+static int
+counted(void *arg, struct ts_reader *pr)
+{
+	look(pr);
+	(*(uint64_t *)arg)++;
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct ts_reader r;
+	struct verdict seq, par;
+	uint64_t n[2] = { 0, 0 };
+	void *args[2] = { &n[0], &n[1] };
+	long base[2];
+	const char *path;
+	size_t off;
+	int c, gz;
+
+	/* Cut even a small file in two parts. */
+	setenv("TIERS_SCAN_MIN", "1", 1);
+	path = fz_file(0, data, size, NULL);
+	gz = size >= 2 && data[0] == 0x1f && data[1] == 0x8b;
+
+	if ((c = ts_open(&r, path, NULL, 0)) == 0) {
+		while ((c = ts_next(&r)) == 1)
+			look(&r);
+		if (c == 2)
+			fz_fail("ts_next: metadata without keepmeta");
+	}
+	keep(&seq, &r, c);
+	ts_close(&r);
+
+	if ((c = ts_open(&r, path, NULL, 0)) == 0)
+		c = ts_scan(&r, 2, counted, args, base);
+	keep(&par, &r, c);
+	ts_close(&r);
+	if (seq.rc != par.rc || seq.line != par.line ||
+	    strcmp(seq.field, par.field) != 0 || strcmp(seq.msg, par.msg) != 0)
+		fz_fail("ts_next says %d at line %ld (%s: %s), ts_scan %d at line %ld (%s: %s)",
+		    seq.rc, seq.line, seq.field, seq.msg, par.rc, par.line, par.field, par.msg);
+	if (seq.rc == 0 && (seq.nrec != par.nrec || seq.sum != par.sum ||
+	    seq.crc != par.crc || n[0] + n[1] != par.nrec))
+		fz_fail("ts_next and ts_scan count, sum or CRC differently");
+
+	if (!gz && (c = ts_open(&r, path, NULL, 0)) == 0) {
+		if (ts_map(&r) == 0) {
+			const char *m = r.map;
+
+			for (off = r.hdrlen; off < r.maplen; off++)
+				if (m[off - 1] == '\n' && ts_line(&r, m + off) == 0)
+					look(&r);
+			c = ts_mapcheck(&r, seq.nrec, seq.sum);
+			if (seq.rc == 0 && c != 0)
+				fz_fail("ts_next accepts, ts_mapcheck refuses: %s", r.errmsg);
+		} else if (seq.rc == 0)
+			fz_fail("ts_next accepts, ts_map refuses: %s", r.errmsg);
+	}
+	if (!gz)
+		ts_close(&r);
+
+	if (ts_open(&r, path, NULL, 0) == 0) {
+		r.lax = 1;
+		r.keepmeta = 1;
+		while ((c = ts_next(&r)) > 0)
+			if (c == 1)
+				look(&r);
+	}
+	ts_close(&r);
+	return 0;
+}
