@@ -33,6 +33,7 @@ S=$TIERS_TOP/testdata/sample/2026-11-18
 cat >cases <<EOF
 hdronly-nonl	65	printf '#tiers\tbenef-master\t1\tamc\tnir\tnir_key\tbenef_nir\tbirth_date\trang\tadherent' >in	benef-index -o out in	in:1: trailer: no trailer: stream truncated or its writer failed
 huge-version	65	sed '1s/\t1\t/\t99999999999999999999\t/' $S/pec.tsv >in	tiers-seal -r -o out in	in:1: header: bad stream version
+latin1-csv	70	head -n 2 $S/benef-502010002-000001.csv | sed 's/NOM13/N\xc9M13/' >in.csv	benef-integrate -d 2026-11-18 -o out -M out.mv -R out.rej in.csv	out: record 1: field 26: invalid UTF-8
 EOF
 
 while IFS="	" read -r name st make cmd msg; do

@@ -6,8 +6,8 @@
  * the number of columns (1 to 8) and which hold money; then fields
  * separated by TAB, records by LF; a record whose first byte is 0x01 is
  * a metadata line; 0x02 a checkpoint (ts_wmark), 0x03 a commit, 0x04 a
- * drop.  What the writer is documented to refuse (control characters,
- * DEL in a field, a first field starting with '#', "#end" metadata, a money field
+ * drop.  What the writer is documented to refuse (bytes ts_badbyte
+ * finds, a first field starting with '#', "#end" metadata, a money field
  * that is not an amount, sums out of range) is replaced before it sees
  * it: the writer's callers must not send it, and it dies if they do.
  */
@@ -37,12 +37,10 @@ struct rec {
 static void
 clean(char *s, size_t n, int tab)
 {
-	size_t i;
+	size_t i = 0;
 
-	for (i = 0; i < n; i++)
-		if (((unsigned char)s[i] < 0x20 && !(tab && s[i] == '\t')) ||
-		    (!tab && s[i] == 0x7f))
-			s[i] = '?';
+	while ((i += ts_badbyte(s + i, n - i, tab)) < n)
+		s[i] = '?';
 }
 
 int
