@@ -25,6 +25,8 @@ gzip -cn "$out/stream/pec" >"$out/stream/pec.gz"
 { head -n 3 "$S/2026-11-18/pec.tsv"; printf '#business_date\t2026-11-18\n'; sed -n 4,5p "$S/2026-11-18/pec.tsv"; } |
     "$bin/tiers-seal" -r >"$out/stream/meta"
 head -n 1 "$S/2026-11-18/pec.tsv" >"$out/stream/hdronly"
+printf '#tiers\tbenef-master\t1\tamc\tnir\tnir_key\tbenef_nir\tbirth_date\trang\tadherent\n877370001\t2880955438794\t04\t\t1988-09-11\t1\t5300000001\n649010000\t1090405294255\t63\t2090405294255\t2009-04-09\t2\tA-1\n' |
+    "$bin/tiers-seal" -r >"$out/stream/master"
 : >"$out/stream/empty"
 
 # roundtrip: columns, records, a metadata line, checkpoints kept and dropped.

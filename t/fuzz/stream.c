@@ -4,7 +4,9 @@
  * decisions, masters, the PEC, the history's manifest) has this syntax;
  * what a kind's columns mean is its filter's.  One input is read four
  * ways, and they must agree:
- *   ts_open and ts_next to the end, as most filters read;
+ *   ts_open and ts_next to the end, as most filters read (and a
+ *   master's identity keys, bk_fields and bk_hashes, when the stream has
+ *   their columns);
  *   ts_scan in two parts (each part one thread), as tiers-seal and
  *   liquidate read: the same verdict, line, field and message, and on
  *   success the same count, sum and CRC-32;
@@ -67,6 +69,11 @@ counted(void *arg, struct ts_reader *pr)
 	return 0;
 }
 
+/* The key columns of a master (formats/benefkey.c's). */
+static const char *const bkname[BK_NCOL] = {
+	"amc", "nir", "nir_key", "benef_nir", "birth_date", "rang", "adherent"
+};
+
 /* The four readings of one input, which must agree. */
 static void
 readall(const uint8_t *data, size_t size)
@@ -78,7 +85,9 @@ readall(const uint8_t *data, size_t size)
 	long base[2];
 	const char *path;
 	size_t off;
-	int c, gz;
+	int c, gz, i, keys, kc[BK_NCOL];
+	struct bk_rec bk;
+	uint64_t h[BK_NKIND];
 
 	/* Cut even a small file in two parts. */
 	setenv("TIERS_SCAN_MIN", "1", 1);
@@ -86,8 +95,15 @@ readall(const uint8_t *data, size_t size)
 	gz = size >= 2 && data[0] == 0x1f && data[1] == 0x8b;
 
 	if ((c = ts_open(&r, path, NULL, 0)) == 0) {
-		while ((c = ts_next(&r)) == 1)
+		/* A master's identity keys, when it has their columns. */
+		for (i = 0, keys = 1; i < BK_NCOL; i++)
+			if ((kc[i] = ts_col(&r, bkname[i])) < 0)
+				keys = 0;
+		while ((c = ts_next(&r)) == 1) {
 			look(&r);
+			if (keys && bk_fields(&r, kc, &bk) == 0)
+				bk_hashes(&bk, h);
+		}
 		if (c == 2)
 			fz_fail("ts_next: metadata without keepmeta");
 	}
