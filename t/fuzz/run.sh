@@ -8,13 +8,14 @@
 # inputs, one process, one job.  A crash leaves its input in
 # BUILDROOT/crash/ and fails the run; each harness's log is
 # BUILDROOT/log/NAME.log.  FUZZ_FLAGS adds libFuzzer options.
-root=$1
+root=$(cd "$1" && pwd) || exit 1
 secs=$2
 shift 2
 top=$(cd "$(dirname "$0")/../.." && pwd)
 here=$top/t/fuzz
 sh "$here/seeds.sh" "$root" || exit 1
 mkdir -p "$root/crash" "$root/log"
+cd "$root" || exit 1
 fail=
 for name in "$@"; do
 	bin=$root/obj/fuzz/$name
