@@ -2,7 +2,7 @@
  * fuzz-stream: the record-stream reader (formats/stream.c, lines.c,
  * zin.c) on any bytes, plain or gzip.  Every stream kind (claims,
  * decisions, masters, the PEC, the history's manifest) has this syntax;
- * what a kind's columns mean is its filter's.  One input is read four
+ * what a kind's columns mean is its filter's.  One input is read five
  * ways, and they must agree:
  *   ts_open and ts_next to the end, as most filters read (and a
  *   master's identity keys, bk_fields and bk_hashes, when the stream has
@@ -12,10 +12,11 @@
  *   success the same count, sum and CRC-32;
  *   ts_map, ts_line at every line start, ts_mapcheck, as liquidate reads
  *   a master through its index: a stream ts_next accepts, ts_mapcheck
- *   accepts with ts_next's count and sum;
+ *   accepts with ts_next's count and sum; and ts_map then ts_scan, as
+ *   benef-index reads a master: ts_next's verdict again;
  *   ts_next with lax and keepmeta, as tiers-seal -r reads.
  * Then the same input with its trailer made right (reseal) is read the
- * four ways again.
+ * five ways again.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,7 +75,7 @@ static const char *const bkname[BK_NCOL] = {
 	"amc", "nir", "nir_key", "benef_nir", "birth_date", "rang", "adherent"
 };
 
-/* The four readings of one input, which must agree. */
+/* The five readings of one input, which must agree. */
 static void
 readall(const uint8_t *data, size_t size)
 {
@@ -138,6 +139,20 @@ readall(const uint8_t *data, size_t size)
 	if (!gz)
 		ts_close(&r);
 
+	/* Mapped first, then scanned, as benef-index and liquidate read. */
+	if (!gz && ts_open(&r, path, NULL, 0) == 0 && ts_map(&r) == 0) {
+		n[0] = n[1] = 0;
+		c = ts_scan(&r, 2, counted, args, base);
+		keep(&par, &r, c);
+		if (seq.rc != par.rc || seq.line != par.line ||
+		    strcmp(seq.field, par.field) != 0 || strcmp(seq.msg, par.msg) != 0)
+			fz_fail("ts_next says %d at line %ld (%s: %s), ts_map and ts_scan %d at "
+			    "line %ld (%s: %s)", seq.rc, seq.line, seq.field, seq.msg, par.rc,
+			    par.line, par.field, par.msg);
+	}
+	if (!gz)
+		ts_close(&r);
+
 	if (ts_open(&r, path, NULL, 0) == 0) {
 		r.lax = 1;
 		r.keepmeta = 1;
@@ -154,7 +169,7 @@ readall(const uint8_t *data, size_t size)
  * trailer added at the end if there is none; NULL if the lines before it
  * are refused anyway (or the input is gzip).  A fuzzer seldom writes a
  * right CRC-32: this takes it past the trailer's checks, to what follows
- * a good trailer and to good streams read four ways.
+ * a good trailer and to good streams read five ways.
  */
 static uint8_t *
 reseal(const uint8_t *data, size_t size, size_t *nsize)
