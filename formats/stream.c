@@ -100,6 +100,28 @@ ctlname(unsigned char c)
 	return c < 0x20 ? "control character" : "invalid UTF-8";
 }
 
+/*
+ * Is s, n bytes, text a stream field may hold: UTF-8 without control
+ * characters (TAB included)?  NULL, or the first bad byte's name.
+ */
+const char *
+text_bad(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		if (u[i] >= 0x20 && u[i] < 0x7f)
+			continue;
+		if (u[i] >= 0x80 && (k = utf8len(u + i, n - i)) > 0) {
+			i += k - 1;
+			continue;
+		}
+		return ctlname(u[i]);
+	}
+	return NULL;
+}
+
 static int
 readline(struct ts_reader *r, char **line, size_t *len)
 {

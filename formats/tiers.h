@@ -93,6 +93,8 @@ int siret_valid(const char *s, size_t n);
 int rpps_valid(const char *s, size_t n);
 int adeli_valid(const char *s, size_t n);
 int finess_valid(const char *s, size_t n);
+/* UTF-8 without control characters: NULL, or the bad byte's name. */
+const char *text_bad(const char *s, size_t n);
 /* A decimal integer, maybe negative, 12 digits at most, in [lo, hi]: 0, or -1. */
 int int_parse(const char *s, size_t n, long lo, long hi, long *v);
 
