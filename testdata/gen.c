@@ -1137,6 +1137,7 @@ struct flow {
 	char path[PATH_MAX];
 	uint64_t n[3];		/* act lines: file, lot (level 1), invoice */
 	int64_t t[3];		/* their totals */
+	int64_t c[3][3];	/* their controls (tiers-layout(5)): FR or AMO, BR, dates */
 	char ln[8192];		/* NOEMIE: the physical line being built */
 	size_t ll;
 };
@@ -1281,6 +1282,8 @@ flowinvoice(struct flow *f, const struct world *w, const struct invoice *inv)
 
 	f->n[1] = f->n[2] = 0;
 	f->t[1] = f->t[2] = 0;
+	memset(f->c[1], 0, sizeof f->c[1]);
+	memset(f->c[2], 0, sizeof f->c[2]);
 	if (f->def->noemie) {
 		p = ftext(e, "010", 3);
 		p = ftext(p, kind, 1);
@@ -1327,6 +1330,24 @@ flowinvoice(struct flow *f, const struct world *w, const struct invoice *inv)
 	}
 }
 
+/*
+ * The controls a close of level i carries after its count and total
+ * (the layouts' control lines): NOEMIE's FR, B2's AMO; then BR; then the
+ * sum of the act dates as day numbers.
+ */
+static char *
+flowctl(const struct flow *f, char *p, int i, int wm, int wd)
+{
+	if (f->def->noemie) {
+		p = fsigned(p, f->c[i][0], wm);
+		p = fsigned(p, f->c[i][1], wm);
+	} else {
+		p = fsigned(p, f->c[i][1], wm);
+		p = fsigned(p, f->c[i][0], wm);
+	}
+	return fnum(p, (uint64_t)f->c[i][2], wd);
+}
+
 /* One act line, rank no of its invoice; the invoice closes after the last. */
 static void
 flowline(struct flow *f, const struct claim *c, int no, int last)
@@ -1366,6 +1387,9 @@ flowline(struct flow *f, const struct claim *c, int no, int last)
 	for (i = 0; i < 3; i++) {
 		f->n[i]++;
 		f->t[i] += tot;
+		f->c[i][0] += f->def->noemie ? ln->fr : ln->amo;
+		f->c[i][1] += ln->br;
+		f->c[i][2] += ln->date;
 	}
 	if (!last)
 		return;
@@ -1378,6 +1402,7 @@ flowline(struct flow *f, const struct claim *c, int no, int last)
 			p = ftext(e, i == 2 ? "5" : "8", 1);
 		p = fnum(p, f->n[i], 7);
 		p = fsigned(p, f->t[i], 13);
+		p = flowctl(f, p, i, 13, 12);
 		if (f->def->noemie)
 			nent(f, e, (size_t)(p - e));
 		else
@@ -1396,12 +1421,14 @@ flowclose(struct flow *f, int z, int trunc)
 		p = ftext(e, "999", 3);
 		p = fnum(p, f->n[0], 9);
 		p = fsigned(p, f->t[0], 15);
+		p = flowctl(f, p, 0, 15, 14);
 		nent(f, e, (size_t)(p - e));
 		nline(f);
 	} else {
 		p = ftext(e, "9", 1);
 		p = fnum(p, f->n[0], 9);
 		p = fsigned(p, f->t[0], 15);
+		p = flowctl(f, p, 0, 15, 14);
 		b2rec(f, e, p);
 	}
 	if (fclose(f->fp) != 0)
