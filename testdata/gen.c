@@ -204,9 +204,9 @@ struct claim {
 	int nearv;		/* a near-repeat: 0 one cent more, 1 a day earlier */
 };
 
-/* The codes of liquidate(1), LQ00 to LQ17. */
+/* The codes of liquidate(1), LQ00 to LQ19. */
 enum { LQ00, LQ01, LQ02, LQ07 = 7, LQ08, LQ09, LQ10, LQ11, LQ14 = 14, LQ16 = 16, LQ17,
-	NLQ };
+	LQ18, LQ19, NLQ };
 
 struct truth {
 	uint64_t n[NANOM];
@@ -1701,6 +1701,28 @@ decide(const struct world *w, int j, const struct claim *c, int fl, struct dec *
 	}
 	/* A wrong NIR key: the beneficiary is found by its NIR and rang. */
 	d->ident = inv->key != b->key;
+	/*
+	 * A cancellation recovers what its original was paid, found in the
+	 * ledger of paid lines: the original decided again; nothing if it
+	 * was not paid (LQ18).  tiers-gen cancels a line once at most.
+	 */
+	if (sg < 0) {
+		struct invoice oinv;
+		struct line oln;
+		struct claim oc;
+		struct dec od;
+
+		locate(w, c->oj, c->ok, &oinv, &oln);
+		memset(&oc, 0, sizeof oc);
+		oc.k = c->ok;
+		oc.anom = A_NONE;
+		oc.inv = &oinv;
+		oc.ln = &oln;
+		decide(w, c->oj, &oc, route(w, c->oj, oinv.kf, A_NONE), &od);
+		d->code = od.code == LQ00 ? LQ16 : LQ18;
+		d->amc = od.code == LQ00 ? -od.amc : 0;
+		return;
+	}
 	/*
 	 * A cancellation undoes a payment: only the guarantee is checked,
 	 * and what the formula gives is recovered, even 0, with no PEC.
