@@ -504,7 +504,7 @@ test_expect_success 'the liquidation truth follows the anomalies' '
 	-A nopec=0	liq_LQ08=0 liq_LQ09=0
 	-A nopec=10000	liq_LQ08>0
 	-A dupintra=10000	liq_LQ11>0 liq_LQ16=0
-	-A cancel=10000	liq_LQ16>0 liq_LQ11=0
+	-A cancel=3000	liq_LQ16>0 liq_LQ18>0 liq_LQ11=0
 	-A closed=10000	liq_LQ02>0 liq_LQ01=0
 	EOF
 	none="-A badnir=0 -A unknown=0 -A closed=0 -A dupintra=0 -A dupinter=0 -A cancel=0 -A near=0"
