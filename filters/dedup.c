@@ -1980,9 +1980,9 @@ main(int argc, char *argv[])
 		    progname_(), today_s, shard, nshard, ncl, (unsigned long long)nout);
 	else
 		fprintf(stderr, "%s: %s: %zu claims: %llu first, %llu intra-day, "
-		    "%llu earlier days, %llu adjustments; history %d segments\n",
+		    "%llu earlier days, %llu adjustments; %s %d segments\n",
 		    progname_(), today_s, ncl, (unsigned long long)counts[V_FIRST],
 		    (unsigned long long)counts[V_INTRA], (unsigned long long)counts[V_INTER],
-		    (unsigned long long)counts[V_ADJUST], nsegs);
+		    (unsigned long long)counts[V_ADJUST], ledger ? "ledger" : "history", nsegs);
 	return EX_OK;
 }
