@@ -368,7 +368,7 @@ sortfails	70	PATH=$PWD/failsort:$PATH	g/2026-11-19/benef-[0-9]*	sort failed
 EOF
 
 test_expect_success 'setup: a master with a wrong count, a sort that fails' '
-	sed "\$s/^#end	800	/#end	9999	/" m.2026-11-18 >badcount.m &&
+	sed "\$s/^#end2	800	/#end2	9999	/" m.2026-11-18 >badcount.m &&
 	mkdir failsort &&
 	printf "#!/bin/sh\nexit 2\n" >failsort/sort &&
 	chmod +x failsort/sort
