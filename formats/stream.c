@@ -1032,6 +1032,28 @@ sep(struct ts_writer *w)
 		put(w, "\t", 1);
 }
 
+/*
+ * The writer refuses to write what no reader would read back (split):
+ * see tiers.h.
+ */
+size_t
+ts_badbyte(const char *s, size_t n, int tab)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)(u[i] - 0x20) < 0x5f || (tab && u[i] == '\t'))
+			continue;
+		if (u[i] >= 0x80 && (k = utf8len(u + i, n - i)) > 0) {
+			i += k - 1;
+			continue;
+		}
+		return i;
+	}
+	return n;
+}
+
 void
 ts_wstr(struct ts_writer *w, const char *s, size_t n)
 {
@@ -1040,10 +1062,9 @@ ts_wstr(struct ts_writer *w, const char *s, size_t n)
 	int e;
 
 	sep(w);
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			die(EX_SOFTWARE, "%s: record %" PRIu64 ": field %d: %s",
-			    w->name, w->nrec + 1, w->nf, ctlname((unsigned char)s[i]));
+	if ((i = ts_badbyte(s, n, 0)) < n)
+		die(EX_SOFTWARE, "%s: record %" PRIu64 ": field %d: %s",
+		    w->name, w->nrec + 1, w->nf, ctlname((unsigned char)s[i]));
 	if (w->nf == 1 && n > 0 && s[0] == '#')
 		die(EX_SOFTWARE, "%s: record %" PRIu64 ": first field starts with #",
 		    w->name, w->nrec + 1);
@@ -1163,10 +1184,9 @@ ts_wmeta(struct ts_writer *w, const char *text)
 	if (w->nf != 0 || (strncmp(text, "end", 3) == 0 && (text[3] == '\0' ||
 	    text[3] == '\t' || (text[3] == '2' && (text[4] == '\0' || text[4] == '\t')))))
 		die(EX_SOFTWARE, "%s: bad metadata line", w->name);
-	for (i = 0; i < n; i++)
-		if ((unsigned char)text[i] < 0x20 && text[i] != '\t')
-			die(EX_SOFTWARE, "%s: metadata: %s", w->name,
-			    ctlname((unsigned char)text[i]));
+	if ((i = ts_badbyte(text, n, 1)) < n)
+		die(EX_SOFTWARE, "%s: metadata: %s", w->name,
+		    ctlname((unsigned char)text[i]));
 	put(w, "#", 1);
 	put(w, text, n);
 	endline(w);

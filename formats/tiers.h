@@ -285,6 +285,13 @@ struct ts_writer {
 };
 void ts_wopen(struct ts_writer *w, int fd, const char *name, const char *kind,
     int version, const char *const *cols, int ncol);
+/*
+ * ts_wstr and ts_wmeta die (EX_SOFTWARE) on text no reader would read
+ * back: a control character (TAB but in metadata), DEL, bytes that are
+ * not UTF-8.  ts_badbyte: the offset of the first such byte of s, or n;
+ * a filter checks its input fields with it, to refuse them at their line.
+ */
+size_t ts_badbyte(const char *s, size_t n, int tab);
 void ts_wstr(struct ts_writer *w, const char *s, size_t n);
 void ts_wcstr(struct ts_writer *w, const char *s);
 void ts_wmoney(struct ts_writer *w, int64_t cents);

@@ -1,0 +1,71 @@
+/*
+ * fuzz-layout: the layout loader (lay_load, formats/layout.c) on any
+ * text, then the decoder with what it loaded.  The input is a layout,
+ * then a line "%%", then bytes: for each record type the layout defines,
+ * a record of its length is made of those bytes (repeated) with the type
+ * at its place, found again by lay_find and decoded (lay_decode), as
+ * noemie-decode does; lay_detect is asked of the bytes.  A layout
+ * lay_load accepts must decode every record of its lengths safely.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tiers.h"
+#include "layout.h"
+#include "fuzz.h"
+#include "names.h"
+#include "check.h"
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct layout *l;
+	struct lay_val v[NNAMES];
+	const struct lay_record *r;
+	const uint8_t *rec = NULL;
+	char err[256], *text, *buf;
+	const char *why, *sep;
+	size_t nrec = 0, tlen = size, k;
+	int i, col, d;
+
+	text = xmalloc(size + 1);
+	memcpy(text, data, size);
+	text[size] = '\0';
+	if ((sep = strstr(text, "\n%%\n")) != NULL) {
+		tlen = (size_t)(sep - text) + 1;
+		rec = data + tlen + 3;
+		nrec = size - tlen - 3;
+		text[tlen] = '\0';
+	}
+	if ((l = lay_load("fuzz", text, names, NNAMES, err, sizeof err)) == NULL) {
+		if (err[0] == '\0' || memchr(err, '\0', sizeof err) == NULL)
+			fz_fail("lay_load refuses without a message");
+		free(text);
+		return 0;
+	}
+	lay_detect(l, (const char *)rec, nrec);
+	for (i = 0; i < l->nrec; i++) {
+		size_t len = (size_t)l->rec[i].len;
+
+		buf = xmalloc(len ? len : 1);
+		for (k = 0; k < len; k++)
+			buf[k] = nrec ? (char)rec[k % nrec] : ' ';
+		if ((size_t)l->toff + strlen(l->rec[i].type) <= len)
+			memcpy(buf + l->toff, l->rec[i].type, strlen(l->rec[i].type));
+		if ((r = lay_find(l, buf, len)) != NULL && (size_t)r->len == len)
+			for (d = 0; d < 2; d++) {
+				memset(v, 0, sizeof v);
+				if (lay_decode(l, r, buf, len, d ? 20773 : INT32_MIN, v, &col,
+				    &why) == 0)
+					checkval(l, r, v);
+				else if (col < -1 || col >= NNAMES || why == NULL)
+					fz_fail("lay_decode: column %d", col);
+			}
+		free(buf);
+	}
+	lay_free(l);
+	free(text);
+	return 0;
+}

@@ -1,0 +1,73 @@
+#!/bin/sh
+# Seed corpora of the fuzz harnesses, made from testdata/sample: small
+# cuts of its files (libFuzzer mutates small inputs fastest), resealed
+# where they are record streams.  Usage: seeds.sh BUILDROOT [BINDIR]:
+# the seeds go to BUILDROOT/seeds/NAME, made anew; the programs come
+# from BINDIR (default BUILDROOT/bin).
+set -e
+root=$1
+top=$(cd "$(dirname "$0")/../.." && pwd)
+bin=${2:-$root/bin}
+S=$top/testdata/sample
+out=$root/seeds
+rm -rf "$out"
+mkdir -p "$out/stream" "$out/roundtrip" "$out/layout" "$out/decode" \
+    "$out/zin" "$out/parse" "$out/bindex"
+T=$(printf '\t')
+
+# stream: every kind of stream of the sample, header and 8 records,
+# resealed; gzipped too; a metadata line; the edges.
+for f in "$S"/2026-11-18/ps.tsv "$S"/2026-11-18/pec.tsv "$S"/truth/2026-11-18/*.tsv; do
+	b=$(basename "$f" .tsv)
+	head -n 9 "$f" | "$bin/tiers-seal" -r >"$out/stream/$b"
+done
+gzip -cn "$out/stream/pec" >"$out/stream/pec.gz"
+{ head -n 3 "$S/2026-11-18/pec.tsv"; printf '#business_date\t2026-11-18\n'; sed -n 4,5p "$S/2026-11-18/pec.tsv"; } |
+    "$bin/tiers-seal" -r >"$out/stream/meta"
+head -n 1 "$S/2026-11-18/pec.tsv" >"$out/stream/hdronly"
+printf '#tiers\tbenef-master\t1\tamc\tnir\tnir_key\tbenef_nir\tbirth_date\trang\tadherent\n877370001\t2880955438794\t04\t\t1988-09-11\t1\t5300000001\n649010000\t1090405294255\t63\t2090405294255\t2009-04-09\t2\tA-1\n' |
+    "$bin/tiers-seal" -r >"$out/stream/master"
+: >"$out/stream/empty"
+
+# roundtrip: columns, records, a metadata line, checkpoints kept and dropped.
+printf '\003a1\t30.00\tfirst\nb2\t-4.50\t\001x\n\001business_date\t2026-11-18\n\002\nc3\t1.00\tkept\n\003\n\002\nd4\t2.00\tdropped\n\004\n' \
+    >"$out/roundtrip/marks"
+printf '\007a\t1.00\tb\t2.00\tc\t3.00\td\t4.00\n\t\t\t\t\t\t\t\n' >"$out/roundtrip/wide"
+printf '\000only\n\n\n' >"$out/roundtrip/one"
+
+# layout: each built-in layout, then records of its kind after "%%".
+{ cat "$top/formats/layouts/b2.lay"; printf '%%%%\n'; head -n 4 "$S/2026-11-18/invoices.b2"; } >"$out/layout/b2"
+{ cat "$top/formats/layouts/noemie-580.lay"; printf '%%%%\n'; head -n 2 "$S/2026-11-18/noemie-01751.580"; } >"$out/layout/noemie"
+printf 'layout x\ntype 1 2\nrecord 01 10 open\nfield 01 3 8 Y8 file_date\n%%%%\n0120261118\n' >"$out/layout/small"
+
+# decode: the first records of each decoded file of the sample.
+for f in "$S"/2026-11-1[89]/*.b2 "$S"/2026-11-1[89]/*.580; do
+	d=$(basename "$(dirname "$f")")
+	head -n 12 "$f" >"$out/decode/$d-$(basename "$f")"
+done
+
+# zin: plain, gzip, two gzip members, a gzip cut short, trailing bytes.
+cp "$out/stream/pec" "$out/zin/plain"
+cp "$out/stream/pec.gz" "$out/zin/gz"
+{ gzip -cn "$out/stream/ps"; gzip -cn "$out/stream/pec"; } >"$out/zin/members"
+head -c 200 "$out/stream/pec.gz" >"$out/zin/cut"
+{ cat "$out/stream/pec.gz"; printf 'junk'; } >"$out/zin/trailing"
+printf 'a\nb' >"$out/zin/nonl"
+
+# parse: the inputs of the unit tables (money, dates, identifiers,
+# libxml2 messages), one a file.
+n=0
+for t in "$top"/t/t0100-*.tsv "$top"/t/t0110-*.tsv "$top"/t/t0120-*.tsv; do
+	grep -v '^#' "$t" | grep . | cut -f2 | while IFS= read -r v; do
+		n=$((n + 1))
+		printf '%s' "$v" >"$out/parse/$(basename "$t" .tsv)-$n"
+	done
+done
+
+# bindex: the index of the harness's master (t/fuzz/bindex.c).
+tmp=$root/seeds/tmp
+mkdir -p "$tmp"
+printf '#tiers\tbenef-master\t1\tamc\tnir\tnir_key\tbenef_nir\tbirth_date\trang\tadherent\n877370001\t2880955438794\t04\t\t1988-09-11\t1\t5300000001\n877370001\t1101045072996\t02\t\t2010-10-29\t1\t5300000001\n' |
+    "$bin/tiers-seal" -r >"$tmp/master"
+"$bin/benef-index" -o "$out/bindex/two" "$tmp/master" >/dev/null
+rm -rf "$tmp"
