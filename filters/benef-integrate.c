@@ -74,6 +74,66 @@ static const char *const ccols[NC] = {
 	"address_6", "address_7"
 };
 
+/*
+ * The syntax of each CSV column (tiers-benef(5)): a field outside it
+ * refuses the file.  Inside it, a value may still break a rule (a NIR's
+ * key, a date that does not exist, an unknown code): that rejects the
+ * beneficiary with its code.  Every field is UTF-8 without control
+ * characters first.
+ */
+enum { X_DIGIT, X_ALNUM, X_UPPER, X_DATE, X_ID, X_REF, X_TEXT, X_DOMS };
+static const struct syntax {
+	int kind;
+	int lo, hi;		/* length; lo 0: may be empty */
+	int opt;		/* empty, or lo to hi */
+	const char *what;	/* for the message: "not ..." */
+} csyn[NC] = {
+	[C_CLIENT] = { X_DIGIT, 1, 10, 0, "1 to 10 digits" },
+	[C_FILENO] = { X_DIGIT, 1, 9, 0, "1 to 9 digits" },
+	[C_CONTRACT] = { X_ID, 0, FLD - 1, 0, "printable ASCII without spaces" },
+	[C_STATE] = { X_UPPER, 0, 2, 0, "2 capital letters" },
+	[C_ADHERENT] = { X_ID, 0, FLD - 1, 0, "printable ASCII without spaces" },
+	[C_MEMBER] = { X_ID, 0, FLD - 1, 0, "printable ASCII without spaces" },
+	[C_TYPE] = { X_UPPER, 0, 2, 0, "2 capital letters" },
+	[C_NIR] = { X_ALNUM, 13, 13, 1, "13 capital letters or digits" },
+	[C_NIRKEY] = { X_DIGIT, 0, 2, 0, "2 digits" },
+	[C_BNIR] = { X_ALNUM, 13, 13, 1, "13 capital letters or digits" },
+	[C_BNIRKEY] = { X_DIGIT, 0, 2, 0, "2 digits" },
+	[C_BIRTH] = { X_DATE, 0, 10, 0, "a date (digits and - / .)" },
+	[C_RANG] = { X_DIGIT, 0, 2, 0, "1 or 2 digits" },
+	[C_REGIME] = { X_DIGIT, 2, 2, 1, "2 digits" },
+	[C_CAISSE] = { X_DIGIT, 3, 3, 1, "3 digits" },
+	[C_CENTRE] = { X_DIGIT, 4, 4, 1, "4 digits" },
+	[C_RESP] = { X_DIGIT, 0, 1, 0, "one digit" },
+	[C_PORDER] = { X_DIGIT, 0, 4, 0, "1 to 4 digits" },
+	[C_PREF] = { X_REF, 0, FLD - 1, 0, "printable ASCII without spaces, commas or colons" },
+	[C_PSTART] = { X_DATE, 0, 10, 0, "a date (digits and - / .)" },
+	[C_PEND] = { X_DATE, 0, 10, 0, "a date (digits and - / .)" },
+	[C_TPSTART] = { X_DATE, 0, 10, 0, "a date (digits and - / .)" },
+	[C_TPEND] = { X_DATE, 0, 10, 0, "a date (digits and - / .)" },
+	[C_ACTIVATION] = { X_UPPER, 0, 2, 0, "2 capital letters" },
+	[C_SUSPSTART] = { X_DATE, 0, 10, 0, "a date (digits and - / .)" },
+	[C_SUSPEND] = { X_DATE, 0, 10, 0, "a date (digits and - / .)" },
+	[C_SUSPREASON] = { X_TEXT, 0, FLD - 1, 0, "text" },
+	[C_CARD] = { X_UPPER, 0, 2, 0, "2 capital letters" },
+	[C_DOMAINS] = { X_DOMS, 0, FLD - 1, 0,
+	    "DOMAIN:RATE:BASE items separated by ;" },
+	[C_ADDR1] = { X_TEXT, 0, FLD - 1, 0, "text" },
+	[C_ADDR1 + 1] = { X_TEXT, 0, FLD - 1, 0, "text" },
+	[C_ADDR1 + 2] = { X_TEXT, 0, FLD - 1, 0, "text" },
+	[C_ADDR1 + 3] = { X_TEXT, 0, FLD - 1, 0, "text" },
+	[C_ADDR1 + 4] = { X_TEXT, 0, FLD - 1, 0, "text" },
+	[C_ADDR1 + 5] = { X_TEXT, 0, FLD - 1, 0, "text" },
+	[C_ADDR1 + 6] = { X_TEXT, 0, FLD - 1, 0, "text" }
+};
+
+/* The care domains a card may name (DESIGN.md, cards). */
+static const char *const domnames[] = {
+	"PHAR", "MEDG", "MEDS", "LABO", "RADL", "SAGE", "LPPS", "AMI", "AMM",
+	"AMY", "AMO", "AMP", "CSTD", "CSTE", "OPTI", "TRAN", "HOSP", "EXTE",
+	"AUDI", "DENT", "CURE", NULL
+};
+
 /* Codes (tiers-benef(5)); a code not listed is rejected with BI06. */
 static const char *const states[] = { "OU", "FE", "FR", "RO", "NA", NULL };
 static const char *const types[] = {
@@ -233,6 +293,22 @@ check(struct entry *e)
 		reject(e, R_CODE, buf);
 		return -1;
 	}
+	/* The domains' names (their syntax is the file's to keep). */
+	{
+		const char *p = e->f[M_DOMAINS], *q;
+		char d[8];
+
+		for (; *p != '\0'; p = *q ? q + 1 : q) {
+			q = p + strcspn(p, ";");
+			n = strcspn(p, ":");
+			snprintf(d, sizeof d, "%.*s", (int)(n < 7 ? n : 7), p);
+			if (!inlist(d, domnames)) {
+				snprintf(buf, sizeof buf, "domains %s", d);
+				reject(e, R_CODE, buf);
+				return -1;
+			}
+		}
+	}
 	/* NIRs: the insured's, the beneficiary's; a key is computed if absent. */
 	for (i = 0; i < 2; i++) {
 		char *nir = e->f[i ? M_BNIR : M_NIR], *k = e->f[i ? M_BNIRKEY : M_NIRKEY];
@@ -364,6 +440,86 @@ check(struct entry *e)
 	snprintf(e->f[M_KBIRTH], FLD, "%s/%s/%.100s", e->f[M_BIRTH], e->f[M_RANG],
 	    e->f[M_ADHERENT]);
 	return 0;
+}
+
+/* Is ch one of the characters of a field of this kind? */
+static int
+synchar(int kind, unsigned char ch)
+{
+	int digit = ch >= '0' && ch <= '9', upper = ch >= 'A' && ch <= 'Z';
+
+	switch (kind) {
+	case X_DIGIT:
+		return digit;
+	case X_ALNUM:
+		return digit || upper;
+	case X_UPPER:
+		return upper;
+	case X_DATE:
+		return digit || ch == '-' || ch == '/' || ch == '.';
+	case X_REF:
+		if (ch == ',' || ch == ':')
+			return 0;
+		/* FALLTHROUGH */
+	case X_ID:
+		return ch > 0x20 && ch < 0x7f;
+	}
+	return 1;
+}
+
+/* n characters from p of this kind, n within [lo, hi]; the end. */
+static const char *
+span(const char *p, int kind, int lo, int hi)
+{
+	int n = 0;
+
+	while (n < hi && synchar(kind, (unsigned char)p[n]))
+		n++;
+	return n < lo ? NULL : p + n;
+}
+
+/*
+ * "PHAR:100:PC;OPTI:100:BR": items of a domain (2 to 4 capital letters
+ * or digits), a rate (1 to 4 digits) and a base (2 to 4 capital
+ * letters), separated by ";".  0 when it is so.
+ */
+static int
+domsyntax(const char *p)
+{
+	if (*p == '\0')
+		return 0;
+	for (;;) {
+		if ((p = span(p, X_ALNUM, 2, 4)) == NULL || *p++ != ':' ||
+		    (p = span(p, X_DIGIT, 1, 4)) == NULL || *p++ != ':' ||
+		    (p = span(p, X_UPPER, 2, 4)) == NULL)
+			return -1;
+		if (*p == '\0')
+			return 0;
+		if (*p++ != ';')
+			return -1;
+	}
+}
+
+/* A field within its column's syntax: NULL, or why not, in buf. */
+static const char *
+syntax(int col, const char *v, char *buf, size_t bufsz)
+{
+	const struct syntax *x = &csyn[col];
+	size_t n = strlen(v), i;
+
+	if (n == 0 && (x->lo == 0 || x->opt))
+		return NULL;
+	if (n == 0)
+		return "missing";
+	for (i = 0; i < n; i++)
+		if (!synchar(x->kind, (unsigned char)v[i]))
+			break;
+	if (x->kind == X_DOMS ? domsyntax(v) < 0 :
+	    i < n || n < (size_t)x->lo || n > (size_t)x->hi) {
+		snprintf(buf, bufsz, "not %s", x->what);
+		return buf;
+	}
+	return NULL;
 }
 
 /* An entry to the temporary file: key, file order, then the columns. */
@@ -784,13 +940,14 @@ csv_field(void *s, size_t n, void *data)
 	struct cfile *c = data;
 
 	if (c->col < NC) {
-		if (memchr(s, '\n', n) != NULL || memchr(s, '\r', n) != NULL) {
-			if (!c->err[0])
-				snprintf(c->err, sizeof c->err, "%ld: %s: line break in a field",
-				    c->row + 1, ccols[c->col]);
-		}
-		if (n >= FLD)
-			c->toolong = 1;
+		const char *why;
+
+		/* A NUL byte, a line break: the file is broken, not the field. */
+		if (!c->err[0] && (why = text_bad(s, n)) != NULL)
+			snprintf(c->err, sizeof c->err, "%ld: %s: %s",
+			    c->row + 1, ccols[c->col], why);
+		if (n >= FLD && !c->toolong)
+			c->toolong = c->col + 1;
 		setf(c->f[c->col], s, n);
 	}
 	c->col++;
@@ -824,9 +981,19 @@ csv_row(int term, void *data)
 		return;
 	}
 	if (c->toolong) {
-		snprintf(c->err, sizeof c->err, "%ld: -: a field longer than %d bytes",
-		    c->row, FLD - 1);
+		snprintf(c->err, sizeof c->err, "%ld: %s: longer than %d bytes",
+		    c->row, ccols[c->toolong - 1], FLD - 1);
 		return;
+	}
+	for (i = 0; i < NC; i++) {
+		char why[96];
+		const char *w;
+
+		if ((w = syntax(i, c->f[i], why, sizeof why)) != NULL) {
+			snprintf(c->err, sizeof c->err, "%ld: %s: %s", c->row,
+			    ccols[i], w);
+			return;
+		}
 	}
 	snprintf(key, sizeof key, "%s\t%s\t%s", c->f[C_CLIENT], c->f[C_CONTRACT], c->f[C_MEMBER]);
 	if (c->have && strcmp(key, c->key) == 0) {
@@ -992,6 +1159,12 @@ csv_head(const char *path, char *sender, long *fileno, char *err, size_t errsz)
 }
 
 static int
+csv_space(unsigned char ch)
+{
+	return ch == ' ';
+}
+
+static int
 csv_file(const char *path)
 {
 	static struct cfile c;
@@ -1010,6 +1183,8 @@ csv_file(const char *path)
 	z = zin_open(fd);
 	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
 		die(EX_SOFTWARE, "csv_init");
+	/* libcsv trims spaces and TABs around a field: a TAB is refused. */
+	csv_set_space_func(&p, csv_space);
 	while ((n = zin_read(z, buf, sizeof buf, &why)) > 0 && !c.err[0])
 		if (csv_parse(&p, buf, (size_t)n, csv_field, csv_row, &c) != (size_t)n) {
 			snprintf(c.err, sizeof c.err, "%ld: -: %s", c.row + 1,

@@ -38,27 +38,44 @@
 #define MAGIC "TIERSHIS"
 #define TMAGIC "TIERSEND"
 #define HDRSZ 16
-#define RECSZ 24
+#define RECSZ 24		/* a history record */
+#define LEDSZ 40		/* a ledger record */
 #define TRLSZ 24
 #define MAXSEG 30		/* more, and the segments are merged */
 
+/*
+ * A record of a segment.  A history's holds the hash, the day and the
+ * record number; a ledger's (tiers-ledger(5)) also the amount, the
+ * business day it was written, its kind and the party paid.
+ */
 struct key {
 	uint64_t hi, lo;
 	int32_t day;
 	uint32_t rec;
+	int64_t amount;
+	int32_t bday;
+	unsigned char kind, party;
 };
+
+/* Ledger record kinds: under the 3.1.8 key, the line's, or its identity. */
+#define LK_KEY 'K'
+#define LK_LINE 'L'
+#define LK_MOVE 'M'
 
 struct seg {
 	char name[64];
 	const unsigned char *map;
 	size_t n;
 	size_t len;
+	size_t rsz;
 	uint32_t crc;
 	int32_t first, last;
 };
 
 static struct seg *segs;
 static int nsegs;
+static int ledger;		/* the reference is a ledger of paid lines */
+static size_t rsz = RECSZ;	/* its record size */
 static int32_t today, cutoff;
 static char today_s[DATE_BUFSZ];
 
@@ -111,8 +128,19 @@ getkey(const unsigned char *p, struct key *k)
 	k->lo = le_get64(p + 8);
 	k->day = (int32_t)le_get32(p + 16);
 	k->rec = le_get32(p + 20);
+	if (rsz == LEDSZ) {
+		k->amount = (int64_t)le_get64(p + 24);
+		k->bday = (int32_t)le_get32(p + 32);
+		k->kind = p[36];
+		k->party = p[37];
+	} else {
+		k->amount = 0;
+		k->bday = 0;
+		k->kind = k->party = 0;
+	}
 }
 
+/* The order of a segment: hash, day, record; then, in a ledger, the rest. */
 static int
 keycmp(const struct key *a, const struct key *b)
 {
@@ -122,7 +150,15 @@ keycmp(const struct key *a, const struct key *b)
 		return a->lo < b->lo ? -1 : 1;
 	if (a->day != b->day)
 		return a->day < b->day ? -1 : 1;
-	return a->rec < b->rec ? -1 : a->rec > b->rec;
+	if (a->rec != b->rec)
+		return a->rec < b->rec ? -1 : 1;
+	if (a->bday != b->bday)
+		return a->bday < b->bday ? -1 : 1;
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	if (a->party != b->party)
+		return a->party < b->party ? -1 : 1;
+	return a->amount < b->amount ? -1 : a->amount > b->amount;
 }
 
 /* Map and check a segment: header, size, trailer; the CRC if asked. */
@@ -138,22 +174,25 @@ openseg(const char *dir, struct seg *s, int full)
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0)
 		die(EX_NOINPUT, "%s: %s", path, strerror(errno));
 	s->len = (size_t)st.st_size;
-	if (s->len < HDRSZ + TRLSZ || (s->len - HDRSZ - TRLSZ) % RECSZ != 0)
-		die_at(EX_DATAERR, path, 0, "size", "not a history segment, or truncated");
+	s->rsz = rsz;
+	if (s->len < HDRSZ + TRLSZ || (s->len - HDRSZ - TRLSZ) % rsz != 0)
+		die_at(EX_DATAERR, path, 0, "size", "not a %s segment, or truncated",
+		    ledger ? "ledger" : "history");
 	s->map = mmap(NULL, s->len, PROT_READ, MAP_SHARED, fd, 0);
 	close(fd);
 	if (s->map == MAP_FAILED)
 		die(EX_IOERR, "%s: %s", path, strerror(errno));
-	s->n = (s->len - HDRSZ - TRLSZ) / RECSZ;
+	s->n = (s->len - HDRSZ - TRLSZ) / rsz;
 	t = s->map + s->len - TRLSZ;
-	if (memcmp(s->map, MAGIC, 8) != 0 || le_get32(s->map + 8) != 1)
-		die_at(EX_DATAERR, path, 0, "header", "not a history segment of version 1");
+	if (memcmp(s->map, MAGIC, 8) != 0 || le_get32(s->map + 8) != (ledger ? 2u : 1u))
+		die_at(EX_DATAERR, path, 0, "header", ledger ?
+		    "not a ledger segment (version 2)" : "not a history segment of version 1");
 	if (memcmp(t, TMAGIC, 8) != 0 || le_get64(t + 8) != s->n)
 		die_at(EX_DATAERR, path, 0, "trailer", "no trailer, or a count that does not match: truncated or corrupt");
 	if (le_get32(t + 16) != s->crc)
 		die_at(EX_DATAERR, path, 0, "trailer", "CRC not the manifest's");
 	if (full && (uint32_t)crc32(crc32(0L, Z_NULL, 0), s->map + HDRSZ,
-	    (uInt)(s->n * RECSZ)) != s->crc)
+	    (uInt)(s->n * rsz)) != s->crc)
 		die_at(EX_DATAERR, path, 0, "crc", "records do not match their CRC: corrupt");
 }
 
@@ -169,12 +208,13 @@ loadhist(const char *dir, int full)
 	int st;
 
 	snprintf(path, sizeof path, "%s/manifest.tsv", dir);
-	if (ts_open(&r, path, "history", 1) < 0) {
+	if (ts_open(&r, path, ledger ? "ledger" : "history", 1) < 0) {
 		ts_perror(&r);
 		exit(r.errline < 0 ? EX_NOINPUT : EX_DATAERR);
 	}
 	if (r.ncol != 5 || strcmp(r.cols[0], "segment") != 0)
-		die_at(EX_DATAERR, path, 1, "header", "not the history columns");
+		die_at(EX_DATAERR, path, 1, "header", "not the %s columns",
+		    ledger ? "ledger" : "history");
 	while ((st = ts_next(&r)) == 1) {
 		struct seg *s;
 
@@ -219,13 +259,13 @@ seek(const struct seg *s, uint64_t hi, uint64_t lo)
 		for (;;) {
 			lo_i = m > w ? m - w : 0;
 			hi_i = m + w < s->n ? m + w : s->n;
-			getkey(s->map + HDRSZ + lo_i * RECSZ, &k);
+			getkey(s->map + HDRSZ + lo_i * s->rsz, &k);
 			if (lo_i > 0 && (k.hi > hi || (k.hi == hi && k.lo >= lo))) {
 				w *= 4;
 				continue;
 			}
 			if (hi_i < s->n) {
-				getkey(s->map + HDRSZ + hi_i * RECSZ, &k);
+				getkey(s->map + HDRSZ + hi_i * s->rsz, &k);
 				if (k.hi < hi || (k.hi == hi && k.lo < lo)) {
 					w *= 4;
 					continue;
@@ -238,7 +278,7 @@ seek(const struct seg *s, uint64_t hi, uint64_t lo)
 	}
 	while (a < b) {
 		m = a + (b - a) / 2;
-		getkey(s->map + HDRSZ + m * RECSZ, &k);
+		getkey(s->map + HDRSZ + m * s->rsz, &k);
 		if (k.hi < hi || (k.hi == hi && k.lo < lo))
 			a = m + 1;
 		else
@@ -257,7 +297,7 @@ seek(const struct seg *s, uint64_t hi, uint64_t lo)
 static int
 hashless(const struct seg *s, size_t i, uint64_t hi, uint64_t lo)
 {
-	const unsigned char *p = s->map + HDRSZ + i * RECSZ;
+	const unsigned char *p = s->map + HDRSZ + i * s->rsz;
 	uint64_t h = le_get64(p);
 
 	return h < hi || (h == hi && le_get64(p + 8) < lo);
@@ -276,7 +316,7 @@ gallop(const struct seg *s, size_t from, uint64_t hi, uint64_t lo)
 	 * (hi - ka) / 2^64 * n records further; gallop from that guess,
 	 * forward or back, to b with key(b) >= target or b = n.
 	 */
-	ka = le_get64(s->map + HDRSZ + a * RECSZ);
+	ka = le_get64(s->map + HDRSZ + a * s->rsz);
 	m = a + 1 + (size_t)((((hi - ka) >> 32) * (uint64_t)s->n) >> 32);
 	if (m >= s->n || m < a)
 		m = s->n - 1;
@@ -331,13 +371,13 @@ prefetch(const struct seg *s, size_t a, uint64_t hi)
 
 	if (a >= s->n)
 		return;
-	ka = le_get64(s->map + HDRSZ + a * RECSZ);
+	ka = le_get64(s->map + HDRSZ + a * s->rsz);
 	if (hi < ka)
 		return;
 	m = a + (size_t)((((hi - ka) >> 32) * (uint64_t)s->n) >> 32);
 	if (m >= s->n)
 		return;
-	p = s->map + HDRSZ + m * RECSZ;
+	p = s->map + HDRSZ + m * s->rsz;
 	__builtin_prefetch(p);
 	__builtin_prefetch(p + 64);
 	if (m > 2)
@@ -349,13 +389,58 @@ prefetch(const struct seg *s, size_t a, uint64_t hi)
 #endif
 }
 
-/* The oldest record of the key within the window, in any segment. */
+/* Where the movements of a paid line are kept: a hash of its identity. */
+static void
+idhash(int32_t day, uint32_t rec, uint64_t *hi, uint64_t *lo)
+{
+	char b[48];
+	int n = snprintf(b, sizeof b, "M|%ld|%lu", (long)day, (unsigned long)rec);
+
+	hash128(b, (size_t)n, hi, lo);
+}
+
+/*
+ * What a paid line was paid, net: its first payment (amount) and its
+ * movements since, recoveries negative, in every segment.
+ */
+static int64_t
+netpaid(int32_t day, uint32_t rec, int64_t amount)
+{
+	uint64_t hi, lo;
+	struct key k;
+	size_t i;
+	int s;
+
+	idhash(day, rec, &hi, &lo);
+	for (s = 0; s < nsegs; s++) {
+		if (segs[s].last < cutoff)
+			continue;
+		for (i = seek(&segs[s], hi, lo); i < segs[s].n; i++) {
+			getkey(segs[s].map + HDRSZ + i * rsz, &k);
+			if (k.hi != hi || k.lo != lo)
+				break;
+			if (k.kind != LK_MOVE || k.day != day || k.rec != rec)
+				continue;
+			if (money_add(&amount, amount, k.amount) < 0)
+				die(EX_DATAERR, "%s: ledger: the amounts of a line out of range",
+				    segs[s].name);
+		}
+	}
+	return amount;
+}
+
+/*
+ * The oldest record of the key within the window, in any segment.  In a
+ * ledger, the oldest line of that kind of key still paid (net above 0),
+ * its net in found->amount; for a line key (LK_LINE), if none is still
+ * paid, the oldest line.
+ */
 static int
-lookup(uint64_t hi, uint64_t lo, struct key *found, size_t *cursor)
+lookupk(uint64_t hi, uint64_t lo, int kind, struct key *found, size_t *cursor)
 {
 	struct key k;
 	size_t i;
-	int s, hit = 0;
+	int s, hit = 0, live = 0, l;
 
 	for (s = 0; s < nsegs; s++) {
 		if (segs[s].last < cutoff)
@@ -365,11 +450,24 @@ lookup(uint64_t hi, uint64_t lo, struct key *found, size_t *cursor)
 		else
 			i = seek(&segs[s], hi, lo);
 		for (; i < segs[s].n; i++) {
-			getkey(segs[s].map + HDRSZ + i * RECSZ, &k);
+			getkey(segs[s].map + HDRSZ + i * rsz, &k);
 			if (k.hi != hi || k.lo != lo)
 				break;
 			if (k.day < cutoff)
 				continue;
+			if (ledger) {
+				if (k.kind != kind)
+					continue;
+				k.amount = netpaid(k.day, k.rec, k.amount);
+				l = k.amount > 0;
+				if (!l && (kind == LK_KEY || live))
+					continue;
+				if (l && !live) {
+					*found = k;
+					hit = live = 1;
+					continue;
+				}
+			}
 			if (!hit || k.day < found->day ||
 			    (k.day == found->day && k.rec < found->rec)) {
 				*found = k;
@@ -380,11 +478,17 @@ lookup(uint64_t hi, uint64_t lo, struct key *found, size_t *cursor)
 	return hit;
 }
 
+static int
+lookup(uint64_t hi, uint64_t lo, struct key *found, size_t *cursor)
+{
+	return lookupk(hi, lo, LK_KEY, found, cursor);
+}
+
 /* ---------- writing a generation ---------- */
 
 struct wseg {
 	FILE *fp;
-	unsigned char buf[RECSZ * 2730];	/* records batched for the CRC */
+	unsigned char buf[65520];	/* records batched for the CRC: 2730 of 24 bytes, 1638 of 40 */
 	size_t used;
 	char path[PATH_MAX];
 	uint64_t n;
@@ -407,7 +511,7 @@ wsopen(struct wseg *w, const char *dir, const char *name)
 		die(EX_CANTCREAT, "%s: %s", w->path, strerror(errno));
 	memset(h, 0, sizeof h);
 	memcpy(h, MAGIC, 8);
-	le_put32(h + 8, 1);
+	le_put32(h + 8, ledger ? 2 : 1);
 	fwrite(h, 1, HDRSZ, w->fp);
 	w->n = 0;
 	w->used = 0;
@@ -430,14 +534,21 @@ wsput(struct wseg *w, const struct key *k)
 {
 	unsigned char *r;
 
-	if (w->used + RECSZ > sizeof w->buf)
+	if (w->used + rsz > sizeof w->buf)
 		wsflush(w);
 	r = w->buf + w->used;
 	le_put64(r, k->hi);
 	le_put64(r + 8, k->lo);
 	le_put32(r + 16, (uint32_t)k->day);
 	le_put32(r + 20, k->rec);
-	w->used += RECSZ;
+	if (rsz == LEDSZ) {
+		le_put64(r + 24, (uint64_t)k->amount);
+		le_put32(r + 32, (uint32_t)k->bday);
+		r[36] = k->kind;
+		r[37] = k->party;
+		r[38] = r[39] = 0;
+	}
+	w->used += rsz;
 	w->n++;
 	if (k->day < w->first)
 		w->first = k->day;
@@ -591,10 +702,76 @@ normkey(const struct field *v, const int64_t *cents, char *buf, size_t cap)
 }
 
 /*
+ * The line key: the PS, the invoice and the line (for a line that
+ * corrects another, the ref_invoice and ref_line it names, when given),
+ * and the beneficiary as the key names it.  A cancellation, a
+ * regularisation or an AMO rejection finds by it the line it adjusts;
+ * its amounts, negated or changed, are not in it.
+ */
+enum { L_PSKIND, L_PSNUM, L_INVOICE, L_LINE, L_REFINV, L_REFLINE, NLC };
+static const char *const linecols[NLC] = {
+	"ps_kind", "ps_number", "invoice", "line_no", "ref_invoice", "ref_line"
+};
+
+static size_t
+lput(char *buf, size_t n, const struct field *f, int num)
+{
+	const char *p = f->p;
+	size_t len = f->n < 127 ? f->n : 127;
+
+	if (num)
+		while (len > 1 && *p == '0')
+			p++, len--;
+	memcpy(buf + n, p, len);
+	n += len;
+	buf[n++] = '|';
+	return n;
+}
+
+static void
+linehash(const struct field *lv, const struct field *kv, uint64_t *hi, uint64_t *lo)
+{
+	char buf[1024];
+	size_t n = 0;
+
+	buf[n++] = 'L';
+	buf[n++] = '|';
+	n = lput(buf, n, &lv[L_PSKIND], 0);
+	n = lput(buf, n, &lv[L_PSNUM], 1);
+	n = lput(buf, n, lv[L_REFINV].n > 0 ? &lv[L_REFINV] : &lv[L_INVOICE], 1);
+	n = lput(buf, n, lv[L_REFLINE].n > 0 ? &lv[L_REFLINE] : &lv[L_LINE], 1);
+	if (kv[K_BNIR].n > 0)
+		n = lput(buf, n, &kv[K_BNIR], 0);
+	else {
+		n = lput(buf, n, &kv[K_NIR], 0);
+		n = lput(buf, n, &kv[K_BIRTH], 0);
+		n = lput(buf, n, &kv[K_RANG], 1);
+	}
+	hash128(buf, n, hi, lo);
+}
+
+/* The fields of the line key of the reader's record; absent columns empty. */
+static void
+linefields(const struct ts_reader *r, const int *lc, struct field *lv)
+{
+	int i;
+
+	for (i = 0; i < NLC; i++) {
+		if (lc[i] >= 0)
+			lv[i] = r->f[lc[i]];
+		else {
+			lv[i].p = "";
+			lv[i].n = 0;
+		}
+	}
+}
+
+/*
  * The output's header, from the first claim stream's: its columns and the
  * verdict columns; later streams must have the same columns.
  */
-static const char *const extra[] = { "dup", "dup_id", "dup_ref" };
+static const char *const extra[] = { "dup", "dup_id", "dup_ref", "dup_paid_eur" };
+#define NEXTRA 4
 
 static void
 outhead(struct ts_writer *w, int fd, const char *output, const struct ts_reader *r,
@@ -605,17 +782,17 @@ outhead(struct ts_writer *w, int fd, const char *output, const struct ts_reader 
 	int c;
 
 	if (!first) {
-		if (r->ncol + 3 != w->ncol)
+		if (r->ncol + NEXTRA != w->ncol)
 			die_at(EX_DATAERR, path, 1, "header", "not the columns of %s", firstpath);
 		return;
 	}
-	if (r->ncol + 3 > TS_MAXCOL)
+	if (r->ncol + NEXTRA > TS_MAXCOL)
 		die_at(EX_DATAERR, path, 1, "header", "too many columns");
 	for (c = 0; c < r->ncol; c++)
 		cols[c] = r->cols[c];
-	for (c = 0; c < 3; c++)
+	for (c = 0; c < NEXTRA; c++)
 		cols[r->ncol + c] = extra[c];
-	ts_wopen(w, fd, output, "claim", 1, cols, r->ncol + 3);
+	ts_wopen(w, fd, output, "claim", 1, cols, r->ncol + NEXTRA);
 	snprintf(meta, sizeof meta, "dedup\t%s\twindow %d months", today_s, months);
 	ts_wmeta(w, meta);
 }
@@ -637,12 +814,14 @@ outhead(struct ts_writer *w, int fd, const char *output, const struct ts_reader 
 
 struct item {
 	uint64_t hi, lo;
+	uint64_t lhi, llo;	/* the line key (ledger) */
 	int64_t recsum;
+	int64_t paid;		/* adjustments: the net paid on the line referred to */
 	size_t off;
 	uint32_t len;
 	uint32_t refrec;	/* duplicates: the claim they repeat */
 	int32_t refday;
-	unsigned char verdict;
+	unsigned char verdict, hasref, haspaid;
 };
 
 struct batch {
@@ -757,11 +936,31 @@ judge(struct batch *b)
 	int s;
 
 	/* Each key: a claim of the day before it has it, or it is new. */
-	tabgrow(b->n);
+	tabgrow(ledger ? 2 * b->n : b->n);
 	for (i = 0; i < b->n; i++) {
 		x = &b->it[i];
+		x->hasref = x->haspaid = 0;
+		if (ledger && x->verdict == V_ADJUST) {
+			/* A line of the day before it, which liquidate decides first. */
+			e = &tab[tabfind(x->lhi, x->llo)];
+			if (e->rec != 0) {
+				x->refday = today;
+				x->refrec = e->rec;
+				x->hasref = 1;
+			}
+			continue;
+		}
 		if (x->verdict == V_ADJUST || x->verdict == V_OTHER)
 			continue;
+		if (ledger) {
+			e = &tab[tabfind(x->lhi, x->llo)];
+			if (e->rec == 0) {
+				e->hi = x->lhi;
+				e->lo = x->llo;
+				e->rec = b->rec0 + (uint32_t)i;
+				tabn++;
+			}
+		}
 		e = &tab[tabfind(x->hi, x->lo)];
 		if (e->rec != 0) {
 			/* The claim it repeats was judged first. */
@@ -817,7 +1016,19 @@ judge(struct batch *b)
 			x->refday = k.day;
 			x->refrec = k.rec;
 		}
-		if (x->verdict == V_INTRA || x->verdict == V_INTER)
+		/*
+		 * An adjustment: of the line of an earlier day still paid, else
+		 * of the day's, else of an earlier day's paid no more.
+		 */
+		if (ledger && x->verdict == V_ADJUST && lookupk(x->lhi, x->llo, LK_LINE, &k, NULL) &&
+		    (k.amount > 0 || !x->hasref)) {
+			x->refday = k.day;
+			x->refrec = k.rec;
+			x->hasref = 1;
+			x->paid = k.amount;
+			x->haspaid = 1;
+		}
+		if (x->verdict == V_INTRA || x->verdict == V_INTER || x->hasref)
 			nref = claimid(ref, x->refday, x->refrec);
 		if (nshard > 1) {
 			if (x->verdict > V_INTER)
@@ -833,6 +1044,10 @@ judge(struct batch *b)
 		ts_wcstr(&out, vnames[x->verdict]);
 		ts_wstr(&out, id, claimrank(id, rec));
 		ts_wstr(&out, ref, nref);
+		if (x->haspaid)
+			ts_wmoney(&out, x->paid);
+		else
+			ts_wcstr(&out, "");
 		ts_wend(&out);
 		counts[x->verdict]++;
 		nout++;
@@ -1170,6 +1385,7 @@ joinv(int argc, char **argv, const char **vf, int nv, const char *output, int mo
 				ts_wcstr(&w, "adjust");
 				ts_wcstr(&w, id);
 				ts_wcstr(&w, "");
+				ts_wcstr(&w, "");
 				ts_wend(&w);
 				vcount[V_ADJUST]++;
 				continue;
@@ -1192,6 +1408,7 @@ joinv(int argc, char **argv, const char **vf, int nv, const char *output, int mo
 			ts_wstr(&w, vr[b].f[1].p, vr[b].f[1].n);
 			ts_wcstr(&w, id);
 			ts_wstr(&w, vr[b].f[2].p, vr[b].f[2].n);
+			ts_wcstr(&w, "");
 			ts_wend(&w);
 			if ((st = ts_next(&vr[b])) < 0)
 				ts_fatal(&vr[b]);
@@ -1227,12 +1444,297 @@ joinv(int argc, char **argv, const char **vf, int nv, const char *output, int mo
 	return EX_OK;
 }
 
+/*
+ * Write the new generation in newhist.tmp: D-1's live segments
+ * (hard-linked) and the day's records, nday of them in order, given by
+ * get; or, past MAXSEG segments, one merge of them all.  The caller
+ * renames it to newhist when everything else is published.
+ */
+static void
+writegen(const char *hist, const char *newhist, void (*get)(size_t, struct key *),
+    size_t nday)
+{
+	char tmpdir[PATH_MAX - 128];
+	size_t j;
+
+	snprintf(tmpdir, sizeof tmpdir, "%s.tmp", newhist);
+	if (strlen(newhist) + 5 >= sizeof tmpdir)
+		die(EX_USAGE, "%s: path too long", newhist);
+	if (mkdir(tmpdir, 0700) < 0)
+		die(EX_CANTCREAT, "%s: %s", tmpdir, strerror(errno));
+	/* Removed, with its segments, if the run ends before the rename. */
+	tmp_track(tmpdir, 1);
+	{
+		struct ts_writer m;
+		struct pub mp;
+		struct wseg ws;
+		char name[64], mpath[PATH_MAX];
+		int live = 0, s;
+
+		snprintf(mpath, sizeof mpath, "%s/manifest.tsv", tmpdir);
+		if (pub_open(&mp, mpath) < 0)
+			die(EX_CANTCREAT, "%s: %s", mpath, strerror(errno));
+		ts_wopen(&m, mp.fd, mpath, ledger ? "ledger" : "history", 1, mancols, 5);
+		for (s = 0; s < nsegs; s++)
+			live += segs[s].last >= cutoff;
+		if (live + 1 > MAXSEG) {
+			/* Merge every live segment and the day into one, in key order. */
+			size_t *pos = xmalloc((size_t)nsegs * sizeof *pos);
+			struct key best, k;
+			int b;
+
+			snprintf(name, sizeof name, "base-%.4s%.2s%.2s.%s", today_s,
+			    today_s + 5, today_s + 8, ledger ? "led" : "his");
+			wsopen(&ws, tmpdir, name);
+			memset(pos, 0, (size_t)nsegs * sizeof *pos);
+			j = 0;
+			for (;;) {
+				b = -1;
+				for (s = 0; s < nsegs; s++) {
+					while (pos[s] < segs[s].n) {
+						getkey(segs[s].map + HDRSZ + pos[s] * rsz, &k);
+						if (k.day >= cutoff)
+							break;
+						pos[s]++;
+					}
+					if (pos[s] < segs[s].n && (b < 0 || keycmp(&k, &best) < 0)) {
+						best = k;
+						b = s;
+					}
+				}
+				if (j < nday) {
+					get(j, &k);
+					if (b < 0 || keycmp(&k, &best) < 0) {
+						wsput(&ws, &k);
+						j++;
+						continue;
+					}
+				}
+				if (b < 0)
+					break;
+				wsput(&ws, &best);
+				pos[b]++;
+			}
+			free(pos);
+			wsclose(&ws);
+			manifest_row(&m, name, ws.n, ws.crc, ws.first, ws.last);
+		} else {
+			for (s = 0; s < nsegs; s++) {
+				char from[PATH_MAX], to[PATH_MAX];
+
+				if (segs[s].last < cutoff)
+					continue;	/* wholly out of the window */
+				snprintf(from, sizeof from, "%s/%s", hist, segs[s].name);
+				snprintf(to, sizeof to, "%s/%s", tmpdir, segs[s].name);
+				if (link(from, to) < 0)
+					die(EX_CANTCREAT, "%s: %s", to, strerror(errno));
+				tmp_track(to, 0);
+				manifest_row(&m, segs[s].name, segs[s].n, segs[s].crc,
+				    segs[s].first, segs[s].last);
+			}
+			snprintf(name, sizeof name, "day-%.4s%.2s%.2s.%s", today_s,
+			    today_s + 5, today_s + 8, ledger ? "led" : "his");
+			wsopen(&ws, tmpdir, name);
+			for (j = 0; j < nday; j++) {
+				struct key k;
+
+				get(j, &k);
+				wsput(&ws, &k);
+			}
+			wsclose(&ws);
+			manifest_row(&m, name, ws.n, ws.crc, ws.first, ws.last);
+		}
+		ts_wclose(&m);
+		if (pub_commit(&mp) < 0)
+			die(EX_IOERR, "%s: %s", mpath, strerror(errno));
+		tmp_track(mpath, 0);
+	}
+
+}
+
+/* The day's first-seen keys of a history. */
+static void
+getfirst(size_t j, struct key *k)
+{
+	memset(k, 0, sizeof *k);
+	k->hi = first[j].hi;
+	k->lo = first[j].lo;
+	k->day = today;
+	k->rec = first[j].rec;
+}
+
+/* ---------- the ledger of paid lines, after liquidation (-B) ---------- */
+
+static struct key *lrecs;
+static size_t nlrecs, caplrecs;
+
+static void
+lpush(const struct key *k)
+{
+	if (nlrecs == caplrecs) {
+		caplrecs = caplrecs ? caplrecs * 2 : 4096;
+		lrecs = xrealloc(lrecs, caplrecs * sizeof *lrecs);
+	}
+	lrecs[nlrecs++] = *k;
+}
+
+static void
+getlrec(size_t j, struct key *k)
+{
+	*k = lrecs[j];
+}
+
+static int
+lreccmp(const void *a, const void *b)
+{
+	return keycmp(a, b);
+}
+
+static int
+feq(const struct field *f, const char *s)
+{
+	size_t n = strlen(s);
+
+	return f->n == n && memcmp(f->p, s, n) == 0;
+}
+
+/* A claim's identity, "YYYY-MM-DD#N". */
+static int
+parseid(const struct field *f, int32_t *day, uint32_t *rec)
+{
+	long n;
+
+	if (f->n < 12 || f->p[10] != '#' || date_parse(f->p, 10, day) < 0 ||
+	    int_parse(f->p + 11, f->n - 11, 1, UINT32_MAX, &n) < 0)
+		return -1;
+	*rec = (uint32_t)n;
+	return 0;
+}
+
+/*
+ * dedup -B: the day's ledger generation, from the day before's and the
+ * day's claims with their verdicts and their decisions, one for one in
+ * the same order.  A line paid (ps, ps-recover) gets a record under its
+ * key and one under its line key, with what it was paid; a payment or a
+ * recovery on a line paid before (an adjustment with a dup_ref) gets a
+ * movement under that line's identity.
+ */
+static int
+buildledger(int argc, char **argv, const char *decisions, const char *hist,
+    const char *newhist)
+{
+	struct ts_reader r, d;
+	int c[NKC], lc[NLC], cid, cdup, cref, dclaim, ddest, damc, i, st, sd;
+	char key[2048], tmpdir[PATH_MAX];
+	uint64_t npaid = 0, nmove = 0, ncl = 0;
+
+	if (ts_open(&d, decisions, "decision", 1) < 0)
+		ts_fatal(&d);
+	dclaim = ts_needcol(&d, "claim");
+	ddest = ts_needcol(&d, "dest");
+	damc = ts_needcol(&d, "amc_eur");
+	for (i = 0; i < argc; i++) {
+		size_t q;
+
+		if (ts_open(&r, argv[i], "claim", 1) < 0)
+			ts_fatal(&r);
+		for (q = 0; q < NKC; q++)
+			c[q] = ts_needcol(&r, keycols[q]);
+		for (q = 0; q < NLC; q++)
+			lc[q] = ts_col(&r, linecols[q]);
+		cid = ts_needcol(&r, "dup_id");
+		cdup = ts_needcol(&r, "dup");
+		cref = ts_needcol(&r, "dup_ref");
+		while ((st = ts_next(&r)) == 1) {
+			struct field v[NKC], lv[NLC];
+			int64_t cents[NKC];
+			struct key k;
+			size_t n;
+			int paid, psrec, recover;
+
+			if ((sd = ts_next(&d)) < 0)
+				ts_fatal(&d);
+			if (sd == 0)
+				die_at(EX_DATAERR, decisions, d.in.lineno, "claim",
+				    "fewer decisions than claims");
+			ncl++;
+			if (d.f[dclaim].n != r.f[cid].n ||
+			    memcmp(d.f[dclaim].p, r.f[cid].p, r.f[cid].n) != 0)
+				die_at(EX_DATAERR, decisions, d.in.lineno, "claim",
+				    "not the claim's dup_id: not these claims' decisions");
+			psrec = feq(&d.f[ddest], "ps-recover");
+			paid = psrec || feq(&d.f[ddest], "ps");
+			recover = feq(&d.f[ddest], "recover-ps");
+			if ((!paid && !recover) || d.cents[damc] == 0)
+				continue;
+			memset(&k, 0, sizeof k);
+			k.amount = d.cents[damc];
+			k.bday = today;
+			k.party = psrec ? 'B' : 'P';
+			if (feq(&r.f[cdup], "adjust") && r.f[cref].n > 0) {
+				if (parseid(&r.f[cref], &k.day, &k.rec) < 0)
+					die_at(EX_DATAERR, argv[i], r.in.lineno, "dup_ref",
+					    "not a claim's identity (date#N)");
+				idhash(k.day, k.rec, &k.hi, &k.lo);
+				k.kind = LK_MOVE;
+				lpush(&k);
+				nmove++;
+				continue;
+			}
+			if (recover)
+				die_at(EX_DATAERR, decisions, d.in.lineno, "dest",
+				    "recover-ps, and no line it recovers (dup_ref empty)");
+			if (parseid(&r.f[cid], &k.day, &k.rec) < 0 || k.day != today)
+				die_at(EX_DATAERR, argv[i], r.in.lineno, "dup_id",
+				    "not a claim's identity of the day");
+			for (q = 0; q < NKC; q++) {
+				v[q] = r.f[c[q]];
+				cents[q] = r.cents[c[q]];
+			}
+			if ((n = normkey(v, cents, key, sizeof key)) == 0)
+				die_at(EX_DATAERR, argv[i], r.in.lineno, "key", "too long");
+			hash128(key, n, &k.hi, &k.lo);
+			k.kind = LK_KEY;
+			lpush(&k);
+			linefields(&r, lc, lv);
+			linehash(lv, v, &k.hi, &k.lo);
+			k.kind = LK_LINE;
+			lpush(&k);
+			npaid++;
+		}
+		if (st < 0)
+			ts_fatal(&r);
+		ts_close(&r);
+	}
+	if ((sd = ts_next(&d)) < 0)
+		ts_fatal(&d);
+	if (sd == 1)
+		die_at(EX_DATAERR, decisions, d.in.lineno, "claim", "more decisions than claims");
+	ts_close(&d);
+	if (nlrecs > 0)
+		qsort(lrecs, nlrecs, sizeof *lrecs, lreccmp);
+	writegen(hist, newhist, getlrec, nlrecs);
+	snprintf(tmpdir, sizeof tmpdir, "%s.tmp", newhist);
+	if (rename(tmpdir, newhist) < 0)
+		die(EX_CANTCREAT, "%s: %s", newhist, strerror(errno));
+	tmp_untrack(tmpdir);
+	fprintf(stderr, "%s: %s: %llu claims: %llu lines paid, %llu movements; ledger %d segments\n",
+	    progname_(), today_s, (unsigned long long)ncl, (unsigned long long)npaid,
+	    (unsigned long long)nmove, nsegs);
+	free(lrecs);
+	return EX_OK;
+}
+
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: dedup [-V] [-W months] [-h history] [-s summary] -d date "
 	    "-H new-history\n"
 	    "             -o output claims ...\n"
+	    "       dedup -l [-V] [-W months] [-h ledger] [-s summary] -d date -o output\n"
+	    "             claims ...\n"
+	    "       dedup -B [-V] [-W months] [-h ledger] -d date -D decisions\n"
+	    "             -H new-ledger claims ...\n"
 	    "       dedup -S shard/shards [-V] [-W months] [-h history] -d date\n"
 	    "             -H new-history -o verdicts claims ...\n"
 	    "       dedup -J [-W months] [-s summary] -d date -v verdicts [-v verdicts ...]\n"
@@ -1245,14 +1747,15 @@ int
 main(int argc, char *argv[])
 {
 	const char *date = NULL, *hist = NULL, *newhist = NULL, *output = NULL;
-	int months = 24, full = 0, ch, i, st, apost = 0, join = 0;
+	const char *decisions = NULL;
+	int months = 24, full = 0, ch, i, st, apost = 0, join = 0, build = 0;
 	const char **vfiles = NULL;
 	int nvfiles = 0;
 	struct batch *bt = NULL;
 	size_t bmax, blim = BATCH;
 	const char *e;
 	size_t ncl, j;
-	int c[NKC], nature = -1;
+	int c[NKC], lc[NLC], nature = -1;
 	char key[2048], tmpdir[PATH_MAX - 128], meta[128];
 	struct ts_reader r;
 	struct pub p;
@@ -1260,9 +1763,11 @@ main(int argc, char *argv[])
 	uint32_t rec;
 
 	setprogname_(argv[0]);
-	while ((ch = getopt(argc, argv, "AH:JS:VW:d:h:o:s:v:")) != -1)
+	while ((ch = getopt(argc, argv, "ABD:H:JS:VW:d:h:lo:s:v:")) != -1)
 		switch (ch) {
 		case 'A': apost = 1; break;
+		case 'B': build = ledger = 1; break;
+		case 'D': decisions = optarg; break;
 		case 'J': join = 1; break;
 		case 'S':
 			if (sscanf(optarg, "%d/%d", &shard, &nshard) != 2 || nshard < 1 ||
@@ -1278,13 +1783,22 @@ main(int argc, char *argv[])
 		case 'W': months = (int)numarg(optarg, 1, 1200, "months"); break;
 		case 'd': date = optarg; break;
 		case 'h': hist = optarg; break;
+		case 'l': ledger = 1; break;
 		case 'o': output = optarg; break;
 		case 's': sumpath = optarg; break;
 		default: usage();
 		}
 	argc -= optind;
 	argv += optind;
-	if (date == NULL || output == NULL || argc == 0 ||
+	if (build) {
+		if (date == NULL || decisions == NULL || newhist == NULL || argc == 0 ||
+		    output != NULL || apost || join || nshard > 1 || sumpath != NULL || nvfiles > 0)
+			usage();
+	} else if (ledger) {
+		if (date == NULL || output == NULL || argc == 0 || newhist != NULL ||
+		    decisions != NULL || apost || join || nshard > 1 || nvfiles > 0)
+			usage();
+	} else if (decisions != NULL || date == NULL || output == NULL || argc == 0 ||
 	    (apost ? hist == NULL || newhist != NULL :
 	    join ? nvfiles == 0 || hist != NULL || newhist != NULL : newhist == NULL) ||
 	    (nvfiles > 0 && !join) || (apost && join) ||
@@ -1307,8 +1821,12 @@ main(int argc, char *argv[])
 			d--;
 		cutoff = date_from_ymd(y, m, d);
 	}
+	if (ledger)
+		rsz = LEDSZ;
 	if (hist != NULL)
 		loadhist(hist, full);
+	if (build)
+		return buildledger(argc, argv, decisions, hist, newhist);
 	if (apost)
 		return control(argc, argv, output);
 	if (sumpath != NULL && pub_open(&spub, sumpath) < 0)
@@ -1348,6 +1866,8 @@ main(int argc, char *argv[])
 		for (k = 0; k < NKC; k++)
 			c[k] = ts_needcol(&r, keycols[k]);
 		nature = ts_needcol(&r, "nature");
+		for (k = 0; k < NLC; k++)
+			lc[k] = ts_col(&r, linecols[k]);
 		if (nshard == 1)
 			outhead(&out, p.fd, output, &r, i == 0, argv[i], argv[0], months);
 		if (i == 0) {
@@ -1382,18 +1902,22 @@ main(int argc, char *argv[])
 			    r.f[c[K_FR]].n == 0 || (r.f[c[K_NIR]].n == 0 && r.f[c[K_BNIR]].n == 0))
 				die_at(EX_DATAERR, argv[i], r.in.lineno, "key",
 				    "a key field is empty (ps_number, invoice, nir, act_code, act_date, fr_eur)");
-			if (r.f[nature].n != 4 || memcmp(r.f[nature].p, "paid", 4) != 0) {
-				x->verdict = V_ADJUST;
-				continue;
-			}
 			{
-				struct field v[NKC];
+				struct field v[NKC], lv[NLC];
 				int64_t cents[NKC];
 				size_t q;
 
 				for (q = 0; q < NKC; q++) {
 					v[q] = r.f[c[q]];
 					cents[q] = r.cents[c[q]];
+				}
+				if (ledger) {
+					linefields(&r, lc, lv);
+					linehash(lv, v, &x->lhi, &x->llo);
+				}
+				if (r.f[nature].n != 4 || memcmp(r.f[nature].p, "paid", 4) != 0) {
+					x->verdict = V_ADJUST;
+					continue;
 				}
 				j = normkey(v, cents, key, sizeof key);
 			}
@@ -1435,109 +1959,20 @@ main(int argc, char *argv[])
 	free(nktmp);
 
 	/* The new generation: D-1's live segments, and the day's keys. */
-	snprintf(tmpdir, sizeof tmpdir, "%s.tmp", newhist);
-	if (strlen(newhist) + 5 >= sizeof tmpdir)
-		die(EX_USAGE, "%s: path too long", newhist);
-	if (mkdir(tmpdir, 0700) < 0)
-		die(EX_CANTCREAT, "%s: %s", tmpdir, strerror(errno));
-	/* Removed, with its segments, if the run ends before the rename. */
-	tmp_track(tmpdir, 1);
-	{
-		struct ts_writer m;
-		struct pub mp;
-		struct wseg ws;
-		char name[64], mpath[PATH_MAX];
-		int live = 0, s;
-
-		snprintf(mpath, sizeof mpath, "%s/manifest.tsv", tmpdir);
-		if (pub_open(&mp, mpath) < 0)
-			die(EX_CANTCREAT, "%s: %s", mpath, strerror(errno));
-		ts_wopen(&m, mp.fd, mpath, "history", 1, mancols, 5);
-		for (s = 0; s < nsegs; s++)
-			live += segs[s].last >= cutoff;
-		if (live + 1 > MAXSEG) {
-			/* Merge every live segment and the day into one, in key order. */
-			size_t *pos = xmalloc((size_t)nsegs * sizeof *pos);
-			struct key best, k;
-			int b;
-
-			snprintf(name, sizeof name, "base-%.4s%.2s%.2s.his", today_s,
-			    today_s + 5, today_s + 8);
-			wsopen(&ws, tmpdir, name);
-			memset(pos, 0, (size_t)nsegs * sizeof *pos);
-			j = 0;
-			for (;;) {
-				b = -1;
-				for (s = 0; s < nsegs; s++) {
-					while (pos[s] < segs[s].n) {
-						getkey(segs[s].map + HDRSZ + pos[s] * RECSZ, &k);
-						if (k.day >= cutoff)
-							break;
-						pos[s]++;
-					}
-					if (pos[s] < segs[s].n && (b < 0 || keycmp(&k, &best) < 0)) {
-						best = k;
-						b = s;
-					}
-				}
-				if (j < nfirst) {
-					k.hi = first[j].hi;
-					k.lo = first[j].lo;
-					k.day = today;
-					k.rec = first[j].rec;
-					if (b < 0 || keycmp(&k, &best) < 0) {
-						wsput(&ws, &k);
-						j++;
-						continue;
-					}
-				}
-				if (b < 0)
-					break;
-				wsput(&ws, &best);
-				pos[b]++;
-			}
-			free(pos);
-			wsclose(&ws);
-			manifest_row(&m, name, ws.n, ws.crc, ws.first, ws.last);
-		} else {
-			for (s = 0; s < nsegs; s++) {
-				char from[PATH_MAX], to[PATH_MAX];
-
-				if (segs[s].last < cutoff)
-					continue;	/* wholly out of the window */
-				snprintf(from, sizeof from, "%s/%s", hist, segs[s].name);
-				snprintf(to, sizeof to, "%s/%s", tmpdir, segs[s].name);
-				if (link(from, to) < 0)
-					die(EX_CANTCREAT, "%s: %s", to, strerror(errno));
-				tmp_track(to, 0);
-				manifest_row(&m, segs[s].name, segs[s].n, segs[s].crc,
-				    segs[s].first, segs[s].last);
-			}
-			snprintf(name, sizeof name, "day-%.4s%.2s%.2s.his", today_s,
-			    today_s + 5, today_s + 8);
-			wsopen(&ws, tmpdir, name);
-			for (j = 0; j < nfirst; j++) {
-				struct key k = { first[j].hi, first[j].lo, today, first[j].rec };
-
-				wsput(&ws, &k);
-			}
-			wsclose(&ws);
-			manifest_row(&m, name, ws.n, ws.crc, ws.first, ws.last);
-		}
-		ts_wclose(&m);
-		if (pub_commit(&mp) < 0)
-			die(EX_IOERR, "%s: %s", mpath, strerror(errno));
-		tmp_track(mpath, 0);
+	if (newhist != NULL) {
+		snprintf(tmpdir, sizeof tmpdir, "%s.tmp", newhist);
+		writegen(hist, newhist, getfirst, nfirst);
 	}
-
 	free(first);
 
 	pthread_join(th, NULL);
 	if (pub_commit(&p) < 0)
 		die(EX_IOERR, "%s: %s", output, strerror(errno));
-	if (rename(tmpdir, newhist) < 0)
-		die(EX_CANTCREAT, "%s: %s", newhist, strerror(errno));
-	tmp_untrack(tmpdir);
+	if (newhist != NULL) {
+		if (rename(tmpdir, newhist) < 0)
+			die(EX_CANTCREAT, "%s: %s", newhist, strerror(errno));
+		tmp_untrack(tmpdir);
+	}
 	if (sumpath != NULL && pub_commit(&spub) < 0)
 		die(EX_IOERR, "%s: %s", sumpath, strerror(errno));
 	if (nshard > 1)
@@ -1545,9 +1980,9 @@ main(int argc, char *argv[])
 		    progname_(), today_s, shard, nshard, ncl, (unsigned long long)nout);
 	else
 		fprintf(stderr, "%s: %s: %zu claims: %llu first, %llu intra-day, "
-		    "%llu earlier days, %llu adjustments; history %d segments\n",
+		    "%llu earlier days, %llu adjustments; %s %d segments\n",
 		    progname_(), today_s, ncl, (unsigned long long)counts[V_FIRST],
 		    (unsigned long long)counts[V_INTRA], (unsigned long long)counts[V_INTER],
-		    (unsigned long long)counts[V_ADJUST], nsegs);
+		    (unsigned long long)counts[V_ADJUST], ledger ? "ledger" : "history", nsegs);
 	return EX_OK;
 }

@@ -41,14 +41,14 @@ extern const char guarantee_xsd[];	/* formats/xsd/guarantee.xsd, built in */
 /* Reason codes, in the order of the checks; their destinations. */
 enum {
 	LQ00, LQ01, LQ02, LQ03, LQ04, LQ05, LQ06, LQ07, LQ08, LQ09, LQ10,
-	LQ11, LQ12, LQ13, LQ14, LQ15, LQ16, LQ17, NCODE
+	LQ11, LQ12, LQ13, LQ14, LQ15, LQ16, LQ17, LQ18, LQ19, NCODE
 };
-enum { D_PS, D_PSREC, D_REJECT, D_RECPS };
-static const char *const dests[] = { "ps", "ps-recover", "reject", "recover-ps" };
+enum { D_PS, D_PSREC, D_REJECT, D_RECPS, D_CLIENT };
+static const char *const dests[] = { "ps", "ps-recover", "reject", "recover-ps", "client" };
 static const int codedest[NCODE] = {
 	D_PS, D_REJECT, D_REJECT, D_PSREC, D_REJECT, D_REJECT, D_REJECT,
-	D_REJECT, D_REJECT, D_REJECT, D_REJECT, D_REJECT, D_REJECT, D_REJECT,
-	D_REJECT, D_REJECT, D_RECPS, D_REJECT
+	D_REJECT, D_REJECT, D_REJECT, D_CLIENT, D_REJECT, D_REJECT, D_REJECT,
+	D_REJECT, D_REJECT, D_RECPS, D_REJECT, D_REJECT, D_RECPS
 };
 #define F_IDENTITY 1
 #define F_CAPPED 2
@@ -199,13 +199,14 @@ static size_t npecs, cappecs;
 /* Claims of the day, and their decisions. */
 enum { C_DUPID, C_FILE, C_LINE, C_POS, C_AMC, C_PSKIND, C_PSNUM, C_INVOICE,
 	C_LINENO, C_ACTDATE, C_ACTCODE, C_NATURE, C_DUP, C_NIR, C_NIRKEY,
-	C_BNIR, C_BIRTH, C_RANG, C_ADHERENT, C_FR, C_BR, C_RATE, C_AMO, C_QTY,
-	C_TP, C_FLOW, NCC };
+	C_BNIR, C_BIRTH, C_RANG, C_ADHERENT, C_DUPREF, C_FR, C_BR, C_RATE, C_AMO,
+	C_QTY, C_TP, C_FLOW, C_PAID, NCC };
 static const char *const ccols[NCC] = {
 	"dup_id", "file", "line", "pos", "amc", "ps_kind", "ps_number",
 	"invoice", "line_no", "act_date", "act_code", "nature", "dup", "nir",
-	"nir_key", "benef_nir", "birth_date", "rang", "adherent", "fr_eur",
-	"br_eur", "amo_rate_bp", "amo_eur", "qty", "tp", "flow"
+	"nir_key", "benef_nir", "birth_date", "rang", "adherent", "dup_ref",
+	"fr_eur", "br_eur", "amo_rate_bp", "amo_eur", "qty", "tp", "flow",
+	"dup_paid_eur"
 };
 enum { N_PAID, N_REGUL, N_CANCEL, N_REJECT };
 /*
@@ -220,7 +221,8 @@ struct claim {
 	int32_t date;
 	int64_t fr, br, amo, rate;
 	long qty;
-	int nature, dup, tp, noemie;
+	int nature, dup, tp, noemie, haspaid, decided;
+	int64_t paid;		/* an adjustment: the net paid on its line, by the ledger */
 	long bi;		/* beneficiary, -1 unknown */
 	long rk;		/* rang, -1 unreadable */
 	int32_t birth;		/* NOSTART unreadable */
@@ -1720,10 +1722,17 @@ claimrec(void *arg, struct ts_reader *r)
 		c->ln = p;
 	}
 	for (i = 0; i < NCK; i++) {
-		const struct field *f = &r->f[readcols[i]];
+		const struct field *f;
 
+		if (readcols[i] < 0)
+			continue;	/* absent: empty */
+		f = &r->f[readcols[i]];
 		c->fo[i] = (uint16_t)(f->p - r->line);
 		c->fl[i] = (uint16_t)f->n;
+	}
+	if (readcols[C_PAID] >= 0 && r->f[readcols[C_PAID]].n > 0) {
+		c->paid = r->cents[readcols[C_PAID]];
+		c->haspaid = 1;
 	}
 #define RF(i) (r->f[readcols[i]])
 	if (CN(c, C_DUPID) == 0)
@@ -1787,7 +1796,8 @@ loadclaims(struct ts_reader *r)
 	int i;
 
 	for (i = 0; i < NCC; i++)
-		readcols[i] = ts_needcol(r, ccols[i]);
+		readcols[i] = i == C_DUPREF || i == C_PAID ? ts_col(r, ccols[i]) :
+		    ts_needcol(r, ccols[i]);
 	r->keepmap = 1;		/* the claims' fields are read there till the end */
 	memset(cp, 0, sizeof cp);
 	for (i = 0; i < CPARTS; i++)
@@ -1897,7 +1907,11 @@ addevent(const struct claim *c, const struct benef *b, const char *counter,
 	scopy(e->member, sizeof e->member, b->member);
 	scopy(e->counter, sizeof e->counter, counter);
 	invkey(c, e->inv, sizeof e->inv);
-	bytecpy(e->claim, sizeof e->claim, CS(c, C_DUPID), CN(c, C_DUPID));
+	/* What a regularisation adds is the line's: given back with it. */
+	if (c->nature != N_PAID && CN(c, C_DUPREF) > 0)
+		bytecpy(e->claim, sizeof e->claim, CS(c, C_DUPREF), CN(c, C_DUPREF));
+	else
+		bytecpy(e->claim, sizeof e->claim, CS(c, C_DUPID), CN(c, C_DUPID));
 	memcpy(e->bdate, today_s, sizeof e->bdate);
 	e->date = c->date;
 	e->count = count;
@@ -2008,6 +2022,108 @@ formula(const struct rule *r, const struct claim *c, int64_t fr, int64_t br,
 	}
 }
 
+/*
+ * The lines the day's adjustments refer to (dup_ref), with what is left
+ * paid on each: by the ledger (dedup's dup_paid_eur) for a line of an
+ * earlier day, by the day's own decision for a line of the day; then
+ * less what the day recovers, plus what it pays again.  Open addressing
+ * on the bytes of the reference.
+ */
+struct lref {
+	const char *p;
+	size_t n;
+	int64_t net;
+};
+static struct lref *lrefs;
+static size_t lrefcap;
+
+static struct lref *
+refget(const struct claim *c)
+{
+	const char *p = CS(c, C_DUPREF);
+	size_t n = CN(c, C_DUPREF), i, m = lrefcap - 1;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	struct lref *e;
+	int32_t d;
+	long k;
+
+	if (n == 0 || lrefcap == 0)
+		return NULL;
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 0x100000001b3ULL;
+	for (i = (size_t)(h ^ h >> 32) & m; lrefs[i].p != NULL; i = (i + 1) & m)
+		if (bytecmp(lrefs[i].p, lrefs[i].n, p, n) == 0)
+			return &lrefs[i];
+	e = &lrefs[i];
+	e->p = p;
+	e->n = n;
+	e->net = 0;
+	if (n > 11 && p[10] == '#' && date_parse(p, 10, &d) == 0 && d == today) {
+		/* A line of the day: its record number is its place. */
+		if (int_parse(p + 11, n - 11, 1, LONG_MAX, &k) == 0 && (size_t)k <= ncl &&
+		    bytecmp(CS(&cl[k - 1], C_DUPID), CN(&cl[k - 1], C_DUPID), p, n) == 0 &&
+		    cl[k - 1].decided && (codedest[cl[k - 1].code] == D_PS ||
+		    codedest[cl[k - 1].code] == D_PSREC))
+			e->net = cl[k - 1].amc;
+	} else if (c->haspaid)
+		e->net = c->paid;
+	return e;
+}
+
+/*
+ * Give back what the line ref consumed of each plafond and PEC: the sum
+ * of its events under each counter, negated (all of it: a cancellation,
+ * with its count), or at most x of each (a partial regularisation: the
+ * equipment stays, count 0).  Its events are the family's, in ev.
+ */
+static void
+giveback(const struct claim *c, int all, int64_t x)
+{
+	size_t k, j, n0 = nev;
+	char ref[48];
+	struct event e;
+	long cnt;
+	int64_t amt;
+
+	bytecpy(ref, sizeof ref, CS(c, C_DUPREF), CN(c, C_DUPREF));
+	for (k = 0; k < n0; k++) {
+		if (strcmp(ev[k].claim, ref) != 0)
+			continue;
+		for (j = 0; j < k; j++)
+			if (strcmp(ev[j].claim, ref) == 0 && strcmp(ev[j].counter, ev[k].counter) == 0 &&
+			    strcmp(ev[j].member, ev[k].member) == 0)
+				break;
+		if (j < k)
+			continue;	/* this counter done */
+		cnt = 0;
+		amt = 0;
+		for (j = k; j < n0; j++)
+			if (strcmp(ev[j].claim, ref) == 0 && strcmp(ev[j].counter, ev[k].counter) == 0 &&
+			    strcmp(ev[j].member, ev[k].member) == 0) {
+				cnt += ev[j].count;
+				if (money_add(&amt, amt, ev[j].amount) < 0)
+					die(EX_DATAERR, "%s: consumption of %s out of range", ev[j].counter, ref);
+			}
+		if (!all) {
+			cnt = 0;
+			if (amt > x)
+				amt = x;
+		}
+		if (amt <= 0 && cnt <= 0)
+			continue;
+		e = ev[k];
+		if (nev == capev) {
+			capev = capev ? capev * 2 : 64;
+			ev = xrealloc(ev, capev * sizeof *ev);
+		}
+		e.count = -cnt;
+		e.amount = -amt;
+		memcpy(e.bdate, today_s, sizeof e.bdate);
+		ev[nev++] = e;
+	}
+	(void)c;
+}
+
 /* One claim's decision; consumption in ev. */
 static void
 decide(struct claim *c)
@@ -2017,6 +2133,7 @@ decide(struct claim *c)
 	const struct pec *pe = NULL;
 	const struct plafond *pl = NULL;
 	int code, cancel, psrec = 0, open;
+	struct lref *lr = NULL;
 	int64_t fr, br, amo, amoth, x, bound, s = 0, left;
 	long n = 0;
 	int32_t at;
@@ -2025,8 +2142,28 @@ decide(struct claim *c)
 	cancel = c->nature == N_CANCEL || (c->nature == N_REGUL && c->fr < 0);
 	if (money_rate(&c->amoth, c->br, c->rate) < 0)
 		c->amoth = 0;
-	if (c->nature == N_REJECT) {
-		code = LQ13;
+	/*
+	 * An AMO rejection of a line paid: recovered from the PS, and what
+	 * it consumed given back.  A cancellation of a line paid: what is
+	 * left paid on it, the same way; of a line never paid, or already
+	 * recovered, nothing (LQ18).
+	 */
+	if (c->nature != N_PAID)
+		lr = refget(c);
+	if (c->nature == N_REJECT || c->nature == N_CANCEL) {
+		if (lr == NULL || lr->net <= 0) {
+			code = c->nature == N_REJECT ? LQ13 : LQ18;
+			goto done;
+		}
+		x = lr->net;
+		giveback(c, 1, x);
+		lr->net = 0;
+		c->amc = -x;
+		code = c->nature == N_REJECT ? LQ19 : LQ16;
+		goto done;
+	}
+	if (cancel && (lr == NULL || lr->net <= 0)) {
+		code = LQ18;
 		goto done;
 	}
 	if (c->bi < 0) {
@@ -2101,9 +2238,16 @@ decide(struct claim *c)
 	if (x < 0)
 		x = 0;
 	if (cancel) {
+		/* A negative regularisation: the part it cancels, at most what is left. */
+		if (x > lr->net)
+			x = lr->net;
+		if (x == 0) {
+			code = LQ17;
+			goto done;
+		}
+		giveback(c, 0, x);
+		lr->net -= x;
 		c->amc = -x;
-		if (pl != NULL)
-			addevent(c, b, pl->id, -1, -x);
 		code = LQ16;
 		goto done;
 	}
@@ -2147,8 +2291,12 @@ decide(struct claim *c)
 		addevent(c, b, counter, 1, x);
 	}
 	code = psrec ? LQ03 : LQ00;
+	if (lr != NULL && money_add(&lr->net, lr->net, x) < 0)
+		die(EX_DATAERR, "claim %.*s: amounts out of range", (int)CN(c, C_DUPID),
+		    CS(c, C_DUPID));
 done:
 	c->code = code;
+	c->decided = 1;
 	if (money_sub(&s, c->fr, c->amo) < 0 || money_sub(&c->rac, s, c->amc) < 0)
 		die(EX_DATAERR, "%.*s: claim %.*s: amounts out of range", (int)CN(c, C_FILE),
 		    CS(c, C_FILE), (int)CN(c, C_DUPID), CS(c, C_DUPID));
@@ -2461,8 +2609,8 @@ wdecisions(struct ts_writer *w)
  * open-addressing table on (amc, domain), the last one of each domain
  * kept at hand: a day's claims come in runs of one client.
  */
-enum { S_PAID, S_RECOVER, S_REJECTED, NSK };	/* in byte order */
-static const char *const sknames[NSK] = { "paid", "recover", "rejected" };
+enum { S_CLIENT, S_PAID, S_RECOVER, S_REJECTED, NSK };	/* in byte order */
+static const char *const sknames[NSK] = { "client", "paid", "recover", "rejected" };
 struct sgroup {
 	const char *amc;	/* in the claims' text */
 	size_t amcn;
@@ -2538,6 +2686,8 @@ sumadd(const struct claim *c, const char *path)
 		sumkind(g, S_RECOVER, c->rec, path);
 	if (d == D_REJECT)
 		sumkind(g, S_REJECTED, c->rac, path);
+	if (d == D_CLIENT)
+		sumkind(g, S_CLIENT, c->rac, path);
 	nsummed++;
 }
 
@@ -2691,6 +2841,12 @@ main(int argc, char *argv[])
 	if (ts_open(&r, input, "claim", 1) < 0)
 		ts_fatal(&r);
 	loadclaims(&r);
+	for (k = 0, j = 0; k < ncl; k++)
+		j += cl[k].nature != N_PAID;
+	for (lrefcap = 16; lrefcap < 2 * j; lrefcap *= 2)
+		;
+	lrefs = xmalloc(lrefcap * sizeof *lrefs);
+	memset(lrefs, 0, lrefcap * sizeof *lrefs);
 	claimkeys();
 	for (i = 0; i < nmf; i++) {
 		if (ms[i].indexed)
@@ -2760,10 +2916,15 @@ main(int argc, char *argv[])
 			ev[nev++] = cur;
 			consnext();
 		}
+		/* The family's payments, then its adjustments, which may undo them. */
 		for (j = k; j < nord && bens[cl[ord[j]].bi].fam == b->fam; j++) {
 			ahead(ord, j, nord);
-			decide(&cl[ord[j]]);
+			if (cl[ord[j]].nature == N_PAID)
+				decide(&cl[ord[j]]);
 		}
+		for (i = 0; i < (int)(j - k); i++)
+			if (cl[ord[k + (size_t)i]].nature != N_PAID)
+				decide(&cl[ord[k + (size_t)i]]);
 		if (nev > 0)
 			qsort(ev, nev, sizeof *ev, evcmp);
 		for (i = 0; i < (int)nev; i++)
@@ -2807,6 +2968,11 @@ main(int argc, char *argv[])
 	    t != sfr)
 		die(EX_SOFTWARE, "conservation check failed: %llu claims, %llu decisions",
 		    (unsigned long long)ncl, (unsigned long long)w.nrec);
+	/* Never more recovered on a line than it was paid. */
+	for (k = 0; k < lrefcap; k++)
+		if (lrefs[k].p != NULL && lrefs[k].net < 0)
+			die(EX_SOFTWARE, "conservation check failed: line %.*s recovered beyond what "
+			    "it was paid", (int)lrefs[k].n, lrefs[k].p);
 	if (sumpath != NULL)
 		wsummary(psum.fd, sumpath, w.nrec);
 	ts_wclose(&w);
@@ -2834,8 +3000,9 @@ main(int argc, char *argv[])
 		    "AMC %s; consumption %llu events\n", progname_(), today_s,
 		    (unsigned long long)ncl,
 		    (unsigned long long)(ncode[LQ00] + ncode[LQ03]),
-		    (unsigned long long)(ncl - ncode[LQ00] - ncode[LQ03] - ncode[LQ16]),
-		    (unsigned long long)(ncode[LQ03] + ncode[LQ16]), a,
+		    (unsigned long long)(ncl - ncode[LQ00] - ncode[LQ03] - ncode[LQ16] -
+		    ncode[LQ19] - ncode[LQ10]),
+		    (unsigned long long)(ncode[LQ03] + ncode[LQ16] + ncode[LQ19]), a,
 		    (unsigned long long)nevout);
 	}
 	return 0;

@@ -28,7 +28,8 @@ enum {
 	S_BIRTH, S_RANG, S_AMC, S_ADHERENT, S_LINENO, S_ACTDATE, S_ACTCODE,
 	S_COEF, S_QTY, S_FR, S_BR, S_RATE, S_AMO, S_PF, S_FRANCHISE, S_DEPASS,
 	S_TP, S_NATURE, S_REFINV, S_REFLINE,
-	S_LEVEL, S_COUNT, S_TOTAL, NSLOT
+	S_LEVEL, S_COUNT, S_TOTAL, S_FRTOT, S_BRTOT, S_AMOTOT, S_DATETOT,
+	NSLOT
 };
 static const char *const names[NSLOT] = {
 	"sender", "file_number", "file_date", "regime", "caisse", "ps_kind",
@@ -37,7 +38,8 @@ static const char *const names[NSLOT] = {
 	"adherent", "line_no", "act_date", "act_code", "coef", "qty", "fr_eur",
 	"br_eur", "amo_rate_bp", "amo_eur", "pf_eur", "franchise_eur",
 	"depassement_eur", "tp", "nature", "ref_invoice", "ref_line",
-	"level", "count", "total_eur"
+	"level", "count", "total_eur", "fr_total_eur", "br_total_eur",
+	"amo_total_eur", "date_total"
 };
 #define S_LASTCLAIM S_REFLINE
 
@@ -58,6 +60,7 @@ static const int required[] = {
 struct lay {
 	struct layout *l;
 	signed char owner[NSLOT];	/* the level of the records that set it */
+	char ctldate[LAY_MAXCTL];	/* the control sums a date: its day numbers */
 };
 
 /* Files already decoded: the state, and this run's. */
@@ -87,6 +90,8 @@ struct file {
 	int64_t total[10];
 	uint64_t fcount;
 	int64_t ftotal;
+	int64_t csum[10][LAY_MAXCTL];	/* the layout's controls, by level */
+	int64_t fcsum[LAY_MAXCTL];
 	struct lay_val v[NSLOT];
 	char err[256];
 	size_t reason;		/* where the reason starts in err */
@@ -226,7 +231,7 @@ addlayout(const char *source, const char *text)
 {
 	char err[256];
 	struct lay *L;
-	int i, j, s, lv;
+	int i, j, k, s, lv;
 
 	lays = xrealloc(lays, (size_t)(nlays + 1) * sizeof *lays);
 	L = &lays[nlays];
@@ -250,6 +255,22 @@ addlayout(const char *source, const char *text)
 	if (L->l->total < 0 || L->l->total > S_LASTCLAIM)
 		die(EX_CONFIG, "%s: a layout needs a total line naming a claim amount",
 		    source);
+	for (k = 0; k < L->l->nctl; k++) {
+		const struct lay_ctl *c = &L->l->ctl[k];
+
+		if (c->field <= S_TOTAL || c->col > S_LASTCLAIM)
+			die(EX_CONFIG, "%s: control %s %s: a control field of a close "
+			    "record, then a column of the lines", source,
+			    names[c->field], names[c->col]);
+		for (i = 0; i < L->l->nrec; i++)
+			for (j = 0; j < L->l->rec[i].nfield; j++) {
+				const struct lay_field *fd = &L->l->rec[i].f[j];
+
+				if ((L->l->rec[i].roles & LR_LINE) && fd->col == c->col)
+					L->ctldate[k] = fd->fmt == LF_D6 || fd->fmt == LF_Y6 ||
+					    fd->fmt == LF_D8 || fd->fmt == LF_Y8;
+			}
+	}
 	nlays++;
 }
 
@@ -376,6 +397,31 @@ emit(struct file *f, const char *type)
 	return 0;
 }
 
+
+/*
+ * The layout's controls a close or end record carries (those it has a
+ * field for) against the sums of the lines it closes.
+ */
+static int
+controls(struct file *f, const char *type, const int64_t *sum)
+{
+	const struct layout *l = f->lay->l;
+	char b[MONEY_BUFSZ];
+	int k, fd;
+
+	for (k = 0; k < l->nctl; k++) {
+		fd = l->ctl[k].field;
+		if (!f->v[fd].set || f->v[fd].num == sum[k])
+			continue;
+		if (f->lay->ctldate[k])
+			snprintf(b, sizeof b, "%lld", (long long)sum[k]);
+		else
+			money_fmt(sum[k], b);
+		return ferr(f, type, fd, "total mismatch: %s decoded", b);
+	}
+	return 0;
+}
+
 /* One record (entity) of the file. */
 static int
 record(struct file *f, const char *p, size_t n)
@@ -417,6 +463,7 @@ record(struct file *f, const char *p, size_t n)
 		f->depth = r->level;
 		f->count[r->level] = 0;
 		f->total[r->level] = 0;
+		memset(f->csum[r->level], 0, sizeof f->csum[r->level]);
 	} else if ((r->roles & LR_ATTR) && r->level != f->depth)
 		return ferr(f, r->type, -1, "belongs to level %d, not open", r->level);
 	if (r->roles & LR_LINE) {
@@ -424,7 +471,8 @@ record(struct file *f, const char *p, size_t n)
 			return ferr(f, r->type, -1, "act line outside level %d", l->maxlevel);
 		clearfrom(f, LINELEVEL);
 	}
-	f->v[S_LEVEL].set = f->v[S_COUNT].set = f->v[S_TOTAL].set = 0;
+	for (k = S_LEVEL; k < NSLOT; k++)
+		f->v[k].set = 0;
 	if (lay_decode(l, r, p, n, f->v[S_FILEDATE].set ? f->v[S_FILEDATE].date :
 	    INT32_MIN, f->v, &col, &why) < 0)
 		return ferr(f, r->type, col, "%s", why);
@@ -450,6 +498,16 @@ record(struct file *f, const char *p, size_t n)
 		f->fcount++;
 		if (money_add(&f->ftotal, f->ftotal, amt) < 0)
 			return ferr(f, r->type, l->total, "total out of range");
+		for (k = 0; k < l->nctl; k++) {
+			const struct lay_val *v = &f->v[l->ctl[k].col];
+
+			amt = !v->set ? 0 : f->lay->ctldate[k] ? v->date : v->num;
+			for (lv = 1; lv <= f->depth; lv++)
+				if (money_add(&f->csum[lv][k], f->csum[lv][k], amt) < 0)
+					return ferr(f, r->type, l->ctl[k].col, "total out of range");
+			if (money_add(&f->fcsum[k], f->fcsum[k], amt) < 0)
+				return ferr(f, r->type, l->ctl[k].col, "total out of range");
+		}
 	}
 	if (r->roles & LR_CLOSE) {
 		lv = r->level ? r->level : (int)f->v[S_LEVEL].num;
@@ -465,6 +523,8 @@ record(struct file *f, const char *p, size_t n)
 			money_fmt(f->total[lv], b);
 			return ferr(f, r->type, S_TOTAL, "total mismatch: %s decoded", b);
 		}
+		if (controls(f, r->type, f->csum[lv]) < 0)
+			return -1;
 		f->depth = lv - 1;
 	}
 	if (r->roles & LR_END) {
@@ -479,6 +539,8 @@ record(struct file *f, const char *p, size_t n)
 			money_fmt(f->ftotal, b);
 			return ferr(f, r->type, S_TOTAL, "total mismatch: %s decoded", b);
 		}
+		if (controls(f, r->type, f->fcsum) < 0)
+			return -1;
 		f->ended = 1;
 	}
 	return 0;

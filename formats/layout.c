@@ -134,6 +134,21 @@ lay_load(const char *source, const char *text, const char *const *names,
 				lerr(err, errsz, source, lineno, "total: unknown name %s", tok[1]);
 				goto out;
 			}
+		} else if (strcmp(tok[0], "control") == 0 && ntok == 3) {
+			struct lay_ctl *c = &l->ctl[l->nctl];
+
+			if (l->nctl == LAY_MAXCTL) {
+				lerr(err, errsz, source, lineno, "control: more than %d",
+				    LAY_MAXCTL);
+				goto out;
+			}
+			if ((c->field = colof(tok[1], names, nnames)) < 0 ||
+			    (c->col = colof(tok[2], names, nnames)) < 0) {
+				lerr(err, errsz, source, lineno, "control: unknown name %s",
+				    c->field < 0 ? tok[1] : tok[2]);
+				goto out;
+			}
+			l->nctl++;
 		} else if (strcmp(tok[0], "detect") == 0 && ntok == 3) {
 			if ((l->detoff = small(tok[1])) < 1) {
 				lerr(err, errsz, source, lineno, "detect: bad offset");

@@ -59,6 +59,7 @@ struct lay_map {
 };
 
 #define LAY_MAXREC 64
+#define LAY_MAXCTL 8
 struct layout {
 	char *name;
 	char *source;		/* where it was read from, for metadata */
@@ -66,6 +67,11 @@ struct layout {
 	int framing;
 	int toff, tlen;		/* where the record type is */
 	int total;		/* column summed by close and end records */
+	int nctl;		/* control totals of close and end records: */
+	struct lay_ctl {
+		int field;	/* the close or end record's field that holds */
+		int col;	/* the sum of this column over the lines closed */
+	} ctl[LAY_MAXCTL];
 	int detoff;
 	char *detect;		/* what the first record holds at detoff */
 	int maxlevel;

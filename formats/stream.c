@@ -2,9 +2,11 @@
  * Record streams, as tiers-stream(5) defines them: a header naming the
  * kind, version and columns; TAB-separated UTF-8 records; a trailer with
  * the record count, the control sum of the money columns and the CRC-32
- * of every line between header and trailer.  A stream that ends without a
- * trailer that matches what was read is refused: a crashed upstream stage
- * or a truncated copy is never taken for a complete file.
+ * of every line before it, header included (format 2, trailer "#end2"),
+ * or of every line between header and trailer (format 1, "#end": the
+ * archives, still read).  A stream that ends without a trailer that
+ * matches what was read is refused: a crashed upstream stage or a
+ * truncated copy is never taken for a complete file.
  */
 #include <errno.h>
 #include <limits.h>
@@ -22,7 +24,8 @@
 #include "tiers.h"
 
 #define MAGIC "#tiers"
-#define TRAILER "#end"
+#define TRAILER "#end"		/* format 1: the header outside the CRC */
+#define TRAILER2 "#end2"	/* format 2: the header inside; written */
 #define WBUFSZ (1 << 20)
 #define SPOOLMEM (64 << 20)	/* a checkpoint's records held in memory */
 
@@ -53,6 +56,20 @@ static int
 is_money_name(const char *s, size_t n)
 {
 	return n > 4 && memcmp(s + n - 4, "_eur", 4) == 0;
+}
+
+/*
+ * The format of the trailer a line is (1 "#end<TAB>...", 2
+ * "#end2<TAB>..."), or 0: the line is not a trailer.
+ */
+static int
+trailertag(const char *line, size_t len)
+{
+	if (len >= sizeof TRAILER && memcmp(line, TRAILER "\t", sizeof TRAILER) == 0)
+		return 1;
+	if (len >= sizeof TRAILER2 && memcmp(line, TRAILER2 "\t", sizeof TRAILER2) == 0)
+		return 2;
+	return 0;
 }
 
 /* Length of the valid UTF-8 sequence at s, or 0 (overlong, surrogate...). */
@@ -98,6 +115,28 @@ ctlname(unsigned char c)
 		return "DEL character";
 	}
 	return c < 0x20 ? "control character" : "invalid UTF-8";
+}
+
+/*
+ * Is s, n bytes, text a stream field may hold: UTF-8 without control
+ * characters (TAB included)?  NULL, or the first bad byte's name.
+ */
+const char *
+text_bad(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		if (u[i] >= 0x20 && u[i] < 0x7f)
+			continue;
+		if (u[i] >= 0x80 && (k = utf8len(u + i, n - i)) > 0) {
+			i += k - 1;
+			continue;
+		}
+		return ctlname(u[i]);
+	}
+	return NULL;
 }
 
 static int
@@ -257,20 +296,31 @@ ts_open(struct ts_reader *r, const char *path, const char *kind, int version)
 		    r->kind, r->version, version);
 	r->f = xmalloc((size_t)r->ncol * sizeof *r->f);
 	r->cents = xmalloc((size_t)r->ncol * sizeof *r->cents);
+	/*
+	 * The lines after the header get a CRC of their own, as format 1
+	 * seals them; a format 2 trailer's is the header's joined to it
+	 * (crc32_combine), which the trailer, read last, asks for or not.
+	 */
+	r->hcrc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), (const Bytef *)line, (uInt)len);
+	r->hcrc = (uint32_t)crc32(r->hcrc, (const Bytef *)"\n", 1);
 	lines_crc_start(&r->in);
 	return 0;
 }
 
-/* The trailer line against the count, sum and CRC of what was read. */
+/*
+ * The trailer line against the count, sum and CRC of what was read: r's
+ * crc is that of the r->blen bytes of lines after the header.  On
+ * success r->crc is the trailer's: the seal of the stream.
+ */
 static int
 checktrailer(struct ts_reader *r, const char *line, size_t len)
 {
 	struct field f[5];
 	uint64_t n = 0;
-	uint32_t crc = 0;
+	uint32_t crc = 0, want;
 	int64_t sum;
 	size_t i;
-	int nf, e;
+	int nf, e, fmt = trailertag(line, len);
 
 	if (split(r, "trailer", line, len, f, 5, &nf) < 0)
 		return -1;
@@ -307,9 +357,12 @@ checktrailer(struct ts_reader *r, const char *line, size_t len)
 		money_fmt(r->sum, b);
 		return bad(r, "trailer", "control sum %s but records sum to %s", a, b);
 	}
-	if (crc != r->crc)
-		return bad(r, "trailer", "CRC-32 %08" PRIx32 " but records give %08"
-		    PRIx32, crc, r->crc);
+	want = fmt == 2 ? (uint32_t)crc32_combine(r->hcrc, r->crc, (z_off_t)r->blen) : r->crc;
+	if (crc != want)
+		return bad(r, "trailer", "CRC-32 %08" PRIx32 " but %s give %08"
+		    PRIx32, crc, fmt == 2 ? "header and lines" : "records", want);
+	r->crc = want;
+	r->seal = fmt;
 	return 0;
 }
 
@@ -379,19 +432,21 @@ ts_next(struct ts_reader *r)
 		if (c == 0)
 			return bad(r, "trailer", "no trailer: stream truncated or "
 			    "its writer failed");
-		if (r->in.nonl && !r->lax && !(len >= sizeof TRAILER &&
-		    memcmp(line, TRAILER "\t", sizeof TRAILER) == 0))
+		if (r->in.nonl && !r->lax && !trailertag(line, len))
 			return bad(r, "trailer", "no trailer: last line has no "
 			    "newline, stream truncated");
-		if (line[0] != '#')
+		if (line[0] != '#') {
+			r->blen += len + 1;
 			break;
-		if (len >= sizeof TRAILER && memcmp(line, TRAILER "\t", sizeof TRAILER) == 0) {
+		}
+		if (trailertag(line, len)) {
 			if (r->lax)
 				continue;
 			if (trailer(r, line, len) < 0)
 				return -1;
 			return 0;
 		}
+		r->blen += len + 1;
 		/* Metadata: checked and covered by the CRC, not a record. */
 		if (split(r, "metadata", line, len, r->f, 0, &nf) < 0)
 			return -1;
@@ -487,7 +542,7 @@ scanpart(void *arg)
 			p->rc = bad(r, NULL, "line too long");
 		else if (line[0] != '#')
 			p->rc = record(r, line, len) < 0 || p->fn(p->arg, r) < 0 ? -1 : 0;
-		else if (len >= sizeof TRAILER && memcmp(line, TRAILER "\t", sizeof TRAILER) == 0) {
+		else if (trailertag(line, len)) {
 			/* A trailer before the last line: stop at it. */
 			p->tr = line;
 			p->trlen = len;
@@ -543,8 +598,7 @@ lastline(const char *d0, const char *end, int *hastrailer)
 
 	while (t > d0 && t[-1] != '\n')
 		t--;
-	*hastrailer = d0 < end && (size_t)(end - t) > sizeof TRAILER &&
-	    memcmp(t, TRAILER "\t", sizeof TRAILER) == 0;
+	*hastrailer = d0 < end && trailertag(t, (size_t)(end - t));
 	return t;
 }
 
@@ -555,7 +609,7 @@ ts_scan(struct ts_reader *r, int nparts, int (*fn)(void *, struct ts_reader *),
 	struct part *pt;
 	const char *d0, *d1, *end, *t, *cut;
 	char *map = NULL;
-	size_t maplen = 0, tlen = 0;
+	size_t maplen = 0, tlen = 0, n;
 	long lines;
 	int i, st, rc = 0, hastrailer, nonl;
 
@@ -636,8 +690,9 @@ ts_scan(struct ts_reader *r, int nparts, int (*fn)(void *, struct ts_reader *),
 		}
 		lines += pt[i].r.in.lineno;
 		r->nrec += pt[i].r.nrec;
-		r->crc = (uint32_t)crc32_combine(r->crc, pt[i].crc,
-		    (z_off_t)((pt[i].rc ? pt[i].tr : pt[i].b) - pt[i].a));
+		n = (size_t)((pt[i].rc ? pt[i].tr : pt[i].b) - pt[i].a);
+		r->crc = (uint32_t)crc32_combine(r->crc, pt[i].crc, (z_off_t)n);
+		r->blen += n;
 		r->in.lineno = lines;
 		if (money_add(&r->sum, r->sum, pt[i].r.sum) < 0)
 			rc = bad(r, NULL, "control sum out of range");
@@ -768,6 +823,7 @@ ts_mapcheck(struct ts_reader *r, uint64_t nrec, int64_t sum)
 	r->nrec = nrec;
 	r->sum = sum;
 	r->crc = crc;
+	r->blen = (uint64_t)(t - d0);
 	return checktrailer(r, t, (size_t)(end - t) - 1);
 }
 
@@ -962,7 +1018,9 @@ ts_wopen(struct ts_writer *w, int fd, const char *name, const char *kind,
 		w->money[i] = is_money_name(cols[i], strlen(cols[i]));
 	}
 	put(w, "\n", 1);
-	w->rec = w->crcfrom = w->len;
+	/* Format 2: the header is in the CRC. */
+	w->rec = w->len;
+	w->crcfrom = 0;
 }
 
 static void
@@ -1122,7 +1180,9 @@ ts_wmeta(struct ts_writer *w, const char *text)
 {
 	size_t i, n = strlen(text);
 
-	if (w->nf != 0 || strncmp(text, "end\t", 4) == 0 || strcmp(text, "end") == 0)
+	/* Nothing a reader would take for a trailer, of either format. */
+	if (w->nf != 0 || (strncmp(text, "end", 3) == 0 && (text[3] == '\0' ||
+	    text[3] == '\t' || (text[3] == '2' && (text[4] == '\0' || text[4] == '\t')))))
 		die(EX_SOFTWARE, "%s: bad metadata line", w->name);
 	if ((i = ts_badbyte(text, n, 1)) < n)
 		die(EX_SOFTWARE, "%s: metadata: %s", w->name,
@@ -1266,7 +1326,7 @@ ts_wclose(struct ts_writer *w)
 	    (uInt)(w->len - w->crcfrom));
 	w->crcfrom = w->len;
 	money_fmt(w->sum, sum);
-	n = snprintf(buf, sizeof buf, TRAILER "\t%" PRIu64 "\t%s\t%08" PRIx32 "\n",
+	n = snprintf(buf, sizeof buf, TRAILER2 "\t%" PRIu64 "\t%s\t%08" PRIx32 "\n",
 	    w->nrec, sum, w->crc);
 	put(w, buf, (size_t)n);
 	w->rec = w->len;

@@ -93,6 +93,8 @@ int siret_valid(const char *s, size_t n);
 int rpps_valid(const char *s, size_t n);
 int adeli_valid(const char *s, size_t n);
 int finess_valid(const char *s, size_t n);
+/* UTF-8 without control characters: NULL, or the bad byte's name. */
+const char *text_bad(const char *s, size_t n);
 /* A decimal integer, maybe negative, 12 digits at most, in [lo, hi]: 0, or -1. */
 int int_parse(const char *s, size_t n, long lo, long hi, long *v);
 
@@ -146,7 +148,10 @@ uint32_t lines_crc_upto(struct lines *l, const char *p);
 
 /*
  * Record streams (tiers-stream(5)).  Header "#tiers<TAB>kind<TAB>version
- * <TAB>columns...", records, trailer "#end<TAB>count<TAB>sum<TAB>crc32".
+ * <TAB>columns...", records, trailer "#end2<TAB>count<TAB>sum<TAB>crc32"
+ * (format 2: the CRC-32 of every line before it, header included) or, in
+ * streams written before format 2 and still read, "#end<TAB>..." (format
+ * 1: the CRC-32 of the lines between header and trailer).
  * Money columns are those whose name ends in "_eur".
  */
 #define TS_MAXCOL 256
@@ -171,7 +176,15 @@ struct ts_reader {
 	/* running checks */
 	uint64_t nrec;
 	int64_t sum;
+	/*
+	 * The CRC-32 of the lines after the header (blen bytes); once the
+	 * trailer is checked, the trailer's: the seal, of format seal (1:
+	 * "#end", the lines after the header; 2: "#end2", the header too).
+	 */
 	uint32_t crc;
+	uint32_t hcrc;		/* the header line's, LF included */
+	uint64_t blen;
+	int seal;
 	int done;
 	size_t hdrlen;		/* bytes of the header line, LF included */
 	void *map;		/* ts_scan: the file, mapped until ts_close */

@@ -1,8 +1,9 @@
 #!/bin/sh
 # make bench, duplicates: BENCH_DEDUP_DAYS days (default 5) of
-# BENCH_CLAIMS claim lines (default 1 000 000) make the history; the last
-# day is then checked against it, beside awk '!seen[key]++' over the same
-# key fields of every day (the baseline that gives the same verdicts).
+# BENCH_CLAIMS claim lines (default 1 000 000) make the history, and the
+# ledger of paid lines; the last day is then checked against each, beside
+# awk '!seen[key]++' over the same key fields of every day (the baseline
+# that gives the same verdicts).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 PATH=$top/bin:$PATH
@@ -27,7 +28,27 @@ for d in $(cd "$work/g" && ls -d ????-??-??); do
 	rm -f "$work/o.$d"
 	prev=$d
 done
+# The ledger of paid lines over the same days, as the nightly builds it
+# (dedup -l, then dedup -B after liquidate): here every claim judged
+# first is taken as paid 1.00 to the PS (a decision stream made by awk,
+# not liquidate, whose masters this bench does not have), so that the
+# ledger holds as many lines as the history holds keys.
+prevl=
+for d in $(cd "$work/g" && ls -d ????-??-??); do
+	test "$d" = "$last" && break
+	dedup -l -d "$d" ${prevl:+-h "$work/l.$prevl"} -o "$work/o.$d" "$work/c.$d" 2>/dev/null
+	awk -F'\t' -v OFS='\t' '
+	/^#tiers\t/ { for (i = 4; i <= NF; i++) c[$i] = i - 3
+		print "#tiers", "decision", 1, "claim", "dest", "amc_eur"; next }
+	/^#/ { next }
+	{ print $c["dup_id"], $c["dup"] == "first" ? "ps" : "reject", $c["dup"] == "first" ? "1.00" : "0.00" }
+	' "$work/o.$d" | tiers-seal -r -o "$work/dec.$d"
+	dedup -B -d "$d" ${prevl:+-h "$work/l.$prevl"} -D "$work/dec.$d" -H "$work/l.$d" "$work/o.$d" 2>/dev/null
+	rm -f "$work/o.$d" "$work/dec.$d"
+	prevl=$d
+done
 rm -rf "$work/g"
+lrecs=$(awk -F'\t' '!/^#/ { s += $2 } END { print s }' "$work/l.$prevl/manifest.tsv")
 keys=$(cat "$work/h.$prev/manifest.tsv" | awk -F'\t' '!/^#/ { s += $2 } END { print s }')
 # Seconds of wall clock and of processor (user + system, all threads).
 printf "%-34s %12s %10s %10s %12s %10s\n" run claims seconds cpu-s claims/s peakMiB
@@ -49,9 +70,19 @@ run "dedup (history of $keys keys)" dedup -d "$last" -h "$work/h.$prev" -H "$wor
 rm -rf "$work/o.$last" "$work/h.$last"
 run "dedup -V (history CRCs checked)" dedup -V -d "$last" -h "$work/h.$prev" -H "$work/h.$last" \
     -o "$work/o.$last" "$work/c.$last"
+# Against the ledger of paid lines, as the nightly runs it (-l -V), and
+# without the CRCs.
+run "dedup -l (ledger, $lrecs records)" dedup -l -d "$last" -h "$work/l.$prevl" \
+    -o "$work/o.$last" "$work/c.$last"
+rm -f "$work/o.$last"
+run "dedup -l -V (ledger CRCs checked)" dedup -l -V -d "$last" -h "$work/l.$prevl" \
+    -o "$work/o.$last" "$work/c.$last"
+rm -f "$work/o.$last"
 # The same verdicts from awk: every day's claims, the key fields joined.
 run "awk '!seen[key]++' (baseline)" sh -c '
 	for f in "$@"; do grep -v "^#" "$f"; done |
 	awk -F"\t" "\$36 == \"paid\" { k = \$10 \"|\" \$11 \"|\" \$12 \"|\" \$15 \"|\" \$17 \"|\" \$19 \"|\" \$20 \"|\" \$25 \"|\" \$28 \"|\" \$24 \"|\" \$14 \"|\" \$13; if (seen[k]++) d++ } END { print d + 0 }"
 ' sh $(ls "$work"/c.* | sort)
-awk '{ s[NR] = $1 < 0.01 ? 0.01 : $1 } END { printf "dedup %.1f times as fast as awk (with -V: %.1f)\n", s[3] / s[1], s[3] / s[2] }' "$work/secs"
+awk '{ s[NR] = $1 < 0.01 ? 0.01 : $1 } END {
+	printf "dedup %.1f times as fast as awk (with -V: %.1f)\n", s[5] / s[1], s[5] / s[2]
+	printf "dedup -l %.1f times as fast as awk (with -V: %.1f)\n", s[5] / s[3], s[5] / s[4] }' "$work/secs"

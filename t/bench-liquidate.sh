@@ -33,7 +33,7 @@ awk -v n="$nm" 'BEGIN {
 # Claims: visits and drugs of beneficiaries spread over the master.
 awk -v n="$n" -v nm="$nm" 'BEGIN {
 	OFS = "\t"
-	printf "#tiers\tclaim\t1\tflow\tsender\tfile_number\tfile_date\tfile\tline\tpos\tregime\tcaisse\tps_kind\tps_number\tinvoice\tinvoice_date\tinvoice_total_eur\tnir\tnir_key\tbenef_nir\tbenef_nir_key\tbirth_date\trang\tamc\tadherent\tline_no\tact_date\tact_code\tcoef\tqty\tfr_eur\tbr_eur\tamo_rate_bp\tamo_eur\tpf_eur\tfranchise_eur\tdepassement_eur\ttp\tnature\tref_invoice\tref_line\tflag\tdup\tdup_id\tdup_ref\n"
+	printf "#tiers\tclaim\t1\tflow\tsender\tfile_number\tfile_date\tfile\tline\tpos\tregime\tcaisse\tps_kind\tps_number\tinvoice\tinvoice_date\tinvoice_total_eur\tnir\tnir_key\tbenef_nir\tbenef_nir_key\tbirth_date\trang\tamc\tadherent\tline_no\tact_date\tact_code\tcoef\tqty\tfr_eur\tbr_eur\tamo_rate_bp\tamo_eur\tpf_eur\tfranchise_eur\tdepassement_eur\ttp\tnature\tref_invoice\tref_line\tflag\tdup\tdup_id\tdup_ref\tdup_paid_eur\n"
 	for (k = 0; k < n; k++) {
 		i = (k * 7919) % nm
 		c = sprintf("C%09d", int(i / 4))
@@ -42,13 +42,13 @@ awk -v n="$n" -v nm="$nm" 'BEGIN {
 			    "RPPS", "10000000001", sprintf("%09d", k + 1), "2026-11-17", "30.00",
 			    sprintf("1%012d", i), "00", "", "", "1970-01-01", 1, "123456789", c, 1,
 			    "2026-11-17", "G", "1.00", 1, "30.00", "30.00", 7000, "19.00", "2.00", "0.00",
-			    "0.00", 1, "paid", "", "", "", "first", "2026-11-18#" (k + 1), ""
+			    "0.00", 1, "paid", "", "", "", "first", "2026-11-18#" (k + 1), "", ""
 		else
 			print "noemie-580", "017510001", "0000001", "2026-11-18", "f.580", k + 1, 1, "01", "751",
 			    "FINESS", "750000001", sprintf("%09d", k + 1), "2026-11-17", "99.93",
 			    sprintf("1%012d", i), "00", "", "", "1970-01-01", 1, "123456789", c, 1,
 			    "2026-11-17", "PH7", "1.00", 3, "99.93", "99.93", 6500, "64.95", "0.00", "0.00",
-			    "0.00", 1, "paid", "", "", "", "first", "2026-11-18#" (k + 1), ""
+			    "0.00", 1, "paid", "", "", "", "first", "2026-11-18#" (k + 1), "", ""
 	}
 }' | tiers-seal -r -o "$work/claims.tsv"
 

@@ -11,14 +11,14 @@ test_expect_success 'setup: a stream sealed from hand-written records' '
 	printf "a3\t0.01\t100.00\tété\n" >>raw &&
 	tiers-seal -r <raw >good &&
 	tail -n 1 good >trailer &&
-	printf "#end\t3\t150.51\t%s\n" "$(cut -f4 trailer)" >expect &&
+	printf "#end2\t3\t150.51\t%s\n" "$(cut -f4 trailer)" >expect &&
 	test_cmp expect trailer &&
 	head -n 4 good >body &&
 	test_cmp raw body
 '
 
-test_expect_success 'the CRC-32 covers exactly the record lines' '
-	sed -n "2,4p" good | gzip -c >recs.gz &&
+test_expect_success 'the CRC-32 covers exactly the header and record lines' '
+	sed -n "1,4p" good | gzip -c >recs.gz &&
 	want=$(cut -f4 trailer) &&
 	got=$(tail -c 8 recs.gz | od -An -tx4 -N4 | tr -d " ") &&
 	test "$want" = "$got"
@@ -36,9 +36,16 @@ test_expect_success 'a good stream verifies' '
 # A table of broken streams: name, how to break the good one, message.
 cat >cases <<\EOC
 notrailer	sed '$d'	:4: trailer: no trailer: stream truncated or its writer failed
-count	sed '$s/^#end\t3/#end\t4/'	:5: trailer: record count 4 but 3 records read
+count	sed '$s/^#end2\t3/#end2\t4/'	:5: trailer: record count 4 but 3 records read
 sum	sed '$s/150.51/150.52/'	:5: trailer: control sum 150.52 but records sum to 150.51
-crc	sed '$s/\t[0-9a-f]*$/\t00000000/'	:5: trailer: CRC-32 00000000 but records give
+crc	sed '$s/\t[0-9a-f]*$/\t00000000/'	:5: trailer: CRC-32 00000000 but header and lines give
+swapcols	sed '1s/fr_eur\tbr_eur/br_eur\tfr_eur/'	:5: trailer: CRC-32
+renamecol	sed '1s/note/nota/'	:5: trailer: CRC-32
+hdrversion	sed '1s/\t1\t/\t2\t/'	:5: trailer: CRC-32
+hdrkind	sed '1s/demo/dema/'	:5: trailer: CRC-32
+addmeta	sed '1a#business_date\t2026-11-18'	:6: trailer: CRC-32
+oldtrailer	sed '$s/^#end2/#end/'	:5: trailer: CRC-32
+oldtag	sed '$s/^#end2/#end3/'	:5: trailer: no trailer: stream truncated or its writer failed
 editedrec	sed '2s/30.00/31.00/'	:5: trailer: control sum 150.51 but records sum to 151.51
 editednote	sed '2s/first/frist/'	:5: trailer: CRC-32
 crlf	sed 's/$/\r/'	:1: header: carriage return (CRLF line end?)
@@ -129,6 +136,12 @@ metabad	sed '1701s/middle/mi\x02ddle/'
 hdronly	head -n 1
 hdronlynonl	{ head -n 1 | tr -d '\n'; }
 long	awk 'NR==2600{printf "%s\t1.00\t", "x"; for(i=0;i<70000;i++) printf "x"; print ""; next} {print}'
+swapcols	sed '1s/\tid\tfr_eur\tnote/\tnote\tfr_eur\tid/'
+metaval	sed '1701s/middle/muddle/'
+metadel	sed 1701d
+metaadd	sed '2a#business_date\t2026-11-18'
+metaaddlate	sed '2900a#stage\tliquidate'
+midtrailer2	sed '2000{p;s/.*/#end2\t1\t0.00\t00000000/;}'
 EOC
 while IFS="$T" read -r name how; do
 	test_expect_success "parts and sequence agree: $name" "
@@ -143,6 +156,16 @@ while IFS="$T" read -r name how; do
 		test_cmp err.want err.p
 	"
 done <pcases
+
+test_expect_success 'parts: the header and metadata lines are sealed' '
+	for name in swapcols metaval metadel metaadd metaaddlate; do
+		TIERS_SCAN_MIN=1 test_expect_code 65 tiers-seal $name.p 2>err &&
+		grep "^tiers-seal: $name.p:300[0-9]: trailer: CRC-32 [0-9a-f]* but header and lines give" err ||
+		return 1
+	done &&
+	TIERS_SCAN_MIN=1 test_expect_code 65 tiers-seal midtrailer2.p 2>err &&
+	grep -F "midtrailer2.p:2001: trailer: record count 1 but 1998 records read" err
+'
 
 test_expect_success 'parts: errors name the right line' '
 	TIERS_SCAN_MIN=1 test_expect_code 65 tiers-seal late.p 2>err &&
@@ -314,6 +337,69 @@ test_expect_success 'messages never quote field contents' '
 	sed "3s/second/NIR269054958815780\r/" good >pii &&
 	test_expect_code 65 tiers-seal pii 2>err &&
 	! grep 2690549 err
+'
+
+# Format 1, as written before format 2 (tiers-stream(5)): the trailer
+# "#end" and a CRC-32 of the lines after the header only.  Archives stay
+# readable: these bytes were sealed by the software of main before the
+# change, and are kept here as they are.
+test_expect_success 'setup: a stream sealed in format 1 (an archive)' '
+	cat >old <<-\EOF &&
+	#tiers	demo	1	id	fr_eur	br_eur	note
+	#business_date	2026-11-18
+	#previous	2026-11-17
+	a1	30.00	25.00	first
+	a2	-4.50		second
+	#stage	decode
+	a3	0.01	100.00	été
+	#end	3	150.51	3e678c24
+	EOF
+	sed -n "2,7p" old | gzip -c | tail -c 8 | od -An -tx4 -N4 | tr -d " " >crc &&
+	echo 3e678c24 | test_cmp - crc
+'
+
+test_expect_success 'format 1 still verifies: file, parts, sequence, gzip' '
+	printf "old\tdemo\t1\t3\t150.51\t3e678c24\n" >expect &&
+	tiers-seal old >out && test_cmp expect out &&
+	TIERS_SCAN_MIN=1 tiers-seal old >out && test_cmp expect out &&
+	tiers-seal <old >out && sed "s/^-/old/" out | test_cmp expect - &&
+	gzip -c old >old.gz && tiers-seal -q old.gz
+'
+
+# A table of format 1 streams broken: the seal still covers what it did.
+cat >ocases <<\EOC
+orec	sed '4s/first/frist/'	:8: trailer: CRC-32 3e678c24 but records give
+ometa	sed '2s/18/19/'	:8: trailer: CRC-32 3e678c24 but records give
+ometadel	sed 6d	:7: trailer: CRC-32 3e678c24 but records give
+ometaadd	sed '5a#stage\tliquidate'	:9: trailer: CRC-32 3e678c24 but records give
+onew	sed '$s/^#end\t/#end2\t/'	:8: trailer: CRC-32 3e678c24 but header and lines give
+EOC
+while IFS="$T" read -r name how msg; do
+	test_expect_success "format 1 refused: $name, in parts and in sequence" "
+		$how <old >$name &&
+		test_expect_code 65 tiers-seal $name 2>err &&
+		grep -F 'tiers-seal: $name$msg' err &&
+		TIERS_SCAN_MIN=1 test_expect_code 65 tiers-seal $name 2>err &&
+		grep -F 'tiers-seal: $name$msg' err &&
+		test_expect_code 65 tiers-seal <$name 2>err &&
+		grep -F 'tiers-seal: -$msg' err
+	"
+done <ocases
+
+test_expect_success 'format 1 does not seal its header; re-sealing writes format 2, which does' '
+	sed "1s/fr_eur\tbr_eur/br_eur\tfr_eur/" old >oswap &&
+	tiers-seal -q oswap &&
+	tiers-seal -r -o new old &&
+	sed "\$d" old >body.old && sed "\$d" new >body.new && test_cmp body.old body.new &&
+	tail -n 1 new | grep "^#end2	3	150.51	" &&
+	sed "1s/fr_eur\tbr_eur/br_eur\tfr_eur/" new >nswap &&
+	test_expect_code 65 tiers-seal nswap 2>err &&
+	grep -F "tiers-seal: nswap:8: trailer: CRC-32" err
+'
+
+test_expect_success 'a metadata line is never taken for a trailer of either format' '
+	printf "#tiers\tdemo\t1\tid\n#endx\tnot a trailer\nz\n" | tiers-seal -r >endx &&
+	tiers-seal endx >out && grep "	demo	1	1	0.00	" out
 '
 
 test_done

@@ -33,7 +33,7 @@ test_expect_success 'day 1: as many claims as the generator made' '
 
 test_expect_success 'day 2: the truncated copy is refused, the rest decoded; exit 1' '
 	test_expect_code 1 tiers-nightly 2026-11-19 data >out 2>err &&
-	grep "^tiers-nightly: 2026-11-19: decode: refused noemie-01751.trunc.580.gz: noemie-decode: noemie-01751.trunc.580.gz:37: truncated gzip file" err &&
+	grep "^tiers-nightly: 2026-11-19: decode: refused noemie-01751.trunc.580.gz: noemie-decode: noemie-01751.trunc.580.gz:38: truncated gzip file" err &&
 	grep "^decode     noemie-01751.trunc.580.gz .* refused" out &&
 	grep "truncated gzip file" data/days/2026-11-19/log/decode.err &&
 	! test -e data/days/2026-11-19/out/claims/noemie-01751.trunc.580.gz.claims.tsv &&

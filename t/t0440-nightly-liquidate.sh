@@ -35,7 +35,7 @@ test_expect_success 'codes and amounts: the generator truth, found exactly' '
 			t++; ta += v
 		}
 		END {
-			for (k = 0; k <= 17; k++) {
+			for (k = 0; k <= 19; k++) {
 				code = sprintf(\"LQ%02d\", k)
 				printf \"liq_%s\t%d\t%.2f\n\", code, n[code], a[code] / 100
 			}

@@ -132,14 +132,14 @@ test_expect_success 'one nightly at a time on a data directory: exit 75' '
 	diff -r day1 data/days/2026-11-18
 '
 
-test_expect_success 'a history segment damaged inside a record stops the next day (dedup -V)' '
+test_expect_success 'a ledger segment damaged inside a record stops the next day (dedup -V)' '
 	cp -R data hd &&
-	seg=$(ls hd/days/2026-11-18/state/history/*.his | head -n 1) &&
+	seg=$(ls hd/days/2026-11-18/state/ledger/*.led | head -n 1) &&
 	chmod u+w "$seg" &&
 	printf "\377" | dd of="$seg" bs=1 seek=21 conv=notrunc 2>/dev/null &&
 	test_expect_code 70 tiers-nightly 2026-11-19 hd >/dev/null 2>err &&
 	grep "^tiers-nightly: dedup exited 65\$" err &&
-	grep "^    dedup: .*\.his.*CRC" err &&
+	grep "^    dedup: .*\.led.*CRC" err &&
 	! test -e hd/days/2026-11-19
 '
 

@@ -9,12 +9,15 @@ function eur(v,   s) { s = v < 0 ? "-" : ""; if (v < 0) v = -v
 
 # mutate FLOW TYPE OCC OFF REPL <file: the file with the OCC-th record
 # (B2) or entity (NOEMIE, reframed) of TYPE changed at offset OFF:
-# REPL overwrites, "+REPL" inserts, "DEL" deletes the record or entity.
+# REPL overwrites, "+REPL" inserts, "DEL" deletes the record or entity,
+# "INC" adds one to the digit at OFF (9 becomes 0).
 mutate () {
 	awk -v fl="$1" -v t="$2" -v occ="$3" -v off="$4" -v rep="$5" '
 	function change(s) {
 		if (rep == "DEL")
 			return ""
+		if (rep == "INC")
+			return substr(s, 1, off - 1) (substr(s, off, 1) + 1) % 10 substr(s, off + 1)
 		if (substr(rep, 1, 1) == "+")
 			return substr(s, 1, off - 1) substr(rep, 2) substr(s, off)
 		return substr(s, 1, off - 1) rep substr(s, off + length(rep))
@@ -46,6 +49,65 @@ mutate () {
 			$0 = change($0)
 		if ($0 != "")
 			print
+	}'
+}
+
+# swap FLOW TYPE OFF LEN <file: the file with two act records of TYPE
+# swapped, the first two of different invoices that hold the same LEN
+# characters at OFF (the amount the old checks summed) and differ.
+swap () {
+	awk -v fl="$1" -v t="$2" -v off="$3" -v len="$4" '
+	{
+		line[NR] = $0
+		if (fl == "b2") {
+			if (substr($0, 1, 1) == "2")
+				inv++
+			if (substr($0, 1, 1) == t)
+				add(NR, 0, $0)
+			next
+		}
+		k = split(substr($0, 5), e, "@")
+		for (i = 1; i <= k; i++) {
+			if (substr(e[i], 1, 3) == "100")
+				inv++
+			if (substr(e[i], 1, 3) == t)
+				add(NR, i, e[i])
+		}
+	}
+	function add(l, i, s,    j) {
+		if (done)
+			return
+		for (j = 1; j <= n; j++)
+			if (einv[j] != inv && substr(txt[j], off, len) == substr(s, off, len) &&
+			    txt[j] != s) {
+				a = j
+				n++
+				el[n] = l; ei[n] = i; txt[n] = s; b = n
+				done = 1
+				return
+			}
+		n++
+		el[n] = l; ei[n] = i; txt[n] = s; einv[n] = inv
+	}
+	function put(l, i, s,    k, j, out) {
+		if (fl == "b2") {
+			line[l] = s
+			return
+		}
+		k = split(substr(line[l], 5), e, "@")
+		e[i] = s
+		out = e[1]
+		for (j = 2; j <= k; j++)
+			out = out "@" e[j]
+		line[l] = sprintf("%04d%s", length(out), out)
+	}
+	END {
+		if (!done)
+			exit 1
+		put(el[a], ei[a], txt[b])
+		put(el[b], ei[b], txt[a])
+		for (i = 1; i <= NR; i++)
+			print line[i]
 	}'
 }
 
@@ -85,6 +147,8 @@ test_expect_success 'setup: three days with every anomaly, and a small one' '
 	cp s/2026-11-18/noemie-01751.580 n.580 &&
 	cp s/2026-11-18/noemie-01931.580 m.580 &&
 	cp s/2026-11-18/invoices.b2 b.b2 &&
+	cp g/2026-11-18/noemie-01751.580 big.580 &&
+	cp g/2026-11-18/invoices.b2 big.b2 &&
 	test $(wc -l <n.580) -gt 3 &&
 	test $(wc -l <b.b2) -gt 6
 '
@@ -160,7 +224,9 @@ test_expect_success 'the generated truncated copies are refused' '
 	done
 '
 
-# name	flow	type	occurrence	offset	replacement	message
+# name	flow	type	occurrence	offset	replacement	message; a swap-
+# case swaps two act lines of different invoices (see swap), with
+# the same amount at offset and length given: AMO in NOEMIE, FR in B2.
 cat >cases <<'EOF'
 unknown-entity	noemie	101	1	1	111	n.580:2: 111: unknown entity type
 entity-length	noemie	200	1	10	+9	n.580:2: 200: length 100, not 99
@@ -190,6 +256,15 @@ b2-act-date	b2	3	1	5	32	b.b2:4: 3.act_date: impossible date
 b2-count	b2	5	1	2	9	5.count: count mismatch
 b2-lot-total	b2	8	1	9	-	8.total_eur: total mismatch
 b2-after-end	b2	9	1	129	+@	b.b2
+fr-digit	noemie	200	1	35	INC	n.580:2: 990.fr_total_eur: total mismatch: 48.79 decoded
+br-digit	noemie	200	1	45	INC	n.580:2: 990.br_total_eur: total mismatch: 48.79 decoded
+date-digit	noemie	200	1	9	INC	n.580:2: 990.date_total: total mismatch: 20768 decoded
+b2-fr-digit	b2	3	1	31	INC	b.b2:5: 5.total_eur: total mismatch: 52.88 decoded
+b2-br-digit	b2	3	1	41	INC	b.b2:5: 5.br_total_eur: total mismatch: 52.88 decoded
+b2-amo-digit	b2	3	1	56	INC	b.b2:5: 5.amo_total_eur: total mismatch: 32.13 decoded
+b2-date-digit	b2	3	1	6	INC	b.b2:5: 5.date_total: total mismatch: 20764 decoded
+swap-lines	noemie	200	-	52	10	big.580:8: 990.date_total: total mismatch: 20767 decoded
+swap-b2-lines	b2	3	-	24	10	big.b2:10: 5.date_total: total mismatch: 20761 decoded
 EOF
 
 test_expect_success 'every error class names file, line, entity and field' '
@@ -203,6 +278,9 @@ test_expect_success 'every error class names file, line, entity and field' '
 		b2-after-end)
 			cp b.b2 bad && tail -1 b.b2 >>bad
 			msg="b.b2:$(($(wc -l <b.b2) + 1)): 9: after the end of the file" ;;
+		swap-*)
+			src=big.${src#*.}
+			swap $flow $type $off "$rep" <$src >bad || { echo "$name: no pair"; fail=1; } ;;
 		*)
 			mutate $flow $type $occ $off "$rep" <$src >bad ;;
 		esac

@@ -168,6 +168,47 @@ test_expect_success 'every rule rejects with its code (table)' '
 	test $fail = 0
 '
 
+# unhex: %NN to the byte of hexadecimal code NN.
+unhex () {
+	perl -pe 's/%([0-9a-f]{2})/chr hex $1/ge'
+}
+
+# The CSV's syntax, from t0600-csv-syntax.tsv: the bad row after a good
+# one, so that line 3 is the one named.  The master given out is the
+# previous one (none here), the movements and rejects are not.
+test_expect_success 'a field outside its syntax refuses the file (table)' '
+	fail=0
+	rm -rf tmp && mkdir tmp &&
+	while IFS="	" read -r name changes msg; do
+		case $name in "#"*|"") continue ;; esac
+		{ echo "$HDR"; row ""; row "$changes"; } | unhex >syn.csv
+		rm -f y.m y.mv y.rej
+		TMPDIR=$PWD/tmp benef-integrate -d 2026-11-18 -o y.m -M y.mv -R y.rej \
+		    syn.csv 2>y.err
+		st=$?
+		echo "benef-integrate: syn.csv:3: $msg (file refused)" >expect
+		if test $st != 65 || ! test_cmp expect y.err >/dev/null ||
+		    test $(records y.m | wc -l) != 0 || test -e y.mv || test -e y.rej ||
+		    test -n "$(ls -A tmp)" || ls -A | grep -q "^\.y\." ||
+		    grep -q 2690549588157 y.err; then
+			echo "$name: status $st"; cat y.err; fail=1
+		fi
+	done <"$TIERS_TOP/t/t0600-csv-syntax.tsv"
+	test $fail = 0
+'
+
+test_expect_success 'a domain unknown to the card is a code unknown (BI06)' '
+	{ echo "$HDR"; row "domains=PHAR:100:PC%3bOPTX:100:BR"; } | unhex >dom.csv &&
+	benef-integrate -d 2026-11-18 -o c.m -M c.mv -R c.rej dom.csv 2>/dev/null &&
+	test "$(records c.rej | cut -f6,7)" = "BI06	unknown code: domains OPTX" &&
+	{ echo "$HDR"; row "domains=DENT:10%3bOPTI:100:BR"; } | unhex >dom.csv &&
+	test_expect_code 65 benef-integrate -d 2026-11-18 -o c2.m -M c2.mv -R c2.rej dom.csv 2>err &&
+	grep "^benef-integrate: dom.csv:2: domains: not DOMAIN:RATE:BASE items separated by ; (file refused)\$" err &&
+	{ echo "$HDR"; row "domains=DENT:10:BR%3bOPTI:100:BR%3bAMI:300:BR"; } | unhex >dom.csv &&
+	benef-integrate -d 2026-11-18 -o c.m -M c.mv -R c.rej dom.csv 2>/dev/null &&
+	test "$(col c.m domains)" = "DENT:10:BR;OPTI:100:BR;AMI:300:BR"
+'
+
 test_expect_success 'the reject names the unknown code, the file and the line' '
 	{ echo "$HDR"; row "benef_type=XX"; } >named.csv &&
 	benef-integrate -d 2026-11-18 -o c.m -M c.mv -R c.rej named.csv 2>/dev/null &&
@@ -327,7 +368,7 @@ sortfails	70	PATH=$PWD/failsort:$PATH	g/2026-11-19/benef-[0-9]*	sort failed
 EOF
 
 test_expect_success 'setup: a master with a wrong count, a sort that fails' '
-	sed "\$s/^#end	800	/#end	9999	/" m.2026-11-18 >badcount.m &&
+	sed "\$s/^#end2	800	/#end2	9999	/" m.2026-11-18 >badcount.m &&
 	mkdir failsort &&
 	printf "#!/bin/sh\nexit 2\n" >failsort/sort &&
 	chmod +x failsort/sort

@@ -363,7 +363,7 @@ test_expect_success 'summary (-s): each sample day again, the same output and th
 	prev= &&
 	for d in 2026-11-18 2026-11-19 2026-11-20; do
 		day=data/days/$d &&
-		dedup -d $d ${prev:+-h data/days/$prev/state/history} -H ns.$d -s s.$d \
+		dedup -l -d $d ${prev:+-h data/days/$prev/state/ledger} -s s.$d \
 		    -o no.$d $day/out/claims/* 2>/dev/null &&
 		cmp no.$d $day/out/claims.tsv &&
 		tiers-seal -q s.$d &&

@@ -73,8 +73,8 @@ test_expect_success 'setup: master, guarantees, PEC, the base claim' '
 		printf "900000001\tP3\t1800575123001\t11\t1980-05-10\t1\tRPPS\t10000000001\tOPTI\t\t2026-01-01\t2026-12-31\t1000.00\n"
 		printf "900000001\tP4\t2220675123009\t99\t2022-06-01\t1\tRPPS\t10000000001\tOPTI\tOPT\t2026-01-01\t2026-12-31\t1000.00\n"
 	} | mkstream pec.tsv &&
-	printf "%s\n" "#tiers${T}claim${T}1${T}flow${T}sender${T}file_number${T}file_date${T}file${T}line${T}pos${T}regime${T}caisse${T}ps_kind${T}ps_number${T}invoice${T}invoice_date${T}invoice_total_eur${T}nir${T}nir_key${T}benef_nir${T}benef_nir_key${T}birth_date${T}rang${T}amc${T}adherent${T}line_no${T}act_date${T}act_code${T}coef${T}qty${T}fr_eur${T}br_eur${T}amo_rate_bp${T}amo_eur${T}pf_eur${T}franchise_eur${T}depassement_eur${T}tp${T}nature${T}ref_invoice${T}ref_line${T}flag${T}dup${T}dup_id${T}dup_ref" >claim.head &&
-	printf "noemie-580\t017510001\t0000001\t2026-11-10\tday.580\t1\t1\t01\t751\tRPPS\t10000000001\t100000001\t2026-11-10\t30.00\t-\t-\t\t\t-\t1\t900000001\t-\t1\t2026-11-10\tG\t1.00\t1\t30.00\t30.00\t7000\t19.00\t2.00\t0.00\t0.00\t1\tpaid\t\t\t\tfirst\t-\t\n" >claim.base &&
+	printf "%s\n" "#tiers${T}claim${T}1${T}flow${T}sender${T}file_number${T}file_date${T}file${T}line${T}pos${T}regime${T}caisse${T}ps_kind${T}ps_number${T}invoice${T}invoice_date${T}invoice_total_eur${T}nir${T}nir_key${T}benef_nir${T}benef_nir_key${T}birth_date${T}rang${T}amc${T}adherent${T}line_no${T}act_date${T}act_code${T}coef${T}qty${T}fr_eur${T}br_eur${T}amo_rate_bp${T}amo_eur${T}pf_eur${T}franchise_eur${T}depassement_eur${T}tp${T}nature${T}ref_invoice${T}ref_line${T}flag${T}dup${T}dup_id${T}dup_ref${T}dup_paid_eur" >claim.head &&
+	printf "noemie-580\t017510001\t0000001\t2026-11-10\tday.580\t1\t1\t01\t751\tRPPS\t10000000001\t100000001\t2026-11-10\t30.00\t-\t-\t\t\t-\t1\t900000001\t-\t1\t2026-11-10\tG\t1.00\t1\t30.00\t30.00\t7000\t19.00\t2.00\t0.00\t0.00\t1\tpaid\t\t\t\tfirst\t-\t\t\n" >claim.base &&
 	tiers-seal -q master.tsv pec.tsv
 '
 
@@ -92,7 +92,7 @@ claims () {
 			}
 			nir["X"] = "1999999999999"; key["X"] = "12"; birth["X"] = "1999-01-01"; adh["X"] = "C0"
 			getline base <"claim.base"
-			split("flow sender file_number file_date file line pos regime caisse ps_kind ps_number invoice invoice_date invoice_total_eur nir nir_key benef_nir benef_nir_key birth_date rang amc adherent line_no act_date act_code coef qty fr_eur br_eur amo_rate_bp amo_eur pf_eur franchise_eur depassement_eur tp nature ref_invoice ref_line flag dup dup_id dup_ref", names, " ")
+			split("flow sender file_number file_date file line pos regime caisse ps_kind ps_number invoice invoice_date invoice_total_eur nir nir_key benef_nir benef_nir_key birth_date rang amc adherent line_no act_date act_code coef qty fr_eur br_eur amo_rate_bp amo_eur pf_eur franchise_eur depassement_eur tp nature ref_invoice ref_line flag dup dup_id dup_ref dup_paid_eur", names, " ")
 			for (i in names) c[names[i]] = i
 		}
 		/^#/ || $1 != cs || $2 != day { next }
@@ -133,7 +133,7 @@ for cs in $(grep -v "^#" "$cases" | cut -f1 | uniq); do
 done
 
 test_expect_success 'every code of the table is tested' '
-	for k in 00 01 02 03 04 05 06 07 08 09 10 11 12 13 14 15 16 17; do
+	for k in 00 01 02 03 04 05 06 07 08 09 10 11 12 13 14 15 16 17 18 19; do
 		cut -f6 "$cases" | grep -q "^LQ$k\$" || { echo "LQ$k untested"; exit 1; }
 	done
 '
@@ -213,13 +213,14 @@ nightly_rows () {
 			d = $c["dest"]
 			if (d == "ps" || d == "ps-recover") { n[k, "paid"]++; a[k, "paid"] += cents($c["amc_eur"]) }
 			if (d == "reject") { n[k, "rejected"]++; a[k, "rejected"] += cents($c["rac_eur"]) }
+			if (d == "client") { n[k, "client"]++; a[k, "client"] += cents($c["rac_eur"]) }
 			if (d == "ps-recover" || d == "recover-ps") { n[k, "recover"]++; a[k, "recover"] += cents($c["recover_eur"]) }
 			seen[k] = 1
 		}
 		END {
 			for (k in seen)
-				for (j = 1; j <= 3; j++) {
-					t = j == 1 ? "paid" : j == 2 ? "rejected" : "recover"
+				for (j = 1; j <= 4; j++) {
+					t = j == 1 ? "paid" : j == 2 ? "rejected" : j == 3 ? "recover" : "client"
 					if (!((k, t) in n)) continue
 					v = a[k, t]; s = v < 0 ? "-" : ""; v = v < 0 ? -v : v
 					printf "%s\t%s\t%d\t%s%d.%02d\n", k, t, n[k, t], s, int(v / 100), v % 100
@@ -296,8 +297,8 @@ test_expect_success 'summary (-s): the edge cases, rows written out' '
 	900000001/-	rejected	1	11.00
 	900000001/-	rejected	1	11.00
 	900000001/MEDG	paid	2	18.00
-	900000001/MEDG	recover	2	18.00
-	900000001/MEDG	rejected	1	11.00
+	900000001/MEDG	recover	1	9.00
+	900000001/MEDG	rejected	2	0.00
 	900000001/PHAR	paid	1	3.50
 	EOF
 	for cs in negative small-negative mixed-signs no-amc no-domain every-kind; do
@@ -362,7 +363,7 @@ test_expect_success 'summary (-s): each sample day again, the same decisions and
 	done &&
 	test $(rows day.2026-11-20 | wc -l) -gt 20 &&
 	rows day.2026-11-20 | cut -f2 | sort -u >actual &&
-	printf "paid\nrecover\nrejected\n" >expect &&
+	printf "client\npaid\nrecover\nrejected\n" >expect &&
 	test_cmp expect actual
 '
 
@@ -456,6 +457,27 @@ test_expect_success 'through the master index, every case gives the same bytes' 
 	cmp x.d one.d && cmp x.cons one.cons && test_cmp one.err x.err
 '
 
+# A master sealed in format 1 (tiers-stream(5)), as archived before
+# format 2: its trailer's CRC-32 is that of the lines after the header,
+# worked out here with gzip's (the same CRC-32 as zlib's).
+test_expect_success 'a format 1 master: indexed and read as before, the same decisions' '
+	sed "1d;\$d" master.tsv | gzip -c | tail -c 8 | od -An -tx4 -N4 | tr -d " " >crc1 &&
+	{ sed "\$d" master.tsv && tail -n 1 master.tsv |
+	    awk -F"\t" -v OFS="\t" -v c="$(cat crc1)" "{ print \"#end\", \$2, \$3, c }"; } >old.tsv &&
+	tail -n 1 old.tsv | grep "^#end	9	0.00	[0-9a-f]\{8\}\$" &&
+	tiers-seal -q old.tsv &&
+	benef-index -o old.idx old.tsv 2>/dev/null &&
+	test "$(od -An -tx4 -j48 -N4 old.idx | tr -d " ")" = "$(cat crc1)" &&
+	liquidate -d 2026-11-21 -g g.xml -m old.tsv -x old.idx -p pec.tsv -C x.cons -o x.d all 2>x.err &&
+	cmp x.d one.d && cmp x.cons one.cons &&
+	liquidate -d 2026-11-21 -g g.xml -m old.tsv -p pec.tsv -C x.cons -o x.d all 2>x.err &&
+	cmp x.d one.d && cmp x.cons one.cons &&
+	sed "s/NOM/NOX/" old.tsv >old.edited &&
+	test_expect_code 65 liquidate -d 2026-11-21 -m old.edited -x old.idx -C bad.cons all 2>err &&
+	grep "^liquidate: old.edited:11: trailer: CRC-32 [0-9a-f]* but records give" err &&
+	! test -e bad.cons
+'
+
 test_expect_success 'an index given to another master, or to its master rewritten, is refused' '
 	sed "s/NOM/NOX/" master.tsv | grep -v "^#end" | tiers-seal -r >same.size &&
 	test $(wc -c <same.size) = $(wc -c <master.tsv) &&
@@ -483,7 +505,7 @@ test_expect_success 'a damaged index, or a master damaged since it was indexed, 
 	grep "index size does not match its header" err &&
 	sed "s/NOM/NOX/" master.tsv >edited &&
 	test_expect_code 65 liquidate -d 2026-11-21 -m edited -x master.idx -C bad.cons all 2>err &&
-	grep "^liquidate: edited:11: trailer: CRC-32 [0-9a-f]* but records give" err &&
+	grep "^liquidate: edited:11: trailer: CRC-32 [0-9a-f]* but header and lines give" err &&
 	test_expect_code 66 liquidate -d 2026-11-21 -m master.tsv -x nothere.idx -C bad.cons all 2>err &&
 	grep "nothere.idx" err &&
 	test_expect_code 64 liquidate -d 2026-11-21 -x master.idx -m master.tsv -C bad.cons all &&

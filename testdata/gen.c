@@ -204,9 +204,9 @@ struct claim {
 	int nearv;		/* a near-repeat: 0 one cent more, 1 a day earlier */
 };
 
-/* The codes of liquidate(1), LQ00 to LQ17. */
+/* The codes of liquidate(1), LQ00 to LQ19. */
 enum { LQ00, LQ01, LQ02, LQ07 = 7, LQ08, LQ09, LQ10, LQ11, LQ14 = 14, LQ16 = 16, LQ17,
-	NLQ };
+	LQ18, LQ19, NLQ };
 
 struct truth {
 	uint64_t n[NANOM];
@@ -1137,6 +1137,7 @@ struct flow {
 	char path[PATH_MAX];
 	uint64_t n[3];		/* act lines: file, lot (level 1), invoice */
 	int64_t t[3];		/* their totals */
+	int64_t c[3][3];	/* their controls (tiers-layout(5)): FR or AMO, BR, dates */
 	char ln[8192];		/* NOEMIE: the physical line being built */
 	size_t ll;
 };
@@ -1281,6 +1282,8 @@ flowinvoice(struct flow *f, const struct world *w, const struct invoice *inv)
 
 	f->n[1] = f->n[2] = 0;
 	f->t[1] = f->t[2] = 0;
+	memset(f->c[1], 0, sizeof f->c[1]);
+	memset(f->c[2], 0, sizeof f->c[2]);
 	if (f->def->noemie) {
 		p = ftext(e, "010", 3);
 		p = ftext(p, kind, 1);
@@ -1327,6 +1330,24 @@ flowinvoice(struct flow *f, const struct world *w, const struct invoice *inv)
 	}
 }
 
+/*
+ * The controls a close of level i carries after its count and total
+ * (the layouts' control lines): NOEMIE's FR, B2's AMO; then BR; then the
+ * sum of the act dates as day numbers.
+ */
+static char *
+flowctl(const struct flow *f, char *p, int i, int wm, int wd)
+{
+	if (f->def->noemie) {
+		p = fsigned(p, f->c[i][0], wm);
+		p = fsigned(p, f->c[i][1], wm);
+	} else {
+		p = fsigned(p, f->c[i][1], wm);
+		p = fsigned(p, f->c[i][0], wm);
+	}
+	return fnum(p, (uint64_t)f->c[i][2], wd);
+}
+
 /* One act line, rank no of its invoice; the invoice closes after the last. */
 static void
 flowline(struct flow *f, const struct claim *c, int no, int last)
@@ -1366,6 +1387,9 @@ flowline(struct flow *f, const struct claim *c, int no, int last)
 	for (i = 0; i < 3; i++) {
 		f->n[i]++;
 		f->t[i] += tot;
+		f->c[i][0] += f->def->noemie ? ln->fr : ln->amo;
+		f->c[i][1] += ln->br;
+		f->c[i][2] += ln->date;
 	}
 	if (!last)
 		return;
@@ -1378,6 +1402,7 @@ flowline(struct flow *f, const struct claim *c, int no, int last)
 			p = ftext(e, i == 2 ? "5" : "8", 1);
 		p = fnum(p, f->n[i], 7);
 		p = fsigned(p, f->t[i], 13);
+		p = flowctl(f, p, i, 13, 12);
 		if (f->def->noemie)
 			nent(f, e, (size_t)(p - e));
 		else
@@ -1396,12 +1421,14 @@ flowclose(struct flow *f, int z, int trunc)
 		p = ftext(e, "999", 3);
 		p = fnum(p, f->n[0], 9);
 		p = fsigned(p, f->t[0], 15);
+		p = flowctl(f, p, 0, 15, 14);
 		nent(f, e, (size_t)(p - e));
 		nline(f);
 	} else {
 		p = ftext(e, "9", 1);
 		p = fnum(p, f->n[0], 9);
 		p = fsigned(p, f->t[0], 15);
+		p = flowctl(f, p, 0, 15, 14);
 		b2rec(f, e, p);
 	}
 	if (fclose(f->fp) != 0)
@@ -1433,10 +1460,14 @@ route(const struct world *w, int j, uint64_t k, int anom)
 /*
  * The claims dedup(1) sees with one key: a clean line and its copies of
  * the same day or later days (v 2), a near-repeat of a line and those made
- * with the same change (v 0, one cent more; v 1, a day earlier).  The
- * first in the order dedup reads them (days, then the files in name
- * order, then their lines) is the first; the others are duplicates, the
- * original itself when a copy comes in a file read before its own.
+ * with the same change (v 0, one cent more; v 1, a day earlier).  Within
+ * a day, the first in the order dedup reads them (the files in name order,
+ * then their lines) is the first; the others are duplicates, the original
+ * itself when a copy comes in a file read before its own.  Against earlier
+ * days dedup -l reads the ledger of lines paid: a claim is a duplicate
+ * only if a line of its key is still paid, so a copy of a line never paid
+ * (or paid and cancelled) is judged on its own.  What a copy was paid, and
+ * under which PEC, is kept for that and for a cancellation.
  */
 struct rep {
 	int oj;
@@ -1444,7 +1475,9 @@ struct rep {
 	int v;
 	int j, fl;
 	uint64_t k;
-	int dup;
+	int dup;		/* a claim of the same day with the key before it */
+	int64_t paid;		/* what is left paid on the copy */
+	struct pec *pec;
 };
 static struct rep *reps;
 static size_t nrep, repalloc;
@@ -1484,6 +1517,8 @@ repadd(int oj, uint64_t ok, int v, int j, int fl, uint64_t k)
 	r->fl = fl;
 	r->k = k;
 	r->dup = 0;
+	r->paid = 0;
+	r->pec = NULL;
 }
 
 /* The repeats of day j, and the originals of its copies. */
@@ -1514,18 +1549,25 @@ repsort(void)
 			r->dup = r[-1].dup;
 		else
 			r->dup = r->oj == r[-1].oj && r->ok == r[-1].ok &&
-			    r->v == r[-1].v;
+			    r->v == r[-1].v && r->j == r[-1].j;
 	}
 }
 
-/* Whether dedup(1) finds claim c of day j, come by flow fl, a duplicate. */
+/* Whether two entries are of the same key. */
 static int
-isdup(const struct claim *c, int j, int fl)
+samekey(const struct rep *x, const struct rep *y)
+{
+	return x->oj == y->oj && x->ok == y->ok && x->v == y->v;
+}
+
+/* The entry of claim c of day j, come by flow fl, or NULL. */
+static struct rep *
+repfind(const struct claim *c, int j, int fl)
 {
 	struct rep key, *r;
 
 	if (c->anom == A_CANCEL)
-		return 0;
+		return NULL;
 	key.oj = ISREPEAT(c->anom) ? c->oj : j;
 	key.ok = ISREPEAT(c->anom) ? c->ok : c->k;
 	key.v = c->anom == A_NEAR ? c->nearv : 2;
@@ -1535,7 +1577,7 @@ isdup(const struct claim *c, int j, int fl)
 	r = nrep > 0 ? bsearch(&key, reps, nrep, sizeof *reps, repcmp) : NULL;
 	if (r == NULL && ISREPEAT(c->anom))
 		die(EX_SOFTWARE, "a repeat lost");
-	return r != NULL && r->dup;
+	return r;
 }
 
 /*
@@ -1547,6 +1589,7 @@ isdup(const struct claim *c, int j, int fl)
  */
 static struct pec *pecs;
 static size_t npec, pecalloc;
+static size_t *pecn;		/* the PECs granted by the end of each day */
 
 static void
 grant(const struct world *w, int j, const struct invoice *inv, const struct line *ln,
@@ -1630,6 +1673,8 @@ wpecs(const struct world *w, int j, const char *dir, int z)
 		    c.anom != A_NOPEC)
 			grant(w, j, c.inv, c.ln, &o.w);
 	repsort();
+	pecn = xrealloc(pecn, ((size_t)j + 1) * sizeof *pecn);
+	pecn[j] = npec;
 	oclose(&o, z);
 }
 
@@ -1643,6 +1688,8 @@ struct dec {
 	int64_t amc;
 	int ident, capped;
 	struct pec *pec;
+	struct rep *rep;	/* the claim's key entry, if a repeat's */
+	struct rep *from;	/* a cancellation's: the copy it recovers */
 	/* the order: amc, contract, act date, PS, invoice, line, input */
 	const char *amcno;
 	char contract[11];
@@ -1653,6 +1700,140 @@ struct dec {
 	int no, fl;
 	uint64_t k;
 };
+
+/*
+ * The generator's ledger of paid lines, as liquidate(1) reads it back: the
+ * lines of a PEC paid less than the formula gives (capped, or nothing left:
+ * LQ14), and the lines a cancellation recovered, with its day.  A line
+ * decided again gives the rest.
+ */
+struct settled {
+	int j;
+	uint64_t k;
+	int code;
+	int64_t amc;
+};
+static struct settled *sets;
+static size_t nset, setalloc;
+
+struct undo {
+	int oj;
+	uint64_t ok;
+	int j;
+};
+static struct undo *undos;
+static size_t nundo, undoalloc;
+
+static int
+setcmp(const void *a, const void *b)
+{
+	const struct settled *x = a, *y = b;
+
+	if (x->j != y->j)
+		return x->j < y->j ? -1 : 1;
+	return x->k < y->k ? -1 : x->k > y->k;
+}
+
+static int
+undocmp(const void *a, const void *b)
+{
+	const struct undo *x = a, *y = b;
+
+	if (x->oj != y->oj)
+		return x->oj < y->oj ? -1 : 1;
+	return x->ok < y->ok ? -1 : x->ok > y->ok;
+}
+
+static void decide(const struct world *, int, const struct claim *, int, struct dec *);
+
+/*
+ * What is left paid on clean line ok of day oj, and the PEC it consumed:
+ * the line decided again, its PEC cap as settled, less a cancellation of
+ * an earlier day than j (or of day j too, with same: a line cancelled
+ * twice in a day).
+ */
+static int64_t
+paidon(const struct world *w, int oj, uint64_t ok, int j, int same, struct pec **pp)
+{
+	struct invoice oinv;
+	struct line oln;
+	struct claim oc;
+	struct dec od;
+	struct settled skey, *sp;
+	struct undo ukey, *up;
+
+	locate(w, oj, ok, &oinv, &oln);
+	memset(&oc, 0, sizeof oc);
+	oc.k = ok;
+	oc.anom = A_NONE;
+	oc.inv = &oinv;
+	oc.ln = &oln;
+	decide(w, oj, &oc, route(w, oj, oinv.kf, A_NONE), &od);
+	if (pp != NULL)
+		*pp = od.pec;
+	if (od.code != LQ00)
+		return 0;
+	skey.j = oj;
+	skey.k = ok;
+	if (od.pec != NULL && nset > 0 &&
+	    (sp = bsearch(&skey, sets, nset, sizeof *sets, setcmp)) != NULL)
+		od.amc = sp->code == LQ00 ? sp->amc : 0;
+	ukey.oj = oj;
+	ukey.ok = ok;
+	if (nundo > 0 &&
+	    (up = bsearch(&ukey, undos, nundo, sizeof *undos, undocmp)) != NULL &&
+	    up->j < j + same)
+		return 0;
+	return od.amc;
+}
+
+/* Whether entry r is the clean line of its key itself, not a copy. */
+static int
+isorig(const struct rep *r)
+{
+	return r->v == 2 && r->j == r->oj && r->k == r->ok;
+}
+
+/* Whether a line of an earlier day than j with the key of r is still paid. */
+static int
+paidbefore(const struct world *w, const struct rep *r, int j)
+{
+	const struct rep *q;
+
+	for (q = r; q > reps && samekey(q - 1, r); q--)
+		;
+	for (; q < r && q->j < j; q++)
+		if (isorig(q) ? paidon(w, q->oj, q->ok, j, 0, NULL) > 0 : q->paid > 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The oldest copy of clean line ok of day oj (the same line key: its
+ * copies and near-repeats) read before claim k of day j, come by flow fl,
+ * and still paid, or NULL.
+ */
+static struct rep *
+paidcopy(int oj, uint64_t ok, int j, int fl, uint64_t k)
+{
+	struct rep *r, *best = NULL;
+	size_t lo = 0, hi = nrep, m;
+
+	while (lo < hi) {
+		m = lo + (hi - lo) / 2;
+		if (reps[m].oj < oj || (reps[m].oj == oj && reps[m].ok < ok))
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	for (r = reps + lo; r < reps + nrep && r->oj == oj && r->ok == ok; r++)
+		if (!isorig(r) && (r->j < j || (r->j == j && (r->fl < fl ||
+		    (r->fl == fl && r->k < k)))) && r->paid > 0 && (best == NULL ||
+		    r->j < best->j || (r->j == best->j && (r->fl < best->fl ||
+		    (r->fl == best->fl && r->k < best->k)))))
+			best = r;
+	return best;
+}
 
 static void
 decide(const struct world *w, int j, const struct claim *c, int fl, struct dec *d)
@@ -1668,12 +1849,45 @@ decide(const struct world *w, int j, const struct claim *c, int fl, struct dec *
 	d->amc = 0;
 	d->ident = d->capped = 0;
 	d->pec = NULL;
+	d->rep = d->from = NULL;
 	if (c->anom == A_UNKNOWN) {
 		d->code = LQ01;
 		return;
 	}
 	/* A wrong NIR key: the beneficiary is found by its NIR and rang. */
 	d->ident = inv->key != b->key;
+	/*
+	 * A cancellation recovers what is left paid on its line, found in the
+	 * ledger of paid lines: the original, after its PEC cap, else a copy
+	 * of it paid on its own; nothing if none is (LQ18).  What the line
+	 * consumed of its PEC goes back to it, after the day's payments.
+	 * tiers-gen cancels a line once at most.
+	 */
+	if (sg < 0) {
+		struct pec *pp;
+		struct invoice oi;
+		struct line ol;
+		int64_t left = paidon(w, c->oj, c->ok, j, 1, &pp);
+
+		/*
+		 * dedup(1) links a cancellation to a line of its own day only
+		 * when it read the line first.
+		 */
+		if (c->oj == j) {
+			locate(w, c->oj, c->ok, &oi, &ol);
+			if (route(w, j, oi.kf, A_NONE) > fl)
+				left = 0;
+		}
+		if (left <= 0 &&
+		    (d->from = paidcopy(c->oj, c->ok, j, fl, c->k)) != NULL) {
+			left = d->from->paid;
+			pp = d->from->pec;
+		}
+		d->code = left > 0 ? LQ16 : LQ18;
+		d->amc = left > 0 ? -left : 0;
+		d->pec = left > 0 ? pp : NULL;
+		return;
+	}
 	/*
 	 * A cancellation undoes a payment: only the guarantee is checked,
 	 * and what the formula gives is recovered, even 0, with no PEC.
@@ -1719,7 +1933,8 @@ decide(const struct world *w, int j, const struct claim *c, int fl, struct dec *
 		d->code = LQ10;
 		return;
 	}
-	if (isdup(c, j, fl)) {
+	if ((d->rep = repfind(c, j, fl)) != NULL &&
+	    (d->rep->dup || paidbefore(w, d->rep, j))) {
 		d->code = LQ11;
 		return;
 	}
@@ -1772,6 +1987,10 @@ account(struct truth *t, const struct dec *d)
 		t->ncapped++;
 		t->cappedamc += d->amc;
 	}
+	if (d->rep != NULL) {
+		d->rep->paid = d->code == LQ00 ? d->amc : 0;
+		d->rep->pec = d->pec;
+	}
 }
 
 /*
@@ -1779,11 +1998,12 @@ account(struct truth *t, const struct dec *d)
  * is left of its PEC at most.
  */
 static void
-settle(struct dec *v, size_t n, struct truth *t)
+settle(int j, struct dec *v, size_t n, struct truth *t)
 {
 	struct dec *d;
+	struct settled *sp;
 	int64_t left;
-	size_t i;
+	size_t i, n0 = nset;
 
 	if (n > 0)
 		qsort(v, n, sizeof *v, deccmp);
@@ -1799,6 +2019,75 @@ settle(struct dec *v, size_t n, struct truth *t)
 		}
 		d->pec->used += d->amc;
 		account(t, d);
+		if (d->code == LQ14 || d->capped) {
+			if (nset == setalloc) {
+				setalloc = setalloc ? setalloc * 2 : 64;
+				sets = xrealloc(sets, setalloc * sizeof *sets);
+			}
+			sp = &sets[nset++];
+			sp->j = j;
+			sp->k = d->k;
+			sp->code = d->code;
+			sp->amc = d->amc;
+		}
+	}
+	if (nset > n0)
+		qsort(sets + n0, nset - n0, sizeof *sets, setcmp);
+}
+
+/* A cancellation of the day, held: its original, itself, its flow. */
+struct cancel {
+	int oj;
+	uint64_t ok, k;
+	int fl;
+};
+
+/*
+ * The day's cancellations, after its payments: what each recovers, and
+ * what it gives back to its PEC for the lines of later days.
+ */
+static void
+undo(const struct world *w, int j, const struct cancel *v, size_t n, struct truth *t)
+{
+	struct invoice oinv;
+	struct line oln;
+	struct claim oc;
+	struct dec d;
+	struct undo *u, key;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		locate(w, v[i].oj, v[i].ok, &oinv, &oln);
+		memset(&oc, 0, sizeof oc);
+		oc.k = v[i].k;
+		oc.anom = A_CANCEL;
+		oc.oj = v[i].oj;
+		oc.ok = v[i].ok;
+		oc.inv = &oinv;
+		oc.ln = &oln;
+		decide(w, j, &oc, v[i].fl, &d);
+		account(t, &d);
+		if (d.code != LQ16)
+			continue;
+		if (d.pec != NULL)
+			d.pec->used += d.amc;
+		if (d.from != NULL) {
+			d.from->paid = 0;
+			continue;
+		}
+		key.oj = oc.oj;
+		key.ok = oc.ok;
+		if (nundo == undoalloc) {
+			undoalloc = undoalloc ? undoalloc * 2 : 64;
+			undos = xrealloc(undos, undoalloc * sizeof *undos);
+		}
+		for (u = undos + nundo; u > undos && undocmp(u - 1, &key) > 0; u--)
+			;
+		memmove(u + 1, u, (size_t)(undos + nundo - u) * sizeof *u);
+		nundo++;
+		u->oj = oc.oj;
+		u->ok = oc.ok;
+		u->j = j;
 	}
 }
 
@@ -1816,8 +2105,9 @@ wacts(const struct world *w, int j, const char *dir, const char *tdir, int z,
 	static struct walk wk;
 	static struct claim c;
 	static struct dec *held;
-	static size_t held_alloc;
-	size_t nheld = 0;
+	static struct cancel *undone;
+	static size_t held_alloc, undone_alloc;
+	size_t nheld = 0, nundone = 0;
 	struct dec d;
 	struct out o;
 	char path[PATH_MAX];
@@ -1845,9 +2135,22 @@ wacts(const struct world *w, int j, const char *dir, const char *tdir, int z,
 			flowinvoice(&flows[fl], w, c.inv);
 		}
 		flowline(&flows[fl], &c, no, last);
-		decide(w, j, &c, fl, &d);
+		if (c.anom == A_CANCEL) {
+			/* decided after the day's payments, as liquidate does */
+			if (nundone == undone_alloc) {
+				undone_alloc = undone_alloc ? undone_alloc * 2 : 64;
+				undone = xrealloc(undone, undone_alloc * sizeof *undone);
+			}
+			undone[nundone].oj = c.oj;
+			undone[nundone].ok = c.ok;
+			undone[nundone].k = c.k;
+			undone[nundone++].fl = fl;
+		} else
+			decide(w, j, &c, fl, &d);
 		d.no = no;
-		if (d.pec != NULL && d.code == LQ00) {
+		if (c.anom == A_CANCEL)
+			;
+		else if (d.pec != NULL && d.code == LQ00) {
 			if (nheld == held_alloc) {
 				held_alloc = held_alloc ? held_alloc * 2 : 64;
 				held = xrealloc(held, held_alloc * sizeof *held);
@@ -1860,7 +2163,8 @@ wacts(const struct world *w, int j, const char *dir, const char *tdir, int z,
 		t->frtot += c.ln->fr;
 		t->amotot += c.ln->amo;
 	}
-	settle(held, nheld, t);
+	settle(j, held, nheld, t);
+	undo(w, j, undone, nundone, t);
 	ts_wclose(&o.w);
 	for (i = 0; i < NFLOW; i++)
 		flowclose(&flows[i], z, trunc && i == FL_N1);

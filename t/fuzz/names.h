@@ -9,6 +9,7 @@ static const char *const names[] = {
 	"adherent", "line_no", "act_date", "act_code", "coef", "qty", "fr_eur",
 	"br_eur", "amo_rate_bp", "amo_eur", "pf_eur", "franchise_eur",
 	"depassement_eur", "tp", "nature", "ref_invoice", "ref_line",
-	"level", "count", "total_eur"
+	"level", "count", "total_eur", "fr_total_eur", "br_total_eur",
+	"amo_total_eur", "date_total"
 };
 #define NNAMES ((int)(sizeof names / sizeof names[0]))
