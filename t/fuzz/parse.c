@@ -2,9 +2,9 @@
  * fuzz-parse: the small parsers of formats/ on any bytes, with the
  * properties their callers rely on: money_parse (money.c) reads back
  * what money_fmt writes of it; date_parse (date.c) accepts exactly what
- * date_fmt writes; int_parse, the identifier keys (ident.c) and
- * xmlmsg (diag.c) take any bytes safely.  The first byte chooses
- * nothing: every parser sees every input.
+ * date_fmt writes; text_bad and ts_badbyte (stream.c) refuse the same
+ * text; int_parse, the identifier keys (ident.c) and xmlmsg (diag.c)
+ * take any bytes safely.  Every parser sees every input.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +55,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		date_next_business(d);
 		date_prev_business(d);
 	}
+	/* The reader's text check and the writer's agree. */
+	if ((text_bad(s, size) == NULL) != (ts_badbyte(s, size, 0) == size))
+		fz_fail("text_bad and ts_badbyte disagree");
 	if (int_parse(s, size, -99999, 99999, &v) == 0 && (v < -99999 || v > 99999))
 		fz_fail("int_parse out of its range");
 	int_parse(s, size, 1, 99999, &v);

@@ -163,13 +163,26 @@ readall(const uint8_t *data, size_t size)
 	ts_close(&r);
 }
 
+/* The format of the trailer starting at t (1 "#end", 2 "#end2"), or 0. */
+static int
+tag(const uint8_t *t, const uint8_t *end)
+{
+	if ((size_t)(end - t) >= 5 && memcmp(t, "#end\t", 5) == 0)
+		return 1;
+	if ((size_t)(end - t) >= 6 && memcmp(t, "#end2\t", 6) == 0)
+		return 2;
+	return 0;
+}
+
 /*
  * The input with its first trailer made right: the count, sum and CRC-32
- * of the lines before it (the sum as a lax reader finds it), or a
- * trailer added at the end if there is none; NULL if the lines before it
- * are refused anyway (or the input is gzip).  A fuzzer seldom writes a
- * right CRC-32: this takes it past the trailer's checks, to what follows
- * a good trailer and to good streams read five ways.
+ * of the lines before it (the sum as a lax reader finds it), in its
+ * format (format 1 "#end": the CRC-32 of the lines after the header;
+ * format 2 "#end2": of the header too), or a format 2 trailer added at
+ * the end if there is none; NULL if the lines before it are refused
+ * anyway (or the input is gzip).  A fuzzer seldom writes a right CRC-32:
+ * this takes it past the trailer's checks, to what follows a good
+ * trailer and to good streams read five ways.
  */
 static uint8_t *
 reseal(const uint8_t *data, size_t size, size_t *nsize)
@@ -180,15 +193,17 @@ reseal(const uint8_t *data, size_t size, size_t *nsize)
 	char tr[128], sum[MONEY_BUFSZ];
 	uint32_t crc;
 	size_t n;
-	int c;
+	int c, fmt = 2;
 
 	if ((size >= 2 && data[0] == 0x1f && data[1] == 0x8b) ||
 	    (hend = memchr(data, '\n', size)) == NULL)
 		return NULL;
 	hend++;
-	for (t = hend; t < end; t = t + 1) {
-		if ((size_t)(end - t) >= 5 && memcmp(t, "#end\t", 5) == 0)
+	for (t = hend; t < end; t++) {
+		if ((c = tag(t, end)) != 0) {
+			fmt = c;
 			break;
+		}
 		if ((t = memchr(t, '\n', (size_t)(end - t))) == NULL) {
 			t = end;
 			break;
@@ -196,9 +211,7 @@ reseal(const uint8_t *data, size_t size, size_t *nsize)
 	}
 	if (t > end)
 		t = end;
-	if (t == end) {
-		rest = end;
-	} else if ((rest = memchr(t, '\n', (size_t)(end - t))) == NULL)
+	if (t == end || (rest = memchr(t, '\n', (size_t)(end - t))) == NULL)
 		rest = end;
 	/* The lines before it, read lax: their count and sum. */
 	if ((c = ts_open(&r, fz_file(1, data, (size_t)(t - data), NULL), NULL, 0)) == 0) {
@@ -210,11 +223,12 @@ reseal(const uint8_t *data, size_t size, size_t *nsize)
 		ts_close(&r);
 		return NULL;
 	}
-	crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), hend, (uInt)(t - hend));
+	crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), fmt == 2 ? data : hend,
+	    (uInt)(t - (fmt == 2 ? data : hend)));
 	money_fmt(r.sum, sum);
-	snprintf(tr, sizeof tr, "%s#end\t%llu\t%s\t%08x",
-	    t > hend && t[-1] != '\n' ? "\n" : "", (unsigned long long)r.nrec, sum,
-	    (unsigned)crc);
+	snprintf(tr, sizeof tr, "%s#end%s\t%llu\t%s\t%08x",
+	    t > hend && t[-1] != '\n' ? "\n" : "", fmt == 2 ? "2" : "",
+	    (unsigned long long)r.nrec, sum, (unsigned)crc);
 	ts_close(&r);
 	n = strlen(tr);
 	*nsize = (size_t)(t - data) + n + (size_t)(end - rest) + (rest == end);
