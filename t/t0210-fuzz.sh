@@ -26,11 +26,12 @@ done
 
 # Malformed inputs met by fuzzing, each given to the program that meets
 # such a file in the nightly: its exit status and file:line message,
-# nothing published under the final name (out), nothing left in
-# TMPDIR.  (The Latin-1 CSV is refused at its line now, before the writer
-# would refuse it; benef-integrate still writes its -o master unchanged on
-# a refused file, as benef-integrate(1) says, hence "master", not "out".)  A table: name, exit status, how the input "in" is made (sh,
-# from the sample), the command, the message.
+# nothing published under the final name (out), nothing left in TMPDIR.
+# (The Latin-1 CSV is refused at its line now, before the writer would
+# refuse it; benef-integrate still writes its -o master unchanged on a
+# refused file, as benef-integrate(1) says, hence "master", not "out".)
+# A table: name, exit status, how the input "in" is made (sh, from the
+# sample), the command, the message.
 S=$TIERS_TOP/testdata/sample/2026-11-18
 cat >cases <<EOF
 hdronly-nonl	65	printf '#tiers\tbenef-master\t1\tamc\tnir\tnir_key\tbenef_nir\tbirth_date\trang\tadherent' >in	benef-index -o out in	in:1: trailer: no trailer: stream truncated or its writer failed
