@@ -704,9 +704,12 @@ normkey(const struct field *v, const int64_t *cents, char *buf, size_t cap)
 /*
  * The line key: the PS, the invoice and the line (for a line that
  * corrects another, the ref_invoice and ref_line it names, when given),
- * and the beneficiary as the key names it.  A cancellation, a
- * regularisation or an AMO rejection finds by it the line it adjusts;
- * its amounts, negated or changed, are not in it.
+ * the beneficiary as the key names it, the act code and the date of
+ * care.  A cancellation, a regularisation or an AMO rejection finds by
+ * it the line it adjusts; its amounts, negated or changed, are not in
+ * it.  The act and its date are: two lines paid under one invoice line
+ * (a PS's repeat with the date changed) are two lines, and what undoes
+ * the one does not undo the other.
  */
 enum { L_PSKIND, L_PSNUM, L_INVOICE, L_LINE, L_REFINV, L_REFLINE, NLC };
 static const char *const linecols[NLC] = {
@@ -731,8 +734,8 @@ lput(char *buf, size_t n, const struct field *f, int num)
 static void
 linehash(const struct field *lv, const struct field *kv, uint64_t *hi, uint64_t *lo)
 {
-	char buf[1024];
-	size_t n = 0;
+	char buf[2 + 8 * 128 + 33];	/* "L|", 8 fields of 127 bytes at most, the act */
+	size_t n = 0, i;
 
 	buf[n++] = 'L';
 	buf[n++] = '|';
@@ -747,6 +750,13 @@ linehash(const struct field *lv, const struct field *kv, uint64_t *hi, uint64_t 
 		n = lput(buf, n, &kv[K_BIRTH], 0);
 		n = lput(buf, n, &kv[K_RANG], 1);
 	}
+	for (i = 0; i < kv[K_ACT].n && i < 32; i++) {
+		char ch = kv[K_ACT].p[i];
+
+		buf[n++] = ch >= 'a' && ch <= 'z' ? (char)(ch - 32) : ch;
+	}
+	buf[n++] = '|';
+	n = lput(buf, n, &kv[K_ACTDATE], 0);
 	hash128(buf, n, hi, lo);
 }
 

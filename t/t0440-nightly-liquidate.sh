@@ -24,25 +24,48 @@ test_expect_success 'one decision per claim, every day, and the streams whole' '
 '
 
 # The generator knows what each of its lines must be decided: liq_ rows of
-# its truth file, a count and a sum of amc_eur per code.
+# its truth file, a count and a sum of amc_eur per code.  decided DIR DAY
+# writes those of the day's decisions.
+decided () {
+	awk -F"\t" -v OFS="\t" "$COLS"" {
+		n[\$c[\"code\"]]++
+		v = \$c[\"amc_eur\"]; sub(/\\./, \"\", v); a[\$c[\"code\"]] += v
+		if (\$c[\"flag\"] ~ /identity/) { ni++; ai += v }
+		if (\$c[\"flag\"] ~ /capped/) { nc++; ac += v }
+		t++; ta += v
+	}
+	END {
+		for (k = 0; k <= 19; k++) {
+			code = sprintf(\"LQ%02d\", k)
+			printf \"liq_%s\t%d\t%.2f\n\", code, n[code], a[code] / 100
+		}
+		printf \"liq_identity\t%d\t%.2f\nliq_capped\t%d\t%.2f\n\", ni, ai / 100, nc, ac / 100
+		printf \"liq_total\t%d\t%.2f\n\", t, ta / 100
+	}" "$1/days/$2/out/decisions.tsv"
+}
+
 test_expect_success 'codes and amounts: the generator truth, found exactly' '
 	for d in $days; do
-		awk -F"\t" -v OFS="\t" "$COLS"" {
-			n[\$c[\"code\"]]++
-			v = \$c[\"amc_eur\"]; sub(/\\./, \"\", v); a[\$c[\"code\"]] += v
-			if (\$c[\"flag\"] ~ /identity/) { ni++; ai += v }
-			if (\$c[\"flag\"] ~ /capped/) { nc++; ac += v }
-			t++; ta += v
-		}
-		END {
-			for (k = 0; k <= 19; k++) {
-				code = sprintf(\"LQ%02d\", k)
-				printf \"liq_%s\t%d\t%.2f\n\", code, n[code], a[code] / 100
-			}
-			printf \"liq_identity\t%d\t%.2f\nliq_capped\t%d\t%.2f\n\", ni, ai / 100, nc, ac / 100
-			printf \"liq_total\t%d\t%.2f\n\", t, ta / 100
-		}" data/days/$d/out/decisions.tsv >actual.$d &&
+		decided data $d >actual.$d &&
 		grep "^liq_" "$sample/truth/$d/truth.tsv" >expect.$d &&
+		test_cmp expect.$d actual.$d || exit 1
+	done
+'
+
+# A world heavy with repeats: copies, near-repeats (one cent more, a day
+# earlier) and cancellations, some of lines cancelled already or repeated
+# the same day, over five days; the truth follows the ledger of paid lines.
+test_expect_success 'five days of repeats and cancellations: the truth, found exactly' '
+	tiers-gen -s 7 -d 5 -D 2026-11-18 -n 2000 -b 200 -p 10 -A cancel=500 \
+	    -A dupinter=500 -A dupintra=300 -A near=300 -A nopec=0 -o gen >/dev/null &&
+	mkdir -p rep/inbox &&
+	cp -R gen/2026-* rep/inbox/ &&
+	opt=-I &&
+	for d in $(ls rep/inbox); do
+		{ tiers-nightly $opt $d rep >/dev/null || test $? = 1; } &&
+		opt= &&
+		decided rep $d >actual.$d &&
+		grep "^liq_" gen/truth/$d/truth.tsv >expect.$d &&
 		test_cmp expect.$d actual.$d || exit 1
 	done
 '

@@ -1477,6 +1477,7 @@ struct rep {
 	uint64_t k;
 	int dup;		/* a claim of the same day with the key before it */
 	int64_t paid;		/* what is left paid on the copy */
+	int cj;			/* the day it was cancelled, or -1 */
 	struct pec *pec;
 };
 static struct rep *reps;
@@ -1518,6 +1519,7 @@ repadd(int oj, uint64_t ok, int v, int j, int fl, uint64_t k)
 	r->k = k;
 	r->dup = 0;
 	r->paid = 0;
+	r->cj = -1;
 	r->pec = NULL;
 }
 
@@ -1808,17 +1810,39 @@ paidbefore(const struct world *w, const struct rep *r, int j)
 	return 0;
 }
 
+/* Whether line (j, fl, k) is read before line (bj, bfl, bk). */
+static int
+readfirst(int j, int fl, uint64_t k, int bj, int bfl, uint64_t bk)
+{
+	if (j != bj)
+		return j < bj;
+	if (fl != bfl)
+		return fl < bfl;
+	return k < bk;
+}
+
 /*
- * The oldest copy of clean line ok of day oj (the same line key: its
- * copies and near-repeats) read before claim k of day j, come by flow fl,
- * and still paid, or NULL.
+ * The line that dedup(1) links a cancellation of clean line ok of day oj
+ * to, read as claim k of day j by flow fl.  Its line key is the invoice
+ * line, the beneficiary, the act and its date: the original, its copies
+ * and its near-repeats of one cent more share it, not those a day
+ * earlier.  The oldest line of an earlier day still paid in the ledger
+ * (paid, or cancelled on day j only), else the day's first line with the
+ * key read before the cancellation, else none.  *orig says the original;
+ * else the copy is returned, or NULL and *orig 0 for none.
  */
 static struct rep *
-paidcopy(int oj, uint64_t ok, int j, int fl, uint64_t k)
+linked(const struct world *w, int oj, uint64_t ok, int j, int fl, uint64_t k, int *orig)
 {
 	struct rep *r, *best = NULL;
+	struct invoice oi;
+	struct line ol;
 	size_t lo = 0, hi = nrep, m;
+	int bj, bfl, ofl, pass;
+	uint64_t bk;
 
+	locate(w, oj, ok, &oi, &ol);
+	ofl = route(w, oj, oi.kf, A_NONE);
 	while (lo < hi) {
 		m = lo + (hi - lo) / 2;
 		if (reps[m].oj < oj || (reps[m].oj == oj && reps[m].ok < ok))
@@ -1826,13 +1850,36 @@ paidcopy(int oj, uint64_t ok, int j, int fl, uint64_t k)
 		else
 			hi = m;
 	}
-	for (r = reps + lo; r < reps + nrep && r->oj == oj && r->ok == ok; r++)
-		if (!isorig(r) && (r->j < j || (r->j == j && (r->fl < fl ||
-		    (r->fl == fl && r->k < k)))) && r->paid > 0 && (best == NULL ||
-		    r->j < best->j || (r->j == best->j && (r->fl < best->fl ||
-		    (r->fl == best->fl && r->k < best->k)))))
-			best = r;
-	return best;
+	for (pass = 0; pass < 2; pass++) {
+		*orig = 0;
+		bj = INT_MAX;
+		bfl = 0;
+		bk = 0;
+		if (pass == 0 ? oj < j && paidon(w, oj, ok, j, 0, NULL) > 0 :
+		    oj == j && readfirst(oj, ofl, ok, j, fl, k)) {
+			*orig = 1;
+			bj = oj;
+			bfl = ofl;
+			bk = ok;
+		}
+		for (r = reps + lo; r < reps + nrep && r->oj == oj && r->ok == ok; r++) {
+			if (isorig(r) || r->v == 1)
+				continue;
+			if (pass == 0 ? r->j >= j || (r->paid <= 0 && r->cj != j) :
+			    r->j != j || !readfirst(r->j, r->fl, r->k, j, fl, k))
+				continue;
+			if (readfirst(r->j, r->fl, r->k, bj, bfl, bk)) {
+				best = r;
+				*orig = 0;
+				bj = r->j;
+				bfl = r->fl;
+				bk = r->k;
+			}
+		}
+		if (*orig || best != NULL)
+			return *orig ? NULL : best;
+	}
+	return NULL;
 }
 
 static void
@@ -1857,29 +1904,20 @@ decide(const struct world *w, int j, const struct claim *c, int fl, struct dec *
 	/* A wrong NIR key: the beneficiary is found by its NIR and rang. */
 	d->ident = inv->key != b->key;
 	/*
-	 * A cancellation recovers what is left paid on its line, found in the
-	 * ledger of paid lines: the original, after its PEC cap, else a copy
-	 * of it paid on its own; nothing if none is (LQ18).  What the line
+	 * A cancellation recovers what is left paid on the line dedup(1)
+	 * links it to (linked), after the day's earlier recoveries and that
+	 * line's PEC cap; nothing if nothing is left (LQ18).  What the line
 	 * consumed of its PEC goes back to it, after the day's payments.
-	 * tiers-gen cancels a line once at most.
 	 */
 	if (sg < 0) {
-		struct pec *pp;
-		struct invoice oi;
-		struct line ol;
-		int64_t left = paidon(w, c->oj, c->ok, j, 1, &pp);
+		struct pec *pp = NULL;
+		int orig;
+		int64_t left = 0;
 
-		/*
-		 * dedup(1) links a cancellation to a line of its own day only
-		 * when it read the line first.
-		 */
-		if (c->oj == j) {
-			locate(w, c->oj, c->ok, &oi, &ol);
-			if (route(w, j, oi.kf, A_NONE) > fl)
-				left = 0;
-		}
-		if (left <= 0 &&
-		    (d->from = paidcopy(c->oj, c->ok, j, fl, c->k)) != NULL) {
+		d->from = linked(w, c->oj, c->ok, j, fl, c->k, &orig);
+		if (orig)
+			left = paidon(w, c->oj, c->ok, j, 1, &pp);
+		else if (d->from != NULL) {
 			left = d->from->paid;
 			pp = d->from->pec;
 		}
@@ -2073,6 +2111,7 @@ undo(const struct world *w, int j, const struct cancel *v, size_t n, struct trut
 			d.pec->used += d.amc;
 		if (d.from != NULL) {
 			d.from->paid = 0;
+			d.from->cj = j;
 			continue;
 		}
 		key.oj = oc.oj;
