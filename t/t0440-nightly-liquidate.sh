@@ -25,9 +25,10 @@ test_expect_success 'one decision per claim, every day, and the streams whole' '
 
 # The generator knows what each of its lines must be decided: liq_ rows of
 # its truth file, a count and a sum of amc_eur per code.  decided DIR DAY
-# writes those of the day's decisions.
+# writes those of the day's own lines, from their outcomes: the lines on
+# hold presented again (presented above 1) are not the day's.
 decided () {
-	awk -F"\t" -v OFS="\t" "$COLS"" {
+	awk -F"\t" -v OFS="\t" "$COLS"" \$c[\"presented\"] == 1 {
 		n[\$c[\"code\"]]++
 		v = \$c[\"amc_eur\"]; sub(/\\./, \"\", v); a[\$c[\"code\"]] += v
 		if (\$c[\"flag\"] ~ /identity/) { ni++; ai += v }
@@ -41,7 +42,7 @@ decided () {
 		}
 		printf \"liq_identity\t%d\t%.2f\nliq_capped\t%d\t%.2f\n\", ni, ai / 100, nc, ac / 100
 		printf \"liq_total\t%d\t%.2f\n\", t, ta / 100
-	}" "$1/days/$2/out/decisions.tsv"
+	}" "$1/days/$2/out/outcomes.tsv"
 }
 
 test_expect_success 'codes and amounts: the generator truth, found exactly' '
