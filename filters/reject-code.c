@@ -289,12 +289,12 @@ main(int argc, char *argv[])
 	const char *sumpath = NULL;
 	const char **tables = NULL;
 	size_t ntables = 0, i;
-	struct ts_reader cr, dr, hr;
+	struct ts_reader cr, dr, hr, pr;
 	struct ts_writer ow, pw, hw;
 	struct pub po, pp, ph, ps;
 	int dc[ND], cc[ND], hc[NHC], ch, k, kc, kh = 0, havehold = 0, ncl, nvcol, kid;
 	int32_t today, first, by;
-	char today_s[DATE_BUFSZ], meta[64], *pcpath, *hpath, *prevhold = NULL;
+	char today_s[DATE_BUFSZ], meta[64], *pcpath, *hpath, *prevhold = NULL, *prevclaims = NULL;
 	uint64_t n = 0, nheld = 0, nhin = 0, cnt[NO], carried = 0;
 	int64_t insum = 0, amt[NO], x;
 	long presented;
@@ -349,6 +349,13 @@ main(int argc, char *argv[])
 		snprintf(prevhold, len, "%s/hold.tsv", prevdir);
 		if (ts_open(&hr, prevhold, "pending", 1) < 0)
 			ts_fatal(&hr);
+		prevclaims = xmalloc(len + 8);
+		snprintf(prevclaims, len + 8, "%s/claims.tsv", prevdir);
+		if (ts_open(&pr, prevclaims, "claim", 1) < 0)
+			ts_fatal(&pr);
+		if (pr.ncol != ncl)
+			die_at(EX_DATAERR, prevclaims, 1, "header", "not the columns of the claims of %s",
+			    argv[0]);
 		for (k = 0; k < NHC; k++)
 			hc[k] = ts_needcol(&hr, hcols[k]);
 		havehold = 1;
@@ -384,8 +391,8 @@ main(int argc, char *argv[])
 		if (kc == 0 || kd == 0) {
 			if (kc != kd)
 				die_at(EX_DATAERR, kc ? argv[1] : argv[0], kc ? (long)dr.in.lineno :
-				    (long)cr.in.lineno, "", "%s: fewer records than the %s",
-				    kc ? "decisions" : "claims", kc ? "claims" : "decisions");
+				    (long)cr.in.lineno, "claim", "fewer records than the %s",
+				    kc ? "claims" : "decisions");
 			break;
 		}
 		n++;
@@ -407,12 +414,23 @@ main(int argc, char *argv[])
 			long v;
 
 			nhin++;
-			if (!fsame(&h[hc[1]], &cr.f[cc[D_FILE]]) || !fsame(&h[hc[2]], &cr.f[cc[D_LINE]]) ||
-			    !fsame(&h[hc[3]], &cr.f[cc[D_INVOICE]]) ||
-			    !fsame(&h[hc[4]], &cr.f[cc[D_LINENO]]))
-				die_at(EX_DATAERR, argv[0], (long)cr.in.lineno, "file",
+			if ((k = ts_next(&pr)) < 0)
+				ts_fatal(&pr);
+			if (k == 0)
+				die_at(EX_DATAERR, prevclaims, (long)pr.in.lineno, "",
+				    "fewer records than %s", prevhold);
+			/* The claim presented again, as it was kept, field for field. */
+			if (!fsame(&h[hc[1]], &pr.f[cc[D_FILE]]) || !fsame(&h[hc[2]], &pr.f[cc[D_LINE]]) ||
+			    !fsame(&h[hc[3]], &pr.f[cc[D_INVOICE]]) ||
+			    !fsame(&h[hc[4]], &pr.f[cc[D_LINENO]]))
+				die_at(EX_DATAERR, prevhold, (long)hr.in.lineno, "file",
+				    "not the line of record %llu of %s", (unsigned long long)nhin,
+				    prevclaims);
+			if ((size_t)(cr.f[ncl - 1].p + cr.f[ncl - 1].n - cr.line) != pr.len ||
+			    memcmp(cr.line, pr.line, pr.len) != 0)
+				die_at(EX_DATAERR, argv[0], (long)cr.in.lineno, "claim",
 				    "not the pending line %ld of %s, which must come first",
-				    (long)hr.in.lineno, prevhold);
+				    (long)pr.in.lineno, prevclaims);
 			if (date_parse(h[hc[6]].p, h[hc[6]].n, &first) < 0)
 				die_at(EX_DATAERR, prevhold, (long)hr.in.lineno, "first_date", "not a date");
 			if (date_parse(h[hc[7]].p, h[hc[7]].n, &by) < 0)
@@ -499,8 +517,16 @@ main(int argc, char *argv[])
 		    "a pending line not presented again (it must come first in the claims)");
 	if (kh < 0)
 		ts_fatal(&hr);
-	if (havehold)
+	if (havehold && (k = ts_next(&pr)) != 0) {
+		if (k < 0)
+			ts_fatal(&pr);
+		die_at(EX_DATAERR, prevclaims, (long)pr.in.lineno, "", "more records than %s",
+		    prevhold);
+	}
+	if (havehold) {
 		ts_close(&hr);
+		ts_close(&pr);
+	}
 	/* Conservation: a line in, an outcome out; the amounts to the cent. */
 	if (ow.nrec != n || ow.sum != insum)
 		die(EX_SOFTWARE, "%s: conservation: %llu decisions, %llu outcomes; %lld cents in, %lld out",
