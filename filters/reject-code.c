@@ -485,7 +485,7 @@ main(int argc, char *argv[])
 			if (money_add(&insum, insum, dr.cents[dc[k]]) < 0)
 				die_at(EX_DATAERR, argv[1], (long)dr.in.lineno, dnames[k], "sum out of range");
 		cnt[o]++;
-		x = dr.cents[dc[D_AMCEUR]];
+		x = o == O_RECOVER ? dr.cents[dc[D_RECOVER]] : dr.cents[dc[D_AMCEUR]];
 		if (o != O_PAID && o != O_REPORT && o != O_RECOVER &&
 		    money_sub(&x, dr.cents[dc[D_FR]], dr.cents[dc[D_AMO]]) < 0)
 			die_at(EX_DATAERR, argv[1], (long)dr.in.lineno, "fr_eur", "out of range");
