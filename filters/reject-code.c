@@ -146,7 +146,7 @@ builtin(void)
 			q = t + 1;
 		}
 		if (n != 6)
-			die_at(EX_SOFTWARE, "(built-in codes)", line, "", "not six fields");
+			die_at(EX_SOFTWARE, "(built-in codes)", line, "client", "not six fields");
 		addrule("(built-in codes)", line, f);
 	}
 }
@@ -417,7 +417,7 @@ main(int argc, char *argv[])
 			if ((k = ts_next(&pr)) < 0)
 				ts_fatal(&pr);
 			if (k == 0)
-				die_at(EX_DATAERR, prevclaims, (long)pr.in.lineno, "",
+				die_at(EX_DATAERR, prevclaims, (long)pr.in.lineno, "claim",
 				    "fewer records than %s", prevhold);
 			/* The claim presented again, as it was kept, field for field. */
 			if (!fsame(&h[hc[1]], &pr.f[cc[D_FILE]]) || !fsame(&h[hc[2]], &pr.f[cc[D_LINE]]) ||
@@ -513,14 +513,14 @@ main(int argc, char *argv[])
 		nheld++;
 	}
 	if (kh > 0 && (kh = ts_next(&hr)) > 0)
-		die_at(EX_DATAERR, prevhold, (long)hr.in.lineno, "",
+		die_at(EX_DATAERR, prevhold, (long)hr.in.lineno, "first_claim",
 		    "a pending line not presented again (it must come first in the claims)");
 	if (kh < 0)
 		ts_fatal(&hr);
 	if (havehold && (k = ts_next(&pr)) != 0) {
 		if (k < 0)
 			ts_fatal(&pr);
-		die_at(EX_DATAERR, prevclaims, (long)pr.in.lineno, "", "more records than %s",
+		die_at(EX_DATAERR, prevclaims, (long)pr.in.lineno, "claim", "more records than %s",
 		    prevhold);
 	}
 	if (havehold) {
