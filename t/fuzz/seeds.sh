@@ -12,7 +12,7 @@ S=$top/testdata/sample
 out=$root/seeds
 rm -rf "$out"
 mkdir -p "$out/stream" "$out/roundtrip" "$out/layout" "$out/decode" \
-    "$out/zin" "$out/parse" "$out/bindex"
+    "$out/zin" "$out/parse" "$out/bindex" "$out/normev3" "$out/benefcsv"
 T=$(printf '\t')
 
 # stream: every kind of stream of the sample, header and 8 records,
@@ -71,3 +71,22 @@ printf '#tiers\tbenef-master\t1\tamc\tnir\tnir_key\tbenef_nir\tbirth_date\trang\
     "$bin/tiers-seal" -r >"$tmp/master"
 "$bin/benef-index" -o "$out/bindex/two" "$tmp/master" >/dev/null
 rm -rf "$tmp"
+
+# normev3: each client's XML of the sample cut after its first contract
+# (and closed), the smaller files of later days whole, one gzipped, one
+# with no ENTETE.
+for f in "$S"/2026-11-18/benef-*.xml; do
+	awk '{ print } /<\/CONTRAT>/ { exit }' "$f" >"$out/normev3/first-$(basename "$f")"
+	printf '  </PERIMETRE_SERVICE>\n</OFFREUR_SERVICE>\n</FICHIER>\n' >>"$out/normev3/first-$(basename "$f")"
+done
+cp "$S"/2026-11-19/benef-*.xml "$out/normev3/"
+gzip -cn "$S/2026-11-19/benef-649010000-000002.xml" >"$out/normev3/gz"
+sed '/ENTETE/,/\/ENTETE/d' "$S/2026-11-19/benef-649010000-000002.xml" >"$out/normev3/noentete"
+
+# benefcsv: the header and a few rows of each CSV of the sample, a
+# header alone, gzipped.
+for f in "$S"/2026-11-*/benef-*.csv; do
+	head -n 6 "$f" >"$out/benefcsv/$(basename "$f")"
+done
+head -n 1 "$S/2026-11-18/benef-502010002-000001.csv" >"$out/benefcsv/hdronly"
+gzip -cn "$out/benefcsv/benef-502010002-000002.csv" >"$out/benefcsv/gz"
