@@ -12,8 +12,7 @@
  *  2. sort(1) orders the entries on the master's key, then file order;
  *  3. a merge of the sorted entries with the previous master (sorted on
  *     the same key) writes the new master and the movements.
- * A structurally broken file refuses the whole run: the previous master
- * is written out unchanged.
+ * A structurally broken file refuses the whole run: nothing is published.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -517,20 +516,19 @@ main(int argc, char *argv[])
 	if (fclose(entries) != 0)
 		die(EX_IOERR, "%s: write error", tmpl[0]);
 	if (refused) {
-		/* Nothing of the day: the previous master goes on as it was. */
+		/*
+		 * Nothing of the day is published, the master no more than the
+		 * rest: the previous generation stays where it is, and no file
+		 * under a final name can be taken for today's.
+		 */
 		ts_wclose(&rejw);
 		ts_wclose(&mvw);
+		ts_wclose(&mastw);
 		pub_abort(&pr);
 		pub_abort(&pv);
-		if ((fd = open(tmpl[1], O_WRONLY | O_TRUNC)) < 0)
-			die(EX_IOERR, "%s: %s", tmpl[1], strerror(errno));
-		close(fd);
-		merge(master, tmpl[1]);
+		pub_abort(&pm);
 		unlink(tmpl[0]);
 		unlink(tmpl[1]);
-		ts_wclose(&mastw);
-		if (pub_commit(&pm) < 0)
-			die(EX_IOERR, "%s: %s", out, strerror(errno));
 		exit(refused);
 	}
 	sortfile(tmpl[0], tmpl[1]);
