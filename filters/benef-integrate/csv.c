@@ -410,10 +410,13 @@ bi_csv_head(const char *path, char *sender, long *fileno, char *msg, size_t msgs
 		snprintf(msg, msgsz, "%s:1: -: no header row (file refused)", path);
 		return EX_DATAERR;
 	}
-	if (h.n[0] == 0 || h.n[0] >= FLD || h.n[1] == 0 || h.n[1] > 9 ||
+	/* A NUL byte would cut the sender short: not a client either. */
+	if (h.n[0] == 0 || h.n[0] >= FLD || strlen(h.f[0]) != h.n[0] ||
+	    h.n[1] == 0 || h.n[1] > 9 ||
 	    strspn(h.f[1], "0123456789") != h.n[1]) {
 		snprintf(msg, msgsz, "%s:2: %s: missing or not a number (file refused)",
-		    path, h.n[0] == 0 || h.n[0] >= FLD ? ccols[0] : ccols[1]);
+		    path, h.n[0] == 0 || h.n[0] >= FLD || strlen(h.f[0]) != h.n[0] ?
+		    ccols[0] : ccols[1]);
 		return EX_DATAERR;
 	}
 	memcpy(sender, h.f[0], h.n[0] + 1);

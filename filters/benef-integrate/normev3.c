@@ -320,7 +320,9 @@ bi_xml_file(const char *path, const char *amc, long fileno, xmlSchemaPtr sch,
 	xmlFreeTextReader(x.r);
 	zin_close(x.zin);
 	if (x.err[0] != '\0') {
-		bi_msg(msg, msgsz, path, x.errline, "xml", "%s (file refused)", x.err);
+		/* An error before the first line is read whole is at line 1. */
+		bi_msg(msg, msgsz, path, x.errline > 0 ? x.errline : 1, "xml",
+		    "%s (file refused)", x.err);
 		return EX_DATAERR;
 	}
 	return 0;
@@ -377,7 +379,8 @@ bi_xml_head(const char *path, char *sender, long *fileno, char *msg, size_t msgs
 	xmlFreeTextReader(r);
 	zin_close(x.zin);
 	if (ok < 0) {
-		bi_msg(msg, msgsz, path, errline, "ENTETE", "%s (file refused)", err);
+		bi_msg(msg, msgsz, path, errline > 0 ? errline : 1, "ENTETE",
+		    "%s (file refused)", err);
 		return EX_DATAERR;
 	}
 	return 0;
