@@ -10,9 +10,13 @@ static int32_t bizdate;		/* the business date bi_check is given */
 static const char *fpath;	/* the file being read */
 static long nent, nrej;
 
-/* A field of a stream: NUL-ended within FLD, no control character. */
+/*
+ * A field of a stream: NUL-ended within FLD, no control character; not
+ * blanks around, unless loose (a reject's detail: "contract_state " for
+ * an empty code).
+ */
 static void
-fieldok(const char *what, int i, const char *s)
+fieldck(const char *what, int i, const char *s, int loose)
 {
 	size_t n = strnlen(s, FLD), k;
 
@@ -21,8 +25,14 @@ fieldok(const char *what, int i, const char *s)
 	for (k = 0; k < n; k++)
 		if ((unsigned char)s[k] < 0x20 || s[k] == 0x7f)
 			fz_fail("%s %d: control character 0x%02x", what, i, (unsigned char)s[k]);
-	if (n > 0 && (s[0] == ' ' || s[n - 1] == ' '))
+	if (!loose && n > 0 && (s[0] == ' ' || s[n - 1] == ' '))
 		fz_fail("%s %d: blanks around", what, i);
+}
+
+static void
+fieldok(const char *what, int i, const char *s)
+{
+	fieldck(what, i, s, 0);
 }
 
 /* Where the entry comes from: the file's base name, a line. */
@@ -50,7 +60,7 @@ sink_reject(const struct entry *e, int code, const char *detail, void *arg)
 	if (code < 0 || code >= NREJECT)
 		fz_fail("reject code %d", code);
 	if (detail != NULL)
-		fieldok("reject detail", code, detail);
+		fieldck("reject detail", code, detail, 1);
 	origin(e);
 	nrej++;
 }
@@ -139,12 +149,14 @@ static const struct bi_sink sink = { sink_entry, sink_reject, NULL };
 
 /*
  * A refusal's message: "path:line: field: reason (file refused)", the
- * line 1 or more; never a NIR (13 digits in a row) of the file.
+ * line 1 or more; never a NIR of the file: 13 digits in a row that are
+ * not the end of a name (an element ENTETE1111111111111 is markup).
  */
 static void
 refusal(const char *who, const char *msg)
 {
-	size_t n = strlen(fpath), k, run;
+	size_t n = strlen(fpath), k;
+	long run;
 	const char *p;
 	char *end;
 
@@ -157,7 +169,15 @@ refusal(const char *who, const char *msg)
 	k = strlen(msg);
 	if (k < 14 || strcmp(msg + k - 14, "(file refused)") != 0)
 		fz_fail("%s: not a refusal: %s", who, msg);
-	for (run = 0, p = msg + n; *p != '\0'; p++)
-		if ((run = *p >= '0' && *p <= '9' ? run + 1 : 0) >= 13)
-			fz_fail("%s: 13 digits in the message: %s", who, msg);
+	for (run = 0, p = msg + n; *p != '\0'; p++) {
+		if (*p >= '0' && *p <= '9') {
+			if (run == 0 && ((p[-1] >= 'A' && p[-1] <= 'Z') ||
+			    (p[-1] >= 'a' && p[-1] <= 'z') || p[-1] == '_'))
+				run = -1000;	/* digits of a name */
+			if (++run >= 13)
+				fz_fail("%s: 13 digits in the message: %s", who, msg);
+		} else if (!(run < 0 && ((*p >= 'A' && *p <= 'Z') ||
+		    (*p >= 'a' && *p <= 'z') || *p == '_' || *p == '-' || *p == '.')))
+			run = 0;
+	}
 }
