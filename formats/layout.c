@@ -279,6 +279,14 @@ lay_load(const char *source, const char *text, const char *const *names,
 				lerr(err, errsz, source, lineno, "field: unknown name %s", tok[5]);
 				goto out;
 			}
+			/* One value per column and record: no later field overwrites it. */
+			for (i = 0; f->col >= 0 && i < r->nfield - 1; i++)
+				if (r->f[i].col == f->col) {
+					lerr(err, errsz, source, lineno,
+					    "field %s: a second field of record %s names it",
+					    tok[5], tok[1]);
+					goto out;
+				}
 		} else if (strcmp(tok[0], "map") == 0 && ntok == 4) {
 			l->map = xrealloc(l->map, (size_t)(l->nmap + 1) * sizeof *l->map);
 			if ((l->map[l->nmap].col = colof(tok[1], names, nnames)) < 0) {

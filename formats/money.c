@@ -2,7 +2,12 @@
  * Money: int64 cents, written as euros with exactly two decimals.  The text
  * form is strict so that a control sum computed by one program is the sum
  * every other program computes: no '+', no spaces, no comma, no exponent.
+ * It is canonical too, one text per amount, the one money_fmt writes: no
+ * leading zero ("007.50"), no "-0.00".  Every caller reads text (streams,
+ * the guarantee parameters); the zero-padded amounts of fixed-width
+ * records are read by lay_decode, not here.
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -28,6 +33,8 @@ money_parse(const char *s, size_t n, int64_t *cents)
 			return M_OVERFLOW;
 	if (ndig == 0)
 		return M_SYNTAX;
+	if (ndig > 1 && p[-(ptrdiff_t)ndig] == '0')
+		return M_ZERO;
 	if (p == e)
 		return M_DECIMALS;
 	if (*p == ',')
@@ -48,6 +55,8 @@ money_parse(const char *s, size_t n, int64_t *cents)
 	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
 	if (v > lim)
 		return M_OVERFLOW;
+	if (neg && v == 0)
+		return M_ZERO;
 	if (neg)
 		*cents = v == lim ? INT64_MIN : -(int64_t)v;
 	else
@@ -69,6 +78,8 @@ money_strerror(int e)
 		return "not exactly two decimals";
 	case M_OVERFLOW:
 		return "amount out of range";
+	case M_ZERO:
+		return "not canonical (a leading zero, or -0.00)";
 	}
 	return "not an amount";
 }

@@ -42,10 +42,13 @@ long long numarg(const char *s, long long min, long long max, const char *what);
 
 /*
  * Money: int64 cents, written as euros with exactly two decimals ("19.00",
- * "-4.50").  Parsing is strict: optional '-', digits, '.', two digits.
+ * "-4.50").  Parsing is strict and takes only what money_fmt writes:
+ * optional '-', digits without a leading zero, '.', two digits; not
+ * "-0.00".  (Zero-padded fixed-width amounts are lay_decode's.)
  */
 enum {
-	M_OK = 0, M_EMPTY, M_SYNTAX, M_COMMA, M_DECIMALS, M_OVERFLOW
+	M_OK = 0, M_EMPTY, M_SYNTAX, M_COMMA, M_DECIMALS, M_OVERFLOW,
+	M_ZERO
 };
 int money_parse(const char *s, size_t n, int64_t *cents);
 const char *money_strerror(int e);

@@ -57,6 +57,8 @@ overlong	awk 'NR==3{printf "%s", $1 "\t" $2 "\t" $3 "\t"; for(i=0;i<70000;i++) p
 fields	sed '3s/\tsecond//'	:3: 3 fields, the header names 4
 money	sed '3s/-4.50/-4,50/'	:3: fr_eur: comma as decimal mark
 money3	sed '3s/-4.50/-4.500/'	:3: fr_eur: not exactly two decimals
+money0	sed '3s/-4.50/-04.50/'	:3: fr_eur: not canonical (a leading zero, or -0.00)
+moneyneg0	sed '3s/-4.50/-0.00/'	:3: fr_eur: not canonical (a leading zero, or -0.00)
 after	sed '$aextra'	:6: data after the trailer
 nonl	head -c -1	:5: trailer: no final newline
 noheader	sed 1d	:1: header: not a tiers stream (no #tiers header)

@@ -28,20 +28,21 @@ done
 # such a file in the nightly: its exit status and file:line message,
 # nothing published under the final name (out), nothing left in TMPDIR.
 # (The Latin-1 CSV is refused at its line now, before the writer would
-# refuse it; benef-integrate still writes its -o master unchanged on a
-# refused file, as benef-integrate(1) says, hence "master", not "out".)
+# refuse it.)
 # A table: name, exit status, how the input "in" is made (sh, from the
 # sample), the command, the message.
 S=$TIERS_TOP/testdata/sample/2026-11-18
 cat >cases <<EOF
 hdronly-nonl	65	printf '#tiers\tbenef-master\t1\tamc\tnir\tnir_key\tbenef_nir\tbirth_date\trang\tadherent' >in	benef-index -o out in	in:1: trailer: no trailer: stream truncated or its writer failed
 huge-version	65	sed '1s/\t1\t/\t99999999999999999999\t/' $S/pec.tsv >in	tiers-seal -r -o out in	in:1: header: bad stream version
-latin1-csv	65	head -n 2 $S/benef-502010002-000001.csv | sed 's/NOM13/N\xc9M13/' >in.csv	benef-integrate -d 2026-11-18 -o master -M out.mv -R out.rej in.csv	in.csv:2: address_1: invalid UTF-8 (file refused)
+latin1-csv	65	head -n 2 $S/benef-502010002-000001.csv | sed 's/NOM13/N\xc9M13/' >in.csv	benef-integrate -d 2026-11-18 -o out.m -M out.mv -R out.rej in.csv	in.csv:2: address_1: invalid UTF-8 (file refused)
+gzip-magic-alone	65	cp $FUZZDIR/regress/normev3/gzip-magic-alone in.xml	benef-integrate -d 2026-11-18 -o out.m -M out.mv -R out.rej in.xml	in.xml:1: ENTETE: truncated gzip file (file refused)
+nul-client	65	cp $FUZZDIR/regress/benefcsv/nul-client in.csv	benef-integrate -d 2026-11-18 -o out.m -M out.mv -R out.rej in.csv	in.csv:2: client: missing or not a number (file refused)
 EOF
 
 while IFS="	" read -r name st make cmd msg; do
 	test_expect_success "refused: $name (exit $st)" "
-		rm -rf tmp in in.csv out* && mkdir tmp &&
+		rm -rf tmp in in.csv in.xml out* && mkdir tmp &&
 		$make &&
 		TMPDIR=\$PWD/tmp test_expect_code $st $cmd 2>err &&
 		grep -F '$msg' err &&

@@ -34,6 +34,7 @@ merr(int e)
 	case M_COMMA: return "comma";
 	case M_DECIMALS: return "decimals";
 	case M_OVERFLOW: return "overflow";
+	case M_ZERO: return "zero";
 	}
 	return "?";
 }

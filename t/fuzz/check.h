@@ -14,14 +14,11 @@ checkval(const struct layout *l, const struct lay_record *r, const struct lay_va
 		f = &r->f[i];
 		if (f->col < 0 || f->fmt == LF_X || f->fmt == LF_CONST || !v[f->col].set)
 			continue;
-		/*
-		 * Two fields of one record may name one column (lay_load
-		 * allows it): the last one decoded holds it.
-		 */
-		for (j = i + 1; j < r->nfield && r->f[j].col != f->col; j++)
-			;
-		if (j < r->nfield)
-			continue;
+		/* lay_load refuses two fields of one record naming one column. */
+		for (j = i + 1; j < r->nfield; j++)
+			if (r->f[j].col == f->col)
+				fz_fail("%s record %s: fields %d and %d name one column",
+				    l->name, r->type, i, j);
 		if (v[f->col].n >= LAY_VALSZ || strlen(v[f->col].text) != v[f->col].n)
 			fz_fail("%s record %s field %d: text of %d bytes", l->name, r->type, i,
 			    v[f->col].n);

@@ -5,8 +5,7 @@
  * NOEMIE line (a 4-digit length, then entities separated by '@'): each
  * record lay_find knows and of its length is decoded, as noemie-decode
  * does, against the file date of the last opening record decoded.  What
- * the file's structure means (levels, totals) is noemie-decode's, which
- * keeps it static: not reached here.
+ * the file's structure means (levels, totals) is fuzz-noemie's.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -16,7 +15,7 @@
 #include "tiers.h"
 #include "layout.h"
 #include "fuzz.h"
-#include "names.h"
+#include "noemie.h"
 #include "check.h"
 
 static struct layout *lays[8];
@@ -30,7 +29,7 @@ loadall(void)
 
 	for (i = 0; i < lay_nbuiltins && i < 8; i++)
 		if ((lays[nlays++] = lay_load(lay_builtins[i].name, lay_builtins[i].text,
-		    names, NNAMES, err, sizeof err)) == NULL)
+		    nm_names, NM_NSLOT, err, sizeof err)) == NULL)
 			die(EX_SOFTWARE, "%s", err);
 }
 
@@ -39,7 +38,7 @@ static int32_t filedate = INT32_MIN;
 static void
 one(const struct layout *l, const char *p, size_t n)
 {
-	struct lay_val v[NNAMES];
+	struct lay_val v[NM_NSLOT];
 	const struct lay_record *r;
 	const char *why;
 	int col, fd;
@@ -48,13 +47,13 @@ one(const struct layout *l, const char *p, size_t n)
 		return;
 	memset(v, 0, sizeof v);
 	if (lay_decode(l, r, p, n, filedate, v, &col, &why) < 0) {
-		if (col < -1 || col >= NNAMES || why == NULL)
+		if (col < -1 || col >= NM_NSLOT || why == NULL)
 			fz_fail("lay_decode: column %d", col);
 		return;
 	}
 	checkval(l, r, v);
-	for (fd = 0; fd < NNAMES; fd++)
-		if (strcmp(names[fd], "file_date") == 0 && v[fd].set && (r->roles & LR_OPEN))
+	for (fd = 0; fd < NM_NSLOT; fd++)
+		if (strcmp(nm_names[fd], "file_date") == 0 && v[fd].set && (r->roles & LR_OPEN))
 			filedate = v[fd].date;
 }
 

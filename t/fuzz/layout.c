@@ -15,14 +15,14 @@
 #include "tiers.h"
 #include "layout.h"
 #include "fuzz.h"
-#include "names.h"
+#include "noemie.h"
 #include "check.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct layout *l;
-	struct lay_val v[NNAMES];
+	struct lay_val v[NM_NSLOT];
 	const struct lay_record *r;
 	const uint8_t *rec = NULL;
 	char err[256], *text, *buf;
@@ -39,7 +39,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		nrec = size - tlen - 3;
 		text[tlen] = '\0';
 	}
-	if ((l = lay_load("fuzz", text, names, NNAMES, err, sizeof err)) == NULL) {
+	if ((l = lay_load("fuzz", text, nm_names, NM_NSLOT, err, sizeof err)) == NULL) {
 		if (err[0] == '\0' || memchr(err, '\0', sizeof err) == NULL)
 			fz_fail("lay_load refuses without a message");
 		free(text);
@@ -60,7 +60,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				if (lay_decode(l, r, buf, len, d ? 20773 : INT32_MIN, v, &col,
 				    &why) == 0)
 					checkval(l, r, v);
-				else if (col < -1 || col >= NNAMES || why == NULL)
+				else if (col < -1 || col >= NM_NSLOT || why == NULL)
 					fz_fail("lay_decode: column %d", col);
 			}
 		free(buf);

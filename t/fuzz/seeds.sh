@@ -12,7 +12,7 @@ S=$top/testdata/sample
 out=$root/seeds
 rm -rf "$out"
 mkdir -p "$out/stream" "$out/roundtrip" "$out/layout" "$out/decode" \
-    "$out/zin" "$out/parse" "$out/bindex"
+    "$out/zin" "$out/parse" "$out/bindex" "$out/normev3" "$out/benefcsv" "$out/noemie"
 T=$(printf '\t')
 
 # stream: every kind of stream of the sample, header and 8 records,
@@ -71,3 +71,38 @@ printf '#tiers\tbenef-master\t1\tamc\tnir\tnir_key\tbenef_nir\tbirth_date\trang\
     "$bin/tiers-seal" -r >"$tmp/master"
 "$bin/benef-index" -o "$out/bindex/two" "$tmp/master" >/dev/null
 rm -rf "$tmp"
+
+# normev3: each client's XML of the sample cut after its first contract
+# (and closed), the smaller files of later days whole, one gzipped, one
+# with no ENTETE.
+for f in "$S"/2026-11-18/benef-*.xml; do
+	awk '{ print } /<\/CONTRAT>/ { exit }' "$f" >"$out/normev3/first-$(basename "$f")"
+	printf '  </PERIMETRE_SERVICE>\n</OFFREUR_SERVICE>\n</FICHIER>\n' >>"$out/normev3/first-$(basename "$f")"
+done
+cp "$S"/2026-11-19/benef-*.xml "$out/normev3/"
+gzip -cn "$S/2026-11-19/benef-649010000-000002.xml" >"$out/normev3/gz"
+sed '/ENTETE/,/\/ENTETE/d' "$S/2026-11-19/benef-649010000-000002.xml" >"$out/normev3/noentete"
+
+# benefcsv: the header and a few rows of each CSV of the sample, a
+# header alone, gzipped.
+for f in "$S"/2026-11-*/benef-*.csv; do
+	head -n 6 "$f" >"$out/benefcsv/$(basename "$f")"
+done
+head -n 1 "$S/2026-11-18/benef-502010002-000001.csv" >"$out/benefcsv/hdronly"
+gzip -cn "$out/benefcsv/benef-502010002-000002.csv" >"$out/benefcsv/gz"
+
+# noemie: whole files, made small: the sample's opening line and first
+# invoice, closed by an end record of their count and totals (NOEMIE:
+# from the level 1 close; B2: from the lot's close); a file with no end.
+awk 'NR == 1 { print; next }
+NR == 2 { print; n = split($0, e, "@"); c = e[n]
+	printf "0071999%09d%s%014d%s%014d%s%014d%014d\n", substr(c, 5, 7) + 0,
+	    substr(c, 12, 1), substr(c, 13, 12) + 0, substr(c, 25, 1), substr(c, 26, 12) + 0,
+	    substr(c, 38, 1), substr(c, 39, 12) + 0, substr(c, 51, 12) + 0; exit }' \
+    "$S/2026-11-18/noemie-01931.580" >"$out/noemie/noemie"
+awk 'NR <= 6 { print } NR == 6 {
+	printf "9%09d%s%014d%s%014d%s%014d%014d%59s\n", substr($0, 2, 7) + 0,
+	    substr($0, 9, 1), substr($0, 10, 12) + 0, substr($0, 22, 1), substr($0, 23, 12) + 0,
+	    substr($0, 35, 1), substr($0, 36, 12) + 0, substr($0, 48, 12) + 0, ""; exit }' \
+    "$S/2026-11-18/invoices.b2" >"$out/noemie/b2"
+head -n 2 "$S/2026-11-18/noemie-01751.580" >"$out/noemie/noend"

@@ -1,0 +1,599 @@
+/*
+ * benef-integrate: a client's beneficiary files of the day (Almerys Norme
+ * V3 XML, or the project's CSV) into the next generation of the
+ * beneficiary master, with the movements it implies and the entries it
+ * rejects.
+ *
+ * Three passes, memory bounded whatever the sizes:
+ *  1. each file, in file-number order, is read as a stream (libxml2's
+ *     xmlTextReader, one CONTRAT expanded at a time; libcsv) into entries,
+ *     one per beneficiary, checked against the rules that need nothing
+ *     else; entries go to a temporary file, rejects to the reject stream;
+ *  2. sort(1) orders the entries on the master's key, then file order;
+ *  3. a merge of the sorted entries with the previous master (sorted on
+ *     the same key) writes the new master and the movements.
+ * A structurally broken file refuses the whole run: nothing is published.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/xmlschemas.h>
+
+#include "tiers.h"
+#include "benef.h"
+
+/* The master's columns (benef.h's M_ names); the first NKEY are its key. */
+static const char *const mcols[NM] = {
+	"amc", "contract", "member_ref", "contract_state", "adherent",
+	"benef_type", "nir", "nir_key", "benef_nir", "benef_nir_key",
+	"birth_date", "rang", "regime", "caisse", "centre", "responsable",
+	"products", "tp_start", "tp_end", "activation", "suspension_start",
+	"suspension_end", "suspension_reason", "card_movement", "domains",
+	"address_1", "address_2", "address_3", "address_4", "address_5",
+	"address_6", "address_7", "rights_start", "rights_end",
+	"key_nir_rang", "key_birth_rang_adherent", "updated"
+};
+
+static int32_t bizdate;
+static char bizdate_s[DATE_BUFSZ];
+static struct ts_writer rejw, mvw, mastw;
+static FILE *entries;		/* pass 1 output */
+static unsigned long long seq;
+static uint64_t nentries, nrejects;
+
+/* The sink of the readers: rejects to the reject stream, */
+static void
+reject(const struct entry *e, int code, const char *detail, void *arg)
+{
+	char label[192];
+
+	(void)arg;
+	ts_wcstr(&rejw, e->file);
+	ts_wint(&rejw, e->line);
+	ts_wcstr(&rejw, e->f[M_AMC]);
+	ts_wcstr(&rejw, e->f[M_CONTRACT]);
+	ts_wcstr(&rejw, e->f[M_MEMBER]);
+	ts_wcstr(&rejw, bi_rejects[code].code);
+	snprintf(label, sizeof label, "%s%s%s", bi_rejects[code].label,
+	    detail ? ": " : "", detail ? detail : "");
+	ts_wcstr(&rejw, label);
+	ts_wend(&rejw);
+	nrejects++;
+}
+
+/* entries that keep the rules to the temporary file: key, file order, columns. */
+static void
+put_entry(struct entry *e, void *arg)
+{
+	static const struct bi_sink self = { put_entry, reject, NULL };
+	int i;
+
+	(void)arg;
+	e->f[M_UPDATED][0] = '\0';
+	if (bi_check(e, bizdate, &self) < 0)
+		return;
+	fprintf(entries, "%s\t%s\t%s\t%020llu\t%s\t%ld", e->f[M_AMC],
+	    e->f[M_CONTRACT], e->f[M_MEMBER], seq++, e->file, e->line);
+	for (i = NKEY; i < NM; i++)
+		fprintf(entries, "\t%s", e->f[i]);
+	fputc('\n', entries);
+	nentries++;
+}
+
+/* ---------- pass 3: merge ---------- */
+
+static const char *const mvcols[] = {
+	"business_date", "amc", "contract", "member_ref", "movement",
+	"retroactive", "old_rights_end", "new_rights_end", "card_movement",
+	"file", "line"
+};
+
+static void
+movement(char f[][FLD], const char *what, int retro, const char *oldend,
+    const char *file, const char *line)
+{
+	ts_wcstr(&mvw, bizdate_s);
+	ts_wcstr(&mvw, f[M_AMC]);
+	ts_wcstr(&mvw, f[M_CONTRACT]);
+	ts_wcstr(&mvw, f[M_MEMBER]);
+	ts_wcstr(&mvw, what);
+	ts_wint(&mvw, retro);
+	ts_wcstr(&mvw, oldend);
+	ts_wcstr(&mvw, f[M_REND]);
+	ts_wcstr(&mvw, f[M_CARD]);
+	ts_wcstr(&mvw, file);
+	ts_wcstr(&mvw, line);
+	ts_wend(&mvw);
+}
+
+static void
+wmaster(char f[][FLD])
+{
+	int i;
+
+	for (i = 0; i < NM; i++)
+		ts_wcstr(&mastw, f[i]);
+	ts_wend(&mastw);
+}
+
+/* Key order: field by field, bytes (sort -t TAB -k1,1 -k2,2 -k3,3 in C). */
+static int
+keycmp(char a[][FLD], char b[][FLD])
+{
+	int i, c;
+
+	for (i = 0; i < NKEY; i++)
+		if ((c = strcmp(a[i], b[i])) != 0)
+			return c;
+	return 0;
+}
+
+/* Split a TAB line into n fields of FLD; -1 if the count differs. */
+static int
+split(char *line, size_t len, char f[][FLD], int n)
+{
+	char *p = line, *end = line + len, *t;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		t = memchr(p, '\t', (size_t)(end - p));
+		if (t == NULL)
+			t = end;
+		if (t - p >= FLD)
+			return -1;
+		memcpy(f[i], p, (size_t)(t - p));
+		f[i][t - p] = '\0';
+		if (t == end && i < n - 1)
+			return -1;
+		p = t + 1;
+	}
+	return p - 1 == end ? 0 : -1;
+}
+
+static uint64_t nmaster_in, nmaster_out, nmv[4];
+
+/* Apply the sorted entries to the master. */
+static void
+merge(const char *master, const char *sorted)
+{
+	static char m[NM][FLD], e[NM + 3][FLD], cur[NM][FLD], gkey[NM][FLD];
+	struct ts_reader r;
+	struct lines in;
+	char *line, efile[FLD], eline[FLD];
+	size_t len;
+	const char *why;
+	int hm = 0, he, st, i, have;
+	long en = 0;
+
+	if (master != NULL) {
+		if (ts_open(&r, master, "benef-master", 1) < 0)
+			ts_fatal(&r);
+		for (i = 0; i < NM; i++)
+			if (i >= r.ncol || strcmp(r.cols[i], mcols[i]) != 0)
+				die_at(EX_DATAERR, master, 1, "header", "not the benef-master columns");
+		if (r.ncol != NM)
+			die_at(EX_DATAERR, master, 1, "header", "not the benef-master columns");
+	}
+	if (lines_open(&in, sorted) < 0)
+		die(EX_IOERR, "%s: %s", sorted, strerror(errno));
+
+#define NEXTM() do { \
+	hm = 0; \
+	if (master != NULL && (st = ts_next(&r)) == 1) { \
+		for (i = 0; i < NM; i++) { \
+			if (r.f[i].n >= FLD) \
+				die_at(EX_DATAERR, master, r.in.lineno, mcols[i], "too long"); \
+			memcpy(m[i], r.f[i].p, r.f[i].n); \
+			m[i][r.f[i].n] = '\0'; \
+		} \
+		hm = 1; \
+		nmaster_in++; \
+	} else if (master != NULL && st < 0) \
+		ts_fatal(&r); \
+} while (0)
+#define NEXTE() do { \
+	he = 0; \
+	if ((st = lines_next(&in, &line, &len, &why)) == 1) { \
+		/* key(3) seq file line, then columns from NKEY */ \
+		static char tmp[NM + 3][FLD]; \
+		if (split(line, len, tmp, NM + 3) < 0) \
+			die(EX_SOFTWARE, "%s: entry %ld malformed", sorted, en); \
+		for (i = 0; i < NKEY; i++) \
+			memcpy(e[i], tmp[i], FLD); \
+		memcpy(efile, tmp[4], FLD); \
+		snprintf(eline, sizeof eline, "%s", tmp[5]); \
+		for (i = NKEY; i < NM; i++) \
+			memcpy(e[i], tmp[i + 3], FLD); \
+		he = 1; \
+		en++; \
+	} else if (st < 0) \
+		die(EX_IOERR, "%s: %s", sorted, why); \
+} while (0)
+
+	NEXTM();
+	NEXTE();
+	while (hm || he) {
+		int c = !hm ? 1 : !he ? -1 : keycmp(m, e);
+
+		if (c < 0) {
+			/* No entry: the master record goes on unchanged. */
+			wmaster(m);
+			nmaster_out++;
+			NEXTM();
+			continue;
+		}
+		/* Entries of this key, in file order, over the master record. */
+		have = c == 0;
+		if (have)
+			memcpy(cur, m, sizeof cur);
+		for (i = 0; i < NKEY; i++)
+			memcpy(gkey[i], e[i], FLD);
+		do {
+			struct entry fake;
+
+			if (!have && strcmp(e[M_STATE], "OU") != 0 && strcmp(e[M_STATE], "NA") != 0) {
+				memset(&fake, 0, sizeof fake);
+				memcpy(fake.f, e, sizeof fake.f);
+				snprintf(fake.file, sizeof fake.file, "%s", efile);
+				fake.line = atol(eline);
+				reject(&fake, R_UNKNOWN, e[M_STATE], NULL);
+			} else if (!have) {
+				memcpy(cur, e, sizeof cur);
+				snprintf(cur[M_UPDATED], FLD, "%s", bizdate_s);
+				movement(cur, "create", 0, "", efile, eline);
+				nmv[0]++;
+				if (*cur[M_CARD])
+					movement(cur, "card", 0, "", efile, eline), nmv[3]++;
+				have = 1;
+			} else {
+				int same = 1, retro = 0;
+				int32_t on, nn;
+				char oldend[FLD];
+
+				for (i = NKEY; i < M_UPDATED; i++)
+					if (strcmp(cur[i], e[i]) != 0)
+						same = 0;
+				if (!same) {
+					snprintf(oldend, sizeof oldend, "%s", cur[M_REND]);
+					on = *oldend ? 0 : INT32_MAX;
+					if (*oldend)
+						date_parse(oldend, strlen(oldend), &on);
+					nn = INT32_MAX;
+					if (*e[M_REND])
+						date_parse(e[M_REND], strlen(e[M_REND]), &nn);
+					/* Rights cut short below what was integrated and already run. */
+					retro = nn < on && nn < bizdate;
+					memcpy(cur, e, sizeof cur);
+					snprintf(cur[M_UPDATED], FLD, "%s", bizdate_s);
+					if (nn < on || strcmp(cur[M_STATE], "OU") != 0) {
+						movement(cur, "radiate", retro, oldend, efile, eline);
+						nmv[2]++;
+					} else {
+						movement(cur, "modify", 0, oldend, efile, eline);
+						nmv[1]++;
+					}
+					if (*cur[M_CARD])
+						movement(cur, "card", 0, oldend, efile, eline), nmv[3]++;
+				}
+			}
+			NEXTE();
+		} while (he && keycmp(gkey, e) == 0);
+		if (have) {
+			wmaster(cur);
+			nmaster_out++;
+		}
+		if (c == 0)
+			NEXTM();
+	}
+	if (master != NULL)
+		ts_close(&r);
+	lines_close(&in);
+}
+
+/* ---------- files, order, state ---------- */
+
+struct input {
+	const char *path;
+	int csv;
+	char sender[FLD];
+	long fileno;
+	int skip;		/* already integrated */
+	int empty;		/* a CSV header alone: no sender, no number */
+};
+
+static int
+inputcmp(const void *a, const void *b)
+{
+	const struct input *x = a, *y = b;
+	int c = strcmp(x->sender, y->sender);
+
+	if (c != 0)
+		return c;
+	return x->fileno < y->fileno ? -1 : x->fileno > y->fileno;
+}
+
+static const char *const statecols[] = {
+	"sender", "file_number", "file", "business_date", "entries"
+};
+
+struct done {
+	char sender[FLD];
+	long fileno;
+	char row[512];
+};
+static struct done *done;
+static size_t ndone;
+
+static void
+loadstate(const char *path)
+{
+	struct ts_reader r;
+	int st;
+
+	if (ts_open(&r, path, "benef-files", 1) < 0) {
+		ts_perror(&r);
+		exit(r.errline < 0 ? EX_NOINPUT : EX_DATAERR);
+	}
+	if (r.ncol != 5 || strcmp(r.cols[0], "sender") || strcmp(r.cols[1], "file_number"))
+		die_at(EX_DATAERR, path, 1, "header", "not the benef-files columns");
+	while ((st = ts_next(&r)) == 1) {
+		done = xrealloc(done, (ndone + 1) * sizeof *done);
+		snprintf(done[ndone].sender, FLD, "%.*s", (int)r.f[0].n, r.f[0].p);
+		done[ndone].fileno = atol(r.f[1].p);
+		snprintf(done[ndone].row, sizeof done[ndone].row, "%.*s", (int)r.len, r.line);
+		ndone++;
+	}
+	if (st < 0)
+		ts_fatal(&r);
+	ts_close(&r);
+}
+
+static int
+isdone(const char *sender, long fileno)
+{
+	size_t i;
+
+	for (i = 0; i < ndone; i++)
+		if (strcmp(done[i].sender, sender) == 0 && done[i].fileno == fileno)
+			return 1;
+	return 0;
+}
+
+/* sort(1)'s own temporary files go in our scratch directory too. */
+static void
+sortfile(const char *in, const char *out)
+{
+	const char *tmp = tmp_dir();
+	pid_t pid;
+	int st;
+
+	if ((pid = tmp_fork()) < 0)
+		die(EX_OSERR, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		setenv("LC_ALL", "C", 1);
+		execlp("sort", "sort", "-t", "\t", "-k1,1", "-k2,2", "-k3,3", "-k4,4",
+		    "-S", "256M", "-T", tmp, "-o", out, in, (char *)NULL);
+		_exit(127);
+	}
+	if (tmp_wait(pid, &st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		die(EX_SOFTWARE, "sort failed");
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: %s [-X reference.xsd] [-m master] [-s state] [-w new-state]\n"
+	    "       -d business-date -o new-master -M movements -R rejects file ...\n",
+	    progname_());
+	exit(EX_USAGE);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const char *const rejcols[] = {
+		"file", "line", "amc", "contract", "member_ref", "code", "label"
+	};
+	const char *master = NULL, *out = NULL, *mvout = NULL, *rejout = NULL;
+	const char *state = NULL, *newstate = NULL, *refxsd = NULL, *date = NULL;
+	struct pub pm, pv, pr;
+	struct input *in;
+	static const struct bi_sink sink = { put_entry, reject, NULL };
+	xmlSchemaPtr projschema, refschema = NULL;
+	char *tmpl[2], msg[1024], meta[256];
+	int ch, i, nin, fd, refused = 0, st;
+
+	setprogname_(argv[0]);
+	while ((ch = getopt(argc, argv, "M:R:X:d:m:o:s:w:")) != -1)
+		switch (ch) {
+		case 'M': mvout = optarg; break;
+		case 'R': rejout = optarg; break;
+		case 'X': refxsd = optarg; break;
+		case 'd': date = optarg; break;
+		case 'm': master = optarg; break;
+		case 'o': out = optarg; break;
+		case 's': state = optarg; break;
+		case 'w': newstate = optarg; break;
+		default: usage();
+		}
+	argc -= optind;
+	argv += optind;
+	if (date == NULL || out == NULL || mvout == NULL || rejout == NULL)
+		usage();
+	if (date_parse(date, strlen(date), &bizdate) < 0)
+		die(EX_USAGE, "%s: not an ISO 8601 date (YYYY-MM-DD)", date);
+	date_fmt(bizdate, bizdate_s);
+
+	LIBXML_TEST_VERSION
+	xmlSubstituteEntitiesDefault(0);
+	if ((projschema = bi_loadschema(benef_xsd, NULL)) == NULL)
+		die(EX_CONFIG, "benef-normev3.xsd (built in): not a usable XML schema");
+	if (refxsd != NULL && (refschema = bi_loadschema(NULL, refxsd)) == NULL)
+		die(EX_CONFIG, "%s: not a usable XML schema", refxsd);
+	if (state != NULL)
+		loadstate(state);
+
+	/* The files, in sender and file-number order. */
+	nin = argc;
+	in = xmalloc((size_t)(nin ? nin : 1) * sizeof *in);
+	for (i = 0; i < nin; i++) {
+		size_t n = strlen(argv[i]);
+		const char *base = n > 3 && strcmp(argv[i] + n - 3, ".gz") == 0 ?
+		    argv[i] + n - 7 : argv[i] + n - 4;
+
+		memset(&in[i], 0, sizeof in[i]);
+		in[i].path = argv[i];
+		in[i].csv = n >= 4 && base >= argv[i] && strncmp(base, ".csv", 4) == 0;
+		st = in[i].csv ? bi_csv_head(argv[i], in[i].sender, &in[i].fileno, msg, sizeof msg) :
+		    bi_xml_head(argv[i], in[i].sender, &in[i].fileno, msg, sizeof msg);
+		if (st == EX_SOFTWARE)
+			die(st, "%s", msg);
+		if (st > 1) {
+			warnx_("%s", msg);
+			refused = st;
+		}
+		in[i].empty = st == 1;
+	}
+	qsort(in, (size_t)nin, sizeof *in, inputcmp);
+
+	/* Outputs: temporaries until every file has been read whole. */
+	if (pub_open(&pm, out) < 0)
+		die(EX_CANTCREAT, "%s: %s", out, strerror(errno));
+	if (pub_open(&pv, mvout) < 0)
+		die(EX_CANTCREAT, "%s: %s", mvout, strerror(errno));
+	if (pub_open(&pr, rejout) < 0)
+		die(EX_CANTCREAT, "%s: %s", rejout, strerror(errno));
+	ts_wopen(&rejw, pr.fd, rejout, "benef-reject", 1, rejcols, 7);
+	ts_wopen(&mvw, pv.fd, mvout, "benef-movement", 1, mvcols, 11);
+	ts_wopen(&mastw, pm.fd, out, "benef-master", 1, mcols, NM);
+	snprintf(meta, sizeof meta, "business_date\t%s", bizdate_s);
+	ts_wmeta(&mastw, meta);
+	ts_wmeta(&mvw, meta);
+	ts_wmeta(&rejw, meta);
+
+	/* The entries, then sorted: in a scratch directory removed at exit. */
+	fd = tmp_open("entries", &tmpl[0]);
+	if ((entries = fdopen(fd, "w")) == NULL)
+		die(EX_CANTCREAT, "%s: %s", tmpl[0], strerror(errno));
+	close(tmp_open("sorted", &tmpl[1]));
+	for (i = 0; i < nin && !refused; i++) {
+		/* A header alone names no file to check against the others. */
+		if (!in[i].empty && isdone(in[i].sender, in[i].fileno)) {
+			warn_at(in[i].path, 0, NULL, "sender %s file %ld already integrated: skipped",
+			    in[i].sender, in[i].fileno);
+			in[i].skip = 1;
+			continue;
+		}
+		for (st = in[i].empty ? i : 0; st < i; st++)
+			if (!in[st].skip && !in[st].empty &&
+			    strcmp(in[st].sender, in[i].sender) == 0 &&
+			    in[st].fileno == in[i].fileno)
+				break;
+		if (st < i) {
+			warn_at(in[i].path, 0, NULL, "sender %s file %ld given twice: skipped",
+			    in[i].sender, in[i].fileno);
+			in[i].skip = 1;
+			continue;
+		}
+		st = in[i].csv ? bi_csv_file(in[i].path, &sink, msg, sizeof msg) :
+		    bi_xml_file(in[i].path, in[i].sender, in[i].fileno,
+		    refschema ? refschema : projschema, &sink, msg, sizeof msg);
+		if (st == EX_SOFTWARE)
+			die(st, "%s", msg);
+		if (st != 0) {
+			warnx_("%s", msg);
+			refused = st;
+		}
+	}
+	if (fclose(entries) != 0)
+		die(EX_IOERR, "%s: write error", tmpl[0]);
+	if (refused) {
+		/*
+		 * Nothing of the day is published, the master no more than the
+		 * rest: the previous generation stays where it is, and no file
+		 * under a final name can be taken for today's.
+		 */
+		ts_wclose(&rejw);
+		ts_wclose(&mvw);
+		ts_wclose(&mastw);
+		pub_abort(&pr);
+		pub_abort(&pv);
+		pub_abort(&pm);
+		unlink(tmpl[0]);
+		unlink(tmpl[1]);
+		exit(refused);
+	}
+	sortfile(tmpl[0], tmpl[1]);
+	merge(master, tmpl[1]);
+	unlink(tmpl[0]);
+	unlink(tmpl[1]);
+	free(tmpl[0]);
+	free(tmpl[1]);
+	ts_wclose(&mastw);
+	ts_wclose(&mvw);
+	ts_wclose(&rejw);
+	if (pub_commit(&pm) < 0 || pub_commit(&pv) < 0 || pub_commit(&pr) < 0)
+		die(EX_IOERR, "%s: %s", out, strerror(errno));
+	if (newstate != NULL) {
+		struct pub ps;
+		struct ts_writer w;
+		size_t k;
+
+		if (pub_open(&ps, newstate) < 0)
+			die(EX_CANTCREAT, "%s: %s", newstate, strerror(errno));
+		ts_wopen(&w, ps.fd, newstate, "benef-files", 1, statecols, 5);
+		for (k = 0; k < ndone; k++) {
+			char *s = done[k].row, *t;
+			int c;
+
+			for (c = 0; c < 5; c++) {
+				t = strchr(s, '\t');
+				ts_wstr(&w, s, t ? (size_t)(t - s) : strlen(s));
+				s = t ? t + 1 : s + strlen(s);
+			}
+			ts_wend(&w);
+		}
+		for (i = 0; i < nin; i++) {
+			const char *b = strrchr(in[i].path, '/');
+
+			if (in[i].skip || in[i].empty)
+				continue;
+			ts_wcstr(&w, in[i].sender);
+			ts_wint(&w, in[i].fileno);
+			ts_wcstr(&w, b ? b + 1 : in[i].path);
+			ts_wcstr(&w, bizdate_s);
+			ts_wint(&w, 0);
+			ts_wend(&w);
+		}
+		ts_wclose(&w);
+		if (pub_commit(&ps) < 0)
+			die(EX_IOERR, "%s: %s", newstate, strerror(errno));
+	}
+	/* Conservation: master in + created = master out. */
+	if (nmaster_in + nmv[0] != nmaster_out)
+		die(EX_SOFTWARE, "conservation: %llu in + %llu created != %llu out",
+		    (unsigned long long)nmaster_in, (unsigned long long)nmv[0],
+		    (unsigned long long)nmaster_out);
+	fprintf(stderr, "%s: %s: %llu entries, %llu rejected; master %llu -> %llu; "
+	    "%llu created, %llu modified, %llu radiated, %llu card movements\n",
+	    progname_(), bizdate_s, (unsigned long long)nentries,
+	    (unsigned long long)nrejects, (unsigned long long)nmaster_in,
+	    (unsigned long long)nmaster_out, (unsigned long long)nmv[0],
+	    (unsigned long long)nmv[1], (unsigned long long)nmv[2],
+	    (unsigned long long)nmv[3]);
+	free(in);
+	free(done);
+	xmlSchemaFree(projschema);
+	if (refschema)
+		xmlSchemaFree(refschema);
+	xmlCleanupParser();
+	return EX_OK;
+}

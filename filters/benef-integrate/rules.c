@@ -1,0 +1,305 @@
+/*
+ * The rules a beneficiary's entry keeps by itself, whatever file it came
+ * from (tiers-benef(5)): codes known, NIR keys right, dates that exist
+ * and in order, products that do not overlap; then the columns derived
+ * from it (products, rights, reconciliation keys).  The rules that need
+ * the master are main.c's merge.  And the small helpers of the readers.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tiers.h"
+#include "benef.h"
+
+/* The care domains a card may name (DESIGN.md, cards). */
+static const char *const domnames[] = {
+	"PHAR", "MEDG", "MEDS", "LABO", "RADL", "SAGE", "LPPS", "AMI", "AMM",
+	"AMY", "AMO", "AMP", "CSTD", "CSTE", "OPTI", "TRAN", "HOSP", "EXTE",
+	"AUDI", "DENT", "CURE", NULL
+};
+
+/* Codes (tiers-benef(5)); a code not listed is rejected with BI06. */
+static const char *const states[] = { "OU", "FE", "FR", "RO", "NA", NULL };
+static const char *const types[] = {
+	"AS", "CJ", "CD", "CS", "CV", "CO", "EN", "PC", "RA", "BH", "UT",
+	"AA", "AE", NULL
+};
+static const char *const cards[] = {
+	"CA", "CC", "CS", "MC", "MS", "RC", "RS", "EE", "NP", "QD", NULL
+};
+static const char *const activations[] = { "AC", "DE", NULL };
+
+/* Reject codes. */
+const struct bi_reject bi_rejects[NREJECT] = {
+	{ "BI01", "NIR malformed or its key wrong" },
+	{ "BI02", "dates out of order" },
+	{ "BI03", "birth date missing, malformed or after the business date" },
+	{ "BI04", "rang de naissance not 1 to 9" },
+	{ "BI05", "product periods of the same order overlap" },
+	{ "BI06", "unknown code" },
+	{ "BI07", "movement for a beneficiary unknown to the master" },
+	{ "BI08", "rows of one beneficiary disagree" },
+	{ "BI09", "required field missing" },
+	{ "BI10", "date malformed" }
+};
+
+/* ---------- small helpers ---------- */
+
+const char *
+bi_base(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return b ? b + 1 : path;
+}
+
+void
+bi_setf(char *dst, const char *s, size_t n)
+{
+	size_t i, k = 0;
+
+	/* Fields of a stream: no TAB, CR, LF or other control characters. */
+	for (i = 0; i < n && k < FLD - 1; i++)
+		dst[k++] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? ' ' : s[i];
+	/* Trim blanks around. */
+	while (k > 0 && dst[k - 1] == ' ')
+		k--;
+	dst[k] = '\0';
+	for (i = 0; dst[i] == ' '; i++)
+		;
+	if (i > 0)
+		memmove(dst, dst + i, k - i + 1);
+}
+
+static int
+inlist(const char *s, const char *const *list)
+{
+	for (; *list != NULL; list++)
+		if (strcmp(s, *list) == 0)
+			return 1;
+	return 0;
+}
+
+/* "" is absent (1); else a valid ISO date (1) or not (0). */
+int
+bi_optdate(const char *s, int32_t *d, int32_t dflt)
+{
+	if (*s == '\0') {
+		*d = dflt;
+		return 1;
+	}
+	return date_parse(s, strlen(s), d) == 0;
+}
+
+/* What vmsg (formats/diag.c) writes after "prog: ", into msg. */
+void
+bi_msg(char *msg, size_t msgsz, const char *path, long line, const char *field,
+    const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+
+	if (line > 0)
+		n = (size_t)snprintf(msg, msgsz, "%s:%ld: ", path, line);
+	else
+		n = (size_t)snprintf(msg, msgsz, "%s: ", path);
+	if (field != NULL && n < msgsz)
+		n += (size_t)snprintf(msg + n, msgsz - n, "%s: ", field);
+	if (n < msgsz) {
+		va_start(ap, fmt);
+		vsnprintf(msg + n, msgsz - n, fmt, ap);
+		va_end(ap);
+	}
+}
+
+/*
+ * The rules an entry keeps by itself; then its derived columns.  Returns
+ * 0, or -1 once rejected to the sink.
+ */
+int
+bi_check(struct entry *e, int32_t bizdate, const struct bi_sink *sink)
+{
+	char buf[64];
+	int32_t d1, d2, b;
+	int i, j, key;
+	size_t n;
+
+	if (!*e->f[M_AMC] || !*e->f[M_CONTRACT] || !*e->f[M_MEMBER]) {
+		sink->reject(e, R_MISSING, "client, contract or member reference", sink->arg);
+		return -1;
+	}
+	if (!inlist(e->f[M_STATE], states)) {
+		snprintf(buf, sizeof buf, "contract_state %.8s", e->f[M_STATE]);
+		sink->reject(e, R_CODE, buf, sink->arg);
+		return -1;
+	}
+	if (!inlist(e->f[M_TYPE], types)) {
+		snprintf(buf, sizeof buf, "benef_type %.8s", e->f[M_TYPE]);
+		sink->reject(e, R_CODE, buf, sink->arg);
+		return -1;
+	}
+	if (*e->f[M_CARD] && !inlist(e->f[M_CARD], cards)) {
+		snprintf(buf, sizeof buf, "card_movement %.8s", e->f[M_CARD]);
+		sink->reject(e, R_CODE, buf, sink->arg);
+		return -1;
+	}
+	if (*e->f[M_ACTIVATION] && !inlist(e->f[M_ACTIVATION], activations)) {
+		snprintf(buf, sizeof buf, "activation %.8s", e->f[M_ACTIVATION]);
+		sink->reject(e, R_CODE, buf, sink->arg);
+		return -1;
+	}
+	if (*e->f[M_RESP] && strcmp(e->f[M_RESP], "0") && strcmp(e->f[M_RESP], "1")) {
+		snprintf(buf, sizeof buf, "responsable %.8s", e->f[M_RESP]);
+		sink->reject(e, R_CODE, buf, sink->arg);
+		return -1;
+	}
+	/* The domains' names (their syntax is the file's to keep). */
+	{
+		const char *p = e->f[M_DOMAINS], *q;
+		char d[8];
+
+		for (; *p != '\0'; p = *q ? q + 1 : q) {
+			q = p + strcspn(p, ";");
+			n = strcspn(p, ":");
+			snprintf(d, sizeof d, "%.*s", (int)(n < 7 ? n : 7), p);
+			if (!inlist(d, domnames)) {
+				snprintf(buf, sizeof buf, "domains %s", d);
+				sink->reject(e, R_CODE, buf, sink->arg);
+				return -1;
+			}
+		}
+	}
+	/* NIRs: the insured's, the beneficiary's; a key is computed if absent. */
+	for (i = 0; i < 2; i++) {
+		char *nir = e->f[i ? M_BNIR : M_NIR], *k = e->f[i ? M_BNIRKEY : M_NIRKEY];
+
+		if (*nir == '\0') {
+			if (*k != '\0') {
+				sink->reject(e, R_NIR, i ? "benef_nir_key without benef_nir" :
+				    "nir_key without nir", sink->arg);
+				return -1;
+			}
+			continue;
+		}
+		if (strlen(nir) != 13 || nir_key(nir, &key) < 0) {
+			sink->reject(e, R_NIR, i ? "benef_nir" : "nir", sink->arg);
+			return -1;
+		}
+		if (*k == '\0')
+			snprintf(k, FLD, "%02d", key);
+		snprintf(buf, sizeof buf, "%s%s", nir, k);
+		if (!nir_valid(buf, strlen(buf))) {
+			sink->reject(e, R_NIR, i ? "benef_nir" : "nir", sink->arg);
+			return -1;
+		}
+	}
+	if (*e->f[M_BIRTH] == '\0' || date_parse(e->f[M_BIRTH], strlen(e->f[M_BIRTH]), &b) < 0 ||
+	    b > bizdate) {
+		sink->reject(e, R_BIRTH, NULL, sink->arg);
+		return -1;
+	}
+	n = strlen(e->f[M_RANG]);
+	if (n != 1 || e->f[M_RANG][0] < '1' || e->f[M_RANG][0] > '9') {
+		sink->reject(e, R_RANG, NULL, sink->arg);
+		return -1;
+	}
+	/* Dates: TP validity, suspension, products. */
+	if (!bi_optdate(e->f[M_TPSTART], &d1, INT32_MIN) || !bi_optdate(e->f[M_TPEND], &d2, INT32_MAX)) {
+		sink->reject(e, R_DATE, "tp_start or tp_end", sink->arg);
+		return -1;
+	}
+	if (d1 > d2) {
+		sink->reject(e, R_DATES, "tp_start after tp_end", sink->arg);
+		return -1;
+	}
+	if (!bi_optdate(e->f[M_SUSPSTART], &d1, INT32_MIN) || !bi_optdate(e->f[M_SUSPEND], &d2, INT32_MAX)) {
+		sink->reject(e, R_DATE, "suspension_start or suspension_end", sink->arg);
+		return -1;
+	}
+	if (d1 > d2) {
+		sink->reject(e, R_DATES, "suspension_start after suspension_end", sink->arg);
+		return -1;
+	}
+	for (i = 0; i < e->nprod; i++) {
+		if (e->prod[i].start > e->prod[i].end) {
+			sink->reject(e, R_DATES, "product entry after its exit", sink->arg);
+			return -1;
+		}
+		for (j = 0; j < i; j++)
+			if (e->prod[i].order == e->prod[j].order &&
+			    e->prod[i].start <= e->prod[j].end &&
+			    e->prod[j].start <= e->prod[i].end) {
+				snprintf(buf, sizeof buf, "order %d", e->prod[i].order);
+				sink->reject(e, R_OVERLAP, buf, sink->arg);
+				return -1;
+			}
+	}
+	/* Derived: products, rights, reconciliation keys. */
+	{
+		char *p = e->f[M_PRODUCTS];
+		size_t room = FLD;
+		int32_t rs = INT32_MAX, re = INT32_MIN, ts, te;
+		char s1[DATE_BUFSZ], s2[DATE_BUFSZ];
+
+		*p = '\0';
+		for (i = 0; i < e->nprod; i++) {
+			int w;
+
+			if (e->prod[i].start == INT32_MIN)
+				s1[0] = '\0';
+			else
+				date_fmt(e->prod[i].start, s1);
+			if (e->prod[i].end == INT32_MAX)
+				s2[0] = '\0';
+			else
+				date_fmt(e->prod[i].end, s2);
+			w = snprintf(p, room, "%s%d:%s:%s:%s", i ? "," : "",
+			    e->prod[i].order, e->prod[i].ref, s1, s2);
+			if (w < 0 || (size_t)w >= room) {
+				sink->reject(e, R_MISSING, "products: too many or too long", sink->arg);
+				return -1;
+			}
+			p += w;
+			room -= (size_t)w;
+			if (e->prod[i].start < rs)
+				rs = e->prod[i].start;
+			if (e->prod[i].end > re)
+				re = e->prod[i].end;
+		}
+		/* Rights: the products' span within the TP service validity. */
+		bi_optdate(e->f[M_TPSTART], &ts, INT32_MIN);
+		bi_optdate(e->f[M_TPEND], &te, INT32_MAX);
+		if (e->nprod == 0) {
+			rs = ts;
+			re = te;
+		}
+		if (ts > rs)
+			rs = ts;
+		if (te < re)
+			re = te;
+		if (rs == INT32_MIN)
+			e->f[M_RSTART][0] = '\0';
+		else
+			date_fmt(rs, e->f[M_RSTART]);
+		if (re == INT32_MAX)
+			e->f[M_REND][0] = '\0';
+		else
+			date_fmt(re, e->f[M_REND]);
+		if (rs != INT32_MIN && re != INT32_MAX && rs > re) {
+			sink->reject(e, R_DATES, "products outside the TP service validity", sink->arg);
+			return -1;
+		}
+	}
+	if (*e->f[M_ADHERENT] == '\0')
+		snprintf(e->f[M_ADHERENT], FLD, "%s", e->f[M_CONTRACT]);
+	if (*e->f[M_NIR])
+		snprintf(e->f[M_KNIR], FLD, "%s%s", e->f[M_BNIR][0] ? e->f[M_BNIR] :
+		    e->f[M_NIR], e->f[M_RANG]);
+	else
+		e->f[M_KNIR][0] = '\0';
+	snprintf(e->f[M_KBIRTH], FLD, "%s/%s/%.100s", e->f[M_BIRTH], e->f[M_RANG],
+	    e->f[M_ADHERENT]);
+	return 0;
+}
+
