@@ -657,3 +657,168 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 	*errcol = -1;
 	return 0;
 }
+
+/* Digits of v, right-aligned in n characters with leading zeros; -1 if too long. */
+static int
+zpad(char *d, int n, uint64_t v)
+{
+	int k;
+
+	for (k = n - 1; k >= 0; k--, v /= 10)
+		d[k] = (char)('0' + v % 10);
+	return v == 0 ? 0 : -1;
+}
+
+int
+lay_encode(const struct layout *l, const struct lay_record *r,
+    const struct lay_val *vals, char *rec, int *errcol, const char **why)
+{
+	const struct lay_field *f;
+	const struct lay_val *v;
+	const char *t;
+	size_t n;
+	int i, k, y, m, d;
+	int64_t c;
+	int32_t day;
+
+	memset(rec, ' ', (size_t)r->len);
+	memcpy(rec + l->toff, r->type, strlen(r->type));
+	for (i = 0; i < r->nfield; i++) {
+		char *s;
+
+		f = &r->f[i];
+		s = rec + f->off;
+		*errcol = f->col;
+		if (f->fmt == LF_CONST) {
+			memcpy(s, f->konst, (size_t)f->len);
+			continue;
+		}
+		if (f->fmt == LF_X || f->col < 0) {
+			if (f->fmt == LF_X || f->fmt == LF_A)
+				continue;
+			if (f->opt)
+				continue;
+			*why = "a field of no name that is not a filler";
+			return -1;
+		}
+		v = &vals[f->col];
+		if (!v->set) {
+			if (f->opt)
+				continue;
+			*why = "missing";
+			return -1;
+		}
+		t = v->text;
+		n = v->n;
+		if (f->mapped) {
+			for (k = 0; k < l->nmap; k++)
+				if (l->map[k].col == f->col && strlen(l->map[k].value) == n &&
+				    memcmp(l->map[k].value, t, n) == 0)
+					break;
+			if (k == l->nmap) {
+				*why = "no code for this value";
+				return -1;
+			}
+			t = l->map[k].code;
+			n = strlen(t);
+		}
+		switch (f->fmt) {
+		case LF_N:
+		case LF_NZ:
+		case LF_I:
+			if (n == 0 || n > (size_t)f->len || !alldigits(t, (int)n)) {
+				*why = n > (size_t)f->len ? "too long" : "not a number";
+				return -1;
+			}
+			/* N and NZ are read as written: exactly their length. */
+			if (f->fmt != LF_I && n != (size_t)f->len) {
+				*why = "not as long as the field";
+				return -1;
+			}
+			memset(s, '0', (size_t)f->len - n);
+			memcpy(s + f->len - n, t, n);
+			if (f->fmt == LF_NZ && strspn(t, "0") == n) {
+				*why = "zero";
+				return -1;
+			}
+			break;
+		case LF_A:
+			if (n > (size_t)f->len) {
+				*why = "too long";
+				return -1;
+			}
+			for (k = 0; k < (int)n; k++)
+				if ((unsigned char)t[k] < 0x20 || (unsigned char)t[k] > 0x7e) {
+					*why = "not printable ASCII";
+					return -1;
+				}
+			if (n > 0 && t[n - 1] == ' ') {
+				*why = "ends with a blank";
+				return -1;
+			}
+			if (f->opt && n == 0) {
+				*why = "empty: absent";
+				return -1;
+			}
+			memcpy(s, t, n);
+			break;
+		case LF_NIR:
+			if (n != 13) {
+				*why = "not a NIR (13 digits, or 2A/2B)";
+				return -1;
+			}
+			memcpy(s, t, 13);
+			break;
+		case LF_D6:
+		case LF_Y6:
+		case LF_D8:
+		case LF_Y8:
+			if (date_parse(t, n, &day) < 0) {
+				*why = "not a date";
+				return -1;
+			}
+			date_to_ymd(day, &y, &m, &d);
+			if (y < 1900 || y > 9999 || (f->len == 6 && y > 2099)) {
+				*why = "a year out of the field's range";
+				return -1;
+			}
+			if (f->len == 6)
+				y %= 100;
+			if (f->fmt == LF_D6 || f->fmt == LF_D8) {
+				zpad(s, 2, (uint64_t)d);
+				zpad(s + 2, 2, (uint64_t)m);
+				zpad(s + 4, f->len - 4, (uint64_t)y);
+			} else {
+				zpad(s, f->len - 4, (uint64_t)y);
+				zpad(s + f->len - 4, 2, (uint64_t)m);
+				zpad(s + f->len - 2, 2, (uint64_t)d);
+			}
+			break;
+		case LF_M:
+		case LF_S:
+		case LF_F2:
+			if (money_parse(t, n, &c) != 0) {
+				*why = "not an amount";
+				return -1;
+			}
+			k = 0;
+			if (f->fmt == LF_S) {
+				s[0] = c < 0 ? '-' : '+';
+				k = 1;
+			} else if (c < 0) {
+				*why = "negative";
+				return -1;
+			}
+			if (zpad(s + k, f->len - k, (uint64_t)(c < 0 ? -c : c)) < 0) {
+				*why = "too long";
+				return -1;
+			}
+			break;
+		default:
+			*why = "bad format";
+			return -1;
+		}
+	}
+	*errcol = -1;
+	return 0;
+}

@@ -112,6 +112,18 @@ const struct lay_record *lay_find(const struct layout *l, const char *rec, size_
 int lay_decode(const struct layout *l, const struct lay_record *r,
     const char *rec, size_t n, int32_t filedate, struct lay_val *vals,
     int *errcol, const char **why);
+/*
+ * The reverse of lay_decode: record r of n = r->len bytes into rec (not
+ * terminated), from vals[col] as lay_decode gives them (text: dates
+ * YYYY-MM-DD, amounts as money_fmt writes them; set 0 for an absent
+ * optional field).  Integers (I) and amounts are padded with zeros on the
+ * left, text with blanks on the right; N and NZ, read as written, are
+ * given whole; a mapped field is written as the code of its value.
+ * What lay_decode would not read back as given is refused: 0 ok; -1 with
+ * the field's column (or -1) and a reason.
+ */
+int lay_encode(const struct layout *l, const struct lay_record *r,
+    const struct lay_val *vals, char *rec, int *errcol, const char **why);
 /* Does this first record belong to the layout? */
 int lay_detect(const struct layout *l, const char *rec, size_t n);
 

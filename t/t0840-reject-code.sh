@@ -62,6 +62,62 @@ test_expect_success 'the summary: lines and amounts per outcome' '
 	test_cmp expect actual
 '
 
+# The returns of hold-resent's day 2: the line presented again, paid; the
+# copy the PS sent again, rejected as its duplicate.
+test_expect_success 'the PS return: a stream and a fixed-width file, by PS' '
+	mkdir ret ret/p ret/c &&
+	reject-code -d 2026-11-24 -p p.hold-resent.1 -n ret/p -o ret/o -r ret/ps.tsv -f ret/ps.txt \
+	    -c ret/c l.hold-resent.2 d.hold-resent.2 2>err &&
+	tiers-seal -q ret/ps.tsv ret/c/900000001.tsv &&
+	col ret/ps.tsv ps_kind ps_number invoice line_no amc_eur outcome code payment_ref >actual &&
+	printf "%s\n" "RPPS	10000000001	100000001	1	9.00	paid	LQ00	TP20261124-900000001-10000000001" \
+	    "RPPS	10000000001	100000001	1	0.00	rejected	LQ11	" >expect &&
+	test_cmp expect actual &&
+	cut -c1-3 ret/ps.txt >types &&
+	printf "%s\n" 000 100 200 200 900 999 >expect &&
+	test_cmp expect types &&
+	awk "length(\$0) != 160" ret/ps.txt >long &&
+	test_must_be_empty long &&
+	grep "^000TIERS-RETOUR-PS20261124 *\$" ret/ps.txt &&
+	grep "^200100000001           000120261110G     +00000003000+00000000900+00000000000paid        LQ00        2026-11-24#1            TP20261124-900000001-10000000001   \$" ret/ps.txt &&
+	grep "^900000000002+0000000000900+0000000006000 *\$" ret/ps.txt &&
+	grep "^999000000002+0000000000900+0000000006000 *\$" ret/ps.txt
+'
+
+test_expect_success 'the client return: a stream and CSV, every line, the client reference' '
+	col ret/c/900000001.tsv contract member_ref amc_eur outcome identity_update claim >actual &&
+	printf "%s\n" "C9	N	9.00	paid	0	2026-11-24#1" "C9	N	0.00	rejected	0	2026-11-24#2" >expect &&
+	test_cmp expect actual &&
+	test "$(test_mode ret/c/900000001.csv)" = -rw------- &&
+	test "$(wc -l <ret/c/900000001.csv)" = 3 &&
+	head -n 1 ret/c/900000001.csv | grep "^\"contract\",\"member_ref\",\"ps_kind\"" &&
+	grep "^\"C9\",\"N\",\"RPPS\",\"10000000001\",\"100000001\",\"1\",\"2026-11-10\",\"G\",\"30.00\",\"30.00\",\"19.00\",\"9.00\",\"2.00\",\"0.00\",\"ps\",\"LQ00\",\"paid\",\"0\",\"TP20261124-900000001-10000000001\",\"2026-11-24#1\"," ret/c/900000001.csv &&
+	! grep -q 1700175123010 ret/c/900000001.csv ret/c/900000001.tsv
+'
+
+test_expect_success 'a line paid and reported: the client told to update the identity' '
+	mkdir ret2 ret2/p ret2/c &&
+	reject-code -d 2026-11-23 -n ret2/p -o ret2/o -c ret2/c l.identity.1 d.identity.1 2>err &&
+	col ret2/c/900000001.tsv outcome identity_update client_label >actual &&
+	printf "paid-report\t1\tPayé ; identité du bénéficiaire à mettre à jour\n" >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'a PS return layout of the operator'"'"'s (-L), and a wrong one refused' '
+	sed "s/^field	200  78 12 A	outcome/field	200  78 12 A	outcome # kept/" \
+	    "$TIERS_TOP/formats/returns/ps-return.lay" >my.lay &&
+	mkdir ret3 ret3/p &&
+	reject-code -d 2026-11-24 -p p.hold-resent.1 -n ret3/p -o ret3/o -f ret3/ps.txt -L my.lay \
+	    l.hold-resent.2 d.hold-resent.2 2>err &&
+	cmp ret/ps.txt ret3/ps.txt &&
+	sed "s/^field	200  78 12 A	outcome/field	200  78 12 A	verdict/" my.lay >bad.lay &&
+	rm -rf ret3 && mkdir ret3 ret3/p &&
+	test_expect_code 65 reject-code -d 2026-11-24 -p p.hold-resent.1 -n ret3/p -o ret3/o \
+	    -f ret3/ps.txt -L bad.lay l.hold-resent.2 d.hold-resent.2 2>err &&
+	grep "^reject-code: bad.lay:" err &&
+	! test -e ret3/ps.txt && ! test -e ret3/o
+'
+
 # A table of codes of the client's: LQ01 is final for client 900000001.
 test_expect_success 'a client table overrides the built-in row (-t)' '
 	printf "#tiers\treject-codes\t1\tclient\tcode\thandling\tdays\tps_label\tclient_label\n900000001\tLQ01\tfinal\t0\tInconnu\tNon déclaré\n" |

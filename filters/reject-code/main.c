@@ -23,7 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tiers.h"
+#include "reject.h"
 
 extern const char builtin_rejects[];
 
@@ -238,30 +238,33 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: reject-code -d date -n new-pending -o outcomes [-p pending]\n"
-	    "                   [-s summary] [-t codes]... claims decisions\n");
+	    "                   [-c client-returns] [-f ps-return-fixed [-L layout]]\n"
+	    "                   [-r ps-return] [-s summary] [-t codes]... claims decisions\n");
 	exit(EX_USAGE);
 }
 
 /* A column of the decisions, and of the claims. */
 enum {
-	D_CLAIM, D_FILE, D_LINE, D_AMC, D_MEMBER, D_PSKIND, D_PSNUM, D_INVOICE,
-	D_LINENO, D_ACTDATE, D_ACT, D_FR, D_BR, D_AMO, D_AMCEUR, D_RAC,
-	D_RECOVER, D_DEST, D_CODE, D_FLAG, ND
+	D_CLAIM, D_FILE, D_LINE, D_AMC, D_CONTRACT, D_MEMBER, D_PSKIND, D_PSNUM,
+	D_INVOICE, D_LINENO, D_ACTDATE, D_ACT, D_FR, D_BR, D_AMO, D_AMCEUR,
+	D_RAC, D_RECOVER, D_DEST, D_CODE, D_FLAG, ND
 };
 static const char *const dnames[ND] = {
-	"claim", "file", "line", "amc", "member_ref", "ps_kind", "ps_number",
-	"invoice", "line_no", "act_date", "act_code", "fr_eur", "br_eur",
-	"amo_eur", "amc_eur", "rac_eur", "recover_eur", "dest", "code", "flag"
+	"claim", "file", "line", "amc", "contract", "member_ref", "ps_kind",
+	"ps_number", "invoice", "line_no", "act_date", "act_code", "fr_eur",
+	"br_eur", "amo_eur", "amc_eur", "rac_eur", "recover_eur", "dest", "code",
+	"flag"
 };
 /* The outcome's columns: the decision's, then reject-code's. */
-static const char *const ocols[] = {
-	"claim", "file", "line", "amc", "member_ref", "ps_kind", "ps_number",
-	"invoice", "line_no", "act_date", "act_code", "fr_eur", "br_eur",
-	"amo_eur", "amc_eur", "rac_eur", "recover_eur", "dest", "code", "flag",
-	"outcome", "first_claim", "first_date", "decide_by", "presented",
-	"ps_label", "client_label"
+const char *const ocols[] = {
+	"claim", "file", "line", "amc", "contract", "member_ref", "ps_kind",
+	"ps_number", "invoice", "line_no", "act_date", "act_code", "fr_eur",
+	"br_eur", "amo_eur", "amc_eur", "rac_eur", "recover_eur", "dest", "code",
+	"flag", "outcome", "first_claim", "first_date", "decide_by", "presented",
+	"payment_ref", "ps_label", "client_label"
 };
 #define NOC (int)(sizeof ocols / sizeof ocols[0])
+const int nocols = NOC;
 /* A pending line: which claim it is, since when, until when. */
 static const char *const hcols[] = {
 	"first_claim", "file", "line", "invoice", "line_no", "code",
@@ -286,7 +289,9 @@ int
 main(int argc, char *argv[])
 {
 	const char *date = NULL, *newdir = NULL, *outpath = NULL, *prevdir = NULL;
-	const char *sumpath = NULL;
+	const char *sumpath = NULL, *clientdir = NULL, *fixout = NULL, *psout = NULL;
+	const char *layfile = NULL;
+	const struct layout *lay = NULL;
 	const char **tables = NULL;
 	size_t ntables = 0, i;
 	struct ts_reader cr, dr, hr, pr;
@@ -300,8 +305,12 @@ main(int argc, char *argv[])
 	long presented;
 
 	setprogname_(argv[0]);
-	while ((ch = getopt(argc, argv, "d:n:o:p:s:t:")) != -1)
+	while ((ch = getopt(argc, argv, "L:c:d:f:n:o:p:r:s:t:")) != -1)
 		switch (ch) {
+		case 'L': layfile = optarg; break;
+		case 'c': clientdir = optarg; break;
+		case 'f': fixout = optarg; break;
+		case 'r': psout = optarg; break;
 		case 'd': date = optarg; break;
 		case 'n': newdir = optarg; break;
 		case 'o': outpath = optarg; break;
@@ -320,6 +329,10 @@ main(int argc, char *argv[])
 	if (date_parse(date, strlen(date), &today) < 0)
 		die(EX_USAGE, "-d %s: not a date YYYY-MM-DD", date);
 	date_fmt(today, today_s);
+	if (layfile != NULL && fixout == NULL)
+		usage();
+	if (fixout != NULL)
+		lay = returns_layout(layfile);
 	builtin();
 	for (i = 0; i < ntables; i++)
 		override(tables[i]);
@@ -477,6 +490,23 @@ main(int argc, char *argv[])
 		else
 			ts_wcstr(&ow, "");
 		ts_wint(&ow, presented);
+		/*
+		 * A line paid is paid by the day's transfer to its PS for its
+		 * client, whose reference payment-edit gives it: TP, the day,
+		 * the client, the PS.
+		 */
+		if (o == O_PAID || o == O_REPORT) {
+			char ref[80];
+			int rn = snprintf(ref, sizeof ref, "TP%.4s%.2s%.2s-%.*s-%.*s", today_s,
+			    today_s + 5, today_s + 8, (int)f[dc[D_AMC]].n, f[dc[D_AMC]].p,
+			    (int)f[dc[D_PSNUM]].n, f[dc[D_PSNUM]].p);
+
+			if (rn < 0 || rn >= 36)
+				die_at(EX_DATAERR, argv[1], (long)dr.in.lineno, "ps_number",
+				    "the payment reference would be longer than 35 characters");
+			ts_wstr(&ow, ref, (size_t)rn);
+		} else
+			ts_wcstr(&ow, "");
 		ts_wcstr(&ow, ru->pslabel);
 		ts_wcstr(&ow, ru->clientlabel);
 		ts_wend(&ow);
@@ -560,6 +590,9 @@ main(int argc, char *argv[])
 	}
 	ts_close(&cr);
 	ts_close(&dr);
+	/* The returns, from the outcomes as written; published with them. */
+	if (psout != NULL || fixout != NULL || clientdir != NULL)
+		returns_write(po.tmp, today_s, psout, fixout, lay, clientdir);
 	if (pub_commit(&po) < 0)
 		die(EX_IOERR, "%s: %s", outpath, strerror(errno));
 	if (pub_commit(&pp) < 0)
@@ -568,6 +601,7 @@ main(int argc, char *argv[])
 		die(EX_IOERR, "%s: %s", hpath, strerror(errno));
 	if (sumpath != NULL && pub_commit(&ps) < 0)
 		die(EX_IOERR, "%s: %s", sumpath, strerror(errno));
+	returns_commit();
 	fprintf(stderr, "reject-code: %s: %llu lines: %llu paid, %llu paid-report, %llu rejected, "
 	    "%llu on hold (%llu presented again, %llu carried), %llu expired, %llu recover, %llu client\n",
 	    today_s, (unsigned long long)n, (unsigned long long)cnt[O_PAID],

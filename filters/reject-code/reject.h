@@ -1,0 +1,29 @@
+/*
+ * reject-code's parts: main.c gives each decision its outcome and keeps
+ * the lines on hold; returns.c writes, from the outcomes, the PS returns
+ * and the clients' returns.
+ */
+#ifndef REJECT_H
+#define REJECT_H
+
+#include "tiers.h"
+#include "layout.h"
+
+/* The outcomes' columns, in order (tiers-outcome(5)). */
+extern const char *const ocols[];
+extern const int nocols;
+
+/*
+ * From the outcomes stream written at path (sealed, complete): the PS
+ * return as a stream (psout) and as a fixed-width file of layout lay
+ * (fixout), either may be NULL; the clients' returns into the directory
+ * clientdir (NULL: none).  Outputs are published into place by pub_open
+ * and committed with the others by returns_commit.
+ */
+void returns_write(const char *path, const char *date, const char *psout,
+    const char *fixout, const struct layout *lay, const char *clientdir);
+void returns_commit(void);
+/* The PS return layout, built in or from a file (-L). */
+const struct layout *returns_layout(const char *file);
+
+#endif

@@ -1,0 +1,493 @@
+/*
+ * The day's returns, from its outcomes (reject-code(1)):
+ *
+ * - to the PS (tiers-psreturn(5)): each invoice line it sent and what
+ *   became of it (paid with the amount and the transfer's reference,
+ *   rejected with the code and its label, on hold until a date, to be
+ *   recovered), as a sealed stream and as a fixed-width file of a layout
+ *   (formats/returns/ps-return.lay, the project's own), grouped by PS;
+ * - to each client (tiers-clientreturn(5), general conditions 3.1.4 and
+ *   annex 5): every line processed for it, the lines it must pay itself
+ *   (no tiers payant) among them, as a sealed stream and as CSV.
+ *
+ * The outcomes come in the order of the claims; each return is sorted by
+ * sort(1) (LC_ALL=C, its temporary files in our scratch directory) on its
+ * group and the outcome's rank, so memory does not grow with the day.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csv.h>
+
+#include "reject.h"
+
+extern const char builtin_psreturn[];
+
+/* The names a PS return layout may use. */
+static const char *const laynames[] = {
+	"file_date", "ps_kind", "ps_number", "invoice", "line_no", "act_date",
+	"act_code", "fr_eur", "amc_eur", "recover_eur", "outcome", "code",
+	"decide_by", "claim", "payment_ref", "count", "total_eur", "fr_total_eur"
+};
+enum {
+	Y_DATE, Y_PSKIND, Y_PSNUM, Y_INVOICE, Y_LINENO, Y_ACTDATE, Y_ACT, Y_FR,
+	Y_AMC, Y_RECOVER, Y_OUTCOME, Y_CODE, Y_BY, Y_CLAIM, Y_PAYREF, Y_COUNT,
+	Y_TOTAL, Y_FRTOTAL, NY
+};
+
+const struct layout *
+returns_layout(const char *file)
+{
+	const struct layout *l;
+	char err[256], *text = NULL;
+	const char *src = "ps-return (built in)";
+
+	if (file != NULL) {
+		FILE *fp = fopen(file, "r");
+		size_t n = 0, cap = 0, k;
+
+		if (fp == NULL)
+			die(EX_NOINPUT, "%s: %s", file, strerror(errno));
+		do {
+			if (cap - n < 4096)
+				text = xrealloc(text, cap = cap ? 2 * cap : 8192);
+			k = fread(text + n, 1, cap - n - 1, fp);
+			n += k;
+		} while (k > 0 && n < (1 << 16));
+		if (ferror(fp) || n >= (1 << 16) || memchr(text, '\0', n) != NULL)
+			die_at(EX_DATAERR, file, 0, "layout", "unreadable, 64 KiB or more, or a NUL byte");
+		fclose(fp);
+		text[n] = '\0';
+		src = file;
+	}
+	l = lay_load(src, text != NULL ? text : builtin_psreturn, laynames, NY, err, sizeof err);
+	if (l == NULL)
+		die(file != NULL ? EX_DATAERR : EX_SOFTWARE, "%s", err);
+	free(text);
+	if (lay_find(l, "000", 3) == NULL || lay_find(l, "100", 3) == NULL ||
+	    lay_find(l, "200", 3) == NULL || lay_find(l, "900", 3) == NULL ||
+	    lay_find(l, "999", 3) == NULL)
+		die_at(file != NULL ? EX_DATAERR : EX_SOFTWARE, src, 0, "record",
+		    "a PS return layout has records 000, 100, 200, 900 and 999");
+	return l;
+}
+
+/* The outputs, published together at the end. */
+static struct pub pubs[3];
+static int npub;
+static struct pub *dirpubs;
+static size_t ndirpub;
+
+void
+returns_commit(void)
+{
+	int i;
+	size_t j;
+
+	for (i = 0; i < npub; i++)
+		if (pub_commit(&pubs[i]) < 0)
+			die(EX_IOERR, "a return: %s", strerror(errno));
+	for (j = 0; j < ndirpub; j++)
+		if (pub_commit(&dirpubs[j]) < 0)
+			die(EX_IOERR, "a client return: %s", strerror(errno));
+	free(dirpubs);
+}
+
+static struct pub *
+newpub(const char *path)
+{
+	struct pub *p;
+
+	if (npub < 3)
+		p = &pubs[npub++];
+	else {
+		dirpubs = xrealloc(dirpubs, (ndirpub + 1) * sizeof *dirpubs);
+		p = &dirpubs[ndirpub++];
+	}
+	if (pub_open(p, path) < 0)
+		die(EX_CANTCREAT, "%s: %s", path, strerror(errno));
+	return p;
+}
+
+/* Column of the outcomes by name. */
+static int
+ocol(const char *name)
+{
+	int i;
+
+	for (i = 0; i < nocols; i++)
+		if (strcmp(ocols[i], name) == 0)
+			return i;
+	die(EX_SOFTWARE, "outcome column %s", name);
+}
+
+/*
+ * The outcomes of path into a scratch file, each line prefixed with its
+ * sort key (the fields k1, k2 of the record, k2 < 0 for none, and its
+ * rank), sorted; only those whose outcome is not skip (NULL: all).  *kept
+ * says how many, *amc the sum of their amc_eur as the reader parsed it,
+ * for the writer to check its own count and sum against.
+ */
+static char *
+sorted(const char *path, int k1, int k2, const char *skip, uint64_t *kept, int64_t *amc)
+{
+	struct ts_reader r;
+	char *in, *out, rank[24];
+	FILE *fp;
+	int fd, st, ko = ocol("outcome"), ka = ocol("amc_eur"), k;
+	pid_t pid;
+	uint64_t n = 0;
+
+	if ((fd = tmp_open("returns", &in)) < 0)
+		die(EX_CANTCREAT, "%s/returns: %s", tmp_dir(), strerror(errno));
+	if ((fp = fdopen(fd, "w")) == NULL)
+		die(EX_OSERR, "fdopen: %s", strerror(errno));
+	if (ts_open(&r, path, "outcome", 1) < 0)
+		ts_fatal(&r);
+	*kept = 0;
+	*amc = 0;
+	while ((k = ts_next(&r)) > 0) {
+		n++;
+		if (skip != NULL && r.f[ko].n == strlen(skip) && memcmp(r.f[ko].p, skip, r.f[ko].n) == 0)
+			continue;
+		++*kept;
+		if (money_add(amc, *amc, r.cents[ka]) < 0)
+			die_at(EX_DATAERR, path, r.in.lineno, "amc_eur", "sum out of range");
+		snprintf(rank, sizeof rank, "%012llu", (unsigned long long)n);
+		fprintf(fp, "%.*s\t%.*s\t%s\t%.*s\n", (int)r.f[k1].n, r.f[k1].p,
+		    k2 >= 0 ? (int)r.f[k2].n : 0, k2 >= 0 ? r.f[k2].p : "", rank,
+		    (int)r.len, r.line);
+	}
+	if (k < 0)
+		ts_fatal(&r);
+	ts_close(&r);
+	if (fflush(fp) != 0 || ferror(fp) || fclose(fp) != 0)
+		die(EX_IOERR, "%s: %s", in, strerror(errno));
+	if ((fd = tmp_open("returns.sorted", &out)) < 0)
+		die(EX_CANTCREAT, "%s/returns.sorted: %s", tmp_dir(), strerror(errno));
+	close(fd);
+	if ((pid = tmp_fork()) < 0)
+		die(EX_OSERR, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		setenv("LC_ALL", "C", 1);
+		execlp("sort", "sort", "-t", "\t", "-k1,1", "-k2,2", "-k3,3", "-S", "256M",
+		    "-T", tmp_dir(), "-o", out, in, (char *)NULL);
+		_exit(127);
+	}
+	if (tmp_wait(pid, &st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		die(EX_SOFTWARE, "sort failed");
+	unlink(in);
+	tmp_untrack(in);
+	free(in);
+	return out;
+}
+
+/* Split a sorted line: its three key fields, then the outcome's fields. */
+static void
+split(char *line, size_t len, struct field *f, int nf, const char *path, long lineno)
+{
+	char *p = line, *e = line + len, *t;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		if ((t = memchr(p, '\t', (size_t)(e - p))) == NULL)
+			die_at(EX_SOFTWARE, path, lineno, "", "not a sorted outcome");
+		p = t + 1;
+	}
+	for (i = 0; i < nf; i++) {
+		t = memchr(p, '\t', (size_t)(e - p));
+		f[i].p = p;
+		f[i].n = (size_t)((t != NULL ? t : e) - p);
+		if (t == NULL && i < nf - 1)
+			die_at(EX_SOFTWARE, path, lineno, "", "not a sorted outcome");
+		p = t != NULL ? t + 1 : e;
+	}
+}
+
+static void
+setval(struct lay_val *v, const struct field *f)
+{
+	size_t n = f->n < LAY_VALSZ - 1 ? f->n : LAY_VALSZ - 1;
+
+	memcpy(v->text, f->p, n);
+	v->text[n] = '\0';
+	v->n = (unsigned char)n;
+	v->set = f->n > 0;
+}
+
+static void
+setcents(struct lay_val *v, int64_t c)
+{
+	v->n = (unsigned char)money_fmt(c, v->text);
+	v->set = 1;
+}
+
+static void
+setcount(struct lay_val *v, uint64_t n)
+{
+	v->n = (unsigned char)snprintf(v->text, sizeof v->text, "%llu", (unsigned long long)n);
+	v->set = 1;
+}
+
+static void
+fixrec(FILE *fp, const struct layout *l, const char *type, const struct lay_val *vals,
+    const char *path)
+{
+	const struct lay_record *r = lay_find(l, type, strlen(type));
+	char rec[1024];
+	const char *why;
+	int col;
+
+	if (r->len >= (int)sizeof rec)
+		die(EX_DATAERR, "%s: record %s longer than %zu", l->source, type, sizeof rec - 1);
+	if (lay_encode(l, r, vals, rec, &col, &why) < 0)
+		die(EX_DATAERR, "%s: record %s: field %s: %s", path, type,
+		    col >= 0 ? laynames[col] : "-", why);
+	rec[r->len] = '\n';
+	if (fwrite(rec, 1, (size_t)r->len + 1, fp) != (size_t)r->len + 1)
+		die(EX_IOERR, "%s: %s", path, strerror(errno));
+}
+
+static FILE *
+pubfile(struct pub *p)
+{
+	int fd = dup(p->fd);
+	FILE *fp;
+
+	if (fd < 0 || (fp = fdopen(fd, "w")) == NULL)
+		die(EX_OSERR, "fdopen: %s", strerror(errno));
+	return fp;
+}
+
+static void
+fileclose(FILE *fp, const char *path)
+{
+	if (fflush(fp) != 0 || ferror(fp) || fclose(fp) != 0)
+		die(EX_IOERR, "%s: %s", path, strerror(errno));
+}
+
+/* The PS return. */
+static void
+psreturn(const char *path, const char *date, const char *psout, const char *fixout,
+    const struct layout *lay)
+{
+	static const char *const pcols[] = {
+		"ps_kind", "ps_number", "invoice", "line_no", "act_date", "act_code",
+		"claim", "fr_eur", "amc_eur", "recover_eur", "outcome", "code",
+		"decide_by", "payment_ref", "ps_label"
+	};
+	enum { NPC = sizeof pcols / sizeof pcols[0] };
+	struct ts_writer w;
+	struct lines in;
+	struct lay_val v[NY];
+	struct field f[64];
+	char *srt, *line, meta[64], prevkind[32] = "", prevnum[64] = "";
+	const char *why;
+	size_t len;
+	FILE *fp = NULL;
+	int pc[NPC], i, k, open = 0;
+	uint64_t n = 0, pn = 0, kept;
+	int64_t amc = 0, fr = 0, pamc = 0, pfr = 0, x, inamc;
+
+	for (i = 0; i < (int)NPC; i++)
+		pc[i] = ocol(pcols[i]);
+	srt = sorted(path, ocol("ps_kind"), ocol("ps_number"), "client", &kept, &inamc);
+	if (psout != NULL) {
+		struct pub *p = newpub(psout);
+
+		ts_wopen(&w, p->fd, psout, "ps-return", 1, pcols, NPC);
+		snprintf(meta, sizeof meta, "business_date\t%s", date);
+		ts_wmeta(&w, meta);
+	}
+	memset(v, 0, sizeof v);
+	if (fixout != NULL) {
+		fp = pubfile(newpub(fixout));
+		setval(&v[Y_DATE], &(struct field){ date, strlen(date) });
+		fixrec(fp, lay, "000", v, fixout);
+	}
+	if (lines_open(&in, srt) < 0)
+		die(EX_NOINPUT, "%s: %s", srt, strerror(errno));
+	while ((k = lines_next(&in, &line, &len, &why)) > 0) {
+		const struct field *fk, *fn;
+
+		split(line, len, f, nocols, srt, in.lineno);
+		fk = &f[pc[0]];
+		fn = &f[pc[1]];
+		if (psout != NULL) {
+			for (i = 0; i < (int)NPC; i++)
+				ts_wstr(&w, f[pc[i]].p, f[pc[i]].n);
+			ts_wend(&w);
+		}
+		n++;
+		if (money_parse(f[pc[8]].p, f[pc[8]].n, &x) != 0 || money_add(&amc, amc, x) < 0)
+			die_at(EX_SOFTWARE, srt, in.lineno, "amc_eur", "not an amount");
+		if (fixout == NULL)
+			continue;
+		if (!open || fk->n != strlen(prevkind) || memcmp(fk->p, prevkind, fk->n) != 0 ||
+		    fn->n != strlen(prevnum) || memcmp(fn->p, prevnum, fn->n) != 0) {
+			if (open) {
+				setcount(&v[Y_COUNT], pn);
+				setcents(&v[Y_TOTAL], pamc);
+				setcents(&v[Y_FRTOTAL], pfr);
+				fixrec(fp, lay, "900", v, fixout);
+			}
+			snprintf(prevkind, sizeof prevkind, "%.*s", (int)fk->n, fk->p);
+			snprintf(prevnum, sizeof prevnum, "%.*s", (int)fn->n, fn->p);
+			setval(&v[Y_PSKIND], fk);
+			setval(&v[Y_PSNUM], fn);
+			fixrec(fp, lay, "100", v, fixout);
+			open = 1;
+			pn = 0;
+			pamc = pfr = 0;
+		}
+		setval(&v[Y_INVOICE], &f[pc[2]]);
+		setval(&v[Y_LINENO], &f[pc[3]]);
+		setval(&v[Y_ACTDATE], &f[pc[4]]);
+		setval(&v[Y_ACT], &f[pc[5]]);
+		setval(&v[Y_CLAIM], &f[pc[6]]);
+		setval(&v[Y_FR], &f[pc[7]]);
+		setval(&v[Y_AMC], &f[pc[8]]);
+		setval(&v[Y_RECOVER], &f[pc[9]]);
+		setval(&v[Y_OUTCOME], &f[pc[10]]);
+		setval(&v[Y_CODE], &f[pc[11]]);
+		setval(&v[Y_BY], &f[pc[12]]);
+		setval(&v[Y_PAYREF], &f[pc[13]]);
+		fixrec(fp, lay, "200", v, fixout);
+		pn++;
+		if (money_parse(f[pc[8]].p, f[pc[8]].n, &x) != 0 || money_add(&pamc, pamc, x) < 0 ||
+		    money_parse(f[pc[7]].p, f[pc[7]].n, &x) != 0 || money_add(&pfr, pfr, x) < 0 ||
+		    money_add(&fr, fr, x) < 0)
+			die_at(EX_DATAERR, path, 0, "amc_eur", "an amount out of range");
+	}
+	if (k < 0)
+		die(EX_IOERR, "%s: %s", srt, why);
+	lines_close(&in);
+	/* Conservation: the lines and the AMC of the outcomes, all of them. */
+	if (n != kept || amc != inamc)
+		die(EX_SOFTWARE, "PS return: conservation: %llu outcomes, %llu lines; %lld cents, %lld",
+		    (unsigned long long)kept, (unsigned long long)n, (long long)inamc, (long long)amc);
+	if (fixout != NULL) {
+		if (open) {
+			setcount(&v[Y_COUNT], pn);
+			setcents(&v[Y_TOTAL], pamc);
+			setcents(&v[Y_FRTOTAL], pfr);
+			fixrec(fp, lay, "900", v, fixout);
+		}
+		setcount(&v[Y_COUNT], n);
+		setcents(&v[Y_TOTAL], amc);
+		setcents(&v[Y_FRTOTAL], fr);
+		fixrec(fp, lay, "999", v, fixout);
+		fileclose(fp, fixout);
+	}
+	if (psout != NULL)
+		ts_wclose(&w);
+	unlink(srt);
+	tmp_untrack(srt);
+	free(srt);
+}
+
+/* The clients' returns: CLIENT.tsv and CLIENT.csv in dir. */
+static void
+clientreturns(const char *path, const char *date, const char *dir)
+{
+	static const char *const ccols[] = {
+		"contract", "member_ref", "ps_kind", "ps_number", "invoice", "line_no",
+		"act_date", "act_code", "fr_eur", "br_eur", "amo_eur", "amc_eur",
+		"rac_eur", "recover_eur", "dest", "code", "outcome", "identity_update",
+		"payment_ref", "claim", "client_label"
+	};
+	enum { NCC = sizeof ccols / sizeof ccols[0] };
+	struct ts_writer w;
+	struct lines in;
+	struct field f[64];
+	char *srt, *line, meta[64], prev[32] = "", tpath[4096], cpath[4096];
+	const char *why;
+	size_t len;
+	FILE *csv = NULL;
+	int cc[NCC], i, k, open = 0, kamc = ocol("amc"), kout = ocol("outcome");
+	int ka = ocol("amc_eur");
+	uint64_t kept, n = 0;
+	int64_t inamc, amc = 0, x;
+
+	for (i = 0; i < (int)NCC; i++)
+		cc[i] = strcmp(ccols[i], "identity_update") == 0 ? -1 : ocol(ccols[i]);
+	srt = sorted(path, kamc, -1, NULL, &kept, &inamc);
+	if (lines_open(&in, srt) < 0)
+		die(EX_NOINPUT, "%s: %s", srt, strerror(errno));
+	snprintf(meta, sizeof meta, "business_date\t%s", date);
+	while ((k = lines_next(&in, &line, &len, &why)) > 0) {
+		const struct field *a;
+
+		split(line, len, f, nocols, srt, in.lineno);
+		a = &f[kamc];
+		if (a->n == 0 || a->n >= sizeof prev || strspn(a->p, "0123456789") < a->n)
+			die_at(EX_DATAERR, path, 0, "amc", "not an AMC number");
+		if (!open || a->n != strlen(prev) || memcmp(a->p, prev, a->n) != 0) {
+			if (open) {
+				ts_wclose(&w);
+				fileclose(csv, cpath);
+			}
+			snprintf(prev, sizeof prev, "%.*s", (int)a->n, a->p);
+			snprintf(tpath, sizeof tpath, "%s/%s.tsv", dir, prev);
+			ts_wopen(&w, newpub(tpath)->fd, tpath, "client-return", 1, ccols, NCC);
+			ts_wmeta(&w, meta);
+			snprintf(cpath, sizeof cpath, "%s/%s.csv", dir, prev);
+			csv = pubfile(newpub(cpath));
+			for (i = 0; i < (int)NCC; i++) {
+				if (i > 0)
+					fputc(',', csv);
+				csv_fwrite(csv, ccols[i], strlen(ccols[i]));
+			}
+			fputs("\r\n", csv);
+			open = 1;
+		}
+		for (i = 0; i < (int)NCC; i++) {
+			struct field v;
+
+			if (cc[i] < 0) {
+				int id = f[kout].n == 11 && memcmp(f[kout].p, "paid-report", 11) == 0;
+
+				v.p = id ? "1" : "0";
+				v.n = 1;
+			} else
+				v = f[cc[i]];
+			ts_wstr(&w, v.p, v.n);
+			if (i > 0)
+				fputc(',', csv);
+			csv_fwrite(csv, v.p, v.n);
+		}
+		ts_wend(&w);
+		fputs("\r\n", csv);
+		n++;
+		if (money_parse(f[ka].p, f[ka].n, &x) != 0 || money_add(&amc, amc, x) < 0)
+			die_at(EX_SOFTWARE, srt, in.lineno, "amc_eur", "not an amount");
+	}
+	if (k < 0)
+		die(EX_IOERR, "%s: %s", srt, why);
+	lines_close(&in);
+	if (n != kept || amc != inamc)
+		die(EX_SOFTWARE, "client returns: conservation: %llu outcomes, %llu lines; %lld cents, %lld",
+		    (unsigned long long)kept, (unsigned long long)n, (long long)inamc, (long long)amc);
+	if (open) {
+		ts_wclose(&w);
+		fileclose(csv, cpath);
+	}
+	unlink(srt);
+	tmp_untrack(srt);
+	free(srt);
+}
+
+void
+returns_write(const char *path, const char *date, const char *psout, const char *fixout,
+    const struct layout *lay, const char *clientdir)
+{
+	if (psout != NULL || fixout != NULL)
+		psreturn(path, date, psout, fixout, lay);
+	if (clientdir != NULL)
+		clientreturns(path, date, clientdir);
+}
