@@ -298,6 +298,13 @@ lay_load(const char *source, const char *text, const char *const *names,
 					lerr(err, errsz, source, lineno, "map: value not printable ASCII");
 					goto out;
 				}
+			for (i = 0; i < l->nmap; i++)
+				if (l->map[i].col == l->map[l->nmap].col &&
+				    strcmp(l->map[i].code, tok[2]) == 0) {
+					lerr(err, errsz, source, lineno, "map: %s %s: a second value",
+					    tok[1], tok[2]);
+					goto out;
+				}
 			l->map[l->nmap].code = xstrdup(tok[2]);
 			l->map[l->nmap].value = xstrdup(tok[3]);
 			l->nmap++;

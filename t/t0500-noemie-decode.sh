@@ -401,6 +401,7 @@ unknown-name	layout x|type 1 3|total amo_eur|record 000 10 open|field 000 4 3 N 
 unknown-format	layout x|type 1 3|total amo_eur|record 000 10 open|field 000 4 3 Q sender	x.lay:5: field sender: unknown format Q
 outside	layout x|type 1 3|total amo_eur|record 000 10 open|field 000 9 3 N sender	x.lay:5: field sender: outside record 000
 twice	layout x|type 1 3|total amo_eur|record 000 10 open|field 000 4 3 N sender|field 000 7 3 N sender	x.lay:6: field sender: a second field of record 000 names it
+map-twice	layout x|type 1 3|total amo_eur|record 000 10 open|field 000 4 1 N sender|map sender 1 A|map sender 1 B	x.lay:7: map: sender 1: a second value
 bad-role	layout x|type 1 3|record 000 10 opens	x.lay:3: record 000: role opens
 no-total	layout x|type 1 3|record 000 10 open	a layout needs a total line
 bad-directive	layout x|frobnicate	x.lay:2: unknown directive
