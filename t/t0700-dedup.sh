@@ -364,8 +364,8 @@ test_expect_success 'summary (-s): each sample day again, the same output and th
 	for d in 2026-11-18 2026-11-19 2026-11-20; do
 		day=data/days/$d &&
 		set -- $day/out/claims/* &&
-		if test -n "$prev" && test "$(tail -n 1 data/days/$prev/state/pending/claims.tsv | cut -f2)" != 0; then
-			set -- data/days/$prev/state/pending/claims.tsv "$@"
+		if test -f data/days/$d/out/presented/claims.tsv && test "$(tail -n 1 data/days/$d/out/presented/claims.tsv | cut -f2)" != 0; then
+			set -- data/days/$d/out/presented/claims.tsv "$@"
 		fi &&
 		dedup -l -d $d ${prev:+-h data/days/$prev/state/ledger} -s s.$d \
 		    -o no.$d "$@" 2>/dev/null &&

@@ -130,6 +130,75 @@ test_expect_success 'a client table overrides the built-in row (-t)' '
 	test "$(records t1/hold.tsv)" = 0
 '
 
+# Contestations (3.1.6).  Day 1: N rejected for good (a client table that
+# makes LQ01 final), A paid.  Day 2: the PS contests N's line (the client
+# has declared N since): presented again, paid.  Other contestations are
+# refused with their reason, one report row each.
+test_expect_success 'contested: presented again, paid; the others refused with their reason' '
+	printf "#tiers\treject-codes\t1\tclient\tcode\thandling\tdays\tps_label\tclient_label\n*\tLQ01\tfinal\t0\tInconnu\tNon déclaré\n" |
+	    mkstream final.tsv &&
+	cat c.hold-pass.1 >c.k1 &&
+	{ head -n 1 c.k1 && grep -v "^#" c.cancel.1 | sed "s/	1	2026-11-10	G/	2	2026-11-10	G/" ; } | tiers-seal -r >c.k1b &&
+	mkdir -p days/2026-11-23/out k1 &&
+	dedup -l -V -d 2026-11-23 -o days/2026-11-23/out/claims.tsv c.k1 c.k1b 2>err &&
+	liquidate -d 2026-11-23 -g g.xml -m master.1.tsv -p pec.tsv -C cons.k1 -o d.k1 \
+	    days/2026-11-23/out/claims.tsv 2>err &&
+	dedup -B -V -d 2026-11-23 -D d.k1 -H led.k1 days/2026-11-23/out/claims.tsv 2>err &&
+	reject-code -t final.tsv -d 2026-11-23 -n k1 -o days/2026-11-23/out/outcomes.tsv \
+	    days/2026-11-23/out/claims.tsv d.k1 2>err &&
+	col days/2026-11-23/out/outcomes.tsv claim outcome code >actual &&
+	printf "2026-11-23#1\trejected\tLQ01\n2026-11-23#2\tpaid\tLQ00\n" >expect &&
+	test_cmp expect actual &&
+	{
+		printf "#tiers\tcontestation\t1\tclaim\tps_kind\tps_number\tinvoice\tline_no\tground\tpec_number\n"
+		printf "2026-11-23#1\tRPPS\t10000000001\t100000001\t1\tbenef\t\n"
+		printf "2026-11-23#2\tRPPS\t10000000001\t100000001\t1\tother\t\n"
+		printf "2026-11-23#1\tRPPS\t10000000001\t100000001\t1\tbenef\t\n"
+		printf "2026-11-23#9\tRPPS\t10000000001\t100000001\t1\tother\t\n"
+		printf "2026-11-22#1\tRPPS\t10000000001\t100000001\t1\tother\t\n"
+		printf "2026-11-24#1\tRPPS\t10000000001\t100000001\t1\tother\t\n"
+	} | mkstream contest.tsv &&
+	sed -n "1p" c.k1 | tiers-seal -r >none.tsv &&
+	mkdir k2 &&
+	reject-code -K days -d 2026-11-24 -n k2 -R rep.k2 -k contest.tsv none.tsv 2>err &&
+	grep "^reject-code: 2026-11-24: 1 lines presented again: 0 on hold, 1 contested (5 contestations refused)" err &&
+	col rep.k2 line claim ground status reason >actual &&
+	cat >expect <<-\EOR &&
+	2	2026-11-23#1	benef	presented	
+	3	2026-11-23#2	other	refused	not the PS, invoice and line of that claim
+	4	2026-11-23#1	benef	refused	the line is contested twice this day
+	5	2026-11-23#9	other	refused	no such claim that day
+	6	2026-11-22#1	other	refused	no outcomes published that day
+	7	2026-11-24#1	other	refused	a claim of this day or later
+	EOR
+	test_cmp expect actual &&
+	dedup -l -V -d 2026-11-24 -h led.k1 -o l.k2 k2/claims.tsv 2>err &&
+	liquidate -d 2026-11-24 -g g.xml -m master.2.tsv -p pec.tsv -c cons.k1 -C cons.k2 -o d.k2 l.k2 2>err &&
+	mkdir k3 &&
+	reject-code -t final.tsv -d 2026-11-24 -p k2 -n k3 -o o.k2 l.k2 d.k2 2>err &&
+	col o.k2 first_claim outcome code amc_eur presented ground >actual &&
+	printf "2026-11-23#1\tpaid\tLQ00\t9.00\t2\tbenef\n" >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'contested and still rejected: the reject confirmed, not held again' '
+	mkdir -p days/2026-11-25/out k4 k5 &&
+	cp l.hold-expire.3 days/2026-11-25/out/claims.tsv &&
+	cp o.hold-expire.3 days/2026-11-25/out/outcomes.tsv &&
+	{
+		printf "#tiers\tcontestation\t1\tclaim\tps_kind\tps_number\tinvoice\tline_no\tground\tpec_number\n"
+		printf "2026-11-25#1\tRPPS\t10000000001\t100000001\t1\tbenef\t\n"
+	} | mkstream contest2.tsv &&
+	reject-code -K days -d 2026-11-26 -n k4 -R rep.k4 -k contest2.tsv none.tsv 2>err &&
+	dedup -l -V -d 2026-11-26 -h led.hold-expire.3 -o l.k4 k4/claims.tsv 2>err &&
+	liquidate -d 2026-11-26 -g g.xml -m master.4.tsv -p pec.tsv -C cons.k4 -o d.k4 l.k4 2>err &&
+	reject-code -d 2026-11-26 -p k4 -n k5 -o o.k4 l.k4 d.k4 2>err &&
+	col o.k4 first_claim outcome code ground ps_label >actual &&
+	printf "2026-11-23#1\tconfirmed\tLQ01\tbenef\tBénéficiaire inconnu de l%sorganisme complémentaire\n" "'"'"'" >expect &&
+	test_cmp expect actual &&
+	test "$(records k5/hold.tsv)" = 0
+'
+
 # Malformed inputs: the status, the message, nothing published.
 while IFS='@' read -r name status how cmd msg; do
 	test_expect_success "refused: $name" "

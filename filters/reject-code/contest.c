@@ -287,13 +287,6 @@ contest_run(const char *date, const char *days, const char *prevdir, char *const
 		die(EX_CANTCREAT, "%s: %s", report, strerror(errno));
 	ts_wopen(&rw, pr.fd, report, "contest-report", 1, rcols, 10);
 	ts_wmeta(&rw, meta);
-	for (k = 0; k < nfiles; k++)
-		for (i = 0; i < n; i++) {
-			struct contest *x = &cs[i];
-
-			if (x->file != files[k])
-				continue;
-		}
 	{
 		/* In the order received: by file, then line. */
 		struct contest **ord = xmalloc((n ? n : 1) * sizeof *ord);

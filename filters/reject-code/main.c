@@ -229,9 +229,13 @@ plusbusiness(int32_t d, long n)
 }
 
 /* The outcomes, and what they are counted under in the summary. */
-enum { O_PAID, O_REPORT, O_REJECTED, O_HOLD, O_EXPIRED, O_RECOVER, O_CLIENT, NO };
+enum {
+	O_PAID, O_REPORT, O_REJECTED, O_HOLD, O_EXPIRED, O_RECOVER, O_CLIENT,
+	O_CONFIRMED, NO
+};
 static const char *const onames[NO] = {
-	"paid", "paid-report", "rejected", "hold", "expired", "recover", "client"
+	"paid", "paid-report", "rejected", "hold", "expired", "recover", "client",
+	"confirmed"
 };
 
 static void
@@ -239,7 +243,9 @@ usage(void)
 {
 	fprintf(stderr, "usage: reject-code -d date -n new-pending -o outcomes [-p pending]\n"
 	    "                   [-c client-returns] [-f ps-return-fixed [-L layout]]\n"
-	    "                   [-r ps-return] [-s summary] [-t codes]... claims decisions\n");
+	    "                   [-r ps-return] [-s summary] [-t codes]... claims decisions\n"
+	    "       reject-code -K days -d date -n presented -R report [-p pending]\n"
+	    "                   [-k contests]... claims-file\n");
 	exit(EX_USAGE);
 }
 
@@ -261,14 +267,14 @@ const char *const ocols[] = {
 	"ps_number", "invoice", "line_no", "act_date", "act_code", "fr_eur",
 	"br_eur", "amo_eur", "amc_eur", "rac_eur", "recover_eur", "dest", "code",
 	"flag", "outcome", "first_claim", "first_date", "decide_by", "presented",
-	"payment_ref", "ps_label", "client_label"
+	"ground", "payment_ref", "ps_label", "client_label"
 };
 #define NOC (int)(sizeof ocols / sizeof ocols[0])
 const int nocols = NOC;
 /* A pending line: which claim it is, since when, until when. */
 static const char *const hcols[] = {
 	"first_claim", "file", "line", "invoice", "line_no", "code",
-	"first_date", "decide_by", "presented"
+	"first_date", "decide_by", "presented", "ground"
 };
 #define NHC (int)(sizeof hcols / sizeof hcols[0])
 /* The verdict columns dedup adds to the claims, last. */
@@ -303,10 +309,21 @@ main(int argc, char *argv[])
 	uint64_t n = 0, nheld = 0, nhin = 0, cnt[NO], carried = 0;
 	int64_t insum = 0, amt[NO], x;
 	long presented;
+	static const struct field noground = { "", 0 };
+	const struct field *ground;
+	const char *daysdir = NULL, *report = NULL;
+	char **contests = NULL;
+	int ncontests = 0;
 
 	setprogname_(argv[0]);
-	while ((ch = getopt(argc, argv, "L:c:d:f:n:o:p:r:s:t:")) != -1)
+	while ((ch = getopt(argc, argv, "K:L:R:c:d:f:k:n:o:p:r:s:t:")) != -1)
 		switch (ch) {
+		case 'K': daysdir = optarg; break;
+		case 'R': report = optarg; break;
+		case 'k':
+			contests = xrealloc(contests, (size_t)(ncontests + 1) * sizeof *contests);
+			contests[ncontests++] = optarg;
+			break;
 		case 'L': layfile = optarg; break;
 		case 'c': clientdir = optarg; break;
 		case 'f': fixout = optarg; break;
@@ -324,7 +341,30 @@ main(int argc, char *argv[])
 		}
 	argc -= optind;
 	argv += optind;
-	if (date == NULL || newdir == NULL || outpath == NULL || argc != 2)
+	/*
+	 * -K: the lines to present again today, the day before's on hold
+	 * and those contested, for dedup to read first; no decisions yet.
+	 */
+	if (daysdir != NULL) {
+		struct ts_reader r;
+		int j;
+
+		if (date == NULL || newdir == NULL || report == NULL || argc != 1 ||
+		    outpath != NULL || psout != NULL || fixout != NULL || clientdir != NULL)
+			usage();
+		/* The claim columns: today's first claim file's, as dedup will read them. */
+		if (ts_open(&r, argv[0], "claim", 1) < 0)
+			ts_fatal(&r);
+		for (j = 0; j < r.ncol; j++)
+			if (strcmp(r.cols[j], "dup") == 0)
+				die_at(EX_DATAERR, argv[0], 1, "header", "claims with verdicts: not as decoded");
+		contest_run(date, daysdir, prevdir, contests, ncontests, newdir, report,
+		    (const char *const *)r.cols, r.ncol, hcols, NHC);
+		ts_close(&r);
+		return 0;
+	}
+	if (date == NULL || newdir == NULL || outpath == NULL || argc != 2 || ncontests > 0 ||
+	    report != NULL)
 		usage();
 	if (date_parse(date, strlen(date), &today) < 0)
 		die(EX_USAGE, "-d %s: not a date YYYY-MM-DD", date);
@@ -417,6 +457,7 @@ main(int argc, char *argv[])
 		first = today;
 		by = 0;
 		presented = 1;
+		ground = &noground;
 		if (kh) {
 			kh = ts_next(&hr);
 			if (kh < 0)
@@ -446,7 +487,10 @@ main(int argc, char *argv[])
 				    (long)pr.in.lineno, prevclaims);
 			if (date_parse(h[hc[6]].p, h[hc[6]].n, &first) < 0)
 				die_at(EX_DATAERR, prevhold, (long)hr.in.lineno, "first_date", "not a date");
-			if (date_parse(h[hc[7]].p, h[hc[7]].n, &by) < 0)
+			ground = &h[hc[9]];
+			if (ground->n > 0 && h[hc[7]].n == 0)
+				by = today;	/* contested: decided again today */
+			else if (date_parse(h[hc[7]].p, h[hc[7]].n, &by) < 0)
 				die_at(EX_DATAERR, prevhold, (long)hr.in.lineno, "decide_by", "not a date");
 			if (int_parse(h[hc[8]].p, h[hc[8]].n, 1, 1000, &v) < 0)
 				die_at(EX_DATAERR, prevhold, (long)hr.in.lineno, "presented", "not a count");
@@ -479,6 +523,9 @@ main(int argc, char *argv[])
 			break;
 		default: o = O_REJECTED; break;
 		}
+		/* A contested line rejected again: the reject is confirmed. */
+		if (ground->n > 0 && (o == O_REJECTED || o == O_HOLD || o == O_EXPIRED))
+			o = O_CONFIRMED;
 		/* The outcome: the decision's columns, then its own. */
 		for (k = 0; k < ND; k++)
 			ts_wstr(&ow, f[dc[k]].p, f[dc[k]].n);
@@ -490,6 +537,7 @@ main(int argc, char *argv[])
 		else
 			ts_wcstr(&ow, "");
 		ts_wint(&ow, presented);
+		ts_wstr(&ow, ground->p, ground->n);
 		/*
 		 * A line paid is paid by the day's transfer to its PS for its
 		 * client, whose reference payment-edit gives it: TP, the day,
@@ -539,6 +587,7 @@ main(int argc, char *argv[])
 		ts_wcstr(&hw, fbuf);
 		ts_wdate(&hw, by);
 		ts_wint(&hw, presented);
+		ts_wcstr(&hw, "");
 		ts_wend(&hw);
 		nheld++;
 	}

@@ -23,6 +23,15 @@ extern const int nocols;
 void returns_write(const char *path, const char *date, const char *psout,
     const char *fixout, const struct layout *lay, const char *clientdir);
 void returns_commit(void);
+/*
+ * -K: the lines to present again on date, into outdir (claims.tsv and
+ * hold.tsv): those of prevdir (may be NULL), then the rejected lines the
+ * contestation files contest, found in the published days under days;
+ * one row a contestation in the report.  The claim columns are today's.
+ */
+void contest_run(const char *date, const char *days, const char *prevdir, char *const *files,
+    int nfiles, const char *outdir, const char *report, const char *const *clcols, int ncl,
+    const char *const *hcols, int nhc);
 /* The PS return layout, built in or from a file (-L). */
 const struct layout *returns_layout(const char *file);
 
