@@ -70,7 +70,7 @@ test_expect_success 'the PS return: a stream and a fixed-width file, by PS' '
 	    -c ret/c l.hold-resent.2 d.hold-resent.2 2>err &&
 	tiers-seal -q ret/ps.tsv ret/c/900000001.tsv &&
 	col ret/ps.tsv ps_kind ps_number invoice line_no amc_eur outcome code payment_ref >actual &&
-	printf "%s\n" "RPPS	10000000001	100000001	1	9.00	paid	LQ00	TP20261124-900000001-10000000001" \
+	printf "%s\n" "RPPS	10000000001	100000001	1	9.00	paid	LQ00	TP20261124-900000001-R10000000001" \
 	    "RPPS	10000000001	100000001	1	0.00	rejected	LQ11	" >expect &&
 	test_cmp expect actual &&
 	cut -c1-3 ret/ps.txt >types &&
@@ -79,7 +79,7 @@ test_expect_success 'the PS return: a stream and a fixed-width file, by PS' '
 	awk "length(\$0) != 160" ret/ps.txt >long &&
 	test_must_be_empty long &&
 	grep "^000TIERS-RETOUR-PS20261124 *\$" ret/ps.txt &&
-	grep "^200100000001           000120261110G     +00000003000+00000000900+00000000000paid        LQ00        2026-11-24#1            TP20261124-900000001-10000000001   \$" ret/ps.txt &&
+	grep "^200100000001           000120261110G     +00000003000+00000000900+00000000000paid        LQ00        2026-11-24#1            TP20261124-900000001-R10000000001  \$" ret/ps.txt &&
 	grep "^900000000002+0000000000900+0000000006000 *\$" ret/ps.txt &&
 	grep "^999000000002+0000000000900+0000000006000 *\$" ret/ps.txt
 '
@@ -91,8 +91,18 @@ test_expect_success 'the client return: a stream and CSV, every line, the client
 	test "$(test_mode ret/c/900000001.csv)" = -rw------- &&
 	test "$(wc -l <ret/c/900000001.csv)" = 3 &&
 	head -n 1 ret/c/900000001.csv | grep "^\"contract\",\"member_ref\",\"ps_kind\"" &&
-	grep "^\"C9\",\"N\",\"RPPS\",\"10000000001\",\"100000001\",\"1\",\"2026-11-10\",\"G\",\"30.00\",\"30.00\",\"19.00\",\"9.00\",\"2.00\",\"0.00\",\"ps\",\"LQ00\",\"paid\",\"0\",\"TP20261124-900000001-10000000001\",\"2026-11-24#1\"," ret/c/900000001.csv &&
+	grep "^\"C9\",\"N\",\"RPPS\",\"10000000001\",\"100000001\",\"1\",\"2026-11-10\",\"G\",\"30.00\",\"30.00\",\"19.00\",\"9.00\",\"2.00\",\"0.00\",\"ps\",\"LQ00\",\"paid\",\"0\",\"TP20261124-900000001-R10000000001\",\"2026-11-24#1\"," ret/c/900000001.csv &&
 	! grep -q 1700175123010 ret/c/900000001.csv ret/c/900000001.tsv
+'
+
+test_expect_success 'a line of no client number: in the unattributed return, not refused' '
+	sed "s/	900000001	C1	A	/	X1	C1	A	/" d.cancel.1 | tiers-seal -r >d.x1 &&
+	mkdir ret4 ret4/p ret4/c &&
+	reject-code -d 2026-11-23 -n ret4/p -o ret4/o -c ret4/c l.cancel.1 d.x1 2>err &&
+	ls ret4/c >actual &&
+	printf "unattributed.csv\nunattributed.tsv\n" >expect &&
+	test_cmp expect actual &&
+	test "$(records ret4/c/unattributed.tsv)" = 1
 '
 
 test_expect_success 'a line paid and reported: the client told to update the identity' '

@@ -540,15 +540,24 @@ main(int argc, char *argv[])
 		ts_wstr(&ow, ground->p, ground->n);
 		/*
 		 * A line paid is paid by the day's transfer to its PS for its
-		 * client, whose reference payment-edit gives it: TP, the day,
-		 * the client, the PS.
+		 * client, whose reference payment-edit gives it (a SEPA
+		 * end-to-end id: 35 characters at most, letters, digits and
+		 * '-'): TP, the day, the client, the PS by the first letter of
+		 * its kind (M for AM) and its number.
 		 */
 		if (o == O_PAID || o == O_REPORT) {
+			const struct field *pk = &f[dc[D_PSKIND]], *pn = &f[dc[D_PSNUM]];
 			char ref[80];
-			int rn = snprintf(ref, sizeof ref, "TP%.4s%.2s%.2s-%.*s-%.*s", today_s,
-			    today_s + 5, today_s + 8, (int)f[dc[D_AMC]].n, f[dc[D_AMC]].p,
-			    (int)f[dc[D_PSNUM]].n, f[dc[D_PSNUM]].p);
+			int rn;
 
+			if (pn->n == 0 || strspn(pn->p, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") < pn->n ||
+			    pk->n == 0 || strspn(pk->p, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") < pk->n)
+				die_at(EX_DATAERR, argv[1], (long)dr.in.lineno, "ps_number",
+				    "a paid line's PS kind or number is not letters and digits");
+			rn = snprintf(ref, sizeof ref, "TP%.4s%.2s%.2s-%.*s-%c%.*s", today_s,
+			    today_s + 5, today_s + 8, (int)f[dc[D_AMC]].n, f[dc[D_AMC]].p,
+			    pk->n == 2 && memcmp(pk->p, "AM", 2) == 0 ? 'M' : pk->p[0],
+			    (int)pn->n, pn->p);
 			if (rn < 0 || rn >= 36)
 				die_at(EX_DATAERR, argv[1], (long)dr.in.lineno, "ps_number",
 				    "the payment reference would be longer than 35 characters");

@@ -129,10 +129,22 @@ ocol(const char *name)
 /*
  * The outcomes of path into a scratch file, each line prefixed with its
  * sort key (the fields k1, k2 of the record, k2 < 0 for none, and its
- * rank), sorted; only those whose outcome is not skip (NULL: all).  *kept
+ * rank), sorted; only those whose outcome is not skip (NULL: all).  With
+ * k2 < 0, k1 is the client (clientof).  *kept
  * says how many, *amc the sum of their amc_eur as the reader parsed it,
  * for the writer to check its own count and sum against.
  */
+/* The client a line is returned to: its AMC number, else unattributed. */
+static struct field
+clientof(const struct field *a)
+{
+	static const struct field unattributed = { "unattributed", 12 };
+
+	if (a->n == 0 || a->n > 15 || strspn(a->p, "0123456789") < a->n)
+		return unattributed;
+	return *a;
+}
+
 static char *
 sorted(const char *path, int k1, int k2, const char *skip, uint64_t *kept, int64_t *amc)
 {
@@ -140,6 +152,7 @@ sorted(const char *path, int k1, int k2, const char *skip, uint64_t *kept, int64
 	char *in, *out, rank[24];
 	FILE *fp;
 	int fd, st, ko = ocol("outcome"), ka = ocol("amc_eur"), k;
+	struct field key;
 	pid_t pid;
 	uint64_t n = 0;
 
@@ -159,7 +172,8 @@ sorted(const char *path, int k1, int k2, const char *skip, uint64_t *kept, int64
 		if (money_add(amc, *amc, r.cents[ka]) < 0)
 			die_at(EX_DATAERR, path, r.in.lineno, "amc_eur", "sum out of range");
 		snprintf(rank, sizeof rank, "%012llu", (unsigned long long)n);
-		fprintf(fp, "%.*s\t%.*s\t%s\t%.*s\n", (int)r.f[k1].n, r.f[k1].p,
+		key = k2 >= 0 ? r.f[k1] : clientof(&r.f[k1]);
+		fprintf(fp, "%.*s\t%.*s\t%s\t%.*s\n", (int)key.n, key.p,
 		    k2 >= 0 ? (int)r.f[k2].n : 0, k2 >= 0 ? r.f[k2].p : "", rank,
 		    (int)r.len, r.line);
 	}
@@ -411,6 +425,7 @@ clientreturns(const char *path, const char *date, const char *dir)
 	FILE *csv = NULL;
 	int cc[NCC], i, k, open = 0, kamc = ocol("amc"), kout = ocol("outcome");
 	int ka = ocol("amc_eur");
+	struct field cl;
 	uint64_t kept, n = 0;
 	int64_t inamc, amc = 0, x;
 
@@ -424,9 +439,13 @@ clientreturns(const char *path, const char *date, const char *dir)
 		const struct field *a;
 
 		split(line, len, f, nocols, srt, in.lineno);
-		a = &f[kamc];
-		if (a->n == 0 || a->n >= sizeof prev || strspn(a->p, "0123456789") < a->n)
-			die_at(EX_DATAERR, path, 0, "amc", "not an AMC number");
+		/*
+		 * A line whose claim names no client by a number (rejected,
+		 * liquidate could not tell whose it was) is nobody's to send:
+		 * it goes to the return named unattributed, for the operator.
+		 */
+		cl = clientof(&f[kamc]);
+		a = &cl;
 		if (!open || a->n != strlen(prev) || memcmp(a->p, prev, a->n) != 0) {
 			if (open) {
 				ts_wclose(&w);
