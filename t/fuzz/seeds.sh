@@ -71,3 +71,7 @@ printf '#tiers\tbenef-master\t1\tamc\tnir\tnir_key\tbenef_nir\tbirth_date\trang\
     "$bin/tiers-seal" -r >"$tmp/master"
 "$bin/benef-index" -o "$out/bindex/two" "$tmp/master" >/dev/null
 rm -rf "$tmp"
+
+# --- liquidate's harnesses (guarantee, pec): their seeds are made by a
+# script of their own.
+sh "$top/t/fuzz/seeds-liquidate.sh" "$out" "$bin"
