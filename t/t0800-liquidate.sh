@@ -423,19 +423,21 @@ test_expect_success 'the act-code table (-a): built in by name, a file, and the 
 	test_cmp expect actual
 '
 
-test_expect_success 'a bad act-code table: exit 65 or 66, file:line: field, nothing written' '
-	printf "code\tdomain\nG\tMEDG\nVG\tMEDGX\n" >bad.tsv &&
-	test_expect_code 65 liquidate -a bad.tsv -d 2026-11-21 -C bad.cons c.br100.1 2>err &&
-	grep "^liquidate: bad.tsv:3: domain: not a care domain\$" err &&
-	printf "code\tdomain\nG\tMEDG\ng\tMEDG\n" >bad.tsv &&
-	test_expect_code 65 liquidate -a bad.tsv -d 2026-11-21 -C bad.cons c.br100.1 2>err &&
-	grep "^liquidate: bad.tsv:3: code: not 1 to 15 capital letters or digits\$" err &&
-	printf "code\tdomain\nG\tMEDG\n\nG\tMEDS\n" >bad.tsv &&
-	test_expect_code 65 liquidate -a bad.tsv -d 2026-11-21 -C bad.cons c.br100.1 2>err &&
-	grep "^liquidate: bad.tsv:4: code: listed twice\$" err &&
-	printf "code\tdom\n" >bad.tsv &&
-	test_expect_code 65 liquidate -a bad.tsv -d 2026-11-21 -C bad.cons c.br100.1 2>err &&
-	grep "^liquidate: bad.tsv:1: domain: no such column in the header line\$" err &&
+# Bad act-code tables: the table's lines (printf), the message.
+cat >acts.cases <<\EOF
+code\tdomain\nG\tMEDG\nVG\tMEDGX\n	bad.tsv:3: domain: not a care domain
+code\tdomain\nG\tMEDG\ng\tMEDG\n	bad.tsv:3: code: not 1 to 15 capital letters or digits
+code\tdomain\nG\tMEDG\n\nG\tMEDS\n	bad.tsv:4: code: listed twice
+code\tdom\n	bad.tsv:1: domain: no such column in the header line
+# only comments\n	bad.tsv: no header line
+EOF
+test_expect_success 'a bad act-code table: exit 65 (66 missing), file:line: field, nothing written' '
+	while IFS="	" read -r text msg; do
+		printf "$text" >bad.tsv &&
+		test_expect_code 65 liquidate -a bad.tsv -d 2026-11-21 -C bad.cons c.br100.1 2>err &&
+		echo "liquidate: $msg" >expect &&
+		test_cmp expect err || return 1
+	done <acts.cases &&
 	test_expect_code 66 liquidate -a nothere.tsv -d 2026-11-21 -C bad.cons c.br100.1 2>err &&
 	grep "^liquidate: nothere.tsv: No such file or directory (not a built-in table either)\$" err &&
 	! test -e bad.cons
