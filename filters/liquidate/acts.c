@@ -43,6 +43,7 @@ loadacts(const char *arg)
 	char *buf = NULL, err[128];
 	size_t n, cap = 1 << 20, i;
 	long line;
+	int rc;
 	FILE *fp;
 
 	if (arg != NULL && strcmp(arg, "acts") != 0) {
@@ -59,9 +60,10 @@ loadacts(const char *arg)
 		text = buf;
 		name = arg;
 	}
-	if (acts_load(&acttab, text, &line, &field, err, sizeof err) < 0)
-		die_at(EX_DATAERR, name, line, field, "%s", err);
+	rc = acts_load(&acttab, text, &line, &field, err, sizeof err);
 	free(buf);
+	if (rc < 0)
+		die_at(EX_DATAERR, name, line, field, "%s", err);
 	actdom = xmalloc((acttab.n ? acttab.n : 1) * sizeof *actdom);
 	for (i = 0; i < acttab.n; i++)
 		if ((actdom[i] = domidx(acttab.a[i].dom, strlen(acttab.a[i].dom))) < 0)
