@@ -409,6 +409,40 @@ test_expect_success 'guarantee errors beyond the schema: a second file for a cli
 	! test -e bad.cons
 '
 
+test_expect_success 'the act-code table (-a): built in by name, a file, and the same decisions' '
+	liquidate -d 2026-11-21 -g g.xml -m master.tsv -C a0.cons -o a0.d c.br100.1 2>/dev/null &&
+	liquidate -a acts -d 2026-11-21 -g g.xml -m master.tsv -C a1.cons -o a1.d c.br100.1 2>/dev/null &&
+	cmp a0.d a1.d &&
+	cp "$TIERS_TOP/formats/acts/acts.tsv" ./acts &&
+	liquidate -a ./acts -d 2026-11-21 -g g.xml -m master.tsv -C a2.cons -o a2.d c.br100.1 2>/dev/null &&
+	cmp a0.d a2.d &&
+	printf "# G is a specialist here\ncode\tdomain\nG\tMEDS\n" >meds.tsv &&
+	liquidate -a meds.tsv -d 2026-11-21 -g g.xml -m master.tsv -C a3.cons -o a3.d c.br100.1 2>/dev/null &&
+	col a3.d act_code domain >actual &&
+	printf "G\tMEDS\n" >expect &&
+	test_cmp expect actual
+'
+
+# Bad act-code tables: the table's lines (printf), the message.
+cat >acts.cases <<\EOF
+code\tdomain\nG\tMEDG\nVG\tMEDGX\n	bad.tsv:3: domain: not a care domain
+code\tdomain\nG\tMEDG\ng\tMEDG\n	bad.tsv:3: code: not 1 to 15 capital letters or digits
+code\tdomain\nG\tMEDG\n\nG\tMEDS\n	bad.tsv:4: code: listed twice
+code\tdom\n	bad.tsv:1: domain: no such column in the header line
+# only comments\n	bad.tsv: no header line
+EOF
+test_expect_success 'a bad act-code table: exit 65 (66 missing), file:line: field, nothing written' '
+	while IFS="	" read -r text msg; do
+		printf "$text" >bad.tsv &&
+		test_expect_code 65 liquidate -a bad.tsv -d 2026-11-21 -C bad.cons c.br100.1 2>err &&
+		echo "liquidate: $msg" >expect &&
+		test_cmp expect err || return 1
+	done <acts.cases &&
+	test_expect_code 66 liquidate -a nothere.tsv -d 2026-11-21 -C bad.cons c.br100.1 2>err &&
+	grep "^liquidate: nothere.tsv: No such file or directory (not a built-in table either)\$" err &&
+	! test -e bad.cons
+'
+
 test_expect_success 'truncated claims, master or consumption: exit 65, nothing written' '
 	head -2 c.br100.1 >trunc &&
 	test_expect_code 65 liquidate -d 2026-11-21 -g g.xml -m master.tsv -C bad.cons -o bad.d trunc 2>err &&
