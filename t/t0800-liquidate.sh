@@ -381,6 +381,26 @@ test_expect_success 'usage errors are exit 64' '
 	test_expect_code 64 liquidate -x 2>err
 '
 
+# General conditions 3.1.2: a client may refuse to pay on the AMO's
+# décompte alone.  The base claim comes from NOEMIE: with
+# paiement-noemie="non", the client's (LQ20); a B2 invoice is paid.
+test_expect_success 'a client that refuses payment on NOEMIE alone: LQ20, the client'"'"'s' '
+	sed "s/amc=\"900000001\">/amc=\"900000001\" paiement-noemie=\"non\">/" g.xml >gn.xml &&
+	grep "paiement-noemie=\"non\"" gn.xml &&
+	liquidate -d 2026-11-21 -g gn.xml -m master.tsv -C n20.cons -o n20.d c.br100.1 2>err &&
+	col n20.d dest code amc_eur >actual &&
+	printf "client\tLQ20\t0.00\n" >expect &&
+	test_cmp expect actual &&
+	sed "s/^noemie-580	/b2	/" c.br100.1 | tiers-seal -r >b2.1 &&
+	liquidate -d 2026-11-21 -g gn.xml -m master.tsv -C b20.cons -o b20.d b2.1 2>err &&
+	col b20.d dest code amc_eur >actual &&
+	printf "ps\tLQ00\t9.00\n" >expect &&
+	test_cmp expect actual &&
+	sed "s/amc=\"900000001\">/amc=\"900000001\" paiement-noemie=\"peut-etre\">/" g.xml >gm.xml &&
+	test_expect_code 65 liquidate -d 2026-11-21 -g gm.xml -m master.tsv -C m20.cons c.br100.1 2>err &&
+	grep "^liquidate: gm.xml:2: xsd: " err
+'
+
 test_expect_success 'a missing input is exit 66' '
 	test_expect_code 66 liquidate -d 2026-11-21 -C miss.cons -g nothere.xml c.br100.1 2>err &&
 	grep "^liquidate: nothere.xml: No such file or directory" err &&

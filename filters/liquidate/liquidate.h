@@ -23,7 +23,7 @@
 /* Reason codes, in the order of the checks; their destinations. */
 enum {
 	LQ00, LQ01, LQ02, LQ03, LQ04, LQ05, LQ06, LQ07, LQ08, LQ09, LQ10,
-	LQ11, LQ12, LQ13, LQ14, LQ15, LQ16, LQ17, LQ18, LQ19, NCODE
+	LQ11, LQ12, LQ13, LQ14, LQ15, LQ16, LQ17, LQ18, LQ19, LQ20, NCODE
 };
 enum { D_PS, D_PSREC, D_REJECT, D_RECPS, D_CLIENT };
 extern const int codedest[NCODE];
@@ -68,6 +68,7 @@ struct product {
 struct guar {
 	char amc[16];
 	const char *file;
+	int noemiepay;		/* may a line known from NOEMIE alone be paid (3.1.2) */
 	struct plafond *plafs;
 	int nplafs;
 	struct product *prods;

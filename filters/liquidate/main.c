@@ -366,7 +366,7 @@ main(int argc, char *argv[])
 		    (unsigned long long)ncl,
 		    (unsigned long long)(ncode[LQ00] + ncode[LQ03]),
 		    (unsigned long long)(ncl - ncode[LQ00] - ncode[LQ03] - ncode[LQ16] -
-		    ncode[LQ19] - ncode[LQ10]),
+		    ncode[LQ19] - ncode[LQ10] - ncode[LQ20]),
 		    (unsigned long long)(ncode[LQ03] + ncode[LQ16] + ncode[LQ19]), a,
 		    (unsigned long long)nevout);
 	}

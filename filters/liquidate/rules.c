@@ -22,7 +22,7 @@
 const int codedest[NCODE] = {
 	D_PS, D_REJECT, D_REJECT, D_PSREC, D_REJECT, D_REJECT, D_REJECT,
 	D_REJECT, D_REJECT, D_REJECT, D_CLIENT, D_REJECT, D_REJECT, D_REJECT,
-	D_REJECT, D_REJECT, D_RECPS, D_REJECT, D_REJECT, D_RECPS
+	D_REJECT, D_REJECT, D_RECPS, D_REJECT, D_REJECT, D_RECPS, D_CLIENT
 };
 
 /*
@@ -522,6 +522,15 @@ decide(struct ctx *cx, struct claim *c)
 		}
 		if (c->dup) {
 			code = LQ11;
+			goto done;
+		}
+		/*
+		 * A client may refuse to pay on the AMO's décompte alone,
+		 * without the PS's invoice (general conditions 3.1.2): the
+		 * line is the client's, to reimburse the insured.
+		 */
+		if (c->noemie && !findguar(cx, b->amc)->noemiepay) {
+			code = LQ20;
 			goto done;
 		}
 	}
