@@ -350,7 +350,8 @@ main(int argc, char *argv[])
 		int j;
 
 		if (date == NULL || newdir == NULL || report == NULL || argc != 1 ||
-		    outpath != NULL || psout != NULL || fixout != NULL || clientdir != NULL)
+		    outpath != NULL || psout != NULL || fixout != NULL || clientdir != NULL ||
+		    sumpath != NULL || ntables > 0 || layfile != NULL)
 			usage();
 		/* The claim columns: today's first claim file's, as dedup will read them. */
 		if (ts_open(&r, argv[0], "claim", 1) < 0)
@@ -661,11 +662,13 @@ main(int argc, char *argv[])
 		die(EX_IOERR, "%s: %s", sumpath, strerror(errno));
 	returns_commit();
 	fprintf(stderr, "reject-code: %s: %llu lines: %llu paid, %llu paid-report, %llu rejected, "
-	    "%llu on hold (%llu presented again, %llu carried), %llu expired, %llu recover, %llu client\n",
+	    "%llu on hold (%llu presented again, %llu carried), %llu expired, %llu recover, %llu client, "
+	    "%llu confirmed\n",
 	    today_s, (unsigned long long)n, (unsigned long long)cnt[O_PAID],
 	    (unsigned long long)cnt[O_REPORT], (unsigned long long)cnt[O_REJECTED],
 	    (unsigned long long)cnt[O_HOLD], (unsigned long long)nhin,
 	    (unsigned long long)carried, (unsigned long long)cnt[O_EXPIRED],
-	    (unsigned long long)cnt[O_RECOVER], (unsigned long long)cnt[O_CLIENT]);
+	    (unsigned long long)cnt[O_RECOVER], (unsigned long long)cnt[O_CLIENT],
+	    (unsigned long long)cnt[O_CONFIRMED]);
 	return 0;
 }
