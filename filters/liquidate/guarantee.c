@@ -275,8 +275,8 @@ loadguar(struct guars *gs, const char *file, struct lqerr *e)
 	memset(g, 0, sizeof *g);
 	g->file = file;
 	snprintf(g->amc, sizeof g->amc, "%s", attr(root, "amc"));
-	g->noemiepay = attr(root, "paiement-noemie") == NULL ||
-	    strcmp(attr(root, "paiement-noemie"), "non") != 0;
+	g->nonoemie = attr(root, "paiement-noemie") != NULL &&
+	    strcmp(attr(root, "paiement-noemie"), "non") == 0;
 	rc = 0;
 	for (i = 0; i < gs->n && rc == 0; i++)
 		if (strcmp(gs->g[i].amc, g->amc) == 0)

@@ -68,7 +68,7 @@ struct product {
 struct guar {
 	char amc[16];
 	const char *file;
-	int noemiepay;		/* may a line known from NOEMIE alone be paid (3.1.2) */
+	int nonoemie;		/* refuses to pay a line known from NOEMIE alone (3.1.2) */
 	struct plafond *plafs;
 	int nplafs;
 	struct product *prods;

@@ -529,7 +529,7 @@ decide(struct ctx *cx, struct claim *c)
 		 * without the PS's invoice (general conditions 3.1.2): the
 		 * line is the client's, to reimburse the insured.
 		 */
-		if (c->noemie && !findguar(cx, b->amc)->noemiepay) {
+		if (c->noemie && findguar(cx, b->amc)->nonoemie) {
 			code = LQ20;
 			goto done;
 		}
