@@ -234,7 +234,7 @@ contest_run(const char *date, const char *days, const char *prevdir, char *const
 	int32_t today;
 	struct pub pp, ph, pr;
 	struct ts_writer pw, hw, rw;
-	char path[4096], meta[64];
+	char path[4096], meta[64], *pname, *hname;
 	uint64_t carried = 0, presented = 0;
 	int k;
 
@@ -248,11 +248,11 @@ contest_run(const char *date, const char *days, const char *prevdir, char *const
 	snprintf(path, sizeof path, "%s/claims.tsv", outdir);
 	if (pub_open(&pp, path) < 0)
 		die(EX_CANTCREAT, "%s: %s", path, strerror(errno));
-	ts_wopen(&pw, pp.fd, xstrdup(path), "claim", 1, clcols, ncl);
+	ts_wopen(&pw, pp.fd, pname = xstrdup(path), "claim", 1, clcols, ncl);
 	snprintf(path, sizeof path, "%s/hold.tsv", outdir);
 	if (pub_open(&ph, path) < 0)
 		die(EX_CANTCREAT, "%s: %s", path, strerror(errno));
-	ts_wopen(&hw, ph.fd, xstrdup(path), "pending", 1, hcols, nhc);
+	ts_wopen(&hw, ph.fd, hname = xstrdup(path), "pending", 1, hcols, nhc);
 	ts_wmeta(&hw, meta);
 	/* The lines on hold the day before, first, as they are. */
 	if (prevdir != NULL) {
@@ -355,4 +355,6 @@ contest_run(const char *date, const char *days, const char *prevdir, char *const
 		for (k = 0; k < NK; k++)
 			free(cs[i].f[k]);
 	free(cs);
+	free(pname);
+	free(hname);
 }

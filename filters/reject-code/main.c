@@ -118,6 +118,18 @@ addrule(const char *file, long line, const struct field *f)
 	rules[nrules++] = r;
 }
 
+static void
+freerules(void)
+{
+	size_t i;
+
+	for (i = 0; i < nrules; i++) {
+		free(rules[i].pslabel);
+		free(rules[i].clientlabel);
+	}
+	free(rules);
+}
+
 /* The built-in table: lines of six TAB-separated fields, # comments. */
 static void
 builtin(void)
@@ -362,6 +374,7 @@ main(int argc, char *argv[])
 		contest_run(date, daysdir, prevdir, contests, ncontests, newdir, report,
 		    (const char *const *)r.cols, r.ncol, hcols, NHC);
 		ts_close(&r);
+		free(contests);
 		return 0;
 	}
 	if (date == NULL || newdir == NULL || outpath == NULL || argc != 2 || ncontests > 0 ||
@@ -670,5 +683,13 @@ main(int argc, char *argv[])
 	    (unsigned long long)carried, (unsigned long long)cnt[O_EXPIRED],
 	    (unsigned long long)cnt[O_RECOVER], (unsigned long long)cnt[O_CLIENT],
 	    (unsigned long long)cnt[O_CONFIRMED]);
+	free(pcpath);
+	free(hpath);
+	free(prevhold);
+	free(prevclaims);
+	free(tables);
+	if (lay != NULL)
+		lay_free((struct layout *)lay);
+	freerules();
 	return 0;
 }
