@@ -1,7 +1,8 @@
-# A Norme V3 file of n beneficiaries (families of 4 under one CONTRAT):
+# A Norme V3 file of n beneficiaries (families of 4 under one CONTRAT),
 # the subscriber (AS, with its RO), a spouse (CJ, her own NNI), two
 # children without RO or NNI of their own; a card for the family, the
-# subscriber's RIB.  For make bench (t/bench-benef.sh): awk -v n=N -v
+# subscriber's RIB; valid against the reference schema.  For t0600 and
+# make bench (t/bench-benef.sh): awk -v n=N -v
 # amc=AMC -v fileno=K -v first=I.
 function nir(i,   s) {
 	s = sprintf("1%02d%02d75%03d%03d", 60 + i % 40, 1 + i % 12, i % 1000, int(i / 1000) % 1000)
