@@ -80,6 +80,8 @@ reject(const struct entry *e, int code, const char *detail, void *arg)
 static char *ebuf;
 static size_t ebufsz;
 static long *fileent;	/* the current file's entries, for the state */
+static char lastkey[NKEY][FLD];	/* the key of the entry written last */
+static int unsorted;		/* an entry came before the one written last */
 
 static char *
 eput(char *p, const char *s)
@@ -109,6 +111,16 @@ put_entry(struct entry *e, void *arg)
 		ebufsz = (NM + 4) * FLD + 64;
 		ebuf = xmalloc(ebufsz);
 	}
+	/* Entries in key order already need no sort(1). */
+	if (!unsorted && nentries > 0) {
+		int c = 0;
+
+		for (i = 0; i < NKEY && c == 0; i++)
+			c = strcmp(e->f[i], lastkey[i]);
+		unsorted = c < 0;
+	}
+	for (i = 0; i < NKEY; i++)
+		memcpy(lastkey[i], e->f[i], FLD);
 	p = ebuf;
 	for (i = 0; i < NKEY; i++)
 		p = eput(p, e->f[i]);
@@ -594,8 +606,13 @@ main(int argc, char *argv[])
 		unlink(tmpl[1]);
 		exit(refused);
 	}
-	sortfile(tmpl[0], tmpl[1]);
-	merge(master, tmpl[1]);
+	/*
+	 * Sorted on the key, then on the order written: entries written in
+	 * key order are that already (a client's file sorted by contract).
+	 */
+	if (unsorted)
+		sortfile(tmpl[0], tmpl[1]);
+	merge(master, unsorted ? tmpl[1] : tmpl[0]);
 	unlink(tmpl[0]);
 	unlink(tmpl[1]);
 	free(tmpl[0]);
