@@ -42,19 +42,22 @@ awk -v n="$nm" -v k="$nv" 'BEGIN {
 
 mb=$(wc -c <"$work/master.tsv")
 printf "%-34s %12s %10s %10s %10s\n" run records seconds MB/s peakMiB
+# run LABEL RECORDS BYTES BASE-SECONDS command...: one row, and the
+# ratio to BASE-SECONDS if given; its seconds in $secs.
 run () {
-	label=$1 recs=$2
-	shift 2
+	label=$1 recs=$2 bytes=$3 base=$4
+	shift 4
 	/usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null 2>"$work/err" ||
 	    { cat "$work/err" >&2; exit 1; }
 	read -r secs kb <"$work/time"
-	awk -v l="$label" -v r="$recs" -v s="$secs" -v k="$kb" -v b="$mb" 'BEGIN {
+	awk -v l="$label" -v r="$recs" -v s="$secs" -v k="$kb" -v b="$bytes" -v base="$base" 'BEGIN {
 		if (s < 0.01) s = 0.01
-		printf "%-34s %12d %10.2f %10.1f %10.1f\n", l, r, s, b / s / 1e6, k / 1024 }'
+		printf "%-34s %12d %10.2f %10.1f %10.1f  %s\n", l, r, s, b / s / 1e6, k / 1024,
+		    base == "" ? "" : sprintf("%.2fx xmllint", s / base) }'
 }
-run "cat master (baseline)" "$nm" cat "$work/master.tsv"
-run "tiers-seal master (verify)" "$nm" tiers-seal -q "$work/master.tsv"
-run "benef-integrate ($nv moves)" "$nm" benef-integrate -d 2026-11-18 \
+run "cat master (baseline)" "$nm" "$mb" "" cat "$work/master.tsv"
+run "tiers-seal master (verify)" "$nm" "$mb" "" tiers-seal -q "$work/master.tsv"
+run "benef-integrate ($nv moves)" "$nm" "$mb" "" benef-integrate -d 2026-11-18 \
     -m "$work/master.tsv" -o "$work/new.tsv" -M "$work/mv.tsv" -R "$work/rej.tsv" \
     "$work/moves.csv"
 grep -c '	modify	' "$work/mv.tsv" | sed 's/^/modified: /'
@@ -69,26 +72,16 @@ awk -v n="$nx" -v amc=123456789 -v fileno=1 -v first=0 -f "$top/t/normev3-gen.aw
 xb=$(wc -c <"$work/benef.xml")
 echo "Norme V3: $nx beneficiaries, $xb bytes"
 printf "%-34s %12s %10s %10s %10s  %s\n" run records seconds MB/s peakMiB ratio
-# xrun LABEL BASE-SECONDS command...: one row; its seconds in $xs.
-xrun () {
-	label=$1 base=$2
-	shift 2
-	/usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null 2>"$work/err" ||
-	    { cat "$work/err" >&2; exit 1; }
-	read -r xs kb <"$work/time"
-	awk -v l="$label" -v r="$nx" -v s="$xs" -v k="$kb" -v b="$xb" -v base="$base" 'BEGIN {
-		if (s < 0.01) s = 0.01
-		printf "%-34s %12d %10.2f %10.1f %10.1f  %s\n", l, r, s, b / s / 1e6, k / 1024,
-		    base == "" ? "" : sprintf("%.2fx xmllint", s / base) }'
-}
 xsd=$top/formats/xsd/benef-normev3.xsd
 ref=$top/../shared/ref/almerys-normev3/NormeIntegrationMedline.xsd
-xrun "xmllint --stream --schema (project)" "" xmllint --stream --noout --schema "$xsd" "$work/benef.xml"
-xrun "benef-integrate (project schema)" "$xs" benef-integrate -d 2026-11-18 \
+run "xmllint --stream --schema (project)" "$nx" "$xb" "" \
+    xmllint --stream --noout --schema "$xsd" "$work/benef.xml"
+run "benef-integrate (project schema)" "$nx" "$xb" "$secs" benef-integrate -d 2026-11-18 \
     -o "$work/x.m" -M "$work/x.mv" -R "$work/x.rej" "$work/benef.xml"
 if test -r "$ref"; then
-	xrun "xmllint --stream --schema (reference)" "" xmllint --stream --noout --schema "$ref" "$work/benef.xml"
-	xrun "benef-integrate -X reference" "$xs" benef-integrate -X "$ref" -d 2026-11-18 \
+	run "xmllint --stream --schema (reference)" "$nx" "$xb" "" \
+	    xmllint --stream --noout --schema "$ref" "$work/benef.xml"
+	run "benef-integrate -X reference" "$nx" "$xb" "$secs" benef-integrate -X "$ref" -d 2026-11-18 \
 	    -o "$work/x.m" -M "$work/x.mv" -R "$work/x.rej" "$work/benef.xml"
 fi
 rm -f "$work/benef.xml" "$work/x.m" "$work/x.mv" "$work/x.rej"
@@ -139,6 +132,6 @@ printf "%-34s %12s %10s %10s %10s\n" run records seconds MB/s peakMiB
 mb=$(cat "$sd"/prev/benef/*.master.tsv | wc -c)
 for i in 1 2; do
 	rm -rf "$sd/day/state" "$sd/day/out" "$sd/day/tmp/benef" "$sd/day/log"/*
-	run "benef stage, run $i" "$nm" sh "$sd/run" "$sd/day" "$sd/prev" "$top/pipelines/stages/20-benef"
+	run "benef stage, run $i" "$nm" "$mb" "" sh "$sd/run" "$sd/day" "$sd/prev" "$top/pipelines/stages/20-benef"
 done
 grep -c '	modify	' "$sd"/day/out/benef/*.movements.tsv | sed 's/^/modified: /'

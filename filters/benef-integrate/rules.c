@@ -227,30 +227,24 @@ bi_check(struct entry *e, int32_t bizdate, const struct bi_sink *sink)
 		sink->reject(e, R_RANG, NULL, sink->arg);
 		return -1;
 	}
-	/* Dates: TP validity, suspension, products. */
-	if (!bi_optdate(e->f[M_TPSTART], &d1, INT32_MIN) || !bi_optdate(e->f[M_TPEND], &d2, INT32_MAX)) {
-		sink->reject(e, R_DATE, "tp_start or tp_end", sink->arg);
-		return -1;
-	}
-	if (d1 > d2) {
-		sink->reject(e, R_DATES, "tp_start after tp_end", sink->arg);
-		return -1;
-	}
-	if (!bi_optdate(e->f[M_SUSPSTART], &d1, INT32_MIN) || !bi_optdate(e->f[M_SUSPEND], &d2, INT32_MAX)) {
-		sink->reject(e, R_DATE, "suspension_start or suspension_end", sink->arg);
-		return -1;
-	}
-	if (d1 > d2) {
-		sink->reject(e, R_DATES, "suspension_start after suspension_end", sink->arg);
-		return -1;
-	}
-	if (!bi_optdate(e->f[M_CARDSTART], &d1, INT32_MIN) || !bi_optdate(e->f[M_CARDEND], &d2, INT32_MAX)) {
-		sink->reject(e, R_DATE, "card_start or card_end", sink->arg);
-		return -1;
-	}
-	if (d1 > d2) {
-		sink->reject(e, R_DATES, "card_start after card_end", sink->arg);
-		return -1;
+	/* Dates: TP validity, suspension, card; products below. */
+	for (i = 0; i < 3; i++) {
+		static const struct { int s, e; const char *bad, *order; } span[3] = {
+			{ M_TPSTART, M_TPEND, "tp_start or tp_end", "tp_start after tp_end" },
+			{ M_SUSPSTART, M_SUSPEND, "suspension_start or suspension_end",
+			    "suspension_start after suspension_end" },
+			{ M_CARDSTART, M_CARDEND, "card_start or card_end", "card_start after card_end" }
+		};
+
+		if (!bi_optdate(e->f[span[i].s], &d1, INT32_MIN) ||
+		    !bi_optdate(e->f[span[i].e], &d2, INT32_MAX)) {
+			sink->reject(e, R_DATE, span[i].bad, sink->arg);
+			return -1;
+		}
+		if (d1 > d2) {
+			sink->reject(e, R_DATES, span[i].order, sink->arg);
+			return -1;
+		}
 	}
 	/* The account the beneficiary may be paid on: an IBAN, a BIC of 8 or 11. */
 	if (*e->f[M_IBAN] && !iban_valid(e->f[M_IBAN], strlen(e->f[M_IBAN]))) {
