@@ -1,9 +1,10 @@
 /*
  * indus-extract's parts: rules.c holds the rules of the general
  * conditions (3.1.4, 3.1.7, annex 8) as pure functions over one item;
- * main.c reads the day's decisions, the ledger of the day before and the
- * day's offsets and recoveries, merges them and checks conservation;
- * notices.c writes what the PS and the clients are told.
+ * day.c reads the day's decisions into new items; main.c reads the ledger
+ * of the day before and the day's offsets and recoveries, merges them and
+ * checks conservation; notices.c writes what the PS and the clients are
+ * told.
  */
 #ifndef INDUS_H
 #define INDUS_H
@@ -38,6 +39,8 @@ struct item {
 	int isnew;
 };
 #define NODATE INT32_MIN
+/* The ageing buckets of the clients' report. */
+#define NAGE 4
 
 /* A client's parameters (tiers-indus(5), params); delays -1: never. */
 struct params {
@@ -45,17 +48,49 @@ struct params {
 	long delay[NDB];
 };
 
+/*
+ * The clients: their parameters, and the sums of the conservation check,
+ * the read side's as the inputs are read, the write side's per debtor as
+ * the items are written.  Sorted on amc; few.
+ */
+struct client {
+	char amc[16];
+	struct params pa;
+	int64_t rprev, rnew, roff, rrec;
+	struct {
+		int64_t prev, new, off, rec, tr, open, age[NAGE];
+		uint64_t nnew, noff, nrec, ntr, nopen;
+	} w[NDB];
+};
+extern struct client *clients;
+extern size_t nclients;
+
+/* main.c */
+extern int32_t today;
+extern char today_s[DATE_BUFSZ];
+struct client *client(const struct field *amc, const char *file, long line);
+int fsame(const struct field *a, const char *s, size_t n);
+void add(int64_t *r, int64_t v, const char *file, long line, const char *field);
+
+/* day.c: the day's new items, and their sums on the read side. */
+void readday(const char *cpath, const char *dpath, struct client *tot, struct item **news,
+    size_t *nnews);
+
 /* rules.c */
 int item_debtor(const struct field *dest, int64_t recover);
 int item_status(const struct item *it);
 int item_offsetable(const struct item *it, const struct params *pa);
-int item_transfer(struct item *it, const struct params *pa, int32_t today);
+int item_transfer(struct item *it, const struct params *pa, int32_t day);
 int age_bucket(int32_t age);
-#define NAGE 4
 extern const char *const agecols[NAGE];
 
-/* notices.c: the PS recovery requests, a stream and a letter. */
+/*
+ * notices.c: the PS recovery requests, a stream and a letter; the
+ * clients' report and the day summary's rows, from the write side's sums.
+ */
 void requests_write(struct item **req, size_t n, const char *date,
     const char *spath, int sfd, const char *lpath, int lfd);
+void report(int fd, const char *path, const char *meta);
+void summary(int fd, const char *path, const char *meta);
 
 #endif

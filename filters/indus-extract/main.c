@@ -35,40 +35,27 @@ enum {
 };
 const int nlcols = NL;
 
-static int32_t today;
-static char today_s[DATE_BUFSZ];
+int32_t today;
+char today_s[DATE_BUFSZ];
 
-static int
+int
 fsame(const struct field *a, const char *s, size_t n)
 {
 	return a->n == n && memcmp(a->p, s, n) == 0;
 }
 
-static void
+void
 add(int64_t *r, int64_t v, const char *file, long line, const char *field)
 {
 	if (money_add(r, *r, v) < 0)
 		die_at(EX_DATAERR, file, line, field, "sum out of range");
 }
 
-/*
- * The clients: their parameters, and the sums of the conservation check,
- * the read side's as the inputs are read, the write side's per debtor as
- * the items are written.  Sorted on amc; few.
- */
-struct client {
-	char amc[16];
-	struct params pa;
-	int64_t rprev, rnew, roff, rrec;
-	struct {
-		int64_t prev, new, off, rec, tr, open, age[NAGE];
-		uint64_t nnew, noff, nrec, ntr, nopen;
-	} w[NDB];
-};
-static struct client *clients;
-static size_t nclients, clientcap;
+struct client *clients;
+size_t nclients;
+static size_t clientcap;
 
-static struct client *
+struct client *
 client(const struct field *amc, const char *file, long line)
 {
 	size_t lo = 0, hi = nclients, m;
@@ -222,239 +209,6 @@ readevents(const char *path, int kind, struct client *tot)
 	if (rc < 0)
 		ts_fatal(&r);
 	ts_close(&r);
-}
-
-/*
- * The lines recovered today, hashed on their identity: what was left
- * paid on each, and what the day's items take of it, which must not be
- * more.
- */
-struct use {
-	char *line;
-	int64_t used;
-};
-static struct use *uses;
-static size_t nuses, usecap;
-
-static struct use *
-lineuse(const struct field *line)
-{
-	size_t i, j, m;
-	uint64_t h = 1469598103934665603u;
-
-	if (2 * (nuses + 1) > usecap) {
-		struct use *old = uses;
-		size_t oldcap = usecap;
-
-		usecap = usecap ? 2 * usecap : 1024;
-		uses = xmalloc(usecap * sizeof *uses);
-		memset(uses, 0, usecap * sizeof *uses);
-		nuses = 0;
-		for (i = 0; i < oldcap; i++) {
-			struct field f;
-
-			if (old[i].line == NULL)
-				continue;
-			f.p = old[i].line;
-			f.n = strlen(old[i].line);
-			*lineuse(&f) = old[i];
-		}
-		free(old);
-	}
-	for (i = 0; i < line->n; i++)
-		h = (h ^ (unsigned char)line->p[i]) * 1099511628211u;
-	m = usecap - 1;
-	for (j = (size_t)h & m; uses[j].line != NULL; j = (j + 1) & m)
-		if (strlen(uses[j].line) == line->n && memcmp(uses[j].line, line->p, line->n) == 0)
-			return &uses[j];
-	uses[j].line = xmalloc(line->n + 1);
-	memcpy(uses[j].line, line->p, line->n);
-	uses[j].line[line->n] = '\0';
-	nuses++;
-	return &uses[j];
-}
-
-/* The rank N of an identity "DATE#N" of today, or 0. */
-static unsigned long
-todays(const struct field *id)
-{
-	size_t n = strlen(today_s);
-	long v;
-
-	if (id->n <= n + 1 || memcmp(id->p, today_s, n) != 0 || id->p[n] != '#' ||
-	    int_parse(id->p + n + 1, id->n - n - 1, 1, 999999999999L, &v) < 0)
-		return 0;
-	return (unsigned long)v;
-}
-
-/* An item's text columns, copied into one allocation, and its key. */
-static void
-keep(struct item *it, const struct field *src)
-{
-	size_t len = 0, k;
-	char *p, *key;
-
-	for (k = 0; k < NS; k++)
-		len += src[k].n + 1;
-	p = xmalloc(len);
-	for (k = 0; k < NS; k++) {
-		memcpy(p, src[k].p, src[k].n);
-		it->s[k].p = p;
-		it->s[k].n = src[k].n;
-		p[src[k].n] = '\0';
-		p += src[k].n + 1;
-	}
-	key = xmalloc(len);
-	snprintf(key, len, "%s\t%s\t%s\t%s", it->s[S_AMC].p, it->s[S_DEBTOR].p,
-	    it->s[S_DREF].p, it->s[S_ITEM].p);
-	it->key = key;
-}
-
-/* The day's new items, from the claims and the decisions, one for one. */
-enum {
-	D_CLAIM, D_AMC, D_CONTRACT, D_MEMBER, D_PSKIND, D_PSNUM, D_INVOICE,
-	D_LINENO, D_ACTDATE, D_ACT, D_AMCEUR, D_RECOVER, D_DEST, D_CODE, ND
-};
-static const char *const dnames[ND] = {
-	"claim", "amc", "contract", "member_ref", "ps_kind", "ps_number", "invoice",
-	"line_no", "act_date", "act_code", "amc_eur", "recover_eur", "dest", "code"
-};
-/* The decision's columns of an item's S_PSKIND .. S_ACTCODE. */
-static const int dmap[8] = {
-	D_PSKIND, D_PSNUM, D_CONTRACT, D_MEMBER, D_INVOICE, D_LINENO, D_ACTDATE, D_ACT
-};
-static struct item *news;
-static size_t nnews, newcap;
-
-static void
-readday(const char *cpath, const char *dpath, struct client *tot)
-{
-	struct ts_reader cr, dr;
-	int dc[ND], kid, kref, kpaid, kps, kcl, kc, kd, k;
-	int64_t *paidday = NULL;
-	size_t npaid = 0;
-	char dref[256];
-
-	if (ts_open(&cr, cpath, "claim", 1) < 0)
-		ts_fatal(&cr);
-	if (ts_open(&dr, dpath, NULL, 0) < 0)
-		ts_fatal(&dr);
-	if (!(strcmp(dr.kind, "decision") == 0 || strcmp(dr.kind, "outcome") == 0) ||
-	    dr.version != 1)
-		die_at(EX_DATAERR, dpath, 1, "header", "not decisions nor outcomes, version 1");
-	for (k = 0; k < ND; k++)
-		dc[k] = ts_needcol(&dr, dnames[k]);
-	kid = ts_needcol(&cr, "dup_id");
-	kref = ts_needcol(&cr, "dup_ref");
-	kpaid = ts_needcol(&cr, "dup_paid_eur");
-	kps = ts_col(&dr, "ps_label");
-	kcl = ts_col(&dr, "client_label");
-	for (;;) {
-		const struct field *f = dr.f;
-		struct field src[NS], empty = { "", 0 };
-		struct item *it;
-		struct client *c;
-		struct use *u;
-		unsigned long rank;
-		int64_t recover, paid;
-		int db, n;
-
-		kc = ts_next(&cr);
-		kd = ts_next(&dr);
-		if (kc < 0)
-			ts_fatal(&cr);
-		if (kd < 0)
-			ts_fatal(&dr);
-		if (kc == 0 || kd == 0) {
-			if (kc != kd)
-				die_at(EX_DATAERR, kc ? dpath : cpath, kc ? (long)dr.in.lineno :
-				    (long)cr.in.lineno, "claim", "fewer records than the %s",
-				    kc ? "claims" : "decisions");
-			break;
-		}
-		recover = dr.cents[dc[D_RECOVER]];
-		if (!fsame(&f[dc[D_CLAIM]], cr.f[kid].p, cr.f[kid].n))
-			die_at(EX_DATAERR, dpath, (long)dr.in.lineno, "claim",
-			    "not the claim of line %ld of the claims", (long)cr.in.lineno);
-		/* What the day paid on its own lines, for the day's adjustments. */
-		rank = todays(&f[dc[D_CLAIM]]);
-		if (rank > 0 && dr.cents[dc[D_AMCEUR]] > 0 &&
-		    (fsame(&f[dc[D_DEST]], "ps", 2) || fsame(&f[dc[D_DEST]], "ps-recover", 10))) {
-			if (rank >= npaid) {
-				size_t m = npaid;
-
-				npaid = rank + 1 > 2 * npaid ? rank + 1 : 2 * npaid;
-				paidday = xrealloc(paidday, npaid * sizeof *paidday);
-				memset(paidday + m, 0, (npaid - m) * sizeof *paidday);
-			}
-			paidday[rank] = dr.cents[dc[D_AMCEUR]];
-		}
-		if ((db = item_debtor(&f[dc[D_DEST]], recover)) < 0)
-			continue;
-		src[S_AMC] = f[dc[D_AMC]];
-		src[S_DEBTOR].p = dbnames[db];
-		src[S_DEBTOR].n = strlen(dbnames[db]);
-		src[S_ITEM] = f[dc[D_CLAIM]];
-		src[S_ORIGIN] = f[dc[D_CODE]];
-		src[S_REASON] = db == DB_PS ? (kps >= 0 ? f[kps] : empty) : (kcl >= 0 ? f[kcl] : empty);
-		for (k = 0; k < 8; k++)
-			src[S_PSKIND + k] = f[dc[dmap[k]]];
-		if (db == DB_PS) {
-			/* The line it recovers on, and what was left paid on it. */
-			src[S_LINE] = cr.f[kref];
-			if (cr.f[kref].n == 0)
-				die_at(EX_DATAERR, cpath, (long)cr.in.lineno, "dup_ref",
-				    "empty for a line recovered from the PS");
-			if (cr.f[kpaid].n > 0)
-				paid = cr.cents[kpaid];
-			else if ((rank = todays(&cr.f[kref])) > 0 && rank < npaid && paidday[rank] > 0)
-				paid = paidday[rank];
-			else
-				die_at(EX_DATAERR, cpath, (long)cr.in.lineno, "dup_paid_eur",
-				    "empty, and dup_ref not a line paid today");
-			n = snprintf(dref, sizeof dref, "%.*s:%.*s", (int)src[S_PSKIND].n,
-			    src[S_PSKIND].p, (int)src[S_PSNUM].n, src[S_PSNUM].p);
-			if (src[S_PSKIND].n == 0 || src[S_PSNUM].n == 0)
-				die_at(EX_DATAERR, dpath, (long)dr.in.lineno, "ps_number", "empty");
-		} else {
-			/* The line paid today on a card kept: the claim's own. */
-			src[S_LINE] = f[dc[D_CLAIM]];
-			paid = dr.cents[dc[D_AMCEUR]];
-			n = snprintf(dref, sizeof dref, "%.*s:%.*s", (int)src[S_CONTRACT].n,
-			    src[S_CONTRACT].p, (int)src[S_MEMBER].n, src[S_MEMBER].p);
-			if (src[S_CONTRACT].n == 0 || src[S_MEMBER].n == 0)
-				die_at(EX_DATAERR, dpath, (long)dr.in.lineno, "member_ref",
-				    "empty for an amount recovered from the beneficiary");
-		}
-		if (n < 0 || (size_t)n >= sizeof dref)
-			die_at(EX_DATAERR, dpath, (long)dr.in.lineno, "ps_number", "too long");
-		src[S_DREF].p = dref;
-		src[S_DREF].n = (size_t)n;
-		/* Never more than was paid on the line, over the day's items. */
-		u = lineuse(&src[S_LINE]);
-		if (money_add(&u->used, u->used, recover) < 0 || u->used > paid)
-			die_at(EX_SOFTWARE, dpath, (long)dr.in.lineno, "recover_eur",
-			    "more than was left paid on line %.*s", (int)src[S_LINE].n, src[S_LINE].p);
-		c = client(&f[dc[D_AMC]], dpath, (long)dr.in.lineno);
-		add(&c->rnew, recover, dpath, (long)dr.in.lineno, "recover_eur");
-		add(&tot->rnew, recover, dpath, (long)dr.in.lineno, "recover_eur");
-		if (nnews == newcap) {
-			newcap = newcap ? 2 * newcap : 64;
-			news = xrealloc(news, newcap * sizeof *news);
-		}
-		it = &news[nnews++];
-		memset(it, 0, sizeof *it);
-		keep(it, src);
-		it->debtor = db;
-		it->opened = today;
-		it->moved = NODATE;
-		it->paid = paid;
-		it->amount = it->left = recover;
-		it->isnew = 1;
-	}
-	ts_close(&cr);
-	ts_close(&dr);
-	free(paidday);
 }
 
 static int
@@ -721,89 +475,6 @@ conservation(const struct client *tot)
 	}
 }
 
-/* The clients' report: one row a client and debtor with anything to say. */
-static void
-report(int fd, const char *path, const char *meta)
-{
-	static const char *const cols[] = {
-		"amc", "debtor", "open_before_eur", "new", "new_eur", "offset_eur",
-		"recovered_eur", "transferred_eur", "open", "open_eur",
-		"age_0_30_eur", "age_31_60_eur", "age_61_90_eur", "age_91_eur"
-	};
-	struct ts_writer w;
-	size_t i;
-	int db, k;
-
-	ts_wopen(&w, fd, path, "indus-report", 1, cols, (int)(sizeof cols / sizeof cols[0]));
-	ts_wmeta(&w, meta);
-	for (i = 0; i < nclients; i++)
-		for (db = 0; db < NDB; db++) {
-			const struct client *c = &clients[i];
-
-			if (c->w[db].prev == 0 && c->w[db].nnew == 0 && c->w[db].off == 0 &&
-			    c->w[db].rec == 0 && c->w[db].tr == 0 && c->w[db].nopen == 0)
-				continue;
-			ts_wcstr(&w, c->amc);
-			ts_wcstr(&w, dbnames[db]);
-			ts_wmoney(&w, c->w[db].prev);
-			ts_wint(&w, (long long)c->w[db].nnew);
-			ts_wmoney(&w, c->w[db].new);
-			ts_wmoney(&w, c->w[db].off);
-			ts_wmoney(&w, c->w[db].rec);
-			ts_wmoney(&w, c->w[db].tr);
-			ts_wint(&w, (long long)c->w[db].nopen);
-			ts_wmoney(&w, c->w[db].open);
-			for (k = 0; k < NAGE; k++)
-				ts_wmoney(&w, c->w[db].age[k]);
-			ts_wend(&w);
-		}
-	ts_wclose(&w);
-}
-
-/* The day summary's rows (tiers-summary(5)), over all clients. */
-static void
-summary(int fd, const char *path, const char *meta)
-{
-	static const char *const cols[] = { "item", "kind", "records", "amount_eur" };
-	static const char *const what[] = { "new", "offset", "recovered", "transferred", "open" };
-	struct ts_writer w;
-	uint64_t n[5];
-	int64_t a[5];
-	size_t i;
-	int db, k;
-
-	ts_wopen(&w, fd, path, "stage-summary", 1, cols, 4);
-	ts_wmeta(&w, "stage\tindus");
-	ts_wmeta(&w, meta);
-	for (k = 0; k < 5; k++)
-		for (db = NDB - 1; db >= 0; db--) {
-			n[k] = 0;
-			a[k] = 0;
-			for (i = 0; i < nclients; i++) {
-				const struct client *c = &clients[i];
-				const uint64_t cn[5] = {
-					c->w[db].nnew, c->w[db].noff, c->w[db].nrec, c->w[db].ntr,
-					c->w[db].nopen
-				};
-				const int64_t ca[5] = {
-					c->w[db].new, c->w[db].off, c->w[db].rec, c->w[db].tr,
-					c->w[db].open
-				};
-
-				n[k] += cn[k];
-				add(&a[k], ca[k], path, 0, "amount_eur");
-			}
-			if (n[k] == 0)
-				continue;
-			ts_wcstr(&w, what[k]);
-			ts_wcstr(&w, dbnames[db]);
-			ts_wint(&w, (long long)n[k]);
-			ts_wmoney(&w, a[k]);
-			ts_wend(&w);
-		}
-	ts_wclose(&w);
-}
-
 static void
 usage(void)
 {
@@ -813,19 +484,12 @@ usage(void)
 	exit(EX_USAGE);
 }
 
-static void
-popen_(struct pub *p, const char *path)
-{
-	if (path != NULL && pub_open(p, path) < 0)
-		die(EX_CANTCREAT, "%s: %s", path, strerror(errno));
-}
-
-static void
-pcommit(struct pub *p, const char *path)
-{
-	if (path != NULL && pub_commit(p) < 0)
-		die(EX_IOERR, "%s: %s", path, strerror(errno));
-}
+/* The outputs, each published with the others once all hold. */
+enum { O_LEDGER, O_REPORT, O_LETTERS, O_REQUESTS, O_SUMMARY, O_OFFSETABLE, NO };
+static struct {
+	const char *path;
+	struct pub p;
+} outs[NO];
 
 int
 main(int argc, char *argv[])
@@ -838,10 +502,10 @@ main(int argc, char *argv[])
 	const char *prevpath = NULL, *qpath = NULL, *spath = NULL, *xpath = NULL;
 	const char **offs = NULL, **recs = NULL;
 	size_t noffs = 0, nrecs = 0, i = 0;
-	struct pub po, pc, pf, pq, ps, px;
 	struct ts_reader lr;
 	struct client tot;
-	struct item pit;
+	struct item pit, *news = NULL;
+	size_t nnews = 0;
 	char meta[64], *keys[2], m[4][MONEY_BUFSZ];
 	int ch, k, kp = 0, lc[NL], cur = 0, cmp;
 	size_t keycap = 4096;
@@ -882,12 +546,15 @@ main(int argc, char *argv[])
 		for (k = 0; k < NL; k++)
 			lc[k] = ts_needcol(&lr, lcols[k]);
 	}
-	popen_(&po, lpath);
-	popen_(&pc, rpath);
-	popen_(&pf, fpath);
-	popen_(&pq, qpath);
-	popen_(&ps, spath);
-	popen_(&px, xpath);
+	outs[O_LEDGER].path = lpath;
+	outs[O_REPORT].path = rpath;
+	outs[O_LETTERS].path = fpath;
+	outs[O_REQUESTS].path = qpath;
+	outs[O_SUMMARY].path = spath;
+	outs[O_OFFSETABLE].path = xpath;
+	for (k = 0; k < NO; k++)
+		if (outs[k].path != NULL && pub_open(&outs[k].p, outs[k].path) < 0)
+			die(EX_CANTCREAT, "%s: %s", outs[k].path, strerror(errno));
 
 	memset(&tot, 0, sizeof tot);
 	if (params != NULL)
@@ -898,16 +565,16 @@ main(int argc, char *argv[])
 		readevents(recs[i], EV_RECOVERY, &tot);
 	qsort(events, nevents, sizeof *events, eventcmp);
 	if (argc == 2)
-		readday(argv[0], argv[1], &tot);
+		readday(argv[0], argv[1], &tot, &news, &nnews);
 	qsort(news, nnews, sizeof *news, newcmp);
 	for (i = 1; i < nnews; i++)
 		if (strcmp(news[i - 1].key, news[i].key) == 0)
 			die(EX_SOFTWARE, "%s: item %s: opened twice today", argv[1], news[i].s[S_ITEM].p);
 
-	ts_wopen(&lw, po.fd, lpath, "indus", 1, lcols, NL);
+	ts_wopen(&lw, outs[O_LEDGER].p.fd, lpath, "indus", 1, lcols, NL);
 	ts_wmeta(&lw, meta);
 	if (xpath != NULL) {
-		ts_wopen(&xw, px.fd, xpath, "indus-offsetable", 1, xcols,
+		ts_wopen(&xw, outs[O_OFFSETABLE].p.fd, xpath, "indus-offsetable", 1, xcols,
 		    (int)(sizeof xcols / sizeof xcols[0]));
 		ts_wmeta(&xw, meta);
 		havex = 1;
@@ -949,18 +616,15 @@ main(int argc, char *argv[])
 		ts_wclose(&xw);
 	conservation(&tot);
 	if (rpath != NULL)
-		report(pc.fd, rpath, meta);
+		report(outs[O_REPORT].p.fd, rpath, meta);
 	if (spath != NULL)
-		summary(ps.fd, spath, meta);
+		summary(outs[O_SUMMARY].p.fd, spath, meta);
 	if (qpath != NULL || fpath != NULL)
-		requests_write(reqs, nreqs, today_s, qpath, qpath ? pq.fd : -1, fpath,
-		    fpath ? pf.fd : -1);
-	pcommit(&po, lpath);
-	pcommit(&pc, rpath);
-	pcommit(&pf, fpath);
-	pcommit(&pq, qpath);
-	pcommit(&ps, spath);
-	pcommit(&px, xpath);
+		requests_write(reqs, nreqs, today_s, qpath, qpath ? outs[O_REQUESTS].p.fd : -1,
+		    fpath, fpath ? outs[O_LETTERS].p.fd : -1);
+	for (k = 0; k < NO; k++)
+		if (outs[k].path != NULL && pub_commit(&outs[k].p) < 0)
+			die(EX_IOERR, "%s: %s", outs[k].path, strerror(errno));
 	{
 		int64_t a[3] = { 0, 0, 0 };
 		uint64_t nn = 0;

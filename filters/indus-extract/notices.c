@@ -1,10 +1,12 @@
 /*
- * What the PS are told: each PS that owes the day's new items of clients
+ * What the PS and the clients are told.  Each PS that owes the day's new items of clients
  * that do not allow compensation is asked to pay them back, the lines,
  * amounts and reasons listed, as a sealed stream (tiers-indus(5),
  * request) and as a printable letter, one a PS, pages separated by a
  * form feed.  The letter names the PS by its number: the operator's PS
- * register, with names and addresses, is not an input here.
+ * register, with names and addresses, is not an input here.  Each
+ * client has its report: per debtor, the day's movements and the open
+ * balance by age (tiers-indus(5), report); and the day summary its rows.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -106,4 +108,87 @@ requests_write(struct item **req, size_t n, const char *date, const char *spath,
 		if (fflush(fp) == EOF || ferror(fp) || fclose(fp) == EOF)
 			die(EX_IOERR, "%s: %s", lpath, strerror(errno));
 	}
+}
+
+/* The clients' report: one row a client and debtor with anything to say. */
+void
+report(int fd, const char *path, const char *meta)
+{
+	static const char *const cols[] = {
+		"amc", "debtor", "open_before_eur", "new", "new_eur", "offset_eur",
+		"recovered_eur", "transferred_eur", "open", "open_eur",
+		"age_0_30_eur", "age_31_60_eur", "age_61_90_eur", "age_91_eur"
+	};
+	struct ts_writer w;
+	size_t i;
+	int db, k;
+
+	ts_wopen(&w, fd, path, "indus-report", 1, cols, (int)(sizeof cols / sizeof cols[0]));
+	ts_wmeta(&w, meta);
+	for (i = 0; i < nclients; i++)
+		for (db = 0; db < NDB; db++) {
+			const struct client *c = &clients[i];
+
+			if (c->w[db].prev == 0 && c->w[db].nnew == 0 && c->w[db].off == 0 &&
+			    c->w[db].rec == 0 && c->w[db].tr == 0 && c->w[db].nopen == 0)
+				continue;
+			ts_wcstr(&w, c->amc);
+			ts_wcstr(&w, dbnames[db]);
+			ts_wmoney(&w, c->w[db].prev);
+			ts_wint(&w, (long long)c->w[db].nnew);
+			ts_wmoney(&w, c->w[db].new);
+			ts_wmoney(&w, c->w[db].off);
+			ts_wmoney(&w, c->w[db].rec);
+			ts_wmoney(&w, c->w[db].tr);
+			ts_wint(&w, (long long)c->w[db].nopen);
+			ts_wmoney(&w, c->w[db].open);
+			for (k = 0; k < NAGE; k++)
+				ts_wmoney(&w, c->w[db].age[k]);
+			ts_wend(&w);
+		}
+	ts_wclose(&w);
+}
+
+/* The day summary's rows (tiers-summary(5)), over all clients. */
+void
+summary(int fd, const char *path, const char *meta)
+{
+	static const char *const cols[] = { "item", "kind", "records", "amount_eur" };
+	static const char *const what[] = { "new", "offset", "recovered", "transferred", "open" };
+	struct ts_writer w;
+	uint64_t n[5];
+	int64_t a[5];
+	size_t i;
+	int db, k;
+
+	ts_wopen(&w, fd, path, "stage-summary", 1, cols, 4);
+	ts_wmeta(&w, "stage\tindus");
+	ts_wmeta(&w, meta);
+	for (k = 0; k < 5; k++)
+		for (db = NDB - 1; db >= 0; db--) {
+			n[k] = 0;
+			a[k] = 0;
+			for (i = 0; i < nclients; i++) {
+				const struct client *c = &clients[i];
+				const uint64_t cn[5] = {
+					c->w[db].nnew, c->w[db].noff, c->w[db].nrec, c->w[db].ntr,
+					c->w[db].nopen
+				};
+				const int64_t ca[5] = {
+					c->w[db].new, c->w[db].off, c->w[db].rec, c->w[db].tr,
+					c->w[db].open
+				};
+
+				n[k] += cn[k];
+				add(&a[k], ca[k], path, 0, "amount_eur");
+			}
+			if (n[k] == 0)
+				continue;
+			ts_wcstr(&w, what[k]);
+			ts_wcstr(&w, dbnames[db]);
+			ts_wint(&w, (long long)n[k]);
+			ts_wmoney(&w, a[k]);
+			ts_wend(&w);
+		}
+	ts_wclose(&w);
 }

@@ -77,11 +77,11 @@ item_offsetable(const struct item *it, const struct params *pa)
  * with the item's history: 1 when it went today.
  */
 int
-item_transfer(struct item *it, const struct params *pa, int32_t today)
+item_transfer(struct item *it, const struct params *pa, int32_t day)
 {
 	long d = pa->delay[it->debtor];
 
-	if (it->left <= 0 || d < 0 || (long)today - it->opened < d)
+	if (it->left <= 0 || d < 0 || (long)day - it->opened < d)
 		return 0;
 	it->ttr += it->left;
 	it->transferred += it->left;
