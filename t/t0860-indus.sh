@@ -256,4 +256,39 @@ test_expect_success 'no input at all: an empty ledger' '
 	rm l
 '
 
+# The stage in the nightly: the parameters received are kept from one day
+# to the next; a recoveries file indus-extract refuses stops the day.
+test_expect_success 'nightly: the stage indus keeps its parameters, refuses a bad recoveries file' '
+	mkdir -p data/inbox &&
+	cp -R "$TIERS_TOP/testdata/sample/2026-11-18" "$TIERS_TOP/testdata/sample/2026-11-19" data/inbox/ &&
+	printf "#tiers\tindus-params\t1\tamc\tcompensation\tps_days\tbenef_days\n%s\n" \
+	    "877370001${T}1${T}60${T}30" | tiers-seal -r -o data/inbox/2026-11-18/indus-params.tsv &&
+	tiers-nightly -I 2026-11-18 data >out 2>err &&
+	grep "^indus${T}indus-params.tsv${T}indus-params${T}1${T}${T}ok" data/days/2026-11-18/summary.tsv &&
+	tiers-seal -q data/days/2026-11-18/state/indus/ledger.tsv &&
+	printf "#tiers\tindus-recovery\t1\tamc\titem\trecovered_eur\treceived\treference\n%s\n" \
+	    "877370001${T}2026-11-02#1${T}5.00${T}2026-11-19${T}V1" |
+	    tiers-seal -r -o data/inbox/2026-11-19/indus-recoveries-1.tsv &&
+	test_expect_code 65 tiers-nightly 2026-11-19 data >out 2>err &&
+	grep "^tiers-nightly: 2026-11-19: indus: refused indus-recoveries-1.tsv: indus-extract: indus-recoveries-1.tsv:2: item: not an item of the ledger\$" err &&
+	! test -d data/days/2026-11-19 &&
+	{ tiers-nightly -w indus-recoveries-1.tsv 2026-11-19 data >out 2>err || test $? = 1; } &&
+	d=data/days/2026-11-19 &&
+	cmp data/days/2026-11-18/state/indus/params.tsv $d/state/indus/params.tsv &&
+	cols $d/state/indus/ledger.tsv amc debtor item left_eur status >actual &&
+	printf "%s\n" "502010002${T}ps${T}2026-11-19#105${T}570.82${T}open" \
+	    "502010002${T}ps${T}2026-11-19#203${T}428.00${T}open" \
+	    "877370001${T}ps${T}2026-11-19#174${T}16.64${T}open" \
+	    "877370001${T}ps${T}2026-11-19#143${T}9.00${T}open" >expect &&
+	test_cmp expect actual &&
+	cols $d/out/indus/offsetable.tsv item >actual &&
+	printf "%s\n" "2026-11-19#174" "2026-11-19#143" >expect &&
+	test_cmp expect actual &&
+	cols $d/out/indus/requests.tsv item >actual &&
+	printf "%s\n" "2026-11-19#105" "2026-11-19#203" >expect &&
+	test_cmp expect actual &&
+	grep "^indus${T}open${T}ps${T}4${T}1024.46${T}ok" $d/summary.tsv &&
+	test "$(test_mode $d/out/indus/letters.txt)" = -rw-------
+'
+
 test_done
