@@ -563,10 +563,12 @@ main(int argc, char *argv[])
 		readevents(offs[i], EV_OFFSET, &tot);
 	for (i = 0; i < nrecs; i++)
 		readevents(recs[i], EV_RECOVERY, &tot);
-	qsort(events, nevents, sizeof *events, eventcmp);
+	if (nevents > 1)
+		qsort(events, nevents, sizeof *events, eventcmp);
 	if (argc == 2)
 		readday(argv[0], argv[1], &tot, &news, &nnews);
-	qsort(news, nnews, sizeof *news, newcmp);
+	if (nnews > 1)
+		qsort(news, nnews, sizeof *news, newcmp);
 	for (i = 1; i < nnews; i++)
 		if (strcmp(news[i - 1].key, news[i].key) == 0)
 			die(EX_SOFTWARE, "%s: item %s: opened twice today", argv[1], news[i].s[S_ITEM].p);

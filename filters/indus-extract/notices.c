@@ -85,7 +85,8 @@ requests_write(struct item **req, size_t n, const char *date, const char *spath,
 	size_t i;
 	int k;
 
-	qsort(req, n, sizeof *req, reqcmp);
+	if (n > 1)
+		qsort(req, n, sizeof *req, reqcmp);
 	if (spath != NULL) {
 		ts_wopen(&w, sfd, spath, "indus-request", 1, cols, (int)(sizeof cols / sizeof cols[0]));
 		snprintf(meta, sizeof meta, "business_date\t%s", date);
