@@ -118,7 +118,7 @@ readday(const char *cpath, const char *dpath, struct client *tot, struct item **
 	struct ts_reader cr, dr;
 	int dc[ND], kid, kref, kpaid, kps, kcl, k;
 	int64_t *paidday = NULL;
-	size_t npaid = 0, nnews = 0, newcap = 0;
+	size_t npaid = 0, nnews = 0, newcap = 0, i;
 	struct item *news = NULL;
 	char dref[256];
 
@@ -231,6 +231,11 @@ readday(const char *cpath, const char *dpath, struct client *tot, struct item **
 	ts_close(&cr);
 	ts_close(&dr);
 	free(paidday);
+	for (i = 0; i < usecap; i++)
+		free(uses[i].line);
+	free(uses);
+	uses = NULL;
+	nuses = usecap = 0;
 	*newsp = news;
 	*nnewsp = nnews;
 }

@@ -648,5 +648,14 @@ main(int argc, char *argv[])
 		money_fmt(wtr, m[0]);
 		fprintf(stderr, "%s, open %s\n", m[0], m[3]);
 	}
+	for (i = 0; i < nnews; i++) {
+		free((char *)news[i].s[0].p);
+		free((char *)news[i].key);
+	}
+	free(news);
+	free(keys[0]);
+	free(keys[1]);
+	free(offs);
+	free(recs);
 	return 0;
 }
