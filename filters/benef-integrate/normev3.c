@@ -546,8 +546,11 @@ field_end(struct xfile_c *c)
 		size_t n = strlen(c->dst);
 
 		/* CODE_ANNEXE, twice at most: "A;B". */
-		if (*v && n + 1 + strlen(v) < FLD)
-			snprintf(c->dst + n, FLD - n, "%s%s", n ? ";" : "", v);
+		if (*v && n + 1 + strlen(v) < FLD) {
+			if (n > 0)
+				c->dst[n++] = ';';
+			memcpy(c->dst + n, v, strlen(v) + 1);
+		}
 	} else if (*c->dst == '\0')
 		memcpy(c->dst, v, strlen(v) + 1);
 	c->dst = NULL;

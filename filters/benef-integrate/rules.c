@@ -203,7 +203,11 @@ bi_check(struct entry *e, int32_t bizdate, const struct bi_sink *sink)
 		}
 		if (*k == '\0')
 			snprintf(k, FLD, "%02d", key);
-		snprintf(buf, sizeof buf, "%s%s", nir, k);
+		if (strlen(k) != 2) {
+			sink->reject(e, R_NIR, i ? "benef_nir_key" : "nir_key", sink->arg);
+			return -1;
+		}
+		snprintf(buf, sizeof buf, "%.13s%.2s", nir, k);
 		if (!nir_valid(buf, strlen(buf))) {
 			sink->reject(e, R_NIR, i ? "benef_nir" : "nir", sink->arg);
 			return -1;
@@ -335,7 +339,8 @@ bi_check(struct entry *e, int32_t bizdate, const struct bi_sink *sink)
 	 */
 	snprintf(e->f[M_KNIR], FLD, "%.13s%.1s%s%.10s", e->f[M_BNIR][0] ? e->f[M_BNIR] :
 	    e->f[M_NIR], e->f[M_RANG], e->shared ? "/" : "", e->shared ? e->f[M_BIRTH] : "");
-	snprintf(e->f[M_KBIRTH], FLD, "%s/%s/%.100s", e->f[M_BIRTH], e->f[M_RANG],
+	/* The birth date and the rang were checked: 10 and 1 characters. */
+	snprintf(e->f[M_KBIRTH], FLD, "%.10s/%.1s/%.100s", e->f[M_BIRTH], e->f[M_RANG],
 	    e->f[M_ADHERENT]);
 	return 0;
 }
