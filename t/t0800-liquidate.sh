@@ -429,6 +429,46 @@ test_expect_success 'guarantee errors beyond the schema: a second file for a cli
 	! test -e bad.cons
 '
 
+# Several PECs for one claim: P2 (every act, 300.00, from January) and P5
+# (SPR named, 200.00, from June), both for PS 10000000002.  The one that
+# names the act, amount left, first: line 1 is paid 200.00 under P5 (its
+# PEC cap), line 2 300.00 under P2; before, P2 was taken (the oldest)
+# and line 2, P2 used up, was LQ14 although P5 covered it.
+test_expect_success 'the right PEC: amount left, the act named, then the oldest' '
+	{ grep -v "^#end" pec.tsv && printf "900000001\tP5\t1800575123001\t11\t1980-05-10\t1\tRPPS\t10000000002\tDENT\tSPR\t2026-06-01\t2026-12-31\t200.00\n"; } |
+	    tiers-seal -r >pec5.tsv &&
+	liquidate -d 2026-11-21 -g g.xml -m master.tsv -p pec5.tsv -C p5.cons -o p5.d c.pec-cap-used.1 2>err &&
+	col p5.d dest code amc_eur flag >actual &&
+	printf "ps\tLQ00\t200.00\tcapped\nps\tLQ00\t300.00\tcapped\n" >expect &&
+	test_cmp expect actual &&
+	col p5.cons counter amount_eur >actual &&
+	printf "pec:P2\t300.00\npec:P5\t200.00\n" >expect &&
+	test_cmp expect actual
+'
+
+# Values the schema accepts (it collapses blanks, takes a sign) but that
+# are not written as numbers are: refused, never read as 0 or a limit
+# switched off (taux="+100" made every claim LQ17).
+while IFS='|' read -r from to line field; do
+	test_expect_success "a guarantee value not as written: $to" "
+		sed 's#$from#$to#' g.xml >strict.xml &&
+		grep -F '$to' strict.xml &&
+		test_expect_code 65 liquidate -d 2026-11-21 -g strict.xml -m master.tsv -C strict.cons \\
+		    c.br100.1 2>err &&
+		grep '^liquidate: strict.xml:$line: $field: not ' err &&
+		! test -e strict.cons
+	"
+done <<'EOS'
+taux="100"/|taux="+100"/|10|regle.taux
+taux="100"/|taux=" 100"/|10|regle.taux
+taux="100"/|taux="0100"/|10|regle.taux
+nombre="1"|nombre="+1"|3|plafond.nombre
+mois="24"|mois=" 24"|3|plafond.mois
+max="5"|max="+5"|4|age.max
+age-max="15"|age-max="015"|9|regle.age-max
+pec="1" plafond|pec=" true" plafond|17|regle.pec
+EOS
+
 test_expect_success 'the act-code table (-a): built in by name, a file, and the same decisions' '
 	liquidate -d 2026-11-21 -g g.xml -m master.tsv -C a0.cons -o a0.d c.br100.1 2>/dev/null &&
 	liquidate -a acts -d 2026-11-21 -g g.xml -m master.tsv -C a1.cons -o a1.d c.br100.1 2>/dev/null &&

@@ -69,15 +69,29 @@ eurattr(struct lqerr *e, xmlNodePtr n, const char *name, int64_t *c)
 	return 0;
 }
 
-static long
-intattr(xmlNodePtr n, const char *name, long def)
+/*
+ * A whole-number attribute into *v, def when absent.  It must be written
+ * as the schema's canonical form: digits, no sign, blank or leading zero.
+ * The schema accepts "+100" or " 100" (it collapses blanks); read any
+ * other way they would become 0 or switch a limit off: refused, with the
+ * field (ELEMENT.ATTRIBUTE) and the line.
+ */
+static int
+intattr(struct lqerr *e, xmlNodePtr n, const char *field, long def, long *v)
 {
-	const char *s = attr(n, name);
-	long v;
+	const char *name = strchr(field, '.') + 1, *s = attr(n, name);
+	size_t len;
 
-	if (s == NULL || int_parse(s, strlen(s), 0, 100000, &v) < 0)
-		return def;
-	return v;
+	if (s == NULL) {
+		*v = def;
+		return 0;
+	}
+	len = strlen(s);
+	if (len == 0 || strspn(s, "0123456789") != len || (len > 1 && s[0] == '0') ||
+	    int_parse(s, len, 0, 100000, v) < 0)
+		return gerr(e, EX_DATAERR, xmlGetLineNo(n), field,
+		    "not a whole number as written: digits, no sign, blank or leading zero");
+	return 0;
 }
 
 static int
@@ -91,6 +105,7 @@ loadplafond(struct lqerr *e, struct guar *g, xmlNodePtr n)
 {
 	struct plafond *p;
 	xmlNodePtr a;
+	long v;
 	int i;
 
 	g->plafs = xrealloc(g->plafs, (size_t)(g->nplafs + 1) * sizeof *g->plafs);
@@ -106,11 +121,15 @@ loadplafond(struct lqerr *e, struct guar *g, xmlNodePtr n)
 		if (eurattr(e, n, "montant", &p->amount) < 0)
 			return -1;
 	}
-	p->count = intattr(n, "nombre", 0);
+	if (intattr(e, n, "plafond.nombre", 0, &v) < 0)
+		return -1;
+	p->count = v;
 	if (!p->hasamt && p->count == 0)
 		return gerr(e, EX_DATAERR, xmlGetLineNo(n), "plafond", "neither montant nor nombre");
 	if (strcmp(attr(n, "periode"), "mois") == 0) {
-		p->months = (int)intattr(n, "mois", 0);
+		if (intattr(e, n, "plafond.mois", 0, &v) < 0)
+			return -1;
+		p->months = (int)v;
 		if (p->months == 0)
 			return gerr(e, EX_DATAERR, xmlGetLineNo(n), "plafond.mois",
 			    "required with periode mois");
@@ -122,8 +141,12 @@ loadplafond(struct lqerr *e, struct guar *g, xmlNodePtr n)
 			return gerr(e, EX_DATAERR, xmlGetLineNo(a), "age", "only with periode mois");
 		if (p->nage == 8)
 			return gerr(e, EX_DATAERR, xmlGetLineNo(a), "age", "more than 8 age bands");
-		p->agemax[p->nage] = (int)intattr(a, "max", 0);
-		p->agemonths[p->nage++] = (int)intattr(a, "mois", 1);
+		if (intattr(e, a, "age.max", 0, &v) < 0)
+			return -1;
+		p->agemax[p->nage] = (int)v;
+		if (intattr(e, a, "age.mois", 1, &v) < 0)
+			return -1;
+		p->agemonths[p->nage++] = (int)v;
 	}
 	g->nplafs++;
 	return 0;
@@ -134,7 +157,7 @@ loadrule(struct lqerr *e, struct guar *g, struct product *pr, xmlNodePtr n)
 {
 	struct rule *r;
 	const char *s;
-	long line = xmlGetLineNo(n);
+	long line = xmlGetLineNo(n), v;
 	int i;
 
 	pr->rules = xrealloc(pr->rules, (size_t)(pr->nrules + 1) * sizeof *pr->rules);
@@ -147,15 +170,21 @@ loadrule(struct lqerr *e, struct guar *g, struct product *pr, xmlNodePtr n)
 			return gerr(e, EX_DATAERR, line, "regle.actes", "too long");
 		snprintf(r->acts, sizeof r->acts, " %s ", s);
 	}
-	r->agemin = (int)intattr(n, "age-min", 0);
-	r->agemax = (int)intattr(n, "age-max", 1000);
+	if (intattr(e, n, "regle.age-min", 0, &v) < 0)
+		return -1;
+	r->agemin = (int)v;
+	if (intattr(e, n, "regle.age-max", 1000, &v) < 0)
+		return -1;
+	r->agemax = (int)v;
 	s = attr(n, "formule");
 	r->formula = strcmp(s, "br") == 0 ? FO_BR : strcmp(s, "br-sup") == 0 ? FO_BRSUP :
 	    strcmp(s, "fr") == 0 ? FO_FR : strcmp(s, "fixe") == 0 ? FO_FIXE : FO_S100;
 	if (r->formula <= FO_FR) {
 		if (attr(n, "taux") == NULL)
 			return gerr(e, EX_DATAERR, line, "regle.taux", "required by formule %s", s);
-		r->rate = intattr(n, "taux", 0) * 100;
+		if (intattr(e, n, "regle.taux", 0, &v) < 0)
+			return -1;
+		r->rate = v * 100;
 	}
 	if (r->formula == FO_FIXE) {
 		if (attr(n, "montant") == NULL)
@@ -169,6 +198,10 @@ loadrule(struct lqerr *e, struct guar *g, struct product *pr, xmlNodePtr n)
 			return -1;
 	}
 	s = attr(n, "pec");
+	if (s != NULL && strcmp(s, "1") != 0 && strcmp(s, "true") != 0 &&
+	    strcmp(s, "0") != 0 && strcmp(s, "false") != 0)
+		return gerr(e, EX_DATAERR, line, "regle.pec",
+		    "not 0, 1, false or true as written (no blank)");
 	r->pec = s != NULL && (strcmp(s, "1") == 0 || strcmp(s, "true") == 0);
 	r->plaf = -1;
 	if ((s = attr(n, "plafond")) != NULL) {

@@ -18,6 +18,8 @@
 
 #define NOEND INT32_MAX
 #define NOSTART INT32_MIN
+/* What the AMO may have paid above BR x rate by its own rounding, in cents. */
+#define AMO_TOLERANCE 1
 #define RETAIN 36		/* months of consumption kept */
 
 /* Reason codes, in the order of the checks; their destinations. */

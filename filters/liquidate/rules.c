@@ -85,7 +85,11 @@ findguar(const struct ctx *cx, const char *amc)
 
 /*
  * The PEC of a claim: LQ00 and *pp, LQ08 none for this beneficiary and
- * domain, LQ09 some, but none valid for this date, PS and act.
+ * domain, LQ09 some, but none valid for this date, PS and act.  Of the
+ * valid ones: one with amount left before one used up, then the one that
+ * names its acts before one for every act of the domain, then the oldest
+ * (the earliest valid_from, then the number): a PEC used up does not hide
+ * a later one that covers the act (its line would be LQ14).
  */
 int
 findpec(const struct ctx *cx, const struct claim *c, const struct benef *b,
@@ -93,7 +97,8 @@ findpec(const struct ctx *cx, const struct claim *c, const struct benef *b,
 {
 	size_t lo = 0, hi = cx->npecs, m;
 	struct pec key;
-	int any = 0, haveact;
+	const struct pec *best = NULL;
+	int any = 0, haveact, rank, bestrank = -1;
 	char act[64];
 
 	memset(&key, 0, sizeof key);
@@ -123,9 +128,16 @@ findpec(const struct ctx *cx, const struct claim *c, const struct benef *b,
 		if (cfeq(c, C_PSKIND, p->pskind) && cfeq(c, C_PSNUM, p->psnum) &&
 		    (*p->acts == '\0' || (haveact && strstr(p->acts, act) != NULL)) &&
 		    p->from <= c->date && c->date <= p->to) {
-			*pp = p;
-			return LQ00;
+			rank = p->amount - pecused(cx, p, b) > 0 ? (*p->acts != '\0' ? 2 : 1) : 0;
+			if (rank > bestrank) {
+				best = p;
+				bestrank = rank;
+			}
 		}
+	}
+	if (best != NULL) {
+		*pp = best;
+		return LQ00;
 	}
 	return any ? LQ09 : LQ08;
 }
@@ -543,14 +555,21 @@ decide(struct ctx *cx, struct claim *c)
 		}
 		fr = -fr, br = -br, amo = -amo;
 	}
+	/*
+	 * The AMO rounds its own part: what it paid may be AMO_TOLERANCE
+	 * above BR x rate (rounded half up here) and still be coherent.
+	 */
 	if (br < 0 || fr < 0 || amo < 0 || c->rate < 0 || c->rate > 10000 ||
-	    money_rate(&amoth, br, c->rate) < 0 || amo > amoth || fr < amo ||
+	    money_rate(&amoth, br, c->rate) < 0 || amo - AMO_TOLERANCE > amoth || fr < amo ||
 	    formula(ru, c, fr, br, amoth, &x) < 0) {
 		code = LQ12;
 		goto done;
 	}
-	/* A contrat responsable leaves PF and franchises to the insured. */
-	bound = b->responsable ? fr - amoth : fr - amo;
+	/*
+	 * A contrat responsable leaves PF and franchises to the insured;
+	 * never more than what the AMO left of FR.
+	 */
+	bound = b->responsable ? fr - (amo > amoth ? amo : amoth) : fr - amo;
 	if (x > bound)
 		x = bound;
 	if (x < 0)
