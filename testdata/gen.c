@@ -1711,6 +1711,8 @@ struct dec {
 	int no, fl;
 	uint64_t k;
 	int again, j0;		/* presented again (on hold since day j0) */
+	struct pec *cand[8];	/* the PECs valid for the line, oldest first */
+	int ncand;
 };
 
 /*
@@ -1724,6 +1726,7 @@ struct settled {
 	uint64_t k;
 	int code;
 	int64_t amc;
+	struct pec *pec;	/* the PEC it was paid under */
 };
 static struct settled *sets;
 static size_t nset, setalloc;
@@ -1758,6 +1761,17 @@ undocmp(const void *a, const void *b)
 
 static void decide(const struct world *, int, const struct claim *, int, struct dec *);
 
+/* PECs by age: the earliest valid_from, then the number. */
+static int
+pecage(const void *a, const void *b)
+{
+	const struct pec *x = *(struct pec *const *)a, *y = *(struct pec *const *)b;
+
+	if (x->from != y->from)
+		return x->from < y->from ? -1 : 1;
+	return strcmp(x->no, y->no);
+}
+
 /*
  * What is left paid on clean line ok of day oj, and the PEC it consumed:
  * the line decided again, its PEC cap as settled, less a cancellation of
@@ -1788,8 +1802,11 @@ paidon(const struct world *w, int oj, uint64_t ok, int j, int same, struct pec *
 	skey.j = oj;
 	skey.k = ok;
 	if (od.pec != NULL && nset > 0 &&
-	    (sp = bsearch(&skey, sets, nset, sizeof *sets, setcmp)) != NULL)
+	    (sp = bsearch(&skey, sets, nset, sizeof *sets, setcmp)) != NULL) {
 		od.amc = sp->code == LQ00 ? sp->amc : 0;
+		if (pp != NULL)
+			*pp = sp->pec;
+	}
 	ukey.oj = oj;
 	ukey.ok = ok;
 	if (nundo > 0 &&
@@ -1909,6 +1926,7 @@ decide(const struct world *w, int j, const struct claim *c, int fl, struct dec *
 	d->rep = d->from = NULL;
 	d->again = 0;
 	d->j0 = j;
+	d->ncand = 0;
 	d->k = c->k;		/* every return below keeps it: a line on hold needs it */
 	d->fl = fl;
 	if (c->anom == A_UNKNOWN) {
@@ -1975,7 +1993,12 @@ decide(const struct world *w, int j, const struct claim *c, int fl, struct dec *
 			if (p == NULL || q->from < p->from ||
 			    (q->from == p->from && strcmp(q->no, p->no) < 0))
 				p = q;
+			/* settle() takes the oldest with amount left, as liquidate does. */
+			if (d->ncand < 8)
+				d->cand[d->ncand++] = q;
 		}
+		if (d->ncand > 1)
+			qsort(d->cand, (size_t)d->ncand, sizeof *d->cand, pecage);
 		if (p == NULL) {
 			d->code = seen ? LQ09 : LQ08;
 			return;
@@ -2097,7 +2120,18 @@ settle(int j, struct dec *v, size_t n, struct truth *t)
 	if (n > 0)
 		qsort(v, n, sizeof *v, deccmp);
 	for (i = 0; i < n; i++) {
+		int h;
+
 		d = &v[i];
+		/*
+		 * Of the PECs valid for the line, liquidate takes the oldest
+		 * with amount left, else the oldest (then nothing is left).
+		 */
+		for (h = 0; h < d->ncand; h++)
+			if (d->cand[h]->amount - d->cand[h]->used > 0) {
+				d->pec = d->cand[h];
+				break;
+			}
 		left = d->pec->amount - d->pec->used;
 		if (left <= 0) {
 			d->code = LQ14;
@@ -2108,7 +2142,8 @@ settle(int j, struct dec *v, size_t n, struct truth *t)
 		}
 		d->pec->used += d->amc;
 		account(t, d);
-		if (d->code == LQ14 || d->capped) {
+		/* Every line paid under a PEC: which, and what it was paid. */
+		{
 			if (nset == setalloc) {
 				setalloc = setalloc ? setalloc * 2 : 64;
 				sets = xrealloc(sets, setalloc * sizeof *sets);
@@ -2118,10 +2153,12 @@ settle(int j, struct dec *v, size_t n, struct truth *t)
 			sp->k = d->k;
 			sp->code = d->code;
 			sp->amc = d->amc;
+			sp->pec = d->pec;
 		}
 	}
+	/* All of it: a line presented again is filed under its first day. */
 	if (nset > n0)
-		qsort(sets + n0, nset - n0, sizeof *sets, setcmp);
+		qsort(sets, nset, sizeof *sets, setcmp);
 }
 
 /* A cancellation of the day, held: its original, itself, its flow. */
