@@ -79,6 +79,25 @@ test_expect_success 'five days of repeats and cancellations: the truth, found ex
 	done
 '
 
+# Families their client declares late (-A late): their claims come first,
+# rejected LQ01 and on hold; presented again each day, they are paid the
+# day the beneficiary file declares them, or expire two business days on.
+test_expect_success 'late beneficiaries: on hold, then paid or expired, as the truth says' '
+	tiers-gen -s 5 -d 5 -D 2026-11-18 -n 1500 -b 300 -p 10 -A late=3000 -o lgen >/dev/null &&
+	mkdir -p late/inbox &&
+	cp -R lgen/2026-* late/inbox/ &&
+	opt=-I &&
+	for d in $(ls late/inbox); do
+		{ tiers-nightly $opt $d late >/dev/null || test $? = 1; } &&
+		opt= &&
+		decided late $d >actual.$d &&
+		grep "^liq_\|^out_" lgen/truth/$d/truth.tsv >expect.$d &&
+		test_cmp expect.$d actual.$d || exit 1
+	done &&
+	awk -F"\t" "$COLS"" \$c[\"presented\"] > 1 && \$c[\"outcome\"] == \"paid\" { n++ } END { exit n < 10 }" \
+	    late/days/*/out/outcomes.tsv
+'
+
 test_expect_success 'liquidate read the masters through their indexes: without, the same bytes' '
 	d=data/days/2026-11-20 && p=data/days/2026-11-19 &&
 	ls $d/state/benef/*.master.idx >/dev/null &&

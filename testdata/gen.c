@@ -42,23 +42,24 @@
 /* What the counter-based generator is asked about. */
 enum {
 	K_WORLD, K_CLIENT, K_FAMILY, K_BENEF, K_PS, K_DAY, K_BLOCK,
-	K_INVOICE, K_LINE, K_DUP, K_ROUTE, K_BFILE, K_PEC
+	K_INVOICE, K_LINE, K_DUP, K_ROUTE, K_BFILE, K_PEC, K_LATE
 };
 
 /* Anomalies, in the order of the truth file. */
 enum {
 	A_NONE, A_BADNIR, A_UNKNOWN, A_CLOSED, A_DUPINTRA, A_DUPINTER,
-	A_CANCEL, A_NEAR, A_NOPEC, A_TRUNC, NANOM
+	A_CANCEL, A_NEAR, A_NOPEC, A_TRUNC, A_LATE, NANOM
 };
 static const char *const anames[NANOM] = {
 	"none", "badnir", "unknown", "closed", "dupintra", "dupinter",
-	"cancel", "near", "nopec", "truncated"
+	"cancel", "near", "nopec", "truncated", "late"
 };
 /*
  * Per 10 000 claim lines; nopec per 10 000 invoices that need a PEC;
- * truncated per 10 000 days.
+ * truncated per 10 000 days; late per 10 000 families (declared by their
+ * client on a later day than the first: their claims come before).
  */
-static const int arate[NANOM] = { 0, 50, 50, 50, 30, 30, 20, 20, 50, 0 };
+static const int arate[NANOM] = { 0, 50, 50, 50, 30, 30, 20, 20, 50, 0, 0 };
 #define ISREPEAT(a) ((a) == A_DUPINTRA || (a) == A_DUPINTER || (a) == A_CANCEL || \
 	(a) == A_NEAR)
 
@@ -202,6 +203,7 @@ struct claim {
 	struct invoice dinv;	/* a duplicate's invoice and line */
 	struct line dln;
 	int nearv;		/* a near-repeat: 0 one cent more, 1 a day earlier */
+	int again;		/* a line on hold presented again */
 };
 
 /* The codes of liquidate(1), LQ00 to LQ19. */
@@ -443,13 +445,35 @@ late(const struct world *w, uint64_t i)
 	return below(&r, 100) < 30;
 }
 
+/*
+ * The day the client first declares beneficiary i (its family): the
+ * first, or for a late family (-A late) a later day of the run; its
+ * claims may come before.  Beneficiary 0's family is never late, nor
+ * those the world does not know.
+ */
+static int
+declared(const struct world *w, uint64_t i)
+{
+	struct rng r;
+	uint64_t fam = i / FAMSZ;
+
+	if (i >= w->nbenef || fam == 0 || w->ndays < 2 || w->rate[A_LATE] == 0)
+		return 0;
+	rinit(&r, w, K_LATE, fam, 0);
+	if ((int)below(&r, 10000) >= w->rate[A_LATE])
+		return 0;
+	return 1 + (int)below(&r, (uint64_t)(w->ndays - 1));
+}
+
 static int
 bkind(const struct world *w, int j, uint64_t i, const struct benef *b)
 {
 	struct rng r;
-	int u;
+	int u, dj = declared(w, i);
 
-	if (j == 0)
+	if (j < dj)
+		return BE_NONE;
+	if (j == dj)
 		return BE_FULL;
 	if (b->gone && late(w, i) && w->ndays > 1 &&
 	    (int)(i % (uint64_t)(w->ndays - 1)) + 1 == j)
@@ -832,7 +856,12 @@ original(const struct world *w, int j, uint64_t k, int kind, struct invoice *inv
 	for (t = 0; t < 8; t++) {
 		*oj = same ? j : (int)below(&r, (uint64_t)j);
 		*ok = below(&r, same ? k : w->nlines);
-		if (locate(w, *oj, *ok, inv, ln) == A_NONE)
+		/*
+		 * Not a line of a family declared late: rejected (LQ01), on
+		 * hold, maybe paid when presented again, its copies would be
+		 * judged against a line this model does not follow.
+		 */
+		if (locate(w, *oj, *ok, inv, ln) == A_NONE && declared(w, inv->b.id - 1) == 0)
 			return 1;
 	}
 	return 0;
@@ -1924,12 +1953,17 @@ decide(const struct world *w, int j, const struct claim *c, int fl, struct dec *
 	d->ident = d->capped = 0;
 	d->pec = NULL;
 	d->rep = d->from = NULL;
-	d->again = 0;
+	d->again = c->again;
 	d->j0 = j;
 	d->ncand = 0;
 	d->k = c->k;		/* every return below keeps it: a line on hold needs it */
 	d->fl = fl;
 	if (c->anom == A_UNKNOWN) {
+		d->code = LQ01;
+		return;
+	}
+	/* A beneficiary its client has not declared yet. */
+	if (declared(w, b->id - 1) > j) {
 		d->code = LQ01;
 		return;
 	}
@@ -2008,7 +2042,13 @@ decide(const struct world *w, int j, const struct claim *c, int fl, struct dec *
 		d->code = LQ10;
 		return;
 	}
-	if ((d->rep = repfind(c, j, fl)) != NULL &&
+	/*
+	 * A line presented again (on hold) is judged by dedup against the
+	 * ledger, where it never is: not a repeat.  (Its copies the PS sent
+	 * later are not followed: an original is never on hold but a
+	 * nopec one.)
+	 */
+	if (!d->again && (d->rep = repfind(c, j, fl)) != NULL &&
 	    (d->rep->dup || paidbefore(w, d->rep, j))) {
 		d->code = LQ11;
 		return;
@@ -2055,7 +2095,7 @@ deccmp(const void *a, const void *b)
  * days: then expired.
  */
 struct hold {
-	int j0;
+	int j0, fl;		/* its first day, the flow it came by */
 	uint64_t k;
 };
 static struct hold *holds;
@@ -2097,6 +2137,7 @@ account(struct truth *t, const struct dec *d)
 			holds = xrealloc(holds, holdalloc * sizeof *holds);
 		}
 		holds[nhold].j0 = j0;
+		holds[nhold].fl = d->fl;
 		holds[nhold++].k = d->k;
 	}
 	if (d->rep != NULL) {
@@ -2246,7 +2287,8 @@ wacts(const struct world *w, int j, const char *dir, const char *tdir, int z,
 	/*
 	 * The lines on hold, presented again first, in their order (dedup
 	 * reads them before the day's files): decided again with the day's
-	 * masters and PECs.  Never repeats, their flow does not matter.
+	 * masters and PECs, with the flow they came by (no tiers payant on a
+	 * NOEMIE flow is LQ10).  Never repeats.
 	 */
 	{
 		struct hold *was = holds;
@@ -2266,7 +2308,8 @@ wacts(const struct world *w, int j, const char *dir, const char *tdir, int z,
 			pc.anom = pinv.anom;
 			pc.inv = &pinv;
 			pc.ln = &pln;
-			decide(w, j, &pc, -1, &d);
+			pc.again = 1;
+			decide(w, j, &pc, was[h].fl, &d);
 			d.no = (int)(was[h].k - pinv.kf + 1);
 			d.again = 1;
 			d.j0 = was[h].j0;
@@ -2882,7 +2925,7 @@ anomarg(struct world *w, const char *arg)
 			break;
 	if (eq == NULL || a == NANOM)
 		die(EX_USAGE, "-A: expected badnir, unknown, closed, dupintra, "
-		    "dupinter, cancel, near, nopec or truncated=rate");
+		    "dupinter, cancel, near, nopec, truncated or late=rate");
 	w->rate[a] = (int)numarg(eq + 1, 0, 10000, anames[a]);
 }
 
