@@ -649,7 +649,7 @@ usage(void)
 	fprintf(stderr, "usage: payment-edit -d date -o ledger [-F funding-dir] [-l ledger-before]\n"
 	    "                    [-M remittance-text] [-m remittance] [-P params] [-r register]\n"
 	    "                    [-s summary] [-t transfers-dir] [-W months]\n"
-	    "                    [-x offsetable -O offsets] outcomes\n");
+	    "                    [-x offsetable -O offsets] [outcomes]\n");
 	exit(EX_USAGE);
 }
 
@@ -660,7 +660,7 @@ main(int argc, char *argv[])
 	const char *register_ = NULL, *spath = NULL, *tdir = NULL, *xpath = NULL, *opath = NULL;
 	const char *lpath = NULL;
 	long window = 24;
-	struct out *lo, *oo = NULL, *ro = NULL, *to = NULL, *so = NULL;
+	struct out *lo, *oo, *so;
 	struct ts_writer lw, ow;
 	struct ts_reader pr;
 	struct client *clients, tot;
@@ -690,7 +690,7 @@ main(int argc, char *argv[])
 		}
 	argc -= optind;
 	argv += optind;
-	if (date == NULL || lpath == NULL || argc != 1 || (xpath != NULL) != (opath != NULL))
+	if (date == NULL || lpath == NULL || argc > 1 || (xpath != NULL) != (opath != NULL))
 		usage();
 	if (date_parse(date, strlen(date), &today) < 0)
 		die(EX_USAGE, "-d %s: not a date YYYY-MM-DD", date);
@@ -707,7 +707,8 @@ main(int argc, char *argv[])
 		readregister(register_);
 	if (xpath != NULL)
 		readoffsetable(xpath);
-	readoutcomes(argv[0]);
+	if (argc == 1)
+		readoutcomes(argv[0]);
 	if (prev != NULL)
 		ledgerheld(prev);
 	group();
@@ -885,11 +886,14 @@ main(int argc, char *argv[])
 
 		for (i = 0; i < npayees; i++)
 			pys[i] = &payees[i];
+		int rfd = -1, tfd = -1;
+
+		/* publish() moves the earlier outs: their fds are taken at once. */
 		if (rpath != NULL)
-			ro = publish(rpath);
+			rfd = publish(rpath)->p.fd;
 		if (tpath != NULL)
-			to = publish(tpath);
-		remit_write(ro ? ro->p.fd : -1, rpath, to ? to->p.fd : -1, tpath, date, pys, npayees);
+			tfd = publish(tpath)->p.fd;
+		remit_write(rfd, rpath, tfd, tpath, date, pys, npayees);
 		free(pys);
 	}
 	if (fdir != NULL)
