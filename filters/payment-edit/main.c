@@ -355,6 +355,19 @@ newline(const struct field *f, const int *c, int32_t decided, int64_t amt, int c
 	return l;
 }
 
+static void
+freeline(struct line *l)
+{
+	free(l->amc);
+	free(l->key);
+	free(l->kind);
+	free(l->num);
+	free(l->invoice);
+	free(l->lineno);
+	free(l->actdate);
+	free(l);
+}
+
 /* Counts of the day, for the summary and the message. */
 static uint64_t nout, nother, nalready, npruned;
 static int64_t already_eur;
@@ -499,6 +512,8 @@ ledgerheld(const char *path)
 	for (i = j = 0; i < nlines; i++)
 		if (lines[i]->amc[0] != '\0')
 			lines[j++] = lines[i];
+		else
+			freeline(lines[i]);
 	nlines = j;
 	qsort(lines, nlines, sizeof *lines, linecmp);
 }
@@ -945,5 +960,6 @@ main(int argc, char *argv[])
 		    (unsigned long long)nalready, (unsigned long long)tot.n[C_TRANSFER], m1, m2);
 	}
 	xmlSchemaFree(schema);
+	free(clients);
 	return 0;
 }
