@@ -145,7 +145,8 @@ readparams(const char *path)
 	if (k < 0)
 		ts_fatal(&r);
 	ts_close(&r);
-	qsort(debtors, ndebtors, sizeof *debtors, debtorcmp);
+	if (ndebtors > 1)
+		qsort(debtors, ndebtors, sizeof *debtors, debtorcmp);
 }
 
 static const struct debtor *
@@ -153,6 +154,8 @@ debtor(const char *amc)
 {
 	struct debtor key;
 
+	if (ndebtors == 0)
+		return NULL;
 	key.amc = (char *)amc;
 	return bsearch(&key, debtors, ndebtors, sizeof *debtors, debtorcmp);
 }
@@ -214,7 +217,8 @@ readregister(const char *path)
 	if (k < 0)
 		ts_fatal(&r);
 	ts_close(&r);
-	qsort(regs, nregs, sizeof *regs, regcmp);
+	if (nregs > 1)
+		qsort(regs, nregs, sizeof *regs, regcmp);
 	for (i = 1; i < nregs; i++)
 		if (strcmp(regs[i].kind, regs[i - 1].kind) == 0 &&
 		    strcmp(regs[i].num, regs[i - 1].num) == 0 && regs[i].from <= regs[i - 1].to)
@@ -297,7 +301,8 @@ readoffsetable(const char *path)
 	if (k < 0)
 		ts_fatal(&r);
 	ts_close(&r);
-	qsort(items, nitems, sizeof *items, itemcmp);
+	if (nitems > 1)
+		qsort(items, nitems, sizeof *items, itemcmp);
 	for (i = 1; i < nitems; i++)
 		if (strcmp(items[i].amc, items[i - 1].amc) == 0 &&
 		    strcmp(items[i].id, items[i - 1].id) == 0)
@@ -418,7 +423,8 @@ readoutcomes(const char *path)
 	if (k < 0)
 		ts_fatal(&r);
 	ts_close(&r);
-	qsort(lines, nlines, sizeof *lines, linecmp);
+	if (nlines > 1)
+		qsort(lines, nlines, sizeof *lines, linecmp);
 	for (i = 1; i < nlines; i++)
 		if (linecmp(&lines[i - 1], &lines[i]) == 0)
 			die(EX_DATAERR, "%s: first_claim: a line paid twice in the day's outcomes", path);
@@ -515,7 +521,8 @@ ledgerheld(const char *path)
 		else
 			freeline(lines[i]);
 	nlines = j;
-	qsort(lines, nlines, sizeof *lines, linecmp);
+	if (nlines > 1)
+		qsort(lines, nlines, sizeof *lines, linecmp);
 }
 
 /* The PS paid for a client today: the lines grouped, held or not. */
@@ -564,12 +571,15 @@ itemfirst(const struct payee *py)
 static void
 group(void)
 {
-	struct line **v = xmalloc((nlines + 1) * sizeof *v);
+	static struct line **v;		/* the payees' lines */
 	struct payee *py;
 	size_t i, j, k;
 
-	memcpy(v, lines, nlines * sizeof *v);
-	qsort(v, nlines, sizeof *v, bypayee);
+	v = xmalloc((nlines + 1) * sizeof *v);
+	if (nlines > 0)
+		memcpy(v, lines, nlines * sizeof *v);
+	if (nlines > 1)
+		qsort(v, nlines, sizeof *v, bypayee);
 	payees = xmalloc((nlines + 1) * sizeof *payees);
 	for (i = 0; i < nlines; i = j) {
 		for (j = i + 1; j < nlines && strcmp(v[j]->amc, v[i]->amc) == 0 &&
