@@ -34,6 +34,7 @@
 #include <csv.h>
 
 #include "tiers.h"
+#include "radix.h"
 
 #define MAGIC "TIERSHIS"
 #define TMAGIC "TIERSEND"
@@ -606,29 +607,10 @@ struct nk {
 static void
 nksort(struct nk *a, size_t n, struct nk *tmp)
 {
-	size_t cnt[2048], i, j, sum, c;
-	struct nk *src = a, *dst = tmp, *t, x;
-	int sh;
+	size_t i, j;
+	struct nk x;
 
-	for (sh = 31; sh < 64; sh += 11) {
-		memset(cnt, 0, sizeof cnt);
-		for (i = 0; i < n; i++)
-			cnt[(src[i].hi >> sh) & 2047]++;
-		if (n == 0 || cnt[(src[0].hi >> sh) & 2047] == n)
-			continue;
-		for (sum = 0, i = 0; i < 2048; i++) {
-			c = cnt[i];
-			cnt[i] = sum;
-			sum += c;
-		}
-		for (i = 0; i < n; i++)
-			dst[cnt[(src[i].hi >> sh) & 2047]++] = src[i];
-		t = src;
-		src = dst;
-		dst = t;
-	}
-	if (src != a)
-		memcpy(a, src, n * sizeof *a);
+	radix_sort(a, n, sizeof *a, tmp, 31, UINT64_MAX);
 	for (i = 1; i < n; i++) {
 		if (a[i].hi > a[i - 1].hi ||
 		    (a[i].hi == a[i - 1].hi && a[i].lo > a[i - 1].lo))

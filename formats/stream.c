@@ -868,6 +868,25 @@ ts_fatal(const struct ts_reader *r)
 	exit(r->errline < 0 ? EX_NOINPUT : EX_DATAERR);
 }
 
+int
+ts_step(struct ts_reader *a, struct ts_reader *b, const char *field, const char *aname,
+    const char *bname)
+{
+	int ka = ts_next(a), kb = ts_next(b);
+
+	if (ka < 0)
+		ts_fatal(a);
+	if (kb < 0)
+		ts_fatal(b);
+	if (ka == kb)
+		return ka;
+	if (ka == 0)
+		die_at(EX_DATAERR, a->in.name, (long)a->in.lineno, field,
+		    "fewer records than the %s", bname);
+	die_at(EX_DATAERR, b->in.name, (long)b->in.lineno, field, "fewer records than the %s",
+	    aname);
+}
+
 void
 ts_close(struct ts_reader *r)
 {

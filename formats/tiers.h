@@ -267,6 +267,13 @@ const char *pages_release(const char *a, const char *b);
 /* Set r's error at its current line: returns -1. */
 int ts_error(struct ts_reader *r, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/*
+ * Two streams read one for one, in step (the claims and their
+ * decisions): 1 a record of each, 0 both ended; dies at the stream that
+ * ends first ("fewer records than the <other's name>") or at an error.
+ */
+int ts_step(struct ts_reader *a, struct ts_reader *b, const char *field, const char *aname,
+    const char *bname);
 int ts_col(const struct ts_reader *r, const char *name);	/* index or -1 */
 int ts_needcol(struct ts_reader *r, const char *name);	/* index or die */
 void ts_fatal(const struct ts_reader *r) __attribute__((noreturn));

@@ -58,4 +58,18 @@ test_expect_success 'run without it (-w): the client keeps its master, the summa
 	cmp data/days/2026-11-20/state/benef/$c.files.tsv data/days/2026-11-23/state/benef/$c.files.tsv
 '
 
+# The public sample testPassant.xml: a member with no NIR at all.  It is
+# rejected (BI11), not integrated: the day is published, the benef stage
+# ok, its reject listed.
+test_expect_success SHARED 'a member without any NIR: rejected BI11, the day published' '
+	mkdir -p np/inbox/2025-05-15 &&
+	cp "$SHARED/ref/almerys-normev3/testPassant.xml" np/inbox/2025-05-15/benef-98532001-000001.xml &&
+	tiers-nightly -I 2025-05-15 np >out 2>err; st=$? &&
+	test $st -le 1 &&
+	test -d np/days/2025-05-15 &&
+	grep -v "^#" np/days/2025-05-15/out/benef/98532001.rejects.tsv | cut -f6 >actual &&
+	echo BI11 >expect && test_cmp expect actual &&
+	test -f np/days/2025-05-15/state/benef/98532001.master.idx
+'
+
 test_done

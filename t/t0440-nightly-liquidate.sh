@@ -24,11 +24,16 @@ test_expect_success 'one decision per claim, every day, and the streams whole' '
 '
 
 # The generator knows what each of its lines must be decided: liq_ rows of
-# its truth file, a count and a sum of amc_eur per code.  decided DIR DAY
-# writes those of the day's own lines, from their outcomes: the lines on
-# hold presented again (presented above 1) are not the day's.
+# its truth file, a count and a sum of amc_eur per code, of the day's own
+# lines (the lines on hold presented again, presented above 1, are not the
+# day's); and out_ rows, a count and a sum of amc_eur per outcome of every
+# line decided, presented again or not.  decided DIR DAY writes both.
 decided () {
-	awk -F"\t" -v OFS="\t" "$COLS"" \$c[\"presented\"] == 1 {
+	awk -F"\t" -v OFS="\t" "$COLS"" {
+		o[\$c[\"outcome\"]]++
+		v = \$c[\"amc_eur\"]; sub(/\\./, \"\", v); oa[\$c[\"outcome\"]] += v
+	}
+	\$c[\"presented\"] == 1 {
 		n[\$c[\"code\"]]++
 		v = \$c[\"amc_eur\"]; sub(/\\./, \"\", v); a[\$c[\"code\"]] += v
 		if (\$c[\"flag\"] ~ /identity/) { ni++; ai += v }
@@ -42,13 +47,16 @@ decided () {
 		}
 		printf \"liq_identity\t%d\t%.2f\nliq_capped\t%d\t%.2f\n\", ni, ai / 100, nc, ac / 100
 		printf \"liq_total\t%d\t%.2f\n\", t, ta / 100
+		split(\"paid paid-report rejected hold expired recover client\", on, \" \")
+		for (k = 1; k <= 7; k++)
+			printf \"out_%s\t%d\t%.2f\n\", on[k], o[on[k]], oa[on[k]] / 100
 	}" "$1/days/$2/out/outcomes.tsv"
 }
 
 test_expect_success 'codes and amounts: the generator truth, found exactly' '
 	for d in $days; do
 		decided data $d >actual.$d &&
-		grep "^liq_" "$sample/truth/$d/truth.tsv" >expect.$d &&
+		grep "^liq_\|^out_" "$sample/truth/$d/truth.tsv" >expect.$d &&
 		test_cmp expect.$d actual.$d || exit 1
 	done
 '
@@ -66,7 +74,7 @@ test_expect_success 'five days of repeats and cancellations: the truth, found ex
 		{ tiers-nightly $opt $d rep >/dev/null || test $? = 1; } &&
 		opt= &&
 		decided rep $d >actual.$d &&
-		grep "^liq_" gen/truth/$d/truth.tsv >expect.$d &&
+		grep "^liq_\|^out_" gen/truth/$d/truth.tsv >expect.$d &&
 		test_cmp expect.$d actual.$d || exit 1
 	done
 '

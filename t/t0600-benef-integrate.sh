@@ -432,6 +432,85 @@ for sig in TERM HUP; do
 	'
 done
 
+# Norme V3 families, from a table: one family of t/normev3-gen.awk (the
+# subscriber P0-0 with its RO, a spouse P0-1 with her own NNI, children
+# P0-2 and P0-3 with neither, a card held by P0-0 carrying the children,
+# P0-0's RIB), changed by a sed(1) script; then, for a member, the
+# reject code or the master columns expected (name=value, "|"-separated).
+# With the reference schema at hand, each file is also valid against it.
+cat >ncases <<'EOF'
+subscriber	-	P0-0	nir=1600175000000|nir_key=45|benef_nir=|key_nir_rang=16001750000001|card_number=C000000000|card_start=2026-01-01|card_end=2026-12-31|card_background=FOND1|card_annex=ANX1|card_movement=MC|rib_holder=NOM0 PRENOM0|rib_iban=FR7630006000011234567890189|rib_bic=AGRIFRPP|compensation=1
+spouse-own-nni	-	P0-1	nir=2610275001000|nir_key=29|key_nir_rang=26102750010001|card_start=|card_end=|rib_iban=|compensation=
+child-without-ro	-	P0-2	nir=1600175000000|nir_key=45|benef_nir=|birth_date=2012-07-14|rang=1|key_nir_rang=16001750000001/2012-07-14|key_birth_rang_adherent=2012-07-14/1/A0|card_start=2026-01-01|card_end=2026-12-31
+child-carried	-	P0-3	key_nir_rang=16001750000001/2015-09-30|card_start=2026-01-01
+subscriber-nni-alone	s|            <NNI>1600175000000</NNI>||	P0-2	nir=1600175000000|key_nir_rang=16001750000001/2012-07-14
+no-nir-anywhere	s|<NNI>1600175000000</NNI>||	P0-2	BI11
+no-nir-subscriber	s|<NNI>1600175000000</NNI>||	P0-0	BI11
+no-subscriber	s|<SOUSCRIPTEUR>1</SOUSCRIPTEUR>|<SOUSCRIPTEUR>0</SOUSCRIPTEUR>|	P0-3	BI11
+two-annexes	s|<CODE_ANNEXE>ANX1</CODE_ANNEXE>|&<CODE_ANNEXE>ANX2</CODE_ANNEXE>|	P0-0	card_annex=ANX1;ANX2
+card-reversed	/<CARTE>/,/<\/CARTE>/s|2026-12-31|2025-06-30|	P0-2	BI02
+card-open-end	/<CARTE>/,/<\/CARTE>/{/DATE_FIN_VALIDITE/d}	P0-0	card_start=2026-01-01|card_end=
+compensation-false	s|<COMPENSATION_AUTORISEE>true<|<COMPENSATION_AUTORISEE>false<|	P0-0	compensation=0
+rib-national	s|<IBAN_PAYS>FR</IBAN_PAYS>|<CODE_BANQUE>30006</CODE_BANQUE><AGENCE_BANQUE>00001</AGENCE_BANQUE><NUM_COMPTE>12345678901</NUM_COMPTE><CLE_RIB>89</CLE_RIB>|;/IBAN_CONTROLE\|IBAN_BBAN\|BIC_/d	P0-0	rib_iban=FR7630006000011234567890189|rib_bic=
+rib-bad-key	s|<IBAN_CONTROLE>76<|<IBAN_CONTROLE>77<|	P0-0	BI12
+rib-bad-bic	s|<BIC_EMPLACEMENT>PP</BIC_EMPLACEMENT>|&<BIC_BRANCHE>X</BIC_BRANCHE>|	P0-0	BI12
+rib-latest	s|</PRESTATION>|<DATE_EFFET>2026-01-01T00:00:00</DATE_EFFET>&<PRESTATION><IBAN_PAYS>DE</IBAN_PAYS><IBAN_CONTROLE>89</IBAN_CONTROLE><IBAN_BBAN>370400440532013000</IBAN_BBAN><DATE_EFFET>2026-06-01T00:00:00</DATE_EFFET></PRESTATION>|	P0-0	rib_iban=DE89370400440532013000|rib_bic=
+EOF
+
+test_expect_success 'Norme V3 families: keys, card, RIB (table)' '
+	awk -v n=4 -v amc=123456789 -v fileno=1 -v first=0 -f "$TIERS_TOP/t/normev3-gen.awk" >fam0.xml &&
+	fail=0
+	while IFS="	" read -r name expr member want; do
+		if test "$expr" = -; then cp fam0.xml fam.xml; else sed "$expr" fam0.xml >fam.xml; fi
+		if test "$expr" != - && cmp -s fam.xml fam0.xml; then
+			echo "$name: no change"; fail=1; continue
+		fi
+		if test -r "$REF/NormeIntegrationMedline.xsd" &&
+		    ! xmllint --noout --schema "$REF/NormeIntegrationMedline.xsd" fam.xml 2>/dev/null; then
+			echo "$name: not valid against the reference schema"; fail=1
+		fi
+		benef-integrate -d 2026-11-18 -o f.m -M f.mv -R f.rej fam.xml 2>f.err || {
+			echo "$name: exit $?"; cat f.err; fail=1; continue; }
+		got=$(awk -F"\t" -v m="$member" "$COLS"" \$c[\"member_ref\"] == m { print \$c[\"code\"] }" f.rej)
+		case $want in
+		BI*)
+			test "$got" = "$want" || { echo "$name: $member: code \"$got\", want $want"; fail=1; }
+			continue ;;
+		esac
+		test -z "$got" || { echo "$name: $member: rejected $got"; fail=1; continue; }
+		echo "$want" | tr "|" "\n" | while IFS="=" read -r k v; do
+			g=$(awk -F"\t" -v m="$member" -v k="$k" "$COLS"" \$c[\"member_ref\"] == m { print \$c[k] }" f.m)
+			test "$g" = "$v" || echo "$name: $member: $k \"$g\", want \"$v\""
+		done >f.bad
+		test -s f.bad && { cat f.bad; fail=1; }
+	done <ncases
+	test $fail = 0
+'
+
+test_expect_success 'the state counts the entries of each file, rejected or not' '
+	sed "s|<NNI>1600175000000</NNI>||" fam0.xml >fam1.xml &&
+	awk -v n=8 -v amc=123456789 -v fileno=2 -v first=5 -f "$TIERS_TOP/t/normev3-gen.awk" >fam2.xml &&
+	benef-integrate -d 2026-11-18 -w f.st -o f.m -M f.mv -R f.rej fam1.xml fam2.xml 2>err &&
+	grep "9 entries, 3 rejected" err &&
+	col f.st entries >actual &&
+	printf "4\n8\n" >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'a master of before the card columns is read; written with them' '
+	awk -v n=4 -v amc=123456789 -v fileno=1 -v first=0 -f "$TIERS_TOP/t/normev3-gen.awk" >c.xml &&
+	benef-integrate -d 2026-11-18 -o new.m -M new.mv -R new.rej c.xml 2>/dev/null &&
+	{ head -1 new.m | cut -f1-39,49; records new.m | cut -f1-36,46; } | tiers-seal -r -o old.m &&
+	test "$(head -1 old.m | cut -f39)" = key_birth_rang_adherent &&
+	benef-integrate -d 2026-11-19 -m old.m -o up.m -M up.mv -R up.rej c.xml 2>/dev/null &&
+	head -1 up.m >actual && head -1 new.m >expect && test_cmp expect actual &&
+	test $(col up.mv movement | grep -c modify) = 4 &&
+	records up.m | cut -f1-45 >actual && records new.m | cut -f1-45 >expect && test_cmp expect actual &&
+	{ head -1 new.m | cut -f1-40,49; records new.m | cut -f1-37,46; } | tiers-seal -r -o half.m &&
+	test_expect_code 65 benef-integrate -d 2026-11-19 -m half.m -o x.m -M x.mv -R x.rej c.xml 2>err &&
+	grep "^benef-integrate: half.m:1: header: not the benef-master columns\$" err
+'
+
 test_expect_success SHARED 'the reference samples integrate, against either schema' '
 	for x in "" "-X $REF/NormeIntegrationMedline.xsd"; do
 		for f in testEmpty testPassant testPassant6943 testPassantEspece; do
@@ -443,9 +522,26 @@ test_expect_success SHARED 'the reference samples integrate, against either sche
 	test $(records s.testEmpty.rej | wc -l) = 0
 '
 
-test_expect_success SHARED 'testPassant gives the expected master record' '
-	records s.testPassant.m | cut -f1-7,11-12,17-21,24,26,33-34,36 >actual &&
-	printf "98532001\tNumeroContrat\tRefExternePersonne\tOU\tNumeroContrat\tAS\t\t2000-01-01\t1\t3:PH:2025-01-01:2025-12-31\t2025-01-01\t2025-12-31\tAC\t\tMC\tLigne1\t2025-01-01\t2025-12-31\t2000-01-01/1/NumeroContrat\n" >expect &&
+# testPassant's member has no NNI, no RO, and is its own subscriber: no
+# NIR at all.  Given one (by sed, at test time), it integrates.
+nni () {
+	sed "s|</MODE_PAIEMENT>|&<NNI>2690549588157</NNI>|" "$REF/$1.xml" >$1.nni.xml
+}
+
+test_expect_success SHARED 'testPassant: no NIR anywhere, rejected BI11, the run goes on' '
+	test $(records s.testPassant.m | wc -l) = 0 &&
+	records s.testPassant.rej | cut -f1-6 >actual &&
+	printf "testPassant.xml\t56\t98532001\tNumeroContrat\tRefExternePersonne\tBI11\n" >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success SHARED 'testPassant with an NNI gives the expected master record' '
+	nni testPassant &&
+	xmllint --noout --schema "$REF/NormeIntegrationMedline.xsd" testPassant.nni.xml 2>/dev/null &&
+	benef-integrate -d 2025-05-15 -o s.testPassant.m -M s.testPassant.mv -R s.testPassant.rej \
+	    testPassant.nni.xml 2>/dev/null &&
+	records s.testPassant.m | cut -f1-8,11-12,17-21,24,26,33-36 >actual &&
+	printf "98532001\tNumeroContrat\tRefExternePersonne\tOU\tNumeroContrat\tAS\t2690549588157\t80\t2000-01-01\t1\t3:PH:2025-01-01:2025-12-31\t2025-01-01\t2025-12-31\tAC\t\tMC\tLigne1\t2025-01-01\t2025-12-31\t26905495881571\t2000-01-01/1/NumeroContrat\n" >expect &&
 	test_cmp expect actual &&
 	col s.testPassant.mv movement >actual &&
 	printf "create\ncard\n" >expect &&
@@ -453,8 +549,9 @@ test_expect_success SHARED 'testPassant gives the expected master record' '
 '
 
 test_expect_success SHARED 'testPassant6943 after testPassant: a retroactive radiation' '
+	nni testPassant6943 &&
 	benef-integrate -d 2025-05-15 -m s.testPassant.m -o p.m -M p.mv -R p.rej \
-	    $REF/testPassant6943.xml 2>/dev/null &&
+	    testPassant6943.nni.xml 2>/dev/null &&
 	records p.mv | cut -f5-8 | head -1 >actual &&
 	printf "radiate\t1\t2025-12-31\t2025-03-02\n" >expect &&
 	test_cmp expect actual &&
@@ -462,8 +559,9 @@ test_expect_success SHARED 'testPassant6943 after testPassant: a retroactive rad
 '
 
 test_expect_success SHARED 'testPassantEspece after testPassant: nothing we keep changed' '
+	nni testPassantEspece &&
 	benef-integrate -d 2025-05-15 -m s.testPassant.m -o e.m -M e.mv -R e.rej \
-	    $REF/testPassantEspece.xml 2>/dev/null &&
+	    testPassantEspece.nni.xml 2>/dev/null &&
 	test $(records e.mv | wc -l) = 0 &&
 	records e.m >a && records s.testPassant.m >b && test_cmp b a
 '

@@ -381,6 +381,26 @@ test_expect_success 'usage errors are exit 64' '
 	test_expect_code 64 liquidate -x 2>err
 '
 
+# General conditions 3.1.2: a client may refuse to pay on the AMO's
+# décompte alone.  The base claim comes from NOEMIE: with
+# paiement-noemie="non", the client's (LQ20); a B2 invoice is paid.
+test_expect_success 'a client that refuses payment on NOEMIE alone: LQ20, the client'"'"'s' '
+	sed "s/amc=\"900000001\">/amc=\"900000001\" paiement-noemie=\"non\">/" g.xml >gn.xml &&
+	grep "paiement-noemie=\"non\"" gn.xml &&
+	liquidate -d 2026-11-21 -g gn.xml -m master.tsv -C n20.cons -o n20.d c.br100.1 2>err &&
+	col n20.d dest code amc_eur >actual &&
+	printf "client\tLQ20\t0.00\n" >expect &&
+	test_cmp expect actual &&
+	sed "s/^noemie-580	/b2	/" c.br100.1 | tiers-seal -r >b2.1 &&
+	liquidate -d 2026-11-21 -g gn.xml -m master.tsv -C b20.cons -o b20.d b2.1 2>err &&
+	col b20.d dest code amc_eur >actual &&
+	printf "ps\tLQ00\t9.00\n" >expect &&
+	test_cmp expect actual &&
+	sed "s/amc=\"900000001\">/amc=\"900000001\" paiement-noemie=\"peut-etre\">/" g.xml >gm.xml &&
+	test_expect_code 65 liquidate -d 2026-11-21 -g gm.xml -m master.tsv -C m20.cons c.br100.1 2>err &&
+	grep "^liquidate: gm.xml:2: xsd: " err
+'
+
 test_expect_success 'a missing input is exit 66' '
 	test_expect_code 66 liquidate -d 2026-11-21 -C miss.cons -g nothere.xml c.br100.1 2>err &&
 	grep "^liquidate: nothere.xml: No such file or directory" err &&
@@ -406,6 +426,40 @@ test_expect_success 'guarantee errors beyond the schema: a second file for a cli
 	sed "s/formule=\"br-sup\" taux=\"50\"/formule=\"br-sup\"/" g.xml >bad.xml &&
 	test_expect_code 65 liquidate -d 2026-11-21 -g bad.xml -C bad.cons c.br100.1 2>err &&
 	grep "bad.xml:12: regle.taux: required by formule br-sup" err &&
+	! test -e bad.cons
+'
+
+test_expect_success 'the act-code table (-a): built in by name, a file, and the same decisions' '
+	liquidate -d 2026-11-21 -g g.xml -m master.tsv -C a0.cons -o a0.d c.br100.1 2>/dev/null &&
+	liquidate -a acts -d 2026-11-21 -g g.xml -m master.tsv -C a1.cons -o a1.d c.br100.1 2>/dev/null &&
+	cmp a0.d a1.d &&
+	cp "$TIERS_TOP/formats/acts/acts.tsv" ./acts &&
+	liquidate -a ./acts -d 2026-11-21 -g g.xml -m master.tsv -C a2.cons -o a2.d c.br100.1 2>/dev/null &&
+	cmp a0.d a2.d &&
+	printf "# G is a specialist here\ncode\tdomain\nG\tMEDS\n" >meds.tsv &&
+	liquidate -a meds.tsv -d 2026-11-21 -g g.xml -m master.tsv -C a3.cons -o a3.d c.br100.1 2>/dev/null &&
+	col a3.d act_code domain >actual &&
+	printf "G\tMEDS\n" >expect &&
+	test_cmp expect actual
+'
+
+# Bad act-code tables: the table's lines (printf), the message.
+cat >acts.cases <<\EOF
+code\tdomain\nG\tMEDG\nVG\tMEDGX\n	bad.tsv:3: domain: not a care domain
+code\tdomain\nG\tMEDG\ng\tMEDG\n	bad.tsv:3: code: not 1 to 15 capital letters or digits
+code\tdomain\nG\tMEDG\n\nG\tMEDS\n	bad.tsv:4: code: listed twice
+code\tdom\n	bad.tsv:1: domain: no such column in the header line
+# only comments\n	bad.tsv: no header line
+EOF
+test_expect_success 'a bad act-code table: exit 65 (66 missing), file:line: field, nothing written' '
+	while IFS="	" read -r text msg; do
+		printf "$text" >bad.tsv &&
+		test_expect_code 65 liquidate -a bad.tsv -d 2026-11-21 -C bad.cons c.br100.1 2>err &&
+		echo "liquidate: $msg" >expect &&
+		test_cmp expect err || return 1
+	done <acts.cases &&
+	test_expect_code 66 liquidate -a nothere.tsv -d 2026-11-21 -C bad.cons c.br100.1 2>err &&
+	grep "^liquidate: nothere.tsv: No such file or directory (not a built-in table either)\$" err &&
 	! test -e bad.cons
 '
 

@@ -56,7 +56,7 @@ test_expect_success 'the summary: lines and amounts per outcome' '
 	mkdir sum &&
 	reject-code -d 2026-11-24 -p p.hold-resent.1 -n sum -o o.sum -s s.sum \
 	    l.hold-resent.2 d.hold-resent.2 2>err &&
-	grep "^reject-code: 2026-11-24: 2 lines: 1 paid, 0 paid-report, 1 rejected, 0 on hold (1 presented again, 0 carried)" err &&
+	grep "^reject-code: 2026-11-24: 2 lines: 1 paid, 0 paid-report, 1 rejected, 0 on hold (1 presented again, 0 carried), 0 expired, 0 recover, 0 client, 0 confirmed\$" err &&
 	grep -v "^#" s.sum >actual &&
 	printf "lines\tpaid\t1\t9.00\nlines\trejected\t1\t11.00\n" >expect &&
 	test_cmp expect actual
@@ -167,19 +167,23 @@ test_expect_success 'contested: presented again, paid; the others refused with t
 		printf "2026-11-23#9\tRPPS\t10000000001\t100000001\t1\tother\t\n"
 		printf "2026-11-22#1\tRPPS\t10000000001\t100000001\t1\tother\t\n"
 		printf "2026-11-24#1\tRPPS\t10000000001\t100000001\t1\tother\t\n"
+		printf "2026-11-23#01\tRPPS\t10000000001\t100000001\t1\tother\t\n"
+		printf "2026-11-23#2\tRPPS\t10000000001\t100000001\t2\tbecause\t\n"
 	} | mkstream contest.tsv &&
 	sed -n "1p" c.k1 | tiers-seal -r >none.tsv &&
 	mkdir k2 &&
 	reject-code -K days -d 2026-11-24 -n k2 -R rep.k2 -k contest.tsv none.tsv 2>err &&
-	grep "^reject-code: 2026-11-24: 1 lines presented again: 0 on hold, 1 contested (5 contestations refused)" err &&
-	col rep.k2 line claim ground status reason >actual &&
+	grep "^reject-code: 2026-11-24: 1 lines presented again: 0 on hold, 1 contested (7 contestations refused)" err &&
+	col rep.k2 file line claim ground status reason >actual &&
 	cat >expect <<-\EOR &&
-	2	2026-11-23#1	benef	presented	
-	3	2026-11-23#2	other	refused	not the PS, invoice and line of that claim
-	4	2026-11-23#1	benef	refused	the line is contested twice this day
-	5	2026-11-23#9	other	refused	no such claim that day
-	6	2026-11-22#1	other	refused	no outcomes published that day
-	7	2026-11-24#1	other	refused	a claim of this day or later
+	contest.tsv	2	2026-11-23#1	benef	presented	
+	contest.tsv	3	2026-11-23#2	other	refused	not the PS, invoice and line of that claim
+	contest.tsv	4	2026-11-23#1	benef	refused	the line is contested twice this day
+	contest.tsv	5	2026-11-23#9	other	refused	no such claim that day
+	contest.tsv	6	2026-11-22#1	other	refused	no outcomes published that day
+	contest.tsv	7	2026-11-24#1	other	refused	a claim of this day or later
+	contest.tsv	8	2026-11-23#01	other	refused	not a claim id (YYYY-MM-DD#rank)
+	contest.tsv	9	2026-11-23#2	because	refused	the ground is not benef, pec, amount, duplicate or other
 	EOR
 	test_cmp expect actual &&
 	dedup -l -V -d 2026-11-24 -h led.k1 -o l.k2 k2/claims.tsv 2>err &&

@@ -208,12 +208,21 @@ struct claim {
 enum { LQ00, LQ01, LQ02, LQ07 = 7, LQ08, LQ09, LQ10, LQ11, LQ14 = 14, LQ16 = 16, LQ17,
 	LQ18, LQ19, NLQ };
 
+/* The outcomes of reject-code(1). */
+enum { O_PAID, O_REPORT, O_REJECTED, O_HOLD, O_EXPIRED, O_RECOVER, O_CLIENT, NOUT };
+static const char *const onames[NOUT] = {
+	"paid", "paid-report", "rejected", "hold", "expired", "recover", "client"
+};
+
 struct truth {
+	int j;			/* the day */
 	uint64_t n[NANOM];
 	int64_t fr[NANOM];
 	int64_t frtot, amotot;
 	uint64_t lq[NLQ], nident, ncapped;
 	int64_t lqamc[NLQ], identamc, cappedamc, amctot;
+	uint64_t out[NOUT];	/* every line decided, presented again or not */
+	int64_t outamc[NOUT];
 };
 
 /* A PEC granted: what a claim line must match, and what it paid so far. */
@@ -1701,6 +1710,7 @@ struct dec {
 	uint64_t invoice;
 	int no, fl;
 	uint64_t k;
+	int again, j0;		/* presented again (on hold since day j0) */
 };
 
 /*
@@ -1897,6 +1907,10 @@ decide(const struct world *w, int j, const struct claim *c, int fl, struct dec *
 	d->ident = d->capped = 0;
 	d->pec = NULL;
 	d->rep = d->from = NULL;
+	d->again = 0;
+	d->j0 = j;
+	d->k = c->k;		/* every return below keeps it: a line on hold needs it */
+	d->fl = fl;
 	if (c->anom == A_UNKNOWN) {
 		d->code = LQ01;
 		return;
@@ -2011,19 +2025,56 @@ deccmp(const void *a, const void *b)
 	return x->k < y->k ? -1 : x->k > y->k;
 }
 
+/*
+ * The lines on hold (reject-code(1)): a beneficiary the client has not
+ * declared (LQ01), a PEC not received (LQ08), presented again each day
+ * until 2 business days after the first, the run's days being business
+ * days: then expired.
+ */
+struct hold {
+	int j0;
+	uint64_t k;
+};
+static struct hold *holds;
+static size_t nhold, holdalloc;
+#define HOLD_DAYS 2
+
 static void
 account(struct truth *t, const struct dec *d)
 {
-	t->lq[d->code]++;
-	t->lqamc[d->code] += d->amc;
-	t->amctot += d->amc;
-	if (d->ident) {
-		t->nident++;
-		t->identamc += d->amc;
+	int o, j0 = d->again ? d->j0 : t->j;
+
+	if (!d->again) {
+		t->lq[d->code]++;
+		t->lqamc[d->code] += d->amc;
+		t->amctot += d->amc;
+		if (d->ident) {
+			t->nident++;
+			t->identamc += d->amc;
+		}
+		if (d->capped) {
+			t->ncapped++;
+			t->cappedamc += d->amc;
+		}
 	}
-	if (d->capped) {
-		t->ncapped++;
-		t->cappedamc += d->amc;
+	switch (d->code) {
+	case LQ00: o = d->ident ? O_REPORT : O_PAID; break;
+	case LQ01:
+	case LQ08: o = t->j >= j0 + HOLD_DAYS ? O_EXPIRED : O_HOLD; break;
+	case LQ10: o = O_CLIENT; break;
+	case LQ16:
+	case LQ19: o = O_RECOVER; break;
+	default: o = O_REJECTED; break;
+	}
+	t->out[o]++;
+	t->outamc[o] += d->amc;
+	if (o == O_HOLD) {
+		if (nhold == holdalloc) {
+			holdalloc = holdalloc ? 2 * holdalloc : 64;
+			holds = xrealloc(holds, holdalloc * sizeof *holds);
+		}
+		holds[nhold].j0 = j0;
+		holds[nhold++].k = d->k;
 	}
 	if (d->rep != NULL) {
 		d->rep->paid = d->code == LQ00 ? d->amc : 0;
@@ -2063,7 +2114,7 @@ settle(int j, struct dec *v, size_t n, struct truth *t)
 				sets = xrealloc(sets, setalloc * sizeof *sets);
 			}
 			sp = &sets[nset++];
-			sp->j = j;
+			sp->j = d->again ? d->j0 : j;
 			sp->k = d->k;
 			sp->code = d->code;
 			sp->amc = d->amc;
@@ -2154,6 +2205,45 @@ wacts(const struct world *w, int j, const char *dir, const char *tdir, int z,
 	static int fl;
 	int i, first, last, no;
 
+	t->j = j;
+	/*
+	 * The lines on hold, presented again first, in their order (dedup
+	 * reads them before the day's files): decided again with the day's
+	 * masters and PECs.  Never repeats, their flow does not matter.
+	 */
+	{
+		struct hold *was = holds;
+		size_t n = nhold, h;
+
+		holds = NULL;
+		nhold = holdalloc = 0;
+		for (h = 0; h < n; h++) {
+			struct invoice pinv;
+			struct line pln;
+			struct claim pc;
+
+			if (locate(w, was[h].j0, was[h].k, &pinv, &pln) < 0)
+				die(EX_SOFTWARE, "a line on hold lost");
+			memset(&pc, 0, sizeof pc);
+			pc.k = was[h].k;
+			pc.anom = pinv.anom;
+			pc.inv = &pinv;
+			pc.ln = &pln;
+			decide(w, j, &pc, -1, &d);
+			d.no = (int)(was[h].k - pinv.kf + 1);
+			d.again = 1;
+			d.j0 = was[h].j0;
+			if (d.pec != NULL && d.code == LQ00) {
+				if (nheld == held_alloc) {
+					held_alloc = held_alloc ? held_alloc * 2 : 64;
+					held = xrealloc(held, held_alloc * sizeof *held);
+				}
+				held[nheld++] = d;
+			} else
+				account(t, &d);
+		}
+		free(was);
+	}
 	oopen(&o, tdir, "acts.tsv", "gen-acts", cols, 23);
 	for (i = 0; i < NFLOW; i++)
 		flowopen(w, j, dir, i);
@@ -2268,6 +2358,13 @@ wtruth(const char *dir, int z, const struct truth *t, int trunc)
 	wnum(&o.w, n);
 	ts_wmoney(&o.w, t->amctot);
 	ts_wend(&o.w);
+	for (a = 0; a < NOUT; a++) {
+		snprintf(key, sizeof key, "out_%s", onames[a]);
+		ts_wcstr(&o.w, key);
+		wnum(&o.w, t->out[a]);
+		ts_wmoney(&o.w, t->outamc[a]);
+		ts_wend(&o.w);
+	}
 	oclose(&o, z);
 }
 

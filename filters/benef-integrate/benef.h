@@ -20,15 +20,18 @@ enum {
 	M_CENTRE, M_RESP, M_PRODUCTS, M_TPSTART, M_TPEND, M_ACTIVATION,
 	M_SUSPSTART, M_SUSPEND, M_SUSPREASON, M_CARD, M_DOMAINS, M_ADDR1,
 	M_ADDR2, M_ADDR3, M_ADDR4, M_ADDR5, M_ADDR6, M_ADDR7, M_RSTART,
-	M_REND, M_KNIR, M_KBIRTH, M_UPDATED, NM
+	M_REND, M_KNIR, M_KBIRTH, M_CARDNUM, M_CARDSTART, M_CARDEND,
+	M_CARDBG, M_CARDANNEX, M_RIBHOLDER, M_IBAN, M_BIC, M_COMP, M_UPDATED, NM
 };
+/* The columns a master of before M_CARDNUM's may lack (read as empty). */
+#define M_NEW(i) ((i) >= M_CARDNUM && (i) < M_UPDATED)
 #define NKEY 3
 #define FLD 128		/* a field's bytes, at most */
 #define MAXPROD 16
 
 /* Reject codes (tiers-benef(5)); bi_rejects gives their code and label. */
 enum { R_NIR, R_DATES, R_BIRTH, R_RANG, R_OVERLAP, R_CODE, R_UNKNOWN,
-	R_DISAGREE, R_MISSING, R_DATE, NREJECT };
+	R_DISAGREE, R_MISSING, R_DATE, R_NONIR, R_RIB, NREJECT };
 extern const struct bi_reject {
 	const char *code, *label;
 } bi_rejects[NREJECT];
@@ -45,6 +48,7 @@ struct entry {
 	char file[FLD];
 	long line;
 	long fileno;
+	int shared;	/* nir is the subscriber's, not the beneficiary's */
 };
 
 /*

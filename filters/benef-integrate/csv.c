@@ -24,6 +24,17 @@ enum {
 	C_TPSTART, C_TPEND, C_ACTIVATION, C_SUSPSTART, C_SUSPEND,
 	C_SUSPREASON, C_CARD, C_DOMAINS, C_ADDR1, NC = C_ADDR1 + 7
 };
+
+/* A field copied into an entry, cut to FLD - 1 bytes as snprintf would. */
+static void
+fldcpy(char *dst, const char *src)
+{
+	size_t n = strnlen(src, FLD - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 static const char *const ccols[NC] = {
 	"client", "file_number", "contract", "contract_state", "adherent",
 	"member_ref", "benef_type", "nir", "nir_key", "benef_nir",
@@ -284,32 +295,32 @@ csv_row(int term, void *data)
 		snprintf(c->e.file, sizeof c->e.file, "%s", bi_base(c->path));
 		c->e.line = c->row;
 		c->e.fileno = atol(c->f[C_FILENO]);
-		snprintf(c->e.f[M_AMC], FLD, "%s", c->f[C_CLIENT]);
-		snprintf(c->e.f[M_CONTRACT], FLD, "%s", c->f[C_CONTRACT]);
-		snprintf(c->e.f[M_MEMBER], FLD, "%s", c->f[C_MEMBER]);
-		snprintf(c->e.f[M_STATE], FLD, "%s", c->f[C_STATE]);
-		snprintf(c->e.f[M_ADHERENT], FLD, "%s", c->f[C_ADHERENT]);
-		snprintf(c->e.f[M_TYPE], FLD, "%s", c->f[C_TYPE]);
-		snprintf(c->e.f[M_NIR], FLD, "%s", c->f[C_NIR]);
-		snprintf(c->e.f[M_NIRKEY], FLD, "%s", c->f[C_NIRKEY]);
-		snprintf(c->e.f[M_BNIR], FLD, "%s", c->f[C_BNIR]);
-		snprintf(c->e.f[M_BNIRKEY], FLD, "%s", c->f[C_BNIRKEY]);
-		snprintf(c->e.f[M_BIRTH], FLD, "%s", c->f[C_BIRTH]);
-		snprintf(c->e.f[M_RANG], FLD, "%s", c->f[C_RANG]);
-		snprintf(c->e.f[M_REGIME], FLD, "%s", c->f[C_REGIME]);
-		snprintf(c->e.f[M_CAISSE], FLD, "%s", c->f[C_CAISSE]);
-		snprintf(c->e.f[M_CENTRE], FLD, "%s", c->f[C_CENTRE]);
-		snprintf(c->e.f[M_RESP], FLD, "%s", c->f[C_RESP]);
-		snprintf(c->e.f[M_TPSTART], FLD, "%s", c->f[C_TPSTART]);
-		snprintf(c->e.f[M_TPEND], FLD, "%s", c->f[C_TPEND]);
-		snprintf(c->e.f[M_ACTIVATION], FLD, "%s", c->f[C_ACTIVATION]);
-		snprintf(c->e.f[M_SUSPSTART], FLD, "%s", c->f[C_SUSPSTART]);
-		snprintf(c->e.f[M_SUSPEND], FLD, "%s", c->f[C_SUSPEND]);
-		snprintf(c->e.f[M_SUSPREASON], FLD, "%s", c->f[C_SUSPREASON]);
-		snprintf(c->e.f[M_CARD], FLD, "%s", c->f[C_CARD]);
-		snprintf(c->e.f[M_DOMAINS], FLD, "%s", c->f[C_DOMAINS]);
+		fldcpy(c->e.f[M_AMC], c->f[C_CLIENT]);
+		fldcpy(c->e.f[M_CONTRACT], c->f[C_CONTRACT]);
+		fldcpy(c->e.f[M_MEMBER], c->f[C_MEMBER]);
+		fldcpy(c->e.f[M_STATE], c->f[C_STATE]);
+		fldcpy(c->e.f[M_ADHERENT], c->f[C_ADHERENT]);
+		fldcpy(c->e.f[M_TYPE], c->f[C_TYPE]);
+		fldcpy(c->e.f[M_NIR], c->f[C_NIR]);
+		fldcpy(c->e.f[M_NIRKEY], c->f[C_NIRKEY]);
+		fldcpy(c->e.f[M_BNIR], c->f[C_BNIR]);
+		fldcpy(c->e.f[M_BNIRKEY], c->f[C_BNIRKEY]);
+		fldcpy(c->e.f[M_BIRTH], c->f[C_BIRTH]);
+		fldcpy(c->e.f[M_RANG], c->f[C_RANG]);
+		fldcpy(c->e.f[M_REGIME], c->f[C_REGIME]);
+		fldcpy(c->e.f[M_CAISSE], c->f[C_CAISSE]);
+		fldcpy(c->e.f[M_CENTRE], c->f[C_CENTRE]);
+		fldcpy(c->e.f[M_RESP], c->f[C_RESP]);
+		fldcpy(c->e.f[M_TPSTART], c->f[C_TPSTART]);
+		fldcpy(c->e.f[M_TPEND], c->f[C_TPEND]);
+		fldcpy(c->e.f[M_ACTIVATION], c->f[C_ACTIVATION]);
+		fldcpy(c->e.f[M_SUSPSTART], c->f[C_SUSPSTART]);
+		fldcpy(c->e.f[M_SUSPEND], c->f[C_SUSPEND]);
+		fldcpy(c->e.f[M_SUSPREASON], c->f[C_SUSPREASON]);
+		fldcpy(c->e.f[M_CARD], c->f[C_CARD]);
+		fldcpy(c->e.f[M_DOMAINS], c->f[C_DOMAINS]);
 		for (i = 0; i < 7; i++)
-			snprintf(c->e.f[M_ADDR1 + i], FLD, "%s", c->f[C_ADDR1 + i]);
+			fldcpy(c->e.f[M_ADDR1 + i], c->f[C_ADDR1 + i]);
 		c->have = 1;
 	}
 	if (c->f[C_PREF][0] == '\0' && c->f[C_PORDER][0] == '\0')

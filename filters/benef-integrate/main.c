@@ -39,7 +39,9 @@ static const char *const mcols[NM] = {
 	"suspension_end", "suspension_reason", "card_movement", "domains",
 	"address_1", "address_2", "address_3", "address_4", "address_5",
 	"address_6", "address_7", "rights_start", "rights_end",
-	"key_nir_rang", "key_birth_rang_adherent", "updated"
+	"key_nir_rang", "key_birth_rang_adherent", "card_number", "card_start",
+	"card_end", "card_background", "card_annex", "rib_holder", "rib_iban",
+	"rib_bic", "compensation", "updated"
 };
 
 static int32_t bizdate;
@@ -69,23 +71,80 @@ reject(const struct entry *e, int code, const char *detail, void *arg)
 	nrejects++;
 }
 
-/* entries that keep the rules to the temporary file: key, file order, columns. */
+/*
+ * Entries that keep the rules to the temporary file: key, file order,
+ * columns.  Written by hand into one buffer: this runs once a
+ * beneficiary, and printf's parsing of its format was a tenth of the
+ * run.
+ */
+static char *ebuf;
+static size_t ebufsz;
+static long *fileent;	/* the current file's entries, for the state */
+static char lastkey[NKEY][FLD];	/* the key of the entry written last */
+static int unsorted;		/* an entry came before the one written last */
+
+static char *
+eput(char *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(p, s, n);
+	p[n] = '\t';
+	return p + n + 1;
+}
+
 static void
 put_entry(struct entry *e, void *arg)
 {
 	static const struct bi_sink self = { put_entry, reject, NULL };
+	char num[24], *p;
+	unsigned long long v;
 	int i;
 
 	(void)arg;
+	if (fileent != NULL)
+		++*fileent;
 	e->f[M_UPDATED][0] = '\0';
 	if (bi_check(e, bizdate, &self) < 0)
 		return;
-	fprintf(entries, "%s\t%s\t%s\t%020llu\t%s\t%ld", e->f[M_AMC],
-	    e->f[M_CONTRACT], e->f[M_MEMBER], seq++, e->file, e->line);
+	if (ebuf == NULL) {
+		ebufsz = (NM + 4) * FLD + 64;
+		ebuf = xmalloc(ebufsz);
+	}
+	/* Entries in key order already need no sort(1). */
+	if (!unsorted && nentries > 0) {
+		int c = 0;
+
+		for (i = 0; i < NKEY && c == 0; i++)
+			c = strcmp(e->f[i], lastkey[i]);
+		unsorted = c < 0;
+	}
+	for (i = 0; i < NKEY; i++)
+		memcpy(lastkey[i], e->f[i], FLD);
+	p = ebuf;
+	for (i = 0; i < NKEY; i++)
+		p = eput(p, e->f[i]);
+	for (v = seq++, i = 20; i-- > 0; v /= 10)
+		p[i] = (char)('0' + v % 10);
+	p[20] = '\t';
+	p = eput(p + 21, e->file);
+	snprintf(num, sizeof num, "%ld", e->line);
+	p = eput(p, num);
 	for (i = NKEY; i < NM; i++)
-		fprintf(entries, "\t%s", e->f[i]);
-	fputc('\n', entries);
+		p = eput(p, e->f[i]);
+	p[-1] = '\n';
+	if (fwrite(ebuf, 1, (size_t)(p - ebuf), entries) != (size_t)(p - ebuf))
+		die(EX_IOERR, "entries: write error");
 	nentries++;
+}
+
+/* A reader's reject: a beneficiary of the file, as an entry is. */
+static void
+reader_reject(const struct entry *e, int code, const char *detail, void *arg)
+{
+	if (fileent != NULL)
+		++*fileent;
+	reject(e, code, detail, arg);
 }
 
 /* ---------- pass 3: merge ---------- */
@@ -165,6 +224,7 @@ static void
 merge(const char *master, const char *sorted)
 {
 	static char m[NM][FLD], e[NM + 3][FLD], cur[NM][FLD], gkey[NM][FLD];
+	int mc[NM];
 	struct ts_reader r;
 	struct lines in;
 	char *line, efile[FLD], eline[FLD];
@@ -176,11 +236,18 @@ merge(const char *master, const char *sorted)
 	if (master != NULL) {
 		if (ts_open(&r, master, "benef-master", 1) < 0)
 			ts_fatal(&r);
+		/*
+		 * Its columns by name: this version's, or those of before the
+		 * card's (M_NEW), which it then has empty.
+		 */
 		for (i = 0; i < NM; i++)
-			if (i >= r.ncol || strcmp(r.cols[i], mcols[i]) != 0)
-				die_at(EX_DATAERR, master, 1, "header", "not the benef-master columns");
-		if (r.ncol != NM)
+			if ((mc[i] = ts_col(&r, mcols[i])) < 0 && !M_NEW(i))
+				break;
+		if (i < NM || r.ncol != NM - (M_UPDATED - M_CARDNUM) * (mc[M_CARDNUM] < 0))
 			die_at(EX_DATAERR, master, 1, "header", "not the benef-master columns");
+		for (i = M_CARDNUM; i < M_UPDATED; i++)
+			if ((mc[i] < 0) != (mc[M_CARDNUM] < 0))
+				die_at(EX_DATAERR, master, 1, "header", "not the benef-master columns");
 	}
 	if (lines_open(&in, sorted) < 0)
 		die(EX_IOERR, "%s: %s", sorted, strerror(errno));
@@ -189,10 +256,15 @@ merge(const char *master, const char *sorted)
 	hm = 0; \
 	if (master != NULL && (st = ts_next(&r)) == 1) { \
 		for (i = 0; i < NM; i++) { \
-			if (r.f[i].n >= FLD) \
+			const struct field *mf = mc[i] < 0 ? NULL : &r.f[mc[i]]; \
+			if (mf == NULL) { \
+				m[i][0] = '\0'; \
+				continue; \
+			} \
+			if (mf->n >= FLD) \
 				die_at(EX_DATAERR, master, r.in.lineno, mcols[i], "too long"); \
-			memcpy(m[i], r.f[i].p, r.f[i].n); \
-			m[i][r.f[i].n] = '\0'; \
+			memcpy(m[i], mf->p, mf->n); \
+			m[i][mf->n] = '\0'; \
 		} \
 		hm = 1; \
 		nmaster_in++; \
@@ -307,6 +379,7 @@ struct input {
 	long fileno;
 	int skip;		/* already integrated */
 	int empty;		/* a CSV header alone: no sender, no number */
+	long nent;		/* its beneficiaries, integrated or rejected */
 };
 
 static int
@@ -406,7 +479,7 @@ main(int argc, char *argv[])
 	const char *state = NULL, *newstate = NULL, *refxsd = NULL, *date = NULL;
 	struct pub pm, pv, pr;
 	struct input *in;
-	static const struct bi_sink sink = { put_entry, reject, NULL };
+	static const struct bi_sink sink = { put_entry, reader_reject, NULL };
 	xmlSchemaPtr projschema, refschema = NULL;
 	char *tmpl[2], msg[1024], meta[256];
 	int ch, i, nin, fd, refused = 0, st;
@@ -503,6 +576,7 @@ main(int argc, char *argv[])
 			in[i].skip = 1;
 			continue;
 		}
+		fileent = &in[i].nent;
 		st = in[i].csv ? bi_csv_file(in[i].path, &sink, msg, sizeof msg) :
 		    bi_xml_file(in[i].path, in[i].sender, in[i].fileno,
 		    refschema ? refschema : projschema, &sink, msg, sizeof msg);
@@ -513,6 +587,7 @@ main(int argc, char *argv[])
 			refused = st;
 		}
 	}
+	fileent = NULL;
 	if (fclose(entries) != 0)
 		die(EX_IOERR, "%s: write error", tmpl[0]);
 	if (refused) {
@@ -531,8 +606,13 @@ main(int argc, char *argv[])
 		unlink(tmpl[1]);
 		exit(refused);
 	}
-	sortfile(tmpl[0], tmpl[1]);
-	merge(master, tmpl[1]);
+	/*
+	 * Sorted on the key, then on the order written: entries written in
+	 * key order are that already (a client's file sorted by contract).
+	 */
+	if (unsorted)
+		sortfile(tmpl[0], tmpl[1]);
+	merge(master, unsorted ? tmpl[1] : tmpl[0]);
 	unlink(tmpl[0]);
 	unlink(tmpl[1]);
 	free(tmpl[0]);
@@ -570,7 +650,7 @@ main(int argc, char *argv[])
 			ts_wint(&w, in[i].fileno);
 			ts_wcstr(&w, b ? b + 1 : in[i].path);
 			ts_wcstr(&w, bizdate_s);
-			ts_wint(&w, 0);
+			ts_wint(&w, in[i].nent);
 			ts_wend(&w);
 		}
 		ts_wclose(&w);

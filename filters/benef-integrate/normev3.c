@@ -82,36 +82,100 @@ xml_serror(void *arg, xmlErrorPtr e)
 	xmlmsg(x->err, sizeof x->err, e->message ? e->message : "error");
 }
 
-static const char *
-lname(xmlNodePtr n)
-{
-	return (const char *)n->name;
-}
+/* The elements read, by name; any other is T_OTHER. */
+enum tok {
+	T_OTHER, T_CONTRAT, T_NUM_CONTRAT, T_ETAT_CONTRAT, T_MEMBRE_CONTRAT,
+	T_SOUSCRIPTEUR, T_INDIVIDU, T_REF_INTERNE_OS, T_DATE_NAISSANCE,
+	T_RANG_NAISSANCE, T_ADRESSE_MEMBRE, T_ADRESSE_AGREGEE, T_LIGNE1,
+	T_LIGNE2, T_LIGNE3, T_LIGNE4, T_LIGNE5, T_LIGNE6, T_LIGNE7,
+	T_NUM_ADHESION, T_NNI, T_SERVICE, T_SERVICE_TP_PEC, T_BENEFICIAIRE,
+	T_TYPE_BENEF, T_RO, T_CODE_GRAND_REGIME, T_CODE_CAISSE_RO, T_CENTRE_SS,
+	T_CONTRAT_RESPONSABLE, T_PRODUIT, T_ORDRE, T_REFERENCE_PRODUIT,
+	T_DATE_ENTREE_PRODUIT, T_DATE_SORTIE_PRODUIT, T_CODE_MOUVEMENT_CARTE,
+	T_NUMERO_CARTE, T_DETAIL_CARTE, T_FOND_CARTE, T_CODE_ANNEXE,
+	T_SERVICE_TP, T_RIB, T_PRESTATION, T_TITULAIRE, T_IBAN_PAYS,
+	T_IBAN_CONTROLE, T_IBAN_BBAN, T_BIC_BANQUE, T_BIC_PAYS,
+	T_BIC_EMPLACEMENT, T_BIC_BRANCHE, T_CODE_BANQUE, T_AGENCE_BANQUE,
+	T_NUM_COMPTE, T_CLE_RIB, T_DATE_EFFET, T_COMPENSATION_AUTORISEE,
+	T_DATE_DEBUT_VALIDITE, T_DATE_FIN_VALIDITE, T_ACTIVATION_DESACTIVATION,
+	T_DATE_DEBUT_SUSPENSION, T_DATE_FIN_SUSPENSION, T_MOTIF_SUSPENSION,
+	T_CARTE_A_PUCE, T_CARTE, T_REF_INTERNE_OS_PORTEUR,
+	T_REF_INTERNE_OS_PORTE, NTOK
+};
+static const char *const tokname[NTOK] = {
+	"", "CONTRAT", "NUM_CONTRAT", "ETAT_CONTRAT", "MEMBRE_CONTRAT",
+	"SOUSCRIPTEUR", "INDIVIDU", "REF_INTERNE_OS", "DATE_NAISSANCE",
+	"RANG_NAISSANCE", "ADRESSE_MEMBRE", "ADRESSE_AGREGEE", "LIGNE1",
+	"LIGNE2", "LIGNE3", "LIGNE4", "LIGNE5", "LIGNE6", "LIGNE7",
+	"NUM_ADHESION", "NNI", "SERVICE", "SERVICE_TP_PEC", "BENEFICIAIRE",
+	"TYPE_BENEF", "RO", "CODE_GRAND_REGIME", "CODE_CAISSE_RO", "CENTRE_SS",
+	"CONTRAT_RESPONSABLE", "PRODUIT", "ORDRE", "REFERENCE_PRODUIT",
+	"DATE_ENTREE_PRODUIT", "DATE_SORTIE_PRODUIT", "CODE_MOUVEMENT_CARTE",
+	"NUMERO_CARTE", "DETAIL_CARTE", "FOND_CARTE", "CODE_ANNEXE",
+	"SERVICE_TP", "RIB", "PRESTATION", "TITULAIRE", "IBAN_PAYS",
+	"IBAN_CONTROLE", "IBAN_BBAN", "BIC_BANQUE", "BIC_PAYS",
+	"BIC_EMPLACEMENT", "BIC_BRANCHE", "CODE_BANQUE", "AGENCE_BANQUE",
+	"NUM_COMPTE", "CLE_RIB", "DATE_EFFET", "COMPENSATION_AUTORISEE",
+	"DATE_DEBUT_VALIDITE", "DATE_FIN_VALIDITE", "ACTIVATION_DESACTIVATION",
+	"DATE_DEBUT_SUSPENSION", "DATE_FIN_SUSPENSION", "MOTIF_SUSPENSION",
+	"CARTE_A_PUCE", "CARTE", "REF_INTERNE_OS_PORTEUR",
+	"REF_INTERNE_OS_PORTE"
+};
 
-static xmlNodePtr
-child(xmlNodePtr n, const char *name)
-{
-	for (n = n ? n->children : NULL; n != NULL; n = n->next)
-		if (n->type == XML_ELEMENT_NODE && strcmp(lname(n), name) == 0)
-			return n;
-	return NULL;
-}
+/*
+ * One CONTRAT as it streams: its members, its SERVICE_TP_PEC entries and
+ * its cards, joined when it ends.  The arrays grow to the largest
+ * contract and are reused: no allocation a beneficiary.
+ */
+struct member {
+	char ref[FLD], birth[FLD], rang[FLD], adh[FLD], nni[FLD], sub[FLD];
+	char addr[7][FLD];
+	int naddr;		/* ADRESSE_AGREGEE read: the first only */
+};
+struct rib {
+	char f[T_DATE_EFFET - T_TITULAIRE + 1][FLD];
+};
+struct pec {
+	struct entry e;
+	char ref[FLD], ronni[FLD];
+	int nro;
+	struct { char order[FLD], ref[FLD], start[FLD], end[FLD]; } p;
+	int bad, badcode;	/* rejected as read: code, detail */
+	const char *baddetail;
+	struct rib rib, best;	/* PRESTATION being read, the one kept */
+	int nrib;
+};
+struct card {
+	char porteur[FLD], start[FLD], end[FLD];
+	char porte[8][FLD];
+	int nporte;
+};
 
-/* The text of a child element into dst ("" if absent). */
-static void
-ctext(xmlNodePtr n, const char *name, char *dst)
-{
-	xmlNodePtr c = child(n, name);
-	xmlChar *s;
+#define MAXDEPTH 64
 
-	dst[0] = '\0';
-	if (c == NULL)
-		return;
-	s = xmlNodeGetContent(c);
-	if (s != NULL) {
-		bi_setf(dst, (const char *)s, strlen((const char *)s));
-		xmlFree(s);
-	}
+struct xfile_c {
+	const xmlChar *name[NTOK];	/* the names, in the reader's dictionary */
+	unsigned char hash[256];	/* their tokens, on the pointer (token()) */
+	int tok[MAXDEPTH];		/* the open elements */
+	int dc;				/* CONTRAT's depth, or -1 */
+	char num[FLD], state[FLD];
+	struct member *m;
+	struct pec *pe;
+	struct card *cd;
+	size_t nm, npe, ncd, am, ape, acd;
+	char *dst;			/* the field being read, or NULL */
+	int fdepth, append;
+	char text[FLD];
+	size_t ntext;
+};
+
+static void *
+grow(void *p, size_t *alloc, size_t n, size_t size)
+{
+	if (n < *alloc)
+		return p;
+	*alloc = *alloc ? *alloc * 2 : 8;
+	return xrealloc(p, *alloc * size);
 }
 
 /* "true"/"1" → 1, "false"/"0" → 0, "" stays. */
@@ -124,114 +188,386 @@ boolnorm(char *s)
 		strcpy(s, "0");
 }
 
-/* One CONTRAT: an entry per SERVICE_TP_PEC's beneficiary. */
-static int
-contract(struct xfile *x, xmlNodePtr c, const char *amc, long fileno)
+static void
+setf(char *dst, const char *s)
 {
-	static struct entry e;
-	char num[FLD], state[FLD], ref[FLD];
-	xmlNodePtr svc, pec, m, ben, ro, tp, p, addr, ag;
-	int i;
+	size_t n = strlen(s);
 
-	ctext(c, "NUM_CONTRAT", num);
-	ctext(c, "ETAT_CONTRAT", state);
-	svc = child(c, "SERVICE");
-	for (pec = svc ? svc->children : NULL; pec != NULL; pec = pec->next) {
-		if (pec->type != XML_ELEMENT_NODE || strcmp(lname(pec), "SERVICE_TP_PEC") != 0)
-			continue;
-		memset(&e, 0, sizeof e);
-		snprintf(e.file, sizeof e.file, "%s", bi_base(x->path));
-		e.line = xmlGetLineNo(pec);
-		e.fileno = fileno;
-		snprintf(e.f[M_AMC], FLD, "%s", amc);
-		snprintf(e.f[M_CONTRACT], FLD, "%s", num);
-		snprintf(e.f[M_STATE], FLD, "%s", state);
-		ben = child(pec, "BENEFICIAIRE");
-		ctext(ben, "REF_INTERNE_OS", ref);
-		snprintf(e.f[M_MEMBER], FLD, "%s", ref);
-		ctext(ben, "TYPE_BENEF", e.f[M_TYPE]);
-		ctext(ben, "CONTRAT_RESPONSABLE", e.f[M_RESP]);
-		boolnorm(e.f[M_RESP]);
-		ctext(ben, "CODE_MOUVEMENT_CARTE", e.f[M_CARD]);
-		if ((ro = child(ben, "RO")) != NULL) {
-			ctext(ro, "CODE_GRAND_REGIME", e.f[M_REGIME]);
-			ctext(ro, "CODE_CAISSE_RO", e.f[M_CAISSE]);
-			ctext(ro, "CENTRE_SS", e.f[M_CENTRE]);
-			ctext(ro, "NNI", e.f[M_NIR]);
+	if (n >= FLD)
+		n = FLD - 1;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
+/*
+ * An element opens at depth d, its ancestors in c->tok: where its text
+ * goes, or NULL.  A member, an entry, a product, a PRESTATION or a card
+ * begins here too.
+ */
+static char *
+opens(struct xfile_c *c, int d, int t, long line, int *append)
+{
+	int rd = d - c->dc, up = c->tok[d - 1], up2 = d >= 2 ? c->tok[d - 2] : T_OTHER;
+	struct member *m = c->nm ? &c->m[c->nm - 1] : NULL;
+	struct pec *p = c->npe ? &c->pe[c->npe - 1] : NULL;
+	struct card *k = c->ncd ? &c->cd[c->ncd - 1] : NULL;
+
+	*append = 0;
+	switch (rd) {
+	case 1:
+		if (t == T_NUM_CONTRAT)
+			return c->num;
+		if (t == T_ETAT_CONTRAT)
+			return c->state;
+		if (t == T_MEMBRE_CONTRAT) {
+			c->m = grow(c->m, &c->am, c->nm, sizeof *c->m);
+			memset(&c->m[c->nm++], 0, sizeof *c->m);
 		}
-		for (p = ben ? ben->children : NULL; p != NULL; p = p->next) {
-			char o[FLD], s[FLD], t[FLD];
-			struct prod *pr;
-
-			if (p->type != XML_ELEMENT_NODE || strcmp(lname(p), "PRODUIT") != 0)
-				continue;
-			if (e.nprod == MAXPROD) {
-				x->sink->reject(&e, R_MISSING, "more than 16 products", x->sink->arg);
-				goto next;
+		return NULL;
+	case 2:
+		if (up == T_MEMBRE_CONTRAT && m != NULL) {
+			if (t == T_SOUSCRIPTEUR)
+				return m->sub;
+			if (t == T_NUM_ADHESION)
+				return m->adh;
+			if (t == T_NNI)
+				return m->nni;
+		} else if (up == T_SERVICE && t == T_SERVICE_TP_PEC) {
+			c->pe = grow(c->pe, &c->ape, c->npe, sizeof *c->pe);
+			p = &c->pe[c->npe++];
+			memset(p, 0, sizeof *p);
+			p->e.line = line;
+		}
+		return NULL;
+	case 3:
+		if (up == T_INDIVIDU && up2 == T_MEMBRE_CONTRAT && m != NULL) {
+			if (t == T_REF_INTERNE_OS)
+				return m->ref;
+			if (t == T_DATE_NAISSANCE)
+				return m->birth;
+			if (t == T_RANG_NAISSANCE)
+				return m->rang;
+		} else if (up == T_ADRESSE_MEMBRE && t == T_ADRESSE_AGREGEE && m != NULL)
+			m->naddr++;
+		else if (up == T_CARTE_A_PUCE && up2 == T_SERVICE && t == T_CARTE) {
+			c->cd = grow(c->cd, &c->acd, c->ncd, sizeof *c->cd);
+			memset(&c->cd[c->ncd++], 0, sizeof *c->cd);
+		}
+		return NULL;
+	case 4:
+		if (up == T_ADRESSE_AGREGEE && up2 == T_ADRESSE_MEMBRE && m != NULL &&
+		    m->naddr == 1 && t >= T_LIGNE1 && t <= T_LIGNE7)
+			return m->addr[t - T_LIGNE1];
+		if (up2 != T_SERVICE_TP_PEC && up2 != T_CARTE_A_PUCE)
+			return NULL;
+		if (up == T_BENEFICIAIRE && p != NULL) {
+			switch (t) {
+			case T_REF_INTERNE_OS: return p->ref;
+			case T_TYPE_BENEF: return p->e.f[M_TYPE];
+			case T_CONTRAT_RESPONSABLE: return p->e.f[M_RESP];
+			case T_CODE_MOUVEMENT_CARTE: return p->e.f[M_CARD];
+			case T_NUMERO_CARTE: return p->e.f[M_CARDNUM];
+			case T_RO: p->nro++; return NULL;
+			case T_PRODUIT:
+				memset(&p->p, 0, sizeof p->p);
+				return NULL;
 			}
-			pr = &e.prod[e.nprod++];
-			ctext(p, "ORDRE", o);
-			ctext(p, "REFERENCE_PRODUIT", pr->ref);
-			ctext(p, "DATE_ENTREE_PRODUIT", s);
-			ctext(p, "DATE_SORTIE_PRODUIT", t);
-			pr->order = *o ? atoi(o) : 0;
-			for (i = 0; pr->ref[i]; i++)
-				if (pr->ref[i] == ',' || pr->ref[i] == ':')
-					pr->ref[i] = '_';
-			if (!bi_optdate(s, &pr->start, INT32_MIN) || !bi_optdate(t, &pr->end, INT32_MAX)) {
-				x->sink->reject(&e, R_DATE, "product dates", x->sink->arg);
-				goto next;
+		} else if (up == T_SERVICE_TP && p != NULL) {
+			switch (t) {
+			case T_DATE_DEBUT_VALIDITE: return p->e.f[M_TPSTART];
+			case T_DATE_FIN_VALIDITE: return p->e.f[M_TPEND];
+			case T_ACTIVATION_DESACTIVATION: return p->e.f[M_ACTIVATION];
+			case T_DATE_DEBUT_SUSPENSION: return p->e.f[M_SUSPSTART];
+			case T_DATE_FIN_SUSPENSION: return p->e.f[M_SUSPEND];
+			case T_MOTIF_SUSPENSION: return p->e.f[M_SUSPREASON];
+			case T_COMPENSATION_AUTORISEE: return p->e.f[M_COMP];
+			}
+		} else if (up == T_CARTE && k != NULL) {
+			switch (t) {
+			case T_REF_INTERNE_OS_PORTEUR: return k->porteur;
+			case T_DATE_DEBUT_VALIDITE: return k->start;
+			case T_DATE_FIN_VALIDITE: return k->end;
+			case T_REF_INTERNE_OS_PORTE:
+				return k->nporte < 8 ? k->porte[k->nporte++] : NULL;
 			}
 		}
-		if ((tp = child(pec, "SERVICE_TP")) != NULL) {
-			ctext(tp, "DATE_DEBUT_VALIDITE", e.f[M_TPSTART]);
-			ctext(tp, "DATE_FIN_VALIDITE", e.f[M_TPEND]);
-			ctext(tp, "ACTIVATION_DESACTIVATION", e.f[M_ACTIVATION]);
-			ctext(tp, "DATE_DEBUT_SUSPENSION", e.f[M_SUSPSTART]);
-			ctext(tp, "DATE_FIN_SUSPENSION", e.f[M_SUSPEND]);
-			ctext(tp, "MOTIF_SUSPENSION", e.f[M_SUSPREASON]);
-		}
-		/* The member of the same reference: identity and address. */
-		for (m = c->children; m != NULL; m = m->next) {
-			xmlNodePtr ind;
-			char mref[FLD];
-
-			if (m->type != XML_ELEMENT_NODE || strcmp(lname(m), "MEMBRE_CONTRAT") != 0)
-				continue;
-			ind = child(m, "INDIVIDU");
-			ctext(ind, "REF_INTERNE_OS", mref);
-			if (strcmp(mref, ref) != 0)
-				continue;
-			ctext(ind, "DATE_NAISSANCE", e.f[M_BIRTH]);
-			ctext(ind, "RANG_NAISSANCE", e.f[M_RANG]);
-			ctext(m, "NUM_ADHESION", e.f[M_ADHERENT]);
-			{
-				char own[FLD];
-
-				ctext(m, "NNI", own);
-				if (*own && *e.f[M_NIR] && strcmp(own, e.f[M_NIR]) != 0)
-					snprintf(e.f[M_BNIR], FLD, "%s", own);
-				else if (*own && !*e.f[M_NIR])
-					snprintf(e.f[M_NIR], FLD, "%s", own);
+		return NULL;
+	case 5:
+		if (up2 != T_BENEFICIAIRE && up2 != T_SERVICE_TP)
+			return NULL;
+		if (up == T_RO && p != NULL && p->nro == 1) {
+			switch (t) {
+			case T_CODE_GRAND_REGIME: return p->e.f[M_REGIME];
+			case T_CODE_CAISSE_RO: return p->e.f[M_CAISSE];
+			case T_CENTRE_SS: return p->e.f[M_CENTRE];
+			case T_NNI: return p->ronni;
 			}
-			if ((addr = child(m, "ADRESSE_MEMBRE")) != NULL &&
-			    (ag = child(addr, "ADRESSE_AGREGEE")) != NULL)
-				for (i = 0; i < 7; i++) {
-					char tag[8];
-
-					snprintf(tag, sizeof tag, "LIGNE%d", i + 1);
-					ctext(ag, tag, e.f[M_ADDR1 + i]);
-				}
-			break;
-		}
-		if (m == NULL) {
-			x->sink->reject(&e, R_MISSING, "no MEMBRE_CONTRAT of this REF_INTERNE_OS", x->sink->arg);
-			continue;
-		}
-		x->sink->entry(&e, x->sink->arg);
-next:		;
+		} else if (up == T_PRODUIT && p != NULL) {
+			switch (t) {
+			case T_ORDRE: return p->p.order;
+			case T_REFERENCE_PRODUIT: return p->p.ref;
+			case T_DATE_ENTREE_PRODUIT: return p->p.start;
+			case T_DATE_SORTIE_PRODUIT: return p->p.end;
+			}
+		} else if (up == T_DETAIL_CARTE && p != NULL) {
+			if (t == T_FOND_CARTE)
+				return p->e.f[M_CARDBG];
+			if (t == T_CODE_ANNEXE) {
+				*append = 1;
+				return p->e.f[M_CARDANNEX];
+			}
+		} else if (up == T_RIB && t == T_PRESTATION && p != NULL)
+			memset(&p->rib, 0, sizeof p->rib);
+		return NULL;
+	case 6:
+		if (up == T_PRESTATION && up2 == T_RIB && p != NULL &&
+		    t >= T_TITULAIRE && t <= T_DATE_EFFET)
+			return p->rib.f[t - T_TITULAIRE];
+		return NULL;
 	}
-	return 0;
+	return NULL;
+}
+
+/* A product, a PRESTATION, done. */
+static void
+closes(struct xfile_c *c, int d, int t)
+{
+	struct pec *p = c->npe ? &c->pe[c->npe - 1] : NULL;
+	int rd = d - c->dc, i;
+
+	if (p == NULL || p->bad)
+		return;
+	if (rd == 4 && t == T_PRODUIT && c->tok[d - 1] == T_BENEFICIAIRE &&
+	    c->tok[d - 2] == T_SERVICE_TP_PEC) {
+		struct prod *pr;
+
+		if (p->e.nprod == MAXPROD) {
+			p->bad = 1, p->badcode = R_MISSING, p->baddetail = "more than 16 products";
+			return;
+		}
+		pr = &p->e.prod[p->e.nprod++];
+		pr->order = *p->p.order ? atoi(p->p.order) : 0;
+		memcpy(pr->ref, p->p.ref, FLD);
+		for (i = 0; pr->ref[i]; i++)
+			if (pr->ref[i] == ',' || pr->ref[i] == ':')
+				pr->ref[i] = '_';
+		if (!bi_optdate(p->p.start, &pr->start, INT32_MIN) ||
+		    !bi_optdate(p->p.end, &pr->end, INT32_MAX))
+			p->bad = 1, p->badcode = R_DATE, p->baddetail = "product dates";
+	} else if (rd == 5 && t == T_PRESTATION && c->tok[d - 1] == T_RIB) {
+		/* The PRESTATION account in effect last; the last listed of a date. */
+		if (p->nrib++ == 0 || strcmp(p->rib.f[T_DATE_EFFET - T_TITULAIRE],
+		    p->best.f[T_DATE_EFFET - T_TITULAIRE]) >= 0)
+			memcpy(&p->best, &p->rib, sizeof p->rib);
+	}
+}
+
+static struct member *
+findmember(struct xfile_c *c, const char *ref)
+{
+	size_t i;
+
+	for (i = 0; i < c->nm; i++)
+		if (strcmp(c->m[i].ref, ref) == 0)
+			return &c->m[i];
+	return NULL;
+}
+
+static int
+istrue(const char *s)
+{
+	return strcmp(s, "1") == 0 || strcmp(s, "true") == 0;
+}
+
+/*
+ * The subscriber's NIR, for a beneficiary with none: its RO's, else its
+ * member's own.  "" if the contract names no subscriber with one.
+ */
+static const char *
+subscriber_nir(struct xfile_c *c, const struct member *self)
+{
+	size_t i, j;
+
+	for (i = 0; i < c->nm; i++) {
+		if (&c->m[i] == self || !istrue(c->m[i].sub))
+			continue;
+		for (j = 0; j < c->npe; j++)
+			if (strcmp(c->pe[j].ref, c->m[i].ref) == 0 && *c->pe[j].ronni)
+				return c->pe[j].ronni;
+		if (*c->m[i].nni)
+			return c->m[i].nni;
+	}
+	return "";
+}
+
+/* The IBAN of a PRESTATION: its IBAN fields, or its French RIB's. */
+static void
+iban(const struct rib *r, char *dst)
+{
+#define RF(t) r->f[(t) - T_TITULAIRE]
+	char bban[4 * FLD], s[4 * FLD + 8];
+	const char *q;
+	unsigned m = 0;
+
+	dst[0] = '\0';
+	if (*RF(T_IBAN_PAYS) || *RF(T_IBAN_CONTROLE) || *RF(T_IBAN_BBAN)) {
+		snprintf(dst, FLD, "%.2s%.2s%.34s", RF(T_IBAN_PAYS), RF(T_IBAN_CONTROLE),
+		    RF(T_IBAN_BBAN));
+		return;
+	}
+	if (!*RF(T_CODE_BANQUE) && !*RF(T_AGENCE_BANQUE) && !*RF(T_NUM_COMPTE) && !*RF(T_CLE_RIB))
+		return;
+	snprintf(bban, sizeof bban, "%s%s%s%s", RF(T_CODE_BANQUE), RF(T_AGENCE_BANQUE),
+	    RF(T_NUM_COMPTE), RF(T_CLE_RIB));
+	/* ISO 13616 check digits: the BBAN, then FR00, letters as 10..35, mod 97. */
+	snprintf(s, sizeof s, "%sFR00", bban);
+	for (q = s; *q; q++) {
+		int v = *q >= '0' && *q <= '9' ? *q - '0' : *q >= 'A' && *q <= 'Z' ? *q - 'A' + 10 : -1;
+
+		if (v < 0) {
+			snprintf(dst, FLD, "FR??%.60s", bban);	/* refused by the rules */
+			return;
+		}
+		m = v >= 10 ? (m * 100 + (unsigned)v) % 97 : (m * 10 + (unsigned)v) % 97;
+	}
+	snprintf(dst, FLD, "FR%02u%.60s", 98 - m, bban);
+#undef RF
+}
+
+/* The CONTRAT ends: an entry per SERVICE_TP_PEC's beneficiary. */
+static void
+contract_end(struct xfile *x, struct xfile_c *c, const char *amc, long fileno)
+{
+	size_t i, j;
+	int k;
+
+	for (i = 0; i < c->npe; i++) {
+		struct pec *p = &c->pe[i];
+		struct entry *e = &p->e;
+		const struct member *m;
+		const struct card *cd = NULL;
+
+		setf(e->file, bi_base(x->path));
+		e->fileno = fileno;
+		setf(e->f[M_AMC], amc);
+		memcpy(e->f[M_CONTRACT], c->num, FLD);
+		memcpy(e->f[M_STATE], c->state, FLD);
+		memcpy(e->f[M_MEMBER], p->ref, FLD);
+		if (p->bad) {
+			x->sink->reject(e, p->badcode, p->baddetail, x->sink->arg);
+			continue;
+		}
+		boolnorm(e->f[M_RESP]);
+		boolnorm(e->f[M_COMP]);
+		memcpy(e->f[M_NIR], p->ronni, FLD);
+		if ((m = findmember(c, p->ref)) == NULL) {
+			x->sink->reject(e, R_MISSING, "no MEMBRE_CONTRAT of this REF_INTERNE_OS",
+			    x->sink->arg);
+			continue;
+		}
+		memcpy(e->f[M_BIRTH], m->birth, FLD);
+		memcpy(e->f[M_RANG], m->rang, FLD);
+		memcpy(e->f[M_ADHERENT], m->adh, FLD);
+		for (k = 0; k < 7; k++)
+			memcpy(e->f[M_ADDR1 + k], m->addr[k], FLD);
+		/*
+		 * The NIRs: the RO's is the insured's; the member's own NNI
+		 * is the beneficiary's.  Without either, the beneficiary is
+		 * covered on the subscriber's rights, under its NIR.
+		 */
+		if (*m->nni && *e->f[M_NIR] && strcmp(m->nni, e->f[M_NIR]) != 0)
+			memcpy(e->f[M_BNIR], m->nni, FLD);
+		else if (*m->nni && !*e->f[M_NIR])
+			memcpy(e->f[M_NIR], m->nni, FLD);
+		else if (!*e->f[M_NIR]) {
+			setf(e->f[M_NIR], subscriber_nir(c, m));
+			e->shared = *e->f[M_NIR] != '\0';
+		}
+		/* The card it is on: as holder, or carried (a child under 16). */
+		for (j = 0; j < c->ncd && cd == NULL; j++) {
+			if (strcmp(c->cd[j].porteur, p->ref) == 0)
+				cd = &c->cd[j];
+			for (k = 0; k < c->cd[j].nporte && cd == NULL; k++)
+				if (strcmp(c->cd[j].porte[k], p->ref) == 0)
+					cd = &c->cd[j];
+		}
+		if (cd != NULL) {
+			memcpy(e->f[M_CARDSTART], cd->start, FLD);
+			memcpy(e->f[M_CARDEND], cd->end, FLD);
+		}
+		if (p->nrib > 0) {
+			const struct rib *r = &p->best;
+
+			memcpy(e->f[M_RIBHOLDER], r->f[0], FLD);
+			iban(r, e->f[M_IBAN]);
+			snprintf(e->f[M_BIC], FLD, "%.11s%.11s%.11s%.11s",
+			    r->f[T_BIC_BANQUE - T_TITULAIRE], r->f[T_BIC_PAYS - T_TITULAIRE],
+			    r->f[T_BIC_EMPLACEMENT - T_TITULAIRE],
+			    r->f[T_BIC_BRANCHE - T_TITULAIRE]);
+		}
+		x->sink->entry(e, x->sink->arg);
+	}
+	c->nm = c->npe = c->ncd = 0;
+}
+
+/*
+ * The element at the reader: its token.  Names are the reader's
+ * dictionary's, one pointer a name: a small table on the pointer.
+ */
+#define NHASH 256
+static unsigned
+phash(const xmlChar *p)
+{
+	uintptr_t v = (uintptr_t)p;
+
+	return (unsigned)((v >> 4) ^ (v >> 12)) & (NHASH - 1);
+}
+
+static int
+token(struct xfile_c *c, const xmlChar *name)
+{
+	unsigned h;
+
+	for (h = phash(name); c->hash[h] != 0; h = (h + 1) & (NHASH - 1))
+		if (c->name[c->hash[h]] == name)
+			return c->hash[h];
+	return T_OTHER;
+}
+
+/* The text read for a field, into it. */
+static void
+field_end(struct xfile_c *c)
+{
+	char v[FLD];
+
+	c->text[c->ntext] = '\0';
+	bi_setf(v, c->text, c->ntext);
+	if (c->append) {
+		size_t n = strlen(c->dst);
+
+		/* CODE_ANNEXE, twice at most: "A;B". */
+		if (*v && n + 1 + strlen(v) < FLD) {
+			if (n > 0)
+				c->dst[n++] = ';';
+			memcpy(c->dst + n, v, strlen(v) + 1);
+		}
+	} else if (*c->dst == '\0')
+		memcpy(c->dst, v, strlen(v) + 1);
+	c->dst = NULL;
+}
+
+static void
+text_add(struct xfile_c *c, const xmlChar *s)
+{
+	size_t n;
+
+	if (s == NULL)
+		return;
+	n = strlen((const char *)s);
+	if (n > FLD - 1 - c->ntext)
+		n = FLD - 1 - c->ntext;
+	memcpy(c->text + c->ntext, s, n);
+	c->ntext += n;
 }
 
 xmlSchemaPtr
@@ -255,8 +591,8 @@ bi_xml_file(const char *path, const char *amc, long fileno, xmlSchemaPtr sch,
     const struct bi_sink *sink, char *msg, size_t msgsz)
 {
 	struct xfile x;
-	xmlNodePtr n;
-	int fd, r;
+	struct xfile_c *c;
+	int fd, r, i;
 
 	memset(&x, 0, sizeof x);
 	x.path = path;
@@ -267,7 +603,8 @@ bi_xml_file(const char *path, const char *amc, long fileno, xmlSchemaPtr sch,
 	}
 	x.zin = zin_open(fd);
 	x.r = xmlReaderForIO(zio_read, zio_close, &x, path, NULL,
-	    XML_PARSE_NONET | XML_PARSE_NOCDATA);
+	    XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_COMPACT | XML_PARSE_BIG_LINES |
+	    XML_PARSE_NOBLANKS);
 	if (x.r == NULL) {
 		zin_close(x.zin);
 		bi_msg(msg, msgsz, path, 0, NULL, "cannot read");
@@ -281,29 +618,75 @@ bi_xml_file(const char *path, const char *amc, long fileno, xmlSchemaPtr sch,
 		bi_msg(msg, msgsz, path, 0, NULL, "cannot attach the schema");
 		return EX_SOFTWARE;
 	}
+	c = xmalloc(sizeof *c);
+	memset(c, 0, sizeof *c);
+	c->dc = -1;
+	for (i = 1; i < NTOK; i++) {
+		unsigned h;
+
+		c->name[i] = xmlTextReaderConstString(x.r, (const xmlChar *)tokname[i]);
+		for (h = phash(c->name[i]); c->hash[h] != 0; h = (h + 1) & (NHASH - 1))
+			;
+		c->hash[h] = (unsigned char)i;
+	}
+	/*
+	 * Node by node, as xmllint --stream validates: no tree is kept.
+	 * The fields' text is gathered as their nodes pass.
+	 */
 	while ((r = xmlTextReaderRead(x.r)) == 1 && x.err[0] == '\0') {
-		if (xmlTextReaderNodeType(x.r) != XML_READER_TYPE_ELEMENT)
-			continue;
-		if (strcmp((const char *)xmlTextReaderConstLocalName(x.r), "CONTRAT") != 0)
-			continue;
-		if ((n = xmlTextReaderExpand(x.r)) == NULL || x.err[0] != '\0') {
-			r = -1;
-			break;
-		}
-		contract(&x, n, amc, fileno);
-		/* Move past the subtree; the reader frees it. */
-		while ((r = xmlTextReaderNext(x.r)) == 1 &&
-		    xmlTextReaderNodeType(x.r) == XML_READER_TYPE_ELEMENT &&
-		    strcmp((const char *)xmlTextReaderConstLocalName(x.r), "CONTRAT") == 0 &&
-		    x.err[0] == '\0') {
-			if ((n = xmlTextReaderExpand(x.r)) == NULL || x.err[0] != '\0') {
-				r = -1;
+		int type = xmlTextReaderNodeType(x.r), d, t;
+
+		switch (type) {
+		case XML_READER_TYPE_ELEMENT:
+			if (c->dst != NULL)
 				break;
+			d = xmlTextReaderDepth(x.r);
+			if (d >= MAXDEPTH)
+				break;
+			t = token(c, xmlTextReaderConstLocalName(x.r));
+			c->tok[d] = t;
+			if (c->dc < 0) {
+				if (t == T_CONTRAT) {
+					c->dc = d;
+					c->num[0] = c->state[0] = '\0';
+					c->nm = c->npe = c->ncd = 0;
+				} else
+					break;
+			} else if (d > c->dc) {
+				xmlNodePtr n = t == T_SERVICE_TP_PEC ? xmlTextReaderCurrentNode(x.r) : NULL;
+
+				if ((c->dst = opens(c, d, t, n ? xmlGetLineNo(n) : 0, &c->append)) != NULL) {
+					c->fdepth = d;
+					c->ntext = 0;
+				}
 			}
-			contract(&x, n, amc, fileno);
-		}
-		if (r != 1)
+			if (xmlTextReaderIsEmptyElement(x.r)) {
+				if (c->dst != NULL)
+					field_end(c);
+				else if (d == c->dc)
+					contract_end(&x, c, amc, fileno), c->dc = -1;
+				else if (c->dc >= 0 && d > c->dc)
+					closes(c, d, t);
+			}
 			break;
+		case XML_READER_TYPE_END_ELEMENT:
+			d = xmlTextReaderDepth(x.r);
+			if (c->dst != NULL) {
+				if (d == c->fdepth)
+					field_end(c);
+			} else if (c->dc >= 0 && d == c->dc)
+				contract_end(&x, c, amc, fileno), c->dc = -1;
+			else if (c->dc >= 0 && d > c->dc && d < MAXDEPTH)
+				closes(c, d, c->tok[d]);
+			break;
+		case XML_READER_TYPE_TEXT:
+		case XML_READER_TYPE_CDATA:
+		case XML_READER_TYPE_WHITESPACE:
+		case XML_READER_TYPE_SIGNIFICANT_WHITESPACE:
+			if (c->dst != NULL)
+				text_add(c, xmlTextReaderConstValue(x.r));
+			break;
+		}
 	}
 	if (x.err[0] == '\0' && (r < 0 || xmlTextReaderIsValid(x.r) != 1)) {
 		snprintf(x.err, sizeof x.err, "%s", r < 0 ? "not well-formed" :
@@ -319,6 +702,10 @@ bi_xml_file(const char *path, const char *amc, long fileno, xmlSchemaPtr sch,
 	}
 	xmlFreeTextReader(x.r);
 	zin_close(x.zin);
+	free(c->m);
+	free(c->pe);
+	free(c->cd);
+	free(c);
 	if (x.err[0] != '\0') {
 		/* An error before the first line is read whole is at line 1. */
 		bi_msg(msg, msgsz, path, x.errline > 0 ? x.errline : 1, "xml",
@@ -326,6 +713,22 @@ bi_xml_file(const char *path, const char *amc, long fileno, xmlSchemaPtr sch,
 		return EX_DATAERR;
 	}
 	return 0;
+}
+
+/* The text of the first child element of this name into dst ("" if none). */
+static void
+ctext(xmlNodePtr n, const char *name, char *dst)
+{
+	xmlChar *s;
+
+	dst[0] = '\0';
+	for (n = n ? n->children : NULL; n != NULL; n = n->next)
+		if (n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0)
+			break;
+	if (n != NULL && (s = xmlNodeGetContent(n)) != NULL) {
+		bi_setf(dst, (const char *)s, strlen((const char *)s));
+		xmlFree(s);
+	}
 }
 
 /* Read the header only: sender and file number, for the order. */

@@ -41,7 +41,9 @@ const struct bi_reject bi_rejects[NREJECT] = {
 	{ "BI07", "movement for a beneficiary unknown to the master" },
 	{ "BI08", "rows of one beneficiary disagree" },
 	{ "BI09", "required field missing" },
-	{ "BI10", "date malformed" }
+	{ "BI10", "date malformed" },
+	{ "BI11", "no NIR: neither the beneficiary's nor its insured's" },
+	{ "BI12", "RIB malformed or its key wrong" }
 };
 
 /* ---------- small helpers ---------- */
@@ -149,10 +151,14 @@ bi_check(struct entry *e, int32_t bizdate, const struct bi_sink *sink)
 		sink->reject(e, R_CODE, buf, sink->arg);
 		return -1;
 	}
-	if (*e->f[M_RESP] && strcmp(e->f[M_RESP], "0") && strcmp(e->f[M_RESP], "1")) {
-		snprintf(buf, sizeof buf, "responsable %.8s", e->f[M_RESP]);
-		sink->reject(e, R_CODE, buf, sink->arg);
-		return -1;
+	for (i = 0; i < 2; i++) {
+		const char *v = e->f[i ? M_COMP : M_RESP];
+
+		if (*v && strcmp(v, "0") && strcmp(v, "1")) {
+			snprintf(buf, sizeof buf, "%s %.8s", i ? "compensation" : "responsable", v);
+			sink->reject(e, R_CODE, buf, sink->arg);
+			return -1;
+		}
 	}
 	/* The domains' names (their syntax is the file's to keep). */
 	{
@@ -170,7 +176,16 @@ bi_check(struct entry *e, int32_t bizdate, const struct bi_sink *sink)
 			}
 		}
 	}
-	/* NIRs: the insured's, the beneficiary's; a key is computed if absent. */
+	/*
+	 * NIRs: the insured's, the beneficiary's; a key is computed if
+	 * absent.  A beneficiary known by its own NIR alone is its own
+	 * insured.
+	 */
+	if (!*e->f[M_NIR] && !*e->f[M_NIRKEY] && *e->f[M_BNIR]) {
+		memcpy(e->f[M_NIR], e->f[M_BNIR], FLD);
+		memcpy(e->f[M_NIRKEY], e->f[M_BNIRKEY], FLD);
+		e->f[M_BNIR][0] = e->f[M_BNIRKEY][0] = '\0';
+	}
 	for (i = 0; i < 2; i++) {
 		char *nir = e->f[i ? M_BNIR : M_NIR], *k = e->f[i ? M_BNIRKEY : M_NIRKEY];
 
@@ -188,11 +203,23 @@ bi_check(struct entry *e, int32_t bizdate, const struct bi_sink *sink)
 		}
 		if (*k == '\0')
 			snprintf(k, FLD, "%02d", key);
-		snprintf(buf, sizeof buf, "%s%s", nir, k);
+		if (strlen(k) != 2) {
+			sink->reject(e, R_NIR, i ? "benef_nir_key" : "nir_key", sink->arg);
+			return -1;
+		}
+		snprintf(buf, sizeof buf, "%.13s%.2s", nir, k);
 		if (!nir_valid(buf, strlen(buf))) {
 			sink->reject(e, R_NIR, i ? "benef_nir" : "nir", sink->arg);
 			return -1;
 		}
+	}
+	/*
+	 * Every claim names the insured's NIR (DESIGN.md): a beneficiary
+	 * without one could not be found by benef-index and liquidate.
+	 */
+	if (*e->f[M_NIR] == '\0') {
+		sink->reject(e, R_NONIR, NULL, sink->arg);
+		return -1;
 	}
 	if (*e->f[M_BIRTH] == '\0' || date_parse(e->f[M_BIRTH], strlen(e->f[M_BIRTH]), &b) < 0 ||
 	    b > bizdate) {
@@ -204,21 +231,34 @@ bi_check(struct entry *e, int32_t bizdate, const struct bi_sink *sink)
 		sink->reject(e, R_RANG, NULL, sink->arg);
 		return -1;
 	}
-	/* Dates: TP validity, suspension, products. */
-	if (!bi_optdate(e->f[M_TPSTART], &d1, INT32_MIN) || !bi_optdate(e->f[M_TPEND], &d2, INT32_MAX)) {
-		sink->reject(e, R_DATE, "tp_start or tp_end", sink->arg);
+	/* Dates: TP validity, suspension, card; products below. */
+	for (i = 0; i < 3; i++) {
+		static const struct { int s, e; const char *bad, *order; } span[3] = {
+			{ M_TPSTART, M_TPEND, "tp_start or tp_end", "tp_start after tp_end" },
+			{ M_SUSPSTART, M_SUSPEND, "suspension_start or suspension_end",
+			    "suspension_start after suspension_end" },
+			{ M_CARDSTART, M_CARDEND, "card_start or card_end", "card_start after card_end" }
+		};
+
+		if (!bi_optdate(e->f[span[i].s], &d1, INT32_MIN) ||
+		    !bi_optdate(e->f[span[i].e], &d2, INT32_MAX)) {
+			sink->reject(e, R_DATE, span[i].bad, sink->arg);
+			return -1;
+		}
+		if (d1 > d2) {
+			sink->reject(e, R_DATES, span[i].order, sink->arg);
+			return -1;
+		}
+	}
+	/* The account the beneficiary may be paid on: an IBAN, a BIC of 8 or 11. */
+	if (*e->f[M_IBAN] && !iban_valid(e->f[M_IBAN], strlen(e->f[M_IBAN]))) {
+		sink->reject(e, R_RIB, "rib_iban", sink->arg);
 		return -1;
 	}
-	if (d1 > d2) {
-		sink->reject(e, R_DATES, "tp_start after tp_end", sink->arg);
-		return -1;
-	}
-	if (!bi_optdate(e->f[M_SUSPSTART], &d1, INT32_MIN) || !bi_optdate(e->f[M_SUSPEND], &d2, INT32_MAX)) {
-		sink->reject(e, R_DATE, "suspension_start or suspension_end", sink->arg);
-		return -1;
-	}
-	if (d1 > d2) {
-		sink->reject(e, R_DATES, "suspension_start after suspension_end", sink->arg);
+	n = strlen(e->f[M_BIC]);
+	if (n != 0 && ((n != 8 && n != 11) || strspn(e->f[M_BIC],
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != n)) {
+		sink->reject(e, R_RIB, "rib_bic", sink->arg);
 		return -1;
 	}
 	for (i = 0; i < e->nprod; i++) {
@@ -293,12 +333,14 @@ bi_check(struct entry *e, int32_t bizdate, const struct bi_sink *sink)
 	}
 	if (*e->f[M_ADHERENT] == '\0')
 		snprintf(e->f[M_ADHERENT], FLD, "%s", e->f[M_CONTRACT]);
-	if (*e->f[M_NIR])
-		snprintf(e->f[M_KNIR], FLD, "%s%s", e->f[M_BNIR][0] ? e->f[M_BNIR] :
-		    e->f[M_NIR], e->f[M_RANG]);
-	else
-		e->f[M_KNIR][0] = '\0';
-	snprintf(e->f[M_KBIRTH], FLD, "%s/%s/%.100s", e->f[M_BIRTH], e->f[M_RANG],
+	/*
+	 * Under the subscriber's NIR, a child's NIR and rang are its
+	 * parent's: the birth date tells them apart.
+	 */
+	snprintf(e->f[M_KNIR], FLD, "%.13s%.1s%s%.10s", e->f[M_BNIR][0] ? e->f[M_BNIR] :
+	    e->f[M_NIR], e->f[M_RANG], e->shared ? "/" : "", e->shared ? e->f[M_BIRTH] : "");
+	/* The birth date and the rang were checked: 10 and 1 characters. */
+	snprintf(e->f[M_KBIRTH], FLD, "%.10s/%.1s/%.100s", e->f[M_BIRTH], e->f[M_RANG],
 	    e->f[M_ADHERENT]);
 	return 0;
 }

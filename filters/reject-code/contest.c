@@ -13,6 +13,7 @@
  * Memory: the day's contestations (a few per PS at most).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,18 +96,26 @@ readcontests(const char *path, struct contest **cs, size_t *n, size_t *cap, int3
 				die_at(EX_DATAERR, path, x->line, kcols[i], "a control character or not UTF-8");
 			x->f[i] = fdupz(&r.f[c[i]]);
 		}
+		/*
+		 * What a PS may get wrong is refused in the report, its reason
+		 * given; the night goes on.  A rank is written as dedup
+		 * writes it: no leading zero.
+		 */
 		hash = memchr(id->p, '#', id->n);
 		if (hash == NULL || date_parse(id->p, (size_t)(hash - id->p), &x->day) < 0 ||
-		    int_parse(hash + 1, (size_t)(id->p + id->n - hash - 1), 1, 2000000000L, &rank) < 0)
-			die_at(EX_DATAERR, path, x->line, "claim", "not a claim id (YYYY-MM-DD#rank)");
+		    hash + 1 == id->p + id->n || hash[1] == '0' ||
+		    int_parse(hash + 1, (size_t)(id->p + id->n - hash - 1), 1, 2000000000L, &rank) < 0) {
+			x->why = "not a claim id (YYYY-MM-DD#rank)";
+			x->day = INT32_MAX;
+			continue;
+		}
 		x->rank = (unsigned long)rank;
 		for (i = 0; i < (int)(sizeof grounds / sizeof grounds[0]); i++)
 			if (fis(&r.f[c[K_GROUND]], grounds[i]))
 				break;
 		if (i == (int)(sizeof grounds / sizeof grounds[0]))
-			die_at(EX_DATAERR, path, x->line, "ground",
-			    "not benef, pec, amount, duplicate or other");
-		if (x->day >= today)
+			x->why = "the ground is not benef, pec, amount, duplicate or other";
+		else if (x->day >= today)
 			x->why = "a claim of this day or later";
 	}
 	if (k < 0)
@@ -121,7 +130,7 @@ findday(const char *days, struct contest *cs, size_t n, int ncl,
 {
 	char dbuf[DATE_BUFSZ], cpath[4096], opath[4096];
 	struct ts_reader cr, orr;
-	unsigned long rank = 0;
+	unsigned long rank = 0, lastdone = 0;
 	size_t i;
 	int k, oc[8];
 	static const char *const onames[] = {
@@ -153,9 +162,13 @@ findday(const char *days, struct contest *cs, size_t n, int ncl,
 
 		if (x->why != NULL)
 			continue;
-		if (i > 0 && x->rank == cs[i - 1].rank) {
+		if (x->rank == lastdone) {
 			x->why = "the line is contested twice this day";
 			continue;
+		}
+		if (rank == x->rank && rank > 0) {
+			/* An earlier one of this claim was refused: judged on its own. */
+			goto judge;
 		}
 		while (rank < x->rank && (kc = ts_next(&cr)) > 0 && (ko = ts_next(&orr)) > 0)
 			rank++;
@@ -167,6 +180,7 @@ findday(const char *days, struct contest *cs, size_t n, int ncl,
 			x->why = "no such claim that day";
 			continue;
 		}
+judge:
 		if (!fis(&orr.f[oc[0]], x->f[K_CLAIM]))
 			die_at(EX_DATAERR, opath, (long)orr.in.lineno, "claim",
 			    "not the claim of its rank");
@@ -200,6 +214,7 @@ findday(const char *days, struct contest *cs, size_t n, int ncl,
 		ts_wcstr(hw, x->f[K_GROUND]);
 		ts_wend(hw);
 		x->done = 1;
+		lastdone = x->rank;
 	}
 	ts_close(&cr);
 	ts_close(&orr);
@@ -219,7 +234,7 @@ contest_run(const char *date, const char *days, const char *prevdir, char *const
 	int32_t today;
 	struct pub pp, ph, pr;
 	struct ts_writer pw, hw, rw;
-	char path[4096], meta[64];
+	char path[4096], meta[64], *pname, *hname;
 	uint64_t carried = 0, presented = 0;
 	int k;
 
@@ -233,11 +248,11 @@ contest_run(const char *date, const char *days, const char *prevdir, char *const
 	snprintf(path, sizeof path, "%s/claims.tsv", outdir);
 	if (pub_open(&pp, path) < 0)
 		die(EX_CANTCREAT, "%s: %s", path, strerror(errno));
-	ts_wopen(&pw, pp.fd, xstrdup(path), "claim", 1, clcols, ncl);
+	ts_wopen(&pw, pp.fd, pname = xstrdup(path), "claim", 1, clcols, ncl);
 	snprintf(path, sizeof path, "%s/hold.tsv", outdir);
 	if (pub_open(&ph, path) < 0)
 		die(EX_CANTCREAT, "%s: %s", path, strerror(errno));
-	ts_wopen(&hw, ph.fd, xstrdup(path), "pending", 1, hcols, nhc);
+	ts_wopen(&hw, ph.fd, hname = xstrdup(path), "pending", 1, hcols, nhc);
 	ts_wmeta(&hw, meta);
 	/* The lines on hold the day before, first, as they are. */
 	if (prevdir != NULL) {
@@ -277,7 +292,8 @@ contest_run(const char *date, const char *days, const char *prevdir, char *const
 	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && cs[j].day == cs[i].day; j++)
 			;
-		findday(days, cs + i, j - i, ncl, &pw, &hw, clcols);
+		if (cs[i].day != INT32_MAX)	/* not a claim id: refused */
+			findday(days, cs + i, j - i, ncl, &pw, &hw, clcols);
 	}
 	if (pw.nrec != hw.nrec)
 		die(EX_SOFTWARE, "%s: %llu claims, %llu hold rows", outdir,
@@ -308,8 +324,10 @@ contest_run(const char *date, const char *days, const char *prevdir, char *const
 		}
 		for (i = 0; i < m; i++) {
 			struct contest *x = ord[i];
+			const char *base = strrchr(x->file, '/');
 
-			ts_wcstr(&rw, x->file);
+			/* The file's name, not where this run read it. */
+			ts_wcstr(&rw, base != NULL ? base + 1 : x->file);
 			ts_wint(&rw, x->line);
 			for (k = 0; k < K_PEC; k++)
 				ts_wcstr(&rw, x->f[k]);
@@ -337,4 +355,6 @@ contest_run(const char *date, const char *days, const char *prevdir, char *const
 		for (k = 0; k < NK; k++)
 			free(cs[i].f[k]);
 	free(cs);
+	free(pname);
+	free(hname);
 }

@@ -118,6 +118,18 @@ addrule(const char *file, long line, const struct field *f)
 	rules[nrules++] = r;
 }
 
+static void
+freerules(void)
+{
+	size_t i;
+
+	for (i = 0; i < nrules; i++) {
+		free(rules[i].pslabel);
+		free(rules[i].clientlabel);
+	}
+	free(rules);
+}
+
 /* The built-in table: lines of six TAB-separated fields, # comments. */
 static void
 builtin(void)
@@ -350,7 +362,8 @@ main(int argc, char *argv[])
 		int j;
 
 		if (date == NULL || newdir == NULL || report == NULL || argc != 1 ||
-		    outpath != NULL || psout != NULL || fixout != NULL || clientdir != NULL)
+		    outpath != NULL || psout != NULL || fixout != NULL || clientdir != NULL ||
+		    sumpath != NULL || ntables > 0 || layfile != NULL)
 			usage();
 		/* The claim columns: today's first claim file's, as dedup will read them. */
 		if (ts_open(&r, argv[0], "claim", 1) < 0)
@@ -361,6 +374,7 @@ main(int argc, char *argv[])
 		contest_run(date, daysdir, prevdir, contests, ncontests, newdir, report,
 		    (const char *const *)r.cols, r.ncol, hcols, NHC);
 		ts_close(&r);
+		free(contests);
 		return 0;
 	}
 	if (date == NULL || newdir == NULL || outpath == NULL || argc != 2 || ncontests > 0 ||
@@ -661,11 +675,21 @@ main(int argc, char *argv[])
 		die(EX_IOERR, "%s: %s", sumpath, strerror(errno));
 	returns_commit();
 	fprintf(stderr, "reject-code: %s: %llu lines: %llu paid, %llu paid-report, %llu rejected, "
-	    "%llu on hold (%llu presented again, %llu carried), %llu expired, %llu recover, %llu client\n",
+	    "%llu on hold (%llu presented again, %llu carried), %llu expired, %llu recover, %llu client, "
+	    "%llu confirmed\n",
 	    today_s, (unsigned long long)n, (unsigned long long)cnt[O_PAID],
 	    (unsigned long long)cnt[O_REPORT], (unsigned long long)cnt[O_REJECTED],
 	    (unsigned long long)cnt[O_HOLD], (unsigned long long)nhin,
 	    (unsigned long long)carried, (unsigned long long)cnt[O_EXPIRED],
-	    (unsigned long long)cnt[O_RECOVER], (unsigned long long)cnt[O_CLIENT]);
+	    (unsigned long long)cnt[O_RECOVER], (unsigned long long)cnt[O_CLIENT],
+	    (unsigned long long)cnt[O_CONFIRMED]);
+	free(pcpath);
+	free(hpath);
+	free(prevhold);
+	free(prevclaims);
+	free(tables);
+	if (lay != NULL)
+		lay_free((struct layout *)lay);
+	freerules();
 	return 0;
 }

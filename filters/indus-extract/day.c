@@ -1,0 +1,242 @@
+/*
+ * The day's new items: each decision that recovers something
+ * (tiers-liquidate(5), recover-ps and ps-recover), with the line it
+ * recovers on and what was left paid there, from the day's claims and
+ * their verdicts, read one for one with the decisions.  The items of a
+ * line, over the day, never take more than was left paid on it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "indus.h"
+
+/*
+ * The lines recovered today, hashed on their identity: what was left
+ * paid on each, and what the day's items take of it, which must not be
+ * more.
+ */
+struct use {
+	char *line;
+	int64_t used;
+};
+static struct use *uses;
+static size_t nuses, usecap;
+
+static struct use *
+lineuse(const struct field *line)
+{
+	size_t i, j, m;
+	uint64_t h = 1469598103934665603u;
+
+	if (2 * (nuses + 1) > usecap) {
+		struct use *old = uses;
+		size_t oldcap = usecap;
+
+		usecap = usecap ? 2 * usecap : 1024;
+		uses = xmalloc(usecap * sizeof *uses);
+		memset(uses, 0, usecap * sizeof *uses);
+		nuses = 0;
+		for (i = 0; i < oldcap; i++) {
+			struct field f;
+
+			if (old[i].line == NULL)
+				continue;
+			f.p = old[i].line;
+			f.n = strlen(old[i].line);
+			*lineuse(&f) = old[i];
+		}
+		free(old);
+	}
+	for (i = 0; i < line->n; i++)
+		h = (h ^ (unsigned char)line->p[i]) * 1099511628211u;
+	m = usecap - 1;
+	for (j = (size_t)h & m; uses[j].line != NULL; j = (j + 1) & m)
+		if (strlen(uses[j].line) == line->n && memcmp(uses[j].line, line->p, line->n) == 0)
+			return &uses[j];
+	uses[j].line = xmalloc(line->n + 1);
+	memcpy(uses[j].line, line->p, line->n);
+	uses[j].line[line->n] = '\0';
+	nuses++;
+	return &uses[j];
+}
+
+/* The rank N of an identity "DATE#N" of today, or 0. */
+static unsigned long
+todays(const struct field *id)
+{
+	size_t n = strlen(today_s);
+	long v;
+
+	if (id->n <= n + 1 || memcmp(id->p, today_s, n) != 0 || id->p[n] != '#' ||
+	    int_parse(id->p + n + 1, id->n - n - 1, 1, 999999999999L, &v) < 0)
+		return 0;
+	return (unsigned long)v;
+}
+
+/* An item's text columns, copied into one allocation, and its key. */
+static void
+keep(struct item *it, const struct field *src)
+{
+	size_t len = 0, k;
+	char *p, *key;
+
+	for (k = 0; k < NS; k++)
+		len += src[k].n + 1;
+	p = xmalloc(len);
+	for (k = 0; k < NS; k++) {
+		memcpy(p, src[k].p, src[k].n);
+		it->s[k].p = p;
+		it->s[k].n = src[k].n;
+		p[src[k].n] = '\0';
+		p += src[k].n + 1;
+	}
+	key = xmalloc(len);
+	snprintf(key, len, "%s\t%s\t%s\t%s", it->s[S_AMC].p, it->s[S_DEBTOR].p,
+	    it->s[S_DREF].p, it->s[S_ITEM].p);
+	it->key = key;
+}
+
+/* The day's new items, from the claims and the decisions, one for one. */
+enum {
+	D_CLAIM, D_AMC, D_CONTRACT, D_MEMBER, D_PSKIND, D_PSNUM, D_INVOICE,
+	D_LINENO, D_ACTDATE, D_ACT, D_AMCEUR, D_RECOVER, D_DEST, D_CODE, ND
+};
+static const char *const dnames[ND] = {
+	"claim", "amc", "contract", "member_ref", "ps_kind", "ps_number", "invoice",
+	"line_no", "act_date", "act_code", "amc_eur", "recover_eur", "dest", "code"
+};
+/* The decision's columns of an item's S_PSKIND .. S_ACTCODE. */
+static const int dmap[8] = {
+	D_PSKIND, D_PSNUM, D_CONTRACT, D_MEMBER, D_INVOICE, D_LINENO, D_ACTDATE, D_ACT
+};
+
+void
+readday(const char *cpath, const char *dpath, struct client *tot, struct item **newsp,
+    size_t *nnewsp)
+{
+	struct ts_reader cr, dr;
+	int dc[ND], kid, kref, kpaid, kps, kcl, k;
+	int64_t *paidday = NULL;
+	size_t npaid = 0, nnews = 0, newcap = 0, i;
+	struct item *news = NULL;
+	char dref[256];
+
+	if (ts_open(&cr, cpath, "claim", 1) < 0)
+		ts_fatal(&cr);
+	if (ts_open(&dr, dpath, NULL, 0) < 0)
+		ts_fatal(&dr);
+	if (!(strcmp(dr.kind, "decision") == 0 || strcmp(dr.kind, "outcome") == 0) ||
+	    dr.version != 1)
+		die_at(EX_DATAERR, dpath, 1, "header", "not decisions nor outcomes, version 1");
+	for (k = 0; k < ND; k++)
+		dc[k] = ts_needcol(&dr, dnames[k]);
+	kid = ts_needcol(&cr, "dup_id");
+	kref = ts_needcol(&cr, "dup_ref");
+	kpaid = ts_needcol(&cr, "dup_paid_eur");
+	kps = ts_col(&dr, "ps_label");
+	kcl = ts_col(&dr, "client_label");
+	for (;;) {
+		const struct field *f = dr.f;
+		struct field src[NS], empty = { "", 0 };
+		struct item *it;
+		struct client *c;
+		struct use *u;
+		unsigned long rank;
+		int64_t recover, paid;
+		int db, n;
+
+		if (ts_step(&cr, &dr, "claim", "claims", "decisions") == 0)
+			break;
+		recover = dr.cents[dc[D_RECOVER]];
+		if (!fsame(&f[dc[D_CLAIM]], cr.f[kid].p, cr.f[kid].n))
+			die_at(EX_DATAERR, dpath, (long)dr.in.lineno, "claim",
+			    "not the claim of line %ld of the claims", (long)cr.in.lineno);
+		/* What the day paid on its own lines, for the day's adjustments. */
+		rank = todays(&f[dc[D_CLAIM]]);
+		if (rank > 0 && dr.cents[dc[D_AMCEUR]] > 0 &&
+		    (fsame(&f[dc[D_DEST]], "ps", 2) || fsame(&f[dc[D_DEST]], "ps-recover", 10))) {
+			if (rank >= npaid) {
+				size_t m = npaid;
+
+				npaid = rank + 1 > 2 * npaid ? rank + 1 : 2 * npaid;
+				paidday = xrealloc(paidday, npaid * sizeof *paidday);
+				memset(paidday + m, 0, (npaid - m) * sizeof *paidday);
+			}
+			paidday[rank] = dr.cents[dc[D_AMCEUR]];
+		}
+		if ((db = item_debtor(&f[dc[D_DEST]], recover)) < 0)
+			continue;
+		src[S_AMC] = f[dc[D_AMC]];
+		src[S_DEBTOR].p = dbnames[db];
+		src[S_DEBTOR].n = strlen(dbnames[db]);
+		src[S_ITEM] = f[dc[D_CLAIM]];
+		src[S_ORIGIN] = f[dc[D_CODE]];
+		src[S_REASON] = db == DB_PS ? (kps >= 0 ? f[kps] : empty) : (kcl >= 0 ? f[kcl] : empty);
+		for (k = 0; k < 8; k++)
+			src[S_PSKIND + k] = f[dc[dmap[k]]];
+		if (db == DB_PS) {
+			/* The line it recovers on, and what was left paid on it. */
+			src[S_LINE] = cr.f[kref];
+			if (cr.f[kref].n == 0)
+				die_at(EX_DATAERR, cpath, (long)cr.in.lineno, "dup_ref",
+				    "empty for a line recovered from the PS");
+			if (cr.f[kpaid].n > 0)
+				paid = cr.cents[kpaid];
+			else if ((rank = todays(&cr.f[kref])) > 0 && rank < npaid && paidday[rank] > 0)
+				paid = paidday[rank];
+			else
+				die_at(EX_DATAERR, cpath, (long)cr.in.lineno, "dup_paid_eur",
+				    "empty, and dup_ref not a line paid today");
+			n = snprintf(dref, sizeof dref, "%.*s:%.*s", (int)src[S_PSKIND].n,
+			    src[S_PSKIND].p, (int)src[S_PSNUM].n, src[S_PSNUM].p);
+			if (src[S_PSKIND].n == 0 || src[S_PSNUM].n == 0)
+				die_at(EX_DATAERR, dpath, (long)dr.in.lineno, "ps_number", "empty");
+		} else {
+			/* The line paid today on a card kept: the claim's own. */
+			src[S_LINE] = f[dc[D_CLAIM]];
+			paid = dr.cents[dc[D_AMCEUR]];
+			n = snprintf(dref, sizeof dref, "%.*s:%.*s", (int)src[S_CONTRACT].n,
+			    src[S_CONTRACT].p, (int)src[S_MEMBER].n, src[S_MEMBER].p);
+			if (src[S_CONTRACT].n == 0 || src[S_MEMBER].n == 0)
+				die_at(EX_DATAERR, dpath, (long)dr.in.lineno, "member_ref",
+				    "empty for an amount recovered from the beneficiary");
+		}
+		if (n < 0 || (size_t)n >= sizeof dref)
+			die_at(EX_DATAERR, dpath, (long)dr.in.lineno, "ps_number", "too long");
+		src[S_DREF].p = dref;
+		src[S_DREF].n = (size_t)n;
+		/* Never more than was paid on the line, over the day's items. */
+		u = lineuse(&src[S_LINE]);
+		if (money_add(&u->used, u->used, recover) < 0 || u->used > paid)
+			die_at(EX_SOFTWARE, dpath, (long)dr.in.lineno, "recover_eur",
+			    "more than was left paid on line %.*s", (int)src[S_LINE].n, src[S_LINE].p);
+		c = client(&f[dc[D_AMC]], dpath, (long)dr.in.lineno);
+		add(&c->rnew, recover, dpath, (long)dr.in.lineno, "recover_eur");
+		add(&tot->rnew, recover, dpath, (long)dr.in.lineno, "recover_eur");
+		if (nnews == newcap) {
+			newcap = newcap ? 2 * newcap : 64;
+			news = xrealloc(news, newcap * sizeof *news);
+		}
+		it = &news[nnews++];
+		memset(it, 0, sizeof *it);
+		keep(it, src);
+		it->debtor = db;
+		it->opened = today;
+		it->moved = NODATE;
+		it->paid = paid;
+		it->amount = it->left = recover;
+		it->isnew = 1;
+	}
+	ts_close(&cr);
+	ts_close(&dr);
+	free(paidday);
+	for (i = 0; i < usecap; i++)
+		free(uses[i].line);
+	free(uses);
+	uses = NULL;
+	nuses = usecap = 0;
+	*newsp = news;
+	*nnewsp = nnews;
+}
+

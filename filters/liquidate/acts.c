@@ -1,0 +1,80 @@
+/*
+ * liquidate: the care domains, as on the card, and the act-code table
+ * that gives each act of a claim its domain (tiers-acts(5)): the
+ * built-in one (formats/acts/acts.tsv) or a client's file (-a).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "liquidate.h"
+#include "acts.h"
+
+/* Their bit in a domain mask is their place here. */
+const char *const domnames[NDOM] = {
+	"PHAR", "MEDG", "MEDS", "LABO", "RADL", "SAGE", "LPPS", "AMI", "AMM",
+	"AMY", "AMO", "AMP", "CSTE", "OPTI", "TRAN", "HOSP", "EXTE", "AUDI",
+	"DENT", "CURE"
+};
+
+static struct acts acttab;
+static int *actdom;		/* the domain of each entry of acttab */
+
+int
+domidx(const char *s, size_t n)
+{
+	int i;
+
+	for (i = 0; i < NDOM; i++)
+		if (strlen(domnames[i]) == n && memcmp(domnames[i], s, n) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * -a arg: the name of the built-in table ("acts"), or else a file
+ * smaller than 1 MiB; NULL: the built-in table.
+ */
+void
+loadacts(const char *arg)
+{
+	const char *text = acts_builtin, *field, *name = "acts (built in)";
+	char *buf = NULL, err[128];
+	size_t n, cap = 1 << 20, i;
+	long line;
+	int rc;
+	FILE *fp;
+
+	if (arg != NULL && strcmp(arg, "acts") != 0) {
+		if ((fp = fopen(arg, "r")) == NULL)
+			die(EX_NOINPUT, "%s: %s (not a built-in table either)", arg, strerror(errno));
+		buf = xmalloc(cap);
+		n = fread(buf, 1, cap - 1, fp);
+		if (ferror(fp) || !feof(fp))
+			die(EX_DATAERR, "%s: unreadable, or larger than %zu bytes", arg, cap - 1);
+		fclose(fp);
+		buf[n] = '\0';
+		if (strlen(buf) != n)
+			die(EX_DATAERR, "%s: NUL byte", arg);
+		text = buf;
+		name = arg;
+	}
+	rc = acts_load(&acttab, text, &line, &field, err, sizeof err);
+	free(buf);
+	if (rc < 0)
+		die_at(EX_DATAERR, name, line, field, "%s", err);
+	actdom = xmalloc((acttab.n ? acttab.n : 1) * sizeof *actdom);
+	for (i = 0; i < acttab.n; i++)
+		if ((actdom[i] = domidx(acttab.a[i].dom, strlen(acttab.a[i].dom))) < 0)
+			die_at(EX_DATAERR, name, acttab.a[i].line, "domain", "not a care domain");
+}
+
+/* The domain of an act code, -1 if the table does not list it. */
+int
+actdomain(const char *code, size_t n)
+{
+	long i = acts_find(&acttab, code, n);
+
+	return i < 0 ? -1 : actdom[i];
+}

@@ -1,0 +1,171 @@
+/*
+ * liquidate: the day's claims (tiers-claim(5), as dedup wrote them),
+ * every record into memory with what the decisions need, read by two
+ * threads (ts_scan); each claim's identity keys hashed as it is read.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "liquidate.h"
+
+/* A claim's key fields. */
+void
+ckey(const struct claim *c, struct bk_key *k)
+{
+	k->amc.p = CS(c, C_AMC);
+	k->amc.n = CN(c, C_AMC);
+	k->nir.p = CS(c, C_NIR);
+	k->nir.n = CN(c, C_NIR);
+	k->key.p = CS(c, C_NIRKEY);
+	k->key.n = CN(c, C_NIRKEY);
+	k->bnir.p = CS(c, C_BNIR);
+	k->bnir.n = CN(c, C_BNIR);
+	k->adh.p = CS(c, C_ADHERENT);
+	k->adh.n = CN(c, C_ADHERENT);
+	k->rang = c->rk;
+	k->birth = c->birth;
+}
+
+struct claim *cl;
+size_t ncl;
+
+static const char *const ccols[NCC] = {
+	"dup_id", "file", "line", "pos", "amc", "ps_kind", "ps_number",
+	"invoice", "line_no", "act_date", "act_code", "nature", "dup", "nir",
+	"nir_key", "benef_nir", "birth_date", "rang", "adherent", "dup_ref",
+	"fr_eur", "br_eur", "amo_rate_bp", "amo_eur", "qty", "tp", "flow",
+	"dup_paid_eur"
+};
+static int readcols[NCC];
+
+/*
+ * The claims are read by ts_scan in two parts, each into its own array
+ * and arena; the arrays are then put end to end, in file order.
+ */
+#define CPARTS 2
+struct cpart {
+	struct claim *cl;
+	size_t n, cap;
+	struct arena ar;
+};
+
+static int
+claimrec(void *arg, struct ts_reader *r)
+{
+	struct cpart *cp = arg;
+	struct claim *c;
+	struct bk_key ck;
+	int i, kind;
+	char *p;
+	long v;
+
+	if (cp->n == cp->cap) {
+		cp->cap = cp->cap ? cp->cap * 2 : 4096;
+		cp->cl = xrealloc(cp->cl, cp->cap * sizeof *cp->cl);
+	}
+	c = &cp->cl[cp->n];
+	memset(c, 0, sizeof *c);
+	/* Mapped, the line stays where it is; read through a buffer, copied. */
+	if (r->map != NULL)
+		c->ln = r->line;
+	else {
+		p = arena_in(&cp->ar, r->len + 1);
+		memcpy(p, r->line, r->len);
+		c->ln = p;
+	}
+	for (i = 0; i < NCK; i++) {
+		const struct field *f;
+
+		if (readcols[i] < 0)
+			continue;	/* absent: empty */
+		f = &r->f[readcols[i]];
+		c->fo[i] = (uint16_t)(f->p - r->line);
+		c->fl[i] = (uint16_t)f->n;
+	}
+	if (readcols[C_PAID] >= 0 && r->f[readcols[C_PAID]].n > 0) {
+		c->paid = r->cents[readcols[C_PAID]];
+		c->haspaid = 1;
+	}
+#define RF(i) (r->f[readcols[i]])
+	if (CN(c, C_DUPID) == 0)
+		return ts_error(r, "dup_id", "empty: not a stream dedup wrote");
+	if (date_parse(CS(c, C_ACTDATE), CN(c, C_ACTDATE), &c->date) < 0)
+		return ts_error(r, "act_date", "not a date");
+	if (RF(C_FR).n == 0 || RF(C_BR).n == 0 || RF(C_AMO).n == 0)
+		return ts_error(r, RF(C_FR).n == 0 ? "fr_eur" : RF(C_BR).n == 0 ?
+		    "br_eur" : "amo_eur", "missing");
+	c->fr = r->cents[readcols[C_FR]];
+	c->br = r->cents[readcols[C_BR]];
+	c->amo = r->cents[readcols[C_AMO]];
+	c->rate = 0;
+	if (RF(C_RATE).n != 0) {
+		if (int_parse(RF(C_RATE).p, RF(C_RATE).n, -100000, 100000, &v) < 0)
+			return ts_error(r, "amo_rate_bp", "not an integer");
+		c->rate = v;
+	}
+	if (int_parse(RF(C_QTY).p, RF(C_QTY).n, -100000, 100000, &c->qty) < 0)
+		return ts_error(r, "qty", "not an integer");
+	if (cfeq(c, C_NATURE, "paid"))
+		c->nature = N_PAID;
+	else if (cfeq(c, C_NATURE, "regul"))
+		c->nature = N_REGUL;
+	else if (cfeq(c, C_NATURE, "cancel"))
+		c->nature = N_CANCEL;
+	else if (cfeq(c, C_NATURE, "reject"))
+		c->nature = N_REJECT;
+	else
+		return ts_error(r, "nature", "not paid, regul, cancel or reject");
+	if (cfeq(c, C_DUP, "first") || cfeq(c, C_DUP, "adjust"))
+		c->dup = 0;
+	else if (cfeq(c, C_DUP, "intra") || cfeq(c, C_DUP, "inter"))
+		c->dup = 1;
+	else
+		return ts_error(r, "dup", "not first, intra, inter or adjust");
+	c->tp = RF(C_TP).n == 1 && RF(C_TP).p[0] == '1';
+	c->noemie = RF(C_FLOW).n >= 6 && memcmp(RF(C_FLOW).p, "noemie", 6) == 0;
+	c->dom = actdomain(CS(c, C_ACTCODE), CN(c, C_ACTCODE));
+	if (int_parse(CS(c, C_RANG), CN(c, C_RANG), 0, 99, &c->rk) < 0)
+		c->rk = -1;
+	if (date_parse(CS(c, C_BIRTH), CN(c, C_BIRTH), &c->birth) < 0)
+		c->birth = NOSTART;
+#undef RF
+	ckey(c, &ck);
+	for (kind = 0; kind < NKIND; kind++) {
+		c->ke[kind] = UINT32_MAX;
+		c->kh[kind] = c->rk < 0 || (c->birth == NOSTART && kind != K_NIRRANG) ? 0 :
+		    bk_hash(kind, &ck);
+	}
+	cp->n++;
+	return 0;
+}
+
+void
+loadclaims(struct ts_reader *r)
+{
+	struct cpart cp[CPARTS];
+	void *args[CPARTS];
+	long base[CPARTS];
+	int i;
+
+	for (i = 0; i < NCC; i++)
+		readcols[i] = i == C_DUPREF || i == C_PAID ? ts_col(r, ccols[i]) :
+		    ts_needcol(r, ccols[i]);
+	r->keepmap = 1;		/* the claims' fields are read there till the end */
+	memset(cp, 0, sizeof cp);
+	for (i = 0; i < CPARTS; i++)
+		args[i] = &cp[i];
+	if (ts_scan(r, CPARTS, claimrec, args, base) < 0)
+		ts_fatal(r);
+	for (i = 0; i < CPARTS; i++)
+		ncl += cp[i].n;
+	cl = cp[0].cl;
+	if (ncl > cp[0].n) {
+		cl = xrealloc(cl, ncl * sizeof *cl);
+		for (i = 1, ncl = cp[0].n; i < CPARTS; i++) {
+			if (cp[i].n > 0)
+				memcpy(&cl[ncl], cp[i].cl, cp[i].n * sizeof *cl);
+			ncl += cp[i].n;
+			free(cp[i].cl);
+		}
+	}
+}

@@ -1,0 +1,306 @@
+/*
+ * liquidate: the guarantee files (tiers-liquidate(5)), XML validated
+ * against the built-in schema, read into the client's products, rules
+ * and ceilings.  A file refused is an error returned, with its line and
+ * field: the caller prints it (main exits; a fuzz harness goes on).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlschemas.h>
+
+#include "liquidate.h"
+
+extern const char guarantee_xsd[];	/* formats/xsd/guarantee.xsd, built in */
+
+static xmlSchemaPtr schema;
+static char xerr[256];
+static long xerrline;
+
+/* Set e; returns -1. */
+static int
+gerr(struct lqerr *e, int status, long line, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->status = status;
+	e->line = line;
+	e->field = field;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static void
+xmlerr(void *ctx, xmlErrorPtr e)
+{
+	(void)ctx;
+	if (*xerr != '\0' || e == NULL || e->message == NULL)
+		return;
+	xmlmsg(xerr, sizeof xerr, e->message);
+	xerrline = e->line;
+}
+
+static const char *
+attr(xmlNodePtr n, const char *name)
+{
+	xmlAttrPtr a;
+
+	for (a = n->properties; a != NULL; a = a->next)
+		if (strcmp((const char *)a->name, name) == 0 && a->children != NULL)
+			return (const char *)a->children->content;
+	return NULL;
+}
+
+static int
+eurattr(struct lqerr *e, xmlNodePtr n, const char *name, int64_t *c)
+{
+	const char *s = attr(n, name);
+
+	if (s == NULL || money_parse(s, strlen(s), c) != M_OK)
+		return gerr(e, EX_DATAERR, xmlGetLineNo(n), name, "not an amount in euros");
+	return 0;
+}
+
+static long
+intattr(xmlNodePtr n, const char *name, long def)
+{
+	const char *s = attr(n, name);
+	long v;
+
+	if (s == NULL || int_parse(s, strlen(s), 0, 100000, &v) < 0)
+		return def;
+	return v;
+}
+
+static int
+iselem(xmlNodePtr n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
+}
+
+static int
+loadplafond(struct lqerr *e, struct guar *g, xmlNodePtr n)
+{
+	struct plafond *p;
+	xmlNodePtr a;
+	int i;
+
+	g->plafs = xrealloc(g->plafs, (size_t)(g->nplafs + 1) * sizeof *g->plafs);
+	p = &g->plafs[g->nplafs];
+	memset(p, 0, sizeof *p);
+	snprintf(p->id, sizeof p->id, "%s", attr(n, "id"));
+	for (i = 0; i < g->nplafs; i++)
+		if (strcmp(g->plafs[i].id, p->id) == 0)
+			return gerr(e, EX_DATAERR, xmlGetLineNo(n), "plafond.id", "defined twice");
+	p->family = strcmp(attr(n, "portee"), "famille") == 0;
+	if (attr(n, "montant") != NULL) {
+		p->hasamt = 1;
+		if (eurattr(e, n, "montant", &p->amount) < 0)
+			return -1;
+	}
+	p->count = intattr(n, "nombre", 0);
+	if (!p->hasamt && p->count == 0)
+		return gerr(e, EX_DATAERR, xmlGetLineNo(n), "plafond", "neither montant nor nombre");
+	if (strcmp(attr(n, "periode"), "mois") == 0) {
+		p->months = (int)intattr(n, "mois", 0);
+		if (p->months == 0)
+			return gerr(e, EX_DATAERR, xmlGetLineNo(n), "plafond.mois",
+			    "required with periode mois");
+	}
+	for (a = n->children; a != NULL; a = a->next) {
+		if (!iselem(a, "age"))
+			continue;
+		if (p->months == 0)
+			return gerr(e, EX_DATAERR, xmlGetLineNo(a), "age", "only with periode mois");
+		if (p->nage == 8)
+			return gerr(e, EX_DATAERR, xmlGetLineNo(a), "age", "more than 8 age bands");
+		p->agemax[p->nage] = (int)intattr(a, "max", 0);
+		p->agemonths[p->nage++] = (int)intattr(a, "mois", 1);
+	}
+	g->nplafs++;
+	return 0;
+}
+
+static int
+loadrule(struct lqerr *e, struct guar *g, struct product *pr, xmlNodePtr n)
+{
+	struct rule *r;
+	const char *s;
+	long line = xmlGetLineNo(n);
+	int i;
+
+	pr->rules = xrealloc(pr->rules, (size_t)(pr->nrules + 1) * sizeof *pr->rules);
+	r = &pr->rules[pr->nrules++];
+	memset(r, 0, sizeof *r);
+	s = attr(n, "domaine");
+	r->dom = domidx(s, strlen(s));
+	if ((s = attr(n, "actes")) != NULL) {
+		if (strlen(s) + 3 > sizeof r->acts)
+			return gerr(e, EX_DATAERR, line, "regle.actes", "too long");
+		snprintf(r->acts, sizeof r->acts, " %s ", s);
+	}
+	r->agemin = (int)intattr(n, "age-min", 0);
+	r->agemax = (int)intattr(n, "age-max", 1000);
+	s = attr(n, "formule");
+	r->formula = strcmp(s, "br") == 0 ? FO_BR : strcmp(s, "br-sup") == 0 ? FO_BRSUP :
+	    strcmp(s, "fr") == 0 ? FO_FR : strcmp(s, "fixe") == 0 ? FO_FIXE : FO_S100;
+	if (r->formula <= FO_FR) {
+		if (attr(n, "taux") == NULL)
+			return gerr(e, EX_DATAERR, line, "regle.taux", "required by formule %s", s);
+		r->rate = intattr(n, "taux", 0) * 100;
+	}
+	if (r->formula == FO_FIXE) {
+		if (attr(n, "montant") == NULL)
+			return gerr(e, EX_DATAERR, line, "regle.montant", "required by formule fixe");
+		if (eurattr(e, n, "montant", &r->amount) < 0)
+			return -1;
+	}
+	if (attr(n, "prix-limite") != NULL) {
+		r->haslimit = 1;
+		if (eurattr(e, n, "prix-limite", &r->limit) < 0)
+			return -1;
+	}
+	s = attr(n, "pec");
+	r->pec = s != NULL && (strcmp(s, "1") == 0 || strcmp(s, "true") == 0);
+	r->plaf = -1;
+	if ((s = attr(n, "plafond")) != NULL) {
+		for (i = 0; i < g->nplafs; i++)
+			if (strcmp(g->plafs[i].id, s) == 0)
+				r->plaf = i;
+		if (r->plaf < 0)
+			return gerr(e, EX_DATAERR, line, "regle.plafond", "no such plafond");
+	}
+	return 0;
+}
+
+/* The built-in schema, parsed once. */
+void
+guarinit(void)
+{
+	xmlSchemaParserCtxtPtr sp;
+
+	if (schema != NULL)
+		return;
+	LIBXML_TEST_VERSION
+	xmlSubstituteEntitiesDefault(0);
+	sp = xmlSchemaNewMemParserCtxt(guarantee_xsd, (int)strlen(guarantee_xsd));
+	if (sp == NULL || (schema = xmlSchemaParse(sp)) == NULL)
+		die(EX_SOFTWARE, "guarantee.xsd (built in): not a usable schema");
+	xmlSchemaFreeParserCtxt(sp);
+}
+
+static void
+freeguar(struct guar *g)
+{
+	int i;
+
+	for (i = 0; i < g->nprods; i++)
+		free(g->prods[i].rules);
+	free(g->prods);
+	free(g->plafs);
+}
+
+/* The products of the file, into g: 0, or -1 and e. */
+static int
+products(struct lqerr *e, struct guar *g, xmlNodePtr root)
+{
+	struct product *pr;
+	xmlNodePtr n, m;
+	int i;
+
+	for (n = root->children; n != NULL; n = n->next)
+		if (iselem(n, "plafond") && loadplafond(e, g, n) < 0)
+			return -1;
+	for (n = root->children; n != NULL; n = n->next) {
+		if (!iselem(n, "produit"))
+			continue;
+		g->prods = xrealloc(g->prods, (size_t)(g->nprods + 1) * sizeof *g->prods);
+		pr = &g->prods[g->nprods];
+		memset(pr, 0, sizeof *pr);
+		snprintf(pr->ref, sizeof pr->ref, "%s", attr(n, "ref"));
+		for (i = 0; i < g->nprods; i++)
+			if (strcmp(g->prods[i].ref, pr->ref) == 0)
+				return gerr(e, EX_DATAERR, xmlGetLineNo(n), "produit.ref",
+				    "defined twice");
+		g->nprods++;
+		for (m = n->children; m != NULL; m = m->next)
+			if (iselem(m, "regle") && loadrule(e, g, pr, m) < 0)
+				return -1;
+	}
+	return 0;
+}
+
+/*
+ * One guarantee file, added to gs: 0, or -1 and e (gs as it was).
+ */
+int
+loadguar(struct guars *gs, const char *file, struct lqerr *e)
+{
+	xmlDocPtr doc;
+	xmlSchemaValidCtxtPtr vc;
+	xmlNodePtr root;
+	struct guar *g;
+	int i, rc;
+
+	guarinit();
+	*xerr = '\0';
+	xerrline = 0;
+	xmlSetStructuredErrorFunc(NULL, xmlerr);
+	doc = xmlReadFile(file, NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS);
+	if (doc == NULL) {
+		if (access(file, R_OK) < 0)
+			return gerr(e, EX_NOINPUT, -1, NULL, "%s", strerror(errno));
+		return gerr(e, EX_DATAERR, xerrline, "xml", "%s", *xerr ? xerr : "not XML");
+	}
+	if ((vc = xmlSchemaNewValidCtxt(schema)) == NULL)
+		die(EX_SOFTWARE, "cannot validate");
+	xmlSchemaSetValidStructuredErrors(vc, xmlerr, NULL);
+	rc = xmlSchemaValidateDoc(vc, doc);
+	xmlSchemaFreeValidCtxt(vc);
+	if (rc != 0) {
+		xmlFreeDoc(doc);
+		return gerr(e, EX_DATAERR, xerrline, "xsd", "%s", *xerr ? xerr : "not valid");
+	}
+	root = xmlDocGetRootElement(doc);
+	gs->g = xrealloc(gs->g, (size_t)(gs->n + 1) * sizeof *gs->g);
+	g = &gs->g[gs->n];
+	memset(g, 0, sizeof *g);
+	g->file = file;
+	snprintf(g->amc, sizeof g->amc, "%s", attr(root, "amc"));
+	g->nonoemie = attr(root, "paiement-noemie") != NULL &&
+	    strcmp(attr(root, "paiement-noemie"), "non") == 0;
+	rc = 0;
+	for (i = 0; i < gs->n && rc == 0; i++)
+		if (strcmp(gs->g[i].amc, g->amc) == 0)
+			rc = gerr(e, EX_DATAERR, xmlGetLineNo(root), "garanties.amc",
+			    "a second guarantee file for this client (first: %s)", gs->g[i].file);
+	if (rc == 0)
+		rc = products(e, g, root);
+	xmlFreeDoc(doc);
+	if (rc < 0) {
+		freeguar(g);
+		return -1;
+	}
+	gs->n++;
+	return 0;
+}
+
+void
+freeguars(struct guars *gs)
+{
+	int i;
+
+	for (i = 0; i < gs->n; i++)
+		freeguar(&gs->g[i]);
+	free(gs->g);
+	gs->g = NULL;
+	gs->n = 0;
+}

@@ -1,0 +1,943 @@
+/*
+ * liquidate: the join of the day's claims to the beneficiaries they
+ * name.  The claims' three identity keys go into a hash table in hash
+ * order.  A master with its index (benef-index(5)) is read only where
+ * the claims' keys point, its whole CRC-32 checked by a thread of its
+ * own; without one it is read through once by two threads, its keys
+ * tested against a Bloom filter.  Only the beneficiaries a claim names
+ * are kept, parsed by two threads.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "liquidate.h"
+#include "radix.h"
+
+/* Beneficiaries of the masters: those the claims name. */
+struct benef *bens;
+size_t nbens;
+static size_t capbens;
+struct arena mainarena;
+
+/*
+ * The identity keys of the day's claims, hashed: the masters are read
+ * through once, and a beneficiary is kept only when one of its keys is a
+ * claim's.  An entry stands for every claim with the same key; rep is
+ * one of them, to compare the fields behind a hash.
+ */
+struct kent {
+	uint64_t h;		/* the key's hash: its high bits are the slot */
+	uint32_t rep;
+	int32_t bi;		/* the beneficiary found, -1 none */
+	int8_t kind1;		/* its kind + 1; 0: an empty slot */
+	int8_t amb;		/* a second one found: ambiguous */
+};
+static struct kent *kt;
+static size_t ktmask;
+static int ktshift;
+/*
+ * A key's slot is the high bits of its hash, so that the table is in
+ * hash order, as a master's index is: walking one walks the other.
+ */
+#define KSLOT(h) ((size_t)((h) >> ktshift))
+/*
+ * A blocked Bloom filter of the same keys, 21 bits a key or more, small
+ * enough for the cache: most beneficiaries of a master are nobody's
+ * claim, and the filter says so without a miss in the table.
+ */
+static uint64_t *bloom;
+static size_t bloommask;
+
+static void
+bloomset(uint64_t h)
+{
+	uint64_t *b = &bloom[((h >> 40) & bloommask) * 8];
+
+	b[(h >> 6) & 7] |= 1ULL << (h & 63);
+	b[(h >> 15) & 7] |= 1ULL << ((h >> 9) & 63);
+	b[(h >> 24) & 7] |= 1ULL << ((h >> 18) & 63);
+}
+
+static int
+bloomhas(uint64_t h)
+{
+	const uint64_t *b = &bloom[((h >> 40) & bloommask) * 8];
+
+	return (b[(h >> 6) & 7] >> (h & 63) & 1) && (b[(h >> 15) & 7] >> ((h >> 9) & 63) & 1) &&
+	    (b[(h >> 24) & 7] >> ((h >> 18) & 63) & 1);
+}
+
+/* A date field that may be empty (then def). 0, or -1 malformed. */
+static int
+optdate(const struct field *f, int32_t def, int32_t *d)
+{
+	if (f->n == 0) {
+		*d = def;
+		return 0;
+	}
+	return date_parse(f->p, f->n, d);
+}
+
+/* Masters: every beneficiary into memory, then the index. */
+
+static int
+products(struct ts_reader *r, struct arena *a, const struct field *f, struct benef *b)
+{
+	const char *p = f->p, *end = f->p + f->n, *q;
+	struct field s[4];
+	struct period *pd;
+	int k, n = 1;
+	long v;
+	char *ref;
+
+	for (q = p; q < end; q++)
+		n += *q == ',';
+	b->nprods = 0;
+	if (f->n == 0)
+		return 0;
+	b->prods = (struct period *)(void *)arena_in(a, (size_t)n * sizeof *b->prods);
+	while (p < end) {
+		for (k = 0; k < 4; k++) {
+			s[k].p = p;
+			while (p < end && *p != ':' && *p != ',')
+				p++;
+			s[k].n = (size_t)(p - s[k].p);
+			if (k < 3) {
+				if (p >= end || *p != ':')
+					return ts_error(r, "products", "expected order:ref:start:end");
+				p++;
+			}
+		}
+		if (p < end && *p++ != ',')
+			return ts_error(r, "products", "expected order:ref:start:end");
+		pd = &b->prods[b->nprods++];
+		if (int_parse(s[0].p, s[0].n, 0, 99, &v) < 0)
+			return ts_error(r, "products", "bad order");
+		pd->order = (int)v;
+		ref = arena_in(a, s[1].n + 1);
+		memcpy(ref, s[1].p, s[1].n);
+		ref[s[1].n] = '\0';
+		pd->ref = ref;
+		if (optdate(&s[2], NOSTART, &pd->start) < 0 ||
+		    optdate(&s[3], NOEND, &pd->end) < 0)
+			return ts_error(r, "products", "bad date");
+	}
+	return 0;
+}
+
+static const char *const bcols[NBC] = {
+	"amc", "contract", "member_ref", "adherent", "nir", "nir_key",
+	"benef_nir", "birth_date", "rang", "responsable", "products",
+	"tp_start", "tp_end", "activation", "suspension_start",
+	"suspension_end", "domains", "rights_end"
+};
+
+/*
+ * The beneficiary of master record r (its fields split), its strings in
+ * arena a: 0, or -1 after ts_error.
+ */
+static int
+parsebenef(struct ts_reader *r, struct arena *a, const int *c, struct benef *b)
+{
+	const struct field *f;
+	long v;
+
+	memset(b, 0, sizeof *b);
+	f = r->f;
+	b->amc = fdup_in(a, &f[c[B_AMC]]);
+	b->contract = fdup_in(a, &f[c[B_CONTRACT]]);
+	b->member = fdup_in(a, &f[c[B_MEMBER]]);
+	b->adherent = fdup_in(a, &f[c[B_ADH]]);
+	if (f[c[B_NIR]].n != 13 || f[c[B_KEY]].n != 2)
+		return ts_error(r, "nir", "not 13 characters and a 2-digit key");
+	memcpy(b->nir, f[c[B_NIR]].p, 13);
+	memcpy(b->key, f[c[B_KEY]].p, 2);
+	if (f[c[B_BNIR]].n != 0 && f[c[B_BNIR]].n != 13)
+		return ts_error(r, "benef_nir", "not 13 characters");
+	memcpy(b->bnir, f[c[B_BNIR]].p, f[c[B_BNIR]].n);
+	if (date_parse(f[c[B_BIRTH]].p, f[c[B_BIRTH]].n, &b->birth) < 0)
+		return ts_error(r, "birth_date", "not a date");
+	if (int_parse(f[c[B_RANG]].p, f[c[B_RANG]].n, 0, 99, &v) < 0)
+		return ts_error(r, "rang", "not a rank");
+	b->rang = (int)v;
+	b->responsable = f[c[B_RESP]].n == 1 && *f[c[B_RESP]].p == '1';
+	b->active = f[c[B_ACT]].n == 2 && memcmp(f[c[B_ACT]].p, "AC", 2) == 0;
+	if (optdate(&f[c[B_TPS]], NOSTART, &b->tpstart) < 0)
+		return ts_error(r, "tp_start", "not a date");
+	if (optdate(&f[c[B_TPE]], NOEND, &b->tpend) < 0)
+		return ts_error(r, "tp_end", "not a date");
+	if (optdate(&f[c[B_SUSS]], NOEND, &b->susstart) < 0)
+		return ts_error(r, "suspension_start", "not a date");
+	if (optdate(&f[c[B_SUSE]], NOEND, &b->susend) < 0)
+		return ts_error(r, "suspension_end", "not a date");
+	if (optdate(&f[c[B_RE]], NOEND, &b->rend) < 0)
+		return ts_error(r, "rights_end", "not a date");
+	/* "PHAR:100:PC;MEDG:100:BR": the domain before each colon. */
+	{
+		const char *p = f[c[B_DOMS]].p, *e = p + f[c[B_DOMS]].n, *s;
+		int d;
+
+		b->doms = 0;
+		while (p < e) {
+			s = p;
+			while (p < e && *p != ':' && *p != ';')
+				p++;
+			if ((d = domidx(s, (size_t)(p - s))) >= 0)
+				b->doms |= 1u << d;
+			else
+				b->doms |= 1u << 31;	/* a list, whatever it names */
+			while (p < e && *p != ';')
+				p++;
+			if (p < e)
+				p++;
+		}
+	}
+	return products(r, a, &f[c[B_PRODS]], b);
+}
+
+/* Is k, a key of this kind, claim c's? */
+static int
+keyeq(int kind, const struct claim *c, const struct bk_key *k)
+{
+	if (!cfieq(c, C_AMC, &k->amc) || k->rang != c->rk)
+		return 0;
+	switch (kind) {
+	case K_EXACT:
+		return cfieq(c, C_NIR, &k->nir) && cfieq(c, C_NIRKEY, &k->key) &&
+		    k->birth == c->birth;
+	case K_NIRRANG:
+		return cfieq(c, CN(c, C_BNIR) ? C_BNIR : C_NIR, k->bnir.n ? &k->bnir : &k->nir);
+	default:
+		return k->birth == c->birth && cfieq(c, C_ADHERENT, &k->adh);
+	}
+}
+
+/*
+ * Tables probed at random, hundreds of MiB, zeroed: on huge pages where the
+ * system has them, so that a probe costs a cache miss, not also a TLB
+ * miss.  Never freed.
+ */
+static void *
+bigalloc(size_t n)
+{
+	size_t align = (size_t)2 << 20, len = (n + align - 1) & ~(align - 1);
+	char *p;
+	uintptr_t a;
+
+	/* Zero pages, aligned for huge pages: one more to align them. */
+	p = mmap(NULL, len + align, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		die(EX_OSERR, "out of memory");
+	a = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
+#ifdef MADV_HUGEPAGE
+	(void)madvise((void *)a, len, MADV_HUGEPAGE);
+#endif
+	return (void *)a;
+}
+
+/* The key entries of the claims: each key once, whatever its claims. */
+#define AHEAD 8		/* claims ahead whose slots are fetched */
+void
+claimkeys(void)
+{
+	size_t n = 1024, k, i;
+	int kind;
+	struct claim *c;
+	struct bk_key ck;
+	uint64_t h;
+
+	/* Three quarters full at most, when every key is another. */
+	while (n / 4 * 3 < ncl * NKIND)
+		n *= 2;
+	kt = bigalloc(n * sizeof *kt);
+	ktmask = n - 1;
+	for (ktshift = 64; ((size_t)1 << (64 - ktshift)) < n; ktshift--)
+		;
+	/*
+	 * The hashes were made as the claims were read; the table is filled
+	 * with the slots of the keys a few claims ahead fetched while this
+	 * one goes in: the misses overlap instead of following one another.
+	 */
+	for (k = 0; k < ncl; k++) {
+		c = &cl[k];
+		ckey(c, &ck);
+		for (kind = 0; kind < NKIND; kind++) {
+#ifdef __GNUC__
+			if (k + AHEAD < ncl && (h = cl[k + AHEAD].kh[kind]) != 0)
+				__builtin_prefetch(&kt[KSLOT(h)], 1);
+#endif
+			if ((h = c->kh[kind]) == 0)
+				continue;
+			for (i = KSLOT(h); kt[i].kind1 != 0; i = (i + 1) & ktmask)
+				if (kt[i].h == h && kt[i].kind1 == kind + 1 &&
+				    keyeq(kind, &cl[kt[i].rep], &ck))
+					break;
+			if (kt[i].kind1 == 0) {
+				kt[i].h = h;
+				kt[i].kind1 = (int8_t)(kind + 1);
+				kt[i].rep = (uint32_t)k;
+				kt[i].bi = -1;
+				kt[i].amb = 0;
+			}
+			c->ke[kind] = (uint32_t)i;
+		}
+	}
+}
+
+/*
+ * A master gives the beneficiaries the claims name in one of two ways.
+ * Read through by two threads (ts_scan), a beneficiary whose keys are
+ * none of the claims' is verified and passed over; for the others, the
+ * key entries they match are noted, with the line.  With its index
+ * (benef-index(5)), only the records that have a claim's key are read,
+ * at their offsets, while another thread checks the CRC-32 of the whole
+ * file against its trailer (checkmasters).  Either way, the records
+ * noted are then kept in file order: the exact identity goes to the
+ * first beneficiary that has it; a reconciliation key that two have is
+ * ambiguous.
+ */
+#define MPARTS 2
+struct mhit {
+	const char *line;
+	size_t len;
+	long lineno;		/* in its part; -1: counted if need be */
+	uint32_t ent[NKIND];	/* the entries matched, UINT32_MAX none */
+};
+struct mhits {
+	struct mhit *h;
+	size_t n, cap;
+};
+
+static struct mhit *
+addhit(struct mhits *hs)
+{
+	if (hs->n == hs->cap) {
+		hs->cap = hs->cap ? hs->cap * 2 : 4096;
+		hs->h = xrealloc(hs->h, hs->cap * sizeof *hs->h);
+	}
+	return &hs->h[hs->n++];
+}
+
+/* The entry of the claims' key of this kind that k makes, or UINT32_MAX. */
+static uint32_t
+findent(int kind, uint64_t h, const struct bk_key *k)
+{
+	size_t j;
+
+	for (j = KSLOT(h); kt[j].kind1 != 0; j = (j + 1) & ktmask)
+		if (kt[j].h == h && kt[j].kind1 == kind + 1 && keyeq(kind, &cl[kt[j].rep], k))
+			return (uint32_t)j;
+	return UINT32_MAX;
+}
+
+/*
+ * A record's keys: hashed when it is read, tested against the filter
+ * and the table when the next one is read, its cache lines fetched in
+ * between.
+ */
+struct mrec {
+	struct bk_rec k;
+	uint64_t h[NKIND];
+	const char *line;
+	size_t len;
+	long lineno;
+};
+struct mpart {
+	const int *kc;
+	struct mhits hits;
+	struct mrec rec[2];
+	int cur, pending;
+	struct arena ar;	/* hits' lines read through a buffer */
+};
+
+/* Note the entries the pending record of mp matches. */
+static void
+mtest(struct mpart *mp, const struct mrec *m)
+{
+	uint32_t ent[NKIND];
+	int kind, any = 0, keyed = 0;
+	struct mhit *hit;
+	struct bk_key k;
+
+	if (!mp->pending)
+		return;
+	mp->pending = 0;
+	for (kind = 0; kind < NKIND; kind++) {
+		ent[kind] = UINT32_MAX;
+		if (!bloomhas(m->h[kind]))
+			continue;
+		if (!keyed++)
+			bk_keyof(&m->k, &k);
+		ent[kind] = findent(kind, m->h[kind], &k);
+		any |= ent[kind] != UINT32_MAX;
+	}
+	if (!any)
+		return;
+	hit = addhit(&mp->hits);
+	hit->line = m->line;
+	hit->len = m->len;
+	hit->lineno = m->lineno;
+	memcpy(hit->ent, ent, sizeof ent);
+}
+
+static int
+masterrec(void *arg, struct ts_reader *r)
+{
+	struct mpart *mp = arg;
+	struct mrec *m = &mp->rec[mp->cur];
+	size_t n;
+	char *p;
+	int kind;
+
+	if (bk_fields(r, mp->kc, &m->k) < 0)
+		return -1;
+	m->line = r->line;
+	m->len = r->len;
+	m->lineno = r->in.lineno;
+	bk_hashes(&m->k, m->h);
+#ifdef __GNUC__
+	for (kind = 0; kind < NKIND; kind++)
+		__builtin_prefetch(&bloom[((m->h[kind] >> 40) & bloommask) * 8]);
+#endif
+	if (r->map == NULL) {
+		/*
+		 * Read through a buffer (gzip, a pipe): the line does not
+		 * stay there.  Tested now, copied if it is a hit.
+		 */
+		n = mp->hits.n;
+		mp->pending = 1;
+		mtest(mp, m);
+		if (mp->hits.n > n) {
+			p = arena_in(&mp->ar, r->len);
+			memcpy(p, r->line, r->len);
+			mp->hits.h[n].line = p;
+		}
+		return 0;
+	}
+	/* The previous record now, this one at the next call. */
+	mtest(mp, &mp->rec[mp->cur ^ 1]);
+	mp->pending = 1;
+	mp->cur ^= 1;
+	return 0;
+}
+
+/*
+ * With the index: the claims' keys, in hash order as the key table is,
+ * found in the index's buckets in the same order (the index is read
+ * through once, its pages given back behind); the records they point to
+ * in file order, each read once, checked and compared field by field
+ * (a hash is not a key).
+ */
+
+/*
+ * The records noted are parsed into beneficiaries by two threads, each
+ * a run of them in file order with its own reader and arena (with the
+ * index, each also finds its records and checks them first); then they
+ * are kept in file order.  A record that cannot be parsed is an error
+ * only if it is kept: it is parsed again, for the message, by the pass
+ * that keeps.
+ */
+#define HPARTS 2
+struct hpart {
+	struct ts_reader r;	/* a copy of the master's, its own fields */
+	const int *c, *kc;
+	const struct cand *cd;	/* with the index: the candidates a..b */
+	size_t a, b;
+	struct mhits hs;	/* the records noted */
+	struct benef *bs;	/* and parsed */
+	unsigned char *bad;	/* not parsed */
+	size_t bcap;
+	struct arena ar;
+	int fatal;		/* candidate fataloff failed its check */
+	uint64_t fataloff;
+};
+
+/* Split a line that was checked into r's fields. */
+static void
+resplit(struct ts_reader *r, const char *line, size_t len)
+{
+	const char *p, *q;
+	int nf;
+
+	for (p = line, nf = 0; nf < r->ncol; nf++, p = q + 1) {
+		q = memchr(p, '\t', (size_t)(line + len - p));
+		if (q == NULL)
+			q = line + len;
+		r->f[nf].p = p;
+		r->f[nf].n = (size_t)(q - p);
+	}
+	r->line = line;
+	r->len = len;
+}
+
+/* A candidate record: checked, its keys compared; 1 noted, 0 not, -1 bad. */
+static int
+candidate(struct ts_reader *r, const int *kc, const struct cand *cd, size_t k, size_t j,
+    struct mhits *hs)
+{
+	struct mhit *hit;
+	struct bk_rec m;
+	struct bk_key mk;
+	int any = 0, kind;
+
+	if (CDOFF(cd[k]) >= r->maplen || ts_line(r, (const char *)r->map + CDOFF(cd[k])) < 0 ||
+	    bk_fields(r, kc, &m) < 0)
+		return -1;
+	hit = addhit(hs);
+	hit->line = r->line;
+	hit->len = r->len;
+	hit->lineno = -1;
+	for (kind = 0; kind < NKIND; kind++)
+		hit->ent[kind] = UINT32_MAX;
+	bk_keyof(&m, &mk);
+	for (; k < j; k++)
+		if (keyeq(CDKIND(cd[k]), &cl[cd[k].rep], &mk)) {
+			hit->ent[CDKIND(cd[k])] = cd[k].ent;
+			any = 1;
+		}
+	if (!any)
+		hs->n--;
+	return any;
+}
+
+static void *
+hwork(void *arg)
+{
+	struct hpart *p = arg;
+	struct mhit *hit;
+	size_t k, j, n;
+	int rc;
+
+	for (k = p->a, n = 0; ; k = j) {
+		if (p->cd != NULL) {
+			if (k >= p->b)
+				break;
+			for (j = k; j < p->b && CDOFF(p->cd[j]) == CDOFF(p->cd[k]); j++)
+				;
+#ifdef __GNUC__
+			/*
+			 * The claims whose keys the records ahead are compared
+			 * with, then their fields; the records' lines.
+			 */
+			if (j + 16 < p->b)
+				__builtin_prefetch(&cl[p->cd[j + 16].rep]);
+			if (j + 8 < p->b) {
+				const struct claim *c = &cl[p->cd[j + 8].rep];
+
+				__builtin_prefetch(CS(c, C_NIR));
+				__builtin_prefetch(CS(c, C_ADHERENT));
+				if (CDOFF(p->cd[j + 8]) < p->r.maplen)
+					__builtin_prefetch((const char *)p->r.map +
+					    CDOFF(p->cd[j + 8]));
+			}
+#endif
+			if ((rc = candidate(&p->r, p->kc, p->cd, k, j, &p->hs)) < 0) {
+				p->fatal = 1;
+				p->fataloff = CDOFF(p->cd[k]);
+				break;
+			}
+			if (rc == 0)
+				continue;
+			hit = &p->hs.h[p->hs.n - 1];
+		} else {
+			if ((j = k + 1) > p->b)
+				break;
+			hit = &p->hs.h[k];
+			resplit(&p->r, hit->line, hit->len);
+		}
+		ts_release(&p->r, hit->line);
+		if (n == p->bcap) {
+			p->bcap = p->bcap ? p->bcap * 2 : 4096;
+			p->bs = xrealloc(p->bs, p->bcap * sizeof *p->bs);
+			p->bad = xrealloc(p->bad, p->bcap);
+		}
+		p->r.in.lineno = 1;	/* the message is made again if need be */
+		p->bad[n] = parsebenef(&p->r, &p->ar, p->c, &p->bs[n]) < 0;
+		n++;
+	}
+	return NULL;
+}
+
+/*
+ * Parse hits[0..n) (hits NULL: find them from the candidates cd[0..n)),
+ * then keep them, in file order.
+ */
+static void
+keephits(struct ts_reader *r, const int *c, const int *kc, struct mhit *hits,
+    const struct cand *cd, size_t n, const struct bx *x)
+{
+	struct hpart pt[HPARTS];
+	pthread_t th[HPARTS];
+	const struct mhit *hit, *h0;
+	struct benef tmp;
+	struct bk_rec m;
+	struct kent *e;
+	const char *p;
+	long kept;
+	size_t k, cut, nh;
+	int i, kind;
+
+	memset(pt, 0, sizeof pt);
+	for (i = 0, cut = 0; i < HPARTS; i++) {
+		memcpy(&pt[i].r, r, sizeof *r);
+		pt[i].r.f = xmalloc((size_t)r->ncol * sizeof *r->f);
+		pt[i].r.cents = xmalloc((size_t)r->ncol * sizeof *r->cents);
+		pt[i].c = c;
+		pt[i].kc = kc;
+		pt[i].cd = cd;
+		pt[i].a = cut;
+		cut = i == HPARTS - 1 ? n : n / HPARTS * (size_t)(i + 1);
+		/* A record's candidates all in one part. */
+		while (cd != NULL && cut > pt[i].a && cut < n &&
+		    CDOFF(cd[cut]) == CDOFF(cd[cut - 1]))
+			cut++;
+		if (cut < pt[i].a)
+			cut = pt[i].a;
+		pt[i].b = cut;
+		if (cd == NULL) {
+			pt[i].hs.h = hits;
+			pt[i].hs.n = n;
+		}
+		/* Each gives back the pages behind it, from its own start. */
+		pt[i].r.released = pt[i].a >= n ? NULL : cd != NULL ?
+		    (const char *)r->map + CDOFF(cd[pt[i].a]) : hits[pt[i].a].line;
+	}
+	for (i = 1; i < HPARTS; i++)
+		if (pthread_create(&th[i], NULL, hwork, &pt[i]) != 0)
+			die(EX_OSERR, "pthread_create: %s", strerror(errno));
+	hwork(&pt[0]);
+	for (i = 1; i < HPARTS; i++)
+		pthread_join(th[i], NULL);
+
+	for (i = 0; i < HPARTS; i++) {
+		h0 = cd != NULL ? pt[i].hs.h : hits + pt[i].a;
+		nh = cd != NULL ? pt[i].hs.n : pt[i].b - pt[i].a;
+		for (k = 0; k < nh; k++) {
+			hit = &h0[k];
+			kept = -1;
+			for (kind = 0; kind < NKIND; kind++) {
+				if (hit->ent[kind] == UINT32_MAX)
+					continue;
+				e = &kt[hit->ent[kind]];
+				if (e->bi >= 0 && kind == K_EXACT)
+					continue;
+				if (kept < 0) {
+					if (pt[i].bad[k]) {
+						/* Parsed again, for the message. */
+						resplit(r, hit->line, hit->len);
+						r->in.lineno = hit->lineno;
+						(void)parsebenef(r, &mainarena, c, &tmp);
+						ts_fatal(r);
+					}
+					if (nbens == capbens) {
+						capbens = capbens ? capbens * 2 : 4096;
+						bens = xrealloc(bens, capbens * sizeof *bens);
+					}
+					bens[nbens] = pt[i].bs[k];
+					kept = (long)nbens++;
+				}
+				if (e->bi < 0)
+					e->bi = (int32_t)kept;
+				else if (e->bi != kept)
+					e->amb = 1;
+			}
+		}
+		if (pt[i].fatal) {
+			/* Checked again, for the message. */
+			p = (const char *)r->map + pt[i].fataloff;
+			if (pt[i].fataloff < r->maplen && ts_line(r, p) == 0) {
+				(void)bk_fields(r, kc, &m);
+				ts_fatal(r);
+			}
+			if (pt[i].fataloff >= r->maplen || r->errline < 0)
+				die(EX_DATAERR, "%s: offset %llu: not a record of %s: damaged index",
+				    x->name, (unsigned long long)pt[i].fataloff, r->in.name);
+			ts_fatal(r);
+		}
+	}
+	for (i = 0; i < HPARTS; i++) {
+		free(pt[i].r.f);
+		free(pt[i].r.cents);
+		if (cd != NULL)
+			free(pt[i].hs.h);
+		free(pt[i].bs);
+		free(pt[i].bad);
+	}
+}
+
+/*
+ * Sort on off, least significant 11 bits first, stable, skipping the
+ * passes where every off agrees: off <= maxoff.
+ * Then, if tie is given, each run of equal offs sorted with it.
+ */
+void
+rsort(struct cand *a, size_t n, uint64_t maxoff, int (*tie)(const void *, const void *))
+{
+	struct cand *t = xmalloc((n ? n : 1) * sizeof *t);
+	size_t i, j, s, v;
+
+	radix_sort(a, n, sizeof *a, t, 0, maxoff);
+	free(t);
+	for (i = 0; tie != NULL && i < n; i = j) {
+		for (j = i + 1; j < n && a[j].off == a[i].off; j++)
+			;
+		if (j - i > 8)
+			qsort(a + i, j - i, sizeof *a, tie);
+		else
+			for (s = i + 1; s < j; s++)	/* a few: by insertion */
+				for (v = s; v > i && tie(&a[v - 1], &a[v]) > 0; v--) {
+					struct cand x = a[v];
+
+					a[v] = a[v - 1];
+					a[v - 1] = x;
+				}
+	}
+}
+
+void
+scanmaster(struct ts_reader *r, const int *c, const int *kc)
+{
+	struct mpart mp[MPARTS];
+	void *args[MPARTS];
+	long base[MPARTS];
+	struct mhits all;
+	int i;
+	size_t k;
+
+	if (bloom == NULL) {
+		/* 16 bits a slot: a block of 512 bits for 32 slots. */
+		bloom = bigalloc((ktmask + 1) / 32 * 8 * sizeof *bloom);
+		bloommask = (ktmask + 1) / 32 - 1;
+		for (k = 0; k <= ktmask; k++)
+			if (kt[k].kind1 != 0)
+				bloomset(kt[k].h);
+	}
+	for (i = 0; i < MPARTS; i++) {
+		memset(&mp[i], 0, sizeof mp[i]);
+		mp[i].kc = kc;
+		args[i] = &mp[i];
+	}
+	if (ts_scan(r, MPARTS, masterrec, args, base) < 0)
+		ts_fatal(r);
+	/* The hits of the parts end to end, their lines counted from 1. */
+	for (i = 0; i < MPARTS; i++) {
+		mtest(&mp[i], &mp[i].rec[mp[i].cur ^ 1]);
+		for (k = 0; k < mp[i].hits.n; k++)
+			mp[i].hits.h[k].lineno += base[i];
+		if (i == 0)
+			all = mp[0].hits;
+		else {
+			for (k = 0; k < mp[i].hits.n; k++)
+				*addhit(&all) = mp[i].hits.h[k];
+			free(mp[i].hits.h);
+		}
+	}
+	keephits(r, c, kc, all.h, NULL, all.n, NULL);
+	free(all.h);
+	for (i = 0; i < MPARTS; i++)
+		arena_free(&mp[i].ar);
+}
+
+void
+indexmaster(struct ts_reader *r, const int *c, const int *kc, struct bx *x)
+{
+	struct cand *cd = NULL;
+	size_t nc = 0, cap = 0, i;
+	uint64_t h, lo, hi, eh, ref, q, rel = 0;
+	const struct kent *e;
+
+	for (i = 0; i <= ktmask; i++) {
+		if ((e = &kt[i])->kind1 == 0)
+			continue;
+		h = e->h;
+		bx_bucket(x, h, &lo, &hi);
+		for (q = lo; q < hi; q++) {
+			bx_entry(x, q, &eh, &ref);
+			if (eh > h)
+				break;
+			if (eh < h || (int)(ref & 3) != e->kind1 - 1)
+				continue;
+			if (nc == cap) {
+				cap = cap ? cap * 2 : 4096;
+				cd = xrealloc(cd, cap * sizeof *cd);
+			}
+			cd[nc].off = ref;	/* offset << 2 | kind */
+			cd[nc].ent = (uint32_t)i;
+			cd[nc++].rep = e->rep;
+		}
+		/* The index behind, 32 MiB at a time, given back. */
+		if (lo > rel && (lo - rel) * 16 >= (32 << 20)) {
+			pages_release((const char *)x->ent + 16 * rel,
+			    (const char *)x->ent + 16 * lo);
+			rel = lo;
+		}
+	}
+	rsort(cd, nc, (uint64_t)r->maplen << 2 | 3, NULL);
+	keephits(r, c, kc, NULL, cd, nc, x);
+	free(cd);
+}
+
+/*
+ * The indexed masters checked whole while their records are read: each
+ * index's CRC-32, each master's against its trailer, which must be the
+ * one the index was made of.  In a thread of its own, on copies of the
+ * readers; its verdict is waited for before anything is decided.
+ */
+struct mcheck {
+	struct ts_reader r;	/* a copy of the master's reader */
+	struct bx *x;
+	int rc;			/* -1 index, -2 master */
+};
+static struct mcheck *mchecks;
+static int nmchecks;
+static pthread_t mcheckth;
+
+static void *
+checkmasters(void *arg)
+{
+	struct mcheck *m;
+	int i;
+
+	(void)arg;
+	for (i = 0; i < nmchecks; i++) {
+		m = &mchecks[i];
+		if (bx_verify(m->x) < 0)
+			m->rc = -1;
+		else if (ts_mapcheck(&m->r, m->x->mrec, m->x->msum) < 0)
+			m->rc = -2;
+		else if (m->r.crc != m->x->mcrc) {
+			snprintf(m->x->err, sizeof m->x->err,
+			    "not the index of %s: run benef-index on it again", m->r.in.name);
+			m->rc = -1;
+		}
+	}
+	return NULL;
+}
+
+/* A master opened, with its index if it has one. */
+static void
+openmaster(struct master *m, const char *path, const char *index)
+{
+	int i;
+
+	if (ts_open(&m->r, path, "benef-master", 1) < 0)
+		ts_fatal(&m->r);
+	for (i = 0; i < NBC; i++)
+		m->c[i] = ts_needcol(&m->r, bcols[i]);
+	bk_cols(&m->r, m->kc);
+	m->indexed = index != NULL;
+	if (!m->indexed)
+		return;
+	if (ts_map(&m->r) < 0)
+		ts_fatal(&m->r);
+	if (bx_open(&m->x, index, &m->r) < 0)
+		die(m->x.noinput ? EX_NOINPUT : EX_DATAERR, "%s: %s", index, m->x.err);
+	memcpy(&mchecks[nmchecks].r, &m->r, sizeof m->r);
+	mchecks[nmchecks].x = &m->x;
+	mchecks[nmchecks++].rc = 0;
+}
+
+/* The n masters opened, the indexed ones checked whole meanwhile. */
+void
+openmasters(struct master *ms, char *const *paths, char *const *indexes, int n)
+{
+	int i;
+
+	mchecks = xmalloc((size_t)(n ? n : 1) * sizeof *mchecks);
+	for (i = 0; i < n; i++)
+		openmaster(&ms[i], paths[i], indexes[i]);
+	if (nmchecks > 0 && pthread_create(&mcheckth, NULL, checkmasters, NULL) != 0)
+		die(EX_OSERR, "pthread_create: %s", strerror(errno));
+}
+
+void
+checkedmasters(void)
+{
+	int i;
+
+	if (nmchecks > 0)
+		pthread_join(mcheckth, NULL);
+	for (i = 0; i < nmchecks; i++) {
+		if (mchecks[i].rc == -1)
+			die(EX_DATAERR, "%s: %s", mchecks[i].x->name, mchecks[i].x->err);
+		if (mchecks[i].rc == -2)
+			ts_fatal(&mchecks[i].r);
+	}
+	free(mchecks);
+}
+
+/*
+ * The rank of each beneficiary's family, (amc, contract) in byte order:
+ * the order in which claims consume.  Masters come sorted; given in amc
+ * order the ranks are the load order, else the families are sorted.
+ */
+static int
+repcmp(const void *a, const void *b)
+{
+	const struct benef *x = &bens[*(const size_t *)a], *y = &bens[*(const size_t *)b];
+	int d;
+
+	if ((d = strcmp(x->amc, y->amc)) != 0)
+		return d;
+	return strcmp(x->contract, y->contract);
+}
+
+void
+families(void)
+{
+	size_t i, nf = 0, *rep;
+	uint32_t *rank, r;
+	int d, sorted = 1;
+
+	for (i = 0; i < nbens; i++) {
+		d = i == 0 ? 1 : repcmp(&i, &(size_t){ i - 1 });
+		if (d < 0)
+			sorted = 0;
+		if (d != 0)
+			nf++;
+		bens[i].fam = (uint32_t)(nf - 1);
+	}
+	if (sorted || nf == 0)
+		return;
+	rep = xmalloc(nf * sizeof *rep);
+	rank = xmalloc(nf * sizeof *rank);
+	for (i = 0; i < nbens; i++)
+		rep[bens[i].fam] = i;
+	qsort(rep, nf, sizeof *rep, repcmp);
+	for (i = 0, r = 0; i < nf; i++) {
+		if (i > 0 && repcmp(&rep[i], &rep[i - 1]) != 0)
+			r++;
+		rank[bens[rep[i]].fam] = r;
+	}
+	for (i = 0; i < nbens; i++)
+		bens[i].fam = rank[bens[i].fam];
+	free(rep);
+	free(rank);
+}
+
+/*
+ * The beneficiary of a claim: exact identity, else a reconciliation key
+ * naming exactly one beneficiary (flag identity).  -1 when none.
+ */
+long
+lookup(struct claim *c)
+{
+	const struct kent *e;
+	int kind;
+
+	for (kind = 0; kind < NKIND; kind++) {
+		if (c->ke[kind] == UINT32_MAX)
+			continue;
+		e = &kt[c->ke[kind]];
+		if (e->bi >= 0 && !e->amb) {
+			if (kind != K_EXACT)
+				c->flags |= F_IDENTITY;
+			return e->bi;
+		}
+	}
+	return -1;
+}

@@ -1,0 +1,322 @@
+/*
+ * liquidate: what its files share.  rules.c holds the business rules
+ * as functions of their arguments (a claim, its beneficiary, the
+ * context of the run: guarantees, PEC, the family's consumption);
+ * guarantee.c and pec.c read the parameters, claims.c and join.c the
+ * claims and the beneficiaries they name, output.c writes, main.c
+ * orchestrates.  See liquidate(1) and tiers-liquidate(5).
+ */
+#ifndef LIQUIDATE_H
+#define LIQUIDATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "tiers.h"
+#include "arena.h"
+
+#define NOEND INT32_MAX
+#define NOSTART INT32_MIN
+#define RETAIN 36		/* months of consumption kept */
+
+/* Reason codes, in the order of the checks; their destinations. */
+enum {
+	LQ00, LQ01, LQ02, LQ03, LQ04, LQ05, LQ06, LQ07, LQ08, LQ09, LQ10,
+	LQ11, LQ12, LQ13, LQ14, LQ15, LQ16, LQ17, LQ18, LQ19, LQ20, NCODE
+};
+enum { D_PS, D_PSREC, D_REJECT, D_RECPS, D_CLIENT };
+extern const int codedest[NCODE];
+#define F_IDENTITY 1
+#define F_CAPPED 2
+
+/* Care domains, as on the card (acts.c); their bit in a domain mask. */
+#define NDOM 20
+extern const char *const domnames[NDOM];
+int domidx(const char *s, size_t n);
+/* The act-code table (tiers-acts(5)): the built-in one, or a file. */
+void loadacts(const char *arg);
+int actdomain(const char *code, size_t n);
+
+/* Guarantees (tiers-liquidate(5)). */
+enum { FO_BR, FO_BRSUP, FO_FR, FO_FIXE, FO_S100 };
+struct plafond {
+	char id[40];
+	int family;
+	int hasamt;
+	int64_t amount;
+	long count;		/* 0: no count limit */
+	int months;		/* 0: calendar year */
+	int nage;
+	int agemax[8], agemonths[8];
+};
+struct rule {
+	int dom;
+	char acts[128];		/* " A B C ", or empty */
+	int agemin, agemax;
+	int formula;
+	int64_t rate;		/* basis points */
+	int64_t amount, limit;
+	int haslimit, pec;
+	int plaf;		/* index, -1 none */
+};
+struct product {
+	char ref[40];
+	struct rule *rules;
+	int nrules;
+};
+struct guar {
+	char amc[16];
+	const char *file;
+	int nonoemie;		/* refuses to pay a line known from NOEMIE alone (3.1.2) */
+	struct plafond *plafs;
+	int nplafs;
+	struct product *prods;
+	int nprods;
+};
+/* The guarantee files read, one a client. */
+struct guars {
+	struct guar *g;
+	int n;
+};
+/*
+ * A reader's refusal: status (sysexits), the line (-1: none, the
+ * message names the file alone), the field and the reason.
+ */
+struct lqerr {
+	int status;
+	long line;
+	const char *field;
+	char msg[256];
+};
+/* guarantee.c: the built-in schema parsed first; then each file. */
+void guarinit(void);
+int loadguar(struct guars *gs, const char *file, struct lqerr *e);
+void freeguars(struct guars *gs);
+
+/* Beneficiaries of the masters. */
+struct period {
+	int order;
+	const char *ref;
+	int32_t start, end;
+};
+struct benef {
+	const char *amc, *contract, *member, *adherent;
+	char nir[14], key[3], bnir[14];
+	int32_t birth;
+	int rang;
+	int responsable, active;
+	int32_t tpstart, tpend, susstart, susend, rend;
+	uint32_t doms;		/* 0: every domain */
+	uint32_t fam;		/* rank of (amc, contract) in byte order */
+	struct period *prods;
+	int nprods;
+};
+
+/* PEC agreements (pec.c), sorted with peccmp for the lookup. */
+struct pec {
+	const char *amc, *number, *acts;
+	char nir[14];
+	int32_t birth;
+	int rang;
+	const char *pskind, *psnum;
+	int dom;
+	int32_t from, to;
+	int64_t amount;
+};
+struct pecset {
+	struct pec *p;
+	size_t n, cap;
+	struct arena ar;	/* their strings */
+};
+/* 0, or -1 with r's error (ts_fatal prints it). */
+int loadpec(struct pecset *ps, struct ts_reader *r, const char *path);
+void freepecs(struct pecset *ps);
+int peccmp(const void *a, const void *b);
+
+/* Claims of the day, and their decisions. */
+enum { C_DUPID, C_FILE, C_LINE, C_POS, C_AMC, C_PSKIND, C_PSNUM, C_INVOICE,
+	C_LINENO, C_ACTDATE, C_ACTCODE, C_NATURE, C_DUP, C_NIR, C_NIRKEY,
+	C_BNIR, C_BIRTH, C_RANG, C_ADHERENT, C_DUPREF, C_FR, C_BR, C_RATE, C_AMO,
+	C_QTY, C_TP, C_FLOW, C_PAID, NCC };
+enum { N_PAID, N_REGUL, N_CANCEL, N_REJECT };
+enum { K_EXACT = BK_EXACT, K_NIRRANG = BK_NIRRANG, K_BIRTH = BK_BIRTH, NKIND = BK_NKIND };
+/*
+ * The fields kept of a claim, those up to C_FR (the others are parsed),
+ * where they are: in the mapped claims file, else copied, line by line,
+ * into an arena.  Not NUL-ended: CS and CN give each its bytes.
+ */
+#define NCK C_FR
+struct claim {
+	const char *ln;
+	uint16_t fo[NCK], fl[NCK];	/* offset in ln and length */
+	int32_t date;
+	int64_t fr, br, amo, rate;
+	long qty;
+	int nature, dup, tp, noemie, haspaid, decided;
+	int64_t paid;		/* an adjustment: the net paid on its line, by the ledger */
+	long bi;		/* beneficiary, -1 unknown */
+	long rk;		/* rang, -1 unreadable */
+	int32_t birth;		/* NOSTART unreadable */
+	uint64_t kh[NKIND];	/* its key hashes, 0 none */
+	uint32_t ke[NKIND];	/* its key entries, UINT32_MAX none */
+	int flags, code, dom, rank;
+	const char *pref;
+	int64_t amoth, amc, rac, rec;
+};
+#define CS(c, i) ((c)->ln + (c)->fo[i])
+#define CN(c, i) ((size_t)(c)->fl[i])
+
+/* Byte strings compared as strcmp compares C strings. */
+static inline int
+bytecmp(const char *a, size_t m, const char *b, size_t n)
+{
+	int d = memcmp(a, b, m < n ? m : n);
+
+	return d != 0 ? d : m < n ? -1 : m > n;
+}
+
+/* Is field i of c the string s? */
+static inline int
+cfeq(const struct claim *c, int i, const char *s)
+{
+	return strlen(s) == CN(c, i) && memcmp(s, CS(c, i), CN(c, i)) == 0;
+}
+
+/* Is field i of c the bytes f? */
+static inline int
+cfieq(const struct claim *c, int i, const struct field *f)
+{
+	return f->n == CN(c, i) && memcmp(f->p, CS(c, i), f->n) == 0;
+}
+
+/* Copy m bytes into a buffer of n, NUL-ended, cut if need be. */
+static inline void
+bytecpy(char *dst, size_t n, const char *src, size_t m)
+{
+	if (m >= n)
+		m = n - 1;
+	memcpy(dst, src, m);
+	dst[m] = '\0';
+}
+
+/* Copy a string into a buffer of n bytes, cut if need be. */
+static inline void
+scopy(char *dst, size_t n, const char *src)
+{
+	bytecpy(dst, n, src, strlen(src));
+}
+
+/* Consumption events of one family. */
+struct event {
+	char member[40], counter[48], inv[64], claim[48], bdate[DATE_BUFSZ];
+	int32_t date;
+	long count;
+	int64_t amount;
+};
+
+/*
+ * The lines the day's adjustments refer to (dup_ref), with what is left
+ * paid on each (rules.c, refget).
+ */
+struct lref {
+	const char *p;
+	size_t n;
+	int64_t net;
+};
+
+/*
+ * What the rules read besides the claim and its beneficiary, and the
+ * consumption they write: the run's parameters, the day's claims (an
+ * adjustment may name one), the lines adjusted, the family's events.
+ */
+struct ctx {
+	const struct guar *guars;
+	int nguars;
+	const struct pec *pecs;
+	size_t npecs;
+	const struct benef *bens;
+	const struct claim *cl;
+	size_t ncl;
+	struct lref *lrefs;	/* open addressing, lrefcap a power of 2 */
+	size_t lrefcap;
+	struct event *ev;	/* the family's consumption */
+	size_t nev, capev;
+	int32_t today;
+	char today_s[DATE_BUFSZ];
+};
+
+/* rules.c: the business rules. */
+int32_t addmonths(int32_t d, int n);
+int age(int32_t birth, int32_t at);
+const struct guar *findguar(const struct ctx *x, const char *amc);
+int covered(const struct benef *b, int32_t d);
+const struct rule *findrule(const struct ctx *x, struct claim *c, const struct benef *b,
+    int32_t d);
+int findpec(const struct ctx *x, const struct claim *c, const struct benef *b,
+    const struct pec **pp);
+int counted(const struct ctx *x, const struct plafond *p, const struct claim *c,
+    const struct benef *b, int64_t *sum, long *ninv);
+int64_t pecused(const struct ctx *x, const struct pec *p, const struct benef *b);
+int formula(const struct rule *r, const struct claim *c, int64_t fr, int64_t br,
+    int64_t amoth, int64_t *x);
+void decide(struct ctx *x, struct claim *c);
+
+/* claims.c: the day's claims, into memory. */
+extern struct claim *cl;
+extern size_t ncl;
+void loadclaims(struct ts_reader *r);
+void ckey(const struct claim *c, struct bk_key *k);
+
+/* join.c: the beneficiaries the claims name, from the masters. */
+extern struct benef *bens;
+extern size_t nbens;
+extern struct arena mainarena;
+struct cand {
+	uint64_t off;		/* sort key; a candidate's: offset << 2 | kind */
+	uint32_t ent;
+	uint32_t rep;		/* a candidate's: its entry's rep; else 0 */
+};
+#define CDOFF(c) ((c).off >> 2)
+#define CDKIND(c) ((int)((c).off & 3))
+void rsort(struct cand *a, size_t n, uint64_t maxoff, int (*tie)(const void *, const void *));
+enum { B_AMC, B_CONTRACT, B_MEMBER, B_ADH, B_NIR, B_KEY, B_BNIR, B_BIRTH,
+	B_RANG, B_RESP, B_PRODS, B_TPS, B_TPE, B_ACT, B_SUSS, B_SUSE, B_DOMS,
+	B_RE, NBC };
+struct master {
+	struct ts_reader r;
+	struct bx x;
+	int c[NBC], kc[BK_NCOL];
+	int indexed;
+};
+void openmasters(struct master *ms, char *const *paths, char *const *indexes, int n);
+void claimkeys(void);
+void scanmaster(struct ts_reader *r, const int *c, const int *kc);
+void indexmaster(struct ts_reader *r, const int *c, const int *kc, struct bx *x);
+void checkedmasters(void);
+void families(void);
+long lookup(struct claim *c);
+
+/* output.c: the consumption merged, the decisions, the summary. */
+extern int conshave;
+extern struct event cur;
+extern struct ts_writer cw;
+extern uint64_t nevout;
+extern int32_t cutoff;
+extern char today_s[DATE_BUFSZ];
+extern const char *const ecols[];
+#define NEC 10
+void consopen(const char *path);
+void consnext(void);
+int famcmp(const char *amc, const char *contract);
+void wevent(const char *amc, const char *contract, const struct event *e);
+void consupto(const char *amc, const char *contract);
+void consclose(void);
+int evcmp(const void *pa, const void *pb);
+extern const char *const dcols[];
+#define NDC 28
+void wdecisions(struct ts_writer *w);
+void sumadd(const struct claim *c, const char *path);
+void wsummary(int fd, const char *path, uint64_t written);
+
+#endif

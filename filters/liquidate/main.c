@@ -1,0 +1,374 @@
+/*
+ * liquidate: for every act line, what the complementary insurer pays,
+ * and to whom (general conditions 3.1.3, 3.1.4): from the beneficiary's
+ * rights at the act date, the client's guarantee parameters, the care
+ * agreements (PEC) and the ceilings already consumed.  Exactly one
+ * decision per claim, nothing dropped; the filter checks that
+ * FR = AMO + AMC + RAC to the cent over the whole run.
+ *
+ * Cost: the day's claims are loaded into memory (two threads, ts_scan),
+ * their three identity keys into a hash table in hash order.  A master
+ * with its index (benef-index(5)) is read only where the claims' keys
+ * point, its whole CRC-32 checked by a thread of its own; without one it
+ * is read through once by two threads, its keys tested against a Bloom
+ * filter.  Only the beneficiaries a claim names are kept, parsed by two
+ * threads.  Claims are then processed per family (amc,
+ * contract) in a fixed order, merge-joined with the previous consumption
+ * generation, which is sorted on the same key: memory for the
+ * consumption is one family's events at a time.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "liquidate.h"
+
+/*
+ * The files of this folder: rules.c the business rules, guarantee.c and
+ * pec.c the parameters, acts.c the act codes, claims.c and join.c the
+ * claims and their beneficiaries, output.c what is written.
+ */
+static int32_t today;
+static struct ctx cx;		/* what the rules see */
+static struct guars gset;
+static struct pecset pset;
+
+
+/*
+ * In the consumption order, claims and their beneficiaries are anywhere
+ * in memory: those a few places ahead fetched while one is decided, the
+ * claim first, then what it points to.
+ */
+static void
+ahead(const size_t *ord, size_t j, size_t n)
+{
+#ifdef __GNUC__
+	const struct claim *c;
+	const char *p;
+	size_t i;
+
+	if (j + 16 < n)
+		for (p = (const char *)&cl[ord[j + 16]], i = 0; i < sizeof *c; i += 64)
+			__builtin_prefetch(p + i);
+	if (j + 8 < n) {
+		c = &cl[ord[j + 8]];
+		__builtin_prefetch(&bens[c->bi]);
+		__builtin_prefetch(CS(c, C_PSKIND));
+		__builtin_prefetch(CS(c, C_ACTCODE));
+		__builtin_prefetch(CS(c, C_DUPID));
+	}
+#else
+	(void)ord, (void)j, (void)n;
+#endif
+}
+
+/* Digit strings compare as numbers, when they are. */
+static int
+numcmp(const char *a, size_t m, const char *b, size_t n)
+{
+	size_t i;
+
+	if (m != n) {
+		for (i = 0; i < m && a[i] >= '0' && a[i] <= '9'; i++)
+			;
+		if (i == m) {
+			for (i = 0; i < n && b[i] >= '0' && b[i] <= '9'; i++)
+				;
+			if (i == n)
+				return m < n ? -1 : 1;
+		}
+	}
+	return bytecmp(a, m, b, n);
+}
+
+/* The consumption order: family, act date, PS, invoice, line, input. */
+static int
+ordcmp(const void *pa, const void *pb)
+{
+	const struct claim *x = &cl[*(const size_t *)pa], *y = &cl[*(const size_t *)pb];
+	const struct benef *bx = &bens[x->bi], *by = &bens[y->bi];
+	int d;
+
+	if (bx->fam != by->fam)
+		return bx->fam < by->fam ? -1 : 1;
+	if (x->date != y->date)
+		return x->date < y->date ? -1 : 1;
+#define FCMP(i) bytecmp(CS(x, i), CN(x, i), CS(y, i), CN(y, i))
+	if ((d = FCMP(C_PSKIND)) != 0 || (d = FCMP(C_PSNUM)) != 0 ||
+	    (d = FCMP(C_INVOICE)) != 0 ||
+	    (d = numcmp(CS(x, C_LINENO), CN(x, C_LINENO), CS(y, C_LINENO),
+	    CN(y, C_LINENO))) != 0)
+		return d;
+#undef FCMP
+	return x < y ? -1 : x > y;
+}
+
+static int
+okcmp(const void *pa, const void *pb)
+{
+	const struct cand *x = pa, *y = pb;
+	size_t i = x->ent, j = y->ent;
+
+	return ordcmp(&i, &j);
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: liquidate -C new-consumption -d date [-a acts] [-c consumption]\n"
+	    "                 [-g guarantees]...\n"
+	    "                 [-m master [-x index]]... [-o decisions] [-p pec]...\n"
+	    "                 [-s summary] [claims]\n");
+	exit(EX_USAGE);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *date = NULL, *prevcons = NULL, *newcons = NULL, *out = NULL;
+	const char *sumpath = NULL, *acts = NULL;
+	const char *input;
+	char **gfiles, **mfiles, **xfiles, **pfiles, meta[64];
+	int ngf = 0, nmf = 0, npf = 0, ch, i;
+	struct ts_reader r, pr;
+	struct ts_writer w;
+	struct pub pd, pc, psum;
+	struct master *ms;
+	size_t *ord, k, j, nord = 0;
+	int64_t sfr = 0, samo = 0, samc = 0, srac = 0, t;
+	uint64_t ncode[NCODE];
+
+	setprogname_(argv[0]);
+	gfiles = xmalloc((size_t)argc * sizeof *gfiles);
+	mfiles = xmalloc((size_t)argc * sizeof *mfiles);
+	xfiles = xmalloc((size_t)argc * sizeof *xfiles);
+	pfiles = xmalloc((size_t)argc * sizeof *pfiles);
+	while ((ch = getopt(argc, argv, "C:a:c:d:g:m:o:p:s:x:")) != -1)
+		switch (ch) {
+		case 'C': newcons = optarg; break;
+		case 'a': acts = optarg; break;
+		case 'c': prevcons = optarg; break;
+		case 'd': date = optarg; break;
+		case 'g': gfiles[ngf++] = optarg; break;
+		case 'm':
+			xfiles[nmf] = NULL;
+			mfiles[nmf++] = optarg;
+			break;
+		case 'o': out = optarg; break;
+		case 'p': pfiles[npf++] = optarg; break;
+		case 's': sumpath = optarg; break;
+		case 'x':
+			/* The index of the master named just before. */
+			if (nmf == 0 || xfiles[nmf - 1] != NULL)
+				usage();
+			xfiles[nmf - 1] = optarg;
+			break;
+		default: usage();
+		}
+	argc -= optind;
+	argv += optind;
+	if (date == NULL || newcons == NULL || argc > 1)
+		usage();
+	if (date_parse(date, strlen(date), &today) < 0)
+		die(EX_USAGE, "%s: not an ISO 8601 date (YYYY-MM-DD)", date);
+	date_fmt(today, today_s);
+	cutoff = addmonths(today, -RETAIN);
+	input = argc == 1 ? argv[0] : "-";
+
+	/* Parameters, rights and agreements first: all of them in memory. */
+	loadacts(acts);
+	guarinit();
+	for (i = 0; i < ngf; i++) {
+		struct lqerr e;
+
+		if (loadguar(&gset, gfiles[i], &e) < 0) {
+			if (e.line < 0)
+				die(e.status, "%s: %s", gfiles[i], e.msg);
+			die_at(e.status, gfiles[i], e.line, e.field, "%s", e.msg);
+		}
+	}
+	for (i = 0; i < npf; i++)
+		if (loadpec(&pset, &pr, pfiles[i]) < 0)
+			ts_fatal(&pr);
+	if (pset.n > 0)
+		qsort(pset.p, pset.n, sizeof *pset.p, peccmp);
+
+	/*
+	 * The masters opened, the indexed ones checked whole meanwhile; the
+	 * claims, then the beneficiaries they name, and their families.
+	 */
+	ms = xmalloc((size_t)(nmf ? nmf : 1) * sizeof *ms);
+	openmasters(ms, mfiles, xfiles, nmf);
+	if (ts_open(&r, input, "claim", 1) < 0)
+		ts_fatal(&r);
+	loadclaims(&r);
+	for (k = 0, j = 0; k < ncl; k++)
+		j += cl[k].nature != N_PAID;
+	for (cx.lrefcap = 16; cx.lrefcap < 2 * j; cx.lrefcap *= 2)
+		;
+	cx.lrefs = xmalloc(cx.lrefcap * sizeof *cx.lrefs);
+	memset(cx.lrefs, 0, cx.lrefcap * sizeof *cx.lrefs);
+	claimkeys();
+	for (i = 0; i < nmf; i++) {
+		if (ms[i].indexed)
+			indexmaster(&ms[i].r, ms[i].c, ms[i].kc, &ms[i].x);
+		else
+			scanmaster(&ms[i].r, ms[i].c, ms[i].kc);
+	}
+	checkedmasters();
+	for (i = 0; i < nmf; i++) {
+		if (ms[i].indexed)
+			bx_close(&ms[i].x);
+		ts_close(&ms[i].r);
+	}
+	free(ms);
+	families();
+	ord = xmalloc((ncl ? ncl : 1) * sizeof *ord);
+	{
+		/*
+		 * Sorted on (family, act date) packed in one integer, the
+		 * claims' own fields read only for ties.
+		 */
+		struct cand *ok = xmalloc((ncl ? ncl : 1) * sizeof *ok);
+		uint64_t max = 0;
+
+		for (k = 0; k < ncl; k++)
+			if ((cl[k].bi = lookup(&cl[k])) >= 0) {
+				ok[nord].off = (uint64_t)bens[cl[k].bi].fam << 32 |
+				    ((uint32_t)cl[k].date ^ 0x80000000u);
+				max |= ok[nord].off;
+				ok[nord].rep = 0;
+				ok[nord++].ent = (uint32_t)k;
+			}
+		rsort(ok, nord, max, okcmp);
+		for (k = 0; k < nord; k++)
+			ord[k] = ok[k].ent;
+		free(ok);
+	}
+
+	if (prevcons != NULL)
+		consopen(prevcons);
+	cx.guars = gset.g;
+	cx.nguars = gset.n;
+	cx.pecs = pset.p;
+	cx.npecs = pset.n;
+	cx.bens = bens;
+	cx.cl = cl;
+	cx.ncl = ncl;
+	cx.today = today;
+	memcpy(cx.today_s, today_s, sizeof cx.today_s);
+	if (pub_open(&pc, newcons) < 0)
+		die(EX_CANTCREAT, "%s: %s", newcons, strerror(errno));
+	if (sumpath != NULL && pub_open(&psum, sumpath) < 0)
+		die(EX_CANTCREAT, "%s: %s", sumpath, strerror(errno));
+	ts_wopen(&cw, pc.fd, newcons, "consumption", 1, ecols, NEC);
+	snprintf(meta, sizeof meta, "business_date\t%s", today_s);
+	ts_wmeta(&cw, meta);
+
+	/* Family by family, in the consumption order. */
+	for (k = 0; k < nord; k = j) {
+		const struct benef *b = &bens[cl[ord[k]].bi];
+
+		consupto(b->amc, b->contract);
+		cx.nev = 0;
+		while (conshave && famcmp(b->amc, b->contract) == 0) {
+			if (cx.nev == cx.capev) {
+				cx.capev = cx.capev ? cx.capev * 2 : 64;
+				cx.ev = xrealloc(cx.ev, cx.capev * sizeof *cx.ev);
+			}
+			cx.ev[cx.nev++] = cur;
+			consnext();
+		}
+		/* The family's payments, then its adjustments, which may undo them. */
+		for (j = k; j < nord && bens[cl[ord[j]].bi].fam == b->fam; j++) {
+			ahead(ord, j, nord);
+			if (cl[ord[j]].nature == N_PAID)
+				decide(&cx, &cl[ord[j]]);
+		}
+		for (i = 0; i < (int)(j - k); i++)
+			if (cl[ord[k + (size_t)i]].nature != N_PAID)
+				decide(&cx, &cl[ord[k + (size_t)i]]);
+		if (cx.nev > 0)
+			qsort(cx.ev, cx.nev, sizeof *cx.ev, evcmp);
+		for (i = 0; i < (int)cx.nev; i++)
+			wevent(b->amc, b->contract, &cx.ev[i]);
+	}
+	consupto(NULL, NULL);
+	cx.nev = 0;
+	for (k = 0; k < ncl; k++)
+		if (cl[k].bi < 0)
+			decide(&cx, &cl[k]);
+	if (prevcons != NULL)
+		consclose();
+
+	/* Decisions in the claims' order, and the conservation check. */
+	if (out != NULL) {
+		if (pub_open(&pd, out) < 0)
+			die(EX_CANTCREAT, "%s: %s", out, strerror(errno));
+		ts_wopen(&w, pd.fd, out, "decision", 1, dcols, NDC);
+	} else
+		ts_wopen(&w, STDOUT_FILENO, "stdout", "decision", 1, dcols, NDC);
+	ts_wmeta(&w, meta);
+	memset(ncode, 0, sizeof ncode);
+	for (k = 0; k < ncl; k++) {
+		const struct claim *c = &cl[k];
+
+		if (money_add(&sfr, sfr, c->fr) < 0 || money_add(&samo, samo, c->amo) < 0 ||
+		    money_add(&samc, samc, c->amc) < 0 || money_add(&srac, srac, c->rac) < 0)
+			die(EX_DATAERR, "%s: control sums out of range", input);
+		ncode[c->code]++;
+		if (sumpath != NULL) {
+#ifdef __GNUC__
+			/* The amc of a claim ahead, in the claims' text. */
+			if (k + 16 < ncl)
+				__builtin_prefetch(CS(&cl[k + 16], C_AMC));
+#endif
+			sumadd(c, sumpath);
+		}
+	}
+	wdecisions(&w);
+	if (w.nrec != ncl || money_add(&t, samo, samc) < 0 || money_add(&t, t, srac) < 0 ||
+	    t != sfr)
+		die(EX_SOFTWARE, "conservation check failed: %llu claims, %llu decisions",
+		    (unsigned long long)ncl, (unsigned long long)w.nrec);
+	/* Never more recovered on a line than it was paid. */
+	for (k = 0; k < cx.lrefcap; k++)
+		if (cx.lrefs[k].p != NULL && cx.lrefs[k].net < 0)
+			die(EX_SOFTWARE, "conservation check failed: line %.*s recovered beyond what "
+			    "it was paid", (int)cx.lrefs[k].n, cx.lrefs[k].p);
+	if (sumpath != NULL)
+		wsummary(psum.fd, sumpath, w.nrec);
+	ts_wclose(&w);
+	ts_wclose(&cw);
+	ts_close(&r);		/* the claims' fields were read from it */
+	if (out != NULL && pub_commit(&pd) < 0)
+		die(EX_IOERR, "%s: %s", out, strerror(errno));
+	if (pub_commit(&pc) < 0)
+		die(EX_IOERR, "%s: %s", newcons, strerror(errno));
+	/* Last: a summary is there only with what it sums. */
+	if (sumpath != NULL && pub_commit(&psum) < 0)
+		die(EX_IOERR, "%s: %s", sumpath, strerror(errno));
+	if (out == NULL)
+		fshut_stdout();
+	free(ord);
+	free(gfiles);
+	free(mfiles);
+	free(xfiles);
+	free(pfiles);
+	{
+		char a[MONEY_BUFSZ];
+
+		money_fmt(samc, a);
+		fprintf(stderr, "%s: %s: %llu claims: %llu paid, %llu rejected, %llu to recover; "
+		    "AMC %s; consumption %llu events\n", progname_(), today_s,
+		    (unsigned long long)ncl,
+		    (unsigned long long)(ncode[LQ00] + ncode[LQ03]),
+		    (unsigned long long)(ncl - ncode[LQ00] - ncode[LQ03] - ncode[LQ16] -
+		    ncode[LQ19] - ncode[LQ10] - ncode[LQ20]),
+		    (unsigned long long)(ncode[LQ03] + ncode[LQ16] + ncode[LQ19]), a,
+		    (unsigned long long)nevout);
+	}
+	return 0;
+}

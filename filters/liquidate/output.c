@@ -1,0 +1,410 @@
+/*
+ * liquidate: what it writes.  The consumption generation, the previous
+ * one merged family by family with the events of the day; the decision
+ * stream, formatted by two threads; the stage summary (tiers-summary(5)).
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "liquidate.h"
+
+int32_t cutoff;
+char today_s[DATE_BUFSZ];
+
+static const char *const dests[] = { "ps", "ps-recover", "reject", "recover-ps", "client" };
+
+static void
+badfield(struct ts_reader *r, const char *col, const char *why)
+{
+	die_at(EX_DATAERR, r->in.name, r->in.lineno, col, "%s", why);
+}
+
+/* The order of a family's events in the generation. */
+int
+evcmp(const void *pa, const void *pb)
+{
+	const struct event *x = pa, *y = pb;
+	int d;
+
+	if ((d = strcmp(x->member, y->member)) != 0 || (d = strcmp(x->counter, y->counter)) != 0)
+		return d;
+	if (x->date != y->date)
+		return x->date < y->date ? -1 : 1;
+	if ((d = strcmp(x->claim, y->claim)) != 0 || (d = strcmp(x->bdate, y->bdate)) != 0)
+		return d;
+	return strcmp(x->inv, y->inv);
+}
+
+/* The previous consumption generation, read along the families. */
+enum { E_AMC, E_CONTRACT, E_MEMBER, E_COUNTER, E_DATE, E_INV, E_COUNT,
+	E_AMT, E_CLAIM, E_BDATE };
+const char *const ecols[NEC] = {
+	"amc", "contract", "member_ref", "counter", "act_date", "invoice",
+	"count", "amount_eur", "claim", "business_date"
+};
+static struct ts_reader cons;
+static int ec[NEC];
+int conshave;
+static char lastkey[512];
+struct event cur;
+static char curamc[16], curcontract[40];
+
+static void
+cfield(char *dst, size_t n, int col, const char *name)
+{
+	const struct field *f = &cons.f[ec[col]];
+
+	if (f->n >= n || memchr(f->p, '\0', f->n) != NULL)
+		badfield(&cons, name, "too long");
+	memcpy(dst, f->p, f->n);
+	dst[f->n] = '\0';
+}
+
+void
+consnext(void)
+{
+	int st;
+	char key[512];
+
+	if (!conshave)
+		return;
+	if ((st = ts_next(&cons)) < 0)
+		ts_fatal(&cons);
+	if (st == 0) {
+		conshave = 0;
+		return;
+	}
+	memset(&cur, 0, sizeof cur);
+	cfield(curamc, sizeof curamc, E_AMC, "amc");
+	cfield(curcontract, sizeof curcontract, E_CONTRACT, "contract");
+	cfield(cur.member, sizeof cur.member, E_MEMBER, "member_ref");
+	cfield(cur.counter, sizeof cur.counter, E_COUNTER, "counter");
+	cfield(cur.inv, sizeof cur.inv, E_INV, "invoice");
+	cfield(cur.claim, sizeof cur.claim, E_CLAIM, "claim");
+	cfield(cur.bdate, sizeof cur.bdate, E_BDATE, "business_date");
+	if (date_parse(cons.f[ec[E_DATE]].p, cons.f[ec[E_DATE]].n, &cur.date) < 0)
+		badfield(&cons, "act_date", "not a date");
+	if (int_parse(cons.f[ec[E_COUNT]].p, cons.f[ec[E_COUNT]].n, -1, 1, &cur.count) < 0)
+		badfield(&cons, "count", "not 1 or -1");
+	cur.amount = cons.cents[ec[E_AMT]];
+	/* The generation must be sorted as it was written: it is merge-joined. */
+	snprintf(key, sizeof key, "%s\t%s\t%s\t%s\t%010ld\t%s", curamc, curcontract,
+	    cur.member, cur.counter, (long)cur.date + 1000000000L, cur.claim);
+	if (strcmp(key, lastkey) < 0)
+		badfield(&cons, NULL, "not sorted on amc, contract, member_ref, counter, "
+		    "act_date, claim");
+	memcpy(lastkey, key, sizeof key);
+}
+
+/* The previous generation at path, its first event read. */
+void
+consopen(const char *path)
+{
+	int i;
+
+	if (ts_open(&cons, path, "consumption", 1) < 0)
+		ts_fatal(&cons);
+	for (i = 0; i < NEC; i++)
+		ec[i] = ts_needcol(&cons, ecols[i]);
+	conshave = 1;
+	consnext();
+}
+
+void
+consclose(void)
+{
+	ts_close(&cons);
+}
+
+int
+famcmp(const char *amc, const char *contract)
+{
+	int d;
+
+	if ((d = strcmp(curamc, amc)) != 0)
+		return d;
+	return strcmp(curcontract, contract);
+}
+
+struct ts_writer cw;
+uint64_t nevout;
+
+void
+wevent(const char *amc, const char *contract, const struct event *e)
+{
+	if (e->date < cutoff)
+		return;
+	ts_wcstr(&cw, amc);
+	ts_wcstr(&cw, contract);
+	ts_wcstr(&cw, e->member);
+	ts_wcstr(&cw, e->counter);
+	ts_wdate(&cw, e->date);
+	ts_wcstr(&cw, e->inv);
+	ts_wint(&cw, e->count);
+	ts_wmoney(&cw, e->amount);
+	ts_wcstr(&cw, e->claim);
+	ts_wcstr(&cw, e->bdate);
+	ts_wend(&cw);
+	nevout++;
+}
+
+/* Copy the events of the families before amc, contract (all: NULL). */
+void
+consupto(const char *amc, const char *contract)
+{
+	while (conshave && (amc == NULL || famcmp(amc, contract) < 0)) {
+		wevent(curamc, curcontract, &cur);
+		consnext();
+	}
+}
+
+/* The decision stream. */
+const char *const dcols[NDC] = {
+	"claim", "file", "line", "pos", "amc", "contract", "member_ref",
+	"ps_kind", "ps_number", "invoice", "line_no", "act_date", "act_code",
+	"domain", "nature", "dup", "product", "rule", "fr_eur", "br_eur",
+	"amo_th_eur", "amo_eur", "amc_eur", "rac_eur", "recover_eur", "dest",
+	"code", "flag"
+};
+
+static void
+wdecision(struct ts_writer *w, const struct claim *c)
+{
+	const struct benef *b = c->bi >= 0 ? &bens[c->bi] : NULL;
+	char code[8];
+
+	ts_wstr(w, CS(c, C_DUPID), CN(c, C_DUPID));
+	ts_wstr(w, CS(c, C_FILE), CN(c, C_FILE));
+	ts_wstr(w, CS(c, C_LINE), CN(c, C_LINE));
+	ts_wstr(w, CS(c, C_POS), CN(c, C_POS));
+	ts_wstr(w, CS(c, C_AMC), CN(c, C_AMC));
+	ts_wcstr(w, b ? b->contract : "");
+	ts_wcstr(w, b ? b->member : "");
+	ts_wstr(w, CS(c, C_PSKIND), CN(c, C_PSKIND));
+	ts_wstr(w, CS(c, C_PSNUM), CN(c, C_PSNUM));
+	ts_wstr(w, CS(c, C_INVOICE), CN(c, C_INVOICE));
+	ts_wstr(w, CS(c, C_LINENO), CN(c, C_LINENO));
+	ts_wstr(w, CS(c, C_ACTDATE), CN(c, C_ACTDATE));
+	ts_wstr(w, CS(c, C_ACTCODE), CN(c, C_ACTCODE));
+	ts_wcstr(w, c->dom >= 0 ? domnames[c->dom] : "");
+	ts_wstr(w, CS(c, C_NATURE), CN(c, C_NATURE));
+	ts_wstr(w, CS(c, C_DUP), CN(c, C_DUP));
+	ts_wcstr(w, c->pref ? c->pref : "");
+	if (c->rank)
+		ts_wint(w, c->rank);
+	else
+		ts_wcstr(w, "");
+	ts_wmoney(w, c->fr);
+	ts_wmoney(w, c->br);
+	ts_wmoney(w, c->amoth);
+	ts_wmoney(w, c->amo);
+	ts_wmoney(w, c->amc);
+	ts_wmoney(w, c->rac);
+	ts_wmoney(w, c->rec);
+	ts_wcstr(w, dests[codedest[c->code]]);
+	code[0] = 'L';
+	code[1] = 'Q';
+	code[2] = (char)('0' + c->code / 10 % 10);
+	code[3] = (char)('0' + c->code % 10);
+	ts_wstr(w, code, 4);
+	ts_wcstr(w, (c->flags & (F_IDENTITY | F_CAPPED)) == (F_IDENTITY | F_CAPPED) ?
+	    "identity,capped" : c->flags & F_IDENTITY ? "identity" :
+	    c->flags & F_CAPPED ? "capped" : "");
+	ts_wend(w);
+}
+
+/*
+ * The decisions in the claims' order: the second half formatted into
+ * memory by another thread while the first is written, then appended.
+ */
+struct wpart {
+	struct ts_writer *w;
+	size_t a, b;
+};
+
+static void *
+wwork(void *arg)
+{
+	struct wpart *p = arg;
+	size_t k;
+
+	for (k = p->a; k < p->b; k++) {
+#ifdef __GNUC__
+		/* The beneficiaries ahead, then their strings. */
+		if (k + 8 < p->b && cl[k + 8].bi >= 0)
+			__builtin_prefetch(&bens[cl[k + 8].bi]);
+		if (k + 4 < p->b && cl[k + 4].bi >= 0)
+			__builtin_prefetch(bens[cl[k + 4].bi].contract);
+#endif
+		wdecision(p->w, &cl[k]);
+	}
+	return NULL;
+}
+
+void
+wdecisions(struct ts_writer *w)
+{
+	struct ts_writer part;
+	struct wpart first = { w, 0, ncl / 2 }, second = { &part, ncl / 2, ncl };
+	pthread_t th;
+	int threaded;
+
+	ts_wpart(&part, w);
+	threaded = ncl >= 4096 && pthread_create(&th, NULL, wwork, &second) == 0;
+	if (!threaded)
+		first.b = ncl;
+	wwork(&first);
+	if (threaded)
+		pthread_join(th, NULL);
+	ts_wappend(w, &part);
+}
+
+/*
+ * The stage summary (-s, tiers-summary(5)): per item AMC/DOMAIN, the
+ * decisions paid (ps, ps-recover: their AMC), to recover (ps-recover,
+ * recover-ps: the amount to recover) and rejected (their RAC), counted
+ * and summed in cents with the run's control sums, from the decisions in
+ * memory: the stream written is not read again.  The groups are an
+ * open-addressing table on (amc, domain), the last one of each domain
+ * kept at hand: a day's claims come in runs of one client.
+ */
+enum { S_CLIENT, S_PAID, S_RECOVER, S_REJECTED, NSK };	/* in byte order */
+static const char *const sknames[NSK] = { "client", "paid", "recover", "rejected" };
+struct sgroup {
+	const char *amc;	/* in the claims' text */
+	size_t amcn;
+	int dom, used;
+	uint64_t n[NSK];
+	int64_t a[NSK];
+	char *item;
+	size_t itemn;
+};
+static struct sgroup *sg;
+static size_t sgcap, nsg, sglast[NDOM + 1];	/* by domain + 1: group + 1, or 0 */
+static uint64_t nsummed;
+
+static size_t
+sgfind(const char *amc, size_t n, int dom)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i, m = sgcap - 1;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)amc[i]) * 0x100000001b3ULL;
+	h = (h ^ (uint64_t)(dom + 1)) * 0x100000001b3ULL;
+	for (i = (size_t)(h ^ h >> 32) & m; sg[i].used; i = (i + 1) & m)
+		if (sg[i].dom == dom && bytecmp(sg[i].amc, sg[i].amcn, amc, n) == 0)
+			break;
+	return i;
+}
+
+static void
+sumkind(struct sgroup *g, int k, int64_t cents, const char *path)
+{
+	g->n[k]++;
+	if (money_add(&g->a[k], g->a[k], cents) < 0)
+		die(EX_DATAERR, "%s: %s: amount_eur out of range", path, sknames[k]);
+}
+
+void
+sumadd(const struct claim *c, const char *path)
+{
+	struct sgroup *g;
+	int d = codedest[c->code];
+	size_t i;
+
+	g = sglast[c->dom + 1] ? &sg[sglast[c->dom + 1] - 1] : NULL;
+	if (g == NULL || bytecmp(g->amc, g->amcn, CS(c, C_AMC), CN(c, C_AMC)) != 0) {
+		if (4 * (nsg + 1) > 3 * sgcap) {
+			struct sgroup *old = sg;
+			size_t oc = sgcap;
+
+			sgcap = sgcap ? sgcap * 2 : 64;
+			sg = xmalloc(sgcap * sizeof *sg);
+			memset(sg, 0, sgcap * sizeof *sg);
+			for (i = 0; i < oc; i++)
+				if (old[i].used)
+					sg[sgfind(old[i].amc, old[i].amcn, old[i].dom)] = old[i];
+			free(old);
+			memset(sglast, 0, sizeof sglast);
+		}
+		i = sgfind(CS(c, C_AMC), CN(c, C_AMC), c->dom);
+		sglast[c->dom + 1] = i + 1;
+		g = &sg[i];
+		if (!g->used) {
+			g->used = 1;
+			g->amc = CS(c, C_AMC);
+			g->amcn = CN(c, C_AMC);
+			g->dom = c->dom;
+			nsg++;
+		}
+	}
+	if (d == D_PS || d == D_PSREC)
+		sumkind(g, S_PAID, c->amc, path);
+	if (d == D_PSREC || d == D_RECPS)
+		sumkind(g, S_RECOVER, c->rec, path);
+	if (d == D_REJECT)
+		sumkind(g, S_REJECTED, c->rac, path);
+	if (d == D_CLIENT)
+		sumkind(g, S_CLIENT, c->rac, path);
+	nsummed++;
+}
+
+static int
+itemcmp(const void *pa, const void *pb)
+{
+	const struct sgroup *x = *(struct sgroup *const *)pa, *y = *(struct sgroup *const *)pb;
+
+	return bytecmp(x->item, x->itemn, y->item, y->itemn);
+}
+
+/* The rows, in byte order of (item, kind); one decision summed for each written. */
+void
+wsummary(int fd, const char *path, uint64_t written)
+{
+	static const char *const scols[] = { "item", "kind", "records", "amount_eur" };
+	struct sgroup **o = xmalloc((nsg ? nsg : 1) * sizeof *o);
+	struct ts_writer w;
+	const char *dn;
+	char meta[64];
+	size_t i, j = 0, n;
+	int k;
+
+	if (nsummed != written)
+		die(EX_SOFTWARE, "%s: conservation: %llu decisions summed, %llu written", path,
+		    (unsigned long long)nsummed, (unsigned long long)written);
+	for (i = 0; i < sgcap; i++) {
+		if (!sg[i].used)
+			continue;
+		dn = sg[i].dom >= 0 ? domnames[sg[i].dom] : "-";
+		n = strlen(dn);
+		sg[i].item = xmalloc(sg[i].amcn + 1 + n);
+		memcpy(sg[i].item, sg[i].amc, sg[i].amcn);
+		sg[i].item[sg[i].amcn] = '/';
+		memcpy(sg[i].item + sg[i].amcn + 1, dn, n);
+		sg[i].itemn = sg[i].amcn + 1 + n;
+		o[j++] = &sg[i];
+	}
+	qsort(o, j, sizeof *o, itemcmp);
+	ts_wopen(&w, fd, path, "stage-summary", 1, scols, 4);
+	ts_wmeta(&w, "stage\tliquidate");
+	snprintf(meta, sizeof meta, "business_date\t%s", today_s);
+	ts_wmeta(&w, meta);
+	for (i = 0; i < j; i++) {
+		for (k = 0; k < NSK; k++) {
+			if (o[i]->n[k] == 0)
+				continue;
+			ts_wstr(&w, o[i]->item, o[i]->itemn);
+			ts_wcstr(&w, sknames[k]);
+			ts_wint(&w, (long long)o[i]->n[k]);
+			ts_wmoney(&w, o[i]->a[k]);
+			ts_wend(&w);
+		}
+		free(o[i]->item);
+	}
+	ts_wclose(&w);
+	free(o);
+	free(sg);
+}

@@ -1,0 +1,622 @@
+/*
+ * liquidate's business rules: for one claim, its beneficiary and the
+ * context of the run (the client's guarantees, the PEC, the family's
+ * consumption so far), the decision: a reason code (LQ00-LQ19), the
+ * complementary's share (AMC), the patient's (RAC) and what is to be
+ * recovered, and the consumption the decision adds.  Functions of their
+ * arguments: no file is read here, no global is touched, so that a
+ * unit table (t/unit-rules.c) calls them as the stage does.
+ *
+ * The order of the checks is the general conditions': beneficiary and
+ * rights (3.1.1, 3.1.3), guarantee and PEC (3.2.1), the payee (3.1.4),
+ * duplicates (3.1.8), then the amounts (DESIGN 6, tiers-liquidate(5)).
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "liquidate.h"
+
+/* The destination of each reason code. */
+const int codedest[NCODE] = {
+	D_PS, D_REJECT, D_REJECT, D_PSREC, D_REJECT, D_REJECT, D_REJECT,
+	D_REJECT, D_REJECT, D_REJECT, D_CLIENT, D_REJECT, D_REJECT, D_REJECT,
+	D_REJECT, D_REJECT, D_RECPS, D_REJECT, D_REJECT, D_RECPS, D_CLIENT
+};
+
+/*
+ * The act code of c between spaces, as act lists hold theirs; 0 if it is
+ * too long for any list word.
+ */
+static int
+actword(const struct claim *c, char *buf, size_t n)
+{
+	size_t m = CN(c, C_ACTCODE);
+
+	if (m + 3 > n)
+		return 0;
+	buf[0] = ' ';
+	memcpy(buf + 1, CS(c, C_ACTCODE), m);
+	buf[m + 1] = ' ';
+	buf[m + 2] = '\0';
+	return 1;
+}
+
+int32_t
+addmonths(int32_t d, int n)
+{
+	int y, m, day;
+
+	date_to_ymd(d, &y, &m, &day);
+	m += n;
+	while (m > 12)
+		m -= 12, y++;
+	while (m < 1)
+		m += 12, y--;
+	while (day > 28 && !date_valid(y, m, day))
+		day--;
+	return date_from_ymd(y, m, day);
+}
+
+int
+age(int32_t birth, int32_t at)
+{
+	int y1, m1, d1, y2, m2, d2, a;
+
+	date_to_ymd(birth, &y1, &m1, &d1);
+	date_to_ymd(at, &y2, &m2, &d2);
+	a = y2 - y1;
+	if (m2 < m1 || (m2 == m1 && d2 < d1))
+		a--;
+	return a;
+}
+
+const struct guar *
+findguar(const struct ctx *cx, const char *amc)
+{
+	int i;
+
+	for (i = 0; i < cx->nguars; i++)
+		if (strcmp(cx->guars[i].amc, amc) == 0)
+			return &cx->guars[i];
+	return NULL;
+}
+
+/*
+ * The PEC of a claim: LQ00 and *pp, LQ08 none for this beneficiary and
+ * domain, LQ09 some, but none valid for this date, PS and act.
+ */
+int
+findpec(const struct ctx *cx, const struct claim *c, const struct benef *b,
+    const struct pec **pp)
+{
+	size_t lo = 0, hi = cx->npecs, m;
+	struct pec key;
+	int any = 0, haveact;
+	char act[64];
+
+	memset(&key, 0, sizeof key);
+	key.amc = b->amc;
+	memcpy(key.nir, b->nir, 14);
+	key.birth = b->birth;
+	key.rang = b->rang;
+	key.from = NOSTART;
+	key.number = "";
+	while (lo < hi) {
+		m = lo + (hi - lo) / 2;
+		if (peccmp(&cx->pecs[m], &key) < 0)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	haveact = actword(c, act, sizeof act);
+	for (; lo < cx->npecs; lo++) {
+		const struct pec *p = &cx->pecs[lo];
+
+		if (strcmp(p->amc, b->amc) != 0 || strcmp(p->nir, b->nir) != 0 ||
+		    p->birth != b->birth || p->rang != b->rang)
+			break;
+		if (p->dom != c->dom)
+			continue;
+		any = 1;
+		if (cfeq(c, C_PSKIND, p->pskind) && cfeq(c, C_PSNUM, p->psnum) &&
+		    (*p->acts == '\0' || (haveact && strstr(p->acts, act) != NULL)) &&
+		    p->from <= c->date && c->date <= p->to) {
+			*pp = p;
+			return LQ00;
+		}
+	}
+	return any ? LQ09 : LQ08;
+}
+
+/* The rule of a claim: the first of the products in effect at d. */
+const struct rule *
+findrule(const struct ctx *cx, struct claim *c, const struct benef *b,
+    int32_t d)
+{
+	const struct guar *g = findguar(cx, b->amc);
+	const struct product *pr;
+	const struct rule *r;
+	int done[64], i, j, k, best, a, haveact = -1;
+	char act[32];
+
+	if (g == NULL || c->dom < 0)
+		return NULL;
+	a = age(b->birth, c->date);
+	memset(done, 0, sizeof done);
+	for (;;) {
+		/* The next period covering d, in product order, then file order. */
+		best = -1;
+		for (i = 0; i < b->nprods && i < 64; i++)
+			if (!done[i] && b->prods[i].start <= d && d <= b->prods[i].end &&
+			    (best < 0 || b->prods[i].order < b->prods[best].order))
+				best = i;
+		if (best < 0)
+			return NULL;
+		done[best] = 1;
+		for (j = 0; j < g->nprods; j++) {
+			pr = &g->prods[j];
+			if (strcmp(pr->ref, b->prods[best].ref) != 0)
+				continue;
+			for (k = 0; k < pr->nrules; k++) {
+				r = &pr->rules[k];
+				if (r->dom == c->dom && (*r->acts == '\0' ||
+				    ((haveact < 0 ? (haveact = actword(c, act, sizeof act)) :
+				    haveact) && strstr(r->acts, act) != NULL)) &&
+				    a >= r->agemin && a <= r->agemax) {
+					c->pref = pr->ref;
+					c->rank = k + 1;
+					return r;
+				}
+			}
+		}
+	}
+}
+
+int
+covered(const struct benef *b, int32_t d)
+{
+	int i;
+
+	for (i = 0; i < b->nprods; i++)
+		if (b->prods[i].start <= d && d <= b->prods[i].end)
+			return 1;
+	return 0;
+}
+
+static void
+invkey(const struct claim *c, char *buf, size_t n)
+{
+	static const int part[3] = { C_PSKIND, C_PSNUM, C_INVOICE };
+	size_t at = 0, m;
+	int i;
+
+	/* "kind:number:invoice", cut to n - 1 bytes. */
+	for (i = 0; i < 3; i++) {
+		if (i > 0 && at + 1 < n)
+			buf[at++] = ':';
+		m = CN(c, part[i]);
+		if (m > n - 1 - at)
+			m = n - 1 - at;
+		memcpy(buf + at, CS(c, part[i]), m);
+		at += m;
+	}
+	buf[at] = '\0';
+}
+
+static void
+addevent(struct ctx *cx, const struct claim *c, const struct benef *b,
+    const char *counter, long count, int64_t amount)
+{
+	struct event *e;
+
+	if (cx->nev == cx->capev) {
+		cx->capev = cx->capev ? cx->capev * 2 : 64;
+		cx->ev = xrealloc(cx->ev, cx->capev * sizeof *cx->ev);
+	}
+	e = &cx->ev[cx->nev++];
+	memset(e, 0, sizeof *e);
+	scopy(e->member, sizeof e->member, b->member);
+	scopy(e->counter, sizeof e->counter, counter);
+	invkey(c, e->inv, sizeof e->inv);
+	/* What a regularisation adds is the line's: given back with it. */
+	if (c->nature != N_PAID && CN(c, C_DUPREF) > 0)
+		bytecpy(e->claim, sizeof e->claim, CS(c, C_DUPREF), CN(c, C_DUPREF));
+	else
+		bytecpy(e->claim, sizeof e->claim, CS(c, C_DUPID), CN(c, C_DUPID));
+	memcpy(e->bdate, cx->today_s, sizeof e->bdate);
+	e->date = c->date;
+	e->count = count;
+	e->amount = amount;
+}
+
+/*
+ * What a plafond has counted for a claim: the sum of the amounts, and the
+ * number of other invoices, of the events in its window.
+ */
+int
+counted(const struct ctx *cx, const struct plafond *p, const struct claim *c,
+    const struct benef *b, int64_t *sum, long *ninv)
+{
+	const struct event *ev = cx->ev;
+	int months = p->months, i, y, m, d, ey;
+	int32_t lo = 0, hi = 0;
+	size_t k, j;
+	char inv[64];
+	long tot;
+
+	if (months) {
+		for (i = 0; i < p->nage; i++)
+			if (age(b->birth, c->date) <= p->agemax[i]) {
+				months = p->agemonths[i];
+				break;
+			}
+		lo = addmonths(c->date, -months);
+		hi = addmonths(c->date, months);
+	}
+	date_to_ymd(c->date, &y, &m, &d);
+	invkey(c, inv, sizeof inv);
+	*sum = 0;
+	*ninv = 0;
+	for (k = 0; k < cx->nev; k++) {
+		const struct event *e = &ev[k];
+
+		if (strcmp(e->counter, p->id) != 0 ||
+		    (!p->family && strcmp(e->member, b->member) != 0))
+			continue;
+		if (months && !(e->date > lo && e->date < hi))
+			continue;
+		if (!months) {
+			date_to_ymd(e->date, &ey, &m, &d);
+			if (ey != y)
+				continue;
+		}
+		if (money_add(sum, *sum, e->amount) < 0)
+			return -1;
+		if (strcmp(e->inv, inv) == 0)
+			continue;
+		/* An invoice counts once, when its counts add up above zero. */
+		for (j = 0; j < k; j++)
+			if (strcmp(ev[j].inv, e->inv) == 0 && strcmp(ev[j].counter, p->id) == 0 &&
+			    (p->family || strcmp(ev[j].member, b->member) == 0))
+				break;
+		if (j < k)
+			continue;
+		tot = 0;
+		for (j = k; j < cx->nev; j++)
+			if (strcmp(ev[j].inv, e->inv) == 0 && strcmp(ev[j].counter, p->id) == 0 &&
+			    (p->family || strcmp(ev[j].member, b->member) == 0))
+				tot += ev[j].count;
+		if (tot > 0)
+			(*ninv)++;
+	}
+	return 0;
+}
+
+int64_t
+pecused(const struct ctx *cx, const struct pec *p, const struct benef *b)
+{
+	const struct event *ev = cx->ev;
+	char counter[48];
+	int64_t s = 0;
+	size_t k;
+
+	snprintf(counter, sizeof counter, "pec:%s", p->number);
+	for (k = 0; k < cx->nev; k++)
+		if (strcmp(ev[k].counter, counter) == 0 && strcmp(ev[k].member, b->member) == 0)
+			s += ev[k].amount;
+	return s;
+}
+
+/* The formula of a rule, before any bound; -1 on overflow. */
+int
+formula(const struct rule *r, const struct claim *c, int64_t fr, int64_t br,
+    int64_t amoth, int64_t *x)
+{
+	int64_t t, q = c->qty < 0 ? -c->qty : c->qty;
+
+	switch (r->formula) {
+	case FO_BR:
+		return money_rate(&t, br, r->rate) < 0 ? -1 : money_sub(x, t, amoth);
+	case FO_BRSUP:
+		return money_rate(x, br, r->rate);
+	case FO_FR:
+		return money_rate(x, fr, r->rate);
+	case FO_FIXE:
+		return __builtin_mul_overflow(r->amount, q, x) ? -1 : 0;
+	default:
+		t = fr;
+		if (r->haslimit) {
+			if (__builtin_mul_overflow(r->limit, q, &t))
+				return -1;
+			if (t > fr)
+				t = fr;
+		}
+		return money_sub(x, t, amoth);
+	}
+}
+
+/*
+ * The lines the day's adjustments refer to (dup_ref), with what is left
+ * paid on each: by the ledger (dedup's dup_paid_eur) for a line of an
+ * earlier day, by the day's own decision for a line of the day; then
+ * less what the day recovers, plus what it pays again.  Open addressing
+ * on the bytes of the reference.
+ */
+static struct lref *
+refget(struct ctx *cx, const struct claim *c)
+{
+	const char *p = CS(c, C_DUPREF);
+	size_t n = CN(c, C_DUPREF), i, m = cx->lrefcap - 1;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	struct lref *e;
+	int32_t d;
+	long k;
+
+	if (n == 0 || cx->lrefcap == 0)
+		return NULL;
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 0x100000001b3ULL;
+	for (i = (size_t)(h ^ h >> 32) & m; cx->lrefs[i].p != NULL; i = (i + 1) & m)
+		if (bytecmp(cx->lrefs[i].p, cx->lrefs[i].n, p, n) == 0)
+			return &cx->lrefs[i];
+	e = &cx->lrefs[i];
+	e->p = p;
+	e->n = n;
+	e->net = 0;
+	if (n > 11 && p[10] == '#' && date_parse(p, 10, &d) == 0 && d == cx->today) {
+		/* A line of the day: its record number is its place. */
+		if (int_parse(p + 11, n - 11, 1, LONG_MAX, &k) == 0 && (size_t)k <= cx->ncl &&
+		    bytecmp(CS(&cx->cl[k - 1], C_DUPID), CN(&cx->cl[k - 1], C_DUPID), p, n) == 0 &&
+		    cx->cl[k - 1].decided && (codedest[cx->cl[k - 1].code] == D_PS ||
+		    codedest[cx->cl[k - 1].code] == D_PSREC))
+			e->net = cx->cl[k - 1].amc;
+	} else if (c->haspaid)
+		e->net = c->paid;
+	return e;
+}
+
+/*
+ * Give back what the line ref consumed of each plafond and PEC: the sum
+ * of its events under each counter, negated (all of it: a cancellation,
+ * with its count), or at most x of each (a partial regularisation: the
+ * equipment stays, count 0).  Its events are the family's, in cx->ev.
+ */
+static void
+giveback(struct ctx *cx, const struct claim *c, int all, int64_t x)
+{
+	size_t k, j, n0 = cx->nev;
+	char ref[48];
+	struct event e;
+	long cnt;
+	int64_t amt;
+
+	bytecpy(ref, sizeof ref, CS(c, C_DUPREF), CN(c, C_DUPREF));
+	for (k = 0; k < n0; k++) {
+		if (strcmp(cx->ev[k].claim, ref) != 0)
+			continue;
+		for (j = 0; j < k; j++)
+			if (strcmp(cx->ev[j].claim, ref) == 0 &&
+			    strcmp(cx->ev[j].counter, cx->ev[k].counter) == 0 &&
+			    strcmp(cx->ev[j].member, cx->ev[k].member) == 0)
+				break;
+		if (j < k)
+			continue;	/* this counter done */
+		cnt = 0;
+		amt = 0;
+		for (j = k; j < n0; j++)
+			if (strcmp(cx->ev[j].claim, ref) == 0 &&
+			    strcmp(cx->ev[j].counter, cx->ev[k].counter) == 0 &&
+			    strcmp(cx->ev[j].member, cx->ev[k].member) == 0) {
+				cnt += cx->ev[j].count;
+				if (money_add(&amt, amt, cx->ev[j].amount) < 0)
+					die(EX_DATAERR, "%s: consumption of %s out of range", cx->ev[j].counter, ref);
+			}
+		if (!all) {
+			cnt = 0;
+			if (amt > x)
+				amt = x;
+		}
+		if (amt <= 0 && cnt <= 0)
+			continue;
+		e = cx->ev[k];
+		if (cx->nev == cx->capev) {
+			cx->capev = cx->capev ? cx->capev * 2 : 64;
+			cx->ev = xrealloc(cx->ev, cx->capev * sizeof *cx->ev);
+		}
+		e.count = -cnt;
+		e.amount = -amt;
+		memcpy(e.bdate, cx->today_s, sizeof e.bdate);
+		cx->ev[cx->nev++] = e;
+	}
+	(void)c;
+}
+
+/* One claim's decision; consumption in cx->ev. */
+void
+decide(struct ctx *cx, struct claim *c)
+{
+	const struct benef *b = NULL;
+	const struct rule *ru = NULL;
+	const struct pec *pe = NULL;
+	const struct plafond *pl = NULL;
+	int code, cancel, psrec = 0, open;
+	struct lref *lr = NULL;
+	int64_t fr, br, amo, amoth, x, bound, s = 0, left;
+	long n = 0;
+	int32_t at;
+	char counter[48];
+
+	cancel = c->nature == N_CANCEL || (c->nature == N_REGUL && c->fr < 0);
+	if (money_rate(&c->amoth, c->br, c->rate) < 0)
+		c->amoth = 0;
+	/*
+	 * An AMO rejection of a line paid: recovered from the PS, and what
+	 * it consumed given back.  A cancellation of a line paid: what is
+	 * left paid on it, the same way; of a line never paid, or already
+	 * recovered, nothing (LQ18).
+	 */
+	if (c->nature != N_PAID)
+		lr = refget(cx, c);
+	if (c->nature == N_REJECT || c->nature == N_CANCEL) {
+		if (lr == NULL || lr->net <= 0) {
+			code = c->nature == N_REJECT ? LQ13 : LQ18;
+			goto done;
+		}
+		x = lr->net;
+		giveback(cx, c, 1, x);
+		lr->net = 0;
+		c->amc = -x;
+		code = c->nature == N_REJECT ? LQ19 : LQ16;
+		goto done;
+	}
+	if (cancel && (lr == NULL || lr->net <= 0)) {
+		code = LQ18;
+		goto done;
+	}
+	if (c->bi < 0) {
+		code = LQ01;
+		goto done;
+	}
+	b = &cx->bens[c->bi];
+	at = c->date;
+	open = covered(b, c->date);
+	if (!open && c->date > b->rend && b->rend != NOEND)
+		at = b->rend;
+	if (!cancel) {
+		if (!open) {
+			if (c->date > b->rend && b->active && b->tpstart <= c->date &&
+			    c->date <= b->tpend)
+				psrec = 1;
+			else {
+				code = LQ02;
+				goto done;
+			}
+		}
+		if (!b->active || c->date < b->tpstart || c->date > b->tpend) {
+			code = LQ04;
+			goto done;
+		}
+		if (b->susstart <= c->date && c->date <= b->susend) {
+			code = LQ05;
+			goto done;
+		}
+		if (c->dom >= 0 && b->doms != 0 && !(b->doms & (1u << c->dom))) {
+			code = LQ06;
+			goto done;
+		}
+	}
+	if ((ru = findrule(cx, c, b, at)) == NULL) {
+		code = LQ07;
+		goto done;
+	}
+	if (ru->plaf >= 0)
+		pl = &findguar(cx, b->amc)->plafs[ru->plaf];
+	if (!cancel) {
+		if (ru->pec && (code = findpec(cx, c, b, &pe)) != LQ00)
+			goto done;
+		if (c->noemie && !c->tp) {
+			code = LQ10;
+			goto done;
+		}
+		if (c->dup) {
+			code = LQ11;
+			goto done;
+		}
+		/*
+		 * A client may refuse to pay on the AMO's décompte alone,
+		 * without the PS's invoice (general conditions 3.1.2): the
+		 * line is the client's, to reimburse the insured.
+		 */
+		if (c->noemie && findguar(cx, b->amc)->nonoemie) {
+			code = LQ20;
+			goto done;
+		}
+	}
+	/* Amounts: those of the act a cancellation undoes. */
+	fr = c->fr, br = c->br, amo = c->amo;
+	if (cancel) {
+		if (fr == INT64_MIN || br == INT64_MIN || amo == INT64_MIN) {
+			code = LQ12;
+			goto done;
+		}
+		fr = -fr, br = -br, amo = -amo;
+	}
+	if (br < 0 || fr < 0 || amo < 0 || c->rate < 0 || c->rate > 10000 ||
+	    money_rate(&amoth, br, c->rate) < 0 || amo > amoth || fr < amo ||
+	    formula(ru, c, fr, br, amoth, &x) < 0) {
+		code = LQ12;
+		goto done;
+	}
+	/* A contrat responsable leaves PF and franchises to the insured. */
+	bound = b->responsable ? fr - amoth : fr - amo;
+	if (x > bound)
+		x = bound;
+	if (x < 0)
+		x = 0;
+	if (cancel) {
+		/* A negative regularisation: the part it cancels, at most what is left. */
+		if (x > lr->net)
+			x = lr->net;
+		if (x == 0) {
+			code = LQ17;
+			goto done;
+		}
+		giveback(cx, c, 0, x);
+		lr->net -= x;
+		c->amc = -x;
+		code = LQ16;
+		goto done;
+	}
+	if (pl != NULL) {
+		if (counted(cx, pl, c, b, &s, &n) < 0) {
+			code = LQ12;
+			goto done;
+		}
+		if (pl->count > 0 && n >= pl->count) {
+			code = LQ15;
+			goto done;
+		}
+	}
+	if (pe != NULL) {
+		left = pe->amount - pecused(cx, pe, b);
+		if (left <= 0) {
+			code = LQ14;
+			goto done;
+		}
+		if (x > left)
+			x = left, c->flags |= F_CAPPED;
+	}
+	if (pl != NULL && pl->hasamt) {
+		left = pl->amount - s;
+		if (left <= 0) {
+			code = LQ14;
+			goto done;
+		}
+		if (x > left)
+			x = left, c->flags |= F_CAPPED;
+	}
+	if (x == 0) {
+		code = LQ17;
+		goto done;
+	}
+	c->amc = x;
+	if (pl != NULL)
+		addevent(cx, c, b, pl->id, 1, x);
+	if (pe != NULL) {
+		snprintf(counter, sizeof counter, "pec:%s", pe->number);
+		addevent(cx, c, b, counter, 1, x);
+	}
+	code = psrec ? LQ03 : LQ00;
+	if (lr != NULL && money_add(&lr->net, lr->net, x) < 0)
+		die(EX_DATAERR, "claim %.*s: amounts out of range", (int)CN(c, C_DUPID),
+		    CS(c, C_DUPID));
+done:
+	c->code = code;
+	c->decided = 1;
+	if (money_sub(&s, c->fr, c->amo) < 0 || money_sub(&c->rac, s, c->amc) < 0)
+		die(EX_DATAERR, "%.*s: claim %.*s: amounts out of range", (int)CN(c, C_FILE),
+		    CS(c, C_FILE), (int)CN(c, C_DUPID), CS(c, C_DUPID));
+	c->rec = codedest[code] == D_PSREC ? c->amc : codedest[code] == D_RECPS ? -c->amc : 0;
+}

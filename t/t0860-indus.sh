@@ -1,0 +1,294 @@
+#!/bin/sh
+test_description='indus-extract: the indus ledger day after day, offsets, recoveries, transfers, conservation'
+. "$(dirname "$0")/test-lib.sh"
+
+cases=$TIERS_TOP/t/t0860-indus.tsv
+T='	'
+
+# cols FILE NAME...: columns of a stream, by name, TAB-separated.
+cols () {
+	f=$1
+	shift
+	awk -F'\t' -v names="$*" '/^#tiers\t/ { for (i = 4; i <= NF; i++) c[$i] = i - 3; next }
+	    /^#/ { next } { n = split(names, a, " "); s = $c[a[1]]
+	    for (i = 2; i <= n; i++) s = s "\t" $c[a[i]]; print s }' "$f"
+}
+
+# rows CASE DATE KIND: the table's fields of a kind of rows of a day.
+rows () {
+	awk -F'\t' -v OFS='\t' -v cs="$1" -v d="$2" -v k="$3" \
+	    '$1 == cs && $2 == d && $3 == k { $1 = $2 = $3 = ""; sub(/^\t\t\t/, ""); print }' "$cases"
+}
+
+# day CASE DATE PREV: the case's day through indus-extract, from the
+# ledger PREV (empty: none); its outputs are NAME.CASE.DATE.
+day () {
+	cs=$1 d=$2 prev=$3
+	set -- -d "$d" -C params ${prev:+-l "$prev"} -o l.$cs.$d -r q.$cs.$d -c r.$cs.$d \
+	    -x x.$cs.$d -f f.$cs.$d -s s.$cs.$d
+	rows "$cs" "$d" off | awk -F'\t' -v OFS='\t' '
+		BEGIN { print "#tiers", "indus-offset", 1, "amc", "item", "ps_kind", "ps_number", "offset_eur", "payment_ref" }
+		{ print $1, $2, "RPPS", $3, $4, "TP-" NR }' | tiers-seal -r -o o.$cs.$d &&
+	rows "$cs" "$d" rec | awk -F'\t' -v OFS='\t' -v d="$d" '
+		BEGIN { print "#tiers", "indus-recovery", 1, "amc", "item", "recovered_eur", "received", "reference" }
+		{ print $1, $2, $3, d, "VIR-" NR }' | tiers-seal -r -o v.$cs.$d || return 1
+	test "$(tail -n 1 o.$cs.$d | cut -f2)" = 0 || set -- "$@" -O o.$cs.$d
+	test "$(tail -n 1 v.$cs.$d | cut -f2)" = 0 || set -- "$@" -R v.$cs.$d
+	rows "$cs" "$d" dec >dec
+	if test -s dec; then
+		awk -F'\t' -v OFS='\t' -v d="$d" '
+			BEGIN { print "#tiers", "claim", 1, "dup", "dup_id", "dup_ref", "dup_paid_eur" }
+			{ print ($9 == "" ? "first" : "adjust"), d "#" NR, $9, $10 }' dec |
+		    tiers-seal -r -o c.$cs.$d &&
+		awk -F'\t' -v OFS='\t' -v d="$d" '
+			BEGIN { print "#tiers", "decision", 1, "claim", "amc", "contract", "member_ref",
+			    "ps_kind", "ps_number", "invoice", "line_no", "act_date", "act_code", "amc_eur",
+			    "recover_eur", "dest", "code" }
+			{ print d "#" NR, $1, $5, $6, "RPPS", $4, 100000000 + NR, 1, "2026-11-10", "C", $7, $8, $2, $3 }' dec |
+		    tiers-seal -r -o d.$cs.$d || return 1
+		set -- "$@" c.$cs.$d d.$cs.$d
+	fi
+	indus-extract "$@" 2>err.$cs.$d || { cat err.$cs.$d; return 1; }
+	tiers-seal -q l.$cs.$d q.$cs.$d r.$cs.$d x.$cs.$d s.$cs.$d &&
+	rows "$cs" "$d" want >expect &&
+	cols l.$cs.$d amc item status left_eur offset_eur recovered_eur transferred_eur >actual &&
+	test_cmp expect actual &&
+	rows "$cs" "$d" req >expect &&
+	cols q.$cs.$d ps_number amc item amount_eur >actual &&
+	test_cmp expect actual &&
+	rows "$cs" "$d" rep >expect &&
+	if test -s expect; then
+		cols r.$cs.$d amc debtor new_eur offset_eur recovered_eur transferred_eur open_eur \
+		    age_0_30_eur age_31_60_eur age_61_90_eur age_91_eur >actual &&
+		test_cmp expect actual
+	fi
+}
+
+test_expect_success 'setup: the clients parameters' '
+	printf "#tiers\tindus-params\t1\tamc\tcompensation\tps_days\tbenef_days\n%s\n%s\n" \
+	    "900000001${T}1${T}60${T}30" "900000002${T}0${T}30${T}30" | tiers-seal -r -o params
+'
+
+for cs in $(grep -v "^#" "$cases" | cut -f1 | uniq); do
+	test_expect_success "case $cs, day after day" '
+		prev= &&
+		for d in $(awk -F"\t" -v cs='"$cs"' "\$1 == cs { print \$2 }" "$cases" | uniq); do
+			day '"$cs"' $d "$prev" || exit 1
+			prev=l.'"$cs"'.$d
+		done
+	'
+done
+
+test_expect_success 'outputs are mode 0600; the same inputs give the same bytes' '
+	for f in l q r x f s; do
+		test "$(test_mode $f.no-compensation.2026-12-01)" = -rw------- || exit 1
+	done &&
+	mkdir again && cd again &&
+	indus-extract -d 2026-12-01 -C ../params -o l -r q -c r -x x -f f -s s \
+	    ../c.same-line.2026-12-01 ../d.same-line.2026-12-01 2>/dev/null &&
+	for f in l q r x f s; do cmp $f ../$f.same-line.2026-12-01 || exit 1; done
+'
+
+test_expect_success 'the ledger: sorted on amc, debtor, debtor_ref, item; the line and what was paid' '
+	cols l.same-line.2026-12-01 debtor debtor_ref item origin line paid_eur amount_eur opened age >actual &&
+	printf "%s\n" "ps${T}RPPS:10000000001${T}2026-12-01#1${T}LQ16${T}2026-11-20#4${T}50.00${T}20.00${T}2026-12-01${T}0" \
+	    "ps${T}RPPS:10000000001${T}2026-12-01#2${T}LQ19${T}2026-11-20#4${T}50.00${T}30.00${T}2026-12-01${T}0" \
+	    "ps${T}RPPS:10000000004${T}2026-12-01#4${T}LQ19${T}2026-12-01#3${T}45.00${T}45.00${T}2026-12-01${T}0" >expect &&
+	test_cmp expect actual &&
+	cols l.card-kept.2026-12-01 debtor debtor_ref line paid_eur >actual &&
+	echo "benef${T}C3:M3${T}2026-12-01#1${T}40.00" >expect &&
+	test_cmp expect actual &&
+	cols l.card-kept.2026-12-31 moved age >actual &&
+	echo "2026-12-31${T}30" >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'what may be offset: PS items of clients allowing compensation, by PS' '
+	cols x.same-line.2026-12-01 amc ps_number item left_eur >actual &&
+	printf "%s\n" "900000001${T}10000000001${T}2026-12-01#1${T}20.00" \
+	    "900000001${T}10000000001${T}2026-12-01#2${T}30.00" \
+	    "900000001${T}10000000004${T}2026-12-01#4${T}45.00" >expect &&
+	test_cmp expect actual &&
+	test "$(tail -n 1 x.no-compensation.2026-12-01 | cut -f2)" = 0 &&
+	test "$(tail -n 1 x.card-kept.2026-12-01 | cut -f2)" = 0
+'
+
+test_expect_success 'the letter to the PS: its lines, their reasons, the total' '
+	grep "^Professionnel de santé : RPPS 10000000002\$" f.partial.2026-12-01 &&
+	grep "^2026-12-01#1  *900000002  *100000001  *1 2026-11-10 C  *50.00  LQ16\$" f.partial.2026-12-01 &&
+	grep "^Total à rembourser  *50.00 EUR\$" f.partial.2026-12-01 &&
+	test_must_be_empty f.same-line.2026-12-01
+'
+
+test_expect_success 'the summary rows and the line on stderr' '
+	grep -v "^#" s.card-kept.2026-12-31 >actual &&
+	printf "transferred\tbenef\t1\t25.00\n" >expect &&
+	test_cmp expect actual &&
+	grep "^indus-extract: 2026-12-01: 3 items, 3 new (95.00), offset 0.00, recovered 0.00, transferred 0.00, open 95.00\$" err.same-line.2026-12-01
+'
+
+test_expect_success 'outcomes instead of decisions: the labels are the reasons' '
+	awk -F"\t" -v OFS="\t" "NR == 1 { sub(/^#tiers\tdecision/, \"#tiers\toutcome\"); print \$0, \"ps_label\", \"client_label\"; next }
+	    /^#/ { next } { print \$0, \"Rejet AMO\", \"Indu du PS\" }" d.partial.2026-12-01 |
+	    tiers-seal -r -o out.tsv &&
+	indus-extract -d 2026-12-01 -C params -o lo -r qo c.partial.2026-12-01 out.tsv 2>err &&
+	test "$(cols qo reason)" = "Rejet AMO" &&
+	test "$(cols lo reason)" = "Rejet AMO"
+'
+
+# An error leaves nothing published, whatever was asked.
+nothing () {
+	for f in l q r x f s; do
+		! test -e $f || { echo "$f published"; return 1; }
+	done
+}
+bad () {
+	st=$1
+	shift
+	test_expect_code $st indus-extract -d 2026-12-02 -o l -r q -c r -x x -f f -s s "$@" 2>err &&
+	nothing
+}
+
+test_expect_success 'an offset on a client without compensation, by another PS, or above what is left: 65' '
+	printf "#tiers\tindus-offset\t1\tamc\titem\tps_kind\tps_number\toffset_eur\tpayment_ref\n%s\n" \
+	    "900000002${T}2026-12-01#1${T}RPPS${T}10000000002${T}10.00${T}P" | tiers-seal -r -o off1 &&
+	bad 65 -C params -l l.no-compensation.2026-12-01 -O off1 &&
+	echo "indus-extract: off1:2: item: the client does not allow compensation" >expect &&
+	test_cmp expect err &&
+	printf "#tiers\tindus-offset\t1\tamc\titem\tps_kind\tps_number\toffset_eur\tpayment_ref\n%s\n" \
+	    "900000001${T}2026-12-01#1${T}RPPS${T}10000000002${T}10.00${T}P" | tiers-seal -r -o off2 &&
+	bad 65 -C params -l l.amo-offset.2026-12-01 -O off2 &&
+	echo "indus-extract: off2:2: ps_number: not the PS that owes the item" >expect &&
+	test_cmp expect err &&
+	printf "#tiers\tindus-offset\t1\tamc\titem\tps_kind\tps_number\toffset_eur\tpayment_ref\n%s\n" \
+	    "900000001${T}2026-12-01#1${T}RPPS${T}10000000001${T}25.01${T}P" | tiers-seal -r -o off3 &&
+	bad 65 -C params -l l.amo-offset.2026-12-01 -O off3 &&
+	echo "indus-extract: off3:2: offset_eur: more than is left on the item" >expect &&
+	test_cmp expect err &&
+	bad 65 -C params -l l.card-kept.2026-12-01 -O off3 &&
+	echo "indus-extract: off3:2: item: not an item of the ledger" >expect &&
+	test_cmp expect err
+'
+
+test_expect_success 'a recovery on an item closed, unknown, or not above 0: 65' '
+	bad 65 -C params -l l.amo-offset.2026-12-02 -R v.no-compensation.2026-12-02 &&
+	echo "indus-extract: v.no-compensation.2026-12-02:2: item: not an item of the ledger" >expect &&
+	test_cmp expect err &&
+	bad 65 -C params -l l.partial.2026-12-03 -R v.partial.2026-12-03 &&
+	echo "indus-extract: v.partial.2026-12-03:2: recovered_eur: more than is left on the item" >expect &&
+	test_cmp expect err &&
+	printf "#tiers\tindus-recovery\t1\tamc\titem\trecovered_eur\treceived\treference\n%s\n" \
+	    "900000002${T}2026-12-01#1${T}0.00${T}2026-12-02${T}V" | tiers-seal -r -o rec0 &&
+	bad 65 -l l.partial.2026-12-01 -R rec0 &&
+	echo "indus-extract: rec0:2: recovered_eur: not above 0.00" >expect &&
+	test_cmp expect err
+'
+
+test_expect_success 'recovering more than was left paid on a line: 70, nothing published' '
+	sed "s/^\(adjust\t2026-12-01#2\t2026-11-20#4\t\)50.00/\125.00/" c.same-line.2026-12-01 |
+	    tiers-seal -r -o c.over &&
+	bad 70 c.over d.same-line.2026-12-01 &&
+	echo "indus-extract: d.same-line.2026-12-01:3: recover_eur: more than was left paid on line 2026-11-20#4" >expect &&
+	test_cmp expect err
+'
+
+test_expect_success 'claims and decisions not one for one: 65' '
+	grep -v "2026-12-01#4" c.same-line.2026-12-01 | tiers-seal -r -o c.short &&
+	bad 65 c.short d.same-line.2026-12-01 &&
+	echo "indus-extract: c.short:5: claim: fewer records than the decisions" >expect &&
+	test_cmp expect err &&
+	bad 65 c.same-line.2026-12-01 c.same-line.2026-12-01 &&
+	echo "indus-extract: c.same-line.2026-12-01:1: header: not decisions nor outcomes, version 1" >expect &&
+	test_cmp expect err
+'
+
+test_expect_success 'a ledger out of order, its left not its amount less what came back, or truncated: 65' '
+	{ sed -n 1,2p l.same-line.2026-12-01; grep -v "^#" l.same-line.2026-12-01 | sort -r; } |
+	    tiers-seal -r -o l.rev &&
+	bad 65 -l l.rev &&
+	echo "indus-extract: l.rev:4: item: out of order (amc, debtor, debtor_ref, item)" >expect &&
+	test_cmp expect err &&
+	sed "/^#/!s/\t20.00\topen\t/\t19.00\topen\t/" l.same-line.2026-12-01 | tiers-seal -r -o l.left &&
+	bad 65 -l l.left &&
+	echo "indus-extract: l.left:3: left_eur: not amount_eur less offset_eur, recovered_eur and transferred_eur, at least 0.00" >expect &&
+	test_cmp expect err &&
+	head -n 3 l.same-line.2026-12-01 >l.cut &&
+	bad 65 -l l.cut &&
+	grep "^indus-extract: l.cut:" err
+'
+
+test_expect_success 'parameters: a client twice, compensation not 0 or 1, a bad delay: 65' '
+	printf "#tiers\tindus-params\t1\tamc\tcompensation\tps_days\tbenef_days\n%s\n%s\n" \
+	    "900000001${T}1${T}60${T}30" "900000001${T}0${T}30${T}30" | tiers-seal -r -o p2 &&
+	bad 65 -C p2 &&
+	echo "indus-extract: p2:3: amc: a client given twice" >expect &&
+	test_cmp expect err &&
+	printf "#tiers\tindus-params\t1\tamc\tcompensation\tps_days\tbenef_days\n%s\n" \
+	    "900000001${T}2${T}60${T}30" | tiers-seal -r -o p3 &&
+	bad 65 -C p3 &&
+	echo "indus-extract: p3:2: compensation: not 0 or 1" >expect &&
+	test_cmp expect err &&
+	printf "#tiers\tindus-params\t1\tamc\tcompensation\tps_days\tbenef_days\n%s\n" \
+	    "900000001${T}1${T}x${T}30" | tiers-seal -r -o p4 &&
+	bad 65 -C p4 &&
+	echo "indus-extract: p4:2: ps_days: not empty nor a number of days from 0 to 3650" >expect &&
+	test_cmp expect err
+'
+
+test_expect_success 'usage: 64; an input missing: 66; an output that cannot be made: 73' '
+	test_expect_code 64 indus-extract -o l 2>err &&
+	grep "^usage: indus-extract -d date -o ledger" err &&
+	test_expect_code 64 indus-extract -d 2026-12-02 2>err &&
+	test_expect_code 64 indus-extract -d 2026-12-02 -o l a 2>err &&
+	test_expect_code 64 indus-extract -y -d 2026-12-02 -o l 2>err &&
+	test_expect_code 64 indus-extract -d 2026-02-30 -o l 2>err &&
+	echo "indus-extract: -d 2026-02-30: not a date YYYY-MM-DD" >expect &&
+	test_cmp expect err &&
+	bad 66 -l nosuch &&
+	test_expect_code 73 indus-extract -d 2026-12-02 -o /dev/full 2>err &&
+	test_expect_code 73 indus-extract -d 2026-12-02 -o nodir/l 2>err &&
+	nothing
+'
+
+test_expect_success 'no input at all: an empty ledger' '
+	indus-extract -d 2026-12-02 -o l 2>err &&
+	test "$(tail -n 1 l | cut -f2)" = 0 &&
+	rm l
+'
+
+# The stage in the nightly: the parameters received are kept from one day
+# to the next; a recoveries file indus-extract refuses stops the day.
+test_expect_success 'nightly: the stage indus keeps its parameters, refuses a bad recoveries file' '
+	mkdir -p data/inbox &&
+	cp -R "$TIERS_TOP/testdata/sample/2026-11-18" "$TIERS_TOP/testdata/sample/2026-11-19" data/inbox/ &&
+	printf "#tiers\tindus-params\t1\tamc\tcompensation\tps_days\tbenef_days\n%s\n" \
+	    "877370001${T}1${T}60${T}30" | tiers-seal -r -o data/inbox/2026-11-18/indus-params.tsv &&
+	tiers-nightly -I 2026-11-18 data >out 2>err &&
+	grep "^indus${T}indus-params.tsv${T}indus-params${T}1${T}${T}ok" data/days/2026-11-18/summary.tsv &&
+	tiers-seal -q data/days/2026-11-18/state/indus/ledger.tsv &&
+	printf "#tiers\tindus-recovery\t1\tamc\titem\trecovered_eur\treceived\treference\n%s\n" \
+	    "877370001${T}2026-11-02#1${T}5.00${T}2026-11-19${T}V1" |
+	    tiers-seal -r -o data/inbox/2026-11-19/indus-recoveries-1.tsv &&
+	test_expect_code 65 tiers-nightly 2026-11-19 data >out 2>err &&
+	grep "^tiers-nightly: 2026-11-19: indus: refused indus-recoveries-1.tsv: indus-extract: indus-recoveries-1.tsv:2: item: not an item of the ledger\$" err &&
+	! test -d data/days/2026-11-19 &&
+	{ tiers-nightly -w indus-recoveries-1.tsv 2026-11-19 data >out 2>err || test $? = 1; } &&
+	d=data/days/2026-11-19 &&
+	cmp data/days/2026-11-18/state/indus/params.tsv $d/state/indus/params.tsv &&
+	cols $d/state/indus/ledger.tsv amc debtor item left_eur status >actual &&
+	printf "%s\n" "502010002${T}ps${T}2026-11-19#105${T}570.82${T}open" \
+	    "502010002${T}ps${T}2026-11-19#203${T}428.00${T}open" \
+	    "877370001${T}ps${T}2026-11-19#174${T}16.64${T}open" \
+	    "877370001${T}ps${T}2026-11-19#143${T}9.00${T}open" >expect &&
+	test_cmp expect actual &&
+	cols $d/out/indus/offsetable.tsv item >actual &&
+	printf "%s\n" "2026-11-19#174" "2026-11-19#143" >expect &&
+	test_cmp expect actual &&
+	cols $d/out/indus/requests.tsv item >actual &&
+	printf "%s\n" "2026-11-19#105" "2026-11-19#203" >expect &&
+	test_cmp expect actual &&
+	grep "^indus${T}open${T}ps${T}4${T}1024.46${T}ok" $d/summary.tsv &&
+	test "$(test_mode $d/out/indus/letters.txt)" = -rw-------
+'
+
+test_done
