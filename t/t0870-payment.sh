@@ -332,6 +332,35 @@ test_expect_success 'the nightly: paid the day the register and the accounts com
 	test_must_be_empty held
 '
 
+test_expect_success 'the nightly with the stage indus: an item offset over two days, the rest carried' '
+	mkdir -p ind/inbox &&
+	cp -R "$TIERS_TOP/testdata/sample/2026-11-18" "$TIERS_TOP/testdata/sample/2026-11-19" \
+	    "$TIERS_TOP/testdata/sample/2026-11-20" ind/inbox/ &&
+	cp data/inbox/2026-11-19/ps-register.tsv data/inbox/2026-11-19/payment-params.tsv \
+	    ind/inbox/2026-11-18/ &&
+	printf "#tiers\tindus-params\t1\tamc\tcompensation\tps_days\tbenef_days\n%s\n%s\n%s\n" \
+	    "502010002	1	60	30" "649010000	1	60	30" "877370001	1	60	30" |
+	    mkstream ind/inbox/2026-11-18/indus-params.tsv &&
+	tiers-nightly -I 2026-11-18 ind >out 2>err &&
+	{ tiers-nightly 2026-11-19 ind >out 2>err || test $? = 1; } &&
+	tiers-nightly 2026-11-20 ind >out 2>err &&
+	d=ind/days &&
+	test "$(awk -F"\t" "\$4 == \"2026-11-19#105\" { print \$10 }" $d/2026-11-19/out/indus/offsetable.tsv)" = 570.82 &&
+	grep "^502010002	2026-11-19#105	120.00	FINESS	246568224\$" $d/2026-11-19/state/payments/offsets.tsv &&
+	test "$(awk -F"\t" "\$4 == \"2026-11-19#105\" { print \$10 }" $d/2026-11-20/out/indus/offsetable.tsv)" = 450.82 &&
+	grep "^502010002	2026-11-19#105	450.82	FINESS	246568224\$" $d/2026-11-20/state/payments/offsets.tsv &&
+	xmllint --noout --schema "$xsd" $d/*/out/payments/sepa/*.xml &&
+	for f in $d/*/out/payments/funding/*.tsv; do
+		awk -F"\t" "!/^#/ { split(\$4, x, \".\"); c[\$2] = x[1] * 100 + x[2] }
+		    END { exit !(c[\"paid\"] - c[\"indus-offset\"] == c[\"transfers\"]) }" $f ||
+		    { echo "$f"; exit 1; }
+	done
+'
+
+test_expect_success SHARED 'the nightly with the stage indus: the files valid against the ISO schema' '
+	xmllint --noout --schema "$iso" ind/days/*/out/payments/sepa/*.xml
+'
+
 test_expect_success 'the nightly: a register refused stops the day' '
 	mkdir -p bad/inbox/2026-11-18 &&
 	printf "#tiers\tps-register\t1\tps_kind\tps_number\tam_number\tsiret\tname\tiban\tbic\tvalid_from\tvalid_to\nRPPS\t10195058416\t\t\tX\t$okiban\t\tsoon\t\n" |
