@@ -16,6 +16,10 @@
  *   SIREN   9 digits, Luhn.  SIRET 14 digits, Luhn; La Poste establishments
  *           (356000000...) use a digit sum divisible by 5 instead, except the
  *           head office 35600000000048, which follows Luhn.
+ *   BIC     ISO 9362: 4 letters (the institution), 2 letters (the
+ *           country), 2 letters or digits (the location: not 0 or 1
+ *           first, a test or passive code; not O second), optionally 3
+ *           letters or digits (the branch); no check character.
  * Assumed (no published specification found):
  *   RPPS    11 digits, the last a Luhn key.  Other implementations say so and
  *           real numbers pass, but no ANS text states it.
@@ -287,6 +291,19 @@ finess_valid(const char *s, size_t n)
 	if (corsica(s))
 		return alldigits(s + 2, 7);
 	return alldigits(s, n) && luhn(s, n);
+}
+
+int
+bic_valid(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n != 8 && n != 11)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (i < 6 ? !isupp(s[i]) : !isupp(s[i]) && !isdig((unsigned char)s[i]))
+			return 0;
+	return s[6] != '0' && s[6] != '1' && s[7] != 'O';
 }
 
 /* A decimal integer, maybe negative, of 12 digits at most, in [lo, hi]. */

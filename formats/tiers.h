@@ -96,6 +96,15 @@ int siret_valid(const char *s, size_t n);
 int rpps_valid(const char *s, size_t n);
 int adeli_valid(const char *s, size_t n);
 int finess_valid(const char *s, size_t n);
+int bic_valid(const char *s, size_t n);		/* ISO 9362, 8 or 11 characters */
+/*
+ * Text for a SEPA message (formats/sepa.c): UTF-8 s[0..n) into dst, at
+ * most max bytes and a NUL, in the SEPA Latin set (a-z A-Z 0-9 / - ? : (
+ * ) . , ' + space): accented Latin letters lose their accent (é e, Œ OE,
+ * ß ss), '&' becomes '+', anything else a space; spaces collapse and
+ * trim.  Returns the length written.
+ */
+size_t sepa_text(char *dst, size_t max, const char *s, size_t n);
 /* UTF-8 without control characters: NULL, or the bad byte's name. */
 const char *text_bad(const char *s, size_t n);
 /* A decimal integer, maybe negative, 12 digits at most, in [lo, hi]: 0, or -1. */

@@ -93,7 +93,13 @@ eval(const char *fn, const char *in, char *out, size_t outsz)
 		snprintf(out, outsz, "%d", adeli_valid(in, n));
 	else if (strcmp(fn, "finess") == 0)
 		snprintf(out, outsz, "%d", finess_valid(in, n));
-	else if (strcmp(fn, "money") == 0) {
+	else if (strcmp(fn, "bic") == 0)
+		snprintf(out, outsz, "%d", bic_valid(in, n));
+	else if (strcmp(fn, "sepatext") == 0) {
+		/* At most 12 bytes out: the limit is tested too. */
+		sepa_text(buf, 12, in, n);
+		snprintf(out, outsz, "[%s]", buf);
+	} else if (strcmp(fn, "money") == 0) {
 		k = money_parse(in, n, &c);
 		if (k == M_OK)
 			snprintf(out, outsz, "%lld", (long long)c);

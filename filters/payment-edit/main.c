@@ -1,0 +1,975 @@
+/*
+ * payment-edit: the PS paid by SEPA credit transfer, net of the indus
+ * offset against them (payment-edit(1), general conditions 3.3, annex 7).
+ *
+ * Reads the day's outcomes (the lines paid to the PS), the payment
+ * ledger of the day before (the lines held until the register or the
+ * client's account is fixed, and those already paid), the PS register,
+ * the clients' paying accounts and the indus items open to offset.
+ * Writes the payment ledger of the day, a pain.001.001.03 file per
+ * client, the offsets applied (for indus-extract(1) the next day), the
+ * remittance statements and each client's funding statement.  Every sum
+ * is checked before anything is published: the transfers, read back from
+ * the files written, are the lines paid less the offsets, per client and
+ * in total, to the cent.
+ *
+ * Memory: the day's lines to pay and those held, the register, the
+ * parameters and the items open to offset; the lines paid on earlier
+ * days are read from the ledger twice, as a stream, never held.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+
+#include "pay.h"
+
+static const char *const lcols[] = {
+	"amc", "line", "ps_kind", "ps_number", "invoice", "line_no", "act_date",
+	"decided", "amc_eur", "status", "paid", "payment_ref", "reason"
+};
+enum {
+	L_AMC, L_LINE, L_KIND, L_NUM, L_INVOICE, L_LINENO, L_ACTDATE, L_DECIDED,
+	L_EUR, L_STATUS, L_PAID, L_REF, L_REASON, NL
+};
+
+static const char *date;
+static int32_t today;
+
+/* Everything published, together, at the end. */
+struct out {
+	struct pub p;
+	char *path;
+};
+static struct out *outs;
+static size_t nouts;
+
+static struct out *
+publish(const char *path)
+{
+	struct out *o;
+
+	outs = xrealloc(outs, (nouts + 1) * sizeof *outs);
+	o = &outs[nouts++];
+	o->path = xstrdup(path);
+	if (pub_open(&o->p, o->path) < 0)
+		die(EX_CANTCREAT, "%s: %s", o->path, strerror(errno));
+	return o;
+}
+
+static struct out *
+publishin(const char *dir, const char *name, const char *ext)
+{
+	char path[4096];
+
+	if (snprintf(path, sizeof path, "%s/%s%s", dir, name, ext) >= (int)sizeof path)
+		die(EX_USAGE, "%s: name too long", dir);
+	return publish(path);
+}
+
+static char *
+dupf(const struct field *f)
+{
+	char *s = xmalloc(f->n + 1);
+
+	memcpy(s, f->p, f->n);
+	s[f->n] = '\0';
+	return s;
+}
+
+static int
+isamc(const struct field *f)
+{
+	return f->n > 0 && f->n <= 15 && strspn(f->p, "0123456789") >= f->n;
+}
+
+/* A record's column by name (the reader checked the header). */
+static void
+needcols(struct ts_reader *r, const char *const *names, int n, int *c)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		c[i] = ts_needcol(r, names[i]);
+}
+
+/* The clients' paying accounts (tiers-payparams(5)). */
+static struct debtor *debtors;
+static size_t ndebtors;
+
+static int
+debtorcmp(const void *a, const void *b)
+{
+	return strcmp(((const struct debtor *)a)->amc, ((const struct debtor *)b)->amc);
+}
+
+static void
+readparams(const char *path)
+{
+	static const char *const cols[] = { "amc", "debtor_name", "iban", "bic" };
+	struct ts_reader r;
+	struct debtor *d;
+	char nm[71];
+	int c[4], k;
+	size_t i;
+
+	if (ts_open(&r, path, "payment-params", 1) < 0)
+		ts_fatal(&r);
+	needcols(&r, cols, 4, c);
+	while ((k = ts_next(&r)) > 0) {
+		const struct field *f = r.f;
+
+		if (!isamc(&f[c[0]]))
+			die_at(EX_DATAERR, path, r.in.lineno, "amc", "not an AMC number");
+		if (sepa_text(nm, sizeof nm - 1, f[c[1]].p, f[c[1]].n) == 0)
+			die_at(EX_DATAERR, path, r.in.lineno, "debtor_name",
+			    "empty in the SEPA character set");
+		if (!iban_valid(f[c[2]].p, f[c[2]].n))
+			die_at(EX_DATAERR, path, r.in.lineno, "iban", "not a valid IBAN");
+		if (!bic_valid(f[c[3]].p, f[c[3]].n))
+			die_at(EX_DATAERR, path, r.in.lineno, "bic", "not a BIC of 8 or 11 characters");
+		debtors = xrealloc(debtors, (ndebtors + 1) * sizeof *debtors);
+		d = &debtors[ndebtors++];
+		d->amc = dupf(&f[c[0]]);
+		d->name = dupf(&f[c[1]]);
+		d->iban = dupf(&f[c[2]]);
+		d->bic = dupf(&f[c[3]]);
+		for (i = 0; i + 1 < ndebtors; i++)
+			if (strcmp(debtors[i].amc, d->amc) == 0)
+				die_at(EX_DATAERR, path, r.in.lineno, "amc", "a second account for the client");
+	}
+	if (k < 0)
+		ts_fatal(&r);
+	ts_close(&r);
+	if (ndebtors > 1)
+		qsort(debtors, ndebtors, sizeof *debtors, debtorcmp);
+}
+
+static const struct debtor *
+debtor(const char *amc)
+{
+	struct debtor key;
+
+	if (ndebtors == 0)
+		return NULL;
+	key.amc = (char *)amc;
+	return bsearch(&key, debtors, ndebtors, sizeof *debtors, debtorcmp);
+}
+
+/* The PS register (tiers-ps(5)). */
+static struct regrow *regs;
+static size_t nregs;
+
+static int
+regcmp(const void *pa, const void *pb)
+{
+	const struct regrow *a = pa, *b = pb;
+	int c;
+
+	if ((c = strcmp(a->kind, b->kind)) != 0 || (c = strcmp(a->num, b->num)) != 0)
+		return c;
+	return (a->from > b->from) - (a->from < b->from);
+}
+
+static void
+readregister(const char *path)
+{
+	static const char *const cols[] = {
+		"ps_kind", "ps_number", "am_number", "siret", "name", "iban", "bic",
+		"valid_from", "valid_to"
+	};
+	struct ts_reader r;
+	struct regrow *g;
+	int c[9], k;
+	size_t i;
+
+	if (ts_open(&r, path, "ps-register", 1) < 0)
+		ts_fatal(&r);
+	needcols(&r, cols, 9, c);
+	while ((k = ts_next(&r)) > 0) {
+		const struct field *f = r.f;
+
+		if (f[c[0]].n == 0 || f[c[1]].n == 0)
+			die_at(EX_DATAERR, path, r.in.lineno, f[c[0]].n ? "ps_number" : "ps_kind", "empty");
+		regs = xrealloc(regs, (nregs + 1) * sizeof *regs);
+		g = &regs[nregs++];
+		if (date_parse(f[c[7]].p, f[c[7]].n, &g->from) < 0)
+			die_at(EX_DATAERR, path, r.in.lineno, "valid_from", "not a date");
+		g->to = INT32_MAX;
+		if (f[c[8]].n > 0 && date_parse(f[c[8]].p, f[c[8]].n, &g->to) < 0)
+			die_at(EX_DATAERR, path, r.in.lineno, "valid_to", "not a date");
+		if (g->to < g->from)
+			die_at(EX_DATAERR, path, r.in.lineno, "valid_to", "before valid_from");
+		g->kind = dupf(&f[c[0]]);
+		g->num = dupf(&f[c[1]]);
+		g->am = dupf(&f[c[2]]);
+		g->siret = dupf(&f[c[3]]);
+		g->name = dupf(&f[c[4]]);
+		g->iban = dupf(&f[c[5]]);
+		g->bic = dupf(&f[c[6]]);
+		g->line = r.in.lineno;
+		g->reason = reg_check(g);
+	}
+	if (k < 0)
+		ts_fatal(&r);
+	ts_close(&r);
+	if (nregs > 1)
+		qsort(regs, nregs, sizeof *regs, regcmp);
+	for (i = 1; i < nregs; i++)
+		if (strcmp(regs[i].kind, regs[i - 1].kind) == 0 &&
+		    strcmp(regs[i].num, regs[i - 1].num) == 0 && regs[i].from <= regs[i - 1].to)
+			die_at(EX_DATAERR, path, regs[i].line, "valid_from",
+			    "the PS's rows of line %ld and this one overlap", regs[i - 1].line);
+}
+
+/* The PS's register row in effect today, or NULL. */
+static const struct regrow *
+regrow(const char *kind, const char *num)
+{
+	size_t lo = 0, hi = nregs, m;
+	int c;
+
+	while (lo < hi) {
+		m = lo + (hi - lo) / 2;
+		if ((c = strcmp(regs[m].kind, kind)) == 0)
+			c = strcmp(regs[m].num, num);
+		if (c < 0)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	for (; lo < nregs && strcmp(regs[lo].kind, kind) == 0 && strcmp(regs[lo].num, num) == 0; lo++)
+		if (regs[lo].from <= today && today <= regs[lo].to)
+			return &regs[lo];
+	return NULL;
+}
+
+/* The indus items open to offset (indus-extract(1), -x). */
+static struct item *items;
+static size_t nitems;
+
+static int
+itemcmp(const void *a, const void *b)
+{
+	return item_order(a, b);
+}
+
+static void
+readoffsetable(const char *path)
+{
+	static const char *const cols[] = {
+		"amc", "ps_kind", "ps_number", "item", "line", "invoice", "line_no",
+		"act_date", "opened", "left_eur"
+	};
+	struct ts_reader r;
+	struct item *it;
+	int c[10], k;
+	size_t i;
+
+	if (ts_open(&r, path, "indus-offsetable", 1) < 0)
+		ts_fatal(&r);
+	needcols(&r, cols, 10, c);
+	while ((k = ts_next(&r)) > 0) {
+		const struct field *f = r.f;
+
+		if (!isamc(&f[c[0]]))
+			die_at(EX_DATAERR, path, r.in.lineno, "amc", "not an AMC number");
+		if (f[c[3]].n == 0)
+			die_at(EX_DATAERR, path, r.in.lineno, "item", "empty");
+		if (r.cents[c[9]] <= 0)
+			die_at(EX_DATAERR, path, r.in.lineno, "left_eur", "not above 0.00");
+		items = xrealloc(items, (nitems + 1) * sizeof *items);
+		it = &items[nitems++];
+		if (date_parse(f[c[8]].p, f[c[8]].n, &it->opened) < 0)
+			die_at(EX_DATAERR, path, r.in.lineno, "opened", "not a date");
+		it->amc = dupf(&f[c[0]]);
+		it->kind = dupf(&f[c[1]]);
+		it->num = dupf(&f[c[2]]);
+		it->id = dupf(&f[c[3]]);
+		it->line = dupf(&f[c[4]]);
+		it->invoice = dupf(&f[c[5]]);
+		it->lineno = dupf(&f[c[6]]);
+		it->actdate = dupf(&f[c[7]]);
+		it->left = r.cents[c[9]];
+		it->used = 0;
+		it->lineno_in = r.in.lineno;
+	}
+	if (k < 0)
+		ts_fatal(&r);
+	ts_close(&r);
+	if (nitems > 1)
+		qsort(items, nitems, sizeof *items, itemcmp);
+	for (i = 1; i < nitems; i++)
+		if (strcmp(items[i].amc, items[i - 1].amc) == 0 &&
+		    strcmp(items[i].id, items[i - 1].id) == 0)
+			die_at(EX_DATAERR, path, items[i].lineno_in, "item", "listed twice");
+}
+
+/* The lines to pay: the day's, and those held the day before. */
+static struct line **lines;
+static size_t nlines;
+
+static int
+linecmp(const void *pa, const void *pb)
+{
+	const struct line *a = *(struct line *const *)pa, *b = *(struct line *const *)pb;
+	int c = strcmp(a->amc, b->amc);
+
+	return c ? c : strcmp(a->key, b->key);
+}
+
+static int
+keycmp(const struct line *a, const struct field *amc, const struct field *key)
+{
+	size_t n;
+	int c;
+
+	n = strlen(a->amc);
+	if ((c = memcmp(a->amc, amc->p, n < amc->n ? n : amc->n)) != 0)
+		return c;
+	if (n != amc->n)
+		return n < amc->n ? -1 : 1;
+	n = strlen(a->key);
+	if ((c = memcmp(a->key, key->p, n < key->n ? n : key->n)) != 0)
+		return c;
+	return n < key->n ? -1 : n > key->n;
+}
+
+static struct line *
+newline(const struct field *f, const int *c, int32_t decided, int64_t amt, int carried)
+{
+	struct line *l = xmalloc(sizeof *l);
+
+	l->amc = dupf(&f[c[0]]);
+	l->key = dupf(&f[c[1]]);
+	l->kind = dupf(&f[c[2]]);
+	l->num = dupf(&f[c[3]]);
+	l->invoice = dupf(&f[c[4]]);
+	l->lineno = dupf(&f[c[5]]);
+	l->actdate = dupf(&f[c[6]]);
+	l->decided = decided;
+	l->amt = amt;
+	l->carried = carried;
+	l->py = NULL;
+	lines = xrealloc(lines, (nlines + 1) * sizeof *lines);
+	lines[nlines++] = l;
+	return l;
+}
+
+static void
+freeline(struct line *l)
+{
+	free(l->amc);
+	free(l->key);
+	free(l->kind);
+	free(l->num);
+	free(l->invoice);
+	free(l->lineno);
+	free(l->actdate);
+	free(l);
+}
+
+/* Counts of the day, for the summary and the message. */
+static uint64_t nout, nother, nalready, npruned;
+static int64_t already_eur;
+
+/*
+ * The day's outcomes: the lines paid to the PS (paid, paid-report;
+ * dest ps or ps-recover), each with the reference reject-code gave it.
+ */
+static void
+readoutcomes(const char *path)
+{
+	static const char *const cols[] = {
+		"amc", "first_claim", "ps_kind", "ps_number", "invoice", "line_no",
+		"act_date", "amc_eur", "outcome", "dest", "payment_ref"
+	};
+	struct ts_reader r;
+	char ref[36];
+	int c[11], k;
+	size_t i;
+
+	if (ts_open(&r, path, "outcome", 1) < 0)
+		ts_fatal(&r);
+	needcols(&r, cols, 11, c);
+	while ((k = ts_next(&r)) > 0) {
+		const struct field *f = r.f, *o = &f[c[8]], *d = &f[c[9]];
+		struct line *l;
+
+		nout++;
+		if (!((o->n == 4 && memcmp(o->p, "paid", 4) == 0) ||
+		    (o->n == 11 && memcmp(o->p, "paid-report", 11) == 0)) ||
+		    !((d->n == 2 && memcmp(d->p, "ps", 2) == 0) ||
+		    (d->n == 10 && memcmp(d->p, "ps-recover", 10) == 0))) {
+			nother++;
+			continue;
+		}
+		if (!isamc(&f[c[0]]))
+			die_at(EX_DATAERR, path, r.in.lineno, "amc", "a paid line's client is not an AMC number");
+		if (f[c[1]].n == 0)
+			die_at(EX_DATAERR, path, r.in.lineno, "first_claim", "empty");
+		if (r.cents[c[7]] < 0)
+			die_at(EX_DATAERR, path, r.in.lineno, "amc_eur", "below 0.00 on a paid line");
+		l = newline(f, c, today, r.cents[c[7]], 0);
+		if (pay_ref(ref, date, l->amc, l->kind, l->num) < 0 || f[c[10]].n != strlen(ref) ||
+		    memcmp(f[c[10]].p, ref, f[c[10]].n) != 0)
+			die_at(EX_DATAERR, path, r.in.lineno, "payment_ref",
+			    "not the day's reference of the line's PS and client");
+	}
+	if (k < 0)
+		ts_fatal(&r);
+	ts_close(&r);
+	if (nlines > 1)
+		qsort(lines, nlines, sizeof *lines, linecmp);
+	for (i = 1; i < nlines; i++)
+		if (linecmp(&lines[i - 1], &lines[i]) == 0)
+			die(EX_DATAERR, "%s: first_claim: a line paid twice in the day's outcomes", path);
+}
+
+/*
+ * The ledger of the day before, row by row: 1 + the row's status, or 0
+ * at its end; its order checked against the key before (pk, kept).
+ */
+struct lkey {
+	struct line l;
+	size_t cap;
+};
+
+static int
+ledgernext(struct ts_reader *r, const char *path, const int *c, struct lkey *pk)
+{
+	const struct field *f;
+	int k = ts_next(r), st;
+	size_t n;
+
+	if (k < 0)
+		ts_fatal(r);
+	if (k == 0)
+		return 0;
+	f = r->f;
+	for (st = 0; st < NS; st++)
+		if (strlen(statuses[st]) == f[c[L_STATUS]].n &&
+		    memcmp(statuses[st], f[c[L_STATUS]].p, f[c[L_STATUS]].n) == 0)
+			break;
+	if (st == NS)
+		die_at(EX_DATAERR, path, r->in.lineno, "status", "not paid, offset or held");
+	if (!isamc(&f[c[L_AMC]]) || f[c[L_LINE]].n == 0)
+		die_at(EX_DATAERR, path, r->in.lineno, f[c[L_LINE]].n ? "amc" : "line",
+		    "not an AMC number, or empty");
+	if (pk->l.amc != NULL && keycmp(&pk->l, &f[c[L_AMC]], &f[c[L_LINE]]) >= 0)
+		die_at(EX_DATAERR, path, r->in.lineno, "line", "out of order (amc, line)");
+	n = f[c[L_AMC]].n + f[c[L_LINE]].n + 2;
+	if (n > pk->cap) {
+		free(pk->l.amc);
+		pk->l.amc = xmalloc(pk->cap = 2 * n);
+	}
+	memcpy(pk->l.amc, f[c[L_AMC]].p, f[c[L_AMC]].n);
+	pk->l.amc[f[c[L_AMC]].n] = '\0';
+	pk->l.key = pk->l.amc + f[c[L_AMC]].n + 1;
+	memcpy(pk->l.key, f[c[L_LINE]].p, f[c[L_LINE]].n);
+	pk->l.key[f[c[L_LINE]].n] = '\0';
+	return st + 1;
+}
+
+/*
+ * First pass over the ledger of the day before: the lines held there
+ * are today's to pay again; a line of today's already there (paid, or
+ * held) is not paid again.
+ */
+static void
+ledgerheld(const char *path)
+{
+	struct ts_reader r;
+	struct lkey pk = { { NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL }, 0 };
+	int c[NL], st;
+	size_t lo = 0, n0 = nlines, i, j;
+	int32_t decided;
+
+	if (ts_open(&r, path, "payment-ledger", 1) < 0)
+		ts_fatal(&r);
+	needcols(&r, lcols, NL, c);
+	while ((st = ledgernext(&r, path, c, &pk)) > 0) {
+		const struct field *f = r.f;
+
+		/* Today's lines are sorted as the ledger is: merge. */
+		while (lo < n0 && keycmp(lines[lo], &f[c[L_AMC]], &f[c[L_LINE]]) < 0)
+			lo++;
+		if (lo < n0 && keycmp(lines[lo], &f[c[L_AMC]], &f[c[L_LINE]]) == 0) {
+			nalready++;
+			if (money_add(&already_eur, already_eur, lines[lo]->amt) < 0)
+				die(EX_DATAERR, "%s: amc_eur: sum out of range", path);
+			lines[lo]->amc[0] = '\0';	/* dropped below */
+		}
+		if (st - 1 != S_HELD)
+			continue;
+		if (date_parse(f[c[L_DECIDED]].p, f[c[L_DECIDED]].n, &decided) < 0)
+			die_at(EX_DATAERR, path, r.in.lineno, "decided", "not a date");
+		if (r.cents[c[L_EUR]] < 0)
+			die_at(EX_DATAERR, path, r.in.lineno, "amc_eur", "below 0.00");
+		newline(f, c, decided, r.cents[c[L_EUR]], 1);
+	}
+	ts_close(&r);
+	free(pk.l.amc);
+	/* The day's lines already in the ledger go. */
+	for (i = j = 0; i < nlines; i++)
+		if (lines[i]->amc[0] != '\0')
+			lines[j++] = lines[i];
+		else
+			freeline(lines[i]);
+	nlines = j;
+	if (nlines > 1)
+		qsort(lines, nlines, sizeof *lines, linecmp);
+}
+
+/* The PS paid for a client today: the lines grouped, held or not. */
+static struct payee *payees;
+static size_t npayees;
+
+static int
+bypayee(const void *pa, const void *pb)
+{
+	const struct line *a = *(struct line *const *)pa, *b = *(struct line *const *)pb;
+	int c;
+
+	if ((c = strcmp(a->amc, b->amc)) != 0 || (c = strcmp(a->kind, b->kind)) != 0 ||
+	    (c = strcmp(a->num, b->num)) != 0)
+		return c;
+	return strcmp(a->key, b->key);
+}
+
+static int
+samepayee(const struct item *it, const struct payee *py)
+{
+	return strcmp(it->amc, py->amc) == 0 && strcmp(it->kind, py->kind) == 0 &&
+	    strcmp(it->num, py->num) == 0;
+}
+
+/* The first of a PS's items (they are in item_order), or where it would be. */
+static size_t
+itemfirst(const struct payee *py)
+{
+	size_t lo = 0, hi = nitems, m;
+	int c;
+
+	while (lo < hi) {
+		m = lo + (hi - lo) / 2;
+		if ((c = strcmp(items[m].amc, py->amc)) == 0 &&
+		    (c = strcmp(items[m].kind, py->kind)) == 0)
+			c = strcmp(items[m].num, py->num);
+		if (c < 0)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	return lo;
+}
+
+static void
+group(void)
+{
+	static struct line **v;		/* the payees' lines */
+	struct payee *py;
+	size_t i, j, k;
+
+	v = xmalloc((nlines + 1) * sizeof *v);
+	if (nlines > 0)
+		memcpy(v, lines, nlines * sizeof *v);
+	if (nlines > 1)
+		qsort(v, nlines, sizeof *v, bypayee);
+	payees = xmalloc((nlines + 1) * sizeof *payees);
+	for (i = 0; i < nlines; i = j) {
+		for (j = i + 1; j < nlines && strcmp(v[j]->amc, v[i]->amc) == 0 &&
+		    strcmp(v[j]->kind, v[i]->kind) == 0 && strcmp(v[j]->num, v[i]->num) == 0; j++)
+			;
+		py = &payees[npayees++];
+		memset(py, 0, sizeof *py);
+		py->amc = v[i]->amc;
+		py->kind = v[i]->kind;
+		py->num = v[i]->num;
+		py->lines = &v[i];
+		py->nlines = j - i;
+		py->deb = debtor(py->amc);
+		py->reg = regrow(py->kind, py->num);
+		py->reason = hold_reason(py->deb, py->reg);
+		for (k = i; k < j; k++) {
+			v[k]->py = py;
+			if (money_add(&py->gross, py->gross, v[k]->amt) < 0)
+				die(EX_DATAERR, "a PS's lines: amc_eur: sum out of range");
+		}
+		/* Its items open to offset, oldest first. */
+		if (py->reason == R_NONE) {
+			struct item **its;
+			size_t m = itemfirst(py), e;
+
+			for (e = m; e < nitems && samepayee(&items[e], py); e++)
+				;
+			its = xmalloc((e - m + 1) * sizeof *its);
+			py->offs = xmalloc((e - m + 1) * sizeof *py->offs);
+			for (k = m; k < e; k++)
+				its[k - m] = &items[k];
+			offsets_apply(py, its, e - m);
+			free(its);
+		}
+		payee_settle(py, date);
+		if (py->reason == R_NONE && py->ref[0] == '\0')
+			die(EX_DATAERR, "a PS's transfer reference would be longer than 35 characters");
+	}
+}
+
+/* Per client: the sums the checks and the funding statement need. */
+struct client {
+	const char *amc;
+	uint64_t n[6];
+	int64_t eur[6];
+};
+enum { C_PAID, C_RELEASED, C_OFFSET, C_TRANSFER, C_HELD, C_SETTLED };
+static const char *const cnames[] = {
+	"paid", "released", "indus-offset", "transfers", "held", "settled"
+};
+
+static void
+cadd(struct client *c, int k, uint64_t n, int64_t eur)
+{
+	c->n[k] += n;
+	if (money_add(&c->eur[k], c->eur[k], eur) < 0)
+		die(EX_DATAERR, "client %s: %s: sum out of range", c->amc, cnames[k]);
+}
+
+static void
+funding(int fd, const char *path, const struct client *c, const struct debtor *d)
+{
+	static const char *const cols[] = { "amc", "item", "count", "amount_eur" };
+	static const int rows[] = { C_PAID, C_RELEASED, C_OFFSET, C_TRANSFER, C_HELD };
+	struct ts_writer w;
+	char meta[128];
+	size_t i;
+
+	ts_wopen(&w, fd, path, "funding", 1, cols, 4);
+	snprintf(meta, sizeof meta, "business_date\t%s", date);
+	ts_wmeta(&w, meta);
+	if (d != NULL) {
+		char nm[71];
+
+		sepa_text(nm, sizeof nm - 1, d->name, strlen(d->name));
+		snprintf(meta, sizeof meta, "debtor\t%s", nm);
+		ts_wmeta(&w, meta);
+	}
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		ts_wcstr(&w, c->amc);
+		ts_wcstr(&w, cnames[rows[i]]);
+		ts_wint(&w, (long long)c->n[rows[i]]);
+		ts_wmoney(&w, c->eur[rows[i]]);
+		ts_wend(&w);
+	}
+	ts_wclose(&w);
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: payment-edit -d date -o ledger [-F funding-dir] [-l ledger-before]\n"
+	    "                    [-M remittance-text] [-m remittance] [-P params] [-r register]\n"
+	    "                    [-s summary] [-t transfers-dir] [-W months]\n"
+	    "                    [-x offsetable -O offsets] [outcomes]\n");
+	exit(EX_USAGE);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *fdir = NULL, *prev = NULL, *tpath = NULL, *rpath = NULL, *params = NULL;
+	const char *register_ = NULL, *spath = NULL, *tdir = NULL, *xpath = NULL, *opath = NULL;
+	const char *lpath = NULL;
+	long window = 24;
+	struct out *lo, *oo, *so;
+	struct ts_writer lw, ow;
+	struct ts_reader pr;
+	struct client *clients, tot;
+	size_t nclients = 0, i, j, k;
+	int ch, c[NL], st = 0;
+	int32_t cutoff, paid;
+	char today_s[DATE_BUFSZ], meta[64];
+	xmlSchemaPtr schema;
+
+	setprogname_(argv[0]);
+	while ((ch = getopt(argc, argv, "F:M:O:P:W:d:l:m:o:r:s:t:x:")) != -1)
+		switch (ch) {
+		case 'F': fdir = optarg; break;
+		case 'M': tpath = optarg; break;
+		case 'O': opath = optarg; break;
+		case 'P': params = optarg; break;
+		case 'W': window = (long)numarg(optarg, 1, 1200, "-W months"); break;
+		case 'd': date = optarg; break;
+		case 'l': prev = optarg; break;
+		case 'm': rpath = optarg; break;
+		case 'o': lpath = optarg; break;
+		case 'r': register_ = optarg; break;
+		case 's': spath = optarg; break;
+		case 't': tdir = optarg; break;
+		case 'x': xpath = optarg; break;
+		default: usage();
+		}
+	argc -= optind;
+	argv += optind;
+	if (date == NULL || lpath == NULL || argc > 1 || (xpath != NULL) != (opath != NULL))
+		usage();
+	if (date_parse(date, strlen(date), &today) < 0)
+		die(EX_USAGE, "-d %s: not a date YYYY-MM-DD", date);
+	date_fmt(today, today_s);
+	date = today_s;
+	cutoff = months_before(today, window);
+	LIBXML_TEST_VERSION
+	schema = sepa_schema();
+
+	/* The inputs, whole, before anything is written. */
+	if (params != NULL)
+		readparams(params);
+	if (register_ != NULL)
+		readregister(register_);
+	if (xpath != NULL)
+		readoffsetable(xpath);
+	if (argc == 1)
+		readoutcomes(argv[0]);
+	if (prev != NULL)
+		ledgerheld(prev);
+	group();
+
+	/* Per client, from the lines and offsets, not from the payees' sums. */
+	clients = xmalloc((npayees + 1) * sizeof *clients);
+	memset(&tot, 0, sizeof tot);
+	tot.amc = "total";
+	for (i = 0; i < nlines; i++) {
+		const struct line *l = lines[i];
+		struct client *cl;
+		int s = l->py->status;
+
+		if (nclients == 0 || strcmp(clients[nclients - 1].amc, l->amc) != 0) {
+			cl = &clients[nclients++];
+			memset(cl, 0, sizeof *cl);
+			cl->amc = l->amc;
+		}
+		cl = &clients[nclients - 1];
+		cadd(cl, s == S_HELD ? C_HELD : C_PAID, 1, l->amt);
+		if (s != S_HELD && l->carried)
+			cadd(cl, C_RELEASED, 1, l->amt);
+	}
+	for (i = 0; i < npayees; i++)
+		for (j = 0; j < payees[i].noffs; j++) {
+			for (k = 0; strcmp(clients[k].amc, payees[i].amc) != 0; k++)
+				;
+			cadd(&clients[k], C_OFFSET, 1, payees[i].offs[j].amt);
+		}
+	for (i = 0; i < nitems; i++)
+		if (items[i].used > items[i].left)
+			die(EX_SOFTWARE, "%s: item offset beyond what is left of it", xpath);
+
+	/* A file of transfers per client, each read back and checked. */
+	if (tdir != NULL)
+		for (i = 0; i < nclients; i++) {
+			struct payee **pys = xmalloc((npayees + 1) * sizeof *pys);
+			size_t n = 0;
+			struct sepa s;
+			struct out *x;
+
+			for (j = 0; j < npayees; j++)
+				if (strcmp(payees[j].amc, clients[i].amc) == 0 && payees[j].status == S_PAID)
+					pys[n++] = &payees[j];
+			if (n == 0) {
+				free(pys);
+				continue;
+			}
+			x = publishin(tdir, clients[i].amc, ".xml");
+			sepa_build(&s, schema, date, pys[0]->deb, pys, n, x->path);
+			cadd(&clients[i], C_TRANSFER, s.ntx, s.sum);
+			if (write(x->p.fd, s.xml, s.len) != (ssize_t)s.len)
+				die(EX_IOERR, "%s: %s", x->path, strerror(errno));
+			free(s.xml);
+			free(pys);
+		}
+	else
+		for (i = 0; i < npayees; i++)
+			if (payees[i].status == S_PAID) {
+				for (k = 0; strcmp(clients[k].amc, payees[i].amc) != 0; k++)
+					;
+				cadd(&clients[k], C_TRANSFER, 1, payees[i].net);
+			}
+	/* The transfers are the lines paid less the offsets, to the cent. */
+	for (i = 0; i < nclients; i++) {
+		struct client *cl = &clients[i];
+		int64_t want;
+
+		if (money_sub(&want, cl->eur[C_PAID], cl->eur[C_OFFSET]) < 0 ||
+		    want != cl->eur[C_TRANSFER])
+			die(EX_SOFTWARE, "client %s: transfers %lld cents, lines paid %lld less offsets %lld",
+			    cl->amc, (long long)cl->eur[C_TRANSFER], (long long)cl->eur[C_PAID],
+			    (long long)cl->eur[C_OFFSET]);
+		for (k = 0; k < 6; k++)
+			cadd(&tot, (int)k, cl->n[k], cl->eur[k]);
+	}
+	{
+		int64_t want;
+
+		if (money_sub(&want, tot.eur[C_PAID], tot.eur[C_OFFSET]) < 0 ||
+		    want != tot.eur[C_TRANSFER])
+			die(EX_SOFTWARE, "total: transfers %lld cents, lines paid %lld less offsets %lld",
+			    (long long)tot.eur[C_TRANSFER], (long long)tot.eur[C_PAID],
+			    (long long)tot.eur[C_OFFSET]);
+	}
+
+	/* The offsets applied, for indus-extract the next day. */
+	snprintf(meta, sizeof meta, "business_date\t%s", date);
+	if (opath != NULL) {
+		static const char *const ocols[] = { "amc", "item", "offset_eur", "ps_kind", "ps_number" };
+
+		oo = publish(opath);
+		ts_wopen(&ow, oo->p.fd, opath, "indus-offset", 1, ocols, 5);
+		ts_wmeta(&ow, meta);
+		for (i = 0; i < npayees; i++)
+			for (j = 0; j < payees[i].noffs; j++) {
+				ts_wcstr(&ow, payees[i].amc);
+				ts_wcstr(&ow, payees[i].offs[j].it->id);
+				ts_wmoney(&ow, payees[i].offs[j].amt);
+				ts_wcstr(&ow, payees[i].kind);
+				ts_wcstr(&ow, payees[i].num);
+				ts_wend(&ow);
+			}
+		if (ow.sum != tot.eur[C_OFFSET])
+			die(EX_SOFTWARE, "%s: offsets written %lld cents, %lld applied", opath,
+			    (long long)ow.sum, (long long)tot.eur[C_OFFSET]);
+		ts_wclose(&ow);
+	}
+
+	/*
+	 * The ledger of the day: the day before's lines paid within the
+	 * window, and today's lines, paid or held, merged in (amc, line)
+	 * order; the day before's held lines are today's, as decided now.
+	 */
+	lo = publish(lpath);
+	ts_wopen(&lw, lo->p.fd, lpath, "payment-ledger", 1, lcols, NL);
+	ts_wmeta(&lw, meta);
+	if (prev != NULL) {
+		if (ts_open(&pr, prev, "payment-ledger", 1) < 0)
+			ts_fatal(&pr);
+		needcols(&pr, lcols, NL, c);
+	}
+	{
+		struct lkey pk = { { NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL }, 0 };
+		char d[DATE_BUFSZ];
+
+		st = prev != NULL ? ledgernext(&pr, prev, c, &pk) : 0;
+		for (i = 0; i < nlines || st > 0;) {
+			if (st > 0 && (i == nlines || keycmp(lines[i], &pr.f[c[L_AMC]],
+			    &pr.f[c[L_LINE]]) > 0)) {
+				/* A line of an earlier day: held ones are in lines[]. */
+				if (st - 1 != S_HELD) {
+					if (date_parse(pr.f[c[L_PAID]].p, pr.f[c[L_PAID]].n, &paid) < 0)
+						die_at(EX_DATAERR, prev, pr.in.lineno, "paid", "not a date");
+					if (paid >= cutoff) {
+						for (k = 0; k < NL; k++)
+							ts_wstr(&lw, pr.f[c[k]].p, pr.f[c[k]].n);
+						ts_wend(&lw);
+					} else
+						npruned++;
+				}
+				st = ledgernext(&pr, prev, c, &pk);
+				continue;
+			}
+			{
+				const struct line *l = lines[i++];
+				const struct payee *py = l->py;
+
+				ts_wcstr(&lw, l->amc);
+				ts_wcstr(&lw, l->key);
+				ts_wcstr(&lw, l->kind);
+				ts_wcstr(&lw, l->num);
+				ts_wcstr(&lw, l->invoice);
+				ts_wcstr(&lw, l->lineno);
+				ts_wcstr(&lw, l->actdate);
+				date_fmt(l->decided, d);
+				ts_wcstr(&lw, d);
+				ts_wmoney(&lw, l->amt);
+				ts_wcstr(&lw, statuses[py->status]);
+				ts_wcstr(&lw, py->status == S_HELD ? "" : date);
+				ts_wcstr(&lw, py->status == S_PAID ? py->ref : "");
+				ts_wcstr(&lw, reasons[py->reason]);
+				ts_wend(&lw);
+			}
+		}
+		free(pk.l.amc);
+	}
+	if (prev != NULL)
+		ts_close(&pr);
+	ts_wclose(&lw);
+
+	/* The statements. */
+	if (rpath != NULL || tpath != NULL) {
+		struct payee **pys = xmalloc((npayees + 1) * sizeof *pys);
+
+		for (i = 0; i < npayees; i++)
+			pys[i] = &payees[i];
+		int rfd = -1, tfd = -1;
+
+		/* publish() moves the earlier outs: their fds are taken at once. */
+		if (rpath != NULL)
+			rfd = publish(rpath)->p.fd;
+		if (tpath != NULL)
+			tfd = publish(tpath)->p.fd;
+		remit_write(rfd, rpath, tfd, tpath, date, pys, npayees);
+		free(pys);
+	}
+	if (fdir != NULL)
+		for (i = 0; i < nclients; i++) {
+			struct out *x = publishin(fdir, clients[i].amc, ".tsv");
+
+			funding(x->p.fd, x->path, &clients[i], debtor(clients[i].amc));
+		}
+	if (spath != NULL) {
+		static const char *const scols[] = { "item", "kind", "records", "amount_eur" };
+		static const int rows[] = { C_PAID, C_RELEASED, C_HELD, C_OFFSET, C_TRANSFER };
+		struct ts_writer sw;
+
+		so = publish(spath);
+		ts_wopen(&sw, so->p.fd, spath, "stage-summary", 1, scols, 4);
+		ts_wmeta(&sw, "stage\tpayment");
+		ts_wmeta(&sw, meta);
+		for (i = 0; i < nclients; i++)
+			for (k = 0; k < sizeof rows / sizeof rows[0]; k++) {
+				if (clients[i].n[rows[k]] == 0)
+					continue;
+				ts_wcstr(&sw, clients[i].amc);
+				ts_wcstr(&sw, cnames[rows[k]]);
+				ts_wint(&sw, (long long)clients[i].n[rows[k]]);
+				ts_wmoney(&sw, clients[i].eur[rows[k]]);
+				ts_wend(&sw);
+			}
+		if (nalready > 0) {
+			ts_wcstr(&sw, "lines");
+			ts_wcstr(&sw, "already-paid");
+			ts_wint(&sw, (long long)nalready);
+			ts_wmoney(&sw, already_eur);
+			ts_wend(&sw);
+		}
+		ts_wclose(&sw);
+	}
+	for (i = 0; i < nouts; i++)
+		if (pub_commit(&outs[i].p) < 0)
+			die(EX_IOERR, "%s: %s", outs[i].path, strerror(errno));
+	{
+		char m1[MONEY_BUFSZ], m2[MONEY_BUFSZ];
+
+		money_fmt(tot.eur[C_TRANSFER], m1);
+		money_fmt(tot.eur[C_OFFSET], m2);
+		fprintf(stderr, "payment-edit: %s: %llu outcomes, %llu lines paid (%llu released), "
+		    "%llu held, %llu already paid; %llu transfers %s, offsets %s\n", date,
+		    (unsigned long long)nout, (unsigned long long)tot.n[C_PAID],
+		    (unsigned long long)tot.n[C_RELEASED], (unsigned long long)tot.n[C_HELD],
+		    (unsigned long long)nalready, (unsigned long long)tot.n[C_TRANSFER], m1, m2);
+	}
+	xmlSchemaFree(schema);
+	free(clients);
+	return 0;
+}

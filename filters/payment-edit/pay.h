@@ -1,0 +1,95 @@
+/*
+ * payment-edit: what its files share (payment-edit(1)).
+ */
+#include <libxml/xmlschemas.h>
+
+#include "tiers.h"
+
+/*
+ * Why a PS's payments are held: nothing (paid), the client has no paying
+ * account in the parameters, the PS is not in the register at the date,
+ * or its register row is not fit to pay on.
+ */
+enum {
+	R_NONE, R_NOACCOUNT, R_NOREG, R_BADID, R_BADAM, R_BADSIRET, R_NONAME,
+	R_NOIBAN, R_BADIBAN, R_BADBIC, NR
+};
+extern const char *const reasons[NR];
+
+/* What became of a PS's lines of the day. */
+enum { S_PAID, S_OFFSET, S_HELD, NS };
+extern const char *const statuses[NS];
+
+/* A row of the PS register (tiers-ps(5)). */
+struct regrow {
+	char *kind, *num, *am, *siret, *name, *iban, *bic;
+	int32_t from, to;	/* to: INT32_MAX when open */
+	int reason;
+	long line;
+};
+
+/* A client's paying account (tiers-payparams(5)). */
+struct debtor {
+	char *amc, *name, *iban, *bic;
+};
+
+/* An open indus item the client allows to offset (indus-extract(1)). */
+struct item {
+	char *amc, *kind, *num, *id, *line, *invoice, *lineno, *actdate;
+	int32_t opened;
+	int64_t left, used;
+	long lineno_in;
+};
+
+/* A line to pay: the day's, or one held on an earlier day. */
+struct line {
+	char *amc, *key, *kind, *num, *invoice, *lineno, *actdate;
+	int32_t decided;
+	int64_t amt;
+	int carried;		/* held in the ledger of the day before */
+	struct payee *py;
+};
+
+/* An offset applied: so much of an item taken off a PS's transfer. */
+struct offset {
+	struct item *it;
+	int64_t amt;
+};
+
+/* A PS paid for a client: its lines, offsets and transfer. */
+struct payee {
+	const char *amc, *kind, *num;
+	const struct regrow *reg;
+	const struct debtor *deb;
+	struct line **lines;
+	size_t nlines;
+	struct offset *offs;
+	size_t noffs;
+	int64_t gross, offset, net;
+	int status, reason;
+	char ref[36];
+};
+
+/* rules.c: the business rules, pure functions. */
+int reg_check(const struct regrow *r);
+int hold_reason(const struct debtor *d, const struct regrow *r);
+int pay_ref(char *buf, const char *date, const char *amc, const char *kind, const char *num);
+int item_order(const struct item *a, const struct item *b);
+int offsets_apply(struct payee *py, struct item **items, size_t nitems);
+void payee_settle(struct payee *py, const char *date);
+int32_t months_before(int32_t day, long months);
+
+/* sepa.c: a client's pain.001.001.03 file, checked. */
+struct sepa {
+	unsigned char *xml;
+	size_t len;
+	uint64_t ntx;
+	int64_t sum;		/* the InstdAmt read back from the document */
+};
+xmlSchemaPtr sepa_schema(void);
+void sepa_build(struct sepa *s, xmlSchemaPtr schema, const char *date,
+    const struct debtor *deb, struct payee *const *pys, size_t npy, const char *name);
+
+/* statements.c: the remittance statements and the funding statements. */
+void remit_write(int fd, const char *path, int tfd, const char *tpath, const char *date,
+    struct payee *const *pys, size_t npy);

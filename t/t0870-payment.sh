@@ -1,0 +1,387 @@
+#!/bin/sh
+test_description='payment-edit: SEPA transfers net of offsets, held lines released, the ledger, statements'
+. "$(dirname "$0")/test-lib.sh"
+
+cases=$TIERS_TOP/t/t0870-payment.tsv
+iso=$SHARED/ref/iso20022/pain.001.001.03.xsd
+xsd=$TIERS_TOP/formats/xsd/pain001.xsd
+okiban=FR7630066478639606056956472
+badiban=FR7630066478639606056956473
+
+# records FILE: the records of a sealed stream, from its trailer.
+records () {
+	tail -n 1 "$1" | cut -f2
+}
+
+# ps ALIAS: the client, the PS's kind and number, TAB-separated.
+ps () {
+	amc=502010002
+	case $1 in
+	x*) amc=877370001 ;;
+	esac
+	case ${1#x} in
+	R1) printf '%s\tRPPS\t10195058416\n' $amc ;;
+	R2) printf '%s\tRPPS\t10283773637\n' $amc ;;
+	R3) printf '%s\tRPPS\t10425005203\n' $amc ;;
+	F1) printf '%s\tFINESS\t139416028\n' $amc ;;
+	esac
+}
+
+# rows CASE DAY ROW: the table's rows of a case's day of a kind: ps a b.
+rows () {
+	awk -F'\t' -v OFS='\t' -v c="$1" -v d="$2" -v r="$3" \
+	    '$1 == c && $2 == d && $3 == r { print $4, $5, $6 }' "$cases"
+}
+
+outhdr='#tiers	outcome	1	claim	file	line	amc	contract	member_ref	ps_kind	ps_number	invoice	line_no	act_date	act_code	fr_eur	br_eur	amo_eur	amc_eur	rac_eur	recover_eur	dest	code	flag	outcome	first_claim	first_date	decide_by	presented	ground	payment_ref	ps_label	client_label'
+
+# outcome DATE CLAIM AMC KIND NUM EUR [OUTCOME DEST]: a line of outcomes.
+outcome () {
+	o=${7:-paid} d=${8:-ps} ref=
+	test "$o" = paid && ref=TP$(echo "$1" | tr -d -)-$3-$(printf %.1s "$4")$5
+	printf '%s#%s\tb2\t%s\t%s\t\t\t%s\t%s\t1000%s\t1\t%s\tG\t%s\t%s\t0.00\t%s\t0.00\t0.00\t%s\tLQ00\t\t%s\t%s#%s\t%s\t\t1\t\t%s\tPaid\tPaid\n' \
+	    "$1" "$2" "$2" "$3" "$4" "$5" "$2" "$1" "$6" "$6" "$6" "$d" "$o" "$1" "$2" "$1" "$ref"
+}
+
+# day CASE N: the inputs of a case's day N from the table, payment-edit
+# run on them and the ledger of the day before; the transfers as the
+# remittance says them, in want.CASE.N and got.CASE.N.
+day () {
+	cs=$1 n=$2 date=2026-11-2$(($2 + 2))
+	{
+		echo "$outhdr"
+		rows "$cs" "$n" line | while IFS='	' read -r p c e; do
+			outcome "$date" "$c" $(ps "$p") "$e"
+		done
+		outcome "$date" 99 502010002 RPPS 10195058416 0.00 rejected reject
+	} | mkstream o.$cs.$n &&
+	{
+		printf '#tiers\tps-register\t1\tps_kind\tps_number\tam_number\tsiret\tname\tiban\tbic\tvalid_from\tvalid_to\n'
+		rows "$cs" "$n" reg | while IFS='	' read -r p i b; do
+			case $i in
+			ok) i=$okiban ;;
+			bad) i=$badiban ;;
+			none) i= ;;
+			esac
+			test "$b" = - && b=
+			printf '%s\t%s\t\t\tCabinet Éloïse Müller & Fils\t%s\t%s\t2020-01-01\t\n' \
+			    "$(ps "$p" | cut -f2)" "$(ps "$p" | cut -f3)" "$i" "$b"
+		done
+	} | mkstream r.$cs.$n &&
+	{
+		printf '#tiers\tindus-offsetable\t1\tamc\tps_kind\tps_number\titem\tline\tinvoice\tline_no\tact_date\topened\tleft_eur\n'
+		rows "$cs" "$n" item | while IFS='	' read -r p i l; do
+			printf '%s\t%s\t2026-11-20#%s\t900%s\t1\t2026-11-19\t2026-11-20\t%s\n' \
+			    "$(ps "$p")" "$i" "$i" "$i" "$l"
+		done
+	} | mkstream x.$cs.$n &&
+	prev= &&
+	if test "$n" -gt 1; then prev=l.$cs.$(($n - 1)); fi &&
+	mkdir t.$cs.$n f.$cs.$n &&
+	payment-edit -d $date -o l.$cs.$n ${prev:+-l $prev} -P params.tsv -r r.$cs.$n \
+	    -x x.$cs.$n -O off.$cs.$n -t t.$cs.$n -F f.$cs.$n -m m.$cs.$n -M txt.$cs.$n \
+	    -s s.$cs.$n o.$cs.$n 2>err.$cs.$n &&
+	rows "$cs" "$n" want | while IFS='	' read -r p st net; do
+		r=${st#*:}
+		test "$r" = "$st" && r=
+		printf '%s\t%s\t%s\t%s\n' "$(ps "$p")" "${st%%:*}" "$r" "$net"
+	done | sort >want.$cs.$n &&
+	awk -F'\t' -v OFS='\t' '!/^#/ && $4 == "transfer" { print $1, $2, $3, $12, $13, $11 }' \
+	    m.$cs.$n | sort >got.$cs.$n
+}
+
+# xmlsum FILE: the count and sum of the transfers of a pain.001 file,
+# by awk over the XML text (the amounts in cents, no floating point).
+xmlsum () {
+	awk '
+		/<InstdAmt / { sub(/.*<InstdAmt Ccy="EUR">/, ""); sub(/<.*/, ""); n++
+			split($0, a, "."); s += a[1] * 100 + a[2] }
+		END { printf "%d %d\n", n, s }' "$1"
+}
+
+test_expect_success 'setup: the client paid out of an account, the other without one' '
+	{
+		printf "#tiers\tpayment-params\t1\tamc\tdebtor_name\tiban\tbic\n" &&
+		printf "502010002\tMutuelle Générale de l’Œuvre\tFR7630006000011234567890189\tAGRIFRPPXXX\n"
+	} | mkstream params.tsv
+'
+
+for cs in $(grep -v "^#" "$cases" | cut -f1 | uniq); do
+	test_expect_success "case $cs" "
+		for n in \$(awk -F'\t' -v c=$cs '\$1 == c { print \$2 }' '$cases' | uniq); do
+			day $cs \$n || { cat err.$cs.\$n; exit 1; }
+			test_cmp want.$cs.\$n got.$cs.\$n || exit 1
+		done
+	"
+done
+
+test_expect_success 'every file written is valid against the project schema' '
+	ls t.*/*.xml >files &&
+	test -s files &&
+	xmllint --noout --schema "$xsd" $(cat files) 2>err &&
+	test "$(grep -c " validates\$" err)" = "$(grep -c . files)"
+'
+
+test_expect_success SHARED 'every file written is valid against the ISO 20022 schema' '
+	xmllint --noout --schema "$iso" $(cat files) 2>err &&
+	test "$(grep -c " validates\$" err)" = "$(grep -c . files)"
+'
+
+test_expect_success 'the project schema is not the ISO one, and payment-edit checks against it' '
+	! cmp -s "$xsd" "$iso" &&
+	grep -q "^<xs:schema" "$xsd" &&
+	grep -q "targetNamespace=\"urn:iso:std:iso:20022:tech:xsd:pain.001.001.03\"" "$xsd"
+'
+
+test_expect_success 'control totals, recomputed from the XML: NbOfTxs, CtrlSum, the lines less the offsets' '
+	for f in $(cat files); do
+		set -- $(xmlsum $f) &&
+		test "$(xmllint --xpath "string(//*[local-name()=\"GrpHdr\"]/*[local-name()=\"NbOfTxs\"])" $f)" = $1 &&
+		test "$(xmllint --xpath "string(//*[local-name()=\"PmtInf\"]/*[local-name()=\"NbOfTxs\"])" $f)" = $1 &&
+		c=$(xmllint --xpath "string(//*[local-name()=\"GrpHdr\"]/*[local-name()=\"CtrlSum\"])" $f | tr -d .) &&
+		test "$((1$c - 1${c%??}00 + ${c%??} * 100))" = $2 || { echo "$f: $* $c"; exit 1; }
+		d=${f%/*} && n=${d##*.} && cs=${d#t.} && cs=${cs%.*} && amc=${f##*/} && amc=${amc%.xml} &&
+		paid=$(awk -F"\t" -v a=$amc "!/^#/ && \$1 == a && \$10 != \"held\" && \$11 == \"2026-11-2$((n + 2))\" { split(\$9, x, \".\"); s += x[1] * 100 + x[2] } END { print s + 0 }" l.$cs.$n) &&
+		off=$(awk -F"\t" -v a=$amc "!/^#/ && \$1 == a { split(\$3, x, \".\"); s += x[1] * 100 + x[2] } END { print s + 0 }" off.$cs.$n) &&
+		test $((paid - off)) = $2 || { echo "$f: paid $paid less $off is not $2"; exit 1; }
+	done
+'
+
+test_expect_success 'identifiers: deterministic, unique, at most 35 characters, the dates of the calendar' '
+	f=t.paid.1/502010002.xml &&
+	grep -q "<MsgId>TP20261123-502010002</MsgId>" $f &&
+	grep -q "<PmtInfId>TP20261123-502010002-PMT</PmtInfId>" $f &&
+	grep -q "<EndToEndId>TP20261123-502010002-R10195058416</EndToEndId>" $f &&
+	grep -q "<CreDtTm>2026-11-23T00:00:00</CreDtTm>" $f &&
+	grep -q "<ReqdExctnDt>2026-11-24</ReqdExctnDt>" $f &&
+	for cs in $(grep -v "^#" "$cases" | cut -f1 | uniq); do
+		sed -n "s/.*<\(MsgId\|PmtInfId\|EndToEndId\)>\(.*\)<.*/\2/p" t.$cs.*/*.xml 2>/dev/null |
+		    sort >ids.$cs &&
+		sort -u ids.$cs | cmp - ids.$cs || exit 1
+	done &&
+	! cat ids.* | awk "length > 35" | grep .
+'
+
+test_expect_success 'names in the SEPA character set, accents transliterated' '
+	grep -q "<Nm>Mutuelle Generale de l'"'"'OEuvre</Nm>" t.paid.1/502010002.xml &&
+	grep -q "<Nm>Cabinet Eloise Muller + Fils</Nm>" t.paid.1/502010002.xml &&
+	! LC_ALL=C grep -n "[^][A-Za-z0-9/?:().,'"'"'+ <>=\"_-]" t.paid.1/502010002.xml | grep -v "^1:"
+'
+
+test_expect_success 'a held line stays in the ledger, then paid once with the day it is released' '
+	awk -F"\t" "!/^#/ { print \$2, \$8, \$10, \$11, \$12, \$13 }" l.badiban.3 >actual &&
+	cat >expect <<-\EOT &&
+	2026-11-23#1 2026-11-23 paid 2026-11-25 TP20261125-502010002-R10195058416 
+	2026-11-24#2 2026-11-24 paid 2026-11-25 TP20261125-502010002-R10195058416 
+	EOT
+	test_cmp expect actual &&
+	grep -c "2026-11-23#1" l.badiban.1 l.badiban.2 >actual &&
+	printf "l.badiban.1:1\nl.badiban.2:1\n" >expect &&
+	test_cmp expect actual &&
+	grep "^502010002	released	2	13.00\$" f.badiban.3/502010002.tsv &&
+	! test -e t.badiban.1/502010002.xml
+'
+
+test_expect_success 'offsets larger than the payment: nothing transferred, the rest left to the indus ledger' '
+	grep -v "^#" off.offset-larger.1 >actual &&
+	printf "502010002\tX1\t30.00\tRPPS\t10195058416\n" >expect &&
+	test_cmp expect actual &&
+	! test -e t.offset-larger.1/502010002.xml &&
+	awk -F"\t" "!/^#/ { print \$10, \$12 }" l.offset-larger.1 >actual &&
+	echo "offset " >expect &&
+	test_cmp expect actual &&
+	grep "^502010002	indus-offset	1	30.00\$" f.offset-larger.1/502010002.tsv &&
+	grep "^502010002	transfers	0	0.00\$" f.offset-larger.1/502010002.tsv &&
+	grep -v "^#" off.offset-larger.2 >actual &&
+	printf "502010002\tX1\t20.00\tRPPS\t10195058416\n" >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'offsets: oldest item first, never more than left, never on a PS held or not paid' '
+	grep -v "^#" off.offset-two.1 | cut -f2,3 >actual &&
+	printf "X1\t4.00\nX2\t3.00\n" >expect &&
+	test_cmp expect actual &&
+	test "$(records off.offset-held.1)" = 0 &&
+	grep -q "Indus retenu X1" txt.offset-two.1
+'
+
+test_expect_success 'the offsets are a stream indus-extract reads (indus-offset, version 1)' '
+	head -n 1 off.offset.1 >actual &&
+	printf "#tiers\tindus-offset\t1\tamc\titem\toffset_eur\tps_kind\tps_number\n" >expect &&
+	test_cmp expect actual &&
+	tiers-seal -q off.*
+'
+
+test_expect_success 'the funding statement: paid, released, offsets, transfers, held' '
+	grep -v "^#" f.offset.1/502010002.tsv >actual &&
+	cat >expect <<-\EOT &&
+	502010002	paid	1	30.00
+	502010002	released	0	0.00
+	502010002	indus-offset	1	10.00
+	502010002	transfers	1	20.00
+	502010002	held	0	0.00
+	EOT
+	test_cmp expect actual &&
+	grep "^#debtor	Mutuelle Generale de l'"'"'OEuvre\$" f.offset.1/502010002.tsv &&
+	grep "^877370001	held	1	9.00\$" f.noaccount.1/877370001.tsv
+'
+
+test_expect_success 'the remittance statement: lines, offsets and the transfer, stream and text' '
+	awk -F"\t" "!/^#/ { print \$4, \$11, \$12, \$14 }" m.offset.1 >actual &&
+	cat >expect <<-\EOT &&
+	line 30.00 paid TP20261123-502010002-R10195058416
+	offset -10.00 paid TP20261123-502010002-R10195058416
+	transfer 20.00 paid TP20261123-502010002-R10195058416
+	EOT
+	test_cmp expect actual &&
+	grep -q "^Montant vire  *20.00\$" txt.offset.1 &&
+	grep -q "^Virement SEPA reference TP20261123-502010002-R10195058416\$" txt.offset.1 &&
+	grep -q "^Paiement en attente (bad-iban)" txt.badiban.1
+'
+
+test_expect_success 'files of payments and bank details are mode 0600' '
+	for f in l.paid.1 off.paid.1 m.paid.1 txt.paid.1 t.paid.1/502010002.xml f.paid.1/502010002.tsv; do
+		test "$(test_mode $f)" = -rw------- || { echo "$f"; exit 1; }
+	done
+'
+
+test_expect_success 'a rerun gives the same bytes' '
+	mkdir re && cd re &&
+	mkdir t f &&
+	payment-edit -d 2026-11-24 -o l -l ../l.offset-larger.1 -P ../params.tsv -r ../r.offset-larger.2 \
+	    -x ../x.offset-larger.2 -O off -t t -F f -m m -M txt -s s ../o.offset-larger.2 2>err &&
+	cmp l ../l.offset-larger.2 && cmp off ../off.offset-larger.2 && cmp m ../m.offset-larger.2 &&
+	cmp txt ../txt.offset-larger.2 && cmp s ../s.offset-larger.2 &&
+	cmp t/502010002.xml ../t.offset-larger.2/502010002.xml &&
+	cmp f/502010002.tsv ../f.offset-larger.2/502010002.tsv
+'
+
+test_expect_success 'a line already in the ledger is never paid again' '
+	mkdir again &&
+	grep -v "^#end" o.paid.1 | sed "s/TP20261123/TP20261124/" | mkstream o.again &&
+	payment-edit -d 2026-11-24 -o l.again -l l.paid.1 -P params.tsv -r r.paid.1 -t again \
+	    -s s.again o.again 2>err &&
+	grep "^payment-edit: 2026-11-24: 3 outcomes, 0 lines paid (0 released), 0 held, 2 already paid; 0 transfers 0.00" err &&
+	grep "^lines	already-paid	2	30.00\$" s.again &&
+	! test -e again/502010002.xml &&
+	grep -v "^#" l.paid.1 >expect && grep -v "^#" l.again >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'the window: lines paid earlier than -W months go from the ledger' '
+	payment-edit -d 2027-11-23 -W 12 -o l.win -l l.paid.1 2>err &&
+	test "$(records l.win)" = 2 &&
+	payment-edit -d 2027-11-24 -W 12 -o l.win -l l.paid.1 2>err &&
+	test "$(records l.win)" = 0
+'
+
+# Refusals (t0870-refuse.tsv): the status, the first message, nothing
+# published, no IBAN in a message.
+hdr_params='#tiers	payment-params	1	amc	debtor_name	iban	bic'
+hdr_register='#tiers	ps-register	1	ps_kind	ps_number	am_number	siret	name	iban	bic	valid_from	valid_to'
+hdr_offsetable='#tiers	indus-offsetable	1	amc	ps_kind	ps_number	item	line	invoice	line_no	act_date	opened	left_eur'
+hdr_outcomes=$outhdr
+hdr_ledger='#tiers	payment-ledger	1	amc	line	ps_kind	ps_number	invoice	line_no	act_date	decided	amc_eur	status	paid	payment_ref	reason'
+while IFS='	' read -r name input status msg rec; do
+	case $name in '#'* | '') continue ;; esac
+	eval "hdr=\$hdr_$input"
+	test_expect_success "refused: $name" "
+		rm -rf ref && mkdir ref ref/t ref/f &&
+		cp params.tsv ref/params && cp r.paid.1 ref/register && cp x.paid.1 ref/offsetable &&
+		cp o.paid.1 ref/outcomes && cp l.paid.1 ref/ledger &&
+		{ printf '%s\\n' '$hdr'; printf '%s\\n' '$rec' | tr '|' '\\t';
+		  if test $name = ledger-order; then printf '%s\\n' '$rec' | tr '|' '\\t' | sed 's/#2/#1/'; fi; } |
+		    mkstream ref/in && mv ref/in ref/$input &&
+		cd ref &&
+		test_expect_code $status payment-edit -d 2026-11-23 -o l -l ledger -P params -r register \
+		    -x offsetable -O off -t t -F f -m m -M txt -s s outcomes 2>err;
+		test \$? = 0 || exit 1
+		sed -n 1p err >actual &&
+		printf '%s\\n' \"$msg\" >expect &&
+		test_cmp expect actual &&
+		! find t f -type f | grep . && ! test -e l && ! test -e off && ! test -e m &&
+		! grep -e $okiban -e $badiban -e FR7630006000011234567890189 err
+	"
+done <"$TIERS_TOP/t/t0870-refuse.tsv"
+
+test_expect_success 'the nightly: paid the day the register and the accounts come, held before' '
+	mkdir -p data/inbox &&
+	cp -R "$TIERS_TOP/testdata/sample/2026-11-18" "$TIERS_TOP/testdata/sample/2026-11-19" data/inbox/ &&
+	{
+		printf "#tiers\tps-register\t1\tps_kind\tps_number\tam_number\tsiret\tname\tiban\tbic\tvalid_from\tvalid_to\n" &&
+		grep -v "^#" data/inbox/2026-11-18/ps.tsv |
+		    awk -F"\t" -v OFS="\t" "{ print \$2, \$3, \"\", \"\", \"PS \" \$1, \$4, \"\", \"2020-01-01\", \"\" }"
+	} | mkstream data/inbox/2026-11-19/ps-register.tsv &&
+	{
+		printf "#tiers\tpayment-params\t1\tamc\tdebtor_name\tiban\tbic\n" &&
+		for a in 502010002 649010000 877370001; do
+			printf "%s\tClient %s\tFR7630006000011234567890189\tAGRIFRPPXXX\n" $a $a
+		done
+	} | mkstream data/inbox/2026-11-19/payment-params.tsv &&
+	tiers-nightly -I 2026-11-18 data >out 2>err &&
+	d=data/days/2026-11-18 &&
+	grep "^tiers-nightly: 2026-11-18: payment: 300 outcomes, 0 lines paid (0 released), 240 held" err &&
+	! ls $d/out/payments/sepa | grep . &&
+	{ tiers-nightly 2026-11-19 data >out 2>err || test $? = 1; } &&
+	d=data/days/2026-11-19 &&
+	grep "^tiers-nightly: 2026-11-19: payment: [0-9]* outcomes, [0-9]* lines paid (240 released), 0 held" err &&
+	xmllint --noout --schema "$xsd" $d/out/payments/sepa/*.xml &&
+	grep "^payment	ps-register.tsv	register	40		ok	\$" $d/summary.tsv &&
+	test -f $d/state/payments/register.tsv && test -f $d/state/payments/params.tsv &&
+	awk -F"\t" "!/^#/ && \$10 == \"held\"" $d/state/payments/ledger.tsv >held &&
+	test_must_be_empty held
+'
+
+test_expect_success 'the nightly with the stage indus: an item offset over two days, the rest carried' '
+	mkdir -p ind/inbox &&
+	cp -R "$TIERS_TOP/testdata/sample/2026-11-18" "$TIERS_TOP/testdata/sample/2026-11-19" \
+	    "$TIERS_TOP/testdata/sample/2026-11-20" ind/inbox/ &&
+	cp data/inbox/2026-11-19/ps-register.tsv data/inbox/2026-11-19/payment-params.tsv \
+	    ind/inbox/2026-11-18/ &&
+	printf "#tiers\tindus-params\t1\tamc\tcompensation\tps_days\tbenef_days\n%s\n%s\n%s\n" \
+	    "502010002	1	60	30" "649010000	1	60	30" "877370001	1	60	30" |
+	    mkstream ind/inbox/2026-11-18/indus-params.tsv &&
+	tiers-nightly -I 2026-11-18 ind >out 2>err &&
+	{ tiers-nightly 2026-11-19 ind >out 2>err || test $? = 1; } &&
+	tiers-nightly 2026-11-20 ind >out 2>err &&
+	d=ind/days &&
+	test "$(awk -F"\t" "\$4 == \"2026-11-19#105\" { print \$10 }" $d/2026-11-19/out/indus/offsetable.tsv)" = 570.82 &&
+	grep "^502010002	2026-11-19#105	120.00	FINESS	246568224\$" $d/2026-11-19/state/payments/offsets.tsv &&
+	test "$(awk -F"\t" "\$4 == \"2026-11-19#105\" { print \$10 }" $d/2026-11-20/out/indus/offsetable.tsv)" = 450.82 &&
+	grep "^502010002	2026-11-19#105	450.82	FINESS	246568224\$" $d/2026-11-20/state/payments/offsets.tsv &&
+	xmllint --noout --schema "$xsd" $d/*/out/payments/sepa/*.xml &&
+	for f in $d/*/out/payments/funding/*.tsv; do
+		awk -F"\t" "!/^#/ { split(\$4, x, \".\"); c[\$2] = x[1] * 100 + x[2] }
+		    END { exit !(c[\"paid\"] - c[\"indus-offset\"] == c[\"transfers\"]) }" $f ||
+		    { echo "$f"; exit 1; }
+	done
+'
+
+test_expect_success SHARED 'the nightly with the stage indus: the files valid against the ISO schema' '
+	xmllint --noout --schema "$iso" ind/days/*/out/payments/sepa/*.xml
+'
+
+test_expect_success 'the nightly: a register refused stops the day' '
+	mkdir -p bad/inbox/2026-11-18 &&
+	printf "#tiers\tps-register\t1\tps_kind\tps_number\tam_number\tsiret\tname\tiban\tbic\tvalid_from\tvalid_to\nRPPS\t10195058416\t\t\tX\t$okiban\t\tsoon\t\n" |
+	    mkstream bad/inbox/2026-11-18/ps-register.tsv &&
+	test_expect_code 65 tiers-nightly -I 2026-11-18 bad >out 2>err &&
+	grep "ps-register.tsv changes what is paid and was refused: payment-edit: ps-register.tsv:2: valid_from: not a date" err &&
+	! test -d bad/days/2026-11-18
+'
+
+test_expect_success 'usage' '
+	test_expect_code 64 payment-edit 2>err &&
+	grep "^usage: payment-edit -d date -o ledger" err &&
+	test_expect_code 64 payment-edit -d 2026-11-23 -o l -x x.paid.1 o.paid.1 2>err &&
+	test_expect_code 64 payment-edit -q 2>err &&
+	test_expect_code 64 payment-edit -d 2026-13-01 -o l o.paid.1 2>err &&
+	grep "^payment-edit: -d 2026-13-01: not a date YYYY-MM-DD\$" err &&
+	test_expect_code 64 payment-edit -d 2026-11-23 -W 0 -o l o.paid.1 2>err
+'
+
+test_expect_success 'write error: a ledger that cannot be written' '
+	test_expect_code 73 payment-edit -d 2026-11-23 -o /dev/full o.paid.1 2>err
+'
+
+test_done
