@@ -48,18 +48,19 @@ enum {
 /* Anomalies, in the order of the truth file. */
 enum {
 	A_NONE, A_BADNIR, A_UNKNOWN, A_CLOSED, A_DUPINTRA, A_DUPINTER,
-	A_CANCEL, A_NEAR, A_NOPEC, A_TRUNC, A_LATE, NANOM
+	A_CANCEL, A_NEAR, A_NOPEC, A_TRUNC, A_LATE, A_LATEPEC, NANOM
 };
 static const char *const anames[NANOM] = {
 	"none", "badnir", "unknown", "closed", "dupintra", "dupinter",
-	"cancel", "near", "nopec", "truncated", "late"
+	"cancel", "near", "nopec", "truncated", "late", "latepec"
 };
 /*
  * Per 10 000 claim lines; nopec per 10 000 invoices that need a PEC;
  * truncated per 10 000 days; late per 10 000 families (declared by their
- * client on a later day than the first: their claims come before).
+ * client on a later day than the first: their claims come before);
+ * latepec per 10 000 invoices that need a PEC (granted the next day).
  */
-static const int arate[NANOM] = { 0, 50, 50, 50, 30, 30, 20, 20, 50, 0, 0 };
+static const int arate[NANOM] = { 0, 50, 50, 50, 30, 30, 20, 20, 50, 0, 0, 0 };
 #define ISREPEAT(a) ((a) == A_DUPINTRA || (a) == A_DUPINTER || (a) == A_CANCEL || \
 	(a) == A_NEAR)
 
@@ -769,11 +770,16 @@ lines(const struct world *w, struct invoice *inv, struct line *ln)
 		}
 		inv->total += ln[i].fr;
 	}
-	/* An invoice that needs a PEC and gets none. */
+	/* An invoice that needs a PEC and gets none, or gets it the next day. */
 	if (inv->anom == A_NONE && needpec(w, inv, ln)) {
+		int u;
+
 		rinit(&r, w, K_PEC, (uint64_t)inv->j, inv->kf);
-		if ((int)below(&r, 10000) < w->rate[A_NOPEC])
+		u = (int)below(&r, 10000);
+		if (u < w->rate[A_NOPEC])
 			inv->anom = A_NOPEC;
+		else if (u < w->rate[A_NOPEC] + w->rate[A_LATEPEC])
+			inv->anom = A_LATEPEC;
 	}
 }
 
@@ -1704,13 +1710,21 @@ wpecs(const struct world *w, int j, const char *dir, int z)
 	struct out o;
 
 	oopen(&o, dir, "pec.tsv", "pec", cols, 13);
+	/* The PECs granted late: for the day before's latepec invoices. */
+	if (j > 0 && w->rate[A_LATEPEC] > 0) {
+		wk.j = j - 1;
+		wk.k = 0;
+		while (nextclaim(w, &wk, &c))
+			if (!ISREPEAT(c.anom) && c.k == c.inv->kf && c.anom == A_LATEPEC)
+				grant(w, j, c.inv, c.ln, &o.w);
+	}
 	wk.j = j;
 	wk.k = 0;
 	while (nextclaim(w, &wk, &c))
 		if (ISREPEAT(c.anom))
 			repday(w, j, &c);
 		else if (c.k == c.inv->kf && c.anom != A_UNKNOWN &&
-		    c.anom != A_NOPEC)
+		    c.anom != A_NOPEC && c.anom != A_LATEPEC)
 			grant(w, j, c.inv, c.ln, &o.w);
 	repsort();
 	pecn = xrealloc(pecn, ((size_t)j + 1) * sizeof *pecn);
@@ -2925,7 +2939,7 @@ anomarg(struct world *w, const char *arg)
 			break;
 	if (eq == NULL || a == NANOM)
 		die(EX_USAGE, "-A: expected badnir, unknown, closed, dupintra, "
-		    "dupinter, cancel, near, nopec, truncated or late=rate");
+		    "dupinter, cancel, near, nopec, truncated, late or latepec=rate");
 	w->rate[a] = (int)numarg(eq + 1, 0, 10000, anames[a]);
 }
 
@@ -3000,9 +3014,9 @@ main(int argc, char *argv[])
 		die(EX_USAGE, "first-date: not an ISO 8601 date (YYYY-MM-DD)");
 	if (w.rate[A_BADNIR] + w.rate[A_UNKNOWN] + w.rate[A_CLOSED] > 10000 ||
 	    w.rate[A_DUPINTRA] + w.rate[A_DUPINTER] + w.rate[A_CANCEL] +
-	    w.rate[A_NEAR] > 10000)
-		die(EX_USAGE, "anomaly rates: badnir, unknown and closed, and "
-		    "dupintra, dupinter, cancel and near, each sum to 10000 at most");
+	    w.rate[A_NEAR] > 10000 || w.rate[A_NOPEC] + w.rate[A_LATEPEC] > 10000)
+		die(EX_USAGE, "anomaly rates: badnir, unknown and closed; "
+		    "dupintra, dupinter, cancel and near; nopec and latepec: each sum to 10000 at most");
 
 	w.base = mix(seed + GOLDEN);
 	w.day = xmalloc((size_t)w.ndays * sizeof *w.day);
