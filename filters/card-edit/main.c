@@ -407,12 +407,12 @@ family(void)
 			nnone++;
 		if (kind != 1 || fam[i].done)
 			continue;
-		if (fam[i].cp == NULL) {
-			reject(&fam[i], CE02, NULL);
-			continue;
-		}
 		if (!eligible(&fam[i])) {
 			reject(&fam[i], CE04, NULL);
+			continue;
+		}
+		if (fam[i].cp == NULL) {
+			reject(&fam[i], CE02, NULL);
 			continue;
 		}
 		/* A family card holds every member under the same parameters and covered. */
