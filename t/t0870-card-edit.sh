@@ -194,4 +194,30 @@ test_expect_success 'liquidate -k: a master without domains checked against the 
 	test_cmp expect actual
 '
 
+# The nightly: a client's card parameters received with its files.
+sample=$TIERS_TOP/testdata/sample
+test_expect_success 'nightly: the cards stage edits, keeps the parameters and the generation, liquidate reads it' '
+	mkdir -p data/inbox &&
+	cp -R "$sample"/2026-11-18 "$sample"/2026-11-19 data/inbox/ &&
+	cp "$TIERS_TOP/testdata/cards/cartes-649010000.xml" data/inbox/2026-11-18/ &&
+	tiers-nightly -I 2026-11-18 data >out &&
+	d=data/days/2026-11-18 &&
+	grep "^cards .*cartes-649010000.xml .*received" out &&
+	grep "^cards .*649010000 .*cards .*ok" out &&
+	test -f $d/state/cardparams/649010000.xml &&
+	tiers-seal -q $d/state/cards/649010000.cards.tsv $d/out/cards/649010000.rejects.tsv &&
+	xmllint --noout --schema "$TIERS_TOP/formats/xsd/card-print.xsd" \
+	    $d/out/cards/649010000.print.xml 2>/dev/null &&
+	sed -n "s|.*<datamatrix>\(.*\)</datamatrix>.*|\1|p" $d/out/cards/649010000.print.xml >payloads &&
+	test -s payloads &&
+	for f in $(ls $d/out/cards/649010000/*.png | sed 3q); do dmtxread -n "$f" || return 1; done >decoded &&
+	sed 3q payloads >expect &&
+	test_cmp expect decoded &&
+	{ tiers-nightly 2026-11-19 data >out2 || test $? = 1; } &&
+	test -f data/days/2026-11-19/state/cards/649010000.cards.tsv &&
+	test $(grep -vc "^#" data/days/2026-11-19/state/cards/649010000.cards.tsv) -ge \
+	    $(grep -vc "^#" $d/state/cards/649010000.cards.tsv) &&
+	grep "^liquidate: 2026-11-19: " data/days/2026-11-19/log/liquidate.err
+'
+
 test_done
