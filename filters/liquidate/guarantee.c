@@ -16,12 +16,11 @@
 #include <libxml/xmlschemas.h>
 
 #include "liquidate.h"
+#include "xmldoc.h"
 
 extern const char guarantee_xsd[];	/* formats/xsd/guarantee.xsd, built in */
 
 static xmlSchemaPtr schema;
-static char xerr[256];
-static long xerrline;
 
 /* Set e; returns -1. */
 static int
@@ -38,31 +37,10 @@ gerr(struct lqerr *e, int status, long line, const char *field, const char *fmt,
 	return -1;
 }
 
-static void
-xmlerr(void *ctx, xmlErrorPtr e)
-{
-	(void)ctx;
-	if (*xerr != '\0' || e == NULL || e->message == NULL)
-		return;
-	xmlmsg(xerr, sizeof xerr, e->message);
-	xerrline = e->line;
-}
-
-static const char *
-attr(xmlNodePtr n, const char *name)
-{
-	xmlAttrPtr a;
-
-	for (a = n->properties; a != NULL; a = a->next)
-		if (strcmp((const char *)a->name, name) == 0 && a->children != NULL)
-			return (const char *)a->children->content;
-	return NULL;
-}
-
 static int
 eurattr(struct lqerr *e, xmlNodePtr n, const char *name, int64_t *c)
 {
-	const char *s = attr(n, name);
+	const char *s = xd_attr(n, name);
 
 	if (s == NULL || money_parse(s, strlen(s), c) != M_OK)
 		return gerr(e, EX_DATAERR, xmlGetLineNo(n), name, "not an amount in euros");
@@ -79,7 +57,7 @@ eurattr(struct lqerr *e, xmlNodePtr n, const char *name, int64_t *c)
 static int
 intattr(struct lqerr *e, xmlNodePtr n, const char *field, long def, long *v)
 {
-	const char *name = strchr(field, '.') + 1, *s = attr(n, name);
+	const char *name = strchr(field, '.') + 1, *s = xd_attr(n, name);
 	size_t len;
 
 	if (s == NULL) {
@@ -95,12 +73,6 @@ intattr(struct lqerr *e, xmlNodePtr n, const char *field, long def, long *v)
 }
 
 static int
-iselem(xmlNodePtr n, const char *name)
-{
-	return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
-}
-
-static int
 loadplafond(struct lqerr *e, struct guar *g, xmlNodePtr n)
 {
 	struct plafond *p;
@@ -111,12 +83,12 @@ loadplafond(struct lqerr *e, struct guar *g, xmlNodePtr n)
 	g->plafs = xrealloc(g->plafs, (size_t)(g->nplafs + 1) * sizeof *g->plafs);
 	p = &g->plafs[g->nplafs];
 	memset(p, 0, sizeof *p);
-	snprintf(p->id, sizeof p->id, "%s", attr(n, "id"));
+	snprintf(p->id, sizeof p->id, "%s", xd_attr(n, "id"));
 	for (i = 0; i < g->nplafs; i++)
 		if (strcmp(g->plafs[i].id, p->id) == 0)
 			return gerr(e, EX_DATAERR, xmlGetLineNo(n), "plafond.id", "defined twice");
-	p->family = strcmp(attr(n, "portee"), "famille") == 0;
-	if (attr(n, "montant") != NULL) {
+	p->family = strcmp(xd_attr(n, "portee"), "famille") == 0;
+	if (xd_attr(n, "montant") != NULL) {
 		p->hasamt = 1;
 		if (eurattr(e, n, "montant", &p->amount) < 0)
 			return -1;
@@ -126,7 +98,7 @@ loadplafond(struct lqerr *e, struct guar *g, xmlNodePtr n)
 	p->count = v;
 	if (!p->hasamt && p->count == 0)
 		return gerr(e, EX_DATAERR, xmlGetLineNo(n), "plafond", "neither montant nor nombre");
-	if (strcmp(attr(n, "periode"), "mois") == 0) {
+	if (strcmp(xd_attr(n, "periode"), "mois") == 0) {
 		if (intattr(e, n, "plafond.mois", 0, &v) < 0)
 			return -1;
 		p->months = (int)v;
@@ -135,7 +107,7 @@ loadplafond(struct lqerr *e, struct guar *g, xmlNodePtr n)
 			    "required with periode mois");
 	}
 	for (a = n->children; a != NULL; a = a->next) {
-		if (!iselem(a, "age"))
+		if (!xd_is(a, "age"))
 			continue;
 		if (p->months == 0)
 			return gerr(e, EX_DATAERR, xmlGetLineNo(a), "age", "only with periode mois");
@@ -163,9 +135,9 @@ loadrule(struct lqerr *e, struct guar *g, struct product *pr, xmlNodePtr n)
 	pr->rules = xrealloc(pr->rules, (size_t)(pr->nrules + 1) * sizeof *pr->rules);
 	r = &pr->rules[pr->nrules++];
 	memset(r, 0, sizeof *r);
-	s = attr(n, "domaine");
+	s = xd_attr(n, "domaine");
 	r->dom = domidx(s, strlen(s));
-	if ((s = attr(n, "actes")) != NULL) {
+	if ((s = xd_attr(n, "actes")) != NULL) {
 		if (strlen(s) + 3 > sizeof r->acts)
 			return gerr(e, EX_DATAERR, line, "regle.actes", "too long");
 		snprintf(r->acts, sizeof r->acts, " %s ", s);
@@ -176,35 +148,35 @@ loadrule(struct lqerr *e, struct guar *g, struct product *pr, xmlNodePtr n)
 	if (intattr(e, n, "regle.age-max", 1000, &v) < 0)
 		return -1;
 	r->agemax = (int)v;
-	s = attr(n, "formule");
+	s = xd_attr(n, "formule");
 	r->formula = strcmp(s, "br") == 0 ? FO_BR : strcmp(s, "br-sup") == 0 ? FO_BRSUP :
 	    strcmp(s, "fr") == 0 ? FO_FR : strcmp(s, "fixe") == 0 ? FO_FIXE : FO_S100;
 	if (r->formula <= FO_FR) {
-		if (attr(n, "taux") == NULL)
+		if (xd_attr(n, "taux") == NULL)
 			return gerr(e, EX_DATAERR, line, "regle.taux", "required by formule %s", s);
 		if (intattr(e, n, "regle.taux", 0, &v) < 0)
 			return -1;
 		r->rate = v * 100;
 	}
 	if (r->formula == FO_FIXE) {
-		if (attr(n, "montant") == NULL)
+		if (xd_attr(n, "montant") == NULL)
 			return gerr(e, EX_DATAERR, line, "regle.montant", "required by formule fixe");
 		if (eurattr(e, n, "montant", &r->amount) < 0)
 			return -1;
 	}
-	if (attr(n, "prix-limite") != NULL) {
+	if (xd_attr(n, "prix-limite") != NULL) {
 		r->haslimit = 1;
 		if (eurattr(e, n, "prix-limite", &r->limit) < 0)
 			return -1;
 	}
-	s = attr(n, "pec");
+	s = xd_attr(n, "pec");
 	if (s != NULL && strcmp(s, "1") != 0 && strcmp(s, "true") != 0 &&
 	    strcmp(s, "0") != 0 && strcmp(s, "false") != 0)
 		return gerr(e, EX_DATAERR, line, "regle.pec",
 		    "not 0, 1, false or true as written (no blank)");
 	r->pec = s != NULL && (strcmp(s, "1") == 0 || strcmp(s, "true") == 0);
 	r->plaf = -1;
-	if ((s = attr(n, "plafond")) != NULL) {
+	if ((s = xd_attr(n, "plafond")) != NULL) {
 		for (i = 0; i < g->nplafs; i++)
 			if (strcmp(g->plafs[i].id, s) == 0)
 				r->plaf = i;
@@ -218,16 +190,8 @@ loadrule(struct lqerr *e, struct guar *g, struct product *pr, xmlNodePtr n)
 void
 guarinit(void)
 {
-	xmlSchemaParserCtxtPtr sp;
-
-	if (schema != NULL)
-		return;
-	LIBXML_TEST_VERSION
-	xmlSubstituteEntitiesDefault(0);
-	sp = xmlSchemaNewMemParserCtxt(guarantee_xsd, (int)strlen(guarantee_xsd));
-	if (sp == NULL || (schema = xmlSchemaParse(sp)) == NULL)
-		die(EX_SOFTWARE, "guarantee.xsd (built in): not a usable schema");
-	xmlSchemaFreeParserCtxt(sp);
+	if (schema == NULL)
+		schema = xd_schema(guarantee_xsd, "guarantee.xsd");
 }
 
 static void
@@ -250,22 +214,22 @@ products(struct lqerr *e, struct guar *g, xmlNodePtr root)
 	int i;
 
 	for (n = root->children; n != NULL; n = n->next)
-		if (iselem(n, "plafond") && loadplafond(e, g, n) < 0)
+		if (xd_is(n, "plafond") && loadplafond(e, g, n) < 0)
 			return -1;
 	for (n = root->children; n != NULL; n = n->next) {
-		if (!iselem(n, "produit"))
+		if (!xd_is(n, "produit"))
 			continue;
 		g->prods = xrealloc(g->prods, (size_t)(g->nprods + 1) * sizeof *g->prods);
 		pr = &g->prods[g->nprods];
 		memset(pr, 0, sizeof *pr);
-		snprintf(pr->ref, sizeof pr->ref, "%s", attr(n, "ref"));
+		snprintf(pr->ref, sizeof pr->ref, "%s", xd_attr(n, "ref"));
 		for (i = 0; i < g->nprods; i++)
 			if (strcmp(g->prods[i].ref, pr->ref) == 0)
 				return gerr(e, EX_DATAERR, xmlGetLineNo(n), "produit.ref",
 				    "defined twice");
 		g->nprods++;
 		for (m = n->children; m != NULL; m = m->next)
-			if (iselem(m, "regle") && loadrule(e, g, pr, m) < 0)
+			if (xd_is(m, "regle") && loadrule(e, g, pr, m) < 0)
 				return -1;
 	}
 	return 0;
@@ -278,38 +242,24 @@ int
 loadguar(struct guars *gs, const char *file, struct lqerr *e)
 {
 	xmlDocPtr doc;
-	xmlSchemaValidCtxtPtr vc;
 	xmlNodePtr root;
 	struct guar *g;
 	int i, rc;
 
 	guarinit();
-	*xerr = '\0';
-	xerrline = 0;
-	xmlSetStructuredErrorFunc(NULL, xmlerr);
-	doc = xmlReadFile(file, NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS);
-	if (doc == NULL) {
-		if (access(file, R_OK) < 0)
-			return gerr(e, EX_NOINPUT, -1, NULL, "%s", strerror(errno));
-		return gerr(e, EX_DATAERR, xerrline, "xml", "%s", *xerr ? xerr : "not XML");
-	}
-	if ((vc = xmlSchemaNewValidCtxt(schema)) == NULL)
-		die(EX_SOFTWARE, "cannot validate");
-	xmlSchemaSetValidStructuredErrors(vc, xmlerr, NULL);
-	rc = xmlSchemaValidateDoc(vc, doc);
-	xmlSchemaFreeValidCtxt(vc);
+	rc = xd_read(schema, file, &doc, e->msg, sizeof e->msg, &e->line, &e->field);
 	if (rc != 0) {
-		xmlFreeDoc(doc);
-		return gerr(e, EX_DATAERR, xerrline, "xsd", "%s", *xerr ? xerr : "not valid");
+		e->status = rc;
+		return -1;
 	}
 	root = xmlDocGetRootElement(doc);
 	gs->g = xrealloc(gs->g, (size_t)(gs->n + 1) * sizeof *gs->g);
 	g = &gs->g[gs->n];
 	memset(g, 0, sizeof *g);
 	g->file = file;
-	snprintf(g->amc, sizeof g->amc, "%s", attr(root, "amc"));
-	g->nonoemie = attr(root, "paiement-noemie") != NULL &&
-	    strcmp(attr(root, "paiement-noemie"), "non") == 0;
+	snprintf(g->amc, sizeof g->amc, "%s", xd_attr(root, "amc"));
+	g->nonoemie = xd_attr(root, "paiement-noemie") != NULL &&
+	    strcmp(xd_attr(root, "paiement-noemie"), "non") == 0;
 	rc = 0;
 	for (i = 0; i < gs->n && rc == 0; i++)
 		if (strcmp(gs->g[i].amc, g->amc) == 0)

@@ -96,6 +96,11 @@ void guarinit(void);
 int loadguar(struct guars *gs, const char *file, struct lqerr *e);
 void freeguars(struct guars *gs);
 
+/* A card issued (the cards generation, -k): its validity and domains. */
+struct kcard {
+	int32_t from, to, withdrawn;	/* withdrawn NOEND: still held */
+	uint32_t doms;
+};
 /* Beneficiaries of the masters. */
 struct period {
 	int order;
@@ -113,6 +118,8 @@ struct benef {
 	uint32_t fam;		/* rank of (amc, contract) in byte order */
 	struct period *prods;
 	int nprods;
+	struct kcard *cards;	/* -k: the cards issued for it */
+	int ncards;
 };
 
 /* PEC agreements (pec.c), sorted with peccmp for the lookup. */
@@ -246,6 +253,7 @@ struct ctx {
 	size_t nev, capev;
 	int32_t today;
 	char today_s[DATE_BUFSZ];
+	int cards;		/* -k given: the cards issued decide 3.1.4 */
 };
 
 /* rules.c: the business rules. */
@@ -298,6 +306,11 @@ void indexmaster(struct ts_reader *r, const int *c, const int *kc, struct bx *x)
 void checkedmasters(void);
 void families(void);
 long lookup(struct claim *c);
+
+/* cards.c: the cards generation (-k). */
+void loadcards(char *const *files, int n);
+void freecards(void);
+uint32_t cardon(const struct benef *b, int32_t d);
 
 /* output.c: the consumption merged, the decisions, the summary. */
 extern int conshave;

@@ -118,7 +118,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: liquidate -C new-consumption -d date [-a acts] [-c consumption]\n"
-	    "                 [-g guarantees]...\n"
+	    "                 [-g guarantees]... [-k cards]...\n"
 	    "                 [-m master [-x index]]... [-o decisions] [-p pec]...\n"
 	    "                 [-s summary] [claims]\n");
 	exit(EX_USAGE);
@@ -130,8 +130,8 @@ main(int argc, char *argv[])
 	const char *date = NULL, *prevcons = NULL, *newcons = NULL, *out = NULL;
 	const char *sumpath = NULL, *acts = NULL;
 	const char *input;
-	char **gfiles, **mfiles, **xfiles, **pfiles, meta[64];
-	int ngf = 0, nmf = 0, npf = 0, ch, i;
+	char **gfiles, **mfiles, **xfiles, **pfiles, **kfiles, meta[64];
+	int ngf = 0, nmf = 0, npf = 0, nkf = 0, ch, i;
 	struct ts_reader r, pr;
 	struct ts_writer w;
 	struct pub pd, pc, psum;
@@ -145,13 +145,15 @@ main(int argc, char *argv[])
 	mfiles = xmalloc((size_t)argc * sizeof *mfiles);
 	xfiles = xmalloc((size_t)argc * sizeof *xfiles);
 	pfiles = xmalloc((size_t)argc * sizeof *pfiles);
-	while ((ch = getopt(argc, argv, "C:a:c:d:g:m:o:p:s:x:")) != -1)
+	kfiles = xmalloc((size_t)argc * sizeof *kfiles);
+	while ((ch = getopt(argc, argv, "C:a:c:d:g:k:m:o:p:s:x:")) != -1)
 		switch (ch) {
 		case 'C': newcons = optarg; break;
 		case 'a': acts = optarg; break;
 		case 'c': prevcons = optarg; break;
 		case 'd': date = optarg; break;
 		case 'g': gfiles[ngf++] = optarg; break;
+		case 'k': kfiles[nkf++] = optarg; break;
 		case 'm':
 			xfiles[nmf] = NULL;
 			mfiles[nmf++] = optarg;
@@ -225,6 +227,9 @@ main(int argc, char *argv[])
 	}
 	free(ms);
 	families();
+	if (nkf > 0)
+		loadcards(kfiles, nkf);
+	cx.cards = nkf > 0;
 	ord = xmalloc((ncl ? ncl : 1) * sizeof *ord);
 	{
 		/*
@@ -357,6 +362,8 @@ main(int argc, char *argv[])
 	free(mfiles);
 	free(xfiles);
 	free(pfiles);
+	free(kfiles);
+	freecards();
 	{
 		char a[MONEY_BUFSZ];
 

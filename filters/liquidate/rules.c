@@ -458,6 +458,7 @@ decide(struct ctx *cx, struct claim *c)
 	int64_t fr, br, amo, amoth, x, bound, s = 0, left;
 	long n = 0;
 	int32_t at;
+	uint32_t doms;
 	char counter[48];
 
 	cancel = c->nature == N_CANCEL || (c->nature == N_REGUL && c->fr < 0);
@@ -497,16 +498,24 @@ decide(struct ctx *cx, struct claim *c)
 	if (!open && c->date > b->rend && b->rend != NOEND)
 		at = b->rend;
 	if (!cancel) {
+		/*
+		 * Radiated, the act after its rights' end: paid and recovered
+		 * from the beneficiary if it still held a valid card (3.1.4,
+		 * second case).  With the cards generation, the card issued,
+		 * not the master's latest service dates, which a later file
+		 * may have changed since.
+		 */
 		if (!open) {
-			if (c->date > b->rend && b->active && b->tpstart <= c->date &&
-			    c->date <= b->tpend)
+			if (c->date > b->rend && (cx->cards ? cardon(b, c->date) != 0 :
+			    b->active && b->tpstart <= c->date && c->date <= b->tpend))
 				psrec = 1;
 			else {
 				code = LQ02;
 				goto done;
 			}
 		}
-		if (!b->active || c->date < b->tpstart || c->date > b->tpend) {
+		if (!(psrec && cx->cards) &&
+		    (!b->active || c->date < b->tpstart || c->date > b->tpend)) {
 			code = LQ04;
 			goto done;
 		}
@@ -514,7 +523,11 @@ decide(struct ctx *cx, struct claim *c)
 			code = LQ05;
 			goto done;
 		}
-		if (c->dom >= 0 && b->doms != 0 && !(b->doms & (1u << c->dom))) {
+		/* A master without domains: those of the card it holds, if any. */
+		doms = b->doms;
+		if (doms == 0 && cx->cards)
+			doms = cardon(b, c->date) & ~(1u << 31);
+		if (c->dom >= 0 && doms != 0 && !(doms & (1u << c->dom))) {
 			code = LQ06;
 			goto done;
 		}

@@ -1,0 +1,75 @@
+/*
+ * card-edit: what its files share.  params.c reads the client's card
+ * parameters, dmtx.c makes the DataMatrix and the previews, print.c
+ * writes the print file, main.c joins the movements, the master and
+ * the cards generation.  See card-edit(1) and tiers-card(5).
+ */
+#ifndef CARD_H
+#define CARD_H
+
+#include <stdint.h>
+
+#include "tiers.h"
+
+#define NCOLS 10		/* the columns a card prints, at most */
+
+/* The five mandatory labels of the standard block, in their order. */
+enum { L_AMC, L_CONV, L_CSR, L_ADH, L_VALID, NLABEL };
+extern const char *const labelnames[NLABEL];
+
+struct column {
+	char dom[8], label[48], value[48];
+};
+/* One <carte> of the parameters: which beneficiaries, what it prints. */
+struct cardparam {
+	char fond[40], annexe[40], produit[40];	/* "" matches any value */
+	int family;		/* one card per contract, else per beneficiary */
+	char label[NLABEL][48];
+	char conv[3], csr[4];
+	int prodend;		/* validity to the product's end, else 31 December */
+	int renm, rend;		/* the annual edition: month, day */
+	struct column col[NCOLS];
+	int ncol;
+	long line;
+};
+struct params {
+	char amc[16];
+	struct cardparam *c;
+	int n;
+};
+/* params.c: 0, or exits (EX_NOINPUT, EX_DATAERR) with file:line: field. */
+void loadparams(struct params *p, const char *file);
+void freeparams(struct params *p);
+const struct cardparam *findparam(const struct params *p, const char *fond,
+    const char *annexe, const char *produit);
+
+/* A holder of a card, from the master. */
+struct holder {
+	char member[64], type[4], birth[DATE_BUFSZ];
+	int rang;
+};
+/* A card to edit. */
+struct card {
+	const struct cardparam *cp;
+	char number[64], contract[64], adherent[64], fond[40], annexe[40];
+	int responsable;
+	int32_t start, end;
+	struct holder *h;
+	int nh;
+	char addr[7][128];
+	int naddr;
+	char payload[128];
+};
+
+/* dmtx.c: the payload of DESIGN 5, its symbol, the previews. */
+int domletter(const char *dom);
+/* 0, or -1 with *why: a field the convention cannot carry. */
+int payload(struct card *c, const char *amc, const char **why);
+void preview(const struct card *c, const char *amc, const char *dir, unsigned long seq);
+
+/* print.c: the print file. */
+void printopen(const char *path, const char *amc, const char *date);
+void printcard(const struct card *c, const char *amc);
+void printclose(void);
+
+#endif

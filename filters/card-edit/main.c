@@ -1,0 +1,589 @@
+/*
+ * card-edit: the tiers-payant cards of the day (general conditions 3.1.9,
+ * annex 4).  From the day's card movements of one client, its master of
+ * the day and its card parameters: the cards to edit, one per family or
+ * per beneficiary as the parameters say, into a print file grouped by
+ * mailing and a preview of each (SVG with its DataMatrix, and a PNG of
+ * the symbol); and the next cards generation, every card ever issued and
+ * its holders, which liquidate reads to know what card a PS was shown.
+ *
+ * One pass, a family (contract) at a time: the master, the movements and
+ * the previous generation are all sorted on amc, contract, member_ref,
+ * and merge-joined on it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+
+#include "card.h"
+
+/* A beneficiary of the family being read, from the master. */
+enum { MA_AMC, MA_CONTRACT, MA_MEMBER, MA_STATE, MA_ADH, MA_TYPE, MA_BIRTH,
+	MA_RANG, MA_RESP, MA_PRODS, MA_ACT, MA_REND, MA_NUMBER, MA_FOND, MA_ANNEX,
+	MA_ADDR, NMA = MA_ADDR + 7 };
+static const char *const macols[NMA] = {
+	"amc", "contract", "member_ref", "contract_state", "adherent",
+	"benef_type", "birth_date", "rang", "responsable", "products",
+	"activation", "rights_end", "card_number", "card_background",
+	"card_annex", "address_1", "address_2", "address_3", "address_4",
+	"address_5", "address_6", "address_7"
+};
+struct mem {
+	char f[NMA][128];
+	char mv[4];		/* its card movement of the day, "" none */
+	const struct cardparam *cp;
+	int done;
+};
+/* A row of the cards generation. */
+enum { K_AMC, K_CONTRACT, K_MEMBER, K_NUMBER, K_ISSUED, K_FROM, K_TO, K_WITHDRAWN,
+	K_PER, K_DOMAINS, NK };
+static const char *const kcols[NK] = {
+	"amc", "contract", "member_ref", "card_number", "issued", "valid_from",
+	"valid_to", "withdrawn", "per", "domains"
+};
+struct krow {
+	char f[NK][128];
+};
+static const char *const rcols[] = {
+	"amc", "contract", "member_ref", "card_movement", "code", "label"
+};
+/* The reasons a card asked for is not edited (tiers-card(5)). */
+enum { CE01, CE02, CE03, CE04 };
+static const char *const ce[][2] = {
+	{ "CE01", "no mailing address" },
+	{ "CE02", "no card parameters for its background, annex and product" },
+	{ "CE03", "a field the DataMatrix cannot carry" },
+	{ "CE04", "no rights at the date of issue" },
+};
+
+static struct params par;
+static int32_t today;
+static char today_s[DATE_BUFSZ], ymd[9];
+static const char *pvdir;
+static struct ts_reader mr, vr, kr;
+static int mc[NMA], vc[5], kc[NK], haveprev, khave, vhave;
+static struct ts_writer kw, rw;
+static struct mem *fam;
+static size_t nfam, capfam;
+static struct krow *rows;
+static size_t nrows, caprows;
+static unsigned long nedited, ncards, nholders, nwithdrawn, nnone, nrej, nmv, seq;
+
+static void
+fcpy(char *dst, size_t n, const struct field *f)
+{
+	size_t m = f->n < n ? f->n : n - 1;
+
+	memcpy(dst, f->p, m);
+	dst[m] = '\0';
+}
+
+/* The key (amc, contract, member) of a record against a member's. */
+static int
+keycmp(const struct field *f, const int *c, const struct mem *m)
+{
+	int i, d;
+	char b[128];
+
+	for (i = 0; i < 3; i++) {
+		fcpy(b, sizeof b, &f[c[i]]);
+		if ((d = strcmp(b, m->f[MA_AMC + i])) != 0)
+			return d;
+	}
+	return 0;
+}
+
+/* A string into a buffer of n bytes, cut if need be. */
+static void
+scpy(char *dst, size_t n, const char *src)
+{
+	size_t m = strlen(src);
+
+	if (m >= n)
+		m = n - 1;
+	memcpy(dst, src, m);
+	dst[m] = '\0';
+}
+
+static int
+fieldis(const struct field *f, const char *s)
+{
+	return f->n == strlen(s) && memcmp(f->p, s, f->n) == 0;
+}
+
+static void
+reject(const struct mem *m, int code, const char *detail)
+{
+	char label[192];
+
+	ts_wcstr(&rw, m->f[MA_AMC]);
+	ts_wcstr(&rw, m->f[MA_CONTRACT]);
+	ts_wcstr(&rw, m->f[MA_MEMBER]);
+	ts_wcstr(&rw, m->mv);
+	ts_wcstr(&rw, ce[code][0]);
+	snprintf(label, sizeof label, "%s%s%s", ce[code][1], detail ? ": " : "",
+	    detail ? detail : "");
+	ts_wcstr(&rw, label);
+	ts_wend(&rw);
+	nrej++;
+}
+
+/*
+ * The project's reading of CODE_MOUVEMENT_CARTE (assumed, tiers-card(5)):
+ * 1 edit a card, 2 withdraw the beneficiary's cards, 0 no card.
+ */
+static int
+mvkind(const char *mv)
+{
+	static const char *const edit[] = { "CA", "CC", "EE", "MC", "RC" };
+	static const char *const wd[] = { "CS", "MS", "RS" };
+	size_t i;
+
+	for (i = 0; i < sizeof edit / sizeof edit[0]; i++)
+		if (strcmp(mv, edit[i]) == 0)
+			return 1;
+	for (i = 0; i < sizeof wd / sizeof wd[0]; i++)
+		if (strcmp(mv, wd[i]) == 0)
+			return 2;
+	return 0;
+}
+
+/*
+ * The product period of m covering date d (products "order:ref:start:end,
+ * ..."): its reference and end (NOEND when open) into ref and *end; 0,
+ * or -1 when none covers d.
+ */
+static int
+product(const struct mem *m, int32_t d, char *ref, size_t n, int32_t *end)
+{
+	const char *p = m->f[MA_PRODS], *q, *f[4];
+	size_t len[4];
+	int32_t s, e;
+	int i;
+
+	while (*p) {
+		for (i = 0; i < 4; i++) {
+			f[i] = p;
+			q = p + strcspn(p, i < 3 ? ":," : ",");
+			len[i] = (size_t)(q - p);
+			p = *q == ':' || (*q == ',' && i == 3) ? q + 1 : q;
+		}
+		s = INT32_MIN, e = INT32_MAX;
+		if (len[2] && date_parse(f[2], len[2], &s) < 0)
+			continue;
+		if (len[3] && date_parse(f[3], len[3], &e) < 0)
+			continue;
+		if (s <= d && d <= e) {
+			snprintf(ref, n, "%.*s", (int)len[1], f[1]);
+			*end = e;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Is m covered on the date of issue? */
+static int
+eligible(const struct mem *m)
+{
+	int32_t e;
+
+	if (strcmp(m->f[MA_ACT], "DE") == 0)
+		return 0;
+	if (*m->f[MA_REND] == '\0')
+		return 1;
+	return date_parse(m->f[MA_REND], strlen(m->f[MA_REND]), &e) == 0 && e >= today;
+}
+
+/*
+ * The validity's end for m under p: 31 December of the year of issue (of
+ * the next year once the annual edition's day has come), or the end of
+ * its product period; never past its rights.
+ */
+static int32_t
+validto(const struct mem *m, const struct cardparam *p)
+{
+	int y, mo, d;
+	int32_t e, r;
+	char ref[64];
+
+	date_to_ymd(today, &y, &mo, &d);
+	if (mo > p->renm || (mo == p->renm && d >= p->rend))
+		y++;
+	e = date_from_ymd(y, 12, 31);
+	if (p->prodend && product(m, today, ref, sizeof ref, &r) == 0 && r != INT32_MAX)
+		e = r;
+	if (*m->f[MA_REND] && date_parse(m->f[MA_REND], strlen(m->f[MA_REND]), &r) == 0 && r < e)
+		e = r;
+	return e;
+}
+
+static struct krow *
+newrow(void)
+{
+	if (nrows == caprows) {
+		caprows = caprows ? 2 * caprows : 16;
+		rows = xrealloc(rows, caprows * sizeof *rows);
+	}
+	memset(&rows[nrows], 0, sizeof rows[nrows]);
+	return &rows[nrows++];
+}
+
+/* Edit the card of the members of fam marked in sel (a card's holders). */
+static void
+edit(const struct cardparam *p, const int *sel)
+{
+	struct card c;
+	struct krow *k;
+	const struct mem *m0 = NULL;
+	const char *why = NULL;
+	char doms[NCOLS * 5 + 1];
+	size_t i;
+	int a, j, bad = -1;
+	int32_t e;
+
+	memset(&c, 0, sizeof c);
+	c.cp = p;
+	c.start = today;
+	c.end = INT32_MIN;
+	c.h = xmalloc(nfam * sizeof *c.h);
+	for (i = 0; i < nfam; i++) {
+		const struct mem *m = &fam[i];
+
+		if (!sel[i])
+			continue;
+		if (m0 == NULL)
+			m0 = m;
+		scpy(c.h[c.nh].member, sizeof c.h[0].member, m->f[MA_MEMBER]);
+		scpy(c.h[c.nh].type, sizeof c.h[0].type, m->f[MA_TYPE]);
+		scpy(c.h[c.nh].birth, sizeof c.h[0].birth, m->f[MA_BIRTH]);
+		c.h[c.nh].rang = atoi(m->f[MA_RANG]);
+		c.nh++;
+		if (strcmp(m->f[MA_RESP], "1") == 0)
+			c.responsable = 1;
+		if ((e = validto(m, p)) > c.end)
+			c.end = e;
+	}
+	if (m0 == NULL)
+		die(EX_SOFTWARE, "a card without holders");
+	scpy(c.contract, sizeof c.contract, m0->f[MA_CONTRACT]);
+	scpy(c.adherent, sizeof c.adherent, *m0->f[MA_ADH] ? m0->f[MA_ADH] : m0->f[MA_CONTRACT]);
+	scpy(c.fond, sizeof c.fond, m0->f[MA_FOND]);
+	scpy(c.annexe, sizeof c.annexe, m0->f[MA_ANNEX]);
+	for (a = 0; a < 7; a++)
+		if (*m0->f[MA_ADDR + a]) {
+			scpy(c.addr[c.naddr], sizeof c.addr[0], m0->f[MA_ADDR + a]);
+			c.naddr++;
+		}
+	if (c.naddr == 0)
+		bad = CE01;
+	else if (payload(&c, par.amc, &why) < 0)
+		bad = CE03;
+	if (bad >= 0) {
+		for (i = 0; i < nfam; i++)
+			if (sel[i] && mvkind(fam[i].mv) == 1)
+				reject(&fam[i], bad, why);
+		free(c.h);
+		return;
+	}
+	seq++;
+	/* The client's number of the card, else one made of the day and its rank. */
+	if (*m0->f[MA_NUMBER] && strlen(m0->f[MA_NUMBER]) < 32)
+		scpy(c.number, sizeof c.number, m0->f[MA_NUMBER]);
+	else
+		snprintf(c.number, sizeof c.number, "%s-%s-%06lu", par.amc, ymd, seq);
+	printcard(&c, par.amc);
+	if (pvdir != NULL)
+		preview(&c, par.amc, pvdir, seq);
+	*doms = '\0';
+	for (j = 0; j < p->ncol; j++)
+		snprintf(doms + strlen(doms), sizeof doms - strlen(doms), "%s%s", j ? ";" : "",
+		    p->col[j].dom);
+	for (i = 0; i < nfam; i++) {
+		if (!sel[i])
+			continue;
+		k = newrow();
+		scpy(k->f[K_AMC], sizeof k->f[0], fam[i].f[MA_AMC]);
+		scpy(k->f[K_CONTRACT], sizeof k->f[0], fam[i].f[MA_CONTRACT]);
+		scpy(k->f[K_MEMBER], sizeof k->f[0], fam[i].f[MA_MEMBER]);
+		scpy(k->f[K_NUMBER], sizeof k->f[0], c.number);
+		scpy(k->f[K_ISSUED], sizeof k->f[0], today_s);
+		date_fmt(c.start, k->f[K_FROM]);
+		date_fmt(c.end, k->f[K_TO]);
+		scpy(k->f[K_PER], sizeof k->f[0], p->family ? "famille" : "beneficiaire");
+		scpy(k->f[K_DOMAINS], sizeof k->f[0], doms);
+		nholders++;
+		if (mvkind(fam[i].mv) == 1)
+			nedited++;
+	}
+	ncards++;
+	free(c.h);
+}
+
+static int
+rowcmp(const void *pa, const void *pb)
+{
+	const struct krow *a = pa, *b = pb;
+	static const int order[] = { K_MEMBER, K_ISSUED, K_NUMBER };
+	size_t i;
+	int d;
+
+	for (i = 0; i < sizeof order / sizeof order[0]; i++)
+		if ((d = strcmp(a->f[order[i]], b->f[order[i]])) != 0)
+			return d;
+	return 0;
+}
+
+/* The previous generation's rows before (amc, contract) go on as they are. */
+static void
+copyprev(const char *amc, const char *contract)
+{
+	char b[128];
+	int d;
+
+	while (khave) {
+		fcpy(b, sizeof b, &kr.f[kc[K_AMC]]);
+		d = strcmp(b, amc);
+		if (d == 0) {
+			fcpy(b, sizeof b, &kr.f[kc[K_CONTRACT]]);
+			d = strcmp(b, contract);
+		}
+		if (d >= 0)
+			return;
+		ts_wcopy(&kw, &kr);
+		if ((khave = ts_next(&kr)) < 0)
+			ts_fatal(&kr);
+	}
+}
+
+/* One family: its card movements, its cards, its rows of the generation. */
+static void
+family(void)
+{
+	const char *amc = fam[0].f[MA_AMC], *contract = fam[0].f[MA_CONTRACT];
+	struct krow *k;
+	int *sel, kind;
+	size_t i, j;
+	char ref[64];
+	int32_t end;
+
+	copyprev(amc, contract);
+	nrows = 0;
+	while (khave) {
+		if (!fieldis(&kr.f[kc[K_AMC]], amc) || !fieldis(&kr.f[kc[K_CONTRACT]], contract))
+			break;
+		k = newrow();
+		for (i = 0; i < NK; i++)
+			fcpy(k->f[i], sizeof k->f[i], &kr.f[kc[i]]);
+		if ((khave = ts_next(&kr)) < 0)
+			ts_fatal(&kr);
+	}
+	sel = xmalloc(nfam * sizeof *sel);
+	/* Withdrawals first: a card returned is no longer held. */
+	for (i = 0; i < nfam; i++) {
+		if (mvkind(fam[i].mv) != 2)
+			continue;
+		for (j = 0; j < nrows; j++)
+			if (strcmp(rows[j].f[K_MEMBER], fam[i].f[MA_MEMBER]) == 0 &&
+			    *rows[j].f[K_WITHDRAWN] == '\0')
+				scpy(rows[j].f[K_WITHDRAWN], sizeof rows[j].f[0], today_s);
+		nwithdrawn++;
+	}
+	for (i = 0; i < nfam; i++) {
+		fam[i].cp = NULL;
+		if (product(&fam[i], today, ref, sizeof ref, &end) < 0)
+			*ref = '\0';
+		fam[i].cp = findparam(&par, fam[i].f[MA_FOND], fam[i].f[MA_ANNEX], ref);
+		fam[i].done = 0;
+	}
+	for (i = 0; i < nfam; i++) {
+		kind = mvkind(fam[i].mv);
+		if (*fam[i].mv && kind == 0)
+			nnone++;
+		if (kind != 1 || fam[i].done)
+			continue;
+		if (!eligible(&fam[i])) {
+			reject(&fam[i], CE04, NULL);
+			continue;
+		}
+		if (fam[i].cp == NULL) {
+			reject(&fam[i], CE02, NULL);
+			continue;
+		}
+		/* A family card holds every member under the same parameters and covered. */
+		for (j = 0; j < nfam; j++) {
+			sel[j] = j == i || (fam[i].cp->family && fam[j].cp == fam[i].cp &&
+			    eligible(&fam[j]));
+			if (sel[j] && mvkind(fam[j].mv) == 1)
+				fam[j].done = 1;
+		}
+		edit(fam[i].cp, sel);
+	}
+	free(sel);
+	qsort(rows, nrows, sizeof *rows, rowcmp);
+	for (j = 0; j < nrows; j++) {
+		for (i = 0; i < NK; i++)
+			ts_wcstr(&kw, rows[j].f[i]);
+		ts_wend(&kw);
+	}
+}
+
+/* The master's next record into fam, its card movement of the day joined. */
+static void
+member(void)
+{
+	struct mem *m;
+	char mv[8];
+	int i, d;
+
+	if (nfam == capfam) {
+		capfam = capfam ? 2 * capfam : 8;
+		fam = xrealloc(fam, capfam * sizeof *fam);
+	}
+	m = &fam[nfam++];
+	memset(m, 0, sizeof *m);
+	for (i = 0; i < NMA; i++) {
+		if (mr.f[mc[i]].n >= sizeof m->f[i])
+			ts_error(&mr, macols[i], "too long"), ts_fatal(&mr);
+		fcpy(m->f[i], sizeof m->f[i], &mr.f[mc[i]]);
+	}
+	if (strcmp(m->f[MA_AMC], par.amc) != 0)
+		ts_error(&mr, "amc", "not the client of the card parameters"), ts_fatal(&mr);
+	while (vhave && (d = keycmp(vr.f, vc, m)) <= 0) {
+		if (d < 0)
+			ts_error(&vr, "member_ref", "a movement of a beneficiary not in the master"),
+			    ts_fatal(&vr);
+		if (fieldis(&vr.f[vc[3]], "card")) {
+			fcpy(mv, sizeof mv, &vr.f[vc[4]]);
+			snprintf(m->mv, sizeof m->mv, "%.3s", mv);
+			nmv++;
+		}
+		if ((vhave = ts_next(&vr)) < 0)
+			ts_fatal(&vr);
+	}
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: %s [-c cards] [-V preview-dir] -d business-date -M movements\n"
+	    "       -m master -o new-cards -P print-file -p card-params -R rejects\n",
+	    progname_());
+	exit(EX_USAGE);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *date = NULL, *mvin = NULL, *master = NULL, *prev = NULL, *out = NULL;
+	const char *print = NULL, *pfile = NULL, *rejout = NULL;
+	struct pub pk, pr;
+	struct stat st;
+	char meta[64];
+	int ch, i;
+
+	setprogname_(argv[0]);
+	while ((ch = getopt(argc, argv, "M:P:R:V:c:d:m:o:p:")) != -1)
+		switch (ch) {
+		case 'M': mvin = optarg; break;
+		case 'P': print = optarg; break;
+		case 'R': rejout = optarg; break;
+		case 'V': pvdir = optarg; break;
+		case 'c': prev = optarg; break;
+		case 'd': date = optarg; break;
+		case 'm': master = optarg; break;
+		case 'o': out = optarg; break;
+		case 'p': pfile = optarg; break;
+		default: usage();
+		}
+	if (optind != argc || date == NULL || mvin == NULL || master == NULL || out == NULL ||
+	    print == NULL || pfile == NULL || rejout == NULL)
+		usage();
+	if (date_parse(date, strlen(date), &today) < 0)
+		die(EX_USAGE, "%s: not an ISO 8601 date (YYYY-MM-DD)", date);
+	date_fmt(today, today_s);
+	snprintf(ymd, sizeof ymd, "%.4s%.2s%.2s", today_s, today_s + 5, today_s + 8);
+	if (pvdir != NULL && (stat(pvdir, &st) < 0 || !S_ISDIR(st.st_mode)))
+		die(EX_CANTCREAT, "%s: not a directory", pvdir);
+	loadparams(&par, pfile);
+	if (ts_open(&mr, master, "benef-master", 1) < 0)
+		ts_fatal(&mr);
+	for (i = 0; i < NMA; i++)
+		mc[i] = ts_needcol(&mr, macols[i]);
+	if (ts_open(&vr, mvin, "benef-movement", 1) < 0)
+		ts_fatal(&vr);
+	vc[0] = ts_needcol(&vr, "amc");
+	vc[1] = ts_needcol(&vr, "contract");
+	vc[2] = ts_needcol(&vr, "member_ref");
+	vc[3] = ts_needcol(&vr, "movement");
+	vc[4] = ts_needcol(&vr, "card_movement");
+	if (prev != NULL) {
+		if (ts_open(&kr, prev, "cards", 1) < 0)
+			ts_fatal(&kr);
+		for (i = 0; i < NK; i++)
+			kc[i] = ts_needcol(&kr, kcols[i]);
+		haveprev = 1;
+		if ((khave = ts_next(&kr)) < 0)
+			ts_fatal(&kr);
+	}
+	if ((vhave = ts_next(&vr)) < 0)
+		ts_fatal(&vr);
+	if (pub_open(&pk, out) < 0)
+		die(EX_CANTCREAT, "%s: %s", out, strerror(errno));
+	if (pub_open(&pr, rejout) < 0)
+		die(EX_CANTCREAT, "%s: %s", rejout, strerror(errno));
+	ts_wopen(&kw, pk.fd, out, "cards", 1, kcols, NK);
+	ts_wopen(&rw, pr.fd, rejout, "card-reject", 1, rcols, 6);
+	snprintf(meta, sizeof meta, "business_date\t%s", today_s);
+	ts_wmeta(&kw, meta);
+	ts_wmeta(&rw, meta);
+	printopen(print, par.amc, today_s);
+
+	/* The families, one at a time. */
+	while ((i = ts_next(&mr)) == 1) {
+		if (nfam > 0 && (!fieldis(&mr.f[mc[MA_AMC]], fam[0].f[MA_AMC]) ||
+		    !fieldis(&mr.f[mc[MA_CONTRACT]], fam[0].f[MA_CONTRACT]))) {
+			family();
+			nfam = 0;
+		}
+		member();
+	}
+	if (i < 0)
+		ts_fatal(&mr);
+	if (nfam > 0)
+		family();
+	if (vhave)
+		ts_error(&vr, "member_ref", "a movement of a beneficiary not in the master"),
+		    ts_fatal(&vr);
+	while (khave) {
+		ts_wcopy(&kw, &kr);
+		if ((khave = ts_next(&kr)) < 0)
+			ts_fatal(&kr);
+	}
+	/* Every card movement read is a card edited, a withdrawal, none asked, or a reject. */
+	if (nedited + nwithdrawn + nnone + nrej != nmv)
+		die(EX_SOFTWARE, "conservation: %lu movements != %lu edited + %lu withdrawn + "
+		    "%lu without card + %lu rejected", nmv, nedited, nwithdrawn, nnone, nrej);
+	printclose();
+	ts_wclose(&kw);
+	ts_wclose(&rw);
+	if (pub_commit(&pk) < 0 || pub_commit(&pr) < 0)
+		die(EX_IOERR, "%s: %s", out, strerror(errno));
+	fprintf(stderr, "%s: %s: %lu card movements: %lu cards edited (%lu holders), "
+	    "%lu withdrawn, %lu without card, %lu rejected\n", progname_(), today_s, nmv,
+	    ncards, nholders, nwithdrawn, nnone, nrej);
+	ts_close(&mr);
+	ts_close(&vr);
+	if (haveprev)
+		ts_close(&kr);
+	freeparams(&par);
+	free(fam);
+	free(rows);
+	xmlCleanupParser();
+	return EX_OK;
+}
