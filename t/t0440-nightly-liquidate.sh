@@ -47,8 +47,8 @@ decided () {
 		}
 		printf \"liq_identity\t%d\t%.2f\nliq_capped\t%d\t%.2f\n\", ni, ai / 100, nc, ac / 100
 		printf \"liq_total\t%d\t%.2f\n\", t, ta / 100
-		split(\"paid paid-report rejected hold expired recover client\", on, \" \")
-		for (k = 1; k <= 7; k++)
+		split(\"paid paid-report rejected hold expired recover client confirmed\", on, \" \")
+		for (k = 1; k <= 8; k++)
 			printf \"out_%s\t%d\t%.2f\n\", on[k], o[on[k]], oa[on[k]] / 100
 	}" "$1/days/$2/out/outcomes.tsv"
 }
@@ -82,8 +82,13 @@ test_expect_success 'five days of repeats and cancellations: the truth, found ex
 # Families their client declares late (-A late): their claims come first,
 # rejected LQ01 and on hold; presented again each day, they are paid the
 # day the beneficiary file declares them, or expire two business days on.
-test_expect_success 'late beneficiaries: on hold, then paid or expired, as the truth says' '
-	tiers-gen -s 5 -d 5 -D 2026-11-18 -n 1500 -b 300 -p 10 -A late=3000 -o lgen >/dev/null &&
+# PECs granted a day late (-A latepec): LQ08 on hold, paid the next day.
+# Lines rejected as not covered that their PS contests the next day (-A
+# contest, contest.tsv in the inbox): presented again, the reject
+# confirmed.
+test_expect_success 'late beneficiaries, late PECs, contestations: as the truth says' '
+	tiers-gen -s 5 -d 5 -D 2026-11-18 -n 1500 -b 300 -p 10 -A late=3000 -A latepec=3000 \
+	    -A contest=5000 -A nopec=500 -o lgen >/dev/null &&
 	mkdir -p late/inbox &&
 	cp -R lgen/2026-* late/inbox/ &&
 	opt=-I &&
@@ -95,7 +100,10 @@ test_expect_success 'late beneficiaries: on hold, then paid or expired, as the t
 		test_cmp expect.$d actual.$d || exit 1
 	done &&
 	awk -F"\t" "$COLS"" \$c[\"presented\"] > 1 && \$c[\"outcome\"] == \"paid\" { n++ } END { exit n < 10 }" \
-	    late/days/*/out/outcomes.tsv
+	    late/days/*/out/outcomes.tsv &&
+	awk -F"\t" "$COLS"" \$c[\"outcome\"] == \"confirmed\" { n++ } END { exit n < 10 }" \
+	    late/days/*/out/outcomes.tsv &&
+	! grep -h "	refused	" late/days/*/out/contest-report.tsv
 '
 
 test_expect_success 'liquidate read the masters through their indexes: without, the same bytes' '

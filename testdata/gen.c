@@ -42,25 +42,27 @@
 /* What the counter-based generator is asked about. */
 enum {
 	K_WORLD, K_CLIENT, K_FAMILY, K_BENEF, K_PS, K_DAY, K_BLOCK,
-	K_INVOICE, K_LINE, K_DUP, K_ROUTE, K_BFILE, K_PEC, K_LATE
+	K_INVOICE, K_LINE, K_DUP, K_ROUTE, K_BFILE, K_PEC, K_LATE, K_CONTEST
 };
 
 /* Anomalies, in the order of the truth file. */
 enum {
 	A_NONE, A_BADNIR, A_UNKNOWN, A_CLOSED, A_DUPINTRA, A_DUPINTER,
-	A_CANCEL, A_NEAR, A_NOPEC, A_TRUNC, A_LATE, A_LATEPEC, NANOM
+	A_CANCEL, A_NEAR, A_NOPEC, A_TRUNC, A_LATE, A_LATEPEC, A_CONTEST, NANOM
 };
 static const char *const anames[NANOM] = {
 	"none", "badnir", "unknown", "closed", "dupintra", "dupinter",
-	"cancel", "near", "nopec", "truncated", "late", "latepec"
+	"cancel", "near", "nopec", "truncated", "late", "latepec", "contest"
 };
 /*
  * Per 10 000 claim lines; nopec per 10 000 invoices that need a PEC;
  * truncated per 10 000 days; late per 10 000 families (declared by their
  * client on a later day than the first: their claims come before);
- * latepec per 10 000 invoices that need a PEC (granted the next day).
+ * latepec per 10 000 invoices that need a PEC (granted the next day);
+ * contest per 10 000 lines rejected for good as not covered (LQ07),
+ * contested by the PS the next day.
  */
-static const int arate[NANOM] = { 0, 50, 50, 50, 30, 30, 20, 20, 50, 0, 0, 0 };
+static const int arate[NANOM] = { 0, 50, 50, 50, 30, 30, 20, 20, 50, 0, 0, 0, 0 };
 #define ISREPEAT(a) ((a) == A_DUPINTRA || (a) == A_DUPINTER || (a) == A_CANCEL || \
 	(a) == A_NEAR)
 
@@ -205,6 +207,7 @@ struct claim {
 	struct line dln;
 	int nearv;		/* a near-repeat: 0 one cent more, 1 a day earlier */
 	int again;		/* a line on hold presented again */
+	int contested;		/* and presented again because its PS contested it */
 };
 
 /* The codes of liquidate(1), LQ00 to LQ19. */
@@ -212,9 +215,13 @@ enum { LQ00, LQ01, LQ02, LQ07 = 7, LQ08, LQ09, LQ10, LQ11, LQ14 = 14, LQ16 = 16,
 	LQ18, LQ19, NLQ };
 
 /* The outcomes of reject-code(1). */
-enum { O_PAID, O_REPORT, O_REJECTED, O_HOLD, O_EXPIRED, O_RECOVER, O_CLIENT, NOUT };
+enum {
+	O_PAID, O_REPORT, O_REJECTED, O_HOLD, O_EXPIRED, O_RECOVER, O_CLIENT,
+	O_CONFIRMED, NOUT
+};
 static const char *const onames[NOUT] = {
-	"paid", "paid-report", "rejected", "hold", "expired", "recover", "client"
+	"paid", "paid-report", "rejected", "hold", "expired", "recover", "client",
+	"confirmed"
 };
 
 struct truth {
@@ -1633,7 +1640,7 @@ repfind(const struct claim *c, int j, int fl)
  * the first act to 15 days after the last, for what the guarantee gives
  * for them.
  */
-static struct pec *pecs;
+static struct pec **pecs;	/* each allocated once: lines and copies point to them */
 static size_t npec, pecalloc;
 static size_t *pecn;		/* the PECs granted by the end of each day */
 
@@ -1652,7 +1659,7 @@ grant(const struct world *w, int j, const struct invoice *inv, const struct line
 		pecalloc = pecalloc ? pecalloc * 2 : 64;
 		pecs = xrealloc(pecs, pecalloc * sizeof *pecs);
 	}
-	p = &pecs[npec];
+	p = xmalloc(sizeof *p);
 	memset(p, 0, sizeof *p);
 	for (i = 0; i < inv->size; i++) {
 		if (ln[i].date < b->start || ln[i].date > end ||
@@ -1665,9 +1672,11 @@ grant(const struct world *w, int j, const struct invoice *inv, const struct line
 		p->acts |= 1U << ln[i].act;
 		p->amount += formula(ru, &ln[i], 1);
 	}
-	if (p->acts == 0)
+	if (p->acts == 0) {
+		free(p);
 		return;
-	npec++;
+	}
+	pecs[npec++] = p;
 	memcpy(p->no, w->ymd[j], 8);
 	digits(p->no + 8, inv->kf + 1, 7);
 	p->client = b->client;
@@ -1754,6 +1763,7 @@ struct dec {
 	int no, fl;
 	uint64_t k;
 	int again, j0;		/* presented again (on hold since day j0) */
+	int contested;		/* presented again, contested */
 	struct pec *cand[8];	/* the PECs valid for the line, oldest first */
 	int ncand;
 };
@@ -1803,6 +1813,7 @@ undocmp(const void *a, const void *b)
 }
 
 static void decide(const struct world *, int, const struct claim *, int, struct dec *);
+static int latepec_on;		/* the world has -A latepec: its truth row */
 
 /* PECs by age: the earliest valid_from, then the number. */
 static int
@@ -1968,6 +1979,7 @@ decide(const struct world *w, int j, const struct claim *c, int fl, struct dec *
 	d->pec = NULL;
 	d->rep = d->from = NULL;
 	d->again = c->again;
+	d->contested = c->contested;
 	d->j0 = j;
 	d->ncand = 0;
 	d->k = c->k;		/* every return below keeps it: a line on hold needs it */
@@ -2027,7 +2039,7 @@ decide(const struct world *w, int j, const struct claim *c, int fl, struct dec *
 	}
 	if (ru->pec) {
 		for (i = 0; i < npec; i++) {
-			q = &pecs[i];
+			q = pecs[i];
 			if (q->client != b->client || strcmp(q->nir, b->nir) != 0 ||
 			    q->birth != b->birth || q->rang != b->rang ||
 			    q->ps.dom != inv->ps.dom)
@@ -2143,9 +2155,12 @@ account(struct truth *t, const struct dec *d)
 	case LQ19: o = O_RECOVER; break;
 	default: o = O_REJECTED; break;
 	}
+	/* A contested line rejected again: confirmed, never held again. */
+	if (d->contested && (o == O_REJECTED || o == O_HOLD || o == O_EXPIRED))
+		o = O_CONFIRMED;
 	t->out[o]++;
 	t->outamc[o] += d->amc;
-	if (o == O_HOLD) {
+	if (o == O_HOLD && !d->contested) {
 		if (nhold == holdalloc) {
 			holdalloc = holdalloc ? 2 * holdalloc : 64;
 			holds = xrealloc(holds, holdalloc * sizeof *holds);
@@ -2273,6 +2288,74 @@ undo(const struct world *w, int j, const struct cancel *v, size_t n, struct trut
 	}
 }
 
+/*
+ * Contestations (-A contest): a day's lines rejected as not covered
+ * (LQ07) that their PS contests the next day, by the claim id the PS
+ * return gave them: the day's date and the line's rank in its claims,
+ * the lines presented again first, then the files in name order (the
+ * flows in order), each line in turn.  Not a line with a copy the day of
+ * the contestation: presented first, the copy would be its duplicate.
+ */
+struct contest {
+	uint64_t k;
+	int fl;
+	uint64_t pos;		/* in its flow's file, from 0 */
+	char id[32];
+};
+static struct contest *conts;	/* the day before's */
+static size_t ncont, contalloc;
+static int contday = -1;
+
+static void rmfiles(const char *dir, const char *const *names);
+
+/* Whether line ok of day oj has a copy or near-repeat on day j. */
+static int
+copied(int oj, uint64_t ok, int j)
+{
+	size_t i;
+
+	for (i = 0; i < nrep; i++)
+		if (reps[i].oj == oj && reps[i].ok == ok && reps[i].j == j && !isorig(&reps[i]))
+			return 1;
+	return 0;
+}
+
+/* The day's contestations of the day before's lines, into dir: how many. */
+static size_t
+wcontests(const struct world *w, int j, const char *dir, int z)
+{
+	static const char *const cols[] = {
+		"claim", "ps_kind", "ps_number", "invoice", "line_no", "ground", "pec_number"
+	};
+	static const char *const both[] = { "contest.tsv", "contest.tsv.gz", NULL };
+	struct invoice inv;
+	struct line ln;
+	struct out o;
+	size_t i, n = 0;
+
+	if (w->rate[A_CONTEST] == 0 || j == 0) {
+		rmfiles(dir, both);
+		return 0;
+	}
+	oopen(&o, dir, "contest.tsv", "contestation", cols, 7);
+	for (i = 0; contday == j - 1 && i < ncont; i++) {
+		if (copied(j - 1, conts[i].k, j))
+			continue;
+		locate(w, j - 1, conts[i].k, &inv, &ln);
+		ts_wcstr(&o.w, conts[i].id);
+		ts_wcstr(&o.w, pskinds[domains[inv.ps.dom].kind]);
+		ts_wcstr(&o.w, inv.ps.num);
+		wdigits(&o.w, inv.number, 9);
+		wnum(&o.w, conts[i].k - inv.kf + 1);
+		ts_wcstr(&o.w, "other");
+		ts_wcstr(&o.w, "");
+		ts_wend(&o.w);
+		conts[n++] = conts[i];
+	}
+	oclose(&o, z);
+	return contday == j - 1 ? n : 0;
+}
+
 static void
 wacts(const struct world *w, int j, const char *dir, const char *tdir, int z,
     int trunc, struct truth *t)
@@ -2295,9 +2378,15 @@ wacts(const struct world *w, int j, const char *dir, const char *tdir, int z,
 	char path[PATH_MAX];
 
 	static int fl;
+	static struct contest *newc;
+	static size_t newcalloc;
+	size_t nnewc = 0, npres, ncontested, h;
+	uint64_t fpos[NFLOW] = { 0 }, cpos, before;
+	char ymd[DATE_BUFSZ];
 	int i, first, last, no;
 
 	t->j = j;
+	npres = nhold;
 	/*
 	 * The lines on hold, presented again first, in their order (dedup
 	 * reads them before the day's files): decided again with the day's
@@ -2306,7 +2395,7 @@ wacts(const struct world *w, int j, const char *dir, const char *tdir, int z,
 	 */
 	{
 		struct hold *was = holds;
-		size_t n = nhold, h;
+		size_t n = nhold;
 
 		holds = NULL;
 		nhold = holdalloc = 0;
@@ -2338,6 +2427,37 @@ wacts(const struct world *w, int j, const char *dir, const char *tdir, int z,
 		}
 		free(was);
 	}
+	/*
+	 * Then the lines their PS contests (the day before's, rejected LQ07),
+	 * in the order of their ranks: decided again; rejected again, the
+	 * reject is confirmed.
+	 */
+	ncontested = wcontests(w, j, dir, z);
+	npres += ncontested;
+	for (h = 0; h < ncontested; h++) {
+		struct invoice pinv;
+		struct line pln;
+		struct claim pc;
+
+		locate(w, j - 1, conts[h].k, &pinv, &pln);
+		memset(&pc, 0, sizeof pc);
+		pc.k = conts[h].k;
+		pc.anom = pinv.anom;
+		pc.inv = &pinv;
+		pc.ln = &pln;
+		pc.again = pc.contested = 1;
+		decide(w, j, &pc, conts[h].fl, &d);
+		d.no = (int)(conts[h].k - pinv.kf + 1);
+		d.j0 = j - 1;
+		if (d.pec != NULL && d.code == LQ00) {
+			if (nheld == held_alloc) {
+				held_alloc = held_alloc ? held_alloc * 2 : 64;
+				held = xrealloc(held, held_alloc * sizeof *held);
+			}
+			held[nheld++] = d;
+		} else
+			account(t, &d);
+	}
 	oopen(&o, tdir, "acts.tsv", "gen-acts", cols, 23);
 	for (i = 0; i < NFLOW; i++)
 		flowopen(w, j, dir, i);
@@ -2357,6 +2477,7 @@ wacts(const struct world *w, int j, const char *dir, const char *tdir, int z,
 			fl = route(w, j, c.k, c.anom);
 			flowinvoice(&flows[fl], w, c.inv);
 		}
+		cpos = fpos[fl]++;
 		flowline(&flows[fl], &c, no, last);
 		if (c.anom == A_CANCEL) {
 			/* decided after the day's payments, as liquidate does */
@@ -2368,8 +2489,23 @@ wacts(const struct world *w, int j, const char *dir, const char *tdir, int z,
 			undone[nundone].ok = c.ok;
 			undone[nundone].k = c.k;
 			undone[nundone++].fl = fl;
-		} else
+		} else {
 			decide(w, j, &c, fl, &d);
+			if (d.code == LQ07 && w->rate[A_CONTEST] > 0 && !ISREPEAT(c.anom)) {
+				struct rng r;
+
+				rinit(&r, w, K_CONTEST, (uint64_t)j, c.k);
+				if ((int)below(&r, 10000) < w->rate[A_CONTEST]) {
+					if (nnewc == newcalloc) {
+						newcalloc = newcalloc ? 2 * newcalloc : 64;
+						newc = xrealloc(newc, newcalloc * sizeof *newc);
+					}
+					newc[nnewc].k = c.k;
+					newc[nnewc].fl = fl;
+					newc[nnewc++].pos = cpos;
+				}
+			}
+		}
 		d.no = no;
 		if (c.anom == A_CANCEL)
 			;
@@ -2388,6 +2524,22 @@ wacts(const struct world *w, int j, const char *dir, const char *tdir, int z,
 	}
 	settle(j, held, nheld, t);
 	undo(w, j, undone, nundone, t);
+	/* The day's contested lines, for tomorrow: their claim ids. */
+	date_fmt(w->day[j], ymd);
+	for (h = 0; h < nnewc; h++) {
+		for (before = npres, i = 0; i < newc[h].fl; i++)
+			before += fpos[i];
+		snprintf(newc[h].id, sizeof newc[h].id, "%s#%llu", ymd,
+		    (unsigned long long)(before + newc[h].pos + 1));
+	}
+	if (nnewc > contalloc) {
+		contalloc = nnewc;
+		conts = xrealloc(conts, contalloc * sizeof *conts);
+	}
+	if (nnewc > 0)
+		memcpy(conts, newc, nnewc * sizeof *conts);
+	ncont = nnewc;
+	contday = j;
 	ts_wclose(&o.w);
 	for (i = 0; i < NFLOW; i++)
 		flowclose(&flows[i], z, trunc && i == FL_N1);
@@ -2408,14 +2560,18 @@ wtruth(const char *dir, int z, const struct truth *t, int trunc)
 	char key[24];
 	int a;
 
-	for (a = 0; a < A_TRUNC; a++)
-		n += t->n[a];
+	for (a = 0; a < NANOM; a++)
+		if (a != A_TRUNC)
+			n += t->n[a];
 	oopen(&o, dir, "truth.tsv", "gen-truth", cols, 3);
 	ts_wcstr(&o.w, "claims");
 	wnum(&o.w, n);
 	ts_wmoney(&o.w, t->frtot);
 	ts_wend(&o.w);
-	for (a = 0; a < A_TRUNC; a++) {
+	/* The lines of each anomaly; latepec's only in a world that has it. */
+	for (a = 0; a < NANOM; a++) {
+		if (a == A_TRUNC || a == A_LATE || a == A_CONTEST || (a == A_LATEPEC && !latepec_on))
+			continue;
 		ts_wcstr(&o.w, anames[a]);
 		wnum(&o.w, t->n[a]);
 		ts_wmoney(&o.w, t->fr[a]);
@@ -2860,8 +3016,8 @@ rmfiles(const char *dir, const char *const *names)
 static void
 unstale(const char *dir, const char *tdir, int z, int trunc)
 {
-	static const char *const plain[] = { "ps.tsv", "pec.tsv", NULL };
-	static const char *const gz[] = { "ps.tsv.gz", "pec.tsv.gz", NULL };
+	static const char *const plain[] = { "ps.tsv", "pec.tsv", "contest.tsv", NULL };
+	static const char *const gz[] = { "ps.tsv.gz", "pec.tsv.gz", "contest.tsv.gz", NULL };
 	static const char *const tplain[] = {
 		"benef.tsv", "acts.tsv", "truth.tsv", "benef-truth.tsv", NULL
 	};
@@ -2939,7 +3095,7 @@ anomarg(struct world *w, const char *arg)
 			break;
 	if (eq == NULL || a == NANOM)
 		die(EX_USAGE, "-A: expected badnir, unknown, closed, dupintra, "
-		    "dupinter, cancel, near, nopec, truncated, late or latepec=rate");
+		    "dupinter, cancel, near, nopec, truncated, late, latepec or contest=rate");
 	w->rate[a] = (int)numarg(eq + 1, 0, 10000, anames[a]);
 }
 
@@ -3017,6 +3173,7 @@ main(int argc, char *argv[])
 	    w.rate[A_NEAR] > 10000 || w.rate[A_NOPEC] + w.rate[A_LATEPEC] > 10000)
 		die(EX_USAGE, "anomaly rates: badnir, unknown and closed; "
 		    "dupintra, dupinter, cancel and near; nopec and latepec: each sum to 10000 at most");
+	latepec_on = w.rate[A_LATEPEC] > 0;
 
 	w.base = mix(seed + GOLDEN);
 	w.day = xmalloc((size_t)w.ndays * sizeof *w.day);
