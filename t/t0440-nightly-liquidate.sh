@@ -179,4 +179,28 @@ test_expect_success '-w names a file of the inbox, or the day does not start' '
 	grep "^tiers-nightly: -w ../x: not the name of a file of the inbox\$" err
 '
 
+# A client's own table of codes (tiers-rejects(5)), received as
+# rejets-CLIENT.tsv: kept in the state, used for that client's lines (here
+# LQ01 final: nothing of the client's on hold); a table reject-code
+# refuses changes how lines are handled: the day stops (65).
+test_expect_success 'a client table of codes: kept and used; a bad one stops the day' '
+	c=$(awk -F"\t" "$COLS"" \$c[\"code\"] == \"LQ01\" && \$c[\"outcome\"] == \"hold\" { print \$c[\"amc\"]; exit }" \
+	    data/days/2026-11-20/out/outcomes.tsv) &&
+	test -n "$c" &&
+	rm -rf alt2 && cp -R data/inbox/2026-11-20 alt2 &&
+	printf "#tiers\treject-codes\t1\tclient\tcode\thandling\tdays\tps_label\tclient_label\n%s\tLQ01\tfinal\t0\tInconnu\tNon déclaré\n" "$c" |
+	    mkstream alt2/rejets-$c.tsv &&
+	{ tiers-nightly -i alt2 2026-11-20 data >out 2>err || test $? = 1; } &&
+	cmp alt2/rejets-$c.tsv data/days/2026-11-20/state/rejects/$c.tsv &&
+	awk -F"\t" -v want=$c "$COLS"" \$c[\"amc\"] == want && \$c[\"code\"] == \"LQ01\" { print \$c[\"outcome\"] }" \
+	    data/days/2026-11-20/out/outcomes.tsv | sort -u >actual &&
+	echo rejected | test_cmp - actual &&
+	printf "#tiers\treject-codes\t1\tclient\tcode\thandling\tdays\tps_label\tclient_label\n%s\tLQ01\tlater\t0\tx\ty\n" "$c" |
+	    mkstream alt2/rejets-$c.tsv &&
+	cp -R data/days/2026-11-20 before2 &&
+	test_expect_code 65 tiers-nightly -i alt2 2026-11-20 data >out 2>err &&
+	grep "^tiers-nightly: 2026-11-20: reject: refused rejets-$c.tsv: reject-code: rejets-$c.tsv:2: handling: " err &&
+	diff -r before2 data/days/2026-11-20
+'
+
 test_done
