@@ -2289,6 +2289,23 @@ undo(const struct world *w, int j, const struct cancel *v, size_t n, struct trut
 }
 
 /*
+ * A decision taken: a line paid under a PEC waits for the day's others,
+ * to be settled in liquidate's order (settle); any other is accounted.
+ */
+static void
+decided(const struct dec *d, struct dec **held, size_t *n, size_t *alloc, struct truth *t)
+{
+	if (d->pec != NULL && d->code == LQ00) {
+		if (*n == *alloc) {
+			*alloc = *alloc ? *alloc * 2 : 64;
+			*held = xrealloc(*held, *alloc * sizeof **held);
+		}
+		(*held)[(*n)++] = *d;
+	} else
+		account(t, d);
+}
+
+/*
  * Contestations (-A contest): a day's lines rejected as not covered
  * (LQ07) that their PS contests the next day, by the claim id the PS
  * return gave them: the day's date and the line's rank in its claims,
@@ -2416,14 +2433,7 @@ wacts(const struct world *w, int j, const char *dir, const char *tdir, int z,
 			d.no = (int)(was[h].k - pinv.kf + 1);
 			d.again = 1;
 			d.j0 = was[h].j0;
-			if (d.pec != NULL && d.code == LQ00) {
-				if (nheld == held_alloc) {
-					held_alloc = held_alloc ? held_alloc * 2 : 64;
-					held = xrealloc(held, held_alloc * sizeof *held);
-				}
-				held[nheld++] = d;
-			} else
-				account(t, &d);
+			decided(&d, &held, &nheld, &held_alloc, t);
 		}
 		free(was);
 	}
@@ -2449,14 +2459,7 @@ wacts(const struct world *w, int j, const char *dir, const char *tdir, int z,
 		decide(w, j, &pc, conts[h].fl, &d);
 		d.no = (int)(conts[h].k - pinv.kf + 1);
 		d.j0 = j - 1;
-		if (d.pec != NULL && d.code == LQ00) {
-			if (nheld == held_alloc) {
-				held_alloc = held_alloc ? held_alloc * 2 : 64;
-				held = xrealloc(held, held_alloc * sizeof *held);
-			}
-			held[nheld++] = d;
-		} else
-			account(t, &d);
+		decided(&d, &held, &nheld, &held_alloc, t);
 	}
 	oopen(&o, tdir, "acts.tsv", "gen-acts", cols, 23);
 	for (i = 0; i < NFLOW; i++)
@@ -2509,14 +2512,8 @@ wacts(const struct world *w, int j, const char *dir, const char *tdir, int z,
 		d.no = no;
 		if (c.anom == A_CANCEL)
 			;
-		else if (d.pec != NULL && d.code == LQ00) {
-			if (nheld == held_alloc) {
-				held_alloc = held_alloc ? held_alloc * 2 : 64;
-				held = xrealloc(held, held_alloc * sizeof *held);
-			}
-			held[nheld++] = d;
-		} else
-			account(t, &d);
+		else
+			decided(&d, &held, &nheld, &held_alloc, t);
 		t->n[c.anom]++;
 		t->fr[c.anom] += c.ln->fr;
 		t->frtot += c.ln->fr;
