@@ -40,24 +40,14 @@ xd_schema(const char *xsd, const char *name)
 	return s;
 }
 
-int
-xd_read(xmlSchemaPtr s, const char *file, xmlDocPtr *doc, char *err, size_t n,
-    long *line, const char **field)
+/* The document parsed (NULL: not XML), valid against s or freed. */
+static int
+valid(xmlSchemaPtr s, xmlDocPtr *doc, char *err, size_t n, long *line, const char **field)
 {
 	xmlSchemaValidCtxtPtr vc;
 	int rc;
 
-	*xerr = '\0';
-	xerrline = 0;
-	*line = -1;
-	*field = NULL;
-	xmlSetStructuredErrorFunc(NULL, xmlerr);
-	*doc = xmlReadFile(file, NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS);
 	if (*doc == NULL) {
-		if (access(file, R_OK) < 0) {
-			snprintf(err, n, "%s", strerror(errno));
-			return EX_NOINPUT;
-		}
 		*line = xerrline, *field = "xml";
 		snprintf(err, n, "%s", *xerr ? xerr : "not XML");
 		return EX_DATAERR;
@@ -75,6 +65,36 @@ xd_read(xmlSchemaPtr s, const char *file, xmlDocPtr *doc, char *err, size_t n,
 		return EX_DATAERR;
 	}
 	return 0;
+}
+
+int
+xd_read(xmlSchemaPtr s, const char *file, xmlDocPtr *doc, char *err, size_t n,
+    long *line, const char **field)
+{
+	*xerr = '\0';
+	xerrline = 0;
+	*line = -1;
+	*field = NULL;
+	xmlSetStructuredErrorFunc(NULL, xmlerr);
+	*doc = xmlReadFile(file, NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS);
+	if (*doc == NULL && access(file, R_OK) < 0) {
+		snprintf(err, n, "%s", strerror(errno));
+		return EX_NOINPUT;
+	}
+	return valid(s, doc, err, n, line, field);
+}
+
+int
+xd_readmem(xmlSchemaPtr s, const char *buf, int len, const char *name, xmlDocPtr *doc,
+    char *err, size_t n, long *line, const char **field)
+{
+	*xerr = '\0';
+	xerrline = 0;
+	*line = -1;
+	*field = NULL;
+	xmlSetStructuredErrorFunc(NULL, xmlerr);
+	*doc = xmlReadMemory(buf, len, name, NULL, XML_PARSE_NONET);
+	return valid(s, doc, err, n, line, field);
 }
 
 const char *

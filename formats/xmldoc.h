@@ -18,6 +18,9 @@ xmlSchemaPtr xd_schema(const char *xsd, const char *name);
  */
 int xd_read(xmlSchemaPtr s, const char *file, xmlDocPtr *doc, char *err, size_t n,
     long *line, const char **field);
+/* The same of a document in memory, len bytes at buf, named name. */
+int xd_readmem(xmlSchemaPtr s, const char *buf, int len, const char *name, xmlDocPtr *doc,
+    char *err, size_t n, long *line, const char **field);
 /* The value of attribute name of n, or NULL. */
 const char *xd_attr(xmlNodePtr n, const char *name);
 /* Is n the element name? */

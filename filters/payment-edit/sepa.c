@@ -20,33 +20,16 @@
 #include <libxml/xpathInternals.h>
 
 #include "pay.h"
+#include "xmldoc.h"
 
 extern const char pain001_xsd[];	/* formats/xsd/pain001.xsd, built in */
 
 #define NS "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"
 
-static char xerr[160];
-
-static void
-xmlerr(void *ctx, xmlErrorPtr e)
-{
-	(void)ctx;
-	if (*xerr != '\0' || e == NULL || e->message == NULL)
-		return;
-	xmlmsg(xerr, sizeof xerr, e->message);
-}
-
 xmlSchemaPtr
 sepa_schema(void)
 {
-	xmlSchemaParserCtxtPtr pc;
-	xmlSchemaPtr s;
-
-	pc = xmlSchemaNewMemParserCtxt(pain001_xsd, (int)strlen(pain001_xsd));
-	if (pc == NULL || (s = xmlSchemaParse(pc)) == NULL)
-		die(EX_SOFTWARE, "formats/xsd/pain001.xsd (built in): not a schema");
-	xmlSchemaFreeParserCtxt(pc);
-	return s;
+	return xd_schema(pain001_xsd, "formats/xsd/pain001.xsd");
 }
 
 static void
@@ -197,8 +180,9 @@ sepa_build(struct sepa *s, xmlSchemaPtr schema, const char *date,
 	xmlBufferPtr buf = xmlBufferCreate();
 	xmlTextWriterPtr w;
 	xmlDocPtr doc;
-	xmlSchemaValidCtxtPtr vc;
-	char id[40], t[32], ctl[MONEY_BUFSZ], txt[141], raw[200], amt[MONEY_BUFSZ];
+	const char *efield;
+	long eline;
+	char id[40], t[32], ctl[MONEY_BUFSZ], txt[141], raw[200], amt[MONEY_BUFSZ], err[256];
 	int32_t day;
 	int64_t sum = 0;
 	size_t i;
@@ -276,19 +260,10 @@ sepa_build(struct sepa *s, xmlSchemaPtr schema, const char *date,
 	xmlFreeTextWriter(w);
 
 	/* Read back, valid, and its sums the transfers'. */
-	*xerr = '\0';
-	xmlSetStructuredErrorFunc(NULL, xmlerr);
-	doc = xmlReadMemory((const char *)xmlBufferContent(buf), xmlBufferLength(buf), name,
-	    NULL, XML_PARSE_NONET);
-	if (doc == NULL)
-		die(EX_SOFTWARE, "%s: not XML: %s", name, xerr);
-	if ((vc = xmlSchemaNewValidCtxt(schema)) == NULL)
-		die(EX_SOFTWARE, "cannot validate");
-	xmlSchemaSetValidStructuredErrors(vc, xmlerr, NULL);
-	if (xmlSchemaValidateDoc(vc, doc) != 0)
-		die(EX_SOFTWARE, "%s: not valid against formats/xsd/pain001.xsd: %s", name,
-		    *xerr ? xerr : "invalid");
-	xmlSchemaFreeValidCtxt(vc);
+	if (xd_readmem(schema, (const char *)xmlBufferContent(buf), xmlBufferLength(buf), name,
+	    &doc, err, sizeof err, &eline, &efield) != 0)
+		die(EX_SOFTWARE, "%s:%ld: %s: not valid against formats/xsd/pain001.xsd: %s", name,
+		    eline, efield, err);
 	readback(s, doc, name, npy, sum);
 	xmlFreeDoc(doc);
 	s->len = (size_t)xmlBufferLength(buf);
