@@ -176,6 +176,34 @@ alnum(char c)
 	    (c >= '0' && c <= '9') || (unsigned char)c >= 0x80;
 }
 
+/*
+ * Runs of 10 digits or more, whatever they stand in (a NIR glued to an
+ * element's name by a lost '>' is quoted unquoted in a tag mismatch),
+ * become "[digits]": the message only shrinks.
+ */
+static void
+masknumbers(char *s)
+{
+	char *r = s, *w = s;
+	size_t k;
+
+	while (*r != '\0') {
+		for (k = 0; r[k] >= '0' && r[k] <= '9'; k++)
+			;
+		if (k >= 10) {
+			memcpy(w, "[digits]", 8);
+			w += 8;
+			r += k;
+		} else if (k > 0) {
+			memmove(w, r, k);
+			w += k;
+			r += k;
+		} else
+			*w++ = *r++;
+	}
+	*w = '\0';
+}
+
 void
 xmlmsg(char *dst, size_t n, const char *msg)
 {
@@ -232,4 +260,5 @@ xmlmsg(char *dst, size_t n, const char *msg)
 	while (o > 0 && dst[o - 1] == ' ')
 		o--;
 	dst[o] = '\0';
+	masknumbers(dst);
 }
