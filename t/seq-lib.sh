@@ -64,35 +64,7 @@ test_expect_success 'setup: masters of each day, guarantees, PEC, the base claim
 claims () {
 	{
 		cat claim.head
-		awk -F"\t" -v OFS="\t" -v cs="$1" -v day="$2" -v benefs="$benefs" '
-		BEGIN {
-			n = split(benefs, l, "\n")
-			for (i = 1; i <= n; i++) {
-				split(l[i], f, "\t")
-				nir[f[1]] = f[4]; key[f[1]] = f[5]; birth[f[1]] = f[6]; adh[f[1]] = f[2]
-			}
-			getline base <"claim.base"
-			split("flow sender file_number file_date file line pos regime caisse ps_kind ps_number invoice invoice_date invoice_total_eur nir nir_key benef_nir benef_nir_key birth_date rang amc adherent line_no act_date act_code coef qty fr_eur br_eur amo_rate_bp amo_eur pf_eur franchise_eur depassement_eur tp nature ref_invoice ref_line flag", names, " ")
-			for (i in names) c[names[i]] = i
-		}
-		/^#/ || $1 != cs || $2 != day || $3 == "=" { next }
-		{
-			k++
-			nf = split(base, v, "\t")
-			v[c["nir"]] = nir[$3]; v[c["nir_key"]] = key[$3]
-			v[c["birth_date"]] = birth[$3]; v[c["adherent"]] = adh[$3]
-			v[c["line"]] = k
-			m = split($4, a, ";")
-			for (i = 1; i <= m; i++)
-				if (a[i] != "-") {
-					split(a[i], kv, "=")
-					v[c[kv[1]]] = kv[2]
-				}
-			s = v[1]
-			for (i = 2; i <= nf; i++)
-				s = s "\t" v[i]
-			print s
-		}' "$cases"
+		awk -v cs="$1" -v day="$2" -v benefs="$benefs" -f "$TEST_DIRECTORY/claims.awk" "$cases"
 	} | tiers-seal -r
 }
 
