@@ -71,7 +71,7 @@ acts_load(struct acts *t, const char *text, long *line, const char **field,
 	const char *p = text, *e, *f;
 	size_t n, cap = 0, i;
 	long ln = 0;
-	int ccode = -1, cdom = -1, k, header = 0;
+	int ccode = -1, cdom = -1, cpart = -1, k, header = 0;
 	struct act *a;
 
 	memset(t, 0, sizeof *t);
@@ -94,6 +94,8 @@ acts_load(struct acts *t, const char *text, long *line, const char **field,
 					ccode = k;
 				if (n == 6 && memcmp(f, "domain", 6) == 0)
 					cdom = k;
+				if (n == 4 && memcmp(f, "part", 4) == 0)
+					cpart = k;
 			}
 			if (ccode < 0 || cdom < 0) {
 				*field = ccode < 0 ? "code" : "domain";
@@ -123,6 +125,18 @@ acts_load(struct acts *t, const char *text, long *line, const char **field,
 			goto bad;
 		}
 		memcpy(a->dom, f, n);
+		/* Optional: empty, frame or lens. */
+		if (cpart >= 0 && column(p, e, cpart, &f, &n) && n > 0) {
+			*field = "part";
+			if (n == 5 && memcmp(f, "frame", 5) == 0)
+				a->part = ACT_FRAME;
+			else if (n == 4 && memcmp(f, "lens", 4) == 0)
+				a->part = ACT_LENS;
+			else {
+				snprintf(err, errn, "not frame, lens or empty");
+				goto bad;
+			}
+		}
 		t->n++;
 	}
 	*field = NULL;

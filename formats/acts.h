@@ -11,10 +11,12 @@
 
 #define ACT_CODESZ 16	/* a code: 1 to 15 characters */
 #define ACT_DOMSZ 8	/* a domain: 2 to 7 capital letters */
+enum { ACT_FRAME = 1, ACT_LENS = 2 };	/* the part column */
 
 struct act {
 	char code[ACT_CODESZ];
 	char dom[ACT_DOMSZ];
+	int part;		/* optics: ACT_FRAME, ACT_LENS, or 0 */
 	long line;		/* in its table */
 };
 struct acts {

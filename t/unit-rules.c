@@ -2,7 +2,13 @@
  * unit-rules TABLE: liquidate's business rules (filters/liquidate/rules.c)
  * called directly, one case a row of TABLE: a claim, its beneficiary, one
  * guarantee rule with its ceiling or PEC, what is already consumed; the
- * decision expected: code, AMC, RAC.  Prints TAP.  The columns are those
+ * decision expected: code, AMC, RAC.  Prints TAP.  The column "more"
+ * holds what the other columns do not, as name=value;...: pf (PF and
+ * franchises, euros), parcours (in, out), optam (0, 1, none: the PS in
+ * a register with that status, or not in it), part (frame, lens: the
+ * act's optics part), parts (the units of that part an earlier invoice
+ * counted), start (the product period's first day), useddate (the day
+ * of what was consumed).  The columns are those
  * of t/t0850-rules.tsv, whose header says what each holds.
  */
 #include <stdio.h>
@@ -12,7 +18,7 @@
 #include "../filters/liquidate/liquidate.h"
 
 enum { T_CASE, T_ACT, T_DATE, T_FR, T_BR, T_RATE, T_AMO, T_QTY, T_BIRTH,
-	T_RESP, T_STATE, T_RULE, T_PLAF, T_PEC, T_USED, T_CODE, T_AMC, T_RAC, NT };
+	T_RESP, T_STATE, T_RULE, T_PLAF, T_PEC, T_USED, T_MORE, T_CODE, T_AMC, T_RAC, NT };
 
 static int64_t
 eur(const char *s, const char *what, long line)
@@ -83,6 +89,10 @@ main(int argc, char *argv[])
 		struct pec pe;
 		struct event ev[2];
 		struct ctx cx;
+		struct psreg reg;
+		struct psrow row;
+		long parts;
+		int32_t useddate;
 		char amc[MONEY_BUFSZ], rac[MONEY_BUFSZ], *s;
 		int ok;
 
@@ -111,6 +121,7 @@ main(int argc, char *argv[])
 		c.tp = 1;
 		c.noemie = 1;
 		c.dom = actdomain(f[T_ACT], strlen(f[T_ACT]));
+		c.part = actpart(f[T_ACT], strlen(f[T_ACT]));
 		c.bi = 0;
 
 		/* The beneficiary: covered by product BASE, rights open. */
@@ -152,6 +163,44 @@ main(int argc, char *argv[])
 			c.dup = 1;
 		else if (strcmp(s, "-") != 0)
 			die_at(EX_DATAERR, argv[1], ln, "state", "unknown");
+
+		/* More: name=value;... */
+		memset(&reg, 0, sizeof reg);
+		memset(&row, 0, sizeof row);
+		parts = 0;
+		useddate = c.date - 1;
+		if (strcmp(f[T_MORE], "-") != 0) {
+			char *kv, *save = NULL, *v;
+
+			for (kv = strtok_r(f[T_MORE], ";", &save); kv != NULL;
+			    kv = strtok_r(NULL, ";", &save)) {
+				if ((v = strchr(kv, '=')) == NULL)
+					die_at(EX_DATAERR, argv[1], ln, "more", "not name=value");
+				*v++ = '\0';
+				if (strcmp(kv, "pf") == 0)
+					c.pf = eur(v, "pf", ln);
+				else if (strcmp(kv, "parcours") == 0)
+					c.parcours = strcmp(v, "out") == 0 ? PC_OUT : PC_IN;
+				else if (strcmp(kv, "optam") == 0) {
+					row.kind = (char *)"RPPS";
+					row.num = (char *)(strcmp(v, "none") == 0 ? "10000000009" : "10000000001");
+					row.from = NOSTART;
+					row.to = NOEND;
+					row.optam = strcmp(v, "1") == 0;
+					reg.r = &row;
+					reg.n = 1;
+				} else if (strcmp(kv, "part") == 0)
+					c.part = strcmp(v, "frame") == 0 ? ACT_FRAME : ACT_LENS;
+				else if (strcmp(kv, "parts") == 0)
+					parts = atol(v);
+				else if (strcmp(kv, "start") == 0)
+					pd.start = day(v, ln);
+				else if (strcmp(kv, "useddate") == 0)
+					useddate = day(v, ln);
+				else
+					die_at(EX_DATAERR, argv[1], ln, kv, "unknown");
+			}
+		}
 
 		/* The rule: formula[:value][,pec], for the act's domain. */
 		memset(&ru, 0, sizeof ru);
@@ -200,6 +249,7 @@ main(int argc, char *argv[])
 				pl.hasamt = 1, pl.amount = eur(a, "plafond", ln);
 			pl.count = atol(n);
 			pl.months = atoi(m);
+			pl.anniv = *m == 'A';
 			g.plafs = &pl;
 			g.nplafs = 1;
 			ru.plaf = 0;
@@ -234,10 +284,21 @@ main(int argc, char *argv[])
 			    g.nplafs ? "P" : "pec:PEC1");
 			snprintf(ev[0].inv, sizeof ev[0].inv, "RPPS:10000000001:INV0");
 			snprintf(ev[0].claim, sizeof ev[0].claim, "2026-11-17#1");
-			ev[0].date = c.date - 1;
+			ev[0].date = useddate;
 			ev[0].count = 1;
 			ev[0].amount = eur(f[T_USED], "consumed", ln);
 			cx.nev = 1;
+		}
+		/* The parts an earlier invoice counted: "P/frame", "P/lens". */
+		if (parts > 0) {
+			snprintf(ev[cx.nev].member, sizeof ev[0].member, "A");
+			snprintf(ev[cx.nev].counter, sizeof ev[0].counter, "P/%s",
+			    c.part == ACT_FRAME ? "frame" : "lens");
+			snprintf(ev[cx.nev].inv, sizeof ev[0].inv, "RPPS:10000000001:INV0");
+			snprintf(ev[cx.nev].claim, sizeof ev[0].claim, "2026-11-17#1");
+			ev[cx.nev].date = useddate;
+			ev[cx.nev].count = parts;
+			cx.nev++;
 		}
 		cx.ev = xmalloc(sizeof ev);
 		memcpy(cx.ev, ev, sizeof ev);
@@ -250,6 +311,7 @@ main(int argc, char *argv[])
 		cx.cl = &c;
 		cx.ncl = 1;
 		cx.today = day("2026-11-18", ln);
+		cx.reg = reg.n ? &reg : NULL;
 		snprintf(cx.today_s, sizeof cx.today_s, "2026-11-18");
 
 		decide(&cx, &c);

@@ -78,3 +78,12 @@ actdomain(const char *code, size_t n)
 
 	return i < 0 ? -1 : actdom[i];
 }
+
+/* The optics part of an act code (ACT_FRAME, ACT_LENS), 0 if none. */
+int
+actpart(const char *code, size_t n)
+{
+	long i = acts_find(&acttab, code, n);
+
+	return i < 0 ? 0 : acttab.a[i].part;
+}

@@ -29,12 +29,18 @@ ckey(const struct claim *c, struct bk_key *k)
 struct claim *cl;
 size_t ncl;
 
+static int
+cfield(const struct field *f, const char *s)
+{
+	return f->n == strlen(s) && memcmp(f->p, s, f->n) == 0;
+}
+
 static const char *const ccols[NCC] = {
 	"dup_id", "file", "line", "pos", "amc", "ps_kind", "ps_number",
 	"invoice", "line_no", "act_date", "act_code", "nature", "dup", "nir",
 	"nir_key", "benef_nir", "birth_date", "rang", "adherent", "dup_ref",
 	"fr_eur", "br_eur", "amo_rate_bp", "amo_eur", "qty", "tp", "flow",
-	"dup_paid_eur"
+	"dup_paid_eur", "pf_eur", "franchise_eur", "parcours"
 };
 static int readcols[NCC];
 
@@ -121,9 +127,27 @@ claimrec(void *arg, struct ts_reader *r)
 		c->dup = 1;
 	else
 		return ts_error(r, "dup", "not first, intra, inter or adjust");
+	/* What the AMO deducted, the claim's own: PF and franchise. */
+	for (i = C_PF; i <= C_FRANCH; i++)
+		if (readcols[i] >= 0 && RF(i).n > 0) {
+			if (r->cents[readcols[i]] < 0 && c->nature == N_PAID)
+				return ts_error(r, ccols[i], "negative");
+			if (money_add(&c->pf, c->pf, r->cents[readcols[i]]) < 0)
+				return ts_error(r, ccols[i], "out of range");
+		}
+	c->parcours = PC_UNKNOWN;
+	if (readcols[C_PARC] >= 0 && RF(C_PARC).n > 0) {
+		if (cfield(&RF(C_PARC), "in"))
+			c->parcours = PC_IN;
+		else if (cfield(&RF(C_PARC), "out"))
+			c->parcours = PC_OUT;
+		else
+			return ts_error(r, "parcours", "not in, out or empty");
+	}
 	c->tp = RF(C_TP).n == 1 && RF(C_TP).p[0] == '1';
 	c->noemie = RF(C_FLOW).n >= 6 && memcmp(RF(C_FLOW).p, "noemie", 6) == 0;
 	c->dom = actdomain(CS(c, C_ACTCODE), CN(c, C_ACTCODE));
+	c->part = actpart(CS(c, C_ACTCODE), CN(c, C_ACTCODE));
 	if (int_parse(CS(c, C_RANG), CN(c, C_RANG), 0, 99, &c->rk) < 0)
 		c->rk = -1;
 	if (date_parse(CS(c, C_BIRTH), CN(c, C_BIRTH), &c->birth) < 0)
@@ -148,7 +172,7 @@ loadclaims(struct ts_reader *r)
 	int i;
 
 	for (i = 0; i < NCC; i++)
-		readcols[i] = i == C_DUPREF || i == C_PAID ? ts_col(r, ccols[i]) :
+		readcols[i] = i == C_DUPREF || i >= C_PAID ? ts_col(r, ccols[i]) :
 		    ts_needcol(r, ccols[i]);
 	r->keepmap = 1;		/* the claims' fields are read there till the end */
 	memset(cp, 0, sizeof cp);

@@ -98,6 +98,7 @@ loadplafond(struct lqerr *e, struct guar *g, xmlNodePtr n)
 	p->count = v;
 	if (!p->hasamt && p->count == 0)
 		return gerr(e, EX_DATAERR, xmlGetLineNo(n), "plafond", "neither montant nor nombre");
+	p->anniv = strcmp(xd_attr(n, "periode"), "anniversaire") == 0;
 	if (strcmp(xd_attr(n, "periode"), "mois") == 0) {
 		if (intattr(e, n, "plafond.mois", 0, &v) < 0)
 			return -1;

@@ -15,11 +15,20 @@
 
 #include "tiers.h"
 #include "arena.h"
+#include "acts.h"
+#include "psreg.h"
 
 #define NOEND INT32_MAX
 #define NOSTART INT32_MIN
 /* What the AMO may have paid above BR x rate by its own rounding, in cents. */
 #define AMO_TOLERANCE 1
+/* Outside the care pathway the AMO's rate is 40 points lower (R871-1). */
+#define HP_POINTS 4000
+/* A doctor outside OPTAM: dépassement at most 100 % BR, 20 points below OPTAM. */
+#define NOOPTAM_MAX 10000
+#define NOOPTAM_GAP 2000
+/* A frame: at most 100.00 with the AMO's part (R871-2). */
+#define FRAME_CAP 10000
 #define RETAIN 36		/* months of consumption kept */
 
 /* Reason codes, in the order of the checks; their destinations. */
@@ -39,6 +48,7 @@ int domidx(const char *s, size_t n);
 /* The act-code table (tiers-acts(5)): the built-in one, or a file. */
 void loadacts(const char *arg);
 int actdomain(const char *code, size_t n);
+int actpart(const char *code, size_t n);
 
 /* Guarantees (tiers-liquidate(5)). */
 enum { FO_BR, FO_BRSUP, FO_FR, FO_FIXE, FO_S100 };
@@ -48,7 +58,8 @@ struct plafond {
 	int hasamt;
 	int64_t amount;
 	long count;		/* 0: no count limit */
-	int months;		/* 0: calendar year */
+	int months;		/* 0: a year, calendar or anniversary */
+	int anniv;		/* the contract's anniversary year */
 	int nage;
 	int agemax[8], agemonths[8];
 };
@@ -147,8 +158,10 @@ int peccmp(const void *a, const void *b);
 enum { C_DUPID, C_FILE, C_LINE, C_POS, C_AMC, C_PSKIND, C_PSNUM, C_INVOICE,
 	C_LINENO, C_ACTDATE, C_ACTCODE, C_NATURE, C_DUP, C_NIR, C_NIRKEY,
 	C_BNIR, C_BIRTH, C_RANG, C_ADHERENT, C_DUPREF, C_FR, C_BR, C_RATE, C_AMO,
-	C_QTY, C_TP, C_FLOW, C_PAID, NCC };
+	C_QTY, C_TP, C_FLOW, C_PAID, C_PF, C_FRANCH, C_PARC, NCC };
 enum { N_PAID, N_REGUL, N_CANCEL, N_REJECT };
+/* The care pathway (parcours de soins) of a claim. */
+enum { PC_UNKNOWN, PC_IN, PC_OUT };
 enum { K_EXACT = BK_EXACT, K_NIRRANG = BK_NIRRANG, K_BIRTH = BK_BIRTH, NKIND = BK_NKIND };
 /*
  * The fields kept of a claim, those up to C_FR (the others are parsed),
@@ -164,6 +177,9 @@ struct claim {
 	long qty;
 	int nature, dup, tp, noemie, haspaid, decided;
 	int64_t paid;		/* an adjustment: the net paid on its line, by the ledger */
+	int64_t pf;		/* participation forfaitaire + franchise, the claim's own */
+	int parcours;		/* PC_* */
+	int part;		/* optics: ACT_FRAME, ACT_LENS, 0 */
 	long bi;		/* beneficiary, -1 unknown */
 	long rk;		/* rang, -1 unreadable */
 	int32_t birth;		/* NOSTART unreadable */
@@ -254,6 +270,7 @@ struct ctx {
 	int32_t today;
 	char today_s[DATE_BUFSZ];
 	int cards;		/* -k given: the cards issued decide 3.1.4 */
+	const struct psreg *reg;	/* -P: the PS register (OPTAM), or NULL */
 };
 
 /* rules.c: the business rules. */
@@ -265,8 +282,15 @@ const struct rule *findrule(const struct ctx *x, struct claim *c, const struct b
     int32_t d);
 int findpec(const struct ctx *x, const struct claim *c, const struct benef *b,
     const struct pec **pp);
+void window(const struct plafond *p, const struct claim *c, const struct benef *b,
+    int32_t *lo, int32_t *hi);
 int counted(const struct ctx *x, const struct plafond *p, const struct claim *c,
     const struct benef *b, int64_t *sum, long *ninv);
+long partcount(const struct ctx *x, const struct plafond *p, const struct claim *c,
+    const struct benef *b);
+int rcbound(const struct ctx *x, const struct claim *c, const struct rule *r,
+    int64_t fr, int64_t br, int64_t amo, int64_t amoth, int64_t pf, int64_t x0,
+    int64_t *bound);
 int64_t pecused(const struct ctx *x, const struct pec *p, const struct benef *b);
 int formula(const struct rule *r, const struct claim *c, int64_t fr, int64_t br,
     int64_t amoth, int64_t *x);

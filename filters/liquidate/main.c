@@ -118,7 +118,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: liquidate -C new-consumption -d date [-a acts] [-c consumption]\n"
-	    "                 [-g guarantees]... [-k cards]...\n"
+	    "                 [-g guarantees]... [-k cards]... [-P ps-register]\n"
 	    "                 [-m master [-x index]]... [-o decisions] [-p pec]...\n"
 	    "                 [-s summary] [claims]\n");
 	exit(EX_USAGE);
@@ -128,7 +128,8 @@ int
 main(int argc, char *argv[])
 {
 	const char *date = NULL, *prevcons = NULL, *newcons = NULL, *out = NULL;
-	const char *sumpath = NULL, *acts = NULL;
+	const char *sumpath = NULL, *acts = NULL, *regfile = NULL;
+	static struct psreg reg;
 	const char *input;
 	char **gfiles, **mfiles, **xfiles, **pfiles, **kfiles, meta[64];
 	int ngf = 0, nmf = 0, npf = 0, nkf = 0, ch, i;
@@ -146,9 +147,10 @@ main(int argc, char *argv[])
 	xfiles = xmalloc((size_t)argc * sizeof *xfiles);
 	pfiles = xmalloc((size_t)argc * sizeof *pfiles);
 	kfiles = xmalloc((size_t)argc * sizeof *kfiles);
-	while ((ch = getopt(argc, argv, "C:a:c:d:g:k:m:o:p:s:x:")) != -1)
+	while ((ch = getopt(argc, argv, "C:P:a:c:d:g:k:m:o:p:s:x:")) != -1)
 		switch (ch) {
 		case 'C': newcons = optarg; break;
+		case 'P': regfile = optarg; break;
 		case 'a': acts = optarg; break;
 		case 'c': prevcons = optarg; break;
 		case 'd': date = optarg; break;
@@ -196,6 +198,11 @@ main(int argc, char *argv[])
 			ts_fatal(&pr);
 	if (pset.n > 0)
 		qsort(pset.p, pset.n, sizeof *pset.p, peccmp);
+	/* The PS register: who adheres to OPTAM (the contrat responsable). */
+	if (regfile != NULL) {
+		psreg_read(&reg, regfile);
+		cx.reg = &reg;
+	}
 
 	/*
 	 * The masters opened, the indexed ones checked whole meanwhile; the

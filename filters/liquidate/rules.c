@@ -244,6 +244,58 @@ addevent(struct ctx *cx, const struct claim *c, const struct benef *b,
 }
 
 /*
+ * The window of a plafond for a claim, [*lo, *hi]: the calendar year of
+ * the act; the contract's anniversary year that holds it (from the
+ * start of the beneficiary's earliest product period; the calendar year
+ * when that is unknown); or the months before and after the act, as
+ * many as the beneficiary's age says.
+ */
+void
+window(const struct plafond *p, const struct claim *c, const struct benef *b,
+    int32_t *lo, int32_t *hi)
+{
+	int months = p->months, i, y, m, d, ay, am, ad, n;
+	int32_t start = NOEND;
+
+	date_to_ymd(c->date, &y, &m, &d);
+	if (months) {
+		for (i = 0; i < p->nage; i++)
+			if (age(b->birth, c->date) <= p->agemax[i]) {
+				months = p->agemonths[i];
+				break;
+			}
+		*lo = addmonths(c->date, -months) + 1;
+		*hi = addmonths(c->date, months) - 1;
+		return;
+	}
+	if (p->anniv)
+		for (i = 0; i < b->nprods; i++)
+			if (b->prods[i].start != NOSTART && b->prods[i].start < start)
+				start = b->prods[i].start;
+	if (start == NOEND || start > c->date) {
+		*lo = date_from_ymd(y, 1, 1);
+		*hi = date_from_ymd(y, 12, 31);
+		return;
+	}
+	/* The last anniversary on or before the act, and the day before the next. */
+	date_to_ymd(start, &ay, &am, &ad);
+	n = (y - ay) * 12;
+	if (addmonths(start, n) > c->date)
+		n -= 12;
+	*lo = addmonths(start, n);
+	*hi = addmonths(start, n + 12) - 1;
+}
+
+/* Does event e count for plafond p and the claim's beneficiary b? */
+static int
+counts(const struct event *e, const char *counter, const struct plafond *p,
+    const struct benef *b, int32_t lo, int32_t hi)
+{
+	return strcmp(e->counter, counter) == 0 && (p->family || strcmp(e->member, b->member) == 0) &&
+	    e->date >= lo && e->date <= hi;
+}
+
+/*
  * What a plafond has counted for a claim: the sum of the amounts, and the
  * number of other invoices, of the events in its window.
  */
@@ -252,58 +304,67 @@ counted(const struct ctx *cx, const struct plafond *p, const struct claim *c,
     const struct benef *b, int64_t *sum, long *ninv)
 {
 	const struct event *ev = cx->ev;
-	int months = p->months, i, y, m, d, ey;
-	int32_t lo = 0, hi = 0;
+	int32_t lo, hi;
 	size_t k, j;
 	char inv[64];
 	long tot;
 
-	if (months) {
-		for (i = 0; i < p->nage; i++)
-			if (age(b->birth, c->date) <= p->agemax[i]) {
-				months = p->agemonths[i];
-				break;
-			}
-		lo = addmonths(c->date, -months);
-		hi = addmonths(c->date, months);
-	}
-	date_to_ymd(c->date, &y, &m, &d);
+	window(p, c, b, &lo, &hi);
 	invkey(c, inv, sizeof inv);
 	*sum = 0;
 	*ninv = 0;
 	for (k = 0; k < cx->nev; k++) {
 		const struct event *e = &ev[k];
 
-		if (strcmp(e->counter, p->id) != 0 ||
-		    (!p->family && strcmp(e->member, b->member) != 0))
+		if (!counts(e, p->id, p, b, lo, hi))
 			continue;
-		if (months && !(e->date > lo && e->date < hi))
-			continue;
-		if (!months) {
-			date_to_ymd(e->date, &ey, &m, &d);
-			if (ey != y)
-				continue;
-		}
 		if (money_add(sum, *sum, e->amount) < 0)
 			return -1;
 		if (strcmp(e->inv, inv) == 0)
 			continue;
 		/* An invoice counts once, when its counts add up above zero. */
 		for (j = 0; j < k; j++)
-			if (strcmp(ev[j].inv, e->inv) == 0 && strcmp(ev[j].counter, p->id) == 0 &&
-			    (p->family || strcmp(ev[j].member, b->member) == 0))
+			if (strcmp(ev[j].inv, e->inv) == 0 && counts(&ev[j], p->id, p, b, lo, hi))
 				break;
 		if (j < k)
 			continue;
 		tot = 0;
 		for (j = k; j < cx->nev; j++)
-			if (strcmp(ev[j].inv, e->inv) == 0 && strcmp(ev[j].counter, p->id) == 0 &&
-			    (p->family || strcmp(ev[j].member, b->member) == 0))
+			if (strcmp(ev[j].inv, e->inv) == 0 && counts(&ev[j], p->id, p, b, lo, hi))
 				tot += ev[j].count;
 		if (tot > 0)
 			(*ninv)++;
 	}
 	return 0;
+}
+
+/* The counter of the optics parts of a plafond: "ID/frame", "ID/lens". */
+static void
+partcounter(char *buf, size_t n, const struct plafond *p, int part)
+{
+	snprintf(buf, n, "%s/%s", p->id, part == ACT_FRAME ? "frame" : "lens");
+}
+
+/*
+ * The frames or lenses a plafond's window holds already, whatever the
+ * invoice: an equipment is a frame and two lenses, bought together or
+ * not (R871-2).
+ */
+long
+partcount(const struct ctx *cx, const struct plafond *p, const struct claim *c,
+    const struct benef *b)
+{
+	char counter[48];
+	int32_t lo, hi;
+	long n = 0;
+	size_t k;
+
+	partcounter(counter, sizeof counter, p, c->part);
+	window(p, c, b, &lo, &hi);
+	for (k = 0; k < cx->nev; k++)
+		if (counts(&cx->ev[k], counter, p, b, lo, hi))
+			n += cx->ev[k].count;
+	return n;
 }
 
 int64_t
@@ -445,6 +506,71 @@ giveback(struct ctx *cx, const struct claim *c, int all, int64_t x)
 	(void)c;
 }
 
+/*
+ * What a contrat responsable may pay of a claim at most, given x, what
+ * its rule pays before any bound (Code de la sécurité sociale L871-1,
+ * R871-1, R871-2; liquidate(1), CONTRAT RESPONSABLE):
+ *  - never the participation forfaitaire nor the franchises, the claim's
+ *    own (pf): at most FR - AMO paid - pf;
+ *  - never the majoration outside the care pathway: there the AMO's rate
+ *    is HP_POINTS lower, and those points of BR stay with the insured;
+ *  - a doctor's dépassement (FR - BR, domains MEDG and MEDS) when the PS
+ *    register (-P) does not say the doctor adheres to OPTAM: at most
+ *    100 % BR, and 20 points of BR below what the rule pays above BR;
+ *  - a frame: at most FRAME_CAP a unit, the AMO's part included.
+ * -1 on overflow.
+ */
+int
+rcbound(const struct ctx *cx, const struct claim *c, const struct rule *r,
+    int64_t fr, int64_t br, int64_t amo, int64_t amoth, int64_t pf, int64_t x0,
+    int64_t *bound)
+{
+	int64_t t, u, full, cap, level, gap;
+	const struct psrow *w;
+	long rate;
+
+	(void)r;
+	if (money_sub(&t, fr, amo) < 0 || money_sub(bound, t, pf) < 0)
+		return -1;
+	/* The rate the AMO would have paid in the pathway. */
+	full = amoth;
+	if (c->parcours == PC_OUT) {
+		rate = c->rate + HP_POINTS > 10000 ? 10000 : c->rate + HP_POINTS;
+		if (money_rate(&full, br, rate) < 0 || money_sub(&t, full, amoth) < 0 ||
+		    money_sub(bound, *bound, t) < 0)
+			return -1;
+	}
+	if (cx->reg != NULL && br > 0 && fr > br && c->dom >= 0 &&
+	    (strcmp(domnames[c->dom], "MEDG") == 0 || strcmp(domnames[c->dom], "MEDS") == 0)) {
+		w = psreg_find(cx->reg, CS(c, C_PSKIND), CN(c, C_PSKIND), CS(c, C_PSNUM),
+		    CN(c, C_PSNUM), c->date);
+		if (w == NULL || w->optam != 1) {
+			/* What the rule pays above BR (the OPTAM level), less 20 points. */
+			if (money_sub(&t, br, amoth) < 0 || money_sub(&level, x0, t) < 0 ||
+			    money_rate(&gap, br, NOOPTAM_GAP) < 0 || money_sub(&cap, level, gap) < 0 ||
+			    money_rate(&u, br, NOOPTAM_MAX) < 0)
+				return -1;
+			if (cap > u)
+				cap = u;
+			if (cap < 0)
+				cap = 0;
+			/* The ticket modérateur in the pathway, and that dépassement. */
+			if (money_sub(&t, br, full) < 0 || money_add(&t, t, cap) < 0)
+				return -1;
+			if (t < *bound)
+				*bound = t;
+		}
+	}
+	if (c->part == ACT_FRAME) {
+		if (__builtin_mul_overflow((int64_t)FRAME_CAP, c->qty < 0 ? -c->qty : c->qty, &t) ||
+		    money_sub(&t, t, amo) < 0)
+			return -1;
+		if (t < *bound)
+			*bound = t;
+	}
+	return 0;
+}
+
 /* One claim's decision; consumption in cx->ev. */
 void
 decide(struct ctx *cx, struct claim *c)
@@ -579,10 +705,18 @@ decide(struct ctx *cx, struct claim *c)
 		goto done;
 	}
 	/*
-	 * A contrat responsable leaves PF and franchises to the insured;
-	 * never more than what the AMO left of FR.
+	 * A contrat responsable leaves PF, franchises, the majoration outside
+	 * the care pathway and part of the dépassements to the insured; a
+	 * guarantee that is not responsable may pay them: never more than
+	 * what the AMO left of FR.
 	 */
-	bound = b->responsable ? fr - (amo > amoth ? amo : amoth) : fr - amo;
+	if (b->responsable) {
+		if (rcbound(cx, c, ru, fr, br, amo, amoth, cancel ? -c->pf : c->pf, x, &bound) < 0) {
+			code = LQ12;
+			goto done;
+		}
+	} else
+		bound = fr - amo;
 	if (x > bound)
 		x = bound;
 	if (x < 0)
@@ -606,7 +740,13 @@ decide(struct ctx *cx, struct claim *c)
 			code = LQ12;
 			goto done;
 		}
-		if (pl->count > 0 && n >= pl->count) {
+		/*
+		 * An equipment limit: a frame or lenses counted as parts
+		 * whatever invoice brought them (two lenses an equipment);
+		 * other acts, by invoice.
+		 */
+		if (pl->count > 0 && (c->part ? partcount(cx, pl, c, b) + (c->qty < 1 ? 1 : c->qty) >
+		    pl->count * (c->part == ACT_LENS ? 2 : 1) : n >= pl->count)) {
 			code = LQ15;
 			goto done;
 		}
@@ -634,8 +774,13 @@ decide(struct ctx *cx, struct claim *c)
 		goto done;
 	}
 	c->amc = x;
-	if (pl != NULL)
+	if (pl != NULL) {
 		addevent(cx, c, b, pl->id, 1, x);
+		if (c->part) {
+			partcounter(counter, sizeof counter, pl, c->part);
+			addevent(cx, c, b, counter, c->qty < 1 ? 1 : c->qty, 0);
+		}
+	}
 	if (pe != NULL) {
 		snprintf(counter, sizeof counter, "pec:%s", pe->number);
 		addevent(cx, c, b, counter, 1, x);

@@ -160,92 +160,24 @@ debtor(const char *amc)
 	return bsearch(&key, debtors, ndebtors, sizeof *debtors, debtorcmp);
 }
 
-/* The PS register (tiers-ps(5)). */
-static struct regrow *regs;
-static size_t nregs;
-
-static int
-regcmp(const void *pa, const void *pb)
-{
-	const struct regrow *a = pa, *b = pb;
-	int c;
-
-	if ((c = strcmp(a->kind, b->kind)) != 0 || (c = strcmp(a->num, b->num)) != 0)
-		return c;
-	return (a->from > b->from) - (a->from < b->from);
-}
+/* The PS register (tiers-ps(5)), each row's verdict noted. */
+static struct psreg reg;
 
 static void
 readregister(const char *path)
 {
-	static const char *const cols[] = {
-		"ps_kind", "ps_number", "am_number", "siret", "name", "iban", "bic",
-		"valid_from", "valid_to"
-	};
-	struct ts_reader r;
-	struct regrow *g;
-	int c[9], k;
 	size_t i;
 
-	if (ts_open(&r, path, "ps-register", 1) < 0)
-		ts_fatal(&r);
-	needcols(&r, cols, 9, c);
-	while ((k = ts_next(&r)) > 0) {
-		const struct field *f = r.f;
-
-		if (f[c[0]].n == 0 || f[c[1]].n == 0)
-			die_at(EX_DATAERR, path, r.in.lineno, f[c[0]].n ? "ps_number" : "ps_kind", "empty");
-		regs = xrealloc(regs, (nregs + 1) * sizeof *regs);
-		g = &regs[nregs++];
-		if (date_parse(f[c[7]].p, f[c[7]].n, &g->from) < 0)
-			die_at(EX_DATAERR, path, r.in.lineno, "valid_from", "not a date");
-		g->to = INT32_MAX;
-		if (f[c[8]].n > 0 && date_parse(f[c[8]].p, f[c[8]].n, &g->to) < 0)
-			die_at(EX_DATAERR, path, r.in.lineno, "valid_to", "not a date");
-		if (g->to < g->from)
-			die_at(EX_DATAERR, path, r.in.lineno, "valid_to", "before valid_from");
-		g->kind = dupf(&f[c[0]]);
-		g->num = dupf(&f[c[1]]);
-		g->am = dupf(&f[c[2]]);
-		g->siret = dupf(&f[c[3]]);
-		g->name = dupf(&f[c[4]]);
-		g->iban = dupf(&f[c[5]]);
-		g->bic = dupf(&f[c[6]]);
-		g->line = r.in.lineno;
-		g->reason = reg_check(g);
-	}
-	if (k < 0)
-		ts_fatal(&r);
-	ts_close(&r);
-	if (nregs > 1)
-		qsort(regs, nregs, sizeof *regs, regcmp);
-	for (i = 1; i < nregs; i++)
-		if (strcmp(regs[i].kind, regs[i - 1].kind) == 0 &&
-		    strcmp(regs[i].num, regs[i - 1].num) == 0 && regs[i].from <= regs[i - 1].to)
-			die_at(EX_DATAERR, path, regs[i].line, "valid_from",
-			    "the PS's rows of line %ld and this one overlap", regs[i - 1].line);
+	psreg_read(&reg, path);
+	for (i = 0; i < reg.n; i++)
+		reg.r[i].reason = reg_check(&reg.r[i]);
 }
 
 /* The PS's register row in effect today, or NULL. */
-static const struct regrow *
+static const struct psrow *
 regrow(const char *kind, const char *num)
 {
-	size_t lo = 0, hi = nregs, m;
-	int c;
-
-	while (lo < hi) {
-		m = lo + (hi - lo) / 2;
-		if ((c = strcmp(regs[m].kind, kind)) == 0)
-			c = strcmp(regs[m].num, num);
-		if (c < 0)
-			lo = m + 1;
-		else
-			hi = m;
-	}
-	for (; lo < nregs && strcmp(regs[lo].kind, kind) == 0 && strcmp(regs[lo].num, num) == 0; lo++)
-		if (regs[lo].from <= today && today <= regs[lo].to)
-			return &regs[lo];
-	return NULL;
+	return psreg_find(&reg, kind, strlen(kind), num, strlen(num), today);
 }
 
 /* The indus items open to offset (indus-extract(1), -x). */

@@ -4,6 +4,7 @@
 #include <libxml/xmlschemas.h>
 
 #include "tiers.h"
+#include "psreg.h"
 
 /*
  * Why a PS's payments are held: nothing (paid), the client has no paying
@@ -19,14 +20,6 @@ extern const char *const reasons[NR];
 /* What became of a PS's lines of the day. */
 enum { S_PAID, S_OFFSET, S_HELD, NS };
 extern const char *const statuses[NS];
-
-/* A row of the PS register (tiers-ps(5)). */
-struct regrow {
-	char *kind, *num, *am, *siret, *name, *iban, *bic;
-	int32_t from, to;	/* to: INT32_MAX when open */
-	int reason;
-	long line;
-};
 
 /* A client's paying account (tiers-payparams(5)). */
 struct debtor {
@@ -59,7 +52,7 @@ struct offset {
 /* A PS paid for a client: its lines, offsets and transfer. */
 struct payee {
 	const char *amc, *kind, *num;
-	const struct regrow *reg;
+	const struct psrow *reg;
 	const struct debtor *deb;
 	struct line **lines;
 	size_t nlines;
@@ -71,8 +64,8 @@ struct payee {
 };
 
 /* rules.c: the business rules, pure functions. */
-int reg_check(const struct regrow *r);
-int hold_reason(const struct debtor *d, const struct regrow *r);
+int reg_check(const struct psrow *r);
+int hold_reason(const struct debtor *d, const struct psrow *r);
 int pay_ref(char *buf, const char *date, const char *amc, const char *kind, const char *num);
 int item_order(const struct item *a, const struct item *b);
 int offsets_apply(struct payee *py, struct item **items, size_t nitems);

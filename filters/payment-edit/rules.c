@@ -35,7 +35,7 @@ isnum(const char *s, size_t n)
 
 /* Whether a register row is fit to pay on: R_NONE, or why not. */
 int
-reg_check(const struct regrow *r)
+reg_check(const struct psrow *r)
 {
 	size_t n = strlen(r->num);
 	char nm[71];
@@ -62,7 +62,7 @@ reg_check(const struct regrow *r)
 
 /* Why a PS's payments for a client are held today, or R_NONE. */
 int
-hold_reason(const struct debtor *d, const struct regrow *r)
+hold_reason(const struct debtor *d, const struct psrow *r)
 {
 	if (d == NULL)
 		return R_NOACCOUNT;
