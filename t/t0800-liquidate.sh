@@ -73,9 +73,15 @@ test_expect_success 'setup: master, guarantees, PEC, the base claim' '
 		printf "900000001\tP3\t1800575123001\t11\t1980-05-10\t1\tRPPS\t10000000001\tOPTI\t\t2026-01-01\t2026-12-31\t1000.00\n"
 		printf "900000001\tP4\t2220675123009\t99\t2022-06-01\t1\tRPPS\t10000000001\tOPTI\tOPT\t2026-01-01\t2026-12-31\t1000.00\n"
 	} | mkstream pec.tsv &&
-	printf "%s\n" "#tiers${T}claim${T}1${T}flow${T}sender${T}file_number${T}file_date${T}file${T}line${T}pos${T}regime${T}caisse${T}ps_kind${T}ps_number${T}invoice${T}invoice_date${T}invoice_total_eur${T}nir${T}nir_key${T}benef_nir${T}benef_nir_key${T}birth_date${T}rang${T}amc${T}adherent${T}line_no${T}act_date${T}act_code${T}coef${T}qty${T}fr_eur${T}br_eur${T}amo_rate_bp${T}amo_eur${T}pf_eur${T}franchise_eur${T}depassement_eur${T}tp${T}nature${T}ref_invoice${T}ref_line${T}flag${T}dup${T}dup_id${T}dup_ref${T}dup_paid_eur" >claim.head &&
-	printf "noemie-580\t017510001\t0000001\t2026-11-10\tday.580\t1\t1\t01\t751\tRPPS\t10000000001\t100000001\t2026-11-10\t30.00\t-\t-\t\t\t-\t1\t900000001\t-\t1\t2026-11-10\tG\t1.00\t1\t30.00\t30.00\t7000\t19.00\t2.00\t0.00\t0.00\t1\tpaid\t\t\t\tfirst\t-\t\t\n" >claim.base &&
-	tiers-seal -q master.tsv pec.tsv
+	printf "%s\n" "#tiers${T}claim${T}1${T}flow${T}sender${T}file_number${T}file_date${T}file${T}line${T}pos${T}regime${T}caisse${T}ps_kind${T}ps_number${T}invoice${T}invoice_date${T}invoice_total_eur${T}nir${T}nir_key${T}benef_nir${T}benef_nir_key${T}birth_date${T}rang${T}amc${T}adherent${T}line_no${T}act_date${T}act_code${T}coef${T}qty${T}fr_eur${T}br_eur${T}amo_rate_bp${T}amo_eur${T}pf_eur${T}franchise_eur${T}depassement_eur${T}tp${T}nature${T}ref_invoice${T}ref_line${T}flag${T}dup${T}dup_id${T}dup_ref${T}dup_paid_eur${T}parcours" >claim.head &&
+	printf "noemie-580\t017510001\t0000001\t2026-11-10\tday.580\t1\t1\t01\t751\tRPPS\t10000000001\t100000001\t2026-11-10\t30.00\t-\t-\t\t\t-\t1\t900000001\t-\t1\t2026-11-10\tG\t1.00\t1\t30.00\t30.00\t7000\t19.00\t2.00\t0.00\t0.00\t1\tpaid\t\t\t\tfirst\t-\t\t\t\n" >claim.base &&
+	{
+		printf "#tiers\tps-register\t1\tps_kind\tps_number\tam_number\tsiret\tname\tiban\tbic\tvalid_from\tvalid_to\toptam\n"
+		printf "RPPS\t10000000001\t\t\tA\t\t\t2020-01-01\t\t1\n"
+		printf "RPPS\t10000000002\t\t\tB\t\t\t2020-01-01\t\t1\n"
+		printf "RPPS\t10000000003\t\t\tC\t\t\t2020-01-01\t\t0\n"
+	} | mkstream register.tsv &&
+	tiers-seal -q master.tsv pec.tsv register.tsv
 '
 
 # claims CASE DAY [TABLE]: the claim stream of one case and day, from the
@@ -92,7 +98,7 @@ for cs in $(grep -v "^#" "$cases" | cut -f1 | uniq); do
 		prev= &&
 		for day in \$(awk -F'\t' -v cs=$cs '\$1 == cs { print \$2 }' '$cases' | uniq); do
 			claims $cs \$day >c.$cs.\$day &&
-			liquidate -d 2026-11-2\$day -g g.xml -m master.tsv -p pec.tsv \${prev:+-c \$prev} \
+			liquidate -d 2026-11-2\$day -g g.xml -m master.tsv -p pec.tsv -P register.tsv \${prev:+-c \$prev} \
 			    -C cons.$cs.\$day -o d.$cs.\$day c.$cs.\$day 2>err &&
 			tiers-seal -q d.$cs.\$day cons.$cs.\$day &&
 			col d.$cs.\$day dest code amc_eur flag >actual.$cs.\$day &&
@@ -214,7 +220,7 @@ test_expect_success 'summary (-s): every case, the same decisions and the rows o
 	for c in c.*.[0-9]; do
 		cs=${c#c.} && day=${cs##*.} && cs=${cs%.*} &&
 		prev= && test $day = 1 || prev=cons.$cs.$((day - 1)) &&
-		liquidate -d 2026-11-2$day -g g.xml -m master.tsv -p pec.tsv ${prev:+-c $prev} \
+		liquidate -d 2026-11-2$day -g g.xml -m master.tsv -p pec.tsv -P register.tsv ${prev:+-c $prev} \
 		    -C s.cons -s s.$cs.$day -o s.d $c 2>/dev/null &&
 		cmp s.d d.$cs.$day && cmp s.cons cons.$cs.$day &&
 		tiers-seal -q s.$cs.$day &&
@@ -372,6 +378,17 @@ test_expect_success 'a client that refuses payment on NOEMIE alone: LQ20, the cl
 	grep "^liquidate: gm.xml:2: xsd: " err
 '
 
+test_expect_success 'a PS register with an OPTAM status not 0, 1 or empty: exit 65, file:line, nothing written' '
+	{
+		printf "#tiers\tps-register\t1\tps_kind\tps_number\tam_number\tsiret\tname\tiban\tbic\tvalid_from\tvalid_to\toptam\n"
+		printf "RPPS\t10000000001\t\t\tA\t\t\t2020-01-01\t\toui\n"
+	} | mkstream badreg.tsv &&
+	test_expect_code 65 liquidate -d 2026-11-21 -g g.xml -m master.tsv -P badreg.tsv \
+	    -C breg.cons -o breg.d c.br100.1 2>err &&
+	grep "^liquidate: badreg.tsv:2: optam: not 0, 1 or empty\$" err &&
+	test ! -e breg.d && test ! -e breg.cons
+'
+
 test_expect_success 'a missing input is exit 66' '
 	test_expect_code 66 liquidate -d 2026-11-21 -C miss.cons -g nothere.xml c.br100.1 2>err &&
 	grep "^liquidate: nothere.xml: No such file or directory" err &&
@@ -513,7 +530,7 @@ test_expect_success 'through the master index, every case gives the same bytes' 
 	for c in c.*.[0-9]; do
 		cs=${c#c.} && day=${cs##*.} && cs=${cs%.*} &&
 		prev= && test $day = 1 || prev=cons.$cs.$((day - 1)) &&
-		liquidate -d 2026-11-2$day -g g.xml -m master.tsv -x master.idx -p pec.tsv \
+		liquidate -d 2026-11-2$day -g g.xml -m master.tsv -x master.idx -p pec.tsv -P register.tsv \
 		    ${prev:+-c $prev} -C x.cons -o x.d $c 2>x.err &&
 		cmp x.d d.$cs.$day && cmp x.cons cons.$cs.$day || return 1
 	done &&
