@@ -53,6 +53,9 @@ day () {
 	rows "$cs" "$d" want >expect &&
 	cols l.$cs.$d amc item status left_eur offset_eur recovered_eur transferred_eur >actual &&
 	test_cmp expect actual &&
+	rows "$cs" "$d" wd >expect &&
+	cols l.$cs.$d amc item withdrawn_eur | awk -F"\t" "\$3 != \"0.00\"" >actual &&
+	test_cmp expect actual &&
 	rows "$cs" "$d" req >expect &&
 	cols q.$cs.$d ps_number amc item amount_eur >actual &&
 	test_cmp expect actual &&
@@ -210,11 +213,22 @@ test_expect_success 'a ledger out of order, its left not its amount less what ca
 	test_cmp expect err &&
 	sed "/^#/!s/\t20.00\topen\t/\t19.00\topen\t/" l.same-line.2026-12-01 | tiers-seal -r -o l.left &&
 	bad 65 -l l.left &&
-	echo "indus-extract: l.left:3: left_eur: not amount_eur less offset_eur, recovered_eur and transferred_eur, at least 0.00" >expect &&
+	echo "indus-extract: l.left:3: left_eur: not amount_eur less offset_eur, recovered_eur, transferred_eur and withdrawn_eur, at least 0.00" >expect &&
 	test_cmp expect err &&
 	head -n 3 l.same-line.2026-12-01 >l.cut &&
 	bad 65 -l l.cut &&
 	grep "^indus-extract: l.cut:" err
+'
+
+test_expect_success 'a ledger from before withdrawals (no withdrawn_eur): read as none withdrawn' '
+	awk -F"\t" -v OFS="\t" "/^#tiers\t/ { for (i = 4; i <= NF; i++) if (\$i == \"withdrawn_eur\") w = i; k = w }
+	    /^#end/ { next } /^#/ && !/^#tiers\t/ { print; next } !/^#/ { k = w - 3 }
+	    { for (i = k; i < NF; i++) \$i = \$(i + 1); NF--; print }" \
+	    l.card-kept.2026-12-02 | tiers-seal -r -o l.old &&
+	! grep -q withdrawn_eur l.old &&
+	indus-extract -d 2026-12-30 -C params -l l.old -o l.fromold 2>/dev/null &&
+	indus-extract -d 2026-12-30 -C params -l l.card-kept.2026-12-02 -o l.fromnew 2>/dev/null &&
+	cmp l.fromold l.fromnew
 '
 
 test_expect_success 'parameters: a client twice, compensation not 0 or 1, a bad delay: 65' '

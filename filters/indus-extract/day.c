@@ -12,13 +12,15 @@
 #include "indus.h"
 
 /*
- * The lines recovered today, hashed on their identity: what was left
- * paid on each, and what the day's items take of it, which must not be
- * more.
+ * The lines recovered today, hashed on their identity: what the day's
+ * items of each debtor take of what was left paid on each, which must
+ * not be more.  A line may have both: paid on a card kept (the
+ * beneficiary owes it), then cancelled by the PS (the PS owes it, and
+ * the beneficiary's item is withdrawn: main.c).
  */
 struct use {
 	char *line;
-	int64_t used;
+	int64_t used[NDB];
 };
 static struct use *uses;
 static size_t nuses, usecap;
@@ -208,7 +210,7 @@ readday(const char *cpath, const char *dpath, struct client *tot, struct item **
 		src[S_DREF].n = (size_t)n;
 		/* Never more than was paid on the line, over the day's items. */
 		u = lineuse(&src[S_LINE]);
-		if (money_add(&u->used, u->used, recover) < 0 || u->used > paid)
+		if (money_add(&u->used[db], u->used[db], recover) < 0 || u->used[db] > paid)
 			die_at(EX_SOFTWARE, dpath, (long)dr.in.lineno, "recover_eur",
 			    "more than was left paid on line %.*s", (int)src[S_LINE].n, src[S_LINE].p);
 		c = client(&f[dc[D_AMC]], dpath, (long)dr.in.lineno);

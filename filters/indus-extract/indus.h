@@ -15,7 +15,7 @@
 enum { DB_BENEF, DB_PS, NDB };
 extern const char *const dbnames[NDB];
 
-enum { ST_OPEN, ST_POFFSET, ST_PRECOVER, ST_RECOVERED, ST_TRANSFERRED, NST };
+enum { ST_OPEN, ST_POFFSET, ST_PRECOVER, ST_RECOVERED, ST_TRANSFERRED, ST_WITHDRAWN, NST };
 extern const char *const stnames[NST];
 
 /* The text columns of an item, in the ledger's order (tiers-indus(5)). */
@@ -33,9 +33,9 @@ struct item {
 	int debtor;
 	int32_t opened, moved;	/* moved: NODATE when nothing moved */
 	int64_t paid;		/* what was left paid on the line when it opened */
-	int64_t amount, offset, recovered, transferred, left;
+	int64_t amount, offset, recovered, transferred, withdrawn, left;
 	/* the day's movements */
-	int64_t toff, trec, ttr;
+	int64_t toff, trec, ttr, twd;
 	int isnew;
 };
 #define NODATE INT32_MIN
@@ -58,8 +58,8 @@ struct client {
 	struct params pa;
 	int64_t rprev, rnew, roff, rrec;
 	struct {
-		int64_t prev, new, off, rec, tr, open, age[NAGE];
-		uint64_t nnew, noff, nrec, ntr, nopen;
+		int64_t prev, new, off, rec, tr, wd, open, age[NAGE];
+		uint64_t nnew, noff, nrec, ntr, nwd, nopen;
 	} w[NDB];
 };
 extern struct client *clients;

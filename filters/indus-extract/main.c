@@ -27,11 +27,12 @@ const char *const lcols[] = {
 	"amc", "debtor", "debtor_ref", "item", "origin", "reason", "line",
 	"ps_kind", "ps_number", "contract", "member_ref", "invoice", "line_no",
 	"act_date", "act_code", "opened", "paid_eur", "amount_eur", "offset_eur",
-	"recovered_eur", "transferred_eur", "left_eur", "status", "moved", "age"
+	"recovered_eur", "transferred_eur", "withdrawn_eur", "left_eur", "status", "moved",
+	"age"
 };
 enum {
 	L_OPENED = NS, L_PAID, L_AMOUNT, L_OFFSET, L_RECOVERED, L_TRANSFERRED,
-	L_LEFT, L_STATUS, L_MOVED, L_AGE, NL
+	L_WITHDRAWN, L_LEFT, L_STATUS, L_MOVED, L_AGE, NL
 };
 const int nlcols = NL;
 
@@ -252,14 +253,17 @@ parseprev(struct ts_reader *r, const int *lc, struct item *it, char *key, size_t
 	it->offset = r->cents[lc[L_OFFSET]];
 	it->recovered = r->cents[lc[L_RECOVERED]];
 	it->transferred = r->cents[lc[L_TRANSFERRED]];
+	/* A ledger from before withdrawals has no such column. */
+	it->withdrawn = lc[L_WITHDRAWN] >= 0 ? r->cents[lc[L_WITHDRAWN]] : 0;
 	it->left = r->cents[lc[L_LEFT]];
 	if (it->amount <= 0 || it->amount > it->paid)
 		die_at(EX_DATAERR, path, line, "amount_eur", "not above 0.00 and at most paid_eur");
-	if (it->offset < 0 || it->recovered < 0 || it->transferred < 0 || it->left < 0 ||
-	    money_sub(&x, it->amount, it->offset) < 0 || money_sub(&x, x, it->recovered) < 0 ||
-	    money_sub(&x, x, it->transferred) < 0 || x != it->left)
-		die_at(EX_DATAERR, path, line, "left_eur",
-		    "not amount_eur less offset_eur, recovered_eur and transferred_eur, at least 0.00");
+	if (it->offset < 0 || it->recovered < 0 || it->transferred < 0 || it->withdrawn < 0 ||
+	    it->left < 0 || money_sub(&x, it->amount, it->offset) < 0 ||
+	    money_sub(&x, x, it->recovered) < 0 || money_sub(&x, x, it->transferred) < 0 ||
+	    money_sub(&x, x, it->withdrawn) < 0 || x != it->left)
+		die_at(EX_DATAERR, path, line, "left_eur", "not amount_eur less offset_eur, "
+		    "recovered_eur, transferred_eur and withdrawn_eur, at least 0.00");
 	n = snprintf(key, cap, "%.*s\t%s\t%.*s\t%.*s", (int)it->s[S_AMC].n, it->s[S_AMC].p,
 	    dbnames[it->debtor], (int)it->s[S_DREF].n, it->s[S_DREF].p, (int)it->s[S_ITEM].n,
 	    it->s[S_ITEM].p);
@@ -271,6 +275,70 @@ parseprev(struct ts_reader *r, const int *lc, struct item *it, char *key, size_t
 	add(&tot->rprev, it->left, path, line, "left_eur");
 }
 
+/*
+ * The lines the PS pays back from today (the day's PS items: a line
+ * cancelled or rejected after payment), with what each item takes: a
+ * beneficiary's item on the same line (paid on a card kept, 3.1.4) is
+ * withdrawn by as much, at most what is left of it: the money comes
+ * back once, from the PS.  Sorted on amc TAB line.
+ */
+struct back {
+	char *key;
+	int64_t left;
+};
+static struct back *backs;
+static size_t nbacks;
+
+static int
+backcmp(const void *a, const void *b)
+{
+	return strcmp(((const struct back *)a)->key, ((const struct back *)b)->key);
+}
+
+static void
+paidback(const struct item *news, size_t n)
+{
+	size_t i, j;
+
+	backs = xmalloc((n ? n : 1) * sizeof *backs);
+	for (i = 0; i < n; i++)
+		if (news[i].debtor == DB_PS) {
+			backs[nbacks].key = joined(&news[i].s[S_AMC], '\t', &news[i].s[S_LINE]);
+			backs[nbacks++].left = news[i].amount;
+		}
+	if (nbacks > 1)
+		qsort(backs, nbacks, sizeof *backs, backcmp);
+	/* Two PS items on one line today: one entry, their sum. */
+	for (i = 0, j = 0; i < nbacks; i++)
+		if (j > 0 && strcmp(backs[j - 1].key, backs[i].key) == 0) {
+			if (money_add(&backs[j - 1].left, backs[j - 1].left, backs[i].left) < 0)
+				die(EX_DATAERR, "line %s: amounts out of range", backs[i].key);
+			free(backs[i].key);
+		} else
+			backs[j++] = backs[i];
+	nbacks = j;
+}
+
+static void
+withdraw(struct item *it)
+{
+	struct back key, *b;
+	int64_t w;
+
+	if (it->debtor != DB_BENEF || it->left == 0 || nbacks == 0)
+		return;
+	key.key = joined(&it->s[S_AMC], '\t', &it->s[S_LINE]);
+	b = bsearch(&key, backs, nbacks, sizeof *backs, backcmp);
+	free(key.key);
+	if (b == NULL || b->left == 0)
+		return;
+	w = b->left < it->left ? b->left : it->left;
+	b->left -= w;
+	it->left -= w;
+	it->withdrawn += w;
+	it->twd += w;
+}
+
 /* The outputs, and what the write side counts. */
 static struct ts_writer lw, xw;
 static const char *lpath;
@@ -278,7 +346,7 @@ static int havex;
 static struct item **reqs;
 static size_t nreqs, reqcap;
 static uint64_t nwritten;
-static int64_t wleft, wtr;
+static int64_t wleft, wtr, wwd;
 
 /* The day's offsets, then recoveries, of an item. */
 static void
@@ -344,8 +412,9 @@ settle(struct item *it, long line)
 	int k, db = it->debtor;
 
 	apply(it, &c->pa);
+	withdraw(it);
 	item_transfer(it, &c->pa, today);
-	if (it->toff || it->trec || it->ttr)
+	if (it->toff || it->trec || it->ttr || it->twd)
 		it->moved = today;
 	if (!it->isnew && before == 0)
 		return;
@@ -362,6 +431,7 @@ settle(struct item *it, long line)
 	ts_wmoney(&lw, it->offset);
 	ts_wmoney(&lw, it->recovered);
 	ts_wmoney(&lw, it->transferred);
+	ts_wmoney(&lw, it->withdrawn);
 	ts_wmoney(&lw, it->left);
 	ts_wcstr(&lw, stnames[item_status(it)]);
 	if (it->moved == NODATE)
@@ -380,11 +450,14 @@ settle(struct item *it, long line)
 	add(&c->w[db].off, it->toff, lpath, line, "offset_eur");
 	add(&c->w[db].rec, it->trec, lpath, line, "recovered_eur");
 	add(&c->w[db].tr, it->ttr, lpath, line, "transferred_eur");
+	add(&c->w[db].wd, it->twd, lpath, line, "withdrawn_eur");
 	add(&wtr, it->ttr, lpath, line, "transferred_eur");
+	add(&wwd, it->twd, lpath, line, "withdrawn_eur");
 	add(&wleft, it->left, lpath, line, "left_eur");
 	c->w[db].noff += it->toff > 0;
 	c->w[db].nrec += it->trec > 0;
 	c->w[db].ntr += it->ttr > 0;
+	c->w[db].nwd += it->twd > 0;
 	if (it->left > 0) {
 		add(&c->w[db].open, it->left, lpath, line, "left_eur");
 		add(&c->w[db].age[age_bucket(age)], it->left, lpath, line, "left_eur");
@@ -430,9 +503,9 @@ static void
 conservation(const struct client *tot)
 {
 	const struct client *c;
-	char m[7][MONEY_BUFSZ];
+	char m[8][MONEY_BUFSZ];
 	size_t i;
-	int64_t w[5], lhs;
+	int64_t w[6], lhs;
 	int db;
 
 	for (i = 0; i < nevents; i++)
@@ -447,11 +520,13 @@ conservation(const struct client *tot)
 			    money_add(&w[1], w[1], c->w[db].new) < 0 ||
 			    money_add(&w[2], w[2], c->w[db].off) < 0 ||
 			    money_add(&w[3], w[3], c->w[db].rec) < 0 ||
-			    money_add(&w[4], w[4], c->w[db].tr) < 0)
+			    money_add(&w[4], w[4], c->w[db].tr) < 0 ||
+			    money_add(&w[5], w[5], c->w[db].wd) < 0)
 				die(EX_SOFTWARE, "%s: conservation: sums out of range", lpath);
 		}
-		lhs = balance(c->rprev, c->rnew, c->roff, c->rrec, w[4]);
-		if (lhs == balance(w[0], w[1], w[2], w[3], w[4]) && c->rprev == w[0] &&
+		lhs = balance(balance(c->rprev, c->rnew, c->roff, c->rrec, w[4]), 0, w[5], 0, 0);
+		if (lhs == balance(balance(w[0], w[1], w[2], w[3], w[4]), 0, w[5], 0, 0) &&
+		    c->rprev == w[0] &&
 		    c->rnew == w[1] && c->roff == w[2] && c->rrec == w[3] &&
 		    lhs == balance(c->w[0].open, c->w[1].open, 0, 0, 0))
 			continue;
@@ -462,11 +537,12 @@ conservation(const struct client *tot)
 		money_fmt(w[4], m[4]);
 		money_fmt(lhs, m[5]);
 		money_fmt(balance(c->w[0].open, c->w[1].open, 0, 0, 0), m[6]);
+		money_fmt(w[5], m[7]);
 		die(EX_SOFTWARE, "%s: conservation: client %s: open the day before %s + new %s "
-		    "- offset %s - recovered %s - transferred %s = %s, the ledger says %s",
-		    lpath, c->amc, m[0], m[1], m[2], m[3], m[4], m[5], m[6]);
+		    "- offset %s - recovered %s - transferred %s - withdrawn %s = %s, the ledger "
+		    "says %s", lpath, c->amc, m[0], m[1], m[2], m[3], m[4], m[7], m[5], m[6]);
 	}
-	lhs = balance(tot->rprev, tot->rnew, tot->roff, tot->rrec, wtr);
+	lhs = balance(balance(tot->rprev, tot->rnew, tot->roff, tot->rrec, wtr), 0, wwd, 0, 0);
 	if (lhs != wleft) {
 		money_fmt(lhs, m[0]);
 		money_fmt(wleft, m[1]);
@@ -544,7 +620,7 @@ main(int argc, char *argv[])
 		if (ts_open(&lr, prevpath, "indus", 1) < 0)
 			ts_fatal(&lr);
 		for (k = 0; k < NL; k++)
-			lc[k] = ts_needcol(&lr, lcols[k]);
+			lc[k] = k == L_WITHDRAWN ? ts_col(&lr, lcols[k]) : ts_needcol(&lr, lcols[k]);
 	}
 	outs[O_LEDGER].path = lpath;
 	outs[O_REPORT].path = rpath;
@@ -572,6 +648,7 @@ main(int argc, char *argv[])
 	for (i = 1; i < nnews; i++)
 		if (strcmp(news[i - 1].key, news[i].key) == 0)
 			die(EX_SOFTWARE, "%s: item %s: opened twice today", argv[1], news[i].s[S_ITEM].p);
+	paidback(news, nnews);
 
 	ts_wopen(&lw, outs[O_LEDGER].p.fd, lpath, "indus", 1, lcols, NL);
 	ts_wmeta(&lw, meta);

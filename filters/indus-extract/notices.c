@@ -117,7 +117,7 @@ report(int fd, const char *path, const char *meta)
 {
 	static const char *const cols[] = {
 		"amc", "debtor", "open_before_eur", "new", "new_eur", "offset_eur",
-		"recovered_eur", "transferred_eur", "open", "open_eur",
+		"recovered_eur", "transferred_eur", "withdrawn_eur", "open", "open_eur",
 		"age_0_30_eur", "age_31_60_eur", "age_61_90_eur", "age_91_eur"
 	};
 	struct ts_writer w;
@@ -131,7 +131,8 @@ report(int fd, const char *path, const char *meta)
 			const struct client *c = &clients[i];
 
 			if (c->w[db].prev == 0 && c->w[db].nnew == 0 && c->w[db].off == 0 &&
-			    c->w[db].rec == 0 && c->w[db].tr == 0 && c->w[db].nopen == 0)
+			    c->w[db].rec == 0 && c->w[db].tr == 0 && c->w[db].wd == 0 &&
+			    c->w[db].nopen == 0)
 				continue;
 			ts_wcstr(&w, c->amc);
 			ts_wcstr(&w, dbnames[db]);
@@ -141,6 +142,7 @@ report(int fd, const char *path, const char *meta)
 			ts_wmoney(&w, c->w[db].off);
 			ts_wmoney(&w, c->w[db].rec);
 			ts_wmoney(&w, c->w[db].tr);
+			ts_wmoney(&w, c->w[db].wd);
 			ts_wint(&w, (long long)c->w[db].nopen);
 			ts_wmoney(&w, c->w[db].open);
 			for (k = 0; k < NAGE; k++)
@@ -155,29 +157,31 @@ void
 summary(int fd, const char *path, const char *meta)
 {
 	static const char *const cols[] = { "item", "kind", "records", "amount_eur" };
-	static const char *const what[] = { "new", "offset", "recovered", "transferred", "open" };
+	static const char *const what[] = {
+		"new", "offset", "recovered", "transferred", "withdrawn", "open"
+	};
 	struct ts_writer w;
-	uint64_t n[5];
-	int64_t a[5];
+	uint64_t n[6];
+	int64_t a[6];
 	size_t i;
 	int db, k;
 
 	ts_wopen(&w, fd, path, "stage-summary", 1, cols, 4);
 	ts_wmeta(&w, "stage\tindus");
 	ts_wmeta(&w, meta);
-	for (k = 0; k < 5; k++)
+	for (k = 0; k < 6; k++)
 		for (db = NDB - 1; db >= 0; db--) {
 			n[k] = 0;
 			a[k] = 0;
 			for (i = 0; i < nclients; i++) {
 				const struct client *c = &clients[i];
-				const uint64_t cn[5] = {
+				const uint64_t cn[6] = {
 					c->w[db].nnew, c->w[db].noff, c->w[db].nrec, c->w[db].ntr,
-					c->w[db].nopen
+					c->w[db].nwd, c->w[db].nopen
 				};
-				const int64_t ca[5] = {
+				const int64_t ca[6] = {
 					c->w[db].new, c->w[db].off, c->w[db].rec, c->w[db].tr,
-					c->w[db].open
+					c->w[db].wd, c->w[db].open
 				};
 
 				n[k] += cn[k];

@@ -20,7 +20,7 @@
 
 const char *const dbnames[NDB] = { "benef", "ps" };
 const char *const stnames[NST] = {
-	"open", "partly-offset", "partly-recovered", "recovered", "transferred"
+	"open", "partly-offset", "partly-recovered", "recovered", "transferred", "withdrawn"
 };
 const char *const agecols[NAGE] = {
 	"age_0_30_eur", "age_31_60_eur", "age_61_90_eur", "age_91_eur"
@@ -56,7 +56,7 @@ item_status(const struct item *it)
 	if (it->transferred > 0)
 		return ST_TRANSFERRED;
 	if (it->left == 0)
-		return ST_RECOVERED;
+		return it->withdrawn > 0 ? ST_WITHDRAWN : ST_RECOVERED;
 	if (it->offset > 0)
 		return ST_POFFSET;
 	if (it->recovered > 0)
