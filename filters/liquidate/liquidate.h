@@ -290,7 +290,7 @@ long partcount(const struct ctx *x, const struct plafond *p, const struct claim 
     const struct benef *b);
 int rcbound(const struct ctx *x, const struct claim *c, const struct rule *r,
     int64_t fr, int64_t br, int64_t amo, int64_t amoth, int64_t pf, int64_t x0,
-    int64_t *bound);
+    int64_t kept, int64_t *bound);
 int64_t pecused(const struct ctx *x, const struct pec *p, const struct benef *b);
 int formula(const struct rule *r, const struct claim *c, int64_t fr, int64_t br,
     int64_t amoth, int64_t *x);

@@ -354,15 +354,18 @@ long
 partcount(const struct ctx *cx, const struct plafond *p, const struct claim *c,
     const struct benef *b)
 {
-	char counter[48];
+	char counter[48], ref[48] = "";
 	int32_t lo, hi;
 	long n = 0;
 	size_t k;
 
 	partcounter(counter, sizeof counter, p, c->part);
 	window(p, c, b, &lo, &hi);
+	/* A regularisation's own line is not another part. */
+	if (c->nature != N_PAID && CN(c, C_DUPREF) > 0)
+		bytecpy(ref, sizeof ref, CS(c, C_DUPREF), CN(c, C_DUPREF));
 	for (k = 0; k < cx->nev; k++)
-		if (counts(&cx->ev[k], counter, p, b, lo, hi))
+		if (counts(&cx->ev[k], counter, p, b, lo, hi) && strcmp(cx->ev[k].claim, ref) != 0)
 			n += cx->ev[k].count;
 	return n;
 }
@@ -517,13 +520,14 @@ giveback(struct ctx *cx, const struct claim *c, int all, int64_t x)
  *  - a doctor's dépassement (FR - BR, domains MEDG and MEDS) when the PS
  *    register (-P) does not say the doctor adheres to OPTAM: at most
  *    100 % BR, and 20 points of BR below what the rule pays above BR;
- *  - a frame: at most FRAME_CAP a unit, the AMO's part included.
+ *  - a frame: at most FRAME_CAP a unit, the AMO's part included, less
+ *    what its line kept already (kept: a regularisation's).
  * -1 on overflow.
  */
 int
 rcbound(const struct ctx *cx, const struct claim *c, const struct rule *r,
     int64_t fr, int64_t br, int64_t amo, int64_t amoth, int64_t pf, int64_t x0,
-    int64_t *bound)
+    int64_t kept, int64_t *bound)
 {
 	int64_t t, u, full, cap, level, gap;
 	const struct psrow *w;
@@ -563,7 +567,7 @@ rcbound(const struct ctx *cx, const struct claim *c, const struct rule *r,
 	}
 	if (c->part == ACT_FRAME) {
 		if (__builtin_mul_overflow((int64_t)FRAME_CAP, c->qty < 0 ? -c->qty : c->qty, &t) ||
-		    money_sub(&t, t, amo) < 0)
+		    money_sub(&t, t, amo) < 0 || money_sub(&t, t, kept) < 0)
 			return -1;
 		if (t < *bound)
 			*bound = t;
@@ -711,10 +715,12 @@ decide(struct ctx *cx, struct claim *c)
 	 * what the AMO left of FR.
 	 */
 	if (b->responsable) {
-		if (rcbound(cx, c, ru, fr, br, amo, amoth, cancel ? -c->pf : c->pf, x, &bound) < 0) {
+		if (rcbound(cx, c, ru, fr, br, amo, amoth, cancel ? -c->pf : c->pf, x,
+		    !cancel && lr != NULL && lr->net > 0 ? lr->net : 0, &bound) < 0) {
 			code = LQ12;
 			goto done;
 		}
+
 	} else
 		bound = fr - amo;
 	if (x > bound)
@@ -776,7 +782,8 @@ decide(struct ctx *cx, struct claim *c)
 	c->amc = x;
 	if (pl != NULL) {
 		addevent(cx, c, b, pl->id, 1, x);
-		if (c->part) {
+		/* A regularisation adds no part: its line's are counted. */
+		if (c->part && c->nature == N_PAID) {
 			partcounter(counter, sizeof counter, pl, c->part);
 			addevent(cx, c, b, counter, c->qty < 1 ? 1 : c->qty, 0);
 		}
