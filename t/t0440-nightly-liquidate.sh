@@ -123,8 +123,14 @@ test_expect_success 'the state carries guarantees, PEC and consumption; files ar
 	ls "$sample"/2026-11-18 | sed -n "s/^garanties-//p" >expect &&
 	test_cmp expect actual &&
 	ls data/days/2026-11-20/state/pec >actual &&
-	printf "%s\n" 2026-11-18-pec.tsv 2026-11-19-pec.tsv 2026-11-20-pec.tsv >expect &&
+	echo pec.tsv >expect &&
 	test_cmp expect actual &&
+	tiers-seal -q data/days/2026-11-20/state/pec/pec.tsv &&
+	cat "$sample"/2026-11-1[89]/pec.tsv "$sample"/2026-11-20/pec.tsv | grep -v "^#" | sort -u |
+	    cut -f2 | sort >expect &&
+	grep -v "^#" data/days/2026-11-20/state/pec/pec.tsv | cut -f2 | sort >actual &&
+	test_cmp expect actual &&
+	test "$(test_mode data/days/2026-11-20/state/pec/pec.tsv)" = "-rw-------" &&
 	test "$(test_mode data/days/2026-11-20/out/decisions.tsv)" = "-rw-------" &&
 	test "$(test_mode data/days/2026-11-20/state/consumption.tsv)" = "-rw-------"
 '

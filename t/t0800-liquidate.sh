@@ -389,6 +389,27 @@ test_expect_success 'a PS register with an OPTAM status not 0, 1 or empty: exit 
 	test ! -e breg.d && test ! -e breg.cons
 '
 
+test_expect_success 'the PEC generation (-N): the agreements alive, each once, the same bytes in any order' '
+	{
+		printf "#tiers\tpec\t1\tamc\tpec_number\tnir\tnir_key\tbirth_date\trang\tps_kind\tps_number\tdomain\tact_codes\tvalid_from\tvalid_to\tamount_eur\n"
+		printf "900000001\tOLD\t1800575123001\t11\t1980-05-10\t1\tRPPS\t10000000001\tDENT\tSPR\t2025-01-01\t2026-05-20\t100.00\n"
+		printf "900000001\tEDGE\t1800575123001\t11\t1980-05-10\t1\tRPPS\t10000000001\tDENT\t\t2025-01-01\t2026-05-21\t100.00\n"
+	} | mkstream pec.old &&
+	liquidate -d 2026-11-21 -g g.xml -m master.tsv -p pec.tsv -p pec.old -p pec.tsv -N gen.1 \
+	    -C n1.cons -o n1.d c.br100.1 2>/dev/null &&
+	liquidate -d 2026-11-21 -g g.xml -m master.tsv -p pec.old -p pec.tsv -N gen.2 \
+	    -C n2.cons -o n2.d c.br100.1 2>/dev/null &&
+	cmp gen.1 gen.2 && cmp n1.d n2.d &&
+	tiers-seal -q gen.1 && test "$(test_mode gen.1)" = "-rw-------" &&
+	grep -v "^#" gen.1 | cut -f2 | sort >actual &&
+	printf "%s\n" EDGE P1 P2 P3 P4 >expect &&
+	test_cmp expect actual &&
+	grep "^900000001	P1	1800575123001	1980-05-10	1	RPPS	10000000001	DENT	SPR	2026-01-01	2026-12-31	1000.00\$" gen.1 &&
+	liquidate -d 2026-11-21 -g g.xml -m master.tsv -p gen.1 -N gen.3 -C n3.cons -o n3.d \
+	    c.br100.1 2>/dev/null &&
+	cmp gen.1 gen.3 && cmp n1.d n3.d
+'
+
 test_expect_success 'a missing input is exit 66' '
 	test_expect_code 66 liquidate -d 2026-11-21 -C miss.cons -g nothere.xml c.br100.1 2>err &&
 	grep "^liquidate: nothere.xml: No such file or directory" err &&

@@ -153,6 +153,10 @@ struct pecset {
 int loadpec(struct pecset *ps, struct ts_reader *r, const char *path);
 void freepecs(struct pecset *ps);
 int peccmp(const void *a, const void *b);
+void writepecs(const struct pecset *ps, int fd, const char *path, const char *meta,
+    int32_t keep, uint64_t *n);
+/* An agreement is kept in the PEC generation this long after its end. */
+#define PEC_KEEP 6		/* months */
 
 /* Claims of the day, and their decisions. */
 enum { C_DUPID, C_FILE, C_LINE, C_POS, C_AMC, C_PSKIND, C_PSNUM, C_INVOICE,

@@ -118,7 +118,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: liquidate -C new-consumption -d date [-a acts] [-c consumption]\n"
-	    "                 [-g guarantees]... [-k cards]... [-P ps-register]\n"
+	    "                 [-g guarantees]... [-k cards]... [-N new-pec] [-P ps-register]\n"
 	    "                 [-m master [-x index]]... [-o decisions] [-p pec]...\n"
 	    "                 [-s summary] [claims]\n");
 	exit(EX_USAGE);
@@ -128,14 +128,15 @@ int
 main(int argc, char *argv[])
 {
 	const char *date = NULL, *prevcons = NULL, *newcons = NULL, *out = NULL;
-	const char *sumpath = NULL, *acts = NULL, *regfile = NULL;
+	const char *sumpath = NULL, *acts = NULL, *regfile = NULL, *newpec = NULL;
 	static struct psreg reg;
 	const char *input;
 	char **gfiles, **mfiles, **xfiles, **pfiles, **kfiles, meta[64];
 	int ngf = 0, nmf = 0, npf = 0, nkf = 0, ch, i;
 	struct ts_reader r, pr;
 	struct ts_writer w;
-	struct pub pd, pc, psum;
+	struct pub pd, pc, psum, pp;
+	uint64_t npecout = 0;
 	struct master *ms;
 	size_t *ord, k, j, nord = 0;
 	int64_t sfr = 0, samo = 0, samc = 0, srac = 0, t;
@@ -147,9 +148,10 @@ main(int argc, char *argv[])
 	xfiles = xmalloc((size_t)argc * sizeof *xfiles);
 	pfiles = xmalloc((size_t)argc * sizeof *pfiles);
 	kfiles = xmalloc((size_t)argc * sizeof *kfiles);
-	while ((ch = getopt(argc, argv, "C:P:a:c:d:g:k:m:o:p:s:x:")) != -1)
+	while ((ch = getopt(argc, argv, "C:N:P:a:c:d:g:k:m:o:p:s:x:")) != -1)
 		switch (ch) {
 		case 'C': newcons = optarg; break;
+		case 'N': newpec = optarg; break;
 		case 'P': regfile = optarg; break;
 		case 'a': acts = optarg; break;
 		case 'c': prevcons = optarg; break;
@@ -275,6 +277,8 @@ main(int argc, char *argv[])
 		die(EX_CANTCREAT, "%s: %s", newcons, strerror(errno));
 	if (sumpath != NULL && pub_open(&psum, sumpath) < 0)
 		die(EX_CANTCREAT, "%s: %s", sumpath, strerror(errno));
+	if (newpec != NULL && pub_open(&pp, newpec) < 0)
+		die(EX_CANTCREAT, "%s: %s", newpec, strerror(errno));
 	ts_wopen(&cw, pc.fd, newcons, "consumption", 1, ecols, NEC);
 	snprintf(meta, sizeof meta, "business_date\t%s", today_s);
 	ts_wmeta(&cw, meta);
@@ -352,6 +356,9 @@ main(int argc, char *argv[])
 			    "it was paid", (int)cx.lrefs[k].n, cx.lrefs[k].p);
 	if (sumpath != NULL)
 		wsummary(psum.fd, sumpath, w.nrec);
+	/* The agreements still alive: the next day's PEC generation. */
+	if (newpec != NULL)
+		writepecs(&pset, pp.fd, newpec, meta, addmonths(today, -PEC_KEEP), &npecout);
 	ts_wclose(&w);
 	ts_wclose(&cw);
 	ts_close(&r);		/* the claims' fields were read from it */
@@ -359,6 +366,8 @@ main(int argc, char *argv[])
 		die(EX_IOERR, "%s: %s", out, strerror(errno));
 	if (pub_commit(&pc) < 0)
 		die(EX_IOERR, "%s: %s", newcons, strerror(errno));
+	if (newpec != NULL && pub_commit(&pp) < 0)
+		die(EX_IOERR, "%s: %s", newpec, strerror(errno));
 	/* Last: a summary is there only with what it sums. */
 	if (sumpath != NULL && pub_commit(&psum) < 0)
 		die(EX_IOERR, "%s: %s", sumpath, strerror(errno));

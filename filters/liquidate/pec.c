@@ -90,7 +90,11 @@ freepecs(struct pecset *ps)
 	memset(ps, 0, sizeof *ps);
 }
 
-/* The order of the lookup: beneficiary, then validity, then number. */
+/*
+ * The order of the lookup: beneficiary, then validity, then number; the
+ * rest of the agreement last, so that the order is total and the
+ * generation written in it the same bytes whatever the files' order.
+ */
 int
 peccmp(const void *a, const void *b)
 {
@@ -105,5 +109,60 @@ peccmp(const void *a, const void *b)
 		return x->rang < y->rang ? -1 : 1;
 	if (x->from != y->from)
 		return x->from < y->from ? -1 : 1;
-	return strcmp(x->number, y->number);
+	if ((d = strcmp(x->number, y->number)) != 0)
+		return d;
+	if (x->to != y->to)
+		return x->to < y->to ? -1 : 1;
+	if (x->amount != y->amount)
+		return x->amount < y->amount ? -1 : 1;
+	if (x->dom != y->dom)
+		return x->dom < y->dom ? -1 : 1;
+	if ((d = strcmp(x->pskind, y->pskind)) != 0 || (d = strcmp(x->psnum, y->psnum)) != 0)
+		return d;
+	return strcmp(x->acts, y->acts);
+}
+
+/*
+ * The PEC generation: the agreements of ps (sorted) whose validity ends
+ * on or after keep, as a pec stream on fd; an agreement given twice is
+ * written once.  The number written, in *n.
+ */
+void
+writepecs(const struct pecset *ps, int fd, const char *path, const char *meta, int32_t keep,
+    uint64_t *n)
+{
+	struct ts_writer w;
+	size_t i, m;
+	const char *a;
+
+	ts_wopen(&w, fd, path, "pec", 1, pcols, NPC);
+	ts_wmeta(&w, meta);
+	*n = 0;
+	for (i = 0; i < ps->n; i++) {
+		const struct pec *p = &ps->p[i];
+
+		if (p->to < keep || (i > 0 && peccmp(&ps->p[i - 1], p) == 0))
+			continue;
+		ts_wcstr(&w, p->amc);
+		ts_wcstr(&w, p->number);
+		ts_wstr(&w, p->nir, 13);
+		ts_wdate(&w, p->birth);
+		ts_wint(&w, p->rang);
+		ts_wcstr(&w, p->pskind);
+		ts_wcstr(&w, p->psnum);
+		ts_wcstr(&w, domnames[p->dom]);
+		/* " A B " as read: "A B". */
+		a = p->acts;
+		m = strlen(a);
+		if (m >= 2)
+			ts_wstr(&w, a + 1, m - 2);
+		else
+			ts_wstr(&w, "", 0);
+		ts_wdate(&w, p->from);
+		ts_wdate(&w, p->to);
+		ts_wmoney(&w, p->amount);
+		ts_wend(&w);
+		(*n)++;
+	}
+	ts_wclose(&w);
 }
