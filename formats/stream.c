@@ -309,11 +309,12 @@ ts_open(struct ts_reader *r, const char *path, const char *kind, int version)
 
 /*
  * The trailer line against the count, sum and CRC of what was read: r's
- * crc is that of the r->blen bytes of lines after the header.  On
- * success r->crc is the trailer's: the seal of the stream.
+ * crc is that of the r->blen bytes of lines after the header, or, given,
+ * the seal itself (ts_mapident).  On success r->crc is the trailer's:
+ * the seal of the stream.
  */
 static int
-checktrailer(struct ts_reader *r, const char *line, size_t len)
+sealcheck(struct ts_reader *r, const char *line, size_t len, int given)
 {
 	struct field f[5];
 	uint64_t n = 0;
@@ -357,13 +358,23 @@ checktrailer(struct ts_reader *r, const char *line, size_t len)
 		money_fmt(r->sum, b);
 		return bad(r, "trailer", "control sum %s but records sum to %s", a, b);
 	}
-	want = fmt == 2 ? (uint32_t)crc32_combine(r->hcrc, r->crc, (z_off_t)r->blen) : r->crc;
+	want = fmt == 2 && !given ? (uint32_t)crc32_combine(r->hcrc, r->crc, (z_off_t)r->blen) :
+	    r->crc;
+	if (crc != want && given)
+		return bad(r, "trailer", "CRC-32 %08" PRIx32 " but %08" PRIx32 " was expected: "
+		    "not the stream it was", crc, want);
 	if (crc != want)
 		return bad(r, "trailer", "CRC-32 %08" PRIx32 " but %s give %08"
 		    PRIx32, crc, fmt == 2 ? "header and lines" : "records", want);
 	r->crc = want;
 	r->seal = fmt;
 	return 0;
+}
+
+static int
+checktrailer(struct ts_reader *r, const char *line, size_t len)
+{
+	return sealcheck(r, line, len, 0);
 }
 
 static int
@@ -825,6 +836,30 @@ ts_mapcheck(struct ts_reader *r, uint64_t nrec, int64_t sum)
 	r->crc = crc;
 	r->blen = (uint64_t)(t - d0);
 	return checktrailer(r, t, (size_t)(end - t) - 1);
+}
+
+int
+ts_mapident(struct ts_reader *r, uint64_t nrec, int64_t sum, uint32_t seal)
+{
+	const char *d0, *end, *t;
+	int hastrailer;
+
+	if (r->map == NULL && ts_map(r) < 0)
+		return -1;
+	d0 = (const char *)r->map + r->hdrlen;
+	end = (const char *)r->map + r->maplen;
+	r->in.lineno = -1;
+	r->line = end;
+	if (d0 >= end)
+		return bad(r, "trailer", "no trailer: stream truncated or its writer failed");
+	r->line = t = lastline(d0, end, &hastrailer);
+	if (!hastrailer || end[-1] != '\n')
+		return bad(r, "trailer", "no trailer: stream truncated or its writer failed");
+	r->nrec = nrec;
+	r->sum = sum;
+	r->crc = seal;
+	r->blen = (uint64_t)(t - d0);
+	return sealcheck(r, t, (size_t)(end - t) - 1, 1);
 }
 
 int

@@ -252,11 +252,15 @@ void ts_release(struct ts_reader *r, const char *upto);
  * trailer against nrec records summing to sum and the CRC-32 of the
  * lines, computed here; it uses only the mapping and r's count, sum, crc,
  * line and error fields, so that a copy of r may run it in a thread of
- * its own while ts_line reads on.  ts_lineof: the line number of p.
+ * its own while ts_line reads on.  ts_mapident checks only that the
+ * trailer says nrec, sum and the seal (the CRC a trailer carries): the
+ * stream is the one an index was made of, without a pass over it.
+ * ts_lineof: the line number of p.
  */
 int ts_map(struct ts_reader *r);
 int ts_line(struct ts_reader *r, const char *p);
 int ts_mapcheck(struct ts_reader *r, uint64_t nrec, int64_t sum);
+int ts_mapident(struct ts_reader *r, uint64_t nrec, int64_t sum, uint32_t seal);
 long ts_lineof(const struct ts_reader *r, const char *p);
 /*
  * Give back the mapped pages wholly inside [a, b) of a read-only file

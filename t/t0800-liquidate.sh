@@ -576,7 +576,7 @@ test_expect_success 'a format 1 master: indexed and read as before, the same dec
 	liquidate -d 2026-11-21 -g g.xml -m old.tsv -p pec.tsv -C x.cons -o x.d all 2>x.err &&
 	cmp x.d one.d && cmp x.cons one.cons &&
 	sed "s/NOM/NOX/" old.tsv >old.edited &&
-	test_expect_code 65 liquidate -d 2026-11-21 -m old.edited -x old.idx -C bad.cons all 2>err &&
+	test_expect_code 65 liquidate -V -d 2026-11-21 -m old.edited -x old.idx -C bad.cons all 2>err &&
 	grep "^liquidate: old.edited:11: trailer: CRC-32 [0-9a-f]* but records give" err &&
 	! test -e bad.cons
 '
@@ -599,6 +599,13 @@ test_expect_success 'a damaged index, or a master damaged since it was indexed, 
 	for at in 0 12 $((n - 40)) $((n - 1)); do
 		cp master.idx dam.idx &&
 		printf "\377" | dd of=dam.idx bs=1 seek=$at conv=notrunc 2>/dev/null &&
+		test_expect_code 65 liquidate -V -d 2026-11-21 -m master.tsv -x dam.idx -C bad.cons \
+		    all 2>err &&
+		grep "^liquidate: dam.idx: .*\(bad magic\|does not match\|damaged\)" err || return 1
+	done &&
+	for at in 0 12; do
+		cp master.idx dam.idx &&
+		printf "\377" | dd of=dam.idx bs=1 seek=$at conv=notrunc 2>/dev/null &&
 		test_expect_code 65 liquidate -d 2026-11-21 -m master.tsv -x dam.idx -C bad.cons \
 		    all 2>err &&
 		grep "^liquidate: dam.idx: .*\(bad magic\|does not match\|damaged\)" err || return 1
@@ -607,13 +614,26 @@ test_expect_success 'a damaged index, or a master damaged since it was indexed, 
 	test_expect_code 65 liquidate -d 2026-11-21 -m master.tsv -x short.idx -C bad.cons all 2>err &&
 	grep "index size does not match its header" err &&
 	sed "s/NOM/NOX/" master.tsv >edited &&
-	test_expect_code 65 liquidate -d 2026-11-21 -m edited -x master.idx -C bad.cons all 2>err &&
+	test_expect_code 65 liquidate -V -d 2026-11-21 -m edited -x master.idx -C bad.cons all 2>err &&
 	grep "^liquidate: edited:11: trailer: CRC-32 [0-9a-f]* but header and lines give" err &&
 	test_expect_code 66 liquidate -d 2026-11-21 -m master.tsv -x nothere.idx -C bad.cons all 2>err &&
 	grep "nothere.idx" err &&
 	test_expect_code 64 liquidate -d 2026-11-21 -x master.idx -m master.tsv -C bad.cons all &&
 	test_expect_code 64 liquidate -d 2026-11-21 -m master.tsv -x master.idx -x master.idx \
 	    -C bad.cons all &&
+	! test -e bad.cons
+'
+
+test_expect_success 'without -V, the identity and the lines read: a key changed since indexing is refused' '
+	sed "s/NOM/NOX/" master.tsv >edited &&
+	liquidate -d 2026-11-21 -g g.xml -m edited -x master.idx -p pec.tsv -C e.cons -o e.d all \
+	    2>/dev/null &&
+	sed "2s/1980-05-10/1980-05-11/" master.tsv >rekeyed &&
+	test $(wc -c <rekeyed) = $(wc -c <master.tsv) && ! cmp -s rekeyed master.tsv &&
+	test_expect_code 65 liquidate -d 2026-11-21 -m rekeyed -x master.idx -C bad.cons all 2>err &&
+	grep "^liquidate: master.idx: offset [0-9]*: its entries do not match the line of rekeyed there" err &&
+	test_expect_code 65 liquidate -V -d 2026-11-21 -m edited -x master.idx -C bad.cons all 2>err &&
+	grep "^liquidate: edited:11: trailer: CRC-32" err &&
 	! test -e bad.cons
 '
 

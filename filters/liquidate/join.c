@@ -483,6 +483,7 @@ candidate(struct ts_reader *r, const int *kc, const struct cand *cd, size_t k, s
 	struct bk_rec m;
 	struct bk_key mk;
 	int any = 0, kind;
+	size_t q;
 
 	if (CDOFF(cd[k]) >= r->maplen || ts_line(r, (const char *)r->map + CDOFF(cd[k])) < 0 ||
 	    bk_fields(r, kc, &m) < 0)
@@ -494,6 +495,10 @@ candidate(struct ts_reader *r, const int *kc, const struct cand *cd, size_t k, s
 	for (kind = 0; kind < NKIND; kind++)
 		hit->ent[kind] = UINT32_MAX;
 	bk_keyof(&m, &mk);
+	/* The line is the one its entries were made of: their hashes are its keys'. */
+	for (q = k; q < j; q++)
+		if (bk_hash(CDKIND(cd[q]), &mk) != kt[cd[q].ent].h)
+			return -2;
 	for (; k < j; k++)
 		if (keyeq(CDKIND(cd[k]), &cl[cd[k].rep], &mk)) {
 			hit->ent[CDKIND(cd[k])] = cd[k].ent;
@@ -536,7 +541,7 @@ hwork(void *arg)
 			}
 #endif
 			if ((rc = candidate(&p->r, p->kc, p->cd, k, j, &p->hs)) < 0) {
-				p->fatal = 1;
+				p->fatal = rc == -2 ? 2 : 1;
 				p->fataloff = CDOFF(p->cd[k]);
 				break;
 			}
@@ -646,6 +651,11 @@ keephits(struct ts_reader *r, const int *c, const int *kc, struct mhit *hits,
 					e->amb = 1;
 			}
 		}
+		if (pt[i].fatal == 2)
+			die(EX_DATAERR, "%s: offset %llu: its entries do not match the line of %s "
+			    "there: the master changed since it was indexed, or the index is "
+			    "damaged; run benef-index again (liquidate -V checks both whole)",
+			    x->name, (unsigned long long)pt[i].fataloff, r->in.name);
 		if (pt[i].fatal) {
 			/* Checked again, for the message. */
 			p = (const char *)r->map + pt[i].fataloff;
@@ -782,11 +792,16 @@ indexmaster(struct ts_reader *r, const int *c, const int *kc, struct bx *x)
 }
 
 /*
- * The indexed masters checked whole while their records are read: each
- * index's CRC-32, each master's against its trailer, which must be the
- * one the index was made of.  In a thread of its own, on copies of the
- * readers; its verdict is waited for before anything is decided.
+ * The indexed masters: by default, the generation's identity only (the
+ * master's trailer says the count, sum and seal its index was made of:
+ * benef-index checked it whole when it made the index), then each line
+ * an entry points to is checked as it is read (candidate).  With -V,
+ * checked whole while their records are read: each index's CRC-32, each
+ * master's against its trailer, which must be the one the index was made
+ * of.  In a thread of its own, on copies of the readers; its verdict is
+ * waited for before anything is decided.
  */
+int verifyall;
 struct mcheck {
 	struct ts_reader r;	/* a copy of the master's reader */
 	struct bx *x;
@@ -836,6 +851,15 @@ openmaster(struct master *m, const char *path, const char *index)
 		ts_fatal(&m->r);
 	if (bx_open(&m->x, index, &m->r) < 0)
 		die(m->x.noinput ? EX_NOINPUT : EX_DATAERR, "%s: %s", index, m->x.err);
+	if (!verifyall) {
+		if (ts_mapident(&m->r, m->x.mrec, m->x.msum, m->x.mcrc) < 0) {
+			if (m->r.errmsg[0] != '\0' && strstr(m->r.errmsg, "expected") != NULL)
+				die(EX_DATAERR, "%s: not the index of %s: run benef-index on it again",
+				    index, path);
+			ts_fatal(&m->r);
+		}
+		return;
+	}
 	memcpy(&mchecks[nmchecks].r, &m->r, sizeof m->r);
 	mchecks[nmchecks].x = &m->x;
 	mchecks[nmchecks++].rc = 0;

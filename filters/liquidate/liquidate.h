@@ -327,6 +327,7 @@ struct master {
 	int c[NBC], kc[BK_NCOL];
 	int indexed;
 };
+extern int verifyall;	/* -V: the indexed masters and indexes checked whole */
 void openmasters(struct master *ms, char *const *paths, char *const *indexes, int n);
 void claimkeys(void);
 void scanmaster(struct ts_reader *r, const int *c, const int *kc);

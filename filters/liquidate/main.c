@@ -120,7 +120,7 @@ usage(void)
 	fprintf(stderr, "usage: liquidate -C new-consumption -d date [-a acts] [-c consumption]\n"
 	    "                 [-g guarantees]... [-k cards]... [-N new-pec] [-P ps-register]\n"
 	    "                 [-m master [-x index]]... [-o decisions] [-p pec]...\n"
-	    "                 [-s summary] [claims]\n");
+	    "                 [-s summary] [-V] [claims]\n");
 	exit(EX_USAGE);
 }
 
@@ -148,10 +148,11 @@ main(int argc, char *argv[])
 	xfiles = xmalloc((size_t)argc * sizeof *xfiles);
 	pfiles = xmalloc((size_t)argc * sizeof *pfiles);
 	kfiles = xmalloc((size_t)argc * sizeof *kfiles);
-	while ((ch = getopt(argc, argv, "C:N:P:a:c:d:g:k:m:o:p:s:x:")) != -1)
+	while ((ch = getopt(argc, argv, "C:N:P:Va:c:d:g:k:m:o:p:s:x:")) != -1)
 		switch (ch) {
 		case 'C': newcons = optarg; break;
 		case 'N': newpec = optarg; break;
+		case 'V': verifyall = 1; break;
 		case 'P': regfile = optarg; break;
 		case 'a': acts = optarg; break;
 		case 'c': prevcons = optarg; break;
