@@ -256,6 +256,24 @@ test_expect_success 'a rerun gives the same bytes' '
 	cmp f/502010002.tsv ../f.offset-larger.2/502010002.tsv
 '
 
+test_expect_success 'a statement a PS and client (-R): the pages of -M, one file each, 0600' '
+	mkdir per && cd per &&
+	mkdir t f R &&
+	payment-edit -d 2026-11-24 -o l -l ../l.offset-larger.1 -P ../params.tsv -r ../r.offset-larger.2 \
+	    -x ../x.offset-larger.2 -O off -t t -F f -m m -M txt -R R -s s ../o.offset-larger.2 2>err &&
+	cmp l ../l.offset-larger.2 && cmp txt ../txt.offset-larger.2 &&
+	ls R >names &&
+	test -s names &&
+	! grep -v "^[0-9]*-[A-Z]*-[0-9A-Z]*\.txt\$" names &&
+	for f in $(cat names); do
+		test "$(test_mode R/$f)" = -rw------- &&
+		head -n 1 R/$f | grep -q "^RELEVE DE PAIEMENT TIERS PAYANT du 2026-11-24\$" || return 1
+	done &&
+	for f in $(cat names); do cat R/$f; done | tr -d "\f" >joined &&
+	tr -d "\f" <txt >all &&
+	test_cmp all joined
+'
+
 test_expect_success 'a line already in the ledger is never paid again' '
 	mkdir again &&
 	grep -v "^#end" o.paid.1 | sed "s/TP20261123/TP20261124/" | mkstream o.again &&

@@ -604,7 +604,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: payment-edit -d date -o ledger [-F funding-dir] [-l ledger-before]\n"
-	    "                    [-M remittance-text] [-m remittance] [-P params] [-r register]\n"
+	    "                    [-M remittance-text] [-m remittance] [-P params]\n"
+	    "                    [-R remittance-dir] [-r register]\n"
 	    "                    [-s summary] [-t transfers-dir] [-W months]\n"
 	    "                    [-x offsetable -O offsets] [outcomes]\n");
 	exit(EX_USAGE);
@@ -615,6 +616,7 @@ main(int argc, char *argv[])
 {
 	const char *fdir = NULL, *prev = NULL, *tpath = NULL, *rpath = NULL, *params = NULL;
 	const char *register_ = NULL, *spath = NULL, *tdir = NULL, *xpath = NULL, *opath = NULL;
+	const char *pdir = NULL;
 	const char *lpath = NULL;
 	long window = 24;
 	struct out *lo, *oo, *so;
@@ -628,10 +630,11 @@ main(int argc, char *argv[])
 	xmlSchemaPtr schema;
 
 	setprogname_(argv[0]);
-	while ((ch = getopt(argc, argv, "F:M:O:P:W:d:l:m:o:r:s:t:x:")) != -1)
+	while ((ch = getopt(argc, argv, "F:M:O:P:R:W:d:l:m:o:r:s:t:x:")) != -1)
 		switch (ch) {
 		case 'F': fdir = optarg; break;
 		case 'M': tpath = optarg; break;
+		case 'R': pdir = optarg; break;
 		case 'O': opath = optarg; break;
 		case 'P': params = optarg; break;
 		case 'W': window = (long)numarg(optarg, 1, 1200, "-W months"); break;
@@ -853,6 +856,19 @@ main(int argc, char *argv[])
 		remit_write(rfd, rpath, tfd, tpath, date, pys, npayees);
 		free(pys);
 	}
+	/* A statement a PS and client, to send it: CLIENT-KIND-NUMBER.txt. */
+	if (pdir != NULL)
+		for (i = 0; i < npayees; i++) {
+			char name[128];
+			struct out *x;
+
+			if ((size_t)snprintf(name, sizeof name, "%s-%s-%s", payees[i].amc, payees[i].kind,
+			    payees[i].num) >= sizeof name || strchr(name, '/') != NULL)
+				die(EX_DATAERR, "PS %s %s: its number makes no file name", payees[i].kind,
+				    payees[i].num);
+			x = publishin(pdir, name, ".txt");
+			remit_page(x->p.fd, x->path, date, &payees[i]);
+		}
 	if (fdir != NULL)
 		for (i = 0; i < nclients; i++) {
 			struct out *x = publishin(fdir, clients[i].amc, ".tsv");

@@ -84,5 +84,6 @@ void sepa_build(struct sepa *s, xmlSchemaPtr schema, const char *date,
     const struct debtor *deb, struct payee *const *pys, size_t npy, const char *name);
 
 /* statements.c: the remittance statements and the funding statements. */
+void remit_page(int fd, const char *path, const char *date, const struct payee *py);
 void remit_write(int fd, const char *path, int tfd, const char *tpath, const char *date,
     struct payee *const *pys, size_t npy);

@@ -96,6 +96,19 @@ page(FILE *fp, const char *path, const char *date, const struct payee *py, int f
 	}
 }
 
+/* One PS's statement for one client, a text file of its own (-R). */
+void
+remit_page(int fd, const char *path, const char *date, const struct payee *py)
+{
+	FILE *fp;
+
+	if ((fp = fdopen(dup(fd), "w")) == NULL)
+		die(EX_OSERR, "%s: %s", path, strerror(errno));
+	page(fp, path, date, py, 1);
+	if (fflush(fp) == EOF || ferror(fp) || fclose(fp) == EOF)
+		die(EX_IOERR, "%s: %s", path, strerror(errno));
+}
+
 void
 remit_write(int fd, const char *path, int tfd, const char *tpath, const char *date,
     struct payee *const *pys, size_t npy)
