@@ -240,8 +240,20 @@ test_expect_success 'the remittance statement: lines, offsets and the transfer, 
 '
 
 test_expect_success 'files of payments and bank details are mode 0600' '
-	for f in l.paid.1 off.paid.1 m.paid.1 txt.paid.1 t.paid.1/502010002.xml f.paid.1/502010002.tsv; do
+	for f in l.paid.1 off.paid.1 m.paid.1 txt.paid.1 t.paid.1/502010002.xml f.paid.1/502010002.tsv \
+	    f.paid.1/502010002.txt; do
 		test "$(test_mode $f)" = -rw------- || { echo "$f"; exit 1; }
+	done
+'
+
+test_expect_success 'the funding statement in print: its amounts, the amount to fund the transfers' '
+	for f in f.*.*/*.tsv; do
+		t=${f%.tsv}.txt &&
+		head -n 1 $t | grep -q "^APPEL DE FONDS TIERS PAYANT du 2026-11-2[0-9]\$" &&
+		x=$(awk -F"\t" "\$2 == \"transfers\" { print \$4 }" $f) &&
+		grep -q "^Montant a financer : $x\$" $t &&
+		p=$(awk -F"\t" "\$2 == \"paid\" { print \$3, \$4 }" $f) &&
+		grep -q "^Lignes payees ce jour  *${p% *}  *${p#* }\$" $t || { echo "$t"; return 1; }
 	done
 '
 

@@ -600,6 +600,42 @@ funding(int fd, const char *path, const struct client *c, const struct debtor *d
 	ts_wclose(&w);
 }
 
+/*
+ * The same, printable: what the operator paid on the client's behalf
+ * today, what it kept of the PS's indus for it, and what the client is
+ * asked to fund (the transfers).
+ */
+static void
+fundingtext(int fd, const char *path, const struct client *c, const struct debtor *d)
+{
+	static const char *const labels[] = {
+		"Lignes payees ce jour", "dont lignes en attente liberees",
+		"Indus retenus sur les paiements", "Virements emis (a financer)",
+		"Lignes en attente"
+	};
+	static const int rows[] = { C_PAID, C_RELEASED, C_OFFSET, C_TRANSFER, C_HELD };
+	char m[MONEY_BUFSZ], nm[71];
+	FILE *fp;
+	size_t i;
+
+	if ((fp = fdopen(dup(fd), "w")) == NULL)
+		die(EX_OSERR, "%s: %s", path, strerror(errno));
+	if (d != NULL)
+		sepa_text(nm, sizeof nm - 1, d->name, strlen(d->name));
+	fprintf(fp, "APPEL DE FONDS TIERS PAYANT du %s\n\n", date);
+	fprintf(fp, "Organisme complementaire : %s%s%s\n\n", c->amc, d != NULL ? " - " : "",
+	    d != NULL ? nm : "");
+	fprintf(fp, "%-40s %8s %14s\n", "", "Nombre", "Montant");
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		money_fmt(c->eur[rows[i]], m);
+		fprintf(fp, "%-40s %8llu %14s\n", labels[i], (unsigned long long)c->n[rows[i]], m);
+	}
+	money_fmt(c->eur[C_TRANSFER], m);
+	fprintf(fp, "\nMontant a financer : %s\n", m);
+	if (fflush(fp) == EOF || ferror(fp) || fclose(fp) == EOF)
+		die(EX_IOERR, "%s: %s", path, strerror(errno));
+}
+
 static void
 usage(void)
 {
@@ -874,6 +910,8 @@ main(int argc, char *argv[])
 			struct out *x = publishin(fdir, clients[i].amc, ".tsv");
 
 			funding(x->p.fd, x->path, &clients[i], debtor(clients[i].amc));
+			x = publishin(fdir, clients[i].amc, ".txt");
+			fundingtext(x->p.fd, x->path, &clients[i], debtor(clients[i].amc));
 		}
 	if (spath != NULL) {
 		static const char *const scols[] = { "item", "kind", "records", "amount_eur" };
