@@ -118,6 +118,16 @@ xstrdup(const char *s)
 	return memcpy(xmalloc(n), s, n);
 }
 
+char *
+xfdup(const struct field *f)
+{
+	char *s = xmalloc(f->n + 1);
+
+	memcpy(s, f->p, f->n);
+	s[f->n] = '\0';
+	return s;
+}
+
 long long
 numarg(const char *s, long long min, long long max, const char *what)
 {

@@ -8,16 +8,6 @@
 #include "tiers.h"
 #include "psreg.h"
 
-static char *
-dupfield(const struct field *f)
-{
-	char *s = xmalloc(f->n + 1);
-
-	memcpy(s, f->p, f->n);
-	s[f->n] = '\0';
-	return s;
-}
-
 static int
 rowcmp(const void *pa, const void *pb)
 {
@@ -71,13 +61,13 @@ psreg_read(struct psreg *g, const char *path)
 				die_at(EX_DATAERR, path, r.in.lineno, "optam", "not 0, 1 or empty");
 			w->optam = f[copt].p[0] - '0';
 		}
-		w->kind = dupfield(&f[c[0]]);
-		w->num = dupfield(&f[c[1]]);
-		w->am = dupfield(&f[c[2]]);
-		w->siret = dupfield(&f[c[3]]);
-		w->name = dupfield(&f[c[4]]);
-		w->iban = dupfield(&f[c[5]]);
-		w->bic = dupfield(&f[c[6]]);
+		w->kind = xfdup(&f[c[0]]);
+		w->num = xfdup(&f[c[1]]);
+		w->am = xfdup(&f[c[2]]);
+		w->siret = xfdup(&f[c[3]]);
+		w->name = xfdup(&f[c[4]]);
+		w->iban = xfdup(&f[c[5]]);
+		w->bic = xfdup(&f[c[6]]);
 		w->line = r.in.lineno;
 	}
 	if (k < 0)

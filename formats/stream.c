@@ -800,29 +800,42 @@ ts_line(struct ts_reader *r, const char *p)
 	return record(r, p, (size_t)(nl - p)) < 0 ? -1 : 0;
 }
 
+/*
+ * The mapped stream's lines (from *d0) and its trailer line (at *t,
+ * ending at *end with its newline), or -1 with r's error.
+ */
+static int
+maptrailer(struct ts_reader *r, const char **d0, const char **t, const char **end)
+{
+	int hastrailer;
+
+	if (r->map == NULL && ts_map(r) < 0)
+		return -1;
+	*d0 = (const char *)r->map + r->hdrlen;
+	*end = (const char *)r->map + r->maplen;
+	r->in.lineno = -1;
+	r->line = *end;
+	if (*d0 >= *end)
+		return bad(r, "trailer", "no trailer: stream truncated or its writer failed");
+	r->line = *t = lastline(*d0, *end, &hastrailer);
+	if (!hastrailer)
+		return bad(r, "trailer", (*end)[-1] != '\n' ?
+		    "no trailer: last line has no newline, stream truncated" :
+		    "no trailer: stream truncated or its writer failed");
+	if ((*end)[-1] != '\n')
+		return bad(r, "trailer", "no final newline");
+	return 0;
+}
+
 int
 ts_mapcheck(struct ts_reader *r, uint64_t nrec, int64_t sum)
 {
 	const char *d0, *end, *t, *p, *done;
 	uint32_t crc;
 	size_t n;
-	int hastrailer;
 
-	if (r->map == NULL && ts_map(r) < 0)
+	if (maptrailer(r, &d0, &t, &end) < 0)
 		return -1;
-	d0 = (const char *)r->map + r->hdrlen;
-	end = (const char *)r->map + r->maplen;
-	r->in.lineno = -1;
-	r->line = end;
-	if (d0 >= end)
-		return bad(r, "trailer", "no trailer: stream truncated or its writer failed");
-	r->line = t = lastline(d0, end, &hastrailer);
-	if (!hastrailer)
-		return bad(r, "trailer", end[-1] != '\n' ?
-		    "no trailer: last line has no newline, stream truncated" :
-		    "no trailer: stream truncated or its writer failed");
-	if (end[-1] != '\n')
-		return bad(r, "trailer", "no final newline");
 	/* The CRC-32 of the lines, giving back the pages behind it. */
 	crc = (uint32_t)crc32(0L, Z_NULL, 0);
 	for (p = done = d0; p < t; p += n) {
@@ -842,19 +855,9 @@ int
 ts_mapident(struct ts_reader *r, uint64_t nrec, int64_t sum, uint32_t seal)
 {
 	const char *d0, *end, *t;
-	int hastrailer;
 
-	if (r->map == NULL && ts_map(r) < 0)
+	if (maptrailer(r, &d0, &t, &end) < 0)
 		return -1;
-	d0 = (const char *)r->map + r->hdrlen;
-	end = (const char *)r->map + r->maplen;
-	r->in.lineno = -1;
-	r->line = end;
-	if (d0 >= end)
-		return bad(r, "trailer", "no trailer: stream truncated or its writer failed");
-	r->line = t = lastline(d0, end, &hastrailer);
-	if (!hastrailer || end[-1] != '\n')
-		return bad(r, "trailer", "no trailer: stream truncated or its writer failed");
 	r->nrec = nrec;
 	r->sum = sum;
 	r->crc = seal;

@@ -171,6 +171,8 @@ struct field {
 	const char *p;
 	size_t n;
 };
+/* The bytes of a field, NUL-ended, in memory of their own (xmalloc). */
+char *xfdup(const struct field *f);
 struct ts_reader {
 	struct lines in;
 	char kind[64];

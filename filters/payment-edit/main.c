@@ -71,16 +71,6 @@ publishin(const char *dir, const char *name, const char *ext)
 	return publish(path);
 }
 
-static char *
-dupf(const struct field *f)
-{
-	char *s = xmalloc(f->n + 1);
-
-	memcpy(s, f->p, f->n);
-	s[f->n] = '\0';
-	return s;
-}
-
 static int
 isamc(const struct field *f)
 {
@@ -134,10 +124,10 @@ readparams(const char *path)
 			die_at(EX_DATAERR, path, r.in.lineno, "bic", "not a BIC of 8 or 11 characters");
 		debtors = xrealloc(debtors, (ndebtors + 1) * sizeof *debtors);
 		d = &debtors[ndebtors++];
-		d->amc = dupf(&f[c[0]]);
-		d->name = dupf(&f[c[1]]);
-		d->iban = dupf(&f[c[2]]);
-		d->bic = dupf(&f[c[3]]);
+		d->amc = xfdup(&f[c[0]]);
+		d->name = xfdup(&f[c[1]]);
+		d->iban = xfdup(&f[c[2]]);
+		d->bic = xfdup(&f[c[3]]);
 		for (i = 0; i + 1 < ndebtors; i++)
 			if (strcmp(debtors[i].amc, d->amc) == 0)
 				die_at(EX_DATAERR, path, r.in.lineno, "amc", "a second account for the client");
@@ -218,14 +208,14 @@ readoffsetable(const char *path)
 		it = &items[nitems++];
 		if (date_parse(f[c[8]].p, f[c[8]].n, &it->opened) < 0)
 			die_at(EX_DATAERR, path, r.in.lineno, "opened", "not a date");
-		it->amc = dupf(&f[c[0]]);
-		it->kind = dupf(&f[c[1]]);
-		it->num = dupf(&f[c[2]]);
-		it->id = dupf(&f[c[3]]);
-		it->line = dupf(&f[c[4]]);
-		it->invoice = dupf(&f[c[5]]);
-		it->lineno = dupf(&f[c[6]]);
-		it->actdate = dupf(&f[c[7]]);
+		it->amc = xfdup(&f[c[0]]);
+		it->kind = xfdup(&f[c[1]]);
+		it->num = xfdup(&f[c[2]]);
+		it->id = xfdup(&f[c[3]]);
+		it->line = xfdup(&f[c[4]]);
+		it->invoice = xfdup(&f[c[5]]);
+		it->lineno = xfdup(&f[c[6]]);
+		it->actdate = xfdup(&f[c[7]]);
 		it->left = r.cents[c[9]];
 		it->used = 0;
 		it->lineno_in = r.in.lineno;
@@ -276,13 +266,13 @@ newline(const struct field *f, const int *c, int32_t decided, int64_t amt, int c
 {
 	struct line *l = xmalloc(sizeof *l);
 
-	l->amc = dupf(&f[c[0]]);
-	l->key = dupf(&f[c[1]]);
-	l->kind = dupf(&f[c[2]]);
-	l->num = dupf(&f[c[3]]);
-	l->invoice = dupf(&f[c[4]]);
-	l->lineno = dupf(&f[c[5]]);
-	l->actdate = dupf(&f[c[6]]);
+	l->amc = xfdup(&f[c[0]]);
+	l->key = xfdup(&f[c[1]]);
+	l->kind = xfdup(&f[c[2]]);
+	l->num = xfdup(&f[c[3]]);
+	l->invoice = xfdup(&f[c[4]]);
+	l->lineno = xfdup(&f[c[5]]);
+	l->actdate = xfdup(&f[c[6]]);
 	l->decided = decided;
 	l->amt = amt;
 	l->carried = carried;

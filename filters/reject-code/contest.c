@@ -50,16 +50,6 @@ ctcmp(const void *pa, const void *pb)
 	return a->line < b->line ? -1 : a->line > b->line;
 }
 
-static char *
-fdupz(const struct field *f)
-{
-	char *s = xmalloc(f->n + 1);
-
-	memcpy(s, f->p, f->n);
-	s[f->n] = '\0';
-	return s;
-}
-
 static int
 fis(const struct field *f, const char *s)
 {
@@ -94,7 +84,7 @@ readcontests(const char *path, struct contest **cs, size_t *n, size_t *cap, int3
 		for (i = 0; i < NK; i++) {
 			if (ts_badbyte(r.f[c[i]].p, r.f[c[i]].n, 0) != r.f[c[i]].n)
 				die_at(EX_DATAERR, path, x->line, kcols[i], "a control character or not UTF-8");
-			x->f[i] = fdupz(&r.f[c[i]]);
+			x->f[i] = xfdup(&r.f[c[i]]);
 		}
 		/*
 		 * What a PS may get wrong is refused in the report, its reason
