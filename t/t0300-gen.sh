@@ -467,6 +467,7 @@ check_liq () {
 	awk -F'\t' "$CENTS"'
 	/^#/ { next }
 	$1 == "claims" { claims = $2 }
+	$1 == "cr_frame" { optics = 1 }
 	$1 == "unknown" { unknown = $2 }
 	$1 ~ /^liq_LQ/ {
 		code = substr($1, 7) + 0
@@ -477,7 +478,7 @@ check_liq () {
 		if (code == 0 && cents($3) < 0 || code == 16 && cents($3) > 0 ||
 		    code != 0 && code != 16 && cents($3) != 0)
 			err($1 ": amount " $3)
-		if (code ~ /^(3|4|5|6|12|13|15|19)$/ && $2 != 0)
+		if ((code ~ /^(3|4|5|6|12|13|19)$/ || code == 15 && !optics) && $2 != 0)
 			err($1 ": made")
 		if (code == 1 && $2 != unknown)
 			err($1 ": not the unknown lines")
@@ -526,6 +527,113 @@ test_expect_success 'the liquidation truth follows the anomalies' '
 			done || exit 1
 		done || exit 1
 	done <liq.cases
+'
+
+# The options of the world's rules.  Off, they change nothing; on: the
+# PS register of the first day, every PS of ps.tsv with identifiers and
+# IBAN whose keys check and, for doctors only, whether they adhere to
+# OPTAM (1, 0, or not said); guarantees valid against the schema, with
+# their plafonds counted over the anniversary year by the clients of odd
+# rank; lines whose AMO is BR x rate - PF - franchise, the rate 40 points
+# lower outside the care pathway, the franchise on drugs only, 0.50 a box
+# at most; equipments of a frame and lenses; flows that say as much; and
+# a truth that adds up, with a row for each option.
+test_expect_success 'world options: off nothing, on the register, guarantees, lines, truth' '
+	tiers-gen -s 3 -d 2 -n 300 -A optam=0 -A parcours=0 -A franchise=0 -A optics=0 \
+	    -A anniv=0 -D 2026-11-18 -o off0 &&
+	tiers-gen -s 3 -d 2 -n 300 -D 2026-11-18 -o off1 &&
+	diff -r off0 off1 &&
+	tiers-gen -s 5 -d 2 -n 1500 -b 300 -p 60 -c 4 -A optam=5000 -A parcours=3000 \
+	    -A franchise=3000 -A optics=6000 -A anniv=6000 -D 2026-11-18 -o opt &&
+	tiers-seal -q opt/????-??-??/*.tsv opt/truth/*/*.tsv &&
+	! ls opt/2026-11-19/ps-register* 2>/dev/null &&
+	awk -F"\t" "$COLS"'"'"'
+	function luhn(s,   i, d, t) {
+		t = 0
+		for (i = length(s); i >= 1; i--) {
+			d = substr(s, i, 1) + 0
+			if ((length(s) - i) % 2 == 1 && (d *= 2) > 9)
+				d -= 9
+			t += d
+		}
+		return t % 10 == 0
+	}
+	function iban(s,   t, i, ch, r) {
+		t = substr(s, 5) substr(s, 1, 4)
+		r = 0
+		for (i = 1; i <= length(t); i++) {
+			ch = substr(t, i, 1)
+			if (ch ~ /[A-Z]/)
+				r = (r * 100 + index("ABCDEFGHIJKLMNOPQRSTUVWXYZ", ch) + 9) % 97
+			else
+				r = (r * 10 + ch) % 97
+		}
+		return r == 1
+	}
+	FILENAME ~ /ps.tsv$/ { dom[$c["ps_kind"] "/" $c["ps_number"]] = $c["domain"]; next }
+	{
+		k = $c["ps_kind"] "/" $c["ps_number"]
+		if (!(k in dom)) err(k ": not a PS of the world")
+		seen[k]++
+		if ($c["ps_kind"] == "RPPS" && !luhn($c["ps_number"])) err(k ": RPPS key")
+		if (!luhn(substr($c["siret"], 1, 9)) || !luhn($c["siret"])) err(k ": SIRET keys")
+		if (length($c["am_number"]) != 9 || $c["am_number"] ~ /[^0-9]/) err(k ": AM number")
+		if (!iban($c["iban"])) err(k ": IBAN key")
+		if (dom[k] ~ /^MED[GS]$/) n[$c["optam"] == "" ? "none" : $c["optam"]]++
+		else if ($c["optam"] != "") err(k ": optam said of a " dom[k])
+	}
+	function err(x) { if (bad++ < 10) print x }
+	END {
+		for (k in dom)
+			if (seen[k] != 1) err(k ": in the register " seen[k] + 0 " times")
+		exit bad || !n[0] || !n[1] || !n["none"]
+	}'"'"' opt/2026-11-18/ps.tsv opt/2026-11-18/ps-register.tsv &&
+	for f in opt/2026-11-18/garanties-*.xml; do
+		xmllint --noout --schema "$TIERS_TOP/formats/xsd/guarantee.xsd" $f 2>err ||
+		{ cat err; exit 1; }
+	done &&
+	grep -l "periode=\"anniversaire\"" opt/2026-11-18/garanties-*.xml >anniv &&
+	grep -l "<plafond id=\"EQUIP\" portee=\"beneficiaire\" nombre=\"1\" periode=\"annee\"/>" \
+	    opt/2026-11-18/garanties-*.xml >annee &&
+	test $(wc -l <anniv) = 2 && test $(wc -l <annee) = 2 &&
+	awk -F"\t" "$CENTS $COLS"'"'"'
+	{
+		sg = $c["anomaly"] == "cancel" ? -1 : 1
+		br = sg * cents($c["br_eur"])
+		fran = sg * cents($c["franchise_eur"])
+		th = int((br * $c["amo_rate_bp"] + 5000) / 10000)
+		if (sg * cents($c["amo_eur"]) != th - sg * cents($c["pf_eur"]) - fran)
+			err($1 ": AMO is not BR x rate - PF - franchise")
+		if (fran != 0 && ($c["act_code"] !~ /^PH/ || fran > 50 * $c["qty"]))
+			err($1 ": franchise")
+		nf += fran > 0
+		if ($c["act_code"] ~ /^(G|VG|CS|APC)$/) {
+			if ($c["amo_rate_bp"] != ($c["parcours"] == "out" ? 3000 : 7000) ||
+			    $c["parcours"] !~ /^(in|out)$/)
+				err($1 ": rate and care pathway")
+			nout += $c["parcours"] == "out"
+		} else if ($c["parcours"] != "")
+			err($1 ": care pathway of a " $c["act_code"])
+		if ($c["act_code"] ~ /^(OME|OV1)$/) {
+			if ($c["qty"] != 1) err($1 ": parts a line each")
+			np[$c["act_code"]]++
+		}
+	}
+	function err(x) { if (bad++ < 10) print x }
+	END { exit bad || !nf || !nout || !np["OME"] || np["OV1"] < np["OME"] }'"'"' \
+	    opt/truth/*/acts.tsv &&
+	for d in 2026-11-18 2026-11-19; do
+		noemie-decode opt/$d/*.580 opt/$d/*.b2 >claims &&
+		awk -F"\t" "$CENTS $COLS"'"'"' { n[$c["parcours"]]++; f += cents($c["franchise_eur"]) }
+		    END { printf "%d %d\n", n["out"], f }'"'"' claims >actual &&
+		awk -F"\t" "$CENTS $COLS"'"'"' { n[$c["parcours"]]++; f += cents($c["franchise_eur"]) }
+		    END { printf "%d %d\n", n["out"], f }'"'"' opt/truth/$d/acts.tsv >expect &&
+		test_cmp expect actual &&
+		check_liq opt/truth/$d/truth.tsv &&
+		grep "^cr_\|^plafond_" opt/truth/$d/truth.tsv | cut -f1 >actual &&
+		printf "%s\n" cr_franchise cr_parcours cr_optam cr_frame plafond_anniv >expect &&
+		test_cmp expect actual || exit 1
+	done
 '
 
 test_expect_success 'testdata/sample is what its README command makes' '

@@ -106,6 +106,60 @@ test_expect_success 'late beneficiaries, late PECs, contestations: as the truth 
 	! grep -h "	refused	" late/days/*/out/contest-report.tsv
 '
 
+# A world where the bounds of the contrat responsable bite (-A optam,
+# parcours, franchise, optics, anniv): doctors outside OPTAM, or not said
+# to be, in the PS register of the first day's inbox, which the nightly
+# keeps for the next days; visits outside the care pathway that the B2
+# file says so; franchises on drugs; frames at 100.00; optics bought as
+# parts, a frame and two lenses, whole, split across two invoices and
+# days, or followed by a second equipment the next day, under a plafond
+# of one equipment a year; plafonds counted over the contract's
+# anniversary year for half the clients, the calendar year for the
+# others; with the default anomalies.  Every bound and plafond changes
+# decisions (cr_ and plafond_anniv rows, LQ15), and the nightly decides
+# as the truth says.  In the consumption kept, frames and lenses of one
+# equipment paid on two invoices.
+test_expect_success 'the contrat responsable: OPTAM, care pathway, franchises, optics in parts, anniversaries' '
+	tiers-gen -s 11 -d 5 -D 2026-11-18 -n 1500 -b 400 -p 60 -c 4 -A optam=5000 \
+	    -A parcours=3000 -A franchise=3000 -A optics=6000 -A anniv=6000 -o rgen >/dev/null &&
+	ls rgen/2026-11-18/ps-register.tsv &&
+	! ls rgen/2026-11-19/ps-register* 2>/dev/null &&
+	mkdir -p rc/inbox &&
+	cp -R rgen/2026-* rc/inbox/ &&
+	opt=-I &&
+	for d in $(ls rc/inbox); do
+		{ tiers-nightly $opt $d rc >/dev/null || test $? = 1; } &&
+		opt= &&
+		cmp rgen/2026-11-18/ps-register.tsv rc/days/$d/state/payments/register.tsv &&
+		decided rc $d >actual.$d &&
+		grep "^liq_\|^out_" rgen/truth/$d/truth.tsv >expect.$d &&
+		test_cmp expect.$d actual.$d || exit 1
+	done &&
+	cat rgen/truth/*/truth.tsv | awk -F"\t" "
+		\$1 ~ /^(cr_|plafond_anniv|liq_LQ15)/ { n[\$1] += \$2 }
+		END {
+			split(\"cr_franchise cr_parcours cr_optam cr_frame plafond_anniv liq_LQ15\", k, \" \")
+			for (i = 1; i <= 6; i++)
+				if (n[k[i]] < 10) { print k[i] \": \" n[k[i]]; bad = 1 }
+			exit bad
+		}" &&
+	{ head -n 1 rc/days/2026-11-18/out/decisions.tsv &&
+	  grep -h "	LQ15	" rc/days/*/out/decisions.tsv; } >lq15 &&
+	awk -F"\t" "$COLS"" { print \$c[\"act_code\"] }" lq15 | sort -u >actual &&
+	printf "OME\nOV1\n" | test_cmp - actual &&
+	awk -F"\t" "$COLS"" \$c[\"counter\"] ~ /^EQUIP\\// {
+		k = \$c[\"member_ref\"] \"/\" substr(\$c[\"act_date\"], 1, 4)
+		if (\$c[\"counter\"] == \"EQUIP/frame\") f[k] = f[k] \" \" \$c[\"invoice\"]
+		else l[k] = l[k] \" \" \$c[\"invoice\"]
+	}
+	END {
+		for (k in f)
+			if ((k in l) && index(l[k], f[k]) == 0)
+				n++
+		exit n < 5
+	}" rc/days/2026-11-24/state/consumption.tsv
+'
+
 test_expect_success 'liquidate read the masters through their indexes: without, the same bytes' '
 	d=data/days/2026-11-20 && p=data/days/2026-11-19 &&
 	ls $d/state/benef/*.master.idx >/dev/null &&

@@ -42,17 +42,24 @@
 /* What the counter-based generator is asked about. */
 enum {
 	K_WORLD, K_CLIENT, K_FAMILY, K_BENEF, K_PS, K_DAY, K_BLOCK,
-	K_INVOICE, K_LINE, K_DUP, K_ROUTE, K_BFILE, K_PEC, K_LATE, K_CONTEST
+	K_INVOICE, K_LINE, K_DUP, K_ROUTE, K_BFILE, K_PEC, K_LATE, K_CONTEST,
+	K_PARCOURS, K_FRANCHISE, K_OPTICS, K_EXTRA, K_ANNIV
 };
 
-/* Anomalies, in the order of the truth file. */
+/*
+ * Anomalies, in the order of the truth file; then the world's options
+ * (-A optam and the others after it), which are not anomalies of lines
+ * but are given and parsed as them.
+ */
 enum {
 	A_NONE, A_BADNIR, A_UNKNOWN, A_CLOSED, A_DUPINTRA, A_DUPINTER,
-	A_CANCEL, A_NEAR, A_NOPEC, A_TRUNC, A_LATE, A_LATEPEC, A_CONTEST, NANOM
+	A_CANCEL, A_NEAR, A_NOPEC, A_TRUNC, A_LATE, A_LATEPEC, A_CONTEST,
+	A_OPTAM, A_PARCOURS, A_FRANCHISE, A_OPTICS, A_ANNIV, NANOM
 };
 static const char *const anames[NANOM] = {
 	"none", "badnir", "unknown", "closed", "dupintra", "dupinter",
-	"cancel", "near", "nopec", "truncated", "late", "latepec", "contest"
+	"cancel", "near", "nopec", "truncated", "late", "latepec", "contest",
+	"optam", "parcours", "franchise", "optics", "anniv"
 };
 /*
  * Per 10 000 claim lines; nopec per 10 000 invoices that need a PEC;
@@ -60,9 +67,14 @@ static const char *const anames[NANOM] = {
  * client on a later day than the first: their claims come before);
  * latepec per 10 000 invoices that need a PEC (granted the next day);
  * contest per 10 000 lines rejected for good as not covered (LQ07),
- * contested by the PS the next day.
+ * contested by the PS the next day.  The options, off by default: optam
+ * per 10 000 doctors, parcours per 10 000 doctors' lines of the B2 file,
+ * franchise per 10 000 pharmacy lines, optics per 10 000 opticians'
+ * invoices, anniv per 10 000 families.
  */
-static const int arate[NANOM] = { 0, 50, 50, 50, 30, 30, 20, 20, 50, 0, 0, 0, 0 };
+static const int arate[NANOM] = {
+	0, 50, 50, 50, 30, 30, 20, 20, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0
+};
 #define ISREPEAT(a) ((a) == A_DUPINTRA || (a) == A_DUPINTER || (a) == A_CANCEL || \
 	(a) == A_NEAR)
 
@@ -72,8 +84,11 @@ static const char *const pskinds[] = { "RPPS", "FINESS" };
 /*
  * Acts: unit BR drawn in [brlo, brhi]; with probability over per 10 000
  * the PS charges above the base, by up to overhi a unit (at least a fifth
- * of it); rates in basis points; PF on visits only.
+ * of it); rates in basis points; PF on visits only.  The parts of an
+ * optics equipment (-A optics) have weight 0: only equipment invoices
+ * hold them, a frame and two lenses, a line each.
  */
+enum { P_NONE, P_FRAME, P_LENS };
 static const struct act {
 	const char *code;
 	int weight;		/* within its domain, the weights sum to 100 */
@@ -83,20 +98,23 @@ static const struct act {
 	int over;
 	int64_t overhi;
 	int qty;		/* at most */
+	int part;		/* P_FRAME, P_LENS: counted as parts of an equipment */
 } acts[] = {
-	{ "PH7", 60, 100, 4000, 6500, 0, 0, 0, 3 },
-	{ "PH4", 30, 100, 3000, 3000, 0, 0, 0, 3 },
-	{ "PH2", 10, 100, 2000, 1500, 0, 0, 0, 2 },
-	{ "G", 90, 3000, 3000, 7000, 200, 1000, 2000, 1 },
-	{ "VG", 10, 4000, 4000, 7000, 200, 500, 2000, 1 },
-	{ "CS", 70, 3000, 3000, 7000, 200, 4000, 3000, 1 },
-	{ "APC", 30, 6000, 6000, 7000, 200, 4000, 5000, 1 },
-	{ "SC", 70, 2000, 10000, 6000, 0, 0, 0, 1 },
-	{ "SPR", 30, 12000, 12000, 6000, 0, 10000, 70000, 1 },
-	{ "OPT", 100, 5, 15, 6000, 0, 10000, 40000, 2 },
-	{ "B", 100, 500, 6000, 6000, 0, 0, 0, 1 },
-	{ "GHS", 60, 80000, 600000, 8000, 0, 0, 0, 1 },
-	{ "FJ", 40, 2000, 2000, 0, 0, 0, 0, 10 }
+	{ "PH7", 60, 100, 4000, 6500, 0, 0, 0, 3, P_NONE },
+	{ "PH4", 30, 100, 3000, 3000, 0, 0, 0, 3, P_NONE },
+	{ "PH2", 10, 100, 2000, 1500, 0, 0, 0, 2, P_NONE },
+	{ "G", 90, 3000, 3000, 7000, 200, 1000, 2000, 1, P_NONE },
+	{ "VG", 10, 4000, 4000, 7000, 200, 500, 2000, 1, P_NONE },
+	{ "CS", 70, 3000, 3000, 7000, 200, 4000, 3000, 1, P_NONE },
+	{ "APC", 30, 6000, 6000, 7000, 200, 4000, 5000, 1, P_NONE },
+	{ "SC", 70, 2000, 10000, 6000, 0, 0, 0, 1, P_NONE },
+	{ "SPR", 30, 12000, 12000, 6000, 0, 10000, 70000, 1, P_NONE },
+	{ "OPT", 100, 5, 15, 6000, 0, 10000, 40000, 2, P_NONE },
+	{ "OME", 0, 2000, 3500, 6000, 0, 10000, 20000, 1, P_FRAME },
+	{ "OV1", 0, 1000, 3000, 6000, 0, 10000, 10000, 1, P_LENS },
+	{ "B", 100, 500, 6000, 6000, 0, 0, 0, 1, P_NONE },
+	{ "GHS", 60, 80000, 600000, 8000, 0, 0, 0, 1, P_NONE },
+	{ "FJ", 40, 2000, 2000, 0, 0, 0, 0, 10, P_NONE }
 };
 
 /* Care domains; weight is the share of PS, the weights sum to 100. */
@@ -113,8 +131,8 @@ static const struct domain {
 	{ "MEDS", RPPS, 10, 1, 1, 5 },
 	{ "DENT", RPPS, 10, 2, 1, 7 },
 	{ "OPTI", RPPS, 8, 2, 1, 9 },
-	{ "LABO", FINESS, 8, 2, 1, 10 },
-	{ "HOSP", FINESS, 4, 2, 1, 11 }
+	{ "LABO", FINESS, 8, 2, 1, 12 },
+	{ "HOSP", FINESS, 4, 2, 1, 13 }
 };
 
 /* Bank codes of French banks, for the PS accounts. */
@@ -155,7 +173,16 @@ struct benef {
 struct ps {
 	int dom;
 	char num[12];
+	int optam;		/* -A optam, doctors: 1 adheres, 0 not, -1 not said */
 };
+
+/*
+ * An optics equipment (-A optics): a frame and two lenses on one
+ * invoice, a line each (EQ_WHOLE), the frame alone with the lenses the
+ * next day (EQ_SPLIT, then EQ_LENSES), or a whole one followed the next
+ * day by a second (EQ_SECOND, then EQ_AGAIN).
+ */
+enum { EQ_NONE, EQ_WHOLE, EQ_SPLIT, EQ_SECOND, EQ_LENSES, EQ_AGAIN };
 
 struct invoice {
 	int j;			/* day index */
@@ -167,6 +194,7 @@ struct invoice {
 	int tp;
 	int key;		/* the NIR key as written */
 	int64_t total;
+	int equip;		/* EQ_* */
 	struct ps ps;
 	struct benef b;
 };
@@ -175,7 +203,9 @@ struct line {
 	int act;
 	int qty;
 	int32_t date;
-	int64_t fr, br, amo, pf;
+	int rate;		/* the AMO's: 40 points lower outside the care pathway */
+	int hp;			/* -A parcours: a visit outside the care pathway */
+	int64_t fr, br, amo, pf, fran;
 };
 
 /* One block of line slots: duplicates and the invoices between them. */
@@ -193,7 +223,25 @@ struct walk {
 	uint64_t k;		/* the next line */
 	struct block blk;
 	struct line ln[MAXINV];	/* the lines of the current invoice */
+	int noextra;		/* stop at nlines: not the parts sent later */
+	size_t xi;		/* the parts sent later: the current invoice */
 };
+
+/*
+ * The parts of equipments sent later (-A optics): day j's invoices after
+ * its nlines lines, one for each equipment of day j - 1 split (its
+ * lenses) or followed by a second (a frame and lenses), from the same
+ * optician for the same beneficiary.  Only those of clean invoices of
+ * families declared the first day: they are never on hold, contested
+ * nor repeated.  Made once a day.
+ */
+struct xday {
+	int done;
+	size_t n, alloc;
+	uint64_t nl;		/* their lines */
+	struct invoice *inv;
+};
+static struct xday *xdays;
 
 /* One claim line: its invoice, itself, and what it is. */
 struct claim {
@@ -211,8 +259,11 @@ struct claim {
 };
 
 /* The codes of liquidate(1), LQ00 to LQ19. */
-enum { LQ00, LQ01, LQ02, LQ07 = 7, LQ08, LQ09, LQ10, LQ11, LQ14 = 14, LQ16 = 16, LQ17,
+enum { LQ00, LQ01, LQ02, LQ07 = 7, LQ08, LQ09, LQ10, LQ11, LQ14 = 14, LQ15, LQ16, LQ17,
 	LQ18, LQ19, NLQ };
+
+/* What each bound of the contrat responsable withheld (the truth's cr_ rows). */
+enum { W_FRANCHISE, W_PARCOURS, W_OPTAM, W_FRAME, NW };
 
 /* The outcomes of reject-code(1). */
 enum {
@@ -233,6 +284,8 @@ struct truth {
 	int64_t lqamc[NLQ], identamc, cappedamc, amctot;
 	uint64_t out[NOUT];	/* every line decided, presented again or not */
 	int64_t outamc[NOUT];
+	uint64_t ncr[NW], nanniv;	/* what the options' rules changed */
+	int64_t cramt[NW], annivamc;
 };
 
 /* A PEC granted: what a claim line must match, and what it paid so far. */
@@ -311,6 +364,40 @@ monthlen(int y, int m)
 }
 
 /*
+ * The anniversary of day start in year y: the same day and month, 28
+ * February for a 29 February in a common year.
+ */
+static int32_t
+anniversary(int32_t start, int y)
+{
+	int sy, m, d;
+
+	date_to_ymd(start, &sy, &m, &d);
+	return date_from_ymd(y, m, date_valid(y, m, d) ? d : 28);
+}
+
+/*
+ * The rights start of a family of -A anniv: at its rate, one whose
+ * anniversary falls among the act dates of the run (from 17 days before
+ * the first day: an invoice 3 days old, an act 14 days before it), one
+ * to eight years back; else start.  A stream of its own.
+ */
+static int32_t
+annivstart(const struct world *w, uint64_t fam, int32_t start)
+{
+	struct rng r;
+	int32_t t;
+	int y, m, d;
+
+	rinit(&r, w, K_ANNIV, fam, 0);
+	if ((int)below(&r, 10000) >= w->rate[A_ANNIV])
+		return start;
+	t = w->first - 17 + (int32_t)below(&r, (uint64_t)(w->last - w->first + 18));
+	date_to_ymd(t, &y, &m, &d);
+	return anniversary(t, y - 1 - (int)below(&r, 8));
+}
+
+/*
  * Beneficiary i.  Those of one family of FAMSZ share the client, the
  * adherent number and the rights start.  The sex, birth month, commune
  * and order of the NIR come from a permutation of i, so that the NIRs of
@@ -333,6 +420,8 @@ benef(const struct world *w, uint64_t i, struct benef *b)
 	digits(b->adherent + 2, fam + 1, 8);
 	b->adherent[10] = '\0';
 	start = w->first - 90 - (int32_t)below(&rf, 3650);
+	if (w->rate[A_ANNIV] > 0)
+		start = annivstart(w, fam, start);
 
 	x = perm(w, i, NIRMOD);
 	b->nir[0] = (char)('1' + x % 2);
@@ -404,6 +493,13 @@ iban(const struct world *w, uint64_t i, char *s)
 	s[27] = '\0';
 }
 
+/* Whether a domain's PS are doctors: MEDG, MEDS (OPTAM, the care pathway). */
+static int
+isdoctor(int dom)
+{
+	return strcmp(domains[dom].name, "MEDG") == 0 || strcmp(domains[dom].name, "MEDS") == 0;
+}
+
 /*
  * PS i: RPPS "10" + 8 digits + Luhn key, or FINESS department + 6 digits
  * + Luhn key.  For Corsican FINESS numbers the key is computed with 2A
@@ -420,6 +516,16 @@ ps(const struct world *w, uint64_t i, struct ps *p)
 	u = (int)below(&r, 100);
 	for (p->dom = 0; u >= domains[p->dom].weight; p->dom++)
 		u -= domains[p->dom].weight;
+	p->optam = -1;
+	if (w->rate[A_OPTAM] > 0 && isdoctor(p->dom)) {
+		/* Outside OPTAM at its rate; a third of those not said so. */
+		struct rng ro;
+
+		rinit(&ro, w, K_PS, i, 2);
+		p->optam = (int)below(&ro, 10000) >= w->rate[A_OPTAM];
+		if (!p->optam && below(&ro, 3) == 0)
+			p->optam = -1;
+	}
 	if (domains[p->dom].kind == RPPS) {
 		memcpy(p->num, "10", 2);
 		digits(p->num + 2, perm(w, i, 100000000), 8);
@@ -537,31 +643,99 @@ renfort(const struct world *w, int j, uint64_t i, const struct benef *b, int32_t
 /*
  * The guarantees of every client, written in its garanties-<AMC>.xml on
  * the first day: product BASE, and RENFORT for optics.  The first rule of
- * a product that matches an act applies.  No plafond.
+ * a product that matches an act applies.  No plafond but with the
+ * options below (mkrules).
  */
-enum { F_BR, F_FIXE, F_S100 };
-static const char *const fnames[] = { "br", "fixe", "sante100" };
-static const struct rule {
+enum { F_BR, F_FIXE, F_S100, F_FR };
+static const char *const fnames[] = { "br", "fixe", "sante100", "fr" };
+struct rule {
 	const char *prod;
 	const char *dom;
 	const char *act;	/* NULL: every act of the domain */
 	int form;
-	int taux;		/* F_BR: percent of BR, the AMO's share included */
+	int taux;		/* F_BR, F_FR: percent of BR (the AMO's share included), of FR */
 	int64_t amount;		/* a unit's: F_FIXE the amount, F_S100 the price limit */
 	int pec;
-} rules[] = {
-	{ "BASE", "PHAR", NULL, F_BR, 100, 0, 0 },
-	{ "BASE", "MEDG", "VG", F_BR, 70, 0, 0 },
-	{ "BASE", "MEDG", NULL, F_BR, 100, 0, 0 },
-	{ "BASE", "MEDS", NULL, F_BR, 200, 0, 0 },
-	{ "BASE", "DENT", "SC", F_BR, 100, 0, 0 },
-	{ "BASE", "DENT", "SPR", F_S100, 0, 50000, 1 },
-	{ "BASE", "LABO", NULL, F_BR, 100, 0, 0 },
-	{ "BASE", "HOSP", "GHS", F_BR, 100, 0, 0 },
-	{ "BASE", "HOSP", "FJ", F_FIXE, 0, 2000, 0 },
-	{ "RENFORT", "OPTI", "OPT", F_FIXE, 0, 6000, 1 }
+	int plaf;		/* its plafond in plafs[], PL_NONE for none */
+};
+static const struct rule rules[] = {
+	{ "BASE", "PHAR", NULL, F_BR, 100, 0, 0, 0 },
+	{ "BASE", "MEDG", "VG", F_BR, 70, 0, 0, 0 },
+	{ "BASE", "MEDG", NULL, F_BR, 100, 0, 0, 0 },
+	{ "BASE", "MEDS", NULL, F_BR, 200, 0, 0, 0 },
+	{ "BASE", "DENT", "SC", F_BR, 100, 0, 0, 0 },
+	{ "BASE", "DENT", "SPR", F_S100, 0, 50000, 1, 0 },
+	{ "BASE", "LABO", NULL, F_BR, 100, 0, 0, 0 },
+	{ "BASE", "HOSP", "GHS", F_BR, 100, 0, 0, 0 },
+	{ "BASE", "HOSP", "FJ", F_FIXE, 0, 2000, 0, 0 },
+	{ "RENFORT", "OPTI", "OPT", F_FIXE, 0, 6000, 1, 0 }
 };
 #define NRULE (sizeof rules / sizeof rules[0])
+
+/*
+ * Plafonds, per beneficiary: one equipment (a frame, two lenses) a
+ * year; 40.00 of dental care a year.  The year is the calendar one, or
+ * the contract's anniversary year for the clients of odd rank with -A
+ * anniv (annivclient).
+ */
+enum { PL_NONE, PL_EQUIP, PL_SOINS, NPL };
+static const struct plafdef {
+	const char *id;
+	long count;		/* equipments, 0 none */
+	int64_t amount;		/* 0 none */
+} plafs[NPL] = {
+	{ NULL, 0, 0 },
+	{ "EQUIP", 1, 0 },
+	{ "SOINS", 0, 4000 }
+};
+
+/* The rules of the world's guarantees, and the plafonds they use. */
+static struct rule wrules[NRULE + 2];
+static size_t nwrule;
+static int plafused[NPL];
+
+/*
+ * The options change the guarantees: -A franchise makes PHAR pay 100 %
+ * FR, so that only the contrat responsable keeps the franchise from it;
+ * -A optam makes MEDS pay 150 % BR, 50 points above BR, 30 for a doctor
+ * outside OPTAM: a cut more dépassements meet than under 200 %; -A
+ * optics adds to BASE a frame (OME) at 150.00 and lenses (OV1) at 80.00
+ * a unit, under plafond EQUIP; -A anniv puts dental care (SC) under
+ * plafond SOINS.  Without them, the table as it is.
+ */
+static void
+mkrules(const struct world *w)
+{
+	static const struct rule frame = { "BASE", "OPTI", "OME", F_FIXE, 0, 15000, 0, PL_EQUIP };
+	static const struct rule lens = { "BASE", "OPTI", "OV1", F_FIXE, 0, 8000, 0, PL_EQUIP };
+	struct rule *r;
+	size_t k;
+
+	for (k = 0; k < NRULE; k++) {
+		if (w->rate[A_OPTICS] > 0 && strcmp(rules[k].prod, "RENFORT") == 0 &&
+		    strcmp(rules[k - 1].prod, "BASE") == 0) {
+			wrules[nwrule++] = frame;
+			wrules[nwrule++] = lens;
+		}
+		r = &wrules[nwrule++];
+		*r = rules[k];
+		if (w->rate[A_FRANCHISE] > 0 && strcmp(r->dom, "PHAR") == 0)
+			r->form = F_FR;
+		if (w->rate[A_OPTAM] > 0 && strcmp(r->dom, "MEDS") == 0)
+			r->taux = 150;
+		if (w->rate[A_ANNIV] > 0 && r->act != NULL && strcmp(r->act, "SC") == 0)
+			r->plaf = PL_SOINS;
+	}
+	for (k = 0; k < nwrule; k++)
+		plafused[wrules[k].plaf] = 1;
+}
+
+/* Whether client c counts its plafonds over the contract's anniversary year. */
+static int
+annivclient(const struct world *w, int c)
+{
+	return w->rate[A_ANNIV] > 0 && c % 2 == 1;
+}
 
 /* The domain of act a. */
 static int
@@ -580,10 +754,10 @@ match(const char *prod, const struct line *ln)
 	const char *dom = domains[actdom(ln->act)].name;
 	size_t k;
 
-	for (k = 0; k < NRULE; k++)
-		if (strcmp(rules[k].prod, prod) == 0 && strcmp(rules[k].dom, dom) == 0 &&
-		    (rules[k].act == NULL || strcmp(rules[k].act, acts[ln->act].code) == 0))
-			return &rules[k];
+	for (k = 0; k < nwrule; k++)
+		if (strcmp(wrules[k].prod, prod) == 0 && strcmp(wrules[k].dom, dom) == 0 &&
+		    (wrules[k].act == NULL || strcmp(wrules[k].act, acts[ln->act].code) == 0))
+			return &wrules[k];
 	return NULL;
 }
 
@@ -607,35 +781,115 @@ cover(const struct world *w, int j, const struct benef *b, const struct line *ln
 }
 
 /*
- * What the rule gives for a line, sg = -1 for a cancellation, whose
- * negated amounts are used: the formula, then at most FR - AMO_th (every
- * contract is responsable), at least 0.  In cents, rounded as liquidate(1)
- * rounds.
+ * The contrat responsable (Code de la sécurité sociale R871-1, R871-2):
+ * outside the care pathway the AMO pays 40 points of BR less; a doctor
+ * outside OPTAM has his dépassement covered 20 points of BR below the
+ * level of the rule, 100 % BR at most; a frame costs the AMO and the
+ * AMC 100.00 at most.
+ */
+#define HP_POINTS	4000
+#define OPTAM_GAP	2000
+#define OPTAM_MAX	10000
+#define FRAME_MAX	10000
+
+static const char *const wnames[NW] = { "cr_franchise", "cr_parcours", "cr_optam", "cr_frame" };
+static const int wopt[NW] = { A_FRANCHISE, A_PARCOURS, A_OPTAM, A_OPTICS };
+
+/* cents x bp / 10000, rounded as liquidate(1) rounds. */
+static int64_t
+pct(int64_t cents, int64_t bp)
+{
+	int64_t v;
+
+	if (money_rate(&v, cents, bp) < 0)
+		die(EX_SOFTWARE, "amount overflows");
+	return v;
+}
+
+static int64_t
+clampto(int64_t v, int64_t lim)
+{
+	if (v > lim)
+		v = lim;
+	return v < 0 ? 0 : v;
+}
+
+/* Lower the bound *lim to b: what that withholds of v goes to held[i]. */
+static void
+lower(int64_t v, int64_t *lim, int64_t b, int64_t *held, int i)
+{
+	if (b >= *lim)
+		return;
+	if (held != NULL)
+		held[i] += clampto(v, *lim) - clampto(v, b);
+	*lim = b;
+}
+
+/* Flows, the files of a day (below): the B2 invoices and two NOEMIE files. */
+enum { FL_B2, FL_N1, FL_N2, NFLOW };
+
+/*
+ * What the rule gives for a line of PS p come by flow fl (-1: not
+ * known), sg = -1 for a cancellation, whose negated amounts are used:
+ * the formula, then at least 0 and, every contract being responsable,
+ * at most:
+ *  - what the AMO left of FR less the franchise and the PF, which stay
+ *    with the insured: FR - AMO paid - franchise - PF (FR - AMO_th);
+ *  - outside the care pathway, when the line says so (a B2 invoice: the
+ *    NOEMIE layout does not), less the majoration, the points of BR
+ *    the AMO did not pay: BR x (min(rate + 40 %, 100 %) - rate);
+ *  - a doctor's dépassement, FR above BR, when the PS register (-A
+ *    optam) does not say he adheres to OPTAM: the ticket modérateur in
+ *    the pathway, BR - BR x its rate, plus what the rule pays above BR
+ *    less 20 % BR, within 0 and 100 % BR;
+ *  - a frame: 100.00 a unit less the AMO's part.
+ * In cents, rounded as liquidate(1) rounds; held, if not NULL, gets what
+ * each bound withheld.
  */
 static int64_t
-formula(const struct rule *ru, const struct line *ln, int sg)
+formula(const struct world *w, const struct rule *ru, const struct line *ln, int sg, int fl,
+    const struct ps *p, int64_t *held)
 {
-	int64_t fr = sg * ln->fr, br = sg * ln->br, th, v, lim;
+	int64_t fr = sg * ln->fr, br = sg * ln->br, amo = sg * ln->amo, th, in, v, lim, t;
+	int rin;
 
-	if (money_rate(&th, br, acts[ln->act].rate) < 0)
-		die(EX_SOFTWARE, "AMO share overflows");
+	th = pct(br, ln->rate);
 	switch (ru->form) {
 	case F_BR:
-		if (money_rate(&v, br, (int64_t)ru->taux * 100) < 0)
-			die(EX_SOFTWARE, "AMC share overflows");
-		v -= th;
+		v = pct(br, (int64_t)ru->taux * 100) - th;
+		break;
+	case F_FR:
+		v = pct(fr, (int64_t)ru->taux * 100);
 		break;
 	case F_FIXE:
 		v = ru->amount * ln->qty;
 		break;
 	default:
-		lim = ru->amount * ln->qty;
-		v = (fr < lim ? fr : lim) - th;
+		t = ru->amount * ln->qty;
+		v = (fr < t ? fr : t) - th;
 		break;
 	}
-	if (v > fr - th)
-		v = fr - th;
-	return v < 0 ? 0 : v;
+	lim = fr - amo;
+	lower(v, &lim, lim - sg * ln->fran, held, W_FRANCHISE);
+	lim -= sg * ln->pf;
+	in = th;
+	if (ln->hp && fl == FL_B2) {
+		rin = ln->rate + HP_POINTS > 10000 ? 10000 : ln->rate + HP_POINTS;
+		in = pct(br, rin);
+		lower(v, &lim, lim - pct(br, rin - ln->rate), held, W_PARCOURS);
+	}
+	if (w->rate[A_OPTAM] > 0 && isdoctor(actdom(ln->act)) && br > 0 && fr > br &&
+	    p->optam != 1) {
+		t = v - (br - th) - pct(br, OPTAM_GAP);
+		if (t > pct(br, OPTAM_MAX))
+			t = pct(br, OPTAM_MAX);
+		if (t < 0)
+			t = 0;
+		lower(v, &lim, br - in + t, held, W_OPTAM);
+	}
+	if (acts[ln->act].part == P_FRAME)
+		lower(v, &lim, FRAME_MAX * ln->qty - amo, held, W_FRAME);
+	return clampto(v, lim);
 }
 
 /* Whether a line of the invoice needs a PEC. */
@@ -719,7 +973,26 @@ invoice(const struct world *w, int j, uint64_t kf, int max, struct invoice *inv)
 	inv->date = w->day[j] - (int32_t)below(&r, 4);
 	inv->tp = below(&r, 100) < 92;
 	inv->total = 0;
+	/*
+	 * An optician's invoice, at the rate of -A optics: an equipment,
+	 * whole (4 in 10), split (3 in 10: the lenses the next day; and
+	 * whenever the invoice has less than three lines), or whole and
+	 * followed by a second the next day.
+	 */
+	inv->equip = EQ_NONE;
+	if (w->rate[A_OPTICS] > 0 && strcmp(domains[inv->ps.dom].name, "OPTI") == 0) {
+		rinit(&r, w, K_OPTICS, (uint64_t)j, kf);
+		if ((int)below(&r, 10000) < w->rate[A_OPTICS]) {
+			u = (int)below(&r, 10);
+			inv->equip = u < 4 ? EQ_WHOLE : u < 7 ? EQ_SPLIT : EQ_SECOND;
+			inv->size = inv->equip == EQ_SPLIT || max < 3 ? 1 : 3;
+			if (inv->size == 1)
+				inv->equip = EQ_SPLIT;
+		}
+	}
 }
+
+static int route(const struct world *, int, uint64_t, int);
 
 /* Line k, of invoice inv. */
 static void
@@ -747,9 +1020,61 @@ mkline(const struct world *w, const struct invoice *inv, uint64_t k, struct line
 		    (uint64_t)(a->overhi - a->overhi / 5 + 1));
 	ln->br = unit * ln->qty;
 	ln->fr = fru * ln->qty;
-	money_rate(&th, ln->br, a->rate);
+	/*
+	 * A doctor's visit outside the care pathway (-A parcours), on the
+	 * invoices the B2 file carries: the AMO's rate 40 points lower.
+	 */
+	ln->rate = a->rate;
+	ln->hp = 0;
+	if (w->rate[A_PARCOURS] > 0 && isdoctor(inv->ps.dom) &&
+	    route(w, inv->j, inv->kf, A_NONE) == FL_B2) {
+		rinit(&r, w, K_PARCOURS, (uint64_t)inv->j, k);
+		if ((int)below(&r, 10000) < w->rate[A_PARCOURS]) {
+			ln->hp = 1;
+			ln->rate = a->rate > HP_POINTS ? a->rate - HP_POINTS : 0;
+		}
+	}
+	money_rate(&th, ln->br, ln->rate);
 	ln->pf = a->pf < th ? a->pf : th;
-	ln->amo = th - ln->pf;
+	/* Drugs: a franchise of 0.50 a box (-A franchise), no more than the AMO pays. */
+	ln->fran = 0;
+	if (w->rate[A_FRANCHISE] > 0 && strcmp(d->name, "PHAR") == 0) {
+		rinit(&r, w, K_FRANCHISE, (uint64_t)inv->j, k);
+		if ((int)below(&r, 10000) < w->rate[A_FRANCHISE])
+			ln->fran = 50 * ln->qty < th - ln->pf ? 50 * ln->qty : th - ln->pf;
+	}
+	ln->amo = th - ln->pf - ln->fran;
+}
+
+/*
+ * Line k of an equipment invoice: part, a frame or two lenses, charged
+ * above the base.
+ */
+static void
+partline(const struct world *w, const struct invoice *inv, uint64_t k, int part,
+    struct line *ln)
+{
+	const struct act *a;
+	struct rng r;
+	int64_t unit, fru;
+
+	rinit(&r, w, K_OPTICS, (uint64_t)inv->j, k + (1ULL << 60));
+	for (ln->act = 0; acts[ln->act].part != part; ln->act++)
+		;
+	a = &acts[ln->act];
+	ln->date = inv->date;
+	if (below(&r, 100) >= 70)
+		ln->date -= 1 + (int32_t)below(&r, 14);
+	ln->qty = a->qty;
+	unit = a->brlo + (int64_t)below(&r, (uint64_t)(a->brhi - a->brlo + 1));
+	fru = unit + a->overhi / 5 +
+	    (int64_t)below(&r, (uint64_t)(a->overhi - a->overhi / 5 + 1));
+	ln->br = unit * ln->qty;
+	ln->fr = fru * ln->qty;
+	ln->rate = a->rate;
+	ln->hp = 0;
+	ln->pf = ln->fran = 0;
+	ln->amo = pct(ln->br, ln->rate);
 }
 
 /* The lines of an invoice, and its total. */
@@ -767,7 +1092,11 @@ lines(const struct world *w, struct invoice *inv, struct line *ln)
 		 * line is drawn again, from a salted index.
 		 */
 		for (t = 0; t < 16; t++) {
-			mkline(w, inv, inv->kf + (uint64_t)i + ((uint64_t)t << 40), &ln[i]);
+			if (inv->equip != EQ_NONE)
+				partline(w, inv, inv->kf + (uint64_t)i + ((uint64_t)t << 40),
+				    inv->equip == EQ_LENSES || i > 0 ? P_LENS : P_FRAME, &ln[i]);
+			else
+				mkline(w, inv, inv->kf + (uint64_t)i + ((uint64_t)t << 40), &ln[i]);
 			for (k = 0; k < i; k++)
 				if (ln[k].act == ln[i].act && ln[k].date == ln[i].date &&
 				    ln[k].fr == ln[i].fr)
@@ -833,14 +1162,29 @@ layout(const struct world *w, int j, uint64_t b, struct block *blk)
 	}
 }
 
+static struct xday *extras(const struct world *, int);
+
 /* Regenerate line k of day j; its anomaly, or -1 for a duplicate slot. */
 static int
 locate(const struct world *w, int j, uint64_t k, struct invoice *inv, struct line *ln)
 {
 	struct block blk;
 	struct line all[MAXINV];
+	struct xday *x;
 	int s = (int)(k % BLK);
+	size_t i;
 
+	if (k >= w->nlines) {
+		x = extras(w, j);
+		for (i = 0; i < x->n && k >= x->inv[i].kf + (uint64_t)x->inv[i].size; i++)
+			;
+		if (i == x->n)
+			return -1;
+		*inv = x->inv[i];
+		lines(w, inv, all);
+		*ln = all[k - inv->kf];
+		return inv->anom;
+	}
 	layout(w, j, k / BLK, &blk);
 	if (blk.dup[s] != A_NONE)
 		return -1;
@@ -888,10 +1232,27 @@ static int
 nextclaim(const struct world *w, struct walk *wk, struct claim *c)
 {
 	struct invoice *inv;
+	struct xday *x;
 	int s, dup;
 
-	if (wk->k >= w->nlines)
-		return 0;
+	if (wk->k >= w->nlines) {
+		if (wk->noextra || (x = extras(w, wk->j))->n == 0)
+			return 0;
+		if (wk->k == w->nlines)
+			wk->xi = 0;
+		else if (wk->k >= x->inv[wk->xi].kf + (uint64_t)x->inv[wk->xi].size)
+			wk->xi++;
+		if (wk->xi >= x->n)
+			return 0;
+		inv = &x->inv[wk->xi];
+		c->k = wk->k++;
+		if (c->k == inv->kf)
+			lines(w, inv, wk->ln);
+		c->inv = inv;
+		c->ln = &wk->ln[c->k - inv->kf];
+		c->anom = A_NONE;
+		return 1;
+	}
 	s = (int)(wk->k % BLK);
 	if (s == 0)
 		layout(w, wk->j, wk->k / BLK, &wk->blk);
@@ -916,6 +1277,7 @@ nextclaim(const struct world *w, struct walk *wk, struct claim *c)
 			c->dln.br = -c->dln.br;
 			c->dln.amo = -c->dln.amo;
 			c->dln.pf = -c->dln.pf;
+			c->dln.fran = -c->dln.fran;
 			c->dinv.total = c->dln.fr;
 		}
 		if (dup == A_NEAR) {
@@ -939,6 +1301,55 @@ nextclaim(const struct world *w, struct walk *wk, struct claim *c)
 	lines(w, &c->dinv, &c->dln);
 	c->anom = c->dinv.anom;
 	return 1;
+}
+
+static struct xday *
+extras(const struct world *w, int j)
+{
+	static struct xday none = { 1, 0, 0, 0, NULL };
+	struct xday *x;
+	struct invoice *inv;
+	struct walk wk;
+	struct claim c;
+	struct rng r;
+
+	if (w->rate[A_OPTICS] == 0 || j == 0)
+		return &none;
+	if (xdays == NULL) {
+		xdays = xmalloc((size_t)w->ndays * sizeof *xdays);
+		memset(xdays, 0, (size_t)w->ndays * sizeof *xdays);
+	}
+	x = &xdays[j];
+	if (x->done)
+		return x;
+	x->done = 1;
+	memset(&wk, 0, sizeof wk);
+	wk.j = j - 1;
+	wk.noextra = 1;
+	while (nextclaim(w, &wk, &c)) {
+		if (ISREPEAT(c.anom) || c.k != c.inv->kf || c.anom != A_NONE ||
+		    (c.inv->equip != EQ_SPLIT && c.inv->equip != EQ_SECOND) ||
+		    declared(w, c.inv->b.id - 1) != 0)
+			continue;
+		if (x->n == x->alloc) {
+			x->alloc = x->alloc ? 2 * x->alloc : 16;
+			x->inv = xrealloc(x->inv, x->alloc * sizeof *x->inv);
+		}
+		inv = &x->inv[x->n++];
+		*inv = *c.inv;
+		inv->j = j;
+		inv->kf = w->nlines + x->nl;
+		inv->equip = c.inv->equip == EQ_SPLIT ? EQ_LENSES : EQ_AGAIN;
+		inv->size = inv->equip == EQ_LENSES ? 2 : 3;
+		/* Numbers of their own: after those of every day's lines. */
+		inv->number = 1 + perm(w, ((uint64_t)w->ndays + (uint64_t)j) * w->nlines +
+		    c.inv->kf, INVMOD);
+		rinit(&r, w, K_EXTRA, (uint64_t)j, inv->kf);
+		inv->date = w->day[j] - (int32_t)below(&r, 4);
+		inv->tp = below(&r, 100) < 92;
+		x->nl += (uint64_t)inv->size;
+	}
+	return x;
 }
 
 /* Renderers. */
@@ -1125,6 +1536,55 @@ wps(const struct world *w, const char *dir, int z)
 	oclose(&o, z);
 }
 
+/*
+ * The PS register (tiers-ps(5)) of a world with -A optam, on the first
+ * day: every PS, in effect from five years before it, with an AM
+ * number, a SIRET whose SIREN and SIRET keys check (Luhn), a name, its
+ * IBAN and no BIC; and for doctors whether they adhere to OPTAM, 1 or
+ * 0, or for some of those who do not, nothing said.
+ */
+static void
+wpsreg(const struct world *w, const char *dir, int z)
+{
+	static const char *const cols[] = {
+		"ps_kind", "ps_number", "am_number", "siret", "name", "iban", "bic",
+		"valid_from", "valid_to", "optam"
+	};
+	static const char *const titles[] = {
+		"Pharmacie", "Docteur", "Docteur", "Cabinet dentaire", "Optique",
+		"Laboratoire", "Hopital"
+	};
+	struct out o;
+	struct ps p;
+	char acct[28], am[10], siret[15], name[64];
+	uint64_t i;
+
+	oopen(&o, dir, "ps-register.tsv", "ps-register", cols, 10);
+	for (i = 0; i < w->nps; i++) {
+		ps(w, i, &p);
+		iban(w, i, acct);
+		digits(am, perm(w, i, 1000000000), 9);
+		siret[0] = '4';
+		digits(siret + 1, perm(w, i, 10000000), 7);
+		siret[8] = (char)('0' + luhn_key(siret, 8));
+		digits(siret + 9, 1 + i % 999, 4);
+		siret[13] = (char)('0' + luhn_key(siret, 13));
+		snprintf(name, sizeof name, "%s %llu", titles[p.dom], (unsigned long long)i + 1);
+		ts_wcstr(&o.w, pskinds[domains[p.dom].kind]);
+		ts_wcstr(&o.w, p.num);
+		ts_wstr(&o.w, am, 9);
+		ts_wstr(&o.w, siret, 14);
+		ts_wcstr(&o.w, name);
+		ts_wstr(&o.w, acct, 27);
+		ts_wstr(&o.w, "", 0);
+		ts_wdate(&o.w, w->first - 1826);
+		ts_wstr(&o.w, "", 0);
+		ts_wcstr(&o.w, p.optam == 1 ? "1" : p.optam == 0 ? "0" : "");
+		ts_wend(&o.w);
+	}
+	oclose(&o, z);
+}
+
 /* One claim line of day j. */
 static void
 wact(struct ts_writer *o, const struct world *w, int j, const struct claim *c)
@@ -1150,7 +1610,7 @@ wact(struct ts_writer *o, const struct world *w, int j, const struct claim *c)
 	wnum(o, (uint64_t)ln->qty);
 	ts_wmoney(o, ln->fr);
 	ts_wmoney(o, ln->br);
-	wnum(o, (uint64_t)a->rate);
+	wnum(o, (uint64_t)ln->rate);
 	ts_wmoney(o, ln->amo);
 	ts_wmoney(o, ln->pf);
 	ts_wstr(o, inv->tp ? "1" : "0", 1);
@@ -1159,6 +1619,10 @@ wact(struct ts_writer *o, const struct world *w, int j, const struct claim *c)
 		wlineid(o, w, c->oj, c->ok);
 	else
 		ts_wstr(o, "", 0);
+	if (w->rate[A_FRANCHISE] > 0)
+		ts_wmoney(o, ln->fran);
+	if (w->rate[A_PARCOURS] > 0)
+		ts_wcstr(o, !isdoctor(inv->ps.dom) ? "" : ln->hp ? "out" : "in");
 	ts_wend(o);
 }
 
@@ -1169,7 +1633,6 @@ wact(struct ts_writer *o, const struct world *w, int j, const struct claim *c)
  * to the NOEMIE décomptes of two AMO senders; cancellations come from the
  * AMO only.  Layouts: formats/layouts/noemie-580.lay and b2.lay.
  */
-enum { FL_B2, FL_N1, FL_N2, NFLOW };
 static const struct flowdef {
 	const char *file;
 	int noemie;
@@ -1399,6 +1862,8 @@ flowctl(const struct flow *f, char *p, int i, int wm, int wd)
 	return fnum(p, (uint64_t)f->c[i][2], wd);
 }
 
+static int hpsaid;		/* -A parcours: B2 lines say the care pathway */
+
 /* One act line, rank no of its invoice; the invoice closes after the last. */
 static void
 flowline(struct flow *f, const struct claim *c, int no, int last)
@@ -1419,10 +1884,10 @@ flowline(struct flow *f, const struct claim *c, int no, int last)
 	p = fnum(p, (uint64_t)ln->qty, 3);
 	p = fsigned(p, ln->fr, 10);
 	p = fsigned(p, ln->br, 10);
-	p = fnum(p, (uint64_t)a->rate, 5);
+	p = fnum(p, (uint64_t)ln->rate, 5);
 	p = fsigned(p, ln->amo, 10);
 	p = fsigned(p, ln->pf, 8);
-	p = fsigned(p, 0, 8);
+	p = fsigned(p, ln->fran, 8);
 	if (f->def->noemie) {
 		p = fsigned(p, ln->fr - ln->br, 10);
 		if (cancel) {
@@ -1433,6 +1898,9 @@ flowline(struct flow *f, const struct claim *c, int no, int last)
 		nent(f, e, (size_t)(p - e));
 	} else {
 		p = ftext(p, "N", 1);
+		/* The care pathway, said of doctors' visits with -A parcours. */
+		if (hpsaid && isdoctor(c->inv->ps.dom))
+			p = ftext(p, ln->hp ? "H" : "P", 1);
 		b2rec(f, e, p);
 	}
 	for (i = 0; i < 3; i++) {
@@ -1670,7 +2138,7 @@ grant(const struct world *w, int j, const struct invoice *inv, const struct line
 		if (p->acts == 0 || ln[i].date > p->to)
 			p->to = ln[i].date;
 		p->acts |= 1U << ln[i].act;
-		p->amount += formula(ru, &ln[i], 1);
+		p->amount += formula(w, ru, &ln[i], 1, -1, &inv->ps, NULL);
 	}
 	if (p->acts == 0) {
 		free(p);
@@ -1766,6 +2234,12 @@ struct dec {
 	int contested;		/* presented again, contested */
 	struct pec *cand[8];	/* the PECs valid for the line, oldest first */
 	int ncand;
+	/* a line under a plafond: which, the part, the quantity, whose */
+	int plaf, part, qty, client;
+	uint64_t bid;
+	int32_t bstart;
+	int64_t held[NW];	/* what each bound of the contrat responsable withheld */
+	int anniv;		/* decided otherwise over the calendar year */
 };
 
 /*
@@ -1855,7 +2329,7 @@ paidon(const struct world *w, int oj, uint64_t ok, int j, int same, struct pec *
 		return 0;
 	skey.j = oj;
 	skey.k = ok;
-	if (od.pec != NULL && nset > 0 &&
+	if ((od.pec != NULL || od.plaf != PL_NONE) && nset > 0 &&
 	    (sp = bsearch(&skey, sets, nset, sizeof *sets, setcmp)) != NULL) {
 		od.amc = sp->code == LQ00 ? sp->amc : 0;
 		if (pp != NULL)
@@ -1982,6 +2456,9 @@ decide(const struct world *w, int j, const struct claim *c, int fl, struct dec *
 	d->contested = c->contested;
 	d->j0 = j;
 	d->ncand = 0;
+	d->plaf = PL_NONE;
+	d->anniv = 0;
+	memset(d->held, 0, sizeof d->held);
 	d->k = c->k;		/* every return below keeps it: a line on hold needs it */
 	d->fl = fl;
 	if (c->anom == A_UNKNOWN) {
@@ -2032,11 +2509,6 @@ decide(const struct world *w, int j, const struct claim *c, int fl, struct dec *
 		d->code = LQ07;
 		return;
 	}
-	if (sg < 0) {
-		d->code = LQ16;
-		d->amc = -formula(ru, ln, sg);
-		return;
-	}
 	if (ru->pec) {
 		for (i = 0; i < npec; i++) {
 			q = pecs[i];
@@ -2079,8 +2551,15 @@ decide(const struct world *w, int j, const struct claim *c, int fl, struct dec *
 		d->code = LQ11;
 		return;
 	}
-	d->code = (d->amc = formula(ru, ln, sg)) == 0 ? LQ17 : LQ00;
+	d->amc = formula(w, ru, ln, sg, fl, &inv->ps, d->held);
+	d->code = d->amc == 0 ? LQ17 : LQ00;
 	d->pec = p;
+	d->plaf = ru->plaf;
+	d->part = acts[ln->act].part;
+	d->qty = ln->qty < 1 ? 1 : ln->qty;
+	d->client = b->client;
+	d->bid = b->id;
+	d->bstart = b->start;
 	d->amcno = w->amc[b->client];
 	memcpy(d->contract, b->adherent, sizeof d->contract);
 	d->date = ln->date;
@@ -2145,6 +2624,15 @@ account(struct truth *t, const struct dec *d)
 			t->ncapped++;
 			t->cappedamc += d->amc;
 		}
+		for (o = 0; o < NW && d->code == LQ00; o++)
+			if (d->held[o] > 0) {
+				t->ncr[o]++;
+				t->cramt[o] += d->held[o];
+			}
+		if (d->anniv) {
+			t->nanniv++;
+			t->annivamc += d->amc;
+		}
 	}
 	switch (d->code) {
 	case LQ00: o = d->ident ? O_REPORT : O_PAID; break;
@@ -2176,16 +2664,214 @@ account(struct truth *t, const struct dec *d)
 }
 
 /*
- * The day's lines paid under a PEC, in liquidate's order: each pays what
- * is left of its PEC at most.
+ * The consumption of plafonds, as liquidate(1) keeps it: a line paid
+ * under one adds an event of its beneficiary to the plafond's counter (1
+ * and the amount paid) and, a frame or lenses, to its part's (the
+ * quantity); a cancellation gives back what its line added.  Chained by
+ * beneficiary, through a table on its id.
+ */
+struct cev {
+	uint64_t bid;
+	int plaf, part;		/* part P_NONE: the plafond's own counter */
+	int32_t date;
+	long count;
+	int64_t amount;
+	int rj;			/* the line that added it: day, line */
+	uint64_t rk;
+	size_t prev;		/* the beneficiary's event before, or NOEV */
+};
+#define NOEV SIZE_MAX
+static struct cev *cevs;
+static size_t ncev, cevalloc;
+static struct cmap {
+	uint64_t bid;		/* 0: free */
+	size_t last;
+} *cmap;
+static size_t cmapcap, cmapn;
+
+/* The slot of beneficiary bid's last event; added, NOEV, when add says. */
+static size_t *
+clast(uint64_t bid, int add)
+{
+	struct cmap *old;
+	size_t i, n;
+
+	if (add && 2 * (cmapn + 1) > cmapcap) {
+		old = cmap;
+		n = cmapcap;
+		cmapcap = cmapcap ? 2 * cmapcap : 1024;
+		cmap = xmalloc(cmapcap * sizeof *cmap);
+		memset(cmap, 0, cmapcap * sizeof *cmap);
+		for (i = 0; i < n; i++)
+			if (old[i].bid != 0)
+				*clast(old[i].bid, 0) = old[i].last;
+		free(old);
+	}
+	if (cmapcap == 0)
+		return NULL;
+	for (i = mix(bid) & (cmapcap - 1); cmap[i].bid != 0; i = (i + 1) & (cmapcap - 1))
+		if (cmap[i].bid == bid)
+			return &cmap[i].last;
+	if (!add)
+		return NULL;
+	cmap[i].bid = bid;
+	cmap[i].last = NOEV;
+	cmapn++;
+	return &cmap[i].last;
+}
+
+static void
+cevadd(uint64_t bid, int plaf, int part, int32_t date, long count, int64_t amount,
+    int rj, uint64_t rk)
+{
+	size_t *last;
+	struct cev *e;
+
+	if (ncev == cevalloc) {
+		cevalloc = cevalloc ? 2 * cevalloc : 256;
+		cevs = xrealloc(cevs, cevalloc * sizeof *cevs);
+	}
+	last = clast(bid, 1);
+	e = &cevs[ncev];
+	e->bid = bid;
+	e->plaf = plaf;
+	e->part = part;
+	e->date = date;
+	e->count = count;
+	e->amount = amount;
+	e->rj = rj;
+	e->rk = rk;
+	e->prev = *last;
+	*last = ncev++;
+}
+
+/* What beneficiary bid's events of a counter hold in [lo, hi]. */
+static void
+consumed(uint64_t bid, int plaf, int part, int32_t lo, int32_t hi, long *count, int64_t *sum)
+{
+	size_t *last = clast(bid, 0), i;
+
+	*count = 0;
+	*sum = 0;
+	for (i = last != NULL ? *last : NOEV; i != NOEV; i = cevs[i].prev)
+		if (cevs[i].plaf == plaf && cevs[i].part == part && cevs[i].date >= lo &&
+		    cevs[i].date <= hi) {
+			*count += cevs[i].count;
+			*sum += cevs[i].amount;
+		}
+}
+
+/*
+ * A cancellation of line (rj, rk) of beneficiary bid: each counter gets
+ * back what the line added, at its act date (once: a line cancelled
+ * twice has nothing left).
  */
 static void
-settle(int j, struct dec *v, size_t n, struct truth *t)
+giveback(uint64_t bid, int rj, uint64_t rk)
+{
+	size_t *last = clast(bid, 0), i;
+	long cnt;
+	int64_t amt;
+	int32_t date;
+	int pl, pt;
+
+	for (pl = 1; pl < NPL; pl++)
+		for (pt = P_NONE; pt <= P_LENS; pt++) {
+			cnt = 0;
+			amt = 0;
+			date = 0;
+			for (i = last != NULL ? *last : NOEV; i != NOEV; i = cevs[i].prev)
+				if (cevs[i].rj == rj && cevs[i].rk == rk && cevs[i].plaf == pl &&
+				    cevs[i].part == pt) {
+					cnt += cevs[i].count;
+					amt += cevs[i].amount;
+					date = cevs[i].date;
+				}
+			if (cnt > 0 || amt > 0)
+				cevadd(bid, pl, pt, date, -cnt, -amt, rj, rk);
+		}
+}
+
+/*
+ * The window of a plafond for an act of day d: the calendar year, or
+ * with anniv the contract's anniversary year that holds it, from start,
+ * the rights start (the start of the beneficiary's first product).
+ */
+static void
+window(int32_t d, int32_t start, int anniv, int32_t *lo, int32_t *hi)
+{
+	int y, m, dd;
+
+	date_to_ymd(d, &y, &m, &dd);
+	if (anniv && start <= d) {
+		if ((*lo = anniversary(start, y)) > d)
+			*lo = anniversary(start, --y);
+		*hi = anniversary(start, y + 1) - 1;
+		return;
+	}
+	*lo = date_from_ymd(y, 1, 1);
+	*hi = date_from_ymd(y, 12, 31);
+}
+
+/*
+ * The code of a line paid under a PEC or a plafond, taken in liquidate's
+ * order, and *amc: a frame or lenses beyond the equipments the window
+ * of its plafond holds, LQ15; nothing left of its PEC, or of the
+ * plafond's amount in the window, LQ14; else at most what is left of
+ * each (*capped when less than the rule gives); nothing to pay, LQ17.
+ * Its plafond counted over the anniversary year with anniv.
+ */
+static int
+judge(const struct dec *d, int anniv, int64_t *amc, int *capped)
+{
+	const struct plafdef *pd = &plafs[d->plaf];
+	int32_t lo = 0, hi = 0;
+	int64_t left, sum;
+	long n;
+
+	*amc = d->amc;
+	*capped = 0;
+	if (d->plaf != PL_NONE)
+		window(d->date, d->bstart, anniv, &lo, &hi);
+	if (d->plaf != PL_NONE && pd->count > 0 && d->part != P_NONE) {
+		consumed(d->bid, d->plaf, d->part, lo, hi, &n, &sum);
+		if (n + d->qty > pd->count * (d->part == P_LENS ? 2 : 1)) {
+			*amc = 0;
+			return LQ15;
+		}
+	}
+	if (d->pec != NULL) {
+		if ((left = d->pec->amount - d->pec->used) <= 0) {
+			*amc = 0;
+			return LQ14;
+		}
+		if (*amc > left)
+			*amc = left, *capped = 1;
+	}
+	if (d->plaf != PL_NONE && pd->amount > 0) {
+		consumed(d->bid, d->plaf, P_NONE, lo, hi, &n, &sum);
+		if ((left = pd->amount - sum) <= 0) {
+			*amc = 0;
+			return LQ14;
+		}
+		if (*amc > left)
+			*amc = left, *capped = 1;
+	}
+	return *amc == 0 ? LQ17 : LQ00;
+}
+
+/*
+ * The day's lines under a PEC or a plafond, in liquidate's order: each
+ * pays what is left of them at most, and consumes it.
+ */
+static void
+settle(const struct world *w, int j, struct dec *v, size_t n, struct truth *t)
 {
 	struct dec *d;
 	struct settled *sp;
-	int64_t left;
 	size_t i, n0 = nset;
+	int64_t amc;
+	int capped, code, anniv;
 
 	if (n > 0)
 		qsort(v, n, sizeof *v, deccmp);
@@ -2202,29 +2888,35 @@ settle(int j, struct dec *v, size_t n, struct truth *t)
 				d->pec = d->cand[h];
 				break;
 			}
-		left = d->pec->amount - d->pec->used;
-		if (left <= 0) {
-			d->code = LQ14;
-			d->amc = 0;
-		} else if (d->amc > left) {
-			d->amc = left;
-			d->capped = 1;
+		anniv = d->plaf != PL_NONE && annivclient(w, d->client);
+		if (anniv) {
+			/* What the calendar year would have made of it. */
+			code = judge(d, 0, &amc, &capped);
+			d->code = judge(d, 1, &d->amc, &d->capped);
+			d->anniv = code != d->code || amc != d->amc;
+		} else
+			d->code = judge(d, 0, &d->amc, &d->capped);
+		if (d->pec != NULL)
+			d->pec->used += d->amc;
+		if (d->code == LQ00 && d->plaf != PL_NONE) {
+			cevadd(d->bid, d->plaf, P_NONE, d->date, 1, d->amc,
+			    d->again ? d->j0 : j, d->k);
+			if (d->part != P_NONE)
+				cevadd(d->bid, d->plaf, d->part, d->date, d->qty, 0,
+				    d->again ? d->j0 : j, d->k);
 		}
-		d->pec->used += d->amc;
 		account(t, d);
-		/* Every line paid under a PEC: which, and what it was paid. */
-		{
-			if (nset == setalloc) {
-				setalloc = setalloc ? setalloc * 2 : 64;
-				sets = xrealloc(sets, setalloc * sizeof *sets);
-			}
-			sp = &sets[nset++];
-			sp->j = d->again ? d->j0 : j;
-			sp->k = d->k;
-			sp->code = d->code;
-			sp->amc = d->amc;
-			sp->pec = d->pec;
+		/* Every line paid under a PEC or a plafond: which, and what it was paid. */
+		if (nset == setalloc) {
+			setalloc = setalloc ? setalloc * 2 : 64;
+			sets = xrealloc(sets, setalloc * sizeof *sets);
 		}
+		sp = &sets[nset++];
+		sp->j = d->again ? d->j0 : j;
+		sp->k = d->k;
+		sp->code = d->code;
+		sp->amc = d->amc;
+		sp->pec = d->pec;
 	}
 	/* All of it: a line presented again is filed under its first day. */
 	if (nset > n0)
@@ -2267,6 +2959,10 @@ undo(const struct world *w, int j, const struct cancel *v, size_t n, struct trut
 			continue;
 		if (d.pec != NULL)
 			d.pec->used += d.amc;
+		if (d.from != NULL)
+			giveback(oinv.b.id, d.from->j, d.from->k);
+		else
+			giveback(oinv.b.id, oc.oj, oc.ok);
 		if (d.from != NULL) {
 			d.from->paid = 0;
 			d.from->cj = j;
@@ -2295,7 +2991,7 @@ undo(const struct world *w, int j, const struct cancel *v, size_t n, struct trut
 static void
 decided(const struct dec *d, struct dec **held, size_t *n, size_t *alloc, struct truth *t)
 {
-	if (d->pec != NULL && d->code == LQ00) {
+	if ((d->pec != NULL || d->plaf != PL_NONE) && (d->code == LQ00 || d->code == LQ17)) {
 		if (*n == *alloc) {
 			*alloc = *alloc ? *alloc * 2 : 64;
 			*held = xrealloc(*held, *alloc * sizeof **held);
@@ -2377,13 +3073,14 @@ static void
 wacts(const struct world *w, int j, const char *dir, const char *tdir, int z,
     int trunc, struct truth *t)
 {
-	static const char *const cols[] = {
+	static const char *cols[] = {
 		"line_id", "client", "ps_kind", "ps_number", "invoice",
 		"invoice_date", "invoice_total_eur", "nir", "nir_key",
 		"birth_date", "rang", "act_date", "act_code", "domain", "qty",
 		"fr_eur", "br_eur", "amo_rate_bp", "amo_eur", "pf_eur", "tp",
-		"anomaly", "orig"
+		"anomaly", "orig", NULL, NULL
 	};
+	int ncol = 23;
 	static struct walk wk;
 	static struct claim c;
 	static struct dec *held;
@@ -2461,7 +3158,12 @@ wacts(const struct world *w, int j, const char *dir, const char *tdir, int z,
 		d.j0 = j - 1;
 		decided(&d, &held, &nheld, &held_alloc, t);
 	}
-	oopen(&o, tdir, "acts.tsv", "gen-acts", cols, 23);
+	/* With -A franchise and -A parcours, what the lines say of them. */
+	if (w->rate[A_FRANCHISE] > 0)
+		cols[ncol++] = "franchise_eur";
+	if (w->rate[A_PARCOURS] > 0)
+		cols[ncol++] = "parcours";
+	oopen(&o, tdir, "acts.tsv", "gen-acts", cols, ncol);
 	for (i = 0; i < NFLOW; i++)
 		flowopen(w, j, dir, i);
 	wk.j = j;
@@ -2519,7 +3221,7 @@ wacts(const struct world *w, int j, const char *dir, const char *tdir, int z,
 		t->frtot += c.ln->fr;
 		t->amotot += c.ln->amo;
 	}
-	settle(j, held, nheld, t);
+	settle(w, j, held, nheld, t);
 	undo(w, j, undone, nundone, t);
 	/* The day's contested lines, for tomorrow: their claim ids. */
 	date_fmt(w->day[j], ymd);
@@ -2549,7 +3251,7 @@ wacts(const struct world *w, int j, const char *dir, const char *tdir, int z,
 }
 
 static void
-wtruth(const char *dir, int z, const struct truth *t, int trunc)
+wtruth(const struct world *w, const char *dir, int z, const struct truth *t, int trunc)
 {
 	static const char *const cols[] = { "key", "count", "amount_eur" };
 	struct out o;
@@ -2567,7 +3269,8 @@ wtruth(const char *dir, int z, const struct truth *t, int trunc)
 	ts_wend(&o.w);
 	/* The lines of each anomaly; latepec's only in a world that has it. */
 	for (a = 0; a < NANOM; a++) {
-		if (a == A_TRUNC || a == A_LATE || a == A_CONTEST || (a == A_LATEPEC && !latepec_on))
+		if (a == A_TRUNC || a == A_LATE || a >= A_CONTEST ||
+		    (a == A_LATEPEC && !latepec_on))
 			continue;
 		ts_wcstr(&o.w, anames[a]);
 		wnum(&o.w, t->n[a]);
@@ -2586,6 +3289,20 @@ wtruth(const char *dir, int z, const struct truth *t, int trunc)
 	wnum(&o.w, (uint64_t)trunc);
 	ts_wmoney(&o.w, 0);
 	ts_wend(&o.w);
+	/* What the options' rules changed, in a world that has them. */
+	for (a = 0; a < NW; a++)
+		if (w->rate[wopt[a]] > 0) {
+			ts_wcstr(&o.w, wnames[a]);
+			wnum(&o.w, t->ncr[a]);
+			ts_wmoney(&o.w, t->cramt[a]);
+			ts_wend(&o.w);
+		}
+	if (w->rate[A_ANNIV] > 0) {
+		ts_wcstr(&o.w, "plafond_anniv");
+		wnum(&o.w, t->nanniv);
+		ts_wmoney(&o.w, t->annivamc);
+		ts_wend(&o.w);
+	}
 	for (a = 0; a < NLQ; a++) {
 		snprintf(key, sizeof key, "liq_LQ%02d", a);
 		ts_wcstr(&o.w, key);
@@ -2932,24 +3649,40 @@ wgaranties(const struct world *w, const char *dir, int z)
 		bopen(&f, dir, name);
 		bprintf(&f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		    "<garanties xmlns=\"urn:tiers:garanties:1\" amc=\"%s\">\n", w->amc[c]);
-		for (prod = NULL, k = 0; k < NRULE; k++) {
-			if (prod == NULL || strcmp(prod, rules[k].prod) != 0) {
+		for (k = 1; k < NPL; k++) {
+			if (!plafused[k])
+				continue;
+			bprintf(&f, "  <plafond id=\"%s\" portee=\"beneficiaire\"", plafs[k].id);
+			if (plafs[k].amount > 0) {
+				money_fmt(plafs[k].amount, m);
+				bprintf(&f, " montant=\"%s\"", m);
+			}
+			if (plafs[k].count > 0)
+				bprintf(&f, " nombre=\"%ld\"", plafs[k].count);
+			bprintf(&f, " periode=\"%s\"/>\n", annivclient(w, c) ? "anniversaire" : "annee");
+		}
+		for (prod = NULL, k = 0; k < nwrule; k++) {
+			const struct rule *ru = &wrules[k];
+
+			if (prod == NULL || strcmp(prod, ru->prod) != 0) {
 				if (prod != NULL)
 					bput(&f, "  </produit>\n");
-				prod = rules[k].prod;
+				prod = ru->prod;
 				bprintf(&f, "  <produit ref=\"%s\">\n", prod);
 			}
-			bprintf(&f, "    <regle domaine=\"%s\"", rules[k].dom);
-			if (rules[k].act != NULL)
-				bprintf(&f, " actes=\"%s\"", rules[k].act);
-			bprintf(&f, " formule=\"%s\"", fnames[rules[k].form]);
-			money_fmt(rules[k].amount, m);
-			if (rules[k].form == F_BR)
-				bprintf(&f, " taux=\"%d\"", rules[k].taux);
+			bprintf(&f, "    <regle domaine=\"%s\"", ru->dom);
+			if (ru->act != NULL)
+				bprintf(&f, " actes=\"%s\"", ru->act);
+			bprintf(&f, " formule=\"%s\"", fnames[ru->form]);
+			money_fmt(ru->amount, m);
+			if (ru->form == F_BR || ru->form == F_FR)
+				bprintf(&f, " taux=\"%d\"", ru->taux);
 			else
-				bprintf(&f, " %s=\"%s\"", rules[k].form == F_FIXE ?
+				bprintf(&f, " %s=\"%s\"", ru->form == F_FIXE ?
 				    "montant" : "prix-limite", m);
-			bput(&f, rules[k].pec ? " pec=\"1\"/>\n" : "/>\n");
+			if (ru->plaf != PL_NONE)
+				bprintf(&f, " plafond=\"%s\"", plafs[ru->plaf].id);
+			bput(&f, ru->pec ? " pec=\"1\"/>\n" : "/>\n");
 		}
 		bput(&f, "  </produit>\n</garanties>\n");
 		bclose(&f, z);
@@ -3011,10 +3744,12 @@ rmfiles(const char *dir, const char *const *names)
  * directory whatever the options: an older layout put them there.
  */
 static void
-unstale(const char *dir, const char *tdir, int z, int trunc)
+unstale(const char *dir, const char *tdir, int z, int trunc, int regday)
 {
 	static const char *const plain[] = { "ps.tsv", "pec.tsv", "contest.tsv", NULL };
 	static const char *const gz[] = { "ps.tsv.gz", "pec.tsv.gz", "contest.tsv.gz", NULL };
+	static const char *const reg[] = { "ps-register.tsv", "ps-register.tsv.gz", NULL };
+	static const char *const regplain[] = { "ps-register.tsv", NULL };
 	static const char *const tplain[] = {
 		"benef.tsv", "acts.tsv", "truth.tsv", "benef-truth.tsv", NULL
 	};
@@ -3029,6 +3764,8 @@ unstale(const char *dir, const char *tdir, int z, int trunc)
 	int i;
 
 	rmfiles(dir, z ? plain : gz);
+	/* The register: the first day's of -A optam only. */
+	rmfiles(dir, !regday ? reg : z ? regplain : reg + 1);
 	rmfiles(dir, tplain);
 	rmfiles(dir, tgz);
 	rmfiles(tdir, z ? tplain : tgz);
@@ -3070,13 +3807,15 @@ day(const struct world *w, int j, const char *outdir, int z)
 	unstale_benef(dir);
 	if (j == 0)
 		wgaranties(w, dir, z);
+	if (j == 0 && w->rate[A_OPTAM] > 0)
+		wpsreg(w, dir, z);
 	wbfiles(w, j, dir, tdir, z);
 	wbenef(w, tdir, z);
 	wps(w, dir, z);
 	wpecs(w, j, dir, z);
 	wacts(w, j, dir, tdir, z, trunc, &t);
-	wtruth(tdir, z, &t, trunc);
-	unstale(dir, tdir, z, trunc);
+	wtruth(w, tdir, z, &t, trunc);
+	unstale(dir, tdir, z, trunc, j == 0 && w->rate[A_OPTAM] > 0);
 }
 
 /* -A name=rate */
@@ -3092,7 +3831,8 @@ anomarg(struct world *w, const char *arg)
 			break;
 	if (eq == NULL || a == NANOM)
 		die(EX_USAGE, "-A: expected badnir, unknown, closed, dupintra, "
-		    "dupinter, cancel, near, nopec, truncated, late, latepec or contest=rate");
+		    "dupinter, cancel, near, nopec, truncated, late, latepec, contest, "
+		    "optam, parcours, franchise, optics or anniv=rate");
 	w->rate[a] = (int)numarg(eq + 1, 0, 10000, anames[a]);
 }
 
@@ -3171,6 +3911,8 @@ main(int argc, char *argv[])
 		die(EX_USAGE, "anomaly rates: badnir, unknown and closed; "
 		    "dupintra, dupinter, cancel and near; nopec and latepec: each sum to 10000 at most");
 	latepec_on = w.rate[A_LATEPEC] > 0;
+	hpsaid = w.rate[A_PARCOURS] > 0;
+	mkrules(&w);
 
 	w.base = mix(seed + GOLDEN);
 	w.day = xmalloc((size_t)w.ndays * sizeof *w.day);
