@@ -342,6 +342,7 @@ test_expect_success 'the nightly: paid the day the register and the accounts com
 		grep -v "^#" data/inbox/2026-11-18/ps.tsv |
 		    awk -F"\t" -v OFS="\t" "{ print \$2, \$3, \"\", \"\", \"PS \" \$1, \$4, \"\", \"2020-01-01\", \"\" }"
 	} | mkstream data/inbox/2026-11-19/ps-register.tsv &&
+	gzip data/inbox/2026-11-19/ps-register.tsv &&
 	{
 		printf "#tiers\tpayment-params\t1\tamc\tdebtor_name\tiban\tbic\n" &&
 		for a in 502010002 649010000 877370001; do
@@ -356,7 +357,7 @@ test_expect_success 'the nightly: paid the day the register and the accounts com
 	d=data/days/2026-11-19 &&
 	grep "^tiers-nightly: 2026-11-19: payment: [0-9]* outcomes, [0-9]* lines paid (240 released), 0 held" err &&
 	xmllint --noout --schema "$xsd" $d/out/payments/sepa/*.xml &&
-	grep "^payment	ps-register.tsv	register	40		ok	\$" $d/summary.tsv &&
+	grep "^payment	ps-register.tsv.gz	register	40		ok	\$" $d/summary.tsv &&
 	test -f $d/state/payments/register.tsv && test -f $d/state/payments/params.tsv &&
 	awk -F"\t" "!/^#/ && \$10 == \"held\"" $d/state/payments/ledger.tsv >held &&
 	test_must_be_empty held
@@ -366,7 +367,7 @@ test_expect_success 'the nightly with the stage indus: an item offset over two d
 	mkdir -p ind/inbox &&
 	cp -R "$TIERS_TOP/testdata/sample/2026-11-18" "$TIERS_TOP/testdata/sample/2026-11-19" \
 	    "$TIERS_TOP/testdata/sample/2026-11-20" ind/inbox/ &&
-	cp data/inbox/2026-11-19/ps-register.tsv data/inbox/2026-11-19/payment-params.tsv \
+	cp data/inbox/2026-11-19/ps-register.tsv.gz data/inbox/2026-11-19/payment-params.tsv \
 	    ind/inbox/2026-11-18/ &&
 	printf "#tiers\tindus-params\t1\tamc\tcompensation\tps_days\tbenef_days\n%s\n%s\n%s\n" \
 	    "502010002	1	60	30" "649010000	1	60	30" "877370001	1	60	30" |

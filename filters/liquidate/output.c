@@ -86,8 +86,10 @@ consnext(void)
 	cfield(cur.bdate, sizeof cur.bdate, E_BDATE, "business_date");
 	if (date_parse(cons.f[ec[E_DATE]].p, cons.f[ec[E_DATE]].n, &cur.date) < 0)
 		badfield(&cons, "act_date", "not a date");
-	if (int_parse(cons.f[ec[E_COUNT]].p, cons.f[ec[E_COUNT]].n, -1, 1, &cur.count) < 0)
-		badfield(&cons, "count", "not 1 or -1");
+	/* An invoice's event counts 1 or -1; a part counter's, its units. */
+	if (int_parse(cons.f[ec[E_COUNT]].p, cons.f[ec[E_COUNT]].n, -100000, 100000,
+	    &cur.count) < 0)
+		badfield(&cons, "count", "not an integer from -100000 to 100000");
 	cur.amount = cons.cents[ec[E_AMT]];
 	/* The generation must be sorted as it was written: it is merge-joined. */
 	snprintf(key, sizeof key, "%s\t%s\t%s\t%s\t%010ld\t%s", curamc, curcontract,
