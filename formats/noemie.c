@@ -19,7 +19,7 @@ const char *const nm_names[NM_NSLOT] = {
 	"nir_key", "benef_nir", "benef_nir_key", "birth_date", "rang", "amc",
 	"adherent", "line_no", "act_date", "act_code", "coef", "qty", "fr_eur",
 	"br_eur", "amo_rate_bp", "amo_eur", "pf_eur", "franchise_eur",
-	"depassement_eur", "tp", "nature", "ref_invoice", "ref_line", "parcours",
+	"depassement_eur", "tp", "nature", "ref_invoice", "ref_line", "parcours", "renewal",
 	"level", "count", "total_eur", "fr_total_eur", "br_total_eur",
 	"amo_total_eur", "date_total"
 };

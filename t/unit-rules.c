@@ -7,8 +7,9 @@
  * franchises, euros), parcours (in, out), optam (0, 1, none: the PS in
  * a register with that status, or not in it), part (frame, lens: the
  * act's optics part), parts (the units of that part an earlier invoice
- * counted), start (the product period's first day), useddate (the day
- * of what was consumed).  The columns are those
+ * counted), renewal (sight: renewed early on a change of sight), start
+ * (the product period's first day), useddate (the day of what was
+ * consumed).  The columns are those
  * of t/t0850-rules.tsv, whose header says what each holds.
  */
 #include <stdio.h>
@@ -191,6 +192,8 @@ main(int argc, char *argv[])
 					reg.n = 1;
 				} else if (strcmp(kv, "part") == 0)
 					c.part = strcmp(v, "frame") == 0 ? ACT_FRAME : ACT_LENS;
+				else if (strcmp(kv, "renewal") == 0)
+					c.sight = strcmp(v, "sight") == 0;
 				else if (strcmp(kv, "parts") == 0)
 					parts = atol(v);
 				else if (strcmp(kv, "start") == 0)

@@ -40,7 +40,7 @@ static const char *const ccols[NCC] = {
 	"invoice", "line_no", "act_date", "act_code", "nature", "dup", "nir",
 	"nir_key", "benef_nir", "birth_date", "rang", "adherent", "dup_ref",
 	"fr_eur", "br_eur", "amo_rate_bp", "amo_eur", "qty", "tp", "flow",
-	"dup_paid_eur", "pf_eur", "franchise_eur", "parcours"
+	"dup_paid_eur", "pf_eur", "franchise_eur", "parcours", "renewal"
 };
 static int readcols[NCC];
 
@@ -143,6 +143,12 @@ claimrec(void *arg, struct ts_reader *r)
 			c->parcours = PC_OUT;
 		else
 			return ts_error(r, "parcours", "not in, out or empty");
+	}
+	c->sight = 0;
+	if (readcols[C_RENEW] >= 0 && RF(C_RENEW).n > 0) {
+		if (!cfield(&RF(C_RENEW), "sight"))
+			return ts_error(r, "renewal", "not sight or empty");
+		c->sight = 1;
 	}
 	c->tp = RF(C_TP).n == 1 && RF(C_TP).p[0] == '1';
 	c->noemie = RF(C_FLOW).n >= 6 && memcmp(RF(C_FLOW).p, "noemie", 6) == 0;

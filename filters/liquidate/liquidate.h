@@ -162,7 +162,7 @@ void writepecs(const struct pecset *ps, int fd, const char *path, const char *me
 enum { C_DUPID, C_FILE, C_LINE, C_POS, C_AMC, C_PSKIND, C_PSNUM, C_INVOICE,
 	C_LINENO, C_ACTDATE, C_ACTCODE, C_NATURE, C_DUP, C_NIR, C_NIRKEY,
 	C_BNIR, C_BIRTH, C_RANG, C_ADHERENT, C_DUPREF, C_FR, C_BR, C_RATE, C_AMO,
-	C_QTY, C_TP, C_FLOW, C_PAID, C_PF, C_FRANCH, C_PARC, NCC };
+	C_QTY, C_TP, C_FLOW, C_PAID, C_PF, C_FRANCH, C_PARC, C_RENEW, NCC };
 enum { N_PAID, N_REGUL, N_CANCEL, N_REJECT };
 /* The care pathway (parcours de soins) of a claim. */
 enum { PC_UNKNOWN, PC_IN, PC_OUT };
@@ -184,6 +184,7 @@ struct claim {
 	int64_t pf;		/* participation forfaitaire + franchise, the claim's own */
 	int parcours;		/* PC_* */
 	int part;		/* optics: ACT_FRAME, ACT_LENS, 0 */
+	int sight;		/* optics renewed early on a documented change of sight */
 	long bi;		/* beneficiary, -1 unknown */
 	long rk;		/* rang, -1 unreadable */
 	int32_t birth;		/* NOSTART unreadable */

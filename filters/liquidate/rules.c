@@ -749,9 +749,11 @@ decide(struct ctx *cx, struct claim *c)
 		/*
 		 * An equipment limit: a frame or lenses counted as parts
 		 * whatever invoice brought them (two lenses an equipment);
-		 * other acts, by invoice.
+		 * other acts, by invoice.  A documented change of sight
+		 * renews the equipment early (R871-2): counted, not limited.
 		 */
-		if (pl->count > 0 && (c->part ? partcount(cx, pl, c, b) + (c->qty < 1 ? 1 : c->qty) >
+		if (pl->count > 0 && !(c->part && c->sight) &&
+		    (c->part ? partcount(cx, pl, c, b) + (c->qty < 1 ? 1 : c->qty) >
 		    pl->count * (c->part == ACT_LENS ? 2 : 1) : n >= pl->count)) {
 			code = LQ15;
 			goto done;
