@@ -197,6 +197,72 @@ test_expect_success 'a field outside its syntax refuses the file (table)' '
 	test $fail = 0
 '
 
+# Movements, from a table: a beneficiary integrated on 2026-11-17 (the
+# base row with the day-1 changes), then on 2026-11-18 one file a
+# "|"-separated change list (several: several entries of one day, in
+# file order); the movements expected, but the card ones: movement,
+# retroactive, old_rights_end, new_rights_end, "|"-separated.  The base
+# row's rights end on 2026-12-31 (its product's and its service's end).
+cat >mvcases <<'EOF'
+retroactive	-	product_end=2026-06-30;tp_end=2026-06-30	radiate 1 2026-12-31 2026-06-30
+retro-day-before	-	product_end=2026-11-17;tp_end=2026-11-17	radiate 1 2026-12-31 2026-11-17
+end-today	-	product_end=2026-11-18;tp_end=2026-11-18	radiate 0 2026-12-31 2026-11-18
+end-future	-	product_end=2026-12-15;tp_end=2026-12-15	radiate 0 2026-12-31 2026-12-15
+extended	-	product_end=2027-06-30;tp_end=2027-06-30	modify 0 2026-12-31 2027-06-30
+state-closed	-	contract_state=FE	radiate 0 2026-12-31 2026-12-31
+other-change	-	address_2=2 rue	modify 0 2026-12-31 2026-12-31
+open-then-cut	product_end=;tp_end=	product_end=2026-06-30;tp_end=2026-06-30	radiate 1  2026-06-30
+cut-then-open	-	product_end=;tp_end=	modify 0 2026-12-31 
+expired-cut-again	product_end=2026-06-30;tp_end=2026-06-30	product_end=2026-03-31;tp_end=2026-03-31	radiate 1 2026-06-30 2026-03-31
+cut-then-undone	-	product_end=2026-06-30;tp_end=2026-06-30|product_end=2026-12-31;tp_end=2026-12-31	radiate 1 2026-12-31 2026-06-30|modify 0 2026-06-30 2026-12-31
+cut-twice	-	product_end=2026-06-30;tp_end=2026-06-30|product_end=2026-03-31;tp_end=2026-03-31	radiate 1 2026-12-31 2026-06-30|radiate 1 2026-06-30 2026-03-31
+unchanged	-	-	
+EOF
+
+test_expect_success 'movements: radiations retroactive or not, the ends before and after (table)' '
+	fail=0
+	while IFS="	" read -r name day1 day2 want; do
+		{ echo "$HDR"; row "$day1"; } >mv1.csv
+		benef-integrate -d 2026-11-17 -o mv1.m -M mv1.mv -R mv1.rej mv1.csv 2>mv.err || {
+			echo "$name: day 1: exit $?"; cat mv.err; fail=1; continue; }
+		rm -f mv2-*.csv
+		set --
+		n=1
+		for ch in $(echo "$day2" | tr "| " " ~"); do
+			n=$((n + 1))
+			{ echo "$HDR"; row "file_number=$n;$(echo "$ch" | tr "~" " ")"; } >mv2-$n.csv
+			set -- "$@" mv2-$n.csv
+		done
+		benef-integrate -d 2026-11-18 -m mv1.m -o mv2.m -M mv2.mv -R mv2.rej "$@" 2>mv.err || {
+			echo "$name: day 2: exit $?"; cat mv.err; fail=1; continue; }
+		test -z "$(records mv1.rej; records mv2.rej)" || { echo "$name: rejected"; fail=1; }
+		got=$(awk -F"\t" "$COLS"" \$c[\"movement\"] != \"card\" {
+		    printf \"%s%s %s %s %s\", n++ ? \"|\" : \"\", \$c[\"movement\"], \$c[\"retroactive\"],
+		        \$c[\"old_rights_end\"], \$c[\"new_rights_end\"] }" mv2.mv)
+		test "$got" = "$want" || { echo "$name: \"$got\", want \"$want\""; fail=1; }
+	done <mvcases
+	test $fail = 0
+'
+
+test_expect_success 'movements: a card movement carries the ends of its change' '
+	{ echo "$HDR"; row ""; } >mv1.csv &&
+	{ echo "$HDR"; row "file_number=2;product_end=2026-06-30;tp_end=2026-06-30;card_movement=RC"; } >mv2.csv &&
+	benef-integrate -d 2026-11-17 -o mv1.m -M mv1.mv -R mv1.rej mv1.csv 2>/dev/null &&
+	benef-integrate -d 2026-11-18 -m mv1.m -o mv2.m -M mv2.mv -R mv2.rej mv2.csv 2>/dev/null &&
+	records mv2.mv | cut -f1-9 >actual &&
+	printf "2026-11-18\t123456789\tC1\tM1\t%s\t%s\t2026-12-31\t2026-06-30\tRC\n" radiate 1 card 0 >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'a master whose rights_end is not a date: 65, nothing published' '
+	awk -F"\t" -v OFS="\t" "/^#tiers\t/ { for (i = 4; i <= NF; i++) if (\$i == \"rights_end\") c = i - 3 }
+	    /^#/ { print; next } { \$c = \"2026-13-01\"; print }" mv1.m | tiers-seal -r -o mvbad.m &&
+	test_expect_code 65 benef-integrate -d 2026-11-18 -m mvbad.m -o mvb.m -M mvb.mv -R mvb.rej mv2.csv 2>err &&
+	echo "benef-integrate: mvbad.m:3: rights_end: not a date" >expect &&
+	test_cmp expect err &&
+	! test -e mvb.m && ! test -e mvb.mv && ! test -e mvb.rej
+'
+
 test_expect_success 'a domain unknown to the card is a code unknown (BI06)' '
 	{ echo "$HDR"; row "domains=PHAR:100:PC%3bOPTX:100:BR"; } | unhex >dom.csv &&
 	benef-integrate -d 2026-11-18 -o c.m -M c.mv -R c.rej dom.csv 2>/dev/null &&

@@ -4,6 +4,7 @@ test_description='indus-extract: the indus ledger day after day, offsets, recove
 
 cases=$TIERS_TOP/t/t0860-indus.tsv
 T='	'
+Q="'"
 
 # cols FILE NAME...: columns of a stream, by name, TAB-separated.
 cols () {
@@ -21,19 +22,27 @@ rows () {
 }
 
 # day CASE DATE PREV: the case's day through indus-extract, from the
-# ledger PREV (empty: none); its outputs are NAME.CASE.DATE.
+# ledger PREV (empty: none) and its store of lines paid; its outputs are
+# NAME.CASE.DATE, the store p.CASE.DATE.
 day () {
 	cs=$1 d=$2 prev=$3
-	set -- -d "$d" -C params ${prev:+-l "$prev"} -o l.$cs.$d -r q.$cs.$d -c r.$cs.$d \
-	    -x x.$cs.$d -f f.$cs.$d -s s.$cs.$d
+	set -- -d "$d" -C params ${prev:+-l "$prev" -P "p.${prev#l.}"} -o l.$cs.$d -r q.$cs.$d \
+	    -c r.$cs.$d -x x.$cs.$d -f f.$cs.$d -s s.$cs.$d -p p.$cs.$d
 	rows "$cs" "$d" off | awk -F'\t' -v OFS='\t' '
 		BEGIN { print "#tiers", "indus-offset", 1, "amc", "item", "ps_kind", "ps_number", "offset_eur", "payment_ref" }
 		{ print $1, $2, "RPPS", $3, $4, "TP-" NR }' | tiers-seal -r -o o.$cs.$d &&
 	rows "$cs" "$d" rec | awk -F'\t' -v OFS='\t' -v d="$d" '
 		BEGIN { print "#tiers", "indus-recovery", 1, "amc", "item", "recovered_eur", "received", "reference" }
 		{ print $1, $2, $3, d, "VIR-" NR }' | tiers-seal -r -o v.$cs.$d || return 1
+	rows "$cs" "$d" mv | awk -F'\t' -v OFS='\t' -v d="$d" '
+		BEGIN { print "#tiers", "benef-movement", 1, "business_date", "amc", "contract",
+		    "member_ref", "movement", "retroactive", "old_rights_end", "new_rights_end",
+		    "card_movement", "file", "line" }
+		{ print d, $1, $2, $3, $4, $5, $6, $7, "", "benef.csv", NR + 1 }' |
+	    tiers-seal -r -o m.$cs.$d || return 1
 	test "$(tail -n 1 o.$cs.$d | cut -f2)" = 0 || set -- "$@" -O o.$cs.$d
 	test "$(tail -n 1 v.$cs.$d | cut -f2)" = 0 || set -- "$@" -R v.$cs.$d
+	test "$(tail -n 1 m.$cs.$d | cut -f2)" = 0 || set -- "$@" -m m.$cs.$d
 	rows "$cs" "$d" dec >dec
 	if test -s dec; then
 		awk -F'\t' -v OFS='\t' -v d="$d" '
@@ -44,7 +53,8 @@ day () {
 			BEGIN { print "#tiers", "decision", 1, "claim", "amc", "contract", "member_ref",
 			    "ps_kind", "ps_number", "invoice", "line_no", "act_date", "act_code", "amc_eur",
 			    "recover_eur", "dest", "code" }
-			{ print d "#" NR, $1, $5, $6, "RPPS", $4, 100000000 + NR, 1, "2026-11-10", "C", $7, $8, $2, $3 }' dec |
+			{ print d "#" NR, $1, $5, $6, "RPPS", $4, 100000000 + NR, 1,
+			    $11 == "" ? "2026-11-10" : $11, "C", $7, $8, $2, $3 }' dec |
 		    tiers-seal -r -o d.$cs.$d || return 1
 		set -- "$@" c.$cs.$d d.$cs.$d
 	fi
@@ -59,6 +69,12 @@ day () {
 	rows "$cs" "$d" req >expect &&
 	cols q.$cs.$d ps_number amc item amount_eur >actual &&
 	test_cmp expect actual &&
+	rows "$cs" "$d" paid >expect &&
+	if test -s expect; then
+		cols p.$cs.$d/${d%-*}.tsv amc contract member_ref line day kind act_date amount_eur \
+		    >actual &&
+		test_cmp expect actual || return 1
+	fi &&
 	rows "$cs" "$d" rep >expect &&
 	if test -s expect; then
 		cols r.$cs.$d amc debtor new_eur offset_eur recovered_eur transferred_eur open_eur \
@@ -104,6 +120,64 @@ test_expect_success 'the ledger: sorted on amc, debtor, debtor_ref, item; the li
 	cols l.card-kept.2026-12-31 moved age >actual &&
 	echo "2026-12-31${T}30" >expect &&
 	test_cmp expect actual
+'
+
+test_expect_success 'retroactive radiation: the items, origin retro, the beneficiary by reference' '
+	cols l.retro.2026-11-04 debtor debtor_ref item origin reason line ps_number contract member_ref \
+	    act_date opened paid_eur amount_eur | grep "${T}retro${T}" >actual &&
+	printf "%s\n" "benef${T}C9:M9${T}2026-10-30#2${T}retro${T}retroactive radiation${T}2026-10-30#2${T}10000000005${T}C9${T}M9${T}2026-10-20${T}2026-11-04${T}40.00${T}40.00" \
+	    "benef${T}C9:M9${T}2026-10-30#5${T}retro${T}retroactive radiation${T}2026-10-30#5${T}10000000006${T}C9${T}M9${T}2026-10-28${T}2026-11-04${T}30.00${T}30.00" >expect &&
+	test_cmp expect actual &&
+	grep -v "^#" s.retro.2026-11-04 >actual &&
+	grep "^retro${T}benef${T}2${T}70.00\$" actual &&
+	grep "^new${T}benef${T}2${T}70.00\$" actual &&
+	grep "^indus-extract: 2026-11-04: 2 movements, 1 retroactive, 1 beneficiaries cut off; 5 lines paid in the store: 2 items, 1 acts before the cut, 0 after, 1 on a card kept, 1 with nothing left\$" err.retro.2026-11-04 &&
+	grep "^indus-extract: 2026-11-05: 1 movements, 1 retroactive, 1 beneficiaries cut off; 5 lines paid in the store: 1 items, 0 acts before the cut, 4 after, 0 on a card kept, 0 with nothing left\$" err.retro.2026-11-05 &&
+	test "$(tail -n 1 err.retro.2026-11-04)" = "indus-extract: 2026-11-04: 5 items, 2 new (70.00), offset 0.00, recovered 0.00, transferred 0.00, open 160.00"
+'
+
+test_expect_success 'the store: closed months linked, the month merged, mode 0600, its log line' '
+	test "$(ls p.retro.2026-10-30)" = 2026-10.tsv &&
+	test "$(ls p.retro.2026-11-05 | tr "\n" " ")" = "2026-10.tsv 2026-11.tsv " &&
+	i=$(ls -i p.retro.2026-10-30/2026-10.tsv | cut -d" " -f1) &&
+	test "$(ls -i p.retro.2026-11-05/2026-10.tsv | cut -d" " -f1)" = "$i" &&
+	test "$(test_mode p.retro.2026-11-05/2026-11.tsv)" = -rw------- &&
+	test "$(test_mode p.retro.2026-11-05)" = drwx------ &&
+	tiers-seal -q p.retro.2026-10-30/2026-10.tsv p.retro.2026-11-05/2026-11.tsv &&
+	cols p.retro.2026-10-30/2026-10.tsv contract member_ref line kind amount_eur >actual &&
+	printf "%s\n" "C8${T}M8${T}2026-10-30#6${T}ps${T}60.00" "C9${T}M9${T}2026-10-30#1${T}ps${T}30.00" \
+	    "C9${T}M9${T}2026-10-30#2${T}ps${T}40.00" "C9${T}M9${T}2026-10-30#3${T}ps${T}25.00" \
+	    "C9${T}M9${T}2026-10-30#4${T}ps-recover${T}45.00" "C9${T}M9${T}2026-10-30#5${T}ps${T}50.00" >expect &&
+	test_cmp expect actual &&
+	grep "^indus-extract: 2026-11-04: store of lines paid: 2 rows today, 4 in the month, 1 months linked, 0 dropped\$" err.retro.2026-11-04 &&
+	grep "^indus-extract: 2026-11-03: store of lines paid: 2 rows today, 2 in the month, 1 months linked, 0 dropped\$" err.retro.2026-11-03 &&
+	cols p.same-line.2026-12-01/2026-12.tsv contract line day kind amount_eur >actual &&
+	printf "%s\n" "C1${T}2026-11-20#4${T}2026-12-01${T}recover-ps${T}-20.00" \
+	    "C1${T}2026-11-20#4${T}2026-12-01${T}recover-ps${T}-30.00" \
+	    "C4${T}2026-12-01#3${T}2026-12-01${T}ps${T}45.00" \
+	    "C4${T}2026-12-01#3${T}2026-12-01${T}recover-ps${T}-45.00" >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'the store: a day without rows links its month; months past -W dropped' '
+	indus-extract -d 2026-11-06 -P p.retro.2026-11-05 -p pa -o la 2>err &&
+	test "$(ls -i pa/2026-11.tsv | cut -d" " -f1)" = "$(ls -i p.retro.2026-11-05/2026-11.tsv | cut -d" " -f1)" &&
+	grep "^indus-extract: 2026-11-06: store of lines paid: 0 rows today, the month unchanged, 2 months linked, 0 dropped\$" err &&
+	indus-extract -d 2027-11-01 -W 12 -P p.retro.2026-11-05 -p pb -o lb 2>err &&
+	test "$(ls pb)" = 2026-11.tsv &&
+	grep "store of lines paid: 0 rows today, the month unchanged, 1 months linked, 1 dropped\$" err &&
+	indus-extract -d 2028-12-01 -P p.retro.2026-11-05 -p pc -o lc 2>err &&
+	test -z "$(ls pc)" &&
+	grep "store of lines paid: 0 rows today, the month unchanged, 0 months linked, 2 dropped\$" err
+'
+
+test_expect_success 'the store: a radiation back before the months kept finds nothing there' '
+	printf "#tiers\tbenef-movement\t1\tbusiness_date\tamc\tcontract\tmember_ref\tmovement\tretroactive\told_rights_end\tnew_rights_end\n%s\n" \
+	    "2027-11-01${T}900000002${T}C9${T}M9${T}radiate${T}1${T}${T}2026-01-01" | tiers-seal -r -o mw &&
+	indus-extract -d 2027-11-01 -W 13 -P p.retro.2026-11-05 -m mw -o ld 2>err &&
+	grep "1 beneficiaries cut off; 5 lines paid in the store: 0 items, 0 acts before the cut, 0 after, 1 on a card kept, 4 with nothing left\$" err &&
+	indus-extract -d 2027-11-01 -W 12 -P p.retro.2026-11-05 -m mw -o le 2>err &&
+	grep "1 beneficiaries cut off; 0 lines paid in the store: 0 items" err
 '
 
 test_expect_success 'what may be offset: PS items of clients allowing compensation, by PS' '
@@ -231,6 +305,97 @@ test_expect_success 'a ledger from before withdrawals (no withdrawn_eur): read a
 	cmp l.fromold l.fromnew
 '
 
+# badd DATE STATUS ARGS...: indus-extract of DATE exits STATUS, its
+# ledger lz and its store pz not published.
+badd () {
+	d=$1 st=$2
+	shift 2
+	test_expect_code $st indus-extract -d $d -o lz -p pz "$@" 2>err &&
+	! test -e lz && ! test -e pz && ! test -e pz.tmp
+}
+
+# mvs FILE ROW...: a movement stream of rows business_date TAB amc TAB
+# contract TAB member_ref TAB movement TAB retroactive TAB old TAB new.
+mvs () {
+	f=$1
+	shift
+	{ printf "#tiers\tbenef-movement\t1\tbusiness_date\tamc\tcontract\tmember_ref\tmovement\tretroactive\told_rights_end\tnew_rights_end\n"
+	  printf "%s\n" "$@"; } | tiers-seal -r -o "$f"
+}
+
+test_expect_success 'movements malformed: 65 at their line, nothing published' '
+	r="2026-11-05${T}900000002${T}C9${T}M9${T}radiate" &&
+	for c in "business_date: not the business date|2026-11-04${T}900000002${T}C9${T}M9${T}radiate${T}1${T}2026-12-31${T}2026-10-01" \
+	    "retroactive: not 0 or 1|$r${T}2${T}2026-12-31${T}2026-10-01" \
+	    "old_rights_end: not empty nor a date|$r${T}1${T}2026-12-32${T}2026-10-01" \
+	    "new_rights_end: not empty nor a date|$r${T}0${T}2026-12-31${T}x" \
+	    "retroactive: 1, and not a radiation ending the rights earlier, before the business date|$r${T}1${T}2026-10-01${T}2026-10-15" \
+	    "retroactive: 1, and not a radiation ending the rights earlier, before the business date|$r${T}1${T}2026-12-31${T}2026-11-05" \
+	    "retroactive: 1, and not a radiation ending the rights earlier, before the business date|2026-11-05${T}900000002${T}C9${T}M9${T}modify${T}1${T}2026-12-31${T}2026-10-01" \
+	    "member_ref: empty|2026-11-05${T}900000002${T}C9${T}${T}radiate${T}0${T}2026-12-31${T}2026-12-01"; do
+		mvs mbad "${c#*|}" &&
+		badd 2026-11-05 65 -P p.retro.2026-11-04 -m mbad &&
+		echo "indus-extract: mbad:2: ${c%%|*}" >expect &&
+		test_cmp expect err || return 1
+	done &&
+	mvs mbad "$r${T}0${T}2026-12-31${T}2026-12-01" "2026-11-05${T}900000002${T}C8${T}M8${T}radiate${T}0${T}2026-12-31${T}2026-12-01" &&
+	badd 2026-11-05 65 -m mbad &&
+	echo "indus-extract: mbad:3: member_ref: out of order (amc, contract, member_ref)" >expect &&
+	test_cmp expect err &&
+	mvs mbad "$r${T}1${T}2026-12-31${T}2026-10-01" &&
+	badd 2026-11-05 65 -m mbad -m mbad &&
+	echo "indus-extract: mbad:2: member_ref: the beneficiary${Q}s movements are in two places" >expect &&
+	test_cmp expect err
+'
+
+test_expect_success 'a store malformed or not of the day before: 65, nothing published' '
+	cp -R p.retro.2026-11-04 pq && echo x >pq/notes &&
+	badd 2026-11-05 65 -P pq &&
+	echo "indus-extract: pq/notes: not a month file of the store (YYYY-MM.tsv)" >expect &&
+	test_cmp expect err &&
+	rm pq/notes && cp pq/2026-11.tsv pq/2026-12.tsv &&
+	badd 2026-11-05 65 -P pq &&
+	echo "indus-extract: pq/2026-12.tsv: a month after the business date" >expect &&
+	test_cmp expect err &&
+	rm pq/2026-12.tsv && head -n 4 p.retro.2026-11-04/2026-10.tsv >pq/2026-10.tsv &&
+	badd 2026-11-05 65 -P pq &&
+	echo "indus-extract: pq/2026-10.tsv: trailer: no trailer: stream truncated or its writer failed" >expect &&
+	test_cmp expect err &&
+	cp p.retro.2026-11-04/2026-10.tsv pq/ &&
+	{ sed -n 1,2p p.retro.2026-11-04/2026-11.tsv; grep -v "^#" p.retro.2026-11-04/2026-11.tsv | sort -r; } |
+	    tiers-seal -r -o pq/2026-11.tsv &&
+	badd 2026-11-05 65 -P pq c.retro.2026-11-03 d.retro.2026-11-03 &&
+	echo "indus-extract: pq/2026-11.tsv:4: line: out of order (amc, contract, member_ref, line, day)" >expect &&
+	test_cmp expect err &&
+	mvs mw5 "2026-11-04${T}900000002${T}C9${T}M9${T}radiate${T}1${T}2026-12-31${T}2026-10-01" &&
+	badd 2026-11-04 65 -P p.retro.2026-11-04 -m mw5 &&
+	echo "indus-extract: p.retro.2026-11-04/2026-11.tsv:3: day: not a date of the file${Q}s month before the business date" >expect &&
+	test_cmp expect err &&
+	sed "/^#/!s/\tretro\t/\tps\t/" p.retro.2026-11-04/2026-11.tsv | tiers-seal -r -o pq/2026-11.tsv &&
+	badd 2026-11-05 65 -P pq -m m.retro.2026-11-05 &&
+	echo "indus-extract: pq/2026-11.tsv:3: amount_eur: not above 0.00 for a payment, below 0.00 for a recovery or a radiation" >expect &&
+	test_cmp expect err
+'
+
+test_expect_success 'the store: -p existing 73, -P missing 66, -W not a number of months 64' '
+	test_expect_code 73 indus-extract -d 2026-11-05 -o lz -p p.retro.2026-11-04 2>err &&
+	echo "indus-extract: p.retro.2026-11-04: exists" >expect &&
+	test_cmp expect err &&
+	! test -e lz && ! test -e p.retro.2026-11-04.tmp &&
+	badd 2026-11-05 66 -P nosuch &&
+	badd 2026-11-05 64 -W 0 &&
+	echo "indus-extract: -W: must be a number from 1 to 120" >expect &&
+	test_cmp expect err
+'
+
+test_expect_success 'the store and the items: the same inputs give the same bytes' '
+	(umask 0 && TZ=Asia/Tokyo LC_ALL=fr_FR.UTF-8 indus-extract -d 2026-11-04 -C params -l l.retro.2026-11-03 \
+	    -P p.retro.2026-11-03 -m m.retro.2026-11-04 -o lr -p pr 2>/dev/null) &&
+	cmp lr l.retro.2026-11-04 &&
+	cmp pr/2026-11.tsv p.retro.2026-11-04/2026-11.tsv &&
+	test "$(test_mode pr/2026-11.tsv)" = -rw-------
+'
+
 test_expect_success 'parameters: a client twice, compensation not 0 or 1, a bad delay: 65' '
 	printf "#tiers\tindus-params\t1\tamc\tcompensation\tps_days\tbenef_days\n%s\n%s\n" \
 	    "900000001${T}1${T}60${T}30" "900000001${T}0${T}30${T}30" | tiers-seal -r -o p2 &&
@@ -303,6 +468,49 @@ test_expect_success 'nightly: the stage indus keeps its parameters, refuses a ba
 	test_cmp expect actual &&
 	grep "^indus${T}open${T}ps${T}4${T}1024.46${T}ok" $d/summary.tsv &&
 	test "$(test_mode $d/out/indus/letters.txt)" = -rw-------
+'
+
+# The store of lines paid in the nightly, over a month's end: a
+# generated world of three days, 2026-11-27, 11-30 and 12-01; on the
+# third, a file of the client that sends CSV radiates back the one of its
+# beneficiaries paid the most lines on the first day, to the date of the
+# first act paid to him: the lines paid since to the PS, on both days
+# before, are his to pay back.
+test_expect_success 'nightly: the store carries from day to day and over the month; a retroactive radiation' '
+	tiers-gen -s 5 -d 3 -n 300 -b 100 -p 10 -D 2026-11-27 -o gw &&
+	mkdir -p w/inbox && cp -R gw/2026-11-27 gw/2026-11-30 gw/2026-12-01 w/inbox/ &&
+	tiers-nightly -I 2026-11-27 w >out 2>err && tiers-nightly 2026-11-30 w >out 2>err &&
+	csv=$(cd gw/2026-11-27 && ls benef-*.csv) && amc=${csv#benef-} && amc=${amc%%-*} &&
+	set -- $(cols w/days/2026-11-27/out/outcomes.tsv amc contract member_ref dest act_date |
+	    awk -F"\t" -v a=$amc "\$1 == a && \$4 == \"ps\" { n[\$2 \" \" \$3]++
+	        if (!(\$2 \" \" \$3 in f) || \$5 < f[\$2 \" \" \$3]) f[\$2 \" \" \$3] = \$5 }
+	        END { for (k in n) print n[k], k, f[k] }" | sort -k1,1nr -k2,3 | head -n 1) &&
+	contract=$2 member=$3 end=$4 &&
+	test $1 -ge 3 &&
+	grep "^$amc,1,$contract,[^,]*,[^,]*,$member," gw/2026-11-27/$csv |
+	    awk -F, -v OFS=, -v e=$end "{ \$2 = 9; \$21 = e; \$23 = e; print }" >row &&
+	{ head -n 1 gw/2026-11-27/$csv; cat row; } >w/inbox/2026-12-01/benef-$amc-000009.csv &&
+	tiers-nightly 2026-12-01 w >out 2>err &&
+	cols w/days/2026-12-01/out/benef/$amc.movements.tsv amc contract member_ref movement retroactive |
+	    grep "^$amc${T}$contract${T}$member${T}radiate${T}1\$" &&
+	for d in 2026-11-27 2026-11-30; do
+		cols w/days/$d/out/outcomes.tsv claim amc contract member_ref dest act_date amc_eur |
+		    awk -F"\t" -v OFS="\t" -v a=$amc -v c=$contract -v m=$member -v e=$end \
+		    "\$2 == a && \$3 == c && \$4 == m && \$5 == \"ps\" && \$6 > e { print a, \$1, \$7 }"
+	done | sort >expect &&
+	test $(wc -l <expect) -ge 2 &&
+	cols w/days/2026-12-01/state/indus/ledger.tsv amc item amount_eur origin debtor_ref |
+	    awk -F"\t" -v OFS="\t" "\$4 == \"retro\" { print \$1, \$2, \$3; if (\$5 != \"$contract:$member\") exit 1 }" |
+	    sort >actual &&
+	test_cmp expect actual &&
+	test "$(ls w/days/2026-12-01/state/indus/paid | tr "\n" " ")" = "2026-11.tsv 2026-12.tsv " &&
+	test "$(ls -i w/days/2026-11-30/state/indus/paid/2026-11.tsv | cut -d" " -f1)" = \
+	    "$(ls -i w/days/2026-12-01/state/indus/paid/2026-11.tsv | cut -d" " -f1)" &&
+	test "$(cols w/days/2026-12-01/state/indus/paid/2026-12.tsv kind member_ref | grep -c "^retro${T}$member\$")" = $(wc -l <expect) &&
+	n=$(wc -l <expect) &&
+	grep "^indus${T}retro${T}benef${T}$n${T}" w/days/2026-12-01/summary.tsv &&
+	grep "beneficiaries cut off; .* $n items," w/days/2026-12-01/log/indus.err &&
+	tiers-verify w 2026-12-01 >/dev/null 2>&1
 '
 
 test_done

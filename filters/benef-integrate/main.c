@@ -334,14 +334,23 @@ merge(const char *master, const char *sorted)
 					if (strcmp(cur[i], e[i]) != 0)
 						same = 0;
 				if (!same) {
+					/*
+					 * The rights' ends, empty when open: the entry's
+					 * made by bi_check, the master's read as it is.
+					 */
 					snprintf(oldend, sizeof oldend, "%s", cur[M_REND]);
-					on = *oldend ? 0 : INT32_MAX;
-					if (*oldend)
-						date_parse(oldend, strlen(oldend), &on);
-					nn = INT32_MAX;
-					if (*e[M_REND])
-						date_parse(e[M_REND], strlen(e[M_REND]), &nn);
-					/* Rights cut short below what was integrated and already run. */
+					on = nn = INT32_MAX;
+					if (*oldend && date_parse(oldend, strlen(oldend), &on) < 0)
+						die_at(EX_DATAERR, master, r.in.lineno, "rights_end",
+						    "not a date");
+					if (*e[M_REND] && date_parse(e[M_REND], strlen(e[M_REND]), &nn) < 0)
+						die(EX_SOFTWARE, "%s: entry %ld: rights_end not a date",
+						    sorted, en);
+					/*
+					 * Rights cut short below what was integrated and
+					 * already run: acts paid within them may now be
+					 * outside (indus-extract(1)).
+					 */
 					retro = nn < on && nn < bizdate;
 					memcpy(cur, e, sizeof cur);
 					snprintf(cur[M_UPDATED], FLD, "%s", bizdate_s);

@@ -3,7 +3,9 @@
  * (tiers-liquidate(5), recover-ps and ps-recover), with the line it
  * recovers on and what was left paid there, from the day's claims and
  * their verdicts, read one for one with the decisions.  The items of a
- * line, over the day, never take more than was left paid on it.
+ * line, over the day, never take more than was left paid on it.  And
+ * the rows the day adds to the store of lines paid: what it paid on a
+ * line, what it recovered on one paid before.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,8 +79,8 @@ todays(const struct field *id)
 }
 
 /* An item's text columns, copied into one allocation, and its key. */
-static void
-keep(struct item *it, const struct field *src)
+void
+item_keep(struct item *it, const struct field *src)
 {
 	size_t len = 0, k;
 	char *p, *key;
@@ -113,12 +115,57 @@ static const int dmap[8] = {
 	D_PSKIND, D_PSNUM, D_CONTRACT, D_MEMBER, D_INVOICE, D_LINENO, D_ACTDATE, D_ACT
 };
 
+/*
+ * The row a decision adds to the store of lines paid, if any: a line
+ * paid by its own claim, to the PS or on a card kept; a later payment on
+ * a line paid before (an adjustment with a dup_ref, as dedup -B files it
+ * in tiers-ledger(5)); a recovery from the PS on a line paid before.
+ */
+static void
+paidrow(const struct field *f, const int *dc, const struct field *dup,
+    const struct field *ref, int64_t amc, int64_t recover, const char *dpath, long line)
+{
+	struct field p[NP];
+	const struct field *ln;
+	int ps = fsame(&f[dc[D_DEST]], "ps", 2), psr = fsame(&f[dc[D_DEST]], "ps-recover", 10);
+	int adj = fsame(dup, "adjust", 6) && ref->n > 0, kind;
+	int64_t amt;
+	int32_t d;
+
+	if ((ps || psr) && amc > 0) {
+		kind = adj ? PK_REGUL : ps ? PK_PS : PK_PSREC;
+		ln = adj ? ref : &f[dc[D_CLAIM]];
+		amt = amc;
+	} else if (fsame(&f[dc[D_DEST]], "recover-ps", 10) && recover > 0 && ref->n > 0) {
+		kind = PK_RECOVER;
+		ln = ref;
+		amt = -recover;
+	} else
+		return;
+	if (date_parse(f[dc[D_ACTDATE]].p, f[dc[D_ACTDATE]].n, &d) < 0)
+		die_at(EX_DATAERR, dpath, line, "act_date", "not a date");
+	memset(p, 0, sizeof p);
+	p[P_AMC] = f[dc[D_AMC]];
+	p[P_CONTRACT] = f[dc[D_CONTRACT]];
+	p[P_MEMBER] = f[dc[D_MEMBER]];
+	p[P_LINE] = *ln;
+	p[P_KIND].p = pkinds[kind];
+	p[P_KIND].n = strlen(pkinds[kind]);
+	p[P_ACTDATE] = f[dc[D_ACTDATE]];
+	p[P_PSKIND] = f[dc[D_PSKIND]];
+	p[P_PSNUM] = f[dc[D_PSNUM]];
+	p[P_INVOICE] = f[dc[D_INVOICE]];
+	p[P_LINENO] = f[dc[D_LINENO]];
+	p[P_ACTCODE] = f[dc[D_ACT]];
+	paid_add(p, amt);
+}
+
 void
 readday(const char *cpath, const char *dpath, struct client *tot, struct item **newsp,
     size_t *nnewsp)
 {
 	struct ts_reader cr, dr;
-	int dc[ND], kid, kref, kpaid, kps, kcl, k;
+	int dc[ND], kid, kref, kpaid, kdup, kps, kcl, k;
 	int64_t *paidday = NULL;
 	size_t npaid = 0, nnews = 0, newcap = 0, i;
 	struct item *news = NULL;
@@ -136,6 +183,7 @@ readday(const char *cpath, const char *dpath, struct client *tot, struct item **
 	kid = ts_needcol(&cr, "dup_id");
 	kref = ts_needcol(&cr, "dup_ref");
 	kpaid = ts_needcol(&cr, "dup_paid_eur");
+	kdup = ts_needcol(&cr, "dup");
 	kps = ts_col(&dr, "ps_label");
 	kcl = ts_col(&dr, "client_label");
 	for (;;) {
@@ -167,6 +215,8 @@ readday(const char *cpath, const char *dpath, struct client *tot, struct item **
 			}
 			paidday[rank] = dr.cents[dc[D_AMCEUR]];
 		}
+		paidrow(f, dc, &cr.f[kdup], &cr.f[kref], dr.cents[dc[D_AMCEUR]], recover, dpath,
+		    (long)dr.in.lineno);
 		if ((db = item_debtor(&f[dc[D_DEST]], recover)) < 0)
 			continue;
 		src[S_AMC] = f[dc[D_AMC]];
@@ -222,7 +272,7 @@ readday(const char *cpath, const char *dpath, struct client *tot, struct item **
 		}
 		it = &news[nnews++];
 		memset(it, 0, sizeof *it);
-		keep(it, src);
+		item_keep(it, src);
 		it->debtor = db;
 		it->opened = today;
 		it->moved = NODATE;

@@ -1,10 +1,14 @@
 /*
  * indus-extract's parts: rules.c holds the rules of the general
  * conditions (3.1.4, 3.1.7, annex 8) as pure functions over one item;
- * day.c reads the day's decisions into new items; main.c reads the ledger
- * of the day before and the day's offsets and recoveries, merges them and
- * checks conservation; notices.c writes what the PS and the clients are
- * told.
+ * day.c reads the day's decisions into new items, and the rows they add
+ * to the store of lines paid; retro.c reads the day's movements of the
+ * beneficiaries and opens an item on each line paid that a retroactive
+ * radiation puts outside the rights; paid.c keeps the store of lines
+ * paid, by beneficiary, month files looked up at offsets; main.c reads
+ * the ledger of the day before and the day's offsets and recoveries,
+ * merges them and checks conservation; notices.c writes what the PS and
+ * the clients are told.
  */
 #ifndef INDUS_H
 #define INDUS_H
@@ -37,6 +41,7 @@ struct item {
 	/* the day's movements */
 	int64_t toff, trec, ttr, twd;
 	int isnew;
+	int retro;		/* opened by a retroactive radiation (retro.c) */
 };
 #define NODATE INT32_MIN
 /* The ageing buckets of the clients' report. */
@@ -56,10 +61,10 @@ struct params {
 struct client {
 	char amc[16];
 	struct params pa;
-	int64_t rprev, rnew, roff, rrec;
+	int64_t rprev, rnew, rretro, roff, rrec;
 	struct {
-		int64_t prev, new, off, rec, tr, wd, open, age[NAGE];
-		uint64_t nnew, noff, nrec, ntr, nwd, nopen;
+		int64_t prev, new, retro, off, rec, tr, wd, open, age[NAGE];
+		uint64_t nnew, nretro, noff, nrec, ntr, nwd, nopen;
 	} w[NDB];
 };
 extern struct client *clients;
@@ -72,11 +77,81 @@ struct client *client(const struct field *amc, const char *file, long line);
 int fsame(const struct field *a, const char *s, size_t n);
 void add(int64_t *r, int64_t v, const char *file, long line, const char *field);
 
-/* day.c: the day's new items, and their sums on the read side. */
+/*
+ * day.c: the day's new items, and their sums on the read side; the rows
+ * the day's decisions add to the store of lines paid (paid_add).
+ */
 void readday(const char *cpath, const char *dpath, struct client *tot, struct item **news,
     size_t *nnews);
+void item_keep(struct item *it, const struct field *src);
+
+/*
+ * The store of lines paid, by beneficiary (tiers-indus(5), indus-paid):
+ * its columns, the key the first four; the kinds of rows.
+ */
+enum {
+	P_AMC, P_CONTRACT, P_MEMBER, P_LINE, P_DAY, P_KIND, P_ACTDATE, P_PSKIND,
+	P_PSNUM, P_INVOICE, P_LINENO, P_ACTCODE, P_AMOUNT, NP
+};
+#define NPKEY 4
+enum { PK_PS, PK_PSREC, PK_REGUL, PK_RECOVER, PK_RETRO, NPK };
+extern const char *const paidcols[NP];
+extern const char *const pkinds[NPK];
+/* A row of a month file, its columns where they are, checked. */
+struct prow {
+	struct field f[NP];
+	int kind;
+	int32_t day, act;
+	int64_t amount;
+	int file;		/* where: paid_where */
+	const char *at;
+};
+
+/*
+ * paid.c.  paid_on: the day's rows are kept (-p).  paid_add: a row of
+ * the day, its text columns (P_DAY and P_AMOUNT ignored).  paid_open: the
+ * store of the day before, its month files from month first (YYYY * 12 +
+ * MM - 1) to the business date's, mapped, the older ones left out;
+ * paid_find: each of its rows of one beneficiary, file by file in month
+ * order from month from, to fn; paid_where: a row's file and line, for a
+ * message.  paid_create: the new generation's directory, dir.tmp, made;
+ * paid_write: in it, the months kept linked, the business date's merged
+ * with the day's rows; paid_commit: renamed dir.
+ */
+extern int paid_on;
+void paid_add(const struct field *src, int64_t amount);
+void paid_open(const char *dir, int first);
+void paid_find(const char *amc, const char *contract, const char *member,
+    int from, void (*fn)(const struct prow *, void *), void *arg);
+const char *paid_where(const struct prow *pr, long *line);
+void paid_create(const char *dir);
+void paid_write(void);
+void paid_commit(const char *dir);
+void paid_log(void);
+void paid_free(void);
+int month_of(int32_t day);
+
+/*
+ * retro.c: the day's movements of the beneficiaries (-m), then, from
+ * the store of the day before, the items of the lines paid that the
+ * retroactive radiations put outside the rights, and their rows that
+ * mark them taken.
+ */
+void readmoves(const char *path);
+void retro(const char *before, int first, struct client *tot, struct item **items,
+    size_t *nitems);
+void retro_log(void);
+void retro_free(void);
 
 /* rules.c */
+struct move {
+	int retro;
+	int32_t oldend, newend;	/* OPENEND: open */
+};
+#define OPENEND INT32_MAX
+int retro_window(const struct move *mv, size_t n, int32_t day, int32_t *lo, int32_t *hi);
+enum { RT_ITEM, RT_BEFORE, RT_AFTER, RT_CARD, RT_NONE, RT_UNPAID, NRT };
+int retro_owed(int kind, int32_t act, int64_t net, int32_t lo, int32_t hi);
 int item_debtor(const struct field *dest, int64_t recover);
 int item_status(const struct item *it);
 int item_offsetable(const struct item *it, const struct params *pa);

@@ -4,13 +4,16 @@
  * of it, to the cent (indus-extract(1)).
  *
  * Generation D is generation D-1's items still open, and the day's new
- * ones (liquidate's recover-ps and ps-recover decisions), less the day's
- * offsets (what payment-edit reports it offset) and recoveries received,
- * less what the clients' delays transfer to them.  The ledger of the day
- * before is read once, in its order, and merged with the day's new items
- * sorted in memory; the day's offsets and recoveries are held too.
- * Memory: the day's new items, offsets and recoveries, one entry a
- * client, one a line recovered today; nothing grows with the ledger.
+ * ones (liquidate's recover-ps and ps-recover decisions, and the lines
+ * paid that the day's retroactive radiations put outside the rights),
+ * less the day's offsets (what payment-edit reports it offset) and
+ * recoveries received, less what the clients' delays transfer to them.
+ * The ledger of the day before is read once, in its order, and merged
+ * with the day's new items sorted in memory; the day's offsets and
+ * recoveries are held too.  Memory: the day's new items, offsets and
+ * recoveries, one entry a client, one a line recovered today, the day's
+ * rows of the store of lines paid; nothing grows with the ledger or the
+ * store.
  * Conservation is checked per client and in total, from sums taken as
  * the inputs are read against sums taken as the outputs are written:
  * nothing is published otherwise.
@@ -445,6 +448,10 @@ settle(struct item *it, long line)
 	if (it->isnew) {
 		add(&c->w[db].new, it->amount, lpath, line, "amount_eur");
 		c->w[db].nnew++;
+		if (it->retro) {
+			add(&c->w[db].retro, it->amount, lpath, line, "amount_eur");
+			c->w[db].nretro++;
+		}
 	} else
 		add(&c->w[db].prev, before, lpath, line, "left_eur");
 	add(&c->w[db].off, it->toff, lpath, line, "offset_eur");
@@ -503,9 +510,9 @@ static void
 conservation(const struct client *tot)
 {
 	const struct client *c;
-	char m[8][MONEY_BUFSZ];
+	char m[9][MONEY_BUFSZ];
 	size_t i;
-	int64_t w[6], lhs;
+	int64_t w[7], lhs, rnew;
 	int db;
 
 	for (i = 0; i < nevents; i++)
@@ -521,13 +528,19 @@ conservation(const struct client *tot)
 			    money_add(&w[2], w[2], c->w[db].off) < 0 ||
 			    money_add(&w[3], w[3], c->w[db].rec) < 0 ||
 			    money_add(&w[4], w[4], c->w[db].tr) < 0 ||
-			    money_add(&w[5], w[5], c->w[db].wd) < 0)
+			    money_add(&w[5], w[5], c->w[db].wd) < 0 ||
+			    money_add(&w[6], w[6], c->w[db].retro) < 0)
 				die(EX_SOFTWARE, "%s: conservation: sums out of range", lpath);
 		}
-		lhs = balance(balance(c->rprev, c->rnew, c->roff, c->rrec, w[4]), 0, w[5], 0, 0);
+		/*
+		 * New: the decisions' items and the retroactive radiations',
+		 * each summed as its input was read, and each as written.
+		 */
+		rnew = balance(c->rnew, c->rretro, 0, 0, 0);
+		lhs = balance(balance(c->rprev, rnew, c->roff, c->rrec, w[4]), 0, w[5], 0, 0);
 		if (lhs == balance(balance(w[0], w[1], w[2], w[3], w[4]), 0, w[5], 0, 0) &&
-		    c->rprev == w[0] &&
-		    c->rnew == w[1] && c->roff == w[2] && c->rrec == w[3] &&
+		    c->rprev == w[0] && rnew == w[1] && c->rretro == w[6] &&
+		    c->roff == w[2] && c->rrec == w[3] &&
 		    lhs == balance(c->w[0].open, c->w[1].open, 0, 0, 0))
 			continue;
 		money_fmt(c->rprev, m[0]);
@@ -538,11 +551,14 @@ conservation(const struct client *tot)
 		money_fmt(lhs, m[5]);
 		money_fmt(balance(c->w[0].open, c->w[1].open, 0, 0, 0), m[6]);
 		money_fmt(w[5], m[7]);
+		money_fmt(c->rretro, m[8]);
 		die(EX_SOFTWARE, "%s: conservation: client %s: open the day before %s + new %s "
-		    "- offset %s - recovered %s - transferred %s - withdrawn %s = %s, the ledger "
-		    "says %s", lpath, c->amc, m[0], m[1], m[2], m[3], m[4], m[7], m[5], m[6]);
+		    "+ retro %s - offset %s - recovered %s - transferred %s - withdrawn %s = %s, "
+		    "the ledger says %s", lpath, c->amc, m[0], m[1], m[8], m[2], m[3], m[4], m[7],
+		    m[5], m[6]);
 	}
-	lhs = balance(balance(tot->rprev, tot->rnew, tot->roff, tot->rrec, wtr), 0, wwd, 0, 0);
+	rnew = balance(tot->rnew, tot->rretro, 0, 0, 0);
+	lhs = balance(balance(tot->rprev, rnew, tot->roff, tot->rrec, wtr), 0, wwd, 0, 0);
 	if (lhs != wleft) {
 		money_fmt(lhs, m[0]);
 		money_fmt(wleft, m[1]);
@@ -555,8 +571,9 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: indus-extract -d date -o ledger [-C params] [-c report] [-f letters]\n"
-	    "                     [-l ledger-before] [-O offsets]... [-R recoveries]...\n"
-	    "                     [-r requests] [-s summary] [-x offsetable] [claims decisions]\n");
+	    "                     [-l ledger-before] [-m movements]... [-O offsets]...\n"
+	    "                     [-P paid-before] [-p paid] [-R recoveries]... [-r requests]\n"
+	    "                     [-s summary] [-W months] [-x offsetable] [claims decisions]\n");
 	exit(EX_USAGE);
 }
 
@@ -576,8 +593,11 @@ main(int argc, char *argv[])
 	};
 	const char *date = NULL, *params = NULL, *rpath = NULL, *fpath = NULL;
 	const char *prevpath = NULL, *qpath = NULL, *spath = NULL, *xpath = NULL;
-	const char **offs = NULL, **recs = NULL;
-	size_t noffs = 0, nrecs = 0, i = 0;
+	const char **offs = NULL, **recs = NULL, **moves = NULL;
+	const char *pbefore = NULL, *pnew = NULL;
+	size_t noffs = 0, nrecs = 0, nmoves = 0, i = 0;
+	long months = 24;
+	int first;
 	struct ts_reader lr;
 	struct client tot;
 	struct item pit, *news = NULL;
@@ -587,22 +607,29 @@ main(int argc, char *argv[])
 	size_t keycap = 4096;
 
 	setprogname_(argv[0]);
-	while ((ch = getopt(argc, argv, "C:O:R:c:d:f:l:o:r:s:x:")) != -1)
+	while ((ch = getopt(argc, argv, "C:O:P:R:W:c:d:f:l:m:o:p:r:s:x:")) != -1)
 		switch (ch) {
 		case 'C': params = optarg; break;
 		case 'O':
 			offs = xrealloc(offs, (noffs + 1) * sizeof *offs);
 			offs[noffs++] = optarg;
 			break;
+		case 'P': pbefore = optarg; break;
 		case 'R':
 			recs = xrealloc(recs, (nrecs + 1) * sizeof *recs);
 			recs[nrecs++] = optarg;
 			break;
+		case 'W': months = (long)numarg(optarg, 1, 120, "-W"); break;
 		case 'c': rpath = optarg; break;
 		case 'd': date = optarg; break;
 		case 'f': fpath = optarg; break;
 		case 'l': prevpath = optarg; break;
+		case 'm':
+			moves = xrealloc(moves, (nmoves + 1) * sizeof *moves);
+			moves[nmoves++] = optarg;
+			break;
 		case 'o': lpath = optarg; break;
+		case 'p': pnew = optarg; break;
 		case 'r': qpath = optarg; break;
 		case 's': spath = optarg; break;
 		case 'x': xpath = optarg; break;
@@ -616,6 +643,8 @@ main(int argc, char *argv[])
 		die(EX_USAGE, "-d %s: not a date YYYY-MM-DD", date);
 	date_fmt(today, today_s);
 	snprintf(meta, sizeof meta, "business_date\t%s", today_s);
+	/* The months of the store kept: the business date's and months before it. */
+	first = month_of(today) - (int)months;
 	if (prevpath != NULL) {
 		if (ts_open(&lr, prevpath, "indus", 1) < 0)
 			ts_fatal(&lr);
@@ -631,6 +660,12 @@ main(int argc, char *argv[])
 	for (k = 0; k < NO; k++)
 		if (outs[k].path != NULL && pub_open(&outs[k].p, outs[k].path) < 0)
 			die(EX_CANTCREAT, "%s: %s", outs[k].path, strerror(errno));
+	if (pnew != NULL) {
+		paid_create(pnew);
+		paid_on = 1;
+	}
+	if (pbefore != NULL)
+		paid_open(pbefore, first);
 
 	memset(&tot, 0, sizeof tot);
 	if (params != NULL)
@@ -643,6 +678,12 @@ main(int argc, char *argv[])
 		qsort(events, nevents, sizeof *events, eventcmp);
 	if (argc == 2)
 		readday(argv[0], argv[1], &tot, &news, &nnews);
+	/* The lines paid before that the day's retroactive radiations take back. */
+	for (i = 0; i < nmoves; i++)
+		readmoves(moves[i]);
+	retro(pbefore, first, &tot, &news, &nnews);
+	if (pnew != NULL)
+		paid_write();
 	if (nnews > 1)
 		qsort(news, nnews, sizeof *news, newcmp);
 	for (i = 1; i < nnews; i++)
@@ -704,6 +745,12 @@ main(int argc, char *argv[])
 	for (k = 0; k < NO; k++)
 		if (outs[k].path != NULL && pub_commit(&outs[k].p) < 0)
 			die(EX_IOERR, "%s: %s", outs[k].path, strerror(errno));
+	if (pnew != NULL)
+		paid_commit(pnew);
+	if (nmoves > 0)
+		retro_log();
+	if (pnew != NULL)
+		paid_log();
 	{
 		int64_t a[3] = { 0, 0, 0 };
 		uint64_t nn = 0;
@@ -734,5 +781,8 @@ main(int argc, char *argv[])
 	free(keys[1]);
 	free(offs);
 	free(recs);
+	free(moves);
+	paid_free();
+	retro_free();
 	return 0;
 }

@@ -158,30 +158,30 @@ summary(int fd, const char *path, const char *meta)
 {
 	static const char *const cols[] = { "item", "kind", "records", "amount_eur" };
 	static const char *const what[] = {
-		"new", "offset", "recovered", "transferred", "withdrawn", "open"
+		"new", "retro", "offset", "recovered", "transferred", "withdrawn", "open"
 	};
 	struct ts_writer w;
-	uint64_t n[6];
-	int64_t a[6];
+	uint64_t n[7];
+	int64_t a[7];
 	size_t i;
 	int db, k;
 
 	ts_wopen(&w, fd, path, "stage-summary", 1, cols, 4);
 	ts_wmeta(&w, "stage\tindus");
 	ts_wmeta(&w, meta);
-	for (k = 0; k < 6; k++)
+	for (k = 0; k < 7; k++)
 		for (db = NDB - 1; db >= 0; db--) {
 			n[k] = 0;
 			a[k] = 0;
 			for (i = 0; i < nclients; i++) {
 				const struct client *c = &clients[i];
-				const uint64_t cn[6] = {
-					c->w[db].nnew, c->w[db].noff, c->w[db].nrec, c->w[db].ntr,
-					c->w[db].nwd, c->w[db].nopen
+				const uint64_t cn[7] = {
+					c->w[db].nnew, c->w[db].nretro, c->w[db].noff, c->w[db].nrec,
+					c->w[db].ntr, c->w[db].nwd, c->w[db].nopen
 				};
-				const int64_t ca[6] = {
-					c->w[db].new, c->w[db].off, c->w[db].rec, c->w[db].tr,
-					c->w[db].wd, c->w[db].open
+				const int64_t ca[7] = {
+					c->w[db].new, c->w[db].retro, c->w[db].off, c->w[db].rec,
+					c->w[db].tr, c->w[db].wd, c->w[db].open
 				};
 
 				n[k] += cn[k];

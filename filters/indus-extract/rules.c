@@ -11,6 +11,9 @@
  * recovered from the PS: liquidate(1) says recover-ps.  Where the client
  * allows compensation, it is offset against that PS's next payments for
  * that client; otherwise the PS is asked to pay it back.
+ * 3.1.4, second case, again: an act already paid to the PS that a
+ * retroactive radiation puts outside the beneficiary's rights is owed by
+ * the beneficiary, recovered through the client, as a card kept is.
  * Annex 8: what is still unrecovered after the client's delay is
  * transferred to the client, which recovers it itself.
  */
@@ -30,6 +33,60 @@ static int
 is(const struct field *f, const char *s)
 {
 	return f->n == strlen(s) && memcmp(f->p, s, f->n) == 0;
+}
+
+/*
+ * The acts a beneficiary's movements of the day put outside his rights,
+ * dated after lo and up to hi: 1 when there are.  The rights now end
+ * where the last movement says (a radiation undone by a later entry of
+ * the day gives its window back); the acts cut off are those up to the
+ * latest end a retroactive radiation took away, the day at most, an open
+ * end the day.
+ */
+int
+retro_window(const struct move *mv, size_t n, int32_t day, int32_t *lo, int32_t *hi)
+{
+	size_t i;
+	int any = 0;
+
+	*hi = NODATE;
+	for (i = 0; i < n; i++)
+		if (mv[i].retro) {
+			any = 1;
+			if (mv[i].oldend > *hi)
+				*hi = mv[i].oldend;
+		}
+	if (!any || n == 0 || mv[n - 1].newend == OPENEND)
+		return 0;
+	*lo = mv[n - 1].newend;
+	if (*hi > day)
+		*hi = day;
+	return *lo < *hi;
+}
+
+/*
+ * What becomes of a line of the beneficiary's, read in the store from
+ * the month of lo on: kind, how its own claim paid it (-1: not read, it
+ * was paid before); net, what is left paid on it.  An item (RT_ITEM) for
+ * an act within the window paid to the PS with something left: a line
+ * paid on a card kept is the beneficiary's already (LQ03, RT_CARD); one
+ * cancelled, rejected by the AMO or taken by an earlier radiation has
+ * nothing left (RT_NONE).
+ */
+int
+retro_owed(int kind, int32_t act, int64_t net, int32_t lo, int32_t hi)
+{
+	if (kind < 0)
+		return RT_UNPAID;
+	if (act <= lo)
+		return RT_BEFORE;
+	if (act > hi)
+		return RT_AFTER;
+	if (kind == PK_PSREC)
+		return RT_CARD;
+	if (net <= 0)
+		return RT_NONE;
+	return RT_ITEM;
 }
 
 /* Who owes what a decision recovers: DB_PS, DB_BENEF, or -1 (no indus). */
