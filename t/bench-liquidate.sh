@@ -89,6 +89,14 @@ run "liquidate ($nm benef, index)" "$n" liquidate -d 2026-11-18 -g "$work/g.xml"
     -m "$work/master.tsv" -x "$work/master.idx" -C "$work/cons.tsv" -o "$work/dec.tsv" \
     "$work/claims.tsv"
 sed 's/^/  /' "$work/err"
-rm -f "$work/dec.tsv" "$work/cons.tsv"
+mv "$work/dec.tsv" "$work/dec.trust"
+rm -f "$work/cons.tsv"
+# The same with -V: the master and the index checked whole (their CRC-32),
+# as liquidate did on every run before it trusted the chain; the same bytes.
+run "liquidate ($nm benef, index, -V)" "$n" liquidate -V -d 2026-11-18 -g "$work/g.xml" \
+    -m "$work/master.tsv" -x "$work/master.idx" -C "$work/cons.tsv" -o "$work/dec.tsv" \
+    "$work/claims.tsv"
+cmp "$work/dec.tsv" "$work/dec.trust" || { echo "bench: -V changed the decisions" >&2; exit 1; }
+rm -f "$work/dec.tsv" "$work/dec.trust" "$work/cons.tsv"
 run "liquidate ($nm benef, no index)" "$n" liquidate -d 2026-11-18 -g "$work/g.xml" \
     -m "$work/master.tsv" -C "$work/cons.tsv" -o "$work/dec.tsv" "$work/claims.tsv"
