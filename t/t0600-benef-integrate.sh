@@ -197,6 +197,35 @@ test_expect_success 'a field outside its syntax refuses the file (table)' '
 	test $fail = 0
 '
 
+# The card and account columns, all nine after address_7 or none.
+test_expect_success 'CSV with the card and account columns: kept in the master, checked (BI12, BI02)' '
+	H2="$HDR,card_number,card_start,card_end,card_background,card_annex,rib_holder,rib_iban,rib_bic,compensation" &&
+	C2=",8012345678,2026-01-01,2026-12-31,F01,A1;A2,Mme X,FR7630006000011234567890189,AGRIFRPPXXX,1" &&
+	{ echo "$H2"; echo "$BASE$C2"; } >card.csv &&
+	benef-integrate -d 2026-11-18 -o card.m -M card.mv -R card.rej card.csv 2>err &&
+	test "$(records card.m | wc -l)" = 1 && test "$(records card.rej | wc -l)" = 0 &&
+	awk -F"\t" "/^#tiers/ { for (i = 4; i <= NF; i++) c[\$i] = i - 3; next } /^#/ { next }
+	    { print \$c[\"card_number\"], \$c[\"card_start\"], \$c[\"card_end\"], \$c[\"card_background\"],
+	      \$c[\"card_annex\"], \$c[\"rib_iban\"], \$c[\"rib_bic\"], \$c[\"compensation\"] }" card.m >actual &&
+	echo "8012345678 2026-01-01 2026-12-31 F01 A1;A2 FR7630006000011234567890189 AGRIFRPPXXX 1" >expect &&
+	test_cmp expect actual &&
+	{ echo "$H2"; echo "$BASE,8012345678,2026-01-01,2026-12-31,F01,A1,Mme X,FR7630006000011234567890188,AGRIFRPPXXX,1"; } >badiban.csv &&
+	benef-integrate -d 2026-11-18 -o bi.m -M bi.mv -R bi.rej badiban.csv 2>err &&
+	test "$(records bi.m | wc -l)" = 0 && grep -v "^#" bi.rej | cut -f6 | grep -qx BI12 &&
+	{ echo "$H2"; echo "$BASE,8012345678,2026-12-31,2026-01-01,F01,A1,,,,"; } >revcard.csv &&
+	benef-integrate -d 2026-11-18 -o rc.m -M rc.mv -R rc.rej revcard.csv 2>err &&
+	test "$(records rc.m | wc -l)" = 0 && grep -v "^#" rc.rej | cut -f6 | grep -qx BI02 &&
+	{ echo "$H2"; echo "$BASE"; } >short.csv &&
+	test_expect_code 65 benef-integrate -d 2026-11-18 -o s.m -M s.mv -R s.rej short.csv 2>err &&
+	grep "^benef-integrate: short.csv:2: -: 36 fields, not 45 (file refused)\$" err &&
+	{ echo "$H2"; echo "$BASE,80 12,,,,,,,,"; } >synt.csv &&
+	test_expect_code 65 benef-integrate -d 2026-11-18 -o s.m -M s.mv -R s.rej synt.csv 2>err &&
+	grep "^benef-integrate: synt.csv:2: card_number: not 1 to 30 printable ASCII characters without spaces (file refused)\$" err &&
+	echo "$H2" >headonly.csv &&
+	benef-integrate -d 2026-11-18 -o h.m -M h.mv -R h.rej headonly.csv 2>err &&
+	test "$(records h.m | wc -l)" = 0
+'
+
 # Movements, from a table: a beneficiary integrated on 2026-11-17 (the
 # base row with the day-1 changes), then on 2026-11-18 one file a
 # "|"-separated change list (several: several entries of one day, in

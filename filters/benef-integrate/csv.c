@@ -22,7 +22,10 @@ enum {
 	C_NIR, C_NIRKEY, C_BNIR, C_BNIRKEY, C_BIRTH, C_RANG, C_REGIME,
 	C_CAISSE, C_CENTRE, C_RESP, C_PORDER, C_PREF, C_PSTART, C_PEND,
 	C_TPSTART, C_TPEND, C_ACTIVATION, C_SUSPSTART, C_SUSPEND,
-	C_SUSPREASON, C_CARD, C_DOMAINS, C_ADDR1, NC = C_ADDR1 + 7
+	C_SUSPREASON, C_CARD, C_DOMAINS, C_ADDR1, NC0 = C_ADDR1 + 7,
+	/* The card and account columns: all of them or none (tiers-benef(5)). */
+	C_CARDNUM = NC0, C_CARDSTART, C_CARDEND, C_CARDBG, C_CARDANNEX,
+	C_RIBHOLDER, C_IBAN, C_BIC, C_COMP, NC
 };
 
 /* A field copied into an entry, cut to FLD - 1 bytes as snprintf would. */
@@ -43,7 +46,9 @@ static const char *const ccols[NC] = {
 	"product_end", "tp_start", "tp_end", "activation", "suspension_start",
 	"suspension_end", "suspension_reason", "card_movement", "domains",
 	"address_1", "address_2", "address_3", "address_4", "address_5",
-	"address_6", "address_7"
+	"address_6", "address_7", "card_number", "card_start", "card_end",
+	"card_background", "card_annex", "rib_holder", "rib_iban", "rib_bic",
+	"compensation"
 };
 
 /*
@@ -96,7 +101,16 @@ static const struct syntax {
 	[C_ADDR1 + 3] = { X_TEXT, 0, FLD - 1, 0, "text" },
 	[C_ADDR1 + 4] = { X_TEXT, 0, FLD - 1, 0, "text" },
 	[C_ADDR1 + 5] = { X_TEXT, 0, FLD - 1, 0, "text" },
-	[C_ADDR1 + 6] = { X_TEXT, 0, FLD - 1, 0, "text" }
+	[C_ADDR1 + 6] = { X_TEXT, 0, FLD - 1, 0, "text" },
+	[C_CARDNUM] = { X_ID, 0, 30, 0, "1 to 30 printable ASCII characters without spaces" },
+	[C_CARDSTART] = { X_DATE, 0, 10, 0, "a date (digits and - / .)" },
+	[C_CARDEND] = { X_DATE, 0, 10, 0, "a date (digits and - / .)" },
+	[C_CARDBG] = { X_ID, 0, 30, 0, "1 to 30 printable ASCII characters without spaces" },
+	[C_CARDANNEX] = { X_ID, 0, 61, 0, "one or two codes separated by ;" },
+	[C_RIBHOLDER] = { X_TEXT, 0, FLD - 1, 0, "text" },
+	[C_IBAN] = { X_ALNUM, 15, 34, 1, "15 to 34 capital letters or digits" },
+	[C_BIC] = { X_ALNUM, 8, 11, 1, "8 to 11 capital letters or digits" },
+	[C_COMP] = { X_DIGIT, 0, 1, 0, "0, 1 or empty" }
 };
 
 /* Is ch one of the characters of a field of this kind? */
@@ -191,6 +205,7 @@ struct cfile {
 	int toolong;
 	char err[256];
 	int hdr;
+	int nc;			/* the file's columns: NC0, or NC with the card's */
 	/* the beneficiary being gathered */
 	struct entry e;
 	int have;
@@ -236,13 +251,15 @@ csv_row(int term, void *data)
 	c->row++;
 	if (c->err[0])
 		return;
-	if (c->col != NC) {
-		snprintf(c->err, sizeof c->err, "%ld: -: %d fields, not %d", c->row, c->col, NC);
+	if (!c->hdr)
+		c->nc = c->col == NC ? NC : NC0;
+	if (c->col != c->nc) {
+		snprintf(c->err, sizeof c->err, "%ld: -: %d fields, not %d", c->row, c->col, c->nc);
 		return;
 	}
 	c->col = 0;
 	if (!c->hdr) {
-		for (i = 0; i < NC; i++)
+		for (i = 0; i < c->nc; i++)
 			if (strcmp(c->f[i], ccols[i]) != 0) {
 				snprintf(c->err, sizeof c->err, "1: %s: header: expected %s",
 				    c->f[i][0] ? "column" : "-", ccols[i]);
@@ -256,7 +273,7 @@ csv_row(int term, void *data)
 		    c->row, ccols[c->toolong - 1], FLD - 1);
 		return;
 	}
-	for (i = 0; i < NC; i++) {
+	for (i = 0; i < c->nc; i++) {
 		char why[96];
 		const char *w;
 
@@ -271,14 +288,19 @@ csv_row(int term, void *data)
 		/* Another product row of the same beneficiary. */
 		static const int same[] = {
 			C_STATE, C_ADHERENT, C_TYPE, C_NIR, C_NIRKEY, C_BNIR,
-			C_BNIRKEY, C_BIRTH, C_RANG, C_TPSTART, C_TPEND, C_CARD
+			C_BNIRKEY, C_BIRTH, C_RANG, C_TPSTART, C_TPEND, C_CARD,
+			C_CARDNUM, C_CARDSTART, C_CARDEND, C_CARDBG, C_CARDANNEX,
+			C_RIBHOLDER, C_IBAN, C_BIC, C_COMP
 		};
 		static const int mcol[] = {
 			M_STATE, M_ADHERENT, M_TYPE, M_NIR, M_NIRKEY, M_BNIR,
-			M_BNIRKEY, M_BIRTH, M_RANG, M_TPSTART, M_TPEND, M_CARD
+			M_BNIRKEY, M_BIRTH, M_RANG, M_TPSTART, M_TPEND, M_CARD,
+			M_CARDNUM, M_CARDSTART, M_CARDEND, M_CARDBG, M_CARDANNEX,
+			M_RIBHOLDER, M_IBAN, M_BIC, M_COMP
 		};
 
-		for (i = 0; i < (int)(sizeof same / sizeof same[0]); i++)
+		for (i = 0; i < (int)(sizeof same / sizeof same[0]) &&
+		    (same[i] < NC0 || c->nc == NC); i++)
 			if (strcmp(c->f[same[i]], c->e.f[mcol[i]]) != 0) {
 				if (c->have == 1) {
 					c->sink->reject(&c->e, R_DISAGREE, ccols[same[i]], c->sink->arg);
@@ -321,6 +343,19 @@ csv_row(int term, void *data)
 		fldcpy(c->e.f[M_DOMAINS], c->f[C_DOMAINS]);
 		for (i = 0; i < 7; i++)
 			fldcpy(c->e.f[M_ADDR1 + i], c->f[C_ADDR1 + i]);
+		if (c->nc == NC) {
+			static const int cc[] = {
+				C_CARDNUM, C_CARDSTART, C_CARDEND, C_CARDBG, C_CARDANNEX,
+				C_RIBHOLDER, C_IBAN, C_BIC, C_COMP
+			};
+			static const int mc[] = {
+				M_CARDNUM, M_CARDSTART, M_CARDEND, M_CARDBG, M_CARDANNEX,
+				M_RIBHOLDER, M_IBAN, M_BIC, M_COMP
+			};
+
+			for (i = 0; i < (int)(sizeof cc / sizeof cc[0]); i++)
+				fldcpy(c->e.f[mc[i]], c->f[cc[i]]);
+		}
 		c->have = 1;
 	}
 	if (c->f[C_PREF][0] == '\0' && c->f[C_PORDER][0] == '\0')
