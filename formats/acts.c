@@ -71,7 +71,7 @@ acts_load(struct acts *t, const char *text, long *line, const char **field,
 	const char *p = text, *e, *f;
 	size_t n, cap = 0, i;
 	long ln = 0;
-	int ccode = -1, cdom = -1, cpart = -1, k, header = 0;
+	int ccode = -1, cdom = -1, cpart = -1, cplv = -1, k, header = 0;
 	struct act *a;
 
 	memset(t, 0, sizeof *t);
@@ -96,6 +96,8 @@ acts_load(struct acts *t, const char *text, long *line, const char **field,
 					cdom = k;
 				if (n == 4 && memcmp(f, "part", 4) == 0)
 					cpart = k;
+				if (n == 7 && memcmp(f, "plv_eur", 7) == 0)
+					cplv = k;
 			}
 			if (ccode < 0 || cdom < 0) {
 				*field = ccode < 0 ? "code" : "domain";
@@ -134,6 +136,15 @@ acts_load(struct acts *t, const char *text, long *line, const char **field,
 				a->part = ACT_LENS;
 			else {
 				snprintf(err, errn, "not frame, lens or empty");
+				goto bad;
+			}
+		}
+		/* Optional: empty, or the 100 % Santé price, an amount above 0. */
+		a->plv = -1;
+		if (cplv >= 0 && column(p, e, cplv, &f, &n) && n > 0) {
+			*field = "plv_eur";
+			if (money_parse(f, n, &a->plv) != M_OK || a->plv <= 0) {
+				snprintf(err, errn, "not an amount above 0.00");
 				goto bad;
 			}
 		}

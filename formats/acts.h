@@ -8,6 +8,7 @@
 #define TIERS_ACTS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define ACT_CODESZ 16	/* a code: 1 to 15 characters */
 #define ACT_DOMSZ 8	/* a domain: 2 to 7 capital letters */
@@ -17,6 +18,7 @@ struct act {
 	char code[ACT_CODESZ];
 	char dom[ACT_DOMSZ];
 	int part;		/* optics: ACT_FRAME, ACT_LENS, or 0 */
+	int64_t plv;		/* 100 % Santé: the regulated price a unit, cents; -1 none */
 	long line;		/* in its table */
 };
 struct acts {

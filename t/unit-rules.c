@@ -123,6 +123,7 @@ main(int argc, char *argv[])
 		c.noemie = 1;
 		c.dom = actdomain(f[T_ACT], strlen(f[T_ACT]));
 		c.part = actpart(f[T_ACT], strlen(f[T_ACT]));
+		c.plv = actplv(f[T_ACT], strlen(f[T_ACT]));
 		c.bi = 0;
 
 		/* The beneficiary: covered by product BASE, rights open. */

@@ -87,3 +87,12 @@ actpart(const char *code, size_t n)
 
 	return i < 0 ? 0 : acttab.a[i].part;
 }
+
+/* The 100 % Santé price of an act code, a unit, in cents; -1 if none. */
+int64_t
+actplv(const char *code, size_t n)
+{
+	long i = acts_find(&acttab, code, n);
+
+	return i < 0 ? -1 : acttab.a[i].plv;
+}

@@ -154,6 +154,7 @@ claimrec(void *arg, struct ts_reader *r)
 	c->noemie = RF(C_FLOW).n >= 6 && memcmp(RF(C_FLOW).p, "noemie", 6) == 0;
 	c->dom = actdomain(CS(c, C_ACTCODE), CN(c, C_ACTCODE));
 	c->part = actpart(CS(c, C_ACTCODE), CN(c, C_ACTCODE));
+	c->plv = actplv(CS(c, C_ACTCODE), CN(c, C_ACTCODE));
 	if (int_parse(CS(c, C_RANG), CN(c, C_RANG), 0, 99, &c->rk) < 0)
 		c->rk = -1;
 	if (date_parse(CS(c, C_BIRTH), CN(c, C_BIRTH), &c->birth) < 0)

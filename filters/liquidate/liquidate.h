@@ -49,6 +49,7 @@ int domidx(const char *s, size_t n);
 void loadacts(const char *arg);
 int actdomain(const char *code, size_t n);
 int actpart(const char *code, size_t n);
+int64_t actplv(const char *code, size_t n);
 
 /* Guarantees (tiers-liquidate(5)). */
 enum { FO_BR, FO_BRSUP, FO_FR, FO_FIXE, FO_S100 };
@@ -185,6 +186,7 @@ struct claim {
 	int parcours;		/* PC_* */
 	int part;		/* optics: ACT_FRAME, ACT_LENS, 0 */
 	int sight;		/* optics renewed early on a documented change of sight */
+	int64_t plv;		/* 100 % Santé: the act's regulated price a unit; -1 none */
 	long bi;		/* beneficiary, -1 unknown */
 	long rk;		/* rang, -1 unreadable */
 	int32_t birth;		/* NOSTART unreadable */

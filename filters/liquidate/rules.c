@@ -583,9 +583,9 @@ decide(struct ctx *cx, struct claim *c)
 	const struct rule *ru = NULL;
 	const struct pec *pe = NULL;
 	const struct plafond *pl = NULL;
-	int code, cancel, psrec = 0, open;
+	int code, cancel, psrec = 0, open, s100 = 0;
 	struct lref *lr = NULL;
-	int64_t fr, br, amo, amoth, x, bound, s = 0, left;
+	int64_t fr, br, amo, amoth, x, bound, s = 0, left, t100;
 	long n = 0;
 	int32_t at;
 	uint32_t doms;
@@ -714,6 +714,22 @@ decide(struct ctx *cx, struct claim *c)
 	 * guarantee that is not responsable may pay them: never more than
 	 * what the AMO left of FR.
 	 */
+	/*
+	 * 100 % Santé (L871-1, R871-2): an act of the basket, its price
+	 * regulated, is paid whole up to that price by a contrat
+	 * responsable, whatever the rule says below it; no plafond's or
+	 * PEC's amount cuts it (s100).
+	 */
+	if (b->responsable && c->plv > 0 && !cancel) {
+		if (__builtin_mul_overflow(c->plv, c->qty < 0 ? -c->qty : c->qty, &t100) ||
+		    money_sub(&t100, t100 < fr ? t100 : fr, amo) < 0) {
+			code = LQ12;
+			goto done;
+		}
+		if (t100 > x)
+			x = t100;
+		s100 = 1;
+	}
 	if (b->responsable) {
 		if (rcbound(cx, c, ru, fr, br, amo, amoth, cancel ? -c->pf : c->pf, x,
 		    !cancel && lr != NULL && lr->net > 0 ? lr->net : 0, &bound) < 0) {
@@ -759,7 +775,7 @@ decide(struct ctx *cx, struct claim *c)
 			goto done;
 		}
 	}
-	if (pe != NULL) {
+	if (pe != NULL && !s100) {
 		left = pe->amount - pecused(cx, pe, b);
 		if (left <= 0) {
 			code = LQ14;
@@ -768,7 +784,7 @@ decide(struct ctx *cx, struct claim *c)
 		if (x > left)
 			x = left, c->flags |= F_CAPPED;
 	}
-	if (pl != NULL && pl->hasamt) {
+	if (pl != NULL && pl->hasamt && !s100) {
 		left = pl->amount - s;
 		if (left <= 0) {
 			code = LQ14;

@@ -12,7 +12,8 @@
  *   success the same count, sum and CRC-32;
  *   ts_map, ts_line at every line start, ts_mapcheck, as liquidate reads
  *   a master through its index: a stream ts_next accepts, ts_mapcheck
- *   accepts with ts_next's count and sum; and ts_map then ts_scan, as
+ *   accepts with ts_next's count and sum, and ts_mapident with its seal
+ *   (and no other); and ts_map then ts_scan, as
  *   benef-index reads a master: ts_next's verdict again;
  *   ts_next with lax and keepmeta, as tiers-seal -r reads.
  * Then the same input with its trailer made right (reseal) is read the
@@ -133,6 +134,15 @@ readall(const uint8_t *data, size_t size)
 			c = ts_mapcheck(&r, seq.nrec, seq.sum);
 			if (seq.rc == 0 && c != 0)
 				fz_fail("ts_next accepts, ts_mapcheck refuses: %s", r.errmsg);
+			/* What ts_mapcheck accepts, ts_mapident accepts with its seal. */
+			if (c == 0) {
+				uint32_t seal = r.crc;
+
+				if (ts_mapident(&r, seq.nrec, seq.sum, seal) != 0)
+					fz_fail("ts_mapcheck accepts, ts_mapident refuses: %s", r.errmsg);
+				if (ts_mapident(&r, seq.nrec, seq.sum, seal ^ 1) == 0)
+					fz_fail("ts_mapident accepts a seal that is not the trailer's");
+			}
 		} else if (seq.rc == 0)
 			fz_fail("ts_next accepts, ts_map refuses: %s", r.errmsg);
 	}
