@@ -43,7 +43,7 @@
 enum {
 	K_WORLD, K_CLIENT, K_FAMILY, K_BENEF, K_PS, K_DAY, K_BLOCK,
 	K_INVOICE, K_LINE, K_DUP, K_ROUTE, K_BFILE, K_PEC, K_LATE, K_CONTEST,
-	K_PARCOURS, K_FRANCHISE, K_OPTICS, K_EXTRA, K_ANNIV
+	K_PARCOURS, K_FRANCHISE, K_OPTICS, K_EXTRA, K_ANNIV, K_PAY
 };
 
 /*
@@ -54,12 +54,12 @@ enum {
 enum {
 	A_NONE, A_BADNIR, A_UNKNOWN, A_CLOSED, A_DUPINTRA, A_DUPINTER,
 	A_CANCEL, A_NEAR, A_NOPEC, A_TRUNC, A_LATE, A_LATEPEC, A_CONTEST,
-	A_OPTAM, A_PARCOURS, A_FRANCHISE, A_OPTICS, A_ANNIV, NANOM
+	A_OPTAM, A_PARCOURS, A_FRANCHISE, A_OPTICS, A_ANNIV, A_PAY, NANOM
 };
 static const char *const anames[NANOM] = {
 	"none", "badnir", "unknown", "closed", "dupintra", "dupinter",
 	"cancel", "near", "nopec", "truncated", "late", "latepec", "contest",
-	"optam", "parcours", "franchise", "optics", "anniv"
+	"optam", "parcours", "franchise", "optics", "anniv", "pay"
 };
 /*
  * Per 10 000 claim lines; nopec per 10 000 invoices that need a PEC;
@@ -70,10 +70,11 @@ static const char *const anames[NANOM] = {
  * contested by the PS the next day.  The options, off by default: optam
  * per 10 000 doctors, parcours per 10 000 doctors' lines of the B2 file,
  * franchise per 10 000 pharmacy lines, optics per 10 000 opticians'
- * invoices, anniv per 10 000 families.
+ * invoices, anniv per 10 000 families, pay per 10 000 PS (whose bank
+ * details are wrong in the register).
  */
 static const int arate[NANOM] = {
-	0, 50, 50, 50, 30, 30, 20, 20, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0
+	0, 50, 50, 50, 30, 30, 20, 20, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 };
 #define ISREPEAT(a) ((a) == A_DUPINTRA || (a) == A_DUPINTER || (a) == A_CANCEL || \
 	(a) == A_NEAR)
@@ -171,6 +172,7 @@ struct benef {
 };
 
 struct ps {
+	uint64_t i;		/* its index in the world */
 	int dom;
 	char num[12];
 	int optam;		/* -A optam, doctors: 1 adheres, 0 not, -1 not said */
@@ -270,6 +272,12 @@ enum {
 	O_PAID, O_REPORT, O_REJECTED, O_HOLD, O_EXPIRED, O_RECOVER, O_CLIENT,
 	O_CONFIRMED, NOUT
 };
+/* What payment-edit(1) must do of the lines paid (the truth's pay_ rows). */
+enum { PY_PAID, PY_RELEASED, PY_HELD, PY_TRANSFERS, NPAY };
+static const char *const pynames[NPAY] = {
+	"pay_paid", "pay_released", "pay_held", "pay_transfers"
+};
+
 static const char *const onames[NOUT] = {
 	"paid", "paid-report", "rejected", "hold", "expired", "recover", "client",
 	"confirmed"
@@ -286,6 +294,8 @@ struct truth {
 	int64_t outamc[NOUT];
 	uint64_t ncr[NW], nanniv;	/* what the options' rules changed */
 	int64_t cramt[NW], annivamc;
+	uint64_t pay[NPAY];	/* -A pay: the day's payments */
+	int64_t payamt[NPAY];
 };
 
 /* A PEC granted: what a claim line must match, and what it paid so far. */
@@ -470,13 +480,13 @@ benef(const struct world *w, uint64_t i, struct benef *b)
  * ISO 13616 check.  A stream of its own, since claims do not need it.
  */
 static void
-iban(const struct world *w, uint64_t i, char *s)
+ibanof(const struct world *w, int kind, uint64_t i, char *s)
 {
 	struct rng r;
 	uint64_t rem = 0;
 	int key, k;
 
-	rinit(&r, w, K_PS, i, 1);
+	rinit(&r, w, kind, i, 1);
 	memcpy(s, "FR00", 4);
 	memcpy(s + 4, banks[below(&r, NBANK)], 5);
 	digits(s + 9, below(&r, 100000), 5);
@@ -491,6 +501,12 @@ iban(const struct world *w, uint64_t i, char *s)
 	rem = rem * 100 % 97;
 	digits(s + 2, 98 - rem, 2);
 	s[27] = '\0';
+}
+
+static void
+iban(const struct world *w, uint64_t i, char *s)
+{
+	ibanof(w, K_PS, i, s);
 }
 
 /* Whether a domain's PS are doctors: MEDG, MEDS (OPTAM, the care pathway). */
@@ -512,6 +528,7 @@ ps(const struct world *w, uint64_t i, struct ps *p)
 	char tmp[9];
 	int u, d;
 
+	p->i = i;
 	rinit(&r, w, K_PS, i, 0);
 	u = (int)below(&r, 100);
 	for (p->dom = 0; u >= domains[p->dom].weight; p->dom++)
@@ -545,6 +562,39 @@ ps(const struct world *w, uint64_t i, struct ps *p)
 		p->num[8] = (char)('0' + luhn_key(tmp, 8));
 		p->num[9] = '\0';
 	}
+}
+
+/*
+ * The bank details of the payments (-A pay): the register of the first
+ * day gives a share of the PS (the rate) no IBAN or one with a wrong
+ * key, half of them right again in the register of the third day; the
+ * paying accounts of the first day are every client's but the last's,
+ * whose account comes the second day.
+ */
+#define PAY_FIXDAY 2
+enum { IB_GOOD, IB_NONE, IB_KEY };
+
+/* The IBAN of PS i in the register of day j: IB_GOOD, or what is wrong. */
+static int
+psbank(const struct world *w, uint64_t i, int j)
+{
+	struct rng r;
+	int how;
+
+	rinit(&r, w, K_PAY, i, 0);
+	if ((int)below(&r, 10000) >= w->rate[A_PAY])
+		return IB_GOOD;
+	how = below(&r, 2) == 0 ? IB_NONE : IB_KEY;
+	if (below(&r, 2) == 0 && j >= PAY_FIXDAY)
+		return IB_GOOD;
+	return how;
+}
+
+/* Whether client c has a paying account on day j. */
+static int
+hasaccount(const struct world *w, int c, int j)
+{
+	return c != w->nclient - 1 || j >= 1;
 }
 
 /* What day j's file says of beneficiary i: 0 nothing, else a kind. */
@@ -1537,14 +1587,17 @@ wps(const struct world *w, const char *dir, int z)
 }
 
 /*
- * The PS register (tiers-ps(5)) of a world with -A optam, on the first
- * day: every PS, in effect from five years before it, with an AM
- * number, a SIRET whose SIREN and SIRET keys check (Luhn), a name, its
- * IBAN and no BIC; and for doctors whether they adhere to OPTAM, 1 or
- * 0, or for some of those who do not, nothing said.
+ * The PS register (tiers-ps(5)) of a world with -A optam or -A pay, on
+ * the first day: every PS, in effect from five years before it, with an
+ * AM number, a SIRET whose SIREN and SIRET keys check (Luhn), a name,
+ * its IBAN and no BIC; and for doctors whether they adhere to OPTAM, 1
+ * or 0, or for some of those who do not, nothing said; without -A optam,
+ * every doctor adheres.  With -A pay, the IBAN of some PS is missing or
+ * has a wrong key (psbank), and the register of the third day, the
+ * same, has some of them right.
  */
 static void
-wpsreg(const struct world *w, const char *dir, int z)
+wpsreg(const struct world *w, int j, const char *dir, int z)
 {
 	static const char *const cols[] = {
 		"ps_kind", "ps_number", "am_number", "siret", "name", "iban", "bic",
@@ -1563,6 +1616,15 @@ wpsreg(const struct world *w, const char *dir, int z)
 	for (i = 0; i < w->nps; i++) {
 		ps(w, i, &p);
 		iban(w, i, acct);
+		switch (w->rate[A_PAY] > 0 ? psbank(w, i, j) : IB_GOOD) {
+		case IB_NONE:
+			acct[0] = '\0';
+			break;
+		case IB_KEY:
+			/* Another key of 02 to 98: the ISO 13616 check fails. */
+			digits(acct + 2, (uint64_t)((acct[2] - '0') * 10 + acct[3] - '0' - 1) % 97 + 2, 2);
+			break;
+		}
 		digits(am, perm(w, i, 1000000000), 9);
 		siret[0] = '4';
 		digits(siret + 1, perm(w, i, 10000000), 7);
@@ -1575,11 +1637,43 @@ wpsreg(const struct world *w, const char *dir, int z)
 		ts_wstr(&o.w, am, 9);
 		ts_wstr(&o.w, siret, 14);
 		ts_wcstr(&o.w, name);
-		ts_wstr(&o.w, acct, 27);
+		ts_wcstr(&o.w, acct);
 		ts_wstr(&o.w, "", 0);
 		ts_wdate(&o.w, w->first - 1826);
 		ts_wstr(&o.w, "", 0);
-		ts_wcstr(&o.w, p.optam == 1 ? "1" : p.optam == 0 ? "0" : "");
+		ts_wcstr(&o.w, p.optam == 1 ? "1" : p.optam == 0 ? "0" :
+		    w->rate[A_OPTAM] == 0 && isdoctor(p.dom) ? "1" : "");
+		ts_wend(&o.w);
+	}
+	oclose(&o, z);
+}
+
+/*
+ * The clients' paying accounts (tiers-payment(5)) of a world with -A
+ * pay: on the first day every client's but the last's, on the second
+ * day all of them.  A name, an IBAN of its own and a BIC.
+ */
+static void
+wparams(const struct world *w, int j, const char *dir, int z)
+{
+	static const char *const cols[] = { "amc", "debtor_name", "iban", "bic" };
+	static const char *const bics[] = {
+		"AGRIFRPPXXX", "BNPAFRPPXXX", "SOGEFRPPXXX", "CCBPFRPPXXX", "CEPAFRPPXXX"
+	};
+	struct out o;
+	char acct[28], name[32];
+	int c;
+
+	oopen(&o, dir, "payment-params.tsv", "payment-params", cols, 4);
+	for (c = 0; c < w->nclient; c++) {
+		if (!hasaccount(w, c, j))
+			continue;
+		ibanof(w, K_CLIENT, (uint64_t)c, acct);
+		snprintf(name, sizeof name, "Mutuelle %s", w->amc[c]);
+		ts_wstr(&o.w, w->amc[c], 9);
+		ts_wcstr(&o.w, name);
+		ts_wstr(&o.w, acct, 27);
+		ts_wcstr(&o.w, bics[c % (int)(sizeof bics / sizeof bics[0])]);
 		ts_wend(&o.w);
 	}
 	oclose(&o, z);
@@ -2227,6 +2321,7 @@ struct dec {
 	int32_t date;
 	const char *pskind;
 	char psnum[12];
+	uint64_t psi;		/* the PS's index */
 	uint64_t invoice;
 	int no, fl;
 	uint64_t k;
@@ -2565,6 +2660,7 @@ decide(const struct world *w, int j, const struct claim *c, int fl, struct dec *
 	d->date = ln->date;
 	d->pskind = pskinds[domains[inv->ps.dom].kind];
 	memcpy(d->psnum, inv->ps.num, sizeof d->psnum);
+	d->psi = inv->ps.i;
 	d->invoice = inv->number;
 	d->fl = fl;
 	d->k = c->k;
@@ -2607,6 +2703,94 @@ static struct hold *holds;
 static size_t nhold, holdalloc;
 #define HOLD_DAYS 2
 
+/*
+ * The payments (-A pay), as payment-edit(1) makes them: the lines paid
+ * (paid, paid-report: the generator's are all to the PS) go to their PS
+ * for their client, one transfer per PS, client and day, of their sum
+ * when above 0.00, no offset (no client allows compensation).  They are
+ * held while the client has no paying account or the PS's register row
+ * has no IBAN or a wrong key, and paid the first day both are right.
+ * The register of the first day gives a share of the PS (the rate) bad
+ * bank details, half of them fixed by the register of the third day; the
+ * parameters of the first day give every client an account but the
+ * last, whose account comes the second day.
+ */
+struct pline {
+	int client;
+	uint64_t psi;
+	int64_t amc;
+};
+static struct pline *pday, *pheld;	/* the day's lines paid; those held */
+static size_t npday, pdayalloc, npheld, pheldalloc;
+static int pay_on;		/* the world has -A pay */
+
+static void
+padd(struct pline **v, size_t *n, size_t *alloc, const struct pline *l)
+{
+	if (*n == *alloc) {
+		*alloc = *alloc ? 2 * *alloc : 256;
+		*v = xrealloc(*v, *alloc * sizeof **v);
+	}
+	(*v)[(*n)++] = *l;
+}
+
+static int
+plinecmp(const void *a, const void *b)
+{
+	const struct pline *x = a, *y = b;
+
+	if (x->client != y->client)
+		return x->client < y->client ? -1 : 1;
+	return x->psi < y->psi ? -1 : x->psi > y->psi;
+}
+
+/*
+ * Day j's payments, once its lines are decided: the lines held before
+ * that can be paid now (released), the day's (paid or held), and the
+ * transfers, per client and PS.
+ */
+static void
+payday(const struct world *w, int j, struct truth *t)
+{
+	struct pline *go;
+	size_t i, n, ngo = 0, goalloc = 0, keep = 0;
+	int64_t sum;
+
+	go = NULL;
+	for (i = 0; i < npheld; i++)
+		if (hasaccount(w, pheld[i].client, j) && psbank(w, pheld[i].psi, j) == IB_GOOD) {
+			t->pay[PY_RELEASED]++;
+			t->payamt[PY_RELEASED] += pheld[i].amc;
+			padd(&go, &ngo, &goalloc, &pheld[i]);
+		} else
+			pheld[keep++] = pheld[i];
+	npheld = keep;
+	for (i = 0; i < npday; i++)
+		if (hasaccount(w, pday[i].client, j) && psbank(w, pday[i].psi, j) == IB_GOOD)
+			padd(&go, &ngo, &goalloc, &pday[i]);
+		else
+			padd(&pheld, &npheld, &pheldalloc, &pday[i]);
+	npday = 0;
+	for (i = 0; i < npheld; i++) {
+		t->pay[PY_HELD]++;
+		t->payamt[PY_HELD] += pheld[i].amc;
+	}
+	if (ngo > 1)
+		qsort(go, ngo, sizeof *go, plinecmp);
+	for (i = 0; i < ngo; i = n) {
+		for (sum = 0, n = i; n < ngo && plinecmp(&go[i], &go[n]) == 0; n++) {
+			t->pay[PY_PAID]++;
+			t->payamt[PY_PAID] += go[n].amc;
+			sum += go[n].amc;
+		}
+		if (sum > 0) {
+			t->pay[PY_TRANSFERS]++;
+			t->payamt[PY_TRANSFERS] += sum;
+		}
+	}
+	free(go);
+}
+
 static void
 account(struct truth *t, const struct dec *d)
 {
@@ -2648,6 +2832,11 @@ account(struct truth *t, const struct dec *d)
 		o = O_CONFIRMED;
 	t->out[o]++;
 	t->outamc[o] += d->amc;
+	if (pay_on && (o == O_PAID || o == O_REPORT)) {
+		struct pline l = { d->client, d->psi, d->amc };
+
+		padd(&pday, &npday, &pdayalloc, &l);
+	}
 	if (o == O_HOLD && !d->contested) {
 		if (nhold == holdalloc) {
 			holdalloc = holdalloc ? 2 * holdalloc : 64;
@@ -3329,6 +3518,12 @@ wtruth(const struct world *w, const char *dir, int z, const struct truth *t, int
 		ts_wmoney(&o.w, t->outamc[a]);
 		ts_wend(&o.w);
 	}
+	for (a = 0; a < NPAY && w->rate[A_PAY] > 0; a++) {
+		ts_wcstr(&o.w, pynames[a]);
+		wnum(&o.w, t->pay[a]);
+		ts_wmoney(&o.w, t->payamt[a]);
+		ts_wend(&o.w);
+	}
 	oclose(&o, z);
 }
 
@@ -3744,12 +3939,16 @@ rmfiles(const char *dir, const char *const *names)
  * directory whatever the options: an older layout put them there.
  */
 static void
-unstale(const char *dir, const char *tdir, int z, int trunc, int regday)
+unstale(const char *dir, const char *tdir, int z, int trunc, int regday, int parday)
 {
 	static const char *const plain[] = { "ps.tsv", "pec.tsv", "contest.tsv", NULL };
 	static const char *const gz[] = { "ps.tsv.gz", "pec.tsv.gz", "contest.tsv.gz", NULL };
 	static const char *const reg[] = { "ps-register.tsv", "ps-register.tsv.gz", NULL };
 	static const char *const regplain[] = { "ps-register.tsv", NULL };
+	static const char *const par[] = {
+		"payment-params.tsv", "payment-params.tsv.gz", NULL
+	};
+	static const char *const parplain[] = { "payment-params.tsv", NULL };
 	static const char *const tplain[] = {
 		"benef.tsv", "acts.tsv", "truth.tsv", "benef-truth.tsv", NULL
 	};
@@ -3764,8 +3963,9 @@ unstale(const char *dir, const char *tdir, int z, int trunc, int regday)
 	int i;
 
 	rmfiles(dir, z ? plain : gz);
-	/* The register: the first day's of -A optam only. */
+	/* The register and the accounts: only the days that have them. */
 	rmfiles(dir, !regday ? reg : z ? regplain : reg + 1);
+	rmfiles(dir, !parday ? par : z ? parplain : par + 1);
 	rmfiles(dir, tplain);
 	rmfiles(dir, tgz);
 	rmfiles(tdir, z ? tplain : tgz);
@@ -3784,6 +3984,14 @@ unstale(const char *dir, const char *tdir, int z, int trunc, int regday)
 			rmfiles(dir, names);
 		}
 	}
+}
+
+/* Whether day j's inbox holds a PS register: -A optam's, -A pay's. */
+static int
+regday(const struct world *w, int j)
+{
+	return (j == 0 && (w->rate[A_OPTAM] > 0 || w->rate[A_PAY] > 0)) ||
+	    (j == PAY_FIXDAY && w->rate[A_PAY] > 0);
 }
 
 static void
@@ -3807,15 +4015,19 @@ day(const struct world *w, int j, const char *outdir, int z)
 	unstale_benef(dir);
 	if (j == 0)
 		wgaranties(w, dir, z);
-	if (j == 0 && w->rate[A_OPTAM] > 0)
-		wpsreg(w, dir, z);
+	if (regday(w, j))
+		wpsreg(w, j, dir, z);
+	if (w->rate[A_PAY] > 0 && j <= 1)
+		wparams(w, j, dir, z);
 	wbfiles(w, j, dir, tdir, z);
 	wbenef(w, tdir, z);
 	wps(w, dir, z);
 	wpecs(w, j, dir, z);
 	wacts(w, j, dir, tdir, z, trunc, &t);
+	if (pay_on)
+		payday(w, j, &t);
 	wtruth(w, tdir, z, &t, trunc);
-	unstale(dir, tdir, z, trunc, j == 0 && w->rate[A_OPTAM] > 0);
+	unstale(dir, tdir, z, trunc, regday(w, j), w->rate[A_PAY] > 0 && j <= 1);
 }
 
 /* -A name=rate */
@@ -3832,7 +4044,7 @@ anomarg(struct world *w, const char *arg)
 	if (eq == NULL || a == NANOM)
 		die(EX_USAGE, "-A: expected badnir, unknown, closed, dupintra, "
 		    "dupinter, cancel, near, nopec, truncated, late, latepec, contest, "
-		    "optam, parcours, franchise, optics or anniv=rate");
+		    "optam, parcours, franchise, optics, anniv or pay=rate");
 	w->rate[a] = (int)numarg(eq + 1, 0, 10000, anames[a]);
 }
 
@@ -3911,6 +4123,7 @@ main(int argc, char *argv[])
 		die(EX_USAGE, "anomaly rates: badnir, unknown and closed; "
 		    "dupintra, dupinter, cancel and near; nopec and latepec: each sum to 10000 at most");
 	latepec_on = w.rate[A_LATEPEC] > 0;
+	pay_on = w.rate[A_PAY] > 0;
 	hpsaid = w.rate[A_PARCOURS] > 0;
 	mkrules(&w);
 
