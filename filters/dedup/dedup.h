@@ -158,7 +158,7 @@ prefetch(const struct seg *s, size_t a, uint64_t hi)
 /*
  * segment.c.  loadhist maps and checks the segments the manifest of dir
  * lists (h->ledger, h->rsz and h->cutoff set first); full: every
- * record's CRC too.  0, or -1 with e filled; either way
+ * record's CRC and order too.  0, or -1 with e filled; either way
  * closehist gives back what h holds.
  */
 int loadhist(struct hist *h, const char *dir, int full, struct herr *e);
