@@ -46,6 +46,8 @@ end () {
 { printf '\000'; head -c $((16 + 8 * 24)) "$h"; end; } >"$out/segment/history-8"
 { printf '\002'; head -c $((16 + 8 * 24)) "$h18"; tail -c +17 "$h" | head -c $((8 * 24)); end; } \
     >"$out/segment/history-2days-window"
+{ printf '\004'; head -c $((16 + 8 * 24)) "$h"; end; } >"$out/segment/history-8-count"
+{ printf '\010'; head -c $((16 + 8 * 24)) "$h"; end; } >"$out/segment/history-8-crc"
 { printf '\001'; head -c $((16 + 64 * 40)) "$l"; end; } >"$out/segment/ledger-64"
 { printf '\001'; head -c $((16 + 8 * 40)) "$l"; end; } >"$out/segment/ledger-8"
 # The lines of the first day that the second day's cancellations adjust
@@ -73,6 +75,20 @@ recs "$l" | awk '$37 == "4d" { print $17 $18 $19 $20 $21 $22 $23 $24 }' >"$tmp/i
 	done
 	end
 } >"$out/segment/ledger-moves"
+# One of those lines and a movement of the most an amount holds: its
+# net out of range.
+{
+	printf '\001'
+	head -c 16 "$l"
+	one "$l18" "$(recs "$l18" | awk -v ids="$tmp/ids" '
+	    BEGIN { getline id <ids }
+	    $37 == "4b" && $17 $18 $19 $20 $21 $22 $23 $24 == id { print NR - 1; exit }')"
+	m=$(recs "$l" | awk '$37 == "4d" { print NR - 1; exit }')
+	one "$l" "$m" | head -c 24
+	printf '\377\377\377\377\377\377\377\177'
+	one "$l" "$m" | tail -c 8
+	end
+} >"$out/segment/ledger-overflow"
 # Nothing but the header and the trailer: no records.
 { printf '\000'; head -c 16 "$h"; end; } >"$out/segment/empty"
 rm -rf "$tmp"

@@ -2,9 +2,10 @@
  * fuzz-segment: dedup's history and ledger segments (filters/dedup/
  * segment.c; tiers-history(5), tiers-ledger(5)).  The input's first
  * byte says what it is (bit 0: a ledger, else a history; bit 1: a
- * window that starts at the day of the middle record, else none); the
- * rest is one segment file, written in a directory of its own beside a
- * manifest made right for it (the count and CRC of its trailer).  Then
+ * window that starts at the day of the middle record, else none) and
+ * what its manifest says (bit 2: one record more, bit 3: another CRC,
+ * than the segment's trailer); the rest is one segment file, written
+ * in a directory of its own beside its manifest.  Then
  * again with the header, the trailer and the manifest made right for
  * the records between them (a fuzzer seldom writes a CRC-32), and once
  * more with those records sorted, so that every input reaches the
@@ -387,8 +388,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t rsz, blen, nrec, n;
 	const uint8_t *body;
 	int32_t cutoff = INT32_MIN;
-	uint32_t crc;
-	int ledger;
+	uint32_t crc, other;
+	int ledger, more;
 
 	if (size < 1)
 		return 0;
@@ -403,11 +404,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cutoff = (int32_t)le_get32(data + HDRSZ + nrec / 2 * rsz + 16);
 	}
 
-	/* As written, the manifest made from its trailer. */
-	attempt(ledger, cutoff, data, size, size >= TRLSZ ? le_get64(data + size - 16) : 0,
-	    size >= TRLSZ ? le_get32(data + size - 8) : 0);
+	more = data[-1] >> 2 & 1;
+	other = data[-1] >> 3 & 1;
 
-	/* Its header, trailer and manifest made right for the records between. */
+	/* As written, the manifest made from its trailer. */
+	attempt(ledger, cutoff, data, size, (size >= TRLSZ ? le_get64(data + size - 16) : 0) + more,
+	    (size >= TRLSZ ? le_get32(data + size - 8) : 0) ^ other);
+
+	/* Its header, trailer and manifest (bits 2, 3 aside) made right for its records. */
 	body = size > HDRSZ ? data + HDRSZ : data;
 	blen = size >= HDRSZ + TRLSZ ? size - HDRSZ - TRLSZ : size > HDRSZ ? size - HDRSZ : 0;
 	nrec = blen / rsz;
@@ -422,7 +426,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	le_put64(seg + n - 16, nrec);
 	crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), seg + HDRSZ, (uInt)(nrec * rsz));
 	le_put32(seg + n - 8, crc);
-	attempt(ledger, cutoff, seg, n, nrec, crc);
+	attempt(ledger, cutoff, seg, n, nrec + more, crc ^ other);
 
 	/* The same records sorted: in key order, as a writer writes them. */
 	if (nrec > 1) {
@@ -430,7 +434,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		qsort(seg + HDRSZ, nrec, rsz, reccmp);
 		crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), seg + HDRSZ, (uInt)(nrec * rsz));
 		le_put32(seg + n - 8, crc);
-		attempt(ledger, cutoff, seg, n, nrec, crc);
+		attempt(ledger, cutoff, seg, n, nrec + more, crc ^ other);
 	}
 	free(seg);
 	return 0;
