@@ -28,7 +28,8 @@ done
 # such a file in the nightly: its exit status and file:line message,
 # nothing published under the final name (out), nothing left in TMPDIR.
 # (The Latin-1 CSV is refused at its line now, before the writer would
-# refuse it.)
+# refuse it.  A history segment whose records are out of key order, its
+# CRC right, was accepted by dedup -V: the harness segment's property.)
 # A table: name, exit status, how the input "in" is made (sh, from the
 # sample), the command, the message.
 S=$TIERS_TOP/testdata/sample/2026-11-18
@@ -38,6 +39,7 @@ huge-version	65	sed '1s/\t1\t/\t99999999999999999999\t/' $S/pec.tsv >in	tiers-se
 latin1-csv	65	head -n 2 $S/benef-502010002-000001.csv | sed 's/NOM13/N\xc9M13/' >in.csv	benef-integrate -d 2026-11-18 -o out.m -M out.mv -R out.rej in.csv	in.csv:2: address_1: invalid UTF-8 (file refused)
 gzip-magic-alone	65	cp $FUZZDIR/regress/normev3/gzip-magic-alone in.xml	benef-integrate -d 2026-11-18 -o out.m -M out.mv -R out.rej in.xml	in.xml:1: ENTETE: truncated gzip file (file refused)
 nul-client	65	cp $FUZZDIR/regress/benefcsv/nul-client in.csv	benef-integrate -d 2026-11-18 -o out.m -M out.mv -R out.rej in.csv	in.csv:2: client: missing or not a number (file refused)
+segment-out-of-order	65	rm -rf h && mkdir h && tail -c +2 $FUZZDIR/regress/segment/out-of-order >h/s.his && printf '#tiers\thistory\t1\tsegment\trecords\tcrc\tfirst_day\tlast_day\ns.his\t3\tc7d678e5\t2026-11-19\t2026-11-19\n' | tiers-seal -r >h/manifest.tsv && noemie-decode -o c $S/*.580 $S/*.b2 2>/dev/null	dedup -V -d 2026-11-20 -h h -H out.h -o out c	h/s.his: order: record 2 out of key order: corrupt
 EOF
 
 while IFS="	" read -r name st make cmd msg; do

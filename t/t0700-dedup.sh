@@ -183,6 +183,24 @@ test_expect_success '-V checks every record against its CRC' '
 	grep "corrupt" err
 '
 
+test_expect_success '-V refuses records out of key order, their CRC made right' '
+	cp -R h.2026-11-19 bad4 &&
+	f=bad4/day-20261119.his &&
+	n=$((($(wc -c <$f) - 40) / 24)) &&
+	tail -c +17 $f | head -c $((n * 24)) >recs &&
+	{ tail -c +25 recs | head -c 24; head -c 24 recs; tail -c +49 recs; } >swapped &&
+	gzip -c <swapped | tail -c 8 | head -c 4 >crc &&
+	{ head -c 16 $f; cat swapped; printf TIERSEND; tail -c 16 $f | head -c 8; cat crc;
+	  printf "\000\000\000\000"; } >seg && cat seg >$f &&
+	hex=$(od -An -tx4 crc | tr -d " ") &&
+	sed "s/^\(day-20261119.his	[0-9]*	\)[0-9a-f]*/\1$hex/" h.2026-11-19/manifest.tsv |
+	    tiers-seal -r >bad4/manifest.tsv &&
+	dedup -d 2026-11-20 -h bad4 -H v3 -o v3.out c.2026-11-20 2>/dev/null &&
+	test_expect_code 65 dedup -V -d 2026-11-20 -h bad4 -H v4 -o v4.out c.2026-11-20 2>err &&
+	grep "^dedup: bad4/day-20261119.his: order: record 2 out of key order: corrupt\$" err &&
+	! test -e v4.out && ! test -e v4
+'
+
 test_expect_success 'claims judged in batches of any size: the same bytes' '
 	{ cat one; grep -v "^#" one; grep -v "^#" one; } | grep -v "^#end" | tiers-seal -r >three &&
 	dedup -d 2026-11-18 -H tb -o tb.out three 2>/dev/null &&

@@ -106,6 +106,7 @@ awk 'NR <= 6 { print } NR == 6 {
 	    substr($0, 35, 1), substr($0, 36, 12) + 0, substr($0, 48, 12) + 0, ""; exit }' \
     "$S/2026-11-18/invoices.b2" >"$out/noemie/b2"
 head -n 2 "$S/2026-11-18/noemie-01751.580" >"$out/noemie/noend"
-# --- liquidate's harnesses (guarantee, pec): their seeds are made by a
-# script of their own.
+# --- liquidate's harnesses (guarantee, pec) and dedup's (segment): their
+# seeds are made by scripts of their own.
 sh "$top/t/fuzz/seeds-liquidate.sh" "$out" "$bin"
+sh "$top/t/fuzz/seeds-dedup.sh" "$out" "$bin"

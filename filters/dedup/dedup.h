@@ -1,0 +1,251 @@
+/*
+ * dedup: what its files share.  segment.c reads the history (or ledger)
+ * segments and their manifest, looks keys up in them and writes a new
+ * generation; key.c hashes a claim's keys; judge.c gives the day's
+ * verdicts, a batch of claims at a time, in a thread of its own;
+ * ledger.c builds the ledger of paid lines (-B); control.c is the a
+ * posteriori control (-A); main.c reads the claims and orchestrates.
+ * See dedup(1), tiers-history(5) and tiers-ledger(5).
+ */
+#ifndef DEDUP_H
+#define DEDUP_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tiers.h"
+
+#define MAGIC "TIERSHIS"
+#define TMAGIC "TIERSEND"
+#define HDRSZ 16
+#define RECSZ 24		/* a history record */
+#define LEDSZ 40		/* a ledger record */
+#define TRLSZ 24
+#define MAXSEG 30		/* more, and the segments are merged */
+
+/*
+ * A record of a segment.  A history's holds the hash, the day and the
+ * record number; a ledger's (tiers-ledger(5)) also the amount, the
+ * business day it was written, its kind and the party paid.
+ */
+struct key {
+	uint64_t hi, lo;
+	int32_t day;
+	uint32_t rec;
+	int64_t amount;
+	int32_t bday;
+	unsigned char kind, party;
+};
+
+/* Ledger record kinds: under the 3.1.8 key, the line's, or its identity. */
+#define LK_KEY 'K'
+#define LK_LINE 'L'
+#define LK_MOVE 'M'
+
+struct seg {
+	char name[64];
+	const unsigned char *map;
+	size_t n;
+	size_t len;
+	size_t rsz;
+	uint32_t crc;
+	int32_t first, last;
+};
+
+/*
+ * A history, or a ledger of paid lines: its segments in the manifest's
+ * order, their record size, and the window (records of a day before
+ * cutoff are not read).
+ */
+struct hist {
+	struct seg *seg;
+	int nseg;
+	int ledger;
+	size_t rsz;
+	int32_t cutoff;
+};
+
+/*
+ * A reader's refusal: status (sysexits), the file, the line (0: none),
+ * the field (empty: none) and the reason.  hfatal prints it as
+ * "dedup: file:line: field: reason" and exits with the status.
+ */
+struct herr {
+	int status;
+	char file[PATH_MAX];
+	long line;
+	char field[256];
+	char msg[256];
+};
+
+/* Record i of segment s. */
+static inline void
+getkey(const struct seg *s, size_t i, struct key *k)
+{
+	const unsigned char *p = s->map + HDRSZ + i * s->rsz;
+
+	k->hi = le_get64(p);
+	k->lo = le_get64(p + 8);
+	k->day = (int32_t)le_get32(p + 16);
+	k->rec = le_get32(p + 20);
+	if (s->rsz == LEDSZ) {
+		k->amount = (int64_t)le_get64(p + 24);
+		k->bday = (int32_t)le_get32(p + 32);
+		k->kind = p[36];
+		k->party = p[37];
+	} else {
+		k->amount = 0;
+		k->bday = 0;
+		k->kind = k->party = 0;
+	}
+}
+
+/* The order of a segment: hash, day, record; then, in a ledger, the rest. */
+static inline int
+keycmp(const struct key *a, const struct key *b)
+{
+	if (a->hi != b->hi)
+		return a->hi < b->hi ? -1 : 1;
+	if (a->lo != b->lo)
+		return a->lo < b->lo ? -1 : 1;
+	if (a->day != b->day)
+		return a->day < b->day ? -1 : 1;
+	if (a->rec != b->rec)
+		return a->rec < b->rec ? -1 : 1;
+	if (a->bday != b->bday)
+		return a->bday < b->bday ? -1 : 1;
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	if (a->party != b->party)
+		return a->party < b->party ? -1 : 1;
+	return a->amount < b->amount ? -1 : a->amount > b->amount;
+}
+
+/*
+ * Ask for the lines where a key a few places ahead in the batch will be
+ * looked for, guessed as gallop() guesses: the segments are read at
+ * memory speed rather than a miss at a time.
+ */
+static inline void
+prefetch(const struct seg *s, size_t a, uint64_t hi)
+{
+#ifdef __GNUC__
+	const unsigned char *p;
+	uint64_t ka;
+	size_t m;
+
+	if (a >= s->n)
+		return;
+	ka = le_get64(s->map + HDRSZ + a * s->rsz);
+	if (hi < ka)
+		return;
+	m = a + (size_t)((((hi - ka) >> 32) * (uint64_t)s->n) >> 32);
+	if (m >= s->n)
+		return;
+	p = s->map + HDRSZ + m * s->rsz;
+	__builtin_prefetch(p);
+	__builtin_prefetch(p + 64);
+	if (m > 2)
+		__builtin_prefetch(p - 64);
+#else
+	(void)s;
+	(void)a;
+	(void)hi;
+#endif
+}
+
+/*
+ * segment.c.  loadhist maps and checks the segments the manifest of dir
+ * lists (h->ledger, h->rsz and h->cutoff set first); full: every
+ * record's CRC and order too.  0, or -1 with e filled; either way
+ * closehist gives back what h holds.
+ */
+int loadhist(struct hist *h, const char *dir, int full, struct herr *e);
+void closehist(struct hist *h);
+void hfatal(const struct herr *e) __attribute__((noreturn));
+/* The first record of s with hash >= (hi, lo), from anywhere; from from. */
+size_t seek(const struct seg *s, uint64_t hi, uint64_t lo);
+size_t gallop(const struct seg *s, size_t from, uint64_t hi, uint64_t lo);
+/*
+ * The oldest record of the key in the window (see segment.c): 1 found, 0
+ * not, -1 with e filled (a ledger's amounts out of range).  cursor NULL:
+ * a seek in each segment; else a gallop from cursor[s], moved.
+ */
+int lookupk(const struct hist *h, uint64_t hi, uint64_t lo, int kind, struct key *found,
+    size_t *cursor, struct herr *e);
+int lookup(const struct hist *h, uint64_t hi, uint64_t lo, struct key *found,
+    size_t *cursor, struct herr *e);
+/*
+ * The new generation of business day day in newdir.tmp: dir's live
+ * segments of h and the day's nday records, in order, given by get.
+ */
+void writegen(const struct hist *h, const char *dir, const char *newdir, int32_t day,
+    void (*get)(size_t, struct key *), size_t nday);
+
+/* key.c: the keys of a claim, hashed. */
+void hash128(const char *s, size_t n, uint64_t *hi, uint64_t *lo);
+void idhash(int32_t day, uint32_t rec, uint64_t *hi, uint64_t *lo);
+/* The key's fields, by name, in the order they are hashed. */
+extern const char *const keycols[];
+enum { K_PSKIND, K_PSNUM, K_INVOICE, K_NIR, K_BNIR, K_BIRTH, K_RANG,
+	K_ACT, K_FR, K_ACTDATE, K_TOTAL, K_INVDATE, NKC };
+size_t normkey(const struct field *v, const int64_t *cents, char *buf, size_t cap);
+/* The line key's fields (a ledger's), by name. */
+enum { L_PSKIND, L_PSNUM, L_INVOICE, L_LINE, L_REFINV, L_REFLINE, NLC };
+extern const char *const linecols[NLC];
+void linehash(const struct field *lv, const struct field *kv, uint64_t *hi, uint64_t *lo);
+void linefields(const struct ts_reader *r, const int *lc, struct field *lv);
+
+/* main.c: the run's parameters; the history or ledger of -h. */
+extern int32_t today;
+extern char today_s[DATE_BUFSZ];
+extern struct hist hist;
+
+/* judge.c: the day judged, batch by batch. */
+enum { V_FIRST, V_INTRA, V_INTER, V_ADJUST, V_OTHER /* another shard's */ };
+extern const char *const vnames[];
+#define BATCH 65536		/* claims */
+#define BATCHTEXT (16 << 20)	/* bytes of claim lines */
+struct item {
+	uint64_t hi, lo;
+	uint64_t lhi, llo;	/* the line key (ledger) */
+	int64_t recsum;
+	int64_t paid;		/* adjustments: the net paid on the line referred to */
+	size_t off;
+	uint32_t len;
+	uint32_t refrec;	/* duplicates: the claim they repeat */
+	int32_t refday;
+	unsigned char verdict, hasref, haspaid;
+};
+struct batch {
+	struct item *it;
+	size_t n;
+	char *text;		/* BATCHTEXT bytes: lines are shorter */
+	size_t tlen;
+	uint32_t rec0;		/* record number of it[0] */
+	int full;
+};
+/* What the judging thread writes to, and counts. */
+extern struct ts_writer out;
+extern int shard, nshard, ncol;
+extern uint64_t counts[4], nout;
+void judgeinit(void);
+void *judging(void *arg);
+struct batch *getbatch(void);
+void putbatch(struct batch *b, int last);
+void judged(void);
+void judgedone(void);
+/* The day's first-seen keys of a history, in key order after judgedone. */
+extern size_t nfirst;
+void getfirst(size_t j, struct key *k);
+void freefirst(void);
+
+/* ledger.c: dedup -B. */
+int buildledger(int argc, char **argv, const char *decisions, const char *hdir,
+    const char *newhdir);
+
+/* control.c: dedup -A. */
+int control(int argc, char **argv, const char *output);
+
+#endif

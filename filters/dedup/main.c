@@ -1,0 +1,456 @@
+/*
+ * dedup: a verdict on every claim, before anything is paid: first seen,
+ * duplicate of an earlier claim of the day, or duplicate of a claim of an
+ * earlier day (general conditions 3.1.8).  Nothing is dropped.
+ *
+ * The history of the keys already paid is a generation of segments
+ * (tiers-history(5)): binary files of fixed 24-byte records sorted on a
+ * 128-bit hash of the normalised key, each with its day and its record
+ * number in that day.  Day D's generation is D-1's segments (hard links:
+ * they never change) plus one new segment of the day's first-seen keys;
+ * when there are too many segments they are merged into one, dropping the
+ * keys older than the window.  A lookup is a gallop through each
+ * segment, in page cache, a sorted batch of the day's keys at a time:
+ * the cost per day is the day's keys times the segments, never the size
+ * of the history.  Memory: a table of the day's keys (32 to 64 bytes a
+ * claim), the first-seen keys (24 bytes each) and two batches of claims;
+ * nothing per key of the history.  Keys shard by the first byte of
+ * their hash (-S k/n): each shard keeps its own history and gives the
+ * verdicts of its claims, which -J joins with the claims, so that GNU
+ * parallel can run the shards on one machine or several.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dedup.h"
+
+int32_t today;
+char today_s[DATE_BUFSZ];
+struct hist hist;		/* the history, or the ledger of paid lines */
+/* The stage summary (-s), published last. */
+static const char *sumpath;
+static struct pub spub;
+
+/*
+ * The output's header, from the first claim stream's: its columns and the
+ * verdict columns; later streams must have the same columns.
+ */
+static const char *const extra[] = { "dup", "dup_id", "dup_ref", "dup_paid_eur" };
+#define NEXTRA 4
+
+static void
+outhead(struct ts_writer *w, int fd, const char *output, const struct ts_reader *r,
+    int first, const char *path, const char *firstpath, int months)
+{
+	const char *cols[TS_MAXCOL];
+	char meta[128];
+	int c;
+
+	if (!first) {
+		if (r->ncol + NEXTRA != w->ncol)
+			die_at(EX_DATAERR, path, 1, "header", "not the columns of %s", firstpath);
+		return;
+	}
+	if (r->ncol + NEXTRA > TS_MAXCOL)
+		die_at(EX_DATAERR, path, 1, "header", "too many columns");
+	for (c = 0; c < r->ncol; c++)
+		cols[c] = r->cols[c];
+	for (c = 0; c < NEXTRA; c++)
+		cols[r->ncol + c] = extra[c];
+	ts_wopen(w, fd, output, "claim", 1, cols, r->ncol + NEXTRA);
+	snprintf(meta, sizeof meta, "dedup\t%s\twindow %d months", today_s, months);
+	ts_wmeta(w, meta);
+}
+
+/* ---------- the stage summary (-s) ---------- */
+
+/*
+ * The day's counts for the nightly's summary (tiers-summary(5)), as the
+ * claims were written: a row per verdict given, in byte order of the
+ * verdict.  They must add up to the claims written.
+ */
+static void
+wsummary(const uint64_t *n, uint64_t written)
+{
+	static const char *const scols[] = { "item", "kind", "records", "amount_eur" };
+	struct ts_writer w;
+	uint64_t sum = 0;
+	char meta[64];
+	int ord[V_OTHER], i, j;
+
+	for (i = 0; i < V_OTHER; i++) {
+		sum += n[i];
+		for (j = i; j > 0 && strcmp(vnames[ord[j - 1]], vnames[i]) > 0; j--)
+			ord[j] = ord[j - 1];
+		ord[j] = i;
+	}
+	if (sum != written)
+		die(EX_SOFTWARE, "%s: conservation: %llu verdicts counted, %llu claims written",
+		    sumpath, (unsigned long long)sum, (unsigned long long)written);
+	ts_wopen(&w, spub.fd, sumpath, "stage-summary", 1, scols, 4);
+	ts_wmeta(&w, "stage\tdedup");
+	snprintf(meta, sizeof meta, "business_date\t%s", today_s);
+	ts_wmeta(&w, meta);
+	for (i = 0; i < V_OTHER; i++) {
+		if (n[ord[i]] == 0)
+			continue;
+		ts_wcstr(&w, vnames[ord[i]]);
+		ts_wcstr(&w, "claim");
+		ts_wint(&w, (long long)n[ord[i]]);
+		ts_wcstr(&w, "");
+		ts_wend(&w);
+	}
+	ts_wclose(&w);
+}
+
+/*
+ * dedup -J: the claims with the verdicts the shards gave (dedup -S k/n),
+ * merged on record number; claims that are not payments are adjustments.
+ * Every paid claim must have exactly one verdict.
+ */
+static int
+joinv(int argc, char **argv, const char **vf, int nv, const char *output, int months)
+{
+	struct ts_reader *vr = xmalloc((size_t)nv * sizeof *vr);
+	int *have = xmalloc((size_t)nv * sizeof *have);
+	uint64_t *vrec = xmalloc((size_t)nv * sizeof *vrec);
+	struct ts_reader r;
+	struct ts_writer w;
+	struct pub p;
+	uint64_t rec = 0, vcount[V_OTHER] = { 0 };
+	int i, k, v, st, nature = -1;
+
+	for (k = 0; k < nv; k++) {
+		if (ts_open(&vr[k], vf[k], "dedup-verdict", 1) < 0)
+			ts_fatal(&vr[k]);
+		if (vr[k].ncol != 3)
+			die_at(EX_DATAERR, vf[k], 1, "header", "not a dedup-verdict stream");
+		if ((st = ts_next(&vr[k])) < 0)
+			ts_fatal(&vr[k]);
+		have[k] = st == 1;
+		vrec[k] = have[k] ? strtoull(vr[k].f[0].p, NULL, 10) : 0;
+	}
+	if (pub_open(&p, output) < 0)
+		die(EX_CANTCREAT, "%s: %s", output, strerror(errno));
+	for (i = 0; i < argc; i++) {
+		if (ts_open(&r, argv[i], "claim", 1) < 0)
+			ts_fatal(&r);
+		nature = ts_needcol(&r, "nature");
+		outhead(&w, p.fd, output, &r, i == 0, argv[i], argv[0], months);
+		while ((st = ts_next(&r)) == 1) {
+			char id[32];
+			int b = -1;
+
+			rec++;
+			ts_wfields(&w, r.line, r.len, r.ncol, r.recsum);
+			snprintf(id, sizeof id, "%s#%llu", today_s, (unsigned long long)rec);
+			if (r.f[nature].n != 4 || memcmp(r.f[nature].p, "paid", 4) != 0) {
+				ts_wcstr(&w, "adjust");
+				ts_wcstr(&w, id);
+				ts_wcstr(&w, "");
+				ts_wcstr(&w, "");
+				ts_wend(&w);
+				vcount[V_ADJUST]++;
+				continue;
+			}
+			for (k = 0; k < nv; k++)
+				if (have[k] && vrec[k] == rec)
+					b = k;
+			if (b < 0)
+				die_at(EX_DATAERR, argv[i], r.in.lineno, "-",
+				    "no shard gave a verdict for claim %llu", (unsigned long long)rec);
+			/* A shard judges a payment: first, intra or inter. */
+			for (v = V_FIRST; v <= V_INTER; v++)
+				if (strlen(vnames[v]) == vr[b].f[1].n &&
+				    memcmp(vnames[v], vr[b].f[1].p, vr[b].f[1].n) == 0)
+					break;
+			if (v > V_INTER)
+				die_at(EX_DATAERR, vf[b], vr[b].in.lineno, "dup",
+				    "not first, intra or inter");
+			vcount[v]++;
+			ts_wstr(&w, vr[b].f[1].p, vr[b].f[1].n);
+			ts_wcstr(&w, id);
+			ts_wstr(&w, vr[b].f[2].p, vr[b].f[2].n);
+			ts_wcstr(&w, "");
+			ts_wend(&w);
+			if ((st = ts_next(&vr[b])) < 0)
+				ts_fatal(&vr[b]);
+			have[b] = st == 1;
+			if (have[b]) {
+				uint64_t n = strtoull(vr[b].f[0].p, NULL, 10);
+
+				if (n <= vrec[b])
+					die_at(EX_DATAERR, vf[b], vr[b].in.lineno, "rec", "not increasing");
+				vrec[b] = n;
+			}
+		}
+		if (st < 0)
+			ts_fatal(&r);
+		ts_close(&r);
+	}
+	for (k = 0; k < nv; k++) {
+		if (have[k])
+			die_at(EX_DATAERR, vf[k], vr[k].in.lineno, "rec",
+			    "a verdict for no claim: not these claims' shards");
+		ts_close(&vr[k]);
+	}
+	if (sumpath != NULL)
+		wsummary(vcount, w.nrec);
+	ts_wclose(&w);
+	if (pub_commit(&p) < 0)
+		die(EX_IOERR, "%s: %s", output, strerror(errno));
+	if (sumpath != NULL && pub_commit(&spub) < 0)
+		die(EX_IOERR, "%s: %s", sumpath, strerror(errno));
+	free(vr);
+	free(have);
+	free(vrec);
+	return EX_OK;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: dedup [-V] [-W months] [-h history] [-s summary] -d date "
+	    "-H new-history\n"
+	    "             -o output claims ...\n"
+	    "       dedup -l [-V] [-W months] [-h ledger] [-s summary] -d date -o output\n"
+	    "             claims ...\n"
+	    "       dedup -B [-V] [-W months] [-h ledger] -d date -D decisions\n"
+	    "             -H new-ledger claims ...\n"
+	    "       dedup -S shard/shards [-V] [-W months] [-h history] -d date\n"
+	    "             -H new-history -o verdicts claims ...\n"
+	    "       dedup -J [-W months] [-s summary] -d date -v verdicts [-v verdicts ...]\n"
+	    "             -o output claims ...\n"
+	    "       dedup -A [-V] [-W months] -d date -h history -o report paid.csv ...\n");
+	exit(EX_USAGE);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *date = NULL, *hdir = NULL, *newhdir = NULL, *output = NULL;
+	const char *decisions = NULL;
+	int months = 24, full = 0, ch, i, st, apost = 0, join = 0, build = 0;
+	const char **vfiles = NULL;
+	int nvfiles = 0;
+	struct batch *bt = NULL;
+	size_t bmax, blim = BATCH;
+	const char *e;
+	size_t ncl, j;
+	int c[NKC], lc[NLC], nature = -1;
+	char key[2048], tmpdir[PATH_MAX - 128], meta[128];
+	struct ts_reader r;
+	struct pub p;
+	struct herr he;
+	pthread_t th;
+	uint32_t rec;
+
+	setprogname_(argv[0]);
+	while ((ch = getopt(argc, argv, "ABD:H:JS:VW:d:h:lo:s:v:")) != -1)
+		switch (ch) {
+		case 'A': apost = 1; break;
+		case 'B': build = hist.ledger = 1; break;
+		case 'D': decisions = optarg; break;
+		case 'J': join = 1; break;
+		case 'S':
+			if (sscanf(optarg, "%d/%d", &shard, &nshard) != 2 || nshard < 1 ||
+			    nshard > 256 || shard < 0 || shard >= nshard)
+				die(EX_USAGE, "-S: shard/shards, 0 <= shard < shards <= 256");
+			break;
+		case 'v':
+			vfiles = xrealloc(vfiles, (size_t)(nvfiles + 1) * sizeof *vfiles);
+			vfiles[nvfiles++] = optarg;
+			break;
+		case 'H': newhdir = optarg; break;
+		case 'V': full = 1; break;
+		case 'W': months = (int)numarg(optarg, 1, 1200, "months"); break;
+		case 'd': date = optarg; break;
+		case 'h': hdir = optarg; break;
+		case 'l': hist.ledger = 1; break;
+		case 'o': output = optarg; break;
+		case 's': sumpath = optarg; break;
+		default: usage();
+		}
+	argc -= optind;
+	argv += optind;
+	if (build) {
+		if (date == NULL || decisions == NULL || newhdir == NULL || argc == 0 ||
+		    output != NULL || apost || join || nshard > 1 || sumpath != NULL || nvfiles > 0)
+			usage();
+	} else if (hist.ledger) {
+		if (date == NULL || output == NULL || argc == 0 || newhdir != NULL ||
+		    decisions != NULL || apost || join || nshard > 1 || nvfiles > 0)
+			usage();
+	} else if (decisions != NULL || date == NULL || output == NULL || argc == 0 ||
+	    (apost ? hdir == NULL || newhdir != NULL :
+	    join ? nvfiles == 0 || hdir != NULL || newhdir != NULL : newhdir == NULL) ||
+	    (nvfiles > 0 && !join) || (apost && join) ||
+	    (sumpath != NULL && (apost || nshard > 1)))
+		usage();
+	if (date_parse(date, strlen(date), &today) < 0)
+		die(EX_USAGE, "%s: not an ISO 8601 date (YYYY-MM-DD)", date);
+	date_fmt(today, today_s);
+	{
+		int y, m, d;
+
+		date_to_ymd(today, &y, &m, &d);
+		m -= months % 12;
+		y -= months / 12;
+		if (m < 1) {
+			m += 12;
+			y--;
+		}
+		while (!date_valid(y, m, d))
+			d--;
+		hist.cutoff = date_from_ymd(y, m, d);
+	}
+	hist.rsz = hist.ledger ? LEDSZ : RECSZ;
+	if (hdir != NULL && loadhist(&hist, hdir, full, &he) < 0)
+		hfatal(&he);
+	if (build)
+		return buildledger(argc, argv, decisions, hdir, newhdir);
+	if (apost)
+		return control(argc, argv, output);
+	if (sumpath != NULL && pub_open(&spub, sumpath) < 0)
+		die(EX_CANTCREAT, "%s: %s", sumpath, strerror(errno));
+	if (join) {
+		st = joinv(argc, argv, vfiles, nvfiles, output, months);
+		free(vfiles);
+		return st;
+	}
+
+	/*
+	 * The claims, once: verified and hashed here, judged and written by
+	 * the judging thread, a batch at a time.
+	 */
+	if (pub_open(&p, output) < 0)
+		die(EX_CANTCREAT, "%s: %s", output, strerror(errno));
+	if (nshard > 1) {
+		static const char *const vcols[] = { "rec", "dup", "dup_ref" };
+
+		ts_wopen(&out, p.fd, output, "dedup-verdict", 1, vcols, 3);
+		snprintf(meta, sizeof meta, "shard\t%d/%d\t%s", shard, nshard, today_s);
+		ts_wmeta(&out, meta);
+	}
+	/* $TIERS_DEDUP_BATCH claims a batch: for the tests of the batches. */
+	if ((e = getenv("TIERS_DEDUP_BATCH")) != NULL && *e != '\0')
+		blim = (size_t)numarg(e, 1, BATCH, "TIERS_DEDUP_BATCH");
+	bmax = blim / 8 ? blim / 8 : 1;	/* the first batches small: the judging starts early */
+	judgeinit();
+	rec = 0;
+	for (i = 0; i < argc; i++) {
+		size_t k;
+
+		if (ts_open(&r, argv[i], "claim", 1) < 0)
+			ts_fatal(&r);
+		for (k = 0; k < NKC; k++)
+			c[k] = ts_needcol(&r, keycols[k]);
+		nature = ts_needcol(&r, "nature");
+		for (k = 0; k < NLC; k++)
+			lc[k] = ts_col(&r, linecols[k]);
+		if (nshard == 1)
+			outhead(&out, p.fd, output, &r, i == 0, argv[i], argv[0], months);
+		if (i == 0) {
+			ncol = r.ncol;
+			if (pthread_create(&th, NULL, judging, NULL) != 0)
+				die(EX_OSERR, "pthread_create failed");
+		}
+		while ((st = ts_next(&r)) == 1) {
+			struct item *x;
+
+			if (bt != NULL && (bt->n == bmax || bt->tlen + r.len > BATCHTEXT)) {
+				bmax = bmax * 2 < blim ? bmax * 2 : blim;
+				putbatch(bt, 0);
+				bt = NULL;
+			}
+			if (bt == NULL)
+				bt = getbatch();
+			if (bt->n == 0)
+				bt->rec0 = rec + 1;
+			if (rec == UINT32_MAX)
+				die_at(EX_DATAERR, argv[i], r.in.lineno, "-", "too many claims");
+			rec++;
+			x = &bt->it[bt->n++];
+			x->verdict = V_FIRST;
+			memcpy(bt->text + bt->tlen, r.line, r.len);
+			x->off = bt->tlen;
+			x->len = (uint32_t)r.len;
+			bt->tlen += r.len;
+			x->recsum = r.recsum;
+			if (r.f[c[K_PSNUM]].n == 0 || r.f[c[K_INVOICE]].n == 0 ||
+			    r.f[c[K_ACT]].n == 0 || r.f[c[K_ACTDATE]].n == 0 ||
+			    r.f[c[K_FR]].n == 0 || (r.f[c[K_NIR]].n == 0 && r.f[c[K_BNIR]].n == 0))
+				die_at(EX_DATAERR, argv[i], r.in.lineno, "key",
+				    "a key field is empty (ps_number, invoice, nir, act_code, act_date, fr_eur)");
+			{
+				struct field v[NKC], lv[NLC];
+				int64_t cents[NKC];
+				size_t q;
+
+				for (q = 0; q < NKC; q++) {
+					v[q] = r.f[c[q]];
+					cents[q] = r.cents[c[q]];
+				}
+				if (hist.ledger) {
+					linefields(&r, lc, lv);
+					linehash(lv, v, &x->lhi, &x->llo);
+				}
+				if (r.f[nature].n != 4 || memcmp(r.f[nature].p, "paid", 4) != 0) {
+					x->verdict = V_ADJUST;
+					continue;
+				}
+				j = normkey(v, cents, key, sizeof key);
+			}
+			if (j == 0)
+				die_at(EX_DATAERR, argv[i], r.in.lineno, "key", "too long");
+			hash128(key, j, &x->hi, &x->lo);
+			if (nshard > 1 && (int)((x->hi >> 56) % (uint64_t)nshard) != shard)
+				x->verdict = V_OTHER;
+		}
+		if (st < 0)
+			ts_fatal(&r);
+		ts_close(&r);
+	}
+	putbatch(bt, 1);
+	judged();
+	ncl = rec;
+	if (nshard == 1 && nout != ncl)
+		die(EX_SOFTWARE, "conservation: %zu claims read, %llu written", ncl,
+		    (unsigned long long)nout);
+	if (sumpath != NULL)
+		wsummary(counts, nout);
+	judgedone();
+
+	/* The new generation: D-1's live segments, and the day's keys. */
+	if (newhdir != NULL) {
+		snprintf(tmpdir, sizeof tmpdir, "%s.tmp", newhdir);
+		writegen(&hist, hdir, newhdir, today, getfirst, nfirst);
+	}
+	freefirst();
+
+	pthread_join(th, NULL);
+	if (pub_commit(&p) < 0)
+		die(EX_IOERR, "%s: %s", output, strerror(errno));
+	if (newhdir != NULL) {
+		if (rename(tmpdir, newhdir) < 0)
+			die(EX_CANTCREAT, "%s: %s", newhdir, strerror(errno));
+		tmp_untrack(tmpdir);
+	}
+	if (sumpath != NULL && pub_commit(&spub) < 0)
+		die(EX_IOERR, "%s: %s", sumpath, strerror(errno));
+	if (nshard > 1)
+		fprintf(stderr, "%s: %s: shard %d/%d: %zu claims, %llu of this shard\n",
+		    progname_(), today_s, shard, nshard, ncl, (unsigned long long)nout);
+	else
+		fprintf(stderr, "%s: %s: %zu claims: %llu first, %llu intra-day, "
+		    "%llu earlier days, %llu adjustments; %s %d segments\n",
+		    progname_(), today_s, ncl, (unsigned long long)counts[V_FIRST],
+		    (unsigned long long)counts[V_INTRA], (unsigned long long)counts[V_INTER],
+		    (unsigned long long)counts[V_ADJUST], hist.ledger ? "ledger" : "history",
+		    hist.nseg);
+	return EX_OK;
+}

@@ -1,0 +1,635 @@
+/*
+ * dedup: the segments of a history or a ledger (tiers-history(5),
+ * tiers-ledger(5)) and their manifest.  Read: each segment mapped and
+ * checked (size, header, trailer, the manifest's count and CRC; with
+ * full, the records' CRC and order); a key looked up by a seek
+ * (interpolation, then binary) or by the gallop of a cursor that a
+ * sorted batch of keys moves forward.  A history refused is the
+ * reader's error, returned: dedup prints it and exits, a fuzz harness
+ * goes on.  Written: a new generation, the day before's segments
+ * hard-linked beside the day's, or their merge.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dedup.h"
+
+/* ---------- reading ---------- */
+
+static int
+refuse(struct herr *e, int status, const char *file, long line, const char *field,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	e->status = status;
+	snprintf(e->file, sizeof e->file, "%s", file);
+	e->line = line;
+	snprintf(e->field, sizeof e->field, "%s", field != NULL ? field : "");
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* A stream reader's error, as ts_fatal would say it. */
+static int
+tsrefuse(const struct ts_reader *r, struct herr *e)
+{
+	if (r->errline < 0)
+		return refuse(e, EX_NOINPUT, r->in.name, 0, NULL, "%s", r->errmsg);
+	return refuse(e, EX_DATAERR, r->in.name, r->errline, r->errfield, "%s", r->errmsg);
+}
+
+void
+hfatal(const struct herr *e)
+{
+	die_at(e->status, e->file, e->line, e->field[0] ? e->field : NULL, "%s", e->msg);
+}
+
+/*
+ * Every record against the CRC, and each not before the one it follows,
+ * a chunk at a time while it is in the cache (and zlib's crc32 takes at
+ * most 4 GiB a call).  The CRC is said first.
+ */
+#define CHECKRECS 16384
+
+static int
+checkrecs(const struct seg *s, const char *path, struct herr *e)
+{
+	uint32_t crc = (uint32_t)crc32(0L, Z_NULL, 0);
+	const unsigned char *p;
+	size_t i, j, k, bad = 0;
+	uint64_t a, b;
+	struct key x, y;
+
+	for (i = 0; i < s->n; i = j) {
+		j = s->n - i > CHECKRECS ? i + CHECKRECS : s->n;
+		crc = (uint32_t)crc32(crc, s->map + HDRSZ + i * s->rsz, (uInt)((j - i) * s->rsz));
+		/* The high words of the hashes decide, but for a tie. */
+		for (k = i > 0 ? i : 1; k < j && bad == 0; k++) {
+			p = s->map + HDRSZ + k * s->rsz;
+			a = le_get64(p - s->rsz);
+			b = le_get64(p);
+			if (a < b)
+				continue;
+			getkey(s, k - 1, &x);
+			getkey(s, k, &y);
+			if (keycmp(&x, &y) > 0)
+				bad = k + 1;
+		}
+	}
+	if (crc != s->crc)
+		return refuse(e, EX_DATAERR, path, 0, "crc", "records do not match their CRC: corrupt");
+	if (bad != 0)
+		return refuse(e, EX_DATAERR, path, 0, "order",
+		    "record %zu out of key order: corrupt", bad);
+	return 0;
+}
+
+/* Map and check a segment: header, size, trailer; the records if full. */
+static int
+openseg(const struct hist *h, const char *dir, struct seg *s, int full, struct herr *e)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	const unsigned char *t;
+	void *m;
+	int fd, en;
+
+	snprintf(path, sizeof path, "%s/%s", dir, s->name);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return refuse(e, EX_NOINPUT, path, 0, NULL, "%s", strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		en = errno;
+		close(fd);
+		return refuse(e, EX_NOINPUT, path, 0, NULL, "%s", strerror(en));
+	}
+	s->len = (size_t)st.st_size;
+	s->rsz = h->rsz;
+	if (s->len < HDRSZ + TRLSZ || (s->len - HDRSZ - TRLSZ) % s->rsz != 0) {
+		close(fd);
+		return refuse(e, EX_DATAERR, path, 0, "size", "not a %s segment, or truncated",
+		    h->ledger ? "ledger" : "history");
+	}
+	m = mmap(NULL, s->len, PROT_READ, MAP_SHARED, fd, 0);
+	en = errno;
+	close(fd);
+	if (m == MAP_FAILED)
+		return refuse(e, EX_IOERR, path, 0, NULL, "%s", strerror(en));
+	s->map = m;
+	s->n = (s->len - HDRSZ - TRLSZ) / s->rsz;
+	t = s->map + s->len - TRLSZ;
+	if (memcmp(s->map, MAGIC, 8) != 0 || le_get32(s->map + 8) != (h->ledger ? 2u : 1u))
+		return refuse(e, EX_DATAERR, path, 0, "header", h->ledger ?
+		    "not a ledger segment (version 2)" : "not a history segment of version 1");
+	if (memcmp(t, TMAGIC, 8) != 0 || le_get64(t + 8) != s->n)
+		return refuse(e, EX_DATAERR, path, 0, "trailer",
+		    "no trailer, or a count that does not match: truncated or corrupt");
+	if (le_get32(t + 16) != s->crc)
+		return refuse(e, EX_DATAERR, path, 0, "trailer", "CRC not the manifest's");
+	return full ? checkrecs(s, path, e) : 0;
+}
+
+static const char *const mancols[] = {
+	"segment", "records", "crc", "first_day", "last_day"
+};
+
+int
+loadhist(struct hist *h, const char *dir, int full, struct herr *e)
+{
+	char path[PATH_MAX];
+	const char *kind = h->ledger ? "ledger" : "history";
+	struct ts_reader r;
+	struct seg *s;
+	int st;
+
+	snprintf(path, sizeof path, "%s/manifest.tsv", dir);
+	if (ts_open(&r, path, kind, 1) < 0) {
+		tsrefuse(&r, e);
+		goto fail;
+	}
+	if (r.ncol != 5 || strcmp(r.cols[0], "segment") != 0) {
+		refuse(e, EX_DATAERR, path, 1, "header", "not the %s columns", kind);
+		goto fail;
+	}
+	while ((st = ts_next(&r)) == 1) {
+		h->seg = xrealloc(h->seg, (size_t)(h->nseg + 1) * sizeof *h->seg);
+		s = &h->seg[h->nseg++];
+		memset(s, 0, sizeof *s);
+		if (r.f[0].n == 0 || r.f[0].n >= sizeof s->name || memchr(r.f[0].p, '/', r.f[0].n)) {
+			refuse(e, EX_DATAERR, path, r.in.lineno, "segment", "bad name");
+			goto fail;
+		}
+		memcpy(s->name, r.f[0].p, r.f[0].n);
+		s->crc = (uint32_t)strtoul(r.f[2].p, NULL, 16);
+		if (date_parse(r.f[3].p, r.f[3].n, &s->first) < 0 ||
+		    date_parse(r.f[4].p, r.f[4].n, &s->last) < 0) {
+			refuse(e, EX_DATAERR, path, r.in.lineno, "first_day", "not a date");
+			goto fail;
+		}
+		if (openseg(h, dir, s, full, e) < 0)
+			goto fail;
+		if ((uint64_t)strtoull(r.f[1].p, NULL, 10) != s->n) {
+			refuse(e, EX_DATAERR, path, r.in.lineno, "records", "not the segment's count");
+			goto fail;
+		}
+	}
+	if (st < 0) {
+		tsrefuse(&r, e);
+		goto fail;
+	}
+	ts_close(&r);
+	return 0;
+fail:
+	ts_close(&r);
+	return -1;
+}
+
+void
+closehist(struct hist *h)
+{
+	int s;
+
+	for (s = 0; s < h->nseg; s++)
+		if (h->seg[s].map != NULL)
+			munmap((void *)h->seg[s].map, h->seg[s].len);
+	free(h->seg);
+	h->seg = NULL;
+	h->nseg = 0;
+}
+
+/* ---------- looking up ---------- */
+
+size_t
+seek(const struct seg *s, uint64_t hi, uint64_t lo)
+{
+	size_t a = 0, b = s->n, m;
+	struct key k;
+
+	if (s->n == 0)
+		return 0;
+	/*
+	 * Hashes are uniform: guess hi / 2^64 * n (in integers: a segment
+	 * holds fewer than 2^32 records), then widen until it brackets.
+	 */
+	m = s->n >> 32 ? s->n / 2 : (size_t)(((hi >> 32) * (uint64_t)s->n) >> 32);
+	if (m >= s->n)
+		m = s->n - 1;
+	{
+		size_t w = 64, lo_i, hi_i;
+
+		for (;;) {
+			lo_i = m > w ? m - w : 0;
+			hi_i = m + w < s->n ? m + w : s->n;
+			getkey(s, lo_i, &k);
+			if (lo_i > 0 && (k.hi > hi || (k.hi == hi && k.lo >= lo))) {
+				w *= 4;
+				continue;
+			}
+			if (hi_i < s->n) {
+				getkey(s, hi_i, &k);
+				if (k.hi < hi || (k.hi == hi && k.lo < lo)) {
+					w *= 4;
+					continue;
+				}
+			}
+			a = lo_i;
+			b = hi_i;
+			break;
+		}
+	}
+	while (a < b) {
+		m = a + (b - a) / 2;
+		getkey(s, m, &k);
+		if (k.hi < hi || (k.hi == hi && k.lo < lo))
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a;
+}
+
+/*
+ * Keys looked up in increasing order (a batch of the day's, sorted) move a
+ * cursor forward in each segment: a gallop from where the last one
+ * stopped, so the segments are read in order rather than probed at
+ * random.
+ */
+
+static int
+hashless(const struct seg *s, size_t i, uint64_t hi, uint64_t lo)
+{
+	const unsigned char *p = s->map + HDRSZ + i * s->rsz;
+	uint64_t h = le_get64(p);
+
+	return h < hi || (h == hi && le_get64(p + 8) < lo);
+}
+
+size_t
+gallop(const struct seg *s, size_t from, uint64_t hi, uint64_t lo)
+{
+	size_t a = from, b, m, step = 4;
+	uint64_t ka;
+
+	if (a >= s->n || !hashless(s, a, hi, lo))
+		return a;
+	/*
+	 * key(a) < target.  Hashes are uniform: the target is about
+	 * (hi - ka) / 2^64 * n records further; gallop from that guess,
+	 * forward or back, to b with key(b) >= target or b = n.
+	 */
+	ka = le_get64(s->map + HDRSZ + a * s->rsz);
+	m = a + 1 + (size_t)((((hi - ka) >> 32) * (uint64_t)s->n) >> 32);
+	if (m >= s->n || m < a)
+		m = s->n - 1;
+	if (hashless(s, m, hi, lo)) {
+		a = m;
+		for (;;) {
+			b = a + step;
+			if (b >= s->n) {
+				b = s->n;
+				break;
+			}
+			if (!hashless(s, b, hi, lo))
+				break;
+			a = b;
+			step *= 2;
+		}
+	} else {
+		b = m;
+		while (b - a > step) {
+			m = b - step;
+			if (hashless(s, m, hi, lo)) {
+				a = m;
+				break;
+			}
+			b = m;
+			step *= 2;
+		}
+	}
+	a++;
+	while (a < b) {
+		m = a + (b - a) / 2;
+		if (hashless(s, m, hi, lo))
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a;
+}
+
+/*
+ * What a paid line was paid, net: its first payment (amount) and its
+ * movements since, recoveries negative, in every segment.
+ */
+static int
+netpaid(const struct hist *h, int32_t day, uint32_t rec, int64_t *amount, struct herr *e)
+{
+	uint64_t hi, lo;
+	struct key k;
+	size_t i;
+	int s;
+
+	idhash(day, rec, &hi, &lo);
+	for (s = 0; s < h->nseg; s++) {
+		if (h->seg[s].last < h->cutoff)
+			continue;
+		for (i = seek(&h->seg[s], hi, lo); i < h->seg[s].n; i++) {
+			getkey(&h->seg[s], i, &k);
+			if (k.hi != hi || k.lo != lo)
+				break;
+			if (k.kind != LK_MOVE || k.day != day || k.rec != rec)
+				continue;
+			if (money_add(amount, *amount, k.amount) < 0)
+				return refuse(e, EX_DATAERR, h->seg[s].name, 0, "ledger",
+				    "the amounts of a line out of range");
+		}
+	}
+	return 0;
+}
+
+/*
+ * The oldest record of the key within the window, in any segment.  In a
+ * ledger, the oldest line of that kind of key still paid (net above 0),
+ * its net in found->amount; for a line key (LK_LINE), if none is still
+ * paid, the oldest line.
+ */
+int
+lookupk(const struct hist *h, uint64_t hi, uint64_t lo, int kind, struct key *found,
+    size_t *cursor, struct herr *e)
+{
+	const struct seg *sg;
+	struct key k;
+	size_t i;
+	int s, hit = 0, live = 0, l;
+
+	for (s = 0; s < h->nseg; s++) {
+		sg = &h->seg[s];
+		if (sg->last < h->cutoff)
+			continue;
+		if (cursor != NULL)
+			i = cursor[s] = gallop(sg, cursor[s], hi, lo);
+		else
+			i = seek(sg, hi, lo);
+		for (; i < sg->n; i++) {
+			getkey(sg, i, &k);
+			if (k.hi != hi || k.lo != lo)
+				break;
+			if (k.day < h->cutoff)
+				continue;
+			if (h->ledger) {
+				if (k.kind != kind)
+					continue;
+				if (netpaid(h, k.day, k.rec, &k.amount, e) < 0)
+					return -1;
+				l = k.amount > 0;
+				if (!l && (kind == LK_KEY || live))
+					continue;
+				if (l && !live) {
+					*found = k;
+					hit = live = 1;
+					continue;
+				}
+			}
+			if (!hit || k.day < found->day ||
+			    (k.day == found->day && k.rec < found->rec)) {
+				*found = k;
+				hit = 1;
+			}
+		}
+	}
+	return hit;
+}
+
+int
+lookup(const struct hist *h, uint64_t hi, uint64_t lo, struct key *found, size_t *cursor,
+    struct herr *e)
+{
+	return lookupk(h, hi, lo, LK_KEY, found, cursor, e);
+}
+
+/* ---------- writing a generation ---------- */
+
+struct wseg {
+	FILE *fp;
+	unsigned char buf[65520];	/* records batched for the CRC: 2730 of 24 bytes, 1638 of 40 */
+	size_t used;
+	size_t rsz;
+	char path[PATH_MAX];
+	uint64_t n;
+	uint32_t crc;
+	int32_t first, last;
+};
+
+static void
+wsopen(struct wseg *w, const struct hist *h, const char *dir, const char *name)
+{
+	unsigned char hd[HDRSZ];
+	int fd;
+
+	snprintf(w->path, sizeof w->path, "%s/%s", dir, name);
+	if ((fd = open(w->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+		die(EX_CANTCREAT, "%s: %s", w->path, strerror(errno));
+	tmp_track(w->path, 0);
+	if ((w->fp = fdopen(fd, "w")) == NULL)
+		die(EX_CANTCREAT, "%s: %s", w->path, strerror(errno));
+	memset(hd, 0, sizeof hd);
+	memcpy(hd, MAGIC, 8);
+	le_put32(hd + 8, h->ledger ? 2 : 1);
+	fwrite(hd, 1, HDRSZ, w->fp);
+	w->rsz = h->rsz;
+	w->n = 0;
+	w->used = 0;
+	w->crc = (uint32_t)crc32(0L, Z_NULL, 0);
+	w->first = INT32_MAX;
+	w->last = INT32_MIN;
+}
+
+static void
+wsflush(struct wseg *w)
+{
+	w->crc = (uint32_t)crc32(w->crc, w->buf, (uInt)w->used);
+	if (fwrite(w->buf, 1, w->used, w->fp) != w->used)
+		die(EX_IOERR, "%s: write error", w->path);
+	w->used = 0;
+}
+
+static void
+wsput(struct wseg *w, const struct key *k)
+{
+	unsigned char *r;
+
+	if (w->used + w->rsz > sizeof w->buf)
+		wsflush(w);
+	r = w->buf + w->used;
+	le_put64(r, k->hi);
+	le_put64(r + 8, k->lo);
+	le_put32(r + 16, (uint32_t)k->day);
+	le_put32(r + 20, k->rec);
+	if (w->rsz == LEDSZ) {
+		le_put64(r + 24, (uint64_t)k->amount);
+		le_put32(r + 32, (uint32_t)k->bday);
+		r[36] = k->kind;
+		r[37] = k->party;
+		r[38] = r[39] = 0;
+	}
+	w->used += w->rsz;
+	w->n++;
+	if (k->day < w->first)
+		w->first = k->day;
+	if (k->day > w->last)
+		w->last = k->day;
+}
+
+static void
+wsclose(struct wseg *w, int32_t day)
+{
+	unsigned char t[TRLSZ];
+
+	wsflush(w);
+	memset(t, 0, sizeof t);
+	memcpy(t, TMAGIC, 8);
+	le_put64(t + 8, w->n);
+	le_put32(t + 16, w->crc);
+	fwrite(t, 1, TRLSZ, w->fp);
+	if (fflush(w->fp) != 0 || fsync(fileno(w->fp)) < 0 || fclose(w->fp) != 0)
+		die(EX_IOERR, "%s: write error", w->path);
+	if (w->n == 0) {
+		w->first = day;
+		w->last = day;
+	}
+}
+
+static void
+manifest_row(struct ts_writer *m, const char *name, uint64_t n, uint32_t crc,
+    int32_t first, int32_t last)
+{
+	char b[16];
+
+	ts_wcstr(m, name);
+	ts_wint(m, (long long)n);
+	snprintf(b, sizeof b, "%08" PRIx32, crc);
+	ts_wcstr(m, b);
+	ts_wdate(m, first);
+	ts_wdate(m, last);
+	ts_wend(m);
+}
+
+/*
+ * Write the new generation in newdir.tmp: the live segments of h (in
+ * dir, hard-linked) and the day's records, nday of them in order, given
+ * by get; or, past MAXSEG segments, one merge of them all.  The caller
+ * renames it to newdir when everything else is published.
+ */
+void
+writegen(const struct hist *h, const char *dir, const char *newdir, int32_t day,
+    void (*get)(size_t, struct key *), size_t nday)
+{
+	char tmpdir[PATH_MAX - 128], day_s[DATE_BUFSZ];
+	const struct seg *segs = h->seg;
+	int nsegs = h->nseg;
+	size_t j;
+
+	date_fmt(day, day_s);
+	snprintf(tmpdir, sizeof tmpdir, "%s.tmp", newdir);
+	if (strlen(newdir) + 5 >= sizeof tmpdir)
+		die(EX_USAGE, "%s: path too long", newdir);
+	if (mkdir(tmpdir, 0700) < 0)
+		die(EX_CANTCREAT, "%s: %s", tmpdir, strerror(errno));
+	/* Removed, with its segments, if the run ends before the rename. */
+	tmp_track(tmpdir, 1);
+	{
+		struct ts_writer m;
+		struct pub mp;
+		struct wseg ws;
+		char name[64], mpath[PATH_MAX];
+		int live = 0, s;
+
+		snprintf(mpath, sizeof mpath, "%s/manifest.tsv", tmpdir);
+		if (pub_open(&mp, mpath) < 0)
+			die(EX_CANTCREAT, "%s: %s", mpath, strerror(errno));
+		ts_wopen(&m, mp.fd, mpath, h->ledger ? "ledger" : "history", 1, mancols, 5);
+		for (s = 0; s < nsegs; s++)
+			live += segs[s].last >= h->cutoff;
+		if (live + 1 > MAXSEG) {
+			/* Merge every live segment and the day into one, in key order. */
+			size_t *pos = xmalloc((size_t)nsegs * sizeof *pos);
+			struct key best, k;
+			int b;
+
+			snprintf(name, sizeof name, "base-%.4s%.2s%.2s.%s", day_s,
+			    day_s + 5, day_s + 8, h->ledger ? "led" : "his");
+			wsopen(&ws, h, tmpdir, name);
+			memset(pos, 0, (size_t)nsegs * sizeof *pos);
+			j = 0;
+			for (;;) {
+				b = -1;
+				for (s = 0; s < nsegs; s++) {
+					while (pos[s] < segs[s].n) {
+						getkey(&segs[s], pos[s], &k);
+						if (k.day >= h->cutoff)
+							break;
+						pos[s]++;
+					}
+					if (pos[s] < segs[s].n && (b < 0 || keycmp(&k, &best) < 0)) {
+						best = k;
+						b = s;
+					}
+				}
+				if (j < nday) {
+					get(j, &k);
+					if (b < 0 || keycmp(&k, &best) < 0) {
+						wsput(&ws, &k);
+						j++;
+						continue;
+					}
+				}
+				if (b < 0)
+					break;
+				wsput(&ws, &best);
+				pos[b]++;
+			}
+			free(pos);
+			wsclose(&ws, day);
+			manifest_row(&m, name, ws.n, ws.crc, ws.first, ws.last);
+		} else {
+			for (s = 0; s < nsegs; s++) {
+				char from[PATH_MAX], to[PATH_MAX];
+
+				if (segs[s].last < h->cutoff)
+					continue;	/* wholly out of the window */
+				snprintf(from, sizeof from, "%s/%s", dir, segs[s].name);
+				snprintf(to, sizeof to, "%s/%s", tmpdir, segs[s].name);
+				if (link(from, to) < 0)
+					die(EX_CANTCREAT, "%s: %s", to, strerror(errno));
+				tmp_track(to, 0);
+				manifest_row(&m, segs[s].name, segs[s].n, segs[s].crc,
+				    segs[s].first, segs[s].last);
+			}
+			snprintf(name, sizeof name, "day-%.4s%.2s%.2s.%s", day_s,
+			    day_s + 5, day_s + 8, h->ledger ? "led" : "his");
+			wsopen(&ws, h, tmpdir, name);
+			for (j = 0; j < nday; j++) {
+				struct key k;
+
+				get(j, &k);
+				wsput(&ws, &k);
+			}
+			wsclose(&ws, day);
+			manifest_row(&m, name, ws.n, ws.crc, ws.first, ws.last);
+		}
+		ts_wclose(&m);
+		if (pub_commit(&mp) < 0)
+			die(EX_IOERR, "%s: %s", mpath, strerror(errno));
+		tmp_track(mpath, 0);
+	}
+}
