@@ -43,7 +43,7 @@
 enum {
 	K_WORLD, K_CLIENT, K_FAMILY, K_BENEF, K_PS, K_DAY, K_BLOCK,
 	K_INVOICE, K_LINE, K_DUP, K_ROUTE, K_BFILE, K_PEC, K_LATE, K_CONTEST,
-	K_PARCOURS, K_FRANCHISE, K_OPTICS, K_EXTRA, K_ANNIV, K_PAY
+	K_PARCOURS, K_FRANCHISE, K_OPTICS, K_EXTRA, K_ANNIV, K_PAY, K_INDUS
 };
 
 /*
@@ -54,12 +54,12 @@ enum {
 enum {
 	A_NONE, A_BADNIR, A_UNKNOWN, A_CLOSED, A_DUPINTRA, A_DUPINTER,
 	A_CANCEL, A_NEAR, A_NOPEC, A_TRUNC, A_LATE, A_LATEPEC, A_CONTEST,
-	A_OPTAM, A_PARCOURS, A_FRANCHISE, A_OPTICS, A_ANNIV, A_PAY, NANOM
+	A_OPTAM, A_PARCOURS, A_FRANCHISE, A_OPTICS, A_ANNIV, A_PAY, A_INDUS, NANOM
 };
 static const char *const anames[NANOM] = {
 	"none", "badnir", "unknown", "closed", "dupintra", "dupinter",
 	"cancel", "near", "nopec", "truncated", "late", "latepec", "contest",
-	"optam", "parcours", "franchise", "optics", "anniv", "pay"
+	"optam", "parcours", "franchise", "optics", "anniv", "pay", "indus"
 };
 /*
  * Per 10 000 claim lines; nopec per 10 000 invoices that need a PEC;
@@ -71,10 +71,11 @@ static const char *const anames[NANOM] = {
  * per 10 000 doctors, parcours per 10 000 doctors' lines of the B2 file,
  * franchise per 10 000 pharmacy lines, optics per 10 000 opticians'
  * invoices, anniv per 10 000 families, pay per 10 000 PS (whose bank
- * details are wrong in the register).
+ * details are wrong in the register), indus per 10 000 clients (that
+ * allow compensation in the indus parameters).
  */
 static const int arate[NANOM] = {
-	0, 50, 50, 50, 30, 30, 20, 20, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+	0, 50, 50, 50, 30, 30, 20, 20, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 };
 #define ISREPEAT(a) ((a) == A_DUPINTRA || (a) == A_DUPINTER || (a) == A_CANCEL || \
 	(a) == A_NEAR)
@@ -278,6 +279,13 @@ static const char *const pynames[NPAY] = {
 	"pay_paid", "pay_released", "pay_held", "pay_transfers"
 };
 
+/* What indus-extract(1) must keep of the day (the truth's indus_ rows). */
+enum { IN_NEWPS, IN_NEWBENEF, IN_TRANSPS, IN_OPENPS, IN_OPENBENEF, NIND };
+static const char *const innames[NIND] = {
+	"indus_new_ps", "indus_new_benef", "indus_transferred_ps", "indus_open_ps",
+	"indus_open_benef"
+};
+
 static const char *const onames[NOUT] = {
 	"paid", "paid-report", "rejected", "hold", "expired", "recover", "client",
 	"confirmed"
@@ -296,6 +304,8 @@ struct truth {
 	int64_t cramt[NW], annivamc;
 	uint64_t pay[NPAY];	/* -A pay: the day's payments */
 	int64_t payamt[NPAY];
+	uint64_t ind[NIND];	/* -A indus: the day's indus ledger */
+	int64_t indamt[NIND];
 };
 
 /* A PEC granted: what a claim line must match, and what it paid so far. */
@@ -595,6 +605,31 @@ static int
 hasaccount(const struct world *w, int c, int j)
 {
 	return c != w->nclient - 1 || j >= 1;
+}
+
+/*
+ * The indus parameters (-A indus), on the first day: every client's but
+ * the last's (when there are two or more), which has none: no
+ * compensation, nothing transferred.  A client allows compensation at
+ * the rate; its PS delay is 1, 3 calendar days or never by its rank,
+ * its beneficiaries' 30 days.
+ */
+static int
+compensates(const struct world *w, int c)
+{
+	struct rng r;
+
+	rinit(&r, w, K_INDUS, (uint64_t)c, 0);
+	return (int)below(&r, 10000) < w->rate[A_INDUS];
+}
+
+/* Client c's PS delay in calendar days, or -1 for never. */
+static int
+psdays(const struct world *w, int c)
+{
+	if (w->nclient > 1 && c == w->nclient - 1)
+		return -1;
+	return c % 3 == 0 ? 1 : c % 3 == 1 ? 3 : -1;
 }
 
 /* What day j's file says of beneficiary i: 0 nothing, else a kind. */
@@ -1674,6 +1709,34 @@ wparams(const struct world *w, int j, const char *dir, int z)
 		ts_wcstr(&o.w, name);
 		ts_wstr(&o.w, acct, 27);
 		ts_wcstr(&o.w, bics[c % (int)(sizeof bics / sizeof bics[0])]);
+		ts_wend(&o.w);
+	}
+	oclose(&o, z);
+}
+
+/* The clients' indus parameters (tiers-indus(5)) of -A indus, first day. */
+static void
+wiparams(const struct world *w, const char *dir, int z)
+{
+	static const char *const cols[] = {
+		"amc", "compensation", "ps_days", "benef_days"
+	};
+	struct out o;
+	char n[12];
+	int c, d;
+
+	oopen(&o, dir, "indus-params.tsv", "indus-params", cols, 4);
+	for (c = 0; c < w->nclient; c++) {
+		if (w->nclient > 1 && c == w->nclient - 1)
+			continue;
+		ts_wstr(&o.w, w->amc[c], 9);
+		ts_wcstr(&o.w, compensates(w, c) ? "1" : "0");
+		if ((d = psdays(w, c)) >= 0)
+			snprintf(n, sizeof n, "%d", d);
+		else
+			n[0] = '\0';
+		ts_wcstr(&o.w, n);
+		ts_wcstr(&o.w, "30");
 		ts_wend(&o.w);
 	}
 	oclose(&o, z);
@@ -2791,6 +2854,59 @@ payday(const struct world *w, int j, struct truth *t)
 	free(go);
 }
 
+/*
+ * The indus ledger (-A indus), as indus-extract(1) keeps it: a
+ * cancellation that recovers (LQ16) opens an item owed by the PS, of
+ * what it recovers; the world has no AMO reject (LQ19) nor card kept
+ * after a radiation (LQ03), so no beneficiary's item but those of the
+ * retroactive radiations, which the truth does not follow.  An item is
+ * transferred to its client the first day it is as old, in calendar
+ * days, as the client's PS delay.  No offset: without -A pay no PS is
+ * paid, and -A pay is refused with it.
+ */
+struct item {
+	int client, j;
+	int64_t amt;
+};
+static struct item *items;
+static size_t nitem, itemalloc;
+static int indus_on;		/* the world has -A indus */
+
+static void
+iadd(struct truth *t, int client, int j, int64_t amt)
+{
+	if (nitem == itemalloc) {
+		itemalloc = itemalloc ? 2 * itemalloc : 64;
+		items = xrealloc(items, itemalloc * sizeof *items);
+	}
+	items[nitem].client = client;
+	items[nitem].j = j;
+	items[nitem++].amt = amt;
+	t->ind[IN_NEWPS]++;
+	t->indamt[IN_NEWPS] += amt;
+}
+
+/* Day j's ledger, once its items are opened: transferred, or open. */
+static void
+indusday(const struct world *w, int j, struct truth *t)
+{
+	size_t i, keep = 0;
+	int d;
+
+	for (i = 0; i < nitem; i++) {
+		d = psdays(w, items[i].client);
+		if (d >= 0 && w->day[j] - w->day[items[i].j] >= d) {
+			t->ind[IN_TRANSPS]++;
+			t->indamt[IN_TRANSPS] += items[i].amt;
+			continue;
+		}
+		t->ind[IN_OPENPS]++;
+		t->indamt[IN_OPENPS] += items[i].amt;
+		items[keep++] = items[i];
+	}
+	nitem = keep;
+}
+
 static void
 account(struct truth *t, const struct dec *d)
 {
@@ -3146,6 +3262,8 @@ undo(const struct world *w, int j, const struct cancel *v, size_t n, struct trut
 		account(t, &d);
 		if (d.code != LQ16)
 			continue;
+		if (indus_on)
+			iadd(t, oinv.b.client, j, -d.amc);
 		if (d.pec != NULL)
 			d.pec->used += d.amc;
 		if (d.from != NULL)
@@ -3516,6 +3634,12 @@ wtruth(const struct world *w, const char *dir, int z, const struct truth *t, int
 		ts_wcstr(&o.w, key);
 		wnum(&o.w, t->out[a]);
 		ts_wmoney(&o.w, t->outamc[a]);
+		ts_wend(&o.w);
+	}
+	for (a = 0; a < NIND && indus_on; a++) {
+		ts_wcstr(&o.w, innames[a]);
+		wnum(&o.w, t->ind[a]);
+		ts_wmoney(&o.w, t->indamt[a]);
 		ts_wend(&o.w);
 	}
 	for (a = 0; a < NPAY && w->rate[A_PAY] > 0; a++) {
@@ -3939,7 +4063,8 @@ rmfiles(const char *dir, const char *const *names)
  * directory whatever the options: an older layout put them there.
  */
 static void
-unstale(const char *dir, const char *tdir, int z, int trunc, int regday, int parday)
+unstale(const char *dir, const char *tdir, int z, int trunc, int regday, int parday,
+    int ipday)
 {
 	static const char *const plain[] = { "ps.tsv", "pec.tsv", "contest.tsv", NULL };
 	static const char *const gz[] = { "ps.tsv.gz", "pec.tsv.gz", "contest.tsv.gz", NULL };
@@ -3949,6 +4074,10 @@ unstale(const char *dir, const char *tdir, int z, int trunc, int regday, int par
 		"payment-params.tsv", "payment-params.tsv.gz", NULL
 	};
 	static const char *const parplain[] = { "payment-params.tsv", NULL };
+	static const char *const ipar[] = {
+		"indus-params.tsv", "indus-params.tsv.gz", NULL
+	};
+	static const char *const iparplain[] = { "indus-params.tsv", NULL };
 	static const char *const tplain[] = {
 		"benef.tsv", "acts.tsv", "truth.tsv", "benef-truth.tsv", NULL
 	};
@@ -3966,6 +4095,7 @@ unstale(const char *dir, const char *tdir, int z, int trunc, int regday, int par
 	/* The register and the accounts: only the days that have them. */
 	rmfiles(dir, !regday ? reg : z ? regplain : reg + 1);
 	rmfiles(dir, !parday ? par : z ? parplain : par + 1);
+	rmfiles(dir, !ipday ? ipar : z ? iparplain : ipar + 1);
 	rmfiles(dir, tplain);
 	rmfiles(dir, tgz);
 	rmfiles(tdir, z ? tplain : tgz);
@@ -4019,6 +4149,8 @@ day(const struct world *w, int j, const char *outdir, int z)
 		wpsreg(w, j, dir, z);
 	if (w->rate[A_PAY] > 0 && j <= 1)
 		wparams(w, j, dir, z);
+	if (indus_on && j == 0)
+		wiparams(w, dir, z);
 	wbfiles(w, j, dir, tdir, z);
 	wbenef(w, tdir, z);
 	wps(w, dir, z);
@@ -4026,8 +4158,11 @@ day(const struct world *w, int j, const char *outdir, int z)
 	wacts(w, j, dir, tdir, z, trunc, &t);
 	if (pay_on)
 		payday(w, j, &t);
+	if (indus_on)
+		indusday(w, j, &t);
 	wtruth(w, tdir, z, &t, trunc);
-	unstale(dir, tdir, z, trunc, regday(w, j), w->rate[A_PAY] > 0 && j <= 1);
+	unstale(dir, tdir, z, trunc, regday(w, j), w->rate[A_PAY] > 0 && j <= 1,
+	    indus_on && j == 0);
 }
 
 /* -A name=rate */
@@ -4044,7 +4179,7 @@ anomarg(struct world *w, const char *arg)
 	if (eq == NULL || a == NANOM)
 		die(EX_USAGE, "-A: expected badnir, unknown, closed, dupintra, "
 		    "dupinter, cancel, near, nopec, truncated, late, latepec, contest, "
-		    "optam, parcours, franchise, optics, anniv or pay=rate");
+		    "optam, parcours, franchise, optics, anniv, pay or indus=rate");
 	w->rate[a] = (int)numarg(eq + 1, 0, 10000, anames[a]);
 }
 
@@ -4124,6 +4259,9 @@ main(int argc, char *argv[])
 		    "dupintra, dupinter, cancel and near; nopec and latepec: each sum to 10000 at most");
 	latepec_on = w.rate[A_LATEPEC] > 0;
 	pay_on = w.rate[A_PAY] > 0;
+	indus_on = w.rate[A_INDUS] > 0;
+	if (pay_on && indus_on)
+		die(EX_USAGE, "-A indus and -A pay: the truth does not follow the offsets");
 	hpsaid = w.rate[A_PARCOURS] > 0;
 	mkrules(&w);
 
