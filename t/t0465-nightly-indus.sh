@@ -1,0 +1,109 @@
+#!/bin/sh
+test_description='tiers-nightly: the indus stage over a world with -A indus, against the truth'
+. "$(dirname "$0")/test-lib.sh"
+
+COLS='/^#tiers\t/ { for (i = 4; i <= NF; i++) c[$i] = i - 3; next } /^#/ { next }'
+
+# A world of four business days (Wednesday to Monday) whose parameters
+# of the first day give the first client a PS delay of one day, the
+# second of three, and the third, the last, no row; half the clients
+# allow compensation.  Cancellations of lines paid are frequent, radiated
+# cards too: their claims are refused (LQ02), so that the retroactive
+# radiations find nothing paid to recover.
+test_expect_success 'setup: a world with -A indus, four days through the nightly' '
+	tiers-gen -s 13 -d 4 -D 2026-11-18 -n 1500 -b 400 -p 60 \
+	    -A cancel=400 -A closed=1000 -A indus=5000 -o gen >/dev/null &&
+	ls gen/2026-11-18/indus-params.tsv &&
+	! ls gen/2026-11-19/indus-params* gen/2026-11-23/indus-params* 2>/dev/null &&
+	mkdir -p ind/inbox &&
+	cp -R gen/2026-* ind/inbox/ &&
+	opt=-I &&
+	for d in $(ls ind/inbox); do
+		tiers-nightly $opt $d ind >/dev/null 2>&1 &&
+		opt= || exit 1
+	done &&
+	ls ind/days >days &&
+	test $(wc -l <days) -eq 4
+'
+
+test_expect_success 'the parameters: two clients of three, delays 1 and 3 days' '
+	grep -v "^#" gen/2026-11-18/indus-params.tsv | cut -f3,4 >actual &&
+	printf "1\t30\n3\t30\n" >expect &&
+	test_cmp expect actual &&
+	cmp gen/2026-11-18/indus-params.tsv ind/days/2026-11-23/state/indus/params.tsv
+'
+
+test_expect_success 'the world does not go with -A pay' '
+	test_expect_code 64 tiers-gen -d 1 -D 2026-11-18 -A indus=1 -A pay=1 -o bad 2>err &&
+	grep "indus and -A pay" err
+'
+
+# The truth'"'"'s indus_ rows against the stage'"'"'s rows of the day
+# summary: a row the summary leaves out counts nothing.
+test_expect_success 'new, transferred and open, per debtor: the summary is the truth' '
+	for d in $(cat days); do
+		awk -F"\t" "
+			\$1 == \"indus\" { n[\$2 \"_\" \$3] = \$4; a[\$2 \"_\" \$3] = \$5 }
+			END {
+				split(\"new_ps new_benef transferred_ps open_ps open_benef\", k, \" \")
+				for (i = 1; i <= 5; i++)
+					printf \"indus_%s\t%d\t%s\n\", k[i], n[k[i]],
+					    k[i] in a ? a[k[i]] : \"0.00\"
+			}" ind/days/$d/summary.tsv >actual.$d &&
+		grep "^indus_" gen/truth/$d/truth.tsv >expect.$d &&
+		test_cmp expect.$d actual.$d || exit 1
+	done &&
+	awk -F"\t" "\$1 == \"indus_transferred_ps\" && \$2 > 0 { ok = 1 } END { exit !ok }" \
+	    gen/truth/2026-11-23/truth.tsv
+'
+
+# The new items are the day'"'"'s cancellations that recover; what the
+# ledger holds open, the truth'"'"'s open balance.
+test_expect_success 'the new items are the cancellations (LQ16); the ledger holds the open balance' '
+	for d in $(cat days); do
+		awk -F"\t" "\$1 == \"liq_LQ16\" { v = \$3; sub(/^-/, \"\", v); print \$2, v }
+			\$1 == \"indus_new_ps\" { print \$2, \$3 }" \
+		    gen/truth/$d/truth.tsv >lq16 &&
+		test $(uniq lq16 | wc -l) -eq 1 &&
+		awk -F"\t" "$COLS"" \$c[\"status\"] == \"open\" {
+			v = \$c[\"left_eur\"]; sub(/\\./, \"\", v); n[\$c[\"debtor\"]]++; a[\$c[\"debtor\"]] += v
+		}
+		END {
+			printf \"indus_open_ps\t%d\t%.2f\nindus_open_benef\t%d\t%.2f\n\",
+			    n[\"ps\"], a[\"ps\"] / 100, n[\"benef\"], a[\"benef\"] / 100
+		}" ind/days/$d/state/indus/ledger.tsv >actual.$d &&
+		grep "^indus_open" gen/truth/$d/truth.tsv >expect.$d &&
+		test_cmp expect.$d actual.$d || exit 1
+	done
+'
+
+# Each client'"'"'s items go when its delay says, in calendar days: the
+# first client'"'"'s the next business day, the second'"'"'s three days on
+# or after, the last'"'"'s, without parameters, never.
+test_expect_success 'transferred after each client'"'"'s delay, the last client never' '
+	amcs=$(grep -v "^#" gen/2026-11-18/indus-params.tsv | cut -f1) &&
+	set -- $amcs &&
+	for d in $(cat days); do
+		awk -F"\t" -v a1=$1 -v a2=$2 "$COLS"" {
+			a = \$c[\"amc\"]
+			if (\$c[\"status\"] == \"transferred\") {
+				if (a == a1 && \$c[\"age\"] < 1 || a == a2 && \$c[\"age\"] < 3 ||
+				    a != a1 && a != a2) { print; bad = 1 }
+			} else if (a == a1 && \$c[\"age\"] >= 1 || a == a2 && \$c[\"age\"] >= 3) {
+				print; bad = 1
+			}
+		}
+		END { exit bad }" ind/days/$d/state/indus/ledger.tsv || exit 1
+	done
+'
+
+# No PS is paid (no paying account): nothing is offset, even for the
+# clients that allow it; the retroactive radiations find nothing paid.
+test_expect_success 'no offset, no item of a beneficiary' '
+	! grep "^indus	\(offset\|recovered\|withdrawn\|retro\)	" ind/days/*/summary.tsv &&
+	! grep "^indus	[a-z]*	benef	" ind/days/*/summary.tsv &&
+	grep -h "movements.*retroactive" ind/days/*/log/indus.err >retro &&
+	awk "\$5 > 0 { ok = 1 } END { exit !ok }" retro
+'
+
+test_done
