@@ -106,4 +106,11 @@ test_expect_success 'no offset, no item of a beneficiary' '
 	awk "\$5 > 0 { ok = 1 } END { exit !ok }" retro
 '
 
+# The example of tiers-gen(1).
+test_expect_success 'the example of tiers-gen(1): five indus_ rows a day' '
+	tiers-gen -s 13 -d 4 -n 1500 -b 400 -p 60 -A cancel=400 -A indus=5000 -D 2026-11-18 -o ex >/dev/null &&
+	grep "^indus_" ex/truth/*/truth.tsv >rows &&
+	test $(wc -l <rows) -eq 20
+'
+
 test_done
