@@ -33,26 +33,26 @@ test_expect_success 'the parameters: two clients of three, delays 1 and 3 days' 
 	cmp gen/2026-11-18/indus-params.tsv ind/days/2026-11-23/state/indus/params.tsv
 '
 
-test_expect_success 'the world does not go with -A pay' '
-	test_expect_code 64 tiers-gen -d 1 -D 2026-11-18 -A indus=1 -A pay=1 -o bad 2>err &&
-	grep "indus and -A pay" err
-'
-
-# The truth'"'"'s indus_ rows against the stage'"'"'s rows of the day
-# summary: a row the summary leaves out counts nothing.
-test_expect_success 'new, transferred and open, per debtor: the summary is the truth' '
-	for d in $(cat days); do
-		awk -F"\t" "
-			\$1 == \"indus\" { n[\$2 \"_\" \$3] = \$4; a[\$2 \"_\" \$3] = \$5 }
+# indus_rows NIGHTLY GEN: the truth's indus_ rows against the stage's
+# rows of each day's summary, a row the summary leaves out counting
+# nothing.
+indus_rows () {
+	for d in $(ls $1/days); do
+		awk -F"\t" '
+			$1 == "indus" { n[$2 "_" $3] = $4; a[$2 "_" $3] = $5 }
 			END {
-				split(\"new_ps new_benef transferred_ps open_ps open_benef\", k, \" \")
-				for (i = 1; i <= 5; i++)
-					printf \"indus_%s\t%d\t%s\n\", k[i], n[k[i]],
-					    k[i] in a ? a[k[i]] : \"0.00\"
-			}" ind/days/$d/summary.tsv >actual.$d &&
-		grep "^indus_" gen/truth/$d/truth.tsv >expect.$d &&
-		test_cmp expect.$d actual.$d || exit 1
-	done &&
+				split("new_ps new_benef offset_ps transferred_ps open_ps open_benef", k, " ")
+				for (i = 1; i <= 6; i++)
+					printf "indus_%s\t%d\t%s\n", k[i], n[k[i]],
+					    k[i] in a ? a[k[i]] : "0.00"
+			}' $1/days/$d/summary.tsv >actual.$d &&
+		grep "^indus_" $2/truth/$d/truth.tsv >expect.$d &&
+		test_cmp expect.$d actual.$d || return 1
+	done
+}
+
+test_expect_success 'new, transferred and open, per debtor: the summary is the truth' '
+	indus_rows ind gen &&
 	awk -F"\t" "\$1 == \"indus_transferred_ps\" && \$2 > 0 { ok = 1 } END { exit !ok }" \
 	    gen/truth/2026-11-23/truth.tsv
 '
@@ -97,8 +97,9 @@ test_expect_success 'transferred after each client'"'"'s delay, the last client 
 	done
 '
 
-# No PS is paid (no paying account): nothing is offset, even for the
-# clients that allow it; the retroactive radiations find nothing paid.
+# Without -A pay no PS is paid (no paying account): nothing is offset,
+# even for the clients that allow it; the retroactive radiations find
+# nothing paid.
 test_expect_success 'no offset, no item of a beneficiary' '
 	! grep "^indus	\(offset\|recovered\|withdrawn\|retro\)	" ind/days/*/summary.tsv &&
 	! grep "^indus	[a-z]*	benef	" ind/days/*/summary.tsv &&
@@ -106,11 +107,48 @@ test_expect_success 'no offset, no item of a beneficiary' '
 	awk "\$5 > 0 { ok = 1 } END { exit !ok }" retro
 '
 
+# With -A pay the PS are paid: the items of the clients that allow
+# compensation are offset against their payments, what payment-edit
+# offsets one day coming off the items the next.
+test_expect_success 'setup: the same world with -A pay, through the nightly' '
+	tiers-gen -s 13 -d 4 -D 2026-11-18 -n 1500 -b 400 -p 60 \
+	    -A cancel=400 -A closed=1000 -A indus=5000 -A pay=2000 -o genp >/dev/null &&
+	mkdir -p indp/inbox &&
+	cp -R genp/2026-* indp/inbox/ &&
+	opt=-I &&
+	for d in $(ls indp/inbox); do
+		tiers-nightly $opt $d indp >/dev/null 2>&1 &&
+		opt= || exit 1
+	done
+'
+
+test_expect_success 'with payments: new, offset, transferred and open, the summary is the truth' '
+	indus_rows indp genp &&
+	awk -F"\t" "\$1 == \"indus_offset_ps\" && \$2 > 0 { n++ } END { exit n < 3 }" \
+	    genp/truth/*/truth.tsv
+'
+
+# What the payments offset, and the transfers net of it.
+test_expect_success 'with payments: the offsets and the transfers, the summary is the truth' '
+	for d in $(ls indp/days); do
+		awk -F"\t" "
+			\$1 == \"payment\" && \$3 ~ /^(transfers|indus-offset)\$/ {
+				v = \$5; sub(/\\./, \"\", v); n[\$3] += \$4; a[\$3] += v
+			}
+			END {
+				printf \"pay_transfers\t%d\t%.2f\n\", n[\"transfers\"], a[\"transfers\"] / 100
+				printf \"pay_offset\t%d\t%.2f\n\", n[\"indus-offset\"], a[\"indus-offset\"] / 100
+			}" indp/days/$d/summary.tsv >actual.$d &&
+		grep "^pay_transfers\|^pay_offset" genp/truth/$d/truth.tsv >expect.$d &&
+		test_cmp expect.$d actual.$d || exit 1
+	done
+'
+
 # The example of tiers-gen(1).
-test_expect_success 'the example of tiers-gen(1): five indus_ rows a day' '
+test_expect_success 'the example of tiers-gen(1): six indus_ rows a day' '
 	tiers-gen -s 13 -d 4 -n 1500 -b 400 -p 60 -A cancel=400 -A indus=5000 -D 2026-11-18 -o ex >/dev/null &&
 	grep "^indus_" ex/truth/*/truth.tsv >rows &&
-	test $(wc -l <rows) -eq 20
+	test $(wc -l <rows) -eq 24
 '
 
 test_done

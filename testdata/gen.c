@@ -274,16 +274,16 @@ enum {
 	O_CONFIRMED, NOUT
 };
 /* What payment-edit(1) must do of the lines paid (the truth's pay_ rows). */
-enum { PY_PAID, PY_RELEASED, PY_HELD, PY_TRANSFERS, NPAY };
+enum { PY_PAID, PY_RELEASED, PY_HELD, PY_TRANSFERS, PY_OFFSET, NPAY };
 static const char *const pynames[NPAY] = {
-	"pay_paid", "pay_released", "pay_held", "pay_transfers"
+	"pay_paid", "pay_released", "pay_held", "pay_transfers", "pay_offset"
 };
 
 /* What indus-extract(1) must keep of the day (the truth's indus_ rows). */
-enum { IN_NEWPS, IN_NEWBENEF, IN_TRANSPS, IN_OPENPS, IN_OPENBENEF, NIND };
+enum { IN_NEWPS, IN_NEWBENEF, IN_OFFSETPS, IN_TRANSPS, IN_OPENPS, IN_OPENBENEF, NIND };
 static const char *const innames[NIND] = {
-	"indus_new_ps", "indus_new_benef", "indus_transferred_ps", "indus_open_ps",
-	"indus_open_benef"
+	"indus_new_ps", "indus_new_benef", "indus_offset_ps", "indus_transferred_ps",
+	"indus_open_ps", "indus_open_benef"
 };
 
 static const char *const onames[NOUT] = {
@@ -2767,6 +2767,97 @@ static size_t nhold, holdalloc;
 #define HOLD_DAYS 2
 
 /*
+ * The indus ledger (-A indus), as indus-extract(1) keeps it: a
+ * cancellation that recovers (LQ16) opens an item owed by the PS, of
+ * what it recovers; the world has no AMO reject (LQ19) nor card kept
+ * after a radiation (LQ03), and the lines of radiated beneficiaries are
+ * refused (LQ02): no beneficiary's item.  Each day, before the
+ * payments: what the payments of the day before offset comes off the
+ * items (closed when nothing is left), then an item is transferred to
+ * its client the first day it is as old, in calendar days, as the
+ * client's PS delay.  With -A pay, the day's payments then offset the
+ * items left of a PS for a client that allows compensation, oldest
+ * first, at most what the PS is paid.
+ */
+struct item {
+	int client, j;
+	uint64_t psi;
+	int64_t amt, left, pend;	/* pend: offset by today's payment */
+};
+static struct item *items;
+static size_t nitem, itemalloc;
+static int indus_on;		/* the world has -A indus */
+
+static void
+iadd(struct truth *t, int client, uint64_t psi, int j, int64_t amt)
+{
+	if (nitem == itemalloc) {
+		itemalloc = itemalloc ? 2 * itemalloc : 64;
+		items = xrealloc(items, itemalloc * sizeof *items);
+	}
+	items[nitem].client = client;
+	items[nitem].j = j;
+	items[nitem].psi = psi;
+	items[nitem].amt = items[nitem].left = amt;
+	items[nitem++].pend = 0;
+	t->ind[IN_NEWPS]++;
+	t->indamt[IN_NEWPS] += amt;
+}
+
+/* Day j's ledger, once its items are opened. */
+static void
+indusday(const struct world *w, int j, struct truth *t)
+{
+	size_t i, keep = 0;
+	int d;
+
+	for (i = 0; i < nitem; i++) {
+		if (items[i].pend > 0) {
+			t->ind[IN_OFFSETPS]++;
+			t->indamt[IN_OFFSETPS] += items[i].pend;
+			items[i].left -= items[i].pend;
+			items[i].pend = 0;
+		}
+		if (items[i].left == 0)
+			continue;
+		d = psdays(w, items[i].client);
+		if (d >= 0 && w->day[j] - w->day[items[i].j] >= d) {
+			t->ind[IN_TRANSPS]++;
+			t->indamt[IN_TRANSPS] += items[i].left;
+			continue;
+		}
+		t->ind[IN_OPENPS]++;
+		t->indamt[IN_OPENPS] += items[i].left;
+		items[keep++] = items[i];
+	}
+	nitem = keep;
+}
+
+/*
+ * What the payment of PS psi by client c, of gross, offsets of its
+ * items: the items are in the order they opened.
+ */
+static int64_t
+offset(const struct world *w, int c, uint64_t psi, int64_t gross, struct truth *t)
+{
+	int64_t room = gross, take;
+	size_t i;
+
+	if (!indus_on || !compensates(w, c) || (w->nclient > 1 && c == w->nclient - 1))
+		return 0;
+	for (i = 0; i < nitem && room > 0; i++) {
+		if (items[i].client != c || items[i].psi != psi)
+			continue;
+		take = items[i].left < room ? items[i].left : room;
+		items[i].pend = take;
+		room -= take;
+		t->pay[PY_OFFSET]++;
+		t->payamt[PY_OFFSET] += take;
+	}
+	return gross - room;
+}
+
+/*
  * The payments (-A pay), as payment-edit(1) makes them: the lines paid
  * (paid, paid-report: the generator's are all to the PS) go to their PS
  * for their client, one transfer per PS, client and day, of their sum
@@ -2846,65 +2937,14 @@ payday(const struct world *w, int j, struct truth *t)
 			t->payamt[PY_PAID] += go[n].amc;
 			sum += go[n].amc;
 		}
+		if (sum > 0)
+			sum -= offset(w, go[i].client, go[i].psi, sum, t);
 		if (sum > 0) {
 			t->pay[PY_TRANSFERS]++;
 			t->payamt[PY_TRANSFERS] += sum;
 		}
 	}
 	free(go);
-}
-
-/*
- * The indus ledger (-A indus), as indus-extract(1) keeps it: a
- * cancellation that recovers (LQ16) opens an item owed by the PS, of
- * what it recovers; the world has no AMO reject (LQ19) nor card kept
- * after a radiation (LQ03), so no beneficiary's item but those of the
- * retroactive radiations, which the truth does not follow.  An item is
- * transferred to its client the first day it is as old, in calendar
- * days, as the client's PS delay.  No offset: without -A pay no PS is
- * paid, and -A pay is refused with it.
- */
-struct item {
-	int client, j;
-	int64_t amt;
-};
-static struct item *items;
-static size_t nitem, itemalloc;
-static int indus_on;		/* the world has -A indus */
-
-static void
-iadd(struct truth *t, int client, int j, int64_t amt)
-{
-	if (nitem == itemalloc) {
-		itemalloc = itemalloc ? 2 * itemalloc : 64;
-		items = xrealloc(items, itemalloc * sizeof *items);
-	}
-	items[nitem].client = client;
-	items[nitem].j = j;
-	items[nitem++].amt = amt;
-	t->ind[IN_NEWPS]++;
-	t->indamt[IN_NEWPS] += amt;
-}
-
-/* Day j's ledger, once its items are opened: transferred, or open. */
-static void
-indusday(const struct world *w, int j, struct truth *t)
-{
-	size_t i, keep = 0;
-	int d;
-
-	for (i = 0; i < nitem; i++) {
-		d = psdays(w, items[i].client);
-		if (d >= 0 && w->day[j] - w->day[items[i].j] >= d) {
-			t->ind[IN_TRANSPS]++;
-			t->indamt[IN_TRANSPS] += items[i].amt;
-			continue;
-		}
-		t->ind[IN_OPENPS]++;
-		t->indamt[IN_OPENPS] += items[i].amt;
-		items[keep++] = items[i];
-	}
-	nitem = keep;
 }
 
 static void
@@ -3263,7 +3303,7 @@ undo(const struct world *w, int j, const struct cancel *v, size_t n, struct trut
 		if (d.code != LQ16)
 			continue;
 		if (indus_on)
-			iadd(t, oinv.b.client, j, -d.amc);
+			iadd(t, oinv.b.client, oinv.ps.i, j, -d.amc);
 		if (d.pec != NULL)
 			d.pec->used += d.amc;
 		if (d.from != NULL)
@@ -3643,6 +3683,8 @@ wtruth(const struct world *w, const char *dir, int z, const struct truth *t, int
 		ts_wend(&o.w);
 	}
 	for (a = 0; a < NPAY && w->rate[A_PAY] > 0; a++) {
+		if (a == PY_OFFSET && !indus_on)
+			continue;
 		ts_wcstr(&o.w, pynames[a]);
 		wnum(&o.w, t->pay[a]);
 		ts_wmoney(&o.w, t->payamt[a]);
@@ -4156,10 +4198,10 @@ day(const struct world *w, int j, const char *outdir, int z)
 	wps(w, dir, z);
 	wpecs(w, j, dir, z);
 	wacts(w, j, dir, tdir, z, trunc, &t);
-	if (pay_on)
-		payday(w, j, &t);
 	if (indus_on)
 		indusday(w, j, &t);
+	if (pay_on)
+		payday(w, j, &t);
 	wtruth(w, tdir, z, &t, trunc);
 	unstale(dir, tdir, z, trunc, regday(w, j), w->rate[A_PAY] > 0 && j <= 1,
 	    indus_on && j == 0);
@@ -4260,8 +4302,6 @@ main(int argc, char *argv[])
 	latepec_on = w.rate[A_LATEPEC] > 0;
 	pay_on = w.rate[A_PAY] > 0;
 	indus_on = w.rate[A_INDUS] > 0;
-	if (pay_on && indus_on)
-		die(EX_USAGE, "-A indus and -A pay: the truth does not follow the offsets");
 	hpsaid = w.rate[A_PARCOURS] > 0;
 	mkrules(&w);
 
