@@ -2861,7 +2861,8 @@ offset(const struct world *w, int c, uint64_t psi, int64_t gross, struct truth *
  * The payments (-A pay), as payment-edit(1) makes them: the lines paid
  * (paid, paid-report: the generator's are all to the PS) go to their PS
  * for their client, one transfer per PS, client and day, of their sum
- * when above 0.00, no offset (no client allows compensation).  They are
+ * less the offsets of its indus items (-A indus; without it no client
+ * allows compensation) when above 0.00.  They are
  * held while the client has no paying account or the PS's register row
  * has no IBAN or a wrong key, and paid the first day both are right.
  * The register of the first day gives a share of the PS (the rate) bad
