@@ -7,9 +7,9 @@ COLS='/^#tiers\t/ { for (i = 4; i <= NF; i++) c[$i] = i - 3; next } /^#/ { next 
 # A world of four business days (Wednesday to Monday) whose parameters
 # of the first day give the first client a PS delay of one day, the
 # second of three, and the third, the last, no row; half the clients
-# allow compensation.  Cancellations of lines paid are frequent, radiated
-# cards too: their claims are refused (LQ02), so that the retroactive
-# radiations find nothing paid to recover.
+# allow compensation.  Cancellations of lines paid are frequent, claims
+# of radiated beneficiaries too: those of a radiation sent late are paid
+# until it is corrected.
 test_expect_success 'setup: a world with -A indus, four days through the nightly' '
 	tiers-gen -s 13 -d 4 -D 2026-11-18 -n 1500 -b 400 -p 60 \
 	    -A cancel=400 -A closed=1000 -A indus=5000 -o gen >/dev/null &&
@@ -41,8 +41,8 @@ indus_rows () {
 		awk -F"\t" '
 			$1 == "indus" { n[$2 "_" $3] = $4; a[$2 "_" $3] = $5 }
 			END {
-				split("new_ps new_benef offset_ps transferred_ps open_ps open_benef", k, " ")
-				for (i = 1; i <= 6; i++)
+				split("new_ps new_benef retro_benef offset_ps transferred_ps open_ps open_benef", k, " ")
+				for (i = 1; i <= 7; i++)
 					printf "indus_%s\t%d\t%s\n", k[i], n[k[i]],
 					    k[i] in a ? a[k[i]] : "0.00"
 			}' $1/days/$d/summary.tsv >actual.$d &&
@@ -84,7 +84,7 @@ test_expect_success 'transferred after each client'"'"'s delay, the last client 
 	amcs=$(grep -v "^#" gen/2026-11-18/indus-params.tsv | cut -f1) &&
 	set -- $amcs &&
 	for d in $(cat days); do
-		awk -F"\t" -v a1=$1 -v a2=$2 "$COLS"" {
+		awk -F"\t" -v a1=$1 -v a2=$2 "$COLS"" \$c[\"debtor\"] == \"ps\" {
 			a = \$c[\"amc\"]
 			if (\$c[\"status\"] == \"transferred\") {
 				if (a == a1 && \$c[\"age\"] < 1 || a == a2 && \$c[\"age\"] < 3 ||
@@ -98,13 +98,21 @@ test_expect_success 'transferred after each client'"'"'s delay, the last client 
 '
 
 # Without -A pay no PS is paid (no paying account): nothing is offset,
-# even for the clients that allow it; the retroactive radiations find
-# nothing paid.
-test_expect_success 'no offset, no item of a beneficiary' '
-	! grep "^indus	\(offset\|recovered\|withdrawn\|retro\)	" ind/days/*/summary.tsv &&
-	! grep "^indus	[a-z]*	benef	" ind/days/*/summary.tsv &&
+# even for the clients that allow it.  The radiations sent late are
+# corrected on the second day and after: the lines paid in between for
+# the acts they take away are the beneficiaries' to pay back, the
+# beneficiary items all retro; within the run none is old enough to go
+# to the client.
+test_expect_success 'no offset; the items of the beneficiaries are the retroactive radiations' '
+	! grep "^indus	\(offset\|recovered\|withdrawn\)	" ind/days/*/summary.tsv &&
+	! grep "^indus	transferred	benef	" ind/days/*/summary.tsv &&
+	grep "^indus	retro	benef	" ind/days/*/summary.tsv >retro &&
+	test $(wc -l <retro) -ge 2 &&
 	grep -h "movements.*retroactive" ind/days/*/log/indus.err >retro &&
-	awk "\$5 > 0 { ok = 1 } END { exit !ok }" retro
+	awk "\$7 > 0 && \$11 > 0 && \$11 == \$17 { n++ } END { exit n < 2 }" retro &&
+	awk -F"\t" "$COLS"" \$c[\"debtor\"] == \"benef\" && \$c[\"origin\"] != \"retro\"" \
+	    ind/days/*/state/indus/ledger.tsv >notretro &&
+	test_must_be_empty notretro
 '
 
 # With -A pay the PS are paid: the items of the clients that allow
@@ -145,10 +153,10 @@ test_expect_success 'with payments: the offsets and the transfers, the summary i
 '
 
 # The example of tiers-gen(1).
-test_expect_success 'the example of tiers-gen(1): six indus_ rows a day' '
+test_expect_success 'the example of tiers-gen(1): seven indus_ rows a day' '
 	tiers-gen -s 13 -d 4 -n 1500 -b 400 -p 60 -A cancel=400 -A indus=5000 -D 2026-11-18 -o ex >/dev/null &&
 	grep "^indus_" ex/truth/*/truth.tsv >rows &&
-	test $(wc -l <rows) -eq 24
+	test $(wc -l <rows) -eq 28
 '
 
 test_done

@@ -280,10 +280,13 @@ static const char *const pynames[NPAY] = {
 };
 
 /* What indus-extract(1) must keep of the day (the truth's indus_ rows). */
-enum { IN_NEWPS, IN_NEWBENEF, IN_OFFSETPS, IN_TRANSPS, IN_OPENPS, IN_OPENBENEF, NIND };
+enum {
+	IN_NEWPS, IN_NEWBENEF, IN_RETRO, IN_OFFSETPS, IN_TRANSPS, IN_OPENPS,
+	IN_OPENBENEF, NIND
+};
 static const char *const innames[NIND] = {
-	"indus_new_ps", "indus_new_benef", "indus_offset_ps", "indus_transferred_ps",
-	"indus_open_ps", "indus_open_benef"
+	"indus_new_ps", "indus_new_benef", "indus_retro_benef", "indus_offset_ps",
+	"indus_transferred_ps", "indus_open_ps", "indus_open_benef"
 };
 
 static const char *const onames[NOUT] = {
@@ -417,6 +420,8 @@ annivstart(const struct world *w, uint64_t fam, int32_t start)
 	return anniversary(t, y - 1 - (int)below(&r, 8));
 }
 
+static int late(const struct world *, uint64_t);
+
 /*
  * Beneficiary i.  Those of one family of FAMSZ share the client, the
  * adherent number and the rights start.  The sex, birth month, commune
@@ -481,7 +486,19 @@ benef(const struct world *w, uint64_t i, struct benef *b)
 	if (b->gone)
 		b->end = b->start + (int32_t)below(&r,
 		    (uint64_t)(w->first - 31 - b->start + 1));
-	else
+	/*
+	 * With -A indus, a radiation sent late ends the rights at most 50
+	 * days before the first day: the acts of the 60 days it is late by
+	 * are paid until it is corrected, then owed back (a stream of its
+	 * own).
+	 */
+	if (b->gone && w->rate[A_INDUS] > 0 && late(w, i)) {
+		rinit(&rf, w, K_INDUS, i, 1);
+		b->end = w->first - 31 - (int32_t)below(&rf, 20);
+		if (b->end < b->start)
+			b->end = b->start;
+	}
+	if (!b->gone)
 		b->end = w->last + 30 + (int32_t)below(&r, 700);
 }
 
@@ -2366,6 +2383,8 @@ wpecs(const struct world *w, int j, const char *dir, int z)
 	oclose(&o, z);
 }
 
+static int indus_on;		/* the world has -A indus */
+
 /*
  * What liquidate(1) decides for a claim line of day j, come by flow fl.
  * A line paid or cancelled under a PEC waits for the end of the day, to
@@ -2398,6 +2417,7 @@ struct dec {
 	int32_t bstart;
 	int64_t held[NW];	/* what each bound of the contrat responsable withheld */
 	int anniv;		/* decided otherwise over the calendar year */
+	int32_t rend;		/* -A indus: the rights' end a late radiation sets */
 };
 
 /*
@@ -2616,6 +2636,7 @@ decide(const struct world *w, int j, const struct claim *c, int fl, struct dec *
 	d->ncand = 0;
 	d->plaf = PL_NONE;
 	d->anniv = 0;
+	d->rend = 0;
 	memset(d->held, 0, sizeof d->held);
 	d->k = c->k;		/* every return below keeps it: a line on hold needs it */
 	d->fl = fl;
@@ -2717,6 +2738,7 @@ decide(const struct world *w, int j, const struct claim *c, int fl, struct dec *
 	d->qty = ln->qty < 1 ? 1 : ln->qty;
 	d->client = b->client;
 	d->bid = b->id;
+	d->rend = indus_on && b->gone && late(w, b->id - 1) ? b->end : 0;
 	d->bstart = b->start;
 	d->amcno = w->amc[b->client];
 	memcpy(d->contract, b->adherent, sizeof d->contract);
@@ -2786,7 +2808,6 @@ struct item {
 };
 static struct item *items;
 static size_t nitem, itemalloc;
-static int indus_on;		/* the world has -A indus */
 
 static void
 iadd(struct truth *t, int client, uint64_t psi, int j, int64_t amt)
@@ -2804,12 +2825,65 @@ iadd(struct truth *t, int client, uint64_t psi, int j, int64_t amt)
 	t->indamt[IN_NEWPS] += amt;
 }
 
+/*
+ * The lines paid to the PS for a beneficiary whose radiation comes late,
+ * for an act after the rights' end it will have: on the day the
+ * radiation is corrected, retroactively, each opens an item owed by the
+ * beneficiary (origin retro), of what was paid, if it was paid before
+ * that day (the store of lines paid is the day before's) and its act is
+ * at most 60 days after the end (what the radiation took away) and not
+ * after the day.  No cancellation or AMO reject comes on such a line:
+ * what was paid is left.  The beneficiaries' delay, 30 days, is longer
+ * than a run: they stay open.
+ */
+struct rline {
+	uint64_t bid;
+	int j;
+	int32_t date, rend;
+	int64_t amc;
+};
+static struct rline *rlines;
+static size_t nrline, rlinealloc;
+static int64_t benefopen;
+static uint64_t nbenefopen;
+
+static void
+radd(const struct dec *d, int j)
+{
+	if (nrline == rlinealloc) {
+		rlinealloc = rlinealloc ? 2 * rlinealloc : 64;
+		rlines = xrealloc(rlines, rlinealloc * sizeof *rlines);
+	}
+	rlines[nrline].bid = d->bid;
+	rlines[nrline].j = j;
+	rlines[nrline].date = d->date;
+	rlines[nrline].rend = d->rend;
+	rlines[nrline++].amc = d->amc;
+}
+
 /* Day j's ledger, once its items are opened. */
 static void
 indusday(const struct world *w, int j, struct truth *t)
 {
 	size_t i, keep = 0;
 	int d;
+
+	for (i = 0; i < nrline; i++) {
+		struct rline *l = &rlines[i];
+
+		if (w->ndays < 2 || (int)((l->bid - 1) % (uint64_t)(w->ndays - 1)) + 1 != j ||
+		    l->j >= j || l->date <= l->rend || l->date > l->rend + 60 ||
+		    l->date > w->day[j])
+			continue;
+		t->ind[IN_NEWBENEF]++;
+		t->indamt[IN_NEWBENEF] += l->amc;
+		t->ind[IN_RETRO]++;
+		t->indamt[IN_RETRO] += l->amc;
+		nbenefopen++;
+		benefopen += l->amc;
+	}
+	t->ind[IN_OPENBENEF] = nbenefopen;
+	t->indamt[IN_OPENBENEF] = benefopen;
 
 	for (i = 0; i < nitem; i++) {
 		if (items[i].pend > 0) {
@@ -2989,6 +3063,9 @@ account(struct truth *t, const struct dec *d)
 		o = O_CONFIRMED;
 	t->out[o]++;
 	t->outamc[o] += d->amc;
+	if (indus_on && d->rend != 0 && (o == O_PAID || o == O_REPORT) && d->amc > 0 &&
+	    d->date > d->rend)
+		radd(d, t->j);
 	if (pay_on && (o == O_PAID || o == O_REPORT)) {
 		struct pline l = { d->client, d->psi, d->amc };
 
