@@ -2792,8 +2792,8 @@ static size_t nhold, holdalloc;
  * The indus ledger (-A indus), as indus-extract(1) keeps it: a
  * cancellation that recovers (LQ16) opens an item owed by the PS, of
  * what it recovers; the world has no AMO reject (LQ19) nor card kept
- * after a radiation (LQ03), and the lines of radiated beneficiaries are
- * refused (LQ02): no beneficiary's item.  Each day, before the
+ * after a radiation (LQ03): the beneficiaries' items are those of the
+ * radiations corrected retroactively (rlines).  Each day, before the
  * payments: what the payments of the day before offset comes off the
  * items (closed when nothing is left), then an item is transferred to
  * its client the first day it is as old, in calendar days, as the
