@@ -98,6 +98,32 @@ for cs in $(grep -v "^#" "$cases" | cut -f1 | uniq); do
 	'
 done
 
+test_expect_success 'the beneficiary contract refuses compensation (-b, COMPENSATION_AUTORISEE 0): not offset, asked' '
+	printf "#tiers\tbenef-master\t1\tamc\tcontract\tmember_ref\tcompensation\n%s\n%s\n%s\n" \
+	    "900000001${T}C1${T}M1${T}0" "900000001${T}C1${T}M2${T}1" "900000001${T}C2${T}M1${T}" |
+	    tiers-seal -r -o comp.master &&
+	printf "#tiers\tclaim\t1\tdup\tdup_id\tdup_ref\tdup_paid_eur\n%s\n%s\n%s\n" \
+	    "adjust${T}2026-12-01#1${T}2026-11-20#1${T}10.00" "adjust${T}2026-12-01#2${T}2026-11-20#2${T}20.00" \
+	    "adjust${T}2026-12-01#3${T}2026-11-20#3${T}30.00" | tiers-seal -r -o comp.c &&
+	printf "#tiers\tdecision\t1\tclaim\tamc\tcontract\tmember_ref\tps_kind\tps_number\tinvoice\tline_no\tact_date\tact_code\tamc_eur\trecover_eur\tdest\tcode\n%s\n%s\n%s\n" \
+	    "2026-12-01#1${T}900000001${T}C1${T}M1${T}RPPS${T}10000000001${T}100000001${T}1${T}2026-11-10${T}C${T}-10.00${T}10.00${T}recover-ps${T}LQ16" \
+	    "2026-12-01#2${T}900000001${T}C1${T}M2${T}RPPS${T}10000000001${T}100000002${T}1${T}2026-11-10${T}C${T}-20.00${T}20.00${T}recover-ps${T}LQ16" \
+	    "2026-12-01#3${T}900000001${T}C2${T}M1${T}RPPS${T}10000000001${T}100000003${T}1${T}2026-11-10${T}C${T}-30.00${T}30.00${T}recover-ps${T}LQ16" |
+	    tiers-seal -r -o comp.d &&
+	indus-extract -d 2026-12-01 -C params -b comp.master -o comp.l -x comp.x -r comp.q comp.c comp.d 2>err &&
+	cols comp.l item compensation >actual &&
+	printf "2026-12-01#1\t0\n2026-12-01#2\t1\n2026-12-01#3\t\n" >expect &&
+	test_cmp expect actual &&
+	cols comp.x item >actual &&
+	printf "2026-12-01#2\n2026-12-01#3\n" >expect &&
+	test_cmp expect actual &&
+	cols comp.q item >actual &&
+	echo 2026-12-01#1 >expect &&
+	test_cmp expect actual &&
+	indus-extract -d 2026-12-01 -C params -o comp.l0 -x comp.x0 comp.c comp.d 2>err &&
+	test "$(cols comp.x0 item | wc -l)" = 3
+'
+
 test_expect_success 'outputs are mode 0600; the same inputs give the same bytes' '
 	for f in l q r x f s; do
 		test "$(test_mode $f.no-compensation.2026-12-01)" = -rw------- || exit 1

@@ -258,6 +258,10 @@ readday(const char *cpath, const char *dpath, struct client *tot, struct item **
 			die_at(EX_DATAERR, dpath, (long)dr.in.lineno, "ps_number", "too long");
 		src[S_DREF].p = dref;
 		src[S_DREF].n = (size_t)n;
+		/* A PS's item: may it be offset, says the beneficiary's contract. */
+		src[S_COMP] = empty;
+		if (db == DB_PS)
+			(void)master_comp(&src[S_AMC], &src[S_CONTRACT], &src[S_MEMBER], &src[S_COMP]);
 		/* Never more than was paid on the line, over the day's items. */
 		u = lineuse(&src[S_LINE]);
 		if (money_add(&u->used[db], u->used[db], recover) < 0 || u->used[db] > paid)

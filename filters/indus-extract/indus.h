@@ -26,6 +26,7 @@ extern const char *const stnames[NST];
 enum {
 	S_AMC, S_DEBTOR, S_DREF, S_ITEM, S_ORIGIN, S_REASON, S_LINE, S_PSKIND,
 	S_PSNUM, S_CONTRACT, S_MEMBER, S_INVOICE, S_LINENO, S_ACTDATE, S_ACTCODE,
+	S_COMP,
 	NS
 };
 extern const char *const lcols[];
@@ -81,6 +82,11 @@ void add(int64_t *r, int64_t v, const char *file, long line, const char *field);
  * day.c: the day's new items, and their sums on the read side; the rows
  * the day's decisions add to the store of lines paid (paid_add).
  */
+/* master.c: the beneficiaries' compensation (-b). */
+void masters_open(char *const *paths, int n);
+int master_comp(const struct field *amc, const struct field *contract,
+    const struct field *member, struct field *out);
+
 void readday(const char *cpath, const char *dpath, struct client *tot, struct item **news,
     size_t *nnews);
 void item_keep(struct item *it, const struct field *src);

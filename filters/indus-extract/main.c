@@ -29,7 +29,7 @@
 const char *const lcols[] = {
 	"amc", "debtor", "debtor_ref", "item", "origin", "reason", "line",
 	"ps_kind", "ps_number", "contract", "member_ref", "invoice", "line_no",
-	"act_date", "act_code", "opened", "paid_eur", "amount_eur", "offset_eur",
+	"act_date", "act_code", "compensation", "opened", "paid_eur", "amount_eur", "offset_eur",
 	"recovered_eur", "transferred_eur", "withdrawn_eur", "left_eur", "status", "moved",
 	"age"
 };
@@ -236,7 +236,7 @@ parseprev(struct ts_reader *r, const int *lc, struct item *it, char *key, size_t
 
 	memset(it, 0, sizeof *it);
 	for (k = 0; k < NS; k++)
-		it->s[k] = r->f[lc[k]];
+		it->s[k] = lc[k] >= 0 ? r->f[lc[k]] : (struct field){ "", 0 };
 	for (it->debtor = 0; it->debtor < NDB; it->debtor++)
 		if (fsame(&it->s[S_DEBTOR], dbnames[it->debtor], strlen(dbnames[it->debtor])))
 			break;
@@ -485,7 +485,7 @@ settle(struct item *it, long line)
 		ts_wend(&xw);
 	}
 	/* A PS item the client does not offset: the PS is asked for it. */
-	if (it->isnew && db == DB_PS && !c->pa.compensation) {
+	if (it->isnew && db == DB_PS && !item_offsetable(it, &c->pa)) {
 		if (nreqs == reqcap) {
 			reqcap = reqcap ? 2 * reqcap : 64;
 			reqs = xrealloc(reqs, reqcap * sizeof *reqs);
@@ -573,7 +573,8 @@ usage(void)
 	fprintf(stderr, "usage: indus-extract -d date -o ledger [-C params] [-c report] [-f letters]\n"
 	    "                     [-l ledger-before] [-m movements]... [-O offsets]...\n"
 	    "                     [-P paid-before] [-p paid] [-R recoveries]... [-r requests]\n"
-	    "                     [-s summary] [-W months] [-x offsetable] [claims decisions]\n");
+	    "                     [-s summary] [-W months] [-x offsetable] [-b master]...\n"
+	    "                     [claims decisions]\n");
 	exit(EX_USAGE);
 }
 
@@ -595,6 +596,8 @@ main(int argc, char *argv[])
 	const char *prevpath = NULL, *qpath = NULL, *spath = NULL, *xpath = NULL;
 	const char **offs = NULL, **recs = NULL, **moves = NULL;
 	const char *pbefore = NULL, *pnew = NULL;
+	char **mfiles = NULL;
+	int nmfiles = 0;
 	size_t noffs = 0, nrecs = 0, nmoves = 0, i = 0;
 	long months = 24;
 	int first;
@@ -607,7 +610,7 @@ main(int argc, char *argv[])
 	size_t keycap = 4096;
 
 	setprogname_(argv[0]);
-	while ((ch = getopt(argc, argv, "C:O:P:R:W:c:d:f:l:m:o:p:r:s:x:")) != -1)
+	while ((ch = getopt(argc, argv, "C:O:P:R:W:b:c:d:f:l:m:o:p:r:s:x:")) != -1)
 		switch (ch) {
 		case 'C': params = optarg; break;
 		case 'O':
@@ -620,6 +623,10 @@ main(int argc, char *argv[])
 			recs[nrecs++] = optarg;
 			break;
 		case 'W': months = (long)numarg(optarg, 1, 120, "-W"); break;
+		case 'b':
+			mfiles = xrealloc(mfiles, (nmfiles + 1) * sizeof *mfiles);
+			mfiles[nmfiles++] = optarg;
+			break;
 		case 'c': rpath = optarg; break;
 		case 'd': date = optarg; break;
 		case 'f': fpath = optarg; break;
@@ -649,7 +656,8 @@ main(int argc, char *argv[])
 		if (ts_open(&lr, prevpath, "indus", 1) < 0)
 			ts_fatal(&lr);
 		for (k = 0; k < NL; k++)
-			lc[k] = k == L_WITHDRAWN ? ts_col(&lr, lcols[k]) : ts_needcol(&lr, lcols[k]);
+			lc[k] = k == L_WITHDRAWN || k == S_COMP ? ts_col(&lr, lcols[k]) :
+			    ts_needcol(&lr, lcols[k]);
 	}
 	outs[O_LEDGER].path = lpath;
 	outs[O_REPORT].path = rpath;
@@ -676,6 +684,8 @@ main(int argc, char *argv[])
 		readevents(recs[i], EV_RECOVERY, &tot);
 	if (nevents > 1)
 		qsort(events, nevents, sizeof *events, eventcmp);
+	if (nmfiles > 0)
+		masters_open(mfiles, nmfiles);
 	if (argc == 2)
 		readday(argv[0], argv[1], &tot, &news, &nnews);
 	/* The lines paid before that the day's retroactive radiations take back. */

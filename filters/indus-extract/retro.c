@@ -245,6 +245,8 @@ open_item(const struct window *w, const struct prow *own, int64_t net, struct cl
 	src[S_LINENO] = own->f[P_LINENO];
 	src[S_ACTDATE] = own->f[P_ACTDATE];
 	src[S_ACTCODE] = own->f[P_ACTCODE];
+	src[S_COMP].p = "";
+	src[S_COMP].n = 0;
 	*items = xrealloc(*items, (*nitems + 1) * sizeof **items);
 	it = &(*items)[(*nitems)++];
 	memset(it, 0, sizeof *it);

@@ -125,7 +125,9 @@ item_status(const struct item *it)
 int
 item_offsetable(const struct item *it, const struct params *pa)
 {
-	return it->debtor == DB_PS && pa->compensation && it->left > 0;
+	/* The client allows it, and the beneficiary's contract does not refuse it. */
+	return it->debtor == DB_PS && pa->compensation && it->left > 0 &&
+	    !(it->s[S_COMP].n == 1 && it->s[S_COMP].p[0] == '0');
 }
 
 /*
