@@ -12,6 +12,8 @@
 #include "tiers.h"
 
 #define NCOLS 10		/* the columns a card prints, at most */
+#define NDOMS 21		/* the domains there are */
+#define NPREVIEW 5		/* the cards a validation summary previews */
 
 /* The five mandatory labels of the standard block, in their order. */
 enum { L_AMC, L_CONV, L_CSR, L_ADH, L_VALID, NLABEL };
@@ -71,5 +73,14 @@ void preview(const struct card *c, const char *amc, const char *dir, unsigned lo
 void printopen(const char *path, const char *amc, const char *date);
 void printcard(const struct card *c, const char *amc);
 void printclose(void);
+
+/* summary.c: the validation summary of a periodic edition. */
+void sumopen(const char *path, const char *amc, const char *date);
+void sumcard(const struct card *c, const char *prod, const char *doms);
+void sumrefuse(const char *prod, const char *doms, const char *contract, const char *member,
+    const char *code, const char *label);
+void sumclose(char *hex);
+void sumcommit(void);
+void sumabort(void);
 
 #endif
