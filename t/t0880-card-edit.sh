@@ -191,7 +191,13 @@ test_expect_success 'periodic: a hash not the summary approved is refused, nothi
 	test_expect_code 64 card-edit -E -A 12ab -d 2026-12-01 -p cartes.xml -m m3.tsv \
 	    -S sa.tsv -o k.tsv -P p.xml -R kr.tsv 2>err &&
 	test_expect_code 64 card-edit -E -d 2026-12-01 -p cartes.xml -m m3.tsv -S sa.tsv -o k.tsv 2>err &&
-	grep "^usage: card-edit " err
+	grep "^usage: card-edit " err &&
+	test_expect_code 64 card-edit -E -d 2026-12-01 -p cartes.xml -m m3.tsv -M mv1.tsv -S sa.tsv 2>err &&
+	test_expect_code 64 card-edit -d 2026-11-18 -p cartes.xml -m m1.tsv -M mv1.tsv -S sa.tsv \
+	    -o k.tsv -P p.xml -R kr.tsv 2>err &&
+	test_expect_code 74 card-edit -E -d 2026-12-01 -p cartes.xml -m m3.tsv -S sa.tsv >/dev/full 2>err &&
+	grep "^card-edit: stdout: " err &&
+	! ls sa.tsv 2>/dev/null
 '
 
 test_expect_success 'periodic: the summary approved, the cards edited' '

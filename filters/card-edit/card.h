@@ -7,6 +7,7 @@
 #ifndef CARD_H
 #define CARD_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "tiers.h"
@@ -62,6 +63,34 @@ struct card {
 	int naddr;
 	char payload[128];
 };
+
+/* A beneficiary of the family being read, from the master. */
+enum { MA_AMC, MA_CONTRACT, MA_MEMBER, MA_STATE, MA_ADH, MA_TYPE, MA_BIRTH,
+	MA_RANG, MA_RESP, MA_PRODS, MA_ACT, MA_REND, MA_NUMBER, MA_FOND, MA_ANNEX,
+	MA_DOMS, MA_ADDR, NMA = MA_ADDR + 7 };
+struct mem {
+	char f[NMA][128];
+	char mv[4];		/* its card movement of the day, "" none */
+	const struct cardparam *cp;
+	int done, due;
+};
+/* A row of the cards generation. */
+enum { K_AMC, K_CONTRACT, K_MEMBER, K_NUMBER, K_ISSUED, K_FROM, K_TO, K_WITHDRAWN,
+	K_PER, K_DOMAINS, NK };
+struct krow {
+	char f[NK][128];
+};
+/* The date of issue (main.c). */
+extern int32_t today;
+
+/* rules.c */
+int mvkind(const char *mv);
+int product(const struct mem *m, int32_t d, char *ref, size_t n, int32_t *end);
+int eligible(const struct mem *m);
+int32_t validto(const struct mem *m, const struct cardparam *p);
+int domset(const struct cardparam *p, const struct mem *fam, size_t nfam, const int *sel,
+    char *buf, size_t n);
+int due(const struct mem *m, const struct krow *rows, size_t nrows);
 
 /* dmtx.c: the payload of DESIGN 5, its symbol, the previews. */
 int domletter(const char *dom);

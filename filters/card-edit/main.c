@@ -22,10 +22,6 @@
 
 #include "card.h"
 
-/* A beneficiary of the family being read, from the master. */
-enum { MA_AMC, MA_CONTRACT, MA_MEMBER, MA_STATE, MA_ADH, MA_TYPE, MA_BIRTH,
-	MA_RANG, MA_RESP, MA_PRODS, MA_ACT, MA_REND, MA_NUMBER, MA_FOND, MA_ANNEX,
-	MA_DOMS, MA_ADDR, NMA = MA_ADDR + 7 };
 static const char *const macols[NMA] = {
 	"amc", "contract", "member_ref", "contract_state", "adherent",
 	"benef_type", "birth_date", "rang", "responsable", "products",
@@ -33,21 +29,9 @@ static const char *const macols[NMA] = {
 	"card_annex", "domains", "address_1", "address_2", "address_3", "address_4",
 	"address_5", "address_6", "address_7"
 };
-struct mem {
-	char f[NMA][128];
-	char mv[4];		/* its card movement of the day, "" none */
-	const struct cardparam *cp;
-	int done, due;
-};
-/* A row of the cards generation. */
-enum { K_AMC, K_CONTRACT, K_MEMBER, K_NUMBER, K_ISSUED, K_FROM, K_TO, K_WITHDRAWN,
-	K_PER, K_DOMAINS, NK };
 static const char *const kcols[NK] = {
 	"amc", "contract", "member_ref", "card_number", "issued", "valid_from",
 	"valid_to", "withdrawn", "per", "domains"
-};
-struct krow {
-	char f[NK][128];
 };
 static const char *const rcols[] = {
 	"amc", "contract", "member_ref", "card_movement", "code", "label"
@@ -63,7 +47,7 @@ static const char *const ce[][2] = {
 };
 
 static struct params par;
-static int32_t today;
+int32_t today;
 static char today_s[DATE_BUFSZ], ymd[9];
 static const char *pvdir;
 /*
@@ -144,96 +128,6 @@ reject(const struct mem *m, int code, const char *detail)
 	ts_wend(&rw);
 }
 
-/*
- * The project's reading of CODE_MOUVEMENT_CARTE (assumed, tiers-card(5)):
- * 1 edit a card, 2 withdraw the beneficiary's cards, 0 no card.
- */
-static int
-mvkind(const char *mv)
-{
-	static const char *const edit[] = { "CA", "CC", "EE", "MC", "RC" };
-	static const char *const wd[] = { "CS", "MS", "RS" };
-	size_t i;
-
-	for (i = 0; i < sizeof edit / sizeof edit[0]; i++)
-		if (strcmp(mv, edit[i]) == 0)
-			return 1;
-	for (i = 0; i < sizeof wd / sizeof wd[0]; i++)
-		if (strcmp(mv, wd[i]) == 0)
-			return 2;
-	return 0;
-}
-
-/*
- * The product period of m covering date d (products "order:ref:start:end,
- * ..."): its reference and end (NOEND when open) into ref and *end; 0,
- * or -1 when none covers d.
- */
-static int
-product(const struct mem *m, int32_t d, char *ref, size_t n, int32_t *end)
-{
-	const char *p = m->f[MA_PRODS], *q, *f[4];
-	size_t len[4];
-	int32_t s, e;
-	int i;
-
-	while (*p) {
-		for (i = 0; i < 4; i++) {
-			f[i] = p;
-			q = p + strcspn(p, i < 3 ? ":," : ",");
-			len[i] = (size_t)(q - p);
-			p = *q == ':' || (*q == ',' && i == 3) ? q + 1 : q;
-		}
-		s = INT32_MIN, e = INT32_MAX;
-		if (len[2] && date_parse(f[2], len[2], &s) < 0)
-			continue;
-		if (len[3] && date_parse(f[3], len[3], &e) < 0)
-			continue;
-		if (s <= d && d <= e) {
-			snprintf(ref, n, "%.*s", (int)len[1], f[1]);
-			*end = e;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-/* Is m covered on the date of issue? */
-static int
-eligible(const struct mem *m)
-{
-	int32_t e;
-
-	if (strcmp(m->f[MA_ACT], "DE") == 0)
-		return 0;
-	if (*m->f[MA_REND] == '\0')
-		return 1;
-	return date_parse(m->f[MA_REND], strlen(m->f[MA_REND]), &e) == 0 && e >= today;
-}
-
-/*
- * The validity's end for m under p: 31 December of the year of issue (of
- * the next year once the annual edition's day has come), or the end of
- * its product period; never past its rights.
- */
-static int32_t
-validto(const struct mem *m, const struct cardparam *p)
-{
-	int y, mo, d;
-	int32_t e, r;
-	char ref[64];
-
-	date_to_ymd(today, &y, &mo, &d);
-	if (mo > p->renm || (mo == p->renm && d >= p->rend))
-		y++;
-	e = date_from_ymd(y, 12, 31);
-	if (p->prodend && product(m, today, ref, sizeof ref, &r) == 0 && r != INT32_MAX)
-		e = r;
-	if (*m->f[MA_REND] && date_parse(m->f[MA_REND], strlen(m->f[MA_REND]), &r) == 0 && r < e)
-		e = r;
-	return e;
-}
-
 static struct krow *
 newrow(void)
 {
@@ -243,54 +137,6 @@ newrow(void)
 	}
 	memset(&rows[nrows], 0, sizeof rows[nrows]);
 	return &rows[nrows++];
-}
-
-/* Is the domain d among the ";"-separated ones of set? */
-static int
-hasdom(const char *set, const char *d, size_t n)
-{
-	const char *q;
-
-	for (; *set; set = *q ? q + 1 : q) {
-		q = set + strcspn(set, ";");
-		if ((size_t)(q - set) == n && memcmp(set, d, n) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-/*
- * The domain set of a card (members marked in sel): the domains the
- * master gives its holders, in the order first met, else its columns';
- * their number.
- */
-static int
-domset(const struct cardparam *p, const int *sel, char *buf, size_t n)
-{
-	const char *d, *q;
-	size_t i, len, have = 0;
-	int nd = 0, j;
-
-	*buf = '\0';
-	for (i = 0; i < nfam; i++) {
-		if (!sel[i])
-			continue;
-		for (d = fam[i].f[MA_DOMS]; *d; d = *q ? q + 1 : q) {
-			q = d + strcspn(d, ";");
-			len = strcspn(d, ":;");
-			if (len == 0 || hasdom(buf, d, len))
-				continue;
-			nd++;
-			if (have + len + 2 <= n)
-				have += (size_t)snprintf(buf + have, n - have, "%s%.*s", have ? ";" : "",
-				    (int)len, d);
-		}
-	}
-	if (nd > 0)
-		return nd;
-	for (j = 0; j < p->ncol; j++)
-		snprintf(buf + strlen(buf), n - strlen(buf), "%s%s", j ? ";" : "", p->col[j].dom);
-	return p->ncol;
 }
 
 /* Edit the card of the members of fam marked in sel (a card's holders). */
@@ -339,7 +185,7 @@ edit(const struct cardparam *p, const int *sel)
 			scpy(c.addr[c.naddr], sizeof c.addr[0], m0->f[MA_ADDR + a]);
 			c.naddr++;
 		}
-	nd = domset(p, sel, set, sizeof set);
+	nd = domset(p, fam, nfam, sel, set, sizeof set);
 	if (product(m0, today, prod, sizeof prod, &e) < 0)
 		*prod = '\0';
 	if (c.naddr == 0)
@@ -442,24 +288,6 @@ copyprev(const char *amc, const char *contract)
 }
 
 /*
- * Is m due a card in a periodic edition: does it hold none, not
- * withdrawn, valid to the end of the new one (rows: its family's cards)?
- */
-static int
-due(const struct mem *m)
-{
-	int32_t e = validto(m, m->cp), to;
-	size_t j;
-
-	for (j = 0; j < nrows; j++)
-		if (strcmp(rows[j].f[K_MEMBER], m->f[MA_MEMBER]) == 0 &&
-		    *rows[j].f[K_WITHDRAWN] == '\0' &&
-		    date_parse(rows[j].f[K_TO], strlen(rows[j].f[K_TO]), &to) == 0 && to >= e)
-			return 0;
-	return 1;
-}
-
-/*
  * A periodic edition of one family: a card for each beneficiary due one
  * (a family card for all its covered members when one of them is due).
  */
@@ -469,7 +297,7 @@ renew(int *sel)
 	size_t i, j;
 
 	for (i = 0; i < nfam; i++)
-		fam[i].due = eligible(&fam[i]) && fam[i].cp != NULL && due(&fam[i]);
+		fam[i].due = eligible(&fam[i]) && fam[i].cp != NULL && due(&fam[i], rows, nrows);
 	for (i = 0; i < nfam; i++)
 		if (fam[i].due && fam[i].cp->family)
 			for (j = 0; j < nfam; j++)
@@ -797,10 +625,11 @@ main(int argc, char *argv[])
 	}
 	run(master, mvin, prev, out, rejout, print, sum, periodic ? hex : NULL);
 	if (periodic) {
-		sumcommit();
+		/* The hash told, or nothing published. */
 		printf("%s  %s\n", hex, sum);
 		if (fflush(stdout) == EOF || ferror(stdout))
 			die(EX_IOERR, "stdout: %s", strerror(errno));
+		sumcommit();
 		fprintf(stderr, "%s: %s: periodic edition: %lu beneficiaries: %lu cards %s "
 		    "(%lu holders), %lu refused, %lu holding a valid card, %lu without rights\n",
 		    progname_(), today_s, nben, ncards, outs ? "edited" : "to edit", nholders,
