@@ -7,6 +7,11 @@
  * the symbol); and the next cards generation, every card ever issued and
  * its holders, which liquidate reads to know what card a PS was shown.
  *
+ * A periodic edition (-E) reads no movements: every beneficiary due a
+ * card for the new validity period gets one, once the operator has
+ * approved the validation summary of the same inputs by its hash (-A);
+ * until then, a run writes only the summary (summary.c).
+ *
  * One pass, a family (contract) at a time: the master, the movements and
  * the previous generation are all sorted on amc, contract, member_ref,
  * and merge-joined on it.

@@ -138,9 +138,9 @@ putlines(const struct line *v, size_t n)
 }
 
 /*
- * Write the summary (counts, refused, previews), then hash the bytes
- * written into hex (65 bytes); publish it when publish, else leave it
- * unpublished for the caller to pub_commit with sumcommit.
+ * Write the summary (counts, refused, previews) and its SHA-256 in hex
+ * (65 bytes): the bytes written, read back.  It is not published yet:
+ * sumcommit publishes it, sumabort forgets it.
  */
 void
 sumclose(char *hex)
