@@ -143,6 +143,96 @@ test_expect_success 'errors: usage, missing parameters, a movement not in the ma
 	! test -e x.tsv
 '
 
+# A periodic edition on 2026-12-01, the day of the annual edition: on
+# day 1's master and cards, with Z of eleven domains added on day 3.
+elevendoms='PHAR:1:BR;MEDG:1:BR;MEDS:1:BR;LABO:1:BR;RADL:1:BR;SAGE:1:BR;LPPS:1:BR;AMI:1:BR;AMM:1:BR;AMY:1:BR;OPTI:1:BR'
+test_expect_success 'periodic: the summary alone, its counts, refusals and hash' '
+	{
+		echo "$head"
+		row 3 C6 Z AS 1700175123008 28 1970-01-20 BASE 2027-12-31 2027-12-31 "" "NOM Z" |
+		    sed "s/,,NOM Z,/,$elevendoms,NOM Z,/"
+	} >benef-900000002-3.csv &&
+	benef-integrate -d 2026-11-20 -m m1.tsv -o m3.tsv -M mv3.tsv -R r3.tsv benef-900000002-3.csv 2>/dev/null &&
+	mkdir spv &&
+	card-edit -E -d 2026-12-01 -p cartes.xml -m m3.tsv -c k1.tsv -S s.tsv -V spv >hash 2>err &&
+	grep "^card-edit: 2026-12-01: periodic edition: 7 beneficiaries: 3 cards to edit (4 holders), 2 refused, 0 holding a valid card, 1 without rights$" err &&
+	tiers-seal -q s.tsv &&
+	sha256sum s.tsv >expect && test_cmp expect hash &&
+	test "$(test_mode s.tsv)" = "-rw-------" &&
+	grep -v "^#" s.tsv | cut -f1-10 >actual &&
+	cat >expect <<-EOF &&
+	count${T}900000002${T}BASE${T}PHAR;MEDG;OPTI;DENT${T}2${T}3${T}${T}${T}${T}
+	count${T}900000002${T}RENF${T}PHAR;MEDG;OPTI;DENT${T}1${T}1${T}${T}${T}${T}
+	refused${T}900000002${T}BASE${T}PHAR;MEDG;OPTI;DENT${T}${T}${T}C2${T}U${T}CE01${T}no mailing address
+	refused${T}900000002${T}BASE${T}PHAR;MEDG;MEDS;LABO;RADL;SAGE;LPPS;AMI;AMM;AMY;OPTI${T}${T}${T}C6${T}Z${T}CE05${T}more than ten domains
+	preview${T}900000002${T}BASE${T}PHAR;MEDG;OPTI;DENT${T}1${T}2${T}C1${T}R${T}900000002-20261201-000001${T}
+	preview${T}900000002${T}RENF${T}PHAR;MEDG;OPTI;DENT${T}1${T}1${T}C3${T}V${T}900000002-20261201-000002${T}
+	preview${T}900000002${T}BASE${T}PHAR;MEDG;OPTI;DENT${T}1${T}1${T}C4${T}W${T}900000002-20261201-000003${T}
+	EOF
+	test_cmp expect actual &&
+	grep -v "^#" s.tsv | sed -n 5p | cut -f11-13 >actual &&
+	printf "2026-12-01\t2027-12-31\tAMC#1#900000002#12#C1#TPPGOD/\n" >expect &&
+	test_cmp expect actual &&
+	ls spv | wc -l >n && echo 6 >expect && test_cmp expect n &&
+	! ls k.tsv p.xml kr.tsv 2>/dev/null
+'
+
+test_expect_success 'periodic: same inputs, same summary bytes' '
+	card-edit -E -d 2026-12-01 -p cartes.xml -m m3.tsv -c k1.tsv -S s2.tsv >/dev/null 2>&1 &&
+	cmp s.tsv s2.tsv
+'
+
+test_expect_success 'periodic: a hash not the summary approved is refused, nothing published' '
+	bad=$(echo x | sha256sum | cut -c1-64) &&
+	test_expect_code 65 card-edit -E -A "$bad" -d 2026-12-01 -p cartes.xml -m m3.tsv -c k1.tsv \
+	    -S sa.tsv -o k.tsv -P p.xml -R kr.tsv 2>err &&
+	grep "^card-edit: the summary approved is not this run.s: sa.tsv has SHA-256 $(cut -c1-64 hash)$" err &&
+	! ls sa.tsv k.tsv p.xml kr.tsv 2>/dev/null &&
+	test_expect_code 64 card-edit -E -A 12ab -d 2026-12-01 -p cartes.xml -m m3.tsv \
+	    -S sa.tsv -o k.tsv -P p.xml -R kr.tsv 2>err &&
+	test_expect_code 64 card-edit -E -d 2026-12-01 -p cartes.xml -m m3.tsv -S sa.tsv -o k.tsv 2>err &&
+	grep "^usage: card-edit " err &&
+	test_expect_code 64 card-edit -E -d 2026-12-01 -p cartes.xml -m m3.tsv -M mv1.tsv -S sa.tsv 2>err &&
+	test_expect_code 64 card-edit -d 2026-11-18 -p cartes.xml -m m1.tsv -M mv1.tsv -S sa.tsv \
+	    -o k.tsv -P p.xml -R kr.tsv 2>err &&
+	test_expect_code 74 card-edit -E -d 2026-12-01 -p cartes.xml -m m3.tsv -S sa.tsv >/dev/full 2>err &&
+	grep "^card-edit: stdout: " err &&
+	! ls sa.tsv 2>/dev/null
+'
+
+test_expect_success 'periodic: the summary approved, the cards edited' '
+	mkdir epv &&
+	card-edit -E -A "$(cut -c1-64 hash)" -d 2026-12-01 -p cartes.xml -m m3.tsv -c k1.tsv \
+	    -S sa.tsv -o k.tsv -P p.xml -R kr.tsv -V epv >hash2 2>err &&
+	cmp s.tsv sa.tsv &&
+	grep "3 cards edited (4 holders), 2 refused" err &&
+	xmllint --noout --schema "$TIERS_TOP/formats/xsd/card-print.xsd" p.xml 2>/dev/null &&
+	grep "<fin envois=\"3\" cartes=\"3\"/>" p.xml &&
+	tiers-seal -q k.tsv kr.tsv &&
+	grep -v "^#" k.tsv | cut -f3,5,7,8 >actual &&
+	cat >expect <<-EOF &&
+	R${T}2026-11-18${T}2026-12-31${T}
+	R${T}2026-12-01${T}2027-12-31${T}
+	S${T}2026-11-18${T}2026-12-31${T}
+	S${T}2026-12-01${T}2027-12-31${T}
+	V${T}2026-11-18${T}2026-12-31${T}
+	V${T}2026-12-01${T}2027-12-31${T}
+	W${T}2026-12-01${T}2027-12-31${T}
+	EOF
+	test_cmp expect actual &&
+	grep -v "^#" kr.tsv | cut -f2,3,5 >actual &&
+	printf "C2\tU\tCE01\nC6\tZ\tCE05\n" >expect &&
+	test_cmp expect actual &&
+	for f in epv/*.png; do dmtxread -n "$f" || return 1; done >decoded &&
+	sed -n "s|.*<datamatrix>\(.*\)</datamatrix>.*|\1|p" p.xml >expect &&
+	test_cmp expect decoded
+'
+
+test_expect_success 'periodic: a run on the new generation finds every card valid' '
+	card-edit -E -d 2026-12-02 -p cartes.xml -m m3.tsv -c k.tsv -S s3.tsv >/dev/null 2>err &&
+	grep "0 cards to edit (0 holders), 2 refused, 4 holding a valid card, 1 without rights" err
+'
+
 # codes DECISIONS: claim, destination, code, AMC.
 codes () {
 	awk -F"\t" "/^#tiers/ { for (i = 1; i <= NF; i++) c[\$i] = i - 3; next } /^#/ { next }

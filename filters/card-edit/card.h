@@ -7,11 +7,14 @@
 #ifndef CARD_H
 #define CARD_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "tiers.h"
 
 #define NCOLS 10		/* the columns a card prints, at most */
+#define NDOMS 21		/* the domains there are */
+#define NPREVIEW 5		/* the cards a validation summary previews */
 
 /* The five mandatory labels of the standard block, in their order. */
 enum { L_AMC, L_CONV, L_CSR, L_ADH, L_VALID, NLABEL };
@@ -61,6 +64,34 @@ struct card {
 	char payload[128];
 };
 
+/* A beneficiary of the family being read, from the master. */
+enum { MA_AMC, MA_CONTRACT, MA_MEMBER, MA_STATE, MA_ADH, MA_TYPE, MA_BIRTH,
+	MA_RANG, MA_RESP, MA_PRODS, MA_ACT, MA_REND, MA_NUMBER, MA_FOND, MA_ANNEX,
+	MA_DOMS, MA_ADDR, NMA = MA_ADDR + 7 };
+struct mem {
+	char f[NMA][128];
+	char mv[4];		/* its card movement of the day, "" none */
+	const struct cardparam *cp;
+	int done, due;
+};
+/* A row of the cards generation. */
+enum { K_AMC, K_CONTRACT, K_MEMBER, K_NUMBER, K_ISSUED, K_FROM, K_TO, K_WITHDRAWN,
+	K_PER, K_DOMAINS, NK };
+struct krow {
+	char f[NK][128];
+};
+/* The date of issue (main.c). */
+extern int32_t today;
+
+/* rules.c */
+int mvkind(const char *mv);
+int product(const struct mem *m, int32_t d, char *ref, size_t n, int32_t *end);
+int eligible(const struct mem *m);
+int32_t validto(const struct mem *m, const struct cardparam *p);
+int domset(const struct cardparam *p, const struct mem *fam, size_t nfam, const int *sel,
+    char *buf, size_t n);
+int due(const struct mem *m, const struct krow *rows, size_t nrows);
+
 /* dmtx.c: the payload of DESIGN 5, its symbol, the previews. */
 int domletter(const char *dom);
 /* 0, or -1 with *why: a field the convention cannot carry. */
@@ -71,5 +102,14 @@ void preview(const struct card *c, const char *amc, const char *dir, unsigned lo
 void printopen(const char *path, const char *amc, const char *date);
 void printcard(const struct card *c, const char *amc);
 void printclose(void);
+
+/* summary.c: the validation summary of a periodic edition. */
+void sumopen(const char *path, const char *amc, const char *date);
+void sumcard(const struct card *c, const char *prod, const char *doms);
+void sumrefuse(const char *prod, const char *doms, const char *contract, const char *member,
+    const char *code, const char *label);
+void sumclose(char *hex);
+void sumcommit(void);
+void sumabort(void);
 
 #endif

@@ -7,6 +7,11 @@
  * the symbol); and the next cards generation, every card ever issued and
  * its holders, which liquidate reads to know what card a PS was shown.
  *
+ * A periodic edition (-E) reads no movements: every beneficiary due a
+ * card for the new validity period gets one, once the operator has
+ * approved the validation summary of the same inputs by its hash (-A);
+ * until then, a run writes only the summary (summary.c).
+ *
  * One pass, a family (contract) at a time: the master, the movements and
  * the previous generation are all sorted on amc, contract, member_ref,
  * and merge-joined on it.
@@ -22,57 +27,50 @@
 
 #include "card.h"
 
-/* A beneficiary of the family being read, from the master. */
-enum { MA_AMC, MA_CONTRACT, MA_MEMBER, MA_STATE, MA_ADH, MA_TYPE, MA_BIRTH,
-	MA_RANG, MA_RESP, MA_PRODS, MA_ACT, MA_REND, MA_NUMBER, MA_FOND, MA_ANNEX,
-	MA_ADDR, NMA = MA_ADDR + 7 };
 static const char *const macols[NMA] = {
 	"amc", "contract", "member_ref", "contract_state", "adherent",
 	"benef_type", "birth_date", "rang", "responsable", "products",
 	"activation", "rights_end", "card_number", "card_background",
-	"card_annex", "address_1", "address_2", "address_3", "address_4",
+	"card_annex", "domains", "address_1", "address_2", "address_3", "address_4",
 	"address_5", "address_6", "address_7"
 };
-struct mem {
-	char f[NMA][128];
-	char mv[4];		/* its card movement of the day, "" none */
-	const struct cardparam *cp;
-	int done;
-};
-/* A row of the cards generation. */
-enum { K_AMC, K_CONTRACT, K_MEMBER, K_NUMBER, K_ISSUED, K_FROM, K_TO, K_WITHDRAWN,
-	K_PER, K_DOMAINS, NK };
 static const char *const kcols[NK] = {
 	"amc", "contract", "member_ref", "card_number", "issued", "valid_from",
 	"valid_to", "withdrawn", "per", "domains"
-};
-struct krow {
-	char f[NK][128];
 };
 static const char *const rcols[] = {
 	"amc", "contract", "member_ref", "card_movement", "code", "label"
 };
 /* The reasons a card asked for is not edited (tiers-card(5)). */
-enum { CE01, CE02, CE03, CE04 };
+enum { CE01, CE02, CE03, CE04, CE05 };
 static const char *const ce[][2] = {
 	{ "CE01", "no mailing address" },
 	{ "CE02", "no card parameters for its background, annex and product" },
 	{ "CE03", "a field the DataMatrix cannot carry" },
 	{ "CE04", "no rights at the date of issue" },
+	{ "CE05", "more than ten domains" },
 };
 
 static struct params par;
-static int32_t today;
+int32_t today;
 static char today_s[DATE_BUFSZ], ymd[9];
 static const char *pvdir;
+/*
+ * A periodic edition (-E): every beneficiary due a card, not the day's
+ * movements; outs: the edition's outputs are written (with -A, or a
+ * day's run), else only the validation summary.
+ */
+static int periodic, outs;
+static const char *approve = "";
 static struct ts_reader mr, vr, kr;
-static int mc[NMA], vc[5], kc[NK], haveprev, khave, vhave;
+static int mc[NMA], vc[5], kc[NK], khave, vhave;
 static struct ts_writer kw, rw;
 static struct mem *fam;
 static size_t nfam, capfam;
 static struct krow *rows;
 static size_t nrows, caprows;
 static unsigned long nedited, ncards, nholders, nwithdrawn, nnone, nrej, nmv, seq;
+static unsigned long nben, nheld, nnorights;
 
 static void
 fcpy(char *dst, size_t n, const struct field *f)
@@ -121,6 +119,9 @@ reject(const struct mem *m, int code, const char *detail)
 {
 	char label[192];
 
+	nrej++;
+	if (!outs)
+		return;
 	ts_wcstr(&rw, m->f[MA_AMC]);
 	ts_wcstr(&rw, m->f[MA_CONTRACT]);
 	ts_wcstr(&rw, m->f[MA_MEMBER]);
@@ -130,97 +131,6 @@ reject(const struct mem *m, int code, const char *detail)
 	    detail ? detail : "");
 	ts_wcstr(&rw, label);
 	ts_wend(&rw);
-	nrej++;
-}
-
-/*
- * The project's reading of CODE_MOUVEMENT_CARTE (assumed, tiers-card(5)):
- * 1 edit a card, 2 withdraw the beneficiary's cards, 0 no card.
- */
-static int
-mvkind(const char *mv)
-{
-	static const char *const edit[] = { "CA", "CC", "EE", "MC", "RC" };
-	static const char *const wd[] = { "CS", "MS", "RS" };
-	size_t i;
-
-	for (i = 0; i < sizeof edit / sizeof edit[0]; i++)
-		if (strcmp(mv, edit[i]) == 0)
-			return 1;
-	for (i = 0; i < sizeof wd / sizeof wd[0]; i++)
-		if (strcmp(mv, wd[i]) == 0)
-			return 2;
-	return 0;
-}
-
-/*
- * The product period of m covering date d (products "order:ref:start:end,
- * ..."): its reference and end (NOEND when open) into ref and *end; 0,
- * or -1 when none covers d.
- */
-static int
-product(const struct mem *m, int32_t d, char *ref, size_t n, int32_t *end)
-{
-	const char *p = m->f[MA_PRODS], *q, *f[4];
-	size_t len[4];
-	int32_t s, e;
-	int i;
-
-	while (*p) {
-		for (i = 0; i < 4; i++) {
-			f[i] = p;
-			q = p + strcspn(p, i < 3 ? ":," : ",");
-			len[i] = (size_t)(q - p);
-			p = *q == ':' || (*q == ',' && i == 3) ? q + 1 : q;
-		}
-		s = INT32_MIN, e = INT32_MAX;
-		if (len[2] && date_parse(f[2], len[2], &s) < 0)
-			continue;
-		if (len[3] && date_parse(f[3], len[3], &e) < 0)
-			continue;
-		if (s <= d && d <= e) {
-			snprintf(ref, n, "%.*s", (int)len[1], f[1]);
-			*end = e;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-/* Is m covered on the date of issue? */
-static int
-eligible(const struct mem *m)
-{
-	int32_t e;
-
-	if (strcmp(m->f[MA_ACT], "DE") == 0)
-		return 0;
-	if (*m->f[MA_REND] == '\0')
-		return 1;
-	return date_parse(m->f[MA_REND], strlen(m->f[MA_REND]), &e) == 0 && e >= today;
-}
-
-/*
- * The validity's end for m under p: 31 December of the year of issue (of
- * the next year once the annual edition's day has come), or the end of
- * its product period; never past its rights.
- */
-static int32_t
-validto(const struct mem *m, const struct cardparam *p)
-{
-	int y, mo, d;
-	int32_t e, r;
-	char ref[64];
-
-	date_to_ymd(today, &y, &mo, &d);
-	if (mo > p->renm || (mo == p->renm && d >= p->rend))
-		y++;
-	e = date_from_ymd(y, 12, 31);
-	if (p->prodend && product(m, today, ref, sizeof ref, &r) == 0 && r != INT32_MAX)
-		e = r;
-	if (*m->f[MA_REND] && date_parse(m->f[MA_REND], strlen(m->f[MA_REND]), &r) == 0 && r < e)
-		e = r;
-	return e;
 }
 
 static struct krow *
@@ -242,9 +152,9 @@ edit(const struct cardparam *p, const int *sel)
 	struct krow *k;
 	const struct mem *m0 = NULL;
 	const char *why = NULL;
-	char doms[NCOLS * 5 + 1];
+	char doms[NCOLS * 5 + 1], set[NDOMS * 5 + 1], prod[40], label[192];
 	size_t i;
-	int a, j, bad = -1;
+	int a, j, bad = -1, nd;
 	int32_t e;
 
 	memset(&c, 0, sizeof c);
@@ -280,14 +190,24 @@ edit(const struct cardparam *p, const int *sel)
 			scpy(c.addr[c.naddr], sizeof c.addr[0], m0->f[MA_ADDR + a]);
 			c.naddr++;
 		}
+	nd = domset(p, fam, nfam, sel, set, sizeof set);
+	if (product(m0, today, prod, sizeof prod, &e) < 0)
+		*prod = '\0';
 	if (c.naddr == 0)
 		bad = CE01;
+	else if (nd > NCOLS)
+		bad = CE05;
 	else if (payload(&c, par.amc, &why) < 0)
 		bad = CE03;
 	if (bad >= 0) {
 		for (i = 0; i < nfam; i++)
-			if (sel[i] && mvkind(fam[i].mv) == 1)
+			if (sel[i] && (periodic || mvkind(fam[i].mv) == 1))
 				reject(&fam[i], bad, why);
+		if (periodic) {
+			snprintf(label, sizeof label, "%s%s%s", ce[bad][1], why ? ": " : "",
+			    why ? why : "");
+			sumrefuse(prod, set, c.contract, c.h[0].member, ce[bad][0], label);
+		}
 		free(c.h);
 		return;
 	}
@@ -297,9 +217,19 @@ edit(const struct cardparam *p, const int *sel)
 		scpy(c.number, sizeof c.number, m0->f[MA_NUMBER]);
 	else
 		snprintf(c.number, sizeof c.number, "%s-%s-%06lu", par.amc, ymd, seq);
-	printcard(&c, par.amc);
-	if (pvdir != NULL)
+	if (periodic)
+		sumcard(&c, prod, set);
+	/* The summary's own previews are those of its first cards. */
+	if (pvdir != NULL && (outs || seq <= NPREVIEW))
 		preview(&c, par.amc, pvdir, seq);
+	if (!outs) {
+		for (i = 0; i < nfam; i++)
+			nholders += sel[i] != 0;
+		ncards++;
+		free(c.h);
+		return;
+	}
+	printcard(&c, par.amc);
 	*doms = '\0';
 	for (j = 0; j < p->ncol; j++)
 		snprintf(doms + strlen(doms), sizeof doms - strlen(doms), "%s%s", j ? ";" : "",
@@ -355,9 +285,53 @@ copyprev(const char *amc, const char *contract)
 		}
 		if (d >= 0)
 			return;
-		ts_wcopy(&kw, &kr);
+		if (outs)
+			ts_wcopy(&kw, &kr);
 		if ((khave = ts_next(&kr)) < 0)
 			ts_fatal(&kr);
+	}
+}
+
+/*
+ * A periodic edition of one family: a card for each beneficiary due one
+ * (a family card for all its covered members when one of them is due).
+ */
+static void
+renew(int *sel)
+{
+	size_t i, j;
+
+	for (i = 0; i < nfam; i++)
+		fam[i].due = eligible(&fam[i]) && fam[i].cp != NULL && due(&fam[i], rows, nrows);
+	for (i = 0; i < nfam; i++)
+		if (fam[i].due && fam[i].cp->family)
+			for (j = 0; j < nfam; j++)
+				if (fam[j].cp == fam[i].cp && eligible(&fam[j]))
+					fam[j].due = 1;
+	for (i = 0; i < nfam; i++) {
+		if (fam[i].done)
+			continue;
+		if (!eligible(&fam[i])) {
+			nnorights++;
+			continue;
+		}
+		if (fam[i].cp == NULL) {
+			reject(&fam[i], CE02, NULL);
+			sumrefuse("", "", fam[i].f[MA_CONTRACT], fam[i].f[MA_MEMBER], ce[CE02][0],
+			    ce[CE02][1]);
+			continue;
+		}
+		if (!fam[i].due) {
+			nheld++;
+			continue;
+		}
+		for (j = 0; j < nfam; j++) {
+			sel[j] = !fam[j].done && (j == i || (fam[i].cp->family &&
+			    fam[j].cp == fam[i].cp && fam[j].due));
+			if (sel[j])
+				fam[j].done = 1;
+		}
+		edit(fam[i].cp, sel);
 	}
 }
 
@@ -401,7 +375,11 @@ family(void)
 		fam[i].cp = findparam(&par, fam[i].f[MA_FOND], fam[i].f[MA_ANNEX], ref);
 		fam[i].done = 0;
 	}
-	for (i = 0; i < nfam; i++) {
+	for (i = 0; i < nfam && periodic; i++)
+		nben++;
+	if (periodic)
+		renew(sel);
+	for (i = 0; i < nfam && !periodic; i++) {
 		kind = mvkind(fam[i].mv);
 		if (*fam[i].mv && kind == 0)
 			nnone++;
@@ -426,7 +404,7 @@ family(void)
 	}
 	free(sel);
 	qsort(rows, nrows, sizeof *rows, rowcmp);
-	for (j = 0; j < nrows; j++) {
+	for (j = 0; j < nrows && outs; j++) {
 		for (i = 0; i < NK; i++)
 			ts_wcstr(&kw, rows[j].f[i]);
 		ts_wend(&kw);
@@ -472,77 +450,68 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: %s [-c cards] [-V preview-dir] -d business-date -M movements\n"
-	    "       -m master -o new-cards -P print-file -p card-params -R rejects\n",
-	    progname_());
+	    "       -m master -o new-cards -P print-file -p card-params -R rejects\n"
+	    "       %s -E [-A hash -o new-cards -P print-file -R rejects] [-c cards]\n"
+	    "       [-V preview-dir] -d date -m master -p card-params -S summary\n",
+	    progname_(), progname_());
 	exit(EX_USAGE);
 }
 
-int
-main(int argc, char *argv[])
+/*
+ * One pass over the inputs: the edition (outs), or the summary alone.
+ * The files were opened and checked by main, and are opened again here
+ * so that a periodic edition may read them twice.
+ */
+static void
+run(const char *master, const char *mvin, const char *prev, const char *out,
+    const char *rejout, const char *print, const char *sum, char *hex)
 {
-	const char *date = NULL, *mvin = NULL, *master = NULL, *prev = NULL, *out = NULL;
-	const char *print = NULL, *pfile = NULL, *rejout = NULL;
 	struct pub pk, pr;
-	struct stat st;
 	char meta[64];
-	int ch, i;
+	int i;
 
-	setprogname_(argv[0]);
-	while ((ch = getopt(argc, argv, "M:P:R:V:c:d:m:o:p:")) != -1)
-		switch (ch) {
-		case 'M': mvin = optarg; break;
-		case 'P': print = optarg; break;
-		case 'R': rejout = optarg; break;
-		case 'V': pvdir = optarg; break;
-		case 'c': prev = optarg; break;
-		case 'd': date = optarg; break;
-		case 'm': master = optarg; break;
-		case 'o': out = optarg; break;
-		case 'p': pfile = optarg; break;
-		default: usage();
-		}
-	if (optind != argc || date == NULL || mvin == NULL || master == NULL || out == NULL ||
-	    print == NULL || pfile == NULL || rejout == NULL)
-		usage();
-	if (date_parse(date, strlen(date), &today) < 0)
-		die(EX_USAGE, "%s: not an ISO 8601 date (YYYY-MM-DD)", date);
-	date_fmt(today, today_s);
-	snprintf(ymd, sizeof ymd, "%.4s%.2s%.2s", today_s, today_s + 5, today_s + 8);
-	if (pvdir != NULL && (stat(pvdir, &st) < 0 || !S_ISDIR(st.st_mode)))
-		die(EX_CANTCREAT, "%s: not a directory", pvdir);
-	loadparams(&par, pfile);
+	nfam = nrows = 0;
+	nedited = ncards = nholders = nwithdrawn = nnone = nrej = nmv = seq = 0;
+	nben = nheld = nnorights = 0;
 	if (ts_open(&mr, master, "benef-master", 1) < 0)
 		ts_fatal(&mr);
 	for (i = 0; i < NMA; i++)
 		mc[i] = ts_needcol(&mr, macols[i]);
-	if (ts_open(&vr, mvin, "benef-movement", 1) < 0)
-		ts_fatal(&vr);
-	vc[0] = ts_needcol(&vr, "amc");
-	vc[1] = ts_needcol(&vr, "contract");
-	vc[2] = ts_needcol(&vr, "member_ref");
-	vc[3] = ts_needcol(&vr, "movement");
-	vc[4] = ts_needcol(&vr, "card_movement");
+	vhave = 0;
+	if (mvin != NULL) {
+		if (ts_open(&vr, mvin, "benef-movement", 1) < 0)
+			ts_fatal(&vr);
+		vc[0] = ts_needcol(&vr, "amc");
+		vc[1] = ts_needcol(&vr, "contract");
+		vc[2] = ts_needcol(&vr, "member_ref");
+		vc[3] = ts_needcol(&vr, "movement");
+		vc[4] = ts_needcol(&vr, "card_movement");
+		if ((vhave = ts_next(&vr)) < 0)
+			ts_fatal(&vr);
+	}
+	khave = 0;
 	if (prev != NULL) {
 		if (ts_open(&kr, prev, "cards", 1) < 0)
 			ts_fatal(&kr);
 		for (i = 0; i < NK; i++)
 			kc[i] = ts_needcol(&kr, kcols[i]);
-		haveprev = 1;
 		if ((khave = ts_next(&kr)) < 0)
 			ts_fatal(&kr);
 	}
-	if ((vhave = ts_next(&vr)) < 0)
-		ts_fatal(&vr);
-	if (pub_open(&pk, out) < 0)
-		die(EX_CANTCREAT, "%s: %s", out, strerror(errno));
-	if (pub_open(&pr, rejout) < 0)
-		die(EX_CANTCREAT, "%s: %s", rejout, strerror(errno));
-	ts_wopen(&kw, pk.fd, out, "cards", 1, kcols, NK);
-	ts_wopen(&rw, pr.fd, rejout, "card-reject", 1, rcols, 6);
 	snprintf(meta, sizeof meta, "business_date\t%s", today_s);
-	ts_wmeta(&kw, meta);
-	ts_wmeta(&rw, meta);
-	printopen(print, par.amc, today_s);
+	if (outs) {
+		if (pub_open(&pk, out) < 0)
+			die(EX_CANTCREAT, "%s: %s", out, strerror(errno));
+		if (pub_open(&pr, rejout) < 0)
+			die(EX_CANTCREAT, "%s: %s", rejout, strerror(errno));
+		ts_wopen(&kw, pk.fd, out, "cards", 1, kcols, NK);
+		ts_wopen(&rw, pr.fd, rejout, "card-reject", 1, rcols, 6);
+		ts_wmeta(&kw, meta);
+		ts_wmeta(&rw, meta);
+		printopen(print, par.amc, today_s);
+	}
+	if (sum != NULL)
+		sumopen(sum, par.amc, today_s);
 
 	/* The families, one at a time. */
 	while ((i = ts_next(&mr)) == 1) {
@@ -561,26 +530,119 @@ main(int argc, char *argv[])
 		ts_error(&vr, "member_ref", "a movement of a beneficiary not in the master"),
 		    ts_fatal(&vr);
 	while (khave) {
-		ts_wcopy(&kw, &kr);
+		if (outs)
+			ts_wcopy(&kw, &kr);
 		if ((khave = ts_next(&kr)) < 0)
 			ts_fatal(&kr);
 	}
 	/* Every card movement read is a card edited, a withdrawal, none asked, or a reject. */
-	if (nedited + nwithdrawn + nnone + nrej != nmv)
+	if (!periodic && nedited + nwithdrawn + nnone + nrej != nmv)
 		die(EX_SOFTWARE, "conservation: %lu movements != %lu edited + %lu withdrawn + "
 		    "%lu without card + %lu rejected", nmv, nedited, nwithdrawn, nnone, nrej);
+	/* Every beneficiary read holds a card edited or refused, a card still valid, or no rights. */
+	if (periodic && nholders + nrej + nheld + nnorights != nben)
+		die(EX_SOFTWARE, "conservation: %lu beneficiaries != %lu holders + %lu refused + "
+		    "%lu holding a valid card + %lu without rights", nben, nholders, nrej, nheld,
+		    nnorights);
+	if (sum != NULL)
+		sumclose(hex);
+	ts_close(&mr);
+	if (mvin != NULL)
+		ts_close(&vr);
+	if (prev != NULL)
+		ts_close(&kr);
+	if (!outs)
+		return;
+	/* Nothing of an edition is published but for the summary approved. */
+	if (hex != NULL && *approve && strcmp(hex, approve) != 0)
+		die(EX_DATAERR, "the summary approved is not this run's: %s has SHA-256 %s",
+		    sum, hex);
 	printclose();
 	ts_wclose(&kw);
 	ts_wclose(&rw);
 	if (pub_commit(&pk) < 0 || pub_commit(&pr) < 0)
 		die(EX_IOERR, "%s: %s", out, strerror(errno));
-	fprintf(stderr, "%s: %s: %lu card movements: %lu cards edited (%lu holders), "
-	    "%lu withdrawn, %lu without card, %lu rejected\n", progname_(), today_s, nmv,
-	    ncards, nholders, nwithdrawn, nnone, nrej);
-	ts_close(&mr);
-	ts_close(&vr);
-	if (haveprev)
-		ts_close(&kr);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *date = NULL, *mvin = NULL, *master = NULL, *prev = NULL, *out = NULL;
+	const char *print = NULL, *pfile = NULL, *rejout = NULL, *sum = NULL, *pv;
+	struct stat st;
+	char hex[65];
+	size_t i;
+	int ch;
+
+	setprogname_(argv[0]);
+	while ((ch = getopt(argc, argv, "A:EM:P:R:S:V:c:d:m:o:p:")) != -1)
+		switch (ch) {
+		case 'A': approve = optarg; break;
+		case 'E': periodic = 1; break;
+		case 'M': mvin = optarg; break;
+		case 'P': print = optarg; break;
+		case 'R': rejout = optarg; break;
+		case 'S': sum = optarg; break;
+		case 'V': pvdir = optarg; break;
+		case 'c': prev = optarg; break;
+		case 'd': date = optarg; break;
+		case 'm': master = optarg; break;
+		case 'o': out = optarg; break;
+		case 'p': pfile = optarg; break;
+		default: usage();
+		}
+	outs = !periodic || *approve;
+	if (optind != argc || date == NULL || master == NULL || pfile == NULL)
+		usage();
+	if (!periodic && (mvin == NULL || sum != NULL || *approve))
+		usage();
+	if (periodic && (mvin != NULL || sum == NULL))
+		usage();
+	if (outs != (out != NULL) || outs != (print != NULL) || outs != (rejout != NULL))
+		usage();
+	for (i = 0; approve[i]; i++)
+		if (!strchr("0123456789abcdef", approve[i]))
+			break;
+	if (*approve && (i != 64 || approve[i]))
+		die(EX_USAGE, "-A: not a SHA-256 (64 lowercase hexadecimal digits)");
+	if (date_parse(date, strlen(date), &today) < 0)
+		die(EX_USAGE, "%s: not an ISO 8601 date (YYYY-MM-DD)", date);
+	date_fmt(today, today_s);
+	snprintf(ymd, sizeof ymd, "%.4s%.2s%.2s", today_s, today_s + 5, today_s + 8);
+	if (pvdir != NULL && (stat(pvdir, &st) < 0 || !S_ISDIR(st.st_mode)))
+		die(EX_CANTCREAT, "%s: not a directory", pvdir);
+	loadparams(&par, pfile);
+
+	if (periodic && *approve) {
+		/*
+		 * The summary first, with nothing edited: the edition runs only
+		 * when it is the one approved, and checks it again on its way.
+		 */
+		outs = 0;
+		pv = pvdir, pvdir = NULL;
+		run(master, NULL, prev, NULL, NULL, NULL, sum, hex);
+		sumabort();
+		if (strcmp(hex, approve) != 0)
+			die(EX_DATAERR, "the summary approved is not this run's: %s has SHA-256 %s",
+			    sum, hex);
+		outs = 1;
+		pvdir = pv;
+	}
+	run(master, mvin, prev, out, rejout, print, sum, periodic ? hex : NULL);
+	if (periodic) {
+		/* The hash told, or nothing published. */
+		printf("%s  %s\n", hex, sum);
+		if (fflush(stdout) == EOF || ferror(stdout))
+			die(EX_IOERR, "stdout: %s", strerror(errno));
+		sumcommit();
+		fprintf(stderr, "%s: %s: periodic edition: %lu beneficiaries: %lu cards %s "
+		    "(%lu holders), %lu refused, %lu holding a valid card, %lu without rights\n",
+		    progname_(), today_s, nben, ncards, outs ? "edited" : "to edit", nholders,
+		    nrej, nheld, nnorights);
+	} else
+		fprintf(stderr, "%s: %s: %lu card movements: %lu cards edited (%lu holders), "
+		    "%lu withdrawn, %lu without card, %lu rejected\n", progname_(), today_s, nmv,
+		    ncards, nholders, nwithdrawn, nnone, nrej);
 	freeparams(&par);
 	free(fam);
 	free(rows);
