@@ -84,6 +84,7 @@ void add(int64_t *r, int64_t v, const char *file, long line, const char *field);
  */
 /* master.c: the beneficiaries' compensation (-b). */
 void masters_open(char *const *paths, int n);
+void masters_close(void);
 int master_comp(const struct field *amc, const struct field *contract,
     const struct field *member, struct field *out);
 

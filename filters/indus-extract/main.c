@@ -791,6 +791,8 @@ main(int argc, char *argv[])
 	free(keys[1]);
 	free(offs);
 	free(recs);
+	masters_close();
+	free(mfiles);
 	free(moves);
 	paid_free();
 	retro_free();

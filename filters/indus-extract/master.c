@@ -6,6 +6,7 @@
  * on its sort key (amc, contract, member_ref): a few lines read an item,
  * nothing held.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "indus.h"
@@ -100,4 +101,16 @@ master_comp(const struct field *amc, const struct field *contract, const struct 
 		}
 	}
 	return -1;
+}
+
+void
+masters_close(void)
+{
+	int i;
+
+	for (i = 0; i < nms; i++)
+		ts_close(&ms[i].r);
+	free(ms);
+	ms = NULL;
+	nms = 0;
 }

@@ -38,16 +38,6 @@ wincmp(const void *pa, const void *pb)
 	return c ? c : strcmp(a->member, b->member);
 }
 
-static char *
-fdup(const struct field *f)
-{
-	char *s = xmalloc(f->n + 1);
-
-	memcpy(s, f->p, f->n);
-	s[f->n] = '\0';
-	return s;
-}
-
 /* A date, or OPENEND when empty; -1 if neither. */
 static int
 enddate(const struct field *f, int32_t *d)
@@ -135,7 +125,7 @@ readmoves(const char *path)
 		if (c != 0) {
 			for (k = 0; k < 3; k++) {
 				free(keep[k]);
-				keep[k] = fdup(&key[k]);
+				keep[k] = xfdup(&key[k]);
 			}
 			n = 0;
 			fline = r.in.lineno;
