@@ -403,7 +403,8 @@ family(void)
 		edit(fam[i].cp, sel);
 	}
 	free(sel);
-	qsort(rows, nrows, sizeof *rows, rowcmp);
+	if (nrows > 1)
+		qsort(rows, nrows, sizeof *rows, rowcmp);
 	for (j = 0; j < nrows && outs; j++) {
 		for (i = 0; i < NK; i++)
 			ts_wcstr(&kw, rows[j].f[i]);

@@ -154,7 +154,8 @@ sumclose(char *hex)
 	size_t g;
 	int fd;
 
-	qsort(grp, ngrp, sizeof *grp, grpcmp);
+	if (ngrp > 1)
+		qsort(grp, ngrp, sizeof *grp, grpcmp);
 	for (g = 0; g < ngrp; g++) {
 		memset(&l, 0, sizeof l);
 		snprintf(l.f[0], sizeof l.f[0], "count");
