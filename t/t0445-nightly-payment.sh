@@ -15,13 +15,7 @@ test_expect_success 'setup: a world with -A pay, four days through the nightly' 
 	    gen/2026-11-19/payment-params.tsv gen/2026-11-20/ps-register.tsv &&
 	! ls gen/2026-11-19/ps-register* gen/2026-11-20/payment-params* 2>/dev/null &&
 	! ls gen/2026-11-23/ps-register* gen/2026-11-23/payment-params* 2>/dev/null &&
-	mkdir -p pay/inbox &&
-	cp -R gen/2026-* pay/inbox/ &&
-	opt=-I &&
-	for d in $(ls pay/inbox); do
-		tiers-nightly $opt $d pay >/dev/null 2>&1 &&
-		opt= || exit 1
-	done &&
+	nightly_world gen pay &&
 	ls pay/days >days &&
 	test $(wc -l <days) -eq 4
 '

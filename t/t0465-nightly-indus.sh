@@ -15,13 +15,7 @@ test_expect_success 'setup: a world with -A indus, four days through the nightly
 	    -A cancel=400 -A closed=1000 -A indus=5000 -o gen >/dev/null &&
 	ls gen/2026-11-18/indus-params.tsv &&
 	! ls gen/2026-11-19/indus-params* gen/2026-11-23/indus-params* 2>/dev/null &&
-	mkdir -p ind/inbox &&
-	cp -R gen/2026-* ind/inbox/ &&
-	opt=-I &&
-	for d in $(ls ind/inbox); do
-		tiers-nightly $opt $d ind >/dev/null 2>&1 &&
-		opt= || exit 1
-	done &&
+	nightly_world gen ind &&
 	ls ind/days >days &&
 	test $(wc -l <days) -eq 4
 '
@@ -121,13 +115,7 @@ test_expect_success 'no offset; the items of the beneficiaries are the retroacti
 test_expect_success 'setup: the same world with -A pay, through the nightly' '
 	tiers-gen -s 13 -d 4 -D 2026-11-18 -n 1500 -b 400 -p 60 \
 	    -A cancel=400 -A closed=1000 -A indus=5000 -A pay=2000 -o genp >/dev/null &&
-	mkdir -p indp/inbox &&
-	cp -R genp/2026-* indp/inbox/ &&
-	opt=-I &&
-	for d in $(ls indp/inbox); do
-		tiers-nightly $opt $d indp >/dev/null 2>&1 &&
-		opt= || exit 1
-	done
+	nightly_world genp indp
 '
 
 test_expect_success 'with payments: new, offset, transferred and open, the summary is the truth' '

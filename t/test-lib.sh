@@ -122,6 +122,19 @@ test_must_be_empty () {
 }
 
 # Make a sealed stream: stdin holds the header and the records, no trailer.
+# nightly_world GEN DATA: the days tiers-gen wrote in GEN copied into
+# DATA/inbox and run through the nightly one after the other (the first
+# with -I); a day that does not exit 0 fails.
+nightly_world () {
+	mkdir -p "$2/inbox" &&
+	cp -R "$1"/2026-* "$2/inbox/" &&
+	nw_opt=-I &&
+	for nw_d in $(ls "$2/inbox"); do
+		tiers-nightly $nw_opt "$nw_d" "$2" >/dev/null 2>&1 &&
+		nw_opt= || return 1
+	done
+}
+
 mkstream () {
 	tiers-seal -r -o "$1"
 }
