@@ -231,7 +231,8 @@ xmlmsg(char *dst, size_t n, const char *msg)
 			depth++;
 		else if (*p == '}' && depth > 0)
 			depth--;
-		if (*p != '\'') {
+		/* An apostrophe of the text ("Couldn't") is no quote. */
+		if (*p != '\'' || (p > msg && p[-1] == 'n' && p[1] == 't' && !alnum(p[2]))) {
 			dst[o++] = *p == '\n' || *p == '\r' || *p == '\t' ? ' ' : *p;
 			continue;
 		}

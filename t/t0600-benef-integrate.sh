@@ -661,6 +661,39 @@ test_expect_success SHARED 'testPassantEspece after testPassant: nothing we keep
 	records e.m >a && records s.testPassant.m >b && test_cmp b a
 '
 
+# A DTD may declare entities: none is expanded (a billion laughs) nor
+# fetched (a file of this host), the file is refused at the reference.
+test_expect_success 'declared entities are neither expanded nor fetched: refused' '
+	awk -v n=4 -v amc=123456789 -v fileno=1 -v first=0 -f "$TIERS_TOP/t/normev3-gen.awk" >e0.xml &&
+	echo "SECRET-OF-THE-HOST" >secret.txt &&
+	for kind in laugh system; do
+		case $kind in
+		laugh) decl="<!DOCTYPE FICHIER [<!ENTITY a \"NOM\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;\">]>" ;;
+		system) decl="<!DOCTYPE FICHIER [<!ENTITY b SYSTEM \"file://$PWD/secret.txt\">]>" ;;
+		esac
+		{ sed -n 1p e0.xml && echo "$decl" && sed 1d e0.xml |
+		    sed "s|<LIGNE2>\\([0-9]*\\) RUE|<LIGNE2>\\1 \\&b; RUE|"; } >ent.$kind.xml &&
+		grep -q "&b;" ent.$kind.xml &&
+		test_expect_code 65 benef-integrate -d 2026-11-18 -o ent.m -M ent.mv -R ent.rej \
+		    ent.$kind.xml 2>err.$kind &&
+		grep "^benef-integrate: ent.$kind.xml:[1-9][0-9]*: xml: .*(file refused)\$" err.$kind &&
+		! grep SECRET err.$kind && ! test -e ent.m || return 1
+	done
+'
+
+# libxml2 keeps an element's line in 16 bits: past line 65535 the
+# reader of before gave entries a wrong line.  Each movement's line must
+# be its SERVICE_TP_PEC's, however far in the file.
+test_expect_success 'an entry past line 65535 names its own line' '
+	awk -v n=2400 -v amc=123456789 -v fileno=1 -v first=0 -f "$TIERS_TOP/t/normev3-gen.awk" >long.xml &&
+	test $(wc -l <long.xml) -gt 70000 &&
+	benef-integrate -d 2026-11-18 -o long.m -M long.mv -R long.rej long.xml 2>/dev/null &&
+	grep -n "<SERVICE_TP_PEC>" long.xml | cut -d: -f1 | sort -n >expect &&
+	records long.mv | awk -F"\t" "\$5 == \"create\" { print \$11 }" | sort -n >actual &&
+	test_cmp expect actual &&
+	test $(tail -n 1 actual) -gt 65535
+'
+
 test_expect_success 'usage errors exit 64' '
 	test_expect_code 64 benef-integrate -o a -M b -R c 2>/dev/null &&
 	test_expect_code 64 benef-integrate -d 2026-02-30 -o a -M b -R c 2>/dev/null &&

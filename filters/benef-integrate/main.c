@@ -6,7 +6,8 @@
  *
  * Three passes, memory bounded whatever the sizes:
  *  1. each file, in file-number order, is read as a stream (libxml2's
- *     xmlTextReader, one CONTRAT expanded at a time; libcsv) into entries,
+ *     SAX2 parser with the schema plugged in, one CONTRAT's fields kept
+ *     at a time; libcsv) into entries,
  *     one per beneficiary, checked against the rules that need nothing
  *     else; entries go to a temporary file, rejects to the reject stream;
  *  2. sort(1) orders the entries on the master's key, then file order;

@@ -1,8 +1,11 @@
 /*
  * The Almerys Norme V3 reader: a client's XML file, validated against a
- * schema while it streams (libxml2's xmlTextReader, one CONTRAT
- * expanded at a time), into an entry per SERVICE_TP_PEC's beneficiary.
- * Plain or gzip, through zlib.
+ * schema while it streams, into an entry per SERVICE_TP_PEC's
+ * beneficiary.  libxml2's SAX2 parser with the schema's validation
+ * plugged into its events (xmlSchemaSAXPlug, as xmllint --sax --schema
+ * runs): no node is built, one CONTRAT's fields are kept at a time.
+ * Plain or gzip, through zlib.  The header (bi_xml_head) is read apart,
+ * with the reader (xmlTextReader), which expands ENTETE alone.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +23,8 @@
 struct xfile {
 	const char *path;
 	const struct bi_sink *sink;
-	xmlTextReaderPtr r;
+	xmlTextReaderPtr r;		/* bi_xml_head */
+	xmlParserCtxtPtr ctxt;		/* bi_xml_file */
 	struct zin *zin;
 	char err[256];
 	long errline;
@@ -36,7 +40,8 @@ zio_error(struct xfile *x, const char *why)
 	if (x->err[0] != '\0')
 		return;
 	snprintf(x->err, sizeof x->err, "%s", why);
-	x->errline = x->r != NULL ? xmlTextReaderGetParserLineNumber(x->r) : 0;
+	x->errline = x->r != NULL ? xmlTextReaderGetParserLineNumber(x->r) :
+	    x->ctxt != NULL && x->ctxt->input != NULL ? x->ctxt->input->line : 0;
 }
 
 static int
@@ -80,6 +85,9 @@ xml_serror(void *arg, xmlErrorPtr e)
 		return;
 	x->errline = e->line;
 	xmlmsg(x->err, sizeof x->err, e->message ? e->message : "error");
+	/* The first error refuses the file: read no further. */
+	if (x->ctxt != NULL)
+		xmlStopParser(x->ctxt);
 }
 
 /* The elements read, by name; any other is T_OTHER. */
@@ -154,7 +162,11 @@ struct card {
 #define MAXDEPTH 64
 
 struct xfile_c {
-	const xmlChar *name[NTOK];	/* the names, in the reader's dictionary */
+	struct xfile *x;
+	const char *amc;
+	long fileno;
+	int depth;			/* the element's at the parser */
+	const xmlChar *name[NTOK];	/* the names, in the parser's dictionary */
 	unsigned char hash[256];	/* their tokens, on the pointer (token()) */
 	int tok[MAXDEPTH];		/* the open elements */
 	int dc;				/* CONTRAT's depth, or -1 */
@@ -200,6 +212,32 @@ setf(char *dst, const char *s)
 }
 
 /*
+ * A SERVICE_TP_PEC begins: every field empty.  Only the first byte of
+ * each: the structure is ~13 KB, cleared once a beneficiary, and its
+ * fields are only ever read as strings.
+ */
+static void
+pec_clear(struct pec *p)
+{
+	int i;
+
+	for (i = 0; i < NM; i++)
+		p->e.f[i][0] = '\0';
+	p->e.nprod = 0;
+	p->e.file[0] = '\0';
+	p->e.line = p->e.fileno = 0;
+	p->e.shared = 0;
+	p->ref[0] = p->ronni[0] = '\0';
+	p->nro = 0;
+	p->p.order[0] = p->p.ref[0] = p->p.start[0] = p->p.end[0] = '\0';
+	p->bad = p->badcode = 0;
+	p->baddetail = NULL;
+	for (i = 0; i <= T_DATE_EFFET - T_TITULAIRE; i++)
+		p->rib.f[i][0] = p->best.f[i][0] = '\0';
+	p->nrib = 0;
+}
+
+/*
  * An element opens at depth d, its ancestors in c->tok: where its text
  * goes, or NULL.  A member, an entry, a product, a PRESTATION or a card
  * begins here too.
@@ -235,7 +273,7 @@ opens(struct xfile_c *c, int d, int t, long line, int *append)
 		} else if (up == T_SERVICE && t == T_SERVICE_TP_PEC) {
 			c->pe = grow(c->pe, &c->ape, c->npe, sizeof *c->pe);
 			p = &c->pe[c->npe++];
-			memset(p, 0, sizeof *p);
+			pec_clear(p);
 			p->e.line = line;
 		}
 		return NULL;
@@ -557,13 +595,8 @@ field_end(struct xfile_c *c)
 }
 
 static void
-text_add(struct xfile_c *c, const xmlChar *s)
+text_add(struct xfile_c *c, const xmlChar *s, size_t n)
 {
-	size_t n;
-
-	if (s == NULL)
-		return;
-	n = strlen((const char *)s);
 	if (n > FLD - 1 - c->ntext)
 		n = FLD - 1 - c->ntext;
 	memcpy(c->text + c->ntext, s, n);
@@ -585,6 +618,75 @@ bi_loadschema(const char *text, const char *path)
 	return s;
 }
 
+/*
+ * The parser's events.  An element's depth is counted as the reader
+ * counts it (the root at 0); a field's text is gathered from its
+ * characters, in as many pieces as the parser gives.
+ */
+static void
+sax_start(void *arg, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri,
+    int nns, const xmlChar **ns, int nattr, int ndef, const xmlChar **attr)
+{
+	struct xfile_c *c = arg;
+	int d = c->depth++, t;
+
+	(void)prefix, (void)uri, (void)nns, (void)ns, (void)nattr, (void)ndef, (void)attr;
+	if (c->dst != NULL || d >= MAXDEPTH)
+		return;
+	t = token(c, name);
+	c->tok[d] = t;
+	if (c->dc < 0) {
+		if (t == T_CONTRAT) {
+			c->dc = d;
+			c->num[0] = c->state[0] = '\0';
+			c->nm = c->npe = c->ncd = 0;
+		}
+	} else if (d > c->dc &&
+	    (c->dst = opens(c, d, t, c->x->ctxt->input->line, &c->append)) != NULL) {
+		c->fdepth = d;
+		c->ntext = 0;
+	}
+}
+
+static void
+sax_end(void *arg, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri)
+{
+	struct xfile_c *c = arg;
+	int d = --c->depth;
+
+	(void)name, (void)prefix, (void)uri;
+	if (c->dst != NULL) {
+		if (d == c->fdepth)
+			field_end(c);
+	} else if (c->dc >= 0 && d == c->dc)
+		contract_end(c->x, c, c->amc, c->fileno), c->dc = -1;
+	else if (c->dc >= 0 && d > c->dc && d < MAXDEPTH)
+		closes(c, d, c->tok[d]);
+}
+
+static void
+sax_text(void *arg, const xmlChar *s, int len)
+{
+	struct xfile_c *c = arg;
+
+	if (c->dst != NULL && len > 0)
+		text_add(c, s, (size_t)len);
+}
+
+/* Where the validation is, for its messages: the parser's line. */
+static int
+locator(void *arg, const char **file, unsigned long *line)
+{
+	struct xfile *x = arg;
+
+	if (file != NULL)
+		*file = NULL;
+	if (line != NULL)
+		*line = x->ctxt != NULL && x->ctxt->input != NULL ?
+		    (unsigned long)x->ctxt->input->line : 0;
+	return 0;
+}
+
 /* Pass 1 over a Norme V3 file, validated against sch. */
 int
 bi_xml_file(const char *path, const char *amc, long fileno, xmlSchemaPtr sch,
@@ -592,7 +694,10 @@ bi_xml_file(const char *path, const char *amc, long fileno, xmlSchemaPtr sch,
 {
 	struct xfile x;
 	struct xfile_c *c;
-	int fd, r, i;
+	xmlSAXHandler sax;
+	xmlSchemaValidCtxtPtr v;
+	xmlSchemaSAXPlugPtr plug;
+	int fd, i, ok;
 
 	memset(&x, 0, sizeof x);
 	x.path = path;
@@ -601,98 +706,63 @@ bi_xml_file(const char *path, const char *amc, long fileno, xmlSchemaPtr sch,
 		bi_msg(msg, msgsz, path, 0, NULL, "%s", strerror(errno));
 		return EX_NOINPUT;
 	}
+	c = xmalloc(sizeof *c);
+	memset(c, 0, sizeof *c);
+	c->x = &x;
+	c->amc = amc;
+	c->fileno = fileno;
+	c->dc = -1;
+	/*
+	 * Only the element and text events: no tree, no entity, DTD or
+	 * external subset handler (nothing is fetched, nothing declared is
+	 * expanded).  Parser errors go to the structured handler set
+	 * around the parse, the schema's to the validation context's.
+	 */
+	memset(&sax, 0, sizeof sax);
+	sax.initialized = XML_SAX2_MAGIC;
+	sax.startElementNs = sax_start;
+	sax.endElementNs = sax_end;
+	sax.characters = sax_text;
 	x.zin = zin_open(fd);
-	x.r = xmlReaderForIO(zio_read, zio_close, &x, path, NULL,
-	    XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_COMPACT | XML_PARSE_BIG_LINES |
-	    XML_PARSE_NOBLANKS);
-	if (x.r == NULL) {
+	x.ctxt = xmlCreateIOParserCtxt(&sax, c, zio_read, zio_close, &x, XML_CHAR_ENCODING_NONE);
+	if (x.ctxt == NULL) {
 		zin_close(x.zin);
+		free(c);
 		bi_msg(msg, msgsz, path, 0, NULL, "cannot read");
 		return EX_DATAERR;
 	}
-	xmlTextReaderSetErrorHandler(x.r, xml_error, &x);
-	xmlTextReaderSetStructuredErrorHandler(x.r, xml_serror, &x);
-	if (xmlTextReaderSetSchema(x.r, sch) != 0) {
-		xmlFreeTextReader(x.r);
+	xmlCtxtUseOptions(x.ctxt, XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES |
+	    XML_PARSE_NOBLANKS);
+	if ((v = xmlSchemaNewValidCtxt(sch)) == NULL ||
+	    (plug = xmlSchemaSAXPlug(v, &x.ctxt->sax, &x.ctxt->userData)) == NULL) {
+		xmlSchemaFreeValidCtxt(v);
+		xmlFreeParserCtxt(x.ctxt);
 		zin_close(x.zin);
+		free(c);
 		bi_msg(msg, msgsz, path, 0, NULL, "cannot attach the schema");
 		return EX_SOFTWARE;
 	}
-	c = xmalloc(sizeof *c);
-	memset(c, 0, sizeof *c);
-	c->dc = -1;
+	xmlSchemaSetValidStructuredErrors(v, xml_serror, &x);
+	xmlSchemaValidateSetLocator(v, locator, &x);
+	xmlSetStructuredErrorFunc(&x, xml_serror);
 	for (i = 1; i < NTOK; i++) {
 		unsigned h;
 
-		c->name[i] = xmlTextReaderConstString(x.r, (const xmlChar *)tokname[i]);
+		c->name[i] = xmlDictLookup(x.ctxt->dict, (const xmlChar *)tokname[i], -1);
 		for (h = phash(c->name[i]); c->hash[h] != 0; h = (h + 1) & (NHASH - 1))
 			;
 		c->hash[h] = (unsigned char)i;
 	}
-	/*
-	 * Node by node, as xmllint --stream validates: no tree is kept.
-	 * The fields' text is gathered as their nodes pass.
-	 */
-	while ((r = xmlTextReaderRead(x.r)) == 1 && x.err[0] == '\0') {
-		int type = xmlTextReaderNodeType(x.r), d, t;
-
-		switch (type) {
-		case XML_READER_TYPE_ELEMENT:
-			if (c->dst != NULL)
-				break;
-			d = xmlTextReaderDepth(x.r);
-			if (d >= MAXDEPTH)
-				break;
-			t = token(c, xmlTextReaderConstLocalName(x.r));
-			c->tok[d] = t;
-			if (c->dc < 0) {
-				if (t == T_CONTRAT) {
-					c->dc = d;
-					c->num[0] = c->state[0] = '\0';
-					c->nm = c->npe = c->ncd = 0;
-				} else
-					break;
-			} else if (d > c->dc) {
-				xmlNodePtr n = t == T_SERVICE_TP_PEC ? xmlTextReaderCurrentNode(x.r) : NULL;
-
-				if ((c->dst = opens(c, d, t, n ? xmlGetLineNo(n) : 0, &c->append)) != NULL) {
-					c->fdepth = d;
-					c->ntext = 0;
-				}
-			}
-			if (xmlTextReaderIsEmptyElement(x.r)) {
-				if (c->dst != NULL)
-					field_end(c);
-				else if (d == c->dc)
-					contract_end(&x, c, amc, fileno), c->dc = -1;
-				else if (c->dc >= 0 && d > c->dc)
-					closes(c, d, t);
-			}
-			break;
-		case XML_READER_TYPE_END_ELEMENT:
-			d = xmlTextReaderDepth(x.r);
-			if (c->dst != NULL) {
-				if (d == c->fdepth)
-					field_end(c);
-			} else if (c->dc >= 0 && d == c->dc)
-				contract_end(&x, c, amc, fileno), c->dc = -1;
-			else if (c->dc >= 0 && d > c->dc && d < MAXDEPTH)
-				closes(c, d, c->tok[d]);
-			break;
-		case XML_READER_TYPE_TEXT:
-		case XML_READER_TYPE_CDATA:
-		case XML_READER_TYPE_WHITESPACE:
-		case XML_READER_TYPE_SIGNIFICANT_WHITESPACE:
-			if (c->dst != NULL)
-				text_add(c, xmlTextReaderConstValue(x.r));
-			break;
-		}
-	}
-	if (x.err[0] == '\0' && (r < 0 || xmlTextReaderIsValid(x.r) != 1)) {
-		snprintf(x.err, sizeof x.err, "%s", r < 0 ? "not well-formed" :
+	xmlParseDocument(x.ctxt);
+	ok = x.ctxt->wellFormed && xmlSchemaIsValid(v) == 1;
+	if (x.err[0] == '\0' && !ok) {
+		snprintf(x.err, sizeof x.err, "%s", !x.ctxt->wellFormed ? "not well-formed" :
 		    "not valid against the schema");
-		x.errline = xmlTextReaderGetParserLineNumber(x.r);
+		x.errline = x.ctxt->input != NULL ? x.ctxt->input->line : 0;
 	}
+	xmlSetStructuredErrorFunc(NULL, NULL);
+	xmlSchemaSAXUnplug(plug);
+	xmlSchemaFreeValidCtxt(v);
 	/* What the parser left unread must be nothing, read whole. */
 	if (x.err[0] == '\0') {
 		char rest[4096];
@@ -700,7 +770,8 @@ bi_xml_file(const char *path, const char *amc, long fileno, xmlSchemaPtr sch,
 		while (zio_read(&x, rest, sizeof rest) > 0)
 			;
 	}
-	xmlFreeTextReader(x.r);
+	xmlFreeParserCtxt(x.ctxt);
+	x.ctxt = NULL;
 	zin_close(x.zin);
 	free(c->m);
 	free(c->pe);
