@@ -223,8 +223,8 @@ xmlmsg(char *dst, size_t n, const char *msg)
 
 	if (n == 0)
 		return;
-	end = strstr(msg, "Bytes:");
-	if (end == NULL)
+	/* The input's bytes a message shows, in hex: out, whatever they are. */
+	if ((end = strstr(msg, "Bytes:")) == NULL && (end = strstr(msg, ", bytes 0x")) == NULL)
 		end = msg + strlen(msg);
 	for (p = msg; p < end && o + 1 < n; p++) {
 		if (*p == '{')

@@ -681,6 +681,17 @@ test_expect_success 'declared entities are neither expanded nor fetched: refused
 	done
 '
 
+# Found by t/fuzz/normev3.c: an encoding libxml2 cannot convert from,
+# declared in the XML declaration, made the SAX reader of 40b4e60 crash
+# (the parser stopped from its error handler).  Refused, 65, no byte of
+# the input quoted.
+test_expect_success 'an unconvertible encoding is refused, not a crash' '
+	cp "$TIERS_TOP/t/fuzz/regress/normev3/encoding-iso-8859-3-stop" enc.xml &&
+	test_expect_code 65 benef-integrate -d 2026-11-18 -o enc.m -M enc.mv -R enc.rej enc.xml 2>err &&
+	grep "^benef-integrate: enc.xml:1: xml: input conversion failed due to input error (file refused)\$" err &&
+	! test -e enc.m
+'
+
 # libxml2 keeps an element's line in 16 bits: past line 65535 the
 # reader of before gave entries a wrong line.  Each movement's line must
 # be its SERVICE_TP_PEC's, however far in the file.

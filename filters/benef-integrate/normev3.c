@@ -85,9 +85,6 @@ xml_serror(void *arg, xmlErrorPtr e)
 		return;
 	x->errline = e->line;
 	xmlmsg(x->err, sizeof x->err, e->message ? e->message : "error");
-	/* The first error refuses the file: read no further. */
-	if (x->ctxt != NULL)
-		xmlStopParser(x->ctxt);
 }
 
 /* The elements read, by name; any other is T_OTHER. */
@@ -622,7 +619,21 @@ bi_loadschema(const char *text, const char *path)
  * The parser's events.  An element's depth is counted as the reader
  * counts it (the root at 0); a field's text is gathered from its
  * characters, in as many pieces as the parser gives.
+ *
+ * The first error refuses the file: the next event stops the parser.
+ * Not the error handler itself, which libxml2 may call where stopping
+ * frees the input under its feet (2.9.14: an unsupported encoding in the
+ * XML declaration, found by t/fuzz/normev3.c).
  */
+static int
+halted(struct xfile_c *c)
+{
+	if (c->x->err[0] == '\0')
+		return 0;
+	xmlStopParser(c->x->ctxt);
+	return 1;
+}
+
 static void
 sax_start(void *arg, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri,
     int nns, const xmlChar **ns, int nattr, int ndef, const xmlChar **attr)
@@ -631,7 +642,7 @@ sax_start(void *arg, const xmlChar *name, const xmlChar *prefix, const xmlChar *
 	int d = c->depth++, t;
 
 	(void)prefix, (void)uri, (void)nns, (void)ns, (void)nattr, (void)ndef, (void)attr;
-	if (c->dst != NULL || d >= MAXDEPTH)
+	if (halted(c) || c->dst != NULL || d >= MAXDEPTH)
 		return;
 	t = token(c, name);
 	c->tok[d] = t;
@@ -655,6 +666,8 @@ sax_end(void *arg, const xmlChar *name, const xmlChar *prefix, const xmlChar *ur
 	int d = --c->depth;
 
 	(void)name, (void)prefix, (void)uri;
+	if (halted(c))
+		return;
 	if (c->dst != NULL) {
 		if (d == c->fdepth)
 			field_end(c);
@@ -669,7 +682,7 @@ sax_text(void *arg, const xmlChar *s, int len)
 {
 	struct xfile_c *c = arg;
 
-	if (c->dst != NULL && len > 0)
+	if (!halted(c) && c->dst != NULL && len > 0)
 		text_add(c, s, (size_t)len);
 }
 
