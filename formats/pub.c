@@ -5,6 +5,7 @@
  * it may hold health data, synced, renamed, and the directory synced so
  * that the rename itself survives a crash.
  */
+#define _GNU_SOURCE	/* syncfs(2) */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -91,13 +92,15 @@ pub_open(struct pub *p, const char *final)
 	return 0;
 }
 
+/* Written whole: closed now, synced by pub_syncfs, renamed by pub_rename. */
 int
-pub_commit(struct pub *p)
+pub_ready(struct pub *p)
 {
-	char *dir;
-	int dfd, e;
+	int e;
 
-	if (fsync(p->fd) < 0 || close(p->fd) < 0) {
+	if (p->fd < 0)
+		return 0;
+	if (close(p->fd) < 0) {
 		e = errno;
 		p->fd = -1;
 		pub_abort(p);
@@ -105,6 +108,52 @@ pub_commit(struct pub *p)
 		return -1;
 	}
 	p->fd = -1;
+	return 0;
+}
+
+/* fsync(2) or syncfs(2) of the directory of final. */
+static int
+dirsync(const char *final, int (*f)(int))
+{
+	char *dir = dirof(final);
+	int dfd, e;
+
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	e = dfd < 0 || f(dfd) < 0 ? errno : 0;
+	if (dfd >= 0)
+		close(dfd);
+	if (e != 0) {
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+int
+pub_syncdir(const char *final)
+{
+	return dirsync(final, fsync);
+}
+
+int
+pub_syncfs(const char *final)
+{
+	return dirsync(final, syncfs);
+}
+
+int
+pub_rename(struct pub *p)
+{
+	int e;
+
+	/* Not made ready: synced here, as pub_commit always did. */
+	if (p->fd >= 0 && (fsync(p->fd) < 0 || pub_ready(p) < 0)) {
+		e = errno;
+		pub_abort(p);
+		errno = e;
+		return -1;
+	}
 	/* Again: something may have taken the name since pub_open. */
 	replaceable(p->final);
 	if (rename(p->tmp, p->final) < 0) {
@@ -114,20 +163,20 @@ pub_commit(struct pub *p)
 		return -1;
 	}
 	tmp_untrack(p->tmp);
-	dir = dirof(p->final);
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	free(dir);
-	e = dfd < 0 || fsync(dfd) < 0 ? errno : 0;
-	if (dfd >= 0)
-		close(dfd);
 	free(p->tmp);
 	free(p->final);
 	p->tmp = p->final = NULL;
-	if (e != 0) {
-		errno = e;
-		return -1;
-	}
 	return 0;
+}
+
+int
+pub_commit(struct pub *p)
+{
+	char *final = xstrdup(p->final);
+	int r = pub_rename(p) < 0 ? -1 : pub_syncdir(final);
+
+	free(final);
+	return r;
 }
 
 void

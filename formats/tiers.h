@@ -452,6 +452,21 @@ int pub_open(struct pub *p, const char *final);	/* -1 + errno */
 int pub_commit(struct pub *p);			/* -1 + errno, temp removed */
 void pub_abort(struct pub *p);
 /*
+ * For many files published together (a statement a PS: thousands), one
+ * fsync each would take seconds: pub_ready closes one written whole
+ * (its descriptor freed at once, its data not synced); pub_syncfs(final)
+ * syncs the file system that holds final's directory, all the ready
+ * files on it at once (syncfs(2)), before any of them is renamed;
+ * pub_rename puts a file under its final name (syncing it first if it
+ * was not made ready) without syncing the directory, which
+ * pub_syncdir(final) then does once for all the names it holds.
+ * pub_commit is pub_rename and pub_syncdir.  Each -1 + errno.
+ */
+int pub_ready(struct pub *p);
+int pub_syncfs(const char *final);
+int pub_rename(struct pub *p);
+int pub_syncdir(const char *final);
+/*
  * Temporary files (they may hold health data) are removed on every exit:
  * exit and die(), and SIGHUP, SIGINT and SIGTERM, after which the
  * program dies of the signal.  tmp_track names a file (dir 0) or a

@@ -21,14 +21,25 @@
 #include "tiers.h"
 
 /*
- * The names, in a fixed table that a signal handler may read: a slot is
- * filled once its string is complete and emptied before it is freed.
+ * The names, in a table that a signal handler may read: chunks of
+ * CHUNK slots, allocated zeroed as needed and never moved nor freed; a
+ * slot is filled once its string is complete and emptied before it is
+ * freed.  A day's payments publish a statement a PS, thousands of
+ * temporaries at once: up to NCHUNK * CHUNK.
  */
-#define MAXTMP 256
-static char *volatile names[MAXTMP];
-static volatile sig_atomic_t isdir[MAXTMP];
+#define CHUNK 256
+#define NCHUNK 4096
+struct slot {
+	char *volatile name;
+	volatile sig_atomic_t isdir;
+};
+static struct slot *volatile chunks[NCHUNK];
+static volatile sig_atomic_t nslots;	/* allocated */
+static int freehint, findhint;	/* where a free slot, a name, may be */
 static volatile pid_t child;
 static char *scratch;
+
+#define SLOT(i) (&chunks[(i) / CHUNK][(i) % CHUNK])
 
 /* Remove what a directory holds (one level: scratch directories are flat). */
 static void
@@ -56,13 +67,13 @@ static void
 removeall(int insignal)
 {
 	char *s;
-	int i;
+	int i, n = nslots;
 
-	for (i = MAXTMP - 1; i >= 0; i--)
-		if ((s = names[i]) != NULL && !isdir[i])
+	for (i = n - 1; i >= 0; i--)
+		if ((s = SLOT(i)->name) != NULL && !SLOT(i)->isdir)
 			unlink(s);
-	for (i = MAXTMP - 1; i >= 0; i--)
-		if ((s = names[i]) != NULL && isdir[i]) {
+	for (i = n - 1; i >= 0; i--)
+		if ((s = SLOT(i)->name) != NULL && SLOT(i)->isdir) {
 			if (!insignal)
 				empty(s);
 			rmdir(s);
@@ -126,13 +137,32 @@ tmp_track(const char *path, int dir)
 
 	setup();
 	s = xstrdup(path);
-	for (i = 0; i < MAXTMP; i++)
-		if (names[i] == NULL) {
-			isdir[i] = dir;
-			names[i] = s;
-			return;
-		}
-	die(EX_SOFTWARE, "%s: more than %d temporary files", path, MAXTMP);
+	for (i = freehint; i < nslots && SLOT(i)->name != NULL; i++)
+		;
+	if (i == nslots) {
+		if (nslots == NCHUNK * CHUNK)
+			die(EX_SOFTWARE, "%s: more than %d temporary files", path, NCHUNK * CHUNK);
+		struct slot *c = xmalloc(CHUNK * sizeof *c);
+
+		memset(c, 0, CHUNK * sizeof *c);
+		chunks[nslots / CHUNK] = c;
+		/* The handler may see the slots once they are counted. */
+		nslots += CHUNK;
+	}
+	SLOT(i)->isdir = dir;
+	SLOT(i)->name = s;
+	freehint = i + 1;
+}
+
+static void
+forget(int i)
+{
+	char *s = SLOT(i)->name;
+
+	SLOT(i)->name = NULL;
+	free(s);
+	if (i < freehint)
+		freehint = i;
 }
 
 /* A directory forgotten, the names under it are forgotten too. */
@@ -141,17 +171,25 @@ tmp_untrack(const char *path)
 {
 	size_t n = strlen(path);
 	char *s;
-	int i, dir = 0;
+	int i = 0, k, dir;
 
-	for (i = 0; i < MAXTMP; i++)
-		if ((s = names[i]) != NULL && strcmp(s, path) == 0)
-			dir |= isdir[i];
-	for (i = 0; i < MAXTMP; i++)
-		if ((s = names[i]) != NULL && strncmp(s, path, n) == 0 &&
-		    (s[n] == '\0' || (dir && s[n] == '/'))) {
-			names[i] = NULL;
-			free(s);
-		}
+	/* The name, looked for from where the last one was found. */
+	for (k = 0; k < nslots; k++) {
+		i = (findhint + k) % nslots;
+		if ((s = SLOT(i)->name) != NULL && strcmp(s, path) == 0)
+			break;
+	}
+	if (k == nslots)
+		return;
+	findhint = i + 1;
+	dir = SLOT(i)->isdir;
+	forget(i);
+	if (!dir)
+		return;
+	/* A directory: the names under it too. */
+	for (i = 0; i < nslots; i++)
+		if ((s = SLOT(i)->name) != NULL && strncmp(s, path, n) == 0 && s[n] == '/')
+			forget(i);
 }
 
 const char *

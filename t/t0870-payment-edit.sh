@@ -286,6 +286,27 @@ test_expect_success 'a statement a PS and client (-R): the pages of -M, one file
 	test_cmp all joined
 '
 
+# A statement a PS is a file published with the others: a day pays
+# thousands of PS.  Found by make bench-year: more than 256 temporaries
+# stopped payment-edit (exit 70), and each kept its descriptor open.
+test_expect_success 'a statement a PS for 600 PS, with 64 descriptors at most' '
+	{
+		echo "$outhdr"
+		i=0
+		while test $i -lt 600; do
+			outcome 2026-11-23 $i 502010002 FINESS $((100000000 + i)) 1.00
+			i=$((i + 1))
+		done
+	} | mkstream many.o &&
+	mkdir many && (cd many && mkdir t f R &&
+	    ulimit -n 64 &&
+	    payment-edit -d 2026-11-23 -o l -t t -F f -m m -M txt -R R -s s ../many.o 2>err) &&
+	test $(ls many/R | wc -l) = 600 &&
+	test -z "$(ls -A many/R | grep "^\.")" &&
+	grep -q "^Professionnel de sante : FINESS 100000599\$" many/R/502010002-FINESS-100000599.txt &&
+	test $(cat many/R/*.txt | grep -c "^Total des lignes  *1\.00\$") = 600
+'
+
 test_expect_success 'a line already in the ledger is never paid again' '
 	mkdir again &&
 	grep -v "^#end" o.paid.1 | sed "s/TP20261123/TP20261124/" | mkstream o.again &&

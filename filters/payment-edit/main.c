@@ -61,6 +61,24 @@ publish(const char *path)
 	return o;
 }
 
+/* Two paths in one directory (as written). */
+static int
+samedir(const char *a, const char *b)
+{
+	const char *x = strrchr(a, '/'), *y = strrchr(b, '/');
+	size_t n = x ? (size_t)(x - a) : 0, m = y ? (size_t)(y - b) : 0;
+
+	return n == m && memcmp(a, b, n) == 0;
+}
+
+/* An out written whole: its descriptor closed until the commit. */
+static void
+ready(struct out *o)
+{
+	if (pub_ready(&o->p) < 0)
+		die(EX_IOERR, "%s: %s", o->path, strerror(errno));
+}
+
 static struct out *
 publishin(const char *dir, const char *name, const char *ext)
 {
@@ -894,14 +912,17 @@ main(int argc, char *argv[])
 				    payees[i].num);
 			x = publishin(pdir, name, ".txt");
 			remit_page(x->p.fd, x->path, date, &payees[i]);
+			ready(x);
 		}
 	if (fdir != NULL)
 		for (i = 0; i < nclients; i++) {
 			struct out *x = publishin(fdir, clients[i].amc, ".tsv");
 
 			funding(x->p.fd, x->path, &clients[i], debtor(clients[i].amc));
+			ready(x);
 			x = publishin(fdir, clients[i].amc, ".txt");
 			fundingtext(x->p.fd, x->path, &clients[i], debtor(clients[i].amc));
+			ready(x);
 		}
 	if (spath != NULL) {
 		static const char *const scols[] = { "item", "kind", "records", "amount_eur" };
@@ -931,8 +952,21 @@ main(int argc, char *argv[])
 		}
 		ts_wclose(&sw);
 	}
+	/*
+	 * A statement a PS makes thousands of files: their data synced by
+	 * file system, all under their names, then each directory synced
+	 * once.
+	 */
 	for (i = 0; i < nouts; i++)
-		if (pub_commit(&outs[i].p) < 0)
+		if ((i == 0 || !samedir(outs[i].path, outs[i - 1].path)) &&
+		    pub_syncfs(outs[i].path) < 0)
+			die(EX_IOERR, "%s: %s", outs[i].path, strerror(errno));
+	for (i = 0; i < nouts; i++)
+		if (pub_rename(&outs[i].p) < 0)
+			die(EX_IOERR, "%s: %s", outs[i].path, strerror(errno));
+	for (i = 0; i < nouts; i++)
+		if ((i == 0 || !samedir(outs[i].path, outs[i - 1].path)) &&
+		    pub_syncdir(outs[i].path) < 0)
 			die(EX_IOERR, "%s: %s", outs[i].path, strerror(errno));
 	{
 		char m1[MONEY_BUFSZ], m2[MONEY_BUFSZ];

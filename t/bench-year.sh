@@ -1,0 +1,77 @@
+#!/bin/sh
+# make bench-year (not part of make bench): BENCH_YEAR_DAYS consecutive
+# business days (default 60) of BENCH_YEAR_CLAIMS claims each (default
+# 370 000, about 90 million a year over 250 days) for BENCH_YEAR_BENEF
+# beneficiaries (default 200 000), generated as one world by tiers-gen
+# (with its PS register and paying accounts, -A pay, so that the PS are
+# paid and not held) and replayed through tiers-nightly, one day after
+# the other.  Prints
+# each day's seconds, whole and per stage; then whether the cost per day
+# stays flat (the mean of the last tenth of the days against the first
+# tenth: target within 10 %) and the time of 250 days projected from the
+# least-squares line through the days (target: under 15 minutes on 2
+# cores).  Results in bench-results/<commit>-year.txt.
+#
+# Disk: the generated inputs of a day are removed once it ran, and the
+# published days older than the day before are removed as the replay
+# goes (the nightly reads only the day before's state; the bench has no
+# contestation, which would look further back): what stays is two days.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+PATH=$top/bin:$PATH
+LC_ALL=C
+export PATH LC_ALL
+nd=${BENCH_YEAR_DAYS:-60}
+n=${BENCH_YEAR_CLAIMS:-370000}
+nb=${BENCH_YEAR_BENEF:-200000}
+first=${BENCH_YEAR_FIRST:-2026-01-05}
+work=${TMPDIR:-/tmp}/tiers-bench-year.$$
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work" "$top/bench-results"
+rev=$(cd "$top" && git rev-parse --short HEAD 2>/dev/null || echo tree)
+out=$top/bench-results/$rev-year.txt
+
+{
+echo "tiers bench-year $rev: $nd days of $n claims, $nb beneficiaries, from $first, $(nproc) cores"
+/usr/bin/time -f '%e' -o "$work/time" \
+    tiers-gen -n "$n" -b "$nb" -p 5000 -d "$nd" -D "$first" -A pay=100 -o "$work/g" >/dev/null
+echo "generated in $(cat "$work/time") s"
+mkdir -p "$work/data/inbox"
+printf '%-4s %-10s %8s %9s  %s\n' day date seconds peakMiB "stage seconds"
+i=0
+opt=-I
+prev2=
+prev1=
+for d in $(cd "$work/g" && ls | grep -E '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'); do
+	i=$((i + 1))
+	mv "$work/g/$d" "$work/data/inbox/$d"
+	# shellcheck disable=SC2086
+	/usr/bin/time -f '%e %M' -o "$work/time" tiers-nightly $opt "$d" "$work/data" \
+	    >/dev/null 2>"$work/err" || test $? = 1 || { cat "$work/err" >&2; exit 1; }
+	opt=
+	read -r secs kb <"$work/time"
+	stages=$(sed -n "s/^tiers-nightly: $d: \([a-z]*\): .*(\([0-9.]*\) s)\$/\1=\2/p" "$work/err" |
+	    tr '\n' ' ')
+	printf '%-4d %-10s %8.2f %9.1f  %s\n' "$i" "$d" "$secs" "$(awk -v k="$kb" 'BEGIN { print k / 1024 }')" "$stages"
+	rm -rf "$work/data/inbox/$d"
+	test -n "$prev2" && rm -rf "$work/data/days/$prev2"
+	prev2=$prev1 prev1=$d
+done
+} | tee "$out.days"
+# The slope and the projection, from the table's seconds.
+awk '$1 ~ /^[0-9]+$/ && NF >= 3 { n++; x[n] = $1; y[n] = $3 }
+END {
+	if (n < 2) { print "too few days for a slope"; exit }
+	k = int(n / 10); if (k < 1) k = 1
+	for (i = 1; i <= k; i++) { a += y[i]; b += y[n - k + i] }
+	a /= k; b /= k
+	for (i = 1; i <= n; i++) { sx += x[i]; sy += y[i]; sxx += x[i] * x[i]; sxy += x[i] * y[i] }
+	sl = (n * sxy - sx * sy) / (n * sxx - sx * sx)
+	c = (sy - sl * sx) / n
+	p = 250 * c + sl * 250 * 251 / 2
+	printf "per day: first tenth %.2f s, last tenth %.2f s: %+.1f %% (target within 10 %%)\n", a, b, (b / a - 1) * 100
+	printf "least squares: %.3f s + %.4f s a day; 250 days projected: %.1f min (target under 15)\n", c, sl, p / 60
+	printf "%d days replayed in %.1f min\n", n, sy / 60
+}' "$out.days" | tee -a "$out.days"
+mv "$out.days" "$out"
+echo "saved in $out"
