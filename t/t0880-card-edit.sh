@@ -355,4 +355,19 @@ test_expect_success 'nightly: the waiting movements merged give the same bytes a
 	    late/scratch/2026-11-19.cards/out/cards/649010000.print.xml
 '
 
+test_expect_success 'nightly: a parameter file refused, the earlier kept, the day'"'"'s movements wait' '
+	cp -R "$sample"/2026-11-20 late/inbox/ &&
+	echo "<parametres-cartes" >late/inbox/2026-11-20/cartes-649010000.xml &&
+	{ tiers-nightly 2026-11-20 late >out3 || test $? = 1; } &&
+	d3=late/days/2026-11-20 &&
+	grep "^cards .*cartes-649010000.xml .*refused" out3 &&
+	cmp "$TIERS_TOP/testdata/cards/cartes-649010000.xml" $d3/state/cardparams/649010000.xml &&
+	test ! -f $d3/out/cards/649010000.print.xml &&
+	cmp late/days/2026-11-19/state/cards/649010000.cards.tsv $d3/state/cards/649010000.cards.tsv &&
+	cardrows $d3/out/benef/649010000.movements.tsv >expect &&
+	test -s expect &&
+	cardrows $d3/state/cards/649010000.waiting.tsv >actual &&
+	test_cmp expect actual
+'
+
 test_done
