@@ -310,4 +310,64 @@ test_expect_success 'nightly: the cards stage edits, keeps the parameters and th
 	grep "^liquidate: 2026-11-19: " data/days/2026-11-19/log/liquidate.err
 '
 
+
+# The card movements of a client without parameters wait for them; a
+# parameter file refused leaves its client's waiting as well.
+# cardrows FILE: contract and member of each movement asking for a card.
+cardrows () {
+	awk -F"\t" "!/^#/ && \$5 == \"card\" && \$9 ~ /^(CA|CC|EE|MC|RC)\$/ { print \$3, \$4 }" "$1" |
+	    sort -u
+}
+test_expect_success 'nightly: movements wait for the parameters, and are edited the day they come' '
+	mkdir -p late/inbox &&
+	cp -R "$sample"/2026-11-18 "$sample"/2026-11-19 late/inbox/ &&
+	echo "<parametres-cartes" >late/inbox/2026-11-18/cartes-877370001.xml &&
+	cp "$TIERS_TOP/testdata/cards/cartes-649010000.xml" late/inbox/2026-11-19/ &&
+	{ tiers-nightly -I 2026-11-18 late >out || test $? = 1; } &&
+	d1=late/days/2026-11-18 d2=late/days/2026-11-19 &&
+	grep "^cards .*cartes-877370001.xml .*refused" out &&
+	test ! -f $d1/state/cardparams/877370001.xml &&
+	for c in 502010002 649010000 877370001; do
+		tiers-seal -q $d1/state/cards/$c.waiting.tsv &&
+		cardrows $d1/out/benef/$c.movements.tsv >expect &&
+		test -s expect &&
+		cardrows $d1/state/cards/$c.waiting.tsv >actual &&
+		test_cmp expect actual &&
+		grep "^cards	$c	card-waiting	$(wc -l <expect)	" $d1/summary.tsv || return 1
+	done &&
+	test ! -f $d1/state/cards/649010000.cards.tsv &&
+	{ tiers-nightly 2026-11-19 late >out2 || test $? = 1; } &&
+	test ! -f $d2/state/cards/649010000.waiting.tsv &&
+	tiers-seal -q $d2/state/cards/502010002.waiting.tsv &&
+	{ cardrows $d1/out/benef/649010000.movements.tsv &&
+	  cardrows $d2/out/benef/649010000.movements.tsv; } | sort -u >expect &&
+	{ grep -v "^#" $d2/state/cards/649010000.cards.tsv | cut -f2,3 &&
+	  grep -v "^#" $d2/out/cards/649010000.rejects.tsv | cut -f2,3; } | tr "\t" " " | sort -u >actual &&
+	test_cmp expect actual &&
+	grep "^card-edit: 2026-11-19: $(wc -l <expect) card movements: " $d2/log/cards.err
+'
+
+test_expect_success 'nightly: the waiting movements merged give the same bytes again' '
+	tiers-nightly -s cards 2026-11-19 late >/dev/null 2>&1 &&
+	cmp late/days/2026-11-19/state/cards/649010000.cards.tsv \
+	    late/scratch/2026-11-19.cards/state/cards/649010000.cards.tsv &&
+	cmp late/days/2026-11-19/out/cards/649010000.print.xml \
+	    late/scratch/2026-11-19.cards/out/cards/649010000.print.xml
+'
+
+test_expect_success 'nightly: a parameter file refused, the earlier kept, the day'"'"'s movements wait' '
+	cp -R "$sample"/2026-11-20 late/inbox/ &&
+	echo "<parametres-cartes" >late/inbox/2026-11-20/cartes-649010000.xml &&
+	{ tiers-nightly 2026-11-20 late >out3 || test $? = 1; } &&
+	d3=late/days/2026-11-20 &&
+	grep "^cards .*cartes-649010000.xml .*refused" out3 &&
+	cmp "$TIERS_TOP/testdata/cards/cartes-649010000.xml" $d3/state/cardparams/649010000.xml &&
+	test ! -f $d3/out/cards/649010000.print.xml &&
+	cmp late/days/2026-11-19/state/cards/649010000.cards.tsv $d3/state/cards/649010000.cards.tsv &&
+	cardrows $d3/out/benef/649010000.movements.tsv >expect &&
+	test -s expect &&
+	cardrows $d3/state/cards/649010000.waiting.tsv >actual &&
+	test_cmp expect actual
+'
+
 test_done

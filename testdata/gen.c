@@ -43,7 +43,7 @@
 enum {
 	K_WORLD, K_CLIENT, K_FAMILY, K_BENEF, K_PS, K_DAY, K_BLOCK,
 	K_INVOICE, K_LINE, K_DUP, K_ROUTE, K_BFILE, K_PEC, K_LATE, K_CONTEST,
-	K_PARCOURS, K_FRANCHISE, K_OPTICS, K_EXTRA, K_ANNIV, K_PAY, K_INDUS
+	K_PARCOURS, K_FRANCHISE, K_OPTICS, K_EXTRA, K_ANNIV, K_PAY, K_INDUS, K_CARDS
 };
 
 /*
@@ -54,12 +54,13 @@ enum {
 enum {
 	A_NONE, A_BADNIR, A_UNKNOWN, A_CLOSED, A_DUPINTRA, A_DUPINTER,
 	A_CANCEL, A_NEAR, A_NOPEC, A_TRUNC, A_LATE, A_LATEPEC, A_CONTEST,
-	A_OPTAM, A_PARCOURS, A_FRANCHISE, A_OPTICS, A_ANNIV, A_PAY, A_INDUS, NANOM
+	A_OPTAM, A_PARCOURS, A_FRANCHISE, A_OPTICS, A_ANNIV, A_PAY, A_INDUS, A_CARDS,
+	NANOM
 };
 static const char *const anames[NANOM] = {
 	"none", "badnir", "unknown", "closed", "dupintra", "dupinter",
 	"cancel", "near", "nopec", "truncated", "late", "latepec", "contest",
-	"optam", "parcours", "franchise", "optics", "anniv", "pay", "indus"
+	"optam", "parcours", "franchise", "optics", "anniv", "pay", "indus", "cards"
 };
 /*
  * Per 10 000 claim lines; nopec per 10 000 invoices that need a PEC;
@@ -72,10 +73,11 @@ static const char *const anames[NANOM] = {
  * franchise per 10 000 pharmacy lines, optics per 10 000 opticians'
  * invoices, anniv per 10 000 families, pay per 10 000 PS (whose bank
  * details are wrong in the register), indus per 10 000 clients (that
- * allow compensation in the indus parameters).
+ * allow compensation in the indus parameters), cards per 10 000 families
+ * (sent without a mailing address: their cards are refused, CE01).
  */
 static const int arate[NANOM] = {
-	0, 50, 50, 50, 30, 30, 20, 20, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+	0, 50, 50, 50, 30, 30, 20, 20, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 };
 #define ISREPEAT(a) ((a) == A_DUPINTRA || (a) == A_DUPINTER || (a) == A_CANCEL || \
 	(a) == A_NEAR)
@@ -705,6 +707,37 @@ bkind(const struct world *w, int j, uint64_t i, const struct benef *b)
 	if (u < 400)
 		return BE_OVERLAP;
 	return BE_NONE;
+}
+
+/*
+ * -A cards: does family fam come without a mailing address?  Never the
+ * first, so that the world has one card at least.
+ */
+static int
+noaddr(const struct world *w, uint64_t fam)
+{
+	struct rng r;
+
+	if (fam == 0 || w->rate[A_CARDS] == 0)
+		return 0;
+	rinit(&r, w, K_CARDS, fam, 1);
+	return (int)below(&r, 10000) < w->rate[A_CARDS];
+}
+
+/*
+ * -A cards: the day client c receives its card parameters: the first,
+ * but for one client drawn from the seed, the third (or the last), whose
+ * card movements wait for them until then.
+ */
+static int
+cardday(const struct world *w, int c)
+{
+	struct rng r;
+
+	rinit(&r, w, K_CARDS, 0, 0);
+	if ((int)below(&r, (uint64_t)w->nclient) != c)
+		return 0;
+	return w->ndays > 2 ? 2 : w->ndays - 1;
 }
 
 /*
@@ -2384,6 +2417,7 @@ wpecs(const struct world *w, int j, const char *dir, int z)
 }
 
 static int indus_on;		/* the world has -A indus */
+static int cards_on;		/* the world has -A cards */
 
 /*
  * What liquidate(1) decides for a claim line of day j, come by flow fl.
@@ -3896,17 +3930,20 @@ bxml_contract(struct bfile *f, const struct world *w, int j, const uint64_t *ids
 		    "      <DATE_NAISSANCE>%s</DATE_NAISSANCE>\n"
 		    "      <RANG_NAISSANCE>%d</RANG_NAISSANCE>\n"
 		    "      <NOM_PATRONIMIQUE>NOM%llu</NOM_PATRONIMIQUE>\n"
-		    "      <PRENOM>PRENOM%llu</PRENOM>\n    </INDIVIDU>\n"
-		    "    <ADRESSE_MEMBRE>\n      <ADRESSE_AGREGEE>\n"
-		    "        <LIGNE1>NOM%llu PRENOM%llu</LIGNE1>\n"
-		    "        <LIGNE2>%llu RUE DES TESTS</LIGNE2>\n"
-		    "        <LIGNE6>75001 PARIS</LIGNE6>\n"
-		    "      </ADRESSE_AGREGEE>\n    </ADRESSE_MEMBRE>\n"
-		    "    <AUTONOME>0</AUTONOME>\n    <NNI>%s</NNI>\n  </MEMBRE_CONTRAT>\n",
+		    "      <PRENOM>PRENOM%llu</PRENOM>\n    </INDIVIDU>\n",
 		    ids[k] % FAMSZ == 0, (int)(ids[k] % FAMSZ) + 1,
 		    (unsigned long long)b.id, d1, b.rang, (unsigned long long)b.id,
-		    (unsigned long long)b.id, (unsigned long long)b.id,
-		    (unsigned long long)b.id, (unsigned long long)b.id, nni);
+		    (unsigned long long)b.id);
+		if (!noaddr(w, ids[k] / FAMSZ))
+			bprintf(f, "    <ADRESSE_MEMBRE>\n      <ADRESSE_AGREGEE>\n"
+			    "        <LIGNE1>NOM%llu PRENOM%llu</LIGNE1>\n"
+			    "        <LIGNE2>%llu RUE DES TESTS</LIGNE2>\n"
+			    "        <LIGNE6>75001 PARIS</LIGNE6>\n"
+			    "      </ADRESSE_AGREGEE>\n    </ADRESSE_MEMBRE>\n",
+			    (unsigned long long)b.id, (unsigned long long)b.id,
+			    (unsigned long long)b.id);
+		bprintf(f, "    <AUTONOME>0</AUTONOME>\n    <NNI>%s</NNI>\n  </MEMBRE_CONTRAT>\n",
+		    nni);
 	}
 	bput(f, "  <SERVICE>\n");
 	for (k = 0; k < n; k++) {
@@ -3947,6 +3984,7 @@ bcsv_rows(struct bfile *f, const struct world *w, int c, int j, int fileno, uint
 	struct benef b;
 	struct bprod p;
 	char d1[DATE_BUFSZ], d2[DATE_BUFSZ], dp1[DATE_BUFSZ], dp2[DATE_BUFSZ], dn[DATE_BUFSZ];
+	char addr[96];
 	int32_t end;
 	int q, key;
 
@@ -3956,19 +3994,21 @@ bcsv_rows(struct bfile *f, const struct world *w, int c, int j, int fileno, uint
 	xdate(dn, b.birth);
 	xdate(d1, b.start);
 	xdate(d2, end);
+	if (noaddr(w, i / FAMSZ))
+		snprintf(addr, sizeof addr, ",,,,,,");
+	else
+		snprintf(addr, sizeof addr, "\"NOM%llu PRENOM%llu\",%llu RUE DES TESTS,,,,75001 PARIS,",
+		    (unsigned long long)b.id, (unsigned long long)b.id, (unsigned long long)b.id);
 	for (q = 0; q < p.n; q++) {
 		xdate(dp1, p.from[q]);
 		xdate(dp2, p.to[q]);
 		bprintf(f, "%s,%d,%s,OU,%s,B%llu,%s,%s,%02d,,,%s,%d,01,751,0001,1,%d,%s,%s,%s,"
 		    "%s,%s,AC,,,,%s,PHAR:100:PC;MEDG:100:BR;MEDS:100:BR;DENT:100:BR;"
-		    "OPTI:100:BR;LABO:100:BR;HOSP:100:BR,\"NOM%llu PRENOM%llu\","
-		    "%llu RUE DES TESTS,,,,75001 PARIS,\n",
+		    "OPTI:100:BR;LABO:100:BR;HOSP:100:BR,%s\n",
 		    w->amc[c], fileno, b.adherent, b.adherent, (unsigned long long)b.id,
 		    i % FAMSZ == 0 ? "AS" : i % FAMSZ == 1 ? "CJ" : "EN", b.nir, key, dn,
 		    b.rang, p.order[q], p.ref[q], dp1, dp2, d1, d2,
-		    j == 0 ? "CA" : kind == BE_RETRO ? "RC" : "MC",
-		    (unsigned long long)b.id, (unsigned long long)b.id,
-		    (unsigned long long)b.id);
+		    j == 0 ? "CA" : kind == BE_RETRO ? "RC" : "MC", addr);
 	}
 }
 
@@ -4068,6 +4108,123 @@ wbfiles(const struct world *w, int j, const char *dir, const char *tdir, int z)
 		ts_wcstr(&o.w, btnames[k]);
 		wnum(&o.w, t[k]);
 		ts_wend(&o.w);
+	}
+	oclose(&o, z);
+}
+
+/*
+ * -A cards: client c's card parameters (tiers-card(5)), sent on its
+ * cardday: a family card for the product every beneficiary has, one of
+ * its own for the second; plain, as the nightly takes them only so.
+ */
+static void
+wcparams(const struct world *w, int c, const char *dir)
+{
+	static const char *const cols[][2] = {
+		{ "PHAR", "100 %" }, { "MEDG", "100 %" }, { "LABO", "100 %" },
+		{ "OPTI", "PEC" }, { "DENT", "PEC" }, { "HOSP", "PEC" }
+	};
+	static const char *const prods[][2] = {
+		{ "BASE", "famille" }, { "RENFORT", "beneficiaire" }
+	};
+	struct bfile f;
+	char name[64];
+	size_t k, q;
+
+	snprintf(name, sizeof name, "cartes-%s.xml", w->amc[c]);
+	memset(&f, 0, sizeof f);
+	bopen(&f, dir, name);
+	bprintf(&f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<parametres-cartes xmlns=\"urn:tiers:cartes:1\" amc=\"%s\">\n", w->amc[c]);
+	for (q = 0; q < sizeof prods / sizeof prods[0]; q++) {
+		bprintf(&f, "  <carte produit=\"%s\" par=\"%s\">\n"
+		    "    <libelles amc=\"N° AMC\" convention=\"Type conv.\" csr=\"CSR\" "
+		    "adherent=\"N° adhérent\" validite=\"Validité\"/>\n"
+		    "    <convention type=\"TP\" csr=\"01\"/>\n"
+		    "    <validite regle=\"fin-annee\"/>\n"
+		    "    <calendrier renouvellement=\"12-01\"/>\n", prods[q][0], prods[q][1]);
+		for (k = 0; k < sizeof cols / sizeof cols[0]; k++)
+			bprintf(&f, "    <colonne domaine=\"%s\" libelle=\"%s\" valeur=\"%s\"/>\n",
+			    cols[k][0], cols[k][0], cols[k][1]);
+		bput(&f, "  </carte>\n");
+	}
+	bput(&f, "</parametres-cartes>\n");
+	bclose(&f, 0);
+}
+
+/* Does day j's file carry a card movement of beneficiary i (accepted)? */
+static int
+cardmoved(const struct world *w, int j, uint64_t i, const struct benef *b)
+{
+	int k = bkind(w, j, i, b);
+
+	return k == BE_FULL || k == BE_PRODUCT || k == BE_RETRO;
+}
+
+/*
+ * -A cards: what the nightly's cards stage must do on day j, per client
+ * (truth/DAY/cards-truth.tsv).  Before its parameters come, a client's
+ * beneficiaries with a card movement wait; the day they come, those of
+ * the days before are edited with the day's.  Each card asked is for the
+ * whole family: one card for the members covered at the date, unless the
+ * family has no address (CE01); a member not covered is refused (CE04).
+ * The product of the day is always BASE (RENFORT comes second).
+ */
+enum { CT_WAITING, CT_MOVEMENTS, CT_PRINT, CT_HOLDERS, CT_CE01, CT_CE04, NCT };
+static const char *const ctnames[NCT] = {
+	"card_waiting", "card_movements", "card_print", "card_holders", "card_CE01",
+	"card_CE04"
+};
+
+static void
+wctruth(const struct world *w, int j, const char *tdir, int z)
+{
+	static const char *const cols[] = { "amc", "key", "count" };
+	struct out o;
+	struct benef b;
+	uint64_t i, t[NCT], ask, cov;
+	int c, k, d, pc, a, e, m;
+
+	oopen(&o, tdir, "cards-truth.tsv", "gen-card-truth", cols, 3);
+	for (c = 0; c < w->nclient; c++) {
+		memset(t, 0, sizeof t);
+		pc = cardday(w, c);
+		for (i = 0; i < w->nbenef; i += FAMSZ) {
+			ask = cov = 0;
+			m = 0;
+			for (k = 0; k < FAMSZ && i + (uint64_t)k < w->nbenef; k++) {
+				benef(w, i + (uint64_t)k, &b);
+				if (b.client != c || declared(w, i + (uint64_t)k) > j)
+					continue;
+				a = 0;
+				for (d = j <= pc ? 0 : j; d <= j; d++)
+					a |= cardmoved(w, d, i + (uint64_t)k, &b);
+				e = mend(w, j, i + (uint64_t)k, &b) >= w->day[j];
+				if (j < pc) {
+					t[CT_WAITING] += (uint64_t)a;
+					continue;
+				}
+				t[CT_MOVEMENTS] += (uint64_t)a;
+				t[CT_CE04] += (uint64_t)(a && !e);
+				ask += (uint64_t)(a && e);
+				cov += (uint64_t)e;
+				m = 1;
+			}
+			if (!m || ask == 0)
+				continue;
+			if (noaddr(w, i / FAMSZ)) {
+				t[CT_CE01] += ask;
+				continue;
+			}
+			t[CT_PRINT]++;
+			t[CT_HOLDERS] += cov;
+		}
+		for (k = 0; k < NCT; k++) {
+			ts_wstr(&o.w, w->amc[c], 9);
+			ts_wcstr(&o.w, ctnames[k]);
+			wnum(&o.w, t[k]);
+			ts_wend(&o.w);
+		}
 	}
 	oclose(&o, z);
 }
@@ -4199,11 +4356,11 @@ unstale(const char *dir, const char *tdir, int z, int trunc, int regday, int par
 	};
 	static const char *const iparplain[] = { "indus-params.tsv", NULL };
 	static const char *const tplain[] = {
-		"benef.tsv", "acts.tsv", "truth.tsv", "benef-truth.tsv", NULL
+		"benef.tsv", "acts.tsv", "truth.tsv", "benef-truth.tsv", "cards-truth.tsv", NULL
 	};
 	static const char *const tgz[] = {
 		"benef.tsv.gz", "acts.tsv.gz", "truth.tsv.gz",
-		"benef-truth.tsv.gz", NULL
+		"benef-truth.tsv.gz", "cards-truth.tsv.gz", NULL
 	};
 	static const char *const cut[] = { "acts.trunc.tsv.gz", NULL };
 	char name[3][PATH_MAX];
@@ -4247,10 +4404,12 @@ regday(const struct world *w, int j)
 static void
 day(const struct world *w, int j, const char *outdir, int z)
 {
+	static const char *const ctruth[] = { "cards-truth.tsv", "cards-truth.tsv.gz", NULL };
 	char dir[PATH_MAX], tdir[PATH_MAX];
 	struct truth t;
 	struct rng r;
-	int trunc;
+	char name[64];
+	int trunc, c;
 
 	if ((size_t)snprintf(dir, sizeof dir, "%s/%.4s-%.2s-%.2s", outdir,
 	    w->ymd[j], w->ymd[j] + 4, w->ymd[j] + 6) >= sizeof dir ||
@@ -4271,6 +4430,9 @@ day(const struct world *w, int j, const char *outdir, int z)
 		wparams(w, j, dir, z);
 	if (indus_on && j == 0)
 		wiparams(w, dir, z);
+	for (c = 0; c < w->nclient && cards_on; c++)
+		if (cardday(w, c) == j)
+			wcparams(w, c, dir);
 	wbfiles(w, j, dir, tdir, z);
 	wbenef(w, tdir, z);
 	wps(w, dir, z);
@@ -4283,6 +4445,18 @@ day(const struct world *w, int j, const char *outdir, int z)
 	wtruth(w, tdir, z, &t, trunc);
 	unstale(dir, tdir, z, trunc, regday(w, j), w->rate[A_PAY] > 0 && j <= 1,
 	    indus_on && j == 0);
+	if (cards_on)
+		wctruth(w, j, tdir, z);
+	else
+		rmfiles(tdir, ctruth);
+	/* The card parameters only on the days that have them. */
+	for (c = 0; c < w->nclient; c++) {
+		const char *names[2] = { name, NULL };
+
+		snprintf(name, sizeof name, "cartes-%s.xml", w->amc[c]);
+		if (!cards_on || cardday(w, c) != j)
+			rmfiles(dir, names);
+	}
 }
 
 /* -A name=rate */
@@ -4299,7 +4473,7 @@ anomarg(struct world *w, const char *arg)
 	if (eq == NULL || a == NANOM)
 		die(EX_USAGE, "-A: expected badnir, unknown, closed, dupintra, "
 		    "dupinter, cancel, near, nopec, truncated, late, latepec, contest, "
-		    "optam, parcours, franchise, optics, anniv, pay or indus=rate");
+		    "optam, parcours, franchise, optics, anniv, pay, indus or cards=rate");
 	w->rate[a] = (int)numarg(eq + 1, 0, 10000, anames[a]);
 }
 
@@ -4380,6 +4554,7 @@ main(int argc, char *argv[])
 	latepec_on = w.rate[A_LATEPEC] > 0;
 	pay_on = w.rate[A_PAY] > 0;
 	indus_on = w.rate[A_INDUS] > 0;
+	cards_on = w.rate[A_CARDS] > 0;
 	hpsaid = w.rate[A_PARCOURS] > 0;
 	mkrules(&w);
 
