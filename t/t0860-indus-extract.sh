@@ -385,6 +385,9 @@ test_expect_success 'movements malformed: 65 at their line, nothing published' '
 	mvs mbad "$r${T}1${T}2026-12-31${T}2026-10-01" &&
 	badd 2026-11-05 65 -m mbad -m mbad &&
 	echo "indus-extract: mbad:2: member_ref: the beneficiary${Q}s movements are in two places" >expect &&
+	test_cmp expect err &&
+	mvs mbad "2026-11-05${T}900000002${T}C9${T}M9${T}modify${T}0${T}2026-10-01${T}2026-12-31" &&
+	badd 2026-11-05 65 -m mbad -m mbad &&
 	test_cmp expect err
 '
 
