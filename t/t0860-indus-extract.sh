@@ -162,6 +162,20 @@ test_expect_success 'retroactive radiation: the items, origin retro, the benefic
 	test "$(tail -n 1 err.retro.2026-11-04)" = "indus-extract: 2026-11-04: 5 items, 2 new (70.00), offset 0.00, recovered 0.00, transferred 0.00, open 160.00"
 '
 
+test_expect_success 'rights given back: the retro items withdrawn, the lines given back, the log' '
+	grep "^indus-extract: 2026-11-05: rights given back to 1 beneficiaries: 3 retro items withdrawn (115.00), 0.00 recovered on them before\$" err.restore.2026-11-05 &&
+	grep "^withdrawn${T}benef${T}3${T}115.00\$" s.restore.2026-11-05 &&
+	grep "^indus-extract: 2026-11-06: rights given back to 1 beneficiaries: 3 retro items withdrawn (85.00), 10.00 recovered on them before\$" err.restore-recovered.2026-11-06 &&
+	grep "^withdrawn${T}benef${T}3${T}85.00\$" s.restore-recovered.2026-11-06 &&
+	! grep "rights given back" err.restore.2026-11-04 err.restore.2026-11-06 &&
+	cols l.restore.2026-11-06 item origin line act_date opened paid_eur | grep "/" >actual &&
+	printf "%s\n" "2026-10-30#1/2026-11-06${T}retro${T}2026-10-30#1${T}2026-10-20${T}2026-11-06${T}40.00" \
+	    "2026-10-30#2/2026-11-06${T}retro${T}2026-10-30#2${T}2026-10-25${T}2026-11-06${T}25.00" \
+	    "2026-10-30#3/2026-11-06${T}retro${T}2026-10-30#3${T}2026-10-28${T}2026-11-06${T}50.00" >expect &&
+	test_cmp expect actual &&
+	tiers-seal -q p.restore.2026-11-05/2026-11.tsv
+'
+
 test_expect_success 'the store: closed months linked, the month merged, mode 0600, its log line' '
 	test "$(ls p.retro.2026-10-30)" = 2026-10.tsv &&
 	test "$(ls p.retro.2026-11-05 | tr "\n" " ")" = "2026-10.tsv 2026-11.tsv " &&
@@ -371,6 +385,9 @@ test_expect_success 'movements malformed: 65 at their line, nothing published' '
 	mvs mbad "$r${T}1${T}2026-12-31${T}2026-10-01" &&
 	badd 2026-11-05 65 -m mbad -m mbad &&
 	echo "indus-extract: mbad:2: member_ref: the beneficiary${Q}s movements are in two places" >expect &&
+	test_cmp expect err &&
+	mvs mbad "2026-11-05${T}900000002${T}C9${T}M9${T}modify${T}0${T}2026-10-01${T}2026-12-31" &&
+	badd 2026-11-05 65 -m mbad -m mbad &&
 	test_cmp expect err
 '
 
@@ -399,7 +416,7 @@ test_expect_success 'a store malformed or not of the day before: 65, nothing pub
 	test_cmp expect err &&
 	sed "/^#/!s/\tretro\t/\tps\t/" p.retro.2026-11-04/2026-11.tsv | tiers-seal -r -o pq/2026-11.tsv &&
 	badd 2026-11-05 65 -P pq -m m.retro.2026-11-05 &&
-	echo "indus-extract: pq/2026-11.tsv:3: amount_eur: not above 0.00 for a payment, below 0.00 for a recovery or a radiation" >expect &&
+	echo "indus-extract: pq/2026-11.tsv:3: amount_eur: not above 0.00 for a payment or a restore, below 0.00 for a recovery or a radiation" >expect &&
 	test_cmp expect err
 '
 

@@ -101,7 +101,7 @@ enum {
 	P_PSNUM, P_INVOICE, P_LINENO, P_ACTCODE, P_AMOUNT, NP
 };
 #define NPKEY 4
-enum { PK_PS, PK_PSREC, PK_REGUL, PK_RECOVER, PK_RETRO, NPK };
+enum { PK_PS, PK_PSREC, PK_REGUL, PK_RECOVER, PK_RETRO, PK_RESTORE, NPK };
 extern const char *const paidcols[NP];
 extern const char *const pkinds[NPK];
 /* A row of a month file, its columns where they are, checked. */
@@ -142,11 +142,15 @@ int month_of(int32_t day);
  * retro.c: the day's movements of the beneficiaries (-m), then, from
  * the store of the day before, the items of the lines paid that the
  * retroactive radiations put outside the rights, and their rows that
- * mark them taken.
+ * mark them taken.  retro_restored: 1 when the day's movements give
+ * the rights back over a retro item's act; retro_giveback: the row that
+ * gives the line back to the store when it is withdrawn.
  */
 void readmoves(const char *path);
 void retro(const char *before, int first, struct client *tot, struct item **items,
     size_t *nitems);
+int retro_restored(const struct item *it, const char *file, long line);
+void retro_giveback(const struct item *it, int64_t w);
 void retro_log(void);
 void retro_free(void);
 
@@ -157,6 +161,8 @@ struct move {
 };
 #define OPENEND INT32_MAX
 int retro_window(const struct move *mv, size_t n, int32_t day, int32_t *lo, int32_t *hi);
+int retro_restore(const struct move *mv, size_t n, int32_t *end);
+int retro_covered(int32_t act, int32_t end);
 enum { RT_ITEM, RT_BEFORE, RT_AFTER, RT_CARD, RT_NONE, RT_UNPAID, NRT };
 int retro_owed(int kind, int32_t act, int64_t net, int32_t lo, int32_t hi);
 int item_debtor(const struct field *dest, int64_t recover);

@@ -342,9 +342,29 @@ withdraw(struct item *it)
 	it->twd += w;
 }
 
+/*
+ * An item a retroactive radiation opened, whose act the day's movements
+ * put back inside the rights: what is left is withdrawn, and the line
+ * given back to the store.  What was recovered stays so: the client
+ * holds it, his to give back; a transferred item has nothing left.
+ */
+static void
+restore(struct item *it, const char *file, long line)
+{
+	int64_t w = it->left;
+
+	if (it->debtor != DB_BENEF || w == 0 || !fsame(&it->s[S_ORIGIN], "retro", 5) ||
+	    !retro_restored(it, file, line))
+		return;
+	it->left = 0;
+	it->withdrawn += w;
+	it->twd += w;
+	retro_giveback(it, w);
+}
+
 /* The outputs, and what the write side counts. */
 static struct ts_writer lw, xw;
-static const char *lpath;
+static const char *lpath, *prevpath;
 static int havex;
 static struct item **reqs;
 static size_t nreqs, reqcap;
@@ -416,6 +436,7 @@ settle(struct item *it, long line)
 
 	apply(it, &c->pa);
 	withdraw(it);
+	restore(it, it->isnew ? lpath : prevpath, line);
 	item_transfer(it, &c->pa, today);
 	if (it->toff || it->trec || it->ttr || it->twd)
 		it->moved = today;
@@ -593,7 +614,7 @@ main(int argc, char *argv[])
 		"act_date", "opened", "left_eur"
 	};
 	const char *date = NULL, *params = NULL, *rpath = NULL, *fpath = NULL;
-	const char *prevpath = NULL, *qpath = NULL, *spath = NULL, *xpath = NULL;
+	const char *qpath = NULL, *spath = NULL, *xpath = NULL;
 	const char **offs = NULL, **recs = NULL, **moves = NULL;
 	const char *pbefore = NULL, *pnew = NULL;
 	char **mfiles = NULL;
@@ -692,8 +713,6 @@ main(int argc, char *argv[])
 	for (i = 0; i < nmoves; i++)
 		readmoves(moves[i]);
 	retro(pbefore, first, &tot, &news, &nnews);
-	if (pnew != NULL)
-		paid_write();
 	if (nnews > 1)
 		qsort(news, nnews, sizeof *news, newcmp);
 	for (i = 1; i < nnews; i++)
@@ -741,6 +760,9 @@ main(int argc, char *argv[])
 	}
 	if (prevpath != NULL)
 		ts_close(&lr);
+	/* After the ledger: its withdrawals give lines back to the store. */
+	if (pnew != NULL)
+		paid_write();
 	ts_wclose(&lw);
 	if (havex)
 		ts_wclose(&xw);

@@ -31,7 +31,9 @@ const char *const paidcols[NP] = {
 	"amc", "contract", "member_ref", "line", "day", "kind", "act_date", "ps_kind",
 	"ps_number", "invoice", "line_no", "act_code", "amount_eur"
 };
-const char *const pkinds[NPK] = { "ps", "ps-recover", "regul", "recover-ps", "retro" };
+const char *const pkinds[NPK] = {
+	"ps", "ps-recover", "regul", "recover-ps", "retro", "restore"
+};
 int paid_on;
 
 int
@@ -174,7 +176,7 @@ rowcheck(struct ts_reader *r, int month, struct prow *pr)
 		if (fsame(&r->f[P_KIND], pkinds[k], strlen(pkinds[k])))
 			break;
 	if (k == NPK)
-		return ts_error(r, "kind", "not ps, ps-recover, regul, recover-ps nor retro");
+		return ts_error(r, "kind", "not ps, ps-recover, regul, recover-ps, retro nor restore");
 	pr->kind = k;
 	if (date_parse(r->f[P_DAY].p, r->f[P_DAY].n, &pr->day) < 0 ||
 	    month_of(pr->day) != month || pr->day >= today)
@@ -183,10 +185,10 @@ rowcheck(struct ts_reader *r, int month, struct prow *pr)
 		return ts_error(r, "act_date", "not a date");
 	if (r->f[P_LINE].n == 0)
 		return ts_error(r, "line", "empty");
-	if ((k == PK_PS || k == PK_PSREC || k == PK_REGUL) != (pr->amount > 0) ||
+	if ((k == PK_PS || k == PK_PSREC || k == PK_REGUL || k == PK_RESTORE) != (pr->amount > 0) ||
 	    (k == PK_RECOVER || k == PK_RETRO) != (pr->amount < 0))
 		return ts_error(r, "amount_eur",
-		    "not above 0.00 for a payment, below 0.00 for a recovery or a radiation");
+		    "not above 0.00 for a payment or a restore, below 0.00 for a recovery or a radiation");
 	return 0;
 }
 

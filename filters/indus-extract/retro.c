@@ -9,6 +9,9 @@
  * each; each line that owes something (rules.c, retro_owed) opens an
  * item, origin retro, and adds to the store a row that takes what was
  * left on the line, so that no later radiation opens it again.
+ * A movement that gives the rights back over such an item's act
+ * withdraws what is left of it (main.c), and a row gives the line back
+ * to the store, so that a later radiation may open it again.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +29,18 @@ struct window {
 static struct window *wins;
 static size_t nwins, wincap;
 static uint64_t nmoves, nretro, nrt[NRT];
+
+/* A beneficiary whose rights were given back today: they now end at end. */
+struct restore {
+	char *amc, *contract, *member;
+	int32_t end;
+	const char *file;
+	long line;
+};
+static struct restore *rests;
+static size_t nrests, restcap;
+static uint64_t nwd;
+static int64_t wdsum, wdrec;
 
 static int
 wincmp(const void *pa, const void *pb)
@@ -76,7 +91,7 @@ readmoves(const char *path)
 		vc[k] = ts_needcol(&r, vcols[k]);
 	for (;;) {
 		struct move m;
-		int32_t lo, hi;
+		int32_t lo, hi, end;
 
 		st = ts_next(&r);
 		if (st < 0)
@@ -102,7 +117,22 @@ readmoves(const char *path)
 				die_at(EX_DATAERR, path, r.in.lineno, "member_ref",
 				    "out of order (amc, contract, member_ref)");
 		}
-		/* A beneficiary's movements end: his window. */
+		/* A beneficiary's movements end: his rights given back, his window. */
+		if (c != 0 && n > 0 && retro_restore(mv, n, &end)) {
+			struct restore *e;
+
+			if (nrests == restcap) {
+				restcap = restcap ? 2 * restcap : 64;
+				rests = xrealloc(rests, restcap * sizeof *rests);
+			}
+			e = &rests[nrests++];
+			e->amc = xstrdup(keep[0]);
+			e->contract = xstrdup(keep[1]);
+			e->member = xstrdup(keep[2]);
+			e->end = end;
+			e->file = path;
+			e->line = fline;
+		}
 		if (c != 0 && n > 0 && retro_window(mv, n, today, &lo, &hi)) {
 			struct window *w;
 
@@ -200,21 +230,28 @@ sameline(const struct prow *a, const struct prow *b)
 	    memcmp(a->f[P_LINE].p, b->f[P_LINE].p, a->f[P_LINE].n) == 0;
 }
 
-/* A line owes: its item, and the row that takes what was left on it. */
+/*
+ * A line owes: its item, and the row that takes what was left on it.
+ * A line given back by a restore opens again under the line and the
+ * day (LINE/YYYY-MM-DD): its first item may still be in the ledger.
+ */
 static void
-open_item(const struct window *w, const struct prow *own, int64_t net, struct client *tot,
-    struct item **items, size_t *nitems)
+open_item(const struct window *w, const struct prow *own, int64_t net, int again,
+    struct client *tot, struct item **items, size_t *nitems)
 {
 	static const char reason[] = "retroactive radiation";
 	struct field src[NS], p[NP];
 	struct item *it;
 	struct client *c;
-	char dref[512];
-	int n, k;
+	char dref[512], id[512];
+	int n, k, ni;
 
 	n = snprintf(dref, sizeof dref, "%s:%s", w->contract, w->member);
 	if (n < 0 || (size_t)n >= sizeof dref)
 		die_at(EX_DATAERR, w->file, w->line, "member_ref", "too long");
+	ni = snprintf(id, sizeof id, "%.*s/%s", (int)own->f[P_LINE].n, own->f[P_LINE].p, today_s);
+	if (ni < 0 || (size_t)ni >= sizeof id)
+		die_at(EX_DATAERR, w->file, w->line, "line", "too long");
 	memset(src, 0, sizeof src);
 	src[S_AMC] = own->f[P_AMC];
 	src[S_DEBTOR].p = dbnames[DB_BENEF];
@@ -222,6 +259,10 @@ open_item(const struct window *w, const struct prow *own, int64_t net, struct cl
 	src[S_DREF].p = dref;
 	src[S_DREF].n = (size_t)n;
 	src[S_ITEM] = own->f[P_LINE];
+	if (again) {
+		src[S_ITEM].p = id;
+		src[S_ITEM].n = (size_t)ni;
+	}
 	src[S_ORIGIN].p = "retro";
 	src[S_ORIGIN].n = 5;
 	src[S_REASON].p = reason;
@@ -258,6 +299,86 @@ open_item(const struct window *w, const struct prow *own, int64_t net, struct cl
 	paid_add(p, -net);
 }
 
+static int
+restcmp(const void *pa, const void *pb)
+{
+	const struct restore *a = pa, *b = pb;
+	int c = strcmp(a->amc, b->amc);
+
+	if (c == 0)
+		c = strcmp(a->contract, b->contract);
+	return c ? c : strcmp(a->member, b->member);
+}
+
+/* A field against a string, as strcmp would order them. */
+static int
+fcmp(const struct field *f, const char *s)
+{
+	size_t n = strlen(s);
+	int c = memcmp(f->p, s, f->n < n ? f->n : n);
+
+	return c ? c : (f->n > n) - (f->n < n);
+}
+
+int
+retro_restored(const struct item *it, const char *file, long line)
+{
+	size_t lo = 0, hi = nrests, m;
+	int32_t act;
+	int c;
+
+	while (lo < hi) {
+		m = (lo + hi) / 2;
+		c = fcmp(&it->s[S_AMC], rests[m].amc);
+		if (c == 0)
+			c = fcmp(&it->s[S_CONTRACT], rests[m].contract);
+		if (c == 0)
+			c = fcmp(&it->s[S_MEMBER], rests[m].member);
+		if (c == 0)
+			break;
+		if (c > 0)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	if (lo >= hi)
+		return 0;
+	if (date_parse(it->s[S_ACTDATE].p, it->s[S_ACTDATE].n, &act) < 0)
+		die_at(EX_DATAERR, file, line, "act_date", "not a date");
+	return retro_covered(act, rests[m].end);
+}
+
+/*
+ * A retro item withdrawn by w, its rights given back: the row that
+ * gives its line back to the store.  The retro row took all that was
+ * left on the line; the item now claims only what it recovered (a PS
+ * paying the line back has its own row), so all it withdrew is left
+ * paid on the line again.
+ */
+void
+retro_giveback(const struct item *it, int64_t w)
+{
+	struct field p[NP];
+
+	memset(p, 0, sizeof p);
+	p[P_AMC] = it->s[S_AMC];
+	p[P_CONTRACT] = it->s[S_CONTRACT];
+	p[P_MEMBER] = it->s[S_MEMBER];
+	p[P_LINE] = it->s[S_LINE];
+	p[P_KIND].p = pkinds[PK_RESTORE];
+	p[P_KIND].n = strlen(pkinds[PK_RESTORE]);
+	p[P_ACTDATE] = it->s[S_ACTDATE];
+	p[P_PSKIND] = it->s[S_PSKIND];
+	p[P_PSNUM] = it->s[S_PSNUM];
+	p[P_INVOICE] = it->s[S_INVOICE];
+	p[P_LINENO] = it->s[S_LINENO];
+	p[P_ACTCODE] = it->s[S_ACTCODE];
+	paid_add(p, it->withdrawn);
+	nwd++;
+	if (money_add(&wdsum, wdsum, w) < 0 || money_add(&wdrec, wdrec, it->recovered) < 0)
+		die(EX_SOFTWARE, "retro: withdrawn sums out of range");
+}
+
 void
 retro(const char *before, int first, struct client *tot, struct item **items, size_t *nitems)
 {
@@ -269,6 +390,12 @@ retro(const char *before, int first, struct client *tot, struct item **items, si
 	for (i = 1; i < nwins; i++)
 		if (wincmp(&wins[i - 1], &wins[i]) == 0)
 			die_at(EX_DATAERR, wins[i].file, wins[i].line, "member_ref",
+			    "the beneficiary's movements are in two places");
+	if (nrests > 1)
+		qsort(rests, nrests, sizeof *rests, restcmp);
+	for (i = 1; i < nrests; i++)
+		if (restcmp(&rests[i - 1], &rests[i]) == 0)
+			die_at(EX_DATAERR, rests[i].file, rests[i].line, "member_ref",
 			    "the beneficiary's movements are in two places");
 	for (i = 0; i < nwins && before != NULL; i++) {
 		const struct window *w = &wins[i];
@@ -282,7 +409,7 @@ retro(const char *before, int first, struct client *tot, struct item **items, si
 		for (j = 0; j < v.n; j = k) {
 			const struct prow *own = NULL;
 			int64_t net = 0;
-			int rt;
+			int rt, again = 0;
 
 			for (k = j; k < v.n && sameline(&v.r[j].p, &v.r[k].p); k++) {
 				const struct prow *pr = &v.r[k].p;
@@ -293,6 +420,7 @@ retro(const char *before, int first, struct client *tot, struct item **items, si
 					file = paid_where(pr, &line);
 					die_at(EX_DATAERR, file, line, "amount_eur", "sum out of range");
 				}
+				again |= pr->kind == PK_RESTORE;
 				if (pr->kind != PK_PS && pr->kind != PK_PSREC)
 					continue;
 				if (own != NULL) {
@@ -305,7 +433,7 @@ retro(const char *before, int first, struct client *tot, struct item **items, si
 			rt = retro_owed(own ? own->kind : -1, own ? own->act : 0, net, w->lo, w->hi);
 			nrt[rt]++;
 			if (rt == RT_ITEM)
-				open_item(w, own, net, tot, items, nitems);
+				open_item(w, own, net, again, tot, items, nitems);
 		}
 	}
 	free(v.r);
@@ -328,6 +456,15 @@ retro_log(void)
 	    (unsigned long long)nwins, (unsigned long long)n, (unsigned long long)nrt[RT_ITEM],
 	    (unsigned long long)nrt[RT_BEFORE], (unsigned long long)nrt[RT_AFTER],
 	    (unsigned long long)nrt[RT_CARD], (unsigned long long)nrt[RT_NONE]);
+	if (nrests > 0) {
+		char a[MONEY_BUFSZ], b[MONEY_BUFSZ];
+
+		money_fmt(wdsum, a);
+		money_fmt(wdrec, b);
+		fprintf(stderr, "indus-extract: %s: rights given back to %zu beneficiaries: %llu "
+		    "retro items withdrawn (%s), %s recovered on them before\n", today_s, nrests,
+		    (unsigned long long)nwd, a, b);
+	}
 }
 
 void
@@ -341,4 +478,10 @@ retro_free(void)
 		free(wins[i].member);
 	}
 	free(wins);
+	for (i = 0; i < nrests; i++) {
+		free(rests[i].amc);
+		free(rests[i].contract);
+		free(rests[i].member);
+	}
+	free(rests);
 }

@@ -65,6 +65,32 @@ retro_window(const struct move *mv, size_t n, int32_t day, int32_t *lo, int32_t 
 }
 
 /*
+ * Rights given back: when one of a beneficiary's movements of the day
+ * ends his rights later than before (a radiation sent by mistake and
+ * corrected, an end moved later), they now end where the last says: 1,
+ * and that end in *end.  An item a retroactive radiation opened for an
+ * act up to it is covered again (retro_covered), and withdrawn.
+ */
+int
+retro_restore(const struct move *mv, size_t n, int32_t *end)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (mv[i].newend > mv[i].oldend) {
+			*end = mv[n - 1].newend;
+			return 1;
+		}
+	return 0;
+}
+
+int
+retro_covered(int32_t act, int32_t end)
+{
+	return act <= end;
+}
+
+/*
  * What becomes of a line of the beneficiary's, read in the store from
  * the month of lo on: kind, how its own claim paid it (-1: not read, it
  * was paid before); net, what is left paid on it.  An item (RT_ITEM) for
