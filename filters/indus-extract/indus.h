@@ -157,6 +157,7 @@ void retro_free(void);
 /* rules.c */
 struct move {
 	int retro;
+	int radiate;		/* movement radiate: the rights taken, not given back */
 	int32_t oldend, newend;	/* OPENEND: open */
 };
 #define OPENEND INT32_MAX

@@ -166,6 +166,7 @@ readmoves(const char *path)
 		if (r.f[vc[V_RETRO]].n != 1 || (*r.f[vc[V_RETRO]].p != '0' && *r.f[vc[V_RETRO]].p != '1'))
 			die_at(EX_DATAERR, path, r.in.lineno, "retroactive", "not 0 or 1");
 		m.retro = *r.f[vc[V_RETRO]].p == '1';
+		m.radiate = fsame(&r.f[vc[V_MOVE]], "radiate", 7);
 		if (enddate(&r.f[vc[V_OLD]], &m.oldend) < 0)
 			die_at(EX_DATAERR, path, r.in.lineno, "old_rights_end", "not empty nor a date");
 		if (enddate(&r.f[vc[V_NEW]], &m.newend) < 0)

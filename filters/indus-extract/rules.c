@@ -69,7 +69,10 @@ retro_window(const struct move *mv, size_t n, int32_t day, int32_t *lo, int32_t 
  * ends his rights later than before (a radiation sent by mistake and
  * corrected, an end moved later), they now end where the last says: 1,
  * and that end in *end.  An item a retroactive radiation opened for an
- * act up to it is covered again (retro_covered), and withdrawn.
+ * act up to it is covered again (retro_covered), and withdrawn.  Not a
+ * radiation whose end moves later: benef-integrate radiates a contract
+ * that leaves the state OU whatever its end, and a closed contract gives
+ * no rights back.
  */
 int
 retro_restore(const struct move *mv, size_t n, int32_t *end)
@@ -77,7 +80,7 @@ retro_restore(const struct move *mv, size_t n, int32_t *end)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (mv[i].newend > mv[i].oldend) {
+		if (!mv[i].radiate && mv[i].newend > mv[i].oldend) {
 			*end = mv[n - 1].newend;
 			return 1;
 		}
