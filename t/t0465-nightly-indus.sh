@@ -9,7 +9,9 @@ COLS='/^#tiers\t/ { for (i = 4; i <= NF; i++) c[$i] = i - 3; next } /^#/ { next 
 # second of three, and the third, the last, no row; half the clients
 # allow compensation.  Cancellations of lines paid are frequent, claims
 # of radiated beneficiaries too: those of a radiation sent late are paid
-# until it is corrected.
+# until it is corrected.  A quarter of the cancellations of a line of an
+# earlier day are AMO rejects (LQ19); from the second day the PS pay
+# back some items, whole or half, in a recoveries file of their client.
 test_expect_success 'setup: a world with -A indus, four days through the nightly' '
 	tiers-gen -s 13 -d 4 -D 2026-11-18 -n 1500 -b 400 -p 60 \
 	    -A cancel=400 -A closed=1000 -A indus=5000 -o gen >/dev/null &&
@@ -35,8 +37,8 @@ indus_rows () {
 		awk -F"\t" '
 			$1 == "indus" { n[$2 "_" $3] = $4; a[$2 "_" $3] = $5 }
 			END {
-				split("new_ps new_benef retro_benef offset_ps transferred_ps open_ps open_benef", k, " ")
-				for (i = 1; i <= 7; i++)
+				split("new_ps new_benef retro_benef offset_ps recovered_ps transferred_ps open_ps open_benef", k, " ")
+				for (i = 1; i <= 8; i++)
 					printf "indus_%s\t%d\t%s\n", k[i], n[k[i]],
 					    k[i] in a ? a[k[i]] : "0.00"
 			}' $1/days/$d/summary.tsv >actual.$d &&
@@ -51,15 +53,16 @@ test_expect_success 'new, transferred and open, per debtor: the summary is the t
 	    gen/truth/2026-11-23/truth.tsv
 '
 
-# The new items are the day'"'"'s cancellations that recover; what the
-# ledger holds open, the truth'"'"'s open balance.
-test_expect_success 'the new items are the cancellations (LQ16); the ledger holds the open balance' '
+# The new items are the day'"'"'s cancellations and AMO rejects that
+# recover; what the ledger holds open, the truth'"'"'s open balance.
+test_expect_success 'the new items are the cancellations and rejects (LQ16, LQ19); the ledger holds the open balance' '
 	for d in $(cat days); do
-		awk -F"\t" "\$1 == \"liq_LQ16\" { v = \$3; sub(/^-/, \"\", v); print \$2, v }
-			\$1 == \"indus_new_ps\" { print \$2, \$3 }" \
+		awk -F"\t" "\$1 ~ /^liq_LQ1[69]\$/ { v = \$3; sub(/^-/, \"\", v); sub(/\\./, \"\", v); n += \$2; a += v }
+			\$1 == \"indus_new_ps\" { print \$2, \$3 }
+			END { printf \"%d %.2f\\n\", n, a / 100 }" \
 		    gen/truth/$d/truth.tsv >lq16 &&
 		test $(uniq lq16 | wc -l) -eq 1 &&
-		awk -F"\t" "$COLS"" \$c[\"status\"] == \"open\" {
+		awk -F"\t" "$COLS"" \$c[\"status\"] ~ /^(open|partly-)/ {
 			v = \$c[\"left_eur\"]; sub(/\\./, \"\", v); n[\$c[\"debtor\"]]++; a[\$c[\"debtor\"]] += v
 		}
 		END {
@@ -69,6 +72,48 @@ test_expect_success 'the new items are the cancellations (LQ16); the ledger hold
 		grep "^indus_open" gen/truth/$d/truth.tsv >expect.$d &&
 		test_cmp expect.$d actual.$d || exit 1
 	done
+'
+
+# The AMO rejects of a line paid on an earlier day (NOEMIE nature J):
+# liquidate recovers them from the PS (LQ19), each a PS item; those of a
+# line paid no more are LQ13.
+test_expect_success 'the AMO rejects: LQ13 and LQ19 are the truth, each LQ19 a PS item' '
+	for d in $(cat days); do
+		awk -F"\t" "$COLS"" \$c[\"code\"] ~ /^LQ1[39]\$/ {
+			v = \$c[\"amc_eur\"]; sub(/\\./, \"\", v); n[\$c[\"code\"]]++; a[\$c[\"code\"]] += v
+		}
+		END {
+			printf \"liq_LQ13\t%d\t%.2f\nliq_LQ19\t%d\t%.2f\n\",
+			    n[\"LQ13\"], a[\"LQ13\"] / 100, n[\"LQ19\"], a[\"LQ19\"] / 100
+		}" ind/days/$d/out/outcomes.tsv | sed "s/\t-0.00\$/\t0.00/" >actual.$d &&
+		grep "^liq_LQ1[39]	" gen/truth/$d/truth.tsv >expect.$d &&
+		test_cmp expect.$d actual.$d &&
+		awk -F"\t" "$COLS"" \$c[\"origin\"] == \"LQ19\" && \$c[\"opened\"] == \"$d\" { n++ }
+		END { print n + 0 }" ind/days/$d/state/indus/ledger.tsv >actual.$d &&
+		grep "^liq_LQ19	" gen/truth/$d/truth.tsv | cut -f2 >expect.$d &&
+		test_cmp expect.$d actual.$d || exit 1
+	done &&
+	grep -h "^liq_LQ19	[1-9]" gen/truth/*/truth.tsv >lq19 &&
+	test $(wc -l <lq19) -ge 2
+'
+
+# The recoveries the PS send, from the second day: the files of the
+# inbox are the truth'"'"'s, the ledger has items paid back in part and
+# whole, and none of the first day.
+test_expect_success 'the recoveries: the files are the truth, items recovered whole and in part' '
+	! ls gen/2026-11-18/indus-recoveries* 2>/dev/null &&
+	for d in $(cat days | sed 1d); do
+		cat gen/$d/indus-recoveries-*.tsv | awk -F"\t" "$COLS"" {
+			v = \$c[\"recovered_eur\"]; sub(/\\./, \"\", v); n++; a += v
+		}
+		END { printf \"indus_recovered_ps\t%d\t%.2f\n\", n, a / 100 }" >actual.$d &&
+		grep "^indus_recovered_ps	" gen/truth/$d/truth.tsv >expect.$d &&
+		test_cmp expect.$d actual.$d || exit 1
+	done &&
+	awk -F"\t" "$COLS"" { print \$c[\"status\"] }" ind/days/*/state/indus/ledger.tsv |
+	    sort -u >statuses &&
+	grep -x recovered statuses &&
+	grep -x partly-recovered statuses
 '
 
 # Each client'"'"'s items go when its delay says, in calendar days: the
@@ -83,7 +128,8 @@ test_expect_success 'transferred after each client'"'"'s delay, the last client 
 			if (\$c[\"status\"] == \"transferred\") {
 				if (a == a1 && \$c[\"age\"] < 1 || a == a2 && \$c[\"age\"] < 3 ||
 				    a != a1 && a != a2) { print; bad = 1 }
-			} else if (a == a1 && \$c[\"age\"] >= 1 || a == a2 && \$c[\"age\"] >= 3) {
+			} else if (\$c[\"status\"] ~ /^(open|partly-)/ &&
+			    (a == a1 && \$c[\"age\"] >= 1 || a == a2 && \$c[\"age\"] >= 3)) {
 				print; bad = 1
 			}
 		}
@@ -98,7 +144,8 @@ test_expect_success 'transferred after each client'"'"'s delay, the last client 
 # beneficiary items all retro; within the run none is old enough to go
 # to the client.
 test_expect_success 'no offset; the items of the beneficiaries are the retroactive radiations' '
-	! grep "^indus	\(offset\|recovered\|withdrawn\)	" ind/days/*/summary.tsv &&
+	! grep "^indus	\(offset\|withdrawn\)	" ind/days/*/summary.tsv &&
+	! grep "^indus	recovered	benef	" ind/days/*/summary.tsv &&
 	! grep "^indus	transferred	benef	" ind/days/*/summary.tsv &&
 	grep "^indus	retro	benef	" ind/days/*/summary.tsv >retro &&
 	test $(wc -l <retro) -ge 2 &&
@@ -141,10 +188,10 @@ test_expect_success 'with payments: the offsets and the transfers, the summary i
 '
 
 # The example of tiers-gen(1).
-test_expect_success 'the example of tiers-gen(1): seven indus_ rows a day' '
+test_expect_success 'the example of tiers-gen(1): eight indus_ rows a day' '
 	tiers-gen -s 13 -d 4 -n 1500 -b 400 -p 60 -A cancel=400 -A indus=5000 -D 2026-11-18 -o ex >/dev/null &&
 	grep "^indus_" ex/truth/*/truth.tsv >rows &&
-	test $(wc -l <rows) -eq 28
+	test $(wc -l <rows) -eq 32
 '
 
 test_done

@@ -43,7 +43,8 @@
 enum {
 	K_WORLD, K_CLIENT, K_FAMILY, K_BENEF, K_PS, K_DAY, K_BLOCK,
 	K_INVOICE, K_LINE, K_DUP, K_ROUTE, K_BFILE, K_PEC, K_LATE, K_CONTEST,
-	K_PARCOURS, K_FRANCHISE, K_OPTICS, K_EXTRA, K_ANNIV, K_PAY, K_INDUS, K_CARDS
+	K_PARCOURS, K_FRANCHISE, K_OPTICS, K_EXTRA, K_ANNIV, K_PAY, K_INDUS, K_CARDS,
+	K_REJECT, K_RECOVER
 };
 
 /*
@@ -261,10 +262,11 @@ struct claim {
 	int nearv;		/* a near-repeat: 0 one cent more, 1 a day earlier */
 	int again;		/* a line on hold presented again */
 	int contested;		/* and presented again because its PS contested it */
+	int rej;		/* a cancellation that is an AMO reject (-A indus) */
 };
 
 /* The codes of liquidate(1), LQ00 to LQ19. */
-enum { LQ00, LQ01, LQ02, LQ07 = 7, LQ08, LQ09, LQ10, LQ11, LQ14 = 14, LQ15, LQ16, LQ17,
+enum { LQ00, LQ01, LQ02, LQ07 = 7, LQ08, LQ09, LQ10, LQ11, LQ13 = 13, LQ14, LQ15, LQ16, LQ17,
 	LQ18, LQ19, NLQ };
 
 /* What each bound of the contrat responsable withheld (the truth's cr_ rows). */
@@ -283,12 +285,12 @@ static const char *const pynames[NPAY] = {
 
 /* What indus-extract(1) must keep of the day (the truth's indus_ rows). */
 enum {
-	IN_NEWPS, IN_NEWBENEF, IN_RETRO, IN_OFFSETPS, IN_TRANSPS, IN_OPENPS,
+	IN_NEWPS, IN_NEWBENEF, IN_RETRO, IN_OFFSETPS, IN_RECPS, IN_TRANSPS, IN_OPENPS,
 	IN_OPENBENEF, NIND
 };
 static const char *const innames[NIND] = {
 	"indus_new_ps", "indus_new_benef", "indus_retro_benef", "indus_offset_ps",
-	"indus_transferred_ps", "indus_open_ps", "indus_open_benef"
+	"indus_recovered_ps", "indus_transferred_ps", "indus_open_ps", "indus_open_benef"
 };
 
 static const char *const onames[NOUT] = {
@@ -1370,6 +1372,7 @@ nextclaim(const struct world *w, struct walk *wk, struct claim *c)
 	struct xday *x;
 	int s, dup;
 
+	c->rej = 0;
 	if (wk->k >= w->nlines) {
 		if (wk->noextra || (x = extras(w, wk->j))->n == 0)
 			return 0;
@@ -1406,6 +1409,16 @@ nextclaim(const struct world *w, struct walk *wk, struct claim *c)
 	c->ln = &c->dln;
 	if (original(w, wk->j, c->k, dup, &c->dinv, &c->dln, &c->oj, &c->ok)) {
 		c->anom = dup;
+		/*
+		 * With -A indus, a quarter of the cancellations of a line of
+		 * an earlier day are AMO rejects instead (nature J): LQ19.
+		 */
+		if (dup == A_CANCEL && w->rate[A_INDUS] > 0 && c->oj < wk->j) {
+			struct rng r;
+
+			rinit(&r, w, K_REJECT, (uint64_t)wk->j, c->k);
+			c->rej = below(&r, 4) == 0;
+		}
 		if (dup == A_CANCEL) {
 			/* The AMO reverses the line: every amount negated. */
 			c->dln.fr = -c->dln.fr;
@@ -2084,7 +2097,7 @@ flowline(struct flow *f, const struct claim *c, int no, int last)
 	p = ftext(e, f->def->noemie ? "200" : "3", f->def->noemie ? 3 : 1);
 	p = fnum(p, (uint64_t)no, 3);
 	if (f->def->noemie)
-		p = ftext(p, cancel ? "A" : "N", 1);
+		p = ftext(p, c->rej ? "J" : cancel ? "A" : "N", 1);
 	p = fdate(p, ln->date, 0);
 	p = ftext(p, a->code, 5);
 	p = fnum(p, 100, 5);
@@ -2703,7 +2716,10 @@ decide(const struct world *w, int j, const struct claim *c, int fl, struct dec *
 			left = d->from->paid;
 			pp = d->from->pec;
 		}
-		d->code = left > 0 ? LQ16 : LQ18;
+		if (c->rej)
+			d->code = left > 0 ? LQ19 : LQ13;
+		else
+			d->code = left > 0 ? LQ16 : LQ18;
 		d->amc = left > 0 ? -left : 0;
 		d->pec = left > 0 ? pp : NULL;
 		return;
@@ -2824,12 +2840,13 @@ static size_t nhold, holdalloc;
 
 /*
  * The indus ledger (-A indus), as indus-extract(1) keeps it: a
- * cancellation that recovers (LQ16) opens an item owed by the PS, of
- * what it recovers; the world has no AMO reject (LQ19) nor card kept
+ * cancellation or an AMO reject that recovers (LQ16, LQ19) opens an
+ * item owed by the PS, of what it recovers; the world has no card kept
  * after a radiation (LQ03): the beneficiaries' items are those of the
  * radiations corrected retroactively (rlines).  Each day, before the
  * payments: what the payments of the day before offset comes off the
- * items (closed when nothing is left), then an item is transferred to
+ * items, then what the PS pay back that day (recovered), an item
+ * closing when nothing is left; then an item is transferred to
  * its client the first day it is as old, in calendar days, as the
  * client's PS delay.  With -A pay, the day's payments then offset the
  * items left of a PS for a client that allows compensation, oldest
@@ -2837,14 +2854,16 @@ static size_t nhold, holdalloc;
  */
 struct item {
 	int client, j;
-	uint64_t psi;
+	uint64_t psi, k;	/* k: the line of the claim that opened it */
 	int64_t amt, left, pend;	/* pend: offset by today's payment */
+	char id[32];		/* that claim's id, the item's in the ledger */
 };
 static struct item *items;
 static size_t nitem, itemalloc;
 
 static void
-iadd(struct truth *t, int client, uint64_t psi, int j, int64_t amt)
+iadd(struct truth *t, int client, uint64_t psi, int j, int64_t amt, uint64_t k,
+    const char *id)
 {
 	if (nitem == itemalloc) {
 		itemalloc = itemalloc ? 2 * itemalloc : 64;
@@ -2853,6 +2872,8 @@ iadd(struct truth *t, int client, uint64_t psi, int j, int64_t amt)
 	items[nitem].client = client;
 	items[nitem].j = j;
 	items[nitem].psi = psi;
+	items[nitem].k = k;
+	snprintf(items[nitem].id, sizeof items[nitem].id, "%s", id);
 	items[nitem].amt = items[nitem].left = amt;
 	items[nitem++].pend = 0;
 	t->ind[IN_NEWPS]++;
@@ -2895,10 +2916,72 @@ radd(const struct dec *d, int j)
 	rlines[nrline++].amc = d->amc;
 }
 
+/*
+ * What the PS pays back of item it on day j, after the day before's
+ * offsets: from the second day, an item of an earlier day is paid back
+ * whole one time in eight, half of what is left (rounded down) one time
+ * in eight, in a file of its client's, indus-recoveries-AMC.tsv.
+ */
+static int64_t
+recovered(const struct world *w, int j, const struct item *it)
+{
+	struct rng r;
+	uint64_t u;
+	int64_t left = it->left - it->pend;
+
+	if (j == 0 || it->j >= j || left <= 0)
+		return 0;
+	rinit(&r, w, K_RECOVER, (uint64_t)j << 32 | (uint64_t)it->j, it->k);
+	u = below(&r, 8);
+	if (u == 0 || (u == 1 && left < 2))
+		return left;
+	return u == 1 ? left / 2 : 0;
+}
+
+static void rmfiles(const char *, const char *const *);
+
+static void
+wrecov(const struct world *w, int j, const char *dir, int z, const int64_t *rec)
+{
+	static const char *const cols[] = {
+		"amc", "item", "recovered_eur", "received", "reference"
+	};
+	struct out o;
+	char name[64], gz[68], ref[32];
+	const char *names[3] = { name, gz, NULL };
+	size_t i, n;
+	int c;
+
+	for (c = 0; c < w->nclient; c++) {
+		snprintf(name, sizeof name, "indus-recoveries-%s.tsv", w->amc[c]);
+		snprintf(gz, sizeof gz, "%s.gz", name);
+		rmfiles(dir, names);
+		for (n = i = 0; i < nitem; i++)
+			n += items[i].client == c && rec[i] > 0;
+		if (n == 0)
+			continue;
+		oopen(&o, dir, name, "indus-recovery", cols, 5);
+		for (n = i = 0; i < nitem; i++) {
+			if (items[i].client != c || rec[i] <= 0)
+				continue;
+			ts_wstr(&o.w, w->amc[c], 9);
+			ts_wcstr(&o.w, items[i].id);
+			ts_wmoney(&o.w, rec[i]);
+			ts_wdate(&o.w, w->day[j]);
+			snprintf(ref, sizeof ref, "R%s-%zu", w->ymd[j], ++n);
+			ts_wcstr(&o.w, ref);
+			ts_wend(&o.w);
+		}
+		oclose(&o, z);
+	}
+}
+
 /* Day j's ledger, once its items are opened. */
 static void
-indusday(const struct world *w, int j, struct truth *t)
+indusday(const struct world *w, int j, const char *dir, int z, struct truth *t)
 {
+	static int64_t *rec;
+	static size_t recalloc;
 	size_t i, keep = 0;
 	int d;
 
@@ -2919,12 +3002,25 @@ indusday(const struct world *w, int j, struct truth *t)
 	t->ind[IN_OPENBENEF] = nbenefopen;
 	t->indamt[IN_OPENBENEF] = benefopen;
 
+	if (nitem > recalloc) {
+		recalloc = nitem;
+		rec = xrealloc(rec, recalloc * sizeof *rec);
+	}
+	for (i = 0; i < nitem; i++)
+		rec[i] = recovered(w, j, &items[i]);
+	wrecov(w, j, dir, z, rec);
 	for (i = 0; i < nitem; i++) {
 		if (items[i].pend > 0) {
 			t->ind[IN_OFFSETPS]++;
 			t->indamt[IN_OFFSETPS] += items[i].pend;
 			items[i].left -= items[i].pend;
 			items[i].pend = 0;
+		}
+		/* After the offsets, as indus-extract applies them. */
+		if (rec[i] > 0) {
+			t->ind[IN_RECPS]++;
+			t->indamt[IN_RECPS] += rec[i];
+			items[i].left -= rec[i];
 		}
 		if (items[i].left == 0)
 			continue;
@@ -3384,8 +3480,21 @@ settle(const struct world *w, int j, struct dec *v, size_t n, struct truth *t)
 struct cancel {
 	int oj;
 	uint64_t ok, k;
-	int fl;
+	int fl, rej;
+	uint64_t pos;		/* its rank in its flow */
+	char id[32];		/* its claim id: the item it opens */
 };
+
+/* Cancellations in the order dedup reads them: flow, then rank. */
+static int
+cancelcmp(const void *a, const void *b)
+{
+	const struct cancel *x = a, *y = b;
+
+	if (x->fl != y->fl)
+		return x->fl < y->fl ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
 
 /*
  * The day's cancellations, after its payments: what each recovers, and
@@ -3406,16 +3515,17 @@ undo(const struct world *w, int j, const struct cancel *v, size_t n, struct trut
 		memset(&oc, 0, sizeof oc);
 		oc.k = v[i].k;
 		oc.anom = A_CANCEL;
+		oc.rej = v[i].rej;
 		oc.oj = v[i].oj;
 		oc.ok = v[i].ok;
 		oc.inv = &oinv;
 		oc.ln = &oln;
 		decide(w, j, &oc, v[i].fl, &d);
 		account(t, &d);
-		if (d.code != LQ16)
+		if (d.code != LQ16 && d.code != LQ19)
 			continue;
 		if (indus_on)
-			iadd(t, oinv.b.client, oinv.ps.i, j, -d.amc);
+			iadd(t, oinv.b.client, oinv.ps.i, j, -d.amc, v[i].k, v[i].id);
 		if (d.pec != NULL)
 			d.pec->used += d.amc;
 		if (d.from != NULL)
@@ -3652,6 +3762,8 @@ wacts(const struct world *w, int j, const char *dir, const char *tdir, int z,
 			undone[nundone].oj = c.oj;
 			undone[nundone].ok = c.ok;
 			undone[nundone].k = c.k;
+			undone[nundone].rej = c.rej;
+			undone[nundone].pos = cpos;
 			undone[nundone++].fl = fl;
 		} else {
 			decide(w, j, &c, fl, &d);
@@ -3681,9 +3793,22 @@ wacts(const struct world *w, int j, const char *dir, const char *tdir, int z,
 		t->amotot += c.ln->amo;
 	}
 	settle(w, j, held, nheld, t);
+	/* The claim ids dedup gives: the lines presented again, then the flows. */
+	date_fmt(w->day[j], ymd);
+	for (h = 0; h < nundone; h++) {
+		for (before = npres, i = 0; i < undone[h].fl; i++)
+			before += fpos[i];
+		snprintf(undone[h].id, sizeof undone[h].id, "%s#%llu", ymd,
+		    (unsigned long long)(before + undone[h].pos + 1));
+	}
+	/*
+	 * Of two cancellations of one line, liquidate recovers on the first
+	 * it reads: the item is that one's.  The counts do not depend on it.
+	 */
+	if (indus_on && nundone > 1)
+		qsort(undone, nundone, sizeof *undone, cancelcmp);
 	undo(w, j, undone, nundone, t);
 	/* The day's contested lines, for tomorrow: their claim ids. */
-	date_fmt(w->day[j], ymd);
 	for (h = 0; h < nnewc; h++) {
 		for (before = npres, i = 0; i < newc[h].fl; i++)
 			before += fpos[i];
@@ -4439,7 +4564,7 @@ day(const struct world *w, int j, const char *outdir, int z)
 	wpecs(w, j, dir, z);
 	wacts(w, j, dir, tdir, z, trunc, &t);
 	if (indus_on)
-		indusday(w, j, &t);
+		indusday(w, j, dir, z, &t);
 	if (pay_on)
 		payday(w, j, &t);
 	wtruth(w, tdir, z, &t, trunc);
