@@ -153,7 +153,7 @@ struct world {
 	int nclient, ndays;
 	int rate[NANOM];
 	int32_t *day;		/* the business days generated */
-	char (*ymd)[9];		/* their YYYYMMDD, for line ids */
+	char (*ymd)[9];		/* their YYYYMMDD, for line ids: 8 bytes, no NUL */
 	int32_t first, last;
 	int y0;			/* year of the first day */
 	uint64_t off;		/* offset of the identifier permutations */
@@ -2968,7 +2968,7 @@ wrecov(const struct world *w, int j, const char *dir, int z, const int64_t *rec)
 			ts_wcstr(&o.w, items[i].id);
 			ts_wmoney(&o.w, rec[i]);
 			ts_wdate(&o.w, w->day[j]);
-			snprintf(ref, sizeof ref, "R%s-%zu", w->ymd[j], ++n);
+			snprintf(ref, sizeof ref, "R%.8s-%zu", w->ymd[j], ++n);
 			ts_wcstr(&o.w, ref);
 			ts_wend(&o.w);
 		}
