@@ -42,15 +42,24 @@ static size_t nrests, restcap;
 static uint64_t nwd;
 static int64_t wdsum, wdrec;
 
+/* A beneficiary's key against another's: amc, contract, member_ref. */
+static int
+benefcmp(const char *amc, const char *contract, const char *member, const char *amc2,
+    const char *contract2, const char *member2)
+{
+	int c = strcmp(amc, amc2);
+
+	if (c == 0)
+		c = strcmp(contract, contract2);
+	return c ? c : strcmp(member, member2);
+}
+
 static int
 wincmp(const void *pa, const void *pb)
 {
 	const struct window *a = pa, *b = pb;
-	int c = strcmp(a->amc, b->amc);
 
-	if (c == 0)
-		c = strcmp(a->contract, b->contract);
-	return c ? c : strcmp(a->member, b->member);
+	return benefcmp(a->amc, a->contract, a->member, b->amc, b->contract, b->member);
 }
 
 /* A date, or OPENEND when empty; -1 if neither. */
@@ -304,11 +313,8 @@ static int
 restcmp(const void *pa, const void *pb)
 {
 	const struct restore *a = pa, *b = pb;
-	int c = strcmp(a->amc, b->amc);
 
-	if (c == 0)
-		c = strcmp(a->contract, b->contract);
-	return c ? c : strcmp(a->member, b->member);
+	return benefcmp(a->amc, a->contract, a->member, b->amc, b->contract, b->member);
 }
 
 /* A field against a string, as strcmp would order them. */
