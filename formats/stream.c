@@ -522,6 +522,29 @@ pages_release(const char *a, const char *b)
 }
 
 void
+movein(void *dst, const void *src, size_t n)
+{
+	const size_t chunk = (size_t)4 << 20;
+	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+	const char *s = src, *rel = src;
+	char *d = dst;
+	size_t k;
+
+	while (n > 0) {
+		k = n < chunk ? n : chunk;
+		memcpy(d, s, k);
+		d += k;
+		s += k;
+		n -= k;
+		/* From the first page not given back: none is left behind. */
+		pages_release(rel, s);
+		rel = (const char *)((uintptr_t)s & ~(pg - 1));
+		if (rel < (const char *)src)
+			rel = src;
+	}
+}
+
+void
 ts_release(struct ts_reader *r, const char *upto)
 {
 	const char *from;

@@ -270,6 +270,12 @@ long ts_lineof(const struct ts_reader *r, const char *p);
  * touched.  Returns b.
  */
 const char *pages_release(const char *a, const char *b);
+/*
+ * Copy n bytes from src to dst (not overlapping), 4 MiB at a time, the
+ * whole pages of src behind given back as it goes: an array moved into
+ * another is never twice in memory.  src is then garbage, to be freed.
+ */
+void movein(void *dst, const void *src, size_t n);
 /* Set r's error at its current line: returns -1. */
 int ts_error(struct ts_reader *r, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

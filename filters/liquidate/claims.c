@@ -189,12 +189,16 @@ loadclaims(struct ts_reader *r)
 		ts_fatal(r);
 	for (i = 0; i < CPARTS; i++)
 		ncl += cp[i].n;
+	/*
+	 * The first part's array grown in place (a large one is remapped,
+	 * not copied); the others moved behind it, their pages given back
+	 * as they are copied: never the claims twice in memory.
+	 */
 	cl = cp[0].cl;
 	if (ncl > cp[0].n) {
 		cl = xrealloc(cl, ncl * sizeof *cl);
 		for (i = 1, ncl = cp[0].n; i < CPARTS; i++) {
-			if (cp[i].n > 0)
-				memcpy(&cl[ncl], cp[i].cl, cp[i].n * sizeof *cl);
+			movein(&cl[ncl], cp[i].cl, cp[i].n * sizeof *cl);
 			ncl += cp[i].n;
 			free(cp[i].cl);
 		}

@@ -31,11 +31,14 @@ struct arena mainarena;
  */
 struct kent {
 	uint64_t h;		/* the key's hash: its high bits are the slot */
-	uint32_t rep;
-	int32_t bi;		/* the beneficiary found, -1 none */
-	int8_t kind1;		/* its kind + 1; 0: an empty slot */
-	int8_t amb;		/* a second one found: ambiguous */
+	uint32_t rk;		/* rep | (kind + 1) << 30; 0: an empty slot */
+	int32_t bi;		/* the beneficiary found, -1 none, KAMB two */
 };
+/* 16 bytes an entry: the kind in the top bits of rep, ambiguity in bi. */
+#define KKIND1(e) ((int)((e)->rk >> 30))
+#define KREP(e) ((e)->rk & 0x3fffffffu)
+#define KMAXCL ((size_t)1 << 30)
+#define KAMB (-2)
 static struct kent *kt;
 static size_t ktmask;
 static int ktshift;
@@ -250,6 +253,8 @@ claimkeys(void)
 	struct bk_key ck;
 	uint64_t h;
 
+	if (ncl >= KMAXCL)
+		die(EX_DATAERR, "%zu claims: at most %zu a run", ncl, KMAXCL - 1);
 	/* Three quarters full at most, when every key is another. */
 	while (n / 4 * 3 < ncl * NKIND)
 		n *= 2;
@@ -272,16 +277,14 @@ claimkeys(void)
 #endif
 			if ((h = c->kh[kind]) == 0)
 				continue;
-			for (i = KSLOT(h); kt[i].kind1 != 0; i = (i + 1) & ktmask)
-				if (kt[i].h == h && kt[i].kind1 == kind + 1 &&
-				    keyeq(kind, &cl[kt[i].rep], &ck))
+			for (i = KSLOT(h); kt[i].rk != 0; i = (i + 1) & ktmask)
+				if (kt[i].h == h && KKIND1(&kt[i]) == kind + 1 &&
+				    keyeq(kind, &cl[KREP(&kt[i])], &ck))
 					break;
-			if (kt[i].kind1 == 0) {
+			if (kt[i].rk == 0) {
 				kt[i].h = h;
-				kt[i].kind1 = (int8_t)(kind + 1);
-				kt[i].rep = (uint32_t)k;
+				kt[i].rk = (uint32_t)k | (uint32_t)(kind + 1) << 30;
 				kt[i].bi = -1;
-				kt[i].amb = 0;
 			}
 			c->ke[kind] = (uint32_t)i;
 		}
@@ -328,8 +331,8 @@ findent(int kind, uint64_t h, const struct bk_key *k)
 {
 	size_t j;
 
-	for (j = KSLOT(h); kt[j].kind1 != 0; j = (j + 1) & ktmask)
-		if (kt[j].h == h && kt[j].kind1 == kind + 1 && keyeq(kind, &cl[kt[j].rep], k))
+	for (j = KSLOT(h); kt[j].rk != 0; j = (j + 1) & ktmask)
+		if (kt[j].h == h && KKIND1(&kt[j]) == kind + 1 && keyeq(kind, &cl[KREP(&kt[j])], k))
 			return (uint32_t)j;
 	return UINT32_MAX;
 }
@@ -618,10 +621,30 @@ keephits(struct ts_reader *r, const int *c, const int *kc, struct mhit *hits,
 	for (i = 1; i < HPARTS; i++)
 		pthread_join(th[i], NULL);
 
+	/*
+	 * Room for every record parsed, the most that may be kept: the
+	 * array grows in place (remapped), untouched pages cost nothing.
+	 */
+	for (i = 0, nh = nbens; i < HPARTS; i++)
+		nh += cd != NULL ? pt[i].hs.n : pt[i].b - pt[i].a;
+	if (nh > capbens) {
+		capbens = nh;
+		bens = xrealloc(bens, capbens * sizeof *bens);
+	}
 	for (i = 0; i < HPARTS; i++) {
 		h0 = cd != NULL ? pt[i].hs.h : hits + pt[i].a;
 		nh = cd != NULL ? pt[i].hs.n : pt[i].b - pt[i].a;
 		for (k = 0; k < nh; k++) {
+			/*
+			 * The parts' records behind, copied, and the hits
+			 * read, given back as the beneficiaries are kept:
+			 * never all of them twice in memory.
+			 */
+			if ((k & 0xffff) == 0xffff) {
+				pages_release((const char *)pt[i].bs, (const char *)&pt[i].bs[k]);
+				if (cd != NULL)
+					pages_release((const char *)h0, (const char *)&h0[k]);
+			}
 			hit = &h0[k];
 			kept = -1;
 			for (kind = 0; kind < NKIND; kind++) {
@@ -645,10 +668,10 @@ keephits(struct ts_reader *r, const int *c, const int *kc, struct mhit *hits,
 					bens[nbens] = pt[i].bs[k];
 					kept = (long)nbens++;
 				}
-				if (e->bi < 0)
+				if (e->bi == -1)
 					e->bi = (int32_t)kept;
 				else if (e->bi != kept)
-					e->amb = 1;
+					e->bi = KAMB;
 			}
 		}
 		if (pt[i].fatal == 2)
@@ -723,7 +746,7 @@ scanmaster(struct ts_reader *r, const int *c, const int *kc)
 		bloom = bigalloc((ktmask + 1) / 32 * 8 * sizeof *bloom);
 		bloommask = (ktmask + 1) / 32 - 1;
 		for (k = 0; k <= ktmask; k++)
-			if (kt[k].kind1 != 0)
+			if (kt[k].rk != 0)
 				bloomset(kt[k].h);
 	}
 	for (i = 0; i < MPARTS; i++) {
@@ -761,7 +784,7 @@ indexmaster(struct ts_reader *r, const int *c, const int *kc, struct bx *x)
 	const struct kent *e;
 
 	for (i = 0; i <= ktmask; i++) {
-		if ((e = &kt[i])->kind1 == 0)
+		if ((e = &kt[i])->rk == 0)
 			continue;
 		h = e->h;
 		bx_bucket(x, h, &lo, &hi);
@@ -769,7 +792,7 @@ indexmaster(struct ts_reader *r, const int *c, const int *kc, struct bx *x)
 			bx_entry(x, q, &eh, &ref);
 			if (eh > h)
 				break;
-			if (eh < h || (int)(ref & 3) != e->kind1 - 1)
+			if (eh < h || (int)(ref & 3) != KKIND1(e) - 1)
 				continue;
 			if (nc == cap) {
 				cap = cap ? cap * 2 : 4096;
@@ -777,7 +800,7 @@ indexmaster(struct ts_reader *r, const int *c, const int *kc, struct bx *x)
 			}
 			cd[nc].off = ref;	/* offset << 2 | kind */
 			cd[nc].ent = (uint32_t)i;
-			cd[nc++].rep = e->rep;
+			cd[nc++].rep = KREP(e);
 		}
 		/* The index behind, 32 MiB at a time, given back. */
 		if (lo > rel && (lo - rel) * 16 >= (32 << 20)) {
@@ -957,7 +980,7 @@ lookup(struct claim *c)
 		if (c->ke[kind] == UINT32_MAX)
 			continue;
 		e = &kt[c->ke[kind]];
-		if (e->bi >= 0 && !e->amb) {
+		if (e->bi >= 0) {
 			if (kind != K_EXACT)
 				c->flags |= F_IDENTITY;
 			return e->bi;
