@@ -107,10 +107,11 @@ claimrec(void *arg, struct ts_reader *r)
 	if (RF(C_RATE).n != 0) {
 		if (int_parse(RF(C_RATE).p, RF(C_RATE).n, -100000, 100000, &v) < 0)
 			return ts_error(r, "amo_rate_bp", "not an integer");
-		c->rate = v;
+		c->rate = (int32_t)v;
 	}
-	if (int_parse(RF(C_QTY).p, RF(C_QTY).n, -100000, 100000, &c->qty) < 0)
+	if (int_parse(RF(C_QTY).p, RF(C_QTY).n, -100000, 100000, &v) < 0)
 		return ts_error(r, "qty", "not an integer");
+	c->qty = (int32_t)v;
 	if (cfeq(c, C_NATURE, "paid"))
 		c->nature = N_PAID;
 	else if (cfeq(c, C_NATURE, "regul"))
@@ -155,8 +156,7 @@ claimrec(void *arg, struct ts_reader *r)
 	c->dom = actdomain(CS(c, C_ACTCODE), CN(c, C_ACTCODE));
 	c->part = actpart(CS(c, C_ACTCODE), CN(c, C_ACTCODE));
 	c->plv = actplv(CS(c, C_ACTCODE), CN(c, C_ACTCODE));
-	if (int_parse(CS(c, C_RANG), CN(c, C_RANG), 0, 99, &c->rk) < 0)
-		c->rk = -1;
+	c->rk = int_parse(CS(c, C_RANG), CN(c, C_RANG), 0, 99, &v) < 0 ? -1 : (int8_t)v;
 	if (date_parse(CS(c, C_BIRTH), CN(c, C_BIRTH), &c->birth) < 0)
 		c->birth = NOSTART;
 #undef RF

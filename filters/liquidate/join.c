@@ -288,6 +288,8 @@ claimkeys(void)
 			}
 			c->ke[kind] = (uint32_t)i;
 		}
+		/* Its hashes are in the table: their room is the decision's. */
+		c->amoth = c->amc = c->rac = 0;
 	}
 }
 

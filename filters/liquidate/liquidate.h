@@ -177,24 +177,33 @@ enum { K_EXACT = BK_EXACT, K_NIRRANG = BK_NIRRANG, K_BIRTH = BK_BIRTH, NKIND = B
 struct claim {
 	const char *ln;
 	uint16_t fo[NCK], fl[NCK];	/* offset in ln and length */
-	int32_t date;
-	int64_t fr, br, amo, rate;
-	long qty;
-	int nature, dup, tp, noemie, haspaid, decided;
+	int64_t fr, br, amo;
 	int64_t paid;		/* an adjustment: the net paid on its line, by the ledger */
 	int64_t pf;		/* participation forfaitaire + franchise, the claim's own */
-	int parcours;		/* PC_* */
-	int part;		/* optics: ACT_FRAME, ACT_LENS, 0 */
-	int sight;		/* optics renewed early on a documented change of sight */
 	int64_t plv;		/* 100 % Santé: the act's regulated price a unit; -1 none */
-	long bi;		/* beneficiary, -1 unknown */
-	long rk;		/* rang, -1 unreadable */
-	int32_t birth;		/* NOSTART unreadable */
-	uint64_t kh[NKIND];	/* its key hashes, 0 none */
-	uint32_t ke[NKIND];	/* its key entries, UINT32_MAX none */
-	int flags, code, dom, rank;
+	int64_t rec;
+	union {
+		/* Its key hashes, 0 none, until claimkeys put them in its table, */
+		uint64_t kh[NKIND];
+		/* then 0 until decided: AMO_th, the AMC, the rest to pay. */
+		struct {
+			int64_t amoth, amc, rac;
+		};
+	};
 	const char *pref;
-	int64_t amoth, amc, rac, rec;
+	int32_t date;
+	int32_t birth;		/* NOSTART unreadable */
+	int32_t rate;		/* the AMO's, basis points */
+	int32_t qty;
+	int32_t bi;		/* beneficiary, -1 unknown */
+	uint32_t ke[NKIND];	/* its key entries, UINT32_MAX none */
+	int32_t rank;		/* the rule's in its product, 1 on; 0 none */
+	int8_t rk;		/* rang, -1 unreadable */
+	int8_t nature, dup, tp, noemie, haspaid, decided;
+	int8_t parcours;	/* PC_* */
+	int8_t part;		/* optics: ACT_FRAME, ACT_LENS, 0 */
+	int8_t sight;		/* optics renewed early on a documented change of sight */
+	int8_t flags, code, dom;
 };
 #define CS(c, i) ((c)->ln + (c)->fo[i])
 #define CN(c, i) ((size_t)(c)->fl[i])
