@@ -226,6 +226,8 @@ struct wpart {
 	size_t a, b;
 };
 
+#define WROUND ((size_t)1 << 17)	/* claims a round of the decisions */
+
 static void *
 wwork(void *arg)
 {
@@ -249,18 +251,34 @@ void
 wdecisions(struct ts_writer *w)
 {
 	struct ts_writer part;
-	struct wpart first = { w, 0, ncl / 2 }, second = { &part, ncl / 2, ncl };
+	struct wpart first, second;
 	pthread_t th;
+	size_t k, e;
 	int threaded;
 
-	ts_wpart(&part, w);
-	threaded = ncl >= 4096 && pthread_create(&th, NULL, wwork, &second) == 0;
-	if (!threaded)
-		first.b = ncl;
-	wwork(&first);
-	if (threaded)
-		pthread_join(th, NULL);
-	ts_wappend(w, &part);
+	/*
+	 * By rounds of WROUND claims: the first half written as it is
+	 * formatted, the second formatted meanwhile into memory by a thread
+	 * of its own, then appended.  What waits in memory is half a round,
+	 * not half the day.
+	 */
+	for (k = 0; k == 0 || k < ncl; k = e) {
+		e = ncl - k > WROUND ? k + WROUND : ncl;
+		first.w = w;
+		first.a = k;
+		first.b = k + (e - k) / 2;
+		second.w = &part;
+		second.a = first.b;
+		second.b = e;
+		ts_wpart(&part, w);
+		threaded = e - k >= 4096 && pthread_create(&th, NULL, wwork, &second) == 0;
+		if (!threaded)
+			first.b = e;
+		wwork(&first);
+		if (threaded)
+			pthread_join(th, NULL);
+		ts_wappend(w, &part);
+	}
 }
 
 /*
