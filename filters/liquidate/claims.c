@@ -53,6 +53,7 @@ struct cpart {
 	struct claim *cl;
 	size_t n, cap;
 	struct arena ar;
+	struct router *ro;	/* -z: its own readers of the masters */
 };
 
 static int
@@ -166,6 +167,12 @@ claimrec(void *arg, struct ts_reader *r)
 		c->kh[kind] = c->rk < 0 || (c->birth == NOSTART && kind != K_NIRRANG) ? 0 :
 		    bk_hash(kind, &ck);
 	}
+	if (r->in.lineno < 0 || r->in.lineno > (long)(UINT32_MAX / 2))
+		return ts_error(r, NULL, "more than %lu lines", (unsigned long)(UINT32_MAX / 2));
+	c->lno = (uint32_t)r->in.lineno;
+	/* Sharded, the claims of the other shards' families are not kept. */
+	if (cp->ro != NULL && route(cp->ro, c) != myshard)
+		return 0;
 	cp->n++;
 	return 0;
 }
@@ -183,12 +190,24 @@ loadclaims(struct ts_reader *r)
 		    ts_needcol(r, ccols[i]);
 	r->keepmap = 1;		/* the claims' fields are read there till the end */
 	memset(cp, 0, sizeof cp);
-	for (i = 0; i < CPARTS; i++)
+	for (i = 0; i < CPARTS; i++) {
 		args[i] = &cp[i];
+		if (nshards > 0)
+			cp[i].ro = routernew();
+	}
 	if (ts_scan(r, CPARTS, claimrec, args, base) < 0)
 		ts_fatal(r);
-	for (i = 0; i < CPARTS; i++)
+	for (i = 0; i < CPARTS; i++) {
+		size_t k;
+
+		if (base[i] < 0 || base[i] > (long)(UINT32_MAX / 2))
+			die(EX_DATAERR, "%s: more than %lu lines", r->in.name,
+			    (unsigned long)(UINT32_MAX / 2));
+		for (k = 0; k < cp[i].n; k++)
+			cp[i].cl[k].lno += (uint32_t)base[i];
+		routerfree(cp[i].ro);
 		ncl += cp[i].n;
+	}
 	/*
 	 * The first part's array grown in place (a large one is remapped,
 	 * not copied); the others moved behind it, their pages given back

@@ -203,7 +203,7 @@ parsebenef(struct ts_reader *r, struct arena *a, const int *c, struct benef *b)
 }
 
 /* Is k, a key of this kind, claim c's? */
-static int
+int
 keyeq(int kind, const struct claim *c, const struct bk_key *k)
 {
 	if (!cfieq(c, C_AMC, &k->amc) || k->rang != c->rk)

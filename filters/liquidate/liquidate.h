@@ -198,6 +198,7 @@ struct claim {
 	int32_t bi;		/* beneficiary, -1 unknown */
 	uint32_t ke[NKIND];	/* its key entries, UINT32_MAX none */
 	int32_t rank;		/* the rule's in its product, 1 on; 0 none */
+	uint32_t lno;		/* its line in the claims stream */
 	int8_t rk;		/* rang, -1 unreadable */
 	int8_t nature, dup, tp, noemie, haspaid, decided;
 	int8_t parcours;	/* PC_* */
@@ -340,6 +341,24 @@ struct master {
 	int indexed;
 };
 extern int verifyall;	/* -V: the indexed masters and indexes checked whole */
+int keyeq(int kind, const struct claim *c, const struct bk_key *k);
+
+/*
+ * shard.c: -z k/n, the claims of the families of shard k of n (a hash of
+ * amc and contract), routed as they are read by the beneficiary the
+ * lookup will give them, found through the masters' indexes; -J, the
+ * shards' outputs joined into what one run writes.
+ */
+extern int nshards, myshard;	/* nshards 0: not sharded */
+struct router;
+int famshard(const char *amc, size_t an, const char *contract, size_t cn);
+void routeinit(struct master *ms, int n);
+struct router *routernew(void);
+void routerfree(struct router *ro);
+int route(struct router *ro, const struct claim *c);
+void wlines(const char *path, const char *meta);
+int joinshards(const char *dir, const char *claims, const char *date, const char *out,
+    const char *newcons, const char *sumpath);
 void openmasters(struct master *ms, char *const *paths, char *const *indexes, int n);
 void claimkeys(void);
 void scanmaster(struct ts_reader *r, const int *c, const int *kc);

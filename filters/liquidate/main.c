@@ -120,7 +120,9 @@ usage(void)
 	fprintf(stderr, "usage: liquidate -C new-consumption -d date [-a acts] [-c consumption]\n"
 	    "                 [-g guarantees]... [-k cards]... [-N new-pec] [-P ps-register]\n"
 	    "                 [-m master [-x index]]... [-o decisions] [-p pec]...\n"
-	    "                 [-s summary] [-V] [claims]\n");
+	    "                 [-s summary] [-V] [-z shard/shards -r lines] [claims]\n"
+	    "       liquidate -J dir -C new-consumption -d date [-o decisions] [-s summary]\n"
+	    "                 claims\n");
 	exit(EX_USAGE);
 }
 
@@ -129,6 +131,7 @@ main(int argc, char *argv[])
 {
 	const char *date = NULL, *prevcons = NULL, *newcons = NULL, *out = NULL;
 	const char *sumpath = NULL, *acts = NULL, *regfile = NULL, *newpec = NULL;
+	const char *joindir = NULL, *linespath = NULL;
 	static struct psreg reg;
 	const char *input;
 	char **gfiles, **mfiles, **xfiles, **pfiles, **kfiles, meta[64];
@@ -148,9 +151,26 @@ main(int argc, char *argv[])
 	xfiles = xmalloc((size_t)argc * sizeof *xfiles);
 	pfiles = xmalloc((size_t)argc * sizeof *pfiles);
 	kfiles = xmalloc((size_t)argc * sizeof *kfiles);
-	while ((ch = getopt(argc, argv, "C:N:P:Va:c:d:g:k:m:o:p:s:x:")) != -1)
+	while ((ch = getopt(argc, argv, "C:J:N:P:Va:c:d:g:k:m:o:p:r:s:x:z:")) != -1)
 		switch (ch) {
 		case 'C': newcons = optarg; break;
+		case 'J': joindir = optarg; break;
+		case 'r': linespath = optarg; break;
+		case 'z': {
+			char *e;
+			long zk, zn;
+
+			errno = 0;
+			zk = strtol(optarg, &e, 10);
+			if (e == optarg || *e != '/' || errno != 0)
+				usage();
+			zn = strtol(e + 1, &e, 10);
+			if (*e != '\0' || errno != 0 || zk < 0 || zn < 1 || zk >= zn || zn > 4096)
+				usage();
+			myshard = (int)zk;
+			nshards = (int)zn;
+			break;
+		}
 		case 'N': newpec = optarg; break;
 		case 'V': verifyall = 1; break;
 		case 'P': regfile = optarg; break;
@@ -177,6 +197,16 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	if (date == NULL || newcons == NULL || argc > 1)
+		usage();
+	if (joindir != NULL) {
+		if (argc != 1 || nshards || linespath || ngf || nmf || npf || nkf || prevcons ||
+		    regfile || newpec || acts || verifyall)
+			usage();
+		if (date_parse(date, strlen(date), &today) < 0)
+			die(EX_USAGE, "%s: not an ISO 8601 date (YYYY-MM-DD)", date);
+		return joinshards(joindir, argv[0], date, out, newcons, sumpath);
+	}
+	if ((nshards > 0) != (linespath != NULL))
 		usage();
 	if (date_parse(date, strlen(date), &today) < 0)
 		die(EX_USAGE, "%s: not an ISO 8601 date (YYYY-MM-DD)", date);
@@ -213,6 +243,8 @@ main(int argc, char *argv[])
 	 */
 	ms = xmalloc((size_t)(nmf ? nmf : 1) * sizeof *ms);
 	openmasters(ms, mfiles, xfiles, nmf);
+	if (nshards > 0)
+		routeinit(ms, nmf);
 	if (ts_open(&r, input, "claim", 1) < 0)
 		ts_fatal(&r);
 	loadclaims(&r);
@@ -249,14 +281,22 @@ main(int argc, char *argv[])
 		struct cand *ok = xmalloc((ncl ? ncl : 1) * sizeof *ok);
 		uint64_t max = 0;
 
-		for (k = 0; k < ncl; k++)
-			if ((cl[k].bi = lookup(&cl[k])) >= 0) {
+		for (k = 0; k < ncl; k++) {
+			cl[k].bi = (int32_t)lookup(&cl[k]);
+			/* Where the claim was routed, its family's shard, or none's: 0. */
+			if (nshards > 0 && (cl[k].bi < 0 ? 0 : famshard(bens[cl[k].bi].amc,
+			    strlen(bens[cl[k].bi].amc), bens[cl[k].bi].contract,
+			    strlen(bens[cl[k].bi].contract))) != myshard)
+				die(EX_SOFTWARE, "claim %.*s: routed to shard %d, not its family's",
+				    (int)CN(&cl[k], C_DUPID), CS(&cl[k], C_DUPID), myshard);
+			if (cl[k].bi >= 0) {
 				ok[nord].off = (uint64_t)bens[cl[k].bi].fam << 32 |
 				    ((uint32_t)cl[k].date ^ 0x80000000u);
 				max |= ok[nord].off;
 				ok[nord].rep = 0;
 				ok[nord++].ent = (uint32_t)k;
 			}
+		}
 		rsort(ok, nord, max, okcmp);
 		for (k = 0; k < nord; k++)
 			ord[k] = ok[k].ent;
@@ -369,6 +409,9 @@ main(int argc, char *argv[])
 		die(EX_IOERR, "%s: %s", newcons, strerror(errno));
 	if (newpec != NULL && pub_commit(&pp) < 0)
 		die(EX_IOERR, "%s: %s", newpec, strerror(errno));
+	/* Sharded, the lines of the claims decided: the join needs both. */
+	if (linespath != NULL)
+		wlines(linespath, meta);
 	/* Last: a summary is there only with what it sums. */
 	if (sumpath != NULL && pub_commit(&psum) < 0)
 		die(EX_IOERR, "%s: %s", sumpath, strerror(errno));

@@ -157,7 +157,10 @@ void
 consupto(const char *amc, const char *contract)
 {
 	while (conshave && (amc == NULL || famcmp(amc, contract) < 0)) {
-		wevent(curamc, curcontract, &cur);
+		/* Sharded, the families of the other shards are theirs to carry. */
+		if (nshards == 0 || famshard(curamc, strlen(curamc), curcontract,
+		    strlen(curcontract)) == myshard)
+			wevent(curamc, curcontract, &cur);
 		consnext();
 	}
 }
