@@ -24,7 +24,7 @@ test_expect_success 'setup: a world with -A indus, four days through the nightly
 
 test_expect_success 'the parameters: two clients of three, delays 1 and 3 days' '
 	grep -v "^#" gen/2026-11-18/indus-params.tsv | cut -f3,4 >actual &&
-	printf "1\t30\n3\t30\n" >expect &&
+	printf "1\t30\n3\t2\n" >expect &&
 	test_cmp expect actual &&
 	cmp gen/2026-11-18/indus-params.tsv ind/days/2026-11-23/state/indus/params.tsv
 '
@@ -37,8 +37,9 @@ indus_rows () {
 		awk -F"\t" '
 			$1 == "indus" { n[$2 "_" $3] = $4; a[$2 "_" $3] = $5 }
 			END {
-				split("new_ps new_benef retro_benef offset_ps recovered_ps transferred_ps open_ps open_benef", k, " ")
-				for (i = 1; i <= 8; i++)
+				split("new_ps new_benef retro_benef offset_ps recovered_ps recovered_benef " \
+				    "transferred_ps transferred_benef open_ps open_benef", k, " ")
+				for (i = 1; i <= 10; i++)
 					printf "indus_%s\t%d\t%s\n", k[i], n[k[i]],
 					    k[i] in a ? a[k[i]] : "0.00"
 			}' $1/days/$d/summary.tsv >actual.$d &&
