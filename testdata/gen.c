@@ -2888,9 +2888,11 @@ static size_t nhold, holdalloc;
 /*
  * The indus ledger (-A indus), as indus-extract(1) keeps it: a
  * cancellation or an AMO reject that recovers (LQ16, LQ19) opens an
- * item owed by the PS, of what it recovers; the world has no card kept
- * after a radiation (LQ03): the beneficiaries' items are those of the
- * radiations corrected retroactively (rlines).  Each day, before the
+ * item owed by the PS, of what it recovers; a line paid on a card kept
+ * after a radiation (LQ03, kept()) or taken away by a radiation
+ * corrected retroactively (rlines) one owed by the beneficiary (bitems,
+ * below, which follow the same course with the beneficiaries' delay and
+ * are never offset).  Each day, before the
  * payments: what the payments of the day before offset comes off the
  * items, then what the PS pay back that day (recovered), an item
  * closing when nothing is left; then an item is transferred to
