@@ -192,11 +192,11 @@ test_expect_success 'no offset; the items of the beneficiaries are the retroacti
 
 # The cards kept: liquidate pays the PS for the acts after the rights'
 # end (LQ03, outcome paid), the others after it are not covered (LQ02),
-# as the truth says; each LQ03 opens an item of its beneficiary the day
-# it is paid, named by its claim, of its AMC.
+# as the truth says of the day's own lines; each LQ03 opens an item of
+# its beneficiary the day it is paid, named by its claim, of its AMC.
 test_expect_success 'the cards kept: LQ02 and LQ03 are the truth, LQ03 paid, each a beneficiary item' '
 	for d in $(cat days); do
-		awk -F"\t" "$COLS"" \$c[\"code\"] ~ /^LQ0[23]\$/ {
+		awk -F"\t" "$COLS"" \$c[\"code\"] ~ /^LQ0[23]\$/ && \$c[\"presented\"] == 1 {
 			v = \$c[\"amc_eur\"]; sub(/\\./, \"\", v); n[\$c[\"code\"]]++; a[\$c[\"code\"]] += v
 			if (\$c[\"code\"] == \"LQ03\" && \$c[\"outcome\"] != \"paid\" &&
 			    \$c[\"outcome\"] != \"paid-report\") bad++

@@ -2503,6 +2503,7 @@ struct dec {
 	int32_t rend;		/* -A indus: the rights' end a late radiation sets */
 	int kept;		/* paid on a card kept after the rights' end: LQ03 */
 	uint64_t pos;		/* its rank in its flow, or among the lines presented again */
+	uint64_t firstno;	/* presented again: its first claim's number */
 };
 
 /*
@@ -2723,7 +2724,7 @@ decide(const struct world *w, int j, const struct claim *c, int fl, struct dec *
 	d->anniv = 0;
 	d->rend = 0;
 	d->kept = 0;
-	d->pos = 0;
+	d->pos = d->firstno = 0;
 	memset(d->held, 0, sizeof d->held);
 	d->k = c->k;		/* every return below keeps it: a line on hold needs it */
 	d->fl = fl;
@@ -2880,6 +2881,7 @@ deccmp(const void *a, const void *b)
 struct hold {
 	int j0, fl;		/* its first day, the flow it came by */
 	uint64_t k;
+	uint64_t pos, no;	/* its rank on the day it is held; its first claim's number */
 };
 static struct hold *holds;
 static size_t nhold, holdalloc;
@@ -2892,12 +2894,11 @@ static size_t nhold, holdalloc;
  * after a radiation (LQ03, kept()) or taken away by a radiation
  * corrected retroactively (rlines) one owed by the beneficiary (bitems,
  * below, which follow the same course with the beneficiaries' delay and
- * are never offset).  Each day, before the
- * payments: what the payments of the day before offset comes off the
- * items, then what the PS pay back that day (recovered), an item
- * closing when nothing is left; then an item is transferred to
- * its client the first day it is as old, in calendar days, as the
- * client's PS delay.  With -A pay, the day's payments then offset the
+ * are never offset).  Each day, before the payments: what the payments
+ * of the day before offset comes off the items, then what the PS pay
+ * back that day (recovered), an item closing when nothing is left; then
+ * an item is transferred to its client the first day it is as old, in
+ * calendar days, as the client's PS delay.  With -A pay, the day's payments then offset the
  * items left of a PS for a client that allows compensation, oldest
  * first, at most what the PS is paid.
  */
@@ -3029,12 +3030,12 @@ badd(struct truth *t, int client, int j, int64_t amt, uint64_t k, const struct d
 }
 
 /*
- * The claim id dedup gives a line of day j: the lines presented again
- * first (npres of them), then the flows in order (fpos lines each).
+ * The number in the claim id dedup gives a line of a day: the lines
+ * presented again first (npres of them), then the flows in order (fpos
+ * lines each).
  */
-static void
-lineid(char *id, size_t n, const char *ymd, int again, int fl, uint64_t pos,
-    uint64_t npres, const uint64_t *fpos)
+static uint64_t
+claimno(int again, int fl, uint64_t pos, uint64_t npres, const uint64_t *fpos)
 {
 	uint64_t before = 0;
 	int i;
@@ -3042,7 +3043,26 @@ lineid(char *id, size_t n, const char *ymd, int again, int fl, uint64_t pos,
 	if (!again)
 		for (before = npres, i = 0; i < fl; i++)
 			before += fpos[i];
-	snprintf(id, n, "%s#%llu", ymd, (unsigned long long)(before + pos + 1));
+	return before + pos + 1;
+}
+
+static void
+lineid(char *id, size_t n, const char *ymd, int again, int fl, uint64_t pos,
+    uint64_t npres, const uint64_t *fpos)
+{
+	snprintf(id, n, "%s#%llu", ymd,
+	    (unsigned long long)claimno(again, fl, pos, npres, fpos));
+}
+
+/* Lines on hold by their first claim: its day, then its number. */
+static int
+holdcmp(const void *a, const void *b)
+{
+	const struct hold *x = a, *y = b;
+
+	if (x->j0 != y->j0)
+		return x->j0 < y->j0 ? -1 : 1;
+	return x->no < y->no ? -1 : x->no > y->no;
 }
 
 /* The ids of the lines of day j paid to a beneficiary's account. */
@@ -3402,6 +3422,8 @@ account(struct truth *t, const struct dec *d)
 		}
 		holds[nhold].j0 = j0;
 		holds[nhold].fl = d->fl;
+		holds[nhold].pos = d->pos;
+		holds[nhold].no = d->again ? d->firstno : 0;	/* a day's: holdfix */
 		holds[nhold++].k = d->k;
 	}
 	if (d->rep != NULL) {
@@ -3874,6 +3896,10 @@ wacts(const struct world *w, int j, const char *dir, const char *tdir, int z,
 		struct hold *was = holds;
 		size_t n = nhold;
 
+		/* In reject-code's pending order: by first claim, as its ids. */
+		if (n > 1)
+			qsort(was, n, sizeof *was, holdcmp);
+
 		holds = NULL;
 		nhold = holdalloc = 0;
 		for (h = 0; h < n; h++) {
@@ -3892,6 +3918,7 @@ wacts(const struct world *w, int j, const char *dir, const char *tdir, int z,
 			decide(w, j, &pc, was[h].fl, &d);
 			d.no = (int)(was[h].k - pinv.kf + 1);
 			d.pos = h;
+			d.firstno = was[h].no;
 			d.again = 1;
 			d.j0 = was[h].j0;
 			decided(&d, &held, &nheld, &held_alloc, t);
@@ -3997,6 +4024,9 @@ wacts(const struct world *w, int j, const char *dir, const char *tdir, int z,
 		    undone[h].pos, npres, fpos);
 	if (indus_on)
 		idfix(j, ymd, npres, fpos);
+	for (h = 0; h < nhold; h++)
+		if (holds[h].j0 == j && holds[h].no == 0)
+			holds[h].no = claimno(0, holds[h].fl, holds[h].pos, npres, fpos);
 	/*
 	 * Of two cancellations of one line, liquidate recovers on the first
 	 * it reads: the item is that one's.  The counts do not depend on it.
