@@ -681,13 +681,15 @@ late(const struct world *w, uint64_t i)
  * retroactively instead): his client's files end his rights but leave
  * his tiers-payant service open past the run, so that liquidate(1) pays
  * the PS for his acts after the end and recovers them from him (LQ03).
+ * Not with -A cards: liquidate then looks at the card issued, which this
+ * model does not follow.
  */
 static int
 kept(const struct world *w, uint64_t i, const struct benef *b)
 {
 	struct rng r;
 
-	if (!b->gone || w->rate[A_INDUS] == 0 || late(w, i))
+	if (!b->gone || w->rate[A_INDUS] == 0 || w->rate[A_CARDS] > 0 || late(w, i))
 		return 0;
 	rinit(&r, w, K_INDUS, i, 2);
 	return below(&r, 2) == 0;
