@@ -12,6 +12,10 @@ COLS='/^#tiers\t/ { for (i = 4; i <= NF; i++) c[$i] = i - 3; next } /^#/ { next 
 # until it is corrected.  A quarter of the cancellations of a line of an
 # earlier day are AMO rejects (LQ19); from the second day the PS pay
 # back some items, whole or half, in a recoveries file of their client.
+# Half the beneficiaries radiated in time keep their card past the run:
+# their acts after the end are paid to the PS and owed by them (LQ03);
+# the beneficiaries pay back some of their items as the PS do, through
+# the same files.
 test_expect_success 'setup: a world with -A indus, four days through the nightly' '
 	tiers-gen -s 13 -d 4 -D 2026-11-18 -n 1500 -b 400 -p 60 \
 	    -A cancel=400 -A closed=1000 -A indus=5000 -o gen >/dev/null &&
@@ -22,9 +26,9 @@ test_expect_success 'setup: a world with -A indus, four days through the nightly
 	test $(wc -l <days) -eq 4
 '
 
-test_expect_success 'the parameters: two clients of three, delays 1 and 3 days' '
+test_expect_success 'the parameters: two clients of three, PS delays 1 and 3 days, beneficiary 30 and 2' '
 	grep -v "^#" gen/2026-11-18/indus-params.tsv | cut -f3,4 >actual &&
-	printf "1\t30\n3\t30\n" >expect &&
+	printf "1\t30\n3\t2\n" >expect &&
 	test_cmp expect actual &&
 	cmp gen/2026-11-18/indus-params.tsv ind/days/2026-11-23/state/indus/params.tsv
 '
@@ -37,8 +41,9 @@ indus_rows () {
 		awk -F"\t" '
 			$1 == "indus" { n[$2 "_" $3] = $4; a[$2 "_" $3] = $5 }
 			END {
-				split("new_ps new_benef retro_benef offset_ps recovered_ps transferred_ps open_ps open_benef", k, " ")
-				for (i = 1; i <= 8; i++)
+				split("new_ps new_benef retro_benef offset_ps recovered_ps recovered_benef " \
+				    "transferred_ps transferred_benef open_ps open_benef", k, " ")
+				for (i = 1; i <= 10; i++)
 					printf "indus_%s\t%d\t%s\n", k[i], n[k[i]],
 					    k[i] in a ? a[k[i]] : "0.00"
 			}' $1/days/$d/summary.tsv >actual.$d &&
@@ -97,32 +102,60 @@ test_expect_success 'the AMO rejects: LQ13 and LQ19 are the truth, each LQ19 a P
 	test $(wc -l <lq19) -ge 2
 '
 
-# The recoveries the PS send, from the second day: the files of the
-# inbox are the truth'"'"'s, the ledger has items paid back in part and
+# The recoveries the PS and the beneficiaries send, from the second day:
+# the files of the inbox are the truth'"'"'s, per debtor (the item'"'"'s in
+# the day'"'"'s ledger), the ledger has items of both paid back in part and
 # whole, and none of the first day.
-test_expect_success 'the recoveries: the files are the truth, items recovered whole and in part' '
+test_expect_success 'the recoveries: the files are the truth, per debtor, items recovered whole and in part' '
 	! ls gen/2026-11-18/indus-recoveries* 2>/dev/null &&
 	for d in $(cat days | sed 1d); do
-		cat gen/$d/indus-recoveries-*.tsv | awk -F"\t" "$COLS"" {
-			v = \$c[\"recovered_eur\"]; sub(/\\./, \"\", v); n++; a += v
-		}
-		END { printf \"indus_recovered_ps\t%d\t%.2f\n\", n, a / 100 }" >actual.$d &&
-		grep "^indus_recovered_ps	" gen/truth/$d/truth.tsv >expect.$d &&
+		cat gen/$d/indus-recoveries-*.tsv >rec.$d &&
+		awk -F"\t" "
+			/^#tiers\tindus\t/ { for (i = 4; i <= NF; i++) lc[\$i] = i - 3; next }
+			/^#tiers\tindus-recovery\t/ { for (i = 4; i <= NF; i++) rc[\$i] = i - 3; next }
+			/^#/ { next }
+			FILENAME == ARGV[1] { db[\$lc[\"amc\"] \" \" \$lc[\"item\"]] = \$lc[\"debtor\"]; next }
+			{
+				k = db[\$rc[\"amc\"] \" \" \$rc[\"item\"]]
+				if (k == \"\") k = \"none\"
+				v = \$rc[\"recovered_eur\"]; sub(/\\./, \"\", v); n[k]++; a[k] += v
+			}
+			END {
+				printf \"indus_recovered_ps\t%d\t%.2f\n\", n[\"ps\"], a[\"ps\"] / 100
+				printf \"indus_recovered_benef\t%d\t%.2f\n\", n[\"benef\"], a[\"benef\"] / 100
+				if (n[\"none\"]) print \"not in the ledger: \" n[\"none\"]
+			}" ind/days/$d/state/indus/ledger.tsv rec.$d >actual.$d &&
+		grep "^indus_recovered_" gen/truth/$d/truth.tsv >expect.$d &&
 		test_cmp expect.$d actual.$d || exit 1
 	done &&
-	awk -F"\t" "$COLS"" { print \$c[\"status\"] }" ind/days/*/state/indus/ledger.tsv |
+	awk -F"\t" "$COLS"" { print \$c[\"debtor\"], \$c[\"status\"] }" ind/days/*/state/indus/ledger.tsv |
 	    sort -u >statuses &&
-	grep -x recovered statuses &&
-	grep -x partly-recovered statuses
+	grep -x "ps recovered" statuses &&
+	grep -x "ps partly-recovered" statuses &&
+	grep -x "benef recovered" statuses &&
+	grep -x "benef partly-recovered" statuses &&
+	grep -h "^indus_recovered_benef	[1-9]" gen/truth/*/truth.tsv >recb &&
+	test $(wc -l <recb) -ge 2
 '
 
 # Each client'"'"'s items go when its delay says, in calendar days: the
 # first client'"'"'s the next business day, the second'"'"'s three days on
-# or after, the last'"'"'s, without parameters, never.
+# or after, the last'"'"'s, without parameters, never.  The beneficiaries'"'"'
+# items: the second client'"'"'s two days on or after, none of the
+# others'"'"' within the run.
 test_expect_success 'transferred after each client'"'"'s delay, the last client never' '
 	amcs=$(grep -v "^#" gen/2026-11-18/indus-params.tsv | cut -f1) &&
 	set -- $amcs &&
 	for d in $(cat days); do
+		awk -F"\t" -v a2=$2 "$COLS"" \$c[\"debtor\"] == \"benef\" {
+			a = \$c[\"amc\"]
+			if (\$c[\"status\"] == \"transferred\") {
+				if (a != a2 || \$c[\"age\"] < 2) { print; bad = 1 }
+			} else if (\$c[\"status\"] ~ /^(open|partly-)/ && a == a2 && \$c[\"age\"] >= 2) {
+				print; bad = 1
+			}
+		}
+		END { exit bad }" ind/days/$d/state/indus/ledger.tsv &&
 		awk -F"\t" -v a1=$1 -v a2=$2 "$COLS"" \$c[\"debtor\"] == \"ps\" {
 			a = \$c[\"amc\"]
 			if (\$c[\"status\"] == \"transferred\") {
@@ -134,26 +167,58 @@ test_expect_success 'transferred after each client'"'"'s delay, the last client 
 			}
 		}
 		END { exit bad }" ind/days/$d/state/indus/ledger.tsv || exit 1
-	done
+	done &&
+	grep -h "^indus_transferred_benef	[1-9]" gen/truth/*/truth.tsv >trb &&
+	test $(wc -l <trb) -ge 1
 '
 
 # Without -A pay no PS is paid (no paying account): nothing is offset,
-# even for the clients that allow it.  The radiations sent late are
-# corrected on the second day and after: the lines paid in between for
-# the acts they take away are the beneficiaries' to pay back, the
-# beneficiary items all retro; within the run none is old enough to go
-# to the client.
-test_expect_success 'no offset; the items of the beneficiaries are the retroactive radiations' '
+# even for the clients that allow it, and nothing withdrawn (no
+# cancellation nor AMO reject comes on a line paid to a beneficiary's
+# account).  The radiations sent late are corrected on the second day
+# and after: the lines paid in between for the acts they take away are
+# the beneficiaries' to pay back (retro); the other beneficiary items
+# are the cards kept (LQ03).
+test_expect_success 'no offset; the items of the beneficiaries are the retroactive radiations and the cards kept' '
 	! grep "^indus	\(offset\|withdrawn\)	" ind/days/*/summary.tsv &&
-	! grep "^indus	recovered	benef	" ind/days/*/summary.tsv &&
-	! grep "^indus	transferred	benef	" ind/days/*/summary.tsv &&
 	grep "^indus	retro	benef	" ind/days/*/summary.tsv >retro &&
 	test $(wc -l <retro) -ge 2 &&
 	grep -h "movements.*retroactive" ind/days/*/log/indus.err >retro &&
 	awk "\$7 > 0 && \$11 > 0 && \$11 == \$17 { n++ } END { exit n < 2 }" retro &&
-	awk -F"\t" "$COLS"" \$c[\"debtor\"] == \"benef\" && \$c[\"origin\"] != \"retro\"" \
-	    ind/days/*/state/indus/ledger.tsv >notretro &&
+	awk -F"\t" "$COLS"" \$c[\"debtor\"] == \"benef\" && \$c[\"origin\"] != \"retro\" &&
+	    \$c[\"origin\"] != \"LQ03\"" ind/days/*/state/indus/ledger.tsv >notretro &&
 	test_must_be_empty notretro
+'
+
+# The cards kept: liquidate pays the PS for the acts after the rights'
+# end (LQ03, outcome paid), the others after it are not covered (LQ02),
+# as the truth says of the day's own lines; each LQ03 opens an item of
+# its beneficiary the day it is paid, named by its claim, of its AMC.
+test_expect_success 'the cards kept: LQ02 and LQ03 are the truth, LQ03 paid, each a beneficiary item' '
+	for d in $(cat days); do
+		awk -F"\t" "$COLS"" \$c[\"code\"] ~ /^LQ0[23]\$/ && \$c[\"presented\"] == 1 {
+			v = \$c[\"amc_eur\"]; sub(/\\./, \"\", v); n[\$c[\"code\"]]++; a[\$c[\"code\"]] += v
+			if (\$c[\"code\"] == \"LQ03\" && \$c[\"outcome\"] != \"paid\" &&
+			    \$c[\"outcome\"] != \"paid-report\") bad++
+		}
+		END {
+			printf \"liq_LQ02\t%d\t%.2f\nliq_LQ03\t%d\t%.2f\n\",
+			    n[\"LQ02\"], a[\"LQ02\"] / 100, n[\"LQ03\"], a[\"LQ03\"] / 100
+			if (bad) print \"LQ03 not paid: \" bad
+		}" ind/days/$d/out/outcomes.tsv >actual.$d &&
+		grep "^liq_LQ0[23]	" gen/truth/$d/truth.tsv >expect.$d &&
+		test_cmp expect.$d actual.$d &&
+		awk -F"\t" "$COLS"" \$c[\"code\"] == \"LQ03\" {
+			print \$c[\"amc\"], \$c[\"claim\"], \$c[\"amc_eur\"]
+		}" ind/days/$d/out/outcomes.tsv | sort >lq03.$d &&
+		awk -F"\t" "$COLS"" \$c[\"debtor\"] == \"benef\" && \$c[\"origin\"] == \"LQ03\" &&
+		    \$c[\"opened\"] == \"$d\" && \$c[\"line\"] == \$c[\"item\"] {
+			print \$c[\"amc\"], \$c[\"item\"], \$c[\"amount_eur\"]
+		}" ind/days/$d/state/indus/ledger.tsv | sort >items.$d &&
+		test_cmp lq03.$d items.$d || exit 1
+	done &&
+	grep -h "^liq_LQ03	[1-9]" gen/truth/*/truth.tsv >lq03 &&
+	test $(wc -l <lq03) -ge 2
 '
 
 # With -A pay the PS are paid: the items of the clients that allow
@@ -188,10 +253,10 @@ test_expect_success 'with payments: the offsets and the transfers, the summary i
 '
 
 # The example of tiers-gen(1).
-test_expect_success 'the example of tiers-gen(1): eight indus_ rows a day' '
+test_expect_success 'the example of tiers-gen(1): ten indus_ rows a day' '
 	tiers-gen -s 13 -d 4 -n 1500 -b 400 -p 60 -A cancel=400 -A indus=5000 -D 2026-11-18 -o ex >/dev/null &&
 	grep "^indus_" ex/truth/*/truth.tsv >rows &&
-	test $(wc -l <rows) -eq 32
+	test $(wc -l <rows) -eq 40
 '
 
 test_done

@@ -266,7 +266,7 @@ struct claim {
 };
 
 /* The codes of liquidate(1), LQ00 to LQ19. */
-enum { LQ00, LQ01, LQ02, LQ07 = 7, LQ08, LQ09, LQ10, LQ11, LQ13 = 13, LQ14, LQ15, LQ16, LQ17,
+enum { LQ00, LQ01, LQ02, LQ03, LQ07 = 7, LQ08, LQ09, LQ10, LQ11, LQ13 = 13, LQ14, LQ15, LQ16, LQ17,
 	LQ18, LQ19, NLQ };
 
 /* What each bound of the contrat responsable withheld (the truth's cr_ rows). */
@@ -285,12 +285,13 @@ static const char *const pynames[NPAY] = {
 
 /* What indus-extract(1) must keep of the day (the truth's indus_ rows). */
 enum {
-	IN_NEWPS, IN_NEWBENEF, IN_RETRO, IN_OFFSETPS, IN_RECPS, IN_TRANSPS, IN_OPENPS,
-	IN_OPENBENEF, NIND
+	IN_NEWPS, IN_NEWBENEF, IN_RETRO, IN_OFFSETPS, IN_RECPS, IN_RECBENEF, IN_TRANSPS,
+	IN_TRANSBENEF, IN_OPENPS, IN_OPENBENEF, NIND
 };
 static const char *const innames[NIND] = {
 	"indus_new_ps", "indus_new_benef", "indus_retro_benef", "indus_offset_ps",
-	"indus_recovered_ps", "indus_transferred_ps", "indus_open_ps", "indus_open_benef"
+	"indus_recovered_ps", "indus_recovered_benef", "indus_transferred_ps",
+	"indus_transferred_benef", "indus_open_ps", "indus_open_benef"
 };
 
 static const char *const onames[NOUT] = {
@@ -653,6 +654,15 @@ psdays(const struct world *w, int c)
 	return c % 3 == 0 ? 1 : c % 3 == 1 ? 3 : -1;
 }
 
+/* Client c's beneficiary delay in calendar days, or -1 for never. */
+static int
+benefdays(const struct world *w, int c)
+{
+	if (w->nclient > 1 && c == w->nclient - 1)
+		return -1;
+	return c % 3 == 1 ? 2 : 30;
+}
+
 /* What day j's file says of beneficiary i: 0 nothing, else a kind. */
 enum { BE_NONE, BE_FULL, BE_PRODUCT, BE_RETRO, BE_BADNIR, BE_OVERLAP };
 
@@ -663,6 +673,33 @@ late(const struct world *w, uint64_t i)
 
 	rinit(&r, w, K_BFILE, 0, i);
 	return below(&r, 100) < 30;
+}
+
+/*
+ * -A indus: does radiated beneficiary i keep his card?  One in two of
+ * those whose radiation is sent in time (a late one is corrected
+ * retroactively instead): his client's files end his rights but leave
+ * his tiers-payant service open past the run, so that liquidate(1) pays
+ * the PS for his acts after the end and recovers them from him (LQ03).
+ * Not with -A cards: liquidate then looks at the card issued, which this
+ * model does not follow.
+ */
+static int
+kept(const struct world *w, uint64_t i, const struct benef *b)
+{
+	struct rng r;
+
+	if (!b->gone || w->rate[A_INDUS] == 0 || w->rate[A_CARDS] > 0 || late(w, i))
+		return 0;
+	rinit(&r, w, K_INDUS, i, 2);
+	return below(&r, 2) == 0;
+}
+
+/* The end of beneficiary i's tiers-payant service: his rights', or kept, past the run. */
+static int32_t
+tpend(const struct world *w, uint64_t i, const struct benef *b, int32_t end)
+{
+	return kept(w, i, b) ? w->last + 30 : end;
 }
 
 /*
@@ -1799,7 +1836,8 @@ wiparams(const struct world *w, const char *dir, int z)
 		else
 			n[0] = '\0';
 		ts_wcstr(&o.w, n);
-		ts_wcstr(&o.w, "30");
+		snprintf(n, sizeof n, "%d", benefdays(w, c));
+		ts_wcstr(&o.w, n);
 		ts_wend(&o.w);
 	}
 	oclose(&o, z);
@@ -2465,6 +2503,9 @@ struct dec {
 	int64_t held[NW];	/* what each bound of the contrat responsable withheld */
 	int anniv;		/* decided otherwise over the calendar year */
 	int32_t rend;		/* -A indus: the rights' end a late radiation sets */
+	int kept;		/* paid on a card kept after the rights' end: LQ03 */
+	uint64_t pos;		/* its rank in its flow, or among the lines presented again */
+	uint64_t firstno;	/* presented again: its first claim's number */
 };
 
 /*
@@ -2684,6 +2725,8 @@ decide(const struct world *w, int j, const struct claim *c, int fl, struct dec *
 	d->plaf = PL_NONE;
 	d->anniv = 0;
 	d->rend = 0;
+	d->kept = 0;
+	d->pos = d->firstno = 0;
 	memset(d->held, 0, sizeof d->held);
 	d->k = c->k;		/* every return below keeps it: a line on hold needs it */
 	d->fl = fl;
@@ -2731,8 +2774,15 @@ decide(const struct world *w, int j, const struct claim *c, int fl, struct dec *
 	 */
 	if (sg > 0 && (ln->date < b->start ||
 	    ln->date > mend(w, j, b->id - 1, b))) {
-		d->code = LQ02;
-		return;
+		/*
+		 * After the end, on a card kept: judged as in rights, paid
+		 * to the PS and owed by the beneficiary (LQ03).
+		 */
+		if (ln->date < b->start || ln->date > tpend(w, b->id - 1, b, b->end)) {
+			d->code = LQ02;
+			return;
+		}
+		d->kept = 1;
 	}
 	if ((ru = cover(w, j, b, ln)) == NULL) {
 		d->code = LQ07;
@@ -2833,6 +2883,7 @@ deccmp(const void *a, const void *b)
 struct hold {
 	int j0, fl;		/* its first day, the flow it came by */
 	uint64_t k;
+	uint64_t pos, no;	/* its rank on the day it is held; its first claim's number */
 };
 static struct hold *holds;
 static size_t nhold, holdalloc;
@@ -2841,14 +2892,15 @@ static size_t nhold, holdalloc;
 /*
  * The indus ledger (-A indus), as indus-extract(1) keeps it: a
  * cancellation or an AMO reject that recovers (LQ16, LQ19) opens an
- * item owed by the PS, of what it recovers; the world has no card kept
- * after a radiation (LQ03): the beneficiaries' items are those of the
- * radiations corrected retroactively (rlines).  Each day, before the
- * payments: what the payments of the day before offset comes off the
- * items, then what the PS pay back that day (recovered), an item
- * closing when nothing is left; then an item is transferred to
- * its client the first day it is as old, in calendar days, as the
- * client's PS delay.  With -A pay, the day's payments then offset the
+ * item owed by the PS, of what it recovers; a line paid on a card kept
+ * after a radiation (LQ03, kept()) or taken away by a radiation
+ * corrected retroactively (rlines) one owed by the beneficiary (bitems,
+ * below, which follow the same course with the beneficiaries' delay and
+ * are never offset).  Each day, before the payments: what the payments
+ * of the day before offset comes off the items, then what the PS pay
+ * back that day (recovered), an item closing when nothing is left; then
+ * an item is transferred to its client the first day it is as old, in
+ * calendar days, as the client's PS delay.  With -A pay, the day's payments then offset the
  * items left of a PS for a client that allows compensation, oldest
  * first, at most what the PS is paid.
  */
@@ -2881,6 +2933,30 @@ iadd(struct truth *t, int client, uint64_t psi, int j, int64_t amt, uint64_t k,
 }
 
 /*
+ * The beneficiaries' items: a line paid on a card kept (LQ03) opens one
+ * the day it is paid, of its AMC; a line a late radiation takes away,
+ * the day it is corrected (rlines).  Both are named by the line's claim
+ * id, its dup_id, known once the day's files are all read (idfix).
+ * From the day after it opens, the client reports what the beneficiary
+ * paid back, in the same files and at the same rates as the PS's
+ * (brecovered); then an item is transferred to its client the first day
+ * it is as old, in calendar days, as the client's beneficiary delay.  No
+ * cancellation or AMO reject comes on their lines (tiers-gen's repeat
+ * lines without anomaly): none is withdrawn.
+ */
+struct bitem {
+	int client, j;
+	uint64_t k;		/* the line, on its day */
+	int64_t amt, left;
+	int again;		/* presented again: pos among those */
+	int fl;
+	uint64_t pos;
+	char id[32];
+};
+static struct bitem *bitems;
+static size_t nbitem, bitemalloc;
+
+/*
  * The lines paid to the PS for a beneficiary whose radiation comes late,
  * for an act after the rights' end it will have: on the day the
  * radiation is corrected, retroactively, each opens an item owed by the
@@ -2888,32 +2964,123 @@ iadd(struct truth *t, int client, uint64_t psi, int j, int64_t amt, uint64_t k,
  * that day (the store of lines paid is the day before's) and its act is
  * at most 60 days after the end (what the radiation took away) and not
  * after the day.  No cancellation or AMO reject comes on such a line:
- * what was paid is left.  The beneficiaries' delay, 30 days, is longer
- * than a run: they stay open.
+ * what was paid is left.
  */
 struct rline {
-	uint64_t bid;
-	int j;
+	uint64_t bid, k;
+	int j, client;
 	int32_t date, rend;
 	int64_t amc;
+	int again, fl;
+	uint64_t pos;
+	char id[32];		/* its claim id, the item's */
 };
 static struct rline *rlines;
 static size_t nrline, rlinealloc;
-static int64_t benefopen;
-static uint64_t nbenefopen;
 
 static void
 radd(const struct dec *d, int j)
 {
+	struct rline *l;
+
 	if (nrline == rlinealloc) {
 		rlinealloc = rlinealloc ? 2 * rlinealloc : 64;
 		rlines = xrealloc(rlines, rlinealloc * sizeof *rlines);
 	}
-	rlines[nrline].bid = d->bid;
-	rlines[nrline].j = j;
-	rlines[nrline].date = d->date;
-	rlines[nrline].rend = d->rend;
-	rlines[nrline++].amc = d->amc;
+	l = &rlines[nrline++];
+	memset(l, 0, sizeof *l);
+	l->bid = d->bid;
+	l->k = d->k;
+	l->j = j;
+	l->client = d->client;
+	l->date = d->date;
+	l->rend = d->rend;
+	l->amc = d->amc;
+	l->again = d->again;
+	l->fl = d->fl;
+	l->pos = d->pos;
+}
+
+/*
+ * A beneficiary's item of amt opened on day j: a line of the day's, its
+ * id made by idfix (d), or a line of an earlier day (id).
+ */
+static void
+badd(struct truth *t, int client, int j, int64_t amt, uint64_t k, const struct dec *d,
+    const char *id)
+{
+	struct bitem *it;
+
+	if (nbitem == bitemalloc) {
+		bitemalloc = bitemalloc ? 2 * bitemalloc : 64;
+		bitems = xrealloc(bitems, bitemalloc * sizeof *bitems);
+	}
+	it = &bitems[nbitem++];
+	memset(it, 0, sizeof *it);
+	it->client = client;
+	it->j = j;
+	it->k = k;
+	it->amt = it->left = amt;
+	if (d != NULL) {
+		it->again = d->again;
+		it->fl = d->fl;
+		it->pos = d->pos;
+	} else
+		snprintf(it->id, sizeof it->id, "%s", id);
+	t->ind[IN_NEWBENEF]++;
+	t->indamt[IN_NEWBENEF] += amt;
+}
+
+/*
+ * The number in the claim id dedup gives a line of a day: the lines
+ * presented again first (npres of them), then the flows in order (fpos
+ * lines each).
+ */
+static uint64_t
+claimno(int again, int fl, uint64_t pos, uint64_t npres, const uint64_t *fpos)
+{
+	uint64_t before = 0;
+	int i;
+
+	if (!again)
+		for (before = npres, i = 0; i < fl; i++)
+			before += fpos[i];
+	return before + pos + 1;
+}
+
+static void
+lineid(char *id, size_t n, const char *ymd, int again, int fl, uint64_t pos,
+    uint64_t npres, const uint64_t *fpos)
+{
+	snprintf(id, n, "%s#%llu", ymd,
+	    (unsigned long long)claimno(again, fl, pos, npres, fpos));
+}
+
+/* Lines on hold by their first claim: its day, then its number. */
+static int
+holdcmp(const void *a, const void *b)
+{
+	const struct hold *x = a, *y = b;
+
+	if (x->j0 != y->j0)
+		return x->j0 < y->j0 ? -1 : 1;
+	return x->no < y->no ? -1 : x->no > y->no;
+}
+
+/* The ids of the lines of day j paid to a beneficiary's account. */
+static void
+idfix(int j, const char *ymd, uint64_t npres, const uint64_t *fpos)
+{
+	size_t i;
+
+	for (i = 0; i < nrline; i++)
+		if (rlines[i].j == j && rlines[i].id[0] == '\0')
+			lineid(rlines[i].id, sizeof rlines[i].id, ymd, rlines[i].again,
+			    rlines[i].fl, rlines[i].pos, npres, fpos);
+	for (i = 0; i < nbitem; i++)
+		if (bitems[i].j == j && bitems[i].id[0] == '\0')
+			lineid(bitems[i].id, sizeof bitems[i].id, ymd, bitems[i].again,
+			    bitems[i].fl, bitems[i].pos, npres, fpos);
 }
 
 /*
@@ -2938,10 +3105,27 @@ recovered(const struct world *w, int j, const struct item *it)
 	return u == 1 ? left / 2 : 0;
 }
 
+/* What the beneficiary pays back of item it on day j: as a PS would. */
+static int64_t
+brecovered(const struct world *w, int j, const struct bitem *it)
+{
+	struct rng r;
+	uint64_t u;
+
+	if (j == 0 || it->j >= j || it->left <= 0)
+		return 0;
+	rinit(&r, w, K_RECOVER, 1ULL << 63 | (uint64_t)j << 32 | (uint64_t)it->j, it->k);
+	u = below(&r, 8);
+	if (u == 0 || (u == 1 && it->left < 2))
+		return it->left;
+	return u == 1 ? it->left / 2 : 0;
+}
+
 static void rmfiles(const char *, const char *const *);
 
 static void
-wrecov(const struct world *w, int j, const char *dir, int z, const int64_t *rec)
+wrecov(const struct world *w, int j, const char *dir, int z, const int64_t *rec,
+    const int64_t *brec)
 {
 	static const char *const cols[] = {
 		"amc", "item", "recovered_eur", "received", "reference"
@@ -2958,15 +3142,22 @@ wrecov(const struct world *w, int j, const char *dir, int z, const int64_t *rec)
 		rmfiles(dir, names);
 		for (n = i = 0; i < nitem; i++)
 			n += items[i].client == c && rec[i] > 0;
+		for (i = 0; i < nbitem; i++)
+			n += bitems[i].client == c && brec[i] > 0;
 		if (n == 0)
 			continue;
 		oopen(&o, dir, name, "indus-recovery", cols, 5);
-		for (n = i = 0; i < nitem; i++) {
-			if (items[i].client != c || rec[i] <= 0)
+		/* The PS's, then the beneficiaries'. */
+		for (n = i = 0; i < nitem + nbitem; i++) {
+			int b = i >= nitem;
+			size_t x = b ? i - nitem : i;
+			int64_t v = b ? brec[x] : rec[x];
+
+			if ((b ? bitems[x].client : items[x].client) != c || v <= 0)
 				continue;
 			ts_wstr(&o.w, w->amc[c], 9);
-			ts_wcstr(&o.w, items[i].id);
-			ts_wmoney(&o.w, rec[i]);
+			ts_wcstr(&o.w, b ? bitems[x].id : items[x].id);
+			ts_wmoney(&o.w, v);
 			ts_wdate(&o.w, w->day[j]);
 			snprintf(ref, sizeof ref, "R%.8s-%zu", w->ymd[j], ++n);
 			ts_wcstr(&o.w, ref);
@@ -2980,8 +3171,8 @@ wrecov(const struct world *w, int j, const char *dir, int z, const int64_t *rec)
 static void
 indusday(const struct world *w, int j, const char *dir, int z, struct truth *t)
 {
-	static int64_t *rec;
-	static size_t recalloc;
+	static int64_t *rec, *brec;
+	static size_t recalloc, brecalloc;
 	size_t i, keep = 0;
 	int d;
 
@@ -2992,23 +3183,24 @@ indusday(const struct world *w, int j, const char *dir, int z, struct truth *t)
 		    l->j >= j || l->date <= l->rend || l->date > l->rend + 60 ||
 		    l->date > w->day[j])
 			continue;
-		t->ind[IN_NEWBENEF]++;
-		t->indamt[IN_NEWBENEF] += l->amc;
+		badd(t, l->client, j, l->amc, l->k, NULL, l->id);
 		t->ind[IN_RETRO]++;
 		t->indamt[IN_RETRO] += l->amc;
-		nbenefopen++;
-		benefopen += l->amc;
 	}
-	t->ind[IN_OPENBENEF] = nbenefopen;
-	t->indamt[IN_OPENBENEF] = benefopen;
 
 	if (nitem > recalloc) {
 		recalloc = nitem;
 		rec = xrealloc(rec, recalloc * sizeof *rec);
 	}
+	if (nbitem > brecalloc) {
+		brecalloc = nbitem;
+		brec = xrealloc(brec, brecalloc * sizeof *brec);
+	}
 	for (i = 0; i < nitem; i++)
 		rec[i] = recovered(w, j, &items[i]);
-	wrecov(w, j, dir, z, rec);
+	for (i = 0; i < nbitem; i++)
+		brec[i] = brecovered(w, j, &bitems[i]);
+	wrecov(w, j, dir, z, rec, brec);
 	for (i = 0; i < nitem; i++) {
 		if (items[i].pend > 0) {
 			t->ind[IN_OFFSETPS]++;
@@ -3035,6 +3227,25 @@ indusday(const struct world *w, int j, const char *dir, int z, struct truth *t)
 		items[keep++] = items[i];
 	}
 	nitem = keep;
+	for (keep = i = 0; i < nbitem; i++) {
+		if (brec[i] > 0) {
+			t->ind[IN_RECBENEF]++;
+			t->indamt[IN_RECBENEF] += brec[i];
+			bitems[i].left -= brec[i];
+		}
+		if (bitems[i].left == 0)
+			continue;
+		d = benefdays(w, bitems[i].client);
+		if (d >= 0 && w->day[j] - w->day[bitems[i].j] >= d) {
+			t->ind[IN_TRANSBENEF]++;
+			t->indamt[IN_TRANSBENEF] += bitems[i].left;
+			continue;
+		}
+		t->ind[IN_OPENBENEF]++;
+		t->indamt[IN_OPENBENEF] += bitems[i].left;
+		bitems[keep++] = bitems[i];
+	}
+	nbitem = keep;
 }
 
 /*
@@ -3156,10 +3367,12 @@ static void
 account(struct truth *t, const struct dec *d)
 {
 	int o, j0 = d->again ? d->j0 : t->j;
+	/* A line paid on a card kept: decided as paid, then coded so. */
+	int code = d->kept && d->code == LQ00 ? LQ03 : d->code;
 
 	if (!d->again) {
-		t->lq[d->code]++;
-		t->lqamc[d->code] += d->amc;
+		t->lq[code]++;
+		t->lqamc[code] += d->amc;
 		t->amctot += d->amc;
 		if (d->ident) {
 			t->nident++;
@@ -3179,8 +3392,9 @@ account(struct truth *t, const struct dec *d)
 			t->annivamc += d->amc;
 		}
 	}
-	switch (d->code) {
-	case LQ00: o = d->ident ? O_REPORT : O_PAID; break;
+	switch (code) {
+	case LQ00:
+	case LQ03: o = d->ident ? O_REPORT : O_PAID; break;
 	case LQ01:
 	case LQ08: o = t->j >= j0 + HOLD_DAYS ? O_EXPIRED : O_HOLD; break;
 	case LQ10: o = O_CLIENT; break;
@@ -3196,6 +3410,8 @@ account(struct truth *t, const struct dec *d)
 	if (indus_on && d->rend != 0 && (o == O_PAID || o == O_REPORT) && d->amc > 0 &&
 	    d->date > d->rend)
 		radd(d, t->j);
+	if (indus_on && code == LQ03 && d->amc > 0)
+		badd(t, d->client, t->j, d->amc, d->k, d, NULL);
 	if (pay_on && (o == O_PAID || o == O_REPORT)) {
 		struct pline l = { d->client, d->psi, d->amc };
 
@@ -3208,6 +3424,8 @@ account(struct truth *t, const struct dec *d)
 		}
 		holds[nhold].j0 = j0;
 		holds[nhold].fl = d->fl;
+		holds[nhold].pos = d->pos;
+		holds[nhold].no = d->again ? d->firstno : 0;	/* a day's: holdfix */
 		holds[nhold++].k = d->k;
 	}
 	if (d->rep != NULL) {
@@ -3680,6 +3898,10 @@ wacts(const struct world *w, int j, const char *dir, const char *tdir, int z,
 		struct hold *was = holds;
 		size_t n = nhold;
 
+		/* In reject-code's pending order: by first claim, as its ids. */
+		if (n > 1)
+			qsort(was, n, sizeof *was, holdcmp);
+
 		holds = NULL;
 		nhold = holdalloc = 0;
 		for (h = 0; h < n; h++) {
@@ -3697,6 +3919,8 @@ wacts(const struct world *w, int j, const char *dir, const char *tdir, int z,
 			pc.again = 1;
 			decide(w, j, &pc, was[h].fl, &d);
 			d.no = (int)(was[h].k - pinv.kf + 1);
+			d.pos = h;
+			d.firstno = was[h].no;
 			d.again = 1;
 			d.j0 = was[h].j0;
 			decided(&d, &held, &nheld, &held_alloc, t);
@@ -3724,6 +3948,7 @@ wacts(const struct world *w, int j, const char *dir, const char *tdir, int z,
 		pc.again = pc.contested = 1;
 		decide(w, j, &pc, conts[h].fl, &d);
 		d.no = (int)(conts[h].k - pinv.kf + 1);
+		d.pos = npres - ncontested + h;
 		d.j0 = j - 1;
 		decided(&d, &held, &nheld, &held_alloc, t);
 	}
@@ -3783,6 +4008,7 @@ wacts(const struct world *w, int j, const char *dir, const char *tdir, int z,
 			}
 		}
 		d.no = no;
+		d.pos = cpos;
 		if (c.anom == A_CANCEL)
 			;
 		else
@@ -3795,12 +4021,14 @@ wacts(const struct world *w, int j, const char *dir, const char *tdir, int z,
 	settle(w, j, held, nheld, t);
 	/* The claim ids dedup gives: the lines presented again, then the flows. */
 	date_fmt(w->day[j], ymd);
-	for (h = 0; h < nundone; h++) {
-		for (before = npres, i = 0; i < undone[h].fl; i++)
-			before += fpos[i];
-		snprintf(undone[h].id, sizeof undone[h].id, "%s#%llu", ymd,
-		    (unsigned long long)(before + undone[h].pos + 1));
-	}
+	for (h = 0; h < nundone; h++)
+		lineid(undone[h].id, sizeof undone[h].id, ymd, 0, undone[h].fl,
+		    undone[h].pos, npres, fpos);
+	if (indus_on)
+		idfix(j, ymd, npres, fpos);
+	for (h = 0; h < nhold; h++)
+		if (holds[h].j0 == j && holds[h].no == 0)
+			holds[h].no = claimno(0, holds[h].fl, holds[h].pos, npres, fpos);
 	/*
 	 * Of two cancellations of one line, liquidate recovers on the first
 	 * it reads: the item is that one's.  The counts do not depend on it.
@@ -4090,7 +4318,7 @@ bxml_contract(struct bfile *f, const struct world *w, int j, const uint64_t *ids
 			    "        </PRODUIT>\n", p.order[q], p.ref[q], d1, d2);
 		}
 		xdate(d1, b.start);
-		xdate(d2, end);
+		xdate(d2, tpend(w, ids[k], &b, end));
 		bprintf(f, "        <CODE_MOUVEMENT_CARTE>%s</CODE_MOUVEMENT_CARTE>\n"
 		    "      </BENEFICIAIRE>\n      <SERVICE_TP>\n"
 		    "        <DATE_DEBUT_VALIDITE>%s</DATE_DEBUT_VALIDITE>\n"
@@ -4118,7 +4346,7 @@ bcsv_rows(struct bfile *f, const struct world *w, int c, int j, int fileno, uint
 	key = kind == BE_BADNIR ? b.key % 97 + 1 : b.key;
 	xdate(dn, b.birth);
 	xdate(d1, b.start);
-	xdate(d2, end);
+	xdate(d2, tpend(w, i, &b, end));
 	if (noaddr(w, i / FAMSZ))
 		snprintf(addr, sizeof addr, ",,,,,,");
 	else
