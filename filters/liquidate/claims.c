@@ -54,7 +54,10 @@ struct cpart {
 	size_t n, cap;
 	struct arena ar;
 	struct router *ro;	/* -z: its own readers of the masters */
+	size_t nall;		/* the records read, kept or not */
 };
+
+size_t nallclaims;
 
 static int
 claimrec(void *arg, struct ts_reader *r)
@@ -170,6 +173,7 @@ claimrec(void *arg, struct ts_reader *r)
 	if (r->in.lineno < 0 || r->in.lineno > (long)(UINT32_MAX / 2))
 		return ts_error(r, NULL, "more than %lu lines", (unsigned long)(UINT32_MAX / 2));
 	c->lno = (uint32_t)r->in.lineno;
+	cp->nall++;
 	/* Sharded, the claims of the other shards' families are not kept. */
 	if (cp->ro != NULL && route(cp->ro, c) != myshard)
 		return 0;
@@ -207,6 +211,7 @@ loadclaims(struct ts_reader *r)
 			cp[i].cl[k].lno += (uint32_t)base[i];
 		routerfree(cp[i].ro);
 		ncl += cp[i].n;
+		nallclaims += cp[i].nall;
 	}
 	/*
 	 * The first part's array grown in place (a large one is remapped,

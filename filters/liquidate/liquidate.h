@@ -316,6 +316,7 @@ void decide(struct ctx *x, struct claim *c);
 /* claims.c: the day's claims, into memory. */
 extern struct claim *cl;
 extern size_t ncl;
+extern size_t nallclaims;	/* the claims read, those of other shards too */
 void loadclaims(struct ts_reader *r);
 void ckey(const struct claim *c, struct bk_key *k);
 
@@ -353,6 +354,7 @@ extern int nshards, myshard;	/* nshards 0: not sharded */
 struct router;
 int famshard(const char *amc, size_t an, const char *contract, size_t cn);
 void routeinit(struct master *ms, int n);
+void routedone(void);
 struct router *routernew(void);
 void routerfree(struct router *ro);
 int route(struct router *ro, const struct claim *c);

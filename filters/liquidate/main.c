@@ -248,6 +248,8 @@ main(int argc, char *argv[])
 	if (ts_open(&r, input, "claim", 1) < 0)
 		ts_fatal(&r);
 	loadclaims(&r);
+	if (nshards > 0)
+		routedone();
 	for (k = 0, j = 0; k < ncl; k++)
 		j += cl[k].nature != N_PAID;
 	for (cx.lrefcap = 16; cx.lrefcap < 2 * j; cx.lrefcap *= 2)

@@ -420,6 +420,78 @@ formula(const struct rule *r, const struct claim *c, int64_t fr, int64_t br,
  * less what the day recovers, plus what it pays again.  Open addressing
  * on the bytes of the reference.
  */
+/*
+ * The claim of the day whose identity is p (n bytes), of rank k in the
+ * day's claims (dedup(1)'s date#N): at its place in one run; in a shard,
+ * which holds some of the claims in their order, found by its rank among
+ * those of the day it holds.  NULL if none.
+ */
+struct rankent {
+	long k;
+	size_t i;
+};
+static struct rankent *ranks;
+static size_t nranks;
+static int rankbuilt;
+
+static int
+rankcmp(const void *a, const void *b)
+{
+	const struct rankent *x = a, *y = b;
+
+	return x->k < y->k ? -1 : x->k > y->k ? 1 : x->i < y->i ? -1 : x->i > y->i;
+}
+
+static const struct claim *
+dayclaim(const struct ctx *cx, const struct claim *adj, const char *p, size_t n, long k)
+{
+	const struct claim *c;
+	size_t lo, hi, mid, i;
+	long r;
+
+	if ((size_t)k <= cx->ncl && bytecmp(CS(&cx->cl[k - 1], C_DUPID),
+	    CN(&cx->cl[k - 1], C_DUPID), p, n) == 0)
+		return &cx->cl[k - 1];
+	if (nshards == 0)
+		return NULL;
+	if (!rankbuilt) {
+		ranks = xmalloc((cx->ncl ? cx->ncl : 1) * sizeof *ranks);
+		for (i = 0; i < cx->ncl; i++) {
+			c = &cx->cl[i];
+			if (CN(c, C_DUPID) > 11 && CS(c, C_DUPID)[10] == '#' &&
+			    memcmp(CS(c, C_DUPID), cx->today_s, 10) == 0 &&
+			    int_parse(CS(c, C_DUPID) + 11, CN(c, C_DUPID) - 11, 1, LONG_MAX, &r) == 0) {
+				ranks[nranks].k = r;
+				ranks[nranks++].i = i;
+			}
+		}
+		qsort(ranks, nranks, sizeof *ranks, rankcmp);
+		rankbuilt = 1;
+	}
+	for (lo = 0, hi = nranks; lo < hi;) {
+		mid = lo + (hi - lo) / 2;
+		if (ranks[mid].k < k)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < nranks && ranks[lo].k == k; lo++) {
+		c = &cx->cl[ranks[lo].i];
+		if (bytecmp(CS(c, C_DUPID), CN(c, C_DUPID), p, n) == 0)
+			return c;
+	}
+	/*
+	 * A line of the day another shard holds: its family is not this
+	 * claim's, and what one run decides then depends on the order of
+	 * the families.  The day is to be run in one piece (exit 75).
+	 */
+	if ((size_t)k <= nallclaims)
+		die(EX_TEMPFAIL, "claim %.*s: adjusts line %.*s, of another family: "
+		    "the day cannot be sharded, run it without -z", (int)CN(adj, C_DUPID),
+		    CS(adj, C_DUPID), (int)n, p);
+	return NULL;
+}
+
 static struct lref *
 refget(struct ctx *cx, const struct claim *c)
 {
@@ -427,6 +499,7 @@ refget(struct ctx *cx, const struct claim *c)
 	size_t n = CN(c, C_DUPREF), i, m = cx->lrefcap - 1;
 	uint64_t h = 0xcbf29ce484222325ULL;
 	struct lref *e;
+	const struct claim *pc;
 	int32_t d;
 	long k;
 
@@ -442,12 +515,11 @@ refget(struct ctx *cx, const struct claim *c)
 	e->n = n;
 	e->net = 0;
 	if (n > 11 && p[10] == '#' && date_parse(p, 10, &d) == 0 && d == cx->today) {
-		/* A line of the day: its record number is its place. */
-		if (int_parse(p + 11, n - 11, 1, LONG_MAX, &k) == 0 && (size_t)k <= cx->ncl &&
-		    bytecmp(CS(&cx->cl[k - 1], C_DUPID), CN(&cx->cl[k - 1], C_DUPID), p, n) == 0 &&
-		    cx->cl[k - 1].decided && (codedest[cx->cl[k - 1].code] == D_PS ||
-		    codedest[cx->cl[k - 1].code] == D_PSREC))
-			e->net = cx->cl[k - 1].amc;
+		/* A line of the day: its rank is its place. */
+		if (int_parse(p + 11, n - 11, 1, LONG_MAX, &k) == 0 &&
+		    (pc = dayclaim(cx, c, p, n, k)) != NULL && pc->decided &&
+		    (codedest[pc->code] == D_PS || codedest[pc->code] == D_PSREC))
+			e->net = pc->amc;
 	} else if (c->haspaid)
 		e->net = c->paid;
 	return e;

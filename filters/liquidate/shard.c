@@ -52,6 +52,23 @@ routeinit(struct master *ms, int n)
 	nrms = n;
 }
 
+/*
+ * The routing over, the pages of the masters and indexes it read are
+ * given back: the lookup reads again those of its own claims only.
+ */
+void
+routedone(void)
+{
+	int i;
+
+	for (i = 0; i < nrms; i++) {
+		pages_release((const char *)rms[i].r.map, (const char *)rms[i].r.map +
+		    rms[i].r.maplen);
+		pages_release((const char *)rms[i].x.map, (const char *)rms[i].x.map +
+		    rms[i].x.len);
+	}
+}
+
 /* A reading thread's own readers of the masters (their fields). */
 struct router {
 	struct ts_reader *r;
@@ -172,6 +189,7 @@ struct shard {
 	long line;
 	int chave;		/* a consumption record read */
 	int cc[2];
+	char *path[3];		/* the readers' names */
 };
 
 static char *
@@ -364,22 +382,19 @@ joinshards(const char *dir, const char *claims, const char *date, const char *ou
 	sh = xmalloc((size_t)n * sizeof *sh);
 	memset(sh, 0, (size_t)n * sizeof *sh);
 	for (k = 0; k < n; k++) {
-		sp = shardpath(dir, k, "decisions");
-		if (ts_open(&sh[k].d, sp, "decision", 1) < 0)
+		sh[k].path[0] = shardpath(dir, k, "decisions");
+		if (ts_open(&sh[k].d, sh[k].path[0], "decision", 1) < 0)
 			ts_fatal(&sh[k].d);
-		free(sp);
 		sh[k].dclaim = ts_needcol(&sh[k].d, "claim");
 		sh[k].dcode = ts_needcol(&sh[k].d, "code");
 		sh[k].damc = ts_needcol(&sh[k].d, "amc_eur");
-		sp = shardpath(dir, k, "lines");
-		if (ts_open(&sh[k].l, sp, "shard-lines", 1) < 0)
+		sh[k].path[1] = shardpath(dir, k, "lines");
+		if (ts_open(&sh[k].l, sh[k].path[1], "shard-lines", 1) < 0)
 			ts_fatal(&sh[k].l);
-		free(sp);
 		sh[k].lline = ts_needcol(&sh[k].l, "line");
-		sp = shardpath(dir, k, "consumption");
-		if (ts_open(&sh[k].c, sp, "consumption", 1) < 0)
+		sh[k].path[2] = shardpath(dir, k, "consumption");
+		if (ts_open(&sh[k].c, sh[k].path[2], "consumption", 1) < 0)
 			ts_fatal(&sh[k].c);
-		free(sp);
 		sh[k].cc[0] = ts_needcol(&sh[k].c, "amc");
 		sh[k].cc[1] = ts_needcol(&sh[k].c, "contract");
 		nextdec(&sh[k]);
@@ -488,6 +503,9 @@ joinshards(const char *dir, const char *claims, const char *date, const char *ou
 		ts_close(&sh[k].d);
 		ts_close(&sh[k].l);
 		ts_close(&sh[k].c);
+		free(sh[k].path[0]);
+		free(sh[k].path[1]);
+		free(sh[k].path[2]);
 	}
 	free(sh);
 	if (out != NULL && pub_commit(&pd) < 0)
