@@ -426,18 +426,6 @@ main(int argc, char *argv[])
 	free(pfiles);
 	free(kfiles);
 	freecards();
-	{
-		char a[MONEY_BUFSZ];
-
-		money_fmt(samc, a);
-		fprintf(stderr, "%s: %s: %llu claims: %llu paid, %llu rejected, %llu to recover; "
-		    "AMC %s; consumption %llu events\n", progname_(), today_s,
-		    (unsigned long long)ncl,
-		    (unsigned long long)(ncode[LQ00] + ncode[LQ03]),
-		    (unsigned long long)(ncl - ncode[LQ00] - ncode[LQ03] - ncode[LQ16] -
-		    ncode[LQ19] - ncode[LQ10] - ncode[LQ20]),
-		    (unsigned long long)(ncode[LQ03] + ncode[LQ16] + ncode[LQ19]), a,
-		    (unsigned long long)nevout);
-	}
+	tellday(today_s, ncl, ncode, samc, nevout);
 	return 0;
 }

@@ -265,7 +265,8 @@ wdecisions(struct ts_writer *w)
 	 * of its own, then appended.  What waits in memory is half a round,
 	 * not half the day.
 	 */
-	for (k = 0; k == 0 || k < ncl; k = e) {
+	k = 0;
+	do {
 		e = ncl - k > WROUND ? k + WROUND : ncl;
 		first.w = w;
 		first.a = k;
@@ -281,7 +282,8 @@ wdecisions(struct ts_writer *w)
 		if (threaded)
 			pthread_join(th, NULL);
 		ts_wappend(w, &part);
-	}
+		k = e;
+	} while (k < ncl);
 }
 
 /*
@@ -430,4 +432,20 @@ wsummary(int fd, const char *path, uint64_t written)
 	ts_wclose(&w);
 	free(o);
 	free(sg);
+}
+
+/* The run's last line on the standard error, which tiers-nightly(1) shows. */
+void
+tellday(const char *date, uint64_t n, const uint64_t *ncode, int64_t amc, uint64_t nev)
+{
+	char a[MONEY_BUFSZ];
+
+	money_fmt(amc, a);
+	fprintf(stderr, "%s: %s: %llu claims: %llu paid, %llu rejected, %llu to recover; "
+	    "AMC %s; consumption %llu events\n", progname_(), date, (unsigned long long)n,
+	    (unsigned long long)(ncode[LQ00] + ncode[LQ03]),
+	    (unsigned long long)(n - ncode[LQ00] - ncode[LQ03] - ncode[LQ16] - ncode[LQ19] -
+	    ncode[LQ10] - ncode[LQ20]),
+	    (unsigned long long)(ncode[LQ03] + ncode[LQ16] + ncode[LQ19]), a,
+	    (unsigned long long)nev);
 }

@@ -514,18 +514,6 @@ joinshards(const char *dir, const char *claims, const char *date, const char *ou
 		die(EX_IOERR, "%s: %s", newcons, strerror(errno));
 	if (out == NULL)
 		fshut_stdout();
-	{
-		char a[MONEY_BUFSZ];
-
-		money_fmt(samc, a);
-		fprintf(stderr, "%s: %s: %llu claims: %llu paid, %llu rejected, %llu to recover; "
-		    "AMC %s; consumption %llu events\n", progname_(), date,
-		    (unsigned long long)ndec,
-		    (unsigned long long)(ncode[LQ00] + ncode[LQ03]),
-		    (unsigned long long)(ndec - ncode[LQ00] - ncode[LQ03] - ncode[LQ16] -
-		    ncode[LQ19] - ncode[LQ10] - ncode[LQ20]),
-		    (unsigned long long)(ncode[LQ03] + ncode[LQ16] + ncode[LQ19]), a,
-		    (unsigned long long)nev);
-	}
+	tellday(date, ndec, ncode, samc, nev);
 	return 0;
 }
