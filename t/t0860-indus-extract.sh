@@ -23,11 +23,13 @@ rows () {
 
 # day CASE DATE PREV: the case's day through indus-extract, from the
 # ledger PREV (empty: none) and its store of lines paid; its outputs are
-# NAME.CASE.DATE, the store p.CASE.DATE.
+# NAME.CASE.DATE, the store p.CASE.DATE, the clients' files in the
+# directory t.CASE.DATE: a file for each client the table has cli rows
+# for, of its rows, none other.
 day () {
 	cs=$1 d=$2 prev=$3
 	set -- -d "$d" -C params ${prev:+-l "$prev" -P "p.${prev#l.}"} -o l.$cs.$d -r q.$cs.$d \
-	    -c r.$cs.$d -x x.$cs.$d -f f.$cs.$d -s s.$cs.$d -p p.$cs.$d
+	    -c r.$cs.$d -x x.$cs.$d -f f.$cs.$d -s s.$cs.$d -p p.$cs.$d -T t.$cs.$d
 	rows "$cs" "$d" off | awk -F'\t' -v OFS='\t' '
 		BEGIN { print "#tiers", "indus-offset", 1, "amc", "item", "ps_kind", "ps_number", "offset_eur", "payment_ref" }
 		{ print $1, $2, "RPPS", $3, $4, "TP-" NR }' | tiers-seal -r -o o.$cs.$d &&
@@ -75,6 +77,17 @@ day () {
 		    >actual &&
 		test_cmp expect actual || return 1
 	fi &&
+	rows "$cs" "$d" cli >expect &&
+	cut -f1 expect | uniq | sed "s/\$/.tsv/" >expect.files &&
+	ls t.$cs.$d >actual.files &&
+	test_cmp expect.files actual.files &&
+	for f in $(cat actual.files); do
+		tiers-seal -q t.$cs.$d/$f &&
+		test "$(cols t.$cs.$d/$f amc | sort -u)" = "${f%.tsv}" &&
+		cols t.$cs.$d/$f amc event debtor item amount_eur offset_eur recovered_eur \
+		    withdrawn_eur transferred_eur left_eur || return 1
+	done >actual &&
+	test_cmp expect actual &&
 	rows "$cs" "$d" rep >expect &&
 	if test -s expect; then
 		cols r.$cs.$d amc debtor new_eur offset_eur recovered_eur transferred_eur open_eur \
