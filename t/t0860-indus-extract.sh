@@ -511,6 +511,9 @@ test_expect_success 'parameters: a client twice, compensation not 0 or 1, a bad 
 test_expect_success 'usage: 64; an input missing: 66; an output that cannot be made: 73' '
 	test_expect_code 64 indus-extract -o l 2>err &&
 	grep "^usage: indus-extract -d date -o ledger" err &&
+	sed "s/^usage: //" err | tr -s " " "\n" | grep . >actual &&
+	synopsis "$TIERS_TOP/man/man1/indus-extract.1" >expect &&
+	test_cmp expect actual &&
 	test_expect_code 64 indus-extract -d 2026-12-02 2>err &&
 	test_expect_code 64 indus-extract -d 2026-12-02 -o l a 2>err &&
 	test_expect_code 64 indus-extract -y -d 2026-12-02 -o l 2>err &&
