@@ -508,6 +508,12 @@ test_expect_success 'parameters: a client twice, compensation not 0 or 1, a bad 
 	test_cmp expect err
 '
 
+# synopsis PAGE: the words of the page's SYNOPSIS, one a line.
+synopsis () {
+	mandoc -Tascii "$1" | sed 's/.\x08//g' | sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' |
+	    sed '1d;$d' | tr -s ' \t' '\n\n' | grep .
+}
+
 test_expect_success 'usage: 64; an input missing: 66; an output that cannot be made: 73' '
 	test_expect_code 64 indus-extract -o l 2>err &&
 	grep "^usage: indus-extract -d date -o ledger" err &&
