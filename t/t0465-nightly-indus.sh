@@ -58,6 +58,97 @@ test_expect_success 'new, transferred and open, per debtor: the summary is the t
 	    gen/truth/2026-11-23/truth.tsv
 '
 
+# client_rows NIGHTLY GEN: each day, what the clients' files
+# (out/indus/clients/CLIENT.tsv) list, the beneficiaries' new items and
+# the items transferred per debtor, in count and amount, over the
+# clients, against the truth; per client, against the day's report; and
+# a file only for a client with rows.
+client_rows () {
+	for d in $(ls $1/days); do
+		o=$1/days/$d/out/indus &&
+		test -d $o/clients &&
+		ls $o/clients >files.$d &&
+		for f in $(cat files.$d); do
+			tiers-seal -q $o/clients/$f &&
+			test "$(test_mode $o/clients/$f)" = -rw------- || return 1
+		done &&
+		cat /dev/null $(sed "s|^|$o/clients/|" files.$d) | awk -F"\t" "$COLS"'
+			{
+				if ($c["event"] == "new" && $c["debtor"] == "benef") {
+					k = "new_benef"; v = $c["amount_eur"]
+				} else if ($c["event"] == "transferred") {
+					k = "transferred_" $c["debtor"]; v = $c["transferred_eur"]
+				} else {
+					print "a row neither new of a beneficiary nor transferred"; next
+				}
+				sub(/\./, "", v); n[k]++; a[k] += v
+			}
+			END {
+				split("new_benef transferred_ps transferred_benef", w, " ")
+				for (i = 1; i <= 3; i++)
+					printf "indus_%s\t%d\t%.2f\n", w[i], n[w[i]], a[w[i]] / 100
+			}' >actual.$d &&
+		grep "^indus_new_benef	\|^indus_transferred_" $2/truth/$d/truth.tsv >expect.$d &&
+		test_cmp expect.$d actual.$d &&
+		awk -F"\t" "$COLS"'
+			FILENAME ~ /report.tsv$/ {
+				a = $c["amc"]
+				if ($c["debtor"] == "benef" && $c["new"] > 0)
+					r[a] = r[a] " new " $c["new"] " " $c["new_eur"]
+				if ($c["transferred_eur"] != "0.00")
+					r[a] = r[a] " transferred_" $c["debtor"] " " $c["transferred_eur"]
+				next
+			}
+			{
+				a = $c["amc"]
+				if ($c["event"] == "new") {
+					k = a " new"; v = $c["amount_eur"]; n[k]++
+				} else {
+					k = a " transferred_" $c["debtor"]; v = $c["transferred_eur"]
+				}
+				sub(/\./, "", v); s[k] += v; seen[a] = 1
+			}
+			END {
+				for (a in r) print a r[a]
+				for (a in seen) {
+					t = a
+					if ((a " new") in s)
+						t = t sprintf(" new %d %.2f", n[a " new"], s[a " new"] / 100)
+					if ((a " transferred_benef") in s)
+						t = t sprintf(" transferred_benef %.2f", s[a " transferred_benef"] / 100)
+					if ((a " transferred_ps") in s)
+						t = t sprintf(" transferred_ps %.2f", s[a " transferred_ps"] / 100)
+					print t
+				}
+			}' $o/report.tsv $(sed "s|^|$o/clients/|" files.$d) | sort >both.$d &&
+		awk "{ n[\$0]++ } END { for (l in n) if (n[l] != 2) { print \"not twice: \" l; bad = 1 }; exit bad }" \
+		    both.$d &&
+		cut -d" " -f1 both.$d | uniq | sed "s/\$/.tsv/" >expect.$d &&
+		test_cmp expect.$d files.$d || return 1
+	done
+}
+
+test_expect_success 'the clients'"'"' files: the beneficiaries'"'"' new items and the transfers are the truth, per client the report' '
+	client_rows ind gen &&
+	cat ind/days/*/out/indus/clients/*.tsv >all &&
+	grep -q "	new	benef	" all &&
+	grep -q "	transferred	ps	" all &&
+	grep -q "	transferred	benef	" all &&
+	grep -q "	retro	" all &&
+	grep -q "	LQ03	" all
+'
+
+test_expect_success 'the clients'"'"' files: a row dropped from one, the check above fails' '
+	for d in $(cat days); do
+		mkdir -p mut/days/$d/out && cp -R ind/days/$d/out/indus mut/days/$d/out/ || exit 1
+	done &&
+	client_rows mut gen &&
+	f=$(ls mut/days/*/out/indus/clients/*.tsv | tail -n 1) &&
+	awk "/^#/ { print; next } !dropped { dropped = 1; next } { print }" $f |
+	    tiers-seal -r -o $f.new && mv $f.new $f &&
+	! client_rows mut gen
+'
+
 # The new items are the day'"'"'s cancellations and AMO rejects that
 # recover; what the ledger holds open, the truth'"'"'s open balance.
 test_expect_success 'the new items are the cancellations and rejects (LQ16, LQ19); the ledger holds the open balance' '
@@ -232,6 +323,7 @@ test_expect_success 'setup: the same world with -A pay, through the nightly' '
 
 test_expect_success 'with payments: new, offset, transferred and open, the summary is the truth' '
 	indus_rows indp genp &&
+	client_rows indp genp &&
 	awk -F"\t" "\$1 == \"indus_offset_ps\" && \$2 > 0 { n++ } END { exit n < 3 }" \
 	    genp/truth/*/truth.tsv
 '

@@ -23,11 +23,13 @@ rows () {
 
 # day CASE DATE PREV: the case's day through indus-extract, from the
 # ledger PREV (empty: none) and its store of lines paid; its outputs are
-# NAME.CASE.DATE, the store p.CASE.DATE.
+# NAME.CASE.DATE, the store p.CASE.DATE, the clients' files in the
+# directory t.CASE.DATE: a file for each client the table has cli rows
+# for, of its rows, none other.
 day () {
 	cs=$1 d=$2 prev=$3
 	set -- -d "$d" -C params ${prev:+-l "$prev" -P "p.${prev#l.}"} -o l.$cs.$d -r q.$cs.$d \
-	    -c r.$cs.$d -x x.$cs.$d -f f.$cs.$d -s s.$cs.$d -p p.$cs.$d
+	    -c r.$cs.$d -x x.$cs.$d -f f.$cs.$d -s s.$cs.$d -p p.$cs.$d -T t.$cs.$d
 	rows "$cs" "$d" off | awk -F'\t' -v OFS='\t' '
 		BEGIN { print "#tiers", "indus-offset", 1, "amc", "item", "ps_kind", "ps_number", "offset_eur", "payment_ref" }
 		{ print $1, $2, "RPPS", $3, $4, "TP-" NR }' | tiers-seal -r -o o.$cs.$d &&
@@ -75,6 +77,17 @@ day () {
 		    >actual &&
 		test_cmp expect actual || return 1
 	fi &&
+	rows "$cs" "$d" cli >expect &&
+	cut -f1 expect | uniq | sed "s/\$/.tsv/" >expect.files &&
+	ls t.$cs.$d >actual.files &&
+	test_cmp expect.files actual.files &&
+	for f in $(cat actual.files); do
+		tiers-seal -q t.$cs.$d/$f &&
+		test "$(cols t.$cs.$d/$f amc | sort -u)" = "${f%.tsv}" &&
+		cols t.$cs.$d/$f amc event debtor item amount_eur offset_eur recovered_eur \
+		    withdrawn_eur transferred_eur left_eur || return 1
+	done >actual &&
+	test_cmp expect actual &&
 	rows "$cs" "$d" rep >expect &&
 	if test -s expect; then
 		cols r.$cs.$d amc debtor new_eur offset_eur recovered_eur transferred_eur open_eur \
@@ -128,10 +141,36 @@ test_expect_success 'outputs are mode 0600; the same inputs give the same bytes'
 	for f in l q r x f s; do
 		test "$(test_mode $f.no-compensation.2026-12-01)" = -rw------- || exit 1
 	done &&
+	test "$(test_mode t.client-files.2026-12-31)" = drwx------ &&
+	test "$(test_mode t.client-files.2026-12-31/900000001.tsv)" = -rw------- &&
+	test "$(test_mode t.client-files.2026-12-31/900000002.tsv)" = -rw------- &&
 	mkdir again && cd again &&
 	indus-extract -d 2026-12-01 -C ../params -o l -r q -c r -x x -f f -s s \
 	    ../c.same-line.2026-12-01 ../d.same-line.2026-12-01 2>/dev/null &&
-	for f in l q r x f s; do cmp $f ../$f.same-line.2026-12-01 || exit 1; done
+	for f in l q r x f s; do cmp $f ../$f.same-line.2026-12-01 || exit 1; done &&
+	(umask 0 && TZ=Asia/Tokyo indus-extract -d 2026-12-31 -C ../params \
+	    -l ../l.client-files.2026-12-02 -o l2 -T t 2>/dev/null) &&
+	cmp t/900000001.tsv ../t.client-files.2026-12-31/900000001.tsv &&
+	cmp t/900000002.tsv ../t.client-files.2026-12-31/900000002.tsv &&
+	test "$(test_mode t/900000001.tsv)" = -rw-------
+'
+
+test_expect_success 'the clients'"'"' files: the columns, the history, the beneficiary by reference' '
+	cols t.client-files.2026-12-31/900000001.tsv event debtor debtor_ref origin line contract \
+	    member_ref opened paid_eur status age >actual &&
+	echo "transferred${T}benef${T}C5:M5${T}LQ03${T}2026-12-01#1${T}C5${T}M5${T}2026-12-01${T}20.00${T}transferred${T}30" >expect &&
+	test_cmp expect actual &&
+	sed -n 2p t.client-files.2026-12-31/900000001.tsv >actual &&
+	echo "#business_date${T}2026-12-31" >expect &&
+	test_cmp expect actual &&
+	cols t.retro.2026-11-04/900000002.tsv event origin reason debtor_ref >actual &&
+	printf "%s\n" "new${T}retro${T}retroactive radiation${T}C9:M9" \
+	    "new${T}retro${T}retroactive radiation${T}C9:M9" >expect &&
+	test_cmp expect actual &&
+	test_expect_code 73 indus-extract -d 2026-12-02 -o lt -T t.client-files.2026-12-31 2>err &&
+	echo "indus-extract: t.client-files.2026-12-31: exists" >expect &&
+	test_cmp expect err &&
+	! test -e lt && ! test -e t.client-files.2026-12-31.tmp
 '
 
 test_expect_success 'the ledger: sorted on amc, debtor, debtor_ref, item; the line and what was paid' '
@@ -255,14 +294,14 @@ test_expect_success 'outcomes instead of decisions: the labels are the reasons' 
 
 # An error leaves nothing published, whatever was asked.
 nothing () {
-	for f in l q r x f s; do
+	for f in l q r x f s t t.tmp; do
 		! test -e $f || { echo "$f published"; return 1; }
 	done
 }
 bad () {
 	st=$1
 	shift
-	test_expect_code $st indus-extract -d 2026-12-02 -o l -r q -c r -x x -f f -s s "$@" 2>err &&
+	test_expect_code $st indus-extract -d 2026-12-02 -o l -r q -c r -x x -f f -s s -T t "$@" 2>err &&
 	nothing
 }
 
@@ -306,6 +345,18 @@ test_expect_success 'recovering more than was left paid on a line: 70, nothing p
 	    tiers-seal -r -o c.over &&
 	bad 70 c.over d.same-line.2026-12-01 &&
 	echo "indus-extract: d.same-line.2026-12-01:3: recover_eur: more than was left paid on line 2026-11-20#4" >expect &&
+	test_cmp expect err
+'
+
+test_expect_success 'a client number no file may be named by, for its rows (-T): 65, nothing published' '
+	sed "/^#/!s/^900000002\t/90000\/0002\t/" l.card-kept.2026-12-30 | tiers-seal -r -o l.slash &&
+	printf "#tiers\tindus-params\t1\tamc\tcompensation\tps_days\tbenef_days\n%s\n" \
+	    "90000/0002${T}0${T}30${T}30" | tiers-seal -r -o params.slash &&
+	indus-extract -d 2026-12-31 -C params.slash -l l.slash -o l.slash2 2>err &&
+	test_expect_code 65 indus-extract -d 2026-12-31 -C params.slash -o l -r q -c r -x x -f f -s s \
+	    -T t -l l.slash 2>err &&
+	nothing &&
+	echo "indus-extract: l.slash:3: amc: not letters, digits, _ and -: no name for the client${Q}s file" >expect &&
 	test_cmp expect err
 '
 
@@ -457,9 +508,18 @@ test_expect_success 'parameters: a client twice, compensation not 0 or 1, a bad 
 	test_cmp expect err
 '
 
+# synopsis PAGE: the words of the page's SYNOPSIS, one a line.
+synopsis () {
+	mandoc -Tascii "$1" | sed 's/.\x08//g' | sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' |
+	    sed '1d;$d' | tr -s ' \t' '\n\n' | grep .
+}
+
 test_expect_success 'usage: 64; an input missing: 66; an output that cannot be made: 73' '
 	test_expect_code 64 indus-extract -o l 2>err &&
 	grep "^usage: indus-extract -d date -o ledger" err &&
+	sed "s/^usage: //" err | tr -s " " "\n" | grep . >actual &&
+	synopsis "$TIERS_TOP/man/man1/indus-extract.1" >expect &&
+	test_cmp expect actual &&
 	test_expect_code 64 indus-extract -d 2026-12-02 2>err &&
 	test_expect_code 64 indus-extract -d 2026-12-02 -o l a 2>err &&
 	test_expect_code 64 indus-extract -y -d 2026-12-02 -o l 2>err &&

@@ -8,7 +8,8 @@
  * paid, by beneficiary, month files looked up at offsets; main.c reads
  * the ledger of the day before and the day's offsets and recoveries,
  * merges them and checks conservation; notices.c writes what the PS and
- * the clients are told.
+ * the clients are told, and each client's stream of what is now its to
+ * recover.
  */
 #ifndef INDUS_H
 #define INDUS_H
@@ -67,6 +68,11 @@ struct client {
 		int64_t prev, new, retro, off, rec, tr, wd, open, age[NAGE];
 		uint64_t nnew, nretro, noff, nrec, ntr, nwd, nopen;
 	} w[NDB];
+	/* The client's stream (-T), as its rows are written. */
+	struct {
+		int64_t new, tr;
+		uint64_t nnew, ntr;
+	} t[NDB];
 };
 extern struct client *clients;
 extern size_t nclients;
@@ -180,6 +186,19 @@ extern const char *const agecols[NAGE];
 void requests_write(struct item **req, size_t n, const char *date,
     const char *spath, int sfd, const char *lpath, int lfd);
 void report(int fd, const char *path, const char *meta);
+
+/*
+ * The clients' streams (-T dir): clients_create makes dir.tmp;
+ * client_rows writes an item's rows, if any, as the ledger is written,
+ * in its order (file and line: where the item was read, for a message);
+ * clients_close closes the last client's and checks each client's rows
+ * against the report's sums; clients_commit publishes the files and
+ * renames dir.tmp dir.
+ */
+void clients_create(const char *dir);
+void client_rows(const struct item *it, int32_t age, const char *file, long line);
+void clients_close(void);
+void clients_commit(const char *dir);
 void summary(int fd, const char *path, const char *meta);
 
 #endif

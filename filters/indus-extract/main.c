@@ -491,6 +491,8 @@ settle(struct item *it, long line)
 		add(&c->w[db].age[age_bucket(age)], it->left, lpath, line, "left_eur");
 		c->w[db].nopen++;
 	}
+	/* What the client now recovers itself (-T). */
+	client_rows(it, age, it->isnew ? lpath : prevpath, line);
 	/* What payment-edit may offset against the PS's payments. */
 	if (havex && item_offsetable(it, &c->pa)) {
 		ts_wstr(&xw, it->s[S_AMC].p, it->s[S_AMC].n);
@@ -594,8 +596,8 @@ usage(void)
 	fprintf(stderr, "usage: indus-extract -d date -o ledger [-C params] [-c report] [-f letters]\n"
 	    "                     [-l ledger-before] [-m movements]... [-O offsets]...\n"
 	    "                     [-P paid-before] [-p paid] [-R recoveries]... [-r requests]\n"
-	    "                     [-s summary] [-W months] [-x offsetable] [-b master]...\n"
-	    "                     [claims decisions]\n");
+	    "                     [-s summary] [-T clients] [-W months] [-x offsetable]\n"
+	    "                     [-b master]... [claims decisions]\n");
 	exit(EX_USAGE);
 }
 
@@ -616,7 +618,7 @@ main(int argc, char *argv[])
 	const char *date = NULL, *params = NULL, *rpath = NULL, *fpath = NULL;
 	const char *qpath = NULL, *spath = NULL, *xpath = NULL;
 	const char **offs = NULL, **recs = NULL, **moves = NULL;
-	const char *pbefore = NULL, *pnew = NULL;
+	const char *pbefore = NULL, *pnew = NULL, *tdir = NULL;
 	char **mfiles = NULL;
 	int nmfiles = 0;
 	size_t noffs = 0, nrecs = 0, nmoves = 0, i = 0;
@@ -631,7 +633,7 @@ main(int argc, char *argv[])
 	size_t keycap = 4096;
 
 	setprogname_(argv[0]);
-	while ((ch = getopt(argc, argv, "C:O:P:R:W:b:c:d:f:l:m:o:p:r:s:x:")) != -1)
+	while ((ch = getopt(argc, argv, "C:O:P:R:T:W:b:c:d:f:l:m:o:p:r:s:x:")) != -1)
 		switch (ch) {
 		case 'C': params = optarg; break;
 		case 'O':
@@ -643,6 +645,7 @@ main(int argc, char *argv[])
 			recs = xrealloc(recs, (nrecs + 1) * sizeof *recs);
 			recs[nrecs++] = optarg;
 			break;
+		case 'T': tdir = optarg; break;
 		case 'W': months = (long)numarg(optarg, 1, 120, "-W"); break;
 		case 'b':
 			mfiles = xrealloc(mfiles, (nmfiles + 1) * sizeof *mfiles);
@@ -695,6 +698,8 @@ main(int argc, char *argv[])
 	}
 	if (pbefore != NULL)
 		paid_open(pbefore, first);
+	if (tdir != NULL)
+		clients_create(tdir);
 
 	memset(&tot, 0, sizeof tot);
 	if (params != NULL)
@@ -767,6 +772,7 @@ main(int argc, char *argv[])
 	if (havex)
 		ts_wclose(&xw);
 	conservation(&tot);
+	clients_close();
 	if (rpath != NULL)
 		report(outs[O_REPORT].p.fd, rpath, meta);
 	if (spath != NULL)
@@ -779,6 +785,8 @@ main(int argc, char *argv[])
 			die(EX_IOERR, "%s: %s", outs[k].path, strerror(errno));
 	if (pnew != NULL)
 		paid_commit(pnew);
+	if (tdir != NULL)
+		clients_commit(tdir);
 	if (nmoves > 0)
 		retro_log();
 	if (pnew != NULL)

@@ -7,11 +7,16 @@
  * register, with names and addresses, is not an input here.  Each
  * client has its report: per debtor, the day's movements and the open
  * balance by age (tiers-indus(5), report); and the day summary its rows.
+ * Each client that has any has its stream of what is now its to recover
+ * (tiers-indus(5), client): the day's new items of its beneficiaries
+ * (3.1.4), and the items transferred to it today (annex 8), with their
+ * history.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "indus.h"
@@ -196,4 +201,196 @@ summary(int fd, const char *path, const char *meta)
 			ts_wend(&w);
 		}
 	ts_wclose(&w);
+}
+
+/*
+ * The clients' streams.  The ledger is written in its order, amc first:
+ * each client's rows come together, and one file is open at a time.
+ * The files are made in dir.tmp, renamed dir once all are complete, so
+ * that a client without rows today finds no file of another day.
+ */
+static const char *const ccols[] = {
+	"amc", "event", "debtor", "debtor_ref", "item", "origin", "reason", "line",
+	"ps_kind", "ps_number", "contract", "member_ref", "invoice", "line_no",
+	"act_date", "act_code", "opened", "paid_eur", "amount_eur", "offset_eur",
+	"recovered_eur", "withdrawn_eur", "transferred_eur", "left_eur", "status", "age"
+};
+static char *cdir;
+static struct pub *cpubs;
+static size_t ncpubs;
+static struct ts_writer cw;
+/* The client whose file is open, by its number: client() may move them. */
+static char ccur[sizeof clients->amc];
+
+void
+clients_create(const char *dir)
+{
+	struct stat st;
+
+	cdir = xmalloc(strlen(dir) + 5);
+	sprintf(cdir, "%s.tmp", dir);
+	if (stat(dir, &st) == 0)
+		die(EX_CANTCREAT, "%s: exists", dir);
+	if (mkdir(cdir, 0700) < 0)
+		die(EX_CANTCREAT, "%s: %s", cdir, strerror(errno));
+	/* Removed, with its files, if the run ends before the rename. */
+	tmp_track(cdir, 1);
+}
+
+/* The rows written to the client's file, by debtor. */
+static uint64_t
+crows(const struct client *c)
+{
+	return c->t[DB_BENEF].nnew + c->t[DB_BENEF].ntr + c->t[DB_PS].nnew + c->t[DB_PS].ntr;
+}
+
+static void
+cclose(void)
+{
+	const struct client *c;
+
+	if (ccur[0] == '\0')
+		return;
+	c = client(&(struct field){ ccur, strlen(ccur) }, cdir, 0);
+	if (cw.nrec != crows(c))
+		die(EX_SOFTWARE, "%s/%s.tsv: %llu records written, %llu rows counted", cdir,
+		    ccur, (unsigned long long)cw.nrec, (unsigned long long)crows(c));
+	ts_wclose(&cw);
+}
+
+static void
+crow(const struct item *it, const char *event, int32_t age)
+{
+	static const int sk[] = {
+		S_DEBTOR, S_DREF, S_ITEM, S_ORIGIN, S_REASON, S_LINE, S_PSKIND, S_PSNUM,
+		S_CONTRACT, S_MEMBER, S_INVOICE, S_LINENO, S_ACTDATE, S_ACTCODE
+	};
+	size_t k;
+
+	ts_wstr(&cw, it->s[S_AMC].p, it->s[S_AMC].n);
+	ts_wcstr(&cw, event);
+	for (k = 0; k < sizeof sk / sizeof sk[0]; k++)
+		ts_wstr(&cw, it->s[sk[k]].p, it->s[sk[k]].n);
+	ts_wdate(&cw, it->opened);
+	ts_wmoney(&cw, it->paid);
+	ts_wmoney(&cw, it->amount);
+	ts_wmoney(&cw, it->offset);
+	ts_wmoney(&cw, it->recovered);
+	ts_wmoney(&cw, it->withdrawn);
+	ts_wmoney(&cw, it->transferred);
+	ts_wmoney(&cw, it->left);
+	ts_wcstr(&cw, stnames[item_status(it)]);
+	ts_wint(&cw, age);
+	ts_wend(&cw);
+}
+
+/*
+ * An item's rows: new when it is a beneficiary's opened today, the
+ * client's to recover from its beneficiary; transferred when its delay
+ * handed what was left of it to the client today.  Both, in that
+ * order, for an item of a client whose delay is 0 days.
+ */
+void
+client_rows(const struct item *it, int32_t age, const char *file, long line)
+{
+	struct client *c;
+	char path[4096], meta[64];
+	struct pub *p;
+	size_t k;
+	int db = it->debtor;
+
+	if (cdir == NULL || !((it->isnew && db == DB_BENEF) || it->ttr > 0))
+		return;
+	c = client(&it->s[S_AMC], file, line);
+	if (strcmp(c->amc, ccur) != 0) {
+		/* The client's number names its file: nothing that walks the tree. */
+		for (k = 0; k < it->s[S_AMC].n; k++)
+			if (strchr("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-",
+			    it->s[S_AMC].p[k]) == NULL || it->s[S_AMC].p[k] == '\0')
+				die_at(EX_DATAERR, file, line, "amc",
+				    "not letters, digits, _ and -: no name for the client's file");
+		if (strcmp(ccur, c->amc) > 0)
+			die(EX_SOFTWARE, "%s: client %s after %s: the ledger out of order", cdir,
+			    c->amc, ccur);
+		cclose();
+		if ((size_t)snprintf(path, sizeof path, "%s/%s.tsv", cdir, c->amc) >= sizeof path)
+			die(EX_CANTCREAT, "%s: a name too long", cdir);
+		cpubs = xrealloc(cpubs, (ncpubs + 1) * sizeof *cpubs);
+		p = &cpubs[ncpubs++];
+		if (pub_open(p, path) < 0)
+			die(EX_CANTCREAT, "%s: %s", path, strerror(errno));
+		ts_wopen(&cw, p->fd, p->final, "indus-client", 1, ccols,
+		    (int)(sizeof ccols / sizeof ccols[0]));
+		snprintf(meta, sizeof meta, "business_date\t%s", today_s);
+		ts_wmeta(&cw, meta);
+		memcpy(ccur, it->s[S_AMC].p, it->s[S_AMC].n);
+		ccur[it->s[S_AMC].n] = '\0';
+	}
+	/* The sums of the conservation check: from what the rows say. */
+	if (it->isnew && db == DB_BENEF) {
+		crow(it, "new", age);
+		add(&c->t[db].new, it->amount, file, line, "amount_eur");
+		c->t[db].nnew++;
+	}
+	if (it->ttr > 0) {
+		crow(it, "transferred", age);
+		add(&c->t[db].tr, it->transferred, file, line, "transferred_eur");
+		c->t[db].ntr++;
+	}
+}
+
+/*
+ * What the clients' files list, new beneficiary items and transfers,
+ * per client, in count and amount, is what the report says.
+ */
+void
+clients_close(void)
+{
+	const struct client *c;
+	char m[4][MONEY_BUFSZ];
+	size_t i;
+	int db;
+
+	if (cdir == NULL)
+		return;
+	cclose();
+	for (i = 0; i < nclients; i++) {
+		c = &clients[i];
+		for (db = 0; db < NDB; db++) {
+			if (c->t[db].ntr == c->w[db].ntr && c->t[db].tr == c->w[db].tr &&
+			    (db != DB_BENEF ||
+			    (c->t[db].nnew == c->w[db].nnew && c->t[db].new == c->w[db].new)))
+				continue;
+			money_fmt(c->t[db].new, m[0]);
+			money_fmt(c->t[db].tr, m[1]);
+			money_fmt(db == DB_BENEF ? c->w[db].new : 0, m[2]);
+			money_fmt(c->w[db].tr, m[3]);
+			die(EX_SOFTWARE, "%s: conservation: client %s, debtor %s: the client's file "
+			    "lists %llu new (%s) and %llu transferred (%s), the report %llu new (%s) "
+			    "and %llu transferred (%s)", cdir, c->amc, dbnames[db],
+			    (unsigned long long)c->t[db].nnew, m[0], (unsigned long long)c->t[db].ntr,
+			    m[1], db == DB_BENEF ? (unsigned long long)c->w[db].nnew : 0ULL, m[2],
+			    (unsigned long long)c->w[db].ntr, m[3]);
+		}
+	}
+}
+
+void
+clients_commit(const char *dir)
+{
+	size_t i;
+
+	if (cdir == NULL)
+		return;
+	for (i = 0; i < ncpubs; i++)
+		if (pub_commit(&cpubs[i]) < 0)
+			die(EX_IOERR, "%s: %s", cdir, strerror(errno));
+	if (rename(cdir, dir) < 0)
+		die(EX_CANTCREAT, "%s: %s", dir, strerror(errno));
+	tmp_untrack(cdir);
+	if (pub_syncdir(dir) < 0)
+		die(EX_IOERR, "%s: %s", dir, strerror(errno));
+	free(cpubs);
+	free(cdir);
+	cdir = NULL;
 }
