@@ -278,6 +278,26 @@ pubfile(struct pub *p)
 	return fp;
 }
 
+/*
+ * A CSV field, quoted by libcsv's csv_write into memory and written at
+ * once: csv_fwrite puts it a byte at a time (a tenth of the stage).
+ */
+static void
+csvput(FILE *fp, const char *s, size_t n)
+{
+	char buf[512], *b = buf;
+	size_t need = 2 * n + 2, m;
+
+	if (need > sizeof buf)
+		b = xmalloc(need);
+	m = csv_write(b, need, s, n);
+	if (m > need)
+		die(EX_SOFTWARE, "csv_write: %zu bytes for a field of %zu", m, n);
+	fwrite(b, 1, m, fp);
+	if (b != buf)
+		free(b);
+}
+
 static void
 fileclose(FILE *fp, const char *path)
 {
@@ -459,8 +479,8 @@ clientreturns(const char *path, const char *date, const char *dir)
 			csv = pubfile(newpub(cpath));
 			for (i = 0; i < (int)NCC; i++) {
 				if (i > 0)
-					fputc(',', csv);
-				csv_fwrite(csv, ccols[i], strlen(ccols[i]));
+					putc(',', csv);
+				csvput(csv, ccols[i], strlen(ccols[i]));
 			}
 			fputs("\r\n", csv);
 			open = 1;
@@ -477,8 +497,8 @@ clientreturns(const char *path, const char *date, const char *dir)
 				v = f[cc[i]];
 			ts_wstr(&w, v.p, v.n);
 			if (i > 0)
-				fputc(',', csv);
-			csv_fwrite(csv, v.p, v.n);
+				putc(',', csv);
+			csvput(csv, v.p, v.n);
 		}
 		ts_wend(&w);
 		fputs("\r\n", csv);
