@@ -2369,6 +2369,28 @@ repfind(const struct claim *c, int j, int fl)
 static struct pec **pecs;	/* each allocated once: lines and copies point to them */
 static size_t npec, pecalloc;
 static size_t *pecn;		/* the PECs granted by the end of each day */
+/*
+ * The PECs of a beneficiary, in the order granted: chains by a hash of
+ * client, NIR, birth and rang (pecnext: the next PEC of the chain, +1; 0
+ * none), so that a claim finds its beneficiary's without going through
+ * every PEC granted since the first day.
+ */
+#define PECHASH 65536
+static size_t pechead[PECHASH], pectail[PECHASH], *pecnext;
+
+static size_t
+pecslot(int client, const char *nir, int32_t birth, int rang)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < 13 && nir[i] != '\0'; i++)
+		h = (h ^ (unsigned char)nir[i]) * 0x100000001b3ULL;
+	h = (h ^ (uint64_t)(uint32_t)client) * 0x100000001b3ULL;
+	h = (h ^ (uint64_t)(uint32_t)birth) * 0x100000001b3ULL;
+	h = (h ^ (uint64_t)(uint32_t)rang) * 0x100000001b3ULL;
+	return (size_t)(h ^ h >> 32) & (PECHASH - 1);
+}
 
 static void
 grant(const struct world *w, int j, const struct invoice *inv, const struct line *ln,
@@ -2384,6 +2406,7 @@ grant(const struct world *w, int j, const struct invoice *inv, const struct line
 	if (npec == pecalloc) {
 		pecalloc = pecalloc ? pecalloc * 2 : 64;
 		pecs = xrealloc(pecs, pecalloc * sizeof *pecs);
+		pecnext = xrealloc(pecnext, pecalloc * sizeof *pecnext);
 	}
 	p = xmalloc(sizeof *p);
 	memset(p, 0, sizeof *p);
@@ -2409,6 +2432,16 @@ grant(const struct world *w, int j, const struct invoice *inv, const struct line
 	memcpy(p->nir, b->nir, sizeof p->nir);
 	p->birth = b->birth;
 	p->rang = b->rang;
+	{
+		size_t h = pecslot(p->client, p->nir, p->birth, p->rang);
+
+		pecnext[npec - 1] = 0;
+		if (pechead[h] == 0)
+			pechead[h] = npec;
+		else
+			pecnext[pectail[h] - 1] = npec;
+		pectail[h] = npec;
+	}
 	p->ps = inv->ps;
 	p->from -= 15;
 	p->to += 15;
@@ -2789,8 +2822,9 @@ decide(const struct world *w, int j, const struct claim *c, int fl, struct dec *
 		return;
 	}
 	if (ru->pec) {
-		for (i = 0; i < npec; i++) {
-			q = pecs[i];
+		for (i = pechead[pecslot(b->client, b->nir, b->birth, b->rang)]; i != 0;
+		    i = pecnext[i - 1]) {
+			q = pecs[i - 1];
 			if (q->client != b->client || strcmp(q->nir, b->nir) != 0 ||
 			    q->birth != b->birth || q->rang != b->rang ||
 			    q->ps.dom != inv->ps.dom)
