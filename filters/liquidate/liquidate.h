@@ -359,6 +359,7 @@ struct router *routernew(void);
 void routerfree(struct router *ro);
 int route(struct router *ro, const struct claim *c);
 void wlines(const char *path, const char *meta);
+void wdecopen(struct ts_writer *w, struct pub *pd, const char *out, const char *meta);
 void tellday(const char *date, uint64_t n, const uint64_t *ncode, int64_t amc, uint64_t nev);
 int joinshards(const char *dir, const char *claims, const char *date, const char *out,
     const char *newcons, const char *sumpath);

@@ -363,13 +363,7 @@ main(int argc, char *argv[])
 		consclose();
 
 	/* Decisions in the claims' order, and the conservation check. */
-	if (out != NULL) {
-		if (pub_open(&pd, out) < 0)
-			die(EX_CANTCREAT, "%s: %s", out, strerror(errno));
-		ts_wopen(&w, pd.fd, out, "decision", 1, dcols, NDC);
-	} else
-		ts_wopen(&w, STDOUT_FILENO, "stdout", "decision", 1, dcols, NDC);
-	ts_wmeta(&w, meta);
+	wdecopen(&w, &pd, out, meta);
 	memset(ncode, 0, sizeof ncode);
 	for (k = 0; k < ncl; k++) {
 		const struct claim *c = &cl[k];

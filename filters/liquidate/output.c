@@ -3,10 +3,12 @@
  * one merged family by family with the events of the day; the decision
  * stream, formatted by two threads; the stage summary (tiers-summary(5)).
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "liquidate.h"
 
@@ -228,6 +230,19 @@ struct wpart {
 	struct ts_writer *w;
 	size_t a, b;
 };
+
+/* The decision stream opened: out, published by pd, or the standard output. */
+void
+wdecopen(struct ts_writer *w, struct pub *pd, const char *out, const char *meta)
+{
+	if (out != NULL) {
+		if (pub_open(pd, out) < 0)
+			die(EX_CANTCREAT, "%s: %s", out, strerror(errno));
+		ts_wopen(w, pd->fd, out, "decision", 1, dcols, NDC);
+	} else
+		ts_wopen(w, STDOUT_FILENO, "stdout", "decision", 1, dcols, NDC);
+	ts_wmeta(w, meta);
+}
 
 #define WROUND ((size_t)1 << 17)	/* claims a round of the decisions */
 

@@ -407,13 +407,7 @@ joinshards(const char *dir, const char *claims, const char *date, const char *ou
 	if (ts_open(&cr, claims, "claim", 1) < 0)
 		ts_fatal(&cr);
 	cdup = ts_needcol(&cr, "dup_id");
-	if (out != NULL) {
-		if (pub_open(&pd, out) < 0)
-			die(EX_CANTCREAT, "%s: %s", out, strerror(errno));
-		ts_wopen(&w, pd.fd, out, "decision", 1, dcols, NDC);
-	} else
-		ts_wopen(&w, STDOUT_FILENO, "stdout", "decision", 1, dcols, NDC);
-	ts_wmeta(&w, meta);
+	wdecopen(&w, &pd, out, meta);
 	memset(ncode, 0, sizeof ncode);
 	while ((st = ts_next(&cr)) == 1) {
 		nin++;
