@@ -17,11 +17,14 @@
  * parameters and the items open to offset; the lines paid on earlier
  * days are read from the ledger twice, as a stream, never held.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libxml/parser.h>
@@ -93,6 +96,16 @@ static int
 isamc(const struct field *f)
 {
 	return f->n > 0 && f->n <= 15 && strspn(f->p, "0123456789") >= f->n;
+}
+
+/* The day a line was first received: its identity's date (YYYY-MM-DD#N). */
+static int
+firstday(const char *key, size_t n, int32_t *day)
+{
+	if (n < 12 || key[10] != '#' || strspn(key + 11, "0123456789") != n - 11 ||
+	    date_parse(key, 10, day) < 0)
+		return -1;
+	return 0;
 }
 
 /* A record's column by name (the reader checked the header). */
@@ -314,7 +327,7 @@ freeline(struct line *l)
 }
 
 /* Counts of the day, for the summary and the message. */
-static uint64_t nout, nother, nalready, npruned;
+static uint64_t nout, nother, nalready;
 static int64_t already_eur;
 
 /*
@@ -331,6 +344,7 @@ readoutcomes(const char *path)
 	struct ts_reader r;
 	char ref[36];
 	int c[11], k;
+	int32_t first;
 	size_t i;
 
 	if (ts_open(&r, path, "outcome", 1) < 0)
@@ -350,8 +364,9 @@ readoutcomes(const char *path)
 		}
 		if (!isamc(&f[c[0]]))
 			die_at(EX_DATAERR, path, r.in.lineno, "amc", "a paid line's client is not an AMC number");
-		if (f[c[1]].n == 0)
-			die_at(EX_DATAERR, path, r.in.lineno, "first_claim", "empty");
+		if (firstday(f[c[1]].p, f[c[1]].n, &first) < 0 || first > today)
+			die_at(EX_DATAERR, path, r.in.lineno, "first_claim",
+			    "not a day and rank YYYY-MM-DD#N on or before the business date");
 		if (r.cents[c[7]] < 0)
 			die_at(EX_DATAERR, path, r.in.lineno, "amc_eur", "below 0.00 on a paid line");
 		l = newline(f, c, today, r.cents[c[7]], 0);
@@ -416,9 +431,236 @@ ledgernext(struct ts_reader *r, const char *path, const int *c, struct lkey *pk)
 }
 
 /*
- * First pass over the ledger of the day before: the lines held there
- * are today's to pay again; a line of today's already there (paid, or
- * held) is not paid again.
+ * The ledger of the day before, a directory (tiers-payment(5)): held.tsv,
+ * the lines held, read whole; and a segment a business day of the lines
+ * paid that day, paid-YYYY-MM-DD.tsv, sorted by (amc, line), which this
+ * run reads only where a line of today's may be: a line's identity is
+ * the dup_id of the day it was first received, and no line is paid
+ * before that day.  A segment is searched by bytes, mapped, a few pages
+ * of it touched; it was checked whole the day it was written.
+ */
+struct seg {
+	int32_t day;
+	char *path;
+	struct ts_reader r;
+	const char *rec, *end;	/* its records, mapped: from rec up to the trailer */
+	int mapped;
+};
+static struct seg *segs;
+static size_t nsegs;
+static char *heldpath;
+static uint64_t nsearched, nsegread, nlinked, ndropped;
+
+static int
+segcmp(const void *a, const void *b)
+{
+	const struct seg *x = a, *y = b;
+
+	return (x->day > y->day) - (x->day < y->day);
+}
+
+/* A segment's name, paid-YYYY-MM-DD.tsv: 0 and its day, or -1. */
+static int
+segname(const char *s, int32_t *day)
+{
+	char d[DATE_BUFSZ];
+
+	if (strlen(s) != 19 || strncmp(s, "paid-", 5) != 0 || strcmp(s + 15, ".tsv") != 0 ||
+	    date_parse(s + 5, 10, day) < 0)
+		return -1;
+	date_fmt(*day, d);
+	return memcmp(d, s + 5, 10) == 0 ? 0 : -1;
+}
+
+static void
+ledgeropen(const char *dir, int32_t cutoff)
+{
+	struct dirent *de;
+	struct seg *g;
+	int32_t day;
+	char *path;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		die(EX_NOINPUT, "%s: %s", dir, strerror(errno));
+	while ((errno = 0, de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		path = xmalloc(strlen(dir) + strlen(de->d_name) + 2);
+		sprintf(path, "%s/%s", dir, de->d_name);
+		if (strcmp(de->d_name, "held.tsv") == 0) {
+			heldpath = path;
+			continue;
+		}
+		if (segname(de->d_name, &day) < 0)
+			die_at(EX_DATAERR, path, 0, NULL,
+			    "not a file of a payment ledger (held.tsv, paid-YYYY-MM-DD.tsv)");
+		if (day >= today)
+			die_at(EX_DATAERR, path, 0, NULL, "a segment of the business date or after");
+		/* Paid before the window: not carried, not searched. */
+		if (day < cutoff) {
+			ndropped++;
+			free(path);
+			continue;
+		}
+		segs = xrealloc(segs, (nsegs + 1) * sizeof *segs);
+		g = &segs[nsegs++];
+		memset(g, 0, sizeof *g);
+		g->day = day;
+		g->path = path;
+	}
+	if (errno != 0)
+		die(EX_IOERR, "%s: %s", dir, strerror(errno));
+	closedir(d);
+	if (heldpath == NULL)
+		die_at(EX_NOINPUT, dir, 0, NULL, "no held.tsv: not a payment ledger");
+	if (nsegs > 1)
+		qsort(segs, nsegs, sizeof *segs, segcmp);
+}
+
+/* A segment mapped: its columns the ledger's, in order; its records. */
+static void
+segmap(struct seg *g)
+{
+	const char *m, *e, *t, *p;
+	int k;
+
+	if (ts_open(&g->r, g->path, "payment-ledger", 1) < 0)
+		ts_fatal(&g->r);
+	for (k = 0; k < NL; k++)
+		if (g->r.ncol != NL || strcmp(g->r.cols[k], lcols[k]) != 0)
+			die_at(EX_DATAERR, g->path, 1, "header", "not the payment-ledger columns in order");
+	if (ts_map(&g->r) < 0)
+		ts_fatal(&g->r);
+	m = g->r.map;
+	e = m + g->r.maplen;
+	for (t = e - 1; t > m && t[-1] != '\n'; t--)
+		;
+	if (e == m || e[-1] != '\n' || t < m + g->r.hdrlen || strncmp(t, "#end", 4) != 0)
+		die_at(EX_DATAERR, g->path, 0, "trailer",
+		    "no trailer: stream truncated or its writer failed");
+	for (p = m + g->r.hdrlen; p < t && *p == '#'; p = (const char *)memchr(p, '\n',
+	    (size_t)(t - p)) + 1)
+		;
+	g->rec = p;
+	g->end = t;
+	g->mapped = 1;
+	nsegread++;
+}
+
+/*
+ * The first record line whose key is key or after it, in [lo, hi), both
+ * line starts: a binary search over the bytes, each probe taken back to
+ * the start of its line (filters/indus-extract/paid.c's).
+ */
+static const char *
+seek(const char *lo, const char *hi, const char *key, size_t klen)
+{
+	const char *mid, *ls, *nl;
+	size_t n;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		for (ls = mid; ls > lo && ls[-1] != '\n'; ls--)
+			;
+		nl = memchr(ls, '\n', (size_t)(hi - ls));
+		n = (size_t)(nl - ls);
+		c = memcmp(ls, key, n < klen ? n : klen);
+		if (c == 0 && n < klen)
+			c = -1;
+		if (c < 0)
+			lo = nl + 1;
+		else
+			hi = ls;
+	}
+	return lo;
+}
+
+/*
+ * Is the line in a segment, paid on a day since it was first received?
+ * The record found is checked where it stands: its status and its day.
+ */
+static int
+segfind(const struct line *l)
+{
+	static char *key;
+	static size_t cap;
+	size_t klen = strlen(l->amc) + strlen(l->key) + 2, i;
+	int32_t first, paid;
+	const char *p;
+
+	if (firstday(l->key, strlen(l->key), &first) < 0 || first >= today)
+		return 0;
+	nsearched++;
+	if (klen + 1 > cap) {
+		cap = 2 * klen + 1;
+		key = xrealloc(key, cap);
+	}
+	snprintf(key, cap, "%s\t%s\t", l->amc, l->key);
+	for (i = nsegs; i-- > 0 && segs[i].day >= first;) {
+		struct seg *g = &segs[i];
+		struct ts_reader *r = &g->r;
+
+		if (!g->mapped)
+			segmap(g);
+		p = seek(g->rec, g->end, key, klen);
+		if (p >= g->end || (size_t)(g->end - p) < klen || memcmp(p, key, klen) != 0)
+			continue;
+		if (ts_line(r, p) < 0)
+			ts_fatal(r);
+		if (!((r->f[L_STATUS].n == 4 && memcmp(r->f[L_STATUS].p, "paid", 4) == 0) ||
+		    (r->f[L_STATUS].n == 6 && memcmp(r->f[L_STATUS].p, "offset", 6) == 0))) {
+			ts_error(r, "status", "not paid or offset in a segment of lines paid");
+			ts_fatal(r);
+		}
+		if (date_parse(r->f[L_PAID].p, r->f[L_PAID].n, &paid) < 0 || paid != g->day) {
+			ts_error(r, "paid", "not the segment's day");
+			ts_fatal(r);
+		}
+		return 1;
+	}
+	return 0;
+}
+
+/* The day's lines marked already in the ledger go. */
+static void
+dropmarked(void)
+{
+	size_t i, j;
+
+	for (i = j = 0; i < nlines; i++)
+		if (lines[i]->amc[0] != '\0')
+			lines[j++] = lines[i];
+		else
+			freeline(lines[i]);
+	nlines = j;
+}
+
+static void
+already(struct line *l, const char *path)
+{
+	nalready++;
+	if (money_add(&already_eur, already_eur, l->amt) < 0)
+		die(EX_DATAERR, "%s: amc_eur: sum out of range", path);
+	l->amc[0] = '\0';
+}
+
+/* The day's lines already paid, each looked up in the segments it may be in. */
+static void
+ledgerpaid(void)
+{
+	size_t i;
+
+	for (i = 0; i < nlines; i++)
+		if (segfind(lines[i]))
+			already(lines[i], "segments");
+	dropmarked();
+}
+
+/*
+ * The lines held the day before are today's to pay again; a line of
+ * today's already held is not paid again.
  */
 static void
 ledgerheld(const char *path)
@@ -426,7 +668,7 @@ ledgerheld(const char *path)
 	struct ts_reader r;
 	struct lkey pk = { { NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL }, 0 };
 	int c[NL], st;
-	size_t lo = 0, n0 = nlines, i, j;
+	size_t lo = 0, n0 = nlines;
 	int32_t decided;
 
 	if (ts_open(&r, path, "payment-ledger", 1) < 0)
@@ -435,17 +677,13 @@ ledgerheld(const char *path)
 	while ((st = ledgernext(&r, path, c, &pk)) > 0) {
 		const struct field *f = r.f;
 
+		if (st - 1 != S_HELD)
+			die_at(EX_DATAERR, path, r.in.lineno, "status", "not held in the lines held");
 		/* Today's lines are sorted as the ledger is: merge. */
 		while (lo < n0 && keycmp(lines[lo], &f[c[L_AMC]], &f[c[L_LINE]]) < 0)
 			lo++;
-		if (lo < n0 && keycmp(lines[lo], &f[c[L_AMC]], &f[c[L_LINE]]) == 0) {
-			nalready++;
-			if (money_add(&already_eur, already_eur, lines[lo]->amt) < 0)
-				die(EX_DATAERR, "%s: amc_eur: sum out of range", path);
-			lines[lo]->amc[0] = '\0';	/* dropped below */
-		}
-		if (st - 1 != S_HELD)
-			continue;
+		if (lo < n0 && keycmp(lines[lo], &f[c[L_AMC]], &f[c[L_LINE]]) == 0)
+			already(lines[lo], path);
 		if (date_parse(f[c[L_DECIDED]].p, f[c[L_DECIDED]].n, &decided) < 0)
 			die_at(EX_DATAERR, path, r.in.lineno, "decided", "not a date");
 		if (r.cents[c[L_EUR]] < 0)
@@ -454,15 +692,33 @@ ledgerheld(const char *path)
 	}
 	ts_close(&r);
 	free(pk.l.amc);
-	/* The day's lines already in the ledger go. */
-	for (i = j = 0; i < nlines; i++)
-		if (lines[i]->amc[0] != '\0')
-			lines[j++] = lines[i];
-		else
-			freeline(lines[i]);
-	nlines = j;
+	dropmarked();
 	if (nlines > 1)
 		qsort(lines, nlines, sizeof *lines, linecmp);
+}
+
+/* A line of the day's ledger, as decided now. */
+static void
+writeline(struct ts_writer *w, const struct line *l)
+{
+	const struct payee *py = l->py;
+	char d[DATE_BUFSZ];
+
+	ts_wcstr(w, l->amc);
+	ts_wcstr(w, l->key);
+	ts_wcstr(w, l->kind);
+	ts_wcstr(w, l->num);
+	ts_wcstr(w, l->invoice);
+	ts_wcstr(w, l->lineno);
+	ts_wcstr(w, l->actdate);
+	date_fmt(l->decided, d);
+	ts_wcstr(w, d);
+	ts_wmoney(w, l->amt);
+	ts_wcstr(w, statuses[py->status]);
+	ts_wcstr(w, py->status == S_HELD ? "" : date);
+	ts_wcstr(w, py->status == S_PAID ? py->ref : "");
+	ts_wcstr(w, reasons[py->reason]);
+	ts_wend(w);
 }
 
 /* The PS paid for a client today: the lines grouped, held or not. */
@@ -644,6 +900,38 @@ fundingtext(int fd, const char *path, const struct client *c, const struct debto
 		die(EX_IOERR, "%s: %s", path, strerror(errno));
 }
 
+/*
+ * A segment of the day before, in the window, into the day's ledger:
+ * hard-linked (it never changes), copied where links are not possible.
+ */
+static void
+carry(const struct seg *g, const char *dir)
+{
+	const char *name = strrchr(g->path, '/') + 1;
+	char path[4096], buf[1 << 16];
+	struct out *x;
+	ssize_t n;
+	int fd;
+
+	if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
+		die(EX_USAGE, "%s: name too long", dir);
+	if (link(g->path, path) == 0) {
+		nlinked++;
+		return;
+	}
+	if ((fd = open(g->path, O_RDONLY)) < 0)
+		die(EX_NOINPUT, "%s: %s", g->path, strerror(errno));
+	x = publish(path);
+	while ((n = read(fd, buf, sizeof buf)) > 0)
+		if (write(x->p.fd, buf, (size_t)n) != n)
+			die(EX_IOERR, "%s: %s", x->path, strerror(errno));
+	if (n < 0)
+		die(EX_IOERR, "%s: %s", g->path, strerror(errno));
+	close(fd);
+	ready(x);
+	nlinked++;
+}
+
 static void
 usage(void)
 {
@@ -662,14 +950,15 @@ main(int argc, char *argv[])
 	const char *register_ = NULL, *spath = NULL, *tdir = NULL, *xpath = NULL, *opath = NULL;
 	const char *pdir = NULL;
 	const char *lpath = NULL;
+	char *ltmp;
+	struct stat sb;
 	long window = 24;
 	struct out *lo, *oo, *so;
 	struct ts_writer lw, ow;
-	struct ts_reader pr;
 	struct client *clients, tot;
 	size_t nclients = 0, i, j, k;
-	int ch, c[NL], st = 0;
-	int32_t cutoff, paid;
+	int ch;
+	int32_t cutoff;
 	char today_s[DATE_BUFSZ], meta[64];
 	xmlSchemaPtr schema;
 
@@ -701,6 +990,14 @@ main(int argc, char *argv[])
 	date_fmt(today, today_s);
 	date = today_s;
 	cutoff = months_before(today, window);
+	/* The ledger of the day is built in LEDGER.tmp, renamed whole. */
+	if (stat(lpath, &sb) == 0)
+		die(EX_CANTCREAT, "%s: exists", lpath);
+	ltmp = xmalloc(strlen(lpath) + 5);
+	sprintf(ltmp, "%s.tmp", lpath);
+	if (mkdir(ltmp, 0700) < 0)
+		die(EX_CANTCREAT, "%s: %s", ltmp, strerror(errno));
+	tmp_track(ltmp, 1);
 	LIBXML_TEST_VERSION
 	schema = sepa_schema();
 
@@ -713,8 +1010,12 @@ main(int argc, char *argv[])
 		readoffsetable(xpath);
 	if (argc == 1)
 		readoutcomes(argv[0]);
-	if (prev != NULL)
-		ledgerheld(prev);
+	if (prev != NULL) {
+		ledgeropen(prev, cutoff);
+		ledgerpaid();
+		ledgerheld(heldpath);
+	} else if (nlines > 1)
+		qsort(lines, nlines, sizeof *lines, linecmp);
 	group();
 
 	/* Per client, from the lines and offsets, not from the payees' sums. */
@@ -823,66 +1124,39 @@ main(int argc, char *argv[])
 	}
 
 	/*
-	 * The ledger of the day: the day before's lines paid within the
-	 * window, and today's lines, paid or held, merged in (amc, line)
-	 * order; the day before's held lines are today's, as decided now.
+	 * The ledger of the day, a directory: the lines held after the day;
+	 * the lines paid today, a segment of their own; the segments of the
+	 * days before within the window, linked.
 	 */
-	lo = publish(lpath);
-	ts_wopen(&lw, lo->p.fd, lpath, "payment-ledger", 1, lcols, NL);
+	lo = publishin(ltmp, "held", ".tsv");
+	ts_wopen(&lw, lo->p.fd, lo->path, "payment-ledger", 1, lcols, NL);
 	ts_wmeta(&lw, meta);
-	if (prev != NULL) {
-		if (ts_open(&pr, prev, "payment-ledger", 1) < 0)
-			ts_fatal(&pr);
-		needcols(&pr, lcols, NL, c);
-	}
-	{
-		struct lkey pk = { { NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL }, 0 };
-		char d[DATE_BUFSZ];
-
-		st = prev != NULL ? ledgernext(&pr, prev, c, &pk) : 0;
-		for (i = 0; i < nlines || st > 0;) {
-			if (st > 0 && (i == nlines || keycmp(lines[i], &pr.f[c[L_AMC]],
-			    &pr.f[c[L_LINE]]) > 0)) {
-				/* A line of an earlier day: held ones are in lines[]. */
-				if (st - 1 != S_HELD) {
-					if (date_parse(pr.f[c[L_PAID]].p, pr.f[c[L_PAID]].n, &paid) < 0)
-						die_at(EX_DATAERR, prev, pr.in.lineno, "paid", "not a date");
-					if (paid >= cutoff) {
-						for (k = 0; k < NL; k++)
-							ts_wstr(&lw, pr.f[c[k]].p, pr.f[c[k]].n);
-						ts_wend(&lw);
-					} else
-						npruned++;
-				}
-				st = ledgernext(&pr, prev, c, &pk);
-				continue;
-			}
-			{
-				const struct line *l = lines[i++];
-				const struct payee *py = l->py;
-
-				ts_wcstr(&lw, l->amc);
-				ts_wcstr(&lw, l->key);
-				ts_wcstr(&lw, l->kind);
-				ts_wcstr(&lw, l->num);
-				ts_wcstr(&lw, l->invoice);
-				ts_wcstr(&lw, l->lineno);
-				ts_wcstr(&lw, l->actdate);
-				date_fmt(l->decided, d);
-				ts_wcstr(&lw, d);
-				ts_wmoney(&lw, l->amt);
-				ts_wcstr(&lw, statuses[py->status]);
-				ts_wcstr(&lw, py->status == S_HELD ? "" : date);
-				ts_wcstr(&lw, py->status == S_PAID ? py->ref : "");
-				ts_wcstr(&lw, reasons[py->reason]);
-				ts_wend(&lw);
-			}
-		}
-		free(pk.l.amc);
-	}
-	if (prev != NULL)
-		ts_close(&pr);
+	for (i = 0; i < nlines; i++)
+		if (lines[i]->py->status == S_HELD)
+			writeline(&lw, lines[i]);
+	if (lw.sum != tot.eur[C_HELD])
+		die(EX_SOFTWARE, "%s: lines held written %lld cents, %lld held", lo->path,
+		    (long long)lw.sum, (long long)tot.eur[C_HELD]);
 	ts_wclose(&lw);
+	ready(lo);
+	if (tot.n[C_PAID] > 0) {
+		char name[DATE_BUFSZ + 8];
+
+		snprintf(name, sizeof name, "paid-%s", date);
+		lo = publishin(ltmp, name, ".tsv");
+		ts_wopen(&lw, lo->p.fd, lo->path, "payment-ledger", 1, lcols, NL);
+		ts_wmeta(&lw, meta);
+		for (i = 0; i < nlines; i++)
+			if (lines[i]->py->status != S_HELD)
+				writeline(&lw, lines[i]);
+		if (lw.sum != tot.eur[C_PAID])
+			die(EX_SOFTWARE, "%s: lines paid written %lld cents, %lld paid", lo->path,
+			    (long long)lw.sum, (long long)tot.eur[C_PAID]);
+		ts_wclose(&lw);
+		ready(lo);
+	}
+	for (i = 0; i < nsegs; i++)
+		carry(&segs[i], ltmp);
 
 	/* The statements. */
 	if (rpath != NULL || tpath != NULL) {
@@ -968,16 +1242,25 @@ main(int argc, char *argv[])
 		if ((i == 0 || !samedir(outs[i].path, outs[i - 1].path)) &&
 		    pub_syncdir(outs[i].path) < 0)
 			die(EX_IOERR, "%s: %s", outs[i].path, strerror(errno));
+	/* The ledger's directory, whole, under its name. */
+	if (rename(ltmp, lpath) < 0)
+		die(EX_CANTCREAT, "%s: %s", lpath, strerror(errno));
+	tmp_untrack(ltmp);
+	if (pub_syncdir(lpath) < 0)
+		die(EX_IOERR, "%s: %s", lpath, strerror(errno));
 	{
 		char m1[MONEY_BUFSZ], m2[MONEY_BUFSZ];
 
 		money_fmt(tot.eur[C_TRANSFER], m1);
 		money_fmt(tot.eur[C_OFFSET], m2);
 		fprintf(stderr, "payment-edit: %s: %llu outcomes, %llu lines paid (%llu released), "
-		    "%llu held, %llu already paid; %llu transfers %s, offsets %s\n", date,
-		    (unsigned long long)nout, (unsigned long long)tot.n[C_PAID],
+		    "%llu held, %llu already paid; %llu transfers %s, offsets %s; "
+		    "ledger: %llu lines looked up in %llu of %zu segments, %llu carried, %llu dropped\n",
+		    date, (unsigned long long)nout, (unsigned long long)tot.n[C_PAID],
 		    (unsigned long long)tot.n[C_RELEASED], (unsigned long long)tot.n[C_HELD],
-		    (unsigned long long)nalready, (unsigned long long)tot.n[C_TRANSFER], m1, m2);
+		    (unsigned long long)nalready, (unsigned long long)tot.n[C_TRANSFER], m1, m2,
+		    (unsigned long long)nsearched, (unsigned long long)nsegread, nsegs,
+		    (unsigned long long)nlinked, (unsigned long long)ndropped);
 	}
 	xmlSchemaFree(schema);
 	free(clients);
