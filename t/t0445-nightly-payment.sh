@@ -91,7 +91,7 @@ test_expect_success 'the files of transfers and the ledger: the truth, counted a
 		}
 		END {
 			printf \"pay_paid\t%d\t%.2f\npay_held\t%d\t%.2f\n\", p, pa / 100, h, ha / 100
-		}" pay/days/$d/state/payments/ledger.tsv >actual.$d &&
+		}" pay/days/$d/state/payments/ledger/* >actual.$d &&
 		grep "^pay_paid\|^pay_held" gen/truth/$d/truth.tsv >expect.$d &&
 		test_cmp expect.$d actual.$d || exit 1
 	done
@@ -102,11 +102,11 @@ test_expect_success 'the files of transfers and the ledger: the truth, counted a
 # the new register.
 test_expect_success 'held for no account, no IBAN, a wrong key; released the days they are fixed' '
 	awk -F"\t" "$COLS"" \$c[\"status\"] == \"held\" { print \$c[\"reason\"] }" \
-	    pay/days/2026-11-18/state/payments/ledger.tsv | sort -u >actual &&
+	    pay/days/2026-11-18/state/payments/ledger/held.tsv | sort -u >actual &&
 	printf "bad-iban\nno-account\nno-iban\n" >expect &&
 	test_cmp expect actual &&
 	awk -F"\t" "$COLS"" \$c[\"status\"] == \"held\" { print \$c[\"reason\"] }" \
-	    pay/days/2026-11-23/state/payments/ledger.tsv | sort -u >actual &&
+	    pay/days/2026-11-23/state/payments/ledger/held.tsv | sort -u >actual &&
 	printf "bad-iban\nno-iban\n" >expect &&
 	test_cmp expect actual &&
 	for d in 2026-11-19 2026-11-20; do
@@ -115,6 +115,29 @@ test_expect_success 'held for no account, no IBAN, a wrong key; released the day
 	done &&
 	awk -F"\t" "\$1 == \"pay_released\" && \$2 == 0 { ok = 1 } END { exit !ok }" \
 	    gen/truth/2026-11-23/truth.tsv
+'
+
+# The ledger a directory: the lines held, a segment a day of the lines
+# paid that day, written once and hard-linked into the next generations.
+test_expect_success 'the ledger: held.tsv, a segment a day, linked from one generation to the next' '
+	prev= &&
+	for d in $(cat days); do
+		l=pay/days/$d/state/payments/ledger &&
+		test "$(test_mode $l/held.tsv)" = -rw------- &&
+		awk -F"\t" "$COLS"" \$c[\"status\"] != \"held\" { exit 1 }" $l/held.tsv &&
+		for f in $l/paid-*.tsv; do
+			s=${f##*/paid-} && s=${s%.tsv} &&
+			awk -F"\t" -v s=$s "$COLS"" \$c[\"paid\"] != s || \$c[\"status\"] == \"held\" { exit 1 }" $f ||
+			    { echo "$f"; exit 1; }
+		done &&
+		if test -n "$prev"; then
+			for f in pay/days/$prev/state/payments/ledger/paid-*.tsv; do
+				test "$(ls -i $f | cut -d" " -f1)" = "$(ls -i $l/${f##*/} | cut -d" " -f1)" ||
+				    { echo "$f not linked"; exit 1; }
+			done
+		fi &&
+		prev=$d || exit 1
+	done
 '
 
 # Run again, the last day pays nothing twice: the same bytes.

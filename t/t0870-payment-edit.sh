@@ -141,7 +141,7 @@ test_expect_success 'control totals, recomputed from the XML: NbOfTxs, CtrlSum, 
 		c=$(xmllint --xpath "string(//*[local-name()=\"GrpHdr\"]/*[local-name()=\"CtrlSum\"])" $f | tr -d .) &&
 		test "$((1$c - 1${c%??}00 + ${c%??} * 100))" = $2 || { echo "$f: $* $c"; exit 1; }
 		d=${f%/*} && n=${d##*.} && cs=${d#t.} && cs=${cs%.*} && amc=${f##*/} && amc=${amc%.xml} &&
-		paid=$(awk -F"\t" -v a=$amc "!/^#/ && \$1 == a && \$10 != \"held\" && \$11 == \"2026-11-2$((n + 2))\" { split(\$9, x, \".\"); s += x[1] * 100 + x[2] } END { print s + 0 }" l.$cs.$n) &&
+		paid=$(awk -F"\t" -v a=$amc "!/^#/ && \$1 == a && \$10 != \"held\" && \$11 == \"2026-11-2$((n + 2))\" { split(\$9, x, \".\"); s += x[1] * 100 + x[2] } END { print s + 0 }" l.$cs.$n/*) &&
 		off=$(awk -F"\t" -v a=$amc "!/^#/ && \$1 == a { split(\$3, x, \".\"); s += x[1] * 100 + x[2] } END { print s + 0 }" off.$cs.$n) &&
 		test $((paid - off)) = $2 || { echo "$f: paid $paid less $off is not $2"; exit 1; }
 	done
@@ -169,15 +169,21 @@ test_expect_success 'names in the SEPA character set, accents transliterated' '
 '
 
 test_expect_success 'a held line stays in the ledger, then paid once with the day it is released' '
-	awk -F"\t" "!/^#/ { print \$2, \$8, \$10, \$11, \$12, \$13 }" l.badiban.3 >actual &&
+	awk -F"\t" "!/^#/ { print \$2, \$8, \$10, \$11, \$12, \$13 }" l.badiban.3/* >actual &&
 	cat >expect <<-\EOT &&
 	2026-11-23#1 2026-11-23 paid 2026-11-25 TP20261125-502010002-R10195058416 
 	2026-11-24#2 2026-11-24 paid 2026-11-25 TP20261125-502010002-R10195058416 
 	EOT
 	test_cmp expect actual &&
-	grep -c "2026-11-23#1" l.badiban.1 l.badiban.2 >actual &&
-	printf "l.badiban.1:1\nl.badiban.2:1\n" >expect &&
+	grep -c "2026-11-23#1" l.badiban.1/held.tsv l.badiban.2/held.tsv >actual &&
+	printf "l.badiban.1/held.tsv:1\nl.badiban.2/held.tsv:1\n" >expect &&
 	test_cmp expect actual &&
+	ls l.badiban.1 l.badiban.2 >actual &&
+	printf "l.badiban.1:\nheld.tsv\n\nl.badiban.2:\nheld.tsv\n" >expect &&
+	test_cmp expect actual &&
+	test "$(records l.badiban.2/held.tsv)" = 2 &&
+	test "$(records l.badiban.3/held.tsv)" = 0 &&
+	test "$(records l.badiban.3/paid-2026-11-25.tsv)" = 2 &&
 	grep "^502010002	released	2	13.00\$" f.badiban.3/502010002.tsv &&
 	! test -e t.badiban.1/502010002.xml
 '
@@ -187,7 +193,7 @@ test_expect_success 'offsets larger than the payment: nothing transferred, the r
 	printf "502010002\tX1\t30.00\tRPPS\t10195058416\n" >expect &&
 	test_cmp expect actual &&
 	! test -e t.offset-larger.1/502010002.xml &&
-	awk -F"\t" "!/^#/ { print \$10, \$12 }" l.offset-larger.1 >actual &&
+	awk -F"\t" "!/^#/ { print \$10, \$12 }" l.offset-larger.1/* >actual &&
 	echo "offset " >expect &&
 	test_cmp expect actual &&
 	grep "^502010002	indus-offset	1	30.00\$" f.offset-larger.1/502010002.tsv &&
@@ -240,7 +246,8 @@ test_expect_success 'the remittance statement: lines, offsets and the transfer, 
 '
 
 test_expect_success 'files of payments and bank details are mode 0600' '
-	for f in l.paid.1 off.paid.1 m.paid.1 txt.paid.1 t.paid.1/502010002.xml f.paid.1/502010002.tsv \
+	test "$(test_mode l.paid.1)" = drwx------ &&
+	for f in l.paid.1/held.tsv l.paid.1/paid-2026-11-23.tsv off.paid.1 m.paid.1 txt.paid.1 t.paid.1/502010002.xml f.paid.1/502010002.tsv \
 	    f.paid.1/502010002.txt; do
 		test "$(test_mode $f)" = -rw------- || { echo "$f"; exit 1; }
 	done
@@ -262,7 +269,7 @@ test_expect_success 'a rerun gives the same bytes' '
 	mkdir t f &&
 	payment-edit -d 2026-11-24 -o l -l ../l.offset-larger.1 -P ../params.tsv -r ../r.offset-larger.2 \
 	    -x ../x.offset-larger.2 -O off -t t -F f -m m -M txt -s s ../o.offset-larger.2 2>err &&
-	cmp l ../l.offset-larger.2 && cmp off ../off.offset-larger.2 && cmp m ../m.offset-larger.2 &&
+	diff -r l ../l.offset-larger.2 && cmp off ../off.offset-larger.2 && cmp m ../m.offset-larger.2 &&
 	cmp txt ../txt.offset-larger.2 && cmp s ../s.offset-larger.2 &&
 	cmp t/502010002.xml ../t.offset-larger.2/502010002.xml &&
 	cmp f/502010002.tsv ../f.offset-larger.2/502010002.tsv
@@ -273,7 +280,7 @@ test_expect_success 'a statement a PS and client (-R): the pages of -M, one file
 	mkdir t f R &&
 	payment-edit -d 2026-11-24 -o l -l ../l.offset-larger.1 -P ../params.tsv -r ../r.offset-larger.2 \
 	    -x ../x.offset-larger.2 -O off -t t -F f -m m -M txt -R R -s s ../o.offset-larger.2 2>err &&
-	cmp l ../l.offset-larger.2 && cmp txt ../txt.offset-larger.2 &&
+	diff -r l ../l.offset-larger.2 && cmp txt ../txt.offset-larger.2 &&
 	ls R >names &&
 	test -s names &&
 	! grep -v "^[0-9]*-[A-Z]*-[0-9A-Z]*\.txt\$" names &&
@@ -315,15 +322,82 @@ test_expect_success 'a line already in the ledger is never paid again' '
 	grep "^payment-edit: 2026-11-24: 3 outcomes, 0 lines paid (0 released), 0 held, 2 already paid; 0 transfers 0.00" err &&
 	grep "^lines	already-paid	2	30.00\$" s.again &&
 	! test -e again/502010002.xml &&
-	grep -v "^#" l.paid.1 >expect && grep -v "^#" l.again >actual &&
+	cat l.paid.1/* | grep -v "^#" >expect && cat l.again/* | grep -v "^#" >actual &&
+	test_cmp expect actual &&
+	test "$(ls -i l.paid.1/paid-2026-11-23.tsv | cut -d" " -f1)" = \
+	    "$(ls -i l.again/paid-2026-11-23.tsv | cut -d" " -f1)"
+'
+
+test_expect_success 'the window: a segment paid earlier than -W months is not carried' '
+	payment-edit -d 2027-11-23 -W 12 -o l.win -l l.paid.1 2>err &&
+	test "$(cat l.win/* | grep -vc "^#")" = 2 &&
+	payment-edit -d 2027-11-24 -W 12 -o l.win2 -l l.win 2>err &&
+	ls l.win2 >actual &&
+	echo held.tsv >expect &&
+	test_cmp expect actual &&
+	grep "; ledger: 0 lines looked up in 0 of 0 segments, 0 carried, 1 dropped\$" err &&
+	test_expect_code 73 payment-edit -d 2027-11-24 -W 12 -o l.win2 -l l.win 2>err &&
+	grep "^payment-edit: l.win2: exists\$" err
+'
+
+# A line is looked up only in the segments of the days since it was
+# first received (its identity, first_claim, is that day's dup_id).
+test_expect_success 'a line paid on day 1 presented again on day 3: found in day 1 segment, not paid again' '
+	{
+		echo "$outhdr" &&
+		outcome 2026-11-24 3 $(ps R1) 5.00
+	} | mkstream o.seq.2 &&
+	payment-edit -d 2026-11-24 -o l.seq.2 -l l.paid.1 -P params.tsv -r r.paid.1 o.seq.2 2>err &&
+	ls l.seq.2 >actual &&
+	printf "held.tsv\npaid-2026-11-23.tsv\npaid-2026-11-24.tsv\n" >expect &&
+	test_cmp expect actual &&
+	{
+		grep -v "^#end" o.paid.1 | sed "s/TP20261123/TP20261125/" &&
+		outcome 2026-11-25 7 $(ps R1) 2.00
+	} | mkstream o.seq.3 &&
+	payment-edit -d 2026-11-25 -o l.seq.3 -l l.seq.2 -P params.tsv -r r.paid.1 -s s.seq.3 \
+	    o.seq.3 2>err &&
+	grep "^payment-edit: 2026-11-25: 4 outcomes, 1 lines paid (0 released), 0 held, 2 already paid; .*; ledger: 2 lines looked up in 2 of 2 segments, 2 carried, 0 dropped\$" err &&
+	grep "^lines	already-paid	2	30.00\$" s.seq.3 &&
+	grep -v "^#" l.seq.3/paid-2026-11-25.tsv | cut -f2 >actual &&
+	echo "2026-11-25#7" >expect &&
 	test_cmp expect actual
 '
 
-test_expect_success 'the window: lines paid earlier than -W months go from the ledger' '
-	payment-edit -d 2027-11-23 -W 12 -o l.win -l l.paid.1 2>err &&
-	test "$(records l.win)" = 2 &&
-	payment-edit -d 2027-11-24 -W 12 -o l.win -l l.paid.1 2>err &&
-	test "$(records l.win)" = 0
+test_expect_success 'a segment of a day before the line was first received is not read' '
+	cp -R l.seq.2 l.bad1 &&
+	echo garbage >l.bad1/paid-2026-11-23.tsv &&
+	{
+		grep -v "^#end" o.seq.2 | sed "s/TP20261124/TP20261125/" &&
+		outcome 2026-11-25 7 $(ps R1) 2.00
+	} | mkstream o.bad1 &&
+	payment-edit -d 2026-11-25 -o l.bad1.out -l l.bad1 -P params.tsv -r r.paid.1 o.bad1 2>err &&
+	grep "^payment-edit: 2026-11-25: 2 outcomes, 1 lines paid (0 released), 0 held, 1 already paid; .*; ledger: 1 lines looked up in 1 of 2 segments, 2 carried, 0 dropped\$" err
+'
+
+test_expect_success 'a segment a line is looked up in, corrupt: refused, nothing published' '
+	cp -R l.seq.2 l.bad2 &&
+	sed "s/	paid	2026-11-23	/	sent	2026-11-23	/" l.seq.2/paid-2026-11-23.tsv \
+	    >l.bad2/paid-2026-11-23.tsv &&
+	mkdir bad2t &&
+	test_expect_code 65 payment-edit -d 2026-11-25 -o l.bad2.out -l l.bad2 -P params.tsv \
+	    -r r.paid.1 -t bad2t -s s.bad2 o.seq.3 2>err &&
+	echo "payment-edit: l.bad2/paid-2026-11-23.tsv:3: status: not paid or offset in a segment of lines paid" >expect &&
+	test_cmp expect err &&
+	! test -e l.bad2.out && ! test -e l.bad2.out.tmp && ! test -e s.bad2 &&
+	! ls bad2t | grep . &&
+	head -n 3 l.seq.2/paid-2026-11-23.tsv >l.bad2/paid-2026-11-23.tsv &&
+	test_expect_code 65 payment-edit -d 2026-11-25 -o l.bad2.out -l l.bad2 -P params.tsv \
+	    -r r.paid.1 o.seq.3 2>err &&
+	echo "payment-edit: l.bad2/paid-2026-11-23.tsv: trailer: no trailer: stream truncated or its writer failed" >expect &&
+	test_cmp expect err &&
+	! test -e l.bad2.out && ! test -e l.bad2.out.tmp &&
+	echo garbage >l.bad2/notes &&
+	test_expect_code 65 payment-edit -d 2026-11-25 -o l.bad2.out -l l.bad2 o.seq.3 2>err &&
+	grep "^payment-edit: l.bad2/notes: not a file of a payment ledger (held.tsv, paid-YYYY-MM-DD.tsv)\$" err &&
+	rm l.bad2/notes &&
+	test_expect_code 65 payment-edit -d 2026-11-24 -o l.bad2.out -l l.bad2 o.seq.2 2>err &&
+	grep "^payment-edit: l.bad2/paid-2026-11-24.tsv: a segment of the business date or after\$" err
 '
 
 # Refusals (t0870-refuse.tsv): the status, the first message, nothing
@@ -339,10 +413,10 @@ while IFS='	' read -r name input status msg rec; do
 	test_expect_success "refused: $name" "
 		rm -rf ref && mkdir ref ref/t ref/f &&
 		cp params.tsv ref/params && cp r.paid.1 ref/register && cp x.paid.1 ref/offsetable &&
-		cp o.paid.1 ref/outcomes && cp l.paid.1 ref/ledger &&
+		cp o.paid.1 ref/outcomes && cp -R l.paid.1 ref/ledger && rm ref/ledger/paid-* &&
 		{ printf '%s\\n' '$hdr'; printf '%s\\n' '$rec' | tr '|' '\\t';
 		  if test $name = ledger-order; then printf '%s\\n' '$rec' | tr '|' '\\t' | sed 's/#2/#1/'; fi; } |
-		    mkstream ref/in && mv ref/in ref/$input &&
+		    mkstream ref/in && mv ref/in ref/\$(test $input = ledger && echo ledger/held.tsv || echo $input) &&
 		cd ref &&
 		test_expect_code $status payment-edit -d 2026-11-23 -o l -l ledger -P params -r register \
 		    -x offsetable -O off -t t -F f -m m -M txt -s s outcomes 2>err;
@@ -350,7 +424,7 @@ while IFS='	' read -r name input status msg rec; do
 		sed -n 1p err >actual &&
 		printf '%s\\n' \"$msg\" >expect &&
 		test_cmp expect actual &&
-		! find t f -type f | grep . && ! test -e l && ! test -e off && ! test -e m &&
+		! find t f -type f | grep . && ! test -e l && ! test -e l.tmp && ! test -e off && ! test -e m &&
 		! grep -e $okiban -e $badiban -e FR7630006000011234567890189 err
 	"
 done <"$TIERS_TOP/t/t0870-refuse.tsv"
@@ -380,7 +454,7 @@ test_expect_success 'the nightly: paid the day the register and the accounts com
 	xmllint --noout --schema "$xsd" $d/out/payments/sepa/*.xml &&
 	grep "^payment	ps-register.tsv.gz	register	40		ok	\$" $d/summary.tsv &&
 	test -f $d/state/payments/register.tsv && test -f $d/state/payments/params.tsv &&
-	awk -F"\t" "!/^#/ && \$10 == \"held\"" $d/state/payments/ledger.tsv >held &&
+	awk -F"\t" "!/^#/ && \$10 == \"held\"" $d/state/payments/ledger/* >held &&
 	test_must_be_empty held
 '
 
