@@ -14,8 +14,10 @@
  * in total, to the cent.
  *
  * Memory: the day's lines to pay and those held, the register, the
- * parameters and the items open to offset; the lines paid on earlier
- * days are read from the ledger twice, as a stream, never held.
+ * parameters and the items open to offset.  The lines paid on earlier
+ * days are not read: their segments are linked into the day's ledger,
+ * and searched, mapped, only for a line first received on an earlier
+ * day.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -1014,8 +1016,7 @@ main(int argc, char *argv[])
 		ledgeropen(prev, cutoff);
 		ledgerpaid();
 		ledgerheld(heldpath);
-	} else if (nlines > 1)
-		qsort(lines, nlines, sizeof *lines, linecmp);
+	}
 	group();
 
 	/* Per client, from the lines and offsets, not from the payees' sums. */
