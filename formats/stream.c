@@ -521,6 +521,30 @@ pages_release(const char *a, const char *b)
 	return b;
 }
 
+const char *
+ts_seek(const char *lo, const char *hi, const char *key, size_t klen)
+{
+	const char *mid, *ls, *nl;
+	size_t n;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		for (ls = mid; ls > lo && ls[-1] != '\n'; ls--)
+			;
+		nl = memchr(ls, '\n', (size_t)(hi - ls));
+		n = (size_t)(nl - ls);
+		c = memcmp(ls, key, n < klen ? n : klen);
+		if (c == 0 && n < klen)
+			c = -1;
+		if (c < 0)
+			lo = nl + 1;
+		else
+			hi = ls;
+	}
+	return lo;
+}
+
 void
 movein(void *dst, const void *src, size_t n)
 {

@@ -276,6 +276,13 @@ const char *pages_release(const char *a, const char *b);
  * another is never twice in memory.  src is then garbage, to be freed.
  */
 void movein(void *dst, const void *src, size_t n);
+/*
+ * In a mapped stream sorted byte by byte on its lines' starts, the first
+ * line in [lo, hi) (both line starts) whose start is key (klen bytes) or
+ * after it: a binary search over the bytes, each probe taken back to the
+ * start of its line.
+ */
+const char *ts_seek(const char *lo, const char *hi, const char *key, size_t klen);
 /* Set r's error at its current line: returns -1. */
 int ts_error(struct ts_reader *r, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

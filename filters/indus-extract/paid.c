@@ -260,35 +260,6 @@ paid_open(const char *dir, int from)
 	}
 }
 
-/*
- * The first record line whose key is key or after it, in [lo, hi), both
- * line starts: a binary search over the bytes, each probe taken back to
- * the start of its line.
- */
-static const char *
-seek(const char *lo, const char *hi, const char *key, size_t klen)
-{
-	const char *mid, *ls, *nl;
-	size_t n;
-	int c;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		for (ls = mid; ls > lo && ls[-1] != '\n'; ls--)
-			;
-		nl = memchr(ls, '\n', (size_t)(hi - ls));
-		n = (size_t)(nl - ls);
-		c = memcmp(ls, key, n < klen ? n : klen);
-		if (c == 0 && n < klen)
-			c = -1;
-		if (c < 0)
-			lo = nl + 1;
-		else
-			hi = ls;
-	}
-	return lo;
-}
-
 const char *
 paid_where(const struct prow *pr, long *line)
 {
@@ -318,7 +289,7 @@ paid_find(const char *amc, const char *contract, const char *member, int from,
 		if (f->month < from)
 			continue;
 		prev = NULL;
-		for (p = seek(f->rec, f->end, key, klen); p < f->end; p = nl + 1) {
+		for (p = ts_seek(f->rec, f->end, key, klen); p < f->end; p = nl + 1) {
 			nl = memchr(p, '\n', (size_t)(f->end - p));
 			if ((size_t)(nl - p) < klen || memcmp(p, key, klen) != 0)
 				break;

@@ -551,35 +551,6 @@ segmap(struct seg *g)
 }
 
 /*
- * The first record line whose key is key or after it, in [lo, hi), both
- * line starts: a binary search over the bytes, each probe taken back to
- * the start of its line (filters/indus-extract/paid.c's).
- */
-static const char *
-seek(const char *lo, const char *hi, const char *key, size_t klen)
-{
-	const char *mid, *ls, *nl;
-	size_t n;
-	int c;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		for (ls = mid; ls > lo && ls[-1] != '\n'; ls--)
-			;
-		nl = memchr(ls, '\n', (size_t)(hi - ls));
-		n = (size_t)(nl - ls);
-		c = memcmp(ls, key, n < klen ? n : klen);
-		if (c == 0 && n < klen)
-			c = -1;
-		if (c < 0)
-			lo = nl + 1;
-		else
-			hi = ls;
-	}
-	return lo;
-}
-
-/*
  * Is the line in a segment, paid on a day since it was first received?
  * The record found is checked where it stands: its status and its day.
  */
@@ -606,7 +577,7 @@ segfind(const struct line *l)
 
 		if (!g->mapped)
 			segmap(g);
-		p = seek(g->rec, g->end, key, klen);
+		p = ts_seek(g->rec, g->end, key, klen);
 		if (p >= g->end || (size_t)(g->end - p) < klen || memcmp(p, key, klen) != 0)
 			continue;
 		if (ts_line(r, p) < 0)
