@@ -1236,5 +1236,6 @@ main(int argc, char *argv[])
 	}
 	xmlSchemaFree(schema);
 	free(clients);
+	free(ltmp);
 	return 0;
 }
