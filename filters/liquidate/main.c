@@ -204,6 +204,11 @@ main(int argc, char *argv[])
 			usage();
 		if (date_parse(date, strlen(date), &today) < 0)
 			die(EX_USAGE, "%s: not an ISO 8601 date (YYYY-MM-DD)", date);
+		free(gfiles);
+		free(mfiles);
+		free(xfiles);
+		free(pfiles);
+		free(kfiles);
 		return joinshards(joindir, argv[0], date, out, newcons, sumpath);
 	}
 	if ((nshards > 0) != (linespath != NULL))
