@@ -147,4 +147,22 @@ test_expect_success 'a rerun of the last day: the same payments' '
 	diff -r before pay/days/2026-11-23/out/payments
 '
 
+# A data directory whose last day kept the ledger in its first form, one
+# file (before it was a directory): the next day reads it as the
+# directory it would be, and pays and holds the same lines.
+test_expect_success 'the day after a ledger of the first form, one file: the same payments' '
+	cp -R pay old &&
+	rm -rf old/days/2026-11-23 &&
+	l=old/days/2026-11-20/state/payments/ledger &&
+	{
+		head -n 1 $l/held.tsv &&
+		printf "#business_date\t2026-11-20\n" &&
+		cat $l/held.tsv $l/paid-*.tsv | grep -v "^#" | LC_ALL=C sort -t "	" -k1,1 -k2,2
+	} | tiers-seal -r -o old/days/2026-11-20/state/payments/ledger.tsv &&
+	rm -rf $l &&
+	tiers-nightly 2026-11-23 old >/dev/null 2>&1 &&
+	diff -r pay/days/2026-11-23/out/payments old/days/2026-11-23/out/payments &&
+	diff -r pay/days/2026-11-23/state/payments old/days/2026-11-23/state/payments
+'
+
 test_done
