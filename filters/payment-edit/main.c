@@ -694,6 +694,29 @@ writeline(struct ts_writer *w, const struct line *l)
 	ts_wend(w);
 }
 
+/*
+ * A file of the day's ledger in dir: the lines held (held) or those paid
+ * or offset, their sum checked against what the run counted (expect).
+ */
+static void
+wledger(const char *dir, const char *name, const char *meta, int held, int64_t expect)
+{
+	struct ts_writer w;
+	struct out *o = publishin(dir, name, ".tsv");
+	size_t i;
+
+	ts_wopen(&w, o->p.fd, o->path, "payment-ledger", 1, lcols, NL);
+	ts_wmeta(&w, meta);
+	for (i = 0; i < nlines; i++)
+		if ((lines[i]->py->status == S_HELD) == held)
+			writeline(&w, lines[i]);
+	if (w.sum != expect)
+		die(EX_SOFTWARE, "%s: lines %s written %lld cents, %lld counted", o->path,
+		    held ? "held" : "paid", (long long)w.sum, (long long)expect);
+	ts_wclose(&w);
+	ready(o);
+}
+
 /* The PS paid for a client today: the lines grouped, held or not. */
 static struct payee *payees;
 static size_t npayees;
@@ -926,8 +949,8 @@ main(int argc, char *argv[])
 	char *ltmp;
 	struct stat sb;
 	long window = 24;
-	struct out *lo, *oo, *so;
-	struct ts_writer lw, ow;
+	struct out *oo, *so;
+	struct ts_writer ow;
 	struct client *clients, tot;
 	size_t nclients = 0, i, j, k;
 	int ch;
@@ -1100,32 +1123,12 @@ main(int argc, char *argv[])
 	 * the lines paid today, a segment of their own; the segments of the
 	 * days before within the window, linked.
 	 */
-	lo = publishin(ltmp, "held", ".tsv");
-	ts_wopen(&lw, lo->p.fd, lo->path, "payment-ledger", 1, lcols, NL);
-	ts_wmeta(&lw, meta);
-	for (i = 0; i < nlines; i++)
-		if (lines[i]->py->status == S_HELD)
-			writeline(&lw, lines[i]);
-	if (lw.sum != tot.eur[C_HELD])
-		die(EX_SOFTWARE, "%s: lines held written %lld cents, %lld held", lo->path,
-		    (long long)lw.sum, (long long)tot.eur[C_HELD]);
-	ts_wclose(&lw);
-	ready(lo);
+	wledger(ltmp, "held", meta, 1, tot.eur[C_HELD]);
 	if (tot.n[C_PAID] > 0) {
 		char name[DATE_BUFSZ + 8];
 
 		snprintf(name, sizeof name, "paid-%s", date);
-		lo = publishin(ltmp, name, ".tsv");
-		ts_wopen(&lw, lo->p.fd, lo->path, "payment-ledger", 1, lcols, NL);
-		ts_wmeta(&lw, meta);
-		for (i = 0; i < nlines; i++)
-			if (lines[i]->py->status != S_HELD)
-				writeline(&lw, lines[i]);
-		if (lw.sum != tot.eur[C_PAID])
-			die(EX_SOFTWARE, "%s: lines paid written %lld cents, %lld paid", lo->path,
-			    (long long)lw.sum, (long long)tot.eur[C_PAID]);
-		ts_wclose(&lw);
-		ready(lo);
+		wledger(ltmp, name, meta, 0, tot.eur[C_PAID]);
 	}
 	for (i = 0; i < nsegs; i++)
 		carry(&segs[i], ltmp);
