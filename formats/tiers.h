@@ -283,6 +283,10 @@ void movein(void *dst, const void *src, size_t n);
  * start of its line.
  */
 const char *ts_seek(const char *lo, const char *hi, const char *key, size_t klen);
+
+/* sha256.c (link with -lcrypto): a file's SHA-256 in hex. */
+#define SHA256_HEXSZ 65
+int sha256_fd(int fd, char hex[SHA256_HEXSZ]);
 /* Set r's error at its current line: returns -1. */
 int ts_error(struct ts_reader *r, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -404,4 +404,36 @@ test_expect_success 'a metadata line is never taken for a trailer of either form
 	tiers-seal endx >out && grep "	demo	1	1	0.00	" out
 '
 
+# tiers-sum: the digests sha256sum gives, in the order of the names,
+# whatever the number of threads; what it cannot read is said, not dropped.
+test_expect_success 'tiers-sum: the digests of sha256sum, in order, at any -j' '
+	i=0 &&
+	: >names &&
+	while test $i -lt 40; do
+		seq $((i * 997)) >sum$i && echo sum$i >>names && i=$((i + 1)) || exit 1
+	done &&
+	: >empty && echo empty >>names &&
+	sha256sum $(cat names) >want &&
+	for j in 1 2 3 16; do
+		tiers-sum -j $j -f names >got &&
+		test_cmp want got || exit 1
+	done &&
+	tiers-sum $(cat names) >got && test_cmp want got &&
+	tiers-sum -f - <names >got && test_cmp want got &&
+	tiers-sum -f /dev/null >got && test_must_be_empty got
+'
+
+test_expect_success 'tiers-sum: a missing file is named, the others hashed' '
+	test_expect_code 66 tiers-sum -j 2 sum1 nosuch sum2 >got 2>err &&
+	grep -F "tiers-sum: nosuch: " err &&
+	sha256sum sum1 sum2 >want && test_cmp want got
+'
+
+test_expect_success 'tiers-sum: names sha256sum would escape are refused' '
+	test_expect_code 65 tiers-sum "a\\b" 2>err &&
+	grep -F "backslash" err &&
+	test_expect_code 64 tiers-sum -j 0 sum1 &&
+	test_expect_code 64 tiers-sum -x
+'
+
 test_done

@@ -16,7 +16,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 
 #include "card.h"
 
@@ -145,12 +144,7 @@ putlines(const struct line *v, size_t n)
 void
 sumclose(char *hex)
 {
-	static const char x[] = "0123456789abcdef";
-	unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen, i;
-	EVP_MD_CTX *ctx;
 	struct line l;
-	ssize_t k;
 	size_t g;
 	int fd;
 
@@ -169,28 +163,9 @@ sumclose(char *hex)
 	putlines(ref, nref);
 	putlines(pv, npv);
 	ts_wclose(&w);
-	if ((fd = open(pub.tmp, O_RDONLY | O_CLOEXEC)) < 0)
+	if ((fd = open(pub.tmp, O_RDONLY | O_CLOEXEC)) < 0 || sha256_fd(fd, hex) < 0)
 		die(EX_IOERR, "%s: %s", pub.final, strerror(errno));
-	if ((ctx = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
-		die(EX_SOFTWARE, "SHA-256: cannot initialise");
-	while ((k = read(fd, buf, sizeof buf)) != 0) {
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			die(EX_IOERR, "%s: %s", pub.final, strerror(errno));
-		}
-		if (EVP_DigestUpdate(ctx, buf, (size_t)k) != 1)
-			die(EX_SOFTWARE, "SHA-256: cannot update");
-	}
 	close(fd);
-	if (EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen != 32)
-		die(EX_SOFTWARE, "SHA-256: cannot finish");
-	EVP_MD_CTX_free(ctx);
-	for (i = 0; i < mdlen; i++) {
-		hex[2 * i] = x[md[i] >> 4];
-		hex[2 * i + 1] = x[md[i] & 15];
-	}
-	hex[2 * mdlen] = '\0';
 	free(grp);
 	free(ref);
 	free(pv);
