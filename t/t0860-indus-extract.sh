@@ -509,7 +509,7 @@ test_expect_success 'a store malformed or not of the day before: 65, nothing pub
 	echo "indus-extract: pq/2026-11-05.tsv: a day not before the business date" >expect &&
 	test_cmp expect err &&
 	rm pq/2026-11-05.tsv && head -n 3 p.retro.2026-11-04/2026-10-30.tsv >pq/2026-10-30.tsv &&
-	badd 2026-11-05 65 -P pq &&
+	badd 2026-11-05 65 -P pq -m m.retro.2026-11-05 &&
 	echo "indus-extract: pq/2026-10-30.tsv: trailer: no trailer: stream truncated or its writer failed" >expect &&
 	test_cmp expect err &&
 	cp p.retro.2026-11-04/2026-10-30.tsv pq/ &&

@@ -124,8 +124,8 @@ struct prow {
  * paid.c.  paid_on: the day's rows are kept (-p).  paid_add: a row of
  * the day, its text columns (P_DAY and P_AMOUNT ignored).  paid_open: the
  * store of the day before, its segments (a day's, or a month's of the
- * first form) from month first (YYYY * 12 + MM - 1) on, mapped, the
- * older ones left out; paid_find: each of its rows of one beneficiary in
+ * first form) from month first (YYYY * 12 + MM - 1) on, each mapped
+ * when a lookup first reaches it, the older ones left out; paid_find: each of its rows of one beneficiary in
  * the segments of day from and after, merged on line then day, to fn;
  * paid_where: a row's file and line, for a message.  paid_create: the
  * new generation's directory, dir.tmp, made; paid_write: in it, the

@@ -127,6 +127,7 @@ struct seg {
 	const char *name;
 	struct ts_reader r;
 	const char *rec, *end;	/* its records, mapped: from rec up to the trailer */
+	int mapped;
 };
 static struct seg *segs;
 static int nsegs, first, npruned, ncarried;
@@ -228,14 +229,21 @@ rowcheck(struct seg *g, struct prow *pr)
 	return 0;
 }
 
-/* Its records in the mapping, after the header and metadata, before the trailer. */
+/*
+ * A segment opened and mapped, the first time a lookup reaches it (the
+ * window holds hundreds): its records, after the header and metadata,
+ * before the trailer.  Once mapped its reader's input is not needed:
+ * the descriptor, buffers and reading thread are given back at once.
+ */
 static void
-mapped(struct seg *g)
+segmap(struct seg *g)
 {
 	const char *m, *e, *t, *p;
 
+	sopen(&g->r, g->path);
 	if (ts_map(&g->r) < 0)
 		ts_fatal(&g->r);
+	lines_close(&g->r.in);
 	m = g->r.map;
 	e = m + g->r.maplen;
 	for (t = e - 1; t > m && t[-1] != '\n'; t--)
@@ -248,6 +256,7 @@ mapped(struct seg *g)
 		;
 	g->rec = p;
 	g->end = t;
+	g->mapped = 1;
 }
 
 void
@@ -255,7 +264,6 @@ paid_open(const char *dir, int from)
 {
 	DIR *d;
 	struct dirent *de;
-	int i;
 
 	first = from;
 	if ((d = opendir(dir)) == NULL)
@@ -291,10 +299,6 @@ paid_open(const char *dir, int from)
 	closedir(d);
 	if (nsegs > 1)
 		qsort(segs, (size_t)nsegs, sizeof *segs, segcmp);
-	for (i = 0; i < nsegs; i++) {
-		sopen(&segs[i].r, segs[i].path);
-		mapped(&segs[i]);
-	}
 }
 
 const char *
@@ -361,6 +365,8 @@ paid_find(const char *amc, const char *contract, const char *member, int32_t fro
 
 		if (g->hi < from)
 			continue;
+		if (!g->mapped)
+			segmap(g);
 		cs[n].seg = i;
 		cs[n].p = ts_seek(g->rec, g->end, key, klen);
 		if (curread(&cs[n], key, klen, NULL, 0))
@@ -506,7 +512,8 @@ paid_free(void)
 		free(drows[i].s);
 	free(drows);
 	for (k = 0; k < nsegs; k++) {
-		ts_close(&segs[k].r);
+		if (segs[k].mapped)
+			ts_close(&segs[k].r);
 		free(segs[k].path);
 	}
 	free(segs);
