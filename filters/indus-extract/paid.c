@@ -15,7 +15,7 @@
  * first form, one file a month (YYYY-MM.tsv, sorted on the key and the
  * day), is read on: its months are segments closed, linked on until
  * they leave the window.  A beneficiary's rows are found in each file
- * by a binary search over the mapped file, and the files' merged on
+ * by a binary search over the mapped file, and the files' rows merged on
  * line and day: a lookup touches a few pages of each file it reads.
  */
 #include <dirent.h>
