@@ -2,9 +2,10 @@
 # make bench, indus-extract's store of lines paid: BENCH_INDUS_DAYS days
 # (default 3) of BENCH_INDUS_LINES lines paid (default 700 000, a day at
 # 90 million lines a year is about 360 000) for 200 000 beneficiaries,
-# one day after the other in one month, each merged with the month so
-# far; beside the same days without the store (the baseline).  Then
-# 1 000 beneficiaries radiated back over the month: the lookups alone.
+# one day after the other in one month, each a segment of its own, the
+# days before linked; beside the same days without the store (the
+# baseline).  Then 1 000 beneficiaries radiated back over the month: the
+# lookups alone, merged across the segments.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 PATH=$top/bin:$PATH
@@ -58,12 +59,12 @@ for d in $(awk -v k="$days" 'BEGIN { for (i = 2; i < 2 + k; i++) printf "2026-11
 	row "day $i, no store (baseline)" "$n"
 	/usr/bin/time -f '%U %S %M' -o time indus-extract -d "$d" -o "l.$d" ${prev:+-P "p.$prev"} \
 	    -p "p.$d" "c.$d" "d.$d" 2>/dev/null
-	row "day $i, store: month of $((i * n)) rows" "$n"
+	row "day $i, store: $((i - 1)) days linked" "$n"
 	test -n "$prev" && rm -rf "p.$prev"
 	rm -f "c.$d" "d.$d" l0 "l.$d"
 	prev=$d
 done
-echo "store: $(grep -vc '^#' "p.$prev/2026-11.tsv") rows, $(wc -c <"p.$prev/2026-11.tsv") bytes"
+echo "store: $(ls "p.$prev" | wc -l) segments, $(cat "p.$prev"/*.tsv | grep -vc '^#') rows, $(cat "p.$prev"/*.tsv | wc -c) bytes"
 awk -v OFS='\t' 'BEGIN {
 	srand(7)
 	for (i = 0; i < 1000; i++) {

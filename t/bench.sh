@@ -73,7 +73,7 @@ echo "dedup: the last of ${BENCH_DEDUP_DAYS:-5} days of $n claims against the hi
 sh "$top/t/bench-dedup.sh" | tee -a "$out"
 echo "liquidate: $n claims against a master of ${BENCH_MASTER:-5000000} beneficiaries (target 300 000 claims/s)" | tee -a "$out"
 sh "$top/t/bench-liquidate.sh" | tee -a "$out"
-echo "indus-extract: the store of lines paid, ${BENCH_INDUS_DAYS:-3} days of ${BENCH_INDUS_LINES:-700000} lines paid merged into one month" | tee -a "$out"
+echo "indus-extract: the store of lines paid, ${BENCH_INDUS_DAYS:-3} days of ${BENCH_INDUS_LINES:-700000} lines paid, a segment a day" | tee -a "$out"
 sh "$top/t/bench-indus.sh" | tee -a "$out"
 echo "the night: a generated day of $n claims through tiers-nightly, its stages' seconds" | tee -a "$out"
 sh "$top/t/bench-nightly.sh" | tee -a "$out"

@@ -73,8 +73,9 @@ day () {
 	test_cmp expect actual &&
 	rows "$cs" "$d" paid >expect &&
 	if test -s expect; then
-		cols p.$cs.$d/${d%-*}.tsv amc contract member_ref line day kind act_date amount_eur \
-		    >actual &&
+		for f in p.$cs.$d/${d%-*}-??.tsv; do
+			cols $f amc contract member_ref line day kind act_date amount_eur
+		done | LC_ALL=C sort -s -t "$T" -k1,4 >actual &&
 		test_cmp expect actual || return 1
 	fi &&
 	rows "$cs" "$d" cli >expect &&
@@ -212,25 +213,30 @@ test_expect_success 'rights given back: the retro items withdrawn, the lines giv
 	    "2026-10-30#2/2026-11-06${T}retro${T}2026-10-30#2${T}2026-10-25${T}2026-11-06${T}25.00" \
 	    "2026-10-30#3/2026-11-06${T}retro${T}2026-10-30#3${T}2026-10-28${T}2026-11-06${T}50.00" >expect &&
 	test_cmp expect actual &&
-	tiers-seal -q p.restore.2026-11-05/2026-11.tsv
+	tiers-seal -q p.restore.2026-11-05/2026-11-05.tsv
 '
 
-test_expect_success 'the store: closed months linked, the month merged, mode 0600, its log line' '
-	test "$(ls p.retro.2026-10-30)" = 2026-10.tsv &&
-	test "$(ls p.retro.2026-11-05 | tr "\n" " ")" = "2026-10.tsv 2026-11.tsv " &&
-	i=$(ls -i p.retro.2026-10-30/2026-10.tsv | cut -d" " -f1) &&
-	test "$(ls -i p.retro.2026-11-05/2026-10.tsv | cut -d" " -f1)" = "$i" &&
-	test "$(test_mode p.retro.2026-11-05/2026-11.tsv)" = -rw------- &&
+# The store: a segment a business day, the days before hard-linked, not
+# written again (without it, the month's file was rewritten every day).
+test_expect_success 'the store: a segment a day, the days before linked, mode 0600, its log line' '
+	test "$(ls p.retro.2026-10-30)" = 2026-10-30.tsv &&
+	test "$(ls p.retro.2026-11-05 | tr "\n" " ")" = "2026-10-30.tsv 2026-11-03.tsv 2026-11-04.tsv 2026-11-05.tsv " &&
+	test "$(stat -c %i p.retro.2026-10-30/2026-10-30.tsv)" = "$(stat -c %i p.retro.2026-11-05/2026-10-30.tsv)" &&
+	test "$(stat -c %i p.retro.2026-11-03/2026-11-03.tsv)" = "$(stat -c %i p.retro.2026-11-04/2026-11-03.tsv)" &&
+	test "$(stat -c %i p.retro.2026-11-04/2026-11-04.tsv)" = "$(stat -c %i p.retro.2026-11-05/2026-11-04.tsv)" &&
+	test "$(stat -c %h p.retro.2026-11-05/2026-11-03.tsv)" -ge 3 &&
+	test "$(test_mode p.retro.2026-11-05/2026-11-05.tsv)" = -rw------- &&
 	test "$(test_mode p.retro.2026-11-05)" = drwx------ &&
-	tiers-seal -q p.retro.2026-10-30/2026-10.tsv p.retro.2026-11-05/2026-11.tsv &&
-	cols p.retro.2026-10-30/2026-10.tsv contract member_ref line kind amount_eur >actual &&
+	tiers-seal -q p.retro.2026-10-30/2026-10-30.tsv p.retro.2026-11-05/2026-11-05.tsv &&
+	test "$(sed -n 2p p.retro.2026-11-05/2026-11-05.tsv)" = "#business_date${T}2026-11-05" &&
+	cols p.retro.2026-10-30/2026-10-30.tsv contract member_ref line kind amount_eur >actual &&
 	printf "%s\n" "C8${T}M8${T}2026-10-30#6${T}ps${T}60.00" "C9${T}M9${T}2026-10-30#1${T}ps${T}30.00" \
 	    "C9${T}M9${T}2026-10-30#2${T}ps${T}40.00" "C9${T}M9${T}2026-10-30#3${T}ps${T}25.00" \
 	    "C9${T}M9${T}2026-10-30#4${T}ps-recover${T}45.00" "C9${T}M9${T}2026-10-30#5${T}ps${T}50.00" >expect &&
 	test_cmp expect actual &&
-	grep "^indus-extract: 2026-11-04: store of lines paid: 2 rows today, 4 in the month, 1 months linked, 0 dropped\$" err.retro.2026-11-04 &&
-	grep "^indus-extract: 2026-11-03: store of lines paid: 2 rows today, 2 in the month, 1 months linked, 0 dropped\$" err.retro.2026-11-03 &&
-	cols p.same-line.2026-12-01/2026-12.tsv contract line day kind amount_eur >actual &&
+	grep "^indus-extract: 2026-11-04: store of lines paid: 2 rows today, 2 segments linked, 0 dropped\$" err.retro.2026-11-04 &&
+	grep "^indus-extract: 2026-11-03: store of lines paid: 2 rows today, 1 segments linked, 0 dropped\$" err.retro.2026-11-03 &&
+	cols p.same-line.2026-12-01/2026-12-01.tsv contract line day kind amount_eur >actual &&
 	printf "%s\n" "C1${T}2026-11-20#4${T}2026-12-01${T}recover-ps${T}-20.00" \
 	    "C1${T}2026-11-20#4${T}2026-12-01${T}recover-ps${T}-30.00" \
 	    "C4${T}2026-12-01#3${T}2026-12-01${T}ps${T}45.00" \
@@ -238,16 +244,59 @@ test_expect_success 'the store: closed months linked, the month merged, mode 060
 	test_cmp expect actual
 '
 
-test_expect_success 'the store: a day without rows links its month; months past -W dropped' '
+test_expect_success 'the store: a day without rows writes no segment, links the days; months past -W dropped' '
 	indus-extract -d 2026-11-06 -P p.retro.2026-11-05 -p pa -o la 2>err &&
-	test "$(ls -i pa/2026-11.tsv | cut -d" " -f1)" = "$(ls -i p.retro.2026-11-05/2026-11.tsv | cut -d" " -f1)" &&
-	grep "^indus-extract: 2026-11-06: store of lines paid: 0 rows today, the month unchanged, 2 months linked, 0 dropped\$" err &&
+	test "$(ls pa | tr "\n" " ")" = "2026-10-30.tsv 2026-11-03.tsv 2026-11-04.tsv 2026-11-05.tsv " &&
+	test "$(stat -c %i pa/2026-11-05.tsv)" = "$(stat -c %i p.retro.2026-11-05/2026-11-05.tsv)" &&
+	grep "^indus-extract: 2026-11-06: store of lines paid: 0 rows today, 4 segments linked, 0 dropped\$" err &&
 	indus-extract -d 2027-11-01 -W 12 -P p.retro.2026-11-05 -p pb -o lb 2>err &&
-	test "$(ls pb)" = 2026-11.tsv &&
-	grep "store of lines paid: 0 rows today, the month unchanged, 1 months linked, 1 dropped\$" err &&
+	test "$(ls pb | tr "\n" " ")" = "2026-11-03.tsv 2026-11-04.tsv 2026-11-05.tsv " &&
+	grep "store of lines paid: 0 rows today, 3 segments linked, 1 dropped\$" err &&
 	indus-extract -d 2028-12-01 -P p.retro.2026-11-05 -p pc -o lc 2>err &&
 	test -z "$(ls pc)" &&
-	grep "store of lines paid: 0 rows today, the month unchanged, 0 months linked, 2 dropped\$" err
+	grep "store of lines paid: 0 rows today, 0 segments linked, 4 dropped\$" err
+'
+
+# mkold DIR STORE: STORE, of a segment a day, as the previous version
+# wrote it, one file a month: the month's rows sorted on amc, contract,
+# member_ref, line, then day, #business_date the month's last day written.
+mkold () {
+	mkdir -m 700 "$1" &&
+	for m in $(ls "$2" | cut -c1-7 | sort -u); do
+		last=$(ls "$2"/$m-??.tsv | tail -n 1) &&
+		{ sed -n 1p "$last" && printf "#business_date\t%s\n" "$(basename "$last" .tsv)" &&
+		  cat "$2"/$m-??.tsv | grep -v "^#" | LC_ALL=C sort -s -t "$T" -k1,4; } |
+		    tiers-seal -r -o "$1/$m.tsv" || return 1
+	done
+}
+
+# A data directory of the previous version goes on: its month files are
+# read as segments closed, linked forward, dropped past the window.
+test_expect_success 'the store of the first form (a file a month): read, linked on, the same findings' '
+	mkold po p.retro.2026-11-04 &&
+	test "$(ls po | tr "\n" " ")" = "2026-10.tsv 2026-11.tsv " &&
+	indus-extract -d 2026-11-05 -C params -l l.retro.2026-11-04 -P po -m m.retro.2026-11-05 \
+	    -o lo5 -r qo5 -c ro5 -x xo5 -f fo5 -s so5 -p po5 -T to5 2>err &&
+	cmp lo5 l.retro.2026-11-05 && cmp qo5 q.retro.2026-11-05 && cmp ro5 r.retro.2026-11-05 &&
+	cmp xo5 x.retro.2026-11-05 && cmp fo5 f.retro.2026-11-05 && cmp so5 s.retro.2026-11-05 &&
+	cmp to5/900000002.tsv t.retro.2026-11-05/900000002.tsv &&
+	grep "beneficiaries cut off" err.retro.2026-11-05 >expect &&
+	grep "beneficiaries cut off" err >actual &&
+	test_cmp expect actual &&
+	grep "^indus-extract: 2026-11-05: store of lines paid: 1 rows today, 2 segments linked, 0 dropped\$" err &&
+	test "$(ls po5 | tr "\n" " ")" = "2026-10.tsv 2026-11-05.tsv 2026-11.tsv " &&
+	test "$(stat -c %i po5/2026-11.tsv)" = "$(stat -c %i po/2026-11.tsv)" &&
+	test "$(stat -c %i po5/2026-10.tsv)" = "$(stat -c %i po/2026-10.tsv)" &&
+	cmp po5/2026-11-05.tsv p.retro.2026-11-05/2026-11-05.tsv &&
+	indus-extract -d 2026-11-06 -C params -l lo5 -P po5 -o lo6 -p po6 2>err &&
+	test "$(stat -c %i po6/2026-11-05.tsv)" = "$(stat -c %i po5/2026-11-05.tsv)" &&
+	indus-extract -d 2027-11-01 -W 12 -P po5 -p po7 -o lo7 2>err &&
+	test "$(ls po7 | tr "\n" " ")" = "2026-11-05.tsv 2026-11.tsv " &&
+	grep "store of lines paid: 0 rows today, 2 segments linked, 1 dropped\$" err &&
+	printf "#tiers\tbenef-movement\t1\tbusiness_date\tamc\tcontract\tmember_ref\tmovement\tretroactive\told_rights_end\tnew_rights_end\n%s\n" \
+	    "2027-11-01${T}900000002${T}C9${T}M9${T}radiate${T}1${T}${T}2026-01-01" | tiers-seal -r -o mwo &&
+	indus-extract -d 2027-11-01 -W 13 -P po5 -m mwo -o lo8 2>err &&
+	grep "1 beneficiaries cut off; 5 lines paid in the store: 0 items, 0 acts before the cut, 0 after, 1 on a card kept, 4 with nothing left\$" err
 '
 
 test_expect_success 'the store: a radiation back before the months kept finds nothing there' '
@@ -445,29 +494,41 @@ test_expect_success 'movements malformed: 65 at their line, nothing published' '
 test_expect_success 'a store malformed or not of the day before: 65, nothing published' '
 	cp -R p.retro.2026-11-04 pq && echo x >pq/notes &&
 	badd 2026-11-05 65 -P pq &&
-	echo "indus-extract: pq/notes: not a month file of the store (YYYY-MM.tsv)" >expect &&
+	echo "indus-extract: pq/notes: not a file of the store (YYYY-MM-DD.tsv, or a month YYYY-MM.tsv)" >expect &&
 	test_cmp expect err &&
-	rm pq/notes && cp pq/2026-11.tsv pq/2026-12.tsv &&
+	rm pq/notes && cp pq/2026-11-04.tsv pq/2026-11-31.tsv &&
+	badd 2026-11-05 65 -P pq &&
+	echo "indus-extract: pq/2026-11-31.tsv: not a file of the store (YYYY-MM-DD.tsv, or a month YYYY-MM.tsv)" >expect &&
+	test_cmp expect err &&
+	rm pq/2026-11-31.tsv && cp pq/2026-11-04.tsv pq/2026-12.tsv &&
 	badd 2026-11-05 65 -P pq &&
 	echo "indus-extract: pq/2026-12.tsv: a month after the business date" >expect &&
 	test_cmp expect err &&
-	rm pq/2026-12.tsv && head -n 4 p.retro.2026-11-04/2026-10.tsv >pq/2026-10.tsv &&
+	rm pq/2026-12.tsv && cp pq/2026-11-04.tsv pq/2026-11-05.tsv &&
 	badd 2026-11-05 65 -P pq &&
-	echo "indus-extract: pq/2026-10.tsv: trailer: no trailer: stream truncated or its writer failed" >expect &&
+	echo "indus-extract: pq/2026-11-05.tsv: a day not before the business date" >expect &&
 	test_cmp expect err &&
-	cp p.retro.2026-11-04/2026-10.tsv pq/ &&
-	{ sed -n 1,2p p.retro.2026-11-04/2026-11.tsv; grep -v "^#" p.retro.2026-11-04/2026-11.tsv | sort -r; } |
-	    tiers-seal -r -o pq/2026-11.tsv &&
-	badd 2026-11-05 65 -P pq c.retro.2026-11-03 d.retro.2026-11-03 &&
-	echo "indus-extract: pq/2026-11.tsv:4: line: out of order (amc, contract, member_ref, line, day)" >expect &&
-	test_cmp expect err &&
-	mvs mw5 "2026-11-04${T}900000002${T}C9${T}M9${T}radiate${T}1${T}2026-12-31${T}2026-10-01" &&
-	badd 2026-11-04 65 -P p.retro.2026-11-04 -m mw5 &&
-	echo "indus-extract: p.retro.2026-11-04/2026-11.tsv:3: day: not a date of the file${Q}s month before the business date" >expect &&
-	test_cmp expect err &&
-	sed "/^#/!s/\tretro\t/\tps\t/" p.retro.2026-11-04/2026-11.tsv | tiers-seal -r -o pq/2026-11.tsv &&
+	rm pq/2026-11-05.tsv && head -n 3 p.retro.2026-11-04/2026-10-30.tsv >pq/2026-10-30.tsv &&
 	badd 2026-11-05 65 -P pq -m m.retro.2026-11-05 &&
-	echo "indus-extract: pq/2026-11.tsv:3: amount_eur: not above 0.00 for a payment or a restore, below 0.00 for a recovery or a radiation" >expect &&
+	echo "indus-extract: pq/2026-10-30.tsv: trailer: no trailer: stream truncated or its writer failed" >expect &&
+	test_cmp expect err &&
+	cp p.retro.2026-11-04/2026-10-30.tsv pq/ &&
+	{ sed -n 1,2p p.retro.2026-11-04/2026-11-04.tsv; grep -v "^#" p.retro.2026-11-04/2026-11-04.tsv | sort -r; } |
+	    tiers-seal -r -o pq/2026-11-04.tsv &&
+	badd 2026-11-05 65 -P pq -m m.retro.2026-11-05 &&
+	echo "indus-extract: pq/2026-11-04.tsv:4: line: out of order (amc, contract, member_ref, line, day)" >expect &&
+	test_cmp expect err &&
+	cp p.retro.2026-11-04/2026-11-04.tsv pq/ && mv pq/2026-11-03.tsv pq/2026-11-02.tsv &&
+	badd 2026-11-05 65 -P pq -m m.retro.2026-11-05 &&
+	echo "indus-extract: pq/2026-11-02.tsv:3: day: not the file${Q}s day, before the business date" >expect &&
+	test_cmp expect err &&
+	mv pq/2026-11-02.tsv pq/2026-11-03.tsv && mkold pqo pq && mv pqo/2026-11.tsv pqo/2026-10.tsv &&
+	badd 2026-11-05 65 -P pqo -m m.retro.2026-11-05 &&
+	echo "indus-extract: pqo/2026-10.tsv:3: day: not a date of the file${Q}s month before the business date" >expect &&
+	test_cmp expect err &&
+	sed "/^#/!s/\tretro\t/\tps\t/" p.retro.2026-11-04/2026-11-04.tsv | tiers-seal -r -o pq/2026-11-04.tsv &&
+	badd 2026-11-05 65 -P pq -m m.retro.2026-11-05 &&
+	echo "indus-extract: pq/2026-11-04.tsv:3: amount_eur: not above 0.00 for a payment or a restore, below 0.00 for a recovery or a radiation" >expect &&
 	test_cmp expect err
 '
 
@@ -486,8 +547,8 @@ test_expect_success 'the store and the items: the same inputs give the same byte
 	(umask 0 && TZ=Asia/Tokyo LC_ALL=fr_FR.UTF-8 indus-extract -d 2026-11-04 -C params -l l.retro.2026-11-03 \
 	    -P p.retro.2026-11-03 -m m.retro.2026-11-04 -o lr -p pr 2>/dev/null) &&
 	cmp lr l.retro.2026-11-04 &&
-	cmp pr/2026-11.tsv p.retro.2026-11-04/2026-11.tsv &&
-	test "$(test_mode pr/2026-11.tsv)" = -rw-------
+	cmp pr/2026-11-04.tsv p.retro.2026-11-04/2026-11-04.tsv &&
+	test "$(test_mode pr/2026-11-04.tsv)" = -rw-------
 '
 
 test_expect_success 'parameters: a client twice, compensation not 0 or 1, a bad delay: 65' '
@@ -573,7 +634,7 @@ test_expect_success 'nightly: the stage indus keeps its parameters, refuses a ba
 	test "$(test_mode $d/out/indus/letters.txt)" = -rw-------
 '
 
-# The store of lines paid in the nightly, over a month's end: a
+# The store of lines paid in the nightly, a segment a day linked on: a
 # generated world of three days, 2026-11-27, 11-30 and 12-01; on the
 # third, a file of the client that sends CSV radiates back the one of its
 # beneficiaries paid the most lines on the first day, to the date of the
@@ -606,10 +667,12 @@ test_expect_success 'nightly: the store carries from day to day and over the mon
 	    awk -F"\t" -v OFS="\t" "\$4 == \"retro\" { print \$1, \$2, \$3; if (\$5 != \"$contract:$member\") exit 1 }" |
 	    sort >actual &&
 	test_cmp expect actual &&
-	test "$(ls w/days/2026-12-01/state/indus/paid | tr "\n" " ")" = "2026-11.tsv 2026-12.tsv " &&
-	test "$(ls -i w/days/2026-11-30/state/indus/paid/2026-11.tsv | cut -d" " -f1)" = \
-	    "$(ls -i w/days/2026-12-01/state/indus/paid/2026-11.tsv | cut -d" " -f1)" &&
-	test "$(cols w/days/2026-12-01/state/indus/paid/2026-12.tsv kind member_ref | grep -c "^retro${T}$member\$")" = $(wc -l <expect) &&
+	test "$(ls w/days/2026-12-01/state/indus/paid | tr "\n" " ")" = "2026-11-27.tsv 2026-11-30.tsv 2026-12-01.tsv " &&
+	for f in 2026-11-27 2026-11-30; do
+		test "$(stat -c %i w/days/2026-11-30/state/indus/paid/$f.tsv)" = \
+		    "$(stat -c %i w/days/2026-12-01/state/indus/paid/$f.tsv)" || return 1
+	done &&
+	test "$(cols w/days/2026-12-01/state/indus/paid/2026-12-01.tsv kind member_ref | grep -c "^retro${T}$member\$")" = $(wc -l <expect) &&
 	n=$(wc -l <expect) &&
 	grep "^indus${T}retro${T}benef${T}$n${T}" w/days/2026-12-01/summary.tsv &&
 	grep "beneficiaries cut off; .* $n items," w/days/2026-12-01/log/indus.err &&

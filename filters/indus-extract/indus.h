@@ -5,7 +5,7 @@
  * to the store of lines paid; retro.c reads the day's movements of the
  * beneficiaries and opens an item on each line paid that a retroactive
  * radiation puts outside the rights; paid.c keeps the store of lines
- * paid, by beneficiary, month files looked up at offsets; main.c reads
+ * paid, by beneficiary, a segment a day looked up at offsets; main.c reads
  * the ledger of the day before and the day's offsets and recoveries,
  * merges them and checks conservation; notices.c writes what the PS and
  * the clients are told, and each client's stream of what is now its to
@@ -110,7 +110,7 @@ enum {
 enum { PK_PS, PK_PSREC, PK_REGUL, PK_RECOVER, PK_RETRO, PK_RESTORE, NPK };
 extern const char *const paidcols[NP];
 extern const char *const pkinds[NPK];
-/* A row of a month file, its columns where they are, checked. */
+/* A row of a segment of the store, its columns where they are, checked. */
 struct prow {
 	struct field f[NP];
 	int kind;
@@ -123,19 +123,20 @@ struct prow {
 /*
  * paid.c.  paid_on: the day's rows are kept (-p).  paid_add: a row of
  * the day, its text columns (P_DAY and P_AMOUNT ignored).  paid_open: the
- * store of the day before, its month files from month first (YYYY * 12 +
- * MM - 1) to the business date's, mapped, the older ones left out;
- * paid_find: each of its rows of one beneficiary, file by file in month
- * order from month from, to fn; paid_where: a row's file and line, for a
- * message.  paid_create: the new generation's directory, dir.tmp, made;
- * paid_write: in it, the months kept linked, the business date's merged
- * with the day's rows; paid_commit: renamed dir.
+ * store of the day before, its segments (a day's, or a month's of the
+ * first form) from month first (YYYY * 12 + MM - 1) on, each mapped
+ * when a lookup first reaches it, the older ones left out; paid_find: each of its rows of one beneficiary in
+ * the segments of day from and after, merged on line then day, to fn;
+ * paid_where: a row's file and line, for a message.  paid_create: the
+ * new generation's directory, dir.tmp, made; paid_write: in it, the
+ * segments kept linked, the day's rows a segment of their own;
+ * paid_commit: renamed dir.
  */
 extern int paid_on;
 void paid_add(const struct field *src, int64_t amount);
 void paid_open(const char *dir, int first);
 void paid_find(const char *amc, const char *contract, const char *member,
-    int from, void (*fn)(const struct prow *, void *), void *arg);
+    int32_t from, void (*fn)(const struct prow *, void *), void *arg);
 const char *paid_where(const struct prow *pr, long *line);
 void paid_create(const char *dir);
 void paid_write(void);
@@ -153,8 +154,7 @@ int month_of(int32_t day);
  * gives the line back to the store when it is withdrawn.
  */
 void readmoves(const char *path);
-void retro(const char *before, int first, struct client *tot, struct item **items,
-    size_t *nitems);
+void retro(const char *before, struct client *tot, struct item **items, size_t *nitems);
 int retro_restored(const struct item *it, const char *file, long line);
 void retro_giveback(const struct item *it, int64_t w);
 void retro_log(void);

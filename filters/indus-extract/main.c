@@ -717,7 +717,7 @@ main(int argc, char *argv[])
 	/* The lines paid before that the day's retroactive radiations take back. */
 	for (i = 0; i < nmoves; i++)
 		readmoves(moves[i]);
-	retro(pbefore, first, &tot, &news, &nnews);
+	retro(pbefore, &tot, &news, &nnews);
 	if (nnews > 1)
 		qsort(news, nnews, sizeof *news, newcmp);
 	for (i = 1; i < nnews; i++)

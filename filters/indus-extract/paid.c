@@ -4,20 +4,23 @@
  * a date, when a radiation takes his rights back to it, without reading
  * years of decisions.
  *
- * One file a month, the month of the business day its rows were written,
- * sorted on amc, contract, member_ref, line, day, the rows of one day in
- * the order written.  As an act is never dated after the day it is paid,
+ * One file a business day, YYYY-MM-DD.tsv, the rows written that day,
+ * sorted on amc, contract, member_ref, line, the rows of one line in the
+ * order written.  As an act is never dated after the day it is paid,
  * nor a line recovered before it is paid, the rows of the lines whose
- * acts are dated after a day D are all in the files from D's month on.
- * A closed month never changes: the next generation hard-links it, as
- * the ledger of paid lines does its segments (tiers-ledger(5)); the
- * month of the business date is the day before's file merged with the
- * day's rows, read whole and written anew.  A beneficiary's rows are
- * found in a month file by a binary search over the mapped file: a
- * lookup touches a few pages of each month it reads, not the month.
+ * acts are dated after a day D are all in the files of D and after.  A
+ * day's file never changes: the next generation hard-links it, as the
+ * ledger of paid lines does its segments (tiers-ledger(5)), and a day
+ * costs its own rows, whatever the day of the month.  A store of the
+ * first form, one file a month (YYYY-MM.tsv, sorted on the key and the
+ * day), is read on: its months are segments closed, linked on until
+ * they leave the window.  A beneficiary's rows are found in each file
+ * by a binary search over the mapped file, and the files' rows merged on
+ * line and day: a lookup touches a few pages of each file it reads.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,47 +112,78 @@ drowcmp(const void *pa, const void *pb)
 	return c ? c : (a->seq > b->seq) - (a->seq < b->seq);
 }
 
-/* The month files of the store of the day before. */
-struct mfile {
-	int month;
+/*
+ * The segments of the store of the day before: one a business day,
+ * YYYY-MM-DD.tsv, the rows written that day; or, in a store of the
+ * first form, one a month, YYYY-MM.tsv, the rows of the days of its
+ * month, read as a segment closed.  lo and hi: the days its rows may be
+ * of.
+ */
+struct seg {
+	int32_t lo, hi;
+	int month;		/* lo's, the window's unit */
+	int whole;		/* a month file */
 	char *path;
+	const char *name;
 	struct ts_reader r;
 	const char *rec, *end;	/* its records, mapped: from rec up to the trailer */
 	int mapped;
 };
-static struct mfile *mfiles;
-static int nmfiles, first, npruned, ncarried;
-static const char *beforedir;
-static uint64_t nmonthrows;
+static struct seg *segs;
+static int nsegs, first, npruned, ncarried;
 
 static int
-mfilecmp(const void *a, const void *b)
+segcmp(const void *pa, const void *pb)
 {
-	return ((const struct mfile *)a)->month - ((const struct mfile *)b)->month;
+	const struct seg *a = pa, *b = pb;
+
+	if (a->lo != b->lo)
+		return a->lo < b->lo ? -1 : 1;
+	return (a->hi > b->hi) - (a->hi < b->hi);
 }
 
-/* A month file's name, YYYY-MM.tsv: its month, or -1. */
+/*
+ * A segment's name, YYYY-MM-DD.tsv (a day) or YYYY-MM.tsv (a month of
+ * the first form): the days it covers in g, 0; or -1.
+ */
 static int
-monthname(const char *s)
+segname(const char *s, struct seg *g)
 {
-	int i, y = 0, m;
+	size_t n = strlen(s);
+	int i, y = 0, m, d = 0;
 
-	if (strlen(s) != 11 || s[4] != '-' || strcmp(s + 7, ".tsv") != 0)
+	if ((n != 11 && n != 14) || s[4] != '-' || strcmp(s + n - 4, ".tsv") != 0 ||
+	    (n == 14 && s[7] != '-'))
 		return -1;
-	for (i = 0; i < 7; i++)
-		if (i != 4 && (s[i] < '0' || s[i] > '9'))
+	for (i = 0; i < (int)n - 4; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
 			return -1;
 	for (i = 0; i < 4; i++)
 		y = y * 10 + s[i] - '0';
 	m = (s[5] - '0') * 10 + s[6] - '0';
-	if (m < 1 || m > 12 || y < 1)
+	if (n == 14)
+		d = (s[8] - '0') * 10 + s[9] - '0';
+	if (m < 1 || m > 12 || y < 1 || (n == 14 && (d < 1 || d > 31)))
 		return -1;
-	return y * 12 + m - 1;
+	g->whole = n == 11;
+	g->month = y * 12 + m - 1;
+	if (g->whole) {
+		g->lo = date_from_ymd(y, m, 1);
+		g->hi = (m == 12 ? date_from_ymd(y + 1, 1, 1) : date_from_ymd(y, m + 1, 1)) - 1;
+	} else {
+		int yy, mm, dd;
+
+		g->lo = g->hi = date_from_ymd(y, m, d);
+		date_to_ymd(g->lo, &yy, &mm, &dd);
+		if (yy != y || mm != m || dd != d)
+			return -1;
+	}
+	return 0;
 }
 
-/* Open a month file: its header and columns, the store's own, in order. */
+/* Open a segment: its header and columns, the store's own, in order. */
 static void
-mopen(struct ts_reader *r, const char *path)
+sopen(struct ts_reader *r, const char *path)
 {
 	int k;
 
@@ -161,13 +195,14 @@ mopen(struct ts_reader *r, const char *path)
 }
 
 /*
- * A row of month file f, read by r: its kind, its day in the file's
- * month and before the business date, its act date, its amount's sign.
- * 0, or -1 after ts_error.
+ * A row of segment g, read by its reader: its kind, its day the
+ * segment's (of its month, for a month file) and before the business
+ * date, its act date, its amount's sign.  0, or -1 after ts_error.
  */
 static int
-rowcheck(struct ts_reader *r, int month, struct prow *pr)
+rowcheck(struct seg *g, struct prow *pr)
 {
+	struct ts_reader *r = &g->r;
 	int k;
 
 	memcpy(pr->f, r->f, sizeof pr->f);
@@ -179,8 +214,10 @@ rowcheck(struct ts_reader *r, int month, struct prow *pr)
 		return ts_error(r, "kind", "not ps, ps-recover, regul, recover-ps, retro nor restore");
 	pr->kind = k;
 	if (date_parse(r->f[P_DAY].p, r->f[P_DAY].n, &pr->day) < 0 ||
-	    month_of(pr->day) != month || pr->day >= today)
-		return ts_error(r, "day", "not a date of the file's month before the business date");
+	    pr->day < g->lo || pr->day > g->hi || pr->day >= today)
+		return ts_error(r, "day", g->whole ?
+		    "not a date of the file's month before the business date" :
+		    "not the file's day, before the business date");
 	if (date_parse(r->f[P_ACTDATE].p, r->f[P_ACTDATE].n, &pr->act) < 0)
 		return ts_error(r, "act_date", "not a date");
 	if (r->f[P_LINE].n == 0)
@@ -192,27 +229,34 @@ rowcheck(struct ts_reader *r, int month, struct prow *pr)
 	return 0;
 }
 
-/* Its records in the mapping, after the header and metadata, before the trailer. */
+/*
+ * A segment opened and mapped, the first time a lookup reaches it (the
+ * window holds hundreds): its records, after the header and metadata,
+ * before the trailer.  Once mapped its reader's input is not needed:
+ * the descriptor, buffers and reading thread are given back at once.
+ */
 static void
-mmapped(struct mfile *f)
+segmap(struct seg *g)
 {
 	const char *m, *e, *t, *p;
 
-	if (ts_map(&f->r) < 0)
-		ts_fatal(&f->r);
-	m = f->r.map;
-	e = m + f->r.maplen;
+	sopen(&g->r, g->path);
+	if (ts_map(&g->r) < 0)
+		ts_fatal(&g->r);
+	lines_close(&g->r.in);
+	m = g->r.map;
+	e = m + g->r.maplen;
 	for (t = e - 1; t > m && t[-1] != '\n'; t--)
 		;
-	if (e == m || e[-1] != '\n' || t < m + f->r.hdrlen || strncmp(t, "#end", 4) != 0)
-		die_at(EX_DATAERR, f->path, 0, "trailer",
+	if (e == m || e[-1] != '\n' || t < m + g->r.hdrlen || strncmp(t, "#end", 4) != 0)
+		die_at(EX_DATAERR, g->path, 0, "trailer",
 		    "no trailer: stream truncated or its writer failed");
-	for (p = m + f->r.hdrlen; p < t && *p == '#'; p = (const char *)memchr(p, '\n',
+	for (p = m + g->r.hdrlen; p < t && *p == '#'; p = (const char *)memchr(p, '\n',
 	    (size_t)(t - p)) + 1)
 		;
-	f->rec = p;
-	f->end = t;
-	f->mapped = 1;
+	g->rec = p;
+	g->end = t;
+	g->mapped = 1;
 }
 
 void
@@ -220,91 +264,136 @@ paid_open(const char *dir, int from)
 {
 	DIR *d;
 	struct dirent *de;
-	int m, cur = month_of(today), i;
 
 	first = from;
-	beforedir = dir;
 	if ((d = opendir(dir)) == NULL)
 		die(EX_NOINPUT, "%s: %s", dir, strerror(errno));
 	while ((errno = 0, de = readdir(d)) != NULL) {
-		struct mfile *f;
+		struct seg g;
 		char *path;
 
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		path = xmalloc(strlen(dir) + strlen(de->d_name) + 2);
 		sprintf(path, "%s/%s", dir, de->d_name);
-		if ((m = monthname(de->d_name)) < 0)
-			die_at(EX_DATAERR, path, 0, NULL, "not a month file of the store (YYYY-MM.tsv)");
-		if (m > cur)
+		memset(&g, 0, sizeof g);
+		if (segname(de->d_name, &g) < 0)
+			die_at(EX_DATAERR, path, 0, NULL,
+			    "not a file of the store (YYYY-MM-DD.tsv, or a month YYYY-MM.tsv)");
+		if (g.whole && g.month > month_of(today))
 			die_at(EX_DATAERR, path, 0, NULL, "a month after the business date");
-		if (m < first) {
+		if (!g.whole && g.lo >= today)
+			die_at(EX_DATAERR, path, 0, NULL, "a day not before the business date");
+		if (g.month < first) {
 			npruned++;
 			free(path);
 			continue;
 		}
-		mfiles = xrealloc(mfiles, (size_t)(nmfiles + 1) * sizeof *mfiles);
-		f = &mfiles[nmfiles++];
-		memset(f, 0, sizeof *f);
-		f->month = m;
-		f->path = path;
+		g.path = path;
+		g.name = path + strlen(dir) + 1;
+		segs = xrealloc(segs, (size_t)(nsegs + 1) * sizeof *segs);
+		segs[nsegs++] = g;
 	}
 	if (errno != 0)
 		die(EX_IOERR, "%s: %s", dir, strerror(errno));
 	closedir(d);
-	if (nmfiles > 1)
-		qsort(mfiles, (size_t)nmfiles, sizeof *mfiles, mfilecmp);
-	for (i = 0; i < nmfiles; i++) {
-		mopen(&mfiles[i].r, mfiles[i].path);
-		mmapped(&mfiles[i]);
-	}
+	if (nsegs > 1)
+		qsort(segs, (size_t)nsegs, sizeof *segs, segcmp);
 }
 
 const char *
 paid_where(const struct prow *pr, long *line)
 {
-	*line = ts_lineof(&mfiles[pr->file].r, pr->at);
-	return mfiles[pr->file].path;
+	*line = ts_lineof(&segs[pr->file].r, pr->at);
+	return segs[pr->file].path;
+}
+
+/*
+ * A beneficiary's rows in one segment, from where the search put it:
+ * the row at p, parsed and checked, and its key up to the day's end.
+ */
+struct cur {
+	int seg;
+	const char *p, *nl;
+	size_t dlen;
+	struct prow pr;
+};
+
+/* The row at c->p if still the beneficiary's (1), checked and in order; else 0. */
+static int
+curread(struct cur *c, const char *key, size_t klen, const char *prev, size_t plen)
+{
+	struct seg *g = &segs[c->seg];
+
+	if (c->p >= g->end)
+		return 0;
+	c->nl = memchr(c->p, '\n', (size_t)(g->end - c->p));
+	if ((size_t)(c->nl - c->p) < klen || memcmp(c->p, key, klen) != 0)
+		return 0;
+	if (ts_line(&g->r, c->p) < 0 || rowcheck(g, &c->pr) < 0)
+		ts_fatal(&g->r);
+	c->dlen = (size_t)(c->pr.f[P_DAY].p + c->pr.f[P_DAY].n - c->p);
+	/* In order within the beneficiary: line, then day. */
+	if (prev != NULL && keycmp(prev, plen, c->p, c->dlen) > 0) {
+		ts_error(&g->r, "line", "out of order (amc, contract, member_ref, line, day)");
+		ts_fatal(&g->r);
+	}
+	c->pr.file = c->seg;
+	c->pr.at = c->p;
+	return 1;
 }
 
 void
-paid_find(const char *amc, const char *contract, const char *member, int from,
+paid_find(const char *amc, const char *contract, const char *member, int32_t from,
     void (*fn)(const struct prow *, void *), void *arg)
 {
 	static char *key;
 	static size_t cap;
+	static struct cur *cs;
 	size_t klen = strlen(amc) + strlen(contract) + strlen(member) + 3;
-	struct prow pr;
-	const char *p, *nl, *prev;
-	int i;
+	int i, n = 0, best;
 
 	if (klen + 1 > cap) {
 		cap = 2 * klen + 1;
 		key = xrealloc(key, cap);
 	}
 	snprintf(key, cap, "%s\t%s\t%s\t", amc, contract, member);
-	for (i = 0; i < nmfiles; i++) {
-		struct mfile *f = &mfiles[i];
+	if (cs == NULL && nsegs > 0)
+		cs = xmalloc((size_t)nsegs * sizeof *cs);
+	for (i = 0; i < nsegs; i++) {
+		struct seg *g = &segs[i];
 
-		if (f->month < from)
+		if (g->hi < from)
 			continue;
-		prev = NULL;
-		for (p = ts_seek(f->rec, f->end, key, klen); p < f->end; p = nl + 1) {
-			nl = memchr(p, '\n', (size_t)(f->end - p));
-			if ((size_t)(nl - p) < klen || memcmp(p, key, klen) != 0)
-				break;
-			if (ts_line(&f->r, p) < 0 || rowcheck(&f->r, f->month, &pr) < 0)
-				ts_fatal(&f->r);
-			/* In order within the beneficiary: line, then day. */
-			if (prev != NULL && keycmp(prev, (size_t)(pr.f[P_DAY].p + pr.f[P_DAY].n - prev),
-			    p, (size_t)(pr.f[P_DAY].p + pr.f[P_DAY].n - p)) > 0) {
-				ts_error(&f->r, "line", "out of order (amc, contract, member_ref, line, day)");
-				ts_fatal(&f->r);
-			}
-			prev = p;
-			pr.file = i;
-			pr.at = p;
-			fn(&pr, arg);
+		if (!g->mapped)
+			segmap(g);
+		cs[n].seg = i;
+		cs[n].p = ts_seek(g->rec, g->end, key, klen);
+		if (curread(&cs[n], key, klen, NULL, 0))
+			n++;
+	}
+	/*
+	 * The segments merged on line, then day, as one file would give
+	 * them: a day is in one segment, whose rows of the line keep the
+	 * order written; on a tie (a store whose segments overlap), the
+	 * earlier segment first.
+	 */
+	while (n > 0) {
+		struct cur *c;
+		const char *prev;
+		size_t plen;
+
+		for (best = 0, i = 1; i < n; i++)
+			if (keycmp(cs[i].p, cs[i].dlen, cs[best].p, cs[best].dlen) < 0)
+				best = i;
+		c = &cs[best];
+		fn(&c->pr, arg);
+		prev = c->p;
+		plen = c->dlen;
+		c->p = c->nl + 1;
+		if (!curread(c, key, klen, prev, plen)) {
+			memmove(c, c + 1, (size_t)(n - best - 1) * sizeof *c);
+			n--;
 		}
 	}
 }
@@ -327,102 +416,73 @@ paid_create(const char *dir)
 }
 
 /*
- * The month of the business date: the day before's file, read whole,
- * checked and in order, merged with the day's rows sorted on their key,
- * the day's after the day before's on the same line.
+ * A segment of the day before, in the window, into the new generation:
+ * hard-linked (it never changes), copied where links are not possible.
  */
 static void
-merge(const struct mfile *before, const char *path)
+carry(const struct seg *g, const char *path)
 {
-	struct ts_reader r;
-	struct ts_writer w;
+	char buf[1 << 16];
 	struct pub p;
-	struct prow pr;
-	char meta[64], *prev = NULL;
-	size_t i = 0, plen = 0, pcap = 0, n;
-	int st = 0, c;
+	ssize_t n;
+	int fd;
 
+	if (link(g->path, path) == 0) {
+		tmp_track(path, 0);
+		ncarried++;
+		return;
+	}
+	if ((fd = open(g->path, O_RDONLY)) < 0)
+		die(EX_NOINPUT, "%s: %s", g->path, strerror(errno));
 	if (pub_open(&p, path) < 0)
 		die(EX_CANTCREAT, "%s: %s", path, strerror(errno));
-	ts_wopen(&w, p.fd, path, "indus-paid", 1, paidcols, NP);
-	snprintf(meta, sizeof meta, "business_date\t%s", today_s);
-	ts_wmeta(&w, meta);
-	if (before != NULL) {
-		mopen(&r, before->path);
-		st = ts_next(&r);
-	}
-	for (;;) {
-		if (st < 0)
-			ts_fatal(&r);
-		if (st == 1) {
-			if (rowcheck(&r, before->month, &pr) < 0)
-				ts_fatal(&r);
-			n = (size_t)(pr.f[P_DAY].p + pr.f[P_DAY].n - r.line);
-			if (prev != NULL && keycmp(prev, plen, r.line, n) > 0) {
-				ts_error(&r, "line", "out of order (amc, contract, member_ref, line, day)");
-				ts_fatal(&r);
-			}
-			if (n > pcap) {
-				pcap = 2 * n;
-				prev = xrealloc(prev, pcap);
-			}
-			memcpy(prev, r.line, n);
-			plen = n;
-		}
-		if (st != 1 && i == ndrows)
-			break;
-		c = st != 1 ? 1 : i == ndrows ? -1 :
-		    keycmp(r.line, (size_t)(pr.f[P_LINE].p + pr.f[P_LINE].n - r.line),
-		    drows[i].s, drows[i].klen);
-		if (c <= 0) {
-			ts_wcopy(&w, &r);
-			nmonthrows++;
-			st = ts_next(&r);
-		} else {
-			ts_wfields(&w, drows[i].s, drows[i].len, NP, drows[i].amount);
-			ts_wend(&w);
-			nmonthrows++;
-			i++;
-		}
-	}
-	if (before != NULL)
-		ts_close(&r);
-	free(prev);
-	ts_wclose(&w);
+	while ((n = read(fd, buf, sizeof buf)) > 0)
+		if (write(p.fd, buf, (size_t)n) != n)
+			die(EX_IOERR, "%s: %s", path, strerror(errno));
+	if (n < 0)
+		die(EX_IOERR, "%s: %s", g->path, strerror(errno));
+	close(fd);
 	if (pub_commit(&p) < 0)
 		die(EX_IOERR, "%s: %s", path, strerror(errno));
 	tmp_track(path, 0);
+	ncarried++;
 }
 
 void
 paid_write(void)
 {
-	const struct mfile *cur = NULL;
-	char path[PATH_MAX], from[PATH_MAX];
-	int i, m = month_of(today), y = m / 12;
+	char path[PATH_MAX];
+	struct ts_writer w;
+	struct pub p;
+	char meta[64];
+	size_t i;
+	int k;
 
+	for (k = 0; k < nsegs; k++) {
+		if (snprintf(path, sizeof path, "%s/%s", newtmp, segs[k].name) >= (int)sizeof path)
+			die(EX_USAGE, "%s: name too long", newtmp);
+		carry(&segs[k], path);
+	}
+	if (ndrows == 0)
+		return;
+	/* The day's segment: its rows sorted on their key, a line's in the order written. */
 	if (ndrows > 1)
 		qsort(drows, ndrows, sizeof *drows, drowcmp);
-	for (i = 0; i < nmfiles; i++) {
-		const struct mfile *f = &mfiles[i];
-
-		snprintf(path, sizeof path, "%s/%04d-%02d.tsv", newtmp, f->month / 12,
-		    f->month % 12 + 1);
-		if (f->month == m && ndrows > 0) {
-			cur = f;
-			continue;
-		}
-		/* A closed month, or the current one when the day adds nothing. */
-		snprintf(from, sizeof from, "%s", f->path);
-		if (link(from, path) < 0)
-			die(EX_CANTCREAT, "%s: %s", path, strerror(errno));
-		tmp_track(path, 0);
-		ncarried++;
+	if (snprintf(path, sizeof path, "%s/%s.tsv", newtmp, today_s) >= (int)sizeof path)
+		die(EX_USAGE, "%s: name too long", newtmp);
+	if (pub_open(&p, path) < 0)
+		die(EX_CANTCREAT, "%s: %s", path, strerror(errno));
+	ts_wopen(&w, p.fd, path, "indus-paid", 1, paidcols, NP);
+	snprintf(meta, sizeof meta, "business_date\t%s", today_s);
+	ts_wmeta(&w, meta);
+	for (i = 0; i < ndrows; i++) {
+		ts_wfields(&w, drows[i].s, drows[i].len, NP, drows[i].amount);
+		ts_wend(&w);
 	}
-	if (ndrows > 0) {
-		snprintf(path, sizeof path, "%s/%04d-%02d.tsv", newtmp, y, m % 12 + 1);
-		merge(cur, path);
-	}
+	ts_wclose(&w);
+	if (pub_commit(&p) < 0)
+		die(EX_IOERR, "%s: %s", path, strerror(errno));
+	tmp_track(path, 0);
 }
 
 void
@@ -437,13 +497,8 @@ paid_commit(const char *dir)
 void
 paid_log(void)
 {
-	char month[32];
-
-	if (ndrows > 0)
-		snprintf(month, sizeof month, "%llu", (unsigned long long)nmonthrows);
-	fprintf(stderr, "indus-extract: %s: store of lines paid: %llu rows today, %s%s, "
-	    "%d months linked, %d dropped\n", today_s, (unsigned long long)ndrows,
-	    ndrows > 0 ? month : "", ndrows > 0 ? " in the month" : "the month unchanged",
+	fprintf(stderr, "indus-extract: %s: store of lines paid: %llu rows today, "
+	    "%d segments linked, %d dropped\n", today_s, (unsigned long long)ndrows,
 	    ncarried, npruned);
 }
 
@@ -456,10 +511,11 @@ paid_free(void)
 	for (i = 0; i < ndrows; i++)
 		free(drows[i].s);
 	free(drows);
-	for (k = 0; k < nmfiles; k++) {
-		ts_close(&mfiles[k].r);
-		free(mfiles[k].path);
+	for (k = 0; k < nsegs; k++) {
+		if (segs[k].mapped)
+			ts_close(&segs[k].r);
+		free(segs[k].path);
 	}
-	free(mfiles);
+	free(segs);
 	free(newtmp);
 }

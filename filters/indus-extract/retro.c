@@ -387,7 +387,7 @@ retro_giveback(const struct item *it, int64_t w)
 }
 
 void
-retro(const char *before, int first, struct client *tot, struct item **items, size_t *nitems)
+retro(const char *before, struct client *tot, struct item **items, size_t *nitems)
 {
 	struct rows v = { NULL, 0, 0 };
 	size_t i, j, k;
@@ -406,10 +406,10 @@ retro(const char *before, int first, struct client *tot, struct item **items, si
 			    "the beneficiary's movements are in two places");
 	for (i = 0; i < nwins && before != NULL; i++) {
 		const struct window *w = &wins[i];
-		int from = month_of(w->lo + 1);
 
+		/* The acts after the new end: paid that day or after. */
 		v.n = 0;
-		paid_find(w->amc, w->contract, w->member, from < first ? first : from, collect, &v);
+		paid_find(w->amc, w->contract, w->member, w->lo + 1, collect, &v);
 		if (v.n > 1)
 			qsort(v.r, v.n, sizeof *v.r, rowcmp);
 		/* Each line: how its own claim paid it, what is left paid on it. */

@@ -95,7 +95,7 @@ retro_covered(int32_t act, int32_t end)
 
 /*
  * What becomes of a line of the beneficiary's, read in the store from
- * the month of lo on: kind, how its own claim paid it (-1: not read, it
+ * the day after lo on: kind, how its own claim paid it (-1: not read, it
  * was paid before); net, what is left paid on it.  An item (RT_ITEM) for
  * an act within the window paid to the PS with something left: a line
  * paid on a card kept is the beneficiary's already (LQ03, RT_CARD); one
