@@ -49,8 +49,22 @@ const char *const ecols[NEC] = {
 static struct ts_reader cons;
 static int ec[NEC];
 int conshave;
-static char lastkey[512];
-struct event cur;
+/*
+ * The sort key of the record before, and of this one: amc, contract,
+ * member_ref, counter, act_date, claim, joined by TABs.  The reader
+ * refuses every byte below a space but TAB, so the bytes of the key
+ * compare as its fields one after another; act_date, YYYY-MM-DD, as the
+ * dates do.
+ */
+static char keys[2][512];
+static size_t keyn[2];
+static int kcur;
+static struct event cur;
+static int curready;		/* cur holds the record's fields */
+static int rawok;		/* the generation's columns, in the order written */
+static int curcanon;		/* and the record's count and amount in their one form */
+static int32_t curdate;
+static int curshard;		/* its family's shard, -1 not known yet */
 static char curamc[16], curcontract[40];
 
 static void
@@ -64,11 +78,51 @@ cfield(char *dst, size_t n, int col, const char *name)
 	dst[f->n] = '\0';
 }
 
+/* What cfield would refuse, without the copy. */
+static void
+clen(size_t n, int col, const char *name)
+{
+	if (cons.f[ec[col]].n >= n)
+		badfield(&cons, name, "too long");
+}
+
+static void
+kput(char *k, size_t *n, int col, int tab)
+{
+	const struct field *f = &cons.f[ec[col]];
+
+	memcpy(k + *n, f->p, f->n);
+	*n += f->n;
+	if (tab)
+		k[(*n)++] = '\t';
+}
+
+/* Is the count written by ts_wint as it is read: no sign but -, no leading 0? */
+static int
+intcanon(const struct field *f)
+{
+	const char *p = f->p;
+	size_t n = f->n;
+
+	if (n > 0 && *p == '-')
+		p++, n--;
+	return n > 0 && (p[0] != '0' || (n == 1 && f->n == 1));
+}
+
+/*
+ * The next record of the previous generation, checked as it always was
+ * (lengths, dates, counts, the order), its family at hand; its other
+ * fields parsed only if asked (consevent): a family without a claim
+ * today is copied as it was read.
+ */
 void
 consnext(void)
 {
+	const struct field *f;
+	long count;
+	char *k;
+	size_t *kn;
 	int st;
-	char key[512];
 
 	if (!conshave)
 		return;
@@ -78,28 +132,62 @@ consnext(void)
 		conshave = 0;
 		return;
 	}
+	f = cons.f;
+	curready = 0;
+	clen(sizeof curamc, E_AMC, "amc");
+	clen(sizeof curcontract, E_CONTRACT, "contract");
+	clen(sizeof cur.member, E_MEMBER, "member_ref");
+	clen(sizeof cur.counter, E_COUNTER, "counter");
+	clen(sizeof cur.inv, E_INV, "invoice");
+	clen(sizeof cur.claim, E_CLAIM, "claim");
+	clen(sizeof cur.bdate, E_BDATE, "business_date");
+	if (date_parse(f[ec[E_DATE]].p, f[ec[E_DATE]].n, &curdate) < 0)
+		badfield(&cons, "act_date", "not a date");
+	/* An invoice's event counts 1 or -1; a part counter's, its units. */
+	if (int_parse(f[ec[E_COUNT]].p, f[ec[E_COUNT]].n, -100000, 100000, &count) < 0)
+		badfield(&cons, "count", "not an integer from -100000 to 100000");
+	curcanon = rawok && intcanon(&f[ec[E_COUNT]]) && f[ec[E_AMT]].n > 0 &&
+	    !(f[ec[E_AMT]].p[0] == '-' && cons.cents[ec[E_AMT]] == 0);
+	/* The generation must be sorted as it was written: it is merge-joined. */
+	k = keys[kcur];
+	kn = &keyn[kcur];
+	*kn = 0;
+	kput(k, kn, E_AMC, 1);
+	kput(k, kn, E_CONTRACT, 1);
+	kput(k, kn, E_MEMBER, 1);
+	kput(k, kn, E_COUNTER, 1);
+	kput(k, kn, E_DATE, 1);
+	kput(k, kn, E_CLAIM, 0);
+	if (bytecmp(k, *kn, keys[!kcur], keyn[!kcur]) < 0)
+		badfield(&cons, NULL, "not sorted on amc, contract, member_ref, counter, "
+		    "act_date, claim");
+	kcur = !kcur;
+	if (bytecmp(curamc, strlen(curamc), f[ec[E_AMC]].p, f[ec[E_AMC]].n) != 0 ||
+	    bytecmp(curcontract, strlen(curcontract), f[ec[E_CONTRACT]].p,
+	    f[ec[E_CONTRACT]].n) != 0) {
+		cfield(curamc, sizeof curamc, E_AMC, "amc");
+		cfield(curcontract, sizeof curcontract, E_CONTRACT, "contract");
+		curshard = -1;
+	}
+}
+
+/* The current record's event, its fields parsed. */
+const struct event *
+consevent(void)
+{
+	if (curready)
+		return &cur;
 	memset(&cur, 0, sizeof cur);
-	cfield(curamc, sizeof curamc, E_AMC, "amc");
-	cfield(curcontract, sizeof curcontract, E_CONTRACT, "contract");
 	cfield(cur.member, sizeof cur.member, E_MEMBER, "member_ref");
 	cfield(cur.counter, sizeof cur.counter, E_COUNTER, "counter");
 	cfield(cur.inv, sizeof cur.inv, E_INV, "invoice");
 	cfield(cur.claim, sizeof cur.claim, E_CLAIM, "claim");
 	cfield(cur.bdate, sizeof cur.bdate, E_BDATE, "business_date");
-	if (date_parse(cons.f[ec[E_DATE]].p, cons.f[ec[E_DATE]].n, &cur.date) < 0)
-		badfield(&cons, "act_date", "not a date");
-	/* An invoice's event counts 1 or -1; a part counter's, its units. */
-	if (int_parse(cons.f[ec[E_COUNT]].p, cons.f[ec[E_COUNT]].n, -100000, 100000,
-	    &cur.count) < 0)
-		badfield(&cons, "count", "not an integer from -100000 to 100000");
+	cur.date = curdate;
+	int_parse(cons.f[ec[E_COUNT]].p, cons.f[ec[E_COUNT]].n, -100000, 100000, &cur.count);
 	cur.amount = cons.cents[ec[E_AMT]];
-	/* The generation must be sorted as it was written: it is merge-joined. */
-	snprintf(key, sizeof key, "%s\t%s\t%s\t%s\t%010ld\t%s", curamc, curcontract,
-	    cur.member, cur.counter, (long)cur.date + 1000000000L, cur.claim);
-	if (strcmp(key, lastkey) < 0)
-		badfield(&cons, NULL, "not sorted on amc, contract, member_ref, counter, "
-		    "act_date, claim");
-	memcpy(lastkey, key, sizeof key);
+	curready = 1;
+	return &cur;
 }
 
 /* The previous generation at path, its first event read. */
@@ -110,9 +198,13 @@ consopen(const char *path)
 
 	if (ts_open(&cons, path, "consumption", 1) < 0)
 		ts_fatal(&cons);
-	for (i = 0; i < NEC; i++)
+	rawok = cons.ncol == NEC;
+	for (i = 0; i < NEC; i++) {
 		ec[i] = ts_needcol(&cons, ecols[i]);
+		rawok &= ec[i] == i;
+	}
 	conshave = 1;
+	curshard = -1;
 	consnext();
 }
 
@@ -160,9 +252,19 @@ consupto(const char *amc, const char *contract)
 {
 	while (conshave && (amc == NULL || famcmp(amc, contract) < 0)) {
 		/* Sharded, the families of the other shards are theirs to carry. */
-		if (nshards == 0 || famshard(curamc, strlen(curamc), curcontract,
-		    strlen(curcontract)) == myshard)
-			wevent(curamc, curcontract, &cur);
+		if (nshards > 0 && curshard < 0)
+			curshard = famshard(curamc, strlen(curamc), curcontract,
+			    strlen(curcontract));
+		if (nshards == 0 || curshard == myshard) {
+			/* A record in its one form is the bytes wevent would write. */
+			if (curdate < cutoff)
+				;
+			else if (curcanon) {
+				ts_wcopy(&cw, &cons);
+				nevout++;
+			} else
+				wevent(curamc, curcontract, consevent());
+		}
 		consnext();
 	}
 }
