@@ -259,12 +259,17 @@ scopy(char *dst, size_t n, const char *src)
 	bytecpy(dst, n, src, strlen(src));
 }
 
-/* Consumption events of one family. */
+/*
+ * Consumption events of one family.  One read from the previous
+ * generation, unchanged, keeps its line (output.c, consget): rawn bytes
+ * at rawoff in the family's lines; 0, an event of the day or changed.
+ */
 struct event {
 	char member[40], counter[48], inv[64], claim[48], bdate[DATE_BUFSZ];
 	int32_t date;
 	long count;
 	int64_t amount;
+	uint32_t rawoff, rawn;
 };
 
 /*
@@ -396,7 +401,8 @@ extern const char *const ecols[];
 #define NEC 10
 void consopen(const char *path);
 void consnext(void);
-const struct event *consevent(void);
+void consget(struct event *e);
+void consfamily(void);
 int famcmp(const char *amc, const char *contract);
 void wevent(const char *amc, const char *contract, const struct event *e);
 void consupto(const char *amc, const char *contract);

@@ -336,12 +336,13 @@ main(int argc, char *argv[])
 
 		consupto(b->amc, b->contract);
 		cx.nev = 0;
+		consfamily();
 		while (conshave && famcmp(b->amc, b->contract) == 0) {
 			if (cx.nev == cx.capev) {
 				cx.capev = cx.capev ? cx.capev * 2 : 64;
 				cx.ev = xrealloc(cx.ev, cx.capev * sizeof *cx.ev);
 			}
-			cx.ev[cx.nev++] = *consevent();
+			consget(&cx.ev[cx.nev++]);
 			consnext();
 		}
 		/* The family's payments, then its adjustments, which may undo them. */

@@ -59,11 +59,10 @@ int conshave;
 static char keys[2][512];
 static size_t keyn[2];
 static int kcur;
-static struct event cur;
-static int curready;		/* cur holds the record's fields */
 static int rawok;		/* the generation's columns, in the order written */
 static int curcanon;		/* and the record's count and amount in their one form */
 static int32_t curdate;
+static long curcount;
 static int curshard;		/* its family's shard, -1 not known yet */
 static char curamc[16], curcontract[40];
 
@@ -112,14 +111,13 @@ intcanon(const struct field *f)
 /*
  * The next record of the previous generation, checked as it always was
  * (lengths, dates, counts, the order), its family at hand; its other
- * fields parsed only if asked (consevent): a family without a claim
+ * fields parsed only if asked (consget): a family without a claim
  * today is copied as it was read.
  */
 void
 consnext(void)
 {
 	const struct field *f;
-	long count;
 	char *k;
 	size_t *kn;
 	int st;
@@ -133,18 +131,17 @@ consnext(void)
 		return;
 	}
 	f = cons.f;
-	curready = 0;
 	clen(sizeof curamc, E_AMC, "amc");
 	clen(sizeof curcontract, E_CONTRACT, "contract");
-	clen(sizeof cur.member, E_MEMBER, "member_ref");
-	clen(sizeof cur.counter, E_COUNTER, "counter");
-	clen(sizeof cur.inv, E_INV, "invoice");
-	clen(sizeof cur.claim, E_CLAIM, "claim");
-	clen(sizeof cur.bdate, E_BDATE, "business_date");
+	clen(sizeof ((struct event *)0)->member, E_MEMBER, "member_ref");
+	clen(sizeof ((struct event *)0)->counter, E_COUNTER, "counter");
+	clen(sizeof ((struct event *)0)->inv, E_INV, "invoice");
+	clen(sizeof ((struct event *)0)->claim, E_CLAIM, "claim");
+	clen(sizeof ((struct event *)0)->bdate, E_BDATE, "business_date");
 	if (date_parse(f[ec[E_DATE]].p, f[ec[E_DATE]].n, &curdate) < 0)
 		badfield(&cons, "act_date", "not a date");
 	/* An invoice's event counts 1 or -1; a part counter's, its units. */
-	if (int_parse(f[ec[E_COUNT]].p, f[ec[E_COUNT]].n, -100000, 100000, &count) < 0)
+	if (int_parse(f[ec[E_COUNT]].p, f[ec[E_COUNT]].n, -100000, 100000, &curcount) < 0)
 		badfield(&cons, "count", "not an integer from -100000 to 100000");
 	curcanon = rawok && intcanon(&f[ec[E_COUNT]]) && f[ec[E_AMT]].n > 0 &&
 	    !(f[ec[E_AMT]].p[0] == '-' && cons.cents[ec[E_AMT]] == 0);
@@ -171,23 +168,44 @@ consnext(void)
 	}
 }
 
-/* The current record's event, its fields parsed. */
-const struct event *
-consevent(void)
+/*
+ * The lines of the family's events read, kept until they are written:
+ * an event unchanged is written as it was read.
+ */
+static char *flines;
+static size_t nflines, capflines;
+
+void
+consfamily(void)
 {
-	if (curready)
-		return &cur;
-	memset(&cur, 0, sizeof cur);
-	cfield(cur.member, sizeof cur.member, E_MEMBER, "member_ref");
-	cfield(cur.counter, sizeof cur.counter, E_COUNTER, "counter");
-	cfield(cur.inv, sizeof cur.inv, E_INV, "invoice");
-	cfield(cur.claim, sizeof cur.claim, E_CLAIM, "claim");
-	cfield(cur.bdate, sizeof cur.bdate, E_BDATE, "business_date");
-	cur.date = curdate;
-	int_parse(cons.f[ec[E_COUNT]].p, cons.f[ec[E_COUNT]].n, -100000, 100000, &cur.count);
-	cur.amount = cons.cents[ec[E_AMT]];
-	curready = 1;
-	return &cur;
+	nflines = 0;
+}
+
+/* The current record's event, its fields parsed, into e. */
+void
+consget(struct event *e)
+{
+	memset(e, 0, sizeof *e);
+	cfield(e->member, sizeof e->member, E_MEMBER, "member_ref");
+	cfield(e->counter, sizeof e->counter, E_COUNTER, "counter");
+	cfield(e->inv, sizeof e->inv, E_INV, "invoice");
+	cfield(e->claim, sizeof e->claim, E_CLAIM, "claim");
+	cfield(e->bdate, sizeof e->bdate, E_BDATE, "business_date");
+	e->date = curdate;
+	e->count = curcount;
+	e->amount = cons.cents[ec[E_AMT]];
+	if (curcanon && nflines + cons.len <= UINT32_MAX) {
+		if (nflines + cons.len > capflines) {
+			capflines = capflines ? 2 * capflines : 1 << 16;
+			if (capflines < nflines + cons.len)
+				capflines = nflines + cons.len;
+			flines = xrealloc(flines, capflines);
+		}
+		memcpy(flines + nflines, cons.line, cons.len);
+		e->rawoff = (uint32_t)nflines;
+		e->rawn = (uint32_t)cons.len;
+		nflines += cons.len;
+	}
 }
 
 /* The previous generation at path, its first event read. */
@@ -212,6 +230,9 @@ void
 consclose(void)
 {
 	ts_close(&cons);
+	free(flines);
+	flines = NULL;
+	nflines = capflines = 0;
 }
 
 int
@@ -232,6 +253,12 @@ wevent(const char *amc, const char *contract, const struct event *e)
 {
 	if (e->date < cutoff)
 		return;
+	nevout++;
+	if (e->rawn > 0) {
+		ts_wfields(&cw, flines + e->rawoff, e->rawn, NEC, e->amount);
+		ts_wend(&cw);
+		return;
+	}
 	ts_wcstr(&cw, amc);
 	ts_wcstr(&cw, contract);
 	ts_wcstr(&cw, e->member);
@@ -243,7 +270,6 @@ wevent(const char *amc, const char *contract, const struct event *e)
 	ts_wcstr(&cw, e->claim);
 	ts_wcstr(&cw, e->bdate);
 	ts_wend(&cw);
-	nevout++;
 }
 
 /* Copy the events of the families before amc, contract (all: NULL). */
@@ -262,8 +288,12 @@ consupto(const char *amc, const char *contract)
 			else if (curcanon) {
 				ts_wcopy(&cw, &cons);
 				nevout++;
-			} else
-				wevent(curamc, curcontract, consevent());
+			} else {
+				struct event e;
+
+				consget(&e);
+				wevent(curamc, curcontract, &e);
+			}
 		}
 		consnext();
 	}
