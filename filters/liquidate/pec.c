@@ -73,6 +73,19 @@ canonical(const struct ts_reader *r, const struct pec *p)
 	return f[P_AMT].p[0] != '-';
 }
 
+/* Field f of line, NUL-ended: in raw, line's copy, or in ps's arena. */
+static const char *
+pecstr(struct pecset *ps, char *raw, const char *line, const struct field *f)
+{
+	size_t o;
+
+	if (raw == NULL)
+		return fdup_in(&ps->ar, f);
+	o = (size_t)(f->p - line);
+	raw[o + f->n] = '\0';
+	return raw + o;
+}
+
 /*
  * The agreements of the stream at path, added to ps; r is its reader,
  * closed unless this fails: 0, or -1 with r's error.
@@ -118,8 +131,18 @@ loadpec(struct pecset *ps, struct ts_reader *r, const char *path)
 		p = &ps->p[ps->n];
 		memset(p, 0, sizeof *p);
 		f = r->f;
-		p->amc = fdup_in(&ps->ar, &f[c[P_AMC]]);
-		p->number = fdup_in(&ps->ar, &f[c[P_NUM]]);
+		/*
+		 * A generation's line is kept, its fields' TABs made NULs: its
+		 * strings are there, and it is written again from there.
+		 */
+		raw = NULL;
+		if (gen) {
+			raw = arena_in(&ps->ar, r->len + 1);
+			memcpy(raw, r->line, r->len);
+			raw[r->len] = '\0';
+		}
+		p->amc = pecstr(ps, raw, r->line, &f[c[P_AMC]]);
+		p->number = pecstr(ps, raw, r->line, &f[c[P_NUM]]);
 		if (f[c[P_NUM]].n == 0)
 			return ts_error(r, "pec_number", "empty");
 		if (f[c[P_NIR]].n != 13)
@@ -130,8 +153,8 @@ loadpec(struct pecset *ps, struct ts_reader *r, const char *path)
 		if (int_parse(f[c[P_RANG]].p, f[c[P_RANG]].n, 0, 99, &v) < 0)
 			return ts_error(r, "rang", "not a rank");
 		p->rang = (int)v;
-		p->pskind = fdup_in(&ps->ar, &f[c[P_PSK]]);
-		p->psnum = fdup_in(&ps->ar, &f[c[P_PSN]]);
+		p->pskind = pecstr(ps, raw, r->line, &f[c[P_PSK]]);
+		p->psnum = pecstr(ps, raw, r->line, &f[c[P_PSN]]);
 		if ((p->dom = domidx(f[c[P_DOM]].p, f[c[P_DOM]].n)) < 0)
 			return ts_error(r, "domain", "not a domain");
 		acts = arena_in(&ps->ar, f[c[P_ACTS]].n + 3);
@@ -156,8 +179,6 @@ loadpec(struct pecset *ps, struct ts_reader *r, const char *path)
 					    "generation is");
 			}
 			if (canonical(r, p)) {
-				raw = arena_in(&ps->ar, r->len);
-				memcpy(raw, r->line, r->len);
 				p->raw = raw;
 				p->rawn = r->len;
 			}
@@ -185,6 +206,28 @@ sortpecs(struct pecset *ps)
 
 	if (ps->nrun == 0 || (ps->nrun == 1 && ps->runs[0].sorted))
 		return;
+	/*
+	 * The nightly's case: the generation first, the day's after it.
+	 * The day's are sorted aside, then merged from the end: the
+	 * generation is not moved but to make room.
+	 */
+	for (k = 1; k < ps->nrun && !ps->runs[k].sorted; k++)
+		;
+	if (ps->runs[0].sorted && k == ps->nrun) {
+		m = ps->n - ps->runs[0].b;
+		in = xmalloc((m ? m : 1) * sizeof *in);
+		memcpy(in, ps->p + ps->runs[0].b, m * sizeof *in);
+		qsort(in, m, sizeof *in, peccmp);
+		o = ps->n;
+		n = ps->runs[0].b;
+		while (m > 0)
+			if (n > 0 && peccmp(&ps->p[n - 1], &in[m - 1]) > 0)
+				ps->p[--o] = ps->p[--n];
+			else
+				ps->p[--o] = in[--m];
+		free(in);
+		return;
+	}
 	in = xmalloc(ps->n * sizeof *in);
 	at = xmalloc((ps->nrun + 1) * sizeof *at);
 	end = xmalloc((ps->nrun + 1) * sizeof *end);
@@ -271,8 +314,9 @@ writepecs(const struct pecset *ps, int fd, const char *path, const char *meta, i
     uint64_t *n)
 {
 	struct ts_writer w;
-	size_t i, m;
+	size_t i, j, m, cap = 0;
 	const char *a;
+	char *line = NULL;
 
 	ts_wopen(&w, fd, path, "pec", 1, pcols, NPC);
 	ts_wmeta(&w, meta);
@@ -285,7 +329,13 @@ writepecs(const struct pecset *ps, int fd, const char *path, const char *meta, i
 		(*n)++;
 		/* A generation's line, kept: the bytes the fields would make. */
 		if (p->raw != NULL) {
-			ts_wfields(&w, p->raw, p->rawn, NPC, p->amount);
+			if (p->rawn > cap) {
+				cap = p->rawn;
+				line = xrealloc(line, cap);
+			}
+			for (j = 0; j < p->rawn; j++)
+				line[j] = p->raw[j] != '\0' ? p->raw[j] : '\t';
+			ts_wfields(&w, line, p->rawn, NPC, p->amount);
 			ts_wend(&w);
 			continue;
 		}
@@ -309,5 +359,6 @@ writepecs(const struct pecset *ps, int fd, const char *path, const char *meta, i
 		ts_wmoney(&w, p->amount);
 		ts_wend(&w);
 	}
+	free(line);
 	ts_wclose(&w);
 }
