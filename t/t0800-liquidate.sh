@@ -414,6 +414,9 @@ test_expect_success 'the PEC generation read back, merged with the day'"'"'s: th
 	liquidate -d 2026-11-21 -g g.xml -m master.tsv -p gen.1 -p pec.tsv -p pec.old -N gen.4 \
 	    -C n4.cons -o n4.d c.br100.1 2>/dev/null &&
 	cmp gen.1 gen.4 && cmp n1.d n4.d &&
+	liquidate -d 2026-11-21 -g g.xml -m master.tsv -p pec.tsv -p gen.1 -p pec.old -N gen.6 \
+	    -C n6.cons -o n6.d c.br100.1 2>/dev/null &&
+	cmp gen.1 gen.6 && cmp n1.d n6.d &&
 	awk -F"\t" -v OFS="\t" "!/^#/ { \$5 = \"0\" \$5 } { print }" gen.1 | grep -v "^#end" |
 	    tiers-seal -r >gen.zero &&
 	grep "	01	RPPS	" gen.zero &&
