@@ -143,9 +143,9 @@ struct pec {
 	const char *pskind, *psnum;
 	int dom;
 	int32_t from, to;
+	uint32_t rawn;
 	int64_t amount;
 	const char *raw;	/* a generation's line, as writepecs writes it; or NULL */
-	size_t rawn;
 };
 /* The agreements of one stream, in ps->p from a to b; sorted: a generation's. */
 struct pecrun {

@@ -180,7 +180,7 @@ loadpec(struct pecset *ps, struct ts_reader *r, const char *path)
 			}
 			if (canonical(r, p)) {
 				p->raw = raw;
-				p->rawn = r->len;
+				p->rawn = (uint32_t)r->len;
 			}
 		}
 		ps->n++;
