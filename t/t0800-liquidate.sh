@@ -410,6 +410,29 @@ test_expect_success 'the PEC generation (-N): the agreements alive, each once, t
 	cmp gen.1 gen.3 && cmp n1.d n3.d
 '
 
+test_expect_success 'the PEC generation read back, merged with the day'"'"'s: the same bytes, its lines in another form too' '
+	liquidate -d 2026-11-21 -g g.xml -m master.tsv -p gen.1 -p pec.tsv -p pec.old -N gen.4 \
+	    -C n4.cons -o n4.d c.br100.1 2>/dev/null &&
+	cmp gen.1 gen.4 && cmp n1.d n4.d &&
+	liquidate -d 2026-11-21 -g g.xml -m master.tsv -p pec.tsv -p gen.1 -p pec.old -N gen.6 \
+	    -C n6.cons -o n6.d c.br100.1 2>/dev/null &&
+	cmp gen.1 gen.6 && cmp n1.d n6.d &&
+	awk -F"\t" -v OFS="\t" "!/^#/ { \$5 = \"0\" \$5 } { print }" gen.1 | grep -v "^#end" |
+	    tiers-seal -r >gen.zero &&
+	grep "	01	RPPS	" gen.zero &&
+	liquidate -d 2026-11-21 -g g.xml -m master.tsv -p gen.zero -p pec.tsv -N gen.5 \
+	    -C n5.cons -o n5.d c.br100.1 2>/dev/null &&
+	cmp gen.1 gen.5 && cmp n1.d n5.d
+'
+
+test_expect_success 'a PEC generation out of order is refused: exit 65, its line and field, nothing written' '
+	{ head -2 gen.1; grep -v "^#" gen.1 | sort -r; } | tiers-seal -r >gen.bad &&
+	test_expect_code 65 liquidate -d 2026-11-21 -g g.xml -m master.tsv -p pec.tsv -p gen.bad \
+	    -N bad.pec -C bad.cons -o bad.d c.br100.1 2>err &&
+	grep "^liquidate: gen.bad:4: nir: not sorted on amc, nir, birth_date, rang, valid_from, pec_number, as a PEC generation is\$" err &&
+	! test -e bad.pec && ! test -e bad.cons && ! test -e bad.d
+'
+
 test_expect_success 'a missing input is exit 66' '
 	test_expect_code 66 liquidate -d 2026-11-21 -C miss.cons -g nothere.xml c.br100.1 2>err &&
 	grep "^liquidate: nothere.xml: No such file or directory" err &&
@@ -528,6 +551,17 @@ test_expect_success 'a consumption generation out of order is refused' '
 	{ head -2 cons.family-ceiling.2; grep -v "^#" cons.family-ceiling.2 | sort -r; } | tiers-seal -r >unsorted &&
 	test_expect_code 65 liquidate -d 2026-11-21 -c unsorted -m master.tsv -C bad.cons c.br100.1 2>err &&
 	grep "unsorted:.*: not sorted on amc, contract, member_ref, counter, act_date, claim" err
+'
+
+test_expect_success 'a consumption generation whose counts are in another form: the same bytes' '
+	liquidate -d 2026-11-22 -g g.xml -m master.tsv -p pec.tsv -c cons.family-ceiling.1 \
+	    -C k1.cons -o k1.d c.br100.1 2>/dev/null &&
+	awk -F"\t" -v OFS="\t" "!/^#/ { sub(/^-?/, \"&0\", \$7) } { print }" cons.family-ceiling.1 |
+	    grep -v "^#end" | tiers-seal -r >zero.cons &&
+	grep "	01	" zero.cons &&
+	liquidate -d 2026-11-22 -g g.xml -m master.tsv -p pec.tsv -c zero.cons \
+	    -C k2.cons -o k2.d c.br100.1 2>/dev/null &&
+	cmp k1.cons k2.cons && cmp k1.d k2.d
 '
 
 test_expect_success 'a claim without its amounts, or a stream without verdicts, is malformed' '

@@ -143,15 +143,25 @@ struct pec {
 	const char *pskind, *psnum;
 	int dom;
 	int32_t from, to;
+	uint32_t rawn;
 	int64_t amount;
+	const char *raw;	/* a generation's line, as writepecs writes it; or NULL */
+};
+/* The agreements of one stream, in ps->p from a to b; sorted: a generation's. */
+struct pecrun {
+	size_t a, b;
+	int sorted;
 };
 struct pecset {
 	struct pec *p;
 	size_t n, cap;
 	struct arena ar;	/* their strings */
+	struct pecrun *runs;
+	size_t nrun;
 };
 /* 0, or -1 with r's error (ts_fatal prints it). */
 int loadpec(struct pecset *ps, struct ts_reader *r, const char *path);
+void sortpecs(struct pecset *ps);
 void freepecs(struct pecset *ps);
 int peccmp(const void *a, const void *b);
 void writepecs(const struct pecset *ps, int fd, const char *path, const char *meta,
@@ -249,12 +259,17 @@ scopy(char *dst, size_t n, const char *src)
 	bytecpy(dst, n, src, strlen(src));
 }
 
-/* Consumption events of one family. */
+/*
+ * Consumption events of one family.  One read from the previous
+ * generation, unchanged, keeps its line (output.c, consget): rawn bytes
+ * at rawoff in the family's lines; 0, an event of the day or changed.
+ */
 struct event {
 	char member[40], counter[48], inv[64], claim[48], bdate[DATE_BUFSZ];
 	int32_t date;
 	long count;
 	int64_t amount;
+	uint32_t rawoff, rawn;
 };
 
 /*
@@ -378,7 +393,6 @@ uint32_t cardon(const struct benef *b, int32_t d);
 
 /* output.c: the consumption merged, the decisions, the summary. */
 extern int conshave;
-extern struct event cur;
 extern struct ts_writer cw;
 extern uint64_t nevout;
 extern int32_t cutoff;
@@ -387,6 +401,8 @@ extern const char *const ecols[];
 #define NEC 10
 void consopen(const char *path);
 void consnext(void);
+void consget(struct event *e);
+void consfamily(void);
 int famcmp(const char *amc, const char *contract);
 void wevent(const char *amc, const char *contract, const struct event *e);
 void consupto(const char *amc, const char *contract);

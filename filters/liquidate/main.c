@@ -234,8 +234,7 @@ main(int argc, char *argv[])
 	for (i = 0; i < npf; i++)
 		if (loadpec(&pset, &pr, pfiles[i]) < 0)
 			ts_fatal(&pr);
-	if (pset.n > 0)
-		qsort(pset.p, pset.n, sizeof *pset.p, peccmp);
+	sortpecs(&pset);
 	/* The PS register: who adheres to OPTAM (the contrat responsable). */
 	if (regfile != NULL) {
 		psreg_read(&reg, regfile);
@@ -337,12 +336,13 @@ main(int argc, char *argv[])
 
 		consupto(b->amc, b->contract);
 		cx.nev = 0;
+		consfamily();
 		while (conshave && famcmp(b->amc, b->contract) == 0) {
 			if (cx.nev == cx.capev) {
 				cx.capev = cx.capev ? cx.capev * 2 : 64;
 				cx.ev = xrealloc(cx.ev, cx.capev * sizeof *cx.ev);
 			}
-			cx.ev[cx.nev++] = cur;
+			consget(&cx.ev[cx.nev++]);
 			consnext();
 		}
 		/* The family's payments, then its adjustments, which may undo them. */

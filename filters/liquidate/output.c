@@ -49,8 +49,21 @@ const char *const ecols[NEC] = {
 static struct ts_reader cons;
 static int ec[NEC];
 int conshave;
-static char lastkey[512];
-struct event cur;
+/*
+ * The sort key of the record before, and of this one: amc, contract,
+ * member_ref, counter, act_date, claim, joined by TABs.  The reader
+ * refuses every byte below a space but TAB, so the bytes of the key
+ * compare as its fields one after another; act_date, YYYY-MM-DD, as the
+ * dates do.
+ */
+static char keys[2][512];
+static size_t keyn[2];
+static int kcur;
+static int rawok;		/* the generation's columns, in the order written */
+static int curcanon;		/* and the record's count and amount in their one form */
+static int32_t curdate;
+static long curcount;
+static int curshard;		/* its family's shard, -1 not known yet */
 static char curamc[16], curcontract[40];
 
 static void
@@ -64,11 +77,50 @@ cfield(char *dst, size_t n, int col, const char *name)
 	dst[f->n] = '\0';
 }
 
+/* What cfield would refuse, without the copy. */
+static void
+clen(size_t n, int col, const char *name)
+{
+	if (cons.f[ec[col]].n >= n)
+		badfield(&cons, name, "too long");
+}
+
+static void
+kput(char *k, size_t *n, int col, int tab)
+{
+	const struct field *f = &cons.f[ec[col]];
+
+	memcpy(k + *n, f->p, f->n);
+	*n += f->n;
+	if (tab)
+		k[(*n)++] = '\t';
+}
+
+/* Is the count written by ts_wint as it is read: no sign but -, no leading 0? */
+static int
+intcanon(const struct field *f)
+{
+	const char *p = f->p;
+	size_t n = f->n;
+
+	if (n > 0 && *p == '-')
+		p++, n--;
+	return n > 0 && (p[0] != '0' || (n == 1 && f->n == 1));
+}
+
+/*
+ * The next record of the previous generation, checked as it always was
+ * (lengths, dates, counts, the order), its family at hand; its other
+ * fields parsed only if asked (consget): a family without a claim
+ * today is copied as it was read.
+ */
 void
 consnext(void)
 {
+	const struct field *f;
+	char *k;
+	size_t *kn;
 	int st;
-	char key[512];
 
 	if (!conshave)
 		return;
@@ -78,28 +130,82 @@ consnext(void)
 		conshave = 0;
 		return;
 	}
-	memset(&cur, 0, sizeof cur);
-	cfield(curamc, sizeof curamc, E_AMC, "amc");
-	cfield(curcontract, sizeof curcontract, E_CONTRACT, "contract");
-	cfield(cur.member, sizeof cur.member, E_MEMBER, "member_ref");
-	cfield(cur.counter, sizeof cur.counter, E_COUNTER, "counter");
-	cfield(cur.inv, sizeof cur.inv, E_INV, "invoice");
-	cfield(cur.claim, sizeof cur.claim, E_CLAIM, "claim");
-	cfield(cur.bdate, sizeof cur.bdate, E_BDATE, "business_date");
-	if (date_parse(cons.f[ec[E_DATE]].p, cons.f[ec[E_DATE]].n, &cur.date) < 0)
+	f = cons.f;
+	clen(sizeof curamc, E_AMC, "amc");
+	clen(sizeof curcontract, E_CONTRACT, "contract");
+	clen(sizeof ((struct event *)0)->member, E_MEMBER, "member_ref");
+	clen(sizeof ((struct event *)0)->counter, E_COUNTER, "counter");
+	clen(sizeof ((struct event *)0)->inv, E_INV, "invoice");
+	clen(sizeof ((struct event *)0)->claim, E_CLAIM, "claim");
+	clen(sizeof ((struct event *)0)->bdate, E_BDATE, "business_date");
+	if (date_parse(f[ec[E_DATE]].p, f[ec[E_DATE]].n, &curdate) < 0)
 		badfield(&cons, "act_date", "not a date");
 	/* An invoice's event counts 1 or -1; a part counter's, its units. */
-	if (int_parse(cons.f[ec[E_COUNT]].p, cons.f[ec[E_COUNT]].n, -100000, 100000,
-	    &cur.count) < 0)
+	if (int_parse(f[ec[E_COUNT]].p, f[ec[E_COUNT]].n, -100000, 100000, &curcount) < 0)
 		badfield(&cons, "count", "not an integer from -100000 to 100000");
-	cur.amount = cons.cents[ec[E_AMT]];
+	curcanon = rawok && intcanon(&f[ec[E_COUNT]]) && f[ec[E_AMT]].n > 0 &&
+	    !(f[ec[E_AMT]].p[0] == '-' && cons.cents[ec[E_AMT]] == 0);
 	/* The generation must be sorted as it was written: it is merge-joined. */
-	snprintf(key, sizeof key, "%s\t%s\t%s\t%s\t%010ld\t%s", curamc, curcontract,
-	    cur.member, cur.counter, (long)cur.date + 1000000000L, cur.claim);
-	if (strcmp(key, lastkey) < 0)
+	k = keys[kcur];
+	kn = &keyn[kcur];
+	*kn = 0;
+	kput(k, kn, E_AMC, 1);
+	kput(k, kn, E_CONTRACT, 1);
+	kput(k, kn, E_MEMBER, 1);
+	kput(k, kn, E_COUNTER, 1);
+	kput(k, kn, E_DATE, 1);
+	kput(k, kn, E_CLAIM, 0);
+	if (bytecmp(k, *kn, keys[!kcur], keyn[!kcur]) < 0)
 		badfield(&cons, NULL, "not sorted on amc, contract, member_ref, counter, "
 		    "act_date, claim");
-	memcpy(lastkey, key, sizeof key);
+	kcur = !kcur;
+	if (bytecmp(curamc, strlen(curamc), f[ec[E_AMC]].p, f[ec[E_AMC]].n) != 0 ||
+	    bytecmp(curcontract, strlen(curcontract), f[ec[E_CONTRACT]].p,
+	    f[ec[E_CONTRACT]].n) != 0) {
+		cfield(curamc, sizeof curamc, E_AMC, "amc");
+		cfield(curcontract, sizeof curcontract, E_CONTRACT, "contract");
+		curshard = -1;
+	}
+}
+
+/*
+ * The lines of the family's events read, kept until they are written:
+ * an event unchanged is written as it was read.
+ */
+static char *flines;
+static size_t nflines, capflines;
+
+void
+consfamily(void)
+{
+	nflines = 0;
+}
+
+/* The current record's event, its fields parsed, into e. */
+void
+consget(struct event *e)
+{
+	memset(e, 0, sizeof *e);
+	cfield(e->member, sizeof e->member, E_MEMBER, "member_ref");
+	cfield(e->counter, sizeof e->counter, E_COUNTER, "counter");
+	cfield(e->inv, sizeof e->inv, E_INV, "invoice");
+	cfield(e->claim, sizeof e->claim, E_CLAIM, "claim");
+	cfield(e->bdate, sizeof e->bdate, E_BDATE, "business_date");
+	e->date = curdate;
+	e->count = curcount;
+	e->amount = cons.cents[ec[E_AMT]];
+	if (curcanon && nflines + cons.len <= UINT32_MAX) {
+		if (nflines + cons.len > capflines) {
+			capflines = capflines ? 2 * capflines : 1 << 16;
+			if (capflines < nflines + cons.len)
+				capflines = nflines + cons.len;
+			flines = xrealloc(flines, capflines);
+		}
+		memcpy(flines + nflines, cons.line, cons.len);
+		e->rawoff = (uint32_t)nflines;
+		e->rawn = (uint32_t)cons.len;
+		nflines += cons.len;
+	}
 }
 
 /* The previous generation at path, its first event read. */
@@ -110,9 +216,13 @@ consopen(const char *path)
 
 	if (ts_open(&cons, path, "consumption", 1) < 0)
 		ts_fatal(&cons);
-	for (i = 0; i < NEC; i++)
+	rawok = cons.ncol == NEC;
+	for (i = 0; i < NEC; i++) {
 		ec[i] = ts_needcol(&cons, ecols[i]);
+		rawok &= ec[i] == i;
+	}
 	conshave = 1;
+	curshard = -1;
 	consnext();
 }
 
@@ -120,6 +230,9 @@ void
 consclose(void)
 {
 	ts_close(&cons);
+	free(flines);
+	flines = NULL;
+	nflines = capflines = 0;
 }
 
 int
@@ -140,6 +253,12 @@ wevent(const char *amc, const char *contract, const struct event *e)
 {
 	if (e->date < cutoff)
 		return;
+	nevout++;
+	if (e->rawn > 0) {
+		ts_wfields(&cw, flines + e->rawoff, e->rawn, NEC, e->amount);
+		ts_wend(&cw);
+		return;
+	}
 	ts_wcstr(&cw, amc);
 	ts_wcstr(&cw, contract);
 	ts_wcstr(&cw, e->member);
@@ -151,7 +270,6 @@ wevent(const char *amc, const char *contract, const struct event *e)
 	ts_wcstr(&cw, e->claim);
 	ts_wcstr(&cw, e->bdate);
 	ts_wend(&cw);
-	nevout++;
 }
 
 /* Copy the events of the families before amc, contract (all: NULL). */
@@ -160,9 +278,23 @@ consupto(const char *amc, const char *contract)
 {
 	while (conshave && (amc == NULL || famcmp(amc, contract) < 0)) {
 		/* Sharded, the families of the other shards are theirs to carry. */
-		if (nshards == 0 || famshard(curamc, strlen(curamc), curcontract,
-		    strlen(curcontract)) == myshard)
-			wevent(curamc, curcontract, &cur);
+		if (nshards > 0 && curshard < 0)
+			curshard = famshard(curamc, strlen(curamc), curcontract,
+			    strlen(curcontract));
+		if (nshards == 0 || curshard == myshard) {
+			/* A record in its one form is the bytes wevent would write. */
+			if (curdate < cutoff)
+				;
+			else if (curcanon) {
+				ts_wcopy(&cw, &cons);
+				nevout++;
+			} else {
+				struct event e;
+
+				consget(&e);
+				wevent(curamc, curcontract, &e);
+			}
+		}
 		consnext();
 	}
 }

@@ -1,8 +1,12 @@
 /*
  * liquidate: the PEC streams (care agreements, tiers-liquidate(5)),
  * read into memory, then sorted with peccmp for the lookup (findpec in
- * rules.c).  A stream refused is the reader's error, returned: the
- * caller prints it (main exits; a fuzz harness goes on).
+ * rules.c).  A PEC generation (what -N wrote the day before: its own
+ * columns, a business_date) is already in that order: it is checked to
+ * be, then merged with the day's agreements, sorted alone, and its
+ * lines are written again as they were read.  A stream refused is the
+ * reader's error, returned: the caller prints it (main exits; a fuzz
+ * harness goes on).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,28 +22,108 @@ static const char *const pcols[NPC] = {
 };
 
 /*
+ * The column of the first term of the order on which x and y differ,
+ * and its sign in *d (0: none, the same agreement).
+ */
+static const char *
+pecdiff(const struct pec *x, const struct pec *y, int *d)
+{
+#define NUM(a, b) ((a) < (b) ? -1 : (a) > (b))
+	if ((*d = strcmp(x->amc, y->amc)) != 0)
+		return "amc";
+	if ((*d = strcmp(x->nir, y->nir)) != 0)
+		return "nir";
+	if ((*d = NUM(x->birth, y->birth)) != 0)
+		return "birth_date";
+	if ((*d = NUM(x->rang, y->rang)) != 0)
+		return "rang";
+	if ((*d = NUM(x->from, y->from)) != 0)
+		return "valid_from";
+	if ((*d = strcmp(x->number, y->number)) != 0)
+		return "pec_number";
+	if ((*d = NUM(x->to, y->to)) != 0)
+		return "valid_to";
+	if ((*d = NUM(x->amount, y->amount)) != 0)
+		return "amount_eur";
+	if ((*d = NUM(x->dom, y->dom)) != 0)
+		return "domain";
+	if ((*d = strcmp(x->pskind, y->pskind)) != 0)
+		return "ps_kind";
+	if ((*d = strcmp(x->psnum, y->psnum)) != 0)
+		return "ps_number";
+	*d = strcmp(x->acts, y->acts);
+	return "act_codes";
+#undef NUM
+}
+
+/*
+ * Is the record r holds written by writepecs as it is, byte for byte:
+ * its numbers, domain and amount in their one form?
+ */
+static int
+canonical(const struct ts_reader *r, const struct pec *p)
+{
+	const struct field *f = r->f;
+	const char *d = domnames[p->dom];
+
+	if (f[P_RANG].n != 1 && f[P_RANG].p[0] == '0')
+		return 0;
+	if (strlen(d) != f[P_DOM].n || memcmp(d, f[P_DOM].p, f[P_DOM].n) != 0)
+		return 0;
+	return f[P_AMT].p[0] != '-';
+}
+
+/* Field f of line, NUL-ended: in raw, line's copy, or in ps's arena. */
+static const char *
+pecstr(struct pecset *ps, char *raw, const char *line, const struct field *f)
+{
+	size_t o;
+
+	if (raw == NULL)
+		return fdup_in(&ps->ar, f);
+	o = (size_t)(f->p - line);
+	raw[o + f->n] = '\0';
+	return raw + o;
+}
+
+/*
  * The agreements of the stream at path, added to ps; r is its reader,
  * closed unless this fails: 0, or -1 with r's error.
  */
 int
 loadpec(struct pecset *ps, struct ts_reader *r, const char *path)
 {
-	int c[NPC], i, st;
+	int c[NPC], i, st, own, gen = 0, d;
 	long v;
 	struct pec *p;
 	const struct field *f;
-	char *acts;
+	const char *why;
+	char *acts, *raw;
+	size_t first = ps->n;
 
 	if (ts_open(r, path, "pec", 1) < 0)
 		return -1;
-	for (i = 0; i < NPC; i++)
+	own = r->ncol == NPC;
+	for (i = 0; i < NPC; i++) {
 		if ((c[i] = ts_col(r, pcols[i])) < 0) {
 			/* As ts_needcol says it. */
 			ts_error(r, "header", "no column %s", pcols[i]);
 			r->errline = 1;
 			return -1;
 		}
-	while ((st = ts_next(r)) == 1) {
+		own &= c[i] == i;
+	}
+	r->keepmeta = 1;
+	while ((st = ts_next(r)) != 0) {
+		if (st < 0)
+			return -1;
+		if (st == 2) {
+			/* A generation: the columns writepecs writes, and its date. */
+			if (own && ps->n == first && r->len > 14 &&
+			    memcmp(r->line, "business_date\t", 14) == 0)
+				gen = 1;
+			continue;
+		}
 		if (ps->n == ps->cap) {
 			ps->cap = ps->cap ? ps->cap * 2 : 256;
 			ps->p = xrealloc(ps->p, ps->cap * sizeof *ps->p);
@@ -47,8 +131,18 @@ loadpec(struct pecset *ps, struct ts_reader *r, const char *path)
 		p = &ps->p[ps->n];
 		memset(p, 0, sizeof *p);
 		f = r->f;
-		p->amc = fdup_in(&ps->ar, &f[c[P_AMC]]);
-		p->number = fdup_in(&ps->ar, &f[c[P_NUM]]);
+		/*
+		 * A generation's line is kept, its fields' TABs made NULs: its
+		 * strings are there, and it is written again from there.
+		 */
+		raw = NULL;
+		if (gen) {
+			raw = arena_in(&ps->ar, r->len + 1);
+			memcpy(raw, r->line, r->len);
+			raw[r->len] = '\0';
+		}
+		p->amc = pecstr(ps, raw, r->line, &f[c[P_AMC]]);
+		p->number = pecstr(ps, raw, r->line, &f[c[P_NUM]]);
 		if (f[c[P_NUM]].n == 0)
 			return ts_error(r, "pec_number", "empty");
 		if (f[c[P_NIR]].n != 13)
@@ -59,13 +153,14 @@ loadpec(struct pecset *ps, struct ts_reader *r, const char *path)
 		if (int_parse(f[c[P_RANG]].p, f[c[P_RANG]].n, 0, 99, &v) < 0)
 			return ts_error(r, "rang", "not a rank");
 		p->rang = (int)v;
-		p->pskind = fdup_in(&ps->ar, &f[c[P_PSK]]);
-		p->psnum = fdup_in(&ps->ar, &f[c[P_PSN]]);
+		p->pskind = pecstr(ps, raw, r->line, &f[c[P_PSK]]);
+		p->psnum = pecstr(ps, raw, r->line, &f[c[P_PSN]]);
 		if ((p->dom = domidx(f[c[P_DOM]].p, f[c[P_DOM]].n)) < 0)
 			return ts_error(r, "domain", "not a domain");
 		acts = arena_in(&ps->ar, f[c[P_ACTS]].n + 3);
-		snprintf(acts, f[c[P_ACTS]].n + 3, " %.*s ", (int)f[c[P_ACTS]].n,
-		    f[c[P_ACTS]].p);
+		acts[0] = ' ';
+		memcpy(acts + 1, f[c[P_ACTS]].p, f[c[P_ACTS]].n);
+		memcpy(acts + 1 + f[c[P_ACTS]].n, " ", 2);
 		p->acts = f[c[P_ACTS]].n ? acts : "";
 		if (date_parse(f[c[P_FROM]].p, f[c[P_FROM]].n, &p->from) < 0)
 			return ts_error(r, "valid_from", "not a date");
@@ -74,18 +169,105 @@ loadpec(struct pecset *ps, struct ts_reader *r, const char *path)
 		if (f[c[P_AMT]].n == 0 || r->cents[c[P_AMT]] < 0)
 			return ts_error(r, "amount_eur", "missing or negative");
 		p->amount = r->cents[c[P_AMT]];
+		if (gen) {
+			/* The merge trusts a generation's order: checked here. */
+			if (ps->n > first) {
+				why = pecdiff(p - 1, p, &d);
+				if (d > 0)
+					return ts_error(r, why, "not sorted on amc, nir, "
+					    "birth_date, rang, valid_from, pec_number, as a PEC "
+					    "generation is");
+			}
+			if (canonical(r, p)) {
+				p->raw = raw;
+				p->rawn = (uint32_t)r->len;
+			}
+		}
 		ps->n++;
 	}
-	if (st < 0)
-		return -1;
 	ts_close(r);
+	ps->runs = xrealloc(ps->runs, (ps->nrun + 1) * sizeof *ps->runs);
+	ps->runs[ps->nrun].a = first;
+	ps->runs[ps->nrun].b = ps->n;
+	ps->runs[ps->nrun++].sorted = gen;
 	return 0;
+}
+
+/*
+ * The agreements in peccmp's order: those of the streams that are not
+ * generations sorted together, then merged with the generations, which
+ * are in that order already.
+ */
+void
+sortpecs(struct pecset *ps)
+{
+	struct pec *in;
+	size_t k, m, n, o, best, *at, *end;
+
+	if (ps->nrun == 0 || (ps->nrun == 1 && ps->runs[0].sorted))
+		return;
+	/*
+	 * The nightly's case: the generation first, the day's after it.
+	 * The day's are sorted aside, then merged from the end: the
+	 * generation is not moved but to make room.
+	 */
+	for (k = 1; k < ps->nrun && !ps->runs[k].sorted; k++)
+		;
+	if (ps->runs[0].sorted && k == ps->nrun) {
+		m = ps->n - ps->runs[0].b;
+		in = xmalloc((m ? m : 1) * sizeof *in);
+		memcpy(in, ps->p + ps->runs[0].b, m * sizeof *in);
+		qsort(in, m, sizeof *in, peccmp);
+		o = ps->n;
+		n = ps->runs[0].b;
+		while (m > 0)
+			if (n > 0 && peccmp(&ps->p[n - 1], &in[m - 1]) > 0)
+				ps->p[--o] = ps->p[--n];
+			else
+				ps->p[--o] = in[--m];
+		free(in);
+		return;
+	}
+	in = xmalloc(ps->n * sizeof *in);
+	at = xmalloc((ps->nrun + 1) * sizeof *at);
+	end = xmalloc((ps->nrun + 1) * sizeof *end);
+	m = 0;
+	for (k = 0; k < ps->nrun; k++)
+		if (!ps->runs[k].sorted) {
+			n = ps->runs[k].b - ps->runs[k].a;
+			memcpy(in + m, ps->p + ps->runs[k].a, n * sizeof *in);
+			m += n;
+		}
+	qsort(in, m, sizeof *in, peccmp);
+	n = 0;
+	at[n] = 0;
+	end[n++] = m;
+	for (k = 0; k < ps->nrun; k++)
+		if (ps->runs[k].sorted) {
+			at[n] = m;
+			memcpy(in + m, ps->p + ps->runs[k].a,
+			    (ps->runs[k].b - ps->runs[k].a) * sizeof *in);
+			m += ps->runs[k].b - ps->runs[k].a;
+			end[n++] = m;
+		}
+	for (o = 0; o < ps->n; o++) {
+		best = n;
+		for (k = 0; k < n; k++)
+			if (at[k] < end[k] && (best == n ||
+			    peccmp(&in[at[k]], &in[at[best]]) < 0))
+				best = k;
+		ps->p[o] = in[at[best]++];
+	}
+	free(end);
+	free(at);
+	free(in);
 }
 
 void
 freepecs(struct pecset *ps)
 {
 	free(ps->p);
+	free(ps->runs);
 	arena_free(&ps->ar);
 	memset(ps, 0, sizeof *ps);
 }
@@ -132,8 +314,9 @@ writepecs(const struct pecset *ps, int fd, const char *path, const char *meta, i
     uint64_t *n)
 {
 	struct ts_writer w;
-	size_t i, m;
+	size_t i, j, m, cap = 0;
 	const char *a;
+	char *line = NULL;
 
 	ts_wopen(&w, fd, path, "pec", 1, pcols, NPC);
 	ts_wmeta(&w, meta);
@@ -143,6 +326,19 @@ writepecs(const struct pecset *ps, int fd, const char *path, const char *meta, i
 
 		if (p->to < keep || (i > 0 && peccmp(&ps->p[i - 1], p) == 0))
 			continue;
+		(*n)++;
+		/* A generation's line, kept: the bytes the fields would make. */
+		if (p->raw != NULL) {
+			if (p->rawn > cap) {
+				cap = p->rawn;
+				line = xrealloc(line, cap);
+			}
+			for (j = 0; j < p->rawn; j++)
+				line[j] = p->raw[j] != '\0' ? p->raw[j] : '\t';
+			ts_wfields(&w, line, p->rawn, NPC, p->amount);
+			ts_wend(&w);
+			continue;
+		}
 		ts_wcstr(&w, p->amc);
 		ts_wcstr(&w, p->number);
 		ts_wstr(&w, p->nir, 13);
@@ -162,7 +358,7 @@ writepecs(const struct pecset *ps, int fd, const char *path, const char *meta, i
 		ts_wdate(&w, p->to);
 		ts_wmoney(&w, p->amount);
 		ts_wend(&w);
-		(*n)++;
 	}
+	free(line);
 	ts_wclose(&w);
 }

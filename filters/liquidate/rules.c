@@ -575,6 +575,7 @@ giveback(struct ctx *cx, const struct claim *c, int all, int64_t x)
 		}
 		e.count = -cnt;
 		e.amount = -amt;
+		e.rawn = 0;	/* not the line it was read from */
 		memcpy(e.bdate, cx->today_s, sizeof e.bdate);
 		cx->ev[cx->nev++] = e;
 	}

@@ -65,8 +65,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		freepecs(&ps);
 		return 0;
 	}
-	if (ps.n > 0)
-		qsort(ps.p, ps.n, sizeof *ps.p, peccmp);
+	sortpecs(&ps);
 	memset(&cx, 0, sizeof cx);
 	cx.pecs = ps.p;
 	cx.npecs = ps.n;
