@@ -426,6 +426,19 @@ psreturn(const char *path, const char *date, const char *psout, const char *fixo
 }
 
 /* The clients' returns: CLIENT.tsv and CLIENT.csv in dir. */
+/* A client's return, open: its stream and its CSV twin. */
+struct cret {
+	char name[32], tpath[4096], cpath[4096];
+	struct ts_writer w;
+	FILE *csv;
+};
+
+/*
+ * The clients' returns: each outcome, in the order of the outcomes, to
+ * its client's two files, opened when the client's first line comes
+ * (three descriptors a client).  No sort: a client's lines are the
+ * outcomes' in their order.
+ */
 static void
 clientreturns(const char *path, const char *date, const char *dir)
 {
@@ -436,89 +449,99 @@ clientreturns(const char *path, const char *date, const char *dir)
 		"payment_ref", "claim", "client_label"
 	};
 	enum { NCC = sizeof ccols / sizeof ccols[0] };
-	struct ts_writer w;
-	struct lines in;
-	struct field f[64];
-	char *srt, *line, meta[64], prev[32] = "", tpath[4096], cpath[4096];
-	const char *why;
-	size_t len;
-	FILE *csv = NULL;
-	int cc[NCC], i, k, open = 0, kamc = ocol("amc"), kout = ocol("outcome");
+	struct ts_reader r;
+	struct cret **cl = NULL, *c;
+	char meta[64];
+	size_t ncl = 0, lo, hi, mid, j;
+	int cc[NCC], i, k, d, kamc = ocol("amc"), kout = ocol("outcome");
 	int ka = ocol("amc_eur");
-	struct field cl;
-	uint64_t kept, n = 0;
-	int64_t inamc, amc = 0, x;
+	struct field a;
+	uint64_t n = 0, nin = 0;
+	int64_t inamc = 0, amc = 0, x;
 
 	for (i = 0; i < (int)NCC; i++)
 		cc[i] = strcmp(ccols[i], "identity_update") == 0 ? -1 : ocol(ccols[i]);
-	srt = sorted(path, kamc, -1, NULL, &kept, &inamc);
-	if (lines_open(&in, srt) < 0)
-		die(EX_NOINPUT, "%s: %s", srt, strerror(errno));
 	snprintf(meta, sizeof meta, "business_date\t%s", date);
-	while ((k = lines_next(&in, &line, &len, &why)) > 0) {
-		const struct field *a;
-
-		split(line, len, f, nocols, srt, in.lineno);
+	if (ts_open(&r, path, "outcome", 1) < 0)
+		ts_fatal(&r);
+	while ((k = ts_next(&r)) > 0) {
+		nin++;
+		if (money_add(&inamc, inamc, r.cents[ka]) < 0)
+			die_at(EX_DATAERR, path, r.in.lineno, "amc_eur", "sum out of range");
 		/*
 		 * A line whose claim names no client by a number (rejected,
 		 * liquidate could not tell whose it was) is nobody's to send:
 		 * it goes to the return named unattributed, for the operator.
 		 */
-		cl = clientof(&f[kamc]);
-		a = &cl;
-		if (!open || a->n != strlen(prev) || memcmp(a->p, prev, a->n) != 0) {
-			if (open) {
-				ts_wclose(&w);
-				fileclose(csv, cpath);
-			}
-			snprintf(prev, sizeof prev, "%.*s", (int)a->n, a->p);
-			snprintf(tpath, sizeof tpath, "%s/%s.tsv", dir, prev);
-			ts_wopen(&w, newpub(tpath)->fd, tpath, "client-return", 1, ccols, NCC);
-			ts_wmeta(&w, meta);
-			snprintf(cpath, sizeof cpath, "%s/%s.csv", dir, prev);
-			csv = pubfile(newpub(cpath));
+		a = clientof(&r.f[kamc]);
+		for (lo = 0, hi = ncl, d = 1; lo < hi;) {
+			mid = lo + (hi - lo) / 2;
+			d = strncmp(cl[mid]->name, a.p, a.n);
+			if (d == 0 && cl[mid]->name[a.n] != '\0')
+				d = 1;
+			if (d == 0)
+				break;
+			if (d < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (d == 0)
+			c = cl[mid];
+		else {
+			c = xmalloc(sizeof *c);
+			snprintf(c->name, sizeof c->name, "%.*s", (int)a.n, a.p);
+			snprintf(c->tpath, sizeof c->tpath, "%s/%s.tsv", dir, c->name);
+			ts_wopen(&c->w, newpub(c->tpath)->fd, c->tpath, "client-return", 1, ccols, NCC);
+			ts_wmeta(&c->w, meta);
+			snprintf(c->cpath, sizeof c->cpath, "%s/%s.csv", dir, c->name);
+			c->csv = pubfile(newpub(c->cpath));
 			for (i = 0; i < (int)NCC; i++) {
 				if (i > 0)
-					putc(',', csv);
-				csvput(csv, ccols[i], strlen(ccols[i]));
+					putc(',', c->csv);
+				csvput(c->csv, ccols[i], strlen(ccols[i]));
 			}
-			fputs("\r\n", csv);
-			open = 1;
+			fputs("\r\n", c->csv);
+			cl = xrealloc(cl, (ncl + 1) * sizeof *cl);
+			memmove(&cl[lo + 1], &cl[lo], (ncl - lo) * sizeof *cl);
+			cl[lo] = c;
+			ncl++;
 		}
 		for (i = 0; i < (int)NCC; i++) {
 			struct field v;
 
 			if (cc[i] < 0) {
-				int id = f[kout].n == 11 && memcmp(f[kout].p, "paid-report", 11) == 0;
+				int id = r.f[kout].n == 11 && memcmp(r.f[kout].p, "paid-report", 11) == 0;
 
 				v.p = id ? "1" : "0";
 				v.n = 1;
 			} else
-				v = f[cc[i]];
-			ts_wstr(&w, v.p, v.n);
+				v = r.f[cc[i]];
+			ts_wstr(&c->w, v.p, v.n);
 			if (i > 0)
-				putc(',', csv);
-			csvput(csv, v.p, v.n);
+				putc(',', c->csv);
+			csvput(c->csv, v.p, v.n);
+			/* What the returns carry, summed from their own text. */
+			if (cc[i] == ka && (money_parse(v.p, v.n, &x) != 0 ||
+			    money_add(&amc, amc, x) < 0))
+				die_at(EX_SOFTWARE, path, r.in.lineno, "amc_eur", "not an amount");
 		}
-		ts_wend(&w);
-		fputs("\r\n", csv);
+		ts_wend(&c->w);
+		fputs("\r\n", c->csv);
 		n++;
-		if (money_parse(f[ka].p, f[ka].n, &x) != 0 || money_add(&amc, amc, x) < 0)
-			die_at(EX_SOFTWARE, srt, in.lineno, "amc_eur", "not an amount");
 	}
 	if (k < 0)
-		die(EX_IOERR, "%s: %s", srt, why);
-	lines_close(&in);
-	if (n != kept || amc != inamc)
+		ts_fatal(&r);
+	ts_close(&r);
+	if (n != nin || amc != inamc)
 		die(EX_SOFTWARE, "client returns: conservation: %llu outcomes, %llu lines; %lld cents, %lld",
-		    (unsigned long long)kept, (unsigned long long)n, (long long)inamc, (long long)amc);
-	if (open) {
-		ts_wclose(&w);
-		fileclose(csv, cpath);
+		    (unsigned long long)nin, (unsigned long long)n, (long long)inamc, (long long)amc);
+	for (j = 0; j < ncl; j++) {
+		ts_wclose(&cl[j]->w);
+		fileclose(cl[j]->csv, cl[j]->cpath);
+		free(cl[j]);
 	}
-	unlink(srt);
-	tmp_untrack(srt);
-	free(srt);
+	free(cl);
 }
 
 void
