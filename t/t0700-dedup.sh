@@ -227,6 +227,26 @@ test_expect_success 'a generation of a segment a day is read, and merged by size
 	test "$(col o.out dup dup_ref)" = "inter	$(day 2)#1"
 '
 
+# The policy's bound: 30 segments of one key each and a day of none (its
+# claim a duplicate) would be 31: the newest segment is taken in, and
+# then, the run as large as the one before it, all the others.
+test_expect_success 'never more than 30 segments, whatever their sizes' '
+	mkdir m && head -1 g1/manifest.tsv >m.man && d=2026-11-19 && i=0 &&
+	while test $i -lt 30; do
+		edit one "invoice=$((5000 + i))" >m.in &&
+		dedup -d $d -H m$i -o m.out m.in 2>/dev/null &&
+		ln m$i/day-$(echo $d | tr -d -).his m/ &&
+		grep -v "^#" m$i/manifest.tsv >>m.man || exit 1
+		last=$d d=$(tiers-cal -n $d) i=$((i + 1))
+	done &&
+	tiers-seal -r <m.man >m/manifest.tsv &&
+	dedup -d $d -h m -H m30 -o m.out m.in 2>/dev/null &&
+	test "$(col m.out dup)" = inter &&
+	grep -v "^#" m30/manifest.tsv | cut -f1,2,4,5 >actual &&
+	printf "base-%s.his\t30\t2026-11-19\t%s\n" $(echo $d | tr -d -) $last >expect &&
+	test_cmp expect actual
+'
+
 test_expect_success 'a truncated or corrupt history is an error; nothing is written' '
 	cp -R h.2026-11-19 bad &&
 	f=bad/base-20261119.his &&
