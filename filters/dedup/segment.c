@@ -546,7 +546,8 @@ mergefrom(const struct seg *segs, const int *live, int nlive, size_t nday)
 	uint64_t run = nday;
 	int r = nlive;
 
-	while (r > 0 && (2 * (uint64_t)segs[live[r - 1]].n <= 3 * run || r + 1 > MAXSEG)) {
+	while (r > 0 &&
+	    (2 * (uint64_t)segs[live[r - 1]].n <= 3 * run || r + 1 > MAXSEG)) {
 		run += segs[live[r - 1]].n;
 		r--;
 	}
