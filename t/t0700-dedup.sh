@@ -144,39 +144,125 @@ test_expect_success 'keys older than the window are forgotten' '
 	! grep -q day-20261118 w3/manifest.tsv
 '
 
-test_expect_success 'past 30 segments, the history is merged into one, nothing lost' '
-	cp -Rl kh g0 && d=2026-11-19 && i=0 &&
-	while test $i -lt 31; do
-		n=$(tiers-cal -n $d) &&
-		edit one "invoice=$((1000 + i))" >g.in &&
-		dedup -d $d -h g$i -H g$((i + 1)) -o g.out g.in 2>/dev/null || exit 1
-		d=$n i=$((i + 1))
+# day N, ymd N: the Nth business day of the merge tests (0: kh's),
+# ISO and compact.
+day () {
+	sed -n "$(($1 + 1))p" dates
+}
+ymd () {
+	day "$1" | tr -d -
+}
+
+# The merge policy (dedup(1)): days of one new key each are a binary
+# counter, the 21 days from kh segments of 16, 4 and 1 days.
+test_expect_success 'segments merged by size: O(log days) of them, nothing lost' '
+	cp -Rl kh g0 && echo 2026-11-18 >dates && d=2026-11-19 && i=0 &&
+	while test $i -lt 20; do
+		echo $d >>dates &&
+		edit one "invoice=$((1000 + i))" >g$i.in &&
+		dedup -d $d -h g$i -H g$((i + 1)) -o g.out g$i.in 2>/dev/null || exit 1
+		n=$(grep -vc "^#" g$((i + 1))/manifest.tsv) &&
+		max=$(awk -v n=$((i + 2)) "BEGIN { b = 0; while (2 ^ b < n) b++; print b + 1 }") &&
+		test $n -le $max || { echo "day $((i + 2)): $n segments, more than $max"; exit 1; }
+		d=$(tiers-cal -n $d) i=$((i + 1))
 	done &&
-	test $(grep -vc "^#" g31/manifest.tsv) -lt 31 &&
-	grep -q "^base-" g31/manifest.tsv &&
+	printf "base-%s.his\t16\t%s\t%s\nbase-%s.his\t4\t%s\t%s\nday-%s.his\t1\t%s\t%s\n" \
+	    $(ymd 15) $(day 0) $(day 15) $(ymd 19) $(day 16) $(day 19) \
+	    $(ymd 20) $(day 20) $(day 20) >expect &&
+	grep -v "^#" g20/manifest.tsv | cut -f1,2,4,5 >actual &&
+	test_cmp expect actual &&
+	ls g20 | grep -v manifest >actual &&
+	cut -f1 expect >expect.files &&
+	test_cmp expect.files actual &&
 	edit one "invoice=1003" >g.in &&
-	dedup -d $d -h g31 -H g32 -o g.out g.in 2>/dev/null &&
-	test "$(col g.out dup)" = inter &&
-	dedup -d $d -h g31 -H g33 -o g.out one 2>/dev/null &&
+	dedup -d $d -h g20 -H g21 -o g.out g.in 2>/dev/null &&
+	test "$(col g.out dup dup_ref)" = "inter	$(day 4)#1" &&
+	dedup -d $d -h g20 -H g22 -o g.out one 2>/dev/null &&
 	test "$(col g.out dup dup_ref)" = "inter	2026-11-18#1"
+'
+
+test_expect_success 'the same days again: the same generations, byte for byte' '
+	cp -Rl kh r0 && i=0 &&
+	while test $i -lt 20; do
+		dedup -d $(day $((i + 1))) -h r$i -H r$((i + 1)) -o r.out g$i.in 2>/dev/null || exit 1
+		diff -r g$((i + 1)) r$((i + 1)) || exit 1
+		i=$((i + 1))
+	done
+'
+
+# A merge drops the keys that left the window: a large day merges all.
+test_expect_success 'keys older than the window leave the segments merged' '
+	dedup -d 2027-01-04 -W 1 -h g20 -H w4 -o w4.out c.2026-11-20 2>/dev/null &&
+	nf=$(col w4.out dup | grep -c "^first\$") &&
+	kept=$(awk "\$1 >= \"2026-12-04\"" dates | wc -l) &&
+	printf "base-20270104.his\t%d\t%s\t2027-01-04\n" $((nf + kept)) \
+	    $(awk "\$1 >= \"2026-12-04\"" dates | head -1) >expect &&
+	grep -v "^#" w4/manifest.tsv | cut -f1,2,4,5 >actual &&
+	test_cmp expect actual &&
+	dedup -d 2027-01-05 -W 24 -h w4 -H w5 -o w5.out one 2>/dev/null &&
+	test "$(col w5.out dup)" = first &&
+	edit one "invoice=1019" >g.in &&
+	dedup -d 2027-01-05 -W 24 -h w4 -H w6 -o w6.out g.in 2>/dev/null &&
+	test "$(col w6.out dup dup_ref)" = "inter	$(day 20)#1"
+'
+
+# The form written before the policy: a segment a day, up to 30.
+test_expect_success 'a generation of a segment a day is read, and merged by size' '
+	mkdir o && head -1 g1/manifest.tsv >o.man && i=1 &&
+	while test $i -le 5; do
+		dedup -d $(day $i) -H s$i -o s.out g$((i - 1)).in 2>/dev/null &&
+		ln s$i/day-$(ymd $i).his o/ &&
+		grep -v "^#" s$i/manifest.tsv >>o.man || exit 1
+		i=$((i + 1))
+	done &&
+	tiers-seal -r <o.man >o/manifest.tsv &&
+	dedup -d $(day 6) -h o -H o6a -o o.out g1.in 2>/dev/null &&
+	test "$(col o.out dup dup_ref)" = "inter	$(day 2)#1" &&
+	dedup -d $(day 6) -h o -H o6 -o o.out g5.in 2>/dev/null &&
+	test "$(col o.out dup)" = first &&
+	grep -v "^#" o6/manifest.tsv | cut -f1,2,4,5 >actual &&
+	printf "base-%s.his\t6\t%s\t%s\n" $(ymd 6) $(day 1) $(day 6) >expect &&
+	test_cmp expect actual &&
+	dedup -d $(day 7) -h o6 -H o7 -o o.out g1.in 2>/dev/null &&
+	test "$(col o.out dup dup_ref)" = "inter	$(day 2)#1"
+'
+
+# The policy's bound: 30 segments of one key each and a day of none (its
+# claim a duplicate) would be 31: the newest segment is taken in, and
+# then, the run as large as the one before it, all the others.
+test_expect_success 'never more than 30 segments, whatever their sizes' '
+	mkdir m && head -1 g1/manifest.tsv >m.man && d=2026-11-19 && i=0 &&
+	while test $i -lt 30; do
+		edit one "invoice=$((5000 + i))" >m.in &&
+		dedup -d $d -H m$i -o m.out m.in 2>/dev/null &&
+		ln m$i/day-$(echo $d | tr -d -).his m/ &&
+		grep -v "^#" m$i/manifest.tsv >>m.man || exit 1
+		last=$d d=$(tiers-cal -n $d) i=$((i + 1))
+	done &&
+	tiers-seal -r <m.man >m/manifest.tsv &&
+	dedup -d $d -h m -H m30 -o m.out m.in 2>/dev/null &&
+	test "$(col m.out dup)" = inter &&
+	grep -v "^#" m30/manifest.tsv | cut -f1,2,4,5 >actual &&
+	printf "base-%s.his\t30\t2026-11-19\t%s\n" $(echo $d | tr -d -) $last >expect &&
+	test_cmp expect actual
 '
 
 test_expect_success 'a truncated or corrupt history is an error; nothing is written' '
 	cp -R h.2026-11-19 bad &&
-	f=bad/day-20261119.his &&
+	f=bad/base-20261119.his &&
 	head -c $(($(wc -c <$f) - 30)) $f >t && cat t >$f &&
 	test_expect_code 65 dedup -d 2026-11-20 -h bad -H nh -o no c.2026-11-20 2>err &&
-	grep "bad/day-20261119.his: .*truncated" err &&
+	grep "bad/base-20261119.his: .*truncated" err &&
 	! test -e no && ! test -e nh && ! test -e nh.tmp &&
 	cp -R h.2026-11-19 bad2 &&
-	sed -i "s/^day-20261119.his	291/day-20261119.his	290/" bad2/manifest.tsv &&
+	sed -i "s/^base-20261119.his	588/base-20261119.his	587/" bad2/manifest.tsv &&
 	test_expect_code 65 dedup -d 2026-11-20 -h bad2 -H nh -o no c.2026-11-20 2>err &&
 	! test -e no
 '
 
 test_expect_success '-V checks every record against its CRC' '
 	cp -R h.2026-11-19 bad3 &&
-	f=bad3/day-20261119.his &&
+	f=bad3/base-20261119.his &&
 	printf "\377" | dd of=$f bs=1 seek=40 conv=notrunc 2>/dev/null &&
 	dedup -d 2026-11-20 -h bad3 -H v1 -o v1.out c.2026-11-20 2>/dev/null &&
 	test_expect_code 65 dedup -V -d 2026-11-20 -h bad3 -H v2 -o v2.out c.2026-11-20 2>err &&
@@ -185,7 +271,7 @@ test_expect_success '-V checks every record against its CRC' '
 
 test_expect_success '-V refuses records out of key order, their CRC made right' '
 	cp -R h.2026-11-19 bad4 &&
-	f=bad4/day-20261119.his &&
+	f=bad4/base-20261119.his &&
 	n=$((($(wc -c <$f) - 40) / 24)) &&
 	tail -c +17 $f | head -c $((n * 24)) >recs &&
 	{ tail -c +25 recs | head -c 24; head -c 24 recs; tail -c +49 recs; } >swapped &&
@@ -193,11 +279,11 @@ test_expect_success '-V refuses records out of key order, their CRC made right' 
 	{ head -c 16 $f; cat swapped; printf TIERSEND; tail -c 16 $f | head -c 8; cat crc;
 	  printf "\000\000\000\000"; } >seg && cat seg >$f &&
 	hex=$(od -An -tx4 crc | tr -d " ") &&
-	sed "s/^\(day-20261119.his	[0-9]*	\)[0-9a-f]*/\1$hex/" h.2026-11-19/manifest.tsv |
+	sed "s/^\(base-20261119.his	[0-9]*	\)[0-9a-f]*/\1$hex/" h.2026-11-19/manifest.tsv |
 	    tiers-seal -r >bad4/manifest.tsv &&
 	dedup -d 2026-11-20 -h bad4 -H v3 -o v3.out c.2026-11-20 2>/dev/null &&
 	test_expect_code 65 dedup -V -d 2026-11-20 -h bad4 -H v4 -o v4.out c.2026-11-20 2>err &&
-	grep "^dedup: bad4/day-20261119.his: order: record 2 out of key order: corrupt\$" err &&
+	grep "^dedup: bad4/base-20261119.his: order: record 2 out of key order: corrupt\$" err &&
 	! test -e v4.out && ! test -e v4
 '
 

@@ -22,7 +22,7 @@
 #define RECSZ 24		/* a history record */
 #define LEDSZ 40		/* a ledger record */
 #define TRLSZ 24
-#define MAXSEG 30		/* more, and the segments are merged */
+#define MAXSEG 30		/* at most, live: see mergefrom in segment.c */
 
 /*
  * A record of a segment.  A history's holds the hash, the day and the

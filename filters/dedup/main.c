@@ -7,17 +7,18 @@
  * (tiers-history(5)): binary files of fixed 24-byte records sorted on a
  * 128-bit hash of the normalised key, each with its day and its record
  * number in that day.  Day D's generation is D-1's segments (hard links:
- * they never change) plus one new segment of the day's first-seen keys;
- * when there are too many segments they are merged into one, dropping the
- * keys older than the window.  A lookup is a gallop through each
- * segment, in page cache, a sorted batch of the day's keys at a time:
- * the cost per day is the day's keys times the segments, never the size
- * of the history.  Memory: a table of the day's keys (32 to 64 bytes a
- * claim), the first-seen keys (24 bytes each) and two batches of claims;
- * nothing per key of the history.  Keys shard by the first byte of
- * their hash (-S k/n): each shard keeps its own history and gives the
- * verdicts of its claims, which -J joins with the claims, so that GNU
- * parallel can run the shards on one machine or several.
+ * they never change) plus one new segment of the day's first-seen keys,
+ * merged by size with the newest of them (a binary counter: O(log days)
+ * segments), dropping the keys older than the window.  A lookup is a
+ * gallop through each segment, in page cache, a sorted batch of the
+ * day's keys at a time: the cost per day is the day's keys times the
+ * segments, never the size of the history.  Memory: a table of the
+ * day's keys (32 to 64 bytes a claim), the first-seen keys (24 bytes
+ * each) and two batches of claims; nothing per key of the history.
+ * Keys shard by the first byte of their hash (-S k/n): each shard keeps
+ * its own history and gives the verdicts of its claims, which -J joins
+ * with the claims, so that GNU parallel can run the shards on one
+ * machine or several.
  */
 #include <errno.h>
 #include <pthread.h>

@@ -7,7 +7,8 @@
  * sorted batch of keys moves forward.  A history refused is the
  * reader's error, returned: dedup prints it and exits, a fuzz harness
  * goes on.  Written: a new generation, the day before's segments
- * hard-linked beside the day's, or their merge.
+ * hard-linked beside the day's, or the newest of them merged with the
+ * day's by a size-tiered policy (mergefrom).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -525,9 +526,39 @@ manifest_row(struct ts_writer *m, const char *name, uint64_t n, uint32_t crc,
 }
 
 /*
+ * The merge policy, size-tiered: the day's records make the newest
+ * segment; while the live segment before it (or before the run of newest
+ * segments it was merged with) holds at most one and a half times as
+ * many records as that run, the run takes it in; and it takes in as many
+ * more as keep the live segments at MAXSEG.  On days of the same size
+ * that is a binary counter (segments of 1, 2, 4, 8... days, as many as
+ * the ones in the count of days), and a day somewhat larger or smaller
+ * than the others does not hold it back: each live segment holds more
+ * than one and a half times the next, so there are O(log days) of them,
+ * and a record is rewritten O(log days) times.  Decided from the
+ * manifest's counts and the day's alone: a rerun, or a replay from the
+ * same generation, writes the same bytes.  The run's first segment in
+ * the live ones, nlive if the day's segment stands alone.
+ */
+static int
+mergefrom(const struct seg *segs, const int *live, int nlive, size_t nday)
+{
+	uint64_t run = nday;
+	int r = nlive;
+
+	while (r > 0 &&
+	    (2 * (uint64_t)segs[live[r - 1]].n <= 3 * run || r + 1 > MAXSEG)) {
+		run += segs[live[r - 1]].n;
+		r--;
+	}
+	return r;
+}
+
+/*
  * Write the new generation in newdir.tmp: the live segments of h (in
- * dir, hard-linked) and the day's records, nday of them in order, given
- * by get; or, past MAXSEG segments, one merge of them all.  The caller
+ * dir) before the run mergefrom chooses, hard-linked, and the day's
+ * records, nday of them in order, given by get, merged with the run's
+ * (keys of a day before the window dropped) or alone.  The caller
  * renames it to newdir when everything else is published.
  */
 void
@@ -552,37 +583,54 @@ writegen(const struct hist *h, const char *dir, const char *newdir, int32_t day,
 		struct pub mp;
 		struct wseg ws;
 		char name[64], mpath[PATH_MAX];
-		int live = 0, s;
+		int *live = xmalloc((size_t)(nsegs ? nsegs : 1) * sizeof *live);
+		int nlive = 0, r, i, s;
 
 		snprintf(mpath, sizeof mpath, "%s/manifest.tsv", tmpdir);
 		if (pub_open(&mp, mpath) < 0)
 			die(EX_CANTCREAT, "%s: %s", mpath, strerror(errno));
 		ts_wopen(&m, mp.fd, mpath, h->ledger ? "ledger" : "history", 1, mancols, 5);
 		for (s = 0; s < nsegs; s++)
-			live += segs[s].last >= h->cutoff;
-		if (live + 1 > MAXSEG) {
-			/* Merge every live segment and the day into one, in key order. */
-			size_t *pos = xmalloc((size_t)nsegs * sizeof *pos);
+			if (segs[s].last >= h->cutoff)
+				live[nlive++] = s;	/* else wholly out of the window */
+		r = mergefrom(segs, live, nlive, nday);
+		for (i = 0; i < r; i++) {
+			char from[PATH_MAX], to[PATH_MAX];
+
+			s = live[i];
+			snprintf(from, sizeof from, "%s/%s", dir, segs[s].name);
+			snprintf(to, sizeof to, "%s/%s", tmpdir, segs[s].name);
+			if (link(from, to) < 0)
+				die(EX_CANTCREAT, "%s: %s", to, strerror(errno));
+			tmp_track(to, 0);
+			manifest_row(&m, segs[s].name, segs[s].n, segs[s].crc,
+			    segs[s].first, segs[s].last);
+		}
+		snprintf(name, sizeof name, "%s-%.4s%.2s%.2s.%s", r < nlive ? "base" : "day",
+		    day_s, day_s + 5, day_s + 8, h->ledger ? "led" : "his");
+		wsopen(&ws, h, tmpdir, name);
+		if (r < nlive) {
+			/* The run's segments and the day's records, in key order. */
+			size_t *pos = xmalloc((size_t)nlive * sizeof *pos);
 			struct key best, k;
 			int b;
 
-			snprintf(name, sizeof name, "base-%.4s%.2s%.2s.%s", day_s,
-			    day_s + 5, day_s + 8, h->ledger ? "led" : "his");
-			wsopen(&ws, h, tmpdir, name);
-			memset(pos, 0, (size_t)nsegs * sizeof *pos);
+			memset(pos, 0, (size_t)nlive * sizeof *pos);
 			j = 0;
 			for (;;) {
 				b = -1;
-				for (s = 0; s < nsegs; s++) {
-					while (pos[s] < segs[s].n) {
-						getkey(&segs[s], pos[s], &k);
+				for (i = r; i < nlive; i++) {
+					const struct seg *sg = &segs[live[i]];
+
+					while (pos[i] < sg->n) {
+						getkey(sg, pos[i], &k);
 						if (k.day >= h->cutoff)
 							break;
-						pos[s]++;
+						pos[i]++;
 					}
-					if (pos[s] < segs[s].n && (b < 0 || keycmp(&k, &best) < 0)) {
+					if (pos[i] < sg->n && (b < 0 || keycmp(&k, &best) < 0)) {
 						best = k;
-						b = s;
+						b = i;
 					}
 				}
 				if (j < nday) {
@@ -599,34 +647,17 @@ writegen(const struct hist *h, const char *dir, const char *newdir, int32_t day,
 				pos[b]++;
 			}
 			free(pos);
-			wsclose(&ws, day);
-			manifest_row(&m, name, ws.n, ws.crc, ws.first, ws.last);
 		} else {
-			for (s = 0; s < nsegs; s++) {
-				char from[PATH_MAX], to[PATH_MAX];
-
-				if (segs[s].last < h->cutoff)
-					continue;	/* wholly out of the window */
-				snprintf(from, sizeof from, "%s/%s", dir, segs[s].name);
-				snprintf(to, sizeof to, "%s/%s", tmpdir, segs[s].name);
-				if (link(from, to) < 0)
-					die(EX_CANTCREAT, "%s: %s", to, strerror(errno));
-				tmp_track(to, 0);
-				manifest_row(&m, segs[s].name, segs[s].n, segs[s].crc,
-				    segs[s].first, segs[s].last);
-			}
-			snprintf(name, sizeof name, "day-%.4s%.2s%.2s.%s", day_s,
-			    day_s + 5, day_s + 8, h->ledger ? "led" : "his");
-			wsopen(&ws, h, tmpdir, name);
 			for (j = 0; j < nday; j++) {
 				struct key k;
 
 				get(j, &k);
 				wsput(&ws, &k);
 			}
-			wsclose(&ws, day);
-			manifest_row(&m, name, ws.n, ws.crc, ws.first, ws.last);
 		}
+		wsclose(&ws, day);
+		manifest_row(&m, name, ws.n, ws.crc, ws.first, ws.last);
+		free(live);
 		ts_wclose(&m);
 		if (pub_commit(&mp) < 0)
 			die(EX_IOERR, "%s: %s", mpath, strerror(errno));

@@ -33,12 +33,13 @@ for d in 2026-11-18 2026-11-19 2026-11-20; do
 	prev=$d
 done
 
-# A history's segment whole; its header and first 8 records, a trailer
-# of none (the harness makes it right); the first 8 of two days, with a
-# window from the second; a ledger's first 64 and 8.
-h18=$tmp/h.2026-11-20/day-20261118.his
-h=$tmp/h.2026-11-20/day-20261119.his
-l=$tmp/l.2026-11-20/day-20261119.led
+# A history's segment whole (the merge of the first two days); its
+# header and first 8 records, a trailer of none (the harness makes it
+# right); the first 8 of the first day and of that merge, with a window
+# from the second; a ledger's first 64 and 8.
+h18=$tmp/h.2026-11-18/day-20261118.his
+h=$tmp/h.2026-11-20/base-20261119.his
+l=$tmp/l.2026-11-20/base-20261119.led
 end () {
 	printf 'TIERSEND\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000'
 }
@@ -60,7 +61,7 @@ recs () {
 one () {
 	tail -c +$((17 + $2 * 40)) "$1" | head -c 40
 }
-l18=$tmp/l.2026-11-20/day-20261118.led
+l18=$tmp/l.2026-11-18/day-20261118.led
 recs "$l" | awk '$37 == "4d" { print $17 $18 $19 $20 $21 $22 $23 $24 }' >"$tmp/ids"
 {
 	printf '\001'
