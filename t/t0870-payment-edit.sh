@@ -314,6 +314,25 @@ test_expect_success 'a statement a PS for 600 PS, with 64 descriptors at most' '
 	test $(cat many/R/*.txt | grep -c "^Total des lignes  *1\.00\$") = 600
 '
 
+# The statements go into R.tmp under their names, and R.tmp takes R's
+# place: R an empty directory or none, never one holding files; a run
+# that fails leaves neither statements nor R.tmp.
+test_expect_success 'the statements: a directory renamed whole, or nothing' '
+	mkdir st && (cd st && mkdir t f &&
+	    payment-edit -d 2026-11-23 -o l -t t -F f -R R -s s ../many.o 2>err &&
+	    test $(ls R | wc -l) = 600 && ! test -e R.tmp &&
+	    test "$(stat -c %a R R/502010002-FINESS-100000000.txt)" = "700
+600" &&
+	    mkdir R2 t2 && : >R2/other &&
+	    test_expect_code 73 payment-edit -d 2026-11-23 -o l2 -t t2 -R R2 ../many.o 2>err &&
+	    grep "^payment-edit: R2: " err &&
+	    test "$(ls R2)" = other && ! test -e R2.tmp && ! test -e l2 &&
+	    test -z "$(ls t2)" &&
+	    grep -v "^#end" ../many.o >cut.o &&
+	    ! payment-edit -d 2026-11-23 -o l3 -R R3 cut.o 2>err &&
+	    ! test -e R3 && ! test -e R3.tmp && ! test -e l3)
+'
+
 test_expect_success 'a line already in the ledger is never paid again' '
 	mkdir again &&
 	grep -v "^#end" o.paid.1 | sed "s/TP20261123/TP20261124/" | mkstream o.again &&

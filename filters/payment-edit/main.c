@@ -945,6 +945,7 @@ main(int argc, char *argv[])
 	const char *fdir = NULL, *prev = NULL, *tpath = NULL, *rpath = NULL, *params = NULL;
 	const char *register_ = NULL, *spath = NULL, *tdir = NULL, *xpath = NULL, *opath = NULL;
 	const char *pdir = NULL;
+	char ptmp[4096];
 	const char *lpath = NULL;
 	char *ltmp;
 	struct stat sb;
@@ -1149,20 +1150,35 @@ main(int argc, char *argv[])
 		remit_write(rfd, rpath, tfd, tpath, date, pys, npayees);
 		free(pys);
 	}
-	/* A statement a PS and client, to send it: CLIENT-KIND-NUMBER.txt. */
-	if (pdir != NULL)
+	/*
+	 * A statement a PS and client, to send it: CLIENT-KIND-NUMBER.txt,
+	 * thousands a day: written under their names into pdir.tmp, which
+	 * takes pdir's place (an empty directory, or none) with the rest,
+	 * not each file renamed.
+	 */
+	if (pdir != NULL) {
+		if ((size_t)snprintf(ptmp, sizeof ptmp, "%s.tmp", pdir) >= sizeof ptmp)
+			die(EX_USAGE, "%s: path too long", pdir);
+		if (mkdir(ptmp, 0700) < 0)
+			die(EX_CANTCREAT, "%s: %s", ptmp, strerror(errno));
+		/* Removed, with its files, if the run ends before the rename. */
+		tmp_track(ptmp, 1);
 		for (i = 0; i < npayees; i++) {
-			char name[128];
-			struct out *x;
+			char name[128], path[4096 + 160];
+			int fd;
 
 			if ((size_t)snprintf(name, sizeof name, "%s-%s-%s", payees[i].amc, payees[i].kind,
 			    payees[i].num) >= sizeof name || strchr(name, '/') != NULL)
 				die(EX_DATAERR, "PS %s %s: its number makes no file name", payees[i].kind,
 				    payees[i].num);
-			x = publishin(pdir, name, ".txt");
-			remit_page(x->p.fd, x->path, date, &payees[i]);
-			ready(x);
+			snprintf(path, sizeof path, "%s/%s.txt", ptmp, name);
+			if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+				die(EX_CANTCREAT, "%s: %s", path, strerror(errno));
+			remit_page(fd, path, date, &payees[i]);
+			if (close(fd) < 0)
+				die(EX_IOERR, "%s: %s", path, strerror(errno));
 		}
+	}
 	if (fdir != NULL)
 		for (i = 0; i < nclients; i++) {
 			struct out *x = publishin(fdir, clients[i].amc, ".tsv");
@@ -1202,14 +1218,23 @@ main(int argc, char *argv[])
 		ts_wclose(&sw);
 	}
 	/*
-	 * A statement a PS makes thousands of files: their data synced by
-	 * file system, all under their names, then each directory synced
-	 * once.
+	 * The data synced by file system (the statements' with the
+	 * rest), all under their names, then each directory synced once.
 	 */
 	for (i = 0; i < nouts; i++)
 		if ((i == 0 || !samedir(outs[i].path, outs[i - 1].path)) &&
 		    pub_syncfs(outs[i].path) < 0)
 			die(EX_IOERR, "%s: %s", outs[i].path, strerror(errno));
+	if (pdir != NULL && pub_syncfs(pdir) < 0)
+		die(EX_IOERR, "%s: %s", pdir, strerror(errno));
+	/* The statements first: a directory in the way stops the rest. */
+	if (pdir != NULL) {
+		if (rename(ptmp, pdir) < 0)
+			die(EX_CANTCREAT, "%s: %s", pdir, strerror(errno));
+		tmp_untrack(ptmp);
+		if (pub_syncdir(pdir) < 0)
+			die(EX_IOERR, "%s: %s", pdir, strerror(errno));
+	}
 	for (i = 0; i < nouts; i++)
 		if (pub_rename(&outs[i].p) < 0)
 			die(EX_IOERR, "%s: %s", outs[i].path, strerror(errno));
