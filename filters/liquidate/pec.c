@@ -204,7 +204,8 @@ sortpecs(struct pecset *ps)
 	struct pec *in;
 	size_t k, m, n, o, best, *at, *end;
 
-	if (ps->nrun == 0 || (ps->nrun == 1 && ps->runs[0].sorted))
+	/* Nothing to order (streams without agreements: no memory to copy). */
+	if (ps->n == 0 || ps->nrun == 0 || (ps->nrun == 1 && ps->runs[0].sorted))
 		return;
 	/*
 	 * The nightly's case: the generation first, the day's after it.
