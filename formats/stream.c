@@ -521,6 +521,33 @@ pages_release(const char *a, const char *b)
 	return b;
 }
 
+/*
+ * The records of r mapped (ts_map, or ts_fatal): from after its header
+ * and metadata lines, *rec, up to its trailer, *end.  A stream without
+ * its trailer dies (EX_DATAERR): a segment is read by binary search, not
+ * to its end, so its end is checked here.
+ */
+void
+ts_maprecs(struct ts_reader *r, const char *path, const char **rec, const char **end)
+{
+	const char *m, *e, *t, *p;
+
+	if (ts_map(r) < 0)
+		ts_fatal(r);
+	m = r->map;
+	e = m + r->maplen;
+	for (t = e - 1; t > m && t[-1] != '\n'; t--)
+		;
+	if (e == m || e[-1] != '\n' || t < m + r->hdrlen || strncmp(t, "#end", 4) != 0)
+		die_at(EX_DATAERR, path, 0, "trailer",
+		    "no trailer: stream truncated or its writer failed");
+	for (p = m + r->hdrlen; p < t && *p == '#'; p = (const char *)memchr(p, '\n',
+	    (size_t)(t - p)) + 1)
+		;
+	*rec = p;
+	*end = t;
+}
+
 const char *
 ts_seek(const char *lo, const char *hi, const char *key, size_t klen)
 {

@@ -283,6 +283,7 @@ void movein(void *dst, const void *src, size_t n);
  * start of its line.
  */
 const char *ts_seek(const char *lo, const char *hi, const char *key, size_t klen);
+void ts_maprecs(struct ts_reader *r, const char *path, const char **rec, const char **end);
 
 /* sha256.c (link with -lcrypto): a file's SHA-256 in hex. */
 #define SHA256_HEXSZ 65

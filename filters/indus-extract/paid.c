@@ -238,24 +238,9 @@ rowcheck(struct seg *g, struct prow *pr)
 static void
 segmap(struct seg *g)
 {
-	const char *m, *e, *t, *p;
-
 	sopen(&g->r, g->path);
-	if (ts_map(&g->r) < 0)
-		ts_fatal(&g->r);
+	ts_maprecs(&g->r, g->path, &g->rec, &g->end);
 	lines_close(&g->r.in);
-	m = g->r.map;
-	e = m + g->r.maplen;
-	for (t = e - 1; t > m && t[-1] != '\n'; t--)
-		;
-	if (e == m || e[-1] != '\n' || t < m + g->r.hdrlen || strncmp(t, "#end", 4) != 0)
-		die_at(EX_DATAERR, g->path, 0, "trailer",
-		    "no trailer: stream truncated or its writer failed");
-	for (p = m + g->r.hdrlen; p < t && *p == '#'; p = (const char *)memchr(p, '\n',
-	    (size_t)(t - p)) + 1)
-		;
-	g->rec = p;
-	g->end = t;
 	g->mapped = 1;
 }
 

@@ -524,7 +524,6 @@ ledgeropen(const char *dir, int32_t cutoff)
 static void
 segmap(struct seg *g)
 {
-	const char *m, *e, *t, *p;
 	int k;
 
 	if (ts_open(&g->r, g->path, "payment-ledger", 1) < 0)
@@ -532,20 +531,7 @@ segmap(struct seg *g)
 	for (k = 0; k < NL; k++)
 		if (g->r.ncol != NL || strcmp(g->r.cols[k], lcols[k]) != 0)
 			die_at(EX_DATAERR, g->path, 1, "header", "not the payment-ledger columns in order");
-	if (ts_map(&g->r) < 0)
-		ts_fatal(&g->r);
-	m = g->r.map;
-	e = m + g->r.maplen;
-	for (t = e - 1; t > m && t[-1] != '\n'; t--)
-		;
-	if (e == m || e[-1] != '\n' || t < m + g->r.hdrlen || strncmp(t, "#end", 4) != 0)
-		die_at(EX_DATAERR, g->path, 0, "trailer",
-		    "no trailer: stream truncated or its writer failed");
-	for (p = m + g->r.hdrlen; p < t && *p == '#'; p = (const char *)memchr(p, '\n',
-	    (size_t)(t - p)) + 1)
-		;
-	g->rec = p;
-	g->end = t;
+	ts_maprecs(&g->r, g->path, &g->rec, &g->end);
 	g->mapped = 1;
 	nsegread++;
 }
