@@ -67,14 +67,26 @@ measure "noemie-decode (gzip, -o file)" "$n" "$fbytes" "zcat flows" \
     noemie-decode -o "$work/claims.tsv" $gzflows
 echo "input: $bytes bytes plain, $gzbytes gzip; flows $fbytes bytes"
 } | tee "$out"
+# part NAME: t/bench-NAME.sh, its rows printed and kept once it is done;
+# a part that fails stops the bench (a pipe into tee hid it: the night
+# once printed its baseline row and nothing else, on a full disk).
+part () {
+	rc=0
+	sh "$top/t/bench-$1.sh" >"$work/part" || rc=$?
+	tee -a "$out" <"$work/part"
+	if test $rc != 0; then
+		echo "bench: t/bench-$1.sh exited $rc" | tee -a "$out" >&2
+		exit 1
+	fi
+}
 echo "benef-integrate: a master of ${BENCH_MASTER:-5000000} updated with ${BENCH_MOVES:-100000} entries" | tee -a "$out"
-sh "$top/t/bench-benef.sh" | tee -a "$out"
+part benef
 echo "dedup: the last of ${BENCH_DEDUP_DAYS:-5} days of $n claims against the history of the others" | tee -a "$out"
-sh "$top/t/bench-dedup.sh" | tee -a "$out"
+part dedup
 echo "liquidate: $n claims against a master of ${BENCH_MASTER:-5000000} beneficiaries (target 300 000 claims/s)" | tee -a "$out"
-sh "$top/t/bench-liquidate.sh" | tee -a "$out"
+part liquidate
 echo "indus-extract: the store of lines paid, ${BENCH_INDUS_DAYS:-3} days of ${BENCH_INDUS_LINES:-700000} lines paid, a segment a day" | tee -a "$out"
-sh "$top/t/bench-indus.sh" | tee -a "$out"
+part indus
 echo "the night: a generated day of $n claims through tiers-nightly, its stages' seconds" | tee -a "$out"
-sh "$top/t/bench-nightly.sh" | tee -a "$out"
+part nightly
 echo "saved in $out"
