@@ -126,14 +126,6 @@ ocol(const char *name)
 	die(EX_SOFTWARE, "outcome column %s", name);
 }
 
-/*
- * The outcomes of path into a scratch file, each line prefixed with its
- * sort key (the fields k1, k2 of the record, k2 < 0 for none, and its
- * rank), sorted; only those whose outcome is not skip (NULL: all).  With
- * k2 < 0, k1 is the client (clientof).  *kept
- * says how many, *amc the sum of their amc_eur as the reader parsed it,
- * for the writer to check its own count and sum against.
- */
 /* The client a line is returned to: its AMC number, else unattributed. */
 static struct field
 clientof(const struct field *a)
@@ -145,41 +137,56 @@ clientof(const struct field *a)
 	return *a;
 }
 
+/*
+ * The outcomes of path (a plain file: reject-code wrote it), mapped in
+ * *r and checked whole (every record, the trailer's count, sum and CRC),
+ * and their sort keys in a scratch file, sorted: the fields k1, k2 of
+ * each record whose outcome is not skip (NULL: all), and its offset in
+ * the mapping (the outcomes' order within a key).  The sort moves keys,
+ * not lines; the lines are read back at their offsets (keyed).  *kept
+ * says how many, *amc the sum of their amc_eur as the reader parsed it,
+ * for the writer to check its own count and sum against.
+ */
 static char *
-sorted(const char *path, int k1, int k2, const char *skip, uint64_t *kept, int64_t *amc)
+sorted(struct ts_reader *r, const char *path, int k1, int k2, const char *skip,
+    uint64_t *kept, int64_t *amc)
 {
-	struct ts_reader r;
-	char *in, *out, rank[24];
+	char *in, *out;
+	const char *p, *rec, *end, *nl;
 	FILE *fp;
-	int fd, st, ko = ocol("outcome"), ka = ocol("amc_eur"), k;
-	struct field key;
+	int fd, st, ko = ocol("outcome"), ka = ocol("amc_eur");
 	pid_t pid;
 	uint64_t n = 0;
+	int64_t sum = 0;
 
 	if ((fd = tmp_open("returns", &in)) < 0)
 		die(EX_CANTCREAT, "%s/returns: %s", tmp_dir(), strerror(errno));
 	if ((fp = fdopen(fd, "w")) == NULL)
 		die(EX_OSERR, "fdopen: %s", strerror(errno));
-	if (ts_open(&r, path, "outcome", 1) < 0)
-		ts_fatal(&r);
+	if (ts_open(r, path, "outcome", 1) < 0)
+		ts_fatal(r);
+	ts_maprecs(r, path, &rec, &end);
 	*kept = 0;
 	*amc = 0;
-	while ((k = ts_next(&r)) > 0) {
+	for (p = rec; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (*p == '#')
+			continue;
+		if (ts_line(r, p) < 0)
+			ts_fatal(r);
 		n++;
-		if (skip != NULL && r.f[ko].n == strlen(skip) && memcmp(r.f[ko].p, skip, r.f[ko].n) == 0)
+		if (money_add(&sum, sum, r->recsum) < 0)
+			die_at(EX_DATAERR, path, ts_lineof(r, p), "amc_eur", "sum out of range");
+		if (skip != NULL && r->f[ko].n == strlen(skip) && memcmp(r->f[ko].p, skip, r->f[ko].n) == 0)
 			continue;
 		++*kept;
-		if (money_add(amc, *amc, r.cents[ka]) < 0)
-			die_at(EX_DATAERR, path, r.in.lineno, "amc_eur", "sum out of range");
-		snprintf(rank, sizeof rank, "%012llu", (unsigned long long)n);
-		key = k2 >= 0 ? r.f[k1] : clientof(&r.f[k1]);
-		fprintf(fp, "%.*s\t%.*s\t%s\t%.*s\n", (int)key.n, key.p,
-		    k2 >= 0 ? (int)r.f[k2].n : 0, k2 >= 0 ? r.f[k2].p : "", rank,
-		    (int)r.len, r.line);
+		if (money_add(amc, *amc, r->cents[ka]) < 0)
+			die_at(EX_DATAERR, path, ts_lineof(r, p), "amc_eur", "sum out of range");
+		fprintf(fp, "%.*s\t%.*s\t%012llu\n", (int)r->f[k1].n, r->f[k1].p,
+		    (int)r->f[k2].n, r->f[k2].p, (unsigned long long)(p - (const char *)r->map));
 	}
-	if (k < 0)
-		ts_fatal(&r);
-	ts_close(&r);
+	if (ts_mapcheck(r, n, sum) < 0)
+		ts_fatal(r);
 	if (fflush(fp) != 0 || ferror(fp) || fclose(fp) != 0)
 		die(EX_IOERR, "%s: %s", in, strerror(errno));
 	if ((fd = tmp_open("returns.sorted", &out)) < 0)
@@ -201,26 +208,22 @@ sorted(const char *path, int k1, int k2, const char *skip, uint64_t *kept, int64
 	return out;
 }
 
-/* Split a sorted line: its three key fields, then the outcome's fields. */
+/* A sorted key line (k1, k2, offset): the outcome at its offset, read into r. */
 static void
-split(char *line, size_t len, struct field *f, int nf, const char *path, long lineno)
+keyed(struct ts_reader *r, const char *line, size_t len, const char *srt, long lineno)
 {
-	char *p = line, *e = line + len, *t;
-	int i;
+	const char *t = line + len - 12;
+	unsigned long long off = 0;
 
-	for (i = 0; i < 3; i++) {
-		if ((t = memchr(p, '\t', (size_t)(e - p))) == NULL)
-			die_at(EX_SOFTWARE, path, lineno, "", "not a sorted outcome");
-		p = t + 1;
+	if (len < 15 || t[-1] != '\t')
+		die_at(EX_SOFTWARE, srt, lineno, "", "not a sorted key");
+	for (; t < line + len; t++) {
+		if (*t < '0' || *t > '9')
+			die_at(EX_SOFTWARE, srt, lineno, "", "not a sorted key");
+		off = off * 10 + (unsigned long long)(*t - '0');
 	}
-	for (i = 0; i < nf; i++) {
-		t = memchr(p, '\t', (size_t)(e - p));
-		f[i].p = p;
-		f[i].n = (size_t)((t != NULL ? t : e) - p);
-		if (t == NULL && i < nf - 1)
-			die_at(EX_SOFTWARE, path, lineno, "", "not a sorted outcome");
-		p = t != NULL ? t + 1 : e;
-	}
+	if (off >= r->maplen || ts_line(r, (const char *)r->map + off) < 0)
+		die_at(EX_SOFTWARE, srt, lineno, "", "not the offset of an outcome");
 }
 
 static void
@@ -319,7 +322,8 @@ psreturn(const char *path, const char *date, const char *psout, const char *fixo
 	struct ts_writer w;
 	struct lines in;
 	struct lay_val v[NY];
-	struct field f[64];
+	struct ts_reader r;
+	const struct field *f;
 	char *srt, *line, meta[64], prevkind[32] = "", prevnum[64] = "";
 	const char *why;
 	size_t len;
@@ -330,7 +334,7 @@ psreturn(const char *path, const char *date, const char *psout, const char *fixo
 
 	for (i = 0; i < (int)NPC; i++)
 		pc[i] = ocol(pcols[i]);
-	srt = sorted(path, ocol("ps_kind"), ocol("ps_number"), "client", &kept, &inamc);
+	srt = sorted(&r, path, ocol("ps_kind"), ocol("ps_number"), "client", &kept, &inamc);
 	if (psout != NULL) {
 		struct pub *p = newpub(psout);
 
@@ -349,7 +353,8 @@ psreturn(const char *path, const char *date, const char *psout, const char *fixo
 	while ((k = lines_next(&in, &line, &len, &why)) > 0) {
 		const struct field *fk, *fn;
 
-		split(line, len, f, nocols, srt, in.lineno);
+		keyed(&r, line, len, srt, in.lineno);
+		f = r.f;
 		fk = &f[pc[0]];
 		fn = &f[pc[1]];
 		if (psout != NULL) {
@@ -401,6 +406,7 @@ psreturn(const char *path, const char *date, const char *psout, const char *fixo
 	if (k < 0)
 		die(EX_IOERR, "%s: %s", srt, why);
 	lines_close(&in);
+	ts_close(&r);
 	/* Conservation: the lines and the AMC of the outcomes, all of them. */
 	if (n != kept || amc != inamc)
 		die(EX_SOFTWARE, "PS return: conservation: %llu outcomes, %llu lines; %lld cents, %lld",
@@ -425,7 +431,6 @@ psreturn(const char *path, const char *date, const char *psout, const char *fixo
 	free(srt);
 }
 
-/* The clients' returns: CLIENT.tsv and CLIENT.csv in dir. */
 /* A client's return, open: its stream and its CSV twin. */
 struct cret {
 	char name[32], tpath[4096], cpath[4096];
