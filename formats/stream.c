@@ -1171,9 +1171,23 @@ size_t
 ts_badbyte(const char *s, size_t n, int tab)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t i, k;
+	size_t i = 0, k;
+	uint64_t x;
 
-	for (i = 0; i < n; i++) {
+	/*
+	 * Eight bytes at a time while all are printable ASCII: a byte below
+	 * 0x20 borrows, one of 0x7f carries, one from 0x80 is set, each into
+	 * its high bit (a borrow or carry into the next byte comes only from
+	 * a byte flagged already).  The first word that is not is looked at
+	 * byte by byte.
+	 */
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&x, u + i, 8);
+		if (((x - 0x2020202020202020ULL) | x | (x + 0x0101010101010101ULL)) &
+		    0x8080808080808080ULL)
+			break;
+	}
+	for (; i < n; i++) {
 		if ((unsigned char)(u[i] - 0x20) < 0x5f || (tab && u[i] == '\t'))
 			continue;
 		if (u[i] >= 0x80 && (k = utf8len(u + i, n - i)) > 0) {
