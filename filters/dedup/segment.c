@@ -60,7 +60,8 @@ hfatal(const struct herr *e)
 /*
  * Every record against the CRC, and each not before the one it follows,
  * a chunk at a time while it is in the cache (and zlib's crc32 takes at
- * most 4 GiB a call).  The CRC is said first.
+ * most 4 GiB a call), its pages given back after.  The CRC is said
+ * first.
  */
 #define CHECKRECS 16384
 
@@ -88,6 +89,7 @@ checkrecs(const struct seg *s, const char *path, struct herr *e)
 			if (keycmp(&x, &y) > 0)
 				bad = k + 1;
 		}
+		segrelease(s, i, j);
 	}
 	if (crc != s->crc)
 		return refuse(e, EX_DATAERR, path, 0, "crc", "records do not match their CRC: corrupt");
@@ -201,7 +203,6 @@ loadhist(struct hist *h, const char *dir, int full, struct herr *e)
 		snprintf(path, sizeof path, "%s/%s", dir, s->name);
 		if (checkrecs(s, path, e) < 0)
 			goto fail;
-		segrelease(s, 0, s->n);
 	}
 	ts_close(&r);
 	return 0;
