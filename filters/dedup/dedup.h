@@ -159,8 +159,9 @@ prefetch(const struct seg *s, size_t a, uint64_t hi)
  * segment.c.  loadhist maps and checks the segments the manifest of dir
  * lists (h->ledger, h->rsz and h->cutoff set first); full: the CRC
  * and order of every record of the last segment too (the one the
- * generation added; the others were checked as the generation before's).  0, or -1 with e filled; either way
- * closehist gives back what h holds.
+ * generation added; the others were checked as the generation
+ * before's).  0, or -1 with e filled; either way closehist gives back
+ * what h holds.
  */
 int loadhist(struct hist *h, const char *dir, int full, struct herr *e);
 void closehist(struct hist *h);
