@@ -287,6 +287,26 @@ test_expect_success '-V refuses records out of key order, their CRC made right' 
 	! test -e v4.out && ! test -e v4
 '
 
+test_expect_success '-V checks the segment a generation added, not those it hard-links' '
+	cp -R h.2026-11-20 hv &&
+	last=$(grep -v "^#" hv/manifest.tsv | tail -n 1 | cut -f1) &&
+	edit one "invoice=ZZ99999" >new &&
+	dedup -V -d 2026-11-21 -h hv -H hv1 -o hvo1 new 2>/dev/null &&
+	grep -v "^#" hv1/manifest.tsv | tail -n 2 | cut -f1 >actual &&
+	printf "%s\nday-20261121.his\n" $last >expect &&
+	test_cmp expect actual &&
+	test $(ls -i hv/$last | cut -d" " -f1) = $(ls -i hv1/$last | cut -d" " -f1) &&
+	printf "\377" | dd of=hv/$last bs=1 seek=40 conv=notrunc 2>/dev/null &&
+	test_expect_code 65 dedup -V -d 2026-11-21 -h hv -H hv2 -o hvo2 new 2>err &&
+	grep "^dedup: hv/$last: crc: records do not match their CRC: corrupt\$" err &&
+	! test -e hvo2 && ! test -e hv2 &&
+	dedup -V -d 2026-11-22 -h hv1 -H hv3 -o hvo3 c.2026-11-20 2>/dev/null &&
+	printf "\377" | dd of=hv1/day-20261121.his bs=1 seek=20 conv=notrunc 2>/dev/null &&
+	test_expect_code 65 dedup -V -d 2026-11-22 -h hv1 -H hv4 -o hvo4 c.2026-11-20 2>err &&
+	grep "^dedup: hv1/day-20261121.his: crc: records do not match their CRC: corrupt\$" err &&
+	! test -e hvo4 && ! test -e hv4
+'
+
 test_expect_success 'claims judged in batches of any size: the same bytes' '
 	{ cat one; grep -v "^#" one; grep -v "^#" one; } | grep -v "^#end" | tiers-seal -r >three &&
 	dedup -d 2026-11-18 -H tb -o tb.out three 2>/dev/null &&

@@ -157,12 +157,16 @@ prefetch(const struct seg *s, size_t a, uint64_t hi)
 
 /*
  * segment.c.  loadhist maps and checks the segments the manifest of dir
- * lists (h->ledger, h->rsz and h->cutoff set first); full: every
- * record's CRC and order too.  0, or -1 with e filled; either way
- * closehist gives back what h holds.
+ * lists (h->ledger, h->rsz and h->cutoff set first); full: the CRC
+ * and order of every record of the last segment too (the one the
+ * generation added; the others were checked as the generation
+ * before's).  0, or -1 with e filled; either way closehist gives back
+ * what h holds.
  */
 int loadhist(struct hist *h, const char *dir, int full, struct herr *e);
 void closehist(struct hist *h);
+/* Give back the mapped pages of records from to to (whole pages). */
+void segrelease(const struct seg *s, size_t from, size_t to);
 void hfatal(const struct herr *e) __attribute__((noreturn));
 /* The first record of s with hash >= (hi, lo), from anywhere; from from. */
 size_t seek(const struct seg *s, uint64_t hi, uint64_t lo);

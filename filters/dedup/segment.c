@@ -2,7 +2,8 @@
  * dedup: the segments of a history or a ledger (tiers-history(5),
  * tiers-ledger(5)) and their manifest.  Read: each segment mapped and
  * checked (size, header, trailer, the manifest's count and CRC; with
- * full, the records' CRC and order); a key looked up by a seek
+ * full, the records' CRC and order of the segment the generation added,
+ * the manifest's last); a key looked up by a seek
  * (interpolation, then binary) or by the gallop of a cursor that a
  * sorted batch of keys moves forward.  A history refused is the
  * reader's error, returned: dedup prints it and exits, a fuzz harness
@@ -59,7 +60,8 @@ hfatal(const struct herr *e)
 /*
  * Every record against the CRC, and each not before the one it follows,
  * a chunk at a time while it is in the cache (and zlib's crc32 takes at
- * most 4 GiB a call).  The CRC is said first.
+ * most 4 GiB a call), its pages given back after.  The CRC is said
+ * first.
  */
 #define CHECKRECS 16384
 
@@ -87,6 +89,7 @@ checkrecs(const struct seg *s, const char *path, struct herr *e)
 			if (keycmp(&x, &y) > 0)
 				bad = k + 1;
 		}
+		segrelease(s, i, j);
 	}
 	if (crc != s->crc)
 		return refuse(e, EX_DATAERR, path, 0, "crc", "records do not match their CRC: corrupt");
@@ -96,9 +99,9 @@ checkrecs(const struct seg *s, const char *path, struct herr *e)
 	return 0;
 }
 
-/* Map and check a segment: header, size, trailer; the records if full. */
+/* Map and check a segment: header, size, trailer (its records: checkrecs). */
 static int
-openseg(const struct hist *h, const char *dir, struct seg *s, int full, struct herr *e)
+openseg(const struct hist *h, const char *dir, struct seg *s, struct herr *e)
 {
 	char path[PATH_MAX];
 	struct stat st;
@@ -137,7 +140,7 @@ openseg(const struct hist *h, const char *dir, struct seg *s, int full, struct h
 		    "no trailer, or a count that does not match: truncated or corrupt");
 	if (le_get32(t + 16) != s->crc)
 		return refuse(e, EX_DATAERR, path, 0, "trailer", "CRC not the manifest's");
-	return full ? checkrecs(s, path, e) : 0;
+	return 0;
 }
 
 static const char *const mancols[] = {
@@ -177,7 +180,7 @@ loadhist(struct hist *h, const char *dir, int full, struct herr *e)
 			refuse(e, EX_DATAERR, path, r.in.lineno, "first_day", "not a date");
 			goto fail;
 		}
-		if (openseg(h, dir, s, full, e) < 0)
+		if (openseg(h, dir, s, e) < 0)
 			goto fail;
 		if ((uint64_t)strtoull(r.f[1].p, NULL, 10) != s->n) {
 			refuse(e, EX_DATAERR, path, r.in.lineno, "records", "not the segment's count");
@@ -187,6 +190,19 @@ loadhist(struct hist *h, const char *dir, int full, struct herr *e)
 	if (st < 0) {
 		tsrefuse(&r, e);
 		goto fail;
+	}
+	/*
+	 * Every generation adds one segment, its manifest's last (writegen):
+	 * the others are the generation before's, hard links of the same
+	 * files, whose records were checked when that generation was read.
+	 * So the records are checked once, the day after they are written,
+	 * and the cost does not grow with the history.
+	 */
+	if (full && h->nseg > 0) {
+		s = &h->seg[h->nseg - 1];
+		snprintf(path, sizeof path, "%s/%s", dir, s->name);
+		if (checkrecs(s, path, e) < 0)
+			goto fail;
 	}
 	ts_close(&r);
 	return 0;
@@ -206,6 +222,22 @@ closehist(struct hist *h)
 	free(h->seg);
 	h->seg = NULL;
 	h->nseg = 0;
+}
+
+/*
+ * Give back the mapped pages of records from to to of s (whole pages
+ * only): they stay in the page cache, but the process's memory does not
+ * grow with the history it has read through.
+ */
+void
+segrelease(const struct seg *s, size_t from, size_t to)
+{
+	const char *m = (const char *)s->map;
+
+	if (m == NULL || to <= from)
+		return;
+	pages_release(m + (from == 0 ? 0 : HDRSZ + from * s->rsz),
+	    to >= s->n ? m + s->len : m + HDRSZ + to * s->rsz);
 }
 
 /* ---------- looking up ---------- */
@@ -612,12 +644,21 @@ writegen(const struct hist *h, const char *dir, const char *newdir, int32_t day,
 		if (r < nlive) {
 			/* The run's segments and the day's records, in key order. */
 			size_t *pos = xmalloc((size_t)nlive * sizeof *pos);
+			size_t *rel = xmalloc((size_t)nlive * sizeof *rel);
 			struct key best, k;
+			uint64_t nmerged = 0;
 			int b;
 
 			memset(pos, 0, (size_t)nlive * sizeof *pos);
+			memset(rel, 0, (size_t)nlive * sizeof *rel);
 			j = 0;
 			for (;;) {
+				/* The pages merged, given back: memory not the run's size. */
+				if (++nmerged % 65536 == 0)
+					for (i = r; i < nlive; i++) {
+						segrelease(&segs[live[i]], rel[i], pos[i]);
+						rel[i] = pos[i];
+					}
 				b = -1;
 				for (i = r; i < nlive; i++) {
 					const struct seg *sg = &segs[live[i]];
@@ -646,7 +687,10 @@ writegen(const struct hist *h, const char *dir, const char *newdir, int32_t day,
 				wsput(&ws, &best);
 				pos[b]++;
 			}
+			for (i = r; i < nlive; i++)
+				segrelease(&segs[live[i]], rel[i], segs[live[i]].n);
 			free(pos);
+			free(rel);
 		} else {
 			for (j = 0; j < nday; j++) {
 				struct key k;
