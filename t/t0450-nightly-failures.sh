@@ -157,4 +157,35 @@ test_expect_success 'a closed stderr does not stop the night' '
 	diff -r day1 data/days/2026-11-18
 '
 
+# alive PID: whether process PID is there and not a zombie.
+alive () {
+	test -r "/proc/$1/stat" && ! sed "s/.*) //" "/proc/$1/stat" | grep -q "^Z"
+}
+
+# Two stages at a time: a TERM sent to the driver alone (a scheduler's
+# kill) stops the stages running too, their programs with them; nothing
+# of the night stays running or under a work name.
+test_expect_success 'TERM to the driver alone: the stages running stop with it, exit 130' '
+	rm -rf fake &&
+	fake benef-integrate "echo \$\$ >\"$PWD/benef.pid\"; exec sleep 60" &&
+	fake noemie-decode "echo \$\$ >\"$PWD/decode.pid\"; exec sleep 60" &&
+	rm -f benef.pid decode.pid &&
+	cp -R data term &&
+	(PATH=$PWD/fake:$PATH exec tiers-nightly -I 2026-11-18 term >/dev/null 2>err) &
+	pid=$! &&
+	n=0 &&
+	while ! test -s benef.pid || ! test -s decode.pid; do
+		n=$((n + 1)) && test $n -lt 300 || exit 1
+		sleep 0.1
+	done &&
+	kill -TERM $pid &&
+	{ wait $pid; rc=$?; } &&
+	test "$rc" = 130 &&
+	! alive "$(cat benef.pid)" &&
+	! alive "$(cat decode.pid)" &&
+	diff -r data/days/2026-11-18 term/days/2026-11-18 &&
+	test -z "$(ls -A term/days | grep "\.work\.")" &&
+	rm -rf fake
+'
+
 test_done

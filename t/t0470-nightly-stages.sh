@@ -19,16 +19,47 @@ test_expect_success 'setup: the three sample days' '
 	cp -R data ref
 '
 
-test_expect_success 'the stages are the files of pipelines/stages, run in their order' '
+test_expect_success 'the stages are the files of pipelines/stages, run in their order (TIERS_STAGE_JOBS=1)' '
 	ls "$TIERS_TOP/pipelines/stages" | grep "^[0-9][0-9]-" >files &&
 	printf "%s\n" 10-receive 20-benef 25-cards 30-decode 35-present 40-dedup 50-liquidate 60-ledger 70-reject 80-indus 90-payment >expect &&
 	test_cmp expect files &&
 	tiers-nightly -I 2026-11-18 other 2>err >/dev/null || true &&
 	mkdir -p other/inbox/2026-11-18 &&
-	tiers-nightly -I 2026-11-18 other 2>err >/dev/null &&
+	TIERS_STAGE_JOBS=1 tiers-nightly -I 2026-11-18 other 2>err >/dev/null &&
 	sed -n "s/^tiers-nightly: 2026-11-18: \([a-z]*\) \.\.\.\$/\1/p" err >ran &&
 	sed "s/^[0-9]*-//" expect >names &&
 	test_cmp names ran
+'
+
+# startsafter ERR: for each stage started in the log ERR (the driver's
+# stderr), that every stage on its "after:" line had ended before it
+# started; prints the pairs that break it.
+startsafter () {
+	for f in "$TIERS_TOP"/pipelines/stages/[0-9][0-9]-*; do
+		s=${f##*/} s=${s#[0-9][0-9]-}
+		for a in $(sed -n "s/^#   after: *//p" "$f"); do
+			awk -v s="$s" -v a="$a" '
+				$0 ~ "^tiers-nightly: [0-9-]*: " s " \\.\\.\\.$" && !ended { print s " started before " a " ended" }
+				$0 ~ "^tiers-nightly: [0-9-]*: " a ": .*s\\)$" { ended = 1 }
+			' "$1"
+		done
+	done
+}
+
+test_expect_success 'two stages at a time: each after the stages it reads from; the same day, byte for byte' '
+	for f in "$TIERS_TOP"/pipelines/stages/[0-9][0-9]-*; do
+		case $f in */10-receive) continue ;; esac
+		grep -q "^#   after:  [a-z]" "$f" || { echo "$f: no after line"; exit 1; }
+	done &&
+	rm -rf two one && mkdir -p two/inbox one/inbox &&
+	cp -R "$sample"/2026-11-18 two/inbox/ && cp -R "$sample"/2026-11-18 one/inbox/ &&
+	TIERS_STAGE_JOBS=2 tiers-nightly -I 2026-11-18 two 2>err2 >out2 &&
+	TIERS_STAGE_JOBS=1 tiers-nightly -I 2026-11-18 one 2>err1 >out1 &&
+	startsafter err2 >bad && test_must_be_empty bad &&
+	test "$(grep -c " \.\.\.\$" err2)" = 11 &&
+	cmp one/days/2026-11-18/MANIFEST two/days/2026-11-18/MANIFEST &&
+	TIERS_STAGE_JOBS=0 test_expect_code 64 tiers-nightly -I 2026-11-18 one 2>err &&
+	grep "TIERS_STAGE_JOBS=0: not a number of stages at a time" err
 '
 
 test_expect_success 'adding a stage is adding a file' '

@@ -4,7 +4,9 @@
 # the driver or the other stages but the files it reads and writes and
 # the helpers the driver defines.  The driver's line "# @STAGES@" becomes
 # the functions and the list "stages" of their names, in file name order;
-# "@VERSION@" becomes the version.
+# "@VERSION@" becomes the version.  A stage's line "#   after:" names
+# the stages it reads from (earlier in file order; without the line,
+# every earlier stage): after_NN_name, for the driver's scheduler.
 #	embed.sh version driver stage...
 set -eu
 version=$1 driver=$2
@@ -19,7 +21,21 @@ trap 'rm -f "$tmp"' EXIT
 		[0-9][0-9]-*) ;;
 		*) echo "embed.sh: $s: not a stage file (NN-name)" >&2; exit 1 ;;
 		esac
+		# "#   after:  a b": the stages it reads from, earlier ones;
+		# without the line, every earlier stage.
+		if grep -q '^#   after:' "$s"; then
+			after=$(sed -n 's/^#   after: *//p' "$s")
+		else
+			after=$(printf '%s' "$names" | sed 's/[0-9][0-9]-//g')
+		fi
+		for a in $after; do
+			case " $names " in
+			*" "[0-9][0-9]"-$a "*) ;;
+			*) echo "embed.sh: $s: after $a: not an earlier stage" >&2; exit 1 ;;
+			esac
+		done
 		names="$names${names:+ }$n"
+		printf "after_%s='%s'\n" "$(printf '%s' "$n" | tr -- - _)" "$after"
 		printf '# Stage %s, from pipelines/stages/%s.\n' "${n#[0-9][0-9]-}" "$n"
 		printf 'stage_%s () (\n' "$(printf '%s' "$n" | tr -- - _)"
 		cat "$s"
