@@ -95,6 +95,32 @@ test_expect_success 'the client return: a stream and CSV, every line, the client
 	! grep -q 1700175123010 ret/c/900000001.csv ret/c/900000001.tsv
 '
 
+test_expect_success '-O: the returns alone, from the outcomes written before: the same bytes' '
+	mkdir reto reto/p reto/c &&
+	reject-code -d 2026-11-24 -p p.hold-resent.1 -n reto/p -o reto/o \
+	    l.hold-resent.2 d.hold-resent.2 2>err &&
+	! test -e reto/ps.tsv && test -z "$(ls reto/c)" &&
+	cmp ret/o reto/o &&
+	reject-code -O reto/o -d 2026-11-24 -r reto/ps.tsv -f reto/ps.txt -c reto/c 2>err &&
+	test_must_be_empty err &&
+	cmp ret/ps.tsv reto/ps.tsv && cmp ret/ps.txt reto/ps.txt &&
+	(cd ret/c && ls) >want && (cd reto/c && ls) >got && test_cmp want got &&
+	for f in $(cat want); do cmp ret/c/$f reto/c/$f || exit 1; done &&
+	test "$(test_mode reto/ps.tsv)" = -rw------- &&
+	mkdir reto2 &&
+	test_expect_code 65 reject-code -O reto/o -d 2026-11-25 -r reto2/ps.tsv 2>err &&
+	grep "^reject-code: reto/o:[0-9]*: business_date: not the business date 2026-11-25 (-d)\$" err &&
+	! test -e reto2/ps.tsv &&
+	sed "\$d" reto/o >reto2/cut &&
+	test_expect_code 65 reject-code -O reto2/cut -d 2026-11-24 -r reto2/ps.tsv 2>err &&
+	grep "^reject-code: reto2/cut:" err &&
+	! test -e reto2/ps.tsv &&
+	test_expect_code 64 reject-code -O reto/o -d 2026-11-24 2>err &&
+	test_expect_code 64 reject-code -O reto/o -d 2026-11-24 -o x -r reto2/ps.tsv 2>err &&
+	test_expect_code 64 reject-code -O reto/o -d 2026-11-24 -r reto2/ps.tsv l.hold-resent.2 2>err &&
+	grep "^usage: reject-code" err
+'
+
 test_expect_success 'a line of no client number: in the unattributed return, not refused' '
 	sed "s/	900000001	C1	A	/	X1	C1	A	/" d.cancel.1 | tiers-seal -r >d.x1 &&
 	mkdir ret4 ret4/p ret4/c &&

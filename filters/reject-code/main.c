@@ -257,7 +257,9 @@ usage(void)
 	    "                   [-c client-returns] [-f ps-return-fixed [-L layout]]\n"
 	    "                   [-r ps-return] [-s summary] [-t codes]... claims decisions\n"
 	    "       reject-code -K days -d date -n presented -R report [-p pending]\n"
-	    "                   [-k contests]... claims-file\n");
+	    "                   [-k contests]... claims-file\n"
+	    "       reject-code -O outcomes -d date [-c client-returns]\n"
+	    "                   [-f ps-return-fixed [-L layout]] [-r ps-return]\n");
 	exit(EX_USAGE);
 }
 
@@ -303,6 +305,35 @@ openout(struct pub *p, const char *dir, const char *name, char **path)
 		die(EX_CANTCREAT, "%s: %s", *path, strerror(errno));
 }
 
+/*
+ * The business date of outcomes written before (-O): the returns say the
+ * day of their outcomes, so -d must be it.
+ */
+static void
+checkdate(const char *path, const char *today_s)
+{
+	struct ts_reader r;
+	char want[64];
+	int k, found = 0;
+
+	snprintf(want, sizeof want, "business_date\t%s", today_s);
+	if (ts_open(&r, path, "outcome", 1) < 0)
+		ts_fatal(&r);
+	r.keepmeta = 1;
+	while ((k = ts_next(&r)) == 2)
+		if (strncmp(r.line, "business_date\t", 14) == 0) {
+			if (strlen(want) != r.len || memcmp(r.line, want, r.len) != 0)
+				die_at(EX_DATAERR, path, (long)r.in.lineno, "business_date",
+				    "not the business date %s (-d)", today_s);
+			found = 1;
+		}
+	if (k < 0)
+		ts_fatal(&r);
+	if (!found)
+		die_at(EX_DATAERR, path, 1, "business_date", "no business date");
+	ts_close(&r);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -323,14 +354,15 @@ main(int argc, char *argv[])
 	long presented;
 	static const struct field noground = { "", 0 };
 	const struct field *ground;
-	const char *daysdir = NULL, *report = NULL;
+	const char *daysdir = NULL, *report = NULL, *published = NULL;
 	char **contests = NULL;
 	int ncontests = 0;
 
 	setprogname_(argv[0]);
-	while ((ch = getopt(argc, argv, "K:L:R:c:d:f:k:n:o:p:r:s:t:")) != -1)
+	while ((ch = getopt(argc, argv, "K:L:O:R:c:d:f:k:n:o:p:r:s:t:")) != -1)
 		switch (ch) {
 		case 'K': daysdir = optarg; break;
+		case 'O': published = optarg; break;
 		case 'R': report = optarg; break;
 		case 'k':
 			contests = xrealloc(contests, (size_t)(ncontests + 1) * sizeof *contests);
@@ -375,6 +407,29 @@ main(int argc, char *argv[])
 		    (const char *const *)r.cols, r.ncol, hcols, NHC);
 		ts_close(&r);
 		free(contests);
+		return 0;
+	}
+	/*
+	 * -O: the returns alone, from outcomes written before (by a run
+	 * without -r, -f and -c), so that the nightly writes them beside
+	 * the stages that read the outcomes.
+	 */
+	if (published != NULL) {
+		if (date == NULL || argc != 0 || newdir != NULL || outpath != NULL ||
+		    prevdir != NULL || sumpath != NULL || ntables > 0 || ncontests > 0 ||
+		    report != NULL || (psout == NULL && fixout == NULL && clientdir == NULL) ||
+		    (layfile != NULL && fixout == NULL))
+			usage();
+		if (date_parse(date, strlen(date), &today) < 0)
+			die(EX_USAGE, "-d %s: not a date YYYY-MM-DD", date);
+		date_fmt(today, today_s);
+		checkdate(published, today_s);
+		if (fixout != NULL)
+			lay = returns_layout(layfile);
+		returns_write(published, today_s, psout, fixout, lay, clientdir);
+		returns_commit();
+		if (lay != NULL)
+			lay_free((struct layout *)lay);
 		return 0;
 	}
 	if (date == NULL || newdir == NULL || outpath == NULL || argc != 2 || ncontests > 0 ||
