@@ -328,19 +328,24 @@ judge(struct batch *b)
 	spillw(b->text, b->tlen);
 }
 
-/* Records a cursor goes past before the pages behind it are given back. */
-#define RELREC ((size_t)(256 << 10) / hist.rsz)
+/*
+ * Records a cursor goes past before the pages behind it are given back;
+ * records before those given back the last time given back again.
+ */
+#define RELREC ((size_t)(1 << 20) / hist.rsz)
+#define BACK ((size_t)(4 << 20) / hist.rsz)
 
 /*
  * A part of the day's keys, sorted, looked up in the ledger in one pass:
  * a cursor in each segment gallops forward, so each page of the
  * segments is read once, and the pages behind it are given back as it
- * goes: all of them from where it started, for a fault maps more than
- * the page faulted (fault-around, a large folio of the page cache),
- * behind the cursor too (madvise walks the page tables of what was
- * given back already at little cost).  The process holds a few pages a
- * segment, whatever the ledger's size.  The keys found make hits; with
- * keep, the others stay in q, in order, n their count.
+ * goes, a MiB at a time, and 4 MiB before them again: a fault maps more
+ * than the page faulted (fault-around, a large folio of the page cache,
+ * at most 2 MiB), behind the cursor too.  (From where it started each
+ * time, madvise would walk page tables it emptied already: quadratic.)
+ * The process holds a few MiB a segment, whatever the ledger's size.
+ * The keys found make hits; with keep, the others stay in q, in order, n
+ * their count.
  */
 struct pass {
 	struct nk *q;
@@ -355,7 +360,7 @@ static void *
 pass(void *arg)
 {
 	struct pass *p = arg;
-	size_t *rel, *start, i, j = 0;
+	size_t *rel, *start, i, j = 0, back = BACK;
 	struct herr he;
 	struct key k;
 	int s, l;
@@ -385,7 +390,8 @@ pass(void *arg)
 			p->q[j++] = p->q[i];
 		for (s = 0; s < hist.nseg; s++)
 			if (p->cursor[s] - rel[s] >= RELREC) {
-				segrelease(&hist.seg[s], start[s], p->cursor[s]);
+				segrelease(&hist.seg[s], rel[s] - start[s] > back ?
+				    rel[s] - back : start[s], p->cursor[s]);
 				rel[s] = p->cursor[s];
 			}
 	}
