@@ -70,7 +70,7 @@ checkrecs(const struct seg *s, const char *path, struct herr *e)
 {
 	uint32_t crc = (uint32_t)crc32(0L, Z_NULL, 0);
 	const unsigned char *p;
-	size_t i, j, k, bad = 0;
+	size_t i, j, k, bad = 0, back = ((size_t)4 << 20) / s->rsz;
 	uint64_t a, b;
 	struct key x, y;
 
@@ -89,7 +89,8 @@ checkrecs(const struct seg *s, const char *path, struct herr *e)
 			if (keycmp(&x, &y) > 0)
 				bad = k + 1;
 		}
-		segrelease(s, i, j);
+		/* And 4 MiB before: a fault maps a large folio, behind too. */
+		segrelease(s, i > back ? i - back : 0, j);
 	}
 	if (crc != s->crc)
 		return refuse(e, EX_DATAERR, path, 0, "crc", "records do not match their CRC: corrupt");
@@ -389,9 +390,7 @@ netpaid(const struct hist *h, int32_t day, uint32_t rec, int64_t *amount, struct
 	for (s = 0; s < h->nseg; s++) {
 		if (h->seg[s].last < h->cutoff)
 			continue;
-		i = seekr(&h->seg[s], hi, lo, &from, &to);
-		segrelease(&h->seg[s], from > m ? from - m : 0, i + m < to ? to + m : i + m);
-		for (; i < h->seg[s].n; i++) {
+		for (i = seekr(&h->seg[s], hi, lo, &from, &to); i < h->seg[s].n; i++) {
 			getkey(&h->seg[s], i, &k);
 			if (k.hi != hi || k.lo != lo)
 				break;
@@ -401,6 +400,7 @@ netpaid(const struct hist *h, int32_t day, uint32_t rec, int64_t *amount, struct
 				return refuse(e, EX_DATAERR, h->seg[s].name, 0, "ledger",
 				    "the amounts of a line out of range");
 		}
+		segrelease(&h->seg[s], from > m ? from - m : 0, (i > to ? i : to) + m);
 	}
 	return 0;
 }
