@@ -592,4 +592,73 @@ test_expect_success 'usage errors exit 64' '
 	test_expect_code 64 dedup -J -d 2026-11-18 -o y one 2>/dev/null
 '
 
+# A ledger of several segments: eight days of a generated world through
+# tiers-nightly, its ledger 1, 2, 1, 2, 2, 3 segments deep as the days
+# go, duplicates of earlier days and of the day, and adjustments of lines
+# paid before.
+test_expect_success 'one pass over the ledger: setup, eight generated days through tiers-nightly' '
+	tiers-gen -n 1500 -b 1500 -p 200 -d 8 -D 2026-01-05 -A pay=100 -o gw >/dev/null &&
+	mkdir -p w/inbox &&
+	opt=-I &&
+	for d in $(ls gw | grep "^2026-"); do
+		mv gw/$d w/inbox/ &&
+		{ tiers-nightly $opt $d w >/dev/null 2>&1 || test $? = 1; } || exit 1
+		opt=
+	done &&
+	test "$(grep -c "^base-\|^day-" w/days/2026-01-13/state/ledger/manifest.tsv)" = 3
+'
+
+# wdedup DAY PREV OUT: dedup -l of a generated day against the day before's ledger.
+wdedup () {
+	set -- "$1" "$2" "$3" w/days/$1/out/claims/*
+	if test -f w/days/$1/out/presented/claims.tsv &&
+	    test "$(tail -n 1 w/days/$1/out/presented/claims.tsv | cut -f2)" != 0; then
+		set -- "$1" "$2" "$3" w/days/$1/out/presented/claims.tsv w/days/$1/out/claims/*
+	fi
+	d=$1 p=$2 o=$3
+	shift 3
+	dedup -l -V -d $d -h w/days/$p/state/ledger -o $o "$@" 2>/dev/null
+}
+
+test_expect_success 'one pass over the ledger: the verdicts a seek per claim gives, held or spilled, in batches of any size' '
+	prev= &&
+	for d in $(ls w/days); do
+		if test -n "$prev"; then
+			for bm in 1:0 3:100000 64:1099511627776 65536:0 65536:; do
+				TIERS_DEDUP_CHECK=1 TIERS_DEDUP_BATCH=${bm%:*} \
+				    TIERS_DEDUP_SPILLMEM=${bm#*:} wdedup $d $prev o.$d &&
+				cmp o.$d w/days/$d/out/claims.tsv || exit 1
+			done
+		fi
+		prev=$d
+	done &&
+	cat w/days/*/out/claims.tsv | col /dev/stdin dup dup_paid_eur |
+	    awk -F"\t" "{ print \$1, (\$2 != \"\") }" | sort -u >actual &&
+	printf "adjust 0\nadjust 1\nfirst 0\ninter 0\nintra 0\n" >expect &&
+	test_cmp expect actual
+'
+
+# strip IN: the claims of a dedup output, without the verdict columns, resealed.
+strip () {
+	awk -F"\t" -v OFS="\t" "/^#tiers\t/ { NF -= 4; print; next } /^#/ { next } { NF -= 4; print }" "$1" |
+	    tiers-seal -r
+}
+
+test_expect_success 'one pass over the ledger: a claim paid on an earlier day, twice in the day, both refer to it' '
+	o=w/days/2026-01-13/out/claims.tsv &&
+	n=$(col $o dup | grep -n "^inter\$" | head -n 1 | cut -d: -f1) &&
+	test -n "$n" &&
+	{ strip $o | sed -n "1p" &&
+	  strip $o | grep -v "^#" | sed -n "${n}p;1,3p" &&
+	  strip $o | grep -v "^#" | sed -n "${n}p;4,5p"; } | tiers-seal -r >twice &&
+	ref=$(col $o dup_ref | sed -n "${n}p") &&
+	for b in 1 2 65536; do
+		TIERS_DEDUP_CHECK=1 TIERS_DEDUP_BATCH=$b TIERS_DEDUP_SPILLMEM=$((b * 200)) \
+		    dedup -l -d 2026-01-15 -h w/days/2026-01-14/state/ledger -o tw twice 2>/dev/null &&
+		col tw dup dup_ref | grep "^inter" >actual &&
+		printf "inter\t%s\ninter\t%s\n" $ref $ref >expect &&
+		test_cmp expect actual || exit 1
+	done
+'
+
 test_done

@@ -2,7 +2,8 @@
  * dedup: what its files share.  segment.c reads the history (or ledger)
  * segments and their manifest, looks keys up in them and writes a new
  * generation; key.c hashes a claim's keys; judge.c gives the day's
- * verdicts, a batch of claims at a time, in a thread of its own;
+ * verdicts in a thread of its own: the repeats of the day a batch of
+ * claims at a time, then the day's new keys in one pass over the history;
  * ledger.c builds the ledger of paid lines (-B); control.c is the a
  * posteriori control (-A); main.c reads the claims and orchestrates.
  * See dedup(1), tiers-history(5) and tiers-ledger(5).
@@ -206,7 +207,7 @@ extern int32_t today;
 extern char today_s[DATE_BUFSZ];
 extern struct hist hist;
 
-/* judge.c: the day judged, batch by batch. */
+/* judge.c: the day judged: batch by batch, then in one pass. */
 enum { V_FIRST, V_INTRA, V_INTER, V_ADJUST, V_OTHER /* another shard's */ };
 extern const char *const vnames[];
 #define BATCH 65536		/* claims */

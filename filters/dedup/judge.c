@@ -1,17 +1,17 @@
 /*
- * dedup: judging the day, batch by batch.  The reading thread (main.c)
- * verifies the claim streams and hashes the keys; a batch of claims at
- * a time comes here, to the judging thread, which gives the verdicts
- * and writes the output while the next batch is read: the claims are
- * read once, and the output is written as they are.  A bad stream found
- * later still publishes nothing: the output is a temporary file until
- * the end.
+ * dedup: judging the day.  The reading thread (main.c) verifies the
+ * claim streams and hashes the keys; a batch of claims at a time comes
+ * here, to the judging thread, which finds the repeats within the day
+ * while the next batch is read, and holds the batch (or spills it) until
+ * the day's keys are known.  Then the day's new keys, sorted once, are
+ * looked up in the history in one pass, each segment read forward once
+ * and its pages given back behind the cursors: the memory follows the
+ * day, not the history.  Then the claims are written, in their order,
+ * with their verdicts.  A bad stream found later still publishes
+ * nothing: the output is a temporary file until the end.
  *
  * Each key: a claim of the day before it has it (intra), else a claim
- * of an earlier day in the history (inter), else it is new (first).  The
- * day's keys are held in a table; a batch's new keys are sorted and
- * looked up in the history in that order, so that a cursor gallops
- * forward through each segment.
+ * of an earlier day in the history (inter), else it is new (first).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -109,8 +109,7 @@ tabgrow(size_t n)
 struct ts_writer out;
 int shard, nshard = 1, ncol;
 uint64_t counts[4], nout;
-static struct nk *nkb, *nktmp;
-static size_t *cursor;
+static struct nk *nktmp;
 /* The day's first-seen keys, in the order found. */
 static struct nk *first;
 size_t nfirst;
@@ -147,18 +146,120 @@ claimrank(char *buf, uint32_t rec)
 	return rankat(buf, DATE_BUFSZ - 1, rec);
 }
 
+/*
+ * The day's batches, claims and text, until their verdicts are known:
+ * held in memory while they take at most spillmem bytes
+ * ($TIERS_DEDUP_SPILLMEM, for the tests), then, from the first that
+ * does not fit, in the spill, a temporary file.
+ */
+#define SPILLMEM ((size_t)128 << 20)
+static struct batch *held;
+static size_t nheld, capheld, heldbytes, spillmem = SPILLMEM;
+static int spillfd = -1, spilling;
+static char *spillpath;
+
+static void
+spillw(const void *p, size_t n)
+{
+	const char *c = p;
+	ssize_t k;
+
+	while (n > 0) {
+		if ((k = write(spillfd, c, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			die(EX_IOERR, "%s: %s", spillpath, strerror(errno));
+		}
+		c += k;
+		n -= (size_t)k;
+	}
+}
+
+static void
+spillr(void *p, size_t n, off_t *at)
+{
+	char *c = p;
+	ssize_t k;
+
+	while (n > 0) {
+		if ((k = pread(spillfd, c, n, *at)) <= 0) {
+			if (k < 0 && errno == EINTR)
+				continue;
+			die(EX_IOERR, "%s: %s", spillpath, k < 0 ? strerror(errno) : "short read");
+		}
+		c += k;
+		n -= (size_t)k;
+		*at += k;
+	}
+}
+
+/*
+ * What the ledger said of a key of the day: the claim that asked (the
+ * first of the day with the key, or an adjustment), and the record found.
+ */
+struct hit {
+	uint32_t rec;
+	int32_t day;
+	uint32_t ref;
+	int64_t amount;
+};
+
+static struct hit *khit, *lhit;	/* of claims' keys; of adjustments' lines */
+static size_t nkhit, nlhit;
+/* The adjustments' line keys, to look up (ledger). */
+static struct nk *adj;
+static size_t nadj, capadj;
+
+static int
+hitcmp(const void *a, const void *b)
+{
+	const struct hit *x = a, *y = b;
+
+	return x->rec < y->rec ? -1 : x->rec > y->rec;
+}
+
+/* The hit of claim rec, or NULL. */
+static const struct hit *
+hitof(const struct hit *h, size_t n, uint32_t rec)
+{
+	size_t a = 0, b = n, m;
+
+	while (a < b) {
+		m = a + (b - a) / 2;
+		if (h[m].rec < rec)
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a < n && h[a].rec == rec ? &h[a] : NULL;
+}
+
+static void
+pushnk(struct nk **v, size_t *n, size_t *cap, uint64_t hi, uint64_t lo, uint32_t rec)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 1 << 16;
+		*v = xrealloc(*v, *cap * sizeof **v);
+	}
+	(*v)[*n].hi = hi;
+	(*v)[*n].lo = lo;
+	(*v)[*n].rec = rec;
+	(*v)[(*n)++].slot = 0;
+}
+
+/*
+ * A batch, first half: each key, a claim of the day before it has it, or
+ * it is new and joins the day's keys to look up (an adjustment's line
+ * key joins the lines to look up); then the batch is held, or goes to
+ * the spill, to be written when the day's keys are looked up.
+ */
 static void
 judge(struct batch *b)
 {
 	struct item *x;
 	struct dent *e;
-	struct key k;
-	struct herr he;
-	size_t i, nn = 0;
-	char id[32], ref[32];
-	int s, l;
+	size_t i, bytes;
 
-	/* Each key: a claim of the day before it has it, or it is new. */
 	tabgrow(hist.ledger ? 2 * b->n : b->n);
 	for (i = 0; i < b->n; i++) {
 		x = &b->it[i];
@@ -171,6 +272,7 @@ judge(struct batch *b)
 				x->refrec = e->rec;
 				x->hasref = 1;
 			}
+			pushnk(&adj, &nadj, &capadj, x->lhi, x->llo, b->rec0 + (uint32_t)i);
 			continue;
 		}
 		if (x->verdict == V_ADJUST || x->verdict == V_OTHER)
@@ -196,103 +298,368 @@ judge(struct batch *b)
 		e->lo = x->lo;
 		e->rec = b->rec0 + (uint32_t)i;
 		tabn++;
-		nkb[nn].hi = x->hi;
-		nkb[nn].lo = x->lo;
-		nkb[nn].rec = e->rec;
-		nkb[nn++].slot = (uint32_t)i;
+		pushnk(&first, &nfirst, &capfirst, x->hi, x->lo, e->rec);
 	}
-	/* The new keys in the history: in key order, the segments in order. */
-	nksort(nkb, nn, nktmp);
+	bytes = b->n * sizeof *b->it + b->tlen;
+	if (!spilling && heldbytes + bytes <= spillmem) {
+		/* Held as it is; the reading thread gets new buffers. */
+		if (nheld == capheld) {
+			capheld = capheld ? capheld * 2 : 16;
+			held = xrealloc(held, capheld * sizeof *held);
+		}
+		held[nheld++] = *b;
+		heldbytes += bytes;
+		b->it = NULL;
+		b->text = NULL;
+		return;
+	}
+	if (!spilling) {
+		/* Unlinked at once: gone at exit, whatever the exit. */
+		spillfd = tmp_open("claims.spill", &spillpath);
+		if (unlink(spillpath) < 0)
+			die(EX_CANTCREAT, "%s: %s", spillpath, strerror(errno));
+		tmp_untrack(spillpath);
+		spilling = 1;
+	}
+	spillw(&b->n, sizeof b->n);
+	spillw(&b->tlen, sizeof b->tlen);
+	spillw(&b->rec0, sizeof b->rec0);
+	spillw(b->it, b->n * sizeof *b->it);
+	spillw(b->text, b->tlen);
+}
+
+/*
+ * Records a cursor goes past before the pages behind it are given back;
+ * records before those given back the last time given back again.
+ */
+#define RELREC ((size_t)(1 << 20) / hist.rsz)
+#define BACK ((size_t)(4 << 20) / hist.rsz)
+
+/*
+ * A part of the day's keys, sorted, looked up in the ledger in one pass:
+ * a cursor in each segment gallops forward, so each page of the
+ * segments is read once, and the pages behind it are given back as it
+ * goes, a MiB at a time, and 4 MiB before them again: a fault maps more
+ * than the page faulted (fault-around, a large folio of the page cache,
+ * at most 2 MiB), behind the cursor too.  (From where it started each
+ * time, madvise would walk page tables it emptied already: quadratic.)
+ * The process holds a few MiB a segment, whatever the ledger's size.
+ * The keys found make hits; with keep, the others stay in q, in order, n
+ * their count.
+ */
+struct pass {
+	struct nk *q;
+	size_t n;
+	int kind, keep;
+	struct hit *h;
+	size_t nh, caph;
+	size_t *cursor;
+};
+
+static void *
+pass(void *arg)
+{
+	struct pass *p = arg;
+	size_t *rel, *start, i, j = 0, back = BACK;
+	struct herr he;
+	struct key k;
+	int s, l;
+
+	rel = xmalloc((size_t)hist.nseg * sizeof *rel);
+	start = xmalloc((size_t)hist.nseg * sizeof *start);
 	for (s = 0; s < hist.nseg; s++)
-		cursor[s] = 0;
-	if (nfirst + nn > capfirst) {
-		capfirst = capfirst ? capfirst : 1 << 16;
-		while (nfirst + nn > capfirst)
-			capfirst *= 2;
-		first = xrealloc(first, capfirst * sizeof *first);
-	}
-	for (i = 0; i < nn; i++) {
-		if (i + PFDIST < nn)
+		p->cursor[s] = rel[s] = start[s] =
+		    p->n > 0 ? seek(&hist.seg[s], p->q[0].hi, p->q[0].lo) : 0;
+	for (i = 0; i < p->n; i++) {
+		if (i + PFDIST < p->n)
 			for (s = 0; s < hist.nseg; s++)
 				if (hist.seg[s].last >= hist.cutoff)
-					prefetch(&hist.seg[s], cursor[s], nkb[i + PFDIST].hi);
-		x = &b->it[nkb[i].slot];
-		if ((l = lookup(&hist, nkb[i].hi, nkb[i].lo, &k, cursor, &he)) < 0)
+					prefetch(&hist.seg[s], p->cursor[s], p->q[i + PFDIST].hi);
+		if ((l = lookupk(&hist, p->q[i].hi, p->q[i].lo, p->kind, &k, p->cursor, &he)) < 0)
 			hfatal(&he);
 		if (l) {
-			x->verdict = V_INTER;
-			x->refday = k.day;
-			x->refrec = k.rec;
-		} else
-			first[nfirst++] = nkb[i];
+			if (p->nh == p->caph) {
+				p->caph = p->caph ? p->caph * 2 : 1024;
+				p->h = xrealloc(p->h, p->caph * sizeof *p->h);
+			}
+			p->h[p->nh].rec = p->q[i].rec;
+			p->h[p->nh].day = k.day;
+			p->h[p->nh].ref = k.rec;
+			p->h[p->nh++].amount = k.amount;
+		} else if (p->keep)
+			p->q[j++] = p->q[i];
+		for (s = 0; s < hist.nseg; s++)
+			if (p->cursor[s] - rel[s] >= RELREC) {
+				segrelease(&hist.seg[s], rel[s] - start[s] > back ?
+				    rel[s] - back : start[s], p->cursor[s]);
+				rel[s] = p->cursor[s];
+			}
 	}
-	for (i = 0; i < b->n; i++) {
+	free(rel);
+	free(start);
+	if (p->keep)
+		p->n = j;
+	return NULL;
+}
+
+/*
+ * The day's keys q, n of them sorted, looked up: in two halves, one in a
+ * thread of its own, when there are many (the reading thread is done:
+ * the pass takes both cores, as the reading and the judging did).  The
+ * hits in *hv, in claim order; with keep, the keys not found in q.
+ */
+#define PASSPAR 65536
+
+static void
+passday(struct nk *q, size_t *n, int kind, struct hit **hv, size_t *nh, int keep)
+{
+	struct pass p[2];
+	pthread_t th;
+	size_t h;
+	int np = *n >= PASSPAR ? 2 : 1, i, s;
+
+	if (hist.nseg == 0 || *n == 0)
+		return;
+	memset(p, 0, sizeof p);
+	for (i = 0; i < np; i++) {
+		p[i].q = q + (i == 0 ? 0 : *n / 2);
+		p[i].n = np == 1 ? *n : i == 0 ? *n / 2 : *n - *n / 2;
+		p[i].kind = kind;
+		p[i].keep = keep;
+		p[i].cursor = xmalloc((size_t)hist.nseg * sizeof *p[i].cursor);
+	}
+	if (np == 2 && pthread_create(&th, NULL, pass, &p[1]) != 0)
+		die(EX_OSERR, "pthread_create failed");
+	pass(&p[0]);
+	if (np == 2)
+		pthread_join(th, NULL);
+	for (s = 0; s < hist.nseg; s++)
+		segrelease(&hist.seg[s], 0, hist.seg[s].n);
+	*hv = xmalloc((p[0].nh + p[1].nh + 1) * sizeof **hv);
+	*nh = 0;
+	for (i = 0; i < np; i++) {
+		memcpy(*hv + *nh, p[i].h, p[i].nh * sizeof **hv);
+		*nh += p[i].nh;
+		free(p[i].h);
+		free(p[i].cursor);
+	}
+	qsort(*hv, *nh, sizeof **hv, hitcmp);
+	if (keep) {
+		h = p[0].n;
+		if (np == 2)
+			memmove(q + h, p[1].q, p[1].n * sizeof *q);
+		*n = h + (np == 2 ? p[1].n : 0);
+	}
+}
+
+/*
+ * For the tests ($TIERS_DEDUP_CHECK): each claim's verdict given again by
+ * a seek of its own in each segment, as it was before the day's keys
+ * were looked up in one pass; a verdict that differs is a bug.
+ */
+static int check;
+
+static void
+recheck(const struct item *x0, const struct item *x, uint32_t rec)
+{
+	struct item y = *x0;
+	struct key k;
+	struct herr he;
+	int l;
+
+	/* What judge() did, batch by batch, before. */
+	if (y.verdict == V_FIRST || y.verdict == V_INTRA) {
+		if ((l = lookup(&hist, y.hi, y.lo, &k, NULL, &he)) < 0)
+			hfatal(&he);
+		if (l) {
+			y.verdict = V_INTER;
+			y.refday = k.day;
+			y.refrec = k.rec;
+		}
+	}
+	if (hist.ledger && y.verdict == V_ADJUST) {
+		if ((l = lookupk(&hist, y.lhi, y.llo, LK_LINE, &k, NULL, &he)) < 0)
+			hfatal(&he);
+		if (l && (k.amount > 0 || !y.hasref)) {
+			y.refday = k.day;
+			y.refrec = k.rec;
+			y.hasref = 1;
+			y.paid = k.amount;
+			y.haspaid = 1;
+		}
+	}
+	if (y.verdict != x->verdict || y.hasref != x->hasref || y.haspaid != x->haspaid ||
+	    ((y.verdict == V_INTRA || y.verdict == V_INTER || y.hasref) &&
+	    (y.refday != x->refday || y.refrec != x->refrec)) ||
+	    (y.haspaid && y.paid != x->paid))
+		die(EX_SOFTWARE, "claim %u: the pass and a seek disagree", (unsigned)rec);
+}
+
+/*
+ * Claims from to to of a batch, held or back from the spill, their verdicts given
+ * and written to w, counted in cnt (by verdict) and nw.
+ */
+struct emit {
+	struct batch *b;
+	size_t from, to;
+	struct ts_writer *w;
+	uint64_t cnt[4], nw;
+};
+
+static void *
+emit(void *arg)
+{
+	struct emit *e = arg;
+	struct batch *b = e->b;
+	const struct hit *h;
+	struct item *x, x0;
+	size_t i;
+	char id[32], ref[32];
+
+	for (i = e->from; i < e->to; i++) {
 		uint32_t rec = b->rec0 + (uint32_t)i;
 		size_t nref = 0;
 
 		x = &b->it[i];
+		x0 = *x;
 		/*
-		 * A repeat of an earlier claim of the day: of a claim paid
-		 * on an earlier day if that one was (the same key, the same
-		 * answer), else of that one.
+		 * First of the day with its key, or a repeat of one: a repeat
+		 * of a claim paid on an earlier day if that one was (the same
+		 * key, the same answer), else of it.
 		 */
-		if (x->verdict == V_INTRA) {
-			if ((l = lookup(&hist, x->hi, x->lo, &k, NULL, &he)) < 0)
-				hfatal(&he);
-			if (l) {
-				x->verdict = V_INTER;
-				x->refday = k.day;
-				x->refrec = k.rec;
-			}
+		h = NULL;
+		if (x->verdict == V_FIRST)
+			h = hitof(khit, nkhit, rec);
+		else if (x->verdict == V_INTRA)
+			h = hitof(khit, nkhit, x->refrec);
+		if (h != NULL) {
+			x->verdict = V_INTER;
+			x->refday = h->day;
+			x->refrec = h->ref;
 		}
 		/*
 		 * An adjustment: of the line of an earlier day still paid, else
 		 * of the day's, else of an earlier day's paid no more.
 		 */
-		if (hist.ledger && x->verdict == V_ADJUST) {
-			if ((l = lookupk(&hist, x->lhi, x->llo, LK_LINE, &k, NULL, &he)) < 0)
-				hfatal(&he);
-			if (l && (k.amount > 0 || !x->hasref)) {
-				x->refday = k.day;
-				x->refrec = k.rec;
-				x->hasref = 1;
-				x->paid = k.amount;
-				x->haspaid = 1;
-			}
+		if (hist.ledger && x->verdict == V_ADJUST &&
+		    (h = hitof(lhit, nlhit, rec)) != NULL && (h->amount > 0 || !x->hasref)) {
+			x->refday = h->day;
+			x->refrec = h->ref;
+			x->hasref = 1;
+			x->paid = h->amount;
+			x->haspaid = 1;
 		}
+		if (check)
+			recheck(&x0, x, rec);
 		if (x->verdict == V_INTRA || x->verdict == V_INTER || x->hasref)
 			nref = claimid(ref, x->refday, x->refrec);
 		if (nshard > 1) {
 			if (x->verdict > V_INTER)
 				continue;
-			ts_wint(&out, rec);
-			ts_wcstr(&out, vnames[x->verdict]);
-			ts_wstr(&out, ref, nref);
-			ts_wend(&out);
-			nout++;
+			ts_wint(e->w, rec);
+			ts_wcstr(e->w, vnames[x->verdict]);
+			ts_wstr(e->w, ref, nref);
+			ts_wend(e->w);
+			e->nw++;
 			continue;
 		}
-		ts_wfields(&out, b->text + x->off, x->len, ncol, x->recsum);
-		ts_wcstr(&out, vnames[x->verdict]);
-		ts_wstr(&out, id, claimrank(id, rec));
-		ts_wstr(&out, ref, nref);
+		ts_wfields(e->w, b->text + x->off, x->len, ncol, x->recsum);
+		ts_wcstr(e->w, vnames[x->verdict]);
+		ts_wstr(e->w, id, claimrank(id, rec));
+		ts_wstr(e->w, ref, nref);
 		if (x->haspaid)
-			ts_wmoney(&out, x->paid);
+			ts_wmoney(e->w, x->paid);
 		else
-			ts_wcstr(&out, "");
-		ts_wend(&out);
-		counts[x->verdict]++;
-		nout++;
+			ts_wcstr(e->w, "");
+		ts_wend(e->w);
+		e->cnt[x->verdict]++;
+		e->nw++;
 	}
+	return NULL;
+}
+
+/*
+ * The day, second half: its keys looked up in one pass, then each batch
+ * back, in the claims' order, its verdicts given and written.
+ */
+static void
+judgeday(void)
+{
+	struct batch *b = &bq[0];
+	struct emit e;
+	off_t at = 0, end;
+	size_t k;
+	int j;
+
+	/* The table and the second batch are done with: memory for the pass. */
+	free(tab);
+	tab = NULL;
+	for (j = 1; j < NBATCH; j++) {
+		free(bq[j].it);
+		free(bq[j].text);
+		bq[j].it = NULL;
+		bq[j].text = NULL;
+	}
+	nktmp = xmalloc((nfirst > nadj ? nfirst : nadj ? nadj : 1) * sizeof *nktmp);
+	nksort(first, nfirst, nktmp);
+	nksort(adj, nadj, nktmp);
+	free(nktmp);
+	nktmp = NULL;
+	passday(first, &nfirst, LK_KEY, &khit, &nkhit, 1);
+	passday(adj, &nadj, LK_LINE, &lhit, &nlhit, 0);
+	free(adj);
+	adj = NULL;
+
+	memset(&e, 0, sizeof e);
+	e.w = &out;
+	for (k = 0; k < nheld; k++) {
+		e.b = &held[k];
+		e.from = 0;
+		e.to = held[k].n;
+		emit(&e);
+		free(held[k].it);
+		free(held[k].text);
+	}
+	free(held);
+	held = NULL;
+	if (spilling) {
+		if ((end = lseek(spillfd, 0, SEEK_CUR)) < 0)
+			die(EX_IOERR, "%s: %s", spillpath, strerror(errno));
+		if (b->it == NULL) {
+			b->it = xmalloc(BATCH * sizeof *b->it);
+			b->text = xmalloc(BATCHTEXT);
+		}
+		while (at < end) {
+			spillr(&b->n, sizeof b->n, &at);
+			spillr(&b->tlen, sizeof b->tlen, &at);
+			spillr(&b->rec0, sizeof b->rec0, &at);
+			spillr(b->it, b->n * sizeof *b->it, &at);
+			spillr(b->text, b->tlen, &at);
+			e.b = b;
+			e.from = 0;
+			e.to = b->n;
+			emit(&e);
+		}
+		close(spillfd);
+		spillfd = -1;
+	}
+	for (j = 0; j < 4; j++)
+		counts[j] += e.cnt[j];
+	nout += e.nw;
+	free(khit);
+	free(lhit);
+	khit = lhit = NULL;
 }
 
 /* The memory of the judging, before the thread starts. */
 void
 judgeinit(void)
 {
-	cursor = xmalloc((size_t)(hist.nseg ? hist.nseg : 1) * sizeof *cursor);
-	nkb = xmalloc(BATCH * sizeof *nkb);
-	nktmp = xmalloc(BATCH * sizeof *nktmp);
+	const char *e;
+
+	check = (e = getenv("TIERS_DEDUP_CHECK")) != NULL && *e != '\0';
+	if ((e = getenv("TIERS_DEDUP_SPILLMEM")) != NULL && *e != '\0')
+		spillmem = (size_t)numarg(e, 0, 1LL << 40, "TIERS_DEDUP_SPILLMEM");
 }
 
 void *
@@ -316,6 +683,7 @@ judging(void *arg)
 		pthread_cond_broadcast(&bcv);
 		pthread_mutex_unlock(&bmu);
 	}
+	judgeday();
 	pthread_mutex_lock(&bmu);
 	bjudged = 1;
 	pthread_cond_broadcast(&bcv);
@@ -370,27 +738,19 @@ judged(void)
 	pthread_mutex_unlock(&bmu);
 }
 
-/* The judging's memory given back; the day's first-seen keys sorted. */
+/* The judging's memory given back; the day's first-seen keys are in key order. */
 void
 judgedone(void)
 {
 	int i;
 
-	free(cursor);
-	cursor = NULL;
-	free(nkb);
-	free(nktmp);
 	for (i = 0; i < NBATCH; i++) {
 		free(bq[i].it);
 		free(bq[i].text);
 	}
-
-	/* The day's first-seen keys, in key order. */
 	free(tab);
 	tab = NULL;
-	nktmp = xmalloc((nfirst ? nfirst : 1) * sizeof *nktmp);
-	nksort(first, nfirst, nktmp);
-	free(nktmp);
+	free(spillpath);
 }
 
 /* The day's first-seen keys of a history. */

@@ -9,12 +9,14 @@
  * number in that day.  Day D's generation is D-1's segments (hard links:
  * they never change) plus one new segment of the day's first-seen keys,
  * merged by size with the newest of them (a binary counter: O(log days)
- * segments), dropping the keys older than the window.  A lookup is a
- * gallop through each segment, in page cache, a sorted batch of the
- * day's keys at a time: the cost per day is the day's keys times the
- * segments, never the size of the history.  Memory: a table of the
- * day's keys (32 to 64 bytes a claim), the first-seen keys (24 bytes
- * each) and two batches of claims; nothing per key of the history.
+ * segments), dropping the keys older than the window.  The day's new
+ * keys, sorted, are looked up in one pass, a gallop through each
+ * segment, in page cache, its pages given back behind the cursor: the
+ * cost per day is the day's keys times the segments, never the size of
+ * the history.  Memory: a table of the day's keys (32 to 64 bytes a
+ * claim), the new keys (24 bytes each), two batches of claims and the
+ * claims waiting for their verdicts (up to 128 MiB, then spilled to a
+ * temporary file); nothing per key of the history.
  * Keys shard by the first byte of their hash (-S k/n): each shard keeps
  * its own history and gives the verdicts of its claims, which -J joins
  * with the claims, so that GNU parallel can run the shards on one

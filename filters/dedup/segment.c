@@ -70,7 +70,7 @@ checkrecs(const struct seg *s, const char *path, struct herr *e)
 {
 	uint32_t crc = (uint32_t)crc32(0L, Z_NULL, 0);
 	const unsigned char *p;
-	size_t i, j, k, bad = 0;
+	size_t i, j, k, bad = 0, back = ((size_t)4 << 20) / s->rsz;
 	uint64_t a, b;
 	struct key x, y;
 
@@ -89,7 +89,8 @@ checkrecs(const struct seg *s, const char *path, struct herr *e)
 			if (keycmp(&x, &y) > 0)
 				bad = k + 1;
 		}
-		segrelease(s, i, j);
+		/* And 4 MiB before: a fault maps a large folio, behind too. */
+		segrelease(s, i > back ? i - back : 0, j);
 	}
 	if (crc != s->crc)
 		return refuse(e, EX_DATAERR, path, 0, "crc", "records do not match their CRC: corrupt");
@@ -242,12 +243,14 @@ segrelease(const struct seg *s, size_t from, size_t to)
 
 /* ---------- looking up ---------- */
 
-size_t
-seek(const struct seg *s, uint64_t hi, uint64_t lo)
+/* seek, and the records it read: from *from to *to. */
+static size_t
+seekr(const struct seg *s, uint64_t hi, uint64_t lo, size_t *from, size_t *to)
 {
 	size_t a = 0, b = s->n, m;
 	struct key k;
 
+	*from = *to = 0;
 	if (s->n == 0)
 		return 0;
 	/*
@@ -275,8 +278,8 @@ seek(const struct seg *s, uint64_t hi, uint64_t lo)
 					continue;
 				}
 			}
-			a = lo_i;
-			b = hi_i;
+			a = *from = lo_i;
+			b = *to = hi_i;
 			break;
 		}
 	}
@@ -289,6 +292,14 @@ seek(const struct seg *s, uint64_t hi, uint64_t lo)
 			b = m;
 	}
 	return a;
+}
+
+size_t
+seek(const struct seg *s, uint64_t hi, uint64_t lo)
+{
+	size_t from, to;
+
+	return seekr(s, hi, lo, &from, &to);
 }
 
 /*
@@ -362,21 +373,24 @@ gallop(const struct seg *s, size_t from, uint64_t hi, uint64_t lo)
 
 /*
  * What a paid line was paid, net: its first payment (amount) and its
- * movements since, recoveries negative, in every segment.
+ * movements since, recoveries negative, in every segment.  A seek at
+ * random: the pages it read are given back after (with the pages about
+ * them that fault-around mapped), so that the lines of the day paid
+ * before do not keep the ledger in memory a few pages each.
  */
 static int
 netpaid(const struct hist *h, int32_t day, uint32_t rec, int64_t *amount, struct herr *e)
 {
 	uint64_t hi, lo;
 	struct key k;
-	size_t i;
+	size_t i, from, to, m = (128 << 10) / h->rsz + 1;
 	int s;
 
 	idhash(day, rec, &hi, &lo);
 	for (s = 0; s < h->nseg; s++) {
 		if (h->seg[s].last < h->cutoff)
 			continue;
-		for (i = seek(&h->seg[s], hi, lo); i < h->seg[s].n; i++) {
+		for (i = seekr(&h->seg[s], hi, lo, &from, &to); i < h->seg[s].n; i++) {
 			getkey(&h->seg[s], i, &k);
 			if (k.hi != hi || k.lo != lo)
 				break;
@@ -386,6 +400,7 @@ netpaid(const struct hist *h, int32_t day, uint32_t rec, int64_t *amount, struct
 				return refuse(e, EX_DATAERR, h->seg[s].name, 0, "ledger",
 				    "the amounts of a line out of range");
 		}
+		segrelease(&h->seg[s], from > m ? from - m : 0, (i > to ? i : to) + m);
 	}
 	return 0;
 }
