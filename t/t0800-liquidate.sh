@@ -326,9 +326,10 @@ test_expect_success 'summary (-s): each sample day again, the same decisions and
 		for f in $day/state/guarantees/*; do opts="$opts -g $f"; done &&
 		for f in $day/state/benef/*.master.tsv; do opts="$opts -m $f -x ${f%.tsv}.idx"; done &&
 		for f in $day/state/pec/*; do opts="$opts -p $f"; done &&
-		liquidate -d $d $opts ${prev:+-c data/days/$prev/state/consumption.tsv} -C day.cons \
+		rm -rf day.cons &&
+		liquidate -d $d $opts ${prev:+-c data/days/$prev/state/consumption} -S day.cons \
 		    -s day.$d -o day.d $day/out/claims.tsv 2>/dev/null &&
-		cmp day.d $day/out/decisions.tsv && cmp day.cons $day/state/consumption.tsv &&
+		cmp day.d $day/out/decisions.tsv && diff -r day.cons $day/state/consumption &&
 		tiers-seal -q day.$d &&
 		nightly_rows $day/out/decisions.tsv >expect &&
 		rows day.$d >actual &&
@@ -820,7 +821,9 @@ test_expect_success 'store: a segment damaged or out of order is refused when re
 	test_expect_code 65 liquidate -d 2026-11-21 -g g.xml -m master.tsv -p pec.tsv -c bad.st \
 	    -S bad.out -o bad.d c.family-ceiling.2 2>err &&
 	grep "a segment of this business day or a later one" err &&
-	test_expect_code 64 liquidate -d 2026-11-22 -m master.tsv -c bad.st -C bad.cons c.br100.1 2>err
+	test_expect_code 64 liquidate -d 2026-11-22 -m master.tsv -c bad.st -C bad.cons c.br100.1 2>err &&
+	test_expect_code 64 liquidate -z 0/2 -r l -d 2026-11-22 -m master.tsv -S bad.out c.br100.1 2>err &&
+	test_expect_code 64 liquidate -d 2026-11-22 -m master.tsv -C a -S b c.br100.1 2>err
 '
 
 test_expect_success 'store: -V checks every segment whole; a CRC that does not match' '

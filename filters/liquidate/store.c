@@ -9,9 +9,9 @@
  * of one segment.
  *
  * Read: each segment mapped; a family's events are looked up only when
- * a rule asks for them (needev), by a binary search from where the last
- * family's search stopped (the families come in order), then sorted as
- * the generation holds them.  Only the lines read are checked (fields,
+ * a rule asks for them (needev), by a gallop then a binary search from
+ * where the last family's search stopped (the families come in order),
+ * then sorted as the generation holds them.  Only the lines read are checked (fields,
  * order); a segment's CRC is checked where it is written or merged.
  */
 #include <dirent.h>
@@ -230,6 +230,46 @@ sfield(struct seg *s, const char *p, char *dst, size_t n, int col, const char *n
 	dst[f->n] = '\0';
 }
 
+/* Is the line at p before key (klen bytes), as ts_seek compares? */
+static int
+linebefore(const char *p, const char *hi, const char *key, size_t klen)
+{
+	const char *nl = memchr(p, '\n', (size_t)(hi - p));
+	size_t n = nl != NULL ? (size_t)(nl - p) : (size_t)(hi - p);
+	int c = memcmp(p, key, n < klen ? n : klen);
+
+	return c < 0 || (c == 0 && n < klen);
+}
+
+/*
+ * The first line from lo (a line start) on whose start is key or after:
+ * a gallop, steps of 4 KiB doubling, each taken on to the next line
+ * start, then ts_seek's binary search in the last step.  The families
+ * come in order: a lookup reads the pages near the one before's, not
+ * log2(size) pages across the whole segment.
+ */
+static const char *
+gallop(const char *lo, const char *hi, const char *key, size_t klen)
+{
+	const char *a = lo, *b = hi, *nl;
+	size_t step = 4096;
+
+	while ((size_t)(hi - a) > step) {
+		nl = memchr(a + step - 1, '\n', (size_t)(hi - (a + step - 1)));
+		if (nl == NULL || nl + 1 >= hi) {
+			b = hi;
+			break;
+		}
+		b = nl + 1;
+		if (!linebefore(b, hi, key, klen))
+			break;
+		a = b;
+		b = hi;
+		step *= 2;
+	}
+	return ts_seek(a, b, key, klen);
+}
+
 /* The family's events of segment s appended to *ev. */
 static void
 segfamily(struct seg *s, struct event **ev, size_t *n, size_t *cap)
@@ -243,7 +283,7 @@ segfamily(struct seg *s, struct event **ev, size_t *n, size_t *cap)
 	long cnt;
 	int32_t d;
 
-	p = ts_seek(s->cur, s->end, famkey, famkeyn);
+	p = gallop(s->cur, s->end, famkey, famkeyn);
 	for (; p < s->end && (size_t)(s->end - p) > famkeyn &&
 	    memcmp(p, famkey, famkeyn) == 0; p += s->r.len + 1) {
 		if (ts_line(&s->r, p) < 0) {
