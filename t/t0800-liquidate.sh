@@ -821,20 +821,28 @@ test_expect_success 'store: a segment damaged or out of order is refused when re
 	test_expect_code 65 liquidate -d 2026-11-21 -g g.xml -m master.tsv -p pec.tsv -c bad.st \
 	    -S bad.out -o bad.d c.family-ceiling.2 2>err &&
 	grep "a segment of this business day or a later one" err &&
+	! test -e bad.out && ! test -e bad.out.tmp && ! test -e bad.d &&
 	test_expect_code 64 liquidate -d 2026-11-22 -m master.tsv -c bad.st -C bad.cons c.br100.1 2>err &&
 	test_expect_code 64 liquidate -z 0/2 -r l -d 2026-11-22 -m master.tsv -S bad.out c.br100.1 2>err &&
 	test_expect_code 64 liquidate -d 2026-11-22 -m master.tsv -C a -S b c.br100.1 2>err
 '
 
-test_expect_success 'store: -V checks every segment whole; a CRC that does not match' '
+# A segment linked is trusted; one merged (the day's events, many, take
+# the small one in) is read whole.
+test_expect_success 'store: a CRC that does not match: found by -V, or by the merge that takes the segment in' '
 	cp -R st.family-ceiling.1 crc.st && f=crc.st/2026-11-21.tsv && chmod 600 $f &&
 	sed "s/	2026-11-21$/	2026-11-20/" st.family-ceiling.1/2026-11-21.tsv >$f &&
 	! cmp -s $f st.family-ceiling.1/2026-11-21.tsv &&
 	liquidate -d 2026-11-22 -g g.xml -m master.tsv -p pec.tsv -c crc.st \
 	    -E crc.ev -o crc.d c.br100.1 2>err &&
 	test_expect_code 65 liquidate -V -d 2026-11-22 -g g.xml -m master.tsv -p pec.tsv -c crc.st \
-	    -E crc.ev -o crc.d c.br100.1 2>err &&
-	grep "crc.st/2026-11-21.tsv" err
+	    -E crc.ev2 -o crc.d2 c.br100.1 2>err &&
+	grep "crc.st/2026-11-21.tsv" err &&
+	! test -e crc.ev2 && ! test -e crc.d2 &&
+	test_expect_code 65 liquidate -d 2026-11-22 -g g.xml -m master.tsv -p pec.tsv -c crc.st \
+	    -S crc.out -o crc.d3 all 2>err &&
+	grep "crc.st/2026-11-21.tsv" err &&
+	! test -e crc.out && ! test -e crc.out.tmp && ! test -e crc.d3
 '
 
 test_done

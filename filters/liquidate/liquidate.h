@@ -424,6 +424,7 @@ void storeload(struct ctx *x);
 void wdayevents(struct ctx *x, const char *amc, const char *contract);
 void writestore(const char *newdir, char *const *days, int ndays, uint64_t nday,
     uint64_t *nev);
+void storepublish(const char *newdir);
 void storeclose(void);
 
 /*

@@ -472,8 +472,7 @@ main(int argc, char *argv[])
 	} else
 		ts_wclose(&cw);
 	ts_close(&r);		/* the claims' fields were read from it */
-	if (out != NULL && pub_commit(&pd) < 0)
-		die(EX_IOERR, "%s: %s", out, strerror(errno));
+	/* The store made before anything is published: its merge may refuse a segment. */
 	if (newstore != NULL) {
 		uint64_t nday = cwfile.nrec;
 
@@ -483,7 +482,12 @@ main(int argc, char *argv[])
 		unlink(daytmp);
 		tmp_untrack(daytmp);
 		free(daytmp);
-	} else if (pub_commit(&pc) < 0)
+	}
+	if (out != NULL && pub_commit(&pd) < 0)
+		die(EX_IOERR, "%s: %s", out, strerror(errno));
+	if (newstore != NULL)
+		storepublish(newstore);
+	else if (pub_commit(&pc) < 0)
 		die(EX_IOERR, "%s: %s", newcons, strerror(errno));
 	if (newpec != NULL && pub_commit(&pp) < 0)
 		die(EX_IOERR, "%s: %s", newpec, strerror(errno));

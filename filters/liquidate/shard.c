@@ -473,9 +473,10 @@ joinshards(const char *dir, const char *claims, const char *date, const char *ou
 		if (sumpath != NULL)
 			joinsummary(dir, n, sumpath, date);
 		ts_close(&cr);
+		writestore(newstore, days, n, nday, &nev);
 		if (out != NULL && pub_commit(&pd) < 0)
 			die(EX_IOERR, "%s: %s", out, strerror(errno));
-		writestore(newstore, days, n, nday, &nev);
+		storepublish(newstore);
 		free(days);
 		for (k = 0; k < n; k++) {
 			ts_close(&sh[k].d);

@@ -471,10 +471,12 @@ mergefrom(const int *live, int nlive, uint64_t nday)
  * run mergefrom chooses, hard-linked (copied where a link fails), and
  * the day's segment: the run's events and those of the day's files
  * (ndays of them, nday events in all), merged, the events before the
- * cutoff dropped.  Its metadata says its latest act date (a bound: the
- * latest of its sources'), for the day it is wholly past the cutoff; a
- * single generation, which does not say it, is read through for it.  The day's segment is read back, its CRC checked,
- * before the directory is renamed into place.  *nev: the store's events.
+ * cutoff dropped; all in newdir.tmp, which storepublish renames to
+ * newdir once the other outputs are published.  Its metadata says its
+ * latest act date (a bound: the latest of its sources'), for the day it
+ * is wholly past the cutoff; a single generation, which does not say
+ * it, is read through for it.  The day's segment is read back, its CRC
+ * checked.  *nev: the store's events.
  */
 void
 writestore(const char *newdir, char *const *days, int ndays, uint64_t nday, uint64_t *nev)
@@ -609,6 +611,15 @@ writestore(const char *newdir, char *const *days, int ndays, uint64_t nday, uint
 			ts_fatal(&vr);
 		ts_close(&vr);
 	}
+}
+
+/* The store writestore made, renamed into place: after the decisions. */
+void
+storepublish(const char *newdir)
+{
+	char tmpdir[PATH_MAX];
+
+	snprintf(tmpdir, sizeof tmpdir, "%s.tmp", newdir);
 	if (rename(tmpdir, newdir) < 0)
 		die(EX_CANTCREAT, "%s: %s", newdir, strerror(errno));
 	tmp_untrack(tmpdir);
