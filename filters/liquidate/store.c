@@ -16,6 +16,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -441,6 +442,29 @@ lastact(const char *path)
 	return last;
 }
 
+/* Segment s copied to path, mode 0600, from its mapping. */
+static void
+segcopy(const struct seg *s, const char *path)
+{
+	const char *p = s->r.map;
+	size_t n = s->r.maplen;
+	ssize_t k;
+	int fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+		die(EX_CANTCREAT, "%s: %s", path, strerror(errno));
+	for (; n > 0; p += k, n -= (size_t)k)
+		if ((k = write(fd, p, n)) < 0) {
+			if (errno == EINTR) {
+				k = 0;
+				continue;
+			}
+			die(EX_IOERR, "%s: %s", path, strerror(errno));
+		}
+	if (fsync(fd) < 0 || close(fd) < 0)
+		die(EX_IOERR, "%s: %s", path, strerror(errno));
+}
+
 /*
  * The merge policy, size-tiered, as dedup's (tiers-ledger(5)): the
  * day's events make the newest segment; while the live segment before
@@ -510,8 +534,12 @@ writestore(const char *newdir, char *const *days, int ndays, uint64_t nday, uint
 		const struct seg *s = &segs[live[i]];
 
 		snprintf(path, sizeof path, "%s/%s", tmpdir, s->name);
-		if (link(s->path, path) < 0)
-			die(EX_CANTCREAT, "%s: %s", path, strerror(errno));
+		if (link(s->path, path) < 0) {
+			/* Another file system, or no links there: a copy, the same bytes. */
+			if (errno != EXDEV && errno != EPERM && errno != EMLINK)
+				die(EX_CANTCREAT, "%s: %s", path, strerror(errno));
+			segcopy(s, path);
+		}
 		tmp_track(path, 0);
 		*nev += s->n;
 	}
