@@ -16,7 +16,7 @@ test_expect_success 'setup: the three sample days run in order' '
 
 test_expect_success 'one decision per claim, every day, and the streams whole' '
 	for d in $days; do
-		tiers-seal -q data/days/$d/out/decisions.tsv data/days/$d/state/consumption.tsv &&
+		tiers-seal -q data/days/$d/out/decisions.tsv data/days/$d/state/consumption/*.tsv &&
 		grep -vc "^#" data/days/$d/out/claims.tsv >a &&
 		grep -vc "^#" data/days/$d/out/decisions.tsv >b &&
 		test_cmp a b || exit 1
@@ -157,7 +157,7 @@ test_expect_success 'the contrat responsable: OPTAM, care pathway, franchises, o
 			if ((k in l) && index(l[k], f[k]) == 0)
 				n++
 		exit n < 5
-	}" rc/days/2026-11-24/state/consumption.tsv
+	}" rc/days/2026-11-24/state/consumption/*.tsv
 '
 
 test_expect_success 'liquidate read the masters through their indexes: without, the same bytes' '
@@ -167,9 +167,9 @@ test_expect_success 'liquidate read the masters through their indexes: without, 
 	for f in $d/state/guarantees/*; do opts="$opts -g $f"; done &&
 	for f in $d/state/benef/*.master.tsv; do opts="$opts -m $f"; done &&
 	for f in $d/state/pec/*; do opts="$opts -p $f"; done &&
-	liquidate -d 2026-11-20 $opts -c $p/state/consumption.tsv -C cons.noidx \
+	liquidate -d 2026-11-20 $opts -c $p/state/consumption -S cons.noidx \
 	    -o dec.noidx $d/out/claims.tsv 2>/dev/null &&
-	cmp dec.noidx $d/out/decisions.tsv && cmp cons.noidx $d/state/consumption.tsv
+	cmp dec.noidx $d/out/decisions.tsv && diff -r cons.noidx $d/state/consumption
 '
 
 test_expect_success 'the state carries guarantees, PEC and consumption; files are 0600' '
@@ -186,7 +186,11 @@ test_expect_success 'the state carries guarantees, PEC and consumption; files ar
 	test_cmp expect actual &&
 	test "$(test_mode data/days/2026-11-20/state/pec/pec.tsv)" = "-rw-------" &&
 	test "$(test_mode data/days/2026-11-20/out/decisions.tsv)" = "-rw-------" &&
-	test "$(test_mode data/days/2026-11-20/state/consumption.tsv)" = "-rw-------"
+	for f in data/days/2026-11-20/state/consumption/*; do
+		test "$(test_mode $f)" = "-rw-------" || exit 1
+	done &&
+	test "$(test_mode data/days/2026-11-20/state/consumption)" = "drwx------" &&
+	ls data/days/2026-11-20/state/consumption | grep -q "^2026-11-20.tsv$"
 '
 
 test_expect_success 'the summary: paid, rejected and to recover per client and domain' '
@@ -201,11 +205,33 @@ test_expect_success 'the summary: paid, rejected and to recover per client and d
 
 test_expect_success 'a rerun of day 2 gives the same decisions and consumption' '
 	cp data/days/2026-11-19/out/decisions.tsv d.before &&
-	cp data/days/2026-11-19/state/consumption.tsv c.before &&
+	cp -R data/days/2026-11-19/state/consumption c.before &&
 	{ tiers-nightly -F 2026-11-19 data >/dev/null || test $? = 1; } &&
 	! test -e data/days/2026-11-20/STALE &&
 	cmp d.before data/days/2026-11-19/out/decisions.tsv &&
-	cmp c.before data/days/2026-11-19/state/consumption.tsv
+	diff -r c.before data/days/2026-11-19/state/consumption
+'
+
+# The day before the store, the state held one consumption.tsv: read
+# once, as the store's first segment, the same decisions and events.
+test_expect_success 'a consumption.tsv of before the store: read once, the same decisions' '
+	cp -R data up &&
+	s=up/days/2026-11-19/state &&
+	{
+		head -1 $s/consumption/2026-11-19.tsv &&
+		printf "#business_date\t2026-11-19\n" &&
+		cat $s/consumption/*.tsv | grep -v "^#" |
+		    LC_ALL=C sort -t "	" -k1,1 -k2,2 -k3,3 -k4,4 -k5,5 -k9,9 -k10,10 -k6,6
+	} | tiers-seal -r >$s/consumption.tsv &&
+	rm -r $s/consumption &&
+	{ tiers-nightly -F 2026-11-20 up >/dev/null || test $? = 1; } &&
+	cmp data/days/2026-11-20/out/decisions.tsv up/days/2026-11-20/out/decisions.tsv &&
+	ls up/days/2026-11-20/state/consumption >actual && echo 2026-11-20.tsv >expect &&
+	test_cmp expect actual &&
+	cat data/days/2026-11-20/state/consumption/*.tsv | grep -v "^#" | sort >expect &&
+	grep -v "^#" up/days/2026-11-20/state/consumption/2026-11-20.tsv | sort >actual &&
+	test_cmp expect actual &&
+	rm -r up
 '
 
 test_expect_success 'a guarantee file liquidate refuses: exit 65, the day published before stays' '

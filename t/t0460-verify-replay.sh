@@ -266,7 +266,7 @@ test_expect_success 'replay: the previous day re-run with a changed input' '
 	mv aside e/days/$d3 &&
 	test_expect_code 1 tiers-replay $d3 e >out 2>err &&
 	grep "^tiers-replay: $d3: previous_manifest differs: days/$d2/MANIFEST is not the one $d3 was built on (stale or edited; see tiers-verify)\$" err &&
-	grep "^different state/consumption.tsv\$" out &&
+	grep "^different state/consumption/$d3.tsv\$" out &&
 	grep "^different state/decoded-files.tsv\$" out &&
 	grep "^tiers-replay: $d3: the replay differs from the archive: [1-9][0-9]* of [0-9]* files\$" err
 '
@@ -324,11 +324,12 @@ test_expect_success 'replay: usage, no such day, no MANIFEST, a broken MANIFEST'
 
 test_expect_success 'replay: the nightly fails, exit 70 with its messages' '
 	copy e &&
-	head -n 5 data/days/$d2/state/consumption.tsv >c &&
-	cp -f c e/days/$d2/state/consumption.tsv &&
+	head -n 5 data/days/$d2/state/consumption/$d2.tsv >c &&
+	rm -f e/days/$d2/state/consumption/$d2.tsv &&
+	cp c e/days/$d2/state/consumption/$d2.tsv &&
 	test_expect_code 70 tiers-replay $d3 e >out 2>err &&
 	test_must_be_empty out &&
-	grep "^ *liquidate: .*/days/$d2/state/consumption.tsv:5: trailer: " err &&
+	grep "^ *liquidate: .*/days/$d2/state/consumption/$d2.tsv: trailer: no trailer" err &&
 	grep "^tiers-replay: $d3: the replay failed: tiers-nightly $d3 exited 70 (its scratch directory is removed)\$" err
 '
 

@@ -6,11 +6,12 @@ test_description='liquidate -z and -J: shards by family, the same bytes as one r
 # depend on its decisions, compared between two runs of the nightly.
 same_days () {
 	for d in $(ls "$1/days"); do
-		for f in out/decisions.tsv state/consumption.tsv state/pec/pec.tsv \
+		for f in out/decisions.tsv state/pec/pec.tsv \
 		    out/outcomes.tsv summary.tsv state/indus/ledger.tsv; do
 			test -f "$1/days/$d/$f" || continue
 			cmp "$1/days/$d/$f" "$2/days/$d/$f" || return 1
-		done
+		done &&
+		diff -r "$1/days/$d/state/consumption" "$2/days/$d/state/consumption" || return 1
 	done
 }
 
@@ -40,7 +41,7 @@ test_expect_success 'the nightly ran shards: several a day, joined' '
 
 test_expect_success 'the shards give the bytes of one run: decisions, consumption, PEC, outcomes, summary, the day whole' '
 	same_days one many &&
-	grep -c "" one/days/2026-11-23/state/consumption.tsv >n &&
+	cat one/days/2026-11-23/state/consumption/*.tsv | grep -c "" >n &&
 	test $(cat n) -gt 20 &&
 	for d in $(ls one/days); do
 		cmp one/days/$d/MANIFEST many/days/$d/MANIFEST || exit 1
@@ -57,7 +58,7 @@ test_expect_success 'setup: the last day'"'"'s inputs, one run' '
 	done &&
 	for g in one/days/$d/state/guarantees/*; do set -- "$@" -g "$g"; done &&
 	printf "%s\n" "$@" >args &&
-	liquidate -d $d "$@" -c $p/state/consumption.tsv -C cons.tsv -o dec.tsv \
+	liquidate -d $d "$@" -c $p/state/consumption -S cons -o dec.tsv \
 	    -s sum.tsv one/days/$d/out/claims.tsv 2>err &&
 	grep "^liquidate: $d: " err
 '
@@ -68,7 +69,7 @@ shards () {
 	k=0 &&
 	while test $k -lt $1; do
 		liquidate -z $k/$1 -r sh.$1/$k.lines.tsv -d $d $(cat args) \
-		    -c one/days/2026-11-20/state/consumption.tsv -C sh.$1/$k.consumption.tsv \
+		    -c one/days/2026-11-20/state/consumption -E sh.$1/$k.events.tsv \
 		    -o sh.$1/$k.decisions.tsv -s sh.$1/$k.summary.tsv \
 		    one/days/$d/out/claims.tsv 2>sh.$1/$k.err || return 1
 		k=$((k + 1))
@@ -78,10 +79,11 @@ shards () {
 for n in 1 2 5; do
 	test_expect_success "$n shard(s) joined: the bytes of one run" '
 		shards '$n' &&
-		liquidate -J sh.'$n' -d $d -C sh.'$n'/cons.tsv -o sh.'$n'/dec.tsv \
+		liquidate -J sh.'$n' -d $d -c one/days/2026-11-20/state/consumption \
+		    -S sh.'$n'/cons -o sh.'$n'/dec.tsv \
 		    -s sh.'$n'/sum.tsv one/days/$d/out/claims.tsv 2>err.j &&
 		cmp dec.tsv sh.'$n'/dec.tsv &&
-		cmp cons.tsv sh.'$n'/cons.tsv &&
+		diff -r cons sh.'$n'/cons &&
 		cmp sum.tsv sh.'$n'/sum.tsv &&
 		grep "^liquidate: $d: " err >a &&
 		grep "^liquidate: $d: " err.j >b &&
@@ -102,14 +104,14 @@ test_expect_success 'each shard keeps only its families; the claims of no benefi
 
 test_expect_success 'a shard missing, or a decision dropped: the join refuses, nothing published' '
 	mkdir bad && cp sh.2/[01].* bad/ && rm bad/1.decisions.tsv &&
-	test_expect_code 65 liquidate -J bad -d $d -C bad/cons.tsv -o bad/dec.tsv \
+	test_expect_code 65 liquidate -J bad -d $d -S bad/cons -o bad/dec.tsv \
 	    one/days/$d/out/claims.tsv 2>err &&
 	grep "no shard of bad has the decision of this claim" err &&
-	test ! -f bad/dec.tsv && test ! -f bad/cons.tsv &&
+	test ! -f bad/dec.tsv && test ! -e bad/cons &&
 	rm -rf bad && mkdir bad && cp sh.2/[01].* bad/ &&
 	{ printf "#tiers\tshard-lines\t1\tline\n"; grep -v "^#" sh.2/0.lines.tsv | sed "\$d"; } |
 	    tiers-seal -r -o bad/0.lines.tsv &&
-	test_expect_code 65 liquidate -J bad -d $d -C bad/cons.tsv -o bad/dec.tsv \
+	test_expect_code 65 liquidate -J bad -d $d -S bad/cons -o bad/dec.tsv \
 	    one/days/$d/out/claims.tsv 2>err &&
 	grep "another count of lines" err &&
 	test ! -f bad/dec.tsv

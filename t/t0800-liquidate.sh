@@ -326,9 +326,10 @@ test_expect_success 'summary (-s): each sample day again, the same decisions and
 		for f in $day/state/guarantees/*; do opts="$opts -g $f"; done &&
 		for f in $day/state/benef/*.master.tsv; do opts="$opts -m $f -x ${f%.tsv}.idx"; done &&
 		for f in $day/state/pec/*; do opts="$opts -p $f"; done &&
-		liquidate -d $d $opts ${prev:+-c data/days/$prev/state/consumption.tsv} -C day.cons \
+		rm -rf day.cons &&
+		liquidate -d $d $opts ${prev:+-c data/days/$prev/state/consumption} -S day.cons \
 		    -s day.$d -o day.d $day/out/claims.tsv 2>/dev/null &&
-		cmp day.d $day/out/decisions.tsv && cmp day.cons $day/state/consumption.tsv &&
+		cmp day.d $day/out/decisions.tsv && diff -r day.cons $day/state/consumption &&
 		tiers-seal -q day.$d &&
 		nightly_rows $day/out/decisions.tsv >expect &&
 		rows day.$d >actual &&
@@ -712,6 +713,136 @@ test_expect_success 'claims through gzip or a pipe, larger than the read buffer:
 	test $(grep -vc "^#" m1.d) -gt 8000 &&
 	cmp m1.d m2.d && cmp m1.cons m2.cons && cmp m1.d m3.d && cmp m1.cons m3.cons &&
 	test_cmp m1.err m2.err && test_cmp m1.err m3.err
+'
+
+# The consumption store (liquidate(1), The consumption store): day by
+# day, the decisions the generations give, and the events they hold.
+# recs STORE-OR-FILE: the records, sorted.
+recs () {
+	if test -d "$1"; then cat "$1"/*.tsv; else cat "$1"; fi | grep -v "^#" | sort
+}
+
+test_expect_success 'store: every case, day by day, the decisions and events of the generations' '
+	for cs in $(grep -v "^#" "$cases" | cut -f1 | uniq); do
+		prev= &&
+		for day in $(awk -F"\t" -v cs=$cs "\$1 == cs { print \$2 }" "$cases" | uniq); do
+			liquidate -d 2026-11-2$day -g g.xml -m master.tsv -p pec.tsv -P register.tsv \
+			    ${prev:+-c $prev} -S st.$cs.$day -o sd.$cs.$day c.$cs.$day 2>err &&
+			cmp sd.$cs.$day d.$cs.$day &&
+			recs st.$cs.$day >st.recs && recs cons.$cs.$day >gen.recs &&
+			test_cmp gen.recs st.recs &&
+			test $(stat -c %a st.$cs.$day) = 700 &&
+			test $(stat -c %a st.$cs.$day/2026-11-2$day.tsv) = 600 &&
+			prev=st.$cs.$day || return 1
+		done
+	done
+'
+
+test_expect_success 'store: a generation read as one segment, the first day after it' '
+	liquidate -d 2026-11-22 -g g.xml -m master.tsv -p pec.tsv -P register.tsv \
+	    -c cons.ceiling-given-back.1 -S up.2 -o up.d2 c.ceiling-given-back.2 2>err &&
+	cmp up.d2 d.ceiling-given-back.2 &&
+	ls up.2 >actual && echo 2026-11-22.tsv >expect && test_cmp expect actual &&
+	recs up.2 >st.recs && recs cons.ceiling-given-back.2 >gen.recs && test_cmp gen.recs st.recs
+'
+
+# Days of 2027, acts of early 2024: the 36 months pass over the events
+# while the days go.  DENTAIRE is a family ceiling of 100.00 a calendar
+# year.  Day 3 cancels day 1's line, day 5 an AMO reject of day 2's
+# (given back at an act date already past the cutoff: day 5's second
+# claim finds the ceiling used); by day 8 the segments of days 1 to 6
+# hold acts past the cutoff only, and are not carried.
+test_expect_success 'store: over days, cancellations and events past the cutoff, as the generations' '
+	sc="act_code=SC;fr_eur=150.00;br_eur=50.00;amo_rate_bp=6000;amo_eur=30.00;pf_eur=0.00" &&
+	cx="act_code=SC;fr_eur=-150.00;br_eur=-50.00;amo_eur=-30.00;pf_eur=0.00;amo_rate_bp=6000" &&
+	{
+		printf "cut\t1\tA\tact_date=2024-01-06;invoice=410000001;$sc\n"
+		printf "cut\t1\tB\tact_date=2024-01-06;invoice=410000009;act_code=G\n"
+		printf "cut\t2\tB\tact_date=2024-01-07;invoice=410000002;$sc\n"
+		printf "cut\t3\tA\tact_date=2024-01-06;invoice=410000001;nature=cancel;dup=adjust;dup_ref=D1#1;dup_paid_eur=70.00;$cx\n"
+		printf "cut\t4\tB\tact_date=2024-01-08;invoice=410000003;$sc\n"
+		printf "cut\t5\tB\tact_date=2024-01-07;invoice=410000002;nature=reject;dup=adjust;dup_ref=D2#1;dup_paid_eur=30.00;$cx\n"
+		printf "cut\t5\tA\tact_date=2024-01-09;invoice=410000004;$sc\n"
+		printf "cut\t6\tB\tact_date=2024-01-12;invoice=410000005;$sc\n"
+		printf "cut\t7\tA\tact_date=2024-01-09;invoice=410000004;nature=cancel;dup=adjust;dup_ref=D5#2;dup_paid_eur=70.00;$cx\n"
+		printf "cut\t7\tA\tact_date=2024-01-13;invoice=410000006;$sc\n"
+		printf "cut\t8\tB\tact_date=2024-01-14;invoice=410000007;$sc\n"
+	} >cut.tsv &&
+	set -- 2027-01-04 2027-01-05 2027-01-06 2027-01-07 2027-01-08 2027-01-11 2027-01-12 2027-01-13 &&
+	gprev= && sprev= && day=0 &&
+	for d in "$@"; do
+		day=$((day + 1)) &&
+		claims cut $day cut.tsv >cut.c.$day &&
+		liquidate -d $d -g g.xml -m master.tsv -p pec.tsv ${gprev:+-c $gprev} \
+		    -C cut.g.$day -o cut.gd.$day cut.c.$day 2>err &&
+		liquidate -d $d -g g.xml -m master.tsv -p pec.tsv ${sprev:+-c $sprev} \
+		    -S cut.s.$day -o cut.sd.$day cut.c.$day 2>err &&
+		cmp cut.gd.$day cut.sd.$day &&
+		gprev=cut.g.$day && sprev=cut.s.$day || return 1
+	done &&
+	col cut.gd.2 amc_eur flag >actual && printf "30.00\tcapped\n" >expect && test_cmp expect actual &&
+	col cut.gd.5 code >actual && printf "LQ19\nLQ14\n" >expect && test_cmp expect actual &&
+	col cut.gd.8 code >actual && echo LQ14 >expect && test_cmp expect actual &&
+	ls cut.s.8 >actual && printf "2027-01-12.tsv\n2027-01-13.tsv\n" >expect &&
+	test_cmp expect actual &&
+	recs cut.g.8 >gen.recs &&
+	recs cut.s.8 | awk -F"\t" "\$5 >= \"2024-01-13\"" >st.recs &&
+	test_cmp gen.recs st.recs &&
+	! grep -h "	2024-01-0[0-9]	" cut.s.8/*.tsv
+'
+
+test_expect_success 'store: a rerun writes the same bytes' '
+	liquidate -d 2027-01-13 -g g.xml -m master.tsv -p pec.tsv -c cut.s.7 \
+	    -S cut.again -o cut.again.d cut.c.8 2>err &&
+	cmp cut.again.d cut.sd.8 && diff -r cut.again cut.s.8
+'
+
+test_expect_success 'store: a segment damaged or out of order is refused when read, exit 65' '
+	cp -R st.family-ceiling.1 bad.st &&
+	f=bad.st/2026-11-21.tsv && chmod 600 $f &&
+	{ sed -n "/^#/p" $f | grep -v "^#end"; grep -v "^#" $f | sort -r; } | tiers-seal -r >x && mv x $f &&
+	test_expect_code 65 liquidate -d 2026-11-22 -g g.xml -m master.tsv -p pec.tsv -c bad.st \
+	    -S bad.out -o bad.d c.family-ceiling.2 2>err &&
+	grep "^liquidate: bad.st/2026-11-21.tsv:[0-9]*: not sorted on amc, contract, member_ref, counter, act_date, claim" err &&
+	! test -e bad.out && ! test -e bad.out.tmp && ! test -e bad.d &&
+	grep -v "^#end" st.family-ceiling.1/2026-11-21.tsv >$f &&
+	test_expect_code 65 liquidate -d 2026-11-22 -g g.xml -m master.tsv -p pec.tsv -c bad.st \
+	    -S bad.out -o bad.d c.family-ceiling.2 2>err &&
+	grep "bad.st/2026-11-21.tsv: trailer: no trailer" err &&
+	sed "s/	70.00	/	7x.00	/" st.family-ceiling.1/2026-11-21.tsv >$f &&
+	test_expect_code 65 liquidate -d 2026-11-22 -g g.xml -m master.tsv -p pec.tsv -c bad.st \
+	    -S bad.out -o bad.d c.family-ceiling.2 2>err &&
+	grep "bad.st/2026-11-21.tsv:[0-9]*: amount_eur" err &&
+	cp st.family-ceiling.1/2026-11-21.tsv $f && : >bad.st/notes &&
+	test_expect_code 65 liquidate -d 2026-11-22 -g g.xml -m master.tsv -p pec.tsv -c bad.st \
+	    -S bad.out -o bad.d c.family-ceiling.2 2>err &&
+	grep "bad.st: notes: not a segment of a consumption store" err &&
+	rm bad.st/notes &&
+	test_expect_code 65 liquidate -d 2026-11-21 -g g.xml -m master.tsv -p pec.tsv -c bad.st \
+	    -S bad.out -o bad.d c.family-ceiling.2 2>err &&
+	grep "a segment of this business day or a later one" err &&
+	! test -e bad.out && ! test -e bad.out.tmp && ! test -e bad.d &&
+	test_expect_code 64 liquidate -d 2026-11-22 -m master.tsv -c bad.st -C bad.cons c.br100.1 2>err &&
+	test_expect_code 64 liquidate -z 0/2 -r l -d 2026-11-22 -m master.tsv -S bad.out c.br100.1 2>err &&
+	test_expect_code 64 liquidate -d 2026-11-22 -m master.tsv -C a -S b c.br100.1 2>err
+'
+
+# A segment linked is trusted; one merged (the day's events, many, take
+# the small one in) is read whole.
+test_expect_success 'store: a CRC that does not match: found by -V, or by the merge that takes the segment in' '
+	cp -R st.family-ceiling.1 crc.st && f=crc.st/2026-11-21.tsv && chmod 600 $f &&
+	sed "s/	2026-11-21$/	2026-11-20/" st.family-ceiling.1/2026-11-21.tsv >$f &&
+	! cmp -s $f st.family-ceiling.1/2026-11-21.tsv &&
+	liquidate -d 2026-11-22 -g g.xml -m master.tsv -p pec.tsv -c crc.st \
+	    -E crc.ev -o crc.d c.br100.1 2>err &&
+	test_expect_code 65 liquidate -V -d 2026-11-22 -g g.xml -m master.tsv -p pec.tsv -c crc.st \
+	    -E crc.ev2 -o crc.d2 c.br100.1 2>err &&
+	grep "crc.st/2026-11-21.tsv" err &&
+	! test -e crc.ev2 && ! test -e crc.d2 &&
+	test_expect_code 65 liquidate -d 2026-11-22 -g g.xml -m master.tsv -p pec.tsv -c crc.st \
+	    -S crc.out -o crc.d3 all 2>err &&
+	grep "crc.st/2026-11-21.tsv" err &&
+	! test -e crc.out && ! test -e crc.out.tmp && ! test -e crc.d3
 '
 
 test_done

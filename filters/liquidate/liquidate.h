@@ -299,6 +299,8 @@ struct ctx {
 	size_t lrefcap;
 	struct event *ev;	/* the family's consumption */
 	size_t nev, capev;
+	size_t nold;		/* ev[0, nold): read; the others, the day's */
+	int evready;		/* 0: those read are still to look up (needev) */
 	int32_t today;
 	char today_s[DATE_BUFSZ];
 	int cards;		/* -k given: the cards issued decide 3.1.4 */
@@ -377,7 +379,7 @@ void wlines(const char *path, const char *meta);
 void wdecopen(struct ts_writer *w, struct pub *pd, const char *out, const char *meta);
 void tellday(const char *date, uint64_t n, const uint64_t *ncode, int64_t amc, uint64_t nev);
 int joinshards(const char *dir, const char *claims, const char *date, const char *out,
-    const char *newcons, const char *sumpath);
+    const char *newcons, const char *newstore, const char *sumpath);
 void openmasters(struct master *ms, char *const *paths, char *const *indexes, int n);
 void claimkeys(void);
 void scanmaster(struct ts_reader *r, const int *c, const int *kc);
@@ -395,10 +397,13 @@ uint32_t cardon(const struct benef *b, int32_t d);
 extern int conshave;
 extern struct ts_writer cw;
 extern uint64_t nevout;
+extern int32_t evlast;
 extern int32_t cutoff;
 extern char today_s[DATE_BUFSZ];
 extern const char *const ecols[];
 #define NEC 10
+enum { E_AMC, E_CONTRACT, E_MEMBER, E_COUNTER, E_DATE, E_INV, E_COUNT,
+	E_AMT, E_CLAIM, E_BDATE };
 void consopen(const char *path);
 void consnext(void);
 void consget(struct event *e);
@@ -408,6 +413,32 @@ void wevent(const char *amc, const char *contract, const struct event *e);
 void consupto(const char *amc, const char *contract);
 void consclose(void);
 int evcmp(const void *pa, const void *pb);
+/*
+ * store.c: the consumption store (-c DIR or FILE with -E or -S): the
+ * family's events looked up when a rule needs them (needev); the day's
+ * events written alone, then the new store.
+ */
+void storeopen(const char *path, int verify);
+void storefamily(struct ctx *x, const char *amc, const char *contract);
+void storeload(struct ctx *x);
+void wdayevents(struct ctx *x, const char *amc, const char *contract);
+void writestore(const char *newdir, char *const *days, int ndays, uint64_t nday,
+    uint64_t *nev);
+void storepublish(const char *newdir);
+void storeclose(void);
+
+/*
+ * The family's events, read when a rule first needs them: loading them
+ * changes no decision (the rules read them as sums), so the rules' const
+ * view of the context may.
+ */
+static inline void
+needev(const struct ctx *x)
+{
+	if (!x->evready)
+		storeload((struct ctx *)(uintptr_t)x);
+}
+
 extern const char *const dcols[];
 #define NDC 28
 void wdecisions(struct ts_writer *w);

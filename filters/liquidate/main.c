@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "liquidate.h"
@@ -114,15 +115,24 @@ okcmp(const void *pa, const void *pb)
 	return ordcmp(&i, &j);
 }
 
+static int
+isdir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: liquidate -C new-consumption -d date [-a acts] [-c consumption]\n"
-	    "                 [-g guarantees]... [-k cards]... [-N new-pec] [-P ps-register]\n"
+	fprintf(stderr, "usage: liquidate -C new-consumption | -E day-events | -S new-store\n"
+	    "                 -d date [-a acts] [-c consumption] [-g guarantees]...\n"
+	    "                 [-k cards]... [-N new-pec] [-P ps-register]\n"
 	    "                 [-m master [-x index]]... [-o decisions] [-p pec]...\n"
 	    "                 [-s summary] [-V] [-z shard/shards -r lines] [claims]\n"
-	    "       liquidate -J dir -C new-consumption -d date [-o decisions] [-s summary]\n"
-	    "                 claims\n");
+	    "       liquidate -J dir -C new-consumption | -S new-store -d date\n"
+	    "                 [-c consumption] [-o decisions] [-s summary] claims\n");
 	exit(EX_USAGE);
 }
 
@@ -131,7 +141,10 @@ main(int argc, char *argv[])
 {
 	const char *date = NULL, *prevcons = NULL, *newcons = NULL, *out = NULL;
 	const char *sumpath = NULL, *acts = NULL, *regfile = NULL, *newpec = NULL;
-	const char *joindir = NULL, *linespath = NULL;
+	const char *joindir = NULL, *linespath = NULL, *dayevents = NULL, *newstore = NULL;
+	struct ts_writer cwfile;
+	char *daytmp = NULL;
+	int store, nout;
 	static struct psreg reg;
 	const char *input;
 	char **gfiles, **mfiles, **xfiles, **pfiles, **kfiles, meta[64];
@@ -151,9 +164,10 @@ main(int argc, char *argv[])
 	xfiles = xmalloc((size_t)argc * sizeof *xfiles);
 	pfiles = xmalloc((size_t)argc * sizeof *pfiles);
 	kfiles = xmalloc((size_t)argc * sizeof *kfiles);
-	while ((ch = getopt(argc, argv, "C:J:N:P:Va:c:d:g:k:m:o:p:r:s:x:z:")) != -1)
+	while ((ch = getopt(argc, argv, "C:E:J:N:P:S:Va:c:d:g:k:m:o:p:r:s:x:z:")) != -1)
 		switch (ch) {
 		case 'C': newcons = optarg; break;
+		case 'E': dayevents = optarg; break;
 		case 'J': joindir = optarg; break;
 		case 'r': linespath = optarg; break;
 		case 'z': {
@@ -174,6 +188,7 @@ main(int argc, char *argv[])
 		case 'N': newpec = optarg; break;
 		case 'V': verifyall = 1; break;
 		case 'P': regfile = optarg; break;
+		case 'S': newstore = optarg; break;
 		case 'a': acts = optarg; break;
 		case 'c': prevcons = optarg; break;
 		case 'd': date = optarg; break;
@@ -196,10 +211,16 @@ main(int argc, char *argv[])
 		}
 	argc -= optind;
 	argv += optind;
-	if (date == NULL || newcons == NULL || argc > 1)
+	nout = (newcons != NULL) + (dayevents != NULL) + (newstore != NULL);
+	if (date == NULL || nout != 1 || argc > 1)
 		usage();
+	/* The store written or the day's events alone: the consumption read as a store. */
+	store = newcons == NULL;
+	if (!store && prevcons != NULL && isdir(prevcons))
+		die(EX_USAGE, "%s: a consumption store: -E or -S, not -C", prevcons);
 	if (joindir != NULL) {
-		if (argc != 1 || nshards || linespath || ngf || nmf || npf || nkf || prevcons ||
+		if (argc != 1 || nshards || linespath || ngf || nmf || npf || nkf ||
+		    (prevcons != NULL && newstore == NULL) || dayevents != NULL ||
 		    regfile || newpec || acts || verifyall)
 			usage();
 		if (date_parse(date, strlen(date), &today) < 0)
@@ -209,9 +230,15 @@ main(int argc, char *argv[])
 		free(xfiles);
 		free(pfiles);
 		free(kfiles);
-		return joinshards(joindir, argv[0], date, out, newcons, sumpath);
+		if (newstore != NULL) {
+			if (prevcons != NULL)
+				storeopen(prevcons, 0);
+			cutoff = addmonths(today, -RETAIN);
+			date_fmt(today, today_s);
+		}
+		return joinshards(joindir, argv[0], date, out, newcons, newstore, sumpath);
 	}
-	if ((nshards > 0) != (linespath != NULL))
+	if ((nshards > 0) != (linespath != NULL) || (nshards > 0 && newstore != NULL))
 		usage();
 	if (date_parse(date, strlen(date), &today) < 0)
 		die(EX_USAGE, "%s: not an ISO 8601 date (YYYY-MM-DD)", date);
@@ -309,7 +336,9 @@ main(int argc, char *argv[])
 		free(ok);
 	}
 
-	if (prevcons != NULL)
+	if (prevcons != NULL && store)
+		storeopen(prevcons, verifyall);
+	else if (prevcons != NULL)
 		consopen(prevcons);
 	cx.guars = gset.g;
 	cx.nguars = gset.n;
@@ -320,30 +349,51 @@ main(int argc, char *argv[])
 	cx.ncl = ncl;
 	cx.today = today;
 	memcpy(cx.today_s, today_s, sizeof cx.today_s);
-	if (pub_open(&pc, newcons) < 0)
-		die(EX_CANTCREAT, "%s: %s", newcons, strerror(errno));
+	if (newstore != NULL) {
+		pc.fd = tmp_open("day-consumption.tsv", &daytmp);
+		newcons = daytmp;
+	} else if (pub_open(&pc, store ? dayevents : newcons) < 0)
+		die(EX_CANTCREAT, "%s: %s", store ? dayevents : newcons, strerror(errno));
+	else if (store)
+		newcons = dayevents;
 	if (sumpath != NULL && pub_open(&psum, sumpath) < 0)
 		die(EX_CANTCREAT, "%s: %s", sumpath, strerror(errno));
 	if (newpec != NULL && pub_open(&pp, newpec) < 0)
 		die(EX_CANTCREAT, "%s: %s", newpec, strerror(errno));
-	ts_wopen(&cw, pc.fd, newcons, "consumption", 1, ecols, NEC);
 	snprintf(meta, sizeof meta, "business_date\t%s", today_s);
-	ts_wmeta(&cw, meta);
+	if (store) {
+		/*
+		 * The day's events into memory: the metadata saying their
+		 * latest act date goes before them.
+		 */
+		ts_wopen(&cwfile, pc.fd, newcons, "consumption", 1, ecols, NEC);
+		ts_wmeta(&cwfile, meta);
+		ts_wpart(&cw, &cwfile);
+	} else {
+		ts_wopen(&cw, pc.fd, newcons, "consumption", 1, ecols, NEC);
+		ts_wmeta(&cw, meta);
+	}
 
 	/* Family by family, in the consumption order. */
 	for (k = 0; k < nord; k = j) {
 		const struct benef *b = &bens[cl[ord[k]].bi];
 
-		consupto(b->amc, b->contract);
-		cx.nev = 0;
-		consfamily();
-		while (conshave && famcmp(b->amc, b->contract) == 0) {
-			if (cx.nev == cx.capev) {
-				cx.capev = cx.capev ? cx.capev * 2 : 64;
-				cx.ev = xrealloc(cx.ev, cx.capev * sizeof *cx.ev);
+		if (store)
+			storefamily(&cx, b->amc, b->contract);
+		else {
+			consupto(b->amc, b->contract);
+			cx.nev = 0;
+			cx.nold = 0;
+			cx.evready = 1;
+			consfamily();
+			while (conshave && famcmp(b->amc, b->contract) == 0) {
+				if (cx.nev == cx.capev) {
+					cx.capev = cx.capev ? cx.capev * 2 : 64;
+					cx.ev = xrealloc(cx.ev, cx.capev * sizeof *cx.ev);
+				}
+				consget(&cx.ev[cx.nev++]);
+				consnext();
 			}
-			consget(&cx.ev[cx.nev++]);
-			consnext();
 		}
 		/* The family's payments, then its adjustments, which may undo them. */
 		for (j = k; j < nord && bens[cl[ord[j]].bi].fam == b->fam; j++) {
@@ -354,17 +404,24 @@ main(int argc, char *argv[])
 		for (i = 0; i < (int)(j - k); i++)
 			if (cl[ord[k + (size_t)i]].nature != N_PAID)
 				decide(&cx, &cl[ord[k + (size_t)i]]);
+		if (store) {
+			wdayevents(&cx, b->amc, b->contract);
+			continue;
+		}
 		if (cx.nev > 0)
 			qsort(cx.ev, cx.nev, sizeof *cx.ev, evcmp);
 		for (i = 0; i < (int)cx.nev; i++)
 			wevent(b->amc, b->contract, &cx.ev[i]);
 	}
-	consupto(NULL, NULL);
+	if (!store)
+		consupto(NULL, NULL);
 	cx.nev = 0;
+	cx.nold = 0;
+	cx.evready = 1;
 	for (k = 0; k < ncl; k++)
 		if (cl[k].bi < 0)
 			decide(&cx, &cl[k]);
-	if (prevcons != NULL)
+	if (prevcons != NULL && !store)
 		consclose();
 
 	/* Decisions in the claims' order, and the conservation check. */
@@ -402,11 +459,35 @@ main(int argc, char *argv[])
 	if (newpec != NULL)
 		writepecs(&pset, pp.fd, newpec, meta, addmonths(today, -PEC_KEEP), &npecout);
 	ts_wclose(&w);
-	ts_wclose(&cw);
+	if (store) {
+		if (evlast != NOSTART) {
+			char m2[64], ld[DATE_BUFSZ];
+
+			date_fmt(evlast, ld);
+			snprintf(m2, sizeof m2, "last_act_date\t%s", ld);
+			ts_wmeta(&cwfile, m2);
+		}
+		ts_wappend(&cwfile, &cw);
+		ts_wclose(&cwfile);
+	} else
+		ts_wclose(&cw);
 	ts_close(&r);		/* the claims' fields were read from it */
+	/* The store made before anything is published: its merge may refuse a segment. */
+	if (newstore != NULL) {
+		uint64_t nday = cwfile.nrec;
+
+		if (close(pc.fd) < 0)
+			die(EX_IOERR, "%s: %s", daytmp, strerror(errno));
+		writestore(newstore, &daytmp, 1, nday, &nevout);
+		unlink(daytmp);
+		tmp_untrack(daytmp);
+		free(daytmp);
+	}
 	if (out != NULL && pub_commit(&pd) < 0)
 		die(EX_IOERR, "%s: %s", out, strerror(errno));
-	if (pub_commit(&pc) < 0)
+	if (newstore != NULL)
+		storepublish(newstore);
+	else if (pub_commit(&pc) < 0)
 		die(EX_IOERR, "%s: %s", newcons, strerror(errno));
 	if (newpec != NULL && pub_commit(&pp) < 0)
 		die(EX_IOERR, "%s: %s", newpec, strerror(errno));
@@ -425,6 +506,8 @@ main(int argc, char *argv[])
 	free(pfiles);
 	free(kfiles);
 	freecards();
+	if (prevcons != NULL && store)
+		storeclose();
 	tellday(today_s, ncl, ncode, samc, nevout);
 	return 0;
 }

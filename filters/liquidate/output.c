@@ -40,8 +40,6 @@ evcmp(const void *pa, const void *pb)
 }
 
 /* The previous consumption generation, read along the families. */
-enum { E_AMC, E_CONTRACT, E_MEMBER, E_COUNTER, E_DATE, E_INV, E_COUNT,
-	E_AMT, E_CLAIM, E_BDATE };
 const char *const ecols[NEC] = {
 	"amc", "contract", "member_ref", "counter", "act_date", "invoice",
 	"count", "amount_eur", "claim", "business_date"
@@ -247,6 +245,7 @@ famcmp(const char *amc, const char *contract)
 
 struct ts_writer cw;
 uint64_t nevout;
+int32_t evlast = NOSTART;	/* the latest act date written */
 
 void
 wevent(const char *amc, const char *contract, const struct event *e)
@@ -254,6 +253,8 @@ wevent(const char *amc, const char *contract, const struct event *e)
 	if (e->date < cutoff)
 		return;
 	nevout++;
+	if (e->date > evlast)
+		evlast = e->date;
 	if (e->rawn > 0) {
 		ts_wfields(&cw, flines + e->rawoff, e->rawn, NEC, e->amount);
 		ts_wend(&cw);

@@ -303,12 +303,14 @@ int
 counted(const struct ctx *cx, const struct plafond *p, const struct claim *c,
     const struct benef *b, int64_t *sum, long *ninv)
 {
-	const struct event *ev = cx->ev;
+	const struct event *ev;
 	int32_t lo, hi;
 	size_t k, j;
 	char inv[64];
 	long tot;
 
+	needev(cx);
+	ev = cx->ev;
 	window(p, c, b, &lo, &hi);
 	invkey(c, inv, sizeof inv);
 	*sum = 0;
@@ -359,6 +361,7 @@ partcount(const struct ctx *cx, const struct plafond *p, const struct claim *c,
 	long n = 0;
 	size_t k;
 
+	needev(cx);
 	partcounter(counter, sizeof counter, p, c->part);
 	window(p, c, b, &lo, &hi);
 	/* A regularisation's own line is not another part. */
@@ -373,11 +376,13 @@ partcount(const struct ctx *cx, const struct plafond *p, const struct claim *c,
 int64_t
 pecused(const struct ctx *cx, const struct pec *p, const struct benef *b)
 {
-	const struct event *ev = cx->ev;
+	const struct event *ev;
 	char counter[48];
 	int64_t s = 0;
 	size_t k;
 
+	needev(cx);
+	ev = cx->ev;
 	snprintf(counter, sizeof counter, "pec:%s", p->number);
 	for (k = 0; k < cx->nev; k++)
 		if (strcmp(ev[k].counter, counter) == 0 && strcmp(ev[k].member, b->member) == 0)
@@ -534,12 +539,14 @@ refget(struct ctx *cx, const struct claim *c)
 static void
 giveback(struct ctx *cx, const struct claim *c, int all, int64_t x)
 {
-	size_t k, j, n0 = cx->nev;
+	size_t k, j, n0;
 	char ref[48];
 	struct event e;
 	long cnt;
 	int64_t amt;
 
+	needev(cx);
+	n0 = cx->nev;
 	bytecpy(ref, sizeof ref, CS(c, C_DUPREF), CN(c, C_DUPREF));
 	for (k = 0; k < n0; k++) {
 		if (strcmp(cx->ev[k].claim, ref) != 0)

@@ -359,7 +359,7 @@ joinsummary(const char *dir, int n, const char *path, const char *date)
  */
 int
 joinshards(const char *dir, const char *claims, const char *date, const char *out,
-    const char *newcons, const char *sumpath)
+    const char *newcons, const char *newstore, const char *sumpath)
 {
 	struct shard *sh;
 	struct ts_reader cr;
@@ -392,12 +392,15 @@ joinshards(const char *dir, const char *claims, const char *date, const char *ou
 		if (ts_open(&sh[k].l, sh[k].path[1], "shard-lines", 1) < 0)
 			ts_fatal(&sh[k].l);
 		sh[k].lline = ts_needcol(&sh[k].l, "line");
-		sh[k].path[2] = shardpath(dir, k, "consumption");
+		nextdec(&sh[k]);
+		/* A store: each shard's events of the day, merged by writestore. */
+		sh[k].path[2] = shardpath(dir, k, newstore != NULL ? "events" : "consumption");
+		if (newstore != NULL)
+			continue;
 		if (ts_open(&sh[k].c, sh[k].path[2], "consumption", 1) < 0)
 			ts_fatal(&sh[k].c);
 		sh[k].cc[0] = ts_needcol(&sh[k].c, "amc");
 		sh[k].cc[1] = ts_needcol(&sh[k].c, "contract");
-		nextdec(&sh[k]);
 		sh[k].chave = 1;
 		nextcons(&sh[k]);
 	}
@@ -448,6 +451,46 @@ joinshards(const char *dir, const char *claims, const char *date, const char *ou
 	if (w.nrec != nin || w.nrec != ndec || w.sum != sumin)
 		die(EX_SOFTWARE, "conservation check failed: %llu claims, %llu decisions written",
 		    (unsigned long long)nin, (unsigned long long)w.nrec);
+
+	if (newstore != NULL) {
+		/* The day's segment, made of the shards' as one run makes it of its own. */
+		char **days = xmalloc((size_t)n * sizeof *days);
+		uint64_t nday = 0;
+
+		for (k = 0; k < n; k++) {
+			struct ts_reader er;
+
+			if (ts_open(&er, sh[k].path[2], "consumption", 1) < 0)
+				ts_fatal(&er);
+			while ((st = ts_next(&er)) == 1)
+				nday++;
+			if (st < 0)
+				ts_fatal(&er);
+			ts_close(&er);
+			days[k] = sh[k].path[2];
+		}
+		ts_wclose(&w);
+		if (sumpath != NULL)
+			joinsummary(dir, n, sumpath, date);
+		ts_close(&cr);
+		writestore(newstore, days, n, nday, &nev);
+		if (out != NULL && pub_commit(&pd) < 0)
+			die(EX_IOERR, "%s: %s", out, strerror(errno));
+		storepublish(newstore);
+		free(days);
+		for (k = 0; k < n; k++) {
+			ts_close(&sh[k].d);
+			ts_close(&sh[k].l);
+			free(sh[k].path[0]);
+			free(sh[k].path[1]);
+			free(sh[k].path[2]);
+		}
+		free(sh);
+		if (out == NULL)
+			fshut_stdout();
+		tellday(date, ndec, ncode, samc, nev);
+		return 0;
+	}
 
 	/* The consumption generations, family by family. */
 	if (pub_open(&pc, newcons) < 0)
