@@ -665,4 +665,12 @@ test_expect_success 'testdata/sample is what its README command makes' '
 	diff -r -x README -x "*.trunc.*.gz" sample kept
 '
 
+# The counters of consumption the generator keeps by beneficiary grow
+# their table past 1 024 beneficiaries (it once crashed moving them).
+test_expect_success 'many beneficiaries with plafonds consumed: the counters table grows' '
+	tiers-gen -s 7 -n 6000 -b 2000 -p 300 -d 3 -D 2026-01-05 -A optics=3000 -A anniv=5000 \
+	    -A cancel=400 -o grow >/dev/null &&
+	test -d grow/2026-01-07
+'
+
 test_done

@@ -3507,9 +3507,17 @@ clast(uint64_t bid, int add)
 		cmapcap = cmapcap ? 2 * cmapcap : 1024;
 		cmap = xmalloc(cmapcap * sizeof *cmap);
 		memset(cmap, 0, cmapcap * sizeof *cmap);
-		for (i = 0; i < n; i++)
-			if (old[i].bid != 0)
-				*clast(old[i].bid, 0) = old[i].last;
+		/* Moved to the new table as they are: the count stays. */
+		for (i = 0; i < n; i++) {
+			size_t j;
+
+			if (old[i].bid == 0)
+				continue;
+			for (j = mix(old[i].bid) & (cmapcap - 1); cmap[j].bid != 0;
+			    j = (j + 1) & (cmapcap - 1))
+				;
+			cmap[j] = old[i];
+		}
 		free(old);
 	}
 	if (cmapcap == 0)
