@@ -438,7 +438,8 @@ passday(struct nk *q, size_t *n, int kind, struct hit **hv, size_t *nh, int keep
 	*hv = xmalloc((p[0].nh + p[1].nh + 1) * sizeof **hv);
 	*nh = 0;
 	for (i = 0; i < np; i++) {
-		memcpy(*hv + *nh, p[i].h, p[i].nh * sizeof **hv);
+		if (p[i].nh > 0)	/* p[i].h is NULL when the half found nothing */
+			memcpy(*hv + *nh, p[i].h, p[i].nh * sizeof **hv);
 		*nh += p[i].nh;
 		free(p[i].h);
 		free(p[i].cursor);
@@ -446,7 +447,7 @@ passday(struct nk *q, size_t *n, int kind, struct hit **hv, size_t *nh, int keep
 	qsort(*hv, *nh, sizeof **hv, hitcmp);
 	if (keep) {
 		h = p[0].n;
-		if (np == 2)
+		if (np == 2 && p[1].n > 0)
 			memmove(q + h, p[1].q, p[1].n * sizeof *q);
 		*n = h + (np == 2 ? p[1].n : 0);
 	}
