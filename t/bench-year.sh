@@ -11,7 +11,9 @@
 # tenth: target within 10 %) and the time of 250 days projected from the
 # least-squares line through the days, or from the last tenth when the
 # line falls (target: under 15 minutes on 2 cores).  Each day's peak
-# memory is the largest of its stages' processes.  Run it on an idle
+# memory is the largest of its stages' processes.  The nightly runs its
+# stages two at a time (TIERS_STAGE_JOBS, from the environment): a day's
+# seconds are then less than the sum of its stages'.  Run it on an idle
 # machine: other load makes the days' costs its own.  Results in bench-results/<commit>-year.txt.
 #
 # Disk: the generated inputs of a day are removed once it ran, and the
