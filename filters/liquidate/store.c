@@ -79,6 +79,22 @@ metaval(const char *p, const char *e, const char *key, size_t *n)
 }
 
 /* Open and map segment s: header, columns in the order written, trailer. */
+/* A segment read whole: every record, its trailer and its CRC (-V, and once written). */
+static void
+checkwhole(const char *path)
+{
+	struct ts_reader r;
+	int st;
+
+	if (ts_open(&r, path, "consumption", 1) < 0)
+		ts_fatal(&r);
+	while ((st = ts_next(&r)) == 1)
+		;
+	if (st < 0)
+		ts_fatal(&r);
+	ts_close(&r);
+}
+
 static void
 segopen(struct seg *s)
 {
@@ -173,18 +189,8 @@ storeopen(const char *path, int verify)
 	}
 	for (i = 0; i < nsegs; i++) {
 		segopen(&segs[i]);
-		if (verify) {
-			struct ts_reader r;
-			int st2;
-
-			if (ts_open(&r, segs[i].path, "consumption", 1) < 0)
-				ts_fatal(&r);
-			while ((st2 = ts_next(&r)) == 1)
-				;
-			if (st2 < 0)
-				ts_fatal(&r);
-			ts_close(&r);
-		}
+		if (verify)
+			checkwhole(segs[i].path);
 	}
 }
 
@@ -627,18 +633,7 @@ writestore(const char *newdir, char *const *days, int ndays, uint64_t nday, uint
 	free(src);
 	free(live);
 	/* Verified once, as it is written: readers then check what they read. */
-	{
-		struct ts_reader vr;
-		int st;
-
-		if (ts_open(&vr, path, "consumption", 1) < 0)
-			ts_fatal(&vr);
-		while ((st = ts_next(&vr)) == 1)
-			;
-		if (st < 0)
-			ts_fatal(&vr);
-		ts_close(&vr);
-	}
+	checkwhole(path);
 }
 
 /* The store writestore made, renamed into place: after the decisions. */
