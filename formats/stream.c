@@ -1459,6 +1459,38 @@ ts_wappend(struct ts_writer *w, struct ts_writer *p)
 	p->money = NULL;
 }
 
+/*
+ * Whole record lines copied as they are (a stream this software wrote,
+ * carried into the next one): nrec records summing to sum, crc their
+ * CRC-32, computed once by the caller (who checks the stream they come
+ * from with it).  Small runs go through the buffer, large ones straight
+ * to the file.
+ */
+void
+ts_wlines(struct ts_writer *w, const char *p, size_t n, uint64_t nrec, int64_t sum,
+    uint32_t crc)
+{
+	if (w->nf != 0 || w->marked || w->mem || (n > 0 && p[n - 1] != '\n'))
+		die(EX_SOFTWARE, "%s: lines copied in a record or not whole", w->name);
+	if (money_add(&w->sum, w->sum, sum) < 0)
+		die(EX_DATAERR, "%s: control sum out of range", w->name);
+	w->nrec += nrec;
+	if (n < WBUFSZ / 4) {
+		/* The lines before them in the CRC, then theirs, given. */
+		w->crc = (uint32_t)crc32(w->crc, (const Bytef *)w->buf + w->crcfrom,
+		    (uInt)(w->len - w->crcfrom));
+		put(w, p, n);
+		w->crc = (uint32_t)crc32_combine(w->crc, crc, (z_off_t)n);
+		w->rec = w->crcfrom = w->len;
+		if (w->len > w->cap / 2)
+			wflush(w, w->len);
+		return;
+	}
+	wflush(w, w->len);
+	w->crc = (uint32_t)crc32_combine(w->crc, crc, (z_off_t)n);
+	writeall(w, w->fd, p, n);
+}
+
 void
 ts_wclose(struct ts_writer *w)
 {

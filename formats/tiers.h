@@ -366,6 +366,13 @@ void ts_wmark(struct ts_writer *w);
  */
 void ts_wpart(struct ts_writer *p, const struct ts_writer *w);
 void ts_wappend(struct ts_writer *w, struct ts_writer *p);
+/*
+ * Whole record lines of a stream copied as they are (n bytes, the last
+ * a newline): nrec records summing to sum, crc the CRC-32 of the n bytes
+ * (the caller's, computed once as it checks where they come from).
+ */
+void ts_wlines(struct ts_writer *w, const char *p, size_t n, uint64_t nrec, int64_t sum,
+    uint32_t crc);
 void ts_wcommit(struct ts_writer *w);
 void ts_wdrop(struct ts_writer *w);
 

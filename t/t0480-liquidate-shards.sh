@@ -48,6 +48,36 @@ test_expect_success 'the shards give the bytes of one run: decisions, consumptio
 	done
 '
 
+# The PEC generation of the day before read where it lies (mapped, the
+# lines a claim needs parsed, copied into the day's) or read whole and
+# checked (-V): the same decisions and the same generation, day by day
+# of the nightly's chain of generations.
+test_expect_success 'the PEC generation read where it lies or whole (-V): the same bytes, day by day' '
+	prev= && n=0 &&
+	for d in $(ls one/days); do
+		set -- &&
+		for m in one/days/$d/state/benef/*.master.tsv; do
+			set -- "$@" -m "$m" -x "${m%.tsv}.idx"
+		done &&
+		for g in one/days/$d/state/guarantees/*; do set -- "$@" -g "$g"; done &&
+		if test -n "$prev"; then
+			set -- "$@" -p one/days/$prev/state/pec/pec.tsv -c one/days/$prev/state/consumption
+		fi &&
+		for f in $(ls one/days/$d/in | grep "^pec"); do set -- "$@" -p one/days/$d/in/$f; done &&
+		liquidate -d $d "$@" -N lazy.pec.$d -S lazy.cons.$d -o lazy.dec.$d \
+		    one/days/$d/out/claims.tsv 2>err &&
+		liquidate -V -d $d "$@" -N whole.pec.$d -S whole.cons.$d -o whole.dec.$d \
+		    one/days/$d/out/claims.tsv 2>err &&
+		cmp lazy.dec.$d whole.dec.$d && cmp lazy.pec.$d whole.pec.$d &&
+		cmp lazy.pec.$d one/days/$d/state/pec/pec.tsv &&
+		diff -r lazy.cons.$d whole.cons.$d &&
+		n=$((n + $(cat lazy.cons.$d/$d.tsv | grep -c "	pec:" || :))) &&
+		prev=$d || return 1
+	done &&
+	test $n -gt 20 &&
+	test $(grep -vc "^#" one/days/2026-11-23/state/pec/pec.tsv) -gt 20
+'
+
 # Direct runs on the last day's inputs, as the nightly ran them.
 d=2026-11-23
 test_expect_success 'setup: the last day'"'"'s inputs, one run' '

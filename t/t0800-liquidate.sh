@@ -434,6 +434,67 @@ test_expect_success 'a PEC generation out of order is refused: exit 65, its line
 	! test -e bad.pec && ! test -e bad.cons && ! test -e bad.d
 '
 
+# A generation is read where it lies: the lines of a claim's beneficiary
+# parsed when the claim needs them, every line read once as it is copied
+# into the next generation (or, without -N, read through): its order,
+# dates, amounts, count, sum and CRC-32 checked there, before anything
+# is published.
+test_expect_success 'a PEC generation damaged since it was sealed: refused with or without -N, exit 65, nothing written' '
+	sed "3s/RPPS/RPPT/" gen.1 >gen.dam &&
+	! cmp -s gen.1 gen.dam &&
+	for n in -N ""; do
+		test_expect_code 65 liquidate -d 2026-11-21 -g g.xml -m master.tsv -p gen.dam -p pec.tsv \
+		    ${n:+-N dam.pec} -C dam.cons -o dam.d c.br100.1 2>err &&
+		grep "^liquidate: gen.dam:[0-9]*: trailer: CRC-32 " err &&
+		! test -e dam.pec && ! test -e dam.cons && ! test -e dam.d || return 1
+	done &&
+	sed "\$d" gen.1 >gen.trunc &&
+	test_expect_code 65 liquidate -d 2026-11-21 -g g.xml -m master.tsv -p gen.trunc \
+	    -N dam.pec -C dam.cons -o dam.d c.br100.1 2>err &&
+	grep "^liquidate: gen.trunc:[0-9]*: trailer: no trailer" err &&
+	! test -e dam.pec && ! test -e dam.cons && ! test -e dam.d
+'
+
+test_expect_success 'a PEC generation with a bad line: its line and field, whether a claim or the copy finds it' '
+	awk -F"\t" -v OFS="\t" "!/^#/ && !done { \$4 = \"1980-13-10\"; done = 1 } { print }" gen.1 |
+	    grep -v "^#end" | tiers-seal -r >gen.badd &&
+	l=$(grep -n "1980-13-10" gen.badd | cut -d: -f1) &&
+	test_expect_code 65 liquidate -d 2026-11-21 -g g.xml -m master.tsv -p gen.badd \
+	    -N dam.pec -C dam.cons -o dam.d c.br100.1 2>err &&
+	grep "^liquidate: gen.badd:$l: birth_date: not a date\$" err &&
+	test_expect_code 65 liquidate -d 2026-11-21 -g g.xml -m master.tsv -p gen.badd \
+	    -C dam.cons c.br100.1 2>err &&
+	grep "^liquidate: gen.badd:$l: birth_date: not a date\$" err &&
+	! test -e dam.pec && ! test -e dam.cons && ! test -e dam.d
+'
+
+test_expect_success 'a PEC generation read whole (-V) or where it lies: the same bytes' '
+	liquidate -V -d 2026-11-21 -g g.xml -m master.tsv -p gen.1 -p pec.tsv -p pec.old -N gen.v \
+	    -C nv.cons -o nv.d c.br100.1 2>/dev/null &&
+	cmp gen.1 gen.v && cmp n1.d nv.d && cmp n4.cons nv.cons &&
+	# Larger than the writer'"'"'s buffer: runs of lines copied straight to
+	# the file; one agreement in three ended, left out; the day'"'"'s merged in.
+	awk -v OFS="\t" "BEGIN {
+		print \"#tiers\", \"pec\", 1, \"amc\", \"pec_number\", \"nir\", \"nir_key\", \"birth_date\",
+		    \"rang\", \"ps_kind\", \"ps_number\", \"domain\", \"act_codes\", \"valid_from\",
+		    \"valid_to\", \"amount_eur\"
+		for (i = 0; i < 6000; i++)
+			print \"900000001\", sprintf(\"B%05d\", i), sprintf(\"18005751%05d\", i % 2000), \"11\",
+			    \"1980-05-10\", 1 + i % 3, \"RPPS\", \"10000000001\", \"DENT\", \"SPR\",
+			    \"2026-01-01\", (i % 3 ? \"2026-12-31\" : \"2026-05-20\"), (i % 97) \".00\"
+	}" | mkstream bigp.pec &&
+	head -n 1 c.br100.1 | mkstream nocl &&
+	liquidate -d 2026-11-20 -p bigp.pec -C bigp.cons -N bigp.1 nocl 2>err &&
+	test $(wc -c <bigp.1) -gt 400000 && test $(grep -vc "^#" bigp.1) -eq 6000 &&
+	for v in "" -V; do
+		liquidate $v -d 2026-11-21 -g g.xml -m master.tsv -p bigp.1 -p pec.tsv \
+		    -N bigp.2$v -C bigp.cons$v -o bigp.d$v c.br100.1 2>err || return 1
+	done &&
+	cmp bigp.2 bigp.2-V && cmp bigp.d bigp.d-V &&
+	tiers-seal -q bigp.2 &&
+	test $(grep -vc "^#" bigp.2) -eq $((4000 + 4))
+'
+
 test_expect_success 'a missing input is exit 66' '
 	test_expect_code 66 liquidate -d 2026-11-21 -C miss.cons -g nothere.xml c.br100.1 2>err &&
 	grep "^liquidate: nothere.xml: No such file or directory" err &&

@@ -152,15 +152,32 @@ struct pecrun {
 	size_t a, b;
 	int sorted;
 };
+struct pecgen;
 struct pecset {
 	struct pec *p;
 	size_t n, cap;
 	struct arena ar;	/* their strings */
 	struct pecrun *runs;
 	size_t nrun;
+	int lazy;		/* the first generation read where it lies, as gen */
+	struct pecgen *gen;
 };
 /* 0, or -1 with r's error (ts_fatal prints it). */
 int loadpec(struct pecset *ps, struct ts_reader *r, const char *path);
+/*
+ * The agreements of the generation read where it lies of k's beneficiary
+ * (amc, nir, birth, rang), in peccmp's order: their number, and in *out
+ * an array of them valid until the next call (the agreements are kept to
+ * the end of the run).  A bad line of the generation is an error here
+ * (exit 65).
+ */
+size_t genfind(struct pecgen *g, const struct pec *k, const struct pec ***out);
+/*
+ * The generation read where it lies, if any, read whole and checked as
+ * writepecs checks it (its order, lines, count, sum and CRC-32): for a
+ * run that writes no generation.  Exit 65 if it is not what was sealed.
+ */
+void checkgen(const struct pecset *ps);
 void sortpecs(struct pecset *ps);
 void freepecs(struct pecset *ps);
 int peccmp(const void *a, const void *b);
@@ -292,6 +309,7 @@ struct ctx {
 	int nguars;
 	const struct pec *pecs;
 	size_t npecs;
+	struct pecgen *gen;	/* -p: a generation read where it lies, or NULL */
 	const struct benef *bens;
 	const struct claim *cl;
 	size_t ncl;

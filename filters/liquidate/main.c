@@ -258,6 +258,8 @@ main(int argc, char *argv[])
 			die_at(e.status, gfiles[i], e.line, e.field, "%s", e.msg);
 		}
 	}
+	/* -V: the generation read whole and its order checked, not where it lies. */
+	pset.lazy = !verifyall;
 	for (i = 0; i < npf; i++)
 		if (loadpec(&pset, &pr, pfiles[i]) < 0)
 			ts_fatal(&pr);
@@ -344,6 +346,7 @@ main(int argc, char *argv[])
 	cx.nguars = gset.n;
 	cx.pecs = pset.p;
 	cx.npecs = pset.n;
+	cx.gen = pset.gen;
 	cx.bens = bens;
 	cx.cl = cl;
 	cx.ncl = ncl;
@@ -455,9 +458,15 @@ main(int argc, char *argv[])
 			    "it was paid", (int)cx.lrefs[k].n, cx.lrefs[k].p);
 	if (sumpath != NULL)
 		wsummary(psum.fd, sumpath, w.nrec);
-	/* The agreements still alive: the next day's PEC generation. */
+	/*
+	 * The agreements still alive: the next day's PEC generation.  The
+	 * one read where it lies is read whole there, or here if none is
+	 * written: checked before anything is published.
+	 */
 	if (newpec != NULL)
 		writepecs(&pset, pp.fd, newpec, meta, addmonths(today, -PEC_KEEP), &npecout);
+	else
+		checkgen(&pset);
 	ts_wclose(&w);
 	if (store) {
 		if (evlast != NOSTART) {

@@ -95,9 +95,9 @@ int
 findpec(const struct ctx *cx, const struct claim *c, const struct benef *b,
     const struct pec **pp)
 {
-	size_t lo = 0, hi = cx->npecs, m;
+	size_t lo = 0, hi = cx->npecs, m, ng;
 	struct pec key;
-	const struct pec *best = NULL;
+	const struct pec *best = NULL, **gp;
 	int any = 0, haveact, rank, bestrank = -1;
 	char act[64];
 
@@ -115,13 +115,25 @@ findpec(const struct ctx *cx, const struct claim *c, const struct benef *b,
 		else
 			hi = m;
 	}
-	haveact = actword(c, act, sizeof act);
-	for (; lo < cx->npecs; lo++) {
-		const struct pec *p = &cx->pecs[lo];
+	for (hi = lo; hi < cx->npecs; hi++) {
+		const struct pec *p = &cx->pecs[hi];
 
 		if (strcmp(p->amc, b->amc) != 0 || strcmp(p->nir, b->nir) != 0 ||
 		    p->birth != b->birth || p->rang != b->rang)
 			break;
+	}
+	/* And those of the generation read where it lies, merged in that order. */
+	ng = cx->gen != NULL ? genfind(cx->gen, &key, &gp) : 0;
+	haveact = actword(c, act, sizeof act);
+	while (lo < hi || ng > 0) {
+		const struct pec *p;
+
+		if (ng == 0 || (lo < hi && peccmp(&cx->pecs[lo], *gp) <= 0))
+			p = &cx->pecs[lo++];
+		else {
+			p = *gp++;
+			ng--;
+		}
 		if (p->dom != c->dom)
 			continue;
 		any = 1;
