@@ -492,7 +492,36 @@ test_expect_success 'a PEC generation read whole (-V) or where it lies: the same
 	done &&
 	cmp bigp.2 bigp.2-V && cmp bigp.d bigp.d-V &&
 	tiers-seal -q bigp.2 &&
-	test $(grep -vc "^#" bigp.2) -eq $((4000 + 4))
+	test $(grep -vc "^#" bigp.2) -eq $((4000 + 4)) &&
+	grep -v "^#end" bigp.1 | awk "NR == 3 { print } { print }" | tiers-seal -r >bigp.dup &&
+	for v in "" -V; do
+		liquidate $v -d 2026-11-21 -g g.xml -m master.tsv -p bigp.dup -p pec.tsv \
+		    -N bigp.3$v -C bigp.cons$v c.br100.1 2>err &&
+		cmp bigp.2 bigp.3$v || return 1
+	done &&
+	# Larger than the step at which the pass gives pages back (16 MiB),
+	# a day'"'"'s agreement before each of its lines.
+	awk -v OFS="\t" "BEGIN {
+		h = \"#tiers\tpec\t1\tamc\tpec_number\tnir\tnir_key\tbirth_date\trang\tps_kind\tps_number\tdomain\tact_codes\tvalid_from\tvalid_to\tamount_eur\"
+		print h >\"huge.pec\"
+		print h >\"huge.day\"
+		for (i = 0; i < 180000; i++) {
+			l = sprintf(\"%05d\t11\t1980-05-10\t%d\tRPPS\t10000000001\tDENT\tSPR SC\t2026-01-%02d\t%s\t%d.00\",
+			    i % 20000, 1 + int(i / 20000) % 7, 1 + i % 28, (i % 5 ? \"2026-12-31\" : \"2026-05-20\"), i % 89)
+			print \"900000001\", sprintf(\"B%06d\", i), \"18005751\" l >\"huge.pec\"
+			print \"900000001\", sprintf(\"A%06d\", i), \"18005751\" l >\"huge.day\"
+		}
+	}" &&
+	mkstream huge.1.pec <huge.pec && mkstream huge.1.day <huge.day &&
+	liquidate -d 2026-11-20 -p huge.1.pec -C bigp.cons -N huge.1 nocl 2>err &&
+	test $(wc -c <huge.1) -gt 17000000 &&
+	for v in "" -V; do
+		liquidate $v -d 2026-11-21 -p huge.1 -p huge.1.day -N huge.2$v -C bigp.cons$v \
+		    nocl 2>err || return 1
+	done &&
+	cmp huge.2 huge.2-V && tiers-seal -q huge.2 &&
+	test $(grep -vc "^#" huge.2) -eq $((2 * 144000)) &&
+	liquidate -d 2026-11-22 -p huge.2 -C bigp.cons nocl 2>err
 '
 
 test_expect_success 'a missing input is exit 66' '

@@ -625,13 +625,25 @@ struct genwalk {
 static void
 genrun(const char *a, const char *b, uint64_t nrec, int64_t sum, int keep, struct genwalk *k)
 {
+	const char *p;
+	uint64_t m;
 	uint32_t c;
 
-	if (b == a)
+	if (b <= a) {
+		if (b < a || nrec != 0)
+			die(EX_SOFTWARE, "PEC generation: a run of %llu lines in %lld bytes",
+			    (unsigned long long)nrec, (long long)(b - a));
 		return;
+	}
 	c = (uint32_t)crc32_z(0L, (const Bytef *)a, (z_size_t)(b - a));
 	k->crc = (uint32_t)crc32_combine(k->crc, c, (z_off_t)(b - a));
 	if (keep && k->w != NULL) {
+		/* The lines counted as they were read, against the bytes written. */
+		for (p = a, m = 0; (p = memchr(p, '\n', (size_t)(b - p))) != NULL; p++)
+			m++;
+		if (m != nrec)
+			die(EX_SOFTWARE, "conservation check failed: PEC generation: %llu lines "
+			    "copied counted as %llu", (unsigned long long)m, (unsigned long long)nrec);
 		ts_wlines(k->w, a, (size_t)(b - a), nrec, sum, c);
 		k->nout += nrec;
 	}
@@ -743,14 +755,24 @@ gencopy(struct pecgen *g, const char *a, const char *b, struct genwalk *k)
 	struct gline l;
 	uint64_t rn = 0;
 	int64_t rs = 0;
-	int canon, d;
+	int canon, d, dup;
 
+	/* [run, ls): rn lines kept, summing to rs, not yet written. */
 	for (ls = a; ls < b; ls = nl + 1) {
+		if (ls - k->rel > GEN_RELEASE) {
+			genrun(run, ls, rn, rs, 1, k);
+			run = ls;
+			rn = 0;
+			rs = 0;
+			k->rel = pages_release(k->rel, ls);
+		}
 		nl = memchr(ls, '\n', (size_t)(b - ls));
 		gencut(g, ls, nl, &l);
-		if (k->haveprev && gencmp(g, &k->prev, NULL, &l, &why) > 0)
+		dup = 0;
+		if (k->haveprev && (dup = gencmp(g, &k->prev, NULL, &l, &why)) > 0)
 			genbad(g, ls, why, "not sorted on amc, nir, birth_date, rang, valid_from, "
 			    "pec_number, as a PEC generation is");
+		dup = k->haveprev && dup == 0;
 		k->prev = l;
 		k->haveprev = 1;
 		if (money_add(&k->sum, k->sum, l.amt) < 0)
@@ -766,27 +788,21 @@ gencopy(struct pecgen *g, const char *a, const char *b, struct genwalk *k)
 				wpec(k->w, q, &k->line, &k->cap);
 				k->nout++;
 			}
+		/* Ended, the line before again (written once), or to format again. */
 		canon = l.n[P_RANG] == 1 || l.f[P_RANG][0] != '0';
-		if (l.to < k->keep || !canon) {
+		if (l.to < k->keep || dup || !canon) {
 			genrun(run, ls, rn, rs, 1, k);
 			genrun(ls, nl + 1, 1, l.amt, 0, k);
 			run = nl + 1;
 			rn = 0;
 			rs = 0;
-			if (l.to >= k->keep && k->w != NULL) {
+			if (l.to >= k->keep && !dup && k->w != NULL) {
 				wpec(k->w, genline(g, ls), &k->line, &k->cap);
 				k->nout++;
 			}
 		} else {
 			rn++;
 			rs += l.amt;	/* less than k->sum, checked */
-		}
-		if (ls - k->rel > GEN_RELEASE) {
-			genrun(run, ls, rn, rs, 1, k);
-			run = ls;
-			rn = 0;
-			rs = 0;
-			k->rel = pages_release(k->rel, ls);
 		}
 	}
 	genrun(run, b, rn, rs, 1, k);
