@@ -47,9 +47,26 @@ struct pecgen {
 	} *slot;
 	size_t cap, n;
 	struct arena ar;
+	/*
+	 * The lookup's sparse index: the beneficiary of the first line
+	 * starting in each GEN_STEP bytes, made at the first lookup.
+	 */
+	struct genent {
+		const char *ls, *amc;
+		char nir[13];
+		int32_t birth;
+		int rang;
+	} *ix;
+	size_t nix;
+	int indexed;
+	/* The last lookup's beneficiary and result (a family's claims come together). */
+	struct pec last;
+	size_t nlast;
 	const struct pec **found;
 	size_t capfound;
 };
+
+#define GEN_STEP 4096
 
 /*
  * The column of the first term of the order on which x and y differ,
@@ -384,42 +401,136 @@ gennext(const struct pecgen *g, const char *ls)
 	return (const char *)memchr(ls, '\n', (size_t)(g->end - ls)) + 1;
 }
 
+/* The beneficiary of the generation's line at ls, into e (checked as genben checks it). */
+static void
+genkey(struct pecgen *g, const char *ls, struct genent *e)
+{
+	const char *f[5], *p = ls, *nl, *t;
+	size_t n[5];
+	long rang;
+	char *amc;
+	int i;
+
+	nl = memchr(ls, '\n', (size_t)(g->end - ls));
+	for (i = 0; i < 5; i++) {
+		if (*ls == '#' || (t = memchr(p, '\t', (size_t)(nl - p))) == NULL)
+			genbad(g, ls, NULL, "not a record line of a PEC generation");
+		f[i] = p;
+		n[i] = (size_t)(t - p);
+		p = t + 1;
+	}
+	if (n[P_NIR] != 13)
+		genbad(g, ls, "nir", "not 13 characters");
+	if (date_parse(f[P_BIRTH], n[P_BIRTH], &e->birth) < 0)
+		genbad(g, ls, "birth_date", "not a date");
+	if (int_parse(f[P_RANG], n[P_RANG], 0, 99, &rang) < 0)
+		genbad(g, ls, "rang", "not a rank");
+	e->ls = ls;
+	e->rang = (int)rang;
+	memcpy(e->nir, f[P_NIR], 13);
+	/* The clients' numbers, few: one copy for each run of the same. */
+	if (g->nix > 0 && bytecmp(f[P_AMC], n[P_AMC], g->ix[g->nix - 1].amc,
+	    strlen(g->ix[g->nix - 1].amc)) == 0)
+		e->amc = g->ix[g->nix - 1].amc;
+	else {
+		amc = arena_in(&g->ar, n[P_AMC] + 1);
+		memcpy(amc, f[P_AMC], n[P_AMC]);
+		amc[n[P_AMC]] = '\0';
+		e->amc = amc;
+	}
+}
+
 /*
- * The first line in [lo, hi) (line starts) of the generation whose
- * beneficiary is not before k's: a binary search, each probe taken back
- * to its line's start.
+ * The sparse index: a line every GEN_STEP bytes, read at its offset
+ * (a page each), the pages then given back.
+ */
+static void
+genindex(struct pecgen *g)
+{
+	const char *o, *ls, *prev = NULL;
+	size_t cap = 0;
+
+	g->indexed = 1;
+	for (o = g->rec; o < g->end; o += GEN_STEP) {
+		ls = o == g->rec || o[-1] == '\n' ? o :
+		    (const char *)memchr(o, '\n', (size_t)(g->end - o)) + 1;
+		if (ls >= g->end)
+			break;
+		if (ls == prev)
+			continue;
+		if (g->nix == cap) {
+			cap = cap ? 2 * cap : 1024;
+			g->ix = xrealloc(g->ix, cap * sizeof *g->ix);
+		}
+		genkey(g, ls, &g->ix[g->nix]);
+		g->nix++;
+		prev = ls;
+	}
+	pages_release(g->rec, g->end);
+}
+
+/* An entry of the index against k's beneficiary, as peccmp orders them. */
+static int
+entcmp(const struct genent *e, const struct pec *k)
+{
+	int d;
+
+	if ((d = strcmp(e->amc, k->amc)) != 0 || (d = memcmp(e->nir, k->nir, 13)) != 0)
+		return d;
+	if (e->birth != k->birth)
+		return e->birth < k->birth ? -1 : 1;
+	return e->rang < k->rang ? -1 : e->rang > k->rang;
+}
+
+/*
+ * The first line of the generation whose beneficiary is not before k's:
+ * the last entry of the index before k, then its lines, GEN_STEP bytes
+ * at most, read on.
  */
 static const char *
-genseek(struct pecgen *g, const char *lo, const char *hi, const struct pec *k)
+genseek(struct pecgen *g, const struct pec *k)
 {
-	const char *mid, *ls;
+	size_t lo = 0, hi = g->nix, m;
+	const char *ls;
 
+	if (!g->indexed)
+		genindex(g);
 	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		ls = mid > lo ? memrchr(lo, '\n', (size_t)(mid - lo)) : NULL;
-		ls = ls != NULL ? ls + 1 : lo;
-		if (genben(g, ls, k) < 0)
-			lo = gennext(g, ls);
+		m = lo + (hi - lo) / 2;
+		if (entcmp(&g->ix[m], k) < 0)
+			lo = m + 1;
 		else
-			hi = ls;
+			hi = m;
 	}
-	return lo;
+	for (ls = lo > 0 ? g->ix[lo - 1].ls : g->rec; ls < g->end && genben(g, ls, k) < 0;
+	    ls = gennext(g, ls))
+		;
+	return ls;
 }
 
 size_t
 genfind(struct pecgen *g, const struct pec *k, const struct pec ***out)
 {
-	const char *ls;
+	const char *ls, *amc;
 	size_t n = 0;
 
-	for (ls = genseek(g, g->rec, g->end, k); ls < g->end && genben(g, ls, k) == 0;
-	    ls = gennext(g, ls)) {
+	*out = g->found;
+	if (g->last.amc != NULL && strcmp(g->last.amc, k->amc) == 0 &&
+	    memcmp(g->last.nir, k->nir, 13) == 0 && g->last.birth == k->birth &&
+	    g->last.rang == k->rang)
+		return g->nlast;
+	for (ls = genseek(g, k); ls < g->end && genben(g, ls, k) == 0; ls = gennext(g, ls)) {
 		if (n == g->capfound) {
 			g->capfound = g->capfound ? 2 * g->capfound : 16;
 			g->found = xrealloc(g->found, g->capfound * sizeof *g->found);
 		}
 		g->found[n++] = genline(g, ls);
 	}
+	amc = g->last.amc != NULL && strcmp(g->last.amc, k->amc) == 0 ? g->last.amc :
+	    fdup_in(&g->ar, &(struct field){ k->amc, strlen(k->amc) });
+	g->last = *k;
+	g->last.amc = amc;
+	g->nlast = n;
 	*out = g->found;
 	return n;
 }
@@ -502,6 +613,7 @@ freepecs(struct pecset *ps)
 		ts_close(&ps->gen->r);
 		arena_free(&ps->gen->ar);
 		free(ps->gen->slot);
+		free(ps->gen->ix);
 		free(ps->gen->found);
 		free(ps->gen);
 	}
