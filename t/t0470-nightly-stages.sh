@@ -62,6 +62,46 @@ test_expect_success 'two stages at a time: each after the stages it reads from; 
 	grep "TIERS_STAGE_JOBS=0: not a number of stages at a time" err
 '
 
+# Programs slowed (a wrapper in front of PATH sleeps, then runs the
+# program), so that the last stage runs alone long enough after the
+# others' files were written for the driver to hash them meanwhile.
+slowly () {
+	real=$(command -v "$1") &&
+	printf '#!/bin/sh\nsleep %s\nexec "%s" "$@"\n' "$2" "$real" >slow/"$1" &&
+	chmod +x slow/"$1"
+}
+
+test_expect_success 'the last stage running alone, the others'"'"' files hashed meanwhile: the same manifest' '
+	mkdir -p slow &&
+	slowly payment-edit 6 && slowly reject-code 3 &&
+	real=$(command -v tiers-sum) &&
+	printf "#!/bin/sh\ntest \"\$2\" = - || grep -c \"\" \"\$2\" >>\"%s\"\nexec \"%s\" \"\$@\"\n" \
+	    "$PWD/sums" "$real" >slow/tiers-sum &&
+	chmod +x slow/tiers-sum &&
+	rm -rf three && mkdir -p three/inbox && cp -R "$sample"/2026-11-18 three/inbox/ &&
+	PATH=$PWD/slow:$PATH TIERS_STAGE_JOBS=2 tiers-nightly -I 2026-11-18 three 2>err3 >out3 &&
+	cmp one/days/2026-11-18/MANIFEST three/days/2026-11-18/MANIFEST &&
+	tiers-verify three >/dev/null &&
+	# tiers-sum -f hashed what prehash found, then only what was new or
+	# changed since: fewer than the day holds.
+	test $(wc -l <sums) = 2 &&
+	pre=$(sed -n 1p sums) && last=$(sed -n 2p sums) &&
+	n=$(grep -c "^file	" three/days/2026-11-18/MANIFEST) &&
+	test "$pre" -gt 20 && test "$last" -lt "$n" && test $((pre + last)) -ge "$n" &&
+	# A file of an earlier stage changed by the last one after it was
+	# hashed (its log, here): the manifest has its new sum.
+	real=$(command -v payment-edit) &&
+	printf "#!/bin/sh\nsleep 6\nfor a; do test \"\$p\" = -o && d=\${a%%%%/state/payments/ledger}; p=\$a; done\necho again >>\"\$d/log/benef.err\"\nexec \"%s\" \"\$@\"\n" \
+	    "$real" >slow/payment-edit &&
+	rm -rf four sums && mkdir -p four/inbox && cp -R "$sample"/2026-11-18 four/inbox/ &&
+	PATH=$PWD/slow:$PATH TIERS_STAGE_JOBS=2 tiers-nightly -I 2026-11-18 four 2>err4 >out4 &&
+	tail -n 1 four/days/2026-11-18/log/benef.err | grep "^again\$" &&
+	test "$(sed -n 1p sums)" -gt 20 &&
+	tiers-verify four >/dev/null &&
+	h=$(sha256sum <four/days/2026-11-18/log/benef.err | cut -d" " -f1) &&
+	grep "^file	log/benef.err	$h\$" four/days/2026-11-18/MANIFEST
+'
+
 test_expect_success 'adding a stage is adding a file' '
 	mkdir extra &&
 	printf "%s\n" "# Counts the day'\''s decisions." \
