@@ -314,6 +314,54 @@ test_expect_success 'a statement a PS for 600 PS, with 64 descriptors at most' '
 	test $(cat many/R/*.txt | grep -c "^Total des lignes  *1\.00\$") = 600
 '
 
+# The orders are strcmp's, whatever sorts: the ledger by (amc, line),
+# the statements by (amc, kind, number, line).  The ranks of the lines
+# share long prefixes (past the 64 bytes sorted by radix), some are
+# prefixes of others, one client's number is a prefix of another's; all
+# are held (no register), and on the second day those held the day
+# before are merged with the day's.
+test_expect_success 'the orders: (amc, line) in the ledger, (amc, kind, number, line) in the statements' '
+	z=0000000000000000000000000000000000000000000000000000000000000000000000 &&
+	for day in 23 24; do
+		{
+			echo "$outhdr"
+			i=0
+			while test $i -lt 300; do
+				case $((i % 5)) in
+				0) r=$i ;;
+				1) r=$z$i ;;
+				2) r=${z}1$i ;;
+				3) r=$((i % 7))$z$i ;;
+				4) r=1$i ;;
+				esac
+				case $((i % 3)) in
+				0) a=502010002 ;;
+				1) a=50201000 ;;
+				2) a=877370001 ;;
+				esac
+				k=RPPS
+				test $((i % 4)) = 0 && k=FINESS
+				outcome 2026-11-$day $r $a $k $((100000000 + i % 11)) 1.00
+				i=$((i + 1))
+			done
+		} | mkstream ord.$day || exit 1
+	done &&
+	mkdir ord && (cd ord && mkdir t1 t2 &&
+	    payment-edit -d 2026-11-23 -o l1 -t t1 -P ../params.tsv -m m1 ../ord.23 2>err &&
+	    payment-edit -d 2026-11-24 -o l2 -l l1 -t t2 -P ../params.tsv -m m2 ../ord.24 2>err &&
+	    grep " 300 outcomes, 0 lines paid (0 released), 600 held" err &&
+	    for f in l1/held.tsv l2/held.tsv; do
+		grep -v "^#" $f | cut -f1,2 >keys &&
+		test -s keys &&
+		LC_ALL=C sort -c -u -t "	" -k1,1 -k2,2 keys || exit 1
+	    done &&
+	    test $(grep -vc "^#" l2/held.tsv) = 600 &&
+	    for f in m1 m2; do
+		awk -F"\t" -v OFS="\t" "\$4 == \"line\" { print \$1, \$2, \$3, \$5 }" $f >keys &&
+		LC_ALL=C sort -c -u -t "	" -k1,1 -k2,2 -k3,3 -k4,4 keys || exit 1
+	    done)
+'
+
 # The statements go into R.tmp under their names, and R.tmp takes R's
 # place: R an empty directory or none, never one holding files; a run
 # that fails leaves neither statements nor R.tmp.

@@ -266,66 +266,69 @@ readoffsetable(const char *path)
 
 /* The lines to pay: the day's, and those held the day before. */
 static struct line **lines;
-static size_t nlines;
-
-static int
-linecmp(const void *pa, const void *pb)
-{
-	const struct line *a = *(struct line *const *)pa, *b = *(struct line *const *)pb;
-	int c = strcmp(a->amc, b->amc);
-
-	return c ? c : strcmp(a->key, b->key);
-}
+static size_t nlines, maxlines;
 
 static int
 keycmp(const struct line *a, const struct field *amc, const struct field *key)
 {
-	size_t n;
 	int c;
 
-	n = strlen(a->amc);
-	if ((c = memcmp(a->amc, amc->p, n < amc->n ? n : amc->n)) != 0)
+	if ((c = memcmp(a->amc, amc->p, a->namc < amc->n ? a->namc : amc->n)) != 0)
 		return c;
-	if (n != amc->n)
-		return n < amc->n ? -1 : 1;
-	n = strlen(a->key);
-	if ((c = memcmp(a->key, key->p, n < key->n ? n : key->n)) != 0)
+	if (a->namc != amc->n)
+		return a->namc < amc->n ? -1 : 1;
+	if ((c = memcmp(a->key, key->p, a->nkey < key->n ? a->nkey : key->n)) != 0)
 		return c;
-	return n < key->n ? -1 : n > key->n;
+	return a->nkey < key->n ? -1 : a->nkey > key->n;
 }
 
+/* A field's bytes at *p, NUL-ended; *p moved past them. */
+static char *
+fput(char **p, const struct field *f)
+{
+	char *s = *p;
+
+	memcpy(s, f->p, f->n);
+	s[f->n] = '\0';
+	*p += f->n + 1;
+	return s;
+}
+
+/*
+ * A line and its seven fields in one allocation, the key right after
+ * the amc (the orders of order.c read them as one string).
+ */
 static struct line *
 newline(const struct field *f, const int *c, int32_t decided, int64_t amt, int carried)
 {
-	struct line *l = xmalloc(sizeof *l);
+	struct line *l;
+	size_t n = sizeof *l;
+	char *p;
+	int i;
 
-	l->amc = xfdup(&f[c[0]]);
-	l->key = xfdup(&f[c[1]]);
-	l->kind = xfdup(&f[c[2]]);
-	l->num = xfdup(&f[c[3]]);
-	l->invoice = xfdup(&f[c[4]]);
-	l->lineno = xfdup(&f[c[5]]);
-	l->actdate = xfdup(&f[c[6]]);
+	for (i = 0; i < 7; i++)
+		n += f[c[i]].n + 1;
+	l = xmalloc(n);
+	p = (char *)(l + 1);
+	l->amc = fput(&p, &f[c[0]]);
+	l->key = fput(&p, &f[c[1]]);
+	l->kind = fput(&p, &f[c[2]]);
+	l->num = fput(&p, &f[c[3]]);
+	l->invoice = fput(&p, &f[c[4]]);
+	l->lineno = fput(&p, &f[c[5]]);
+	l->actdate = fput(&p, &f[c[6]]);
+	l->namc = f[c[0]].n;
+	l->nkey = f[c[1]].n;
 	l->decided = decided;
 	l->amt = amt;
 	l->carried = carried;
 	l->py = NULL;
-	lines = xrealloc(lines, (nlines + 1) * sizeof *lines);
+	if (nlines == maxlines) {
+		maxlines = maxlines ? 2 * maxlines : 1024;
+		lines = xrealloc(lines, maxlines * sizeof *lines);
+	}
 	lines[nlines++] = l;
 	return l;
-}
-
-static void
-freeline(struct line *l)
-{
-	free(l->amc);
-	free(l->key);
-	free(l->kind);
-	free(l->num);
-	free(l->invoice);
-	free(l->lineno);
-	free(l->actdate);
-	free(l);
 }
 
 /* Counts of the day, for the summary and the message. */
@@ -380,8 +383,7 @@ readoutcomes(const char *path)
 	if (k < 0)
 		ts_fatal(&r);
 	ts_close(&r);
-	if (nlines > 1)
-		qsort(lines, nlines, sizeof *lines, linecmp);
+	lines_sort(lines, nlines);
 	for (i = 1; i < nlines; i++)
 		if (linecmp(&lines[i - 1], &lines[i]) == 0)
 			die(EX_DATAERR, "%s: first_claim: a line paid twice in the day's outcomes", path);
@@ -429,6 +431,8 @@ ledgernext(struct ts_reader *r, const char *path, const int *c, struct lkey *pk)
 	pk->l.key = pk->l.amc + f[c[L_AMC]].n + 1;
 	memcpy(pk->l.key, f[c[L_LINE]].p, f[c[L_LINE]].n);
 	pk->l.key[f[c[L_LINE]].n] = '\0';
+	pk->l.namc = f[c[L_AMC]].n;
+	pk->l.nkey = f[c[L_LINE]].n;
 	return st + 1;
 }
 
@@ -545,11 +549,11 @@ segfind(const struct line *l)
 {
 	static char *key;
 	static size_t cap;
-	size_t klen = strlen(l->amc) + strlen(l->key) + 2, i;
+	size_t klen = l->namc + l->nkey + 2, i;
 	int32_t first, paid;
 	const char *p;
 
-	if (firstday(l->key, strlen(l->key), &first) < 0 || first >= today)
+	if (firstday(l->key, l->nkey, &first) < 0 || first >= today)
 		return 0;
 	nsearched++;
 	if (klen + 1 > cap) {
@@ -592,7 +596,7 @@ dropmarked(void)
 		if (lines[i]->amc[0] != '\0')
 			lines[j++] = lines[i];
 		else
-			freeline(lines[i]);
+			free(lines[i]);
 	nlines = j;
 }
 
@@ -618,6 +622,28 @@ ledgerpaid(void)
 }
 
 /*
+ * Today's lines, then those held, each sorted by linecmp and none in
+ * both: merged.
+ */
+static void
+merge(void)
+{
+	struct line **v = xmalloc((nlines + 1) * sizeof *v);
+	size_t i, j, k, m;
+
+	for (m = 0; m < nlines && !lines[m]->carried; m++)
+		;
+	for (i = k = 0, j = m; k < nlines; k++)
+		if (j == nlines || (i < m && linecmp(&lines[i], &lines[j]) < 0))
+			v[k] = lines[i++];
+		else
+			v[k] = lines[j++];
+	if (nlines > 0)
+		memcpy(lines, v, nlines * sizeof *v);
+	free(v);
+}
+
+/*
  * The lines held the day before are today's to pay again; a line of
  * today's already held is not paid again.
  */
@@ -625,11 +651,12 @@ static void
 ledgerheld(const char *path)
 {
 	struct ts_reader r;
-	struct lkey pk = { { NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL }, 0 };
+	struct lkey pk;
 	int c[NL], st;
 	size_t lo = 0, n0 = nlines;
 	int32_t decided;
 
+	memset(&pk, 0, sizeof pk);
 	if (ts_open(&r, path, "payment-ledger", 1) < 0)
 		ts_fatal(&r);
 	needcols(&r, lcols, NL, c);
@@ -652,8 +679,8 @@ ledgerheld(const char *path)
 	ts_close(&r);
 	free(pk.l.amc);
 	dropmarked();
-	if (nlines > 1)
-		qsort(lines, nlines, sizeof *lines, linecmp);
+	/* The lines held were checked in order (ledgernext()). */
+	merge();
 }
 
 /* A line of the day's ledger, as decided now. */
@@ -708,18 +735,6 @@ static struct payee *payees;
 static size_t npayees;
 
 static int
-bypayee(const void *pa, const void *pb)
-{
-	const struct line *a = *(struct line *const *)pa, *b = *(struct line *const *)pb;
-	int c;
-
-	if ((c = strcmp(a->amc, b->amc)) != 0 || (c = strcmp(a->kind, b->kind)) != 0 ||
-	    (c = strcmp(a->num, b->num)) != 0)
-		return c;
-	return strcmp(a->key, b->key);
-}
-
-static int
 samepayee(const struct item *it, const struct payee *py)
 {
 	return strcmp(it->amc, py->amc) == 0 && strcmp(it->kind, py->kind) == 0 &&
@@ -751,18 +766,17 @@ group(void)
 {
 	static struct line **v;		/* the payees' lines */
 	struct payee *py;
-	size_t i, j, k;
+	size_t *start, np, p, i, j, k;
 
 	v = xmalloc((nlines + 1) * sizeof *v);
+	start = xmalloc((nlines + 1) * sizeof *start);
 	if (nlines > 0)
 		memcpy(v, lines, nlines * sizeof *v);
-	if (nlines > 1)
-		qsort(v, nlines, sizeof *v, bypayee);
-	payees = xmalloc((nlines + 1) * sizeof *payees);
-	for (i = 0; i < nlines; i = j) {
-		for (j = i + 1; j < nlines && strcmp(v[j]->amc, v[i]->amc) == 0 &&
-		    strcmp(v[j]->kind, v[i]->kind) == 0 && strcmp(v[j]->num, v[i]->num) == 0; j++)
-			;
+	np = lines_bypayee(v, nlines, start);
+	payees = xmalloc((np + 1) * sizeof *payees);
+	for (p = 0; p < np; p++) {
+		i = start[p];
+		j = start[p + 1];
 		py = &payees[npayees++];
 		memset(py, 0, sizeof *py);
 		py->amc = v[i]->amc;
@@ -796,6 +810,7 @@ group(void)
 		if (py->reason == R_NONE && py->ref[0] == '\0')
 			die(EX_DATAERR, "a PS's transfer reference would be longer than 35 characters");
 	}
+	free(start);
 }
 
 /* Per client: the sums the checks and the funding statement need. */

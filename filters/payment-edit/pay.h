@@ -37,6 +37,7 @@ struct item {
 /* A line to pay: the day's, or one held on an earlier day. */
 struct line {
 	char *amc, *key, *kind, *num, *invoice, *lineno, *actdate;
+	size_t namc, nkey;	/* their lengths; key follows amc's NUL */
 	int32_t decided;
 	int64_t amt;
 	int carried;		/* held in the ledger of the day before */
@@ -71,6 +72,11 @@ int item_order(const struct item *a, const struct item *b);
 int offsets_apply(struct payee *py, struct item **items, size_t nitems);
 void payee_settle(struct payee *py, const char *date);
 int32_t months_before(int32_t day, long months);
+
+/* order.c: the orders of the lines, (amc, key) and by PS. */
+int linecmp(const void *a, const void *b);
+void lines_sort(struct line **v, size_t n);
+size_t lines_bypayee(struct line **v, size_t n, size_t *start);
 
 /* sepa.c: a client's pain.001.001.03 file, checked. */
 struct sepa {
