@@ -362,6 +362,27 @@ test_expect_success 'the orders: (amc, line) in the ledger, (amc, kind, number, 
 	    done)
 '
 
+# A key whose (amc, NUL, key) ends just where 8 bytes of it end
+# ("502010002", NUL, "2026-11-23#102": 24 bytes), first of the keys
+# that share those bytes and go on: the longer ones still in strcmp's
+# order (10202 before 1027), among enough lines to be sorted by radix.
+test_expect_success 'the orders: a key ending on the 8 bytes a pass sorts, before longer ones' '
+	{
+		echo "$outhdr"
+		for r in 102 1027 10202 1023 $(seq 2000 2016); do
+			outcome 2026-11-23 $r 502010002 RPPS 100000001 1.00
+		done
+	} | mkstream edge.23 &&
+	mkdir edge && (cd edge && mkdir t &&
+	    payment-edit -d 2026-11-23 -o l -t t -P ../params.tsv -m m ../edge.23 2>err &&
+	    grep -v "^#" l/held.tsv | cut -f2 >keys &&
+	    test $(wc -l <keys) = 21 &&
+	    LC_ALL=C sort -c -u keys &&
+	    sed -n 1,4p keys >first &&
+	    printf "%s\n" 2026-11-23#102 2026-11-23#10202 2026-11-23#1023 2026-11-23#1027 >want &&
+	    test_cmp want first)
+'
+
 # The statements go into R.tmp under their names, and R.tmp takes R's
 # place: R an empty directory or none, never one holding files; a run
 # that fails leaves neither statements nor R.tmp.

@@ -21,6 +21,13 @@ linecmp(const void *pa, const void *pb)
 	return c ? c : strcmp(a->key, b->key);
 }
 
+/* The length of a line's (amc, NUL, key). */
+static size_t
+keylen(const struct line *l)
+{
+	return l->namc + 1 + l->nkey;
+}
+
 /* A line and 8 bytes of its (amc, key), the first the most significant. */
 struct rec {
 	uint64_t k;
@@ -37,7 +44,7 @@ static uint64_t
 chunk(const struct line *l, size_t d)
 {
 	const unsigned char *s = (const unsigned char *)l->amc;
-	size_t n = l->namc + 1 + l->nkey, i;
+	size_t n = keylen(l), i;
 	uint64_t k = 0;
 
 	for (i = d; i < d + 8; i++)
@@ -61,7 +68,7 @@ static void
 msd(struct rec *a, size_t n, size_t d, struct rec *tmp)
 {
 	struct rec r;
-	size_t i, j;
+	size_t i, j, longest;
 
 	if (n < 16) {
 		for (i = 1; i < n; i++) {
@@ -80,10 +87,15 @@ msd(struct rec *a, size_t n, size_t d, struct rec *tmp)
 		a[i].k = chunk(a[i].l, d);
 	radix_sort(a, n, sizeof *a, tmp, 0, UINT64_MAX);
 	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && a[j].k == a[i].k; j++)
-			;
-		/* Agreeing on these bytes, they agree on where the amc ends. */
-		if (j - i > 1 && a[i].l->namc + 1 + a[i].l->nkey > d + 8)
+		/*
+		 * Agreeing on these bytes, they agree on where the amc ends;
+		 * those that go on past them are ordered on the next ones
+		 * (one that ends just there, on them too: it comes first).
+		 */
+		for (longest = keylen(a[i].l), j = i + 1; j < n && a[j].k == a[i].k; j++)
+			if (keylen(a[j].l) > longest)
+				longest = keylen(a[j].l);
+		if (j - i > 1 && longest > d + 8)
 			msd(a + i, j - i, d + 8, tmp);
 	}
 }
