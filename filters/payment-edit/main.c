@@ -720,9 +720,13 @@ wledger(const char *dir, const char *name, const char *meta, int held, int64_t e
 
 	ts_wopen(&w, o->p.fd, o->path, "payment-ledger", 1, lcols, NL);
 	ts_wmeta(&w, meta);
-	for (i = 0; i < nlines; i++)
+	for (i = 0; i < nlines; i++) {
+		/* In the order its next reader checks, or nothing published. */
+		if (i > 0 && linecmp(&lines[i - 1], &lines[i]) >= 0)
+			die(EX_SOFTWARE, "%s: lines not in (amc, line) order", o->path);
 		if ((lines[i]->py->status == S_HELD) == held)
 			writeline(&w, lines[i]);
+	}
 	if (w.sum != expect)
 		die(EX_SOFTWARE, "%s: lines %s written %lld cents, %lld counted", o->path,
 		    held ? "held" : "paid", (long long)w.sum, (long long)expect);
