@@ -152,6 +152,9 @@ struct pecrun {
 	size_t a, b;
 	int sorted;
 };
+/* The columns of a PEC generation, in its order. */
+enum { P_AMC, P_NUM, P_NIR, P_BIRTH, P_RANG, P_PSK, P_PSN, P_DOM, P_ACTS,
+	P_FROM, P_TO, P_AMT, NPC };
 struct pecgen;
 struct pecset {
 	struct pec *p;
@@ -178,6 +181,16 @@ size_t genfind(struct pecgen *g, const struct pec *k, const struct pec ***out);
  * run that writes no generation.  Exit 65 if it is not what was sealed.
  */
 void checkgen(const struct pecset *ps);
+/* pec.c and pecgen.c, one for the other. */
+const char *pecdiff(const struct pec *x, const struct pec *y, int *d);
+int pecrec(struct arena *ar, struct ts_reader *r, const int *c, char *raw, struct pec *p);
+void wpec(struct ts_writer *w, const struct pec *p, char **line, size_t *cap);
+/* 1: r (columns at c) is a generation, now ps->gen; 0: not; -1: r's error. */
+int pecgen_open(struct pecset *ps, struct ts_reader *r, const int *c);
+/* The next generation from g and ps's agreements (writepecs): the number written. */
+uint64_t pecgen_write(struct pecgen *g, const struct pecset *ps, struct ts_writer *w,
+    int32_t keep, char **line, size_t *cap);
+void pecgen_free(struct pecgen *g);
 void sortpecs(struct pecset *ps);
 void freepecs(struct pecset *ps);
 int peccmp(const void *a, const void *b);
