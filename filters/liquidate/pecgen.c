@@ -8,7 +8,6 @@
  * and the trailer's count, sum and CRC-32 (tiers-stream(5), What is
  * checked where).
  */
-#define _GNU_SOURCE	/* memrchr */
 #include <sys/mman.h>
 #include <stdint.h>
 #include <stdio.h>
