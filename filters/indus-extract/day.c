@@ -186,8 +186,10 @@ readday(const char *cpath, const char *dpath, struct client *tot, struct item **
 	kdup = ts_needcol(&cr, "dup");
 	kps = ts_col(&dr, "ps_label");
 	kcl = ts_col(&dr, "client_label");
+	claims_start(&cr, kid, kref, kpaid, kdup);
 	for (;;) {
 		const struct field *f = dr.f;
+		const struct claim *cl;
 		struct field src[NS], empty = { "", 0 };
 		struct item *it;
 		struct client *c;
@@ -196,12 +198,12 @@ readday(const char *cpath, const char *dpath, struct client *tot, struct item **
 		int64_t recover, paid;
 		int db, n;
 
-		if (ts_step(&cr, &dr, "claim", "claims", "decisions") == 0)
+		if (claims_step(&cr, &dr, &cl) == 0)
 			break;
 		recover = dr.cents[dc[D_RECOVER]];
-		if (!fsame(&f[dc[D_CLAIM]], cr.f[kid].p, cr.f[kid].n))
+		if (!fsame(&f[dc[D_CLAIM]], cl->id.p, cl->id.n))
 			die_at(EX_DATAERR, dpath, (long)dr.in.lineno, "claim",
-			    "not the claim of line %ld of the claims", (long)cr.in.lineno);
+			    "not the claim of line %ld of the claims", cl->line);
 		/* What the day paid on its own lines, for the day's adjustments. */
 		rank = todays(&f[dc[D_CLAIM]]);
 		if (rank > 0 && dr.cents[dc[D_AMCEUR]] > 0 &&
@@ -215,7 +217,7 @@ readday(const char *cpath, const char *dpath, struct client *tot, struct item **
 			}
 			paidday[rank] = dr.cents[dc[D_AMCEUR]];
 		}
-		paidrow(f, dc, &cr.f[kdup], &cr.f[kref], dr.cents[dc[D_AMCEUR]], recover, dpath,
+		paidrow(f, dc, &cl->dup, &cl->ref, dr.cents[dc[D_AMCEUR]], recover, dpath,
 		    (long)dr.in.lineno);
 		if ((db = item_debtor(&f[dc[D_DEST]], recover)) < 0)
 			continue;
@@ -229,16 +231,16 @@ readday(const char *cpath, const char *dpath, struct client *tot, struct item **
 			src[S_PSKIND + k] = f[dc[dmap[k]]];
 		if (db == DB_PS) {
 			/* The line it recovers on, and what was left paid on it. */
-			src[S_LINE] = cr.f[kref];
-			if (cr.f[kref].n == 0)
-				die_at(EX_DATAERR, cpath, (long)cr.in.lineno, "dup_ref",
+			src[S_LINE] = cl->ref;
+			if (cl->ref.n == 0)
+				die_at(EX_DATAERR, cpath, cl->line, "dup_ref",
 				    "empty for a line recovered from the PS");
-			if (cr.f[kpaid].n > 0)
-				paid = cr.cents[kpaid];
-			else if ((rank = todays(&cr.f[kref])) > 0 && rank < npaid && paidday[rank] > 0)
+			if (cl->haspaid)
+				paid = cl->paid;
+			else if ((rank = todays(&cl->ref)) > 0 && rank < npaid && paidday[rank] > 0)
 				paid = paidday[rank];
 			else
-				die_at(EX_DATAERR, cpath, (long)cr.in.lineno, "dup_paid_eur",
+				die_at(EX_DATAERR, cpath, cl->line, "dup_paid_eur",
 				    "empty, and dup_ref not a line paid today");
 			n = snprintf(dref, sizeof dref, "%.*s:%.*s", (int)src[S_PSKIND].n,
 			    src[S_PSKIND].p, (int)src[S_PSNUM].n, src[S_PSNUM].p);
@@ -284,6 +286,7 @@ readday(const char *cpath, const char *dpath, struct client *tot, struct item **
 		it->amount = it->left = recover;
 		it->isnew = 1;
 	}
+	claims_stop();
 	ts_close(&cr);
 	ts_close(&dr);
 	free(paidday);

@@ -94,6 +94,21 @@ void masters_close(void);
 int master_comp(const struct field *amc, const struct field *contract,
     const struct field *member, struct field *out);
 
+/*
+ * claims.c: the day's claims read by a thread of their own (claims_start),
+ * handed on one for one with the decisions (claims_step, ts_step's
+ * contract); of each, what readday needs.
+ */
+struct claim {
+	struct field id, ref, dup;	/* dup_id, dup_ref, dup */
+	int haspaid;			/* dup_paid_eur not empty */
+	int64_t paid;
+	long line;
+};
+void claims_start(struct ts_reader *r, int kid, int kref, int kpaid, int kdup);
+int claims_step(struct ts_reader *a, struct ts_reader *b, const struct claim **c);
+void claims_stop(void);
+
 void readday(const char *cpath, const char *dpath, struct client *tot, struct item **news,
     size_t *nnews);
 void item_keep(struct item *it, const struct field *src);

@@ -14,9 +14,10 @@
  * costs its own rows, whatever the day of the month.  A store of the
  * first form, one file a month (YYYY-MM.tsv, sorted on the key and the
  * day), is read on: its months are segments closed, linked on until
- * they leave the window.  A beneficiary's rows are found in each file
- * by a binary search over the mapped file, and the files' rows merged on
- * line and day: a lookup touches a few pages of each file it reads.
+ * they leave the window.  A beneficiary's rows are found in each file,
+ * mapped, by a search from where the last lookup (the day's come in key
+ * order) ended, and the files' rows merged on line and day: a lookup
+ * touches a few pages of each file it reads, near the last.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -28,7 +29,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "arena.h"
 #include "indus.h"
+#include "radix.h"
 
 const char *const paidcols[NP] = {
 	"amc", "contract", "member_ref", "line", "day", "kind", "act_date", "ps_kind",
@@ -51,6 +54,8 @@ month_of(int32_t day)
 /*
  * The day's rows, each the text of its line in the file, klen bytes of
  * it the key (amc to line, TAB-separated), and the order they came in.
+ * Their text is held in an arena: a row is a few hundred thousand small
+ * blocks a day, given back at once.
  */
 struct drow {
 	char *s;
@@ -59,6 +64,7 @@ struct drow {
 };
 static struct drow *drows;
 static size_t ndrows, drowcap;
+static struct arena rowmem;
 
 void
 paid_add(const struct field *src, int64_t amount)
@@ -77,7 +83,7 @@ paid_add(const struct field *src, int64_t amount)
 		drows = xrealloc(drows, drowcap * sizeof *drows);
 	}
 	r = &drows[ndrows];
-	r->s = p = xmalloc(len + mlen + 1);
+	r->s = p = arena_in(&rowmem, len + mlen + 1);
 	for (k = 0; k < P_AMOUNT; k++) {
 		const char *s = k == P_DAY ? today_s : src[k].p;
 		size_t n = k == P_DAY ? strlen(today_s) : src[k].n;
@@ -113,6 +119,78 @@ drowcmp(const void *pa, const void *pb)
 }
 
 /*
+ * The order of the day's rows, drowcmp's, got by radix sorts on 8 bytes
+ * of the key at a time rather than by comparisons (as payment-edit
+ * orders its lines).  A record: 8 bytes of a row's key, the most
+ * significant first, 0 past its end (no byte of a key is below TAB, so
+ * a key that ends comes before those that go on), and the row; and the
+ * next 16 bytes, read with the first 8 as the rows are taken in order:
+ * read later, in the order of the first bytes, each is a cache miss
+ * (the amc takes the first 8, the contract most of the next 16).
+ */
+#define DPRE 3
+struct drec {
+	uint64_t k, pre[DPRE - 1];
+	struct drow *r;
+};
+
+static uint64_t
+dchunk(const struct drow *r, size_t d)
+{
+	const unsigned char *s = (const unsigned char *)r->s;
+	size_t i;
+	uint64_t k = 0;
+
+	for (i = d; i < d + 8; i++)
+		k = k << 8 | (i < r->klen ? s[i] : 0);
+	return k;
+}
+
+static int
+dreccmp(const void *a, const void *b)
+{
+	return drowcmp(((const struct drec *)a)->r, ((const struct drec *)b)->r);
+}
+
+/*
+ * The n records, in the order the rows came in, sorted on their keys
+ * from byte d on (the bytes before agree); radix_sort is stable, so
+ * rows of one key keep the order they came in.  A few records are
+ * sorted by insertion; those still agreeing past 64 bytes, by qsort.
+ */
+static void
+dsort(struct drec *a, size_t n, size_t d, struct drec *tmp)
+{
+	struct drec x;
+	size_t i, j, longest;
+
+	if (n < 16) {
+		for (i = 1; i < n; i++) {
+			x = a[i];
+			for (j = i; j > 0 && dreccmp(&a[j - 1], &x) > 0; j--)
+				a[j] = a[j - 1];
+			a[j] = x;
+		}
+		return;
+	}
+	if (d >= 64) {
+		qsort(a, n, sizeof *a, dreccmp);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		a[i].k = d / 8 < DPRE ? (d == 0 ? a[i].k : a[i].pre[d / 8 - 1]) : dchunk(a[i].r, d);
+	radix_sort(a, n, sizeof *a, tmp, 0, UINT64_MAX);
+	for (i = 0; i < n; i = j) {
+		/* Those agreeing on these bytes and going on past them: on the next. */
+		for (longest = a[i].r->klen, j = i + 1; j < n && a[j].k == a[i].k; j++)
+			if (a[j].r->klen > longest)
+				longest = a[j].r->klen;
+		if (j - i > 1 && longest > d + 8)
+			dsort(a + i, j - i, d + 8, tmp);
+	}
+}
+
+/*
  * The segments of the store of the day before: one a business day,
  * YYYY-MM-DD.tsv, the rows written that day; or, in a store of the
  * first form, one a month, YYYY-MM.tsv, the rows of the days of its
@@ -128,6 +206,11 @@ struct seg {
 	struct ts_reader r;
 	const char *rec, *end;	/* its records, mapped: from rec up to the trailer */
 	int mapped;
+	/*
+	 * The lookups come in key order: the line the last found (none of
+	 * the next is before it), and the pages before rel given back.
+	 */
+	const char *cur, *rel;
 };
 static struct seg *segs;
 static int nsegs, first, npruned, ncarried;
@@ -242,6 +325,7 @@ segmap(struct seg *g)
 	ts_maprecs(&g->r, g->path, &g->rec, &g->end);
 	lines_close(&g->r.in);
 	g->mapped = 1;
+	g->cur = g->rel = g->rec;
 }
 
 void
@@ -328,13 +412,44 @@ curread(struct cur *c, const char *key, size_t klen, const char *prev, size_t pl
 	return 1;
 }
 
+/*
+ * The first line of g at or after key, from its cursor on: lines 4 KiB,
+ * 8 KiB, ... ahead until one is not before the key, then a binary search
+ * between the last two.  A day's lookups, a few hundred beneficiaries
+ * spread over a segment, each touch a few pages near the last, where a
+ * search over the whole segment touched a page at each of its twenty
+ * steps, on every segment of the window.
+ */
+static const char *
+gallop(struct seg *g, const char *key, size_t klen)
+{
+	const char *lo = g->cur, *p, *nl;
+	size_t step = 4096, n;
+
+	while ((size_t)(g->end - lo) > step) {
+		/* The line that starts after lo + step, if any. */
+		if ((nl = memchr(lo + step, '\n', (size_t)(g->end - lo - step))) == NULL ||
+		    nl + 1 >= g->end)
+			break;
+		p = nl + 1;
+		nl = memchr(p, '\n', (size_t)(g->end - p));
+		n = (size_t)(nl - p);
+		if (keycmp(p, n < klen ? n : klen, key, klen) >= 0)
+			return ts_seek(lo, p, key, klen);
+		lo = p;
+		step *= 2;
+	}
+	return ts_seek(lo, g->end, key, klen);
+}
+
 void
 paid_find(const char *amc, const char *contract, const char *member, int32_t from,
     void (*fn)(const struct prow *, void *), void *arg)
 {
-	static char *key;
-	static size_t cap;
+	static char *key, *last;
+	static size_t cap, lcap, llen;
 	static struct cur *cs;
+	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
 	size_t klen = strlen(amc) + strlen(contract) + strlen(member) + 3;
 	int i, n = 0, best;
 
@@ -343,6 +458,16 @@ paid_find(const char *amc, const char *contract, const char *member, int32_t fro
 		key = xrealloc(key, cap);
 	}
 	snprintf(key, cap, "%s\t%s\t%s\t", amc, contract, member);
+	/* A key before the last (not retro's order): the cursors start again. */
+	if (last != NULL && keycmp(key, klen, last, llen) < 0)
+		for (i = 0; i < nsegs; i++)
+			segs[i].cur = segs[i].rec;
+	if (klen + 1 > lcap) {
+		lcap = cap;
+		last = xrealloc(last, lcap);
+	}
+	memcpy(last, key, klen);
+	llen = klen;
 	if (cs == NULL && nsegs > 0)
 		cs = xmalloc((size_t)nsegs * sizeof *cs);
 	for (i = 0; i < nsegs; i++) {
@@ -353,7 +478,16 @@ paid_find(const char *amc, const char *contract, const char *member, int32_t fro
 		if (!g->mapped)
 			segmap(g);
 		cs[n].seg = i;
-		cs[n].p = ts_seek(g->rec, g->end, key, klen);
+		cs[n].p = g->cur = gallop(g, key, klen);
+		/*
+		 * The pages before the line found given back: no later lookup
+		 * reads them (kept, a day's lookups made nearly every page of
+		 * every segment of the window resident: 24 MiB more each day).
+		 */
+		if ((size_t)(g->cur - g->rel) >= 65536) {
+			pages_release(g->rel, g->cur);
+			g->rel = g->cur - ((uintptr_t)g->cur & (pg - 1));
+		}
 		if (curread(&cs[n], key, klen, NULL, 0))
 			n++;
 	}
@@ -381,16 +515,6 @@ paid_find(const char *amc, const char *contract, const char *member, int32_t fro
 			n--;
 		}
 	}
-	/*
-	 * The pages a search mapped given back: a read-only mapping of a
-	 * file that does not change, read again from the page cache if a
-	 * row passed to fn is read later.  Kept, the probes of a day's
-	 * lookups (with the kernel's fault-around) made nearly every page
-	 * of every segment of the window resident: 24 MiB more each day.
-	 */
-	for (i = 0; i < nsegs; i++)
-		if (segs[i].mapped && segs[i].hi >= from)
-			pages_release(segs[i].r.map, (const char *)segs[i].r.map + segs[i].r.maplen);
 }
 
 static char *newtmp;
@@ -449,6 +573,7 @@ paid_write(void)
 	char path[PATH_MAX];
 	struct ts_writer w;
 	struct pub p;
+	struct drec *a, *tmp;
 	char meta[64];
 	size_t i;
 	int k;
@@ -461,8 +586,16 @@ paid_write(void)
 	if (ndrows == 0)
 		return;
 	/* The day's segment: its rows sorted on their key, a line's in the order written. */
-	if (ndrows > 1)
-		qsort(drows, ndrows, sizeof *drows, drowcmp);
+	a = xmalloc(ndrows * sizeof *a);
+	tmp = xmalloc(ndrows * sizeof *tmp);
+	for (i = 0; i < ndrows; i++) {
+		a[i].r = &drows[i];
+		a[i].k = dchunk(&drows[i], 0);
+		for (k = 1; k < DPRE; k++)
+			a[i].pre[k - 1] = dchunk(&drows[i], (size_t)k * 8);
+	}
+	dsort(a, ndrows, 0, tmp);
+	free(tmp);
 	if (snprintf(path, sizeof path, "%s/%s.tsv", newtmp, today_s) >= (int)sizeof path)
 		die(EX_USAGE, "%s: name too long", newtmp);
 	if (pub_open(&p, path) < 0)
@@ -471,10 +604,18 @@ paid_write(void)
 	snprintf(meta, sizeof meta, "business_date\t%s", today_s);
 	ts_wmeta(&w, meta);
 	for (i = 0; i < ndrows; i++) {
-		ts_wfields(&w, drows[i].s, drows[i].len, NP, drows[i].amount);
+		/* The rows are read in an order not theirs in memory: fetched ahead. */
+		if (i + 16 < ndrows)
+			__builtin_prefetch(a[i + 16].r);
+		if (i + 8 < ndrows) {
+			__builtin_prefetch(a[i + 8].r->s);
+			__builtin_prefetch(a[i + 8].r->s + 64);
+		}
+		ts_wfields(&w, a[i].r->s, a[i].r->len, NP, a[i].r->amount);
 		ts_wend(&w);
 	}
 	ts_wclose(&w);
+	free(a);
 	if (pub_commit(&p) < 0)
 		die(EX_IOERR, "%s: %s", path, strerror(errno));
 	tmp_track(path, 0);
@@ -500,11 +641,9 @@ paid_log(void)
 void
 paid_free(void)
 {
-	size_t i;
 	int k;
 
-	for (i = 0; i < ndrows; i++)
-		free(drows[i].s);
+	arena_free(&rowmem);
 	free(drows);
 	for (k = 0; k < nsegs; k++) {
 		if (segs[k].mapped)
