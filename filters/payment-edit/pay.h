@@ -82,12 +82,15 @@ size_t lines_bypayee(struct line **v, size_t n, size_t *start);
 struct sepa {
 	unsigned char *xml;
 	size_t len;
+	uint64_t wantn;		/* the transfers meant */
+	int64_t wantsum;
 	uint64_t ntx;
 	int64_t sum;		/* the InstdAmt read back from the document */
 };
 xmlSchemaPtr sepa_schema(void);
-void sepa_build(struct sepa *s, xmlSchemaPtr schema, const char *date,
-    const struct debtor *deb, struct payee *const *pys, size_t npy, const char *name);
+void sepa_write(struct sepa *s, const char *date, const struct debtor *deb,
+    struct payee *const *pys, size_t npy, const char *name);
+int sepa_check(struct sepa *s, xmlSchemaPtr schema, const char *name, char *err, size_t errsz);
 
 /* statements.c: the remittance statements and the funding statements. */
 void remit_page(int fd, const char *path, const char *date, const struct payee *py);
