@@ -52,10 +52,58 @@ put(FILE *fp, const char *path, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* s in w columns at p, as printf's %-ws (left) or %ws: past it. */
+static char *
+pad(char *p, const char *s, size_t w, int left)
+{
+	size_t n = strlen(s), k = n < w ? w - n : 0;
+
+	if (!left) {
+		memset(p, ' ', k);
+		p += k;
+	}
+	memcpy(p, s, n);
+	p += n;
+	if (left) {
+		memset(p, ' ', k);
+		p += k;
+	}
+	return p;
+}
+
+/*
+ * A line's row, "%-12s %-8s %-10s %-10s %12s\n", put without vfprintf:
+ * it was a tenth of the run, a row a line paid or held.
+ */
+static void
+row(FILE *fp, const char *path, const struct line *l)
+{
+	char m[MONEY_BUFSZ], d[DATE_BUFSZ], buf[256], *p = buf;
+
+	money_fmt(l->amt, m);
+	date_fmt(l->decided, d);
+	if (strlen(l->invoice) + strlen(l->lineno) + strlen(l->actdate) + 60 > sizeof buf) {
+		put(fp, path, "%-12s %-8s %-10s %-10s %12s\n", l->invoice, l->lineno, l->actdate, d, m);
+		return;
+	}
+	p = pad(p, l->invoice, 12, 1);
+	*p++ = ' ';
+	p = pad(p, l->lineno, 8, 1);
+	*p++ = ' ';
+	p = pad(p, l->actdate, 10, 1);
+	*p++ = ' ';
+	p = pad(p, d, 10, 1);
+	*p++ = ' ';
+	p = pad(p, m, 12, 0);
+	*p++ = '\n';
+	if (fwrite(buf, 1, (size_t)(p - buf), fp) != (size_t)(p - buf))
+		die(EX_IOERR, "%s: %s", path, strerror(errno));
+}
+
 static void
 page(FILE *fp, const char *path, const char *date, const struct payee *py, int first)
 {
-	char m[MONEY_BUFSZ], d[DATE_BUFSZ];
+	char m[MONEY_BUFSZ];
 	size_t i;
 
 	put(fp, path, "%sRELEVE DE PAIEMENT TIERS PAYANT du %s\n\n", first ? "" : "\f", date);
@@ -64,13 +112,8 @@ page(FILE *fp, const char *path, const char *date, const struct payee *py, int f
 	put(fp, path, "Pour le compte de l'organisme complementaire : %s\n\n", py->amc);
 	put(fp, path, "%-12s %-8s %-10s %-10s %12s\n", "Facture", "Ligne", "Date acte",
 	    "Decide le", "Montant");
-	for (i = 0; i < py->nlines; i++) {
-		const struct line *l = py->lines[i];
-
-		money_fmt(l->amt, m);
-		date_fmt(l->decided, d);
-		put(fp, path, "%-12s %-8s %-10s %-10s %12s\n", l->invoice, l->lineno, l->actdate, d, m);
-	}
+	for (i = 0; i < py->nlines; i++)
+		row(fp, path, py->lines[i]);
 	money_fmt(py->gross, m);
 	put(fp, path, "%-44s %12s\n", "Total des lignes", m);
 	for (i = 0; i < py->noffs; i++) {
