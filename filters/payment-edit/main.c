@@ -300,7 +300,7 @@ fput(char **p, const struct field *f)
  * the amc (the orders of order.c read them as one string).
  */
 static struct line *
-newline(const struct field *f, const int *c, int32_t decided, int64_t amt, int carried)
+mkline(const struct field *f, const int *c, int32_t decided, int64_t amt, int carried)
 {
 	struct line *l;
 	size_t n = sizeof *l;
@@ -324,12 +324,17 @@ newline(const struct field *f, const int *c, int32_t decided, int64_t amt, int c
 	l->amt = amt;
 	l->carried = carried;
 	l->py = NULL;
+	return l;
+}
+
+static void
+addline(struct line *l)
+{
 	if (nlines == maxlines) {
 		maxlines = maxlines ? 2 * maxlines : 1024;
 		lines = xrealloc(lines, maxlines * sizeof *lines);
 	}
 	lines[nlines++] = l;
-	return l;
 }
 
 /* Counts of the day, for the summary and the message. */
@@ -339,51 +344,84 @@ static int64_t already_eur;
 /*
  * The day's outcomes: the lines paid to the PS (paid, paid-report;
  * dest ps or ps-recover), each with the reference reject-code gave it.
+ * Read by two threads (ts_scan), a part of the file each, into lines
+ * of its own put end to end after.
  */
+#define OPARTS 2
+static const char *const outcols[] = {
+	"amc", "first_claim", "ps_kind", "ps_number", "invoice", "line_no",
+	"act_date", "amc_eur", "outcome", "dest", "payment_ref"
+};
+static int oc[11];
+
+struct opart {
+	struct line **v;
+	size_t n, cap;
+	uint64_t nout, nother;
+};
+
+static int
+outcome(void *arg, struct ts_reader *r)
+{
+	struct opart *op = arg;
+	const struct field *f = r->f, *o = &f[oc[8]], *d = &f[oc[9]];
+	const int *c = oc;
+	struct line *l;
+	char ref[36];
+	int32_t first;
+
+	op->nout++;
+	if (!((o->n == 4 && memcmp(o->p, "paid", 4) == 0) ||
+	    (o->n == 11 && memcmp(o->p, "paid-report", 11) == 0)) ||
+	    !((d->n == 2 && memcmp(d->p, "ps", 2) == 0) ||
+	    (d->n == 10 && memcmp(d->p, "ps-recover", 10) == 0))) {
+		op->nother++;
+		return 0;
+	}
+	if (!isamc(&f[c[0]]))
+		return ts_error(r, "amc", "a paid line's client is not an AMC number");
+	if (firstday(f[c[1]].p, f[c[1]].n, &first) < 0 || first > today)
+		return ts_error(r, "first_claim",
+		    "not a day and rank YYYY-MM-DD#N on or before the business date");
+	if (r->cents[c[7]] < 0)
+		return ts_error(r, "amc_eur", "below 0.00 on a paid line");
+	l = mkline(f, c, today, r->cents[c[7]], 0);
+	if (op->n == op->cap) {
+		op->cap = op->cap ? 2 * op->cap : 1024;
+		op->v = xrealloc(op->v, op->cap * sizeof *op->v);
+	}
+	op->v[op->n++] = l;
+	if (pay_ref(ref, date, l->amc, l->kind, l->num) < 0 || f[c[10]].n != strlen(ref) ||
+	    memcmp(f[c[10]].p, ref, f[c[10]].n) != 0)
+		return ts_error(r, "payment_ref", "not the day's reference of the line's PS and client");
+	return 0;
+}
+
 static void
 readoutcomes(const char *path)
 {
-	static const char *const cols[] = {
-		"amc", "first_claim", "ps_kind", "ps_number", "invoice", "line_no",
-		"act_date", "amc_eur", "outcome", "dest", "payment_ref"
-	};
 	struct ts_reader r;
-	char ref[36];
-	int c[11], k;
-	int32_t first;
-	size_t i;
+	struct opart op[OPARTS];
+	void *args[OPARTS];
+	long base[OPARTS];
+	size_t i, k;
 
 	if (ts_open(&r, path, "outcome", 1) < 0)
 		ts_fatal(&r);
-	needcols(&r, cols, 11, c);
-	while ((k = ts_next(&r)) > 0) {
-		const struct field *f = r.f, *o = &f[c[8]], *d = &f[c[9]];
-		struct line *l;
-
-		nout++;
-		if (!((o->n == 4 && memcmp(o->p, "paid", 4) == 0) ||
-		    (o->n == 11 && memcmp(o->p, "paid-report", 11) == 0)) ||
-		    !((d->n == 2 && memcmp(d->p, "ps", 2) == 0) ||
-		    (d->n == 10 && memcmp(d->p, "ps-recover", 10) == 0))) {
-			nother++;
-			continue;
-		}
-		if (!isamc(&f[c[0]]))
-			die_at(EX_DATAERR, path, r.in.lineno, "amc", "a paid line's client is not an AMC number");
-		if (firstday(f[c[1]].p, f[c[1]].n, &first) < 0 || first > today)
-			die_at(EX_DATAERR, path, r.in.lineno, "first_claim",
-			    "not a day and rank YYYY-MM-DD#N on or before the business date");
-		if (r.cents[c[7]] < 0)
-			die_at(EX_DATAERR, path, r.in.lineno, "amc_eur", "below 0.00 on a paid line");
-		l = newline(f, c, today, r.cents[c[7]], 0);
-		if (pay_ref(ref, date, l->amc, l->kind, l->num) < 0 || f[c[10]].n != strlen(ref) ||
-		    memcmp(f[c[10]].p, ref, f[c[10]].n) != 0)
-			die_at(EX_DATAERR, path, r.in.lineno, "payment_ref",
-			    "not the day's reference of the line's PS and client");
-	}
-	if (k < 0)
+	needcols(&r, outcols, 11, oc);
+	memset(op, 0, sizeof op);
+	for (i = 0; i < OPARTS; i++)
+		args[i] = &op[i];
+	if (ts_scan(&r, OPARTS, outcome, args, base) < 0)
 		ts_fatal(&r);
 	ts_close(&r);
+	for (i = 0; i < OPARTS; i++) {
+		nout += op[i].nout;
+		nother += op[i].nother;
+		for (k = 0; k < op[i].n; k++)
+			addline(op[i].v[k]);
+		free(op[i].v);
+	}
 	lines_sort(lines, nlines);
 	for (i = 1; i < nlines; i++)
 		if (linecmp(&lines[i - 1], &lines[i]) == 0)
@@ -675,7 +713,7 @@ ledgerheld(const char *path)
 			die_at(EX_DATAERR, path, r.in.lineno, "decided", "not a date");
 		if (r.cents[c[L_EUR]] < 0)
 			die_at(EX_DATAERR, path, r.in.lineno, "amc_eur", "below 0.00");
-		newline(f, c, decided, r.cents[c[L_EUR]], 1);
+		addline(mkline(f, c, decided, r.cents[c[L_EUR]], 1));
 	}
 	ts_close(&r);
 	free(pk.l.amc);
