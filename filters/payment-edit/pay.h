@@ -38,6 +38,7 @@ struct item {
 struct line {
 	char *amc, *key, *kind, *num, *invoice, *lineno, *actdate;
 	size_t namc, nkey;	/* their lengths; key follows amc's NUL */
+	size_t nall;		/* the seven, each NUL-ended, one after the other */
 	int32_t decided;
 	int64_t amt;
 	int carried;		/* held in the ledger of the day before */
@@ -72,6 +73,10 @@ int item_order(const struct item *a, const struct item *b);
 int offsets_apply(struct payee *py, struct item **items, size_t nitems);
 void payee_settle(struct payee *py, const char *date);
 int32_t months_before(int32_t day, long months);
+
+/* main.c: a line's fields from..to, TAB-separated, at p; the date. */
+char *line_tabs(char *p, const char *from, const char *to);
+size_t decided_fmt(int32_t day, char *buf);
 
 /* order.c: the orders of the lines, (amc, key) and by PS. */
 int linecmp(const void *a, const void *b);

@@ -15,8 +15,6 @@
 #include <string.h>
 
 #include <libxml/parser.h>
-#include <libxml/xpath.h>
-#include <libxml/xpathInternals.h>
 
 #include "pay.h"
 #include "xmldoc.h"
@@ -252,104 +250,104 @@ sepa_write(struct sepa *s, const char *date, const struct debtor *deb,
 	s->sum = 0;
 }
 
-/* The text of an XPath expression's nodes, one by one, to fn; -1 if none. */
-static long
-each(xmlXPathContextPtr xc, const char *expr, int (*fn)(const char *, void *), void *arg)
-{
-	xmlXPathObjectPtr o = xmlXPathEvalExpression(BAD_CAST expr, xc);
-	long n = 0;
-	int i;
-
-	if (o == NULL || o->nodesetval == NULL) {
-		xmlXPathFreeObject(o);
-		return -1;
-	}
-	for (i = 0; i < o->nodesetval->nodeNr; i++, n++) {
-		xmlChar *t = xmlNodeGetContent(o->nodesetval->nodeTab[i]);
-		int rc = fn(t != NULL ? (const char *)t : "", arg);
-
-		xmlFree(t);
-		if (rc < 0) {
-			n = -2;
-			break;
-		}
-	}
-	xmlXPathFreeObject(o);
-	return n;
-}
+/*
+ * What the read-back counts: the text of every InstdAmt in an Amt in a
+ * CdtTrfTxInf, and of the NbOfTxs and CtrlSum of GrpHdr and of PmtInf,
+ * wherever they are (as //a/b would find them), all in the namespace.
+ */
+enum { K_AMT, K_GRPN, K_PMTN, K_GRPSUM, K_PMTSUM, NK };
 
 struct acc {
-	int64_t sum;
-	char text[32];
+	long n[NK];
+	int64_t sum[NK];
+	char text[2][32];	/* the counts' text */
+	int bad;		/* 1 + the kind of an amount that is not one */
 };
 
 static int
-addamt(const char *t, void *arg)
+isel(xmlNodePtr n, const char *name)
 {
-	struct acc *a = arg;
+	return n != NULL && n->type == XML_ELEMENT_NODE && n->ns != NULL &&
+	    strcmp((const char *)n->ns->href, NS) == 0 && strcmp((const char *)n->name, name) == 0;
+}
+
+static void
+take(struct acc *a, int k, xmlNodePtr n)
+{
+	xmlChar *t = xmlNodeGetContent(n);
+	const char *s = t != NULL ? (const char *)t : "";
 	int64_t c;
 
-	if (money_parse(t, strlen(t), &c) != M_OK || money_add(&a->sum, a->sum, c) < 0)
-		return -1;
-	return 0;
+	a->n[k]++;
+	if (k == K_GRPN || k == K_PMTN)
+		snprintf(a->text[k - K_GRPN], sizeof a->text[0], "%s", s);
+	else if ((money_parse(s, strlen(s), &c) != M_OK || money_add(&a->sum[k], a->sum[k], c) < 0) &&
+	    a->bad == 0)
+		a->bad = 1 + k;
+	xmlFree(t);
 }
 
-static int
-keep(const char *t, void *arg)
+static void
+walk(struct acc *a, xmlNodePtr n)
 {
-	struct acc *a = arg;
+	for (; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (isel(n, "InstdAmt") && isel(n->parent, "Amt") && isel(n->parent->parent, "CdtTrfTxInf"))
+			take(a, K_AMT, n);
+		else if (isel(n, "NbOfTxs") || isel(n, "CtrlSum")) {
+			int sum = n->name[0] == 'C';
 
-	snprintf(a->text, sizeof a->text, "%s", t);
-	return 0;
+			if (isel(n->parent, "GrpHdr"))
+				take(a, sum ? K_GRPSUM : K_GRPN, n);
+			else if (isel(n->parent, "PmtInf"))
+				take(a, sum ? K_PMTSUM : K_PMTN, n);
+		}
+		walk(a, n->children);
+	}
 }
 
-/* The document's own counts and sums: the transfers', twice over. */
+/*
+ * The document's own counts and sums: the transfers', twice over.  The
+ * tree is walked once, not searched by XPath once a count or sum (a
+ * tenth of the check).
+ */
 static int
 readback(struct sepa *s, xmlDocPtr doc, const char *name, char *err, size_t errsz)
 {
 	static const char *const counts[] = { "//p:GrpHdr/p:NbOfTxs", "//p:PmtInf/p:NbOfTxs" };
 	static const char *const sums[] = { "//p:GrpHdr/p:CtrlSum", "//p:PmtInf/p:CtrlSum" };
-	static const char amts[] = "//p:CdtTrfTxInf/p:Amt/p:InstdAmt";
-	xmlXPathContextPtr xc = xmlXPathNewContext(doc);
 	struct acc a;
 	char want[32];
-	long n;
-	int i, rc = EX_SOFTWARE;
+	int i;
 
-	if (xc == NULL || xmlXPathRegisterNs(xc, BAD_CAST "p", BAD_CAST NS) != 0) {
-		snprintf(err, errsz, "xpath: cannot start");
-		goto out;
-	}
 	memset(&a, 0, sizeof a);
-	if ((n = each(xc, amts, addamt, &a)) < 0) {
-		snprintf(err, errsz, n == -1 ? "xpath %s: no result" : "%s: InstdAmt: not an amount",
-		    n == -1 ? amts : name);
-		goto out;
+	walk(&a, doc->children);
+	if (a.bad) {
+		snprintf(err, errsz, "%s: %s: not an amount", name,
+		    a.bad - 1 == K_AMT ? "InstdAmt" : sums[a.bad - 1 - K_GRPSUM]);
+		return EX_SOFTWARE;
 	}
-	s->ntx = (uint64_t)n;
-	s->sum = a.sum;
+	s->ntx = (uint64_t)a.n[K_AMT];
+	s->sum = a.sum[K_AMT];
 	if (s->ntx != s->wantn || s->sum != s->wantsum) {
 		snprintf(err, errsz, "%s: %llu transfers of %lld cents in the document, %llu of %lld meant",
 		    name, (unsigned long long)s->ntx, (long long)s->sum,
 		    (unsigned long long)s->wantn, (long long)s->wantsum);
-		goto out;
+		return EX_SOFTWARE;
 	}
+	snprintf(want, sizeof want, "%ld", a.n[K_AMT]);
 	for (i = 0; i < 2; i++) {
-		snprintf(want, sizeof want, "%ld", n);
-		if (each(xc, counts[i], keep, &a) != 1 || strcmp(a.text, want) != 0) {
+		if (a.n[K_GRPN + i] != 1 || strcmp(a.text[i], want) != 0) {
 			snprintf(err, errsz, "%s: %s is not the count of its transfers", name, counts[i]);
-			goto out;
+			return EX_SOFTWARE;
 		}
-		a.sum = 0;
-		if (each(xc, sums[i], addamt, &a) != 1 || a.sum != s->sum) {
+		if (a.n[K_GRPSUM + i] != 1 || a.sum[K_GRPSUM + i] != s->sum) {
 			snprintf(err, errsz, "%s: %s is not the sum of its transfers", name, sums[i]);
-			goto out;
+			return EX_SOFTWARE;
 		}
 	}
-	rc = 0;
-out:
-	xmlXPathFreeContext(xc);
-	return rc;
+	return 0;
 }
 
 /*

@@ -26,6 +26,39 @@ head(struct ts_writer *w, const struct payee *py, const char *row)
 	ts_wcstr(w, row);
 }
 
+/*
+ * A line's row up to its amount: amc, ps_kind, ps_number, "line", then
+ * line, invoice, line_no, act_date, decided, an empty item; the line's
+ * fields put whole (line_tabs()).
+ */
+static void
+linehead(struct ts_writer *w, const struct payee *py, const struct line *l)
+{
+	char buf[1024], *p = buf, d[DATE_BUFSZ];
+
+	if (l->nall + DATE_BUFSZ + 8 > sizeof buf) {
+		head(w, py, "line");
+		ts_wcstr(w, l->key);
+		ts_wcstr(w, l->invoice);
+		ts_wcstr(w, l->lineno);
+		ts_wcstr(w, l->actdate);
+		decided_fmt(l->decided, d);
+		ts_wcstr(w, d);
+		ts_wcstr(w, "");
+		return;
+	}
+	/* amc (its NUL), kind and num (the NUL of num), the row, key, invoice to act_date. */
+	p = line_tabs(p, l->amc, l->amc + l->namc + 1);
+	p = line_tabs(p, l->kind, l->invoice);
+	memcpy(p, "line\t", 5);
+	p += 5;
+	p = line_tabs(p, l->key, l->key + l->nkey + 1);
+	p = line_tabs(p, l->invoice, l->amc + l->nall);
+	p += decided_fmt(l->decided, p);
+	*p++ = '\t';
+	ts_wfields(w, buf, (size_t)(p - buf), 10, 0);
+}
+
 static void
 tail(struct ts_writer *w, const struct payee *py, int64_t amt)
 {
@@ -81,7 +114,7 @@ row(FILE *fp, const char *path, const struct line *l)
 	char m[MONEY_BUFSZ], d[DATE_BUFSZ], buf[256], *p = buf;
 
 	money_fmt(l->amt, m);
-	date_fmt(l->decided, d);
+	decided_fmt(l->decided, d);
 	if (strlen(l->invoice) + strlen(l->lineno) + strlen(l->actdate) + 60 > sizeof buf) {
 		put(fp, path, "%-12s %-8s %-10s %-10s %12s\n", l->invoice, l->lineno, l->actdate, d, m);
 		return;
@@ -157,7 +190,7 @@ remit_write(int fd, const char *path, int tfd, const char *tpath, const char *da
     struct payee *const *pys, size_t npy)
 {
 	struct ts_writer w;
-	char meta[64], d[DATE_BUFSZ];
+	char meta[64];
 	FILE *fp = NULL;
 	size_t i, j;
 
@@ -178,14 +211,7 @@ remit_write(int fd, const char *path, int tfd, const char *tpath, const char *da
 		for (j = 0; j < py->nlines; j++) {
 			const struct line *l = py->lines[j];
 
-			head(&w, py, "line");
-			ts_wcstr(&w, l->key);
-			ts_wcstr(&w, l->invoice);
-			ts_wcstr(&w, l->lineno);
-			ts_wcstr(&w, l->actdate);
-			date_fmt(l->decided, d);
-			ts_wcstr(&w, d);
-			ts_wcstr(&w, "");
+			linehead(&w, py, l);
 			tail(&w, py, l->amt);
 		}
 		for (j = 0; j < py->noffs; j++) {
