@@ -758,14 +758,17 @@ ledgerheld(const char *path)
 	merge();
 }
 
-/* A line of the day's ledger, as decided now. */
+/*
+ * A line of the day's ledger, as decided now: put whole, its amount in
+ * the record's sum (money_fmt() writes it as ts_wmoney() would).
+ */
 static void
 writeline(struct ts_writer *w, const struct line *l)
 {
 	const struct payee *py = l->py;
-	char buf[1024], *p;
+	char buf[1024 + 160], *p;
 
-	if (l->nall + DATE_BUFSZ > sizeof buf) {
+	if (l->nall + 160 > sizeof buf) {
 		ts_wcstr(w, l->amc);
 		ts_wcstr(w, l->key);
 		ts_wcstr(w, l->kind);
@@ -775,17 +778,27 @@ writeline(struct ts_writer *w, const struct line *l)
 		ts_wcstr(w, l->actdate);
 		decided_fmt(l->decided, buf);
 		ts_wcstr(w, buf);
-	} else {
-		/* amc to act_date, then decided: the ledger's first 8 columns. */
-		p = line_tabs(buf, l->amc, l->amc + l->nall);
-		p += decided_fmt(l->decided, p);
-		ts_wfields(w, buf, (size_t)(p - buf), 8, 0);
+		ts_wmoney(w, l->amt);
+		ts_wcstr(w, statuses[py->status]);
+		ts_wcstr(w, py->status == S_HELD ? "" : date);
+		ts_wcstr(w, py->status == S_PAID ? py->ref : "");
+		ts_wcstr(w, reasons[py->reason]);
+		ts_wend(w);
+		return;
 	}
-	ts_wmoney(w, l->amt);
-	ts_wcstr(w, statuses[py->status]);
-	ts_wcstr(w, py->status == S_HELD ? "" : date);
-	ts_wcstr(w, py->status == S_PAID ? py->ref : "");
-	ts_wcstr(w, reasons[py->reason]);
+	p = line_tabs(buf, l->amc, l->amc + l->nall);
+	p += decided_fmt(l->decided, p);
+	*p++ = '\t';
+	p += money_fmt(l->amt, p);
+	*p++ = '\t';
+	p = stpcpy(p, statuses[py->status]);
+	*p++ = '\t';
+	p = stpcpy(p, py->status == S_HELD ? "" : date);
+	*p++ = '\t';
+	p = stpcpy(p, py->status == S_PAID ? py->ref : "");
+	*p++ = '\t';
+	p = stpcpy(p, reasons[py->reason]);
+	ts_wfields(w, buf, (size_t)(p - buf), NL, l->amt);
 	ts_wend(w);
 }
 

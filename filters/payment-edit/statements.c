@@ -26,17 +26,28 @@ head(struct ts_writer *w, const struct payee *py, const char *row)
 	ts_wcstr(w, row);
 }
 
+static void
+tail(struct ts_writer *w, const struct payee *py, int64_t amt)
+{
+	ts_wmoney(w, amt);
+	ts_wcstr(w, statuses[py->status]);
+	ts_wcstr(w, reasons[py->reason]);
+	ts_wcstr(w, py->ref);
+	ts_wend(w);
+}
+
 /*
- * A line's row up to its amount: amc, ps_kind, ps_number, "line", then
- * line, invoice, line_no, act_date, decided, an empty item; the line's
- * fields put whole (line_tabs()).
+ * A line's row: amc, ps_kind, ps_number, "line", then line, invoice,
+ * line_no, act_date, decided, an empty item, and the tail; put whole,
+ * the line's fields as they were read (line_tabs()), the amount in the
+ * record's sum (money_fmt() writes it as ts_wmoney() would).
  */
 static void
-linehead(struct ts_writer *w, const struct payee *py, const struct line *l)
+lrow(struct ts_writer *w, const struct payee *py, const struct line *l)
 {
-	char buf[1024], *p = buf, d[DATE_BUFSZ];
+	char buf[1024 + 160], *p = buf, d[DATE_BUFSZ];
 
-	if (l->nall + DATE_BUFSZ + 8 > sizeof buf) {
+	if (l->nall + 160 > sizeof buf) {
 		head(w, py, "line");
 		ts_wcstr(w, l->key);
 		ts_wcstr(w, l->invoice);
@@ -45,27 +56,26 @@ linehead(struct ts_writer *w, const struct payee *py, const struct line *l)
 		decided_fmt(l->decided, d);
 		ts_wcstr(w, d);
 		ts_wcstr(w, "");
+		tail(w, py, l->amt);
 		return;
 	}
-	/* amc (its NUL), kind and num (the NUL of num), the row, key, invoice to act_date. */
+	/* amc (to its NUL), kind and num (to num's), the row, key, invoice to act_date. */
 	p = line_tabs(p, l->amc, l->amc + l->namc + 1);
 	p = line_tabs(p, l->kind, l->invoice);
-	memcpy(p, "line\t", 5);
-	p += 5;
+	p = stpcpy(p, "line\t");
 	p = line_tabs(p, l->key, l->key + l->nkey + 1);
 	p = line_tabs(p, l->invoice, l->amc + l->nall);
 	p += decided_fmt(l->decided, p);
 	*p++ = '\t';
-	ts_wfields(w, buf, (size_t)(p - buf), 10, 0);
-}
-
-static void
-tail(struct ts_writer *w, const struct payee *py, int64_t amt)
-{
-	ts_wmoney(w, amt);
-	ts_wcstr(w, statuses[py->status]);
-	ts_wcstr(w, reasons[py->reason]);
-	ts_wcstr(w, py->ref);
+	*p++ = '\t';
+	p += money_fmt(l->amt, p);
+	*p++ = '\t';
+	p = stpcpy(p, statuses[py->status]);
+	*p++ = '\t';
+	p = stpcpy(p, reasons[py->reason]);
+	*p++ = '\t';
+	p = stpcpy(p, py->ref);
+	ts_wfields(w, buf, (size_t)(p - buf), (int)(sizeof rcols / sizeof rcols[0]), l->amt);
 	ts_wend(w);
 }
 
@@ -211,8 +221,7 @@ remit_write(int fd, const char *path, int tfd, const char *tpath, const char *da
 		for (j = 0; j < py->nlines; j++) {
 			const struct line *l = py->lines[j];
 
-			linehead(&w, py, l);
-			tail(&w, py, l->amt);
+			lrow(&w, py, l);
 		}
 		for (j = 0; j < py->noffs; j++) {
 			const struct item *it = py->offs[j].it;
