@@ -338,10 +338,21 @@ mkline(const struct field *f, const int *c, int32_t decided, int64_t amt, int ca
 char *
 line_tabs(char *p, const char *from, const char *to)
 {
+	const uint64_t lo = 0x7f7f7f7f7f7f7f7fULL, hi = 0x8080808080808080ULL;
 	size_t n = (size_t)(to - from), i;
+	uint64_t x, z;
 
 	memcpy(p, from, n);
-	for (i = 0; i < n; i++)
+	/* Eight bytes at a time: z has the high bit of each NUL byte, only. */
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&x, p + i, 8);
+		z = ~(((x & lo) + lo) | x) & hi;
+		if (z != 0) {
+			x |= (z >> 7) * '\t';
+			memcpy(p + i, &x, 8);
+		}
+	}
+	for (; i < n; i++)
 		if (p[i] == '\0')
 			p[i] = '\t';
 	return p + n;
