@@ -402,10 +402,14 @@ static const char *const outcols[] = {
 static int oc[11];
 
 struct opart {
-	struct line **v;
-	size_t n, cap;
+	struct line **v, **old;
+	size_t n, cap, nold, capold;
 	uint64_t nout, nother;
 };
+
+/* The day's lines first received on an earlier day, in the ledger's order. */
+static struct line **olds;
+static size_t nolds;
 
 static int
 outcome(void *arg, struct ts_reader *r)
@@ -438,6 +442,13 @@ outcome(void *arg, struct ts_reader *r)
 		op->v = xrealloc(op->v, op->cap * sizeof *op->v);
 	}
 	op->v[op->n++] = l;
+	if (first < today) {
+		if (op->nold == op->capold) {
+			op->capold = op->capold ? 2 * op->capold : 64;
+			op->old = xrealloc(op->old, op->capold * sizeof *op->old);
+		}
+		op->old[op->nold++] = l;
+	}
 	if (pay_ref(ref, date, l->amc, l->kind, l->num) < 0 || f[c[10]].n != strlen(ref) ||
 	    memcmp(f[c[10]].p, ref, f[c[10]].n) != 0)
 		return ts_error(r, "payment_ref", "not the day's reference of the line's PS and client");
@@ -468,7 +479,12 @@ readoutcomes(const char *path)
 		for (k = 0; k < op[i].n; k++)
 			addline(op[i].v[k]);
 		free(op[i].v);
+		olds = xrealloc(olds, (nolds + op[i].nold + 1) * sizeof *olds);
+		for (k = 0; k < op[i].nold; k++)
+			olds[nolds++] = op[i].old[k];
+		free(op[i].old);
 	}
+	lines_sort(olds, nolds);
 	lines_sort(lines, nlines);
 	for (i = 1; i < nlines; i++)
 		if (linecmp(&lines[i - 1], &lines[i]) == 0)
@@ -699,12 +715,16 @@ already(struct line *l, const char *path)
 static void
 ledgerpaid(void)
 {
+	uint64_t n0 = nalready;
 	size_t i;
 
-	for (i = 0; i < nlines; i++)
-		if (segfind(lines[i]))
-			already(lines[i], "segments");
-	dropmarked();
+	/* Only those first received before today may be in a segment. */
+	for (i = 0; i < nolds; i++)
+		if (segfind(olds[i]))
+			already(olds[i], "segments");
+	free(olds);
+	if (nalready > n0)
+		dropmarked();
 }
 
 /*
@@ -740,6 +760,7 @@ ledgerheld(const char *path)
 	struct lkey pk;
 	int c[NL], st;
 	size_t lo = 0, n0 = nlines;
+	uint64_t a0 = nalready;
 	int32_t decided;
 
 	memset(&pk, 0, sizeof pk);
@@ -764,7 +785,8 @@ ledgerheld(const char *path)
 	}
 	ts_close(&r);
 	free(pk.l.amc);
-	dropmarked();
+	if (nalready > a0)
+		dropmarked();
 	/* The lines held were checked in order (ledgernext()). */
 	merge();
 }
@@ -814,30 +836,44 @@ writeline(struct ts_writer *w, const struct line *l)
 }
 
 /*
- * A file of the day's ledger in dir: the lines held (held) or those paid
- * or offset, their sum checked against what the run counted (expect).
+ * The files of the day's ledger in dir: the lines held, and, if pname
+ * is not NULL, those paid or offset; in one pass over the lines (each
+ * pass a walk through the heap), each file's sum checked against what
+ * the run counted.
  */
 static void
-wledger(const char *dir, const char *name, const char *meta, int held, int64_t expect)
+wledger(const char *dir, const char *pname, const char *meta, int64_t held, int64_t paid)
 {
-	struct ts_writer w;
-	struct out *o = publishin(dir, name, ".tsv");
-	size_t i;
+	static const char *const what[] = { "paid", "held" };
+	const int64_t expect[] = { paid, held };
+	struct ts_writer w[2];
+	size_t o[2], i;
+	int k, n = pname != NULL ? 2 : 1;
 
-	ts_wopen(&w, o->p.fd, o->path, "payment-ledger", 1, lcols, NL);
-	ts_wmeta(&w, meta);
+	/* Held first, as they are published; outs move: by index. */
+	o[1] = (size_t)(publishin(dir, "held", ".tsv") - outs);
+	if (pname != NULL)
+		o[0] = (size_t)(publishin(dir, pname, ".tsv") - outs);
+	for (k = 2 - n; k < 2; k++) {
+		ts_wopen(&w[k], outs[o[k]].p.fd, outs[o[k]].path, "payment-ledger", 1, lcols, NL);
+		ts_wmeta(&w[k], meta);
+	}
 	for (i = 0; i < nlines; i++) {
+		int h = lines[i]->py->status == S_HELD;
+
 		/* In the order its next reader checks, or nothing published. */
 		if (i > 0 && linecmp(&lines[i - 1], &lines[i]) >= 0)
-			die(EX_SOFTWARE, "%s: lines not in (amc, line) order", o->path);
-		if ((lines[i]->py->status == S_HELD) == held)
-			writeline(&w, lines[i]);
+			die(EX_SOFTWARE, "%s: lines not in (amc, line) order", outs[o[1]].path);
+		if (h || pname != NULL)
+			writeline(&w[h], lines[i]);
 	}
-	if (w.sum != expect)
-		die(EX_SOFTWARE, "%s: lines %s written %lld cents, %lld counted", o->path,
-		    held ? "held" : "paid", (long long)w.sum, (long long)expect);
-	ts_wclose(&w);
-	ready(o);
+	for (k = 1; k >= 2 - n; k--) {
+		if (w[k].sum != expect[k])
+			die(EX_SOFTWARE, "%s: lines %s written %lld cents, %lld counted", outs[o[k]].path,
+			    what[k], (long long)w[k].sum, (long long)expect[k]);
+		ts_wclose(&w[k]);
+		ready(&outs[o[k]]);
+	}
 }
 
 /* The PS paid for a client today: the lines grouped, held or not. */
@@ -1257,13 +1293,13 @@ main(int argc, char *argv[])
 	 * the lines paid today, a segment of their own; the segments of the
 	 * days before within the window, linked.
 	 */
-	wledger(ltmp, "held", meta, 1, tot.eur[C_HELD]);
 	if (tot.n[C_PAID] > 0) {
 		char name[DATE_BUFSZ + 8];
 
 		snprintf(name, sizeof name, "paid-%s", date);
-		wledger(ltmp, name, meta, 0, tot.eur[C_PAID]);
-	}
+		wledger(ltmp, name, meta, tot.eur[C_HELD], tot.eur[C_PAID]);
+	} else
+		wledger(ltmp, NULL, meta, tot.eur[C_HELD], 0);
 	for (i = 0; i < nsegs; i++)
 		carry(&segs[i], ltmp);
 
