@@ -405,6 +405,7 @@ struct opart {
 	struct line **v, **old;
 	size_t n, cap, nold, capold;
 	uint64_t nout, nother;
+	int twice;		/* two of its lines are one */
 };
 
 /* The day's lines first received on an earlier day, in the ledger's order. */
@@ -455,6 +456,20 @@ outcome(void *arg, struct ts_reader *r)
 	return 0;
 }
 
+/* A part's lines sorted, and checked none is there twice: a thread's work. */
+static void *
+sortpart(void *arg)
+{
+	struct opart *op = arg;
+	size_t i;
+
+	lines_sort(op->v, op->n);
+	for (i = 1; i < op->n; i++)
+		if (linecmp(&op->v[i - 1], &op->v[i]) == 0)
+			op->twice = 1;
+	return NULL;
+}
+
 static void
 readoutcomes(const char *path)
 {
@@ -462,7 +477,9 @@ readoutcomes(const char *path)
 	struct opart op[OPARTS];
 	void *args[OPARTS];
 	long base[OPARTS];
-	size_t i, k;
+	size_t i, j, k;
+	pthread_t th;
+	int threaded, c;
 
 	if (ts_open(&r, path, "outcome", 1) < 0)
 		ts_fatal(&r);
@@ -476,19 +493,31 @@ readoutcomes(const char *path)
 	for (i = 0; i < OPARTS; i++) {
 		nout += op[i].nout;
 		nother += op[i].nother;
-		for (k = 0; k < op[i].n; k++)
-			addline(op[i].v[k]);
-		free(op[i].v);
 		olds = xrealloc(olds, (nolds + op[i].nold + 1) * sizeof *olds);
 		for (k = 0; k < op[i].nold; k++)
 			olds[nolds++] = op[i].old[k];
 		free(op[i].old);
 	}
 	lines_sort(olds, nolds);
-	lines_sort(lines, nlines);
-	for (i = 1; i < nlines; i++)
-		if (linecmp(&lines[i - 1], &lines[i]) == 0)
-			die(EX_DATAERR, "%s: first_claim: a line paid twice in the day's outcomes", path);
+	/* Each part sorted by a thread, then the two merged (OPARTS is 2). */
+	threaded = op[1].n > 0 && pthread_create(&th, NULL, sortpart, &op[1]) == 0;
+	sortpart(&op[0]);
+	if (!threaded)
+		sortpart(&op[1]);
+	else if (pthread_join(th, NULL) != 0)
+		die(EX_OSERR, "pthread_join failed");
+	maxlines = op[0].n + op[1].n + 1;
+	lines = xrealloc(lines, maxlines * sizeof *lines);
+	for (i = j = 0; !op[0].twice && !op[1].twice && (i < op[0].n || j < op[1].n);) {
+		c = j == op[1].n ? -1 : i == op[0].n ? 1 : linecmp(&op[0].v[i], &op[1].v[j]);
+		if (c == 0)
+			break;
+		lines[nlines++] = c < 0 ? op[0].v[i++] : op[1].v[j++];
+	}
+	if (i < op[0].n || j < op[1].n)
+		die(EX_DATAERR, "%s: first_claim: a line paid twice in the day's outcomes", path);
+	free(op[0].v);
+	free(op[1].v);
 }
 
 /*
