@@ -358,7 +358,7 @@ line_tabs(char *p, const char *from, const char *to)
 	return p + n;
 }
 
-/* A day of decision, formatted: most are today, formatted once. */
+/* A day of decision, formatted: most are today, formatted once (one thread only). */
 size_t
 decided_fmt(int32_t day, char *buf)
 {
