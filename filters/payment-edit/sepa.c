@@ -1,9 +1,10 @@
 /*
  * A client's SEPA credit-transfer initiation file, ISO 20022
  * pain.001.001.03 (tiers-pain(5)): one payment information block out of
- * the client's paying account, one transfer per PS paid.  Written into
- * memory as libxml2's writer indents it, then read back and checked
- * before anything is published: valid against the project's schema
+ * the client's paying account, one transfer per PS paid.  Written with
+ * libxml2's writer into memory, then read back (by a thread of its own,
+ * while the ledger and the statements are written) and checked before
+ * anything is published: valid against the project's schema
  * (formats/xsd/pain001.xsd, built in), and its counts and control sums
  * those of the transfers, the amounts summed again from the document
  * itself, not from what was meant to be written.  Nothing of the clock:
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include <libxml/parser.h>
+#include <libxml/xmlwriter.h>
 
 #include "pay.h"
 #include "xmldoc.h"
@@ -29,110 +31,35 @@ sepa_schema(void)
 	return xd_schema(pain001_xsd, "formats/xsd/pain001.xsd");
 }
 
-/*
- * The document being written: its bytes, and the elements open.  The
- * writer of libxml2 took a tenth of a day's run for text this regular;
- * what it wrote is written the same, byte for byte, and the schema still
- * judges the bytes themselves.
- */
-struct xw {
-	char *p;
-	size_t len, cap;
-	const char *open[16];
-	int depth;
-};
-
 static void
-put(struct xw *w, const char *s, size_t n)
+wr(int rc)
 {
-	if (w->len + n > w->cap) {
-		while (w->len + n > w->cap)
-			w->cap = w->cap ? 2 * w->cap : 1 << 16;
-		w->p = xrealloc(w->p, w->cap);
-	}
-	memcpy(w->p + w->len, s, n);
-	w->len += n;
+	if (rc < 0)
+		die(EX_SOFTWARE, "xmlTextWriter: cannot write");
 }
 
 static void
-puts_(struct xw *w, const char *s)
+elem(xmlTextWriterPtr w, const char *name, const char *text)
 {
-	put(w, s, strlen(s));
+	wr(xmlTextWriterWriteElement(w, BAD_CAST name, BAD_CAST text));
 }
 
 static void
-indent(struct xw *w)
+open_(xmlTextWriterPtr w, const char *name)
 {
-	int i;
-
-	for (i = 0; i < w->depth; i++)
-		put(w, "  ", 2);
-}
-
-/* Text, escaped as xmlEncodeSpecialChars does it. */
-static void
-text(struct xw *w, const char *s)
-{
-	const char *p;
-
-	for (p = s; *p != '\0'; p++) {
-		const char *e;
-
-		switch (*p) {
-		case '<': e = "&lt;"; break;
-		case '>': e = "&gt;"; break;
-		case '&': e = "&amp;"; break;
-		case '"': e = "&quot;"; break;
-		case '\r': e = "&#13;"; break;
-		default: continue;
-		}
-		put(w, s, (size_t)(p - s));
-		puts_(w, e);
-		s = p + 1;
-	}
-	put(w, s, (size_t)(p - s));
+	wr(xmlTextWriterStartElement(w, BAD_CAST name));
 }
 
 static void
-open_(struct xw *w, const char *name)
+close_(xmlTextWriterPtr w, int n)
 {
-	if (w->depth == (int)(sizeof w->open / sizeof w->open[0]))
-		die(EX_SOFTWARE, "sepa: elements nested too deep");
-	indent(w);
-	put(w, "<", 1);
-	puts_(w, name);
-	put(w, ">\n", 2);
-	w->open[w->depth++] = name;
-}
-
-static void
-close_(struct xw *w, int n)
-{
-	while (n-- > 0) {
-		w->depth--;
-		indent(w);
-		put(w, "</", 2);
-		puts_(w, w->open[w->depth]);
-		put(w, ">\n", 2);
-	}
-}
-
-static void
-elem(struct xw *w, const char *name, const char *t)
-{
-	indent(w);
-	put(w, "<", 1);
-	puts_(w, name);
-	put(w, ">", 1);
-	text(w, t);
-	put(w, "</", 2);
-	puts_(w, name);
-	put(w, ">\n", 2);
+	while (n-- > 0)
+		wr(xmlTextWriterEndElement(w));
 }
 
 /* A party: its name, in the SEPA set, 70 characters at most. */
 static void
-party(struct xw *w, const char *el, const char *name)
+party(xmlTextWriterPtr w, const char *el, const char *name)
 {
 	char nm[71];
 
@@ -143,7 +70,7 @@ party(struct xw *w, const char *el, const char *name)
 }
 
 static void
-account(struct xw *w, const char *el, const char *iban)
+account(xmlTextWriterPtr w, const char *el, const char *iban)
 {
 	open_(w, el);
 	open_(w, "Id");
@@ -152,7 +79,7 @@ account(struct xw *w, const char *el, const char *iban)
 }
 
 static void
-agent(struct xw *w, const char *el, const char *bic)
+agent(xmlTextWriterPtr w, const char *el, const char *bic)
 {
 	open_(w, el);
 	open_(w, "FinInstnId");
@@ -168,68 +95,71 @@ void
 sepa_write(struct sepa *s, const char *date, const struct debtor *deb,
     struct payee *const *pys, size_t npy, const char *name)
 {
-	struct xw w;
+	xmlBufferPtr buf = xmlBufferCreate();
+	xmlTextWriterPtr w;
 	char id[40], t[32], ctl[MONEY_BUFSZ], txt[141], raw[200], amt[MONEY_BUFSZ];
 	int32_t day;
 	int64_t sum = 0;
 	size_t i;
 
-	memset(&w, 0, sizeof w);
+	if (buf == NULL || (w = xmlNewTextWriterMemory(buf, 0)) == NULL)
+		die(EX_OSERR, "xmlTextWriter: out of memory");
 	for (i = 0; i < npy; i++)
 		if (money_add(&sum, sum, pys[i]->net) < 0)
 			die(EX_DATAERR, "%s: the transfers' sum is out of range", name);
 	money_fmt(sum, ctl);
-	puts_(&w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-	puts_(&w, "<Document xmlns=\"" NS "\">\n");
-	w.open[w.depth++] = "Document";
-	open_(&w, "CstmrCdtTrfInitn");
-	open_(&w, "GrpHdr");
+	wr(xmlTextWriterSetIndent(w, 1));
+	wr(xmlTextWriterSetIndentString(w, BAD_CAST "  "));
+	wr(xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL));
+	open_(w, "Document");
+	wr(xmlTextWriterWriteAttribute(w, BAD_CAST "xmlns", BAD_CAST NS));
+	open_(w, "CstmrCdtTrfInitn");
+	open_(w, "GrpHdr");
 	snprintf(id, sizeof id, "TP%.4s%.2s%.2s-%s", date, date + 5, date + 8, deb->amc);
-	elem(&w, "MsgId", id);
+	elem(w, "MsgId", id);
 	snprintf(t, sizeof t, "%sT00:00:00", date);
-	elem(&w, "CreDtTm", t);
+	elem(w, "CreDtTm", t);
 	snprintf(t, sizeof t, "%zu", npy);
-	elem(&w, "NbOfTxs", t);
-	elem(&w, "CtrlSum", ctl);
-	party(&w, "InitgPty", deb->name);
-	close_(&w, 1);
-	open_(&w, "PmtInf");
+	elem(w, "NbOfTxs", t);
+	elem(w, "CtrlSum", ctl);
+	party(w, "InitgPty", deb->name);
+	close_(w, 1);
+	open_(w, "PmtInf");
 	strcat(id, "-PMT");
-	elem(&w, "PmtInfId", id);
-	elem(&w, "PmtMtd", "TRF");
-	elem(&w, "NbOfTxs", t);
-	elem(&w, "CtrlSum", ctl);
-	open_(&w, "PmtTpInf");
-	open_(&w, "SvcLvl");
-	elem(&w, "Cd", "SEPA");
-	close_(&w, 2);
+	elem(w, "PmtInfId", id);
+	elem(w, "PmtMtd", "TRF");
+	elem(w, "NbOfTxs", t);
+	elem(w, "CtrlSum", ctl);
+	open_(w, "PmtTpInf");
+	open_(w, "SvcLvl");
+	elem(w, "Cd", "SEPA");
+	close_(w, 2);
 	if (date_parse(date, strlen(date), &day) < 0)
 		die(EX_SOFTWARE, "%s: not a date", date);
 	date_fmt(date_next_business(day), t);
-	elem(&w, "ReqdExctnDt", t);
-	party(&w, "Dbtr", deb->name);
-	account(&w, "DbtrAcct", deb->iban);
-	agent(&w, "DbtrAgt", deb->bic);
-	elem(&w, "ChrgBr", "SLEV");
+	elem(w, "ReqdExctnDt", t);
+	party(w, "Dbtr", deb->name);
+	account(w, "DbtrAcct", deb->iban);
+	agent(w, "DbtrAgt", deb->bic);
+	elem(w, "ChrgBr", "SLEV");
 	for (i = 0; i < npy; i++) {
 		const struct payee *py = pys[i];
 
-		open_(&w, "CdtTrfTxInf");
-		open_(&w, "PmtId");
-		elem(&w, "EndToEndId", py->ref);
-		close_(&w, 1);
-		open_(&w, "Amt");
+		open_(w, "CdtTrfTxInf");
+		open_(w, "PmtId");
+		elem(w, "EndToEndId", py->ref);
+		close_(w, 1);
+		open_(w, "Amt");
 		money_fmt(py->net, amt);
-		indent(&w);
-		puts_(&w, "<InstdAmt Ccy=\"EUR\">");
-		puts_(&w, amt);
-		puts_(&w, "</InstdAmt>\n");
-		close_(&w, 1);
+		wr(xmlTextWriterStartElement(w, BAD_CAST "InstdAmt"));
+		wr(xmlTextWriterWriteAttribute(w, BAD_CAST "Ccy", BAD_CAST "EUR"));
+		wr(xmlTextWriterWriteString(w, BAD_CAST amt));
+		close_(w, 2);
 		if (*py->reg->bic != '\0')
-			agent(&w, "CdtrAgt", py->reg->bic);
-		party(&w, "Cdtr", py->reg->name);
-		account(&w, "CdtrAcct", py->reg->iban);
-		open_(&w, "RmtInf");
+			agent(w, "CdtrAgt", py->reg->bic);
+		party(w, "Cdtr", py->reg->name);
+		account(w, "CdtrAcct", py->reg->iban);
+		open_(w, "RmtInf");
 		if (py->offset > 0) {
 			money_fmt(py->offset, ctl);
 			snprintf(raw, sizeof raw, "Tiers payant %s du %s, %zu lignes, indus deduits %s, releve %s",
@@ -238,12 +168,16 @@ sepa_write(struct sepa *s, const char *date, const struct debtor *deb,
 			snprintf(raw, sizeof raw, "Tiers payant %s du %s, %zu lignes, releve %s",
 			    py->amc, date, py->nlines, py->ref);
 		sepa_text(txt, sizeof txt - 1, raw, strlen(raw));
-		elem(&w, "Ustrd", txt);
-		close_(&w, 2);
+		elem(w, "Ustrd", txt);
+		close_(w, 2);
 	}
-	close_(&w, w.depth);
-	s->xml = (unsigned char *)w.p;
-	s->len = w.len;
+	wr(xmlTextWriterEndDocument(w));
+	xmlFreeTextWriter(w);
+
+	s->len = (size_t)xmlBufferLength(buf);
+	s->xml = xmalloc(s->len);
+	memcpy(s->xml, xmlBufferContent(buf), s->len);
+	xmlBufferFree(buf);
 	s->wantn = npy;
 	s->wantsum = sum;
 	s->ntx = 0;
