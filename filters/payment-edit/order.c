@@ -47,6 +47,11 @@ chunk(const struct line *l, size_t d)
 	size_t n = keylen(l), i;
 	uint64_t k = 0;
 
+	if (d + 8 <= n) {
+		for (i = d; i < d + 8; i++)
+			k = k << 8 | s[i];
+		return k;
+	}
 	for (i = d; i < d + 8; i++)
 		k = k << 8 | (i < n ? s[i] : 0);
 	return k;
@@ -58,11 +63,22 @@ reccmp(const void *a, const void *b)
 	return linecmp(&((const struct rec *)a)->l, &((const struct rec *)b)->l);
 }
 
+/* By the 8 bytes in k, then, the same, by what follows. */
+static int
+kcmp(const void *a, const void *b)
+{
+	const struct rec *x = a, *y = b;
+
+	if (x->k != y->k)
+		return x->k < y->k ? -1 : 1;
+	return reccmp(a, b);
+}
+
 /*
  * The n records sorted by their (amc, key) from byte d on (the bytes
  * before agree): on 8 bytes at a time, the records that agree on them
- * sorted on the next 8.  A few records are sorted by insertion; those
- * still agreeing past 64 bytes, by qsort.
+ * sorted on the next 8.  A few records are sorted by insertion, some
+ * more by qsort; those still agreeing past 64 bytes, by qsort too.
  */
 static void
 msd(struct rec *a, size_t n, size_t d, struct rec *tmp)
@@ -85,6 +101,14 @@ msd(struct rec *a, size_t n, size_t d, struct rec *tmp)
 	}
 	for (i = 0; i < n; i++)
 		a[i].k = chunk(a[i].l, d);
+	/*
+	 * A radix pass clears and sums 2048 counts: for a small group,
+	 * more than comparing (a day's keys split into thousands of them).
+	 */
+	if (n < 128) {
+		qsort(a, n, sizeof *a, kcmp);
+		return;
+	}
 	radix_sort(a, n, sizeof *a, tmp, 0, UINT64_MAX);
 	for (i = 0; i < n; i = j) {
 		/*

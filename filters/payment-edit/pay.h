@@ -38,6 +38,7 @@ struct item {
 struct line {
 	char *amc, *key, *kind, *num, *invoice, *lineno, *actdate;
 	size_t namc, nkey;	/* their lengths; key follows amc's NUL */
+	size_t nall;		/* the seven, each NUL-ended, one after the other */
 	int32_t decided;
 	int64_t amt;
 	int carried;		/* held in the ledger of the day before */
@@ -73,6 +74,10 @@ int offsets_apply(struct payee *py, struct item **items, size_t nitems);
 void payee_settle(struct payee *py, const char *date);
 int32_t months_before(int32_t day, long months);
 
+/* main.c: a line's fields from..to, TAB-separated, at p; the date. */
+char *line_tabs(char *p, const char *from, const char *to);
+size_t decided_fmt(int32_t day, char *buf);
+
 /* order.c: the orders of the lines, (amc, key) and by PS. */
 int linecmp(const void *a, const void *b);
 void lines_sort(struct line **v, size_t n);
@@ -82,12 +87,15 @@ size_t lines_bypayee(struct line **v, size_t n, size_t *start);
 struct sepa {
 	unsigned char *xml;
 	size_t len;
+	uint64_t wantn;		/* the transfers meant */
+	int64_t wantsum;
 	uint64_t ntx;
 	int64_t sum;		/* the InstdAmt read back from the document */
 };
 xmlSchemaPtr sepa_schema(void);
-void sepa_build(struct sepa *s, xmlSchemaPtr schema, const char *date,
-    const struct debtor *deb, struct payee *const *pys, size_t npy, const char *name);
+void sepa_write(struct sepa *s, const char *date, const struct debtor *deb,
+    struct payee *const *pys, size_t npy, const char *name);
+int sepa_check(struct sepa *s, xmlSchemaPtr schema, const char *name, char *err, size_t errsz);
 
 /* statements.c: the remittance statements and the funding statements. */
 void remit_page(int fd, const char *path, const char *date, const struct payee *py);

@@ -71,14 +71,28 @@ hold_reason(const struct debtor *d, const struct psrow *r)
 	return r->reason;
 }
 
-/* The day's transfer reference to a PS for a client: its length, or -1. */
+/*
+ * The day's transfer reference to a PS for a client: its length, or -1.
+ * TPYYYYMMDD-AMC-KNUM, K the kind's letter (M for AM); put by hand, not
+ * by snprintf: it is checked on every line paid.
+ */
 int
 pay_ref(char *buf, const char *date, const char *amc, const char *kind, const char *num)
 {
-	int n = snprintf(buf, 36, "TP%.4s%.2s%.2s-%s-%c%s", date, date + 5, date + 8, amc,
-	    strcmp(kind, "AM") == 0 ? 'M' : kind[0], num);
+	size_t na = strlen(amc), nn = strlen(num), n = 2 + 8 + 1 + na + 2 + nn;
 
-	return n < 0 || n > 35 ? -1 : n;
+	if (n > 35)
+		return -1;
+	memcpy(buf, "TP", 2);
+	memcpy(buf + 2, date, 4);
+	memcpy(buf + 6, date + 5, 2);
+	memcpy(buf + 8, date + 8, 2);
+	buf[10] = '-';
+	memcpy(buf + 11, amc, na);
+	buf[11 + na] = '-';
+	buf[12 + na] = strcmp(kind, "AM") == 0 ? 'M' : kind[0];
+	memcpy(buf + 13 + na, num, nn + 1);
+	return (int)n;
 }
 
 /* Items are offset oldest first, then in the order of their numbers. */
