@@ -343,6 +343,12 @@ void ts_wdate(struct ts_writer *w, int32_t days);
 void ts_wend(struct ts_writer *w);
 void ts_wcopy(struct ts_writer *w, const struct ts_reader *r);	/* current record as is */
 /*
+ * The n fields of r's current record from column col, as they are: their
+ * bytes were checked by r as ts_wstr checks them, and where both columns
+ * are money r's amounts are taken as parsed; the others ts_wstr's way.
+ */
+void ts_wcols(struct ts_writer *w, const struct ts_reader *r, int col, int n);
+/*
  * The first nf fields of a record, as a line read from a stream verified
  * earlier (nf fields, TAB-separated, no LF), with the sum of its money
  * columns; more fields may follow before ts_wend.
