@@ -23,6 +23,10 @@
 
 #include "tiers.h"
 
+#if defined(__SSE2__) && defined(__GNUC__)
+#include <emmintrin.h>
+#endif
+
 #define MAGIC "#tiers"
 #define TRAILER "#end"		/* format 1: the header outside the CRC */
 #define TRAILER2 "#end2"	/* format 2: the header inside; written */
@@ -163,6 +167,37 @@ split(struct ts_reader *r, const char *what, const char *line, size_t len,
 	int n = 0;
 
 	for (i = 0; i < len; i++) {
+#if defined(__SSE2__) && defined(__GNUC__)
+		/*
+		 * Sixteen bytes at a time, as the eight below: compared as
+		 * signed bytes, those from 0x80 are below 0x20 too.
+		 */
+		while (len - i >= 16) {
+			__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+			unsigned tab, odd;
+			size_t at;
+
+			tab = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('\t')));
+			odd = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmplt_epi8(x,
+			    _mm_set1_epi8(0x20)), _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f)))) & ~tab;
+			if (odd != 0)
+				tab &= (odd & -odd) - 1;
+			for (; tab != 0; tab &= tab - 1) {
+				at = i + (size_t)__builtin_ctz(tab);
+				if (n < max)
+					f[n].p = line + start, f[n].n = at - start;
+				n++;
+				start = at + 1;
+			}
+			if (odd != 0) {
+				i += (size_t)__builtin_ctz(odd);
+				break;
+			}
+			i += 16;
+		}
+		if (i >= len)
+			break;
+#endif
 #if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
     __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 		/*
