@@ -22,8 +22,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <csv.h>
-
 #include "reject.h"
 
 extern const char builtin_psreturn[];
@@ -174,9 +172,10 @@ pubfile(struct pub *p)
 }
 
 /*
- * A CSV line, its fields quoted by libcsv's csv_write into memory and
- * the line written at once: csv_fwrite puts a field a byte at a time,
- * and a field at a time was a putc and an fwrite each.
+ * A CSV line, built in memory and written at once.  Each field quoted as
+ * libcsv's csv_write quotes it (always, a quote doubled), a run of bytes
+ * without a quote at a time: csv_write goes a byte at a time, with two
+ * tests each, and was the most of the clients' returns.
  */
 struct csvline {
 	char *b;
@@ -186,7 +185,8 @@ struct csvline {
 static void
 csvput(struct csvline *l, const char *s, size_t n)
 {
-	size_t need = 2 * n + 3, m;
+	const char *e = s + n, *q;
+	size_t need = 2 * n + 3;
 
 	if (l->cap - l->len < need + 2) {
 		while (l->cap - l->len < need + 2)
@@ -195,10 +195,18 @@ csvput(struct csvline *l, const char *s, size_t n)
 	}
 	if (l->len > 0)
 		l->b[l->len++] = ',';
-	m = csv_write(l->b + l->len, need, s, n);
-	if (m > need)
-		die(EX_SOFTWARE, "csv_write: %zu bytes for a field of %zu", m, n);
-	l->len += m;
+	l->b[l->len++] = '"';
+	for (; s < e; s = q + 1) {
+		if ((q = memchr(s, '"', (size_t)(e - s))) == NULL)
+			q = e;
+		memcpy(l->b + l->len, s, (size_t)(q - s));
+		l->len += (size_t)(q - s);
+		if (q == e)
+			break;
+		memcpy(l->b + l->len, "\"\"", 2);
+		l->len += 2;
+	}
+	l->b[l->len++] = '"';
 }
 
 static void
