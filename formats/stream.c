@@ -336,7 +336,7 @@ ts_open(struct ts_reader *r, const char *path, const char *kind, int version)
 	 * seals them; a format 2 trailer's is the header's joined to it
 	 * (crc32_combine), which the trailer, read last, asks for or not.
 	 */
-	r->hcrc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), (const Bytef *)line, (uInt)len);
+	r->hcrc = crc32_buf((uint32_t)crc32(0L, Z_NULL, 0), line, len);
 	r->hcrc = (uint32_t)crc32(r->hcrc, (const Bytef *)"\n", 1);
 	lines_crc_start(&r->in);
 	return 0;
@@ -673,13 +673,13 @@ scanpart(void *arg)
 			break;
 		line = nl + 1;
 		if ((size_t)(line - mark) >= SCAN_CRCSTEP) {
-			p->crc = (uint32_t)crc32(p->crc, (const Bytef *)mark, (uInt)(line - mark));
+			p->crc = crc32_buf(p->crc, mark, (size_t)(line - mark));
 			mark = line;
 			if ((size_t)(line - done) >= SCAN_RELEASE && !r->keepmap)
 				done = pages_release(done, line);
 		}
 	}
-	p->crc = (uint32_t)crc32(p->crc, (const Bytef *)mark, (uInt)(line - mark));
+	p->crc = crc32_buf(p->crc, mark, (size_t)(line - mark));
 	return NULL;
 }
 
@@ -949,7 +949,7 @@ ts_mapcheck(struct ts_reader *r, uint64_t nrec, int64_t sum)
 	crc = (uint32_t)crc32(0L, Z_NULL, 0);
 	for (p = done = d0; p < t; p += n) {
 		n = (size_t)(t - p) < SCAN_CRCSTEP ? (size_t)(t - p) : SCAN_CRCSTEP;
-		crc = (uint32_t)crc32(crc, (const Bytef *)p, (uInt)n);
+		crc = crc32_buf(crc, p, n);
 		if ((size_t)(p + n - done) >= SCAN_RELEASE)
 			done = pages_release(done, p + n);
 	}
@@ -1115,8 +1115,7 @@ wflush(struct ts_writer *w, size_t upto)
 		w->crcfrom = 0;
 	} else {
 		if (upto > w->crcfrom) {
-			w->crc = (uint32_t)crc32(w->crc, (const Bytef *)w->buf + w->crcfrom,
-			    (uInt)(upto - w->crcfrom));
+			w->crc = crc32_buf(w->crc, w->buf + w->crcfrom, upto - w->crcfrom);
 			w->crcfrom = upto;
 		}
 		writeall(w, w->fd, w->buf, upto);
@@ -1484,7 +1483,7 @@ ts_wcommit(struct ts_writer *w)
 		if (n <= 0)
 			die(EX_IOERR, "%s: spool read error: %s", w->name,
 			    strerror(n < 0 ? errno : EIO));
-		w->crc = (uint32_t)crc32(w->crc, (const Bytef *)buf, (uInt)n);
+		w->crc = crc32_buf(w->crc, buf, (size_t)n);
 		writeall(w, w->fd, buf, (size_t)n);
 		off += n;
 	}
@@ -1541,7 +1540,7 @@ ts_wappend(struct ts_writer *w, struct ts_writer *p)
 	wflush(w, w->len);
 	for (off = 0; off < p->len; off += n) {
 		n = p->len - off < (1U << 30) ? p->len - off : (1U << 30);
-		w->crc = (uint32_t)crc32(w->crc, (const Bytef *)p->buf + off, (uInt)n);
+		w->crc = crc32_buf(w->crc, p->buf + off, n);
 	}
 	writeall(w, w->fd, p->buf, p->len);
 	w->nrec += p->nrec;
@@ -1571,8 +1570,7 @@ ts_wlines(struct ts_writer *w, const char *p, size_t n, uint64_t nrec, int64_t s
 	w->nrec += nrec;
 	if (n < WBUFSZ / 4) {
 		/* The lines before them in the CRC, then theirs, given. */
-		w->crc = (uint32_t)crc32(w->crc, (const Bytef *)w->buf + w->crcfrom,
-		    (uInt)(w->len - w->crcfrom));
+		w->crc = crc32_buf(w->crc, w->buf + w->crcfrom, w->len - w->crcfrom);
 		put(w, p, n);
 		w->crc = (uint32_t)crc32_combine(w->crc, crc, (z_off_t)n);
 		w->rec = w->crcfrom = w->len;
@@ -1593,8 +1591,7 @@ ts_wclose(struct ts_writer *w)
 
 	if (w->nf != 0 || w->marked)
 		die(EX_SOFTWARE, "%s: unfinished record", w->name);
-	w->crc = (uint32_t)crc32(w->crc, (const Bytef *)w->buf + w->crcfrom,
-	    (uInt)(w->len - w->crcfrom));
+	w->crc = crc32_buf(w->crc, w->buf + w->crcfrom, w->len - w->crcfrom);
 	w->crcfrom = w->len;
 	money_fmt(w->sum, sum);
 	n = snprintf(buf, sizeof buf, TRAILER2 "\t%" PRIu64 "\t%s\t%08" PRIx32 "\n",

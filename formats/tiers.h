@@ -154,6 +154,8 @@ int lines_open(struct lines *l, const char *path);	/* "-" is stdin; -1 + errno *
  */
 int lines_next(struct lines *l, char **line, size_t *len, const char **why);
 void lines_close(struct lines *l);
+/* crc.c: zlib's crc32(crc, p, n), for any n, faster where the CPU can. */
+uint32_t crc32_buf(uint32_t crc, const void *p, size_t n);
 /* Start a CRC-32 at the next line; its value up to p (a line start). */
 void lines_crc_start(struct lines *l);
 uint32_t lines_crc_upto(struct lines *l, const char *p);
