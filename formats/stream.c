@@ -1126,12 +1126,10 @@ wflush(struct ts_writer *w, size_t upto)
 	w->rec -= upto;
 }
 
-/* Room for n more bytes of the current record. */
+/* Room for n more bytes of the current record, when the buffer has not. */
 static void
-reserve(struct ts_writer *w, size_t n)
+grow(struct ts_writer *w, size_t n)
 {
-	if (w->len + n <= w->cap)
-		return;
 	if (w->mem) {
 		while (w->len + n > w->cap)
 			w->cap *= 2;
@@ -1147,7 +1145,14 @@ reserve(struct ts_writer *w, size_t n)
 	}
 }
 
-static void
+static inline void
+reserve(struct ts_writer *w, size_t n)
+{
+	if (w->len + n > w->cap)
+		grow(w, n);
+}
+
+static inline void
 put(struct ts_writer *w, const char *s, size_t n)
 {
 	reserve(w, n);
@@ -1357,9 +1362,12 @@ ts_wcols(struct ts_writer *w, const struct ts_reader *r, int col, int n)
 	if (w->nf == 0 && a->n > 0 && a->p[0] == '#')
 		die(EX_SOFTWARE, "%s: record %" PRIu64 ": first field starts with #",
 		    w->name, w->nrec + 1);
+	len = (size_t)(b->p + b->n - a->p);
+	reserve(w, len + 1);
 	if (w->nf > 0)
-		put(w, "\t", 1);
-	put(w, a->p, (size_t)(b->p + b->n - a->p));
+		w->buf[w->len++] = '\t';
+	memcpy(w->buf + w->len, a->p, len);
+	w->len += len;
 	w->nf += n;
 }
 
