@@ -22,6 +22,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csv.h>
+
 #include "reject.h"
 
 extern const char builtin_psreturn[];
@@ -172,9 +174,9 @@ pubfile(struct pub *p)
 }
 
 /*
- * A CSV line, built in memory and written at once.  Each field quoted as
- * libcsv's csv_write quotes it (always, a quote doubled), here: csv_write
- * tests each byte twice and was the most of the clients' returns.
+ * A CSV line, its fields quoted by libcsv's csv_write into memory and
+ * the line written at once: csv_fwrite puts a field a byte at a time,
+ * and a field at a time was a putc and an fwrite each.
  */
 struct csvline {
 	char *b;
@@ -184,23 +186,19 @@ struct csvline {
 static void
 csvput(struct csvline *l, const char *s, size_t n)
 {
-	size_t need = 2 * n + 3, i;
-	char *d;
+	size_t need = 2 * n + 3, m;
 
 	if (l->cap - l->len < need + 2) {
 		while (l->cap - l->len < need + 2)
 			l->cap = l->cap ? 2 * l->cap : 1024;
 		l->b = xrealloc(l->b, l->cap);
 	}
-	d = l->b + l->len;
 	if (l->len > 0)
-		*d++ = ',';
-	*d++ = '"';
-	for (i = 0; i < n; i++)
-		if ((*d++ = s[i]) == '"')
-			*d++ = '"';
-	*d++ = '"';
-	l->len = (size_t)(d - l->b);
+		l->b[l->len++] = ',';
+	m = csv_write(l->b + l->len, need, s, n);
+	if (m > need)
+		die(EX_SOFTWARE, "csv_write: %zu bytes for a field of %zu", m, n);
+	l->len += m;
 }
 
 static void
