@@ -422,6 +422,29 @@ alldigits(const char *s, int n)
 	return 1;
 }
 
+/*
+ * Whether the n bytes at s are all printable ASCII, eight at a time: a
+ * byte below 0x20 borrows, 0x7f carries, one from 0x80 is set, each
+ * into its high bit (as ts_badbyte).
+ */
+static int
+printable(const char *s, size_t n)
+{
+	uint64_t x;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&x, s + i, 8);
+		if (((x - 0x2020202020202020ULL) | x | (x + 0x0101010101010101ULL)) &
+		    0x8080808080808080ULL)
+			return 0;
+	}
+	for (; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
 static int
 num(const char *s, int n)
 {
@@ -754,11 +777,10 @@ lay_encode(const struct layout *l, const struct lay_record *r,
 				*why = "too long";
 				return -1;
 			}
-			for (k = 0; k < (int)n; k++)
-				if ((unsigned char)t[k] < 0x20 || (unsigned char)t[k] > 0x7e) {
-					*why = "not printable ASCII";
-					return -1;
-				}
+			if (!printable(t, n)) {
+				*why = "not printable ASCII";
+				return -1;
+			}
 			if (n > 0 && t[n - 1] == ' ') {
 				*why = "ends with a blank";
 				return -1;

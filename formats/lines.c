@@ -180,8 +180,7 @@ fill(struct lines *l, const char **why)
 	int n, r;
 
 	if (l->crcon) {
-		l->crc = (uint32_t)crc32(l->crc, (const Bytef *)l->buf + l->crcmark,
-		    (uInt)(l->beg - l->crcmark));
+		l->crc = crc32_buf(l->crc, l->buf + l->crcmark, l->beg - l->crcmark);
 		l->crcmark = 0;
 	}
 	if (l->beg > 0) {
@@ -276,8 +275,7 @@ lines_crc_upto(struct lines *l, const char *p)
 {
 	size_t upto = (size_t)(p - l->buf);
 
-	l->crc = (uint32_t)crc32(l->crc, (const Bytef *)l->buf + l->crcmark,
-	    (uInt)(upto - l->crcmark));
+	l->crc = crc32_buf(l->crc, l->buf + l->crcmark, upto - l->crcmark);
 	l->crcmark = upto;
 	return l->crc;
 }

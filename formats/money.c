@@ -27,6 +27,10 @@ money_parse(const char *s, size_t n, int64_t *cents)
 		neg = 1;
 		p++;
 	}
+	/* Nineteen digits at most (n < 20) stay below 10^19 < 2^64: no overflow. */
+	if (n < 20)
+		for (; p < e && *p >= '0' && *p <= '9'; p++, ndig++)
+			v = v * 10 + (uint64_t)(*p - '0');
 	for (; p < e && *p >= '0' && *p <= '9'; p++, ndig++)
 		if (__builtin_mul_overflow(v, 10, &v) ||
 		    __builtin_add_overflow(v, (uint64_t)(*p - '0'), &v))

@@ -154,6 +154,8 @@ int lines_open(struct lines *l, const char *path);	/* "-" is stdin; -1 + errno *
  */
 int lines_next(struct lines *l, char **line, size_t *len, const char **why);
 void lines_close(struct lines *l);
+/* crc.c: zlib's crc32(crc, p, n), for any n, faster where the CPU can. */
+uint32_t crc32_buf(uint32_t crc, const void *p, size_t n);
 /* Start a CRC-32 at the next line; its value up to p (a line start). */
 void lines_crc_start(struct lines *l);
 uint32_t lines_crc_upto(struct lines *l, const char *p);
@@ -342,6 +344,12 @@ void ts_wint(struct ts_writer *w, long long v);
 void ts_wdate(struct ts_writer *w, int32_t days);
 void ts_wend(struct ts_writer *w);
 void ts_wcopy(struct ts_writer *w, const struct ts_reader *r);	/* current record as is */
+/*
+ * The n fields of r's current record from column col, as they are: their
+ * bytes were checked by r as ts_wstr checks them, and where both columns
+ * are money r's amounts are taken as parsed; the others ts_wstr's way.
+ */
+void ts_wcols(struct ts_writer *w, const struct ts_reader *r, int col, int n);
 /*
  * The first nf fields of a record, as a line read from a stream verified
  * earlier (nf fields, TAB-separated, no LF), with the sum of its money

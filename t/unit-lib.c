@@ -258,6 +258,30 @@ moneyloop(void)
 	report(!bad, "money round trip", "spread and INT64_MIN", "all", bad ? "mismatch" : "all");
 }
 
+/* crc32_buf is zlib's crc32 at every length, alignment and start value. */
+static void
+crcloop(void)
+{
+	static unsigned char b[1 << 16];
+	uint32_t x = 2463534242U, c0;
+	size_t i, n, off;
+	int bad = 0, t;
+
+	for (i = 0; i < sizeof b; i++) {
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+		b[i] = (unsigned char)x;
+	}
+	for (t = 0; t < 20000 && !bad; t++) {
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+		n = t < 1024 ? (size_t)t : x % (sizeof b - 64);
+		off = (size_t)t % 64;
+		c0 = t % 3 == 0 ? 0 : x * 2654435761U;
+		if (crc32_buf(c0, b + off, n) != (uint32_t)crc32(c0, b + off, (uInt)n))
+			bad = 1;
+	}
+	report(!bad, "crc32_buf as crc32", "0..64 KiB", "all", bad ? "mismatch" : "all");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -267,6 +291,7 @@ main(int argc, char *argv[])
 		table(argv[i]);
 	dateloop();
 	moneyloop();
+	crcloop();
 	printf("1..%d\n", ntest);
 	return nfail != 0;
 }

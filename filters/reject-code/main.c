@@ -232,6 +232,19 @@ hasflag(const struct field *f, const char *word)
 	return 0;
 }
 
+/* Whether the n bytes at p are all letters (upper case only: upper) or digits. */
+static int
+alnum(const char *p, size_t n, int upper)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!((p[i] >= 'A' && p[i] <= 'Z') || (!upper && ((p[i] >= 'a' && p[i] <= 'z') ||
+		    (p[i] >= '0' && p[i] <= '9')))))
+			return 0;
+	return 1;
+}
+
 static int32_t
 plusbusiness(int32_t d, long n)
 {
@@ -347,6 +360,7 @@ main(int argc, char *argv[])
 	struct ts_writer ow, pw, hw;
 	struct pub po, pp, ph, ps;
 	int dc[ND], cc[ND], hc[NHC], ch, k, kc, kh = 0, havehold = 0, ncl, nvcol, kid;
+	int run[ND], nrun;
 	int32_t today, first, by;
 	char today_s[DATE_BUFSZ], meta[64], *pcpath, *hpath, *prevhold = NULL, *prevclaims = NULL;
 	uint64_t n = 0, nheld = 0, nhin = 0, cnt[NO], carried = 0;
@@ -455,6 +469,15 @@ main(int argc, char *argv[])
 		dc[k] = ts_needcol(&dr, dnames[k]);
 		cc[k] = ts_col(&cr, dnames[k]);
 	}
+	/*
+	 * The decision's columns the outcome begins with, in runs of columns
+	 * that follow each other in the decisions: each copied at once.
+	 */
+	for (k = 0, nrun = 0; k < ND; k++)
+		if (k > 0 && dc[k] == dc[k - 1] + 1)
+			run[nrun - 1]++;
+		else
+			run[nrun++] = 1;
 	nvcol = (int)(sizeof vcols / sizeof vcols[0]);
 	ncl = cr.ncol - nvcol;
 	for (k = 0; k < nvcol; k++)
@@ -596,17 +619,23 @@ main(int argc, char *argv[])
 		if (ground->n > 0 && (o == O_REJECTED || o == O_HOLD || o == O_EXPIRED))
 			o = O_CONFIRMED;
 		/* The outcome: the decision's columns, then its own. */
-		for (k = 0; k < ND; k++)
-			ts_wstr(&ow, f[dc[k]].p, f[dc[k]].n);
+		for (i = 0, k = 0; i < (size_t)nrun; k += run[i++])
+			ts_wcols(&ow, &dr, dc[k], run[i]);
 		ts_wcstr(&ow, onames[o]);
-		ts_wstr(&ow, first_claim->p, first_claim->n);
+		if (kh > 0)
+			ts_wcols(&ow, &hr, hc[0], 1);
+		else
+			ts_wcols(&ow, &dr, dc[D_CLAIM], 1);
 		ts_wdate(&ow, first);
 		if (o == O_HOLD || o == O_EXPIRED)
 			ts_wdate(&ow, by);
 		else
 			ts_wcstr(&ow, "");
 		ts_wint(&ow, presented);
-		ts_wstr(&ow, ground->p, ground->n);
+		if (kh > 0)
+			ts_wcols(&ow, &hr, hc[9], 1);
+		else
+			ts_wstr(&ow, ground->p, ground->n);
 		/*
 		 * A line paid is paid by the day's transfer to its PS for its
 		 * client, whose reference payment-edit gives it (a SEPA
@@ -616,21 +645,29 @@ main(int argc, char *argv[])
 		 */
 		if (o == O_PAID || o == O_REPORT) {
 			const struct field *pk = &f[dc[D_PSKIND]], *pn = &f[dc[D_PSNUM]];
-			char ref[80];
-			int rn;
+			const struct field *am = &f[dc[D_AMC]];
+			char ref[48], *q = ref;
 
-			if (pn->n == 0 || strspn(pn->p, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") < pn->n ||
-			    pk->n == 0 || strspn(pk->p, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") < pk->n)
+			if (pn->n == 0 || !alnum(pn->p, pn->n, 0) || pk->n == 0 ||
+			    !alnum(pk->p, pk->n, 1))
 				die_at(EX_DATAERR, argv[1], (long)dr.in.lineno, "ps_number",
 				    "a paid line's PS kind or number is not letters and digits");
-			rn = snprintf(ref, sizeof ref, "TP%.4s%.2s%.2s-%.*s-%c%.*s", today_s,
-			    today_s + 5, today_s + 8, (int)f[dc[D_AMC]].n, f[dc[D_AMC]].p,
-			    pk->n == 2 && memcmp(pk->p, "AM", 2) == 0 ? 'M' : pk->p[0],
-			    (int)pn->n, pn->p);
-			if (rn < 0 || rn >= 36)
+			if (sizeof "TPyyyymmdd--M" - 1 + am->n + pn->n >= 36)
 				die_at(EX_DATAERR, argv[1], (long)dr.in.lineno, "ps_number",
 				    "the payment reference would be longer than 35 characters");
-			ts_wstr(&ow, ref, (size_t)rn);
+			memcpy(q, "TP", 2);
+			memcpy(q + 2, today_s, 4);
+			memcpy(q + 6, today_s + 5, 2);
+			memcpy(q + 8, today_s + 8, 2);
+			q[10] = '-';
+			q += 11;
+			memcpy(q, am->p, am->n);
+			q += am->n;
+			*q++ = '-';
+			*q++ = pk->n == 2 && memcmp(pk->p, "AM", 2) == 0 ? 'M' : pk->p[0];
+			memcpy(q, pn->p, pn->n);
+			q += pn->n;
+			ts_wstr(&ow, ref, (size_t)(q - ref));
 		} else
 			ts_wcstr(&ow, "");
 		ts_wcstr(&ow, ru->pslabel);

@@ -138,66 +138,314 @@ clientof(const struct field *a)
 }
 
 /*
+ * Columns of the outcomes copied into a return (ocol's, -1: computed
+ * there), in runs of columns that follow each other in the outcomes:
+ * each run is written at once (ts_wcols).
+ */
+static int
+runs(const int *c, int n, int *run)
+{
+	int i, nrun = 0;
+
+	for (i = 0; i < n; i++)
+		if (i > 0 && c[i] >= 0 && c[i - 1] >= 0 && c[i] == c[i - 1] + 1)
+			run[nrun - 1]++;
+		else
+			run[nrun++] = 1;
+	return nrun;
+}
+
+static void
+fileclose(FILE *fp, const char *path)
+{
+	if (fflush(fp) != 0 || ferror(fp) || fclose(fp) != 0)
+		die(EX_IOERR, "%s: %s", path, strerror(errno));
+}
+
+static FILE *
+pubfile(struct pub *p)
+{
+	int fd = dup(p->fd);
+	FILE *fp;
+
+	if (fd < 0 || (fp = fdopen(fd, "w")) == NULL)
+		die(EX_OSERR, "fdopen: %s", strerror(errno));
+	return fp;
+}
+
+/*
+ * A CSV line, its fields quoted by libcsv's csv_write into memory and
+ * the line written at once: csv_fwrite puts a field a byte at a time,
+ * and a field at a time was a putc and an fwrite each.
+ */
+struct csvline {
+	char *b;
+	size_t len, cap;
+};
+
+static void
+csvput(struct csvline *l, const char *s, size_t n)
+{
+	size_t need = 2 * n + 3, m;
+
+	if (l->cap - l->len < need + 2) {
+		while (l->cap - l->len < need + 2)
+			l->cap = l->cap ? 2 * l->cap : 1024;
+		l->b = xrealloc(l->b, l->cap);
+	}
+	if (l->len > 0)
+		l->b[l->len++] = ',';
+	m = csv_write(l->b + l->len, need, s, n);
+	if (m > need)
+		die(EX_SOFTWARE, "csv_write: %zu bytes for a field of %zu", m, n);
+	l->len += m;
+}
+
+static void
+csvend(struct csvline *l, FILE *fp)
+{
+	memcpy(l->b + l->len, "\r\n", 2);
+	fwrite(l->b, 1, l->len + 2, fp);
+	l->len = 0;
+}
+
+/* A client's return, open: its stream and its CSV twin. */
+struct cret {
+	char name[32], tpath[4096], cpath[4096];
+	struct ts_writer w;
+	FILE *csv;
+};
+
+/* The clients' returns' columns. */
+static const char *const ccols[] = {
+	"contract", "member_ref", "ps_kind", "ps_number", "invoice", "line_no",
+	"act_date", "act_code", "fr_eur", "br_eur", "amo_eur", "amc_eur",
+	"rac_eur", "recover_eur", "dest", "code", "outcome", "identity_update",
+	"payment_ref", "claim", "client_label"
+};
+#define NCC (int)(sizeof ccols / sizeof ccols[0])
+
+/*
+ * One pass over the outcomes (ts_scan: every record, metadata line and
+ * the trailer checked) feeds the two kinds of returns: the PS return's
+ * sort keys (keys not NULL), and the clients' returns (dir not NULL),
+ * each outcome in the order of the outcomes to its client's two files,
+ * opened when the client's first line comes (three descriptors a
+ * client): no sort, a client's lines are the outcomes' in their order.
+ */
+struct pass {
+	const char *path;
+	const char *map;
+	/* The PS return's keys: the fields k1, k2 and the offset. */
+	FILE *keys;
+	int k1, k2, ko, ka;
+	uint64_t kept;
+	int64_t keptamc;
+	/* The clients' returns. */
+	const char *dir, *meta;
+	int cc[NCC], run[NCC], nrun, kamc, kout;
+	struct cret **cl;
+	size_t ncl;
+	struct csvline line;
+	uint64_t nin, n;
+	int64_t inamc, amc;
+};
+
+static struct cret *
+client(struct pass *ps, const struct field *a)
+{
+	struct cret *c;
+	size_t lo, hi, mid;
+	int d, i;
+
+	for (lo = 0, hi = ps->ncl, d = 1; lo < hi;) {
+		mid = lo + (hi - lo) / 2;
+		d = strncmp(ps->cl[mid]->name, a->p, a->n);
+		if (d == 0 && ps->cl[mid]->name[a->n] != '\0')
+			d = 1;
+		if (d == 0)
+			return ps->cl[mid];
+		if (d < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	c = xmalloc(sizeof *c);
+	snprintf(c->name, sizeof c->name, "%.*s", (int)a->n, a->p);
+	snprintf(c->tpath, sizeof c->tpath, "%s/%s.tsv", ps->dir, c->name);
+	ts_wopen(&c->w, newpub(c->tpath)->fd, c->tpath, "client-return", 1, ccols, NCC);
+	ts_wmeta(&c->w, ps->meta);
+	snprintf(c->cpath, sizeof c->cpath, "%s/%s.csv", ps->dir, c->name);
+	c->csv = pubfile(newpub(c->cpath));
+	for (i = 0; i < NCC; i++)
+		csvput(&ps->line, ccols[i], strlen(ccols[i]));
+	csvend(&ps->line, c->csv);
+	ps->cl = xrealloc(ps->cl, (ps->ncl + 1) * sizeof *ps->cl);
+	memmove(&ps->cl[lo + 1], &ps->cl[lo], (ps->ncl - lo) * sizeof *ps->cl);
+	ps->cl[lo] = c;
+	ps->ncl++;
+	return c;
+}
+
+static int
+passrec(void *arg, struct ts_reader *r)
+{
+	struct pass *ps = arg;
+	const struct field *o = &r->f[ps->ko];
+	char key[256], *q;
+	unsigned long long off;
+	struct cret *c;
+	struct field a, v;
+	int64_t x;
+	int i, j, k;
+
+	if (ps->keys != NULL && !(o->n == 6 && memcmp(o->p, "client", 6) == 0)) {
+		const struct field *f1 = &r->f[ps->k1], *f2 = &r->f[ps->k2];
+
+		ps->kept++;
+		if (money_add(&ps->keptamc, ps->keptamc, r->cents[ps->ka]) < 0)
+			return ts_error(r, "amc_eur", "sum out of range");
+		off = (unsigned long long)(r->line - ps->map);
+		if (f1->n + f2->n > sizeof key - 16 || off >= 1000000000000ULL)
+			return ts_error(r, f1->n + f2->n > sizeof key - 16 ? "ps_number" : NULL,
+			    "too long for a sort key");
+		q = key;
+		memcpy(q, f1->p, f1->n);
+		q += f1->n;
+		*q++ = '\t';
+		memcpy(q, f2->p, f2->n);
+		q += f2->n;
+		*q++ = '\t';
+		for (i = 11; i >= 0; i--, off /= 10)
+			q[i] = (char)('0' + off % 10);
+		q[12] = '\n';
+		q += 13;
+		fwrite(key, 1, (size_t)(q - key), ps->keys);
+	}
+	if (ps->dir == NULL)
+		return 0;
+	ps->nin++;
+	if (money_add(&ps->inamc, ps->inamc, r->cents[ps->ka]) < 0)
+		return ts_error(r, "amc_eur", "sum out of range");
+	/*
+	 * A line whose claim names no client by a number (rejected,
+	 * liquidate could not tell whose it was) is nobody's to send:
+	 * it goes to the return named unattributed, for the operator.
+	 */
+	a = clientof(&r->f[ps->kamc]);
+	c = client(ps, &a);
+	for (i = 0, j = 0; i < ps->nrun; j += ps->run[i++]) {
+		if (ps->cc[j] >= 0)
+			ts_wcols(&c->w, r, ps->cc[j], ps->run[i]);
+		for (k = j; k < j + ps->run[i]; k++) {
+			if (ps->cc[k] < 0) {
+				int id = r->f[ps->kout].n == 11 &&
+				    memcmp(r->f[ps->kout].p, "paid-report", 11) == 0;
+
+				v.p = id ? "1" : "0";
+				v.n = 1;
+				ts_wstr(&c->w, v.p, v.n);
+			} else
+				v = r->f[ps->cc[k]];
+			csvput(&ps->line, v.p, v.n);
+			/* What the returns carry, summed from their own text. */
+			if (ps->cc[k] == ps->ka && (money_parse(v.p, v.n, &x) != 0 ||
+			    money_add(&ps->amc, ps->amc, x) < 0))
+				die_at(EX_SOFTWARE, ps->path, 1 + r->in.lineno, "amc_eur",
+				    "not an amount");
+		}
+	}
+	ts_wend(&c->w);
+	csvend(&ps->line, c->csv);
+	ps->n++;
+	return 0;
+}
+
+/*
  * The outcomes of path (a plain file: reject-code wrote it), mapped in
- * *r and checked whole (every record, the trailer's count, sum and CRC),
- * and their sort keys in a scratch file, sorted: the fields k1, k2 of
- * each record whose outcome is not skip (NULL: all), and its offset in
- * the mapping (the outcomes' order within a key).  The sort moves keys,
- * not lines; the lines are read back at their offsets (keyed).  *kept
- * says how many, *amc the sum of their amc_eur as the reader parsed it,
- * for the writer to check its own count and sum against.
+ * *r and checked whole in one pass (every record, the trailer's count,
+ * sum and CRC), which writes the clients' returns into clientdir (NULL:
+ * none) and, ps set, returns the PS return's sort keys in a scratch file,
+ * sorted: the fields k1, k2 of each record whose outcome is not client,
+ * and its offset in the mapping (the outcomes' order within a key).  The
+ * sort moves keys, not lines; the lines are read back at their offsets
+ * (keyed).  *kept says how many, *amc the sum of their amc_eur as the
+ * reader parsed it, for the writer to check its own count and sum
+ * against.
  */
 static char *
-sorted(struct ts_reader *r, const char *path, int k1, int k2, const char *skip,
-    uint64_t *kept, int64_t *amc)
+onepass(struct ts_reader *r, const char *path, const char *date, int ps, int k1, int k2,
+    const char *clientdir, uint64_t *kept, int64_t *amc)
 {
-	char *in, *out;
-	const char *p, *rec, *end, *nl;
-	FILE *fp;
-	int fd, st, ko = ocol("outcome"), ka = ocol("amc_eur");
+	static const char *const cident = "identity_update";
+	struct pass p;
+	char *in = NULL, *out = NULL, meta[64];
+	void *arg = &p;
+	long base;
+	int fd, st, i;
 	pid_t pid;
-	uint64_t n = 0;
-	int64_t sum = 0;
+	size_t j;
 
-	if ((fd = tmp_open("returns", &in)) < 0)
-		die(EX_CANTCREAT, "%s/returns: %s", tmp_dir(), strerror(errno));
-	if ((fp = fdopen(fd, "w")) == NULL)
-		die(EX_OSERR, "fdopen: %s", strerror(errno));
-	if (ts_open(r, path, "outcome", 1) < 0)
-		ts_fatal(r);
-	ts_maprecs(r, path, &rec, &end);
-	*kept = 0;
-	*amc = 0;
-	for (p = rec; p < end; p = nl + 1) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		if (*p == '#')
-			continue;
-		if (ts_line(r, p) < 0)
-			ts_fatal(r);
-		n++;
-		if (money_add(&sum, sum, r->recsum) < 0)
-			die_at(EX_DATAERR, path, ts_lineof(r, p), "amc_eur", "sum out of range");
-		if (skip != NULL && r->f[ko].n == strlen(skip) && memcmp(r->f[ko].p, skip, r->f[ko].n) == 0)
-			continue;
-		++*kept;
-		if (money_add(amc, *amc, r->cents[ka]) < 0)
-			die_at(EX_DATAERR, path, ts_lineof(r, p), "amc_eur", "sum out of range");
-		fprintf(fp, "%.*s\t%.*s\t%012llu\n", (int)r->f[k1].n, r->f[k1].p,
-		    (int)r->f[k2].n, r->f[k2].p, (unsigned long long)(p - (const char *)r->map));
+	memset(&p, 0, sizeof p);
+	p.path = path;
+	p.k1 = k1;
+	p.k2 = k2;
+	p.ko = ocol("outcome");
+	p.ka = ocol("amc_eur");
+	if (ps) {
+		if ((fd = tmp_open("returns", &in)) < 0)
+			die(EX_CANTCREAT, "%s/returns: %s", tmp_dir(), strerror(errno));
+		if ((p.keys = fdopen(fd, "w")) == NULL)
+			die(EX_OSERR, "fdopen: %s", strerror(errno));
 	}
-	if (ts_mapcheck(r, n, sum) < 0)
+	if (clientdir != NULL) {
+		snprintf(meta, sizeof meta, "business_date\t%s", date);
+		p.dir = clientdir;
+		p.meta = meta;
+		p.kamc = ocol("amc");
+		p.kout = ocol("outcome");
+		for (i = 0; i < NCC; i++)
+			p.cc[i] = strcmp(ccols[i], cident) == 0 ? -1 : ocol(ccols[i]);
+		p.nrun = runs(p.cc, NCC, p.run);
+	}
+	if (ts_open(r, path, "outcome", 1) < 0 || ts_map(r) < 0)
 		ts_fatal(r);
-	if (fflush(fp) != 0 || ferror(fp) || fclose(fp) != 0)
-		die(EX_IOERR, "%s: %s", in, strerror(errno));
+	p.map = r->map;
+	if (ts_scan(r, 1, passrec, &arg, &base) < 0)
+		ts_fatal(r);
+	if (clientdir != NULL) {
+		if (p.n != p.nin || p.amc != p.inamc)
+			die(EX_SOFTWARE, "client returns: conservation: %llu outcomes, %llu lines; "
+			    "%lld cents, %lld", (unsigned long long)p.nin, (unsigned long long)p.n,
+			    (long long)p.inamc, (long long)p.amc);
+		for (j = 0; j < p.ncl; j++) {
+			ts_wclose(&p.cl[j]->w);
+			fileclose(p.cl[j]->csv, p.cl[j]->cpath);
+			free(p.cl[j]);
+		}
+		free(p.cl);
+		free(p.line.b);
+	}
+	*kept = p.kept;
+	*amc = p.keptamc;
+	if (!ps)
+		return NULL;
+	fileclose(p.keys, in);
 	if ((fd = tmp_open("returns.sorted", &out)) < 0)
 		die(EX_CANTCREAT, "%s/returns.sorted: %s", tmp_dir(), strerror(errno));
 	close(fd);
 	if ((pid = tmp_fork()) < 0)
 		die(EX_OSERR, "fork: %s", strerror(errno));
 	if (pid == 0) {
+		/*
+		 * Whole lines, bytewise: the keys' fields hold no byte below
+		 * a space (the reader refuses them), so the TAB after each
+		 * sorts before any byte of a longer one, and lines compare as
+		 * their fields one after the other; the offsets, of one
+		 * width, compare as numbers.
+		 */
 		setenv("LC_ALL", "C", 1);
-		execlp("sort", "sort", "-t", "\t", "-k1,1", "-k2,2", "-k3,3", "-S", "256M",
-		    "-T", tmp_dir(), "-o", out, in, (char *)NULL);
+		execlp("sort", "sort", "-S", "256M", "-T", tmp_dir(), "-o", out, in, (char *)NULL);
 		_exit(127);
 	}
 	if (tmp_wait(pid, &st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
@@ -270,48 +518,13 @@ fixrec(FILE *fp, const struct layout *l, const char *type, const struct lay_val 
 		die(EX_IOERR, "%s: %s", path, strerror(errno));
 }
 
-static FILE *
-pubfile(struct pub *p)
-{
-	int fd = dup(p->fd);
-	FILE *fp;
-
-	if (fd < 0 || (fp = fdopen(fd, "w")) == NULL)
-		die(EX_OSERR, "fdopen: %s", strerror(errno));
-	return fp;
-}
-
 /*
- * A CSV field, quoted by libcsv's csv_write into memory and written at
- * once: csv_fwrite puts it a byte at a time (a tenth of the stage).
+ * The PS return, from the keys the pass over the outcomes (r, mapped)
+ * sorted into srt: kept lines whose amc_eur sum to inamc.
  */
 static void
-csvput(FILE *fp, const char *s, size_t n)
-{
-	char buf[512], *b = buf;
-	size_t need = 2 * n + 2, m;
-
-	if (need > sizeof buf)
-		b = xmalloc(need);
-	m = csv_write(b, need, s, n);
-	if (m > need)
-		die(EX_SOFTWARE, "csv_write: %zu bytes for a field of %zu", m, n);
-	fwrite(b, 1, m, fp);
-	if (b != buf)
-		free(b);
-}
-
-static void
-fileclose(FILE *fp, const char *path)
-{
-	if (fflush(fp) != 0 || ferror(fp) || fclose(fp) != 0)
-		die(EX_IOERR, "%s: %s", path, strerror(errno));
-}
-
-/* The PS return. */
-static void
-psreturn(const char *path, const char *date, const char *psout, const char *fixout,
-    const struct layout *lay)
+psreturn(struct ts_reader *r, const char *path, char *srt, uint64_t kept, int64_t inamc,
+    const char *date, const char *psout, const char *fixout, const struct layout *lay)
 {
 	static const char *const pcols[] = {
 		"ps_kind", "ps_number", "invoice", "line_no", "act_date", "act_code",
@@ -322,19 +535,18 @@ psreturn(const char *path, const char *date, const char *psout, const char *fixo
 	struct ts_writer w;
 	struct lines in;
 	struct lay_val v[NY];
-	struct ts_reader r;
 	const struct field *f;
-	char *srt, *line, meta[64], prevkind[32] = "", prevnum[64] = "";
+	char *line, meta[64], prevkind[32] = "", prevnum[64] = "";
 	const char *why;
 	size_t len;
 	FILE *fp = NULL;
-	int pc[NPC], i, k, open = 0;
-	uint64_t n = 0, pn = 0, kept;
-	int64_t amc = 0, fr = 0, pamc = 0, pfr = 0, x, inamc;
+	int pc[NPC], run[NPC], nrun, i, j, k, open = 0;
+	uint64_t n = 0, pn = 0;
+	int64_t amc = 0, fr = 0, pamc = 0, pfr = 0, x;
 
 	for (i = 0; i < (int)NPC; i++)
 		pc[i] = ocol(pcols[i]);
-	srt = sorted(&r, path, ocol("ps_kind"), ocol("ps_number"), "client", &kept, &inamc);
+	nrun = runs(pc, NPC, run);
 	if (psout != NULL) {
 		struct pub *p = newpub(psout);
 
@@ -353,13 +565,13 @@ psreturn(const char *path, const char *date, const char *psout, const char *fixo
 	while ((k = lines_next(&in, &line, &len, &why)) > 0) {
 		const struct field *fk, *fn;
 
-		keyed(&r, line, len, srt, in.lineno);
-		f = r.f;
+		keyed(r, line, len, srt, in.lineno);
+		f = r->f;
 		fk = &f[pc[0]];
 		fn = &f[pc[1]];
 		if (psout != NULL) {
-			for (i = 0; i < (int)NPC; i++)
-				ts_wstr(&w, f[pc[i]].p, f[pc[i]].n);
+			for (i = 0, j = 0; i < nrun; j += run[i++])
+				ts_wcols(&w, r, pc[j], run[i]);
 			ts_wend(&w);
 		}
 		n++;
@@ -398,7 +610,8 @@ psreturn(const char *path, const char *date, const char *psout, const char *fixo
 		setval(&v[Y_PAYREF], &f[pc[13]]);
 		fixrec(fp, lay, "200", v, fixout);
 		pn++;
-		if (money_parse(f[pc[8]].p, f[pc[8]].n, &x) != 0 || money_add(&pamc, pamc, x) < 0 ||
+		/* x: the amc_eur just parsed. */
+		if (money_add(&pamc, pamc, x) < 0 ||
 		    money_parse(f[pc[7]].p, f[pc[7]].n, &x) != 0 || money_add(&pfr, pfr, x) < 0 ||
 		    money_add(&fr, fr, x) < 0)
 			die_at(EX_DATAERR, path, 0, "amc_eur", "an amount out of range");
@@ -406,7 +619,6 @@ psreturn(const char *path, const char *date, const char *psout, const char *fixo
 	if (k < 0)
 		die(EX_IOERR, "%s: %s", srt, why);
 	lines_close(&in);
-	ts_close(&r);
 	/* Conservation: the lines and the AMC of the outcomes, all of them. */
 	if (n != kept || amc != inamc)
 		die(EX_SOFTWARE, "PS return: conservation: %llu outcomes, %llu lines; %lld cents, %lld",
@@ -431,130 +643,19 @@ psreturn(const char *path, const char *date, const char *psout, const char *fixo
 	free(srt);
 }
 
-/* A client's return, open: its stream and its CSV twin. */
-struct cret {
-	char name[32], tpath[4096], cpath[4096];
-	struct ts_writer w;
-	FILE *csv;
-};
-
-/*
- * The clients' returns: each outcome, in the order of the outcomes, to
- * its client's two files, opened when the client's first line comes
- * (three descriptors a client).  No sort: a client's lines are the
- * outcomes' in their order.
- */
-static void
-clientreturns(const char *path, const char *date, const char *dir)
-{
-	static const char *const ccols[] = {
-		"contract", "member_ref", "ps_kind", "ps_number", "invoice", "line_no",
-		"act_date", "act_code", "fr_eur", "br_eur", "amo_eur", "amc_eur",
-		"rac_eur", "recover_eur", "dest", "code", "outcome", "identity_update",
-		"payment_ref", "claim", "client_label"
-	};
-	enum { NCC = sizeof ccols / sizeof ccols[0] };
-	struct ts_reader r;
-	struct cret **cl = NULL, *c;
-	char meta[64];
-	size_t ncl = 0, lo, hi, mid, j;
-	int cc[NCC], i, k, d, kamc = ocol("amc"), kout = ocol("outcome");
-	int ka = ocol("amc_eur");
-	struct field a;
-	uint64_t n = 0, nin = 0;
-	int64_t inamc = 0, amc = 0, x;
-
-	for (i = 0; i < (int)NCC; i++)
-		cc[i] = strcmp(ccols[i], "identity_update") == 0 ? -1 : ocol(ccols[i]);
-	snprintf(meta, sizeof meta, "business_date\t%s", date);
-	if (ts_open(&r, path, "outcome", 1) < 0)
-		ts_fatal(&r);
-	while ((k = ts_next(&r)) > 0) {
-		nin++;
-		if (money_add(&inamc, inamc, r.cents[ka]) < 0)
-			die_at(EX_DATAERR, path, r.in.lineno, "amc_eur", "sum out of range");
-		/*
-		 * A line whose claim names no client by a number (rejected,
-		 * liquidate could not tell whose it was) is nobody's to send:
-		 * it goes to the return named unattributed, for the operator.
-		 */
-		a = clientof(&r.f[kamc]);
-		for (lo = 0, hi = ncl, d = 1; lo < hi;) {
-			mid = lo + (hi - lo) / 2;
-			d = strncmp(cl[mid]->name, a.p, a.n);
-			if (d == 0 && cl[mid]->name[a.n] != '\0')
-				d = 1;
-			if (d == 0)
-				break;
-			if (d < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (d == 0)
-			c = cl[mid];
-		else {
-			c = xmalloc(sizeof *c);
-			snprintf(c->name, sizeof c->name, "%.*s", (int)a.n, a.p);
-			snprintf(c->tpath, sizeof c->tpath, "%s/%s.tsv", dir, c->name);
-			ts_wopen(&c->w, newpub(c->tpath)->fd, c->tpath, "client-return", 1, ccols, NCC);
-			ts_wmeta(&c->w, meta);
-			snprintf(c->cpath, sizeof c->cpath, "%s/%s.csv", dir, c->name);
-			c->csv = pubfile(newpub(c->cpath));
-			for (i = 0; i < (int)NCC; i++) {
-				if (i > 0)
-					putc(',', c->csv);
-				csvput(c->csv, ccols[i], strlen(ccols[i]));
-			}
-			fputs("\r\n", c->csv);
-			cl = xrealloc(cl, (ncl + 1) * sizeof *cl);
-			memmove(&cl[lo + 1], &cl[lo], (ncl - lo) * sizeof *cl);
-			cl[lo] = c;
-			ncl++;
-		}
-		for (i = 0; i < (int)NCC; i++) {
-			struct field v;
-
-			if (cc[i] < 0) {
-				int id = r.f[kout].n == 11 && memcmp(r.f[kout].p, "paid-report", 11) == 0;
-
-				v.p = id ? "1" : "0";
-				v.n = 1;
-			} else
-				v = r.f[cc[i]];
-			ts_wstr(&c->w, v.p, v.n);
-			if (i > 0)
-				putc(',', c->csv);
-			csvput(c->csv, v.p, v.n);
-			/* What the returns carry, summed from their own text. */
-			if (cc[i] == ka && (money_parse(v.p, v.n, &x) != 0 ||
-			    money_add(&amc, amc, x) < 0))
-				die_at(EX_SOFTWARE, path, r.in.lineno, "amc_eur", "not an amount");
-		}
-		ts_wend(&c->w);
-		fputs("\r\n", c->csv);
-		n++;
-	}
-	if (k < 0)
-		ts_fatal(&r);
-	ts_close(&r);
-	if (n != nin || amc != inamc)
-		die(EX_SOFTWARE, "client returns: conservation: %llu outcomes, %llu lines; %lld cents, %lld",
-		    (unsigned long long)nin, (unsigned long long)n, (long long)inamc, (long long)amc);
-	for (j = 0; j < ncl; j++) {
-		ts_wclose(&cl[j]->w);
-		fileclose(cl[j]->csv, cl[j]->cpath);
-		free(cl[j]);
-	}
-	free(cl);
-}
-
 void
 returns_write(const char *path, const char *date, const char *psout, const char *fixout,
     const struct layout *lay, const char *clientdir)
 {
-	if (psout != NULL || fixout != NULL)
-		psreturn(path, date, psout, fixout, lay);
-	if (clientdir != NULL)
-		clientreturns(path, date, clientdir);
+	struct ts_reader r;
+	uint64_t kept;
+	int64_t amc;
+	int ps = psout != NULL || fixout != NULL;
+	char *srt;
+
+	srt = onepass(&r, path, date, ps, ocol("ps_kind"), ocol("ps_number"), clientdir,
+	    &kept, &amc);
+	if (ps)
+		psreturn(&r, path, srt, kept, amc, date, psout, fixout, lay);
+	ts_close(&r);
 }
