@@ -70,6 +70,17 @@ loadacts(const char *arg)
 			die_at(EX_DATAERR, name, acttab.a[i].line, "domain", "not a care domain");
 }
 
+/* The three below of an act code, found once: a claim needs all of them. */
+void
+actof(const char *code, size_t n, int *dom, int *part, int64_t *plv)
+{
+	long i = acts_find(&acttab, code, n);
+
+	*dom = i < 0 ? -1 : actdom[i];
+	*part = i < 0 ? 0 : acttab.a[i].part;
+	*plv = i < 0 ? -1 : acttab.a[i].plv;
+}
+
 /* The domain of an act code, -1 if the table does not list it. */
 int
 actdomain(const char *code, size_t n)

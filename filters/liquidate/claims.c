@@ -65,7 +65,7 @@ claimrec(void *arg, struct ts_reader *r)
 	struct cpart *cp = arg;
 	struct claim *c;
 	struct bk_key ck;
-	int i, kind;
+	int i, kind, dom, part;
 	char *p;
 	long v;
 
@@ -157,9 +157,9 @@ claimrec(void *arg, struct ts_reader *r)
 	}
 	c->tp = RF(C_TP).n == 1 && RF(C_TP).p[0] == '1';
 	c->noemie = RF(C_FLOW).n >= 6 && memcmp(RF(C_FLOW).p, "noemie", 6) == 0;
-	c->dom = actdomain(CS(c, C_ACTCODE), CN(c, C_ACTCODE));
-	c->part = actpart(CS(c, C_ACTCODE), CN(c, C_ACTCODE));
-	c->plv = actplv(CS(c, C_ACTCODE), CN(c, C_ACTCODE));
+	actof(CS(c, C_ACTCODE), CN(c, C_ACTCODE), &dom, &part, &c->plv);
+	c->dom = (int8_t)dom;
+	c->part = (int8_t)part;
 	c->rk = int_parse(CS(c, C_RANG), CN(c, C_RANG), 0, 99, &v) < 0 ? -1 : (int8_t)v;
 	if (date_parse(CS(c, C_BIRTH), CN(c, C_BIRTH), &c->birth) < 0)
 		c->birth = NOSTART;

@@ -50,6 +50,7 @@ void loadacts(const char *arg);
 int actdomain(const char *code, size_t n);
 int actpart(const char *code, size_t n);
 int64_t actplv(const char *code, size_t n);
+void actof(const char *code, size_t n, int *dom, int *part, int64_t *plv);
 
 /* Guarantees (tiers-liquidate(5)). */
 enum { FO_BR, FO_BRSUP, FO_FR, FO_FIXE, FO_S100 };

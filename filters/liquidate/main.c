@@ -18,6 +18,7 @@
  * consumption is one family's events at a time.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,13 @@ okcmp(const void *pa, const void *pb)
 	return ordcmp(&i, &j);
 }
 
+static void *
+wdecthread(void *arg)
+{
+	wdecisions(arg);
+	return NULL;
+}
+
 static int
 isdir(const char *path)
 {
@@ -151,6 +159,7 @@ main(int argc, char *argv[])
 	int ngf = 0, nmf = 0, npf = 0, nkf = 0, ch, i;
 	struct ts_reader r, pr;
 	struct ts_writer w;
+	pthread_t wth;
 	struct pub pd, pc, psum, pp;
 	uint64_t npecout = 0;
 	struct master *ms;
@@ -427,8 +436,15 @@ main(int argc, char *argv[])
 	if (prevcons != NULL && !store)
 		consclose();
 
-	/* Decisions in the claims' order, and the conservation check. */
+	/*
+	 * Decisions in the claims' order, formatted and written by a thread
+	 * of their own while this one sums them, checks the sums and writes
+	 * the PEC generation and the consumption; the count checked once
+	 * they are written.
+	 */
 	wdecopen(&w, &pd, out, meta);
+	if (pthread_create(&wth, NULL, wdecthread, &w) != 0)
+		die(EX_OSERR, "pthread_create: %s", strerror(errno));
 	memset(ncode, 0, sizeof ncode);
 	for (k = 0; k < ncl; k++) {
 		const struct claim *c = &cl[k];
@@ -446,18 +462,14 @@ main(int argc, char *argv[])
 			sumadd(c, sumpath);
 		}
 	}
-	wdecisions(&w);
-	if (w.nrec != ncl || money_add(&t, samo, samc) < 0 || money_add(&t, t, srac) < 0 ||
-	    t != sfr)
-		die(EX_SOFTWARE, "conservation check failed: %llu claims, %llu decisions",
-		    (unsigned long long)ncl, (unsigned long long)w.nrec);
+	if (money_add(&t, samo, samc) < 0 || money_add(&t, t, srac) < 0 || t != sfr)
+		die(EX_SOFTWARE, "conservation check failed: %llu claims, FR %lld, AMO + AMC + "
+		    "RAC %lld", (unsigned long long)ncl, (long long)sfr, (long long)t);
 	/* Never more recovered on a line than it was paid. */
 	for (k = 0; k < cx.lrefcap; k++)
 		if (cx.lrefs[k].p != NULL && cx.lrefs[k].net < 0)
 			die(EX_SOFTWARE, "conservation check failed: line %.*s recovered beyond what "
 			    "it was paid", (int)cx.lrefs[k].n, cx.lrefs[k].p);
-	if (sumpath != NULL)
-		wsummary(psum.fd, sumpath, w.nrec);
 	/*
 	 * The agreements still alive: the next day's PEC generation.  The
 	 * one read where it lies is read whole there, or here if none is
@@ -467,7 +479,6 @@ main(int argc, char *argv[])
 		writepecs(&pset, pp.fd, newpec, meta, addmonths(today, -PEC_KEEP), &npecout);
 	else
 		checkgen(&pset);
-	ts_wclose(&w);
 	if (store) {
 		if (evlast != NOSTART) {
 			char m2[64], ld[DATE_BUFSZ];
@@ -480,7 +491,6 @@ main(int argc, char *argv[])
 		ts_wclose(&cwfile);
 	} else
 		ts_wclose(&cw);
-	ts_close(&r);		/* the claims' fields were read from it */
 	/* The store made before anything is published: its merge may refuse a segment. */
 	if (newstore != NULL) {
 		uint64_t nday = cwfile.nrec;
@@ -492,6 +502,14 @@ main(int argc, char *argv[])
 		tmp_untrack(daytmp);
 		free(daytmp);
 	}
+	pthread_join(wth, NULL);
+	if (w.nrec != ncl)
+		die(EX_SOFTWARE, "conservation check failed: %llu claims, %llu decisions",
+		    (unsigned long long)ncl, (unsigned long long)w.nrec);
+	if (sumpath != NULL)
+		wsummary(psum.fd, sumpath, w.nrec);
+	ts_wclose(&w);
+	ts_close(&r);		/* the claims' fields were read from it */
 	if (out != NULL && pub_commit(&pd) < 0)
 		die(EX_IOERR, "%s: %s", out, strerror(errno));
 	if (newstore != NULL)
