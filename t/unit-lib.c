@@ -61,18 +61,19 @@ tkey(const void *p, size_t *len)
 	return k->s;
 }
 
-/* The reference: memcmp's order, the shorter first, then the place. */
+/* The reference, byte by byte: the first that differs, the shorter first, then the place. */
 static int
 tkeycmp(const void *pa, const void *pb)
 {
 	const struct tkey *a = pa, *b = pb;
-	int c = memcmp(a->s, b->s, a->len < b->len ? a->len : b->len);
+	size_t j;
 
-	if (c != 0)
-		return c;
+	for (j = 0; j < a->len && j < b->len; j++)
+		if (a->s[j] != b->s[j])
+			return a->s[j] < b->s[j] ? -1 : 1;
 	if (a->len != b->len)
 		return a->len < b->len ? -1 : 1;
-	return (a->i > b->i) - (a->i < b->i);
+	return a->i < b->i ? -1 : a->i > b->i;
 }
 
 /* The n keys of v in bytesort's order are in qsort's by tkeycmp. */
