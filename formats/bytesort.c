@@ -170,12 +170,15 @@ bytesort(void *a, size_t n, size_t size, const void *(*key)(const void *, size_t
 		v[i].k = chunk(&v[i], 0);
 	}
 	msd(v, n, 0, tmp);
-	out = size <= sizeof *tmp ? (char *)tmp : xmalloc(n * size);
+	if (size <= sizeof *tmp)
+		out = (char *)tmp;
+	else {
+		free(tmp);
+		out = xmalloc(n * size);
+	}
 	for (i = 0; i < n; i++)
 		memcpy(out + i * size, p + (size_t)v[i].i * size, size);
 	memcpy(a, out, n * size);
-	if (out != (char *)tmp)
-		free(out);
-	free(tmp);
+	free(out);
 	free(v);
 }
