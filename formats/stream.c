@@ -1021,6 +1021,13 @@ ts_step(struct ts_reader *a, struct ts_reader *b, const char *field, const char 
 {
 	int ka = ts_next(a), kb = ts_next(b);
 
+	return ts_stepped(a, ka, b, kb, field, aname, bname);
+}
+
+int
+ts_stepped(struct ts_reader *a, int ka, struct ts_reader *b, int kb, const char *field,
+    const char *aname, const char *bname)
+{
 	if (ka < 0)
 		ts_fatal(a);
 	if (kb < 0)

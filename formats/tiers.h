@@ -300,6 +300,9 @@ int ts_error(struct ts_reader *r, const char *field, const char *fmt, ...)
  */
 int ts_step(struct ts_reader *a, struct ts_reader *b, const char *field, const char *aname,
     const char *bname);
+/* The same for the results ka and kb of ts_next on a and b, read otherwise. */
+int ts_stepped(struct ts_reader *a, int ka, struct ts_reader *b, int kb, const char *field,
+    const char *aname, const char *bname);
 int ts_col(const struct ts_reader *r, const char *name);	/* index or -1 */
 int ts_needcol(struct ts_reader *r, const char *name);	/* index or die */
 void ts_fatal(const struct ts_reader *r) __attribute__((noreturn));

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "radix.h"
 #include "tiers.h"
 
 static int ntest, nfail;
@@ -45,6 +46,94 @@ getdate(const char *s, int32_t *d)
 	return date_parse(s, strlen(s), d);
 }
 
+/* A key to sort, and its place before the sort: bytesort's record in these tests. */
+struct tkey {
+	const unsigned char *s;
+	size_t len, i;
+};
+
+static const void *
+tkey(const void *p, size_t *len)
+{
+	const struct tkey *k = p;
+
+	*len = k->len;
+	return k->s;
+}
+
+/* The reference, byte by byte: the first that differs, the shorter first, then the place. */
+static int
+tkeycmp(const void *pa, const void *pb)
+{
+	const struct tkey *a = pa, *b = pb;
+	size_t j;
+
+	for (j = 0; j < a->len && j < b->len; j++)
+		if (a->s[j] != b->s[j])
+			return a->s[j] < b->s[j] ? -1 : 1;
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	return a->i < b->i ? -1 : a->i > b->i;
+}
+
+/* The n keys of v in bytesort's order are in qsort's by tkeycmp. */
+static int
+tsorted(struct tkey *v, size_t n)
+{
+	struct tkey *w = xmalloc((n + 1) * sizeof *w);
+	size_t i;
+	int ok = 1;
+
+	memcpy(w, v, n * sizeof *v);
+	qsort(w, n, sizeof *w, tkeycmp);
+	bytesort(v, n, sizeof *v, tkey);
+	for (i = 0; i < n; i++)
+		if (v[i].i != w[i].i)
+			ok = 0;
+	free(w);
+	return ok;
+}
+
+/*
+ * A bytesort row: keys split at commas, "\0", "\," and "\\" a NUL, a
+ * comma and a backslash, "(none)" no key; out gets their places in
+ * bytesort's order, or "copies differ" if the row's keys repeated 64
+ * times (the radix passes, not comparisons alone) are not in qsort's.
+ */
+static void
+tbytesort(const char *in, char *out, size_t outsz)
+{
+	static unsigned char text[1024];
+	static struct tkey v[64 * 256];
+	size_t n = 0, t = 0, i, at;
+
+	if (strcmp(in, "(none)") != 0) {
+		v[0].s = text, v[0].len = 0, v[0].i = 0, n = 1;
+		for (; *in != '\0' && t < sizeof text && n < 256; in++) {
+			if (*in == ',') {
+				v[n].s = text + t, v[n].len = 0, v[n].i = n, n++;
+				continue;
+			}
+			if (in[0] == '\\' && in[1] != '\0')
+				text[t++] = *++in == '0' ? '\0' : (unsigned char)*in;
+			else
+				text[t++] = (unsigned char)*in;
+			v[n - 1].len++;
+		}
+	}
+	for (i = n; i < 64 * n; i++) {
+		v[i] = v[i % n];
+		v[i].i = i;
+	}
+	if (!tsorted(v + n, 63 * n)) {
+		snprintf(out, outsz, "copies differ");
+		return;
+	}
+	bytesort(v, n, sizeof *v, tkey);
+	for (i = 0, at = 0, *out = '\0'; i < n && at < outsz; i++)
+		at += (size_t)snprintf(out + at, outsz - at, i ? " %zu" : "%zu", v[i].i);
+}
+
 /* Evaluate one function on one input; the result as text in out. */
 static int
 eval(const char *fn, const char *in, char *out, size_t outsz)
@@ -59,6 +148,8 @@ eval(const char *fn, const char *in, char *out, size_t outsz)
 
 	if (strcmp(fn, "nir") == 0)
 		snprintf(out, outsz, "%d", nir_valid(in, n));
+	else if (strcmp(fn, "bytesort") == 0)
+		tbytesort(in, out, outsz);
 	else if (strcmp(fn, "nirkey") == 0) {
 		if (nir_key(in, &k) < 0 || n != 13)
 			snprintf(out, outsz, "bad");
@@ -282,6 +373,63 @@ crcloop(void)
 	report(!bad, "crc32_buf as crc32", "0..64 KiB", "all", bad ? "mismatch" : "all");
 }
 
+/*
+ * bytesort against qsort by tkeycmp on sets of every size around its
+ * thresholds: keys of a few bytes (NUL among them) so that many agree,
+ * of lengths around the 8-byte steps, or cut from one long key so that
+ * they are prefixes of each other and agree past 64 bytes.  Then
+ * records larger than its own.
+ */
+static void
+sortloop(void)
+{
+	static const size_t ns[] = { 0, 1, 2, 15, 16, 17, 127, 128, 129, 300, 5000, 100000 };
+	static const unsigned char abc[] = { 0, 1, 'a', 0xff };
+	static const size_t lens[] = { 0, 1, 7, 8, 9, 15, 16, 17, 24, 25, 63, 64, 65, 72, 73, 90 };
+	struct big {
+		struct tkey k;
+		char pad[40];
+	} *b;
+	unsigned char *text = xmalloc(100000 * 90);
+	struct tkey *v = xmalloc(100000 * sizeof *v);
+	uint32_t x = 2463534242U;
+	size_t i, j, n, kind;
+	int bad = 0, t;
+
+#define RND() (x ^= x << 13, x ^= x >> 17, x ^= x << 5)
+	for (kind = 0; kind < 3; kind++)
+		for (t = 0; t < (int)(sizeof ns / sizeof ns[0]); t++) {
+			n = ns[t];
+			for (i = 0; i < n; i++) {
+				v[i].s = text + i * 90;
+				v[i].i = i;
+				v[i].len = lens[RND() % (sizeof lens / sizeof lens[0])];
+				for (j = 0; j < v[i].len; j++)
+					text[i * 90 + j] = kind == 2 ? (unsigned char)('a' + j % 7) :
+					    kind == 1 && j < 70 ? 'x' : abc[RND() % (kind == 0 ? 2 : 4)];
+				if (kind == 2 && v[i].len > 0 && RND() % 4 == 0)
+					text[i * 90 + v[i].len - 1] = 'z';
+			}
+			if (!tsorted(v, n))
+				bad = 1;
+		}
+	b = xmalloc(5000 * sizeof *b);
+	for (i = 0; i < 5000; i++) {
+		b[i].k = v[i];
+		b[i].k.i = i;
+		snprintf(b[i].pad, sizeof b[i].pad, "%zu", i);
+	}
+	bytesort(b, 5000, sizeof *b, tkey);
+	for (i = 1; i < 5000; i++)
+		if (tkeycmp(&b[i - 1].k, &b[i].k) >= 0 || (size_t)atol(b[i].pad) != b[i].k.i)
+			bad = 1;
+#undef RND
+	free(b);
+	free(v);
+	free(text);
+	report(!bad, "bytesort as qsort", "0..100000 keys", "all", bad ? "mismatch" : "all");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -292,6 +440,7 @@ main(int argc, char *argv[])
 	dateloop();
 	moneyloop();
 	crcloop();
+	sortloop();
 	printf("1..%d\n", ntest);
 	return nfail != 0;
 }

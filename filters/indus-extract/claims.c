@@ -176,17 +176,7 @@ claims_step(struct ts_reader *a, struct ts_reader *b, const struct claim **c)
 
 	if (ka != 1)
 		claims_join();
-	if (ka < 0)
-		ts_fatal(a);
-	if (kb < 0)
-		ts_fatal(b);
-	if (ka == kb)
-		return ka;
-	if (ka == 0)
-		die_at(EX_DATAERR, a->in.name, (long)a->in.lineno, "claim",
-		    "fewer records than the %s", "decisions");
-	die_at(EX_DATAERR, b->in.name, (long)b->in.lineno, "claim", "fewer records than the %s",
-	    "claims");
+	return ts_stepped(a, ka, b, kb, "claim", "claims", "decisions");
 }
 
 void

@@ -53,13 +53,13 @@ month_of(int32_t day)
 
 /*
  * The day's rows, each the text of its line in the file, klen bytes of
- * it the key (amc to line, TAB-separated), and the order they came in.
- * Their text is held in an arena: a row is a few hundred thousand small
+ * it the key (amc to line, TAB-separated), in the order they came in
+ * (bytesort keeps it among the rows of a line).  Their text is held in an arena: a row is a few hundred thousand small
  * blocks a day, given back at once.
  */
 struct drow {
 	char *s;
-	size_t len, klen, seq;
+	size_t len, klen;
 	int64_t amount;
 };
 static struct drow *drows;
@@ -97,7 +97,7 @@ paid_add(const struct field *src, int64_t amount)
 	memcpy(p, m, mlen + 1);
 	r->len = len + mlen;
 	r->amount = amount;
-	r->seq = ndrows++;
+	ndrows++;
 }
 
 /* Two keys as bytes: amc to line, TAB-separated (no field holds a byte below TAB). */
@@ -109,85 +109,14 @@ keycmp(const char *a, size_t na, const char *b, size_t nb)
 	return c ? c : (na > nb) - (na < nb);
 }
 
-static int
-drowcmp(const void *pa, const void *pb)
+/* A row's key, amc to line: no byte of it is below TAB, so memcmp's order is keycmp's. */
+static const void *
+drowkey(const void *p, size_t *len)
 {
-	const struct drow *a = pa, *b = pb;
-	int c = keycmp(a->s, a->klen, b->s, b->klen);
+	const struct drow *r = p;
 
-	return c ? c : (a->seq > b->seq) - (a->seq < b->seq);
-}
-
-/*
- * The order of the day's rows, drowcmp's, got by radix sorts on 8 bytes
- * of the key at a time rather than by comparisons (as payment-edit
- * orders its lines).  A record: 8 bytes of a row's key, the most
- * significant first, 0 past its end (no byte of a key is below TAB, so
- * a key that ends comes before those that go on), and the row; and the
- * next 16 bytes, read with the first 8 as the rows are taken in order:
- * read later, in the order of the first bytes, each is a cache miss
- * (the amc takes the first 8, the contract most of the next 16).
- */
-#define DPRE 3
-struct drec {
-	uint64_t k, pre[DPRE - 1];
-	struct drow *r;
-};
-
-static uint64_t
-dchunk(const struct drow *r, size_t d)
-{
-	const unsigned char *s = (const unsigned char *)r->s;
-	size_t i;
-	uint64_t k = 0;
-
-	for (i = d; i < d + 8; i++)
-		k = k << 8 | (i < r->klen ? s[i] : 0);
-	return k;
-}
-
-static int
-dreccmp(const void *a, const void *b)
-{
-	return drowcmp(((const struct drec *)a)->r, ((const struct drec *)b)->r);
-}
-
-/*
- * The n records, in the order the rows came in, sorted on their keys
- * from byte d on (the bytes before agree); radix_sort is stable, so
- * rows of one key keep the order they came in.  A few records are
- * sorted by insertion; those still agreeing past 64 bytes, by qsort.
- */
-static void
-dsort(struct drec *a, size_t n, size_t d, struct drec *tmp)
-{
-	struct drec x;
-	size_t i, j, longest;
-
-	if (n < 16) {
-		for (i = 1; i < n; i++) {
-			x = a[i];
-			for (j = i; j > 0 && dreccmp(&a[j - 1], &x) > 0; j--)
-				a[j] = a[j - 1];
-			a[j] = x;
-		}
-		return;
-	}
-	if (d >= 64) {
-		qsort(a, n, sizeof *a, dreccmp);
-		return;
-	}
-	for (i = 0; i < n; i++)
-		a[i].k = d / 8 < DPRE ? (d == 0 ? a[i].k : a[i].pre[d / 8 - 1]) : dchunk(a[i].r, d);
-	radix_sort(a, n, sizeof *a, tmp, 0, UINT64_MAX);
-	for (i = 0; i < n; i = j) {
-		/* Those agreeing on these bytes and going on past them: on the next. */
-		for (longest = a[i].r->klen, j = i + 1; j < n && a[j].k == a[i].k; j++)
-			if (a[j].r->klen > longest)
-				longest = a[j].r->klen;
-		if (j - i > 1 && longest > d + 8)
-			dsort(a + i, j - i, d + 8, tmp);
-	}
+	*len = r->klen;
+	return r->s;
 }
 
 /*
@@ -573,7 +502,6 @@ paid_write(void)
 	char path[PATH_MAX];
 	struct ts_writer w;
 	struct pub p;
-	struct drec *a, *tmp;
 	char meta[64];
 	size_t i;
 	int k;
@@ -586,16 +514,7 @@ paid_write(void)
 	if (ndrows == 0)
 		return;
 	/* The day's segment: its rows sorted on their key, a line's in the order written. */
-	a = xmalloc(ndrows * sizeof *a);
-	tmp = xmalloc(ndrows * sizeof *tmp);
-	for (i = 0; i < ndrows; i++) {
-		a[i].r = &drows[i];
-		a[i].k = dchunk(&drows[i], 0);
-		for (k = 1; k < DPRE; k++)
-			a[i].pre[k - 1] = dchunk(&drows[i], (size_t)k * 8);
-	}
-	dsort(a, ndrows, 0, tmp);
-	free(tmp);
+	bytesort(drows, ndrows, sizeof *drows, drowkey);
 	if (snprintf(path, sizeof path, "%s/%s.tsv", newtmp, today_s) >= (int)sizeof path)
 		die(EX_USAGE, "%s: name too long", newtmp);
 	if (pub_open(&p, path) < 0)
@@ -604,18 +523,15 @@ paid_write(void)
 	snprintf(meta, sizeof meta, "business_date\t%s", today_s);
 	ts_wmeta(&w, meta);
 	for (i = 0; i < ndrows; i++) {
-		/* The rows are read in an order not theirs in memory: fetched ahead. */
-		if (i + 16 < ndrows)
-			__builtin_prefetch(a[i + 16].r);
+		/* The rows' text is read in an order not its in memory: fetched ahead. */
 		if (i + 8 < ndrows) {
-			__builtin_prefetch(a[i + 8].r->s);
-			__builtin_prefetch(a[i + 8].r->s + 64);
+			__builtin_prefetch(drows[i + 8].s);
+			__builtin_prefetch(drows[i + 8].s + 64);
 		}
-		ts_wfields(&w, a[i].r->s, a[i].r->len, NP, a[i].r->amount);
+		ts_wfields(&w, drows[i].s, drows[i].len, NP, drows[i].amount);
 		ts_wend(&w);
 	}
 	ts_wclose(&w);
-	free(a);
 	if (pub_commit(&p) < 0)
 		die(EX_IOERR, "%s: %s", path, strerror(errno));
 	tmp_track(path, 0);
