@@ -59,9 +59,8 @@ hfatal(const struct herr *e)
 
 /*
  * Every record against the CRC, and each not before the one it follows,
- * a chunk at a time while it is in the cache (and zlib's crc32 takes at
- * most 4 GiB a call), its pages given back after.  The CRC is said
- * first.
+ * a chunk at a time while it is in the cache, its pages given back
+ * after.  The CRC is said first.
  */
 #define CHECKRECS 16384
 
@@ -76,7 +75,7 @@ checkrecs(const struct seg *s, const char *path, struct herr *e)
 
 	for (i = 0; i < s->n; i = j) {
 		j = s->n - i > CHECKRECS ? i + CHECKRECS : s->n;
-		crc = (uint32_t)crc32(crc, s->map + HDRSZ + i * s->rsz, (uInt)((j - i) * s->rsz));
+		crc = crc32_buf(crc, s->map + HDRSZ + i * s->rsz, (j - i) * s->rsz);
 		/* The high words of the hashes decide, but for a tie. */
 		for (k = i > 0 ? i : 1; k < j && bad == 0; k++) {
 			p = s->map + HDRSZ + k * s->rsz;
@@ -505,7 +504,7 @@ wsopen(struct wseg *w, const struct hist *h, const char *dir, const char *name)
 static void
 wsflush(struct wseg *w)
 {
-	w->crc = (uint32_t)crc32(w->crc, w->buf, (uInt)w->used);
+	w->crc = crc32_buf(w->crc, w->buf, w->used);
 	if (fwrite(w->buf, 1, w->used, w->fp) != w->used)
 		die(EX_IOERR, "%s: write error", w->path);
 	w->used = 0;
@@ -601,6 +600,18 @@ mergefrom(const struct seg *segs, const int *live, int nlive, size_t nday)
 	return r;
 }
 
+/* The record at *pos of s or after it in the window, in k: 0 if none. */
+static int
+nexthead(const struct hist *h, const struct seg *s, size_t *pos, struct key *k)
+{
+	for (; *pos < s->n; (*pos)++) {
+		getkey(s, *pos, k);
+		if (k->day >= h->cutoff)
+			return 1;
+	}
+	return 0;
+}
+
 /*
  * Write the new generation in newdir.tmp: the live segments of h (in
  * dir) before the run mergefrom chooses, hard-linked, and the day's
@@ -657,16 +668,26 @@ writegen(const struct hist *h, const char *dir, const char *newdir, int32_t day,
 		    day_s, day_s + 5, day_s + 8, h->ledger ? "led" : "his");
 		wsopen(&ws, h, tmpdir, name);
 		if (r < nlive) {
-			/* The run's segments and the day's records, in key order. */
+			/*
+			 * The run's segments and the day's records, in key order:
+			 * each source's next record read once, the least of them
+			 * written (the high words of the hashes decide, but for a
+			 * tie), the day's last: source nlive.
+			 */
 			size_t *pos = xmalloc((size_t)nlive * sizeof *pos);
 			size_t *rel = xmalloc((size_t)nlive * sizeof *rel);
-			struct key best, k;
+			struct key *head = xmalloc((size_t)(nlive + 1) * sizeof *head);
+			int *has = xmalloc((size_t)(nlive + 1) * sizeof *has);
 			uint64_t nmerged = 0;
 			int b;
 
 			memset(pos, 0, (size_t)nlive * sizeof *pos);
 			memset(rel, 0, (size_t)nlive * sizeof *rel);
+			for (i = r; i < nlive; i++)
+				has[i] = nexthead(h, &segs[live[i]], &pos[i], &head[i]);
 			j = 0;
+			if ((has[nlive] = nday > 0))
+				get(0, &head[nlive]);
 			for (;;) {
 				/* The pages merged, given back: memory not the run's size. */
 				if (++nmerged % 65536 == 0)
@@ -675,37 +696,27 @@ writegen(const struct hist *h, const char *dir, const char *newdir, int32_t day,
 						rel[i] = pos[i];
 					}
 				b = -1;
-				for (i = r; i < nlive; i++) {
-					const struct seg *sg = &segs[live[i]];
-
-					while (pos[i] < sg->n) {
-						getkey(sg, pos[i], &k);
-						if (k.day >= h->cutoff)
-							break;
-						pos[i]++;
-					}
-					if (pos[i] < sg->n && (b < 0 || keycmp(&k, &best) < 0)) {
-						best = k;
+				for (i = r; i <= nlive; i++)
+					if (has[i] && (b < 0 || head[i].hi < head[b].hi ||
+					    (head[i].hi == head[b].hi && keycmp(&head[i], &head[b]) < 0)))
 						b = i;
-					}
-				}
-				if (j < nday) {
-					get(j, &k);
-					if (b < 0 || keycmp(&k, &best) < 0) {
-						wsput(&ws, &k);
-						j++;
-						continue;
-					}
-				}
 				if (b < 0)
 					break;
-				wsput(&ws, &best);
-				pos[b]++;
+				wsput(&ws, &head[b]);
+				if (b == nlive) {
+					if ((has[b] = ++j < nday))
+						get(j, &head[b]);
+				} else {
+					pos[b]++;
+					has[b] = nexthead(h, &segs[live[b]], &pos[b], &head[b]);
+				}
 			}
 			for (i = r; i < nlive; i++)
 				segrelease(&segs[live[i]], rel[i], segs[live[i]].n);
 			free(pos);
 			free(rel);
+			free(head);
+			free(has);
 		} else {
 			for (j = 0; j < nday; j++) {
 				struct key k;
