@@ -618,6 +618,7 @@ judgeday(void)
 		e.from = 0;
 		e.to = held[k].n;
 		emit(&e);
+		writeback(out.fd);
 		free(held[k].it);
 		free(held[k].text);
 	}
@@ -640,6 +641,7 @@ judgeday(void)
 			e.from = 0;
 			e.to = b->n;
 			emit(&e);
+			writeback(out.fd);
 		}
 		close(spillfd);
 		spillfd = -1;

@@ -11,6 +11,7 @@
  * hard-linked beside the day's, or the newest of them merged with the
  * day's by a size-tiered policy (mergefrom).
  */
+#define _GNU_SOURCE	/* sync_file_range(2) */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -317,6 +318,8 @@ hashless(const struct seg *s, size_t i, uint64_t hi, uint64_t lo)
 	return h < hi || (h == hi && le_get64(p + 8) < lo);
 }
 
+#define NEAR 8
+
 size_t
 gallop(const struct seg *s, size_t from, uint64_t hi, uint64_t lo)
 {
@@ -325,6 +328,17 @@ gallop(const struct seg *s, size_t from, uint64_t hi, uint64_t lo)
 
 	if (a >= s->n || !hashless(s, a, hi, lo))
 		return a;
+	/*
+	 * The day's keys are often a few records apart in a segment: the
+	 * next records first, one after the other, in the cache lines
+	 * already read.
+	 */
+	for (b = a + 1; b < s->n && b <= a + NEAR; b++)
+		if (!hashless(s, b, hi, lo))
+			return b;
+	if (b >= s->n)
+		return s->n;
+	a = b - 1;
 	/*
 	 * key(a) < target.  Hashes are uniform: the target is about
 	 * (hi - ka) / 2^64 * n records further; gallop from that guess,
@@ -466,11 +480,27 @@ lookup(const struct hist *h, uint64_t hi, uint64_t lo, struct key *found, size_t
 
 /* ---------- writing a generation ---------- */
 
+/*
+ * Start writing out the pages of fd written so far, without waiting: the
+ * disk works while the rest is computed, and the fsync that publishes
+ * the file waits for less.
+ */
+void
+writeback(int fd)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+	(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#else
+	(void)fd;
+#endif
+}
+
 struct wseg {
 	FILE *fp;
 	unsigned char buf[65520];	/* records batched for the CRC: 2730 of 24 bytes, 1638 of 40 */
 	size_t used;
 	size_t rsz;
+	size_t unsynced;	/* bytes written since the last writeback */
 	char path[PATH_MAX];
 	uint64_t n;
 	uint32_t crc;
@@ -494,6 +524,7 @@ wsopen(struct wseg *w, const struct hist *h, const char *dir, const char *name)
 	le_put32(hd + 8, h->ledger ? 2 : 1);
 	fwrite(hd, 1, HDRSZ, w->fp);
 	w->rsz = h->rsz;
+	w->unsynced = 0;
 	w->n = 0;
 	w->used = 0;
 	w->crc = (uint32_t)crc32(0L, Z_NULL, 0);
@@ -507,6 +538,12 @@ wsflush(struct wseg *w)
 	w->crc = crc32_buf(w->crc, w->buf, w->used);
 	if (fwrite(w->buf, 1, w->used, w->fp) != w->used)
 		die(EX_IOERR, "%s: write error", w->path);
+	if ((w->unsynced += w->used) >= WBACK) {
+		if (fflush(w->fp) != 0)
+			die(EX_IOERR, "%s: write error", w->path);
+		writeback(fileno(w->fp));
+		w->unsynced = 0;
+	}
 	w->used = 0;
 }
 
