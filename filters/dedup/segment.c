@@ -9,7 +9,8 @@
  * reader's error, returned: dedup prints it and exits, a fuzz harness
  * goes on.  Written: a new generation, the day before's segments
  * hard-linked beside the day's, or the newest of them merged with the
- * day's by a size-tiered policy (mergefrom).
+ * day's by a size-tiered policy (mergefrom), a large merge in two halves
+ * at once (merge); sent to the disk as it is written (writeback).
  */
 #define _GNU_SOURCE	/* sync_file_range(2) */
 #include <errno.h>
