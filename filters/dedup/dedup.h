@@ -169,6 +169,9 @@ void closehist(struct hist *h);
 /* Give back the mapped pages of records from to to (whole pages). */
 void segrelease(const struct seg *s, size_t from, size_t to);
 void hfatal(const struct herr *e) __attribute__((noreturn));
+/* Start writing out fd's pages (every WBACK bytes written), not waiting. */
+#define WBACK ((size_t)8 << 20)
+void writeback(int fd);
 /* The first record of s with hash >= (hi, lo), from anywhere; from from. */
 size_t seek(const struct seg *s, uint64_t hi, uint64_t lo);
 size_t gallop(const struct seg *s, size_t from, uint64_t hi, uint64_t lo);

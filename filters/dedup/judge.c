@@ -24,6 +24,7 @@
 
 #define NBATCH 2
 #define PFDIST 4		/* keys ahead, for prefetch() */
+#define TABAHEAD 8		/* claims ahead, for the day's table */
 
 const char *const vnames[] = { "first", "intra", "inter", "adjust" };
 
@@ -262,6 +263,20 @@ judge(struct batch *b)
 
 	tabgrow(hist.ledger ? 2 * b->n : b->n);
 	for (i = 0; i < b->n; i++) {
+#ifdef __GNUC__
+		/*
+		 * The slots of a claim a few places ahead asked for now: the
+		 * table is larger than the caches, a key a miss.
+		 */
+		if (i + TABAHEAD < b->n) {
+			const struct item *y = &b->it[i + TABAHEAD];
+
+			if (hist.ledger)
+				__builtin_prefetch(&tab[(size_t)y->llo & (tabcap - 1)]);
+			if (y->verdict == V_FIRST)
+				__builtin_prefetch(&tab[(size_t)y->lo & (tabcap - 1)]);
+		}
+#endif
 		x = &b->it[i];
 		x->hasref = x->haspaid = 0;
 		if (hist.ledger && x->verdict == V_ADJUST) {
@@ -618,6 +633,7 @@ judgeday(void)
 		e.from = 0;
 		e.to = held[k].n;
 		emit(&e);
+		writeback(out.fd);
 		free(held[k].it);
 		free(held[k].text);
 	}
@@ -640,6 +656,7 @@ judgeday(void)
 			e.from = 0;
 			e.to = b->n;
 			emit(&e);
+			writeback(out.fd);
 		}
 		close(spillfd);
 		spillfd = -1;

@@ -99,10 +99,15 @@ normkey(const struct field *v, const int64_t *cents, char *buf, size_t cap)
 		}
 		if (n + len + 1 >= cap)
 			return 0;
-		for (i = 0; i < len; i++) {
-			char ch = p[i];
+		if (k == K_ACT)
+			for (i = 0; i < len; i++) {
+				char ch = p[i];
 
-			buf[n++] = k == K_ACT && ch >= 'a' && ch <= 'z' ? (char)(ch - 32) : ch;
+				buf[n++] = ch >= 'a' && ch <= 'z' ? (char)(ch - 32) : ch;
+			}
+		else {
+			memcpy(buf + n, p, len);
+			n += len;
 		}
 		buf[n++] = '|';
 	}

@@ -5,11 +5,13 @@
  * the new generation is the day before's segments and these.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dedup.h"
+#include "radix.h"
 
 static struct key *lrecs;
 static size_t nlrecs, caplrecs;
@@ -30,10 +32,27 @@ getlrec(size_t j, struct key *k)
 	*k = lrecs[j];
 }
 
-static int
-lreccmp(const void *a, const void *b)
+/*
+ * The day's records in keycmp's order: an LSD radix sort on the top 33
+ * bits of the hash, then the rare runs that share them (a line's
+ * movements share all of it) by insertion.
+ */
+static void
+lsort(struct key *a, size_t n)
 {
-	return keycmp(a, b);
+	struct key *tmp = xmalloc(n * sizeof *tmp), x;
+	size_t i, j;
+
+	radix_sort(a, n, sizeof *a, tmp, 31, UINT64_MAX);
+	free(tmp);
+	for (i = 1; i < n; i++) {
+		if (keycmp(&a[i - 1], &a[i]) <= 0)
+			continue;
+		x = a[i];
+		for (j = i; j > 0 && keycmp(&a[j - 1], &x) > 0; j--)
+			a[j] = a[j - 1];
+		a[j] = x;
+	}
 }
 
 static int
@@ -42,6 +61,119 @@ feq(const struct field *f, const char *s)
 	size_t n = strlen(s);
 
 	return f->n == n && memcmp(f->p, s, n) == 0;
+}
+
+/*
+ * The decisions, read by a thread of their own a few chunks ahead of the
+ * claims they go with: what -B needs of each (the claim it names, its
+ * dest, its amount, its line), in a ring of chunks.  The claims and the
+ * decisions are then checked on both cores, and each error is still
+ * found where reading them one for one finds it: the reader's at the
+ * decision it reads, the others by the claim.
+ */
+#define DCHUNK 8192
+#define NDCHUNK 8
+enum { D_OTHER, D_PS, D_PSREC, D_RECOVER };
+
+struct dec {
+	int64_t amc;
+	long line;
+	size_t idlen;
+	char *idlong;		/* an identity longer than id: its own memory */
+	char id[24];
+	unsigned char dest;
+};
+
+static struct {
+	struct ts_reader *d;
+	int dclaim, ddest, damc;
+	struct dec *ch[NDCHUNK];
+	size_t n[NDCHUNK], at;
+	int head, tail, count, have;
+	int end;		/* 1 the trailer read, -1 the reader's error */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t th;
+} dq = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+
+static void *
+decreader(void *arg)
+{
+	struct ts_reader *d = dq.d;
+	struct dec *x;
+	size_t n = 0;
+	int st, slot = 0;
+
+	(void)arg;
+	for (;;) {
+		if (n == 0) {
+			pthread_mutex_lock(&dq.mu);
+			while (dq.count == NDCHUNK)
+				pthread_cond_wait(&dq.cv, &dq.mu);
+			slot = dq.head;
+			pthread_mutex_unlock(&dq.mu);
+		}
+		if ((st = ts_next(d)) == 1) {
+			x = &dq.ch[slot][n++];
+			x->amc = d->cents[dq.damc];
+			x->line = (long)d->in.lineno;
+			x->idlen = d->f[dq.dclaim].n;
+			free(x->idlong);
+			x->idlong = NULL;
+			if (x->idlen <= sizeof x->id)
+				memcpy(x->id, d->f[dq.dclaim].p, x->idlen);
+			else
+				x->idlong = xfdup(&d->f[dq.dclaim]);
+			x->dest = feq(&d->f[dq.ddest], "ps-recover") ? D_PSREC :
+			    feq(&d->f[dq.ddest], "ps") ? D_PS :
+			    feq(&d->f[dq.ddest], "recover-ps") ? D_RECOVER : D_OTHER;
+			if (n < DCHUNK)
+				continue;
+		}
+		pthread_mutex_lock(&dq.mu);
+		dq.n[slot] = n;
+		dq.head = (dq.head + 1) % NDCHUNK;
+		dq.count++;
+		if (st != 1)
+			dq.end = st < 0 ? -1 : 1;
+		pthread_cond_broadcast(&dq.cv);
+		pthread_mutex_unlock(&dq.mu);
+		n = 0;
+		if (st != 1)
+			return NULL;
+	}
+}
+
+/*
+ * The next decision: 1 and *x; 0 the stream ended, its trailer checked;
+ * -1 the reader's error (ts_fatal(dq.d) tells it).
+ */
+static int
+nextdec(const struct dec **x)
+{
+	int end;
+
+	for (;;) {
+		if (dq.have && dq.at < dq.n[dq.tail]) {
+			*x = &dq.ch[dq.tail][dq.at++];
+			return 1;
+		}
+		pthread_mutex_lock(&dq.mu);
+		if (dq.have) {
+			/* The chunk read through: back to the reader. */
+			dq.tail = (dq.tail + 1) % NDCHUNK;
+			dq.count--;
+			dq.at = 0;
+			pthread_cond_broadcast(&dq.cv);
+		}
+		while (dq.count == 0 && dq.end == 0)
+			pthread_cond_wait(&dq.cv, &dq.mu);
+		dq.have = dq.count > 0;
+		end = dq.end;
+		pthread_mutex_unlock(&dq.mu);
+		if (!dq.have)
+			return end < 0 ? -1 : 0;
+	}
 }
 
 /* A claim's identity, "YYYY-MM-DD#N". */
@@ -70,15 +202,23 @@ buildledger(int argc, char **argv, const char *decisions, const char *hdir,
     const char *newhdir)
 {
 	struct ts_reader r, d;
-	int c[NKC], lc[NLC], cid, cdup, cref, dclaim, ddest, damc, i, st, sd;
+	const struct dec *x;
+	int c[NKC], lc[NLC], cid, cdup, cref, i, st, sd;
 	char key[2048], tmpdir[PATH_MAX];
 	uint64_t npaid = 0, nmove = 0, ncl = 0;
 
 	if (ts_open(&d, decisions, "decision", 1) < 0)
 		ts_fatal(&d);
-	dclaim = ts_needcol(&d, "claim");
-	ddest = ts_needcol(&d, "dest");
-	damc = ts_needcol(&d, "amc_eur");
+	dq.d = &d;
+	dq.dclaim = ts_needcol(&d, "claim");
+	dq.ddest = ts_needcol(&d, "dest");
+	dq.damc = ts_needcol(&d, "amc_eur");
+	for (i = 0; i < NDCHUNK; i++) {
+		dq.ch[i] = xmalloc(DCHUNK * sizeof *dq.ch[i]);
+		memset(dq.ch[i], 0, DCHUNK * sizeof *dq.ch[i]);
+	}
+	if (pthread_create(&dq.th, NULL, decreader, NULL) != 0)
+		die(EX_OSERR, "pthread_create failed");
 	for (i = 0; i < argc; i++) {
 		size_t q;
 
@@ -98,23 +238,23 @@ buildledger(int argc, char **argv, const char *decisions, const char *hdir,
 			size_t n;
 			int paid, psrec, recover;
 
-			if ((sd = ts_next(&d)) < 0)
+			if ((sd = nextdec(&x)) < 0)
 				ts_fatal(&d);
 			if (sd == 0)
 				die_at(EX_DATAERR, decisions, d.in.lineno, "claim",
 				    "fewer decisions than claims");
 			ncl++;
-			if (d.f[dclaim].n != r.f[cid].n ||
-			    memcmp(d.f[dclaim].p, r.f[cid].p, r.f[cid].n) != 0)
-				die_at(EX_DATAERR, decisions, d.in.lineno, "claim",
+			if (x->idlen != r.f[cid].n || memcmp(x->idlong != NULL ? x->idlong : x->id,
+			    r.f[cid].p, r.f[cid].n) != 0)
+				die_at(EX_DATAERR, decisions, x->line, "claim",
 				    "not the claim's dup_id: not these claims' decisions");
-			psrec = feq(&d.f[ddest], "ps-recover");
-			paid = psrec || feq(&d.f[ddest], "ps");
-			recover = feq(&d.f[ddest], "recover-ps");
-			if ((!paid && !recover) || d.cents[damc] == 0)
+			psrec = x->dest == D_PSREC;
+			paid = psrec || x->dest == D_PS;
+			recover = x->dest == D_RECOVER;
+			if ((!paid && !recover) || x->amc == 0)
 				continue;
 			memset(&k, 0, sizeof k);
-			k.amount = d.cents[damc];
+			k.amount = x->amc;
 			k.bday = today;
 			k.party = psrec ? 'B' : 'P';
 			if (feq(&r.f[cdup], "adjust") && r.f[cref].n > 0) {
@@ -128,7 +268,7 @@ buildledger(int argc, char **argv, const char *decisions, const char *hdir,
 				continue;
 			}
 			if (recover)
-				die_at(EX_DATAERR, decisions, d.in.lineno, "dest",
+				die_at(EX_DATAERR, decisions, x->line, "dest",
 				    "recover-ps, and no line it recovers (dup_ref empty)");
 			if (parseid(&r.f[cid], &k.day, &k.rec) < 0 || k.day != today)
 				die_at(EX_DATAERR, argv[i], r.in.lineno, "dup_id",
@@ -152,13 +292,21 @@ buildledger(int argc, char **argv, const char *decisions, const char *hdir,
 			ts_fatal(&r);
 		ts_close(&r);
 	}
-	if ((sd = ts_next(&d)) < 0)
+	if ((sd = nextdec(&x)) < 0)
 		ts_fatal(&d);
 	if (sd == 1)
-		die_at(EX_DATAERR, decisions, d.in.lineno, "claim", "more decisions than claims");
+		die_at(EX_DATAERR, decisions, x->line, "claim", "more decisions than claims");
+	pthread_join(dq.th, NULL);
 	ts_close(&d);
+	for (i = 0; i < NDCHUNK; i++) {
+		size_t q;
+
+		for (q = 0; q < DCHUNK; q++)
+			free(dq.ch[i][q].idlong);
+		free(dq.ch[i]);
+	}
 	if (nlrecs > 0)
-		qsort(lrecs, nlrecs, sizeof *lrecs, lreccmp);
+		lsort(lrecs, nlrecs);
 	writegen(&hist, hdir, newhdir, today, getlrec, nlrecs);
 	snprintf(tmpdir, sizeof tmpdir, "%s.tmp", newhdir);
 	if (rename(tmpdir, newhdir) < 0)

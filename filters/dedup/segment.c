@@ -9,11 +9,14 @@
  * reader's error, returned: dedup prints it and exits, a fuzz harness
  * goes on.  Written: a new generation, the day before's segments
  * hard-linked beside the day's, or the newest of them merged with the
- * day's by a size-tiered policy (mergefrom).
+ * day's by a size-tiered policy (mergefrom), a large merge in two halves
+ * at once (merge); sent to the disk as it is written (writeback).
  */
+#define _GNU_SOURCE	/* sync_file_range(2) */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,9 +62,8 @@ hfatal(const struct herr *e)
 
 /*
  * Every record against the CRC, and each not before the one it follows,
- * a chunk at a time while it is in the cache (and zlib's crc32 takes at
- * most 4 GiB a call), its pages given back after.  The CRC is said
- * first.
+ * a chunk at a time while it is in the cache, its pages given back
+ * after.  The CRC is said first.
  */
 #define CHECKRECS 16384
 
@@ -76,7 +78,7 @@ checkrecs(const struct seg *s, const char *path, struct herr *e)
 
 	for (i = 0; i < s->n; i = j) {
 		j = s->n - i > CHECKRECS ? i + CHECKRECS : s->n;
-		crc = (uint32_t)crc32(crc, s->map + HDRSZ + i * s->rsz, (uInt)((j - i) * s->rsz));
+		crc = crc32_buf(crc, s->map + HDRSZ + i * s->rsz, (j - i) * s->rsz);
 		/* The high words of the hashes decide, but for a tie. */
 		for (k = i > 0 ? i : 1; k < j && bad == 0; k++) {
 			p = s->map + HDRSZ + k * s->rsz;
@@ -318,6 +320,8 @@ hashless(const struct seg *s, size_t i, uint64_t hi, uint64_t lo)
 	return h < hi || (h == hi && le_get64(p + 8) < lo);
 }
 
+#define NEAR 8
+
 size_t
 gallop(const struct seg *s, size_t from, uint64_t hi, uint64_t lo)
 {
@@ -326,6 +330,17 @@ gallop(const struct seg *s, size_t from, uint64_t hi, uint64_t lo)
 
 	if (a >= s->n || !hashless(s, a, hi, lo))
 		return a;
+	/*
+	 * The day's keys are often a few records apart in a segment: the
+	 * next records first, one after the other, in the cache lines
+	 * already read.
+	 */
+	for (b = a + 1; b < s->n && b <= a + NEAR; b++)
+		if (!hashless(s, b, hi, lo))
+			return b;
+	if (b >= s->n)
+		return s->n;
+	a = b - 1;
 	/*
 	 * key(a) < target.  Hashes are uniform: the target is about
 	 * (hi - ka) / 2^64 * n records further; gallop from that guess,
@@ -467,11 +482,28 @@ lookup(const struct hist *h, uint64_t hi, uint64_t lo, struct key *found, size_t
 
 /* ---------- writing a generation ---------- */
 
+/*
+ * Start writing out the pages of fd written so far, without waiting: the
+ * disk works while the rest is computed, and the fsync that publishes
+ * the file waits for less.
+ */
+void
+writeback(int fd)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+	(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#else
+	(void)fd;
+#endif
+}
+
 struct wseg {
-	FILE *fp;
+	int fd;
+	off_t off;		/* where buf goes in the file */
 	unsigned char buf[65520];	/* records batched for the CRC: 2730 of 24 bytes, 1638 of 40 */
 	size_t used;
 	size_t rsz;
+	size_t unsynced;	/* bytes written since the last writeback */
 	char path[PATH_MAX];
 	uint64_t n;
 	uint32_t crc;
@@ -479,36 +511,85 @@ struct wseg {
 };
 
 static void
+wsout(struct wseg *w, const void *p, size_t n)
+{
+	const char *c = p;
+	ssize_t k;
+
+	while (n > 0) {
+		if ((k = pwrite(w->fd, c, n, w->off)) < 0) {
+			if (errno == EINTR)
+				continue;
+			die(EX_IOERR, "%s: write error: %s", w->path, strerror(errno));
+		}
+		c += k;
+		n -= (size_t)k;
+		w->off += k;
+	}
+}
+
+/* Records to come at offset off of w's file, by another thread: p. */
+static void
+wspart(struct wseg *p, const struct wseg *w, off_t off)
+{
+	p->fd = w->fd;
+	p->off = off;
+	memcpy(p->path, w->path, sizeof p->path);
+	p->rsz = w->rsz;
+	p->unsynced = 0;
+	p->n = 0;
+	p->used = 0;
+	p->crc = (uint32_t)crc32(0L, Z_NULL, 0);
+	p->first = INT32_MAX;
+	p->last = INT32_MIN;
+}
+
+static void
 wsopen(struct wseg *w, const struct hist *h, const char *dir, const char *name)
 {
 	unsigned char hd[HDRSZ];
-	int fd;
 
 	snprintf(w->path, sizeof w->path, "%s/%s", dir, name);
-	if ((fd = open(w->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+	if ((w->fd = open(w->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
 		die(EX_CANTCREAT, "%s: %s", w->path, strerror(errno));
 	tmp_track(w->path, 0);
-	if ((w->fp = fdopen(fd, "w")) == NULL)
-		die(EX_CANTCREAT, "%s: %s", w->path, strerror(errno));
-	memset(hd, 0, sizeof hd);
-	memcpy(hd, MAGIC, 8);
-	le_put32(hd + 8, h->ledger ? 2 : 1);
-	fwrite(hd, 1, HDRSZ, w->fp);
+	w->off = 0;
 	w->rsz = h->rsz;
+	w->unsynced = 0;
 	w->n = 0;
 	w->used = 0;
 	w->crc = (uint32_t)crc32(0L, Z_NULL, 0);
 	w->first = INT32_MAX;
 	w->last = INT32_MIN;
+	memset(hd, 0, sizeof hd);
+	memcpy(hd, MAGIC, 8);
+	le_put32(hd + 8, h->ledger ? 2 : 1);
+	wsout(w, hd, HDRSZ);
 }
 
 static void
 wsflush(struct wseg *w)
 {
-	w->crc = (uint32_t)crc32(w->crc, w->buf, (uInt)w->used);
-	if (fwrite(w->buf, 1, w->used, w->fp) != w->used)
-		die(EX_IOERR, "%s: write error", w->path);
+	w->crc = crc32_buf(w->crc, w->buf, w->used);
+	wsout(w, w->buf, w->used);
+	if ((w->unsynced += w->used) >= WBACK) {
+		writeback(w->fd);
+		w->unsynced = 0;
+	}
 	w->used = 0;
+}
+
+/* The records of part p (flushed) after w's (flushed): counted, in the CRC. */
+static void
+wsjoin(struct wseg *w, const struct wseg *p)
+{
+	w->crc = (uint32_t)crc32_combine(w->crc, p->crc, (z_off_t)(p->n * p->rsz));
+	w->n += p->n;
+	w->off = p->off;
+	if (p->first < w->first)
+		w->first = p->first;
+	if (p->last > w->last)
+		w->last = p->last;
 }
 
 static void
@@ -548,9 +629,9 @@ wsclose(struct wseg *w, int32_t day)
 	memcpy(t, TMAGIC, 8);
 	le_put64(t + 8, w->n);
 	le_put32(t + 16, w->crc);
-	fwrite(t, 1, TRLSZ, w->fp);
-	if (fflush(w->fp) != 0 || fsync(fileno(w->fp)) < 0 || fclose(w->fp) != 0)
-		die(EX_IOERR, "%s: write error", w->path);
+	wsout(w, t, TRLSZ);
+	if (fsync(w->fd) < 0 || close(w->fd) < 0)
+		die(EX_IOERR, "%s: write error: %s", w->path, strerror(errno));
 	if (w->n == 0) {
 		w->first = day;
 		w->last = day;
@@ -601,6 +682,92 @@ mergefrom(const struct seg *segs, const int *live, int nlive, size_t nday)
 	return r;
 }
 
+/* The record at *pos of s or after it, before end, in the window, in k: 0 if none. */
+static int
+nexthead(const struct hist *h, const struct seg *s, size_t *pos, size_t end, struct key *k)
+{
+	for (; *pos < end; (*pos)++) {
+		getkey(s, *pos, k);
+		if (k->day >= h->cutoff)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * A part of a merge: the records from[i] to to[i] of each segment of the
+ * run (live[r] to live[nlive - 1]) and the day's jfrom to jto, in key
+ * order, to w; flushed at the end.
+ */
+struct merge {
+	const struct hist *h;
+	const struct seg *segs;
+	const int *live;
+	int r, nlive;
+	size_t *from, *to, jfrom, jto;
+	void (*get)(size_t, struct key *);
+	struct wseg *w;
+};
+
+#define PARMERGE ((uint64_t)1 << 20)	/* records, at least, merged in two halves */
+
+static void *
+merge(void *arg)
+{
+	struct merge *m = arg;
+	const struct seg *segs = m->segs;
+	int nlive = m->nlive, i, b;
+	size_t *pos = xmalloc((size_t)nlive * sizeof *pos);
+	size_t *rel = xmalloc((size_t)nlive * sizeof *rel);
+	struct key *head = xmalloc((size_t)(nlive + 1) * sizeof *head);
+	int *has = xmalloc((size_t)(nlive + 1) * sizeof *has);
+	uint64_t nmerged = 0;
+	size_t j = m->jfrom;
+
+	/*
+	 * Each source's next record read once, the least of them written
+	 * (the high words of the hashes decide, but for a tie), the day's
+	 * last: source nlive.
+	 */
+	for (i = m->r; i < nlive; i++) {
+		pos[i] = rel[i] = m->from[i];
+		has[i] = nexthead(m->h, &segs[m->live[i]], &pos[i], m->to[i], &head[i]);
+	}
+	if ((has[nlive] = j < m->jto))
+		m->get(j, &head[nlive]);
+	for (;;) {
+		/* The pages merged, given back: memory not the run's size. */
+		if (++nmerged % 65536 == 0)
+			for (i = m->r; i < nlive; i++) {
+				segrelease(&segs[m->live[i]], rel[i], pos[i]);
+				rel[i] = pos[i];
+			}
+		b = -1;
+		for (i = m->r; i <= nlive; i++)
+			if (has[i] && (b < 0 || head[i].hi < head[b].hi ||
+			    (head[i].hi == head[b].hi && keycmp(&head[i], &head[b]) < 0)))
+				b = i;
+		if (b < 0)
+			break;
+		wsput(m->w, &head[b]);
+		if (b == nlive) {
+			if ((has[b] = ++j < m->jto))
+				m->get(j, &head[b]);
+		} else {
+			pos[b]++;
+			has[b] = nexthead(m->h, &segs[m->live[b]], &pos[b], m->to[b], &head[b]);
+		}
+	}
+	for (i = m->r; i < nlive; i++)
+		segrelease(&segs[m->live[i]], rel[i], m->to[i]);
+	wsflush(m->w);
+	free(pos);
+	free(rel);
+	free(head);
+	free(has);
+	return NULL;
+}
+
 /*
  * Write the new generation in newdir.tmp: the live segments of h (in
  * dir) before the run mergefrom chooses, hard-linked, and the day's
@@ -628,7 +795,7 @@ writegen(const struct hist *h, const char *dir, const char *newdir, int32_t day,
 	{
 		struct ts_writer m;
 		struct pub mp;
-		struct wseg ws;
+		struct wseg ws, wpart;
 		char name[64], mpath[PATH_MAX];
 		int *live = xmalloc((size_t)(nsegs ? nsegs : 1) * sizeof *live);
 		int nlive = 0, r, i, s;
@@ -657,55 +824,81 @@ writegen(const struct hist *h, const char *dir, const char *newdir, int32_t day,
 		    day_s, day_s + 5, day_s + 8, h->ledger ? "led" : "his");
 		wsopen(&ws, h, tmpdir, name);
 		if (r < nlive) {
-			/* The run's segments and the day's records, in key order. */
-			size_t *pos = xmalloc((size_t)nlive * sizeof *pos);
-			size_t *rel = xmalloc((size_t)nlive * sizeof *rel);
-			struct key best, k;
-			uint64_t nmerged = 0;
-			int b;
+			struct merge mg[2];
+			pthread_t th;
+			size_t *cut = xmalloc((size_t)nlive * sizeof *cut);
+			uint64_t nrun = nday;
+			off_t at = 0;
+			int np = 1, drop = 0;
 
-			memset(pos, 0, (size_t)nlive * sizeof *pos);
-			memset(rel, 0, (size_t)nlive * sizeof *rel);
-			j = 0;
-			for (;;) {
-				/* The pages merged, given back: memory not the run's size. */
-				if (++nmerged % 65536 == 0)
-					for (i = r; i < nlive; i++) {
-						segrelease(&segs[live[i]], rel[i], pos[i]);
-						rel[i] = pos[i];
-					}
-				b = -1;
-				for (i = r; i < nlive; i++) {
-					const struct seg *sg = &segs[live[i]];
-
-					while (pos[i] < sg->n) {
-						getkey(sg, pos[i], &k);
-						if (k.day >= h->cutoff)
-							break;
-						pos[i]++;
-					}
-					if (pos[i] < sg->n && (b < 0 || keycmp(&k, &best) < 0)) {
-						best = k;
-						b = i;
-					}
-				}
-				if (j < nday) {
-					get(j, &k);
-					if (b < 0 || keycmp(&k, &best) < 0) {
-						wsput(&ws, &k);
-						j++;
-						continue;
-					}
-				}
-				if (b < 0)
-					break;
-				wsput(&ws, &best);
-				pos[b]++;
+			memset(mg, 0, sizeof mg);
+			mg[0].h = h;
+			mg[0].segs = segs;
+			mg[0].live = live;
+			mg[0].r = r;
+			mg[0].nlive = nlive;
+			mg[0].get = get;
+			mg[0].w = &ws;
+			mg[0].from = xmalloc((size_t)nlive * sizeof *mg[0].from);
+			mg[0].to = xmalloc((size_t)nlive * sizeof *mg[0].to);
+			mg[0].jto = nday;
+			for (i = r; i < nlive; i++) {
+				mg[0].from[i] = 0;
+				mg[0].to[i] = segs[live[i]].n;
+				nrun += segs[live[i]].n;
+				/* Records to drop: where the halves meet is not known. */
+				drop |= segs[live[i]].first < h->cutoff;
 			}
-			for (i = r; i < nlive; i++)
-				segrelease(&segs[live[i]], rel[i], segs[live[i]].n);
-			free(pos);
-			free(rel);
+			if (nrun >= PARMERGE && !drop) {
+				/*
+				 * Two halves, hashes below 2^63 and from it, merged at
+				 * once: the second written after as many records as the
+				 * first has (none is dropped), its CRC joined after.
+				 */
+				struct key k;
+				uint64_t na = 0;
+				size_t a = 0, bb = nday, mid;
+
+				while (a < bb) {
+					mid = a + (bb - a) / 2;
+					get(mid, &k);
+					if (k.hi < (uint64_t)1 << 63)
+						a = mid + 1;
+					else
+						bb = mid;
+				}
+				mg[1] = mg[0];
+				mg[1].from = xmalloc((size_t)nlive * sizeof *mg[1].from);
+				mg[1].to = xmalloc((size_t)nlive * sizeof *mg[1].to);
+				for (i = r; i < nlive; i++) {
+					cut[i] = seek(&segs[live[i]], (uint64_t)1 << 63, 0);
+					mg[0].to[i] = mg[1].from[i] = cut[i];
+					mg[1].to[i] = segs[live[i]].n;
+					na += cut[i];
+				}
+				mg[0].jto = mg[1].jfrom = a;
+				mg[1].jto = nday;
+				na += a;
+				mg[1].w = &wpart;
+				at = (off_t)(HDRSZ + na * h->rsz);
+				wspart(&wpart, &ws, at);
+				np = 2;
+				if (pthread_create(&th, NULL, merge, &mg[1]) != 0)
+					die(EX_OSERR, "pthread_create failed");
+			}
+			merge(&mg[0]);
+			if (np == 2) {
+				pthread_join(th, NULL);
+				if (ws.off != at)
+					die(EX_SOFTWARE, "%s: the merge's first half ends at %lld, not %lld",
+					    ws.path, (long long)ws.off, (long long)at);
+				wsjoin(&ws, &wpart);
+			}
+			for (i = 0; i < np; i++) {
+				free(mg[i].from);
+				free(mg[i].to);
+			}
+			free(cut);
 		} else {
 			for (j = 0; j < nday; j++) {
 				struct key k;
