@@ -528,20 +528,27 @@ wsout(struct wseg *w, const void *p, size_t n)
 	}
 }
 
+/* w at offset off of its file, nothing written from there yet. */
+static void
+wsreset(struct wseg *w, off_t off, size_t rsz)
+{
+	w->off = off;
+	w->rsz = rsz;
+	w->unsynced = 0;
+	w->n = 0;
+	w->used = 0;
+	w->crc = (uint32_t)crc32(0L, Z_NULL, 0);
+	w->first = INT32_MAX;
+	w->last = INT32_MIN;
+}
+
 /* Records to come at offset off of w's file, by another thread: p. */
 static void
 wspart(struct wseg *p, const struct wseg *w, off_t off)
 {
 	p->fd = w->fd;
-	p->off = off;
 	memcpy(p->path, w->path, sizeof p->path);
-	p->rsz = w->rsz;
-	p->unsynced = 0;
-	p->n = 0;
-	p->used = 0;
-	p->crc = (uint32_t)crc32(0L, Z_NULL, 0);
-	p->first = INT32_MAX;
-	p->last = INT32_MIN;
+	wsreset(p, off, w->rsz);
 }
 
 static void
@@ -553,14 +560,7 @@ wsopen(struct wseg *w, const struct hist *h, const char *dir, const char *name)
 	if ((w->fd = open(w->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
 		die(EX_CANTCREAT, "%s: %s", w->path, strerror(errno));
 	tmp_track(w->path, 0);
-	w->off = 0;
-	w->rsz = h->rsz;
-	w->unsynced = 0;
-	w->n = 0;
-	w->used = 0;
-	w->crc = (uint32_t)crc32(0L, Z_NULL, 0);
-	w->first = INT32_MAX;
-	w->last = INT32_MIN;
+	wsreset(w, 0, h->rsz);
 	memset(hd, 0, sizeof hd);
 	memcpy(hd, MAGIC, 8);
 	le_put32(hd + 8, h->ledger ? 2 : 1);
