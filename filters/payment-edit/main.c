@@ -18,11 +18,13 @@
  * days are not read: their segments are linked into the day's ledger,
  * and searched, mapped, only for a line first received on an earlier
  * day.
+ *
+ * This file: the stage in its order, and the parameters, register and
+ * items it reads; the lines to pay are in outcomes.c, the ledgers of the
+ * day before and of the day in ledger.c.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,27 +36,15 @@
 
 #include "pay.h"
 
-static const char *const lcols[] = {
-	"amc", "line", "ps_kind", "ps_number", "invoice", "line_no", "act_date",
-	"decided", "amc_eur", "status", "paid", "payment_ref", "reason"
-};
-enum {
-	L_AMC, L_LINE, L_KIND, L_NUM, L_INVOICE, L_LINENO, L_ACTDATE, L_DECIDED,
-	L_EUR, L_STATUS, L_PAID, L_REF, L_REASON, NL
-};
-
 static const char *date;
-static int32_t today;
+int32_t today;
+char today_s[DATE_BUFSZ];
 
 /* Everything published, together, at the end. */
-struct out {
-	struct pub p;
-	char *path;
-};
-static struct out *outs;
+struct out *outs;
 static size_t nouts;
 
-static struct out *
+struct out *
 publish(const char *path)
 {
 	struct out *o;
@@ -78,14 +68,14 @@ samedir(const char *a, const char *b)
 }
 
 /* An out written whole: its descriptor closed until the commit. */
-static void
+void
 ready(struct out *o)
 {
 	if (pub_ready(&o->p) < 0)
 		die(EX_IOERR, "%s: %s", o->path, strerror(errno));
 }
 
-static struct out *
+struct out *
 publishin(const char *dir, const char *name, const char *ext)
 {
 	char path[4096];
@@ -95,14 +85,14 @@ publishin(const char *dir, const char *name, const char *ext)
 	return publish(path);
 }
 
-static int
+int
 isamc(const struct field *f)
 {
 	return f->n > 0 && f->n <= 15 && strspn(f->p, "0123456789") >= f->n;
 }
 
 /* The day a line was first received: its identity's date (YYYY-MM-DD#N). */
-static int
+int
 firstday(const char *key, size_t n, int32_t *day)
 {
 	if (n < 12 || key[10] != '#' || strspn(key + 11, "0123456789") != n - 11 ||
@@ -112,7 +102,7 @@ firstday(const char *key, size_t n, int32_t *day)
 }
 
 /* A record's column by name (the reader checked the header). */
-static void
+void
 needcols(struct ts_reader *r, const char *const *names, int n, int *c)
 {
 	int i;
@@ -263,646 +253,6 @@ readoffsetable(const char *path)
 		if (strcmp(items[i].amc, items[i - 1].amc) == 0 &&
 		    strcmp(items[i].id, items[i - 1].id) == 0)
 			die_at(EX_DATAERR, path, items[i].lineno_in, "item", "listed twice");
-}
-
-/* The lines to pay: the day's, and those held the day before. */
-static struct line **lines;
-static size_t nlines, maxlines;
-
-static int
-keycmp(const struct line *a, const struct field *amc, const struct field *key)
-{
-	int c;
-
-	if ((c = memcmp(a->amc, amc->p, a->namc < amc->n ? a->namc : amc->n)) != 0)
-		return c;
-	if (a->namc != amc->n)
-		return a->namc < amc->n ? -1 : 1;
-	if ((c = memcmp(a->key, key->p, a->nkey < key->n ? a->nkey : key->n)) != 0)
-		return c;
-	return a->nkey < key->n ? -1 : a->nkey > key->n;
-}
-
-/* A field's bytes at *p, NUL-ended; *p moved past them. */
-static char *
-fput(char **p, const struct field *f)
-{
-	char *s = *p;
-
-	memcpy(s, f->p, f->n);
-	s[f->n] = '\0';
-	*p += f->n + 1;
-	return s;
-}
-
-/*
- * A line and its seven fields in one allocation, the key right after
- * the amc (the orders of order.c read them as one string).
- */
-static struct line *
-mkline(const struct field *f, const int *c, int32_t decided, int64_t amt, int carried)
-{
-	struct line *l;
-	size_t n = sizeof *l;
-	char *p;
-	int i;
-
-	for (i = 0; i < 7; i++)
-		n += f[c[i]].n + 1;
-	l = xmalloc(n);
-	p = (char *)(l + 1);
-	l->amc = fput(&p, &f[c[0]]);
-	l->key = fput(&p, &f[c[1]]);
-	l->kind = fput(&p, &f[c[2]]);
-	l->num = fput(&p, &f[c[3]]);
-	l->invoice = fput(&p, &f[c[4]]);
-	l->lineno = fput(&p, &f[c[5]]);
-	l->actdate = fput(&p, &f[c[6]]);
-	l->namc = f[c[0]].n;
-	l->nkey = f[c[1]].n;
-	l->nall = (size_t)(p - l->amc);
-	l->decided = decided;
-	l->amt = amt;
-	l->carried = carried;
-	l->py = NULL;
-	return l;
-}
-
-/*
- * The fields of a line from from up to to (the NUL of the last), as
- * the TAB-separated fields of a record, at p: past them.  They were
- * checked as they were read (ts_next refuses control bytes and bad
- * UTF-8), so they go to the writers whole (ts_wfields), not field by
- * field: that was a fifth of the run.
- */
-char *
-line_tabs(char *p, const char *from, const char *to)
-{
-	const uint64_t lo = 0x7f7f7f7f7f7f7f7fULL, hi = 0x8080808080808080ULL;
-	size_t n = (size_t)(to - from), i;
-	uint64_t x, z;
-
-	memcpy(p, from, n);
-	/* Eight bytes at a time: z has the high bit of each NUL byte, only. */
-	for (i = 0; i + 8 <= n; i += 8) {
-		memcpy(&x, p + i, 8);
-		z = ~(((x & lo) + lo) | x) & hi;
-		if (z != 0) {
-			x |= (z >> 7) * '\t';
-			memcpy(p + i, &x, 8);
-		}
-	}
-	for (; i < n; i++)
-		if (p[i] == '\0')
-			p[i] = '\t';
-	return p + n;
-}
-
-/* A day of decision, formatted: most are today, formatted once (one thread only). */
-size_t
-decided_fmt(int32_t day, char *buf)
-{
-	static int32_t last = INT32_MIN;
-	static char s[DATE_BUFSZ];
-	static size_t n;
-
-	if (day != last) {
-		n = date_fmt(day, s);
-		last = day;
-	}
-	memcpy(buf, s, n + 1);
-	return n;
-}
-
-static void
-addline(struct line *l)
-{
-	if (nlines == maxlines) {
-		maxlines = maxlines ? 2 * maxlines : 1024;
-		lines = xrealloc(lines, maxlines * sizeof *lines);
-	}
-	lines[nlines++] = l;
-}
-
-/* Counts of the day, for the summary and the message. */
-static uint64_t nout, nother, nalready;
-static int64_t already_eur;
-
-/*
- * The day's outcomes: the lines paid to the PS (paid, paid-report;
- * dest ps or ps-recover), each with the reference reject-code gave it.
- * Read by two threads (ts_scan), a part of the file each, into lines
- * of its own put end to end after.
- */
-#define OPARTS 2
-static const char *const outcols[] = {
-	"amc", "first_claim", "ps_kind", "ps_number", "invoice", "line_no",
-	"act_date", "amc_eur", "outcome", "dest", "payment_ref"
-};
-static int oc[11];
-
-struct opart {
-	struct line **v, **old;
-	size_t n, cap, nold, capold;
-	uint64_t nout, nother;
-	int twice;		/* two of its lines are one */
-};
-
-/* The day's lines first received on an earlier day, in the ledger's order. */
-static struct line **olds;
-static size_t nolds;
-
-static int
-outcome(void *arg, struct ts_reader *r)
-{
-	struct opart *op = arg;
-	const struct field *f = r->f, *o = &f[oc[8]], *d = &f[oc[9]];
-	const int *c = oc;
-	struct line *l;
-	char ref[36];
-	int32_t first;
-
-	op->nout++;
-	if (!((o->n == 4 && memcmp(o->p, "paid", 4) == 0) ||
-	    (o->n == 11 && memcmp(o->p, "paid-report", 11) == 0)) ||
-	    !((d->n == 2 && memcmp(d->p, "ps", 2) == 0) ||
-	    (d->n == 10 && memcmp(d->p, "ps-recover", 10) == 0))) {
-		op->nother++;
-		return 0;
-	}
-	if (!isamc(&f[c[0]]))
-		return ts_error(r, "amc", "a paid line's client is not an AMC number");
-	if (firstday(f[c[1]].p, f[c[1]].n, &first) < 0 || first > today)
-		return ts_error(r, "first_claim",
-		    "not a day and rank YYYY-MM-DD#N on or before the business date");
-	if (r->cents[c[7]] < 0)
-		return ts_error(r, "amc_eur", "below 0.00 on a paid line");
-	l = mkline(f, c, today, r->cents[c[7]], 0);
-	if (op->n == op->cap) {
-		op->cap = op->cap ? 2 * op->cap : 1024;
-		op->v = xrealloc(op->v, op->cap * sizeof *op->v);
-	}
-	op->v[op->n++] = l;
-	if (first < today) {
-		if (op->nold == op->capold) {
-			op->capold = op->capold ? 2 * op->capold : 64;
-			op->old = xrealloc(op->old, op->capold * sizeof *op->old);
-		}
-		op->old[op->nold++] = l;
-	}
-	if (pay_ref(ref, date, l->amc, l->kind, l->num) < 0 || f[c[10]].n != strlen(ref) ||
-	    memcmp(f[c[10]].p, ref, f[c[10]].n) != 0)
-		return ts_error(r, "payment_ref", "not the day's reference of the line's PS and client");
-	return 0;
-}
-
-/* A part's lines sorted, and checked none is there twice: a thread's work. */
-static void *
-sortpart(void *arg)
-{
-	struct opart *op = arg;
-	size_t i;
-
-	lines_sort(op->v, op->n);
-	for (i = 1; i < op->n; i++)
-		if (linecmp(&op->v[i - 1], &op->v[i]) == 0)
-			op->twice = 1;
-	return NULL;
-}
-
-static void
-readoutcomes(const char *path)
-{
-	struct ts_reader r;
-	struct opart op[OPARTS];
-	void *args[OPARTS];
-	long base[OPARTS];
-	size_t i, j, k;
-	pthread_t th;
-	int threaded, c;
-
-	if (ts_open(&r, path, "outcome", 1) < 0)
-		ts_fatal(&r);
-	needcols(&r, outcols, 11, oc);
-	memset(op, 0, sizeof op);
-	for (i = 0; i < OPARTS; i++)
-		args[i] = &op[i];
-	if (ts_scan(&r, OPARTS, outcome, args, base) < 0)
-		ts_fatal(&r);
-	ts_close(&r);
-	for (i = 0; i < OPARTS; i++) {
-		nout += op[i].nout;
-		nother += op[i].nother;
-		olds = xrealloc(olds, (nolds + op[i].nold + 1) * sizeof *olds);
-		for (k = 0; k < op[i].nold; k++)
-			olds[nolds++] = op[i].old[k];
-		free(op[i].old);
-	}
-	lines_sort(olds, nolds);
-	/* Each part sorted by a thread, then the two merged (OPARTS is 2). */
-	threaded = op[1].n > 0 && pthread_create(&th, NULL, sortpart, &op[1]) == 0;
-	sortpart(&op[0]);
-	if (!threaded)
-		sortpart(&op[1]);
-	else if (pthread_join(th, NULL) != 0)
-		die(EX_OSERR, "pthread_join failed");
-	maxlines = op[0].n + op[1].n + 1;
-	lines = xrealloc(lines, maxlines * sizeof *lines);
-	for (i = j = 0; !op[0].twice && !op[1].twice && (i < op[0].n || j < op[1].n);) {
-		c = j == op[1].n ? -1 : i == op[0].n ? 1 : linecmp(&op[0].v[i], &op[1].v[j]);
-		if (c == 0)
-			break;
-		lines[nlines++] = c < 0 ? op[0].v[i++] : op[1].v[j++];
-	}
-	if (i < op[0].n || j < op[1].n)
-		die(EX_DATAERR, "%s: first_claim: a line paid twice in the day's outcomes", path);
-	free(op[0].v);
-	free(op[1].v);
-}
-
-/*
- * The ledger of the day before, row by row: 1 + the row's status, or 0
- * at its end; its order checked against the key before (pk, kept).
- */
-struct lkey {
-	struct line l;
-	size_t cap;
-};
-
-static int
-ledgernext(struct ts_reader *r, const char *path, const int *c, struct lkey *pk)
-{
-	const struct field *f;
-	int k = ts_next(r), st;
-	size_t n;
-
-	if (k < 0)
-		ts_fatal(r);
-	if (k == 0)
-		return 0;
-	f = r->f;
-	for (st = 0; st < NS; st++)
-		if (strlen(statuses[st]) == f[c[L_STATUS]].n &&
-		    memcmp(statuses[st], f[c[L_STATUS]].p, f[c[L_STATUS]].n) == 0)
-			break;
-	if (st == NS)
-		die_at(EX_DATAERR, path, r->in.lineno, "status", "not paid, offset or held");
-	if (!isamc(&f[c[L_AMC]]) || f[c[L_LINE]].n == 0)
-		die_at(EX_DATAERR, path, r->in.lineno, f[c[L_LINE]].n ? "amc" : "line",
-		    "not an AMC number, or empty");
-	if (pk->l.amc != NULL && keycmp(&pk->l, &f[c[L_AMC]], &f[c[L_LINE]]) >= 0)
-		die_at(EX_DATAERR, path, r->in.lineno, "line", "out of order (amc, line)");
-	n = f[c[L_AMC]].n + f[c[L_LINE]].n + 2;
-	if (n > pk->cap) {
-		free(pk->l.amc);
-		pk->l.amc = xmalloc(pk->cap = 2 * n);
-	}
-	memcpy(pk->l.amc, f[c[L_AMC]].p, f[c[L_AMC]].n);
-	pk->l.amc[f[c[L_AMC]].n] = '\0';
-	pk->l.key = pk->l.amc + f[c[L_AMC]].n + 1;
-	memcpy(pk->l.key, f[c[L_LINE]].p, f[c[L_LINE]].n);
-	pk->l.key[f[c[L_LINE]].n] = '\0';
-	pk->l.namc = f[c[L_AMC]].n;
-	pk->l.nkey = f[c[L_LINE]].n;
-	return st + 1;
-}
-
-/*
- * The ledger of the day before, a directory (tiers-payment(5)): held.tsv,
- * the lines held, read whole; and a segment a business day of the lines
- * paid that day, paid-YYYY-MM-DD.tsv, sorted by (amc, line), which this
- * run reads only where a line of today's may be: a line's identity is
- * the dup_id of the day it was first received, and no line is paid
- * before that day.  A segment is searched by bytes, mapped, a few pages
- * of it touched; it was checked whole the day it was written.
- */
-struct seg {
-	int32_t day;
-	char *path;
-	struct ts_reader r;
-	const char *rec, *end;	/* its records, mapped: from rec up to the trailer */
-	int mapped;
-};
-static struct seg *segs;
-static size_t nsegs;
-static char *heldpath;
-static uint64_t nsearched, nsegread, nlinked, ndropped;
-
-static int
-segcmp(const void *a, const void *b)
-{
-	const struct seg *x = a, *y = b;
-
-	return (x->day > y->day) - (x->day < y->day);
-}
-
-/* A segment's name, paid-YYYY-MM-DD.tsv: 0 and its day, or -1. */
-static int
-segname(const char *s, int32_t *day)
-{
-	char d[DATE_BUFSZ];
-
-	if (strlen(s) != 19 || strncmp(s, "paid-", 5) != 0 || strcmp(s + 15, ".tsv") != 0 ||
-	    date_parse(s + 5, 10, day) < 0)
-		return -1;
-	date_fmt(*day, d);
-	return memcmp(d, s + 5, 10) == 0 ? 0 : -1;
-}
-
-static void
-ledgeropen(const char *dir, int32_t cutoff)
-{
-	struct dirent *de;
-	struct seg *g;
-	int32_t day;
-	char *path;
-	DIR *d;
-
-	if ((d = opendir(dir)) == NULL)
-		die(EX_NOINPUT, "%s: %s", dir, strerror(errno));
-	while ((errno = 0, de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		path = xmalloc(strlen(dir) + strlen(de->d_name) + 2);
-		sprintf(path, "%s/%s", dir, de->d_name);
-		if (strcmp(de->d_name, "held.tsv") == 0) {
-			heldpath = path;
-			continue;
-		}
-		if (segname(de->d_name, &day) < 0)
-			die_at(EX_DATAERR, path, 0, NULL,
-			    "not a file of a payment ledger (held.tsv, paid-YYYY-MM-DD.tsv)");
-		if (day >= today)
-			die_at(EX_DATAERR, path, 0, NULL, "a segment of the business date or after");
-		/* Paid before the window: not carried, not searched. */
-		if (day < cutoff) {
-			ndropped++;
-			free(path);
-			continue;
-		}
-		segs = xrealloc(segs, (nsegs + 1) * sizeof *segs);
-		g = &segs[nsegs++];
-		memset(g, 0, sizeof *g);
-		g->day = day;
-		g->path = path;
-	}
-	if (errno != 0)
-		die(EX_IOERR, "%s: %s", dir, strerror(errno));
-	closedir(d);
-	if (heldpath == NULL)
-		die_at(EX_NOINPUT, dir, 0, NULL, "no held.tsv: not a payment ledger");
-	if (nsegs > 1)
-		qsort(segs, nsegs, sizeof *segs, segcmp);
-}
-
-/* A segment mapped: its columns the ledger's, in order; its records. */
-static void
-segmap(struct seg *g)
-{
-	int k;
-
-	if (ts_open(&g->r, g->path, "payment-ledger", 1) < 0)
-		ts_fatal(&g->r);
-	for (k = 0; k < NL; k++)
-		if (g->r.ncol != NL || strcmp(g->r.cols[k], lcols[k]) != 0)
-			die_at(EX_DATAERR, g->path, 1, "header", "not the payment-ledger columns in order");
-	ts_maprecs(&g->r, g->path, &g->rec, &g->end);
-	g->mapped = 1;
-	nsegread++;
-}
-
-/*
- * Is the line in a segment, paid on a day since it was first received?
- * The record found is checked where it stands: its status and its day.
- */
-static int
-segfind(const struct line *l)
-{
-	static char *key;
-	static size_t cap;
-	size_t klen = l->namc + l->nkey + 2, i;
-	int32_t first, paid;
-	const char *p;
-
-	if (firstday(l->key, l->nkey, &first) < 0 || first >= today)
-		return 0;
-	nsearched++;
-	if (klen + 1 > cap) {
-		cap = 2 * klen + 1;
-		key = xrealloc(key, cap);
-	}
-	snprintf(key, cap, "%s\t%s\t", l->amc, l->key);
-	for (i = nsegs; i-- > 0 && segs[i].day >= first;) {
-		struct seg *g = &segs[i];
-		struct ts_reader *r = &g->r;
-
-		if (!g->mapped)
-			segmap(g);
-		p = ts_seek(g->rec, g->end, key, klen);
-		if (p >= g->end || (size_t)(g->end - p) < klen || memcmp(p, key, klen) != 0)
-			continue;
-		if (ts_line(r, p) < 0)
-			ts_fatal(r);
-		if (!((r->f[L_STATUS].n == 4 && memcmp(r->f[L_STATUS].p, "paid", 4) == 0) ||
-		    (r->f[L_STATUS].n == 6 && memcmp(r->f[L_STATUS].p, "offset", 6) == 0))) {
-			ts_error(r, "status", "not paid or offset in a segment of lines paid");
-			ts_fatal(r);
-		}
-		if (date_parse(r->f[L_PAID].p, r->f[L_PAID].n, &paid) < 0 || paid != g->day) {
-			ts_error(r, "paid", "not the segment's day");
-			ts_fatal(r);
-		}
-		return 1;
-	}
-	return 0;
-}
-
-/* The day's lines marked already in the ledger go. */
-static void
-dropmarked(void)
-{
-	size_t i, j;
-
-	for (i = j = 0; i < nlines; i++)
-		if (lines[i]->amc[0] != '\0')
-			lines[j++] = lines[i];
-		else
-			free(lines[i]);
-	nlines = j;
-}
-
-static void
-already(struct line *l, const char *path)
-{
-	nalready++;
-	if (money_add(&already_eur, already_eur, l->amt) < 0)
-		die(EX_DATAERR, "%s: amc_eur: sum out of range", path);
-	l->amc[0] = '\0';
-}
-
-/* The day's lines already paid, each looked up in the segments it may be in. */
-static void
-ledgerpaid(void)
-{
-	uint64_t n0 = nalready;
-	size_t i;
-
-	/* Only those first received before today may be in a segment. */
-	for (i = 0; i < nolds; i++)
-		if (segfind(olds[i]))
-			already(olds[i], "segments");
-	free(olds);
-	if (nalready > n0)
-		dropmarked();
-}
-
-/*
- * Today's lines, then those held, each sorted by linecmp and none in
- * both: merged.
- */
-static void
-merge(void)
-{
-	struct line **v = xmalloc((nlines + 1) * sizeof *v);
-	size_t i, j, k, m;
-
-	for (m = 0; m < nlines && !lines[m]->carried; m++)
-		;
-	for (i = k = 0, j = m; k < nlines; k++)
-		if (j == nlines || (i < m && linecmp(&lines[i], &lines[j]) < 0))
-			v[k] = lines[i++];
-		else
-			v[k] = lines[j++];
-	if (nlines > 0)
-		memcpy(lines, v, nlines * sizeof *v);
-	free(v);
-}
-
-/*
- * The lines held the day before are today's to pay again; a line of
- * today's already held is not paid again.
- */
-static void
-ledgerheld(const char *path)
-{
-	struct ts_reader r;
-	struct lkey pk;
-	int c[NL], st;
-	size_t lo = 0, n0 = nlines;
-	uint64_t a0 = nalready;
-	int32_t decided;
-
-	memset(&pk, 0, sizeof pk);
-	if (ts_open(&r, path, "payment-ledger", 1) < 0)
-		ts_fatal(&r);
-	needcols(&r, lcols, NL, c);
-	while ((st = ledgernext(&r, path, c, &pk)) > 0) {
-		const struct field *f = r.f;
-
-		if (st - 1 != S_HELD)
-			die_at(EX_DATAERR, path, r.in.lineno, "status", "not held in the lines held");
-		/* Today's lines are sorted as the ledger is: merge. */
-		while (lo < n0 && keycmp(lines[lo], &f[c[L_AMC]], &f[c[L_LINE]]) < 0)
-			lo++;
-		if (lo < n0 && keycmp(lines[lo], &f[c[L_AMC]], &f[c[L_LINE]]) == 0)
-			already(lines[lo], path);
-		if (date_parse(f[c[L_DECIDED]].p, f[c[L_DECIDED]].n, &decided) < 0)
-			die_at(EX_DATAERR, path, r.in.lineno, "decided", "not a date");
-		if (r.cents[c[L_EUR]] < 0)
-			die_at(EX_DATAERR, path, r.in.lineno, "amc_eur", "below 0.00");
-		addline(mkline(f, c, decided, r.cents[c[L_EUR]], 1));
-	}
-	ts_close(&r);
-	free(pk.l.amc);
-	if (nalready > a0)
-		dropmarked();
-	/* The lines held were checked in order (ledgernext()). */
-	merge();
-}
-
-/*
- * A line of the day's ledger, as decided now: put whole, its amount in
- * the record's sum (money_fmt() writes it as ts_wmoney() would).
- */
-static void
-writeline(struct ts_writer *w, const struct line *l)
-{
-	const struct payee *py = l->py;
-	char buf[1024 + 160], *p;
-
-	if (l->nall + 160 > sizeof buf) {
-		ts_wcstr(w, l->amc);
-		ts_wcstr(w, l->key);
-		ts_wcstr(w, l->kind);
-		ts_wcstr(w, l->num);
-		ts_wcstr(w, l->invoice);
-		ts_wcstr(w, l->lineno);
-		ts_wcstr(w, l->actdate);
-		decided_fmt(l->decided, buf);
-		ts_wcstr(w, buf);
-		ts_wmoney(w, l->amt);
-		ts_wcstr(w, statuses[py->status]);
-		ts_wcstr(w, py->status == S_HELD ? "" : date);
-		ts_wcstr(w, py->status == S_PAID ? py->ref : "");
-		ts_wcstr(w, reasons[py->reason]);
-		ts_wend(w);
-		return;
-	}
-	p = line_tabs(buf, l->amc, l->amc + l->nall);
-	p += decided_fmt(l->decided, p);
-	*p++ = '\t';
-	p += money_fmt(l->amt, p);
-	*p++ = '\t';
-	p = stpcpy(p, statuses[py->status]);
-	*p++ = '\t';
-	p = stpcpy(p, py->status == S_HELD ? "" : date);
-	*p++ = '\t';
-	p = stpcpy(p, py->status == S_PAID ? py->ref : "");
-	*p++ = '\t';
-	p = stpcpy(p, reasons[py->reason]);
-	ts_wfields(w, buf, (size_t)(p - buf), NL, l->amt);
-	ts_wend(w);
-}
-
-/*
- * The files of the day's ledger in dir: the lines held, and, if pname
- * is not NULL, those paid or offset; in one pass over the lines (each
- * pass a walk through the heap), each file's sum checked against what
- * the run counted.
- */
-static void
-wledger(const char *dir, const char *pname, const char *meta, int64_t held, int64_t paid)
-{
-	static const char *const what[] = { "paid", "held" };
-	const int64_t expect[] = { paid, held };
-	struct ts_writer w[2];
-	size_t o[2], i;
-	int k, n = pname != NULL ? 2 : 1;
-
-	/* Held first, as they are published; outs move: by index. */
-	o[1] = (size_t)(publishin(dir, "held", ".tsv") - outs);
-	if (pname != NULL)
-		o[0] = (size_t)(publishin(dir, pname, ".tsv") - outs);
-	for (k = 2 - n; k < 2; k++) {
-		ts_wopen(&w[k], outs[o[k]].p.fd, outs[o[k]].path, "payment-ledger", 1, lcols, NL);
-		ts_wmeta(&w[k], meta);
-	}
-	for (i = 0; i < nlines; i++) {
-		int h = lines[i]->py->status == S_HELD;
-
-		/* In the order its next reader checks, or nothing published. */
-		if (i > 0 && linecmp(&lines[i - 1], &lines[i]) >= 0)
-			die(EX_SOFTWARE, "%s: lines not in (amc, line) order", outs[o[1]].path);
-		if (h || pname != NULL)
-			writeline(&w[h], lines[i]);
-	}
-	for (k = 1; k >= 2 - n; k--) {
-		if (w[k].sum != expect[k])
-			die(EX_SOFTWARE, "%s: lines %s written %lld cents, %lld counted", outs[o[k]].path,
-			    what[k], (long long)w[k].sum, (long long)expect[k]);
-		ts_wclose(&w[k]);
-		ready(&outs[o[k]]);
-	}
 }
 
 /* The PS paid for a client today: the lines grouped, held or not. */
@@ -1073,38 +423,6 @@ fundingtext(int fd, const char *path, const struct client *c, const struct debto
 }
 
 /*
- * A segment of the day before, in the window, into the day's ledger:
- * hard-linked (it never changes), copied where links are not possible.
- */
-static void
-carry(const struct seg *g, const char *dir)
-{
-	const char *name = strrchr(g->path, '/') + 1;
-	char path[4096], buf[1 << 16];
-	struct out *x;
-	ssize_t n;
-	int fd;
-
-	if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
-		die(EX_USAGE, "%s: name too long", dir);
-	if (link(g->path, path) == 0) {
-		nlinked++;
-		return;
-	}
-	if ((fd = open(g->path, O_RDONLY)) < 0)
-		die(EX_NOINPUT, "%s: %s", g->path, strerror(errno));
-	x = publish(path);
-	while ((n = read(fd, buf, sizeof buf)) > 0)
-		if (write(x->p.fd, buf, (size_t)n) != n)
-			die(EX_IOERR, "%s: %s", x->path, strerror(errno));
-	if (n < 0)
-		die(EX_IOERR, "%s: %s", g->path, strerror(errno));
-	close(fd);
-	ready(x);
-	nlinked++;
-}
-
-/*
  * The SEPA files, read back and checked in a thread (sepa_check), each
  * with what it found: its client, its out by index (outs move).
  */
@@ -1160,7 +478,7 @@ main(int argc, char *argv[])
 	size_t nclients = 0, i, j, k;
 	int ch;
 	int32_t cutoff;
-	char today_s[DATE_BUFSZ], meta[64];
+	char meta[64];
 	xmlSchemaPtr schema;
 	pthread_t th;
 	int threaded = 0;
@@ -1329,8 +647,7 @@ main(int argc, char *argv[])
 		wledger(ltmp, name, meta, tot.eur[C_HELD], tot.eur[C_PAID]);
 	} else
 		wledger(ltmp, NULL, meta, tot.eur[C_HELD], 0);
-	for (i = 0; i < nsegs; i++)
-		carry(&segs[i], ltmp);
+	ledgercarry(ltmp);
 
 	/* The statements. */
 	if (rpath != NULL || tpath != NULL) {

@@ -74,9 +74,52 @@ int offsets_apply(struct payee *py, struct item **items, size_t nitems);
 void payee_settle(struct payee *py, const char *date);
 int32_t months_before(int32_t day, long months);
 
-/* main.c: a line's fields from..to, TAB-separated, at p; the date. */
+/*
+ * main.c: the business day; the outputs, published together at the end;
+ * the checks and columns its readers share.
+ */
+extern int32_t today;
+extern char today_s[DATE_BUFSZ];
+struct out {
+	struct pub p;
+	char *path;
+};
+extern struct out *outs;	/* they move: kept by index */
+struct out *publish(const char *path);
+struct out *publishin(const char *dir, const char *name, const char *ext);
+void ready(struct out *o);
+int isamc(const struct field *f);
+int firstday(const char *key, size_t n, int32_t *day);
+void needcols(struct ts_reader *r, const char *const *names, int n, int *c);
+
+/*
+ * outcomes.c: the lines to pay, made and added; a line's fields from..to,
+ * TAB-separated, at p; the date.  The day's outcomes read into them, and
+ * the day's lines first received on an earlier day (olds).
+ */
+extern struct line **lines, **olds;
+extern size_t nlines, nolds;
+extern uint64_t nout;
+struct line *mkline(const struct field *f, const int *c, int32_t decided, int64_t amt, int carried);
+void addline(struct line *l);
 char *line_tabs(char *p, const char *from, const char *to);
 size_t decided_fmt(int32_t day, char *buf);
+void readoutcomes(const char *path);
+
+/*
+ * ledger.c: the ledger of the day before, its segments opened and
+ * searched, its lines held read; the day's ledger written, the segments
+ * carried.  What it counted, for the summary and the message.
+ */
+extern char *heldpath;
+extern size_t nsegs;
+extern uint64_t nalready, nsearched, nsegread, nlinked, ndropped;
+extern int64_t already_eur;
+void ledgeropen(const char *dir, int32_t cutoff);
+void ledgerpaid(void);
+void ledgerheld(const char *path);
+void wledger(const char *dir, const char *pname, const char *meta, int64_t held, int64_t paid);
+void ledgercarry(const char *dir);
 
 /* order.c: the orders of the lines, (amc, key) and by PS. */
 int linecmp(const void *a, const void *b);

@@ -1,0 +1,254 @@
+/*
+ * payment-edit: the lines to pay.  Each made in one allocation from a
+ * record's fields and put back as a record's fields; the day's read from
+ * the outcomes by two threads, sorted and merged.
+ */
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pay.h"
+
+/* The lines to pay: the day's, and those held the day before. */
+struct line **lines;
+size_t nlines;
+static size_t maxlines;
+
+/* A field's bytes at *p, NUL-ended; *p moved past them. */
+static char *
+fput(char **p, const struct field *f)
+{
+	char *s = *p;
+
+	memcpy(s, f->p, f->n);
+	s[f->n] = '\0';
+	*p += f->n + 1;
+	return s;
+}
+
+/*
+ * A line and its seven fields in one allocation, the key right after
+ * the amc (the orders of order.c read them as one string).
+ */
+struct line *
+mkline(const struct field *f, const int *c, int32_t decided, int64_t amt, int carried)
+{
+	struct line *l;
+	size_t n = sizeof *l;
+	char *p;
+	int i;
+
+	for (i = 0; i < 7; i++)
+		n += f[c[i]].n + 1;
+	l = xmalloc(n);
+	p = (char *)(l + 1);
+	l->amc = fput(&p, &f[c[0]]);
+	l->key = fput(&p, &f[c[1]]);
+	l->kind = fput(&p, &f[c[2]]);
+	l->num = fput(&p, &f[c[3]]);
+	l->invoice = fput(&p, &f[c[4]]);
+	l->lineno = fput(&p, &f[c[5]]);
+	l->actdate = fput(&p, &f[c[6]]);
+	l->namc = f[c[0]].n;
+	l->nkey = f[c[1]].n;
+	l->nall = (size_t)(p - l->amc);
+	l->decided = decided;
+	l->amt = amt;
+	l->carried = carried;
+	l->py = NULL;
+	return l;
+}
+
+/*
+ * The fields of a line from from up to to (the NUL of the last), as
+ * the TAB-separated fields of a record, at p: past them.  They were
+ * checked as they were read (ts_next refuses control bytes and bad
+ * UTF-8), so they go to the writers whole (ts_wfields), not field by
+ * field: that was a fifth of the run.
+ */
+char *
+line_tabs(char *p, const char *from, const char *to)
+{
+	const uint64_t lo = 0x7f7f7f7f7f7f7f7fULL, hi = 0x8080808080808080ULL;
+	size_t n = (size_t)(to - from), i;
+	uint64_t x, z;
+
+	memcpy(p, from, n);
+	/* Eight bytes at a time: z has the high bit of each NUL byte, only. */
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&x, p + i, 8);
+		z = ~(((x & lo) + lo) | x) & hi;
+		if (z != 0) {
+			x |= (z >> 7) * '\t';
+			memcpy(p + i, &x, 8);
+		}
+	}
+	for (; i < n; i++)
+		if (p[i] == '\0')
+			p[i] = '\t';
+	return p + n;
+}
+
+/* A day of decision, formatted: most are today, formatted once (one thread only). */
+size_t
+decided_fmt(int32_t day, char *buf)
+{
+	static int32_t last = INT32_MIN;
+	static char s[DATE_BUFSZ];
+	static size_t n;
+
+	if (day != last) {
+		n = date_fmt(day, s);
+		last = day;
+	}
+	memcpy(buf, s, n + 1);
+	return n;
+}
+
+void
+addline(struct line *l)
+{
+	if (nlines == maxlines) {
+		maxlines = maxlines ? 2 * maxlines : 1024;
+		lines = xrealloc(lines, maxlines * sizeof *lines);
+	}
+	lines[nlines++] = l;
+}
+
+/* The outcomes read, and those not paid to the PS: for the message. */
+uint64_t nout;
+static uint64_t nother;
+
+/*
+ * The day's outcomes: the lines paid to the PS (paid, paid-report;
+ * dest ps or ps-recover), each with the reference reject-code gave it.
+ * Read by two threads (ts_scan), a part of the file each, into lines
+ * of its own put end to end after.
+ */
+#define OPARTS 2
+static const char *const outcols[] = {
+	"amc", "first_claim", "ps_kind", "ps_number", "invoice", "line_no",
+	"act_date", "amc_eur", "outcome", "dest", "payment_ref"
+};
+static int oc[11];
+
+struct opart {
+	struct line **v, **old;
+	size_t n, cap, nold, capold;
+	uint64_t nout, nother;
+	int twice;		/* two of its lines are one */
+};
+
+/* The day's lines first received on an earlier day, in the ledger's order. */
+struct line **olds;
+size_t nolds;
+
+static int
+outcome(void *arg, struct ts_reader *r)
+{
+	struct opart *op = arg;
+	const struct field *f = r->f, *o = &f[oc[8]], *d = &f[oc[9]];
+	const int *c = oc;
+	struct line *l;
+	char ref[36];
+	int32_t first;
+
+	op->nout++;
+	if (!((o->n == 4 && memcmp(o->p, "paid", 4) == 0) ||
+	    (o->n == 11 && memcmp(o->p, "paid-report", 11) == 0)) ||
+	    !((d->n == 2 && memcmp(d->p, "ps", 2) == 0) ||
+	    (d->n == 10 && memcmp(d->p, "ps-recover", 10) == 0))) {
+		op->nother++;
+		return 0;
+	}
+	if (!isamc(&f[c[0]]))
+		return ts_error(r, "amc", "a paid line's client is not an AMC number");
+	if (firstday(f[c[1]].p, f[c[1]].n, &first) < 0 || first > today)
+		return ts_error(r, "first_claim",
+		    "not a day and rank YYYY-MM-DD#N on or before the business date");
+	if (r->cents[c[7]] < 0)
+		return ts_error(r, "amc_eur", "below 0.00 on a paid line");
+	l = mkline(f, c, today, r->cents[c[7]], 0);
+	if (op->n == op->cap) {
+		op->cap = op->cap ? 2 * op->cap : 1024;
+		op->v = xrealloc(op->v, op->cap * sizeof *op->v);
+	}
+	op->v[op->n++] = l;
+	if (first < today) {
+		if (op->nold == op->capold) {
+			op->capold = op->capold ? 2 * op->capold : 64;
+			op->old = xrealloc(op->old, op->capold * sizeof *op->old);
+		}
+		op->old[op->nold++] = l;
+	}
+	if (pay_ref(ref, today_s, l->amc, l->kind, l->num) < 0 || f[c[10]].n != strlen(ref) ||
+	    memcmp(f[c[10]].p, ref, f[c[10]].n) != 0)
+		return ts_error(r, "payment_ref", "not the day's reference of the line's PS and client");
+	return 0;
+}
+
+/* A part's lines sorted, and checked none is there twice: a thread's work. */
+static void *
+sortpart(void *arg)
+{
+	struct opart *op = arg;
+	size_t i;
+
+	lines_sort(op->v, op->n);
+	for (i = 1; i < op->n; i++)
+		if (linecmp(&op->v[i - 1], &op->v[i]) == 0)
+			op->twice = 1;
+	return NULL;
+}
+
+void
+readoutcomes(const char *path)
+{
+	struct ts_reader r;
+	struct opart op[OPARTS];
+	void *args[OPARTS];
+	long base[OPARTS];
+	size_t i, j, k;
+	pthread_t th;
+	int threaded, c;
+
+	if (ts_open(&r, path, "outcome", 1) < 0)
+		ts_fatal(&r);
+	needcols(&r, outcols, 11, oc);
+	memset(op, 0, sizeof op);
+	for (i = 0; i < OPARTS; i++)
+		args[i] = &op[i];
+	if (ts_scan(&r, OPARTS, outcome, args, base) < 0)
+		ts_fatal(&r);
+	ts_close(&r);
+	for (i = 0; i < OPARTS; i++) {
+		nout += op[i].nout;
+		nother += op[i].nother;
+		olds = xrealloc(olds, (nolds + op[i].nold + 1) * sizeof *olds);
+		for (k = 0; k < op[i].nold; k++)
+			olds[nolds++] = op[i].old[k];
+		free(op[i].old);
+	}
+	lines_sort(olds, nolds);
+	/* Each part sorted by a thread, then the two merged (OPARTS is 2). */
+	threaded = op[1].n > 0 && pthread_create(&th, NULL, sortpart, &op[1]) == 0;
+	sortpart(&op[0]);
+	if (!threaded)
+		sortpart(&op[1]);
+	else if (pthread_join(th, NULL) != 0)
+		die(EX_OSERR, "pthread_join failed");
+	maxlines = op[0].n + op[1].n + 1;
+	lines = xrealloc(lines, maxlines * sizeof *lines);
+	for (i = j = 0; !op[0].twice && !op[1].twice && (i < op[0].n || j < op[1].n);) {
+		c = j == op[1].n ? -1 : i == op[0].n ? 1 : linecmp(&op[0].v[i], &op[1].v[j]);
+		if (c == 0)
+			break;
+		lines[nlines++] = c < 0 ? op[0].v[i++] : op[1].v[j++];
+	}
+	if (i < op[0].n || j < op[1].n)
+		die(EX_DATAERR, "%s: first_claim: a line paid twice in the day's outcomes", path);
+	free(op[0].v);
+	free(op[1].v);
+}
+
