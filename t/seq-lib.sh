@@ -2,16 +2,7 @@
 # to 5 (2026-11-23 to 2026-11-27), its guarantees and PEC, and the base
 # claim the cases' tables change (sourced after test-lib.sh, with $cases
 # the table).
-COLS='/^#tiers\t/ { for (i = 4; i <= NF; i++) c[$i] = i - 3; next } /^#/ { next }'
 T='	'
-
-# col FILE NAME...: columns of a stream, by name, TAB-separated.
-col () {
-	f=$1
-	shift
-	awk -F'\t' -v names="$*" "$COLS"' { n = split(names, a, " "); s = $c[a[1]]
-	    for (i = 2; i <= n; i++) s = s "\t" $c[a[i]]; print s }' "$f"
-}
 
 # The master of client 900000001, one line a beneficiary, its alias first
 # and last the first day it is in the master.

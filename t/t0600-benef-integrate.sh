@@ -2,7 +2,6 @@
 test_description='benef-integrate: beneficiary files into the master'
 . "$(dirname "$0")/test-lib.sh"
 
-COLS='/^#tiers\t/ { for (i = 4; i <= NF; i++) c[$i] = i - 3; next } /^#/ { next }'
 REF=$SHARED/ref/almerys-normev3
 
 # bi DATE [options] files...: integrate into m.DATE, mv.DATE, rej.DATE.
@@ -15,11 +14,6 @@ bi () {
 # records FILE: the records, without metadata.
 records () {
 	grep -v '^#' "$1"
-}
-
-# col FILE NAME: one column of a stream, by name.
-col () {
-	awk -F'\t' -v n="$2" "$COLS"' { print $c[n] }' "$1"
 }
 
 test_expect_success 'setup: three days of files from the generator' '

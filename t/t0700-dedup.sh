@@ -2,16 +2,7 @@
 test_description='dedup: duplicate verdicts within the day and against the history'
 . "$(dirname "$0")/test-lib.sh"
 
-COLS='/^#tiers\t/ { for (i = 4; i <= NF; i++) c[$i] = i - 3; next } /^#/ { next }'
 sample=$TIERS_TOP/testdata/sample
-
-# col FILE NAME...: columns of a stream, by name, TAB-separated.
-col () {
-	f=$1
-	shift
-	awk -F'\t' -v names="$*" "$COLS"' { n = split(names, a, " "); s = $c[a[1]]
-	    for (i = 2; i <= n; i++) s = s "\t" $c[a[i]]; print s }' "$f"
-}
 
 # edit IN CHANGES: the claim stream IN with name=value changes on every
 # record (";"-separated), resealed, on stdout.

@@ -13,16 +13,7 @@ test_description='dedup: a merge of a million records or more, in two halves'
 N=530000
 A=2026-02-02 B=2026-02-03 C=2026-02-04 O=2026-01-02
 
-COLS='/^#tiers\t/ { for (i = 4; i <= NF; i++) c[$i] = i - 3; next } /^#/ { next }'
 sample=$TIERS_TOP/testdata/sample
-
-# col FILE NAME...: columns of a stream, by name, TAB-separated.
-col () {
-	f=$1
-	shift
-	awk -F'\t' -v names="$*" "$COLS"' { n = split(names, a, " "); s = $c[a[1]]
-	    for (i = 2; i <= n; i++) s = s "\t" $c[a[i]]; print s }' "$f"
-}
 
 # claims FROM COUNT: the claim of one with invoices FROM to FROM+COUNT-1,
 # one a record, sealed, on stdout.

@@ -2,17 +2,8 @@
 test_description='liquidate: what the complementary pays, to whom, and why'
 . "$(dirname "$0")/test-lib.sh"
 
-COLS='/^#tiers\t/ { for (i = 4; i <= NF; i++) c[$i] = i - 3; next } /^#/ { next }'
 cases=$TIERS_TOP/t/t0800-liquidate.tsv
 T='	'
-
-# col FILE NAME...: columns of a stream, by name, TAB-separated.
-col () {
-	f=$1
-	shift
-	awk -F'\t' -v names="$*" "$COLS"' { n = split(names, a, " "); s = $c[a[1]]
-	    for (i = 2; i <= n; i++) s = s "\t" $c[a[i]]; print s }' "$f"
-}
 
 # The master of client 900000001: one line a beneficiary, its alias first.
 #   A, B  one family (contract C1): an adult and a child of 10

@@ -139,6 +139,17 @@ mkstream () {
 	tiers-seal -r -o "$1"
 }
 
+# COLS: an awk prologue that names a stream's columns (c["name"], from
+# its header) and passes its comments by.
+COLS='/^#tiers\t/ { for (i = 4; i <= NF; i++) c[$i] = i - 3; next } /^#/ { next }'
+# col FILE NAME...: columns of a stream, by name, TAB-separated.
+col () {
+	f=$1
+	shift
+	awk -F'\t' -v names="$*" "$COLS"' { n = split(names, a, " "); s = $c[a[1]]
+	    for (i = 2; i <= n; i++) s = s "\t" $c[a[i]]; print s }' "$f"
+}
+
 # The permission bits of a file, as ls prints them.
 test_mode () {
 	ls -ld "$1" | cut -c1-10
