@@ -103,4 +103,119 @@ test_expect_success 'the same merge in one piece (a key to drop): the same bytes
 	diff -r p.C h.C
 '
 
+# The ledger (-B): the same merge, of 40-byte records, as the nightly's
+# ledger stage runs it every day.  A day's N claims judged first (-l)
+# and paid 1.00 to the PS by a decision stream made by awk, as
+# t/bench-dedup.sh makes it (liquidate's masters are not needed), write
+# N lines paid, two records each (K and L): the second day's 2N and the
+# first's segment, as many, are merged, 4N records.  About 6 seconds
+# more, and about 0.8 GB of scratch files at most (the history's files
+# gone first), less than the history's tests above.
+
+# decide OUT: the decisions for a dedup -l output: a claim judged first
+# paid 1.00 to the PS, any other rejected.
+decide () {
+	awk -F'\t' -v OFS='\t' '
+	/^#tiers\t/ { for (i = 4; i <= NF; i++) c[$i] = i - 3
+		print "#tiers", "decision", 1, "claim", "dest", "amc_eur"; next }
+	/^#/ { next }
+	{ print $c["dup_id"], $c["dup"] == "first" ? "ps" : "reject", $c["dup"] == "first" ? "1.00" : "0.00" }
+	' "$1" | tiers-seal -r
+}
+
+test_expect_success 'ledger (-B): two days of N lines paid, the second merges 4N records, none to drop' '
+	rm -rf c.in h.A h.B h.C p.O p.A p.B p.C &&
+	dedup -l -W 1 -d $A -o a.l a.in 2>/dev/null &&
+	decide a.l >a.dec &&
+	test $(grep -c "	ps	1.00\$" a.dec) = $N &&
+	dedup -B -W 1 -d $A -D a.dec -H l.A a.l 2>err &&
+	grep "^dedup: $A: $N claims: $N lines paid, 0 movements; ledger 0 segments\$" err &&
+	printf "day-%s.led\t%d\t%s\t%s\n" $(echo $A | tr -d -) $((2 * N)) $A $A >expect &&
+	rows l.A | cut -f1,2,4,5 >actual &&
+	test_cmp expect actual &&
+	dedup -l -W 1 -d $B -h l.A -o b.l b.in 2>err &&
+	grep "^dedup: $B: $N claims: $N first, 0 intra-day, 0 earlier days, 0 adjustments; ledger 1 segments\$" err &&
+	decide b.l >b.dec &&
+	dedup -B -W 1 -d $B -h l.A -D b.dec -H l.B b.l 2>err &&
+	grep "^dedup: $B: $N claims: $N lines paid, 0 movements; ledger 1 segments\$" err &&
+	printf "base-%s.led\t%d\t%s\t%s\n" $(echo $B | tr -d -) $((4 * N)) $A $B >expect &&
+	rows l.B | cut -f1,2,4,5 >actual &&
+	test_cmp expect actual &&
+	ls l.B >actual &&
+	printf "base-%s.led\nmanifest.tsv\n" $(echo $B | tr -d -) >expect &&
+	test_cmp expect actual &&
+	f=l.B/base-$(echo $B | tr -d -).led &&
+	test $(wc -c <$f) = $((16 + 40 * 4 * N + 24))
+'
+
+# In key order (-V, below): where the high byte of the hashes crosses
+# 0x80 is found by halving, a byte read a step, and must be somewhere
+# in the middle.
+test_expect_success 'ledger: the merged segment, records of both halves, the trailer the manifest says' '
+	f=l.B/base-$(echo $B | tr -d -).led &&
+	lo=0 hi=$((4 * N)) &&
+	while test $lo -lt $hi; do
+		mid=$(((lo + hi) / 2)) &&
+		case $(od -An -tx1 -j $((16 + 40 * mid + 7)) -N1 $f | tr -d " ") in
+		[0-7]?) lo=$((mid + 1)) ;;
+		*) hi=$mid ;;
+		esac || exit 1
+	done &&
+	test $lo -gt $N && test $lo -lt $((3 * N)) &&
+	tail -c 24 $f | head -c 8 >magic && printf TIERSEND >expect && cmp expect magic &&
+	test "$(tail -c 16 $f | od -An -tu8 -N8 | tr -d " ")" = $((4 * N)) &&
+	crc=$(tail -c 8 $f | od -An -tx4 -N4 | tr -d " ") &&
+	test "$crc" = "$(rows l.B | cut -f3)"
+'
+
+# A claim of each thousand of each day, and three new: a claim whose
+# line is still paid is found wherever it is in the segment (every
+# claim repeated would cost a seek each for what is left paid on it).
+test_expect_success 'ledger: the next day, -l -V and -B -V, the merged segment accepted, lines found where they were paid' '
+	{ head -1 a.in; grep -v "^#" a.in | awk "NR % 1000 == 1";
+	  grep -v "^#" b.in | awk "NR % 1000 == 1"; claims 98000000 3 | grep -v "^#"; } |
+	    grep -v "^#end" | tiers-seal -r >lc.in &&
+	k=$(((N + 999) / 1000)) &&
+	dedup -l -V -W 1 -d $C -h l.B -o c.l lc.in 2>err &&
+	grep "^dedup: $C: $((2 * k + 3)) claims: 3 first, 0 intra-day, $((2 * k)) earlier days, 0 adjustments; ledger 1 segments\$" err &&
+	col c.l dup dup_ref dup_paid_eur | awk -F"\t" -v k=$k -v a=$A -v b=$B "
+	    NR <= k && (\$1 != \"inter\" || \$2 != a \"#\" 1000 * (NR - 1) + 1) ||
+	    NR > k && NR <= 2 * k && (\$1 != \"inter\" || \$2 != b \"#\" 1000 * (NR - k - 1) + 1) ||
+	    NR > 2 * k && (\$1 != \"first\" || \$2 != \"\") ||
+	    \$3 != \"\" { bad++; if (bad < 5) print NR, \$0 }
+	    END { if (NR != 2 * k + 3) print \"records: \" NR; exit bad > 0 || NR != 2 * k + 3 }" &&
+	decide c.l >c.dec &&
+	dedup -B -V -W 1 -d $C -h l.B -D c.dec -H l.C c.l 2>err &&
+	grep "^dedup: $C: $((2 * k + 3)) claims: 3 lines paid, 0 movements; ledger 1 segments\$" err &&
+	printf "base-%s.led\t%d\t%s\t%s\nday-%s.led\t6\t%s\t%s\n" $(echo $B | tr -d -) $((4 * N)) \
+	    $A $B $(echo $C | tr -d -) $C $C >expect &&
+	rows l.C | cut -f1,2,4,5 >actual &&
+	test_cmp expect actual
+'
+
+# Day O's line, in the window on day A (its segment merged with the
+# day's, 2N + 2 records, in two halves), out of it on day B: B's merge,
+# of 4N records, has two to drop and is made in one piece.
+test_expect_success 'ledger: the same merge in one piece (a line to drop): the same bytes' '
+	dedup -l -W 1 -d $O -o po.l o.in 2>/dev/null &&
+	decide po.l >po.dec &&
+	dedup -B -W 1 -d $O -D po.dec -H q.O po.l 2>/dev/null &&
+	dedup -l -W 1 -d $A -h q.O -o pa.l a.in 2>/dev/null &&
+	cmp pa.l a.l && rm a.l &&
+	dedup -B -W 1 -d $A -h q.O -D a.dec -H q.A pa.l 2>/dev/null &&
+	rm pa.l &&
+	printf "base-%s.led\t%d\t%s\t%s\n" $(echo $A | tr -d -) $((2 * N + 2)) $O $A >expect &&
+	rows q.A | cut -f1,2,4,5 >actual &&
+	test_cmp expect actual &&
+	dedup -l -W 1 -d $B -h q.A -o pb.l b.in 2>/dev/null &&
+	cmp pb.l b.l && rm b.l &&
+	dedup -B -W 1 -d $B -h q.A -D b.dec -H q.B pb.l 2>/dev/null &&
+	rm pb.l &&
+	diff -r q.B l.B &&
+	dedup -l -V -W 1 -d $C -h q.B -o pc.l lc.in 2>/dev/null &&
+	cmp pc.l c.l &&
+	dedup -B -V -W 1 -d $C -h q.B -D c.dec -H q.C pc.l 2>/dev/null &&
+	diff -r q.C l.C
+'
+
 test_done
