@@ -60,6 +60,26 @@ test_expect_success 'the day directory: inputs as received, read-only, with a ma
 	test -z "$(ls -A data/days | grep "^\.")"
 '
 
+test_expect_success 'an input of the operator'"'"'s own is linked into in/, not copied' '
+	d=data/days/2026-11-18 &&
+	test "$(stat -c %d:%i data/inbox/2026-11-18/a.tsv)" = "$(stat -c %d:%i $d/in/a.tsv)" &&
+	test "$(test_mode data/inbox/2026-11-18/a.tsv)" = "-r--------"
+'
+
+test "$(id -u)" = 0 && test_set_prereq ROOT
+test_expect_success ROOT 'an input of another owner is copied, the inbox left as it was' '
+	mkdir -p other/inbox/2026-11-18 &&
+	cp data/inbox/2026-11-18/broken.tsv other/inbox/2026-11-18/ &&
+	chmod 0644 other/inbox/2026-11-18/broken.tsv &&
+	chown nobody other/inbox/2026-11-18/broken.tsv &&
+	test_expect_code 1 tiers-nightly -I 2026-11-18 other >/dev/null 2>&1 &&
+	cmp other/inbox/2026-11-18/broken.tsv other/days/2026-11-18/in/broken.tsv &&
+	test "$(stat -c %i other/inbox/2026-11-18/broken.tsv)" != \
+	    "$(stat -c %i other/days/2026-11-18/in/broken.tsv)" &&
+	test "$(test_mode other/inbox/2026-11-18/broken.tsv)" = "-rw-r--r--" &&
+	test "$(test_mode other/days/2026-11-18/in/broken.tsv)" = "-r--------"
+'
+
 test_expect_success 'the summary and the state generation are sealed streams' '
 	d=data/days/2026-11-18 &&
 	tiers-seal $d/summary.tsv $d/state/generation.tsv >out &&
