@@ -78,6 +78,58 @@ test_expect_success 'the late client: its movements wait two days, then are edit
 	grep -q "<fin envois=\"[0-9]*\" cartes=\"[1-9]" cw/days/2026-11-20/out/cards/$c.print.xml
 '
 
+# mvstream FILE LETTER ROWS: a benef-movement stream of client 111 on
+# 2026-11-18, of the rows of t0475-waiting.tsv (ROWS), each numbered by
+# LETTER and its place in file and line.
+mvstream () {
+	printf "#tiers\tbenef-movement\t1\tbusiness_date\tamc\tcontract\tmember_ref\tmovement\tretroactive\told_rights_end\tnew_rights_end\tcard_movement\tfile\tline\n" >"$1.raw" &&
+	printf "#business_date\t2026-11-18\n" >>"$1.raw" &&
+	i=0 &&
+	for r in $3; do
+		test "$r" = . && continue
+		i=$((i + 1))
+		echo "$r" | awk -F/ -v OFS="\t" -v l=$2 -v i=$i \
+		    "{ print \"2026-11-18\", 111, \$1, \$2, \$3, 0, \"2027-12-31\", \"2027-12-31\", \$4, l, i }" \
+		    >>"$1.raw" || return 1
+	done &&
+	tiers-seal -r -o "$1" "$1.raw"
+}
+
+# The stage merges the waiting file, in the order of the master, with
+# the day's rows sorted: every case of t0475-waiting.tsv through the
+# stage run again (-s) on a day of one client without parameters.
+test_expect_success 'waiting movements: replaced by the day'"'"'s card movements, in the order of the master' '
+	fail=0 &&
+	while IFS="	" read -r name waiting day after; do
+		case $name in "#"*) continue ;; esac
+		d=wd.$name &&
+		mkdir -p $d/days/2026-11-17/state/cards $d/days/2026-11-18/state/benef \
+		    $d/days/2026-11-18/out/benef $d/days/2026-11-18/log &&
+		printf "#previous\t2026-11-17\n" >$d/days/2026-11-18/summary.tsv &&
+		: >$d/days/2026-11-18/state/benef/111.master.tsv &&
+		mvstream $d/days/2026-11-18/out/benef/111.movements.tsv d "$day" &&
+		if test "$waiting" != .; then
+			mvstream $d/days/2026-11-17/state/cards/111.waiting.tsv w "$waiting" || return 1
+		fi &&
+		w=$d/scratch/2026-11-18.cards/state/cards/111.waiting.tsv &&
+		if test "$after" = fail; then
+			test_expect_code 70 tiers-nightly -s cards 2026-11-18 $d 2>err &&
+			grep -q "^    cards: .*/111.waiting.tsv:4: member_ref: not in the order of the master" err ||
+			    { echo "case $name: not refused"; fail=1; }
+			continue
+		fi &&
+		tiers-nightly -s cards 2026-11-18 $d 2>err &&
+		echo "$after" | tr " " "\n" >expect &&
+		if test -f $w; then
+			tiers-seal -q $w && grep -v "^#" $w | cut -f10,11 | tr -d "\t"
+		else
+			echo .
+		fi >actual &&
+		test_cmp expect actual || { echo "case $name"; fail=1; }
+	done <"$TIERS_TOP/t/t0475-waiting.tsv" &&
+	test $fail = 0
+'
+
 test_expect_success 'same seed, same world: the parameters and the truth again' '
 	tiers-gen -s 7 -d 4 -D 2026-11-18 -n 100 -b 400 \
 	    -A cards=800 -A late=500 -o gen2 >/dev/null &&
