@@ -176,6 +176,21 @@ void writeback(int fd);
 size_t seek(const struct seg *s, uint64_t hi, uint64_t lo);
 size_t gallop(const struct seg *s, size_t from, uint64_t hi, uint64_t lo);
 /*
+ * The records of a key in the window, of kind in a ledger, appended to
+ * *v (see segment.c); the one of them a lookup finds, their nets in
+ * their amounts.
+ */
+size_t gather(const struct hist *h, uint64_t hi, uint64_t lo, int kind, size_t *cursor,
+    struct key **v, size_t *nv, size_t *cap);
+int weigh(const struct hist *h, const struct key *c, size_t n, int kind, struct key *found);
+/*
+ * What the line (day, rec) of a ledger, its identity hashed to (hi, lo),
+ * was paid net: its movements added to *amount; 0, or -1 with e filled.
+ * cursor NULL: a seek in each segment; else a gallop from cursor[s].
+ */
+int netpaid(const struct hist *h, uint64_t hi, uint64_t lo, int32_t day, uint32_t rec,
+    int64_t *amount, size_t *cursor, struct herr *e);
+/*
  * The oldest record of the key in the window (see segment.c): 1 found, 0
  * not, -1 with e filled (a ledger's amounts out of range).  cursor NULL:
  * a seek in each segment; else a gallop from cursor[s], moved.

@@ -387,25 +387,29 @@ gallop(const struct seg *s, size_t from, uint64_t hi, uint64_t lo)
 }
 
 /*
- * What a paid line was paid, net: its first payment (amount) and its
- * movements since, recoveries negative, in every segment.  A seek at
- * random: the pages it read are given back after (with the pages about
- * them that fault-around mapped), so that the lines of the day paid
- * before do not keep the ledger in memory a few pages each.
+ * The movements of the line (day, rec) of a ledger, its identity hashed
+ * to (hi, lo), added to *amount (its first payment), in every segment in
+ * order: from the record at cursor[s], moved (a gallop), or from a seek
+ * of each segment (cursor NULL), whose pages are then given back (with
+ * the pages about them that fault-around mapped): a seek at random must
+ * not keep the ledger in memory a few pages a line.
  */
-static int
-netpaid(const struct hist *h, int32_t day, uint32_t rec, int64_t *amount, struct herr *e)
+int
+netpaid(const struct hist *h, uint64_t hi, uint64_t lo, int32_t day, uint32_t rec,
+    int64_t *amount, size_t *cursor, struct herr *e)
 {
-	uint64_t hi, lo;
 	struct key k;
-	size_t i, from, to, m = (128 << 10) / h->rsz + 1;
+	size_t i, from = 0, to = 0, m = (128 << 10) / h->rsz + 1;
 	int s;
 
-	idhash(day, rec, &hi, &lo);
 	for (s = 0; s < h->nseg; s++) {
 		if (h->seg[s].last < h->cutoff)
 			continue;
-		for (i = seekr(&h->seg[s], hi, lo, &from, &to); i < h->seg[s].n; i++) {
+		if (cursor != NULL)
+			i = cursor[s] = gallop(&h->seg[s], cursor[s], hi, lo);
+		else
+			i = seekr(&h->seg[s], hi, lo, &from, &to);
+		for (; i < h->seg[s].n; i++) {
 			getkey(&h->seg[s], i, &k);
 			if (k.hi != hi || k.lo != lo)
 				break;
@@ -415,25 +419,27 @@ netpaid(const struct hist *h, int32_t day, uint32_t rec, int64_t *amount, struct
 				return refuse(e, EX_DATAERR, h->seg[s].name, 0, "ledger",
 				    "the amounts of a line out of range");
 		}
-		segrelease(&h->seg[s], from > m ? from - m : 0, (i > to ? i : to) + m);
+		if (cursor == NULL)
+			segrelease(&h->seg[s], from > m ? from - m : 0, (i > to ? i : to) + m);
 	}
 	return 0;
 }
 
 /*
- * The oldest record of the key within the window, in any segment.  In a
- * ledger, the oldest line of that kind of key still paid (net above 0),
- * its net in found->amount; for a line key (LK_LINE), if none is still
- * paid, the oldest line.
+ * The records of the key within the window (in a ledger, of that kind),
+ * in any segment, in the order lookupk weighs them: segment by segment,
+ * in each in order.  Appended to *v (*cap its room), their count
+ * returned.  cursor NULL: a seek in each segment; else a gallop from
+ * cursor[s], moved.
  */
-int
-lookupk(const struct hist *h, uint64_t hi, uint64_t lo, int kind, struct key *found,
-    size_t *cursor, struct herr *e)
+size_t
+gather(const struct hist *h, uint64_t hi, uint64_t lo, int kind, size_t *cursor,
+    struct key **v, size_t *nv, size_t *cap)
 {
 	const struct seg *sg;
 	struct key k;
-	size_t i;
-	int s, hit = 0, live = 0, l;
+	size_t i, n0 = *nv;
+	int s;
 
 	for (s = 0; s < h->nseg; s++) {
 		sg = &h->seg[s];
@@ -447,29 +453,74 @@ lookupk(const struct hist *h, uint64_t hi, uint64_t lo, int kind, struct key *fo
 			getkey(sg, i, &k);
 			if (k.hi != hi || k.lo != lo)
 				break;
-			if (k.day < h->cutoff)
+			if (k.day < h->cutoff || (h->ledger && k.kind != kind))
 				continue;
-			if (h->ledger) {
-				if (k.kind != kind)
-					continue;
-				if (netpaid(h, k.day, k.rec, &k.amount, e) < 0)
-					return -1;
-				l = k.amount > 0;
-				if (!l && (kind == LK_KEY || live))
-					continue;
-				if (l && !live) {
-					*found = k;
-					hit = live = 1;
-					continue;
-				}
+			if (*nv == *cap) {
+				*cap = *cap ? *cap * 2 : 1024;
+				*v = xrealloc(*v, *cap * sizeof **v);
 			}
-			if (!hit || k.day < found->day ||
-			    (k.day == found->day && k.rec < found->rec)) {
-				*found = k;
-				hit = 1;
-			}
+			(*v)[(*nv)++] = k;
 		}
 	}
+	return *nv - n0;
+}
+
+/*
+ * Of the n records gather found, in a ledger each with what it was paid
+ * net in amount: the oldest; in a ledger, the oldest still paid (net
+ * above 0), or for a line key (LK_LINE), if none is still paid, the
+ * oldest line.  1 found, 0 not.
+ */
+int
+weigh(const struct hist *h, const struct key *c, size_t n, int kind, struct key *found)
+{
+	size_t i;
+	int hit = 0, live = 0, l;
+
+	for (i = 0; i < n; i++) {
+		if (h->ledger) {
+			l = c[i].amount > 0;
+			if (!l && (kind == LK_KEY || live))
+				continue;
+			if (l && !live) {
+				*found = c[i];
+				hit = live = 1;
+				continue;
+			}
+		}
+		if (!hit || c[i].day < found->day ||
+		    (c[i].day == found->day && c[i].rec < found->rec)) {
+			*found = c[i];
+			hit = 1;
+		}
+	}
+	return hit;
+}
+
+/*
+ * The oldest record of the key within the window, in any segment, as
+ * weigh chooses it; in a ledger, each record's net paid by a seek of its
+ * own (netpaid).
+ */
+int
+lookupk(const struct hist *h, uint64_t hi, uint64_t lo, int kind, struct key *found,
+    size_t *cursor, struct herr *e)
+{
+	struct key *c = NULL;
+	size_t n = 0, cap = 0, i;
+	uint64_t mhi, mlo;
+	int hit;
+
+	gather(h, hi, lo, kind, cursor, &c, &n, &cap);
+	for (i = 0; h->ledger && i < n; i++) {
+		idhash(c[i].day, c[i].rec, &mhi, &mlo);
+		if (netpaid(h, mhi, mlo, c[i].day, c[i].rec, &c[i].amount, NULL, e) < 0) {
+			free(c);
+			return -1;
+		}
+	}
+	hit = weigh(h, c, n, kind, found);
+	free(c);
 	return hit;
 }
 
