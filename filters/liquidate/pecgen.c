@@ -160,9 +160,26 @@ genben(struct pecgen *g, const char *ls, const struct pec *k)
 	size_t n[P_RANG + 1];
 	int32_t birth;
 	long rang;
-	int d;
+	const char *p, *t, *e;
+	int d, i;
 
-	genhead(g, ls, NULL, f, n, &birth, &rang);
+	/*
+	 * A line of another client or NIR, most of those a lookup walks
+	 * past, told by their bytes: its dates are read, and checked, when
+	 * the generation is copied (gencopy), before anything is published.
+	 */
+	e = memchr(ls, '\n', (size_t)(g->end - ls));
+	for (p = ls, i = 0; i <= P_NIR && *ls != '#'; i++, p = t + 1) {
+		if ((t = memchr(p, '\t', (size_t)(e - p))) == NULL)
+			break;
+		f[i] = p;
+		n[i] = (size_t)(t - p);
+	}
+	if (i > P_NIR && n[P_NIR] == 13 &&
+	    ((d = bytecmp(f[P_AMC], n[P_AMC], k->amc, strlen(k->amc))) != 0 ||
+	    (d = memcmp(f[P_NIR], k->nir, 13)) != 0))
+		return d;
+	genhead(g, ls, e, f, n, &birth, &rang);
 	if ((d = bytecmp(f[P_AMC], n[P_AMC], k->amc, strlen(k->amc))) != 0 ||
 	    (d = memcmp(f[P_NIR], k->nir, 13)) != 0)
 		return d;
@@ -388,7 +405,7 @@ genrun(const char *a, const char *b, uint64_t nrec, int64_t sum, int keep, struc
 			    (unsigned long long)nrec, (long long)(b - a));
 		return;
 	}
-	c = (uint32_t)crc32_z(0L, (const Bytef *)a, (z_size_t)(b - a));
+	c = crc32_buf(0, a, (size_t)(b - a));
 	k->crc = (uint32_t)crc32_combine(k->crc, c, (z_off_t)(b - a));
 	if (keep && k->w != NULL) {
 		/* The lines counted as they were read, against the bytes written. */
@@ -563,7 +580,7 @@ genwalk(struct pecgen *g, struct genwalk *k)
 	uint32_t seal;
 
 	/* Its metadata lines read, not copied: the day's are written. */
-	k->crc = (uint32_t)crc32_z(0L, (const Bytef *)body, (z_size_t)(g->rec - body));
+	k->crc = crc32_buf(0, body, (size_t)(g->rec - body));
 	k->rel = g->rec;
 	gencopy(g, g->rec, g->end, k);
 	seal = strncmp(g->end, "#end2\t", 6) == 0 ?
