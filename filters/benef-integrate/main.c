@@ -196,6 +196,25 @@ keycmp(char a[][FLD], char b[][FLD])
 	return 0;
 }
 
+/* The key of the master record r has just read (its columns mc) against an entry's. */
+static int
+mkeycmp(const struct ts_reader *r, const int *mc, char e[][FLD])
+{
+	size_t n;
+	int i, c;
+
+	for (i = 0; i < NKEY; i++) {
+		const struct field *f = &r->f[mc[i]];
+
+		n = strlen(e[i]);
+		if ((c = memcmp(f->p, e[i], f->n < n ? f->n : n)) == 0)
+			c = (f->n > n) - (f->n < n);
+		if (c != 0)
+			return c;
+	}
+	return 0;
+}
+
 /* Split a TAB line into n fields of FLD; -1 if the count differs. */
 static int
 split(char *line, size_t len, char f[][FLD], int n)
@@ -231,7 +250,7 @@ merge(const char *master, const char *sorted)
 	char *line, efile[FLD], eline[FLD];
 	size_t len;
 	const char *why;
-	int hm = 0, he, st, i, have;
+	int hm = 0, he, st, i, have, copy = 0;
 	long en = 0;
 
 	if (master != NULL) {
@@ -249,6 +268,14 @@ merge(const char *master, const char *sorted)
 		for (i = M_CARDNUM; i < M_UPDATED; i++)
 			if ((mc[i] < 0) != (mc[M_CARDNUM] < 0))
 				die_at(EX_DATAERR, master, 1, "header", "not the benef-master columns");
+		/*
+		 * A master of this version's columns in this order: the
+		 * records no entry changes are copied as they were read
+		 * (checked whole by the reader), not cut and written again.
+		 */
+		for (copy = 1, i = 0; i < NM; i++)
+			if (mc[i] != i)
+				copy = 0;
 	}
 	if (lines_open(&in, sorted) < 0)
 		die(EX_IOERR, "%s: %s", sorted, strerror(errno));
@@ -256,21 +283,25 @@ merge(const char *master, const char *sorted)
 #define NEXTM() do { \
 	hm = 0; \
 	if (master != NULL && (st = ts_next(&r)) == 1) { \
-		for (i = 0; i < NM; i++) { \
-			const struct field *mf = mc[i] < 0 ? NULL : &r.f[mc[i]]; \
-			if (mf == NULL) { \
-				m[i][0] = '\0'; \
-				continue; \
-			} \
-			if (mf->n >= FLD) \
+		for (i = 0; i < NM; i++) \
+			if (mc[i] >= 0 && r.f[mc[i]].n >= FLD) \
 				die_at(EX_DATAERR, master, r.in.lineno, mcols[i], "too long"); \
-			memcpy(m[i], mf->p, mf->n); \
-			m[i][mf->n] = '\0'; \
-		} \
 		hm = 1; \
 		nmaster_in++; \
 	} else if (master != NULL && st < 0) \
 		ts_fatal(&r); \
+} while (0)
+	/* The master record's fields, when an entry touches it or it is not copied. */
+#define CUTM() do { \
+	for (i = 0; i < NM; i++) { \
+		const struct field *mf = mc[i] < 0 ? NULL : &r.f[mc[i]]; \
+		if (mf == NULL) { \
+			m[i][0] = '\0'; \
+			continue; \
+		} \
+		memcpy(m[i], mf->p, mf->n); \
+		m[i][mf->n] = '\0'; \
+	} \
 } while (0)
 #define NEXTE() do { \
 	he = 0; \
@@ -294,19 +325,26 @@ merge(const char *master, const char *sorted)
 	NEXTM();
 	NEXTE();
 	while (hm || he) {
-		int c = !hm ? 1 : !he ? -1 : keycmp(m, e);
+		int c = !hm ? 1 : !he ? -1 : mkeycmp(&r, mc, e);
 
 		if (c < 0) {
 			/* No entry: the master record goes on unchanged. */
-			wmaster(m);
+			if (copy)
+				ts_wcopy(&mastw, &r);
+			else {
+				CUTM();
+				wmaster(m);
+			}
 			nmaster_out++;
 			NEXTM();
 			continue;
 		}
 		/* Entries of this key, in file order, over the master record. */
 		have = c == 0;
-		if (have)
+		if (have) {
+			CUTM();
 			memcpy(cur, m, sizeof cur);
+		}
 		for (i = 0; i < NKEY; i++)
 			memcpy(gkey[i], e[i], FLD);
 		do {
