@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -488,6 +489,112 @@ isdone(const char *sender, long fileno)
 	return 0;
 }
 
+/*
+ * The day's entries are sorted here when they fit in ESORTMEM, which a
+ * day's file does many times over: forking sort(1) cost more than the
+ * sort.  More (a client's first load) go to sort(1), whose memory is
+ * bounded whatever the size.
+ */
+#define ESORTMEM (64 << 20)
+
+/* ESORTMEM, or $TIERS_ESORTMEM bytes (for the tests of sort(1)'s runs). */
+static size_t
+esortmem(void)
+{
+	const char *e = getenv("TIERS_ESORTMEM");
+
+	return e != NULL && *e != '\0' ? (size_t)strtoull(e, NULL, 10) : ESORTMEM;
+}
+
+struct eline {
+	const char *p;
+	size_t len;
+};
+
+/*
+ * sort(1)'s order with LC_ALL=C, -t TAB -k1,1 -k2,2 -k3,3 -k4,4: the
+ * key's fields, then the sequence number, each byte by byte and shorter
+ * before longer, then, its last resort, the whole lines.  The sequence
+ * numbers differ: the order is total and the sort need not be stable.
+ */
+static int
+elinecmp(const void *x, const void *y)
+{
+	const struct eline *a = x, *b = y;
+	const char *pa = a->p, *pb = b->p, *ea = a->p + a->len, *eb = b->p + b->len;
+	const char *ta, *tb;
+	size_t na, nb;
+	int i, c;
+
+	for (i = 0; i < NKEY + 1; i++) {
+		if ((ta = memchr(pa, '\t', (size_t)(ea - pa))) == NULL)
+			ta = ea;
+		if ((tb = memchr(pb, '\t', (size_t)(eb - pb))) == NULL)
+			tb = eb;
+		na = (size_t)(ta - pa);
+		nb = (size_t)(tb - pb);
+		if ((c = memcmp(pa, pb, na < nb ? na : nb)) == 0)
+			c = (na > nb) - (na < nb);
+		if (c != 0)
+			return c;
+		pa = ta < ea ? ta + 1 : ta;
+		pb = tb < eb ? tb + 1 : tb;
+	}
+	if ((c = memcmp(a->p, b->p, a->len < b->len ? a->len : b->len)) == 0)
+		c = (a->len > b->len) - (a->len < b->len);
+	return c;
+}
+
+/* The entries in in sorted into out as sort(1) would: 0, or -1 if too many. */
+static int
+sortmem(const char *in, const char *out)
+{
+	struct eline *v = NULL;
+	size_t n = 0, cap = 0, i, len = 0, size;
+	char *buf, *p, *e, *nl;
+	struct stat st;
+	ssize_t k;
+	FILE *f;
+	int fd;
+
+	if ((fd = open(in, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0)
+		die(EX_IOERR, "%s: %s", in, strerror(errno));
+	if ((uint64_t)st.st_size >= esortmem()) {
+		close(fd);
+		return -1;
+	}
+	size = (size_t)st.st_size;
+	buf = xmalloc(size + 1);
+	while (len < size && (k = read(fd, buf + len, size - len)) != 0) {
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			die(EX_IOERR, "%s: %s", in, strerror(errno));
+		len += (size_t)k;
+	}
+	close(fd);
+	if (len != size || (len > 0 && buf[len - 1] != '\n'))
+		die(EX_SOFTWARE, "%s: entries not as written", in);
+	for (p = buf, e = buf + len; p < e; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(e - p));
+		if (n == cap)
+			v = xrealloc(v, (cap = cap ? 2 * cap : 4096) * sizeof *v);
+		v[n].p = p;
+		v[n++].len = (size_t)(nl - p);
+	}
+	qsort(v, n, sizeof *v, elinecmp);
+	if ((f = fopen(out, "w")) == NULL)
+		die(EX_CANTCREAT, "%s: %s", out, strerror(errno));
+	for (i = 0; i < n; i++)
+		if (fwrite(v[i].p, 1, v[i].len + 1, f) != v[i].len + 1)
+			die(EX_IOERR, "%s: write error", out);
+	if (fclose(f) != 0)
+		die(EX_IOERR, "%s: write error", out);
+	free(v);
+	free(buf);
+	return 0;
+}
+
 /* sort(1)'s own temporary files go in our scratch directory too. */
 static void
 sortfile(const char *in, const char *out)
@@ -658,7 +765,7 @@ main(int argc, char *argv[])
 	 * Sorted on the key, then on the order written: entries written in
 	 * key order are that already (a client's file sorted by contract).
 	 */
-	if (unsorted)
+	if (unsorted && sortmem(tmpl[0], tmpl[1]) < 0)
 		sortfile(tmpl[0], tmpl[1]);
 	merge(master, unsorted ? tmpl[1] : tmpl[0]);
 	unlink(tmpl[0]);
