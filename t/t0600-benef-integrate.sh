@@ -452,7 +452,7 @@ badxml	65	-	bad.xml	bad.xml:[0-9]*: .*(file refused)
 truncgz	65	-	cut.xml.gz	cut.xml.gz:[0-9]*: xml: truncated gzip file
 nomaster	66	-	-m nosuch.m g/2026-11-19/benef-[0-9]*	nosuch.m: No such file
 noout	73	-	-R nodir/rej g/2026-11-19/benef-[0-9]*	nodir/rej: No such file
-sortfails	70	PATH=$PWD/failsort:$PATH	g/2026-11-19/benef-[0-9]*	sort failed
+sortfails	70	TIERS_ESORTMEM=0 PATH=$PWD/failsort:$PATH	g/2026-11-19/benef-[0-9]*	sort failed
 EOF
 
 test_expect_success 'setup: a master with a wrong count, a sort that fails' '
@@ -472,6 +472,21 @@ while IFS="	" read -r name st envs args msg; do
 		! ls -A | grep '^\.t\.'
 	"
 done <tcases
+
+# Entries that do not come in key order are sorted in memory when they
+# are few, by sort(1) when there are more: in the same order.
+test_expect_success 'entries sorted in memory (no sort(1) run) and by sort(1): the same bytes' '
+	PATH=$PWD/failsort:$PATH benef-integrate -d 2026-11-19 -m m.2026-11-18 \
+	    -o mem.m -M mem.mv -R mem.rej g/2026-11-19/benef-[0-9]* 2>/dev/null &&
+	TIERS_ESORTMEM=0 benef-integrate -d 2026-11-19 -m m.2026-11-18 \
+	    -o srt.m -M srt.mv -R srt.rej g/2026-11-19/benef-[0-9]* 2>/dev/null &&
+	test_expect_code 70 env TIERS_ESORTMEM=0 PATH=$PWD/failsort:$PATH benef-integrate \
+	    -d 2026-11-19 -m m.2026-11-18 -o f.m -M f.mv -R f.rej g/2026-11-19/benef-[0-9]* 2>err &&
+	grep "sort failed" err &&
+	cmp mem.m srt.m &&
+	cmp mem.mv srt.mv &&
+	cmp mem.rej srt.rej
+'
 
 # A sort(1) that leaves a file in its -T directory, says it is there,
 # and waits to be killed; it removes its file then, as sort(1) does.
@@ -497,7 +512,7 @@ test_expect_success 'setup: a slow sort' '
 for sig in TERM HUP; do
 	test_expect_success "SIG$sig during the sort: nothing left" '
 		rm -rf tmp ready && mkdir tmp || exit 1
-		READY=$PWD/ready PATH=$PWD/slowsort:$PATH TMPDIR=$PWD/tmp \
+		READY=$PWD/ready PATH=$PWD/slowsort:$PATH TMPDIR=$PWD/tmp TIERS_ESORTMEM=0 \
 		    benef-integrate -d 2026-11-20 -m m.2026-11-18 -o s.m -M s.mv -R s.rej \
 		    g/2026-11-19/benef-[0-9]* 2>err &
 		pid=$!
@@ -595,6 +610,12 @@ test_expect_success 'a master of before the card columns is read; written with t
 	head -1 up.m >actual && head -1 new.m >expect && test_cmp expect actual &&
 	test $(col up.mv movement | grep -c modify) = 4 &&
 	records up.m | cut -f1-45 >actual && records new.m | cut -f1-45 >expect && test_cmp expect actual &&
+	awk -v n=2 -v amc=123456789 -v fileno=1 -v first=0 -f "$TIERS_TOP/t/normev3-gen.awk" >c2.xml &&
+	benef-integrate -d 2026-11-19 -m old.m -o up2.m -M up2.mv -R up2.rej c2.xml 2>/dev/null &&
+	test $(records up2.m | grep -c "	2026-11-18\$") -gt 0 &&
+	records old.m | awk -F "	" -v OFS="	" "{ u = \$NF; NF = 36; print \$0, \"\", \"\", \"\", \"\", \"\", \"\", \"\", \"\", \"\", u }" |
+	    grep "	2026-11-18\$" >expect &&
+	records up2.m | grep "	2026-11-18\$" >actual && test_cmp expect actual &&
 	{ head -1 new.m | cut -f1-40,49; records new.m | cut -f1-37,46; } | tiers-seal -r -o half.m &&
 	test_expect_code 65 benef-integrate -d 2026-11-19 -m half.m -o x.m -M x.mv -R x.rej c.xml 2>err &&
 	grep "^benef-integrate: half.m:1: header: not the benef-master columns\$" err

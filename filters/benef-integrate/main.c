@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -196,6 +197,25 @@ keycmp(char a[][FLD], char b[][FLD])
 	return 0;
 }
 
+/* The key of the master record r has just read (its columns mc) against an entry's. */
+static int
+mkeycmp(const struct ts_reader *r, const int *mc, char e[][FLD])
+{
+	size_t n;
+	int i, c;
+
+	for (i = 0; i < NKEY; i++) {
+		const struct field *f = &r->f[mc[i]];
+
+		n = strlen(e[i]);
+		if ((c = memcmp(f->p, e[i], f->n < n ? f->n : n)) == 0)
+			c = (f->n > n) - (f->n < n);
+		if (c != 0)
+			return c;
+	}
+	return 0;
+}
+
 /* Split a TAB line into n fields of FLD; -1 if the count differs. */
 static int
 split(char *line, size_t len, char f[][FLD], int n)
@@ -231,7 +251,7 @@ merge(const char *master, const char *sorted)
 	char *line, efile[FLD], eline[FLD];
 	size_t len;
 	const char *why;
-	int hm = 0, he, st, i, have;
+	int hm = 0, he, st, i, have, copy = 0;
 	long en = 0;
 
 	if (master != NULL) {
@@ -249,6 +269,14 @@ merge(const char *master, const char *sorted)
 		for (i = M_CARDNUM; i < M_UPDATED; i++)
 			if ((mc[i] < 0) != (mc[M_CARDNUM] < 0))
 				die_at(EX_DATAERR, master, 1, "header", "not the benef-master columns");
+		/*
+		 * A master of this version's columns in this order: the
+		 * records no entry changes are copied as they were read
+		 * (checked whole by the reader), not cut and written again.
+		 */
+		for (copy = 1, i = 0; i < NM; i++)
+			if (mc[i] != i)
+				copy = 0;
 	}
 	if (lines_open(&in, sorted) < 0)
 		die(EX_IOERR, "%s: %s", sorted, strerror(errno));
@@ -256,21 +284,25 @@ merge(const char *master, const char *sorted)
 #define NEXTM() do { \
 	hm = 0; \
 	if (master != NULL && (st = ts_next(&r)) == 1) { \
-		for (i = 0; i < NM; i++) { \
-			const struct field *mf = mc[i] < 0 ? NULL : &r.f[mc[i]]; \
-			if (mf == NULL) { \
-				m[i][0] = '\0'; \
-				continue; \
-			} \
-			if (mf->n >= FLD) \
+		for (i = 0; i < NM; i++) \
+			if (mc[i] >= 0 && r.f[mc[i]].n >= FLD) \
 				die_at(EX_DATAERR, master, r.in.lineno, mcols[i], "too long"); \
-			memcpy(m[i], mf->p, mf->n); \
-			m[i][mf->n] = '\0'; \
-		} \
 		hm = 1; \
 		nmaster_in++; \
 	} else if (master != NULL && st < 0) \
 		ts_fatal(&r); \
+} while (0)
+	/* The master record's fields, when an entry touches it or it is not copied. */
+#define CUTM() do { \
+	for (i = 0; i < NM; i++) { \
+		const struct field *mf = mc[i] < 0 ? NULL : &r.f[mc[i]]; \
+		if (mf == NULL) { \
+			m[i][0] = '\0'; \
+			continue; \
+		} \
+		memcpy(m[i], mf->p, mf->n); \
+		m[i][mf->n] = '\0'; \
+	} \
 } while (0)
 #define NEXTE() do { \
 	he = 0; \
@@ -294,19 +326,26 @@ merge(const char *master, const char *sorted)
 	NEXTM();
 	NEXTE();
 	while (hm || he) {
-		int c = !hm ? 1 : !he ? -1 : keycmp(m, e);
+		int c = !hm ? 1 : !he ? -1 : mkeycmp(&r, mc, e);
 
 		if (c < 0) {
 			/* No entry: the master record goes on unchanged. */
-			wmaster(m);
+			if (copy)
+				ts_wcopy(&mastw, &r);
+			else {
+				CUTM();
+				wmaster(m);
+			}
 			nmaster_out++;
 			NEXTM();
 			continue;
 		}
 		/* Entries of this key, in file order, over the master record. */
 		have = c == 0;
-		if (have)
+		if (have) {
+			CUTM();
 			memcpy(cur, m, sizeof cur);
+		}
 		for (i = 0; i < NKEY; i++)
 			memcpy(gkey[i], e[i], FLD);
 		do {
@@ -447,6 +486,112 @@ isdone(const char *sender, long fileno)
 	for (i = 0; i < ndone; i++)
 		if (strcmp(done[i].sender, sender) == 0 && done[i].fileno == fileno)
 			return 1;
+	return 0;
+}
+
+/*
+ * The day's entries are sorted here when they fit in ESORTMEM, which a
+ * day's file does many times over: forking sort(1) cost more than the
+ * sort.  More (a client's first load) go to sort(1), whose memory is
+ * bounded whatever the size.
+ */
+#define ESORTMEM (64 << 20)
+
+/* ESORTMEM, or $TIERS_ESORTMEM bytes (for the tests of sort(1)'s runs). */
+static size_t
+esortmem(void)
+{
+	const char *e = getenv("TIERS_ESORTMEM");
+
+	return e != NULL && *e != '\0' ? (size_t)strtoull(e, NULL, 10) : ESORTMEM;
+}
+
+struct eline {
+	const char *p;
+	size_t len;
+};
+
+/*
+ * sort(1)'s order with LC_ALL=C, -t TAB -k1,1 -k2,2 -k3,3 -k4,4: the
+ * key's fields, then the sequence number, each byte by byte and shorter
+ * before longer, then, its last resort, the whole lines.  The sequence
+ * numbers differ: the order is total and the sort need not be stable.
+ */
+static int
+elinecmp(const void *x, const void *y)
+{
+	const struct eline *a = x, *b = y;
+	const char *pa = a->p, *pb = b->p, *ea = a->p + a->len, *eb = b->p + b->len;
+	const char *ta, *tb;
+	size_t na, nb;
+	int i, c;
+
+	for (i = 0; i < NKEY + 1; i++) {
+		if ((ta = memchr(pa, '\t', (size_t)(ea - pa))) == NULL)
+			ta = ea;
+		if ((tb = memchr(pb, '\t', (size_t)(eb - pb))) == NULL)
+			tb = eb;
+		na = (size_t)(ta - pa);
+		nb = (size_t)(tb - pb);
+		if ((c = memcmp(pa, pb, na < nb ? na : nb)) == 0)
+			c = (na > nb) - (na < nb);
+		if (c != 0)
+			return c;
+		pa = ta < ea ? ta + 1 : ta;
+		pb = tb < eb ? tb + 1 : tb;
+	}
+	if ((c = memcmp(a->p, b->p, a->len < b->len ? a->len : b->len)) == 0)
+		c = (a->len > b->len) - (a->len < b->len);
+	return c;
+}
+
+/* The entries in in sorted into out as sort(1) would: 0, or -1 if too many. */
+static int
+sortmem(const char *in, const char *out)
+{
+	struct eline *v = NULL;
+	size_t n = 0, cap = 0, i, len = 0, size;
+	char *buf, *p, *e, *nl;
+	struct stat st;
+	ssize_t k;
+	FILE *f;
+	int fd;
+
+	if ((fd = open(in, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0)
+		die(EX_IOERR, "%s: %s", in, strerror(errno));
+	if ((uint64_t)st.st_size >= esortmem()) {
+		close(fd);
+		return -1;
+	}
+	size = (size_t)st.st_size;
+	buf = xmalloc(size + 1);
+	while (len < size && (k = read(fd, buf + len, size - len)) != 0) {
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			die(EX_IOERR, "%s: %s", in, strerror(errno));
+		len += (size_t)k;
+	}
+	close(fd);
+	if (len != size || (len > 0 && buf[len - 1] != '\n'))
+		die(EX_SOFTWARE, "%s: entries not as written", in);
+	for (p = buf, e = buf + len; p < e; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(e - p));
+		if (n == cap)
+			v = xrealloc(v, (cap = cap ? 2 * cap : 4096) * sizeof *v);
+		v[n].p = p;
+		v[n++].len = (size_t)(nl - p);
+	}
+	qsort(v, n, sizeof *v, elinecmp);
+	if ((f = fopen(out, "w")) == NULL)
+		die(EX_CANTCREAT, "%s: %s", out, strerror(errno));
+	for (i = 0; i < n; i++)
+		if (fwrite(v[i].p, 1, v[i].len + 1, f) != v[i].len + 1)
+			die(EX_IOERR, "%s: write error", out);
+	if (fclose(f) != 0)
+		die(EX_IOERR, "%s: write error", out);
+	free(v);
+	free(buf);
 	return 0;
 }
 
@@ -620,7 +765,7 @@ main(int argc, char *argv[])
 	 * Sorted on the key, then on the order written: entries written in
 	 * key order are that already (a client's file sorted by contract).
 	 */
-	if (unsorted)
+	if (unsorted && sortmem(tmpl[0], tmpl[1]) < 0)
 		sortfile(tmpl[0], tmpl[1]);
 	merge(master, unsorted ? tmpl[1] : tmpl[0]);
 	unlink(tmpl[0]);
