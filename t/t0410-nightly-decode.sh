@@ -66,6 +66,17 @@ test_expect_success 'a file sent again, on a later day or the same day, is refus
 test_expect_success 'a rerun of a day gives the same bytes, one job or several' '
 	cp -R data/days/2026-11-20 first &&
 	TIERS_JOBS=1 tiers-nightly 2026-11-20 data >/dev/null 2>&1;
+	diff -r first data/days/2026-11-20 &&
+	TIERS_JOBS=300% tiers-nightly 2026-11-20 data >/dev/null 2>&1;
+	diff -r first data/days/2026-11-20
+'
+
+test_expect_success 'TIERS_JOBS neither a number nor a percentage is exit 64, before any stage' '
+	for j in x 2x %5 5%5 -1; do
+		test_expect_code 64 env TIERS_JOBS=$j tiers-nightly 2026-11-20 data >/dev/null 2>err &&
+		grep "^tiers-nightly: TIERS_JOBS=$j: not a number of jobs nor a percentage of the cores" err &&
+		! grep "receive \.\.\." err || return 1
+	done &&
 	diff -r first data/days/2026-11-20
 '
 
