@@ -123,6 +123,23 @@ wdecthread(void *arg)
 	return NULL;
 }
 
+/* The next PEC generation, written while the claims are decided. */
+struct pecjob {
+	int fd;
+	const char *path, *meta;
+	int32_t keep;
+	uint64_t n;
+};
+
+static void *
+pecthread(void *arg)
+{
+	struct pecjob *j = arg;
+
+	writepecs(&pset, j->fd, j->path, j->meta, j->keep, &j->n);
+	return NULL;
+}
+
 static int
 isdir(const char *path)
 {
@@ -159,9 +176,9 @@ main(int argc, char *argv[])
 	int ngf = 0, nmf = 0, npf = 0, nkf = 0, ch, i;
 	struct ts_reader r, pr;
 	struct ts_writer w;
-	pthread_t wth;
+	pthread_t wth, pth;
+	struct pecjob pj;
 	struct pub pd, pc, psum, pp;
-	uint64_t npecout = 0;
 	struct master *ms;
 	size_t *ord, k, j, nord = 0;
 	int64_t sfr = 0, samo = 0, samc = 0, srac = 0, t;
@@ -373,6 +390,22 @@ main(int argc, char *argv[])
 	if (newpec != NULL && pub_open(&pp, newpec) < 0)
 		die(EX_CANTCREAT, "%s: %s", newpec, strerror(errno));
 	snprintf(meta, sizeof meta, "business_date\t%s", today_s);
+	/*
+	 * The agreements still alive, the next day's PEC generation,
+	 * written by a thread of their own while this one decides: they
+	 * depend on the day's PEC files and the date, not on the claims;
+	 * the lookups read the generation (mapped) beside the walk that
+	 * copies it.  The one read where it lies is read whole there, or
+	 * below if none is written: checked before anything is published.
+	 */
+	if (newpec != NULL) {
+		pj.fd = pp.fd;
+		pj.path = newpec;
+		pj.meta = meta;
+		pj.keep = addmonths(today, -PEC_KEEP);
+		if (pthread_create(&pth, NULL, pecthread, &pj) != 0)
+			die(EX_OSERR, "pthread_create: %s", strerror(errno));
+	}
 	if (store) {
 		/*
 		 * The day's events into memory: the metadata saying their
@@ -470,13 +503,8 @@ main(int argc, char *argv[])
 		if (cx.lrefs[k].p != NULL && cx.lrefs[k].net < 0)
 			die(EX_SOFTWARE, "conservation check failed: line %.*s recovered beyond what "
 			    "it was paid", (int)cx.lrefs[k].n, cx.lrefs[k].p);
-	/*
-	 * The agreements still alive: the next day's PEC generation.  The
-	 * one read where it lies is read whole there, or here if none is
-	 * written: checked before anything is published.
-	 */
 	if (newpec != NULL)
-		writepecs(&pset, pp.fd, newpec, meta, addmonths(today, -PEC_KEEP), &npecout);
+		pthread_join(pth, NULL);
 	else
 		checkgen(&pset);
 	if (store) {

@@ -106,14 +106,20 @@ pecgen_open(struct pecset *ps, struct ts_reader *r, const int *c)
 	return 1;
 }
 
-/* The generation's line at ls is bad: the message, and exit (ts_fatal). */
+/*
+ * The generation's line at ls is bad: the message, and exit (ts_fatal).
+ * Through a copy of its reader: the walk that writes the next generation
+ * runs in a thread of its own while the lookups parse lines with g->r.
+ */
 static void __attribute__((noreturn))
 genbad(struct pecgen *g, const char *ls, const char *field, const char *why)
 {
-	g->r.line = ls;
-	g->r.in.lineno = -1;
-	ts_error(&g->r, field, "%s", why);
-	ts_fatal(&g->r);
+	struct ts_reader r = g->r;
+
+	r.line = ls;
+	r.in.lineno = -1;
+	ts_error(&r, field, "%s", why);
+	ts_fatal(&r);
 }
 
 /*
@@ -577,6 +583,7 @@ genwalk(struct pecgen *g, struct genwalk *k)
 {
 	const char *body = g->map + g->r.hdrlen;
 	const struct pec *q;
+	struct ts_reader r = g->r;	/* genbad's reason */
 	uint32_t seal;
 
 	/* Its metadata lines read, not copied: the day's are written. */
@@ -585,8 +592,8 @@ genwalk(struct pecgen *g, struct genwalk *k)
 	gencopy(g, g->rec, g->end, k);
 	seal = strncmp(g->end, "#end2\t", 6) == 0 ?
 	    (uint32_t)crc32_combine(g->r.hcrc, k->crc, (z_off_t)(g->end - body)) : k->crc;
-	if (ts_mapident(&g->r, k->n, k->sum, seal) < 0)
-		ts_fatal(&g->r);
+	if (ts_mapident(&r, k->n, k->sum, seal) < 0)
+		ts_fatal(&r);
 	pages_release(k->rel, g->end);
 	/* The day's agreements after its last line. */
 	for (; (q = gennextpec(k)) != NULL; k->i++)
