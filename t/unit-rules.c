@@ -41,13 +41,22 @@ day(const char *s, long line)
 	return d;
 }
 
+/* Amount i of the claim: those of the table fit the 32 bits claims.c keeps. */
+static void
+amt(struct claim *c, int i, int64_t v, long line)
+{
+	if (v <= INT32_MIN || v > INT32_MAX)
+		die_at(EX_DATAERR, "table", line, "amount", "out of range");
+	c->am[i] = (int32_t)v;
+}
+
 /* The claim's text fields, end to end, as claims.c finds them in a line. */
 static void
 fields(struct claim *c, char *buf, size_t n, const char *act, const char *date)
 {
 	const char *v[NCK] = { "2026-11-18#1", "t.580", "1", "1", "900000001", "RPPS",
 	    "10000000001", "INV1", "1", date, act, "paid", "first", "1800575123001",
-	    "11", "", "1980-05-10", "1", "A", "" };
+	    "11", "", "A", "" };
 	size_t at = 0, m;
 	int i;
 
@@ -57,7 +66,7 @@ fields(struct claim *c, char *buf, size_t n, const char *act, const char *date)
 			die(EX_SOFTWARE, "claim too long");
 		memcpy(buf + at, v[i], m);
 		c->fo[i] = (uint16_t)at;
-		c->fl[i] = (uint16_t)m;
+		c->fl[i] = (uint8_t)m;
 		at += m;
 		buf[at++] = '\t';
 	}
@@ -113,17 +122,17 @@ main(int argc, char *argv[])
 		memset(&c, 0, sizeof c);
 		fields(&c, buf, sizeof buf, f[T_ACT], f[T_DATE]);
 		c.date = day(f[T_DATE], ln);
-		c.fr = eur(f[T_FR], "fr", ln);
-		c.br = eur(f[T_BR], "br", ln);
+		amt(&c, A_FR, eur(f[T_FR], "fr", ln), ln);
+		amt(&c, A_BR, eur(f[T_BR], "br", ln), ln);
 		c.rate = atol(f[T_RATE]);
-		c.amo = eur(f[T_AMO], "amo", ln);
+		amt(&c, A_AMO, eur(f[T_AMO], "amo", ln), ln);
 		c.qty = atol(f[T_QTY]);
 		c.nature = N_PAID;
 		c.tp = 1;
 		c.noemie = 1;
 		c.dom = actdomain(f[T_ACT], strlen(f[T_ACT]));
 		c.part = actpart(f[T_ACT], strlen(f[T_ACT]));
-		c.plv = actplv(f[T_ACT], strlen(f[T_ACT]));
+		c.hasplv = actplv(f[T_ACT], strlen(f[T_ACT])) > 0;
 		c.bi = 0;
 
 		/* The beneficiary: covered by product BASE, rights open. */
@@ -180,7 +189,7 @@ main(int argc, char *argv[])
 					die_at(EX_DATAERR, argv[1], ln, "more", "not name=value");
 				*v++ = '\0';
 				if (strcmp(kv, "pf") == 0)
-					c.pf = eur(v, "pf", ln);
+					amt(&c, A_PF, eur(v, "pf", ln), ln);
 				else if (strcmp(kv, "parcours") == 0)
 					c.parcours = strcmp(v, "out") == 0 ? PC_OUT : PC_IN;
 				else if (strcmp(kv, "optam") == 0) {
@@ -320,7 +329,7 @@ main(int argc, char *argv[])
 
 		decide(&cx, &c);
 		money_fmt(c.amc, amc);
-		money_fmt(c.rac, rac);
+		money_fmt(crac(&c), rac);
 		snprintf(buf, sizeof buf, "LQ%02d", c.code);
 		ok = strcmp(buf, f[T_CODE]) == 0 && strcmp(amc, f[T_AMC]) == 0 &&
 		    strcmp(rac, f[T_RAC]) == 0;

@@ -38,7 +38,7 @@ cfield(const struct field *f, const char *s)
 static const char *const ccols[NCC] = {
 	"dup_id", "file", "line", "pos", "amc", "ps_kind", "ps_number",
 	"invoice", "line_no", "act_date", "act_code", "nature", "dup", "nir",
-	"nir_key", "benef_nir", "birth_date", "rang", "adherent", "dup_ref",
+	"nir_key", "benef_nir", "adherent", "dup_ref", "birth_date", "rang",
 	"fr_eur", "br_eur", "amo_rate_bp", "amo_eur", "qty", "tp", "flow",
 	"dup_paid_eur", "pf_eur", "franchise_eur", "parcours", "renewal"
 };
@@ -49,15 +49,64 @@ static int readcols[NCC];
  * and arena; the arrays are then put end to end, in file order.
  */
 #define CPARTS 2
+struct wide {
+	uint32_t lno;
+	int i;
+	int64_t v;
+};
 struct cpart {
 	struct claim *cl;
 	size_t n, cap;
+	struct wide *w;		/* the amounts not in 32 bits, in line order */
+	size_t nw, capw;
 	struct arena ar;
 	struct router *ro;	/* -z: its own readers of the masters */
 	size_t nall;		/* the records read, kept or not */
 };
 
 size_t nallclaims;
+static struct wide *wides;
+static size_t nwide;
+
+/* Amount i of c, not in 32 bits: kept aside, in line order. */
+int64_t
+amtwide(const struct claim *c, int i)
+{
+	size_t lo = 0, hi = nwide, m;
+
+	while (lo < hi) {
+		m = lo + (hi - lo) / 2;
+		if (wides[m].lno < c->lno || (wides[m].lno == c->lno && wides[m].i < i))
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	if (lo == nwide || wides[lo].lno != c->lno || wides[lo].i != i)
+		die(EX_SOFTWARE, "claim at line %lu: amount %d not kept", (unsigned long)c->lno, i);
+	return wides[lo].v;
+}
+
+static void
+setwide(struct cpart *cp, struct claim *c, int i, int64_t v)
+{
+	c->am[i] = AWIDE;
+	if (cp->nw == cp->capw) {
+		cp->capw = cp->capw ? cp->capw * 2 : 64;
+		cp->w = xrealloc(cp->w, cp->capw * sizeof *cp->w);
+	}
+	cp->w[cp->nw].lno = c->lno;
+	cp->w[cp->nw].i = i;
+	cp->w[cp->nw++].v = v;
+}
+
+static inline void
+setamt(struct cpart *cp, struct claim *c, int i, int64_t v)
+{
+	if (v > INT32_MIN && v <= INT32_MAX)
+		c->am[i] = (int32_t)v;
+	else
+		setwide(cp, c, i, v);
+}
 
 static int
 claimrec(void *arg, struct ts_reader *r)
@@ -66,6 +115,8 @@ claimrec(void *arg, struct ts_reader *r)
 	struct claim *c;
 	struct bk_key ck;
 	int i, kind, dom, part;
+	int64_t plv;		/* looked up again where a rule needs it */
+	int64_t pf = 0;
 	char *p;
 	long v;
 
@@ -75,12 +126,19 @@ claimrec(void *arg, struct ts_reader *r)
 	}
 	c = &cp->cl[cp->n];
 	memset(c, 0, sizeof *c);
-	/* Mapped, the line stays where it is; read through a buffer, copied. */
+	if (r->in.lineno < 0 || r->in.lineno > (long)(UINT32_MAX / 2))
+		return ts_error(r, NULL, "more than %lu lines", (unsigned long)(UINT32_MAX / 2));
+	c->lno = (uint32_t)r->in.lineno;
+	/*
+	 * Mapped, the line stays where it is, a newline after it; read
+	 * through a buffer, copied, with one.
+	 */
 	if (r->map != NULL)
 		c->ln = r->line;
 	else {
 		p = arena_in(&cp->ar, r->len + 1);
 		memcpy(p, r->line, r->len);
+		p[r->len] = '\n';
 		c->ln = p;
 	}
 	for (i = 0; i < NCK; i++) {
@@ -90,10 +148,10 @@ claimrec(void *arg, struct ts_reader *r)
 			continue;	/* absent: empty */
 		f = &r->f[readcols[i]];
 		c->fo[i] = (uint16_t)(f->p - r->line);
-		c->fl[i] = (uint16_t)f->n;
+		c->fl[i] = f->n < FLONG ? (uint8_t)f->n : FLONG;
 	}
 	if (readcols[C_PAID] >= 0 && r->f[readcols[C_PAID]].n > 0) {
-		c->paid = r->cents[readcols[C_PAID]];
+		setamt(cp, c, A_PAID, r->cents[readcols[C_PAID]]);
 		c->haspaid = 1;
 	}
 #define RF(i) (r->f[readcols[i]])
@@ -104,9 +162,9 @@ claimrec(void *arg, struct ts_reader *r)
 	if (RF(C_FR).n == 0 || RF(C_BR).n == 0 || RF(C_AMO).n == 0)
 		return ts_error(r, RF(C_FR).n == 0 ? "fr_eur" : RF(C_BR).n == 0 ?
 		    "br_eur" : "amo_eur", "missing");
-	c->fr = r->cents[readcols[C_FR]];
-	c->br = r->cents[readcols[C_BR]];
-	c->amo = r->cents[readcols[C_AMO]];
+	setamt(cp, c, A_FR, r->cents[readcols[C_FR]]);
+	setamt(cp, c, A_BR, r->cents[readcols[C_BR]]);
+	setamt(cp, c, A_AMO, r->cents[readcols[C_AMO]]);
 	c->rate = 0;
 	if (RF(C_RATE).n != 0) {
 		if (int_parse(RF(C_RATE).p, RF(C_RATE).n, -100000, 100000, &v) < 0)
@@ -137,9 +195,10 @@ claimrec(void *arg, struct ts_reader *r)
 		if (readcols[i] >= 0 && RF(i).n > 0) {
 			if (r->cents[readcols[i]] < 0 && c->nature == N_PAID)
 				return ts_error(r, ccols[i], "negative");
-			if (money_add(&c->pf, c->pf, r->cents[readcols[i]]) < 0)
+			if (money_add(&pf, pf, r->cents[readcols[i]]) < 0)
 				return ts_error(r, ccols[i], "out of range");
 		}
+	setamt(cp, c, A_PF, pf);
 	c->parcours = PC_UNKNOWN;
 	if (readcols[C_PARC] >= 0 && RF(C_PARC).n > 0) {
 		if (cfield(&RF(C_PARC), "in"))
@@ -157,22 +216,19 @@ claimrec(void *arg, struct ts_reader *r)
 	}
 	c->tp = RF(C_TP).n == 1 && RF(C_TP).p[0] == '1';
 	c->noemie = RF(C_FLOW).n >= 6 && memcmp(RF(C_FLOW).p, "noemie", 6) == 0;
-	actof(CS(c, C_ACTCODE), CN(c, C_ACTCODE), &dom, &part, &c->plv);
+	actof(CS(c, C_ACTCODE), CN(c, C_ACTCODE), &dom, &part, &plv);
 	c->dom = (int8_t)dom;
+	c->hasplv = plv > 0;
 	c->part = (int8_t)part;
-	c->rk = int_parse(CS(c, C_RANG), CN(c, C_RANG), 0, 99, &v) < 0 ? -1 : (int8_t)v;
-	if (date_parse(CS(c, C_BIRTH), CN(c, C_BIRTH), &c->birth) < 0)
+	c->rk = int_parse(RF(C_RANG).p, RF(C_RANG).n, 0, 99, &v) < 0 ? -1 : (int8_t)v;
+	if (date_parse(RF(C_BIRTH).p, RF(C_BIRTH).n, &c->birth) < 0)
 		c->birth = NOSTART;
 #undef RF
 	ckey(c, &ck);
 	for (kind = 0; kind < NKIND; kind++) {
-		c->ke[kind] = UINT32_MAX;
 		c->kh[kind] = c->rk < 0 || (c->birth == NOSTART && kind != K_NIRRANG) ? 0 :
 		    bk_hash(kind, &ck);
 	}
-	if (r->in.lineno < 0 || r->in.lineno > (long)(UINT32_MAX / 2))
-		return ts_error(r, NULL, "more than %lu lines", (unsigned long)(UINT32_MAX / 2));
-	c->lno = (uint32_t)r->in.lineno;
 	cp->nall++;
 	/* Sharded, the claims of the other shards' families are not kept. */
 	if (cp->ro != NULL && route(cp->ro, c) != myshard)
@@ -209,9 +265,20 @@ loadclaims(struct ts_reader *r)
 			    (unsigned long)(UINT32_MAX / 2));
 		for (k = 0; k < cp[i].n; k++)
 			cp[i].cl[k].lno += (uint32_t)base[i];
+		for (k = 0; k < cp[i].nw; k++)
+			cp[i].w[k].lno += (uint32_t)base[i];
 		routerfree(cp[i].ro);
 		ncl += cp[i].n;
 		nallclaims += cp[i].nall;
+	}
+	/* The parts' wide amounts end to end: in line order. */
+	for (i = 0; i < CPARTS; i++) {
+		if (cp[i].nw == 0)
+			continue;
+		wides = xrealloc(wides, (nwide + cp[i].nw) * sizeof *wides);
+		memcpy(&wides[nwide], cp[i].w, cp[i].nw * sizeof *wides);
+		nwide += cp[i].nw;
+		free(cp[i].w);
 	}
 	/*
 	 * The first part's array grown in place (a large one is remapped,

@@ -222,24 +222,38 @@ keyeq(int kind, const struct claim *c, const struct bk_key *k)
 /*
  * Tables probed at random, hundreds of MiB, zeroed: on huge pages where the
  * system has them, so that a probe costs a cache miss, not also a TLB
- * miss.  Never freed.
+ * miss.  Given back with bigfree once every claim has its beneficiary.
  */
+#define BIGALIGN ((size_t)2 << 20)
+#define BIGLEN(n) (((n) + BIGALIGN - 1) & ~(BIGALIGN - 1))
 static void *
 bigalloc(size_t n)
 {
-	size_t align = (size_t)2 << 20, len = (n + align - 1) & ~(align - 1);
+	size_t len = BIGLEN(n);
 	char *p;
 	uintptr_t a;
 
-	/* Zero pages, aligned for huge pages: one more to align them. */
-	p = mmap(NULL, len + align, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/* Zero pages, aligned for huge pages: one more to align them, its rest unmapped. */
+	p = mmap(NULL, len + BIGALIGN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+	    -1, 0);
 	if (p == MAP_FAILED)
 		die(EX_OSERR, "out of memory");
-	a = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
+	a = ((uintptr_t)p + BIGALIGN - 1) & ~(uintptr_t)(BIGALIGN - 1);
+	if ((char *)a > p)
+		(void)munmap(p, (size_t)((char *)a - p));
+	if ((char *)a + len < p + len + BIGALIGN)
+		(void)munmap((char *)a + len, (size_t)(p + len + BIGALIGN - ((char *)a + len)));
 #ifdef MADV_HUGEPAGE
 	(void)madvise((void *)a, len, MADV_HUGEPAGE);
 #endif
 	return (void *)a;
+}
+
+static void
+bigfree(void *p, size_t n)
+{
+	if (p != NULL && munmap(p, BIGLEN(n)) < 0)
+		die(EX_OSERR, "munmap: %s", strerror(errno));
 }
 
 /* The key entries of the claims: each key once, whatever its claims. */
@@ -251,7 +265,7 @@ claimkeys(void)
 	int kind;
 	struct claim *c;
 	struct bk_key ck;
-	uint64_t h;
+	uint64_t h, kh[NKIND];
 
 	if (ncl >= KMAXCL)
 		die(EX_DATAERR, "%zu claims: at most %zu a run", ncl, KMAXCL - 1);
@@ -270,12 +284,15 @@ claimkeys(void)
 	for (k = 0; k < ncl; k++) {
 		c = &cl[k];
 		ckey(c, &ck);
+		/* Its hashes read before its entries take their room. */
+		memcpy(kh, c->kh, sizeof kh);
 		for (kind = 0; kind < NKIND; kind++) {
 #ifdef __GNUC__
 			if (k + AHEAD < ncl && (h = cl[k + AHEAD].kh[kind]) != 0)
 				__builtin_prefetch(&kt[KSLOT(h)], 1);
 #endif
-			if ((h = c->kh[kind]) == 0)
+			c->ke[kind] = UINT32_MAX;
+			if ((h = kh[kind]) == 0)
 				continue;
 			for (i = KSLOT(h); kt[i].rk != 0; i = (i + 1) & ktmask)
 				if (kt[i].h == h && KKIND1(&kt[i]) == kind + 1 &&
@@ -289,7 +306,7 @@ claimkeys(void)
 			c->ke[kind] = (uint32_t)i;
 		}
 		/* Its hashes are in the table: their room is the decision's. */
-		c->amoth = c->amc = c->rac = 0;
+		c->amc = 0;
 	}
 }
 
@@ -989,4 +1006,18 @@ lookup(struct claim *c)
 		}
 	}
 	return -1;
+}
+
+/*
+ * Every claim has looked its beneficiary up: the key table and the Bloom
+ * filter, sized for every key of the day, are given back before the
+ * decisions are made and written, when the memory is at its peak.
+ */
+void
+keysdone(void)
+{
+	bigfree(kt, (ktmask + 1) * sizeof *kt);
+	kt = NULL;
+	bigfree(bloom, (ktmask + 1) / 32 * 8 * sizeof *bloom);
+	bloom = NULL;
 }

@@ -203,52 +203,117 @@ void writepecs(const struct pecset *ps, int fd, const char *path, const char *me
 /* Claims of the day, and their decisions. */
 enum { C_DUPID, C_FILE, C_LINE, C_POS, C_AMC, C_PSKIND, C_PSNUM, C_INVOICE,
 	C_LINENO, C_ACTDATE, C_ACTCODE, C_NATURE, C_DUP, C_NIR, C_NIRKEY,
-	C_BNIR, C_BIRTH, C_RANG, C_ADHERENT, C_DUPREF, C_FR, C_BR, C_RATE, C_AMO,
+	C_BNIR, C_ADHERENT, C_DUPREF, C_BIRTH, C_RANG, C_FR, C_BR, C_RATE, C_AMO,
 	C_QTY, C_TP, C_FLOW, C_PAID, C_PF, C_FRANCH, C_PARC, C_RENEW, NCC };
 enum { N_PAID, N_REGUL, N_CANCEL, N_REJECT };
 /* The care pathway (parcours de soins) of a claim. */
 enum { PC_UNKNOWN, PC_IN, PC_OUT };
 enum { K_EXACT = BK_EXACT, K_NIRRANG = BK_NIRRANG, K_BIRTH = BK_BIRTH, NKIND = BK_NKIND };
 /*
- * The fields kept of a claim, those up to C_FR (the others are parsed),
+ * The fields kept of a claim, those before C_BIRTH (the others are parsed),
  * where they are: in the mapped claims file, else copied, line by line,
- * into an arena.  Not NUL-ended: CS and CN give each its bytes.
+ * into an arena, a newline after each.  Not NUL-ended: CS and CN give each
+ * its bytes.  A field of FLONG bytes or more is measured where it lies, to
+ * the tab or newline that ends it: its length fits one byte otherwise.
+ * Every claim of the day is held, 152 bytes each: the run's largest array
+ * (liquidate(1), Memory and cost).
  */
-#define NCK C_FR
+#define NCK C_BIRTH
+#define FLONG UINT8_MAX
+/*
+ * The amounts read, in cents, kept in 32 bits: one that does not fit is
+ * AWIDE there and kept whole aside, found by the claim's line (amtwide).
+ * They are read as int64 (camt) and computed on as such.
+ */
+enum { A_FR, A_BR, A_AMO, A_PAID, A_PF, NAMT };
+#define AWIDE INT32_MIN
 struct claim {
 	const char *ln;
-	uint16_t fo[NCK], fl[NCK];	/* offset in ln and length */
-	int64_t fr, br, amo;
-	int64_t paid;		/* an adjustment: the net paid on its line, by the ledger */
-	int64_t pf;		/* participation forfaitaire + franchise, the claim's own */
-	int64_t plv;		/* 100 % Santé: the act's regulated price a unit; -1 none */
-	int64_t rec;
+	const char *pref;
 	union {
-		/* Its key hashes, 0 none, until claimkeys put them in its table, */
+		/* Its key hashes, 0 none, until claimkeys puts them in its table, */
 		uint64_t kh[NKIND];
-		/* then 0 until decided: AMO_th, the AMC, the rest to pay. */
 		struct {
-			int64_t amoth, amc, rac;
+			/* then its key entries, UINT32_MAX none, until lookup; */
+			uint32_t ke[NKIND];
+			/* then 0 until decided: the AMC's part. */
+			int64_t amc;
 		};
 	};
-	const char *pref;
+	/*
+	 * A_*: FR, BR, AMO; paid, an adjustment's: the net paid on its line,
+	 * by the ledger; pf, the claim's own participation forfaitaire and
+	 * franchise.
+	 */
+	int32_t am[NAMT];
 	int32_t date;
 	int32_t birth;		/* NOSTART unreadable */
 	int32_t rate;		/* the AMO's, basis points */
 	int32_t qty;
 	int32_t bi;		/* beneficiary, -1 unknown */
-	uint32_t ke[NKIND];	/* its key entries, UINT32_MAX none */
 	int32_t rank;		/* the rule's in its product, 1 on; 0 none */
 	uint32_t lno;		/* its line in the claims stream */
+	uint16_t fo[NCK];	/* offset in ln */
+	uint8_t fl[NCK];	/* length, FLONG: measured */
 	int8_t rk;		/* rang, -1 unreadable */
-	int8_t nature, dup, tp, noemie, haspaid, decided;
+	int8_t nature;
 	int8_t parcours;	/* PC_* */
 	int8_t part;		/* optics: ACT_FRAME, ACT_LENS, 0 */
-	int8_t sight;		/* optics renewed early on a documented change of sight */
 	int8_t flags, code, dom;
+	unsigned dup : 1, tp : 1, noemie : 1, haspaid : 1, decided : 1;
+	unsigned sight : 1;	/* optics renewed early on a documented change of sight */
+	unsigned hasplv : 1;	/* 100 % Santé: the act has a regulated price (actplv) */
 };
 #define CS(c, i) ((c)->ln + (c)->fo[i])
-#define CN(c, i) ((size_t)(c)->fl[i])
+#define CN(c, i) cflen(c, i)
+
+static inline size_t
+cflen(const struct claim *c, int i)
+{
+	const char *p, *s;
+
+	if (c->fl[i] < FLONG)
+		return c->fl[i];
+	for (s = p = CS(c, i); *p != '\t' && *p != '\n'; p++)
+		;
+	return (size_t)(p - s);
+}
+
+int64_t amtwide(const struct claim *c, int i);
+
+/* Amount i (A_*) of c, in cents. */
+static inline int64_t
+camt(const struct claim *c, int i)
+{
+	return c->am[i] != AWIDE ? c->am[i] : amtwide(c, i);
+}
+
+/*
+ * The amounts of a decision not kept but computed again from those kept,
+ * as decide computed them: AMO_th, BR x the AMO's rate (0 out of range);
+ * the rest to pay, FR - AMO - AMC (decide checked it in range); what is
+ * recovered, the AMC's part by the code's destination.
+ */
+static inline int64_t
+camoth(const struct claim *c)
+{
+	int64_t t;
+
+	return money_rate(&t, camt(c, A_BR), c->rate) < 0 ? 0 : t;
+}
+
+static inline int64_t
+crac(const struct claim *c)
+{
+	return camt(c, A_FR) - camt(c, A_AMO) - c->amc;
+}
+
+static inline int64_t
+crec(const struct claim *c)
+{
+	return codedest[c->code] == D_PSREC ? c->amc : codedest[c->code] == D_RECPS ?
+	    -c->amc : 0;
+}
 
 /* Byte strings compared as strcmp compares C strings. */
 static inline int
@@ -419,6 +484,7 @@ void indexmaster(struct ts_reader *r, const int *c, const int *kc, struct bx *x)
 void checkedmasters(void);
 void families(void);
 long lookup(struct claim *c);
+void keysdone(void);
 
 /* cards.c: the cards generation (-k). */
 void loadcards(char *const *files, int n);

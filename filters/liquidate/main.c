@@ -333,6 +333,16 @@ main(int argc, char *argv[])
 	if (nkf > 0)
 		loadcards(kfiles, nkf);
 	cx.cards = nkf > 0;
+	for (k = 0; k < ncl; k++) {
+		cl[k].bi = (int32_t)lookup(&cl[k]);
+		/* Where the claim was routed, its family's shard, or none's: 0. */
+		if (nshards > 0 && (cl[k].bi < 0 ? 0 : famshard(bens[cl[k].bi].amc,
+		    strlen(bens[cl[k].bi].amc), bens[cl[k].bi].contract,
+		    strlen(bens[cl[k].bi].contract))) != myshard)
+			die(EX_SOFTWARE, "claim %.*s: routed to shard %d, not its family's",
+			    (int)CN(&cl[k], C_DUPID), CS(&cl[k], C_DUPID), myshard);
+	}
+	keysdone();
 	ord = xmalloc((ncl ? ncl : 1) * sizeof *ord);
 	{
 		/*
@@ -343,13 +353,6 @@ main(int argc, char *argv[])
 		uint64_t max = 0;
 
 		for (k = 0; k < ncl; k++) {
-			cl[k].bi = (int32_t)lookup(&cl[k]);
-			/* Where the claim was routed, its family's shard, or none's: 0. */
-			if (nshards > 0 && (cl[k].bi < 0 ? 0 : famshard(bens[cl[k].bi].amc,
-			    strlen(bens[cl[k].bi].amc), bens[cl[k].bi].contract,
-			    strlen(bens[cl[k].bi].contract))) != myshard)
-				die(EX_SOFTWARE, "claim %.*s: routed to shard %d, not its family's",
-				    (int)CN(&cl[k], C_DUPID), CS(&cl[k], C_DUPID), myshard);
 			if (cl[k].bi >= 0) {
 				ok[nord].off = (uint64_t)bens[cl[k].bi].fam << 32 |
 				    ((uint32_t)cl[k].date ^ 0x80000000u);
@@ -482,8 +485,9 @@ main(int argc, char *argv[])
 	for (k = 0; k < ncl; k++) {
 		const struct claim *c = &cl[k];
 
-		if (money_add(&sfr, sfr, c->fr) < 0 || money_add(&samo, samo, c->amo) < 0 ||
-		    money_add(&samc, samc, c->amc) < 0 || money_add(&srac, srac, c->rac) < 0)
+		if (money_add(&sfr, sfr, camt(c, A_FR)) < 0 ||
+		    money_add(&samo, samo, camt(c, A_AMO)) < 0 ||
+		    money_add(&samc, samc, c->amc) < 0 || money_add(&srac, srac, crac(c)) < 0)
 			die(EX_DATAERR, "%s: control sums out of range", input);
 		ncode[c->code]++;
 		if (sumpath != NULL) {

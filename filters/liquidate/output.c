@@ -328,11 +328,12 @@ static const int dtext3[] = { C_NATURE, C_DUP };
 static char *
 dfields(char *p, const struct claim *c, const int *ix, size_t n)
 {
-	size_t i;
+	size_t i, m;
 
 	for (i = 0; i < n; i++) {
-		memcpy(p, CS(c, ix[i]), CN(c, ix[i]));
-		p += CN(c, ix[i]);
+		m = CN(c, ix[i]);
+		memcpy(p, CS(c, ix[i]), m);
+		p += m;
 		*p++ = '\t';
 	}
 	return p;
@@ -372,8 +373,8 @@ fastdec(struct ts_writer *w, const struct claim *c)
 	    ts_badbyte(con, nc, 0) < nc || ts_badbyte(mem, nm, 0) < nm ||
 	    ts_badbyte(pref, np, 0) < np)
 		return -1;
-	m[0] = c->fr, m[1] = c->br, m[2] = c->amoth, m[3] = c->amo;
-	m[4] = c->amc, m[5] = c->rac, m[6] = c->rec;
+	m[0] = camt(c, A_FR), m[1] = camt(c, A_BR), m[2] = camoth(c), m[3] = camt(c, A_AMO);
+	m[4] = c->amc, m[5] = crac(c), m[6] = crec(c);
 	for (k = 0; k < 7; k++)
 		if (money_add(&sum, sum, m[k]) < 0)
 			return -1;
@@ -445,13 +446,13 @@ wdecision(struct ts_writer *w, const struct claim *c)
 		ts_wint(w, c->rank);
 	else
 		ts_wcstr(w, "");
-	ts_wmoney(w, c->fr);
-	ts_wmoney(w, c->br);
-	ts_wmoney(w, c->amoth);
-	ts_wmoney(w, c->amo);
+	ts_wmoney(w, camt(c, A_FR));
+	ts_wmoney(w, camt(c, A_BR));
+	ts_wmoney(w, camoth(c));
+	ts_wmoney(w, camt(c, A_AMO));
 	ts_wmoney(w, c->amc);
-	ts_wmoney(w, c->rac);
-	ts_wmoney(w, c->rec);
+	ts_wmoney(w, crac(c));
+	ts_wmoney(w, crec(c));
 	ts_wcstr(w, dests[codedest[c->code]]);
 	code[0] = 'L';
 	code[1] = 'Q';
@@ -628,11 +629,11 @@ sumadd(const struct claim *c, const char *path)
 	if (d == D_PS || d == D_PSREC)
 		sumkind(g, S_PAID, c->amc, path);
 	if (d == D_PSREC || d == D_RECPS)
-		sumkind(g, S_RECOVER, c->rec, path);
+		sumkind(g, S_RECOVER, crec(c), path);
 	if (d == D_REJECT)
-		sumkind(g, S_REJECTED, c->rac, path);
+		sumkind(g, S_REJECTED, crac(c), path);
 	if (d == D_CLIENT)
-		sumkind(g, S_CLIENT, c->rac, path);
+		sumkind(g, S_CLIENT, crac(c), path);
 	nsummed++;
 }
 

@@ -538,7 +538,7 @@ refget(struct ctx *cx, const struct claim *c)
 		    (codedest[pc->code] == D_PS || codedest[pc->code] == D_PSREC))
 			e->net = pc->amc;
 	} else if (c->haspaid)
-		e->net = c->paid;
+		e->net = camt(c, A_PAID);
 	return e;
 }
 
@@ -677,15 +677,13 @@ decide(struct ctx *cx, struct claim *c)
 	const struct plafond *pl = NULL;
 	int code, cancel, psrec = 0, open, s100 = 0;
 	struct lref *lr = NULL;
-	int64_t fr, br, amo, amoth, x, bound, s = 0, left, t100;
+	int64_t fr, br, amo, amoth, x, bound, s = 0, left, t100, plv;
 	long n = 0;
 	int32_t at;
 	uint32_t doms;
 	char counter[48];
 
-	cancel = c->nature == N_CANCEL || (c->nature == N_REGUL && c->fr < 0);
-	if (money_rate(&c->amoth, c->br, c->rate) < 0)
-		c->amoth = 0;
+	cancel = c->nature == N_CANCEL || (c->nature == N_REGUL && camt(c, A_FR) < 0);
 	/*
 	 * An AMO rejection of a line paid: recovered from the PS, and what
 	 * it consumed given back.  A cancellation of a line paid: what is
@@ -782,7 +780,7 @@ decide(struct ctx *cx, struct claim *c)
 		}
 	}
 	/* Amounts: those of the act a cancellation undoes. */
-	fr = c->fr, br = c->br, amo = c->amo;
+	fr = camt(c, A_FR), br = camt(c, A_BR), amo = camt(c, A_AMO);
 	if (cancel) {
 		if (fr == INT64_MIN || br == INT64_MIN || amo == INT64_MIN) {
 			code = LQ12;
@@ -812,8 +810,9 @@ decide(struct ctx *cx, struct claim *c)
 	 * responsable, whatever the rule says below it; no plafond's or
 	 * PEC's amount cuts it (s100).
 	 */
-	if (b->responsable && c->plv > 0 && !cancel) {
-		if (__builtin_mul_overflow(c->plv, c->qty < 0 ? -c->qty : c->qty, &t100) ||
+	if (b->responsable && !cancel && c->hasplv &&
+	    (plv = actplv(CS(c, C_ACTCODE), CN(c, C_ACTCODE))) > 0) {
+		if (__builtin_mul_overflow(plv, c->qty < 0 ? -c->qty : c->qty, &t100) ||
 		    money_sub(&t100, t100 < fr ? t100 : fr, amo) < 0) {
 			code = LQ12;
 			goto done;
@@ -823,7 +822,8 @@ decide(struct ctx *cx, struct claim *c)
 		s100 = 1;
 	}
 	if (b->responsable) {
-		if (rcbound(cx, c, ru, fr, br, amo, amoth, cancel ? -c->pf : c->pf, x,
+		if (rcbound(cx, c, ru, fr, br, amo, amoth,
+		    cancel ? -camt(c, A_PF) : camt(c, A_PF), x,
 		    !cancel && lr != NULL && lr->net > 0 ? lr->net : 0, &bound) < 0) {
 			code = LQ12;
 			goto done;
@@ -909,8 +909,9 @@ decide(struct ctx *cx, struct claim *c)
 done:
 	c->code = code;
 	c->decided = 1;
-	if (money_sub(&s, c->fr, c->amo) < 0 || money_sub(&c->rac, s, c->amc) < 0)
+	/* The rest to pay, in range: what crac computes again, unchecked. */
+	if (money_sub(&s, camt(c, A_FR), camt(c, A_AMO)) < 0 ||
+	    money_sub(&s, s, c->amc) < 0)
 		die(EX_DATAERR, "%.*s: claim %.*s: amounts out of range", (int)CN(c, C_FILE),
 		    CS(c, C_FILE), (int)CN(c, C_DUPID), CS(c, C_DUPID));
-	c->rec = codedest[code] == D_PSREC ? c->amc : codedest[code] == D_RECPS ? -c->amc : 0;
 }
