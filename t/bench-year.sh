@@ -11,7 +11,9 @@
 # tenth: target within 10 %) and the time of 250 days projected from the
 # least-squares line through the days, or from the last tenth when the
 # line falls (target: under 15 minutes on 2 cores).  Each day's peak
-# memory is the largest of its stages' processes.  The nightly runs its
+# memory is the largest of its stages' processes; its cpu, the user and
+# system seconds of all of them, which the machine's other load and
+# memory state sway less than the elapsed seconds.  The nightly runs its
 # stages two at a time (TIERS_STAGE_JOBS, from the environment): a day's
 # seconds are then less than the sum of its stages'.  Run it on an idle
 # machine: other load makes the days' costs its own.  Results in bench-results/<commit>-year.txt.
@@ -41,7 +43,7 @@ echo "tiers bench-year $rev: $nd days of $n claims, $nb beneficiaries, from $fir
     tiers-gen -n "$n" -b "$nb" -p 5000 -d "$nd" -D "$first" -A pay=100 -o "$work/g" >/dev/null
 echo "generated in $(cat "$work/time") s"
 mkdir -p "$work/data/inbox"
-printf '%-4s %-10s %8s %9s  %s\n' day date seconds peakMiB "stage seconds"
+printf '%-4s %-10s %8s %9s %8s  %s\n' day date seconds peakMiB cpu "stage seconds"
 i=0
 opt=-I
 prev2=
@@ -50,30 +52,35 @@ for d in $(cd "$work/g" && ls | grep -E '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'); do
 	i=$((i + 1))
 	mv "$work/g/$d" "$work/data/inbox/$d"
 	# shellcheck disable=SC2086
-	/usr/bin/time -f '%e %M' -o "$work/time" tiers-nightly $opt "$d" "$work/data" \
+	/usr/bin/time -f '%e %M %U %S' -o "$work/time" tiers-nightly $opt "$d" "$work/data" \
 	    >/dev/null 2>"$work/err" || test $? = 1 || { cat "$work/err" >&2; exit 1; }
 	opt=
-	read -r secs kb <"$work/time"
+	read -r secs kb usr sys <"$work/time"
 	stages=$(sed -n "s/^tiers-nightly: $d: \([a-z]*\): .*(\([0-9.]*\) s)\$/\1=\2/p" "$work/err" |
 	    tr '\n' ' ')
-	printf '%-4d %-10s %8.2f %9.1f  %s\n' "$i" "$d" "$secs" "$(awk -v k="$kb" 'BEGIN { print k / 1024 }')" "$stages"
+	printf '%-4d %-10s %8.2f %9.1f %8.2f  %s\n' "$i" "$d" "$secs" \
+	    "$(awk -v k="$kb" 'BEGIN { print k / 1024 }')" \
+	    "$(awk -v u="$usr" -v s="$sys" 'BEGIN { print u + s }')" "$stages"
 	rm -rf "$work/data/inbox/$d"
 	test -n "$prev2" && rm -rf "$work/data/days/$prev2"
 	prev2=$prev1 prev1=$d
 done
 } | tee "$out.days"
 # The slope and the projection, from the table's seconds.
-awk '$1 ~ /^[0-9]+$/ && NF >= 3 { n++; x[n] = $1; y[n] = $3 }
+awk '$1 ~ /^[0-9]+$/ && NF >= 3 { n++; x[n] = $1; y[n] = $3; cpu[n] = $5 }
 END {
 	if (n < 2) { print "too few days for a slope"; exit }
 	k = int(n / 10); if (k < 1) k = 1
-	for (i = 1; i <= k; i++) { a += y[i]; b += y[n - k + i] }
-	a /= k; b /= k
+	for (i = 1; i <= k; i++) { a += y[i]; b += y[n - k + i]; ca += cpu[i]; cb += cpu[n - k + i] }
+	a /= k; b /= k; ca /= k; cb /= k
 	for (i = 1; i <= n; i++) { sx += x[i]; sy += y[i]; sxx += x[i] * x[i]; sxy += x[i] * y[i] }
 	sl = (n * sxy - sx * sy) / (n * sxx - sx * sx)
 	c = (sy - sl * sx) / n
 	p = 250 * c + sl * 250 * 251 / 2
 	printf "per day: first tenth %.2f s, last tenth %.2f s: %+.1f %% (target within 10 %%)\n", a, b, (b / a - 1) * 100
+	# The processor seconds (user and system, every process of the day)
+	# vary less with the machine than the elapsed ones: a second view.
+	printf "cpu per day: first tenth %.2f s, last tenth %.2f s: %+.1f %%\n", ca, cb, (cb / ca - 1) * 100
 	# A cost falling with the days is the load of the machine falling, not
 	# the nightly getting faster: then the cost of the last days, flat.
 	if (sl <= 0)
