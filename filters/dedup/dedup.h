@@ -220,7 +220,7 @@ void writegen(const struct hist *h, const char *dir, const char *newdir, int32_t
 #define FLTHDR 64
 #define FLTBLK 64		/* bytes: 512 bits, a cache line */
 #define FLTK 7			/* bits a key */
-#define FLTBITS 10		/* bits of filter a record */
+#define FLTBITS 16		/* bits of filter a record */
 
 static inline uint64_t
 fltblock(uint64_t hi, uint64_t nb)
