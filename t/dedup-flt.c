@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../filters/dedup/dedup.h"
@@ -21,14 +22,16 @@ char today_s[DATE_BUFSZ];
 struct hist hist;
 
 static void
-saturate(const char *path, uint64_t nb)
+saturate(const char *path)
 {
-	size_t len = FLTHDR + nb * FLTBLK;
+	struct stat st;
+	size_t len;
 	unsigned char *m;
 	int fd;
 
-	if ((fd = open(path, O_RDWR)) < 0)
+	if ((fd = open(path, O_RDWR)) < 0 || fstat(fd, &st) < 0)
 		die(EX_NOINPUT, "%s: %s", path, strerror(errno));
+	len = (size_t)st.st_size;
 	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (m == MAP_FAILED)
 		die(EX_IOERR, "%s: %s", path, strerror(errno));
@@ -41,10 +44,8 @@ saturate(const char *path, uint64_t nb)
 int
 main(int argc, char *argv[])
 {
-	struct fltw *f = xmalloc(sizeof *f);
+	char path[PATH_MAX];
 	struct herr he;
-	struct key k;
-	size_t i;
 	int s, sat = 0, ch;
 
 	setprogname_(argv[0]);
@@ -65,19 +66,13 @@ main(int argc, char *argv[])
 
 		if (sg->flt != NULL)
 			continue;
-		fltopen(f, argv[optind], sg->name, sg->n);
-		for (i = 0; i < sg->n; i++) {
-			getkey(sg, i, &k);
-			fltadd(f, k.hi, k.lo);
-		}
-		fltclose(f, sg->n, sg->crc);
-		tmp_untrack(f->path);
+		fltwrite(argv[optind], sg->name, sg->map, sg->n, sg->rsz, sg->crc);
+		fltpath(path, sizeof path, argv[optind], sg->name);
+		tmp_untrack(path);
 		if (sat)
-			saturate(f->path, f->nb);
-		printf("%s: %llu records, %llu blocks\n", f->path, (unsigned long long)sg->n,
-		    (unsigned long long)f->nb);
+			saturate(path);
+		printf("%s: %llu records\n", path, (unsigned long long)sg->n);
 	}
 	closehist(&hist);
-	free(f);
 	return 0;
 }

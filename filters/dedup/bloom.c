@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -251,4 +252,30 @@ fltclose(struct fltw *f, uint64_t n, uint32_t segcrc)
 	fltout(f, h, sizeof h, 0);
 	if (fsync(f->fd) < 0 || close(f->fd) < 0)
 		die(EX_IOERR, "%s: write error: %s", f->path, strerror(errno));
+}
+
+/*
+ * The filter of segment name of dir, written, n records of rsz bytes at
+ * map (the segment, mapped), of CRC crc: for a segment whose count was
+ * not known before it was written (a merge that dropped records), so
+ * that a filter is a function of its segment alone.
+ */
+void
+fltwrite(const char *dir, const char *name, const unsigned char *map, uint64_t n, size_t rsz,
+    uint32_t crc)
+{
+	struct fltw *f = xmalloc(sizeof *f);
+	const unsigned char *p;
+	uint64_t i;
+
+	fltopen(f, dir, name, n);
+	for (i = 0; i < n; i++) {
+		p = map + HDRSZ + i * rsz;
+		fltadd(f, le_get64(p), le_get64(p + 8));
+		if (i % 65536 == 65535)
+			pages_release((const char *)map + (i > 131072 ? HDRSZ + (i - 131072) * rsz : 0),
+			    (const char *)p);
+	}
+	fltclose(f, n, crc);
+	free(f);
 }

@@ -880,7 +880,7 @@ writegen(const struct hist *h, const char *dir, const char *newdir, int32_t day,
 		struct fltw *fw = NULL;
 		char name[64], mpath[PATH_MAX];
 		int *live = xmalloc((size_t)(nsegs ? nsegs : 1) * sizeof *live);
-		int nlive = 0, r, i, s;
+		int nlive = 0, r, i, s, drop = 0;
 
 		snprintf(mpath, sizeof mpath, "%s/manifest.tsv", tmpdir);
 		if (pub_open(&mp, mpath) < 0)
@@ -914,10 +914,13 @@ writegen(const struct hist *h, const char *dir, const char *newdir, int32_t day,
 		wsopen(&ws, h, tmpdir, name);
 		ws.flt = NULL;
 		/*
-		 * A ledger's segment gets its filter, sized for the records it
-		 * may hold: the day's, and the run's if it merges them.
+		 * A ledger's segment gets its filter, sized for its records,
+		 * written with it; when a merge drops records older than the
+		 * window, their count known after, from the segment written.
 		 */
-		if (h->ledger) {
+		for (i = r; i < nlive; i++)
+			drop |= segs[live[i]].first < h->cutoff;
+		if (h->ledger && !drop) {
 			uint64_t nk = nday;
 
 			for (i = r; i < nlive; i++)
@@ -932,7 +935,7 @@ writegen(const struct hist *h, const char *dir, const char *newdir, int32_t day,
 			size_t *cut = xmalloc((size_t)nlive * sizeof *cut);
 			uint64_t nrun = nday;
 			off_t at = 0;
-			int np = 1, drop = 0;
+			int np = 1;
 
 			memset(mg, 0, sizeof mg);
 			mg[0].h = h;
@@ -949,9 +952,8 @@ writegen(const struct hist *h, const char *dir, const char *newdir, int32_t day,
 				mg[0].from[i] = 0;
 				mg[0].to[i] = segs[live[i]].n;
 				nrun += segs[live[i]].n;
-				/* Records to drop: where the halves meet is not known. */
-				drop |= segs[live[i]].first < h->cutoff;
 			}
+			/* Records to drop: where the halves meet is not known. */
 			if (nrun >= PARMERGE && !drop) {
 				/*
 				 * Two halves, hashes below 2^63 and from it, merged at
@@ -1020,6 +1022,18 @@ writegen(const struct hist *h, const char *dir, const char *newdir, int32_t day,
 			}
 		}
 		wsclose(&ws, day);
+		if (h->ledger && drop) {
+			void *sm;
+			int fd;
+			size_t len = HDRSZ + ws.n * h->rsz + TRLSZ;
+
+			if ((fd = open(ws.path, O_RDONLY | O_CLOEXEC)) < 0 ||
+			    (sm = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0)) == MAP_FAILED)
+				die(EX_IOERR, "%s: %s", ws.path, strerror(errno));
+			close(fd);
+			fltwrite(tmpdir, name, sm, ws.n, h->rsz, ws.crc);
+			munmap(sm, len);
+		}
 		manifest_row(&m, name, ws.n, ws.crc, ws.first, ws.last);
 		free(fw);
 		free(live);
