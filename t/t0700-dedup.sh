@@ -629,6 +629,54 @@ test_expect_success 'one pass over the ledger: the verdicts a seek per claim giv
 	test_cmp expect actual
 '
 
+# fdedup LEDGER OUT [OPT]: dedup -l of 2026-01-14 against LEDGER, a copy of 2026-01-13's.
+fdedup () {
+	l=$1 o=$2
+	shift 2
+	dedup -l "$@" -d 2026-01-14 -h $l -o $o w/days/2026-01-14/out/claims/*
+}
+
+test_expect_success 'ledger filters: one beside each segment -B wrote, of its keys; dedup-flt writes the same' '
+	led=w/days/2026-01-13/state/ledger &&
+	for s in $(rows $led/manifest.tsv | cut -f1); do
+		test -f $led/${s%.led}.flt || exit 1
+	done &&
+	rm -rf fl && mkdir fl && cp $led/*.led $led/manifest.tsv fl/ &&
+	"$TIERS_TESTBIN"/dedup-flt fl >/dev/null &&
+	for f in $led/*.flt; do cmp $f fl/${f##*/} || exit 1; done &&
+	od -A n -t x1 -N 12 $(ls $led/*.flt | head -n 1) >actual &&
+	echo " 54 49 45 52 53 46 4c 54 01 00 00 00" >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'ledger filters: none, or a "maybe" for every key (false positives): the same verdicts' '
+	fdedup w/days/2026-01-13/state/ledger f.ref -V 2>/dev/null &&
+	rm -f fl/*.flt && fdedup fl f.none -V 2>/dev/null &&
+	cmp f.ref f.none &&
+	"$TIERS_TESTBIN"/dedup-flt -s fl >/dev/null &&
+	TIERS_DEDUP_CHECK=1 fdedup fl f.sat -V 2>/dev/null &&
+	cmp f.ref f.sat &&
+	test "$(col f.ref dup | sort -u | tr "\n" " ")" = "first inter intra "
+'
+
+test_expect_success 'ledger filters: corrupt, -V refuses the last segment'"'"'s; truncated or of another segment, refused' '
+	rm -f fl/*.flt && "$TIERS_TESTBIN"/dedup-flt fl >/dev/null &&
+	last=$(rows fl/manifest.tsv | tail -n 1 | cut -f1) && f=fl/${last%.led}.flt &&
+	cp $f f.good &&
+	printf "\377" | dd of=$f bs=1 seek=100 conv=notrunc 2>/dev/null &&
+	test_expect_code 65 fdedup fl f.out -V 2>err &&
+	grep "^dedup: $f: crc: blocks do not match their CRC: corrupt\$" err &&
+	test ! -e f.out &&
+	cp f.good $f && head -c 1000 f.good >$f &&
+	test_expect_code 65 fdedup fl f.out 2>err &&
+	grep "^dedup: $f: size: not the size its header says: truncated or corrupt\$" err &&
+	first=$(rows fl/manifest.tsv | head -n 1 | cut -f1) &&
+	cp fl/${first%.led}.flt $f &&
+	test_expect_code 65 fdedup fl f.out 2>err &&
+	grep "^dedup: $f: header: not the filter of its segment (count or CRC differ)\$" err &&
+	rm $f && fdedup fl f.out -V 2>/dev/null && cmp f.ref f.out
+'
+
 # strip IN: the claims of a dedup output, without the verdict columns, resealed.
 strip () {
 	awk -F"\t" -v OFS="\t" "/^#tiers\t/ { NF -= 4; print; next } /^#/ { next } { NF -= 4; print }" "$1" |

@@ -142,7 +142,7 @@ test_expect_success 'ledger (-B): two days of N lines paid, the second merges 4N
 	rows l.B | cut -f1,2,4,5 >actual &&
 	test_cmp expect actual &&
 	ls l.B >actual &&
-	printf "base-%s.led\nmanifest.tsv\n" $(echo $B | tr -d -) >expect &&
+	printf "base-%s.flt\nbase-%s.led\nmanifest.tsv\n" $(echo $B | tr -d -) $(echo $B | tr -d -) >expect &&
 	test_cmp expect actual &&
 	f=l.B/base-$(echo $B | tr -d -).led &&
 	test $(wc -c <$f) = $((16 + 40 * 4 * N + 24))

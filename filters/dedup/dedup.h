@@ -52,6 +52,10 @@ struct seg {
 	size_t rsz;
 	uint32_t crc;
 	int32_t first, last;
+	const unsigned char *flt;	/* its filter (bloom.c), or NULL */
+	size_t fltlen;
+	uint64_t fnb;
+	unsigned fk;
 };
 
 /*
@@ -205,6 +209,78 @@ int lookup(const struct hist *h, uint64_t hi, uint64_t lo, struct key *found,
  */
 void writegen(const struct hist *h, const char *dir, const char *newdir, int32_t day,
     void (*get)(size_t, struct key *), size_t nday);
+
+/*
+ * bloom.c: a segment's filter of its keys (tiers-ledger(5)), a blocked
+ * Bloom filter beside it: a block of 512 bits chosen by the high word of
+ * the hash, k bits in it by 9-bit slices of the low word, so a probe
+ * reads one cache line, and the blocks are in the segment's order.
+ */
+#define FMAGIC "TIERSFLT"
+#define FLTHDR 64
+#define FLTBLK 64		/* bytes: 512 bits, a cache line */
+#define FLTK 7			/* bits a key */
+#define FLTBITS 16		/* bits of filter a record */
+
+static inline uint64_t
+fltblock(uint64_t hi, uint64_t nb)
+{
+	return ((hi >> 32) * nb) >> 32;
+}
+
+/* 0: the key is not in s; 1: it may be (or s has no filter). */
+static inline int
+fltmaybe(const struct seg *s, uint64_t hi, uint64_t lo)
+{
+	const unsigned char *b;
+	unsigned i, bit;
+
+	if (s->flt == NULL)
+		return 1;
+	b = s->flt + FLTHDR + fltblock(hi, s->fnb) * FLTBLK;
+	for (i = 0; i < s->fk; i++, lo >>= 9) {
+		bit = (unsigned)(lo & 511);
+		if (!((b[bit >> 3] >> (bit & 7)) & 1))
+			return 0;
+	}
+	return 1;
+}
+
+/* The filter's file name of segment seg in dir. */
+void fltpath(char *buf, size_t cap, const char *dir, const char *seg);
+/*
+ * Map the filter of s in dir if it has one: 0 (none, or mapped and its
+ * header and size right for s), or the reason it is refused, its field
+ * in *field.
+ */
+const char *fltload(struct seg *s, const char *path, const char **field);
+/* Its blocks against their CRC: NULL, or the reason. */
+const char *fltcheck(const struct seg *s);
+/* Give back the pages of s's filter before the block of hi (all: hi UINT64_MAX). */
+void fltrelease(const struct seg *s, uint64_t hi, uint64_t *rel);
+
+/*
+ * A filter written with its segment, in the segment's order: blocks
+ * cur to end (a part of it written by another thread: fltpart), the
+ * header at close.
+ */
+struct fltw {
+	int fd;
+	char path[PATH_MAX];
+	uint64_t nb, cur, start, end;
+	off_t off;		/* where buf goes in the file */
+	size_t used;
+	uint32_t crc;
+	unsigned char buf[65536];
+};
+void fltopen(struct fltw *f, const char *dir, const char *seg, uint64_t nkeys);
+void fltpart(struct fltw *p, struct fltw *f, uint64_t from);
+void fltadd(struct fltw *f, uint64_t hi, uint64_t lo);
+void fltflush(struct fltw *f);
+void fltjoin(struct fltw *f, const struct fltw *p);
+void fltclose(struct fltw *f, uint64_t n, uint32_t segcrc);
+void fltwrite(const char *dir, const char *name, const unsigned char *map, uint64_t n,
+    size_t rsz, uint32_t crc);
 
 /* key.c: the keys of a claim, hashed. */
 void hash128(const char *s, size_t n, uint64_t *hi, uint64_t *lo);

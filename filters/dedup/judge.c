@@ -371,28 +371,49 @@ struct pass {
 	size_t *cursor;
 };
 
-/* The cursors started at (hi, lo); their pages given back as they go. */
+/*
+ * The cursors started at (hi, lo); their pages given back as they go,
+ * and the filters' (frel: the block they are given back to).
+ */
 static void
-cursors(size_t *cursor, size_t *rel, size_t *start, uint64_t hi, uint64_t lo)
+cursors(size_t *cursor, size_t *rel, size_t *start, uint64_t *frel, uint64_t hi, uint64_t lo)
 {
 	int s;
 
-	for (s = 0; s < hist.nseg; s++)
+	for (s = 0; s < hist.nseg; s++) {
 		cursor[s] = rel[s] = start[s] = seek(&hist.seg[s], hi, lo);
+		frel[s] = hist.seg[s].flt != NULL ? fltblock(hi, hist.seg[s].fnb) : 0;
+	}
 }
 
 static void
-behind(const size_t *cursor, size_t *rel, const size_t *start)
+behind(const size_t *cursor, size_t *rel, const size_t *start, uint64_t *frel, uint64_t hi)
 {
 	size_t back = BACK;
 	int s;
 
-	for (s = 0; s < hist.nseg; s++)
+	for (s = 0; s < hist.nseg; s++) {
+		fltrelease(&hist.seg[s], hi, &frel[s]);
 		if (cursor[s] - rel[s] >= RELREC) {
 			segrelease(&hist.seg[s], rel[s] - start[s] > back ?
 			    rel[s] - back : start[s], cursor[s]);
 			rel[s] = cursor[s];
 		}
+	}
+}
+
+/*
+ * Ask for the lines where key (hi, lo) will be looked for, a few keys
+ * ahead: in the segments whose filter may hold it.
+ */
+static void
+ahead(const size_t *cursor, uint64_t hi, uint64_t lo)
+{
+	int s;
+
+	for (s = 0; s < hist.nseg; s++)
+		if (hist.seg[s].last >= hist.cutoff && fltmaybe(&hist.seg[s], hi, lo))
+			prefetch(&hist.seg[s], cursor[s], hi);
 }
 
 /* A line found, by its identity's hash, for the pass of the movements. */
@@ -411,12 +432,11 @@ struct mv {
  * of the day before.)
  */
 static void
-moves(struct key *c, size_t n, size_t *cursor, size_t *rel, size_t *start)
+moves(struct key *c, size_t n, size_t *cursor, size_t *rel, size_t *start, uint64_t *frel)
 {
 	struct mv *m, *tmp, x;
 	struct herr he;
 	size_t i, j;
-	int s;
 
 	if (n == 0)
 		return;
@@ -437,16 +457,14 @@ moves(struct key *c, size_t n, size_t *cursor, size_t *rel, size_t *start)
 			m[j] = m[j - 1];
 		m[j] = x;
 	}
-	cursors(cursor, rel, start, m[0].hi, m[0].lo);
+	cursors(cursor, rel, start, frel, m[0].hi, m[0].lo);
 	for (i = 0; i < n; i++) {
 		if (i + PFDIST < n)
-			for (s = 0; s < hist.nseg; s++)
-				if (hist.seg[s].last >= hist.cutoff)
-					prefetch(&hist.seg[s], cursor[s], m[i + PFDIST].hi);
+			ahead(cursor, m[i + PFDIST].hi, m[i + PFDIST].lo);
 		if (netpaid(&hist, m[i].hi, m[i].lo, c[m[i].c].day, c[m[i].c].rec,
 		    &c[m[i].c].amount, cursor, &he) < 0)
 			hfatal(&he);
-		behind(cursor, rel, start);
+		behind(cursor, rel, start, frel, m[i].hi);
 	}
 	free(m);
 }
@@ -457,19 +475,18 @@ pass(void *arg)
 	struct pass *p = arg;
 	struct key *c = NULL, k;
 	uint32_t *cq = NULL;
+	uint64_t *frel;
 	size_t *rel, *start, i, j = 0, nc = 0, capc = 0, capq = 0, at, from;
-	int s;
 
 	rel = xmalloc((size_t)hist.nseg * sizeof *rel);
 	start = xmalloc((size_t)hist.nseg * sizeof *start);
+	frel = xmalloc((size_t)hist.nseg * sizeof *frel);
 	if (p->n > 0)
-		cursors(p->cursor, rel, start, p->q[0].hi, p->q[0].lo);
+		cursors(p->cursor, rel, start, frel, p->q[0].hi, p->q[0].lo);
 	/* The records of each key, then (a ledger) their nets, then the verdicts. */
 	for (i = 0; i < p->n; i++) {
 		if (i + PFDIST < p->n)
-			for (s = 0; s < hist.nseg; s++)
-				if (hist.seg[s].last >= hist.cutoff)
-					prefetch(&hist.seg[s], p->cursor[s], p->q[i + PFDIST].hi);
+			ahead(p->cursor, p->q[i + PFDIST].hi, p->q[i + PFDIST].lo);
 		from = nc;
 		if (gather(&hist, p->q[i].hi, p->q[i].lo, p->kind, p->cursor, &c, &nc, &capc) > 0) {
 			if (capq < capc) {
@@ -479,10 +496,10 @@ pass(void *arg)
 			while (from < nc)
 				cq[from++] = (uint32_t)i;
 		}
-		behind(p->cursor, rel, start);
+		behind(p->cursor, rel, start, frel, p->q[i].hi);
 	}
 	if (hist.ledger)
-		moves(c, nc, p->cursor, rel, start);
+		moves(c, nc, p->cursor, rel, start, frel);
 	for (i = 0, at = 0; i < p->n; i++) {
 		for (from = at; at < nc && cq[at] == i; at++)
 			;
@@ -502,6 +519,7 @@ pass(void *arg)
 	free(cq);
 	free(rel);
 	free(start);
+	free(frel);
 	if (p->keep)
 		p->n = j;
 	return NULL;
@@ -538,8 +556,12 @@ passday(struct nk *q, size_t *n, int kind, struct hit **hv, size_t *nh, int keep
 	pass(&p[0]);
 	if (np == 2)
 		pthread_join(th, NULL);
-	for (s = 0; s < hist.nseg; s++)
+	for (s = 0; s < hist.nseg; s++) {
+		uint64_t fr = 0;
+
 		segrelease(&hist.seg[s], 0, hist.seg[s].n);
+		fltrelease(&hist.seg[s], UINT64_MAX, &fr);
+	}
 	*hv = xmalloc((p[0].nh + p[1].nh + 1) * sizeof **hv);
 	*nh = 0;
 	for (i = 0; i < np; i++) {

@@ -109,6 +109,7 @@ openseg(const struct hist *h, const char *dir, struct seg *s, struct herr *e)
 	char path[PATH_MAX];
 	struct stat st;
 	const unsigned char *t;
+	const char *why, *field;
 	void *m;
 	int fd, en;
 
@@ -143,6 +144,13 @@ openseg(const struct hist *h, const char *dir, struct seg *s, struct herr *e)
 		    "no trailer, or a count that does not match: truncated or corrupt");
 	if (le_get32(t + 16) != s->crc)
 		return refuse(e, EX_DATAERR, path, 0, "trailer", "CRC not the manifest's");
+	/*
+	 * Its filter, if it has one: refused if wrong rather than ignored,
+	 * as the segment would be (removed, the segment is read without).
+	 */
+	fltpath(path, sizeof path, dir, s->name);
+	if ((why = fltload(s, path, &field)) != NULL)
+		return refuse(e, field != NULL ? EX_DATAERR : EX_NOINPUT, path, 0, field, "%s", why);
 	return 0;
 }
 
@@ -154,7 +162,7 @@ int
 loadhist(struct hist *h, const char *dir, int full, struct herr *e)
 {
 	char path[PATH_MAX];
-	const char *kind = h->ledger ? "ledger" : "history";
+	const char *kind = h->ledger ? "ledger" : "history", *why;
 	struct ts_reader r;
 	struct seg *s;
 	int st;
@@ -206,6 +214,11 @@ loadhist(struct hist *h, const char *dir, int full, struct herr *e)
 		snprintf(path, sizeof path, "%s/%s", dir, s->name);
 		if (checkrecs(s, path, e) < 0)
 			goto fail;
+		fltpath(path, sizeof path, dir, s->name);
+		if (s->flt != NULL && (why = fltcheck(s)) != NULL) {
+			refuse(e, EX_DATAERR, path, 0, "crc", "%s", why);
+			goto fail;
+		}
 	}
 	ts_close(&r);
 	return 0;
@@ -219,9 +232,12 @@ closehist(struct hist *h)
 {
 	int s;
 
-	for (s = 0; s < h->nseg; s++)
+	for (s = 0; s < h->nseg; s++) {
 		if (h->seg[s].map != NULL)
 			munmap((void *)h->seg[s].map, h->seg[s].len);
+		if (h->seg[s].flt != NULL)
+			munmap((void *)h->seg[s].flt, h->seg[s].fltlen);
+	}
 	free(h->seg);
 	h->seg = NULL;
 	h->nseg = 0;
@@ -389,7 +405,8 @@ gallop(const struct seg *s, size_t from, uint64_t hi, uint64_t lo)
 /*
  * The movements of the line (day, rec) of a ledger, its identity hashed
  * to (hi, lo), added to *amount (its first payment), in every segment in
- * order: from the record at cursor[s], moved (a gallop), or from a seek
+ * order: from the record at cursor[s], moved (a gallop; the segments
+ * whose filter says the key is not there skipped), or from a seek
  * of each segment (cursor NULL), whose pages are then given back (with
  * the pages about them that fault-around mapped): a seek at random must
  * not keep the ledger in memory a few pages a line.
@@ -404,6 +421,8 @@ netpaid(const struct hist *h, uint64_t hi, uint64_t lo, int32_t day, uint32_t re
 
 	for (s = 0; s < h->nseg; s++) {
 		if (h->seg[s].last < h->cutoff)
+			continue;
+		if (cursor != NULL && !fltmaybe(&h->seg[s], hi, lo))
 			continue;
 		if (cursor != NULL)
 			i = cursor[s] = gallop(&h->seg[s], cursor[s], hi, lo);
@@ -430,7 +449,10 @@ netpaid(const struct hist *h, uint64_t hi, uint64_t lo, int32_t day, uint32_t re
  * in any segment, in the order lookupk weighs them: segment by segment,
  * in each in order.  Appended to *v (*cap its room), their count
  * returned.  cursor NULL: a seek in each segment; else a gallop from
- * cursor[s], moved.
+ * cursor[s], moved, in the segments whose filter may hold the key (a
+ * cursor left behind is still before the next key, which is greater).
+ * The seeks do without the filters: TIERS_DEDUP_CHECK's verdicts, given
+ * by seeks, are given without them.
  */
 size_t
 gather(const struct hist *h, uint64_t hi, uint64_t lo, int kind, size_t *cursor,
@@ -444,6 +466,8 @@ gather(const struct hist *h, uint64_t hi, uint64_t lo, int kind, size_t *cursor,
 	for (s = 0; s < h->nseg; s++) {
 		sg = &h->seg[s];
 		if (sg->last < h->cutoff)
+			continue;
+		if (cursor != NULL && !fltmaybe(sg, hi, lo))
 			continue;
 		if (cursor != NULL)
 			i = cursor[s] = gallop(sg, cursor[s], hi, lo);
@@ -559,6 +583,7 @@ struct wseg {
 	uint64_t n;
 	uint32_t crc;
 	int32_t first, last;
+	struct fltw *flt;	/* the segment's filter, or NULL */
 };
 
 static void
@@ -600,6 +625,7 @@ wspart(struct wseg *p, const struct wseg *w, off_t off)
 	p->fd = w->fd;
 	memcpy(p->path, w->path, sizeof p->path);
 	wsreset(p, off, w->rsz);
+	p->flt = NULL;
 }
 
 static void
@@ -664,6 +690,8 @@ wsput(struct wseg *w, const struct key *k)
 	}
 	w->used += w->rsz;
 	w->n++;
+	if (w->flt != NULL)
+		fltadd(w->flt, k->hi, k->lo);
 	if (k->day < w->first)
 		w->first = k->day;
 	if (k->day > w->last)
@@ -683,6 +711,8 @@ wsclose(struct wseg *w, int32_t day)
 	wsout(w, t, TRLSZ);
 	if (fsync(w->fd) < 0 || close(w->fd) < 0)
 		die(EX_IOERR, "%s: write error: %s", w->path, strerror(errno));
+	if (w->flt != NULL)
+		fltclose(w->flt, w->n, w->crc);
 	if (w->n == 0) {
 		w->first = day;
 		w->last = day;
@@ -847,9 +877,10 @@ writegen(const struct hist *h, const char *dir, const char *newdir, int32_t day,
 		struct ts_writer m;
 		struct pub mp;
 		struct wseg ws, wpart;
+		struct fltw *fw = NULL;
 		char name[64], mpath[PATH_MAX];
 		int *live = xmalloc((size_t)(nsegs ? nsegs : 1) * sizeof *live);
-		int nlive = 0, r, i, s;
+		int nlive = 0, r, i, s, drop = 0;
 
 		snprintf(mpath, sizeof mpath, "%s/manifest.tsv", tmpdir);
 		if (pub_open(&mp, mpath) < 0)
@@ -868,19 +899,43 @@ writegen(const struct hist *h, const char *dir, const char *newdir, int32_t day,
 			if (link(from, to) < 0)
 				die(EX_CANTCREAT, "%s: %s", to, strerror(errno));
 			tmp_track(to, 0);
+			if (segs[s].flt != NULL) {
+				fltpath(from, sizeof from, dir, segs[s].name);
+				fltpath(to, sizeof to, tmpdir, segs[s].name);
+				if (link(from, to) < 0)
+					die(EX_CANTCREAT, "%s: %s", to, strerror(errno));
+				tmp_track(to, 0);
+			}
 			manifest_row(&m, segs[s].name, segs[s].n, segs[s].crc,
 			    segs[s].first, segs[s].last);
 		}
 		snprintf(name, sizeof name, "%s-%.4s%.2s%.2s.%s", r < nlive ? "base" : "day",
 		    day_s, day_s + 5, day_s + 8, h->ledger ? "led" : "his");
 		wsopen(&ws, h, tmpdir, name);
+		ws.flt = NULL;
+		/*
+		 * A ledger's segment gets its filter, sized for its records,
+		 * written with it; when a merge drops records older than the
+		 * window, their count known after, from the segment written.
+		 */
+		for (i = r; i < nlive; i++)
+			drop |= segs[live[i]].first < h->cutoff;
+		if (h->ledger && !drop) {
+			uint64_t nk = nday;
+
+			for (i = r; i < nlive; i++)
+				nk += segs[live[i]].n;
+			fw = xmalloc(2 * sizeof *fw);
+			fltopen(&fw[0], tmpdir, name, nk);
+			ws.flt = &fw[0];
+		}
 		if (r < nlive) {
 			struct merge mg[2];
 			pthread_t th;
 			size_t *cut = xmalloc((size_t)nlive * sizeof *cut);
 			uint64_t nrun = nday;
 			off_t at = 0;
-			int np = 1, drop = 0;
+			int np = 1;
 
 			memset(mg, 0, sizeof mg);
 			mg[0].h = h;
@@ -897,9 +952,8 @@ writegen(const struct hist *h, const char *dir, const char *newdir, int32_t day,
 				mg[0].from[i] = 0;
 				mg[0].to[i] = segs[live[i]].n;
 				nrun += segs[live[i]].n;
-				/* Records to drop: where the halves meet is not known. */
-				drop |= segs[live[i]].first < h->cutoff;
 			}
+			/* Records to drop: where the halves meet is not known. */
 			if (nrun >= PARMERGE && !drop) {
 				/*
 				 * Two halves, hashes below 2^63 and from it, merged at
@@ -933,6 +987,10 @@ writegen(const struct hist *h, const char *dir, const char *newdir, int32_t day,
 				mg[1].w = &wpart;
 				at = (off_t)(HDRSZ + na * h->rsz);
 				wspart(&wpart, &ws, at);
+				if (fw != NULL) {
+					fltpart(&fw[1], &fw[0], fw[0].nb / 2);
+					wpart.flt = &fw[1];
+				}
 				np = 2;
 				if (pthread_create(&th, NULL, merge, &mg[1]) != 0)
 					die(EX_OSERR, "pthread_create failed");
@@ -944,6 +1002,11 @@ writegen(const struct hist *h, const char *dir, const char *newdir, int32_t day,
 					die(EX_SOFTWARE, "%s: the merge's first half ends at %lld, not %lld",
 					    ws.path, (long long)ws.off, (long long)at);
 				wsjoin(&ws, &wpart);
+				if (fw != NULL) {
+					fltflush(&fw[0]);
+					fltflush(&fw[1]);
+					fltjoin(&fw[0], &fw[1]);
+				}
 			}
 			for (i = 0; i < np; i++) {
 				free(mg[i].from);
@@ -959,7 +1022,20 @@ writegen(const struct hist *h, const char *dir, const char *newdir, int32_t day,
 			}
 		}
 		wsclose(&ws, day);
+		if (h->ledger && drop) {
+			void *sm;
+			int fd;
+			size_t len = HDRSZ + ws.n * h->rsz + TRLSZ;
+
+			if ((fd = open(ws.path, O_RDONLY | O_CLOEXEC)) < 0 ||
+			    (sm = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0)) == MAP_FAILED)
+				die(EX_IOERR, "%s: %s", ws.path, strerror(errno));
+			close(fd);
+			fltwrite(tmpdir, name, sm, ws.n, h->rsz, ws.crc);
+			munmap(sm, len);
+		}
 		manifest_row(&m, name, ws.n, ws.crc, ws.first, ws.last);
+		free(fw);
 		free(live);
 		ts_wclose(&m);
 		if (pub_commit(&mp) < 0)
