@@ -937,4 +937,111 @@ test_expect_success 'store: a CRC that does not match: found by -V, or by the me
 	! test -e crc.out && ! test -e crc.out.tmp && ! test -e crc.d3
 '
 
+
+# Amounts beyond 32 bits (t0800-wide.tsv), kept aside by line: each case
+# alone, then every claim at once, base claims between them so that read
+# in two parts (TIERS_SCAN_MIN=1) some are found in each, and through
+# gzip and a pipe: the same decisions.
+wide=$TIERS_TOP/t/t0800-wide.tsv
+wcols="fr_eur br_eur amo_th_eur amo_eur amc_eur rac_eur recover_eur dest code flag"
+test_expect_success 'amounts beyond 32 bits: every money column of each decision (table)' '
+	for cs in $(grep -v "^#" "$wide" | cut -f1 | uniq); do
+		claims $cs 1 "$wide" >wc.$cs &&
+		liquidate -d 2026-11-21 -g g.xml -m master.tsv -p pec.tsv -P register.tsv \
+		    -C wcons.$cs -o wd.$cs wc.$cs 2>err &&
+		tiers-seal -q wd.$cs &&
+		col wd.$cs $wcols >actual &&
+		awk -F"\t" -v OFS="\t" -v cs=$cs "\$1 == cs { \$1 = \$2 = \$3 = \$4 = \"\"; print }" "$wide" |
+		    cut -f5- >expect &&
+		test_cmp expect actual || { echo "case $cs"; return 1; }
+	done
+'
+
+test_expect_success 'amounts beyond 32 bits: all at once, in one part or two, gzip, a pipe' '
+	{
+		head -1 wc.wide-fr-br &&
+		for cs in wide-fr-br wide-hosp wide-edge wide-pf; do grep -v "^#" wc.$cs; done &&
+		for i in $(seq 60); do grep -v "^#" c.br100.1; done &&
+		for cs in wide-cancel wide-cancel-edge wide-regul wide-reject; do grep -v "^#" wc.$cs; done
+	} | tiers-seal -r >wall &&
+	for cs in wide-fr-br wide-hosp wide-edge wide-pf; do col wd.$cs $wcols; done >expect &&
+	for i in $(seq 60); do col d.br100.1 $wcols; done >>expect &&
+	for cs in wide-cancel wide-cancel-edge wide-regul wide-reject; do col wd.$cs $wcols; done >>expect &&
+	liquidate -d 2026-11-21 -g g.xml -m master.tsv -p pec.tsv -P register.tsv -C w1.cons \
+	    -o w1.d wall 2>err &&
+	col w1.d $wcols >actual &&
+	test_cmp expect actual &&
+	TIERS_SCAN_MIN=1 liquidate -d 2026-11-21 -g g.xml -m master.tsv -p pec.tsv -P register.tsv \
+	    -C w2.cons -o w2.d wall 2>err &&
+	gzip -c wall >wall.gz &&
+	liquidate -d 2026-11-21 -g g.xml -m master.tsv -p pec.tsv -P register.tsv -C w3.cons \
+	    -o w3.d wall.gz 2>err &&
+	liquidate -d 2026-11-21 -g g.xml -m master.tsv -p pec.tsv -P register.tsv -C w4.cons \
+	    -o w4.d <wall 2>err &&
+	cmp w1.d w2.d && cmp w1.d w3.d && cmp w1.d w4.d
+'
+
+# Beyond 64 bits nothing wraps: the stream refuses an amount or a
+# record sum out of range, liquidate a decision whose amounts or record
+# sum are (exit 65), and nothing is written.
+test_expect_success 'amounts beyond 64 bits: refused, exit 65, nothing written' '
+	printf "%s\n" "x	1	A	fr_eur=92233720368547758.08" >w64 &&
+	{ claims x 1 w64 >/dev/null 2>err; test $? = 65; } &&
+	grep "fr_eur: amount out of range" err &&
+	printf "%s\n" "x	1	A	fr_eur=92233720368547758.07" >w64 &&
+	{ claims x 1 w64 >/dev/null 2>err; test $? = 65; } &&
+	grep "fr_eur: record sum out of range" err &&
+	printf "%s\n" "x	1	A	act_code=GHS;fr_eur=46000000000000000.00;br_eur=46000000000000000.00;amo_rate_bp=0;amo_eur=0.00;pf_eur=0.00" >w64 &&
+	claims x 1 w64 >w64.c &&
+	test_expect_code 65 liquidate -d 2026-11-21 -g g.xml -m master.tsv -C w64.cons \
+	    -o w64.d w64.c 2>err &&
+	grep "^liquidate: w64.d: record sum out of range" err &&
+	! test -e w64.d && ! test -e w64.cons &&
+	printf "%s\n" "x	1	A	nature=cancel;dup=adjust;dup_ref=D0#1;dup_paid_eur=9.00;fr_eur=-92233720368547758.08;br_eur=30.00;amo_eur=19.00;pf_eur=0.00" >w64 &&
+	claims x 1 w64 >w64.c &&
+	test_expect_code 65 liquidate -d 2026-11-21 -g g.xml -m master.tsv -C w64.cons \
+	    -o w64.d w64.c 2>err &&
+	grep "^liquidate: day.580: claim D1#1: amounts out of range" err &&
+	! test -e w64.d && ! test -e w64.cons
+'
+
+# Fields of 255 bytes or more, their length not kept but measured where
+# they lie: read from the file, from gzip, from a pipe (the line copied),
+# the decision carries each claim field whole.  The file name at 255
+# bytes (a name's most), the invoice and the PS number longer; then a
+# claim id and an invoice of 1000 bytes, the decision longer than the
+# line formatted at once.
+long () {
+	awk -v n=$2 -v c=$1 "BEGIN { s = c; while (length(s) < n) s = s (length(s) % 10); print substr(s, 1, n) }"
+}
+test_expect_success 'fields of 255 bytes or more: the decision carries them whole' '
+	f255=$(long F 255) && i300=$(long I 300) && p256=$(long P 256) &&
+	d1000=$(long D 1000) && i1000=$(long J 1000) &&
+	{
+		printf "long\t1\tA\tfile=%s;invoice=%s;ps_number=%s\n" $f255 $i300 $p256
+		printf "long\t1\tA\tfile=%s;invoice=%s;dup_id=%s\n" $f255 $i1000 $d1000
+	} >long.tsv &&
+	claims long 1 long.tsv >long.c &&
+	test $(awk "length > 2048" long.c | wc -l) = 1 &&
+	gzip -c long.c >long.gz &&
+	liquidate -d 2026-11-21 -g g.xml -m master.tsv -p pec.tsv -P register.tsv -C l1.cons \
+	    -o l1.d long.c 2>err &&
+	liquidate -d 2026-11-21 -g g.xml -m master.tsv -p pec.tsv -P register.tsv -C l2.cons \
+	    -o l2.d long.gz 2>err &&
+	liquidate -d 2026-11-21 -g g.xml -m master.tsv -p pec.tsv -P register.tsv -C l3.cons \
+	    -o l3.d <long.c 2>err &&
+	TIERS_SCAN_MIN=1 liquidate -d 2026-11-21 -g g.xml -m master.tsv -p pec.tsv -P register.tsv \
+	    -C l4.cons -o l4.d long.c 2>err &&
+	col long.c dup_id file line pos amc ps_kind ps_number invoice line_no act_date act_code nature dup >expect &&
+	grep "^$d1000	$f255	2	1	900000001	RPPS	10000000001	$i1000	1	" expect &&
+	for d in l1.d l2.d l3.d l4.d; do
+		tiers-seal -q $d &&
+		col $d claim file line pos amc ps_kind ps_number invoice line_no act_date act_code nature dup >actual &&
+		test_cmp expect actual &&
+		col $d dest code amc_eur rac_eur >actual &&
+		printf "ps\tLQ00\t9.00\t2.00\nps\tLQ00\t9.00\t2.00\n" >expect.d &&
+		test_cmp expect.d actual || return 1
+	done
+'
+
 test_done

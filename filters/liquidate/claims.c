@@ -150,10 +150,6 @@ claimrec(void *arg, struct ts_reader *r)
 		c->fo[i] = (uint16_t)(f->p - r->line);
 		c->fl[i] = f->n < FLONG ? (uint8_t)f->n : FLONG;
 	}
-	if (readcols[C_PAID] >= 0 && r->f[readcols[C_PAID]].n > 0) {
-		setamt(cp, c, A_PAID, r->cents[readcols[C_PAID]]);
-		c->haspaid = 1;
-	}
 #define RF(i) (r->f[readcols[i]])
 	if (CN(c, C_DUPID) == 0)
 		return ts_error(r, "dup_id", "empty: not a stream dedup wrote");
@@ -165,6 +161,11 @@ claimrec(void *arg, struct ts_reader *r)
 	setamt(cp, c, A_FR, r->cents[readcols[C_FR]]);
 	setamt(cp, c, A_BR, r->cents[readcols[C_BR]]);
 	setamt(cp, c, A_AMO, r->cents[readcols[C_AMO]]);
+	/* After FR, BR and AMO: amtwide finds a line's wide amounts in A_* order. */
+	if (readcols[C_PAID] >= 0 && RF(C_PAID).n > 0) {
+		setamt(cp, c, A_PAID, r->cents[readcols[C_PAID]]);
+		c->haspaid = 1;
+	}
 	c->rate = 0;
 	if (RF(C_RATE).n != 0) {
 		if (int_parse(RF(C_RATE).p, RF(C_RATE).n, -100000, 100000, &v) < 0)
