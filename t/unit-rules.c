@@ -140,7 +140,6 @@ main(int argc, char *argv[])
 		b.amc = "900000001";
 		b.contract = "C1";
 		b.member = "A";
-		b.adherent = "A";
 		memcpy(b.nir, "1800575123001", 14);
 		b.birth = day(f[T_BIRTH], ln);
 		b.rang = 1;

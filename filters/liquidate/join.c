@@ -139,34 +139,41 @@ static const char *const bcols[NBC] = {
 	"suspension_end", "domains", "rights_end"
 };
 
+/* The bytes of f in a, or s if they are s's. */
+static const char *
+sdup(struct arena *a, const struct field *f, const char *s)
+{
+	return s != NULL && strlen(s) == f->n && memcmp(s, f->p, f->n) == 0 ? s :
+	    fdup_in(a, f);
+}
+
 /*
  * The beneficiary of master record r (its fields split), its strings in
- * arena a: 0, or -1 after ts_error.
+ * arena a, or prev's (NULL: none) when they are the same: 0, or -1 after
+ * ts_error.
  */
 static int
-parsebenef(struct ts_reader *r, struct arena *a, const int *c, struct benef *b)
+parsebenef(struct ts_reader *r, struct arena *a, const int *c, const struct benef *prev,
+    struct benef *b)
 {
 	const struct field *f;
 	long v;
 
 	memset(b, 0, sizeof *b);
 	f = r->f;
-	b->amc = fdup_in(a, &f[c[B_AMC]]);
-	b->contract = fdup_in(a, &f[c[B_CONTRACT]]);
+	b->amc = sdup(a, &f[c[B_AMC]], prev != NULL ? prev->amc : NULL);
+	b->contract = sdup(a, &f[c[B_CONTRACT]], prev != NULL ? prev->contract : NULL);
 	b->member = fdup_in(a, &f[c[B_MEMBER]]);
-	b->adherent = fdup_in(a, &f[c[B_ADH]]);
 	if (f[c[B_NIR]].n != 13 || f[c[B_KEY]].n != 2)
 		return ts_error(r, "nir", "not 13 characters and a 2-digit key");
 	memcpy(b->nir, f[c[B_NIR]].p, 13);
-	memcpy(b->key, f[c[B_KEY]].p, 2);
 	if (f[c[B_BNIR]].n != 0 && f[c[B_BNIR]].n != 13)
 		return ts_error(r, "benef_nir", "not 13 characters");
-	memcpy(b->bnir, f[c[B_BNIR]].p, f[c[B_BNIR]].n);
 	if (date_parse(f[c[B_BIRTH]].p, f[c[B_BIRTH]].n, &b->birth) < 0)
 		return ts_error(r, "birth_date", "not a date");
 	if (int_parse(f[c[B_RANG]].p, f[c[B_RANG]].n, 0, 99, &v) < 0)
 		return ts_error(r, "rang", "not a rank");
-	b->rang = (int)v;
+	b->rang = (int8_t)v;
 	b->responsable = f[c[B_RESP]].n == 1 && *f[c[B_RESP]].p == '1';
 	b->active = f[c[B_ACT]].n == 2 && memcmp(f[c[B_ACT]].p, "AC", 2) == 0;
 	if (optdate(&f[c[B_TPS]], NOSTART, &b->tpstart) < 0)
@@ -256,12 +263,49 @@ bigfree(void *p, size_t n)
 		die(EX_OSERR, "munmap: %s", strerror(errno));
 }
 
-/* The key entries of the claims: each key once, whatever its claims. */
+/*
+ * The table twice as large, its entries moved, and those of claims
+ * [0, k), which already point into it, moved with them.
+ */
+static void
+ktgrow(size_t k)
+{
+	size_t n = (ktmask + 1) * 2, i, j;
+	struct kent *t = bigalloc(n * sizeof *t);
+	uint32_t *to = xmalloc((ktmask + 1) * sizeof *to);
+	int kind;
+
+	for (i = 0; i <= ktmask; i++) {
+		if (kt[i].rk == 0)
+			continue;
+		for (j = (size_t)(kt[i].h >> (ktshift - 1)); t[j].rk != 0; j = (j + 1) & (n - 1))
+			;
+		t[j] = kt[i];
+		to[i] = (uint32_t)j;
+	}
+	for (i = 0; i < k; i++)
+		for (kind = 0; kind < NKIND; kind++)
+			if (cl[i].ke[kind] != UINT32_MAX)
+				cl[i].ke[kind] = to[cl[i].ke[kind]];
+	free(to);
+	bigfree(kt, (ktmask + 1) * sizeof *kt);
+	kt = t;
+	ktmask = n - 1;
+	ktshift--;
+}
+
+/*
+ * The key entries of the claims: each key once, whatever its claims.
+ * The table is sized for half the keys distinct, not all (a
+ * beneficiary's claims share its three keys: 38 % of them are distinct
+ * on a generated day), and doubled if they are more, so that it is three
+ * quarters full at most.
+ */
 #define AHEAD 8		/* claims ahead whose slots are fetched */
 void
 claimkeys(void)
 {
-	size_t n = 1024, k, i;
+	size_t n = 1024, k, i, nkey = 0;
 	int kind;
 	struct claim *c;
 	struct bk_key ck;
@@ -269,8 +313,7 @@ claimkeys(void)
 
 	if (ncl >= KMAXCL)
 		die(EX_DATAERR, "%zu claims: at most %zu a run", ncl, KMAXCL - 1);
-	/* Three quarters full at most, when every key is another. */
-	while (n / 4 * 3 < ncl * NKIND)
+	while (n / 4 * 3 < ncl * NKIND / 2)
 		n *= 2;
 	kt = bigalloc(n * sizeof *kt);
 	ktmask = n - 1;
@@ -283,6 +326,8 @@ claimkeys(void)
 	 */
 	for (k = 0; k < ncl; k++) {
 		c = &cl[k];
+		if (nkey + NKIND > (ktmask + 1) / 4 * 3)
+			ktgrow(k);
 		ckey(c, &ck);
 		/* Its hashes read before its entries take their room. */
 		memcpy(kh, c->kh, sizeof kh);
@@ -302,6 +347,7 @@ claimkeys(void)
 				kt[i].h = h;
 				kt[i].rk = (uint32_t)k | (uint32_t)(kind + 1) << 30;
 				kt[i].bi = -1;
+				nkey++;
 			}
 			c->ke[kind] = (uint32_t)i;
 		}
@@ -583,7 +629,8 @@ hwork(void *arg)
 			p->bad = xrealloc(p->bad, p->bcap);
 		}
 		p->r.in.lineno = 1;	/* the message is made again if need be */
-		p->bad[n] = parsebenef(&p->r, &p->ar, p->c, &p->bs[n]) < 0;
+		p->bad[n] = parsebenef(&p->r, &p->ar, p->c, n > 0 && !p->bad[n - 1] ?
+		    &p->bs[n - 1] : NULL, &p->bs[n]) < 0;
 		n++;
 	}
 	return NULL;
@@ -603,7 +650,7 @@ keephits(struct ts_reader *r, const int *c, const int *kc, struct mhit *hits,
 	struct benef tmp;
 	struct bk_rec m;
 	struct kent *e;
-	const char *p;
+	const char *p, *relb, *relh;
 	long kept;
 	size_t k, cut, nh;
 	int i, kind;
@@ -653,16 +700,19 @@ keephits(struct ts_reader *r, const int *c, const int *kc, struct mhit *hits,
 	for (i = 0; i < HPARTS; i++) {
 		h0 = cd != NULL ? pt[i].hs.h : hits + pt[i].a;
 		nh = cd != NULL ? pt[i].hs.n : pt[i].b - pt[i].a;
+		relb = (const char *)pt[i].bs;
+		relh = (const char *)h0;
 		for (k = 0; k < nh; k++) {
 			/*
 			 * The parts' records behind, copied, and the hits
-			 * read, given back as the beneficiaries are kept:
-			 * never all of them twice in memory.
+			 * read, given back as the beneficiaries are kept,
+			 * 4096 at a time (576 KiB): never all of them twice
+			 * in memory.
 			 */
-			if ((k & 0xffff) == 0xffff) {
-				pages_release((const char *)pt[i].bs, (const char *)&pt[i].bs[k]);
+			if ((k & 0xfff) == 0xfff) {
+				relb = pages_release(relb, (const char *)&pt[i].bs[k]);
 				if (cd != NULL)
-					pages_release((const char *)h0, (const char *)&h0[k]);
+					relh = pages_release(relh, (const char *)&h0[k]);
 			}
 			hit = &h0[k];
 			kept = -1;
@@ -677,7 +727,7 @@ keephits(struct ts_reader *r, const int *c, const int *kc, struct mhit *hits,
 						/* Parsed again, for the message. */
 						resplit(r, hit->line, hit->len);
 						r->in.lineno = hit->lineno;
-						(void)parsebenef(r, &mainarena, c, &tmp);
+						(void)parsebenef(r, &mainarena, c, NULL, &tmp);
 						ts_fatal(r);
 					}
 					if (nbens == capbens) {

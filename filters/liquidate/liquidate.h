@@ -120,19 +120,26 @@ struct period {
 	const char *ref;
 	int32_t start, end;
 };
+/*
+ * Of a master's record, what the rules read: the key, the adherent and
+ * the beneficiary's own NIR are checked, not kept.  The amc and the
+ * contract are the previous beneficiary's strings when they are the same
+ * (a master is one amc's, sorted by contract).  One for each beneficiary
+ * a claim names, 104 bytes and about 60 of strings.
+ */
 struct benef {
-	const char *amc, *contract, *member, *adherent;
-	char nir[14], key[3], bnir[14];
+	const char *amc, *contract, *member;
+	struct period *prods;
+	struct kcard *cards;	/* -k: the cards issued for it */
 	int32_t birth;
-	int rang;
-	int responsable, active;
 	int32_t tpstart, tpend, susstart, susend, rend;
 	uint32_t doms;		/* 0: every domain */
 	uint32_t fam;		/* rank of (amc, contract) in byte order */
-	struct period *prods;
 	int nprods;
-	struct kcard *cards;	/* -k: the cards issued for it */
 	int ncards;
+	char nir[14];
+	int8_t rang;
+	unsigned char responsable, active;
 };
 
 /* PEC agreements (pec.c), sorted with peccmp for the lookup. */
