@@ -10,16 +10,16 @@
  *   annex 5): every line processed for it, the lines it must pay itself
  *   (no tiers payant) among them, as a sealed stream and as CSV.
  *
- * The outcomes come in the order of the claims; each return is sorted by
- * sort(1) (LC_ALL=C, its temporary files in our scratch directory) on its
- * group and the outcome's rank, so memory does not grow with the day.
+ * The outcomes come in the order of the claims.  A client's lines are
+ * the outcomes' in their order: each is written as it is read.  The PS
+ * return is grouped by PS: each PS's outcomes are listed as they are
+ * read, the PS sorted, and the outcomes read again, a PS after the other.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <csv.h>
@@ -226,9 +226,127 @@ static const char *const ccols[] = {
 #define NCC (int)(sizeof ccols / sizeof ccols[0])
 
 /*
+ * The PS return's order: each PS (its key, ps_kind, a TAB and
+ * ps_number, as the outcome holds them) in a hash table, with the list
+ * of its outcomes, by their offsets in the mapping, in the outcomes'
+ * order.  Sorting the PS, a few thousand, not the day's lines, orders
+ * the return: twelve bytes an outcome, where sort(1) wrote, sorted and
+ * read back a key line an outcome, and held them all in its buffer.
+ */
+struct psgroup {
+	const char *key;
+	size_t len;
+	uint32_t head, tail;
+};
+struct psorder {
+	struct psgroup *g;
+	size_t ng, cap;
+	uint64_t *off;
+	uint32_t *next;
+	size_t n, ncap;
+};
+
+/* FNV-1a: a slot of the table for a key. */
+static size_t
+psslot(const struct psorder *o, const char *key, size_t len)
+{
+	uint64_t h = 14695981039346656037ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)key[i]) * 1099511628211ULL;
+	return (size_t)h & (o->cap - 1);
+}
+
+static void
+psadd(struct psorder *o, const char *key, size_t len, uint64_t off)
+{
+	struct psgroup *g;
+	size_t i, j;
+
+	if (o->n == o->ncap) {
+		if (o->ncap >= UINT32_MAX / 2)
+			die(EX_SOFTWARE, "PS return: more than %zu outcomes", o->ncap);
+		o->ncap = o->ncap ? 2 * o->ncap : 1 << 16;
+		o->off = xrealloc(o->off, o->ncap * sizeof *o->off);
+		o->next = xrealloc(o->next, o->ncap * sizeof *o->next);
+	}
+	if (2 * (o->ng + 1) > o->cap) {
+		struct psgroup *old = o->g;
+		size_t ocap = o->cap;
+
+		o->cap = ocap ? 2 * ocap : 4096;
+		o->g = xmalloc(o->cap * sizeof *o->g);
+		for (i = 0; i < o->cap; i++)
+			o->g[i].key = NULL;
+		for (j = 0; j < ocap; j++) {
+			if (old[j].key == NULL)
+				continue;
+			for (i = psslot(o, old[j].key, old[j].len); o->g[i].key != NULL;
+			    i = (i + 1) & (o->cap - 1))
+				;
+			o->g[i] = old[j];
+		}
+		free(old);
+	}
+	for (i = psslot(o, key, len); (g = &o->g[i])->key != NULL; i = (i + 1) & (o->cap - 1))
+		if (g->len == len && memcmp(g->key, key, len) == 0)
+			break;
+	o->off[o->n] = off;
+	o->next[o->n] = UINT32_MAX;
+	if (g->key == NULL) {
+		g->key = key;
+		g->len = len;
+		g->head = (uint32_t)o->n;
+		o->ng++;
+	} else
+		o->next[g->tail] = (uint32_t)o->n;
+	g->tail = (uint32_t)o->n;
+	o->n++;
+}
+
+/* The next outcome of the PS return in its order, or UINT32_MAX. */
+static uint32_t
+psnext(const struct psorder *o, size_t *g, uint32_t at)
+{
+	if (at != UINT32_MAX && o->next[at] != UINT32_MAX)
+		return o->next[at];
+	return *g < o->ng ? o->g[(*g)++].head : UINT32_MAX;
+}
+
+/*
+ * Bytewise, the shorter first where one begins the other: the order of
+ * sort(1) with LC_ALL=C on key lines (ps_kind, ps_number, the offset),
+ * their fields holding no byte below a space, so the TAB after each
+ * sorted before any byte of a longer one.
+ */
+static int
+groupcmp(const void *pa, const void *pb)
+{
+	const struct psgroup *a = pa, *b = pb;
+	int c = memcmp(a->key, b->key, a->len < b->len ? a->len : b->len);
+
+	if (c != 0)
+		return c;
+	return (a->len > b->len) - (a->len < b->len);
+}
+
+/* The PS in order, packed at the start of the table. */
+static void
+pssort(struct psorder *o)
+{
+	size_t i, n;
+
+	for (i = 0, n = 0; i < o->cap; i++)
+		if (o->g[i].key != NULL)
+			o->g[n++] = o->g[i];
+	qsort(o->g, n, sizeof *o->g, groupcmp);
+}
+
+/*
  * One pass over the outcomes (ts_scan: every record, metadata line and
  * the trailer checked) feeds the two kinds of returns: the PS return's
- * sort keys (keys not NULL), and the clients' returns (dir not NULL),
+ * order (order not NULL), and the clients' returns (dir not NULL),
  * each outcome in the order of the outcomes to its client's two files,
  * opened when the client's first line comes (three descriptors a
  * client): no sort, a client's lines are the outcomes' in their order.
@@ -236,9 +354,9 @@ static const char *const ccols[] = {
 struct pass {
 	const char *path;
 	const char *map;
-	/* The PS return's keys: the fields k1, k2 and the offset. */
-	FILE *keys;
-	int k1, k2, ko, ka;
+	/* The PS return's order: the fields k1 and k2 (k1 + 1) as a key. */
+	struct psorder *order;
+	int k1, ko, ka;
 	uint64_t kept;
 	int64_t keptamc;
 	/* The clients' returns. */
@@ -292,35 +410,19 @@ passrec(void *arg, struct ts_reader *r)
 {
 	struct pass *ps = arg;
 	const struct field *o = &r->f[ps->ko];
-	char key[256], *q;
-	unsigned long long off;
 	struct cret *c;
 	struct field a, v;
 	int64_t x;
 	int i, j, k;
 
-	if (ps->keys != NULL && !(o->n == 6 && memcmp(o->p, "client", 6) == 0)) {
-		const struct field *f1 = &r->f[ps->k1], *f2 = &r->f[ps->k2];
+	if (ps->order != NULL && !(o->n == 6 && memcmp(o->p, "client", 6) == 0)) {
+		const struct field *f1 = &r->f[ps->k1], *f2 = &r->f[ps->k1 + 1];
 
 		ps->kept++;
 		if (money_add(&ps->keptamc, ps->keptamc, r->cents[ps->ka]) < 0)
 			return ts_error(r, "amc_eur", "sum out of range");
-		off = (unsigned long long)(r->line - ps->map);
-		if (f1->n + f2->n > sizeof key - 16 || off >= 1000000000000ULL)
-			return ts_error(r, f1->n + f2->n > sizeof key - 16 ? "ps_number" : NULL,
-			    "too long for a sort key");
-		q = key;
-		memcpy(q, f1->p, f1->n);
-		q += f1->n;
-		*q++ = '\t';
-		memcpy(q, f2->p, f2->n);
-		q += f2->n;
-		*q++ = '\t';
-		for (i = 11; i >= 0; i--, off /= 10)
-			q[i] = (char)('0' + off % 10);
-		q[12] = '\n';
-		q += 13;
-		fwrite(key, 1, (size_t)(q - key), ps->keys);
+		psadd(ps->order, f1->p, (size_t)(f2->p + f2->n - f1->p),
+		    (uint64_t)(r->line - ps->map));
 	}
 	if (ps->dir == NULL)
 		return 0;
@@ -365,39 +467,30 @@ passrec(void *arg, struct ts_reader *r)
  * The outcomes of path (a plain file: reject-code wrote it), mapped in
  * *r and checked whole in one pass (every record, the trailer's count,
  * sum and CRC), which writes the clients' returns into clientdir (NULL:
- * none) and, ps set, returns the PS return's sort keys in a scratch file,
- * sorted: the fields k1, k2 of each record whose outcome is not client,
- * and its offset in the mapping (the outcomes' order within a key).  The
- * sort moves keys, not lines; the lines are read back at their offsets
- * (keyed).  *kept says how many, *amc the sum of their amc_eur as the
- * reader parsed it, for the writer to check its own count and sum
- * against.
+ * none) and, order not NULL, lists the PS return's outcomes in *order
+ * (those whose outcome is not client, each under its PS, the fields k1
+ * and k1 + 1), the PS in order.  *kept says how many, *amc the sum of
+ * their amc_eur as the reader parsed it, for the writer to check its own
+ * count and sum against.
  */
-static char *
-onepass(struct ts_reader *r, const char *path, const char *date, int ps, int k1, int k2,
-    const char *clientdir, uint64_t *kept, int64_t *amc)
+static void
+onepass(struct ts_reader *r, const char *path, const char *date, struct psorder *order,
+    int k1, const char *clientdir, uint64_t *kept, int64_t *amc)
 {
 	static const char *const cident = "identity_update";
 	struct pass p;
-	char *in = NULL, *out = NULL, meta[64];
+	char meta[64];
 	void *arg = &p;
 	long base;
-	int fd, st, i;
-	pid_t pid;
+	int i;
 	size_t j;
 
 	memset(&p, 0, sizeof p);
 	p.path = path;
+	p.order = order;
 	p.k1 = k1;
-	p.k2 = k2;
 	p.ko = ocol("outcome");
 	p.ka = ocol("amc_eur");
-	if (ps) {
-		if ((fd = tmp_open("returns", &in)) < 0)
-			die(EX_CANTCREAT, "%s/returns: %s", tmp_dir(), strerror(errno));
-		if ((p.keys = fdopen(fd, "w")) == NULL)
-			die(EX_OSERR, "fdopen: %s", strerror(errno));
-	}
 	if (clientdir != NULL) {
 		snprintf(meta, sizeof meta, "business_date\t%s", date);
 		p.dir = clientdir;
@@ -428,50 +521,8 @@ onepass(struct ts_reader *r, const char *path, const char *date, int ps, int k1,
 	}
 	*kept = p.kept;
 	*amc = p.keptamc;
-	if (!ps)
-		return NULL;
-	fileclose(p.keys, in);
-	if ((fd = tmp_open("returns.sorted", &out)) < 0)
-		die(EX_CANTCREAT, "%s/returns.sorted: %s", tmp_dir(), strerror(errno));
-	close(fd);
-	if ((pid = tmp_fork()) < 0)
-		die(EX_OSERR, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		/*
-		 * Whole lines, bytewise: the keys' fields hold no byte below
-		 * a space (the reader refuses them), so the TAB after each
-		 * sorts before any byte of a longer one, and lines compare as
-		 * their fields one after the other; the offsets, of one
-		 * width, compare as numbers.
-		 */
-		setenv("LC_ALL", "C", 1);
-		execlp("sort", "sort", "-S", "256M", "-T", tmp_dir(), "-o", out, in, (char *)NULL);
-		_exit(127);
-	}
-	if (tmp_wait(pid, &st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		die(EX_SOFTWARE, "sort failed");
-	unlink(in);
-	tmp_untrack(in);
-	free(in);
-	return out;
-}
-
-/* A sorted key line (k1, k2, offset): the outcome at its offset, read into r. */
-static void
-keyed(struct ts_reader *r, const char *line, size_t len, const char *srt, long lineno)
-{
-	const char *t = line + len - 12;
-	unsigned long long off = 0;
-
-	if (len < 15 || t[-1] != '\t')
-		die_at(EX_SOFTWARE, srt, lineno, "", "not a sorted key");
-	for (; t < line + len; t++) {
-		if (*t < '0' || *t > '9')
-			die_at(EX_SOFTWARE, srt, lineno, "", "not a sorted key");
-		off = off * 10 + (unsigned long long)(*t - '0');
-	}
-	if (off >= r->maplen || ts_line(r, (const char *)r->map + off) < 0)
-		die_at(EX_SOFTWARE, srt, lineno, "", "not the offset of an outcome");
+	if (order != NULL && order->cap > 0)
+		pssort(order);
 }
 
 static void
@@ -519,11 +570,11 @@ fixrec(FILE *fp, const struct layout *l, const char *type, const struct lay_val 
 }
 
 /*
- * The PS return, from the keys the pass over the outcomes (r, mapped)
- * sorted into srt: kept lines whose amc_eur sum to inamc.
+ * The PS return, from the outcomes the pass over them (r, mapped) put
+ * in order: kept lines whose amc_eur sum to inamc.
  */
 static void
-psreturn(struct ts_reader *r, const char *path, char *srt, uint64_t kept, int64_t inamc,
+psreturn(struct ts_reader *r, const char *path, struct psorder *o, uint64_t kept, int64_t inamc,
     const char *date, const char *psout, const char *fixout, const struct layout *lay)
 {
 	static const char *const pcols[] = {
@@ -533,14 +584,13 @@ psreturn(struct ts_reader *r, const char *path, char *srt, uint64_t kept, int64_
 	};
 	enum { NPC = sizeof pcols / sizeof pcols[0] };
 	struct ts_writer w;
-	struct lines in;
 	struct lay_val v[NY];
 	const struct field *f;
-	char *line, meta[64], prevkind[32] = "", prevnum[64] = "";
-	const char *why;
-	size_t len;
+	char meta[64], prevkind[32] = "", prevnum[64] = "";
 	FILE *fp = NULL;
-	int pc[NPC], run[NPC], nrun, i, j, k, open = 0;
+	int pc[NPC], run[NPC], nrun, i, j, open = 0;
+	uint32_t at;
+	size_t g;
 	uint64_t n = 0, pn = 0;
 	int64_t amc = 0, fr = 0, pamc = 0, pfr = 0, x;
 
@@ -560,12 +610,11 @@ psreturn(struct ts_reader *r, const char *path, char *srt, uint64_t kept, int64_
 		setval(&v[Y_DATE], &(struct field){ date, strlen(date) });
 		fixrec(fp, lay, "000", v, fixout);
 	}
-	if (lines_open(&in, srt) < 0)
-		die(EX_NOINPUT, "%s: %s", srt, strerror(errno));
-	while ((k = lines_next(&in, &line, &len, &why)) > 0) {
+	for (g = 0, at = psnext(o, &g, UINT32_MAX); at != UINT32_MAX; at = psnext(o, &g, at)) {
 		const struct field *fk, *fn;
 
-		keyed(r, line, len, srt, in.lineno);
+		if (o->off[at] >= r->maplen || ts_line(r, (const char *)r->map + o->off[at]) < 0)
+			die_at(EX_SOFTWARE, path, 0, "", "not the offset of an outcome");
 		f = r->f;
 		fk = &f[pc[0]];
 		fn = &f[pc[1]];
@@ -576,7 +625,7 @@ psreturn(struct ts_reader *r, const char *path, char *srt, uint64_t kept, int64_
 		}
 		n++;
 		if (money_parse(f[pc[8]].p, f[pc[8]].n, &x) != 0 || money_add(&amc, amc, x) < 0)
-			die_at(EX_SOFTWARE, srt, in.lineno, "amc_eur", "not an amount");
+			die_at(EX_SOFTWARE, path, ts_lineof(r, r->line), "amc_eur", "not an amount");
 		if (fixout == NULL)
 			continue;
 		if (!open || fk->n != strlen(prevkind) || memcmp(fk->p, prevkind, fk->n) != 0 ||
@@ -616,9 +665,6 @@ psreturn(struct ts_reader *r, const char *path, char *srt, uint64_t kept, int64_
 		    money_add(&fr, fr, x) < 0)
 			die_at(EX_DATAERR, path, 0, "amc_eur", "an amount out of range");
 	}
-	if (k < 0)
-		die(EX_IOERR, "%s: %s", srt, why);
-	lines_close(&in);
 	/* Conservation: the lines and the AMC of the outcomes, all of them. */
 	if (n != kept || amc != inamc)
 		die(EX_SOFTWARE, "PS return: conservation: %llu outcomes, %llu lines; %lld cents, %lld",
@@ -638,9 +684,6 @@ psreturn(struct ts_reader *r, const char *path, char *srt, uint64_t kept, int64_
 	}
 	if (psout != NULL)
 		ts_wclose(&w);
-	unlink(srt);
-	tmp_untrack(srt);
-	free(srt);
 }
 
 void
@@ -650,12 +693,17 @@ returns_write(const char *path, const char *date, const char *psout, const char 
 	struct ts_reader r;
 	uint64_t kept;
 	int64_t amc;
+	struct psorder o;
 	int ps = psout != NULL || fixout != NULL;
-	char *srt;
 
-	srt = onepass(&r, path, date, ps, ocol("ps_kind"), ocol("ps_number"), clientdir,
-	    &kept, &amc);
+	memset(&o, 0, sizeof o);
+	if (ocol("ps_number") != ocol("ps_kind") + 1)
+		die(EX_SOFTWARE, "outcome columns: ps_number does not follow ps_kind");
+	onepass(&r, path, date, ps ? &o : NULL, ocol("ps_kind"), clientdir, &kept, &amc);
 	if (ps)
-		psreturn(&r, path, srt, kept, amc, date, psout, fixout, lay);
+		psreturn(&r, path, &o, kept, amc, date, psout, fixout, lay);
+	free(o.g);
+	free(o.off);
+	free(o.next);
 	ts_close(&r);
 }
