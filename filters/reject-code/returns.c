@@ -193,16 +193,28 @@ struct csvline {
 	size_t len, cap;
 };
 
+/*
+ * Room in l for a line of nf fields of n bytes in all: csvput's, quoted
+ * (at most 2 n + 3 bytes a field), a comma each, the CR LF; made once a
+ * line, not a field.
+ */
 static void
+csvroom(struct csvline *l, size_t n, int nf)
+{
+	size_t need = 2 * n + 4 * (size_t)nf + 2;
+
+	if (l->cap - l->len < need) {
+		while (l->cap - l->len < need)
+			l->cap = l->cap ? 2 * l->cap : 1024;
+		l->b = xrealloc(l->b, l->cap);
+	}
+}
+
+static inline void
 csvput(struct csvline *l, const char *s, size_t n)
 {
 	size_t need = 2 * n + 3, m;
 
-	if (l->cap - l->len < need + 2) {
-		while (l->cap - l->len < need + 2)
-			l->cap = l->cap ? 2 * l->cap : 1024;
-		l->b = xrealloc(l->b, l->cap);
-	}
 	if (l->len > 0)
 		l->b[l->len++] = ',';
 	m = csv_write(l->b + l->len, need, s, n);
@@ -384,7 +396,7 @@ static struct cret *
 client(struct pass *ps, const struct field *a)
 {
 	struct cret *c;
-	size_t lo, hi, mid;
+	size_t lo, hi, mid, n;
 	int d, i;
 
 	for (lo = 0, hi = ps->ncl, d = 1; lo < hi;) {
@@ -406,6 +418,9 @@ client(struct pass *ps, const struct field *a)
 	ts_wmeta(&c->w, ps->meta);
 	snprintf(c->cpath, sizeof c->cpath, "%s/%s.csv", ps->dir, c->name);
 	c->csv = pubfile(newpub(c->cpath), &c->cbuf);
+	for (i = 0, n = 0; i < NCC; i++)
+		n += strlen(ccols[i]);
+	csvroom(&ps->line, n, NCC);
 	for (i = 0; i < NCC; i++)
 		csvput(&ps->line, ccols[i], strlen(ccols[i]));
 	csvend(&ps->line, c->csv);
@@ -447,6 +462,8 @@ passrec(void *arg, struct ts_reader *r)
 	 */
 	a = clientof(&r->f[ps->kamc]);
 	c = client(ps, &a);
+	/* The fields are the line's, and the identity_update's byte. */
+	csvroom(&ps->line, r->len + 1, NCC);
 	for (i = 0, j = 0; i < ps->nrun; j += ps->run[i++]) {
 		if (ps->cc[j] >= 0)
 			ts_wcols(&c->w, r, ps->cc[j], ps->run[i]);
