@@ -147,6 +147,20 @@ test_expect_success '-O: the PS return in byte order of ps_kind, then ps_number,
 	test_cmp expect actual
 '
 
+# Past TIERS_PSMEM bytes of lists (0: from the first outcome; 100: eight
+# outcomes, then the others), the keys go to sort(1): the same bytes.
+test_expect_success '-O: the PS return by sort(1) past TIERS_PSMEM, the same bytes' '
+	for m in 0 100; do
+		rm -rf reto4 && mkdir reto4 &&
+		TIERS_PSMEM=$m TMPDIR=$PWD/reto4 reject-code -O reto3.o -d 2026-11-24 \
+		    -r reto4/ps.tsv -f reto4/ps.txt 2>err &&
+		test_must_be_empty err &&
+		cmp reto3/ps.tsv reto4/ps.tsv && cmp reto3/ps.txt reto4/ps.txt &&
+		ls reto4 >actual && printf "ps.tsv\nps.txt\n" >expect &&
+		test_cmp expect actual || exit 1
+	done
+'
+
 test_expect_success 'a line of no client number: in the unattributed return, not refused' '
 	sed "s/	900000001	C1	A	/	X1	C1	A	/" d.cancel.1 | tiers-seal -r >d.x1 &&
 	mkdir ret4 ret4/p ret4/c &&

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <csv.h>
@@ -254,8 +255,11 @@ static const char *const ccols[] = {
  * of its outcomes, by their offsets in the mapping, in the outcomes'
  * order.  Sorting the PS, a few thousand, not the day's lines, orders
  * the return: twelve bytes an outcome, where sort(1) wrote, sorted and
- * read back a key line an outcome, and held them all in its buffer.
+ * read back a key line an outcome.  Past PSMEM bytes of lists, memory
+ * stops growing: the key lines go to sort(1) as they did (spilled).
  */
+#define PSMEM (64 << 20)
+
 struct psgroup {
 	const char *key;
 	size_t len;
@@ -266,8 +270,67 @@ struct psorder {
 	size_t ng, cap;
 	uint64_t *off;
 	uint32_t *next;
-	size_t n, ncap;
+	size_t n, ncap, max;
+	/* Spilled: the key lines, a file of them sorted, read back. */
+	FILE *keys;
+	char *in, *srt;
+	struct lines sorted;
+	/* Where psnext is: the group, the outcome. */
+	size_t at;
+	uint32_t i;
 };
+
+/* PSMEM, or $TIERS_PSMEM bytes (for the tests of sort(1)'s way). */
+static size_t
+psmem(void)
+{
+	const char *e = getenv("TIERS_PSMEM");
+
+	return e != NULL && *e != '\0' ? (size_t)strtoull(e, NULL, 10) : PSMEM;
+}
+
+/*
+ * A key line: the key (no byte below a space, but its TAB), a TAB and
+ * the offset in 20 digits, all an offset may need.
+ */
+static void
+keyline(struct psorder *o, const char *key, size_t len, uint64_t off)
+{
+	char d[21];
+	int i;
+
+	for (i = 19; i >= 0; i--, off /= 10)
+		d[i] = (char)('0' + off % 10);
+	d[20] = '\n';
+	if (fwrite(key, 1, len, o->keys) != len || putc('\t', o->keys) == EOF ||
+	    fwrite(d, 1, sizeof d, o->keys) != sizeof d)
+		die(EX_IOERR, "%s: %s", o->in, strerror(errno));
+}
+
+/* The lists too large: the outcomes so far, and those to come, as key lines. */
+static void
+spill(struct psorder *o)
+{
+	size_t j;
+	uint32_t i;
+	int fd;
+
+	if ((fd = tmp_open("returns", &o->in)) < 0)
+		die(EX_CANTCREAT, "%s/returns: %s", tmp_dir(), strerror(errno));
+	if ((o->keys = fdopen(fd, "w")) == NULL)
+		die(EX_OSERR, "fdopen: %s", strerror(errno));
+	for (j = 0; j < o->cap; j++)
+		if (o->g[j].key != NULL)
+			for (i = o->g[j].head; i != UINT32_MAX; i = o->next[i])
+				keyline(o, o->g[j].key, o->g[j].len, o->off[i]);
+	free(o->g);
+	free(o->off);
+	free(o->next);
+	o->g = NULL;
+	o->off = NULL;
+	o->next = NULL;
+	o->ng = o->cap = o->n = o->ncap = 0;
+}
 
 /* FNV-1a: a slot of the table for a key. */
 static size_t
@@ -287,10 +350,21 @@ psadd(struct psorder *o, const char *key, size_t len, uint64_t off)
 	struct psgroup *g;
 	size_t i, j;
 
+	if (o->keys != NULL) {
+		keyline(o, key, len, off);
+		return;
+	}
 	if (o->n == o->ncap) {
-		if (o->ncap >= UINT32_MAX / 2)
-			die(EX_SOFTWARE, "PS return: more than %zu outcomes", o->ncap);
+		if (o->max == 0)
+			o->max = psmem() / (sizeof *o->off + sizeof *o->next);
+		if (o->n >= o->max || o->ncap >= UINT32_MAX / 2) {
+			spill(o);
+			keyline(o, key, len, off);
+			return;
+		}
 		o->ncap = o->ncap ? 2 * o->ncap : 1 << 16;
+		if (o->ncap > o->max)
+			o->ncap = o->max > 0 ? o->max : 1;
 		o->off = xrealloc(o->off, o->ncap * sizeof *o->off);
 		o->next = xrealloc(o->next, o->ncap * sizeof *o->next);
 	}
@@ -328,13 +402,40 @@ psadd(struct psorder *o, const char *key, size_t len, uint64_t off)
 	o->n++;
 }
 
-/* The next outcome of the PS return in its order, or UINT32_MAX. */
-static uint32_t
-psnext(const struct psorder *o, size_t *g, uint32_t at)
+/*
+ * The offset of the next outcome of the PS return in its order: 1, or 0
+ * at the end.
+ */
+static int
+psnext(struct psorder *o, uint64_t *off)
 {
-	if (at != UINT32_MAX && o->next[at] != UINT32_MAX)
-		return o->next[at];
-	return *g < o->ng ? o->g[(*g)++].head : UINT32_MAX;
+	const char *why, *t;
+	char *line;
+	size_t len;
+	int k;
+
+	if (o->keys == NULL) {
+		if (o->i != UINT32_MAX && o->next[o->i] != UINT32_MAX)
+			o->i = o->next[o->i];
+		else if (o->at < o->ng)
+			o->i = o->g[o->at++].head;
+		else
+			return 0;
+		*off = o->off[o->i];
+		return 1;
+	}
+	if ((k = lines_next(&o->sorted, &line, &len, &why)) < 0)
+		die(EX_IOERR, "%s: %s", o->srt, why);
+	if (k == 0)
+		return 0;
+	if (len < 22 || line[len - 21] != '\t')
+		die_at(EX_SOFTWARE, o->srt, o->sorted.lineno, "", "not a sorted key");
+	for (*off = 0, t = line + len - 20; t < line + len; t++) {
+		if (*t < '0' || *t > '9')
+			die_at(EX_SOFTWARE, o->srt, o->sorted.lineno, "", "not a sorted key");
+		*off = *off * 10 + (uint64_t)(*t - '0');
+	}
+	return 1;
 }
 
 /*
@@ -354,16 +455,61 @@ groupcmp(const void *pa, const void *pb)
 	return (a->len > b->len) - (a->len < b->len);
 }
 
-/* The PS in order, packed at the start of the table. */
+/*
+ * The PS in order, packed at the start of the table; spilled, the key
+ * lines sorted by sort(1), whole and bytewise, which orders them as the
+ * groups (the offsets, of one width, compare as numbers), and opened.
+ */
 static void
 pssort(struct psorder *o)
 {
 	size_t i, n;
+	pid_t pid;
+	int fd, st;
 
-	for (i = 0, n = 0; i < o->cap; i++)
-		if (o->g[i].key != NULL)
-			o->g[n++] = o->g[i];
-	qsort(o->g, n, sizeof *o->g, groupcmp);
+	o->i = UINT32_MAX;
+	if (o->keys == NULL) {
+		for (i = 0, n = 0; i < o->cap; i++)
+			if (o->g[i].key != NULL)
+				o->g[n++] = o->g[i];
+		if (n > 0)
+			qsort(o->g, n, sizeof *o->g, groupcmp);
+		return;
+	}
+	if (fflush(o->keys) != 0 || ferror(o->keys) || fclose(o->keys) != 0)
+		die(EX_IOERR, "%s: %s", o->in, strerror(errno));
+	if ((fd = tmp_open("returns.sorted", &o->srt)) < 0)
+		die(EX_CANTCREAT, "%s/returns.sorted: %s", tmp_dir(), strerror(errno));
+	close(fd);
+	if ((pid = tmp_fork()) < 0)
+		die(EX_OSERR, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		setenv("LC_ALL", "C", 1);
+		execlp("sort", "sort", "-S", "256M", "-T", tmp_dir(), "-o", o->srt, o->in,
+		    (char *)NULL);
+		_exit(127);
+	}
+	if (tmp_wait(pid, &st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		die(EX_SOFTWARE, "sort failed");
+	unlink(o->in);
+	tmp_untrack(o->in);
+	if (lines_open(&o->sorted, o->srt) < 0)
+		die(EX_NOINPUT, "%s: %s", o->srt, strerror(errno));
+}
+
+static void
+psfree(struct psorder *o)
+{
+	if (o->keys != NULL) {
+		lines_close(&o->sorted);
+		unlink(o->srt);
+		tmp_untrack(o->srt);
+		free(o->srt);
+		free(o->in);
+	}
+	free(o->g);
+	free(o->off);
+	free(o->next);
 }
 
 /*
@@ -555,7 +701,7 @@ onepass(struct ts_reader *r, const char *path, const char *date, struct psorder 
 	}
 	*kept = p.kept;
 	*amc = p.keptamc;
-	if (order != NULL && order->cap > 0)
+	if (order != NULL)
 		pssort(order);
 }
 
@@ -624,9 +770,7 @@ psreturn(struct ts_reader *r, const char *path, struct psorder *o, uint64_t kept
 	FILE *fp = NULL;
 	char *fbuf = NULL;
 	int pc[NPC], run[NPC], nrun, i, j, open = 0;
-	uint32_t at;
-	size_t g;
-	uint64_t n = 0, pn = 0;
+	uint64_t n = 0, pn = 0, off;
 	int64_t amc = 0, fr = 0, pamc = 0, pfr = 0, x;
 
 	for (i = 0; i < (int)NPC; i++)
@@ -645,10 +789,10 @@ psreturn(struct ts_reader *r, const char *path, struct psorder *o, uint64_t kept
 		setval(&v[Y_DATE], &(struct field){ date, strlen(date) });
 		fixrec(fp, lay, "000", v, fixout);
 	}
-	for (g = 0, at = psnext(o, &g, UINT32_MAX); at != UINT32_MAX; at = psnext(o, &g, at)) {
+	while (psnext(o, &off)) {
 		const struct field *fk, *fn;
 
-		if (o->off[at] >= r->maplen || ts_line(r, (const char *)r->map + o->off[at]) < 0)
+		if (off >= r->maplen || ts_line(r, (const char *)r->map + off) < 0)
 			die_at(EX_SOFTWARE, path, 0, "", "not the offset of an outcome");
 		f = r->f;
 		fk = &f[pc[0]];
@@ -737,8 +881,6 @@ returns_write(const char *path, const char *date, const char *psout, const char 
 	onepass(&r, path, date, ps ? &o : NULL, ocol("ps_kind"), clientdir, &kept, &amc);
 	if (ps)
 		psreturn(&r, path, &o, kept, amc, date, psout, fixout, lay);
-	free(o.g);
-	free(o.off);
-	free(o.next);
+	psfree(&o);
 	ts_close(&r);
 }
