@@ -147,7 +147,7 @@ test_expect_success '-O: the PS return in byte order of ps_kind, then ps_number,
 	test_cmp expect actual
 '
 
-# Past TIERS_PSMEM bytes of lists (0: from the first outcome; 100: eight
+# Past TIERS_PSMEM bytes of offsets (0: from the first outcome; 100: five
 # outcomes, then the others), the keys go to sort(1): the same bytes.
 test_expect_success '-O: the PS return by sort(1) past TIERS_PSMEM, the same bytes' '
 	for m in 0 100; do

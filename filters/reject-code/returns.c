@@ -25,6 +25,7 @@
 
 #include <csv.h>
 
+#include "arena.h"
 #include "reject.h"
 
 extern const char builtin_psreturn[];
@@ -251,33 +252,40 @@ static const char *const ccols[] = {
 
 /*
  * The PS return's order: each PS (its key, ps_kind, a TAB and
- * ps_number, as the outcome holds them) in a hash table, with the list
- * of its outcomes, by their offsets in the mapping, in the outcomes'
- * order.  Sorting the PS, a few thousand, not the day's lines, orders
- * the return: twelve bytes an outcome, where sort(1) wrote, sorted and
- * read back a key line an outcome.  Past PSMEM bytes of lists, memory
- * stops growing: the key lines go to sort(1) as they did (spilled).
+ * ps_number, as the outcome holds them) in a hash table, numbered as
+ * it first comes, and each outcome's offset in the mapping and its PS's
+ * number; the PS sorted, a few thousand, not the day's lines, the
+ * offsets are put in their order by counting (the outcomes' order
+ * within a PS): twenty bytes an outcome, where sort(1) wrote, sorted
+ * and read back a key line an outcome.  (Lists of each PS's outcomes,
+ * followed link by link, missed the cache at each.)  Past PSMEM bytes,
+ * memory stops growing: the key lines go to sort(1) as they did
+ * (spilled).
  */
 #define PSMEM (64 << 20)
 
 struct psgroup {
 	const char *key;
 	size_t len;
-	uint32_t head, tail;
+	uint32_t id, n;
 };
 struct psorder {
 	struct psgroup *g;
 	size_t ng, cap;
-	uint64_t *off;
-	uint32_t *next;
+	uint64_t *off, *ord;
+	uint32_t *gid;
 	size_t n, ncap, max;
+	/*
+	 * The keys, copied: compared with the outcome's at each, where it
+	 * stands in the outcomes it missed the cache.
+	 */
+	struct arena kmem;
 	/* Spilled: the key lines, a file of them sorted, read back. */
 	FILE *keys;
 	char *in, *srt;
 	struct lines sorted;
-	/* Where psnext is: the group, the outcome. */
-	size_t at;
-	uint32_t i;
+	/* Where psnext is in ord. */
+	size_t i;
 };
 
 /* PSMEM, or $TIERS_PSMEM bytes (for the tests of sort(1)'s way). */
@@ -311,24 +319,27 @@ keyline(struct psorder *o, const char *key, size_t len, uint64_t off)
 static void
 spill(struct psorder *o)
 {
-	size_t j;
-	uint32_t i;
+	const struct psgroup **byid;
+	size_t i;
 	int fd;
 
 	if ((fd = tmp_open("returns", &o->in)) < 0)
 		die(EX_CANTCREAT, "%s/returns: %s", tmp_dir(), strerror(errno));
 	if ((o->keys = fdopen(fd, "w")) == NULL)
 		die(EX_OSERR, "fdopen: %s", strerror(errno));
-	for (j = 0; j < o->cap; j++)
-		if (o->g[j].key != NULL)
-			for (i = o->g[j].head; i != UINT32_MAX; i = o->next[i])
-				keyline(o, o->g[j].key, o->g[j].len, o->off[i]);
+	byid = xmalloc((o->ng + 1) * sizeof *byid);
+	for (i = 0; i < o->cap; i++)
+		if (o->g[i].key != NULL)
+			byid[o->g[i].id] = &o->g[i];
+	for (i = 0; i < o->n; i++)
+		keyline(o, byid[o->gid[i]]->key, byid[o->gid[i]]->len, o->off[i]);
+	free(byid);
 	free(o->g);
 	free(o->off);
-	free(o->next);
+	free(o->gid);
 	o->g = NULL;
 	o->off = NULL;
-	o->next = NULL;
+	o->gid = NULL;
 	o->ng = o->cap = o->n = o->ncap = 0;
 }
 
@@ -356,7 +367,7 @@ psadd(struct psorder *o, const char *key, size_t len, uint64_t off)
 	}
 	if (o->n == o->ncap) {
 		if (o->max == 0)
-			o->max = psmem() / (sizeof *o->off + sizeof *o->next);
+			o->max = psmem() / (sizeof *o->off + sizeof *o->gid + sizeof *o->ord);
 		if (o->n >= o->max || o->ncap >= UINT32_MAX / 2) {
 			spill(o);
 			keyline(o, key, len, off);
@@ -366,7 +377,7 @@ psadd(struct psorder *o, const char *key, size_t len, uint64_t off)
 		if (o->ncap > o->max)
 			o->ncap = o->max > 0 ? o->max : 1;
 		o->off = xrealloc(o->off, o->ncap * sizeof *o->off);
-		o->next = xrealloc(o->next, o->ncap * sizeof *o->next);
+		o->gid = xrealloc(o->gid, o->ncap * sizeof *o->gid);
 	}
 	if (2 * (o->ng + 1) > o->cap) {
 		struct psgroup *old = o->g;
@@ -389,17 +400,15 @@ psadd(struct psorder *o, const char *key, size_t len, uint64_t off)
 	for (i = psslot(o, key, len); (g = &o->g[i])->key != NULL; i = (i + 1) & (o->cap - 1))
 		if (g->len == len && memcmp(g->key, key, len) == 0)
 			break;
-	o->off[o->n] = off;
-	o->next[o->n] = UINT32_MAX;
 	if (g->key == NULL) {
-		g->key = key;
+		g->key = memcpy(arena_in(&o->kmem, len + 1), key, len);
 		g->len = len;
-		g->head = (uint32_t)o->n;
-		o->ng++;
-	} else
-		o->next[g->tail] = (uint32_t)o->n;
-	g->tail = (uint32_t)o->n;
-	o->n++;
+		g->id = (uint32_t)o->ng++;
+		g->n = 0;
+	}
+	g->n++;
+	o->off[o->n] = off;
+	o->gid[o->n++] = g->id;
 }
 
 /*
@@ -415,13 +424,9 @@ psnext(struct psorder *o, uint64_t *off)
 	int k;
 
 	if (o->keys == NULL) {
-		if (o->i != UINT32_MAX && o->next[o->i] != UINT32_MAX)
-			o->i = o->next[o->i];
-		else if (o->at < o->ng)
-			o->i = o->g[o->at++].head;
-		else
+		if (o->i == o->n)
 			return 0;
-		*off = o->off[o->i];
+		*off = o->ord[o->i++];
 		return 1;
 	}
 	if ((k = lines_next(&o->sorted, &line, &len, &why)) < 0)
@@ -456,24 +461,39 @@ groupcmp(const void *pa, const void *pb)
 }
 
 /*
- * The PS in order, packed at the start of the table; spilled, the key
- * lines sorted by sort(1), whole and bytewise, which orders them as the
- * groups (the offsets, of one width, compare as numbers), and opened.
+ * The offsets in the PS return's order, in ord: the PS sorted, packed at
+ * the start of the table, each given the place of its first outcome,
+ * the outcomes put at their PS's places in their order.  Spilled, the
+ * key lines sorted by sort(1), whole and bytewise, which orders them as
+ * the groups (the offsets, of one width, compare as numbers), and opened.
  */
 static void
 pssort(struct psorder *o)
 {
+	uint32_t *at;
 	size_t i, n;
 	pid_t pid;
 	int fd, st;
 
-	o->i = UINT32_MAX;
 	if (o->keys == NULL) {
 		for (i = 0, n = 0; i < o->cap; i++)
 			if (o->g[i].key != NULL)
 				o->g[n++] = o->g[i];
 		if (n > 0)
 			qsort(o->g, n, sizeof *o->g, groupcmp);
+		at = xmalloc((n + 1) * sizeof *at);
+		for (i = 0, n = 0; i < o->ng; i++) {
+			at[o->g[i].id] = (uint32_t)n;
+			n += o->g[i].n;
+		}
+		o->ord = xmalloc((o->n + 1) * sizeof *o->ord);
+		for (i = 0; i < o->n; i++)
+			o->ord[at[o->gid[i]]++] = o->off[i];
+		free(at);
+		free(o->off);
+		free(o->gid);
+		o->off = NULL;
+		o->gid = NULL;
 		return;
 	}
 	if (fflush(o->keys) != 0 || ferror(o->keys) || fclose(o->keys) != 0)
@@ -509,7 +529,9 @@ psfree(struct psorder *o)
 	}
 	free(o->g);
 	free(o->off);
-	free(o->next);
+	free(o->gid);
+	free(o->ord);
+	arena_free(&o->kmem);
 }
 
 /*
