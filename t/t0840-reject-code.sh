@@ -121,6 +121,46 @@ test_expect_success '-O: the returns alone, from the outcomes written before: th
 	grep "^usage: reject-code" err
 '
 
+# Keys that begin others (A and AB, 1 and 12, 1 and 1 2), spaces
+# inside: the PS return in sort(1)'s order on ps_kind, ps_number
+# and the rank.
+test_expect_success '-O: the PS return in byte order of ps_kind, then ps_number, then in the outcomes order' '
+	awk -F"\t" -v OFS="\t" "$COLS"" {
+		split(\"A AB A A A_B AB A A\", k, \" \")
+		split(\"1 1 12 1_2 1 2 10 2\", n, \" \")
+		for (i = 1; i <= 8; i++) {
+			\$c[\"ps_kind\"] = k[i]
+			\$c[\"ps_number\"] = n[i]
+			gsub(\"_\", \" \")
+			\$c[\"claim\"] = \"2026-11-24#\" ++seq
+			print
+		}
+	}" reto/o >reto3.lines &&
+	{ sed -n "1,/^#business_date/p" reto/o && cat reto3.lines; } | tiers-seal -r >reto3.o &&
+	mkdir reto3 &&
+	reject-code -O reto3.o -d 2026-11-24 -r reto3/ps.tsv -f reto3/ps.txt 2>err &&
+	test_must_be_empty err &&
+	col reto3.o outcome ps_kind ps_number claim | grep -v "^client	" | cut -f 2- |
+	    sed "s/#/	/" | LC_ALL=C sort -t "	" -k 1,1 -k 2,2 -k 4n,4 >expect &&
+	test "$(wc -l <expect)" -gt 8 &&
+	col reto3/ps.tsv ps_kind ps_number claim | sed "s/#/	/" >actual &&
+	test_cmp expect actual
+'
+
+# Past TIERS_PSMEM bytes of offsets (0: from the first outcome; 100: five
+# outcomes, then the others), the keys go to sort(1): the same bytes.
+test_expect_success '-O: the PS return by sort(1) past TIERS_PSMEM, the same bytes' '
+	for m in 0 100; do
+		rm -rf reto4 && mkdir reto4 &&
+		TIERS_PSMEM=$m TMPDIR=$PWD/reto4 reject-code -O reto3.o -d 2026-11-24 \
+		    -r reto4/ps.tsv -f reto4/ps.txt 2>err &&
+		test_must_be_empty err &&
+		cmp reto3/ps.tsv reto4/ps.tsv && cmp reto3/ps.txt reto4/ps.txt &&
+		ls reto4 >actual && printf "ps.tsv\nps.txt\n" >expect &&
+		test_cmp expect actual || exit 1
+	done
+'
+
 test_expect_success 'a line of no client number: in the unattributed return, not refused' '
 	sed "s/	900000001	C1	A	/	X1	C1	A	/" d.cancel.1 | tiers-seal -r >d.x1 &&
 	mkdir ret4 ret4/p ret4/c &&

@@ -10,9 +10,10 @@
  *   annex 5): every line processed for it, the lines it must pay itself
  *   (no tiers payant) among them, as a sealed stream and as CSV.
  *
- * The outcomes come in the order of the claims; each return is sorted by
- * sort(1) (LC_ALL=C, its temporary files in our scratch directory) on its
- * group and the outcome's rank, so memory does not grow with the day.
+ * The outcomes come in the order of the claims.  A client's lines are
+ * the outcomes' in their order: each is written as it is read.  The PS
+ * return is grouped by PS: each PS's outcomes are listed as they are
+ * read, the PS sorted, and the outcomes read again, a PS after the other.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 
 #include <csv.h>
 
+#include "arena.h"
 #include "reject.h"
 
 extern const char builtin_psreturn[];
@@ -155,21 +157,31 @@ runs(const int *c, int n, int *run)
 	return nrun;
 }
 
+/* fp closed, and buf, its buffer, freed. */
 static void
-fileclose(FILE *fp, const char *path)
+fileclose(FILE *fp, const char *path, char *buf)
 {
 	if (fflush(fp) != 0 || ferror(fp) || fclose(fp) != 0)
 		die(EX_IOERR, "%s: %s", path, strerror(errno));
+	free(buf);
 }
 
+/*
+ * A FILE on p, with a buffer of 64 KiB (*buf): stdio's own, of 4 KiB,
+ * made a write(2) of every 4 KiB, which cost the kernel more than the
+ * pages they filled (2026-01-14: 0.15 s of system time, 0.06 s so).
+ */
 static FILE *
-pubfile(struct pub *p)
+pubfile(struct pub *p, char **buf)
 {
 	int fd = dup(p->fd);
 	FILE *fp;
 
 	if (fd < 0 || (fp = fdopen(fd, "w")) == NULL)
 		die(EX_OSERR, "fdopen: %s", strerror(errno));
+	*buf = xmalloc(1 << 16);
+	if (setvbuf(fp, *buf, _IOFBF, 1 << 16) != 0)
+		die(EX_OSERR, "setvbuf: %s", strerror(errno));
 	return fp;
 }
 
@@ -183,16 +195,28 @@ struct csvline {
 	size_t len, cap;
 };
 
+/*
+ * Room in l for a line of nf fields of n bytes in all: csvput's, quoted
+ * (at most 2 n + 3 bytes a field), a comma each, the CR LF; made once a
+ * line, not a field.
+ */
 static void
+csvroom(struct csvline *l, size_t n, int nf)
+{
+	size_t need = 2 * n + 4 * (size_t)nf + 2;
+
+	if (l->cap - l->len < need) {
+		while (l->cap - l->len < need)
+			l->cap = l->cap ? 2 * l->cap : 1024;
+		l->b = xrealloc(l->b, l->cap);
+	}
+}
+
+static inline void
 csvput(struct csvline *l, const char *s, size_t n)
 {
 	size_t need = 2 * n + 3, m;
 
-	if (l->cap - l->len < need + 2) {
-		while (l->cap - l->len < need + 2)
-			l->cap = l->cap ? 2 * l->cap : 1024;
-		l->b = xrealloc(l->b, l->cap);
-	}
 	if (l->len > 0)
 		l->b[l->len++] = ',';
 	m = csv_write(l->b + l->len, need, s, n);
@@ -214,6 +238,7 @@ struct cret {
 	char name[32], tpath[4096], cpath[4096];
 	struct ts_writer w;
 	FILE *csv;
+	char *cbuf;
 };
 
 /* The clients' returns' columns. */
@@ -226,9 +251,300 @@ static const char *const ccols[] = {
 #define NCC (int)(sizeof ccols / sizeof ccols[0])
 
 /*
+ * The PS return's order: each PS (its key, ps_kind, a TAB and
+ * ps_number, as the outcome holds them) in a hash table, numbered as
+ * it first comes, and each outcome's offset in the mapping and its PS's
+ * number; the PS sorted, a few thousand, not the day's lines, the
+ * offsets are put in their order by counting (the outcomes' order
+ * within a PS): twenty bytes an outcome, where sort(1) wrote, sorted
+ * and read back a key line an outcome.  (Lists of each PS's outcomes,
+ * followed link by link, missed the cache at each.)  Past PSMEM bytes,
+ * memory stops growing: the key lines go to sort(1) as they did
+ * (spilled).
+ */
+#define PSMEM (64 << 20)
+
+struct psgroup {
+	const char *key;
+	size_t len;
+	uint32_t id, n;
+};
+struct psorder {
+	struct psgroup *g;
+	size_t ng, cap;
+	uint64_t *off, *ord;
+	uint32_t *gid;
+	size_t n, ncap, max;
+	/*
+	 * The keys, copied: compared with the outcome's at each, where it
+	 * stands in the outcomes it missed the cache.
+	 */
+	struct arena kmem;
+	/* Spilled: the key lines, a file of them sorted, read back. */
+	FILE *keys;
+	char *in, *srt;
+	struct lines sorted;
+	/* Where psnext is in ord. */
+	size_t i;
+};
+
+/* PSMEM, or $TIERS_PSMEM bytes (for the tests of sort(1)'s way). */
+static size_t
+psmem(void)
+{
+	const char *e = getenv("TIERS_PSMEM");
+
+	return e != NULL && *e != '\0' ? (size_t)strtoull(e, NULL, 10) : PSMEM;
+}
+
+/*
+ * A key line: the key (no byte below a space, but its TAB), a TAB and
+ * the offset in 20 digits, all an offset may need.
+ */
+static void
+keyline(struct psorder *o, const char *key, size_t len, uint64_t off)
+{
+	char d[21];
+	int i;
+
+	for (i = 19; i >= 0; i--, off /= 10)
+		d[i] = (char)('0' + off % 10);
+	d[20] = '\n';
+	if (fwrite(key, 1, len, o->keys) != len || putc('\t', o->keys) == EOF ||
+	    fwrite(d, 1, sizeof d, o->keys) != sizeof d)
+		die(EX_IOERR, "%s: %s", o->in, strerror(errno));
+}
+
+/* The lists too large: the outcomes so far, and those to come, as key lines. */
+static void
+spill(struct psorder *o)
+{
+	const struct psgroup **byid;
+	size_t i;
+	int fd;
+
+	if ((fd = tmp_open("returns", &o->in)) < 0)
+		die(EX_CANTCREAT, "%s/returns: %s", tmp_dir(), strerror(errno));
+	if ((o->keys = fdopen(fd, "w")) == NULL)
+		die(EX_OSERR, "fdopen: %s", strerror(errno));
+	byid = xmalloc((o->ng + 1) * sizeof *byid);
+	for (i = 0; i < o->cap; i++)
+		if (o->g[i].key != NULL)
+			byid[o->g[i].id] = &o->g[i];
+	for (i = 0; i < o->n; i++)
+		keyline(o, byid[o->gid[i]]->key, byid[o->gid[i]]->len, o->off[i]);
+	free(byid);
+	free(o->g);
+	free(o->off);
+	free(o->gid);
+	o->g = NULL;
+	o->off = NULL;
+	o->gid = NULL;
+	o->ng = o->cap = o->n = o->ncap = 0;
+}
+
+/* FNV-1a: a slot of the table for a key. */
+static size_t
+psslot(const struct psorder *o, const char *key, size_t len)
+{
+	uint64_t h = 14695981039346656037ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)key[i]) * 1099511628211ULL;
+	return (size_t)h & (o->cap - 1);
+}
+
+static void
+psadd(struct psorder *o, const char *key, size_t len, uint64_t off)
+{
+	struct psgroup *g;
+	size_t i, j;
+
+	if (o->keys != NULL) {
+		keyline(o, key, len, off);
+		return;
+	}
+	if (o->n == o->ncap) {
+		if (o->max == 0)
+			o->max = psmem() / (sizeof *o->off + sizeof *o->gid + sizeof *o->ord);
+		if (o->n >= o->max || o->ncap >= UINT32_MAX / 2) {
+			spill(o);
+			keyline(o, key, len, off);
+			return;
+		}
+		o->ncap = o->ncap ? 2 * o->ncap : 1 << 16;
+		if (o->ncap > o->max)
+			o->ncap = o->max > 0 ? o->max : 1;
+		o->off = xrealloc(o->off, o->ncap * sizeof *o->off);
+		o->gid = xrealloc(o->gid, o->ncap * sizeof *o->gid);
+	}
+	if (2 * (o->ng + 1) > o->cap) {
+		struct psgroup *old = o->g;
+		size_t ocap = o->cap;
+
+		o->cap = ocap ? 2 * ocap : 4096;
+		o->g = xmalloc(o->cap * sizeof *o->g);
+		for (i = 0; i < o->cap; i++)
+			o->g[i].key = NULL;
+		for (j = 0; j < ocap; j++) {
+			if (old[j].key == NULL)
+				continue;
+			for (i = psslot(o, old[j].key, old[j].len); o->g[i].key != NULL;
+			    i = (i + 1) & (o->cap - 1))
+				;
+			o->g[i] = old[j];
+		}
+		free(old);
+	}
+	for (i = psslot(o, key, len); (g = &o->g[i])->key != NULL; i = (i + 1) & (o->cap - 1))
+		if (g->len == len && memcmp(g->key, key, len) == 0)
+			break;
+	if (g->key == NULL) {
+		g->key = memcpy(arena_in(&o->kmem, len + 1), key, len);
+		g->len = len;
+		g->id = (uint32_t)o->ng++;
+		g->n = 0;
+	}
+	g->n++;
+	o->off[o->n] = off;
+	o->gid[o->n++] = g->id;
+}
+
+/*
+ * The offset of the next outcome of the PS return in its order: 1, or 0
+ * at the end.
+ */
+static int
+psnext(struct psorder *o, const char *map, uint64_t *off)
+{
+	const char *why, *t;
+	char *line;
+	size_t len;
+	int k;
+
+	if (o->keys == NULL) {
+		if (o->i == o->n)
+			return 0;
+		/*
+		 * The lines are read at random: each fetched eight ahead,
+		 * its first 256 bytes (a prefetch past the mapping is a no-op).
+		 */
+		if (o->i + 8 < o->n)
+			for (k = 0; k < 256; k += 64)
+				__builtin_prefetch(map + o->ord[o->i + 8] + k);
+		*off = o->ord[o->i++];
+		return 1;
+	}
+	if ((k = lines_next(&o->sorted, &line, &len, &why)) < 0)
+		die(EX_IOERR, "%s: %s", o->srt, why);
+	if (k == 0)
+		return 0;
+	if (len < 22 || line[len - 21] != '\t')
+		die_at(EX_SOFTWARE, o->srt, o->sorted.lineno, "", "not a sorted key");
+	for (*off = 0, t = line + len - 20; t < line + len; t++) {
+		if (*t < '0' || *t > '9')
+			die_at(EX_SOFTWARE, o->srt, o->sorted.lineno, "", "not a sorted key");
+		*off = *off * 10 + (uint64_t)(*t - '0');
+	}
+	return 1;
+}
+
+/*
+ * Bytewise, the shorter first where one begins the other: the order of
+ * sort(1) with LC_ALL=C on key lines (ps_kind, ps_number, the offset),
+ * their fields holding no byte below a space, so the TAB after each
+ * sorted before any byte of a longer one.
+ */
+static int
+groupcmp(const void *pa, const void *pb)
+{
+	const struct psgroup *a = pa, *b = pb;
+	int c = memcmp(a->key, b->key, a->len < b->len ? a->len : b->len);
+
+	if (c != 0)
+		return c;
+	return (a->len > b->len) - (a->len < b->len);
+}
+
+/*
+ * The offsets in the PS return's order, in ord: the PS sorted, packed at
+ * the start of the table, each given the place of its first outcome,
+ * the outcomes put at their PS's places in their order.  Spilled, the
+ * key lines sorted by sort(1), whole and bytewise, which orders them as
+ * the groups (the offsets, of one width, compare as numbers), and opened.
+ */
+static void
+pssort(struct psorder *o)
+{
+	uint32_t *at;
+	size_t i, n;
+	pid_t pid;
+	int fd, st;
+
+	if (o->keys == NULL) {
+		for (i = 0, n = 0; i < o->cap; i++)
+			if (o->g[i].key != NULL)
+				o->g[n++] = o->g[i];
+		if (n > 0)
+			qsort(o->g, n, sizeof *o->g, groupcmp);
+		at = xmalloc((n + 1) * sizeof *at);
+		for (i = 0, n = 0; i < o->ng; i++) {
+			at[o->g[i].id] = (uint32_t)n;
+			n += o->g[i].n;
+		}
+		o->ord = xmalloc((o->n + 1) * sizeof *o->ord);
+		for (i = 0; i < o->n; i++)
+			o->ord[at[o->gid[i]]++] = o->off[i];
+		free(at);
+		free(o->off);
+		free(o->gid);
+		o->off = NULL;
+		o->gid = NULL;
+		return;
+	}
+	if (fflush(o->keys) != 0 || ferror(o->keys) || fclose(o->keys) != 0)
+		die(EX_IOERR, "%s: %s", o->in, strerror(errno));
+	if ((fd = tmp_open("returns.sorted", &o->srt)) < 0)
+		die(EX_CANTCREAT, "%s/returns.sorted: %s", tmp_dir(), strerror(errno));
+	close(fd);
+	if ((pid = tmp_fork()) < 0)
+		die(EX_OSERR, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		setenv("LC_ALL", "C", 1);
+		execlp("sort", "sort", "-S", "256M", "-T", tmp_dir(), "-o", o->srt, o->in,
+		    (char *)NULL);
+		_exit(127);
+	}
+	if (tmp_wait(pid, &st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		die(EX_SOFTWARE, "sort failed");
+	unlink(o->in);
+	tmp_untrack(o->in);
+	if (lines_open(&o->sorted, o->srt) < 0)
+		die(EX_NOINPUT, "%s: %s", o->srt, strerror(errno));
+}
+
+static void
+psfree(struct psorder *o)
+{
+	if (o->keys != NULL) {
+		lines_close(&o->sorted);
+		unlink(o->srt);
+		tmp_untrack(o->srt);
+		free(o->srt);
+		free(o->in);
+	}
+	free(o->g);
+	free(o->off);
+	free(o->gid);
+	free(o->ord);
+	arena_free(&o->kmem);
+}
+
+/*
  * One pass over the outcomes (ts_scan: every record, metadata line and
  * the trailer checked) feeds the two kinds of returns: the PS return's
- * sort keys (keys not NULL), and the clients' returns (dir not NULL),
+ * order (order not NULL), and the clients' returns (dir not NULL),
  * each outcome in the order of the outcomes to its client's two files,
  * opened when the client's first line comes (three descriptors a
  * client): no sort, a client's lines are the outcomes' in their order.
@@ -236,9 +552,9 @@ static const char *const ccols[] = {
 struct pass {
 	const char *path;
 	const char *map;
-	/* The PS return's keys: the fields k1, k2 and the offset. */
-	FILE *keys;
-	int k1, k2, ko, ka;
+	/* The PS return's order: the fields k1 and k2 (k1 + 1) as a key. */
+	struct psorder *order;
+	int k1, ko, ka;
 	uint64_t kept;
 	int64_t keptamc;
 	/* The clients' returns. */
@@ -255,7 +571,7 @@ static struct cret *
 client(struct pass *ps, const struct field *a)
 {
 	struct cret *c;
-	size_t lo, hi, mid;
+	size_t lo, hi, mid, n;
 	int d, i;
 
 	for (lo = 0, hi = ps->ncl, d = 1; lo < hi;) {
@@ -276,7 +592,10 @@ client(struct pass *ps, const struct field *a)
 	ts_wopen(&c->w, newpub(c->tpath)->fd, c->tpath, "client-return", 1, ccols, NCC);
 	ts_wmeta(&c->w, ps->meta);
 	snprintf(c->cpath, sizeof c->cpath, "%s/%s.csv", ps->dir, c->name);
-	c->csv = pubfile(newpub(c->cpath));
+	c->csv = pubfile(newpub(c->cpath), &c->cbuf);
+	for (i = 0, n = 0; i < NCC; i++)
+		n += strlen(ccols[i]);
+	csvroom(&ps->line, n, NCC);
 	for (i = 0; i < NCC; i++)
 		csvput(&ps->line, ccols[i], strlen(ccols[i]));
 	csvend(&ps->line, c->csv);
@@ -292,35 +611,19 @@ passrec(void *arg, struct ts_reader *r)
 {
 	struct pass *ps = arg;
 	const struct field *o = &r->f[ps->ko];
-	char key[256], *q;
-	unsigned long long off;
 	struct cret *c;
 	struct field a, v;
 	int64_t x;
 	int i, j, k;
 
-	if (ps->keys != NULL && !(o->n == 6 && memcmp(o->p, "client", 6) == 0)) {
-		const struct field *f1 = &r->f[ps->k1], *f2 = &r->f[ps->k2];
+	if (ps->order != NULL && !(o->n == 6 && memcmp(o->p, "client", 6) == 0)) {
+		const struct field *f1 = &r->f[ps->k1], *f2 = &r->f[ps->k1 + 1];
 
 		ps->kept++;
 		if (money_add(&ps->keptamc, ps->keptamc, r->cents[ps->ka]) < 0)
 			return ts_error(r, "amc_eur", "sum out of range");
-		off = (unsigned long long)(r->line - ps->map);
-		if (f1->n + f2->n > sizeof key - 16 || off >= 1000000000000ULL)
-			return ts_error(r, f1->n + f2->n > sizeof key - 16 ? "ps_number" : NULL,
-			    "too long for a sort key");
-		q = key;
-		memcpy(q, f1->p, f1->n);
-		q += f1->n;
-		*q++ = '\t';
-		memcpy(q, f2->p, f2->n);
-		q += f2->n;
-		*q++ = '\t';
-		for (i = 11; i >= 0; i--, off /= 10)
-			q[i] = (char)('0' + off % 10);
-		q[12] = '\n';
-		q += 13;
-		fwrite(key, 1, (size_t)(q - key), ps->keys);
+		psadd(ps->order, f1->p, (size_t)(f2->p + f2->n - f1->p),
+		    (uint64_t)(r->line - ps->map));
 	}
 	if (ps->dir == NULL)
 		return 0;
@@ -334,6 +637,8 @@ passrec(void *arg, struct ts_reader *r)
 	 */
 	a = clientof(&r->f[ps->kamc]);
 	c = client(ps, &a);
+	/* The fields are the line's, and the identity_update's byte. */
+	csvroom(&ps->line, r->len + 1, NCC);
 	for (i = 0, j = 0; i < ps->nrun; j += ps->run[i++]) {
 		if (ps->cc[j] >= 0)
 			ts_wcols(&c->w, r, ps->cc[j], ps->run[i]);
@@ -365,39 +670,30 @@ passrec(void *arg, struct ts_reader *r)
  * The outcomes of path (a plain file: reject-code wrote it), mapped in
  * *r and checked whole in one pass (every record, the trailer's count,
  * sum and CRC), which writes the clients' returns into clientdir (NULL:
- * none) and, ps set, returns the PS return's sort keys in a scratch file,
- * sorted: the fields k1, k2 of each record whose outcome is not client,
- * and its offset in the mapping (the outcomes' order within a key).  The
- * sort moves keys, not lines; the lines are read back at their offsets
- * (keyed).  *kept says how many, *amc the sum of their amc_eur as the
- * reader parsed it, for the writer to check its own count and sum
- * against.
+ * none) and, order not NULL, lists the PS return's outcomes in *order
+ * (those whose outcome is not client, each under its PS, the fields k1
+ * and k1 + 1), the PS in order.  *kept says how many, *amc the sum of
+ * their amc_eur as the reader parsed it, for the writer to check its own
+ * count and sum against.
  */
-static char *
-onepass(struct ts_reader *r, const char *path, const char *date, int ps, int k1, int k2,
-    const char *clientdir, uint64_t *kept, int64_t *amc)
+static void
+onepass(struct ts_reader *r, const char *path, const char *date, struct psorder *order,
+    int k1, const char *clientdir, uint64_t *kept, int64_t *amc)
 {
 	static const char *const cident = "identity_update";
 	struct pass p;
-	char *in = NULL, *out = NULL, meta[64];
+	char meta[64];
 	void *arg = &p;
 	long base;
-	int fd, st, i;
-	pid_t pid;
+	int i;
 	size_t j;
 
 	memset(&p, 0, sizeof p);
 	p.path = path;
+	p.order = order;
 	p.k1 = k1;
-	p.k2 = k2;
 	p.ko = ocol("outcome");
 	p.ka = ocol("amc_eur");
-	if (ps) {
-		if ((fd = tmp_open("returns", &in)) < 0)
-			die(EX_CANTCREAT, "%s/returns: %s", tmp_dir(), strerror(errno));
-		if ((p.keys = fdopen(fd, "w")) == NULL)
-			die(EX_OSERR, "fdopen: %s", strerror(errno));
-	}
 	if (clientdir != NULL) {
 		snprintf(meta, sizeof meta, "business_date\t%s", date);
 		p.dir = clientdir;
@@ -411,6 +707,12 @@ onepass(struct ts_reader *r, const char *path, const char *date, int ps, int k1,
 	if (ts_open(r, path, "outcome", 1) < 0 || ts_map(r) < 0)
 		ts_fatal(r);
 	p.map = r->map;
+	/*
+	 * The PS return reads the outcomes again, at their offsets: the
+	 * pages the scan would give back would be mapped again, a fault
+	 * each.
+	 */
+	r->keepmap = order != NULL;
 	if (ts_scan(r, 1, passrec, &arg, &base) < 0)
 		ts_fatal(r);
 	if (clientdir != NULL) {
@@ -420,7 +722,7 @@ onepass(struct ts_reader *r, const char *path, const char *date, int ps, int k1,
 			    (long long)p.inamc, (long long)p.amc);
 		for (j = 0; j < p.ncl; j++) {
 			ts_wclose(&p.cl[j]->w);
-			fileclose(p.cl[j]->csv, p.cl[j]->cpath);
+			fileclose(p.cl[j]->csv, p.cl[j]->cpath, p.cl[j]->cbuf);
 			free(p.cl[j]);
 		}
 		free(p.cl);
@@ -428,50 +730,8 @@ onepass(struct ts_reader *r, const char *path, const char *date, int ps, int k1,
 	}
 	*kept = p.kept;
 	*amc = p.keptamc;
-	if (!ps)
-		return NULL;
-	fileclose(p.keys, in);
-	if ((fd = tmp_open("returns.sorted", &out)) < 0)
-		die(EX_CANTCREAT, "%s/returns.sorted: %s", tmp_dir(), strerror(errno));
-	close(fd);
-	if ((pid = tmp_fork()) < 0)
-		die(EX_OSERR, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		/*
-		 * Whole lines, bytewise: the keys' fields hold no byte below
-		 * a space (the reader refuses them), so the TAB after each
-		 * sorts before any byte of a longer one, and lines compare as
-		 * their fields one after the other; the offsets, of one
-		 * width, compare as numbers.
-		 */
-		setenv("LC_ALL", "C", 1);
-		execlp("sort", "sort", "-S", "256M", "-T", tmp_dir(), "-o", out, in, (char *)NULL);
-		_exit(127);
-	}
-	if (tmp_wait(pid, &st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		die(EX_SOFTWARE, "sort failed");
-	unlink(in);
-	tmp_untrack(in);
-	free(in);
-	return out;
-}
-
-/* A sorted key line (k1, k2, offset): the outcome at its offset, read into r. */
-static void
-keyed(struct ts_reader *r, const char *line, size_t len, const char *srt, long lineno)
-{
-	const char *t = line + len - 12;
-	unsigned long long off = 0;
-
-	if (len < 15 || t[-1] != '\t')
-		die_at(EX_SOFTWARE, srt, lineno, "", "not a sorted key");
-	for (; t < line + len; t++) {
-		if (*t < '0' || *t > '9')
-			die_at(EX_SOFTWARE, srt, lineno, "", "not a sorted key");
-		off = off * 10 + (unsigned long long)(*t - '0');
-	}
-	if (off >= r->maplen || ts_line(r, (const char *)r->map + off) < 0)
-		die_at(EX_SOFTWARE, srt, lineno, "", "not the offset of an outcome");
+	if (order != NULL)
+		pssort(order);
 }
 
 static void
@@ -519,11 +779,11 @@ fixrec(FILE *fp, const struct layout *l, const char *type, const struct lay_val 
 }
 
 /*
- * The PS return, from the keys the pass over the outcomes (r, mapped)
- * sorted into srt: kept lines whose amc_eur sum to inamc.
+ * The PS return, from the outcomes the pass over them (r, mapped) put
+ * in order: kept lines whose amc_eur sum to inamc.
  */
 static void
-psreturn(struct ts_reader *r, const char *path, char *srt, uint64_t kept, int64_t inamc,
+psreturn(struct ts_reader *r, const char *path, struct psorder *o, uint64_t kept, int64_t inamc,
     const char *date, const char *psout, const char *fixout, const struct layout *lay)
 {
 	static const char *const pcols[] = {
@@ -533,15 +793,13 @@ psreturn(struct ts_reader *r, const char *path, char *srt, uint64_t kept, int64_
 	};
 	enum { NPC = sizeof pcols / sizeof pcols[0] };
 	struct ts_writer w;
-	struct lines in;
 	struct lay_val v[NY];
 	const struct field *f;
-	char *line, meta[64], prevkind[32] = "", prevnum[64] = "";
-	const char *why;
-	size_t len;
+	char meta[64], prevkind[32] = "", prevnum[64] = "";
 	FILE *fp = NULL;
-	int pc[NPC], run[NPC], nrun, i, j, k, open = 0;
-	uint64_t n = 0, pn = 0;
+	char *fbuf = NULL;
+	int pc[NPC], run[NPC], nrun, i, j, open = 0;
+	uint64_t n = 0, pn = 0, off;
 	int64_t amc = 0, fr = 0, pamc = 0, pfr = 0, x;
 
 	for (i = 0; i < (int)NPC; i++)
@@ -556,16 +814,15 @@ psreturn(struct ts_reader *r, const char *path, char *srt, uint64_t kept, int64_
 	}
 	memset(v, 0, sizeof v);
 	if (fixout != NULL) {
-		fp = pubfile(newpub(fixout));
+		fp = pubfile(newpub(fixout), &fbuf);
 		setval(&v[Y_DATE], &(struct field){ date, strlen(date) });
 		fixrec(fp, lay, "000", v, fixout);
 	}
-	if (lines_open(&in, srt) < 0)
-		die(EX_NOINPUT, "%s: %s", srt, strerror(errno));
-	while ((k = lines_next(&in, &line, &len, &why)) > 0) {
+	while (psnext(o, (const char *)r->map, &off)) {
 		const struct field *fk, *fn;
 
-		keyed(r, line, len, srt, in.lineno);
+		if (off >= r->maplen || ts_line(r, (const char *)r->map + off) < 0)
+			die_at(EX_SOFTWARE, path, 0, "", "not the offset of an outcome");
 		f = r->f;
 		fk = &f[pc[0]];
 		fn = &f[pc[1]];
@@ -576,7 +833,7 @@ psreturn(struct ts_reader *r, const char *path, char *srt, uint64_t kept, int64_
 		}
 		n++;
 		if (money_parse(f[pc[8]].p, f[pc[8]].n, &x) != 0 || money_add(&amc, amc, x) < 0)
-			die_at(EX_SOFTWARE, srt, in.lineno, "amc_eur", "not an amount");
+			die_at(EX_SOFTWARE, path, ts_lineof(r, r->line), "amc_eur", "not an amount");
 		if (fixout == NULL)
 			continue;
 		if (!open || fk->n != strlen(prevkind) || memcmp(fk->p, prevkind, fk->n) != 0 ||
@@ -616,9 +873,6 @@ psreturn(struct ts_reader *r, const char *path, char *srt, uint64_t kept, int64_
 		    money_add(&fr, fr, x) < 0)
 			die_at(EX_DATAERR, path, 0, "amc_eur", "an amount out of range");
 	}
-	if (k < 0)
-		die(EX_IOERR, "%s: %s", srt, why);
-	lines_close(&in);
 	/* Conservation: the lines and the AMC of the outcomes, all of them. */
 	if (n != kept || amc != inamc)
 		die(EX_SOFTWARE, "PS return: conservation: %llu outcomes, %llu lines; %lld cents, %lld",
@@ -634,13 +888,10 @@ psreturn(struct ts_reader *r, const char *path, char *srt, uint64_t kept, int64_
 		setcents(&v[Y_TOTAL], amc);
 		setcents(&v[Y_FRTOTAL], fr);
 		fixrec(fp, lay, "999", v, fixout);
-		fileclose(fp, fixout);
+		fileclose(fp, fixout, fbuf);
 	}
 	if (psout != NULL)
 		ts_wclose(&w);
-	unlink(srt);
-	tmp_untrack(srt);
-	free(srt);
 }
 
 void
@@ -650,12 +901,15 @@ returns_write(const char *path, const char *date, const char *psout, const char 
 	struct ts_reader r;
 	uint64_t kept;
 	int64_t amc;
+	struct psorder o;
 	int ps = psout != NULL || fixout != NULL;
-	char *srt;
 
-	srt = onepass(&r, path, date, ps, ocol("ps_kind"), ocol("ps_number"), clientdir,
-	    &kept, &amc);
+	memset(&o, 0, sizeof o);
+	if (ocol("ps_number") != ocol("ps_kind") + 1)
+		die(EX_SOFTWARE, "outcome columns: ps_number does not follow ps_kind");
+	onepass(&r, path, date, ps ? &o : NULL, ocol("ps_kind"), clientdir, &kept, &amc);
 	if (ps)
-		psreturn(&r, path, srt, kept, amc, date, psout, fixout, lay);
+		psreturn(&r, path, &o, kept, amc, date, psout, fixout, lay);
+	psfree(&o);
 	ts_close(&r);
 }
