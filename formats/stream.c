@@ -1351,6 +1351,18 @@ ts_wstr(struct ts_writer *w, const char *s, size_t n)
 }
 
 void
+ts_wchecked(struct ts_writer *w, const char *s, size_t n)
+{
+	/* A first field or an amount: ts_wstr's checks are not all the caller's. */
+	if (w->nf == 0 || w->nf >= w->ncol || w->money[w->nf]) {
+		ts_wstr(w, s, n);
+		return;
+	}
+	sep(w);
+	put(w, s, n);
+}
+
+void
 ts_wcstr(struct ts_writer *w, const char *s)
 {
 	ts_wstr(w, s, strlen(s));

@@ -350,6 +350,12 @@ void ts_wopen(struct ts_writer *w, int fd, const char *name, const char *kind,
  */
 size_t ts_badbyte(const char *s, size_t n, int tab);
 void ts_wstr(struct ts_writer *w, const char *s, size_t n);
+/*
+ * ts_wstr for text the caller checked with ts_badbyte (tab 0), once, on
+ * these bytes (a table's labels, as it was loaded): not checked again,
+ * but in the first field or a money column, where ts_wstr's way is kept.
+ */
+void ts_wchecked(struct ts_writer *w, const char *s, size_t n);
 void ts_wcstr(struct ts_writer *w, const char *s);
 void ts_wmoney(struct ts_writer *w, int64_t cents);
 void ts_wint(struct ts_writer *w, long long v);
