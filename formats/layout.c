@@ -531,6 +531,7 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 					v->n = 0;
 					v->text[0] = '\0';
 					v->set = 0;
+					v->bynum = 0;
 					v->num = 0;
 				}
 				continue;
@@ -539,6 +540,7 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 		if (v == NULL)
 			continue;
 		v->set = 1;
+		v->bynum = 0;
 		switch (f->fmt) {
 		case LF_N:
 		case LF_NZ:
@@ -826,7 +828,9 @@ lay_encode(const struct layout *l, const struct lay_record *r,
 		case LF_M:
 		case LF_S:
 		case LF_F2:
-			if (money_parse(t, n, &c) != 0) {
+			if (v->bynum && !f->mapped)
+				c = v->num;
+			else if (money_parse(t, n, &c) != 0) {
 				*why = "not an amount";
 				return -1;
 			}

@@ -88,6 +88,7 @@ struct lay_val {
 	char text[LAY_VALSZ];
 	unsigned char n;
 	unsigned char set;	/* present */
+	unsigned char bynum;	/* lay_encode: an amount's cents are num */
 	int64_t num;		/* integer, cents */
 	int32_t date;
 };
@@ -116,7 +117,8 @@ int lay_decode(const struct layout *l, const struct lay_record *r,
  * The reverse of lay_decode: record r of n = r->len bytes into rec (not
  * terminated), from vals[col] as lay_decode gives them (text: dates
  * YYYY-MM-DD, amounts as money_fmt writes them; set 0 for an absent
- * optional field).  Integers (I) and amounts are padded with zeros on the
+ * optional field; bynum set: an amount is num, which its text says, not
+ * parsed again).  Integers (I) and amounts are padded with zeros on the
  * left, text with blanks on the right; N and NZ, read as written, are
  * given whole; a mapped field is written as the code of its value.
  * What lay_decode would not read back as given is refused: 0 ok; -1 with

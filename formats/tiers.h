@@ -260,9 +260,18 @@ void ts_release(struct ts_reader *r, const char *upto);
  * trailer says nrec, sum and the seal (the CRC a trailer carries): the
  * stream is the one an index was made of, without a pass over it.
  * ts_lineof: the line number of p.
+ *
+ * ts_reline is ts_line for a line this reader has read through already:
+ * after its ts_scan over the mapping ended with the trailer checked
+ * (r->done), every line's characters, fields and amounts, the count, sum
+ * and CRC-32 are known good, on these very bytes.  It only splits the
+ * line at p at its TABs and parses its amounts (f, cents, line, len,
+ * recsum); it checks that p starts a record line of the mapping and that
+ * the line has the header's count of fields, not its characters again.
  */
 int ts_map(struct ts_reader *r);
 int ts_line(struct ts_reader *r, const char *p);
+int ts_reline(struct ts_reader *r, const char *p);
 int ts_mapcheck(struct ts_reader *r, uint64_t nrec, int64_t sum);
 int ts_mapident(struct ts_reader *r, uint64_t nrec, int64_t sum, uint32_t seal);
 long ts_lineof(const struct ts_reader *r, const char *p);
@@ -341,6 +350,12 @@ void ts_wopen(struct ts_writer *w, int fd, const char *name, const char *kind,
  */
 size_t ts_badbyte(const char *s, size_t n, int tab);
 void ts_wstr(struct ts_writer *w, const char *s, size_t n);
+/*
+ * ts_wstr for text the caller checked with ts_badbyte (tab 0), once, on
+ * these bytes (a table's labels, as it was loaded): not checked again,
+ * but in the first field or a money column, where ts_wstr's way is kept.
+ */
+void ts_wchecked(struct ts_writer *w, const char *s, size_t n);
 void ts_wcstr(struct ts_writer *w, const char *s);
 void ts_wmoney(struct ts_writer *w, int64_t cents);
 void ts_wint(struct ts_writer *w, long long v);

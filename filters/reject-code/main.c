@@ -38,6 +38,7 @@ struct rule {
 	int handling;
 	long days;
 	char *pslabel, *clientlabel;
+	size_t pslen, clientlen;
 	const char *file;
 	long line;
 };
@@ -102,6 +103,8 @@ addrule(const char *file, long line, const struct field *f)
 	r.clientlabel = xmalloc(f[5].n + 1);
 	memcpy(r.clientlabel, f[5].p, f[5].n);
 	r.clientlabel[f[5].n] = '\0';
+	r.pslen = f[4].n;
+	r.clientlen = f[5].n;
 	r.file = file;
 	r.line = line;
 	for (i = 0; i < nrules; i++)
@@ -670,8 +673,9 @@ main(int argc, char *argv[])
 			ts_wstr(&ow, ref, (size_t)(q - ref));
 		} else
 			ts_wcstr(&ow, "");
-		ts_wcstr(&ow, ru->pslabel);
-		ts_wcstr(&ow, ru->clientlabel);
+		/* The labels were checked as their table was read (addrule). */
+		ts_wchecked(&ow, ru->pslabel, ru->pslen);
+		ts_wchecked(&ow, ru->clientlabel, ru->clientlen);
 		ts_wend(&ow);
 		/* Summed from the decision, against what the writer sums. */
 		for (k = D_FR; k <= D_RECOVER; k++)

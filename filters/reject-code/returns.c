@@ -745,6 +745,15 @@ setval(struct lay_val *v, const struct field *f)
 	v->set = f->n > 0;
 }
 
+/* An amount's field, and its cents as the reader parsed them. */
+static void
+setamount(struct lay_val *v, const struct field *f, int64_t c)
+{
+	setval(v, f);
+	v->num = c;
+	v->bynum = 1;
+}
+
 static void
 setcents(struct lay_val *v, int64_t c)
 {
@@ -821,7 +830,12 @@ psreturn(struct ts_reader *r, const char *path, struct psorder *o, uint64_t kept
 	while (psnext(o, (const char *)r->map, &off)) {
 		const struct field *fk, *fn;
 
-		if (off >= r->maplen || ts_line(r, (const char *)r->map + off) < 0)
+		/*
+		 * The line was checked, with the trailer, by the pass that
+		 * listed it, on these mapped bytes: it is split again, not
+		 * checked again.
+		 */
+		if (off >= r->maplen || ts_reline(r, (const char *)r->map + off) < 0)
 			die_at(EX_SOFTWARE, path, 0, "", "not the offset of an outcome");
 		f = r->f;
 		fk = &f[pc[0]];
@@ -832,8 +846,10 @@ psreturn(struct ts_reader *r, const char *path, struct psorder *o, uint64_t kept
 			ts_wend(&w);
 		}
 		n++;
-		if (money_parse(f[pc[8]].p, f[pc[8]].n, &x) != 0 || money_add(&amc, amc, x) < 0)
-			die_at(EX_SOFTWARE, path, ts_lineof(r, r->line), "amc_eur", "not an amount");
+		/* amc_eur as this second read parsed it; the pass summed its own. */
+		x = r->cents[pc[8]];
+		if (money_add(&amc, amc, x) < 0)
+			die_at(EX_SOFTWARE, path, ts_lineof(r, r->line), "amc_eur", "sum out of range");
 		if (fixout == NULL)
 			continue;
 		if (!open || fk->n != strlen(prevkind) || memcmp(fk->p, prevkind, fk->n) != 0 ||
@@ -858,9 +874,9 @@ psreturn(struct ts_reader *r, const char *path, struct psorder *o, uint64_t kept
 		setval(&v[Y_ACTDATE], &f[pc[4]]);
 		setval(&v[Y_ACT], &f[pc[5]]);
 		setval(&v[Y_CLAIM], &f[pc[6]]);
-		setval(&v[Y_FR], &f[pc[7]]);
-		setval(&v[Y_AMC], &f[pc[8]]);
-		setval(&v[Y_RECOVER], &f[pc[9]]);
+		setamount(&v[Y_FR], &f[pc[7]], r->cents[pc[7]]);
+		setamount(&v[Y_AMC], &f[pc[8]], x);
+		setamount(&v[Y_RECOVER], &f[pc[9]], r->cents[pc[9]]);
 		setval(&v[Y_OUTCOME], &f[pc[10]]);
 		setval(&v[Y_CODE], &f[pc[11]]);
 		setval(&v[Y_BY], &f[pc[12]]);
@@ -869,8 +885,7 @@ psreturn(struct ts_reader *r, const char *path, struct psorder *o, uint64_t kept
 		pn++;
 		/* x: the amc_eur just parsed. */
 		if (money_add(&pamc, pamc, x) < 0 ||
-		    money_parse(f[pc[7]].p, f[pc[7]].n, &x) != 0 || money_add(&pfr, pfr, x) < 0 ||
-		    money_add(&fr, fr, x) < 0)
+		    money_add(&pfr, pfr, r->cents[pc[7]]) < 0 || money_add(&fr, fr, r->cents[pc[7]]) < 0)
 			die_at(EX_DATAERR, path, 0, "amc_eur", "an amount out of range");
 	}
 	/* Conservation: the lines and the AMC of the outcomes, all of them. */

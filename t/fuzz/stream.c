@@ -14,7 +14,9 @@
  *   a master through its index: a stream ts_next accepts, ts_mapcheck
  *   accepts with ts_next's count and sum, and ts_mapident with its seal
  *   (and no other); and ts_map then ts_scan, as
- *   benef-index reads a master: ts_next's verdict again;
+ *   benef-index reads a master: ts_next's verdict again, and then
+ *   ts_reline at every line start as ts_line, as reject-code -O reads
+ *   its outcomes again;
  *   ts_next with lax and keepmeta, as tiers-seal -r reads.
  * Then the same input with its trailer made right (reseal) is read the
  * five ways again.
@@ -159,6 +161,33 @@ readall(const uint8_t *data, size_t size)
 			fz_fail("ts_next says %d at line %ld (%s: %s), ts_map and ts_scan %d at "
 			    "line %ld (%s: %s)", seq.rc, seq.line, seq.field, seq.msg, par.rc,
 			    par.line, par.field, par.msg);
+		/* Read through: ts_reline, at every line start, as ts_line. */
+		if (c == 0) {
+			static struct field f[TS_MAXCOL];
+			static int64_t cents[TS_MAXCOL];
+			const char *m = r.map;
+			int64_t recsum;
+			int a, b, k;
+
+			for (off = r.hdrlen; off < r.maplen; off++) {
+				if (m[off - 1] != '\n')
+					continue;
+				a = ts_reline(&r, m + off);
+				memcpy(f, r.f, (size_t)r.ncol * sizeof *f);
+				memcpy(cents, r.cents, (size_t)r.ncol * sizeof *cents);
+				recsum = r.recsum;
+				b = ts_line(&r, m + off);
+				if (a != b)
+					fz_fail("ts_line says %d, ts_reline %d at offset %zu", b, a, off);
+				if (a != 0)
+					continue;
+				for (k = 0; k < r.ncol; k++)
+					if (f[k].p != r.f[k].p || f[k].n != r.f[k].n || cents[k] != r.cents[k])
+						fz_fail("ts_reline: field %d not as ts_line", k + 1);
+				if (recsum != r.recsum)
+					fz_fail("ts_reline: record sum not as ts_line");
+			}
+		}
 	}
 	if (!gz)
 		ts_close(&r);
