@@ -295,9 +295,7 @@ group(void)
 
 	v = xmalloc((nlines + 1) * sizeof *v);
 	start = xmalloc((nlines + 1) * sizeof *start);
-	if (nlines > 0)
-		memcpy(v, lines, nlines * sizeof *v);
-	np = lines_bypayee(v, nlines, start);
+	np = lines_bypayee(lines, v, nlines, start);
 	payees = xmalloc((np + 1) * sizeof *payees);
 	for (p = 0; p < np; p++) {
 		i = start[p];
@@ -706,7 +704,7 @@ main(int argc, char *argv[])
 		cadd(&clients[jb->client], C_TRANSFER, jb->s.ntx, jb->s.sum);
 		if (write(x->p.fd, jb->s.xml, jb->s.len) != (ssize_t)jb->s.len)
 			die(EX_IOERR, "%s: %s", x->path, strerror(errno));
-		free(jb->s.xml);
+		xmlFree(jb->s.xml);
 	}
 	/* The transfers are the lines paid less the offsets, to the cent. */
 	for (i = 0; i < nclients; i++) {

@@ -11,14 +11,18 @@
 #include "pay.h"
 #include "radix.h"
 
-/* The order of the ledger: amc, then line (the key). */
+/*
+ * The order of the ledger: amc, then line (the key); one memcmp of the
+ * (amc, NUL, key) of each (see linekey() below), not two strcmp.
+ */
 int
 linecmp(const void *pa, const void *pb)
 {
 	const struct line *a = *(struct line *const *)pa, *b = *(struct line *const *)pb;
-	int c = strcmp(a->amc, b->amc);
+	size_t n = a->namc + 1 + a->nkey, m = b->namc + 1 + b->nkey;
+	int c = memcmp(a->amc, b->amc, n < m ? n : m);
 
-	return c ? c : strcmp(a->key, b->key);
+	return c ? c : (n > m) - (n < m);
 }
 
 /*
@@ -82,34 +86,57 @@ pscmp(const void *pa, const void *pb)
 	return strcmp(a->num, b->num);
 }
 
+/* The table of the PS seen, twice the larger, its slots put again. */
+static size_t *
+psgrow(size_t *slot, size_t *mask, const struct ps *ps, size_t nps)
+{
+	size_t m = 2 * (*mask + 1) - 1, *t = xmalloc((m + 1) * sizeof *t), i, h;
+
+	memset(t, 0, (m + 1) * sizeof *t);
+	for (i = 0; i < nps; i++) {
+		for (h = (size_t)pshash(ps[i].l) & m; t[h] != 0; h = (h + 1) & m)
+			;
+		t[h] = i + 1;
+	}
+	free(slot);
+	*mask = m;
+	return t;
+}
+
 /*
- * The n lines of v, in the ledger's order, put in their PS's: (amc,
- * kind, num, key).  Within a PS they keep their order, that of their
- * keys, so a stable distribution by the PS's rank gives it, each PS
- * found by a hash of (amc, kind, num) and the PS ranked by strcmp.
+ * The n lines of src, in the ledger's order, put in v in their PS's:
+ * (amc, kind, num, key).  Within a PS they keep their order, that of
+ * their keys, so a stable distribution by the PS's rank gives it, each
+ * PS found by a hash of (amc, kind, num) and the PS ranked by strcmp.
+ * The table of the PS is sized to the PS (some 15 000 a day), grown as
+ * they come, not to the lines (300 000): its pages are touched for the
+ * first time, which on a loaded machine costs more than the growths.
  * Gives the number of PS; the lines of the r-th are v[start[r]] up to
  * v[start[r + 1]] (start holds n + 1).
  */
 size_t
-lines_bypayee(struct line **v, size_t n, size_t *start)
+lines_bypayee(struct line *const *src, struct line **v, size_t n, size_t *start)
 {
-	struct ps *ps = xmalloc((n + 1) * sizeof *ps), **ord;
-	struct line **tmp;
-	size_t *id = xmalloc((n + 1) * sizeof *id), *slot, mask, nps = 0, i, h, s;
+	struct ps *ps = NULL, **ord;
+	size_t *id = xmalloc((n + 1) * sizeof *id), *slot, mask = 4095, nps = 0, cap = 0, i, h, s;
 
-	for (mask = 1; mask < 2 * n; mask <<= 1)
-		;
-	slot = xmalloc(mask * sizeof *slot);
-	memset(slot, 0, mask * sizeof *slot);
-	mask--;
+	slot = xmalloc((mask + 1) * sizeof *slot);
+	memset(slot, 0, (mask + 1) * sizeof *slot);
 	for (i = 0; i < n; i++) {
-		for (h = (size_t)pshash(v[i]) & mask; (s = slot[h]) != 0; h = (h + 1) & mask)
-			if (sameps(ps[s - 1].l, v[i]))
+		for (h = (size_t)pshash(src[i]) & mask; (s = slot[h]) != 0; h = (h + 1) & mask)
+			if (sameps(ps[s - 1].l, src[i]))
 				break;
 		if (s == 0) {
-			ps[nps].l = v[i];
+			if (nps == cap) {
+				cap = cap ? 2 * cap : 1024;
+				ps = xrealloc(ps, cap * sizeof *ps);
+			}
+			ps[nps].l = src[i];
 			ps[nps].n = 0;
 			slot[h] = s = ++nps;
+			/* At most half full: the probes stay short. */
+			if (2 * nps > mask)
+				slot = psgrow(slot, &mask, ps, nps);
 		}
 		ps[s - 1].n++;
 		id[i] = s - 1;
@@ -126,13 +153,10 @@ lines_bypayee(struct line **v, size_t n, size_t *start)
 	}
 	start[nps] = n;
 	free(ord);
-	tmp = xmalloc((n + 1) * sizeof *tmp);
 	for (i = 0; i < nps; i++)
 		ps[i].n = start[ps[i].rank];	/* where its next line goes */
 	for (i = 0; i < n; i++)
-		tmp[ps[id[i]].n++] = v[i];
-	memcpy(v, tmp, n * sizeof *v);
-	free(tmp);
+		v[ps[id[i]].n++] = src[i];
 	free(id);
 	free(ps);
 	return nps;

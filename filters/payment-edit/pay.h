@@ -124,7 +124,7 @@ void ledgercarry(const char *dir);
 /* order.c: the orders of the lines, (amc, key) and by PS. */
 int linecmp(const void *a, const void *b);
 void lines_sort(struct line **v, size_t n);
-size_t lines_bypayee(struct line **v, size_t n, size_t *start);
+size_t lines_bypayee(struct line *const *src, struct line **v, size_t n, size_t *start);
 
 /* sepa.c: a client's pain.001.001.03 file, checked. */
 struct sepa {

@@ -95,11 +95,11 @@ put(FILE *fp, const char *path, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* s in w columns at p, as printf's %-ws (left) or %ws: past it. */
+/* s, of n bytes, in w columns at p, as printf's %-ws (left) or %ws: past it. */
 static char *
-pad(char *p, const char *s, size_t w, int left)
+pad(char *p, const char *s, size_t n, size_t w, int left)
 {
-	size_t n = strlen(s), k = n < w ? w - n : 0;
+	size_t k = n < w ? w - n : 0;
 
 	if (!left) {
 		memset(p, ' ', k);
@@ -116,28 +116,32 @@ pad(char *p, const char *s, size_t w, int left)
 
 /*
  * A line's row, "%-12s %-8s %-10s %-10s %12s\n", put without vfprintf:
- * it was a tenth of the run, a row a line paid or held.
+ * it was a tenth of the run, a row a line paid or held.  The lengths of
+ * invoice, line_no and act_date are where the next field starts (they
+ * are one after the other, NUL-ended), not strlen's.
  */
 static void
 row(FILE *fp, const char *path, const struct line *l)
 {
 	char m[MONEY_BUFSZ], d[DATE_BUFSZ], buf[256], *p = buf;
+	size_t ni = (size_t)(l->lineno - l->invoice) - 1, nl = (size_t)(l->actdate - l->lineno) - 1;
+	size_t na = (size_t)(l->amc + l->nall - l->actdate) - 1, nm, nd;
 
-	money_fmt(l->amt, m);
-	decided_fmt(l->decided, d);
-	if (strlen(l->invoice) + strlen(l->lineno) + strlen(l->actdate) + 60 > sizeof buf) {
+	nm = money_fmt(l->amt, m);
+	nd = decided_fmt(l->decided, d);
+	if (ni + nl + na + 60 > sizeof buf) {
 		put(fp, path, "%-12s %-8s %-10s %-10s %12s\n", l->invoice, l->lineno, l->actdate, d, m);
 		return;
 	}
-	p = pad(p, l->invoice, 12, 1);
+	p = pad(p, l->invoice, ni, 12, 1);
 	*p++ = ' ';
-	p = pad(p, l->lineno, 8, 1);
+	p = pad(p, l->lineno, nl, 8, 1);
 	*p++ = ' ';
-	p = pad(p, l->actdate, 10, 1);
+	p = pad(p, l->actdate, na, 10, 1);
 	*p++ = ' ';
-	p = pad(p, d, 10, 1);
+	p = pad(p, d, nd, 10, 1);
 	*p++ = ' ';
-	p = pad(p, m, 12, 0);
+	p = pad(p, m, nm, 12, 0);
 	*p++ = '\n';
 	if (fwrite(buf, 1, (size_t)(p - buf), fp) != (size_t)(p - buf))
 		die(EX_IOERR, "%s: %s", path, strerror(errno));
