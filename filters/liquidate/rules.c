@@ -393,9 +393,11 @@ pecused(const struct ctx *cx, const struct pec *p, const struct benef *b)
 	int64_t s = 0;
 	size_t k;
 
-	needev(cx);
-	ev = cx->ev;
 	snprintf(counter, sizeof counter, "pec:%s", p->number);
+	/* Before the family's events are loaded, cx->ev holds the day's alone. */
+	if (cx->evready || !storesum(b->member, counter, &s))
+		needev(cx);
+	ev = cx->ev;
 	for (k = 0; k < cx->nev; k++)
 		if (strcmp(ev[k].counter, counter) == 0 && strcmp(ev[k].member, b->member) == 0)
 			s += ev[k].amount;
