@@ -26,8 +26,10 @@ domidx(const char *s, size_t n)
 {
 	int i;
 
+	/* The first letter first: a PEC's domain (OPTI, DENT, AUDI) is among the last. */
 	for (i = 0; i < NDOM; i++)
-		if (strlen(domnames[i]) == n && memcmp(domnames[i], s, n) == 0)
+		if (n > 0 && domnames[i][0] == s[0] && strlen(domnames[i]) == n &&
+		    memcmp(domnames[i], s, n) == 0)
 			return i;
 	return -1;
 }

@@ -526,6 +526,7 @@ int evcmp(const void *pa, const void *pb);
 void storeopen(const char *path, int verify);
 void storefamily(struct ctx *x, const char *amc, const char *contract);
 void storeload(struct ctx *x);
+int storesum(const char *member, const char *counter, int64_t *sum);
 void wdayevents(struct ctx *x, const char *amc, const char *contract);
 void writestore(const char *newdir, char *const *days, int ndays, uint64_t nday,
     uint64_t *nev);

@@ -34,6 +34,7 @@ struct seg {
 	char *path;
 	struct ts_reader r;
 	const char *rec, *end, *cur;	/* its records, the search's start */
+	const char *next;	/* the next family's search's start, at most */
 	uint64_t n;		/* records, as its trailer says */
 	int32_t day;		/* of its name; NOSTART a single generation */
 	int32_t last;		/* its latest act_date; NOEND unknown */
@@ -44,6 +45,11 @@ static int32_t rcut = NOSTART;	/* events before it are ignored on read */
 static const char *storepath;
 static char famkey[64];
 static size_t famkeyn;
+static int famcut;		/* famkey cut short: only whole loads */
+/* The last counter summed (storesum) of the family: its member, counter, sum. */
+static char summember[40], sumcounter[48];
+static int64_t sumold;
+static int havesum;
 
 static int
 namecmp(const void *a, const void *b)
@@ -212,9 +218,14 @@ storeclose(void)
 void
 storefamily(struct ctx *x, const char *amc, const char *contract)
 {
-	int n = snprintf(famkey, sizeof famkey, "%s\t%s\t", amc, contract);
+	int n = snprintf(famkey, sizeof famkey, "%s\t%s\t", amc, contract), i;
 
 	famkeyn = n < 0 || (size_t)n >= sizeof famkey ? sizeof famkey - 1 : (size_t)n;
+	famcut = n < 0 || (size_t)n >= sizeof famkey;
+	havesum = 0;
+	for (i = 0; i < nsegs; i++)
+		if (segs[i].next > segs[i].cur)
+			segs[i].cur = segs[i].next;
 	x->nev = 0;
 	x->nold = 0;
 	x->evready = segs == NULL;
@@ -277,9 +288,15 @@ gallop(const char *lo, const char *hi, const char *key, size_t klen)
 	return ts_seek(a, b, key, klen);
 }
 
-/* The family's events of segment s appended to *ev. */
+/*
+ * The events of segment s whose lines start with key (klen bytes: the
+ * family's, or one counter's of a member of it) appended to *ev.  The
+ * next search starts after them if adv is set; else the next family's
+ * starts where they are, at least.
+ */
 static void
-segfamily(struct seg *s, struct event **ev, size_t *n, size_t *cap)
+segfamily(struct seg *s, const char *fkey, size_t klen, int adv, struct event **ev, size_t *n,
+    size_t *cap)
 {
 	const char *p;
 	char key[2][256];
@@ -290,9 +307,9 @@ segfamily(struct seg *s, struct event **ev, size_t *n, size_t *cap)
 	long cnt;
 	int32_t d;
 
-	p = gallop(s->cur, s->end, famkey, famkeyn);
-	for (; p < s->end && (size_t)(s->end - p) > famkeyn &&
-	    memcmp(p, famkey, famkeyn) == 0; p += s->r.len + 1) {
+	p = gallop(s->cur, s->end, fkey, klen);
+	for (; p < s->end && (size_t)(s->end - p) > klen &&
+	    memcmp(p, fkey, klen) == 0; p += s->r.len + 1) {
 		if (ts_line(&s->r, p) < 0) {
 			s->r.errline = ts_lineof(&s->r, p);
 			ts_fatal(&s->r);
@@ -333,7 +350,10 @@ segfamily(struct seg *s, struct event **ev, size_t *n, size_t *cap)
 		e->count = cnt;
 		e->amount = s->r.cents[E_AMT];
 	}
-	s->cur = p;
+	if (adv)
+		s->cur = p;
+	else if (p > s->next)
+		s->next = p;
 }
 
 /*
@@ -351,7 +371,7 @@ storeload(struct ctx *x)
 
 	x->evready = 1;
 	for (i = 0; i < nsegs; i++)
-		segfamily(&segs[i], &ev, &n, &cap);
+		segfamily(&segs[i], famkey, famkeyn, 1, &ev, &n, &cap);
 	if (n == 0)
 		return;
 	qsort(ev, n, sizeof *ev, evcmp);
@@ -363,6 +383,45 @@ storeload(struct ctx *x)
 	memcpy(x->ev, ev, n * sizeof *ev);
 	x->nev += n;
 	x->nold = n;
+}
+
+/*
+ * The sum of the amounts of the events the store holds for the family's
+ * member and counter, into *sum, without loading the family's others: a
+ * PEC's counter (pecused) is all a claim needs of them, most days.  Its
+ * lines are contiguous in each segment, read and checked as storeload
+ * reads them.  0: the key does not fit, the family to load whole.
+ */
+int
+storesum(const char *member, const char *counter, int64_t *sum)
+{
+	static struct event *ev;
+	static size_t cap;
+	char key[sizeof famkey + sizeof summember + sizeof sumcounter];
+	size_t n = 0, k, ml = strlen(member), cn = strlen(counter);
+	int i;
+
+	if (havesum && strcmp(member, summember) == 0 && strcmp(counter, sumcounter) == 0) {
+		*sum = sumold;
+		return 1;
+	}
+	if (famcut || ml >= sizeof summember || cn >= sizeof sumcounter)
+		return 0;
+	memcpy(key, famkey, famkeyn);
+	memcpy(key + famkeyn, member, ml);
+	key[famkeyn + ml] = '\t';
+	memcpy(key + famkeyn + ml + 1, counter, cn);
+	key[famkeyn + ml + 1 + cn] = '\t';
+	for (i = 0; i < nsegs; i++)
+		segfamily(&segs[i], key, famkeyn + ml + cn + 2, 0, &ev, &n, &cap);
+	*sum = 0;
+	for (k = 0; k < n; k++)
+		*sum += ev[k].amount;
+	memcpy(summember, member, ml + 1);
+	memcpy(sumcounter, counter, cn + 1);
+	sumold = *sum;
+	havesum = 1;
+	return 1;
 }
 
 /* The day's events: the family's, those the day added, in the generation's order. */
