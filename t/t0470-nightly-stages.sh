@@ -62,6 +62,29 @@ test_expect_success 'two stages at a time: each after the stages it reads from; 
 	grep "TIERS_STAGE_JOBS=0: not a number of stages at a time" err
 '
 
+test_expect_success 'payment runs beside indus, started after it, its offsets taken once indus ended well' '
+	grep -q "^#   awaits: *indus\$" "$TIERS_TOP"/pipelines/stages/90-payment &&
+	# indus slowed: payment starts before indus ends, and still pays
+	# what one stage at a time pays.
+	mkdir -p slowi &&
+	real=$(command -v indus-extract) &&
+	printf "#!/bin/sh\nsleep 2\nexec \"%s\" \"\$@\"\n" "$real" >slowi/indus-extract &&
+	chmod +x slowi/indus-extract &&
+	rm -rf five && mkdir -p five/inbox && cp -R "$sample"/2026-11-18 five/inbox/ &&
+	PATH=$PWD/slowi:$PATH TIERS_STAGE_JOBS=2 tiers-nightly -I 2026-11-18 five 2>err5 >/dev/null &&
+	awk "/: payment \\.\\.\\.\$/ { p = NR } /: indus: .*s\\)\$/ { i = NR } END { exit !(p && i && p < i) }" err5 &&
+	cmp one/days/2026-11-18/MANIFEST five/days/2026-11-18/MANIFEST &&
+	# indus failing: payment pays nothing, the night ends with indus'"'"'s
+	# status, nothing published, no program left running.
+	printf "#!/bin/sh\nsleep 1\necho \"indus-extract: on purpose\" >&2\nexit 70\n" >slowi/indus-extract &&
+	rm -rf six && mkdir -p six/inbox && cp -R "$sample"/2026-11-18 six/inbox/ &&
+	test_expect_code 70 env PATH=$PWD/slowi:$PATH TIERS_STAGE_JOBS=2 \
+	    tiers-nightly -I 2026-11-18 six 2>err6 >/dev/null &&
+	grep "^tiers-nightly: the indus stage failed: no offsets, nothing paid\$" err6 &&
+	! test -e six/days/2026-11-18 &&
+	! grep -l "six/day[s]" /proc/[0-9]*/cmdline 2>/dev/null | grep -q .
+'
+
 # Programs slowed (a wrapper in front of PATH sleeps, then runs the
 # program), so that the last stage runs alone long enough after the
 # others' files were written for the driver to hash them meanwhile.

@@ -520,13 +520,15 @@ main(int argc, char *argv[])
 	LIBXML_TEST_VERSION
 	schema = sepa_schema();
 
-	/* The inputs, whole, before anything is written. */
+	/*
+	 * The inputs, whole, before anything is written; the offsets last:
+	 * the nightly gives them through a FIFO that the indus stage's end
+	 * fills, while the outcomes and the ledger are read.
+	 */
 	if (params != NULL)
 		readparams(params);
 	if (register_ != NULL)
 		readregister(register_);
-	if (xpath != NULL)
-		readoffsetable(xpath);
 	if (argc == 1)
 		readoutcomes(argv[0]);
 	if (prev != NULL) {
@@ -534,6 +536,8 @@ main(int argc, char *argv[])
 		ledgerpaid();
 		ledgerheld(heldpath);
 	}
+	if (xpath != NULL)
+		readoffsetable(xpath);
 	group();
 
 	/* Per client, from the lines and offsets, not from the payees' sums. */

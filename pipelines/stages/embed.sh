@@ -6,7 +6,9 @@
 # the functions and the list "stages" of their names, in file name order;
 # "@VERSION@" becomes the version.  A stage's line "#   after:" names
 # the stages it reads from (earlier in file order; without the line,
-# every earlier stage): after_NN_name, for the driver's scheduler.
+# every earlier stage): after_NN_name, for the driver's scheduler; its
+# line "#   awaits:", the earlier stages it may run beside and waits for
+# itself: awaits_NN_name.
 #	embed.sh version driver stage...
 set -eu
 version=$1 driver=$2
@@ -34,8 +36,19 @@ trap 'rm -f "$tmp"' EXIT
 			*) echo "embed.sh: $s: after $a: not an earlier stage" >&2; exit 1 ;;
 			esac
 		done
+		# "#   awaits:  a": earlier stages it may run beside, started
+		# before it, whose end its script waits for (awaitstage) where
+		# it needs their files.
+		awaits=$(sed -n 's/^#   awaits: *//p' "$s")
+		for a in $awaits; do
+			case " $names " in
+			*" "[0-9][0-9]"-$a "*) ;;
+			*) echo "embed.sh: $s: awaits $a: not an earlier stage" >&2; exit 1 ;;
+			esac
+		done
 		names="$names${names:+ }$n"
 		printf "after_%s='%s'\n" "$(printf '%s' "$n" | tr -- - _)" "$after"
+		printf "awaits_%s='%s'\n" "$(printf '%s' "$n" | tr -- - _)" "$awaits"
 		printf '# Stage %s, from pipelines/stages/%s.\n' "${n#[0-9][0-9]-}" "$n"
 		printf 'stage_%s () (\n' "$(printf '%s' "$n" | tr -- - _)"
 		cat "$s"
