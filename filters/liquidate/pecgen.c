@@ -9,6 +9,7 @@
  * checked where).
  */
 #include <sys/mman.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,14 @@ struct pecgen {
 	size_t nlast;
 	const struct pec **found;
 	size_t capfound;
+	/*
+	 * The lookups (the deciding thread) and the walk that writes the
+	 * next generation (a thread of its own) share the lines parsed, the
+	 * arena and the reader: held by a lookup, by the walk's parse of a
+	 * line (rare: a tie, a line to format again), and by an error's
+	 * message.  Recursive: a lookup's error takes it again.
+	 */
+	pthread_mutex_t mu;
 };
 
 #define GEN_STEP 4096
@@ -97,6 +106,15 @@ pecgen_open(struct pecset *ps, struct ts_reader *r, const int *c)
 	}
 	g = xmalloc(sizeof *g);
 	memset(g, 0, sizeof *g);
+	{
+		pthread_mutexattr_t a;
+
+		if (pthread_mutexattr_init(&a) != 0 ||
+		    pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE) != 0 ||
+		    pthread_mutex_init(&g->mu, &a) != 0)
+			die(EX_OSERR, "pthread_mutex_init failed");
+		pthread_mutexattr_destroy(&a);
+	}
 	g->r = *r;
 	memcpy(g->c, c, sizeof g->c);
 	g->map = m;
@@ -114,7 +132,10 @@ pecgen_open(struct pecset *ps, struct ts_reader *r, const int *c)
 static void __attribute__((noreturn))
 genbad(struct pecgen *g, const char *ls, const char *field, const char *why)
 {
-	struct ts_reader r = g->r;
+	struct ts_reader r;
+
+	pthread_mutex_lock(&g->mu);	/* never given back: the run ends */
+	r = g->r;
 
 	r.line = ls;
 	r.in.lineno = -1;
@@ -351,11 +372,14 @@ genfind(struct pecgen *g, const struct pec *k, const struct pec ***out)
 	const char *ls, *amc;
 	size_t n = 0;
 
+	pthread_mutex_lock(&g->mu);
 	*out = g->found;
 	if (g->last.amc != NULL && strcmp(g->last.amc, k->amc) == 0 &&
 	    memcmp(g->last.nir, k->nir, 13) == 0 && g->last.birth == k->birth &&
-	    g->last.rang == k->rang)
+	    g->last.rang == k->rang) {
+		pthread_mutex_unlock(&g->mu);
 		return g->nlast;
+	}
 	for (ls = genseek(g, k); ls < g->end && genben(g, ls, k) == 0; ls = gennext(g, ls)) {
 		if (n == g->capfound) {
 			g->capfound = g->capfound ? 2 * g->capfound : 16;
@@ -369,7 +393,20 @@ genfind(struct pecgen *g, const struct pec *k, const struct pec ***out)
 	g->last.amc = amc;
 	g->nlast = n;
 	*out = g->found;
+	pthread_mutex_unlock(&g->mu);
 	return n;
+}
+
+/* genline, for the walk: beside the lookups. */
+static const struct pec *
+genlinew(struct pecgen *g, const char *ls)
+{
+	const struct pec *p;
+
+	pthread_mutex_lock(&g->mu);
+	p = genline(g, ls);
+	pthread_mutex_unlock(&g->mu);
+	return p;
 }
 
 /*
@@ -498,7 +535,7 @@ gencmp(struct pecgen *g, const struct gline *x, const struct pec *q, const struc
 	if ((d = bytecmp(num, numn, y->f[P_NUM], y->n[P_NUM])) != 0)
 		return d;
 	/* The rest of the order, rarely reached: the two agreements whole. */
-	*why = pecdiff(x ? genline(g, x->ls) : q, genline(g, y->ls), &d);
+	*why = pecdiff(x ? genlinew(g, x->ls) : q, genlinew(g, y->ls), &d);
 	return d;
 }
 
@@ -574,7 +611,7 @@ gencopy(struct pecgen *g, const char *a, const char *b, struct genwalk *k)
 			rn = 0;
 			rs = 0;
 			if (l.to >= k->keep && !dup && k->w != NULL) {
-				wpec(k->w, genline(g, ls), &k->line, &k->cap);
+				wpec(k->w, genlinew(g, ls), &k->line, &k->cap);
 				k->nout++;
 			}
 		} else {
@@ -649,6 +686,7 @@ void
 pecgen_free(struct pecgen *g)
 {
 	ts_close(&g->r);
+	pthread_mutex_destroy(&g->mu);
 	arena_free(&g->ar);
 	free(g->slot);
 	free(g->ix);
