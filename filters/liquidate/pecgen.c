@@ -631,17 +631,22 @@ gencopy(struct pecgen *g, const char *a, const char *b, struct genwalk *k)
 static void
 genwalk(struct pecgen *g, struct genwalk *k)
 {
-	const char *body = g->map + g->r.hdrlen;
+	const char *body;
 	const struct pec *q;
-	struct ts_reader r = g->r;	/* genbad's reason */
+	struct ts_reader r;	/* the trailer's check, apart from the lookups' */
 	uint32_t seal;
+
+	pthread_mutex_lock(&g->mu);
+	r = g->r;
+	pthread_mutex_unlock(&g->mu);
+	body = g->map + r.hdrlen;
 
 	/* Its metadata lines read, not copied: the day's are written. */
 	k->crc = crc32_buf(0, body, (size_t)(g->rec - body));
 	k->rel = g->rec;
 	gencopy(g, g->rec, g->end, k);
 	seal = strncmp(g->end, "#end2\t", 6) == 0 ?
-	    (uint32_t)crc32_combine(g->r.hcrc, k->crc, (z_off_t)(g->end - body)) : k->crc;
+	    (uint32_t)crc32_combine(r.hcrc, k->crc, (z_off_t)(g->end - body)) : k->crc;
 	if (ts_mapident(&r, k->n, k->sum, seal) < 0)
 		ts_fatal(&r);
 	pages_release(k->rel, g->end);
