@@ -67,6 +67,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	sortpecs(&ps);
 	memset(&cx, 0, sizeof cx);
+	/* No consumption: the family's events loaded, none (no store to read). */
+	cx.evready = 1;
 	cx.pecs = ps.p;
 	cx.npecs = ps.n;
 	for (i = 0; i < ps.n; i++) {
@@ -80,6 +82,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			continue;
 		memset(&b, 0, sizeof b);
 		b.amc = p->amc;
+		b.member = "";
 		memcpy(b.nir, p->nir, sizeof b.nir);
 		b.birth = p->birth;
 		b.rang = p->rang;
