@@ -430,26 +430,42 @@ trailer(struct ts_reader *r, char *line, size_t len)
 	return 0;
 }
 
-/* A record line: its fields, their characters, its money columns. */
-static int
-record(struct ts_reader *r, const char *line, size_t len)
+/*
+ * The money columns of the fields just split into r->f, into r->cents,
+ * and their sum into *sum: 0, or -1 with r's error (the column named).
+ */
+static inline int
+amounts(struct ts_reader *r, int64_t *sum)
 {
-	int nf, i, e;
-	int64_t sum = 0;
+	int64_t s = 0;
+	int i, e;
 
-	if (split(r, NULL, line, len, r->f, r->ncol, &nf) < 0)
-		return -1;
-	if (nf != r->ncol)
-		return bad(r, NULL, "%d fields, the header names %d", nf, r->ncol);
 	for (i = 0; i < r->ncol; i++) {
 		r->cents[i] = 0;
 		if (!r->money[i] || r->f[i].n == 0)
 			continue;
 		if ((e = money_parse(r->f[i].p, r->f[i].n, &r->cents[i])) != M_OK)
 			return bad(r, r->cols[i], "%s", money_strerror(e));
-		if (money_add(&sum, sum, r->cents[i]) < 0)
+		if (money_add(&s, s, r->cents[i]) < 0)
 			return bad(r, r->cols[i], "record sum out of range");
 	}
+	*sum = s;
+	return 0;
+}
+
+/* A record line: its fields, their characters, its money columns. */
+static int
+record(struct ts_reader *r, const char *line, size_t len)
+{
+	int nf;
+	int64_t sum = 0;
+
+	if (split(r, NULL, line, len, r->f, r->ncol, &nf) < 0)
+		return -1;
+	if (nf != r->ncol)
+		return bad(r, NULL, "%d fields, the header names %d", nf, r->ncol);
+	if (amounts(r, &sum) < 0)
+		return -1;
 	if (money_add(&r->sum, r->sum, sum) < 0)
 		return bad(r, NULL, "control sum out of range");
 	r->nrec++;
@@ -948,7 +964,6 @@ ts_reline(struct ts_reader *r, const char *p)
 {
 	const char *m = r->map, *nl;
 	int64_t sum = 0;
-	int i, e;
 
 	r->in.lineno = -1;
 	r->line = p;
@@ -963,15 +978,8 @@ ts_reline(struct ts_reader *r, const char *p)
 	}
 	if (splittabs(p, (size_t)(nl - p), r->f, r->ncol) != r->ncol)
 		return bad(r, NULL, "not the fields of the header");
-	for (i = 0; i < r->ncol; i++) {
-		r->cents[i] = 0;
-		if (!r->money[i] || r->f[i].n == 0)
-			continue;
-		if ((e = money_parse(r->f[i].p, r->f[i].n, &r->cents[i])) != M_OK)
-			return bad(r, r->cols[i], "%s", money_strerror(e));
-		if (money_add(&sum, sum, r->cents[i]) < 0)
-			return bad(r, r->cols[i], "record sum out of range");
-	}
+	if (amounts(r, &sum) < 0)
+		return -1;
 	r->len = (size_t)(nl - p);
 	r->recsum = sum;
 	return 0;
