@@ -94,7 +94,7 @@ slowly () {
 	chmod +x slow/"$1"
 }
 
-test_expect_success 'the last stage running alone, the others'"'"' files hashed meanwhile: the same manifest' '
+test_expect_success 'a core left by the stages: the files of those ended hashed meanwhile, the same manifest' '
 	mkdir -p slow &&
 	slowly payment-edit 6 && slowly reject-code 3 &&
 	real=$(command -v tiers-sum) &&
@@ -105,10 +105,11 @@ test_expect_success 'the last stage running alone, the others'"'"' files hashed 
 	PATH=$PWD/slow:$PATH TIERS_STAGE_JOBS=2 tiers-nightly -I 2026-11-18 three 2>err3 >out3 &&
 	cmp one/days/2026-11-18/MANIFEST three/days/2026-11-18/MANIFEST &&
 	tiers-verify three >/dev/null &&
-	# tiers-sum -f hashed what prehash found, then only what was new or
-	# changed since: fewer than the day holds.
-	test $(wc -l <sums) = 2 &&
-	pre=$(sed -n 1p sums) && last=$(sed -n 2p sums) &&
+	# tiers-sum -f hashed what rounds of prehash found, then only what
+	# was new or changed since: fewer than the day holds.
+	test $(wc -l <sums) -ge 2 &&
+	pre=$(sed "\$d" sums | awk "{ n += \$1 } END { print n }") &&
+	last=$(sed -n "\$p" sums) &&
 	n=$(grep -c "^file	" three/days/2026-11-18/MANIFEST) &&
 	test "$pre" -gt 20 && test "$last" -lt "$n" && test $((pre + last)) -ge "$n" &&
 	# A file of an earlier stage changed by the last one after it was
