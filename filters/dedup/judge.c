@@ -273,8 +273,14 @@ static void
 pushnk(struct nk **v, size_t *n, size_t *cap, uint64_t hi, uint64_t lo, uint32_t rec)
 {
 	if (*n == *cap) {
+		/* Copied into twice the room, in huge pages (bigalloc). */
+		struct nk *w = bigalloc((*cap ? *cap * 2 : 1 << 16) * sizeof *w);
+
+		if (*n > 0)
+			memcpy(w, *v, *n * sizeof *w);
+		bigfree(*v, *cap * sizeof **v);
+		*v = w;
 		*cap = *cap ? *cap * 2 : 1 << 16;
-		*v = xrealloc(*v, *cap * sizeof **v);
 	}
 	(*v)[*n].hi = hi;
 	(*v)[*n].lo = lo;
@@ -778,14 +784,15 @@ judgeday(void)
 		bq[j].it = NULL;
 		bq[j].text = NULL;
 	}
-	nktmp = xmalloc((nfirst > nadj ? nfirst : nadj ? nadj : 1) * sizeof *nktmp);
+	k = nfirst > nadj ? nfirst : nadj ? nadj : 1;
+	nktmp = bigalloc(k * sizeof *nktmp);
 	nksort(first, nfirst, nktmp);
 	nksort(adj, nadj, nktmp);
-	free(nktmp);
+	bigfree(nktmp, k * sizeof *nktmp);
 	nktmp = NULL;
 	passday(first, &nfirst, LK_KEY, &khit, &nkhit, 1);
 	passday(adj, &nadj, LK_LINE, &lhit, &nlhit, 0);
-	free(adj);
+	bigfree(adj, capadj * sizeof *adj);
 	adj = NULL;
 
 	memset(&e, 0, sizeof e);
@@ -949,5 +956,5 @@ getfirst(size_t j, struct key *k)
 void
 freefirst(void)
 {
-	free(first);
+	bigfree(first, capfirst * sizeof *first);
 }
