@@ -301,6 +301,13 @@ extern int32_t today;
 extern char today_s[DATE_BUFSZ];
 extern struct hist hist;
 
+/* The claims' mapped lines before upto written (main.c). */
+void claimsrelease(const char *upto);
+
+/* judge.c: zeroed memory in huge pages where they are given; its size to free it. */
+void *bigalloc(size_t n);
+void bigfree(void *p, size_t n);
+
 /* judge.c: the day judged: batch by batch, then in one pass. */
 enum { V_FIRST, V_INTRA, V_INTER, V_ADJUST, V_OTHER /* another shard's */ };
 extern const char *const vnames[];
@@ -311,16 +318,16 @@ struct item {
 	uint64_t lhi, llo;	/* the line key (ledger) */
 	int64_t recsum;
 	int64_t paid;		/* adjustments: the net paid on the line referred to */
-	size_t off;
+	uintptr_t at;		/* its line: at bytes into the text, or (mapped) its address */
 	uint32_t len;
 	uint32_t refrec;	/* duplicates: the claim they repeat */
 	int32_t refday;
-	unsigned char verdict, hasref, haspaid;
+	unsigned char verdict, hasref, haspaid, mapped;
 };
 struct batch {
 	struct item *it;
 	size_t n;
-	char *text;		/* BATCHTEXT bytes: lines are shorter */
+	char *text;		/* BATCHTEXT bytes: lines are shorter (those not mapped) */
 	size_t tlen;
 	uint32_t rec0;		/* record number of it[0] */
 	int full;

@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -76,6 +77,36 @@ struct dent {
 static struct dent *tab;
 static size_t tabcap, tabn;
 
+/*
+ * n bytes of zeroes, for an array written at random: mapped apart and in
+ * huge pages where the system gives them on request (madvise mode), so
+ * that its first writes fault a page of 2 MiB at a time, not of 4 KiB,
+ * and a random access misses the TLB less.  A refusal costs nothing but
+ * the small pages.
+ */
+void *
+bigalloc(size_t n)
+{
+	void *p;
+
+	if (n == 0)
+		return NULL;
+	if ((p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) ==
+	    MAP_FAILED)
+		die(EX_SOFTWARE, "out of memory");
+#ifdef MADV_HUGEPAGE
+	(void)madvise(p, n, MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
+void
+bigfree(void *p, size_t n)
+{
+	if (p != NULL)
+		munmap(p, n);
+}
+
 static size_t
 tabfind(uint64_t hi, uint64_t lo)
 {
@@ -86,7 +117,11 @@ tabfind(uint64_t hi, uint64_t lo)
 	return i;
 }
 
-/* Room for n more keys, the table at most three quarters full. */
+/*
+ * Room for n more keys, the table at most three quarters full: grown as
+ * the keys come rather than for a whole batch ahead, each table twice
+ * the one before.
+ */
 static void
 tabgrow(size_t n)
 {
@@ -97,13 +132,12 @@ tabgrow(size_t n)
 		c *= 2;
 	if (c == oc)
 		return;
-	tab = xmalloc(c * sizeof *tab);
-	memset(tab, 0, c * sizeof *tab);
+	tab = bigalloc(c * sizeof *tab);
 	tabcap = c;
 	for (i = 0; i < oc; i++)
 		if (old[i].rec != 0)
 			tab[tabfind(old[i].hi, old[i].lo)] = old[i];
-	free(old);
+	bigfree(old, oc * sizeof *old);
 }
 
 /* What the judging thread writes to. */
@@ -239,8 +273,14 @@ static void
 pushnk(struct nk **v, size_t *n, size_t *cap, uint64_t hi, uint64_t lo, uint32_t rec)
 {
 	if (*n == *cap) {
+		/* Copied into twice the room, in huge pages (bigalloc). */
+		struct nk *w = bigalloc((*cap ? *cap * 2 : 1 << 16) * sizeof *w);
+
+		if (*n > 0)
+			memcpy(w, *v, *n * sizeof *w);
+		bigfree(*v, *cap * sizeof **v);
+		*v = w;
 		*cap = *cap ? *cap * 2 : 1 << 16;
-		*v = xrealloc(*v, *cap * sizeof **v);
 	}
 	(*v)[*n].hi = hi;
 	(*v)[*n].lo = lo;
@@ -261,8 +301,9 @@ judge(struct batch *b)
 	struct dent *e;
 	size_t i, bytes;
 
-	tabgrow(hist.ledger ? 2 * b->n : b->n);
 	for (i = 0; i < b->n; i++) {
+		if (4 * (tabn + 2) > 3 * tabcap)
+			tabgrow(2);
 #ifdef __GNUC__
 		/*
 		 * The slots of a claim a few places ahead asked for now: the
@@ -691,7 +732,8 @@ emit(void *arg)
 			e->nw++;
 			continue;
 		}
-		ts_wfields(e->w, b->text + x->off, x->len, ncol, x->recsum);
+		ts_wfields(e->w, x->mapped ? (const char *)x->at : b->text + x->at, x->len, ncol,
+		    x->recsum);
 		ts_wcstr(e->w, vnames[x->verdict]);
 		ts_wstr(e->w, id, claimrank(id, rec));
 		ts_wstr(e->w, ref, nref);
@@ -704,6 +746,19 @@ emit(void *arg)
 		e->nw++;
 	}
 	return NULL;
+}
+
+/* The pages of the batch's mapped lines, written, given back. */
+static void
+written(const struct batch *b)
+{
+	size_t i;
+
+	for (i = b->n; i > 0; i--)
+		if (b->it[i - 1].mapped) {
+			claimsrelease((const char *)b->it[i - 1].at + b->it[i - 1].len);
+			return;
+		}
 }
 
 /*
@@ -720,22 +775,24 @@ judgeday(void)
 	int j;
 
 	/* The table and the second batch are done with: memory for the pass. */
-	free(tab);
+	bigfree(tab, tabcap * sizeof *tab);
 	tab = NULL;
+	tabcap = 0;
 	for (j = 1; j < NBATCH; j++) {
 		free(bq[j].it);
 		free(bq[j].text);
 		bq[j].it = NULL;
 		bq[j].text = NULL;
 	}
-	nktmp = xmalloc((nfirst > nadj ? nfirst : nadj ? nadj : 1) * sizeof *nktmp);
+	k = nfirst > nadj ? nfirst : nadj ? nadj : 1;
+	nktmp = bigalloc(k * sizeof *nktmp);
 	nksort(first, nfirst, nktmp);
 	nksort(adj, nadj, nktmp);
-	free(nktmp);
+	bigfree(nktmp, k * sizeof *nktmp);
 	nktmp = NULL;
 	passday(first, &nfirst, LK_KEY, &khit, &nkhit, 1);
 	passday(adj, &nadj, LK_LINE, &lhit, &nlhit, 0);
-	free(adj);
+	bigfree(adj, capadj * sizeof *adj);
 	adj = NULL;
 
 	memset(&e, 0, sizeof e);
@@ -745,6 +802,7 @@ judgeday(void)
 		e.from = 0;
 		e.to = held[k].n;
 		emit(&e);
+		written(e.b);
 		writeback(out.fd);
 		free(held[k].it);
 		free(held[k].text);
@@ -768,6 +826,7 @@ judgeday(void)
 			e.from = 0;
 			e.to = b->n;
 			emit(&e);
+			written(e.b);
 			writeback(out.fd);
 		}
 		close(spillfd);
@@ -878,7 +937,7 @@ judgedone(void)
 		free(bq[i].it);
 		free(bq[i].text);
 	}
-	free(tab);
+	bigfree(tab, tabcap * sizeof *tab);
 	tab = NULL;
 	free(spillpath);
 }
@@ -897,5 +956,5 @@ getfirst(size_t j, struct key *k)
 void
 freefirst(void)
 {
-	free(first);
+	bigfree(first, capfirst * sizeof *first);
 }

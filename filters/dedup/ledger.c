@@ -16,12 +16,23 @@
 static struct key *lrecs;
 static size_t nlrecs, caplrecs;
 
+/*
+ * The day's records, in huge pages where they are given (bigalloc): a
+ * larger array, the records copied into it, rather than a realloc in
+ * small pages, each faulted in alone.
+ */
 static void
 lpush(const struct key *k)
 {
+	struct key *v;
+
 	if (nlrecs == caplrecs) {
-		caplrecs = caplrecs ? caplrecs * 2 : 4096;
-		lrecs = xrealloc(lrecs, caplrecs * sizeof *lrecs);
+		v = bigalloc((caplrecs ? caplrecs * 2 : 65536) * sizeof *lrecs);
+		if (nlrecs > 0)
+			memcpy(v, lrecs, nlrecs * sizeof *lrecs);
+		bigfree(lrecs, caplrecs * sizeof *lrecs);
+		lrecs = v;
+		caplrecs = caplrecs ? caplrecs * 2 : 65536;
 	}
 	lrecs[nlrecs++] = *k;
 }
@@ -40,11 +51,11 @@ getlrec(size_t j, struct key *k)
 static void
 lsort(struct key *a, size_t n)
 {
-	struct key *tmp = xmalloc(n * sizeof *tmp), x;
+	struct key *tmp = bigalloc(n * sizeof *tmp), x;
 	size_t i, j;
 
 	radix_sort(a, n, sizeof *a, tmp, 31, UINT64_MAX);
-	free(tmp);
+	bigfree(tmp, n * sizeof *tmp);
 	for (i = 1; i < n; i++) {
 		if (keycmp(&a[i - 1], &a[i]) <= 0)
 			continue;
@@ -315,6 +326,6 @@ buildledger(int argc, char **argv, const char *decisions, const char *hdir,
 	fprintf(stderr, "%s: %s: %llu claims: %llu lines paid, %llu movements; ledger %d segments\n",
 	    progname_(), today_s, (unsigned long long)ncl, (unsigned long long)npaid,
 	    (unsigned long long)nmove, hist.nseg);
-	free(lrecs);
+	bigfree(lrecs, caplrecs * sizeof *lrecs);
 	return EX_OK;
 }

@@ -214,6 +214,101 @@ joinv(int argc, char **argv, const char **vf, int nv, const char *output, int mo
 	return EX_OK;
 }
 
+/* ---------- reading the claims ---------- */
+
+/*
+ * The claim streams, each read by ts_scan and kept open until the
+ * claims are written: a plain file is mapped, and a claim held for its
+ * verdict points to its line there (the page cache's pages, not a copy
+ * in fresh memory); a gzip file or a pipe is read through a buffer, its
+ * lines copied into the batch's text.
+ */
+static struct ts_reader *rds;
+static int nrd;
+
+static struct {
+	struct batch *bt;
+	size_t bmax, blim;
+	uint32_t rec;
+	int c[NKC], lc[NLC], nature;
+} rd;
+
+/* A claim read: verified (ts_scan), hashed, into the batch. */
+static int
+claim(void *arg, struct ts_reader *r)
+{
+	const int *c = rd.c;
+	struct batch *bt = rd.bt;
+	struct item *x;
+	char key[2048];
+	size_t j;
+
+	(void)arg;
+	if (bt != NULL && (bt->n == rd.bmax || (r->map == NULL && bt->tlen + r->len > BATCHTEXT))) {
+		rd.bmax = rd.bmax * 2 < rd.blim ? rd.bmax * 2 : rd.blim;
+		putbatch(bt, 0);
+		bt = rd.bt = NULL;
+	}
+	if (bt == NULL)
+		bt = rd.bt = getbatch();
+	if (bt->n == 0)
+		bt->rec0 = rd.rec + 1;
+	if (rd.rec == UINT32_MAX)
+		return ts_error(r, "-", "too many claims");
+	rd.rec++;
+	x = &bt->it[bt->n++];
+	x->verdict = V_FIRST;
+	if ((x->mapped = r->map != NULL))
+		x->at = (uintptr_t)r->line;
+	else {
+		memcpy(bt->text + bt->tlen, r->line, r->len);
+		x->at = bt->tlen;
+		bt->tlen += r->len;
+	}
+	x->len = (uint32_t)r->len;
+	x->recsum = r->recsum;
+	if (r->f[c[K_PSNUM]].n == 0 || r->f[c[K_INVOICE]].n == 0 ||
+	    r->f[c[K_ACT]].n == 0 || r->f[c[K_ACTDATE]].n == 0 ||
+	    r->f[c[K_FR]].n == 0 || (r->f[c[K_NIR]].n == 0 && r->f[c[K_BNIR]].n == 0))
+		return ts_error(r, "key",
+		    "a key field is empty (ps_number, invoice, nir, act_code, act_date, fr_eur)");
+	{
+		struct field v[NKC], lv[NLC];
+		int64_t cents[NKC];
+		size_t q;
+
+		for (q = 0; q < NKC; q++) {
+			v[q] = r->f[c[q]];
+			cents[q] = r->cents[c[q]];
+		}
+		if (hist.ledger) {
+			linefields(r, rd.lc, lv);
+			linehash(lv, v, &x->lhi, &x->llo);
+		}
+		if (r->f[rd.nature].n != 4 || memcmp(r->f[rd.nature].p, "paid", 4) != 0) {
+			x->verdict = V_ADJUST;
+			return 0;
+		}
+		j = normkey(v, cents, key, sizeof key);
+	}
+	if (j == 0)
+		return ts_error(r, "key", "too long");
+	hash128(key, j, &x->hi, &x->lo);
+	if (nshard > 1 && (int)((x->hi >> 56) % (uint64_t)nshard) != shard)
+		x->verdict = V_OTHER;
+	return 0;
+}
+
+/* The mapped lines before upto written: their pages may go. */
+void
+claimsrelease(const char *upto)
+{
+	int i;
+
+	for (i = 0; i < nrd; i++)
+		ts_release(&rds[i], upto);
+}
+
 static void
 usage(void)
 {
@@ -240,17 +335,13 @@ main(int argc, char *argv[])
 	int months = 24, full = 0, ch, i, st, apost = 0, join = 0, build = 0;
 	const char **vfiles = NULL;
 	int nvfiles = 0;
-	struct batch *bt = NULL;
-	size_t bmax, blim = BATCH;
+	size_t blim = BATCH;
 	const char *e;
-	size_t ncl, j;
-	int c[NKC], lc[NLC], nature = -1;
-	char key[2048], tmpdir[PATH_MAX - 128], meta[128];
-	struct ts_reader r;
+	size_t ncl;
+	char tmpdir[PATH_MAX - 128], meta[128];
 	struct pub p;
 	struct herr he;
 	pthread_t th;
-	uint32_t rec;
 
 	setprogname_(argv[0]);
 	while ((ch = getopt(argc, argv, "ABD:H:JS:VW:d:h:lo:s:v:")) != -1)
@@ -342,85 +433,40 @@ main(int argc, char *argv[])
 	/* $TIERS_DEDUP_BATCH claims a batch: for the tests of the batches. */
 	if ((e = getenv("TIERS_DEDUP_BATCH")) != NULL && *e != '\0')
 		blim = (size_t)numarg(e, 1, BATCH, "TIERS_DEDUP_BATCH");
-	bmax = blim / 8 ? blim / 8 : 1;	/* the first batches small: the judging starts early */
 	judgeinit();
-	rec = 0;
+	rd.blim = blim;
+	rd.bmax = blim / 8 ? blim / 8 : 1;	/* the first batches small: the judging starts early */
+	nrd = argc;
+	rds = xmalloc((size_t)argc * sizeof *rds);
 	for (i = 0; i < argc; i++) {
+		struct ts_reader *r = &rds[i];
+		void *arg = &rd;
+		long base;
 		size_t k;
 
-		if (ts_open(&r, argv[i], "claim", 1) < 0)
-			ts_fatal(&r);
+		if (ts_open(r, argv[i], "claim", 1) < 0)
+			ts_fatal(r);
 		for (k = 0; k < NKC; k++)
-			c[k] = ts_needcol(&r, keycols[k]);
-		nature = ts_needcol(&r, "nature");
+			rd.c[k] = ts_needcol(r, keycols[k]);
+		rd.nature = ts_needcol(r, "nature");
 		for (k = 0; k < NLC; k++)
-			lc[k] = ts_col(&r, linecols[k]);
+			rd.lc[k] = ts_col(r, linecols[k]);
 		if (nshard == 1)
-			outhead(&out, p.fd, output, &r, i == 0, argv[i], argv[0], months);
+			outhead(&out, p.fd, output, r, i == 0, argv[i], argv[0], months);
 		if (i == 0) {
-			ncol = r.ncol;
+			ncol = r->ncol;
 			if (pthread_create(&th, NULL, judging, NULL) != 0)
 				die(EX_OSERR, "pthread_create failed");
 		}
-		while ((st = ts_next(&r)) == 1) {
-			struct item *x;
-
-			if (bt != NULL && (bt->n == bmax || bt->tlen + r.len > BATCHTEXT)) {
-				bmax = bmax * 2 < blim ? bmax * 2 : blim;
-				putbatch(bt, 0);
-				bt = NULL;
-			}
-			if (bt == NULL)
-				bt = getbatch();
-			if (bt->n == 0)
-				bt->rec0 = rec + 1;
-			if (rec == UINT32_MAX)
-				die_at(EX_DATAERR, argv[i], r.in.lineno, "-", "too many claims");
-			rec++;
-			x = &bt->it[bt->n++];
-			x->verdict = V_FIRST;
-			memcpy(bt->text + bt->tlen, r.line, r.len);
-			x->off = bt->tlen;
-			x->len = (uint32_t)r.len;
-			bt->tlen += r.len;
-			x->recsum = r.recsum;
-			if (r.f[c[K_PSNUM]].n == 0 || r.f[c[K_INVOICE]].n == 0 ||
-			    r.f[c[K_ACT]].n == 0 || r.f[c[K_ACTDATE]].n == 0 ||
-			    r.f[c[K_FR]].n == 0 || (r.f[c[K_NIR]].n == 0 && r.f[c[K_BNIR]].n == 0))
-				die_at(EX_DATAERR, argv[i], r.in.lineno, "key",
-				    "a key field is empty (ps_number, invoice, nir, act_code, act_date, fr_eur)");
-			{
-				struct field v[NKC], lv[NLC];
-				int64_t cents[NKC];
-				size_t q;
-
-				for (q = 0; q < NKC; q++) {
-					v[q] = r.f[c[q]];
-					cents[q] = r.cents[c[q]];
-				}
-				if (hist.ledger) {
-					linefields(&r, lc, lv);
-					linehash(lv, v, &x->lhi, &x->llo);
-				}
-				if (r.f[nature].n != 4 || memcmp(r.f[nature].p, "paid", 4) != 0) {
-					x->verdict = V_ADJUST;
-					continue;
-				}
-				j = normkey(v, cents, key, sizeof key);
-			}
-			if (j == 0)
-				die_at(EX_DATAERR, argv[i], r.in.lineno, "key", "too long");
-			hash128(key, j, &x->hi, &x->lo);
-			if (nshard > 1 && (int)((x->hi >> 56) % (uint64_t)nshard) != shard)
-				x->verdict = V_OTHER;
-		}
-		if (st < 0)
-			ts_fatal(&r);
-		ts_close(&r);
+		if (ts_scan(r, 1, claim, &arg, &base) < 0)
+			ts_fatal(r);
 	}
-	putbatch(bt, 1);
+	putbatch(rd.bt, 1);
 	judged();
-	ncl = rec;
+	for (i = 0; i < nrd; i++)
+		ts_close(&rds[i]);
+	free(rds);
+	ncl = rd.rec;
 	if (nshard == 1 && nout != ncl)
 		die(EX_SOFTWARE, "conservation: %zu claims read, %llu written", ncl,
 		    (unsigned long long)nout);
