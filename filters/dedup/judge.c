@@ -544,7 +544,8 @@ pass(void *arg)
 	for (i = 0, at = 0; i < p->n; i++) {
 		for (from = at; at < nc && cq[at] == i; at++)
 			;
-		if (weigh(&hist, c + from, at - from, p->kind, &k)) {
+		/* No record of any key gathered: c is NULL, which takes no offset. */
+		if (weigh(&hist, at > from ? c + from : NULL, at - from, p->kind, &k)) {
 			if (p->nh == p->caph) {
 				p->caph = p->caph ? p->caph * 2 : 1024;
 				p->h = xrealloc(p->h, p->caph * sizeof *p->h);
