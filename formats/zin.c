@@ -84,12 +84,13 @@ zin_read(struct zin *z, char *out, size_t n, const char **why)
 		/*
 		 * A plain file read in large pieces (the line reader's
 		 * thread): straight into out, not through buf, a copy the
-		 * fewer.
+		 * fewer; as much at a time as through buf, so that no more
+		 * of out is touched than was.
 		 */
 		if (z->s.avail_in == 0 && n >= sizeof z->buf && !z->eof) {
 			ssize_t got;
 
-			while ((got = read(z->fd, out, n)) < 0 && errno == EINTR)
+			while ((got = read(z->fd, out, sizeof z->buf)) < 0 && errno == EINTR)
 				;
 			if (got < 0) {
 				*why = strerror(errno);
