@@ -21,6 +21,29 @@ money_parse(const char *s, size_t n, int64_t *cents)
 	uint64_t v = 0, lim;
 	size_t ndig = 0, nfrac = 0;
 
+	/*
+	 * The amount of nearly every field first: no sign, one to fifteen
+	 * digits, the first not a zero unless alone, '.', two digits; below
+	 * 10^17 cents, no overflow.  Anything else, the way below, which
+	 * tells what is wrong.
+	 */
+	if (n >= 4 && n <= 18 && s[n - 3] == '.' && (s[0] != '0' || n == 4)) {
+		unsigned d1 = (unsigned char)s[n - 2] - '0', d2 = (unsigned char)s[n - 1] - '0', d;
+		size_t i;
+
+		if (d1 <= 9 && d2 <= 9) {
+			for (i = 0; i < n - 3; i++) {
+				if ((d = (unsigned char)s[i] - '0') > 9)
+					break;
+				v = v * 10 + d;
+			}
+			if (i == n - 3) {
+				*cents = (int64_t)(v * 100 + d1 * 10 + d2);
+				return M_OK;
+			}
+			v = 0;
+		}
+	}
 	if (n == 0)
 		return M_EMPTY;
 	if (*p == '-') {

@@ -309,6 +309,8 @@ ts_open(struct ts_reader *r, const char *path, const char *kind, int version)
 	r->ncol = nf - 3;
 	r->cols = xmalloc((size_t)r->ncol * sizeof *r->cols);
 	r->money = xmalloc((size_t)r->ncol);
+	r->mcol = xmalloc((size_t)r->ncol * sizeof *r->mcol);
+	r->nmcol = 0;
 	for (i = 0; i < r->ncol; i++) {
 		r->cols[i] = r->hdr + (hf[i + 3].p - line);
 		if (hf[i + 3].n == 0 || strspn(r->cols[i],
@@ -322,6 +324,8 @@ ts_open(struct ts_reader *r, const char *path, const char *kind, int version)
 				return bad(r, "header", "duplicate column name");
 			}
 		r->money[i] = is_money_name(r->cols[i], hf[i + 3].n);
+		if (r->money[i])
+			r->mcol[r->nmcol++] = i;
 	}
 	free(hf);
 	if (kind != NULL && strcmp(kind, r->kind) != 0)
@@ -438,11 +442,13 @@ static inline int
 amounts(struct ts_reader *r, int64_t *sum)
 {
 	int64_t s = 0;
-	int i, e;
+	int i, j, e;
 
-	for (i = 0; i < r->ncol; i++) {
-		r->cents[i] = 0;
-		if (!r->money[i] || r->f[i].n == 0)
+	/* Every column's 0 at once, then the money columns alone. */
+	memset(r->cents, 0, (size_t)r->ncol * sizeof *r->cents);
+	for (j = 0; j < r->nmcol; j++) {
+		i = r->mcol[j];
+		if (r->f[i].n == 0)
 			continue;
 		if ((e = money_parse(r->f[i].p, r->f[i].n, &r->cents[i])) != M_OK)
 			return bad(r, r->cols[i], "%s", money_strerror(e));
@@ -1127,11 +1133,13 @@ ts_close(struct ts_reader *r)
 	free(r->hdr);
 	free(r->cols);
 	free(r->money);
+	free(r->mcol);
 	free(r->f);
 	free(r->cents);
 	r->hdr = NULL;
 	r->cols = NULL;
 	r->money = NULL;
+	r->mcol = NULL;
 	r->f = NULL;
 	r->cents = NULL;
 }

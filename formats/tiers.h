@@ -182,6 +182,7 @@ struct ts_reader {
 	int ncol;
 	char **cols;
 	unsigned char *money;	/* money[i]: column i holds euros */
+	int *mcol, nmcol;	/* the money columns, in order */
 	char *hdr;		/* header storage */
 	/* the current record */
 	struct field *f;

@@ -81,6 +81,27 @@ zin_read(struct zin *z, char *out, size_t n, const char **why)
 			die(EX_SOFTWARE, "inflateInit2: out of memory");
 	}
 	if (!z->gz) {
+		/*
+		 * A plain file read in large pieces (the line reader's
+		 * thread): straight into out, not through buf, a copy the
+		 * fewer; as much at a time as through buf, so that no more
+		 * of out is touched than was.
+		 */
+		if (z->s.avail_in == 0 && n >= sizeof z->buf && !z->eof) {
+			ssize_t got;
+
+			while ((got = read(z->fd, out, sizeof z->buf)) < 0 && errno == EINTR)
+				;
+			if (got < 0) {
+				*why = strerror(errno);
+				return -1;
+			}
+			if (got == 0) {
+				z->eof = 1;
+				z->done = 1;
+			}
+			return (int)got;
+		}
 		if (z->s.avail_in == 0 && rawfill(z, why) < 0)
 			return -1;
 		if (z->s.avail_in == 0) {

@@ -193,7 +193,7 @@ override(const char *path)
 
 /* The client's row for a code, else every client's, else NULL. */
 static const struct rule *
-findrule(const struct field *amc, const char *code, size_t n)
+lookup(const struct field *amc, const char *code, size_t n)
 {
 	struct rule key;
 	const struct rule *r;
@@ -211,6 +211,39 @@ findrule(const struct field *amc, const char *code, size_t n)
 	memset(key.amc, 0, sizeof key.amc);
 	key.amc[0] = '*';
 	return bsearch(&key, rules, nrules, sizeof *rules, rulecmp);
+}
+
+/*
+ * lookup's answers by client and code, remembered: a day has a few
+ * dozen pairs, and two binary searches of the table a line, comparing
+ * strings, cost more than the rest of the line's outcome.
+ */
+static struct memo {
+	char amc[16], code[16];
+	const struct rule *r;
+} memo[256];
+
+static const struct rule *
+findrule(const struct field *amc, const char *code, size_t n)
+{
+	struct memo *m;
+	unsigned h = (unsigned)n;
+	size_t i;
+
+	if (amc->n >= sizeof m->amc || n >= sizeof m->code)
+		return lookup(amc, code, n);
+	for (i = 0; i < amc->n; i++)
+		h = h * 31 + (unsigned char)amc->p[i];
+	for (i = 0; i < n; i++)
+		h = h * 31 + (unsigned char)code[i];
+	m = &memo[(h ^ h >> 8) & 255];
+	if (m->r != NULL && memcmp(m->amc, amc->p, amc->n) == 0 && m->amc[amc->n] == '\0' &&
+	    memcmp(m->code, code, n) == 0 && m->code[n] == '\0')
+		return m->r;
+	memset(m, 0, sizeof *m);
+	memcpy(m->amc, amc->p, amc->n);
+	memcpy(m->code, code, n);
+	return m->r = lookup(amc, code, n);
 }
 
 static int
@@ -629,7 +662,11 @@ main(int argc, char *argv[])
 			ts_wcols(&ow, &hr, hc[0], 1);
 		else
 			ts_wcols(&ow, &dr, dc[D_CLAIM], 1);
-		ts_wdate(&ow, first);
+		/* Most lines are first presented today: its date written once. */
+		if (first == today)
+			ts_wchecked(&ow, today_s, strlen(today_s));
+		else
+			ts_wdate(&ow, first);
 		if (o == O_HOLD || o == O_EXPIRED)
 			ts_wdate(&ow, by);
 		else

@@ -225,6 +225,49 @@ csvput(struct csvline *l, const char *s, size_t n)
 	l->len += m;
 }
 
+/*
+ * A column's fields as csv_write quoted them, remembered by value, in a
+ * slot of a few by a hash of the value: the columns of few values (a
+ * code, its label, an outcome) are quoted once a value, not once a line
+ * (csv_write's loop, a byte at a time, was a fifth of the run).
+ */
+#define QSLOTS 32
+#define QMAX 64
+
+struct quoted {
+	size_t n, m;		/* the value's bytes, the quoted field's (0: empty slot) */
+	char v[QMAX], q[2 * QMAX + 2];
+};
+
+static void
+csvmemo(struct csvline *l, struct quoted *slot, const char *s, size_t n)
+{
+	struct quoted *q;
+	size_t at, h = n;
+
+	if (n > QMAX) {
+		csvput(l, s, n);
+		return;
+	}
+	if (n > 0)
+		h = h * 31 + (unsigned char)s[n - 1] * 7 + (unsigned char)s[n / 2] * 3 +
+		    (unsigned char)s[n > 1 ? n - 2 : 0];
+	q = &slot[h % QSLOTS];
+	if (q->m == 0 || q->n != n || memcmp(q->v, s, n) != 0) {
+		at = l->len + (l->len > 0);
+		csvput(l, s, n);
+		q->n = n;
+		memcpy(q->v, s, n);
+		q->m = l->len - at;
+		memcpy(q->q, l->b + at, q->m);
+		return;
+	}
+	if (l->len > 0)
+		l->b[l->len++] = ',';
+	memcpy(l->b + l->len, q->q, q->m);
+	l->len += q->m;
+}
+
 static void
 csvend(struct csvline *l, FILE *fp)
 {
@@ -249,6 +292,8 @@ static const char *const ccols[] = {
 	"payment_ref", "claim", "client_label"
 };
 #define NCC (int)(sizeof ccols / sizeof ccols[0])
+/* Those of few values, whose quoted fields are remembered (csvmemo). */
+static const char *const cfew[] = { "act_date", "payment_ref", "client_label" };
 
 /*
  * The PS return's order: each PS (its key, ps_kind, a TAB and
@@ -563,6 +608,7 @@ struct pass {
 	struct cret **cl;
 	size_t ncl;
 	struct csvline line;
+	struct quoted *memo[NCC];
 	uint64_t nin, n;
 	int64_t inamc, amc;
 };
@@ -652,7 +698,10 @@ passrec(void *arg, struct ts_reader *r)
 				ts_wstr(&c->w, v.p, v.n);
 			} else
 				v = r->f[ps->cc[k]];
-			csvput(&ps->line, v.p, v.n);
+			if (ps->memo[k] != NULL)
+				csvmemo(&ps->line, ps->memo[k], v.p, v.n);
+			else
+				csvput(&ps->line, v.p, v.n);
 			/* What the returns carry, summed from their own text. */
 			if (ps->cc[k] == ps->ka && (money_parse(v.p, v.n, &x) != 0 ||
 			    money_add(&ps->amc, ps->amc, x) < 0))
@@ -700,8 +749,14 @@ onepass(struct ts_reader *r, const char *path, const char *date, struct psorder 
 		p.meta = meta;
 		p.kamc = ocol("amc");
 		p.kout = ocol("outcome");
-		for (i = 0; i < NCC; i++)
+		for (i = 0; i < NCC; i++) {
 			p.cc[i] = strcmp(ccols[i], cident) == 0 ? -1 : ocol(ccols[i]);
+			for (j = 0; j < sizeof cfew / sizeof cfew[0]; j++)
+				if (strcmp(ccols[i], cfew[j]) == 0) {
+					p.memo[i] = xmalloc(QSLOTS * sizeof *p.memo[i]);
+					memset(p.memo[i], 0, QSLOTS * sizeof *p.memo[i]);
+				}
+		}
 		p.nrun = runs(p.cc, NCC, p.run);
 	}
 	if (ts_open(r, path, "outcome", 1) < 0 || ts_map(r) < 0)
@@ -727,6 +782,8 @@ onepass(struct ts_reader *r, const char *path, const char *date, struct psorder 
 		}
 		free(p.cl);
 		free(p.line.b);
+		for (i = 0; i < NCC; i++)
+			free(p.memo[i]);
 	}
 	*kept = p.kept;
 	*amc = p.keptamc;
