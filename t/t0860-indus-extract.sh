@@ -219,8 +219,8 @@ test_expect_success 'rights given back: the retro items withdrawn, the lines giv
 # The store: a segment a business day, the days before hard-linked, not
 # written again (without it, the month's file was rewritten every day).
 test_expect_success 'the store: a segment a day, the days before linked, mode 0600, its log line' '
-	test "$(ls p.retro.2026-10-30)" = 2026-10-30.tsv &&
-	test "$(ls p.retro.2026-11-05 | tr "\n" " ")" = "2026-10-30.tsv 2026-11-03.tsv 2026-11-04.tsv 2026-11-05.tsv " &&
+	test "$(ls p.retro.2026-10-30 | tr "\n" " ")" = "2026-10-30.idx 2026-10-30.tsv " &&
+	test "$(ls p.retro.2026-11-05/*.tsv | sed "s,.*/,," | tr "\n" " ")" = "2026-10-30.tsv 2026-11-03.tsv 2026-11-04.tsv 2026-11-05.tsv " &&
 	test "$(stat -c %i p.retro.2026-10-30/2026-10-30.tsv)" = "$(stat -c %i p.retro.2026-11-05/2026-10-30.tsv)" &&
 	test "$(stat -c %i p.retro.2026-11-03/2026-11-03.tsv)" = "$(stat -c %i p.retro.2026-11-04/2026-11-03.tsv)" &&
 	test "$(stat -c %i p.retro.2026-11-04/2026-11-04.tsv)" = "$(stat -c %i p.retro.2026-11-05/2026-11-04.tsv)" &&
@@ -246,14 +246,15 @@ test_expect_success 'the store: a segment a day, the days before linked, mode 06
 
 test_expect_success 'the store: a day without rows writes no segment, links the days; months past -W dropped' '
 	indus-extract -d 2026-11-06 -P p.retro.2026-11-05 -p pa -o la 2>err &&
-	test "$(ls pa | tr "\n" " ")" = "2026-10-30.tsv 2026-11-03.tsv 2026-11-04.tsv 2026-11-05.tsv " &&
+	test "$(ls pa/*.tsv | sed "s,.*/,," | tr "\n" " ")" = "2026-10-30.tsv 2026-11-03.tsv 2026-11-04.tsv 2026-11-05.tsv " &&
 	test "$(stat -c %i pa/2026-11-05.tsv)" = "$(stat -c %i p.retro.2026-11-05/2026-11-05.tsv)" &&
 	grep "^indus-extract: 2026-11-06: store of lines paid: 0 rows today, 4 segments linked, 0 dropped\$" err &&
 	indus-extract -d 2027-11-01 -W 12 -P p.retro.2026-11-05 -p pb -o lb 2>err &&
-	test "$(ls pb | tr "\n" " ")" = "2026-11-03.tsv 2026-11-04.tsv 2026-11-05.tsv " &&
+	test "$(ls pb/*.tsv | sed "s,.*/,," | tr "\n" " ")" = "2026-11-03.tsv 2026-11-04.tsv 2026-11-05.tsv " &&
 	grep "store of lines paid: 0 rows today, 3 segments linked, 1 dropped\$" err &&
 	indus-extract -d 2028-12-01 -P p.retro.2026-11-05 -p pc -o lc 2>err &&
 	test -z "$(ls pc)" &&
+	test "$(stat -c %i pa/2026-11-05.idx)" = "$(stat -c %i p.retro.2026-11-05/2026-11-05.idx)" &&
 	grep "store of lines paid: 0 rows today, 0 segments linked, 4 dropped\$" err
 '
 
@@ -274,7 +275,7 @@ mkold () {
 # read as segments closed, linked forward, dropped past the window.
 test_expect_success 'the store of the first form (a file a month): read, linked on, the same findings' '
 	mkold po p.retro.2026-11-04 &&
-	test "$(ls po | tr "\n" " ")" = "2026-10.tsv 2026-11.tsv " &&
+	test "$(ls po/*.tsv | sed "s,.*/,," | tr "\n" " ")" = "2026-10.tsv 2026-11.tsv " &&
 	indus-extract -d 2026-11-05 -C params -l l.retro.2026-11-04 -P po -m m.retro.2026-11-05 \
 	    -o lo5 -r qo5 -c ro5 -x xo5 -f fo5 -s so5 -p po5 -T to5 2>err &&
 	cmp lo5 l.retro.2026-11-05 && cmp qo5 q.retro.2026-11-05 && cmp ro5 r.retro.2026-11-05 &&
@@ -284,14 +285,14 @@ test_expect_success 'the store of the first form (a file a month): read, linked 
 	grep "beneficiaries cut off" err >actual &&
 	test_cmp expect actual &&
 	grep "^indus-extract: 2026-11-05: store of lines paid: 1 rows today, 2 segments linked, 0 dropped\$" err &&
-	test "$(ls po5 | tr "\n" " ")" = "2026-10.tsv 2026-11-05.tsv 2026-11.tsv " &&
+	test "$(ls po5/*.tsv | sed "s,.*/,," | tr "\n" " ")" = "2026-10.tsv 2026-11-05.tsv 2026-11.tsv " &&
 	test "$(stat -c %i po5/2026-11.tsv)" = "$(stat -c %i po/2026-11.tsv)" &&
 	test "$(stat -c %i po5/2026-10.tsv)" = "$(stat -c %i po/2026-10.tsv)" &&
 	cmp po5/2026-11-05.tsv p.retro.2026-11-05/2026-11-05.tsv &&
 	indus-extract -d 2026-11-06 -C params -l lo5 -P po5 -o lo6 -p po6 2>err &&
 	test "$(stat -c %i po6/2026-11-05.tsv)" = "$(stat -c %i po5/2026-11-05.tsv)" &&
 	indus-extract -d 2027-11-01 -W 12 -P po5 -p po7 -o lo7 2>err &&
-	test "$(ls po7 | tr "\n" " ")" = "2026-11-05.tsv 2026-11.tsv " &&
+	test "$(ls po7/*.tsv | sed "s,.*/,," | tr "\n" " ")" = "2026-11-05.tsv 2026-11.tsv " &&
 	grep "store of lines paid: 0 rows today, 2 segments linked, 1 dropped\$" err &&
 	printf "#tiers\tbenef-movement\t1\tbusiness_date\tamc\tcontract\tmember_ref\tmovement\tretroactive\told_rights_end\tnew_rights_end\n%s\n" \
 	    "2027-11-01${T}900000002${T}C9${T}M9${T}radiate${T}1${T}${T}2026-01-01" | tiers-seal -r -o mwo &&
@@ -491,8 +492,29 @@ test_expect_success 'movements malformed: 65 at their line, nothing published' '
 	test_cmp expect err
 '
 
+# The index beside a segment: checked when a radiation reads it, refused 65.
+test_expect_success 'a store whose index is damaged, of another segment or alone: 65' '
+	cp -R p.retro.2026-11-04 px &&
+	printf x | dd of=px/2026-11-03.idx bs=1 seek=41 conv=notrunc 2>/dev/null &&
+	badd 2026-11-05 65 -P px -m m.retro.2026-11-05 &&
+	echo "indus-extract: px/2026-11-03.idx: index: index CRC-32 does not match: damaged" >expect &&
+	test_cmp expect err &&
+	cp p.retro.2026-11-04/2026-11-04.idx px/2026-11-03.idx &&
+	badd 2026-11-05 65 -P px -m m.retro.2026-11-05 &&
+	echo "indus-extract: px/2026-11-03.idx: index: not the index of 2026-11-03.tsv: damaged, or the segment rewritten" >expect &&
+	test_cmp expect err &&
+	head -c 50 p.retro.2026-11-04/2026-11-03.idx >px/2026-11-03.idx &&
+	badd 2026-11-05 65 -P px -m m.retro.2026-11-05 &&
+	echo "indus-extract: px/2026-11-03.idx: index: truncated, or its size not its header${Q}s" >expect &&
+	test_cmp expect err &&
+	cp p.retro.2026-11-04/2026-11-03.idx px/ && mv px/2026-11-03.tsv px/2026-11-02.tsv &&
+	badd 2026-11-05 65 -P px -m m.retro.2026-11-05 &&
+	echo "indus-extract: px/2026-11-03.idx: an index without its segment" >expect &&
+	test_cmp expect err
+'
+
 test_expect_success 'a store malformed or not of the day before: 65, nothing published' '
-	cp -R p.retro.2026-11-04 pq && echo x >pq/notes &&
+	cp -R p.retro.2026-11-04 pq && rm pq/*.idx && echo x >pq/notes &&
 	badd 2026-11-05 65 -P pq &&
 	echo "indus-extract: pq/notes: not a file of the store (YYYY-MM-DD.tsv, or a month YYYY-MM.tsv)" >expect &&
 	test_cmp expect err &&
@@ -667,10 +689,10 @@ test_expect_success 'nightly: the store carries from day to day and over the mon
 	    awk -F"\t" -v OFS="\t" "\$4 == \"retro\" { print \$1, \$2, \$3; if (\$5 != \"$contract:$member\") exit 1 }" |
 	    sort >actual &&
 	test_cmp expect actual &&
-	test "$(ls w/days/2026-12-01/state/indus/paid | tr "\n" " ")" = "2026-11-27.tsv 2026-11-30.tsv 2026-12-01.tsv " &&
-	for f in 2026-11-27 2026-11-30; do
-		test "$(stat -c %i w/days/2026-11-30/state/indus/paid/$f.tsv)" = \
-		    "$(stat -c %i w/days/2026-12-01/state/indus/paid/$f.tsv)" || return 1
+	test "$(ls w/days/2026-12-01/state/indus/paid | tr "\n" " ")" = "2026-11-27.idx 2026-11-27.tsv 2026-11-30.idx 2026-11-30.tsv 2026-12-01.idx 2026-12-01.tsv " &&
+	for f in 2026-11-27.tsv 2026-11-30.tsv 2026-11-27.idx 2026-11-30.idx; do
+		test "$(stat -c %i w/days/2026-11-30/state/indus/paid/$f)" = \
+		    "$(stat -c %i w/days/2026-12-01/state/indus/paid/$f)" || return 1
 	done &&
 	test "$(cols w/days/2026-12-01/state/indus/paid/2026-12-01.tsv kind member_ref | grep -c "^retro${T}$member\$")" = $(wc -l <expect) &&
 	n=$(wc -l <expect) &&

@@ -150,7 +150,9 @@ struct prow {
 extern int paid_on;
 void paid_add(const struct field *src, int64_t amount);
 void paid_open(const char *dir, int first);
-void paid_find(const char *amc, const char *contract, const char *member,
+int paid_want(const char *amc, const char *contract, const char *member, int32_t from);
+void paid_sift(void);
+void paid_find(int which, const char *amc, const char *contract, const char *member,
     int32_t from, void (*fn)(const struct prow *, void *), void *arg);
 const char *paid_where(const struct prow *pr, long *line);
 void paid_create(const char *dir);

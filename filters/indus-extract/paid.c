@@ -18,6 +18,14 @@
  * mapped, by a search from where the last lookup (the day's come in key
  * order) ended, and the files' rows merged on line and day: a lookup
  * touches a few pages of each file it reads, near the last.
+ *
+ * Beside each day's segment, its index (YYYY-MM-DD.idx, written with
+ * it, linked with it): the hashes of the beneficiaries that have rows
+ * there.  The day's radiations are sifted through each segment's index
+ * first, read whole once, so that a lookup opens only the segments that
+ * may hold the beneficiary: a radiation costs a probe a segment, not a
+ * search through its pages.  A segment without an index (a month file,
+ * a day written before indexes) is searched as before.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -53,13 +61,15 @@ month_of(int32_t day)
 
 /*
  * The day's rows, each the text of its line in the file, klen bytes of
- * it the key (amc to line, TAB-separated), in the order they came in
+ * it the key (amc to line, TAB-separated), blen the beneficiary's (amc
+ * to member_ref, for the index), in the order they came in
  * (bytesort keeps it among the rows of a line).  Their text is held in an arena: a row is a few hundred thousand small
  * blocks a day, given back at once.
  */
 struct drow {
 	char *s;
-	size_t len, klen;
+	size_t len;
+	uint32_t klen, blen;	/* a line's fields are far shorter */
 	int64_t amount;
 };
 static struct drow *drows;
@@ -91,8 +101,10 @@ paid_add(const struct field *src, int64_t amount)
 		memcpy(p, s, n);
 		p += n;
 		*p++ = '\t';
+		if (k == P_MEMBER)
+			r->blen = (uint32_t)(p - 1 - r->s);
 		if (k == P_LINE)
-			r->klen = (size_t)(p - 1 - r->s);
+			r->klen = (uint32_t)(p - 1 - r->s);
 	}
 	memcpy(p, m, mlen + 1);
 	r->len = len + mlen;
@@ -140,9 +152,31 @@ struct seg {
 	 * the next is before it), and the pages before rel given back.
 	 */
 	const char *cur, *rel;
+	/*
+	 * Its index, if any; sifted, the wanted beneficiaries that may have
+	 * rows here, a bit each (paid_sift).
+	 */
+	char *xpath;
+	int sifted;
+	unsigned char *maybe;
 };
 static struct seg *segs;
 static int nsegs, first, npruned, ncarried;
+
+/* The beneficiaries looked up today (paid_want): their hashes, their first days. */
+static uint64_t *wanth;
+static int32_t *wantfrom;
+static size_t nwant, wantcap;
+
+/*
+ * An index (tiers-indus(5), indus-paid): a header of PX_HDR bytes, a
+ * directory of 2^B + 1 entry numbers (32 bits), an entry of 16 bits a
+ * beneficiary, a CRC-32; little-endian.
+ */
+#define PX_MAGIC "TIERSPIX"
+#define PX_VERSION 1
+#define PX_HDR 40
+#define PX_MAXB 28
 
 static int
 segcmp(const void *pa, const void *pb)
@@ -159,12 +193,12 @@ segcmp(const void *pa, const void *pb)
  * the first form): the days it covers in g, 0; or -1.
  */
 static int
-segname(const char *s, struct seg *g)
+segname(const char *s, struct seg *g, const char *ext)
 {
 	size_t n = strlen(s);
 	int i, y = 0, m, d = 0;
 
-	if ((n != 11 && n != 14) || s[4] != '-' || strcmp(s + n - 4, ".tsv") != 0 ||
+	if ((n != 11 && n != 14) || s[4] != '-' || strcmp(s + n - 4, ext) != 0 ||
 	    (n == 14 && s[7] != '-'))
 		return -1;
 	for (i = 0; i < (int)n - 4; i++)
@@ -262,6 +296,8 @@ paid_open(const char *dir, int from)
 {
 	DIR *d;
 	struct dirent *de;
+	struct seg *idx = NULL, *x;
+	int nidx = 0, k;
 
 	first = from;
 	if ((d = opendir(dir)) == NULL)
@@ -269,26 +305,35 @@ paid_open(const char *dir, int from)
 	while ((errno = 0, de = readdir(d)) != NULL) {
 		struct seg g;
 		char *path;
+		int isidx = 0;
 
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		path = xmalloc(strlen(dir) + strlen(de->d_name) + 2);
 		sprintf(path, "%s/%s", dir, de->d_name);
 		memset(&g, 0, sizeof g);
-		if (segname(de->d_name, &g) < 0)
-			die_at(EX_DATAERR, path, 0, NULL,
-			    "not a file of the store (YYYY-MM-DD.tsv, or a month YYYY-MM.tsv)");
+		if (segname(de->d_name, &g, ".tsv") < 0) {
+			if (segname(de->d_name, &g, ".idx") < 0 || g.whole)
+				die_at(EX_DATAERR, path, 0, NULL,
+				    "not a file of the store (YYYY-MM-DD.tsv, or a month YYYY-MM.tsv)");
+			isidx = 1;
+		}
 		if (g.whole && g.month > month_of(today))
 			die_at(EX_DATAERR, path, 0, NULL, "a month after the business date");
 		if (!g.whole && g.lo >= today)
 			die_at(EX_DATAERR, path, 0, NULL, "a day not before the business date");
 		if (g.month < first) {
-			npruned++;
+			npruned += !isidx;
 			free(path);
 			continue;
 		}
 		g.path = path;
 		g.name = path + strlen(dir) + 1;
+		if (isidx) {
+			idx = xrealloc(idx, (size_t)(nidx + 1) * sizeof *idx);
+			idx[nidx++] = g;
+			continue;
+		}
 		segs = xrealloc(segs, (size_t)(nsegs + 1) * sizeof *segs);
 		segs[nsegs++] = g;
 	}
@@ -297,6 +342,171 @@ paid_open(const char *dir, int from)
 	closedir(d);
 	if (nsegs > 1)
 		qsort(segs, (size_t)nsegs, sizeof *segs, segcmp);
+	/* Each index to its day's segment: lo and hi its day, a month file's hi later. */
+	for (k = 0; k < nidx; k++) {
+		x = nsegs > 0 ? bsearch(&idx[k], segs, (size_t)nsegs, sizeof *segs, segcmp) : NULL;
+		if (x == NULL)
+			die_at(EX_DATAERR, idx[k].path, 0, NULL, "an index without its segment");
+		x->xpath = idx[k].path;
+	}
+	free(idx);
+}
+
+/*
+ * A beneficiary's hash in an index: FNV-1a over amc TAB contract TAB
+ * member_ref, then murmur3's fmix64 (fixed: no seed).
+ */
+static uint64_t
+fnv(uint64_t h, const char *s, size_t n)
+{
+	while (n-- > 0)
+		h = (h ^ (unsigned char)*s++) * 0x100000001b3ULL;
+	return h;
+}
+
+static uint64_t
+fmix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+/*
+ * What binds an index to its segment: the segment's size and the
+ * CRC-32 of its trailer line (which seals its header and rows), read
+ * from its end without mapping it.  A segment without its trailer dies
+ * as a search reaching it would.
+ */
+static void
+segtail(const char *path, uint64_t *size, uint32_t *crc)
+{
+	char buf[256];
+	struct stat st;
+	const char *t;
+	ssize_t n;
+	size_t k;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY)) < 0 || fstat(fd, &st) < 0)
+		die(EX_NOINPUT, "%s: %s", path, strerror(errno));
+	k = st.st_size < (off_t)sizeof buf ? (size_t)st.st_size : sizeof buf;
+	if ((n = pread(fd, buf, k, st.st_size - (off_t)k)) < 0)
+		die(EX_IOERR, "%s: %s", path, strerror(errno));
+	close(fd);
+	if ((size_t)n != k)
+		die(EX_IOERR, "%s: short read", path);
+	for (t = buf + k - 1; t > buf && t[-1] != '\n'; t--)
+		;
+	if (k == 0 || buf[k - 1] != '\n' || (t == buf && (off_t)k < st.st_size) ||
+	    (size_t)(buf + k - t) < 4 || strncmp(t, "#end", 4) != 0)
+		die_at(EX_DATAERR, path, 0, "trailer",
+		    "no trailer: stream truncated or its writer failed");
+	*size = (uint64_t)st.st_size;
+	*crc = crc32_buf(0, t, (size_t)(buf + k - t));
+}
+
+int
+paid_want(const char *amc, const char *contract, const char *member, int32_t from)
+{
+	uint64_t h = fnv(0xcbf29ce484222325ULL, amc, strlen(amc));
+
+	h = fnv(fnv(h, "\t", 1), contract, strlen(contract));
+	h = fnv(fnv(h, "\t", 1), member, strlen(member));
+	if (nwant == wantcap) {
+		wantcap = wantcap ? 2 * wantcap : 256;
+		wanth = xrealloc(wanth, wantcap * sizeof *wanth);
+		wantfrom = xrealloc(wantfrom, wantcap * sizeof *wantfrom);
+	}
+	wanth[nwant] = fmix(h);
+	wantfrom[nwant] = from;
+	return (int)nwant++;
+}
+
+/*
+ * The beneficiaries wanted sifted through each segment's index that a
+ * lookup of theirs reaches: the index read whole into one buffer, kept
+ * from one segment to the next, checked (its header, directory, CRC-32,
+ * and that it is its segment's), then probed for each.
+ */
+void
+paid_sift(void)
+{
+	static unsigned char *buf;
+	static size_t cap;
+	const unsigned char *dir, *ent;
+	struct stat st;
+	size_t nb = (nwant + 7) / 8, i, len;
+	uint64_t n, ssize, nbk;
+	uint32_t scrc, b, j, lo, hi, prev;
+	ssize_t r;
+	int k, fd;
+
+	for (k = 0; k < nsegs; k++) {
+		struct seg *g = &segs[k];
+		const char *why = NULL;
+
+		if (g->xpath == NULL)
+			continue;
+		for (i = 0; i < nwant && wantfrom[i] > g->hi; i++)
+			;
+		if (i == nwant)
+			continue;
+		if ((fd = open(g->xpath, O_RDONLY)) < 0 || fstat(fd, &st) < 0)
+			die(EX_NOINPUT, "%s: %s", g->xpath, strerror(errno));
+		len = (size_t)st.st_size;
+		if (len > cap) {
+			cap = len;
+			buf = xrealloc(buf, cap);
+		}
+		for (i = 0; i < len; i += (size_t)r)
+			if ((r = read(fd, buf + i, len - i)) <= 0)
+				die(EX_IOERR, "%s: %s", g->xpath, r < 0 ? strerror(errno) : "short read");
+		close(fd);
+		b = len >= PX_HDR ? le_get32(buf + 12) : 0;
+		n = len >= PX_HDR ? le_get64(buf + 16) : 0;
+		nbk = (uint64_t)1 << (b >= 1 && b <= PX_MAXB ? b : 1);
+		if (len < PX_HDR + 4 || memcmp(buf, PX_MAGIC, 8) != 0 || le_get32(buf + 8) != PX_VERSION)
+			why = "not an index of the store";
+		else if (b < 1 || b > PX_MAXB || n > UINT32_MAX ||
+		    len != PX_HDR + 4 * (nbk + 1) + 2 * n + 4)
+			why = "truncated, or its size not its header's";
+		else if (crc32_buf(0, buf, len - 4) != le_get32(buf + len - 4))
+			why = "index CRC-32 does not match: damaged";
+		if (why != NULL)
+			die_at(EX_DATAERR, g->xpath, 0, "index", "%s", why);
+		dir = buf + PX_HDR;
+		ent = dir + 4 * (nbk + 1);
+		for (prev = 0, j = 0; j <= nbk; j++) {
+			if (le_get32(dir + 4 * j) < prev || (j == 0 && le_get32(dir) != 0))
+				die_at(EX_DATAERR, g->xpath, 0, "index", "its directory out of order");
+			prev = le_get32(dir + 4 * j);
+		}
+		if (prev != n)
+			die_at(EX_DATAERR, g->xpath, 0, "index", "its directory out of order");
+		segtail(g->path, &ssize, &scrc);
+		if (ssize != le_get64(buf + 24) || scrc != le_get32(buf + 32))
+			die_at(EX_DATAERR, g->xpath, 0, "index",
+			    "not the index of %s: damaged, or the segment rewritten", g->name);
+		g->sifted = 1;
+		g->maybe = xmalloc(nb ? nb : 1);
+		memset(g->maybe, 0, nb ? nb : 1);
+		for (i = 0; i < nwant; i++) {
+			uint64_t h = wanth[i];
+			uint32_t fp = (uint32_t)(h >> (48 - b)) & 0xffff;
+
+			if (wantfrom[i] > g->hi)
+				continue;
+			lo = le_get32(dir + 4 * (h >> (64 - b)));
+			hi = le_get32(dir + 4 * (h >> (64 - b)) + 4);
+			for (j = lo; j < hi; j++)
+				if ((uint32_t)(ent[2 * j] | ent[2 * j + 1] << 8) == fp) {
+					g->maybe[i / 8] |= (unsigned char)(1 << (i % 8));
+					break;
+				}
+		}
+	}
 }
 
 const char *
@@ -372,7 +582,7 @@ gallop(struct seg *g, const char *key, size_t klen)
 }
 
 void
-paid_find(const char *amc, const char *contract, const char *member, int32_t from,
+paid_find(int which, const char *amc, const char *contract, const char *member, int32_t from,
     void (*fn)(const struct prow *, void *), void *arg)
 {
 	static char *key, *last;
@@ -403,6 +613,9 @@ paid_find(const char *amc, const char *contract, const char *member, int32_t fro
 		struct seg *g = &segs[i];
 
 		if (g->hi < from)
+			continue;
+		/* Its index says the beneficiary has no row here. */
+		if (g->sifted && !(g->maybe[which / 8] & 1 << which % 8))
 			continue;
 		if (!g->mapped)
 			segmap(g);
@@ -468,38 +681,102 @@ paid_create(const char *dir)
  * hard-linked (it never changes), copied where links are not possible.
  */
 static void
-carry(const struct seg *g, const char *path)
+carry(const char *from, const char *path)
 {
 	char buf[1 << 16];
 	struct pub p;
 	ssize_t n;
 	int fd;
 
-	if (link(g->path, path) == 0) {
+	if (link(from, path) == 0) {
 		tmp_track(path, 0);
-		ncarried++;
 		return;
 	}
-	if ((fd = open(g->path, O_RDONLY)) < 0)
-		die(EX_NOINPUT, "%s: %s", g->path, strerror(errno));
+	if ((fd = open(from, O_RDONLY)) < 0)
+		die(EX_NOINPUT, "%s: %s", from, strerror(errno));
 	if (pub_open(&p, path) < 0)
 		die(EX_CANTCREAT, "%s: %s", path, strerror(errno));
 	while ((n = read(fd, buf, sizeof buf)) > 0)
 		if (write(p.fd, buf, (size_t)n) != n)
 			die(EX_IOERR, "%s: %s", path, strerror(errno));
 	if (n < 0)
-		die(EX_IOERR, "%s: %s", g->path, strerror(errno));
+		die(EX_IOERR, "%s: %s", from, strerror(errno));
 	close(fd);
 	if (pub_commit(&p) < 0)
 		die(EX_IOERR, "%s: %s", path, strerror(errno));
 	tmp_track(path, 0);
-	ncarried++;
+}
+
+/*
+ * The index of the day's segment, just written at spath, at path: the
+ * hashes of its beneficiaries (the rows come sorted: a beneficiary's
+ * together), sorted, bucketed on their B high bits, 16 bits each kept.
+ */
+static void
+writeidx(const char *spath, const char *path)
+{
+	uint64_t *h, *tmp, ssize;
+	unsigned char *buf, *dir, *ent;
+	size_t n = 0, i, len, nbk, bk;
+	uint32_t scrc;
+	struct pub p;
+	int b;
+
+	h = xmalloc(ndrows * sizeof *h);
+	for (i = 0; i < ndrows; i++) {
+		const char *s = drows[i].s;
+		size_t bl = drows[i].blen;
+
+		if (i > 0 && drows[i - 1].blen == bl && memcmp(drows[i - 1].s, s, bl) == 0)
+			continue;
+		h[n++] = fmix(fnv(0xcbf29ce484222325ULL, s, bl));
+	}
+	for (b = 1; b < PX_MAXB && ((size_t)1 << b) * 16 < n; b++)
+		;
+	/* Only the bits kept (bucket and entry) need be in order. */
+	tmp = xmalloc((n ? n : 1) * sizeof *tmp);
+	radix_sort(h, n, sizeof *h, tmp, 48 - b, UINT64_MAX);
+	free(tmp);
+	nbk = (size_t)1 << b;
+	len = PX_HDR + 4 * (nbk + 1) + 2 * n + 4;
+	buf = xmalloc(len);
+	memset(buf, 0, PX_HDR);
+	memcpy(buf, PX_MAGIC, 8);
+	le_put32(buf + 8, PX_VERSION);
+	le_put32(buf + 12, (uint32_t)b);
+	le_put64(buf + 16, n);
+	segtail(spath, &ssize, &scrc);
+	le_put64(buf + 24, ssize);
+	le_put32(buf + 32, scrc);
+	dir = buf + PX_HDR;
+	ent = dir + 4 * (nbk + 1);
+	for (bk = 0, i = 0; bk <= nbk; bk++) {
+		while (i < n && (bk == nbk || h[i] >> (64 - b) < bk))
+			i++;
+		le_put32(dir + 4 * bk, (uint32_t)i);
+	}
+	for (i = 0; i < n; i++) {
+		uint32_t fp = (uint32_t)(h[i] >> (48 - b)) & 0xffff;
+
+		ent[2 * i] = (unsigned char)fp;
+		ent[2 * i + 1] = (unsigned char)(fp >> 8);
+	}
+	le_put32(buf + len - 4, crc32_buf(0, buf, len - 4));
+	if (pub_open(&p, path) < 0)
+		die(EX_CANTCREAT, "%s: %s", path, strerror(errno));
+	if (write(p.fd, buf, len) != (ssize_t)len)
+		die(EX_IOERR, "%s: %s", path, strerror(errno));
+	if (pub_commit(&p) < 0)
+		die(EX_IOERR, "%s: %s", path, strerror(errno));
+	tmp_track(path, 0);
+	free(buf);
+	free(h);
 }
 
 void
 paid_write(void)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], xpath[PATH_MAX];
 	struct ts_writer w;
 	struct pub p;
 	char meta[64];
@@ -509,7 +786,12 @@ paid_write(void)
 	for (k = 0; k < nsegs; k++) {
 		if (snprintf(path, sizeof path, "%s/%s", newtmp, segs[k].name) >= (int)sizeof path)
 			die(EX_USAGE, "%s: name too long", newtmp);
-		carry(&segs[k], path);
+		carry(segs[k].path, path);
+		ncarried++;
+		if (segs[k].xpath == NULL)
+			continue;
+		memcpy(path + strlen(path) - 4, ".idx", 4);
+		carry(segs[k].xpath, path);
 	}
 	if (ndrows == 0)
 		return;
@@ -535,6 +817,8 @@ paid_write(void)
 	if (pub_commit(&p) < 0)
 		die(EX_IOERR, "%s: %s", path, strerror(errno));
 	tmp_track(path, 0);
+	snprintf(xpath, sizeof xpath, "%s/%s.idx", newtmp, today_s);
+	writeidx(path, xpath);
 }
 
 void
@@ -565,7 +849,11 @@ paid_free(void)
 		if (segs[k].mapped)
 			ts_close(&segs[k].r);
 		free(segs[k].path);
+		free(segs[k].xpath);
+		free(segs[k].maybe);
 	}
 	free(segs);
 	free(newtmp);
+	free(wanth);
+	free(wantfrom);
 }

@@ -404,12 +404,16 @@ retro(const char *before, struct client *tot, struct item **items, size_t *nitem
 		if (restcmp(&rests[i - 1], &rests[i]) == 0)
 			die_at(EX_DATAERR, rests[i].file, rests[i].line, "member_ref",
 			    "the beneficiary's movements are in two places");
+	/* The acts after the new end: paid that day or after. */
+	for (i = 0; i < nwins && before != NULL; i++)
+		paid_want(wins[i].amc, wins[i].contract, wins[i].member, wins[i].lo + 1);
+	if (nwins > 0 && before != NULL)
+		paid_sift();
 	for (i = 0; i < nwins && before != NULL; i++) {
 		const struct window *w = &wins[i];
 
-		/* The acts after the new end: paid that day or after. */
 		v.n = 0;
-		paid_find(w->amc, w->contract, w->member, w->lo + 1, collect, &v);
+		paid_find((int)i, w->amc, w->contract, w->member, w->lo + 1, collect, &v);
 		if (v.n > 1)
 			qsort(v.r, v.n, sizeof *v.r, rowcmp);
 		/* Each line: how its own claim paid it, what is left paid on it. */
