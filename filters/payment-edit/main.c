@@ -57,6 +57,17 @@ publish(const char *path)
 	return o;
 }
 
+/* The outs from the from-th on, unwritten: their temporaries removed. */
+static void
+unpublish(size_t from)
+{
+	while (nouts > from) {
+		nouts--;
+		pub_abort(&outs[nouts].p);
+		free(outs[nouts].path);
+	}
+}
+
 /* Two paths in one directory (as written). */
 static int
 samedir(const char *a, const char *b)
@@ -255,7 +266,11 @@ readoffsetable(const char *path)
 			die_at(EX_DATAERR, path, items[i].lineno_in, "item", "listed twice");
 }
 
-/* The PS paid for a client today: the lines grouped, held or not. */
+/*
+ * The PS paid for a client today: the lines grouped, held or not, from
+ * the lines alone (before the offsets arrive), settled as if nothing
+ * were offset; offset() takes the items off.
+ */
 static struct payee *payees;
 static size_t npayees;
 
@@ -315,25 +330,48 @@ group(void)
 			if (money_add(&py->gross, py->gross, v[k]->amt) < 0)
 				die(EX_DATAERR, "a PS's lines: amc_eur: sum out of range");
 		}
-		/* Its items open to offset, oldest first. */
-		if (py->reason == R_NONE) {
-			struct item **its;
-			size_t m = itemfirst(py), e;
+		payee_settle(py, date);
+		if (py->reason == R_NONE && py->ref[0] == '\0')
+			die(EX_DATAERR, "a PS's transfer reference would be longer than 35 characters");
+	}
+	free(start);
+}
 
-			for (e = m; e < nitems && samepayee(&items[e], py); e++)
-				;
-			its = xmalloc((e - m + 1) * sizeof *its);
+/*
+ * The items open to offset taken off their PS's transfers, oldest
+ * first: the number of PS whose status they changed (a transfer
+ * offset whole).
+ */
+static size_t
+offset(void)
+{
+	struct payee *py;
+	size_t p, m, e, k, nchanged = 0;
+	int st;
+
+	for (p = 0; p < npayees; p++) {
+		py = &payees[p];
+		if (py->reason != R_NONE)
+			continue;
+		m = itemfirst(py);
+		for (e = m; e < nitems && samepayee(&items[e], py); e++)
+			;
+		if (e == m)
+			continue;
+		{
+			struct item **its = xmalloc((e - m + 1) * sizeof *its);
+
 			py->offs = xmalloc((e - m + 1) * sizeof *py->offs);
 			for (k = m; k < e; k++)
 				its[k - m] = &items[k];
 			offsets_apply(py, its, e - m);
 			free(its);
 		}
+		st = py->status;
 		payee_settle(py, date);
-		if (py->reason == R_NONE && py->ref[0] == '\0')
-			die(EX_DATAERR, "a PS's transfer reference would be longer than 35 characters");
+		nchanged += py->status != st;
 	}
-	free(start);
+	return nchanged;
 }
 
 /* Per client: the sums the checks and the funding statement need. */
@@ -382,6 +420,28 @@ funding(int fd, const char *path, const struct client *c, const struct debtor *d
 		ts_wend(&w);
 	}
 	ts_wclose(&w);
+}
+
+/* The ledger of the day (wledger), its sums from the clients'. */
+static void
+ledger(const char *dir, const char *meta, const struct client *cl, size_t n)
+{
+	struct client t;
+	size_t i;
+
+	memset(&t, 0, sizeof t);
+	t.amc = "total";
+	for (i = 0; i < n; i++) {
+		cadd(&t, C_PAID, cl[i].n[C_PAID], cl[i].eur[C_PAID]);
+		cadd(&t, C_HELD, cl[i].n[C_HELD], cl[i].eur[C_HELD]);
+	}
+	if (t.n[C_PAID] > 0) {
+		char name[DATE_BUFSZ + 8];
+
+		snprintf(name, sizeof name, "paid-%s", date);
+		wledger(dir, name, meta, t.eur[C_HELD], t.eur[C_PAID]);
+	} else
+		wledger(dir, NULL, meta, t.eur[C_HELD], 0);
 }
 
 /*
@@ -473,7 +533,7 @@ main(int argc, char *argv[])
 	struct out *oo, *so;
 	struct ts_writer ow;
 	struct client *clients, tot;
-	size_t nclients = 0, i, j, k;
+	size_t nclients = 0, n0, i, j, k;
 	int ch;
 	int32_t cutoff;
 	char meta[64];
@@ -521,9 +581,11 @@ main(int argc, char *argv[])
 	schema = sepa_schema();
 
 	/*
-	 * The inputs, whole, before anything is written; the offsets last:
-	 * the nightly gives them through a FIFO that the indus stage's end
-	 * fills, while the outcomes and the ledger are read.
+	 * The inputs, whole, before anything is written but the day's
+	 * ledger; the offsets last: the nightly gives them through a FIFO
+	 * that the indus stage's end fills, while the outcomes and the
+	 * ledger are read, the lines grouped by PS and the day's ledger
+	 * written.
 	 */
 	if (params != NULL)
 		readparams(params);
@@ -536,8 +598,6 @@ main(int argc, char *argv[])
 		ledgerpaid();
 		ledgerheld(heldpath);
 	}
-	if (xpath != NULL)
-		readoffsetable(xpath);
 	group();
 
 	/* Per client, from the lines and offsets, not from the payees' sums. */
@@ -559,6 +619,25 @@ main(int argc, char *argv[])
 		if (s != S_HELD && l->carried)
 			cadd(cl, C_RELEASED, 1, l->amt);
 	}
+
+	/*
+	 * The ledger of the day, a directory: the lines held after the day;
+	 * the lines paid today, a segment of their own; the segments of the
+	 * days before within the window, linked.  Written before the offsets
+	 * arrive: they change it only where they take a PS's whole transfer,
+	 * and then it is written again.
+	 */
+	snprintf(meta, sizeof meta, "business_date\t%s", date);
+	n0 = nouts;
+	ledger(ltmp, meta, clients, nclients);
+	if (xpath != NULL)
+		readoffsetable(xpath);
+	if (offset() > 0) {
+		unpublish(n0);
+		ledger(ltmp, meta, clients, nclients);
+	}
+	ledgercarry(ltmp);
+
 	for (i = 0; i < npayees; i++)
 		for (j = 0; j < payees[i].noffs; j++) {
 			for (k = 0; strcmp(clients[k].amc, payees[i].amc) != 0; k++)
@@ -615,7 +694,6 @@ main(int argc, char *argv[])
 				cadd(&tot, (int)k, clients[i].n[k], clients[i].eur[k]);
 
 	/* The offsets applied, for indus-extract the next day. */
-	snprintf(meta, sizeof meta, "business_date\t%s", date);
 	if (opath != NULL) {
 		static const char *const ocols[] = { "amc", "item", "offset_eur", "ps_kind", "ps_number" };
 
@@ -636,20 +714,6 @@ main(int argc, char *argv[])
 			    (long long)ow.sum, (long long)tot.eur[C_OFFSET]);
 		ts_wclose(&ow);
 	}
-
-	/*
-	 * The ledger of the day, a directory: the lines held after the day;
-	 * the lines paid today, a segment of their own; the segments of the
-	 * days before within the window, linked.
-	 */
-	if (tot.n[C_PAID] > 0) {
-		char name[DATE_BUFSZ + 8];
-
-		snprintf(name, sizeof name, "paid-%s", date);
-		wledger(ltmp, name, meta, tot.eur[C_HELD], tot.eur[C_PAID]);
-	} else
-		wledger(ltmp, NULL, meta, tot.eur[C_HELD], 0);
-	ledgercarry(ltmp);
 
 	/* The statements. */
 	if (rpath != NULL || tpath != NULL) {
