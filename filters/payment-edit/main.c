@@ -482,7 +482,9 @@ fundingtext(int fd, const char *path, const struct client *c, const struct debto
 
 /*
  * The SEPA files, read back and checked in a thread (sepa_check), each
- * with what it found: its client, its out by index (outs move).
+ * as soon as it is written (sjobs, one a client at most, never moved;
+ * nsjobs grows under slock), with what it found: its client, its out
+ * by index (outs move).
  */
 struct sjob {
 	size_t client, out;
@@ -493,19 +495,41 @@ struct sjob {
 };
 static struct sjob *sjobs;
 static size_t nsjobs;
+static int sdone;		/* no file more */
+static pthread_mutex_t slock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t smore = PTHREAD_COND_INITIALIZER;
 static xmlSchemaPtr sschema;
 
 static void *
 sepacheck(void *arg)
 {
-	size_t i;
+	size_t i, n;
 
 	(void)arg;
-	for (i = 0; i < nsjobs; i++)
-		if ((sjobs[i].rc = sepa_check(&sjobs[i].s, sschema, sjobs[i].path, sjobs[i].err,
-		    sizeof sjobs[i].err)) != 0)
+	for (i = 0;; i++) {
+		pthread_mutex_lock(&slock);
+		while (i == nsjobs && !sdone)
+			pthread_cond_wait(&smore, &slock);
+		n = nsjobs;
+		pthread_mutex_unlock(&slock);
+		if (i == n || (sjobs[i].rc = sepa_check(&sjobs[i].s, sschema, sjobs[i].path,
+		    sjobs[i].err, sizeof sjobs[i].err)) != 0)
 			break;
+	}
 	return NULL;
+}
+
+/* The next file written (more), or none more: told to the check. */
+static void
+separeady(int more)
+{
+	pthread_mutex_lock(&slock);
+	if (more)
+		nsjobs++;
+	else
+		sdone = 1;
+	pthread_cond_signal(&smore);
+	pthread_mutex_unlock(&slock);
 }
 
 static void
@@ -650,10 +674,14 @@ main(int argc, char *argv[])
 
 	/*
 	 * A file of transfers per client, written now and read back by a
-	 * thread of its own while the rest is written (the schema's checks
-	 * are a fourth of the run); what it finds is counted at the join.
+	 * thread of its own, each as soon as written, while the rest is
+	 * written (the schema's checks are a fourth of the run); what it
+	 * finds is counted at the join.
 	 */
 	if (tdir != NULL) {
+		sjobs = xmalloc((nclients + 1) * sizeof *sjobs);
+		sschema = schema;
+		threaded = pthread_create(&th, NULL, sepacheck, NULL) == 0;
 		for (i = 0; i < nclients; i++) {
 			struct payee **pys = xmalloc((npayees + 1) * sizeof *pys);
 			struct sjob *jb;
@@ -668,17 +696,21 @@ main(int argc, char *argv[])
 				continue;
 			}
 			x = publishin(tdir, clients[i].amc, ".xml");
-			sjobs = xrealloc(sjobs, (nsjobs + 1) * sizeof *sjobs);
-			jb = &sjobs[nsjobs++];
+			jb = &sjobs[nsjobs];
 			memset(jb, 0, sizeof *jb);
 			jb->client = i;
 			jb->out = (size_t)(x - outs);
 			jb->path = x->path;
+			/*
+			 * Beside the check of the file before: libxml2, built
+			 * with threads, keeps its error handlers a thread; the
+			 * writer and the parser share nothing else.
+			 */
 			sepa_write(&jb->s, date, pys[0]->deb, pys, n, x->path);
 			free(pys);
+			separeady(1);
 		}
-		sschema = schema;
-		threaded = nsjobs > 0 && pthread_create(&th, NULL, sepacheck, NULL) == 0;
+		separeady(0);
 		if (!threaded)
 			sepacheck(NULL);
 	} else
@@ -760,7 +792,7 @@ main(int argc, char *argv[])
 				die(EX_IOERR, "%s: %s", path, strerror(errno));
 		}
 	}
-	/* No libxml2 in this thread until the check's end. */
+	/* The check's end: what it found. */
 	if (threaded && pthread_join(th, NULL) != 0)
 		die(EX_OSERR, "pthread_join failed");
 	for (i = 0; i < nsjobs; i++) {
