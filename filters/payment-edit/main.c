@@ -57,6 +57,17 @@ publish(const char *path)
 	return o;
 }
 
+/* The outs from the from-th on, unwritten: their temporaries removed. */
+static void
+unpublish(size_t from)
+{
+	while (nouts > from) {
+		nouts--;
+		pub_abort(&outs[nouts].p);
+		free(outs[nouts].path);
+	}
+}
+
 /* Two paths in one directory (as written). */
 static int
 samedir(const char *a, const char *b)
@@ -255,7 +266,11 @@ readoffsetable(const char *path)
 			die_at(EX_DATAERR, path, items[i].lineno_in, "item", "listed twice");
 }
 
-/* The PS paid for a client today: the lines grouped, held or not. */
+/*
+ * The PS paid for a client today: the lines grouped, held or not, from
+ * the lines alone (before the offsets arrive), settled as if nothing
+ * were offset; offset() takes the items off.
+ */
 static struct payee *payees;
 static size_t npayees;
 
@@ -315,25 +330,48 @@ group(void)
 			if (money_add(&py->gross, py->gross, v[k]->amt) < 0)
 				die(EX_DATAERR, "a PS's lines: amc_eur: sum out of range");
 		}
-		/* Its items open to offset, oldest first. */
-		if (py->reason == R_NONE) {
-			struct item **its;
-			size_t m = itemfirst(py), e;
+		payee_settle(py, date);
+		if (py->reason == R_NONE && py->ref[0] == '\0')
+			die(EX_DATAERR, "a PS's transfer reference would be longer than 35 characters");
+	}
+	free(start);
+}
 
-			for (e = m; e < nitems && samepayee(&items[e], py); e++)
-				;
-			its = xmalloc((e - m + 1) * sizeof *its);
+/*
+ * The items open to offset taken off their PS's transfers, oldest
+ * first: the number of PS whose status they changed (a transfer
+ * offset whole).
+ */
+static size_t
+offset(void)
+{
+	struct payee *py;
+	size_t p, m, e, k, nchanged = 0;
+	int st;
+
+	for (p = 0; p < npayees; p++) {
+		py = &payees[p];
+		if (py->reason != R_NONE)
+			continue;
+		m = itemfirst(py);
+		for (e = m; e < nitems && samepayee(&items[e], py); e++)
+			;
+		if (e == m)
+			continue;
+		{
+			struct item **its = xmalloc((e - m + 1) * sizeof *its);
+
 			py->offs = xmalloc((e - m + 1) * sizeof *py->offs);
 			for (k = m; k < e; k++)
 				its[k - m] = &items[k];
 			offsets_apply(py, its, e - m);
 			free(its);
 		}
+		st = py->status;
 		payee_settle(py, date);
-		if (py->reason == R_NONE && py->ref[0] == '\0')
-			die(EX_DATAERR, "a PS's transfer reference would be longer than 35 characters");
+		nchanged += py->status != st;
 	}
-	free(start);
+	return nchanged;
 }
 
 /* Per client: the sums the checks and the funding statement need. */
@@ -384,6 +422,28 @@ funding(int fd, const char *path, const struct client *c, const struct debtor *d
 	ts_wclose(&w);
 }
 
+/* The ledger of the day (wledger), its sums from the clients'. */
+static void
+ledger(const char *dir, const char *meta, const struct client *cl, size_t n)
+{
+	struct client t;
+	size_t i;
+
+	memset(&t, 0, sizeof t);
+	t.amc = "total";
+	for (i = 0; i < n; i++) {
+		cadd(&t, C_PAID, cl[i].n[C_PAID], cl[i].eur[C_PAID]);
+		cadd(&t, C_HELD, cl[i].n[C_HELD], cl[i].eur[C_HELD]);
+	}
+	if (t.n[C_PAID] > 0) {
+		char name[DATE_BUFSZ + 8];
+
+		snprintf(name, sizeof name, "paid-%s", date);
+		wledger(dir, name, meta, t.eur[C_HELD], t.eur[C_PAID]);
+	} else
+		wledger(dir, NULL, meta, t.eur[C_HELD], 0);
+}
+
 /*
  * The same, printable: what the operator paid on the client's behalf
  * today, what it kept of the PS's indus for it, and what the client is
@@ -422,7 +482,9 @@ fundingtext(int fd, const char *path, const struct client *c, const struct debto
 
 /*
  * The SEPA files, read back and checked in a thread (sepa_check), each
- * with what it found: its client, its out by index (outs move).
+ * as soon as it is written (sjobs, one a client at most, never moved;
+ * nsjobs grows under slock), with what it found: its client, its out
+ * by index (outs move).
  */
 struct sjob {
 	size_t client, out;
@@ -433,19 +495,41 @@ struct sjob {
 };
 static struct sjob *sjobs;
 static size_t nsjobs;
+static int sdone;		/* no file more */
+static pthread_mutex_t slock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t smore = PTHREAD_COND_INITIALIZER;
 static xmlSchemaPtr sschema;
 
 static void *
 sepacheck(void *arg)
 {
-	size_t i;
+	size_t i, n;
 
 	(void)arg;
-	for (i = 0; i < nsjobs; i++)
-		if ((sjobs[i].rc = sepa_check(&sjobs[i].s, sschema, sjobs[i].path, sjobs[i].err,
-		    sizeof sjobs[i].err)) != 0)
+	for (i = 0;; i++) {
+		pthread_mutex_lock(&slock);
+		while (i == nsjobs && !sdone)
+			pthread_cond_wait(&smore, &slock);
+		n = nsjobs;
+		pthread_mutex_unlock(&slock);
+		if (i == n || (sjobs[i].rc = sepa_check(&sjobs[i].s, sschema, sjobs[i].path,
+		    sjobs[i].err, sizeof sjobs[i].err)) != 0)
 			break;
+	}
 	return NULL;
+}
+
+/* The next file written (more), or none more: told to the check. */
+static void
+separeady(int more)
+{
+	pthread_mutex_lock(&slock);
+	if (more)
+		nsjobs++;
+	else
+		sdone = 1;
+	pthread_cond_signal(&smore);
+	pthread_mutex_unlock(&slock);
 }
 
 static void
@@ -473,7 +557,7 @@ main(int argc, char *argv[])
 	struct out *oo, *so;
 	struct ts_writer ow;
 	struct client *clients, tot;
-	size_t nclients = 0, i, j, k;
+	size_t nclients = 0, n0, i, j, k;
 	int ch;
 	int32_t cutoff;
 	char meta[64];
@@ -521,9 +605,11 @@ main(int argc, char *argv[])
 	schema = sepa_schema();
 
 	/*
-	 * The inputs, whole, before anything is written; the offsets last:
-	 * the nightly gives them through a FIFO that the indus stage's end
-	 * fills, while the outcomes and the ledger are read.
+	 * The inputs, whole, before anything is written but the day's
+	 * ledger; the offsets last: the nightly gives them through a FIFO
+	 * that the indus stage's end fills, while the outcomes and the
+	 * ledger are read, the lines grouped by PS and the day's ledger
+	 * written.
 	 */
 	if (params != NULL)
 		readparams(params);
@@ -536,8 +622,6 @@ main(int argc, char *argv[])
 		ledgerpaid();
 		ledgerheld(heldpath);
 	}
-	if (xpath != NULL)
-		readoffsetable(xpath);
 	group();
 
 	/* Per client, from the lines and offsets, not from the payees' sums. */
@@ -559,6 +643,25 @@ main(int argc, char *argv[])
 		if (s != S_HELD && l->carried)
 			cadd(cl, C_RELEASED, 1, l->amt);
 	}
+
+	/*
+	 * The ledger of the day, a directory: the lines held after the day;
+	 * the lines paid today, a segment of their own; the segments of the
+	 * days before within the window, linked.  Written before the offsets
+	 * arrive: they change it only where they take a PS's whole transfer,
+	 * and then it is written again.
+	 */
+	snprintf(meta, sizeof meta, "business_date\t%s", date);
+	n0 = nouts;
+	ledger(ltmp, meta, clients, nclients);
+	if (xpath != NULL)
+		readoffsetable(xpath);
+	if (offset() > 0) {
+		unpublish(n0);
+		ledger(ltmp, meta, clients, nclients);
+	}
+	ledgercarry(ltmp);
+
 	for (i = 0; i < npayees; i++)
 		for (j = 0; j < payees[i].noffs; j++) {
 			for (k = 0; strcmp(clients[k].amc, payees[i].amc) != 0; k++)
@@ -571,10 +674,14 @@ main(int argc, char *argv[])
 
 	/*
 	 * A file of transfers per client, written now and read back by a
-	 * thread of its own while the rest is written (the schema's checks
-	 * are a fourth of the run); what it finds is counted at the join.
+	 * thread of its own, each as soon as written, while the rest is
+	 * written (the schema's checks are a fourth of the run); what it
+	 * finds is counted at the join.
 	 */
 	if (tdir != NULL) {
+		sjobs = xmalloc((nclients + 1) * sizeof *sjobs);
+		sschema = schema;
+		threaded = pthread_create(&th, NULL, sepacheck, NULL) == 0;
 		for (i = 0; i < nclients; i++) {
 			struct payee **pys = xmalloc((npayees + 1) * sizeof *pys);
 			struct sjob *jb;
@@ -589,17 +696,21 @@ main(int argc, char *argv[])
 				continue;
 			}
 			x = publishin(tdir, clients[i].amc, ".xml");
-			sjobs = xrealloc(sjobs, (nsjobs + 1) * sizeof *sjobs);
-			jb = &sjobs[nsjobs++];
+			jb = &sjobs[nsjobs];
 			memset(jb, 0, sizeof *jb);
 			jb->client = i;
 			jb->out = (size_t)(x - outs);
 			jb->path = x->path;
+			/*
+			 * Beside the check of the file before: libxml2, built
+			 * with threads, keeps its error handlers a thread; the
+			 * writer and the parser share nothing else.
+			 */
 			sepa_write(&jb->s, date, pys[0]->deb, pys, n, x->path);
 			free(pys);
+			separeady(1);
 		}
-		sschema = schema;
-		threaded = nsjobs > 0 && pthread_create(&th, NULL, sepacheck, NULL) == 0;
+		separeady(0);
 		if (!threaded)
 			sepacheck(NULL);
 	} else
@@ -615,7 +726,6 @@ main(int argc, char *argv[])
 				cadd(&tot, (int)k, clients[i].n[k], clients[i].eur[k]);
 
 	/* The offsets applied, for indus-extract the next day. */
-	snprintf(meta, sizeof meta, "business_date\t%s", date);
 	if (opath != NULL) {
 		static const char *const ocols[] = { "amc", "item", "offset_eur", "ps_kind", "ps_number" };
 
@@ -636,20 +746,6 @@ main(int argc, char *argv[])
 			    (long long)ow.sum, (long long)tot.eur[C_OFFSET]);
 		ts_wclose(&ow);
 	}
-
-	/*
-	 * The ledger of the day, a directory: the lines held after the day;
-	 * the lines paid today, a segment of their own; the segments of the
-	 * days before within the window, linked.
-	 */
-	if (tot.n[C_PAID] > 0) {
-		char name[DATE_BUFSZ + 8];
-
-		snprintf(name, sizeof name, "paid-%s", date);
-		wledger(ltmp, name, meta, tot.eur[C_HELD], tot.eur[C_PAID]);
-	} else
-		wledger(ltmp, NULL, meta, tot.eur[C_HELD], 0);
-	ledgercarry(ltmp);
 
 	/* The statements. */
 	if (rpath != NULL || tpath != NULL) {
@@ -696,7 +792,7 @@ main(int argc, char *argv[])
 				die(EX_IOERR, "%s: %s", path, strerror(errno));
 		}
 	}
-	/* No libxml2 in this thread until the check's end. */
+	/* The check's end: what it found. */
 	if (threaded && pthread_join(th, NULL) != 0)
 		die(EX_OSERR, "pthread_join failed");
 	for (i = 0; i < nsjobs; i++) {
