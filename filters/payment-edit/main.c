@@ -602,6 +602,12 @@ main(int argc, char *argv[])
 		die(EX_CANTCREAT, "%s: %s", ltmp, strerror(errno));
 	tmp_track(ltmp, 1);
 	LIBXML_TEST_VERSION
+	/*
+	 * libxml2 set up here, before the check's thread: its writer and its
+	 * parser then run in two threads at once, as libxml2 allows once
+	 * initialised in the main thread.
+	 */
+	xmlInitParser();
 	schema = sepa_schema();
 
 	/*
