@@ -144,16 +144,54 @@ genbad(struct pecgen *g, const char *ls, const char *field, const char *why)
 }
 
 /*
+ * The dates a walk has parsed, by their ten bytes: a generation's lines
+ * hold few distinct valid_from and valid_to, and a beneficiary's lines
+ * follow each other with the same birth date.  Each text is parsed, and
+ * so checked, the first time it is met; the same bytes give the same
+ * day.  The walk reads three dates a line: parsed, they were a third of
+ * its cost on a generation of 500 000 lines.
+ */
+struct datememo {
+	struct {
+		char s[10];
+		int ok;
+		int32_t d;
+	} e[1024];
+};
+
+static int
+memodate(struct datememo *m, const char *s, size_t n, int32_t *d)
+{
+	uint64_t v;
+	size_t h;
+
+	if (m == NULL || n != 10)
+		return date_parse(s, n, d);
+	memcpy(&v, s + 2, sizeof v);
+	h = (size_t)((v * 0x9e3779b97f4a7c15ULL) >> 54);
+	if (m->e[h].ok && memcmp(m->e[h].s, s, 10) == 0) {
+		*d = m->e[h].d;
+		return 0;
+	}
+	if (date_parse(s, n, d) < 0)
+		return -1;
+	memcpy(m->e[h].s, s, 10);
+	m->e[h].ok = 1;
+	m->e[h].d = *d;
+	return 0;
+}
+
+/*
  * The first five columns of the generation's line at ls, ending at nl
  * (NULL: found here) (amc, pec_number, nir, birth_date, rang) cut into
  * f and n, and its
  * beneficiary checked and read: the nir 13 characters, the birth date
- * into *birth, the rang into *rang.  Returns where the sixth column
- * starts.
+ * into *birth (through m, unless NULL), the rang into *rang.  Returns
+ * where the sixth column starts.
  */
 static const char *
 genhead(struct pecgen *g, const char *ls, const char *nl, const char **f, size_t *n,
-    int32_t *birth, long *rang)
+    int32_t *birth, long *rang, struct datememo *m)
 {
 	const char *p = ls, *t;
 	int i;
@@ -169,7 +207,7 @@ genhead(struct pecgen *g, const char *ls, const char *nl, const char **f, size_t
 	}
 	if (n[P_NIR] != 13)
 		genbad(g, ls, "nir", "not 13 characters");
-	if (date_parse(f[P_BIRTH], n[P_BIRTH], birth) < 0)
+	if (memodate(m, f[P_BIRTH], n[P_BIRTH], birth) < 0)
 		genbad(g, ls, "birth_date", "not a date");
 	if (int_parse(f[P_RANG], n[P_RANG], 0, 99, rang) < 0)
 		genbad(g, ls, "rang", "not a rank");
@@ -206,7 +244,7 @@ genben(struct pecgen *g, const char *ls, const struct pec *k)
 	    ((d = bytecmp(f[P_AMC], n[P_AMC], k->amc, strlen(k->amc))) != 0 ||
 	    (d = memcmp(f[P_NIR], k->nir, 13)) != 0))
 		return d;
-	genhead(g, ls, e, f, n, &birth, &rang);
+	genhead(g, ls, e, f, n, &birth, &rang, NULL);
 	if ((d = bytecmp(f[P_AMC], n[P_AMC], k->amc, strlen(k->amc))) != 0 ||
 	    (d = memcmp(f[P_NIR], k->nir, 13)) != 0)
 		return d;
@@ -269,7 +307,7 @@ genkey(struct pecgen *g, const char *ls, struct genent *e)
 	long rang;
 	char *amc;
 
-	genhead(g, ls, NULL, f, n, &e->birth, &rang);
+	genhead(g, ls, NULL, f, n, &e->birth, &rang, NULL);
 	e->ls = ls;
 	e->rang = (int)rang;
 	memcpy(e->nir, f[P_NIR], 13);
@@ -443,6 +481,7 @@ struct genwalk {
 	int32_t keep;
 	char *line;
 	size_t cap;
+	struct datememo dm;
 };
 
 #define GEN_RELEASE (16 << 20)
@@ -461,9 +500,14 @@ genrun(const char *a, const char *b, uint64_t nrec, int64_t sum, int keep, struc
 			    (unsigned long long)nrec, (long long)(b - a));
 		return;
 	}
-	c = crc32_buf(0, a, (size_t)(b - a));
-	k->crc = (uint32_t)crc32_combine(k->crc, c, (z_off_t)(b - a));
+	/*
+	 * The runs come in the generation's order: its CRC carried on over
+	 * their bytes, which costs less than combining theirs (a run ends
+	 * at each agreement of the day merged in).
+	 */
+	k->crc = crc32_buf(k->crc, a, (size_t)(b - a));
 	if (keep && k->w != NULL) {
+		c = crc32_buf(0, a, (size_t)(b - a));
 		/* The lines counted as they were read, against the bytes written. */
 		for (p = a, m = 0; (p = memchr(p, '\n', (size_t)(b - p))) != NULL; p++)
 			m++;
@@ -475,15 +519,15 @@ genrun(const char *a, const char *b, uint64_t nrec, int64_t sum, int keep, struc
 	}
 }
 
-/* The line at ls, ending at nl, cut and read into l. */
+/* The line at ls, ending at nl, cut and read into l, its dates through m. */
 static void
-gencut(struct pecgen *g, const char *ls, const char *nl, struct gline *l)
+gencut(struct pecgen *g, const char *ls, const char *nl, struct gline *l, struct datememo *m)
 {
 	const char *p, *t, *e = nl;
 	int i;
 
 	l->ls = ls;
-	p = genhead(g, ls, nl, l->f, l->n, &l->birth, &l->rang);
+	p = genhead(g, ls, nl, l->f, l->n, &l->birth, &l->rang, m);
 	for (i = P_AMT; i >= P_FROM; i--) {
 		for (t = e; t > p && t[-1] != '\t'; t--)
 			;
@@ -493,9 +537,9 @@ gencut(struct pecgen *g, const char *ls, const char *nl, struct gline *l)
 		l->n[i] = (size_t)(e - t);
 		e = t - 1;
 	}
-	if (date_parse(l->f[P_FROM], l->n[P_FROM], &l->from) < 0)
+	if (memodate(m, l->f[P_FROM], l->n[P_FROM], &l->from) < 0)
 		genbad(g, ls, "valid_from", "not a date");
-	if (date_parse(l->f[P_TO], l->n[P_TO], &l->to) < 0)
+	if (memodate(m, l->f[P_TO], l->n[P_TO], &l->to) < 0)
 		genbad(g, ls, "valid_to", "not a date");
 	if (money_parse(l->f[P_AMT], l->n[P_AMT], &l->amt) != M_OK || l->amt < 0)
 		genbad(g, ls, "amount_eur", "missing or negative");
@@ -581,7 +625,7 @@ gencopy(struct pecgen *g, const char *a, const char *b, struct genwalk *k)
 			k->rel = pages_release(k->rel, ls);
 		}
 		nl = memchr(ls, '\n', (size_t)(b - ls));
-		gencut(g, ls, nl, &l);
+		gencut(g, ls, nl, &l, &k->dm);
 		dup = 0;
 		if (k->haveprev && (dup = gencmp(g, &k->prev, NULL, &l, &why)) > 0)
 			genbad(g, ls, why, "not sorted on amc, nir, birth_date, rang, valid_from, "
