@@ -199,74 +199,112 @@ utoa(char *p, unsigned long v)
 	return p;
 }
 
-/* A NIR and its key, whatever lengths the layout gave them. */
+/*
+ * A NIR and its key, whatever lengths the layout gave them.  The act lines
+ * of one invoice carry the same NIR: the last one checked, and its
+ * answer, are kept for each of the two slots.
+ */
 static int
-nirok(const struct lay_val *nir, const struct lay_val *key)
+nirok(const struct lay_val *nir, const struct lay_val *key, int slot)
 {
+	static struct {
+		char nb[15];
+		int ok;
+	} last[2];
 	char nb[15];
 
 	if (nir->n != 13 || !key->set || key->n != 2)
 		return 0;
 	memcpy(nb, nir->text, 13);
 	memcpy(nb + 13, key->text, 2);
-	return nir_valid(nb, 15);
+	if (memcmp(nb, last[slot].nb, 15) != 0) {
+		memcpy(last[slot].nb, nb, 15);
+		last[slot].ok = nir_valid(nb, 15);
+	}
+	return last[slot].ok;
 }
+
+/*
+ * A value and its TAB at q; the end.  Its text is copied by whole 16-byte
+ * words, 32 bytes at least (a lay_val holds LAY_VALSZ bytes, and the
+ * record has room past its end): few values are longer, and two fixed
+ * copies cost less than a loop or a copy of the exact length.
+ */
+static inline char *
+addval(char *q, const struct lay_val *v)
+{
+	memcpy(q, v->text, 32);
+	if (v->n > 32)
+		memcpy(q + 32, v->text + 32, 16);
+	q += v->n;
+	*q++ = '\t';
+	return q;
+}
+
+_Static_assert(LAY_VALSZ == 48, "addval copies 32 or 48 bytes of a value");
+
+/* The amounts that make a claim record's control sum, in slot order. */
+static const int moneyslots[] = {
+	NM_INVTOTAL, NM_FR, NM_BR, NM_AMO, NM_PF, NM_FRANCHISE, NM_DEPASS
+};
 
 /* An act line (every required field in effect): its claim record. */
 static int
 emit(struct nm_file *f, const char *type, void *arg)
 {
-	char flag[32];
-	int s;
+	/* The longest record, and a word of slack for addval's last copy. */
+	static char rec[NCOL * (LAY_VALSZ + 1) + PATH_MAX + 64];
+	char *q = rec;
+	int64_t sum = 0;
+	size_t k;
+	int s, bad;
 
 	(void)arg;
+	for (k = 0; k < sizeof moneyslots / sizeof moneyslots[0]; k++)
+		if (f->v[moneyslots[k]].set &&
+		    money_add(&sum, sum, f->v[moneyslots[k]].num) < 0)
+			return nm_err(f, type, moneyslots[k], "amounts out of range");
 	/*
 	 * The record is built here whole and handed to the writer once: the
 	 * values were checked by lay_decode (printable ASCII, money as
 	 * money_fmt writes it), so field-by-field checks would be repeated.
 	 */
-	{
-		static char rec[NCOL * (LAY_VALSZ + 1) + PATH_MAX + 64];
-		char *q = rec;
-		int64_t sum = 0;
-		size_t n;
-
-#define ADD(ptr, len) do { lay_cpy(q, (ptr), (len)); q += (len); *q++ = '\t'; } while (0)
-		ADD(f->lay->l->name, f->namelen);
-		for (s = NM_SENDER; s <= NM_FILEDATE; s++)
-			ADD(f->v[s].text, f->v[s].set ? f->v[s].n : 0u);
-		ADD(f->base, f->baselen);
-		q = utoa(q, (unsigned long)f->line);
-		*q++ = '\t';
-		q = utoa(q, (unsigned long)f->pos);
-		*q++ = '\t';
-		for (s = NM_REGIME; s <= NM_LASTCLAIM; s++) {
-			const struct lay_val *v = &f->v[s];
-
-			if (!v->set) {
-				*q++ = '\t';
-				continue;
-			}
-			if (s == NM_INVTOTAL || (s >= NM_FR && s <= NM_DEPASS && s != NM_RATE))
-				if (money_add(&sum, sum, v->num) < 0)
-					return nm_err(f, type, s, "amounts out of range");
-			ADD(v->text, v->n);
-		}
-		flag[0] = '\0';
-		if (!nirok(&f->v[NM_NIR], &f->v[NM_NIRKEY]))
-			strcat(flag, "badnir");
-		if (f->v[NM_BNIR].set && !nirok(&f->v[NM_BNIR], &f->v[NM_BNIRKEY]))
-			strcat(flag, flag[0] ? ",badbnir" : "badbnir");
-		n = strlen(flag);
-		memcpy(q, flag, n);
-		q += n;
-#undef ADD
-		ts_wfields(&out, rec, (size_t)(q - rec), NCOL, sum);
-		ts_wend(&out);
+	lay_cpy(q, f->lay->l->name, f->namelen);
+	q += f->namelen;
+	*q++ = '\t';
+	for (s = NM_SENDER; s <= NM_FILEDATE; s++)
+		if (f->v[s].set)
+			q = addval(q, &f->v[s]);
+		else
+			*q++ = '\t';
+	lay_cpy(q, f->base, f->baselen);
+	q += f->baselen;
+	*q++ = '\t';
+	q = utoa(q, (unsigned long)f->line);
+	*q++ = '\t';
+	q = utoa(q, (unsigned long)f->pos);
+	*q++ = '\t';
+	for (s = NM_REGIME; s <= NM_LASTCLAIM; s++)
+		if (f->v[s].set)
+			q = addval(q, &f->v[s]);
+		else
+			*q++ = '\t';
+	bad = 0;
+	if (!nirok(&f->v[NM_NIR], &f->v[NM_NIRKEY], 0)) {
+		memcpy(q, "badnir", 6);
+		q += 6;
+		bad = 1;
 	}
+	if (f->v[NM_BNIR].set && !nirok(&f->v[NM_BNIR], &f->v[NM_BNIRKEY], 1)) {
+		if (bad)
+			*q++ = ',';
+		memcpy(q, "badbnir", 7);
+		q += 7;
+	}
+	ts_wfields(&out, rec, (size_t)(q - rec), NCOL, sum);
+	ts_wend(&out);
 	return 0;
 }
-
 
 static void
 report(const struct nm_file *f, const char *status, const char *reason)
@@ -343,11 +381,13 @@ decode(const char *path)
 	ts_wmark(&out);
 	while ((st = lines_next(&in, &p, &n, &why)) == 1) {
 		f.line = in.lineno;
-		if (f.lay == NULL && (f.lay = nm_detect(lays, nlays, p, n)) == NULL) {
-			rc = nm_err(&f, NULL, -1, "no layout recognises the first line");
-			break;
+		if (f.lay == NULL) {
+			if ((f.lay = nm_detect(lays, nlays, p, n)) == NULL) {
+				rc = nm_err(&f, NULL, -1, "no layout recognises the first line");
+				break;
+			}
+			f.namelen = strlen(f.lay->l->name);
 		}
-		f.namelen = strlen(f.lay->l->name);
 		if (nm_physline(&f, p, n) < 0) {
 			rc = -1;
 			break;
