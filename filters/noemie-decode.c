@@ -387,6 +387,11 @@ decode(const char *path)
 				break;
 			}
 			f.namelen = strlen(f.lay->l->name);
+			/* The record's room (emit) holds a name of a file's length. */
+			if (f.namelen > NAME_MAX) {
+				rc = nm_err(&f, NULL, -1, "a layout name longer than a file's");
+				break;
+			}
 		}
 		if (nm_physline(&f, p, n) < 0) {
 			rc = -1;

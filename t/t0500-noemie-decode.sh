@@ -383,6 +383,15 @@ test_expect_success 'a layout is data: a changed table decodes a changed file' '
 	grep "200: unknown entity type" err
 '
 
+test_expect_success 'a layout name longer than a file name is refused, not written past its room' '
+	long=$(printf "%0300d" 0 | tr 0 x) &&
+	sed "s/^layout[ 	].*/layout	$long/" \
+	    "$TIERS_TOP/formats/layouts/noemie-580.lay" >long.lay &&
+	grep -q "^layout	$long\$" long.lay &&
+	test_expect_code 65 noemie-decode -L long.lay n.580 >/dev/null 2>err &&
+	grep "a layout name longer than a file" err
+'
+
 test_expect_success 'a built-in layout read from its file gives the same bytes' '
 	noemie-decode -L "$TIERS_TOP/formats/layouts/noemie-580.lay" n.580 | grep -v "^#" >a &&
 	noemie-decode -L noemie-580 n.580 | grep -v "^#" >b &&
