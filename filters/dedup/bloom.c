@@ -231,7 +231,10 @@ fltjoin(struct fltw *f, const struct fltw *p)
 	f->off = p->off;
 }
 
-/* The header, with the segment's count and CRC and the blocks', last. */
+/*
+ * The header, with the segment's count and CRC and the blocks', last;
+ * its pages sent to the disk, not waited for (fltsync).
+ */
 void
 fltclose(struct fltw *f, uint64_t n, uint32_t segcrc)
 {
@@ -250,6 +253,12 @@ fltclose(struct fltw *f, uint64_t n, uint32_t segcrc)
 	le_put32(h + 32, segcrc);
 	le_put32(h + 36, f->crc);
 	fltout(f, h, sizeof h, 0);
+	writeback(f->fd);
+}
+
+void
+fltsync(struct fltw *f)
+{
 	if (fsync(f->fd) < 0 || close(f->fd) < 0)
 		die(EX_IOERR, "%s: write error: %s", f->path, strerror(errno));
 }
@@ -277,5 +286,6 @@ fltwrite(const char *dir, const char *name, const unsigned char *map, uint64_t n
 			    (const char *)p);
 	}
 	fltclose(f, n, crc);
+	fltsync(f);
 	free(f);
 }

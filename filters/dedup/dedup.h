@@ -279,6 +279,7 @@ void fltadd(struct fltw *f, uint64_t hi, uint64_t lo);
 void fltflush(struct fltw *f);
 void fltjoin(struct fltw *f, const struct fltw *p);
 void fltclose(struct fltw *f, uint64_t n, uint32_t segcrc);
+void fltsync(struct fltw *f);
 void fltwrite(const char *dir, const char *name, const unsigned char *map, uint64_t n,
     size_t rsz, uint32_t crc);
 

@@ -80,9 +80,12 @@ feq(const struct field *f, const char *s)
  * dest, its amount, its line), in a ring of chunks.  The claims and the
  * decisions are then checked on both cores, and each error is still
  * found where reading them one for one finds it: the reader's at the
- * decision it reads, the others by the claim.
+ * decision it reads, the others by the claim.  Both streams are read by
+ * ts_scan, a plain file mapped rather than copied through a reader's
+ * buffers.  The ring is small: its chunks are touched again and again,
+ * each first touch a page fault.
  */
-#define DCHUNK 8192
+#define DCHUNK 2048
 #define NDCHUNK 8
 enum { D_OTHER, D_PS, D_PSREC, D_RECOVER };
 
@@ -102,57 +105,89 @@ static struct {
 	size_t n[NDCHUNK], at;
 	int head, tail, count, have;
 	int end;		/* 1 the trailer read, -1 the reader's error */
+	int slot;		/* the reader's chunk, fill decisions in it */
+	size_t fill;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	pthread_t th;
 } dq = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 
+/*
+ * The line of the record a scan of one part hands on: counted from the
+ * header in r itself when ts_scan reads by ts_next, from after it in the
+ * part's own reader when the file is mapped.
+ */
+static long
+scanline(const struct ts_reader *r, const struct ts_reader *pr)
+{
+	return (long)pr->in.lineno + (pr != r);
+}
+
+/* The reader's next chunk, once the claims' side has given one back. */
+static void
+decslot(void)
+{
+	pthread_mutex_lock(&dq.mu);
+	while (dq.count == NDCHUNK)
+		pthread_cond_wait(&dq.cv, &dq.mu);
+	dq.slot = dq.head;
+	pthread_mutex_unlock(&dq.mu);
+}
+
+/* The reader's chunk to the claims' side; end: the stream's end (1, -1). */
+static void
+decput(int end)
+{
+	pthread_mutex_lock(&dq.mu);
+	dq.n[dq.slot] = dq.fill;
+	dq.head = (dq.head + 1) % NDCHUNK;
+	dq.count++;
+	if (end != 0)
+		dq.end = end;
+	pthread_cond_broadcast(&dq.cv);
+	pthread_mutex_unlock(&dq.mu);
+	dq.fill = 0;
+}
+
+static int
+decrec(void *arg, struct ts_reader *d)
+{
+	struct dec *x;
+
+	(void)arg;
+	if (dq.fill == 0)
+		decslot();
+	x = &dq.ch[dq.slot][dq.fill++];
+	x->amc = d->cents[dq.damc];
+	x->line = scanline(dq.d, d);
+	x->idlen = d->f[dq.dclaim].n;
+	free(x->idlong);
+	x->idlong = NULL;
+	if (x->idlen <= sizeof x->id)
+		memcpy(x->id, d->f[dq.dclaim].p, x->idlen);
+	else
+		x->idlong = xfdup(&d->f[dq.dclaim]);
+	x->dest = feq(&d->f[dq.ddest], "ps-recover") ? D_PSREC :
+	    feq(&d->f[dq.ddest], "ps") ? D_PS :
+	    feq(&d->f[dq.ddest], "recover-ps") ? D_RECOVER : D_OTHER;
+	if (dq.fill == DCHUNK)
+		decput(0);
+	return 0;
+}
+
 static void *
 decreader(void *arg)
 {
-	struct ts_reader *d = dq.d;
-	struct dec *x;
-	size_t n = 0;
-	int st, slot = 0;
+	void *a = NULL;
+	long base;
+	int st;
 
 	(void)arg;
-	for (;;) {
-		if (n == 0) {
-			pthread_mutex_lock(&dq.mu);
-			while (dq.count == NDCHUNK)
-				pthread_cond_wait(&dq.cv, &dq.mu);
-			slot = dq.head;
-			pthread_mutex_unlock(&dq.mu);
-		}
-		if ((st = ts_next(d)) == 1) {
-			x = &dq.ch[slot][n++];
-			x->amc = d->cents[dq.damc];
-			x->line = (long)d->in.lineno;
-			x->idlen = d->f[dq.dclaim].n;
-			free(x->idlong);
-			x->idlong = NULL;
-			if (x->idlen <= sizeof x->id)
-				memcpy(x->id, d->f[dq.dclaim].p, x->idlen);
-			else
-				x->idlong = xfdup(&d->f[dq.dclaim]);
-			x->dest = feq(&d->f[dq.ddest], "ps-recover") ? D_PSREC :
-			    feq(&d->f[dq.ddest], "ps") ? D_PS :
-			    feq(&d->f[dq.ddest], "recover-ps") ? D_RECOVER : D_OTHER;
-			if (n < DCHUNK)
-				continue;
-		}
-		pthread_mutex_lock(&dq.mu);
-		dq.n[slot] = n;
-		dq.head = (dq.head + 1) % NDCHUNK;
-		dq.count++;
-		if (st != 1)
-			dq.end = st < 0 ? -1 : 1;
-		pthread_cond_broadcast(&dq.cv);
-		pthread_mutex_unlock(&dq.mu);
-		n = 0;
-		if (st != 1)
-			return NULL;
-	}
+	st = ts_scan(dq.d, 1, decrec, &a, &base);
+	if (dq.fill == 0)
+		decslot();
+	decput(st < 0 ? -1 : 1);
+	return NULL;
 }
 
 /*
@@ -200,6 +235,79 @@ parseid(const struct field *f, int32_t *day, uint32_t *rec)
 	return 0;
 }
 
+/* The claims of a stream, as ts_scan hands them on, and the day's counts. */
+static struct {
+	const struct ts_reader *r;
+	const char *path, *decisions;
+	int c[NKC], lc[NLC], cid, cdup, cref;
+	uint64_t npaid, nmove, ncl;
+} cs;
+
+/* A claim with its decision: its records, if it was paid or recovered. */
+static int
+claimrec(void *arg, struct ts_reader *r)
+{
+	const struct dec *x;
+	struct field v[NKC], lv[NLC];
+	int64_t cents[NKC];
+	struct key k;
+	char key[2048];
+	size_t n, q;
+	int paid, psrec, recover, sd;
+
+	(void)arg;
+	if ((sd = nextdec(&x)) < 0)
+		ts_fatal(dq.d);
+	if (sd == 0)
+		die_at(EX_DATAERR, cs.decisions, dq.d->in.lineno, "claim",
+		    "fewer decisions than claims");
+	cs.ncl++;
+	if (x->idlen != r->f[cs.cid].n || memcmp(x->idlong != NULL ? x->idlong : x->id,
+	    r->f[cs.cid].p, r->f[cs.cid].n) != 0)
+		die_at(EX_DATAERR, cs.decisions, x->line, "claim",
+		    "not the claim's dup_id: not these claims' decisions");
+	psrec = x->dest == D_PSREC;
+	paid = psrec || x->dest == D_PS;
+	recover = x->dest == D_RECOVER;
+	if ((!paid && !recover) || x->amc == 0)
+		return 0;
+	memset(&k, 0, sizeof k);
+	k.amount = x->amc;
+	k.bday = today;
+	k.party = psrec ? 'B' : 'P';
+	if (feq(&r->f[cs.cdup], "adjust") && r->f[cs.cref].n > 0) {
+		if (parseid(&r->f[cs.cref], &k.day, &k.rec) < 0)
+			die_at(EX_DATAERR, cs.path, scanline(cs.r, r), "dup_ref",
+			    "not a claim's identity (date#N)");
+		idhash(k.day, k.rec, &k.hi, &k.lo);
+		k.kind = LK_MOVE;
+		lpush(&k);
+		cs.nmove++;
+		return 0;
+	}
+	if (recover)
+		die_at(EX_DATAERR, cs.decisions, x->line, "dest",
+		    "recover-ps, and no line it recovers (dup_ref empty)");
+	if (parseid(&r->f[cs.cid], &k.day, &k.rec) < 0 || k.day != today)
+		die_at(EX_DATAERR, cs.path, scanline(cs.r, r), "dup_id",
+		    "not a claim's identity of the day");
+	for (q = 0; q < NKC; q++) {
+		v[q] = r->f[cs.c[q]];
+		cents[q] = r->cents[cs.c[q]];
+	}
+	if ((n = normkey(v, cents, key, sizeof key)) == 0)
+		die_at(EX_DATAERR, cs.path, scanline(cs.r, r), "key", "too long");
+	hash128(key, n, &k.hi, &k.lo);
+	k.kind = LK_KEY;
+	lpush(&k);
+	linefields(r, cs.lc, lv);
+	linehash(lv, v, &k.hi, &k.lo);
+	k.kind = LK_LINE;
+	lpush(&k);
+	cs.npaid++;
+	return 0;
+}
+
 /*
  * dedup -B: the day's ledger generation, from the day before's and the
  * day's claims with their verdicts and their decisions, one for one in
@@ -214,9 +322,8 @@ buildledger(int argc, char **argv, const char *decisions, const char *hdir,
 {
 	struct ts_reader r, d;
 	const struct dec *x;
-	int c[NKC], lc[NLC], cid, cdup, cref, i, st, sd;
-	char key[2048], tmpdir[PATH_MAX];
-	uint64_t npaid = 0, nmove = 0, ncl = 0;
+	int i, sd;
+	char tmpdir[PATH_MAX];
 
 	if (ts_open(&d, decisions, "decision", 1) < 0)
 		ts_fatal(&d);
@@ -230,76 +337,24 @@ buildledger(int argc, char **argv, const char *decisions, const char *hdir,
 	}
 	if (pthread_create(&dq.th, NULL, decreader, NULL) != 0)
 		die(EX_OSERR, "pthread_create failed");
+	cs.decisions = decisions;
 	for (i = 0; i < argc; i++) {
+		void *a = NULL;
+		long base;
 		size_t q;
 
 		if (ts_open(&r, argv[i], "claim", 1) < 0)
 			ts_fatal(&r);
 		for (q = 0; q < NKC; q++)
-			c[q] = ts_needcol(&r, keycols[q]);
+			cs.c[q] = ts_needcol(&r, keycols[q]);
 		for (q = 0; q < NLC; q++)
-			lc[q] = ts_col(&r, linecols[q]);
-		cid = ts_needcol(&r, "dup_id");
-		cdup = ts_needcol(&r, "dup");
-		cref = ts_needcol(&r, "dup_ref");
-		while ((st = ts_next(&r)) == 1) {
-			struct field v[NKC], lv[NLC];
-			int64_t cents[NKC];
-			struct key k;
-			size_t n;
-			int paid, psrec, recover;
-
-			if ((sd = nextdec(&x)) < 0)
-				ts_fatal(&d);
-			if (sd == 0)
-				die_at(EX_DATAERR, decisions, d.in.lineno, "claim",
-				    "fewer decisions than claims");
-			ncl++;
-			if (x->idlen != r.f[cid].n || memcmp(x->idlong != NULL ? x->idlong : x->id,
-			    r.f[cid].p, r.f[cid].n) != 0)
-				die_at(EX_DATAERR, decisions, x->line, "claim",
-				    "not the claim's dup_id: not these claims' decisions");
-			psrec = x->dest == D_PSREC;
-			paid = psrec || x->dest == D_PS;
-			recover = x->dest == D_RECOVER;
-			if ((!paid && !recover) || x->amc == 0)
-				continue;
-			memset(&k, 0, sizeof k);
-			k.amount = x->amc;
-			k.bday = today;
-			k.party = psrec ? 'B' : 'P';
-			if (feq(&r.f[cdup], "adjust") && r.f[cref].n > 0) {
-				if (parseid(&r.f[cref], &k.day, &k.rec) < 0)
-					die_at(EX_DATAERR, argv[i], r.in.lineno, "dup_ref",
-					    "not a claim's identity (date#N)");
-				idhash(k.day, k.rec, &k.hi, &k.lo);
-				k.kind = LK_MOVE;
-				lpush(&k);
-				nmove++;
-				continue;
-			}
-			if (recover)
-				die_at(EX_DATAERR, decisions, x->line, "dest",
-				    "recover-ps, and no line it recovers (dup_ref empty)");
-			if (parseid(&r.f[cid], &k.day, &k.rec) < 0 || k.day != today)
-				die_at(EX_DATAERR, argv[i], r.in.lineno, "dup_id",
-				    "not a claim's identity of the day");
-			for (q = 0; q < NKC; q++) {
-				v[q] = r.f[c[q]];
-				cents[q] = r.cents[c[q]];
-			}
-			if ((n = normkey(v, cents, key, sizeof key)) == 0)
-				die_at(EX_DATAERR, argv[i], r.in.lineno, "key", "too long");
-			hash128(key, n, &k.hi, &k.lo);
-			k.kind = LK_KEY;
-			lpush(&k);
-			linefields(&r, lc, lv);
-			linehash(lv, v, &k.hi, &k.lo);
-			k.kind = LK_LINE;
-			lpush(&k);
-			npaid++;
-		}
-		if (st < 0)
+			cs.lc[q] = ts_col(&r, linecols[q]);
+		cs.cid = ts_needcol(&r, "dup_id");
+		cs.cdup = ts_needcol(&r, "dup");
+		cs.cref = ts_needcol(&r, "dup_ref");
+		cs.r = &r;
+		cs.path = argv[i];
+		if (ts_scan(&r, 1, claimrec, &a, &base) < 0)
 			ts_fatal(&r);
 		ts_close(&r);
 	}
@@ -324,8 +379,8 @@ buildledger(int argc, char **argv, const char *decisions, const char *hdir,
 		die(EX_CANTCREAT, "%s: %s", newhdir, strerror(errno));
 	tmp_untrack(tmpdir);
 	fprintf(stderr, "%s: %s: %llu claims: %llu lines paid, %llu movements; ledger %d segments\n",
-	    progname_(), today_s, (unsigned long long)ncl, (unsigned long long)npaid,
-	    (unsigned long long)nmove, hist.nseg);
+	    progname_(), today_s, (unsigned long long)cs.ncl, (unsigned long long)cs.npaid,
+	    (unsigned long long)cs.nmove, hist.nseg);
 	bigfree(lrecs, caplrecs * sizeof *lrecs);
 	return EX_OK;
 }

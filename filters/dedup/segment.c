@@ -709,14 +709,29 @@ wsclose(struct wseg *w, int32_t day)
 	le_put64(t + 8, w->n);
 	le_put32(t + 16, w->crc);
 	wsout(w, t, TRLSZ);
-	if (fsync(w->fd) < 0 || close(w->fd) < 0)
-		die(EX_IOERR, "%s: write error: %s", w->path, strerror(errno));
+	writeback(w->fd);
 	if (w->flt != NULL)
 		fltclose(w->flt, w->n, w->crc);
 	if (w->n == 0) {
 		w->first = day;
 		w->last = day;
 	}
+}
+
+/*
+ * The segment and its filter on the disk.  Waited for once the manifest
+ * is: the three files' pages go to the disk at once, and a journal
+ * commit that one fsync forces carries the others' blocks, rather than
+ * three waits one after the other.  Nothing of the generation is read
+ * before the caller renames its directory, after this.
+ */
+static void
+wssync(struct wseg *w)
+{
+	if (fsync(w->fd) < 0 || close(w->fd) < 0)
+		die(EX_IOERR, "%s: write error: %s", w->path, strerror(errno));
+	if (w->flt != NULL)
+		fltsync(w->flt);
 }
 
 static void
@@ -1035,11 +1050,12 @@ writegen(const struct hist *h, const char *dir, const char *newdir, int32_t day,
 			munmap(sm, len);
 		}
 		manifest_row(&m, name, ws.n, ws.crc, ws.first, ws.last);
-		free(fw);
 		free(live);
 		ts_wclose(&m);
 		if (pub_commit(&mp) < 0)
 			die(EX_IOERR, "%s: %s", mpath, strerror(errno));
 		tmp_track(mpath, 0);
+		wssync(&ws);
+		free(fw);
 	}
 }
