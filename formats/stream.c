@@ -1463,8 +1463,9 @@ ts_wdate(struct ts_writer *w, int32_t days)
 		ts_wstr(w, buf, n);
 }
 
-void
-ts_wcols(struct ts_writer *w, const struct ts_reader *r, int col, int n)
+/* Inlined in ts_wruns: a call a run cost as much as the run's fields. */
+static inline __attribute__((always_inline)) void
+wcols(struct ts_writer *w, const struct ts_reader *r, int col, int n)
 {
 	const struct field *a, *b;
 	size_t len;
@@ -1507,6 +1508,22 @@ ts_wcols(struct ts_writer *w, const struct ts_reader *r, int col, int n)
 	memcpy(w->buf + w->len, a->p, len);
 	w->len += len;
 	w->nf += n;
+}
+
+void
+ts_wcols(struct ts_writer *w, const struct ts_reader *r, int col, int n)
+{
+	wcols(w, r, col, n);
+}
+
+void
+ts_wruns(struct ts_writer *w, const struct ts_reader *r, const int *col, const int *n,
+    int nrun)
+{
+	int i;
+
+	for (i = 0; i < nrun; i++)
+		wcols(w, r, col[i], n[i]);
 }
 
 static void

@@ -371,6 +371,9 @@ void ts_wcopy(struct ts_writer *w, const struct ts_reader *r);	/* current record
  * are money r's amounts are taken as parsed; the others ts_wstr's way.
  */
 void ts_wcols(struct ts_writer *w, const struct ts_reader *r, int col, int n);
+/* ts_wcols of n[i] fields from column col[i], for each i < nrun, in one call. */
+void ts_wruns(struct ts_writer *w, const struct ts_reader *r, const int *col, const int *n,
+    int nrun);
 /*
  * The first nf fields of a record, as a line read from a stream verified
  * earlier (nf fields, TAB-separated, no LF), with the sum of its money
