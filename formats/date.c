@@ -95,16 +95,24 @@ digits(const char *s, int n, int *v)
 
 /* Exactly "YYYY-MM-DD": no sign, no spaces, no short fields. */
 int
+date_ymd(const char *s, size_t n, int *y, int *m, int *d)
+{
+	if (n != 10 || s[4] != '-' || s[7] != '-')
+		return -1;
+	if (digits(s, 4, y) < 0 || digits(s + 5, 2, m) < 0 ||
+	    digits(s + 8, 2, d) < 0)
+		return -1;
+	if (!date_valid(*y, *m, *d))
+		return -1;
+	return 0;
+}
+
+int
 date_parse(const char *s, size_t n, int32_t *days)
 {
 	int y, m, d;
 
-	if (n != 10 || s[4] != '-' || s[7] != '-')
-		return -1;
-	if (digits(s, 4, &y) < 0 || digits(s + 5, 2, &m) < 0 ||
-	    digits(s + 8, 2, &d) < 0)
-		return -1;
-	if (!date_valid(y, m, d))
+	if (date_ymd(s, n, &y, &m, &d) < 0)
 		return -1;
 	*days = date_from_ymd(y, m, d);
 	return 0;

@@ -690,14 +690,36 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 	return 0;
 }
 
-/* Digits of v, right-aligned in n characters with leading zeros; -1 if too long. */
+/*
+ * Digits of v, right-aligned in n characters with leading zeros; -1 if
+ * too long.  Two digits a division, on zeros laid at once, copied
+ * whole: an amount's twelve characters were twelve divisions.
+ */
 static int
 zpad(char *d, int n, uint64_t v)
 {
-	int k;
+	static const char two[] =
+	    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	    "8081828384858687888990919293949596979899";
+	char b[24];
+	int k = (int)sizeof b, lo = n < k ? k - n : 0;
 
-	for (k = n - 1; k >= 0; k--, v /= 10)
-		d[k] = (char)('0' + v % 10);
+	memcpy(b, "000000000000000000000000", sizeof b);
+	for (; k - 2 >= lo && v != 0; v /= 100) {
+		k -= 2;
+		memcpy(b + k, two + 2 * (v % 100), 2);
+	}
+	if (k > lo && v != 0) {
+		b[--k] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	if (n > (int)sizeof b) {
+		memset(d, '0', (size_t)n - sizeof b);
+		d += n - (int)sizeof b;
+		n = (int)sizeof b;
+	}
+	lay_cpy(d, b + sizeof b - n, (size_t)n);
 	return v == 0 ? 0 : -1;
 }
 
@@ -711,7 +733,6 @@ lay_encode(const struct layout *l, const struct lay_record *r,
 	size_t n;
 	int i, k, y, m, d;
 	int64_t c;
-	int32_t day;
 
 	memset(rec, ' ', (size_t)r->len);
 	memcpy(rec + l->toff, r->type, strlen(r->type));
@@ -804,25 +825,28 @@ lay_encode(const struct layout *l, const struct lay_record *r,
 		case LF_Y6:
 		case LF_D8:
 		case LF_Y8:
-			if (date_parse(t, n, &day) < 0) {
+			if (date_ymd(t, n, &y, &m, &d) < 0) {
 				*why = "not a date";
 				return -1;
 			}
-			date_to_ymd(day, &y, &m, &d);
 			if (y < 1900 || y > 9999 || (f->len == 6 && y > 2099)) {
 				*why = "a year out of the field's range";
 				return -1;
 			}
-			if (f->len == 6)
-				y %= 100;
+			/*
+			 * The digits of YYYY-MM-DD are those of the year (its
+			 * last two in six characters), month and day, padded:
+			 * copied, not counted in days and written back.
+			 */
+			k = f->len - 4;
 			if (f->fmt == LF_D6 || f->fmt == LF_D8) {
-				zpad(s, 2, (uint64_t)d);
-				zpad(s + 2, 2, (uint64_t)m);
-				zpad(s + 4, f->len - 4, (uint64_t)y);
+				memcpy(s, t + 8, 2);
+				memcpy(s + 2, t + 5, 2);
+				memcpy(s + 4, t + 4 - k, (size_t)k);
 			} else {
-				zpad(s, f->len - 4, (uint64_t)y);
-				zpad(s + f->len - 4, 2, (uint64_t)m);
-				zpad(s + f->len - 2, 2, (uint64_t)d);
+				memcpy(s, t + 4 - k, (size_t)k);
+				memcpy(s + k, t + 5, 2);
+				memcpy(s + k + 2, t + 8, 2);
 			}
 			break;
 		case LF_M:

@@ -180,6 +180,24 @@ split(struct ts_reader *r, const char *what, const char *line, size_t len,
 			tab = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('\t')));
 			odd = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmplt_epi8(x,
 			    _mm_set1_epi8(0x20)), _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f)))) & ~tab;
+			/*
+			 * Accented letters of French labels are two-byte
+			 * sequences: when every byte from 0x80 is a lead
+			 * 0xc2-0xdf followed by a continuation 0x80-0xbf, both
+			 * in these sixteen, they are what utf8len would take,
+			 * and the sixteen need not be looked at a byte at a
+			 * time (a label's every accent did).
+			 */
+			if (odd != 0 && odd == (unsigned)_mm_movemask_epi8(x)) {
+				unsigned lead = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+				    _mm_cmpgt_epi8(x, _mm_set1_epi8(-63)),
+				    _mm_cmplt_epi8(x, _mm_set1_epi8(-32))));
+				unsigned cont = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(x,
+				    _mm_set1_epi8(-64)));
+
+				if (cont == lead << 1 && (lead | cont) == odd)
+					odd = 0;
+			}
 			if (odd != 0)
 				tab &= (odd & -odd) - 1;
 			for (; tab != 0; tab &= tab - 1) {
@@ -1251,6 +1269,19 @@ put(struct ts_writer *w, const char *s, size_t n)
 	w->len += n;
 }
 
+/* For each column, the first money column from it on (ncol: none), and ncol's. */
+static short *
+moneynext(const unsigned char *money, int ncol)
+{
+	short *m = xmalloc(((size_t)ncol + 1) * sizeof *m);
+	int i;
+
+	m[ncol] = (short)ncol;
+	for (i = ncol - 1; i >= 0; i--)
+		m[i] = money[i] ? (short)i : m[i + 1];
+	return m;
+}
+
 void
 ts_wopen(struct ts_writer *w, int fd, const char *name, const char *kind,
     int version, const char *const *cols, int ncol)
@@ -1278,6 +1309,7 @@ ts_wopen(struct ts_writer *w, int fd, const char *name, const char *kind,
 		put(w, cols[i], strlen(cols[i]));
 		w->money[i] = is_money_name(cols[i], strlen(cols[i]));
 	}
+	w->mnext = moneynext(w->money, ncol);
 	put(w, "\n", 1);
 	/* Format 2: the header is in the CRC. */
 	w->rec = w->len;
@@ -1431,8 +1463,9 @@ ts_wdate(struct ts_writer *w, int32_t days)
 		ts_wstr(w, buf, n);
 }
 
-void
-ts_wcols(struct ts_writer *w, const struct ts_reader *r, int col, int n)
+/* Inlined in ts_wruns: a call a run cost as much as the run's fields. */
+static inline __attribute__((always_inline)) void
+wcols(struct ts_writer *w, const struct ts_reader *r, int col, int n)
 {
 	const struct field *a, *b;
 	size_t len;
@@ -1444,18 +1477,21 @@ ts_wcols(struct ts_writer *w, const struct ts_reader *r, int col, int n)
 		    w->name, w->nrec + 1, n, col + 1, r->in.name);
 	a = &r->f[col];
 	b = &r->f[col + n - 1];
-	len = (size_t)(b->p + b->n - a->p);
-	for (i = 0; i < n; i++) {
-		const struct field *f = &r->f[col + i];
+	len = (size_t)(b->p + b->n - a->p) - (size_t)(n - 1);
+	for (i = 0; i < n; i++)
+		len -= a[i].n;
+	/* The writer's money columns among the n, found by mnext, not tried one by one. */
+	for (i = w->mnext[w->nf]; i < w->nf + n; i = w->mnext[i + 1]) {
+		const struct field *f = &a[i - w->nf];
+		int k = col + i - w->nf;
 
-		len -= f->n + (i > 0);
-		if (!w->money[w->nf + i] || f->n == 0)
+		if (f->n == 0)
 			continue;
-		if (r->money[col + i])
-			c = r->cents[col + i];
+		if (r->money[k])
+			c = r->cents[k];
 		else if ((e = money_parse(f->p, f->n, &c)) != M_OK)
 			die(EX_SOFTWARE, "%s: record %" PRIu64 ": field %d: %s",
-			    w->name, w->nrec + 1, w->nf + i + 1, money_strerror(e));
+			    w->name, w->nrec + 1, i + 1, money_strerror(e));
 		if (money_add(&w->recsum, w->recsum, c) < 0)
 			die(EX_DATAERR, "%s: record sum out of range", w->name);
 	}
@@ -1472,6 +1508,22 @@ ts_wcols(struct ts_writer *w, const struct ts_reader *r, int col, int n)
 	memcpy(w->buf + w->len, a->p, len);
 	w->len += len;
 	w->nf += n;
+}
+
+void
+ts_wcols(struct ts_writer *w, const struct ts_reader *r, int col, int n)
+{
+	wcols(w, r, col, n);
+}
+
+void
+ts_wruns(struct ts_writer *w, const struct ts_reader *r, const int *col, const int *n,
+    int nrun)
+{
+	int i;
+
+	for (i = 0; i < nrun; i++)
+		wcols(w, r, col[i], n[i]);
 }
 
 static void
@@ -1638,6 +1690,7 @@ ts_wpart(struct ts_writer *p, const struct ts_writer *w)
 	p->ncol = w->ncol;
 	p->money = xmalloc((size_t)w->ncol);
 	memcpy(p->money, w->money, (size_t)w->ncol);
+	p->mnext = moneynext(p->money, p->ncol);
 	p->spoolfd = -1;
 }
 
@@ -1659,8 +1712,10 @@ ts_wappend(struct ts_writer *w, struct ts_writer *p)
 		die(EX_DATAERR, "%s: control sum out of range", w->name);
 	free(p->buf);
 	free(p->money);
+	free(p->mnext);
 	p->buf = NULL;
 	p->money = NULL;
+	p->mnext = NULL;
 }
 
 /*
@@ -1715,6 +1770,8 @@ ts_wclose(struct ts_writer *w)
 	w->spoolfd = -1;
 	free(w->buf);
 	free(w->money);
+	free(w->mnext);
 	w->buf = NULL;
 	w->money = NULL;
+	w->mnext = NULL;
 }

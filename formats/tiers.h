@@ -71,6 +71,7 @@ int date_valid(int y, int m, int d);
 int32_t date_from_ymd(int y, int m, int d);
 void date_to_ymd(int32_t days, int *y, int *m, int *d);
 int date_parse(const char *s, size_t n, int32_t *days);	/* YYYY-MM-DD; 0 ok, -1 bad */
+int date_ymd(const char *s, size_t n, int *y, int *m, int *d);	/* date_parse's, not in days */
 size_t date_fmt(int32_t days, char *buf);		/* YYYY-MM-DD\0 */
 int date_wday(int32_t days);				/* 0 Monday .. 6 Sunday */
 int32_t date_easter(int y);				/* Easter Sunday */
@@ -328,6 +329,7 @@ struct ts_writer {
 	size_t crcfrom;		/* start of the lines not yet in crc */
 	int ncol, nf;
 	unsigned char *money;
+	short *mnext;		/* mnext[i]: the first money column from i, or ncol */
 	int64_t recsum;
 	uint64_t nrec;
 	int64_t sum;
@@ -369,6 +371,9 @@ void ts_wcopy(struct ts_writer *w, const struct ts_reader *r);	/* current record
  * are money r's amounts are taken as parsed; the others ts_wstr's way.
  */
 void ts_wcols(struct ts_writer *w, const struct ts_reader *r, int col, int n);
+/* ts_wcols of n[i] fields from column col[i], for each i < nrun, in one call. */
+void ts_wruns(struct ts_writer *w, const struct ts_reader *r, const int *col, const int *n,
+    int nrun);
 /*
  * The first nf fields of a record, as a line read from a stream verified
  * earlier (nf fields, TAB-separated, no LF), with the sum of its money

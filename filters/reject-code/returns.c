@@ -141,19 +141,22 @@ clientof(const struct field *a)
 
 /*
  * Columns of the outcomes copied into a return (ocol's, -1: computed
- * there), in runs of columns that follow each other in the outcomes:
- * each run is written at once (ts_wcols).
+ * there), in runs of columns that follow each other in the outcomes,
+ * each from column first[]: each run is written at once, the runs of a
+ * record in one call (ts_wruns).
  */
 static int
-runs(const int *c, int n, int *run)
+runs(const int *c, int n, int *run, int *first)
 {
 	int i, nrun = 0;
 
 	for (i = 0; i < n; i++)
 		if (i > 0 && c[i] >= 0 && c[i - 1] >= 0 && c[i] == c[i - 1] + 1)
 			run[nrun - 1]++;
-		else
+		else {
+			first[nrun] = c[i];
 			run[nrun++] = 1;
+		}
 	return nrun;
 }
 
@@ -604,7 +607,7 @@ struct pass {
 	int64_t keptamc;
 	/* The clients' returns. */
 	const char *dir, *meta;
-	int cc[NCC], run[NCC], nrun, kamc, kout;
+	int cc[NCC], run[NCC], first[NCC], nrun, idrun, kamc, kout;
 	struct cret **cl;
 	size_t ncl;
 	struct csvline line;
@@ -658,9 +661,9 @@ passrec(void *arg, struct ts_reader *r)
 	struct pass *ps = arg;
 	const struct field *o = &r->f[ps->ko];
 	struct cret *c;
-	struct field a, v;
+	struct field a, v, id;
 	int64_t x;
-	int i, j, k;
+	int k;
 
 	if (ps->order != NULL && !(o->n == 6 && memcmp(o->p, "client", 6) == 0)) {
 		const struct field *f1 = &r->f[ps->k1], *f2 = &r->f[ps->k1 + 1];
@@ -684,32 +687,27 @@ passrec(void *arg, struct ts_reader *r)
 	a = clientof(&r->f[ps->kamc]);
 	c = client(ps, &a);
 	/* The fields are the line's, and the identity_update's byte. */
-	csvroom(&ps->line, r->len + 1, NCC);
-	for (i = 0, j = 0; i < ps->nrun; j += ps->run[i++]) {
-		if (ps->cc[j] >= 0)
-			ts_wcols(&c->w, r, ps->cc[j], ps->run[i]);
-		for (k = j; k < j + ps->run[i]; k++) {
-			if (ps->cc[k] < 0) {
-				int id = r->f[ps->kout].n == 11 &&
-				    memcmp(r->f[ps->kout].p, "paid-report", 11) == 0;
-
-				v.p = id ? "1" : "0";
-				v.n = 1;
-				ts_wstr(&c->w, v.p, v.n);
-			} else
-				v = r->f[ps->cc[k]];
-			if (ps->memo[k] != NULL)
-				csvmemo(&ps->line, ps->memo[k], v.p, v.n);
-			else
-				csvput(&ps->line, v.p, v.n);
-			/* What the returns carry, summed from their own text. */
-			if (ps->cc[k] == ps->ka && (money_parse(v.p, v.n, &x) != 0 ||
-			    money_add(&ps->amc, ps->amc, x) < 0))
-				die_at(EX_SOFTWARE, ps->path, 1 + r->in.lineno, "amc_eur",
-				    "not an amount");
-		}
-	}
+	id.p = r->f[ps->kout].n == 11 && memcmp(r->f[ps->kout].p, "paid-report", 11) == 0 ?
+	    "1" : "0";
+	id.n = 1;
+	ts_wruns(&c->w, r, ps->first, ps->run, ps->idrun);
+	ts_wstr(&c->w, id.p, id.n);
+	ts_wruns(&c->w, r, ps->first + ps->idrun + 1, ps->run + ps->idrun + 1,
+	    ps->nrun - ps->idrun - 1);
 	ts_wend(&c->w);
+	csvroom(&ps->line, r->len + 1, NCC);
+	for (k = 0; k < NCC; k++) {
+		v = ps->cc[k] < 0 ? id : r->f[ps->cc[k]];
+		if (ps->memo[k] != NULL)
+			csvmemo(&ps->line, ps->memo[k], v.p, v.n);
+		else
+			csvput(&ps->line, v.p, v.n);
+		/* What the returns carry, summed from their own text. */
+		if (ps->cc[k] == ps->ka && (money_parse(v.p, v.n, &x) != 0 ||
+		    money_add(&ps->amc, ps->amc, x) < 0))
+			die_at(EX_SOFTWARE, ps->path, 1 + r->in.lineno, "amc_eur",
+			    "not an amount");
+	}
 	csvend(&ps->line, c->csv);
 	ps->n++;
 	return 0;
@@ -757,7 +755,11 @@ onepass(struct ts_reader *r, const char *path, const char *date, struct psorder 
 					memset(p.memo[i], 0, QSLOTS * sizeof *p.memo[i]);
 				}
 		}
-		p.nrun = runs(p.cc, NCC, p.run);
+		p.nrun = runs(p.cc, NCC, p.run, p.first);
+		for (p.idrun = 0; p.idrun < p.nrun && p.first[p.idrun] >= 0; p.idrun++)
+			;
+		if (p.idrun == p.nrun)
+			die(EX_SOFTWARE, "client returns: no %s column", cident);
 	}
 	if (ts_open(r, path, "outcome", 1) < 0 || ts_map(r) < 0)
 		ts_fatal(r);
@@ -864,13 +866,13 @@ psreturn(struct ts_reader *r, const char *path, struct psorder *o, uint64_t kept
 	char meta[64], prevkind[32] = "", prevnum[64] = "";
 	FILE *fp = NULL;
 	char *fbuf = NULL;
-	int pc[NPC], run[NPC], nrun, i, j, open = 0;
+	int pc[NPC], run[NPC], first[NPC], nrun, i, open = 0;
 	uint64_t n = 0, pn = 0, off;
 	int64_t amc = 0, fr = 0, pamc = 0, pfr = 0, x;
 
 	for (i = 0; i < (int)NPC; i++)
 		pc[i] = ocol(pcols[i]);
-	nrun = runs(pc, NPC, run);
+	nrun = runs(pc, NPC, run, first);
 	if (psout != NULL) {
 		struct pub *p = newpub(psout);
 
@@ -898,8 +900,7 @@ psreturn(struct ts_reader *r, const char *path, struct psorder *o, uint64_t kept
 		fk = &f[pc[0]];
 		fn = &f[pc[1]];
 		if (psout != NULL) {
-			for (i = 0, j = 0; i < nrun; j += run[i++])
-				ts_wcols(&w, r, pc[j], run[i]);
+			ts_wruns(&w, r, first, run, nrun);
 			ts_wend(&w);
 		}
 		n++;
