@@ -41,6 +41,32 @@ static char *scratch;
 
 #define SLOT(i) (&chunks[(i) / CHUNK][(i) % CHUNK])
 
+/*
+ * Threads (liquidate's, dedup's, payment-edit's) make and forget
+ * temporaries while others run, and any of them may die(): the table is
+ * changed under a lock, which the exit's cleanup takes too, and keeps,
+ * so that no name is freed under it nor added after it.  A thread that
+ * dies holding the lock (a die() within) has it already: a count of its
+ * own holds.  The signal handler takes no lock: a handler may not; it
+ * reads the table as it stands, as it was made to be read.
+ */
+static pthread_mutex_t tmu = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local int held;
+
+static void
+tlock(void)
+{
+	if (held++ == 0)
+		pthread_mutex_lock(&tmu);
+}
+
+static void
+tunlock(void)
+{
+	if (--held == 0)
+		pthread_mutex_unlock(&tmu);
+}
+
 /* Remove what a directory holds (one level: scratch directories are flat). */
 static void
 empty(const char *dir)
@@ -83,6 +109,7 @@ removeall(int insignal)
 static void
 atexit_cleanup(void)
 {
+	tlock();
 	removeall(0);
 }
 
@@ -137,6 +164,7 @@ tmp_track(const char *path, int dir)
 
 	setup();
 	s = xstrdup(path);
+	tlock();
 	for (i = freehint; i < nslots && SLOT(i)->name != NULL; i++)
 		;
 	if (i == nslots) {
@@ -152,6 +180,7 @@ tmp_track(const char *path, int dir)
 	SLOT(i)->isdir = dir;
 	SLOT(i)->name = s;
 	freehint = i + 1;
+	tunlock();
 }
 
 static void
@@ -173,23 +202,25 @@ tmp_untrack(const char *path)
 	char *s;
 	int i = 0, k, dir;
 
+	tlock();
 	/* The name, looked for from where the last one was found. */
 	for (k = 0; k < nslots; k++) {
 		i = (findhint + k) % nslots;
 		if ((s = SLOT(i)->name) != NULL && strcmp(s, path) == 0)
 			break;
 	}
-	if (k == nslots)
+	if (k == nslots) {
+		tunlock();
 		return;
+	}
 	findhint = i + 1;
 	dir = SLOT(i)->isdir;
 	forget(i);
-	if (!dir)
-		return;
 	/* A directory: the names under it too. */
-	for (i = 0; i < nslots; i++)
+	for (i = 0; dir && i < nslots; i++)
 		if ((s = SLOT(i)->name) != NULL && strncmp(s, path, n) == 0 && s[n] == '/')
 			forget(i);
+	tunlock();
 }
 
 const char *
@@ -198,17 +229,20 @@ tmp_dir(void)
 	const char *t;
 	size_t n;
 
-	if (scratch != NULL)
-		return scratch;
-	if ((t = getenv("TMPDIR")) == NULL || *t == '\0')
-		t = "/tmp";
-	n = strlen(t) + strlen(progname_()) + 9;
-	scratch = xmalloc(n);
-	snprintf(scratch, n, "%s/%s.XXXXXX", t, progname_());
-	/* mkdtemp: mode 0700 whatever the umask. */
-	if (mkdtemp(scratch) == NULL)
-		die(EX_CANTCREAT, "%s: %s", scratch, strerror(errno));
-	tmp_track(scratch, 1);
+	/* Made once, whichever thread asks first. */
+	tlock();
+	if (scratch == NULL) {
+		if ((t = getenv("TMPDIR")) == NULL || *t == '\0')
+			t = "/tmp";
+		n = strlen(t) + strlen(progname_()) + 9;
+		scratch = xmalloc(n);
+		snprintf(scratch, n, "%s/%s.XXXXXX", t, progname_());
+		/* mkdtemp: mode 0700 whatever the umask. */
+		if (mkdtemp(scratch) == NULL)
+			die(EX_CANTCREAT, "%s: %s", scratch, strerror(errno));
+		tmp_track(scratch, 1);
+	}
+	tunlock();
 	return scratch;
 }
 
