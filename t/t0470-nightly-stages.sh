@@ -98,8 +98,14 @@ test_expect_success 'a core left by the stages: the files of those ended hashed 
 	mkdir -p slow &&
 	slowly payment-edit 6 && slowly reject-code 3 &&
 	real=$(command -v tiers-sum) &&
-	printf "#!/bin/sh\ntest \"\$2\" = - || grep -c \"\" \"\$2\" >>\"%s\"\nexec \"%s\" \"\$@\"\n" \
-	    "$PWD/sums" "$real" >slow/tiers-sum &&
+	# Its lists kept (hashed), and counted (sums) but for a list on
+	# the standard input.
+	{
+		echo "#!/bin/sh" &&
+		echo "if test \"\$2\" = -; then l=\$(mktemp) && cat >\"\$l\" && set -- -f \"\$l\"; else grep -c \"\" \"\$2\" >>\"$PWD/sums\"; fi" &&
+		echo "cat \"\$2\" >>\"$PWD/hashed\"" &&
+		echo "exec \"$real\" \"\$@\""
+	} >slow/tiers-sum &&
 	chmod +x slow/tiers-sum &&
 	rm -rf three && mkdir -p three/inbox && cp -R "$sample"/2026-11-18 three/inbox/ &&
 	PATH=$PWD/slow:$PATH TIERS_STAGE_JOBS=2 tiers-nightly -I 2026-11-18 three 2>err3 >out3 &&
@@ -112,6 +118,14 @@ test_expect_success 'a core left by the stages: the files of those ended hashed 
 	last=$(sed -n "\$p" sums) &&
 	n=$(grep -c "^file	" three/days/2026-11-18/MANIFEST) &&
 	test "$pre" -gt 20 && test "$last" -lt "$n" && test $((pre + last)) -ge "$n" &&
+	# Each input hashed once, by stage insums (names under in/), its sum
+	# taken by the manifest as well.
+	(cd three/days/2026-11-18/in && ls) >inputs &&
+	test $(grep -c "" inputs) -ge 5 &&
+	while read -r f; do
+		k=$(grep -c -x -F -e "$f" -e "./$f" -e "in/$f" hashed) &&
+		{ test "$k" = 1 || { echo "$f: hashed $k times"; exit 1; }; }
+	done <inputs &&
 	# A file of an earlier stage changed by the last one after it was
 	# hashed (its log, here): the manifest has its new sum.
 	real=$(command -v payment-edit) &&
