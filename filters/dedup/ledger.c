@@ -378,6 +378,9 @@ buildledger(int argc, char **argv, const char *decisions, const char *hdir,
 	if (rename(tmpdir, newhdir) < 0)
 		die(EX_CANTCREAT, "%s: %s", newhdir, strerror(errno));
 	tmp_untrack(tmpdir);
+	/* The new name on disk, as pub_commit does for a file. */
+	if (pub_syncdir(newhdir) < 0)
+		die(EX_IOERR, "%s: %s", newhdir, strerror(errno));
 	fprintf(stderr, "%s: %s: %llu claims: %llu lines paid, %llu movements; ledger %d segments\n",
 	    progname_(), today_s, (unsigned long long)cs.ncl, (unsigned long long)cs.npaid,
 	    (unsigned long long)cs.nmove, hist.nseg);

@@ -488,6 +488,9 @@ main(int argc, char *argv[])
 		if (rename(tmpdir, newhdir) < 0)
 			die(EX_CANTCREAT, "%s: %s", newhdir, strerror(errno));
 		tmp_untrack(tmpdir);
+		/* The new name on disk, as pub_commit does for a file. */
+		if (pub_syncdir(newhdir) < 0)
+			die(EX_IOERR, "%s: %s", newhdir, strerror(errno));
 	}
 	if (sumpath != NULL && pub_commit(&spub) < 0)
 		die(EX_IOERR, "%s: %s", sumpath, strerror(errno));

@@ -827,6 +827,9 @@ paid_commit(const char *dir)
 	if (rename(newtmp, dir) < 0)
 		die(EX_CANTCREAT, "%s: %s", dir, strerror(errno));
 	tmp_untrack(newtmp);
+	/* The new name on disk, as pub_commit does for a file. */
+	if (pub_syncdir(dir) < 0)
+		die(EX_IOERR, "%s: %s", dir, strerror(errno));
 }
 
 /* What the store became, for the log. */

@@ -705,4 +705,7 @@ storepublish(const char *newdir)
 	if (rename(tmpdir, newdir) < 0)
 		die(EX_CANTCREAT, "%s: %s", newdir, strerror(errno));
 	tmp_untrack(tmpdir);
+	/* The new name on disk, as pub_commit does for a file. */
+	if (pub_syncdir(newdir) < 0)
+		die(EX_IOERR, "%s: %s", newdir, strerror(errno));
 }
