@@ -1,5 +1,6 @@
 /*
- * Small XML parameter files, validated then read as a tree (xmldoc.h).
+ * Small XML parameter files, validated then read as a tree; large
+ * documents checked as they are parsed (xmldoc.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -7,12 +8,16 @@
 #include <unistd.h>
 
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <libxml/SAX2.h>
 
 #include "tiers.h"
 #include "xmldoc.h"
 
-static char xerr[256];
-static long xerrline;
+static char xerr[256], verr[256];
+static long xerrline, verrline;
+static long xdtd;		/* the line of a document type declaration */
+static xmlParserCtxtPtr xdpc;	/* the parser of xd_checkmem (ctx is the validator's) */
 
 /* The first error of a parse or a validation, without its values. */
 static void
@@ -84,17 +89,84 @@ xd_read(xmlSchemaPtr s, const char *file, xmlDocPtr *doc, char *err, size_t n,
 	return valid(s, doc, err, n, line, field);
 }
 
+/* A checked document's first error of validation, apart from its parser's. */
+static void
+xsderr(void *ctx, xmlErrorPtr e)
+{
+	(void)ctx;
+	if (*verr != '\0' || e == NULL || e->message == NULL)
+		return;
+	xmlmsg(verr, sizeof verr, e->message);
+	verrline = e->line;
+}
+
+/* The line of a validation's error: the parser's (no node to take it from). */
+static int
+xdline(void *ctx, const char **file, unsigned long *line)
+{
+	*file = NULL;
+	*line = (unsigned long)xmlSAX2GetLineNumber(ctx);
+	return 0;
+}
+
+/* A document type declaration: refused (xd_checkmem), the parse stopped. */
+static void
+xdnodtd(void *ctx, const xmlChar *name, const xmlChar *eid, const xmlChar *sid)
+{
+	(void)ctx, (void)name, (void)eid, (void)sid;
+	xdtd = xmlSAX2GetLineNumber(xdpc);
+	xmlStopParser(xdpc);
+}
+
 int
-xd_readmem(xmlSchemaPtr s, const char *buf, int len, const char *name, xmlDocPtr *doc,
+xd_checkmem(xmlSchemaPtr s, const char *buf, int len, xmlSAXHandlerPtr sax, void *user,
     char *err, size_t n, long *line, const char **field)
 {
-	*xerr = '\0';
-	xerrline = 0;
+	xmlSchemaValidCtxtPtr vc;
+	xmlSchemaSAXPlugPtr plug;
+	xmlParserCtxtPtr pc;
+	xmlSAXHandlerPtr psax = sax;
+	void *puser = user;
+	int wf, ok;
+
+	*xerr = *verr = '\0';
+	xerrline = verrline = 0;
+	xdtd = 0;
 	*line = -1;
 	*field = NULL;
 	xmlSetStructuredErrorFunc(NULL, xmlerr);
-	*doc = xmlReadMemory(buf, len, name, NULL, XML_PARSE_NONET);
-	return valid(s, doc, err, n, line, field);
+	if ((vc = xmlSchemaNewValidCtxt(s)) == NULL)
+		die(EX_SOFTWARE, "cannot validate");
+	xmlSchemaSetValidStructuredErrors(vc, xsderr, NULL);
+	if ((pc = xmlCreateMemoryParserCtxt(buf, len)) == NULL)
+		die(EX_OSERR, "cannot parse: out of memory");
+	xmlCtxtUseOptions(pc, XML_PARSE_NONET);
+	/* The validator between the parser and sax. */
+	if ((plug = xmlSchemaSAXPlug(vc, &psax, &puser)) == NULL)
+		die(EX_SOFTWARE, "cannot validate");
+	memcpy(pc->sax, psax, sizeof *pc->sax);
+	pc->sax->internalSubset = xdnodtd;
+	pc->userData = puser;
+	xmlSchemaValidateSetLocator(vc, xdline, pc);
+	xdpc = pc;
+	xmlParseDocument(pc);
+	xdpc = NULL;
+	wf = pc->wellFormed && !xdtd;
+	ok = xmlSchemaIsValid(vc) == 1;
+	xmlSchemaSAXUnplug(plug);
+	xmlFreeParserCtxt(pc);
+	xmlSchemaFreeValidCtxt(vc);
+	if (!wf) {
+		*line = xdtd ? xdtd : xerrline, *field = "xml";
+		snprintf(err, n, "%s", xdtd ? "a document type declaration" : *xerr ? xerr : "not XML");
+		return EX_DATAERR;
+	}
+	if (!ok) {
+		*line = verrline, *field = "xsd";
+		snprintf(err, n, "%s", *verr ? verr : "not valid");
+		return EX_DATAERR;
+	}
+	return 0;
 }
 
 const char *

@@ -133,6 +133,32 @@ test_expect_success 'the project schema is not the ISO one, and payment-edit che
 	grep -q "targetNamespace=\"urn:iso:std:iso:20022:tech:xsd:pain.001.001.03\"" "$xsd"
 '
 
+# The schema's edges (t0870-xsd.tsv): a value put into a file written,
+# the schema's verdict; the files it accepts, the ISO schema's too.
+while IFS='	' read -r name el val times verdict; do
+	case $name in '#'* | '') continue ;; esac
+	test_expect_success "the project schema: $name $verdict" '
+		awk -v el="$el" -v v="$val" -v n="$times" "
+			!done && ((i = index(\$0, \"<\" el \">\")) || (i = index(\$0, \"<\" el \" \"))) {
+				k = i + index(substr(\$0, i), \">\") - 1
+				j = k + index(substr(\$0, k), \"</\" el \">\") - 1
+				t = \"\"
+				for (m = 0; m < n; m++)
+					t = t v
+				\$0 = substr(\$0, 1, k) t substr(\$0, j)
+				done = 1
+			}
+			{ print }
+			END { exit !done }" $(sed -n 1p files) >xsd.$name.xml &&
+		if test $verdict = valid; then
+			xmllint --noout --schema "$xsd" xsd.$name.xml 2>err &&
+			{ ! test_have_prereq SHARED || xmllint --noout --schema "$iso" xsd.$name.xml 2>err; }
+		else
+			test_expect_code 3 xmllint --noout --schema "$xsd" xsd.$name.xml 2>err
+		fi
+	'
+done <"$TIERS_TOP/t/t0870-xsd.tsv"
+
 test_expect_success 'control totals, recomputed from the XML: NbOfTxs, CtrlSum, the lines less the offsets' '
 	for f in $(cat files); do
 		set -- $(xmlsum $f) &&

@@ -194,29 +194,31 @@ sepa_write(struct sepa *s, const char *date, const struct debtor *deb,
  * What the read-back counts: the text of every InstdAmt in an Amt in a
  * CdtTrfTxInf, and of the NbOfTxs and CtrlSum of GrpHdr and of PmtInf,
  * wherever they are (as //a/b would find them), all in the namespace.
+ * Taken as the parser goes (the document is checked meanwhile, no tree
+ * built): the names of the elements open, NULL out of the namespace;
+ * the text of the one counted, open, until its end.  Nothing grown
+ * (nothing here may die): a valid file is 6 elements deep, its amounts
+ * and counts 12 and 15 characters long at most; an amount of 63
+ * characters or more is none (money_parse would refuse it too).
  */
 enum { K_AMT, K_GRPN, K_PMTN, K_GRPSUM, K_PMTSUM, NK };
 
 struct acc {
 	long n[NK];
 	int64_t sum[NK];
-	char text[2][32];	/* the counts' text */
+	char text[2][64];	/* the counts' text */
 	int bad;		/* 1 + the kind of an amount that is not one */
+	const char *open[32];	/* the elements open, the first 32 */
+	size_t nopen;
+	int k;			/* the kind of the element taken, or -1 */
+	size_t kdepth;		/* its depth (nopen once open) */
+	char t[64];		/* its text, too long for an amount if full */
+	size_t tn;
 };
 
-static int
-isel(xmlNodePtr n, const char *name)
-{
-	/* The name first: it tells most elements apart at its first byte. */
-	return n != NULL && n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0 &&
-	    n->ns != NULL && strcmp((const char *)n->ns->href, NS) == 0;
-}
-
 static void
-take(struct acc *a, int k, xmlNodePtr n)
+take(struct acc *a, int k, const char *s)
 {
-	xmlChar *t = xmlNodeGetContent(n);
-	const char *s = t != NULL ? (const char *)t : "";
 	int64_t c;
 
 	a->n[k]++;
@@ -225,65 +227,120 @@ take(struct acc *a, int k, xmlNodePtr n)
 	else if ((money_parse(s, strlen(s), &c) != M_OK || money_add(&a->sum[k], a->sum[k], c) < 0) &&
 	    a->bad == 0)
 		a->bad = 1 + k;
-	xmlFree(t);
+}
+
+/* The name of the element open d deep (1 the outermost), or NULL. */
+static const char *
+up(const struct acc *a, size_t d)
+{
+	return d >= 1 && d <= a->nopen && d <= sizeof a->open / sizeof a->open[0] ? a->open[d - 1] : NULL;
+}
+
+static int
+is(const char *name, const char *want)
+{
+	return name != NULL && strcmp(name, want) == 0;
 }
 
 static void
-walk(struct acc *a, xmlNodePtr n)
+elstart(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri, int nns,
+    const xmlChar **nss, int nattr, int ndef, const xmlChar **attrs)
 {
-	for (; n != NULL; n = n->next) {
-		if (n->type != XML_ELEMENT_NODE)
-			continue;
-		if (isel(n, "InstdAmt") && isel(n->parent, "Amt") && isel(n->parent->parent, "CdtTrfTxInf"))
-			take(a, K_AMT, n);
-		else if (isel(n, "NbOfTxs") || isel(n, "CtrlSum")) {
-			int sum = n->name[0] == 'C';
+	struct acc *a = ctx;
+	const char *name = uri != NULL && strcmp((const char *)uri, NS) == 0 ? (const char *)local : NULL;
+	size_t d;
+	int k = -1;
 
-			if (isel(n->parent, "GrpHdr"))
-				take(a, sum ? K_GRPSUM : K_GRPN, n);
-			else if (isel(n->parent, "PmtInf"))
-				take(a, sum ? K_PMTSUM : K_PMTN, n);
-		}
-		walk(a, n->children);
+	(void)prefix, (void)nns, (void)nss, (void)nattr, (void)ndef, (void)attrs;
+	d = ++a->nopen;
+	if (d > sizeof a->open / sizeof a->open[0])
+		return;
+	a->open[d - 1] = name;
+	if (a->k >= 0 || name == NULL)
+		return;
+	if (is(name, "InstdAmt") && is(up(a, d - 1), "Amt") && is(up(a, d - 2), "CdtTrfTxInf"))
+		k = K_AMT;
+	else if (is(name, "NbOfTxs") || is(name, "CtrlSum")) {
+		int sum = name[0] == 'C';
+
+		if (is(up(a, d - 1), "GrpHdr"))
+			k = sum ? K_GRPSUM : K_GRPN;
+		else if (is(up(a, d - 1), "PmtInf"))
+			k = sum ? K_PMTSUM : K_PMTN;
+	}
+	if (k >= 0) {
+		a->k = k;
+		a->kdepth = d;
+		a->tn = 0;
 	}
 }
 
-/*
- * The document's own counts and sums: the transfers', twice over.  The
- * tree is walked once, not searched by XPath once a count or sum (a
- * tenth of the check).
- */
+static void
+elend(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri)
+{
+	struct acc *a = ctx;
+
+	(void)local, (void)prefix, (void)uri;
+	if (a->nopen == 0)
+		return;
+	if (a->k >= 0 && a->kdepth == a->nopen) {
+		if (a->tn == sizeof a->t - 1 && a->k != K_GRPN && a->k != K_PMTN) {
+			a->n[a->k]++;
+			if (a->bad == 0)
+				a->bad = 1 + a->k;
+		} else {
+			a->t[a->tn] = '\0';
+			take(a, a->k, a->t);
+		}
+		a->k = -1;
+	}
+	a->nopen--;
+}
+
+static void
+eltext(void *ctx, const xmlChar *ch, int len)
+{
+	struct acc *a = ctx;
+	size_t n;
+
+	if (a->k < 0 || len <= 0)
+		return;
+	n = sizeof a->t - 1 - a->tn;
+	if ((size_t)len < n)
+		n = (size_t)len;
+	memcpy(a->t + a->tn, ch, n);
+	a->tn += n;
+}
+
+/* The document's own counts and sums (a), the transfers', twice over. */
 static int
-readback(struct sepa *s, xmlDocPtr doc, const char *name, char *err, size_t errsz)
+readback(struct sepa *s, const struct acc *a, const char *name, char *err, size_t errsz)
 {
 	static const char *const counts[] = { "//p:GrpHdr/p:NbOfTxs", "//p:PmtInf/p:NbOfTxs" };
 	static const char *const sums[] = { "//p:GrpHdr/p:CtrlSum", "//p:PmtInf/p:CtrlSum" };
-	struct acc a;
 	char want[32];
 	int i;
 
-	memset(&a, 0, sizeof a);
-	walk(&a, doc->children);
-	if (a.bad) {
+	if (a->bad) {
 		snprintf(err, errsz, "%s: %s: not an amount", name,
-		    a.bad - 1 == K_AMT ? "InstdAmt" : sums[a.bad - 1 - K_GRPSUM]);
+		    a->bad - 1 == K_AMT ? "InstdAmt" : sums[a->bad - 1 - K_GRPSUM]);
 		return EX_SOFTWARE;
 	}
-	s->ntx = (uint64_t)a.n[K_AMT];
-	s->sum = a.sum[K_AMT];
+	s->ntx = (uint64_t)a->n[K_AMT];
+	s->sum = a->sum[K_AMT];
 	if (s->ntx != s->wantn || s->sum != s->wantsum) {
 		snprintf(err, errsz, "%s: %llu transfers of %lld cents in the document, %llu of %lld meant",
 		    name, (unsigned long long)s->ntx, (long long)s->sum,
 		    (unsigned long long)s->wantn, (long long)s->wantsum);
 		return EX_SOFTWARE;
 	}
-	snprintf(want, sizeof want, "%ld", a.n[K_AMT]);
+	snprintf(want, sizeof want, "%ld", a->n[K_AMT]);
 	for (i = 0; i < 2; i++) {
-		if (a.n[K_GRPN + i] != 1 || strcmp(a.text[i], want) != 0) {
+		if (a->n[K_GRPN + i] != 1 || strcmp(a->text[i], want) != 0) {
 			snprintf(err, errsz, "%s: %s is not the count of its transfers", name, counts[i]);
 			return EX_SOFTWARE;
 		}
-		if (a.n[K_GRPSUM + i] != 1 || a.sum[K_GRPSUM + i] != s->sum) {
+		if (a->n[K_GRPSUM + i] != 1 || a->sum[K_GRPSUM + i] != s->sum) {
 			snprintf(err, errsz, "%s: %s is not the sum of its transfers", name, sums[i]);
 			return EX_SOFTWARE;
 		}
@@ -300,19 +357,25 @@ readback(struct sepa *s, xmlDocPtr doc, const char *name, char *err, size_t errs
 int
 sepa_check(struct sepa *s, xmlSchemaPtr schema, const char *name, char *err, size_t errsz)
 {
-	xmlDocPtr doc;
+	xmlSAXHandler sax;
+	struct acc a;
 	const char *efield;
 	long eline;
 	char e[256];
-	int rc;
 
-	if (xd_readmem(schema, (const char *)s->xml, (int)s->len, name, &doc, e, sizeof e,
+	memset(&sax, 0, sizeof sax);
+	sax.initialized = XML_SAX2_MAGIC;
+	sax.startElementNs = elstart;
+	sax.endElementNs = elend;
+	sax.characters = eltext;
+	sax.cdataBlock = eltext;
+	memset(&a, 0, sizeof a);
+	a.k = -1;
+	if (xd_checkmem(schema, (const char *)s->xml, (int)s->len, &sax, &a, e, sizeof e,
 	    &eline, &efield) != 0) {
 		snprintf(err, errsz, "%s:%ld: %s: not valid against formats/xsd/pain001.xsd: %s", name,
 		    eline, efield, e);
 		return EX_SOFTWARE;
 	}
-	rc = readback(s, doc, name, err, errsz);
-	xmlFreeDoc(doc);
-	return rc;
+	return readback(s, &a, name, err, errsz);
 }
