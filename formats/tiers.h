@@ -301,6 +301,36 @@ void ts_maprecs(struct ts_reader *r, const char *path, const char **rec, const c
 /* sha256.c (link with -lcrypto): a file's SHA-256 in hex. */
 #define SHA256_HEXSZ 65
 int sha256_fd(int fd, char hex[SHA256_HEXSZ]);
+/*
+ * sha256mb.c (link with -lcrypto): the SHA-256 of up to 16 buffers at
+ * once, each in a lane of the processor's vectors (AVX-512: 16 lanes,
+ * AVX2: 8, SSE2: 4, plain C: 1), digests identical to libcrypto's.
+ * sha256mb_new(0) takes the width of least cost a lane and moves the
+ * lanes to narrower ones as they fall idle, a lane alone to libcrypto's
+ * code for one stream; sha256mb_new(w) keeps to the widest of ours of at
+ * most w lanes (1, 4, 8 or 16), the test knob.  sha256mb_width tells
+ * which.
+ * For the tests, sha256mb_impl names the k-th compression function the
+ * processor runs (its width in *w; NULL past the last) and
+ * sha256mb_new_impl(k) makes an engine of it alone.
+ * sha256mb_add starts hashing n bytes at buf (kept until its digest is
+ * taken) under id, when sha256mb_room is above 0; sha256mb_next hashes
+ * until a lane is done and gives its id and digest: 1, or 0 when no lane
+ * is in use.  sha256mb_reset drops every lane (after a SIGBUS in a
+ * buffer: the engine is left as it was before the step).
+ */
+struct sha256mb;
+struct sha256mb *sha256mb_new(int width);
+int sha256mb_width(int width);
+const char *sha256mb_impl(int k, int *w);
+struct sha256mb *sha256mb_new_impl(int k);
+int sha256mb_room(const struct sha256mb *mb);
+void sha256mb_add(struct sha256mb *mb, const void *buf, size_t n, size_t id);
+int sha256mb_next(struct sha256mb *mb, size_t *id, unsigned char md[32]);
+void sha256mb_reset(struct sha256mb *mb);
+void sha256mb_free(struct sha256mb *mb);
+/* A digest in lower-case hex, NUL-ended. */
+void sha256_hex(const unsigned char md[32], char hex[SHA256_HEXSZ]);
 /* Set r's error at its current line: returns -1. */
 int ts_error(struct ts_reader *r, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

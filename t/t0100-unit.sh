@@ -1,7 +1,9 @@
 #!/bin/sh
 # The formats library's C unit tests: money, dates and the business
 # calendar, identifier keys, libxml2 messages, from the tables beside
-# this script.
+# this script; then loops (dates, money, CRC-32, the byte sort, and the
+# multi-buffer SHA-256 of every width the processor has against
+# libcrypto's).
 # unit-lib prints TAP itself.
 TEST_DIRECTORY=$(cd "$(dirname "$0")" && pwd)
 TIERS_TESTBIN=${TIERS_TESTBIN:-$TEST_DIRECTORY/../obj/t}

@@ -1,0 +1,69 @@
+#!/bin/sh
+test_description='tiers-sum: its lanes, libcrypto (-r) and sha256sum agree'
+. "$(dirname "$0")/test-lib.sh"
+
+# Files of every length around SHA-256's padding (a block is 64 bytes, the
+# length takes 8 and the end mark 1), empty ones, and larger ones up to
+# 3 MB, more than 16 so that lanes free up and take the next, in an order
+# that mixes the lengths so that lanes end at different times.
+test_expect_success 'setup: files of varied sizes' '
+	seq 400000 >seq &&
+	: >names &&
+	for n in 0 1 55 56 63 64 65 119 120 127 128 1000 0 3000000 4095 4096 4097; do
+		head -c $n seq >f$n.$(wc -l <names | tr -d " ") &&
+		ls f$n.* | tail -n 1 >>names || exit 1
+	done &&
+	i=0 &&
+	while test $i -lt 30; do
+		head -c $(((i * 7919) % 90000 + (i % 3) * 700000)) seq >r$i &&
+		echo r$i >>names && i=$((i + 1)) || exit 1
+	done &&
+	test $(wc -l <names) = 47 &&
+	sha256sum $(cat names) >want
+'
+
+test_expect_success 'the lanes at each width, and -r, give sha256sum digests' '
+	for w in "" 1 4 8 16; do
+		for j in 1 2; do
+			TIERS_SHA_WIDTH=$w tiers-sum -j $j -f names >got &&
+			test_cmp want got || exit 1
+		done
+	done &&
+	tiers-sum -r -f names >got && test_cmp want got &&
+	tiers-sum -r -j 1 $(cat names) >got && test_cmp want got
+'
+
+test_expect_success 'a missing file: the same message and status as -r' '
+	test_expect_code 66 tiers-sum f1.1 nosuch f1000.11 >got 2>err &&
+	test_expect_code 66 tiers-sum -r f1.1 nosuch f1000.11 >rgot 2>rerr &&
+	test_cmp rerr err && test_cmp rgot got &&
+	grep -F "tiers-sum: nosuch: No such file or directory" err &&
+	sha256sum f1.1 f1000.11 >want2 && test_cmp want2 got
+'
+
+test_expect_success 'a directory: read as -r reads it, the same message and status' '
+	mkdir dir &&
+	test_expect_code 74 tiers-sum f0.0 dir >got 2>err &&
+	test_expect_code 74 tiers-sum -r f0.0 dir >rgot 2>rerr &&
+	test_cmp rerr err && test_cmp rgot got &&
+	grep -F "tiers-sum: dir: Is a directory" err
+'
+
+test_expect_success 'a pipe, not mapped but read to its end' '
+	mkfifo pipe &&
+	{ cat f1000.11 >pipe & } &&
+	tiers-sum pipe f55.2 >got &&
+	wait &&
+	sed "s/f1000.11/pipe/" want >w &&
+	grep -F "  pipe" w >want3 && grep -F "  f55.2" want >>want3 &&
+	test_cmp want3 got
+'
+
+test_expect_success 'the width knob takes 1, 4, 8 or 16 alone' '
+	test_expect_code 64 env TIERS_SHA_WIDTH=3 tiers-sum f1.1 2>err &&
+	grep -F "TIERS_SHA_WIDTH=3: not 1, 4, 8 or 16" err &&
+	test_expect_code 64 tiers-sum -x 2>err &&
+	grep -F "usage: tiers-sum [-r] [-j jobs] [-f list] [file ...]" err
+'
+
+test_done
