@@ -22,7 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__x86_64__) || defined(__i386__)
+/* x86-64 only: there SSE2 is always there, and size_t holds any file's size. */
+#if defined(__x86_64__)
 #include <cpuid.h>
 #include <immintrin.h>
 #define MB_X86 1
@@ -258,8 +259,9 @@ typedef void compressfn(uint32_t st[8][16], const unsigned char *const *p, size_
  * runs on a shared machine (the functions without AVX-512VL: 8 lanes of
  * AVX2 560 ns, 4 of SSE2 590).  The engine takes the width of least cost
  * a lane (16 here), and as lanes fall idle, the width of least cost that
- * holds those in use: 16 down to 5 lanes (a step of 8 costs nearly as
- * much as one of 16), 4 for 4 to 2, libcrypto for one alone.  With the
+ * holds those in use: 16 down to 9 lanes, 8 (AVX-512VL) for 8 to 5 (a
+ * step of 8 costs nearly as much as one of 16), 4 for 4 to 2, libcrypto
+ * for one alone.  With the
  * SHA extensions libcrypto's cost is a guess (no such machine here: 50 ns,
  * 1.3 GB/s): still above 16 lanes of AVX-512 (29 a lane), below 8 of AVX2
  * (70 a lane), where the engine then keeps to one lane, libcrypto's.

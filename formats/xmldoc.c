@@ -14,10 +14,11 @@
 #include "tiers.h"
 #include "xmldoc.h"
 
-static char xerr[256], verr[256];
-static long xerrline, verrline;
-static long xdtd;		/* the line of a document type declaration */
-static xmlParserCtxtPtr xdpc;	/* the parser of xd_checkmem (ctx is the validator's) */
+/* A thread's own: payment-edit checks its files on a thread of their own. */
+static _Thread_local char xerr[256], verr[256];
+static _Thread_local long xerrline, verrline;
+static _Thread_local long xdtd;		/* the line of a document type declaration */
+static _Thread_local xmlParserCtxtPtr xdpc;	/* xd_checkmem's parser (ctx is the validator's) */
 
 /* The first error of a parse or a validation, without its values. */
 static void
@@ -135,8 +136,14 @@ xd_checkmem(xmlSchemaPtr s, const char *buf, int len, xmlSAXHandlerPtr sax, void
 	*line = -1;
 	*field = NULL;
 	xmlSetStructuredErrorFunc(NULL, xmlerr);
+	/* libxml2 makes no parser of nothing: not XML, as a parse would say. */
+	if (len <= 0) {
+		*field = "xml";
+		snprintf(err, n, "not XML");
+		return EX_DATAERR;
+	}
 	if ((vc = xmlSchemaNewValidCtxt(s)) == NULL)
-		die(EX_SOFTWARE, "cannot validate");
+		die(EX_OSERR, "cannot validate: out of memory");
 	xmlSchemaSetValidStructuredErrors(vc, xsderr, NULL);
 	if ((pc = xmlCreateMemoryParserCtxt(buf, len)) == NULL)
 		die(EX_OSERR, "cannot parse: out of memory");

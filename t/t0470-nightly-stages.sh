@@ -140,6 +140,35 @@ test_expect_success 'a core left by the stages: the files of those ended hashed 
 	grep "^file	log/benef.err	$h\$" four/days/2026-11-18/MANIFEST
 '
 
+test_expect_success 'an input changed while insums takes its sum: taken again; changed again, the night fails (74)' '
+	mkdir -p touchy &&
+	real=$(command -v tiers-sum) &&
+	# In in/ (stage insums), the first N calls touch an input after
+	# their sums: its change time moves, as an edit would move it.
+	{
+		echo "#!/bin/sh" &&
+		echo "\"$real\" \"\$@\" || exit" &&
+		echo "case \$PWD in */in) ;; *) exit 0 ;; esac" &&
+		echo "n=\$(cat \"$PWD/touches\")" &&
+		echo "test \"\$n\" -gt 0 || exit 0" &&
+		echo "echo \$((n - 1)) >\"$PWD/touches\"" &&
+		echo "sleep 0.02 && touch -c -m pec.tsv"
+	} >touchy/tiers-sum &&
+	chmod +x touchy/tiers-sum &&
+	echo 1 >touches &&
+	rm -rf five && mkdir -p five/inbox && cp -R "$sample"/2026-11-18 five/inbox/ &&
+	PATH=$PWD/touchy:$PATH tiers-nightly -I 2026-11-18 five 2>err5 >out5 &&
+	test "$(cat touches)" = 0 &&
+	tiers-verify five >/dev/null &&
+	h=$(sha256sum <five/days/2026-11-18/in/pec.tsv | cut -d" " -f1) &&
+	grep "^$h  pec.tsv\$" five/days/2026-11-18/in/.MANIFEST &&
+	echo 2 >touches &&
+	rm -rf six && mkdir -p six/inbox && cp -R "$sample"/2026-11-18 six/inbox/ &&
+	test_expect_code 74 env PATH=$PWD/touchy:$PATH tiers-nightly -I 2026-11-18 six 2>err6 >out6 &&
+	grep "in/: an input changed while its sum was taken" err6 &&
+	! test -e six/days/2026-11-18
+'
+
 test_expect_success 'adding a stage is adding a file' '
 	mkdir extra &&
 	printf "%s\n" "# Counts the day'\''s decisions." \

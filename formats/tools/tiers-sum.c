@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,8 @@ struct fly {
 	size_t id[16];
 	void *map[16];
 	size_t len[16];
+	int fd[16];
+	struct stat st[16];	/* each file as it was when opened */
 	int n;
 };
 
@@ -151,18 +154,52 @@ land(struct fly *f, size_t id)
 	for (k = 0; f->id[k] != id; k++)
 		;
 	munmap(f->map[k], f->len[k]);
+	close(f->fd[k]);
 	f->n--;
 	f->id[k] = f->id[f->n];
 	f->map[k] = f->map[f->n];
 	f->len[k] = f->len[f->n];
+	f->fd[k] = f->fd[f->n];
+	f->st[k] = f->st[f->n];
+}
+
+/*
+ * File id, hashed in a lane, still as it was when opened (the same
+ * inode, size, modification and change times)?  Its last part block was
+ * copied when it was given to the lane, the rest read later from the
+ * mapping: a file written in place meanwhile, or cut short within its
+ * last page (no fault), would get the digest of bytes it never held.
+ */
+static int
+same(const struct fly *f, size_t id)
+{
+	struct stat now;
+	const struct stat *was;
+	int k;
+
+	for (k = 0; f->id[k] != id; k++)
+		;
+	was = &f->st[k];
+	return fstat(f->fd[k], &now) == 0 && now.st_ino == was->st_ino &&
+	    now.st_dev == was->st_dev && now.st_size == was->st_size &&
+	    now.st_mtim.tv_sec == was->st_mtim.tv_sec && now.st_mtim.tv_nsec == was->st_mtim.tv_nsec &&
+	    now.st_ctim.tv_sec == was->st_ctim.tv_sec && now.st_ctim.tv_nsec == was->st_ctim.tv_nsec;
+}
+
+/* A size the address space can map (not so on a 32-bit system). */
+static int
+mappable(off_t n)
+{
+	return n > 0 && (uintmax_t)n <= SIZE_MAX / 2;
 }
 
 /*
  * Files mapped whole and fed to the engine's lanes as they free up; a
  * file that is not a regular one, or empty (it may be /proc's), is read
  * to its end by libcrypto as -r does, and so are the files in flight
- * when one shrinks under its mapping.  A file is hashed as it was when
- * opened: what grows after is not read.
+ * when one shrinks under its mapping, and a file changed while hashed
+ * (same(), above).  A file is hashed as it was when opened: what grows
+ * after is not read.
  */
 static void *
 work(void *arg)
@@ -194,7 +231,7 @@ work(void *arg)
 				errs[i] = errno;
 				continue;
 			}
-			if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
+			if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !mappable(st.st_size) ||
 			    (p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0)) ==
 			    MAP_FAILED) {
 				if (sha256_fd(fd, hexes[i]) < 0)
@@ -202,15 +239,22 @@ work(void *arg)
 				close(fd);
 				continue;
 			}
-			close(fd);
 			f->id[f->n] = i;
 			f->map[f->n] = p;
+			f->fd[f->n] = fd;
+			f->st[f->n] = st;
 			f->len[f->n++] = (size_t)st.st_size;
 			sha256mb_add(f->mb, p, (size_t)st.st_size, i);
 		}
 		if (!sha256mb_next(f->mb, &i, md))
 			break;
-		sha256_hex(md, hexes[i]);
+		if (same(f, i))
+			sha256_hex(md, hexes[i]);
+		else {
+			land(f, i);
+			refsum(i);
+			continue;
+		}
 		land(f, i);
 	}
 	busjb = NULL;
