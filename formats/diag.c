@@ -252,9 +252,26 @@ xmlmsg(char *dst, size_t n, const char *msg)
 				p--;
 			continue;
 		}
-		/* A value: past its closing quote, and out. */
-		for (p++; p < end && !(*p == '\'' && !alnum(p[1])); p++)
-			;
+		/*
+		 * A value: past its closing quote, and out.  That is the last
+		 * quote followed by " is " or " has ", libxml2's words after a
+		 * value (a quote of the value, "D' ARTAGNAN", is no end of it:
+		 * what follows would be said); else the first followed by no
+		 * letter or digit.
+		 */
+		{
+			const char *q, *last = NULL;
+
+			for (q = p + 1; q < end; q++)
+				if (*q == '\'' && (strncmp(q + 1, " is ", 4) == 0 ||
+				    strncmp(q + 1, " has ", 5) == 0))
+					last = q;
+			if (last != NULL)
+				p = last;
+			else
+				for (p++; p < end && !(*p == '\'' && !alnum(p[1])); p++)
+					;
+		}
 		if (p >= end)
 			p--;
 		if ((wn == 5 && memcmp(w, "value", 5) == 0) ||
