@@ -33,6 +33,25 @@ test_expect_success 'the lanes at each width, and -r, give sha256sum digests' '
 	tiers-sum -r -j 1 $(cat names) >got && test_cmp want got
 '
 
+# Forty files as large: more than one thread's 16 lanes take in the
+# largest file's steps, so -j 2 and -j 3 run that many threads, each
+# taking the next file as a lane frees.
+test_expect_success 'several threads (files of one size), at each width' '
+	: >even &&
+	i=0 &&
+	while test $i -lt 40; do
+		head -c $((200000 + i)) seq >e$i &&
+		echo e$i >>even && i=$((i + 1)) || exit 1
+	done &&
+	sha256sum $(cat even) >wante &&
+	for w in "" 4 8 16; do
+		for j in 2 3; do
+			TIERS_SHA_WIDTH=$w tiers-sum -j $j -f even >got &&
+			test_cmp wante got || exit 1
+		done
+	done
+'
+
 test_expect_success 'a missing file: the same message and status as -r' '
 	test_expect_code 66 tiers-sum f1.1 nosuch f1000.11 >got 2>err &&
 	test_expect_code 66 tiers-sum -r f1.1 nosuch f1000.11 >rgot 2>rerr &&

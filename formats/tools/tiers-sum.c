@@ -34,6 +34,7 @@ static size_t nnames, cap;
 static char (*hexes)[SHA256_HEXSZ];
 static int *errs;
 static size_t next;
+static size_t *order;	/* the names to take, largest file first */
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static int ref;		/* -r: libcrypto, a file at a time */
 static int width;	/* of the lanes: 0 the processor's, or TIERS_SHA_WIDTH */
@@ -86,7 +87,7 @@ take(void)
 	size_t i;
 
 	pthread_mutex_lock(&mu);
-	i = next < nnames ? next++ : nnames;
+	i = next < nnames ? order[next++] : nnames;
 	pthread_mutex_unlock(&mu);
 	return i;
 }
@@ -263,6 +264,61 @@ work(void *arg)
 	return NULL;
 }
 
+/*
+ * The order to take the files in, largest first, and the threads worth
+ * running.  A file's lane is sequential: however many lanes run, the
+ * largest file takes as many steps as it has blocks, at a step's cost,
+ * and an engine's step costs about as much with few lanes in use as with
+ * all.  Files started largest first keep the lanes in use together, the
+ * small ones filling those freed.  A second engine shortens the hashing
+ * only when the bytes are more than one engine's lanes can hash in the
+ * largest file's steps: below that it costs a step's time for nothing
+ * (the 80 new files of a day, 916 MB, 100 MB the largest: 0.95-1.14 s of
+ * user time with one thread, 1.45-1.67 s with two, in the same elapsed
+ * time, 2 cores, warm).  A name that cannot be looked at counts as
+ * empty; its error comes when it is opened.
+ */
+static off_t *sizes;
+
+/* Largest first; as large, in the order given. */
+static int
+bysize(const void *a, const void *b)
+{
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+
+	if (sizes[i] != sizes[j])
+		return sizes[i] > sizes[j] ? -1 : 1;
+	return i < j ? -1 : i > j;
+}
+
+static size_t
+plan(size_t jobs)
+{
+	uintmax_t sum = 0, max = 0, want;
+	struct stat st;
+	size_t i, k;
+
+	sizes = xmalloc((nnames ? nnames : 1) * sizeof *sizes);
+	order = xmalloc((nnames ? nnames : 1) * sizeof *order);
+	for (i = 0; i < nnames; i++) {
+		sizes[i] = stat(names[i], &st) == 0 && S_ISREG(st.st_mode) ? st.st_size : 0;
+		sum += (uintmax_t)sizes[i];
+		if ((uintmax_t)sizes[i] > max)
+			max = (uintmax_t)sizes[i];
+		order[i] = i;
+	}
+	qsort(order, nnames, sizeof *order, bysize);
+	free(sizes);
+	sizes = NULL;
+	if (ref)
+		k = jobs;
+	else {
+		want = max == 0 ? 1 : (sum + 16 * max - 1) / (16 * max);
+		k = want < jobs ? (size_t)want : jobs;
+	}
+	return k < nnames ? k : nnames;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -312,7 +368,7 @@ main(int argc, char **argv)
 	hexes = xmalloc((nnames ? nnames : 1) * sizeof *hexes);
 	errs = xmalloc((nnames ? nnames : 1) * sizeof *errs);
 	memset(errs, 0, (nnames ? nnames : 1) * sizeof *errs);
-	nth = (size_t)jobs < nnames ? (int)jobs : (int)nnames;
+	nth = (int)plan((size_t)jobs);
 	for (t = 1; t < nth; t++)
 		if ((errno = pthread_create(&th[t], NULL, fn, NULL)) != 0)
 			die(EX_OSERR, "thread: %s", strerror(errno));
@@ -331,6 +387,7 @@ main(int argc, char **argv)
 	if (fflush(stdout) != 0 || ferror(stdout))
 		die(EX_IOERR, "standard output: %s", strerror(errno));
 	free(names);
+	free(order);
 	free(hexes);
 	free(errs);
 	return rc;
