@@ -74,21 +74,63 @@ bloomhas(uint64_t h)
 	    (b[(h >> 24) & 7] >> ((h >> 18) & 63) & 1);
 }
 
+/*
+ * The dates of a master repeat from one record to the next (a
+ * contract's year, its products' periods): each column's last one read
+ * is kept with its day, and the same ten bytes again are that day.
+ */
+struct dmemo {
+	char s[10];		/* s[0] NUL: none yet */
+	int32_t d;
+};
+enum { M_BIRTH, M_TPS, M_TPE, M_SUSS, M_SUSE, M_RE, M_PSTART, M_PEND, NMEMO };
+/*
+ * What a thread that parses beneficiaries keeps of the last ones: the
+ * dates, and the last products field with its periods, which the next
+ * beneficiary with the same bytes shares (they are only read).
+ */
+#define PRAW 128
+struct bmemo {
+	struct dmemo dm[NMEMO];
+	char praw[PRAW];
+	size_t prawn;		/* 0: none */
+	struct period *prods;
+	int nprods;
+};
+
+/* date_parse, through m if not NULL. */
+static int
+mdate(struct dmemo *m, const char *p, size_t n, int32_t *d)
+{
+	if (m != NULL && n == sizeof m->s && memcmp(p, m->s, sizeof m->s) == 0) {
+		*d = m->d;
+		return 0;
+	}
+	if (date_parse(p, n, d) < 0)
+		return -1;
+	if (m != NULL) {
+		memcpy(m->s, p, sizeof m->s);	/* a date read is ten bytes */
+		m->d = *d;
+	}
+	return 0;
+}
+
 /* A date field that may be empty (then def). 0, or -1 malformed. */
 static int
-optdate(const struct field *f, int32_t def, int32_t *d)
+optdate(const struct field *f, int32_t def, struct dmemo *m, int32_t *d)
 {
 	if (f->n == 0) {
 		*d = def;
 		return 0;
 	}
-	return date_parse(f->p, f->n, d);
+	return mdate(m, f->p, f->n, d);
 }
 
 /* Masters: every beneficiary into memory, then the index. */
 
 static int
-products(struct ts_reader *r, struct arena *a, const struct field *f, struct benef *b)
+products(struct ts_reader *r, struct arena *a, const struct field *f, struct bmemo *mm,
+    struct benef *b)
 {
 	const char *p = f->p, *end = f->p + f->n, *q;
 	struct field s[4];
@@ -102,6 +144,11 @@ products(struct ts_reader *r, struct arena *a, const struct field *f, struct ben
 	b->nprods = 0;
 	if (f->n == 0)
 		return 0;
+	if (mm != NULL && mm->prawn == f->n && memcmp(mm->praw, f->p, f->n) == 0) {
+		b->prods = mm->prods;
+		b->nprods = mm->nprods;
+		return 0;
+	}
 	b->prods = (struct period *)(void *)arena_in(a, (size_t)n * sizeof *b->prods);
 	while (p < end) {
 		for (k = 0; k < 4; k++) {
@@ -125,9 +172,15 @@ products(struct ts_reader *r, struct arena *a, const struct field *f, struct ben
 		memcpy(ref, s[1].p, s[1].n);
 		ref[s[1].n] = '\0';
 		pd->ref = ref;
-		if (optdate(&s[2], NOSTART, &pd->start) < 0 ||
-		    optdate(&s[3], NOEND, &pd->end) < 0)
+		if (optdate(&s[2], NOSTART, mm ? &mm->dm[M_PSTART] : NULL, &pd->start) < 0 ||
+		    optdate(&s[3], NOEND, mm ? &mm->dm[M_PEND] : NULL, &pd->end) < 0)
 			return ts_error(r, "products", "bad date");
+	}
+	if (mm != NULL && f->n <= sizeof mm->praw) {
+		memcpy(mm->praw, f->p, f->n);
+		mm->prawn = f->n;
+		mm->prods = b->prods;
+		mm->nprods = b->nprods;
 	}
 	return 0;
 }
@@ -150,41 +203,49 @@ sdup(struct arena *a, const struct field *f, const char *s)
 /*
  * The beneficiary of master record r (its fields split), its strings in
  * arena a, or prev's (NULL: none) when they are the same: 0, or -1 after
- * ts_error.
+ * ts_error.  k, if not NULL, is r's key fields as bk_fields read and
+ * checked them; mm, if not NULL, what this thread read last.
  */
 static int
 parsebenef(struct ts_reader *r, struct arena *a, const int *c, const struct benef *prev,
-    struct benef *b)
+    const struct bk_rec *k, struct bmemo *mm, struct benef *b)
 {
 	const struct field *f;
 	long v;
+#define MM(i) (mm != NULL ? &mm->dm[i] : NULL)
 
 	memset(b, 0, sizeof *b);
 	f = r->f;
 	b->amc = sdup(a, &f[c[B_AMC]], prev != NULL ? prev->amc : NULL);
 	b->contract = sdup(a, &f[c[B_CONTRACT]], prev != NULL ? prev->contract : NULL);
 	b->member = fdup_in(a, &f[c[B_MEMBER]]);
+	/* bk_fields checked the first four as these do: the same columns. */
 	if (f[c[B_NIR]].n != 13 || f[c[B_KEY]].n != 2)
 		return ts_error(r, "nir", "not 13 characters and a 2-digit key");
 	memcpy(b->nir, f[c[B_NIR]].p, 13);
 	if (f[c[B_BNIR]].n != 0 && f[c[B_BNIR]].n != 13)
 		return ts_error(r, "benef_nir", "not 13 characters");
-	if (date_parse(f[c[B_BIRTH]].p, f[c[B_BIRTH]].n, &b->birth) < 0)
-		return ts_error(r, "birth_date", "not a date");
-	if (int_parse(f[c[B_RANG]].p, f[c[B_RANG]].n, 0, 99, &v) < 0)
-		return ts_error(r, "rang", "not a rank");
-	b->rang = (int8_t)v;
+	if (k != NULL) {
+		b->birth = k->birth;
+		b->rang = (int8_t)k->rang;
+	} else {
+		if (mdate(MM(M_BIRTH), f[c[B_BIRTH]].p, f[c[B_BIRTH]].n, &b->birth) < 0)
+			return ts_error(r, "birth_date", "not a date");
+		if (int_parse(f[c[B_RANG]].p, f[c[B_RANG]].n, 0, 99, &v) < 0)
+			return ts_error(r, "rang", "not a rank");
+		b->rang = (int8_t)v;
+	}
 	b->responsable = f[c[B_RESP]].n == 1 && *f[c[B_RESP]].p == '1';
 	b->active = f[c[B_ACT]].n == 2 && memcmp(f[c[B_ACT]].p, "AC", 2) == 0;
-	if (optdate(&f[c[B_TPS]], NOSTART, &b->tpstart) < 0)
+	if (optdate(&f[c[B_TPS]], NOSTART, MM(M_TPS), &b->tpstart) < 0)
 		return ts_error(r, "tp_start", "not a date");
-	if (optdate(&f[c[B_TPE]], NOEND, &b->tpend) < 0)
+	if (optdate(&f[c[B_TPE]], NOEND, MM(M_TPE), &b->tpend) < 0)
 		return ts_error(r, "tp_end", "not a date");
-	if (optdate(&f[c[B_SUSS]], NOEND, &b->susstart) < 0)
+	if (optdate(&f[c[B_SUSS]], NOEND, MM(M_SUSS), &b->susstart) < 0)
 		return ts_error(r, "suspension_start", "not a date");
-	if (optdate(&f[c[B_SUSE]], NOEND, &b->susend) < 0)
+	if (optdate(&f[c[B_SUSE]], NOEND, MM(M_SUSE), &b->susend) < 0)
 		return ts_error(r, "suspension_end", "not a date");
-	if (optdate(&f[c[B_RE]], NOEND, &b->rend) < 0)
+	if (optdate(&f[c[B_RE]], NOEND, MM(M_RE), &b->rend) < 0)
 		return ts_error(r, "rights_end", "not a date");
 	/* "PHAR:100:PC;MEDG:100:BR": the domain before each colon. */
 	{
@@ -206,7 +267,8 @@ parsebenef(struct ts_reader *r, struct arena *a, const int *c, const struct bene
 				p++;
 		}
 	}
-	return products(r, a, &f[c[B_PRODS]], b);
+	return products(r, a, &f[c[B_PRODS]], mm, b);
+#undef MM
 }
 
 /* Is k, a key of this kind, claim c's? */
@@ -520,6 +582,7 @@ struct hpart {
 	unsigned char *bad;	/* not parsed */
 	size_t bcap;
 	struct arena ar;
+	struct bmemo mm;
 	int fatal;		/* candidate fataloff failed its check */
 	uint64_t fataloff;
 };
@@ -542,19 +605,20 @@ resplit(struct ts_reader *r, const char *line, size_t len)
 	r->len = len;
 }
 
-/* A candidate record: checked, its keys compared; 1 noted, 0 not, -1 bad. */
+/*
+ * A candidate record: checked, its key fields into m, its keys compared;
+ * 1 noted, 0 not, -1 bad, -2 not the line its entries were made of.
+ */
 static int
 candidate(struct ts_reader *r, const int *kc, const struct cand *cd, size_t k, size_t j,
-    struct mhits *hs)
+    struct bk_rec *m, struct mhits *hs)
 {
 	struct mhit *hit;
-	struct bk_rec m;
 	struct bk_key mk;
 	int any = 0, kind;
-	size_t q;
 
 	if (CDOFF(cd[k]) >= r->maplen || ts_line(r, (const char *)r->map + CDOFF(cd[k])) < 0 ||
-	    bk_fields(r, kc, &m) < 0)
+	    bk_fields(r, kc, m) < 0)
 		return -1;
 	hit = addhit(hs);
 	hit->line = r->line;
@@ -562,16 +626,23 @@ candidate(struct ts_reader *r, const int *kc, const struct cand *cd, size_t k, s
 	hit->lineno = -1;
 	for (kind = 0; kind < NKIND; kind++)
 		hit->ent[kind] = UINT32_MAX;
-	bk_keyof(&m, &mk);
-	/* The line is the one its entries were made of: their hashes are its keys'. */
-	for (q = k; q < j; q++)
-		if (bk_hash(CDKIND(cd[q]), &mk) != kt[cd[q].ent].h)
-			return -2;
-	for (; k < j; k++)
+	bk_keyof(m, &mk);
+	/*
+	 * The line is the one its entries were made of: their hashes are its
+	 * keys'.  A key equal to its entry's claim's has its hash (bk_hash
+	 * reads the very fields keyeq compares): only the others are hashed,
+	 * and the entries, at random in the table, not read for the rest.
+	 */
+	for (; k < j; k++) {
 		if (keyeq(CDKIND(cd[k]), &cl[cd[k].rep], &mk)) {
 			hit->ent[CDKIND(cd[k])] = cd[k].ent;
 			any = 1;
+		} else if (bk_hash(CDKIND(cd[k]), &mk) != kt[cd[k].ent].h) {
+			for (kind = 0; kind < NKIND; kind++)
+				hit->ent[kind] = UINT32_MAX;
+			return -2;
 		}
+	}
 	if (!any)
 		hs->n--;
 	return any;
@@ -582,6 +653,7 @@ hwork(void *arg)
 {
 	struct hpart *p = arg;
 	struct mhit *hit;
+	struct bk_rec m;
 	size_t k, j, n;
 	int rc;
 
@@ -608,7 +680,7 @@ hwork(void *arg)
 					    CDOFF(p->cd[j + 8]));
 			}
 #endif
-			if ((rc = candidate(&p->r, p->kc, p->cd, k, j, &p->hs)) < 0) {
+			if ((rc = candidate(&p->r, p->kc, p->cd, k, j, &m, &p->hs)) < 0) {
 				p->fatal = rc == -2 ? 2 : 1;
 				p->fataloff = CDOFF(p->cd[k]);
 				break;
@@ -630,7 +702,7 @@ hwork(void *arg)
 		}
 		p->r.in.lineno = 1;	/* the message is made again if need be */
 		p->bad[n] = parsebenef(&p->r, &p->ar, p->c, n > 0 && !p->bad[n - 1] ?
-		    &p->bs[n - 1] : NULL, &p->bs[n]) < 0;
+		    &p->bs[n - 1] : NULL, p->cd != NULL ? &m : NULL, &p->mm, &p->bs[n]) < 0;
 		n++;
 	}
 	return NULL;
@@ -727,7 +799,8 @@ keephits(struct ts_reader *r, const int *c, const int *kc, struct mhit *hits,
 						/* Parsed again, for the message. */
 						resplit(r, hit->line, hit->len);
 						r->in.lineno = hit->lineno;
-						(void)parsebenef(r, &mainarena, c, NULL, &tmp);
+						(void)parsebenef(r, &mainarena, c, NULL, NULL,
+						    NULL, &tmp);
 						ts_fatal(r);
 					}
 					if (nbens == capbens) {
