@@ -74,15 +74,7 @@ bloomhas(uint64_t h)
 	    (b[(h >> 24) & 7] >> ((h >> 18) & 63) & 1);
 }
 
-/*
- * The dates of a master repeat from one record to the next (a
- * contract's year, its products' periods): each column's last one read
- * is kept with its day, and the same ten bytes again are that day.
- */
-struct dmemo {
-	char s[10];		/* s[0] NUL: none yet */
-	int32_t d;
-};
+/* The dates of a master repeat from one record to the next: a cache a column. */
 enum { M_BIRTH, M_TPS, M_TPE, M_SUSS, M_SUSE, M_RE, M_PSTART, M_PEND, NMEMO };
 /*
  * What a thread that parses beneficiaries keeps of the last ones: the
@@ -91,39 +83,22 @@ enum { M_BIRTH, M_TPS, M_TPE, M_SUSS, M_SUSE, M_RE, M_PSTART, M_PEND, NMEMO };
  */
 #define PRAW 128
 struct bmemo {
-	struct dmemo dm[NMEMO];
+	struct dcache dm[NMEMO];
 	char praw[PRAW];
 	size_t prawn;		/* 0: none */
 	struct period *prods;
 	int nprods;
 };
 
-/* date_parse, through m if not NULL. */
-static int
-mdate(struct dmemo *m, const char *p, size_t n, int32_t *d)
-{
-	if (m != NULL && n == sizeof m->s && memcmp(p, m->s, sizeof m->s) == 0) {
-		*d = m->d;
-		return 0;
-	}
-	if (date_parse(p, n, d) < 0)
-		return -1;
-	if (m != NULL) {
-		memcpy(m->s, p, sizeof m->s);	/* a date read is ten bytes */
-		m->d = *d;
-	}
-	return 0;
-}
-
 /* A date field that may be empty (then def). 0, or -1 malformed. */
 static int
-optdate(const struct field *f, int32_t def, struct dmemo *m, int32_t *d)
+optdate(const struct field *f, int32_t def, struct dcache *m, int32_t *d)
 {
 	if (f->n == 0) {
 		*d = def;
 		return 0;
 	}
-	return mdate(m, f->p, f->n, d);
+	return cdate(m, f->p, f->n, d);
 }
 
 /* Masters: every beneficiary into memory, then the index. */
@@ -229,7 +204,7 @@ parsebenef(struct ts_reader *r, struct arena *a, const int *c, const struct bene
 		b->birth = k->birth;
 		b->rang = (int8_t)k->rang;
 	} else {
-		if (mdate(MM(M_BIRTH), f[c[B_BIRTH]].p, f[c[B_BIRTH]].n, &b->birth) < 0)
+		if (cdate(MM(M_BIRTH), f[c[B_BIRTH]].p, f[c[B_BIRTH]].n, &b->birth) < 0)
 			return ts_error(r, "birth_date", "not a date");
 		if (int_parse(f[c[B_RANG]].p, f[c[B_RANG]].n, 0, 99, &v) < 0)
 			return ts_error(r, "rang", "not a rank");
@@ -1129,6 +1104,18 @@ lookup(struct claim *c)
 		}
 	}
 	return -1;
+}
+
+/* The key entry lookup reads first for c, fetched. */
+void
+lookahead(const struct claim *c)
+{
+#ifdef __GNUC__
+	if (c->ke[K_EXACT] != UINT32_MAX)
+		__builtin_prefetch(&kt[c->ke[K_EXACT]]);
+#else
+	(void)c;
+#endif
 }
 
 /*

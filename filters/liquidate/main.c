@@ -346,6 +346,9 @@ main(int argc, char *argv[])
 		loadcards(kfiles, nkf);
 	cx.cards = nkf > 0;
 	for (k = 0; k < ncl; k++) {
+		/* The key entry of a claim ahead, anywhere in the table. */
+		if (k + 8 < ncl)
+			lookahead(&cl[k + 8]);
 		cl[k].bi = (int32_t)lookup(&cl[k]);
 		/* Where the claim was routed, its family's shard, or none's: 0. */
 		if (nshards > 0 && (cl[k].bi < 0 ? 0 : famshard(bens[cl[k].bi].amc,
@@ -365,6 +368,11 @@ main(int argc, char *argv[])
 		uint64_t max = 0;
 
 		for (k = 0; k < ncl; k++) {
+#ifdef __GNUC__
+			/* The beneficiary of a claim ahead, anywhere in memory. */
+			if (k + 8 < ncl && cl[k + 8].bi >= 0)
+				__builtin_prefetch(&bens[cl[k + 8].bi].fam);
+#endif
 			if (cl[k].bi >= 0) {
 				ok[nord].off = (uint64_t)bens[cl[k].bi].fam << 32 |
 				    ((uint32_t)cl[k].date ^ 0x80000000u);
