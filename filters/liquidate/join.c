@@ -822,30 +822,14 @@ keephits(struct ts_reader *r, const int *c, const int *kc, struct mhit *hits,
 /*
  * Sort on off, least significant 11 bits first, stable, skipping the
  * passes where every off agrees: off <= maxoff.
- * Then, if tie is given, each run of equal offs sorted with it.
  */
 void
-rsort(struct cand *a, size_t n, uint64_t maxoff, int (*tie)(const void *, const void *))
+rsort(struct cand *a, size_t n, uint64_t maxoff)
 {
 	struct cand *t = xmalloc((n ? n : 1) * sizeof *t);
-	size_t i, j, s, v;
 
 	radix_sort(a, n, sizeof *a, t, 0, maxoff);
 	free(t);
-	for (i = 0; tie != NULL && i < n; i = j) {
-		for (j = i + 1; j < n && a[j].off == a[i].off; j++)
-			;
-		if (j - i > 8)
-			qsort(a + i, j - i, sizeof *a, tie);
-		else
-			for (s = i + 1; s < j; s++)	/* a few: by insertion */
-				for (v = s; v > i && tie(&a[v - 1], &a[v]) > 0; v--) {
-					struct cand x = a[v];
-
-					a[v] = a[v - 1];
-					a[v - 1] = x;
-				}
-	}
 }
 
 void
@@ -926,7 +910,7 @@ indexmaster(struct ts_reader *r, const int *c, const int *kc, struct bx *x)
 			rel = lo;
 		}
 	}
-	rsort(cd, nc, (uint64_t)r->maplen << 2 | 3, NULL);
+	rsort(cd, nc, (uint64_t)r->maplen << 2 | 3);
 	keephits(r, c, kc, NULL, cd, nc, x);
 	free(cd);
 }

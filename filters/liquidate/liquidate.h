@@ -485,7 +485,7 @@ struct cand {
 };
 #define CDOFF(c) ((c).off >> 2)
 #define CDKIND(c) ((int)((c).off & 3))
-void rsort(struct cand *a, size_t n, uint64_t maxoff, int (*tie)(const void *, const void *));
+void rsort(struct cand *a, size_t n, uint64_t maxoff);
 enum { B_AMC, B_CONTRACT, B_MEMBER, B_ADH, B_NIR, B_KEY, B_BNIR, B_BIRTH,
 	B_RANG, B_RESP, B_PRODS, B_TPS, B_TPE, B_ACT, B_SUSS, B_SUSE, B_DOMS,
 	B_RE, NBC };

@@ -123,6 +123,56 @@ okcmp(const void *pa, const void *pb)
 	return ordcmp(&i, &j);
 }
 
+#ifdef __GNUC__
+/* Is a[m] one of a tie? */
+static int
+intie(const struct cand *a, size_t n, size_t m)
+{
+	return (m + 1 < n && a[m].off == a[m + 1].off) || (m > 0 && a[m].off == a[m - 1].off);
+}
+#endif
+
+/*
+ * ok[0, n), sorted on (family, act date), each run of equal keys sorted
+ * with okcmp: a total order, whatever sorts it.  The claims of a run are
+ * anywhere in memory, and so are their beneficiaries and fields: those
+ * of the ties a few places ahead fetched while one is sorted.
+ */
+static void
+okties(struct cand *a, size_t n)
+{
+	size_t i, j, s, v, f1 = 0, f2 = 0;
+
+	for (i = 0; i < n; i = j) {
+#ifdef __GNUC__
+		/* Those of a tie, up to 16 ahead: the claim, then what it points to. */
+		for (; f1 < n && f1 <= i + 16; f1++)
+			if (intie(a, n, f1))
+				for (s = 0; s < sizeof *cl; s += 64)
+					__builtin_prefetch((const char *)&cl[a[f1].ent] + s);
+		for (; f2 < n && f2 <= i + 8; f2++)
+			if (intie(a, n, f2)) {
+				const struct claim *c = &cl[a[f2].ent];
+
+				__builtin_prefetch(&bens[c->bi]);
+				__builtin_prefetch(CS(c, C_PSKIND));
+			}
+#endif
+		for (j = i + 1; j < n && a[j].off == a[i].off; j++)
+			;
+		if (j - i > 8)
+			qsort(a + i, j - i, sizeof *a, okcmp);
+		else
+			for (s = i + 1; s < j; s++)	/* a few: by insertion */
+				for (v = s; v > i && okcmp(&a[v - 1], &a[v]) > 0; v--) {
+					struct cand x = a[v];
+
+					a[v] = a[v - 1];
+					a[v - 1] = x;
+				}
+	}
+}
+
 static void *
 wdecthread(void *arg)
 {
@@ -387,7 +437,8 @@ main(int argc, char *argv[])
 				ok[nord++].ent = (uint32_t)k;
 			}
 		}
-		rsort(ok, nord, max, okcmp);
+		rsort(ok, nord, max);
+		okties(ok, nord);
 		for (k = 0; k < nord; k++)
 			ord[k] = ok[k].ent;
 		free(ok);
