@@ -550,7 +550,7 @@ masterrec(void *arg, struct ts_reader *r)
 struct hpart {
 	struct ts_reader r;	/* a copy of the master's, its own fields */
 	const int *c, *kc;
-	const struct cand *cd;	/* with the index: the candidates a..b */
+	struct cand *cd;	/* with the index: the candidates a..b, sorted here */
 	size_t a, b;
 	struct mhits hs;	/* the records noted */
 	struct benef *bs;	/* and parsed */
@@ -632,6 +632,11 @@ hwork(void *arg)
 	size_t k, j, n;
 	int rc;
 
+	if (p->cd != NULL) {
+		/* Its candidates in file order; the pages behind the first given back. */
+		rsort(p->cd, p->b, (uint64_t)p->r.maplen << 2 | 3);
+		p->r.released = p->b > 0 ? (const char *)p->r.map + CDOFF(p->cd[0]) : NULL;
+	}
 	for (k = p->a, n = 0; ; k = j) {
 		if (p->cd != NULL) {
 			if (k >= p->b)
@@ -684,12 +689,13 @@ hwork(void *arg)
 }
 
 /*
- * Parse hits[0..n) (hits NULL: find them from the candidates cd[0..n)),
- * then keep them, in file order.
+ * Parse hits[0..n) (hits NULL: find them from the candidates, cd[i][0..
+ * ncd[i]) for part i, each part's offsets before the next's), then keep
+ * them, in file order.
  */
 static void
-keephits(struct ts_reader *r, const int *c, const int *kc, struct mhit *hits,
-    const struct cand *cd, size_t n, const struct bx *x)
+keephits(struct ts_reader *r, const int *c, const int *kc, struct mhit *hits, size_t n,
+    struct cand *const *cd, const size_t *ncd, const struct bx *x)
 {
 	struct hpart pt[HPARTS];
 	pthread_t th[HPARTS];
@@ -709,23 +715,18 @@ keephits(struct ts_reader *r, const int *c, const int *kc, struct mhit *hits,
 		pt[i].r.cents = xmalloc((size_t)r->ncol * sizeof *r->cents);
 		pt[i].c = c;
 		pt[i].kc = kc;
-		pt[i].cd = cd;
+		if (cd != NULL) {
+			pt[i].cd = cd[i];
+			pt[i].b = ncd[i];
+			continue;
+		}
 		pt[i].a = cut;
 		cut = i == HPARTS - 1 ? n : n / HPARTS * (size_t)(i + 1);
-		/* A record's candidates all in one part. */
-		while (cd != NULL && cut > pt[i].a && cut < n &&
-		    CDOFF(cd[cut]) == CDOFF(cd[cut - 1]))
-			cut++;
-		if (cut < pt[i].a)
-			cut = pt[i].a;
 		pt[i].b = cut;
-		if (cd == NULL) {
-			pt[i].hs.h = hits;
-			pt[i].hs.n = n;
-		}
+		pt[i].hs.h = hits;
+		pt[i].hs.n = n;
 		/* Each gives back the pages behind it, from its own start. */
-		pt[i].r.released = pt[i].a >= n ? NULL : cd != NULL ?
-		    (const char *)r->map + CDOFF(cd[pt[i].a]) : hits[pt[i].a].line;
+		pt[i].r.released = pt[i].a >= n ? NULL : hits[pt[i].a].line;
 	}
 	for (i = 1; i < HPARTS; i++)
 		if (pthread_create(&th[i], NULL, hwork, &pt[i]) != 0)
@@ -870,20 +871,69 @@ scanmaster(struct ts_reader *r, const int *c, const int *kc)
 			free(mp[i].hits.h);
 		}
 	}
-	keephits(r, c, kc, all.h, NULL, all.n, NULL);
+	keephits(r, c, kc, all.h, all.n, NULL, NULL, NULL);
 	free(all.h);
 	for (i = 0; i < MPARTS; i++)
 		arena_free(&mp[i].ar);
 }
 
+/*
+ * Offsets that cut a master's candidates into HPARTS runs of about as
+ * many, each to be sorted and read by a thread of its own: quantiles of
+ * the offsets of a sample of the claims' keys.  Part i holds the
+ * offsets below cut[i] (cut[HPARTS - 1] is past every offset).
+ */
+#define NSAMPLE 2048
+static int
+u64cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+cuts(const struct bx *x, uint64_t *cut)
+{
+	uint64_t s[NSAMPLE], lo, hi, eh, ref, q;
+	size_t i, n = 0, step = (ktmask + 1) / NSAMPLE ? (ktmask + 1) / NSAMPLE : 1;
+	const struct kent *e;
+	int p;
+
+	for (i = 0; i <= ktmask && n < NSAMPLE; i += step) {
+		if ((e = &kt[i])->rk == 0)
+			continue;
+		bx_bucket(x, e->h, &lo, &hi);
+		for (q = lo; q < hi; q++) {
+			bx_entry(x, q, &eh, &ref);
+			if (eh > e->h)
+				break;
+			if (eh == e->h && (int)(ref & 3) == KKIND1(e) - 1) {
+				s[n++] = ref >> 2;
+				break;
+			}
+		}
+	}
+	qsort(s, n, sizeof *s, u64cmp);
+	for (p = 0; p < HPARTS - 1; p++)
+		cut[p] = n > 0 ? s[n * (size_t)(p + 1) / HPARTS] : UINT64_MAX;
+	cut[HPARTS - 1] = UINT64_MAX;
+}
+
 void
 indexmaster(struct ts_reader *r, const int *c, const int *kc, struct bx *x)
 {
-	struct cand *cd = NULL;
-	size_t nc = 0, cap = 0, i;
-	uint64_t h, lo, hi, eh, ref, q, rel = 0;
+	struct cand *cd[HPARTS];
+	size_t nc[HPARTS], cap[HPARTS], i;
+	uint64_t h, lo, hi, eh, ref, q, rel = 0, cut[HPARTS];
 	const struct kent *e;
+	int p;
 
+	for (p = 0; p < HPARTS; p++) {
+		cd[p] = NULL;
+		nc[p] = cap[p] = 0;
+	}
+	cuts(x, cut);
 	for (i = 0; i <= ktmask; i++) {
 		if ((e = &kt[i])->rk == 0)
 			continue;
@@ -895,13 +945,15 @@ indexmaster(struct ts_reader *r, const int *c, const int *kc, struct bx *x)
 				break;
 			if (eh < h || (int)(ref & 3) != KKIND1(e) - 1)
 				continue;
-			if (nc == cap) {
-				cap = cap ? cap * 2 : 4096;
-				cd = xrealloc(cd, cap * sizeof *cd);
+			for (p = 0; (ref >> 2) >= cut[p]; p++)
+				;
+			if (nc[p] == cap[p]) {
+				cap[p] = cap[p] ? cap[p] * 2 : 4096;
+				cd[p] = xrealloc(cd[p], cap[p] * sizeof *cd[p]);
 			}
-			cd[nc].off = ref;	/* offset << 2 | kind */
-			cd[nc].ent = (uint32_t)i;
-			cd[nc++].rep = KREP(e);
+			cd[p][nc[p]].off = ref;	/* offset << 2 | kind */
+			cd[p][nc[p]].ent = (uint32_t)i;
+			cd[p][nc[p]++].rep = KREP(e);
 		}
 		/* The index behind, 32 MiB at a time, given back. */
 		if (lo > rel && (lo - rel) * 16 >= (32 << 20)) {
@@ -910,9 +962,9 @@ indexmaster(struct ts_reader *r, const int *c, const int *kc, struct bx *x)
 			rel = lo;
 		}
 	}
-	rsort(cd, nc, (uint64_t)r->maplen << 2 | 3);
-	keephits(r, c, kc, NULL, cd, nc, x);
-	free(cd);
+	keephits(r, c, kc, NULL, 0, cd, nc, x);
+	for (p = 0; p < HPARTS; p++)
+		free(cd[p]);
 }
 
 /*
