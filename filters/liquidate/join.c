@@ -331,18 +331,75 @@ ktgrow(size_t k)
 	ktshift--;
 }
 
+/* The natural logarithm of x >= 1, to a few parts in a billion. */
+static double
+lnx(double x)
+{
+	double y, y2, t, s = 0;
+	int k = 0, i;
+
+	for (; x >= 2; x /= 2)
+		k++;
+	y = (x - 1) / (x + 1);
+	y2 = y * y;
+	for (i = 1, t = y; i < 24; i += 2, t *= y2)
+		s += t / i;
+	return 2 * s + k * 0.69314718055994531;
+}
+
+/* The bits set in x. */
+static size_t
+popcount(uint64_t x)
+{
+	x -= x >> 1 & 0x5555555555555555ULL;
+	x = (x & 0x3333333333333333ULL) + (x >> 2 & 0x3333333333333333ULL);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+	return (size_t)((x * 0x0101010101010101ULL) >> 56);
+}
+
+/*
+ * How many of the claims' keys are distinct, about: each hash's bit set
+ * in a bitmap of m bits, twice as many as keys or more; d distinct keys
+ * leave m exp(-d / m) bits unset (linear counting).  Its error is a
+ * fraction of a percent: it only sizes the key table, which grows if
+ * the estimate fell short.
+ */
+static size_t
+distinctkeys(void)
+{
+	size_t m = 1 << 16, k, z = 0, w;
+	uint64_t *bits, h;
+	int kind, sh = 48;
+
+	while (m < 2 * ncl * NKIND) {
+		m *= 2;
+		sh--;
+	}
+	bits = xmalloc(m / 8);
+	memset(bits, 0, m / 8);
+	for (k = 0; k < ncl; k++)
+		for (kind = 0; kind < NKIND; kind++)
+			if ((h = cl[k].kh[kind]) != 0)
+				bits[h >> sh >> 6] |= 1ULL << (h >> sh & 63);
+	for (w = 0; w < m / 64; w++)
+		z += 64 - popcount(bits[w]);
+	free(bits);
+	return z == 0 ? ncl * NKIND : (size_t)((double)m * lnx((double)m / (double)z)) + 1;
+}
+
 /*
  * The key entries of the claims: each key once, whatever its claims.
- * The table is sized for half the keys distinct, not all (a
- * beneficiary's claims share its three keys: 38 % of them are distinct
- * on a generated day), and doubled if they are more, so that it is three
- * quarters full at most.
+ * The table is sized for the keys estimated distinct (a beneficiary's
+ * claims share its three keys: 38 % of them are distinct on a generated
+ * day), a little more, and doubled if they are more still, so that it is
+ * three quarters full at most: growing it moves every entry and every
+ * claim's, at random.
  */
 #define AHEAD 8		/* claims ahead whose slots are fetched */
 void
 claimkeys(void)
 {
-	size_t n = 1024, k, i, nkey = 0;
+	size_t n = 1024, k, i, nkey = 0, nd;
 	int kind;
 	struct claim *c;
 	struct bk_key ck;
@@ -350,7 +407,9 @@ claimkeys(void)
 
 	if (ncl >= KMAXCL)
 		die(EX_DATAERR, "%zu claims: at most %zu a run", ncl, KMAXCL - 1);
-	while (n / 4 * 3 < ncl * NKIND / 2)
+	nd = distinctkeys();
+	nd += nd / 64 + NKIND;
+	while (n / 4 * 3 < nd)
 		n *= 2;
 	kt = bigalloc(n * sizeof *kt);
 	ktmask = n - 1;
