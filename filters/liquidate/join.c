@@ -979,51 +979,94 @@ cuts(const struct bx *x, uint64_t *cut)
 	cut[HPARTS - 1] = UINT64_MAX;
 }
 
-void
-indexmaster(struct ts_reader *r, const int *c, const int *kc, struct bx *x)
-{
+/*
+ * The candidates of the key table's slots [a, b): the index's entries of
+ * their keys, found in its buckets in the same order, into the part
+ * their offset falls in.  Each half of the table by a thread of its own,
+ * the index behind given back as it goes.
+ */
+struct walk {
+	const struct bx *x;
+	const uint64_t *cut;
+	size_t a, b;
 	struct cand *cd[HPARTS];
-	size_t nc[HPARTS], cap[HPARTS], i;
-	uint64_t h, lo, hi, eh, ref, q, rel = 0, cut[HPARTS];
+	size_t nc[HPARTS], cap[HPARTS];
+};
+
+static void *
+walkkeys(void *arg)
+{
+	struct walk *w = arg;
 	const struct kent *e;
+	uint64_t h, lo, hi, eh, ref, q, rel = UINT64_MAX;
+	size_t i;
 	int p;
 
-	for (p = 0; p < HPARTS; p++) {
-		cd[p] = NULL;
-		nc[p] = cap[p] = 0;
-	}
-	cuts(x, cut);
-	for (i = 0; i <= ktmask; i++) {
+	for (i = w->a; i < w->b; i++) {
 		if ((e = &kt[i])->rk == 0)
 			continue;
 		h = e->h;
-		bx_bucket(x, h, &lo, &hi);
+		bx_bucket(w->x, h, &lo, &hi);
+		if (rel == UINT64_MAX)
+			rel = lo;
 		for (q = lo; q < hi; q++) {
-			bx_entry(x, q, &eh, &ref);
+			bx_entry(w->x, q, &eh, &ref);
 			if (eh > h)
 				break;
 			if (eh < h || (int)(ref & 3) != KKIND1(e) - 1)
 				continue;
-			for (p = 0; (ref >> 2) >= cut[p]; p++)
+			for (p = 0; (ref >> 2) >= w->cut[p]; p++)
 				;
-			if (nc[p] == cap[p]) {
-				cap[p] = cap[p] ? cap[p] * 2 : 4096;
-				cd[p] = xrealloc(cd[p], cap[p] * sizeof *cd[p]);
+			if (w->nc[p] == w->cap[p]) {
+				w->cap[p] = w->cap[p] ? w->cap[p] * 2 : 4096;
+				w->cd[p] = xrealloc(w->cd[p], w->cap[p] * sizeof *w->cd[p]);
 			}
-			cd[p][nc[p]].off = ref;	/* offset << 2 | kind */
-			cd[p][nc[p]].ent = (uint32_t)i;
-			cd[p][nc[p]++].rep = KREP(e);
+			w->cd[p][w->nc[p]].off = ref;	/* offset << 2 | kind */
+			w->cd[p][w->nc[p]].ent = (uint32_t)i;
+			w->cd[p][w->nc[p]++].rep = KREP(e);
 		}
 		/* The index behind, 32 MiB at a time, given back. */
 		if (lo > rel && (lo - rel) * 16 >= (32 << 20)) {
-			pages_release((const char *)x->ent + 16 * rel,
-			    (const char *)x->ent + 16 * lo);
+			pages_release((const char *)w->x->ent + 16 * rel,
+			    (const char *)w->x->ent + 16 * lo);
 			rel = lo;
 		}
 	}
-	keephits(r, c, kc, NULL, 0, cd, nc, x);
+	return NULL;
+}
+
+void
+indexmaster(struct ts_reader *r, const int *c, const int *kc, struct bx *x)
+{
+	struct walk w[2];
+	pthread_t th;
+	uint64_t cut[HPARTS];
+	int p, t;
+
+	cuts(x, cut);
+	memset(w, 0, sizeof w);
+	for (t = 0; t < 2; t++) {
+		w[t].x = x;
+		w[t].cut = cut;
+		w[t].a = t == 0 ? 0 : (ktmask + 1) / 2;
+		w[t].b = t == 0 ? (ktmask + 1) / 2 : ktmask + 1;
+	}
+	if (pthread_create(&th, NULL, walkkeys, &w[1]) != 0)
+		die(EX_OSERR, "pthread_create: %s", strerror(errno));
+	walkkeys(&w[0]);
+	pthread_join(th, NULL);
+	/* Each part's candidates in the table's order: the first half's, then the second's. */
+	for (p = 0; p < HPARTS; p++) {
+		if (w[1].nc[p] > 0) {
+			w[0].cd[p] = xrealloc(w[0].cd[p], (w[0].nc[p] + w[1].nc[p]) * sizeof *w[0].cd[p]);
+			movein(&w[0].cd[p][w[0].nc[p]], w[1].cd[p], w[1].nc[p] * sizeof *w[0].cd[p]);
+			w[0].nc[p] += w[1].nc[p];
+		}
+		free(w[1].cd[p]);
+	}
+	keephits(r, c, kc, NULL, 0, w[0].cd, w[0].nc, x);
 	for (p = 0; p < HPARTS; p++)
-		free(cd[p]);
+		free(w[0].cd[p]);
 }
 
 /*
