@@ -429,8 +429,21 @@ claimkeys(void)
 		memcpy(kh, c->kh, sizeof kh);
 		for (kind = 0; kind < NKIND; kind++) {
 #ifdef __GNUC__
+			/*
+			 * A key met before is compared with its first claim's,
+			 * anywhere in memory: once the slot a few claims ahead
+			 * is at hand, that claim, then its fields.
+			 */
 			if (k + AHEAD < ncl && (h = cl[k + AHEAD].kh[kind]) != 0)
 				__builtin_prefetch(&kt[KSLOT(h)], 1);
+			if (k + AHEAD / 2 < ncl && (h = cl[k + AHEAD / 2].kh[kind]) != 0 &&
+			    kt[i = KSLOT(h)].h == h && kt[i].rk != 0) {
+				__builtin_prefetch(&cl[KREP(&kt[i])]);
+				__builtin_prefetch((const char *)&cl[KREP(&kt[i])] + 64);
+			}
+			if (k + AHEAD / 4 < ncl && (h = cl[k + AHEAD / 4].kh[kind]) != 0 &&
+			    kt[i = KSLOT(h)].h == h && kt[i].rk != 0)
+				__builtin_prefetch(CS(&cl[KREP(&kt[i])], C_AMC));
 #endif
 			c->ke[kind] = UINT32_MAX;
 			if ((h = kh[kind]) == 0)
