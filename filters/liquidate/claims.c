@@ -320,12 +320,22 @@ loadclaims(struct ts_reader *r)
 		free(cp[i].w);
 	}
 	/*
-	 * The first part's array grown in place (a large one is remapped,
-	 * not copied); the others moved behind it, their pages given back
-	 * as they are copied: never the claims twice in memory.
+	 * The parts' arrays moved end to end into one on huge pages, if
+	 * they fill one: the claims are read at random from here on, by
+	 * their keys' entries, then in the consumption order.  Else the
+	 * first part's array grown in place (a large one is remapped, not
+	 * copied), the others moved behind it.  Their pages given back as
+	 * they are copied either way: never the claims twice in memory.
 	 */
 	cl = cp[0].cl;
-	if (ncl > cp[0].n) {
+	if (ncl * sizeof *cl >= BIGALIGN) {
+		cl = bigalloc(ncl * sizeof *cl);
+		for (i = 0, ncl = 0; i < CPARTS; i++) {
+			movein(&cl[ncl], cp[i].cl, cp[i].n * sizeof *cl);
+			ncl += cp[i].n;
+			free(cp[i].cl);
+		}
+	} else if (ncl > cp[0].n) {
 		cl = xrealloc(cl, ncl * sizeof *cl);
 		for (i = 1, ncl = cp[0].n; i < CPARTS; i++) {
 			movein(&cl[ncl], cp[i].cl, cp[i].n * sizeof *cl);

@@ -266,11 +266,12 @@ keyeq(int kind, const struct claim *c, const struct bk_key *k)
 /*
  * Tables probed at random, hundreds of MiB, zeroed: on huge pages where the
  * system has them, so that a probe costs a cache miss, not also a TLB
- * miss.  Given back with bigfree once every claim has its beneficiary.
+ * miss.  Given back with bigfree once every claim has its beneficiary;
+ * the claims' array, read at random in the consumption order, is one to
+ * the end.
  */
-#define BIGALIGN ((size_t)2 << 20)
 #define BIGLEN(n) (((n) + BIGALIGN - 1) & ~(BIGALIGN - 1))
-static void *
+void *
 bigalloc(size_t n)
 {
 	size_t len = BIGLEN(n);
