@@ -45,6 +45,42 @@ static const char *const ccols[NCC] = {
 static int readcols[NCC];
 
 /*
+ * A day's act codes repeat: actof's answers for the last ones read, in a
+ * small cache a thread.
+ */
+#define ACACHE 32
+#define ACODE 16
+struct actent {
+	char code[ACODE];
+	size_t n;		/* 0: empty */
+	int dom, part;
+	int64_t plv;
+};
+
+static void
+cactof(struct actent *a, const char *code, size_t n, int *dom, int *part, int64_t *plv)
+{
+	unsigned h = (unsigned)n;
+	size_t k;
+
+	if (n == 0 || n > ACODE) {
+		actof(code, n, dom, part, plv);
+		return;
+	}
+	for (k = 0; k < n; k++)
+		h = h * 31 + (unsigned char)code[k];
+	a += h % ACACHE;
+	if (a->n != n || memcmp(a->code, code, n) != 0) {
+		actof(code, n, &a->dom, &a->part, &a->plv);
+		memcpy(a->code, code, n);
+		a->n = n;
+	}
+	*dom = a->dom;
+	*part = a->part;
+	*plv = a->plv;
+}
+
+/*
  * The claims are read by ts_scan in two parts, each into its own array
  * and arena; the arrays are then put end to end, in file order.
  */
@@ -61,6 +97,8 @@ struct cpart {
 	size_t nw, capw;
 	struct arena ar;
 	struct router *ro;	/* -z: its own readers of the masters */
+	struct actent acts[ACACHE];
+	struct dcache dact, dbirth;
 	size_t nall;		/* the records read, kept or not */
 };
 
@@ -153,7 +191,7 @@ claimrec(void *arg, struct ts_reader *r)
 #define RF(i) (r->f[readcols[i]])
 	if (CN(c, C_DUPID) == 0)
 		return ts_error(r, "dup_id", "empty: not a stream dedup wrote");
-	if (date_parse(CS(c, C_ACTDATE), CN(c, C_ACTDATE), &c->date) < 0)
+	if (cdate(&cp->dact, CS(c, C_ACTDATE), CN(c, C_ACTDATE), &c->date) < 0)
 		return ts_error(r, "act_date", "not a date");
 	if (RF(C_FR).n == 0 || RF(C_BR).n == 0 || RF(C_AMO).n == 0)
 		return ts_error(r, RF(C_FR).n == 0 ? "fr_eur" : RF(C_BR).n == 0 ?
@@ -217,12 +255,12 @@ claimrec(void *arg, struct ts_reader *r)
 	}
 	c->tp = RF(C_TP).n == 1 && RF(C_TP).p[0] == '1';
 	c->noemie = RF(C_FLOW).n >= 6 && memcmp(RF(C_FLOW).p, "noemie", 6) == 0;
-	actof(CS(c, C_ACTCODE), CN(c, C_ACTCODE), &dom, &part, &plv);
+	cactof(cp->acts, CS(c, C_ACTCODE), CN(c, C_ACTCODE), &dom, &part, &plv);
 	c->dom = (int8_t)dom;
 	c->hasplv = plv > 0;
 	c->part = (int8_t)part;
 	c->rk = int_parse(RF(C_RANG).p, RF(C_RANG).n, 0, 99, &v) < 0 ? -1 : (int8_t)v;
-	if (date_parse(RF(C_BIRTH).p, RF(C_BIRTH).n, &c->birth) < 0)
+	if (cdate(&cp->dbirth, RF(C_BIRTH).p, RF(C_BIRTH).n, &c->birth) < 0)
 		c->birth = NOSTART;
 #undef RF
 	ckey(c, &ck);
@@ -282,12 +320,22 @@ loadclaims(struct ts_reader *r)
 		free(cp[i].w);
 	}
 	/*
-	 * The first part's array grown in place (a large one is remapped,
-	 * not copied); the others moved behind it, their pages given back
-	 * as they are copied: never the claims twice in memory.
+	 * The parts' arrays moved end to end into one on huge pages, if
+	 * they fill one: the claims are read at random from here on, by
+	 * their keys' entries, then in the consumption order.  Else the
+	 * first part's array grown in place (a large one is remapped, not
+	 * copied), the others moved behind it.  Their pages given back as
+	 * they are copied either way: never the claims twice in memory.
 	 */
 	cl = cp[0].cl;
-	if (ncl > cp[0].n) {
+	if (ncl * sizeof *cl >= BIGALIGN) {
+		cl = bigalloc(ncl * sizeof *cl);
+		for (i = 0, ncl = 0; i < CPARTS; i++) {
+			movein(&cl[ncl], cp[i].cl, cp[i].n * sizeof *cl);
+			ncl += cp[i].n;
+			free(cp[i].cl);
+		}
+	} else if (ncl > cp[0].n) {
 		cl = xrealloc(cl, ncl * sizeof *cl);
 		for (i = 1, ncl = cp[0].n; i < CPARTS; i++) {
 			movein(&cl[ncl], cp[i].cl, cp[i].n * sizeof *cl);

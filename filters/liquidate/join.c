@@ -74,21 +74,38 @@ bloomhas(uint64_t h)
 	    (b[(h >> 24) & 7] >> ((h >> 18) & 63) & 1);
 }
 
+/* The dates of a master repeat from one record to the next: a cache a column. */
+enum { M_BIRTH, M_TPS, M_TPE, M_SUSS, M_SUSE, M_RE, M_PSTART, M_PEND, NMEMO };
+/*
+ * What a thread that parses beneficiaries keeps of the last ones: the
+ * dates, and the last products field with its periods, which the next
+ * beneficiary with the same bytes shares (they are only read).
+ */
+#define PRAW 128
+struct bmemo {
+	struct dcache dm[NMEMO];
+	char praw[PRAW];
+	size_t prawn;		/* 0: none */
+	struct period *prods;
+	int nprods;
+};
+
 /* A date field that may be empty (then def). 0, or -1 malformed. */
 static int
-optdate(const struct field *f, int32_t def, int32_t *d)
+optdate(const struct field *f, int32_t def, struct dcache *m, int32_t *d)
 {
 	if (f->n == 0) {
 		*d = def;
 		return 0;
 	}
-	return date_parse(f->p, f->n, d);
+	return cdate(m, f->p, f->n, d);
 }
 
 /* Masters: every beneficiary into memory, then the index. */
 
 static int
-products(struct ts_reader *r, struct arena *a, const struct field *f, struct benef *b)
+products(struct ts_reader *r, struct arena *a, const struct field *f, struct bmemo *mm,
+    struct benef *b)
 {
 	const char *p = f->p, *end = f->p + f->n, *q;
 	struct field s[4];
@@ -102,6 +119,11 @@ products(struct ts_reader *r, struct arena *a, const struct field *f, struct ben
 	b->nprods = 0;
 	if (f->n == 0)
 		return 0;
+	if (mm != NULL && mm->prawn == f->n && memcmp(mm->praw, f->p, f->n) == 0) {
+		b->prods = mm->prods;
+		b->nprods = mm->nprods;
+		return 0;
+	}
 	b->prods = (struct period *)(void *)arena_in(a, (size_t)n * sizeof *b->prods);
 	while (p < end) {
 		for (k = 0; k < 4; k++) {
@@ -125,9 +147,15 @@ products(struct ts_reader *r, struct arena *a, const struct field *f, struct ben
 		memcpy(ref, s[1].p, s[1].n);
 		ref[s[1].n] = '\0';
 		pd->ref = ref;
-		if (optdate(&s[2], NOSTART, &pd->start) < 0 ||
-		    optdate(&s[3], NOEND, &pd->end) < 0)
+		if (optdate(&s[2], NOSTART, mm ? &mm->dm[M_PSTART] : NULL, &pd->start) < 0 ||
+		    optdate(&s[3], NOEND, mm ? &mm->dm[M_PEND] : NULL, &pd->end) < 0)
 			return ts_error(r, "products", "bad date");
+	}
+	if (mm != NULL && f->n <= sizeof mm->praw) {
+		memcpy(mm->praw, f->p, f->n);
+		mm->prawn = f->n;
+		mm->prods = b->prods;
+		mm->nprods = b->nprods;
 	}
 	return 0;
 }
@@ -150,41 +178,49 @@ sdup(struct arena *a, const struct field *f, const char *s)
 /*
  * The beneficiary of master record r (its fields split), its strings in
  * arena a, or prev's (NULL: none) when they are the same: 0, or -1 after
- * ts_error.
+ * ts_error.  k, if not NULL, is r's key fields as bk_fields read and
+ * checked them; mm, if not NULL, what this thread read last.
  */
 static int
 parsebenef(struct ts_reader *r, struct arena *a, const int *c, const struct benef *prev,
-    struct benef *b)
+    const struct bk_rec *k, struct bmemo *mm, struct benef *b)
 {
 	const struct field *f;
 	long v;
+#define MM(i) (mm != NULL ? &mm->dm[i] : NULL)
 
 	memset(b, 0, sizeof *b);
 	f = r->f;
 	b->amc = sdup(a, &f[c[B_AMC]], prev != NULL ? prev->amc : NULL);
 	b->contract = sdup(a, &f[c[B_CONTRACT]], prev != NULL ? prev->contract : NULL);
 	b->member = fdup_in(a, &f[c[B_MEMBER]]);
+	/* bk_fields checked the first four as these do: the same columns. */
 	if (f[c[B_NIR]].n != 13 || f[c[B_KEY]].n != 2)
 		return ts_error(r, "nir", "not 13 characters and a 2-digit key");
 	memcpy(b->nir, f[c[B_NIR]].p, 13);
 	if (f[c[B_BNIR]].n != 0 && f[c[B_BNIR]].n != 13)
 		return ts_error(r, "benef_nir", "not 13 characters");
-	if (date_parse(f[c[B_BIRTH]].p, f[c[B_BIRTH]].n, &b->birth) < 0)
-		return ts_error(r, "birth_date", "not a date");
-	if (int_parse(f[c[B_RANG]].p, f[c[B_RANG]].n, 0, 99, &v) < 0)
-		return ts_error(r, "rang", "not a rank");
-	b->rang = (int8_t)v;
+	if (k != NULL) {
+		b->birth = k->birth;
+		b->rang = (int8_t)k->rang;
+	} else {
+		if (cdate(MM(M_BIRTH), f[c[B_BIRTH]].p, f[c[B_BIRTH]].n, &b->birth) < 0)
+			return ts_error(r, "birth_date", "not a date");
+		if (int_parse(f[c[B_RANG]].p, f[c[B_RANG]].n, 0, 99, &v) < 0)
+			return ts_error(r, "rang", "not a rank");
+		b->rang = (int8_t)v;
+	}
 	b->responsable = f[c[B_RESP]].n == 1 && *f[c[B_RESP]].p == '1';
 	b->active = f[c[B_ACT]].n == 2 && memcmp(f[c[B_ACT]].p, "AC", 2) == 0;
-	if (optdate(&f[c[B_TPS]], NOSTART, &b->tpstart) < 0)
+	if (optdate(&f[c[B_TPS]], NOSTART, MM(M_TPS), &b->tpstart) < 0)
 		return ts_error(r, "tp_start", "not a date");
-	if (optdate(&f[c[B_TPE]], NOEND, &b->tpend) < 0)
+	if (optdate(&f[c[B_TPE]], NOEND, MM(M_TPE), &b->tpend) < 0)
 		return ts_error(r, "tp_end", "not a date");
-	if (optdate(&f[c[B_SUSS]], NOEND, &b->susstart) < 0)
+	if (optdate(&f[c[B_SUSS]], NOEND, MM(M_SUSS), &b->susstart) < 0)
 		return ts_error(r, "suspension_start", "not a date");
-	if (optdate(&f[c[B_SUSE]], NOEND, &b->susend) < 0)
+	if (optdate(&f[c[B_SUSE]], NOEND, MM(M_SUSE), &b->susend) < 0)
 		return ts_error(r, "suspension_end", "not a date");
-	if (optdate(&f[c[B_RE]], NOEND, &b->rend) < 0)
+	if (optdate(&f[c[B_RE]], NOEND, MM(M_RE), &b->rend) < 0)
 		return ts_error(r, "rights_end", "not a date");
 	/* "PHAR:100:PC;MEDG:100:BR": the domain before each colon. */
 	{
@@ -206,7 +242,8 @@ parsebenef(struct ts_reader *r, struct arena *a, const int *c, const struct bene
 				p++;
 		}
 	}
-	return products(r, a, &f[c[B_PRODS]], b);
+	return products(r, a, &f[c[B_PRODS]], mm, b);
+#undef MM
 }
 
 /* Is k, a key of this kind, claim c's? */
@@ -229,11 +266,12 @@ keyeq(int kind, const struct claim *c, const struct bk_key *k)
 /*
  * Tables probed at random, hundreds of MiB, zeroed: on huge pages where the
  * system has them, so that a probe costs a cache miss, not also a TLB
- * miss.  Given back with bigfree once every claim has its beneficiary.
+ * miss.  Given back with bigfree once every claim has its beneficiary;
+ * the claims' array, read at random in the consumption order, is one to
+ * the end.
  */
-#define BIGALIGN ((size_t)2 << 20)
 #define BIGLEN(n) (((n) + BIGALIGN - 1) & ~(BIGALIGN - 1))
-static void *
+void *
 bigalloc(size_t n)
 {
 	size_t len = BIGLEN(n);
@@ -294,18 +332,75 @@ ktgrow(size_t k)
 	ktshift--;
 }
 
+/* The natural logarithm of x >= 1, to a few parts in a billion. */
+static double
+lnx(double x)
+{
+	double y, y2, t, s = 0;
+	int k = 0, i;
+
+	for (; x >= 2; x /= 2)
+		k++;
+	y = (x - 1) / (x + 1);
+	y2 = y * y;
+	for (i = 1, t = y; i < 24; i += 2, t *= y2)
+		s += t / i;
+	return 2 * s + k * 0.69314718055994531;
+}
+
+/* The bits set in x. */
+static size_t
+popcount(uint64_t x)
+{
+	x -= x >> 1 & 0x5555555555555555ULL;
+	x = (x & 0x3333333333333333ULL) + (x >> 2 & 0x3333333333333333ULL);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+	return (size_t)((x * 0x0101010101010101ULL) >> 56);
+}
+
+/*
+ * How many of the claims' keys are distinct, about: each hash's bit set
+ * in a bitmap of m bits, twice as many as keys or more; d distinct keys
+ * leave m exp(-d / m) bits unset (linear counting).  Its error is a
+ * fraction of a percent: it only sizes the key table, which grows if
+ * the estimate fell short.
+ */
+static size_t
+distinctkeys(void)
+{
+	size_t m = 1 << 16, k, z = 0, w;
+	uint64_t *bits, h;
+	int kind, sh = 48;
+
+	while (m < 2 * ncl * NKIND) {
+		m *= 2;
+		sh--;
+	}
+	bits = xmalloc(m / 8);
+	memset(bits, 0, m / 8);
+	for (k = 0; k < ncl; k++)
+		for (kind = 0; kind < NKIND; kind++)
+			if ((h = cl[k].kh[kind]) != 0)
+				bits[h >> sh >> 6] |= 1ULL << (h >> sh & 63);
+	for (w = 0; w < m / 64; w++)
+		z += 64 - popcount(bits[w]);
+	free(bits);
+	return z == 0 ? ncl * NKIND : (size_t)((double)m * lnx((double)m / (double)z)) + 1;
+}
+
 /*
  * The key entries of the claims: each key once, whatever its claims.
- * The table is sized for half the keys distinct, not all (a
- * beneficiary's claims share its three keys: 38 % of them are distinct
- * on a generated day), and doubled if they are more, so that it is three
- * quarters full at most.
+ * The table is sized for the keys estimated distinct (a beneficiary's
+ * claims share its three keys: 38 % of them are distinct on a generated
+ * day), a little more, and doubled if they are more still, so that it is
+ * three quarters full at most: growing it moves every entry and every
+ * claim's, at random.
  */
 #define AHEAD 8		/* claims ahead whose slots are fetched */
 void
 claimkeys(void)
 {
-	size_t n = 1024, k, i, nkey = 0;
+	size_t n = 1024, k, i, nkey = 0, nd;
 	int kind;
 	struct claim *c;
 	struct bk_key ck;
@@ -313,7 +408,9 @@ claimkeys(void)
 
 	if (ncl >= KMAXCL)
 		die(EX_DATAERR, "%zu claims: at most %zu a run", ncl, KMAXCL - 1);
-	while (n / 4 * 3 < ncl * NKIND / 2)
+	nd = distinctkeys();
+	nd += nd / 64 + NKIND;
+	while (n / 4 * 3 < nd)
 		n *= 2;
 	kt = bigalloc(n * sizeof *kt);
 	ktmask = n - 1;
@@ -333,8 +430,21 @@ claimkeys(void)
 		memcpy(kh, c->kh, sizeof kh);
 		for (kind = 0; kind < NKIND; kind++) {
 #ifdef __GNUC__
+			/*
+			 * A key met before is compared with its first claim's,
+			 * anywhere in memory: once the slot a few claims ahead
+			 * is at hand, that claim, then its fields.
+			 */
 			if (k + AHEAD < ncl && (h = cl[k + AHEAD].kh[kind]) != 0)
 				__builtin_prefetch(&kt[KSLOT(h)], 1);
+			if (k + AHEAD / 2 < ncl && (h = cl[k + AHEAD / 2].kh[kind]) != 0 &&
+			    kt[i = KSLOT(h)].h == h && kt[i].rk != 0) {
+				__builtin_prefetch(&cl[KREP(&kt[i])]);
+				__builtin_prefetch((const char *)&cl[KREP(&kt[i])] + 64);
+			}
+			if (k + AHEAD / 4 < ncl && (h = cl[k + AHEAD / 4].kh[kind]) != 0 &&
+			    kt[i = KSLOT(h)].h == h && kt[i].rk != 0)
+				__builtin_prefetch(CS(&cl[KREP(&kt[i])], C_AMC));
 #endif
 			c->ke[kind] = UINT32_MAX;
 			if ((h = kh[kind]) == 0)
@@ -513,13 +623,14 @@ masterrec(void *arg, struct ts_reader *r)
 struct hpart {
 	struct ts_reader r;	/* a copy of the master's, its own fields */
 	const int *c, *kc;
-	const struct cand *cd;	/* with the index: the candidates a..b */
+	struct cand *cd;	/* with the index: the candidates a..b, sorted here */
 	size_t a, b;
 	struct mhits hs;	/* the records noted */
 	struct benef *bs;	/* and parsed */
 	unsigned char *bad;	/* not parsed */
 	size_t bcap;
 	struct arena ar;
+	struct bmemo mm;
 	int fatal;		/* candidate fataloff failed its check */
 	uint64_t fataloff;
 };
@@ -542,19 +653,20 @@ resplit(struct ts_reader *r, const char *line, size_t len)
 	r->len = len;
 }
 
-/* A candidate record: checked, its keys compared; 1 noted, 0 not, -1 bad. */
+/*
+ * A candidate record: checked, its key fields into m, its keys compared;
+ * 1 noted, 0 not, -1 bad, -2 not the line its entries were made of.
+ */
 static int
 candidate(struct ts_reader *r, const int *kc, const struct cand *cd, size_t k, size_t j,
-    struct mhits *hs)
+    struct bk_rec *m, struct mhits *hs)
 {
 	struct mhit *hit;
-	struct bk_rec m;
 	struct bk_key mk;
 	int any = 0, kind;
-	size_t q;
 
 	if (CDOFF(cd[k]) >= r->maplen || ts_line(r, (const char *)r->map + CDOFF(cd[k])) < 0 ||
-	    bk_fields(r, kc, &m) < 0)
+	    bk_fields(r, kc, m) < 0)
 		return -1;
 	hit = addhit(hs);
 	hit->line = r->line;
@@ -562,16 +674,23 @@ candidate(struct ts_reader *r, const int *kc, const struct cand *cd, size_t k, s
 	hit->lineno = -1;
 	for (kind = 0; kind < NKIND; kind++)
 		hit->ent[kind] = UINT32_MAX;
-	bk_keyof(&m, &mk);
-	/* The line is the one its entries were made of: their hashes are its keys'. */
-	for (q = k; q < j; q++)
-		if (bk_hash(CDKIND(cd[q]), &mk) != kt[cd[q].ent].h)
-			return -2;
-	for (; k < j; k++)
+	bk_keyof(m, &mk);
+	/*
+	 * The line is the one its entries were made of: their hashes are its
+	 * keys'.  A key equal to its entry's claim's has its hash (bk_hash
+	 * reads the very fields keyeq compares): only the others are hashed,
+	 * and the entries, at random in the table, not read for the rest.
+	 */
+	for (; k < j; k++) {
 		if (keyeq(CDKIND(cd[k]), &cl[cd[k].rep], &mk)) {
 			hit->ent[CDKIND(cd[k])] = cd[k].ent;
 			any = 1;
+		} else if (bk_hash(CDKIND(cd[k]), &mk) != kt[cd[k].ent].h) {
+			for (kind = 0; kind < NKIND; kind++)
+				hit->ent[kind] = UINT32_MAX;
+			return -2;
 		}
+	}
 	if (!any)
 		hs->n--;
 	return any;
@@ -582,9 +701,15 @@ hwork(void *arg)
 {
 	struct hpart *p = arg;
 	struct mhit *hit;
+	struct bk_rec m;
 	size_t k, j, n;
 	int rc;
 
+	if (p->cd != NULL) {
+		/* Its candidates in file order; the pages behind the first given back. */
+		rsort(p->cd, p->b, (uint64_t)p->r.maplen << 2 | 3);
+		p->r.released = p->b > 0 ? (const char *)p->r.map + CDOFF(p->cd[0]) : NULL;
+	}
 	for (k = p->a, n = 0; ; k = j) {
 		if (p->cd != NULL) {
 			if (k >= p->b)
@@ -608,7 +733,7 @@ hwork(void *arg)
 					    CDOFF(p->cd[j + 8]));
 			}
 #endif
-			if ((rc = candidate(&p->r, p->kc, p->cd, k, j, &p->hs)) < 0) {
+			if ((rc = candidate(&p->r, p->kc, p->cd, k, j, &m, &p->hs)) < 0) {
 				p->fatal = rc == -2 ? 2 : 1;
 				p->fataloff = CDOFF(p->cd[k]);
 				break;
@@ -630,19 +755,20 @@ hwork(void *arg)
 		}
 		p->r.in.lineno = 1;	/* the message is made again if need be */
 		p->bad[n] = parsebenef(&p->r, &p->ar, p->c, n > 0 && !p->bad[n - 1] ?
-		    &p->bs[n - 1] : NULL, &p->bs[n]) < 0;
+		    &p->bs[n - 1] : NULL, p->cd != NULL ? &m : NULL, &p->mm, &p->bs[n]) < 0;
 		n++;
 	}
 	return NULL;
 }
 
 /*
- * Parse hits[0..n) (hits NULL: find them from the candidates cd[0..n)),
- * then keep them, in file order.
+ * Parse hits[0..n) (hits NULL: find them from the candidates, cd[i][0..
+ * ncd[i]) for part i, each part's offsets before the next's), then keep
+ * them, in file order.
  */
 static void
-keephits(struct ts_reader *r, const int *c, const int *kc, struct mhit *hits,
-    const struct cand *cd, size_t n, const struct bx *x)
+keephits(struct ts_reader *r, const int *c, const int *kc, struct mhit *hits, size_t n,
+    struct cand *const *cd, const size_t *ncd, const struct bx *x)
 {
 	struct hpart pt[HPARTS];
 	pthread_t th[HPARTS];
@@ -662,23 +788,18 @@ keephits(struct ts_reader *r, const int *c, const int *kc, struct mhit *hits,
 		pt[i].r.cents = xmalloc((size_t)r->ncol * sizeof *r->cents);
 		pt[i].c = c;
 		pt[i].kc = kc;
-		pt[i].cd = cd;
+		if (cd != NULL) {
+			pt[i].cd = cd[i];
+			pt[i].b = ncd[i];
+			continue;
+		}
 		pt[i].a = cut;
 		cut = i == HPARTS - 1 ? n : n / HPARTS * (size_t)(i + 1);
-		/* A record's candidates all in one part. */
-		while (cd != NULL && cut > pt[i].a && cut < n &&
-		    CDOFF(cd[cut]) == CDOFF(cd[cut - 1]))
-			cut++;
-		if (cut < pt[i].a)
-			cut = pt[i].a;
 		pt[i].b = cut;
-		if (cd == NULL) {
-			pt[i].hs.h = hits;
-			pt[i].hs.n = n;
-		}
+		pt[i].hs.h = hits;
+		pt[i].hs.n = n;
 		/* Each gives back the pages behind it, from its own start. */
-		pt[i].r.released = pt[i].a >= n ? NULL : cd != NULL ?
-		    (const char *)r->map + CDOFF(cd[pt[i].a]) : hits[pt[i].a].line;
+		pt[i].r.released = pt[i].a >= n ? NULL : hits[pt[i].a].line;
 	}
 	for (i = 1; i < HPARTS; i++)
 		if (pthread_create(&th[i], NULL, hwork, &pt[i]) != 0)
@@ -727,7 +848,8 @@ keephits(struct ts_reader *r, const int *c, const int *kc, struct mhit *hits,
 						/* Parsed again, for the message. */
 						resplit(r, hit->line, hit->len);
 						r->in.lineno = hit->lineno;
-						(void)parsebenef(r, &mainarena, c, NULL, &tmp);
+						(void)parsebenef(r, &mainarena, c, NULL, NULL,
+						    NULL, &tmp);
 						ts_fatal(r);
 					}
 					if (nbens == capbens) {
@@ -774,30 +896,14 @@ keephits(struct ts_reader *r, const int *c, const int *kc, struct mhit *hits,
 /*
  * Sort on off, least significant 11 bits first, stable, skipping the
  * passes where every off agrees: off <= maxoff.
- * Then, if tie is given, each run of equal offs sorted with it.
  */
 void
-rsort(struct cand *a, size_t n, uint64_t maxoff, int (*tie)(const void *, const void *))
+rsort(struct cand *a, size_t n, uint64_t maxoff)
 {
 	struct cand *t = xmalloc((n ? n : 1) * sizeof *t);
-	size_t i, j, s, v;
 
 	radix_sort(a, n, sizeof *a, t, 0, maxoff);
 	free(t);
-	for (i = 0; tie != NULL && i < n; i = j) {
-		for (j = i + 1; j < n && a[j].off == a[i].off; j++)
-			;
-		if (j - i > 8)
-			qsort(a + i, j - i, sizeof *a, tie);
-		else
-			for (s = i + 1; s < j; s++)	/* a few: by insertion */
-				for (v = s; v > i && tie(&a[v - 1], &a[v]) > 0; v--) {
-					struct cand x = a[v];
-
-					a[v] = a[v - 1];
-					a[v - 1] = x;
-				}
-	}
 }
 
 void
@@ -838,49 +944,143 @@ scanmaster(struct ts_reader *r, const int *c, const int *kc)
 			free(mp[i].hits.h);
 		}
 	}
-	keephits(r, c, kc, all.h, NULL, all.n, NULL);
+	keephits(r, c, kc, all.h, all.n, NULL, NULL, NULL);
 	free(all.h);
 	for (i = 0; i < MPARTS; i++)
 		arena_free(&mp[i].ar);
 }
 
-void
-indexmaster(struct ts_reader *r, const int *c, const int *kc, struct bx *x)
+/*
+ * Offsets that cut a master's candidates into HPARTS runs of about as
+ * many, each to be sorted and read by a thread of its own: quantiles of
+ * the offsets of a sample of the claims' keys.  Part i holds the
+ * offsets below cut[i] (cut[HPARTS - 1] is past every offset).
+ */
+#define NSAMPLE 2048
+static int
+u64cmp(const void *a, const void *b)
 {
-	struct cand *cd = NULL;
-	size_t nc = 0, cap = 0, i;
-	uint64_t h, lo, hi, eh, ref, q, rel = 0;
-	const struct kent *e;
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
-	for (i = 0; i <= ktmask; i++) {
+	return x < y ? -1 : x > y;
+}
+
+static void
+cuts(const struct bx *x, uint64_t *cut)
+{
+	uint64_t s[NSAMPLE], lo, hi, eh, ref, q;
+	size_t i, n = 0, step = (ktmask + 1) / NSAMPLE ? (ktmask + 1) / NSAMPLE : 1;
+	const struct kent *e;
+	int p;
+
+	for (i = 0; i <= ktmask && n < NSAMPLE; i += step) {
+		if ((e = &kt[i])->rk == 0)
+			continue;
+		bx_bucket(x, e->h, &lo, &hi);
+		for (q = lo; q < hi; q++) {
+			bx_entry(x, q, &eh, &ref);
+			if (eh > e->h)
+				break;
+			if (eh == e->h && (int)(ref & 3) == KKIND1(e) - 1) {
+				s[n++] = ref >> 2;
+				break;
+			}
+		}
+	}
+	qsort(s, n, sizeof *s, u64cmp);
+	for (p = 0; p < HPARTS - 1; p++)
+		cut[p] = n > 0 ? s[n * (size_t)(p + 1) / HPARTS] : UINT64_MAX;
+	cut[HPARTS - 1] = UINT64_MAX;
+}
+
+/*
+ * The candidates of the key table's slots [a, b): the index's entries of
+ * their keys, found in its buckets in the same order, into the part
+ * their offset falls in.  Each half of the table by a thread of its own,
+ * the index behind given back as it goes.
+ */
+struct walk {
+	const struct bx *x;
+	const uint64_t *cut;
+	size_t a, b;
+	struct cand *cd[HPARTS];
+	size_t nc[HPARTS], cap[HPARTS];
+};
+
+static void *
+walkkeys(void *arg)
+{
+	struct walk *w = arg;
+	const struct kent *e;
+	uint64_t h, lo, hi, eh, ref, q, rel = UINT64_MAX;
+	size_t i;
+	int p;
+
+	for (i = w->a; i < w->b; i++) {
 		if ((e = &kt[i])->rk == 0)
 			continue;
 		h = e->h;
-		bx_bucket(x, h, &lo, &hi);
+		bx_bucket(w->x, h, &lo, &hi);
+		if (rel == UINT64_MAX)
+			rel = lo;
 		for (q = lo; q < hi; q++) {
-			bx_entry(x, q, &eh, &ref);
+			bx_entry(w->x, q, &eh, &ref);
 			if (eh > h)
 				break;
 			if (eh < h || (int)(ref & 3) != KKIND1(e) - 1)
 				continue;
-			if (nc == cap) {
-				cap = cap ? cap * 2 : 4096;
-				cd = xrealloc(cd, cap * sizeof *cd);
+			for (p = 0; (ref >> 2) >= w->cut[p]; p++)
+				;
+			if (w->nc[p] == w->cap[p]) {
+				w->cap[p] = w->cap[p] ? w->cap[p] * 2 : 4096;
+				w->cd[p] = xrealloc(w->cd[p], w->cap[p] * sizeof *w->cd[p]);
 			}
-			cd[nc].off = ref;	/* offset << 2 | kind */
-			cd[nc].ent = (uint32_t)i;
-			cd[nc++].rep = KREP(e);
+			w->cd[p][w->nc[p]].off = ref;	/* offset << 2 | kind */
+			w->cd[p][w->nc[p]].ent = (uint32_t)i;
+			w->cd[p][w->nc[p]++].rep = KREP(e);
 		}
 		/* The index behind, 32 MiB at a time, given back. */
 		if (lo > rel && (lo - rel) * 16 >= (32 << 20)) {
-			pages_release((const char *)x->ent + 16 * rel,
-			    (const char *)x->ent + 16 * lo);
+			pages_release((const char *)w->x->ent + 16 * rel,
+			    (const char *)w->x->ent + 16 * lo);
 			rel = lo;
 		}
 	}
-	rsort(cd, nc, (uint64_t)r->maplen << 2 | 3, NULL);
-	keephits(r, c, kc, NULL, cd, nc, x);
-	free(cd);
+	return NULL;
+}
+
+void
+indexmaster(struct ts_reader *r, const int *c, const int *kc, struct bx *x)
+{
+	struct walk w[2];
+	pthread_t th;
+	uint64_t cut[HPARTS];
+	int p, t;
+
+	cuts(x, cut);
+	memset(w, 0, sizeof w);
+	for (t = 0; t < 2; t++) {
+		w[t].x = x;
+		w[t].cut = cut;
+		w[t].a = t == 0 ? 0 : (ktmask + 1) / 2;
+		w[t].b = t == 0 ? (ktmask + 1) / 2 : ktmask + 1;
+	}
+	if (pthread_create(&th, NULL, walkkeys, &w[1]) != 0)
+		die(EX_OSERR, "pthread_create: %s", strerror(errno));
+	walkkeys(&w[0]);
+	pthread_join(th, NULL);
+	/* Each part's candidates in the table's order: the first half's, then the second's. */
+	for (p = 0; p < HPARTS; p++) {
+		if (w[1].nc[p] > 0) {
+			w[0].cd[p] = xrealloc(w[0].cd[p], (w[0].nc[p] + w[1].nc[p]) * sizeof *w[0].cd[p]);
+			movein(&w[0].cd[p][w[0].nc[p]], w[1].cd[p], w[1].nc[p] * sizeof *w[0].cd[p]);
+			w[0].nc[p] += w[1].nc[p];
+		}
+		free(w[1].cd[p]);
+	}
+	keephits(r, c, kc, NULL, 0, w[0].cd, w[0].nc, x);
+	for (p = 0; p < HPARTS; p++)
+		free(w[0].cd[p]);
 }
 
 /*
@@ -1056,6 +1256,18 @@ lookup(struct claim *c)
 		}
 	}
 	return -1;
+}
+
+/* The key entry lookup reads first for c, fetched. */
+void
+lookahead(const struct claim *c)
+{
+#ifdef __GNUC__
+	if (c->ke[K_EXACT] != UINT32_MAX)
+		__builtin_prefetch(&kt[c->ke[K_EXACT]]);
+#else
+	(void)c;
+#endif
 }
 
 /*

@@ -322,6 +322,39 @@ crec(const struct claim *c)
 	    -c->amc : 0;
 }
 
+/*
+ * date_parse through a small cache of the days read, m (NULL: none): a
+ * stream's dates repeat (a day's acts, a contract's year), and the same
+ * ten bytes again are the same day.  One a thread and a column, zeroed.
+ */
+#define DCACHE 16
+struct dcache {
+	struct {
+		char s[10];	/* s[0] NUL: empty */
+		int32_t d;
+	} e[DCACHE];
+};
+
+static inline int
+cdate(struct dcache *m, const char *p, size_t n, int32_t *d)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	unsigned i;
+
+	if (m == NULL || n != sizeof m->e[0].s)
+		return date_parse(p, n, d);
+	i = (u[9] + 3u * u[8] + 5u * u[6] + 7u * u[3]) % DCACHE;
+	if (m->e[i].s[0] != '\0' && memcmp(p, m->e[i].s, sizeof m->e[i].s) == 0) {
+		*d = m->e[i].d;
+		return 0;
+	}
+	if (date_parse(p, n, d) < 0)
+		return -1;
+	memcpy(m->e[i].s, p, sizeof m->e[i].s);
+	m->e[i].d = *d;
+	return 0;
+}
+
 /* Byte strings compared as strcmp compares C strings. */
 static inline int
 bytecmp(const char *a, size_t m, const char *b, size_t n)
@@ -442,6 +475,8 @@ void loadclaims(struct ts_reader *r);
 void ckey(const struct claim *c, struct bk_key *k);
 
 /* join.c: the beneficiaries the claims name, from the masters. */
+#define BIGALIGN ((size_t)2 << 20)
+void *bigalloc(size_t n);
 extern struct benef *bens;
 extern size_t nbens;
 extern struct arena mainarena;
@@ -452,7 +487,7 @@ struct cand {
 };
 #define CDOFF(c) ((c).off >> 2)
 #define CDKIND(c) ((int)((c).off & 3))
-void rsort(struct cand *a, size_t n, uint64_t maxoff, int (*tie)(const void *, const void *));
+void rsort(struct cand *a, size_t n, uint64_t maxoff);
 enum { B_AMC, B_CONTRACT, B_MEMBER, B_ADH, B_NIR, B_KEY, B_BNIR, B_BIRTH,
 	B_RANG, B_RESP, B_PRODS, B_TPS, B_TPE, B_ACT, B_SUSS, B_SUSE, B_DOMS,
 	B_RE, NBC };
@@ -491,6 +526,7 @@ void indexmaster(struct ts_reader *r, const int *c, const int *kc, struct bx *x)
 void checkedmasters(void);
 void families(void);
 long lookup(struct claim *c);
+void lookahead(const struct claim *c);
 void keysdone(void);
 
 /* cards.c: the cards generation (-k). */

@@ -42,9 +42,15 @@ static struct pecset pset;
 /*
  * In the consumption order, claims and their beneficiaries are anywhere
  * in memory: those a few places ahead fetched while one is decided, the
- * claim first, then what it points to.
+ * claim first, then what it points to.  Inlined before GCC sees it: a
+ * function that only prefetches is found to have no effect, and its
+ * calls dropped.
  */
+#ifdef __GNUC__
+static inline __attribute__((always_inline)) void
+#else
 static void
+#endif
 ahead(const size_t *ord, size_t j, size_t n)
 {
 #ifdef __GNUC__
@@ -115,6 +121,56 @@ okcmp(const void *pa, const void *pb)
 	size_t i = x->ent, j = y->ent;
 
 	return ordcmp(&i, &j);
+}
+
+#ifdef __GNUC__
+/* Is a[m] one of a tie? */
+static int
+intie(const struct cand *a, size_t n, size_t m)
+{
+	return (m + 1 < n && a[m].off == a[m + 1].off) || (m > 0 && a[m].off == a[m - 1].off);
+}
+#endif
+
+/*
+ * ok[0, n), sorted on (family, act date), each run of equal keys sorted
+ * with okcmp: a total order, whatever sorts it.  The claims of a run are
+ * anywhere in memory, and so are their beneficiaries and fields: those
+ * of the ties a few places ahead fetched while one is sorted.
+ */
+static void
+okties(struct cand *a, size_t n)
+{
+	size_t i, j, s, v, f1 = 0, f2 = 0;
+
+	for (i = 0; i < n; i = j) {
+#ifdef __GNUC__
+		/* Those of a tie, up to 16 ahead: the claim, then what it points to. */
+		for (; f1 < n && f1 <= i + 16; f1++)
+			if (intie(a, n, f1))
+				for (s = 0; s < sizeof *cl; s += 64)
+					__builtin_prefetch((const char *)&cl[a[f1].ent] + s);
+		for (; f2 < n && f2 <= i + 8; f2++)
+			if (intie(a, n, f2)) {
+				const struct claim *c = &cl[a[f2].ent];
+
+				__builtin_prefetch(&bens[c->bi]);
+				__builtin_prefetch(CS(c, C_PSKIND));
+			}
+#endif
+		for (j = i + 1; j < n && a[j].off == a[i].off; j++)
+			;
+		if (j - i > 8)
+			qsort(a + i, j - i, sizeof *a, okcmp);
+		else
+			for (s = i + 1; s < j; s++)	/* a few: by insertion */
+				for (v = s; v > i && okcmp(&a[v - 1], &a[v]) > 0; v--) {
+					struct cand x = a[v];
+
+					a[v] = a[v - 1];
+					a[v - 1] = x;
+				}
+	}
 }
 
 static void *
@@ -346,6 +402,9 @@ main(int argc, char *argv[])
 		loadcards(kfiles, nkf);
 	cx.cards = nkf > 0;
 	for (k = 0; k < ncl; k++) {
+		/* The key entry of a claim ahead, anywhere in the table. */
+		if (k + 8 < ncl)
+			lookahead(&cl[k + 8]);
 		cl[k].bi = (int32_t)lookup(&cl[k]);
 		/* Where the claim was routed, its family's shard, or none's: 0. */
 		if (nshards > 0 && (cl[k].bi < 0 ? 0 : famshard(bens[cl[k].bi].amc,
@@ -365,6 +424,11 @@ main(int argc, char *argv[])
 		uint64_t max = 0;
 
 		for (k = 0; k < ncl; k++) {
+#ifdef __GNUC__
+			/* The beneficiary of a claim ahead, anywhere in memory. */
+			if (k + 8 < ncl && cl[k + 8].bi >= 0)
+				__builtin_prefetch(&bens[cl[k + 8].bi].fam);
+#endif
 			if (cl[k].bi >= 0) {
 				ok[nord].off = (uint64_t)bens[cl[k].bi].fam << 32 |
 				    ((uint32_t)cl[k].date ^ 0x80000000u);
@@ -373,7 +437,8 @@ main(int argc, char *argv[])
 				ok[nord++].ent = (uint32_t)k;
 			}
 		}
-		rsort(ok, nord, max, okcmp);
+		rsort(ok, nord, max);
+		okties(ok, nord);
 		for (k = 0; k < nord; k++)
 			ord[k] = ok[k].ent;
 		free(ok);

@@ -247,9 +247,69 @@ struct ts_writer cw;
 uint64_t nevout;
 int32_t evlast = NOSTART;	/* the latest act date written */
 
+/*
+ * An event of the day as ts_wcstr, ts_wdate, ts_wint and ts_wmoney
+ * would write it, field by field, made in one buffer and written at
+ * once; -1 (nothing written) when one of its strings is one they would
+ * refuse: they then say why.
+ */
+static int
+fastevent(const char *amc, const char *contract, const struct event *e)
+{
+	const char *s[NEC];
+	size_t n[NEC], need = 0;
+	char line[1024], *p, d[24];
+	unsigned long u;
+	int k, i;
+
+	s[E_AMC] = amc, s[E_CONTRACT] = contract, s[E_MEMBER] = e->member;
+	s[E_COUNTER] = e->counter, s[E_INV] = e->inv, s[E_CLAIM] = e->claim;
+	s[E_BDATE] = e->bdate;
+	for (k = 0; k < NEC; k++) {
+		if (k == E_DATE || k == E_COUNT || k == E_AMT)
+			continue;
+		n[k] = strlen(s[k]);
+		need += n[k];
+		if (ts_badbyte(s[k], n[k], 0) < n[k])
+			return -1;
+	}
+	if (need + DATE_BUFSZ + MONEY_BUFSZ + 24 + NEC > sizeof line ||
+	    (n[E_AMC] > 0 && amc[0] == '#'))
+		return -1;
+	p = line;
+	for (k = 0; k < NEC; k++) {
+		if (k > 0)
+			*p++ = '\t';
+		if (k == E_DATE)
+			p += date_fmt(e->date, p);
+		else if (k == E_COUNT) {
+			u = e->count < 0 ? 0UL - (unsigned long)e->count : (unsigned long)e->count;
+			i = 0;
+			do
+				d[i++] = (char)('0' + u % 10);
+			while ((u /= 10) != 0);
+			if (e->count < 0)
+				*p++ = '-';
+			while (i > 0)
+				*p++ = d[--i];
+		} else if (k == E_AMT)
+			p += money_fmt(e->amount, p);
+		else {
+			memcpy(p, s[k], n[k]);
+			p += n[k];
+		}
+	}
+	ts_wfields(&cw, line, (size_t)(p - line), NEC, e->amount);
+	ts_wend(&cw);
+	return 0;
+}
+
 void
 wevent(const char *amc, const char *contract, const struct event *e)
 {
+	static int fastev = -1;	/* cw's money column is amount_eur alone */
+	int k;
+
 	if (e->date < cutoff)
 		return;
 	nevout++;
@@ -260,6 +320,11 @@ wevent(const char *amc, const char *contract, const struct event *e)
 		ts_wend(&cw);
 		return;
 	}
+	if (fastev < 0)
+		for (k = 0, fastev = cw.ncol == NEC; k < NEC && fastev; k++)
+			fastev = !cw.money[k] == (k != E_AMT);
+	if (fastev && fastevent(amc, contract, e) == 0)
+		return;
 	ts_wcstr(&cw, amc);
 	ts_wcstr(&cw, contract);
 	ts_wcstr(&cw, e->member);
