@@ -490,7 +490,13 @@ amounts(struct ts_reader *r, int64_t *sum)
 	memset(r->cents, 0, (size_t)r->ncol * sizeof *r->cents);
 	for (j = 0; j < r->nmcol; j++) {
 		i = r->mcol[j];
+		/*
+		 * An empty amount, or 0.00 (a third of a day's amounts, a
+		 * word's compare, not a call): 0.
+		 */
 		if (r->f[i].n == 0)
+			continue;
+		if (r->f[i].n == 4 && memcmp(r->f[i].p, "0.00", 4) == 0)
 			continue;
 		if ((e = money_parse(r->f[i].p, r->f[i].n, &r->cents[i])) != M_OK)
 			return bad(r, r->cols[i], "%s", money_strerror(e));
