@@ -445,6 +445,35 @@ printable(const char *s, size_t n)
 	return 1;
 }
 
+/*
+ * printable for a value's text (n < LAY_VALSZ bytes of the LAY_VALSZ of
+ * t): a word at a time to the end, the bytes past n masked off (a borrow
+ * or carry runs from a byte to the next above, so the bytes past n, the
+ * higher ones, change none of those before them).
+ */
+static int
+printableval(const char *t, size_t n)
+{
+	const uint64_t H = 0x8080808080808080ULL;
+	uint64_t x, m;
+	size_t i;
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	for (i = 0; i < n; i += 8) {
+		memcpy(&x, t + i, 8);
+		m = ((x - 0x2020202020202020ULL) | x | (x + 0x0101010101010101ULL)) & H;
+		if (n - i < 8)
+			m &= ((uint64_t)1 << 8 * (n - i)) - 1;
+		if (m != 0)
+			return 0;
+	}
+	return 1;
+#else
+	(void)H, (void)x, (void)m, (void)i;
+	return printable(t, n);
+#endif
+}
+
 static int
 num(const char *s, int n)
 {
@@ -723,10 +752,21 @@ zpad(char *d, int n, uint64_t v)
 	return v == 0 ? 0 : -1;
 }
 
+/*
+ * The dates lay_encode found good (YYYY-MM-DD) and their years, by their
+ * month and day: a file's dates are few, and date_ymd's checks cost more
+ * than the rest of a field.
+ */
+static _Thread_local struct datememo {
+	char t[10];
+	int y, ok;
+} datememo[8];
+
 int
 lay_encode(const struct layout *l, const struct lay_record *r,
     const struct lay_val *vals, char *rec, int *errcol, const char **why)
 {
+	struct datememo *dc;
 	const struct lay_field *f;
 	const struct lay_val *v;
 	const char *t;
@@ -800,7 +840,7 @@ lay_encode(const struct layout *l, const struct lay_record *r,
 				*why = "too long";
 				return -1;
 			}
-			if (!printable(t, n)) {
+			if (!(t == v->text ? printableval(t, n) : printable(t, n))) {
 				*why = "not printable ASCII";
 				return -1;
 			}
@@ -825,9 +865,18 @@ lay_encode(const struct layout *l, const struct lay_record *r,
 		case LF_Y6:
 		case LF_D8:
 		case LF_Y8:
-			if (date_ymd(t, n, &y, &m, &d) < 0) {
-				*why = "not a date";
-				return -1;
+			if (n == 10 && (dc = &datememo[(t[6] ^ t[9] * 3) & 7])->ok &&
+			    memcmp(dc->t, t, 10) == 0)
+				y = dc->y;
+			else {
+				if (date_ymd(t, n, &y, &m, &d) < 0) {
+					*why = "not a date";
+					return -1;
+				}
+				dc = &datememo[(t[6] ^ t[9] * 3) & 7];
+				memcpy(dc->t, t, 10);
+				dc->y = y;
+				dc->ok = 1;
 			}
 			if (y < 1900 || y > 9999 || (f->len == 6 && y > 2099)) {
 				*why = "a year out of the field's range";
