@@ -298,10 +298,13 @@ alnum(const char *p, size_t n, int upper)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if (!((p[i] >= 'A' && p[i] <= 'Z') || (!upper && ((p[i] >= 'a' && p[i] <= 'z') ||
-		    (p[i] >= '0' && p[i] <= '9')))))
+	unsigned c;
+
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)p[i];
+		if (!(c - 'A' < 26 || (!upper && (c - 'a' < 26 || c - '0' < 10))))
 			return 0;
+	}
 	return 1;
 }
 
