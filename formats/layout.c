@@ -724,6 +724,36 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
  * too long.  Two digits a division, on zeros laid at once, copied
  * whole: an amount's twelve characters were twelve divisions.
  */
+/*
+ * n bytes copied exactly, a field's few as two words (or halves, or
+ * bytes) that overlap: no call to memcpy, no byte loop, nothing read or
+ * written past them.
+ */
+static inline void
+fcpy(char *d, const char *s, size_t n)
+{
+	uint64_t a, b;
+	uint32_t c, e;
+
+	if (n > 16)
+		lay_cpy(d, s, n);
+	else if (n >= 8) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		memcpy(d, &a, 8);
+		memcpy(d + n - 8, &b, 8);
+	} else if (n >= 4) {
+		memcpy(&c, s, 4);
+		memcpy(&e, s + n - 4, 4);
+		memcpy(d, &c, 4);
+		memcpy(d + n - 4, &e, 4);
+	} else if (n > 0) {
+		d[0] = s[0];
+		d[n / 2] = s[n / 2];
+		d[n - 1] = s[n - 1];
+	}
+}
+
 static int
 zpad(char *d, int n, uint64_t v)
 {
@@ -748,7 +778,7 @@ zpad(char *d, int n, uint64_t v)
 		d += n - (int)sizeof b;
 		n = (int)sizeof b;
 	}
-	lay_cpy(d, b + sizeof b - n, (size_t)n);
+	fcpy(d, b + sizeof b - n, (size_t)n);
 	return v == 0 ? 0 : -1;
 }
 
@@ -828,8 +858,11 @@ lay_encode(const struct layout *l, const struct lay_record *r,
 				*why = "not as long as the field";
 				return -1;
 			}
-			memset(s, '0', (size_t)f->len - n);
-			memcpy(s + f->len - n, t, n);
+			if ((size_t)f->len - n <= 16)
+				fcpy(s, "0000000000000000", (size_t)f->len - n);
+			else
+				memset(s, '0', (size_t)f->len - n);
+			fcpy(s + f->len - n, t, n);
 			if (f->fmt == LF_NZ && strspn(t, "0") == n) {
 				*why = "zero";
 				return -1;
@@ -852,7 +885,7 @@ lay_encode(const struct layout *l, const struct lay_record *r,
 				*why = "empty: absent";
 				return -1;
 			}
-			memcpy(s, t, n);
+			fcpy(s, t, n);
 			break;
 		case LF_NIR:
 			if (n != 13) {
