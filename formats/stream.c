@@ -1587,6 +1587,30 @@ wcols(struct ts_writer *w, const struct ts_reader *r, int col, int n)
 		die(EX_SOFTWARE, "%s: record %" PRIu64 ": %d fields from column %d of %s",
 		    w->name, w->nrec + 1, n, col + 1, r->in.name);
 	a = &r->f[col];
+	/* One field, most runs: its own length, its column money or not. */
+	if (n == 1) {
+		len = a->n;
+		if (w->money[nf] && len > 0) {
+			if (r->money[col])
+				c = r->cents[col];
+			else if ((e = money_parse(a->p, len, &c)) != M_OK)
+				die(EX_SOFTWARE, "%s: record %" PRIu64 ": field %d: %s",
+				    w->name, w->nrec + 1, nf + 1, money_strerror(e));
+			if (__builtin_add_overflow(w->recsum, c, &w->recsum))
+				die(EX_DATAERR, "%s: record sum out of range", w->name);
+		}
+		if (nf == 0 && len > 0 && a->p[0] == '#')
+			die(EX_SOFTWARE, "%s: record %" PRIu64 ": first field starts with #",
+			    w->name, w->nrec + 1);
+		reserve(w, len + 1);
+		d = w->buf + w->len;
+		if (nf > 0)
+			*d++ = '\t';
+		cpy(d, a->p, len);
+		w->len = (size_t)(d + len - w->buf);
+		w->nf = nf + 1;
+		return;
+	}
 	b = a + (n - 1);
 	len = (size_t)(b->p + b->n - a->p);
 	/*
