@@ -445,6 +445,35 @@ printable(const char *s, size_t n)
 	return 1;
 }
 
+/*
+ * printable for a value's text (n < LAY_VALSZ bytes of the LAY_VALSZ of
+ * t): a word at a time to the end, the bytes past n masked off (a borrow
+ * or carry runs from a byte to the next above, so the bytes past n, the
+ * higher ones, change none of those before them).
+ */
+static int
+printableval(const char *t, size_t n)
+{
+	const uint64_t H = 0x8080808080808080ULL;
+	uint64_t x, m;
+	size_t i;
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	for (i = 0; i < n; i += 8) {
+		memcpy(&x, t + i, 8);
+		m = ((x - 0x2020202020202020ULL) | x | (x + 0x0101010101010101ULL)) & H;
+		if (n - i < 8)
+			m &= ((uint64_t)1 << 8 * (n - i)) - 1;
+		if (m != 0)
+			return 0;
+	}
+	return 1;
+#else
+	(void)H, (void)x, (void)m, (void)i;
+	return printable(t, n);
+#endif
+}
+
 static int
 num(const char *s, int n)
 {
@@ -695,6 +724,36 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
  * too long.  Two digits a division, on zeros laid at once, copied
  * whole: an amount's twelve characters were twelve divisions.
  */
+/*
+ * n bytes copied exactly, a field's few as two words (or halves, or
+ * bytes) that overlap: no call to memcpy, no byte loop, nothing read or
+ * written past them.
+ */
+static inline void
+fcpy(char *d, const char *s, size_t n)
+{
+	uint64_t a, b;
+	uint32_t c, e;
+
+	if (n > 16)
+		lay_cpy(d, s, n);
+	else if (n >= 8) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		memcpy(d, &a, 8);
+		memcpy(d + n - 8, &b, 8);
+	} else if (n >= 4) {
+		memcpy(&c, s, 4);
+		memcpy(&e, s + n - 4, 4);
+		memcpy(d, &c, 4);
+		memcpy(d + n - 4, &e, 4);
+	} else if (n > 0) {
+		d[0] = s[0];
+		d[n / 2] = s[n / 2];
+		d[n - 1] = s[n - 1];
+	}
+}
+
 static int
 zpad(char *d, int n, uint64_t v)
 {
@@ -719,14 +778,25 @@ zpad(char *d, int n, uint64_t v)
 		d += n - (int)sizeof b;
 		n = (int)sizeof b;
 	}
-	lay_cpy(d, b + sizeof b - n, (size_t)n);
+	fcpy(d, b + sizeof b - n, (size_t)n);
 	return v == 0 ? 0 : -1;
 }
+
+/*
+ * The dates lay_encode found good (YYYY-MM-DD) and their years, by their
+ * month and day: a file's dates are few, and date_ymd's checks cost more
+ * than the rest of a field.
+ */
+static _Thread_local struct datememo {
+	char t[10];
+	int y, ok;
+} datememo[8];
 
 int
 lay_encode(const struct layout *l, const struct lay_record *r,
     const struct lay_val *vals, char *rec, int *errcol, const char **why)
 {
+	struct datememo *dc;
 	const struct lay_field *f;
 	const struct lay_val *v;
 	const char *t;
@@ -788,8 +858,11 @@ lay_encode(const struct layout *l, const struct lay_record *r,
 				*why = "not as long as the field";
 				return -1;
 			}
-			memset(s, '0', (size_t)f->len - n);
-			memcpy(s + f->len - n, t, n);
+			if ((size_t)f->len - n <= 16)
+				fcpy(s, "0000000000000000", (size_t)f->len - n);
+			else
+				memset(s, '0', (size_t)f->len - n);
+			fcpy(s + f->len - n, t, n);
 			if (f->fmt == LF_NZ && strspn(t, "0") == n) {
 				*why = "zero";
 				return -1;
@@ -800,7 +873,7 @@ lay_encode(const struct layout *l, const struct lay_record *r,
 				*why = "too long";
 				return -1;
 			}
-			if (!printable(t, n)) {
+			if (!(t == v->text ? printableval(t, n) : printable(t, n))) {
 				*why = "not printable ASCII";
 				return -1;
 			}
@@ -812,7 +885,7 @@ lay_encode(const struct layout *l, const struct lay_record *r,
 				*why = "empty: absent";
 				return -1;
 			}
-			memcpy(s, t, n);
+			fcpy(s, t, n);
 			break;
 		case LF_NIR:
 			if (n != 13) {
@@ -825,9 +898,18 @@ lay_encode(const struct layout *l, const struct lay_record *r,
 		case LF_Y6:
 		case LF_D8:
 		case LF_Y8:
-			if (date_ymd(t, n, &y, &m, &d) < 0) {
-				*why = "not a date";
-				return -1;
+			if (n == 10 && (dc = &datememo[(t[6] ^ t[9] * 3) & 7])->ok &&
+			    memcmp(dc->t, t, 10) == 0)
+				y = dc->y;
+			else {
+				if (date_ymd(t, n, &y, &m, &d) < 0) {
+					*why = "not a date";
+					return -1;
+				}
+				dc = &datememo[(t[6] ^ t[9] * 3) & 7];
+				memcpy(dc->t, t, 10);
+				dc->y = y;
+				dc->ok = 1;
 			}
 			if (y < 1900 || y > 9999 || (f->len == 6 && y > 2099)) {
 				*why = "a year out of the field's range";

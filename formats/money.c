@@ -13,37 +13,19 @@
 
 #include "tiers.h"
 
-int
-money_parse(const char *s, size_t n, int64_t *cents)
+/*
+ * Any amount, and what is wrong with one that is not: money_parse's way
+ * when its quick test fails (out of line, so that the quick test needs
+ * no registers saved).
+ */
+static __attribute__((noinline)) int
+parse(const char *s, size_t n, int64_t *cents)
 {
 	const char *p = s, *e = s + n;
 	int neg = 0;
 	uint64_t v = 0, lim;
 	size_t ndig = 0, nfrac = 0;
 
-	/*
-	 * The amount of nearly every field first: no sign, one to fifteen
-	 * digits, the first not a zero unless alone, '.', two digits; below
-	 * 10^17 cents, no overflow.  Anything else, the way below, which
-	 * tells what is wrong.
-	 */
-	if (n >= 4 && n <= 18 && s[n - 3] == '.' && (s[0] != '0' || n == 4)) {
-		unsigned d1 = (unsigned char)s[n - 2] - '0', d2 = (unsigned char)s[n - 1] - '0', d;
-		size_t i;
-
-		if (d1 <= 9 && d2 <= 9) {
-			for (i = 0; i < n - 3; i++) {
-				if ((d = (unsigned char)s[i] - '0') > 9)
-					break;
-				v = v * 10 + d;
-			}
-			if (i == n - 3) {
-				*cents = (int64_t)(v * 100 + d1 * 10 + d2);
-				return M_OK;
-			}
-			v = 0;
-		}
-	}
 	if (n == 0)
 		return M_EMPTY;
 	if (*p == '-') {
@@ -89,6 +71,42 @@ money_parse(const char *s, size_t n, int64_t *cents)
 	else
 		*cents = (int64_t)v;
 	return M_OK;
+}
+
+int
+money_parse(const char *s, size_t n, int64_t *cents)
+{
+	/*
+	 * The amount of nearly every field first: no sign, one to fifteen
+	 * digits, the first not a zero unless alone, '.', two digits; below
+	 * 10^17 cents, no overflow.  Anything else, the way of parse, which
+	 * tells what is wrong.
+	 */
+	if (n - 4 <= 14 && s[n - 3] == '.') {
+		const unsigned char *u = (const unsigned char *)s, *q, *dot = u + n - 3;
+		unsigned d1 = u[n - 2] - '0', d2 = u[n - 1] - '0', d;
+		uint64_t v;
+
+		if (d1 <= 9 && d2 <= 9) {
+			if (n == 4) {
+				if ((d = u[0] - (unsigned)'0') <= 9) {
+					*cents = (int64_t)(d * 100 + d1 * 10 + d2);
+					return M_OK;
+				}
+			} else if (u[0] != '0') {
+				for (v = 0, q = u; q < dot; q++) {
+					if ((d = *q - (unsigned)'0') > 9)
+						break;
+					v = v * 10 + d;
+				}
+				if (q == dot) {
+					*cents = (int64_t)(v * 100 + d1 * 10 + d2);
+					return M_OK;
+				}
+			}
+		}
+	}
+	return parse(s, n, cents);
 }
 
 const char *

@@ -156,62 +156,106 @@ readline(struct ts_reader *r, char **line, size_t *len)
 
 /*
  * Split a line into fields in place; check characters.  Fields may then
- * point into the line: nothing is copied.
+ * point into the line: nothing is copied.  The fields past max are
+ * counted, not stored.  The state is pointers (the field being filled,
+ * where the current one starts), not offsets: a field costs a few
+ * instructions, and a day's streams have millions of them.
  */
 static int
 split(struct ts_reader *r, const char *what, const char *line, size_t len,
     struct field *f, int max, int *nf)
 {
 	const unsigned char *s = (const unsigned char *)line;
-	size_t i, start = 0, k;
-	int n = 0;
+	const char *st = line, *t, *b;
+	struct field *g = f, *const ge = f + (max > 0 ? max : 0);
+	size_t i, k;
+	int over = 0;
 
 	for (i = 0; i < len; i++) {
 #if defined(__SSE2__) && defined(__GNUC__)
 		/*
-		 * Sixteen bytes at a time, as the eight below: compared as
-		 * signed bytes, those from 0x80 are below 0x20 too.
+		 * Thirty-two bytes at a time (sixteen for the last of them),
+		 * as the eight below.  A byte plus one, compared as signed
+		 * bytes, is below 0x21 for a byte below 0x20, DEL and those
+		 * from 0x80: the bytes to look at (one compare, not three).
+		 * Sixteen bytes stand in for the second sixteen when there
+		 * are not 32: 'A's, which are nothing of the kind.
 		 */
 		while (len - i >= 16) {
-			__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-			unsigned tab, odd;
-			size_t at;
+			const __m128i tb = _mm_set1_epi8('\t'), one = _mm_set1_epi8(1);
+			const __m128i lim = _mm_set1_epi8(0x21);
+			__m128i x0 = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+			__m128i x1 = _mm_set1_epi8('A');
+			uint64_t tab, odd;
+			size_t w = 16;
 
-			tab = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('\t')));
-			odd = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmplt_epi8(x,
-			    _mm_set1_epi8(0x20)), _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f)))) & ~tab;
-			/*
-			 * Accented letters of French labels are two-byte
-			 * sequences: when every byte from 0x80 is a lead
-			 * 0xc2-0xdf followed by a continuation 0x80-0xbf, both
-			 * in these sixteen, they are what utf8len would take,
-			 * and the sixteen need not be looked at a byte at a
-			 * time (a label's every accent did).
-			 */
-			if (odd != 0 && odd == (unsigned)_mm_movemask_epi8(x)) {
-				unsigned lead = (unsigned)_mm_movemask_epi8(_mm_and_si128(
-				    _mm_cmpgt_epi8(x, _mm_set1_epi8(-63)),
-				    _mm_cmplt_epi8(x, _mm_set1_epi8(-32))));
-				unsigned cont = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(x,
-				    _mm_set1_epi8(-64)));
-
-				if (cont == lead << 1 && (lead | cont) == odd)
-					odd = 0;
+			if (len - i >= 32) {
+				x1 = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 16));
+				w = 32;
 			}
-			if (odd != 0)
-				tab &= (odd & -odd) - 1;
-			for (; tab != 0; tab &= tab - 1) {
-				at = i + (size_t)__builtin_ctz(tab);
-				if (n < max)
-					f[n].p = line + start, f[n].n = at - start;
-				n++;
-				start = at + 1;
-			}
+			tab = (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x0, tb)) |
+			    (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x1, tb)) << 16;
+			odd = ((uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpgt_epi8(lim,
+			    _mm_add_epi8(x0, one))) | (uint64_t)(unsigned)_mm_movemask_epi8(
+			    _mm_cmpgt_epi8(lim, _mm_add_epi8(x1, one))) << 16) & ~tab;
 			if (odd != 0) {
-				i += (size_t)__builtin_ctz(odd);
+				/*
+				 * Accented letters of French labels are two-byte
+				 * sequences: when every byte from 0x80 is a lead
+				 * 0xc2-0xdf followed by a continuation 0x80-0xbf,
+				 * both in these bytes, they are what utf8len would
+				 * take, and the bytes need not be looked at one at
+				 * a time (a label's every accent did).
+				 */
+				const __m128i l0 = _mm_set1_epi8(-63), l1 = _mm_set1_epi8(-32);
+				const __m128i c0 = _mm_set1_epi8(-64);
+				uint64_t hi = (uint64_t)(unsigned)_mm_movemask_epi8(x0) |
+				    (uint64_t)(unsigned)_mm_movemask_epi8(x1) << 16;
+
+				if (odd == hi) {
+					uint64_t lead = (uint64_t)(unsigned)_mm_movemask_epi8(
+					    _mm_and_si128(_mm_cmpgt_epi8(x0, l0), _mm_cmplt_epi8(x0, l1))) |
+					    (uint64_t)(unsigned)_mm_movemask_epi8(_mm_and_si128(
+					    _mm_cmpgt_epi8(x1, l0), _mm_cmplt_epi8(x1, l1))) << 16;
+					uint64_t cont = (uint64_t)(unsigned)_mm_movemask_epi8(
+					    _mm_cmplt_epi8(x0, c0)) |
+					    (uint64_t)(unsigned)_mm_movemask_epi8(
+					    _mm_cmplt_epi8(x1, c0)) << 16;
+
+					/* 64 bits: a lead at the last byte has no continuation here. */
+					if (cont == lead << 1 && (lead | cont) == odd)
+						odd = 0;
+				}
+				if (odd != 0)
+					tab &= (odd & -odd) - 1;
+			}
+			b = line + i;
+			/*
+			 * Thirty-two bytes hold 32 tabs at most: with room for
+			 * as many fields, no check a tab.
+			 */
+			if ((size_t)((const char *)ge - (const char *)g) >= 32 * sizeof *g)
+				for (; tab != 0; tab &= tab - 1) {
+					t = b + __builtin_ctzll(tab);
+					g->p = st;
+					g->n = (size_t)(t - st);
+					g++;
+					st = t + 1;
+				}
+			else
+				for (; tab != 0; tab &= tab - 1) {
+					t = b + __builtin_ctzll(tab);
+					if (g < ge)
+						g->p = st, g->n = (size_t)(t - st), g++;
+					else
+						over++;
+					st = t + 1;
+				}
+			if (odd != 0) {
+				i += (size_t)__builtin_ctzll(odd);
 				break;
 			}
-			i += 16;
+			i += w;
 		}
 		if (i >= len)
 			break;
@@ -226,23 +270,23 @@ split(struct ts_reader *r, const char *what, const char *line, size_t len,
 		 */
 		while (len - i >= 8) {
 			const uint64_t H = 0x8080808080808080ULL, L = 0x7f7f7f7f7f7f7f7fULL;
-			uint64_t x, t, tab, odd;
-			size_t at;
+			uint64_t x, u, tab, odd;
 
 			memcpy(&x, s + i, 8);
-			t = x ^ 0x0909090909090909ULL;
-			tab = ~(((t & L) + L) | t) & H;
-			t = x ^ L;
+			u = x ^ 0x0909090909090909ULL;
+			tab = ~(((u & L) + L) | u) & H;
+			u = x ^ L;
 			odd = (x & H) | (~((x & L) + 0x6060606060606060ULL) & ~x & H & ~tab) |
-			    (~(((t & L) + L) | t) & H);
+			    (~(((u & L) + L) | u) & H);
 			if (odd != 0)
 				tab &= (odd & -odd) - 1;
 			for (; tab != 0; tab &= tab - 1) {
-				at = i + ((size_t)__builtin_ctzll(tab) >> 3);
-				if (n < max)
-					f[n].p = line + start, f[n].n = at - start;
-				n++;
-				start = at + 1;
+				t = line + i + ((unsigned)__builtin_ctzll(tab) >> 3);
+				if (g < ge)
+					g->p = st, g->n = (size_t)(t - st), g++;
+				else
+					over++;
+				st = t + 1;
 			}
 			if (odd != 0) {
 				i += (size_t)__builtin_ctzll(odd) >> 3;
@@ -256,22 +300,27 @@ split(struct ts_reader *r, const char *what, const char *line, size_t len,
 		if ((unsigned char)(s[i] - 0x20) < 0x5f)
 			continue;
 		if (s[i] == '\t') {
-			if (n < max)
-				f[n].p = line + start, f[n].n = i - start;
-			n++;
-			start = i + 1;
+			t = line + i;
+			if (g < ge)
+				g->p = st, g->n = (size_t)(t - st), g++;
+			else
+				over++;
+			st = t + 1;
 			continue;
 		}
 		if (s[i] >= 0x80 && (k = utf8len(s + i, len - i)) > 0) {
 			i += k - 1;
 			continue;
 		}
-		return bad(r, what == NULL && n < r->ncol ? r->cols[n] : what,
+		k = (size_t)(g - f) + (size_t)over;
+		return bad(r, what == NULL && k < (size_t)r->ncol ? r->cols[k] : what,
 		    "%s", ctlname(s[i]));
 	}
-	if (n < max)
-		f[n].p = line + start, f[n].n = len - start;
-	*nf = n + 1;
+	if (g < ge)
+		g->p = st, g->n = (size_t)(line + len - st), g++;
+	else
+		over++;
+	*nf = (int)(g - f) + over;
 	return 0;
 }
 
@@ -466,11 +515,18 @@ amounts(struct ts_reader *r, int64_t *sum)
 	memset(r->cents, 0, (size_t)r->ncol * sizeof *r->cents);
 	for (j = 0; j < r->nmcol; j++) {
 		i = r->mcol[j];
+		/*
+		 * An empty amount, or 0.00 (a third of a day's amounts, a
+		 * word's compare, not a call): 0.
+		 */
 		if (r->f[i].n == 0)
+			continue;
+		if (r->f[i].n == 4 && memcmp(r->f[i].p, "0.00", 4) == 0)
 			continue;
 		if ((e = money_parse(r->f[i].p, r->f[i].n, &r->cents[i])) != M_OK)
 			return bad(r, r->cols[i], "%s", money_strerror(e));
-		if (money_add(&s, s, r->cents[i]) < 0)
+		/* money_add's test, inline: a call an amount. */
+		if (__builtin_add_overflow(s, r->cents[i], &s))
 			return bad(r, r->cols[i], "record sum out of range");
 	}
 	*sum = s;
@@ -957,30 +1013,45 @@ static int
 splittabs(const char *line, size_t len, struct field *f, int max)
 {
 	const char *s = line, *start = line, *e = line + len, *t;
-	int n = 0;
+	struct field *g = f, *const ge = f + (max > 0 ? max : 0);
+	int over = 0;
 
 #if defined(__SSE2__) && defined(__GNUC__)
 	for (; e - s >= 16; s += 16) {
 		unsigned tab = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
 		    _mm_loadu_si128((const __m128i *)(const void *)s), _mm_set1_epi8('\t')));
 
-		for (; tab != 0; tab &= tab - 1) {
-			t = s + __builtin_ctz(tab);
-			if (n < max)
-				f[n].p = start, f[n].n = (size_t)(t - start);
-			n++;
-			start = t + 1;
-		}
+		/* As split: room for sixteen fields, no check a tab. */
+		if ((size_t)((const char *)ge - (const char *)g) >= 16 * sizeof *g)
+			for (; tab != 0; tab &= tab - 1) {
+				t = s + (size_t)(unsigned)__builtin_ctz(tab);
+				g->p = start;
+				g->n = (size_t)(t - start);
+				g++;
+				start = t + 1;
+			}
+		else
+			for (; tab != 0; tab &= tab - 1) {
+				t = s + (size_t)(unsigned)__builtin_ctz(tab);
+				if (g < ge)
+					g->p = start, g->n = (size_t)(t - start), g++;
+				else
+					over++;
+				start = t + 1;
+			}
 	}
 #endif
 	for (; (t = memchr(s, '\t', (size_t)(e - s))) != NULL; s = start = t + 1) {
-		if (n < max)
-			f[n].p = start, f[n].n = (size_t)(t - start);
-		n++;
+		if (g < ge)
+			g->p = start, g->n = (size_t)(t - start), g++;
+		else
+			over++;
 	}
-	if (n < max)
-		f[n].p = start, f[n].n = (size_t)(e - start);
-	return n + 1;
+	if (g < ge)
+		g->p = start, g->n = (size_t)(e - start), g++;
+	else
+		over++;
+	return (int)(g - f) + over;
 }
 
 int
@@ -1261,8 +1332,47 @@ reserve(struct ts_writer *w, size_t n)
 		grow(w, n);
 }
 
+/*
+ * n bytes copied, a field's few inline: two words (or halves) that
+ * overlap, not a call to memcpy, which cost as much again for a field
+ * of a few bytes.  Nothing read or written past the n bytes.
+ */
+static inline void
+cpy(char *d, const char *s, size_t n)
+{
+	uint64_t a, b;
+	uint32_t c, e;
+
+	if (n > 16)
+		memcpy(d, s, n);
+	else if (n >= 8) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		memcpy(d, &a, 8);
+		memcpy(d + n - 8, &b, 8);
+	} else if (n >= 4) {
+		memcpy(&c, s, 4);
+		memcpy(&e, s + n - 4, 4);
+		memcpy(d, &c, 4);
+		memcpy(d + n - 4, &e, 4);
+	} else if (n > 0) {
+		d[0] = s[0];
+		d[n / 2] = s[n / 2];
+		d[n - 1] = s[n - 1];
+	}
+}
+
 static inline void
 put(struct ts_writer *w, const char *s, size_t n)
+{
+	reserve(w, n);
+	cpy(w->buf + w->len, s, n);
+	w->len += n;
+}
+
+/* put by memcpy (a date's buffer, shorter than cpy's words might read). */
+static inline void
+putmem(struct ts_writer *w, const char *s, size_t n)
 {
 	reserve(w, n);
 	memcpy(w->buf + w->len, s, n);
@@ -1316,7 +1426,7 @@ ts_wopen(struct ts_writer *w, int fd, const char *name, const char *kind,
 	w->crcfrom = 0;
 }
 
-static void
+static inline void
 sep(struct ts_writer *w)
 {
 	if (w->nf >= w->ncol)
@@ -1458,7 +1568,7 @@ ts_wdate(struct ts_writer *w, int32_t days)
 	/* Digits and dashes: only a money column (a bug) has a check to fail. */
 	if (w->nf < w->ncol && !w->money[w->nf]) {
 		sep(w);
-		put(w, buf, n);
+		putmem(w, buf, n);
 	} else
 		ts_wstr(w, buf, n);
 }
@@ -1468,22 +1578,55 @@ static inline __attribute__((always_inline)) void
 wcols(struct ts_writer *w, const struct ts_reader *r, int col, int n)
 {
 	const struct field *a, *b;
-	size_t len;
+	size_t len, sum;
 	int64_t c;
-	int i, e;
+	int i, e, nf = w->nf;
+	char *d;
 
-	if (n < 1 || col < 0 || col + n > r->ncol || w->nf + n > w->ncol)
+	if (n < 1 || col < 0 || col + n > r->ncol || nf + n > w->ncol)
 		die(EX_SOFTWARE, "%s: record %" PRIu64 ": %d fields from column %d of %s",
 		    w->name, w->nrec + 1, n, col + 1, r->in.name);
 	a = &r->f[col];
-	b = &r->f[col + n - 1];
-	len = (size_t)(b->p + b->n - a->p) - (size_t)(n - 1);
-	for (i = 0; i < n; i++)
-		len -= a[i].n;
+	/* One field, most runs: its own length, its column money or not. */
+	if (n == 1) {
+		len = a->n;
+		if (w->money[nf] && len > 0) {
+			if (r->money[col])
+				c = r->cents[col];
+			else if ((e = money_parse(a->p, len, &c)) != M_OK)
+				die(EX_SOFTWARE, "%s: record %" PRIu64 ": field %d: %s",
+				    w->name, w->nrec + 1, nf + 1, money_strerror(e));
+			if (__builtin_add_overflow(w->recsum, c, &w->recsum))
+				die(EX_DATAERR, "%s: record sum out of range", w->name);
+		}
+		if (nf == 0 && len > 0 && a->p[0] == '#')
+			die(EX_SOFTWARE, "%s: record %" PRIu64 ": first field starts with #",
+			    w->name, w->nrec + 1);
+		reserve(w, len + 1);
+		d = w->buf + w->len;
+		if (nf > 0)
+			*d++ = '\t';
+		cpy(d, a->p, len);
+		w->len = (size_t)(d + len - w->buf);
+		w->nf = nf + 1;
+		return;
+	}
+	b = a + (n - 1);
+	len = (size_t)(b->p + b->n - a->p);
+	/*
+	 * The fields as split lie one TAB apart in the line: nothing else
+	 * between (one field is its own length).
+	 */
+	if (n > 1) {
+		for (i = 0, sum = (size_t)(n - 1); i < n; i++)
+			sum += a[i].n;
+		if (sum != len)
+			die(EX_SOFTWARE, "%s: fields of %s not as read", w->name, r->in.name);
+	}
 	/* The writer's money columns among the n, found by mnext, not tried one by one. */
-	for (i = w->mnext[w->nf]; i < w->nf + n; i = w->mnext[i + 1]) {
-		const struct field *f = &a[i - w->nf];
-		int k = col + i - w->nf;
+	for (i = w->mnext[nf]; i < nf + n; i = w->mnext[i + 1]) {
+		const struct field *f = &a[i - nf];
+		int k = col + i - nf;
 
 		if (f->n == 0)
 			continue;
@@ -1492,22 +1635,19 @@ wcols(struct ts_writer *w, const struct ts_reader *r, int col, int n)
 		else if ((e = money_parse(f->p, f->n, &c)) != M_OK)
 			die(EX_SOFTWARE, "%s: record %" PRIu64 ": field %d: %s",
 			    w->name, w->nrec + 1, i + 1, money_strerror(e));
-		if (money_add(&w->recsum, w->recsum, c) < 0)
+		if (__builtin_add_overflow(w->recsum, c, &w->recsum))
 			die(EX_DATAERR, "%s: record sum out of range", w->name);
 	}
-	/* The fields as split lie one TAB apart in the line: nothing else between. */
-	if (len != 0)
-		die(EX_SOFTWARE, "%s: fields of %s not as read", w->name, r->in.name);
-	if (w->nf == 0 && a->n > 0 && a->p[0] == '#')
+	if (nf == 0 && a->n > 0 && a->p[0] == '#')
 		die(EX_SOFTWARE, "%s: record %" PRIu64 ": first field starts with #",
 		    w->name, w->nrec + 1);
-	len = (size_t)(b->p + b->n - a->p);
 	reserve(w, len + 1);
-	if (w->nf > 0)
-		w->buf[w->len++] = '\t';
-	memcpy(w->buf + w->len, a->p, len);
-	w->len += len;
-	w->nf += n;
+	d = w->buf + w->len;
+	if (nf > 0)
+		*d++ = '\t';
+	cpy(d, a->p, len);
+	w->len = (size_t)(d + len - w->buf);
+	w->nf = nf + n;
 }
 
 void

@@ -219,30 +219,54 @@ lookup(const struct field *amc, const char *code, size_t n)
  * strings, cost more than the rest of the line's outcome.
  */
 static struct memo {
-	char amc[16], code[16];
+	uint64_t k[4];
+	size_t an, cn;
 	const struct rule *r;
 } memo[256];
+
+/*
+ * A value of 15 bytes at most as two words: its first and last eight,
+ * four or one bytes, which with its length are the value itself.
+ */
+static void
+words(const char *s, size_t n, uint64_t *k)
+{
+	uint32_t a, b;
+
+	if (n >= 8) {
+		memcpy(&k[0], s, 8);
+		memcpy(&k[1], s + n - 8, 8);
+	} else if (n >= 4) {
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4);
+		k[0] = a;
+		k[1] = b;
+	} else {
+		k[0] = n == 0 ? 0 : (uint64_t)(unsigned char)s[0] |
+		    (uint64_t)(unsigned char)s[n / 2] << 8 | (uint64_t)(unsigned char)s[n - 1] << 16;
+		k[1] = 0;
+	}
+}
 
 static const struct rule *
 findrule(const struct field *amc, const char *code, size_t n)
 {
 	struct memo *m;
-	unsigned h = (unsigned)n;
-	size_t i;
+	uint64_t k[4], h;
 
-	if (amc->n >= sizeof m->amc || n >= sizeof m->code)
+	if (amc->n >= 16 || n >= 16)
 		return lookup(amc, code, n);
-	for (i = 0; i < amc->n; i++)
-		h = h * 31 + (unsigned char)amc->p[i];
-	for (i = 0; i < n; i++)
-		h = h * 31 + (unsigned char)code[i];
-	m = &memo[(h ^ h >> 8) & 255];
-	if (m->r != NULL && memcmp(m->amc, amc->p, amc->n) == 0 && m->amc[amc->n] == '\0' &&
-	    memcmp(m->code, code, n) == 0 && m->code[n] == '\0')
+	/* The client and the code as words, compared at once, not byte by byte. */
+	words(amc->p, amc->n, k);
+	words(code, n, k + 2);
+	h = (k[0] ^ k[1] * 3 ^ k[2] * 5 ^ k[3] * 7 ^ amc->n << 8 ^ n) * 0x9e3779b97f4a7c15ULL;
+	m = &memo[h >> 56];
+	if (m->r != NULL && m->an == amc->n && m->cn == n && m->k[0] == k[0] &&
+	    m->k[1] == k[1] && m->k[2] == k[2] && m->k[3] == k[3])
 		return m->r;
-	memset(m, 0, sizeof *m);
-	memcpy(m->amc, amc->p, amc->n);
-	memcpy(m->code, code, n);
+	memcpy(m->k, k, sizeof k);
+	m->an = amc->n;
+	m->cn = n;
 	return m->r = lookup(amc, code, n);
 }
 
@@ -274,10 +298,13 @@ alnum(const char *p, size_t n, int upper)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if (!((p[i] >= 'A' && p[i] <= 'Z') || (!upper && ((p[i] >= 'a' && p[i] <= 'z') ||
-		    (p[i] >= '0' && p[i] <= '9')))))
+	unsigned c;
+
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)p[i];
+		if (!(c - 'A' < 26 || (!upper && (c - 'a' < 26 || c - '0' < 10))))
 			return 0;
+	}
 	return 1;
 }
 
@@ -396,7 +423,8 @@ main(int argc, char *argv[])
 	struct ts_writer ow, pw, hw;
 	struct pub po, pp, ph, ps;
 	int dc[ND], cc[ND], hc[NHC], ch, k, kc, kh = 0, havehold = 0, ncl, nvcol, kid;
-	int run[ND], nrun;
+	int run[ND], rfirst[ND], nrun;
+	size_t onlen[NO];
 	int32_t today, first, by;
 	char today_s[DATE_BUFSZ], meta[64], *pcpath, *hpath, *prevhold = NULL, *prevclaims = NULL;
 	uint64_t n = 0, nheld = 0, nhin = 0, cnt[NO], carried = 0;
@@ -512,8 +540,12 @@ main(int argc, char *argv[])
 	for (k = 0, nrun = 0; k < ND; k++)
 		if (k > 0 && dc[k] == dc[k - 1] + 1)
 			run[nrun - 1]++;
-		else
+		else {
+			rfirst[nrun] = dc[k];
 			run[nrun++] = 1;
+		}
+	for (k = 0; k < NO; k++)
+		onlen[k] = strlen(onames[k]);
 	nvcol = (int)(sizeof vcols / sizeof vcols[0]);
 	ncl = cr.ncol - nvcol;
 	for (k = 0; k < nvcol; k++)
@@ -654,10 +686,13 @@ main(int argc, char *argv[])
 		/* A contested line rejected again: the reject is confirmed. */
 		if (ground->n > 0 && (o == O_REJECTED || o == O_HOLD || o == O_EXPIRED))
 			o = O_CONFIRMED;
-		/* The outcome: the decision's columns, then its own. */
-		for (i = 0, k = 0; i < (size_t)nrun; k += run[i++])
-			ts_wcols(&ow, &dr, dc[k], run[i]);
-		ts_wcstr(&ow, onames[o]);
+		/*
+		 * The outcome: the decision's columns, then its own; what is
+		 * not copied from a stream is text of the program's own or
+		 * of fields read (checked), written as checked.
+		 */
+		ts_wruns(&ow, &dr, rfirst, run, nrun);
+		ts_wchecked(&ow, onames[o], onlen[o]);
 		if (kh > 0)
 			ts_wcols(&ow, &hr, hc[0], 1);
 		else
@@ -670,12 +705,12 @@ main(int argc, char *argv[])
 		if (o == O_HOLD || o == O_EXPIRED)
 			ts_wdate(&ow, by);
 		else
-			ts_wcstr(&ow, "");
+			ts_wchecked(&ow, "", 0);
 		ts_wint(&ow, presented);
 		if (kh > 0)
 			ts_wcols(&ow, &hr, hc[9], 1);
 		else
-			ts_wstr(&ow, ground->p, ground->n);
+			ts_wchecked(&ow, ground->p, ground->n);
 		/*
 		 * A line paid is paid by the day's transfer to its PS for its
 		 * client, whose reference payment-edit gives it (a SEPA
@@ -707,16 +742,20 @@ main(int argc, char *argv[])
 			*q++ = pk->n == 2 && memcmp(pk->p, "AM", 2) == 0 ? 'M' : pk->p[0];
 			memcpy(q, pn->p, pn->n);
 			q += pn->n;
-			ts_wstr(&ow, ref, (size_t)(q - ref));
+			/* Fields read and checked, and letters, digits and '-'. */
+			ts_wchecked(&ow, ref, (size_t)(q - ref));
 		} else
-			ts_wcstr(&ow, "");
+			ts_wchecked(&ow, "", 0);
 		/* The labels were checked as their table was read (addrule). */
 		ts_wchecked(&ow, ru->pslabel, ru->pslen);
 		ts_wchecked(&ow, ru->clientlabel, ru->clientlen);
 		ts_wend(&ow);
-		/* Summed from the decision, against what the writer sums. */
+		/*
+		 * Summed from the decision, against what the writer sums
+		 * (money_add's test, inline: a call an amount).
+		 */
 		for (k = D_FR; k <= D_RECOVER; k++)
-			if (money_add(&insum, insum, dr.cents[dc[k]]) < 0)
+			if (__builtin_add_overflow(insum, dr.cents[dc[k]], &insum))
 				die_at(EX_DATAERR, argv[1], (long)dr.in.lineno, dnames[k], "sum out of range");
 		cnt[o]++;
 		x = o == O_RECOVER ? dr.cents[dc[D_RECOVER]] : dr.cents[dc[D_AMCEUR]];

@@ -160,67 +160,100 @@ runs(const int *c, int n, int *run, int *first)
 	return nrun;
 }
 
-/* fp closed, and buf, its buffer, freed. */
-static void
-fileclose(FILE *fp, const char *path, char *buf)
-{
-	if (fflush(fp) != 0 || ferror(fp) || fclose(fp) != 0)
-		die(EX_IOERR, "%s: %s", path, strerror(errno));
-	free(buf);
-}
-
 /*
- * A FILE on p, with a buffer of 64 KiB (*buf): stdio's own, of 4 KiB,
- * made a write(2) of every 4 KiB, which cost the kernel more than the
- * pages they filled (2026-01-14: 0.15 s of system time, 0.06 s so).
+ * A file of the returns written through a buffer of its own, a write(2)
+ * when a line ends past OBUFSZ bytes: stdio's fwrite, a call a line (and
+ * a copy of it), cost more than the CSV line or the fixed-width record
+ * it wrote.  A CSV line is built in place, where it is written from.
  */
-static FILE *
-pubfile(struct pub *p, char **buf)
-{
-	int fd = dup(p->fd);
-	FILE *fp;
+#define OBUFSZ (1 << 16)
+#define QCOPY 48		/* csvmemo's copies of short quoted fields */
 
-	if (fd < 0 || (fp = fdopen(fd, "w")) == NULL)
-		die(EX_OSERR, "fdopen: %s", strerror(errno));
-	*buf = xmalloc(1 << 16);
-	if (setvbuf(fp, *buf, _IOFBF, 1 << 16) != 0)
-		die(EX_OSERR, "setvbuf: %s", strerror(errno));
-	return fp;
-}
-
-/*
- * A CSV line, its fields quoted by libcsv's csv_write into memory and
- * the line written at once: csv_fwrite puts a field a byte at a time,
- * and a field at a time was a putc and an fwrite each.
- */
-struct csvline {
+struct obuf {
 	char *b;
 	size_t len, cap;
+	size_t ls;		/* where the line being built starts */
+	int fd;
+	const char *path;
 };
 
+static void
+oopen(struct obuf *o, const struct pub *p, const char *path)
+{
+	memset(o, 0, sizeof *o);
+	o->fd = p->fd;
+	o->path = path;
+	o->cap = 2 * OBUFSZ;
+	o->b = xmalloc(o->cap);
+}
+
+static void
+oflush(struct obuf *o)
+{
+	size_t off = 0;
+	ssize_t k;
+
+	while (off < o->len) {
+		k = write(o->fd, o->b + off, o->len - off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			die(EX_IOERR, "%s: %s", o->path, strerror(k < 0 ? errno : EIO));
+		off += (size_t)k;
+	}
+	o->len = o->ls = 0;
+}
+
+/* Room for n more bytes (lines are flushed whole: the buffer grows for a long one). */
+static inline void
+oroom(struct obuf *o, size_t n)
+{
+	if (o->cap - o->len < n) {
+		while (o->cap - o->len < n)
+			o->cap *= 2;
+		o->b = xrealloc(o->b, o->cap);
+	}
+}
+
+/* A line ended: written out when the buffer holds OBUFSZ bytes. */
+static inline void
+oline(struct obuf *o)
+{
+	o->ls = o->len;
+	if (o->len >= OBUFSZ)
+		oflush(o);
+}
+
+static void
+oclose(struct obuf *o)
+{
+	oflush(o);
+	free(o->b);
+	o->b = NULL;
+}
+
 /*
+ * A CSV line, its fields quoted by libcsv's csv_write into the file's
+ * buffer: csv_fwrite puts a field a byte at a time, and a field at a
+ * time was a putc and an fwrite each.
+ *
  * Room in l for a line of nf fields of n bytes in all: csvput's, quoted
  * (at most 2 n + 3 bytes a field), a comma each, the CR LF; made once a
  * line, not a field.
  */
 static void
-csvroom(struct csvline *l, size_t n, int nf)
+csvroom(struct obuf *l, size_t n, int nf)
 {
-	size_t need = 2 * n + 4 * (size_t)nf + 2;
-
-	if (l->cap - l->len < need) {
-		while (l->cap - l->len < need)
-			l->cap = l->cap ? 2 * l->cap : 1024;
-		l->b = xrealloc(l->b, l->cap);
-	}
+	/* And QCOPY bytes more, that csvmemo may copy past a field's end. */
+	oroom(l, 2 * n + 4 * (size_t)nf + 2 + QCOPY);
 }
 
 static inline void
-csvput(struct csvline *l, const char *s, size_t n)
+csvput(struct obuf *l, const char *s, size_t n)
 {
 	size_t need = 2 * n + 3, m;
 
-	if (l->len > 0)
+	if (l->len > l->ls)
 		l->b[l->len++] = ',';
 	m = csv_write(l->b + l->len, need, s, n);
 	if (m > need)
@@ -231,60 +264,101 @@ csvput(struct csvline *l, const char *s, size_t n)
 /*
  * A column's fields as csv_write quoted them, remembered by value, in a
  * slot of a few by a hash of the value: the columns of few values (a
- * code, its label, an outcome) are quoted once a value, not once a line
- * (csv_write's loop, a byte at a time, was a fifth of the run).
+ * code, its label, an outcome, a kind of PS, a line number) are quoted
+ * once a value, not once a line (csv_write's loop, a byte at a time, was
+ * a fifth of the run).  A value of QSHORT bytes at most is known by its
+ * length and two words of its bytes (its first and last eight, four or
+ * one, which cover it), compared and hashed at once, and its quoted
+ * field copied QCOPY bytes at a time: calls to memcmp and memcpy cost
+ * as much as csv_write's loop on a few bytes.
  */
 #define QSLOTS 32
 #define QMAX 64
+#define QSHORT 16
 
 struct quoted {
 	size_t n, m;		/* the value's bytes, the quoted field's (0: empty slot) */
+	uint64_t k1, k2;	/* a short value's words */
 	char v[QMAX], q[2 * QMAX + 2];
 };
 
+/* A short value's words: with its length, the value itself (n <= QSHORT). */
+static inline void
+qwords(const char *s, size_t n, uint64_t *k1, uint64_t *k2)
+{
+	uint32_t a, b;
+
+	if (n >= 8) {
+		memcpy(k1, s, 8);
+		memcpy(k2, s + n - 8, 8);
+	} else if (n >= 4) {
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4);
+		*k1 = a;
+		*k2 = b;
+	} else {
+		*k1 = n == 0 ? 0 : (uint64_t)(unsigned char)s[0] |
+		    (uint64_t)(unsigned char)s[n / 2] << 8 | (uint64_t)(unsigned char)s[n - 1] << 16;
+		*k2 = 0;
+	}
+}
+
 static void
-csvmemo(struct csvline *l, struct quoted *slot, const char *s, size_t n)
+csvmemo(struct obuf *l, struct quoted *slot, const char *s, size_t n)
 {
 	struct quoted *q;
+	uint64_t k1 = 0, k2 = 0;
 	size_t at, h = n;
 
 	if (n > QMAX) {
 		csvput(l, s, n);
 		return;
 	}
-	if (n > 0)
+	if (n <= QSHORT) {
+		qwords(s, n, &k1, &k2);
+		q = &slot[((k1 ^ k2 * 31 ^ n) * 0x9e3779b97f4a7c15ULL) >> 59];
+		if (q->m == 0 || q->n != n || q->k1 != k1 || q->k2 != k2)
+			goto miss;
+	} else {
 		h = h * 31 + (unsigned char)s[n - 1] * 7 + (unsigned char)s[n / 2] * 3 +
-		    (unsigned char)s[n > 1 ? n - 2 : 0];
-	q = &slot[h % QSLOTS];
-	if (q->m == 0 || q->n != n || memcmp(q->v, s, n) != 0) {
-		at = l->len + (l->len > 0);
-		csvput(l, s, n);
-		q->n = n;
-		memcpy(q->v, s, n);
-		q->m = l->len - at;
-		memcpy(q->q, l->b + at, q->m);
-		return;
+		    (unsigned char)s[n - 2];
+		q = &slot[h % QSLOTS];
+		if (q->m == 0 || q->n != n || memcmp(q->v, s, n) != 0)
+			goto miss;
 	}
-	if (l->len > 0)
+	if (l->len > l->ls)
 		l->b[l->len++] = ',';
-	memcpy(l->b + l->len, q->q, q->m);
+	/* The room csvroom made has QCOPY bytes to spare. */
+	if (q->m <= QCOPY)
+		memcpy(l->b + l->len, q->q, QCOPY);
+	else
+		memcpy(l->b + l->len, q->q, q->m);
 	l->len += q->m;
+	return;
+miss:
+	at = l->len + (l->len > l->ls);
+	csvput(l, s, n);
+	q->n = n;
+	q->k1 = k1;
+	q->k2 = k2;
+	memcpy(q->v, s, n);
+	q->m = l->len - at;
+	memcpy(q->q, l->b + at, q->m);
 }
 
 static void
-csvend(struct csvline *l, FILE *fp)
+csvend(struct obuf *l)
 {
 	memcpy(l->b + l->len, "\r\n", 2);
-	fwrite(l->b, 1, l->len + 2, fp);
-	l->len = 0;
+	l->len += 2;
+	oline(l);
 }
 
 /* A client's return, open: its stream and its CSV twin. */
 struct cret {
 	char name[32], tpath[4096], cpath[4096];
 	struct ts_writer w;
-	FILE *csv;
-	char *cbuf;
+	struct obuf csv;
 };
 
 /* The clients' returns' columns. */
@@ -296,7 +370,10 @@ static const char *const ccols[] = {
 };
 #define NCC (int)(sizeof ccols / sizeof ccols[0])
 /* Those of few values, whose quoted fields are remembered (csvmemo). */
-static const char *const cfew[] = { "act_date", "payment_ref", "client_label" };
+static const char *const cfew[] = {
+	"ps_kind", "ps_number", "line_no", "act_date", "act_code", "rac_eur", "recover_eur",
+	"dest", "code", "outcome", "identity_update", "payment_ref", "client_label"
+};
 
 /*
  * The PS return's order: each PS (its key, ps_kind, a TAB and
@@ -391,15 +468,26 @@ spill(struct psorder *o)
 	o->ng = o->cap = o->n = o->ncap = 0;
 }
 
-/* FNV-1a: a slot of the table for a key. */
+/*
+ * FNV-1a over words of the key, then its last bytes, the high bits
+ * folded down: a slot of the table for a key (a byte at a time cost
+ * more than the rest of psadd).  The slots do not make the order.
+ */
 static size_t
 psslot(const struct psorder *o, const char *key, size_t len)
 {
-	uint64_t h = 14695981039346656037ULL;
+	uint64_t h = 14695981039346656037ULL, w;
 	size_t i;
 
-	for (i = 0; i < len; i++)
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&w, key + i, 8);
+		h = (h ^ w) * 1099511628211ULL;
+	}
+	for (; i < len; i++)
 		h = (h ^ (unsigned char)key[i]) * 1099511628211ULL;
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 32;
 	return (size_t)h & (o->cap - 1);
 }
 
@@ -607,10 +695,13 @@ struct pass {
 	int64_t keptamc;
 	/* The clients' returns. */
 	const char *dir, *meta;
-	int cc[NCC], run[NCC], first[NCC], nrun, idrun, kamc, kout;
+	int cc[NCC], run[NCC], first[NCC], nrun, idrun, kamc, kout, hasamc;
 	struct cret **cl;
 	size_t ncl;
-	struct csvline line;
+	/* The last line's amc, as it was, and its client's return. */
+	char lastamc[16];
+	size_t lastn;
+	struct cret *last;
 	struct quoted *memo[NCC];
 	uint64_t nin, n;
 	int64_t inamc, amc;
@@ -641,13 +732,13 @@ client(struct pass *ps, const struct field *a)
 	ts_wopen(&c->w, newpub(c->tpath)->fd, c->tpath, "client-return", 1, ccols, NCC);
 	ts_wmeta(&c->w, ps->meta);
 	snprintf(c->cpath, sizeof c->cpath, "%s/%s.csv", ps->dir, c->name);
-	c->csv = pubfile(newpub(c->cpath), &c->cbuf);
+	oopen(&c->csv, newpub(c->cpath), c->cpath);
 	for (i = 0, n = 0; i < NCC; i++)
 		n += strlen(ccols[i]);
-	csvroom(&ps->line, n, NCC);
+	csvroom(&c->csv, n, NCC);
 	for (i = 0; i < NCC; i++)
-		csvput(&ps->line, ccols[i], strlen(ccols[i]));
-	csvend(&ps->line, c->csv);
+		csvput(&c->csv, ccols[i], strlen(ccols[i]));
+	csvend(&c->csv);
 	ps->cl = xrealloc(ps->cl, (ps->ncl + 1) * sizeof *ps->cl);
 	memmove(&ps->cl[lo + 1], &ps->cl[lo], (ps->ncl - lo) * sizeof *ps->cl);
 	ps->cl[lo] = c;
@@ -684,31 +775,41 @@ passrec(void *arg, struct ts_reader *r)
 	 * liquidate could not tell whose it was) is nobody's to send:
 	 * it goes to the return named unattributed, for the operator.
 	 */
-	a = clientof(&r->f[ps->kamc]);
-	c = client(ps, &a);
+	if (ps->last != NULL && r->f[ps->kamc].n == ps->lastn &&
+	    memcmp(r->f[ps->kamc].p, ps->lastamc, ps->lastn) == 0)
+		c = ps->last;
+	else {
+		a = clientof(&r->f[ps->kamc]);
+		c = client(ps, &a);
+		if (r->f[ps->kamc].n < sizeof ps->lastamc) {
+			memcpy(ps->lastamc, r->f[ps->kamc].p, r->f[ps->kamc].n);
+			ps->lastn = r->f[ps->kamc].n;
+			ps->last = c;
+		}
+	}
 	/* The fields are the line's, and the identity_update's byte. */
 	id.p = r->f[ps->kout].n == 11 && memcmp(r->f[ps->kout].p, "paid-report", 11) == 0 ?
 	    "1" : "0";
 	id.n = 1;
 	ts_wruns(&c->w, r, ps->first, ps->run, ps->idrun);
-	ts_wstr(&c->w, id.p, id.n);
+	ts_wchecked(&c->w, id.p, id.n);
 	ts_wruns(&c->w, r, ps->first + ps->idrun + 1, ps->run + ps->idrun + 1,
 	    ps->nrun - ps->idrun - 1);
 	ts_wend(&c->w);
-	csvroom(&ps->line, r->len + 1, NCC);
+	csvroom(&c->csv, r->len + 1, NCC);
 	for (k = 0; k < NCC; k++) {
-		v = ps->cc[k] < 0 ? id : r->f[ps->cc[k]];
+		const struct field *fv = ps->cc[k] < 0 ? &id : &r->f[ps->cc[k]];
+
 		if (ps->memo[k] != NULL)
-			csvmemo(&ps->line, ps->memo[k], v.p, v.n);
+			csvmemo(&c->csv, ps->memo[k], fv->p, fv->n);
 		else
-			csvput(&ps->line, v.p, v.n);
-		/* What the returns carry, summed from their own text. */
-		if (ps->cc[k] == ps->ka && (money_parse(v.p, v.n, &x) != 0 ||
-		    money_add(&ps->amc, ps->amc, x) < 0))
-			die_at(EX_SOFTWARE, ps->path, 1 + r->in.lineno, "amc_eur",
-			    "not an amount");
+			csvput(&c->csv, fv->p, fv->n);
 	}
-	csvend(&ps->line, c->csv);
+	/* What the returns carry, summed from their own text. */
+	if (ps->hasamc && (v = r->f[ps->ka], money_parse(v.p, v.n, &x) != 0 ||
+	    money_add(&ps->amc, ps->amc, x) < 0))
+		die_at(EX_SOFTWARE, ps->path, 1 + r->in.lineno, "amc_eur", "not an amount");
+	csvend(&c->csv);
 	ps->n++;
 	return 0;
 }
@@ -749,6 +850,7 @@ onepass(struct ts_reader *r, const char *path, const char *date, struct psorder 
 		p.kout = ocol("outcome");
 		for (i = 0; i < NCC; i++) {
 			p.cc[i] = strcmp(ccols[i], cident) == 0 ? -1 : ocol(ccols[i]);
+			p.hasamc |= p.cc[i] == p.ka;
 			for (j = 0; j < sizeof cfew / sizeof cfew[0]; j++)
 				if (strcmp(ccols[i], cfew[j]) == 0) {
 					p.memo[i] = xmalloc(QSLOTS * sizeof *p.memo[i]);
@@ -779,11 +881,10 @@ onepass(struct ts_reader *r, const char *path, const char *date, struct psorder 
 			    (long long)p.inamc, (long long)p.amc);
 		for (j = 0; j < p.ncl; j++) {
 			ts_wclose(&p.cl[j]->w);
-			fileclose(p.cl[j]->csv, p.cl[j]->cpath, p.cl[j]->cbuf);
+			oclose(&p.cl[j]->csv);
 			free(p.cl[j]);
 		}
 		free(p.cl);
-		free(p.line.b);
 		for (i = 0; i < NCC; i++)
 			free(p.memo[i]);
 	}
@@ -797,8 +898,16 @@ static void
 setval(struct lay_val *v, const struct field *f)
 {
 	size_t n = f->n < LAY_VALSZ - 1 ? f->n : LAY_VALSZ - 1;
+	uint64_t a, b;
 
-	memcpy(v->text, f->p, n);
+	/* A few bytes as two words that overlap, not a call: nothing read past them. */
+	if (n >= 8 && n <= 16) {
+		memcpy(&a, f->p, 8);
+		memcpy(&b, f->p + n - 8, 8);
+		memcpy(v->text, &a, 8);
+		memcpy(v->text + n - 8, &b, 8);
+	} else
+		memcpy(v->text, f->p, n);
 	v->text[n] = '\0';
 	v->n = (unsigned char)n;
 	v->set = f->n > 0;
@@ -827,23 +936,23 @@ setcount(struct lay_val *v, uint64_t n)
 	v->set = 1;
 }
 
+/* A record of the fixed-width PS return, r a record of its layout l. */
 static void
-fixrec(FILE *fp, const struct layout *l, const char *type, const struct lay_val *vals,
-    const char *path)
+fixrec(struct obuf *o, const struct layout *l, const struct lay_record *r,
+    const struct lay_val *vals)
 {
-	const struct lay_record *r = lay_find(l, type, strlen(type));
-	char rec[1024];
 	const char *why;
 	int col;
 
-	if (r->len >= (int)sizeof rec)
-		die(EX_DATAERR, "%s: record %s longer than %zu", l->source, type, sizeof rec - 1);
-	if (lay_encode(l, r, vals, rec, &col, &why) < 0)
-		die(EX_DATAERR, "%s: record %s: field %s: %s", path, type,
+	if (r->len >= 1024)
+		die(EX_DATAERR, "%s: record %s longer than %d", l->source, r->type, 1023);
+	oroom(o, (size_t)r->len + 1);
+	if (lay_encode(l, r, vals, o->b + o->len, &col, &why) < 0)
+		die(EX_DATAERR, "%s: record %s: field %s: %s", o->path, r->type,
 		    col >= 0 ? laynames[col] : "-", why);
-	rec[r->len] = '\n';
-	if (fwrite(rec, 1, (size_t)r->len + 1, fp) != (size_t)r->len + 1)
-		die(EX_IOERR, "%s: %s", path, strerror(errno));
+	o->b[o->len + (size_t)r->len] = '\n';
+	o->len += (size_t)r->len + 1;
+	oline(o);
 }
 
 /*
@@ -864,8 +973,10 @@ psreturn(struct ts_reader *r, const char *path, struct psorder *o, uint64_t kept
 	struct lay_val v[NY];
 	const struct field *f;
 	char meta[64], prevkind[32] = "", prevnum[64] = "";
-	FILE *fp = NULL;
-	char *fbuf = NULL;
+	size_t pklen = 0, pnlen = 0;
+	struct obuf fo;
+	const struct lay_record *r000 = NULL, *r100 = NULL, *r200 = NULL, *r900 = NULL;
+	const struct lay_record *r999 = NULL;
 	int pc[NPC], run[NPC], first[NPC], nrun, i, open = 0;
 	uint64_t n = 0, pn = 0, off;
 	int64_t amc = 0, fr = 0, pamc = 0, pfr = 0, x;
@@ -882,9 +993,15 @@ psreturn(struct ts_reader *r, const char *path, struct psorder *o, uint64_t kept
 	}
 	memset(v, 0, sizeof v);
 	if (fixout != NULL) {
-		fp = pubfile(newpub(fixout), &fbuf);
+		oopen(&fo, newpub(fixout), fixout);
+		/* The records by type, found once (returns_layout checked they are). */
+		r000 = lay_find(lay, "000", 3);
+		r100 = lay_find(lay, "100", 3);
+		r200 = lay_find(lay, "200", 3);
+		r900 = lay_find(lay, "900", 3);
+		r999 = lay_find(lay, "999", 3);
 		setval(&v[Y_DATE], &(struct field){ date, strlen(date) });
-		fixrec(fp, lay, "000", v, fixout);
+		fixrec(&fo, lay, r000, v);
 	}
 	while (psnext(o, (const char *)r->map, &off)) {
 		const struct field *fk, *fn;
@@ -910,19 +1027,22 @@ psreturn(struct ts_reader *r, const char *path, struct psorder *o, uint64_t kept
 			die_at(EX_SOFTWARE, path, ts_lineof(r, r->line), "amc_eur", "sum out of range");
 		if (fixout == NULL)
 			continue;
-		if (!open || fk->n != strlen(prevkind) || memcmp(fk->p, prevkind, fk->n) != 0 ||
-		    fn->n != strlen(prevnum) || memcmp(fn->p, prevnum, fn->n) != 0) {
+		if (!open || fk->n != pklen || memcmp(fk->p, prevkind, fk->n) != 0 ||
+		    fn->n != pnlen || memcmp(fn->p, prevnum, fn->n) != 0) {
 			if (open) {
 				setcount(&v[Y_COUNT], pn);
 				setcents(&v[Y_TOTAL], pamc);
 				setcents(&v[Y_FRTOTAL], pfr);
-				fixrec(fp, lay, "900", v, fixout);
+				fixrec(&fo, lay, r900, v);
 			}
 			snprintf(prevkind, sizeof prevkind, "%.*s", (int)fk->n, fk->p);
 			snprintf(prevnum, sizeof prevnum, "%.*s", (int)fn->n, fn->p);
+			/* Their lengths as kept (cut to the buffers), for the next line's test. */
+			pklen = strlen(prevkind);
+			pnlen = strlen(prevnum);
 			setval(&v[Y_PSKIND], fk);
 			setval(&v[Y_PSNUM], fn);
-			fixrec(fp, lay, "100", v, fixout);
+			fixrec(&fo, lay, r100, v);
 			open = 1;
 			pn = 0;
 			pamc = pfr = 0;
@@ -939,7 +1059,7 @@ psreturn(struct ts_reader *r, const char *path, struct psorder *o, uint64_t kept
 		setval(&v[Y_CODE], &f[pc[11]]);
 		setval(&v[Y_BY], &f[pc[12]]);
 		setval(&v[Y_PAYREF], &f[pc[13]]);
-		fixrec(fp, lay, "200", v, fixout);
+		fixrec(&fo, lay, r200, v);
 		pn++;
 		/* x: the amc_eur just parsed. */
 		if (money_add(&pamc, pamc, x) < 0 ||
@@ -955,13 +1075,13 @@ psreturn(struct ts_reader *r, const char *path, struct psorder *o, uint64_t kept
 			setcount(&v[Y_COUNT], pn);
 			setcents(&v[Y_TOTAL], pamc);
 			setcents(&v[Y_FRTOTAL], pfr);
-			fixrec(fp, lay, "900", v, fixout);
+			fixrec(&fo, lay, r900, v);
 		}
 		setcount(&v[Y_COUNT], n);
 		setcents(&v[Y_TOTAL], amc);
 		setcents(&v[Y_FRTOTAL], fr);
-		fixrec(fp, lay, "999", v, fixout);
-		fileclose(fp, fixout, fbuf);
+		fixrec(&fo, lay, r999, v);
+		oclose(&fo);
 	}
 	if (psout != NULL)
 		ts_wclose(&w);
