@@ -132,7 +132,7 @@ keycmp(const struct key *a, const struct key *b)
  * looked for, guessed as gallop() guesses: the segments are read at
  * memory speed rather than a miss at a time.
  */
-static inline void
+static inline __attribute__((always_inline)) void
 prefetch(const struct seg *s, size_t a, uint64_t hi)
 {
 #ifdef __GNUC__
