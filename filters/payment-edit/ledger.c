@@ -371,15 +371,25 @@ writeline(struct ts_writer *w, const struct line *l)
 	p = line_tabs(buf, l->amc, l->amc + l->nall);
 	p += decided_fmt(l->decided, p);
 	*p++ = '\t';
-	p += money_fmt(l->amt, p);
+	memcpy(p, l->amc + l->nall, (size_t)l->neur);
+	p += l->neur;
 	*p++ = '\t';
-	p = stpcpy(p, statuses[py->status]);
-	*p++ = '\t';
-	p = stpcpy(p, py->status == S_HELD ? "" : today_s);
-	*p++ = '\t';
-	p = stpcpy(p, py->status == S_PAID ? py->ref : "");
-	*p++ = '\t';
-	p = stpcpy(p, reasons[py->reason]);
+	/* The rest is the PS's, for all its lines: made once a status. */
+	if (l->py->ltailst != 1 + py->status) {
+		char *q = l->py->ltail;
+
+		q = stpcpy(q, statuses[py->status]);
+		*q++ = '\t';
+		q = stpcpy(q, py->status == S_HELD ? "" : today_s);
+		*q++ = '\t';
+		q = stpcpy(q, py->status == S_PAID ? py->ref : "");
+		*q++ = '\t';
+		q = stpcpy(q, reasons[py->reason]);
+		l->py->nltail = (size_t)(q - l->py->ltail);
+		l->py->ltailst = 1 + py->status;
+	}
+	memcpy(p, py->ltail, py->nltail);
+	p += py->nltail;
 	ts_wfields(w, buf, (size_t)(p - buf), NL, l->amt);
 	ts_wend(w);
 }

@@ -46,33 +46,181 @@ lines_sort(struct line **v, size_t n)
 	bytesort(v, n, sizeof *v, linekey);
 }
 
+/*
+ * The day's lines in the ledger's order, by one radix sort on a number
+ * a line: its client's rank and its key, a first_claim (YYYY-MM-DD#N),
+ * packed so that the numbers are in the order of the strings, and one
+ * only where the strings are one.  The client's rank among the day's
+ * (few) clients, in strcmp's order; the date's eight digits, less the
+ * earliest's; N's digits, each one more than its value in four bits,
+ * put left and ended with zeros: the shorter of two that agree comes
+ * first, as with strcmp.  Where the lines do not fit (many clients, a
+ * key of another shape, more than 64 bits), bytesort: the same order.
+ * The bytesort of the lines, in two threads merged, was 370 M of the
+ * 4.9 G instructions of 2026-01-19 in the generated world; this, some
+ * 60 M.  Gives 1 if two lines are one (the same amc and key), else 0.
+ */
+struct rk {
+	uint64_t k;
+	struct line *l;
+};
+
+#define MAXAMC 64
+
+static int
+bitsfor(uint64_t v)
+{
+	int b = 0;
+
+	while (v != 0)
+		b++, v >>= 1;
+	return b;
+}
+
+int
+lines_order(struct line **v, size_t n)
+{
+	struct rk *r, *tmp;
+	const struct line *amc[MAXAMC];
+	uint64_t rank[MAXAMC], *x, dmin = UINT64_MAX, dmax = 0, d, e, maxk, bad, w8, l8 = 0, ld = 0;
+	uint16_t w2, l2 = 0;
+	size_t namc = 0, maxdig = 0, i, j, a = 0, nd;
+	const unsigned char *s;
+	int ra, rd, rn, dup = 0;
+
+	if (n < 2)
+		return 0;
+	r = xmalloc(n * sizeof *r);
+	x = xmalloc(n * sizeof *x);
+	for (i = 0; i < n; i++) {
+		const struct line *l = v[i];
+
+		if (namc == 0 || l->namc != amc[a]->namc || memcmp(l->amc, amc[a]->amc, l->namc) != 0) {
+			for (a = 0; a < namc && (l->namc != amc[a]->namc ||
+			    memcmp(l->amc, amc[a]->amc, l->namc) != 0); a++)
+				;
+			if (a == namc) {
+				if (namc == MAXAMC)
+					goto slow;
+				amc[namc++] = l;
+			}
+		}
+		s = (const unsigned char *)l->key;
+		nd = l->nkey - 11;
+		if (l->nkey < 12 || nd > 15 || s[4] != '-' || s[7] != '-' || s[10] != '#')
+			goto slow;
+		/*
+		 * YYYYMMDD as a number: the dates' order, the strings'; the
+		 * last line's again if its date is this one's (most are).
+		 */
+		bad = 0;
+		memcpy(&w8, s, sizeof w8);
+		memcpy(&w2, s + 8, sizeof w2);
+		if (i == 0 || w8 != l8 || w2 != l2) {
+			for (d = 0, j = 0; j < 10; j++)
+				if (j != 4 && j != 7) {
+					bad |= (uint64_t)(s[j] - '0') > 9;
+					d = d * 10 + (uint64_t)(s[j] - '0');
+				}
+			if (bad)
+				goto slow;
+			l8 = w8;
+			l2 = w2;
+			ld = d;
+		} else
+			d = ld;
+		/* N's digits, each one more than its value, from bit 60 down. */
+		for (e = 0, j = 11; j < l->nkey; j++) {
+			bad |= (uint64_t)(s[j] - '0') > 9;
+			e = e << 4 | (uint64_t)(s[j] - '0' + 1);
+		}
+		if (bad)
+			goto slow;
+		if (d < dmin)
+			dmin = d;
+		if (d > dmax)
+			dmax = d;
+		if (nd > maxdig)
+			maxdig = nd;
+		r[i].k = e << 4 * (15 - nd);
+		r[i].l = v[i];
+		x[i] = d << 8 | a;
+	}
+	/* The clients ranked in strcmp's order (they are few). */
+	for (a = 0; a < namc; a++)
+		for (rank[a] = 0, j = 0; j < namc; j++)
+			rank[a] += strcmp(amc[j]->amc, amc[a]->amc) < 0;
+	ra = bitsfor(namc - 1);
+	rd = bitsfor(dmax - dmin);
+	rn = 4 * (int)maxdig;
+	if (ra + rd + rn > 64)
+		goto slow;
+	for (i = 0; i < n; i++)
+		r[i].k = (rank[x[i] & 0xff] << rd | ((x[i] >> 8) - dmin)) << rn | r[i].k >> (60 - rn);
+	free(x);
+	maxk = ra + rd + rn == 64 ? UINT64_MAX : ((uint64_t)1 << (ra + rd + rn)) - 1;
+	tmp = xmalloc(n * sizeof *tmp);
+	radix_sort(r, n, sizeof *r, tmp, 0, maxk);
+	free(tmp);
+	for (i = 0; i < n; i++) {
+		v[i] = r[i].l;
+		if (i > 0 && r[i].k == r[i - 1].k)
+			dup = 1;
+	}
+	free(r);
+	return dup;
+slow:
+	free(r);
+	free(x);
+	lines_sort(v, n);
+	for (i = 1; i < n; i++)
+		if (linecmp(&v[i - 1], &v[i]) == 0)
+			dup = 1;
+	return dup;
+}
+
 /* A PS of a client: a line of its, the PS's rank and lines counted. */
 struct ps {
 	const struct line *l;
 	size_t rank, n;
 };
 
+/*
+ * A PS's hash and identity: the bytes of its amc and NUL, and of its
+ * kind and num, NUL-ended each (they are one after the other, up to the
+ * invoice), 8 at a time: as strcmp's three, but without scanning them.
+ */
+static uint64_t
+hashbytes(uint64_t h, const char *p, size_t n)
+{
+	uint64_t w;
+
+	for (; n >= 8; n -= 8, p += 8) {
+		memcpy(&w, p, sizeof w);
+		h = (h ^ w) * 0x9e3779b97f4a7c15u;
+		h ^= h >> 29;
+	}
+	for (; n > 0; n--, p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211u;
+	return h;
+}
+
 static uint64_t
 pshash(const struct line *l)
 {
-	const char *s[3] = { l->amc, l->kind, l->num };
-	const unsigned char *p;
-	uint64_t h = 14695981039346656037u;
-	int i;
+	uint64_t h = hashbytes(14695981039346656037u, l->amc, l->namc + 1);
 
-	for (i = 0; i < 3; i++) {
-		for (p = (const unsigned char *)s[i]; *p != '\0'; p++)
-			h = (h ^ *p) * 1099511628211u;
-		h = (h ^ 0xff) * 1099511628211u;
-	}
-	return h;
+	h = hashbytes(h, l->kind, (size_t)(l->invoice - l->kind));
+	return h ^ h >> 32;
 }
 
 static int
 sameps(const struct line *a, const struct line *b)
 {
-	return strcmp(a->amc, b->amc) == 0 && strcmp(a->kind, b->kind) == 0 &&
-	    strcmp(a->num, b->num) == 0;
+	size_t n = (size_t)(a->invoice - a->kind);
+
+	return a->namc == b->namc && n == (size_t)(b->invoice - b->kind) &&
+	    memcmp(a->amc, b->amc, a->namc) == 0 && memcmp(a->kind, b->kind, n) == 0;
 }
 
 static int

@@ -1,10 +1,9 @@
 /*
  * payment-edit: the lines to pay.  Each made in one allocation from a
  * record's fields and put back as a record's fields; the day's read from
- * the outcomes by two threads, sorted and merged.
+ * the outcomes by two threads, then put in order (lines_order()).
  */
 #include <limits.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,16 +28,20 @@ fput(char **p, const struct field *f)
 
 /*
  * A line and its seven fields in one allocation, the key right after
- * the amc (the orders of order.c read them as one string).
+ * the amc (the orders of order.c read them as one string), then its
+ * amount's text: formatted once, written three times (the ledger, the
+ * remittance statements).
  */
 struct line *
 mkline(const struct field *f, const int *c, int32_t decided, int64_t amt, int carried)
 {
 	struct line *l;
-	size_t n = sizeof *l;
-	char *p;
+	size_t n = sizeof *l, neur;
+	char *p, eur[MONEY_BUFSZ];
 	int i;
 
+	neur = money_fmt(amt, eur);
+	n += neur + 1;
 	for (i = 0; i < 7; i++)
 		n += f[c[i]].n + 1;
 	l = xmalloc(n);
@@ -53,6 +56,8 @@ mkline(const struct field *f, const int *c, int32_t decided, int64_t amt, int ca
 	l->namc = f[c[0]].n;
 	l->nkey = f[c[1]].n;
 	l->nall = (size_t)(p - l->amc);
+	memcpy(p, eur, neur + 1);
+	l->neur = (int)neur;
 	l->decided = decided;
 	l->amt = amt;
 	l->carried = carried;
@@ -137,8 +142,34 @@ struct opart {
 	struct line **v, **old;
 	size_t n, cap, nold, capold;
 	uint64_t nout, nother;
-	int twice;		/* two of its lines are one */
+	char last[10];		/* the date of the last first_claim, and its day */
+	int32_t lastday;
 };
+
+/*
+ * firstday(), the date parsed once a run of lines of one day, not once
+ * a line (all the lines of a day but a few are of the day).
+ */
+static int
+opfirstday(struct opart *op, const char *key, size_t n, int32_t *day)
+{
+	size_t i;
+
+	if (n >= 12 && op->last[0] != '\0' && memcmp(key, op->last, 10) == 0) {
+		if (key[10] != '#')
+			return -1;
+		for (i = 11; i < n; i++)
+			if (key[i] < '0' || key[i] > '9')
+				return -1;
+		*day = op->lastday;
+		return 0;
+	}
+	if (firstday(key, n, day) < 0)
+		return -1;
+	memcpy(op->last, key, 10);
+	op->lastday = *day;
+	return 0;
+}
 
 /* The day's lines first received on an earlier day, in the ledger's order. */
 struct line **olds;
@@ -164,7 +195,7 @@ outcome(void *arg, struct ts_reader *r)
 	}
 	if (!isamc(&f[c[0]]))
 		return ts_error(r, "amc", "a paid line's client is not an AMC number");
-	if (firstday(f[c[1]].p, f[c[1]].n, &first) < 0 || first > today)
+	if (opfirstday(op, f[c[1]].p, f[c[1]].n, &first) < 0 || first > today)
 		return ts_error(r, "first_claim",
 		    "not a day and rank YYYY-MM-DD#N on or before the business date");
 	if (r->cents[c[7]] < 0)
@@ -188,20 +219,6 @@ outcome(void *arg, struct ts_reader *r)
 	return 0;
 }
 
-/* A part's lines sorted, and checked none is there twice: a thread's work. */
-static void *
-sortpart(void *arg)
-{
-	struct opart *op = arg;
-	size_t i;
-
-	lines_sort(op->v, op->n);
-	for (i = 1; i < op->n; i++)
-		if (linecmp(&op->v[i - 1], &op->v[i]) == 0)
-			op->twice = 1;
-	return NULL;
-}
-
 void
 readoutcomes(const char *path)
 {
@@ -209,9 +226,7 @@ readoutcomes(const char *path)
 	struct opart op[OPARTS];
 	void *args[OPARTS];
 	long base[OPARTS];
-	size_t i, j, k;
-	pthread_t th;
-	int threaded, c;
+	size_t i, k;
 
 	if (ts_open(&r, path, "outcome", 1) < 0)
 		ts_fatal(&r);
@@ -231,22 +246,15 @@ readoutcomes(const char *path)
 		free(op[i].old);
 	}
 	lines_sort(olds, nolds);
-	/* Each part sorted by a thread, then the two merged (OPARTS is 2). */
-	threaded = op[1].n > 0 && pthread_create(&th, NULL, sortpart, &op[1]) == 0;
-	sortpart(&op[0]);
-	if (!threaded)
-		sortpart(&op[1]);
-	else if (pthread_join(th, NULL) != 0)
-		die(EX_OSERR, "pthread_join failed");
+	/* The parts' lines end to end, then in the ledger's order. */
 	maxlines = op[0].n + op[1].n + 1;
 	lines = xrealloc(lines, maxlines * sizeof *lines);
-	for (i = j = 0; !op[0].twice && !op[1].twice && (i < op[0].n || j < op[1].n);) {
-		c = j == op[1].n ? -1 : i == op[0].n ? 1 : linecmp(&op[0].v[i], &op[1].v[j]);
-		if (c == 0)
-			break;
-		lines[nlines++] = c < 0 ? op[0].v[i++] : op[1].v[j++];
+	for (i = 0; i < OPARTS; i++) {
+		if (op[i].n > 0)
+			memcpy(lines + nlines, op[i].v, op[i].n * sizeof *lines);
+		nlines += op[i].n;
 	}
-	if (i < op[0].n || j < op[1].n)
+	if (lines_order(lines, nlines))
 		die(EX_DATAERR, "%s: first_claim: a line paid twice in the day's outcomes", path);
 	free(op[0].v);
 	free(op[1].v);

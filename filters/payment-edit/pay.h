@@ -42,6 +42,7 @@ struct line {
 	int32_t decided;
 	int64_t amt;
 	int carried;		/* held in the ledger of the day before */
+	int neur;		/* amt's text (money_fmt's), at amc + nall, NUL-ended */
 	struct payee *py;
 };
 
@@ -63,6 +64,13 @@ struct payee {
 	int64_t gross, offset, net;
 	int status, reason;
 	char ref[36];
+	/*
+	 * The end of its lines' rows in the day's ledger (status to
+	 * reason, TAB-separated), made for the status ltailst - 1 (0: not made).
+	 */
+	char ltail[80];
+	size_t nltail;
+	int ltailst;
 };
 
 /* rules.c: the business rules, pure functions. */
@@ -124,6 +132,7 @@ void ledgercarry(const char *dir);
 /* order.c: the orders of the lines, (amc, key) and by PS. */
 int linecmp(const void *a, const void *b);
 void lines_sort(struct line **v, size_t n);
+int lines_order(struct line **v, size_t n);
 size_t lines_bypayee(struct line *const *src, struct line **v, size_t n, size_t *start);
 
 /* sepa.c: a client's pain.001.001.03 file, checked. */
