@@ -237,7 +237,7 @@ segfind(const struct line *l)
 	return 0;
 }
 
-/* The day's lines marked already in the ledger go. */
+/* The day's lines marked already in the ledger go (their memory stays in its arena). */
 static void
 dropmarked(void)
 {
@@ -246,8 +246,6 @@ dropmarked(void)
 	for (i = j = 0; i < nlines; i++)
 		if (lines[i]->amc[0] != '\0')
 			lines[j++] = lines[i];
-		else
-			free(lines[i]);
 	nlines = j;
 }
 
@@ -298,6 +296,9 @@ merge(void)
 	free(v);
 }
 
+/* The lines held the day before, kept to the end of the run. */
+static struct arena heldar;
+
 /*
  * The lines held the day before are today's to pay again; a line of
  * today's already held is not paid again.
@@ -330,7 +331,7 @@ ledgerheld(const char *path)
 			die_at(EX_DATAERR, path, r.in.lineno, "decided", "not a date");
 		if (r.cents[c[L_EUR]] < 0)
 			die_at(EX_DATAERR, path, r.in.lineno, "amc_eur", "below 0.00");
-		addline(mkline(f, c, decided, r.cents[c[L_EUR]], 1));
+		addline(mkline(&heldar, f, c, decided, r.cents[c[L_EUR]], 1));
 	}
 	ts_close(&r);
 	free(pk.l.amc);

@@ -30,10 +30,13 @@ fput(char **p, const struct field *f)
  * A line and its seven fields in one allocation, the key right after
  * the amc (the orders of order.c read them as one string), then its
  * amount's text: formatted once, written three times (the ledger, the
- * remittance statements).
+ * remittance statements).  In an arena (ar), kept to the end of the
+ * run: a malloc a line was 66 M instructions on 2026-01-19 of the
+ * generated world.
  */
 struct line *
-mkline(const struct field *f, const int *c, int32_t decided, int64_t amt, int carried)
+mkline(struct arena *ar, const struct field *f, const int *c, int32_t decided, int64_t amt,
+    int carried)
 {
 	struct line *l;
 	size_t n = sizeof *l, neur;
@@ -44,7 +47,7 @@ mkline(const struct field *f, const int *c, int32_t decided, int64_t amt, int ca
 	n += neur + 1;
 	for (i = 0; i < 7; i++)
 		n += f[c[i]].n + 1;
-	l = xmalloc(n);
+	l = (struct line *)(void *)arena_in(ar, n);
 	p = (char *)(l + 1);
 	l->amc = fput(&p, &f[c[0]]);
 	l->key = fput(&p, &f[c[1]]);
@@ -142,6 +145,7 @@ struct opart {
 	struct line **v, **old;
 	size_t n, cap, nold, capold;
 	uint64_t nout, nother;
+	struct arena ar;	/* its lines */
 	char last[10];		/* the date of the last first_claim, and its day */
 	int32_t lastday;
 };
@@ -200,7 +204,7 @@ outcome(void *arg, struct ts_reader *r)
 		    "not a day and rank YYYY-MM-DD#N on or before the business date");
 	if (r->cents[c[7]] < 0)
 		return ts_error(r, "amc_eur", "below 0.00 on a paid line");
-	l = mkline(f, c, today, r->cents[c[7]], 0);
+	l = mkline(&op->ar, f, c, today, r->cents[c[7]], 0);
 	if (op->n == op->cap) {
 		op->cap = op->cap ? 2 * op->cap : 1024;
 		op->v = xrealloc(op->v, op->cap * sizeof *op->v);

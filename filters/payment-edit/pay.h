@@ -4,6 +4,7 @@
 #include <libxml/xmlschemas.h>
 
 #include "tiers.h"
+#include "arena.h"
 #include "psreg.h"
 
 /*
@@ -108,7 +109,7 @@ void needcols(struct ts_reader *r, const char *const *names, int n, int *c);
 extern struct line **lines, **olds;
 extern size_t nlines, nolds;
 extern uint64_t nout;
-struct line *mkline(const struct field *f, const int *c, int32_t decided, int64_t amt, int carried);
+struct line *mkline(struct arena *ar, const struct field *f, const int *c, int32_t decided, int64_t amt, int carried);
 void addline(struct line *l);
 char *line_tabs(char *p, const char *from, const char *to);
 size_t decided_fmt(int32_t day, char *buf);

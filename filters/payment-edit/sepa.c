@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include <libxml/parser.h>
-#include <libxml/xmlwriter.h>
+#include <libxml/tree.h>
 
 #include "pay.h"
 #include "xmldoc.h"
@@ -31,35 +31,46 @@ sepa_schema(void)
 	return xd_schema(pain001_xsd, "formats/xsd/pain001.xsd");
 }
 
-static void
-wr(int rc)
+/*
+ * The document as a tree, built as the writer went (cur: the element
+ * open), serialized whole at the end (xmlDocDumpFormatMemoryEnc, as
+ * libxml2's writer indented it, byte for byte).
+ */
+struct tw {
+	xmlDocPtr doc;
+	xmlNodePtr cur;
+};
+
+static xmlNodePtr
+ok(xmlNodePtr n)
 {
-	if (rc < 0)
-		die(EX_SOFTWARE, "xmlTextWriter: cannot write");
+	if (n == NULL)
+		die(EX_OSERR, "libxml2: out of memory");
+	return n;
 }
 
 static void
-elem(xmlTextWriterPtr w, const char *name, const char *text)
+elem(struct tw *w, const char *name, const char *text)
 {
-	wr(xmlTextWriterWriteElement(w, BAD_CAST name, BAD_CAST text));
+	ok(xmlNewTextChild(w->cur, NULL, BAD_CAST name, BAD_CAST text));
 }
 
 static void
-open_(xmlTextWriterPtr w, const char *name)
+open_(struct tw *w, const char *name)
 {
-	wr(xmlTextWriterStartElement(w, BAD_CAST name));
+	w->cur = ok(xmlNewChild(w->cur, NULL, BAD_CAST name, NULL));
 }
 
 static void
-close_(xmlTextWriterPtr w, int n)
+close_(struct tw *w, int n)
 {
 	while (n-- > 0)
-		wr(xmlTextWriterEndElement(w));
+		w->cur = w->cur->parent;
 }
 
 /* A party: its name, in the SEPA set, 70 characters at most. */
 static void
-party(xmlTextWriterPtr w, const char *el, const char *name)
+party(struct tw *w, const char *el, const char *name)
 {
 	char nm[71];
 
@@ -70,7 +81,7 @@ party(xmlTextWriterPtr w, const char *el, const char *name)
 }
 
 static void
-account(xmlTextWriterPtr w, const char *el, const char *iban)
+account(struct tw *w, const char *el, const char *iban)
 {
 	open_(w, el);
 	open_(w, "Id");
@@ -79,7 +90,7 @@ account(xmlTextWriterPtr w, const char *el, const char *iban)
 }
 
 static void
-agent(xmlTextWriterPtr w, const char *el, const char *bic)
+agent(struct tw *w, const char *el, const char *bic)
 {
 	open_(w, el);
 	open_(w, "FinInstnId");
@@ -95,29 +106,27 @@ void
 sepa_write(struct sepa *s, const char *date, const struct debtor *deb,
     struct payee *const *pys, size_t npy, const char *name)
 {
-	xmlBufferPtr buf;
-	xmlTextWriterPtr w;
+	struct tw tw, *w = &tw;
+	xmlNodePtr root;
+	xmlChar *mem = NULL;
+	int len = 0;
 	char id[40], t[32], ctl[MONEY_BUFSZ], txt[141], raw[200], amt[MONEY_BUFSZ];
 	int32_t day;
 	int64_t sum = 0;
 	size_t i;
 
-	/*
-	 * Sized to the file (a transfer takes some 560 bytes), not grown
-	 * by doubling: each growth was a copy into memory not touched yet.
-	 */
-	buf = xmlBufferCreateSize(2048 + 640 * npy);
-	if (buf == NULL || (w = xmlNewTextWriterMemory(buf, 0)) == NULL)
-		die(EX_OSERR, "xmlTextWriter: out of memory");
 	for (i = 0; i < npy; i++)
 		if (money_add(&sum, sum, pys[i]->net) < 0)
 			die(EX_DATAERR, "%s: the transfers' sum is out of range", name);
 	money_fmt(sum, ctl);
-	wr(xmlTextWriterSetIndent(w, 1));
-	wr(xmlTextWriterSetIndentString(w, BAD_CAST "  "));
-	wr(xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL));
-	open_(w, "Document");
-	wr(xmlTextWriterWriteAttribute(w, BAD_CAST "xmlns", BAD_CAST NS));
+	/* The elements' names interned in a dictionary, not copied each. */
+	if ((w->doc = xmlNewDoc(BAD_CAST "1.0")) == NULL || (w->doc->dict = xmlDictCreate()) == NULL)
+		die(EX_OSERR, "libxml2: out of memory");
+	root = ok(xmlNewDocNode(w->doc, NULL, BAD_CAST "Document", NULL));
+	xmlDocSetRootElement(w->doc, root);
+	if (xmlNewNs(root, BAD_CAST NS, NULL) == NULL)
+		die(EX_OSERR, "libxml2: out of memory");
+	w->cur = root;
 	open_(w, "CstmrCdtTrfInitn");
 	open_(w, "GrpHdr");
 	snprintf(id, sizeof id, "TP%.4s%.2s%.2s-%s", date, date + 5, date + 8, deb->amc);
@@ -156,10 +165,10 @@ sepa_write(struct sepa *s, const char *date, const struct debtor *deb,
 		close_(w, 1);
 		open_(w, "Amt");
 		money_fmt(py->net, amt);
-		wr(xmlTextWriterStartElement(w, BAD_CAST "InstdAmt"));
-		wr(xmlTextWriterWriteAttribute(w, BAD_CAST "Ccy", BAD_CAST "EUR"));
-		wr(xmlTextWriterWriteString(w, BAD_CAST amt));
-		close_(w, 2);
+		if (xmlNewProp(ok(xmlNewTextChild(w->cur, NULL, BAD_CAST "InstdAmt", BAD_CAST amt)),
+		    BAD_CAST "Ccy", BAD_CAST "EUR") == NULL)
+			die(EX_OSERR, "libxml2: out of memory");
+		close_(w, 1);
 		if (*py->reg->bic != '\0')
 			agent(w, "CdtrAgt", py->reg->bic);
 		party(w, "Cdtr", py->reg->name);
@@ -176,14 +185,13 @@ sepa_write(struct sepa *s, const char *date, const struct debtor *deb,
 		elem(w, "Ustrd", txt);
 		close_(w, 2);
 	}
-	wr(xmlTextWriterEndDocument(w));
-	xmlFreeTextWriter(w);
-
-	/* The buffer's bytes taken as they are, not copied (xmlFree them). */
-	s->len = (size_t)xmlBufferLength(buf);
-	if ((s->xml = xmlBufferDetach(buf)) == NULL)
-		die(EX_SOFTWARE, "xmlBufferDetach: cannot take the document");
-	xmlBufferFree(buf);
+	/* Indented two spaces a level, as xmlTextWriterSetIndent did. */
+	xmlDocDumpFormatMemoryEnc(w->doc, &mem, &len, "UTF-8", 1);
+	xmlFreeDoc(w->doc);
+	if (mem == NULL || len < 0)
+		die(EX_OSERR, "libxml2: cannot serialize the document");
+	s->xml = mem;
+	s->len = (size_t)len;
 	s->wantn = npy;
 	s->wantsum = sum;
 	s->ntx = 0;

@@ -145,24 +145,25 @@ pad(char *p, const char *s, size_t n, size_t w, int left)
 }
 
 /*
- * A line's row, "%-12s %-8s %-10s %-10s %12s\n", put without vfprintf:
- * it was a tenth of the run, a row a line paid or held.  The lengths of
- * invoice, line_no and act_date are where the next field starts (they
- * are one after the other, NUL-ended), not strlen's.
+ * A line's row, "%-12s %-8s %-10s %-10s %12s\n", put at p without
+ * vfprintf: it was a tenth of the run, a row a line paid or held.  The
+ * lengths of invoice, line_no and act_date are where the next field
+ * starts (they are one after the other, NUL-ended), not strlen's.
+ * Past it; or NULL, nothing put, if it may take more than ROWMAX bytes.
  */
-static void
-row(FILE *fp, const char *path, const struct line *l)
+#define ROWMAX 256
+
+static char *
+row(char *p, const struct line *l)
 {
-	char d[DATE_BUFSZ], buf[256], *p = buf;
+	char d[DATE_BUFSZ];
 	const char *m = l->amc + l->nall;	/* the amount's text */
 	size_t ni = (size_t)(l->lineno - l->invoice) - 1, nl = (size_t)(l->actdate - l->lineno) - 1;
 	size_t na = (size_t)(l->amc + l->nall - l->actdate) - 1, nm = (size_t)l->neur, nd;
 
+	if (ni + nl + na + 60 > ROWMAX)
+		return NULL;
 	nd = decided_fmt(l->decided, d);
-	if (ni + nl + na + 60 > sizeof buf) {
-		put(fp, path, "%-12s %-8s %-10s %-10s %12s\n", l->invoice, l->lineno, l->actdate, d, m);
-		return;
-	}
 	p = pad(p, l->invoice, ni, 12, 1);
 	*p++ = ' ';
 	p = pad(p, l->lineno, nl, 8, 1);
@@ -173,6 +174,36 @@ row(FILE *fp, const char *path, const struct line *l)
 	*p++ = ' ';
 	p = pad(p, m, nm, 12, 0);
 	*p++ = '\n';
+	return p;
+}
+
+/* The rows of a page, put together, written at once. */
+static void
+rows(FILE *fp, const char *path, const struct payee *py)
+{
+	static char *buf;
+	static size_t cap;
+	const struct line *l;
+	char d[DATE_BUFSZ], *p, *q;
+	size_t i;
+
+	if (py->nlines == 0)
+		return;
+	if (py->nlines * ROWMAX > cap)
+		buf = xrealloc(buf, cap = 2 * py->nlines * ROWMAX);
+	for (p = buf, i = 0; i < py->nlines; i++) {
+		l = py->lines[i];
+		if ((q = row(p, l)) != NULL) {
+			p = q;
+			continue;
+		}
+		if (fwrite(buf, 1, (size_t)(p - buf), fp) != (size_t)(p - buf))
+			die(EX_IOERR, "%s: %s", path, strerror(errno));
+		p = buf;
+		decided_fmt(l->decided, d);
+		put(fp, path, "%-12s %-8s %-10s %-10s %12s\n", l->invoice, l->lineno, l->actdate, d,
+		    l->amc + l->nall);
+	}
 	if (fwrite(buf, 1, (size_t)(p - buf), fp) != (size_t)(p - buf))
 		die(EX_IOERR, "%s: %s", path, strerror(errno));
 }
@@ -225,8 +256,7 @@ page(FILE *fp, const char *path, const char *date, const struct payee *py, int f
 	    py->reg != NULL ? py->reg->name : "", "\n",
 	    "Pour le compte de l'organisme complementaire : ", py->amc, "\n\n", cols,
 	    (const char *)NULL);
-	for (i = 0; i < py->nlines; i++)
-		row(fp, path, py->lines[i]);
+	rows(fp, path, py);
 	money_fmt(py->gross, m);
 	total(fp, path, "Total des lignes", m, "");
 	for (i = 0; i < py->noffs; i++) {
