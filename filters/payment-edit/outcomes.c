@@ -68,6 +68,20 @@ mkline(struct arena *ar, const struct field *f, const int *c, int32_t decided, i
 	return l;
 }
 
+/* Eight bytes from s to d, each NUL a TAB. */
+static inline void
+tab8(char *d, const char *s)
+{
+	const uint64_t lo = 0x7f7f7f7f7f7f7f7fULL, hi = 0x8080808080808080ULL;
+	uint64_t x, z;
+
+	memcpy(&x, s, 8);
+	/* z has the high bit of each NUL byte, only. */
+	z = ~(((x & lo) + lo) | x) & hi;
+	x |= (z >> 7) * '\t';
+	memcpy(d, &x, 8);
+}
+
 /*
  * The fields of a line from from up to to (the NUL of the last), as
  * the TAB-separated fields of a record, at p: past them.  They were
@@ -78,23 +92,17 @@ mkline(struct arena *ar, const struct field *f, const int *c, int32_t decided, i
 char *
 line_tabs(char *p, const char *from, const char *to)
 {
-	const uint64_t lo = 0x7f7f7f7f7f7f7f7fULL, hi = 0x8080808080808080ULL;
 	size_t n = (size_t)(to - from), i;
-	uint64_t x, z;
 
-	memcpy(p, from, n);
-	/* Eight bytes at a time: z has the high bit of each NUL byte, only. */
-	for (i = 0; i + 8 <= n; i += 8) {
-		memcpy(&x, p + i, 8);
-		z = ~(((x & lo) + lo) | x) & hi;
-		if (z != 0) {
-			x |= (z >> 7) * '\t';
-			memcpy(p + i, &x, 8);
-		}
+	if (n < 8) {
+		for (i = 0; i < n; i++)
+			p[i] = from[i] == '\0' ? '\t' : from[i];
+		return p + n;
 	}
-	for (; i < n; i++)
-		if (p[i] == '\0')
-			p[i] = '\t';
+	/* Eight bytes at a time, the last eight overlapping the eight before. */
+	for (i = 0; i + 8 < n; i += 8)
+		tab8(p + i, from + i);
+	tab8(p + n - 8, from + n - 8);
 	return p + n;
 }
 
