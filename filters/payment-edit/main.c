@@ -639,7 +639,9 @@ main(int argc, char *argv[])
 		struct client *cl;
 		int s = l->py->status;
 
-		if (nclients == 0 || strcmp(clients[nclients - 1].amc, l->amc) != 0) {
+		/* A client's lines are together (the ledger's order). */
+		if (i == 0 || lines[i - 1]->namc != l->namc ||
+		    !samebytes(lines[i - 1]->amc, l->amc, l->namc)) {
 			cl = &clients[nclients++];
 			memset(cl, 0, sizeof *cl);
 			cl->amc = l->amc;

@@ -95,9 +95,9 @@ lines_order(struct line **v, size_t n)
 	for (i = 0; i < n; i++) {
 		const struct line *l = v[i];
 
-		if (namc == 0 || l->namc != amc[a]->namc || memcmp(l->amc, amc[a]->amc, l->namc) != 0) {
+		if (namc == 0 || l->namc != amc[a]->namc || !samebytes(l->amc, amc[a]->amc, l->namc)) {
 			for (a = 0; a < namc && (l->namc != amc[a]->namc ||
-			    memcmp(l->amc, amc[a]->amc, l->namc) != 0); a++)
+			    !samebytes(l->amc, amc[a]->amc, l->namc)); a++)
 				;
 			if (a == namc) {
 				if (namc == MAXAMC)
@@ -179,10 +179,16 @@ slow:
 	return dup;
 }
 
-/* A PS of a client: a line of its, the PS's rank and lines counted. */
+/*
+ * A PS of a client: a line of its, the PS's rank and lines counted; its
+ * key, amc NUL kind NUL num, whose byte order is that of strcmp on the
+ * three (pscmp's).
+ */
 struct ps {
 	const struct line *l;
 	size_t rank, n;
+	char *k;
+	size_t nk;
 };
 
 /*
@@ -220,18 +226,16 @@ sameps(const struct line *a, const struct line *b)
 	size_t n = (size_t)(a->invoice - a->kind);
 
 	return a->namc == b->namc && n == (size_t)(b->invoice - b->kind) &&
-	    memcmp(a->amc, b->amc, a->namc) == 0 && memcmp(a->kind, b->kind, n) == 0;
+	    samebytes(a->amc, b->amc, a->namc) && samebytes(a->kind, b->kind, n);
 }
 
-static int
-pscmp(const void *pa, const void *pb)
+static const void *
+pskey(const void *p, size_t *len)
 {
-	const struct line *a = (*(struct ps *const *)pa)->l, *b = (*(struct ps *const *)pb)->l;
-	int c;
+	const struct ps *ps = *(struct ps *const *)p;
 
-	if ((c = strcmp(a->amc, b->amc)) != 0 || (c = strcmp(a->kind, b->kind)) != 0)
-		return c;
-	return strcmp(a->num, b->num);
+	*len = ps->nk;
+	return ps->k;
 }
 
 /* The table of the PS seen, twice the larger, its slots put again. */
@@ -255,7 +259,8 @@ psgrow(size_t *slot, size_t *mask, const struct ps *ps, size_t nps)
  * The n lines of src, in the ledger's order, put in v in their PS's:
  * (amc, kind, num, key).  Within a PS they keep their order, that of
  * their keys, so a stable distribution by the PS's rank gives it, each
- * PS found by a hash of (amc, kind, num) and the PS ranked by strcmp.
+ * PS found by a hash of (amc, kind, num) and the PS ranked in strcmp's
+ * order by a bytesort of their keys (a qsort by strcmp was 21 M).
  * The table of the PS is sized to the PS (some 15 000 a day), grown as
  * they come, not to the lines (300 000): its pages are touched for the
  * first time, which on a loaded machine costs more than the growths.
@@ -266,6 +271,7 @@ size_t
 lines_bypayee(struct line *const *src, struct line **v, size_t n, size_t *start)
 {
 	struct ps *ps = NULL, **ord;
+	char *keys;
 	size_t *id = xmalloc((n + 1) * sizeof *id), *slot, mask = 4095, nps = 0, cap = 0, i, h, s;
 
 	slot = xmalloc((mask + 1) * sizeof *slot);
@@ -290,10 +296,24 @@ lines_bypayee(struct line *const *src, struct line **v, size_t n, size_t *start)
 		id[i] = s - 1;
 	}
 	free(slot);
+	/* The PS ranked by (amc, kind, num): bytesort on their keys. */
+	for (h = i = 0; i < nps; i++)
+		h += ps[i].l->namc + 1 + (size_t)(ps[i].l->invoice - ps[i].l->kind);
+	keys = xmalloc(h + 1);
 	ord = xmalloc((nps + 1) * sizeof *ord);
-	for (i = 0; i < nps; i++)
+	for (h = i = 0; i < nps; i++) {
+		const struct line *l = ps[i].l;
+		size_t nkn = (size_t)(l->invoice - l->kind) - 1;
+
+		ps[i].k = keys + h;
+		memcpy(ps[i].k, l->amc, l->namc + 1);
+		memcpy(ps[i].k + l->namc + 1, l->kind, nkn);
+		ps[i].nk = l->namc + 1 + nkn;
+		h += ps[i].nk;
 		ord[i] = &ps[i];
-	qsort(ord, nps, sizeof *ord, pscmp);
+	}
+	bytesort(ord, nps, sizeof *ord, pskey);
+	free(keys);
 	for (s = i = 0; i < nps; i++) {
 		ord[i]->rank = i;
 		start[i] = s;

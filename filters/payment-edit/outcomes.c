@@ -106,7 +106,10 @@ line_tabs(char *p, const char *from, const char *to)
 	return p + n;
 }
 
-/* A day of decision, formatted: most are today, formatted once (one thread only). */
+/*
+ * A day of decision, formatted into buf (DATE_BUFSZ bytes): most are
+ * today, formatted once (one thread only).
+ */
 size_t
 decided_fmt(int32_t day, char *buf)
 {
@@ -118,7 +121,8 @@ decided_fmt(int32_t day, char *buf)
 		n = date_fmt(day, s);
 		last = day;
 	}
-	memcpy(buf, s, n + 1);
+	/* The whole buffer, a copy of known size (date_fmt's are all 10 long). */
+	memcpy(buf, s, DATE_BUFSZ);
 	return n;
 }
 
@@ -196,6 +200,7 @@ outcome(void *arg, struct ts_reader *r)
 	struct line *l;
 	char ref[36];
 	int32_t first;
+	int n;
 
 	op->nout++;
 	if (!((o->n == 4 && memcmp(o->p, "paid", 4) == 0) ||
@@ -225,7 +230,8 @@ outcome(void *arg, struct ts_reader *r)
 		}
 		op->old[op->nold++] = l;
 	}
-	if (pay_ref(ref, today_s, l->amc, l->kind, l->num) < 0 || f[c[10]].n != strlen(ref) ||
+	if ((n = pay_refn(ref, today_s, l->amc, l->namc, l->kind, l->num,
+	    (size_t)(l->invoice - l->num) - 1)) < 0 || f[c[10]].n != (size_t)n ||
 	    memcmp(f[c[10]].p, ref, f[c[10]].n) != 0)
 		return ts_error(r, "payment_ref", "not the day's reference of the line's PS and client");
 	return 0;

@@ -1,6 +1,8 @@
 /*
  * payment-edit: what its files share (payment-edit(1)).
  */
+#include <string.h>
+
 #include <libxml/xmlschemas.h>
 
 #include "tiers.h"
@@ -78,6 +80,8 @@ struct payee {
 int reg_check(const struct psrow *r);
 int hold_reason(const struct debtor *d, const struct psrow *r);
 int pay_ref(char *buf, const char *date, const char *amc, const char *kind, const char *num);
+int pay_refn(char *buf, const char *date, const char *amc, size_t na, const char *kind,
+    const char *num, size_t nn);
 int item_order(const struct item *a, const struct item *b);
 int offsets_apply(struct payee *py, struct item **items, size_t nitems);
 void payee_settle(struct payee *py, const char *date);
@@ -129,6 +133,27 @@ void ledgerpaid(void);
 void ledgerheld(const char *path);
 void wledger(const char *dir, const char *pname, const char *meta, int64_t held, int64_t paid);
 void ledgercarry(const char *dir);
+
+/*
+ * Whether n bytes at a and at b are the same: 8 at a time, inline (a
+ * memcmp call a line, on short strings, cost more than the compare).
+ */
+static inline int
+samebytes(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+
+	for (; n >= 8; n -= 8, a += 8, b += 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if (x != y)
+			return 0;
+	}
+	for (; n > 0; n--)
+		if (*a++ != *b++)
+			return 0;
+	return 1;
+}
 
 /* order.c: the orders of the lines, (amc, key) and by PS. */
 int linecmp(const void *a, const void *b);
