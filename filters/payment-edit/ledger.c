@@ -31,11 +31,11 @@ keycmp(const struct line *a, const struct field *amc, const struct field *key)
 {
 	int c;
 
-	if ((c = memcmp(a->amc, amc->p, a->namc < amc->n ? a->namc : amc->n)) != 0)
+	if ((c = cmpbytes(a->amc, amc->p, a->namc < amc->n ? a->namc : amc->n)) != 0)
 		return c;
 	if (a->namc != amc->n)
 		return a->namc < amc->n ? -1 : 1;
-	if ((c = memcmp(a->key, key->p, a->nkey < key->n ? a->nkey : key->n)) != 0)
+	if ((c = cmpbytes(a->key, key->p, a->nkey < key->n ? a->nkey : key->n)) != 0)
 		return c;
 	return a->nkey < key->n ? -1 : a->nkey > key->n;
 }
@@ -359,7 +359,7 @@ writeline(struct ts_writer *w, const struct line *l)
 		ts_wcstr(w, l->invoice);
 		ts_wcstr(w, l->lineno);
 		ts_wcstr(w, l->actdate);
-		decided_fmt(l->decided, buf);
+		decided_at(l->decided, buf);
 		ts_wcstr(w, buf);
 		ts_wmoney(w, l->amt);
 		ts_wcstr(w, statuses[py->status]);
@@ -370,7 +370,7 @@ writeline(struct ts_writer *w, const struct line *l)
 		return;
 	}
 	p = line_tabs(buf, l->amc, l->amc + l->nall);
-	p += decided_fmt(l->decided, p);
+	p += decided_at(l->decided, p);
 	*p++ = '\t';
 	memcpy(p, l->amc + l->nall, (size_t)l->neur);
 	p += l->neur;

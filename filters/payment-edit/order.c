@@ -12,15 +12,16 @@
 #include "radix.h"
 
 /*
- * The order of the ledger: amc, then line (the key); one memcmp of the
- * (amc, NUL, key) of each (see linekey() below), not two strcmp.
+ * The order of the ledger: amc, then line (the key); one compare in
+ * memcmp's order (cmpbytes) of the (amc, NUL, key) of each (see
+ * linekey() below), not two strcmp.
  */
 int
 linecmp(const void *pa, const void *pb)
 {
 	const struct line *a = *(struct line *const *)pa, *b = *(struct line *const *)pb;
 	size_t n = a->namc + 1 + a->nkey, m = b->namc + 1 + b->nkey;
-	int c = memcmp(a->amc, b->amc, n < m ? n : m);
+	int c = cmpbytes(a->amc, b->amc, n < m ? n : m);
 
 	return c ? c : (n > m) - (n < m);
 }

@@ -1,6 +1,7 @@
 /*
  * payment-edit: what its files share (payment-edit(1)).
  */
+#include <endian.h>
 #include <string.h>
 
 #include <libxml/xmlschemas.h>
@@ -117,6 +118,17 @@ struct line *mkline(struct arena *ar, const struct field *f, const int *c, int32
 void addline(struct line *l);
 char *line_tabs(char *p, const char *from, const char *to);
 size_t decided_fmt(int32_t day, char *buf);
+
+/* decided_fmt, the day's date (most lines') without a call. */
+static inline size_t
+decided_at(int32_t day, char *buf)
+{
+	if (day == today) {
+		memcpy(buf, today_s, DATE_BUFSZ);
+		return DATE_BUFSZ - 1;
+	}
+	return decided_fmt(day, buf);
+}
 void readoutcomes(const char *path);
 
 /*
@@ -153,6 +165,24 @@ samebytes(const char *a, const char *b, size_t n)
 		if (*a++ != *b++)
 			return 0;
 	return 1;
+}
+
+/* memcmp's order on n bytes, as samebytes: -1, 0 or 1. */
+static inline int
+cmpbytes(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+
+	for (; n >= 8; n -= 8, a += 8, b += 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if (x != y)
+			return be64toh(x) < be64toh(y) ? -1 : 1;
+	}
+	for (; n > 0; n--, a++, b++)
+		if (*a != *b)
+			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+	return 0;
 }
 
 /* order.c: the orders of the lines, (amc, key) and by PS. */

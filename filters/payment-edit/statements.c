@@ -86,7 +86,7 @@ lrow(struct ts_writer *w, const struct payee *py, const struct lfix *x, const st
 		ts_wcstr(w, l->invoice);
 		ts_wcstr(w, l->lineno);
 		ts_wcstr(w, l->actdate);
-		decided_fmt(l->decided, d);
+		decided_at(l->decided, d);
 		ts_wcstr(w, d);
 		ts_wcstr(w, "");
 		tail(w, py, l->amt);
@@ -97,7 +97,7 @@ lrow(struct ts_writer *w, const struct payee *py, const struct lfix *x, const st
 	p += x->nhead;
 	p = line_tabs(p, l->key, l->key + l->nkey + 1);
 	p = line_tabs(p, l->invoice, l->amc + l->nall);
-	p += decided_fmt(l->decided, p);
+	p += decided_at(l->decided, p);
 	*p++ = '\t';
 	*p++ = '\t';
 	memcpy(p, l->amc + l->nall, (size_t)l->neur);
@@ -163,7 +163,7 @@ row(char *p, const struct line *l)
 
 	if (ni + nl + na + 60 > ROWMAX)
 		return NULL;
-	nd = decided_fmt(l->decided, d);
+	nd = decided_at(l->decided, d);
 	p = pad(p, l->invoice, ni, 12, 1);
 	*p++ = ' ';
 	p = pad(p, l->lineno, nl, 8, 1);
@@ -262,7 +262,7 @@ page(FILE *fp, const char *path, const char *date, const struct payee *py, int f
 		if (fwrite(pg.buf, 1, (size_t)(pg.p - pg.buf), fp) != (size_t)(pg.p - pg.buf))
 			die(EX_IOERR, "%s: %s", path, strerror(errno));
 		pg.p = pg.buf;
-		decided_fmt(l->decided, d);
+		decided_at(l->decided, d);
 		put(fp, path, "%-12s %-8s %-10s %-10s %12s\n", l->invoice, l->lineno, l->actdate, d,
 		    l->amc + l->nall);
 		room(&pg, (py->nlines - i) * ROWMAX);
