@@ -603,7 +603,7 @@ main(int argc, char *argv[])
 	tmp_track(ltmp, 1);
 	LIBXML_TEST_VERSION
 	/*
-	 * libxml2 set up here, before the check's thread: its writer and its
+	 * libxml2 set up here, before the check's thread: its trees and its
 	 * parser then run in two threads at once, as libxml2 allows once
 	 * initialised in the main thread.
 	 */
@@ -683,7 +683,7 @@ main(int argc, char *argv[])
 	/*
 	 * A file of transfers per client, written now and read back by a
 	 * thread of its own, each as soon as written, while the rest is
-	 * written (the check: 1.5 G of the run's 4.9 G instructions on
+	 * written (the check: 1.5 G of the run's 3.9 G instructions on
 	 * 2026-01-19 of the generated world); what it finds is counted at
 	 * the join.
 	 */
@@ -713,7 +713,7 @@ main(int argc, char *argv[])
 			/*
 			 * Beside the check of the file before: libxml2, built
 			 * with threads, keeps its error handlers a thread; the
-			 * writer and the parser share nothing else.
+			 * trees and the parser share nothing else.
 			 */
 			sepa_write(&jb->s, date, pys[0]->deb, pys, n, x->path);
 			free(pys);

@@ -1,10 +1,10 @@
 /*
  * A client's SEPA credit-transfer initiation file, ISO 20022
  * pain.001.001.03 (tiers-pain(5)): one payment information block out of
- * the client's paying account, one transfer per PS paid.  Written with
- * libxml2's writer into memory, then read back (by a thread of its own,
- * while the ledger and the statements are written) and checked before
- * anything is published: valid against the project's schema
+ * the client's paying account, one transfer per PS paid.  Built as a
+ * libxml2 tree, serialized into memory, then read back (by a thread of
+ * its own, while the ledger and the statements are written) and checked
+ * before anything is published: valid against the project's schema
  * (formats/xsd/pain001.xsd, built in), and its counts and control sums
  * those of the transfers, the amounts summed again from the document
  * itself, not from what was meant to be written.  Nothing of the clock:
@@ -32,9 +32,11 @@ sepa_schema(void)
 }
 
 /*
- * The document as a tree, built as the writer went (cur: the element
- * open), serialized whole at the end (xmlDocDumpFormatMemoryEnc, as
- * libxml2's writer indented it, byte for byte).
+ * The document as a tree, built in the order of its text (cur: the
+ * element open), serialized whole at the end (xmlDocDumpFormatMemoryEnc,
+ * indented two spaces a level as libxml2's writer indented it, byte for
+ * byte, with fewer writes: the writer was 0.81 G instructions of
+ * 2026-01-19 of the generated world, this 0.63 G).
  */
 struct tw {
 	xmlDocPtr doc;
