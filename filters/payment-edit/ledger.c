@@ -31,11 +31,11 @@ keycmp(const struct line *a, const struct field *amc, const struct field *key)
 {
 	int c;
 
-	if ((c = memcmp(a->amc, amc->p, a->namc < amc->n ? a->namc : amc->n)) != 0)
+	if ((c = cmpbytes(a->amc, amc->p, a->namc < amc->n ? a->namc : amc->n)) != 0)
 		return c;
 	if (a->namc != amc->n)
 		return a->namc < amc->n ? -1 : 1;
-	if ((c = memcmp(a->key, key->p, a->nkey < key->n ? a->nkey : key->n)) != 0)
+	if ((c = cmpbytes(a->key, key->p, a->nkey < key->n ? a->nkey : key->n)) != 0)
 		return c;
 	return a->nkey < key->n ? -1 : a->nkey > key->n;
 }
@@ -237,7 +237,7 @@ segfind(const struct line *l)
 	return 0;
 }
 
-/* The day's lines marked already in the ledger go. */
+/* The day's lines marked already in the ledger go (their memory stays in its arena). */
 static void
 dropmarked(void)
 {
@@ -246,8 +246,6 @@ dropmarked(void)
 	for (i = j = 0; i < nlines; i++)
 		if (lines[i]->amc[0] != '\0')
 			lines[j++] = lines[i];
-		else
-			free(lines[i]);
 	nlines = j;
 }
 
@@ -298,6 +296,9 @@ merge(void)
 	free(v);
 }
 
+/* The lines held the day before, kept to the end of the run. */
+static struct arena heldar;
+
 /*
  * The lines held the day before are today's to pay again; a line of
  * today's already held is not paid again.
@@ -330,7 +331,7 @@ ledgerheld(const char *path)
 			die_at(EX_DATAERR, path, r.in.lineno, "decided", "not a date");
 		if (r.cents[c[L_EUR]] < 0)
 			die_at(EX_DATAERR, path, r.in.lineno, "amc_eur", "below 0.00");
-		addline(mkline(f, c, decided, r.cents[c[L_EUR]], 1));
+		addline(mkline(&heldar, f, c, decided, r.cents[c[L_EUR]], 1));
 	}
 	ts_close(&r);
 	free(pk.l.amc);
@@ -358,7 +359,7 @@ writeline(struct ts_writer *w, const struct line *l)
 		ts_wcstr(w, l->invoice);
 		ts_wcstr(w, l->lineno);
 		ts_wcstr(w, l->actdate);
-		decided_fmt(l->decided, buf);
+		decided_at(l->decided, buf);
 		ts_wcstr(w, buf);
 		ts_wmoney(w, l->amt);
 		ts_wcstr(w, statuses[py->status]);
@@ -369,17 +370,27 @@ writeline(struct ts_writer *w, const struct line *l)
 		return;
 	}
 	p = line_tabs(buf, l->amc, l->amc + l->nall);
-	p += decided_fmt(l->decided, p);
+	p += decided_at(l->decided, p);
 	*p++ = '\t';
-	p += money_fmt(l->amt, p);
+	memcpy(p, l->amc + l->nall, (size_t)l->neur);
+	p += l->neur;
 	*p++ = '\t';
-	p = stpcpy(p, statuses[py->status]);
-	*p++ = '\t';
-	p = stpcpy(p, py->status == S_HELD ? "" : today_s);
-	*p++ = '\t';
-	p = stpcpy(p, py->status == S_PAID ? py->ref : "");
-	*p++ = '\t';
-	p = stpcpy(p, reasons[py->reason]);
+	/* The rest is the PS's, for all its lines: made once a status. */
+	if (l->py->ltailst != 1 + py->status) {
+		char *q = l->py->ltail;
+
+		q = stpcpy(q, statuses[py->status]);
+		*q++ = '\t';
+		q = stpcpy(q, py->status == S_HELD ? "" : today_s);
+		*q++ = '\t';
+		q = stpcpy(q, py->status == S_PAID ? py->ref : "");
+		*q++ = '\t';
+		q = stpcpy(q, reasons[py->reason]);
+		l->py->nltail = (size_t)(q - l->py->ltail);
+		l->py->ltailst = 1 + py->status;
+	}
+	memcpy(p, py->ltail, py->nltail);
+	p += py->nltail;
 	ts_wfields(w, buf, (size_t)(p - buf), NL, l->amt);
 	ts_wend(w);
 }

@@ -1,9 +1,13 @@
 /*
  * payment-edit: what its files share (payment-edit(1)).
  */
+#include <endian.h>
+#include <string.h>
+
 #include <libxml/xmlschemas.h>
 
 #include "tiers.h"
+#include "arena.h"
 #include "psreg.h"
 
 /*
@@ -42,6 +46,7 @@ struct line {
 	int32_t decided;
 	int64_t amt;
 	int carried;		/* held in the ledger of the day before */
+	int neur;		/* amt's text (money_fmt's), at amc + nall, NUL-ended */
 	struct payee *py;
 };
 
@@ -63,12 +68,21 @@ struct payee {
 	int64_t gross, offset, net;
 	int status, reason;
 	char ref[36];
+	/*
+	 * The end of its lines' rows in the day's ledger (status to
+	 * reason, TAB-separated), made for the status ltailst - 1 (0: not made).
+	 */
+	char ltail[80];
+	size_t nltail;
+	int ltailst;
 };
 
 /* rules.c: the business rules, pure functions. */
 int reg_check(const struct psrow *r);
 int hold_reason(const struct debtor *d, const struct psrow *r);
 int pay_ref(char *buf, const char *date, const char *amc, const char *kind, const char *num);
+int pay_refn(char *buf, const char *date, const char *amc, size_t na, const char *kind,
+    const char *num, size_t nn);
 int item_order(const struct item *a, const struct item *b);
 int offsets_apply(struct payee *py, struct item **items, size_t nitems);
 void payee_settle(struct payee *py, const char *date);
@@ -100,10 +114,21 @@ void needcols(struct ts_reader *r, const char *const *names, int n, int *c);
 extern struct line **lines, **olds;
 extern size_t nlines, nolds;
 extern uint64_t nout;
-struct line *mkline(const struct field *f, const int *c, int32_t decided, int64_t amt, int carried);
+struct line *mkline(struct arena *ar, const struct field *f, const int *c, int32_t decided, int64_t amt, int carried);
 void addline(struct line *l);
 char *line_tabs(char *p, const char *from, const char *to);
 size_t decided_fmt(int32_t day, char *buf);
+
+/* decided_fmt, the day's date (most lines') without a call. */
+static inline size_t
+decided_at(int32_t day, char *buf)
+{
+	if (day == today) {
+		memcpy(buf, today_s, DATE_BUFSZ);
+		return DATE_BUFSZ - 1;
+	}
+	return decided_fmt(day, buf);
+}
 void readoutcomes(const char *path);
 
 /*
@@ -121,9 +146,49 @@ void ledgerheld(const char *path);
 void wledger(const char *dir, const char *pname, const char *meta, int64_t held, int64_t paid);
 void ledgercarry(const char *dir);
 
+/*
+ * Whether n bytes at a and at b are the same: 8 at a time, inline (a
+ * memcmp call a line, on short strings, cost more than the compare).
+ */
+static inline int
+samebytes(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+
+	for (; n >= 8; n -= 8, a += 8, b += 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if (x != y)
+			return 0;
+	}
+	for (; n > 0; n--)
+		if (*a++ != *b++)
+			return 0;
+	return 1;
+}
+
+/* memcmp's order on n bytes, as samebytes: -1, 0 or 1. */
+static inline int
+cmpbytes(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+
+	for (; n >= 8; n -= 8, a += 8, b += 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if (x != y)
+			return be64toh(x) < be64toh(y) ? -1 : 1;
+	}
+	for (; n > 0; n--, a++, b++)
+		if (*a != *b)
+			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+	return 0;
+}
+
 /* order.c: the orders of the lines, (amc, key) and by PS. */
 int linecmp(const void *a, const void *b);
 void lines_sort(struct line **v, size_t n);
+int lines_order(struct line **v, size_t n);
 size_t lines_bypayee(struct line *const *src, struct line **v, size_t n, size_t *start);
 
 /* sepa.c: a client's pain.001.001.03 file, checked. */

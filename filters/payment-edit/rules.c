@@ -74,12 +74,14 @@ hold_reason(const struct debtor *d, const struct psrow *r)
 /*
  * The day's transfer reference to a PS for a client: its length, or -1.
  * TPYYYYMMDD-AMC-KNUM, K the kind's letter (M for AM); put by hand, not
- * by snprintf: it is checked on every line paid.
+ * by snprintf: it is checked on every line paid (pay_refn, the lengths
+ * of amc and num given, not strlen's).
  */
 int
-pay_ref(char *buf, const char *date, const char *amc, const char *kind, const char *num)
+pay_refn(char *buf, const char *date, const char *amc, size_t na, const char *kind,
+    const char *num, size_t nn)
 {
-	size_t na = strlen(amc), nn = strlen(num), n = 2 + 8 + 1 + na + 2 + nn;
+	size_t n = 2 + 8 + 1 + na + 2 + nn;
 
 	if (n > 35)
 		return -1;
@@ -90,9 +92,16 @@ pay_ref(char *buf, const char *date, const char *amc, const char *kind, const ch
 	buf[10] = '-';
 	memcpy(buf + 11, amc, na);
 	buf[11 + na] = '-';
-	buf[12 + na] = strcmp(kind, "AM") == 0 ? 'M' : kind[0];
-	memcpy(buf + 13 + na, num, nn + 1);
+	buf[12 + na] = kind[0] == 'A' && kind[1] == 'M' && kind[2] == '\0' ? 'M' : kind[0];
+	memcpy(buf + 13 + na, num, nn);
+	buf[13 + na + nn] = '\0';
 	return (int)n;
+}
+
+int
+pay_ref(char *buf, const char *date, const char *amc, const char *kind, const char *num)
+{
+	return pay_refn(buf, date, amc, strlen(amc), kind, num, strlen(num));
 }
 
 /* Items are offset oldest first, then in the order of their numbers. */

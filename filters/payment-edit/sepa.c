@@ -1,10 +1,10 @@
 /*
  * A client's SEPA credit-transfer initiation file, ISO 20022
  * pain.001.001.03 (tiers-pain(5)): one payment information block out of
- * the client's paying account, one transfer per PS paid.  Written with
- * libxml2's writer into memory, then read back (by a thread of its own,
- * while the ledger and the statements are written) and checked before
- * anything is published: valid against the project's schema
+ * the client's paying account, one transfer per PS paid.  Built as a
+ * libxml2 tree, serialized into memory, then read back (by a thread of
+ * its own, while the ledger and the statements are written) and checked
+ * before anything is published: valid against the project's schema
  * (formats/xsd/pain001.xsd, built in), and its counts and control sums
  * those of the transfers, the amounts summed again from the document
  * itself, not from what was meant to be written.  Nothing of the clock:
@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include <libxml/parser.h>
-#include <libxml/xmlwriter.h>
+#include <libxml/tree.h>
 
 #include "pay.h"
 #include "xmldoc.h"
@@ -31,35 +31,64 @@ sepa_schema(void)
 	return xd_schema(pain001_xsd, "formats/xsd/pain001.xsd");
 }
 
-static void
-wr(int rc)
+/*
+ * The document as a tree, built in the order of its text (cur: the
+ * element open), serialized whole at the end (xmlDocDumpFormatMemoryEnc,
+ * indented two spaces a level as libxml2's writer indented it, byte for
+ * byte, with fewer writes: the writer was 0.81 G instructions of
+ * 2026-01-19 of the generated world, this 0.63 G).
+ */
+struct tw {
+	xmlDocPtr doc;
+	xmlNodePtr cur;
+};
+
+static xmlNodePtr
+ok(xmlNodePtr n)
 {
-	if (rc < 0)
-		die(EX_SOFTWARE, "xmlTextWriter: cannot write");
+	if (n == NULL)
+		die(EX_OSERR, "libxml2: out of memory");
+	return n;
 }
 
 static void
-elem(xmlTextWriterPtr w, const char *name, const char *text)
+elem(struct tw *w, const char *name, const char *text)
 {
-	wr(xmlTextWriterWriteElement(w, BAD_CAST name, BAD_CAST text));
+	ok(xmlNewTextChild(w->cur, NULL, BAD_CAST name, BAD_CAST text));
 }
 
 static void
-open_(xmlTextWriterPtr w, const char *name)
+open_(struct tw *w, const char *name)
 {
-	wr(xmlTextWriterStartElement(w, BAD_CAST name));
+	w->cur = ok(xmlNewChild(w->cur, NULL, BAD_CAST name, NULL));
 }
 
 static void
-close_(xmlTextWriterPtr w, int n)
+close_(struct tw *w, int n)
 {
 	while (n-- > 0)
-		wr(xmlTextWriterEndElement(w));
+		w->cur = w->cur->parent;
+}
+
+/* n in decimal at p, as %zu: its length. */
+static size_t
+count(char *p, size_t n)
+{
+	char d[24];
+	size_t k = 0, i;
+
+	do
+		d[k++] = (char)('0' + n % 10);
+	while ((n /= 10) != 0);
+	for (i = 0; i < k; i++)
+		p[i] = d[k - 1 - i];
+	p[k] = '\0';
+	return k;
 }
 
 /* A party: its name, in the SEPA set, 70 characters at most. */
 static void
-party(xmlTextWriterPtr w, const char *el, const char *name)
+party(struct tw *w, const char *el, const char *name)
 {
 	char nm[71];
 
@@ -70,7 +99,7 @@ party(xmlTextWriterPtr w, const char *el, const char *name)
 }
 
 static void
-account(xmlTextWriterPtr w, const char *el, const char *iban)
+account(struct tw *w, const char *el, const char *iban)
 {
 	open_(w, el);
 	open_(w, "Id");
@@ -79,7 +108,7 @@ account(xmlTextWriterPtr w, const char *el, const char *iban)
 }
 
 static void
-agent(xmlTextWriterPtr w, const char *el, const char *bic)
+agent(struct tw *w, const char *el, const char *bic)
 {
 	open_(w, el);
 	open_(w, "FinInstnId");
@@ -95,29 +124,27 @@ void
 sepa_write(struct sepa *s, const char *date, const struct debtor *deb,
     struct payee *const *pys, size_t npy, const char *name)
 {
-	xmlBufferPtr buf;
-	xmlTextWriterPtr w;
-	char id[40], t[32], ctl[MONEY_BUFSZ], txt[141], raw[200], amt[MONEY_BUFSZ];
+	struct tw tw, *w = &tw;
+	xmlNodePtr root;
+	xmlChar *mem = NULL;
+	int len = 0;
+	char id[40], t[32], ctl[MONEY_BUFSZ], txt[141], raw[200], amt[MONEY_BUFSZ], *p;
 	int32_t day;
 	int64_t sum = 0;
 	size_t i;
 
-	/*
-	 * Sized to the file (a transfer takes some 560 bytes), not grown
-	 * by doubling: each growth was a copy into memory not touched yet.
-	 */
-	buf = xmlBufferCreateSize(2048 + 640 * npy);
-	if (buf == NULL || (w = xmlNewTextWriterMemory(buf, 0)) == NULL)
-		die(EX_OSERR, "xmlTextWriter: out of memory");
 	for (i = 0; i < npy; i++)
 		if (money_add(&sum, sum, pys[i]->net) < 0)
 			die(EX_DATAERR, "%s: the transfers' sum is out of range", name);
 	money_fmt(sum, ctl);
-	wr(xmlTextWriterSetIndent(w, 1));
-	wr(xmlTextWriterSetIndentString(w, BAD_CAST "  "));
-	wr(xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL));
-	open_(w, "Document");
-	wr(xmlTextWriterWriteAttribute(w, BAD_CAST "xmlns", BAD_CAST NS));
+	/* The elements' names interned in a dictionary, not copied each. */
+	if ((w->doc = xmlNewDoc(BAD_CAST "1.0")) == NULL || (w->doc->dict = xmlDictCreate()) == NULL)
+		die(EX_OSERR, "libxml2: out of memory");
+	root = ok(xmlNewDocNode(w->doc, NULL, BAD_CAST "Document", NULL));
+	xmlDocSetRootElement(w->doc, root);
+	if (xmlNewNs(root, BAD_CAST NS, NULL) == NULL)
+		die(EX_OSERR, "libxml2: out of memory");
+	w->cur = root;
 	open_(w, "CstmrCdtTrfInitn");
 	open_(w, "GrpHdr");
 	snprintf(id, sizeof id, "TP%.4s%.2s%.2s-%s", date, date + 5, date + 8, deb->amc);
@@ -156,34 +183,40 @@ sepa_write(struct sepa *s, const char *date, const struct debtor *deb,
 		close_(w, 1);
 		open_(w, "Amt");
 		money_fmt(py->net, amt);
-		wr(xmlTextWriterStartElement(w, BAD_CAST "InstdAmt"));
-		wr(xmlTextWriterWriteAttribute(w, BAD_CAST "Ccy", BAD_CAST "EUR"));
-		wr(xmlTextWriterWriteString(w, BAD_CAST amt));
-		close_(w, 2);
+		if (xmlNewProp(ok(xmlNewTextChild(w->cur, NULL, BAD_CAST "InstdAmt", BAD_CAST amt)),
+		    BAD_CAST "Ccy", BAD_CAST "EUR") == NULL)
+			die(EX_OSERR, "libxml2: out of memory");
+		close_(w, 1);
 		if (*py->reg->bic != '\0')
 			agent(w, "CdtrAgt", py->reg->bic);
 		party(w, "Cdtr", py->reg->name);
 		account(w, "CdtrAcct", py->reg->iban);
 		open_(w, "RmtInf");
+		/*
+		 * "Tiers payant AMC du DATE, N lignes[, indus deduits X],
+		 * releve REF", put by pieces (snprintf was 25 M instructions
+		 * of 2026-01-19): 160 bytes at most, the pieces bounded.
+		 */
+		p = stpcpy(stpcpy(stpcpy(stpcpy(raw, "Tiers payant "), py->amc), " du "), date);
+		p = stpcpy(p, ", ");
+		p += count(p, py->nlines);
+		p = stpcpy(p, " lignes, ");
 		if (py->offset > 0) {
 			money_fmt(py->offset, ctl);
-			snprintf(raw, sizeof raw, "Tiers payant %s du %s, %zu lignes, indus deduits %s, releve %s",
-			    py->amc, date, py->nlines, ctl, py->ref);
-		} else
-			snprintf(raw, sizeof raw, "Tiers payant %s du %s, %zu lignes, releve %s",
-			    py->amc, date, py->nlines, py->ref);
-		sepa_text(txt, sizeof txt - 1, raw, strlen(raw));
+			p = stpcpy(stpcpy(stpcpy(p, "indus deduits "), ctl), ", ");
+		}
+		p = stpcpy(stpcpy(p, "releve "), py->ref);
+		sepa_text(txt, sizeof txt - 1, raw, (size_t)(p - raw));
 		elem(w, "Ustrd", txt);
 		close_(w, 2);
 	}
-	wr(xmlTextWriterEndDocument(w));
-	xmlFreeTextWriter(w);
-
-	/* The buffer's bytes taken as they are, not copied (xmlFree them). */
-	s->len = (size_t)xmlBufferLength(buf);
-	if ((s->xml = xmlBufferDetach(buf)) == NULL)
-		die(EX_SOFTWARE, "xmlBufferDetach: cannot take the document");
-	xmlBufferFree(buf);
+	/* Indented two spaces a level, as xmlTextWriterSetIndent did. */
+	xmlDocDumpFormatMemoryEnc(w->doc, &mem, &len, "UTF-8", 1);
+	xmlFreeDoc(w->doc);
+	if (mem == NULL || len < 0)
+		die(EX_OSERR, "libxml2: cannot serialize the document");
+	s->xml = mem;
+	s->len = (size_t)len;
 	s->wantn = npy;
 	s->wantsum = sum;
 	s->ntx = 0;
@@ -214,6 +247,7 @@ struct acc {
 	size_t kdepth;		/* its depth (nopen once open) */
 	char t[64];		/* its text, too long for an amount if full */
 	size_t tn;
+	const xmlChar *ns;	/* the namespace's URI as the parser gave it, once met */
 };
 
 static void
@@ -247,20 +281,31 @@ elstart(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *u
     const xmlChar **nss, int nattr, int ndef, const xmlChar **attrs)
 {
 	struct acc *a = ctx;
-	const char *name = uri != NULL && strcmp((const char *)uri, NS) == 0 ? (const char *)local : NULL;
+	const char *name = NULL;
 	size_t d;
 	int k = -1;
 
 	(void)prefix, (void)nns, (void)nss, (void)nattr, (void)ndef, (void)attrs;
+	/*
+	 * The parser gives every element the same URI (its dictionary's):
+	 * compared once, then by address (a strcmp an element was 19 M
+	 * instructions of 2026-01-19 of the generated world).
+	 */
+	if (uri != NULL && (uri == a->ns || strcmp((const char *)uri, NS) == 0)) {
+		a->ns = uri;
+		name = (const char *)local;
+	}
 	d = ++a->nopen;
 	if (d > sizeof a->open / sizeof a->open[0])
 		return;
 	a->open[d - 1] = name;
 	if (a->k >= 0 || name == NULL)
 		return;
-	if (is(name, "InstdAmt") && is(up(a, d - 1), "Amt") && is(up(a, d - 2), "CdtTrfTxInf"))
+	/* Their first letters first: most elements are none of them. */
+	if (name[0] == 'I' && is(name, "InstdAmt") && is(up(a, d - 1), "Amt") &&
+	    is(up(a, d - 2), "CdtTrfTxInf"))
 		k = K_AMT;
-	else if (is(name, "NbOfTxs") || is(name, "CtrlSum")) {
+	else if ((name[0] == 'N' && is(name, "NbOfTxs")) || (name[0] == 'C' && is(name, "CtrlSum"))) {
 		int sum = name[0] == 'C';
 
 		if (is(up(a, d - 1), "GrpHdr"))
