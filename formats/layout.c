@@ -411,15 +411,59 @@ lay_detect(const struct layout *l, const char *rec, size_t n)
 	return n >= (size_t)l->detoff + dl && memcmp(rec + l->detoff, l->detect, dl) == 0;
 }
 
-static int
-alldigits(const char *s, int n)
+/*
+ * Whether the n bytes at s are digits, eight at a time: of a byte's low
+ * seven bits b, b + 0x46 sets the high bit from '9' + 1 up, (b | 0x80) -
+ * 0x30 clears it below '0', neither carrying into the next byte; a byte
+ * from 0x80 has its own.  room: the bytes from s that may be read (n or
+ * more).  A field shorter than a word is read as one word where the room
+ * allows, the bytes past it taken for '0's; a longer one's last word
+ * ends where it does.
+ */
+#define DIGITS_BAD(x) (((x) | (((x) & 0x7f7f7f7f7f7f7f7fULL) + 0x4646464646464646ULL) | \
+    ~((((x) & 0x7f7f7f7f7f7f7f7fULL) | 0x8080808080808080ULL) - 0x3030303030303030ULL)) & \
+    0x8080808080808080ULL)
+static inline int
+digitsin(const char *s, int n, size_t room)
 {
-	int i;
+	uint64_t x, m;
+	int i = 0;
 
-	for (i = 0; i < n; i++)
+	if (n >= 8) {
+		for (; i + 8 <= n; i += 8) {
+			memcpy(&x, s + i, 8);
+			if (DIGITS_BAD(x))
+				return 0;
+		}
+		if (i < n) {
+			memcpy(&x, s + n - 8, 8);
+			if (DIGITS_BAD(x))
+				return 0;
+		}
+		return 1;
+	}
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (n > 0 && room >= 8) {
+		memcpy(&x, s, 8);
+		m = ((uint64_t)1 << 8 * n) - 1;
+		x = (x & m) | (0x3030303030303030ULL & ~m);
+		return !DIGITS_BAD(x);
+	}
+#else
+	(void)m;
+	(void)x;
+	(void)room;
+#endif
+	for (; i < n; i++)
 		if (s[i] < '0' || s[i] > '9')
 			return 0;
 	return 1;
+}
+
+static int
+alldigits(const char *s, int n)
+{
+	return digitsin(s, n, n > 0 ? (size_t)n : 0);
 }
 
 /*
@@ -521,18 +565,15 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 	struct lay_val *v;
 	const char *s;
 	int i, k, y, m, d, neg, clean = 1;
-	size_t b;
+	size_t room;
 	int64_t c;
 
 	/* Printable ASCII throughout, the usual case: no check per field. */
-	for (b = 0; b < n; b++)
-		if ((unsigned char)rec[b] - 0x20u > 0x5eu) {
-			clean = 0;
-			break;
-		}
+	clean = printable(rec, n);
 	for (i = 0; i < r->nfield; i++) {
 		f = &r->f[i];
 		s = rec + f->off;
+		room = (size_t)f->off < n ? n - (size_t)f->off : 0;
 		*errcol = f->col;
 		if (f->fmt == LF_X)
 			continue;
@@ -574,7 +615,7 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 		case LF_N:
 		case LF_NZ:
 		case LF_I:
-			if (!alldigits(s, f->len)) {
+			if (!digitsin(s, f->len, room)) {
 				*why = "not a number";
 				return -1;
 			}
@@ -618,7 +659,7 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 		case LF_Y6:
 		case LF_D8:
 		case LF_Y8:
-			if (!alldigits(s, f->len)) {
+			if (!digitsin(s, f->len, room)) {
 				*why = "not a date";
 				return -1;
 			}
@@ -668,7 +709,7 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 				}
 				k = 1;
 			}
-			if (f->len - k < 1 || !alldigits(s + k, f->len - k)) {
+			if (f->len - k < 1 || !digitsin(s + k, f->len - k, room > (size_t)k ? room - (size_t)k : 0)) {
 				*why = "not a number";
 				return -1;
 			}

@@ -233,6 +233,11 @@ entity-length	noemie	200	1	10	+9	n.580:2: 200: length 100, not 99
 line-length	raw	2	-	1	9	n.580:2: -: length
 empty-entity	noemie	101	1	1	+@	n.580:2: -: empty entity
 not-a-number	noemie	200	1	24	x	n.580:2: 200.qty: not a number
+money-last-digit	noemie	200	1	36	x	n.580:2: 200.fr_eur: not a number
+money-eighth-digit	noemie	200	1	35	/	n.580:2: 200.fr_eur: not a number
+date-last-digit	noemie	200	1	13	:	n.580:2: 200.act_date: not a date
+long-number-middle	noemie	200	1	92	A	n.580:2: 200.ref_invoice: not a number
+number-at-line-end	noemie	200	1	99	x	n.580:2: 200.ref_line: not a number
 no-sign	noemie	200	1	27	x	n.580:2: 200.fr_eur: no sign
 impossible-date	noemie	200	1	8	31	n.580:2: 200.act_date: impossible date
 impossible-month	noemie	100	1	30	13	n.580:2: 100.invoice_date: impossible date
