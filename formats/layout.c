@@ -760,41 +760,21 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 	return 0;
 }
 
+/* n bytes copied exactly: a field's few by few_cpy (tiers.h). */
+static inline void
+fcpy(char *d, const char *s, size_t n)
+{
+	if (n > 16)
+		lay_cpy(d, s, n);
+	else
+		few_cpy(d, s, n);
+}
+
 /*
  * Digits of v, right-aligned in n characters with leading zeros; -1 if
  * too long.  Two digits a division, on zeros laid at once, copied
  * whole: an amount's twelve characters were twelve divisions.
  */
-/*
- * n bytes copied exactly, a field's few as two words (or halves, or
- * bytes) that overlap: no call to memcpy, no byte loop, nothing read or
- * written past them.
- */
-static inline void
-fcpy(char *d, const char *s, size_t n)
-{
-	uint64_t a, b;
-	uint32_t c, e;
-
-	if (n > 16)
-		lay_cpy(d, s, n);
-	else if (n >= 8) {
-		memcpy(&a, s, 8);
-		memcpy(&b, s + n - 8, 8);
-		memcpy(d, &a, 8);
-		memcpy(d + n - 8, &b, 8);
-	} else if (n >= 4) {
-		memcpy(&c, s, 4);
-		memcpy(&e, s + n - 4, 4);
-		memcpy(d, &c, 4);
-		memcpy(d + n - 4, &e, 4);
-	} else if (n > 0) {
-		d[0] = s[0];
-		d[n / 2] = s[n / 2];
-		d[n - 1] = s[n - 1];
-	}
-}
-
 static int
 zpad(char *d, int n, uint64_t v)
 {

@@ -1332,34 +1332,14 @@ reserve(struct ts_writer *w, size_t n)
 		grow(w, n);
 }
 
-/*
- * n bytes copied, a field's few inline: two words (or halves) that
- * overlap, not a call to memcpy, which cost as much again for a field
- * of a few bytes.  Nothing read or written past the n bytes.
- */
+/* n bytes copied: a field's few by few_cpy (tiers.h), inline. */
 static inline void
 cpy(char *d, const char *s, size_t n)
 {
-	uint64_t a, b;
-	uint32_t c, e;
-
 	if (n > 16)
 		memcpy(d, s, n);
-	else if (n >= 8) {
-		memcpy(&a, s, 8);
-		memcpy(&b, s + n - 8, 8);
-		memcpy(d, &a, 8);
-		memcpy(d + n - 8, &b, 8);
-	} else if (n >= 4) {
-		memcpy(&c, s, 4);
-		memcpy(&e, s + n - 4, 4);
-		memcpy(d, &c, 4);
-		memcpy(d + n - 4, &e, 4);
-	} else if (n > 0) {
-		d[0] = s[0];
-		d[n / 2] = s[n / 2];
-		d[n - 1] = s[n - 1];
-	}
+	else
+		few_cpy(d, s, n);
 }
 
 static inline void

@@ -469,6 +469,35 @@ le_get64(const unsigned char *p)
 }
 
 /*
+ * n bytes, 16 at most, copied exactly: two words (or halves, or bytes)
+ * that overlap, no call to memcpy (which cost as much again for a field
+ * of a few bytes), nothing read or written past them.  The writers of
+ * streams and fixed-width records copy their fields with it.
+ */
+static inline void
+few_cpy(char *d, const char *s, size_t n)
+{
+	uint64_t a, b;
+	uint32_t c, e;
+
+	if (n >= 8) {
+		__builtin_memcpy(&a, s, 8);
+		__builtin_memcpy(&b, s + n - 8, 8);
+		__builtin_memcpy(d, &a, 8);
+		__builtin_memcpy(d + n - 8, &b, 8);
+	} else if (n >= 4) {
+		__builtin_memcpy(&c, s, 4);
+		__builtin_memcpy(&e, s + n - 4, 4);
+		__builtin_memcpy(d, &c, 4);
+		__builtin_memcpy(d + n - 4, &e, 4);
+	} else if (n > 0) {
+		d[0] = s[0];
+		d[n / 2] = s[n / 2];
+		d[n - 1] = s[n - 1];
+	}
+}
+
+/*
  * Beneficiary identity keys (liquidate(1)): the exact identity (amc, nir,
  * nir_key, rang, birth_date) and two reconciliation keys (amc, benef_nir
  * or else nir, rang) and (amc, birth_date, rang, adherent), hashed to 64

@@ -332,22 +332,6 @@ ktgrow(size_t k)
 	ktshift--;
 }
 
-/* The natural logarithm of x >= 1, to a few parts in a billion. */
-static double
-lnx(double x)
-{
-	double y, y2, t, s = 0;
-	int k = 0, i;
-
-	for (; x >= 2; x /= 2)
-		k++;
-	y = (x - 1) / (x + 1);
-	y2 = y * y;
-	for (i = 1, t = y; i < 24; i += 2, t *= y2)
-		s += t / i;
-	return 2 * s + k * 0.69314718055994531;
-}
-
 /* The bits set in x. */
 static size_t
 popcount(uint64_t x)
@@ -361,15 +345,18 @@ popcount(uint64_t x)
 /*
  * How many of the claims' keys are distinct, about: each hash's bit set
  * in a bitmap of m bits, twice as many as keys or more; d distinct keys
- * leave m exp(-d / m) bits unset (linear counting).  Its error is a
- * fraction of a percent: it only sizes the key table, which grows if
- * the estimate fell short.
+ * set a share p = 1 - exp(-d / m) of the bits (linear counting), so d =
+ * -m ln(1 - p) = m (p + p^2/2 + p^3/3 + ...), summed in integers (32
+ * bits of fraction): p is at most 1 - exp(-1/2), under 0.4, and the
+ * terms fall below the last bit within 25.  Its error is a fraction of
+ * a percent: it only sizes the key table, which grows if the estimate
+ * fell short.
  */
 static size_t
 distinctkeys(void)
 {
 	size_t m = 1 << 16, k, z = 0, w;
-	uint64_t *bits, h;
+	uint64_t *bits, h, q, t, i, sum = 0;
 	int kind, sh = 48;
 
 	while (m < 2 * ncl * NKIND) {
@@ -385,7 +372,12 @@ distinctkeys(void)
 	for (w = 0; w < m / 64; w++)
 		z += 64 - popcount(bits[w]);
 	free(bits);
-	return z == 0 ? ncl * NKIND : (size_t)((double)m * lnx((double)m / (double)z)) + 1;
+	if (z <= m / 2)
+		return ncl * NKIND;	/* not so: the bits are twice the keys */
+	q = ((uint64_t)(m - z) << 32) / m;
+	for (t = q, i = 1; t != 0; t = t * q >> 32, i++)
+		sum += t / i;
+	return (size_t)((uint64_t)m * sum >> 32) + 1;
 }
 
 /*
