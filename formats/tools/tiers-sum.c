@@ -271,8 +271,9 @@ work(void *arg)
  * and an engine's step costs about as much with few lanes in use as with
  * all.  Files started largest first keep the lanes in use together, the
  * small ones filling those freed.  A second engine shortens the hashing
- * only when the bytes are more than one engine's lanes can hash in the
- * largest file's steps: below that it costs a step's time for nothing
+ * only when the bytes are more than one engine's lanes (16, 8 or 4, its
+ * width at its widest) can hash in the largest file's steps: below that
+ * it costs a step's time for nothing
  * (the 80 new files of a day, 916 MB, 100 MB the largest: 0.95-1.14 s of
  * user time with one thread, 1.45-1.67 s with two, in the same elapsed
  * time, 2 cores, warm).  A name that cannot be looked at counts as
@@ -294,7 +295,7 @@ bysize(const void *a, const void *b)
 static size_t
 plan(size_t jobs)
 {
-	uintmax_t sum = 0, max = 0, want;
+	uintmax_t sum = 0, max = 0, want, lanes;
 	struct stat st;
 	size_t i, k;
 
@@ -313,7 +314,8 @@ plan(size_t jobs)
 	if (ref)
 		k = jobs;
 	else {
-		want = max == 0 ? 1 : (sum + 16 * max - 1) / (16 * max);
+		lanes = (uintmax_t)sha256mb_width(width);
+		want = max == 0 ? 1 : (sum + lanes * max - 1) / (lanes * max);
 		k = want < jobs ? (size_t)want : jobs;
 	}
 	return k < nnames ? k : nnames;
