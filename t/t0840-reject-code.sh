@@ -115,6 +115,14 @@ test_expect_success '-O: the returns alone, from the outcomes written before: th
 	test_expect_code 65 reject-code -O reto2/cut -d 2026-11-24 -r reto2/ps.tsv 2>err &&
 	grep "^reject-code: reto2/cut:" err &&
 	! test -e reto2/ps.tsv &&
+	mkdir reto2/c &&
+	grep -v "^#end" reto/o | awk -F"\t" -v OFS="\t" "
+		/^#tiers/ { for (i = 4; i <= NF; i++) if (\$i == \"amc_eur\") k = i - 3 }
+		!/^#/ && !done { \$k = \"\"; done = 1 }
+		{ print }" | tiers-seal -r -o reto2/noamc &&
+	test_expect_code 65 reject-code -O reto2/noamc -d 2026-11-24 -c reto2/c 2>err &&
+	grep "^reject-code: reto2/noamc:[0-9]*: amc_eur: not an amount\$" err &&
+	test -z "$(ls reto2/c)" &&
 	test_expect_code 64 reject-code -O reto/o -d 2026-11-24 2>err &&
 	test_expect_code 64 reject-code -O reto/o -d 2026-11-24 -o x -r reto2/ps.tsv 2>err &&
 	test_expect_code 64 reject-code -O reto/o -d 2026-11-24 -r reto2/ps.tsv l.hold-resent.2 2>err &&

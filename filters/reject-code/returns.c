@@ -806,9 +806,14 @@ passrec(void *arg, struct ts_reader *r)
 			csvput(&c->csv, fv->p, fv->n);
 	}
 	/* What the returns carry, summed from their own text. */
-	if (ps->hasamc && (v = r->f[ps->ka], money_parse(v.p, v.n, &x) != 0 ||
-	    money_add(&ps->amc, ps->amc, x) < 0))
-		die_at(EX_SOFTWARE, ps->path, 1 + r->in.lineno, "amc_eur", "not an amount");
+	if (ps->hasamc) {
+		v = r->f[ps->ka];
+		if (money_parse(v.p, v.n, &x) != 0)
+			die_at(EX_DATAERR, ps->path, 1 + r->in.lineno, "amc_eur", "not an amount");
+		if (money_add(&ps->amc, ps->amc, x) < 0)
+			die_at(EX_DATAERR, ps->path, 1 + r->in.lineno, "amc_eur",
+			    "sum out of range");
+	}
 	csvend(&c->csv);
 	ps->n++;
 	return 0;
