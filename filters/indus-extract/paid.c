@@ -824,7 +824,9 @@ daysort(uint32_t **op, uint64_t **hp)
 	free(bof);
 	for (j = 0, at = 0; j < nb; at += b[j++].n)
 		for (i = at; i < at + b[j].n; i++) {
-			/* The rows' lines lie in the order they came in: fetched ahead. */
+			/* The rows and their lines lie in the order they came in: fetched ahead. */
+			if (i + 16 < ndrows)
+				__builtin_prefetch(&drows[ord[i + 16]]);
 			if (i + 8 < ndrows) {
 				const struct drow *d = &drows[ord[i + 8]];
 
