@@ -27,6 +27,7 @@ enum {
 #define M_NEW(i) ((i) >= M_CARDNUM && (i) < M_UPDATED)
 #define NKEY 3
 #define FLD 128		/* a field's bytes, at most */
+_Static_assert((FLD & (FLD - 1)) == 0, "FLD a power of two: main.c or-s the lengths");
 #define MAXPROD 16
 
 /* Reject codes (tiers-benef(5)); bi_rejects gives their code and label. */

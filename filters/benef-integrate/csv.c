@@ -283,7 +283,19 @@ csv_row(int term, void *data)
 			return;
 		}
 	}
-	snprintf(key, sizeof key, "%s\t%s\t%s", c->f[C_CLIENT], c->f[C_CONTRACT], c->f[C_MEMBER]);
+	/* client TAB contract TAB member: each under FLD bytes, key holds them. */
+	{
+		char *k = key;
+
+		for (i = 0; i < 3; i++) {
+			const char *f = c->f[i == 0 ? C_CLIENT : i == 1 ? C_CONTRACT : C_MEMBER];
+			size_t n = strlen(f);
+
+			memcpy(k, f, n);
+			k += n;
+			*k++ = i < 2 ? '\t' : '\0';
+		}
+	}
 	if (c->have && strcmp(key, c->key) == 0) {
 		/* Another product row of the same beneficiary. */
 		static const int same[] = {

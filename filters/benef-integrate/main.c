@@ -281,12 +281,22 @@ merge(const char *master, const char *sorted)
 	if (lines_open(&in, sorted) < 0)
 		die(EX_IOERR, "%s: %s", sorted, strerror(errno));
 
+	/*
+	 * Every column of the master is one of mcols: a field too long
+	 * shows in the lengths or-ed together (FLD a power of two), then
+	 * looked for in mcols' order for the message.
+	 */
 #define NEXTM() do { \
 	hm = 0; \
 	if (master != NULL && (st = ts_next(&r)) == 1) { \
-		for (i = 0; i < NM; i++) \
-			if (mc[i] >= 0 && r.f[mc[i]].n >= FLD) \
-				die_at(EX_DATAERR, master, r.in.lineno, mcols[i], "too long"); \
+		size_t or_ = 0; \
+		for (i = 0; i < r.ncol; i++) \
+			or_ |= r.f[i].n; \
+		if ((or_ & ~(size_t)(FLD - 1)) != 0) \
+			for (i = 0; i < NM; i++) \
+				if (mc[i] >= 0 && r.f[mc[i]].n >= FLD) \
+					die_at(EX_DATAERR, master, r.in.lineno, mcols[i], \
+					    "too long"); \
 		hm = 1; \
 		nmaster_in++; \
 	} else if (master != NULL && st < 0) \

@@ -204,7 +204,10 @@ bi_check(struct entry *e, int32_t bizdate, const struct bi_sink *sink)
 		for (; *p != '\0'; p = *q ? q + 1 : q) {
 			q = p + strcspn(p, ";");
 			n = strcspn(p, ":");
-			snprintf(d, sizeof d, "%.*s", (int)(n < 7 ? n : 7), p);
+			/* As snprintf's "%.*s": p holds no NUL before n. */
+			n = n < 7 ? n : 7;
+			memcpy(d, p, n);
+			d[n] = '\0';
 			if (!inlist(d, domnames)) {
 				snprintf(buf, sizeof buf, "domains %s", d);
 				sink->reject(e, R_CODE, buf, sink->arg);

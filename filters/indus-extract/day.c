@@ -27,11 +27,25 @@ struct use {
 static struct use *uses;
 static size_t nuses, usecap;
 
+/* The slot of a line in the table: its own, or the empty one it would take. */
+static size_t
+useslot(const char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603u;
+	size_t i, j, m = usecap - 1;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 1099511628211u;
+	for (j = (size_t)h & m; uses[j].line != NULL; j = (j + 1) & m)
+		if (strlen(uses[j].line) == n && memcmp(uses[j].line, p, n) == 0)
+			break;
+	return j;
+}
+
 static struct use *
 lineuse(const struct field *line)
 {
-	size_t i, j, m;
-	uint64_t h = 1469598103934665603u;
+	size_t i, j;
 
 	if (2 * (nuses + 1) > usecap) {
 		struct use *old = uses;
@@ -40,28 +54,19 @@ lineuse(const struct field *line)
 		usecap = usecap ? 2 * usecap : 1024;
 		uses = xmalloc(usecap * sizeof *uses);
 		memset(uses, 0, usecap * sizeof *uses);
-		nuses = 0;
-		for (i = 0; i < oldcap; i++) {
-			struct field f;
-
-			if (old[i].line == NULL)
-				continue;
-			f.p = old[i].line;
-			f.n = strlen(old[i].line);
-			*lineuse(&f) = old[i];
-		}
+		/* The lines move with their sums, their text kept. */
+		for (i = 0; i < oldcap; i++)
+			if (old[i].line != NULL)
+				uses[useslot(old[i].line, strlen(old[i].line))] = old[i];
 		free(old);
 	}
-	for (i = 0; i < line->n; i++)
-		h = (h ^ (unsigned char)line->p[i]) * 1099511628211u;
-	m = usecap - 1;
-	for (j = (size_t)h & m; uses[j].line != NULL; j = (j + 1) & m)
-		if (strlen(uses[j].line) == line->n && memcmp(uses[j].line, line->p, line->n) == 0)
-			return &uses[j];
-	uses[j].line = xmalloc(line->n + 1);
-	memcpy(uses[j].line, line->p, line->n);
-	uses[j].line[line->n] = '\0';
-	nuses++;
+	j = useslot(line->p, line->n);
+	if (uses[j].line == NULL) {
+		uses[j].line = xmalloc(line->n + 1);
+		memcpy(uses[j].line, line->p, line->n);
+		uses[j].line[line->n] = '\0';
+		nuses++;
+	}
 	return &uses[j];
 }
 
