@@ -74,6 +74,32 @@ lfail(struct nm_lay *L, char *err, size_t errsz, const char *fmt, ...)
 	return -1;
 }
 
+_Static_assert(NM_LASTCLAIM < 64, "nm_lay's clear holds a bit a claim slot");
+
+/*
+ * The slots of record r to clear (nm_lay's clear): those set at r's level
+ * and deeper.  A group leaves the act line's to the line records: each
+ * clears those it does not set, so none reaches an act line stale, and
+ * no other record reads them.
+ */
+static uint64_t
+clearmask(const struct nm_lay *L, const struct lay_record *r, int level)
+{
+	uint64_t m = 0;
+	int s, j;
+
+	for (s = 0; s <= NM_LASTCLAIM; s++)
+		if (L->owner[s] >= level && L->owner[s] != NOLEVEL &&
+		    (level == LINELEVEL || L->owner[s] != LINELEVEL))
+			m |= (uint64_t)1 << s;
+	/* lay_decode sets or unsets the slot of each field it reads. */
+	for (j = 0; j < r->nfield; j++)
+		if ((s = r->f[j].col) >= 0 && s <= NM_LASTCLAIM &&
+		    r->f[j].fmt != LF_X && r->f[j].fmt != LF_CONST)
+			m &= ~((uint64_t)1 << s);
+	return m;
+}
+
 int
 nm_lay_load(struct nm_lay *L, const char *source, const char *text, char *err,
     size_t errsz)
@@ -100,6 +126,13 @@ nm_lay_load(struct nm_lay *L, const char *source, const char *text, char *err,
 	if (L->l->total < 0 || L->l->total > NM_LASTCLAIM)
 		return lfail(L, err, errsz, "%s: a layout needs a total line naming a claim amount",
 		    source);
+	for (i = 0; i < L->l->nrec; i++) {
+		const struct lay_record *r = &L->l->rec[i];
+
+		/* A record both group and line clears both at its group's place. */
+		L->clear[i] = (r->roles & LR_GROUP ? clearmask(L, r, r->level) : 0) |
+		    (r->roles & LR_LINE ? clearmask(L, r, LINELEVEL) : 0);
+	}
 	for (k = 0; k < L->l->nctl; k++) {
 		const struct lay_ctl *c = &L->l->ctl[k];
 
@@ -136,14 +169,12 @@ nm_detect(const struct nm_lay *lays, int nlays, const char *p, size_t n)
 	return NULL;
 }
 
+/* Clear the slots of mask m: the values a record at its level ends. */
 static void
-clearfrom(struct nm_file *f, int level)
+clearfrom(struct nm_file *f, uint64_t m)
 {
-	int s;
-
-	for (s = 0; s <= NM_LASTCLAIM; s++)
-		if (f->lay->owner[s] >= level && f->lay->owner[s] != NOLEVEL)
-			f->v[s].set = 0;
+	for (; m != 0; m &= m - 1)
+		f->v[__builtin_ctzll(m)].set = 0;
 }
 
 /*
@@ -207,7 +238,7 @@ record(struct nm_file *f, const char *p, size_t n)
 			return nm_err(f, r->type, -1, "opens level %d %s", r->level,
 			    r->level <= f->depth ? "while it is still open" :
 			    "outside the level above it");
-		clearfrom(f, r->level);
+		clearfrom(f, f->lay->clear[r - l->rec]);
 		f->depth = r->level;
 		f->count[r->level] = 0;
 		f->total[r->level] = 0;
@@ -217,7 +248,8 @@ record(struct nm_file *f, const char *p, size_t n)
 	if (r->roles & LR_LINE) {
 		if (f->depth != l->maxlevel)
 			return nm_err(f, r->type, -1, "act line outside level %d", l->maxlevel);
-		clearfrom(f, LINELEVEL);
+		if (!(r->roles & LR_GROUP))
+			clearfrom(f, f->lay->clear[r - l->rec]);
 	}
 	for (k = NM_LEVEL; k < NM_NSLOT; k++)
 		f->v[k].set = 0;

@@ -31,6 +31,11 @@ struct nm_lay {
 	struct layout *l;
 	signed char owner[NM_NSLOT];	/* the level of the records that set it */
 	char ctldate[LAY_MAXCTL];	/* the control sums a date: its day numbers */
+	/*
+	 * The claim slots a group or line record clears, by record: those
+	 * set at its level or deeper, but those its own fields set anyway.
+	 */
+	uint64_t clear[LAY_MAXREC];
 };
 /* Load and check a layout's text: 0, or -1 with "source: reason" in err. */
 int nm_lay_load(struct nm_lay *L, const char *source, const char *text, char *err,
