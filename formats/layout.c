@@ -352,6 +352,10 @@ lay_load(const char *source, const char *text, const char *const *names,
 		    r->type[1] >= '0' && r->type[1] <= '9' && r->type[2] >= '0' &&
 		    r->type[2] <= '9')
 			l->index[atoi(r->type)] = (short)(i + 1);
+		r->dec = xmalloc((size_t)(r->nfield ? r->nfield : 1) * sizeof *r->dec);
+		for (j = 0; j < r->nfield; j++)
+			if (r->f[j].fmt == LF_CONST || (r->f[j].fmt != LF_X && r->f[j].col >= 0))
+				r->dec[r->ndec++] = r->f[j];
 	}
 	ok = 0;
 out:
@@ -374,6 +378,7 @@ lay_free(struct layout *l)
 		for (j = 0; j < l->rec[i].nfield; j++)
 			free(l->rec[i].f[j].konst);
 		free(l->rec[i].f);
+		free(l->rec[i].dec);
 	}
 	for (i = 0; i < l->nmap; i++) {
 		free(l->map[i].code);
@@ -811,11 +816,11 @@ int
 lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
     size_t n, int32_t filedate, struct lay_val *vals, int *errcol, const char **why)
 {
-	const struct lay_field *f, *end = r->f + r->nfield;
+	const struct lay_field *f, *end = r->dec + r->ndec, *unp = NULL;
 	struct lay_val *v;
 	struct decmemo *dm;
 	const char *s;
-	int k, neg;
+	int i, k, neg;
 	size_t room;
 	uint64_t c, raw;
 
@@ -826,20 +831,26 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 	}
 	/*
 	 * Printable ASCII throughout, the usual case: no check per field.
-	 * Else the fields are decoded up to the first that is not, which is
-	 * refused there (fillers and constants are not read as text).
+	 * Else the first field that is not (unp: neither a filler nor a
+	 * constant, which are not read as text) is refused after those
+	 * before it are decoded.
 	 */
 	if (!printable(rec, n))
-		for (end = r->f; end < r->f + r->nfield; end++)
-			if (end->fmt != LF_X && end->fmt != LF_CONST &&
-			    !printable(rec + end->off, (size_t)end->len))
+		for (i = 0, k = 0; i < r->nfield; i++) {
+			f = &r->f[i];
+			if (f->fmt != LF_X && f->fmt != LF_CONST &&
+			    !printable(rec + f->off, (size_t)f->len)) {
+				unp = f;
+				end = r->dec + k;
 				break;
-	for (f = r->f; f < end; f++) {
+			}
+			/* The fields lay_load put in dec, counted. */
+			k += f->fmt == LF_CONST || (f->fmt != LF_X && f->col >= 0);
+		}
+	for (f = r->dec; f < end; f++) {
 		s = rec + f->off;
 		/* What may be read from s: to the record's end (lay_load: off < len). */
 		room = n - (size_t)f->off;
-		if (f->fmt == LF_X)
-			continue;
 		if (f->fmt == LF_CONST) {
 			if (memcmp(s, f->konst, (size_t)f->len) != 0) {
 				*why = "not the expected constant";
@@ -847,22 +858,15 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 			}
 			continue;
 		}
-		if (f->col < 0)
-			v = NULL;
-		else
-			v = &vals[f->col];
+		v = &vals[f->col];
 		if (f->opt && allblank(s, f->len, room)) {
-			if (v != NULL) {
-				v->n = 0;
-				v->text[0] = '\0';
-				v->set = 0;
-				v->bynum = 0;
-				v->num = 0;
-			}
+			v->n = 0;
+			v->text[0] = '\0';
+			v->set = 0;
+			v->bynum = 0;
+			v->num = 0;
 			continue;
 		}
-		if (v == NULL)
-			continue;
 		v->set = 1;
 		v->bynum = 0;
 		switch (f->fmt) {
@@ -1006,7 +1010,8 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 		}
 		v->text[v->n] = '\0';
 	}
-	if (f < r->f + r->nfield) {
+	if (unp != NULL) {
+		f = unp;
 		*why = "not printable ASCII";
 		goto bad;
 	}

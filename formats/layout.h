@@ -51,6 +51,12 @@ struct lay_record {
 	int level;		/* of group, attr; of close, 0 = from a field */
 	int nfield;
 	struct lay_field *f;
+	/*
+	 * The fields lay_decode reads, in order: constants and named
+	 * fields (copies of f's: fillers and unnamed fields give nothing).
+	 */
+	int ndec;
+	struct lay_field *dec;
 };
 
 struct lay_map {
