@@ -352,6 +352,8 @@ lay_load(const char *source, const char *text, const char *const *names,
 		    r->type[1] >= '0' && r->type[1] <= '9' && r->type[2] >= '0' &&
 		    r->type[2] <= '9')
 			l->index[atoi(r->type)] = (short)(i + 1);
+		if (l->tlen == 1)
+			l->index1[(unsigned char)r->type[0]] = (short)(i + 1);
 		r->dec = xmalloc((size_t)(r->nfield ? r->nfield : 1) * sizeof *r->dec);
 		for (j = 0; j < r->nfield; j++)
 			if (r->f[j].fmt == LF_CONST || (r->f[j].fmt != LF_X && r->f[j].col >= 0))
@@ -402,6 +404,10 @@ lay_find(const struct layout *l, const char *rec, size_t n)
 	if (l->tlen == 3 && t[0] >= '0' && t[0] <= '9' && t[1] >= '0' &&
 	    t[1] <= '9' && t[2] >= '0' && t[2] <= '9') {
 		i = l->index[(t[0] - '0') * 100 + (t[1] - '0') * 10 + (t[2] - '0')];
+		return i ? &l->rec[i - 1] : NULL;
+	}
+	if (l->tlen == 1) {
+		i = l->index1[(unsigned char)t[0]];
 		return i ? &l->rec[i - 1] : NULL;
 	}
 	for (i = 0; i < l->nrec; i++)

@@ -87,6 +87,7 @@ struct layout {
 	int nmap;
 	struct lay_map *map;
 	short index[1000];	/* 3-digit numeric types: record index + 1 */
+	short index1[256];	/* one-character types: record index + 1 */
 };
 
 /* A decoded field: text as output, and its value as a number or date. */
