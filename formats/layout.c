@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#if defined(__SSE2__) && defined(__GNUC__)
+#include <emmintrin.h>
+#endif
 
 #include "tiers.h"
 #include "layout.h"
@@ -307,6 +310,8 @@ lay_load(const char *source, const char *text, const char *const *names,
 				}
 			l->map[l->nmap].code = xstrdup(tok[2]);
 			l->map[l->nmap].value = xstrdup(tok[3]);
+			l->map[l->nmap].codelen = strlen(tok[2]);
+			l->map[l->nmap].valuelen = strlen(tok[3]);
 			l->nmap++;
 		} else {
 			lerr(err, errsz, source, lineno, "unknown directive or wrong number of words: %s",
@@ -347,6 +352,12 @@ lay_load(const char *source, const char *text, const char *const *names,
 		    r->type[1] >= '0' && r->type[1] <= '9' && r->type[2] >= '0' &&
 		    r->type[2] <= '9')
 			l->index[atoi(r->type)] = (short)(i + 1);
+		if (l->tlen == 1)
+			l->index1[(unsigned char)r->type[0]] = (short)(i + 1);
+		r->dec = xmalloc((size_t)(r->nfield ? r->nfield : 1) * sizeof *r->dec);
+		for (j = 0; j < r->nfield; j++)
+			if (r->f[j].fmt == LF_CONST || (r->f[j].fmt != LF_X && r->f[j].col >= 0))
+				r->dec[r->ndec++] = r->f[j];
 	}
 	ok = 0;
 out:
@@ -369,6 +380,7 @@ lay_free(struct layout *l)
 		for (j = 0; j < l->rec[i].nfield; j++)
 			free(l->rec[i].f[j].konst);
 		free(l->rec[i].f);
+		free(l->rec[i].dec);
 	}
 	for (i = 0; i < l->nmap; i++) {
 		free(l->map[i].code);
@@ -392,6 +404,10 @@ lay_find(const struct layout *l, const char *rec, size_t n)
 	if (l->tlen == 3 && t[0] >= '0' && t[0] <= '9' && t[1] >= '0' &&
 	    t[1] <= '9' && t[2] >= '0' && t[2] <= '9') {
 		i = l->index[(t[0] - '0') * 100 + (t[1] - '0') * 10 + (t[2] - '0')];
+		return i ? &l->rec[i - 1] : NULL;
+	}
+	if (l->tlen == 1) {
+		i = l->index1[(unsigned char)t[0]];
 		return i ? &l->rec[i - 1] : NULL;
 	}
 	for (i = 0; i < l->nrec; i++)
@@ -467,21 +483,45 @@ alldigits(const char *s, int n)
 }
 
 /*
- * Whether the n bytes at s are all printable ASCII, eight at a time: a
- * byte below 0x20 borrows, 0x7f carries, one from 0x80 is set, each
- * into its high bit (as ts_badbyte).
+ * Whether the n bytes at s are all printable ASCII.  Sixteen at a time
+ * where SSE2 is: a byte b is printable when b + 1, as a signed byte, is
+ * above 0x20 (0x7f becomes -128, 0x80 and up negative or zero).  Else
+ * eight at a time: a byte below 0x20 borrows, 0x7f carries, one from
+ * 0x80 is set, each into its high bit (as ts_badbyte).  A last part
+ * shorter than a step is read as the step that ends where s does.
  */
 static int
 printable(const char *s, size_t n)
 {
-	uint64_t x;
+	uint64_t x, bad = 0;
 	size_t i = 0;
 
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&x, s + i, 8);
-		if (((x - 0x2020202020202020ULL) | x | (x + 0x0101010101010101ULL)) &
-		    0x8080808080808080ULL)
-			return 0;
+#if defined(__SSE2__) && defined(__GNUC__)
+	if (n >= 16) {
+		const __m128i one = _mm_set1_epi8(1), sp = _mm_set1_epi8(0x20);
+		__m128i ok = _mm_set1_epi8(-1), w;
+
+		for (; i + 16 <= n; i += 16) {
+			w = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+			ok = _mm_and_si128(ok, _mm_cmpgt_epi8(_mm_add_epi8(w, one), sp));
+		}
+		if (i < n) {
+			w = _mm_loadu_si128((const __m128i *)(const void *)(s + n - 16));
+			ok = _mm_and_si128(ok, _mm_cmpgt_epi8(_mm_add_epi8(w, one), sp));
+		}
+		return _mm_movemask_epi8(ok) == 0xffff;
+	}
+#endif
+	if (n >= 8) {
+		for (; i + 8 <= n; i += 8) {
+			memcpy(&x, s + i, 8);
+			bad |= (x - 0x2020202020202020ULL) | x | (x + 0x0101010101010101ULL);
+		}
+		if (i < n) {
+			memcpy(&x, s + n - 8, 8);
+			bad |= (x - 0x2020202020202020ULL) | x | (x + 0x0101010101010101ULL);
+		}
+		return (bad & 0x8080808080808080ULL) == 0;
 	}
 	for (; i < n; i++)
 		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
@@ -516,6 +556,171 @@ printableval(const char *t, size_t n)
 	(void)H, (void)x, (void)m, (void)i;
 	return printable(t, n);
 #endif
+}
+
+/* n bytes copied exactly: a field's few by few_cpy (tiers.h). */
+static inline void
+fcpy(char *d, const char *s, size_t n)
+{
+	if (n > 16)
+		lay_cpy(d, s, n);
+	else
+		few_cpy(d, s, n);
+}
+
+#define BLANKS 0x2020202020202020ULL
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/*
+ * The number of eight digits, their values (0-9) in the bytes of x, the
+ * first in the lowest: two digits a byte, four a 16-bit half, then all
+ * eight, in three multiplications (Lemire's parse of eight digits).
+ */
+static inline uint64_t
+eight(uint64_t x)
+{
+	x = x * 10 + (x >> 8);
+	return (((x & 0x000000ff000000ffULL) * (100 + (1000000ULL << 32))) +
+	    (((x >> 16) & 0x000000ff000000ffULL) * (1 + (10000ULL << 32)))) >> 32;
+}
+#endif
+
+/*
+ * Whether a word of bytes less '0' (d) were all digits: a byte from 10
+ * sets its high bit adding 0x76, one that was below '0' or from 0x80 has
+ * it set already or gets it so; a carry or borrow across bytes comes only
+ * from a byte so caught.
+ */
+#define NOTDIG(d) (((d) | ((d) + 0x7676767676767676ULL)) & 0x8080808080808080ULL)
+
+/*
+ * The number the n (1-18) characters at s write, in *val; 0 if one is
+ * not a digit.  room: the bytes from s that may be read (n or more).
+ * On a little-endian machine a word at a time: the first word holds the
+ * first n % 8 digits (or eight), the bytes past them masked off, then
+ * moved to the word's top, zeros before them; each following word eight
+ * digits.
+ */
+static inline int
+digval(const char *s, int n, size_t room, uint64_t *val)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t x, d, v;
+	/* The first word's digits h (1-8), and the bits of the 8 - h others. */
+	int h = ((n - 1) & 7) + 1, i;
+	unsigned sh = (unsigned)(-8 * n) & 56;
+
+	if (room >= 8)
+		memcpy(&x, s, 8);
+	else
+		/* Then n <= room < 8: the field is the first word's h. */
+		for (x = 0, i = 0; i < h; i++)
+			x |= (uint64_t)(unsigned char)s[i] << 8 * i;
+	/* A borrow runs up: the bytes past the field change none of its. */
+	d = (x - 0x3030303030303030ULL) & (~0ULL >> sh);
+	if (NOTDIG(d))
+		return 0;
+	v = eight(d << sh);
+	for (i = h; i < n; i += 8) {
+		memcpy(&x, s + i, 8);
+		d = x - 0x3030303030303030ULL;
+		if (NOTDIG(d))
+			return 0;
+		v = v * 100000000 + eight(d);
+	}
+	*val = v;
+	return 1;
+#else
+	uint64_t v = 0;
+	int i;
+
+	(void)room;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*val = v;
+	return 1;
+#endif
+}
+
+/* The decimal digits of v, 0 for 0 (v below 10^19). */
+static inline int
+ndigits(uint64_t v)
+{
+	static const uint64_t p10[20] = {
+		1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
+		10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
+		100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+		100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+		100000000000000000ULL, 1000000000000000000ULL,
+		10000000000000000000ULL
+	};
+	int t;
+
+	if (v == 0)
+		return 0;
+	/* 1233 / 4096 is just above log10(2): t is the digits or one less. */
+	t = (64 - __builtin_clzll(v)) * 1233 >> 12;
+	return t + (v >= p10[t]);
+}
+
+/* Whether the n (1 or more) bytes at s are blanks; room as digval's. */
+static inline int
+allblank(const char *s, int n, size_t room)
+{
+	uint64_t x;
+	int i;
+
+	if (n >= 8) {
+		for (i = 0; i + 8 <= n; i += 8) {
+			memcpy(&x, s + i, 8);
+			if (x != BLANKS)
+				return 0;
+		}
+		if (i < n) {
+			memcpy(&x, s + n - 8, 8);
+			if (x != BLANKS)
+				return 0;
+		}
+		return 1;
+	}
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (room >= 8) {
+		memcpy(&x, s, 8);
+		return ((x ^ BLANKS) & (~0ULL >> 8 * (8 - n))) == 0;
+	}
+#else
+	(void)room;
+#endif
+	for (i = 0; i < n; i++)
+		if (s[i] != ' ')
+			return 0;
+	return 1;
+}
+
+/* The n bytes at s without their trailing blanks: how many are left. */
+static inline int
+unblanked(const char *s, int n, size_t room)
+{
+	int k;
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (n <= 8 && room >= 8) {
+		uint64_t x;
+
+		/* The highest byte of the field that is not a blank, and those before. */
+		memcpy(&x, s, 8);
+		x = (x ^ BLANKS) & (~0ULL >> 8 * (8 - n));
+		return x == 0 ? 0 : (63 - __builtin_clzll(x)) / 8 + 1;
+	}
+#else
+	(void)room;
+#endif
+	for (k = n; k > 0 && s[k - 1] == ' '; k--)
+		;
+	return k;
 }
 
 static int
@@ -557,100 +762,157 @@ century(int yy, int m, int d, int32_t ref)
 	return y;
 }
 
+/*
+ * The dates lay_decode found good, by their characters, format and
+ * reference date: a file's act and invoice dates are few, and checking
+ * a date and counting its days cost more than the rest of its field.
+ * An entry not yet filled has the format 0, no date's.
+ */
+#define DECMEMO 64
+static _Thread_local struct decmemo {
+	uint64_t raw;		/* the field's characters, those past it zeros */
+	int32_t ref, date;
+	int fmt;
+	unsigned char n;
+	char text[11];
+} decmemo[DECMEMO];
+
+/* A date field of f's format at s (digits checked): -1 with *why if bad. */
+static int
+datefield(const struct lay_field *f, const char *s, int32_t filedate,
+    struct lay_val *v, const char **why)
+{
+	int y, m, d;
+
+	if (f->fmt == LF_D6 || f->fmt == LF_D8) {
+		d = num(s, 2);
+		m = num(s + 2, 2);
+		y = num(s + 4, f->len - 4);
+	} else {
+		y = num(s, f->len - 4);
+		m = num(s + f->len - 4, 2);
+		d = num(s + f->len - 2, 2);
+	}
+	if (m < 1 || m > 12 || d < 1 || d > 31) {
+		*why = "impossible date";
+		return -1;
+	}
+	if (f->len == 6)
+		y = century(y, m, d, filedate);
+	if (!date_valid(y, m, d) || y < 1900) {
+		*why = "impossible date";
+		return -1;
+	}
+	v->date = date_from_ymd(y, m, d);
+	if (y <= 9999) {
+		digits4(v->text, y);
+		v->text[4] = '-';
+		v->text[5] = (char)('0' + m / 10);
+		v->text[6] = (char)('0' + m % 10);
+		v->text[7] = '-';
+		v->text[8] = (char)('0' + d / 10);
+		v->text[9] = (char)('0' + d % 10);
+		v->n = 10;
+	} else
+		v->n = (unsigned char)date_fmt(v->date, v->text);
+	return 0;
+}
+
 int
 lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
     size_t n, int32_t filedate, struct lay_val *vals, int *errcol, const char **why)
 {
-	const struct lay_field *f;
+	const struct lay_field *f, *end = r->dec + r->ndec, *unp = NULL;
 	struct lay_val *v;
+	struct decmemo *dm;
 	const char *s;
-	int i, k, y, m, d, neg, clean = 1;
+	int i, k, neg;
 	size_t room;
-	int64_t c;
+	uint64_t c, raw;
 
-	/* Printable ASCII throughout, the usual case: no check per field. */
-	clean = printable(rec, n);
-	for (i = 0; i < r->nfield; i++) {
-		f = &r->f[i];
+	if (n < (size_t)r->len) {
+		*errcol = -1;
+		*why = "shorter than its record";
+		return -1;
+	}
+	/*
+	 * Printable ASCII throughout, the usual case: no check per field.
+	 * Else the first field that is not (unp: neither a filler nor a
+	 * constant, which are not read as text) is refused after those
+	 * before it are decoded.
+	 */
+	if (!printable(rec, n))
+		for (i = 0, k = 0; i < r->nfield; i++) {
+			f = &r->f[i];
+			if (f->fmt != LF_X && f->fmt != LF_CONST &&
+			    !printable(rec + f->off, (size_t)f->len)) {
+				unp = f;
+				end = r->dec + k;
+				break;
+			}
+			/* The fields lay_load put in dec, counted. */
+			k += f->fmt == LF_CONST || (f->fmt != LF_X && f->col >= 0);
+		}
+	for (f = r->dec; f < end; f++) {
 		s = rec + f->off;
-		room = (size_t)f->off < n ? n - (size_t)f->off : 0;
-		*errcol = f->col;
-		if (f->fmt == LF_X)
-			continue;
+		/* What may be read from s: to the record's end (lay_load: off < len). */
+		room = n - (size_t)f->off;
 		if (f->fmt == LF_CONST) {
 			if (memcmp(s, f->konst, (size_t)f->len) != 0) {
 				*why = "not the expected constant";
-				return -1;
+				goto bad;
 			}
 			continue;
 		}
-		if (f->col < 0)
-			v = NULL;
-		else
-			v = &vals[f->col];
-		for (k = 0; !clean && k < f->len; k++)
-			if ((unsigned char)s[k] < 0x20 || (unsigned char)s[k] > 0x7e) {
-				*why = "not printable ASCII";
-				return -1;
-			}
-		if (f->opt) {
-			for (k = 0; k < f->len && s[k] == ' '; k++)
-				;
-			if (k == f->len) {
-				if (v != NULL) {
-					v->n = 0;
-					v->text[0] = '\0';
-					v->set = 0;
-					v->bynum = 0;
-					v->num = 0;
-				}
-				continue;
-			}
-		}
-		if (v == NULL)
+		v = &vals[f->col];
+		if (f->opt && allblank(s, f->len, room)) {
+			v->n = 0;
+			v->text[0] = '\0';
+			v->set = 0;
+			v->bynum = 0;
+			v->num = 0;
 			continue;
+		}
 		v->set = 1;
 		v->bynum = 0;
 		switch (f->fmt) {
 		case LF_N:
 		case LF_NZ:
-		case LF_I:
 			if (!digitsin(s, f->len, room)) {
 				*why = "not a number";
-				return -1;
+				goto bad;
 			}
-			if (f->fmt == LF_I) {
-				for (k = 0; k < f->len - 1 && s[k] == '0'; k++)
+			if (f->fmt == LF_NZ) {
+				for (k = 0; k < f->len && s[k] == '0'; k++)
 					;
-				v->n = (unsigned char)(f->len - k);
-				lay_cpy(v->text, s + k, v->n);
-				v->num = 0;
-				for (; k < f->len; k++)
-					v->num = v->num * 10 + (s[k] - '0');
-			} else {
-				if (f->fmt == LF_NZ) {
-					for (k = 0; k < f->len && s[k] == '0'; k++)
-						;
-					if (k == f->len) {
-						*why = "zero";
-						return -1;
-					}
+				if (k == f->len) {
+					*why = "zero";
+					goto bad;
 				}
-				v->n = (unsigned char)f->len;
-				lay_cpy(v->text, s, v->n);
 			}
+			v->n = (unsigned char)f->len;
+			fcpy(v->text, s, v->n);
+			break;
+		case LF_I:
+			/* Its text: the digits of its number, one at least. */
+			if (!digval(s, f->len, room, &c)) {
+				*why = "not a number";
+				goto bad;
+			}
+			k = c != 0 ? ndigits(c) : 1;
+			v->n = (unsigned char)k;
+			fcpy(v->text, s + f->len - k, (size_t)k);
+			v->num = (int64_t)c;
 			break;
 		case LF_A:
-			for (k = f->len; k > 0 && s[k - 1] == ' '; k--)
-				;
-			v->n = (unsigned char)k;
-			lay_cpy(v->text, s, v->n);
+			v->n = (unsigned char)unblanked(s, f->len, room);
+			fcpy(v->text, s, v->n);
 			break;
 		case LF_NIR:
 			if (!alldigits(s, 5) || !alldigits(s + 7, 6) ||
 			    !(alldigits(s + 5, 2) || (s[5] == '2' && (s[6] == 'A' || s[6] == 'B')))) {
 				*why = "not a NIR (13 digits, or 2A/2B)";
-				return -1;
+				goto bad;
 			}
 			v->n = 13;
 			lay_cpy(v->text, s, 13);
@@ -659,41 +921,38 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 		case LF_Y6:
 		case LF_D8:
 		case LF_Y8:
+			if (room < 8) {
+				if (!digitsin(s, f->len, room)) {
+					*why = "not a date";
+					goto bad;
+				}
+				if (datefield(f, s, filedate, v, why) < 0)
+					goto bad;
+				break;
+			}
+			memcpy(&raw, s, 8);
+			raw &= ~0ULL >> 8 * (8 - f->len);
+			dm = &decmemo[(raw * 0x9e3779b97f4a7c15ULL) >> 58];
+			if (dm->raw == raw && dm->fmt == f->fmt && dm->ref == filedate) {
+				v->date = dm->date;
+				v->n = dm->n;
+				memcpy(v->text, dm->text, sizeof dm->text);
+				break;
+			}
 			if (!digitsin(s, f->len, room)) {
 				*why = "not a date";
-				return -1;
+				goto bad;
 			}
-			if (f->fmt == LF_D6 || f->fmt == LF_D8) {
-				d = num(s, 2);
-				m = num(s + 2, 2);
-				y = num(s + 4, f->len - 4);
-			} else {
-				y = num(s, f->len - 4);
-				m = num(s + f->len - 4, 2);
-				d = num(s + f->len - 2, 2);
+			if (datefield(f, s, filedate, v, why) < 0)
+				goto bad;
+			if (v->n < sizeof dm->text) {
+				dm->raw = raw;
+				dm->fmt = f->fmt;
+				dm->ref = filedate;
+				dm->date = v->date;
+				dm->n = v->n;
+				memcpy(dm->text, v->text, sizeof dm->text);
 			}
-			if (m < 1 || m > 12 || d < 1 || d > 31) {
-				*why = "impossible date";
-				return -1;
-			}
-			if (f->len == 6)
-				y = century(y, m, d, filedate);
-			if (!date_valid(y, m, d) || y < 1900) {
-				*why = "impossible date";
-				return -1;
-			}
-			v->date = date_from_ymd(y, m, d);
-			if (y <= 9999) {
-				digits4(v->text, y);
-				v->text[4] = '-';
-				v->text[5] = (char)('0' + m / 10);
-				v->text[6] = (char)('0' + m % 10);
-				v->text[7] = '-';
-				v->text[8] = (char)('0' + d / 10);
-				v->text[9] = (char)('0' + d % 10);
-				v->n = 10;
-			} else
-				v->n = (unsigned char)date_fmt(v->date, v->text);
 			break;
 		case LF_M:
 		case LF_S:
@@ -705,69 +964,68 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 					neg = 1;
 				else if (s[0] != '+' && s[0] != ' ') {
 					*why = "no sign";
-					return -1;
+					goto bad;
 				}
 				k = 1;
 			}
-			if (f->len - k < 1 || !digitsin(s + k, f->len - k, room > (size_t)k ? room - (size_t)k : 0)) {
+			if (f->len - k < 1 || !digval(s + k, f->len - k,
+			    room > (size_t)k ? room - (size_t)k : 0, &c)) {
 				*why = "not a number";
-				return -1;
+				goto bad;
+			}
+			v->num = neg ? -(int64_t)c : (int64_t)c;
+			if (f->len - k < 3) {
+				v->n = (unsigned char)money_fmt(v->num, v->text);
+				break;
 			}
 			{
-				/* The text straight from the digits: money_fmt's layout. */
-				int z = k, t = 0;
+				/*
+				 * The text straight from the digits, money_fmt's
+				 * layout: the units without their leading zeros
+				 * (one at least), the point, the cents.
+				 */
+				int u = ndigits(c) - 2, t = 0;
 
-				for (c = 0; k < f->len; k++)
-					c = c * 10 + (s[k] - '0');
-				if (f->len - z < 3) {
-					v->n = (unsigned char)money_fmt(neg ? -c : c, v->text);
-					v->num = neg ? -c : c;
-					break;
-				}
-				while (z < f->len - 3 && s[z] == '0')
-					z++;
+				if (u < 1)
+					u = 1;
 				if (neg && c != 0)
 					v->text[t++] = '-';
-				lay_cpy(v->text + t, s + z, (size_t)(f->len - z - 2));
-				t += f->len - z - 2;
+				fcpy(v->text + t, s + f->len - 2 - u, (size_t)u);
+				t += u;
 				v->text[t++] = '.';
 				v->text[t++] = s[f->len - 2];
 				v->text[t++] = s[f->len - 1];
 				v->n = (unsigned char)t;
 			}
-			v->num = neg ? -c : c;
 			break;
 		default:
 			*why = "bad format";
-			return -1;
+			goto bad;
 		}
 		if (f->mapped) {
 			for (k = 0; k < l->nmap; k++)
-				if (l->map[k].col == f->col &&
-				    strlen(l->map[k].code) == v->n &&
+				if (l->map[k].col == f->col && l->map[k].codelen == v->n &&
 				    memcmp(l->map[k].code, v->text, v->n) == 0)
 					break;
 			if (k == l->nmap) {
 				*why = "unknown code";
-				return -1;
+				goto bad;
 			}
-			v->n = (unsigned char)strlen(l->map[k].value);
+			v->n = (unsigned char)l->map[k].valuelen;
 			lay_cpy(v->text, l->map[k].value, v->n);
 		}
 		v->text[v->n] = '\0';
 	}
+	if (unp != NULL) {
+		f = unp;
+		*why = "not printable ASCII";
+		goto bad;
+	}
 	*errcol = -1;
 	return 0;
-}
-
-/* n bytes copied exactly: a field's few by few_cpy (tiers.h). */
-static inline void
-fcpy(char *d, const char *s, size_t n)
-{
-	if (n > 16)
-		lay_cpy(d, s, n);
-	else
-		few_cpy(d, s, n);
+bad:
+	*errcol = f->col;
+	return -1;
 }
 
 /*

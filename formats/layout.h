@@ -51,11 +51,18 @@ struct lay_record {
 	int level;		/* of group, attr; of close, 0 = from a field */
 	int nfield;
 	struct lay_field *f;
+	/*
+	 * The fields lay_decode reads, in order: constants and named
+	 * fields (copies of f's: fillers and unnamed fields give nothing).
+	 */
+	int ndec;
+	struct lay_field *dec;
 };
 
 struct lay_map {
 	int col;
 	char *code, *value;
+	size_t codelen, valuelen;
 };
 
 #define LAY_MAXREC 64
@@ -80,6 +87,7 @@ struct layout {
 	int nmap;
 	struct lay_map *map;
 	short index[1000];	/* 3-digit numeric types: record index + 1 */
+	short index1[256];	/* one-character types: record index + 1 */
 };
 
 /* A decoded field: text as output, and its value as a number or date. */
@@ -104,11 +112,13 @@ void lay_free(struct layout *l);
 /* The record definition of a record, by its type; NULL if unknown. */
 const struct lay_record *lay_find(const struct layout *l, const char *rec, size_t n);
 /*
- * Decode record rec (n bytes, already found to be of type r) into
- * vals[col] of each field.  filedate (days, or INT32_MIN if unknown)
- * resolves the century of 6-character dates: the latest date not after
- * it; file dates themselves are in 2000-2099.  0 ok; -1 with the field's
- * column (or -1 for the record) and a reason.
+ * Decode record rec (n bytes, already found to be of type r, and not
+ * shorter than r's length) into vals[col] of each field.  filedate
+ * (days, or INT32_MIN if unknown) resolves the century of 6-character
+ * dates: the latest date not after it; file dates themselves are in
+ * 2000-2099.  0 ok; -1 with the field's column (or -1 for the record)
+ * and a reason.  The bytes of a value's text past its n and NUL are
+ * unspecified.
  */
 int lay_decode(const struct layout *l, const struct lay_record *r,
     const char *rec, size_t n, int32_t filedate, struct lay_val *vals,
@@ -131,18 +141,38 @@ int lay_detect(const struct layout *l, const char *rec, size_t n);
 
 /*
  * Short copies: gcc expands memcpy of an unknown small size into rep movs,
- * slow to start; fields are a few bytes.
+ * slow to start; fields are a few bytes.  Words of eight, the last one
+ * overlapping those before it, or for less than a word two halves that
+ * overlap (few_cpy's way): no loop byte by byte.
  */
 static inline void
 lay_cpy(char *d, const char *s, size_t n)
 {
-	for (; n >= 8; n -= 8, d += 8, s += 8) {
-		__builtin_memcpy(d, s, 8);
-		/* Keep gcc from seeing a memcpy here and emitting rep movs. */
-		__asm__ volatile ("" : : : "memory");
-	}
-	while (n-- > 0)
-		*d++ = *s++;
+	uint32_t a, b;
+	uint16_t h, k;
+
+	if (n >= 8) {
+		size_t i;
+
+		for (i = 0; i + 8 <= n; i += 8) {
+			__builtin_memcpy(d + i, s + i, 8);
+			/* Keep gcc from seeing a memcpy here and emitting rep movs. */
+			__asm__ volatile ("" : : : "memory");
+		}
+		if (i < n)
+			__builtin_memcpy(d + n - 8, s + n - 8, 8);
+	} else if (n >= 4) {
+		__builtin_memcpy(&a, s, 4);
+		__builtin_memcpy(&b, s + n - 4, 4);
+		__builtin_memcpy(d, &a, 4);
+		__builtin_memcpy(d + n - 4, &b, 4);
+	} else if (n >= 2) {
+		__builtin_memcpy(&h, s, 2);
+		__builtin_memcpy(&k, s + n - 2, 2);
+		__builtin_memcpy(d, &h, 2);
+		__builtin_memcpy(d + n - 2, &k, 2);
+	} else if (n == 1)
+		*d = *s;
 }
 
 /* The built-in layouts, embedded at build time from formats/layouts/. */

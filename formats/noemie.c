@@ -24,7 +24,7 @@ const char *const nm_names[NM_NSLOT] = {
 	"amo_total_eur", "date_total"
 };
 
-/* An act line needs these in effect. */
+/* An act line needs these in effect (in slot order: record's need). */
 static const int required[] = {
 	NM_SENDER, NM_FILENO, NM_FILEDATE, NM_PSKIND, NM_PSNUM, NM_INVOICE,
 	NM_INVDATE, NM_NIR, NM_NIRKEY, NM_ACTDATE, NM_ACTCODE, NM_QTY, NM_FR, NM_BR,
@@ -74,6 +74,59 @@ lfail(struct nm_lay *L, char *err, size_t errsz, const char *fmt, ...)
 	return -1;
 }
 
+_Static_assert(NM_LASTCLAIM < 64, "nm_lay's masks hold a bit a claim slot");
+
+#define BIT(s) ((uint64_t)1 << (s))
+/* The slots every record reads (the file's date) or the report does. */
+#define FILESLOTS (BIT(NM_SENDER) | BIT(NM_FILENO) | BIT(NM_FILEDATE))
+
+/*
+ * The claim slots record r clears (nm_lay's clear) as a record of this
+ * level: those set at its level, but those its own fields set (lay_decode
+ * sets or unsets each).  A deeper level's are cleared by a group of that
+ * level, which opens before any act line (levels open one by one), and
+ * the act line's by each line record: only act lines read claim slots.
+ * The file's sender, number and date are read outside act lines (every
+ * record's dates of six characters take the file's date): they are
+ * cleared as they were, with all deeper ones, before r's fields are read.
+ */
+static uint64_t
+clearmask(const struct nm_lay *L, const struct lay_record *r, int level)
+{
+	uint64_t m = 0;
+	int s, j;
+
+	for (s = 0; s <= NM_LASTCLAIM; s++)
+		if (L->owner[s] != NOLEVEL && (L->owner[s] == level ||
+		    (L->owner[s] >= level && (FILESLOTS & BIT(s)))))
+			m |= BIT(s);
+	for (j = 0; j < r->nfield; j++)
+		if ((s = r->f[j].col) >= 0 && s <= NM_LASTCLAIM &&
+		    r->f[j].fmt != LF_X && r->f[j].fmt != LF_CONST)
+			m &= ~(BIT(s) & ~FILESLOTS);
+	return m;
+}
+
+/*
+ * The required slots line record r may leave unset: all but those its
+ * own fields always set (neither optional nor fillers).
+ */
+static uint64_t
+needmask(const struct lay_record *r)
+{
+	uint64_t m = 0;
+	size_t k;
+	int s, j;
+
+	for (k = 0; k < sizeof required / sizeof required[0]; k++)
+		m |= BIT(required[k]);
+	for (j = 0; j < r->nfield; j++)
+		if ((s = r->f[j].col) >= 0 && s <= NM_LASTCLAIM && !r->f[j].opt &&
+		    r->f[j].fmt != LF_X && r->f[j].fmt != LF_CONST)
+			m &= ~BIT(s);
+	return m;
+}
+
 int
 nm_lay_load(struct nm_lay *L, const char *source, const char *text, char *err,
     size_t errsz)
@@ -100,6 +153,14 @@ nm_lay_load(struct nm_lay *L, const char *source, const char *text, char *err,
 	if (L->l->total < 0 || L->l->total > NM_LASTCLAIM)
 		return lfail(L, err, errsz, "%s: a layout needs a total line naming a claim amount",
 		    source);
+	for (i = 0; i < L->l->nrec; i++) {
+		const struct lay_record *r = &L->l->rec[i];
+
+		/* A record both group and line clears both at its group's place. */
+		L->clear[i] = (r->roles & LR_GROUP ? clearmask(L, r, r->level) : 0) |
+		    (r->roles & LR_LINE ? clearmask(L, r, LINELEVEL) : 0);
+		L->need[i] = r->roles & LR_LINE ? needmask(r) : 0;
+	}
 	for (k = 0; k < L->l->nctl; k++) {
 		const struct lay_ctl *c = &L->l->ctl[k];
 
@@ -136,14 +197,12 @@ nm_detect(const struct nm_lay *lays, int nlays, const char *p, size_t n)
 	return NULL;
 }
 
+/* Clear the slots of mask m: the values a record at its level ends. */
 static void
-clearfrom(struct nm_file *f, int level)
+clearfrom(struct nm_file *f, uint64_t m)
 {
-	int s;
-
-	for (s = 0; s <= NM_LASTCLAIM; s++)
-		if (f->lay->owner[s] >= level && f->lay->owner[s] != NOLEVEL)
-			f->v[s].set = 0;
+	for (; m != 0; m &= m - 1)
+		f->v[__builtin_ctzll(m)].set = 0;
 }
 
 /*
@@ -180,6 +239,7 @@ record(struct nm_file *f, const char *p, size_t n)
 	char type[8];
 	int col, lv, k;
 	int64_t amt;
+	uint64_t m;
 
 	if ((r = lay_find(l, p, n)) == NULL) {
 		size_t tn = n < (size_t)(l->toff + l->tlen) ? 0 : (size_t)l->tlen;
@@ -207,7 +267,7 @@ record(struct nm_file *f, const char *p, size_t n)
 			return nm_err(f, r->type, -1, "opens level %d %s", r->level,
 			    r->level <= f->depth ? "while it is still open" :
 			    "outside the level above it");
-		clearfrom(f, r->level);
+		clearfrom(f, f->lay->clear[r - l->rec]);
 		f->depth = r->level;
 		f->count[r->level] = 0;
 		f->total[r->level] = 0;
@@ -217,7 +277,8 @@ record(struct nm_file *f, const char *p, size_t n)
 	if (r->roles & LR_LINE) {
 		if (f->depth != l->maxlevel)
 			return nm_err(f, r->type, -1, "act line outside level %d", l->maxlevel);
-		clearfrom(f, LINELEVEL);
+		if (!(r->roles & LR_GROUP))
+			clearfrom(f, f->lay->clear[r - l->rec]);
 	}
 	for (k = NM_LEVEL; k < NM_NSLOT; k++)
 		f->v[k].set = 0;
@@ -227,9 +288,10 @@ record(struct nm_file *f, const char *p, size_t n)
 	if ((r->roles & LR_OPEN) && f->onopen != NULL && f->onopen(f, r->type, f->arg) < 0)
 		return -1;
 	if (r->roles & LR_LINE) {
-		for (k = 0; k < (int)(sizeof required / sizeof required[0]); k++)
-			if (!f->v[required[k]].set)
-				return nm_err(f, r->type, required[k],
+		/* In slot order, as required lists them: the first one absent. */
+		for (m = f->lay->need[r - l->rec]; m != 0; m &= m - 1)
+			if (!f->v[__builtin_ctzll(m)].set)
+				return nm_err(f, r->type, __builtin_ctzll(m),
 				    "absent (no record in effect sets it)");
 		if (f->online != NULL && f->online(f, r->type, f->arg) < 0)
 			return -1;

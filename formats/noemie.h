@@ -31,6 +31,13 @@ struct nm_lay {
 	struct layout *l;
 	signed char owner[NM_NSLOT];	/* the level of the records that set it */
 	char ctldate[LAY_MAXCTL];	/* the control sums a date: its day numbers */
+	/*
+	 * The claim slots a group or line record clears, by record: those
+	 * set at its level, and the file's sender, number and date at its
+	 * level or deeper (noemie.c's clearmask says why).
+	 */
+	uint64_t clear[LAY_MAXREC];
+	uint64_t need[LAY_MAXREC];	/* the required slots a line may miss */
 };
 /* Load and check a layout's text: 0, or -1 with "source: reason" in err. */
 int nm_lay_load(struct nm_lay *L, const char *source, const char *text, char *err,
