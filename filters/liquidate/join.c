@@ -175,6 +175,15 @@ sdup(struct arena *a, const struct field *f, const char *s)
 	    fdup_in(a, f);
 }
 
+/* Has s no byte ts_wcstr refuses? */
+static int
+plainstr(const char *s)
+{
+	size_t n = strlen(s);
+
+	return ts_badbyte(s, n, 0) == n;
+}
+
 /*
  * The beneficiary of master record r (its fields split), its strings in
  * arena a, or prev's (NULL: none) when they are the same: 0, or -1 after
@@ -242,6 +251,11 @@ parsebenef(struct ts_reader *r, struct arena *a, const int *c, const struct bene
 				p++;
 		}
 	}
+	/*
+	 * Checked here, once a beneficiary, as fastdec would check them
+	 * for each of its decisions: no byte the decisions' writer refuses.
+	 */
+	b->plain = plainstr(b->contract) && plainstr(b->member);
 	return products(r, a, &f[c[B_PRODS]], mm, b);
 #undef MM
 }

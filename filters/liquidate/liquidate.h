@@ -140,6 +140,7 @@ struct benef {
 	char nir[14];
 	int8_t rang;
 	unsigned char responsable, active;
+	unsigned char plain;	/* contract and member as a decision writes them (fastdec) */
 };
 
 /* PEC agreements (pec.c), sorted with peccmp for the lookup. */
