@@ -24,13 +24,25 @@ static int *actdom;		/* the domain of each entry of acttab */
 int
 domidx(const char *s, size_t n)
 {
+	const char *d;
+	size_t k;
 	int i;
 
-	/* The first letter first: a PEC's domain (OPTI, DENT, AUDI) is among the last. */
-	for (i = 0; i < NDOM; i++)
-		if (n > 0 && domnames[i][0] == s[0] && strlen(domnames[i]) == n &&
-		    memcmp(domnames[i], s, n) == 0)
+	/*
+	 * The first letter first: a PEC's domain (OPTI, DENT, AUDI) is among
+	 * the last, and a master's list names several a beneficiary.
+	 */
+	if (n == 0)
+		return -1;
+	for (i = 0; i < NDOM; i++) {
+		d = domnames[i];
+		if (d[0] != s[0])
+			continue;
+		for (k = 1; k < n && d[k] != '\0' && d[k] == s[k]; k++)
+			;
+		if (k == n && d[n] == '\0')
 			return i;
+	}
 	return -1;
 }
 

@@ -175,6 +175,15 @@ sdup(struct arena *a, const struct field *f, const char *s)
 	    fdup_in(a, f);
 }
 
+/* Has s no byte ts_wcstr refuses? */
+static int
+plainstr(const char *s)
+{
+	size_t n = strlen(s);
+
+	return ts_badbyte(s, n, 0) == n;
+}
+
 /*
  * The beneficiary of master record r (its fields split), its strings in
  * arena a, or prev's (NULL: none) when they are the same: 0, or -1 after
@@ -242,6 +251,11 @@ parsebenef(struct ts_reader *r, struct arena *a, const int *c, const struct bene
 				p++;
 		}
 	}
+	/*
+	 * Checked here, once a beneficiary, as fastdec would check them
+	 * for each of its decisions: no byte the decisions' writer refuses.
+	 */
+	b->plain = plainstr(b->contract) && plainstr(b->member);
 	return products(r, a, &f[c[B_PRODS]], mm, b);
 #undef MM
 }
@@ -268,11 +282,11 @@ keyeq(int kind, const struct claim *c, const struct bk_key *k)
  * system has them, so that a probe costs a cache miss, not also a TLB
  * miss.  Given back with bigfree once every claim has its beneficiary;
  * the claims' array, read at random in the consumption order, is one to
- * the end.
+ * the end.  bigtry: NULL where it cannot be mapped.
  */
 #define BIGLEN(n) (((n) + BIGALIGN - 1) & ~(BIGALIGN - 1))
 void *
-bigalloc(size_t n)
+bigtry(size_t n)
 {
 	size_t len = BIGLEN(n);
 	char *p;
@@ -282,7 +296,7 @@ bigalloc(size_t n)
 	p = mmap(NULL, len + BIGALIGN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 	    -1, 0);
 	if (p == MAP_FAILED)
-		die(EX_OSERR, "out of memory");
+		return NULL;
 	a = ((uintptr_t)p + BIGALIGN - 1) & ~(uintptr_t)(BIGALIGN - 1);
 	if ((char *)a > p)
 		(void)munmap(p, (size_t)((char *)a - p));
@@ -292,6 +306,16 @@ bigalloc(size_t n)
 	(void)madvise((void *)a, len, MADV_HUGEPAGE);
 #endif
 	return (void *)a;
+}
+
+void *
+bigalloc(size_t n)
+{
+	void *p = bigtry(n);
+
+	if (p == NULL)
+		die(EX_OSERR, "out of memory");
+	return p;
 }
 
 static void

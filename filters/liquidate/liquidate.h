@@ -140,6 +140,7 @@ struct benef {
 	char nir[14];
 	int8_t rang;
 	unsigned char responsable, active;
+	unsigned char plain;	/* contract and member as a decision writes them (fastdec) */
 };
 
 /* PEC agreements (pec.c), sorted with peccmp for the lookup. */
@@ -364,18 +365,45 @@ bytecmp(const char *a, size_t m, const char *b, size_t n)
 	return d != 0 ? d : m < n ? -1 : m > n;
 }
 
+/*
+ * Are the n bytes at a and b the same?  A key's fields (an amc, a NIR)
+ * compared by two overlapping words, as few_cpy copies them.
+ */
+static inline int
+byteeq(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y, u, v;
+	uint32_t h, j, l, m;
+
+	if (n >= 8 && n <= 16) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		memcpy(&u, a + n - 8, 8);
+		memcpy(&v, b + n - 8, 8);
+		return x == y && u == v;
+	}
+	if (n >= 4 && n < 8) {
+		memcpy(&h, a, 4);
+		memcpy(&j, b, 4);
+		memcpy(&l, a + n - 4, 4);
+		memcpy(&m, b + n - 4, 4);
+		return h == j && l == m;
+	}
+	return memcmp(a, b, n) == 0;
+}
+
 /* Is field i of c the string s? */
 static inline int
 cfeq(const struct claim *c, int i, const char *s)
 {
-	return strlen(s) == CN(c, i) && memcmp(s, CS(c, i), CN(c, i)) == 0;
+	return strlen(s) == CN(c, i) && byteeq(s, CS(c, i), CN(c, i));
 }
 
 /* Is field i of c the bytes f? */
 static inline int
 cfieq(const struct claim *c, int i, const struct field *f)
 {
-	return f->n == CN(c, i) && memcmp(f->p, CS(c, i), f->n) == 0;
+	return f->n == CN(c, i) && byteeq(f->p, CS(c, i), f->n);
 }
 
 /* Copy m bytes into a buffer of n, NUL-ended, cut if need be. */
@@ -477,6 +505,7 @@ void ckey(const struct claim *c, struct bk_key *k);
 /* join.c: the beneficiaries the claims name, from the masters. */
 #define BIGALIGN ((size_t)2 << 20)
 void *bigalloc(size_t n);
+void *bigtry(size_t n);		/* NULL: not mapped */
 extern struct benef *bens;
 extern size_t nbens;
 extern struct arena mainarena;

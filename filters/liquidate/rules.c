@@ -154,6 +154,23 @@ findpec(const struct ctx *cx, const struct claim *c, const struct benef *b,
 	return any ? LQ09 : LQ08;
 }
 
+/*
+ * Is the age at the act within rule r's bounds?  Computed once a claim
+ * (*a, INT_MIN till then), and only for a rule that has bounds: a rule
+ * without (0 to 1000 years, the defaults) takes any beneficiary born on
+ * or before the act and less than 365 000 days before (fewer than 1000
+ * years: those hold 242 leap days at least).
+ */
+static int
+ageok(const struct rule *r, int32_t birth, int32_t at, int *a)
+{
+	if (r->agemin <= 0 && r->agemax >= 999 && birth <= at && (int64_t)at - birth < 365000)
+		return 1;
+	if (*a == INT_MIN)
+		*a = age(birth, at);
+	return *a >= r->agemin && *a <= r->agemax;
+}
+
 /* The rule of a claim: the first of the products in effect at d. */
 const struct rule *
 findrule(const struct ctx *cx, struct claim *c, const struct benef *b,
@@ -167,7 +184,7 @@ findrule(const struct ctx *cx, struct claim *c, const struct benef *b,
 
 	if (g == NULL || c->dom < 0)
 		return NULL;
-	a = age(b->birth, c->date);
+	a = INT_MIN;
 	memset(done, 0, sizeof done);
 	for (;;) {
 		/* The next period covering d, in product order, then file order. */
@@ -188,7 +205,7 @@ findrule(const struct ctx *cx, struct claim *c, const struct benef *b,
 				if (r->dom == c->dom && (*r->acts == '\0' ||
 				    ((haveact < 0 ? (haveact = actword(c, act, sizeof act)) :
 				    haveact) && strstr(r->acts, act) != NULL)) &&
-				    a >= r->agemin && a <= r->agemax) {
+				    ageok(r, b->birth, c->date, &a)) {
 					c->pref = pr->ref;
 					c->rank = k + 1;
 					return r;
