@@ -182,6 +182,31 @@ claimrank(char *buf, uint32_t rec)
 }
 
 /*
+ * The identity of claim rec of today in buf, n bytes, which holds claim
+ * brec's: the claims are written in order, so nearly always rec is
+ * brec + 1, and its number is brec's plus one in decimal, a digit or a
+ * carry, not a division a digit.
+ */
+static size_t
+nextrank(char *buf, size_t n, uint32_t brec, uint32_t rec)
+{
+	size_t i;
+
+	if (n == 0 || rec != brec + 1)
+		return claimrank(buf, rec);
+	for (i = n - 1; buf[i] == '9'; i--)
+		buf[i] = '0';
+	if (buf[i] != '#') {
+		buf[i]++;
+		return n;
+	}
+	/* 9...9 + 1: a 1 and as many zeros. */
+	buf[i + 1] = '1';
+	buf[n] = '0';
+	return n + 1;
+}
+
+/*
  * The day's batches, claims and text, until their verdicts are known:
  * held in memory while they take at most spillmem bytes
  * ($TIERS_DEDUP_SPILLMEM, for the tests), then, from the first that
@@ -251,6 +276,21 @@ hitcmp(const void *a, const void *b)
 	const struct hit *x = a, *y = b;
 
 	return x->rec < y->rec ? -1 : x->rec > y->rec;
+}
+
+/*
+ * The hit of claim rec, or NULL, the claims asked for in increasing
+ * order: from *at on, *at moved to it.
+ */
+static const struct hit *
+hitnext(const struct hit *h, size_t n, size_t *at, uint32_t rec)
+{
+	size_t a = *at;
+
+	while (a < n && h[a].rec < rec)
+		a++;
+	*at = a;
+	return a < n && h[a].rec == rec ? &h[a] : NULL;
 }
 
 /* The hit of claim rec, or NULL. */
@@ -676,7 +716,14 @@ struct emit {
 	size_t from, to;
 	struct ts_writer *w;
 	uint64_t cnt[4], nw;
+	size_t kat, lat;	/* hitnext's places in khit and lhit */
+	char id[32];		/* the identity of claim idrec, idn bytes */
+	size_t idn;
+	uint32_t idrec;
 };
+
+/* The verdicts' lengths (judgeinit). */
+static size_t vlen[4];
 
 static void *
 emit(void *arg)
@@ -686,7 +733,7 @@ emit(void *arg)
 	const struct hit *h;
 	struct item *x, x0;
 	size_t i;
-	char id[32], ref[32];
+	char ref[32];
 
 	for (i = e->from; i < e->to; i++) {
 		uint32_t rec = b->rec0 + (uint32_t)i;
@@ -701,7 +748,7 @@ emit(void *arg)
 		 */
 		h = NULL;
 		if (x->verdict == V_FIRST)
-			h = hitof(khit, nkhit, rec);
+			h = hitnext(khit, nkhit, &e->kat, rec);
 		else if (x->verdict == V_INTRA)
 			h = hitof(khit, nkhit, x->refrec);
 		if (h != NULL) {
@@ -714,7 +761,8 @@ emit(void *arg)
 		 * of the day's, else of an earlier day's paid no more.
 		 */
 		if (hist.ledger && x->verdict == V_ADJUST &&
-		    (h = hitof(lhit, nlhit, rec)) != NULL && (h->amount > 0 || !x->hasref)) {
+		    (h = hitnext(lhit, nlhit, &e->lat, rec)) != NULL &&
+		    (h->amount > 0 || !x->hasref)) {
 			x->refday = h->day;
 			x->refrec = h->ref;
 			x->hasref = 1;
@@ -737,13 +785,19 @@ emit(void *arg)
 		}
 		ts_wfields(e->w, x->mapped ? (const char *)x->at : b->text + x->at, x->len, ncol,
 		    x->recsum);
-		ts_wcstr(e->w, vnames[x->verdict]);
-		ts_wstr(e->w, id, claimrank(id, rec));
-		ts_wstr(e->w, ref, nref);
+		/*
+		 * The verdict, the identities: bytes of this file, digits, '-'
+		 * and '#', not checked again (ts_wchecked).
+		 */
+		e->idn = nextrank(e->id, e->idn, e->idrec, rec);
+		e->idrec = rec;
+		ts_wchecked(e->w, vnames[x->verdict], vlen[x->verdict]);
+		ts_wchecked(e->w, e->id, e->idn);
+		ts_wchecked(e->w, ref, nref);
 		if (x->haspaid)
 			ts_wmoney(e->w, x->paid);
 		else
-			ts_wcstr(e->w, "");
+			ts_wstr(e->w, "", 0);
 		ts_wend(e->w);
 		e->cnt[x->verdict]++;
 		e->nw++;
@@ -848,7 +902,10 @@ void
 judgeinit(void)
 {
 	const char *e;
+	int i;
 
+	for (i = 0; i < 4; i++)
+		vlen[i] = strlen(vnames[i]);
 	check = (e = getenv("TIERS_DEDUP_CHECK")) != NULL && *e != '\0';
 	if ((e = getenv("TIERS_DEDUP_SPILLMEM")) != NULL && *e != '\0')
 		spillmem = (size_t)numarg(e, 0, 1LL << 40, "TIERS_DEDUP_SPILLMEM");
