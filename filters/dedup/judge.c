@@ -579,7 +579,13 @@ pass(void *arg)
 			while (from < nc)
 				cq[from++] = (uint32_t)i;
 		}
-		behind(p->cursor, rel, start, frel, p->q[i].hi);
+		/*
+		 * Every 16 keys: the pages go a MiB at a time, and the cursors
+		 * move a few records a key (not a loop over the segments and
+		 * their filters a key).
+		 */
+		if ((i & 15) == 15)
+			behind(p->cursor, rel, start, frel, p->q[i].hi);
 	}
 	if (hist.ledger)
 		moves(c, nc, p->cursor, rel, start, frel);
