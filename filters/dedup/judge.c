@@ -270,6 +270,71 @@ static size_t nkhit, nlhit;
 static struct nk *adj;
 static size_t nadj, capadj;
 
+/*
+ * The adjustments' line keys, each with the first claim paid of the day
+ * under it (0: none yet), filled by emit in the claims' order: the line
+ * of the day an adjustment adjusts is the first paid before it with its
+ * line key, which liquidate decides first.  (The day's table held every
+ * paid claim's line key for them: twice its keys, for the few
+ * adjustments of a day.)
+ */
+struct lent {
+	uint64_t hi, lo;
+	uint32_t rec;
+	int used;
+};
+
+static struct lent *lset;
+static size_t lsetcap;
+
+static struct lent *
+lsetslot(uint64_t hi, uint64_t lo)
+{
+	size_t m = lsetcap - 1, i = (size_t)lo & m;
+
+	while (lset[i].used && (lset[i].hi != hi || lset[i].lo != lo))
+		i = (i + 1) & m;
+	return &lset[i];
+}
+
+static void
+lsetmake(const struct nk *a, size_t n)
+{
+	struct lent *l;
+	size_t i;
+
+	for (lsetcap = 16; lsetcap < 2 * n; lsetcap *= 2)
+		;
+	lset = xmalloc(lsetcap * sizeof *lset);
+	memset(lset, 0, lsetcap * sizeof *lset);
+	for (i = 0; i < n; i++) {
+		l = lsetslot(a[i].hi, a[i].lo);
+		l->hi = a[i].hi;
+		l->lo = a[i].lo;
+		l->used = 1;
+	}
+}
+
+/* Claim rec, in the claims' order: of a line of the day before it. */
+static void
+lineof(struct item *x, uint32_t rec)
+{
+	struct lent *l;
+
+	if (x->verdict == V_FIRST || x->verdict == V_INTRA) {
+		l = lsetslot(x->lhi, x->llo);
+		if (l->used && l->rec == 0)
+			l->rec = rec;
+	} else if (x->verdict == V_ADJUST) {
+		l = lsetslot(x->lhi, x->llo);
+		if (l->rec != 0) {
+			x->refday = today;
+			x->refrec = l->rec;
+			x->hasref = 1;
+		}
+	}
+}
+
 static int
 hitcmp(const void *a, const void *b)
 {
@@ -342,46 +407,28 @@ judge(struct batch *b)
 	size_t i, bytes;
 
 	for (i = 0; i < b->n; i++) {
-		if (4 * (tabn + 2) > 3 * tabcap)
-			tabgrow(2);
+		if (4 * (tabn + 1) > 3 * tabcap)
+			tabgrow(1);
 #ifdef __GNUC__
 		/*
-		 * The slots of a claim a few places ahead asked for now: the
+		 * The slot of a claim a few places ahead asked for now: the
 		 * table is larger than the caches, a key a miss.
 		 */
-		if (i + TABAHEAD < b->n) {
-			const struct item *y = &b->it[i + TABAHEAD];
-
-			if (hist.ledger)
-				__builtin_prefetch(&tab[(size_t)y->llo & (tabcap - 1)]);
-			if (y->verdict == V_FIRST)
-				__builtin_prefetch(&tab[(size_t)y->lo & (tabcap - 1)]);
-		}
+		if (i + TABAHEAD < b->n && b->it[i + TABAHEAD].verdict == V_FIRST)
+			__builtin_prefetch(&tab[(size_t)b->it[i + TABAHEAD].lo & (tabcap - 1)]);
 #endif
 		x = &b->it[i];
 		x->hasref = x->haspaid = 0;
 		if (hist.ledger && x->verdict == V_ADJUST) {
-			/* A line of the day before it, which liquidate decides first. */
-			e = &tab[tabfind(x->lhi, x->llo)];
-			if (e->rec != 0) {
-				x->refday = today;
-				x->refrec = e->rec;
-				x->hasref = 1;
-			}
+			/*
+			 * Its line key, to look up in the ledger, and in the
+			 * claims of the day before it (emit, lineof).
+			 */
 			pushnk(&adj, &nadj, &capadj, x->lhi, x->llo, b->rec0 + (uint32_t)i);
 			continue;
 		}
 		if (x->verdict == V_ADJUST || x->verdict == V_OTHER)
 			continue;
-		if (hist.ledger) {
-			e = &tab[tabfind(x->lhi, x->llo)];
-			if (e->rec == 0) {
-				e->hi = x->lhi;
-				e->lo = x->llo;
-				e->rec = b->rec0 + (uint32_t)i;
-				tabn++;
-			}
-		}
 		e = &tab[tabfind(x->hi, x->lo)];
 		if (e->rec != 0) {
 			/* The claim it repeats was judged first. */
@@ -746,6 +793,8 @@ emit(void *arg)
 		size_t nref = 0;
 
 		x = &b->it[i];
+		if (lset != NULL)
+			lineof(x, rec);
 		x0 = *x;
 		/*
 		 * First of the day with its key, or a repeat of one: a repeat
@@ -853,6 +902,8 @@ judgeday(void)
 	nksort(adj, nadj, nktmp);
 	bigfree(nktmp, k * sizeof *nktmp);
 	nktmp = NULL;
+	if (hist.ledger && nadj > 0)
+		lsetmake(adj, nadj);
 	passday(first, &nfirst, LK_KEY, &khit, &nkhit, 1);
 	passday(adj, &nadj, LK_LINE, &lhit, &nlhit, 0);
 	bigfree(adj, capadj * sizeof *adj);
@@ -901,6 +952,8 @@ judgeday(void)
 	free(khit);
 	free(lhit);
 	khit = lhit = NULL;
+	free(lset);
+	lset = NULL;
 }
 
 /* The memory of the judging, before the thread starts. */
