@@ -26,6 +26,8 @@ static const char *const pcols[] = {
 #define NPC (sizeof pcols / sizeof pcols[0])
 /* pcols index of each key field, in keycols order. */
 static const int pkey[NKC] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
+/* The key's fields gathered in keycols order: normkey finds field k at k. */
+static const int ident[NKC] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 };
 
 struct pctl {
 	const char *path;
@@ -61,7 +63,7 @@ prow(int term, void *data)
 {
 	struct pctl *c = data;
 	struct field v[NKC];
-	int64_t cents[NKC], paid;
+	int64_t cents, paid;
 	char key[2048], ref[32], d[DATE_BUFSZ];
 	struct key k;
 	struct herr he;
@@ -99,9 +101,9 @@ prow(int term, void *data)
 	for (i = 0; i < NKC; i++) {
 		v[i].p = c->f[pkey[i]];
 		v[i].n = c->n[pkey[i]];
-		cents[i] = 0;
+		/* An amount of the key canonical: normkey takes its text. */
 		if (i == K_FR || i == K_TOTAL) {
-			if ((e = money_parse(v[i].p, v[i].n, &cents[i])) != M_OK) {
+			if ((e = money_parse(v[i].p, v[i].n, &cents)) != M_OK) {
 				snprintf(c->err, sizeof c->err, "%ld: %s: %s", c->row,
 				    pcols[pkey[i]], money_strerror(e));
 				return;
@@ -117,7 +119,7 @@ prow(int term, void *data)
 		snprintf(c->err, sizeof c->err, "%ld: key: a key field is empty", c->row);
 		return;
 	}
-	if ((n = normkey(v, cents, key, sizeof key)) == 0) {
+	if ((n = normkey(v, ident, key, sizeof key)) == 0) {
 		snprintf(c->err, sizeof c->err, "%ld: key: too long", c->row);
 		return;
 	}

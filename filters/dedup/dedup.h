@@ -290,12 +290,16 @@ void idhash(int32_t day, uint32_t rec, uint64_t *hi, uint64_t *lo);
 extern const char *const keycols[];
 enum { K_PSKIND, K_PSNUM, K_INVOICE, K_NIR, K_BNIR, K_BIRTH, K_RANG,
 	K_ACT, K_FR, K_ACTDATE, K_TOTAL, K_INVDATE, NKC };
-size_t normkey(const struct field *v, const int64_t *cents, char *buf, size_t cap);
+/*
+ * The 3.1.8 key of fields f[c[K_...]] in buf (its amounts read by
+ * money_parse: their text canonical); its length, 0 if it is cap or more.
+ */
+size_t normkey(const struct field *f, const int *c, char *buf, size_t cap);
 /* The line key's fields (a ledger's), by name. */
 enum { L_PSKIND, L_PSNUM, L_INVOICE, L_LINE, L_REFINV, L_REFLINE, NLC };
 extern const char *const linecols[NLC];
-void linehash(const struct field *lv, const struct field *kv, uint64_t *hi, uint64_t *lo);
-void linefields(const struct ts_reader *r, const int *lc, struct field *lv);
+/* The line key of fields f, the line's f[lc[L_...]] (-1: absent), hashed. */
+void linehash(const struct field *f, const int *lc, const int *c, uint64_t *hi, uint64_t *lo);
 
 /* main.c: the run's parameters; the history or ledger of -h. */
 extern int32_t today;

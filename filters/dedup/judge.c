@@ -182,6 +182,31 @@ claimrank(char *buf, uint32_t rec)
 }
 
 /*
+ * The identity of claim rec of today in buf, n bytes, which holds claim
+ * brec's: the claims are written in order, so nearly always rec is
+ * brec + 1, and its number is brec's plus one in decimal, a digit or a
+ * carry, not a division a digit.
+ */
+static size_t
+nextrank(char *buf, size_t n, uint32_t brec, uint32_t rec)
+{
+	size_t i;
+
+	if (n == 0 || rec != brec + 1)
+		return claimrank(buf, rec);
+	for (i = n - 1; buf[i] == '9'; i--)
+		buf[i] = '0';
+	if (buf[i] != '#') {
+		buf[i]++;
+		return n;
+	}
+	/* 9...9 + 1: a 1 and as many zeros. */
+	buf[i + 1] = '1';
+	buf[n] = '0';
+	return n + 1;
+}
+
+/*
  * The day's batches, claims and text, until their verdicts are known:
  * held in memory while they take at most spillmem bytes
  * ($TIERS_DEDUP_SPILLMEM, for the tests), then, from the first that
@@ -245,12 +270,92 @@ static size_t nkhit, nlhit;
 static struct nk *adj;
 static size_t nadj, capadj;
 
+/*
+ * The adjustments' line keys, each with the first claim paid of the day
+ * under it (0: none yet), filled by emit in the claims' order: the line
+ * of the day an adjustment adjusts is the first paid before it with its
+ * line key, which liquidate decides first.  (The day's table held every
+ * paid claim's line key for them: twice its keys, for the few
+ * adjustments of a day.)
+ */
+struct lent {
+	uint64_t hi, lo;
+	uint32_t rec;
+	int used;
+};
+
+static struct lent *lset;
+static size_t lsetcap;
+
+static struct lent *
+lsetslot(uint64_t hi, uint64_t lo)
+{
+	size_t m = lsetcap - 1, i = (size_t)lo & m;
+
+	while (lset[i].used && (lset[i].hi != hi || lset[i].lo != lo))
+		i = (i + 1) & m;
+	return &lset[i];
+}
+
+static void
+lsetmake(const struct nk *a, size_t n)
+{
+	struct lent *l;
+	size_t i;
+
+	for (lsetcap = 16; lsetcap < 2 * n; lsetcap *= 2)
+		;
+	lset = xmalloc(lsetcap * sizeof *lset);
+	memset(lset, 0, lsetcap * sizeof *lset);
+	for (i = 0; i < n; i++) {
+		l = lsetslot(a[i].hi, a[i].lo);
+		l->hi = a[i].hi;
+		l->lo = a[i].lo;
+		l->used = 1;
+	}
+}
+
+/* Claim rec, in the claims' order: of a line of the day before it. */
+static void
+lineof(struct item *x, uint32_t rec)
+{
+	struct lent *l;
+
+	if (x->verdict == V_FIRST || x->verdict == V_INTRA) {
+		l = lsetslot(x->lhi, x->llo);
+		if (l->used && l->rec == 0)
+			l->rec = rec;
+	} else if (x->verdict == V_ADJUST) {
+		l = lsetslot(x->lhi, x->llo);
+		if (l->rec != 0) {
+			x->refday = today;
+			x->refrec = l->rec;
+			x->hasref = 1;
+		}
+	}
+}
+
 static int
 hitcmp(const void *a, const void *b)
 {
 	const struct hit *x = a, *y = b;
 
 	return x->rec < y->rec ? -1 : x->rec > y->rec;
+}
+
+/*
+ * The hit of claim rec, or NULL, the claims asked for in increasing
+ * order: from *at on, *at moved to it.
+ */
+static const struct hit *
+hitnext(const struct hit *h, size_t n, size_t *at, uint32_t rec)
+{
+	size_t a = *at;
+
+	while (a < n && h[a].rec < rec)
+		a++;
+	*at = a;
+	return a < n && h[a].rec == rec ? &h[a] : NULL;
 }
 
 /* The hit of claim rec, or NULL. */
@@ -302,46 +407,28 @@ judge(struct batch *b)
 	size_t i, bytes;
 
 	for (i = 0; i < b->n; i++) {
-		if (4 * (tabn + 2) > 3 * tabcap)
-			tabgrow(2);
+		if (4 * (tabn + 1) > 3 * tabcap)
+			tabgrow(1);
 #ifdef __GNUC__
 		/*
-		 * The slots of a claim a few places ahead asked for now: the
+		 * The slot of a claim a few places ahead asked for now: the
 		 * table is larger than the caches, a key a miss.
 		 */
-		if (i + TABAHEAD < b->n) {
-			const struct item *y = &b->it[i + TABAHEAD];
-
-			if (hist.ledger)
-				__builtin_prefetch(&tab[(size_t)y->llo & (tabcap - 1)]);
-			if (y->verdict == V_FIRST)
-				__builtin_prefetch(&tab[(size_t)y->lo & (tabcap - 1)]);
-		}
+		if (i + TABAHEAD < b->n && b->it[i + TABAHEAD].verdict == V_FIRST)
+			__builtin_prefetch(&tab[(size_t)b->it[i + TABAHEAD].lo & (tabcap - 1)]);
 #endif
 		x = &b->it[i];
 		x->hasref = x->haspaid = 0;
 		if (hist.ledger && x->verdict == V_ADJUST) {
-			/* A line of the day before it, which liquidate decides first. */
-			e = &tab[tabfind(x->lhi, x->llo)];
-			if (e->rec != 0) {
-				x->refday = today;
-				x->refrec = e->rec;
-				x->hasref = 1;
-			}
+			/*
+			 * Its line key, to look up in the ledger, and in the
+			 * claims of the day before it (emit, lineof).
+			 */
 			pushnk(&adj, &nadj, &capadj, x->lhi, x->llo, b->rec0 + (uint32_t)i);
 			continue;
 		}
 		if (x->verdict == V_ADJUST || x->verdict == V_OTHER)
 			continue;
-		if (hist.ledger) {
-			e = &tab[tabfind(x->lhi, x->llo)];
-			if (e->rec == 0) {
-				e->hi = x->lhi;
-				e->lo = x->llo;
-				e->rec = b->rec0 + (uint32_t)i;
-				tabn++;
-			}
-		}
 		e = &tab[tabfind(x->hi, x->lo)];
 		if (e->rec != 0) {
 			/* The claim it repeats was judged first. */
@@ -539,7 +626,13 @@ pass(void *arg)
 			while (from < nc)
 				cq[from++] = (uint32_t)i;
 		}
-		behind(p->cursor, rel, start, frel, p->q[i].hi);
+		/*
+		 * Every 16 keys: the pages go a MiB at a time, and the cursors
+		 * move a few records a key (not a loop over the segments and
+		 * their filters a key).
+		 */
+		if ((i & 15) == 15)
+			behind(p->cursor, rel, start, frel, p->q[i].hi);
 	}
 	if (hist.ledger)
 		moves(c, nc, p->cursor, rel, start, frel);
@@ -676,7 +769,14 @@ struct emit {
 	size_t from, to;
 	struct ts_writer *w;
 	uint64_t cnt[4], nw;
+	size_t kat, lat;	/* hitnext's places in khit and lhit */
+	char id[32];		/* the identity of claim idrec, idn bytes */
+	size_t idn;
+	uint32_t idrec;
 };
+
+/* The verdicts' lengths (judgeinit). */
+static size_t vlen[4];
 
 static void *
 emit(void *arg)
@@ -686,13 +786,15 @@ emit(void *arg)
 	const struct hit *h;
 	struct item *x, x0;
 	size_t i;
-	char id[32], ref[32];
+	char ref[32];
 
 	for (i = e->from; i < e->to; i++) {
 		uint32_t rec = b->rec0 + (uint32_t)i;
 		size_t nref = 0;
 
 		x = &b->it[i];
+		if (lset != NULL)
+			lineof(x, rec);
 		x0 = *x;
 		/*
 		 * First of the day with its key, or a repeat of one: a repeat
@@ -701,7 +803,7 @@ emit(void *arg)
 		 */
 		h = NULL;
 		if (x->verdict == V_FIRST)
-			h = hitof(khit, nkhit, rec);
+			h = hitnext(khit, nkhit, &e->kat, rec);
 		else if (x->verdict == V_INTRA)
 			h = hitof(khit, nkhit, x->refrec);
 		if (h != NULL) {
@@ -714,7 +816,8 @@ emit(void *arg)
 		 * of the day's, else of an earlier day's paid no more.
 		 */
 		if (hist.ledger && x->verdict == V_ADJUST &&
-		    (h = hitof(lhit, nlhit, rec)) != NULL && (h->amount > 0 || !x->hasref)) {
+		    (h = hitnext(lhit, nlhit, &e->lat, rec)) != NULL &&
+		    (h->amount > 0 || !x->hasref)) {
 			x->refday = h->day;
 			x->refrec = h->ref;
 			x->hasref = 1;
@@ -737,13 +840,19 @@ emit(void *arg)
 		}
 		ts_wfields(e->w, x->mapped ? (const char *)x->at : b->text + x->at, x->len, ncol,
 		    x->recsum);
-		ts_wcstr(e->w, vnames[x->verdict]);
-		ts_wstr(e->w, id, claimrank(id, rec));
-		ts_wstr(e->w, ref, nref);
+		/*
+		 * The verdict, the identities: bytes of this file, digits, '-'
+		 * and '#', not checked again (ts_wchecked).
+		 */
+		e->idn = nextrank(e->id, e->idn, e->idrec, rec);
+		e->idrec = rec;
+		ts_wchecked(e->w, vnames[x->verdict], vlen[x->verdict]);
+		ts_wchecked(e->w, e->id, e->idn);
+		ts_wchecked(e->w, ref, nref);
 		if (x->haspaid)
 			ts_wmoney(e->w, x->paid);
 		else
-			ts_wcstr(e->w, "");
+			ts_wstr(e->w, "", 0);
 		ts_wend(e->w);
 		e->cnt[x->verdict]++;
 		e->nw++;
@@ -793,6 +902,8 @@ judgeday(void)
 	nksort(adj, nadj, nktmp);
 	bigfree(nktmp, k * sizeof *nktmp);
 	nktmp = NULL;
+	if (hist.ledger && nadj > 0)
+		lsetmake(adj, nadj);
 	passday(first, &nfirst, LK_KEY, &khit, &nkhit, 1);
 	passday(adj, &nadj, LK_LINE, &lhit, &nlhit, 0);
 	bigfree(adj, capadj * sizeof *adj);
@@ -841,6 +952,8 @@ judgeday(void)
 	free(khit);
 	free(lhit);
 	khit = lhit = NULL;
+	free(lset);
+	lset = NULL;
 }
 
 /* The memory of the judging, before the thread starts. */
@@ -848,7 +961,10 @@ void
 judgeinit(void)
 {
 	const char *e;
+	int i;
 
+	for (i = 0; i < 4; i++)
+		vlen[i] = strlen(vnames[i]);
 	check = (e = getenv("TIERS_DEDUP_CHECK")) != NULL && *e != '\0';
 	if ((e = getenv("TIERS_DEDUP_SPILLMEM")) != NULL && *e != '\0')
 		spillmem = (size_t)numarg(e, 0, 1LL << 40, "TIERS_DEDUP_SPILLMEM");

@@ -31,15 +31,45 @@ void
 hash128(const char *s, size_t n, uint64_t *hi, uint64_t *lo)
 {
 	uint64_t a = 0xcbf29ce484222325ULL, b = 0x84222325cbf29ce4ULL, w;
-	size_t i = 0;
+	size_t i = 0, k;
 
-	for (; i + 8 <= n; i += 8) {
+	/* Two words a turn (a key is ten or so): half the loop's tests. */
+	for (; i + 16 <= n; i += 16) {
+		uint64_t w1;
+
+		memcpy(&w, s + i, 8);
+		memcpy(&w1, s + i + 8, 8);
+		a = rotl((a ^ w) * 0x9e3779b97f4a7c15ULL, 29);
+		b = rotl((b ^ w) * 0xc2b2ae3d27d4eb4fULL, 31);
+		a = rotl((a ^ w1) * 0x9e3779b97f4a7c15ULL, 29);
+		b = rotl((b ^ w1) * 0xc2b2ae3d27d4eb4fULL, 31);
+	}
+	if (i + 8 <= n) {
 		memcpy(&w, s + i, 8);
 		a = rotl((a ^ w) * 0x9e3779b97f4a7c15ULL, 29);
 		b = rotl((b ^ w) * 0xc2b2ae3d27d4eb4fULL, 31);
+		i += 8;
 	}
+	/*
+	 * The tail, zero-extended: as memcpy(&w, s + i, n - i) reads it, by
+	 * two words that overlap (or three bytes), not a call to memcpy.
+	 */
 	w = 0;
-	memcpy(&w, s + i, n - i);
+	k = n - i;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (k >= 4) {
+		uint32_t x, y;
+
+		memcpy(&x, s + i, 4);
+		memcpy(&y, s + n - 4, 4);
+		w = (uint64_t)x | (uint64_t)y << (8 * (k - 4));
+	} else if (k > 0)
+		w = (uint64_t)(unsigned char)s[i] |
+		    (uint64_t)(unsigned char)s[i + k / 2] << (8 * (k / 2)) |
+		    (uint64_t)(unsigned char)s[n - 1] << (8 * (k - 1));
+#else
+	memcpy(&w, s + i, k);
+#endif
 	a = rotl((a ^ w) * 0x9e3779b97f4a7c15ULL, 29);
 	b = rotl((b ^ w) * 0xc2b2ae3d27d4eb4fULL, 31);
 	*hi = mix64(a ^ (uint64_t)n);
@@ -62,56 +92,99 @@ const char *const keycols[NKC] = {
 	"invoice_date"
 };
 
+/* A field's bytes copied: few_cpy's words for the short, most of them. */
+static inline __attribute__((always_inline)) void
+kcpy(char *d, const char *s, size_t n)
+{
+	if (n <= 16)
+		few_cpy(d, s, n);
+	else
+		memcpy(d, s, n);
+}
+
+/* The n bytes at p and a '|' at buf + at; where the next field goes. */
+static inline __attribute__((always_inline)) size_t
+kput(char *buf, size_t at, const char *p, size_t n)
+{
+	kcpy(buf + at, p, n);
+	buf[at + n] = '|';
+	return at + n + 1;
+}
+
+/* An identifier without its leading zeros (one left of "000"). */
+static inline __attribute__((always_inline)) void
+unzero(const char **p, size_t *n)
+{
+	while (*n > 1 && **p == '0')
+		(*p)++, (*n)--;
+}
+
+/* Bytes at buf, n of them, in upper case (ASCII). */
+static inline __attribute__((always_inline)) void
+upcase(char *buf, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (buf[i] >= 'a' && buf[i] <= 'z')
+			buf[i] = (char)(buf[i] - 32);
+}
+
 /*
- * The normalised key: identifiers without leading zeros, codes in upper
- * case, amounts in cents; the beneficiary by its own NIR when the claim
- * has one, else by the insured's NIR, birth date and rang.
+ * The normalised key of fields f[c[K_...]]: identifiers without leading
+ * zeros, codes in upper case, amounts in cents; the beneficiary by its
+ * own NIR when the claim has one, else by the insured's NIR, birth date
+ * and rang.  An amount goes in as money_fmt writes its cents, which is
+ * its text: the caller has read it with money_parse, which takes the
+ * canonical text alone (tiers-stream(5)); an empty one is 0.00.  The
+ * fields one by one, no loop over them: a claim's key costs its bytes.
  */
 size_t
-normkey(const struct field *v, const int64_t *cents, char *buf, size_t cap)
+normkey(const struct field *f, const int *c, char *buf, size_t cap)
 {
-	size_t n = 0, i, k;
+	const struct field *kind = &f[c[K_PSKIND]], *bnir = &f[c[K_BNIR]];
+	const struct field *act = &f[c[K_ACT]], *adate = &f[c[K_ACTDATE]];
+	const struct field *idate = &f[c[K_INVDATE]];
+	const char *ps = f[c[K_PSNUM]].p, *inv = f[c[K_INVOICE]].p;
+	const char *fr = f[c[K_FR]].p, *tot = f[c[K_TOTAL]].p;
+	size_t psn = f[c[K_PSNUM]].n, invn = f[c[K_INVOICE]].n;
+	size_t frn = f[c[K_FR]].n, totn = f[c[K_TOTAL]].n, n;
+	/* The beneficiary's own NIR identifies: no NIR, birth date or rang. */
+	const struct field *nir = NULL, *birth = NULL, *rang = NULL;
 
-	for (k = 0; k < NKC; k++) {
-		const char *p;
-		size_t len;
-
-		p = v[k].p;
-		len = v[k].n;
-		if (k == K_NIR && v[K_BNIR].n > 0)
-			len = 0;	/* the beneficiary's own NIR identifies */
-		if (k == K_PSNUM || k == K_INVOICE)
-			while (len > 1 && *p == '0')
-				p++, len--;
-		if ((k == K_BIRTH || k == K_RANG) && v[K_BNIR].n > 0)
-			len = 0;
-		if (k == K_FR || k == K_TOTAL) {
-			char b[MONEY_BUFSZ];
-
-			len = money_fmt(cents[k], b);
-			p = b;
-			if (n + len + 1 >= cap)
-				return 0;
-			memcpy(buf + n, p, len);
-			n += len;
-			buf[n++] = '|';
-			continue;
-		}
-		if (n + len + 1 >= cap)
-			return 0;
-		if (k == K_ACT)
-			for (i = 0; i < len; i++) {
-				char ch = p[i];
-
-				buf[n++] = ch >= 'a' && ch <= 'z' ? (char)(ch - 32) : ch;
-			}
-		else {
-			memcpy(buf + n, p, len);
-			n += len;
-		}
+	unzero(&ps, &psn);
+	unzero(&inv, &invn);
+	if (frn == 0)
+		fr = "0.00", frn = 4;
+	if (totn == 0)
+		tot = "0.00", totn = 4;
+	n = NKC + kind->n + psn + invn + bnir->n + act->n + frn + adate->n + totn + idate->n;
+	if (bnir->n == 0) {
+		nir = &f[c[K_NIR]];
+		birth = &f[c[K_BIRTH]];
+		rang = &f[c[K_RANG]];
+		n += nir->n + birth->n + rang->n;
+	}
+	if (n >= cap)
+		return 0;
+	n = kput(buf, 0, kind->p, kind->n);
+	n = kput(buf, n, ps, psn);
+	n = kput(buf, n, inv, invn);
+	n = nir != NULL ? kput(buf, n, nir->p, nir->n) : kput(buf, n, "", 0);
+	n = kput(buf, n, bnir->p, bnir->n);
+	if (birth != NULL) {
+		n = kput(buf, n, birth->p, birth->n);
+		n = kput(buf, n, rang->p, rang->n);
+	} else {
+		buf[n++] = '|';
 		buf[n++] = '|';
 	}
-	return n;
+	n = kput(buf, n, act->p, act->n);
+	upcase(buf + n - 1 - act->n, act->n);
+	n = kput(buf, n, fr, frn);
+	n = kput(buf, n, adate->p, adate->n);
+	n = kput(buf, n, tot, totn);
+	return kput(buf, n, idate->p, idate->n);
 }
 
 /*
@@ -128,62 +201,51 @@ const char *const linecols[NLC] = {
 	"ps_kind", "ps_number", "invoice", "line_no", "ref_invoice", "ref_line"
 };
 
-static size_t
+/* A field of the line key: 127 bytes at most, an identifier unzeroed. */
+static inline __attribute__((always_inline)) size_t
 lput(char *buf, size_t n, const struct field *f, int num)
 {
 	const char *p = f->p;
 	size_t len = f->n < 127 ? f->n : 127;
 
 	if (num)
-		while (len > 1 && *p == '0')
-			p++, len--;
-	memcpy(buf + n, p, len);
-	n += len;
-	buf[n++] = '|';
-	return n;
+		unzero(&p, &len);
+	return kput(buf, n, p, len);
 }
 
+/*
+ * The line key's hash of fields f: the line's by lc (a column absent,
+ * -1, is empty), the key's by c.
+ */
 void
-linehash(const struct field *lv, const struct field *kv, uint64_t *hi, uint64_t *lo)
+linehash(const struct field *f, const int *lc, const int *c, uint64_t *hi, uint64_t *lo)
 {
+	static const struct field none = { "", 0 };
 	char buf[2 + 8 * 128 + 33];	/* "L|", 8 fields of 127 bytes at most, the act */
-	size_t n = 0, i;
+	const struct field *inv, *line, *bnir = &f[c[K_BNIR]], *act = &f[c[K_ACT]];
+	size_t n = 2, an;
 
-	buf[n++] = 'L';
-	buf[n++] = '|';
-	n = lput(buf, n, &lv[L_PSKIND], 0);
-	n = lput(buf, n, &lv[L_PSNUM], 1);
-	n = lput(buf, n, lv[L_REFINV].n > 0 ? &lv[L_REFINV] : &lv[L_INVOICE], 1);
-	n = lput(buf, n, lv[L_REFLINE].n > 0 ? &lv[L_REFLINE] : &lv[L_LINE], 1);
-	if (kv[K_BNIR].n > 0)
-		n = lput(buf, n, &kv[K_BNIR], 0);
+	buf[0] = 'L';
+	buf[1] = '|';
+	n = lput(buf, n, lc[L_PSKIND] >= 0 ? &f[lc[L_PSKIND]] : &none, 0);
+	n = lput(buf, n, lc[L_PSNUM] >= 0 ? &f[lc[L_PSNUM]] : &none, 1);
+	inv = lc[L_REFINV] >= 0 && f[lc[L_REFINV]].n > 0 ? &f[lc[L_REFINV]] :
+	    lc[L_INVOICE] >= 0 ? &f[lc[L_INVOICE]] : &none;
+	n = lput(buf, n, inv, 1);
+	line = lc[L_REFLINE] >= 0 && f[lc[L_REFLINE]].n > 0 ? &f[lc[L_REFLINE]] :
+	    lc[L_LINE] >= 0 ? &f[lc[L_LINE]] : &none;
+	n = lput(buf, n, line, 1);
+	if (bnir->n > 0)
+		n = lput(buf, n, bnir, 0);
 	else {
-		n = lput(buf, n, &kv[K_NIR], 0);
-		n = lput(buf, n, &kv[K_BIRTH], 0);
-		n = lput(buf, n, &kv[K_RANG], 1);
+		n = lput(buf, n, &f[c[K_NIR]], 0);
+		n = lput(buf, n, &f[c[K_BIRTH]], 0);
+		n = lput(buf, n, &f[c[K_RANG]], 1);
 	}
-	for (i = 0; i < kv[K_ACT].n && i < 32; i++) {
-		char ch = kv[K_ACT].p[i];
-
-		buf[n++] = ch >= 'a' && ch <= 'z' ? (char)(ch - 32) : ch;
-	}
-	buf[n++] = '|';
-	n = lput(buf, n, &kv[K_ACTDATE], 0);
+	/* The act, 32 bytes at most, in upper case. */
+	an = act->n < 32 ? act->n : 32;
+	n = kput(buf, n, act->p, an);
+	upcase(buf + n - 1 - an, an);
+	n = lput(buf, n, &f[c[K_ACTDATE]], 0);
 	hash128(buf, n, hi, lo);
-}
-
-/* The fields of the line key of the reader's record; absent columns empty. */
-void
-linefields(const struct ts_reader *r, const int *lc, struct field *lv)
-{
-	int i;
-
-	for (i = 0; i < NLC; i++) {
-		if (lc[i] >= 0)
-			lv[i] = r->f[lc[i]];
-		else {
-			lv[i].p = "";
-			lv[i].n = 0;
-		}
-	}
 }

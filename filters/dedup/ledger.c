@@ -222,14 +222,22 @@ nextdec(const struct dec **x)
 	}
 }
 
-/* A claim's identity, "YYYY-MM-DD#N". */
+/*
+ * A claim's identity, "YYYY-MM-DD#N".  Most are of today, whose date is
+ * known (today_s), not parsed again.
+ */
 static int
 parseid(const struct field *f, int32_t *day, uint32_t *rec)
 {
 	long n;
 
-	if (f->n < 12 || f->p[10] != '#' || date_parse(f->p, 10, day) < 0 ||
-	    int_parse(f->p + 11, f->n - 11, 1, UINT32_MAX, &n) < 0)
+	if (f->n < 12 || f->p[10] != '#')
+		return -1;
+	if (memcmp(f->p, today_s, 10) == 0)
+		*day = today;
+	else if (date_parse(f->p, 10, day) < 0)
+		return -1;
+	if (int_parse(f->p + 11, f->n - 11, 1, UINT32_MAX, &n) < 0)
 		return -1;
 	*rec = (uint32_t)n;
 	return 0;
@@ -248,11 +256,9 @@ static int
 claimrec(void *arg, struct ts_reader *r)
 {
 	const struct dec *x;
-	struct field v[NKC], lv[NLC];
-	int64_t cents[NKC];
 	struct key k;
 	char key[2048];
-	size_t n, q;
+	size_t n;
 	int paid, psrec, recover, sd;
 
 	(void)arg;
@@ -291,17 +297,13 @@ claimrec(void *arg, struct ts_reader *r)
 	if (parseid(&r->f[cs.cid], &k.day, &k.rec) < 0 || k.day != today)
 		die_at(EX_DATAERR, cs.path, scanline(cs.r, r), "dup_id",
 		    "not a claim's identity of the day");
-	for (q = 0; q < NKC; q++) {
-		v[q] = r->f[cs.c[q]];
-		cents[q] = r->cents[cs.c[q]];
-	}
-	if ((n = normkey(v, cents, key, sizeof key)) == 0)
+	/* Its amounts read by the reader (money columns). */
+	if ((n = normkey(r->f, cs.c, key, sizeof key)) == 0)
 		die_at(EX_DATAERR, cs.path, scanline(cs.r, r), "key", "too long");
 	hash128(key, n, &k.hi, &k.lo);
 	k.kind = LK_KEY;
 	lpush(&k);
-	linefields(r, cs.lc, lv);
-	linehash(lv, v, &k.hi, &k.lo);
+	linehash(r->f, cs.lc, cs.c, &k.hi, &k.lo);
 	k.kind = LK_LINE;
 	lpush(&k);
 	cs.npaid++;

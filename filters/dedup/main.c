@@ -272,25 +272,14 @@ claim(void *arg, struct ts_reader *r)
 	    r->f[c[K_FR]].n == 0 || (r->f[c[K_NIR]].n == 0 && r->f[c[K_BNIR]].n == 0))
 		return ts_error(r, "key",
 		    "a key field is empty (ps_number, invoice, nir, act_code, act_date, fr_eur)");
-	{
-		struct field v[NKC], lv[NLC];
-		int64_t cents[NKC];
-		size_t q;
-
-		for (q = 0; q < NKC; q++) {
-			v[q] = r->f[c[q]];
-			cents[q] = r->cents[c[q]];
-		}
-		if (hist.ledger) {
-			linefields(r, rd.lc, lv);
-			linehash(lv, v, &x->lhi, &x->llo);
-		}
-		if (r->f[rd.nature].n != 4 || memcmp(r->f[rd.nature].p, "paid", 4) != 0) {
-			x->verdict = V_ADJUST;
-			return 0;
-		}
-		j = normkey(v, cents, key, sizeof key);
+	if (hist.ledger)
+		linehash(r->f, rd.lc, c, &x->lhi, &x->llo);
+	if (r->f[rd.nature].n != 4 || memcmp(r->f[rd.nature].p, "paid", 4) != 0) {
+		x->verdict = V_ADJUST;
+		return 0;
 	}
+	/* Its amounts read by the reader (fr_eur, invoice_total_eur: money columns). */
+	j = normkey(r->f, c, key, sizeof key);
 	if (j == 0)
 		return ts_error(r, "key", "too long");
 	hash128(key, j, &x->hi, &x->lo);
