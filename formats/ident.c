@@ -133,7 +133,7 @@ num(const char *s, size_t n)
 int
 nir_key(const char *s13, int *key)
 {
-	unsigned long r = 0;
+	uint64_t r = 0;	/* the 13 digits, below 10^13: one modulo at the end */
 	int i;
 
 	/* 1 and 2 give the sex, 3 and 4 older registrations, 7 and 8 temporary. */
@@ -146,15 +146,15 @@ nir_key(const char *s13, int *key)
 	for (i = 0; i < 13; i++) {
 		if (i == 5 && corsica(s13 + 5)) {
 			/* 2A and 2B were 20: INSEE counts them as 19 and 18. */
-			r = (r * 100 + (s13[6] == 'A' ? 19 : 18)) % 97;
+			r = r * 100 + (s13[6] == 'A' ? 19 : 18);
 			i++;
 			continue;
 		}
 		if (!isdig((unsigned char)s13[i]))
 			return -1;
-		r = (r * 10 + (unsigned long)(s13[i] - '0')) % 97;
+		r = r * 10 + (uint64_t)(s13[i] - '0');
 	}
-	*key = 97 - (int)r;
+	*key = 97 - (int)(r % 97);
 	return 0;
 }
 

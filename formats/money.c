@@ -132,48 +132,35 @@ money_strerror(int e)
 size_t
 money_fmt(int64_t cents, char *buf)
 {
-	char tmp[MONEY_BUFSZ];
+	static const char dd[] =
+	    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	    "8081828384858687888990919293949596979899";
+	char tmp[MONEY_BUFSZ], *p = tmp + sizeof tmp;
 	uint64_t v;
-	size_t n = 0, i = 0;
+	size_t n;
 
 	v = cents < 0 ? (uint64_t)0 - (uint64_t)cents : (uint64_t)cents;
-	tmp[n++] = (char)('0' + v % 10);
-	v /= 10;
-	tmp[n++] = (char)('0' + v % 10);
-	v /= 10;
-	tmp[n++] = '.';
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
+	p -= 2;
+	memcpy(p, dd + 2 * (v % 100), 2);
+	v /= 100;
+	*--p = '.';
+	while (v >= 100) {
+		p -= 2;
+		memcpy(p, dd + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, dd + 2 * v, 2);
+	} else
+		*--p = (char)('0' + v);
 	if (cents < 0)
-		tmp[n++] = '-';
-	while (n > 0)
-		buf[i++] = tmp[--n];
-	buf[i] = '\0';
-	return i;
-}
-
-int
-money_add(int64_t *r, int64_t a, int64_t b)
-{
-	int64_t t;
-
-	if (__builtin_add_overflow(a, b, &t))
-		return -1;
-	*r = t;
-	return 0;
-}
-
-int
-money_sub(int64_t *r, int64_t a, int64_t b)
-{
-	int64_t t;
-
-	if (__builtin_sub_overflow(a, b, &t))
-		return -1;
-	*r = t;
-	return 0;
+		*--p = '-';
+	n = (size_t)(tmp + sizeof tmp - p);
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return n;
 }
 
 int

@@ -55,6 +55,9 @@ radix_sort(void *a, size_t n, size_t size, void *tmp, int from, uint64_t maxkey)
 	case 24:
 		sort(a, n, 24, tmp, from, maxkey);
 		break;
+	case 40:
+		sort(a, n, 40, tmp, from, maxkey);
+		break;
 	default:
 		sort(a, n, size, tmp, from, maxkey);
 	}

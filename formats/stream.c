@@ -1491,7 +1491,15 @@ ts_wstr(struct ts_writer *w, const char *s, size_t n)
 void
 ts_wchecked(struct ts_writer *w, const char *s, size_t n)
 {
-	/* A first field or an amount: ts_wstr's checks are not all the caller's. */
+	/*
+	 * A first field or an amount: ts_wstr's checks are not all the
+	 * caller's; but an empty field passes them all, as an empty amount
+	 * (no cents) does.
+	 */
+	if (n == 0) {
+		sep(w);
+		return;
+	}
 	if (w->nf == 0 || w->nf >= w->ncol || w->money[w->nf]) {
 		ts_wstr(w, s, n);
 		return;

@@ -54,9 +54,31 @@ int money_parse(const char *s, size_t n, int64_t *cents);
 const char *money_strerror(int e);
 #define MONEY_BUFSZ 24
 size_t money_fmt(int64_t cents, char *buf);	/* returns length */
-/* Overflow-checked arithmetic: return 0, or -1 on overflow (*r untouched). */
-int money_add(int64_t *r, int64_t a, int64_t b);
-int money_sub(int64_t *r, int64_t a, int64_t b);
+/*
+ * Overflow-checked arithmetic: return 0, or -1 on overflow (*r untouched).
+ * Inline: every record's control sum goes through money_add.
+ */
+static inline int
+money_add(int64_t *r, int64_t a, int64_t b)
+{
+	int64_t t;
+
+	if (__builtin_add_overflow(a, b, &t))
+		return -1;
+	*r = t;
+	return 0;
+}
+
+static inline int
+money_sub(int64_t *r, int64_t a, int64_t b)
+{
+	int64_t t;
+
+	if (__builtin_sub_overflow(a, b, &t))
+		return -1;
+	*r = t;
+	return 0;
+}
 /*
  * cents × rate / 10000 (rate in basis points: 7000 = 70 %), rounded half
  * away from zero to the cent.

@@ -576,6 +576,7 @@ main(int argc, char *argv[])
 			sumadd(c, sumpath);
 		}
 	}
+	t = 0;	/* set by money_add; GCC does not follow it through the inlined call */
 	if (money_add(&t, samo, samc) < 0 || money_add(&t, t, srac) < 0 || t != sfr)
 		die(EX_SOFTWARE, "conservation check failed: %llu claims, FR %lld, AMO + AMC + "
 		    "RAC %lld", (unsigned long long)ncl, (long long)sfr, (long long)t);
