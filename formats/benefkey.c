@@ -19,15 +19,6 @@ static const char *const bkcolname[BK_NCOL] = {
 	"amc", "nir", "nir_key", "benef_nir", "birth_date", "rang", "adherent"
 };
 
-static uint64_t
-mix(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	return h;
-}
-
 /* Strings and integers, each closed, then mixed. */
 static uint64_t
 hstr(uint64_t h, const struct field *f)
@@ -42,7 +33,7 @@ hstr(uint64_t h, const struct field *f)
 static uint64_t
 hint(uint64_t h, int64_t v)
 {
-	return mix(h ^ (uint64_t)v) * 0x9e3779b97f4a7c15ULL;
+	return hash_mix64(h ^ (uint64_t)v) * 0x9e3779b97f4a7c15ULL;
 }
 
 uint64_t
@@ -52,15 +43,15 @@ bk_hash(int kind, const struct bk_key *k)
 
 	switch (kind) {
 	case BK_EXACT:
-		h = mix(hint(hint(hstr(hstr(hstr(0xcbf29ce484222325ULL, &k->amc), &k->nir),
+		h = hash_mix64(hint(hint(hstr(hstr(hstr(0xcbf29ce484222325ULL, &k->amc), &k->nir),
 		    &k->key), k->rang), k->birth));
 		break;
 	case BK_NIRRANG:
-		h = mix(hint(hstr(hstr(0x84222325cbf29ce4ULL, &k->amc),
+		h = hash_mix64(hint(hstr(hstr(0x84222325cbf29ce4ULL, &k->amc),
 		    k->bnir.n ? &k->bnir : &k->nir), k->rang));
 		break;
 	default:
-		h = mix(hstr(hint(hint(hstr(0x9ce484222325cbf2ULL, &k->amc), k->birth),
+		h = hash_mix64(hstr(hint(hint(hstr(0x9ce484222325cbf2ULL, &k->amc), k->birth),
 		    k->rang), &k->adh));
 		break;
 	}

@@ -491,6 +491,19 @@ le_get64(const unsigned char *p)
 }
 
 /*
+ * A 64-bit hash's bits mixed (half of MurmurHash3's finalizer): the keys'
+ * hashes of benefkey.c and indus-extract's store end with it.
+ */
+static inline uint64_t
+hash_mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+/*
  * n bytes, 16 at most, copied exactly: two words (or halves, or bytes)
  * that overlap, no call to memcpy (which cost as much again for a field
  * of a few bytes), nothing read or written past them.  The writers of

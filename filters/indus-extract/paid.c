@@ -91,18 +91,9 @@ fnv(uint64_t h, const char *s, size_t n)
 }
 
 static uint64_t
-fmix(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	return h;
-}
-
-static uint64_t
 benhash(const char *s, size_t n)
 {
-	return fmix(fnv(0xcbf29ce484222325ULL, s, n));
+	return hash_mix64(fnv(0xcbf29ce484222325ULL, s, n));
 }
 
 /* Columns from to to - 1 of a row at p, each followed by a TAB: past them. */
@@ -432,7 +423,7 @@ paid_want(const char *amc, const char *contract, const char *member, int32_t fro
 		wanth = xrealloc(wanth, wantcap * sizeof *wanth);
 		wantfrom = xrealloc(wantfrom, wantcap * sizeof *wantfrom);
 	}
-	wanth[nwant] = fmix(h);
+	wanth[nwant] = hash_mix64(h);
 	wantfrom[nwant] = from;
 	return (int)nwant++;
 }
