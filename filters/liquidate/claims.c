@@ -100,8 +100,6 @@ struct cpart {
 	struct actent acts[ACACHE];
 	struct dcache dact, dbirth;
 	size_t nall;		/* the records read, kept or not */
-	int first;		/* the first part: its array may be reserved whole */
-	int big;		/* cl reserved by bigtry for every claim of the file */
 };
 
 size_t nallclaims;
@@ -148,33 +146,6 @@ setamt(struct cpart *cp, struct claim *c, int i, int64_t v)
 		setwide(cp, c, i, v);
 }
 
-/*
- * Room for one more claim in cp.  The first part's array, where the
- * claims are mapped, is reserved at its first claim for every record
- * from there to the end of the file (a record is ncol bytes at least,
- * its TABs and newline), on huge pages: only the other parts' claims
- * are then moved, behind its own.  The others grow by doubling, as the
- * first does when the claims are not mapped or the room is not.
- */
-static void
-cpgrow(struct cpart *cp, const struct ts_reader *r)
-{
-	size_t n;
-
-	if (cp->big)
-		die(EX_SOFTWARE, "claims: more records than the file holds lines");
-	if (cp->first && cp->cap == 0 && r->map != NULL && r->ncol > 0) {
-		n = (size_t)((const char *)r->map + r->maplen - r->line) / (size_t)r->ncol + 1;
-		if (n * sizeof *cp->cl >= BIGALIGN && (cp->cl = bigtry(n * sizeof *cp->cl)) != NULL) {
-			cp->cap = n;
-			cp->big = 1;
-			return;
-		}
-	}
-	cp->cap = cp->cap ? cp->cap * 2 : 4096;
-	cp->cl = xrealloc(cp->cl, cp->cap * sizeof *cp->cl);
-}
-
 static int
 claimrec(void *arg, struct ts_reader *r)
 {
@@ -187,8 +158,10 @@ claimrec(void *arg, struct ts_reader *r)
 	char *p;
 	long v;
 
-	if (cp->n == cp->cap)
-		cpgrow(cp, r);
+	if (cp->n == cp->cap) {
+		cp->cap = cp->cap ? cp->cap * 2 : 4096;
+		cp->cl = xrealloc(cp->cl, cp->cap * sizeof *cp->cl);
+	}
 	c = &cp->cl[cp->n];
 	memset(c, 0, sizeof *c);
 	if (r->in.lineno < 0 || r->in.lineno > (long)(UINT32_MAX / 2))
@@ -316,7 +289,6 @@ loadclaims(struct ts_reader *r)
 		    ts_needcol(r, ccols[i]);
 	r->keepmap = 1;		/* the claims' fields are read there till the end */
 	memset(cp, 0, sizeof cp);
-	cp[0].first = 1;
 	for (i = 0; i < CPARTS; i++) {
 		args[i] = &cp[i];
 		if (nshards > 0)
@@ -350,20 +322,13 @@ loadclaims(struct ts_reader *r)
 	/*
 	 * The parts' arrays moved end to end into one on huge pages, if
 	 * they fill one: the claims are read at random from here on, by
-	 * their keys' entries, then in the consumption order.  The first
-	 * part's, if reserved for them all (cpgrow), is that one already;
-	 * else it is grown in place (a large one is remapped, not copied).
-	 * The others are moved behind it, their pages given back as they
-	 * are copied, either way: never the claims twice in memory.
+	 * their keys' entries, then in the consumption order.  Else the
+	 * first part's array grown in place (a large one is remapped, not
+	 * copied), the others moved behind it.  Their pages given back as
+	 * they are copied either way: never the claims twice in memory.
 	 */
 	cl = cp[0].cl;
-	if (cp[0].big) {
-		for (i = 1, ncl = cp[0].n; i < CPARTS; i++) {
-			movein(&cl[ncl], cp[i].cl, cp[i].n * sizeof *cl);
-			ncl += cp[i].n;
-			free(cp[i].cl);
-		}
-	} else if (ncl * sizeof *cl >= BIGALIGN) {
+	if (ncl * sizeof *cl >= BIGALIGN) {
 		cl = bigalloc(ncl * sizeof *cl);
 		for (i = 0, ncl = 0; i < CPARTS; i++) {
 			movein(&cl[ncl], cp[i].cl, cp[i].n * sizeof *cl);

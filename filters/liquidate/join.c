@@ -282,11 +282,11 @@ keyeq(int kind, const struct claim *c, const struct bk_key *k)
  * system has them, so that a probe costs a cache miss, not also a TLB
  * miss.  Given back with bigfree once every claim has its beneficiary;
  * the claims' array, read at random in the consumption order, is one to
- * the end.  bigtry: NULL where it cannot be mapped.
+ * the end.
  */
 #define BIGLEN(n) (((n) + BIGALIGN - 1) & ~(BIGALIGN - 1))
 void *
-bigtry(size_t n)
+bigalloc(size_t n)
 {
 	size_t len = BIGLEN(n);
 	char *p;
@@ -296,7 +296,7 @@ bigtry(size_t n)
 	p = mmap(NULL, len + BIGALIGN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 	    -1, 0);
 	if (p == MAP_FAILED)
-		return NULL;
+		die(EX_OSERR, "out of memory");
 	a = ((uintptr_t)p + BIGALIGN - 1) & ~(uintptr_t)(BIGALIGN - 1);
 	if ((char *)a > p)
 		(void)munmap(p, (size_t)((char *)a - p));
@@ -306,16 +306,6 @@ bigtry(size_t n)
 	(void)madvise((void *)a, len, MADV_HUGEPAGE);
 #endif
 	return (void *)a;
-}
-
-void *
-bigalloc(size_t n)
-{
-	void *p = bigtry(n);
-
-	if (p == NULL)
-		die(EX_OSERR, "out of memory");
-	return p;
 }
 
 static void

@@ -505,7 +505,6 @@ void ckey(const struct claim *c, struct bk_key *k);
 /* join.c: the beneficiaries the claims name, from the masters. */
 #define BIGALIGN ((size_t)2 << 20)
 void *bigalloc(size_t n);
-void *bigtry(size_t n);		/* NULL: not mapped */
 extern struct benef *bens;
 extern size_t nbens;
 extern struct arena mainarena;
