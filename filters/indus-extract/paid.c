@@ -740,6 +740,22 @@ lineafter(const struct drow *a, const struct drow *b)
 }
 
 /*
+ * The same order for qsort, on the rows' numbers: as they came in, the
+ * number, when the lines are the same (qsort is not stable).
+ */
+static int
+linecmp(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+
+	if (lineafter(&drows[a], &drows[b]))
+		return 1;
+	if (lineafter(&drows[b], &drows[a]))
+		return -1;
+	return a < b ? -1 : a > b;
+}
+
+/*
  * The order of the day's rows, their numbers in *op, sorted on their
  * keys (amc to line, bytes), the rows of a line in the order they came
  * in: the order bytesort gave the rows themselves, at less cost.  A day
@@ -813,7 +829,12 @@ daysort(uint32_t **op, uint64_t **hp)
 		ord[rank[bof[i]]++] = (uint32_t)i;
 	free(rank);
 	free(bof);
-	for (j = 0, at = 0; j < nb; at += b[j++].n)
+	for (j = 0, at = 0; j < nb; at += b[j++].n) {
+		/* Insertion costs k*k for k rows: many (a day of one beneficiary's) by qsort. */
+		if (b[j].n > 64) {
+			qsort(&ord[at], b[j].n, sizeof *ord, linecmp);
+			continue;
+		}
 		for (i = at; i < at + b[j].n; i++) {
 			/* The rows and their lines lie in the order they came in: fetched ahead. */
 			if (i + 16 < ndrows)
@@ -830,6 +851,7 @@ daysort(uint32_t **op, uint64_t **hp)
 				ord[q] = ord[q - 1];
 			ord[q] = o;
 		}
+	}
 	free(b);
 	arena_free(&keys);
 	*op = ord;
