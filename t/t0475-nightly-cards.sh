@@ -114,7 +114,7 @@ test_expect_success 'waiting movements: replaced by the day'"'"'s card movements
 		w=$d/scratch/2026-11-18.cards/state/cards/111.waiting.tsv &&
 		if test "$after" = fail; then
 			test_expect_code 70 tiers-nightly -s cards 2026-11-18 $d 2>err &&
-			grep -q "^    cards: .*/111.waiting.tsv:4: member_ref: not in the order of the master" err ||
+			grep -q "^    card-edit: .*/111.waiting.tsv:4: member_ref: not in the order of the master" err ||
 			    { echo "case $name: not refused"; fail=1; }
 			continue
 		fi &&

@@ -370,4 +370,59 @@ test_expect_success 'nightly: a parameter file refused, the earlier kept, the da
 	test_cmp expect actual
 '
 
+# -W, the movements waiting for parameters, from a table: each row a
+# movement (source: the waiting stream of the day before "w" or the
+# day's "d"), and whether the next waiting stream holds it, with -a or
+# without.  Keys of different lengths (m1 before m10), a beneficiary
+# whose day movement is not a card's (the waiting one stays), a card
+# movement that asks for none (it replaces the waiting one, and waits
+# only with -a), two of the day for one beneficiary (in their order).
+test_expect_success '-W: the waiting movements merged with the day'"'"'s, in the master'"'"'s order' '
+	mvh="#tiers${T}benef-movement${T}1${T}business_date${T}amc${T}contract${T}member_ref${T}movement${T}retroactive${T}old_rights_end${T}new_rights_end${T}card_movement${T}file${T}line" &&
+	cat >wtable <<-EOF &&
+	# src amc contract member movement card_mv  kept kept-with-a
+	w A 1 m1 card CA  0 0
+	w A 1 m2 card CC  1 1
+	w A 2 m1 card EE  0 0
+	w A 2 m10 card MC  1 1
+	w B 1 m1 card RC  0 0
+	d A 2 m1 card XX  0 1
+	d A 1 m2 update -  0 1
+	d A 1 m1 card CA  1 1
+	d A 0 m9 card CC  1 1
+	d A 2 m1 card CC  1 1
+	d B 1 m1 card EE  1 1
+	EOF
+	row () { printf "2026-11-18${T}%s${T}%s${T}%s${T}%s${T}0${T}${T}${T}%s${T}f.xml${T}%s\n" "$@"; } &&
+	{ echo "$mvh" && echo "#business_date${T}2026-11-18" &&
+	  awk "\$1 == \"w\"" wtable | while read -r s a c m mv cm k ka; do
+		row $a $c $m $mv "$(test $cm = - || echo $cm)" $a$c$m; done; } | tiers-seal -r >wold.tsv &&
+	{ echo "$mvh" &&
+	  awk "\$1 == \"d\"" wtable | while read -r s a c m mv cm k ka; do
+		row $a $c $m $mv "$(test $cm = - || echo $cm)" $a$c$m$cm; done; } | tiers-seal -r >wday.tsv &&
+	card-edit -W -w wold.tsv -d 2026-11-19 -M wday.tsv -o wnew.tsv 2>werr &&
+	card-edit -W -a -w wold.tsv -d 2026-11-19 -M wday.tsv -o wnewa.tsv 2>/dev/null &&
+	tiers-seal wnew.tsv >/dev/null && tiers-seal wnewa.tsv >/dev/null &&
+	sed -n 1p wnew.tsv >h && sed -n 1p wday.tsv | cmp - h &&
+	grep -x "#business_date${T}2026-11-19" wnew.tsv &&
+	printf "A0m9CC\nA1m1CA\nA1m2\nA2m1CC\nA2m10\nB1m1EE\n" >expect &&
+	grep -v "^#" wnew.tsv | cut -f11 >actual && test_cmp expect actual &&
+	printf "A0m9CC\nA1m1CA\nA1m2\nA1m2-\nA2m1XX\nA2m1CC\nA2m10\nB1m1EE\n" >expect &&
+	grep -v "^#" wnewa.tsv | cut -f11 >actual && test_cmp expect actual &&
+	grep "^card-edit: 2026-11-19: 6 movements of the day, 4 kept; 5 waiting before, 2 still; 6 waiting now" werr &&
+	card-edit -W -d 2026-11-19 -M wday.tsv -o wfirst.tsv 2>/dev/null &&
+	grep -v "^#" wfirst.tsv | cut -f11 >actual &&
+	printf "A0m9CC\nA1m1CA\nA2m1CC\nB1m1EE\n" >expect && test_cmp expect actual
+'
+
+test_expect_success '-W: a waiting stream out of the master'"'"'s order is malformed (65), nothing written' '
+	{ sed -n 1,2p wold.tsv && grep -v "^#" wold.tsv | sort -r; } | grep -v "^#end" | tiers-seal -r >wbad.tsv &&
+	test_expect_code 65 card-edit -W -w wbad.tsv -d 2026-11-19 -M wday.tsv -o wno.tsv 2>err &&
+	grep "^card-edit: wbad.tsv:[0-9]*: member_ref: not in the order of the master" err &&
+	test ! -e wno.tsv &&
+	test_expect_code 64 card-edit -W -d 2026-11-19 -M wday.tsv 2>/dev/null &&
+	test_expect_code 64 card-edit -a -d 2026-11-19 -M wday.tsv -o x.tsv 2>/dev/null &&
+	test_expect_code 64 card-edit -W -m m.tsv -d 2026-11-19 -M wday.tsv -o x.tsv 2>/dev/null
+'
+
 test_done

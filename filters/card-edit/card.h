@@ -40,6 +40,10 @@ struct params {
 	struct cardparam *c;
 	int n;
 };
+/* wait.c: card-edit -W, the movements waiting for the client's parameters. */
+void waitmerge(const char *date, const char *mvin, const char *waiting, const char *out,
+    int all);
+
 /* params.c: 0, or exits (EX_NOINPUT, EX_DATAERR) with file:line: field. */
 void loadparams(struct params *p, const char *file);
 void freeparams(struct params *p);

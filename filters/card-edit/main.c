@@ -453,8 +453,9 @@ usage(void)
 	fprintf(stderr, "usage: %s [-c cards] [-V preview-dir] -d business-date -M movements\n"
 	    "       -m master -o new-cards -P print-file -p card-params -R rejects\n"
 	    "       %s -E [-A hash -o new-cards -P print-file -R rejects] [-c cards]\n"
-	    "       [-V preview-dir] -d date -m master -p card-params -S summary\n",
-	    progname_(), progname_());
+	    "       [-V preview-dir] -d date -m master -p card-params -S summary\n"
+	    "       %s -W [-a] [-w waiting] -d date -M movements -o new-waiting\n",
+	    progname_(), progname_(), progname_());
 	exit(EX_USAGE);
 }
 
@@ -570,16 +571,20 @@ main(int argc, char *argv[])
 {
 	const char *date = NULL, *mvin = NULL, *master = NULL, *prev = NULL, *out = NULL;
 	const char *print = NULL, *pfile = NULL, *rejout = NULL, *sum = NULL, *pv;
+	const char *waiting = NULL;
 	struct stat st;
 	char hex[65];
 	size_t i;
-	int ch;
+	int ch, wait = 0, all = 0;
 
 	setprogname_(argv[0]);
-	while ((ch = getopt(argc, argv, "A:EM:P:R:S:V:c:d:m:o:p:")) != -1)
+	while ((ch = getopt(argc, argv, "A:EM:P:R:S:V:Wac:d:m:o:p:w:")) != -1)
 		switch (ch) {
 		case 'A': approve = optarg; break;
 		case 'E': periodic = 1; break;
+		case 'W': wait = 1; break;
+		case 'a': all = 1; break;
+		case 'w': waiting = optarg; break;
 		case 'M': mvin = optarg; break;
 		case 'P': print = optarg; break;
 		case 'R': rejout = optarg; break;
@@ -592,6 +597,18 @@ main(int argc, char *argv[])
 		case 'p': pfile = optarg; break;
 		default: usage();
 		}
+	if (wait || all || waiting != NULL) {
+		/* The movements waiting for parameters (wait.c): no card edited. */
+		if (!wait || optind != argc || date == NULL || mvin == NULL || out == NULL ||
+		    periodic || *approve || print != NULL || rejout != NULL || sum != NULL ||
+		    pvdir != NULL || prev != NULL || master != NULL || pfile != NULL)
+			usage();
+		if (date_parse(date, strlen(date), &today) < 0)
+			die(EX_USAGE, "%s: not an ISO 8601 date (YYYY-MM-DD)", date);
+		date_fmt(today, today_s);
+		waitmerge(today_s, mvin, waiting, out, all);
+		return EX_OK;
+	}
 	outs = !periodic || *approve;
 	if (optind != argc || date == NULL || master == NULL || pfile == NULL)
 		usage();
