@@ -161,8 +161,11 @@ waitmerge(const char *date, const char *mvin, const char *waiting, const char *o
 	}
 	if (c < 0)
 		ts_fatal(&dr);
-	qsort(keep, nkeep, sizeof *keep, byrow);
-	qsort(card, ncard, sizeof *card, bykey);
+	/* (Not qsort of none: the arrays are NULL then.) */
+	if (nkeep > 1)
+		qsort(keep, nkeep, sizeof *keep, byrow);
+	if (ncard > 1)
+		qsort(card, ncard, sizeof *card, bykey);
 
 	if (pub_open(&p, out) < 0)
 		die(EX_CANTCREAT, "%s: %s", out, strerror(errno));
