@@ -88,6 +88,22 @@ asks(const struct field *mv, const struct field *cm)
 	return 0;
 }
 
+/* Row r's line copied into row, its key's fields pointing into the copy. */
+static void
+rowcopy(struct wrow *row, const struct ts_reader *r, const int *kc)
+{
+	int j;
+
+	row->line = xmalloc(r->len + 1);
+	memcpy(row->line, r->line, r->len);
+	row->len = r->len;
+	row->sum = r->recsum;
+	for (j = 0; j < 3; j++) {
+		row->k[j].p = row->line + (r->f[kc[j]].p - r->line);
+		row->k[j].n = r->f[kc[j]].n;
+	}
+}
+
 static void
 cols(struct ts_reader *r, int *kc, int *mv, int *cm)
 {
@@ -105,58 +121,32 @@ waitmerge(const char *date, const char *mvin, const char *waiting, const char *o
 	struct ts_reader dr, wr;
 	struct ts_writer w;
 	struct pub p;
-	struct wrow *keep = NULL, *card = NULL, key;
+	struct wrow *keep = NULL, *card = NULL, key, prev = { 0 };
 	size_t nkeep = 0, ncard = 0, cap = 0, ccap = 0, i = 0, nold = 0, nout = 0, nday = 0;
-	int kc[3], mv, cm, wkc[3], wmv, wcm, c, j, prev = 0;
+	int kc[3], mv, cm, wkc[3], wmv, wcm, c, j;
 	char meta[64];
-	struct field pk[3] = { { "", 0 }, { "", 0 }, { "", 0 } };
-	char *pkbuf = NULL;
-	size_t pkcap = 0;
 
 	if (ts_open(&dr, mvin, "benef-movement", 1) < 0)
 		ts_fatal(&dr);
 	cols(&dr, kc, &mv, &cm);
 	/* The day's movements: those kept, and the keys of every card movement. */
 	while ((c = ts_next(&dr)) == 1) {
-		int ask = asks(&dr.f[mv], &dr.f[cm]);
-		struct wrow *row;
-
 		nday++;
+		if (all || asks(&dr.f[mv], &dr.f[cm])) {
+			if (nkeep == cap) {
+				cap = cap ? 2 * cap : 256;
+				keep = xrealloc(keep, cap * sizeof *keep);
+			}
+			rowcopy(&keep[nkeep], &dr, kc);
+			keep[nkeep].at = nkeep;
+			nkeep++;
+		}
 		if (dr.f[mv].n == 4 && memcmp(dr.f[mv].p, "card", 4) == 0) {
 			if (ncard == ccap) {
 				ccap = ccap ? 2 * ccap : 256;
 				card = xrealloc(card, ccap * sizeof *card);
 			}
-			row = &card[ncard++];
-		} else
-			row = NULL;
-		if (all || ask) {
-			if (nkeep == cap) {
-				cap = cap ? 2 * cap : 256;
-				keep = xrealloc(keep, cap * sizeof *keep);
-			}
-			keep[nkeep].line = xmalloc(dr.len + 1);
-			memcpy(keep[nkeep].line, dr.line, dr.len);
-			keep[nkeep].len = dr.len;
-			keep[nkeep].at = nkeep;
-			keep[nkeep].sum = dr.recsum;
-			for (j = 0; j < 3; j++) {
-				keep[nkeep].k[j].p = keep[nkeep].line + (dr.f[kc[j]].p - dr.line);
-				keep[nkeep].k[j].n = dr.f[kc[j]].n;
-			}
-			if (row != NULL) {
-				/* Its key's fields in the kept copy: they outlive the reader's line. */
-				memcpy(row->k, keep[nkeep].k, sizeof row->k);
-				row->line = NULL;
-			}
-			nkeep++;
-		} else if (row != NULL) {
-			row->line = xmalloc(dr.len + 1);
-			memcpy(row->line, dr.line, dr.len);
-			for (j = 0; j < 3; j++) {
-				row->k[j].p = row->line + (dr.f[kc[j]].p - dr.line);
-				row->k[j].n = dr.f[kc[j]].n;
-			}
+			rowcopy(&card[ncard++], &dr, kc);
 		}
 	}
 	if (c < 0)
@@ -185,26 +175,12 @@ waitmerge(const char *date, const char *mvin, const char *waiting, const char *o
 		while ((c = ts_next(&wr)) == 1) {
 			for (j = 0; j < 3; j++)
 				key.k[j] = wr.f[wkc[j]];
-			nold++;
-			if (prev && keycmp(key.k, pk) < 0)
+			if (nold++ > 0 && keycmp(key.k, prev.k) < 0)
 				die(EX_DATAERR, "%s:%ld: member_ref: not in the order of the master",
 				    waiting, wr.in.lineno);
-			/* The key kept for the next line's check: the reader's line moves on. */
-			{
-				size_t need = key.k[0].n + key.k[1].n + key.k[2].n + 1, at = 0;
-
-				if (need > pkcap) {
-					pkcap = 2 * need;
-					pkbuf = xrealloc(pkbuf, pkcap);
-				}
-				for (j = 0; j < 3; j++) {
-					memcpy(pkbuf + at, key.k[j].p, key.k[j].n);
-					pk[j].p = pkbuf + at;
-					pk[j].n = key.k[j].n;
-					at += key.k[j].n;
-				}
-				prev = 1;
-			}
+			/* Kept for the next line's check: the reader's line moves on. */
+			free(prev.line);
+			rowcopy(&prev, &wr, wkc);
 			if (!asks(&wr.f[wmv], &wr.f[wcm]) ||
 			    (ncard > 0 && bsearch(&key, card, ncard, sizeof *card, bykey) != NULL))
 				continue;
@@ -233,5 +209,5 @@ waitmerge(const char *date, const char *mvin, const char *waiting, const char *o
 		free(card[i].line);
 	free(keep);
 	free(card);
-	free(pkbuf);
+	free(prev.line);
 }
