@@ -144,6 +144,35 @@ test_expect_success 'a core left by the stages: the files of those ended hashed 
 	grep "^file	log/benef.err	$h\$" four/days/2026-11-18/MANIFEST
 '
 
+test_expect_success 'a round still hashing when the last stage ends: the other files hashed beside it, none twice, the same manifest' '
+	mkdir -p lagging &&
+	real=$(command -v tiers-sum) &&
+	# A round of prehash (its list is tmp/manifest.inround) hashes for
+	# 4 s: payment-edit, slowed 2 s, ends while one does.  Each call
+	# logs its list name and the files it hashes.
+	{
+		echo "#!/bin/sh" &&
+		echo "case \$2 in *manifest.inround) sleep 4 ;; esac" &&
+		echo "echo \"\${2##*/}\" >>\"$PWD/lists\"" &&
+		echo "test \"\$2\" = - || cat \"\$2\" >>\"$PWD/hashed6\"" &&
+		echo "exec \"$real\" \"\$@\""
+	} >lagging/tiers-sum &&
+	chmod +x lagging/tiers-sum &&
+	real=$(command -v payment-edit) &&
+	printf "#!/bin/sh\nsleep 2\nexec \"%s\" \"\$@\"\n" "$real" >lagging/payment-edit &&
+	chmod +x lagging/payment-edit &&
+	rm -rf six lists hashed6 && mkdir -p six/inbox && cp -R "$sample"/2026-11-18 six/inbox/ &&
+	PATH=$PWD/lagging:$PATH TIERS_STAGE_JOBS=2 tiers-nightly -I 2026-11-18 six 2>err6 >out6 &&
+	cmp one/days/2026-11-18/MANIFEST six/days/2026-11-18/MANIFEST &&
+	tiers-verify six >/dev/null &&
+	# The rest hashed while the round went on, not after it.
+	grep -x manifest.restlist lists &&
+	# No file the stages wrote (out/, state/) hashed twice.
+	grep -e "^out/" -e "^state/" hashed6 | sort | uniq -d >twice &&
+	test_must_be_empty twice &&
+	! pgrep -f "six/days/.*manifest" >/dev/null
+'
+
 test_expect_success 'an input changed while insums takes its sum: taken again; changed again, the night fails (74)' '
 	mkdir -p touchy &&
 	real=$(command -v tiers-sum) &&
