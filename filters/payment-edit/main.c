@@ -10,8 +10,8 @@
  * client, the offsets applied (for indus-extract(1) the next day), the
  * remittance statements and each client's funding statement.  Every sum
  * is checked before anything is published: the transfers, read back from
- * the files written, are the lines paid less the offsets, per client and
- * in total, to the cent.
+ * the documents of the files written (the trees serialized), are the
+ * lines paid less the offsets, per client and in total, to the cent.
  *
  * Memory: the day's lines to pay and those held, the register, the
  * parameters and the items open to offset.  The lines paid on earlier
