@@ -495,12 +495,12 @@ sepa_check(struct sepa *s, xmlSchemaPtr schema, const char *name, char *err, siz
 			line = 0;
 		snprintf(err, errsz, "%s:%ld: xsd: not valid against formats/xsd/pain001.xsd: %s", name,
 		    line, *v.msg ? v.msg : "not valid");
-		return EX_SOFTWARE;
+	} else {
+		memset(&a, 0, sizeof a);
+		a.k = -1;
+		walk(&a, xmlDocGetRootElement(s->doc));
 	}
-	memset(&a, 0, sizeof a);
-	a.k = -1;
-	walk(&a, xmlDocGetRootElement(s->doc));
 	xmlFreeDoc(s->doc);
 	s->doc = NULL;
-	return readback(s, &a, name, err, errsz);
+	return rc != 0 ? EX_SOFTWARE : readback(s, &a, name, err, errsz);
 }
