@@ -241,10 +241,10 @@ sepa_write(struct sepa *s, const char *date, const struct debtor *deb,
  * CdtTrfTxInf, and of the NbOfTxs and CtrlSum of GrpHdr and of PmtInf,
  * wherever they are (as //a/b would find them), all in the namespace.
  * Taken as a parser gives them (a walk of the tree calls what its SAX2
- * callbacks would): the names of the elements open, NULL out of the namespace;
- * the text of the one counted, open, until its end.  Nothing grown
- * (nothing here may die): a valid file is 6 elements deep, its amounts
- * and counts 12 and 15 characters long at most; an amount of 63
+ * callbacks would): the names of the elements open, NULL out of the
+ * namespace; the text of the one counted, open, until its end.  Nothing
+ * grown (nothing here may die): a valid file is 6 elements deep, its
+ * amounts and counts 12 and 15 characters long at most; an amount of 63
  * characters or more is none (money_parse would refuse it too).
  */
 enum { K_AMT, K_GRPN, K_PMTN, K_GRPSUM, K_PMTSUM, NK };
