@@ -193,6 +193,7 @@ size_t lines_bypayee(struct line *const *src, struct line **v, size_t n, size_t 
 
 /* sepa.c: a client's pain.001.001.03 file, checked. */
 struct sepa {
+	xmlDocPtr doc;		/* the tree serialized into xml, until checked */
 	unsigned char *xml;
 	size_t len;
 	uint64_t wantn;		/* the transfers meant */
