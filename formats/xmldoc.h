@@ -1,7 +1,7 @@
 /*
  * Small XML parameter files (guarantees, card parameters): parsed whole
  * with libxml2, validated against a built-in schema, then read as a
- * tree; or a large document checked as it is parsed (xd_checkmem).
+ * tree.
  * Messages are libxml2's without the values they quote (xmlmsg).
  */
 #ifndef XMLDOC_H
@@ -19,16 +19,6 @@ xmlSchemaPtr xd_schema(const char *xsd, const char *name);
  */
 int xd_read(xmlSchemaPtr s, const char *file, xmlDocPtr *doc, char *err, size_t n,
     long *line, const char **field);
-/*
- * The document in memory, len bytes at buf, checked against s as it is
- * parsed, no tree built (a file of transfers: the tree, built, walked
- * and freed, was a fourth of its check): sax's SAX2 callbacks, with
- * user, see it meanwhile, valid or not.  A document type declaration
- * is refused (its entities' text would be seen by neither).  0, or the
- * status, line, field and reason as xd_read's.
- */
-int xd_checkmem(xmlSchemaPtr s, const char *buf, int len, xmlSAXHandlerPtr sax, void *user,
-    char *err, size_t n, long *line, const char **field);
 /* The value of attribute name of n, or NULL. */
 const char *xd_attr(xmlNodePtr n, const char *name);
 /* Is n the element name? */
