@@ -21,26 +21,43 @@ static const char latinA[] =
     "lLlNnNnNnnNnOoOo" "Oo__RrRrRrSsSsSs"
     "SsTtTtTtUuUuUuUu" "UuUuWwYyYZzZzZzs";
 
-/* The SEPA set, and what we write for a code point outside it. */
+/*
+ * An ASCII character as the SEPA set writes it: itself if in the set,
+ * '&' as '+', '_' as '-', '"' as an apostrophe, anything else a space.
+ */
+#define SEPA_IN(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z') || \
+    ((c) >= '0' && (c) <= '9') || (c) == '/' || (c) == '-' || (c) == '?' || (c) == ':' || \
+    (c) == '(' || (c) == ')' || (c) == '.' || (c) == ',' || (c) == '\'' || (c) == '+' || (c) == ' ')
+#define SEPA_AS(c) (char)(SEPA_IN(c) ? (c) : (c) == '&' ? '+' : (c) == '_' ? '-' : \
+    (c) == '"' ? '\'' : ' ')
+#define SEPA_2(c) SEPA_AS(c), SEPA_AS((c) + 1)
+#define SEPA_8(c) SEPA_2(c), SEPA_2((c) + 2), SEPA_2((c) + 4), SEPA_2((c) + 6)
+#define SEPA_32(c) SEPA_8(c), SEPA_8((c) + 8), SEPA_8((c) + 16), SEPA_8((c) + 24)
+static const char ascii[128] = { SEPA_32(0), SEPA_32(32), SEPA_32(64), SEPA_32(96) };
+
+/*
+ * The SEPA set, and what we write for a code point outside it: a string
+ * of constants (a character alone: its place in ones, each followed by
+ * its NUL), so that threads may call it.
+ */
+static const char ones[] =
+    "A\0B\0C\0D\0E\0F\0G\0H\0I\0J\0K\0L\0M\0N\0O\0P\0Q\0R\0S\0T\0U\0V\0W\0X\0Y\0Z\0"
+    "a\0b\0c\0d\0e\0f\0g\0h\0i\0j\0k\0l\0m\0n\0o\0p\0q\0r\0s\0t\0u\0v\0w\0x\0y\0z\0"
+    "0\0001\0002\0003\0004\0005\0006\0007\0008\0009\0/\0-\0?\0:\0(\0)\0.\0,\0'\0+\0 ";
+
+static const char *
+one(char c)
+{
+	const char *p = memchr(ones, c, sizeof ones - 1);
+
+	return p != NULL ? p : ones + sizeof ones - 2;
+}
+
 static const char *
 map(unsigned long c)
 {
-	static char one[2];
-
-	if (c < 0x80) {
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || (c != 0 && strchr("/-?:().,'+ ", (int)c) != NULL))
-			one[0] = (char)c;
-		else if (c == '&')
-			one[0] = '+';
-		else if (c == '_')
-			one[0] = '-';
-		else if (c == '"')
-			one[0] = '\'';
-		else
-			one[0] = ' ';
-		return one;
-	}
+	if (c < 0x80)
+		return one(ascii[c]);
 	switch (c) {
 	case 0xC6: return "AE";
 	case 0xE6: return "ae";
@@ -55,12 +72,10 @@ map(unsigned long c)
 	case 0x2010: case 0x2011: case 0x2013: case 0x2014: return "-";
 	}
 	if (c >= 0xC0 && c <= 0xFF)
-		one[0] = latin1[c - 0xC0];
-	else if (c >= 0x100 && c <= 0x17F)
-		one[0] = latinA[c - 0x100];
-	else
-		one[0] = ' ';
-	return one;
+		return one(latin1[c - 0xC0]);
+	if (c >= 0x100 && c <= 0x17F)
+		return one(latinA[c - 0x100]);
+	return one(' ');
 }
 
 /* The code point at s (n bytes left) and its length; a bad byte is one. */
@@ -100,6 +115,16 @@ sepa_text(char *dst, size_t max, const char *s, size_t n)
 	const char *m;
 
 	while (p < e) {
+		/* ASCII, most of a name: a character a byte, by the table. */
+		for (; p < e && *p < 0x80; p++) {
+			char ch = ascii[*p];
+
+			if ((ch == ' ' && (len == 0 || dst[len - 1] == ' ')) || len >= max)
+				continue;
+			dst[len++] = ch;
+		}
+		if (p == e)
+			break;
 		m = map(decode(p, (size_t)(e - p), &k));
 		p += k;
 		for (; *m != '\0' && len < max; m++) {
