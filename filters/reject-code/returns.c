@@ -303,7 +303,8 @@ qwords(const char *s, size_t n, uint64_t *k1, uint64_t *k2)
 	}
 }
 
-static void
+/* Inlined: a call a field cost more than a field remembered. */
+static inline __attribute__((always_inline)) void
 csvmemo(struct obuf *l, struct quoted *slot, const char *s, size_t n)
 {
 	struct quoted *q;
@@ -703,6 +704,14 @@ struct pass {
 	size_t lastn;
 	struct cret *last;
 	struct quoted *memo[NCC];
+	/*
+	 * The first npre columns of the clients' returns, following each
+	 * other in the outcomes: the line before's (pren bytes, SIZE_MAX:
+	 * none) and their CSV (preqn bytes).
+	 */
+	int npre;
+	size_t pren, preqn;
+	char pre[128], preq[2 * 128 + 16];
 	uint64_t nin, n;
 	int64_t inamc, amc;
 };
@@ -797,7 +806,40 @@ passrec(void *arg, struct ts_reader *r)
 	    ps->nrun - ps->idrun - 1);
 	ts_wend(&c->w);
 	csvroom(&c->csv, r->len + 1, NCC);
-	for (k = 0; k < NCC; k++) {
+	k = 0;
+	if (ps->npre > 0) {
+		/*
+		 * The line's first fields (its contract, member, PS and
+		 * invoice) those of the line before, an invoice's lines
+		 * following each other: the CSV they were, not quoted again.
+		 */
+		const char *sp = r->f[ps->cc[0]].p;
+		const struct field *fe = &r->f[ps->cc[ps->npre - 1]];
+		size_t sn = (size_t)(fe->p + fe->n - sp);
+
+		if (sn == ps->pren && memcmp(sp, ps->pre, sn) == 0) {
+			memcpy(c->csv.b + c->csv.len, ps->preq, ps->preqn);
+			c->csv.len += ps->preqn;
+			k = ps->npre;
+		} else {
+			for (; k < ps->npre; k++) {
+				const struct field *fv = &r->f[ps->cc[k]];
+
+				if (ps->memo[k] != NULL)
+					csvmemo(&c->csv, ps->memo[k], fv->p, fv->n);
+				else
+					csvput(&c->csv, fv->p, fv->n);
+			}
+			ps->pren = SIZE_MAX;
+			if (sn <= sizeof ps->pre && c->csv.len - c->csv.ls <= sizeof ps->preq) {
+				memcpy(ps->pre, sp, sn);
+				ps->pren = sn;
+				ps->preqn = c->csv.len - c->csv.ls;
+				memcpy(ps->preq, c->csv.b + c->csv.ls, ps->preqn);
+			}
+		}
+	}
+	for (; k < NCC; k++) {
 		const struct field *fv = ps->cc[k] < 0 ? &id : &r->f[ps->cc[k]];
 
 		if (ps->memo[k] != NULL)
@@ -862,6 +904,13 @@ onepass(struct ts_reader *r, const char *path, const char *date, struct psorder 
 					memset(p.memo[i], 0, QSLOTS * sizeof *p.memo[i]);
 				}
 		}
+		/* Up to the invoice, what an invoice's lines have in common. */
+		for (p.npre = 1; p.npre < NCC && p.cc[p.npre] == p.cc[p.npre - 1] + 1 &&
+		    p.cc[p.npre - 1] >= 0 && strcmp(ccols[p.npre - 1], "invoice") != 0; p.npre++)
+			;
+		if (p.cc[0] < 0 || strcmp(ccols[p.npre - 1], "invoice") != 0)
+			p.npre = 0;
+		p.pren = SIZE_MAX;
 		p.nrun = runs(p.cc, NCC, p.run, p.first);
 		for (p.idrun = 0; p.idrun < p.nrun && p.first[p.idrun] >= 0; p.idrun++)
 			;
