@@ -292,14 +292,39 @@ hasflag(const struct field *f, const char *word)
 	return 0;
 }
 
+/* Whether the 8 bytes of w are all digits: none below '0', none above '9'. */
+static inline int
+digits8(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+
+	return (((w - 0x30 * ones) | (w + 0x46 * ones)) & 0x80 * ones) == 0;
+}
+
 /* Whether the n bytes at p are all letters (upper case only: upper) or digits. */
 static int
 alnum(const char *p, size_t n, int upper)
 {
 	size_t i;
-
+	uint64_t w;
 	unsigned c;
 
+	/*
+	 * A PS number is digits, most often: tested eight bytes at a time,
+	 * the last eight overlapping; a byte at a time if not.
+	 */
+	if (!upper && n >= 8) {
+		for (i = 0; i + 8 <= n; i += 8) {
+			memcpy(&w, p + i, 8);
+			if (!digits8(w))
+				break;
+		}
+		if (i + 8 > n) {
+			memcpy(&w, p + n - 8, 8);
+			if (digits8(w))
+				return 1;
+		}
+	}
 	for (i = 0; i < n; i++) {
 		c = (unsigned char)p[i];
 		if (!(c - 'A' < 26 || (!upper && (c - 'a' < 26 || c - '0' < 10))))
@@ -424,7 +449,7 @@ main(int argc, char *argv[])
 	struct pub po, pp, ph, ps;
 	int dc[ND], cc[ND], hc[NHC], ch, k, kc, kh = 0, havehold = 0, ncl, nvcol, kid;
 	int run[ND], rfirst[ND], nrun;
-	size_t onlen[NO];
+	size_t onlen[NO], todaylen;
 	int32_t today, first, by;
 	char today_s[DATE_BUFSZ], meta[64], *pcpath, *hpath, *prevhold = NULL, *prevclaims = NULL;
 	uint64_t n = 0, nheld = 0, nhin = 0, cnt[NO], carried = 0;
@@ -515,7 +540,7 @@ main(int argc, char *argv[])
 		usage();
 	if (date_parse(date, strlen(date), &today) < 0)
 		die(EX_USAGE, "-d %s: not a date YYYY-MM-DD", date);
-	date_fmt(today, today_s);
+	todaylen = date_fmt(today, today_s);
 	if (layfile != NULL && fixout == NULL)
 		usage();
 	if (fixout != NULL)
@@ -699,7 +724,7 @@ main(int argc, char *argv[])
 			ts_wcols(&ow, &dr, dc[D_CLAIM], 1);
 		/* Most lines are first presented today: its date written once. */
 		if (first == today)
-			ts_wchecked(&ow, today_s, strlen(today_s));
+			ts_wchecked(&ow, today_s, todaylen);
 		else
 			ts_wdate(&ow, first);
 		if (o == O_HOLD || o == O_EXPIRED)

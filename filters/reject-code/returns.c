@@ -248,17 +248,20 @@ csvroom(struct obuf *l, size_t n, int nf)
 	oroom(l, 2 * n + 4 * (size_t)nf + 2 + QCOPY);
 }
 
-static inline void
-csvput(struct obuf *l, const char *s, size_t n)
+/*
+ * A field quoted at d, in the room csvroom made: its end.  A line is
+ * built at a cursor, its commas put by the caller, not through the
+ * buffer's length, loaded, tested and stored again at each field.
+ */
+static inline char *
+csvput(char *d, const char *s, size_t n)
 {
 	size_t need = 2 * n + 3, m;
 
-	if (l->len > l->ls)
-		l->b[l->len++] = ',';
-	m = csv_write(l->b + l->len, need, s, n);
+	m = csv_write(d, need, s, n);
 	if (m > need)
 		die(EX_SOFTWARE, "csv_write: %zu bytes for a field of %zu", m, n);
-	l->len += m;
+	return d + m;
 }
 
 /*
@@ -303,17 +306,17 @@ qwords(const char *s, size_t n, uint64_t *k1, uint64_t *k2)
 	}
 }
 
-static void
-csvmemo(struct obuf *l, struct quoted *slot, const char *s, size_t n)
+/* Inlined: a call a field cost more than a field remembered. */
+static inline __attribute__((always_inline)) char *
+csvmemo(char *d, struct quoted *slot, const char *s, size_t n)
 {
 	struct quoted *q;
 	uint64_t k1 = 0, k2 = 0;
-	size_t at, h = n;
+	size_t h = n;
+	char *at;
 
-	if (n > QMAX) {
-		csvput(l, s, n);
-		return;
-	}
+	if (n > QMAX)
+		return csvput(d, s, n);
 	if (n <= QSHORT) {
 		qwords(s, n, &k1, &k2);
 		q = &slot[((k1 ^ k2 * 31 ^ n) * 0x9e3779b97f4a7c15ULL) >> 59];
@@ -326,31 +329,35 @@ csvmemo(struct obuf *l, struct quoted *slot, const char *s, size_t n)
 		if (q->m == 0 || q->n != n || memcmp(q->v, s, n) != 0)
 			goto miss;
 	}
-	if (l->len > l->ls)
-		l->b[l->len++] = ',';
 	/* The room csvroom made has QCOPY bytes to spare. */
 	if (q->m <= QCOPY)
-		memcpy(l->b + l->len, q->q, QCOPY);
+		memcpy(d, q->q, QCOPY);
 	else
-		memcpy(l->b + l->len, q->q, q->m);
-	l->len += q->m;
-	return;
+		memcpy(d, q->q, q->m);
+	return d + q->m;
 miss:
-	at = l->len + (l->len > l->ls);
-	csvput(l, s, n);
+	at = d;
+	d = csvput(d, s, n);
 	q->n = n;
 	q->k1 = k1;
 	q->k2 = k2;
 	memcpy(q->v, s, n);
-	q->m = l->len - at;
-	memcpy(q->q, l->b + at, q->m);
+	q->m = (size_t)(d - at);
+	memcpy(q->q, at, q->m);
+	return d;
 }
 
+/* A field of column k of the clients' returns at d, remembered or not. */
+#define CSVFIELD(ps, k, d, fv) \
+	((ps)->memo[k] != NULL ? csvmemo(d, (ps)->memo[k], (fv)->p, (fv)->n) : \
+	    csvput(d, (fv)->p, (fv)->n))
+
+/* The line built up to d ended. */
 static void
-csvend(struct obuf *l)
+csvend(struct obuf *l, char *d)
 {
-	memcpy(l->b + l->len, "\r\n", 2);
-	l->len += 2;
+	memcpy(d, "\r\n", 2);
+	l->len = (size_t)(d + 2 - l->b);
 	oline(l);
 }
 
@@ -703,6 +710,14 @@ struct pass {
 	size_t lastn;
 	struct cret *last;
 	struct quoted *memo[NCC];
+	/*
+	 * The first npre columns of the clients' returns, following each
+	 * other in the outcomes: the line before's (pren bytes, SIZE_MAX:
+	 * none) and their CSV (preqn bytes).
+	 */
+	int npre, idk;
+	size_t pren, preqn;
+	char pre[128], preq[2 * 128 + 16];
 	uint64_t nin, n;
 	int64_t inamc, amc;
 };
@@ -712,16 +727,17 @@ client(struct pass *ps, const struct field *a)
 {
 	struct cret *c;
 	size_t lo, hi, mid, n;
-	int d, i;
+	int cmp, i;
+	char *d;
 
-	for (lo = 0, hi = ps->ncl, d = 1; lo < hi;) {
+	for (lo = 0, hi = ps->ncl, cmp = 1; lo < hi;) {
 		mid = lo + (hi - lo) / 2;
-		d = strncmp(ps->cl[mid]->name, a->p, a->n);
-		if (d == 0 && ps->cl[mid]->name[a->n] != '\0')
-			d = 1;
-		if (d == 0)
+		cmp = strncmp(ps->cl[mid]->name, a->p, a->n);
+		if (cmp == 0 && ps->cl[mid]->name[a->n] != '\0')
+			cmp = 1;
+		if (cmp == 0)
 			return ps->cl[mid];
-		if (d < 0)
+		if (cmp < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -736,9 +752,13 @@ client(struct pass *ps, const struct field *a)
 	for (i = 0, n = 0; i < NCC; i++)
 		n += strlen(ccols[i]);
 	csvroom(&c->csv, n, NCC);
-	for (i = 0; i < NCC; i++)
-		csvput(&c->csv, ccols[i], strlen(ccols[i]));
-	csvend(&c->csv);
+	d = c->csv.b + c->csv.len;
+	for (i = 0; i < NCC; i++) {
+		if (i > 0)
+			*d++ = ',';
+		d = csvput(d, ccols[i], strlen(ccols[i]));
+	}
+	csvend(&c->csv, d);
 	ps->cl = xrealloc(ps->cl, (ps->ncl + 1) * sizeof *ps->cl);
 	memmove(&ps->cl[lo + 1], &ps->cl[lo], (ps->ncl - lo) * sizeof *ps->cl);
 	ps->cl[lo] = c;
@@ -755,6 +775,7 @@ passrec(void *arg, struct ts_reader *r)
 	struct field a, v, id;
 	int64_t x;
 	int k;
+	char *d;
 
 	if (ps->order != NULL && !(o->n == 6 && memcmp(o->p, "client", 6) == 0)) {
 		const struct field *f1 = &r->f[ps->k1], *f2 = &r->f[ps->k1 + 1];
@@ -797,13 +818,52 @@ passrec(void *arg, struct ts_reader *r)
 	    ps->nrun - ps->idrun - 1);
 	ts_wend(&c->w);
 	csvroom(&c->csv, r->len + 1, NCC);
-	for (k = 0; k < NCC; k++) {
-		const struct field *fv = ps->cc[k] < 0 ? &id : &r->f[ps->cc[k]];
+	d = c->csv.b + c->csv.len;
+	k = 0;
+	if (ps->npre > 0) {
+		/*
+		 * The line's first fields (its contract, member, PS and
+		 * invoice) those of the line before, an invoice's lines
+		 * following each other: the CSV they were, not quoted again.
+		 */
+		const char *sp = r->f[ps->cc[0]].p;
+		const struct field *fe = &r->f[ps->cc[ps->npre - 1]];
+		size_t sn = (size_t)(fe->p + fe->n - sp);
 
-		if (ps->memo[k] != NULL)
-			csvmemo(&c->csv, ps->memo[k], fv->p, fv->n);
-		else
-			csvput(&c->csv, fv->p, fv->n);
+		if (sn == ps->pren && memcmp(sp, ps->pre, sn) == 0) {
+			memcpy(d, ps->preq, ps->preqn);
+			d += ps->preqn;
+		} else {
+			char *d0 = d;
+
+			for (; k < ps->npre; k++) {
+				if (k > 0)
+					*d++ = ',';
+				d = CSVFIELD(ps, k, d, &r->f[ps->cc[k]]);
+			}
+			ps->pren = SIZE_MAX;
+			if (sn <= sizeof ps->pre && (size_t)(d - d0) <= sizeof ps->preq) {
+				memcpy(ps->pre, sp, sn);
+				ps->pren = sn;
+				ps->preqn = (size_t)(d - d0);
+				memcpy(ps->preq, d0, ps->preqn);
+			}
+		}
+		k = ps->npre;
+	} else {
+		d = CSVFIELD(ps, 0, d, &r->f[ps->cc[0]]);
+		k = 1;
+	}
+	/* The columns before identity_update, it, those after. */
+	for (; k < ps->idk; k++) {
+		*d++ = ',';
+		d = CSVFIELD(ps, k, d, &r->f[ps->cc[k]]);
+	}
+	*d++ = ',';
+	d = CSVFIELD(ps, k, d, &id);
+	for (k++; k < NCC; k++) {
+		*d++ = ',';
+		d = CSVFIELD(ps, k, d, &r->f[ps->cc[k]]);
 	}
 	/* What the returns carry, summed from their own text. */
 	if (ps->hasamc) {
@@ -814,7 +874,7 @@ passrec(void *arg, struct ts_reader *r)
 			die_at(EX_DATAERR, ps->path, 1 + r->in.lineno, "amc_eur",
 			    "sum out of range");
 	}
-	csvend(&c->csv);
+	csvend(&c->csv, d);
 	ps->n++;
 	return 0;
 }
@@ -862,6 +922,17 @@ onepass(struct ts_reader *r, const char *path, const char *date, struct psorder 
 					memset(p.memo[i], 0, QSLOTS * sizeof *p.memo[i]);
 				}
 		}
+		/* Up to the invoice, what an invoice's lines have in common. */
+		for (p.npre = 1; p.npre < NCC && p.cc[p.npre] == p.cc[p.npre - 1] + 1 &&
+		    p.cc[p.npre - 1] >= 0 && strcmp(ccols[p.npre - 1], "invoice") != 0; p.npre++)
+			;
+		if (p.cc[0] < 0 || strcmp(ccols[p.npre - 1], "invoice") != 0)
+			p.npre = 0;
+		p.pren = SIZE_MAX;
+		for (p.idk = 0; p.idk < NCC && p.cc[p.idk] >= 0; p.idk++)
+			;
+		if (p.idk == NCC || p.idk < p.npre || p.idk == 0)
+			die(EX_SOFTWARE, "client returns: %s first, or among %d first", cident, p.npre);
 		p.nrun = runs(p.cc, NCC, p.run, p.first);
 		for (p.idrun = 0; p.idrun < p.nrun && p.first[p.idrun] >= 0; p.idrun++)
 			;
