@@ -129,6 +129,39 @@ test_expect_success '-O: the returns alone, from the outcomes written before: th
 	grep "^usage: reject-code" err
 '
 
+# The clients' CSV: lines of one invoice (contract to invoice the same)
+# one after the other for two clients, and a prefix longer than the
+# memo of the line before (128 bytes): each line's CSV as its own
+# fields give it.
+test_expect_success '-O: the clients'"'"' CSV of consecutive lines of one invoice, for two clients, and of a long contract' '
+	long=$(printf "K%.0s" $(seq 1 140)) &&
+	awk -F"\t" -v OFS="\t" -v long="$long" "$COLS"" !n++ {
+		split(\"900000001 900000002 900000001 900000002 900000001 900000001\", a, \" \")
+		split(\"C7 C7 C7 \" long \" \" long \" C7\", k, \" \")
+		for (i = 1; i <= 6; i++) {
+			\$c[\"amc\"] = a[i]
+			\$c[\"contract\"] = k[i]
+			\$c[\"member_ref\"] = i < 3 ? \"M1\" : \"M2\"
+			\$c[\"invoice\"] = \"INV1\"
+			\$c[\"claim\"] = \"2026-11-24#\" i
+			print
+		}
+	}" reto/o >reto4.lines &&
+	{ sed -n "1,/^#business_date/p" reto/o && cat reto4.lines; } | tiers-seal -r >reto4.o &&
+	mkdir -p reto4/c &&
+	reject-code -O reto4.o -d 2026-11-24 -c reto4/c 2>err &&
+	test_must_be_empty err &&
+	for a in 900000001 900000002; do
+		col reto4.o amc contract member_ref ps_kind ps_number invoice claim |
+		    awk -F"\t" -v a=$a "\$1 == a { printf \"\\\"%s\\\",\\\"%s\\\",\\\"%s\\\",\\\"%s\\\",\\\"%s\\\" %s\\n\", \$2, \$3, \$4, \$5, \$6, \$7 }" >expect.$a &&
+		test "$(wc -l <expect.$a)" -ge 2 &&
+		sed 1d reto4/c/$a.csv | awk -F"," "{ printf \"%s,%s,%s,%s,%s %s\\n\", \$1, \$2, \$3, \$4, \$5, \$20 }" |
+		    tr -d "\"" >got0.$a && tr -d "\"" <expect.$a >want.$a &&
+		test_cmp want.$a got0.$a || exit 1
+	done &&
+	grep -c "^\"$long\",\"M2\"," reto4/c/900000001.csv >n && test "$(cat n)" = 1
+'
+
 # Keys that begin others (A and AB, 1 and 12, 1 and 1 2), spaces
 # inside: the PS return in sort(1)'s order on ps_kind, ps_number
 # and the rank.
