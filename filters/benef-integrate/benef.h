@@ -85,6 +85,17 @@ extern const char benef_xsd[];	/* formats/xsd/benef-normev3.xsd, built in */
  */
 int bi_check(struct entry *e, int32_t bizdate, const struct bi_sink *sink);
 
+/*
+ * The master's index (index.c, -x): each record's key fields (struct
+ * field, in the order of bk_fields' columns: amc, nir, nir_key,
+ * benef_nir, birth_date, rang, adherent) at its offset in the master
+ * (dies at name:line if a key is not one), then the index written.
+ */
+struct field;
+void bi_ix_add(const struct field *kf, uint64_t off, const char *name, long line);
+void bi_ix_write(int fd, const char *name, uint64_t msize, uint64_t nrec, int64_t sum,
+    uint32_t seal, uint32_t hcrc, uint64_t *nkey, uint64_t *nbucket);
+
 /* Helpers of the readers. */
 const char *bi_base(const char *path);
 void bi_setf(char *dst, const char *s, size_t n);

@@ -50,6 +50,9 @@ static int32_t bizdate;
 static char bizdate_s[DATE_BUFSZ];
 static struct ts_writer rejw, mvw, mastw;
 static FILE *entries;		/* pass 1 output */
+static const char *ixname;	/* -x: the master's index, made as it is written */
+static const char *mastname;
+static uint64_t moff;		/* the offset in the master of the next record */
 static unsigned long long seq;
 static uint64_t nentries, nrejects;
 
@@ -175,14 +178,55 @@ movement(char f[][FLD], const char *what, int retro, const char *oldend,
 	ts_wend(&mvw);
 }
 
+static uint64_t nmaster_in, nmaster_out, nmv[4];
+
+/*
+ * A record of the master, about to be written at moff (its line 3 +
+ * nmaster_out, after the header and the business date), into the index:
+ * its key fields, as f gives them for each column of mcols.
+ */
+static void
+ixput(const struct field *f)
+{
+	struct field kf[BK_NCOL];
+
+	kf[BK_AMC] = f[M_AMC];
+	kf[BK_NIR] = f[M_NIR];
+	kf[BK_KEY] = f[M_NIRKEY];
+	kf[BK_BNIR] = f[M_BNIR];
+	kf[BK_BIRTH_DATE] = f[M_BIRTH];
+	kf[BK_RANG] = f[M_RANG];
+	kf[BK_ADH] = f[M_ADHERENT];
+	bi_ix_add(kf, moff, mastname, 3 + (long)nmaster_out);
+}
+
 static void
 wmaster(char f[][FLD])
 {
+	struct field kf[NM];
+	size_t len = 0;
 	int i;
 
-	for (i = 0; i < NM; i++)
-		ts_wcstr(&mastw, f[i]);
+	for (i = 0; i < NM; i++) {
+		kf[i].p = f[i];
+		kf[i].n = strlen(f[i]);
+		len += kf[i].n + 1;
+		ts_wstr(&mastw, kf[i].p, kf[i].n);
+	}
 	ts_wend(&mastw);
+	if (ixname != NULL)
+		ixput(kf);
+	moff += len;
+}
+
+/* The master record r has just read, as it is (its columns those of mcols, in order). */
+static void
+wcopy(const struct ts_reader *r)
+{
+	ts_wcopy(&mastw, r);
+	if (ixname != NULL)
+		ixput(r->f);
+	moff += r->len + 1;
 }
 
 /* Key order: field by field, bytes (sort -t TAB -k1,1 -k2,2 -k3,3 in C). */
@@ -237,8 +281,6 @@ split(char *line, size_t len, char f[][FLD], int n)
 	}
 	return p - 1 == end ? 0 : -1;
 }
-
-static uint64_t nmaster_in, nmaster_out, nmv[4];
 
 /* Apply the sorted entries to the master. */
 static void
@@ -341,7 +383,7 @@ merge(const char *master, const char *sorted)
 		if (c < 0) {
 			/* No entry: the master record goes on unchanged. */
 			if (copy)
-				ts_wcopy(&mastw, &r);
+				wcopy(&r);
 			else {
 				CUTM();
 				wmaster(m);
@@ -629,7 +671,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: %s [-X reference.xsd] [-m master] [-s state] [-w new-state]\n"
-	    "       -d business-date -o new-master -M movements -R rejects file ...\n",
+	    "       [-x new-index] -d business-date -o new-master -M movements -R rejects\n"
+	    "       file ...\n",
 	    progname_());
 	exit(EX_USAGE);
 }
@@ -642,15 +685,18 @@ main(int argc, char *argv[])
 	};
 	const char *master = NULL, *out = NULL, *mvout = NULL, *rejout = NULL;
 	const char *state = NULL, *newstate = NULL, *refxsd = NULL, *date = NULL;
-	struct pub pm, pv, pr;
+	struct pub pm, pv, pr, px;
 	struct input *in;
 	static const struct bi_sink sink = { put_entry, reader_reject, NULL };
 	xmlSchemaPtr projschema, refschema = NULL;
 	char *tmpl[2], msg[1024], meta[256];
+	uint32_t hcrc = 0, seal;
+	struct stat mst;
+	uint64_t nkey = 0, nbucket = 0;
 	int ch, i, nin, fd, refused = 0, st;
 
 	setprogname_(argv[0]);
-	while ((ch = getopt(argc, argv, "M:R:X:d:m:o:s:w:")) != -1)
+	while ((ch = getopt(argc, argv, "M:R:X:d:m:o:s:w:x:")) != -1)
 		switch (ch) {
 		case 'M': mvout = optarg; break;
 		case 'R': rejout = optarg; break;
@@ -660,6 +706,7 @@ main(int argc, char *argv[])
 		case 'o': out = optarg; break;
 		case 's': state = optarg; break;
 		case 'w': newstate = optarg; break;
+		case 'x': ixname = optarg; break;
 		default: usage();
 		}
 	argc -= optind;
@@ -709,11 +756,21 @@ main(int argc, char *argv[])
 		die(EX_CANTCREAT, "%s: %s", mvout, strerror(errno));
 	if (pub_open(&pr, rejout) < 0)
 		die(EX_CANTCREAT, "%s: %s", rejout, strerror(errno));
+	if (ixname != NULL && pub_open(&px, ixname) < 0)
+		die(EX_CANTCREAT, "%s: %s", ixname, strerror(errno));
+	mastname = out;
 	ts_wopen(&rejw, pr.fd, rejout, "benef-reject", 1, rejcols, 7);
 	ts_wopen(&mvw, pv.fd, mvout, "benef-movement", 1, mvcols, 11);
 	ts_wopen(&mastw, pm.fd, out, "benef-master", 1, mcols, NM);
+	/*
+	 * The header line is what the writer holds yet, then the business
+	 * date: the index records the header's CRC-32, and offsets from
+	 * the first record's.
+	 */
+	hcrc = crc32_buf(0, mastw.buf, mastw.len);
 	snprintf(meta, sizeof meta, "business_date\t%s", bizdate_s);
 	ts_wmeta(&mastw, meta);
+	moff = mastw.len;
 	ts_wmeta(&mvw, meta);
 	ts_wmeta(&rejw, meta);
 
@@ -767,6 +824,8 @@ main(int argc, char *argv[])
 		pub_abort(&pr);
 		pub_abort(&pv);
 		pub_abort(&pm);
+		if (ixname != NULL)
+			pub_abort(&px);
 		unlink(tmpl[0]);
 		unlink(tmpl[1]);
 		exit(refused);
@@ -782,11 +841,24 @@ main(int argc, char *argv[])
 	unlink(tmpl[1]);
 	free(tmpl[0]);
 	free(tmpl[1]);
+	/*
+	 * The seal the trailer is to carry: the CRC-32 of the lines before
+	 * it, those the writer holds yet joined to what it wrote.
+	 */
+	seal = crc32_buf(mastw.crc, mastw.buf + mastw.crcfrom, mastw.len - mastw.crcfrom);
 	ts_wclose(&mastw);
 	ts_wclose(&mvw);
 	ts_wclose(&rejw);
+	if (ixname != NULL) {
+		if (fstat(pm.fd, &mst) < 0)
+			die(EX_IOERR, "%s: %s", out, strerror(errno));
+		bi_ix_write(px.fd, ixname, (uint64_t)mst.st_size, nmaster_out, 0, seal, hcrc,
+		    &nkey, &nbucket);
+	}
 	if (pub_commit(&pm) < 0 || pub_commit(&pv) < 0 || pub_commit(&pr) < 0)
 		die(EX_IOERR, "%s: %s", out, strerror(errno));
+	if (ixname != NULL && pub_commit(&px) < 0)
+		die(EX_IOERR, "%s: %s", ixname, strerror(errno));
 	if (newstate != NULL) {
 		struct pub ps;
 		struct ts_writer w;
@@ -834,6 +906,10 @@ main(int argc, char *argv[])
 	    (unsigned long long)nmaster_out, (unsigned long long)nmv[0],
 	    (unsigned long long)nmv[1], (unsigned long long)nmv[2],
 	    (unsigned long long)nmv[3]);
+	if (ixname != NULL)
+		fprintf(stderr, "%s: index: %llu beneficiaries, %llu keys in %llu buckets\n",
+		    progname_(), (unsigned long long)nmaster_out, (unsigned long long)nkey,
+		    (unsigned long long)nbucket);
 	free(in);
 	free(done);
 	xmlSchemaFree(projschema);
