@@ -181,6 +181,68 @@ movement(char f[][FLD], const char *what, int retro, const char *oldend,
 static uint64_t nmaster_in, nmaster_out, nmv[4];
 
 /*
+ * The master of the day before, walked where it lies (a plain file of
+ * this version's columns, its last line a trailer): a day's entries
+ * touch a few thousand of its records, and the others are copied as
+ * they are, whole runs of lines at a time, not cut and written again.
+ * Those lines were checked when they were written, by the writer of the
+ * generation before; what they are now is checked by the seal, the
+ * CRC-32 of the whole generation (tiers-stream(5)): each run's is
+ * computed once, joined into the seal of the lines read (crc32_combine)
+ * and carried into the new generation's (ts_wlines).  A record an entry
+ * touches is checked whole, as a reader checks it (ts_line).
+ */
+static struct walk {
+	int on;
+	const char *d0;		/* the lines after the header */
+	const char *t;		/* the trailer */
+	const char *p, *nl;	/* the current record line, and its end */
+	const char *run;	/* the lines copied, not yet written: [run, p) */
+	uint64_t nrun;
+	uint32_t crc;		/* the CRC-32 of the lines read before run */
+} mw;
+
+/*
+ * The run of lines copied so far into the new master (none while the
+ * line at p, touched, is being replaced: the run starts after it).
+ */
+static void
+runflush(void)
+{
+	size_t n;
+	uint32_t c;
+
+	if (mw.p <= mw.run)
+		return;
+	n = (size_t)(mw.p - mw.run);
+	c = crc32_buf(0, mw.run, n);
+	mw.crc = (uint32_t)crc32_combine(mw.crc, c, (z_off_t)n);
+	ts_wlines(&mastw, mw.run, n, mw.nrun, 0, c);
+	mw.run = mw.p;
+	mw.nrun = 0;
+}
+
+/*
+ * The first fields of the line at p (to nl), up to rang, the last of
+ * the index's keys; -1 if it has fewer.
+ */
+static int
+cutkeys(const char *p, const char *nl, struct field *f)
+{
+	const char *t;
+	int i;
+
+	for (i = 0; i <= M_RANG; i++) {
+		if ((t = memchr(p, '\t', (size_t)(nl - p))) == NULL)
+			return -1;
+		f[i].p = p;
+		f[i].n = (size_t)(t - p);
+		p = t + 1;
+	}
+	return 0;
+}
+
+/*
  * A record of the master, about to be written at moff (its line 3 +
  * nmaster_out, after the header and the business date), into the index:
  * its key fields, as f gives them for each column of mcols.
@@ -207,6 +269,8 @@ wmaster(char f[][FLD])
 	size_t len = 0;
 	int i;
 
+	if (mw.on)
+		runflush();
 	for (i = 0; i < NM; i++) {
 		kf[i].p = f[i];
 		kf[i].n = strlen(f[i]);
@@ -260,6 +324,23 @@ mkeycmp(const struct ts_reader *r, const int *mc, char e[][FLD])
 	return 0;
 }
 
+/*
+ * The key of the master line at p (to nl) against an entry's, k: its
+ * fields each followed by a TAB (klen bytes).  Bytes compared as they
+ * are order as mkeycmp orders fields: a TAB is below any byte a field
+ * holds, so a field that is a prefix of the other's comes first.
+ */
+static int
+wkeycmp(const char *p, const char *nl, const char *k, size_t klen)
+{
+	size_t n = (size_t)(nl - p);
+	int c;
+
+	if ((c = memcmp(p, k, n < klen ? n : klen)) != 0)
+		return c;
+	return n < klen ? -1 : 0;
+}
+
 /* Split a TAB line into n fields of FLD; -1 if the count differs. */
 static int
 split(char *line, size_t len, char f[][FLD], int n)
@@ -290,7 +371,8 @@ merge(const char *master, const char *sorted)
 	int mc[NM];
 	struct ts_reader r;
 	struct lines in;
-	char *line, efile[FLD], eline[FLD];
+	char *line, efile[FLD], eline[FLD], ekey[3 * FLD];
+	size_t eklen = 0;
 	size_t len;
 	const char *why;
 	int hm = 0, he, st, i, have, copy = 0;
@@ -319,6 +401,21 @@ merge(const char *master, const char *sorted)
 		for (copy = 1, i = 0; i < NM; i++)
 			if (mc[i] != i)
 				copy = 0;
+		if (copy && ts_map(&r) == 0) {
+			const char *mp = r.map, *end = mp + r.maplen, *t;
+
+			t = end > mp + r.hdrlen && end[-1] == '\n' ? end - 1 : end;
+			while (t > mp + r.hdrlen && t[-1] != '\n')
+				t--;
+			/* Else read through, to say what is wrong where ts_next says it. */
+			if (end[-1] == '\n' && t >= mp + r.hdrlen && (strncmp(t, "#end\t", 5) == 0 ||
+			    strncmp(t, "#end2\t", 6) == 0)) {
+				mw.on = 1;
+				mw.d0 = mw.p = mw.run = mp + r.hdrlen;
+				mw.t = t;
+				mw.crc = crc32_buf(0, NULL, 0);
+			}
+		}
 	}
 	if (lines_open(&in, sorted) < 0)
 		die(EX_IOERR, "%s: %s", sorted, strerror(errno));
@@ -330,7 +427,26 @@ merge(const char *master, const char *sorted)
 	 */
 #define NEXTM() do { \
 	hm = 0; \
-	if (master != NULL && (st = ts_next(&r)) == 1) { \
+	if (mw.on) { \
+		if (mw.nl != NULL) \
+			mw.p = mw.nl + 1; \
+		mw.nl = NULL; \
+		while (mw.p < mw.t && *mw.p == '#') { \
+			/* Metadata (the business date): read, not copied. */ \
+			const char *nl_ = memchr(mw.p, '\n', (size_t)(mw.t - mw.p)); \
+			if (strncmp(mw.p, "#end\t", 5) == 0 || strncmp(mw.p, "#end2\t", 6) == 0) \
+				die_at(EX_DATAERR, master, ts_lineof(&r, mw.p), NULL, \
+				    "data after the trailer"); \
+			runflush(); \
+			mw.crc = crc32_buf(mw.crc, mw.p, (size_t)(nl_ + 1 - mw.p)); \
+			mw.p = mw.run = nl_ + 1; \
+		} \
+		if (mw.p < mw.t) { \
+			mw.nl = memchr(mw.p, '\n', (size_t)(mw.t - mw.p)); \
+			hm = 1; \
+			nmaster_in++; \
+		} \
+	} else if (master != NULL && (st = ts_next(&r)) == 1) { \
 		size_t or_ = 0; \
 		for (i = 0; i < r.ncol; i++) \
 			or_ |= r.f[i].n; \
@@ -343,6 +459,27 @@ merge(const char *master, const char *sorted)
 		nmaster_in++; \
 	} else if (master != NULL && st < 0) \
 		ts_fatal(&r); \
+} while (0)
+	/*
+	 * A line of the walk an entry touches: checked whole (ts_line), the
+	 * lengths of its fields as NEXTM checks them, and not copied.
+	 */
+#define TOUCHM() do { \
+	if (mw.on) { \
+		size_t or_ = 0; \
+		runflush(); \
+		if (ts_line(&r, mw.p) < 0) \
+			ts_fatal(&r); \
+		for (i = 0; i < r.ncol; i++) \
+			or_ |= r.f[i].n; \
+		if ((or_ & ~(size_t)(FLD - 1)) != 0) \
+			for (i = 0; i < NM; i++) \
+				if (r.f[i].n >= FLD) \
+					die_at(EX_DATAERR, master, ts_lineof(&r, mw.p), mcols[i], \
+					    "too long"); \
+		mw.crc = crc32_buf(mw.crc, mw.p, (size_t)(mw.nl + 1 - mw.p)); \
+		mw.run = mw.nl + 1; \
+	} \
 } while (0)
 	/* The master record's fields, when an entry touches it or it is not copied. */
 #define CUTM() do { \
@@ -369,6 +506,12 @@ merge(const char *master, const char *sorted)
 		snprintf(eline, sizeof eline, "%s", tmp[5]); \
 		for (i = NKEY; i < NM; i++) \
 			memcpy(e[i], tmp[i + 3], FLD); \
+		for (eklen = 0, i = 0; i < NKEY; i++) { \
+			size_t n_ = strlen(e[i]); \
+			memcpy(ekey + eklen, e[i], n_); \
+			ekey[eklen + n_] = '\t'; \
+			eklen += n_ + 1; \
+		} \
 		he = 1; \
 		en++; \
 	} else if (st < 0) \
@@ -378,11 +521,23 @@ merge(const char *master, const char *sorted)
 	NEXTM();
 	NEXTE();
 	while (hm || he) {
-		int c = !hm ? 1 : !he ? -1 : mkeycmp(&r, mc, e);
+		int c = !hm ? 1 : !he ? -1 : mw.on ? wkeycmp(mw.p, mw.nl, ekey, eklen) :
+		    mkeycmp(&r, mc, e);
 
 		if (c < 0) {
 			/* No entry: the master record goes on unchanged. */
-			if (copy)
+			if (mw.on) {
+				struct field kf[M_RANG + 1];
+
+				if (ixname != NULL) {
+					if (cutkeys(mw.p, mw.nl, kf) < 0)
+						die_at(EX_DATAERR, master, ts_lineof(&r, mw.p), NULL,
+						    "fewer fields than the header names");
+					ixput(kf);
+				}
+				moff += (size_t)(mw.nl + 1 - mw.p);
+				mw.nrun++;
+			} else if (copy)
 				wcopy(&r);
 			else {
 				CUTM();
@@ -395,6 +550,7 @@ merge(const char *master, const char *sorted)
 		/* Entries of this key, in file order, over the master record. */
 		have = c == 0;
 		if (have) {
+			TOUCHM();
 			CUTM();
 			memcpy(cur, m, sizeof cur);
 		}
@@ -433,7 +589,8 @@ merge(const char *master, const char *sorted)
 					snprintf(oldend, sizeof oldend, "%s", cur[M_REND]);
 					on = nn = INT32_MAX;
 					if (*oldend && date_parse(oldend, strlen(oldend), &on) < 0)
-						die_at(EX_DATAERR, master, r.in.lineno, "rights_end",
+						die_at(EX_DATAERR, master, mw.on ?
+						    ts_lineof(&r, mw.p) : r.in.lineno, "rights_end",
 						    "not a date");
 					if (*e[M_REND] && date_parse(e[M_REND], strlen(e[M_REND]), &nn) < 0)
 						die(EX_SOFTWARE, "%s: entry %ld: rights_end not a date",
@@ -465,6 +622,21 @@ merge(const char *master, const char *sorted)
 		}
 		if (c == 0)
 			NEXTM();
+	}
+	if (mw.on) {
+		/*
+		 * The generation read: its count, its sum (no amounts) and its
+		 * seal, the CRC-32 of its lines, the header's joined to them for
+		 * a trailer of format 2.
+		 */
+		uint32_t seal = mw.crc;
+
+		mw.p = mw.t;
+		runflush();
+		if (strncmp(mw.t, "#end2\t", 6) == 0)
+			seal = (uint32_t)crc32_combine(r.hcrc, mw.crc, (z_off_t)(mw.t - mw.d0));
+		if (ts_mapident(&r, nmaster_in, 0, seal) < 0)
+			ts_fatal(&r);
 	}
 	if (master != NULL)
 		ts_close(&r);
