@@ -6,8 +6,14 @@
  * record's offset, bucketed on the hash's high bits and sorted in each
  * bucket; the master's size, header line, count, sum and seal.
  *
+ * With the index of the master of the day before (-i), the keys of the
+ * records copied as they were are not hashed again: that index's
+ * entries are carried over, at the offsets their runs of lines moved
+ * to, and merged with those of the records written anew.
+ *
  * Memory: 16 bytes a key, three keys a beneficiary, twice while
- * bucketing, as benef-index's.
+ * bucketing, as benef-index's; carried over, the index of the day
+ * before mapped and the new entries once.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,11 +31,18 @@ struct ent {
 static struct ent *ents;
 static size_t nents, capents;
 
+/* The index of the day before, whose entries are carried over (bi_ix_carry). */
+static struct bx ox;
+static const struct bi_run *oruns;
+static size_t noruns;
+static uint32_t *ogran;		/* the first run ending after each granule of the old master */
+#define GRAN 256
+
 /* The key fields in bk_fields' order (amc, nir, ...): read through a reader of them alone. */
 static const int bkc[BK_NCOL] = { 0, 1, 2, 3, 4, 5, 6 };
 
-void
-bi_ix_add(const struct field *kf, uint64_t off, const char *name, long line)
+int
+bi_ix_add(const struct field *kf, uint64_t off, const char **field, const char **why)
 {
 	static struct ts_reader fr;
 	struct field f[BK_NCOL];
@@ -39,8 +52,11 @@ bi_ix_add(const struct field *kf, uint64_t off, const char *name, long line)
 
 	memcpy(f, kf, sizeof f);
 	fr.f = f;
-	if (bk_fields(&fr, bkc, &m) < 0)
-		die_at(EX_DATAERR, name, line, fr.errfield, "%s", fr.errmsg);
+	if (bk_fields(&fr, bkc, &m) < 0) {
+		*field = fr.errfield;
+		*why = fr.errmsg;
+		return -1;
+	}
 	bk_hashes(&m, h);
 	if (capents - nents < BK_NKIND) {
 		capents = capents ? capents * 2 : 3 << 12;
@@ -50,6 +66,7 @@ bi_ix_add(const struct field *kf, uint64_t off, const char *name, long line)
 		ents[nents].h = h[kind];
 		ents[nents++].ref = off << 2 | (uint64_t)kind;
 	}
+	return 0;
 }
 
 static int
@@ -58,6 +75,99 @@ entcmp(const struct ent *a, const struct ent *b)
 	if (a->h != b->h)
 		return a->h < b->h ? -1 : 1;
 	return a->ref < b->ref ? -1 : a->ref > b->ref;
+}
+
+/*
+ * The index at path, of the master m (mapped) read whole: nrec records,
+ * sealed by seal, of which the runs (old offsets [a, b), in order) were
+ * copied into the new master at their to.  0: its entries are carried
+ * over by bi_ix_write; -1, why says what is wrong with it.
+ */
+int
+bi_ix_carry(const char *path, const struct ts_reader *m, uint64_t nrec, uint32_t seal,
+    const struct bi_run *runs, size_t nruns, char *why, size_t whysz)
+{
+	uint64_t g, ng;
+	size_t i;
+
+	if (bx_open(&ox, path, m) < 0) {
+		snprintf(why, whysz, "%s", ox.err);
+		bx_close(&ox);
+		return -1;
+	}
+	if (ox.mrec != nrec || ox.msum != 0 || ox.mcrc != seal || ox.n != BK_NKIND * nrec) {
+		snprintf(why, whysz, "not the index of %s", m->in.name);
+		bx_close(&ox);
+		return -1;
+	}
+	/* Verified once when it was made; checked whole before it is carried on. */
+	if (crc32_buf(0, ox.map, ox.len - 4) != le_get32(ox.map + ox.len - 4)) {
+		snprintf(why, whysz, "index CRC-32 does not match: damaged");
+		bx_close(&ox);
+		return -1;
+	}
+	oruns = runs;
+	noruns = nruns;
+	ng = m->maplen / GRAN + 1;
+	ogran = xmalloc(ng * sizeof *ogran);
+	for (g = 0, i = 0; g < ng; g++) {
+		while (i < nruns && runs[i].b <= g * GRAN)
+			i++;
+		ogran[g] = (uint32_t)i;
+	}
+	return 0;
+}
+
+/* An old entry's reference at its new offset, or 0: its record was not copied. */
+static inline uint64_t
+remap(uint64_t ref)
+{
+	uint64_t o = ref >> 2;
+	size_t i = ogran[o / GRAN];
+
+	while (i < noruns && oruns[i].b <= o)
+		i++;
+	if (i == noruns || oruns[i].a > o)
+		return 0;
+	return (o - oruns[i].a + oruns[i].to) << 2 | (ref & 3);
+}
+
+static int
+entqcmp(const void *a, const void *b)
+{
+	return entcmp(a, b);
+}
+
+/*
+ * The entries carried over, merged with the new ones (sorted), into e:
+ * their count.
+ */
+static size_t
+carry(struct ent *e)
+{
+	const unsigned char *p = ox.ent, *pe = ox.ent + 16 * ox.n;
+	struct ent o;
+	size_t n = 0, j = 0;
+
+	qsort(ents, nents, sizeof *ents, entqcmp);
+	o.h = 0;
+	for (;;) {
+		while (o.h == 0 && p < pe) {
+			o.h = le_get64(p);
+			if ((o.ref = remap(le_get64(p + 8))) == 0)
+				o.h = 0;
+			p += 16;
+		}
+		if (o.h == 0)
+			break;
+		while (j < nents && entcmp(&ents[j], &o) < 0)
+			e[n++] = ents[j++];
+		e[n++] = o;
+		o.h = 0;
+	}
+	while (j < nents)
+		e[n++] = ents[j++];
+	return n;
 }
 
 /* A buffered writer of the index, with its running CRC-32. */
@@ -105,7 +215,7 @@ void
 bi_ix_write(int fd, const char *name, uint64_t msize, uint64_t nrec, int64_t sum,
     uint32_t seal, uint32_t hcrc, uint64_t *nkey, uint64_t *nbucket)
 {
-	uint64_t n = nents, nb, k, *dir, b;
+	uint64_t n = BK_NKIND * nrec, nb, k, *dir, b;
 	struct ent *e, x;
 	struct out *o;
 	size_t j, m;
@@ -116,26 +226,43 @@ bi_ix_write(int fd, const char *name, uint64_t msize, uint64_t nrec, int64_t sum
 	nb = (uint64_t)1 << bits;
 	dir = xmalloc((nb + 1) * sizeof *dir);
 	memset(dir, 0, (nb + 1) * sizeof *dir);
-	for (j = 0; j < nents; j++)
-		dir[(ents[j].h >> (64 - bits)) + 1]++;
-	for (b = 0; b < nb; b++)
-		dir[b + 1] += dir[b];
 	e = xmalloc((n ? n : 1) * sizeof *e);
-	for (j = 0; j < nents; j++)
-		e[dir[ents[j].h >> (64 - bits)]++] = ents[j];
+	if (ox.map != NULL) {
+		/* Carried over: sorted already; the directory counted. */
+		if (carry(e) != n)
+			die(EX_SOFTWARE, "%s: %llu keys, not 3 a record", name,
+			    (unsigned long long)n);
+		for (k = 0; k < n; k++)
+			dir[(e[k].h >> (64 - bits)) + 1]++;
+		for (b = 0; b < nb; b++)
+			dir[b + 1] += dir[b];
+		bx_close(&ox);
+		free(ogran);
+		ogran = NULL;
+	} else {
+		if (nents != n)
+			die(EX_SOFTWARE, "%s: %llu keys, not 3 a record", name,
+			    (unsigned long long)nents);
+		for (j = 0; j < nents; j++)
+			dir[(ents[j].h >> (64 - bits)) + 1]++;
+		for (b = 0; b < nb; b++)
+			dir[b + 1] += dir[b];
+		for (j = 0; j < nents; j++)
+			e[dir[ents[j].h >> (64 - bits)]++] = ents[j];
+		/* dir[b] is now the end of bucket b: shift it back to the starts. */
+		memmove(dir + 1, dir, nb * sizeof *dir);
+		dir[0] = 0;
+		for (b = 0; b < nb; b++)
+			for (k = dir[b] + 1; k < dir[b + 1]; k++) {
+				x = e[k];
+				for (m = (size_t)k; m > dir[b] && entcmp(&e[m - 1], &x) > 0; m--)
+					e[m] = e[m - 1];
+				e[m] = x;
+			}
+	}
 	free(ents);
 	ents = NULL;
 	nents = capents = 0;
-	/* dir[b] is now the end of bucket b: shift it back to the starts. */
-	memmove(dir + 1, dir, nb * sizeof *dir);
-	dir[0] = 0;
-	for (b = 0; b < nb; b++)
-		for (k = dir[b] + 1; k < dir[b + 1]; k++) {
-			x = e[k];
-			for (m = (size_t)k; m > dir[b] && entcmp(&e[m - 1], &x) > 0; m--)
-				e[m] = e[m - 1];
-			e[m] = x;
-		}
 
 	o = xmalloc(sizeof *o);
 	o->fd = fd;

@@ -51,6 +51,7 @@ static char bizdate_s[DATE_BUFSZ];
 static struct ts_writer rejw, mvw, mastw;
 static FILE *entries;		/* pass 1 output */
 static const char *ixname;	/* -x: the master's index, made as it is written */
+static const char *oldix;	/* -i: the index of the master of the day before */
 static const char *mastname;
 static uint64_t moff;		/* the offset in the master of the next record */
 static unsigned long long seq;
@@ -192,14 +193,19 @@ static uint64_t nmaster_in, nmaster_out, nmv[4];
  * and carried into the new generation's (ts_wlines).  A record an entry
  * touches is checked whole, as a reader checks it (ts_line).
  */
+#define WALK_RELEASE (16 << 20)
 static struct walk {
 	int on;
+	const char *m0;		/* the file, mapped */
 	const char *d0;		/* the lines after the header */
 	const char *t;		/* the trailer */
 	const char *p, *nl;	/* the current record line, and its end */
 	const char *run;	/* the lines copied, not yet written: [run, p) */
+	const char *rel;	/* the pages before it given back */
 	uint64_t nrun;
 	uint32_t crc;		/* the CRC-32 of the lines read before run */
+	struct bi_run *runs;	/* for the index: the runs copied, where they went */
+	size_t nruns, capruns;
 } mw;
 
 /*
@@ -218,8 +224,20 @@ runflush(void)
 	c = crc32_buf(0, mw.run, n);
 	mw.crc = (uint32_t)crc32_combine(mw.crc, c, (z_off_t)n);
 	ts_wlines(&mastw, mw.run, n, mw.nrun, 0, c);
+	if (ixname != NULL) {
+		/* moff counted the run's lines, and nothing was written since the first. */
+		if (mw.nruns == mw.capruns)
+			mw.runs = xrealloc(mw.runs, (mw.capruns = mw.capruns ? 2 * mw.capruns :
+			    1024) * sizeof *mw.runs);
+		mw.runs[mw.nruns].a = (uint64_t)(mw.run - mw.m0);
+		mw.runs[mw.nruns].b = (uint64_t)(mw.p - mw.m0);
+		mw.runs[mw.nruns++].to = moff - n;
+	}
 	mw.run = mw.p;
 	mw.nrun = 0;
+	/* The pages behind, copied: not resident for the rest of the walk. */
+	if (mw.run - mw.rel >= WALK_RELEASE)
+		mw.rel = pages_release(mw.rel, mw.run);
 }
 
 /*
@@ -243,12 +261,12 @@ cutkeys(const char *p, const char *nl, struct field *f)
 }
 
 /*
- * A record of the master, about to be written at moff (its line 3 +
- * nmaster_out, after the header and the business date), into the index:
- * its key fields, as f gives them for each column of mcols.
+ * A record of the new master at off into the index: its key fields, as
+ * f gives them for each column of mcols (up to rang).  0, or -1 with
+ * the field and why its keys cannot be indexed.
  */
-static void
-ixput(const struct field *f)
+static int
+ixat(const struct field *f, uint64_t off, const char **field, const char **why)
 {
 	struct field kf[BK_NCOL];
 
@@ -259,7 +277,20 @@ ixput(const struct field *f)
 	kf[BK_BIRTH_DATE] = f[M_BIRTH];
 	kf[BK_RANG] = f[M_RANG];
 	kf[BK_ADH] = f[M_ADHERENT];
-	bi_ix_add(kf, moff, mastname, 3 + (long)nmaster_out);
+	return bi_ix_add(kf, off, field, why);
+}
+
+/*
+ * A record about to be written at moff (the line 3 + nmaster_out, after
+ * the header and the business date) into the index.
+ */
+static void
+ixput(const struct field *f)
+{
+	const char *field, *why;
+
+	if (ixat(f, moff, &field, &why) < 0)
+		die_at(EX_DATAERR, mastname, 3 + (long)nmaster_out, field, "%s", why);
 }
 
 static void
@@ -363,6 +394,37 @@ split(char *line, size_t len, char f[][FLD], int n)
 	return p - 1 == end ? 0 : -1;
 }
 
+/*
+ * The keys of the runs the walk copied, for the index: the entries of
+ * the index of the day before carried over, when it is that of the
+ * master read (its identity, count, seal and CRC-32); else the lines
+ * of the runs cut and hashed, at their new offsets.
+ */
+static void
+ixruns(struct ts_reader *r, const char *master, uint32_t seal)
+{
+	struct field kf[M_RANG + 1];
+	const char *p, *e, *nl, *field, *bad;
+	char why[192];
+	size_t i;
+
+	if (oldix != NULL && bi_ix_carry(oldix, r, nmaster_in, seal, mw.runs, mw.nruns,
+	    why, sizeof why) == 0)
+		return;
+	if (oldix != NULL)
+		warn_at(oldix, 0, NULL, "not carried over, the keys hashed again: %s", why);
+	for (i = 0; i < mw.nruns; i++)
+		for (p = mw.m0 + mw.runs[i].a, e = mw.m0 + mw.runs[i].b; p < e; p = nl + 1) {
+			nl = memchr(p, '\n', (size_t)(e - p));
+			if (cutkeys(p, nl, kf) < 0)
+				die_at(EX_DATAERR, master, ts_lineof(r, p), NULL,
+				    "fewer fields than the header names");
+			if (ixat(kf, mw.runs[i].to + (uint64_t)(p - (mw.m0 + mw.runs[i].a)),
+			    &field, &bad) < 0)
+				die_at(EX_DATAERR, master, ts_lineof(r, p), field, "%s", bad);
+		}
+}
+
 /* Apply the sorted entries to the master. */
 static void
 merge(const char *master, const char *sorted)
@@ -411,9 +473,10 @@ merge(const char *master, const char *sorted)
 			if (end[-1] == '\n' && t >= mp + r.hdrlen && (strncmp(t, "#end\t", 5) == 0 ||
 			    strncmp(t, "#end2\t", 6) == 0)) {
 				mw.on = 1;
-				mw.d0 = mw.p = mw.run = mp + r.hdrlen;
+				mw.m0 = mp;
+				mw.d0 = mw.p = mw.run = mw.rel = mp + r.hdrlen;
 				mw.t = t;
-				mw.crc = crc32_buf(0, NULL, 0);
+				mw.crc = (uint32_t)crc32(0L, Z_NULL, 0);
 			}
 		}
 	}
@@ -527,14 +590,6 @@ merge(const char *master, const char *sorted)
 		if (c < 0) {
 			/* No entry: the master record goes on unchanged. */
 			if (mw.on) {
-				struct field kf[M_RANG + 1];
-
-				if (ixname != NULL) {
-					if (cutkeys(mw.p, mw.nl, kf) < 0)
-						die_at(EX_DATAERR, master, ts_lineof(&r, mw.p), NULL,
-						    "fewer fields than the header names");
-					ixput(kf);
-				}
 				moff += (size_t)(mw.nl + 1 - mw.p);
 				mw.nrun++;
 			} else if (copy)
@@ -637,6 +692,8 @@ merge(const char *master, const char *sorted)
 			seal = (uint32_t)crc32_combine(r.hcrc, mw.crc, (z_off_t)(mw.t - mw.d0));
 		if (ts_mapident(&r, nmaster_in, 0, seal) < 0)
 			ts_fatal(&r);
+		if (ixname != NULL)
+			ixruns(&r, master, seal);
 	}
 	if (master != NULL)
 		ts_close(&r);
@@ -843,8 +900,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: %s [-X reference.xsd] [-m master] [-s state] [-w new-state]\n"
-	    "       [-x new-index] -d business-date -o new-master -M movements -R rejects\n"
-	    "       file ...\n",
+	    "       [-i index] [-x new-index] -d business-date -o new-master -M movements\n"
+	    "       -R rejects file ...\n",
 	    progname_());
 	exit(EX_USAGE);
 }
@@ -868,12 +925,13 @@ main(int argc, char *argv[])
 	int ch, i, nin, fd, refused = 0, st;
 
 	setprogname_(argv[0]);
-	while ((ch = getopt(argc, argv, "M:R:X:d:m:o:s:w:x:")) != -1)
+	while ((ch = getopt(argc, argv, "M:R:X:d:i:m:o:s:w:x:")) != -1)
 		switch (ch) {
 		case 'M': mvout = optarg; break;
 		case 'R': rejout = optarg; break;
 		case 'X': refxsd = optarg; break;
 		case 'd': date = optarg; break;
+		case 'i': oldix = optarg; break;
 		case 'm': master = optarg; break;
 		case 'o': out = optarg; break;
 		case 's': state = optarg; break;
