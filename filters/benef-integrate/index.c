@@ -132,24 +132,56 @@ remap(uint64_t ref)
 	return (o - oruns[i].a + oruns[i].to) << 2 | (ref & 3);
 }
 
-static int
-entqcmp(const void *a, const void *b)
+/*
+ * The n entries of src into dst, sorted as benef-index sorts them: into
+ * buckets on the high bits of the hash (as many as its index of n keys
+ * has), then each bucket by insertion.
+ */
+static void
+entsort(const struct ent *src, size_t n, struct ent *dst)
 {
-	return entcmp(a, b);
+	uint64_t nb, b, k, *dir;
+	struct ent x;
+	size_t j, m;
+	int bits;
+
+	for (bits = 1; bits < 40 && ((uint64_t)1 << bits) * 8 < n; bits++)
+		;
+	nb = (uint64_t)1 << bits;
+	dir = xmalloc((nb + 1) * sizeof *dir);
+	memset(dir, 0, (nb + 1) * sizeof *dir);
+	for (j = 0; j < n; j++)
+		dir[(src[j].h >> (64 - bits)) + 1]++;
+	for (b = 0; b < nb; b++)
+		dir[b + 1] += dir[b];
+	for (j = 0; j < n; j++)
+		dst[dir[src[j].h >> (64 - bits)]++] = src[j];
+	/* dir[b] is now the end of bucket b: shift it back to the starts. */
+	memmove(dir + 1, dir, nb * sizeof *dir);
+	dir[0] = 0;
+	for (b = 0; b < nb; b++)
+		for (k = dir[b] + 1; k < dir[b + 1]; k++) {
+			x = dst[k];
+			for (m = (size_t)k; m > dir[b] && entcmp(&dst[m - 1], &x) > 0; m--)
+				dst[m] = dst[m - 1];
+			dst[m] = x;
+		}
+	free(dir);
 }
 
 /*
- * The entries carried over, merged with the new ones (sorted), into e:
- * their count.
+ * The entries carried over, merged with the new ones, into e, counted
+ * in dir by bucket of the high bits: their count.
  */
 static size_t
-carry(struct ent *e)
+carry(struct ent *e, uint64_t *dir, int bits)
 {
 	const unsigned char *p = ox.ent, *pe = ox.ent + 16 * ox.n;
-	struct ent o;
+	struct ent o, *f;
 	size_t n = 0, j = 0;
 
-	qsort(ents, nents, sizeof *ents, entqcmp);
+	f = xmalloc((nents ? nents : 1) * sizeof *f);
+	entsort(ents, nents, f);
 	o.h = 0;
 	for (;;) {
 		while (o.h == 0 && p < pe) {
@@ -160,13 +192,19 @@ carry(struct ent *e)
 		}
 		if (o.h == 0)
 			break;
-		while (j < nents && entcmp(&ents[j], &o) < 0)
-			e[n++] = ents[j++];
+		while (j < nents && entcmp(&f[j], &o) < 0) {
+			dir[(f[j].h >> (64 - bits)) + 1]++;
+			e[n++] = f[j++];
+		}
+		dir[(o.h >> (64 - bits)) + 1]++;
 		e[n++] = o;
 		o.h = 0;
 	}
-	while (j < nents)
-		e[n++] = ents[j++];
+	for (; j < nents; j++) {
+		dir[(f[j].h >> (64 - bits)) + 1]++;
+		e[n++] = f[j];
+	}
+	free(f);
 	return n;
 }
 
@@ -206,6 +244,34 @@ o64(struct out *o, uint64_t v)
 	o->len += 8;
 }
 
+/* The n entries at e, each its hash and reference, little-endian. */
+static void
+oents(struct out *o, const struct ent *e, size_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* As they are in memory: two 64-bit words, nothing between. */
+	_Static_assert(sizeof *e == 16, "struct ent is two words");
+	size_t k;
+
+	while (n > 0) {
+		if (sizeof o->buf - o->len < sizeof *e)
+			oflush(o);
+		k = (sizeof o->buf - o->len) / sizeof *e;
+		if (k > n)
+			k = n;
+		memcpy(o->buf + o->len, e, k * sizeof *e);
+		o->len += k * sizeof *e;
+		e += k;
+		n -= k;
+	}
+#else
+	for (; n > 0; n--, e++) {
+		o64(o, e->h);
+		o64(o, e->ref);
+	}
+#endif
+}
+
 /*
  * The index of the master of msize bytes, nrec records summing to sum,
  * sealed by seal, its header line's CRC-32 hcrc, to fd; its keys and
@@ -215,10 +281,9 @@ void
 bi_ix_write(int fd, const char *name, uint64_t msize, uint64_t nrec, int64_t sum,
     uint32_t seal, uint32_t hcrc, uint64_t *nkey, uint64_t *nbucket)
 {
-	uint64_t n = BK_NKIND * nrec, nb, k, *dir, b;
-	struct ent *e, x;
+	uint64_t n = BK_NKIND * nrec, nb, *dir, b;
+	struct ent *e;
 	struct out *o;
-	size_t j, m;
 	int bits;
 
 	for (bits = 1; bits < 40 && ((uint64_t)1 << bits) * 8 < n; bits++)
@@ -228,14 +293,10 @@ bi_ix_write(int fd, const char *name, uint64_t msize, uint64_t nrec, int64_t sum
 	memset(dir, 0, (nb + 1) * sizeof *dir);
 	e = xmalloc((n ? n : 1) * sizeof *e);
 	if (ox.map != NULL) {
-		/* Carried over: sorted already; the directory counted. */
-		if (carry(e) != n)
+		/* Carried over, in order, merged with the new ones. */
+		if (carry(e, dir, bits) != n)
 			die(EX_SOFTWARE, "%s: %llu keys, not 3 a record", name,
 			    (unsigned long long)n);
-		for (k = 0; k < n; k++)
-			dir[(e[k].h >> (64 - bits)) + 1]++;
-		for (b = 0; b < nb; b++)
-			dir[b + 1] += dir[b];
 		bx_close(&ox);
 		free(ogran);
 		ogran = NULL;
@@ -243,23 +304,12 @@ bi_ix_write(int fd, const char *name, uint64_t msize, uint64_t nrec, int64_t sum
 		if (nents != n)
 			die(EX_SOFTWARE, "%s: %llu keys, not 3 a record", name,
 			    (unsigned long long)nents);
-		for (j = 0; j < nents; j++)
-			dir[(ents[j].h >> (64 - bits)) + 1]++;
-		for (b = 0; b < nb; b++)
-			dir[b + 1] += dir[b];
-		for (j = 0; j < nents; j++)
-			e[dir[ents[j].h >> (64 - bits)]++] = ents[j];
-		/* dir[b] is now the end of bucket b: shift it back to the starts. */
-		memmove(dir + 1, dir, nb * sizeof *dir);
-		dir[0] = 0;
-		for (b = 0; b < nb; b++)
-			for (k = dir[b] + 1; k < dir[b + 1]; k++) {
-				x = e[k];
-				for (m = (size_t)k; m > dir[b] && entcmp(&e[m - 1], &x) > 0; m--)
-					e[m] = e[m - 1];
-				e[m] = x;
-			}
+		entsort(ents, nents, e);
+		for (b = 0; b < n; b++)
+			dir[(e[b].h >> (64 - bits)) + 1]++;
 	}
+	for (b = 0; b < nb; b++)
+		dir[b + 1] += dir[b];
 	free(ents);
 	ents = NULL;
 	nents = capents = 0;
@@ -281,10 +331,7 @@ bi_ix_write(int fd, const char *name, uint64_t msize, uint64_t nrec, int64_t sum
 	o->len = BX_HDR;
 	for (b = 0; b <= nb; b++)
 		o64(o, dir[b]);
-	for (k = 0; k < n; k++) {
-		o64(o, e[k].h);
-		o64(o, e[k].ref);
-	}
+	oents(o, e, n);
 	oflush(o);
 	le_put32(o->buf, o->crc);
 	o->len = 4;
