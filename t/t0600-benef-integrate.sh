@@ -761,6 +761,21 @@ test_expect_success '-x, -i: records created between the runs copied, a master r
 	cmp xh.m xz.m && cmp xh.idx xz.idx
 '
 
+test_expect_success '-x, -i: a master of no record, and its index' '
+	echo "$HDR" >hdr0.csv &&
+	benef-integrate -d 2026-11-17 -o x0.m -M x0.mv -R x0.rej -x x0.idx hdr0.csv 2>/dev/null &&
+	test $(records x0.m | wc -l) = 0 &&
+	bix x0.m x0.idx &&
+	benef-integrate -d 2026-11-18 -m x0.m -i x0.idx -o x01.m -M x01.mv -R x01.rej -x x01.idx \
+	    g/2026-11-18/benef-[0-9]* 2>err &&
+	! grep "not carried over" err &&
+	cmp x01.m x1.m && cmp x01.idx x1.idx &&
+	benef-integrate -d 2026-11-18 -m x0.m -i x0.idx -o x00.m -M x00.mv -R x00.rej -x x00.idx \
+	    hdr0.csv 2>err &&
+	! grep "not carried over" err &&
+	bix x00.m x00.idx
+'
+
 test_expect_success '-i: the index of another master, or damaged: said, the keys hashed again' '
 	benef-integrate -d 2026-11-19 -m half1.m -o xo.m -M xo.mv -R xo.rej -x xo.idx -i x1.idx \
 	    g/2026-11-18/benef-[0-9]* g/2026-11-19/benef-[0-9]* 2>err &&
@@ -803,7 +818,8 @@ test_expect_success '-x: a record whose keys the index cannot hold: 65 at its li
 test_expect_success 'usage errors exit 64' '
 	test_expect_code 64 benef-integrate -o a -M b -R c 2>/dev/null &&
 	test_expect_code 64 benef-integrate -d 2026-02-30 -o a -M b -R c 2>/dev/null &&
-	test_expect_code 64 benef-integrate -x 2>/dev/null
+	test_expect_code 64 benef-integrate -x 2>/dev/null &&
+	test_expect_code 64 benef-integrate -d 2026-11-18 -o a -M b -R c -i x1.idx 2>/dev/null
 '
 
 test_done

@@ -941,7 +941,8 @@ main(int argc, char *argv[])
 		}
 	argc -= optind;
 	argv += optind;
-	if (date == NULL || out == NULL || mvout == NULL || rejout == NULL)
+	if (date == NULL || out == NULL || mvout == NULL || rejout == NULL ||
+	    (oldix != NULL && ixname == NULL))
 		usage();
 	if (date_parse(date, strlen(date), &bizdate) < 0)
 		die(EX_USAGE, "%s: not an ISO 8601 date (YYYY-MM-DD)", date);
