@@ -12,7 +12,10 @@
  *     else; entries go to a temporary file, rejects to the reject stream;
  *  2. sort(1) orders the entries on the master's key, then file order;
  *  3. a merge of the sorted entries with the previous master (sorted on
- *     the same key) writes the new master and the movements.
+ *     the same key) writes the new master and the movements; the
+ *     previous master walked where it lies, the records no entry
+ *     touches copied in runs of lines; with -x, the new master's index
+ *     (index.c) as it is written.
  * A structurally broken file refuses the whole run: nothing is published.
  */
 #include <errno.h>
