@@ -720,10 +720,106 @@ test_expect_success 'an entry past line 65535 names its own line' '
 	test $(tail -n 1 actual) -gt 65535
 '
 
+# -x: the index benef-index makes of the master written, byte for byte;
+# with -i, the index of the master of the day before carried over.
+# bix MASTER INDEX: benef-index's index of MASTER is INDEX.
+bix () {
+	benef-index -o "$1.bi" "$1" 2>/dev/null && cmp "$1.bi" "$2"
+}
+
+test_expect_success '-x: the index of the master written, as benef-index makes it' '
+	benef-integrate -d 2026-11-18 -o x1.m -M x1.mv -R x1.rej -x x1.idx \
+	    g/2026-11-18/benef-[0-9]* 2>err &&
+	grep "^benef-integrate: index: 800 beneficiaries, 2400 keys in 512 buckets\$" err &&
+	test "$(test_mode x1.idx)" = "-rw-------" &&
+	bix x1.m x1.idx &&
+	for i in "" "-i x1.idx"; do
+		benef-integrate -d 2026-11-19 -m x1.m -o x2.m -M x2.mv -R x2.rej -x x2.idx $i \
+		    g/2026-11-19/benef-[0-9]* 2>err &&
+		! grep "not carried over" err &&
+		bix x2.m x2.idx &&
+		benef-integrate -d 2026-11-19 -m x1.m -o y2.m -M y2.mv -R y2.rej \
+		    g/2026-11-19/benef-[0-9]* 2>/dev/null &&
+		cmp x2.m y2.m && cmp x2.mv y2.mv && cmp x2.rej y2.rej || return 1
+	done
+'
+
+# Half the master: the day-1 files create the other half between the
+# records copied, and modify some of those kept.
+test_expect_success '-x, -i: records created between the runs copied, a master read through' '
+	awk "/^#/ || NR % 2" x1.m | grep -v "^#end" | tiers-seal -r -o half1.m &&
+	benef-index -o half1.idx half1.m 2>/dev/null &&
+	for i in "" "-i half1.idx"; do
+		benef-integrate -d 2026-11-19 -m half1.m -o xh.m -M xh.mv -R xh.rej -x xh.idx $i \
+		    g/2026-11-18/benef-[0-9]* g/2026-11-19/benef-[0-9]* 2>err &&
+		grep "master 400 -> 800; 400 created" err &&
+		bix xh.m xh.idx || return 1
+	done &&
+	gzip -c half1.m >half1.m.gz &&
+	benef-integrate -d 2026-11-19 -m half1.m.gz -o xz.m -M xz.mv -R xz.rej -x xz.idx \
+	    -i half1.idx g/2026-11-18/benef-[0-9]* g/2026-11-19/benef-[0-9]* 2>/dev/null &&
+	cmp xh.m xz.m && cmp xh.idx xz.idx
+'
+
+test_expect_success '-x, -i: a master of no record, and its index' '
+	echo "$HDR" >hdr0.csv &&
+	benef-integrate -d 2026-11-17 -o x0.m -M x0.mv -R x0.rej -x x0.idx hdr0.csv 2>/dev/null &&
+	test $(records x0.m | wc -l) = 0 &&
+	bix x0.m x0.idx &&
+	benef-integrate -d 2026-11-18 -m x0.m -i x0.idx -o x01.m -M x01.mv -R x01.rej -x x01.idx \
+	    g/2026-11-18/benef-[0-9]* 2>err &&
+	! grep "not carried over" err &&
+	cmp x01.m x1.m && cmp x01.idx x1.idx &&
+	benef-integrate -d 2026-11-18 -m x0.m -i x0.idx -o x00.m -M x00.mv -R x00.rej -x x00.idx \
+	    hdr0.csv 2>err &&
+	! grep "not carried over" err &&
+	bix x00.m x00.idx
+'
+
+test_expect_success '-i: the index of another master, or damaged: said, the keys hashed again' '
+	benef-integrate -d 2026-11-19 -m half1.m -o xo.m -M xo.mv -R xo.rej -x xo.idx -i x1.idx \
+	    g/2026-11-18/benef-[0-9]* g/2026-11-19/benef-[0-9]* 2>err &&
+	grep "^benef-integrate: x1.idx: not carried over, the keys hashed again: not the index of half1.m: run benef-index on it again\$" err &&
+	cmp xh.idx xo.idx &&
+	cp half1.idx bad.idx &&
+	printf "\377" | dd of=bad.idx bs=1 seek=9000 conv=notrunc 2>/dev/null &&
+	benef-integrate -d 2026-11-19 -m half1.m -o xo.m -M xo.mv -R xo.rej -x xo.idx -i bad.idx \
+	    g/2026-11-18/benef-[0-9]* g/2026-11-19/benef-[0-9]* 2>err &&
+	grep "^benef-integrate: bad.idx: not carried over, the keys hashed again: index CRC-32 does not match: damaged\$" err &&
+	cmp xh.idx xo.idx
+'
+
+# The lines no entry touches are copied as they are, checked by the
+# generation's CRC-32: a byte changed there refuses the master read,
+# and nothing is published.
+test_expect_success 'a master changed after it was sealed: 65, nothing published' '
+	sed "100s/	AC	/	AD	/" x1.m >x1bad.m &&
+	! cmp -s x1.m x1bad.m &&
+	test_expect_code 65 benef-integrate -d 2026-11-19 -m x1bad.m -o xb.m -M xb.mv -R xb.rej \
+	    -x xb.idx g/2026-11-19/benef-[0-9]* 2>err &&
+	grep "^benef-integrate: x1bad.m:803: trailer: CRC-32 [0-9a-f]* but [0-9a-f]* was expected: not the stream it was\$" err &&
+	! test -e xb.m && ! test -e xb.mv && ! test -e xb.rej && ! test -e xb.idx
+'
+
+test_expect_success '-x: a record whose keys the index cannot hold: 65 at its line, nothing published' '
+	long=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA &&
+	{ echo "$HDR"; row "adherent=$long"; } >longadh.csv &&
+	test_expect_code 65 benef-integrate -d 2026-11-18 -o xk.m -M xk.mv -R xk.rej -x xk.idx \
+	    longadh.csv 2>err &&
+	echo "benef-integrate: xk.m:3: adherent: too long" >expect &&
+	test_cmp expect err &&
+	! test -e xk.m && ! test -e xk.mv && ! test -e xk.rej && ! test -e xk.idx &&
+	benef-integrate -d 2026-11-18 -o xk.m -M xk.mv -R xk.rej longadh.csv 2>/dev/null &&
+	test_expect_code 65 benef-index -o xk.idx xk.m 2>err &&
+	echo "benef-index: xk.m:3: adherent: too long" >expect &&
+	test_cmp expect err
+'
+
 test_expect_success 'usage errors exit 64' '
 	test_expect_code 64 benef-integrate -o a -M b -R c 2>/dev/null &&
 	test_expect_code 64 benef-integrate -d 2026-02-30 -o a -M b -R c 2>/dev/null &&
-	test_expect_code 64 benef-integrate -x 2>/dev/null
+	test_expect_code 64 benef-integrate -x 2>/dev/null &&
+	test_expect_code 64 benef-integrate -d 2026-11-18 -o a -M b -R c -i x1.idx 2>/dev/null
 '
 
 test_done

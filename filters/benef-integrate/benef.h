@@ -85,6 +85,29 @@ extern const char benef_xsd[];	/* formats/xsd/benef-normev3.xsd, built in */
  */
 int bi_check(struct entry *e, int32_t bizdate, const struct bi_sink *sink);
 
+/*
+ * The master's index (index.c, -x): each record's key fields (struct
+ * field, in the order of bk_fields' columns: amc, nir, nir_key,
+ * benef_nir, birth_date, rang, adherent) at its offset in the master
+ * (-1 if a key is not one: the field and why), then the index written.
+ */
+struct field;
+struct ts_reader;
+int bi_ix_add(const struct field *kf, uint64_t off, const char **field, const char **why);
+void bi_ix_write(int fd, const char *name, uint64_t msize, uint64_t nrec, int64_t sum,
+    uint32_t seal, uint32_t hcrc, uint64_t *nkey, uint64_t *nbucket);
+/*
+ * With the index of the master of the day before (-i): the lines of that
+ * master copied as they were, in runs (their offsets [a, b) there, to in
+ * the new one), whose entries bi_ix_write carries over instead of
+ * bi_ix_add's; -1 and why if that index cannot be used.
+ */
+struct bi_run {
+	uint64_t a, b, to;
+};
+int bi_ix_carry(const char *path, const struct ts_reader *m, uint64_t nrec, uint32_t seal,
+    const struct bi_run *runs, size_t nruns, char *why, size_t whysz);
+
 /* Helpers of the readers. */
 const char *bi_base(const char *path);
 void bi_setf(char *dst, const char *s, size_t n);

@@ -12,7 +12,10 @@
  *     else; entries go to a temporary file, rejects to the reject stream;
  *  2. sort(1) orders the entries on the master's key, then file order;
  *  3. a merge of the sorted entries with the previous master (sorted on
- *     the same key) writes the new master and the movements.
+ *     the same key) writes the new master and the movements; the
+ *     previous master walked where it lies, the records no entry
+ *     touches copied in runs of lines; with -x, the new master's index
+ *     (index.c) as it is written.
  * A structurally broken file refuses the whole run: nothing is published.
  */
 #include <errno.h>
@@ -50,6 +53,10 @@ static int32_t bizdate;
 static char bizdate_s[DATE_BUFSZ];
 static struct ts_writer rejw, mvw, mastw;
 static FILE *entries;		/* pass 1 output */
+static const char *ixname;	/* -x: the master's index, made as it is written */
+static const char *oldix;	/* -i: the index of the master of the day before */
+static const char *mastname;
+static uint64_t moff;		/* the offset in the master of the next record */
 static unsigned long long seq;
 static uint64_t nentries, nrejects;
 
@@ -175,14 +182,149 @@ movement(char f[][FLD], const char *what, int retro, const char *oldend,
 	ts_wend(&mvw);
 }
 
+static uint64_t nmaster_in, nmaster_out, nmv[4];
+
+/*
+ * The master of the day before, walked where it lies (a plain file of
+ * this version's columns, its last line a trailer): a day's entries
+ * touch a few thousand of its records, and the others are copied as
+ * they are, whole runs of lines at a time, not cut and written again.
+ * Those lines were checked when they were written, by the writer of the
+ * generation before; what they are now is checked by the seal, the
+ * CRC-32 of the whole generation (tiers-stream(5)): each run's is
+ * computed once, joined into the seal of the lines read (crc32_combine)
+ * and carried into the new generation's (ts_wlines).  A record an entry
+ * touches is checked whole, as a reader checks it (ts_line).
+ */
+#define WALK_RELEASE (16 << 20)
+static struct walk {
+	int on;
+	const char *m0;		/* the file, mapped */
+	const char *d0;		/* the lines after the header */
+	const char *t;		/* the trailer */
+	const char *p, *nl;	/* the current record line, and its end */
+	const char *run;	/* the lines copied, not yet written: [run, p) */
+	const char *rel;	/* the pages before it given back */
+	uint64_t nrun;
+	uint32_t crc;		/* the CRC-32 of the lines read before run */
+	struct bi_run *runs;	/* for the index: the runs copied, where they went */
+	size_t nruns, capruns;
+} mw;
+
+/*
+ * The run of lines copied so far into the new master (none while the
+ * line at p, touched, is being replaced: the run starts after it).
+ */
+static void
+runflush(void)
+{
+	size_t n;
+	uint32_t c;
+
+	if (mw.p <= mw.run)
+		return;
+	n = (size_t)(mw.p - mw.run);
+	c = crc32_buf(0, mw.run, n);
+	mw.crc = (uint32_t)crc32_combine(mw.crc, c, (z_off_t)n);
+	ts_wlines(&mastw, mw.run, n, mw.nrun, 0, c);
+	if (ixname != NULL) {
+		/* moff counted the run's lines, and nothing was written since the first. */
+		if (mw.nruns == mw.capruns)
+			mw.runs = xrealloc(mw.runs, (mw.capruns = mw.capruns ? 2 * mw.capruns :
+			    1024) * sizeof *mw.runs);
+		mw.runs[mw.nruns].a = (uint64_t)(mw.run - mw.m0);
+		mw.runs[mw.nruns].b = (uint64_t)(mw.p - mw.m0);
+		mw.runs[mw.nruns++].to = moff - n;
+	}
+	mw.run = mw.p;
+	mw.nrun = 0;
+	/* The pages behind, copied: not resident for the rest of the walk. */
+	if (mw.run - mw.rel >= WALK_RELEASE)
+		mw.rel = pages_release(mw.rel, mw.run);
+}
+
+/*
+ * The first fields of the line at p (to nl), up to rang, the last of
+ * the index's keys; -1 if it has fewer.
+ */
+static int
+cutkeys(const char *p, const char *nl, struct field *f)
+{
+	const char *t;
+	int i;
+
+	for (i = 0; i <= M_RANG; i++) {
+		if ((t = memchr(p, '\t', (size_t)(nl - p))) == NULL)
+			return -1;
+		f[i].p = p;
+		f[i].n = (size_t)(t - p);
+		p = t + 1;
+	}
+	return 0;
+}
+
+/*
+ * A record of the new master at off into the index: its key fields, as
+ * f gives them for each column of mcols (up to rang).  0, or -1 with
+ * the field and why its keys cannot be indexed.
+ */
+static int
+ixat(const struct field *f, uint64_t off, const char **field, const char **why)
+{
+	struct field kf[BK_NCOL];
+
+	kf[BK_AMC] = f[M_AMC];
+	kf[BK_NIR] = f[M_NIR];
+	kf[BK_KEY] = f[M_NIRKEY];
+	kf[BK_BNIR] = f[M_BNIR];
+	kf[BK_BIRTH_DATE] = f[M_BIRTH];
+	kf[BK_RANG] = f[M_RANG];
+	kf[BK_ADH] = f[M_ADHERENT];
+	return bi_ix_add(kf, off, field, why);
+}
+
+/*
+ * A record about to be written at moff (the line 3 + nmaster_out, after
+ * the header and the business date) into the index.
+ */
+static void
+ixput(const struct field *f)
+{
+	const char *field, *why;
+
+	if (ixat(f, moff, &field, &why) < 0)
+		die_at(EX_DATAERR, mastname, 3 + (long)nmaster_out, field, "%s", why);
+}
+
 static void
 wmaster(char f[][FLD])
 {
+	struct field kf[NM];
+	size_t len = 0;
 	int i;
 
-	for (i = 0; i < NM; i++)
-		ts_wcstr(&mastw, f[i]);
+	if (mw.on)
+		runflush();
+	for (i = 0; i < NM; i++) {
+		kf[i].p = f[i];
+		kf[i].n = strlen(f[i]);
+		len += kf[i].n + 1;
+		ts_wstr(&mastw, kf[i].p, kf[i].n);
+	}
 	ts_wend(&mastw);
+	if (ixname != NULL)
+		ixput(kf);
+	moff += len;
+}
+
+/* The master record r has just read, as it is (its columns those of mcols, in order). */
+static void
+wcopy(const struct ts_reader *r)
+{
+	ts_wcopy(&mastw, r);
+	if (ixname != NULL)
+		ixput(r->f);
+	moff += r->len + 1;
 }
 
 /* Key order: field by field, bytes (sort -t TAB -k1,1 -k2,2 -k3,3 in C). */
@@ -216,6 +358,23 @@ mkeycmp(const struct ts_reader *r, const int *mc, char e[][FLD])
 	return 0;
 }
 
+/*
+ * The key of the master line at p (to nl) against an entry's, k: its
+ * fields each followed by a TAB (klen bytes).  Bytes compared as they
+ * are order as mkeycmp orders fields: a TAB is below any byte a field
+ * holds, so a field that is a prefix of the other's comes first.
+ */
+static int
+wkeycmp(const char *p, const char *nl, const char *k, size_t klen)
+{
+	size_t n = (size_t)(nl - p);
+	int c;
+
+	if ((c = memcmp(p, k, n < klen ? n : klen)) != 0)
+		return c;
+	return n < klen ? -1 : 0;
+}
+
 /* Split a TAB line into n fields of FLD; -1 if the count differs. */
 static int
 split(char *line, size_t len, char f[][FLD], int n)
@@ -238,7 +397,36 @@ split(char *line, size_t len, char f[][FLD], int n)
 	return p - 1 == end ? 0 : -1;
 }
 
-static uint64_t nmaster_in, nmaster_out, nmv[4];
+/*
+ * The keys of the runs the walk copied, for the index: the entries of
+ * the index of the day before carried over, when it is that of the
+ * master read (its identity, count, seal and CRC-32); else the lines
+ * of the runs cut and hashed, at their new offsets.
+ */
+static void
+ixruns(struct ts_reader *r, const char *master, uint32_t seal)
+{
+	struct field kf[M_RANG + 1];
+	const char *p, *e, *nl, *field, *bad;
+	char why[192];
+	size_t i;
+
+	if (oldix != NULL && bi_ix_carry(oldix, r, nmaster_in, seal, mw.runs, mw.nruns,
+	    why, sizeof why) == 0)
+		return;
+	if (oldix != NULL)
+		warn_at(oldix, 0, NULL, "not carried over, the keys hashed again: %s", why);
+	for (i = 0; i < mw.nruns; i++)
+		for (p = mw.m0 + mw.runs[i].a, e = mw.m0 + mw.runs[i].b; p < e; p = nl + 1) {
+			nl = memchr(p, '\n', (size_t)(e - p));
+			if (cutkeys(p, nl, kf) < 0)
+				die_at(EX_DATAERR, master, ts_lineof(r, p), NULL,
+				    "fewer fields than the header names");
+			if (ixat(kf, mw.runs[i].to + (uint64_t)(p - (mw.m0 + mw.runs[i].a)),
+			    &field, &bad) < 0)
+				die_at(EX_DATAERR, master, ts_lineof(r, p), field, "%s", bad);
+		}
+}
 
 /* Apply the sorted entries to the master. */
 static void
@@ -248,7 +436,8 @@ merge(const char *master, const char *sorted)
 	int mc[NM];
 	struct ts_reader r;
 	struct lines in;
-	char *line, efile[FLD], eline[FLD];
+	char *line, efile[FLD], eline[FLD], ekey[3 * FLD];
+	size_t eklen = 0;
 	size_t len;
 	const char *why;
 	int hm = 0, he, st, i, have, copy = 0;
@@ -277,6 +466,22 @@ merge(const char *master, const char *sorted)
 		for (copy = 1, i = 0; i < NM; i++)
 			if (mc[i] != i)
 				copy = 0;
+		if (copy && ts_map(&r) == 0) {
+			const char *mp = r.map, *end = mp + r.maplen, *t;
+
+			t = end > mp + r.hdrlen && end[-1] == '\n' ? end - 1 : end;
+			while (t > mp + r.hdrlen && t[-1] != '\n')
+				t--;
+			/* Else read through, to say what is wrong where ts_next says it. */
+			if (end[-1] == '\n' && t >= mp + r.hdrlen && (strncmp(t, "#end\t", 5) == 0 ||
+			    strncmp(t, "#end2\t", 6) == 0)) {
+				mw.on = 1;
+				mw.m0 = mp;
+				mw.d0 = mw.p = mw.run = mw.rel = mp + r.hdrlen;
+				mw.t = t;
+				mw.crc = (uint32_t)crc32(0L, Z_NULL, 0);
+			}
+		}
 	}
 	if (lines_open(&in, sorted) < 0)
 		die(EX_IOERR, "%s: %s", sorted, strerror(errno));
@@ -288,7 +493,26 @@ merge(const char *master, const char *sorted)
 	 */
 #define NEXTM() do { \
 	hm = 0; \
-	if (master != NULL && (st = ts_next(&r)) == 1) { \
+	if (mw.on) { \
+		if (mw.nl != NULL) \
+			mw.p = mw.nl + 1; \
+		mw.nl = NULL; \
+		while (mw.p < mw.t && *mw.p == '#') { \
+			/* Metadata (the business date): read, not copied. */ \
+			const char *nl_ = memchr(mw.p, '\n', (size_t)(mw.t - mw.p)); \
+			if (strncmp(mw.p, "#end\t", 5) == 0 || strncmp(mw.p, "#end2\t", 6) == 0) \
+				die_at(EX_DATAERR, master, ts_lineof(&r, mw.p), NULL, \
+				    "data after the trailer"); \
+			runflush(); \
+			mw.crc = crc32_buf(mw.crc, mw.p, (size_t)(nl_ + 1 - mw.p)); \
+			mw.p = mw.run = nl_ + 1; \
+		} \
+		if (mw.p < mw.t) { \
+			mw.nl = memchr(mw.p, '\n', (size_t)(mw.t - mw.p)); \
+			hm = 1; \
+			nmaster_in++; \
+		} \
+	} else if (master != NULL && (st = ts_next(&r)) == 1) { \
 		size_t or_ = 0; \
 		for (i = 0; i < r.ncol; i++) \
 			or_ |= r.f[i].n; \
@@ -301,6 +525,27 @@ merge(const char *master, const char *sorted)
 		nmaster_in++; \
 	} else if (master != NULL && st < 0) \
 		ts_fatal(&r); \
+} while (0)
+	/*
+	 * A line of the walk an entry touches: checked whole (ts_line), the
+	 * lengths of its fields as NEXTM checks them, and not copied.
+	 */
+#define TOUCHM() do { \
+	if (mw.on) { \
+		size_t or_ = 0; \
+		runflush(); \
+		if (ts_line(&r, mw.p) < 0) \
+			ts_fatal(&r); \
+		for (i = 0; i < r.ncol; i++) \
+			or_ |= r.f[i].n; \
+		if ((or_ & ~(size_t)(FLD - 1)) != 0) \
+			for (i = 0; i < NM; i++) \
+				if (r.f[i].n >= FLD) \
+					die_at(EX_DATAERR, master, ts_lineof(&r, mw.p), mcols[i], \
+					    "too long"); \
+		mw.crc = crc32_buf(mw.crc, mw.p, (size_t)(mw.nl + 1 - mw.p)); \
+		mw.run = mw.nl + 1; \
+	} \
 } while (0)
 	/* The master record's fields, when an entry touches it or it is not copied. */
 #define CUTM() do { \
@@ -327,6 +572,12 @@ merge(const char *master, const char *sorted)
 		snprintf(eline, sizeof eline, "%s", tmp[5]); \
 		for (i = NKEY; i < NM; i++) \
 			memcpy(e[i], tmp[i + 3], FLD); \
+		for (eklen = 0, i = 0; i < NKEY; i++) { \
+			size_t n_ = strlen(e[i]); \
+			memcpy(ekey + eklen, e[i], n_); \
+			ekey[eklen + n_] = '\t'; \
+			eklen += n_ + 1; \
+		} \
 		he = 1; \
 		en++; \
 	} else if (st < 0) \
@@ -336,12 +587,16 @@ merge(const char *master, const char *sorted)
 	NEXTM();
 	NEXTE();
 	while (hm || he) {
-		int c = !hm ? 1 : !he ? -1 : mkeycmp(&r, mc, e);
+		int c = !hm ? 1 : !he ? -1 : mw.on ? wkeycmp(mw.p, mw.nl, ekey, eklen) :
+		    mkeycmp(&r, mc, e);
 
 		if (c < 0) {
 			/* No entry: the master record goes on unchanged. */
-			if (copy)
-				ts_wcopy(&mastw, &r);
+			if (mw.on) {
+				moff += (size_t)(mw.nl + 1 - mw.p);
+				mw.nrun++;
+			} else if (copy)
+				wcopy(&r);
 			else {
 				CUTM();
 				wmaster(m);
@@ -353,6 +608,7 @@ merge(const char *master, const char *sorted)
 		/* Entries of this key, in file order, over the master record. */
 		have = c == 0;
 		if (have) {
+			TOUCHM();
 			CUTM();
 			memcpy(cur, m, sizeof cur);
 		}
@@ -391,7 +647,8 @@ merge(const char *master, const char *sorted)
 					snprintf(oldend, sizeof oldend, "%s", cur[M_REND]);
 					on = nn = INT32_MAX;
 					if (*oldend && date_parse(oldend, strlen(oldend), &on) < 0)
-						die_at(EX_DATAERR, master, r.in.lineno, "rights_end",
+						die_at(EX_DATAERR, master, mw.on ?
+						    ts_lineof(&r, mw.p) : r.in.lineno, "rights_end",
 						    "not a date");
 					if (*e[M_REND] && date_parse(e[M_REND], strlen(e[M_REND]), &nn) < 0)
 						die(EX_SOFTWARE, "%s: entry %ld: rights_end not a date",
@@ -423,6 +680,23 @@ merge(const char *master, const char *sorted)
 		}
 		if (c == 0)
 			NEXTM();
+	}
+	if (mw.on) {
+		/*
+		 * The generation read: its count, its sum (no amounts) and its
+		 * seal, the CRC-32 of its lines, the header's joined to them for
+		 * a trailer of format 2.
+		 */
+		uint32_t seal = mw.crc;
+
+		mw.p = mw.t;
+		runflush();
+		if (strncmp(mw.t, "#end2\t", 6) == 0)
+			seal = (uint32_t)crc32_combine(r.hcrc, mw.crc, (z_off_t)(mw.t - mw.d0));
+		if (ts_mapident(&r, nmaster_in, 0, seal) < 0)
+			ts_fatal(&r);
+		if (ixname != NULL)
+			ixruns(&r, master, seal);
 	}
 	if (master != NULL)
 		ts_close(&r);
@@ -629,7 +903,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: %s [-X reference.xsd] [-m master] [-s state] [-w new-state]\n"
-	    "       -d business-date -o new-master -M movements -R rejects file ...\n",
+	    "       [-i index] [-x new-index] -d business-date -o new-master -M movements\n"
+	    "       -R rejects file ...\n",
 	    progname_());
 	exit(EX_USAGE);
 }
@@ -642,29 +917,35 @@ main(int argc, char *argv[])
 	};
 	const char *master = NULL, *out = NULL, *mvout = NULL, *rejout = NULL;
 	const char *state = NULL, *newstate = NULL, *refxsd = NULL, *date = NULL;
-	struct pub pm, pv, pr;
+	struct pub pm, pv, pr, px;
 	struct input *in;
 	static const struct bi_sink sink = { put_entry, reader_reject, NULL };
 	xmlSchemaPtr projschema, refschema = NULL;
 	char *tmpl[2], msg[1024], meta[256];
+	uint32_t hcrc = 0, seal;
+	struct stat mst;
+	uint64_t nkey = 0, nbucket = 0;
 	int ch, i, nin, fd, refused = 0, st;
 
 	setprogname_(argv[0]);
-	while ((ch = getopt(argc, argv, "M:R:X:d:m:o:s:w:")) != -1)
+	while ((ch = getopt(argc, argv, "M:R:X:d:i:m:o:s:w:x:")) != -1)
 		switch (ch) {
 		case 'M': mvout = optarg; break;
 		case 'R': rejout = optarg; break;
 		case 'X': refxsd = optarg; break;
 		case 'd': date = optarg; break;
+		case 'i': oldix = optarg; break;
 		case 'm': master = optarg; break;
 		case 'o': out = optarg; break;
 		case 's': state = optarg; break;
 		case 'w': newstate = optarg; break;
+		case 'x': ixname = optarg; break;
 		default: usage();
 		}
 	argc -= optind;
 	argv += optind;
-	if (date == NULL || out == NULL || mvout == NULL || rejout == NULL)
+	if (date == NULL || out == NULL || mvout == NULL || rejout == NULL ||
+	    (oldix != NULL && ixname == NULL))
 		usage();
 	if (date_parse(date, strlen(date), &bizdate) < 0)
 		die(EX_USAGE, "%s: not an ISO 8601 date (YYYY-MM-DD)", date);
@@ -709,11 +990,21 @@ main(int argc, char *argv[])
 		die(EX_CANTCREAT, "%s: %s", mvout, strerror(errno));
 	if (pub_open(&pr, rejout) < 0)
 		die(EX_CANTCREAT, "%s: %s", rejout, strerror(errno));
+	if (ixname != NULL && pub_open(&px, ixname) < 0)
+		die(EX_CANTCREAT, "%s: %s", ixname, strerror(errno));
+	mastname = out;
 	ts_wopen(&rejw, pr.fd, rejout, "benef-reject", 1, rejcols, 7);
 	ts_wopen(&mvw, pv.fd, mvout, "benef-movement", 1, mvcols, 11);
 	ts_wopen(&mastw, pm.fd, out, "benef-master", 1, mcols, NM);
+	/*
+	 * The header line is what the writer holds yet, then the business
+	 * date: the index records the header's CRC-32, and offsets from
+	 * the first record's.
+	 */
+	hcrc = crc32_buf(0, mastw.buf, mastw.len);
 	snprintf(meta, sizeof meta, "business_date\t%s", bizdate_s);
 	ts_wmeta(&mastw, meta);
+	moff = mastw.len;
 	ts_wmeta(&mvw, meta);
 	ts_wmeta(&rejw, meta);
 
@@ -767,6 +1058,8 @@ main(int argc, char *argv[])
 		pub_abort(&pr);
 		pub_abort(&pv);
 		pub_abort(&pm);
+		if (ixname != NULL)
+			pub_abort(&px);
 		unlink(tmpl[0]);
 		unlink(tmpl[1]);
 		exit(refused);
@@ -782,11 +1075,24 @@ main(int argc, char *argv[])
 	unlink(tmpl[1]);
 	free(tmpl[0]);
 	free(tmpl[1]);
+	/*
+	 * The seal the trailer is to carry: the CRC-32 of the lines before
+	 * it, those the writer holds yet joined to what it wrote.
+	 */
+	seal = crc32_buf(mastw.crc, mastw.buf + mastw.crcfrom, mastw.len - mastw.crcfrom);
 	ts_wclose(&mastw);
 	ts_wclose(&mvw);
 	ts_wclose(&rejw);
+	if (ixname != NULL) {
+		if (fstat(pm.fd, &mst) < 0)
+			die(EX_IOERR, "%s: %s", out, strerror(errno));
+		bi_ix_write(px.fd, ixname, (uint64_t)mst.st_size, nmaster_out, 0, seal, hcrc,
+		    &nkey, &nbucket);
+	}
 	if (pub_commit(&pm) < 0 || pub_commit(&pv) < 0 || pub_commit(&pr) < 0)
 		die(EX_IOERR, "%s: %s", out, strerror(errno));
+	if (ixname != NULL && pub_commit(&px) < 0)
+		die(EX_IOERR, "%s: %s", ixname, strerror(errno));
 	if (newstate != NULL) {
 		struct pub ps;
 		struct ts_writer w;
@@ -834,6 +1140,10 @@ main(int argc, char *argv[])
 	    (unsigned long long)nmaster_out, (unsigned long long)nmv[0],
 	    (unsigned long long)nmv[1], (unsigned long long)nmv[2],
 	    (unsigned long long)nmv[3]);
+	if (ixname != NULL)
+		fprintf(stderr, "%s: index: %llu beneficiaries, %llu keys in %llu buckets\n",
+		    progname_(), (unsigned long long)nmaster_out, (unsigned long long)nkey,
+		    (unsigned long long)nbucket);
 	free(in);
 	free(done);
 	xmlSchemaFree(projschema);

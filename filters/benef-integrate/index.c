@@ -1,0 +1,344 @@
+/*
+ * benef-integrate -x: the index of the master it writes (benef-index(5)),
+ * made from the records as they are written, so that the master is not
+ * read a second time for it.  The same bytes as benef-index(1) writes
+ * of that master: every identity key of every record, hashed, with the
+ * record's offset, bucketed on the hash's high bits and sorted in each
+ * bucket; the master's size, header line, count, sum and seal.
+ *
+ * With the index of the master of the day before (-i), the keys of the
+ * records copied as they were are not hashed again: that index's
+ * entries are carried over, at the offsets their runs of lines moved
+ * to, and merged with those of the records written anew.
+ *
+ * Memory: 16 bytes a key, three keys a beneficiary, twice while
+ * bucketing, as benef-index's; carried over, the index of the day
+ * before mapped and the new entries once.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tiers.h"
+#include "benef.h"
+
+struct ent {
+	uint64_t h, ref;
+};
+
+static struct ent *ents;
+static size_t nents, capents;
+
+/* The index of the day before, whose entries are carried over (bi_ix_carry). */
+static struct bx ox;
+static const struct bi_run *oruns;
+static size_t noruns;
+static uint32_t *ogran;		/* the first run ending after each granule of the old master */
+#define GRAN 256
+
+/* The key fields in bk_fields' order (amc, nir, ...): read through a reader of them alone. */
+static const int bkc[BK_NCOL] = { 0, 1, 2, 3, 4, 5, 6 };
+
+int
+bi_ix_add(const struct field *kf, uint64_t off, const char **field, const char **why)
+{
+	static struct ts_reader fr;
+	struct field f[BK_NCOL];
+	struct bk_rec m;
+	uint64_t h[BK_NKIND];
+	int kind;
+
+	memcpy(f, kf, sizeof f);
+	fr.f = f;
+	if (bk_fields(&fr, bkc, &m) < 0) {
+		*field = fr.errfield;
+		*why = fr.errmsg;
+		return -1;
+	}
+	bk_hashes(&m, h);
+	if (capents - nents < BK_NKIND) {
+		capents = capents ? capents * 2 : 3 << 12;
+		ents = xrealloc(ents, capents * sizeof *ents);
+	}
+	for (kind = 0; kind < BK_NKIND; kind++) {
+		ents[nents].h = h[kind];
+		ents[nents++].ref = off << 2 | (uint64_t)kind;
+	}
+	return 0;
+}
+
+static int
+entcmp(const struct ent *a, const struct ent *b)
+{
+	if (a->h != b->h)
+		return a->h < b->h ? -1 : 1;
+	return a->ref < b->ref ? -1 : a->ref > b->ref;
+}
+
+/*
+ * The index at path, of the master m (mapped) read whole: nrec records,
+ * sealed by seal, of which the runs (old offsets [a, b), in order) were
+ * copied into the new master at their to.  0: its entries are carried
+ * over by bi_ix_write; -1, why says what is wrong with it.
+ */
+int
+bi_ix_carry(const char *path, const struct ts_reader *m, uint64_t nrec, uint32_t seal,
+    const struct bi_run *runs, size_t nruns, char *why, size_t whysz)
+{
+	uint64_t g, ng;
+	size_t i;
+
+	if (bx_open(&ox, path, m) < 0) {
+		snprintf(why, whysz, "%s", ox.err);
+		bx_close(&ox);
+		return -1;
+	}
+	if (ox.mrec != nrec || ox.msum != 0 || ox.mcrc != seal || ox.n != BK_NKIND * nrec) {
+		snprintf(why, whysz, "not the index of %s", m->in.name);
+		bx_close(&ox);
+		return -1;
+	}
+	/* Verified once when it was made; checked whole before it is carried on. */
+	if (crc32_buf(0, ox.map, ox.len - 4) != le_get32(ox.map + ox.len - 4)) {
+		snprintf(why, whysz, "index CRC-32 does not match: damaged");
+		bx_close(&ox);
+		return -1;
+	}
+	oruns = runs;
+	noruns = nruns;
+	ng = m->maplen / GRAN + 1;
+	ogran = xmalloc(ng * sizeof *ogran);
+	for (g = 0, i = 0; g < ng; g++) {
+		while (i < nruns && runs[i].b <= g * GRAN)
+			i++;
+		ogran[g] = (uint32_t)i;
+	}
+	return 0;
+}
+
+/* An old entry's reference at its new offset, or 0: its record was not copied. */
+static inline uint64_t
+remap(uint64_t ref)
+{
+	uint64_t o = ref >> 2;
+	size_t i = ogran[o / GRAN];
+
+	while (i < noruns && oruns[i].b <= o)
+		i++;
+	if (i == noruns || oruns[i].a > o)
+		return 0;
+	return (o - oruns[i].a + oruns[i].to) << 2 | (ref & 3);
+}
+
+/*
+ * The n entries of src into dst, sorted as benef-index sorts them: into
+ * buckets on the high bits of the hash (as many as its index of n keys
+ * has), then each bucket by insertion.
+ */
+static void
+entsort(const struct ent *src, size_t n, struct ent *dst)
+{
+	uint64_t nb, b, k, *dir;
+	struct ent x;
+	size_t j, m;
+	int bits;
+
+	for (bits = 1; bits < 40 && ((uint64_t)1 << bits) * 8 < n; bits++)
+		;
+	nb = (uint64_t)1 << bits;
+	dir = xmalloc((nb + 1) * sizeof *dir);
+	memset(dir, 0, (nb + 1) * sizeof *dir);
+	for (j = 0; j < n; j++)
+		dir[(src[j].h >> (64 - bits)) + 1]++;
+	for (b = 0; b < nb; b++)
+		dir[b + 1] += dir[b];
+	for (j = 0; j < n; j++)
+		dst[dir[src[j].h >> (64 - bits)]++] = src[j];
+	/* dir[b] is now the end of bucket b: shift it back to the starts. */
+	memmove(dir + 1, dir, nb * sizeof *dir);
+	dir[0] = 0;
+	for (b = 0; b < nb; b++)
+		for (k = dir[b] + 1; k < dir[b + 1]; k++) {
+			x = dst[k];
+			for (m = (size_t)k; m > dir[b] && entcmp(&dst[m - 1], &x) > 0; m--)
+				dst[m] = dst[m - 1];
+			dst[m] = x;
+		}
+	free(dir);
+}
+
+/*
+ * The entries carried over, merged with the new ones, into e, counted
+ * in dir by bucket of the high bits: their count.
+ */
+static size_t
+carry(struct ent *e, uint64_t *dir, int bits)
+{
+	const unsigned char *p = ox.ent, *pe = ox.ent + 16 * ox.n;
+	struct ent o, *f;
+	size_t n = 0, j = 0;
+
+	f = xmalloc((nents ? nents : 1) * sizeof *f);
+	entsort(ents, nents, f);
+	o.h = 0;
+	for (;;) {
+		while (o.h == 0 && p < pe) {
+			o.h = le_get64(p);
+			if ((o.ref = remap(le_get64(p + 8))) == 0)
+				o.h = 0;
+			p += 16;
+		}
+		if (o.h == 0)
+			break;
+		while (j < nents && entcmp(&f[j], &o) < 0) {
+			dir[(f[j].h >> (64 - bits)) + 1]++;
+			e[n++] = f[j++];
+		}
+		dir[(o.h >> (64 - bits)) + 1]++;
+		e[n++] = o;
+		o.h = 0;
+	}
+	for (; j < nents; j++) {
+		dir[(f[j].h >> (64 - bits)) + 1]++;
+		e[n++] = f[j];
+	}
+	free(f);
+	return n;
+}
+
+/* A buffered writer of the index, with its running CRC-32. */
+struct out {
+	int fd;
+	const char *name;
+	unsigned char buf[1 << 16];
+	size_t len;
+	uint32_t crc;
+};
+
+static void
+oflush(struct out *o)
+{
+	size_t off = 0;
+	ssize_t k;
+
+	o->crc = crc32_buf(o->crc, o->buf, o->len);
+	while (off < o->len) {
+		if ((k = write(o->fd, o->buf + off, o->len - off)) < 0) {
+			if (errno == EINTR)
+				continue;
+			die(EX_IOERR, "%s: %s", o->name, strerror(errno));
+		}
+		off += (size_t)k;
+	}
+	o->len = 0;
+}
+
+static inline void
+o64(struct out *o, uint64_t v)
+{
+	if (sizeof o->buf - o->len < 8)
+		oflush(o);
+	le_put64(o->buf + o->len, v);
+	o->len += 8;
+}
+
+/* The n entries at e, each its hash and reference, little-endian. */
+static void
+oents(struct out *o, const struct ent *e, size_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* As they are in memory: two 64-bit words, nothing between. */
+	_Static_assert(sizeof *e == 16, "struct ent is two words");
+	size_t k;
+
+	while (n > 0) {
+		if (sizeof o->buf - o->len < sizeof *e)
+			oflush(o);
+		k = (sizeof o->buf - o->len) / sizeof *e;
+		if (k > n)
+			k = n;
+		memcpy(o->buf + o->len, e, k * sizeof *e);
+		o->len += k * sizeof *e;
+		e += k;
+		n -= k;
+	}
+#else
+	for (; n > 0; n--, e++) {
+		o64(o, e->h);
+		o64(o, e->ref);
+	}
+#endif
+}
+
+/*
+ * The index of the master of msize bytes, nrec records summing to sum,
+ * sealed by seal, its header line's CRC-32 hcrc, to fd; its keys and
+ * buckets counted in *nkey and *nbucket.
+ */
+void
+bi_ix_write(int fd, const char *name, uint64_t msize, uint64_t nrec, int64_t sum,
+    uint32_t seal, uint32_t hcrc, uint64_t *nkey, uint64_t *nbucket)
+{
+	uint64_t n = BK_NKIND * nrec, nb, *dir, b;
+	struct ent *e;
+	struct out *o;
+	int bits;
+
+	for (bits = 1; bits < 40 && ((uint64_t)1 << bits) * 8 < n; bits++)
+		;
+	nb = (uint64_t)1 << bits;
+	dir = xmalloc((nb + 1) * sizeof *dir);
+	memset(dir, 0, (nb + 1) * sizeof *dir);
+	e = xmalloc((n ? n : 1) * sizeof *e);
+	if (ox.map != NULL) {
+		/* Carried over, in order, merged with the new ones. */
+		if (carry(e, dir, bits) != n)
+			die(EX_SOFTWARE, "%s: %llu keys, not 3 a record", name,
+			    (unsigned long long)n);
+		bx_close(&ox);
+		free(ogran);
+		ogran = NULL;
+	} else {
+		if (nents != n)
+			die(EX_SOFTWARE, "%s: %llu keys, not 3 a record", name,
+			    (unsigned long long)nents);
+		entsort(ents, nents, e);
+		for (b = 0; b < n; b++)
+			dir[(e[b].h >> (64 - bits)) + 1]++;
+	}
+	for (b = 0; b < nb; b++)
+		dir[b + 1] += dir[b];
+	free(ents);
+	ents = NULL;
+	nents = capents = 0;
+
+	o = xmalloc(sizeof *o);
+	o->fd = fd;
+	o->name = name;
+	o->crc = 0;
+	memcpy(o->buf, BX_MAGIC, 8);
+	le_put32(o->buf + 8, BX_VERSION);
+	le_put32(o->buf + 12, (uint32_t)bits);
+	le_put64(o->buf + 16, n);
+	le_put64(o->buf + 24, msize);
+	le_put64(o->buf + 32, nrec);
+	le_put64(o->buf + 40, (uint64_t)sum);
+	le_put32(o->buf + 48, seal);
+	le_put32(o->buf + 52, hcrc);
+	le_put64(o->buf + 56, 0);
+	o->len = BX_HDR;
+	for (b = 0; b <= nb; b++)
+		o64(o, dir[b]);
+	oents(o, e, n);
+	oflush(o);
+	le_put32(o->buf, o->crc);
+	o->len = 4;
+	oflush(o);
+	free(e);
+	free(dir);
+	free(o);
+	*nkey = n;
+	*nbucket = nb;
+}
