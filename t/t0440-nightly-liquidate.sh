@@ -176,15 +176,17 @@ test_expect_success 'the state carries guarantees, PEC and consumption; files ar
 	ls data/days/2026-11-20/state/guarantees >actual &&
 	ls "$sample"/2026-11-18 | sed -n "s/^garanties-//p" >expect &&
 	test_cmp expect actual &&
-	ls data/days/2026-11-20/state/pec >actual &&
-	echo pec.tsv >expect &&
-	test_cmp expect actual &&
-	tiers-seal -q data/days/2026-11-20/state/pec/pec.tsv &&
+	ls data/days/2026-11-20/state/pec | grep -q "^2026-11-20.tsv$" &&
+	! ls data/days/2026-11-20/state/pec | grep -v "^2026-11-[12][0-9].tsv$" &&
+	tiers-seal -q data/days/2026-11-20/state/pec/* &&
 	cat "$sample"/2026-11-1[89]/pec.tsv "$sample"/2026-11-20/pec.tsv | grep -v "^#" | sort -u |
 	    cut -f2 | sort >expect &&
-	grep -v "^#" data/days/2026-11-20/state/pec/pec.tsv | cut -f2 | sort >actual &&
+	cat data/days/2026-11-20/state/pec/* | grep -v "^#" | cut -f2 | sort -u >actual &&
 	test_cmp expect actual &&
-	test "$(test_mode data/days/2026-11-20/state/pec/pec.tsv)" = "-rw-------" &&
+	for f in data/days/2026-11-20/state/pec/*; do
+		test "$(test_mode $f)" = "-rw-------" || exit 1
+	done &&
+	test "$(test_mode data/days/2026-11-20/state/pec)" = "drwx------" &&
 	test "$(test_mode data/days/2026-11-20/out/decisions.tsv)" = "-rw-------" &&
 	for f in data/days/2026-11-20/state/consumption/*; do
 		test "$(test_mode $f)" = "-rw-------" || exit 1

@@ -9,6 +9,7 @@
  * checked where).
  */
 #include <sys/mman.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -59,6 +60,10 @@ struct pecgen {
 	 * message.  Recursive: a lookup's error takes it again.
 	 */
 	pthread_mutex_t mu;
+	/* As a segment of a store (pecstore.c): its path, records, latest valid_to. */
+	char *path;
+	uint64_t cnt;
+	int32_t lastto;		/* NOEND: not said */
 };
 
 #define GEN_STEP 4096
@@ -69,12 +74,15 @@ struct pecgen {
  * records) and a plain file: 1.  0: to be read as any other stream; -1:
  * r's error.
  */
-int
-pecgen_open(struct pecset *ps, struct ts_reader *r, const int *c)
+struct pecgen *
+pecgen_map(struct ts_reader *r, const int *c, const char *path, int *st)
 {
 	struct pecgen *g;
 	const char *m, *e, *p, *nl, *t;
 	int gen = 0;
+	int32_t lastto = NOEND;
+	long cnt;
+	size_t n;
 
 	if (ts_map(r) < 0) {
 		/* A gzip file or a pipe: read in order, its errors found there. */
@@ -89,12 +97,20 @@ pecgen_open(struct pecset *ps, struct ts_reader *r, const int *c)
 			break;
 		if (nl - p > 15 && memcmp(p, "#business_date\t", 15) == 0)
 			gen = 1;
+		if (nl - p > 15 && memcmp(p, "#last_valid_to\t", 15) == 0 &&
+		    date_parse(p + 15, (size_t)(nl - p - 15), &lastto) < 0) {
+			r->line = p;
+			r->in.lineno = -1;
+			*st = ts_error(r, "last_valid_to", "not a date");
+			return NULL;
+		}
 	}
 	if (!gen) {
 		munmap(r->map, r->maplen);
 		r->map = NULL;
 		r->maplen = 0;
-		return 0;
+		*st = 0;
+		return NULL;
 	}
 	/* Its trailer's line: the records end there. */
 	for (t = e - 1; t > p && t[-1] != '\n'; t--)
@@ -102,7 +118,17 @@ pecgen_open(struct pecset *ps, struct ts_reader *r, const int *c)
 	if (e[-1] != '\n' || t < p || strncmp(t, "#end", 4) != 0) {
 		r->line = e;
 		r->in.lineno = -1;
-		return ts_error(r, "trailer", "no trailer: stream truncated or its writer failed");
+		*st = ts_error(r, "trailer", "no trailer: stream truncated or its writer failed");
+		return NULL;
+	}
+	/* The count its trailer says ("#end2<TAB>count..." or "#end<TAB>count..."). */
+	nl = t + (t[4] == '2' ? 6 : 5);
+	n = strcspn(nl, "\t\n");
+	if (nl > e || int_parse(nl, n, 0, LONG_MAX, &cnt) < 0) {
+		r->line = t;
+		r->in.lineno = -1;
+		*st = ts_error(r, "trailer", "not a record count");
+		return NULL;
 	}
 	g = xmalloc(sizeof *g);
 	memset(g, 0, sizeof *g);
@@ -120,8 +146,22 @@ pecgen_open(struct pecset *ps, struct ts_reader *r, const int *c)
 	g->map = m;
 	g->rec = p;
 	g->end = t;
-	ps->gen = g;
-	return 1;
+	g->path = xstrdup(path);
+	g->cnt = (uint64_t)cnt;
+	g->lastto = lastto;
+	*st = 1;
+	return g;
+}
+
+int
+pecgen_open(struct pecset *ps, struct ts_reader *r, const int *c, const char *path)
+{
+	int st;
+	struct pecgen *g = pecgen_map(r, c, path, &st);
+
+	if (g != NULL)
+		ps->gen = g;
+	return st;
 }
 
 /*
@@ -703,14 +743,24 @@ genwalk(struct pecgen *g, struct genwalk *k)
 }
 
 void
-checkgen(const struct pecset *ps)
+pecgen_check(struct pecgen *g)
 {
 	struct genwalk k;
 
-	if (ps->gen == NULL)
-		return;
 	memset(&k, 0, sizeof k);
-	genwalk(ps->gen, &k);
+	genwalk(g, &k);
+}
+
+void
+checkgen(const struct pecset *ps)
+{
+	int i;
+
+	if (ps->gen != NULL)
+		pecgen_check(ps->gen);
+	/* A store's segments were checked as they were written: -V reads them again. */
+	for (i = 0; verifyall && i < ps->nseg; i++)
+		pecgen_check(ps->seg[i]);
 }
 
 uint64_t
@@ -740,6 +790,41 @@ pecgen_free(struct pecgen *g)
 	free(g->slot);
 	free(g->ix);
 	free(g->found);
+	free(g->path);
 	free(g);
 }
 
+void
+pecgen_stat(const struct pecgen *g, const char **path, uint64_t *n, int32_t *lastto)
+{
+	*path = g->path;
+	*n = g->cnt;
+	*lastto = g->lastto;
+}
+
+/*
+ * The latest valid_to of g's lines, when its metadata does not say it
+ * (a generation of before the store): its lines' eleventh columns read.
+ */
+int32_t
+pecgen_lastto(struct pecgen *g)
+{
+	const char *ls, *nl, *t, *u;
+	int32_t d, last = NOSTART;
+
+	if (g->lastto != NOEND)
+		return g->lastto;
+	for (ls = g->rec; ls < g->end; ls = nl + 1) {
+		nl = memchr(ls, '\n', (size_t)(g->end - ls));
+		for (t = nl; t > ls && t[-1] != '\t'; t--)
+			;
+		for (u = t - 1; u > ls && u[-1] != '\t'; u--)
+			;
+		if (u <= ls || date_parse(u, (size_t)(t - 1 - u), &d) < 0)
+			genbad(g, ls, "valid_to", "not a date");
+		if (d > last)
+			last = d;
+	}
+	pages_release(g->rec, g->end);
+	return last;
+}
