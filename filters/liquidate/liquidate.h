@@ -226,7 +226,7 @@ int peccmp(const void *a, const void *b);
 void writepecs(const struct pecset *ps, int fd, const char *path, const char *meta,
     int32_t keep, uint64_t *n);
 void pecwrite(struct pecgen *g, const struct pecset *ps, int fd, const char *path,
-    const char *const *meta, int nmeta, int32_t keep, uint64_t *n);
+    const char *const *meta, int nmeta, int32_t keep, uint64_t *n, int64_t *sum);
 /*
  * pecstore.c: the PEC store (-p DIR, -Q DIR; tiers-liquidate(5), "The
  * PEC store").  pecstore_open reads a store's segments where they lie

@@ -386,12 +386,13 @@ wpec(struct ts_writer *w, const struct pec *p, char **line, size_t *cap)
  * generation read where it lies (or NULL), merged, whose validity ends
  * on or after keep, as a pec stream on fd, its metadata lines meta[0,
  * nmeta) first; an agreement given twice is written once, g's line
- * kept.  The number written, in *n.  g is read whole meanwhile and
+ * kept.  The number written, in *n, their sum in *sum (unless NULL).  g
+ * is read whole meanwhile and
  * checked (pecgen_write), before anything is published.
  */
 void
 pecwrite(struct pecgen *g, const struct pecset *ps, int fd, const char *path,
-    const char *const *meta, int nmeta, int32_t keep, uint64_t *n)
+    const char *const *meta, int nmeta, int32_t keep, uint64_t *n, int64_t *sum)
 {
 	struct ts_writer w;
 	char *line = NULL;
@@ -414,6 +415,8 @@ pecwrite(struct pecgen *g, const struct pecset *ps, int fd, const char *path,
 			wpec(&w, p, &line, &cap);
 		}
 	free(line);
+	if (sum != NULL)
+		*sum = w.sum;
 	ts_wclose(&w);
 }
 
@@ -425,5 +428,5 @@ writepecs(const struct pecset *ps, int fd, const char *path, const char *meta, i
 	if (ps->nseg > 0)
 		pecstore_gen(ps, fd, path, meta, keep, n);
 	else
-		pecwrite(ps->gen, ps, fd, path, &meta, 1, keep, n);
+		pecwrite(ps->gen, ps, fd, path, &meta, 1, keep, n, NULL);
 }

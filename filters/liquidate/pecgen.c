@@ -1,6 +1,7 @@
 /*
  * liquidate: a PEC generation read where it lies (pec.c's first
- * generation, when ps->lazy is set): mapped, never read into memory.  A
+ * generation, when ps->lazy is set, or a segment of a PEC store,
+ * pecstore.c): mapped, never read into memory.  A
  * claim's lookup finds its beneficiary's lines through a sparse index
  * and parses those; the next generation is written in one pass that
  * copies its lines as they are, the day's agreements merged in, the
@@ -66,7 +67,9 @@ struct pecgen {
 	int32_t lastto;		/* NOEND: not said */
 };
 
+#ifndef GEN_STEP
 #define GEN_STEP 4096
+#endif
 
 /*
  * The stream r (opened, its columns a generation's) read where it lies
@@ -265,25 +268,36 @@ genben(struct pecgen *g, const char *ls, const struct pec *k)
 	size_t n[P_RANG + 1];
 	int32_t birth;
 	long rang;
-	const char *p, *t, *e;
+	const char *p, *t, *e, *a;
 	int d, i;
 
 	/*
 	 * A line of another client or NIR, most of those a lookup walks
-	 * past, told by their bytes: its dates are read, and checked, when
-	 * the generation is copied (gencopy), before anything is published.
+	 * past, told by their bytes (its first three columns, each ended by
+	 * a TAB before the line's end, its nir 13 bytes): its dates are
+	 * read, and checked, when the generation is copied (gencopy), before
+	 * anything is published.  The bytes scanned, not the whole line:
+	 * a store's lookup walks past such lines in every segment.
 	 */
-	e = memchr(ls, '\n', (size_t)(g->end - ls));
-	for (p = ls, i = 0; i <= P_NIR && *ls != '#'; i++, p = t + 1) {
-		if ((t = memchr(p, '\t', (size_t)(e - p))) == NULL)
-			break;
-		f[i] = p;
-		n[i] = (size_t)(t - p);
+	e = g->end;
+	if (*ls != '#') {
+		for (t = ls; t < e && *t != '\t' && *t != '\n'; t++)
+			;
+		a = t;	/* the amc's end */
+		if (t < e && *t == '\t')
+			for (t++; t < e && *t != '\t' && *t != '\n'; t++)
+				;
+		/* The nir, if the TABs were there. */
+		if (t < e && *t == '\t' && e - (p = t + 1) > 13) {
+			for (i = 0; i < 13 && p[i] != '\t' && p[i] != '\n'; i++)
+				;
+			if (i == 13 && p[13] == '\t' &&
+			    ((d = bytecmp(ls, (size_t)(a - ls), k->amc, strlen(k->amc))) != 0 ||
+			    (d = memcmp(p, k->nir, 13)) != 0))
+				return d;
+		}
 	}
-	if (i > P_NIR && n[P_NIR] == 13 &&
-	    ((d = bytecmp(f[P_AMC], n[P_AMC], k->amc, strlen(k->amc))) != 0 ||
-	    (d = memcmp(f[P_NIR], k->nir, 13)) != 0))
-		return d;
+	e = memchr(ls, '\n', (size_t)(g->end - ls));
 	genhead(g, ls, e, f, n, &birth, &rang, NULL);
 	if ((d = bytecmp(f[P_AMC], n[P_AMC], k->amc, strlen(k->amc))) != 0 ||
 	    (d = memcmp(f[P_NIR], k->nir, 13)) != 0)
