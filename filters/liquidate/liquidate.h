@@ -219,14 +219,22 @@ void pecgen_check(struct pecgen *g);
 /* The next generation from g and ps's agreements (writepecs): the number written. */
 uint64_t pecgen_write(struct pecgen *g, const struct pecset *ps, struct ts_writer *w,
     int32_t keep, char **line, size_t *cap);
+/*
+ * The next generation from the generations g[0, ng) (oldest first) and
+ * ps's agreements, merged: of equal agreements, the oldest's line kept
+ * (pecwrite).  Each read through and checked as pecgen_write checks one.
+ */
+uint64_t pecgen_merge(struct pecgen *const *g, int ng, const struct pecset *ps,
+    struct ts_writer *w, int32_t keep, char **line, size_t *cap);
 void pecgen_free(struct pecgen *g);
 void sortpecs(struct pecset *ps);
 void freepecs(struct pecset *ps);
 int peccmp(const void *a, const void *b);
 void writepecs(const struct pecset *ps, int fd, const char *path, const char *meta,
     int32_t keep, uint64_t *n);
-void pecwrite(struct pecgen *g, const struct pecset *ps, int fd, const char *path,
-    const char *const *meta, int nmeta, int32_t keep, uint64_t *n, int64_t *sum);
+void pecwrite(struct pecgen *const *g, int ng, const struct pecset *ps, int fd,
+    const char *path, const char *const *meta, int nmeta, int32_t keep, uint64_t *n,
+    int64_t *sum);
 /*
  * pecstore.c: the PEC store (-p DIR, -Q DIR; tiers-liquidate(5), "The
  * PEC store").  pecstore_open reads a store's segments where they lie

@@ -382,16 +382,16 @@ wpec(struct ts_writer *w, const struct pec *p, char **line, size_t *cap)
 }
 
 /*
- * The PEC generation: the agreements of ps (sorted) and of g, a
- * generation read where it lies (or NULL), merged, whose validity ends
+ * The PEC generation: the agreements of ps (sorted) and of g[0, ng),
+ * generations read where they lie (oldest first), merged, whose validity ends
  * on or after keep, as a pec stream on fd, its metadata lines meta[0,
- * nmeta) first; an agreement given twice is written once, g's line
- * kept.  The number written, in *n, their sum in *sum (unless NULL).  g
+ * nmeta) first; an agreement given twice is written once, the oldest
+ * generation's line kept.  The number written, in *n, their sum in *sum (unless NULL).  g
  * is read whole meanwhile and
  * checked (pecgen_write), before anything is published.
  */
 void
-pecwrite(struct pecgen *g, const struct pecset *ps, int fd, const char *path,
+pecwrite(struct pecgen *const *g, int ng, const struct pecset *ps, int fd, const char *path,
     const char *const *meta, int nmeta, int32_t keep, uint64_t *n, int64_t *sum)
 {
 	struct ts_writer w;
@@ -403,8 +403,10 @@ pecwrite(struct pecgen *g, const struct pecset *ps, int fd, const char *path,
 	for (k = 0; k < nmeta; k++)
 		ts_wmeta(&w, meta[k]);
 	*n = 0;
-	if (g != NULL)
-		*n = pecgen_write(g, ps, &w, keep, &line, &cap);
+	if (ng > 1)
+		*n = pecgen_merge(g, ng, ps, &w, keep, &line, &cap);
+	else if (ng == 1)
+		*n = pecgen_write(g[0], ps, &w, keep, &line, &cap);
 	else
 		for (i = 0; i < ps->n; i++) {
 			const struct pec *p = &ps->p[i];
@@ -428,5 +430,5 @@ writepecs(const struct pecset *ps, int fd, const char *path, const char *meta, i
 	if (ps->nseg > 0)
 		pecstore_gen(ps, fd, path, meta, keep, n);
 	else
-		pecwrite(ps->gen, ps, fd, path, &meta, 1, keep, n, NULL);
+		pecwrite(&ps->gen, ps->gen != NULL, ps, fd, path, &meta, 1, keep, n, NULL);
 }

@@ -167,75 +167,6 @@ pecfind(struct pecset *ps, const struct pec *k, const struct pec ***out)
 	return n;
 }
 
-/*
- * The segments run[0, nrun) (oldest first) and ps's agreements, merged
- * into one generation on fd (pecwrite): run[0] walked where it lies,
- * the others read whole into memory (their order, count, sum and CRC
- * checked as they are read); of agreements equal, the oldest segment's
- * kept, then the day's.
- */
-static void
-pecmerge(const struct pecset *ps, struct pecgen *const *run, int nrun, int fd,
-    const char *path, const char *const *meta, int nmeta, int32_t keep, uint64_t *n,
-    int64_t *sum)
-{
-	struct pecset m, all;
-	struct ts_reader r;
-	const char *sp;
-	uint64_t cnt;
-	int32_t lt;
-	size_t *at, *end, o, k, nr, b;
-	int i;
-
-	if (nrun <= 1) {
-		pecwrite(nrun == 1 ? run[0] : NULL, ps, fd, path, meta, nmeta, keep, n, sum);
-		return;
-	}
-	memset(&m, 0, sizeof m);
-	for (i = 1; i < nrun; i++) {
-		pecgen_stat(run[i], &sp, &cnt, &lt);
-		if (loadpec(&m, &r, sp) < 0)
-			ts_fatal(&r);
-		if (!m.runs[m.nrun - 1].sorted)
-			die_at(EX_DATAERR, sp, 0, NULL, "not a PEC generation");
-	}
-	/* The day's, sorted: the last run. */
-	nr = m.nrun + 1;
-	at = xmalloc(nr * sizeof *at);
-	end = xmalloc(nr * sizeof *end);
-	memset(&all, 0, sizeof all);
-	all.n = m.n + ps->n;
-	all.p = xmalloc((all.n ? all.n : 1) * sizeof *all.p);
-	for (k = 0; k < m.nrun; k++) {
-		at[k] = m.runs[k].a;
-		end[k] = m.runs[k].b;
-	}
-	at[m.nrun] = 0;
-	end[m.nrun] = ps->n;
-	for (o = 0; o < all.n; o++) {
-		for (b = nr, k = 0; k < nr; k++) {
-			const struct pec *x, *y;
-
-			if (at[k] >= end[k])
-				continue;
-			if (b == nr) {
-				b = k;
-				continue;
-			}
-			x = k < m.nrun ? &m.p[at[k]] : &ps->p[at[k]];
-			y = b < m.nrun ? &m.p[at[b]] : &ps->p[at[b]];
-			if (peccmp(x, y) < 0)
-				b = k;
-		}
-		all.p[o] = b < m.nrun ? m.p[at[b]++] : ps->p[at[b]++];
-	}
-	pecwrite(run[0], &all, fd, path, meta, nmeta, keep, n, sum);
-	free(all.p);
-	free(at);
-	free(end);
-	freepecs(&m);
-}
-
 /* The day's agreements' latest valid_to, of those kept; NOSTART none. */
 static int32_t
 daylast(const struct pecset *ps, int32_t keep)
@@ -327,7 +258,13 @@ pecstore_write(const struct pecset *ps, const char *newdir, int32_t keep, uint64
 	snprintf(path, sizeof path, "%s/%s.tsv", tmpdir, today_s);
 	if (pub_open(&p, path) < 0)
 		die(EX_CANTCREAT, "%s: %s", path, strerror(errno));
-	pecmerge(ps, run, nlive - r, p.fd, path, meta, last != NOSTART ? 2 : 1, keep, n, &sum);
+	/*
+	 * The run and the day's agreements merged: every segment walked
+	 * where it lies, its lines copied as they are and checked as a
+	 * generation copied is (pecgen_merge); of agreements equal, the
+	 * oldest segment's line kept, then the day's.
+	 */
+	pecwrite(run, nlive - r, ps, p.fd, path, meta, last != NOSTART ? 2 : 1, keep, n, &sum);
 	if (pub_commit(&p) < 0)
 		die(EX_IOERR, "%s: %s", path, strerror(errno));
 	tmp_track(path, 0);
@@ -354,6 +291,6 @@ pecstore_gen(const struct pecset *ps, int fd, const char *path, const char *meta
 		if (c > 0 && (lt == NOEND || lt >= keep))
 			run[nrun++] = ps->seg[i];
 	}
-	pecmerge(ps, run, nrun, fd, path, &meta, 1, keep, n, NULL);
+	pecwrite(run, nrun, ps, fd, path, &meta, 1, keep, n, NULL);
 	free(run);
 }
