@@ -826,7 +826,8 @@ struct msrc {
 	struct ts_reader r;
 	const char *ls, *nl;	/* its line, cut in l; ls at g->end: read whole */
 	struct gline l;
-	uint32_t crc;
+	uint32_t crc;		/* of its bytes before crcto */
+	const char *crcto;
 	uint64_t n;
 	int64_t sum;
 	const char *rel;
@@ -840,12 +841,15 @@ msrcnext(struct msrc *s, int first)
 	struct gline prev = s->l;
 	const char *why;
 
-	if (!first) {
-		s->crc = crc32_buf(s->crc, s->ls, (size_t)(s->nl + 1 - s->ls));
+	if (!first)
 		s->ls = s->nl + 1;
+	/* Its CRC-32 carried on by steps, its pages given back behind. */
+	if (s->ls - s->crcto >= 65536 || s->ls >= s->g->end) {
+		s->crc = crc32_buf(s->crc, s->crcto, (size_t)(s->ls - s->crcto));
+		s->crcto = s->ls;
 	}
-	if (s->ls - s->rel > GEN_RELEASE)
-		s->rel = pages_release(s->rel, s->ls);
+	if (s->crcto - s->rel > GEN_RELEASE)
+		s->rel = pages_release(s->rel, s->crcto);
 	if (s->ls >= s->g->end)
 		return;
 	s->nl = memchr(s->ls, '\n', (size_t)(s->g->end - s->ls));
@@ -868,7 +872,7 @@ pecgen_merge(struct pecgen *const *g, int ng, const struct pecset *ps, struct ts
 	struct pecgen *lastg = NULL;
 	const struct pec *q;
 	const char *body, *why;
-	uint32_t seal, c;
+	uint32_t seal;
 	int b, i, d, canon;
 
 	memset(&k, 0, sizeof k);
@@ -883,7 +887,7 @@ pecgen_merge(struct pecgen *const *g, int ng, const struct pecset *ps, struct ts
 		body = g[i]->map + s[i].r.hdrlen;
 		/* Its metadata lines read, not copied: the day's are written. */
 		s[i].crc = crc32_buf(0, body, (size_t)(g[i]->rec - body));
-		s[i].ls = s[i].rel = g[i]->rec;
+		s[i].ls = s[i].rel = s[i].crcto = g[i]->rec;
 		msrcnext(&s[i], 1);
 	}
 	q = gennextpec(&k);
@@ -907,8 +911,9 @@ pecgen_merge(struct pecgen *const *g, int ng, const struct pecset *ps, struct ts
 		if (s[b].l.to >= keep && (lastg == NULL ||
 		    gencmp2(lastg, &last, s[b].g, &s[b].l, &why) != 0)) {
 			if (canon) {
-				c = crc32_buf(0, s[b].ls, (size_t)(s[b].nl + 1 - s[b].ls));
-				ts_wlines(w, s[b].ls, (size_t)(s[b].nl + 1 - s[b].ls), 1, s[b].l.amt, c);
+				/* As it is: its CRC-32 the writer's, with its neighbours'. */
+				ts_wfields(w, s[b].ls, (size_t)(s[b].nl - s[b].ls), NPC, s[b].l.amt);
+				ts_wend(w);
 			} else
 				wpec(w, genlinew(s[b].g, s[b].ls), line, cap);
 			k.nout++;
