@@ -176,15 +176,17 @@ test_expect_success 'the state carries guarantees, PEC and consumption; files ar
 	ls data/days/2026-11-20/state/guarantees >actual &&
 	ls "$sample"/2026-11-18 | sed -n "s/^garanties-//p" >expect &&
 	test_cmp expect actual &&
-	ls data/days/2026-11-20/state/pec >actual &&
-	echo pec.tsv >expect &&
-	test_cmp expect actual &&
-	tiers-seal -q data/days/2026-11-20/state/pec/pec.tsv &&
+	ls data/days/2026-11-20/state/pec | grep -q "^2026-11-20.tsv$" &&
+	! ls data/days/2026-11-20/state/pec | grep -v "^2026-11-[12][0-9].tsv$" &&
+	tiers-seal -q data/days/2026-11-20/state/pec/* &&
 	cat "$sample"/2026-11-1[89]/pec.tsv "$sample"/2026-11-20/pec.tsv | grep -v "^#" | sort -u |
 	    cut -f2 | sort >expect &&
-	grep -v "^#" data/days/2026-11-20/state/pec/pec.tsv | cut -f2 | sort >actual &&
+	cat data/days/2026-11-20/state/pec/* | grep -v "^#" | cut -f2 | sort -u >actual &&
 	test_cmp expect actual &&
-	test "$(test_mode data/days/2026-11-20/state/pec/pec.tsv)" = "-rw-------" &&
+	for f in data/days/2026-11-20/state/pec/*; do
+		test "$(test_mode $f)" = "-rw-------" || exit 1
+	done &&
+	test "$(test_mode data/days/2026-11-20/state/pec)" = "drwx------" &&
 	test "$(test_mode data/days/2026-11-20/out/decisions.tsv)" = "-rw-------" &&
 	for f in data/days/2026-11-20/state/consumption/*; do
 		test "$(test_mode $f)" = "-rw-------" || exit 1
@@ -232,6 +234,50 @@ test_expect_success 'a consumption.tsv of before the store: read once, the same 
 	grep -v "^#" up/days/2026-11-20/state/consumption/2026-11-20.tsv | sort >actual &&
 	test_cmp expect actual &&
 	rm -r up
+'
+
+# The day before the PEC store, the state held one pec/pec.tsv: read
+# once, as the store's first segment, the same decisions.
+test_expect_success 'a pec/pec.tsv of before the store: read once, the same decisions' '
+	cp -R data up &&
+	s=up/days/2026-11-19/state &&
+	head -n 1 data/days/2026-11-20/out/claims.tsv | tiers-seal -r >nocl &&
+	liquidate -d 2026-11-19 -p $s/pec -N pec.old -C nocl.cons nocl >/dev/null 2>err &&
+	rm -r $s/pec && mkdir $s/pec && cp pec.old $s/pec/pec.tsv &&
+	{ tiers-nightly -F 2026-11-20 up >/dev/null || test $? = 1; } &&
+	cmp data/days/2026-11-20/out/decisions.tsv up/days/2026-11-20/out/decisions.tsv &&
+	ls up/days/2026-11-20/state/pec >actual && echo 2026-11-20.tsv >expect &&
+	test_cmp expect actual &&
+	cat data/days/2026-11-20/state/pec/*.tsv | grep -v "^#" | sort -u >expect &&
+	grep -v "^#" up/days/2026-11-20/state/pec/2026-11-20.tsv | sort >actual &&
+	test_cmp expect actual &&
+	rm -r up
+'
+
+# A day without claims: the store's segments linked, the day's PEC files
+# waiting beside it for the next day with claims, which reads them as
+# its own.
+test_expect_success 'a day without claims keeps its PEC files waiting for the next' '
+	mkdir -p nc/inbox/2026-11-17 && cp "$sample"/2026-11-20/pec.tsv nc/inbox/2026-11-17/pec-early.tsv &&
+	cp -R "$sample"/2026-11-18 nc/inbox/ &&
+	tiers-nightly -I 2026-11-17 nc >/dev/null 2>err &&
+	grep "liquidate: no claims" err &&
+	ls nc/days/2026-11-17/state/pec-waiting >actual &&
+	echo 2026-11-17-pec-early.tsv >expect && test_cmp expect actual &&
+	test -z "$(ls nc/days/2026-11-17/state/pec)" &&
+	test "$(test_mode nc/days/2026-11-17/state/pec-waiting)" = drwx------ &&
+	tiers-nightly 2026-11-18 nc >/dev/null 2>&1 &&
+	! test -e nc/days/2026-11-18/state/pec-waiting &&
+	ls nc/days/2026-11-18/state/pec >actual && echo 2026-11-18.tsv >expect && test_cmp expect actual &&
+	cat "$sample"/2026-11-18/pec.tsv "$sample"/2026-11-20/pec.tsv | grep -v "^#" | cut -f2 |
+	    sort -u >expect &&
+	grep -v "^#" nc/days/2026-11-18/state/pec/2026-11-18.tsv | cut -f2 | sort >actual &&
+	test_cmp expect actual &&
+	mkdir -p nc2/inbox && cp -R "$sample"/2026-11-18 nc2/inbox/ &&
+	cp "$sample"/2026-11-20/pec.tsv nc2/inbox/2026-11-18/pec-early.tsv &&
+	tiers-nightly -I 2026-11-18 nc2 >/dev/null 2>&1 &&
+	cmp nc/days/2026-11-18/out/decisions.tsv nc2/days/2026-11-18/out/decisions.tsv &&
+	rm -r nc nc2
 '
 
 test_expect_success 'a guarantee file liquidate refuses: exit 65, the day published before stays' '

@@ -56,7 +56,7 @@ test_expect_success 'with -w pec.tsv the day runs without it, and says so' '
 	test_expect_code 1 tiers-nightly -I -i alt -w pec.tsv 2026-11-18 data >out 2>err &&
 	grep "^receive    pec.tsv .* without: left out by the operator (-w)\$" out &&
 	grep "^11 inputs, 0 refused, 1 left out; published data/days/2026-11-18\$" out &&
-	test "$(tail -n 1 data/days/2026-11-18/state/pec/pec.tsv | cut -f2)" = 0 &&
+	test "$(tail -n 1 data/days/2026-11-18/state/pec/2026-11-18.tsv | cut -f2)" = 0 &&
 	! cmp -s day1/out/decisions.tsv data/days/2026-11-18/out/decisions.tsv &&
 	tiers-nightly -I 2026-11-18 data >/dev/null 2>&1 &&
 	diff -r day1 data/days/2026-11-18

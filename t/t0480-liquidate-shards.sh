@@ -6,11 +6,12 @@ test_description='liquidate -z and -J: shards by family, the same bytes as one r
 # depend on its decisions, compared between two runs of the nightly.
 same_days () {
 	for d in $(ls "$1/days"); do
-		for f in out/decisions.tsv state/pec/pec.tsv \
+		for f in out/decisions.tsv \
 		    out/outcomes.tsv summary.tsv state/indus/ledger.tsv; do
 			test -f "$1/days/$d/$f" || continue
 			cmp "$1/days/$d/$f" "$2/days/$d/$f" || return 1
 		done &&
+		diff -r "$1/days/$d/state/pec" "$2/days/$d/state/pec" &&
 		diff -r "$1/days/$d/state/consumption" "$2/days/$d/state/consumption" || return 1
 	done
 }
@@ -48,34 +49,43 @@ test_expect_success 'the shards give the bytes of one run: decisions, consumptio
 	done
 '
 
-# The PEC generation of the day before read where it lies (mapped, the
-# lines a claim needs parsed, copied into the day's) or read whole and
-# checked (-V): the same decisions and the same generation, day by day
-# of the nightly's chain of generations.
-test_expect_success 'the PEC generation read where it lies or whole (-V): the same bytes, day by day' '
+# The PEC store of the day before read where it lies (mapped, the
+# lines a claim needs parsed, its newest segments merged into the
+# day's) or its segments read whole and checked too (-V): the same
+# decisions and the same store, day by day of the nightly's chain of
+# stores; and its single generation (-N), the bytes of a chain of
+# single generations, which gives the same decisions.
+test_expect_success 'the PEC store read where it lies or whole (-V): the same bytes, day by day' '
 	prev= && n=0 &&
 	for d in $(ls one/days); do
-		set -- &&
+		set -- && ps= && pc= && pf= &&
 		for m in one/days/$d/state/benef/*.master.tsv; do
 			set -- "$@" -m "$m" -x "${m%.tsv}.idx"
 		done &&
 		for g in one/days/$d/state/guarantees/*; do set -- "$@" -g "$g"; done &&
 		if test -n "$prev"; then
-			set -- "$@" -p one/days/$prev/state/pec/pec.tsv -c one/days/$prev/state/consumption
+			set -- "$@" -c one/days/$prev/state/consumption &&
+			ps="-p one/days/$prev/state/pec" && pc="-p chain.pec.$prev"
 		fi &&
-		for f in $(ls one/days/$d/in | grep "^pec"); do set -- "$@" -p one/days/$d/in/$f; done &&
-		liquidate -d $d "$@" -N lazy.pec.$d -S lazy.cons.$d -o lazy.dec.$d \
+		for f in $(ls one/days/$d/in | grep "^pec"); do pf="$pf -p one/days/$d/in/$f"; done &&
+		liquidate -d $d "$@" $ps $pf -Q lazy.pec.$d -S lazy.cons.$d -o lazy.dec.$d \
 		    one/days/$d/out/claims.tsv 2>err &&
-		liquidate -V -d $d "$@" -N whole.pec.$d -S whole.cons.$d -o whole.dec.$d \
+		liquidate -V -d $d "$@" $ps $pf -Q whole.pec.$d -S whole.cons.$d -o whole.dec.$d \
 		    one/days/$d/out/claims.tsv 2>err &&
-		cmp lazy.dec.$d whole.dec.$d && cmp lazy.pec.$d whole.pec.$d &&
-		cmp lazy.pec.$d one/days/$d/state/pec/pec.tsv &&
+		liquidate -d $d "$@" $ps $pf -N gen.pec.$d -S gen.cons.$d -o gen.dec.$d \
+		    one/days/$d/out/claims.tsv 2>err &&
+		liquidate -d $d "$@" $pc $pf -N chain.pec.$d -S chain.cons.$d -o chain.dec.$d \
+		    one/days/$d/out/claims.tsv 2>err &&
+		cmp lazy.dec.$d whole.dec.$d && diff -r lazy.pec.$d whole.pec.$d &&
+		cmp lazy.dec.$d gen.dec.$d && cmp lazy.dec.$d chain.dec.$d &&
+		cmp gen.pec.$d chain.pec.$d &&
+		diff -r lazy.pec.$d one/days/$d/state/pec &&
 		diff -r lazy.cons.$d whole.cons.$d &&
 		n=$((n + $(cat lazy.cons.$d/$d.tsv | grep -c "	pec:" || :))) &&
 		prev=$d || return 1
 	done &&
 	test $n -gt 20 &&
-	test $(grep -vc "^#" one/days/2026-11-23/state/pec/pec.tsv) -gt 20
+	test $(cat one/days/2026-11-23/state/pec/* | grep -vc "^#") -gt 20
 '
 
 # Direct runs on the last day's inputs, as the nightly ran them.

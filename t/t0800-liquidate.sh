@@ -515,6 +515,83 @@ test_expect_success 'a PEC generation read whole (-V) or where it lies: the same
 	liquidate -d 2026-11-22 -p huge.2 -C bigp.cons nocl 2>err
 '
 
+# The PEC store (-p DIR, -Q DIR): the cases of t0800-pecstore.tsv, day by
+# day, the store of each day the next day's -p; beside it a chain of
+# single generations (-N) from the same files, whose decisions, and the
+# generation a store gives (-N from -p DIR), must be the same bytes.
+pcases=$TIERS_TOP/t/t0800-pecstore.tsv
+pecbase="act_code=SPR;ps_number=10000000007;fr_eur=600.00;br_eur=120.00;amo_rate_bp=6000;amo_eur=72.00;pf_eur=0.00"
+for cs in $(grep -v "^#" "$pcases" | cut -f1 | uniq); do
+	test_expect_success "PEC store: $cs" "
+		prev= && grep -v '^#' '$pcases' | awk -F'\t' -v cs=$cs '\$1 == cs' >rows.$cs &&
+		while IFS='	' read -r c day date pecs claim code amc segs agrs; do
+			{
+				head -n 1 pec.tsv &&
+				if test \"\$pecs\" != -; then
+					printf '%s\n' \"\$pecs\" | tr , '\n' | awk -F/ -v OFS='\t' '{
+						print \"900000001\", \$1, \"1800575123001\", \"11\", \"1980-05-10\", 1, \"RPPS\",
+						    \$3 == \"\" ? \"10000000007\" : \$3, \"DENT\", \"\", \"2026-01-01\", \$2, \"500.00\"
+					}'
+				fi
+			} | mkstream ps.\$cs.\$day &&
+			if test \"\$claim\" = -; then
+				head -n 1 c.br100.1 | mkstream pc.\$cs.\$day
+			else
+				printf '%s\t%s\tA\t%s\n' $cs \$day \"$pecbase;\$claim\" >row &&
+				claims $cs \$day row >pc.\$cs.\$day
+			fi &&
+			set -- -d \$date -g g.xml -m master.tsv -p ps.\$cs.\$day &&
+			liquidate \"\$@\" \${prev:+-p st.\$cs.\$prev -c sc.\$cs.\$prev} -Q st.\$cs.\$day \
+			    -C sc.\$cs.\$day -o sd.\$cs.\$day pc.\$cs.\$day 2>err &&
+			liquidate \"\$@\" \${prev:+-p gn.\$cs.\$prev -c gc.\$cs.\$prev} -N gn.\$cs.\$day \
+			    -C gc.\$cs.\$day -o gd.\$cs.\$day pc.\$cs.\$day 2>err &&
+			cmp sd.\$cs.\$day gd.\$cs.\$day && cmp sc.\$cs.\$day gc.\$cs.\$day &&
+			liquidate \"\$@\" \${prev:+-p st.\$cs.\$prev -c sc.\$cs.\$prev} -N sg.\$cs.\$day \
+			    -C sgc.\$cs.\$day pc.\$cs.\$day 2>err &&
+			cmp sg.\$cs.\$day gn.\$cs.\$day &&
+			tiers-seal -q st.\$cs.\$day/* &&
+			test \"\$(test_mode st.\$cs.\$day)\" = drwx------ &&
+			echo \$(ls st.\$cs.\$day | sed 's/\.tsv\$//') >actual &&
+			echo \$segs >expect &&
+			test_cmp expect actual &&
+			echo \$(cat st.\$cs.\$day/* | grep -v '^#' | cut -f2 | sort) >actual &&
+			echo \$agrs >expect &&
+			test_cmp expect actual &&
+			if test \"\$claim\" != -; then
+				col sd.\$cs.\$day code amc_eur >actual &&
+				printf '%s\t%s\n' \$code \$amc >expect &&
+				test_cmp expect actual
+			fi &&
+			prev=\$day || exit 1
+		done <rows.$cs
+	"
+done
+
+test_expect_success 'PEC store: the same bytes from a single generation, and refusals' '
+	mkdir -p pst.bad &&
+	liquidate -d 2026-11-21 -g g.xml -m master.tsv -p gen.1 -Q pst.1 -C pst.c1 -o pst.d1 \
+	    c.br100.1 2>err &&
+	cmp pst.d1 n1.d && ls pst.1 >actual && echo 2026-11-21.tsv >expect && test_cmp expect actual &&
+	grep -v "^#" gen.1 >expect && grep -v "^#" pst.1/2026-11-21.tsv >actual && test_cmp expect actual &&
+	grep "^#last_valid_to	2026-12-31\$" pst.1/2026-11-21.tsv &&
+	cp gen.1 pst.bad/pec.tsv &&
+	test_expect_code 65 liquidate -d 2026-11-22 -p pst.bad -Q pst.2 -C pst.c2 nocl 2>err &&
+	grep "^liquidate: pst.bad: pec.tsv: not a segment of a PEC store (YYYY-MM-DD.tsv)\$" err &&
+	! test -e pst.2 && ! test -e pst.2.tmp &&
+	test_expect_code 65 liquidate -d 2026-11-21 -p pst.1 -Q pst.2 -C pst.c2 nocl 2>err &&
+	grep "^liquidate: pst.1/2026-11-21.tsv: a segment of this business day or a later one\$" err &&
+	! test -e pst.2 && ! test -e pst.2.tmp &&
+	test_expect_code 64 liquidate -d 2026-11-22 -p pst.1 -N x -Q pst.2 -C pst.c2 nocl 2>err &&
+	test_expect_code 64 liquidate -d 2026-11-22 -p pst.1 -p pst.1 -Q pst.2 -C pst.c2 nocl 2>err &&
+	sed "s/RPPS/RPPT/" pst.1/2026-11-21.tsv >pst.bad/2026-11-21.tsv && rm pst.bad/pec.tsv &&
+	liquidate -d 2026-11-22 -p pst.bad -C pst.c2 nocl 2>err &&
+	test_expect_code 65 liquidate -V -d 2026-11-22 -p pst.bad -C pst.c2 nocl 2>err &&
+	grep "^liquidate: pst.bad/2026-11-21.tsv:[0-9]*: trailer: CRC-32 " err &&
+	liquidate -d 2026-11-22 -p pst.1 -Q pst.2 -C pst.c2 nocl 2>err &&
+	ls pst.2 >actual && printf "2026-11-21.tsv\n2026-11-22.tsv\n" >expect && test_cmp expect actual &&
+	test "$(stat -c %i pst.1/2026-11-21.tsv)" = "$(stat -c %i pst.2/2026-11-21.tsv)"
+'
+
 test_expect_success 'a missing input is exit 66' '
 	test_expect_code 66 liquidate -d 2026-11-21 -C miss.cons -g nothere.xml c.br100.1 2>err &&
 	grep "^liquidate: nothere.xml: No such file or directory" err &&

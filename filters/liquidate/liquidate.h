@@ -173,6 +173,16 @@ struct pecset {
 	size_t nrun;
 	int lazy;		/* the first generation read where it lies, as gen */
 	struct pecgen *gen;
+	/*
+	 * A PEC store (-p DIR, pecstore.c): its segments read where they
+	 * lie, oldest first; a lookup sees none of their agreements ended
+	 * before rkeep (the keep of the day that wrote the newest).
+	 */
+	struct pecgen **seg;
+	int nseg;
+	int32_t rkeep;
+	const struct pec **found;	/* a lookup's result (pecfind) */
+	size_t capfound;
 };
 /* 0, or -1 with r's error (ts_fatal prints it). */
 int loadpec(struct pecset *ps, struct ts_reader *r, const char *path);
@@ -194,17 +204,52 @@ void checkgen(const struct pecset *ps);
 const char *pecdiff(const struct pec *x, const struct pec *y, int *d);
 int pecrec(struct arena *ar, struct ts_reader *r, const int *c, char *raw, struct pec *p);
 void wpec(struct ts_writer *w, const struct pec *p, char **line, size_t *cap);
+/* The stream at path opened, its columns at c: 1 a generation's, 0 others, -1 r's error. */
+int pecopen(struct ts_reader *r, const char *path, int *c);
 /* 1: r (columns at c) is a generation, now ps->gen; 0: not; -1: r's error. */
-int pecgen_open(struct pecset *ps, struct ts_reader *r, const int *c);
+int pecgen_open(struct pecset *ps, struct ts_reader *r, const int *c, const char *path);
+/* The same, the generation returned (NULL and *st 0 or -1 if none). */
+struct pecgen *pecgen_map(struct ts_reader *r, const int *c, const char *path, int *st);
+/* Its path, the records its trailer counts, its last_valid_to (NOEND: not said). */
+void pecgen_stat(const struct pecgen *g, const char **path, uint64_t *n, int32_t *lastto);
+/* Its latest valid_to: its metadata's, else its lines read. */
+int32_t pecgen_lastto(struct pecgen *g);
+/* One generation read where it lies walked and checked (checkgen's, for one). */
+void pecgen_check(struct pecgen *g);
 /* The next generation from g and ps's agreements (writepecs): the number written. */
 uint64_t pecgen_write(struct pecgen *g, const struct pecset *ps, struct ts_writer *w,
     int32_t keep, char **line, size_t *cap);
+/*
+ * The next generation from the generations g[0, ng) (oldest first) and
+ * ps's agreements, merged: of equal agreements, the oldest's line kept
+ * (pecwrite).  Each read through and checked as pecgen_write checks one.
+ */
+uint64_t pecgen_merge(struct pecgen *const *g, int ng, const struct pecset *ps,
+    struct ts_writer *w, int32_t keep, char **line, size_t *cap);
 void pecgen_free(struct pecgen *g);
 void sortpecs(struct pecset *ps);
 void freepecs(struct pecset *ps);
 int peccmp(const void *a, const void *b);
 void writepecs(const struct pecset *ps, int fd, const char *path, const char *meta,
     int32_t keep, uint64_t *n);
+void pecwrite(struct pecgen *const *g, int ng, const struct pecset *ps, int fd,
+    const char *path, const char *const *meta, int nmeta, int32_t keep, uint64_t *n,
+    int64_t *sum);
+/*
+ * pecstore.c: the PEC store (-p DIR, -Q DIR; tiers-liquidate(5), "The
+ * PEC store").  pecstore_open reads a store's segments where they lie
+ * into ps; pecfind is a claim's lookup in ps's generation or store;
+ * pecstore_write makes the next store in newdir.tmp (storepublish
+ * renames it), pecstore_gen the single generation of a store (-N).
+ */
+void pecstore_open(struct pecset *ps, const char *path);
+size_t pecfind(struct pecset *ps, const struct pec *k, const struct pec ***out);
+void pecstore_write(const struct pecset *ps, const char *newdir, int32_t keep, uint64_t *n);
+void pecstore_gen(const struct pecset *ps, int fd, const char *path, const char *meta,
+    int32_t keep, uint64_t *n);
+/* store.c, for both stores: the merge policy, a segment carried. */
+int tierfrom(const uint64_t *n, const int *whole, int nlive, uint64_t nday);
+void linkorcopy(const char *from, const char *to);
 /* An agreement is kept in the PEC generation this long after its end. */
 #define PEC_KEEP 6		/* months */
 
@@ -456,7 +501,7 @@ struct ctx {
 	int nguars;
 	const struct pec *pecs;
 	size_t npecs;
-	struct pecgen *gen;	/* -p: a generation read where it lies, or NULL */
+	struct pecset *ps;	/* -p: pecs and npecs, a generation or store read where it lies */
 	const struct benef *bens;
 	const struct claim *cl;
 	size_t ncl;

@@ -183,7 +183,7 @@ wdecthread(void *arg)
 /* The next PEC generation, written while the claims are decided. */
 struct pecjob {
 	int fd;
-	const char *path, *meta;
+	const char *path, *meta, *store;	/* -N, or -Q */
 	int32_t keep;
 	uint64_t n;
 };
@@ -193,7 +193,10 @@ pecthread(void *arg)
 {
 	struct pecjob *j = arg;
 
-	writepecs(&pset, j->fd, j->path, j->meta, j->keep, &j->n);
+	if (j->store != NULL)
+		pecstore_write(&pset, j->store, j->keep, &j->n);
+	else
+		writepecs(&pset, j->fd, j->path, j->meta, j->keep, &j->n);
 	return NULL;
 }
 
@@ -210,7 +213,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: liquidate -C new-consumption | -E day-events | -S new-store\n"
 	    "                 -d date [-a acts] [-c consumption] [-g guarantees]...\n"
-	    "                 [-k cards]... [-N new-pec] [-P ps-register]\n"
+	    "                 [-k cards]... [-N new-pec | -Q new-pec-store] [-P ps-register]\n"
 	    "                 [-m master [-x index]]... [-o decisions] [-p pec]...\n"
 	    "                 [-s summary] [-V] [-z shard/shards -r lines] [claims]\n"
 	    "       liquidate -J dir -C new-consumption | -S new-store -d date\n"
@@ -224,6 +227,7 @@ main(int argc, char *argv[])
 	const char *date = NULL, *prevcons = NULL, *newcons = NULL, *out = NULL;
 	const char *sumpath = NULL, *acts = NULL, *regfile = NULL, *newpec = NULL;
 	const char *joindir = NULL, *linespath = NULL, *dayevents = NULL, *newstore = NULL;
+	const char *newpstore = NULL;
 	struct ts_writer cwfile;
 	char *daytmp = NULL;
 	int store, nout;
@@ -258,7 +262,7 @@ main(int argc, char *argv[])
 	xfiles = xmalloc((size_t)argc * sizeof *xfiles);
 	pfiles = xmalloc((size_t)argc * sizeof *pfiles);
 	kfiles = xmalloc((size_t)argc * sizeof *kfiles);
-	while ((ch = getopt(argc, argv, "C:E:J:N:P:S:Va:c:d:g:k:m:o:p:r:s:x:z:")) != -1)
+	while ((ch = getopt(argc, argv, "C:E:J:N:P:Q:S:Va:c:d:g:k:m:o:p:r:s:x:z:")) != -1)
 		switch (ch) {
 		case 'C': newcons = optarg; break;
 		case 'E': dayevents = optarg; break;
@@ -282,6 +286,7 @@ main(int argc, char *argv[])
 		case 'N': newpec = optarg; break;
 		case 'V': verifyall = 1; break;
 		case 'P': regfile = optarg; break;
+		case 'Q': newpstore = optarg; break;
 		case 'S': newstore = optarg; break;
 		case 'a': acts = optarg; break;
 		case 'c': prevcons = optarg; break;
@@ -306,7 +311,7 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	nout = (newcons != NULL) + (dayevents != NULL) + (newstore != NULL);
-	if (date == NULL || nout != 1 || argc > 1)
+	if (date == NULL || nout != 1 || argc > 1 || (newpec != NULL && newpstore != NULL))
 		usage();
 	/* The store written or the day's events alone: the consumption read as a store. */
 	store = newcons == NULL;
@@ -315,7 +320,7 @@ main(int argc, char *argv[])
 	if (joindir != NULL) {
 		if (argc != 1 || nshards || linespath || ngf || nmf || npf || nkf ||
 		    (prevcons != NULL && newstore == NULL) || dayevents != NULL ||
-		    regfile || newpec || acts || verifyall)
+		    regfile || newpec || newpstore || acts || verifyall)
 			usage();
 		if (date_parse(date, strlen(date), &today) < 0)
 			die(EX_USAGE, "%s: not an ISO 8601 date (YYYY-MM-DD)", date);
@@ -354,8 +359,12 @@ main(int argc, char *argv[])
 	}
 	/* -V: the generation read whole and its order checked, not where it lies. */
 	pset.lazy = !verifyall;
+	/* A store (a directory) first: its segments are the oldest agreements. */
 	for (i = 0; i < npf; i++)
-		if (loadpec(&pset, &pr, pfiles[i]) < 0)
+		if (isdir(pfiles[i]))
+			pecstore_open(&pset, pfiles[i]);
+	for (i = 0; i < npf; i++)
+		if (!isdir(pfiles[i]) && loadpec(&pset, &pr, pfiles[i]) < 0)
 			ts_fatal(&pr);
 	sortpecs(&pset);
 	/* The PS register: who adheres to OPTAM (the contrat responsable). */
@@ -452,7 +461,7 @@ main(int argc, char *argv[])
 	cx.nguars = gset.n;
 	cx.pecs = pset.p;
 	cx.npecs = pset.n;
-	cx.gen = pset.gen;
+	cx.ps = &pset;
 	cx.bens = bens;
 	cx.cl = cl;
 	cx.ncl = ncl;
@@ -478,9 +487,10 @@ main(int argc, char *argv[])
 	 * copies it.  The one read where it lies is read whole there, or
 	 * below if none is written: checked before anything is published.
 	 */
-	if (newpec != NULL) {
-		pj.fd = pp.fd;
+	if (newpec != NULL || newpstore != NULL) {
+		pj.fd = newpec != NULL ? pp.fd : -1;
 		pj.path = newpec;
+		pj.store = newpstore;
 		pj.meta = meta;
 		pj.keep = addmonths(today, -PEC_KEEP);
 		if (pthread_create(&pth, NULL, pecthread, &pj) != 0)
@@ -585,9 +595,12 @@ main(int argc, char *argv[])
 		if (cx.lrefs[k].p != NULL && cx.lrefs[k].net < 0)
 			die(EX_SOFTWARE, "conservation check failed: line %.*s recovered beyond what "
 			    "it was paid", (int)cx.lrefs[k].n, cx.lrefs[k].p);
-	if (newpec != NULL)
+	if (newpec != NULL || newpstore != NULL) {
 		pthread_join(pth, NULL);
-	else
+		/* -V: the store's segments not taken in read whole too. */
+		for (i = 0; verifyall && i < pset.nseg; i++)
+			pecgen_check(pset.seg[i]);
+	} else
 		checkgen(&pset);
 	if (store) {
 		if (evlast != NOSTART) {
@@ -628,6 +641,8 @@ main(int argc, char *argv[])
 		die(EX_IOERR, "%s: %s", newcons, strerror(errno));
 	if (newpec != NULL && pub_commit(&pp) < 0)
 		die(EX_IOERR, "%s: %s", newpec, strerror(errno));
+	if (newpstore != NULL)
+		storepublish(newpstore);
 	/* Sharded, the lines of the claims decided: the join needs both. */
 	if (linespath != NULL)
 		wlines(linespath, meta);

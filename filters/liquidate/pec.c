@@ -136,13 +136,9 @@ pecrec(struct arena *ar, struct ts_reader *r, const int *c, char *raw, struct pe
  * error.
  */
 int
-loadpec(struct pecset *ps, struct ts_reader *r, const char *path)
+pecopen(struct ts_reader *r, const char *path, int *c)
 {
-	int c[NPC], i, st, own, gen = 0, d;
-	struct pec *p;
-	const char *why;
-	char *raw;
-	size_t first = ps->n;
+	int i, own;
 
 	if (ts_open(r, path, "pec", 1) < 0)
 		return -1;
@@ -156,7 +152,22 @@ loadpec(struct pecset *ps, struct ts_reader *r, const char *path)
 		}
 		own &= c[i] == i;
 	}
-	if (own && ps->lazy && ps->gen == NULL && (st = pecgen_open(ps, r, c)) != 0)
+	return own;
+}
+
+int
+loadpec(struct pecset *ps, struct ts_reader *r, const char *path)
+{
+	int c[NPC], st, own, gen = 0, d;
+	struct pec *p;
+	const char *why;
+	char *raw;
+	size_t first = ps->n;
+
+	if ((own = pecopen(r, path, c)) < 0)
+		return -1;
+	if (own && ps->lazy && ps->gen == NULL && ps->nseg == 0 &&
+	    (st = pecgen_open(ps, r, c, path)) != 0)
 		return st < 0 ? -1 : 0;
 	r->keepmeta = 1;
 	while ((st = ts_next(r)) != 0) {
@@ -284,8 +295,14 @@ sortpecs(struct pecset *ps)
 void
 freepecs(struct pecset *ps)
 {
+	int i;
+
 	if (ps->gen != NULL)
 		pecgen_free(ps->gen);
+	for (i = 0; i < ps->nseg; i++)
+		pecgen_free(ps->seg[i]);
+	free(ps->seg);
+	free(ps->found);
 	free(ps->p);
 	free(ps->runs);
 	arena_free(&ps->ar);
@@ -365,26 +382,31 @@ wpec(struct ts_writer *w, const struct pec *p, char **line, size_t *cap)
 }
 
 /*
- * The PEC generation: the agreements of ps (sorted) and of its
- * generation read where it lies, merged, whose validity ends on or after
- * keep, as a pec stream on fd; an agreement given twice is written once.
- * The number written, in *n.  The generation read where it lies is read
- * whole meanwhile and checked (pecgen_write), before anything is
- * published.
+ * The PEC generation: the agreements of ps (sorted) and of g[0, ng),
+ * generations read where they lie (oldest first), merged, whose validity ends
+ * on or after keep, as a pec stream on fd, its metadata lines meta[0,
+ * nmeta) first; an agreement given twice is written once, the oldest
+ * generation's line kept.  The number written, in *n, their sum in *sum (unless NULL).  g
+ * is read whole meanwhile and
+ * checked (pecgen_write), before anything is published.
  */
 void
-writepecs(const struct pecset *ps, int fd, const char *path, const char *meta, int32_t keep,
-    uint64_t *n)
+pecwrite(struct pecgen *const *g, int ng, const struct pecset *ps, int fd, const char *path,
+    const char *const *meta, int nmeta, int32_t keep, uint64_t *n, int64_t *sum)
 {
 	struct ts_writer w;
 	char *line = NULL;
 	size_t i, cap = 0;
+	int k;
 
 	ts_wopen(&w, fd, path, "pec", 1, pcols, NPC);
-	ts_wmeta(&w, meta);
+	for (k = 0; k < nmeta; k++)
+		ts_wmeta(&w, meta[k]);
 	*n = 0;
-	if (ps->gen != NULL)
-		*n = pecgen_write(ps->gen, ps, &w, keep, &line, &cap);
+	if (ng > 1)
+		*n = pecgen_merge(g, ng, ps, &w, keep, &line, &cap);
+	else if (ng == 1)
+		*n = pecgen_write(g[0], ps, &w, keep, &line, &cap);
 	else
 		for (i = 0; i < ps->n; i++) {
 			const struct pec *p = &ps->p[i];
@@ -395,5 +417,18 @@ writepecs(const struct pecset *ps, int fd, const char *path, const char *meta, i
 			wpec(&w, p, &line, &cap);
 		}
 	free(line);
+	if (sum != NULL)
+		*sum = w.sum;
 	ts_wclose(&w);
+}
+
+/* The PEC generation of ps (its generation read where it lies, its agreements) (-N). */
+void
+writepecs(const struct pecset *ps, int fd, const char *path, const char *meta, int32_t keep,
+    uint64_t *n)
+{
+	if (ps->nseg > 0)
+		pecstore_gen(ps, fd, path, meta, keep, n);
+	else
+		pecwrite(&ps->gen, ps->gen != NULL, ps, fd, path, &meta, 1, keep, n, NULL);
 }

@@ -1,6 +1,7 @@
 /*
  * liquidate: a PEC generation read where it lies (pec.c's first
- * generation, when ps->lazy is set): mapped, never read into memory.  A
+ * generation, when ps->lazy is set, or a segment of a PEC store,
+ * pecstore.c): mapped, never read into memory.  A
  * claim's lookup finds its beneficiary's lines through a sparse index
  * and parses those; the next generation is written in one pass that
  * copies its lines as they are, the day's agreements merged in, the
@@ -9,6 +10,7 @@
  * checked where).
  */
 #include <sys/mman.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -59,9 +61,15 @@ struct pecgen {
 	 * message.  Recursive: a lookup's error takes it again.
 	 */
 	pthread_mutex_t mu;
+	/* As a segment of a store (pecstore.c): its path, records, latest valid_to. */
+	char *path;
+	uint64_t cnt;
+	int32_t lastto;		/* NOEND: not said */
 };
 
+#ifndef GEN_STEP
 #define GEN_STEP 4096
+#endif
 
 /*
  * The stream r (opened, its columns a generation's) read where it lies
@@ -69,12 +77,15 @@ struct pecgen {
  * records) and a plain file: 1.  0: to be read as any other stream; -1:
  * r's error.
  */
-int
-pecgen_open(struct pecset *ps, struct ts_reader *r, const int *c)
+struct pecgen *
+pecgen_map(struct ts_reader *r, const int *c, const char *path, int *st)
 {
 	struct pecgen *g;
 	const char *m, *e, *p, *nl, *t;
 	int gen = 0;
+	int32_t lastto = NOEND;
+	long cnt;
+	size_t n;
 
 	if (ts_map(r) < 0) {
 		/* A gzip file or a pipe: read in order, its errors found there. */
@@ -89,12 +100,20 @@ pecgen_open(struct pecset *ps, struct ts_reader *r, const int *c)
 			break;
 		if (nl - p > 15 && memcmp(p, "#business_date\t", 15) == 0)
 			gen = 1;
+		if (nl - p > 15 && memcmp(p, "#last_valid_to\t", 15) == 0 &&
+		    date_parse(p + 15, (size_t)(nl - p - 15), &lastto) < 0) {
+			r->line = p;
+			r->in.lineno = -1;
+			*st = ts_error(r, "last_valid_to", "not a date");
+			return NULL;
+		}
 	}
 	if (!gen) {
 		munmap(r->map, r->maplen);
 		r->map = NULL;
 		r->maplen = 0;
-		return 0;
+		*st = 0;
+		return NULL;
 	}
 	/* Its trailer's line: the records end there. */
 	for (t = e - 1; t > p && t[-1] != '\n'; t--)
@@ -102,7 +121,17 @@ pecgen_open(struct pecset *ps, struct ts_reader *r, const int *c)
 	if (e[-1] != '\n' || t < p || strncmp(t, "#end", 4) != 0) {
 		r->line = e;
 		r->in.lineno = -1;
-		return ts_error(r, "trailer", "no trailer: stream truncated or its writer failed");
+		*st = ts_error(r, "trailer", "no trailer: stream truncated or its writer failed");
+		return NULL;
+	}
+	/* The count its trailer says ("#end2<TAB>count..." or "#end<TAB>count..."). */
+	nl = t + (t[4] == '2' ? 6 : 5);
+	n = strcspn(nl, "\t\n");
+	if (nl > e || int_parse(nl, n, 0, LONG_MAX, &cnt) < 0) {
+		r->line = t;
+		r->in.lineno = -1;
+		*st = ts_error(r, "trailer", "not a record count");
+		return NULL;
 	}
 	g = xmalloc(sizeof *g);
 	memset(g, 0, sizeof *g);
@@ -120,8 +149,22 @@ pecgen_open(struct pecset *ps, struct ts_reader *r, const int *c)
 	g->map = m;
 	g->rec = p;
 	g->end = t;
-	ps->gen = g;
-	return 1;
+	g->path = xstrdup(path);
+	g->cnt = (uint64_t)cnt;
+	g->lastto = lastto;
+	*st = 1;
+	return g;
+}
+
+int
+pecgen_open(struct pecset *ps, struct ts_reader *r, const int *c, const char *path)
+{
+	int st;
+	struct pecgen *g = pecgen_map(r, c, path, &st);
+
+	if (g != NULL)
+		ps->gen = g;
+	return st;
 }
 
 /*
@@ -219,7 +262,7 @@ genhead(struct pecgen *g, const char *ls, const char *nl, const char **f, size_t
  * >0 as peccmp orders them.
  */
 static int
-genben(struct pecgen *g, const char *ls, const struct pec *k)
+genben(struct pecgen *g, const char *ls, const struct pec *k, size_t amcn)
 {
 	const char *f[P_RANG + 1];
 	size_t n[P_RANG + 1];
@@ -230,22 +273,43 @@ genben(struct pecgen *g, const char *ls, const struct pec *k)
 
 	/*
 	 * A line of another client or NIR, most of those a lookup walks
-	 * past, told by their bytes: its dates are read, and checked, when
-	 * the generation is copied (gencopy), before anything is published.
+	 * past, told by their bytes (its amc, then its nir after the TAB
+	 * that ends its pec_number, 13 bytes and a TAB, all before the
+	 * line's end): its dates are read, and checked, when the generation
+	 * is copied (gencopy), before anything is published.  The claim's
+	 * amc is most lines' there: its bytes compared, not looked for.
 	 */
-	e = memchr(ls, '\n', (size_t)(g->end - ls));
-	for (p = ls, i = 0; i <= P_NIR && *ls != '#'; i++, p = t + 1) {
-		if ((t = memchr(p, '\t', (size_t)(e - p))) == NULL)
-			break;
-		f[i] = p;
-		n[i] = (size_t)(t - p);
+	e = g->end;
+	if (*ls != '#' && (size_t)(e - ls) > amcn + 16 && ls[amcn] == '\t' &&
+	    memcmp(ls, k->amc, amcn) == 0 &&
+	    (t = memchr(ls + amcn + 1, '\t', (size_t)(e - ls) - amcn - 1)) != NULL &&
+	    e - (p = t + 1) > 13 && p[13] == '\t') {
+		for (i = 0; i < 13 && p[i] != '\t' && p[i] != '\n'; i++)
+			;
+		/* No line's end among its first columns: a record line's. */
+		if (i == 13 && memchr(ls + amcn + 1, '\n', (size_t)(t - ls) - amcn - 1) == NULL &&
+		    (d = memcmp(p, k->nir, 13)) != 0)
+			return d;
+	} else if (*ls != '#') {
+		for (t = ls; t < e && *t != '\t' && *t != '\n'; t++)
+			;
+		n[P_AMC] = (size_t)(t - ls);
+		if (t < e && *t == '\t')
+			for (t++; t < e && *t != '\t' && *t != '\n'; t++)
+				;
+		/* The nir, if the TABs were there. */
+		if (t < e && *t == '\t' && e - (p = t + 1) > 13) {
+			for (i = 0; i < 13 && p[i] != '\t' && p[i] != '\n'; i++)
+				;
+			if (i == 13 && p[13] == '\t' &&
+			    ((d = bytecmp(ls, n[P_AMC], k->amc, amcn)) != 0 ||
+			    (d = memcmp(p, k->nir, 13)) != 0))
+				return d;
+		}
 	}
-	if (i > P_NIR && n[P_NIR] == 13 &&
-	    ((d = bytecmp(f[P_AMC], n[P_AMC], k->amc, strlen(k->amc))) != 0 ||
-	    (d = memcmp(f[P_NIR], k->nir, 13)) != 0))
-		return d;
+	e = memchr(ls, '\n', (size_t)(g->end - ls));
 	genhead(g, ls, e, f, n, &birth, &rang, NULL);
-	if ((d = bytecmp(f[P_AMC], n[P_AMC], k->amc, strlen(k->amc))) != 0 ||
+	if ((d = bytecmp(f[P_AMC], n[P_AMC], k->amc, amcn)) != 0 ||
 	    (d = memcmp(f[P_NIR], k->nir, 13)) != 0)
 		return d;
 	if (birth != k->birth)
@@ -373,7 +437,7 @@ entcmp(const struct genent *e, const struct pec *k)
  * read on.
  */
 static const char *
-genseek(struct pecgen *g, const struct pec *k)
+genseek(struct pecgen *g, const struct pec *k, size_t amcn)
 {
 	size_t lo = 0, hi = g->nix, m;
 	const char *ls, *a, *b, *nl;
@@ -394,12 +458,12 @@ genseek(struct pecgen *g, const struct pec *k)
 		nl = memchr(a + (b - a) / 2, '\n', (size_t)(b - a - (b - a) / 2));
 		if (nl == NULL || (ls = nl + 1) >= b)
 			break;
-		if (genben(g, ls, k) < 0)
+		if (genben(g, ls, k, amcn) < 0)
 			a = ls;
 		else
 			b = ls;
 	}
-	for (ls = a; ls < g->end && genben(g, ls, k) < 0; ls = gennext(g, ls))
+	for (ls = a; ls < g->end && genben(g, ls, k, amcn) < 0; ls = gennext(g, ls))
 		;
 	return ls;
 }
@@ -408,7 +472,7 @@ size_t
 genfind(struct pecgen *g, const struct pec *k, const struct pec ***out)
 {
 	const char *ls, *amc;
-	size_t n = 0;
+	size_t n = 0, amcn = strlen(k->amc);
 
 	pthread_mutex_lock(&g->mu);
 	*out = g->found;
@@ -418,7 +482,8 @@ genfind(struct pecgen *g, const struct pec *k, const struct pec ***out)
 		pthread_mutex_unlock(&g->mu);
 		return g->nlast;
 	}
-	for (ls = genseek(g, k); ls < g->end && genben(g, ls, k) == 0; ls = gennext(g, ls)) {
+	for (ls = genseek(g, k, amcn); ls < g->end && genben(g, ls, k, amcn) == 0;
+	    ls = gennext(g, ls)) {
 		if (n == g->capfound) {
 			g->capfound = g->capfound ? 2 * g->capfound : 16;
 			g->found = xrealloc(g->found, g->capfound * sizeof *g->found);
@@ -703,14 +768,177 @@ genwalk(struct pecgen *g, struct genwalk *k)
 }
 
 void
-checkgen(const struct pecset *ps)
+pecgen_check(struct pecgen *g)
 {
 	struct genwalk k;
 
-	if (ps->gen == NULL)
-		return;
 	memset(&k, 0, sizeof k);
-	genwalk(ps->gen, &k);
+	genwalk(g, &k);
+}
+
+void
+checkgen(const struct pecset *ps)
+{
+	int i;
+
+	if (ps->gen != NULL)
+		pecgen_check(ps->gen);
+	/* A store's segments were checked as they were written: -V reads them again. */
+	for (i = 0; verifyall && i < ps->nseg; i++)
+		pecgen_check(ps->seg[i]);
+}
+
+/*
+ * A segment's line against another's (as gencmp, their generations
+ * apart): <0, 0, >0 as peccmp orders them.
+ */
+static int
+gencmp2(struct pecgen *gx, const struct gline *x, struct pecgen *gy, const struct gline *y,
+    const char **why)
+{
+	int d;
+
+	*why = "amc";
+	if ((d = bytecmp(x->f[P_AMC], x->n[P_AMC], y->f[P_AMC], y->n[P_AMC])) != 0)
+		return d;
+	*why = "nir";
+	if ((d = memcmp(x->f[P_NIR], y->f[P_NIR], 13)) != 0)
+		return d;
+	*why = "birth_date";
+	if (x->birth != y->birth)
+		return x->birth < y->birth ? -1 : 1;
+	*why = "rang";
+	if (x->rang != y->rang)
+		return x->rang < y->rang ? -1 : 1;
+	*why = "valid_from";
+	if (x->from != y->from)
+		return x->from < y->from ? -1 : 1;
+	*why = "pec_number";
+	if ((d = bytecmp(x->f[P_NUM], x->n[P_NUM], y->f[P_NUM], y->n[P_NUM])) != 0)
+		return d;
+	*why = pecdiff(genlinew(gx, x->ls), genlinew(gy, y->ls), &d);
+	return d;
+}
+
+/* A segment merged (pecgen_merge): where its walk is, as genwalk's. */
+struct msrc {
+	struct pecgen *g;
+	struct ts_reader r;
+	const char *ls, *nl;	/* its line, cut in l; ls at g->end: read whole */
+	struct gline l;
+	uint32_t crc;		/* of its bytes before crcto */
+	const char *crcto;
+	uint64_t n;
+	int64_t sum;
+	const char *rel;
+	struct datememo dm;
+};
+
+/* Source s's next line, cut, checked (order, dates, amount) and counted; or its end. */
+static void
+msrcnext(struct msrc *s, int first)
+{
+	struct gline prev = s->l;
+	const char *why;
+
+	if (!first)
+		s->ls = s->nl + 1;
+	/* Its CRC-32 carried on by steps, its pages given back behind. */
+	if (s->ls - s->crcto >= 65536 || s->ls >= s->g->end) {
+		s->crc = crc32_buf(s->crc, s->crcto, (size_t)(s->ls - s->crcto));
+		s->crcto = s->ls;
+	}
+	if (s->crcto - s->rel > GEN_RELEASE)
+		s->rel = pages_release(s->rel, s->crcto);
+	if (s->ls >= s->g->end)
+		return;
+	s->nl = memchr(s->ls, '\n', (size_t)(s->g->end - s->ls));
+	gencut(s->g, s->ls, s->nl, &s->l, &s->dm);
+	if (!first && gencmp2(s->g, &prev, s->g, &s->l, &why) > 0)
+		genbad(s->g, s->ls, why, "not sorted on amc, nir, birth_date, rang, valid_from, "
+		    "pec_number, as a PEC generation is");
+	if (money_add(&s->sum, s->sum, s->l.amt) < 0)
+		genbad(s->g, s->ls, "amount_eur", "control sum out of range");
+	s->n++;
+}
+
+uint64_t
+pecgen_merge(struct pecgen *const *g, int ng, const struct pecset *ps, struct ts_writer *w,
+    int32_t keep, char **line, size_t *cap)
+{
+	struct msrc *s = xmalloc((size_t)ng * sizeof *s);
+	struct genwalk k;	/* the day's agreements: gennextpec's */
+	struct gline last;
+	struct pecgen *lastg = NULL;
+	const struct pec *q;
+	const char *body, *why;
+	uint32_t seal;
+	int b, i, d, canon;
+
+	memset(&k, 0, sizeof k);
+	k.ps = ps;
+	k.keep = keep;
+	for (i = 0; i < ng; i++) {
+		memset(&s[i], 0, sizeof s[i]);
+		s[i].g = g[i];
+		pthread_mutex_lock(&g[i]->mu);
+		s[i].r = g[i]->r;
+		pthread_mutex_unlock(&g[i]->mu);
+		body = g[i]->map + s[i].r.hdrlen;
+		/* Its metadata lines read, not copied: the day's are written. */
+		s[i].crc = crc32_buf(0, body, (size_t)(g[i]->rec - body));
+		s[i].ls = s[i].rel = s[i].crcto = g[i]->rec;
+		msrcnext(&s[i], 1);
+	}
+	q = gennextpec(&k);
+	for (;;) {
+		/* The least line, the oldest segment's of equals. */
+		for (b = -1, i = 0; i < ng; i++)
+			if (s[i].ls < s[i].g->end && (b < 0 ||
+			    gencmp2(s[i].g, &s[i].l, s[b].g, &s[b].l, &why) < 0))
+				b = i;
+		if (b < 0)
+			break;
+		/* The day's agreements before it; one it holds, written with it. */
+		for (; q != NULL && (d = gencmp(s[b].g, NULL, q, &s[b].l, &why)) <= 0;
+		    k.i++, q = gennextpec(&k))
+			if (d < 0) {
+				wpec(w, q, line, cap);
+				k.nout++;
+			}
+		/* Ended, one held already (an older segment's), or to format again. */
+		canon = s[b].l.n[P_RANG] == 1 || s[b].l.f[P_RANG][0] != '0';
+		if (s[b].l.to >= keep && (lastg == NULL ||
+		    gencmp2(lastg, &last, s[b].g, &s[b].l, &why) != 0)) {
+			if (canon) {
+				/* As it is: its CRC-32 the writer's, with its neighbours'. */
+				ts_wfields(w, s[b].ls, (size_t)(s[b].nl - s[b].ls), NPC, s[b].l.amt);
+				ts_wend(w);
+			} else
+				wpec(w, genlinew(s[b].g, s[b].ls), line, cap);
+			k.nout++;
+		}
+		last = s[b].l;
+		lastg = s[b].g;
+		msrcnext(&s[b], 0);
+	}
+	/* The day's agreements after the last line. */
+	for (; (q = gennextpec(&k)) != NULL; k.i++) {
+		wpec(w, q, line, cap);
+		k.nout++;
+	}
+	/* Each segment against its trailer, as genwalk checks one. */
+	for (i = 0; i < ng; i++) {
+		body = g[i]->map + s[i].r.hdrlen;
+		seal = strncmp(g[i]->end, "#end2\t", 6) == 0 ?
+		    (uint32_t)crc32_combine(s[i].r.hcrc, s[i].crc, (z_off_t)(g[i]->end - body)) :
+		    s[i].crc;
+		if (ts_mapident(&s[i].r, s[i].n, s[i].sum, seal) < 0)
+			ts_fatal(&s[i].r);
+		pages_release(s[i].rel, g[i]->end);
+	}
+	free(s);
+	return k.nout;
 }
 
 uint64_t
@@ -740,6 +968,41 @@ pecgen_free(struct pecgen *g)
 	free(g->slot);
 	free(g->ix);
 	free(g->found);
+	free(g->path);
 	free(g);
 }
 
+void
+pecgen_stat(const struct pecgen *g, const char **path, uint64_t *n, int32_t *lastto)
+{
+	*path = g->path;
+	*n = g->cnt;
+	*lastto = g->lastto;
+}
+
+/*
+ * The latest valid_to of g's lines, when its metadata does not say it
+ * (a generation of before the store): its lines' eleventh columns read.
+ */
+int32_t
+pecgen_lastto(struct pecgen *g)
+{
+	const char *ls, *nl, *t, *u;
+	int32_t d, last = NOSTART;
+
+	if (g->lastto != NOEND)
+		return g->lastto;
+	for (ls = g->rec; ls < g->end; ls = nl + 1) {
+		nl = memchr(ls, '\n', (size_t)(g->end - ls));
+		for (t = nl; t > ls && t[-1] != '\t'; t--)
+			;
+		for (u = t - 1; u > ls && u[-1] != '\t'; u--)
+			;
+		if (u <= ls || date_parse(u, (size_t)(t - 1 - u), &d) < 0)
+			genbad(g, ls, "valid_to", "not a date");
+		if (d > last)
+			last = d;
+	}
+	pages_release(g->rec, g->end);
+	return last;
+}

@@ -122,8 +122,8 @@ findpec(const struct ctx *cx, const struct claim *c, const struct benef *b,
 		    p->birth != b->birth || p->rang != b->rang)
 			break;
 	}
-	/* And those of the generation read where it lies, merged in that order. */
-	ng = cx->gen != NULL ? genfind(cx->gen, &key, &gp) : 0;
+	/* And those of the generation or store read where it lies, merged in that order. */
+	ng = cx->ps != NULL ? pecfind(cx->ps, &key, &gp) : 0;
 	haveact = actword(c, act, sizeof act);
 	while (lo < hi || ng > 0) {
 		const struct pec *p;

@@ -507,31 +507,49 @@ lastact(const char *path)
 	return last;
 }
 
-/* Segment s copied to path, mode 0600, from its mapping. */
-static void
-segcopy(const struct seg *s, const char *path)
+/*
+ * The file from hard-linked as to; on another file system, or where
+ * links are refused, copied (mode 0600): the same bytes.
+ */
+void
+linkorcopy(const char *from, const char *to)
 {
-	const char *p = s->r.map;
-	size_t n = s->r.maplen;
-	ssize_t k;
-	int fd;
+	char buf[1 << 16];
+	ssize_t k, m, o;
+	int fd, in;
 
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
-		die(EX_CANTCREAT, "%s: %s", path, strerror(errno));
-	for (; n > 0; p += k, n -= (size_t)k)
-		if ((k = write(fd, p, n)) < 0) {
-			if (errno == EINTR) {
-				k = 0;
+	if (link(from, to) == 0)
+		return;
+	if (errno != EXDEV && errno != EPERM && errno != EMLINK)
+		die(EX_CANTCREAT, "%s: %s", to, strerror(errno));
+	if ((in = open(from, O_RDONLY | O_CLOEXEC)) < 0)
+		die(EX_NOINPUT, "%s: %s", from, strerror(errno));
+	if ((fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+		die(EX_CANTCREAT, "%s: %s", to, strerror(errno));
+	while ((k = read(in, buf, sizeof buf)) != 0) {
+		if (k < 0) {
+			if (errno == EINTR)
 				continue;
-			}
-			die(EX_IOERR, "%s: %s", path, strerror(errno));
+			die(EX_IOERR, "%s: %s", from, strerror(errno));
 		}
+		for (o = 0; o < k; o += m)
+			if ((m = write(fd, buf + o, (size_t)(k - o))) < 0) {
+				if (errno == EINTR) {
+					m = 0;
+					continue;
+				}
+				die(EX_IOERR, "%s: %s", to, strerror(errno));
+			}
+	}
+	close(in);
 	if (fsync(fd) < 0 || close(fd) < 0)
-		die(EX_IOERR, "%s: %s", path, strerror(errno));
+		die(EX_IOERR, "%s: %s", to, strerror(errno));
 }
 
 /*
- * The merge policy, size-tiered, as dedup's (tiers-ledger(5)): the
+ * The merge policy, size-tiered, as dedup's (tiers-ledger(5)), the
+ * PEC store's too (pecstore.c), from the live segments' counts n (whole:
+ * a single generation) and the day's nday: the
  * day's events make the newest segment; while the live segment before
  * it (or before the run of newest segments it took in) holds at most
  * one and a half times as many records as that run, the run takes it
@@ -541,17 +559,33 @@ segcopy(const struct seg *s, const char *path)
  * in whole, once.  Decided from the counts alone: the same store and
  * day give the same bytes.
  */
-static int
-mergefrom(const int *live, int nlive, uint64_t nday)
+int
+tierfrom(const uint64_t *n, const int *whole, int nlive, uint64_t nday)
 {
 	uint64_t run = nday;
 	int r = nlive;
 
-	while (r > 0 && (segs[live[r - 1]].day == NOSTART ||
-	    2 * segs[live[r - 1]].n <= 3 * run || r + 1 > MAXSEG)) {
-		run += segs[live[r - 1]].n;
+	while (r > 0 && (whole[r - 1] || 2 * n[r - 1] <= 3 * run || r + 1 > MAXSEG)) {
+		run += n[r - 1];
 		r--;
 	}
+	return r;
+}
+
+/* The policy (tierfrom) on the consumption store's live segments. */
+static int
+mergefrom(const int *live, int nlive, uint64_t nday)
+{
+	uint64_t *n = xmalloc((size_t)(nlive ? nlive : 1) * sizeof *n);
+	int *whole = xmalloc((size_t)(nlive ? nlive : 1) * sizeof *whole), i, r;
+
+	for (i = 0; i < nlive; i++) {
+		n[i] = segs[live[i]].n;
+		whole[i] = segs[live[i]].day == NOSTART;
+	}
+	r = tierfrom(n, whole, nlive, nday);
+	free(n);
+	free(whole);
 	return r;
 }
 
@@ -599,12 +633,7 @@ writestore(const char *newdir, char *const *days, int ndays, uint64_t nday, uint
 		const struct seg *s = &segs[live[i]];
 
 		snprintf(path, sizeof path, "%s/%s", tmpdir, s->name);
-		if (link(s->path, path) < 0) {
-			/* Another file system, or no links there: a copy, the same bytes. */
-			if (errno != EXDEV && errno != EPERM && errno != EMLINK)
-				die(EX_CANTCREAT, "%s: %s", path, strerror(errno));
-			segcopy(s, path);
-		}
+		linkorcopy(s->path, path);
 		tmp_track(path, 0);
 		*nev += s->n;
 	}
