@@ -145,7 +145,8 @@ paid_add(const struct field *src, int64_t amount)
 	memcpy(p, m, mlen + 1);
 	r->len = len + mlen;
 	r->amount = amount;
-	r->bh = benhash(r->s, r->blen);
+	/* Its hash: daysort's, once everything is read (bhash). */
+	r->bh = 0;
 	ndrows++;
 }
 
@@ -875,6 +876,26 @@ linesort(void *arg)
 	return NULL;
 }
 
+/*
+ * The beneficiaries' hashes of the rows from a to b: the reading of the
+ * decisions, that holds up the claims' thread, does not hash them; two
+ * threads do, each half the rows, once everything is read.
+ */
+struct hrange {
+	size_t a, b;
+};
+
+static void *
+bhash(void *arg)
+{
+	const struct hrange *hr = arg;
+	size_t i;
+
+	for (i = hr->a; i < hr->b; i++)
+		drows[i].bh = benhash(drows[i].s, drows[i].blen);
+	return NULL;
+}
+
 static void
 spawn(pthread_t *th, void *(*fn)(void *), void *arg)
 {
@@ -903,6 +924,7 @@ static size_t
 daysort(uint32_t **op, uint64_t **hp)
 {
 	struct half hf[2];
+	struct hrange hr[2];
 	struct lsort ls[2];
 	pthread_t th;
 	uint64_t *h;
@@ -912,6 +934,12 @@ daysort(uint32_t **op, uint64_t **hp)
 
 	if (ndrows >= UINT32_MAX)
 		die(EX_SOFTWARE, "%zu rows of the store today, more than it sorts", ndrows);
+	hr[0].a = 0;
+	hr[0].b = hr[1].a = ndrows / 2;
+	hr[1].b = ndrows;
+	spawn(&th, bhash, &hr[1]);
+	bhash(&hr[0]);
+	pthread_join(th, NULL);
 	bof = xmalloc((ndrows ? ndrows : 1) * sizeof *bof);
 	memset(hf, 0, sizeof hf);
 	for (t = 0; t < 2; t++) {
