@@ -14,6 +14,8 @@
 #ifndef INDUS_H
 #define INDUS_H
 
+#include <string.h>
+
 #include "tiers.h"
 
 /* Who owes an item: the PS paid, or the beneficiary (through the client). */
@@ -81,7 +83,12 @@ extern size_t nclients;
 extern int32_t today;
 extern char today_s[DATE_BUFSZ];
 struct client *client(const struct field *amc, const char *file, long line);
-int fsame(const struct field *a, const char *s, size_t n);
+/* A field is the n bytes at s (inline: five a decision as they are read). */
+static inline int
+fsame(const struct field *a, const char *s, size_t n)
+{
+	return a->n == n && memcmp(a->p, s, n) == 0;
+}
 void add(int64_t *r, int64_t v, const char *file, long line, const char *field);
 
 /*

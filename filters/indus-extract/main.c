@@ -43,12 +43,6 @@ const int nlcols = NL;
 int32_t today;
 char today_s[DATE_BUFSZ];
 
-int
-fsame(const struct field *a, const char *s, size_t n)
-{
-	return a->n == n && memcmp(a->p, s, n) == 0;
-}
-
 void
 add(int64_t *r, int64_t v, const char *file, long line, const char *field)
 {
