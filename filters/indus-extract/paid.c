@@ -762,7 +762,7 @@ linecmp(const void *x, const void *y)
  * Half of the day's beneficiaries, those whose hash's high bit is t,
  * each once (found by its hash), then sorted (bytesort): what each of
  * two threads does at once.  bof[i], for a row i of the half, is its
- * beneficiary's number there.
+ * beneficiary's number there (an array a half).
  */
 struct half {
 	int t;
@@ -928,7 +928,7 @@ daysort(uint32_t **op, uint64_t **hp)
 	struct lsort ls[2];
 	pthread_t th;
 	uint64_t *h;
-	uint32_t *bof, *rank[2], *ord;
+	uint32_t *rank[2], *ord;
 	size_t *at, *cnt, nb, i, j, g, a;
 	int t;
 
@@ -940,11 +940,11 @@ daysort(uint32_t **op, uint64_t **hp)
 	spawn(&th, bhash, &hr[1]);
 	bhash(&hr[0]);
 	pthread_join(th, NULL);
-	bof = xmalloc((ndrows ? ndrows : 1) * sizeof *bof);
+	/* An array each: the two writing one would share its cache lines. */
 	memset(hf, 0, sizeof hf);
 	for (t = 0; t < 2; t++) {
 		hf[t].t = t;
-		hf[t].bof = bof;
+		hf[t].bof = xmalloc((ndrows ? ndrows : 1) * sizeof *hf[t].bof);
 	}
 	spawn(&th, halfsort, &hf[1]);
 	halfsort(&hf[0]);
@@ -974,13 +974,13 @@ daysort(uint32_t **op, uint64_t **hp)
 	/* The rows in order, by their numbers: four bytes moved a row, not the row. */
 	ord = xmalloc((ndrows ? ndrows : 1) * sizeof *ord);
 	for (i = 0; i < ndrows; i++)
-		ord[rank[drows[i].bh >> 63][bof[i]]++] = (uint32_t)i;
+		ord[rank[drows[i].bh >> 63][hf[drows[i].bh >> 63].bof[i]]++] = (uint32_t)i;
 	for (t = 0; t < 2; t++) {
 		free(rank[t]);
 		free(hf[t].b);
+		free(hf[t].bof);
 		arena_free(&hf[t].keys);
 	}
-	free(bof);
 	/* The beneficiaries cut where half the rows are before. */
 	for (g = 0; g < nb && at[g] < ndrows / 2; g++)
 		;
