@@ -138,6 +138,39 @@ test_expect_success 'the beneficiary contract refuses compensation (-b, COMPENSA
 	test "$(cols comp.x0 item | wc -l)" = 3
 '
 
+test_expect_success 'the masters searched by bisection: several, the key columns anywhere, their first and last records, a beneficiary in none' '
+	{
+		printf "#tiers\tbenef-master\t1\tupdated\tamc\tcontract\tmember_ref\tcompensation\n" &&
+		awk "BEGIN { for (i = 0; i < 200; i++) printf \"2026-11-01\t900000001\tC%03d\tM1\t%d\n\", i, i % 2 }"
+	} | tiers-seal -r -o bis1.master &&
+	{
+		printf "#tiers\tbenef-master\t1\tamc\tcontract\tmember_ref\tcompensation\n" &&
+		awk "BEGIN { for (i = 0; i < 50; i++) printf \"900000002\tC%03d\tM1\t1\n\", i }"
+	} | tiers-seal -r -o bis2.master &&
+	{
+		printf "#tiers\tclaim\t1\tdup\tdup_id\tdup_ref\tdup_paid_eur\n" &&
+		for i in 1 2 3 4 5; do
+			printf "adjust\t2026-12-01#$i\t2026-11-20#$i\t10.00\n"
+		done
+	} | tiers-seal -r -o bis.c &&
+	{
+		printf "#tiers\tdecision\t1\tclaim\tamc\tcontract\tmember_ref\tps_kind\tps_number\tinvoice\tline_no\tact_date\tact_code\tamc_eur\trecover_eur\tdest\tcode\n" &&
+		i=0 &&
+		for b in 900000001:C000:M1 900000001:C199:M1 900000001:C100:M1 900000001:C100:M2 900000002:C010:M1; do
+			i=$((i + 1)) &&
+			echo "$b" | awk -F: -v i=$i "{ printf \"2026-12-01#%d\t%s\t%s\t%s\tRPPS\t10000000001\t10000000%d\t1\t2026-11-10\tC\t-10.00\t10.00\trecover-ps\tLQ16\n\", i, \$1, \$2, \$3, i }"
+		done
+	} | tiers-seal -r -o bis.d &&
+	indus-extract -d 2026-12-01 -C params -b bis1.master -b bis2.master -o bis.l bis.c bis.d 2>err &&
+	cols bis.l item compensation >actual &&
+	printf "%s\n" "2026-12-01#1${T}0" "2026-12-01#2${T}1" "2026-12-01#3${T}0" "2026-12-01#4${T}" \
+	    "2026-12-01#5${T}1" >expect &&
+	test_cmp expect actual &&
+	indus-extract -d 2026-12-01 -C params -b bis2.master -b bis1.master -o bis.l2 bis.c bis.d 2>err &&
+	cols bis.l2 item compensation >actual &&
+	test_cmp expect actual
+'
+
 test_expect_success 'outputs are mode 0600; the same inputs give the same bytes' '
 	for f in l q r x f s; do
 		test "$(test_mode $f.no-compensation.2026-12-01)" = -rw------- || exit 1

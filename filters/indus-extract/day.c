@@ -70,17 +70,26 @@ lineuse(const struct field *line)
 	return &uses[j];
 }
 
-/* The rank N of an identity "DATE#N" of today, or 0. */
+/*
+ * The rank N of an identity "DATE#N" of today, or 0: N of 1 to 12
+ * digits, not 0 (int_parse's bounds), read here for each decision.
+ */
 static unsigned long
 todays(const struct field *id)
 {
-	size_t n = strlen(today_s);
-	long v;
+	const size_t n = DATE_BUFSZ - 1;
+	unsigned long v = 0;
+	size_t i;
 
-	if (id->n <= n + 1 || memcmp(id->p, today_s, n) != 0 || id->p[n] != '#' ||
-	    int_parse(id->p + n + 1, id->n - n - 1, 1, 999999999999L, &v) < 0)
+	if (id->n <= n + 1 || id->n > n + 13 || id->p[n] != '#' ||
+	    memcmp(id->p, today_s, n) != 0)
 		return 0;
-	return (unsigned long)v;
+	for (i = n + 1; i < id->n; i++) {
+		if (id->p[i] < '0' || id->p[i] > '9')
+			return 0;
+		v = v * 10 + (unsigned long)(id->p[i] - '0');
+	}
+	return v;
 }
 
 /* An item's text columns, copied into one allocation, and its key. */

@@ -14,6 +14,8 @@
 #ifndef INDUS_H
 #define INDUS_H
 
+#include <string.h>
+
 #include "tiers.h"
 
 /* Who owes an item: the PS paid, or the beneficiary (through the client). */
@@ -81,7 +83,12 @@ extern size_t nclients;
 extern int32_t today;
 extern char today_s[DATE_BUFSZ];
 struct client *client(const struct field *amc, const char *file, long line);
-int fsame(const struct field *a, const char *s, size_t n);
+/* A field is the n bytes at s (inline: five a decision as they are read). */
+static inline int
+fsame(const struct field *a, const char *s, size_t n)
+{
+	return a->n == n && memcmp(a->p, s, n) == 0;
+}
 void add(int64_t *r, int64_t v, const char *file, long line, const char *field);
 
 /*
@@ -143,9 +150,10 @@ struct prow {
  * when a lookup first reaches it, the older ones left out; paid_find: each of its rows of one beneficiary in
  * the segments of day from and after, merged on line then day, to fn;
  * paid_where: a row's file and line, for a message.  paid_create: the
- * new generation's directory, dir.tmp, made; paid_write: in it, the
- * segments kept linked, the day's rows a segment of their own;
- * paid_commit: renamed dir.
+ * new generation's directory, dir.tmp, made (paid_newdir); paid_write:
+ * in it, the segments kept linked, the day's rows a segment of their
+ * own, under their names, not synced; paid_commit: renamed dir, not
+ * synced (main.c syncs every output once).
  */
 extern int paid_on;
 void paid_add(const struct field *src, int64_t amount);
@@ -156,6 +164,7 @@ void paid_find(int which, const char *amc, const char *contract, const char *mem
     int32_t from, void (*fn)(const struct prow *, void *), void *arg);
 const char *paid_where(const struct prow *pr, long *line);
 void paid_create(const char *dir);
+const char *paid_newdir(void);
 void paid_write(void);
 void paid_commit(const char *dir);
 void paid_log(void);
@@ -209,12 +218,15 @@ void report(int fd, const char *path, const char *meta);
  * client_rows writes an item's rows, if any, as the ledger is written,
  * in its order (file and line: where the item was read, for a message);
  * clients_close closes the last client's and checks each client's rows
- * against the report's sums; clients_commit publishes the files and
- * renames dir.tmp dir.
+ * against the report's sums; clients_ready closes the files and names
+ * them in dir.tmp, which it returns (NULL without -T), not synced;
+ * clients_commit renames dir.tmp dir, not synced (main.c syncs every
+ * output once).
  */
 void clients_create(const char *dir);
 void client_rows(const struct item *it, int32_t age, const char *file, long line);
 void clients_close(void);
+const char *clients_ready(void);
 void clients_commit(const char *dir);
 void summary(int fd, const char *path, const char *meta);
 

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "indus.h"
@@ -41,12 +42,6 @@ const int nlcols = NL;
 
 int32_t today;
 char today_s[DATE_BUFSZ];
-
-int
-fsame(const struct field *a, const char *s, size_t n)
-{
-	return a->n == n && memcmp(a->p, s, n) == 0;
-}
 
 void
 add(int64_t *r, int64_t v, const char *file, long line, const char *field)
@@ -608,6 +603,51 @@ static struct {
 	struct pub p;
 } outs[NO];
 
+/*
+ * The file systems synced (syncfs) and the directories (fsync), each
+ * once: every output's data, then every output's name.
+ */
+static dev_t *fss;
+static size_t nfss;
+static const char **dirs;
+static size_t ndirs;
+
+/* The data of the file system of path (a file, or a directory made here). */
+static void
+syncfs_of(const char *path)
+{
+	struct stat st;
+	size_t i;
+
+	if (stat(path, &st) < 0)
+		die(EX_IOERR, "%s: %s", path, strerror(errno));
+	for (i = 0; i < nfss; i++)
+		if (fss[i] == st.st_dev)
+			return;
+	fss = xrealloc(fss, (nfss + 1) * sizeof *fss);
+	fss[nfss++] = st.st_dev;
+	if (pub_syncfs(path) < 0)
+		die(EX_IOERR, "%s: %s", path, strerror(errno));
+}
+
+/* The directory that holds final, synced so that the name it took stays. */
+static void
+syncdir_of(const char *final)
+{
+	const char *s = strrchr(final, '/'), *t;
+	size_t n = s ? (size_t)(s - final) : 0, i;
+
+	for (i = 0; i < ndirs; i++) {
+		t = strrchr(dirs[i], '/');
+		if ((t ? (size_t)(t - dirs[i]) : 0) == n && memcmp(dirs[i], final, n) == 0)
+			return;
+	}
+	dirs = xrealloc(dirs, (ndirs + 1) * sizeof *dirs);
+	dirs[ndirs++] = final;
+	if (pub_syncdir(final) < 0)
+		die(EX_IOERR, "%s: %s", final, strerror(errno));
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -618,7 +658,7 @@ main(int argc, char *argv[])
 	const char *date = NULL, *params = NULL, *rpath = NULL, *fpath = NULL;
 	const char *qpath = NULL, *spath = NULL, *xpath = NULL;
 	const char **offs = NULL, **recs = NULL, **moves = NULL;
-	const char *pbefore = NULL, *pnew = NULL, *tdir = NULL;
+	const char *pbefore = NULL, *pnew = NULL, *tdir = NULL, *cnew;
 	char **mfiles = NULL;
 	int nmfiles = 0;
 	size_t noffs = 0, nrecs = 0, nmoves = 0, i = 0;
@@ -780,13 +820,36 @@ main(int argc, char *argv[])
 	if (qpath != NULL || fpath != NULL)
 		requests_write(reqs, nreqs, today_s, qpath, qpath ? outs[O_REQUESTS].p.fd : -1,
 		    fpath, fpath ? outs[O_LETTERS].p.fd : -1);
+	/*
+	 * Published: every file closed (the store's and the clients' under
+	 * their names in their directories .tmp), the data synced once per
+	 * file system, the names given, each directory synced once.
+	 */
 	for (k = 0; k < NO; k++)
-		if (outs[k].path != NULL && pub_commit(&outs[k].p) < 0)
+		if (outs[k].path != NULL && pub_ready(&outs[k].p) < 0)
+			die(EX_IOERR, "%s: %s", outs[k].path, strerror(errno));
+	cnew = clients_ready();
+	for (k = 0; k < NO; k++)
+		if (outs[k].path != NULL)
+			syncfs_of(outs[k].p.tmp);
+	if (pnew != NULL)
+		syncfs_of(paid_newdir());
+	if (cnew != NULL)
+		syncfs_of(cnew);
+	for (k = 0; k < NO; k++)
+		if (outs[k].path != NULL && pub_rename(&outs[k].p) < 0)
 			die(EX_IOERR, "%s: %s", outs[k].path, strerror(errno));
 	if (pnew != NULL)
 		paid_commit(pnew);
 	if (tdir != NULL)
 		clients_commit(tdir);
+	for (k = 0; k < NO; k++)
+		if (outs[k].path != NULL)
+			syncdir_of(outs[k].path);
+	if (pnew != NULL)
+		syncdir_of(pnew);
+	if (tdir != NULL)
+		syncdir_of(tdir);
 	if (nmoves > 0)
 		retro_log();
 	if (pnew != NULL)
@@ -821,6 +884,8 @@ main(int argc, char *argv[])
 	free(keys[1]);
 	free(offs);
 	free(recs);
+	free(fss);
+	free(dirs);
 	masters_close();
 	free(mfiles);
 	free(moves);

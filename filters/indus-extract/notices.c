@@ -375,21 +375,33 @@ clients_close(void)
 	}
 }
 
-void
-clients_commit(const char *dir)
+/*
+ * The clients' files, closed, under their names in dir.tmp (synced by
+ * main.c with the other outputs, once per file system); dir.tmp, or
+ * NULL without -T.
+ */
+const char *
+clients_ready(void)
 {
 	size_t i;
 
 	if (cdir == NULL)
-		return;
+		return NULL;
 	for (i = 0; i < ncpubs; i++)
-		if (pub_commit(&cpubs[i]) < 0)
+		if (pub_ready(&cpubs[i]) < 0 || pub_rename(&cpubs[i]) < 0)
 			die(EX_IOERR, "%s: %s", cdir, strerror(errno));
+	return cdir;
+}
+
+/* dir.tmp renamed dir; its name synced by main.c with the other outputs'. */
+void
+clients_commit(const char *dir)
+{
+	if (cdir == NULL)
+		return;
 	if (rename(cdir, dir) < 0)
 		die(EX_CANTCREAT, "%s: %s", dir, strerror(errno));
 	tmp_untrack(cdir);
-	if (pub_syncdir(dir) < 0)
-		die(EX_IOERR, "%s: %s", dir, strerror(errno));
 	free(cpubs);
 	free(cdir);
 	cdir = NULL;
