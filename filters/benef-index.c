@@ -21,14 +21,10 @@
 
 #define NPARTS 2
 
-struct ent {
-	uint64_t h, ref;
-};
-
 struct part {
 	const int *c;
 	const char *map;
-	struct ent *e;
+	struct bx_ent *e;
 	size_t n, cap;
 };
 
@@ -56,48 +52,11 @@ rec(void *arg, struct ts_reader *r)
 }
 
 static int
-entcmp(const struct ent *a, const struct ent *b)
+entcmp(const struct bx_ent *a, const struct bx_ent *b)
 {
 	if (a->h != b->h)
 		return a->h < b->h ? -1 : 1;
 	return a->ref < b->ref ? -1 : a->ref > b->ref;
-}
-
-/* A buffered writer of the index, with its running CRC-32. */
-struct out {
-	int fd;
-	const char *name;
-	unsigned char buf[1 << 16];
-	size_t len;
-	uint32_t crc;
-};
-
-static void
-oflush(struct out *o)
-{
-	size_t off = 0;
-	ssize_t k;
-
-	o->crc = crc32_buf(o->crc, o->buf, o->len);
-	while (off < o->len) {
-		if ((k = write(o->fd, o->buf + off, o->len - off)) < 0) {
-			if (errno == EINTR)
-				continue;
-			die(EX_IOERR, "%s: %s", o->name, strerror(errno));
-		}
-		off += (size_t)k;
-	}
-	o->len = 0;
-}
-
-/* Inline: two a key, some 200 000 keys a master. */
-static inline void
-o64(struct out *o, uint64_t v)
-{
-	if (sizeof o->buf - o->len < 8)
-		oflush(o);
-	le_put64(o->buf + o->len, v);
-	o->len += 8;
 }
 
 static void
@@ -117,9 +76,8 @@ main(int argc, char *argv[])
 	long base[NPARTS];
 	int c[BK_NCOL], ch, bits, i;
 	uint64_t n, nb, k, *dir, b;
-	struct ent *e, x;
+	struct bx_ent *e, x;
 	struct pub pb;
-	struct out *o;
 	size_t j, m;
 
 	setprogname_(argv[0]);
@@ -176,32 +134,8 @@ main(int argc, char *argv[])
 			e[m] = x;
 		}
 
-	o = xmalloc(sizeof *o);
-	o->fd = pb.fd;
-	o->name = out;
-	o->len = 0;
-	o->crc = 0;
-	memcpy(o->buf, BX_MAGIC, 8);
-	le_put32(o->buf + 8, BX_VERSION);
-	le_put32(o->buf + 12, (uint32_t)bits);
-	le_put64(o->buf + 16, n);
-	le_put64(o->buf + 24, r.maplen);
-	le_put64(o->buf + 32, r.nrec);
-	le_put64(o->buf + 40, (uint64_t)r.sum);
-	le_put32(o->buf + 48, r.crc);
-	le_put32(o->buf + 52, crc32_buf(0, r.map, r.hdrlen));
-	le_put64(o->buf + 56, 0);
-	o->len = BX_HDR;
-	for (b = 0; b <= nb; b++)
-		o64(o, dir[b]);
-	for (k = 0; k < n; k++) {
-		o64(o, e[k].h);
-		o64(o, e[k].ref);
-	}
-	oflush(o);
-	le_put32(o->buf, o->crc);
-	o->len = 4;
-	oflush(o);
+	bx_write(pb.fd, out, bits, dir, e, n, r.maplen, r.nrec, r.sum, r.crc,
+	    crc32_buf(0, r.map, r.hdrlen));
 	if (pub_commit(&pb) < 0)
 		die(EX_IOERR, "%s: %s", out, strerror(errno));
 	fprintf(stderr, "%s: %llu beneficiaries, %llu keys in %llu buckets\n", progname_(),
@@ -209,6 +143,5 @@ main(int argc, char *argv[])
 	ts_close(&r);
 	free(e);
 	free(dir);
-	free(o);
 	return 0;
 }

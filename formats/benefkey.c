@@ -231,3 +231,91 @@ bx_close(struct bx *x)
 		munmap((void *)x->map, x->len);
 	x->map = NULL;
 }
+
+/* The index's buffered writer, with its running CRC-32. */
+struct bxout {
+	int fd;
+	const char *name;
+	uint32_t crc;
+	size_t len;
+	unsigned char buf[1 << 16];
+};
+
+static void
+bxflush(struct bxout *o)
+{
+	size_t off = 0;
+	ssize_t k;
+
+	o->crc = crc32_buf(o->crc, o->buf, o->len);
+	while (off < o->len) {
+		if ((k = write(o->fd, o->buf + off, o->len - off)) < 0) {
+			if (errno == EINTR)
+				continue;
+			die(EX_IOERR, "%s: %s", o->name, strerror(errno));
+		}
+		off += (size_t)k;
+	}
+	o->len = 0;
+}
+
+static inline void
+bx64(struct bxout *o, uint64_t v)
+{
+	if (sizeof o->buf - o->len < 8)
+		bxflush(o);
+	le_put64(o->buf + o->len, v);
+	o->len += 8;
+}
+
+void
+bx_write(int fd, const char *name, int bits, const uint64_t *dir, const struct bx_ent *e,
+    uint64_t n, uint64_t msize, uint64_t nrec, int64_t sum, uint32_t seal, uint32_t hcrc)
+{
+	struct bxout *o = xmalloc(sizeof *o);
+	uint64_t b, nb = (uint64_t)1 << bits;
+
+	o->fd = fd;
+	o->name = name;
+	o->crc = 0;
+	memcpy(o->buf, BX_MAGIC, 8);
+	le_put32(o->buf + 8, BX_VERSION);
+	le_put32(o->buf + 12, (uint32_t)bits);
+	le_put64(o->buf + 16, n);
+	le_put64(o->buf + 24, msize);
+	le_put64(o->buf + 32, nrec);
+	le_put64(o->buf + 40, (uint64_t)sum);
+	le_put32(o->buf + 48, seal);
+	le_put32(o->buf + 52, hcrc);
+	le_put64(o->buf + 56, 0);
+	o->len = BX_HDR;
+	for (b = 0; b <= nb; b++)
+		bx64(o, dir[b]);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* The entries as they are in memory: two 64-bit words, nothing between. */
+	_Static_assert(sizeof *e == 16, "struct bx_ent is two words");
+	while (n > 0) {
+		size_t k;
+
+		if (sizeof o->buf - o->len < sizeof *e)
+			bxflush(o);
+		k = (sizeof o->buf - o->len) / sizeof *e;
+		if (k > n)
+			k = (size_t)n;
+		memcpy(o->buf + o->len, e, k * sizeof *e);
+		o->len += k * sizeof *e;
+		e += k;
+		n -= k;
+	}
+#else
+	for (; n > 0; n--, e++) {
+		bx64(o, e->h);
+		bx64(o, e->ref);
+	}
+#endif
+	bxflush(o);
+	le_put32(o->buf, o->crc);
+	o->len = 4;
+	bxflush(o);
+	free(o);
+}

@@ -585,6 +585,20 @@ void bx_bucket(const struct bx *x, uint64_t h, uint64_t *lo, uint64_t *hi);
 void bx_entry(const struct bx *x, uint64_t i, uint64_t *h, uint64_t *ref);
 int bx_verify(struct bx *x);
 void bx_close(struct bx *x);
+/*
+ * An index's entry (a key's hash; the offset of its record << 2 | its
+ * kind), and the index written to fd (name for messages; dies on a write
+ * error): the header for the master of msize bytes, nrec records
+ * summing to sum, sealed by seal, its header line's CRC-32 hcrc; the
+ * directory dir of 2^bits + 1 entry numbers; the n entries e, sorted;
+ * the CRC-32 of it all.  benef-index and benef-integrate -x write the
+ * same bytes by it.
+ */
+struct bx_ent {
+	uint64_t h, ref;
+};
+void bx_write(int fd, const char *name, int bits, const uint64_t *dir, const struct bx_ent *e,
+    uint64_t n, uint64_t msize, uint64_t nrec, int64_t sum, uint32_t seal, uint32_t hcrc);
 
 /*
  * Atomic publication: write to a temporary name in the destination's

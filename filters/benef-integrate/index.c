@@ -24,11 +24,7 @@
 #include "tiers.h"
 #include "benef.h"
 
-struct ent {
-	uint64_t h, ref;
-};
-
-static struct ent *ents;
+static struct bx_ent *ents;
 static size_t nents, capents;
 
 /* The index of the day before, whose entries are carried over (bi_ix_carry). */
@@ -70,7 +66,7 @@ bi_ix_add(const struct field *kf, uint64_t off, const char **field, const char *
 }
 
 static int
-entcmp(const struct ent *a, const struct ent *b)
+entcmp(const struct bx_ent *a, const struct bx_ent *b)
 {
 	if (a->h != b->h)
 		return a->h < b->h ? -1 : 1;
@@ -138,10 +134,10 @@ remap(uint64_t ref)
  * has), then each bucket by insertion.
  */
 static void
-entsort(const struct ent *src, size_t n, struct ent *dst)
+entsort(const struct bx_ent *src, size_t n, struct bx_ent *dst)
 {
 	uint64_t nb, b, k, *dir;
-	struct ent x;
+	struct bx_ent x;
 	size_t j, m;
 	int bits;
 
@@ -174,10 +170,10 @@ entsort(const struct ent *src, size_t n, struct ent *dst)
  * in dir by bucket of the high bits: their count.
  */
 static size_t
-carry(struct ent *e, uint64_t *dir, int bits)
+carry(struct bx_ent *e, uint64_t *dir, int bits)
 {
 	const unsigned char *p = ox.ent, *pe = ox.ent + 16 * ox.n;
-	struct ent o, *f;
+	struct bx_ent o, *f;
 	size_t n = 0, j = 0;
 
 	f = xmalloc((nents ? nents : 1) * sizeof *f);
@@ -208,70 +204,6 @@ carry(struct ent *e, uint64_t *dir, int bits)
 	return n;
 }
 
-/* A buffered writer of the index, with its running CRC-32. */
-struct out {
-	int fd;
-	const char *name;
-	unsigned char buf[1 << 16];
-	size_t len;
-	uint32_t crc;
-};
-
-static void
-oflush(struct out *o)
-{
-	size_t off = 0;
-	ssize_t k;
-
-	o->crc = crc32_buf(o->crc, o->buf, o->len);
-	while (off < o->len) {
-		if ((k = write(o->fd, o->buf + off, o->len - off)) < 0) {
-			if (errno == EINTR)
-				continue;
-			die(EX_IOERR, "%s: %s", o->name, strerror(errno));
-		}
-		off += (size_t)k;
-	}
-	o->len = 0;
-}
-
-static inline void
-o64(struct out *o, uint64_t v)
-{
-	if (sizeof o->buf - o->len < 8)
-		oflush(o);
-	le_put64(o->buf + o->len, v);
-	o->len += 8;
-}
-
-/* The n entries at e, each its hash and reference, little-endian. */
-static void
-oents(struct out *o, const struct ent *e, size_t n)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	/* As they are in memory: two 64-bit words, nothing between. */
-	_Static_assert(sizeof *e == 16, "struct ent is two words");
-	size_t k;
-
-	while (n > 0) {
-		if (sizeof o->buf - o->len < sizeof *e)
-			oflush(o);
-		k = (sizeof o->buf - o->len) / sizeof *e;
-		if (k > n)
-			k = n;
-		memcpy(o->buf + o->len, e, k * sizeof *e);
-		o->len += k * sizeof *e;
-		e += k;
-		n -= k;
-	}
-#else
-	for (; n > 0; n--, e++) {
-		o64(o, e->h);
-		o64(o, e->ref);
-	}
-#endif
-}
-
 /*
  * The index of the master of msize bytes, nrec records summing to sum,
  * sealed by seal, its header line's CRC-32 hcrc, to fd; its keys and
@@ -282,8 +214,7 @@ bi_ix_write(int fd, const char *name, uint64_t msize, uint64_t nrec, int64_t sum
     uint32_t seal, uint32_t hcrc, uint64_t *nkey, uint64_t *nbucket)
 {
 	uint64_t n = BK_NKIND * nrec, nb, *dir, b;
-	struct ent *e;
-	struct out *o;
+	struct bx_ent *e;
 	int bits;
 
 	for (bits = 1; bits < 40 && ((uint64_t)1 << bits) * 8 < n; bits++)
@@ -314,31 +245,9 @@ bi_ix_write(int fd, const char *name, uint64_t msize, uint64_t nrec, int64_t sum
 	ents = NULL;
 	nents = capents = 0;
 
-	o = xmalloc(sizeof *o);
-	o->fd = fd;
-	o->name = name;
-	o->crc = 0;
-	memcpy(o->buf, BX_MAGIC, 8);
-	le_put32(o->buf + 8, BX_VERSION);
-	le_put32(o->buf + 12, (uint32_t)bits);
-	le_put64(o->buf + 16, n);
-	le_put64(o->buf + 24, msize);
-	le_put64(o->buf + 32, nrec);
-	le_put64(o->buf + 40, (uint64_t)sum);
-	le_put32(o->buf + 48, seal);
-	le_put32(o->buf + 52, hcrc);
-	le_put64(o->buf + 56, 0);
-	o->len = BX_HDR;
-	for (b = 0; b <= nb; b++)
-		o64(o, dir[b]);
-	oents(o, e, n);
-	oflush(o);
-	le_put32(o->buf, o->crc);
-	o->len = 4;
-	oflush(o);
+	bx_write(fd, name, bits, dir, e, n, msize, nrec, sum, seal, hcrc);
 	free(e);
 	free(dir);
-	free(o);
 	*nkey = n;
 	*nbucket = nb;
 }

@@ -249,6 +249,14 @@ void pecstore_gen(const struct pecset *ps, int fd, const char *path, const char 
     int32_t keep, uint64_t *n);
 /* store.c, for both stores: the merge policy, a segment carried. */
 int tierfrom(const uint64_t *n, const int *whole, int nlive, uint64_t nday);
+/*
+ * Is name a store's segment, YYYY-MM-DD.tsv of a valid date?  Its day in
+ * *d.  seglist: the segments of the store directory path, oldest first
+ * (names xmalloc'd, in *names), their number; any other file is refused
+ * (exit 65), kind naming the store.
+ */
+int segname(const char *name, int32_t *d);
+int seglist(const char *path, const char *kind, char ***names);
 void linkorcopy(const char *from, const char *to);
 /* An agreement is kept in the PEC generation this long after its end. */
 #define PEC_KEEP 6		/* months */

@@ -33,20 +33,6 @@
 static const struct pec ***sres;
 static size_t *snr, *sat;
 
-static int
-namecmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Is name a segment's: YYYY-MM-DD.tsv, a valid date?  Its day in *d. */
-static int
-segname(const char *name, int32_t *d)
-{
-	return strlen(name) == 14 && strcmp(name + 10, ".tsv") == 0 &&
-	    date_parse(name, 10, d) == 0;
-}
-
 /* The day of segment g, from its name; NOSTART: a single generation. */
 static int32_t
 segday(const struct pecset *ps, const struct pecgen *g)
@@ -68,36 +54,15 @@ segday(const struct pecset *ps, const struct pecgen *g)
 void
 pecstore_open(struct pecset *ps, const char *path)
 {
-	DIR *d;
-	struct dirent *de;
 	struct ts_reader r;
 	char **names = NULL, *p;
-	int cap = 0, n = 0, i, c[NPC], own, st;
+	int n = 0, i, c[NPC], own, st;
 	int32_t day = NOSTART;
 	size_t m;
 
 	if (ps->nseg > 0 || ps->gen != NULL)
 		die(EX_USAGE, "%s: a second PEC store, or one after a generation", path);
-	if ((d = opendir(path)) == NULL)
-		die(EX_NOINPUT, "%s: %s", path, strerror(errno));
-	while ((errno = 0, de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (!segname(de->d_name, &day))
-			die_at(EX_DATAERR, path, 0, de->d_name,
-			    "not a segment of a PEC store (YYYY-MM-DD.tsv)");
-		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			names = xrealloc(names, (size_t)cap * sizeof *names);
-		}
-		names[n++] = xstrdup(de->d_name);
-	}
-	if (errno != 0)
-		die(EX_IOERR, "%s: %s", path, strerror(errno));
-	closedir(d);
-	/* Oldest first, whatever the directory's order. */
-	if (n > 0)
-		qsort(names, (size_t)n, sizeof *names, namecmp);
+	n = seglist(path, "PEC store", &names);
 	ps->seg = xmalloc((size_t)(n ? n : 1) * sizeof *ps->seg);
 	for (i = 0; i < n; i++) {
 		m = strlen(path) + strlen(names[i]) + 2;

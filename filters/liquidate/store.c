@@ -57,12 +57,43 @@ namecmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Is name a segment's: YYYY-MM-DD.tsv, a valid date?  Its day in *d. */
-static int
+int
 segname(const char *name, int32_t *d)
 {
 	return strlen(name) == 14 && strcmp(name + 10, ".tsv") == 0 &&
 	    date_parse(name, 10, d) == 0;
+}
+
+int
+seglist(const char *path, const char *kind, char ***names)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int cap = 0, n = 0;
+	int32_t day;
+
+	*names = NULL;
+	if (d == NULL)
+		die(EX_NOINPUT, "%s: %s", path, strerror(errno));
+	while ((errno = 0, de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (!segname(de->d_name, &day))
+			die_at(EX_DATAERR, path, 0, de->d_name,
+			    "not a segment of a %s (YYYY-MM-DD.tsv)", kind);
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			*names = xrealloc(*names, (size_t)cap * sizeof **names);
+		}
+		(*names)[n++] = xstrdup(de->d_name);
+	}
+	if (errno != 0)
+		die(EX_IOERR, "%s: %s", path, strerror(errno));
+	closedir(d);
+	/* In the order of their days, whatever the directory's. */
+	if (n > 0)
+		qsort(*names, (size_t)n, sizeof **names, namecmp);
+	return n;
 }
 
 /* The value of metadata line "#key<TAB>value" between p and e, or NULL. */
@@ -145,33 +176,9 @@ storeopen(const char *path, int verify)
 	if (stat(path, &st) < 0)
 		die(EX_NOINPUT, "%s: %s", path, strerror(errno));
 	if (S_ISDIR(st.st_mode)) {
-		DIR *d = opendir(path);
-		struct dirent *de;
-		char **names = NULL;
-		int cap = 0;
+		char **names;
 
-		if (d == NULL)
-			die(EX_NOINPUT, "%s: %s", path, strerror(errno));
-		while ((errno = 0, de = readdir(d)) != NULL) {
-			int32_t day;
-
-			if (de->d_name[0] == '.')
-				continue;
-			if (!segname(de->d_name, &day))
-				die_at(EX_DATAERR, path, 0, de->d_name,
-				    "not a segment of a consumption store (YYYY-MM-DD.tsv)");
-			if (nsegs == cap) {
-				cap = cap ? 2 * cap : 16;
-				names = xrealloc(names, (size_t)cap * sizeof *names);
-			}
-			names[nsegs++] = xstrdup(de->d_name);
-		}
-		if (errno != 0)
-			die(EX_IOERR, "%s: %s", path, strerror(errno));
-		closedir(d);
-		/* In the order of their days, whatever the directory's. */
-		if (nsegs > 0)
-			qsort(names, (size_t)nsegs, sizeof *names, namecmp);
+		nsegs = seglist(path, "consumption store", &names);
 		segs = xmalloc((size_t)(nsegs ? nsegs : 1) * sizeof *segs);
 		memset(segs, 0, (size_t)(nsegs ? nsegs : 1) * sizeof *segs);
 		for (i = 0; i < nsegs; i++) {
