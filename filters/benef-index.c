@@ -34,29 +34,13 @@ rec(void *arg, struct ts_reader *r)
 	struct part *p = arg;
 	struct bk_rec m;
 	uint64_t h[BK_NKIND], off;
-	int kind;
 
 	if (bk_fields(r, p->c, &m) < 0)
 		return -1;
 	bk_hashes(&m, h);
-	if (p->cap - p->n < BK_NKIND) {
-		p->cap = p->cap ? p->cap * 2 : 3 << 12;
-		p->e = xrealloc(p->e, p->cap * sizeof *p->e);
-	}
 	off = (uint64_t)(r->line - p->map);
-	for (kind = 0; kind < BK_NKIND; kind++) {
-		p->e[p->n].h = h[kind];
-		p->e[p->n++].ref = off << 2 | (uint64_t)kind;
-	}
+	bx_add(&p->e, &p->n, &p->cap, h, off);
 	return 0;
-}
-
-static int
-entcmp(const struct bx_ent *a, const struct bx_ent *b)
-{
-	if (a->h != b->h)
-		return a->h < b->h ? -1 : 1;
-	return a->ref < b->ref ? -1 : a->ref > b->ref;
 }
 
 static void
@@ -129,7 +113,7 @@ main(int argc, char *argv[])
 	for (b = 0; b < nb; b++)
 		for (k = dir[b] + 1; k < dir[b + 1]; k++) {
 			x = e[k];
-			for (m = (size_t)k; m > dir[b] && entcmp(&e[m - 1], &x) > 0; m--)
+			for (m = (size_t)k; m > dir[b] && bx_entcmp(&e[m - 1], &x) > 0; m--)
 				e[m] = e[m - 1];
 			e[m] = x;
 		}

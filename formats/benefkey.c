@@ -232,6 +232,29 @@ bx_close(struct bx *x)
 	x->map = NULL;
 }
 
+void
+bx_add(struct bx_ent **e, size_t *n, size_t *cap, const uint64_t *h, uint64_t off)
+{
+	int kind;
+
+	if (*cap - *n < BK_NKIND) {
+		*cap = *cap ? *cap * 2 : 3 << 12;
+		*e = xrealloc(*e, *cap * sizeof **e);
+	}
+	for (kind = 0; kind < BK_NKIND; kind++) {
+		(*e)[*n].h = h[kind];
+		(*e)[(*n)++].ref = off << 2 | (uint64_t)kind;
+	}
+}
+
+int
+bx_entcmp(const struct bx_ent *a, const struct bx_ent *b)
+{
+	if (a->h != b->h)
+		return a->h < b->h ? -1 : 1;
+	return a->ref < b->ref ? -1 : a->ref > b->ref;
+}
+
 /* The index's buffered writer, with its running CRC-32. */
 struct bxout {
 	int fd;

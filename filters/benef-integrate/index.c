@@ -44,7 +44,6 @@ bi_ix_add(const struct field *kf, uint64_t off, const char **field, const char *
 	struct field f[BK_NCOL];
 	struct bk_rec m;
 	uint64_t h[BK_NKIND];
-	int kind;
 
 	memcpy(f, kf, sizeof f);
 	fr.f = f;
@@ -54,23 +53,8 @@ bi_ix_add(const struct field *kf, uint64_t off, const char **field, const char *
 		return -1;
 	}
 	bk_hashes(&m, h);
-	if (capents - nents < BK_NKIND) {
-		capents = capents ? capents * 2 : 3 << 12;
-		ents = xrealloc(ents, capents * sizeof *ents);
-	}
-	for (kind = 0; kind < BK_NKIND; kind++) {
-		ents[nents].h = h[kind];
-		ents[nents++].ref = off << 2 | (uint64_t)kind;
-	}
+	bx_add(&ents, &nents, &capents, h, off);
 	return 0;
-}
-
-static int
-entcmp(const struct bx_ent *a, const struct bx_ent *b)
-{
-	if (a->h != b->h)
-		return a->h < b->h ? -1 : 1;
-	return a->ref < b->ref ? -1 : a->ref > b->ref;
 }
 
 /*
@@ -158,7 +142,7 @@ entsort(const struct bx_ent *src, size_t n, struct bx_ent *dst)
 	for (b = 0; b < nb; b++)
 		for (k = dir[b] + 1; k < dir[b + 1]; k++) {
 			x = dst[k];
-			for (m = (size_t)k; m > dir[b] && entcmp(&dst[m - 1], &x) > 0; m--)
+			for (m = (size_t)k; m > dir[b] && bx_entcmp(&dst[m - 1], &x) > 0; m--)
 				dst[m] = dst[m - 1];
 			dst[m] = x;
 		}
@@ -188,7 +172,7 @@ carry(struct bx_ent *e, uint64_t *dir, int bits)
 		}
 		if (o.h == 0)
 			break;
-		while (j < nents && entcmp(&f[j], &o) < 0) {
+		while (j < nents && bx_entcmp(&f[j], &o) < 0) {
 			dir[(f[j].h >> (64 - bits)) + 1]++;
 			e[n++] = f[j++];
 		}
