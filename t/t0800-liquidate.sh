@@ -592,6 +592,19 @@ test_expect_success 'PEC store: the same bytes from a single generation, and ref
 	test "$(stat -c %i pst.1/2026-11-21.tsv)" = "$(stat -c %i pst.2/2026-11-21.tsv)"
 '
 
+test_expect_success 'a new store (-Q, -S) where a directory already is: exit 73 before any output is published' '
+	mkdir -p qx sx && cp pst.1/2026-11-21.tsv qx/ &&
+	test_expect_code 73 liquidate -d 2026-11-22 -g g.xml -m master.tsv -p pst.1 -Q qx -C qx.c2 \
+	    -o qx.d c.br100.1 2>err &&
+	grep "^liquidate: qx: already exists: a new store is written where none is\$" err &&
+	! test -e qx.d && ! test -e qx.c2 && ! test -e qx.tmp && ls qx >actual &&
+	echo 2026-11-21.tsv >expect && test_cmp expect actual &&
+	test_expect_code 73 liquidate -d 2026-11-22 -g g.xml -m master.tsv -p pst.1 -Q qy -S sx \
+	    -o qx.d c.br100.1 2>err &&
+	grep "^liquidate: sx: already exists" err &&
+	! test -e qx.d && ! test -e qy && ! test -e qy.tmp && test -z "$(ls sx)"
+'
+
 test_expect_success 'a missing input is exit 66' '
 	test_expect_code 66 liquidate -d 2026-11-21 -C miss.cons -g nothere.xml c.br100.1 2>err &&
 	grep "^liquidate: nothere.xml: No such file or directory" err &&

@@ -221,6 +221,16 @@ usage(void)
 	exit(EX_USAGE);
 }
 
+/* The directory path of a store to write (NULL: none) does not exist yet, or exit 73. */
+static void
+newdirfree(const char *path)
+{
+	struct stat st;
+
+	if (path != NULL && lstat(path, &st) == 0)
+		die(EX_CANTCREAT, "%s: already exists: a new store is written where none is", path);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -313,6 +323,12 @@ main(int argc, char *argv[])
 	nout = (newcons != NULL) + (dayevents != NULL) + (newstore != NULL);
 	if (date == NULL || nout != 1 || argc > 1 || (newpec != NULL && newpstore != NULL))
 		usage();
+	/*
+	 * A new store's directory must not exist: refused now, before any
+	 * output is published (its rename would fail after them).
+	 */
+	newdirfree(newstore);
+	newdirfree(newpstore);
 	/* The store written or the day's events alone: the consumption read as a store. */
 	store = newcons == NULL;
 	if (!store && prevcons != NULL && isdir(prevcons))
