@@ -173,6 +173,27 @@ test_expect_success 'a round still hashing when the last stage ends: the other f
 	! pgrep -f "six/days/.*manifest" >/dev/null
 '
 
+test_expect_success 'a night that fails while a round hashes: the round stopped with its tiers-sum, the lock free at once' '
+	mkdir -p failing &&
+	real=$(command -v tiers-sum) &&
+	# A round (tmp/manifest.inround) says it started, then hashes for 6 s;
+	# payment-edit fails after 2 s, while one does.
+	{
+		echo "#!/bin/sh" &&
+		echo "case \$2 in *manifest.inround) echo round >>\"$PWD/rounds7\"; sleep 6 ;; esac" &&
+		echo "exec \"$real\" \"\$@\""
+	} >failing/tiers-sum &&
+	printf "#!/bin/sh\nsleep 2\necho payment-edit: refused >&2\nexit 70\n" >failing/payment-edit &&
+	chmod +x failing/tiers-sum failing/payment-edit &&
+	rm -rf seven rounds7 && mkdir -p seven/inbox && cp -R "$sample"/2026-11-18 seven/inbox/ &&
+	test_expect_code 70 env PATH=$PWD/failing:$PATH TIERS_STAGE_JOBS=2 \
+	    tiers-nightly -I 2026-11-18 seven 2>err7 >out7 &&
+	grep -x round rounds7 &&
+	! ps -eo args | grep "[f]ailing/tiers-sum" &&
+	tiers-nightly -I 2026-11-18 seven >/dev/null 2>err7b &&
+	cmp one/days/2026-11-18/MANIFEST seven/days/2026-11-18/MANIFEST
+'
+
 test_expect_success 'an input changed while insums takes its sum: taken again; changed again, the night fails (74)' '
 	mkdir -p touchy &&
 	real=$(command -v tiers-sum) &&
