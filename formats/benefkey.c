@@ -291,12 +291,41 @@ bx64(struct bxout *o, uint64_t v)
 	o->len += 8;
 }
 
+/* bx_write's source: the entries of an array, in order. */
+struct bxarr {
+	const struct bx_ent *e;
+	uint64_t n;
+};
+
+static size_t
+bxarrnext(void *ctx, struct bx_ent *buf, size_t max)
+{
+	struct bxarr *a = ctx;
+	size_t k = a->n < max ? (size_t)a->n : max;
+
+	memcpy(buf, a->e, k * sizeof *buf);
+	a->e += k;
+	a->n -= k;
+	return k;
+}
+
 void
 bx_write(int fd, const char *name, int bits, const uint64_t *dir, const struct bx_ent *e,
     uint64_t n, uint64_t msize, uint64_t nrec, int64_t sum, uint32_t seal, uint32_t hcrc)
 {
+	struct bxarr a = { e, n };
+
+	bx_write_src(fd, name, bits, dir, n, bxarrnext, &a, msize, nrec, sum, seal, hcrc);
+}
+
+void
+bx_write_src(int fd, const char *name, int bits, const uint64_t *dir, uint64_t n,
+    size_t (*next)(void *, struct bx_ent *, size_t), void *ctx, uint64_t msize,
+    uint64_t nrec, int64_t sum, uint32_t seal, uint32_t hcrc)
+{
 	struct bxout *o = xmalloc(sizeof *o);
-	uint64_t b, nb = (uint64_t)1 << bits;
+	uint64_t b, nb = (uint64_t)1 << bits, left = n;
+	struct bx_ent e[256];
 
 	o->fd = fd;
 	o->name = name;
@@ -314,28 +343,27 @@ bx_write(int fd, const char *name, int bits, const uint64_t *dir, const struct b
 	o->len = BX_HDR;
 	for (b = 0; b <= nb; b++)
 		bx64(o, dir[b]);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	/* The entries as they are in memory: two 64-bit words, nothing between. */
-	_Static_assert(sizeof *e == 16, "struct bx_ent is two words");
-	while (n > 0) {
-		size_t k;
+	while (left > 0) {
+		size_t k = next(ctx, e, left < 256 ? (size_t)left : 256);
 
-		if (sizeof o->buf - o->len < sizeof *e)
+		if (k == 0)
+			die(EX_SOFTWARE, "%s: %llu entries short", name, (unsigned long long)left);
+		if (sizeof o->buf - o->len < sizeof e)
 			bxflush(o);
-		k = (sizeof o->buf - o->len) / sizeof *e;
-		if (k > n)
-			k = (size_t)n;
-		memcpy(o->buf + o->len, e, k * sizeof *e);
-		o->len += k * sizeof *e;
-		e += k;
-		n -= k;
-	}
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		/* The entries as they are in memory: two 64-bit words, nothing between. */
+		_Static_assert(sizeof e[0] == 16, "struct bx_ent is two words");
+		memcpy(o->buf + o->len, e, k * sizeof e[0]);
+		o->len += k * sizeof e[0];
 #else
-	for (; n > 0; n--, e++) {
-		bx64(o, e->h);
-		bx64(o, e->ref);
-	}
+		for (size_t i = 0; i < k; i++) {
+			le_put64(o->buf + o->len, e[i].h);
+			le_put64(o->buf + o->len + 8, e[i].ref);
+			o->len += 16;
+		}
 #endif
+		left -= k;
+	}
 	bxflush(o);
 	le_put32(o->buf, o->crc);
 	o->len = 4;

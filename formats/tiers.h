@@ -599,6 +599,10 @@ struct bx_ent {
 };
 void bx_write(int fd, const char *name, int bits, const uint64_t *dir, const struct bx_ent *e,
     uint64_t n, uint64_t msize, uint64_t nrec, int64_t sum, uint32_t seal, uint32_t hcrc);
+/* The same, its n entries in order from next (up to max into buf a call: how many). */
+void bx_write_src(int fd, const char *name, int bits, const uint64_t *dir, uint64_t n,
+    size_t (*next)(void *, struct bx_ent *, size_t), void *ctx, uint64_t msize,
+    uint64_t nrec, int64_t sum, uint32_t seal, uint32_t hcrc);
 /* The entries of a record at offset off (its BK_NKIND hashes h) added to *e (*n of *cap). */
 void bx_add(struct bx_ent **e, size_t *n, size_t *cap, const uint64_t *h, uint64_t off);
 /* The index's order: on the hash, then the reference. */

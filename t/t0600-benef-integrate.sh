@@ -744,6 +744,19 @@ test_expect_success '-x: the index of the master written, as benef-index makes i
 	done
 '
 
+# Runs of lines no entry touches written as they go, every 1000 bytes
+# (TIERS_WALK_RELEASE) rather than whole: the same master and index.
+test_expect_success '-x, -i: long runs written in parts, the same bytes' '
+	benef-integrate -d 2026-11-19 -m x1.m -o w0.m -M w0.mv -R w0.rej -x w0.idx -i x1.idx \
+	    g/2026-11-19/benef-[0-9]* 2>/dev/null &&
+	TIERS_WALK_RELEASE=1000 benef-integrate -d 2026-11-19 -m x1.m -o w1.m -M w1.mv \
+	    -R w1.rej -x w1.idx -i x1.idx g/2026-11-19/benef-[0-9]* 2>/dev/null &&
+	cmp w0.m w1.m && cmp w0.idx w1.idx && cmp w0.mv w1.mv && bix w1.m w1.idx &&
+	TIERS_WALK_RELEASE=1 benef-integrate -d 2026-11-19 -m x1.m -o w2.m -M w2.mv \
+	    -R w2.rej -x w2.idx -i x1.idx g/2026-11-19/benef-[0-9]* 2>/dev/null &&
+	cmp w0.m w2.m && cmp w0.idx w2.idx
+'
+
 # Half the master: the day-1 files create the other half between the
 # records copied, and modify some of those kept.
 test_expect_success '-x, -i: records created between the runs copied, a master read through' '

@@ -11,9 +11,15 @@
  * entries are carried over, at the offsets their runs of lines moved
  * to, and merged with those of the records written anew.
  *
- * Memory: 16 bytes a key, three keys a beneficiary, twice while
- * bucketing, as benef-index's; carried over, the index of the day
- * before mapped and the new entries once.
+ * Memory: made anew, 16 bytes a key, three keys a beneficiary, twice
+ * while bucketing, as benef-index's.  Carried over, the entries are
+ * not held: the old index's, remapped, and the new ones, sorted, are
+ * merged as they are written, twice (once to count the directory's
+ * buckets, once to write them), the old index's pages given back behind
+ * each pass; what is held is the directory (a bucket of 8 bytes for
+ * about 8 keys: 3 bytes a beneficiary), the new entries (48 bytes a
+ * beneficiary written anew), and where the runs of the old master went
+ * (4 bytes for each 256 bytes of it, and 24 a run).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -63,6 +69,24 @@ bi_ix_add(const struct field *kf, uint64_t off, const char **field, const char *
  * copied into the new master at their to.  0: its entries are carried
  * over by bi_ix_write; -1, why says what is wrong with it.
  */
+#define IX_RELEASE (16 << 20)	/* pages of the old index given back behind a pass */
+
+/* The CRC-32 of the n bytes at p, mapped: their pages given back behind. */
+static uint32_t
+ixcrc(const unsigned char *p, size_t n)
+{
+	const unsigned char *q = p, *e = p + n;
+	uint32_t c = 0;
+	size_t k;
+
+	for (; q < e; q += k) {
+		k = (size_t)(e - q) < IX_RELEASE ? (size_t)(e - q) : IX_RELEASE;
+		c = crc32_buf(c, q, k);
+		pages_release((const char *)q, (const char *)(q + k));
+	}
+	return c;
+}
+
 int
 bi_ix_carry(const char *path, const struct ts_reader *m, uint64_t nrec, uint32_t seal,
     const struct bi_run *runs, size_t nruns, char *why, size_t whysz)
@@ -81,7 +105,7 @@ bi_ix_carry(const char *path, const struct ts_reader *m, uint64_t nrec, uint32_t
 		return -1;
 	}
 	/* Verified once when it was made; checked whole before it is carried on. */
-	if (crc32_buf(0, ox.map, ox.len - 4) != le_get32(ox.map + ox.len - 4)) {
+	if (ixcrc(ox.map, ox.len - 4) != le_get32(ox.map + ox.len - 4)) {
 		snprintf(why, whysz, "index CRC-32 does not match: damaged");
 		bx_close(&ox);
 		return -1;
@@ -150,42 +174,51 @@ entsort(const struct bx_ent *src, size_t n, struct bx_ent *dst)
 }
 
 /*
- * The entries carried over, merged with the new ones, into e, counted
- * in dir by bucket of the high bits: their count.
+ * The entries carried over (the old index's, remapped, in its order;
+ * those of records not copied dropped) merged with the new ones (f,
+ * sorted), as a source of bx_write_src: the new one first of two equal.
  */
-static size_t
-carry(struct bx_ent *e, uint64_t *dir, int bits)
-{
-	const unsigned char *p = ox.ent, *pe = ox.ent + 16 * ox.n;
-	struct bx_ent o, *f;
-	size_t n = 0, j = 0;
+struct merge {
+	const unsigned char *p, *pe, *rel;
+	const struct bx_ent *f, *fe;
+	struct bx_ent o;	/* the old entry waiting; o.h 0: none */
+};
 
-	f = xmalloc((nents ? nents : 1) * sizeof *f);
-	entsort(ents, nents, f);
-	o.h = 0;
-	for (;;) {
-		while (o.h == 0 && p < pe) {
-			o.h = le_get64(p);
-			if ((o.ref = remap(le_get64(p + 8))) == 0)
-				o.h = 0;
-			p += 16;
+static void
+merge_start(struct merge *m, const struct bx_ent *f, size_t nf)
+{
+	m->p = m->rel = ox.ent;
+	m->pe = ox.ent + 16 * ox.n;
+	m->f = f;
+	m->fe = f + nf;
+	m->o.h = 0;
+}
+
+static size_t
+mergenext(void *ctx, struct bx_ent *buf, size_t max)
+{
+	struct merge *m = ctx;
+	size_t k = 0;
+
+	while (k < max) {
+		while (m->o.h == 0 && m->p < m->pe) {
+			m->o.h = le_get64(m->p);
+			if ((m->o.ref = remap(le_get64(m->p + 8))) == 0)
+				m->o.h = 0;
+			m->p += 16;
 		}
-		if (o.h == 0)
+		if (m->f < m->fe && (m->o.h == 0 || bx_entcmp(m->f, &m->o) < 0))
+			buf[k++] = *m->f++;
+		else if (m->o.h != 0) {
+			buf[k++] = m->o;
+			m->o.h = 0;
+		} else
 			break;
-		while (j < nents && bx_entcmp(&f[j], &o) < 0) {
-			dir[(f[j].h >> (64 - bits)) + 1]++;
-			e[n++] = f[j++];
-		}
-		dir[(o.h >> (64 - bits)) + 1]++;
-		e[n++] = o;
-		o.h = 0;
 	}
-	for (; j < nents; j++) {
-		dir[(f[j].h >> (64 - bits)) + 1]++;
-		e[n++] = f[j];
-	}
-	free(f);
-	return n;
+	if ((size_t)(m->p - m->rel) >= IX_RELEASE)
+		m->rel = (const unsigned char *)pages_release((const char *)m->rel,
+		    (const char *)m->p);
+	return k;
 }
 
 /*
@@ -206,23 +239,46 @@ bi_ix_write(int fd, const char *name, uint64_t msize, uint64_t nrec, int64_t sum
 	nb = (uint64_t)1 << bits;
 	dir = xmalloc((nb + 1) * sizeof *dir);
 	memset(dir, 0, (nb + 1) * sizeof *dir);
-	e = xmalloc((n ? n : 1) * sizeof *e);
 	if (ox.map != NULL) {
-		/* Carried over, in order, merged with the new ones. */
-		if (carry(e, dir, bits) != n)
+		/* Carried over, merged with the new ones: counted, then written. */
+		struct bx_ent *f = xmalloc((nents ? nents : 1) * sizeof *f), buf[256];
+		struct merge m;
+		uint64_t got = 0;
+		size_t k, j;
+
+		entsort(ents, nents, f);
+		free(ents);
+		ents = NULL;
+		merge_start(&m, f, nents);
+		while ((k = mergenext(&m, buf, 256)) > 0) {
+			for (j = 0; j < k; j++)
+				dir[(buf[j].h >> (64 - bits)) + 1]++;
+			got += k;
+		}
+		if (got != n)
 			die(EX_SOFTWARE, "%s: %llu keys, not 3 a record", name,
-			    (unsigned long long)n);
+			    (unsigned long long)got);
+		for (b = 0; b < nb; b++)
+			dir[b + 1] += dir[b];
+		merge_start(&m, f, nents);
+		bx_write_src(fd, name, bits, dir, n, mergenext, &m, msize, nrec, sum, seal, hcrc);
+		free(f);
+		free(dir);
 		bx_close(&ox);
 		free(ogran);
 		ogran = NULL;
-	} else {
-		if (nents != n)
-			die(EX_SOFTWARE, "%s: %llu keys, not 3 a record", name,
-			    (unsigned long long)nents);
-		entsort(ents, nents, e);
-		for (b = 0; b < n; b++)
-			dir[(e[b].h >> (64 - bits)) + 1]++;
+		nents = capents = 0;
+		*nkey = n;
+		*nbucket = nb;
+		return;
 	}
+	/* Made anew: every entry in memory, sorted. */
+	if (nents != n)
+		die(EX_SOFTWARE, "%s: %llu keys, not 3 a record", name, (unsigned long long)nents);
+	e = xmalloc((n ? n : 1) * sizeof *e);
+	entsort(ents, nents, e);
+	for (b = 0; b < n; b++)
+		dir[(e[b].h >> (64 - bits)) + 1]++;
 	for (b = 0; b < nb; b++)
 		dir[b + 1] += dir[b];
 	free(ents);

@@ -197,6 +197,8 @@ static uint64_t nmaster_in, nmaster_out, nmv[4];
  * touches is checked whole, as a reader checks it (ts_line).
  */
 #define WALK_RELEASE (16 << 20)
+/* WALK_RELEASE, or $TIERS_WALK_RELEASE bytes (for the tests of long runs). */
+static size_t walkrelease = WALK_RELEASE;
 static struct walk {
 	int on;
 	const char *m0;		/* the file, mapped */
@@ -239,7 +241,7 @@ runflush(void)
 	mw.run = mw.p;
 	mw.nrun = 0;
 	/* The pages behind, copied: not resident for the rest of the walk. */
-	if (mw.run - mw.rel >= WALK_RELEASE)
+	if ((size_t)(mw.run - mw.rel) >= walkrelease)
 		mw.rel = pages_release(mw.rel, mw.run);
 }
 
@@ -467,6 +469,7 @@ merge(const char *master, const char *sorted)
 			if (mc[i] != i)
 				copy = 0;
 		if (copy && ts_map(&r) == 0) {
+			const char *wr = getenv("TIERS_WALK_RELEASE");
 			const char *mp = r.map, *end = mp + r.maplen, *t;
 
 			t = end > mp + r.hdrlen && end[-1] == '\n' ? end - 1 : end;
@@ -480,6 +483,8 @@ merge(const char *master, const char *sorted)
 				mw.d0 = mw.p = mw.run = mw.rel = mp + r.hdrlen;
 				mw.t = t;
 				mw.crc = (uint32_t)crc32(0L, Z_NULL, 0);
+				if (wr != NULL && *wr != '\0')
+					walkrelease = (size_t)strtoull(wr, NULL, 10);
 			}
 		}
 	}
@@ -595,6 +600,16 @@ merge(const char *master, const char *sorted)
 			if (mw.on) {
 				moff += (size_t)(mw.nl + 1 - mw.p);
 				mw.nrun++;
+				/*
+				 * A long run written as it goes, its pages then
+				 * given back: the resident memory of the walk is
+				 * not that of the longest run no entry touches.
+				 */
+				if ((size_t)(mw.nl + 1 - mw.run) >= walkrelease) {
+					mw.p = mw.nl + 1;
+					mw.nl = NULL;
+					runflush();
+				}
 			} else if (copy)
 				wcopy(&r);
 			else {
