@@ -409,7 +409,7 @@ static void
 ixruns(struct ts_reader *r, const char *master, uint32_t seal)
 {
 	struct field kf[M_RANG + 1];
-	const char *p, *e, *nl, *field, *bad;
+	const char *p, *e, *nl, *field, *bad, *rel = mw.m0;
 	char why[192];
 	size_t i;
 
@@ -427,6 +427,9 @@ ixruns(struct ts_reader *r, const char *master, uint32_t seal)
 			if (ixat(kf, mw.runs[i].to + (uint64_t)(p - (mw.m0 + mw.runs[i].a)),
 			    &field, &bad) < 0)
 				die_at(EX_DATAERR, master, ts_lineof(r, p), field, "%s", bad);
+			/* The pages behind, read: not resident for the rest. */
+			if ((size_t)(nl + 1 - rel) >= walkrelease)
+				rel = pages_release(rel, nl + 1);
 		}
 }
 
