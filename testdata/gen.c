@@ -599,11 +599,15 @@ ps(const struct world *w, uint64_t i, struct ps *p)
 /*
  * The bank details of the payments (-A pay): the register of the first
  * day gives a share of the PS (the rate) no IBAN or one with a wrong
- * key, half of them right again in the register of the third day; the
- * paying accounts of the first day are every client's but the last's,
- * whose account comes the second day.
+ * key, half of them right again in the register of the third day, and
+ * half of those still wrong in each register after it, one every
+ * PAY_REGEVERY business days (a PS unpaid sends its bank details in,
+ * sooner or later: its lines held do not pile up for ever); the paying
+ * accounts of the first day are every client's but the last's, whose
+ * account comes the second day.
  */
 #define PAY_FIXDAY 2
+#define PAY_REGEVERY 20
 enum { IB_GOOD, IB_NONE, IB_KEY };
 
 /* The IBAN of PS i in the register of day j: IB_GOOD, or what is wrong. */
@@ -611,7 +615,7 @@ static int
 psbank(const struct world *w, uint64_t i, int j)
 {
 	struct rng r;
-	int how;
+	int how, k;
 
 	rinit(&r, w, K_PAY, i, 0);
 	if ((int)below(&r, 10000) >= w->rate[A_PAY])
@@ -619,6 +623,10 @@ psbank(const struct world *w, uint64_t i, int j)
 	how = below(&r, 2) == 0 ? IB_NONE : IB_KEY;
 	if (below(&r, 2) == 0 && j >= PAY_FIXDAY)
 		return IB_GOOD;
+	/* The draws the same whatever j: a PS put right stays right. */
+	for (k = PAY_FIXDAY + PAY_REGEVERY; k <= j; k += PAY_REGEVERY)
+		if (below(&r, 2) == 0)
+			return IB_GOOD;
 	return how;
 }
 
@@ -1729,7 +1737,8 @@ wps(const struct world *w, const char *dir, int z)
  * or 0, or for some of those who do not, nothing said; without -A optam,
  * every doctor adheres.  With -A pay, the IBAN of some PS is missing or
  * has a wrong key (psbank), and the register of the third day, the
- * same, has some of them right.
+ * same, has some of them right, as each register after it, one every
+ * PAY_REGEVERY business days.
  */
 static void
 wpsreg(const struct world *w, int j, const char *dir, int z)
@@ -3315,7 +3324,8 @@ offset(const struct world *w, int c, uint64_t psi, int64_t gross, struct truth *
  * held while the client has no paying account or the PS's register row
  * has no IBAN or a wrong key, and paid the first day both are right.
  * The register of the first day gives a share of the PS (the rate) bad
- * bank details, half of them fixed by the register of the third day; the
+ * bank details, half of them fixed by the register of the third day and
+ * half of those left by each register after it (psbank); the
  * parameters of the first day give every client an account but the
  * last, whose account comes the second day.
  */
@@ -4793,7 +4803,7 @@ static int
 regday(const struct world *w, int j)
 {
 	return (j == 0 && (w->rate[A_OPTAM] > 0 || w->rate[A_PAY] > 0)) ||
-	    (j == PAY_FIXDAY && w->rate[A_PAY] > 0);
+	    (j >= PAY_FIXDAY && (j - PAY_FIXDAY) % PAY_REGEVERY == 0 && w->rate[A_PAY] > 0);
 }
 
 static void

@@ -61,11 +61,12 @@ ledgernext(struct ts_reader *r, const char *path, const int *c, struct lkey *pk)
 	if (k == 0)
 		return 0;
 	f = r->f;
-	for (st = 0; st < NS; st++)
+	/* Held first: the lines held are all held. */
+	for (st = NS; st-- > 0;)
 		if (strlen(statuses[st]) == f[c[L_STATUS]].n &&
 		    memcmp(statuses[st], f[c[L_STATUS]].p, f[c[L_STATUS]].n) == 0)
 			break;
-	if (st == NS)
+	if (st < 0)
 		die_at(EX_DATAERR, path, r->in.lineno, "status", "not paid, offset or held");
 	if (!isamc(&f[c[L_AMC]]) || f[c[L_LINE]].n == 0)
 		die_at(EX_DATAERR, path, r->in.lineno, f[c[L_LINE]].n ? "amc" : "line",
@@ -300,41 +301,119 @@ merge(void)
 static struct arena heldar;
 
 /*
+ * The ledger's lines held, read as any stream is (ts_next) and mapped
+ * too (hr, open until ledgercarry()): a line still held for the same
+ * reason is the same row in the day's ledger, and goes there as it was
+ * read, runs of rows at a time under their CRC (ts_wlines), not cut
+ * and written again: most of a long backlog of lines held stays held.
+ */
+static struct ts_reader hr;
+static int hropen;
+static size_t nreason[NR];	/* the reasons' lengths */
+static int lastwhy = R_NONE + 1;
+
+/*
+ * A line held read (l, from the record of hr at r->line): its row kept
+ * (raw) if it is the row writeline() would write while held for the
+ * same reason: the columns in the ledger's order, decided and amc_eur
+ * as formatted, nothing paid.  The mapped bytes are checked against
+ * those ts_next read.
+ */
+static void
+keeprow(struct line *l, const struct ts_reader *r, int inorder, int canon)
+{
+	const struct field *f = r->f;
+	const char *raw;
+	size_t off;
+	int k;
+
+	if (!inorder || !canon || r->map == NULL || f[L_PAID].n != 0 || f[L_REF].n != 0 ||
+	    f[L_EUR].n != (size_t)l->neur || !samebytes(f[L_EUR].p, l->amc + l->nall, f[L_EUR].n))
+		return;
+	/* The reason of the row before, most often. */
+	k = lastwhy;
+	if (nreason[k] != f[L_REASON].n ||
+	    !samebytes(reasons[k], f[L_REASON].p, f[L_REASON].n))
+		for (k = R_NONE + 1; k < NR; k++)
+			if (nreason[k] == f[L_REASON].n &&
+			    samebytes(reasons[k], f[L_REASON].p, f[L_REASON].n))
+				break;
+	if (k == NR)
+		return;
+	/*
+	 * The record ends the lines after the header that ts_next counted;
+	 * the mapping is checked whole against the seal once read
+	 * (ledgerheld()): its start and its end here.
+	 */
+	off = r->hdrlen + (size_t)r->blen - r->len - 1;
+	if (r->blen < r->len + 1 || off + r->len + 1 > r->maplen)
+		return;
+	raw = (const char *)r->map + off;
+	if (raw[r->len] != '\n' || !samebytes(raw, r->line, r->len < 8 ? r->len : 8))
+		return;
+	l->raw = raw;
+	l->nraw = (uint32_t)(r->len + 1);
+	l->rawwhy = lastwhy = k;
+}
+
+/*
  * The lines held the day before are today's to pay again; a line of
  * today's already held is not paid again.
  */
 void
 ledgerheld(const char *path)
 {
-	struct ts_reader r;
 	struct lkey pk;
-	int c[NL], st;
+	struct line *l;
+	int c[NL], st, k, inorder;
 	size_t lo = 0, n0 = nlines;
 	uint64_t a0 = nalready;
-	int32_t decided;
+	int32_t decided = 0;
+	char dlast[DATE_BUFSZ] = "", d[DATE_BUFSZ];
 
 	memset(&pk, 0, sizeof pk);
-	if (ts_open(&r, path, "payment-ledger", 1) < 0)
-		ts_fatal(&r);
-	needcols(&r, lcols, NL, c);
-	while ((st = ledgernext(&r, path, c, &pk)) > 0) {
-		const struct field *f = r.f;
+	if (ts_open(&hr, path, "payment-ledger", 1) < 0)
+		ts_fatal(&hr);
+	hropen = 1;
+	for (k = 0; k < NR; k++)
+		nreason[k] = strlen(reasons[k]);
+	needcols(&hr, lcols, NL, c);
+	for (inorder = hr.ncol == NL, k = 0; k < NL; k++)
+		inorder &= c[k] == k;
+	/* Not mapped (a pipe...): every line written again. */
+	if (ts_map(&hr) < 0)
+		hr.map = NULL;
+	while ((st = ledgernext(&hr, path, c, &pk)) > 0) {
+		const struct field *f = hr.f, *fd = &f[c[L_DECIDED]];
+		int canon = 1;
 
 		if (st - 1 != S_HELD)
-			die_at(EX_DATAERR, path, r.in.lineno, "status", "not held in the lines held");
+			die_at(EX_DATAERR, path, hr.in.lineno, "status", "not held in the lines held");
 		/* Today's lines are sorted as the ledger is: merge. */
-		while (lo < n0 && keycmp(lines[lo], &f[c[L_AMC]], &f[c[L_LINE]]) < 0)
-			lo++;
-		if (lo < n0 && keycmp(lines[lo], &f[c[L_AMC]], &f[c[L_LINE]]) == 0)
+		for (k = 1; lo < n0 && (k = keycmp(lines[lo], &f[c[L_AMC]], &f[c[L_LINE]])) < 0; lo++)
+			;
+		if (k == 0)
 			already(lines[lo], path);
-		if (date_parse(f[c[L_DECIDED]].p, f[c[L_DECIDED]].n, &decided) < 0)
-			die_at(EX_DATAERR, path, r.in.lineno, "decided", "not a date");
-		if (r.cents[c[L_EUR]] < 0)
-			die_at(EX_DATAERR, path, r.in.lineno, "amc_eur", "below 0.00");
-		addline(mkline(&heldar, f, c, decided, r.cents[c[L_EUR]], 1));
+		/* Most lines held were decided on a few days: parsed once a run. */
+		if (fd->n != 10 || dlast[0] == '\0' || !samebytes(fd->p, dlast, 10)) {
+			if (date_parse(fd->p, fd->n, &decided) < 0)
+				die_at(EX_DATAERR, path, hr.in.lineno, "decided", "not a date");
+			date_fmt(decided, d);
+			if (fd->n == 10 && samebytes(fd->p, d, 10))
+				memcpy(dlast, d, DATE_BUFSZ);
+			else
+				canon = 0, dlast[0] = '\0';
+		}
+		if (hr.cents[c[L_EUR]] < 0)
+			die_at(EX_DATAERR, path, hr.in.lineno, "amc_eur", "below 0.00");
+		l = mkline(&heldar, f, c, decided, hr.cents[c[L_EUR]], 1);
+		keeprow(l, &hr, inorder, canon);
+		addline(l);
 	}
-	ts_close(&r);
 	free(pk.l.amc);
+	/* The rows kept are the bytes read: the mapping is what the seal says. */
+	if (hr.map != NULL && ts_mapcheck(&hr, hr.nrec, hr.sum) < 0)
+		ts_fatal(&hr);
 	if (nalready > a0)
 		dropmarked();
 	/* The lines held were checked in order (ledgernext()). */
@@ -396,6 +475,27 @@ writeline(struct ts_writer *w, const struct line *l)
 }
 
 /*
+ * Rows of the ledger of the day before, one after the other there, to go
+ * into the day's as they are: nrec records summing to sum (each below
+ * the money range: the sum of the lines of one file, read).
+ */
+struct run {
+	const char *p;
+	size_t n;
+	uint64_t nrec;
+	int64_t sum;
+};
+
+static void
+runput(struct ts_writer *w, struct run *run)
+{
+	if (run->n == 0)
+		return;
+	ts_wlines(w, run->p, run->n, run->nrec, run->sum, crc32_buf(0, run->p, run->n));
+	memset(run, 0, sizeof *run);
+}
+
+/*
  * The files of the day's ledger in dir: the lines held, and, if pname
  * is not NULL, those paid or offset; in one pass over the lines (each
  * pass a walk through the heap), each file's sum checked against what
@@ -407,8 +507,11 @@ wledger(const char *dir, const char *pname, const char *meta, int64_t held, int6
 	static const char *const what[] = { "paid", "held" };
 	const int64_t expect[] = { paid, held };
 	struct ts_writer w[2];
+	struct run run;
 	size_t o[2], i;
 	int k, n = pname != NULL ? 2 : 1;
+
+	memset(&run, 0, sizeof run);
 
 	/* Held first, as they are published; outs move: by index. */
 	o[1] = (size_t)(publishin(dir, "held", ".tsv") - outs);
@@ -419,14 +522,29 @@ wledger(const char *dir, const char *pname, const char *meta, int64_t held, int6
 		ts_wmeta(&w[k], meta);
 	}
 	for (i = 0; i < nlines; i++) {
-		int h = lines[i]->py->status == S_HELD;
+		const struct line *l = lines[i];
+		int h = l->py->status == S_HELD;
 
 		/* In the order its next reader checks, or nothing published. */
 		if (i > 0 && linecmp(&lines[i - 1], &lines[i]) >= 0)
 			die(EX_SOFTWARE, "%s: lines not in (amc, line) order", outs[o[1]].path);
+		/* A row held as it was: into the run of rows as they were. */
+		if (h && l->raw != NULL && l->rawwhy == l->py->reason) {
+			if (run.n > 0 && run.p + run.n != l->raw)
+				runput(&w[1], &run);
+			if (run.n == 0)
+				run.p = l->raw;
+			run.n += l->nraw;
+			run.nrec++;
+			run.sum += l->amt;
+			continue;
+		}
+		if (h)
+			runput(&w[1], &run);
 		if (h || pname != NULL)
-			writeline(&w[h], lines[i]);
+			writeline(&w[h], l);
 	}
+	runput(&w[1], &run);
 	for (k = 1; k >= 2 - n; k--) {
 		if (w[k].sum != expect[k])
 			die(EX_SOFTWARE, "%s: lines %s written %lld cents, %lld counted", outs[o[k]].path,
@@ -477,4 +595,9 @@ ledgercarry(const char *dir)
 
 	for (i = 0; i < nsegs; i++)
 		carry(&segs[i], dir);
+	/* The day's ledger is written: the rows held it took are no longer read. */
+	if (hropen) {
+		ts_close(&hr);
+		hropen = 0;
+	}
 }

@@ -65,6 +65,9 @@ mkline(struct arena *ar, const struct field *f, const int *c, int32_t decided, i
 	l->amt = amt;
 	l->carried = carried;
 	l->py = NULL;
+	l->raw = NULL;
+	l->nraw = 0;
+	l->rawwhy = R_NONE;
 	return l;
 }
 

@@ -48,6 +48,14 @@ struct line {
 	int carried;		/* held in the ledger of the day before */
 	int neur;		/* amt's text (money_fmt's), at amc + nall, NUL-ended */
 	struct payee *py;
+	/*
+	 * A line held: its row in the ledger of the day before (nraw bytes,
+	 * its LF included), if it is the row the day's ledger would have
+	 * while held for the reason rawwhy; else NULL.
+	 */
+	const char *raw;
+	uint32_t nraw;
+	int rawwhy;
 };
 
 /* An offset applied: so much of an item taken off a PS's transfer. */
