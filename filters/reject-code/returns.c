@@ -764,6 +764,12 @@ struct pass {
 	struct cret *last;
 	struct quoted *memo[NCC];
 	/*
+	 * The clients' stream line built in tl (ts_wfields), its amounts
+	 * the reader's of the nmk outcome columns mk (-1: not yet known).
+	 */
+	char *tl;
+	int mk[NCC], nmk;
+	/*
 	 * The first npre columns of the clients' returns, following each
 	 * other in the outcomes: the line before's (pren bytes, SIZE_MAX:
 	 * none) and their CSV (preqn bytes).
@@ -800,6 +806,13 @@ client(struct pass *ps, const struct field *a)
 	snprintf(c->tpath, sizeof c->tpath, "%s/%s.tsv", ps->dir, c->name);
 	ts_wopen(&c->w, newpub(c->tpath)->fd, c->tpath, "client-return", 1, ccols, NCC);
 	ts_wmeta(&c->w, ps->meta);
+	if (ps->nmk < 0)
+		for (i = ps->nmk = 0; i < NCC; i++)
+			if (c->w.money[i]) {
+				if (ps->cc[i] < 0)
+					die(EX_SOFTWARE, "client returns: %s computed", ccols[i]);
+				ps->mk[ps->nmk++] = ps->cc[i];
+			}
 	snprintf(c->cpath, sizeof c->cpath, "%s/%s.csv", ps->dir, c->name);
 	oopen(&c->csv, newpub(c->cpath), c->cpath);
 	for (i = 0, n = 0; i < NCC; i++)
@@ -865,11 +878,51 @@ passrec(void *arg, struct ts_reader *r)
 	id.p = r->f[ps->kout].n == 11 && memcmp(r->f[ps->kout].p, "paid-report", 11) == 0 ?
 	    "1" : "0";
 	id.n = 1;
-	ts_wruns(&c->w, r, ps->first, ps->run, ps->idrun);
-	ts_wchecked(&c->w, id.p, id.n);
-	ts_wruns(&c->w, r, ps->first + ps->idrun + 1, ps->run + ps->idrun + 1,
-	    ps->nrun - ps->idrun - 1);
-	ts_wend(&c->w);
+	/*
+	 * The stream's line: the runs of columns copied, identity_update
+	 * between them, written at once (ts_wfields), with the checks
+	 * ts_wruns made: no '#' first, the sum of the amounts the reader
+	 * parsed.
+	 */
+	{
+		const struct field *fa, *fb;
+		int64_t sum = 0;
+		size_t len;
+		int i, e;
+
+		fa = &r->f[ps->cc[0]];
+		if (fa->n > 0 && fa->p[0] == '#')
+			die(EX_SOFTWARE, "%s: record %llu: first field starts with #", c->tpath,
+			    (unsigned long long)c->w.nrec + 1);
+		if (r->len > LINE_MAX_)
+			die(EX_SOFTWARE, "%s: record longer than %d bytes", c->tpath, LINE_MAX_);
+		for (i = 0; i < ps->nmk; i++) {
+			if (r->f[k = ps->mk[i]].n == 0)
+				continue;
+			if (r->money[k])
+				x = r->cents[k];
+			else if ((e = money_parse(r->f[k].p, r->f[k].n, &x)) != M_OK)
+				die(EX_SOFTWARE, "%s: record %llu: %s: %s", c->tpath,
+				    (unsigned long long)c->w.nrec + 1, ocols[k], money_strerror(e));
+			if (__builtin_add_overflow(sum, x, &sum))
+				die(EX_DATAERR, "%s: record sum out of range", c->tpath);
+		}
+		for (i = 0, d = ps->tl; i < ps->nrun; i++) {
+			if (i > 0)
+				*d++ = '\t';
+			if (i == ps->idrun) {
+				*d++ = *id.p;
+				continue;
+			}
+			fa = &r->f[ps->first[i]];
+			fb = fa + ps->run[i] - 1;
+			len = (size_t)(fb->p + fb->n - fa->p);
+			memcpy(d, fa->p, len);
+			d += len;
+		}
+		ts_wfields(&c->w, ps->tl, (size_t)(d - ps->tl), NCC, sum);
+		ts_wend(&c->w);
+	}
 	csvroom(&c->csv, r->len + 1, NCC);
 	d = c->csv.b + c->csv.len;
 	k = 0;
@@ -989,6 +1042,9 @@ onepass(struct ts_reader *r, const char *path, const char *date, struct psorder 
 		if (p.idk == NCC || p.idk < p.npre || p.idk == 0)
 			die(EX_SOFTWARE, "client returns: %s first, or among %d first", cident, p.npre);
 		p.nrun = runs(p.cc, NCC, p.run, p.first);
+		p.nmk = -1;
+		/* A line of the outcome's fields, fewer, and identity_update's byte and TAB. */
+		p.tl = xmalloc(LINE_MAX_ + 64);
 		for (p.idrun = 0; p.idrun < p.nrun && p.first[p.idrun] >= 0; p.idrun++)
 			;
 		if (p.idrun == p.nrun)
@@ -1016,6 +1072,7 @@ onepass(struct ts_reader *r, const char *path, const char *date, struct psorder 
 			free(p.cl[j]);
 		}
 		free(p.cl);
+		free(p.tl);
 		for (i = 0; i < NCC; i++)
 			free(p.memo[i]);
 	}
