@@ -448,7 +448,8 @@ main(int argc, char *argv[])
 	struct ts_writer ow, pw, hw;
 	struct pub po, pp, ph, ps;
 	int dc[ND], cc[ND], hc[NHC], ch, k, kc, kh = 0, havehold = 0, ncl, nvcol, kid;
-	int run[ND], rfirst[ND], nrun;
+	int run[ND], rfirst[ND], nrun, dm[ND], ndm;
+	char *oline;
 	size_t onlen[NO], todaylen;
 	int32_t today, first, by;
 	char today_s[DATE_BUFSZ], meta[64], *pcpath, *hpath, *prevhold = NULL, *prevclaims = NULL;
@@ -605,6 +606,15 @@ main(int argc, char *argv[])
 	ts_wopen(&ow, po.fd, outpath, "outcome", 1, ocols, NOC);
 	snprintf(meta, sizeof meta, "business_date\t%s", today_s);
 	ts_wmeta(&ow, meta);
+	/*
+	 * The decision's columns of the outcome built in oline, fewer than
+	 * the decision's, written at once (ts_wfields); the amounts summed
+	 * those of its money columns dm.
+	 */
+	for (k = 0, ndm = 0; k < ND; k++)
+		if (ow.money[k])
+			dm[ndm++] = dc[k];
+	oline = xmalloc(LINE_MAX_ + 1);
 	openout(&pp, newdir, "claims.tsv", &pcpath);
 	ts_wopen(&pw, pp.fd, pcpath, "claim", 1, (const char *const *)cr.cols, ncl);
 	openout(&ph, newdir, "hold.tsv", &hpath);
@@ -716,7 +726,41 @@ main(int argc, char *argv[])
 		 * not copied from a stream is text of the program's own or
 		 * of fields read (checked), written as checked.
 		 */
-		ts_wruns(&ow, &dr, rfirst, run, nrun);
+		{
+			const struct field *fa, *fb;
+			int64_t sum = 0, c;
+			char *d = oline;
+			size_t len;
+			int j, e;
+
+			for (j = 0; j < ndm; j++) {
+				if (f[dm[j]].n == 0)
+					continue;
+				if (dr.money[dm[j]])
+					c = dr.cents[dm[j]];
+				else if ((e = money_parse(f[dm[j]].p, f[dm[j]].n, &c)) != M_OK)
+					die(EX_SOFTWARE, "%s: record %llu: %s: %s", outpath,
+					    (unsigned long long)ow.nrec + 1, dr.cols[dm[j]],
+					    money_strerror(e));
+				if (__builtin_add_overflow(sum, c, &sum))
+					die(EX_DATAERR, "%s: record sum out of range", outpath);
+			}
+			if (f[rfirst[0]].n > 0 && f[rfirst[0]].p[0] == '#')
+				die(EX_SOFTWARE, "%s: record %llu: first field starts with #", outpath,
+				    (unsigned long long)ow.nrec + 1);
+			if (dr.len > LINE_MAX_)
+				die(EX_SOFTWARE, "%s: record longer than %d bytes", outpath, LINE_MAX_);
+			for (j = 0; j < nrun; j++) {
+				fa = &f[rfirst[j]];
+				fb = fa + run[j] - 1;
+				len = (size_t)(fb->p + fb->n - fa->p);
+				if (j > 0)
+					*d++ = '\t';
+				memcpy(d, fa->p, len);
+				d += len;
+			}
+			ts_wfields(&ow, oline, (size_t)(d - oline), ND, sum);
+		}
 		ts_wchecked(&ow, onames[o], onlen[o]);
 		if (kh > 0)
 			ts_wcols(&ow, &hr, hc[0], 1);
@@ -880,6 +924,7 @@ main(int argc, char *argv[])
 	    (unsigned long long)carried, (unsigned long long)cnt[O_EXPIRED],
 	    (unsigned long long)cnt[O_RECOVER], (unsigned long long)cnt[O_CLIENT],
 	    (unsigned long long)cnt[O_CONFIRMED]);
+	free(oline);
 	free(pcpath);
 	free(hpath);
 	free(prevhold);
