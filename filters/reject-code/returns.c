@@ -395,12 +395,12 @@ static const char *const pcols[] = {
  * ps_number, as the outcome holds them) in a hash table, numbered as
  * it first comes, and each outcome's offset in the mapping and its PS's
  * number; the PS sorted, a few thousand, not the day's lines, the
- * offsets are put in their order by counting (the outcomes' order
- * within a PS): twenty bytes an outcome, where sort(1) wrote, sorted
- * and read back a key line an outcome.  (Lists of each PS's outcomes,
- * followed link by link, missed the cache at each.)  Past PSMEM bytes,
- * memory stops growing: the key lines go to sort(1) as they did
- * (spilled).
+ * outcomes (their numbers) are put in their order by counting (the
+ * outcomes' order within a PS): twenty bytes an outcome, where sort(1)
+ * wrote, sorted and read back a key line an outcome.  (Lists of each
+ * PS's outcomes, followed link by link, missed the cache at each.)
+ * Past PSMEM bytes, memory stops growing: the key lines go to sort(1)
+ * as they did (spilled).
  *
  * And, up to PSMEM bytes of them, where the PS return's fields lie in
  * each outcome's line (from its start and their lengths, as the pass
@@ -664,11 +664,12 @@ groupcmp(const void *pa, const void *pb)
 }
 
 /*
- * The offsets in the PS return's order, in ord: the PS sorted, packed at
- * the start of the table, each given the place of its first outcome,
- * the outcomes put at their PS's places in their order.  Spilled, the
- * key lines sorted by sort(1), whole and bytewise, which orders them as
- * the groups (the offsets, of one width, compare as numbers), and opened.
+ * The outcomes' numbers in the PS return's order, in ord: the PS
+ * sorted, packed at the start of the table, each given the place of its
+ * first outcome, the outcomes put at their PS's places in their order.
+ * Spilled, the key lines sorted by sort(1), whole and bytewise, which
+ * orders them as the groups (the offsets, of one width, compare as
+ * numbers), and opened.
  */
 static void
 pssort(struct psorder *o)
