@@ -435,6 +435,15 @@ checkdate(const char *path, const char *today_s)
 	ts_close(&r);
 }
 
+/* A field after a TAB at d: its end. */
+static inline char *
+ocat(char *d, const char *s, size_t n)
+{
+	*d++ = '\t';
+	memcpy(d, s, n);
+	return d + n;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -448,7 +457,9 @@ main(int argc, char *argv[])
 	struct ts_writer ow, pw, hw;
 	struct pub po, pp, ph, ps;
 	int dc[ND], cc[ND], hc[NHC], ch, k, kc, kh = 0, havehold = 0, ncl, nvcol, kid;
-	int run[ND], rfirst[ND], nrun;
+	int run[ND], rfirst[ND], nrun, dm[ND], ndm;
+	char *oline;
+	size_t olcap;
 	size_t onlen[NO], todaylen;
 	int32_t today, first, by;
 	char today_s[DATE_BUFSZ], meta[64], *pcpath, *hpath, *prevhold = NULL, *prevclaims = NULL;
@@ -605,6 +616,20 @@ main(int argc, char *argv[])
 	ts_wopen(&ow, po.fd, outpath, "outcome", 1, ocols, NOC);
 	snprintf(meta, sizeof meta, "business_date\t%s", today_s);
 	ts_wmeta(&ow, meta);
+	/*
+	 * The decision's columns of the outcome built in oline, fewer than
+	 * the decision's, written at once (ts_wfields); the amounts summed
+	 * those of its money columns dm.
+	 */
+	for (k = 0, ndm = 0; k < ND; k++)
+		if (ow.money[k])
+			dm[ndm++] = dc[k];
+	if (NOC != ND + 9)
+		die(EX_SOFTWARE, "%s: %d columns, not the decision's %d and 9", outpath, NOC, ND);
+	for (; k < NOC; k++)
+		if (ow.money[k])
+			die(EX_SOFTWARE, "%s: the outcome's own column %s is money", outpath, ocols[k]);
+	oline = xmalloc(olcap = LINE_MAX_ + 256);
 	openout(&pp, newdir, "claims.tsv", &pcpath);
 	ts_wopen(&pw, pp.fd, pcpath, "claim", 1, (const char *const *)cr.cols, ncl);
 	openout(&ph, newdir, "hold.tsv", &hpath);
@@ -712,68 +737,102 @@ main(int argc, char *argv[])
 		if (ground->n > 0 && (o == O_REJECTED || o == O_HOLD || o == O_EXPIRED))
 			o = O_CONFIRMED;
 		/*
-		 * The outcome: the decision's columns, then its own; what is
-		 * not copied from a stream is text of the program's own or
-		 * of fields read (checked), written as checked.
+		 * The outcome, one line written at once (ts_wfields): the
+		 * decision's columns, their runs copied, its amounts those the
+		 * reader parsed; then its own columns, none money (checked as
+		 * the writer opened), text of the program's own or of fields
+		 * read (checked), dates and a count as ts_wdate and ts_wint
+		 * write them.
 		 */
-		ts_wruns(&ow, &dr, rfirst, run, nrun);
-		ts_wchecked(&ow, onames[o], onlen[o]);
-		if (kh > 0)
-			ts_wcols(&ow, &hr, hc[0], 1);
-		else
-			ts_wcols(&ow, &dr, dc[D_CLAIM], 1);
-		/* Most lines are first presented today: its date written once. */
-		if (first == today)
-			ts_wchecked(&ow, today_s, todaylen);
-		else
-			ts_wdate(&ow, first);
-		if (o == O_HOLD || o == O_EXPIRED)
-			ts_wdate(&ow, by);
-		else
-			ts_wchecked(&ow, "", 0);
-		ts_wint(&ow, presented);
-		if (kh > 0)
-			ts_wcols(&ow, &hr, hc[9], 1);
-		else
-			ts_wchecked(&ow, ground->p, ground->n);
-		/*
-		 * A line paid is paid by the day's transfer to its PS for its
-		 * client, whose reference payment-edit gives it (a SEPA
-		 * end-to-end id: 35 characters at most, letters, digits and
-		 * '-'): TP, the day, the client, the PS by the first letter of
-		 * its kind (M for AM) and its number.
-		 */
-		if (o == O_PAID || o == O_REPORT) {
-			const struct field *pk = &f[dc[D_PSKIND]], *pn = &f[dc[D_PSNUM]];
-			const struct field *am = &f[dc[D_AMC]];
-			char ref[48], *q = ref;
+		{
+			const struct field *fa, *fb;
+			int64_t sum = 0, c;
+			char *d, dbuf[DATE_BUFSZ], nbuf[24];
+			size_t len, m;
+			int j, e;
 
-			if (pn->n == 0 || !alnum(pn->p, pn->n, 0) || pk->n == 0 ||
-			    !alnum(pk->p, pk->n, 1))
-				die_at(EX_DATAERR, argv[1], (long)dr.in.lineno, "ps_number",
-				    "a paid line's PS kind or number is not letters and digits");
-			if (sizeof "TPyyyymmdd--M" - 1 + am->n + pn->n >= 36)
-				die_at(EX_DATAERR, argv[1], (long)dr.in.lineno, "ps_number",
-				    "the payment reference would be longer than 35 characters");
-			memcpy(q, "TP", 2);
-			memcpy(q + 2, today_s, 4);
-			memcpy(q + 6, today_s + 5, 2);
-			memcpy(q + 8, today_s + 8, 2);
-			q[10] = '-';
-			q += 11;
-			memcpy(q, am->p, am->n);
-			q += am->n;
-			*q++ = '-';
-			*q++ = pk->n == 2 && memcmp(pk->p, "AM", 2) == 0 ? 'M' : pk->p[0];
-			memcpy(q, pn->p, pn->n);
-			q += pn->n;
-			/* Fields read and checked, and letters, digits and '-'. */
-			ts_wchecked(&ow, ref, (size_t)(q - ref));
-		} else
-			ts_wchecked(&ow, "", 0);
-		/* The labels were checked as their table was read (addrule). */
-		ts_wchecked(&ow, ru->pslabel, ru->pslen);
-		ts_wchecked(&ow, ru->clientlabel, ru->clientlen);
+			for (j = 0; j < ndm; j++) {
+				if (f[dm[j]].n == 0)
+					continue;
+				if (dr.money[dm[j]])
+					c = dr.cents[dm[j]];
+				else if ((e = money_parse(f[dm[j]].p, f[dm[j]].n, &c)) != M_OK)
+					die(EX_SOFTWARE, "%s: record %llu: %s: %s", outpath,
+					    (unsigned long long)ow.nrec + 1, dr.cols[dm[j]],
+					    money_strerror(e));
+				if (__builtin_add_overflow(sum, c, &sum))
+					die(EX_DATAERR, "%s: record sum out of range", outpath);
+			}
+			if (f[rfirst[0]].n > 0 && f[rfirst[0]].p[0] == '#')
+				die(EX_SOFTWARE, "%s: record %llu: first field starts with #", outpath,
+				    (unsigned long long)ow.nrec + 1);
+			/* Room: the decision's line, the fields of others, the program's text. */
+			len = dr.len + first_claim->n + ground->n + ru->pslen + ru->clientlen + 256;
+			if (len > olcap)
+				oline = xrealloc(oline, olcap = len);
+			for (j = 0, d = oline; j < nrun; j++) {
+				fa = &f[rfirst[j]];
+				fb = fa + run[j] - 1;
+				len = (size_t)(fb->p + fb->n - fa->p);
+				if (j > 0)
+					*d++ = '\t';
+				memcpy(d, fa->p, len);
+				d += len;
+			}
+			d = ocat(d, onames[o], onlen[o]);
+			d = ocat(d, first_claim->p, first_claim->n);
+			/* Most lines are first presented today: its date written once. */
+			if (first == today)
+				d = ocat(d, today_s, todaylen);
+			else
+				d = ocat(d, dbuf, date_fmt(first, dbuf));
+			if (o == O_HOLD || o == O_EXPIRED)
+				d = ocat(d, dbuf, date_fmt(by, dbuf));
+			else
+				*d++ = '\t';
+			for (m = 0, x = presented; m == 0 || x > 0; x /= 10)
+				nbuf[sizeof nbuf - ++m] = (char)('0' + x % 10);
+			d = ocat(d, nbuf + sizeof nbuf - m, m);
+			d = ocat(d, ground->p, ground->n);
+			/*
+			 * A line paid is paid by the day's transfer to its PS for
+			 * its client, whose reference payment-edit gives it (a
+			 * SEPA end-to-end id: 35 characters at most, letters,
+			 * digits and '-'): TP, the day, the client, the PS by the
+			 * first letter of its kind (M for AM) and its number.
+			 */
+			if (o == O_PAID || o == O_REPORT) {
+				const struct field *pk = &f[dc[D_PSKIND]], *pn = &f[dc[D_PSNUM]];
+				const struct field *am = &f[dc[D_AMC]];
+				char *q;
+
+				if (pn->n == 0 || !alnum(pn->p, pn->n, 0) || pk->n == 0 ||
+				    !alnum(pk->p, pk->n, 1))
+					die_at(EX_DATAERR, argv[1], (long)dr.in.lineno, "ps_number",
+					    "a paid line's PS kind or number is not letters and digits");
+				if (sizeof "TPyyyymmdd--M" - 1 + am->n + pn->n >= 36)
+					die_at(EX_DATAERR, argv[1], (long)dr.in.lineno, "ps_number",
+					    "the payment reference would be longer than 35 characters");
+				q = d;
+				memcpy(q, "\tTP", 3);
+				memcpy(q + 3, today_s, 4);
+				memcpy(q + 7, today_s + 5, 2);
+				memcpy(q + 9, today_s + 8, 2);
+				q[11] = '-';
+				q += 12;
+				memcpy(q, am->p, am->n);
+				q += am->n;
+				*q++ = '-';
+				*q++ = pk->n == 2 && memcmp(pk->p, "AM", 2) == 0 ? 'M' : pk->p[0];
+				memcpy(q, pn->p, pn->n);
+				d = q + pn->n;
+			} else
+				*d++ = '\t';
+			/* The labels were checked as their table was read (addrule). */
+			d = ocat(d, ru->pslabel, ru->pslen);
+			d = ocat(d, ru->clientlabel, ru->clientlen);
+			ts_wfields(&ow, oline, (size_t)(d - oline), NOC, sum);
+		}
 		ts_wend(&ow);
 		/*
 		 * Summed from the decision, against what the writer sums
@@ -880,6 +939,7 @@ main(int argc, char *argv[])
 	    (unsigned long long)carried, (unsigned long long)cnt[O_EXPIRED],
 	    (unsigned long long)cnt[O_RECOVER], (unsigned long long)cnt[O_CLIENT],
 	    (unsigned long long)cnt[O_CONFIRMED]);
+	free(oline);
 	free(pcpath);
 	free(hpath);
 	free(prevhold);

@@ -382,17 +382,30 @@ static const char *const cfew[] = {
 	"dest", "code", "outcome", "identity_update", "payment_ref", "client_label"
 };
 
+/* The PS return's columns. */
+static const char *const pcols[] = {
+	"ps_kind", "ps_number", "invoice", "line_no", "act_date", "act_code",
+	"claim", "fr_eur", "amc_eur", "recover_eur", "outcome", "code",
+	"decide_by", "payment_ref", "ps_label"
+};
+#define NPC (int)(sizeof pcols / sizeof pcols[0])
+
 /*
  * The PS return's order: each PS (its key, ps_kind, a TAB and
  * ps_number, as the outcome holds them) in a hash table, numbered as
  * it first comes, and each outcome's offset in the mapping and its PS's
  * number; the PS sorted, a few thousand, not the day's lines, the
- * offsets are put in their order by counting (the outcomes' order
- * within a PS): twenty bytes an outcome, where sort(1) wrote, sorted
- * and read back a key line an outcome.  (Lists of each PS's outcomes,
- * followed link by link, missed the cache at each.)  Past PSMEM bytes,
- * memory stops growing: the key lines go to sort(1) as they did
- * (spilled).
+ * outcomes (their numbers) are put in their order by counting (the
+ * outcomes' order within a PS): twenty bytes an outcome, where sort(1)
+ * wrote, sorted and read back a key line an outcome.  (Lists of each
+ * PS's outcomes, followed link by link, missed the cache at each.)
+ * Past PSMEM bytes, memory stops growing: the key lines go to sort(1)
+ * as they did (spilled).
+ *
+ * And, up to PSMEM bytes of them, where the PS return's fields lie in
+ * each outcome's line (from its start and their lengths, as the pass
+ * split it): read back, the line is not split again (a split of every
+ * column and a parse of every amount, the half of the PS return).
  */
 #define PSMEM (64 << 20)
 
@@ -406,7 +419,10 @@ struct psorder {
 	size_t ng, cap;
 	uint64_t *off, *ord;
 	uint32_t *gid;
-	size_t n, ncap, max;
+	size_t n, ncap, max, mem;
+	/* The fields of outcomes 0 to nsp - 1 (NPC pairs each), room for spcap. */
+	uint16_t *sp;
+	size_t nsp, spcap;
 	/*
 	 * The keys, copied: compared with the outcome's at each, where it
 	 * stands in the outcomes it missed the cache.
@@ -469,10 +485,12 @@ spill(struct psorder *o)
 	free(o->g);
 	free(o->off);
 	free(o->gid);
+	free(o->sp);
 	o->g = NULL;
 	o->off = NULL;
 	o->gid = NULL;
-	o->ng = o->cap = o->n = o->ncap = 0;
+	o->sp = NULL;
+	o->ng = o->cap = o->n = o->ncap = o->nsp = o->spcap = 0;
 }
 
 /*
@@ -498,8 +516,13 @@ psslot(const struct psorder *o, const char *key, size_t len)
 	return (size_t)h & (o->cap - 1);
 }
 
+/*
+ * The outcome at off (its line), its PS's key, and its fields f as the
+ * reader split them, the PS return's at pc[].
+ */
 static void
-psadd(struct psorder *o, const char *key, size_t len, uint64_t off)
+psadd(struct psorder *o, const char *key, size_t len, uint64_t off, const char *line,
+    size_t linelen, const struct field *f, const int *pc)
 {
 	struct psgroup *g;
 	size_t i, j;
@@ -509,8 +532,10 @@ psadd(struct psorder *o, const char *key, size_t len, uint64_t off)
 		return;
 	}
 	if (o->n == o->ncap) {
-		if (o->max == 0)
-			o->max = psmem() / (sizeof *o->off + sizeof *o->gid + sizeof *o->ord);
+		if (o->max == 0) {
+			o->mem = psmem();
+			o->max = o->mem / (sizeof *o->off + sizeof *o->gid + sizeof *o->ord);
+		}
 		if (o->n >= o->max || o->ncap >= UINT32_MAX / 2) {
 			spill(o);
 			keyline(o, key, len, off);
@@ -521,6 +546,24 @@ psadd(struct psorder *o, const char *key, size_t len, uint64_t off)
 			o->ncap = o->max > 0 ? o->max : 1;
 		o->off = xrealloc(o->off, o->ncap * sizeof *o->off);
 		o->gid = xrealloc(o->gid, o->ncap * sizeof *o->gid);
+		if (o->nsp == o->n && o->ncap * 2 * NPC * sizeof *o->sp <= o->mem) {
+			o->sp = xrealloc(o->sp, o->ncap * 2 * NPC * sizeof *o->sp);
+			o->spcap = o->ncap;
+		}
+	}
+	/*
+	 * Its fields' places, while every outcome before has them: its
+	 * line under 64 KiB, each field's start and length fit 16 bits.
+	 */
+	if (o->nsp == o->n && o->n < o->spcap && linelen <= UINT16_MAX) {
+		uint16_t *sp = &o->sp[o->n * 2 * NPC];
+		int k;
+
+		for (k = 0; k < NPC; k++) {
+			sp[2 * k] = (uint16_t)(f[pc[k]].p - line);
+			sp[2 * k + 1] = (uint16_t)f[pc[k]].n;
+		}
+		o->nsp++;
 	}
 	if (2 * (o->ng + 1) > o->cap) {
 		struct psgroup *old = o->g;
@@ -555,11 +598,11 @@ psadd(struct psorder *o, const char *key, size_t len, uint64_t off)
 }
 
 /*
- * The offset of the next outcome of the PS return in its order: 1, or 0
- * at the end.
+ * The offset of the next outcome of the PS return in its order, and its
+ * fields' places (*sp, NULL: not kept): 1, or 0 at the end.
  */
 static int
-psnext(struct psorder *o, const char *map, uint64_t *off)
+psnext(struct psorder *o, const char *map, uint64_t *off, const uint16_t **sp)
 {
 	const char *why, *t;
 	char *line;
@@ -573,12 +616,22 @@ psnext(struct psorder *o, const char *map, uint64_t *off)
 		 * The lines are read at random: each fetched eight ahead,
 		 * its first 256 bytes (a prefetch past the mapping is a no-op).
 		 */
-		if (o->i + 8 < o->n)
+		if (o->i + 8 < o->n) {
+			uint64_t j = o->ord[o->i + 8];
+
 			for (k = 0; k < 256; k += 64)
-				__builtin_prefetch(map + o->ord[o->i + 8] + k);
-		*off = o->ord[o->i++];
+				__builtin_prefetch(map + o->off[j] + k);
+			if (j < o->nsp)
+				__builtin_prefetch(&o->sp[j * 2 * NPC]);
+		}
+		if (o->i + 16 < o->n)
+			__builtin_prefetch(&o->off[o->ord[o->i + 16]]);
+		k = (int)(o->ord[o->i] < o->nsp);
+		*sp = k ? &o->sp[o->ord[o->i] * 2 * NPC] : NULL;
+		*off = o->off[o->ord[o->i++]];
 		return 1;
 	}
+	*sp = NULL;
 	if ((k = lines_next(&o->sorted, &line, &len, &why)) < 0)
 		die(EX_IOERR, "%s: %s", o->srt, why);
 	if (k == 0)
@@ -611,11 +664,12 @@ groupcmp(const void *pa, const void *pb)
 }
 
 /*
- * The offsets in the PS return's order, in ord: the PS sorted, packed at
- * the start of the table, each given the place of its first outcome,
- * the outcomes put at their PS's places in their order.  Spilled, the
- * key lines sorted by sort(1), whole and bytewise, which orders them as
- * the groups (the offsets, of one width, compare as numbers), and opened.
+ * The outcomes' numbers in the PS return's order, in ord: the PS
+ * sorted, packed at the start of the table, each given the place of its
+ * first outcome, the outcomes put at their PS's places in their order.
+ * Spilled, the key lines sorted by sort(1), whole and bytewise, which
+ * orders them as the groups (the offsets, of one width, compare as
+ * numbers), and opened.
  */
 static void
 pssort(struct psorder *o)
@@ -636,13 +690,12 @@ pssort(struct psorder *o)
 			at[o->g[i].id] = (uint32_t)n;
 			n += o->g[i].n;
 		}
+		/* The outcomes' numbers, in order: their offsets and fields kept. */
 		o->ord = xmalloc((o->n + 1) * sizeof *o->ord);
 		for (i = 0; i < o->n; i++)
-			o->ord[at[o->gid[i]]++] = o->off[i];
+			o->ord[at[o->gid[i]]++] = i;
 		free(at);
-		free(o->off);
 		free(o->gid);
-		o->off = NULL;
 		o->gid = NULL;
 		return;
 	}
@@ -681,6 +734,7 @@ psfree(struct psorder *o)
 	free(o->off);
 	free(o->gid);
 	free(o->ord);
+	free(o->sp);
 	arena_free(&o->kmem);
 }
 
@@ -697,7 +751,7 @@ struct pass {
 	const char *map;
 	/* The PS return's order: the fields k1 and k2 (k1 + 1) as a key. */
 	struct psorder *order;
-	int k1, ko, ka;
+	int k1, ko, ka, pc[NPC];
 	uint64_t kept;
 	int64_t keptamc;
 	/* The clients' returns. */
@@ -710,6 +764,12 @@ struct pass {
 	size_t lastn;
 	struct cret *last;
 	struct quoted *memo[NCC];
+	/*
+	 * The clients' stream line built in tl (ts_wfields), its amounts
+	 * the reader's of the nmk outcome columns mk (-1: not yet known).
+	 */
+	char *tl;
+	int mk[NCC], nmk;
 	/*
 	 * The first npre columns of the clients' returns, following each
 	 * other in the outcomes: the line before's (pren bytes, SIZE_MAX:
@@ -747,6 +807,13 @@ client(struct pass *ps, const struct field *a)
 	snprintf(c->tpath, sizeof c->tpath, "%s/%s.tsv", ps->dir, c->name);
 	ts_wopen(&c->w, newpub(c->tpath)->fd, c->tpath, "client-return", 1, ccols, NCC);
 	ts_wmeta(&c->w, ps->meta);
+	if (ps->nmk < 0)
+		for (i = ps->nmk = 0; i < NCC; i++)
+			if (c->w.money[i]) {
+				if (ps->cc[i] < 0)
+					die(EX_SOFTWARE, "client returns: %s computed", ccols[i]);
+				ps->mk[ps->nmk++] = ps->cc[i];
+			}
 	snprintf(c->cpath, sizeof c->cpath, "%s/%s.csv", ps->dir, c->name);
 	oopen(&c->csv, newpub(c->cpath), c->cpath);
 	for (i = 0, n = 0; i < NCC; i++)
@@ -784,7 +851,7 @@ passrec(void *arg, struct ts_reader *r)
 		if (money_add(&ps->keptamc, ps->keptamc, r->cents[ps->ka]) < 0)
 			return ts_error(r, "amc_eur", "sum out of range");
 		psadd(ps->order, f1->p, (size_t)(f2->p + f2->n - f1->p),
-		    (uint64_t)(r->line - ps->map));
+		    (uint64_t)(r->line - ps->map), r->line, r->len, r->f, ps->pc);
 	}
 	if (ps->dir == NULL)
 		return 0;
@@ -812,11 +879,51 @@ passrec(void *arg, struct ts_reader *r)
 	id.p = r->f[ps->kout].n == 11 && memcmp(r->f[ps->kout].p, "paid-report", 11) == 0 ?
 	    "1" : "0";
 	id.n = 1;
-	ts_wruns(&c->w, r, ps->first, ps->run, ps->idrun);
-	ts_wchecked(&c->w, id.p, id.n);
-	ts_wruns(&c->w, r, ps->first + ps->idrun + 1, ps->run + ps->idrun + 1,
-	    ps->nrun - ps->idrun - 1);
-	ts_wend(&c->w);
+	/*
+	 * The stream's line: the runs of columns copied, identity_update
+	 * between them, written at once (ts_wfields), with the checks
+	 * ts_wruns made: no '#' first, the sum of the amounts the reader
+	 * parsed.
+	 */
+	{
+		const struct field *fa, *fb;
+		int64_t sum = 0;
+		size_t len;
+		int i, e;
+
+		fa = &r->f[ps->cc[0]];
+		if (fa->n > 0 && fa->p[0] == '#')
+			die(EX_SOFTWARE, "%s: record %llu: first field starts with #", c->tpath,
+			    (unsigned long long)c->w.nrec + 1);
+		if (r->len > LINE_MAX_)
+			die(EX_SOFTWARE, "%s: record longer than %d bytes", c->tpath, LINE_MAX_);
+		for (i = 0; i < ps->nmk; i++) {
+			if (r->f[k = ps->mk[i]].n == 0)
+				continue;
+			if (r->money[k])
+				x = r->cents[k];
+			else if ((e = money_parse(r->f[k].p, r->f[k].n, &x)) != M_OK)
+				die(EX_SOFTWARE, "%s: record %llu: %s: %s", c->tpath,
+				    (unsigned long long)c->w.nrec + 1, ocols[k], money_strerror(e));
+			if (__builtin_add_overflow(sum, x, &sum))
+				die(EX_DATAERR, "%s: record sum out of range", c->tpath);
+		}
+		for (i = 0, d = ps->tl; i < ps->nrun; i++) {
+			if (i > 0)
+				*d++ = '\t';
+			if (i == ps->idrun) {
+				*d++ = *id.p;
+				continue;
+			}
+			fa = &r->f[ps->first[i]];
+			fb = fa + ps->run[i] - 1;
+			len = (size_t)(fb->p + fb->n - fa->p);
+			memcpy(d, fa->p, len);
+			d += len;
+		}
+		ts_wfields(&c->w, ps->tl, (size_t)(d - ps->tl), NCC, sum);
+		ts_wend(&c->w);
+	}
 	csvroom(&c->csv, r->len + 1, NCC);
 	d = c->csv.b + c->csv.len;
 	k = 0;
@@ -907,6 +1014,8 @@ onepass(struct ts_reader *r, const char *path, const char *date, struct psorder 
 	p.k1 = k1;
 	p.ko = ocol("outcome");
 	p.ka = ocol("amc_eur");
+	for (i = 0; i < NPC; i++)
+		p.pc[i] = ocol(pcols[i]);
 	if (clientdir != NULL) {
 		snprintf(meta, sizeof meta, "business_date\t%s", date);
 		p.dir = clientdir;
@@ -934,6 +1043,9 @@ onepass(struct ts_reader *r, const char *path, const char *date, struct psorder 
 		if (p.idk == NCC || p.idk < p.npre || p.idk == 0)
 			die(EX_SOFTWARE, "client returns: %s first, or among %d first", cident, p.npre);
 		p.nrun = runs(p.cc, NCC, p.run, p.first);
+		p.nmk = -1;
+		/* A line of the outcome's fields, fewer, and identity_update's byte and TAB. */
+		p.tl = xmalloc(LINE_MAX_ + 64);
 		for (p.idrun = 0; p.idrun < p.nrun && p.first[p.idrun] >= 0; p.idrun++)
 			;
 		if (p.idrun == p.nrun)
@@ -961,6 +1073,7 @@ onepass(struct ts_reader *r, const char *path, const char *date, struct psorder 
 			free(p.cl[j]);
 		}
 		free(p.cl);
+		free(p.tl);
 		for (i = 0; i < NCC; i++)
 			free(p.memo[i]);
 	}
@@ -1039,34 +1152,43 @@ static void
 psreturn(struct ts_reader *r, const char *path, struct psorder *o, uint64_t kept, int64_t inamc,
     const char *date, const char *psout, const char *fixout, const struct layout *lay)
 {
-	static const char *const pcols[] = {
-		"ps_kind", "ps_number", "invoice", "line_no", "act_date", "act_code",
-		"claim", "fr_eur", "amc_eur", "recover_eur", "outcome", "code",
-		"decide_by", "payment_ref", "ps_label"
-	};
-	enum { NPC = sizeof pcols / sizeof pcols[0] };
 	struct ts_writer w;
 	struct lay_val v[NY];
-	const struct field *f;
-	char meta[64], prevkind[32] = "", prevnum[64] = "";
-	size_t pklen = 0, pnlen = 0;
+	struct field f[NPC];
+	const uint16_t *sp;
+	char meta[64], prevkind[32] = "", prevnum[64] = "", *line, *d;
+	size_t pklen = 0, pnlen = 0, len;
 	struct obuf fo;
 	const struct lay_record *r000 = NULL, *r100 = NULL, *r200 = NULL, *r900 = NULL;
 	const struct lay_record *r999 = NULL;
-	int pc[NPC], run[NPC], first[NPC], nrun, i, open = 0;
+	unsigned char wm[NPC];
+	int pc[NPC], run[NPC], first[NPC], mi[NPC], wi[NPC], nrun, nm, nw, i, j, e, open = 0;
 	uint64_t n = 0, pn = 0, off;
-	int64_t amc = 0, fr = 0, pamc = 0, pfr = 0, x;
+	int64_t amc = 0, fr = 0, pamc = 0, pfr = 0, x, cents[NPC], recsum;
 
-	for (i = 0; i < (int)NPC; i++)
+	for (i = 0; i < NPC; i++)
 		pc[i] = ocol(pcols[i]);
+	/* The runs of the PS return's columns, by their place in it. */
 	nrun = runs(pc, NPC, run, first);
+	for (i = j = 0; i < nrun; j += run[i++])
+		first[i] = j;
+	memset(wm, 0, sizeof wm);
 	if (psout != NULL) {
 		struct pub *p = newpub(psout);
 
 		ts_wopen(&w, p->fd, psout, "ps-return", 1, pcols, NPC);
 		snprintf(meta, sizeof meta, "business_date\t%s", date);
 		ts_wmeta(&w, meta);
+		memcpy(wm, w.money, NPC);
 	}
+	/* The amounts parsed (mi): the writer's (wi), and those of the fixed-width file. */
+	for (i = nm = nw = 0; i < NPC; i++) {
+		if (wm[i] || i == 7 || i == 8 || i == 9)
+			mi[nm++] = i;
+		if (wm[i])
+			wi[nw++] = i;
+	}
+	line = xmalloc(LINE_MAX_ + 2);
 	memset(v, 0, sizeof v);
 	if (fixout != NULL) {
 		oopen(&fo, newpub(fixout), fixout);
@@ -1079,26 +1201,64 @@ psreturn(struct ts_reader *r, const char *path, struct psorder *o, uint64_t kept
 		setval(&v[Y_DATE], &(struct field){ date, strlen(date) });
 		fixrec(&fo, lay, r000, v);
 	}
-	while (psnext(o, (const char *)r->map, &off)) {
-		const struct field *fk, *fn;
+	while (psnext(o, (const char *)r->map, &off, &sp)) {
+		const struct field *fk = &f[0], *fn = &f[1];
 
 		/*
 		 * The line was checked, with the trailer, by the pass that
-		 * listed it, on these mapped bytes: it is split again, not
-		 * checked again.
+		 * listed it, on these mapped bytes: its fields are where the
+		 * pass found them, or it is split again, not checked again.
 		 */
-		if (off >= r->maplen || ts_reline(r, (const char *)r->map + off) < 0)
+		if (off >= r->maplen)
 			die_at(EX_SOFTWARE, path, 0, "", "not the offset of an outcome");
-		f = r->f;
-		fk = &f[pc[0]];
-		fn = &f[pc[1]];
+		if (sp != NULL)
+			for (i = 0; i < NPC; i++) {
+				f[i].p = (const char *)r->map + off + sp[2 * i];
+				f[i].n = sp[2 * i + 1];
+			}
+		else {
+			if (ts_reline(r, (const char *)r->map + off) < 0)
+				die_at(EX_SOFTWARE, path, 0, "", "not the offset of an outcome");
+			for (i = 0; i < NPC; i++)
+				f[i] = r->f[pc[i]];
+		}
+		/* The amounts, parsed again from the line (an empty one is 0). */
+		for (j = 0; j < nm; j++) {
+			i = mi[j];
+			cents[i] = 0;
+			if (f[i].n > 0 && (e = money_parse(f[i].p, f[i].n, &cents[i])) != M_OK)
+				die_at(EX_SOFTWARE, path, ts_lineof(r, f[0].p), pcols[i], "%s",
+				    money_strerror(e));
+		}
 		if (psout != NULL) {
-			ts_wruns(&w, r, first, run, nrun);
+			/*
+			 * The record as ts_wruns wrote it from the reader: its
+			 * runs of columns copied, TABs between, its amounts summed.
+			 */
+			if (f[0].n > 0 && f[0].p[0] == '#')
+				die(EX_SOFTWARE, "%s: record %llu: first field starts with #",
+				    psout, (unsigned long long)w.nrec + 1);
+			for (j = 0, recsum = 0; j < nw; j++)
+				if (__builtin_add_overflow(recsum, cents[wi[j]], &recsum))
+					die(EX_DATAERR, "%s: record sum out of range", psout);
+			for (i = 0, d = line; i < nrun; i++) {
+				const struct field *a = &f[first[i]], *b = a + run[i] - 1;
+
+				len = (size_t)(b->p + b->n - a->p);
+				if ((size_t)(d - line) + len + 1 > LINE_MAX_ + 1)
+					die(EX_SOFTWARE, "%s: record longer than %d bytes", psout,
+					    LINE_MAX_);
+				if (i > 0)
+					*d++ = '\t';
+				memcpy(d, a->p, len);
+				d += len;
+			}
+			ts_wfields(&w, line, (size_t)(d - line), NPC, recsum);
 			ts_wend(&w);
 		}
 		n++;
 		/* amc_eur as this second read parsed it; the pass summed its own. */
-		x = r->cents[pc[8]];
+		x = cents[8];
 		if (money_add(&amc, amc, x) < 0)
 			die_at(EX_SOFTWARE, path, ts_lineof(r, r->line), "amc_eur", "sum out of range");
 		if (fixout == NULL)
@@ -1123,23 +1283,23 @@ psreturn(struct ts_reader *r, const char *path, struct psorder *o, uint64_t kept
 			pn = 0;
 			pamc = pfr = 0;
 		}
-		setval(&v[Y_INVOICE], &f[pc[2]]);
-		setval(&v[Y_LINENO], &f[pc[3]]);
-		setval(&v[Y_ACTDATE], &f[pc[4]]);
-		setval(&v[Y_ACT], &f[pc[5]]);
-		setval(&v[Y_CLAIM], &f[pc[6]]);
-		setamount(&v[Y_FR], &f[pc[7]], r->cents[pc[7]]);
-		setamount(&v[Y_AMC], &f[pc[8]], x);
-		setamount(&v[Y_RECOVER], &f[pc[9]], r->cents[pc[9]]);
-		setval(&v[Y_OUTCOME], &f[pc[10]]);
-		setval(&v[Y_CODE], &f[pc[11]]);
-		setval(&v[Y_BY], &f[pc[12]]);
-		setval(&v[Y_PAYREF], &f[pc[13]]);
+		setval(&v[Y_INVOICE], &f[2]);
+		setval(&v[Y_LINENO], &f[3]);
+		setval(&v[Y_ACTDATE], &f[4]);
+		setval(&v[Y_ACT], &f[5]);
+		setval(&v[Y_CLAIM], &f[6]);
+		setamount(&v[Y_FR], &f[7], cents[7]);
+		setamount(&v[Y_AMC], &f[8], x);
+		setamount(&v[Y_RECOVER], &f[9], cents[9]);
+		setval(&v[Y_OUTCOME], &f[10]);
+		setval(&v[Y_CODE], &f[11]);
+		setval(&v[Y_BY], &f[12]);
+		setval(&v[Y_PAYREF], &f[13]);
 		fixrec(&fo, lay, r200, v);
 		pn++;
 		/* x: the amc_eur just parsed. */
 		if (money_add(&pamc, pamc, x) < 0 ||
-		    money_add(&pfr, pfr, r->cents[pc[7]]) < 0 || money_add(&fr, fr, r->cents[pc[7]]) < 0)
+		    money_add(&pfr, pfr, cents[7]) < 0 || money_add(&fr, fr, cents[7]) < 0)
 			die_at(EX_DATAERR, path, 0, "amc_eur", "an amount out of range");
 	}
 	/* Conservation: the lines and the AMC of the outcomes, all of them. */
@@ -1161,6 +1321,7 @@ psreturn(struct ts_reader *r, const char *path, struct psorder *o, uint64_t kept
 	}
 	if (psout != NULL)
 		ts_wclose(&w);
+	free(line);
 }
 
 void
