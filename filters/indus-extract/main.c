@@ -379,6 +379,8 @@ restore(struct item *it, const char *file, long line)
 static struct ts_writer lw, xw;
 static const char *lpath, *prevpath;
 static int havex;
+/* The ledger of the day before has the text columns first, in their order. */
+static int prevrun;
 static struct item **reqs;
 static size_t nreqs, reqcap;
 static uint64_t nwritten;
@@ -462,12 +464,17 @@ settle(struct item *it, long line)
 	/*
 	 * An item of the day before: its text as the ledger's reader read
 	 * and checked it, not checked again (a year's open items are most
-	 * of what is written).
+	 * of what is written); in a ledger of the same columns first, one
+	 * run of its line.
 	 */
-	for (k = 0; k < NS; k++)
-		if (it->isnew)
+	if (it->isnew)
+		for (k = 0; k < NS; k++)
 			ts_wstr(&lw, it->s[k].p, it->s[k].n);
-		else
+	else if (prevrun)
+		ts_wfields(&lw, it->s[0].p,
+		    (size_t)(it->s[NS - 1].p + it->s[NS - 1].n - it->s[0].p), NS, 0);
+	else
+		for (k = 0; k < NS; k++)
 			ts_wchecked(&lw, it->s[k].p, it->s[k].n);
 	ts_wdate(&lw, it->opened);
 	ts_wmoney(&lw, it->paid);
@@ -747,6 +754,8 @@ main(int argc, char *argv[])
 		for (k = 0; k < NL; k++)
 			lc[k] = k == L_WITHDRAWN || k == S_COMP ? ts_col(&lr, lcols[k]) :
 			    ts_needcol(&lr, lcols[k]);
+		for (prevrun = 1, k = 0; k < NS; k++)
+			prevrun &= lc[k] == k;
 	}
 	outs[O_LEDGER].path = lpath;
 	outs[O_REPORT].path = rpath;
