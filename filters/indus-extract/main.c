@@ -218,6 +218,16 @@ newcmp(const void *pa, const void *pb)
 	return strcmp(a->key, b->key);
 }
 
+/* A field's bytes at p, then the byte end: past them. */
+static char *
+keycol(char *p, const struct field *f, char end)
+{
+	memcpy(p, f->p, f->n);
+	p += f->n;
+	*p++ = end;
+	return p;
+}
+
 /* An item of the ledger of the day before, its fields where they are. */
 static void
 parseprev(struct ts_reader *r, const int *lc, struct item *it, char *key, size_t cap,
@@ -227,7 +237,9 @@ parseprev(struct ts_reader *r, const int *lc, struct item *it, char *key, size_t
 	long line = r->in.lineno;
 	struct client *c;
 	int64_t x;
-	int k, n;
+	size_t db;
+	char *p;
+	int k;
 
 	memset(it, 0, sizeof *it);
 	for (k = 0; k < NS; k++)
@@ -262,11 +274,17 @@ parseprev(struct ts_reader *r, const int *lc, struct item *it, char *key, size_t
 	    money_sub(&x, x, it->withdrawn) < 0 || x != it->left)
 		die_at(EX_DATAERR, path, line, "left_eur", "not amount_eur less offset_eur, "
 		    "recovered_eur, transferred_eur and withdrawn_eur, at least 0.00");
-	n = snprintf(key, cap, "%.*s\t%s\t%.*s\t%.*s", (int)it->s[S_AMC].n, it->s[S_AMC].p,
-	    dbnames[it->debtor], (int)it->s[S_DREF].n, it->s[S_DREF].p, (int)it->s[S_ITEM].n,
-	    it->s[S_ITEM].p);
-	if (n < 0 || (size_t)n >= cap)
+	/* Its key, amc TAB debtor TAB debtor_ref TAB item: copied, a ledger's every item. */
+	db = strlen(dbnames[it->debtor]);
+	if (it->s[S_AMC].n + db + it->s[S_DREF].n + it->s[S_ITEM].n + 3 >= cap)
 		die_at(EX_DATAERR, path, line, "debtor_ref", "too long");
+	p = key;
+	p = keycol(p, &it->s[S_AMC], '\t');
+	memcpy(p, dbnames[it->debtor], db);
+	p += db;
+	*p++ = '\t';
+	p = keycol(p, &it->s[S_DREF], '\t');
+	p = keycol(p, &it->s[S_ITEM], '\0');
 	it->key = key;
 	c = client(&it->s[S_AMC], path, line);
 	add(&c->rprev, it->left, path, line, "left_eur");
@@ -361,6 +379,8 @@ restore(struct item *it, const char *file, long line)
 static struct ts_writer lw, xw;
 static const char *lpath, *prevpath;
 static int havex;
+/* The ledger of the day before has the text columns first, in their order. */
+static int prevrun;
 static struct item **reqs;
 static size_t nreqs, reqcap;
 static uint64_t nwritten;
@@ -379,8 +399,7 @@ apply(struct item *it, const struct params *pa)
 		cap = 2 * n;
 		key = xrealloc(key, cap);
 	}
-	snprintf(key, cap, "%.*s\t%.*s", (int)it->s[S_AMC].n, it->s[S_AMC].p,
-	    (int)it->s[S_ITEM].n, it->s[S_ITEM].p);
+	keycol(keycol(key, &it->s[S_AMC], '\t'), &it->s[S_ITEM], '\0');
 	while (lo < hi) {
 		m = (lo + hi) / 2;
 		if (strcmp(events[m].key, key) < 0)
@@ -442,8 +461,21 @@ settle(struct item *it, long line)
 		die(EX_SOFTWARE, "%s: item %.*s: left %lld, amount %lld, paid %lld cents: "
 		    "out of bounds", lpath, (int)it->s[S_ITEM].n, it->s[S_ITEM].p,
 		    (long long)it->left, (long long)it->amount, (long long)it->paid);
-	for (k = 0; k < NS; k++)
-		ts_wstr(&lw, it->s[k].p, it->s[k].n);
+	/*
+	 * An item of the day before: its text as the ledger's reader read
+	 * and checked it, not checked again (a year's open items are most
+	 * of what is written); in a ledger of the same columns first, one
+	 * run of its line.
+	 */
+	if (it->isnew)
+		for (k = 0; k < NS; k++)
+			ts_wstr(&lw, it->s[k].p, it->s[k].n);
+	else if (prevrun)
+		ts_wfields(&lw, it->s[0].p,
+		    (size_t)(it->s[NS - 1].p + it->s[NS - 1].n - it->s[0].p), NS, 0);
+	else
+		for (k = 0; k < NS; k++)
+			ts_wchecked(&lw, it->s[k].p, it->s[k].n);
 	ts_wdate(&lw, it->opened);
 	ts_wmoney(&lw, it->paid);
 	ts_wmoney(&lw, it->amount);
@@ -722,6 +754,8 @@ main(int argc, char *argv[])
 		for (k = 0; k < NL; k++)
 			lc[k] = k == L_WITHDRAWN || k == S_COMP ? ts_col(&lr, lcols[k]) :
 			    ts_needcol(&lr, lcols[k]);
+		for (prevrun = 1, k = 0; k < NS; k++)
+			prevrun &= lc[k] == k;
 	}
 	outs[O_LEDGER].path = lpath;
 	outs[O_REPORT].path = rpath;
