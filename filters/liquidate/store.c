@@ -267,17 +267,44 @@ linebefore(const char *p, const char *hi, const char *key, size_t klen)
 }
 
 /*
+ * The first line in [a, b) (line starts, b one or the records' end)
+ * whose start is key or after, b if none: what ts_seek finds, halving
+ * on the line that starts after the middle, found forward (memchr), not
+ * on the one that holds it, found byte by byte backward: that walk was
+ * most of a lookup's cost.  The last few lines read one by one.
+ */
+static const char *
+seekline(const char *a, const char *b, const char *key, size_t klen)
+{
+	const char *nl, *ls;
+
+	while (b - a > 256) {
+		nl = memchr(a + (b - a) / 2, '\n', (size_t)(b - a - (b - a) / 2));
+		if (nl == NULL || (ls = nl + 1) >= b)
+			break;
+		if (linebefore(ls, b, key, klen))
+			a = ls;
+		else
+			b = ls;
+	}
+	while (a < b && linebefore(a, b, key, klen))
+		a = (const char *)memchr(a, '\n', (size_t)(b - a)) + 1;
+	return a;
+}
+
+/*
  * The first line from lo (a line start) on whose start is key or after:
- * a gallop, steps of 4 KiB doubling, each taken on to the next line
- * start, then ts_seek's binary search in the last step.  The families
- * come in order: a lookup reads the pages near the one before's, not
- * log2(size) pages across the whole segment.
+ * a gallop, steps of 512 bytes doubling, each taken on to the next line
+ * start, then a binary search in the last step.  The families come in
+ * order: a lookup reads the pages near the one before's, not log2(size)
+ * pages across the whole segment; in a day's small segment, the family
+ * searched is most often within a few lines of the last.
  */
 static const char *
 gallop(const char *lo, const char *hi, const char *key, size_t klen)
 {
 	const char *a = lo, *b = hi, *nl;
-	size_t step = 4096;
+	size_t step = 512;
 
 	while ((size_t)(hi - a) > step) {
 		nl = memchr(a + step - 1, '\n', (size_t)(hi - (a + step - 1)));
@@ -292,7 +319,7 @@ gallop(const char *lo, const char *hi, const char *key, size_t klen)
 		b = hi;
 		step *= 2;
 	}
-	return ts_seek(a, b, key, klen);
+	return seekline(a, b, key, klen);
 }
 
 /*
