@@ -221,14 +221,30 @@ storeclose(void)
 	nsegs = 0;
 }
 
+/* The n bytes at s put at famkey + at, as many as fit before its last byte; the end. */
+static size_t
+keyput(size_t at, const char *s, size_t n)
+{
+	if (n > sizeof famkey - 1 - at)
+		n = sizeof famkey - 1 - at;
+	memcpy(famkey + at, s, n);
+	return at + n;
+}
+
 /* The family whose events needev will look up: none read yet. */
 void
 storefamily(struct ctx *x, const char *amc, const char *contract)
 {
-	int n = snprintf(famkey, sizeof famkey, "%s\t%s\t", amc, contract), i;
+	size_t an = strlen(amc), cn = strlen(contract);
+	int i;
 
-	famkeyn = n < 0 || (size_t)n >= sizeof famkey ? sizeof famkey - 1 : (size_t)n;
-	famcut = n < 0 || (size_t)n >= sizeof famkey;
+	/* "amc<TAB>contract<TAB>", cut as snprintf would (it cost a thousand instructions). */
+	famkeyn = keyput(0, amc, an);
+	famkeyn = keyput(famkeyn, "\t", 1);
+	famkeyn = keyput(famkeyn, contract, cn);
+	famkeyn = keyput(famkeyn, "\t", 1);
+	famkey[famkeyn] = '\0';
+	famcut = an + cn + 2 >= sizeof famkey;
 	havesum = 0;
 	for (i = 0; i < nsegs; i++)
 		if (segs[i].next > segs[i].cur)
