@@ -529,7 +529,8 @@ genfilter(struct pecgen *g)
 	uint64_t *f, h;
 	size_t bits = 1024;
 
-	while (bits < 16 * g->cnt && bits < ((size_t)1 << 40))
+	/* Its trailer's count, bounded by its bytes: a line has 16 at least. */
+	while (bits / 16 < g->cnt && bits < (size_t)(g->end - g->rec))
 		bits <<= 1;
 	f = xmalloc(bits / 8);
 	memset(f, 0, bits / 8);
