@@ -402,20 +402,32 @@ partcount(const struct ctx *cx, const struct plafond *p, const struct claim *c,
 	return n;
 }
 
+/*
+ * The counter of a PEC, "pec:NUMBER", into a buffer of 48 bytes, cut as
+ * snprintf would: pecused builds it twice a claim, and snprintf cost a
+ * third of it.
+ */
+static void
+peccounter(char *counter, const char *number)
+{
+	size_t n = strlen(number);
+
+	if (n > 48 - 5)
+		n = 48 - 5;
+	memcpy(counter, "pec:", 4);
+	memcpy(counter + 4, number, n);
+	counter[4 + n] = '\0';
+}
+
 int64_t
 pecused(const struct ctx *cx, const struct pec *p, const struct benef *b)
 {
 	const struct event *ev;
 	char counter[48];
 	int64_t s = 0;
-	size_t k, n = strlen(p->number);
+	size_t k;
 
-	/* "pec:NUMBER", cut as snprintf would: called twice a claim, snprintf cost a third. */
-	if (n > sizeof counter - 5)
-		n = sizeof counter - 5;
-	memcpy(counter, "pec:", 4);
-	memcpy(counter + 4, p->number, n);
-	counter[4 + n] = '\0';
+	peccounter(counter, p->number);
 	/* Before the family's events are loaded, cx->ev holds the day's alone. */
 	if (cx->evready || !storesum(b->member, counter, &s))
 		needev(cx);
@@ -923,7 +935,7 @@ decide(struct ctx *cx, struct claim *c)
 		}
 	}
 	if (pe != NULL) {
-		snprintf(counter, sizeof counter, "pec:%s", pe->number);
+		peccounter(counter, pe->number);
 		addevent(cx, c, b, counter, 1, x);
 	}
 	code = psrec ? LQ03 : LQ00;

@@ -221,14 +221,30 @@ storeclose(void)
 	nsegs = 0;
 }
 
+/* The n bytes at s put at famkey + at, as many as fit before its last byte; the end. */
+static size_t
+keyput(size_t at, const char *s, size_t n)
+{
+	if (n > sizeof famkey - 1 - at)
+		n = sizeof famkey - 1 - at;
+	memcpy(famkey + at, s, n);
+	return at + n;
+}
+
 /* The family whose events needev will look up: none read yet. */
 void
 storefamily(struct ctx *x, const char *amc, const char *contract)
 {
-	int n = snprintf(famkey, sizeof famkey, "%s\t%s\t", amc, contract), i;
+	size_t an = strlen(amc), cn = strlen(contract);
+	int i;
 
-	famkeyn = n < 0 || (size_t)n >= sizeof famkey ? sizeof famkey - 1 : (size_t)n;
-	famcut = n < 0 || (size_t)n >= sizeof famkey;
+	/* "amc<TAB>contract<TAB>", cut as snprintf would (it cost a thousand instructions). */
+	famkeyn = keyput(0, amc, an);
+	famkeyn = keyput(famkeyn, "\t", 1);
+	famkeyn = keyput(famkeyn, contract, cn);
+	famkeyn = keyput(famkeyn, "\t", 1);
+	famkey[famkeyn] = '\0';
+	famcut = an + cn + 2 >= sizeof famkey;
 	havesum = 0;
 	for (i = 0; i < nsegs; i++)
 		if (segs[i].next > segs[i].cur)
@@ -267,17 +283,44 @@ linebefore(const char *p, const char *hi, const char *key, size_t klen)
 }
 
 /*
+ * The first line in [a, b) (line starts, b one or the records' end)
+ * whose start is key or after, b if none: what ts_seek finds, halving
+ * on the line that starts after the middle, found forward (memchr), not
+ * on the one that holds it, found byte by byte backward: that walk was
+ * most of a lookup's cost.  The last few lines read one by one.
+ */
+static const char *
+seekline(const char *a, const char *b, const char *key, size_t klen)
+{
+	const char *nl, *ls;
+
+	while (b - a > 256) {
+		nl = memchr(a + (b - a) / 2, '\n', (size_t)(b - a - (b - a) / 2));
+		if (nl == NULL || (ls = nl + 1) >= b)
+			break;
+		if (linebefore(ls, b, key, klen))
+			a = ls;
+		else
+			b = ls;
+	}
+	while (a < b && linebefore(a, b, key, klen))
+		a = (const char *)memchr(a, '\n', (size_t)(b - a)) + 1;
+	return a;
+}
+
+/*
  * The first line from lo (a line start) on whose start is key or after:
- * a gallop, steps of 4 KiB doubling, each taken on to the next line
- * start, then ts_seek's binary search in the last step.  The families
- * come in order: a lookup reads the pages near the one before's, not
- * log2(size) pages across the whole segment.
+ * a gallop, steps of 512 bytes doubling, each taken on to the next line
+ * start, then a binary search in the last step.  The families come in
+ * order: a lookup reads the pages near the one before's, not log2(size)
+ * pages across the whole segment; in a day's small segment, the family
+ * searched is most often within a few lines of the last.
  */
 static const char *
 gallop(const char *lo, const char *hi, const char *key, size_t klen)
 {
 	const char *a = lo, *b = hi, *nl;
-	size_t step = 4096;
+	size_t step = 512;
 
 	while ((size_t)(hi - a) > step) {
 		nl = memchr(a + step - 1, '\n', (size_t)(hi - (a + step - 1)));
@@ -292,7 +335,7 @@ gallop(const char *lo, const char *hi, const char *key, size_t klen)
 		b = hi;
 		step *= 2;
 	}
-	return ts_seek(a, b, key, klen);
+	return seekline(a, b, key, klen);
 }
 
 /*
