@@ -36,9 +36,9 @@ struct nk {
 };
 
 /*
- * Sort distinct keys on (hi, lo): LSD radix sort on the top 33 bits, 11 a
- * pass, skipping the passes where all agree; then the rare runs that
- * share them, by insertion.
+ * Sort distinct keys on (hi, lo): LSD radix sort on the top 22 or 33
+ * bits (sortfrom), 11 a pass, skipping the passes where all agree; then
+ * the rare runs that share them, by insertion.
  */
 static void
 nksort(struct nk *a, size_t n, struct nk *tmp)
@@ -46,7 +46,7 @@ nksort(struct nk *a, size_t n, struct nk *tmp)
 	size_t i, j;
 	struct nk x;
 
-	radix_sort(a, n, sizeof *a, tmp, 31, UINT64_MAX);
+	radix_sort(a, n, sizeof *a, tmp, sortfrom(n), UINT64_MAX);
 	for (i = 1; i < n; i++) {
 		if (a[i].hi > a[i - 1].hi ||
 		    (a[i].hi == a[i - 1].hi && a[i].lo > a[i - 1].lo))
@@ -576,7 +576,7 @@ moves(struct key *c, size_t n, size_t *cursor, size_t *rel, size_t *start, uint6
 		idhash(c[i].day, c[i].rec, &m[i].hi, &m[i].lo);
 		m[i].c = i;
 	}
-	radix_sort(m, n, sizeof *m, tmp, 31, UINT64_MAX);
+	radix_sort(m, n, sizeof *m, tmp, sortfrom(n), UINT64_MAX);
 	free(tmp);
 	for (i = 1; i < n; i++) {
 		if (m[i].hi > m[i - 1].hi || (m[i].hi == m[i - 1].hi && m[i].lo >= m[i - 1].lo))
@@ -773,10 +773,15 @@ struct emit {
 	char id[32];		/* the identity of claim idrec, idn bytes */
 	size_t idn;
 	uint32_t idrec;
+	char *rec;		/* a record written: EMITREC bytes */
 };
 
-/* The verdicts' lengths (judgeinit). */
+/* A claim's line, its TABs, the verdict, two identities and an amount. */
+#define EMITREC (LINE_MAX_ + 4 + 8 + 2 * 32 + MONEY_BUFSZ)
+
+/* The verdicts' lengths, and their names padded to a word (judgeinit). */
 static size_t vlen[4];
+static char vpad[4][8];
 
 static void *
 emit(void *arg)
@@ -786,7 +791,8 @@ emit(void *arg)
 	const struct hit *h;
 	struct item *x, x0;
 	size_t i;
-	char ref[32];
+	int64_t sum;
+	char ref[32], *q;
 
 	for (i = e->from; i < e->to; i++) {
 		uint32_t rec = b->rec0 + (uint32_t)i;
@@ -838,21 +844,37 @@ emit(void *arg)
 			e->nw++;
 			continue;
 		}
-		ts_wfields(e->w, x->mapped ? (const char *)x->at : b->text + x->at, x->len, ncol,
-		    x->recsum);
 		/*
-		 * The verdict, the identities: bytes of this file, digits, '-'
-		 * and '#', not checked again (ts_wchecked).
+		 * The claim's line and its four columns built here and handed
+		 * to the writer once, as ts_wchecked and ts_wmoney would have
+		 * put them: the verdict and the identities are bytes of this
+		 * file, digits, '-' and '#', the amount paid money_fmt's text;
+		 * the record's sum is the claim's and the amount paid.
 		 */
 		e->idn = nextrank(e->id, e->idn, e->idrec, rec);
 		e->idrec = rec;
-		ts_wchecked(e->w, vnames[x->verdict], vlen[x->verdict]);
-		ts_wchecked(e->w, e->id, e->idn);
-		ts_wchecked(e->w, ref, nref);
-		if (x->haspaid)
-			ts_wmoney(e->w, x->paid);
-		else
-			ts_wstr(e->w, "", 0);
+		memcpy(e->rec, x->mapped ? (const char *)x->at : b->text + x->at, x->len);
+		q = e->rec + x->len;
+		*q++ = '\t';
+		/* Whole words (the record has room), not a call a field. */
+		memcpy(q, vpad[x->verdict], sizeof vpad[0]);
+		q += vlen[x->verdict];
+		*q++ = '\t';
+		memcpy(q, e->id, sizeof e->id);
+		q += e->idn;
+		*q++ = '\t';
+		if (nref > 0) {
+			memcpy(q, ref, sizeof ref);
+			q += nref;
+		}
+		*q++ = '\t';
+		sum = x->recsum;
+		if (x->haspaid) {
+			q += money_fmt(x->paid, q);
+			if (__builtin_add_overflow(sum, x->paid, &sum))
+				die(EX_DATAERR, "%s: record sum out of range", e->w->name);
+		}
+		ts_wfields(e->w, e->rec, (size_t)(q - e->rec), e->w->ncol, sum);
 		ts_wend(e->w);
 		e->cnt[x->verdict]++;
 		e->nw++;
@@ -911,6 +933,7 @@ judgeday(void)
 
 	memset(&e, 0, sizeof e);
 	e.w = &out;
+	e.rec = xmalloc(EMITREC);
 	for (k = 0; k < nheld; k++) {
 		e.b = &held[k];
 		e.from = 0;
@@ -946,6 +969,7 @@ judgeday(void)
 		close(spillfd);
 		spillfd = -1;
 	}
+	free(e.rec);
 	for (j = 0; j < 4; j++)
 		counts[j] += e.cnt[j];
 	nout += e.nw;
@@ -963,8 +987,12 @@ judgeinit(void)
 	const char *e;
 	int i;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 4; i++) {
 		vlen[i] = strlen(vnames[i]);
+		if (vlen[i] > sizeof vpad[i])
+			die(EX_SOFTWARE, "verdict name too long");
+		memcpy(vpad[i], vnames[i], vlen[i]);
+	}
 	check = (e = getenv("TIERS_DEDUP_CHECK")) != NULL && *e != '\0';
 	if ((e = getenv("TIERS_DEDUP_SPILLMEM")) != NULL && *e != '\0')
 		spillmem = (size_t)numarg(e, 0, 1LL << 40, "TIERS_DEDUP_SPILLMEM");

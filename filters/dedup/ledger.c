@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "dedup.h"
 #include "radix.h"
@@ -19,22 +20,51 @@ static size_t nlrecs, caplrecs;
 /*
  * The day's records, in huge pages where they are given (bigalloc): a
  * larger array, the records copied into it, rather than a realloc in
- * small pages, each faulted in alone.
+ * small pages, each faulted in alone.  Room for n more.
  */
 static void
-lpush(const struct key *k)
+lreserve(size_t n)
 {
 	struct key *v;
 
-	if (nlrecs == caplrecs) {
-		v = bigalloc((caplrecs ? caplrecs * 2 : 65536) * sizeof *lrecs);
-		if (nlrecs > 0)
-			memcpy(v, lrecs, nlrecs * sizeof *lrecs);
-		bigfree(lrecs, caplrecs * sizeof *lrecs);
-		lrecs = v;
-		caplrecs = caplrecs ? caplrecs * 2 : 65536;
-	}
+	if (n <= caplrecs - nlrecs)
+		return;
+	v = bigalloc((nlrecs + n) * sizeof *lrecs);
+	if (nlrecs > 0)
+		memcpy(v, lrecs, nlrecs * sizeof *lrecs);
+	bigfree(lrecs, caplrecs * sizeof *lrecs);
+	lrecs = v;
+	caplrecs = nlrecs + n;
+}
+
+static void
+lpush(const struct key *k)
+{
+	if (nlrecs == caplrecs)
+		lreserve(caplrecs ? caplrecs : 65536);
 	lrecs[nlrecs++] = *k;
+}
+
+/*
+ * Room for the records of a plain claim stream of size bytes and ncol
+ * columns (nc), at most two a claim (a line paid, under its key and its line
+ * key) and a claim a line of nc bytes at least: the array is mapped
+ * once, its untouched pages costing nothing, rather than doubled (each
+ * time its records copied and pages cleared again for them).  Past
+ * LRESMAX, doubled as it fills.
+ */
+#define LRESMAX ((size_t)1 << 24)
+
+static void
+lroom(const char *path, int nc)
+{
+	struct stat st;
+	size_t n;
+
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || nc < 1)
+		return;
+	n = (size_t)st.st_size / (size_t)nc * 2;
+	lreserve(n < LRESMAX ? n : LRESMAX);
 }
 
 static void
@@ -44,9 +74,9 @@ getlrec(size_t j, struct key *k)
 }
 
 /*
- * The day's records in keycmp's order: an LSD radix sort on the top 33
- * bits of the hash, then the rare runs that share them (a line's
- * movements share all of it) by insertion.
+ * The day's records in keycmp's order: an LSD radix sort on the top 22
+ * or 33 bits of the hash (sortfrom), then the rare runs that share them
+ * (a line's movements share all of it) by insertion.
  */
 static void
 lsort(struct key *a, size_t n)
@@ -54,7 +84,7 @@ lsort(struct key *a, size_t n)
 	struct key *tmp = bigalloc(n * sizeof *tmp), x;
 	size_t i, j;
 
-	radix_sort(a, n, sizeof *a, tmp, 31, UINT64_MAX);
+	radix_sort(a, n, sizeof *a, tmp, sortfrom(n), UINT64_MAX);
 	bigfree(tmp, n * sizeof *tmp);
 	for (i = 1; i < n; i++) {
 		if (keycmp(&a[i - 1], &a[i]) <= 0)
@@ -356,6 +386,7 @@ buildledger(int argc, char **argv, const char *decisions, const char *hdir,
 		cs.cref = ts_needcol(&r, "dup_ref");
 		cs.r = &r;
 		cs.path = argv[i];
+		lroom(argv[i], r.ncol);
 		if (ts_scan(&r, 1, claimrec, &a, &base) < 0)
 			ts_fatal(&r);
 		ts_close(&r);
