@@ -84,19 +84,6 @@ struct herr {
 	char msg[256];
 };
 
-/*
- * The lowest bit of a hash the radix sorts of n keys start from, 11 bits
- * a pass: hashes are uniform, so the top 22 (two passes, the sorted
- * keys back where they started, not copied back after an odd third)
- * leave n / 2^22 keys a value on average, which the insertion after the
- * sort puts in order; from a million keys, the top 33 (three passes).
- */
-static inline int
-sortfrom(size_t n)
-{
-	return n < ((size_t)1 << 20) ? 42 : 31;
-}
-
 /* Record i of segment s. */
 static inline void
 getkey(const struct seg *s, size_t i, struct key *k)

@@ -36,9 +36,9 @@ struct nk {
 };
 
 /*
- * Sort distinct keys on (hi, lo): LSD radix sort on the top 22 or 33
- * bits (sortfrom), 11 a pass, skipping the passes where all agree; then
- * the rare runs that share them, by insertion.
+ * Sort distinct keys on (hi, lo): LSD radix sort on the top 33 bits, 11 a
+ * pass, skipping the passes where all agree; then the rare runs that
+ * share them, by insertion.
  */
 static void
 nksort(struct nk *a, size_t n, struct nk *tmp)
@@ -46,7 +46,7 @@ nksort(struct nk *a, size_t n, struct nk *tmp)
 	size_t i, j;
 	struct nk x;
 
-	radix_sort(a, n, sizeof *a, tmp, sortfrom(n), UINT64_MAX);
+	radix_sort(a, n, sizeof *a, tmp, 31, UINT64_MAX);
 	for (i = 1; i < n; i++) {
 		if (a[i].hi > a[i - 1].hi ||
 		    (a[i].hi == a[i - 1].hi && a[i].lo > a[i - 1].lo))
@@ -576,7 +576,7 @@ moves(struct key *c, size_t n, size_t *cursor, size_t *rel, size_t *start, uint6
 		idhash(c[i].day, c[i].rec, &m[i].hi, &m[i].lo);
 		m[i].c = i;
 	}
-	radix_sort(m, n, sizeof *m, tmp, sortfrom(n), UINT64_MAX);
+	radix_sort(m, n, sizeof *m, tmp, 31, UINT64_MAX);
 	free(tmp);
 	for (i = 1; i < n; i++) {
 		if (m[i].hi > m[i - 1].hi || (m[i].hi == m[i - 1].hi && m[i].lo >= m[i - 1].lo))

@@ -74,9 +74,9 @@ getlrec(size_t j, struct key *k)
 }
 
 /*
- * The day's records in keycmp's order: an LSD radix sort on the top 22
- * or 33 bits of the hash (sortfrom), then the rare runs that share them
- * (a line's movements share all of it) by insertion.
+ * The day's records in keycmp's order: an LSD radix sort on the top 33
+ * bits of the hash, then the rare runs that share them (a line's
+ * movements share all of it) by insertion.
  */
 static void
 lsort(struct key *a, size_t n)
@@ -84,7 +84,7 @@ lsort(struct key *a, size_t n)
 	struct key *tmp = bigalloc(n * sizeof *tmp), x;
 	size_t i, j;
 
-	radix_sort(a, n, sizeof *a, tmp, sortfrom(n), UINT64_MAX);
+	radix_sort(a, n, sizeof *a, tmp, 31, UINT64_MAX);
 	bigfree(tmp, n * sizeof *tmp);
 	for (i = 1; i < n; i++) {
 		if (keycmp(&a[i - 1], &a[i]) <= 0)
