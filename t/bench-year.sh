@@ -3,9 +3,14 @@
 # business days (default 60) of BENCH_YEAR_CLAIMS claims each (default
 # 370 000, about 90 million a year over 250 days) for BENCH_YEAR_BENEF
 # beneficiaries (default 200 000), generated as one world by tiers-gen
-# (with its PS register and paying accounts, -A pay, so that the PS are
-# paid and not held) and replayed through tiers-nightly, one day after
-# the other.  Prints
+# with BENCH_YEAR_WORLD's options (default -A pay=100 -A indus=10000:
+# the PS register and paying accounts, so that the PS are paid and not
+# held, bad bank details put right as the registers come; the clients'
+# indus parameters, so that the PS's debts are offset, paid back or
+# transferred as an operator's are, and its ledger of open items does not
+# grow for ever; "-A pay=100" alone is the world of the figures before
+# 2026-11-28's fifth session) and replayed through tiers-nightly, one day
+# after the other.  Prints
 # each day's seconds, whole and per stage; then whether the cost per day
 # stays flat (the mean of the last tenth of the days against the first
 # tenth: target within 10 %) and the time of 250 days projected from the
@@ -31,6 +36,7 @@ nd=${BENCH_YEAR_DAYS:-60}
 n=${BENCH_YEAR_CLAIMS:-370000}
 nb=${BENCH_YEAR_BENEF:-200000}
 first=${BENCH_YEAR_FIRST:-2026-01-05}
+world=${BENCH_YEAR_WORLD:--A pay=100 -A indus=10000}
 work=${TMPDIR:-/tmp}/tiers-bench-year.$$
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work" "$top/bench-results"
@@ -38,9 +44,10 @@ rev=$(cd "$top" && git rev-parse --short HEAD 2>/dev/null || echo tree)
 out=$top/bench-results/$rev-year.txt
 
 {
-echo "tiers bench-year $rev: $nd days of $n claims, $nb beneficiaries, from $first, $(nproc) cores"
+echo "tiers bench-year $rev: $nd days of $n claims, $nb beneficiaries, from $first, $(nproc) cores; world: $world"
+# shellcheck disable=SC2086
 /usr/bin/time -f '%e' -o "$work/time" \
-    tiers-gen -n "$n" -b "$nb" -p 5000 -d "$nd" -D "$first" -A pay=100 -o "$work/g" >/dev/null
+    tiers-gen -n "$n" -b "$nb" -p 5000 -d "$nd" -D "$first" $world -o "$work/g" >/dev/null
 echo "generated in $(cat "$work/time") s"
 mkdir -p "$work/data/inbox"
 printf '%-4s %-10s %8s %9s %8s  %s\n' day date seconds peakMiB cpu "stage seconds"
