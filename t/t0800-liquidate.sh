@@ -605,6 +605,101 @@ test_expect_success 'a new store (-Q, -S) where a directory already is: exit 73 
 	! test -e qx.d && ! test -e qy && ! test -e qy.tmp && test -z "$(ls sx)"
 '
 
+# A segment of a store where most lookups find nothing (a late day's,
+# small, beside a large old one) makes a filter of its beneficiaries
+# once those lookups reach 1/64 of its agreements, and a beneficiary it
+# does not hold is then not searched (pecgen.c, genfind).  Claims of A
+# (agreements in both segments: P1 to P3 in the old, P5 in the day's)
+# and B (none) in turn: the day's segment filtered at B's first lookup,
+# the old one of 6 004 lines after about a hundred; each of A's after,
+# found through the filters, paid or its cap used (LQ00, LQ14), never
+# LQ08.  The same decisions, consumption included, from the same store
+# read whole (-V) and from one whose segments, padded with agreements of
+# another client (30 004 and 16 001 lines), are never filtered: the 240
+# lookups that find nothing stay below 1/64 of their lines.
+test_expect_success 'PEC store: segments filtered once lookups find nothing, the same decisions' '
+	{ head -n 1 pec.tsv && printf "900000001\tP5\t1800575123001\t11\t1980-05-10\t1\tRPPS\t10000000002\tDENT\tSPR\t2026-06-01\t2026-12-31\t200.00\n"; } >fs.day.raw &&
+	awk -v OFS="\t" "{ print } END { for (i = 0; i < 16000; i++) print \"900000002\", sprintf(\"Z%05d\", i),
+	    sprintf(\"1800575%06d\", i), \"11\", \"1980-05-10\", 1, \"RPPS\", \"10000000001\", \"DENT\", \"SPR\",
+	    \"2026-01-01\", \"2026-12-31\", \"1.00\" }" fs.day.raw >fp.day.raw &&
+	grep -v "^#end" bigp.pec | awk -v OFS="\t" "{ print } END { for (i = 0; i < 24000; i++) print \"900000002\",
+	    sprintf(\"Y%05d\", i), sprintf(\"1800575%06d\", i), \"11\", \"1980-05-10\", 1, \"RPPS\", \"10000000001\",
+	    \"DENT\", \"SPR\", \"2026-01-01\", \"2026-12-31\", \"1.00\" }" | tiers-seal -r >fp.old &&
+	mkstream fs.day <fs.day.raw && mkstream fp.day <fp.day.raw &&
+	liquidate -d 2026-11-20 -p bigp.pec -p pec.tsv -Q fs.1 -C fs.c nocl >/dev/null 2>&1 &&
+	liquidate -d 2026-11-21 -p fs.1 -p fs.day -Q fs.2 -C fs.c nocl >/dev/null 2>&1 &&
+	liquidate -d 2026-11-20 -p fp.old -p pec.tsv -Q fp.1 -C fs.c nocl >/dev/null 2>&1 &&
+	liquidate -d 2026-11-21 -p fp.1 -p fp.day -Q fp.2 -C fs.c nocl >/dev/null 2>&1 &&
+	ls fs.2 >expect && ls fp.2 >actual && test_cmp expect actual &&
+	test $(grep -vc "^#" fs.2/2026-11-20.tsv) = 6004 && test $(grep -vc "^#" fs.2/2026-11-21.tsv) = 1 &&
+	awk -v OFS="\t" "BEGIN { for (i = 0; i < 480; i++) print \"filt\", 1, i % 2 ? \"A\" : \"B\",
+	    \"act_code=SPR;invoice=\" 400000000 + i \";ps_number=1000000000\" 1 + int(i / 2) % 2 \
+	    \";fr_eur=600.00;br_eur=120.00;amo_rate_bp=6000;amo_eur=72.00;pf_eur=0.00\" }" >filt.tsv &&
+	claims filt 1 filt.tsv >c.filt &&
+	set -- -d 2026-11-22 -g g.xml -m master.tsv &&
+	liquidate "$@" -p fs.2 -C fs.cons -o fs.d c.filt 2>err &&
+	liquidate -V "$@" -p fs.2 -C fs-V.cons -o fs-V.d c.filt 2>err &&
+	liquidate "$@" -p fp.2 -C fp.cons -o fp.d c.filt 2>err &&
+	cmp fs.d fs-V.d && cmp fs.cons fs-V.cons && cmp fs.d fp.d && cmp fs.cons fp.cons &&
+	col fs.d member_ref code amc_eur | sort | uniq -c | sed "s/^ *//" >actual &&
+	cat >expect <<-\EOF &&
+	1 A	LQ00	144.00
+	1 A	LQ00	200.00
+	1 A	LQ00	300.00
+	2 A	LQ00	428.00
+	235 A	LQ14	0.00
+	240 B	LQ08	0.00
+	EOF
+	test_cmp expect actual
+'
+
+# The filter is made only if every line of the segment is cut as a
+# lookup first cuts it (amc, pec_number, a nir of 13 bytes); a line that
+# is not (here a nir of 12), and none: the lookups read the lines as
+# they did, and find it bad if they meet it.  fb.1: the line after all
+# the beneficiaries looked up, never met (read whole, -V, it is refused);
+# fb.2: before K, whose lookup comes after the 480 others and meets it.
+# Store segments are checked where they are written; without -V or -Q
+# only the lines a lookup reads are.
+test_expect_success 'PEC store: a segment with a line not cut as a lookup cuts it: no filter, its lookups as before' '
+	set -- -d 2026-11-22 -g g.xml -m master.tsv &&
+	for n in 1 2; do
+		mkdir fb.$n && ln fs.2/2026-11-20.tsv fb.$n/ &&
+		{
+			grep "^#" fs.2/2026-11-21.tsv | grep -v "^#end" &&
+			grep -v "^#" fs.2/2026-11-21.tsv &&
+			awk -v OFS="\t" -v n=$n "function l(num, nir, birth) {
+				print \"900000001\", num, nir, birth, 1, \"RPPS\", \"10000000001\", \"DENT\", \"\",
+				    \"2026-01-01\", \"2026-12-31\", \"1.00\"
+			} BEGIN {
+				for (i = 0; i < 6; i++)
+					l(\"Y\" i, sprintf(\"2160375%06d\", 123003 + i), \"2016-03-01\")
+				if (n == 2)
+					l(\"BAD\", \"22206751230\", \"2022-06-01\")
+				for (i = 0; i < 30; i++)
+					l(sprintf(\"Z%02d\", i), sprintf(\"2990175%06d\", i), \"1980-05-10\")
+				if (n == 1)
+					l(\"BAD\", \"299017599999\", \"1980-05-10\")
+			}"
+		} | tiers-seal -r >fb.$n/2026-11-21.tsv || return 1
+	done &&
+	liquidate "$@" -p fb.1 -C fb.1.cons -o fb.1.d c.filt 2>err &&
+	cmp fs.d fb.1.d && cmp fs.cons fb.1.cons &&
+	l=$(grep -n "	BAD	" fb.1/2026-11-21.tsv | cut -d: -f1) &&
+	test_expect_code 65 liquidate -V "$@" -p fb.1 -C fb.1v.cons -o fb.1v.d c.filt 2>err &&
+	grep "^liquidate: fb.1/2026-11-21.tsv:$l: nir: not 13 characters\$" err &&
+	liquidate "$@" -p fb.2 -C fb.2.cons -o fb.2.d c.filt 2>err &&
+	cmp fs.d fb.2.d && cmp fs.cons fb.2.cons &&
+	{ cat filt.tsv && printf "filt\t1\tK\tact_code=SPR;invoice=500000000;fr_eur=600.00;br_eur=120.00;amo_rate_bp=6000;amo_eur=72.00;pf_eur=0.00\n"; } >filk.tsv &&
+	claims filt 1 filk.tsv >c.filk &&
+	liquidate "$@" -p fs.2 -C fk.cons -o fk.d c.filk 2>err &&
+	col fk.d member_ref code | tail -n 1 >actual && printf "K\tLQ08\n" >expect && test_cmp expect actual &&
+	l=$(grep -n "	BAD	" fb.2/2026-11-21.tsv | cut -d: -f1) &&
+	test_expect_code 65 liquidate "$@" -p fb.2 -C fb.2k.cons -o fb.2k.d c.filk 2>err &&
+	grep "^liquidate: fb.2/2026-11-21.tsv:$l: nir: not 13 characters\$" err &&
+	! test -e fb.2k.cons && ! test -e fb.2k.d
+'
+
 test_expect_success 'a missing input is exit 66' '
 	test_expect_code 66 liquidate -d 2026-11-21 -C miss.cons -g nothere.xml c.br100.1 2>err &&
 	grep "^liquidate: nothere.xml: No such file or directory" err &&

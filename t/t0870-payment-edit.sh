@@ -214,6 +214,69 @@ test_expect_success 'a held line stays in the ledger, then paid once with the da
 	! test -e t.badiban.1/502010002.xml
 '
 
+# A row of held.tsv still held for the same reason is copied into the
+# day's as it was read (ledger.c, keeprow); one whose reason changed, or
+# of a file not mapped or not in the ledger's column order, is written
+# again.  again CASE N HOW: day N of a case again (after day), the
+# ledger of the day before given with its held.tsv gzipped (gz: not
+# mapped) or with invoice and line_no swapped (cols: columns the copy
+# does not look at, so a row copied would show); every file written the
+# same bytes as from the plain ledger.
+again () {
+	cs=$1 n=$2 date=2026-11-2$(($2 + 2)) p=l.$1.$(($2 - 1)) v=$3.$1.$2
+	mkdir lp.$v t.$v f.$v &&
+	for f in $p/*; do
+		test "$f" = $p/held.tsv || ln "$f" lp.$v/ || return 1
+	done &&
+	case $3 in
+	gz) gzip -c $p/held.tsv >lp.$v/held.tsv ;;
+	cols) awk -F'\t' -v OFS='\t' '
+		/^#tiers\t/ { for (i = 4; i <= NF; i++) c[$i] = i - 3; a = c["invoice"]; b = c["line_no"]
+			t = $(a + 3); $(a + 3) = $(b + 3); $(b + 3) = t }
+		/^#end/ { next }
+		!/^#/ { t = $a; $a = $b; $b = t }
+		{ print }' $p/held.tsv |
+	    tiers-seal -r >lp.$v/held.tsv ;;
+	esac &&
+	payment-edit -d $date -o l.$v -l lp.$v -P params.tsv -r r.$cs.$n -x x.$cs.$n -O off.$v \
+	    -t t.$v -F f.$v -m m.$v -M txt.$v -s s.$v o.$cs.$n 2>err.$v &&
+	for f in l t f; do
+		diff -r $f.$cs.$n $f.$v || return 1
+	done &&
+	for f in m txt s off; do
+		cmp $f.$cs.$n $f.$v || return 1
+	done
+}
+
+# t0870-held.tsv: the reasons of R1, R2 and F1 change from day to day,
+# R3's does not; each day the held rows carry the reason of their PS.
+test_expect_success 'lines held day after day: each row with the day'"'"'s reason, the same bytes from held.tsv gzipped or reordered' '
+	cases=$TIERS_TOP/t/t0870-held.tsv &&
+	for n in 1 2 3 4 5; do
+		day held $n || { cat err.held.$n; return 1; }
+		test_cmp want.held.$n got.held.$n &&
+		awk -F"\t" -v OFS="\t" "\$4 == \"held\" { print \$3, \$5 }" got.held.$n | sort >expect &&
+		col l.held.$n/held.tsv ps_number reason | sort -u >actual &&
+		test_cmp expect actual &&
+		if test $n -gt 1; then
+			again held $n gz && again held $n cols
+		fi || return 1
+	done &&
+	tiers-seal -q l.held.5/held.tsv &&
+	col l.held.5/held.tsv line status reason >actual &&
+	cat >expect <<-\EOF &&
+	2026-11-23#2	held	no-iban
+	2026-11-23#3	held	bad-iban
+	2026-11-23#4	held	no-iban
+	2026-11-23#5	held	no-iban
+	2026-11-24#7	held	no-iban
+	EOF
+	test_cmp expect actual &&
+	col l.held.5/paid-2026-11-27.tsv line status amc_eur >actual &&
+	printf "2026-11-23#1\tpaid\t1.00\n2026-11-23#6\tpaid\t6.00\n" >expect &&
+	test_cmp expect actual
+'
+
 test_expect_success 'offsets larger than the payment: nothing transferred, the rest left to the indus ledger' '
 	grep -v "^#" off.offset-larger.1 >actual &&
 	printf "502010002\tX1\t30.00\tRPPS\t10195058416\n" >expect &&
