@@ -754,7 +754,7 @@ test_expect_success '-x, -i: long runs written in parts, the same bytes' '
 	cmp w0.m w1.m && cmp w0.idx w1.idx && cmp w0.mv w1.mv && bix w1.m w1.idx &&
 	TIERS_WALK_RELEASE=1 benef-integrate -d 2026-11-19 -m x1.m -o w2.m -M w2.mv \
 	    -R w2.rej -x w2.idx -i x1.idx g/2026-11-19/benef-[0-9]* 2>/dev/null &&
-	cmp w0.m w2.m && cmp w0.idx w2.idx
+	cmp w0.m w2.m && cmp w0.idx w2.idx && cmp w0.mv w2.mv
 '
 
 # Half the master: the day-1 files create the other half between the
