@@ -402,6 +402,7 @@ ts_open(struct ts_reader *r, const char *path, const char *kind, int version)
 		    r->kind, r->version, version);
 	r->f = xmalloc((size_t)r->ncol * sizeof *r->f);
 	r->cents = xmalloc((size_t)r->ncol * sizeof *r->cents);
+	memset(r->cents, 0, (size_t)r->ncol * sizeof *r->cents);
 	/*
 	 * The lines after the header get a CRC of their own, as format 1
 	 * seals them; a format 2 trailer's is the header's joined to it
@@ -511,18 +512,20 @@ amounts(struct ts_reader *r, int64_t *sum)
 	int64_t s = 0;
 	int i, j, e;
 
-	/* Every column's 0 at once, then the money columns alone. */
-	memset(r->cents, 0, (size_t)r->ncol * sizeof *r->cents);
+	/*
+	 * The money columns alone: the others' slots were zeroed when the
+	 * reader was made, and nothing writes them.
+	 */
 	for (j = 0; j < r->nmcol; j++) {
 		i = r->mcol[j];
 		/*
 		 * An empty amount, or 0.00 (a third of a day's amounts, a
 		 * word's compare, not a call): 0.
 		 */
-		if (r->f[i].n == 0)
+		if (r->f[i].n == 0 || (r->f[i].n == 4 && memcmp(r->f[i].p, "0.00", 4) == 0)) {
+			r->cents[i] = 0;
 			continue;
-		if (r->f[i].n == 4 && memcmp(r->f[i].p, "0.00", 4) == 0)
-			continue;
+		}
 		if ((e = money_parse(r->f[i].p, r->f[i].n, &r->cents[i])) != M_OK)
 			return bad(r, r->cols[i], "%s", money_strerror(e));
 		/* money_add's test, inline: a call an amount. */
@@ -868,6 +871,7 @@ ts_scan(struct ts_reader *r, int nparts, int (*fn)(void *, struct ts_reader *),
 		memcpy(&pt[i].r, r, sizeof *r);
 		pt[i].r.f = xmalloc((size_t)(r->ncol ? r->ncol : 1) * sizeof *r->f);
 		pt[i].r.cents = xmalloc((size_t)(r->ncol ? r->ncol : 1) * sizeof *r->cents);
+		memset(pt[i].r.cents, 0, (size_t)(r->ncol ? r->ncol : 1) * sizeof *r->cents);
 		pt[i].r.in.lineno = 0;
 		pt[i].r.nrec = 0;
 		pt[i].r.sum = 0;
