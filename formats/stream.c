@@ -157,9 +157,12 @@ readline(struct ts_reader *r, char **line, size_t *len)
 /*
  * Split a line into fields in place; check characters.  Fields may then
  * point into the line: nothing is copied.  The fields past max are
- * counted, not stored.  The state is pointers (the field being filled,
- * where the current one starts), not offsets: a field costs a few
- * instructions, and a day's streams have millions of them.
+ * counted, not stored; but when f is r->fbig, which has room for 32
+ * fields more, they may be written there first, so that the tabs of
+ * 32 bytes need no check each however few fields are left.  The state
+ * is pointers (the field being filled, where the current one starts),
+ * not offsets: a field costs a few instructions, and a day's streams
+ * have millions of them.
  */
 static int
 split(struct ts_reader *r, const char *what, const char *line, size_t len,
@@ -168,6 +171,7 @@ split(struct ts_reader *r, const char *what, const char *line, size_t len,
 	const unsigned char *s = (const unsigned char *)line;
 	const char *st = line, *t, *b;
 	struct field *g = f, *const ge = f + (max > 0 ? max : 0);
+	struct field *const gw = f != NULL && f == r->fbig && max <= r->ncol ? ge + 32 : ge;
 	size_t i, k;
 	int over = 0;
 
@@ -232,9 +236,10 @@ split(struct ts_reader *r, const char *what, const char *line, size_t len,
 			b = line + i;
 			/*
 			 * Thirty-two bytes hold 32 tabs at most: with room for
-			 * as many fields, no check a tab.
+			 * as many fields (r->fbig's past max included), no
+			 * check a tab.
 			 */
-			if ((size_t)((const char *)ge - (const char *)g) >= 32 * sizeof *g)
+			if ((size_t)((const char *)gw - (const char *)g) >= 32 * sizeof *g)
 				for (; tab != 0; tab &= tab - 1) {
 					t = b + __builtin_ctzll(tab);
 					g->p = st;
@@ -400,8 +405,9 @@ ts_open(struct ts_reader *r, const char *path, const char *kind, int version)
 	if (version != 0 && version != r->version)
 		return bad(r, "header", "%s stream version %d, expected %d",
 		    r->kind, r->version, version);
-	r->f = xmalloc((size_t)r->ncol * sizeof *r->f);
+	r->f = r->fbig = xmalloc((size_t)(r->ncol + 32) * sizeof *r->f);
 	r->cents = xmalloc((size_t)r->ncol * sizeof *r->cents);
+	memset(r->cents, 0, (size_t)r->ncol * sizeof *r->cents);
 	/*
 	 * The lines after the header get a CRC of their own, as format 1
 	 * seals them; a format 2 trailer's is the header's joined to it
@@ -511,18 +517,20 @@ amounts(struct ts_reader *r, int64_t *sum)
 	int64_t s = 0;
 	int i, j, e;
 
-	/* Every column's 0 at once, then the money columns alone. */
-	memset(r->cents, 0, (size_t)r->ncol * sizeof *r->cents);
+	/*
+	 * The money columns alone: the others' slots were zeroed when the
+	 * reader was made, and nothing writes them.
+	 */
 	for (j = 0; j < r->nmcol; j++) {
 		i = r->mcol[j];
 		/*
 		 * An empty amount, or 0.00 (a third of a day's amounts, a
 		 * word's compare, not a call): 0.
 		 */
-		if (r->f[i].n == 0)
+		if (r->f[i].n == 0 || (r->f[i].n == 4 && memcmp(r->f[i].p, "0.00", 4) == 0)) {
+			r->cents[i] = 0;
 			continue;
-		if (r->f[i].n == 4 && memcmp(r->f[i].p, "0.00", 4) == 0)
-			continue;
+		}
 		if ((e = money_parse(r->f[i].p, r->f[i].n, &r->cents[i])) != M_OK)
 			return bad(r, r->cols[i], "%s", money_strerror(e));
 		/* money_add's test, inline: a call an amount. */
@@ -866,8 +874,9 @@ ts_scan(struct ts_reader *r, int nparts, int (*fn)(void *, struct ts_reader *),
 	pt = xmalloc((size_t)nparts * sizeof *pt);
 	for (i = 0, cut = d0; i < nparts; i++) {
 		memcpy(&pt[i].r, r, sizeof *r);
-		pt[i].r.f = xmalloc((size_t)(r->ncol ? r->ncol : 1) * sizeof *r->f);
+		pt[i].r.f = pt[i].r.fbig = xmalloc((size_t)(r->ncol + 32) * sizeof *r->f);
 		pt[i].r.cents = xmalloc((size_t)(r->ncol ? r->ncol : 1) * sizeof *r->cents);
+		memset(pt[i].r.cents, 0, (size_t)(r->ncol ? r->ncol : 1) * sizeof *r->cents);
 		pt[i].r.in.lineno = 0;
 		pt[i].r.nrec = 0;
 		pt[i].r.sum = 0;
@@ -1229,7 +1238,7 @@ ts_close(struct ts_reader *r)
 	r->cols = NULL;
 	r->money = NULL;
 	r->mcol = NULL;
-	r->f = NULL;
+	r->f = r->fbig = NULL;
 	r->cents = NULL;
 }
 

@@ -209,6 +209,7 @@ struct ts_reader {
 	char *hdr;		/* header storage */
 	/* the current record */
 	struct field *f;
+	struct field *fbig;	/* f as ts_open made it: 32 fields of room past ncol */
 	int64_t *cents;		/* parsed money columns (0 when empty) */
 	const char *line;
 	size_t len;

@@ -55,6 +55,9 @@ ctl	sed '3s/second/sec\x01nd/'	:3: note: control character
 latin1	sed '3s/second/s\xe9cond/'	:3: note: invalid UTF-8
 overlong	awk 'NR==3{printf "%s", $1 "\t" $2 "\t" $3 "\t"; for(i=0;i<70000;i++) printf "x"; print ""; next} {print}'	:3: line too long
 fields	sed '3s/\tsecond//'	:3: 3 fields, the header names 4
+manyfields	awk 'NR==3{s=$0; for(i=0;i<40;i++) s=s "\tx"; print s; next} 1'	:3: 44 fields, the header names 4
+toomanyfields	awk 'NR==3{s=$0; for(i=0;i<100;i++) s=s "\tx"; print s; next} 1'	:3: 104 fields, the header names 4
+manyctl	awk 'NR==3{s=$0; for(i=0;i<40;i++) s=s "\tx"; print s "\tx\001y"; next} 1'	:3: control character
 money	sed '3s/-4.50/-4,50/'	:3: fr_eur: comma as decimal mark
 money3	sed '3s/-4.50/-4.500/'	:3: fr_eur: not exactly two decimals
 money0	sed '3s/-4.50/-04.50/'	:3: fr_eur: not canonical (a leading zero, or -0.00)
