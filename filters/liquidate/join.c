@@ -792,6 +792,8 @@ keephits(struct ts_reader *r, const int *c, const int *kc, struct mhit *hits, si
 		memcpy(&pt[i].r, r, sizeof *r);
 		pt[i].r.f = xmalloc((size_t)r->ncol * sizeof *r->f);
 		pt[i].r.cents = xmalloc((size_t)r->ncol * sizeof *r->cents);
+		/* Zero once: the reader sets only the money columns' (ts_open). */
+		memset(pt[i].r.cents, 0, (size_t)r->ncol * sizeof *r->cents);
 		pt[i].c = c;
 		pt[i].kc = kc;
 		if (cd != NULL) {

@@ -85,6 +85,8 @@ routernew(void)
 		memcpy(&ro->r[i], &rms[i].r, sizeof ro->r[i]);
 		ro->r[i].f = xmalloc((size_t)rms[i].r.ncol * sizeof *ro->r[i].f);
 		ro->r[i].cents = xmalloc((size_t)rms[i].r.ncol * sizeof *ro->r[i].cents);
+		/* Zero once: the reader sets only the money columns' (ts_open). */
+		memset(ro->r[i].cents, 0, (size_t)rms[i].r.ncol * sizeof *ro->r[i].cents);
 	}
 	return ro;
 }
