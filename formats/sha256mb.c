@@ -314,6 +314,7 @@ struct lane {
 	size_t tdone;			/* of which hashed */
 	int state;			/* 0 free, 1 hashing, 2 done, not yet taken */
 	size_t id;
+	const unsigned char *rel;	/* its pages before given back (sha256mb_release) */
 };
 
 struct sha256mb {
@@ -324,6 +325,7 @@ struct sha256mb {
 	int nwd;
 	int nlane;		/* lanes in use (hashing or done) */
 	int maxw;
+	size_t release;		/* 0, or bytes hashed in a lane between two releases */
 };
 
 int
@@ -431,7 +433,7 @@ sha256mb_add(struct sha256mb *mb, const void *buf, size_t n, size_t id)
 	l->ntail = r < 56 ? 1 : 2;
 	for (i = 0; i < 8; i++)
 		l->tail[64 * l->ntail - 1 - i] = (unsigned char)(bits >> 8 * i);
-	l->next = buf;
+	l->next = l->rel = buf;
 	l->nblk = n / 64;
 	l->tdone = 0;
 	l->id = id;
@@ -508,6 +510,9 @@ sha256mb_next(struct sha256mb *mb, size_t *id, unsigned char md[32])
 					n = l->ntail - l->tdone;
 			}
 		}
+		/* Pages given back: no more than a release's bytes a step. */
+		if (mb->release > 0 && n > mb->release / 64)
+			n = mb->release / 64;
 		/* A lane not in use hashes the first lane's blocks for nothing. */
 		for (j = a; j < wd->w; j++)
 			mb->p[j] = mb->p[0];
@@ -517,10 +522,19 @@ sha256mb_next(struct sha256mb *mb, size_t *id, unsigned char md[32])
 			if (l->nblk > 0) {
 				l->next += 64 * n;
 				l->nblk -= n;
+				if (mb->release > 0 && (size_t)(l->next - l->rel) >= mb->release)
+					l->rel = (const unsigned char *)pages_release(
+					    (const char *)l->rel, (const char *)l->next);
 			} else if ((l->tdone += n) == l->ntail)
 				l->state = 2;
 		}
 	}
+}
+
+void
+sha256mb_release(struct sha256mb *mb, size_t bytes)
+{
+	mb->release = bytes >= 64 ? bytes : 64;
 }
 
 void

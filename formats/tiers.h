@@ -349,6 +349,12 @@ const char *sha256mb_impl(int k, int *w);
 struct sha256mb *sha256mb_new_impl(int k);
 int sha256mb_room(const struct sha256mb *mb);
 void sha256mb_add(struct sha256mb *mb, const void *buf, size_t n, size_t id);
+/*
+ * The buffers added from now on are files mapped (mmap, MAP_SHARED): the
+ * pages a lane has hashed are given back every bytes (pages_release),
+ * so that the engine's resident set is not the files' sizes.
+ */
+void sha256mb_release(struct sha256mb *mb, size_t bytes);
 int sha256mb_next(struct sha256mb *mb, size_t *id, unsigned char md[32]);
 void sha256mb_reset(struct sha256mb *mb);
 void sha256mb_free(struct sha256mb *mb);
