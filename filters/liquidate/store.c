@@ -246,9 +246,17 @@ storefamily(struct ctx *x, const char *amc, const char *contract)
 	famkey[famkeyn] = '\0';
 	famcut = an + cn + 2 >= sizeof famkey;
 	havesum = 0;
-	for (i = 0; i < nsegs; i++)
+	for (i = 0; i < nsegs; i++) {
 		if (segs[i].next > segs[i].cur)
 			segs[i].cur = segs[i].next;
+		/*
+		 * The families come in the segments' order: the pages behind
+		 * the search's start are not read again (given back, a read
+		 * would map them again), so that the store's resident pages
+		 * are not its size, which grows with the days it keeps.
+		 */
+		ts_release(&segs[i].r, segs[i].cur);
+	}
 	x->nev = 0;
 	x->nold = 0;
 	x->evready = segs == NULL;
