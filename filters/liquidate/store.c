@@ -35,10 +35,12 @@ struct seg {
 	struct ts_reader r;
 	const char *rec, *end, *cur;	/* its records, the search's start */
 	const char *next;	/* the next family's search's start, at most */
+	const char *rel;	/* its pages before given back */
 	uint64_t n;		/* records, as its trailer says */
 	int32_t day;		/* of its name; NOSTART a single generation */
 	int32_t last;		/* its latest act_date; NOEND unknown */
 };
+#define SEG_RELEASE (4 << 20)	/* pages given back behind a segment's search */
 static struct seg *segs;
 static int nsegs;
 static int32_t rcut = NOSTART;	/* events before it are ignored on read */
@@ -147,7 +149,7 @@ segopen(struct seg *s)
 			die_at(EX_DATAERR, s->path, 1, "header",
 			    "columns not in the order liquidate writes them");
 	ts_maprecs(&s->r, s->path, &s->rec, &s->end);
-	s->cur = s->rec;
+	s->cur = s->rel = s->rec;
 	/* The count its trailer says: "#end2<TAB>count..." or "#end<TAB>count...". */
 	t = s->end + (s->end[4] == '2' ? 6 : 5);
 	n = strcspn(t, "\t\n");
@@ -255,7 +257,8 @@ storefamily(struct ctx *x, const char *amc, const char *contract)
 		 * would map them again), so that the store's resident pages
 		 * are not its size, which grows with the days it keeps.
 		 */
-		ts_release(&segs[i].r, segs[i].cur);
+		if ((size_t)(segs[i].cur - segs[i].rel) >= SEG_RELEASE)
+			segs[i].rel = pages_release(segs[i].rel, segs[i].cur);
 	}
 	x->nev = 0;
 	x->nold = 0;
