@@ -687,27 +687,37 @@ ts_maprecs(struct ts_reader *r, const char *path, const char **rec, const char *
 	*end = t;
 }
 
+int
+ts_before(const char *p, const char *hi, const char *key, size_t klen)
+{
+	const char *nl = memchr(p, '\n', (size_t)(hi - p));
+	size_t n = nl != NULL ? (size_t)(nl - p) : (size_t)(hi - p);
+	int c = memcmp(p, key, n < klen ? n : klen);
+
+	return c < 0 || (c == 0 && n < klen);
+}
+
 const char *
 ts_seek(const char *lo, const char *hi, const char *key, size_t klen)
 {
-	const char *mid, *ls, *nl;
-	size_t n;
-	int c;
+	const char *nl, *ls;
 
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		for (ls = mid; ls > lo && ls[-1] != '\n'; ls--)
-			;
-		nl = memchr(ls, '\n', (size_t)(hi - ls));
-		n = (size_t)(nl - ls);
-		c = memcmp(ls, key, n < klen ? n : klen);
-		if (c == 0 && n < klen)
-			c = -1;
-		if (c < 0)
-			lo = nl + 1;
+	/*
+	 * Halving on the line that starts after the middle, found forward
+	 * (memchr), not on the one that holds it, found byte by byte
+	 * backward; the last few lines read one by one.  The same line.
+	 */
+	while (hi - lo > 256) {
+		nl = memchr(lo + (hi - lo) / 2, '\n', (size_t)(hi - lo - (hi - lo) / 2));
+		if (nl == NULL || (ls = nl + 1) >= hi)
+			break;
+		if (ts_before(ls, hi, key, klen))
+			lo = ls;
 		else
 			hi = ls;
 	}
+	while (lo < hi && ts_before(lo, hi, key, klen))
+		lo = (const char *)memchr(lo, '\n', (size_t)(hi - lo)) + 1;
 	return lo;
 }
 

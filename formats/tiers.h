@@ -315,10 +315,12 @@ void movein(void *dst, const void *src, size_t n);
 /*
  * In a mapped stream sorted byte by byte on its lines' starts, the first
  * line in [lo, hi) (both line starts) whose start is key (klen bytes) or
- * after it: a binary search over the bytes, each probe taken back to the
- * start of its line.
+ * after it: a binary search over the bytes, each probe on the line that
+ * starts after its middle (found forward), the last few lines one by
+ * one.  ts_before: is the line at p (its end at hi at most) before key?
  */
 const char *ts_seek(const char *lo, const char *hi, const char *key, size_t klen);
+int ts_before(const char *p, const char *hi, const char *key, size_t klen);
 void ts_maprecs(struct ts_reader *r, const char *path, const char **rec, const char **end);
 
 /* sha256.c (link with -lcrypto): a file's SHA-256 in hex. */

@@ -282,43 +282,6 @@ sfield(struct seg *s, const char *p, char *dst, size_t n, int col, const char *n
 	dst[f->n] = '\0';
 }
 
-/* Is the line at p before key (klen bytes), as ts_seek compares? */
-static int
-linebefore(const char *p, const char *hi, const char *key, size_t klen)
-{
-	const char *nl = memchr(p, '\n', (size_t)(hi - p));
-	size_t n = nl != NULL ? (size_t)(nl - p) : (size_t)(hi - p);
-	int c = memcmp(p, key, n < klen ? n : klen);
-
-	return c < 0 || (c == 0 && n < klen);
-}
-
-/*
- * The first line in [a, b) (line starts, b one or the records' end)
- * whose start is key or after, b if none: what ts_seek finds, halving
- * on the line that starts after the middle, found forward (memchr), not
- * on the one that holds it, found byte by byte backward: that walk was
- * most of a lookup's cost.  The last few lines read one by one.
- */
-static const char *
-seekline(const char *a, const char *b, const char *key, size_t klen)
-{
-	const char *nl, *ls;
-
-	while (b - a > 256) {
-		nl = memchr(a + (b - a) / 2, '\n', (size_t)(b - a - (b - a) / 2));
-		if (nl == NULL || (ls = nl + 1) >= b)
-			break;
-		if (linebefore(ls, b, key, klen))
-			a = ls;
-		else
-			b = ls;
-	}
-	while (a < b && linebefore(a, b, key, klen))
-		a = (const char *)memchr(a, '\n', (size_t)(b - a)) + 1;
-	return a;
-}
-
 /*
  * The first line from lo (a line start) on whose start is key or after:
  * a gallop, steps of 512 bytes doubling, each taken on to the next line
@@ -340,13 +303,13 @@ gallop(const char *lo, const char *hi, const char *key, size_t klen)
 			break;
 		}
 		b = nl + 1;
-		if (!linebefore(b, hi, key, klen))
+		if (!ts_before(b, hi, key, klen))
 			break;
 		a = b;
 		b = hi;
 		step *= 2;
 	}
-	return seekline(a, b, key, klen);
+	return ts_seek(a, b, key, klen);
 }
 
 /*
