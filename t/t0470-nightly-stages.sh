@@ -54,7 +54,7 @@ test_expect_success 'two stages at a time: each after the stages it reads from; 
 	rm -rf two one && mkdir -p two/inbox one/inbox &&
 	cp -R "$sample"/2026-11-18 two/inbox/ && cp -R "$sample"/2026-11-18 one/inbox/ &&
 	TIERS_STAGE_JOBS=2 tiers-nightly -I 2026-11-18 two 2>err2 >out2 &&
-	TIERS_STAGE_JOBS=1 tiers-nightly -I 2026-11-18 one 2>err1 >out1 &&
+	TIERS_STAGE_JOBS=1 TIERS_JOBS=1 tiers-nightly -I 2026-11-18 one 2>err1 >out1 &&
 	startsafter err2 >bad && test_must_be_empty bad &&
 	test "$(grep -c " \.\.\.\$" err2)" = 13 &&
 	cmp one/days/2026-11-18/MANIFEST two/days/2026-11-18/MANIFEST &&
@@ -73,6 +73,9 @@ test_expect_success 'payment runs beside indus, started after it, its offsets ta
 	rm -rf five && mkdir -p five/inbox && cp -R "$sample"/2026-11-18 five/inbox/ &&
 	PATH=$PWD/slowi:$PATH TIERS_STAGE_JOBS=2 tiers-nightly -I 2026-11-18 five 2>err5 >/dev/null &&
 	awk "/: payment \\.\\.\\.\$/ { p = NR } /: indus: .*s\\)\$/ { i = NR } END { exit !(p && i && p < i) }" err5 &&
+	# payment holds no place of the two: returns, ready with indus, runs
+	# beside them and does not wait for indus to end.
+	awk "/: returns \\.\\.\\.\$/ { r = NR } /: indus: .*s\\)\$/ { i = NR } END { exit !(r && i && r < i) }" err5 &&
 	cmp one/days/2026-11-18/MANIFEST five/days/2026-11-18/MANIFEST &&
 	# indus failing: payment pays nothing, the night ends with indus'"'"'s
 	# status, nothing published, no program left running.
@@ -83,6 +86,22 @@ test_expect_success 'payment runs beside indus, started after it, its offsets ta
 	grep "^tiers-nightly: the indus stage failed: no offsets, nothing paid\$" err6 &&
 	! test -e six/days/2026-11-18 &&
 	! grep -l "six/day[s]" /proc/[0-9]*/cmdline 2>/dev/null | grep -q .
+'
+
+test_expect_success 'the returns by two processes (TIERS_JOBS 2), the same bytes; one failing fails the stage' '
+	rm -rf rt2 && mkdir -p rt2/inbox && cp -R "$sample"/2026-11-18 rt2/inbox/ &&
+	TIERS_JOBS=2 tiers-nightly -I 2026-11-18 rt2 2>err >/dev/null &&
+	cmp one/days/2026-11-18/MANIFEST rt2/days/2026-11-18/MANIFEST &&
+	# The clients'"'"' returns alone (-c without -r) fail: the stage fails.
+	mkdir -p cfail &&
+	real=$(command -v reject-code) &&
+	printf "#!/bin/sh\ncase \" \$* \" in *\" -c \"*) case \" \$* \" in *\" -r \"*) ;; *) echo \"reject-code: on purpose\" >&2; exit 70 ;; esac ;; esac\nexec \"%s\" \"\$@\"\n" "$real" >cfail/reject-code &&
+	chmod +x cfail/reject-code &&
+	rm -rf rt3 && mkdir -p rt3/inbox && cp -R "$sample"/2026-11-18 rt3/inbox/ &&
+	test_expect_code 70 env PATH=$PWD/cfail:$PATH TIERS_JOBS=2 \
+	    tiers-nightly -I 2026-11-18 rt3 2>err >/dev/null &&
+	grep "reject-code -O (the clients'"'"' returns) exited 70" err &&
+	! test -e rt3/days/2026-11-18
 '
 
 # Programs slowed (a wrapper in front of PATH sleeps, then runs the
