@@ -141,6 +141,13 @@ test_expect_success 'a core left by the stages: the files of those ended hashed 
 	last=$(sed -n "\$p" sums) &&
 	n=$(grep -c "^file	" three/days/2026-11-18/MANIFEST) &&
 	test "$pre" -gt 20 && test "$last" -lt "$n" && test $((pre + last)) -ge "$n" &&
+	# The returns, ended while payment-edit (started with them) still
+	# ran, hashed by a round, not left to the end; no file under a
+	# temporary name (hidden, or in a directory NAME.tmp) hashed.
+	head -n "$(($(wc -l <hashed) - last))" hashed >rounds &&
+	grep -x "out/returns/ps-return.tsv" rounds &&
+	! grep -x "out/returns/ps-return.tsv" hashed | sed 1d | grep -q . &&
+	! grep -v -x "in/.MANIFEST" hashed | grep -E "(^|/)[.]|[.]tmp/" &&
 	# Each input hashed once, by stage insums (names under in/), its sum
 	# taken by the manifest as well.
 	(cd three/days/2026-11-18/in && ls) >inputs &&
