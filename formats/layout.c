@@ -777,6 +777,28 @@ static _Thread_local struct decmemo {
 	char text[11];
 } decmemo[DECMEMO];
 
+/*
+ * The numbers (I, M, S, F2) of 16 characters or fewer lay_decode read, by
+ * their characters, format and length: most amounts and counts of a file
+ * are a few values written again and again (zeros, a rate, a quantity,
+ * a total closed twice), and a value looked up costs less than its
+ * digits parsed and its text written.  The characters are two words:
+ * the field's first eight (those past a shorter field zeros) and, from
+ * eight, its last eight.  An entry not yet filled has the tag 0, no
+ * field's (len is 1 or more).
+ */
+#define NUMBITS 9
+#define NUMMEMO (1 << NUMBITS)
+static _Thread_local struct nummemo {
+	uint64_t w0, w1;
+	int64_t num;
+	uint32_t tag;		/* fmt << 8 | len */
+	unsigned char n;
+	char text[24];
+} nummemo[NUMMEMO];
+
+_Static_assert(LAY_VALSZ >= 24, "a memo's text is copied as 24 bytes");
+
 /* A date field of f's format at s (digits checked): -1 with *why if bad. */
 static int
 datefield(const struct lay_field *f, const char *s, int32_t filedate,
@@ -818,6 +840,55 @@ datefield(const struct lay_field *f, const char *s, int32_t filedate,
 	return 0;
 }
 
+/* An amount (M, S, F2) of f at s, in cents: -1 with *why if bad. */
+static inline int
+money(const struct lay_field *f, const char *s, size_t room, struct lay_val *v,
+    const char **why)
+{
+	uint64_t c;
+	int k = 0, neg = 0;
+
+	if (f->fmt == LF_S) {
+		if (s[0] == '-')
+			neg = 1;
+		else if (s[0] != '+' && s[0] != ' ') {
+			*why = "no sign";
+			return -1;
+		}
+		k = 1;
+	}
+	if (f->len - k < 1 || !digval(s + k, f->len - k,
+	    room > (size_t)k ? room - (size_t)k : 0, &c)) {
+		*why = "not a number";
+		return -1;
+	}
+	v->num = neg ? -(int64_t)c : (int64_t)c;
+	if (f->len - k < 3) {
+		v->n = (unsigned char)money_fmt(v->num, v->text);
+		return 0;
+	}
+	{
+		/*
+		 * The text straight from the digits, money_fmt's layout: the
+		 * units without their leading zeros (one at least), the
+		 * point, the cents.
+		 */
+		int u = ndigits(c) - 2, t = 0;
+
+		if (u < 1)
+			u = 1;
+		if (neg && c != 0)
+			v->text[t++] = '-';
+		fcpy(v->text + t, s + f->len - 2 - u, (size_t)u);
+		t += u;
+		v->text[t++] = '.';
+		v->text[t++] = s[f->len - 2];
+		v->text[t++] = s[f->len - 1];
+		v->n = (unsigned char)t;
+	}
+	return 0;
+}
+
 int
 lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
     size_t n, int32_t filedate, struct lay_val *vals, int *errcol, const char **why)
@@ -825,8 +896,9 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 	const struct lay_field *f, *end = r->dec + r->ndec, *unp = NULL;
 	struct lay_val *v;
 	struct decmemo *dm;
+	struct nummemo *nm;
 	const char *s;
-	int i, k, neg;
+	int i, k;
 	size_t room;
 	uint64_t c, raw;
 
@@ -894,15 +966,50 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 			fcpy(v->text, s, v->n);
 			break;
 		case LF_I:
-			/* Its text: the digits of its number, one at least. */
-			if (!digval(s, f->len, room, &c)) {
-				*why = "not a number";
-				goto bad;
+		case LF_M:
+		case LF_S:
+		case LF_F2:
+			nm = NULL;
+			if (f->len <= 16 && (f->len >= 8 || room >= 8)) {
+				uint64_t w0, w1 = 0;
+				uint32_t tag = (uint32_t)f->fmt << 8 | (uint32_t)f->len;
+
+				memcpy(&w0, s, 8);
+				if (f->len >= 8)
+					memcpy(&w1, s + f->len - 8, 8);
+				else
+					w0 &= ~0ULL >> 8 * (8 - f->len);
+				nm = &nummemo[(((w0 ^ tag) * 0x9e3779b97f4a7c15ULL) ^
+				    (w1 * 0xc2b2ae3d27d4eb4fULL)) >> (64 - NUMBITS)];
+				if (nm->w0 == w0 && nm->w1 == w1 && nm->tag == tag) {
+					v->num = nm->num;
+					v->n = nm->n;
+					memcpy(v->text, nm->text, sizeof nm->text);
+					break;
+				}
+				nm->tag = 0;
+				nm->w0 = w0;
+				nm->w1 = w1;
 			}
-			k = c != 0 ? ndigits(c) : 1;
-			v->n = (unsigned char)k;
-			fcpy(v->text, s + f->len - k, (size_t)k);
-			v->num = (int64_t)c;
+			if (f->fmt == LF_I) {
+				/* Its text: the digits of its number, one at least. */
+				if (!digval(s, f->len, room, &c)) {
+					*why = "not a number";
+					goto bad;
+				}
+				k = c != 0 ? ndigits(c) : 1;
+				v->n = (unsigned char)k;
+				fcpy(v->text, s + f->len - k, (size_t)k);
+				v->num = (int64_t)c;
+			} else if (money(f, s, room, v, why) < 0)
+				goto bad;
+			if (nm != NULL) {
+				/* Filled only by a value decoded whole. */
+				nm->num = v->num;
+				nm->n = v->n;
+				memcpy(nm->text, v->text, sizeof nm->text);
+				nm->tag = (uint32_t)f->fmt << 8 | (uint32_t)f->len;
+			}
 			break;
 		case LF_A:
 			v->n = (unsigned char)unblanked(s, f->len, room);
@@ -952,50 +1059,6 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 				dm->date = v->date;
 				dm->n = v->n;
 				memcpy(dm->text, v->text, sizeof dm->text);
-			}
-			break;
-		case LF_M:
-		case LF_S:
-		case LF_F2:
-			neg = 0;
-			k = 0;
-			if (f->fmt == LF_S) {
-				if (s[0] == '-')
-					neg = 1;
-				else if (s[0] != '+' && s[0] != ' ') {
-					*why = "no sign";
-					goto bad;
-				}
-				k = 1;
-			}
-			if (f->len - k < 1 || !digval(s + k, f->len - k,
-			    room > (size_t)k ? room - (size_t)k : 0, &c)) {
-				*why = "not a number";
-				goto bad;
-			}
-			v->num = neg ? -(int64_t)c : (int64_t)c;
-			if (f->len - k < 3) {
-				v->n = (unsigned char)money_fmt(v->num, v->text);
-				break;
-			}
-			{
-				/*
-				 * The text straight from the digits, money_fmt's
-				 * layout: the units without their leading zeros
-				 * (one at least), the point, the cents.
-				 */
-				int u = ndigits(c) - 2, t = 0;
-
-				if (u < 1)
-					u = 1;
-				if (neg && c != 0)
-					v->text[t++] = '-';
-				fcpy(v->text + t, s + f->len - 2 - u, (size_t)u);
-				t += u;
-				v->text[t++] = '.';
-				v->text[t++] = s[f->len - 2];
-				v->text[t++] = s[f->len - 1];
-				v->n = (unsigned char)t;
 			}
 			break;
 		default:
