@@ -355,9 +355,18 @@ lay_load(const char *source, const char *text, const char *const *names,
 		if (l->tlen == 1)
 			l->index1[(unsigned char)r->type[0]] = (short)(i + 1);
 		r->dec = xmalloc((size_t)(r->nfield ? r->nfield : 1) * sizeof *r->dec);
-		for (j = 0; j < r->nfield; j++)
-			if (r->f[j].fmt == LF_CONST || (r->f[j].fmt != LF_X && r->f[j].col >= 0))
-				r->dec[r->ndec++] = r->f[j];
+		for (j = 0; j < r->nfield; j++) {
+			f = &r->f[j];
+			/* A number read as one word or two (lay_decode), never past the record. */
+			if ((f->fmt == LF_I || f->fmt == LF_M || f->fmt == LF_S ||
+			    f->fmt == LF_F2) && f->len <= 16 &&
+			    (f->len >= 8 || r->len - f->off >= 8)) {
+				f->tag = (uint32_t)f->fmt << 8 | (uint32_t)f->len;
+				f->mask = f->len >= 8 ? ~0ULL : ~0ULL >> 8 * (8 - f->len);
+			}
+			if (f->fmt == LF_CONST || (f->fmt != LF_X && f->col >= 0))
+				r->dec[r->ndec++] = *f;
+		}
 	}
 	ok = 0;
 out:
@@ -393,27 +402,43 @@ lay_free(struct layout *l)
 	free(l);
 }
 
-const struct lay_record *
-lay_find(const struct layout *l, const char *rec, size_t n)
+/*
+ * lay_find's record by a memcmp of each type: apart, so that its loop's
+ * saved registers and calls cost nothing to the lookups by table.
+ */
+static __attribute__((noinline)) const struct lay_record *
+findtype(const struct layout *l, const char *t)
 {
-	const char *t = rec + l->toff;
 	int i;
 
-	if (n < (size_t)(l->toff + l->tlen))
-		return NULL;
-	if (l->tlen == 3 && t[0] >= '0' && t[0] <= '9' && t[1] >= '0' &&
-	    t[1] <= '9' && t[2] >= '0' && t[2] <= '9') {
-		i = l->index[(t[0] - '0') * 100 + (t[1] - '0') * 10 + (t[2] - '0')];
-		return i ? &l->rec[i - 1] : NULL;
-	}
-	if (l->tlen == 1) {
-		i = l->index1[(unsigned char)t[0]];
-		return i ? &l->rec[i - 1] : NULL;
-	}
 	for (i = 0; i < l->nrec; i++)
 		if (memcmp(l->rec[i].type, t, (size_t)l->tlen) == 0)
 			return &l->rec[i];
 	return NULL;
+}
+
+const struct lay_record *
+lay_find(const struct layout *l, const char *rec, size_t n)
+{
+	const unsigned char *t = (const unsigned char *)rec + l->toff;
+	unsigned a, b, c;
+	int i;
+
+	if (n < (size_t)(l->toff + l->tlen))
+		return NULL;
+	if (l->tlen == 3) {
+		a = t[0] - (unsigned)'0';
+		b = t[1] - (unsigned)'0';
+		c = t[2] - (unsigned)'0';
+		if (a < 10 && b < 10 && c < 10) {
+			i = l->index[a * 100 + b * 10 + c];
+			return i ? &l->rec[i - 1] : NULL;
+		}
+	} else if (l->tlen == 1) {
+		i = l->index1[t[0]];
+		return i ? &l->rec[i - 1] : NULL;
+	}
+	return findtype(l, (const char *)t);
 }
 
 int
@@ -970,18 +995,16 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 		case LF_S:
 		case LF_F2:
 			nm = NULL;
-			if (f->len <= 16 && (f->len >= 8 || room >= 8)) {
+			if (f->tag != 0) {
 				uint64_t w0, w1 = 0;
-				uint32_t tag = (uint32_t)f->fmt << 8 | (uint32_t)f->len;
 
 				memcpy(&w0, s, 8);
+				w0 &= f->mask;
 				if (f->len >= 8)
 					memcpy(&w1, s + f->len - 8, 8);
-				else
-					w0 &= ~0ULL >> 8 * (8 - f->len);
-				nm = &nummemo[(((w0 ^ tag) * 0x9e3779b97f4a7c15ULL) ^
-				    (w1 * 0xc2b2ae3d27d4eb4fULL)) >> (64 - NUMBITS)];
-				if (nm->w0 == w0 && nm->w1 == w1 && nm->tag == tag) {
+				nm = &nummemo[((w0 ^ (w1 << 32 | w1 >> 32) ^ f->tag) *
+				    0x9e3779b97f4a7c15ULL) >> (64 - NUMBITS)];
+				if (nm->w0 == w0 && nm->w1 == w1 && nm->tag == f->tag) {
 					v->num = nm->num;
 					v->n = nm->n;
 					memcpy(v->text, nm->text, sizeof nm->text);
@@ -1008,7 +1031,7 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 				nm->num = v->num;
 				nm->n = v->n;
 				memcpy(nm->text, v->text, sizeof nm->text);
-				nm->tag = (uint32_t)f->fmt << 8 | (uint32_t)f->len;
+				nm->tag = f->tag;
 			}
 			break;
 		case LF_A:
@@ -1067,8 +1090,10 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 		}
 		if (f->mapped) {
 			for (k = 0; k < l->nmap; k++)
+				/* Codes are mostly of one character: no call for them. */
 				if (l->map[k].col == f->col && l->map[k].codelen == v->n &&
-				    memcmp(l->map[k].code, v->text, v->n) == 0)
+				    (v->n == 1 ? l->map[k].code[0] == v->text[0] :
+				    memcmp(l->map[k].code, v->text, v->n) == 0))
 					break;
 			if (k == l->nmap) {
 				*why = "unknown code";

@@ -37,6 +37,13 @@ struct lay_field {
 	int mapped;		/* its name has map lines */
 	int col;		/* index in the caller's names, -1 for filler */
 	char *konst;
+	/*
+	 * lay_decode's memo of numbers (layout.c nummemo), set at load:
+	 * the field's format and length as a key, 0 if it is not kept;
+	 * the bits of its first word that are its characters.
+	 */
+	uint32_t tag;
+	uint64_t mask;
 };
 
 enum {
