@@ -364,6 +364,8 @@ lay_load(const char *source, const char *text, const char *const *names,
 				f->tag = (uint32_t)f->fmt << 8 | (uint32_t)f->len;
 				f->mask = f->len >= 8 ? ~0ULL : ~0ULL >> 8 * (8 - f->len);
 			}
+			f->special = (f->fmt == LF_CONST ? LAY_SPCONST : 0) |
+			    (f->opt ? LAY_SPOPT : 0) | (f->mapped ? LAY_SPMAP : 0);
 			if (f->fmt == LF_CONST || (f->fmt != LF_X && f->col >= 0))
 				r->dec[r->ndec++] = *f;
 		}
@@ -740,6 +742,17 @@ unblanked(const char *s, int n, size_t room)
 		x = (x ^ BLANKS) & (~0ULL >> 8 * (8 - n));
 		return x == 0 ? 0 : (63 - __builtin_clzll(x)) / 8 + 1;
 	}
+	if (n > 8 && n <= 16) {
+		uint64_t x, y;
+
+		/* The last eight bytes, then the first n - 8 not among them. */
+		memcpy(&y, s + n - 8, 8);
+		if ((y ^= BLANKS) != 0)
+			return n - 8 + (63 - __builtin_clzll(y)) / 8 + 1;
+		memcpy(&x, s, 8);
+		x = (x ^ BLANKS) & (~0ULL >> 8 * (16 - n));
+		return x == 0 ? 0 : (63 - __builtin_clzll(x)) / 8 + 1;
+	}
 #else
 	(void)room;
 #endif
@@ -954,22 +967,26 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 		s = rec + f->off;
 		/* What may be read from s: to the record's end (lay_load: off < len). */
 		room = n - (size_t)f->off;
-		if (f->fmt == LF_CONST) {
-			if (memcmp(s, f->konst, (size_t)f->len) != 0) {
-				*why = "not the expected constant";
-				goto bad;
+		/* Constants and optional fields set apart by one test. */
+		if (f->special & (LAY_SPCONST | LAY_SPOPT)) {
+			if (f->fmt == LF_CONST) {
+				if (memcmp(s, f->konst, (size_t)f->len) != 0) {
+					*why = "not the expected constant";
+					goto bad;
+				}
+				continue;
 			}
-			continue;
+			if (allblank(s, f->len, room)) {
+				v = &vals[f->col];
+				v->n = 0;
+				v->text[0] = '\0';
+				v->set = 0;
+				v->bynum = 0;
+				v->num = 0;
+				continue;
+			}
 		}
 		v = &vals[f->col];
-		if (f->opt && allblank(s, f->len, room)) {
-			v->n = 0;
-			v->text[0] = '\0';
-			v->set = 0;
-			v->bynum = 0;
-			v->num = 0;
-			continue;
-		}
 		v->set = 1;
 		v->bynum = 0;
 		switch (f->fmt) {
@@ -1088,7 +1105,7 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 			*why = "bad format";
 			goto bad;
 		}
-		if (f->mapped) {
+		if (f->special & LAY_SPMAP) {
 			for (k = 0; k < l->nmap; k++)
 				/* Codes are mostly of one character: no call for them. */
 				if (l->map[k].col == f->col && l->map[k].codelen == v->n &&

@@ -44,7 +44,10 @@ struct lay_field {
 	 */
 	uint32_t tag;
 	uint64_t mask;
+	/* LAY_SPCONST, LAY_SPOPT, LAY_SPMAP: what lay_decode does but for most fields. */
+	int special;
 };
+enum { LAY_SPCONST = 1, LAY_SPOPT = 2, LAY_SPMAP = 4 };
 
 enum {
 	LR_OPEN = 1, LR_GROUP = 2, LR_ATTR = 4, LR_LINE = 8, LR_CLOSE = 16,
