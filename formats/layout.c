@@ -357,9 +357,12 @@ lay_load(const char *source, const char *text, const char *const *names,
 		r->dec = xmalloc((size_t)(r->nfield ? r->nfield : 1) * sizeof *r->dec);
 		for (j = 0; j < r->nfield; j++) {
 			f = &r->f[j];
-			/* A number read as one word or two (lay_decode), never past the record. */
+			/*
+			 * A number read as one word or two (lay_decode), never
+			 * past the record, and given as decoded (not mapped).
+			 */
 			if ((f->fmt == LF_I || f->fmt == LF_M || f->fmt == LF_S ||
-			    f->fmt == LF_F2) && f->len <= 16 &&
+			    f->fmt == LF_F2) && f->len <= 16 && !f->mapped &&
 			    (f->len >= 8 || r->len - f->off >= 8)) {
 				f->tag = (uint32_t)f->fmt << 8 | (uint32_t)f->len;
 				f->mask = f->len >= 8 ? ~0ULL : ~0ULL >> 8 * (8 - f->len);
@@ -832,7 +835,7 @@ static _Thread_local struct nummemo {
 	int64_t num;
 	uint32_t tag;		/* fmt << 8 | len */
 	unsigned char n;
-	char text[24];
+	char text[24];		/* and its NUL: a text of 16 digits is 17 at most */
 } nummemo[NUMMEMO];
 
 _Static_assert(LAY_VALSZ >= 24, "a memo's text is copied as 24 bytes");
@@ -1024,8 +1027,9 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 				if (nm->w0 == w0 && nm->w1 == w1 && nm->tag == f->tag) {
 					v->num = nm->num;
 					v->n = nm->n;
+					/* Its text ends with its NUL: nothing more to do. */
 					memcpy(v->text, nm->text, sizeof nm->text);
-					break;
+					continue;
 				}
 				nm->tag = 0;
 				nm->w0 = w0;
@@ -1045,6 +1049,7 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 				goto bad;
 			if (nm != NULL) {
 				/* Filled only by a value decoded whole. */
+				v->text[v->n] = '\0';
 				nm->num = v->num;
 				nm->n = v->n;
 				memcpy(nm->text, v->text, sizeof nm->text);
