@@ -184,19 +184,32 @@ layoutarg(const char *arg)
 	free(text);
 }
 
-/* Decimal digits of v at p; the end. */
+/* Decimal digits of v at p; the end.  Two digits a division. */
 static char *
 utoa(char *p, unsigned long v)
 {
-	char b[24];
-	size_t n = 0;
+	static const char two[] =
+	    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	    "8081828384858687888990919293949596979899";
+	char b[24], *e = b + sizeof b;
+	size_t n;
 
-	do
-		b[n++] = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
-	while (n > 0)
-		*p++ = b[--n];
-	return p;
+	for (; v >= 100; v /= 100) {
+		e -= 2;
+		memcpy(e, two + 2 * (v % 100), 2);
+	}
+	if (v >= 10) {
+		e -= 2;
+		memcpy(e, two + 2 * v, 2);
+	} else
+		*--e = (char)('0' + v);
+	n = (size_t)(b + sizeof b - e);
+	if (n <= 16)
+		few_cpy(p, e, n);
+	else
+		memcpy(p, e, n);
+	return p + n;
 }
 
 /*
@@ -226,22 +239,22 @@ nirok(const struct lay_val *nir, const struct lay_val *key, int slot)
 
 /*
  * A value and its TAB at q; the end.  Its text is copied by whole 16-byte
- * words, 32 bytes at least (a lay_val holds LAY_VALSZ bytes, and the
- * record has room past its end): few values are longer, and two fixed
- * copies cost less than a loop or a copy of the exact length.
+ * words, 16 bytes at least (a lay_val holds LAY_VALSZ bytes, and the
+ * record has room past its end): few values are longer, and fixed copies
+ * cost less than a loop or a copy of the exact length.
  */
 static inline char *
 addval(char *q, const struct lay_val *v)
 {
-	memcpy(q, v->text, 32);
-	if (v->n > 32)
-		memcpy(q + 32, v->text + 32, 16);
+	memcpy(q, v->text, 16);
+	if (v->n > 16)
+		memcpy(q + 16, v->text + 16, 32);
 	q += v->n;
 	*q++ = '\t';
 	return q;
 }
 
-_Static_assert(LAY_VALSZ == 48, "addval copies 32 or 48 bytes of a value");
+_Static_assert(LAY_VALSZ == 48, "addval copies 16 or 48 bytes of a value");
 
 /* The amounts that make a claim record's control sum, in slot order. */
 static const int moneyslots[] = {

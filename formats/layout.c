@@ -355,9 +355,23 @@ lay_load(const char *source, const char *text, const char *const *names,
 		if (l->tlen == 1)
 			l->index1[(unsigned char)r->type[0]] = (short)(i + 1);
 		r->dec = xmalloc((size_t)(r->nfield ? r->nfield : 1) * sizeof *r->dec);
-		for (j = 0; j < r->nfield; j++)
-			if (r->f[j].fmt == LF_CONST || (r->f[j].fmt != LF_X && r->f[j].col >= 0))
-				r->dec[r->ndec++] = r->f[j];
+		for (j = 0; j < r->nfield; j++) {
+			f = &r->f[j];
+			/*
+			 * A number read as one word or two (lay_decode), never
+			 * past the record, and given as decoded (not mapped).
+			 */
+			if ((f->fmt == LF_I || f->fmt == LF_M || f->fmt == LF_S ||
+			    f->fmt == LF_F2) && f->len <= 16 && !f->mapped &&
+			    (f->len >= 8 || r->len - f->off >= 8)) {
+				f->tag = (uint32_t)f->fmt << 8 | (uint32_t)f->len;
+				f->mask = f->len >= 8 ? ~0ULL : ~0ULL >> 8 * (8 - f->len);
+			}
+			f->special = (f->fmt == LF_CONST ? LAY_SPCONST : 0) |
+			    (f->opt ? LAY_SPOPT : 0) | (f->mapped ? LAY_SPMAP : 0);
+			if (f->fmt == LF_CONST || (f->fmt != LF_X && f->col >= 0))
+				r->dec[r->ndec++] = *f;
+		}
 	}
 	ok = 0;
 out:
@@ -393,27 +407,43 @@ lay_free(struct layout *l)
 	free(l);
 }
 
-const struct lay_record *
-lay_find(const struct layout *l, const char *rec, size_t n)
+/*
+ * lay_find's record by a memcmp of each type: apart, so that its loop's
+ * saved registers and calls cost nothing to the lookups by table.
+ */
+static __attribute__((noinline)) const struct lay_record *
+findtype(const struct layout *l, const char *t)
 {
-	const char *t = rec + l->toff;
 	int i;
 
-	if (n < (size_t)(l->toff + l->tlen))
-		return NULL;
-	if (l->tlen == 3 && t[0] >= '0' && t[0] <= '9' && t[1] >= '0' &&
-	    t[1] <= '9' && t[2] >= '0' && t[2] <= '9') {
-		i = l->index[(t[0] - '0') * 100 + (t[1] - '0') * 10 + (t[2] - '0')];
-		return i ? &l->rec[i - 1] : NULL;
-	}
-	if (l->tlen == 1) {
-		i = l->index1[(unsigned char)t[0]];
-		return i ? &l->rec[i - 1] : NULL;
-	}
 	for (i = 0; i < l->nrec; i++)
 		if (memcmp(l->rec[i].type, t, (size_t)l->tlen) == 0)
 			return &l->rec[i];
 	return NULL;
+}
+
+const struct lay_record *
+lay_find(const struct layout *l, const char *rec, size_t n)
+{
+	const unsigned char *t = (const unsigned char *)rec + l->toff;
+	unsigned a, b, c;
+	int i;
+
+	if (n < (size_t)(l->toff + l->tlen))
+		return NULL;
+	if (l->tlen == 3) {
+		a = t[0] - (unsigned)'0';
+		b = t[1] - (unsigned)'0';
+		c = t[2] - (unsigned)'0';
+		if (a < 10 && b < 10 && c < 10) {
+			i = l->index[a * 100 + b * 10 + c];
+			return i ? &l->rec[i - 1] : NULL;
+		}
+	} else if (l->tlen == 1) {
+		i = l->index1[t[0]];
+		return i ? &l->rec[i - 1] : NULL;
+	}
+	return findtype(l, (const char *)t);
 }
 
 int
@@ -715,6 +745,17 @@ unblanked(const char *s, int n, size_t room)
 		x = (x ^ BLANKS) & (~0ULL >> 8 * (8 - n));
 		return x == 0 ? 0 : (63 - __builtin_clzll(x)) / 8 + 1;
 	}
+	if (n > 8 && n <= 16) {
+		uint64_t x, y;
+
+		/* The last eight bytes, then the first n - 8 not among them. */
+		memcpy(&y, s + n - 8, 8);
+		if ((y ^= BLANKS) != 0)
+			return n - 8 + (63 - __builtin_clzll(y)) / 8 + 1;
+		memcpy(&x, s, 8);
+		x = (x ^ BLANKS) & (~0ULL >> 8 * (16 - n));
+		return x == 0 ? 0 : (63 - __builtin_clzll(x)) / 8 + 1;
+	}
 #else
 	(void)room;
 #endif
@@ -777,6 +818,28 @@ static _Thread_local struct decmemo {
 	char text[11];
 } decmemo[DECMEMO];
 
+/*
+ * The numbers (I, M, S, F2) of 16 characters or fewer lay_decode read, by
+ * their characters, format and length: most amounts and counts of a file
+ * are a few values written again and again (zeros, a rate, a quantity,
+ * a total closed twice), and a value looked up costs less than its
+ * digits parsed and its text written.  The characters are two words:
+ * the field's first eight (those past a shorter field zeros) and, from
+ * eight, its last eight.  An entry not yet filled has the tag 0, no
+ * field's (len is 1 or more).
+ */
+#define NUMBITS 9
+#define NUMMEMO (1 << NUMBITS)
+static _Thread_local struct nummemo {
+	uint64_t w0, w1;
+	int64_t num;
+	uint32_t tag;		/* fmt << 8 | len */
+	unsigned char n;
+	char text[24];		/* and its NUL: a text of 16 digits is 17 at most */
+} nummemo[NUMMEMO];
+
+_Static_assert(LAY_VALSZ >= 24, "a memo's text is copied as 24 bytes");
+
 /* A date field of f's format at s (digits checked): -1 with *why if bad. */
 static int
 datefield(const struct lay_field *f, const char *s, int32_t filedate,
@@ -818,6 +881,55 @@ datefield(const struct lay_field *f, const char *s, int32_t filedate,
 	return 0;
 }
 
+/* An amount (M, S, F2) of f at s, in cents: -1 with *why if bad. */
+static inline int
+money(const struct lay_field *f, const char *s, size_t room, struct lay_val *v,
+    const char **why)
+{
+	uint64_t c;
+	int k = 0, neg = 0;
+
+	if (f->fmt == LF_S) {
+		if (s[0] == '-')
+			neg = 1;
+		else if (s[0] != '+' && s[0] != ' ') {
+			*why = "no sign";
+			return -1;
+		}
+		k = 1;
+	}
+	if (f->len - k < 1 || !digval(s + k, f->len - k,
+	    room > (size_t)k ? room - (size_t)k : 0, &c)) {
+		*why = "not a number";
+		return -1;
+	}
+	v->num = neg ? -(int64_t)c : (int64_t)c;
+	if (f->len - k < 3) {
+		v->n = (unsigned char)money_fmt(v->num, v->text);
+		return 0;
+	}
+	{
+		/*
+		 * The text straight from the digits, money_fmt's layout: the
+		 * units without their leading zeros (one at least), the
+		 * point, the cents.
+		 */
+		int u = ndigits(c) - 2, t = 0;
+
+		if (u < 1)
+			u = 1;
+		if (neg && c != 0)
+			v->text[t++] = '-';
+		fcpy(v->text + t, s + f->len - 2 - u, (size_t)u);
+		t += u;
+		v->text[t++] = '.';
+		v->text[t++] = s[f->len - 2];
+		v->text[t++] = s[f->len - 1];
+		v->n = (unsigned char)t;
+	}
+	return 0;
+}
+
 int
 lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
     size_t n, int32_t filedate, struct lay_val *vals, int *errcol, const char **why)
@@ -825,8 +937,9 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 	const struct lay_field *f, *end = r->dec + r->ndec, *unp = NULL;
 	struct lay_val *v;
 	struct decmemo *dm;
+	struct nummemo *nm;
 	const char *s;
-	int i, k, neg;
+	int i, k;
 	size_t room;
 	uint64_t c, raw;
 
@@ -857,22 +970,26 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 		s = rec + f->off;
 		/* What may be read from s: to the record's end (lay_load: off < len). */
 		room = n - (size_t)f->off;
-		if (f->fmt == LF_CONST) {
-			if (memcmp(s, f->konst, (size_t)f->len) != 0) {
-				*why = "not the expected constant";
-				goto bad;
+		/* Constants and optional fields set apart by one test. */
+		if (f->special & (LAY_SPCONST | LAY_SPOPT)) {
+			if (f->fmt == LF_CONST) {
+				if (memcmp(s, f->konst, (size_t)f->len) != 0) {
+					*why = "not the expected constant";
+					goto bad;
+				}
+				continue;
 			}
-			continue;
+			if (allblank(s, f->len, room)) {
+				v = &vals[f->col];
+				v->n = 0;
+				v->text[0] = '\0';
+				v->set = 0;
+				v->bynum = 0;
+				v->num = 0;
+				continue;
+			}
 		}
 		v = &vals[f->col];
-		if (f->opt && allblank(s, f->len, room)) {
-			v->n = 0;
-			v->text[0] = '\0';
-			v->set = 0;
-			v->bynum = 0;
-			v->num = 0;
-			continue;
-		}
 		v->set = 1;
 		v->bynum = 0;
 		switch (f->fmt) {
@@ -894,15 +1011,50 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 			fcpy(v->text, s, v->n);
 			break;
 		case LF_I:
-			/* Its text: the digits of its number, one at least. */
-			if (!digval(s, f->len, room, &c)) {
-				*why = "not a number";
-				goto bad;
+		case LF_M:
+		case LF_S:
+		case LF_F2:
+			nm = NULL;
+			if (f->tag != 0) {
+				uint64_t w0, w1 = 0;
+
+				memcpy(&w0, s, 8);
+				w0 &= f->mask;
+				if (f->len >= 8)
+					memcpy(&w1, s + f->len - 8, 8);
+				nm = &nummemo[((w0 ^ (w1 << 32 | w1 >> 32) ^ f->tag) *
+				    0x9e3779b97f4a7c15ULL) >> (64 - NUMBITS)];
+				if (nm->w0 == w0 && nm->w1 == w1 && nm->tag == f->tag) {
+					v->num = nm->num;
+					v->n = nm->n;
+					/* Its text ends with its NUL: nothing more to do. */
+					memcpy(v->text, nm->text, sizeof nm->text);
+					continue;
+				}
+				nm->tag = 0;
+				nm->w0 = w0;
+				nm->w1 = w1;
 			}
-			k = c != 0 ? ndigits(c) : 1;
-			v->n = (unsigned char)k;
-			fcpy(v->text, s + f->len - k, (size_t)k);
-			v->num = (int64_t)c;
+			if (f->fmt == LF_I) {
+				/* Its text: the digits of its number, one at least. */
+				if (!digval(s, f->len, room, &c)) {
+					*why = "not a number";
+					goto bad;
+				}
+				k = c != 0 ? ndigits(c) : 1;
+				v->n = (unsigned char)k;
+				fcpy(v->text, s + f->len - k, (size_t)k);
+				v->num = (int64_t)c;
+			} else if (money(f, s, room, v, why) < 0)
+				goto bad;
+			if (nm != NULL) {
+				/* Filled only by a value decoded whole. */
+				v->text[v->n] = '\0';
+				nm->num = v->num;
+				nm->n = v->n;
+				memcpy(nm->text, v->text, sizeof nm->text);
+				nm->tag = f->tag;
+			}
 			break;
 		case LF_A:
 			v->n = (unsigned char)unblanked(s, f->len, room);
@@ -954,58 +1106,16 @@ lay_decode(const struct layout *l, const struct lay_record *r, const char *rec,
 				memcpy(dm->text, v->text, sizeof dm->text);
 			}
 			break;
-		case LF_M:
-		case LF_S:
-		case LF_F2:
-			neg = 0;
-			k = 0;
-			if (f->fmt == LF_S) {
-				if (s[0] == '-')
-					neg = 1;
-				else if (s[0] != '+' && s[0] != ' ') {
-					*why = "no sign";
-					goto bad;
-				}
-				k = 1;
-			}
-			if (f->len - k < 1 || !digval(s + k, f->len - k,
-			    room > (size_t)k ? room - (size_t)k : 0, &c)) {
-				*why = "not a number";
-				goto bad;
-			}
-			v->num = neg ? -(int64_t)c : (int64_t)c;
-			if (f->len - k < 3) {
-				v->n = (unsigned char)money_fmt(v->num, v->text);
-				break;
-			}
-			{
-				/*
-				 * The text straight from the digits, money_fmt's
-				 * layout: the units without their leading zeros
-				 * (one at least), the point, the cents.
-				 */
-				int u = ndigits(c) - 2, t = 0;
-
-				if (u < 1)
-					u = 1;
-				if (neg && c != 0)
-					v->text[t++] = '-';
-				fcpy(v->text + t, s + f->len - 2 - u, (size_t)u);
-				t += u;
-				v->text[t++] = '.';
-				v->text[t++] = s[f->len - 2];
-				v->text[t++] = s[f->len - 1];
-				v->n = (unsigned char)t;
-			}
-			break;
 		default:
 			*why = "bad format";
 			goto bad;
 		}
-		if (f->mapped) {
+		if (f->special & LAY_SPMAP) {
 			for (k = 0; k < l->nmap; k++)
+				/* Codes are mostly of one character: no call for them. */
 				if (l->map[k].col == f->col && l->map[k].codelen == v->n &&
-				    memcmp(l->map[k].code, v->text, v->n) == 0)
+				    (v->n == 1 ? l->map[k].code[0] == v->text[0] :
+				    memcmp(l->map[k].code, v->text, v->n) == 0))
 					break;
 			if (k == l->nmap) {
 				*why = "unknown code";

@@ -37,7 +37,17 @@ struct lay_field {
 	int mapped;		/* its name has map lines */
 	int col;		/* index in the caller's names, -1 for filler */
 	char *konst;
+	/*
+	 * lay_decode's memo of numbers (layout.c nummemo), set at load:
+	 * the field's format and length as a key, 0 if it is not kept;
+	 * the bits of its first word that are its characters.
+	 */
+	uint32_t tag;
+	uint64_t mask;
+	/* LAY_SPCONST, LAY_SPOPT, LAY_SPMAP: what lay_decode does but for most fields. */
+	int special;
 };
+enum { LAY_SPCONST = 1, LAY_SPOPT = 2, LAY_SPMAP = 4 };
 
 enum {
 	LR_OPEN = 1, LR_GROUP = 2, LR_ATTR = 4, LR_LINE = 8, LR_CLOSE = 16,
