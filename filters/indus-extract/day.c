@@ -92,6 +92,38 @@ todays(const struct field *id)
 	return v;
 }
 
+/*
+ * Is act_date a date, as date_parse says?  A day's decisions have few
+ * act dates, each hundreds of thousands of times: the texts of ten
+ * bytes found dates are kept, a table of them, so that each is parsed
+ * once (no byte of a date is 0: a slot of zeros is empty).
+ */
+static int
+isdate(const struct field *f)
+{
+	static struct {
+		uint64_t a;
+		uint16_t b;
+	} seen[256];
+	uint64_t a;
+	uint16_t b;
+	int32_t d;
+	unsigned k;
+
+	if (f->n != DATE_BUFSZ - 1)
+		return date_parse(f->p, f->n, &d) == 0;
+	memcpy(&a, f->p, 8);
+	memcpy(&b, f->p + 8, 2);
+	k = (unsigned)(((a ^ b) * 0x9e3779b97f4a7c15ULL) >> 56);
+	if (seen[k].a == a && seen[k].b == b)
+		return 1;
+	if (date_parse(f->p, f->n, &d) < 0)
+		return 0;
+	seen[k].a = a;
+	seen[k].b = b;
+	return 1;
+}
+
 /* An item's text columns, copied into one allocation, and its key. */
 void
 item_keep(struct item *it, const struct field *src)
@@ -144,7 +176,6 @@ paidrow(const struct field *f, const int *dc, const struct field *dup,
 	int ps = fsame(&f[dc[D_DEST]], "ps", 2), psr = fsame(&f[dc[D_DEST]], "ps-recover", 10);
 	int adj = fsame(dup, "adjust", 6) && ref->n > 0, kind;
 	int64_t amt;
-	int32_t d;
 
 	if ((ps || psr) && amc > 0) {
 		kind = adj ? PK_REGUL : ps ? PK_PS : PK_PSREC;
@@ -156,7 +187,7 @@ paidrow(const struct field *f, const int *dc, const struct field *dup,
 		amt = -recover;
 	} else
 		return;
-	if (date_parse(f[dc[D_ACTDATE]].p, f[dc[D_ACTDATE]].n, &d) < 0)
+	if (!isdate(&f[dc[D_ACTDATE]]))
 		die_at(EX_DATAERR, dpath, line, "act_date", "not a date");
 	memset(p, 0, sizeof p);
 	p[P_AMC] = f[dc[D_AMC]];
