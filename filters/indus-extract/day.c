@@ -162,6 +162,25 @@ static const int dmap[8] = {
 };
 
 /*
+ * A run of columns side by side in a decision (ts_needcol's indexes in
+ * order): amc to member_ref, ps_kind to line_no; one copy each into the
+ * store's row.
+ */
+static int runben, runps;
+
+static void
+run(struct field *p, int from, int to)
+{
+	int k;
+
+	p[from].n = (size_t)(p[to].p + p[to].n - p[from].p);
+	for (k = from + 1; k <= to; k++) {
+		p[k].p = NULL;
+		p[k].n = 0;
+	}
+}
+
+/*
  * The row a decision adds to the store of lines paid, if any: a line
  * paid by its own claim, to the PS or on a card kept; a later payment on
  * a line paid before (an adjustment with a dup_ref, as dedup -B files it
@@ -189,7 +208,8 @@ paidrow(const struct field *f, const int *dc, const struct field *dup,
 		return;
 	if (!isdate(&f[dc[D_ACTDATE]]))
 		die_at(EX_DATAERR, dpath, line, "act_date", "not a date");
-	memset(p, 0, sizeof p);
+	p[P_DAY].p = NULL;
+	p[P_DAY].n = 0;
 	p[P_AMC] = f[dc[D_AMC]];
 	p[P_CONTRACT] = f[dc[D_CONTRACT]];
 	p[P_MEMBER] = f[dc[D_MEMBER]];
@@ -202,6 +222,10 @@ paidrow(const struct field *f, const int *dc, const struct field *dup,
 	p[P_INVOICE] = f[dc[D_INVOICE]];
 	p[P_LINENO] = f[dc[D_LINENO]];
 	p[P_ACTCODE] = f[dc[D_ACT]];
+	if (runben)
+		run(p, P_AMC, P_MEMBER);
+	if (runps)
+		run(p, P_PSKIND, P_LINENO);
 	paid_add(p, amt);
 }
 
@@ -229,6 +253,9 @@ readday(const char *cpath, const char *dpath, struct client *tot, struct item **
 	kref = ts_needcol(&cr, "dup_ref");
 	kpaid = ts_needcol(&cr, "dup_paid_eur");
 	kdup = ts_needcol(&cr, "dup");
+	runben = dc[D_CONTRACT] == dc[D_AMC] + 1 && dc[D_MEMBER] == dc[D_CONTRACT] + 1;
+	runps = dc[D_PSNUM] == dc[D_PSKIND] + 1 && dc[D_INVOICE] == dc[D_PSNUM] + 1 &&
+	    dc[D_LINENO] == dc[D_INVOICE] + 1;
 	kps = ts_col(&dr, "ps_label");
 	kcl = ts_col(&dr, "client_label");
 	claims_start(&cr, kid, kref, kpaid, kdup);

@@ -123,13 +123,19 @@ rowhash(const char *s, size_t n)
 	return hash_mix64((h ^ x) * k);
 }
 
-/* Columns from to to - 1 of a row at p, each followed by a TAB: past them. */
-static char *
+/*
+ * Columns from to to - 1 of a row at p, each followed by a TAB: past
+ * them.  A column whose p is NULL is in the run of the one before
+ * (paid_add).
+ */
+static inline __attribute__((always_inline)) char *
 putcols(char *p, const struct field *src, int from, int to)
 {
 	int k;
 
 	for (k = from; k < to; k++) {
+		if (src[k].p == NULL)
+			continue;
 		memcpy(p, src[k].p, src[k].n);
 		p += src[k].n;
 		*p++ = '\t';
@@ -141,18 +147,21 @@ void
 paid_add(const struct field *src, int64_t amount)
 {
 	char m[MONEY_BUFSZ], *p;
-	size_t len, mlen, dn;
+	const size_t dn = DATE_BUFSZ - 1;	/* today_s, date_fmt's */
+	size_t len, mlen, nrun = 0;
 	struct drow *r;
 	int k;
 
 	if (!paid_on)
 		return;
 	mlen = money_fmt(amount, m);
-	dn = strlen(today_s);
-	len = dn + P_AMOUNT;
-	for (k = 0; k < P_AMOUNT; k++)
-		if (k != P_DAY)
-			len += src[k].n;
+	len = dn + P_AMOUNT - src[P_DAY].n;
+	for (k = 0; k < P_AMOUNT; k++) {
+		len += src[k].n;
+		nrun += src[k].p == NULL;
+	}
+	/* A TAB a column, but for those in the run before (the day's: today's). */
+	len -= nrun - (src[P_DAY].p == NULL);
 	if (ndrows == drowcap) {
 		drowcap = drowcap ? 2 * drowcap : 1024;
 		drows = xrealloc(drows, drowcap * sizeof *drows);
