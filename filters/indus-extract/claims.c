@@ -50,13 +50,35 @@ keep(struct chunk *ch, int k, const struct field *f)
 	ch->len += f->n;
 }
 
+/*
+ * dup, dup_id and dup_ref, columns side by side in the claims (dedup's
+ * order), kept as one run of their line, TABs included: one copy.
+ */
+static void
+keeprun(struct chunk *ch, const struct field *dup, const struct field *id,
+    const struct field *ref)
+{
+	size_t n = (size_t)(ref->p + ref->n - dup->p);
+
+	if (ch->len + n > ch->cap) {
+		ch->cap = 2 * (ch->len + n) + 4096;
+		ch->buf = xrealloc(ch->buf, ch->cap);
+	}
+	memcpy(ch->buf + ch->len, dup->p, n);
+	ch->off[ch->n][2] = ch->len;
+	ch->off[ch->n][0] = ch->len + (size_t)(id->p - dup->p);
+	ch->off[ch->n][1] = ch->len + (size_t)(ref->p - dup->p);
+	ch->len += n;
+}
+
 static void *
 producer(void *arg)
 {
 	struct ts_reader *r = cs.r;
+	const struct field *f;
 	struct chunk *ch;
 	struct claim *c;
-	int rc;
+	int rc, run = cs.kid == cs.kdup + 1 && cs.kref == cs.kid + 1;
 
 	(void)arg;
 	for (;;) {
@@ -77,9 +99,14 @@ producer(void *arg)
 				break;
 			}
 			c = &ch->c[ch->n];
-			keep(ch, 0, &r->f[cs.kid]);
-			keep(ch, 1, &r->f[cs.kref]);
-			keep(ch, 2, &r->f[cs.kdup]);
+			f = r->f;
+			if (run)
+				keeprun(ch, &f[cs.kdup], &f[cs.kid], &f[cs.kref]);
+			else {
+				keep(ch, 0, &f[cs.kid]);
+				keep(ch, 1, &f[cs.kref]);
+				keep(ch, 2, &f[cs.kdup]);
+			}
 			c->id.n = r->f[cs.kid].n;
 			c->ref.n = r->f[cs.kref].n;
 			c->dup.n = r->f[cs.kdup].n;

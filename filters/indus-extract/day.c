@@ -92,6 +92,38 @@ todays(const struct field *id)
 	return v;
 }
 
+/*
+ * Is act_date a date, as date_parse says?  A day's decisions have few
+ * act dates, each hundreds of thousands of times: the texts of ten
+ * bytes found dates are kept, a table of them, so that each is parsed
+ * once (no byte of a date is 0: a slot of zeros is empty).
+ */
+static int
+isdate(const struct field *f)
+{
+	static struct {
+		uint64_t a;
+		uint16_t b;
+	} seen[256];
+	uint64_t a;
+	uint16_t b;
+	int32_t d;
+	unsigned k;
+
+	if (f->n != DATE_BUFSZ - 1)
+		return date_parse(f->p, f->n, &d) == 0;
+	memcpy(&a, f->p, 8);
+	memcpy(&b, f->p + 8, 2);
+	k = (unsigned)(((a ^ b) * 0x9e3779b97f4a7c15ULL) >> 56);
+	if (seen[k].a == a && seen[k].b == b)
+		return 1;
+	if (date_parse(f->p, f->n, &d) < 0)
+		return 0;
+	seen[k].a = a;
+	seen[k].b = b;
+	return 1;
+}
+
 /* An item's text columns, copied into one allocation, and its key. */
 void
 item_keep(struct item *it, const struct field *src)
@@ -130,6 +162,25 @@ static const int dmap[8] = {
 };
 
 /*
+ * A run of columns side by side in a decision (ts_needcol's indexes in
+ * order): amc to member_ref, ps_kind to line_no; one copy each into the
+ * store's row.
+ */
+static int runben, runps;
+
+static void
+run(struct field *p, int from, int to)
+{
+	int k;
+
+	p[from].n = (size_t)(p[to].p + p[to].n - p[from].p);
+	for (k = from + 1; k <= to; k++) {
+		p[k].p = NULL;
+		p[k].n = 0;
+	}
+}
+
+/*
  * The row a decision adds to the store of lines paid, if any: a line
  * paid by its own claim, to the PS or on a card kept; a later payment on
  * a line paid before (an adjustment with a dup_ref, as dedup -B files it
@@ -144,7 +195,6 @@ paidrow(const struct field *f, const int *dc, const struct field *dup,
 	int ps = fsame(&f[dc[D_DEST]], "ps", 2), psr = fsame(&f[dc[D_DEST]], "ps-recover", 10);
 	int adj = fsame(dup, "adjust", 6) && ref->n > 0, kind;
 	int64_t amt;
-	int32_t d;
 
 	if ((ps || psr) && amc > 0) {
 		kind = adj ? PK_REGUL : ps ? PK_PS : PK_PSREC;
@@ -156,9 +206,10 @@ paidrow(const struct field *f, const int *dc, const struct field *dup,
 		amt = -recover;
 	} else
 		return;
-	if (date_parse(f[dc[D_ACTDATE]].p, f[dc[D_ACTDATE]].n, &d) < 0)
+	if (!isdate(&f[dc[D_ACTDATE]]))
 		die_at(EX_DATAERR, dpath, line, "act_date", "not a date");
-	memset(p, 0, sizeof p);
+	p[P_DAY].p = NULL;
+	p[P_DAY].n = 0;
 	p[P_AMC] = f[dc[D_AMC]];
 	p[P_CONTRACT] = f[dc[D_CONTRACT]];
 	p[P_MEMBER] = f[dc[D_MEMBER]];
@@ -171,6 +222,10 @@ paidrow(const struct field *f, const int *dc, const struct field *dup,
 	p[P_INVOICE] = f[dc[D_INVOICE]];
 	p[P_LINENO] = f[dc[D_LINENO]];
 	p[P_ACTCODE] = f[dc[D_ACT]];
+	if (runben)
+		run(p, P_AMC, P_MEMBER);
+	if (runps)
+		run(p, P_PSKIND, P_LINENO);
 	paid_add(p, amt);
 }
 
@@ -198,6 +253,9 @@ readday(const char *cpath, const char *dpath, struct client *tot, struct item **
 	kref = ts_needcol(&cr, "dup_ref");
 	kpaid = ts_needcol(&cr, "dup_paid_eur");
 	kdup = ts_needcol(&cr, "dup");
+	runben = dc[D_CONTRACT] == dc[D_AMC] + 1 && dc[D_MEMBER] == dc[D_CONTRACT] + 1;
+	runps = dc[D_PSNUM] == dc[D_PSKIND] + 1 && dc[D_INVOICE] == dc[D_PSNUM] + 1 &&
+	    dc[D_LINENO] == dc[D_INVOICE] + 1;
 	kps = ts_col(&dr, "ps_label");
 	kcl = ts_col(&dr, "client_label");
 	claims_start(&cr, kid, kref, kpaid, kdup);

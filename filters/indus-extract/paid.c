@@ -74,7 +74,7 @@ struct drow {
 	size_t len;
 	uint32_t klen, blen;	/* a line's fields are far shorter */
 	int64_t amount;
-	uint64_t bh;		/* the beneficiary's hash in an index */
+	uint64_t bh;		/* its beneficiary's in daysort's table (rowhash) */
 };
 static struct drow *drows;
 static size_t ndrows, drowcap;
@@ -98,13 +98,44 @@ benhash(const char *s, size_t n)
 	return hash_mix64(fnv(0xcbf29ce484222325ULL, s, n));
 }
 
-/* Columns from to to - 1 of a row at p, each followed by a TAB: past them. */
-static char *
+/*
+ * A row's beneficiary's hash in daysort's table, which finds each
+ * beneficiary once (the index's hash, benhash, is then taken once a
+ * beneficiary, not once a row): eight bytes at a time.  The row goes on
+ * past its beneficiary (a TAB, its line, its day: more than eight
+ * bytes), so that its last bytes are read as eight, the bytes past the
+ * key masked off: a hash of the key's bytes alone.
+ */
+static uint64_t
+rowhash(const char *s, size_t n)
+{
+	const uint64_t k = 0x9e3779b97f4a7c15ULL;
+	uint64_t h = n * k, x;
+
+	for (; n > 8; s += 8, n -= 8) {
+		memcpy(&x, s, 8);
+		h = (h ^ x) * k;
+		h ^= h >> 32;
+	}
+	memcpy(&x, s, 8);
+	if (n < 8)
+		x &= ((uint64_t)1 << 8 * n) - 1;
+	return hash_mix64((h ^ x) * k);
+}
+
+/*
+ * Columns from to to - 1 of a row at p, each followed by a TAB: past
+ * them.  A column whose p is NULL is in the run of the one before
+ * (paid_add).
+ */
+static inline __attribute__((always_inline)) char *
 putcols(char *p, const struct field *src, int from, int to)
 {
 	int k;
 
 	for (k = from; k < to; k++) {
+		if (src[k].p == NULL)
+			continue;
 		memcpy(p, src[k].p, src[k].n);
 		p += src[k].n;
 		*p++ = '\t';
@@ -116,18 +147,21 @@ void
 paid_add(const struct field *src, int64_t amount)
 {
 	char m[MONEY_BUFSZ], *p;
-	size_t len, mlen, dn;
+	const size_t dn = DATE_BUFSZ - 1;	/* today_s, date_fmt's */
+	size_t len, mlen, nrun = 0;
 	struct drow *r;
 	int k;
 
 	if (!paid_on)
 		return;
 	mlen = money_fmt(amount, m);
-	dn = strlen(today_s);
-	len = dn + P_AMOUNT;
-	for (k = 0; k < P_AMOUNT; k++)
-		if (k != P_DAY)
-			len += src[k].n;
+	len = dn + P_AMOUNT - src[P_DAY].n;
+	for (k = 0; k < P_AMOUNT; k++) {
+		len += src[k].n;
+		nrun += src[k].p == NULL;
+	}
+	/* A TAB a column, but for those in the run before (the day's: today's). */
+	len -= nrun - (src[P_DAY].p == NULL);
 	if (ndrows == drowcap) {
 		drowcap = drowcap ? 2 * drowcap : 1024;
 		drows = xrealloc(drows, drowcap * sizeof *drows);
@@ -812,7 +846,7 @@ halfsort(void *arg)
 			b[nb].s = fdup_in(&hf->keys, &f);
 			b[nb].len = d->blen;
 			b[nb].id = (uint32_t)nb;
-			b[nb].h = x;
+			b[nb].h = benhash(d->s, d->blen);
 			b[nb].n = 0;
 			v = slot[k] = (x >> 32 << 32) | (uint64_t)++nb;
 		}
@@ -892,7 +926,7 @@ bhash(void *arg)
 	size_t i;
 
 	for (i = hr->a; i < hr->b; i++)
-		drows[i].bh = benhash(drows[i].s, drows[i].blen);
+		drows[i].bh = rowhash(drows[i].s, drows[i].blen);
 	return NULL;
 }
 
