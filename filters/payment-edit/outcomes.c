@@ -6,6 +6,9 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "pay.h"
 
@@ -102,6 +105,28 @@ line_tabs(char *p, const char *from, const char *to)
 			p[i] = from[i] == '\0' ? '\t' : from[i];
 		return p + n;
 	}
+#if defined(__SSE2__)
+	/*
+	 * Sixteen bytes at a time, the last sixteen overlapping those
+	 * before: four instructions where tab8 took a dozen for eight
+	 * (line_tabs was 82 M instructions of 2026-01-19 of the generated
+	 * world, a million calls of 45 bytes).
+	 */
+	if (n >= 16) {
+		const __m128i z = _mm_setzero_si128(), t = _mm_set1_epi8('\t');
+		__m128i x;
+
+		for (i = 0; i + 16 < n; i += 16) {
+			x = _mm_loadu_si128((const __m128i *)(const void *)(from + i));
+			x = _mm_or_si128(x, _mm_and_si128(_mm_cmpeq_epi8(x, z), t));
+			_mm_storeu_si128((__m128i *)(void *)(p + i), x);
+		}
+		x = _mm_loadu_si128((const __m128i *)(const void *)(from + n - 16));
+		x = _mm_or_si128(x, _mm_and_si128(_mm_cmpeq_epi8(x, z), t));
+		_mm_storeu_si128((__m128i *)(void *)(p + n - 16), x);
+		return p + n;
+	}
+#endif
 	/* Eight bytes at a time, the last eight overlapping the eight before. */
 	for (i = 0; i + 8 < n; i += 8)
 		tab8(p + i, from + i);
