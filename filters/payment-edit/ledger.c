@@ -451,7 +451,10 @@ writeline(struct ts_writer *w, const struct line *l)
 	p = line_tabs(buf, l->amc, l->amc + l->nall);
 	p += decided_at(l->decided, p);
 	*p++ = '\t';
-	memcpy(p, l->amc + l->nall, (size_t)l->neur);
+	if (l->neur <= 16)
+		few_cpy(p, l->amc + l->nall, (size_t)l->neur);
+	else
+		memcpy(p, l->amc + l->nall, (size_t)l->neur);
 	p += l->neur;
 	*p++ = '\t';
 	/* The rest is the PS's, for all its lines: made once a status. */

@@ -830,7 +830,7 @@ main(int argc, char *argv[])
 		cadd(&clients[jb->client], C_TRANSFER, jb->s.ntx, jb->s.sum);
 		if (write(x->p.fd, jb->s.xml, jb->s.len) != (ssize_t)jb->s.len)
 			die(EX_IOERR, "%s: %s", x->path, strerror(errno));
-		xmlFree(jb->s.xml);
+		free(jb->s.xml);
 	}
 	/* The transfers are the lines paid less the offsets, to the cent. */
 	for (i = 0; i < nclients; i++) {

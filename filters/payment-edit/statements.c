@@ -100,7 +100,10 @@ lrow(struct ts_writer *w, const struct payee *py, const struct lfix *x, const st
 	p += decided_at(l->decided, p);
 	*p++ = '\t';
 	*p++ = '\t';
-	memcpy(p, l->amc + l->nall, (size_t)l->neur);
+	if (l->neur <= 16)
+		few_cpy(p, l->amc + l->nall, (size_t)l->neur);
+	else
+		memcpy(p, l->amc + l->nall, (size_t)l->neur);
 	p += l->neur;
 	*p++ = '\t';
 	memcpy(p, x->tail, x->ntail);
@@ -125,8 +128,11 @@ put(FILE *fp, const char *path, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* s, of n bytes, in w columns at p, as printf's %-ws (left) or %ws: past it. */
-static char *
+/*
+ * s, of n bytes, in w columns at p, as printf's %-ws (left) or %ws: past
+ * it.  Out of line: pad16's path for the long fields.
+ */
+static __attribute__((noinline)) char *
 pad(char *p, const char *s, size_t n, size_t w, int left)
 {
 	size_t k = n < w ? w - n : 0;
@@ -142,6 +148,29 @@ pad(char *p, const char *s, size_t n, size_t w, int left)
 		p += k;
 	}
 	return p;
+}
+
+/*
+ * pad() for the fields of a row, without a call: 16 spaces put, then
+ * the field over them (few_cpy).  Up to 16 bytes from p are written
+ * whatever the width: the rows' room has 16 bytes more (ROWPAD).  The
+ * memset and memcpy calls of pad() were 35 M instructions of
+ * 2026-01-19 of the generated world, five a row.
+ */
+#define ROWPAD 16
+
+static inline __attribute__((always_inline)) char *
+pad16(char *p, const char *s, size_t n, size_t w, int left)
+{
+	if (n > 16 || w > 16)
+		return pad(p, s, n, w, left);
+	memcpy(p, "                ", 16);
+	if (left || n >= w) {
+		few_cpy(p, s, n);
+		return p + (n > w ? n : w);
+	}
+	few_cpy(p + w - n, s, n);
+	return p + w;
 }
 
 /*
@@ -164,15 +193,15 @@ row(char *p, const struct line *l)
 	if (ni + nl + na + 60 > ROWMAX)
 		return NULL;
 	nd = decided_at(l->decided, d);
-	p = pad(p, l->invoice, ni, 12, 1);
+	p = pad16(p, l->invoice, ni, 12, 1);
 	*p++ = ' ';
-	p = pad(p, l->lineno, nl, 8, 1);
+	p = pad16(p, l->lineno, nl, 8, 1);
 	*p++ = ' ';
-	p = pad(p, l->actdate, na, 10, 1);
+	p = pad16(p, l->actdate, na, 10, 1);
 	*p++ = ' ';
-	p = pad(p, d, nd, 10, 1);
+	p = pad16(p, d, nd, 10, 1);
 	*p++ = ' ';
-	p = pad(p, m, nm, 12, 0);
+	p = pad16(p, m, nm, 12, 0);
 	*p++ = '\n';
 	return p;
 }
@@ -250,7 +279,7 @@ page(FILE *fp, const char *path, const char *date, const struct payee *py, int f
 	    py->reg != NULL ? py->reg->name : "", "\n",
 	    "Pour le compte de l'organisme complementaire : ", py->amc, "\n\n", cols,
 	    (const char *)NULL);
-	room(&pg, py->nlines * ROWMAX);
+	room(&pg, py->nlines * ROWMAX + ROWPAD);
 	for (i = 0; i < py->nlines; i++) {
 		const struct line *l = py->lines[i];
 
@@ -265,7 +294,7 @@ page(FILE *fp, const char *path, const char *date, const struct payee *py, int f
 		decided_at(l->decided, d);
 		put(fp, path, "%-12s %-8s %-10s %-10s %12s\n", l->invoice, l->lineno, l->actdate, d,
 		    l->amc + l->nall);
-		room(&pg, (py->nlines - i) * ROWMAX);
+		room(&pg, (py->nlines - i) * ROWMAX + ROWPAD);
 	}
 	money_fmt(py->gross, m);
 	total(&pg, "Total des lignes", m);
