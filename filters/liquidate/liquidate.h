@@ -244,6 +244,18 @@ void pecwrite(struct pecgen *const *g, int ng, const struct pecset *ps, int fd,
  */
 void pecstore_open(struct pecset *ps, const char *path);
 size_t pecfind(struct pecset *ps, const struct pec *k, const struct pec ***out);
+/*
+ * pecahead.c: the lookups of pecfind made by a thread ahead of the
+ * decisions, in the consumption order ord; NULL when there is nothing to
+ * look up (findpec then calls pecfind).  pecahead_get: the agreements of
+ * beneficiary bi, waiting for them if need be.
+ */
+struct pecahead;
+struct ctx;
+struct pecahead *pecahead_start(const struct ctx *cx, const size_t *ord, size_t nord,
+    size_t nben);
+size_t pecahead_get(struct pecahead *a, int32_t bi, const struct pec ***out);
+void pecahead_end(struct pecahead *a, size_t nben);
 void pecstore_write(const struct pecset *ps, const char *newdir, int32_t keep, uint64_t *n);
 void pecstore_gen(const struct pecset *ps, int fd, const char *path, const char *meta,
     int32_t keep, uint64_t *n);
@@ -523,6 +535,7 @@ struct ctx {
 	char today_s[DATE_BUFSZ];
 	int cards;		/* -k given: the cards issued decide 3.1.4 */
 	const struct psreg *reg;	/* -P: the PS register (OPTAM), or NULL */
+	struct pecahead *pa;	/* ps's lookups made ahead, or NULL */
 };
 
 /* rules.c: the business rules. */
@@ -546,6 +559,7 @@ int rcbound(const struct ctx *x, const struct claim *c, const struct rule *r,
 int64_t pecused(const struct ctx *x, const struct pec *p, const struct benef *b);
 int formula(const struct rule *r, const struct claim *c, int64_t fr, int64_t br,
     int64_t amoth, int64_t *x);
+int needpec(const struct ctx *x, const struct claim *c);
 void decide(struct ctx *x, struct claim *c);
 
 /* claims.c: the day's claims, into memory. */

@@ -31,7 +31,8 @@
 /*
  * The files of this folder: rules.c the business rules, guarantee.c and
  * pec.c the parameters, acts.c the act codes, claims.c and join.c the
- * claims and their beneficiaries, output.c what is written.
+ * claims and their beneficiaries, output.c what is written, pecahead.c
+ * the PEC lookups made by a thread ahead of the decisions.
  */
 static int32_t today;
 static struct ctx cx;		/* what the rules see */
@@ -439,6 +440,50 @@ main(int argc, char *argv[])
 			    (int)CN(&cl[k], C_DUPID), CS(&cl[k], C_DUPID), myshard);
 	}
 	keysdone();
+	if (prevcons != NULL && store)
+		storeopen(prevcons, verifyall);
+	else if (prevcons != NULL)
+		consopen(prevcons);
+	cx.guars = gset.g;
+	cx.nguars = gset.n;
+	cx.pecs = pset.p;
+	cx.npecs = pset.n;
+	cx.ps = &pset;
+	cx.bens = bens;
+	cx.cl = cl;
+	cx.ncl = ncl;
+	cx.today = today;
+	memcpy(cx.today_s, today_s, sizeof cx.today_s);
+	if (newstore != NULL) {
+		pc.fd = tmp_open("day-consumption.tsv", &daytmp);
+		newcons = daytmp;
+	} else if (pub_open(&pc, store ? dayevents : newcons) < 0)
+		die(EX_CANTCREAT, "%s: %s", store ? dayevents : newcons, strerror(errno));
+	else if (store)
+		newcons = dayevents;
+	if (sumpath != NULL && pub_open(&psum, sumpath) < 0)
+		die(EX_CANTCREAT, "%s: %s", sumpath, strerror(errno));
+	if (newpec != NULL && pub_open(&pp, newpec) < 0)
+		die(EX_CANTCREAT, "%s: %s", newpec, strerror(errno));
+	snprintf(meta, sizeof meta, "business_date\t%s", today_s);
+	/*
+	 * The agreements still alive, the next day's PEC generation,
+	 * written by a thread of their own while this one sorts the claims
+	 * and decides: they depend on the day's PEC files and the date, not
+	 * on the claims; the lookups read the generation (mapped) beside
+	 * the walk that copies it.  The one read where it lies is read
+	 * whole there, or below if none is written: checked before
+	 * anything is published.
+	 */
+	if (newpec != NULL || newpstore != NULL) {
+		pj.fd = newpec != NULL ? pp.fd : -1;
+		pj.path = newpec;
+		pj.store = newpstore;
+		pj.meta = meta;
+		pj.keep = addmonths(today, -PEC_KEEP);
+		if (pthread_create(&pth, NULL, pecthread, &pj) != 0)
+			die(EX_OSERR, "pthread_create: %s", strerror(errno));
+	}
 	ord = xmalloc((ncl ? ncl : 1) * sizeof *ord);
 	{
 		/*
@@ -469,49 +514,6 @@ main(int argc, char *argv[])
 		free(ok);
 	}
 
-	if (prevcons != NULL && store)
-		storeopen(prevcons, verifyall);
-	else if (prevcons != NULL)
-		consopen(prevcons);
-	cx.guars = gset.g;
-	cx.nguars = gset.n;
-	cx.pecs = pset.p;
-	cx.npecs = pset.n;
-	cx.ps = &pset;
-	cx.bens = bens;
-	cx.cl = cl;
-	cx.ncl = ncl;
-	cx.today = today;
-	memcpy(cx.today_s, today_s, sizeof cx.today_s);
-	if (newstore != NULL) {
-		pc.fd = tmp_open("day-consumption.tsv", &daytmp);
-		newcons = daytmp;
-	} else if (pub_open(&pc, store ? dayevents : newcons) < 0)
-		die(EX_CANTCREAT, "%s: %s", store ? dayevents : newcons, strerror(errno));
-	else if (store)
-		newcons = dayevents;
-	if (sumpath != NULL && pub_open(&psum, sumpath) < 0)
-		die(EX_CANTCREAT, "%s: %s", sumpath, strerror(errno));
-	if (newpec != NULL && pub_open(&pp, newpec) < 0)
-		die(EX_CANTCREAT, "%s: %s", newpec, strerror(errno));
-	snprintf(meta, sizeof meta, "business_date\t%s", today_s);
-	/*
-	 * The agreements still alive, the next day's PEC generation,
-	 * written by a thread of their own while this one decides: they
-	 * depend on the day's PEC files and the date, not on the claims;
-	 * the lookups read the generation (mapped) beside the walk that
-	 * copies it.  The one read where it lies is read whole there, or
-	 * below if none is written: checked before anything is published.
-	 */
-	if (newpec != NULL || newpstore != NULL) {
-		pj.fd = newpec != NULL ? pp.fd : -1;
-		pj.path = newpec;
-		pj.store = newpstore;
-		pj.meta = meta;
-		pj.keep = addmonths(today, -PEC_KEEP);
-		if (pthread_create(&pth, NULL, pecthread, &pj) != 0)
-			die(EX_OSERR, "pthread_create: %s", strerror(errno));
-	}
 	if (store) {
 		/*
 		 * The day's events into memory: the metadata saying their
@@ -525,6 +527,8 @@ main(int argc, char *argv[])
 		ts_wmeta(&cw, meta);
 	}
 
+	/* The PEC lookups made by a thread ahead (pecahead.c). */
+	cx.pa = pecahead_start(&cx, ord, nord, nbens);
 	/* Family by family, in the consumption order. */
 	for (k = 0; k < nord; k = j) {
 		const struct benef *b = &bens[cl[ord[k]].bi];
@@ -564,6 +568,8 @@ main(int argc, char *argv[])
 		for (i = 0; i < (int)cx.nev; i++)
 			wevent(b->amc, b->contract, &cx.ev[i]);
 	}
+	pecahead_end(cx.pa, nbens);
+	cx.pa = NULL;
 	if (!store)
 		consupto(NULL, NULL);
 	cx.nev = 0;

@@ -123,7 +123,8 @@ findpec(const struct ctx *cx, const struct claim *c, const struct benef *b,
 			break;
 	}
 	/* And those of the generation or store read where it lies, merged in that order. */
-	ng = cx->ps != NULL ? pecfind(cx->ps, &key, &gp) : 0;
+	ng = cx->pa != NULL ? pecahead_get(cx->pa, c->bi, &gp) :
+	    cx->ps != NULL ? pecfind(cx->ps, &key, &gp) : 0;
 	haveact = actword(c, act, sizeof act);
 	while (lo < hi || ng > 0) {
 		const struct pec *p;
@@ -171,10 +172,13 @@ ageok(const struct rule *r, int32_t birth, int32_t at, int *a)
 	return *a >= r->agemin && *a <= r->agemax;
 }
 
-/* The rule of a claim: the first of the products in effect at d. */
-const struct rule *
-findrule(const struct ctx *cx, struct claim *c, const struct benef *b,
-    int32_t d)
+/*
+ * The rule of a claim: the first of the products in effect at d; its
+ * product's reference and its rank there in *pref and *rank.
+ */
+static const struct rule *
+rulefor(const struct ctx *cx, const struct claim *c, const struct benef *b,
+    int32_t d, const char **pref, int32_t *rank)
 {
 	const struct guar *g = findguar(cx, b->amc);
 	const struct product *pr;
@@ -206,13 +210,28 @@ findrule(const struct ctx *cx, struct claim *c, const struct benef *b,
 				    ((haveact < 0 ? (haveact = actword(c, act, sizeof act)) :
 				    haveact) && strstr(r->acts, act) != NULL)) &&
 				    ageok(r, b->birth, c->date, &a)) {
-					c->pref = pr->ref;
-					c->rank = k + 1;
+					*pref = pr->ref;
+					*rank = k + 1;
 					return r;
 				}
 			}
 		}
 	}
+}
+
+const struct rule *
+findrule(const struct ctx *cx, struct claim *c, const struct benef *b,
+    int32_t d)
+{
+	const struct rule *r;
+	const char *pref;
+	int32_t rank;
+
+	if ((r = rulefor(cx, c, b, d, &pref, &rank)) != NULL) {
+		c->pref = pref;
+		c->rank = rank;
+	}
+	return r;
 }
 
 int
@@ -703,6 +722,83 @@ rcbound(const struct ctx *cx, const struct claim *c, const struct rule *r,
 	return 0;
 }
 
+/*
+ * A claim's rights at its act date, its beneficiary b known: LQ00, or
+ * the code of the first check that fails (LQ02, LQ04, LQ05, LQ06; none
+ * for a cancellation).  *at: the date its products are taken at (after
+ * a radiation, rights_end); *psrec: paid and recovered from the
+ * beneficiary (LQ03).  It reads the claim, b and the cards: nothing a
+ * decision changes.
+ */
+static int
+rights(const struct ctx *cx, const struct claim *c, const struct benef *b, int cancel,
+    int32_t *at, int *psrec)
+{
+	uint32_t doms;
+	int open;
+
+	*at = c->date;
+	*psrec = 0;
+	open = covered(b, c->date);
+	if (!open && c->date > b->rend && b->rend != NOEND)
+		*at = b->rend;
+	if (!cancel) {
+		/*
+		 * Radiated, the act after its rights' end: paid and recovered
+		 * from the beneficiary if it still held a valid card (3.1.4,
+		 * second case).  With the cards generation, the card issued,
+		 * not the master's latest service dates, which a later file
+		 * may have changed since.
+		 */
+		if (!open) {
+			if (c->date > b->rend && (cx->cards ? cardon(b, c->date) != 0 :
+			    b->active && b->tpstart <= c->date && c->date <= b->tpend))
+				*psrec = 1;
+			else {
+				return LQ02;
+			}
+		}
+		if (!(*psrec && cx->cards) &&
+		    (!b->active || c->date < b->tpstart || c->date > b->tpend)) {
+			return LQ04;
+		}
+		if (b->susstart <= c->date && c->date <= b->susend) {
+			return LQ05;
+		}
+		/* A master without domains: those of the card it holds, if any. */
+		doms = b->doms;
+		if (doms == 0 && cx->cards)
+			doms = cardon(b, c->date) & ~(1u << 31);
+		if (c->dom >= 0 && doms != 0 && !(doms & (1u << c->dom))) {
+			return LQ06;
+		}
+	}
+	return LQ00;
+}
+
+/*
+ * Does decide look for c's PEC (findpec)?  What it reads to know is the
+ * claim, its beneficiary, the cards and the guarantees, none of which a
+ * decision changes: pecahead.c asks it ahead of the decisions.
+ */
+int
+needpec(const struct ctx *cx, const struct claim *c)
+{
+	const struct benef *b;
+	const struct rule *r;
+	const char *pref;
+	int32_t at, rank;
+	int psrec;
+
+	if (c->nature == N_REJECT || c->nature == N_CANCEL || c->bi < 0 ||
+	    (c->nature == N_REGUL && camt(c, A_FR) < 0))
+		return 0;
+	b = &cx->bens[c->bi];
+	if (rights(cx, c, b, 0, &at, &psrec) != LQ00)
+		return 0;
+	return (r = rulefor(cx, c, b, at, &pref, &rank)) != NULL && r->pec;
+}
+
 /* One claim's decision; consumption in cx->ev. */
 void
 decide(struct ctx *cx, struct claim *c)
@@ -711,12 +807,11 @@ decide(struct ctx *cx, struct claim *c)
 	const struct rule *ru = NULL;
 	const struct pec *pe = NULL;
 	const struct plafond *pl = NULL;
-	int code, cancel, psrec = 0, open, s100 = 0;
+	int code, cancel, psrec = 0, s100 = 0;
 	struct lref *lr = NULL;
 	int64_t fr, br, amo, amoth, x, bound, s = 0, left, t100, plv;
 	long n = 0;
 	int32_t at;
-	uint32_t doms;
 	char counter[48];
 
 	cancel = c->nature == N_CANCEL || (c->nature == N_REGUL && camt(c, A_FR) < 0);
@@ -749,45 +844,8 @@ decide(struct ctx *cx, struct claim *c)
 		goto done;
 	}
 	b = &cx->bens[c->bi];
-	at = c->date;
-	open = covered(b, c->date);
-	if (!open && c->date > b->rend && b->rend != NOEND)
-		at = b->rend;
-	if (!cancel) {
-		/*
-		 * Radiated, the act after its rights' end: paid and recovered
-		 * from the beneficiary if it still held a valid card (3.1.4,
-		 * second case).  With the cards generation, the card issued,
-		 * not the master's latest service dates, which a later file
-		 * may have changed since.
-		 */
-		if (!open) {
-			if (c->date > b->rend && (cx->cards ? cardon(b, c->date) != 0 :
-			    b->active && b->tpstart <= c->date && c->date <= b->tpend))
-				psrec = 1;
-			else {
-				code = LQ02;
-				goto done;
-			}
-		}
-		if (!(psrec && cx->cards) &&
-		    (!b->active || c->date < b->tpstart || c->date > b->tpend)) {
-			code = LQ04;
-			goto done;
-		}
-		if (b->susstart <= c->date && c->date <= b->susend) {
-			code = LQ05;
-			goto done;
-		}
-		/* A master without domains: those of the card it holds, if any. */
-		doms = b->doms;
-		if (doms == 0 && cx->cards)
-			doms = cardon(b, c->date) & ~(1u << 31);
-		if (c->dom >= 0 && doms != 0 && !(doms & (1u << c->dom))) {
-			code = LQ06;
-			goto done;
-		}
-	}
+	if ((code = rights(cx, c, b, cancel, &at, &psrec)) != LQ00)
+		goto done;
 	if ((ru = findrule(cx, c, b, at)) == NULL) {
 		code = LQ07;
 		goto done;

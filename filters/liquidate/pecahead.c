@@ -1,0 +1,157 @@
+/*
+ * liquidate: the PEC lookups of the day, by a thread ahead of the
+ * decisions.  A claim's agreements in the generation or store read where
+ * it lies (pecfind) depend on its beneficiary alone, not on what the
+ * families before consumed: a thread of their own looks them up, in the
+ * consumption order, a beneficiary once, while the main thread decides
+ * (the lookups were half of its work in the families' loop, the second
+ * core idle meanwhile).  Which claims decide will ask (needpec, rules.c)
+ * is known from the claim, its beneficiary, the cards and the
+ * guarantees, which no decision changes.  findpec takes the agreements
+ * found, waiting for them if the thread is not there yet.  The thread
+ * is the only one to look up, as the main thread was (the generation's
+ * walk of -N beside it under its lock, as before), and the agreements
+ * found do not depend on the order of the lookups: the decisions are the
+ * same bytes.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "liquidate.h"
+
+/* A domain is a bit of doms. */
+_Static_assert(NDOM <= 32, "a domain a bit of 32");
+
+struct slot {
+	const struct pec **p;	/* the agreements found, n of them */
+	uint32_t n;
+	atomic_int ready;
+};
+
+struct pecahead {
+	const struct ctx *cx;
+	const size_t *ord;
+	size_t nord;
+	uint32_t doms;		/* the domains for which some rule needs a PEC */
+	struct slot *s;		/* one a beneficiary */
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int finished;		/* under mu */
+};
+
+static void *
+aheadthread(void *arg)
+{
+	struct pecahead *a = arg;
+	const struct ctx *cx = a->cx;
+	const struct claim *c;
+	const struct benef *b;
+	const struct pec **gp;
+	struct slot *s;
+	struct pec key;
+	size_t j, n;
+
+	memset(&key, 0, sizeof key);
+	key.from = NOSTART;
+	key.number = "";
+	for (j = 0; j < a->nord; j++) {
+		c = &cx->cl[a->ord[j]];
+		s = &a->s[c->bi];
+		if (c->dom < 0 || !(a->doms & 1u << c->dom) ||
+		    atomic_load_explicit(&s->ready, memory_order_relaxed) || !needpec(cx, c))
+			continue;
+		b = &cx->bens[c->bi];
+		key.amc = b->amc;
+		memcpy(key.nir, b->nir, 14);
+		key.birth = b->birth;
+		key.rang = b->rang;
+		n = pecfind(cx->ps, &key, &gp);
+		if (n > 0) {
+			s->p = xmalloc(n * sizeof *s->p);
+			memcpy(s->p, gp, n * sizeof *s->p);
+		}
+		s->n = (uint32_t)n;
+		pthread_mutex_lock(&a->mu);
+		atomic_store_explicit(&s->ready, 1, memory_order_release);
+		pthread_cond_broadcast(&a->cv);
+		pthread_mutex_unlock(&a->mu);
+	}
+	pthread_mutex_lock(&a->mu);
+	a->finished = 1;
+	pthread_cond_broadcast(&a->cv);
+	pthread_mutex_unlock(&a->mu);
+	return NULL;
+}
+
+struct pecahead *
+pecahead_start(const struct ctx *cx, const size_t *ord, size_t nord, size_t nben)
+{
+	struct pecahead *a;
+	const struct product *pr;
+	size_t k;
+	int i, j, r;
+
+	if (cx->ps == NULL || (cx->ps->nseg == 0 && cx->ps->gen == NULL) || nord == 0)
+		return NULL;
+	a = xmalloc(sizeof *a);
+	a->cx = cx;
+	a->ord = ord;
+	a->nord = nord;
+	a->finished = 0;
+	a->doms = 0;
+	for (i = 0; i < cx->nguars; i++)
+		for (j = 0; j < cx->guars[i].nprods; j++)
+			for (pr = &cx->guars[i].prods[j], r = 0; r < pr->nrules; r++)
+				if (pr->rules[r].pec && pr->rules[r].dom >= 0)
+					a->doms |= 1u << pr->rules[r].dom;
+	a->s = xmalloc((nben ? nben : 1) * sizeof *a->s);
+	for (k = 0; k < nben; k++) {
+		a->s[k].p = NULL;
+		a->s[k].n = 0;
+		atomic_init(&a->s[k].ready, 0);
+	}
+	if (pthread_mutex_init(&a->mu, NULL) != 0 || pthread_cond_init(&a->cv, NULL) != 0)
+		die(EX_OSERR, "pthread_mutex_init failed");
+	if (pthread_create(&a->th, NULL, aheadthread, a) != 0)
+		die(EX_OSERR, "pthread_create: %s", strerror(errno));
+	return a;
+}
+
+/* The agreements of b (bi in the ctx's bens) the thread found, in *out. */
+size_t
+pecahead_get(struct pecahead *a, int32_t bi, const struct pec ***out)
+{
+	struct slot *s = &a->s[bi];
+
+	if (!atomic_load_explicit(&s->ready, memory_order_acquire)) {
+		pthread_mutex_lock(&a->mu);
+		while (!atomic_load_explicit(&s->ready, memory_order_acquire) && !a->finished)
+			pthread_cond_wait(&a->cv, &a->mu);
+		pthread_mutex_unlock(&a->mu);
+		if (!atomic_load_explicit(&s->ready, memory_order_acquire))
+			die(EX_SOFTWARE, "a PEC lookup the thread ahead did not make");
+	}
+	*out = s->p;
+	return s->n;
+}
+
+/* The thread joined, what it found given back. */
+void
+pecahead_end(struct pecahead *a, size_t nben)
+{
+	size_t k;
+
+	if (a == NULL)
+		return;
+	pthread_join(a->th, NULL);
+	for (k = 0; k < nben; k++)
+		free(a->s[k].p);
+	free(a->s);
+	pthread_mutex_destroy(&a->mu);
+	pthread_cond_destroy(&a->cv);
+	free(a);
+}
