@@ -133,16 +133,17 @@ onsignal(int sig)
 static const int sigs[] = { SIGHUP, SIGINT, SIGTERM };
 #define NSIG_ (int)(sizeof sigs / sizeof sigs[0])
 
+/*
+ * Once a process, whichever thread tracks its first temporary (liquidate
+ * starts threads that make them while the main thread does too: a plain
+ * flag was a race, which ThreadSanitizer found).
+ */
 static void
-setup(void)
+setup_once(void)
 {
-	static int done;
 	struct sigaction sa, old;
 	int i;
 
-	if (done)
-		return;
-	done = 1;
 	atexit(atexit_cleanup);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = onsignal;
@@ -154,6 +155,14 @@ setup(void)
 			continue;
 		sigaction(sigs[i], &sa, NULL);
 	}
+}
+
+static void
+setup(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, setup_once);
 }
 
 void
