@@ -119,6 +119,17 @@ xstrdup(const char *s)
 }
 
 char *
+xconcat(const char *a, const char *b)
+{
+	size_t m = strlen(a), n = strlen(b) + 1;
+	char *p = xmalloc(m + n);
+
+	memcpy(p, a, m);
+	memcpy(p + m, b, n);
+	return p;
+}
+
+char *
 xfdup(const struct field *f)
 {
 	char *s = xmalloc(f->n + 1);

@@ -34,9 +34,12 @@ void warn_at(const char *file, long line, const char *field,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* A libxml2 message without the values it quotes (they may be a NIR). */
 void xmlmsg(char *dst, size_t n, const char *msg);
-void *xmalloc(size_t n);
-void *xrealloc(void *p, size_t n);
-char *xstrdup(const char *s);
+/* Never NULL: they die (EX_SOFTWARE) when memory runs out. */
+void *xmalloc(size_t n) __attribute__((malloc, returns_nonnull));
+void *xrealloc(void *p, size_t n) __attribute__((returns_nonnull));
+char *xstrdup(const char *s) __attribute__((malloc, returns_nonnull));
+/* a then b, in memory of their own (a directory's NAME.tmp, say). */
+char *xconcat(const char *a, const char *b) __attribute__((malloc, returns_nonnull));
 /* strtonum(3)-style: parse a decimal integer in [min, max] or die(EX_USAGE). */
 long long numarg(const char *s, long long min, long long max, const char *what);
 

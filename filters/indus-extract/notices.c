@@ -227,8 +227,7 @@ clients_create(const char *dir)
 {
 	struct stat st;
 
-	cdir = xmalloc(strlen(dir) + 5);
-	sprintf(cdir, "%s.tmp", dir);
+	cdir = xconcat(dir, ".tmp");
 	if (stat(dir, &st) == 0)
 		die(EX_CANTCREAT, "%s: exists", dir);
 	if (mkdir(cdir, 0700) < 0)

@@ -707,8 +707,7 @@ paid_create(const char *dir)
 {
 	struct stat st;
 
-	newtmp = xmalloc(strlen(dir) + 5);
-	sprintf(newtmp, "%s.tmp", dir);
+	newtmp = xconcat(dir, ".tmp");
 	if (stat(dir, &st) == 0)
 		die(EX_CANTCREAT, "%s: exists", dir);
 	if (mkdir(newtmp, 0700) < 0)

@@ -610,8 +610,7 @@ main(int argc, char *argv[])
 	/* The ledger of the day is built in LEDGER.tmp, renamed whole. */
 	if (stat(lpath, &sb) == 0)
 		die(EX_CANTCREAT, "%s: exists", lpath);
-	ltmp = xmalloc(strlen(lpath) + 5);
-	sprintf(ltmp, "%s.tmp", lpath);
+	ltmp = xconcat(lpath, ".tmp");
 	if (mkdir(ltmp, 0700) < 0)
 		die(EX_CANTCREAT, "%s: %s", ltmp, strerror(errno));
 	tmp_track(ltmp, 1);
