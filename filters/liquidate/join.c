@@ -114,8 +114,6 @@ products(struct ts_reader *r, struct arena *a, const struct field *f, struct bme
 	long v;
 	char *ref;
 
-	for (q = p; q < end; q++)
-		n += *q == ',';
 	b->nprods = 0;
 	if (f->n == 0)
 		return 0;
@@ -124,6 +122,9 @@ products(struct ts_reader *r, struct arena *a, const struct field *f, struct bme
 		b->nprods = mm->nprods;
 		return 0;
 	}
+	/* The periods counted only for a field not shared: a loop a byte. */
+	for (q = p; (q = memchr(q, ',', (size_t)(end - q))) != NULL; q++)
+		n++;
 	b->prods = (struct period *)(void *)arena_in(a, (size_t)n * sizeof *b->prods);
 	while (p < end) {
 		for (k = 0; k < 4; k++) {
