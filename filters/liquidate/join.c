@@ -88,6 +88,9 @@ struct bmemo {
 	size_t prawn;		/* 0: none */
 	struct period *prods;
 	int nprods;
+	char draw[PRAW];	/* the last domains field, and its mask */
+	size_t drawn;		/* 0: none */
+	uint32_t doms;
 };
 
 /* A date field that may be empty (then def). 0, or -1 malformed. */
@@ -114,8 +117,6 @@ products(struct ts_reader *r, struct arena *a, const struct field *f, struct bme
 	long v;
 	char *ref;
 
-	for (q = p; q < end; q++)
-		n += *q == ',';
 	b->nprods = 0;
 	if (f->n == 0)
 		return 0;
@@ -124,6 +125,9 @@ products(struct ts_reader *r, struct arena *a, const struct field *f, struct bme
 		b->nprods = mm->nprods;
 		return 0;
 	}
+	/* The periods counted only for a field not shared: a loop a byte. */
+	for (q = p; (q = memchr(q, ',', (size_t)(end - q))) != NULL; q++)
+		n++;
 	b->prods = (struct period *)(void *)arena_in(a, (size_t)n * sizeof *b->prods);
 	while (p < end) {
 		for (k = 0; k < 4; k++) {
@@ -231,8 +235,15 @@ parsebenef(struct ts_reader *r, struct arena *a, const int *c, const struct bene
 		return ts_error(r, "suspension_end", "not a date");
 	if (optdate(&f[c[B_RE]], NOEND, MM(M_RE), &b->rend) < 0)
 		return ts_error(r, "rights_end", "not a date");
-	/* "PHAR:100:PC;MEDG:100:BR": the domain before each colon. */
-	{
+	/*
+	 * "PHAR:100:PC;MEDG:100:BR": the domain before each colon.  The
+	 * bytes this thread read last give the same mask: the members of a
+	 * contract, which come together, name the same domains.
+	 */
+	if (mm != NULL && mm->drawn > 0 && mm->drawn == f[c[B_DOMS]].n &&
+	    memcmp(mm->draw, f[c[B_DOMS]].p, mm->drawn) == 0)
+		b->doms = mm->doms;
+	else {
 		const char *p = f[c[B_DOMS]].p, *e = p + f[c[B_DOMS]].n, *s;
 		int d;
 
@@ -250,12 +261,20 @@ parsebenef(struct ts_reader *r, struct arena *a, const int *c, const struct bene
 			if (p < e)
 				p++;
 		}
+		if (mm != NULL && f[c[B_DOMS]].n <= sizeof mm->draw) {
+			memcpy(mm->draw, f[c[B_DOMS]].p, f[c[B_DOMS]].n);
+			mm->drawn = f[c[B_DOMS]].n;
+			mm->doms = b->doms;
+		}
 	}
 	/*
 	 * Checked here, once a beneficiary, as fastdec would check them
 	 * for each of its decisions: no byte the decisions' writer refuses.
+	 * A contract that is the previous beneficiary's string, plain with
+	 * its member, is plain.
 	 */
-	b->plain = plainstr(b->contract) && plainstr(b->member);
+	b->plain = (prev != NULL && b->contract == prev->contract && prev->plain ? 1 :
+	    plainstr(b->contract)) && plainstr(b->member);
 	return products(r, a, &f[c[B_PRODS]], mm, b);
 #undef MM
 }

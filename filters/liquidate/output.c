@@ -653,7 +653,15 @@ struct sgroup {
 	size_t itemn;
 };
 static struct sgroup *sg;
-static size_t sgcap, nsg, sglast[NDOM + 1];	/* by domain + 1: group + 1, or 0 */
+static size_t sgcap, nsg;
+/*
+ * The last groups met, by domain + 1 and a way told by the amc's last
+ * byte and length: group + 1, or 0.  A day's claims interleave its
+ * clients: one a domain missed 169 000 times of 374 000 on day 60 of a
+ * generated world of three.
+ */
+#define SGWAYS 8
+static size_t sglast[NDOM + 1][SGWAYS];
 static uint64_t nsummed;
 
 static size_t
@@ -684,10 +692,12 @@ sumadd(const struct claim *c, const char *path)
 {
 	struct sgroup *g;
 	int d = codedest[c->code];
-	size_t i;
+	const char *amc = CS(c, C_AMC);
+	size_t i, n = CN(c, C_AMC), *last;
 
-	g = sglast[c->dom + 1] ? &sg[sglast[c->dom + 1] - 1] : NULL;
-	if (g == NULL || bytecmp(g->amc, g->amcn, CS(c, C_AMC), CN(c, C_AMC)) != 0) {
+	last = &sglast[c->dom + 1][n > 0 ? ((unsigned char)amc[n - 1] ^ n) % SGWAYS : 0];
+	g = *last ? &sg[*last - 1] : NULL;
+	if (g == NULL || g->amcn != n || !byteeq(g->amc, amc, n)) {
 		if (4 * (nsg + 1) > 3 * sgcap) {
 			struct sgroup *old = sg;
 			size_t oc = sgcap;
@@ -701,13 +711,13 @@ sumadd(const struct claim *c, const char *path)
 			free(old);
 			memset(sglast, 0, sizeof sglast);
 		}
-		i = sgfind(CS(c, C_AMC), CN(c, C_AMC), c->dom);
-		sglast[c->dom + 1] = i + 1;
+		i = sgfind(amc, n, c->dom);
+		*last = i + 1;
 		g = &sg[i];
 		if (!g->used) {
 			g->used = 1;
-			g->amc = CS(c, C_AMC);
-			g->amcn = CN(c, C_AMC);
+			g->amc = amc;
+			g->amcn = n;
 			g->dom = c->dom;
 			nsg++;
 		}

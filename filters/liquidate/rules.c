@@ -77,8 +77,9 @@ findguar(const struct ctx *cx, const char *amc)
 {
 	int i;
 
+	/* Told apart by their first byte first: a call a guarantee otherwise. */
 	for (i = 0; i < cx->nguars; i++)
-		if (strcmp(cx->guars[i].amc, amc) == 0)
+		if (cx->guars[i].amc[0] == amc[0] && strcmp(cx->guars[i].amc, amc) == 0)
 			return &cx->guars[i];
 	return NULL;
 }
@@ -183,23 +184,23 @@ rulefor(const struct ctx *cx, const struct claim *c, const struct benef *b,
 	const struct guar *g = findguar(cx, b->amc);
 	const struct product *pr;
 	const struct rule *r;
-	int done[64], i, j, k, best, a, haveact = -1;
+	uint64_t done = 0;	/* the periods taken, a bit each */
+	int i, j, k, best, a, haveact = -1;
 	char act[32];
 
 	if (g == NULL || c->dom < 0)
 		return NULL;
 	a = INT_MIN;
-	memset(done, 0, sizeof done);
 	for (;;) {
 		/* The next period covering d, in product order, then file order. */
 		best = -1;
 		for (i = 0; i < b->nprods && i < 64; i++)
-			if (!done[i] && b->prods[i].start <= d && d <= b->prods[i].end &&
+			if (!(done >> i & 1) && b->prods[i].start <= d && d <= b->prods[i].end &&
 			    (best < 0 || b->prods[i].order < b->prods[best].order))
 				best = i;
 		if (best < 0)
 			return NULL;
-		done[best] = 1;
+		done |= (uint64_t)1 << best;
 		for (j = 0; j < g->nprods; j++) {
 			pr = &g->prods[j];
 			if (strcmp(pr->ref, b->prods[best].ref) != 0)
