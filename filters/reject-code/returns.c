@@ -432,8 +432,12 @@ struct psorder {
 	FILE *keys;
 	char *in, *srt;
 	struct lines sorted;
-	/* Where psnext is in ord. */
-	size_t i;
+	/*
+	 * Where psnext is in ord, and where the group it is in ends (its
+	 * PS's outcomes follow each other there): the next group's first
+	 * outcome is told, the others need no compare of their PS.
+	 */
+	size_t i, gi, gend;
 };
 
 /* PSMEM, or $TIERS_PSMEM bytes (for the tests of sort(1)'s way). */
@@ -598,11 +602,13 @@ psadd(struct psorder *o, const char *key, size_t len, uint64_t off, const char *
 }
 
 /*
- * The offset of the next outcome of the PS return in its order, and its
- * fields' places (*sp, NULL: not kept): 1, or 0 at the end.
+ * The offset of the next outcome of the PS return in its order, its
+ * fields' places (*sp, NULL: not kept), and whether it may be of another
+ * PS than the outcome before (*newps; 0: of the same PS, its key's very
+ * bytes): 1, or 0 at the end.
  */
 static int
-psnext(struct psorder *o, const char *map, uint64_t *off, const uint16_t **sp)
+psnext(struct psorder *o, const char *map, uint64_t *off, const uint16_t **sp, int *newps)
 {
 	const char *why, *t;
 	char *line;
@@ -626,12 +632,17 @@ psnext(struct psorder *o, const char *map, uint64_t *off, const uint16_t **sp)
 		}
 		if (o->i + 16 < o->n)
 			__builtin_prefetch(&o->off[o->ord[o->i + 16]]);
+		/* pssort packed the groups, in order, at the start of g. */
+		*newps = o->i == o->gend;
+		if (*newps)
+			o->gend += o->g[o->gi++].n;
 		k = (int)(o->ord[o->i] < o->nsp);
 		*sp = k ? &o->sp[o->ord[o->i] * 2 * NPC] : NULL;
 		*off = o->off[o->ord[o->i++]];
 		return 1;
 	}
 	*sp = NULL;
+	*newps = 1;
 	if ((k = lines_next(&o->sorted, &line, &len, &why)) < 0)
 		die(EX_IOERR, "%s: %s", o->srt, why);
 	if (k == 0)
@@ -1083,20 +1094,20 @@ onepass(struct ts_reader *r, const char *path, const char *date, struct psorder 
 		pssort(order);
 }
 
-static void
+static inline __attribute__((always_inline)) void
 setval(struct lay_val *v, const struct field *f)
 {
 	size_t n = f->n < LAY_VALSZ - 1 ? f->n : LAY_VALSZ - 1;
-	uint64_t a, b;
 
-	/* A few bytes as two words that overlap, not a call: nothing read past them. */
-	if (n >= 8 && n <= 16) {
-		memcpy(&a, f->p, 8);
-		memcpy(&b, f->p + n - 8, 8);
-		memcpy(v->text, &a, 8);
-		memcpy(v->text + n - 8, &b, 8);
-	} else
-		memcpy(v->text, f->p, n);
+	/*
+	 * Words that overlap, not a call (a field's few bytes, the code,
+	 * the outcome, an amount, cost a memcpy each as much again): nothing
+	 * read past them.
+	 */
+	if (n <= 16)
+		few_cpy(v->text, f->p, n);
+	else
+		lay_cpy(v->text, f->p, n);
 	v->text[n] = '\0';
 	v->n = (unsigned char)n;
 	v->set = f->n > 0;
@@ -1157,12 +1168,14 @@ psreturn(struct ts_reader *r, const char *path, struct psorder *o, uint64_t kept
 	struct field f[NPC];
 	const uint16_t *sp;
 	char meta[64], prevkind[32] = "", prevnum[64] = "", *line, *d;
-	size_t pklen = 0, pnlen = 0, len;
+	size_t pklen = 0, pnlen = 0;
 	struct obuf fo;
 	const struct lay_record *r000 = NULL, *r100 = NULL, *r200 = NULL, *r900 = NULL;
 	const struct lay_record *r999 = NULL;
 	unsigned char wm[NPC];
 	int pc[NPC], run[NPC], first[NPC], mi[NPC], wi[NPC], nrun, nm, nw, i, j, e, open = 0;
+	int newps;
+	size_t rl[NPC], tot;
 	uint64_t n = 0, pn = 0, off;
 	int64_t amc = 0, fr = 0, pamc = 0, pfr = 0, x, cents[NPC], recsum;
 
@@ -1201,7 +1214,7 @@ psreturn(struct ts_reader *r, const char *path, struct psorder *o, uint64_t kept
 		setval(&v[Y_DATE], &(struct field){ date, strlen(date) });
 		fixrec(&fo, lay, r000, v);
 	}
-	while (psnext(o, (const char *)r->map, &off, &sp)) {
+	while (psnext(o, (const char *)r->map, &off, &sp, &newps)) {
 		const struct field *fk = &f[0], *fn = &f[1];
 
 		/*
@@ -1241,17 +1254,27 @@ psreturn(struct ts_reader *r, const char *path, struct psorder *o, uint64_t kept
 			for (j = 0, recsum = 0; j < nw; j++)
 				if (__builtin_add_overflow(recsum, cents[wi[j]], &recsum))
 					die(EX_DATAERR, "%s: record sum out of range", psout);
-			for (i = 0, d = line; i < nrun; i++) {
+			/*
+			 * The runs' lengths, checked at once; then copied, those
+			 * of 16 bytes at most (an amount, the outcome, the code)
+			 * by two words (few_cpy), not a call to memcpy.
+			 */
+			for (i = 0, tot = (size_t)nrun - 1; i < nrun; i++) {
 				const struct field *a = &f[first[i]], *b = a + run[i] - 1;
 
-				len = (size_t)(b->p + b->n - a->p);
-				if ((size_t)(d - line) + len + 1 > LINE_MAX_ + 1)
-					die(EX_SOFTWARE, "%s: record longer than %d bytes", psout,
-					    LINE_MAX_);
+				rl[i] = (size_t)(b->p + b->n - a->p);
+				tot += rl[i];
+			}
+			if (tot > LINE_MAX_ + 1)
+				die(EX_SOFTWARE, "%s: record longer than %d bytes", psout, LINE_MAX_);
+			for (i = 0, d = line; i < nrun; i++) {
 				if (i > 0)
 					*d++ = '\t';
-				memcpy(d, a->p, len);
-				d += len;
+				if (rl[i] <= 16)
+					few_cpy(d, f[first[i]].p, rl[i]);
+				else
+					memcpy(d, f[first[i]].p, rl[i]);
+				d += rl[i];
 			}
 			ts_wfields(&w, line, (size_t)(d - line), NPC, recsum);
 			ts_wend(&w);
@@ -1263,8 +1286,9 @@ psreturn(struct ts_reader *r, const char *path, struct psorder *o, uint64_t kept
 			die_at(EX_SOFTWARE, path, ts_lineof(r, r->line), "amc_eur", "sum out of range");
 		if (fixout == NULL)
 			continue;
-		if (!open || fk->n != pklen || memcmp(fk->p, prevkind, fk->n) != 0 ||
-		    fn->n != pnlen || memcmp(fn->p, prevnum, fn->n) != 0) {
+		/* Of the PS before (!newps): the same bytes, no compare. */
+		if (!open || (newps && (fk->n != pklen || memcmp(fk->p, prevkind, fk->n) != 0 ||
+		    fn->n != pnlen || memcmp(fn->p, prevnum, fn->n) != 0))) {
 			if (open) {
 				setcount(&v[Y_COUNT], pn);
 				setcents(&v[Y_TOTAL], pamc);
