@@ -341,9 +341,15 @@ miss:
 	q->n = n;
 	q->k1 = k1;
 	q->k2 = k2;
-	memcpy(q->v, s, n);
+	/* A short value is its words: its bytes are not kept. */
+	if (n > QSHORT)
+		memcpy(q->v, s, n);
 	q->m = (size_t)(d - at);
-	memcpy(q->q, at, q->m);
+	/* As a hit copies it: QCOPY bytes, the room has them past the field. */
+	if (q->m <= QCOPY)
+		memcpy(q->q, at, QCOPY);
+	else
+		memcpy(q->q, at, q->m);
 	return d;
 }
 
@@ -376,9 +382,14 @@ static const char *const ccols[] = {
 	"payment_ref", "claim", "client_label"
 };
 #define NCC (int)(sizeof ccols / sizeof ccols[0])
-/* Those of few values, whose quoted fields are remembered (csvmemo). */
+/*
+ * Those of few values, whose quoted fields are remembered (csvmemo);
+ * br_eur too when it is not fr_eur (then most often a usual base).  Not
+ * ps_number: it is quoted when the line before was of another invoice,
+ * most often of another PS.
+ */
 static const char *const cfew[] = {
-	"ps_kind", "ps_number", "line_no", "act_date", "act_code", "rac_eur", "recover_eur",
+	"ps_kind", "line_no", "act_date", "act_code", "br_eur", "rac_eur", "recover_eur",
 	"dest", "code", "outcome", "identity_update", "payment_ref", "client_label"
 };
 
@@ -768,6 +779,8 @@ struct pass {
 	/* The clients' returns. */
 	const char *dir, *meta;
 	int cc[NCC], run[NCC], first[NCC], nrun, idrun, kamc, kout, hasamc;
+	/* br_eur, after fr_eur: most often the same amount. */
+	int kbr;
 	struct cret **cl;
 	size_t ncl;
 	/* The last line's amc, as it was, and its client's return. */
@@ -972,7 +985,40 @@ passrec(void *arg, struct ts_reader *r)
 		d = CSVFIELD(ps, 0, d, &r->f[ps->cc[0]]);
 		k = 1;
 	}
-	/* The columns before identity_update, it, those after. */
+	/*
+	 * The columns before br_eur; br_eur, the CSV of fr_eur before it
+	 * copied when it is the same amount (five lines in six); those
+	 * before identity_update, it, those after.
+	 */
+	for (; k < ps->kbr - 1; k++) {
+		*d++ = ',';
+		d = CSVFIELD(ps, k, d, &r->f[ps->cc[k]]);
+	}
+	{
+		const struct field *fa = &r->f[ps->cc[k]], *fb = &r->f[ps->cc[k + 1]];
+		uint64_t a1, a2, b1, b2;
+		char *qs;
+
+		*d++ = ',';
+		qs = d;
+		d = CSVFIELD(ps, k, d, fa);
+		k++;
+		*d++ = ',';
+		if (fa->n == fb->n && fa->n <= QSHORT) {
+			qwords(fa->p, fa->n, &a1, &a2);
+			qwords(fb->p, fb->n, &b1, &b2);
+			if (a1 == b1 && a2 == b2) {
+				if (d - 1 - qs <= 16)
+					few_cpy(d, qs, (size_t)(d - 1 - qs));
+				else
+					memcpy(d, qs, (size_t)(d - 1 - qs));
+				d += d - 1 - qs;
+			} else
+				d = CSVFIELD(ps, k, d, fb);
+		} else
+			d = CSVFIELD(ps, k, d, fb);
+		k++;
+	}
 	for (; k < ps->idk; k++) {
 		*d++ = ',';
 		d = CSVFIELD(ps, k, d, &r->f[ps->cc[k]]);
@@ -1053,6 +1099,11 @@ onepass(struct ts_reader *r, const char *path, const char *date, struct psorder 
 			;
 		if (p.idk == NCC || p.idk < p.npre || p.idk == 0)
 			die(EX_SOFTWARE, "client returns: %s first, or among %d first", cident, p.npre);
+		for (p.kbr = 0; p.kbr < NCC && strcmp(ccols[p.kbr], "br_eur") != 0; p.kbr++)
+			;
+		if (p.kbr == NCC || p.kbr - 1 < p.npre || p.kbr >= p.idk ||
+		    strcmp(ccols[p.kbr - 1], "fr_eur") != 0)
+			die(EX_SOFTWARE, "client returns: br_eur not after fr_eur, before %s", cident);
 		p.nrun = runs(p.cc, NCC, p.run, p.first);
 		p.nmk = -1;
 		/* A line of the outcome's fields, fewer, and identity_update's byte and TAB. */
