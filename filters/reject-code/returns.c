@@ -306,50 +306,82 @@ qwords(const char *s, size_t n, uint64_t *k1, uint64_t *k2)
 	}
 }
 
-/* Inlined: a call a field cost more than a field remembered. */
-static inline __attribute__((always_inline)) char *
-csvmemo(char *d, struct quoted *slot, const char *s, size_t n)
+/*
+ * The slot of a value (QMAX bytes at most) in a column's slots, and
+ * whether it holds it (*hit), its words in *k1 and *k2 for qkeep.
+ * Inlined: a call a field cost more than a field remembered.
+ */
+static inline __attribute__((always_inline)) struct quoted *
+qfind(struct quoted *slot, const char *s, size_t n, uint64_t *k1, uint64_t *k2, int *hit)
 {
 	struct quoted *q;
-	uint64_t k1 = 0, k2 = 0;
 	size_t h = n;
-	char *at;
 
-	if (n > QMAX)
-		return csvput(d, s, n);
+	*k1 = *k2 = 0;
 	if (n <= QSHORT) {
-		qwords(s, n, &k1, &k2);
-		q = &slot[((k1 ^ k2 * 31 ^ n) * 0x9e3779b97f4a7c15ULL) >> 59];
-		if (q->m == 0 || q->n != n || q->k1 != k1 || q->k2 != k2)
-			goto miss;
+		qwords(s, n, k1, k2);
+		q = &slot[((*k1 ^ *k2 * 31 ^ n) * 0x9e3779b97f4a7c15ULL) >> 59];
+		*hit = q->m != 0 && q->n == n && q->k1 == *k1 && q->k2 == *k2;
 	} else {
 		h = h * 31 + (unsigned char)s[n - 1] * 7 + (unsigned char)s[n / 2] * 3 +
 		    (unsigned char)s[n - 2];
 		q = &slot[h % QSLOTS];
-		if (q->m == 0 || q->n != n || memcmp(q->v, s, n) != 0)
-			goto miss;
+		*hit = q->m != 0 && q->n == n && memcmp(q->v, s, n) == 0;
 	}
-	/* The room csvroom made has QCOPY bytes to spare. */
+	return q;
+}
+
+/* The CSV remembered, copied at d (the room csvroom made has QCOPY bytes to spare): its end. */
+static inline __attribute__((always_inline)) char *
+qcopy(char *d, const struct quoted *q)
+{
 	if (q->m <= QCOPY)
 		memcpy(d, q->q, QCOPY);
 	else
 		memcpy(d, q->q, q->m);
 	return d + q->m;
-miss:
-	at = d;
-	d = csvput(d, s, n);
+}
+
+/* The value s (n bytes, k1, k2 its words) is the CSV at to d, remembered in q. */
+static inline __attribute__((always_inline)) void
+qkeep(struct quoted *q, const char *s, size_t n, uint64_t k1, uint64_t k2, const char *at,
+    const char *d)
+{
+	size_t m = (size_t)(d - at);
+
+	/* Two columns' CSV at once may not fit (qspan): then not kept. */
+	if (m > sizeof q->q)
+		return;
 	q->n = n;
 	q->k1 = k1;
 	q->k2 = k2;
 	/* A short value is its words: its bytes are not kept. */
 	if (n > QSHORT)
 		memcpy(q->v, s, n);
-	q->m = (size_t)(d - at);
+	q->m = m;
 	/* As a hit copies it: QCOPY bytes, the room has them past the field. */
-	if (q->m <= QCOPY)
+	if (m <= QCOPY)
 		memcpy(q->q, at, QCOPY);
 	else
-		memcpy(q->q, at, q->m);
+		memcpy(q->q, at, m);
+}
+
+static inline __attribute__((always_inline)) char *
+csvmemo(char *d, struct quoted *slot, const char *s, size_t n)
+{
+	struct quoted *q;
+	uint64_t k1, k2;
+	char *at;
+	int hit;
+
+	if (n > QMAX)
+		return csvput(d, s, n);
+	q = qfind(slot, s, n, &k1, &k2, &hit);
+	if (hit)
+		return qcopy(d, q);
+	at = d;
+	d = csvput(d, s, n);
+	qkeep(q, s, n, k1, k2, at, d);
 	return d;
 }
 
@@ -789,6 +821,14 @@ struct pass {
 	struct cret *last;
 	struct quoted *memo[NCC];
 	/*
+	 * recover_eur, dest and code, which follow each other in the
+	 * outcomes too, their CSV remembered as one by the bytes of the
+	 * three (nine lines in ten, a few values); outcome and
+	 * identity_update, which the outcome says, by the outcome.
+	 */
+	int ksp, nsp;
+	struct quoted *spmemo, *omemo;
+	/*
 	 * The clients' stream line built in tl (ts_wfields), its amounts
 	 * the reader's of the nmk outcome columns mk (-1: not yet known).
 	 */
@@ -1019,12 +1059,59 @@ passrec(void *arg, struct ts_reader *r)
 			d = CSVFIELD(ps, k, d, fb);
 		k++;
 	}
-	for (; k < ps->idk; k++) {
+	for (; k < ps->ksp; k++) {
 		*d++ = ',';
 		d = CSVFIELD(ps, k, d, &r->f[ps->cc[k]]);
 	}
-	*d++ = ',';
-	d = CSVFIELD(ps, k, d, &id);
+	/*
+	 * recover_eur, dest and code, their CSV remembered as one; then
+	 * outcome and identity_update, remembered by the outcome.
+	 */
+	{
+		const struct field *fs = &r->f[ps->cc[k]], *fe = &r->f[ps->cc[k + ps->nsp - 1]];
+		size_t sn = (size_t)(fe->p + fe->n - fs->p);
+		struct quoted *q = NULL;
+		uint64_t k1 = 0, k2 = 0;
+		char *at;
+		int hit = 0, j;
+
+		*d++ = ',';
+		if (sn <= QMAX)
+			q = qfind(ps->spmemo, fs->p, sn, &k1, &k2, &hit);
+		if (hit)
+			d = qcopy(d, q);
+		else {
+			at = d;
+			for (j = 0; j < ps->nsp; j++) {
+				if (j > 0)
+					*d++ = ',';
+				d = CSVFIELD(ps, k + j, d, &r->f[ps->cc[k + j]]);
+			}
+			if (q != NULL)
+				qkeep(q, fs->p, sn, k1, k2, at, d);
+		}
+		for (k += ps->nsp; k < ps->idk - 1; k++) {
+			*d++ = ',';
+			d = CSVFIELD(ps, k, d, &r->f[ps->cc[k]]);
+		}
+		fs = &r->f[ps->cc[k]];
+		*d++ = ',';
+		q = NULL;
+		hit = 0;
+		if (fs->n <= QMAX)
+			q = qfind(ps->omemo, fs->p, fs->n, &k1, &k2, &hit);
+		if (hit)
+			d = qcopy(d, q);
+		else {
+			at = d;
+			d = CSVFIELD(ps, k, d, fs);
+			*d++ = ',';
+			d = CSVFIELD(ps, k + 1, d, &id);
+			if (q != NULL)
+				qkeep(q, fs->p, fs->n, k1, k2, at, d);
+		}
+		k++;
+	}
 	for (k++; k < NCC; k++) {
 		*d++ = ',';
 		d = CSVFIELD(ps, k, d, &r->f[ps->cc[k]]);
@@ -1104,6 +1191,19 @@ onepass(struct ts_reader *r, const char *path, const char *date, struct psorder 
 		if (p.kbr == NCC || p.kbr - 1 < p.npre || p.kbr >= p.idk ||
 		    strcmp(ccols[p.kbr - 1], "fr_eur") != 0)
 			die(EX_SOFTWARE, "client returns: br_eur not after fr_eur, before %s", cident);
+		for (p.ksp = 0; p.ksp < NCC && strcmp(ccols[p.ksp], "recover_eur") != 0; p.ksp++)
+			;
+		p.nsp = 3;
+		if (p.ksp <= p.kbr || p.ksp + p.nsp > p.idk - 1 ||
+		    strcmp(ccols[p.ksp + 1], "dest") != 0 || strcmp(ccols[p.ksp + 2], "code") != 0 ||
+		    p.cc[p.ksp + 1] != p.cc[p.ksp] + 1 || p.cc[p.ksp + 2] != p.cc[p.ksp] + 2 ||
+		    strcmp(ccols[p.idk - 1], "outcome") != 0)
+			die(EX_SOFTWARE, "client returns: not recover_eur, dest and code, "
+			    "then outcome and %s", cident);
+		p.spmemo = xmalloc(QSLOTS * sizeof *p.spmemo);
+		memset(p.spmemo, 0, QSLOTS * sizeof *p.spmemo);
+		p.omemo = xmalloc(QSLOTS * sizeof *p.omemo);
+		memset(p.omemo, 0, QSLOTS * sizeof *p.omemo);
 		p.nrun = runs(p.cc, NCC, p.run, p.first);
 		p.nmk = -1;
 		/* A line of the outcome's fields, fewer, and identity_update's byte and TAB. */
@@ -1138,6 +1238,8 @@ onepass(struct ts_reader *r, const char *path, const char *date, struct psorder 
 		free(p.tl);
 		for (i = 0; i < NCC; i++)
 			free(p.memo[i]);
+		free(p.spmemo);
+		free(p.omemo);
 	}
 	*kept = p.kept;
 	*amc = p.keptamc;
