@@ -835,6 +835,11 @@ struct pass {
 	char *tl;
 	int mk[NCC], nmk;
 	/*
+	 * Whether mk are the reader's money columns, in their order (-1:
+	 * not yet known): the line's sum is then the reader's.
+	 */
+	int mkrec;
+	/*
 	 * The first npre columns of the clients' returns, following each
 	 * other in the outcomes: the line before's (pren bytes, SIZE_MAX:
 	 * none) and their CSV (preqn bytes).
@@ -961,7 +966,16 @@ passrec(void *arg, struct ts_reader *r)
 			    (unsigned long long)c->w.nrec + 1);
 		if (r->len > LINE_MAX_)
 			die(EX_SOFTWARE, "%s: record longer than %d bytes", c->tpath, LINE_MAX_);
-		for (i = 0; i < ps->nmk; i++) {
+		if (ps->mkrec < 0)
+			ps->mkrec = ps->nmk == r->nmcol &&
+			    memcmp(ps->mk, r->mcol, (size_t)ps->nmk * sizeof *ps->mk) == 0;
+		/*
+		 * The same amounts summed in the same order, as the reader
+		 * did (0 for an empty one, and no overflow): its sum.
+		 */
+		if (ps->mkrec)
+			sum = r->recsum;
+		for (i = 0; !ps->mkrec && i < ps->nmk; i++) {
 			if (r->f[k = ps->mk[i]].n == 0)
 				continue;
 			if (r->money[k])
@@ -1206,6 +1220,7 @@ onepass(struct ts_reader *r, const char *path, const char *date, struct psorder 
 		memset(p.omemo, 0, QSLOTS * sizeof *p.omemo);
 		p.nrun = runs(p.cc, NCC, p.run, p.first);
 		p.nmk = -1;
+		p.mkrec = -1;
 		/* A line of the outcome's fields, fewer, and identity_update's byte and TAB. */
 		p.tl = xmalloc(LINE_MAX_ + 64);
 		for (p.idrun = 0; p.idrun < p.nrun && p.first[p.idrun] >= 0; p.idrun++)
