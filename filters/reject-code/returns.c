@@ -306,44 +306,82 @@ qwords(const char *s, size_t n, uint64_t *k1, uint64_t *k2)
 	}
 }
 
-/* Inlined: a call a field cost more than a field remembered. */
-static inline __attribute__((always_inline)) char *
-csvmemo(char *d, struct quoted *slot, const char *s, size_t n)
+/*
+ * The slot of a value (QMAX bytes at most) in a column's slots, and
+ * whether it holds it (*hit), its words in *k1 and *k2 for qkeep.
+ * Inlined: a call a field cost more than a field remembered.
+ */
+static inline __attribute__((always_inline)) struct quoted *
+qfind(struct quoted *slot, const char *s, size_t n, uint64_t *k1, uint64_t *k2, int *hit)
 {
 	struct quoted *q;
-	uint64_t k1 = 0, k2 = 0;
 	size_t h = n;
-	char *at;
 
-	if (n > QMAX)
-		return csvput(d, s, n);
+	*k1 = *k2 = 0;
 	if (n <= QSHORT) {
-		qwords(s, n, &k1, &k2);
-		q = &slot[((k1 ^ k2 * 31 ^ n) * 0x9e3779b97f4a7c15ULL) >> 59];
-		if (q->m == 0 || q->n != n || q->k1 != k1 || q->k2 != k2)
-			goto miss;
+		qwords(s, n, k1, k2);
+		q = &slot[((*k1 ^ *k2 * 31 ^ n) * 0x9e3779b97f4a7c15ULL) >> 59];
+		*hit = q->m != 0 && q->n == n && q->k1 == *k1 && q->k2 == *k2;
 	} else {
 		h = h * 31 + (unsigned char)s[n - 1] * 7 + (unsigned char)s[n / 2] * 3 +
 		    (unsigned char)s[n - 2];
 		q = &slot[h % QSLOTS];
-		if (q->m == 0 || q->n != n || memcmp(q->v, s, n) != 0)
-			goto miss;
+		*hit = q->m != 0 && q->n == n && memcmp(q->v, s, n) == 0;
 	}
-	/* The room csvroom made has QCOPY bytes to spare. */
+	return q;
+}
+
+/* The CSV remembered, copied at d (the room csvroom made has QCOPY bytes to spare): its end. */
+static inline __attribute__((always_inline)) char *
+qcopy(char *d, const struct quoted *q)
+{
 	if (q->m <= QCOPY)
 		memcpy(d, q->q, QCOPY);
 	else
 		memcpy(d, q->q, q->m);
 	return d + q->m;
-miss:
-	at = d;
-	d = csvput(d, s, n);
+}
+
+/* The value s (n bytes, k1, k2 its words) is the CSV at to d, remembered in q. */
+static inline __attribute__((always_inline)) void
+qkeep(struct quoted *q, const char *s, size_t n, uint64_t k1, uint64_t k2, const char *at,
+    const char *d)
+{
+	size_t m = (size_t)(d - at);
+
+	/* Two columns' CSV at once may not fit (qspan): then not kept. */
+	if (m > sizeof q->q)
+		return;
 	q->n = n;
 	q->k1 = k1;
 	q->k2 = k2;
-	memcpy(q->v, s, n);
-	q->m = (size_t)(d - at);
-	memcpy(q->q, at, q->m);
+	/* A short value is its words: its bytes are not kept. */
+	if (n > QSHORT)
+		memcpy(q->v, s, n);
+	q->m = m;
+	/* As a hit copies it: QCOPY bytes, the room has them past the field. */
+	if (m <= QCOPY)
+		memcpy(q->q, at, QCOPY);
+	else
+		memcpy(q->q, at, m);
+}
+
+static inline __attribute__((always_inline)) char *
+csvmemo(char *d, struct quoted *slot, const char *s, size_t n)
+{
+	struct quoted *q;
+	uint64_t k1, k2;
+	char *at;
+	int hit;
+
+	if (n > QMAX)
+		return csvput(d, s, n);
+	q = qfind(slot, s, n, &k1, &k2, &hit);
+	if (hit)
+		return qcopy(d, q);
+	at = d;
+	d = csvput(d, s, n);
+	qkeep(q, s, n, k1, k2, at, d);
 	return d;
 }
 
@@ -376,9 +414,14 @@ static const char *const ccols[] = {
 	"payment_ref", "claim", "client_label"
 };
 #define NCC (int)(sizeof ccols / sizeof ccols[0])
-/* Those of few values, whose quoted fields are remembered (csvmemo). */
+/*
+ * Those of few values, whose quoted fields are remembered (csvmemo);
+ * br_eur too when it is not fr_eur (then most often a usual base).  Not
+ * ps_number: it is quoted when the line before was of another invoice,
+ * most often of another PS.
+ */
 static const char *const cfew[] = {
-	"ps_kind", "ps_number", "line_no", "act_date", "act_code", "rac_eur", "recover_eur",
+	"ps_kind", "line_no", "act_date", "act_code", "br_eur", "rac_eur", "recover_eur",
 	"dest", "code", "outcome", "identity_update", "payment_ref", "client_label"
 };
 
@@ -432,8 +475,12 @@ struct psorder {
 	FILE *keys;
 	char *in, *srt;
 	struct lines sorted;
-	/* Where psnext is in ord. */
-	size_t i;
+	/*
+	 * Where psnext is in ord, and where the group it is in ends (its
+	 * PS's outcomes follow each other there): the next group's first
+	 * outcome is told, the others need no compare of their PS.
+	 */
+	size_t i, gi, gend;
 };
 
 /* PSMEM, or $TIERS_PSMEM bytes (for the tests of sort(1)'s way). */
@@ -598,11 +645,13 @@ psadd(struct psorder *o, const char *key, size_t len, uint64_t off, const char *
 }
 
 /*
- * The offset of the next outcome of the PS return in its order, and its
- * fields' places (*sp, NULL: not kept): 1, or 0 at the end.
+ * The offset of the next outcome of the PS return in its order, its
+ * fields' places (*sp, NULL: not kept), and whether it may be of another
+ * PS than the outcome before (*newps; 0: of the same PS, its key's very
+ * bytes): 1, or 0 at the end.
  */
 static int
-psnext(struct psorder *o, const char *map, uint64_t *off, const uint16_t **sp)
+psnext(struct psorder *o, const char *map, uint64_t *off, const uint16_t **sp, int *newps)
 {
 	const char *why, *t;
 	char *line;
@@ -626,12 +675,17 @@ psnext(struct psorder *o, const char *map, uint64_t *off, const uint16_t **sp)
 		}
 		if (o->i + 16 < o->n)
 			__builtin_prefetch(&o->off[o->ord[o->i + 16]]);
+		/* pssort packed the groups, in order, at the start of g. */
+		*newps = o->i == o->gend;
+		if (*newps)
+			o->gend += o->g[o->gi++].n;
 		k = (int)(o->ord[o->i] < o->nsp);
 		*sp = k ? &o->sp[o->ord[o->i] * 2 * NPC] : NULL;
 		*off = o->off[o->ord[o->i++]];
 		return 1;
 	}
 	*sp = NULL;
+	*newps = 1;
 	if ((k = lines_next(&o->sorted, &line, &len, &why)) < 0)
 		die(EX_IOERR, "%s: %s", o->srt, why);
 	if (k == 0)
@@ -757,6 +811,8 @@ struct pass {
 	/* The clients' returns. */
 	const char *dir, *meta;
 	int cc[NCC], run[NCC], first[NCC], nrun, idrun, kamc, kout, hasamc;
+	/* br_eur, after fr_eur: most often the same amount. */
+	int kbr;
 	struct cret **cl;
 	size_t ncl;
 	/* The last line's amc, as it was, and its client's return. */
@@ -765,11 +821,24 @@ struct pass {
 	struct cret *last;
 	struct quoted *memo[NCC];
 	/*
+	 * recover_eur, dest and code, which follow each other in the
+	 * outcomes too, their CSV remembered as one by the bytes of the
+	 * three (nine lines in ten, a few values); outcome and
+	 * identity_update, which the outcome says, by the outcome.
+	 */
+	int ksp, nsp;
+	struct quoted *spmemo, *omemo;
+	/*
 	 * The clients' stream line built in tl (ts_wfields), its amounts
 	 * the reader's of the nmk outcome columns mk (-1: not yet known).
 	 */
 	char *tl;
 	int mk[NCC], nmk;
+	/*
+	 * Whether mk are the reader's money columns, in their order (-1:
+	 * not yet known): the line's sum is then the reader's.
+	 */
+	int mkrec;
 	/*
 	 * The first npre columns of the clients' returns, following each
 	 * other in the outcomes: the line before's (pren bytes, SIZE_MAX:
@@ -897,7 +966,16 @@ passrec(void *arg, struct ts_reader *r)
 			    (unsigned long long)c->w.nrec + 1);
 		if (r->len > LINE_MAX_)
 			die(EX_SOFTWARE, "%s: record longer than %d bytes", c->tpath, LINE_MAX_);
-		for (i = 0; i < ps->nmk; i++) {
+		if (ps->mkrec < 0)
+			ps->mkrec = ps->nmk == r->nmcol &&
+			    memcmp(ps->mk, r->mcol, (size_t)ps->nmk * sizeof *ps->mk) == 0;
+		/*
+		 * The same amounts summed in the same order, as the reader
+		 * did (0 for an empty one, and no overflow): its sum.
+		 */
+		if (ps->mkrec)
+			sum = r->recsum;
+		for (i = 0; !ps->mkrec && i < ps->nmk; i++) {
 			if (r->f[k = ps->mk[i]].n == 0)
 				continue;
 			if (r->money[k])
@@ -961,13 +1039,93 @@ passrec(void *arg, struct ts_reader *r)
 		d = CSVFIELD(ps, 0, d, &r->f[ps->cc[0]]);
 		k = 1;
 	}
-	/* The columns before identity_update, it, those after. */
-	for (; k < ps->idk; k++) {
+	/*
+	 * The columns before br_eur; br_eur, the CSV of fr_eur before it
+	 * copied when it is the same amount (five lines in six); those
+	 * before identity_update, it, those after.
+	 */
+	for (; k < ps->kbr - 1; k++) {
 		*d++ = ',';
 		d = CSVFIELD(ps, k, d, &r->f[ps->cc[k]]);
 	}
-	*d++ = ',';
-	d = CSVFIELD(ps, k, d, &id);
+	{
+		const struct field *fa = &r->f[ps->cc[k]], *fb = &r->f[ps->cc[k + 1]];
+		uint64_t a1, a2, b1, b2;
+		char *qs;
+
+		*d++ = ',';
+		qs = d;
+		d = CSVFIELD(ps, k, d, fa);
+		k++;
+		*d++ = ',';
+		if (fa->n == fb->n && fa->n <= QSHORT) {
+			qwords(fa->p, fa->n, &a1, &a2);
+			qwords(fb->p, fb->n, &b1, &b2);
+			if (a1 == b1 && a2 == b2) {
+				if (d - 1 - qs <= 16)
+					few_cpy(d, qs, (size_t)(d - 1 - qs));
+				else
+					memcpy(d, qs, (size_t)(d - 1 - qs));
+				d += d - 1 - qs;
+			} else
+				d = CSVFIELD(ps, k, d, fb);
+		} else
+			d = CSVFIELD(ps, k, d, fb);
+		k++;
+	}
+	for (; k < ps->ksp; k++) {
+		*d++ = ',';
+		d = CSVFIELD(ps, k, d, &r->f[ps->cc[k]]);
+	}
+	/*
+	 * recover_eur, dest and code, their CSV remembered as one; then
+	 * outcome and identity_update, remembered by the outcome.
+	 */
+	{
+		const struct field *fs = &r->f[ps->cc[k]], *fe = &r->f[ps->cc[k + ps->nsp - 1]];
+		size_t sn = (size_t)(fe->p + fe->n - fs->p);
+		struct quoted *q = NULL;
+		uint64_t k1 = 0, k2 = 0;
+		char *at;
+		int hit = 0, j;
+
+		*d++ = ',';
+		if (sn <= QMAX)
+			q = qfind(ps->spmemo, fs->p, sn, &k1, &k2, &hit);
+		if (hit)
+			d = qcopy(d, q);
+		else {
+			at = d;
+			for (j = 0; j < ps->nsp; j++) {
+				if (j > 0)
+					*d++ = ',';
+				d = CSVFIELD(ps, k + j, d, &r->f[ps->cc[k + j]]);
+			}
+			if (q != NULL)
+				qkeep(q, fs->p, sn, k1, k2, at, d);
+		}
+		for (k += ps->nsp; k < ps->idk - 1; k++) {
+			*d++ = ',';
+			d = CSVFIELD(ps, k, d, &r->f[ps->cc[k]]);
+		}
+		fs = &r->f[ps->cc[k]];
+		*d++ = ',';
+		q = NULL;
+		hit = 0;
+		if (fs->n <= QMAX)
+			q = qfind(ps->omemo, fs->p, fs->n, &k1, &k2, &hit);
+		if (hit)
+			d = qcopy(d, q);
+		else {
+			at = d;
+			d = CSVFIELD(ps, k, d, fs);
+			*d++ = ',';
+			d = CSVFIELD(ps, k + 1, d, &id);
+			if (q != NULL)
+				qkeep(q, fs->p, fs->n, k1, k2, at, d);
+		}
+		k++;
+	}
 	for (k++; k < NCC; k++) {
 		*d++ = ',';
 		d = CSVFIELD(ps, k, d, &r->f[ps->cc[k]]);
@@ -1042,8 +1200,27 @@ onepass(struct ts_reader *r, const char *path, const char *date, struct psorder 
 			;
 		if (p.idk == NCC || p.idk < p.npre || p.idk == 0)
 			die(EX_SOFTWARE, "client returns: %s first, or among %d first", cident, p.npre);
+		for (p.kbr = 0; p.kbr < NCC && strcmp(ccols[p.kbr], "br_eur") != 0; p.kbr++)
+			;
+		if (p.kbr == NCC || p.kbr - 1 < p.npre || p.kbr >= p.idk ||
+		    strcmp(ccols[p.kbr - 1], "fr_eur") != 0)
+			die(EX_SOFTWARE, "client returns: br_eur not after fr_eur, before %s", cident);
+		for (p.ksp = 0; p.ksp < NCC && strcmp(ccols[p.ksp], "recover_eur") != 0; p.ksp++)
+			;
+		p.nsp = 3;
+		if (p.ksp <= p.kbr || p.ksp + p.nsp > p.idk - 1 ||
+		    strcmp(ccols[p.ksp + 1], "dest") != 0 || strcmp(ccols[p.ksp + 2], "code") != 0 ||
+		    p.cc[p.ksp + 1] != p.cc[p.ksp] + 1 || p.cc[p.ksp + 2] != p.cc[p.ksp] + 2 ||
+		    strcmp(ccols[p.idk - 1], "outcome") != 0)
+			die(EX_SOFTWARE, "client returns: not recover_eur, dest and code, "
+			    "then outcome and %s", cident);
+		p.spmemo = xmalloc(QSLOTS * sizeof *p.spmemo);
+		memset(p.spmemo, 0, QSLOTS * sizeof *p.spmemo);
+		p.omemo = xmalloc(QSLOTS * sizeof *p.omemo);
+		memset(p.omemo, 0, QSLOTS * sizeof *p.omemo);
 		p.nrun = runs(p.cc, NCC, p.run, p.first);
 		p.nmk = -1;
+		p.mkrec = -1;
 		/* A line of the outcome's fields, fewer, and identity_update's byte and TAB. */
 		p.tl = xmalloc(LINE_MAX_ + 64);
 		for (p.idrun = 0; p.idrun < p.nrun && p.first[p.idrun] >= 0; p.idrun++)
@@ -1076,6 +1253,8 @@ onepass(struct ts_reader *r, const char *path, const char *date, struct psorder 
 		free(p.tl);
 		for (i = 0; i < NCC; i++)
 			free(p.memo[i]);
+		free(p.spmemo);
+		free(p.omemo);
 	}
 	*kept = p.kept;
 	*amc = p.keptamc;
@@ -1083,20 +1262,20 @@ onepass(struct ts_reader *r, const char *path, const char *date, struct psorder 
 		pssort(order);
 }
 
-static void
+static inline __attribute__((always_inline)) void
 setval(struct lay_val *v, const struct field *f)
 {
 	size_t n = f->n < LAY_VALSZ - 1 ? f->n : LAY_VALSZ - 1;
-	uint64_t a, b;
 
-	/* A few bytes as two words that overlap, not a call: nothing read past them. */
-	if (n >= 8 && n <= 16) {
-		memcpy(&a, f->p, 8);
-		memcpy(&b, f->p + n - 8, 8);
-		memcpy(v->text, &a, 8);
-		memcpy(v->text + n - 8, &b, 8);
-	} else
-		memcpy(v->text, f->p, n);
+	/*
+	 * Words that overlap, not a call (a field's few bytes, the code,
+	 * the outcome, an amount, cost a memcpy each as much again): nothing
+	 * read past them.
+	 */
+	if (n <= 16)
+		few_cpy(v->text, f->p, n);
+	else
+		lay_cpy(v->text, f->p, n);
 	v->text[n] = '\0';
 	v->n = (unsigned char)n;
 	v->set = f->n > 0;
@@ -1157,12 +1336,14 @@ psreturn(struct ts_reader *r, const char *path, struct psorder *o, uint64_t kept
 	struct field f[NPC];
 	const uint16_t *sp;
 	char meta[64], prevkind[32] = "", prevnum[64] = "", *line, *d;
-	size_t pklen = 0, pnlen = 0, len;
+	size_t pklen = 0, pnlen = 0;
 	struct obuf fo;
 	const struct lay_record *r000 = NULL, *r100 = NULL, *r200 = NULL, *r900 = NULL;
 	const struct lay_record *r999 = NULL;
 	unsigned char wm[NPC];
 	int pc[NPC], run[NPC], first[NPC], mi[NPC], wi[NPC], nrun, nm, nw, i, j, e, open = 0;
+	int newps;
+	size_t rl[NPC], tot;
 	uint64_t n = 0, pn = 0, off;
 	int64_t amc = 0, fr = 0, pamc = 0, pfr = 0, x, cents[NPC], recsum;
 
@@ -1201,7 +1382,7 @@ psreturn(struct ts_reader *r, const char *path, struct psorder *o, uint64_t kept
 		setval(&v[Y_DATE], &(struct field){ date, strlen(date) });
 		fixrec(&fo, lay, r000, v);
 	}
-	while (psnext(o, (const char *)r->map, &off, &sp)) {
+	while (psnext(o, (const char *)r->map, &off, &sp, &newps)) {
 		const struct field *fk = &f[0], *fn = &f[1];
 
 		/*
@@ -1241,17 +1422,27 @@ psreturn(struct ts_reader *r, const char *path, struct psorder *o, uint64_t kept
 			for (j = 0, recsum = 0; j < nw; j++)
 				if (__builtin_add_overflow(recsum, cents[wi[j]], &recsum))
 					die(EX_DATAERR, "%s: record sum out of range", psout);
-			for (i = 0, d = line; i < nrun; i++) {
+			/*
+			 * The runs' lengths, checked at once; then copied, those
+			 * of 16 bytes at most (an amount, the outcome, the code)
+			 * by two words (few_cpy), not a call to memcpy.
+			 */
+			for (i = 0, tot = (size_t)nrun - 1; i < nrun; i++) {
 				const struct field *a = &f[first[i]], *b = a + run[i] - 1;
 
-				len = (size_t)(b->p + b->n - a->p);
-				if ((size_t)(d - line) + len + 1 > LINE_MAX_ + 1)
-					die(EX_SOFTWARE, "%s: record longer than %d bytes", psout,
-					    LINE_MAX_);
+				rl[i] = (size_t)(b->p + b->n - a->p);
+				tot += rl[i];
+			}
+			if (tot > LINE_MAX_ + 1)
+				die(EX_SOFTWARE, "%s: record longer than %d bytes", psout, LINE_MAX_);
+			for (i = 0, d = line; i < nrun; i++) {
 				if (i > 0)
 					*d++ = '\t';
-				memcpy(d, a->p, len);
-				d += len;
+				if (rl[i] <= 16)
+					few_cpy(d, f[first[i]].p, rl[i]);
+				else
+					memcpy(d, f[first[i]].p, rl[i]);
+				d += rl[i];
 			}
 			ts_wfields(&w, line, (size_t)(d - line), NPC, recsum);
 			ts_wend(&w);
@@ -1263,8 +1454,9 @@ psreturn(struct ts_reader *r, const char *path, struct psorder *o, uint64_t kept
 			die_at(EX_SOFTWARE, path, ts_lineof(r, r->line), "amc_eur", "sum out of range");
 		if (fixout == NULL)
 			continue;
-		if (!open || fk->n != pklen || memcmp(fk->p, prevkind, fk->n) != 0 ||
-		    fn->n != pnlen || memcmp(fn->p, prevnum, fn->n) != 0) {
+		/* Of the PS before (!newps): the same bytes, no compare. */
+		if (!open || (newps && (fk->n != pklen || memcmp(fk->p, prevkind, fk->n) != 0 ||
+		    fn->n != pnlen || memcmp(fn->p, prevnum, fn->n) != 0))) {
 			if (open) {
 				setcount(&v[Y_COUNT], pn);
 				setcents(&v[Y_TOTAL], pamc);
