@@ -267,6 +267,9 @@ void pecwrite(struct pecgen *const *g, int ng, const struct pecset *ps, int fd,
  * renames it), pecstore_gen the single generation of a store (-N).
  */
 void pecstore_open(struct pecset *ps, const char *path);
+/* The pages of ps's generation or segments that the lookups read given back. */
+void pecstore_release(const struct pecset *ps);
+void pecgen_release(struct pecgen *g);
 size_t pecfind(struct pecset *ps, const struct pec *k, const struct pec ***out);
 /*
  * pecahead.c: the lookups of pecfind made by a thread ahead of the

@@ -1161,6 +1161,12 @@ pecgen_free(struct pecgen *g)
 }
 
 void
+pecgen_release(struct pecgen *g)
+{
+	pages_release(g->map, g->end);
+}
+
+void
 pecgen_stat(const struct pecgen *g, const char **path, uint64_t *n, int32_t *lastto)
 {
 	*path = g->path;
