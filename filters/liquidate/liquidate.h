@@ -202,7 +202,31 @@ size_t genfind(struct pecgen *g, const struct pec *k, const struct pec ***out);
 void checkgen(const struct pecset *ps);
 /* pec.c and pecgen.c, one for the other. */
 const char *pecdiff(const struct pec *x, const struct pec *y, int *d);
-int pecrec(struct arena *ar, struct ts_reader *r, const int *c, char *raw, struct pec *p);
+/*
+ * The dates read, by their ten bytes (memodate: date_parse's answer, each
+ * text parsed once, an entry holding its bytes 0-1 in w and 2-9 in v; m
+ * NULL, parsed each time); for pecrec, the domains read (domidx's answer
+ * for n bytes, none if 0), and the last amc and ps_kind copied into the
+ * arena (none while their p is NULL).
+ */
+struct datememo {
+	struct {
+		uint64_t v;
+		uint16_t w;
+		int ok;
+		int32_t d;
+	} e[1024];
+	struct {
+		char s[16];
+		size_t n;
+		int i;
+	} dom[8];
+	struct field amc, psk;
+};
+int memodate(struct datememo *m, const char *s, size_t n, int32_t *d);
+/* The agreement of r's record into p (its dates through dm, unless NULL). */
+int pecrec(struct arena *ar, struct ts_reader *r, const int *c, char *raw, struct pec *p,
+    struct datememo *dm);
 void wpec(struct ts_writer *w, const struct pec *p, char **line, size_t *cap);
 /* The stream at path opened, its columns at c: 1 a generation's, 0 others, -1 r's error. */
 int pecopen(struct ts_reader *r, const char *path, int *c);
@@ -243,6 +267,9 @@ void pecwrite(struct pecgen *const *g, int ng, const struct pecset *ps, int fd,
  * renames it), pecstore_gen the single generation of a store (-N).
  */
 void pecstore_open(struct pecset *ps, const char *path);
+/* The pages of ps's generation or segments that the lookups read given back. */
+void pecstore_release(const struct pecset *ps);
+void pecgen_release(struct pecgen *g);
 size_t pecfind(struct pecset *ps, const struct pec *k, const struct pec ***out);
 /*
  * pecahead.c: the lookups of pecfind made by a thread ahead of the

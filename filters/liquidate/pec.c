@@ -57,6 +57,78 @@ pecdiff(const struct pec *x, const struct pec *y, int *d)
 }
 
 /*
+ * The dates a walk has parsed, by their ten bytes: a generation's lines
+ * hold few distinct valid_from and valid_to, and a beneficiary's lines
+ * follow each other with the same birth date.  Each text is parsed, and
+ * so checked, the first time it is met; the same bytes give the same
+ * day.  The walk reads three dates a line: parsed, they were a third of
+ * its cost on a generation of 500 000 lines; a lookup parses the lines
+ * it finds (pecgen.c, genline) with the same memo.
+ */
+int
+memodate(struct datememo *m, const char *s, size_t n, int32_t *d)
+{
+	uint64_t v;
+	uint16_t w;
+	size_t h;
+
+	if (m == NULL || n != 10)
+		return date_parse(s, n, d);
+	memcpy(&w, s, sizeof w);
+	memcpy(&v, s + 2, sizeof v);
+	h = (size_t)((v * 0x9e3779b97f4a7c15ULL) >> 54);
+	if (m->e[h].ok && m->e[h].v == v && m->e[h].w == w) {
+		*d = m->e[h].d;
+		return 0;
+	}
+	if (date_parse(s, n, d) < 0)
+		return -1;
+	m->e[h].v = v;
+	m->e[h].w = w;
+	m->e[h].ok = 1;
+	m->e[h].d = *d;
+	return 0;
+}
+
+/*
+ * The domain of field f (domidx's answer), through m's table unless m is
+ * NULL: a few domains, each looked up once.
+ */
+static int
+memodom(struct datememo *m, const struct field *f)
+{
+	size_t h;
+	int i;
+
+	if (m == NULL || f->n == 0 || f->n > sizeof m->dom[0].s)
+		return domidx(f->p, f->n);
+	h = ((unsigned char)f->p[0] + f->n) % (sizeof m->dom / sizeof m->dom[0]);
+	if (m->dom[h].n == f->n && memcmp(m->dom[h].s, f->p, f->n) == 0)
+		return m->dom[h].i;
+	if ((i = domidx(f->p, f->n)) >= 0) {
+		memcpy(m->dom[h].s, f->p, f->n);
+		m->dom[h].n = f->n;
+		m->dom[h].i = i;
+	}
+	return i;
+}
+
+/*
+ * Field f in the arena ar, NUL-ended: the copy made last time (*last) if
+ * its bytes are the same, as the clients' numbers and the kinds of
+ * practitioner of the lines a lookup reads mostly are.
+ */
+static const char *
+memostr(struct arena *ar, struct field *last, const struct field *f)
+{
+	if (last->p == NULL || last->n != f->n || memcmp(last->p, f->p, f->n) != 0) {
+		last->p = fdup_in(ar, f);
+		last->n = f->n;
+	}
+	return last->p;
+}
+
+/*
  * Is the record r holds written by writepecs as it is, byte for byte:
  * its numbers, domain and amount in their one form?
  */
@@ -92,37 +164,40 @@ pecstr(struct arena *ar, char *raw, const char *line, const struct field *f)
  * or -1 with r's error.
  */
 int
-pecrec(struct arena *ar, struct ts_reader *r, const int *c, char *raw, struct pec *p)
+pecrec(struct arena *ar, struct ts_reader *r, const int *c, char *raw, struct pec *p,
+    struct datememo *dm)
 {
 	const struct field *f = r->f;
 	char *acts;
 	long v;
 
 	memset(p, 0, sizeof *p);
-	p->amc = pecstr(ar, raw, r->line, &f[c[P_AMC]]);
+	p->amc = raw == NULL && dm != NULL ? memostr(ar, &dm->amc, &f[c[P_AMC]]) :
+	    pecstr(ar, raw, r->line, &f[c[P_AMC]]);
 	p->number = pecstr(ar, raw, r->line, &f[c[P_NUM]]);
 	if (f[c[P_NUM]].n == 0)
 		return ts_error(r, "pec_number", "empty");
 	if (f[c[P_NIR]].n != 13)
 		return ts_error(r, "nir", "not 13 characters");
 	memcpy(p->nir, f[c[P_NIR]].p, 13);
-	if (date_parse(f[c[P_BIRTH]].p, f[c[P_BIRTH]].n, &p->birth) < 0)
+	if (memodate(dm, f[c[P_BIRTH]].p, f[c[P_BIRTH]].n, &p->birth) < 0)
 		return ts_error(r, "birth_date", "not a date");
 	if (int_parse(f[c[P_RANG]].p, f[c[P_RANG]].n, 0, 99, &v) < 0)
 		return ts_error(r, "rang", "not a rank");
 	p->rang = (int)v;
-	p->pskind = pecstr(ar, raw, r->line, &f[c[P_PSK]]);
+	p->pskind = raw == NULL && dm != NULL ? memostr(ar, &dm->psk, &f[c[P_PSK]]) :
+	    pecstr(ar, raw, r->line, &f[c[P_PSK]]);
 	p->psnum = pecstr(ar, raw, r->line, &f[c[P_PSN]]);
-	if ((p->dom = domidx(f[c[P_DOM]].p, f[c[P_DOM]].n)) < 0)
+	if ((p->dom = memodom(dm, &f[c[P_DOM]])) < 0)
 		return ts_error(r, "domain", "not a domain");
 	acts = arena_in(ar, f[c[P_ACTS]].n + 3);
 	acts[0] = ' ';
 	memcpy(acts + 1, f[c[P_ACTS]].p, f[c[P_ACTS]].n);
 	memcpy(acts + 1 + f[c[P_ACTS]].n, " ", 2);
 	p->acts = f[c[P_ACTS]].n ? acts : "";
-	if (date_parse(f[c[P_FROM]].p, f[c[P_FROM]].n, &p->from) < 0)
+	if (memodate(dm, f[c[P_FROM]].p, f[c[P_FROM]].n, &p->from) < 0)
 		return ts_error(r, "valid_from", "not a date");
-	if (date_parse(f[c[P_TO]].p, f[c[P_TO]].n, &p->to) < 0)
+	if (memodate(dm, f[c[P_TO]].p, f[c[P_TO]].n, &p->to) < 0)
 		return ts_error(r, "valid_to", "not a date");
 	if (f[c[P_AMT]].n == 0 || r->cents[c[P_AMT]] < 0)
 		return ts_error(r, "amount_eur", "missing or negative");
@@ -195,7 +270,7 @@ loadpec(struct pecset *ps, struct ts_reader *r, const char *path)
 			memcpy(raw, r->line, r->len);
 			raw[r->len] = '\0';
 		}
-		if (pecrec(&ps->ar, r, c, raw, p) < 0)
+		if (pecrec(&ps->ar, r, c, raw, p, NULL) < 0)
 			return -1;
 		if (gen) {
 			/* The merge trusts a generation's order: checked here. */

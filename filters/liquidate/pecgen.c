@@ -26,7 +26,6 @@
  * addressing: each parsed once, its agreement's address kept for the
  * run), the lookup's result.
  */
-struct datememo;
 struct pecgen {
 	struct ts_reader r;
 	int c[NPC];
@@ -39,15 +38,23 @@ struct pecgen {
 	struct arena ar;
 	/*
 	 * The lookup's sparse index: the beneficiary of the first line
-	 * starting in each GEN_STEP bytes, made at the first lookup.
+	 * starting in each GEN_STEP bytes, made at the first lookup; its
+	 * nir as two numbers that order as its bytes do (bytes 0-7 and
+	 * 5-12, big-endian), its amc apart: the entries of each client
+	 * (amc) follow each other, from lo to hi.
 	 */
 	struct genent {
-		const char *ls, *amc;
-		char nir[13];
+		const char *ls;
+		uint64_t n0, n1;
 		int32_t birth;
 		int rang;
 	} *ix;
 	size_t nix;
+	struct genamc {
+		const char *amc;
+		size_t lo, hi;
+	} *am;
+	size_t nam;
 	int indexed;
 	/*
 	 * A filter of the beneficiaries it holds (amc and nir: two bits of
@@ -72,7 +79,7 @@ struct pecgen {
 	 * message.  Recursive: a lookup's error takes it again.
 	 */
 	pthread_mutex_t mu;
-	struct datememo *dm;	/* the lookups' birth dates (genben) */
+	struct datememo *dm;	/* the lookups' dates (genben, genline) */
 	/* As a segment of a store (pecstore.c): its path, records, latest valid_to. */
 	char *path;
 	uint64_t cnt;
@@ -198,42 +205,15 @@ genbad(struct pecgen *g, const char *ls, const char *field, const char *why)
 	ts_fatal(&r);
 }
 
-/*
- * The dates a walk has parsed, by their ten bytes: a generation's lines
- * hold few distinct valid_from and valid_to, and a beneficiary's lines
- * follow each other with the same birth date.  Each text is parsed, and
- * so checked, the first time it is met; the same bytes give the same
- * day.  The walk reads three dates a line: parsed, they were a third of
- * its cost on a generation of 500 000 lines.
- */
-struct datememo {
-	struct {
-		char s[10];
-		int ok;
-		int32_t d;
-	} e[1024];
-};
-
-static int
-memodate(struct datememo *m, const char *s, size_t n, int32_t *d)
+/* The lookups' memo of dates (genben, genline), made at the first. */
+static struct datememo *
+gendm(struct pecgen *g)
 {
-	uint64_t v;
-	size_t h;
-
-	if (m == NULL || n != 10)
-		return date_parse(s, n, d);
-	memcpy(&v, s + 2, sizeof v);
-	h = (size_t)((v * 0x9e3779b97f4a7c15ULL) >> 54);
-	if (m->e[h].ok && memcmp(m->e[h].s, s, 10) == 0) {
-		*d = m->e[h].d;
-		return 0;
+	if (g->dm == NULL) {
+		g->dm = xmalloc(sizeof *g->dm);
+		memset(g->dm, 0, sizeof *g->dm);
 	}
-	if (date_parse(s, n, d) < 0)
-		return -1;
-	memcpy(m->e[h].s, s, 10);
-	m->e[h].ok = 1;
-	m->e[h].d = *d;
-	return 0;
+	return g->dm;
 }
 
 /*
@@ -274,7 +254,7 @@ genhead(struct pecgen *g, const char *ls, const char *nl, const char **f, size_t
     0x8080808080808080ULL)
 
 /* Are the 13 bytes at p free of TAB and newline (a nir's place)? */
-static int
+static inline int
 plain13(const char *p)
 {
 	uint64_t x, y;
@@ -283,6 +263,45 @@ plain13(const char *p)
 	memcpy(&y, p + 5, 8);
 	return !HASBYTE(x, 0x0909090909090909ULL) && !HASBYTE(y, 0x0909090909090909ULL) &&
 	    !HASBYTE(x, 0x0a0a0a0a0a0a0a0aULL) && !HASBYTE(y, 0x0a0a0a0a0a0a0a0aULL);
+}
+
+/* The 8 bytes at p as a number that orders as memcmp orders them. */
+static inline uint64_t
+be64(const char *p)
+{
+	const unsigned char *b = (const unsigned char *)p;
+
+	return (uint64_t)b[0] << 56 | (uint64_t)b[1] << 48 | (uint64_t)b[2] << 40 |
+	    (uint64_t)b[3] << 32 | (uint64_t)b[4] << 24 | (uint64_t)b[5] << 16 |
+	    (uint64_t)b[6] << 8 | b[7];
+}
+
+/* The n bytes at a those at b (an amc, most of them 8 to 16 bytes)? */
+static inline int
+sameamc(const char *a, const char *b, size_t n)
+{
+	uint64_t w, x, y, z;
+
+	if (n < 8 || n > 16)
+		return memcmp(a, b, n) == 0;
+	memcpy(&w, a, 8);
+	memcpy(&x, b, 8);
+	memcpy(&y, a + n - 8, 8);
+	memcpy(&z, b + n - 8, 8);
+	return ((w ^ x) | (y ^ z)) == 0;
+}
+
+/* Two nirs' 13 bytes as memcmp orders them: <0, 0, >0. */
+static inline int
+nircmp(const char *a, const char *b)
+{
+	uint64_t x = be64(a), y = be64(b);
+
+	if (x == y) {
+		x = be64(a + 5);
+		y = be64(b + 5);
+	}
+	return x < y ? -1 : x > y;
 }
 
 /*
@@ -309,13 +328,28 @@ genben(struct pecgen *g, const char *ls, const struct pec *k, size_t amcn)
 	 */
 	e = g->end;
 	if (*ls != '#' && (size_t)(e - ls) > amcn + 16 && ls[amcn] == '\t' &&
-	    memcmp(ls, k->amc, amcn) == 0 &&
+	    sameamc(ls, k->amc, amcn) &&
 	    (t = memchr(ls + amcn + 1, '\t', (size_t)(e - ls) - amcn - 1)) != NULL &&
 	    e - (p = t + 1) > 13 && p[13] == '\t') {
 		/* No line's end among its first columns: a record line's. */
-		if (plain13(p) && memchr(ls + amcn + 1, '\n', (size_t)(t - ls) - amcn - 1) == NULL &&
-		    (d = memcmp(p, k->nir, 13)) != 0)
-			return d;
+		if (plain13(p) && memchr(ls + amcn + 1, '\n', (size_t)(t - ls) - amcn - 1) == NULL) {
+			if ((d = nircmp(p, k->nir)) != 0)
+				return d;
+			/*
+			 * The claim's amc and nir: its birth date (ten bytes and
+			 * a TAB, read through the memo) and a rang of one digit
+			 * (what int_parse reads "0" to "9" as), as genhead reads
+			 * them, their TABs before the line's end.  Other forms
+			 * are cut below.
+			 */
+			if (e - p > 26 && p[24] == '\t' && p[25] >= '0' && p[25] <= '9' &&
+			    p[26] == '\t' && memodate(gendm(g), p + 14, 10, &birth) == 0) {
+				if (birth != k->birth)
+					return birth < k->birth ? -1 : 1;
+				rang = p[25] - '0';
+				return rang < k->rang ? -1 : rang > k->rang;
+			}
+		}
 	} else if (*ls != '#') {
 		for (t = ls; t < e && *t != '\t' && *t != '\n'; t++)
 			;
@@ -334,11 +368,7 @@ genben(struct pecgen *g, const char *ls, const struct pec *k, size_t amcn)
 		}
 	}
 	e = memchr(ls, '\n', (size_t)(g->end - ls));
-	if (g->dm == NULL) {
-		g->dm = xmalloc(sizeof *g->dm);
-		memset(g->dm, 0, sizeof *g->dm);
-	}
-	genhead(g, ls, e, f, n, &birth, &rang, g->dm);
+	genhead(g, ls, e, f, n, &birth, &rang, gendm(g));
 	if ((d = bytecmp(f[P_AMC], n[P_AMC], k->amc, amcn)) != 0 ||
 	    (d = memcmp(f[P_NIR], k->nir, 13)) != 0)
 		return d;
@@ -359,8 +389,9 @@ genline(struct pecgen *g, const char *ls)
 		old = g->slot;
 		m = g->cap;
 		g->cap = m ? 2 * m : 1024;
-		g->slot = xmalloc(g->cap * sizeof *g->slot);
-		memset(g->slot, 0, g->cap * sizeof *g->slot);
+		/* Zeroed by the system (pages never touched), not written twice. */
+		if ((g->slot = calloc(g->cap, sizeof *g->slot)) == NULL)
+			die(EX_SOFTWARE, "out of memory");
 		for (i = 0; i < m; i++)
 			if (old[i].p != NULL) {
 				for (h = (old[i].off * 0x9e3779b97f4a7c15ULL) >> 20 & (g->cap - 1);
@@ -377,7 +408,7 @@ genline(struct pecgen *g, const char *ls)
 	if (ts_line(&g->r, ls) < 0)
 		ts_fatal(&g->r);
 	p = (struct pec *)(void *)arena_in(&g->ar, sizeof *p);
-	if (pecrec(&g->ar, &g->r, g->c, NULL, p) < 0)
+	if (pecrec(&g->ar, &g->r, g->c, NULL, p, gendm(g)) < 0)
 		ts_fatal(&g->r);
 	g->slot[h].off = off;
 	g->slot[h].p = p;
@@ -392,29 +423,56 @@ gennext(const struct pecgen *g, const char *ls)
 	return (const char *)memchr(ls, '\n', (size_t)(g->end - ls)) + 1;
 }
 
-/* The beneficiary of the generation's line at ls, into e. */
+/* Bytes 0-7 and 5-12 of a nir, as numbers ordered as memcmp orders its bytes. */
 static void
-genkey(struct pecgen *g, const char *ls, struct genent *e)
+nirkey(const char *nir, uint64_t *n0, uint64_t *n1)
+{
+	unsigned char b[13];
+	uint64_t x = 0, y = 0;
+	int i;
+
+	memcpy(b, nir, 13);
+	for (i = 0; i < 8; i++) {
+		x = x << 8 | b[i];
+		y = y << 8 | b[i + 5];
+	}
+	*n0 = x;
+	*n1 = y;
+}
+
+/*
+ * The beneficiary of the generation's line at ls, into the index's
+ * entry nix; its amc a new client's, or the last one's.
+ */
+static void
+genkey(struct pecgen *g, const char *ls, size_t *capam)
 {
 	const char *f[P_RANG + 1];
 	size_t n[P_RANG + 1];
+	struct genent *e = &g->ix[g->nix];
+	struct genamc *a;
 	long rang;
 	char *amc;
 
 	genhead(g, ls, NULL, f, n, &e->birth, &rang, NULL);
 	e->ls = ls;
 	e->rang = (int)rang;
-	memcpy(e->nir, f[P_NIR], 13);
+	nirkey(f[P_NIR], &e->n0, &e->n1);
 	/* The clients' numbers, few: one copy for each run of the same. */
-	if (g->nix > 0 && bytecmp(f[P_AMC], n[P_AMC], g->ix[g->nix - 1].amc,
-	    strlen(g->ix[g->nix - 1].amc)) == 0)
-		e->amc = g->ix[g->nix - 1].amc;
-	else {
+	a = g->nam > 0 ? &g->am[g->nam - 1] : NULL;
+	if (a == NULL || bytecmp(f[P_AMC], n[P_AMC], a->amc, strlen(a->amc)) != 0) {
+		if (g->nam == *capam) {
+			*capam = *capam ? 2 * *capam : 8;
+			g->am = xrealloc(g->am, *capam * sizeof *g->am);
+		}
+		a = &g->am[g->nam++];
 		amc = arena_in(&g->ar, n[P_AMC] + 1);
 		memcpy(amc, f[P_AMC], n[P_AMC]);
 		amc[n[P_AMC]] = '\0';
-		e->amc = amc;
+		a->amc = amc;
+		a->lo = g->nix;
 	}
+	a->hi = ++g->nix;
 }
 
 /*
@@ -425,7 +483,7 @@ static void
 genindex(struct pecgen *g)
 {
 	const char *o, *ls, *prev = NULL;
-	size_t cap = 0;
+	size_t cap = 0, capam = 0;
 
 	g->indexed = 1;
 	for (o = g->rec; o < g->end; o += GEN_STEP) {
@@ -439,44 +497,66 @@ genindex(struct pecgen *g)
 			cap = cap ? 2 * cap : 1024;
 			g->ix = xrealloc(g->ix, cap * sizeof *g->ix);
 		}
-		genkey(g, ls, &g->ix[g->nix]);
-		g->nix++;
+		genkey(g, ls, &capam);
 		prev = ls;
 	}
 	pages_release(g->rec, g->end);
 }
 
-/* An entry of the index against k's beneficiary, as peccmp orders them. */
+/*
+ * An entry of the index against k's beneficiary (its nir as nirkey
+ * makes it, n0 and n1), of the same amc: is it before, as peccmp orders
+ * them?
+ */
 static int
-entcmp(const struct genent *e, const struct pec *k)
+entbefore(const struct genent *e, const struct pec *k, uint64_t n0, uint64_t n1)
 {
-	int d;
-
-	if ((d = strcmp(e->amc, k->amc)) != 0 || (d = memcmp(e->nir, k->nir, 13)) != 0)
-		return d;
+	if (e->n0 != n0)
+		return e->n0 < n0;
+	if (e->n1 != n1)
+		return e->n1 < n1;
 	if (e->birth != k->birth)
-		return e->birth < k->birth ? -1 : 1;
-	return e->rang < k->rang ? -1 : e->rang > k->rang;
+		return e->birth < k->birth;
+	return e->rang < k->rang;
 }
 
 /*
  * The first line of the generation whose beneficiary is not before k's:
- * the last entry of the index before k, then the GEN_STEP bytes after
- * it halved on the line starting after the middle (forty lines walked
- * one by one cost four times what these steps do), then its last lines
- * read on.
+ * the last entry of the index before k (among its client's entries, by
+ * the numbers of its nir, birth date and rang), then the GEN_STEP bytes
+ * after it halved on the line starting after the middle (forty lines
+ * walked one by one cost four times what these steps do), then its last
+ * lines read on; in *d, genben's answer for it (the end: not set).
  */
 static const char *
-genseek(struct pecgen *g, const struct pec *k, size_t amcn)
+genseek(struct pecgen *g, const struct pec *k, size_t amcn, int *d)
 {
-	size_t lo = 0, hi = g->nix, m;
+	size_t lo = 0, hi = g->nam, m;
+	uint64_t n0, n1;
 	const char *ls, *a, *b, *nl;
+	int c;
 
 	if (!g->indexed)
 		genindex(g);
+	/* The client's entries (or, if none, where they would be), then the beneficiary's. */
 	while (lo < hi) {
 		m = lo + (hi - lo) / 2;
-		if (entcmp(&g->ix[m], k) < 0)
+		if ((c = strcmp(g->am[m].amc, k->amc)) == 0) {
+			lo = g->am[m].lo;
+			hi = g->am[m].hi;
+			break;
+		}
+		if (c < 0)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	if (lo == hi)
+		lo = hi = lo < g->nam ? g->am[lo].lo : g->nix;
+	nirkey(k->nir, &n0, &n1);
+	while (lo < hi) {
+		m = lo + (hi - lo) / 2;
+		if (entbefore(&g->ix[m], k, n0, n1))
 			lo = m + 1;
 		else
 			hi = m;
@@ -493,7 +573,7 @@ genseek(struct pecgen *g, const struct pec *k, size_t amcn)
 		else
 			b = ls;
 	}
-	for (ls = a; ls < g->end && genben(g, ls, k, amcn) < 0; ls = gennext(g, ls))
+	for (ls = a; ls < g->end && (*d = genben(g, ls, k, amcn)) < 0; ls = gennext(g, ls))
 		;
 	return ls;
 }
@@ -568,6 +648,7 @@ genfind(struct pecgen *g, const struct pec *k, const struct pec ***out)
 {
 	const char *ls, *amc;
 	size_t n = 0, amcn = strlen(k->amc);
+	int d;
 
 	pthread_mutex_lock(&g->mu);
 	*out = g->found;
@@ -584,8 +665,8 @@ genfind(struct pecgen *g, const struct pec *k, const struct pec ***out)
 	 * instructions, what its making costs, about 50 a line.
 	 */
 	if (g->filt == NULL || genmay(g, k, amcn))
-		for (ls = genseek(g, k, amcn); ls < g->end && genben(g, ls, k, amcn) == 0;
-		    ls = gennext(g, ls)) {
+		for (ls = genseek(g, k, amcn, &d); ls < g->end && d == 0;
+		    ls = gennext(g, ls), d = ls < g->end ? genben(g, ls, k, amcn) : 1) {
 			if (n == g->capfound) {
 				g->capfound = g->capfound ? 2 * g->capfound : 16;
 				g->found = xrealloc(g->found, g->capfound * sizeof *g->found);
@@ -1071,11 +1152,18 @@ pecgen_free(struct pecgen *g)
 	arena_free(&g->ar);
 	free(g->slot);
 	free(g->ix);
+	free(g->am);
 	free(g->found);
 	free(g->filt);
 	free(g->dm);
 	free(g->path);
 	free(g);
+}
+
+void
+pecgen_release(struct pecgen *g)
+{
+	pages_release(g->map, g->end);
 }
 
 void

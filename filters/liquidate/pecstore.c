@@ -132,6 +132,17 @@ pecfind(struct pecset *ps, const struct pec *k, const struct pec ***out)
 	return n;
 }
 
+void
+pecstore_release(const struct pecset *ps)
+{
+	int i;
+
+	if (ps->gen != NULL)
+		pecgen_release(ps->gen);
+	for (i = 0; i < ps->nseg; i++)
+		pecgen_release(ps->seg[i]);
+}
+
 /* The day's agreements' latest valid_to, of those kept; NOSTART none. */
 static int32_t
 daylast(const struct pecset *ps, int32_t keep)
