@@ -316,7 +316,7 @@ lsetmake(const struct nk *a, size_t n)
 }
 
 /* Claim rec, in the claims' order: of a line of the day before it. */
-static void
+static inline __attribute__((always_inline)) void
 lineof(struct item *x, uint32_t rec)
 {
 	struct lent *l;
@@ -774,6 +774,8 @@ struct emit {
 	size_t idn;
 	uint32_t idrec;
 	char *rec;		/* a record written: EMITREC bytes */
+	int lineof;		/* lineof() a claim here (not done before) */
+	int chunk;		/* stop when w's buffer might have to grow: from is then where */
 };
 
 /* A claim's line, its TABs, the verdict, two identities and an amount. */
@@ -799,7 +801,7 @@ emit(void *arg)
 		size_t nref = 0;
 
 		x = &b->it[i];
-		if (lset != NULL)
+		if (e->lineof)
 			lineof(x, rec);
 		x0 = *x;
 		/*
@@ -878,7 +880,12 @@ emit(void *arg)
 		ts_wend(e->w);
 		e->cnt[x->verdict]++;
 		e->nw++;
+		if (e->chunk && e->w->len + EMITREC > e->w->cap) {
+			e->from = i + 1;
+			return NULL;
+		}
 	}
+	e->from = e->to;
 	return NULL;
 }
 
@@ -896,6 +903,77 @@ written(const struct batch *b)
 }
 
 /*
+ * The held batches written by two threads: the odd ones' records by a
+ * thread of its own into parts in memory (ts_wpart), each appended to
+ * the output in its turn (ts_wappend: the same bytes, counted, summed
+ * and in the CRC as if written there), while this one writes the even
+ * ones.  A part is closed before a record could make its buffer grow
+ * (a realloc, its bytes copied): a ring of NPART such parts.  What a
+ * claim's verdict depends on in the claims before it (an adjustment's
+ * line of the day, lineof) is found first, in order.
+ */
+#define NPART 4
+
+static struct {
+	struct ts_writer pw[NPART];
+	unsigned char last[NPART];	/* the last part of its batch */
+	size_t head, tail;		/* parts made, parts appended */
+	struct emit e;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+} ep = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+
+static void *
+emitodd(void *arg)
+{
+	struct ts_writer *pw;
+	size_t k;
+
+	(void)arg;
+	for (k = 1; k < nheld; k += 2) {
+		ep.e.b = &held[k];
+		ep.e.from = 0;
+		ep.e.to = held[k].n;
+		do {
+			pthread_mutex_lock(&ep.mu);
+			while (ep.head - ep.tail == NPART)
+				pthread_cond_wait(&ep.cv, &ep.mu);
+			pthread_mutex_unlock(&ep.mu);
+			pw = &ep.pw[ep.head % NPART];
+			ts_wpart(pw, &out);
+			ep.e.w = pw;
+			emit(&ep.e);
+			pthread_mutex_lock(&ep.mu);
+			ep.last[ep.head % NPART] = ep.e.from == ep.e.to;
+			ep.head++;
+			pthread_cond_broadcast(&ep.cv);
+			pthread_mutex_unlock(&ep.mu);
+		} while (ep.e.from < ep.e.to);
+	}
+	return NULL;
+}
+
+/* The parts of the next odd batch appended to the output. */
+static void
+appendodd(void)
+{
+	int last;
+
+	do {
+		pthread_mutex_lock(&ep.mu);
+		while (ep.tail == ep.head)
+			pthread_cond_wait(&ep.cv, &ep.mu);
+		pthread_mutex_unlock(&ep.mu);
+		ts_wappend(&out, &ep.pw[ep.tail % NPART]);
+		pthread_mutex_lock(&ep.mu);
+		last = ep.last[ep.tail % NPART];
+		ep.tail++;
+		pthread_cond_broadcast(&ep.cv);
+		pthread_mutex_unlock(&ep.mu);
+	} while (!last);
+}
+
+/*
  * The day, second half: its keys looked up in one pass, then each batch
  * back, in the claims' order, its verdicts given and written.
  */
@@ -905,8 +983,9 @@ judgeday(void)
 	struct batch *b = &bq[0];
 	struct emit e;
 	off_t at = 0, end;
-	size_t k;
-	int j;
+	pthread_t th;
+	size_t k, i;
+	int j, par;
 
 	/* The table and the second batch are done with: memory for the pass. */
 	bigfree(tab, tabcap * sizeof *tab);
@@ -934,18 +1013,44 @@ judgeday(void)
 	memset(&e, 0, sizeof e);
 	e.w = &out;
 	e.rec = xmalloc(EMITREC);
+	if (lset != NULL)
+		for (k = 0; k < nheld; k++)
+			for (i = 0; i < held[k].n; i++)
+				lineof(&held[k].it[i], held[k].rec0 + (uint32_t)i);
+	par = nheld >= 2;
+	if (par) {
+		memset(&ep.e, 0, sizeof ep.e);
+		ep.e.rec = xmalloc(EMITREC);
+		ep.e.chunk = 1;
+		ep.head = ep.tail = 0;
+		if (pthread_create(&th, NULL, emitodd, NULL) != 0)
+			die(EX_OSERR, "pthread_create failed");
+	}
 	for (k = 0; k < nheld; k++) {
 		e.b = &held[k];
-		e.from = 0;
-		e.to = held[k].n;
-		emit(&e);
+		if (par && k % 2 == 1)
+			appendodd();
+		else {
+			e.from = 0;
+			e.to = held[k].n;
+			emit(&e);
+		}
 		written(e.b);
 		writeback(out.fd);
 		free(held[k].it);
 		free(held[k].text);
 	}
+	if (par) {
+		pthread_join(th, NULL);
+		for (j = 0; j < 4; j++)
+			counts[j] += ep.e.cnt[j];
+		nout += ep.e.nw;
+		free(ep.e.rec);
+	}
 	free(held);
 	held = NULL;
+	/* The spill's batches one by one, in order: their lines found as they are written. */
+	e.lineof = lset != NULL;
 	if (spilling) {
 		if ((end = lseek(spillfd, 0, SEEK_CUR)) < 0)
 			die(EX_IOERR, "%s: %s", spillpath, strerror(errno));
