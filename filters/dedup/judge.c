@@ -904,20 +904,25 @@ written(const struct batch *b)
 
 /*
  * The held batches written by two threads: the odd ones' records by a
- * thread of its own into parts in memory (ts_wpart), each appended to
- * the output in its turn (ts_wappend: the same bytes, counted, summed
- * and in the CRC as if written there), while this one writes the even
- * ones.  A part is closed before a record could make its buffer grow
- * (a realloc, its bytes copied): a ring of NPART such parts.  What a
- * claim's verdict depends on in the claims before it (an adjustment's
- * line of the day, lineof) is found first, in order.
+ * thread of its own into parts in memory (ts_wpart), appended to the
+ * output in their turn (ts_wappend: the same bytes, counted, summed and
+ * in the CRC as if written there), while this one writes the even ones.
+ * A part is closed before a record could make its buffer grow (a
+ * realloc, its bytes copied), and a batch's parts are handed over at
+ * once, when the batch is done: a few waits a day, not one a part (each
+ * a wake-up, which a loaded machine delays).  What a claim's verdict
+ * depends on in the claims before it (an adjustment's line of the day,
+ * lineof) is found first, in order.
  */
-#define NPART 4
+struct part {
+	struct ts_writer w;
+	struct part *next;
+};
 
 static struct {
-	struct ts_writer pw[NPART];
-	unsigned char last[NPART];	/* the last part of its batch */
-	size_t head, tail;		/* parts made, parts appended */
+	struct part **parts;		/* of each odd batch */
+	size_t done;			/* odd batches made: 1, 3, ... done - 1 */
+	size_t at;			/* the batch this thread writes or appends */
 	struct emit e;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -926,51 +931,57 @@ static struct {
 static void *
 emitodd(void *arg)
 {
-	struct ts_writer *pw;
+	struct part *p, *l, **last;
 	size_t k;
 
 	(void)arg;
 	for (k = 1; k < nheld; k += 2) {
+		/* One batch ahead at most: two batches' records in memory. */
+		pthread_mutex_lock(&ep.mu);
+		while (ep.at + 1 < k)
+			pthread_cond_wait(&ep.cv, &ep.mu);
+		pthread_mutex_unlock(&ep.mu);
 		ep.e.b = &held[k];
 		ep.e.from = 0;
 		ep.e.to = held[k].n;
+		l = NULL;
+		last = &l;
 		do {
-			pthread_mutex_lock(&ep.mu);
-			while (ep.head - ep.tail == NPART)
-				pthread_cond_wait(&ep.cv, &ep.mu);
-			pthread_mutex_unlock(&ep.mu);
-			pw = &ep.pw[ep.head % NPART];
-			ts_wpart(pw, &out);
-			ep.e.w = pw;
+			p = xmalloc(sizeof *p);
+			ts_wpart(&p->w, &out);
+			p->next = NULL;
+			ep.e.w = &p->w;
 			emit(&ep.e);
-			pthread_mutex_lock(&ep.mu);
-			ep.last[ep.head % NPART] = ep.e.from == ep.e.to;
-			ep.head++;
-			pthread_cond_broadcast(&ep.cv);
-			pthread_mutex_unlock(&ep.mu);
+			*last = p;
+			last = &p->next;
 		} while (ep.e.from < ep.e.to);
+		pthread_mutex_lock(&ep.mu);
+		ep.parts[k] = l;
+		ep.done = k + 1;
+		pthread_cond_broadcast(&ep.cv);
+		pthread_mutex_unlock(&ep.mu);
 	}
 	return NULL;
 }
 
-/* The parts of the next odd batch appended to the output. */
+/* The parts of odd batch k appended to the output. */
 static void
-appendodd(void)
+appendodd(size_t k)
 {
-	int last;
+	struct part *p;
 
-	do {
-		pthread_mutex_lock(&ep.mu);
-		while (ep.tail == ep.head)
-			pthread_cond_wait(&ep.cv, &ep.mu);
-		pthread_mutex_unlock(&ep.mu);
-		ts_wappend(&out, &ep.pw[ep.tail % NPART]);
-		pthread_mutex_lock(&ep.mu);
-		last = ep.last[ep.tail % NPART];
-		ep.tail++;
-		pthread_cond_broadcast(&ep.cv);
-		pthread_mutex_unlock(&ep.mu);
-	} while (!last);
+	pthread_mutex_lock(&ep.mu);
+	while (ep.done <= k)
+		pthread_cond_wait(&ep.cv, &ep.mu);
+	p = ep.parts[k];
+	pthread_mutex_unlock(&ep.mu);
+	while (p != NULL) {
+		struct part *q = p->next;
+
+		ts_wappend(&out, &p->w);
+		free(p);
+		p = q;
+	}
 }
 
 /*
@@ -1022,14 +1033,22 @@ judgeday(void)
 		memset(&ep.e, 0, sizeof ep.e);
 		ep.e.rec = xmalloc(EMITREC);
 		ep.e.chunk = 1;
-		ep.head = ep.tail = 0;
+		ep.parts = xmalloc(nheld * sizeof *ep.parts);
+		ep.done = 0;
+		ep.at = 0;
 		if (pthread_create(&th, NULL, emitodd, NULL) != 0)
 			die(EX_OSERR, "pthread_create failed");
 	}
 	for (k = 0; k < nheld; k++) {
 		e.b = &held[k];
+		if (par && k % 2 == 0 && k > 0) {
+			pthread_mutex_lock(&ep.mu);
+			ep.at = k;
+			pthread_cond_broadcast(&ep.cv);
+			pthread_mutex_unlock(&ep.mu);
+		}
 		if (par && k % 2 == 1)
-			appendodd();
+			appendodd(k);
 		else {
 			e.from = 0;
 			e.to = held[k].n;
@@ -1046,6 +1065,7 @@ judgeday(void)
 			counts[j] += ep.e.cnt[j];
 		nout += ep.e.nw;
 		free(ep.e.rec);
+		free(ep.parts);
 	}
 	free(held);
 	held = NULL;

@@ -307,6 +307,27 @@ static struct {
 	size_t n, cap;
 } p1;
 
+/*
+ * Room for n more items, in huge pages where they are given (bigalloc):
+ * mapped once for the claims the second half of a stream may hold (a
+ * claim a line of ncol bytes at least), its untouched pages costing
+ * nothing, rather than grown as it fills, copied and faulted again.
+ */
+static void
+p1room(size_t n)
+{
+	struct item *v;
+
+	if (n <= p1.cap - p1.n)
+		return;
+	v = bigalloc((p1.n + n) * sizeof *v);
+	if (p1.n > 0)
+		memcpy(v, p1.it, p1.n * sizeof *v);
+	bigfree(p1.it, p1.cap * sizeof *v);
+	p1.it = v;
+	p1.cap = p1.n + n;
+}
+
 static int
 claim1(struct ts_reader *r)
 {
@@ -314,10 +335,8 @@ claim1(struct ts_reader *r)
 
 	if (r->map == NULL)
 		die(EX_SOFTWARE, "%s: a second part not mapped", r->in.name);
-	if (p1.n == p1.cap) {
-		p1.cap = p1.cap ? p1.cap * 2 : 65536;
-		p1.it = xrealloc(p1.it, p1.cap * sizeof *p1.it);
-	}
+	if (p1.n == p1.cap)
+		p1room(p1.cap ? p1.cap : 65536);
 	x = &p1.it[p1.n++];
 	x->verdict = V_FIRST;
 	x->mapped = 1;
@@ -541,11 +560,13 @@ main(int argc, char *argv[])
 		np = stat(argv[i], &sb) == 0 && sb.st_size >= 0 &&
 		    (uint64_t)sb.st_size < UINT32_MAX - (uint64_t)rd.rec ? NPARTS : 1;
 		p1.n = 0;
+		if (np > 1 && r->ncol > 0)
+			p1room((size_t)sb.st_size / 2 / (size_t)r->ncol + 1);
 		if (ts_scan(r, np, claim, args, base) < 0)
 			ts_fatal(r);
 		putitems(argv[i]);
 	}
-	free(p1.it);
+	bigfree(p1.it, p1.cap * sizeof *p1.it);
 	putbatch(rd.bt, 1);
 	judged();
 	for (i = 0; i < nrd; i++)
