@@ -775,7 +775,7 @@ struct emit {
 	uint32_t idrec;
 	char *rec;		/* a record written: EMITREC bytes */
 	int lineof;		/* lineof() a claim here (not done before) */
-	int chunk;		/* stop when w's buffer might have to grow: from is then where */
+	int chunk;		/* stop before w's buffer grows (from: where) */
 };
 
 /* A claim's line, its TABs, the verdict, two identities and an amount. */
@@ -1069,7 +1069,7 @@ judgeday(void)
 	}
 	free(held);
 	held = NULL;
-	/* The spill's batches one by one, in order: their lines found as they are written. */
+	/* The spill's batches one by one, their lines of the day found as they go. */
 	e.lineof = lset != NULL;
 	if (spilling) {
 		if ((end = lseek(spillfd, 0, SEEK_CUR)) < 0)

@@ -368,7 +368,7 @@ putitems(const char *path)
 	}
 }
 
-/* A claim read: verified (ts_scan), hashed, into the batch (or the second part's items). */
+/* A claim read: verified (ts_scan), hashed, into the batch (or part 1's items). */
 static int
 claim(void *arg, struct ts_reader *r)
 {
