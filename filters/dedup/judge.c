@@ -316,7 +316,7 @@ lsetmake(const struct nk *a, size_t n)
 }
 
 /* Claim rec, in the claims' order: of a line of the day before it. */
-static void
+static inline __attribute__((always_inline)) void
 lineof(struct item *x, uint32_t rec)
 {
 	struct lent *l;
@@ -774,6 +774,8 @@ struct emit {
 	size_t idn;
 	uint32_t idrec;
 	char *rec;		/* a record written: EMITREC bytes */
+	int lineof;		/* lineof() a claim here (not done before) */
+	int chunk;		/* stop before w's buffer grows (from: where) */
 };
 
 /* A claim's line, its TABs, the verdict, two identities and an amount. */
@@ -799,7 +801,7 @@ emit(void *arg)
 		size_t nref = 0;
 
 		x = &b->it[i];
-		if (lset != NULL)
+		if (e->lineof)
 			lineof(x, rec);
 		x0 = *x;
 		/*
@@ -878,7 +880,12 @@ emit(void *arg)
 		ts_wend(e->w);
 		e->cnt[x->verdict]++;
 		e->nw++;
+		if (e->chunk && e->w->len + EMITREC > e->w->cap) {
+			e->from = i + 1;
+			return NULL;
+		}
 	}
+	e->from = e->to;
 	return NULL;
 }
 
@@ -896,6 +903,88 @@ written(const struct batch *b)
 }
 
 /*
+ * The held batches written by two threads: the odd ones' records by a
+ * thread of its own into parts in memory (ts_wpart), appended to the
+ * output in their turn (ts_wappend: the same bytes, counted, summed and
+ * in the CRC as if written there), while this one writes the even ones.
+ * A part is closed before a record could make its buffer grow (a
+ * realloc, its bytes copied), and a batch's parts are handed over at
+ * once, when the batch is done: a few waits a day, not one a part (each
+ * a wake-up, which a loaded machine delays).  What a claim's verdict
+ * depends on in the claims before it (an adjustment's line of the day,
+ * lineof) is found first, in order.
+ */
+struct part {
+	struct ts_writer w;
+	struct part *next;
+};
+
+static struct {
+	struct part **parts;		/* of each odd batch */
+	size_t done;			/* odd batches made: 1, 3, ... done - 1 */
+	size_t at;			/* the batch this thread writes or appends */
+	struct emit e;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+} ep = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+
+static void *
+emitodd(void *arg)
+{
+	struct part *p, *l, **last;
+	size_t k;
+
+	(void)arg;
+	for (k = 1; k < nheld; k += 2) {
+		/* One batch ahead at most: two batches' records in memory. */
+		pthread_mutex_lock(&ep.mu);
+		while (ep.at + 1 < k)
+			pthread_cond_wait(&ep.cv, &ep.mu);
+		pthread_mutex_unlock(&ep.mu);
+		ep.e.b = &held[k];
+		ep.e.from = 0;
+		ep.e.to = held[k].n;
+		l = NULL;
+		last = &l;
+		do {
+			p = xmalloc(sizeof *p);
+			ts_wpart(&p->w, &out);
+			p->next = NULL;
+			ep.e.w = &p->w;
+			emit(&ep.e);
+			*last = p;
+			last = &p->next;
+		} while (ep.e.from < ep.e.to);
+		pthread_mutex_lock(&ep.mu);
+		ep.parts[k] = l;
+		ep.done = k + 1;
+		pthread_cond_broadcast(&ep.cv);
+		pthread_mutex_unlock(&ep.mu);
+	}
+	return NULL;
+}
+
+/* The parts of odd batch k appended to the output. */
+static void
+appendodd(size_t k)
+{
+	struct part *p;
+
+	pthread_mutex_lock(&ep.mu);
+	while (ep.done <= k)
+		pthread_cond_wait(&ep.cv, &ep.mu);
+	p = ep.parts[k];
+	pthread_mutex_unlock(&ep.mu);
+	while (p != NULL) {
+		struct part *q = p->next;
+
+		ts_wappend(&out, &p->w);
+		free(p);
+		p = q;
+	}
+}
+
+/*
  * The day, second half: its keys looked up in one pass, then each batch
  * back, in the claims' order, its verdicts given and written.
  */
@@ -905,8 +994,9 @@ judgeday(void)
 	struct batch *b = &bq[0];
 	struct emit e;
 	off_t at = 0, end;
-	size_t k;
-	int j;
+	pthread_t th;
+	size_t k, i;
+	int j, par;
 
 	/* The table and the second batch are done with: memory for the pass. */
 	bigfree(tab, tabcap * sizeof *tab);
@@ -934,18 +1024,53 @@ judgeday(void)
 	memset(&e, 0, sizeof e);
 	e.w = &out;
 	e.rec = xmalloc(EMITREC);
+	if (lset != NULL)
+		for (k = 0; k < nheld; k++)
+			for (i = 0; i < held[k].n; i++)
+				lineof(&held[k].it[i], held[k].rec0 + (uint32_t)i);
+	par = nheld >= 2;
+	if (par) {
+		memset(&ep.e, 0, sizeof ep.e);
+		ep.e.rec = xmalloc(EMITREC);
+		ep.e.chunk = 1;
+		ep.parts = xmalloc(nheld * sizeof *ep.parts);
+		ep.done = 0;
+		ep.at = 0;
+		if (pthread_create(&th, NULL, emitodd, NULL) != 0)
+			die(EX_OSERR, "pthread_create failed");
+	}
 	for (k = 0; k < nheld; k++) {
 		e.b = &held[k];
-		e.from = 0;
-		e.to = held[k].n;
-		emit(&e);
+		if (par && k % 2 == 0 && k > 0) {
+			pthread_mutex_lock(&ep.mu);
+			ep.at = k;
+			pthread_cond_broadcast(&ep.cv);
+			pthread_mutex_unlock(&ep.mu);
+		}
+		if (par && k % 2 == 1)
+			appendodd(k);
+		else {
+			e.from = 0;
+			e.to = held[k].n;
+			emit(&e);
+		}
 		written(e.b);
 		writeback(out.fd);
 		free(held[k].it);
 		free(held[k].text);
 	}
+	if (par) {
+		pthread_join(th, NULL);
+		for (j = 0; j < 4; j++)
+			counts[j] += ep.e.cnt[j];
+		nout += ep.e.nw;
+		free(ep.e.rec);
+		free(ep.parts);
+	}
 	free(held);
 	held = NULL;
+	/* The spill's batches one by one, their lines of the day found as they go. */
+	e.lineof = lset != NULL;
 	if (spilling) {
 		if ((end = lseek(spillfd, 0, SEEK_CUR)) < 0)
 			die(EX_IOERR, "%s: %s", spillpath, strerror(errno));

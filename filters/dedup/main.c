@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dedup.h"
@@ -233,38 +234,17 @@ static struct {
 	int c[NKC], lc[NLC], nature;
 } rd;
 
-/* A claim read: verified (ts_scan), hashed, into the batch. */
-static int
-claim(void *arg, struct ts_reader *r)
+/*
+ * A claim's item: its line where it stands, its keys checked and hashed.
+ * 0, or -1 after ts_error.
+ */
+static inline __attribute__((always_inline)) int
+claimkey(struct ts_reader *r, struct item *x)
 {
 	const int *c = rd.c;
-	struct batch *bt = rd.bt;
-	struct item *x;
 	char key[2048];
 	size_t j;
 
-	(void)arg;
-	if (bt != NULL && (bt->n == rd.bmax || (r->map == NULL && bt->tlen + r->len > BATCHTEXT))) {
-		rd.bmax = rd.bmax * 2 < rd.blim ? rd.bmax * 2 : rd.blim;
-		putbatch(bt, 0);
-		bt = rd.bt = NULL;
-	}
-	if (bt == NULL)
-		bt = rd.bt = getbatch();
-	if (bt->n == 0)
-		bt->rec0 = rd.rec + 1;
-	if (rd.rec == UINT32_MAX)
-		return ts_error(r, "-", "too many claims");
-	rd.rec++;
-	x = &bt->it[bt->n++];
-	x->verdict = V_FIRST;
-	if ((x->mapped = r->map != NULL))
-		x->at = (uintptr_t)r->line;
-	else {
-		memcpy(bt->text + bt->tlen, r->line, r->len);
-		x->at = bt->tlen;
-		bt->tlen += r->len;
-	}
 	x->len = (uint32_t)r->len;
 	x->recsum = r->recsum;
 	if (r->f[c[K_PSNUM]].n == 0 || r->f[c[K_INVOICE]].n == 0 ||
@@ -286,6 +266,129 @@ claim(void *arg, struct ts_reader *r)
 	if (nshard > 1 && (int)((x->hi >> 56) % (uint64_t)nshard) != shard)
 		x->verdict = V_OTHER;
 	return 0;
+}
+
+/*
+ * The next claim's slot in the batch being filled, a line of len bytes
+ * (not mapped: copied into the batch's text); the batch handed to the
+ * judging thread when full.  NULL: too many claims.
+ */
+static inline __attribute__((always_inline)) struct item *
+slot(int mapped, size_t len)
+{
+	struct batch *bt = rd.bt;
+
+	if (bt != NULL && (bt->n == rd.bmax || (!mapped && bt->tlen + len > BATCHTEXT))) {
+		rd.bmax = rd.bmax * 2 < rd.blim ? rd.bmax * 2 : rd.blim;
+		putbatch(bt, 0);
+		bt = rd.bt = NULL;
+	}
+	if (bt == NULL)
+		bt = rd.bt = getbatch();
+	if (bt->n == 0)
+		bt->rec0 = rd.rec + 1;
+	if (rd.rec == UINT32_MAX)
+		return NULL;
+	rd.rec++;
+	return &bt->it[bt->n++];
+}
+
+/*
+ * The second half of a mapped stream, read by a thread of its own beside
+ * the first (ts_scan's second part): its claims verified and hashed into
+ * items of their own, which go to the batches, in order, once the first
+ * half's have.  The reading, three quarters of -l's instructions, takes
+ * both cores while the judging thread waits for batches.
+ */
+#define NPARTS 2
+
+static struct {
+	struct item *it;
+	size_t n, cap;
+} p1;
+
+/*
+ * Room for n more items, in huge pages where they are given (bigalloc):
+ * mapped once for the claims the second half of a stream may hold (a
+ * claim a line of ncol bytes at least), its untouched pages costing
+ * nothing, rather than grown as it fills, copied and faulted again.
+ */
+static void
+p1room(size_t n)
+{
+	struct item *v;
+
+	if (n <= p1.cap - p1.n)
+		return;
+	v = bigalloc((p1.n + n) * sizeof *v);
+	if (p1.n > 0)
+		memcpy(v, p1.it, p1.n * sizeof *v);
+	bigfree(p1.it, p1.cap * sizeof *v);
+	p1.it = v;
+	p1.cap = p1.n + n;
+}
+
+static int
+claim1(struct ts_reader *r)
+{
+	struct item *x;
+
+	if (r->map == NULL)
+		die(EX_SOFTWARE, "%s: a second part not mapped", r->in.name);
+	if (p1.n == p1.cap)
+		p1room(p1.cap ? p1.cap : 65536);
+	x = &p1.it[p1.n++];
+	x->verdict = V_FIRST;
+	x->mapped = 1;
+	x->at = (uintptr_t)r->line;
+	return claimkey(r, x);
+}
+
+/*
+ * The second part's items after the first's claims: into the batches as
+ * claim() would have put them, a batch's run of them at a time.
+ */
+static void
+putitems(const char *path)
+{
+	struct item *x;
+	size_t k, n;
+
+	for (k = 0; k < p1.n; k += n) {
+		if ((x = slot(1, 0)) == NULL)
+			die(EX_SOFTWARE, "%s: too many claims in a second part", path);
+		n = p1.n - k;
+		if (n > rd.bmax - rd.bt->n + 1)
+			n = rd.bmax - rd.bt->n + 1;
+		if (n > UINT32_MAX - rd.rec + 1)
+			n = UINT32_MAX - rd.rec + 1;
+		memcpy(x, p1.it + k, n * sizeof *x);
+		rd.bt->n += n - 1;
+		rd.rec += (uint32_t)(n - 1);
+	}
+}
+
+/* A claim read: verified (ts_scan), hashed, into the batch (or part 1's items). */
+static int
+claim(void *arg, struct ts_reader *r)
+{
+	struct batch *bt;
+	struct item *x;
+
+	if (arg == &p1)
+		return claim1(r);
+	if ((x = slot(r->map != NULL, r->len)) == NULL)
+		return ts_error(r, "-", "too many claims");
+	bt = rd.bt;
+	x->verdict = V_FIRST;
+	if ((x->mapped = r->map != NULL))
+		x->at = (uintptr_t)r->line;
+	else {
+		memcpy(bt->text + bt->tlen, r->line, r->len);
+		x->at = bt->tlen;
+		bt->tlen += r->len;
+	}
+	return claimkey(r, x);
 }
 
 /* The mapped lines before upto written: their pages may go. */
@@ -429,9 +532,11 @@ main(int argc, char *argv[])
 	rds = xmalloc((size_t)argc * sizeof *rds);
 	for (i = 0; i < argc; i++) {
 		struct ts_reader *r = &rds[i];
-		void *arg = &rd;
-		long base;
+		void *args[NPARTS] = { &rd, &p1 };
+		long base[NPARTS];
+		struct stat sb;
 		size_t k;
+		int np;
 
 		if (ts_open(r, argv[i], "claim", 1) < 0)
 			ts_fatal(r);
@@ -447,9 +552,21 @@ main(int argc, char *argv[])
 			if (pthread_create(&th, NULL, judging, NULL) != 0)
 				die(EX_OSERR, "pthread_create failed");
 		}
-		if (ts_scan(r, 1, claim, &arg, &base) < 0)
+		/*
+		 * Two parts when the stream cannot hold more claims than
+		 * the record numbers left (a line a byte or more): "too many
+		 * claims" is then never the second part's.
+		 */
+		np = stat(argv[i], &sb) == 0 && sb.st_size >= 0 &&
+		    (uint64_t)sb.st_size < UINT32_MAX - (uint64_t)rd.rec ? NPARTS : 1;
+		p1.n = 0;
+		if (np > 1 && r->ncol > 0)
+			p1room((size_t)sb.st_size / 2 / (size_t)r->ncol + 1);
+		if (ts_scan(r, np, claim, args, base) < 0)
 			ts_fatal(r);
+		putitems(argv[i]);
 	}
+	bigfree(p1.it, p1.cap * sizeof *p1.it);
 	putbatch(rd.bt, 1);
 	judged();
 	for (i = 0; i < nrd; i++)
