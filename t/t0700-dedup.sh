@@ -360,6 +360,20 @@ test_expect_success 'a claim without its key fields is malformed input' '
 	! test -e nk.out
 '
 
+test_expect_success 'a claim without its key fields in a file read in two halves: the message of one part' '
+	n=$(grep -vc "^#" c.2026-11-18) &&
+	awk -F"\t" -v OFS="\t" -v at=$((n * 3 / 4)) "
+	    /^#tiers\t/ { for (i = 4; i <= NF; i++) c[\$i] = i - 3; print; next }
+	    /^#/ { next }
+	    ++k == at { \$c[\"ps_number\"] = \"\" }
+	    { print }" c.2026-11-18 | tiers-seal -r >late &&
+	test_expect_code 65 dedup -d 2026-11-18 -H l1 -o l1.out late 2>err1 &&
+	test_expect_code 65 env TIERS_SCAN_MIN=1 dedup -d 2026-11-18 -H l2 -o l2.out late 2>err2 &&
+	test_cmp err1 err2 &&
+	grep "^dedup: late:[0-9]*: key: " err2 &&
+	! test -e l2.out
+'
+
 PH=client_ref,ps_kind,ps_number,invoice,nir,benef_nir,birth_date,rang,act_code,fr_eur,act_date,invoice_total_eur,invoice_date,paid_eur,paid_date
 
 # paid FILE N: the first N paid claims of a dedup output as the client's
@@ -611,12 +625,16 @@ wdedup () {
 	dedup -l -V -d $d -h w/days/$p/state/ledger -o $o "$@" 2>/dev/null
 }
 
-test_expect_success 'one pass over the ledger: the verdicts a seek per claim gives, held or spilled, in batches of any size' '
+# Each setting: batch size, spill memory, and TIERS_SCAN_MIN (1: every
+# claim file read in two halves at once, however small; empty: as the
+# nightly reads them, these small files in one).
+test_expect_success 'one pass over the ledger: the verdicts a seek per claim gives, held or spilled, in batches of any size, a file read in one part or two' '
 	prev= &&
 	for d in $(ls w/days); do
 		if test -n "$prev"; then
-			for bm in 1:0 3:100000 64:1099511627776 65536:0 65536:; do
-				TIERS_DEDUP_CHECK=1 TIERS_DEDUP_BATCH=${bm%:*} \
+			for bms in 1:0: 1:0:1 3:100000: 3:100000:1 64:1099511627776:1 65536:0: 65536::1; do
+				bm=${bms%:*} &&
+				TIERS_SCAN_MIN=${bms##*:} TIERS_DEDUP_CHECK=1 TIERS_DEDUP_BATCH=${bm%:*} \
 				    TIERS_DEDUP_SPILLMEM=${bm#*:} wdedup $d $prev o.$d &&
 				cmp o.$d w/days/$d/out/claims.tsv || exit 1
 			done
