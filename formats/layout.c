@@ -79,6 +79,94 @@ recof(struct layout *l, const char *type)
 	return NULL;
 }
 
+/*
+ * A step of lay_encode: a field that writes, or is refused, in the
+ * record's order.  Its format resolved to what lay_encode does with it:
+ * the ops from E_CONST on take no value.
+ */
+enum {
+	E_N, E_NZ, E_I, E_A, E_NIR, E_D6, E_Y6, E_D8, E_Y8, E_M, E_S,
+	E_CONST, E_NONAME
+};
+struct lay_enc {
+	int off, len, col;
+	unsigned char op, opt, mapped;
+	size_t voff;		/* of its value in lay_encode's vals: col's */
+	const char *konst;	/* E_CONST */
+	int nmk;		/* mapped: the map lines of its column, in order */
+	int *mk;
+};
+
+/* Whether fields a and b share a byte. */
+static int
+shared(const struct lay_field *a, const struct lay_field *b)
+{
+	return a->off < b->off + b->len && b->off < a->off + a->len;
+}
+
+/*
+ * r's template and steps for lay_encode.  A constant that shares no
+ * byte with another field (but a filler, which writes nothing) is laid
+ * in the template once, after the type, as lay_encode laid it each
+ * record; one that does stays a step, written in its place among the
+ * others.  Fillers and the unnamed fields lay_encode passes over (text,
+ * or optional) are no step.
+ */
+static void
+encprep(const struct layout *l, struct lay_record *r)
+{
+	static const unsigned char op[] = {
+		[LF_N] = E_N, [LF_NZ] = E_NZ, [LF_I] = E_I, [LF_A] = E_A,
+		[LF_NIR] = E_NIR, [LF_D6] = E_D6, [LF_Y6] = E_Y6, [LF_D8] = E_D8,
+		[LF_Y8] = E_Y8, [LF_M] = E_M, [LF_F2] = E_M, [LF_S] = E_S
+	};
+	const struct lay_field *f;
+	struct lay_enc *e;
+	int i, j, k, alone;
+
+	r->tmpl = xmalloc((size_t)r->len + 1);
+	memset(r->tmpl, ' ', (size_t)r->len);
+	memcpy(r->tmpl + l->toff, r->type, (size_t)l->tlen);
+	r->enc = xmalloc((size_t)(r->nfield ? r->nfield : 1) * sizeof *r->enc);
+	r->nenc = 0;
+	for (i = 0; i < r->nfield; i++) {
+		f = &r->f[i];
+		if (f->fmt == LF_X)
+			continue;
+		if (f->fmt == LF_CONST) {
+			for (j = 0, alone = 1; j < r->nfield; j++)
+				if (j != i && r->f[j].fmt != LF_X && shared(f, &r->f[j]))
+					alone = 0;
+			if (alone) {
+				memcpy(r->tmpl + f->off, f->konst, (size_t)f->len);
+				continue;
+			}
+		} else if (f->col < 0 && (f->fmt == LF_A || f->opt))
+			continue;
+		e = &r->enc[r->nenc++];
+		memset(e, 0, sizeof *e);
+		e->off = f->off;
+		e->len = f->len;
+		e->col = f->col;
+		e->voff = f->col >= 0 ? (size_t)f->col * sizeof(struct lay_val) : 0;
+		e->opt = (unsigned char)f->opt;
+		e->mapped = (unsigned char)f->mapped;
+		if (f->fmt == LF_CONST) {
+			e->op = E_CONST;
+			e->konst = f->konst;
+		} else if (f->col < 0)
+			e->op = E_NONAME;
+		else
+			e->op = op[f->fmt];
+		if (e->op < E_CONST && f->mapped) {
+			e->mk = xmalloc((size_t)l->nmap * sizeof *e->mk);
+			for (k = 0; k < l->nmap; k++)
+				if (l->map[k].col == f->col)
+					e->mk[e->nmk++] = k;
+		}
+	}
+}
+
 #define MAXTOK 16
 
 struct layout *
@@ -372,6 +460,7 @@ lay_load(const char *source, const char *text, const char *const *names,
 			if (f->fmt == LF_CONST || (f->fmt != LF_X && f->col >= 0))
 				r->dec[r->ndec++] = *f;
 		}
+		encprep(l, r);
 	}
 	ok = 0;
 out:
@@ -393,8 +482,12 @@ lay_free(struct layout *l)
 	for (i = 0; i < l->nrec; i++) {
 		for (j = 0; j < l->rec[i].nfield; j++)
 			free(l->rec[i].f[j].konst);
+		for (j = 0; j < l->rec[i].nenc; j++)
+			free(l->rec[i].enc[j].mk);
 		free(l->rec[i].f);
 		free(l->rec[i].dec);
+		free(l->rec[i].enc);
+		free(l->rec[i].tmpl);
 	}
 	for (i = 0; i < l->nmap; i++) {
 		free(l->map[i].code);
@@ -561,9 +654,10 @@ printable(const char *s, size_t n)
 
 /*
  * printable for a value's text (n < LAY_VALSZ bytes of the LAY_VALSZ of
- * t): a word at a time to the end, the bytes past n masked off (a borrow
- * or carry runs from a byte to the next above, so the bytes past n, the
- * higher ones, change none of those before them).
+ * t): with SSE2, the whole text in three vectors; else a word at a time
+ * to the end.  The bytes past n are masked off (a borrow or carry runs
+ * from a byte to the next above, so the bytes past n, the higher ones,
+ * change none of those before them).
  */
 static int
 printableval(const char *t, size_t n)
@@ -572,7 +666,21 @@ printableval(const char *t, size_t n)
 	uint64_t x, m;
 	size_t i;
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if defined(__SSE2__) && defined(__GNUC__)
+	/* All LAY_VALSZ bytes at once as printable's, the bits past n masked off. */
+	const __m128i one = _mm_set1_epi8(1), sp = _mm_set1_epi8(0x20);
+	uint64_t ok;
+
+	_Static_assert(LAY_VALSZ == 48, "a value's text is three vectors");
+	ok = (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpgt_epi8(_mm_add_epi8(
+	    _mm_loadu_si128((const __m128i *)(const void *)t), one), sp)) |
+	    (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpgt_epi8(_mm_add_epi8(
+	    _mm_loadu_si128((const __m128i *)(const void *)(t + 16)), one), sp)) << 16 |
+	    (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpgt_epi8(_mm_add_epi8(
+	    _mm_loadu_si128((const __m128i *)(const void *)(t + 32)), one), sp)) << 32;
+	(void)H, (void)x, (void)m, (void)i;
+	return (~ok & (((uint64_t)1 << n) - 1)) == 0;
+#elif defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	for (i = 0; i < n; i += 8) {
 		memcpy(&x, t + i, 8);
 		m = ((x - 0x2020202020202020ULL) | x | (x + 0x0101010101010101ULL)) & H;
@@ -1153,6 +1261,26 @@ zpad(char *d, int n, uint64_t v)
 	char b[24];
 	int k = (int)sizeof b, lo = n < k ? k - n : 0;
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (v < 100000000 && n >= 8 && n <= 24) {
+		/*
+		 * Most amounts: eight digits at once, each half of four cut
+		 * in two of two, then each of those in two digits, by
+		 * multiplications in the lanes of a word (x / 100 is x *
+		 * 5243 >> 19 below 43699, x / 10 is x * 103 >> 10 below
+		 * 179), the first digit in the lowest byte.
+		 */
+		uint64_t x = v / 10000 | (v % 10000) << 32, q;
+
+		q = (x * 5243 >> 19) & 0x0000007f0000007fULL;
+		x = q | (x - q * 100) << 16;
+		q = (x * 103 >> 10) & 0x000f000f000f000fULL;
+		x = (q | (x - q * 10) << 8) | 0x3030303030303030ULL;
+		fcpy(d, "0000000000000000", (size_t)n - 8);
+		memcpy(d + n - 8, &x, 8);
+		return 0;
+	}
+#endif
 	memcpy(b, "000000000000000000000000", sizeof b);
 	for (; k - 2 >= lo && v != 0; v /= 100) {
 		k -= 2;
@@ -1186,167 +1314,176 @@ lay_encode(const struct layout *l, const struct lay_record *r,
     const struct lay_val *vals, char *rec, int *errcol, const char **why)
 {
 	struct datememo *dc;
-	const struct lay_field *f;
+	const struct lay_enc *e, *end = r->enc + r->nenc;
 	const struct lay_val *v;
 	const char *t;
 	size_t n;
-	int i, k, y, m, d;
+	int k, y, m, d;
 	int64_t c;
 
-	memset(rec, ' ', (size_t)r->len);
-	memcpy(rec + l->toff, r->type, strlen(r->type));
-	for (i = 0; i < r->nfield; i++) {
-		char *s;
+	/* Blanks, the type and the constants, laid by lay_load. */
+	memcpy(rec, r->tmpl, (size_t)r->len);
+	for (e = r->enc; e < end; e++) {
+		char *s = rec + e->off;
 
-		f = &r->f[i];
-		s = rec + f->off;
-		*errcol = f->col;
-		if (f->fmt == LF_CONST) {
-			memcpy(s, f->konst, (size_t)f->len);
-			continue;
-		}
-		if (f->fmt == LF_X || f->col < 0) {
-			if (f->fmt == LF_X || f->fmt == LF_A)
+		if (e->op >= E_CONST) {
+			if (e->op == E_CONST) {
+				memcpy(s, e->konst, (size_t)e->len);
 				continue;
-			if (f->opt)
-				continue;
+			}
 			*why = "a field of no name that is not a filler";
-			return -1;
+			goto bad;
 		}
-		v = &vals[f->col];
-		if (!v->set) {
-			if (f->opt)
-				continue;
-			*why = "missing";
-			return -1;
-		}
+		v = (const struct lay_val *)(const void *)((const char *)vals + e->voff);
 		t = v->text;
 		n = v->n;
-		if (f->mapped) {
-			for (k = 0; k < l->nmap; k++)
-				if (l->map[k].col == f->col && strlen(l->map[k].value) == n &&
-				    memcmp(l->map[k].value, t, n) == 0)
-					break;
-			if (k == l->nmap) {
-				*why = "no code for this value";
-				return -1;
+		if (!v->set || e->mapped) {
+			if (!v->set) {
+				if (e->opt)
+					continue;
+				*why = "missing";
+				goto bad;
 			}
-			t = l->map[k].code;
-			n = strlen(t);
+			/* The first map line of its column with this value. */
+			for (k = 0; k < e->nmk; k++)
+				if (l->map[e->mk[k]].valuelen == n &&
+				    memcmp(l->map[e->mk[k]].value, t, n) == 0)
+					break;
+			if (k == e->nmk) {
+				*why = "no code for this value";
+				goto bad;
+			}
+			t = l->map[e->mk[k]].code;
+			n = l->map[e->mk[k]].codelen;
 		}
-		switch (f->fmt) {
-		case LF_N:
-		case LF_NZ:
-		case LF_I:
-			if (n == 0 || n > (size_t)f->len || !alldigits(t, (int)n)) {
-				*why = n > (size_t)f->len ? "too long" : "not a number";
-				return -1;
+		switch (e->op) {
+		case E_N:
+		case E_NZ:
+		case E_I:
+			if (n == 0 || n > (size_t)e->len ||
+			    !digitsin(t, (int)n, t == v->text ? LAY_VALSZ : n)) {
+				*why = n > (size_t)e->len ? "too long" : "not a number";
+				goto bad;
 			}
 			/* N and NZ are read as written: exactly their length. */
-			if (f->fmt != LF_I && n != (size_t)f->len) {
+			if (e->op != E_I && n != (size_t)e->len) {
 				*why = "not as long as the field";
-				return -1;
+				goto bad;
 			}
-			if ((size_t)f->len - n <= 16)
-				fcpy(s, "0000000000000000", (size_t)f->len - n);
+			if ((size_t)e->len - n <= 16)
+				fcpy(s, "0000000000000000", (size_t)e->len - n);
 			else
-				memset(s, '0', (size_t)f->len - n);
-			fcpy(s + f->len - n, t, n);
-			if (f->fmt == LF_NZ && strspn(t, "0") == n) {
+				memset(s, '0', (size_t)e->len - n);
+			fcpy(s + e->len - n, t, n);
+			if (e->op == E_NZ && strspn(t, "0") == n) {
 				*why = "zero";
-				return -1;
+				goto bad;
 			}
 			break;
-		case LF_A:
-			if (n > (size_t)f->len) {
+		case E_A:
+			if (n > (size_t)e->len) {
 				*why = "too long";
-				return -1;
+				goto bad;
 			}
 			if (!(t == v->text ? printableval(t, n) : printable(t, n))) {
 				*why = "not printable ASCII";
-				return -1;
+				goto bad;
 			}
 			if (n > 0 && t[n - 1] == ' ') {
 				*why = "ends with a blank";
-				return -1;
+				goto bad;
 			}
-			if (f->opt && n == 0) {
+			if (e->opt && n == 0) {
 				*why = "empty: absent";
-				return -1;
+				goto bad;
 			}
 			fcpy(s, t, n);
 			break;
-		case LF_NIR:
+		case E_NIR:
 			if (n != 13) {
 				*why = "not a NIR (13 digits, or 2A/2B)";
-				return -1;
+				goto bad;
 			}
 			memcpy(s, t, 13);
 			break;
-		case LF_D6:
-		case LF_Y6:
-		case LF_D8:
-		case LF_Y8:
+		case E_D6:
+		case E_Y6:
+		case E_D8:
+		case E_Y8:
 			if (n == 10 && (dc = &datememo[(t[6] ^ t[9] * 3) & 7])->ok &&
 			    memcmp(dc->t, t, 10) == 0)
 				y = dc->y;
 			else {
 				if (date_ymd(t, n, &y, &m, &d) < 0) {
 					*why = "not a date";
-					return -1;
+					goto bad;
 				}
 				dc = &datememo[(t[6] ^ t[9] * 3) & 7];
 				memcpy(dc->t, t, 10);
 				dc->y = y;
 				dc->ok = 1;
 			}
-			if (y < 1900 || y > 9999 || (f->len == 6 && y > 2099)) {
+			if (y < 1900 || y > 9999 || (e->len == 6 && y > 2099)) {
 				*why = "a year out of the field's range";
-				return -1;
+				goto bad;
 			}
 			/*
 			 * The digits of YYYY-MM-DD are those of the year (its
 			 * last two in six characters), month and day, padded:
 			 * copied, not counted in days and written back.
 			 */
-			k = f->len - 4;
-			if (f->fmt == LF_D6 || f->fmt == LF_D8) {
+			switch (e->op) {
+			case E_D8:
 				memcpy(s, t + 8, 2);
 				memcpy(s + 2, t + 5, 2);
-				memcpy(s + 4, t + 4 - k, (size_t)k);
-			} else {
-				memcpy(s, t + 4 - k, (size_t)k);
-				memcpy(s + k, t + 5, 2);
-				memcpy(s + k + 2, t + 8, 2);
+				memcpy(s + 4, t, 4);
+				break;
+			case E_Y8:
+				memcpy(s, t, 4);
+				memcpy(s + 4, t + 5, 2);
+				memcpy(s + 6, t + 8, 2);
+				break;
+			case E_D6:
+				memcpy(s, t + 8, 2);
+				memcpy(s + 2, t + 5, 2);
+				memcpy(s + 4, t + 2, 2);
+				break;
+			default:
+				memcpy(s, t + 2, 2);
+				memcpy(s + 2, t + 5, 2);
+				memcpy(s + 4, t + 8, 2);
+				break;
 			}
 			break;
-		case LF_M:
-		case LF_S:
-		case LF_F2:
-			if (v->bynum && !f->mapped)
+		case E_M:
+		case E_S:
+			if (v->bynum && !e->mapped)
 				c = v->num;
 			else if (money_parse(t, n, &c) != 0) {
 				*why = "not an amount";
-				return -1;
+				goto bad;
 			}
 			k = 0;
-			if (f->fmt == LF_S) {
+			if (e->op == E_S) {
 				s[0] = c < 0 ? '-' : '+';
 				k = 1;
 			} else if (c < 0) {
 				*why = "negative";
-				return -1;
+				goto bad;
 			}
-			if (zpad(s + k, f->len - k, (uint64_t)(c < 0 ? -c : c)) < 0) {
+			if (zpad(s + k, e->len - k, (uint64_t)(c < 0 ? -c : c)) < 0) {
 				*why = "too long";
-				return -1;
+				goto bad;
 			}
 			break;
 		default:
 			*why = "bad format";
-			return -1;
+			goto bad;
 		}
 	}
 	*errcol = -1;
 	return 0;
+bad:
+	*errcol = e->col;
+	return -1;
 }

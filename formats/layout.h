@@ -49,6 +49,8 @@ struct lay_field {
 };
 enum { LAY_SPCONST = 1, LAY_SPOPT = 2, LAY_SPMAP = 4 };
 
+struct lay_enc;
+
 enum {
 	LR_OPEN = 1, LR_GROUP = 2, LR_ATTR = 4, LR_LINE = 8, LR_CLOSE = 16,
 	LR_END = 32
@@ -67,6 +69,15 @@ struct lay_record {
 	 */
 	int ndec;
 	struct lay_field *dec;
+	/*
+	 * lay_encode's, prepared at load: the record's bytes before any
+	 * field's value (blanks, its type, the constants no other field
+	 * shares a byte with), and its steps, a field each that writes or
+	 * may be refused (layout.c).
+	 */
+	char *tmpl;
+	int nenc;
+	struct lay_enc *enc;
 };
 
 struct lay_map {
