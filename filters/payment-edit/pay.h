@@ -199,9 +199,20 @@ void lines_sort(struct line **v, size_t n);
 int lines_order(struct line **v, size_t n);
 size_t lines_bypayee(struct line *const *src, struct line **v, size_t n, size_t *start);
 
-/* sepa.c: a client's pain.001.001.03 file, checked. */
+/*
+ * sepa.c: a client's pain.001.001.03 file, its tree built before the
+ * offsets (sepa_build), made the file once they are known (sepa_write),
+ * checked.
+ */
+struct sepatx {
+	const struct payee *py;
+	xmlNodePtr tx, amt, ustrd;	/* its CdtTrfTxInf; InstdAmt's, Ustrd's texts */
+};
 struct sepa {
 	xmlDocPtr doc;		/* the tree serialized into xml, until checked */
+	struct sepatx *txs;	/* the transfers built, until written */
+	size_t npy;
+	xmlNodePtr nb[2], ctl[2];	/* the texts of NbOfTxs and CtrlSum */
 	unsigned char *xml;
 	size_t len;
 	uint64_t wantn;		/* the transfers meant */
@@ -210,8 +221,10 @@ struct sepa {
 	int64_t sum;		/* the InstdAmt read back from the document */
 };
 xmlSchemaPtr sepa_schema(void);
-void sepa_write(struct sepa *s, const char *date, const struct debtor *deb,
-    struct payee *const *pys, size_t npy, const char *name);
+void sepa_build(struct sepa *s, const char *date, const struct debtor *deb,
+    struct payee *const *pys, size_t npy);
+void sepa_drop(struct sepa *s);
+void sepa_write(struct sepa *s, const char *date, const char *name);
 int sepa_check(struct sepa *s, xmlSchemaPtr schema, const char *name, char *err, size_t errsz);
 
 /* statements.c: the remittance statements and the funding statements. */

@@ -112,6 +112,43 @@ lrow(struct ts_writer *w, const struct payee *py, const struct lfix *x, const st
 	ts_wend(w);
 }
 
+/*
+ * A PS's transfer row: amc, ps_kind, ps_number, "transfer", six empty
+ * fields, the net amount and the tail; put whole from what its rows of
+ * lines share (x, made for this PS; NULL if it has none), the amount in
+ * the record's sum.
+ * Fourteen fields put one by one, each looked at again for bytes a
+ * stream may not hold, were 28 M instructions of 2026-01-19 of the
+ * generated world, a row a PS; the fields are the lines' as they were
+ * read and the writer's own words, as in lrow().
+ */
+static void
+trow(struct ts_writer *w, const struct payee *py, const struct lfix *x)
+{
+	char buf[320], *p = buf;
+
+	if (x == NULL || x->nhead + 16 + MONEY_BUFSZ + x->ntail > sizeof buf) {
+		int j;
+
+		head(w, py, "transfer");
+		for (j = 0; j < 6; j++)
+			ts_wcstr(w, "");
+		tail(w, py, py->net);
+		return;
+	}
+	/* The head, its "line" made "transfer". */
+	memcpy(p, x->head, x->nhead - 5);
+	p += x->nhead - 5;
+	memcpy(p, "transfer\t\t\t\t\t\t\t", 15);
+	p += 15;
+	p += money_fmt(py->net, p);
+	*p++ = '\t';
+	memcpy(p, x->tail, x->ntail);
+	p += x->ntail;
+	ts_wfields(w, buf, (size_t)(p - buf), (int)(sizeof rcols / sizeof rcols[0]), py->net);
+	ts_wend(w);
+}
+
 /* Text, checked: a full disk is an error, not a short statement. */
 static void
 put(FILE *fp, const char *path, const char *fmt, ...)
@@ -380,10 +417,7 @@ remit_write(int fd, const char *path, int tfd, const char *tpath, const char *da
 			ts_wcstr(&w, it->id);
 			tail(&w, py, -py->offs[j].amt);
 		}
-		head(&w, py, "transfer");
-		for (j = 0; j < 6; j++)
-			ts_wcstr(&w, "");
-		tail(&w, py, py->net);
+		trow(&w, py, py->nlines > 0 ? &x : NULL);
 	}
 	free(x.head);
 	if (fd >= 0)
