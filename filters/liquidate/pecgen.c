@@ -648,7 +648,7 @@ genfind(struct pecgen *g, const struct pec *k, const struct pec ***out)
 {
 	const char *ls, *amc;
 	size_t n = 0, amcn = strlen(k->amc);
-	int d;
+	int d = 1;	/* genseek sets it, but for a lookup past the end */
 
 	pthread_mutex_lock(&g->mu);
 	*out = g->found;
