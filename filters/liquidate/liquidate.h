@@ -297,6 +297,8 @@ int tierfrom(const uint64_t *n, const int *whole, int nlive, uint64_t nday);
 int segname(const char *name, int32_t *d);
 int seglist(const char *path, const char *kind, char ***names);
 void linkorcopy(const char *from, const char *to);
+/* A segment of kind written, read back: its CRC, count and sum (exit 65 otherwise). */
+void segcheckback(const char *path, const char *kind, uint64_t n, int64_t sum);
 /* An agreement is kept in the PEC generation this long after its end. */
 #define PEC_KEEP 6		/* months */
 

@@ -156,23 +156,6 @@ daylast(const struct pecset *ps, int32_t keep)
 	return last;
 }
 
-/*
- * A segment written, read back: its header, the CRC-32 of its bytes
- * against its trailer's, and its trailer's count and sum against the n
- * records summing to sum written.  Its lines were each checked as they
- * were copied or formatted; parsed again (ts_next), they cost 23
- * instructions a byte, more than the copy.
- */
-static void
-checkback(const char *path, uint64_t n, int64_t sum)
-{
-	struct ts_reader r;
-
-	if (ts_open(&r, path, "pec", 1) < 0 || ts_mapcheck(&r, n, sum) < 0)
-		ts_fatal(&r);
-	ts_close(&r);
-}
-
 void
 pecstore_write(const struct pecset *ps, const char *newdir, int32_t keep, uint64_t *n)
 {
@@ -245,7 +228,7 @@ pecstore_write(const struct pecset *ps, const char *newdir, int32_t keep, uint64
 		die(EX_IOERR, "%s: %s", path, strerror(errno));
 	tmp_track(path, 0);
 	/* Verified once, as it is written: readers then check what they read. */
-	checkback(path, *n, sum);
+	segcheckback(path, "pec", *n, sum);
 	free(cnt);
 	free(whole);
 	free(live);
