@@ -969,6 +969,8 @@ main(int argc, char *argv[])
 		die(EX_USAGE, "%s: not an ISO 8601 date (YYYY-MM-DD)", date);
 	date_fmt(bizdate, bizdate_s);
 
+	if (bi_xml_memory() != 0)
+		die(EX_SOFTWARE, "libxml2: cannot set its memory functions");
 	LIBXML_TEST_VERSION
 	xmlSubstituteEntitiesDefault(0);
 	if ((projschema = bi_loadschema(benef_xsd, NULL)) == NULL)

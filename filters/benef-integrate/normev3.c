@@ -565,9 +565,14 @@ contract_end(struct xfile *x, struct xfile_c *c, const char *amc, long fileno)
 static unsigned
 phash(const xmlChar *p)
 {
-	uintptr_t v = (uintptr_t)p;
+	/*
+	 * The whole pointer, multiplied (Fibonacci hashing): the names lie
+	 * packed in the dictionaries' pools, a few to 16 bytes, and the
+	 * bits above the fourth alone made runs of them collide.
+	 */
+	uint64_t v = (uint64_t)(uintptr_t)p * UINT64_C(0x9E3779B97F4A7C15);
 
-	return (unsigned)((v >> 4) ^ (v >> 12)) & (NHASH - 1);
+	return (unsigned)(v >> 56) & (NHASH - 1);
 }
 
 static int
