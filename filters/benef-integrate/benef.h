@@ -75,6 +75,8 @@ int bi_xml_file(const char *path, const char *amc, long fileno, xmlSchemaPtr sch
     const struct bi_sink *sink, char *msg, size_t msgsz);
 int bi_csv_head(const char *path, char *sender, long *fileno, char *msg, size_t msgsz);
 int bi_csv_file(const char *path, const struct bi_sink *sink, char *msg, size_t msgsz);
+/* libxml2's small blocks kept for reuse (xmlmem.c): before libxml2 is used; 0 or -1. */
+int bi_xml_memory(void);
 /* A schema from its text, or the file at path when text is NULL; NULL if unusable. */
 xmlSchemaPtr bi_loadschema(const char *text, const char *path);
 extern const char benef_xsd[];	/* formats/xsd/benef-normev3.xsd, built in */

@@ -816,32 +816,20 @@ struct eline {
 /*
  * sort(1)'s order with LC_ALL=C, -t TAB -k1,1 -k2,2 -k3,3 -k4,4: the
  * key's fields, then the sequence number, each byte by byte and shorter
- * before longer, then, its last resort, the whole lines.  The sequence
- * numbers differ: the order is total and the sort need not be stable.
+ * before longer, then, its last resort, the whole lines.  That is the
+ * order of the lines' bytes as they are: a field holds no byte below a
+ * space (bi_setf), and the TAB that ends it is below any it holds, so a
+ * field that is a prefix of the other's comes first, as sort(1) puts
+ * it.  The sequence numbers differ: the order is total and the sort need
+ * not be stable.  (Cutting the fields at each comparison was four fifths
+ * of the sort.)
  */
 static int
 elinecmp(const void *x, const void *y)
 {
 	const struct eline *a = x, *b = y;
-	const char *pa = a->p, *pb = b->p, *ea = a->p + a->len, *eb = b->p + b->len;
-	const char *ta, *tb;
-	size_t na, nb;
-	int i, c;
+	int c;
 
-	for (i = 0; i < NKEY + 1; i++) {
-		if ((ta = memchr(pa, '\t', (size_t)(ea - pa))) == NULL)
-			ta = ea;
-		if ((tb = memchr(pb, '\t', (size_t)(eb - pb))) == NULL)
-			tb = eb;
-		na = (size_t)(ta - pa);
-		nb = (size_t)(tb - pb);
-		if ((c = memcmp(pa, pb, na < nb ? na : nb)) == 0)
-			c = (na > nb) - (na < nb);
-		if (c != 0)
-			return c;
-		pa = ta < ea ? ta + 1 : ta;
-		pb = tb < eb ? tb + 1 : tb;
-	}
 	if ((c = memcmp(a->p, b->p, a->len < b->len ? a->len : b->len)) == 0)
 		c = (a->len > b->len) - (a->len < b->len);
 	return c;
@@ -969,6 +957,8 @@ main(int argc, char *argv[])
 		die(EX_USAGE, "%s: not an ISO 8601 date (YYYY-MM-DD)", date);
 	date_fmt(bizdate, bizdate_s);
 
+	if (bi_xml_memory() != 0)
+		die(EX_SOFTWARE, "libxml2: cannot set its memory functions");
 	LIBXML_TEST_VERSION
 	xmlSubstituteEntitiesDefault(0);
 	if ((projschema = bi_loadschema(benef_xsd, NULL)) == NULL)
