@@ -124,59 +124,114 @@ rowhash(const char *s, size_t n)
 }
 
 /*
- * Columns from to to - 1 of a row at p, each followed by a TAB: past
- * them.  A column whose p is NULL is in the run of the one before
- * (paid_add).
+ * The n bytes at s to d, a column of a row: most are 4 to 32 bytes,
+ * copied as two words that overlap (the first and the last), exactly
+ * the n bytes read and written; a call to memcpy each cost more than
+ * the copy (eight a row, a day's 330 000 rows).
+ */
+static inline __attribute__((always_inline)) void
+cpy(char *d, const char *s, size_t n)
+{
+	if (n >= 16 && n <= 32) {
+		char a[16], b[16];
+
+		memcpy(a, s, 16);
+		memcpy(b, s + n - 16, 16);
+		memcpy(d, a, 16);
+		memcpy(d + n - 16, b, 16);
+	} else if (n >= 8 && n < 16) {
+		uint64_t a, b;
+
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		memcpy(d, &a, 8);
+		memcpy(d + n - 8, &b, 8);
+	} else if (n >= 4 && n < 8) {
+		uint32_t a, b;
+
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4);
+		memcpy(d, &a, 4);
+		memcpy(d + n - 4, &b, 4);
+	} else if (n < 4) {
+		while (n-- > 0)
+			*d++ = *s++;
+	} else
+		memcpy(d, s, n);
+}
+
+/*
+ * A column of a row at p, followed by a TAB: past it.  A column whose p
+ * is NULL is in the run of the one before (paid_add): nothing.
  */
 static inline __attribute__((always_inline)) char *
-putcols(char *p, const struct field *src, int from, int to)
+putcol(char *p, const struct field *f)
 {
-	int k;
-
-	for (k = from; k < to; k++) {
-		if (src[k].p == NULL)
-			continue;
-		memcpy(p, src[k].p, src[k].n);
-		p += src[k].n;
-		*p++ = '\t';
-	}
+	if (f->p == NULL)
+		return p;
+	cpy(p, f->p, f->n);
+	p += f->n;
+	*p++ = '\t';
 	return p;
 }
 
+/* What a column takes of a row: its bytes and its TAB, or nothing. */
+static inline size_t
+colw(const struct field *f)
+{
+	return f->n + (f->p != NULL);
+}
+
+/*
+ * A row's columns one by one, not in a loop: a day's 330 000 rows, the
+ * loop's count and tests were a third of the cost.
+ */
 void
 paid_add(const struct field *src, int64_t amount)
 {
 	char m[MONEY_BUFSZ], *p;
+	const char *cp;
 	const size_t dn = DATE_BUFSZ - 1;	/* today_s, date_fmt's */
-	size_t len, mlen, nrun = 0;
+	size_t len, mlen;
 	struct drow *r;
-	int k;
 
 	if (!paid_on)
 		return;
-	mlen = money_fmt(amount, m);
-	len = dn + P_AMOUNT - src[P_DAY].n;
-	for (k = 0; k < P_AMOUNT; k++) {
-		len += src[k].n;
-		nrun += src[k].p == NULL;
-	}
-	/* A TAB a column, but for those in the run before (the day's: today's). */
-	len -= nrun - (src[P_DAY].p == NULL);
+	/* The amount as read, canonical (money_parse's): money_fmt's text. */
+	if (src[P_AMOUNT].p != NULL) {
+		mlen = src[P_AMOUNT].n;
+		cp = src[P_AMOUNT].p;
+	} else
+		mlen = money_fmt(amount, m), cp = m;
+	/* The day's column and its TAB: today's. */
+	len = dn + 1 + colw(&src[P_AMC]) + colw(&src[P_CONTRACT]) + colw(&src[P_MEMBER]) +
+	    colw(&src[P_LINE]) + colw(&src[P_KIND]) + colw(&src[P_ACTDATE]) +
+	    colw(&src[P_PSKIND]) + colw(&src[P_PSNUM]) + colw(&src[P_INVOICE]) +
+	    colw(&src[P_LINENO]) + colw(&src[P_ACTCODE]);
 	if (ndrows == drowcap) {
 		drowcap = drowcap ? 2 * drowcap : 1024;
 		drows = xrealloc(drows, drowcap * sizeof *drows);
 	}
 	r = &drows[ndrows];
 	r->s = p = arena_in(&rowmem, len + mlen + 1);
-	p = putcols(p, src, 0, P_LINE);
+	p = putcol(p, &src[P_AMC]);
+	p = putcol(p, &src[P_CONTRACT]);
+	p = putcol(p, &src[P_MEMBER]);
 	r->blen = (uint32_t)(p - 1 - r->s);
-	p = putcols(p, src, P_LINE, P_DAY);
+	p = putcol(p, &src[P_LINE]);
 	r->klen = (uint32_t)(p - 1 - r->s);
 	memcpy(p, today_s, dn);
 	p += dn;
 	*p++ = '\t';
-	p = putcols(p, src, P_DAY + 1, P_AMOUNT);
-	memcpy(p, m, mlen + 1);
+	p = putcol(p, &src[P_KIND]);
+	p = putcol(p, &src[P_ACTDATE]);
+	p = putcol(p, &src[P_PSKIND]);
+	p = putcol(p, &src[P_PSNUM]);
+	p = putcol(p, &src[P_INVOICE]);
+	p = putcol(p, &src[P_LINENO]);
+	p = putcol(p, &src[P_ACTCODE]);
+	cpy(p, cp, mlen);
+	p[mlen] = '\0';
 	r->len = len + mlen;
 	r->amount = amount;
 	/* Its hash: daysort's, once everything is read (bhash). */
