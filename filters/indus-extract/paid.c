@@ -29,6 +29,7 @@
  */
 #define _GNU_SOURCE	/* sync_file_range(2) */
 #include <dirent.h>
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -847,9 +848,82 @@ linecmp(const void *x, const void *y)
 }
 
 /*
+ * The beneficiaries b in the order of their keys as bytes (bytesort's
+ * order), when no key is longer than 32 bytes, as a day's are (amc,
+ * contract and member_ref: 23 to 28): each key as four words, its
+ * bytes the most significant first and zeros past its end (no byte of
+ * a key is below TAB, so that of two keys that agree as far as the
+ * shorter goes, the shorter is first, as bytesort puts it), sorted on
+ * the fourth word, then the third, the second, the first, each by
+ * radix_sort, which is stable: the same order.  bytesort sorted most
+ * of a day's beneficiaries in small groups by qsort, 670 instructions
+ * a beneficiary on day 60 of a generated world; these passes 490.  0
+ * if a key is longer (then bytesort).
+ */
+struct wkey {
+	uint64_t k;
+	uint64_t i;
+};
+
+static int
+bensort(struct ben *b, size_t nb)
+{
+	struct wkey *a, *tmp;
+	struct ben *o;
+	uint64_t *w;
+	size_t i;
+	int j;
+
+	for (i = 0; i < nb; i++)
+		if (b[i].len > 32)
+			return 0;
+	w = xmalloc((nb ? nb : 1) * 4 * sizeof *w);
+	for (i = 0; i < nb; i++) {
+		unsigned char k[32];
+
+		memset(k, 0, sizeof k);
+		memcpy(k, b[i].s, b[i].len);
+		for (j = 0; j < 4; j++) {
+			uint64_t x;
+
+			memcpy(&x, k + 8 * j, 8);
+			w[4 * i + (size_t)j] = be64toh(x);
+		}
+	}
+	a = xmalloc((nb ? nb : 1) * sizeof *a);
+	tmp = xmalloc((nb ? nb : 1) * sizeof *tmp);
+	for (i = 0; i < nb; i++)
+		a[i].i = i;
+	for (j = 3; j >= 0; j--) {
+		uint64_t x = 0;
+
+		/*
+		 * The bits where the keys differ: the passes on the others,
+		 * the same in every key, are not run (most of a word of
+		 * digits; the fourth word's zeros).
+		 */
+		for (i = 0; i < nb; i++) {
+			a[i].k = w[4 * a[i].i + (size_t)j];
+			x |= a[i].k ^ a[0].k;
+		}
+		if (x != 0)
+			radix_sort(a, nb, sizeof *a, tmp, __builtin_ctzll(x), x);
+	}
+	o = xmalloc((nb ? nb : 1) * sizeof *o);
+	for (i = 0; i < nb; i++)
+		o[i] = b[a[i].i];
+	memcpy(b, o, nb * sizeof *b);
+	free(o);
+	free(tmp);
+	free(a);
+	free(w);
+	return 1;
+}
+
+/*
  * Half of the day's beneficiaries, those whose hash's high bit is t,
- * each once (found by its hash), then sorted (bytesort): what each of
- * two threads does at once.  bof[i], for a row i of the half, is its
+ * each once (found by its hash), then sorted (bensort, else bytesort):
+ * what each of two threads does at once.  bof[i], for a row i of the half, is its
  * beneficiary's number there (an array a half).
  */
 struct half {
@@ -908,7 +982,8 @@ halfsort(void *arg)
 		b[hf->bof[i]].n++;
 	}
 	free(slot);
-	bytesort(b, nb, sizeof *b, benkey);
+	if (!bensort(b, nb))
+		bytesort(b, nb, sizeof *b, benkey);
 	hf->b = b;
 	hf->nb = nb;
 	return NULL;
@@ -996,7 +1071,7 @@ spawn(pthread_t *th, void *(*fn)(void *), void *arg)
  * keys (amc to line, bytes), the rows of a line in the order they came
  * in: the order bytesort gave the rows themselves, at less cost.  A day
  * has some 2.5 rows a beneficiary: the beneficiaries, found by their
- * hash, are sorted (bytesort), the rows dealt to them in the order they
+ * hash, are sorted (bensort), the rows dealt to them in the order they
  * came in, and each beneficiary's few sorted on their lines.  As no
  * byte of a key is below TAB, a beneficiary before another by bytes
  * (the shorter first) puts its rows before the other's.  The
