@@ -144,9 +144,10 @@ struct prow {
 
 /*
  * paid.c.  paid_on: the day's rows are kept (-p).  paid_add: a row of
- * the day, its text columns (P_DAY and P_AMOUNT ignored); a column whose
- * p is NULL (its n 0) is in the one before, whose p and n are the run of
- * both in their line, the TAB between included.  paid_open: the
+ * the day, its text columns (P_DAY ignored; P_AMOUNT, if its p is not
+ * NULL, amount's text as read, canonical, else amount formatted); a
+ * column whose p is NULL (its n 0) is in the one before, whose p and n
+ * are the run of both in their line, the TAB between included.  paid_open: the
  * store of the day before, its segments (a day's, or a month's of the
  * first form) from month first (YYYY * 12 + MM - 1) on, each mapped
  * when a lookup first reaches it, the older ones left out; paid_find: each of its rows of one beneficiary in

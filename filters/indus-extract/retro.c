@@ -304,6 +304,8 @@ open_item(const struct window *w, const struct prow *own, int64_t net, int again
 	add(&tot->rretro, net, w->file, w->line, "amount_eur");
 	for (k = 0; k < NP; k++)
 		p[k] = own->f[k];
+	p[P_AMOUNT].p = NULL;	/* not the row's: -net, formatted */
+	p[P_AMOUNT].n = 0;
 	p[P_KIND].p = pkinds[PK_RETRO];
 	p[P_KIND].n = strlen(pkinds[PK_RETRO]);
 	paid_add(p, -net);
