@@ -157,9 +157,9 @@ readline(struct ts_reader *r, char **line, size_t *len)
 /*
  * The fields ended by the tabs of tab, a mask of the bytes from b: the
  * field being filled g (up to ge; past it counted in over), the one
- * being read starting at st.  When there is room for as many fields as
- * the mask has need up to gw (r->fbig's past max included), no check a
- * tab.
+ * being read starting at st.  need is at least the tabs' count (the
+ * mask's width, or its popcount): when there is room for need fields
+ * up to gw (r->fbig's past max included), no check a tab.
  */
 static inline __attribute__((always_inline)) void
 tabfields(uint64_t tab, int need, const char *b, struct field **gp,
@@ -219,10 +219,10 @@ splitpick(void)
 
 /*
  * The masks of 64 bytes at p, as split's SSE2 step makes them of 32:
- * the tabs, the other bytes that are not printable ASCII, and whether
- * those are all two-byte UTF-8 sequences whole in these bytes.  sh
- * bytes at the start are not looked at (the masks are shifted right):
- * they stand before the line's last 64 when fewer are left.
+ * the tabs, and the other bytes that are not printable ASCII (none
+ * when those are all two-byte UTF-8 sequences whole in these bytes).
+ * sh bytes at the start are not looked at (the masks are shifted
+ * right): they stand before the line's last 64 when fewer are left.
  */
 __attribute__((target("avx2,bmi,popcnt"))) static inline void
 masks2(const unsigned char *p, unsigned sh, uint64_t *tabp, uint64_t *oddp)
@@ -262,7 +262,6 @@ masks2(const unsigned char *p, unsigned sh, uint64_t *tabp, uint64_t *oddp)
 	*tabp = tab;
 	*oddp = odd;
 }
-
 #endif
 
 /*
@@ -270,10 +269,12 @@ masks2(const unsigned char *p, unsigned sh, uint64_t *tabp, uint64_t *oddp)
  * point into the line: nothing is copied.  The fields past max are
  * counted, not stored; but when f is r->fbig, which has room for 32
  * fields more, they may be written there first, so that the tabs of
- * 32 bytes need no check each however few fields are left.  The state
- * is pointers (the field being filled, where the current one starts),
- * not offsets: a field costs a few instructions, and a day's streams
- * have millions of them.  isa is splitisa, a constant in each copy.
+ * a step (32 bytes; of 64, when there is room for as many fields as
+ * it has tabs) need no check each however few fields are left.  The
+ * state is pointers (the field being filled, where the current one
+ * starts), not offsets: a field costs a few instructions, and a day's
+ * streams have millions of them.  isa is splitisa, a constant in each
+ * of split's and record's copies.
  */
 static inline __attribute__((always_inline)) int
 splitin(struct ts_reader *r, const char *what, const char *line, size_t len,
