@@ -112,6 +112,67 @@ test_expect_success 'tabs after a multi-byte character in the same word' '
 	grep -q "	demo	1	2	6.00	" out
 '
 
+# The reader's split looks at 32 bytes at a time (SSE2), or at 64 where
+# the processor has AVX2; TIERS_SPLIT=sse2 asks for the first (avx2, as
+# any other value, for the processor's).  Both give the same message for
+# a bad byte at every offset of a line of 200 bytes (each 64-byte step
+# and the part of one at its end), in plain text and among accents, and
+# take accents at every offset.
+test_expect_success 'setup: long lines, a bad byte at every offset of one' '
+	awk -v T="$T" "BEGIN {
+		a = \"abcdefghijklmnopqrstuvwxyz0123456789\"; a = a a a a a a;
+		u = \"\"; while (length(u) < 800) u = u \"ab\303\251cd\342\202\254e\360\237\230\200f\";
+		n = split(\"\177,\201,\037,\015,\011,\303,\300\", c, \",\");
+		h = \"#tiers\" T \"demo\" T 1 T \"id\" T \"fr_eur\" T \"br_eur\" T \"note\";
+		for (p = 0; p < 196; p++) {
+			for (k = 1; k <= n; k++) {
+				f = \"a\" k \"-\" p;
+				print h > f;
+				print \"a1\" T \"1.00\" T \"\" T substr(a, 1, 190) > f;
+				print \"a2\" T \"-4.50\" T \"\" T substr(a, 1, p) c[k] substr(a, p + 1, 190 - p) > f;
+				print \"#end2\" T 2 T \"-3.50\" T \"00000000\" > f;
+				close(f);
+				f = \"u\" k \"-\" p;
+				print h > f;
+				print \"a2\" T \"-4.50\" T \"\" T substr(u, 1, p) c[k] substr(u, p + 1, 190 - p) > f;
+				print \"#end2\" T 1 T \"-4.50\" T \"00000000\" > f;
+				close(f);
+			}
+			f = \"r\" p;
+			print h > f;
+			print \"a2\" T \"-4.50\" T \"\" T substr(a, 1, p) \"\303\251\" substr(a, p + 1, 190 - p) substr(u, 1, 15 * (p % 5)) > f;
+			close(f);
+		}
+	}" &&
+	for p in $(seq 0 195); do
+		tr "\\177" "\\000" <a1-$p >a8-$p &&
+		tr "\\177" "\\000" <u1-$p >u8-$p || return 1
+	done &&
+	for p in 0 1 63 64 65 127 128 129 195; do
+		printf "a1-%s:3: note: DEL character\n" $p &&
+		printf "a2-%s:3: note: invalid UTF-8\n" $p &&
+		printf "a3-%s:3: note: control character\n" $p &&
+		printf "a4-%s:3: note: carriage return (CRLF line end?)\n" $p &&
+		printf "a5-%s:3: 5 fields, the header names 4\n" $p &&
+		printf "a8-%s:3: note: NUL byte\n" $p || return 1
+	done | sed "s/^/tiers-seal: /" | sort >lexpect &&
+	for p in 0 1 63 64 65 127 128 129 195; do
+		tiers-seal -r <r$p >lok$p || return 1
+	done
+'
+
+for w in sse2 avx2; do
+	test_expect_success "TIERS_SPLIT=$w: the same messages at every offset" "
+		ls a*-* u*-* | sort >files &&
+		test_expect_code 65 env TIERS_SPLIT=$w tiers-seal \$(cat files) >out 2>err.$w &&
+		test \$(wc -l <err.$w) = \$(wc -l <files) &&
+		grep -F -f lexpect err.$w | sort >got &&
+		test_cmp lexpect got &&
+		if test $w != sse2; then test_cmp err.sse2 err.$w; fi &&
+		env TIERS_SPLIT=$w tiers-seal -q lok*
+	"
+done
+
 # Verification in parallel parts (ts_scan) says what the sequential
 # reader says: each broken stream, plain (parts; TIERS_SCAN_MIN=1 cuts even
 # a small file in two) against the same bytes gzipped (read in sequence).
