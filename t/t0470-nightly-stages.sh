@@ -89,19 +89,30 @@ test_expect_success 'payment runs beside indus, started after it, its offsets ta
 	! grep -l "$PWD/six/day[s]" /proc/[0-9]*/cmdline 2>/dev/null | grep -q .
 '
 
-test_expect_success 'the returns by two processes (TIERS_JOBS 2), the same bytes; one failing fails the stage' '
+test_expect_success 'the returns by one process, two threads with TIERS_JOBS 2, the same bytes; it failing fails the stage' '
 	rm -rf rt2 && mkdir -p rt2/inbox && cp -R "$sample"/2026-11-18 rt2/inbox/ &&
-	TIERS_JOBS=2 tiers-nightly -I 2026-11-18 rt2 2>err >/dev/null &&
-	cmp one/days/2026-11-18/MANIFEST rt2/days/2026-11-18/MANIFEST &&
-	# The clients'"'"' returns alone (-c without -r) fail: the stage fails.
-	mkdir -p cfail &&
+	mkdir -p jlog &&
 	real=$(command -v reject-code) &&
-	printf "#!/bin/sh\ncase \" \$* \" in *\" -c \"*) case \" \$* \" in *\" -r \"*) ;; *) echo \"reject-code: on purpose\" >&2; exit 70 ;; esac ;; esac\nexec \"%s\" \"\$@\"\n" "$real" >cfail/reject-code &&
+	printf "#!/bin/sh\ncase \" \$* \" in *\" -O \"*) echo \"\$*\" >>\"%s\" ;; esac\nexec \"%s\" \"\$@\"\n" "$PWD/jlog/args" "$real" >jlog/reject-code &&
+	chmod +x jlog/reject-code &&
+	env PATH=$PWD/jlog:$PATH TIERS_JOBS=2 tiers-nightly -I 2026-11-18 rt2 2>err >/dev/null &&
+	cmp one/days/2026-11-18/MANIFEST rt2/days/2026-11-18/MANIFEST &&
+	test "$(wc -l <jlog/args)" = 1 &&
+	grep -e " -j 2 -r .* -f .* -c " jlog/args &&
+	rm -rf rt2 jlog/args && mkdir -p rt2/inbox && cp -R "$sample"/2026-11-18 rt2/inbox/ &&
+	env PATH=$PWD/jlog:$PATH TIERS_JOBS=1 tiers-nightly -I 2026-11-18 rt2 2>err >/dev/null &&
+	cmp one/days/2026-11-18/MANIFEST rt2/days/2026-11-18/MANIFEST &&
+	test "$(wc -l <jlog/args)" = 1 &&
+	grep -e " -j 1 -r .* -f .* -c " jlog/args &&
+	# The returns failing: the stage fails, their message said once.
+	mkdir -p cfail &&
+	printf "#!/bin/sh\ncase \" \$* \" in *\" -O \"*) echo \"reject-code: on purpose\" >&2; exit 65 ;; esac\nexec \"%s\" \"\$@\"\n" "$real" >cfail/reject-code &&
 	chmod +x cfail/reject-code &&
 	rm -rf rt3 && mkdir -p rt3/inbox && cp -R "$sample"/2026-11-18 rt3/inbox/ &&
 	test_expect_code 70 env PATH=$PWD/cfail:$PATH TIERS_JOBS=2 \
 	    tiers-nightly -I 2026-11-18 rt3 2>err >/dev/null &&
-	grep "reject-code -O (the clients'"'"' returns) exited 70" err &&
+	grep "reject-code -O exited 65" err &&
+	test "$(grep -c "reject-code: on purpose" err)" = 1 &&
 	! test -e rt3/days/2026-11-18
 '
 

@@ -202,6 +202,78 @@ test_expect_success '-O: the PS return by sort(1) past TIERS_PSMEM, the same byt
 	done
 '
 
+# -j 2: the clients' returns by a thread of their own, the outcomes
+# handed to it in batches (TIERS_RETBATCH outcomes a batch, four batches
+# at most: many hand-overs, the reader held back): the same bytes as one
+# thread, whatever the batches, also with the PS return by sort(1).
+test_expect_success '-O -j 2: the clients'"'"' returns by a second thread, in batches: the same bytes' '
+	awk -F"\t" -v OFS="\t" "$COLS"" !/^#/ {
+		split(\"900000001 900000002 x 900000003 900000001\", a, \" \")
+		for (i = 1; i <= 200; i++) {
+			\$c[\"amc\"] = a[i % 5 + 1] == \"x\" ? \"\" : a[i % 5 + 1]
+			\$c[\"ps_number\"] = 1000 + i % 7
+			\$c[\"invoice\"] = \"INV\" int(i / 3)
+			\$c[\"claim\"] = \"2026-11-24#\" ++seq
+			print
+		}
+	}" reto/o >ret7.lines &&
+	{ sed -n "1,/^#business_date/p" reto/o && cat ret7.lines; } | tiers-seal -r >ret7.o &&
+	test "$(records ret7.o)" = 400 &&
+	mkdir -p ret7/1/c &&
+	reject-code -O ret7.o -d 2026-11-24 -r ret7/1/ps.tsv -f ret7/1/ps.txt -c ret7/1/c 2>err &&
+	test_must_be_empty err &&
+	ls ret7/1/c >want && test "$(wc -l <want)" = 8 &&
+	for b in 1 2 3 7 400 -; do
+		rm -rf ret7/2 && mkdir -p ret7/2/c &&
+		if test $b = -; then
+			TIERS_PSMEM=0 TIERS_RETBATCH=3 TMPDIR=$PWD/ret7/2 reject-code -O ret7.o \
+			    -d 2026-11-24 -j 2 -r ret7/2/ps.tsv -f ret7/2/ps.txt -c ret7/2/c 2>err
+		else
+			TIERS_RETBATCH=$b reject-code -O ret7.o -d 2026-11-24 -j 2 \
+			    -r ret7/2/ps.tsv -f ret7/2/ps.txt -c ret7/2/c 2>err
+		fi &&
+		test_must_be_empty err &&
+		cmp ret7/1/ps.tsv ret7/2/ps.tsv && cmp ret7/1/ps.txt ret7/2/ps.txt &&
+		ls -A ret7/2/c >got && test_cmp want got &&
+		for f in $(cat want); do cmp ret7/1/c/$f ret7/2/c/$f || exit 1; done || exit 1
+	done &&
+	rm -rf ret7/2 && mkdir -p ret7/2/c &&
+	reject-code -O ret7.o -d 2026-11-24 -j 2 -r ret7/2/ps.tsv -f ret7/2/ps.txt -c ret7/2/c 2>err &&
+	test_must_be_empty err &&
+	cmp ret7/1/ps.tsv ret7/2/ps.tsv &&
+	for f in $(cat want); do cmp ret7/1/c/$f ret7/2/c/$f || exit 1; done
+'
+
+# A bad outcome in the middle, one the reader refuses (an amount that is
+# not one, the trailer as it was) or the clients' returns do (amc_eur
+# empty, sealed again): with -j 2 as with one thread, the message once,
+# 65, nothing published.
+test_expect_success '-O -j 2: a bad outcome in the middle: the message once, 65, nothing published' '
+	for bad in fr_eur amc_eur; do
+		awk -F"\t" -v OFS="\t" -v bad=$bad "
+			/^#tiers/ { for (i = 4; i <= NF; i++) if (\$i == bad) k = i - 3 }
+			!/^#/ && ++n == 201 { \$k = bad == \"fr_eur\" ? \"1.2.3\" : \"\" }
+			bad == \"fr_eur\" || !/^#end/ { print }" ret7.o >ret7.bad &&
+		if test $bad = amc_eur; then tiers-seal -r <ret7.bad >ret7.sealed &&
+			mv ret7.sealed ret7.bad; fi &&
+		for j in 1 2; do
+			rm -rf ret7/b && mkdir -p ret7/b/c &&
+			TIERS_RETBATCH=3 test_expect_code 65 reject-code -O ret7.bad -d 2026-11-24 -j $j \
+			    -r ret7/b/ps.tsv -f ret7/b/ps.txt -c ret7/b/c 2>err.$j &&
+			test "$(wc -l <err.$j)" = 1 &&
+			test -z "$(ls -A ret7/b/c)" && ls -A ret7/b >got && echo c >want &&
+			test_cmp want got || exit 1
+		done &&
+		test_cmp err.1 err.2 &&
+		grep "^reject-code: ret7.bad:[0-9]*: $bad: " err.2 || exit 1
+	done &&
+	test_expect_code 64 reject-code -O ret7.o -d 2026-11-24 -j 3 -c ret7/b/c 2>err &&
+	grep "^reject-code: -j: must be a number from 1 to 2\$" err &&
+	test_expect_code 64 reject-code -d 2026-11-24 -j 2 -p p.hold-resent.1 -n ret7/b -o ret7/b/o \
+	    l.hold-resent.2 d.hold-resent.2 2>err &&
+	grep "^usage: reject-code" err
+'
+
 test_expect_success 'a line of no client number: in the unattributed return, not refused' '
 	sed "s/	900000001	C1	A	/	X1	C1	A	/" d.cancel.1 | tiers-seal -r >d.x1 &&
 	mkdir ret4 ret4/p ret4/c &&

@@ -360,7 +360,7 @@ usage(void)
 	    "       reject-code -K days -d date -n presented -R report [-p pending]\n"
 	    "                   [-k contests]... claims-file\n"
 	    "       reject-code -O outcomes -d date [-c client-returns]\n"
-	    "                   [-f ps-return-fixed [-L layout]] [-r ps-return]\n");
+	    "                   [-f ps-return-fixed [-L layout]] [-j jobs] [-r ps-return]\n");
 	exit(EX_USAGE);
 }
 
@@ -477,10 +477,10 @@ main(int argc, char *argv[])
 	const struct field *ground;
 	const char *daysdir = NULL, *report = NULL, *published = NULL;
 	char **contests = NULL;
-	int ncontests = 0;
+	int ncontests = 0, jobs = 0;
 
 	setprogname_(argv[0]);
-	while ((ch = getopt(argc, argv, "K:L:O:R:c:d:f:k:n:o:p:r:s:t:")) != -1)
+	while ((ch = getopt(argc, argv, "K:L:O:R:c:d:f:j:k:n:o:p:r:s:t:")) != -1)
 		switch (ch) {
 		case 'K': daysdir = optarg; break;
 		case 'O': published = optarg; break;
@@ -492,6 +492,7 @@ main(int argc, char *argv[])
 		case 'L': layfile = optarg; break;
 		case 'c': clientdir = optarg; break;
 		case 'f': fixout = optarg; break;
+		case 'j': jobs = (int)numarg(optarg, 1, 2, "-j"); break;
 		case 'r': psout = optarg; break;
 		case 'd': date = optarg; break;
 		case 'n': newdir = optarg; break;
@@ -514,7 +515,7 @@ main(int argc, char *argv[])
 		struct ts_reader r;
 		int j;
 
-		if (date == NULL || newdir == NULL || report == NULL || argc != 1 ||
+		if (date == NULL || newdir == NULL || report == NULL || argc != 1 || jobs > 0 ||
 		    outpath != NULL || psout != NULL || fixout != NULL || clientdir != NULL ||
 		    sumpath != NULL || ntables > 0 || layfile != NULL)
 			usage();
@@ -547,14 +548,14 @@ main(int argc, char *argv[])
 		checkdate(published, today_s);
 		if (fixout != NULL)
 			lay = returns_layout(layfile);
-		returns_write(published, today_s, psout, fixout, lay, clientdir);
+		returns_write(published, today_s, psout, fixout, lay, clientdir, jobs);
 		returns_commit();
 		if (lay != NULL)
 			lay_free((struct layout *)lay);
 		return 0;
 	}
 	if (date == NULL || newdir == NULL || outpath == NULL || argc != 2 || ncontests > 0 ||
-	    report != NULL)
+	    report != NULL || jobs > 0)
 		usage();
 	if (date_parse(date, strlen(date), &today) < 0)
 		die(EX_USAGE, "-d %s: not a date YYYY-MM-DD", date);
@@ -936,7 +937,7 @@ main(int argc, char *argv[])
 	ts_close(&dr);
 	/* The returns, from the outcomes as written; published with them. */
 	if (psout != NULL || fixout != NULL || clientdir != NULL)
-		returns_write(po.tmp, today_s, psout, fixout, lay, clientdir);
+		returns_write(po.tmp, today_s, psout, fixout, lay, clientdir, 1);
 	if (pub_commit(&po) < 0)
 		die(EX_IOERR, "%s: %s", outpath, strerror(errno));
 	if (pub_commit(&pp) < 0)

@@ -18,10 +18,11 @@ extern const int nocols;
  * return as a stream (psout) and as a fixed-width file of layout lay
  * (fixout), either may be NULL; the clients' returns into the directory
  * clientdir (NULL: none).  Outputs are published into place by pub_open
- * and committed with the others by returns_commit.
+ * and committed with the others by returns_commit.  jobs 2 or more: the
+ * clients' returns, with the PS return, by a thread of their own.
  */
 void returns_write(const char *path, const char *date, const char *psout,
-    const char *fixout, const struct layout *lay, const char *clientdir);
+    const char *fixout, const struct layout *lay, const char *clientdir, int jobs);
 void returns_commit(void);
 /*
  * -K: the lines to present again on date, into outdir (claims.tsv and
