@@ -450,6 +450,16 @@ claimkeys(void)
 		c = &cl[k];
 		if (nkey + NKIND > (ktmask + 1) / 4 * 3)
 			ktgrow(k);
+		/*
+		 * The keys' bytes of the claim before: its entries, which the
+		 * probes would find again (nothing went in since but its own
+		 * keys of other kinds, which no probe of this kind takes).
+		 */
+		if (c->samekey && k > 0) {
+			memcpy(c->ke, cl[k - 1].ke, sizeof c->ke);
+			c->amc = 0;
+			continue;
+		}
 		ckey(c, &ck);
 		/* Its hashes read before its entries take their room. */
 		memcpy(kh, c->kh, sizeof kh);

@@ -365,6 +365,7 @@ struct claim {
 	unsigned dup : 1, tp : 1, noemie : 1, haspaid : 1, decided : 1;
 	unsigned sight : 1;	/* optics renewed early on a documented change of sight */
 	unsigned hasplv : 1;	/* 100 % Santé: the act has a regulated price (actplv) */
+	unsigned samekey : 1;	/* its keys' bytes the previous claim's (claims.c) */
 };
 #define CS(c, i) ((c)->ln + (c)->fo[i])
 #define CN(c, i) cflen(c, i)
