@@ -451,6 +451,30 @@ cdate(struct dcache *m, const char *p, size_t n, int32_t *d)
 	return 0;
 }
 
+/* The 8 bytes at p as a number that orders as memcmp orders them. */
+static inline uint64_t
+be64(const char *p)
+{
+	const unsigned char *b = (const unsigned char *)p;
+
+	return (uint64_t)b[0] << 56 | (uint64_t)b[1] << 48 | (uint64_t)b[2] << 40 |
+	    (uint64_t)b[3] << 32 | (uint64_t)b[4] << 24 | (uint64_t)b[5] << 16 |
+	    (uint64_t)b[6] << 8 | b[7];
+}
+
+/* Two nirs' 13 bytes as memcmp orders them: <0, 0, >0. */
+static inline int
+nircmp(const char *a, const char *b)
+{
+	uint64_t x = be64(a), y = be64(b);
+
+	if (x == y) {
+		x = be64(a + 5);
+		y = be64(b + 5);
+	}
+	return x < y ? -1 : x > y;
+}
+
 /* Byte strings compared as strcmp compares C strings. */
 static inline int
 bytecmp(const char *a, size_t m, const char *b, size_t n)

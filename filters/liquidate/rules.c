@@ -109,9 +109,20 @@ findpec(const struct ctx *cx, const struct claim *c, const struct benef *b,
 	key.rang = b->rang;
 	key.from = NOSTART;
 	key.number = "";
+	/*
+	 * peccmp's order: the nirs, 13 bytes each (pecrec and parsebenef
+	 * check them), compared as two numbers; peccmp itself past the
+	 * beneficiary.
+	 */
 	while (lo < hi) {
+		const struct pec *p;
+		int d;
+
 		m = lo + (hi - lo) / 2;
-		if (peccmp(&cx->pecs[m], &key) < 0)
+		p = &cx->pecs[m];
+		if ((d = strcmp(p->amc, key.amc)) == 0 && (d = nircmp(p->nir, key.nir)) == 0)
+			d = peccmp(p, &key);
+		if (d < 0)
 			lo = m + 1;
 		else
 			hi = m;
@@ -119,8 +130,8 @@ findpec(const struct ctx *cx, const struct claim *c, const struct benef *b,
 	for (hi = lo; hi < cx->npecs; hi++) {
 		const struct pec *p = &cx->pecs[hi];
 
-		if (strcmp(p->amc, b->amc) != 0 || strcmp(p->nir, b->nir) != 0 ||
-		    p->birth != b->birth || p->rang != b->rang)
+		if (p->birth != b->birth || p->rang != b->rang || nircmp(p->nir, b->nir) != 0 ||
+		    strcmp(p->amc, b->amc) != 0)
 			break;
 	}
 	/* And those of the generation or store read where it lies, merged in that order. */
