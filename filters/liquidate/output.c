@@ -427,11 +427,12 @@ dfields(char *p, const struct claim *c, const int *ix, size_t n)
 /*
  * The product references fastdec found plain, with their lengths: a few
  * a day, the claims' interleaved.  Keyed by the reference's place (the
- * guarantee's product); one a thread.
+ * guarantee's product), open addressing; one a thread.  Once full, a
+ * reference not there is checked each time.
  */
-#define NREFS 16
+#define NREFS 32
 struct refs {
-	const char *p[NREFS];
+	const char *p[NREFS];	/* NULL: free */
 	size_t n[NREFS];
 };
 
@@ -455,15 +456,19 @@ fastdec(struct ts_writer *w, const struct claim *c, struct refs *okref)
 	nc = strlen(con);
 	nm = strlen(mem);
 	/* A product's reference checked once. */
-	i = (size_t)((uintptr_t)pref >> 3) % NREFS;
-	if (okref->p[i] == pref)
+	for (i = (size_t)((uintptr_t)pref >> 3) % NREFS, k = 0; k < NREFS &&
+	    okref->p[i] != NULL && okref->p[i] != pref; i = (i + 1) % NREFS, k++)
+		;
+	if (k < NREFS && okref->p[i] == pref)
 		np = okref->n[i];
 	else {
 		np = strlen(pref);
 		if (ts_badbyte(pref, np, 0) < np)
 			return -1;
-		okref->p[i] = pref;
-		okref->n[i] = np;
+		if (k < NREFS) {
+			okref->p[i] = pref;
+			okref->n[i] = np;
+		}
 	}
 	need += nc + nm + np + 7 * MONEY_BUFSZ + 128;
 	if (need > sizeof line || CN(c, C_DUPID) == 0 || *CS(c, C_DUPID) == '#' ||

@@ -109,20 +109,9 @@ findpec(const struct ctx *cx, const struct claim *c, const struct benef *b,
 	key.rang = b->rang;
 	key.from = NOSTART;
 	key.number = "";
-	/*
-	 * peccmp's order: the nirs, 13 bytes each (pecrec and parsebenef
-	 * check them), compared as two numbers; peccmp itself past the
-	 * beneficiary.
-	 */
 	while (lo < hi) {
-		const struct pec *p;
-		int d;
-
 		m = lo + (hi - lo) / 2;
-		p = &cx->pecs[m];
-		if ((d = strcmp(p->amc, key.amc)) == 0 && (d = nircmp(p->nir, key.nir)) == 0)
-			d = peccmp(p, &key);
-		if (d < 0)
+		if (peccmp(&cx->pecs[m], &key) < 0)
 			lo = m + 1;
 		else
 			hi = m;
@@ -214,7 +203,9 @@ rulefor(const struct ctx *cx, const struct claim *c, const struct benef *b,
 		done |= (uint64_t)1 << best;
 		for (j = 0; j < g->nprods; j++) {
 			pr = &g->prods[j];
-			if (strcmp(pr->ref, b->prods[best].ref) != 0)
+			/* A product told by its reference's first byte first (a call a product). */
+			if (pr->ref[0] != b->prods[best].ref[0] ||
+			    strcmp(pr->ref, b->prods[best].ref) != 0)
 				continue;
 			for (k = 0; k < pr->nrules; k++) {
 				r = &pr->rules[k];
