@@ -316,6 +316,13 @@ claimrec(void *arg, struct ts_reader *r)
 	return 0;
 }
 
+/* Column i's (C_*) place in the claims stream, -1 absent (after loadclaims). */
+int
+claimcol(int i)
+{
+	return readcols[i];
+}
+
 void
 loadclaims(struct ts_reader *r)
 {

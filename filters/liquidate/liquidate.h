@@ -621,6 +621,7 @@ extern struct claim *cl;
 extern size_t ncl;
 extern size_t nallclaims;	/* the claims read, those of other shards too */
 void loadclaims(struct ts_reader *r);
+int claimcol(int i);
 void ckey(const struct claim *c, struct bk_key *k);
 
 /* join.c: the beneficiaries the claims name, from the masters. */

@@ -393,6 +393,35 @@ static const int dtext2[] = { C_PSKIND, C_PSNUM, C_INVOICE, C_LINENO, C_ACTDATE,
 static const int dtext3[] = { C_NATURE, C_DUP };
 
 /*
+ * The claim's columns a decision copies, in runs that are next to one
+ * another in the claims stream too (file, line, pos; ps_kind, ps_number,
+ * invoice; line_no, act_date, act_code in dedup's order): a run's bytes,
+ * its TABs between, are copied at once.  A run is its first and last
+ * column (C_*).
+ */
+struct drun {
+	int a, b;
+};
+static struct drun druns1[5], druns2[6], druns3[2];
+static size_t ndruns1, ndruns2, ndruns3;
+
+static size_t
+mkruns(struct drun *r, const int *ix, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (k > 0 && claimcol(ix[i - 1]) >= 0 &&
+		    claimcol(ix[i]) == claimcol(ix[i - 1]) + 1)
+			r[k - 1].b = ix[i];
+		else {
+			r[k].a = r[k].b = ix[i];
+			k++;
+		}
+	return k;
+}
+
+/*
  * An amount of 0 in its text, made once by money_fmt: a day's
  * recover_eur is 0.00 nearly always, its rac_eur more than half the time.
  */
@@ -415,12 +444,24 @@ dstr(char *p, const char *s, size_t n)
 }
 
 static char *
-dfields(char *p, const struct claim *c, const int *ix, size_t n)
+dfields(char *p, const struct claim *c, const struct drun *r, size_t n)
 {
-	size_t i;
+	const char *s;
+	size_t i, k;
 
-	for (i = 0; i < n; i++)
-		p = dstr(p, CS(c, ix[i]), CN(c, ix[i]));
+	for (i = 0; i < n; i++) {
+		s = CS(c, r[i].a);
+		k = (size_t)(CS(c, r[i].b) - s) + CN(c, r[i].b);
+		if (k <= 16)
+			few_cpy(p, s, k);
+		else if (k <= 32) {
+			memcpy(p, s, 16);
+			memcpy(p + k - 16, s + k - 16, 16);
+		} else
+			memcpy(p, s, k);
+		p += k;
+		*p++ = '\t';
+	}
 	return p;
 }
 
@@ -479,12 +520,12 @@ fastdec(struct ts_writer *w, const struct claim *c, struct refs *okref)
 	for (k = 0; k < 7; k++)
 		if (money_add(&sum, sum, m[k]) < 0)
 			return -1;
-	p = dfields(line, c, dtext1, sizeof dtext1 / sizeof dtext1[0]);
+	p = dfields(line, c, druns1, ndruns1);
 	p = dstr(p, con, nc);
 	p = dstr(p, mem, nm);
-	p = dfields(p, c, dtext2, sizeof dtext2 / sizeof dtext2[0]);
+	p = dfields(p, c, druns2, ndruns2);
 	p = dstr(p, dn, c->dom >= 0 ? domlen[c->dom] : 0);
-	p = dfields(p, c, dtext3, sizeof dtext3 / sizeof dtext3[0]);
+	p = dfields(p, c, druns3, ndruns3);
 	p = dstr(p, pref, np);
 	if (c->rank > 0) {
 		char d[16];
@@ -642,6 +683,9 @@ wdecisions(struct ts_writer *w)
 	 * not half the day.
 	 */
 	zeron = money_fmt(0, zerotxt);
+	ndruns1 = mkruns(druns1, dtext1, sizeof dtext1 / sizeof dtext1[0]);
+	ndruns2 = mkruns(druns2, dtext2, sizeof dtext2 / sizeof dtext2[0]);
+	ndruns3 = mkruns(druns3, dtext3, sizeof dtext3 / sizeof dtext3[0]);
 	for (k = 0; k < NDOM; k++)
 		domlen[k] = strlen(domnames[k]);
 	for (k = 0; k < sizeof dests / sizeof dests[0]; k++)
