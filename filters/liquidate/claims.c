@@ -43,6 +43,13 @@ static const char *const ccols[NCC] = {
 	"dup_paid_eur", "pf_eur", "franchise_eur", "parcours", "renewal"
 };
 static int readcols[NCC];
+/*
+ * The columns a claim's keys are made of (amc, nir, nir_key, benef_nir,
+ * adherent, birth_date, rang), from the first of them in the stream's
+ * order to the last, the columns between included: the same bytes there
+ * are the same keys.
+ */
+static int keylo, keyhi;
 
 /*
  * A day's act codes repeat: actof's answers for the last ones read, in a
@@ -100,6 +107,18 @@ struct cpart {
 	struct actent acts[ACACHE];
 	struct dcache dact, dbirth;
 	size_t nall;		/* the records read, kept or not */
+	/*
+	 * The last claim read: its keys' columns, where its line stays
+	 * (mapped, or copied), their rang, birth and hashes, and whether
+	 * it was kept.  A beneficiary's claims come together (the lines of
+	 * an invoice): a third of a day's have the last one's keys.
+	 */
+	const char *kspan;
+	size_t kspann;		/* 0: none */
+	int8_t krk;
+	int32_t kbirth;
+	uint64_t kkh[NKIND];
+	int kkept;
 };
 
 size_t nallclaims;
@@ -156,6 +175,8 @@ claimrec(void *arg, struct ts_reader *r)
 	int64_t plv;		/* looked up again where a rule needs it */
 	int64_t pf = 0;
 	char *p;
+	const char *ks;
+	size_t ksn;
 	long v;
 
 	if (cp->n == cp->cap) {
@@ -259,21 +280,47 @@ claimrec(void *arg, struct ts_reader *r)
 	c->dom = (int8_t)dom;
 	c->hasplv = plv > 0;
 	c->part = (int8_t)part;
-	c->rk = int_parse(RF(C_RANG).p, RF(C_RANG).n, 0, 99, &v) < 0 ? -1 : (int8_t)v;
-	if (cdate(&cp->dbirth, RF(C_BIRTH).p, RF(C_BIRTH).n, &c->birth) < 0)
-		c->birth = NOSTART;
-#undef RF
-	ckey(c, &ck);
-	for (kind = 0; kind < NKIND; kind++) {
-		c->kh[kind] = c->rk < 0 || (c->birth == NOSTART && kind != K_NIRRANG) ? 0 :
-		    bk_hash(kind, &ck);
+	/* The keys' columns, where they lie in c->ln: the last claim's bytes, its keys. */
+	ks = c->ln + (r->f[keylo].p - r->line);
+	ksn = (size_t)(r->f[keyhi].p + r->f[keyhi].n - r->f[keylo].p);
+	if (ksn == cp->kspann && memcmp(ks, cp->kspan, ksn) == 0) {
+		c->rk = cp->krk;
+		c->birth = cp->kbirth;
+		memcpy(c->kh, cp->kkh, sizeof c->kh);
+		/* The previous claim of the array has them: claimkeys takes its entries. */
+		c->samekey = cp->kkept;
+	} else {
+		c->rk = int_parse(RF(C_RANG).p, RF(C_RANG).n, 0, 99, &v) < 0 ? -1 : (int8_t)v;
+		if (cdate(&cp->dbirth, RF(C_BIRTH).p, RF(C_BIRTH).n, &c->birth) < 0)
+			c->birth = NOSTART;
+		ckey(c, &ck);
+		for (kind = 0; kind < NKIND; kind++) {
+			c->kh[kind] = c->rk < 0 || (c->birth == NOSTART && kind != K_NIRRANG) ?
+			    0 : bk_hash(kind, &ck);
+		}
+		cp->kspan = ks;
+		cp->kspann = ksn;
+		cp->krk = c->rk;
+		cp->kbirth = c->birth;
+		memcpy(cp->kkh, c->kh, sizeof cp->kkh);
 	}
+#undef RF
 	cp->nall++;
 	/* Sharded, the claims of the other shards' families are not kept. */
-	if (cp->ro != NULL && route(cp->ro, c) != myshard)
+	if (cp->ro != NULL && route(cp->ro, c) != myshard) {
+		cp->kkept = 0;
 		return 0;
+	}
+	cp->kkept = 1;
 	cp->n++;
 	return 0;
+}
+
+/* Column i's (C_*) place in the claims stream, -1 absent (after loadclaims). */
+int
+claimcol(int i)
+{
+	return readcols[i];
 }
 
 void
@@ -287,6 +334,18 @@ loadclaims(struct ts_reader *r)
 	for (i = 0; i < NCC; i++)
 		readcols[i] = i == C_DUPREF || i >= C_PAID ? ts_col(r, ccols[i]) :
 		    ts_needcol(r, ccols[i]);
+	{
+		static const int kc[] = { C_AMC, C_NIR, C_NIRKEY, C_BNIR, C_ADHERENT, C_BIRTH,
+			C_RANG };
+
+		keylo = keyhi = readcols[kc[0]];
+		for (i = 1; i < (int)(sizeof kc / sizeof kc[0]); i++) {
+			if (readcols[kc[i]] < keylo)
+				keylo = readcols[kc[i]];
+			if (readcols[kc[i]] > keyhi)
+				keyhi = readcols[kc[i]];
+		}
+	}
 	r->keepmap = 1;		/* the claims' fields are read there till the end */
 	memset(cp, 0, sizeof cp);
 	for (i = 0; i < CPARTS; i++) {

@@ -106,6 +106,33 @@ optdate(const struct field *f, int32_t def, struct dcache *m, int32_t *d)
 
 /* Masters: every beneficiary into memory, then the index. */
 
+/*
+ * The first ':' or ',' of [p, e), or e: eight bytes at a time where
+ * they are little-endian words (the lowest byte a zero test marks is
+ * the first zero, whatever it marks above it).
+ */
+static const char *
+prodsep(const char *p, const char *e)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t one = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	uint64_t x, a, b;
+
+	for (; e - p >= 8; p += 8) {
+		memcpy(&x, p, 8);
+		a = x ^ 0x3a3a3a3a3a3a3a3aULL;	/* ':' */
+		b = x ^ 0x2c2c2c2c2c2c2c2cULL;	/* ',' */
+		a = ((a - one) & ~a & high) | ((b - one) & ~b & high);
+		if (a != 0)
+			return p + ((unsigned)__builtin_ctzll(a) >> 3);
+	}
+#endif
+	while (p < e && *p != ':' && *p != ',')
+		p++;
+	return p;
+}
+
 static int
 products(struct ts_reader *r, struct arena *a, const struct field *f, struct bmemo *mm,
     struct benef *b)
@@ -132,8 +159,7 @@ products(struct ts_reader *r, struct arena *a, const struct field *f, struct bme
 	while (p < end) {
 		for (k = 0; k < 4; k++) {
 			s[k].p = p;
-			while (p < end && *p != ':' && *p != ',')
-				p++;
+			p = prodsep(p, end);
 			s[k].n = (size_t)(p - s[k].p);
 			if (k < 3) {
 				if (p >= end || *p != ':')
@@ -450,6 +476,16 @@ claimkeys(void)
 		c = &cl[k];
 		if (nkey + NKIND > (ktmask + 1) / 4 * 3)
 			ktgrow(k);
+		/*
+		 * The keys' bytes of the claim before: its entries, which the
+		 * probes would find again (nothing went in since but its own
+		 * keys of other kinds, which no probe of this kind takes).
+		 */
+		if (c->samekey && k > 0) {
+			memcpy(c->ke, cl[k - 1].ke, sizeof c->ke);
+			c->amc = 0;
+			continue;
+		}
 		ckey(c, &ck);
 		/* Its hashes read before its entries take their room. */
 		memcpy(kh, c->kh, sizeof kh);

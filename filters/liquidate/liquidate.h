@@ -365,6 +365,7 @@ struct claim {
 	unsigned dup : 1, tp : 1, noemie : 1, haspaid : 1, decided : 1;
 	unsigned sight : 1;	/* optics renewed early on a documented change of sight */
 	unsigned hasplv : 1;	/* 100 % Santé: the act has a regulated price (actplv) */
+	unsigned samekey : 1;	/* its keys' bytes the previous claim's (claims.c) */
 };
 #define CS(c, i) ((c)->ln + (c)->fo[i])
 #define CN(c, i) cflen(c, i)
@@ -448,6 +449,30 @@ cdate(struct dcache *m, const char *p, size_t n, int32_t *d)
 	memcpy(m->e[i].s, p, sizeof m->e[i].s);
 	m->e[i].d = *d;
 	return 0;
+}
+
+/* The 8 bytes at p as a number that orders as memcmp orders them. */
+static inline uint64_t
+be64(const char *p)
+{
+	const unsigned char *b = (const unsigned char *)p;
+
+	return (uint64_t)b[0] << 56 | (uint64_t)b[1] << 48 | (uint64_t)b[2] << 40 |
+	    (uint64_t)b[3] << 32 | (uint64_t)b[4] << 24 | (uint64_t)b[5] << 16 |
+	    (uint64_t)b[6] << 8 | b[7];
+}
+
+/* Two nirs' 13 bytes as memcmp orders them: <0, 0, >0. */
+static inline int
+nircmp(const char *a, const char *b)
+{
+	uint64_t x = be64(a), y = be64(b);
+
+	if (x == y) {
+		x = be64(a + 5);
+		y = be64(b + 5);
+	}
+	return x < y ? -1 : x > y;
 }
 
 /* Byte strings compared as strcmp compares C strings. */
@@ -596,6 +621,7 @@ extern struct claim *cl;
 extern size_t ncl;
 extern size_t nallclaims;	/* the claims read, those of other shards too */
 void loadclaims(struct ts_reader *r);
+int claimcol(int i);
 void ckey(const struct claim *c, struct bk_key *k);
 
 /* join.c: the beneficiaries the claims name, from the masters. */

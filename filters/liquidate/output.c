@@ -393,11 +393,42 @@ static const int dtext2[] = { C_PSKIND, C_PSNUM, C_INVOICE, C_LINENO, C_ACTDATE,
 static const int dtext3[] = { C_NATURE, C_DUP };
 
 /*
+ * The claim's columns a decision copies, in runs that are next to one
+ * another in the claims stream too (file, line, pos; ps_kind, ps_number,
+ * invoice; line_no, act_date, act_code in dedup's order): a run's bytes,
+ * its TABs between, are copied at once.  A run is its first and last
+ * column (C_*).
+ */
+struct drun {
+	int a, b;
+};
+static struct drun druns1[5], druns2[6], druns3[2];
+static size_t ndruns1, ndruns2, ndruns3;
+
+static size_t
+mkruns(struct drun *r, const int *ix, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (k > 0 && claimcol(ix[i - 1]) >= 0 &&
+		    claimcol(ix[i]) == claimcol(ix[i - 1]) + 1)
+			r[k - 1].b = ix[i];
+		else {
+			r[k].a = r[k].b = ix[i];
+			k++;
+		}
+	return k;
+}
+
+/*
  * An amount of 0 in its text, made once by money_fmt: a day's
  * recover_eur is 0.00 nearly always, its rac_eur more than half the time.
  */
 static char zerotxt[MONEY_BUFSZ];
 static size_t zeron;
+/* The lengths of the domains' and destinations' names, measured once. */
+static size_t domlen[NDOM], destlen[sizeof dests / sizeof dests[0]];
 
 /* n bytes of s at p, then a TAB; a field's few bytes by words. */
 static inline char *
@@ -413,17 +444,41 @@ dstr(char *p, const char *s, size_t n)
 }
 
 static char *
-dfields(char *p, const struct claim *c, const int *ix, size_t n)
+dfields(char *p, const struct claim *c, const struct drun *r, size_t n)
 {
-	size_t i;
+	const char *s;
+	size_t i, k;
 
-	for (i = 0; i < n; i++)
-		p = dstr(p, CS(c, ix[i]), CN(c, ix[i]));
+	for (i = 0; i < n; i++) {
+		s = CS(c, r[i].a);
+		k = (size_t)(CS(c, r[i].b) - s) + CN(c, r[i].b);
+		if (k <= 16)
+			few_cpy(p, s, k);
+		else if (k <= 32) {
+			memcpy(p, s, 16);
+			memcpy(p + k - 16, s + k - 16, 16);
+		} else
+			memcpy(p, s, k);
+		p += k;
+		*p++ = '\t';
+	}
 	return p;
 }
 
+/*
+ * The product references fastdec found plain, with their lengths: a few
+ * a day, the claims' interleaved.  Keyed by the reference's place (the
+ * guarantee's product), open addressing; one a thread.  Once full, a
+ * reference not there is checked each time.
+ */
+#define NREFS 32
+struct refs {
+	const char *p[NREFS];	/* NULL: free */
+	size_t n[NREFS];
+};
+
 static int
-fastdec(struct ts_writer *w, const struct claim *c, const char **okref)
+fastdec(struct ts_writer *w, const struct claim *c, struct refs *okref)
 {
 	static const int all[] = { C_DUPID, C_FILE, C_LINE, C_POS, C_AMC, C_PSKIND,
 		C_PSNUM, C_INVOICE, C_LINENO, C_ACTDATE, C_ACTCODE, C_NATURE, C_DUP };
@@ -431,7 +486,7 @@ fastdec(struct ts_writer *w, const struct claim *c, const char **okref)
 	const char *con = b ? b->contract : "", *mem = b ? b->member : "";
 	const char *pref = c->pref ? c->pref : "", *dn = c->dom >= 0 ? domnames[c->dom] : "";
 	const char *fl;
-	size_t need = 0, nc, nm, np, i;
+	size_t need = 0, nc, nm, np, i, nfl;
 	int64_t sum = 0, m[7];
 	char line[DECMAX], *p;
 	uint32_t u;
@@ -441,28 +496,36 @@ fastdec(struct ts_writer *w, const struct claim *c, const char **okref)
 		need += CN(c, all[i]);
 	nc = strlen(con);
 	nm = strlen(mem);
-	np = strlen(pref);
+	/* A product's reference checked once. */
+	for (i = (size_t)((uintptr_t)pref >> 3) % NREFS, k = 0; k < NREFS &&
+	    okref->p[i] != NULL && okref->p[i] != pref; i = (i + 1) % NREFS, k++)
+		;
+	if (k < NREFS && okref->p[i] == pref)
+		np = okref->n[i];
+	else {
+		np = strlen(pref);
+		if (ts_badbyte(pref, np, 0) < np)
+			return -1;
+		if (k < NREFS) {
+			okref->p[i] = pref;
+			okref->n[i] = np;
+		}
+	}
 	need += nc + nm + np + 7 * MONEY_BUFSZ + 128;
 	if (need > sizeof line || CN(c, C_DUPID) == 0 || *CS(c, C_DUPID) == '#' ||
 	    (b != NULL && !b->plain))
 		return -1;
-	/* A product's reference checked once a run of its decisions. */
-	if (pref != *okref) {
-		if (ts_badbyte(pref, np, 0) < np)
-			return -1;
-		*okref = pref;
-	}
 	m[0] = camt(c, A_FR), m[1] = camt(c, A_BR), m[2] = camoth(c), m[3] = camt(c, A_AMO);
 	m[4] = c->amc, m[5] = crac(c), m[6] = crec(c);
 	for (k = 0; k < 7; k++)
 		if (money_add(&sum, sum, m[k]) < 0)
 			return -1;
-	p = dfields(line, c, dtext1, sizeof dtext1 / sizeof dtext1[0]);
+	p = dfields(line, c, druns1, ndruns1);
 	p = dstr(p, con, nc);
 	p = dstr(p, mem, nm);
-	p = dfields(p, c, dtext2, sizeof dtext2 / sizeof dtext2[0]);
-	p = dstr(p, dn, strlen(dn));
-	p = dfields(p, c, dtext3, sizeof dtext3 / sizeof dtext3[0]);
+	p = dfields(p, c, druns2, ndruns2);
+	p = dstr(p, dn, c->dom >= 0 ? domlen[c->dom] : 0);
+	p = dfields(p, c, druns3, ndruns3);
 	p = dstr(p, pref, np);
 	if (c->rank > 0) {
 		char d[16];
@@ -482,25 +545,35 @@ fastdec(struct ts_writer *w, const struct claim *c, const char **okref)
 			p += money_fmt(m[k], p);
 		*p++ = '\t';
 	}
-	p = dstr(p, dests[codedest[c->code]], strlen(dests[codedest[c->code]]));
+	p = dstr(p, dests[codedest[c->code]], destlen[codedest[c->code]]);
 	p[0] = 'L';
 	p[1] = 'Q';
 	p[2] = (char)('0' + c->code / 10 % 10);
 	p[3] = (char)('0' + c->code % 10);
 	p[4] = '\t';
 	p += 5;
-	fl = (c->flags & (F_IDENTITY | F_CAPPED)) == (F_IDENTITY | F_CAPPED) ?
-	    "identity,capped" : c->flags & F_IDENTITY ? "identity" :
-	    c->flags & F_CAPPED ? "capped" : "";
-	memcpy(p, fl, strlen(fl));
-	p += strlen(fl);
+	switch (c->flags & (F_IDENTITY | F_CAPPED)) {
+	case F_IDENTITY | F_CAPPED:
+		fl = "identity,capped", nfl = 15;
+		break;
+	case F_IDENTITY:
+		fl = "identity", nfl = 8;
+		break;
+	case F_CAPPED:
+		fl = "capped", nfl = 6;
+		break;
+	default:
+		fl = "", nfl = 0;
+	}
+	memcpy(p, fl, nfl);
+	p += nfl;
 	ts_wfields(w, line, (size_t)(p - line), NDC, sum);
 	ts_wend(w);
 	return 0;
 }
 
 static void
-wdecision(struct ts_writer *w, const struct claim *c, const char **okref)
+wdecision(struct ts_writer *w, const struct claim *c, struct refs *okref)
 {
 	const struct benef *b = c->bi >= 0 ? &bens[c->bi] : NULL;
 	char code[8];
@@ -555,7 +628,7 @@ wdecision(struct ts_writer *w, const struct claim *c, const char **okref)
 struct wpart {
 	struct ts_writer *w;
 	size_t a, b;
-	const char *okref;	/* the last product reference fastdec found plain */
+	struct refs okref;	/* the product references fastdec found plain */
 };
 
 /* The decision stream opened: out, published by pd, or the standard output. */
@@ -610,7 +683,15 @@ wdecisions(struct ts_writer *w)
 	 * not half the day.
 	 */
 	zeron = money_fmt(0, zerotxt);
-	first.okref = second.okref = NULL;
+	ndruns1 = mkruns(druns1, dtext1, sizeof dtext1 / sizeof dtext1[0]);
+	ndruns2 = mkruns(druns2, dtext2, sizeof dtext2 / sizeof dtext2[0]);
+	ndruns3 = mkruns(druns3, dtext3, sizeof dtext3 / sizeof dtext3[0]);
+	for (k = 0; k < NDOM; k++)
+		domlen[k] = strlen(domnames[k]);
+	for (k = 0; k < sizeof dests / sizeof dests[0]; k++)
+		destlen[k] = strlen(dests[k]);
+	memset(&first.okref, 0, sizeof first.okref);
+	memset(&second.okref, 0, sizeof second.okref);
 	k = 0;
 	do {
 		e = ncl - k > WROUND ? k + WROUND : ncl;

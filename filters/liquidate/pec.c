@@ -395,7 +395,13 @@ peccmp(const void *a, const void *b)
 	const struct pec *x = a, *y = b;
 	int d;
 
-	if ((d = strcmp(x->amc, y->amc)) != 0 || (d = strcmp(x->nir, y->nir)) != 0)
+	/*
+	 * The amc the same string most often (a generation's are shared);
+	 * the nirs 13 bytes without NUL (pecrec checks them, a stream's
+	 * field cannot hold one), two numbers ordered as strcmp orders them.
+	 */
+	if ((x->amc != y->amc && (d = strcmp(x->amc, y->amc)) != 0) ||
+	    (d = nircmp(x->nir, y->nir)) != 0)
 		return d;
 	if (x->birth != y->birth)
 		return x->birth < y->birth ? -1 : 1;

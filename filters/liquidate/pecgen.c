@@ -265,17 +265,6 @@ plain13(const char *p)
 	    !HASBYTE(x, 0x0a0a0a0a0a0a0a0aULL) && !HASBYTE(y, 0x0a0a0a0a0a0a0a0aULL);
 }
 
-/* The 8 bytes at p as a number that orders as memcmp orders them. */
-static inline uint64_t
-be64(const char *p)
-{
-	const unsigned char *b = (const unsigned char *)p;
-
-	return (uint64_t)b[0] << 56 | (uint64_t)b[1] << 48 | (uint64_t)b[2] << 40 |
-	    (uint64_t)b[3] << 32 | (uint64_t)b[4] << 24 | (uint64_t)b[5] << 16 |
-	    (uint64_t)b[6] << 8 | b[7];
-}
-
 /* The n bytes at a those at b (an amc, most of them 8 to 16 bytes)? */
 static inline int
 sameamc(const char *a, const char *b, size_t n)
@@ -289,19 +278,6 @@ sameamc(const char *a, const char *b, size_t n)
 	memcpy(&y, a + n - 8, 8);
 	memcpy(&z, b + n - 8, 8);
 	return ((w ^ x) | (y ^ z)) == 0;
-}
-
-/* Two nirs' 13 bytes as memcmp orders them: <0, 0, >0. */
-static inline int
-nircmp(const char *a, const char *b)
-{
-	uint64_t x = be64(a), y = be64(b);
-
-	if (x == y) {
-		x = be64(a + 5);
-		y = be64(b + 5);
-	}
-	return x < y ? -1 : x > y;
 }
 
 /*

@@ -119,8 +119,8 @@ findpec(const struct ctx *cx, const struct claim *c, const struct benef *b,
 	for (hi = lo; hi < cx->npecs; hi++) {
 		const struct pec *p = &cx->pecs[hi];
 
-		if (strcmp(p->amc, b->amc) != 0 || strcmp(p->nir, b->nir) != 0 ||
-		    p->birth != b->birth || p->rang != b->rang)
+		if (p->birth != b->birth || p->rang != b->rang || nircmp(p->nir, b->nir) != 0 ||
+		    strcmp(p->amc, b->amc) != 0)
 			break;
 	}
 	/* And those of the generation or store read where it lies, merged in that order. */
@@ -203,7 +203,9 @@ rulefor(const struct ctx *cx, const struct claim *c, const struct benef *b,
 		done |= (uint64_t)1 << best;
 		for (j = 0; j < g->nprods; j++) {
 			pr = &g->prods[j];
-			if (strcmp(pr->ref, b->prods[best].ref) != 0)
+			/* A product told by its reference's first byte first (a call a product). */
+			if (pr->ref[0] != b->prods[best].ref[0] ||
+			    strcmp(pr->ref, b->prods[best].ref) != 0)
 				continue;
 			for (k = 0; k < pr->nrules; k++) {
 				r = &pr->rules[k];
