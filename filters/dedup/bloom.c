@@ -134,7 +134,7 @@ fltout(struct fltw *f, const void *p, size_t n, off_t at)
 }
 
 /* The blocks in buf, the current one with them, written. */
-static void
+void
 fltdrain(struct fltw *f)
 {
 	f->crc = crc32_buf(f->crc, f->buf, f->used);
@@ -142,16 +142,6 @@ fltdrain(struct fltw *f)
 	f->off += (off_t)f->used;
 	memset(f->buf, 0, f->used);
 	f->used = 0;
-}
-
-/* The current block done: the next one, empty. */
-static void
-fltnext(struct fltw *f)
-{
-	f->used += FLTBLK;
-	f->cur++;
-	if (f->used == sizeof f->buf)
-		fltdrain(f);
 }
 
 /*
@@ -193,34 +183,6 @@ fltpart(struct fltw *p, struct fltw *f, uint64_t from)
 	p->used = 0;
 	p->crc = (uint32_t)crc32(0L, Z_NULL, 0);
 	memset(p->buf, 0, sizeof p->buf);
-}
-
-void
-fltadd(struct fltw *f, uint64_t hi, uint64_t lo)
-{
-	uint64_t b = fltblock(hi, f->nb);
-	unsigned char *p;
-	unsigned bit;
-
-	if (b < f->cur || b >= f->end)
-		die(EX_SOFTWARE, "%s: block %llu out of order", f->path, (unsigned long long)b);
-	while (f->cur < b)
-		fltnext(f);
-	p = f->buf + f->used;
-	/* The FLTK bits spelt out: a loop's turns cost as much as the bits. */
-#if FLTK != 7
-#error "fltadd sets 7 bits a key: FLTK changed"
-#endif
-#define FLTSET(j) (bit = (unsigned)(lo >> (9 * (j))) & 511, \
-	p[bit >> 3] |= (unsigned char)(1u << (bit & 7)))
-	FLTSET(0);
-	FLTSET(1);
-	FLTSET(2);
-	FLTSET(3);
-	FLTSET(4);
-	FLTSET(5);
-	FLTSET(6);
-#undef FLTSET
 }
 
 /* The part's blocks to its end written. */
