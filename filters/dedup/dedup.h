@@ -356,6 +356,8 @@ enum { L_PSKIND, L_PSNUM, L_INVOICE, L_LINE, L_REFINV, L_REFLINE, NLC };
 extern const char *const linecols[NLC];
 /* The line key of fields f, the line's f[lc[L_...]] (-1: absent), hashed. */
 void linehash(const struct field *f, const int *lc, const int *c, uint64_t *hi, uint64_t *lo);
+/* A fingerprint of its first fields (see key.c), or 0: a '|' in them. */
+uint64_t linefp(const struct field *f, const int *lc);
 
 /* main.c: the run's parameters; the history or ledger of -h. */
 extern int32_t today;
@@ -364,6 +366,9 @@ extern struct hist hist;
 
 /* The claims' mapped lines before upto written (main.c). */
 void claimsrelease(const char *upto);
+/* The line key of a paid claim rec whose item holds its fingerprint (main.c). */
+struct item;
+void claimline(const struct item *x, uint32_t rec, uint64_t *hi, uint64_t *lo);
 
 /* judge.c: zeroed memory in huge pages where they are given; its size to free it. */
 void *bigalloc(size_t n);
@@ -376,7 +381,12 @@ extern const char *const vnames[];
 #define BATCHTEXT (16 << 20)	/* bytes of claim lines */
 struct item {
 	uint64_t hi, lo;
-	uint64_t lhi, llo;	/* the line key (ledger) */
+	/*
+	 * The line key (ledger); a paid claim's mapped line: its
+	 * fingerprint in lhi (linefp), the key made when needed (claimline).
+	 * An adjustment's fingerprint is in hi.
+	 */
+	uint64_t lhi, llo;
 	int64_t recsum;
 	int64_t paid;		/* adjustments: the net paid on the line referred to */
 	uintptr_t at;		/* its line: at bytes into the text, or (mapped) its address */

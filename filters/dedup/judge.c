@@ -287,6 +287,50 @@ struct lent {
 static struct lent *lset;
 static size_t lsetcap;
 
+/*
+ * The adjustments' fingerprints (linefp), in judge's order, then a set
+ * of them: a paid claim's line key is made (claimline) only when its
+ * fingerprint is one of them, or either is 0 (unknown).
+ */
+static uint64_t *afp, *fpset;
+static size_t nafp, capafp, fpcap;
+static int fpall;		/* an adjustment's fingerprint unknown: every key made */
+
+static void
+fpsetmake(void)
+{
+	size_t i, j;
+
+	for (fpcap = 16; fpcap < 2 * nafp; fpcap *= 2)
+		;
+	fpset = xmalloc(fpcap * sizeof *fpset);
+	memset(fpset, 0, fpcap * sizeof *fpset);
+	for (i = 0; i < nafp; i++) {
+		if (afp[i] == 0)
+			fpall = 1;
+		for (j = (size_t)afp[i] & (fpcap - 1); fpset[j] != 0 && fpset[j] != afp[i];
+		    j = (j + 1) & (fpcap - 1))
+			;
+		fpset[j] = afp[i];
+	}
+	free(afp);
+	afp = NULL;
+}
+
+/* Whether a paid claim of fingerprint fp may have an adjustment's line key. */
+static inline __attribute__((always_inline)) int
+fpmaybe(uint64_t fp)
+{
+	size_t j;
+
+	if (fp == 0 || fpall)
+		return 1;
+	for (j = (size_t)fp & (fpcap - 1); fpset[j] != 0; j = (j + 1) & (fpcap - 1))
+		if (fpset[j] == fp)
+			return 1;
+	return 0;
+}
+
 static struct lent *
 lsetslot(uint64_t hi, uint64_t lo)
 {
@@ -320,9 +364,18 @@ static inline __attribute__((always_inline)) void
 lineof(struct item *x, uint32_t rec)
 {
 	struct lent *l;
+	uint64_t hi, lo;
 
 	if (x->verdict == V_FIRST || x->verdict == V_INTRA) {
-		l = lsetslot(x->lhi, x->llo);
+		hi = x->lhi;
+		lo = x->llo;
+		if (x->mapped) {
+			/* Its fingerprint: its line key made if it may be one. */
+			if (!fpmaybe(hi))
+				return;
+			claimline(x, rec, &hi, &lo);
+		}
+		l = lsetslot(hi, lo);
 		if (l->used && l->rec == 0)
 			l->rec = rec;
 	} else if (x->verdict == V_ADJUST) {
@@ -425,6 +478,11 @@ judge(struct batch *b)
 			 * claims of the day before it (emit, lineof).
 			 */
 			pushnk(&adj, &nadj, &capadj, x->lhi, x->llo, b->rec0 + (uint32_t)i);
+			if (nafp == capafp) {
+				capafp = capafp ? 2 * capafp : 1024;
+				afp = xrealloc(afp, capafp * sizeof *afp);
+			}
+			afp[nafp++] = x->hi;
 			continue;
 		}
 		if (x->verdict == V_ADJUST || x->verdict == V_OTHER)
@@ -1014,8 +1072,10 @@ judgeday(void)
 	nksort(adj, nadj, nktmp);
 	bigfree(nktmp, k * sizeof *nktmp);
 	nktmp = NULL;
-	if (hist.ledger && nadj > 0)
+	if (hist.ledger && nadj > 0) {
 		lsetmake(adj, nadj);
+		fpsetmake();
+	}
 	passday(first, &nfirst, LK_KEY, &khit, &nkhit, 1);
 	passday(adj, &nadj, LK_LINE, &lhit, &nlhit, 0);
 	bigfree(adj, capadj * sizeof *adj);
@@ -1103,6 +1163,10 @@ judgeday(void)
 	khit = lhit = NULL;
 	free(lset);
 	lset = NULL;
+	free(fpset);
+	fpset = NULL;
+	free(afp);
+	afp = NULL;
 }
 
 /* The memory of the judging, before the thread starts. */
