@@ -186,6 +186,16 @@ size_t gallop(const struct seg *s, size_t from, uint64_t hi, uint64_t lo);
  */
 size_t gather(const struct hist *h, uint64_t hi, uint64_t lo, int kind, size_t *cursor,
     struct key **v, size_t *nv, size_t *cap);
+/*
+ * The same, cursor given, with may: MAYSET and bit s set for each segment
+ * s < MAYSEG in the window whose filter may hold the key (as judge.c's
+ * ahead finds them), the others looked at as gather does; without
+ * MAYSET, gather.
+ */
+#define MAYSEG 63
+#define MAYSET ((uint64_t)1 << 63)
+size_t gathermay(const struct hist *h, uint64_t hi, uint64_t lo, int kind, size_t *cursor,
+    uint64_t may, struct key **v, size_t *nv, size_t *cap);
 int weigh(const struct hist *h, const struct key *c, size_t n, int kind, struct key *found);
 /*
  * What the line (day, rec) of a ledger, its identity hashed to (hi, lo),

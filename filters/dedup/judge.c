@@ -594,14 +594,19 @@ behind(const size_t *cursor, size_t *rel, const size_t *start, uint64_t *frel, u
  * takes a function that only prefetches for one without effect, and
  * drops its calls (none was left in judging, objdump showed).
  */
-static inline __attribute__((always_inline)) void
+static inline __attribute__((always_inline)) uint64_t
 ahead(const size_t *cursor, uint64_t hi, uint64_t lo)
 {
+	uint64_t may = MAYSET;
 	int s;
 
 	for (s = 0; s < hist.nseg; s++)
-		if (hist.seg[s].last >= hist.cutoff && fltmaybe(&hist.seg[s], hi, lo))
+		if (hist.seg[s].last >= hist.cutoff && fltmaybe(&hist.seg[s], hi, lo)) {
 			prefetch(&hist.seg[s], cursor[s], hi);
+			if (s < MAYSEG)
+				may |= (uint64_t)1 << s;
+		}
+	return may;
 }
 
 /* A line found, by its identity's hash, for the pass of the movements. */
@@ -663,7 +668,7 @@ pass(void *arg)
 	struct pass *p = arg;
 	struct key *c = NULL, k;
 	uint32_t *cq = NULL;
-	uint64_t *frel;
+	uint64_t *frel, may[PFDIST], m;
 	size_t *rel, *start, i, j = 0, nc = 0, capc = 0, capq = 0, at, from;
 
 	rel = xmalloc((size_t)hist.nseg * sizeof *rel);
@@ -671,12 +676,20 @@ pass(void *arg)
 	frel = xmalloc((size_t)hist.nseg * sizeof *frel);
 	if (p->n > 0)
 		cursors(p->cursor, rel, start, frel, p->q[0].hi, p->q[0].lo);
-	/* The records of each key, then (a ledger) their nets, then the verdicts. */
+	/*
+	 * The records of each key, then (a ledger) their nets, then the
+	 * verdicts.  The segments whose filters may hold a key, found when
+	 * its lines are asked for (ahead), PFDIST keys before: its filters
+	 * probed once.
+	 */
 	for (i = 0; i < p->n; i++) {
+		/* The first PFDIST keys were not asked for: 0, gathermay probes. */
+		m = i < PFDIST ? 0 : may[i % PFDIST];
 		if (i + PFDIST < p->n)
-			ahead(p->cursor, p->q[i + PFDIST].hi, p->q[i + PFDIST].lo);
+			may[i % PFDIST] = ahead(p->cursor, p->q[i + PFDIST].hi, p->q[i + PFDIST].lo);
 		from = nc;
-		if (gather(&hist, p->q[i].hi, p->q[i].lo, p->kind, p->cursor, &c, &nc, &capc) > 0) {
+		if (gathermay(&hist, p->q[i].hi, p->q[i].lo, p->kind, p->cursor, m,
+		    &c, &nc, &capc) > 0) {
 			if (capq < capc) {
 				capq = capc;
 				cq = xrealloc(cq, capq * sizeof *cq);

@@ -506,6 +506,13 @@ size_t
 gather(const struct hist *h, uint64_t hi, uint64_t lo, int kind, size_t *cursor,
     struct key **v, size_t *nv, size_t *cap)
 {
+	return gathermay(h, hi, lo, kind, cursor, 0, v, nv, cap);
+}
+
+size_t
+gathermay(const struct hist *h, uint64_t hi, uint64_t lo, int kind, size_t *cursor,
+    uint64_t may, struct key **v, size_t *nv, size_t *cap)
+{
 	const struct seg *sg;
 	struct key k;
 	size_t i, n0 = *nv;
@@ -513,10 +520,16 @@ gather(const struct hist *h, uint64_t hi, uint64_t lo, int kind, size_t *cursor,
 
 	for (s = 0; s < h->nseg; s++) {
 		sg = &h->seg[s];
-		if (sg->last < h->cutoff)
-			continue;
-		if (cursor != NULL && !fltmaybe(sg, hi, lo))
-			continue;
+		if ((may & MAYSET) != 0 && s < MAYSEG) {
+			/* What the caller found: the window and the filter. */
+			if (!((may >> s) & 1))
+				continue;
+		} else {
+			if (sg->last < h->cutoff)
+				continue;
+			if (cursor != NULL && !fltmaybe(sg, hi, lo))
+				continue;
+		}
 		if (cursor != NULL)
 			i = cursor[s] = gallop(sg, cursor[s], hi, lo);
 		else
