@@ -427,19 +427,25 @@ hitof(const struct hit *h, size_t n, uint32_t rec)
 	return a < n && h[a].rec == rec ? &h[a] : NULL;
 }
 
+/* Copied into twice the room, in huge pages (bigalloc). */
 static void
+nkgrow(struct nk **v, size_t n, size_t *cap)
+{
+	struct nk *w = bigalloc((*cap ? *cap * 2 : 1 << 16) * sizeof *w);
+
+	if (n > 0)
+		memcpy(w, *v, n * sizeof *w);
+	bigfree(*v, *cap * sizeof **v);
+	*v = w;
+	*cap = *cap ? *cap * 2 : 1 << 16;
+}
+
+/* Inlined: a call a new key of the day cost as much as the rest. */
+static inline __attribute__((always_inline)) void
 pushnk(struct nk **v, size_t *n, size_t *cap, uint64_t hi, uint64_t lo, uint32_t rec)
 {
-	if (*n == *cap) {
-		/* Copied into twice the room, in huge pages (bigalloc). */
-		struct nk *w = bigalloc((*cap ? *cap * 2 : 1 << 16) * sizeof *w);
-
-		if (*n > 0)
-			memcpy(w, *v, *n * sizeof *w);
-		bigfree(*v, *cap * sizeof **v);
-		*v = w;
-		*cap = *cap ? *cap * 2 : 1 << 16;
-	}
+	if (*n == *cap)
+		nkgrow(v, *n, cap);
 	(*v)[*n].hi = hi;
 	(*v)[*n].lo = lo;
 	(*v)[*n].rec = rec;
