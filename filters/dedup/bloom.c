@@ -134,7 +134,7 @@ fltout(struct fltw *f, const void *p, size_t n, off_t at)
 }
 
 /* The blocks in buf, the current one with them, written. */
-void
+static void
 fltdrain(struct fltw *f)
 {
 	f->crc = crc32_buf(f->crc, f->buf, f->used);
@@ -142,6 +142,25 @@ fltdrain(struct fltw *f)
 	f->off += (off_t)f->used;
 	memset(f->buf, 0, f->used);
 	f->used = 0;
+}
+
+/* The current block done: the next one, empty. */
+static void
+fltnext(struct fltw *f)
+{
+	f->used += FLTBLK;
+	f->cur++;
+	if (f->used == sizeof f->buf)
+		fltdrain(f);
+}
+
+void
+fltto(struct fltw *f, uint64_t b)
+{
+	if (b < f->cur || b >= f->end)
+		die(EX_SOFTWARE, "%s: block %llu out of order", f->path, (unsigned long long)b);
+	while (f->cur < b)
+		fltnext(f);
 }
 
 /*

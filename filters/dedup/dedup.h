@@ -285,7 +285,6 @@ struct fltw {
 };
 void fltopen(struct fltw *f, const char *dir, const char *seg, uint64_t nkeys);
 void fltpart(struct fltw *p, struct fltw *f, uint64_t from);
-void fltdrain(struct fltw *f);
 void fltflush(struct fltw *f);
 void fltjoin(struct fltw *f, const struct fltw *p);
 void fltclose(struct fltw *f, uint64_t n, uint32_t segcrc);
@@ -293,19 +292,13 @@ void fltsync(struct fltw *f);
 void fltwrite(const char *dir, const char *name, const unsigned char *map, uint64_t n,
     size_t rsz, uint32_t crc);
 
-/* The current block done: the next one, empty. */
-static inline void
-fltnext(struct fltw *f)
-{
-	f->used += FLTBLK;
-	f->cur++;
-	if (f->used == sizeof f->buf)
-		fltdrain(f);
-}
+/* Block b made the current one, the blocks before it done (bloom.c). */
+void fltto(struct fltw *f, uint64_t b);
 
 /*
  * A key into the filter: inlined, as it is called for every record a
- * generation writes (a merge's millions).
+ * generation writes (a merge's millions); a block holds 32 keys, and
+ * the next block is a call.
  */
 static inline __attribute__((always_inline)) void
 fltadd(struct fltw *f, uint64_t hi, uint64_t lo)
@@ -314,10 +307,8 @@ fltadd(struct fltw *f, uint64_t hi, uint64_t lo)
 	unsigned char *p;
 	unsigned bit;
 
-	if (b < f->cur || b >= f->end)
-		die(EX_SOFTWARE, "%s: block %llu out of order", f->path, (unsigned long long)b);
-	while (f->cur < b)
-		fltnext(f);
+	if (b != f->cur || b >= f->end)
+		fltto(f, b);
 	p = f->buf + f->used;
 	/* The FLTK bits spelt out: a loop's turns cost as much as the bits. */
 #if FLTK != 7
