@@ -269,7 +269,7 @@ static inline __attribute__((always_inline)) uint64_t
 fpfield(const struct field *f, int num, uint64_t k, uint64_t *bad)
 {
 	const char *p = f->p;
-	size_t n = f->n;
+	size_t n = f->n < 127 ? f->n : 127;	/* as lput: cut, then unzeroed */
 	uint64_t a, b;
 	uint32_t x, y;
 
