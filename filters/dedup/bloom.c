@@ -154,6 +154,15 @@ fltnext(struct fltw *f)
 		fltdrain(f);
 }
 
+void
+fltto(struct fltw *f, uint64_t b)
+{
+	if (b < f->cur || b >= f->end)
+		die(EX_SOFTWARE, "%s: block %llu out of order", f->path, (unsigned long long)b);
+	while (f->cur < b)
+		fltnext(f);
+}
+
 /*
  * nkeys: the records the segment may hold (those of a merge older than
  * the window are dropped after).  The blocks an even count: a merge's
@@ -193,34 +202,6 @@ fltpart(struct fltw *p, struct fltw *f, uint64_t from)
 	p->used = 0;
 	p->crc = (uint32_t)crc32(0L, Z_NULL, 0);
 	memset(p->buf, 0, sizeof p->buf);
-}
-
-void
-fltadd(struct fltw *f, uint64_t hi, uint64_t lo)
-{
-	uint64_t b = fltblock(hi, f->nb);
-	unsigned char *p;
-	unsigned bit;
-
-	if (b < f->cur || b >= f->end)
-		die(EX_SOFTWARE, "%s: block %llu out of order", f->path, (unsigned long long)b);
-	while (f->cur < b)
-		fltnext(f);
-	p = f->buf + f->used;
-	/* The FLTK bits spelt out: a loop's turns cost as much as the bits. */
-#if FLTK != 7
-#error "fltadd sets 7 bits a key: FLTK changed"
-#endif
-#define FLTSET(j) (bit = (unsigned)(lo >> (9 * (j))) & 511, \
-	p[bit >> 3] |= (unsigned char)(1u << (bit & 7)))
-	FLTSET(0);
-	FLTSET(1);
-	FLTSET(2);
-	FLTSET(3);
-	FLTSET(4);
-	FLTSET(5);
-	FLTSET(6);
-#undef FLTSET
 }
 
 /* The part's blocks to its end written. */

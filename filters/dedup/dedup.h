@@ -186,6 +186,16 @@ size_t gallop(const struct seg *s, size_t from, uint64_t hi, uint64_t lo);
  */
 size_t gather(const struct hist *h, uint64_t hi, uint64_t lo, int kind, size_t *cursor,
     struct key **v, size_t *nv, size_t *cap);
+/*
+ * The same, cursor given, with may: MAYSET and bit s set for each segment
+ * s < MAYSEG in the window whose filter may hold the key (as judge.c's
+ * ahead finds them), the others looked at as gather does; without
+ * MAYSET, gather.
+ */
+#define MAYSEG 63
+#define MAYSET ((uint64_t)1 << 63)
+size_t gathermay(const struct hist *h, uint64_t hi, uint64_t lo, int kind, size_t *cursor,
+    uint64_t may, struct key **v, size_t *nv, size_t *cap);
 int weigh(const struct hist *h, const struct key *c, size_t n, int kind, struct key *found);
 /*
  * What the line (day, rec) of a ledger, its identity hashed to (hi, lo),
@@ -275,13 +285,60 @@ struct fltw {
 };
 void fltopen(struct fltw *f, const char *dir, const char *seg, uint64_t nkeys);
 void fltpart(struct fltw *p, struct fltw *f, uint64_t from);
-void fltadd(struct fltw *f, uint64_t hi, uint64_t lo);
 void fltflush(struct fltw *f);
 void fltjoin(struct fltw *f, const struct fltw *p);
 void fltclose(struct fltw *f, uint64_t n, uint32_t segcrc);
 void fltsync(struct fltw *f);
 void fltwrite(const char *dir, const char *name, const unsigned char *map, uint64_t n,
     size_t rsz, uint32_t crc);
+
+/* Block b made the current one, the blocks before it done (bloom.c). */
+void fltto(struct fltw *f, uint64_t b);
+
+/*
+ * A key into the filter: inlined, as it is called for every record a
+ * generation writes (a merge's millions); a block holds 32 keys, and
+ * the next block is a call.
+ */
+static inline __attribute__((always_inline)) void
+fltadd(struct fltw *f, uint64_t hi, uint64_t lo)
+{
+	uint64_t b = fltblock(hi, f->nb);
+	unsigned char *p;
+	unsigned bit;
+
+	if (b != f->cur || b >= f->end)
+		fltto(f, b);
+	p = f->buf + f->used;
+	/* The FLTK bits spelt out: a loop's turns cost as much as the bits. */
+#if FLTK != 7
+#error "fltadd sets 7 bits a key: FLTK changed"
+#endif
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/*
+	 * Bit b of the block is bit b % 64 of its little-endian word b / 64:
+	 * the same byte and bit, a shift that needs no mask.
+	 */
+#define FLTSET(j) do { \
+	uint64_t w_; \
+	bit = (unsigned)(lo >> (9 * (j))) & 511; \
+	__builtin_memcpy(&w_, p + (bit >> 6) * 8, 8); \
+	w_ |= (uint64_t)1 << (bit & 63); \
+	__builtin_memcpy(p + (bit >> 6) * 8, &w_, 8); \
+} while (0)
+#else
+#define FLTSET(j) (bit = (unsigned)(lo >> (9 * (j))) & 511, \
+	p[bit >> 3] |= (unsigned char)(1u << (bit & 7)))
+#endif
+	FLTSET(0);
+	FLTSET(1);
+	FLTSET(2);
+	FLTSET(3);
+	FLTSET(4);
+	FLTSET(5);
+	FLTSET(6);
+#undef FLTSET
+}
 
 /* key.c: the keys of a claim, hashed. */
 void hash128(const char *s, size_t n, uint64_t *hi, uint64_t *lo);
@@ -300,6 +357,8 @@ enum { L_PSKIND, L_PSNUM, L_INVOICE, L_LINE, L_REFINV, L_REFLINE, NLC };
 extern const char *const linecols[NLC];
 /* The line key of fields f, the line's f[lc[L_...]] (-1: absent), hashed. */
 void linehash(const struct field *f, const int *lc, const int *c, uint64_t *hi, uint64_t *lo);
+/* A fingerprint of its first fields (see key.c), or 0: a '|' in them. */
+uint64_t linefp(const struct field *f, const int *lc);
 
 /* main.c: the run's parameters; the history or ledger of -h. */
 extern int32_t today;
@@ -308,6 +367,9 @@ extern struct hist hist;
 
 /* The claims' mapped lines before upto written (main.c). */
 void claimsrelease(const char *upto);
+/* The line key of a paid claim rec whose item holds its fingerprint (main.c). */
+struct item;
+void claimline(const struct item *x, uint32_t rec, uint64_t *hi, uint64_t *lo);
 
 /* judge.c: zeroed memory in huge pages where they are given; its size to free it. */
 void *bigalloc(size_t n);
@@ -320,7 +382,12 @@ extern const char *const vnames[];
 #define BATCHTEXT (16 << 20)	/* bytes of claim lines */
 struct item {
 	uint64_t hi, lo;
-	uint64_t lhi, llo;	/* the line key (ledger) */
+	/*
+	 * The line key (ledger); a paid claim's mapped line: its
+	 * fingerprint in lhi (linefp), the key made when needed (claimline).
+	 * An adjustment's fingerprint is in hi.
+	 */
+	uint64_t lhi, llo;
 	int64_t recsum;
 	int64_t paid;		/* adjustments: the net paid on the line referred to */
 	uintptr_t at;		/* its line: at bytes into the text, or (mapped) its address */

@@ -287,6 +287,50 @@ struct lent {
 static struct lent *lset;
 static size_t lsetcap;
 
+/*
+ * The adjustments' fingerprints (linefp), in judge's order, then a set
+ * of them: a paid claim's line key is made (claimline) only when its
+ * fingerprint is one of them, or either is 0 (unknown).
+ */
+static uint64_t *afp, *fpset;
+static size_t nafp, capafp, fpcap;
+static int fpall;		/* an adjustment's fingerprint unknown: every key made */
+
+static void
+fpsetmake(void)
+{
+	size_t i, j;
+
+	for (fpcap = 16; fpcap < 2 * nafp; fpcap *= 2)
+		;
+	fpset = xmalloc(fpcap * sizeof *fpset);
+	memset(fpset, 0, fpcap * sizeof *fpset);
+	for (i = 0; i < nafp; i++) {
+		if (afp[i] == 0)
+			fpall = 1;
+		for (j = (size_t)afp[i] & (fpcap - 1); fpset[j] != 0 && fpset[j] != afp[i];
+		    j = (j + 1) & (fpcap - 1))
+			;
+		fpset[j] = afp[i];
+	}
+	free(afp);
+	afp = NULL;
+}
+
+/* Whether a paid claim of fingerprint fp may have an adjustment's line key. */
+static inline __attribute__((always_inline)) int
+fpmaybe(uint64_t fp)
+{
+	size_t j;
+
+	if (fp == 0 || fpall)
+		return 1;
+	for (j = (size_t)fp & (fpcap - 1); fpset[j] != 0; j = (j + 1) & (fpcap - 1))
+		if (fpset[j] == fp)
+			return 1;
+	return 0;
+}
+
 static struct lent *
 lsetslot(uint64_t hi, uint64_t lo)
 {
@@ -320,9 +364,18 @@ static inline __attribute__((always_inline)) void
 lineof(struct item *x, uint32_t rec)
 {
 	struct lent *l;
+	uint64_t hi, lo;
 
 	if (x->verdict == V_FIRST || x->verdict == V_INTRA) {
-		l = lsetslot(x->lhi, x->llo);
+		hi = x->lhi;
+		lo = x->llo;
+		if (x->mapped) {
+			/* Its fingerprint: its line key made if it may be one. */
+			if (!fpmaybe(hi))
+				return;
+			claimline(x, rec, &hi, &lo);
+		}
+		l = lsetslot(hi, lo);
 		if (l->used && l->rec == 0)
 			l->rec = rec;
 	} else if (x->verdict == V_ADJUST) {
@@ -374,19 +427,25 @@ hitof(const struct hit *h, size_t n, uint32_t rec)
 	return a < n && h[a].rec == rec ? &h[a] : NULL;
 }
 
+/* Copied into twice the room, in huge pages (bigalloc). */
 static void
+nkgrow(struct nk **v, size_t n, size_t *cap)
+{
+	struct nk *w = bigalloc((*cap ? *cap * 2 : 1 << 16) * sizeof *w);
+
+	if (n > 0)
+		memcpy(w, *v, n * sizeof *w);
+	bigfree(*v, *cap * sizeof **v);
+	*v = w;
+	*cap = *cap ? *cap * 2 : 1 << 16;
+}
+
+/* Inlined: a call a new key of the day cost as much as the rest. */
+static inline __attribute__((always_inline)) void
 pushnk(struct nk **v, size_t *n, size_t *cap, uint64_t hi, uint64_t lo, uint32_t rec)
 {
-	if (*n == *cap) {
-		/* Copied into twice the room, in huge pages (bigalloc). */
-		struct nk *w = bigalloc((*cap ? *cap * 2 : 1 << 16) * sizeof *w);
-
-		if (*n > 0)
-			memcpy(w, *v, *n * sizeof *w);
-		bigfree(*v, *cap * sizeof **v);
-		*v = w;
-		*cap = *cap ? *cap * 2 : 1 << 16;
-	}
+	if (*n == *cap)
+		nkgrow(v, *n, cap);
 	(*v)[*n].hi = hi;
 	(*v)[*n].lo = lo;
 	(*v)[*n].rec = rec;
@@ -425,6 +484,11 @@ judge(struct batch *b)
 			 * claims of the day before it (emit, lineof).
 			 */
 			pushnk(&adj, &nadj, &capadj, x->lhi, x->llo, b->rec0 + (uint32_t)i);
+			if (nafp == capafp) {
+				capafp = capafp ? 2 * capafp : 1024;
+				afp = xrealloc(afp, capafp * sizeof *afp);
+			}
+			afp[nafp++] = x->hi;
 			continue;
 		}
 		if (x->verdict == V_ADJUST || x->verdict == V_OTHER)
@@ -536,14 +600,19 @@ behind(const size_t *cursor, size_t *rel, const size_t *start, uint64_t *frel, u
  * takes a function that only prefetches for one without effect, and
  * drops its calls (none was left in judging, objdump showed).
  */
-static inline __attribute__((always_inline)) void
+static inline __attribute__((always_inline)) uint64_t
 ahead(const size_t *cursor, uint64_t hi, uint64_t lo)
 {
+	uint64_t may = MAYSET;
 	int s;
 
 	for (s = 0; s < hist.nseg; s++)
-		if (hist.seg[s].last >= hist.cutoff && fltmaybe(&hist.seg[s], hi, lo))
+		if (hist.seg[s].last >= hist.cutoff && fltmaybe(&hist.seg[s], hi, lo)) {
 			prefetch(&hist.seg[s], cursor[s], hi);
+			if (s < MAYSEG)
+				may |= (uint64_t)1 << s;
+		}
+	return may;
 }
 
 /* A line found, by its identity's hash, for the pass of the movements. */
@@ -605,7 +674,7 @@ pass(void *arg)
 	struct pass *p = arg;
 	struct key *c = NULL, k;
 	uint32_t *cq = NULL;
-	uint64_t *frel;
+	uint64_t *frel, may[PFDIST], m;
 	size_t *rel, *start, i, j = 0, nc = 0, capc = 0, capq = 0, at, from;
 
 	rel = xmalloc((size_t)hist.nseg * sizeof *rel);
@@ -613,12 +682,20 @@ pass(void *arg)
 	frel = xmalloc((size_t)hist.nseg * sizeof *frel);
 	if (p->n > 0)
 		cursors(p->cursor, rel, start, frel, p->q[0].hi, p->q[0].lo);
-	/* The records of each key, then (a ledger) their nets, then the verdicts. */
+	/*
+	 * The records of each key, then (a ledger) their nets, then the
+	 * verdicts.  The segments whose filters may hold a key, found when
+	 * its lines are asked for (ahead), PFDIST keys before: its filters
+	 * probed once.
+	 */
 	for (i = 0; i < p->n; i++) {
+		/* The first PFDIST keys were not asked for: 0, gathermay probes. */
+		m = i < PFDIST ? 0 : may[i % PFDIST];
 		if (i + PFDIST < p->n)
-			ahead(p->cursor, p->q[i + PFDIST].hi, p->q[i + PFDIST].lo);
+			may[i % PFDIST] = ahead(p->cursor, p->q[i + PFDIST].hi, p->q[i + PFDIST].lo);
 		from = nc;
-		if (gather(&hist, p->q[i].hi, p->q[i].lo, p->kind, p->cursor, &c, &nc, &capc) > 0) {
+		if (gathermay(&hist, p->q[i].hi, p->q[i].lo, p->kind, p->cursor, m,
+		    &c, &nc, &capc) > 0) {
 			if (capq < capc) {
 				capq = capc;
 				cq = xrealloc(cq, capq * sizeof *cq);
@@ -1014,8 +1091,10 @@ judgeday(void)
 	nksort(adj, nadj, nktmp);
 	bigfree(nktmp, k * sizeof *nktmp);
 	nktmp = NULL;
-	if (hist.ledger && nadj > 0)
+	if (hist.ledger && nadj > 0) {
 		lsetmake(adj, nadj);
+		fpsetmake();
+	}
 	passday(first, &nfirst, LK_KEY, &khit, &nkhit, 1);
 	passday(adj, &nadj, LK_LINE, &lhit, &nlhit, 0);
 	bigfree(adj, capadj * sizeof *adj);
@@ -1103,6 +1182,10 @@ judgeday(void)
 	khit = lhit = NULL;
 	free(lset);
 	lset = NULL;
+	free(fpset);
+	fpset = NULL;
+	free(afp);
+	afp = NULL;
 }
 
 /* The memory of the judging, before the thread starts. */

@@ -249,3 +249,83 @@ linehash(const struct field *f, const int *lc, const int *c, uint64_t *hi, uint6
 	n = lput(buf, n, &f[c[K_ACTDATE]], 0);
 	hash128(buf, n, hi, lo);
 }
+
+/* Not 0 when a byte of w is '|' (w ^ "||||||||" has a zero byte: exact). */
+static inline __attribute__((always_inline)) uint64_t
+haspipe(uint64_t w)
+{
+	uint64_t v = w ^ 0x7c7c7c7c7c7c7c7cULL;
+
+	return (v - 0x0101010101010101ULL) & ~v & 0x8080808080808080ULL;
+}
+
+/*
+ * A field of the line key of 16 bytes at most, as lput puts it: its two
+ * words (the second overlapping, or none), a function of its bytes,
+ * mixed with its length into a word; *bad set if it is longer or holds
+ * a '|'.
+ */
+static inline __attribute__((always_inline)) uint64_t
+fpfield(const struct field *f, int num, uint64_t k, uint64_t *bad)
+{
+	const char *p = f->p;
+	size_t n = f->n < 127 ? f->n : 127;	/* as lput: cut, then unzeroed */
+	uint64_t a, b;
+	uint32_t x, y;
+
+	if (num)
+		unzero(&p, &n);
+	if (n > 16) {
+		*bad = 1;
+		return 0;
+	}
+	if (n >= 8) {
+		memcpy(&a, p, 8);
+		memcpy(&b, p + n - 8, 8);
+		*bad |= haspipe(a) | haspipe(b);
+		return (a * k ^ b) * k + n;
+	}
+	if (n >= 4) {
+		memcpy(&x, p, 4);
+		memcpy(&y, p + n - 4, 4);
+		a = (uint64_t)x | (uint64_t)y << 32;
+	} else
+		a = n > 0 ? (uint64_t)(unsigned char)p[0] |
+		    (uint64_t)(unsigned char)p[n / 2] << 8 |
+		    (uint64_t)(unsigned char)p[n - 1] << 16 : 0;
+	*bad |= haspipe(a);
+	return a * k + n;
+}
+
+/*
+ * A fingerprint of the line key's first fields (the PS's kind and
+ * number, the invoice and the line, as linehash takes them), never 0;
+ * 0 when one holds a '|' or is longer than 16 bytes.  Two claims of the
+ * same line key have the same fingerprint when neither is 0: their
+ * keys, cut at their '|', have these fields, the same, at the same
+ * places.  It costs a few words a claim, where the line key's hash costs
+ * its bytes, copied and hashed; -l needs the hash of a paid claim only
+ * when an adjustment of the day has its fingerprint.
+ */
+uint64_t
+linefp(const struct field *f, const int *lc)
+{
+	static const struct field none = { "", 0 };
+	const struct field *inv, *line;
+	uint64_t h, bad = 0;
+
+	inv = lc[L_REFINV] >= 0 && f[lc[L_REFINV]].n > 0 ? &f[lc[L_REFINV]] :
+	    lc[L_INVOICE] >= 0 ? &f[lc[L_INVOICE]] : &none;
+	line = lc[L_REFLINE] >= 0 && f[lc[L_REFLINE]].n > 0 ? &f[lc[L_REFLINE]] :
+	    lc[L_LINE] >= 0 ? &f[lc[L_LINE]] : &none;
+	h = fpfield(lc[L_PSKIND] >= 0 ? &f[lc[L_PSKIND]] : &none, 0, 0x85ebca6b0b5a3c29ULL,
+	    &bad);
+	h = rotl(h, 17) ^ fpfield(lc[L_PSNUM] >= 0 ? &f[lc[L_PSNUM]] : &none, 1,
+	    0xff51afd7ed558ccdULL, &bad);
+	h = rotl(h, 17) ^ fpfield(inv, 1, 0x9e3779b97f4a7c15ULL, &bad);
+	h = rotl(h, 17) ^ fpfield(line, 1, 0xc2b2ae3d27d4eb4fULL, &bad);
+	if (bad != 0)
+		return 0;
+	h ^= h >> 29;
+	return h != 0 ? h : 1;
+}

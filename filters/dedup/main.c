@@ -226,6 +226,11 @@ joinv(int argc, char **argv, const char **vf, int nv, const char *output, int mo
  */
 static struct ts_reader *rds;
 static int nrd;
+/* Each stream's first claim's record number and key columns (claimline). */
+static struct stream {
+	uint32_t rec0;
+	int c[NKC], lc[NLC];
+} *sts;
 
 static struct {
 	struct batch *bt;
@@ -244,6 +249,7 @@ claimkey(struct ts_reader *r, struct item *x)
 	const int *c = rd.c;
 	char key[2048];
 	size_t j;
+	int paid;
 
 	x->len = (uint32_t)r->len;
 	x->recsum = r->recsum;
@@ -252,9 +258,24 @@ claimkey(struct ts_reader *r, struct item *x)
 	    r->f[c[K_FR]].n == 0 || (r->f[c[K_NIR]].n == 0 && r->f[c[K_BNIR]].n == 0))
 		return ts_error(r, "key",
 		    "a key field is empty (ps_number, invoice, nir, act_code, act_date, fr_eur)");
-	if (hist.ledger)
-		linehash(r->f, rd.lc, c, &x->lhi, &x->llo);
-	if (r->f[rd.nature].n != 4 || memcmp(r->f[rd.nature].p, "paid", 4) != 0) {
+	paid = r->f[rd.nature].n == 4 && memcmp(r->f[rd.nature].p, "paid", 4) == 0;
+	if (hist.ledger) {
+		/*
+		 * A paid claim's line key is looked for only among the
+		 * adjustments' of the day: a mapped one gets its
+		 * fingerprint, its hash made if an adjustment has the same
+		 * (claimline).  An adjustment gets both, its fingerprint in
+		 * hi (it has no key).
+		 */
+		if (paid && x->mapped) {
+			x->lhi = linefp(r->f, rd.lc);
+			x->llo = 0;
+		} else
+			linehash(r->f, rd.lc, c, &x->lhi, &x->llo);
+		if (!paid)
+			x->hi = linefp(r->f, rd.lc);
+	}
+	if (!paid) {
 		x->verdict = V_ADJUST;
 		return 0;
 	}
@@ -389,6 +410,30 @@ claim(void *arg, struct ts_reader *r)
 		bt->tlen += r->len;
 	}
 	return claimkey(r, x);
+}
+
+/*
+ * The line key of claim rec, x, of a mapped stream, whose item holds its
+ * fingerprint: its line split again (ts_reline: the stream was read
+ * through), its fields those of its stream's columns.
+ */
+void
+claimline(const struct item *x, uint32_t rec, uint64_t *hi, uint64_t *lo)
+{
+	int a = 0, b = nrd, m;
+
+	/* The last stream whose first claim is rec or before it. */
+	while (b - a > 1) {
+		m = a + (b - a) / 2;
+		if (sts[m].rec0 <= rec)
+			a = m;
+		else
+			b = m;
+	}
+	if (!x->mapped || ts_reline(&rds[a], (const char *)x->at) < 0)
+		die(EX_SOFTWARE, "%s: claim %u: its line not found again", rds[a].in.name,
+		    (unsigned)rec);
+	linehash(rds[a].f, sts[a].lc, sts[a].c, hi, lo);
 }
 
 /* The mapped lines before upto written: their pages may go. */
@@ -530,6 +575,7 @@ main(int argc, char *argv[])
 	rd.bmax = blim / 8 ? blim / 8 : 1;	/* the first batches small: the judging starts early */
 	nrd = argc;
 	rds = xmalloc((size_t)argc * sizeof *rds);
+	sts = xmalloc((size_t)argc * sizeof *sts);
 	for (i = 0; i < argc; i++) {
 		struct ts_reader *r = &rds[i];
 		void *args[NPARTS] = { &rd, &p1 };
@@ -545,6 +591,9 @@ main(int argc, char *argv[])
 		rd.nature = ts_needcol(r, "nature");
 		for (k = 0; k < NLC; k++)
 			rd.lc[k] = ts_col(r, linecols[k]);
+		sts[i].rec0 = rd.rec + 1;
+		memcpy(sts[i].c, rd.c, sizeof rd.c);
+		memcpy(sts[i].lc, rd.lc, sizeof rd.lc);
 		if (nshard == 1)
 			outhead(&out, p.fd, output, r, i == 0, argv[i], argv[0], months);
 		if (i == 0) {
@@ -572,6 +621,7 @@ main(int argc, char *argv[])
 	for (i = 0; i < nrd; i++)
 		ts_close(&rds[i]);
 	free(rds);
+	free(sts);
 	ncl = rd.rec;
 	if (nshard == 1 && nout != ncl)
 		die(EX_SOFTWARE, "conservation: %zu claims read, %llu written", ncl,

@@ -506,6 +506,13 @@ size_t
 gather(const struct hist *h, uint64_t hi, uint64_t lo, int kind, size_t *cursor,
     struct key **v, size_t *nv, size_t *cap)
 {
+	return gathermay(h, hi, lo, kind, cursor, 0, v, nv, cap);
+}
+
+size_t
+gathermay(const struct hist *h, uint64_t hi, uint64_t lo, int kind, size_t *cursor,
+    uint64_t may, struct key **v, size_t *nv, size_t *cap)
+{
 	const struct seg *sg;
 	struct key k;
 	size_t i, n0 = *nv;
@@ -513,10 +520,16 @@ gather(const struct hist *h, uint64_t hi, uint64_t lo, int kind, size_t *cursor,
 
 	for (s = 0; s < h->nseg; s++) {
 		sg = &h->seg[s];
-		if (sg->last < h->cutoff)
-			continue;
-		if (cursor != NULL && !fltmaybe(sg, hi, lo))
-			continue;
+		if ((may & MAYSET) != 0 && s < MAYSEG) {
+			/* What the caller found: the window and the filter. */
+			if (!((may >> s) & 1))
+				continue;
+		} else {
+			if (sg->last < h->cutoff)
+				continue;
+			if (cursor != NULL && !fltmaybe(sg, hi, lo))
+				continue;
+		}
 		if (cursor != NULL)
 			i = cursor[s] = gallop(sg, cursor[s], hi, lo);
 		else
@@ -746,6 +759,35 @@ wsput(struct wseg *w, const struct key *k)
 		w->last = k->day;
 }
 
+/*
+ * Record p of a segment written as it is: the bytes wsput writes of it
+ * as getkey reads it (a ledger's last two, padding, zero), not read
+ * into a key and written again field by field.
+ */
+static inline __attribute__((always_inline)) void
+wsraw(struct wseg *w, const unsigned char *p)
+{
+	unsigned char *r;
+	int32_t day = (int32_t)le_get32(p + 16);
+
+	if (w->used + w->rsz > sizeof w->buf)
+		wsflush(w);
+	r = w->buf + w->used;
+	if (w->rsz == LEDSZ) {
+		memcpy(r, p, LEDSZ);
+		r[38] = r[39] = 0;
+	} else
+		memcpy(r, p, RECSZ);
+	w->used += w->rsz;
+	w->n++;
+	if (w->flt != NULL)
+		fltadd(w->flt, le_get64(p), le_get64(p + 8));
+	if (day < w->first)
+		w->first = day;
+	if (day > w->last)
+		w->last = day;
+}
+
 static void
 wsclose(struct wseg *w, int32_t day)
 {
@@ -826,13 +868,14 @@ mergefrom(const struct seg *segs, const int *live, int nlive, size_t nday)
 	return r;
 }
 
-/* The record at *pos of s or after it, before end, in the window, in k: 0 if none. */
-static int
-nexthead(const struct hist *h, const struct seg *s, size_t *pos, size_t end, struct key *k)
+/* The record at *pos of s or after it, before end, in the window, at *p: 0 if none. */
+static inline __attribute__((always_inline)) int
+nexthead(const struct hist *h, const struct seg *s, size_t *pos, size_t end,
+    const unsigned char **p)
 {
 	for (; *pos < end; (*pos)++) {
-		getkey(s, *pos, k);
-		if (k->day >= h->cutoff)
+		*p = s->map + HDRSZ + *pos * s->rsz;
+		if ((int32_t)le_get32(*p + 16) >= h->cutoff)
 			return 1;
 	}
 	return 0;
@@ -855,30 +898,54 @@ struct merge {
 
 #define PARMERGE ((uint64_t)1 << 20)	/* records, at least, merged in two halves */
 
+/* The order of the heads of sources a and b (the day's: source nlive, day). */
+static int
+headcmp(const struct merge *m, const size_t *pos, int a, int b, const struct key *day)
+{
+	struct key ka, kb;
+
+	if (a < m->nlive)
+		getkey(&m->segs[m->live[a]], pos[a], &ka);
+	else
+		ka = *day;
+	if (b < m->nlive)
+		getkey(&m->segs[m->live[b]], pos[b], &kb);
+	else
+		kb = *day;
+	return keycmp(&ka, &kb);
+}
+
 static void *
 merge(void *arg)
 {
 	struct merge *m = arg;
 	const struct seg *segs = m->segs;
 	int nlive = m->nlive, i, b;
-	size_t *pos = xmalloc((size_t)nlive * sizeof *pos);
+	size_t *pos = xmalloc((size_t)(nlive + 1) * sizeof *pos);
 	size_t *rel = xmalloc((size_t)nlive * sizeof *rel);
-	struct key *head = xmalloc((size_t)(nlive + 1) * sizeof *head);
+	const unsigned char **rp = xmalloc((size_t)(nlive + 1) * sizeof *rp);
+	uint64_t *hh = xmalloc((size_t)(nlive + 1) * sizeof *hh);
 	int *has = xmalloc((size_t)(nlive + 1) * sizeof *has);
+	struct key day;
 	uint64_t nmerged = 0;
 	size_t j = m->jfrom;
 
 	/*
-	 * Each source's next record read once, the least of them written
+	 * Each source's next record found once, the least of them written
 	 * (the high words of the hashes decide, but for a tie), the day's
-	 * last: source nlive.
+	 * last: source nlive.  A segment's record is written as it is
+	 * (wsraw), read from its mapping, never as a key.
 	 */
 	for (i = m->r; i < nlive; i++) {
 		pos[i] = rel[i] = m->from[i];
-		has[i] = nexthead(m->h, &segs[m->live[i]], &pos[i], m->to[i], &head[i]);
+		has[i] = nexthead(m->h, &segs[m->live[i]], &pos[i], m->to[i], &rp[i]);
+		hh[i] = has[i] ? le_get64(rp[i]) : UINT64_MAX;
 	}
-	if ((has[nlive] = j < m->jto))
-		m->get(j, &head[nlive]);
+	hh[nlive] = UINT64_MAX;
+	if ((has[nlive] = j < m->jto)) {
+		m->get(j, &day);
+		hh[nlive] = day.hi;
+	}
 	for (;;) {
 		/* The pages merged, given back: memory not the run's size. */
 		if (++nmerged % 65536 == 0)
@@ -886,20 +953,29 @@ merge(void *arg)
 				segrelease(&segs[m->live[i]], rel[i], pos[i]);
 				rel[i] = pos[i];
 			}
-		b = -1;
-		for (i = m->r; i <= nlive; i++)
-			if (has[i] && (b < 0 || head[i].hi < head[b].hi ||
-			    (head[i].hi == head[b].hi && keycmp(&head[i], &head[b]) < 0)))
+		/*
+		 * A source read through has the greatest high word, and
+		 * loses the tie: one comparison a source.
+		 */
+		b = m->r;
+		for (i = m->r + 1; i <= nlive; i++)
+			if (hh[i] < hh[b] || (hh[i] == hh[b] && has[i] &&
+			    (!has[b] || headcmp(m, pos, i, b, &day) < 0)))
 				b = i;
-		if (b < 0)
+		if (!has[b])
 			break;
-		wsput(m->w, &head[b]);
 		if (b == nlive) {
-			if ((has[b] = ++j < m->jto))
-				m->get(j, &head[b]);
+			wsput(m->w, &day);
+			if ((has[b] = ++j < m->jto)) {
+				m->get(j, &day);
+				hh[b] = day.hi;
+			} else
+				hh[b] = UINT64_MAX;
 		} else {
+			wsraw(m->w, rp[b]);
 			pos[b]++;
-			has[b] = nexthead(m->h, &segs[m->live[b]], &pos[b], m->to[b], &head[b]);
+			has[b] = nexthead(m->h, &segs[m->live[b]], &pos[b], m->to[b], &rp[b]);
+			hh[b] = has[b] ? le_get64(rp[b]) : UINT64_MAX;
 		}
 	}
 	for (i = m->r; i < nlive; i++)
@@ -907,7 +983,8 @@ merge(void *arg)
 	wsflush(m->w);
 	free(pos);
 	free(rel);
-	free(head);
+	free(rp);
+	free(hh);
 	free(has);
 	return NULL;
 }
