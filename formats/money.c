@@ -7,6 +7,7 @@
  * the guarantee parameters); the zero-padded amounts of fixed-width
  * records are read by lay_decode, not here.
  */
+#include <endian.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -79,28 +80,37 @@ money_parse(const char *s, size_t n, int64_t *cents)
 	/*
 	 * The amount of nearly every field first: no sign, one to fifteen
 	 * digits, the first not a zero unless alone, '.', two digits; below
-	 * 10^17 cents, no overflow.  Anything else, the way of parse, which
-	 * tells what is wrong.
+	 * 10^17 cents, no overflow.  Its last four bytes (a digit, '.', two
+	 * digits) checked in one word: the xor with "0.00" leaves the '.' a
+	 * zero byte and the digits their values.  Most amounts of our
+	 * streams have four or five bytes ("0.00", "12.34"): the digits
+	 * before those four, if any, one at a time (eight at a time, tried,
+	 * cost more than it saved on so few).  Anything else, the way of
+	 * parse, which tells what is wrong.
 	 */
-	if (n - 4 <= 14 && s[n - 3] == '.') {
-		const unsigned char *u = (const unsigned char *)s, *q, *dot = u + n - 3;
-		unsigned d1 = u[n - 2] - '0', d2 = u[n - 1] - '0', d;
-		uint64_t v;
+	if (n - 4 <= 14) {
+		const unsigned char *u = (const unsigned char *)s, *q, *e = u + n - 4;
+		uint32_t x;
+		uint64_t v, w;
+		unsigned d;
 
-		if (d1 <= 9 && d2 <= 9) {
+		memcpy(&x, e, 4);
+		x = le32toh(x) ^ 0x30302e30U;
+		if (((x & 0xf0f0fff0U) | ((x + 0x06060006U) & 0xf0f0f0f0U)) == 0) {
+			v = (x & 0xf) * 100 + ((x >> 16) & 0xf) * 10 + (x >> 24);
 			if (n == 4) {
-				if ((d = u[0] - (unsigned)'0') <= 9) {
-					*cents = (int64_t)(d * 100 + d1 * 10 + d2);
-					return M_OK;
-				}
-			} else if (u[0] != '0') {
-				for (v = 0, q = u; q < dot; q++) {
+				*cents = (int64_t)v;
+				return M_OK;
+			}
+			/* The first digit of several: not a zero. */
+			if ((d = u[0] - (unsigned)'1') <= 8) {
+				for (w = d + 1, q = u + 1; q < e; q++) {
 					if ((d = *q - (unsigned)'0') > 9)
 						break;
-					v = v * 10 + d;
+					w = w * 10 + d;
 				}
-				if (q == dot) {
-					*cents = (int64_t)(v * 100 + d1 * 10 + d2);
+				if (q == e) {
+					*cents = (int64_t)(w * 1000 + v);
 					return M_OK;
 				}
 			}

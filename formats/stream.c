@@ -275,10 +275,18 @@ masks2(const unsigned char *p, unsigned sh, uint64_t *tabp, uint64_t *oddp)
  * starts), not offsets: a field costs a few instructions, and a day's
  * streams have millions of them.  isa is splitisa, a constant in each
  * of split's and record's copies.
+ *
+ * With eol (a constant too), len is the bytes there are, not the
+ * line's: the line ends at the first '\n', its length put in *eolp,
+ * found by the steps that look for the tabs (a newline is one of the
+ * bytes they stop at), not by a search of its own before them.  No
+ * newline in the len bytes, or any byte before it that is not text:
+ * 1, and no error set, so that the caller takes the way of a line at
+ * a time, its messages and their line numbers.
  */
 static inline __attribute__((always_inline)) int
 splitin(struct ts_reader *r, const char *what, const char *line, size_t len,
-    struct field *f, int max, int *nf, const int isa)
+    struct field *f, int max, int *nf, const int isa, const int eol, size_t *eolp)
 {
 	const unsigned char *s = (const unsigned char *)line;
 	const char *st = line, *t;
@@ -440,14 +448,23 @@ onebyte:
 			st = t + 1;
 			continue;
 		}
+		if (eol && s[i] == '\n') {
+			*eolp = len = i;
+			goto last;
+		}
 		if (s[i] >= 0x80 && (k = utf8len(s + i, len - i)) > 0) {
 			i += k - 1;
 			continue;
 		}
+		if (eol)
+			return 1;
 		k = (size_t)(g - f) + (size_t)over;
 		return bad(r, what == NULL && k < (size_t)r->ncol ? r->cols[k] : what,
 		    "%s", ctlname(s[i]));
 	}
+	if (eol)
+		return 1;
+last:
 	if (g < ge)
 		g->p = st, g->n = (size_t)(line + len - st), g++;
 	else
@@ -460,7 +477,7 @@ static int
 split_sse2(struct ts_reader *r, const char *what, const char *line, size_t len,
     struct field *f, int max, int *nf)
 {
-	return splitin(r, what, line, len, f, max, nf, 0);
+	return splitin(r, what, line, len, f, max, nf, 0, 0, NULL);
 }
 
 #ifdef SPLIT_WIDE
@@ -468,7 +485,7 @@ __attribute__((target("avx2,bmi,popcnt"))) static int
 split_avx2(struct ts_reader *r, const char *what, const char *line, size_t len,
     struct field *f, int max, int *nf)
 {
-	return splitin(r, what, line, len, f, max, nf, 1);
+	return splitin(r, what, line, len, f, max, nf, 1, 0, NULL);
 }
 
 #endif
@@ -702,13 +719,10 @@ amounts(struct ts_reader *r, int64_t *sum)
  * millions of lines, and a call a line was a few per cent of split.
  */
 static inline __attribute__((always_inline)) int
-recordin(struct ts_reader *r, const char *line, size_t len, const int isa)
+recorddone(struct ts_reader *r, const char *line, size_t len, int nf)
 {
-	int nf = 0;	/* set by splitin; gcc cannot tell once inlined */
 	int64_t sum = 0;
 
-	if (splitin(r, NULL, line, len, r->f, r->ncol, &nf, isa) < 0)
-		return -1;
 	if (nf != r->ncol)
 		return bad(r, NULL, "%d fields, the header names %d", nf, r->ncol);
 	if (amounts(r, &sum) < 0)
@@ -722,10 +736,51 @@ recordin(struct ts_reader *r, const char *line, size_t len, const int isa)
 	return 1;
 }
 
+static inline __attribute__((always_inline)) int
+recordin(struct ts_reader *r, const char *line, size_t len, const int isa)
+{
+	int nf = 0;	/* set by splitin; gcc cannot tell once inlined */
+
+	if (splitin(r, NULL, line, len, r->f, r->ncol, &nf, isa, 0, NULL) < 0)
+		return -1;
+	return recorddone(r, line, len, nf);
+}
+
+/*
+ * The record line at the start of the n bytes at line, its end found
+ * by split's own steps (eol): 1 a record, -1 an error, as record; 3
+ * none taken, for a line at a time (no newline in the n bytes, a byte
+ * that is not text, a line too long).  The line taken is counted, and
+ * in the sequential reader (seq) consumed, before its fields are
+ * checked, as a line of lines_next is.
+ */
+static inline __attribute__((always_inline)) int
+recordnlin(struct ts_reader *r, const char *line, size_t n, const int seq, const int isa)
+{
+	size_t len = 0;
+	int nf = 0;
+
+	if (splitin(r, NULL, line, n, r->f, r->ncol, &nf, isa, 1, &len) != 0 ||
+	    len > LINE_MAX_)
+		return 3;
+	if (seq) {
+		r->in.beg += len + 1;
+		r->blen += len + 1;
+	}
+	r->in.lineno++;
+	return recorddone(r, line, len, nf);
+}
+
 static int
 record_sse2(struct ts_reader *r, const char *line, size_t len)
 {
 	return recordin(r, line, len, 0);
+}
+
+static int
+recordnl_sse2(struct ts_reader *r, const char *line, size_t n, int seq)
+{
+	return seq ? recordnlin(r, line, n, 1, 0) : recordnlin(r, line, n, 0, 0);
 }
 
 #ifdef SPLIT_WIDE
@@ -733,6 +788,12 @@ __attribute__((target("avx2,bmi,popcnt"))) static int
 record_avx2(struct ts_reader *r, const char *line, size_t len)
 {
 	return recordin(r, line, len, 1);
+}
+
+__attribute__((target("avx2,bmi,popcnt"))) static int
+recordnl_avx2(struct ts_reader *r, const char *line, size_t n, int seq)
+{
+	return seq ? recordnlin(r, line, n, 1, 1) : recordnlin(r, line, n, 0, 1);
 }
 #endif
 
@@ -746,6 +807,16 @@ record(struct ts_reader *r, const char *line, size_t len)
 	return record_sse2(r, line, len);
 }
 
+static inline int
+recordnl(struct ts_reader *r, const char *line, size_t n, int seq)
+{
+#ifdef SPLIT_WIDE
+	if (splitisa == 1)
+		return recordnl_avx2(r, line, n, seq);
+#endif
+	return recordnl_sse2(r, line, n, seq);
+}
+
 int
 ts_next(struct ts_reader *r)
 {
@@ -755,6 +826,10 @@ ts_next(struct ts_reader *r)
 
 	if (r->done)
 		return 0;
+	/* A record line whole in the buffer: split finds its end. */
+	if (r->in.end > r->in.beg && r->in.buf[r->in.beg] != '#' &&
+	    (c = recordnl(r, r->in.buf + r->in.beg, r->in.end - r->in.beg, 1)) != 3)
+		return c;
 	for (;;) {
 		if ((c = readline(r, &line, &len)) < 0)
 			return -1;
@@ -947,25 +1022,32 @@ scanpart(void *arg)
 	struct ts_reader *r = &p->r;
 	const char *line = p->a, *mark = p->a, *done = p->a, *nl;
 	size_t len;
-	int nf;
+	int nf, c;
 
 	p->crc = (uint32_t)crc32(0L, Z_NULL, 0);
 	p->rc = 0;
 	while (line < p->b) {
-		nl = memchr(line, '\n', (size_t)(p->b - line));
-		len = (size_t)(nl - line);
-		r->in.lineno++;
-		if (len > LINE_MAX_)
-			p->rc = bad(r, NULL, "line too long");
-		else if (line[0] != '#')
-			p->rc = record(r, line, len) < 0 || p->fn(p->arg, r) < 0 ? -1 : 0;
-		else if (trailertag(line, len)) {
-			/* A trailer before the last line: stop at it. */
-			p->tr = line;
-			p->trlen = len;
-			p->rc = 1;
-		} else
-			p->rc = split(r, "metadata", line, len, r->f, 0, &nf);
+		/* A record line, its end found by split (as in ts_next). */
+		if (line[0] != '#' &&
+		    (c = recordnl(r, line, (size_t)(p->b - line), 0)) != 3) {
+			nl = line + r->len;
+			p->rc = c < 0 || p->fn(p->arg, r) < 0 ? -1 : 0;
+		} else {
+			nl = memchr(line, '\n', (size_t)(p->b - line));
+			len = (size_t)(nl - line);
+			r->in.lineno++;
+			if (len > LINE_MAX_)
+				p->rc = bad(r, NULL, "line too long");
+			else if (line[0] != '#')
+				p->rc = record(r, line, len) < 0 || p->fn(p->arg, r) < 0 ? -1 : 0;
+			else if (trailertag(line, len)) {
+				/* A trailer before the last line: stop at it. */
+				p->tr = line;
+				p->trlen = len;
+				p->rc = 1;
+			} else
+				p->rc = split(r, "metadata", line, len, r->f, 0, &nf);
+		}
 		if (p->rc != 0)
 			break;
 		line = nl + 1;
