@@ -330,6 +330,92 @@ dateloop(void)
 	report(!bad, "date round trip", "1900..2199", "all", bad ? "mismatch" : "all");
 }
 
+/*
+ * date_parse and date_ymd, which read a word at a time, against the plain
+ * reading a byte at a time, "YYYY-MM-DD" then date_valid and
+ * date_from_ymd: every month and day number 00-99 of years around the
+ * leap rules and the ends, and each byte of a spread of dates replaced by
+ * each of the 256 values; then every day of 0001..9999 and its lengths.
+ */
+static int
+dateref(const char *s, size_t n, int *y, int *m, int *d)
+{
+	size_t i;
+	int v[3] = { 0, 0, 0 };
+
+	if (n != 10)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (i == 4 || i == 7) {
+			if (s[i] != '-')
+				return -1;
+		} else if (s[i] < '0' || s[i] > '9')
+			return -1;
+		else
+			v[i > 7 ? 2 : i > 4] = v[i > 7 ? 2 : i > 4] * 10 + (s[i] - '0');
+	if (!date_valid(v[0], v[1], v[2]))
+		return -1;
+	*y = v[0];
+	*m = v[1];
+	*d = v[2];
+	return 0;
+}
+
+static int
+datesame(const char *s, size_t n)
+{
+	int32_t days = 7, want = 7;
+	int y = 0, m = 0, d = 0, y2 = 0, m2 = 0, d2 = 0, r;
+
+	r = dateref(s, n, &y, &m, &d);
+	if (r == 0)
+		want = date_from_ymd(y, m, d);
+	if (date_parse(s, n, &days) != r || days != want)
+		return 0;
+	if (date_ymd(s, n, &y2, &m2, &d2) != r)
+		return 0;
+	return r < 0 || (y2 == y && m2 == m && d2 == d);
+}
+
+static void
+parseloop(void)
+{
+	static const int years[] = { 0, 1, 4, 100, 400, 1582, 1900, 1970, 2000,
+	    2024, 2026, 2100, 2400, 9996, 9999 };
+	char buf[16], c[16];
+	size_t i, n;
+	int y, m, d, p, k, bad = 0;
+
+	for (i = 0; i < sizeof years / sizeof years[0]; i++)
+		for (m = 0; m < 100; m++)
+			for (d = 0; d < 100; d++) {
+				snprintf(buf, sizeof buf, "%04d-%02d-%02d", years[i], m, d);
+				bad |= !datesame(buf, 10);
+			}
+	for (y = 1; y <= 9999; y += 37)
+		for (m = 1; m <= 12; m++) {
+			snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, (y + m) % 28 + 1);
+			for (p = 0; p < 10; p++)
+				for (k = 0; k < 256; k++) {
+					memcpy(c, buf, sizeof c);
+					c[p] = (char)k;
+					bad |= !datesame(c, 10);
+				}
+		}
+	for (y = 1; y <= 9999 && !bad; y++)
+		for (m = 1; m <= 12; m++)
+			for (d = 1; d <= 31; d++) {
+				if (!date_valid(y, m, d))
+					continue;
+				snprintf(buf, sizeof buf, "%04d-%02d-%02d-0", y, m, d);
+				bad |= !datesame(buf, 10);
+				for (n = 0; y % 37 == 0 && n <= 12; n++)
+					bad |= !datesame(buf, n);
+			}
+	report(!bad, "date_parse as read a byte at a time", "0001..9999", "all",
+	    bad ? "mismatch" : "all");
+}
+
 /* money_fmt and money_parse are inverse over a spread of values. */
 static void
 moneyloop(void)
@@ -554,6 +640,7 @@ main(int argc, char *argv[])
 	for (i = 1; i < argc; i++)
 		table(argv[i]);
 	dateloop();
+	parseloop();
 	moneyloop();
 	crcloop();
 	sortloop();
