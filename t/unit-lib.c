@@ -382,7 +382,7 @@ parseloop(void)
 {
 	static const int years[] = { 0, 1, 4, 100, 400, 1582, 1900, 1970, 2000,
 	    2024, 2026, 2100, 2400, 9996, 9999 };
-	char buf[16], c[16];
+	char buf[48], c[48];	/* room for any int, as the compiler counts at -O1 */
 	size_t i, n;
 	int y, m, d, p, k, bad = 0;
 
