@@ -18,8 +18,9 @@
  * order, as a plain comparison of each with the next finds them, and
  * else names the first that is not.  On a segment read, every lookup
  * (seek, gallop, prefetch, lookupk, with and without cursors) stays
- * inside it: its bytes are copied to the heap, where ASan sees a read
- * past them.  On one in key order:
+ * inside it: its bytes are copied between pages poisoned for ASan,
+ * which sees a read past them (in a shared mapping, as dedup maps a
+ * segment: see shadow).  On one in key order:
  *   seek gives the first record not below the hash, and a gallop from
  *   any record before it the same, cursors moved through the hashes in
  *   increasing order too;
@@ -29,12 +30,31 @@
  *   identity), else for a line key the oldest; nothing for a hash not
  *   in the segment.
  */
+#include <sys/mman.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FZ_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) && !defined(FZ_ASAN)
+#define FZ_ASAN 1
+#endif
+#ifdef FZ_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
 
 #include "tiers.h"
 #include "fuzz.h"
@@ -298,6 +318,40 @@ lookups(const struct hist *h, int sorted)
 }
 
 /*
+ * A copy of the n bytes at p for the lookups, where ASan sees a read
+ * past them: page-aligned as the segment's own mapping, in a shared
+ * anonymous mapping with a poisoned page before and the rest after.
+ * Not on the heap: a lookup by a seek gives the pages it read back
+ * (segrelease, MADV_DONTNEED), which keeps the bytes of a shared
+ * mapping, the segment's file as dedup maps it, but zeroes a private
+ * one's, the heap's, and the next lookup read other records.
+ */
+static unsigned char *
+shadow(const unsigned char *p, size_t n, size_t *len)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	unsigned char *m;
+
+	*len = pg + (n + pg - 1) / pg * pg + pg;
+	m = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		die(EX_OSERR, "mmap: %s", strerror(errno));
+	memcpy(m + pg, p, n);
+	POISON(m, pg);
+	POISON(m + pg + n, *len - pg - n);
+	return m + pg;
+}
+
+static void
+unshadow(unsigned char *p, size_t len)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+
+	UNPOISON(p - pg, len);
+	munmap(p - pg, len);
+}
+
+/*
  * One history: the segment seg of n bytes and a manifest of count and
  * crc, read fast and with -V, which must agree; then looked up.
  */
@@ -309,7 +363,7 @@ attempt(int ledger, int32_t cutoff, const uint8_t *seg, size_t n, uint64_t count
 	const unsigned char *map;
 	unsigned char *copy;
 	char want[64];
-	size_t bad;
+	size_t bad, clen;
 	int rf, rv, sorted;
 
 	writefile(segpath, seg, n);
@@ -353,12 +407,11 @@ attempt(int ledger, int32_t cutoff, const uint8_t *seg, size_t n, uint64_t count
 	if (rf == 0) {
 		/* Lookups on a copy of the bytes, for ASan. */
 		map = h.seg[0].map;
-		copy = xmalloc(h.seg[0].len);
-		memcpy(copy, map, h.seg[0].len);
+		copy = shadow(map, h.seg[0].len, &clen);
 		h.seg[0].map = copy;
 		lookups(&h, sorted);
 		h.seg[0].map = map;
-		free(copy);
+		unshadow(copy, clen);
 	}
 	closehist(&h);
 }
