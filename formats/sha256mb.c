@@ -460,13 +460,18 @@ take(struct sha256mb *mb, int j, size_t *id, unsigned char md[32])
 	mb->nlane--;
 }
 
-int
-sha256mb_next(struct sha256mb *mb, size_t *id, unsigned char md[32])
+/*
+ * Until a lane is done (1, its digest taken) or none is in use (0); with
+ * once, a single call of the compression function at most, then -1 if
+ * no lane is done yet.
+ */
+static int
+advance(struct sha256mb *mb, size_t *id, unsigned char md[32], int once)
 {
 	struct lane *l;
 	const struct impl *wd;
 	size_t n;
-	int i, j, k, a;
+	int i, j, k, a, stepped = 0;
 
 	for (;;) {
 		for (j = 0; j < mb->maxw; j++)
@@ -476,6 +481,9 @@ sha256mb_next(struct sha256mb *mb, size_t *id, unsigned char md[32])
 			}
 		if (mb->nlane == 0)
 			return 0;
+		if (once && stepped)
+			return -1;
+		stepped = 1;
 		/*
 		 * The lanes hashing to the first places, then the width that
 		 * costs least for them.
@@ -529,6 +537,18 @@ sha256mb_next(struct sha256mb *mb, size_t *id, unsigned char md[32])
 				l->state = 2;
 		}
 	}
+}
+
+int
+sha256mb_next(struct sha256mb *mb, size_t *id, unsigned char md[32])
+{
+	return advance(mb, id, md, 0);
+}
+
+int
+sha256mb_step(struct sha256mb *mb, size_t *id, unsigned char md[32])
+{
+	return advance(mb, id, md, 1);
 }
 
 void

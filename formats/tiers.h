@@ -344,7 +344,10 @@ int sha256_fd(int fd, char hex[SHA256_HEXSZ]);
  * sha256mb_add starts hashing n bytes at buf (kept until its digest is
  * taken) under id, when sha256mb_room is above 0; sha256mb_next hashes
  * until a lane is done and gives its id and digest: 1, or 0 when no lane
- * is in use.  sha256mb_reset drops every lane (after a SIGBUS in a
+ * is in use; sha256mb_step likewise, but after one step of the lanes at
+ * most (a release's bytes each, sha256mb_release, or all they have)
+ * returns -1 if none is done then, so that its caller may add buffers
+ * come meanwhile.  sha256mb_reset drops every lane (after a SIGBUS in a
  * buffer: the engine is left as it was before the step).
  */
 struct sha256mb;
@@ -361,6 +364,7 @@ void sha256mb_add(struct sha256mb *mb, const void *buf, size_t n, size_t id);
  */
 void sha256mb_release(struct sha256mb *mb, size_t bytes);
 int sha256mb_next(struct sha256mb *mb, size_t *id, unsigned char md[32]);
+int sha256mb_step(struct sha256mb *mb, size_t *id, unsigned char md[32]);
 void sha256mb_reset(struct sha256mb *mb);
 void sha256mb_free(struct sha256mb *mb);
 /* A digest in lower-case hex, NUL-ended. */

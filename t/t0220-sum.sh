@@ -93,11 +93,69 @@ test_expect_success 'a pipe, not mapped but read to its end' '
 	test_cmp want3 got
 '
 
+# -F: a list that grows (a regular file, written in parts, a line cut
+# in two between them), followed until an empty line; each file's line
+# told as its sum comes, the line, a tab and the digest.
+# fsum LIST OUT: the sums of -F's output, as sha256sum prints them, in
+# the order of names.
+fsum () {
+	awk -F "	" "{ print \$NF \"  \" \$1 }" "$2" >fsum.tmp &&
+	while read -r n; do grep -F "  $n" fsum.tmp | grep -x ".*  $n" || exit 1; done <"$1"
+}
+
+test_expect_success '-F: a list followed as it grows, at each width, lanes taking the files as they come' '
+	for w in "" 1 4 16; do
+		for r in "" -r; do
+			: >q &&
+			{ TIERS_SHA_WIDTH=$w tiers-sum $r -j 2 -F q >fgot 2>ferr & } &&
+			sed -n "1,20p" names | sed "s/\$/	x	y z/" >>q &&
+			sleep 0.2 &&
+			sed -n "21,40p" names | sed "s/\$/	x	y z/" >part &&
+			head -c 37 part >>q && sleep 0.1 && tail -c +38 part >>q &&
+			sed -n "41,\$p" names | sed "s/\$/	x	y z/" >>q &&
+			echo >>q &&
+			wait $! &&
+			test_must_be_empty ferr &&
+			test "$(grep -c . fgot)" = 47 &&
+			grep -c "^[^	]*	x	y z	[0-9a-f]\{64\}\$" fgot >n &&
+			echo 47 >n47 && test_cmp n47 n &&
+			fsum names fgot >got && test_cmp want got || exit 1
+		done
+	done
+'
+
+test_expect_success '-F: lines after the empty one are not read; a pipe ends the list at its end' '
+	{ head -n 3 names && echo && echo r1; } >q2 &&
+	tiers-sum -F q2 >fgot &&
+	head -n 3 names >n3 && fsum n3 fgot >got && head -n 3 want >w3 && test_cmp w3 got &&
+	test "$(grep -c . fgot)" = 3 &&
+	head -n 5 names | tiers-sum -F - >fgot &&
+	head -n 5 names >n5 && fsum n5 fgot >got && head -n 5 want >w5 && test_cmp w5 got
+'
+
+test_expect_success '-F: a file missing told at once, the others hashed, status 66; -F with other names is bad usage' '
+	{ echo f1.1 && echo nosuch && echo r2 && echo; } >q3 &&
+	test_expect_code 66 tiers-sum -F q3 >fgot 2>err &&
+	grep -F "tiers-sum: nosuch: No such file or directory" err &&
+	test "$(grep -c . fgot)" = 2 &&
+	test_expect_code 64 tiers-sum -F q3 f1.1 2>err &&
+	test_expect_code 64 tiers-sum -F q3 -f names 2>err
+'
+
+test_expect_success '-F: the writer of the list gone before its end, tiers-sum stops (75)' '
+	: >q4 &&
+	sh -c "tiers-sum -F q4 >/dev/null 2>err4 & echo \$! >pid4; sleep 1" &&
+	n=0 && while kill -0 "$(cat pid4)" 2>/dev/null && test $n -lt 50; do sleep 0.1; n=$((n + 1)); done &&
+	! kill -0 "$(cat pid4)" 2>/dev/null &&
+	grep -F "tiers-sum: q4: its writer is gone before its end" err4
+'
+
 test_expect_success 'the width knob takes 1, 4, 8 or 16 alone' '
 	test_expect_code 64 env TIERS_SHA_WIDTH=3 tiers-sum f1.1 2>err &&
 	grep -F "TIERS_SHA_WIDTH=3: not 1, 4, 8 or 16" err &&
 	test_expect_code 64 tiers-sum -x 2>err &&
-	grep -F "usage: tiers-sum [-r] [-j jobs] [-f list] [file ...]" err
+	grep -F "usage: tiers-sum [-r] [-j jobs] [-f list] [file ...]" err &&
+	grep -F "       tiers-sum [-r] [-j jobs] -F list" err
 '
 
 test_done

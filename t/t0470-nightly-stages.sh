@@ -125,41 +125,52 @@ slowly () {
 	chmod +x slow/"$1"
 }
 
-test_expect_success 'a core left by the stages: the files of those ended hashed meanwhile, the same manifest' '
+test_expect_success 'the files of the stages ended hashed while others run, the same manifest' '
 	mkdir -p slow &&
-	slowly payment-edit 6 && slowly reject-code 3 &&
+	slowly reject-code 3 &&
 	# Stage insums (after dedup) well past the margin of the inputs it
 	# hashes, so that the manifest takes its sums: on a fast machine
 	# the sample day reaches it within 0.1 s of their receipt.
 	slowly dedup 0.5 &&
+	# payment-edit, the last stage, slowed 6 s: after its sleep, what
+	# the hasher had hashed then kept (its work directory from -o).
+	real=$(command -v payment-edit) &&
+	printf "#!/bin/sh\nsleep 6\nfor a; do test \"\$p\" = -o && d=\${a%%%%/state/payments/ledger}; p=\$a; done\ncp \"\$d/tmp/manifest.sums\" \"%s/early\"\nexec \"%s\" \"\$@\"\n" \
+	    "$PWD" "$real" >slow/payment-edit &&
+	chmod +x slow/payment-edit &&
 	real=$(command -v tiers-sum) &&
-	# Its lists kept (hashed), and counted (sums) but for a list on
-	# the standard input.
+	# The names of its lists kept (hashed) and counted (sums), once
+	# each call ended (the hasher'"'"'s, -F, grows until then); a list
+	# on the standard input kept, not counted.
 	{
 		echo "#!/bin/sh" &&
-		echo "if test \"\$2\" = -; then l=\$(mktemp) && cat >\"\$l\" && set -- -f \"\$l\"; else grep -c \"\" \"\$2\" >>\"$PWD/sums\"; fi" &&
-		echo "cat \"\$2\" >>\"$PWD/hashed\"" &&
-		echo "exec \"$real\" \"\$@\""
+		echo "if test \"\$2\" = -; then l=\$(mktemp) && cat >\"\$l\" && set -- -f \"\$l\" && c=; else c=1; fi" &&
+		echo "\"$real\" \"\$@\"; r=\$?" &&
+		echo "grep . \"\$2\" | cut -f1 >>\"$PWD/hashed\"" &&
+		echo "test -z \"\$c\" || grep -c . \"\$2\" >>\"$PWD/sums\"" &&
+		echo "exit \$r"
 	} >slow/tiers-sum &&
 	chmod +x slow/tiers-sum &&
-	rm -rf three && mkdir -p three/inbox && cp -R "$sample"/2026-11-18 three/inbox/ &&
+	rm -rf three early && mkdir -p three/inbox && cp -R "$sample"/2026-11-18 three/inbox/ &&
 	PATH=$PWD/slow:$PATH TIERS_STAGE_JOBS=2 tiers-nightly -I 2026-11-18 three 2>err3 >out3 &&
 	cmp one/days/2026-11-18/MANIFEST three/days/2026-11-18/MANIFEST &&
 	tiers-verify three >/dev/null &&
-	# tiers-sum -f hashed what rounds of prehash found, then only what
-	# was new or changed since: fewer than the day holds.
+	# The hasher hashed the files the rounds listed, and the manifest
+	# only what was new or changed since: fewer than the day holds.
 	test $(wc -l <sums) -ge 2 &&
 	pre=$(sed "\$d" sums | awk "{ n += \$1 } END { print n }") &&
 	last=$(sed -n "\$p" sums) &&
 	n=$(grep -c "^file	" three/days/2026-11-18/MANIFEST) &&
 	test "$pre" -gt 20 && test "$last" -lt "$n" && test $((pre + last)) -ge "$n" &&
 	# The returns, ended while payment-edit (started with them) still
-	# ran, hashed by a round, not left to the end; no file under a
-	# temporary name (hidden, or in a directory NAME.tmp) hashed.
-	head -n "$(($(wc -l <hashed) - last))" hashed >rounds &&
-	grep -x "out/returns/ps-return.tsv" rounds &&
+	# slept, hashed then, not left to the end; no file hashed twice;
+	# no file under a temporary name (hidden, or in a directory
+	# NAME.tmp) hashed.
+	grep "^out/returns/ps-return.tsv	[0-9]*:[0-9]*	[0-9 .]*	[0-9a-f]\{64\}\$" early &&
 	! grep -x "out/returns/ps-return.tsv" hashed | sed 1d | grep -q . &&
 	! grep -v -x "in/.MANIFEST" hashed | grep -E "(^|/)[.]|[.]tmp/" &&
+	grep -e "^out/" -e "^state/" hashed | sort | uniq -d >twice &&
+	test_must_be_empty twice &&
 	# Each input hashed once, by stage insums (names under in/), its sum
 	# taken by the manifest as well.
 	(cd three/days/2026-11-18/in && ls) >inputs &&
@@ -182,18 +193,19 @@ test_expect_success 'a core left by the stages: the files of those ended hashed 
 	grep "^file	log/benef.err	$h\$" four/days/2026-11-18/MANIFEST
 '
 
-test_expect_success 'a round still hashing when the last stage ends: the other files hashed beside it, none twice, the same manifest' '
+test_expect_success 'the hasher still hashing when the last stage ends: the rest listed to it, awaited, none twice, the same manifest' '
 	mkdir -p lagging &&
 	real=$(command -v tiers-sum) &&
-	# A round of prehash (its list is tmp/manifest.inround) hashes for
-	# 4 s: payment-edit, slowed 2 s, ends while one does.  Each call
-	# logs its list name and the files it hashes.
+	# The hasher (-F) starts 4 s late: payment-edit, slowed 2 s, ends
+	# before it hashed anything.  Each call logs its list name and,
+	# once it ended, the files it hashed.
 	{
 		echo "#!/bin/sh" &&
-		echo "case \$2 in *manifest.inround) sleep 4 ;; esac" &&
+		echo "test \"\$1\" = -F && sleep 4" &&
 		echo "echo \"\${2##*/}\" >>\"$PWD/lists\"" &&
-		echo "test \"\$2\" = - || cat \"\$2\" >>\"$PWD/hashed6\"" &&
-		echo "exec \"$real\" \"\$@\""
+		echo "\"$real\" \"\$@\"; r=\$?" &&
+		echo "test \"\$2\" = - || grep . \"\$2\" | cut -f1 >>\"$PWD/hashed6\"" &&
+		echo "exit \$r"
 	} >lagging/tiers-sum &&
 	chmod +x lagging/tiers-sum &&
 	real=$(command -v payment-edit) &&
@@ -203,22 +215,23 @@ test_expect_success 'a round still hashing when the last stage ends: the other f
 	PATH=$PWD/lagging:$PATH TIERS_STAGE_JOBS=2 tiers-nightly -I 2026-11-18 six 2>err6 >out6 &&
 	cmp one/days/2026-11-18/MANIFEST six/days/2026-11-18/MANIFEST &&
 	tiers-verify six >/dev/null &&
-	# The rest hashed while the round went on, not after it.
-	grep -x manifest.restlist lists &&
-	# No file the stages wrote (out/, state/) hashed twice.
+	grep -x manifest.queue lists &&
+	# No file the stages wrote (out/, state/) hashed twice, nor left
+	# to the manifest.
 	grep -e "^out/" -e "^state/" hashed6 | sort | uniq -d >twice &&
 	test_must_be_empty twice &&
+	test "$(grep -c -e "^out/" -e "^state/" hashed6)" -gt 20 &&
 	! pgrep -f "six/days/.*manifest" >/dev/null
 '
 
-test_expect_success 'a night that fails while a round hashes: the round stopped with its tiers-sum, the lock free at once' '
+test_expect_success 'a night that fails while the hasher runs: stopped, the lock free at once' '
 	mkdir -p failing &&
 	real=$(command -v tiers-sum) &&
-	# A round (tmp/manifest.inround) says it started, then hashes for 6 s;
-	# payment-edit fails after 2 s, while one does.
+	# The hasher (-F) says it started, then waits 6 s before it hashes;
+	# payment-edit fails after 2 s, meanwhile.
 	{
 		echo "#!/bin/sh" &&
-		echo "case \$2 in *manifest.inround) echo round >>\"$PWD/rounds7\"; sleep 6 ;; esac" &&
+		echo "test \"\$1\" = -F && { echo round >>\"$PWD/rounds7\"; sleep 6; }" &&
 		echo "exec \"$real\" \"\$@\""
 	} >failing/tiers-sum &&
 	printf "#!/bin/sh\nsleep 2\necho payment-edit: refused >&2\nexit 70\n" >failing/payment-edit &&

@@ -5,7 +5,9 @@
  * -r hashes them one at a time with libcrypto, the reference.  The
  * nightly's MANIFEST and the receipt of the inbox hash a day's files with
  * it, tiers-verify with -r: over a gigabyte a day, where sha256sum's own
- * SHA-256 was a quarter of the night's processor time.
+ * SHA-256 was a quarter of the night's processor time.  With -F it
+ * follows a list that grows (the nightly's files as its stages write
+ * them), its files joining the lanes as they come, until the list's end.
  */
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -18,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tiers.h"
@@ -25,34 +28,68 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-r] [-j jobs] [-f list] [file ...]\n", progname_());
+	fprintf(stderr, "usage: %s [-r] [-j jobs] [-f list] [file ...]\n"
+	    "       %s [-r] [-j jobs] -F list\n", progname_(), progname_());
 	exit(EX_USAGE);
 }
 
-static char **names;
-static size_t nnames, cap;
-static char (*hexes)[SHA256_HEXSZ];
-static int *errs;
-static size_t next;
-static size_t *order;	/* the names to take, largest file first */
+/* A file to hash. */
+struct item {
+	char *name;
+	char *line;		/* -F: the list's line, the name and what follows it */
+	size_t seq;		/* its place in the order given */
+	off_t size;		/* when listed, for the order to take them in */
+	int err;
+	char hex[SHA256_HEXSZ];
+};
+
+static struct item **items;	/* in the order given */
+static size_t nitems, cap;
+static struct item **queue;	/* not taken: queue[next..nqueue), largest first */
+static size_t nqueue, qcap, next;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t come = PTHREAD_COND_INITIALIZER;
+static pthread_mutex_t outmu = PTHREAD_MUTEX_INITIALIZER;
 static int ref;		/* -r: libcrypto, a file at a time */
 static int width;	/* of the lanes: 0 the processor's, or TIERS_SHA_WIDTH */
+static int follow;	/* -F: the list followed as it grows */
+static int ended;	/* -F: its end read */
+static int rc = EX_OK;
 static _Thread_local sigjmp_buf *busjb;
 
+/* A name of the list, or the whole line with -F (the name to its first tab). */
 static void
 add(const char *s, size_t n)
 {
+	struct item *it;
+	const char *tab;
+	size_t k;
+
 	/* sha256sum would escape them: names this software never makes. */
 	if (memchr(s, '\\', n) != NULL || memchr(s, '\n', n) != NULL)
 		die(EX_DATAERR, "a file name with a backslash or a newline");
-	if (nnames == cap) {
-		cap = cap ? 2 * cap : 256;
-		names = xrealloc(names, cap * sizeof *names);
+	tab = follow ? memchr(s, '\t', n) : NULL;
+	k = tab != NULL ? (size_t)(tab - s) : n;
+	if (k == 0)
+		die(EX_DATAERR, "an empty name");
+	it = xmalloc(sizeof *it);
+	memset(it, 0, sizeof *it);
+	it->name = xmalloc(k + 1);
+	memcpy(it->name, s, k);
+	it->name[k] = '\0';
+	if (follow) {
+		it->line = xmalloc(n + 1);
+		memcpy(it->line, s, n);
+		it->line[n] = '\0';
 	}
-	names[nnames] = xmalloc(n + 1);
-	memcpy(names[nnames], s, n);
-	names[nnames++][n] = '\0';
+	pthread_mutex_lock(&mu);
+	if (nitems == cap) {
+		cap = cap ? 2 * cap : 256;
+		items = xrealloc(items, cap * sizeof *items);
+	}
+	it->seq = nitems;
+	items[nitems++] = it;
+	pthread_mutex_unlock(&mu);
 }
 
 /* The names of list (one a line; "-": the standard input). */
@@ -80,41 +117,107 @@ readlist(const char *list)
 		fclose(fp);
 }
 
-/* The next name to hash, or nnames. */
-static size_t
-take(void)
+/* Largest first; as large, in the order given. */
+static int
+bysize(const void *a, const void *b)
 {
-	size_t i;
+	const struct item *i = *(struct item *const *)a, *j = *(struct item *const *)b;
 
-	pthread_mutex_lock(&mu);
-	i = next < nnames ? order[next++] : nnames;
-	pthread_mutex_unlock(&mu);
-	return i;
+	if (i->size != j->size)
+		return i->size > j->size ? -1 : 1;
+	return i->seq < j->seq ? -1 : i->seq > j->seq;
 }
 
-/* File i hashed by libcrypto, read to its end. */
+/*
+ * items[from..) to the queue, their sizes looked at now (a name that
+ * cannot be counts as empty: its error comes when it is opened), the
+ * files not yet taken sorted again, largest first.  Under mu with -F.
+ */
 static void
-refsum(size_t i)
+enqueue(size_t from)
+{
+	struct stat st;
+	size_t i;
+
+	for (i = from; i < nitems; i++) {
+		items[i]->size = stat(items[i]->name, &st) == 0 && S_ISREG(st.st_mode) ? st.st_size : 0;
+		if (nqueue == qcap) {
+			qcap = qcap ? 2 * qcap : 256;
+			queue = xrealloc(queue, qcap * sizeof *queue);
+		}
+		queue[nqueue++] = items[i];
+	}
+	qsort(queue + next, nqueue - next, sizeof *queue, bysize);
+}
+
+/*
+ * The next file to hash, or NULL: none left, or, with -F, none now and
+ * wait false, or the list ended and none left.
+ */
+static struct item *
+take(int wait)
+{
+	struct item *it = NULL;
+
+	pthread_mutex_lock(&mu);
+	for (;;) {
+		if (next < nqueue) {
+			it = queue[next++];
+			break;
+		}
+		if (!follow || ended || !wait)
+			break;
+		pthread_cond_wait(&come, &mu);
+	}
+	pthread_mutex_unlock(&mu);
+	return it;
+}
+
+/*
+ * File it ended: with -F its line told at once, a tab and its digest
+ * after the line, or its error; otherwise all are told at the end, in
+ * the order given.
+ */
+static void
+told(struct item *it)
+{
+	if (!follow)
+		return;
+	pthread_mutex_lock(&outmu);
+	if (it->err != 0) {
+		fprintf(stderr, "%s: %s: %s\n", progname_(), it->name, strerror(it->err));
+		if (rc == EX_OK)
+			rc = it->err == ENOENT || it->err == EACCES ? EX_NOINPUT : EX_IOERR;
+	} else if (printf("%s\t%s\n", it->line, it->hex) < 0 || fflush(stdout) != 0)
+		die(EX_IOERR, "standard output: %s", strerror(errno));
+	pthread_mutex_unlock(&outmu);
+}
+
+/* File it hashed by libcrypto, read to its end. */
+static void
+refsum(struct item *it)
 {
 	int fd;
 
-	if ((fd = open(names[i], O_RDONLY | O_CLOEXEC)) < 0) {
-		errs[i] = errno;
+	if ((fd = open(it->name, O_RDONLY | O_CLOEXEC)) < 0) {
+		it->err = errno;
 		return;
 	}
-	if (sha256_fd(fd, hexes[i]) < 0)
-		errs[i] = errno;
+	if (sha256_fd(fd, it->hex) < 0)
+		it->err = errno;
 	close(fd);
 }
 
 static void *
 refwork(void *arg)
 {
-	size_t i;
+	struct item *it;
 
 	(void)arg;
-	while ((i = take()) < nnames)
-		refsum(i);
+	while ((it = take(1)) != NULL) {
+		refsum(it);
+		told(it);
+	}
 	return NULL;
 }
 
@@ -134,53 +237,44 @@ onbus(int sig)
 }
 
 /*
- * The files a thread's engine is hashing: mapped, and which.  Not on the
- * stack: what changed there since sigsetjmp is lost by siglongjmp.
+ * The files a thread's engine is hashing: mapped, and which (a lane's
+ * id is its place here).  Not on the stack: what changed there since
+ * sigsetjmp is lost by siglongjmp.
  */
 struct fly {
 	struct sha256mb *mb;
-	size_t id[16];
+	struct item *it[16];
 	void *map[16];
 	size_t len[16];
 	int fd[16];
 	struct stat st[16];	/* each file as it was when opened */
+	int used[16];
 	int n;
 };
 
+/* Lane k's file let go. */
 static void
-land(struct fly *f, size_t id)
+land(struct fly *f, size_t k)
 {
-	int k;
-
-	for (k = 0; f->id[k] != id; k++)
-		;
 	munmap(f->map[k], f->len[k]);
 	close(f->fd[k]);
+	f->used[k] = 0;
 	f->n--;
-	f->id[k] = f->id[f->n];
-	f->map[k] = f->map[f->n];
-	f->len[k] = f->len[f->n];
-	f->fd[k] = f->fd[f->n];
-	f->st[k] = f->st[f->n];
 }
 
 /*
- * File id, hashed in a lane, still as it was when opened (the same
- * inode, size, modification and change times)?  Its last part block was
- * copied when it was given to the lane, the rest read later from the
- * mapping: a file written in place meanwhile, or cut short within its
- * last page (no fault), would get the digest of bytes it never held.
+ * Lane k's file, hashed, still as it was when opened (the same inode,
+ * size, modification and change times)?  Its last part block was copied
+ * when it was given to the lane, the rest read later from the mapping: a
+ * file written in place meanwhile, or cut short within its last page (no
+ * fault), would get the digest of bytes it never held.
  */
 static int
-same(const struct fly *f, size_t id)
+same(const struct fly *f, size_t k)
 {
 	struct stat now;
-	const struct stat *was;
-	int k;
+	const struct stat *was = &f->st[k];
 
-	for (k = 0; f->id[k] != id; k++)
-		;
-	was = &f->st[k];
 	return fstat(f->fd[k], &now) == 0 && now.st_ino == was->st_ino &&
 	    now.st_dev == was->st_dev && now.st_size == was->st_size &&
 	    now.st_mtim.tv_sec == was->st_mtim.tv_sec && now.st_mtim.tv_nsec == was->st_mtim.tv_nsec &&
@@ -200,18 +294,21 @@ mappable(off_t n)
  * to its end by libcrypto as -r does, and so are the files in flight
  * when one shrinks under its mapping, and a file changed while hashed
  * (same(), above).  A file is hashed as it was when opened: what grows
- * after is not read.
+ * after is not read.  With -F, the lanes step a release's bytes at a
+ * time (4 MiB), and between steps take the files listed meanwhile; with
+ * no lane in use, the thread waits for some, or the list's end.
  */
 static void *
 work(void *arg)
 {
 	sigjmp_buf jb;
 	struct fly *f = xmalloc(sizeof *f);
+	struct item *it;
 	struct stat st;
 	unsigned char md[32];
-	size_t i;
+	size_t k;
 	void *p;
-	int fd;
+	int fd, r;
 
 	(void)arg;
 	memset(f, 0, sizeof *f);
@@ -221,44 +318,57 @@ work(void *arg)
 	if (sigsetjmp(jb, 1) != 0) {
 		busjb = NULL;
 		sha256mb_reset(f->mb);
-		while (f->n > 0) {
-			i = f->id[0];
-			land(f, i);
-			refsum(i);
-		}
+		for (k = 0; k < 16; k++)
+			if (f->used[k]) {
+				it = f->it[k];
+				land(f, k);
+				refsum(it);
+				told(it);
+			}
 	}
 	busjb = &jb;
 	for (;;) {
-		while (sha256mb_room(f->mb) > 0 && (i = take()) < nnames) {
-			if ((fd = open(names[i], O_RDONLY | O_CLOEXEC)) < 0) {
-				errs[i] = errno;
+		while (sha256mb_room(f->mb) > 0 && (it = take(f->n == 0)) != NULL) {
+			if ((fd = open(it->name, O_RDONLY | O_CLOEXEC)) < 0) {
+				it->err = errno;
+				told(it);
 				continue;
 			}
 			if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !mappable(st.st_size) ||
 			    (p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0)) ==
 			    MAP_FAILED) {
-				if (sha256_fd(fd, hexes[i]) < 0)
-					errs[i] = errno;
+				if (sha256_fd(fd, it->hex) < 0)
+					it->err = errno;
 				close(fd);
+				told(it);
 				continue;
 			}
-			f->id[f->n] = i;
-			f->map[f->n] = p;
-			f->fd[f->n] = fd;
-			f->st[f->n] = st;
-			f->len[f->n++] = (size_t)st.st_size;
-			sha256mb_add(f->mb, p, (size_t)st.st_size, i);
+			for (k = 0; f->used[k]; k++)
+				;
+			f->used[k] = 1;
+			f->it[k] = it;
+			f->map[k] = p;
+			f->fd[k] = fd;
+			f->st[k] = st;
+			f->len[k] = (size_t)st.st_size;
+			f->n++;
+			sha256mb_add(f->mb, p, (size_t)st.st_size, k);
 		}
-		if (!sha256mb_next(f->mb, &i, md))
-			break;
-		if (same(f, i))
-			sha256_hex(md, hexes[i]);
-		else {
-			land(f, i);
-			refsum(i);
+		r = follow ? sha256mb_step(f->mb, &k, md) : sha256mb_next(f->mb, &k, md);
+		if (r < 0)
 			continue;
+		/* No lane in use, and none to take (with -F, the list ended). */
+		if (r == 0)
+			break;
+		it = f->it[k];
+		if (same(f, k)) {
+			sha256_hex(md, it->hex);
+			land(f, k);
+		} else {
+			land(f, k);
+			refsum(it);
 		}
-		land(f, i);
+		told(it);
 	}
 	busjb = NULL;
 	sha256mb_free(f->mb);
@@ -267,52 +377,29 @@ work(void *arg)
 }
 
 /*
- * The order to take the files in, largest first, and the threads worth
- * running.  A file's lane is sequential: however many lanes run, the
- * largest file takes as many steps as it has blocks, at a step's cost,
- * and an engine's step costs about as much with few lanes in use as with
- * all.  Files started largest first keep the lanes in use together, the
- * small ones filling those freed.  A second engine shortens the hashing
- * only when the bytes are more than one engine's lanes (16, 8 or 4, its
- * width at its widest) can hash in the largest file's steps: below that
- * it costs a step's time for nothing
- * (the 80 new files of a day, 916 MB, 100 MB the largest: 0.95-1.14 s of
- * user time with one thread, 1.45-1.67 s with two, in the same elapsed
- * time, 2 cores, warm).  A name that cannot be looked at counts as
- * empty; its error comes when it is opened.
+ * The threads worth running for the files queued, at most jobs.  A
+ * file's lane is sequential: however many lanes run, the largest file
+ * takes as many steps as it has blocks, at a step's cost, and an
+ * engine's step costs about as much with few lanes in use as with all.
+ * Files started largest first keep the lanes in use together, the small
+ * ones filling those freed.  A second engine shortens the hashing only
+ * when the bytes are more than one engine's lanes (16, 8 or 4, its width
+ * at its widest) can hash in the largest file's steps: below that it
+ * costs a step's time for nothing (the 80 new files of a day, 916 MB,
+ * 100 MB the largest: 0.95-1.14 s of user time with one thread, 1.45-1.67
+ * s with two, in the same elapsed time, 2 cores, warm).
  */
-static off_t *sizes;
-
-/* Largest first; as large, in the order given. */
-static int
-bysize(const void *a, const void *b)
-{
-	size_t i = *(const size_t *)a, j = *(const size_t *)b;
-
-	if (sizes[i] != sizes[j])
-		return sizes[i] > sizes[j] ? -1 : 1;
-	return i < j ? -1 : i > j;
-}
-
 static size_t
 plan(size_t jobs)
 {
 	uintmax_t sum = 0, max = 0, want, lanes;
-	struct stat st;
 	size_t i, k;
 
-	sizes = xmalloc((nnames ? nnames : 1) * sizeof *sizes);
-	order = xmalloc((nnames ? nnames : 1) * sizeof *order);
-	for (i = 0; i < nnames; i++) {
-		sizes[i] = stat(names[i], &st) == 0 && S_ISREG(st.st_mode) ? st.st_size : 0;
-		sum += (uintmax_t)sizes[i];
-		if ((uintmax_t)sizes[i] > max)
-			max = (uintmax_t)sizes[i];
-		order[i] = i;
+	for (i = next; i < nqueue; i++) {
+		sum += (uintmax_t)queue[i]->size;
+		if ((uintmax_t)queue[i]->size > max)
+			max = (uintmax_t)queue[i]->size;
 	}
-	qsort(order, nnames, sizeof *order, bysize);
-	free(sizes);
-	sizes = NULL;
 	if (ref)
 		k = jobs;
 	else {
@@ -320,23 +407,129 @@ plan(size_t jobs)
 		want = max == 0 ? 1 : (sum + lanes * max - 1) / (lanes * max);
 		k = want < jobs ? (size_t)want : jobs;
 	}
-	return k < nnames ? k : nnames;
+	return k < nqueue - next ? k : nqueue - next;
+}
+
+/*
+ * -F: the list read as it grows, by a thread of its own.  A regular
+ * file's end is only where its writer is: read on, every 10 ms, until an
+ * empty line; a pipe's end, or an empty line, ends the list.  If the
+ * process that started tiers-sum ends first, the list never will: the
+ * files listed are not waited for (exit 75).  At the list's end, the
+ * files not yet taken are shared by more threads, up to jobs, one for
+ * each such file: the list ends when nothing else runs.
+ */
+struct follower {
+	const char *list;
+	size_t jobs;
+	pid_t parent;
+	pthread_t th[16];
+	size_t nth;
+	void *(*fn)(void *);
+};
+
+static void
+batch(size_t from)
+{
+	pthread_mutex_lock(&mu);
+	enqueue(from);
+	pthread_cond_broadcast(&come);
+	pthread_mutex_unlock(&mu);
+}
+
+static void *
+followlist(void *arg)
+{
+	struct follower *fo = arg;
+	struct timespec tick = { 0, 10 * 1000 * 1000 };
+	struct stat st;
+	char *buf = NULL, *nl, *q;
+	size_t len = 0, bcap = 0, from, want, t;
+	ssize_t n;
+	int fd, reg, end = 0;
+
+	fd = strcmp(fo->list, "-") == 0 ? 0 : open(fo->list, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die(EX_NOINPUT, "%s: %s", fo->list, strerror(errno));
+	reg = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	while (!end) {
+		if (bcap - len < 65536) {
+			bcap = bcap ? 2 * bcap : 65536;
+			buf = xrealloc(buf, bcap);
+		}
+		if ((n = read(fd, buf + len, bcap - len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			die(EX_IOERR, "%s: %s", fo->list, strerror(errno));
+		}
+		if (n == 0) {
+			if (!reg) {
+				/* A pipe's last line may have no newline. */
+				if (len > 0) {
+					from = nitems;
+					add(buf, len);
+					batch(from);
+				}
+				break;
+			}
+			if (getppid() != fo->parent)
+				die(EX_TEMPFAIL, "%s: its writer is gone before its end", fo->list);
+			nanosleep(&tick, NULL);
+			continue;
+		}
+		len += (size_t)n;
+		from = nitems;
+		for (q = buf; (nl = memchr(q, '\n', len - (size_t)(q - buf))) != NULL; q = nl + 1) {
+			if (nl == q) {
+				end = 1;
+				break;
+			}
+			add(q, (size_t)(nl - q));
+		}
+		len -= (size_t)(q - buf);
+		memmove(buf, q, len);
+		if (nitems > from)
+			batch(from);
+	}
+	free(buf);
+	if (fd != 0)
+		close(fd);
+	pthread_mutex_lock(&mu);
+	ended = 1;
+	want = plan(fo->jobs);
+	pthread_cond_broadcast(&come);
+	pthread_mutex_unlock(&mu);
+	/* The main thread hashes on: it is one of them. */
+	for (t = 1; t < want && t < fo->jobs; t++) {
+		if ((errno = pthread_create(&fo->th[fo->nth], NULL, fo->fn, NULL)) != 0)
+			die(EX_OSERR, "thread: %s", strerror(errno));
+		fo->nth++;
+	}
+	for (t = 0; t < fo->nth; t++)
+		pthread_join(fo->th[t], NULL);
+	return NULL;
 }
 
 int
 main(int argc, char **argv)
 {
-	pthread_t th[16];
+	pthread_t th[16], rd;
+	struct follower fo;
 	void *(*fn)(void *);
-	const char *w;
+	const char *w, *flist = NULL;
 	long jobs = 0;
-	int c, nth, t, rc = EX_OK;
+	int c, nth, t, lists = 0;
 	size_t i;
 
 	setprogname_(argv[0]);
-	while ((c = getopt(argc, argv, "f:j:r")) != -1)
+	while ((c = getopt(argc, argv, "F:f:j:r")) != -1)
 		switch (c) {
+		case 'F':
+			flist = optarg;
+			follow = 1;
+			break;
 		case 'f':
+			lists = 1;
 			readlist(optarg);
 			break;
 		case 'j':
@@ -349,6 +542,8 @@ main(int argc, char **argv)
 		default:
 			usage();
 		}
+	if (follow && (lists || optind < argc))
+		usage();
 	for (; optind < argc; optind++)
 		add(argv[optind], strlen(argv[optind]));
 	/* The test knob: the lanes' width forced (the bytes never change). */
@@ -369,30 +564,45 @@ main(int argc, char **argv)
 		if (jobs > 16)
 			jobs = 16;
 	}
-	hexes = xmalloc((nnames ? nnames : 1) * sizeof *hexes);
-	errs = xmalloc((nnames ? nnames : 1) * sizeof *errs);
-	memset(errs, 0, (nnames ? nnames : 1) * sizeof *errs);
-	nth = (int)plan((size_t)jobs);
-	for (t = 1; t < nth; t++)
-		if ((errno = pthread_create(&th[t], NULL, fn, NULL)) != 0)
+	if (follow) {
+		/* A thread until the list's end, then up to jobs (followlist). */
+		memset(&fo, 0, sizeof fo);
+		fo.list = flist;
+		fo.jobs = (size_t)jobs;
+		fo.parent = getppid();
+		fo.fn = fn;
+		if ((errno = pthread_create(&rd, NULL, followlist, &fo)) != 0)
 			die(EX_OSERR, "thread: %s", strerror(errno));
-	fn(NULL);
-	for (t = 1; t < nth; t++)
-		pthread_join(th[t], NULL);
-	for (i = 0; i < nnames; i++) {
-		if (errs[i] != 0) {
-			fprintf(stderr, "%s: %s: %s\n", progname_(), names[i], strerror(errs[i]));
-			if (rc == EX_OK)
-				rc = errs[i] == ENOENT || errs[i] == EACCES ? EX_NOINPUT : EX_IOERR;
-		} else if (printf("%s  %s\n", hexes[i], names[i]) < 0)
-			break;
-		free(names[i]);
+		fn(NULL);
+		pthread_join(rd, NULL);
+	} else {
+		enqueue(0);
+		nth = (int)plan((size_t)jobs);
+		for (t = 1; t < nth; t++)
+			if ((errno = pthread_create(&th[t], NULL, fn, NULL)) != 0)
+				die(EX_OSERR, "thread: %s", strerror(errno));
+		fn(NULL);
+		for (t = 1; t < nth; t++)
+			pthread_join(th[t], NULL);
+	}
+	for (i = 0; i < nitems; i++) {
+		if (!follow) {
+			if (items[i]->err != 0) {
+				fprintf(stderr, "%s: %s: %s\n", progname_(), items[i]->name,
+				    strerror(items[i]->err));
+				if (rc == EX_OK)
+					rc = items[i]->err == ENOENT || items[i]->err == EACCES ?
+					    EX_NOINPUT : EX_IOERR;
+			} else if (printf("%s  %s\n", items[i]->hex, items[i]->name) < 0)
+				break;
+		}
+		free(items[i]->name);
+		free(items[i]->line);
+		free(items[i]);
 	}
 	if (fflush(stdout) != 0 || ferror(stdout))
 		die(EX_IOERR, "standard output: %s", strerror(errno));
-	free(names);
-	free(order);
-	free(hexes);
-	free(errs);
+	free(items);
+	free(queue);
 	return rc;
 }
