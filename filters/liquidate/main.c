@@ -394,26 +394,6 @@ main(int argc, char *argv[])
 		die(EX_CANTCREAT, "%s: %s", newpec, strerror(errno));
 	snprintf(meta, sizeof meta, "business_date\t%s", today_s);
 	/*
-	 * The agreements still alive, the next day's PEC generation,
-	 * written by a thread of their own from here, while this one reads
-	 * the claims, joins, sorts and decides: they depend on the day's PEC
-	 * files and the date, not on the claims (begun after the claims'
-	 * join, the walk had the second core beside the lookups ahead while
-	 * the main thread joined alone); the lookups read the generation
-	 * (mapped) beside the walk that copies it.  The one read where it
-	 * lies is read whole there, or below if none is written: checked
-	 * before anything is published.
-	 */
-	if (newpec != NULL || newpstore != NULL) {
-		pj.fd = newpec != NULL ? pp.fd : -1;
-		pj.path = newpec;
-		pj.store = newpstore;
-		pj.meta = meta;
-		pj.keep = addmonths(today, -PEC_KEEP);
-		if (pthread_create(&pth, NULL, pecthread, &pj) != 0)
-			die(EX_OSERR, "pthread_create: %s", strerror(errno));
-	}
-	/*
 	 * The masters opened, the indexed ones checked whole meanwhile; the
 	 * claims, then the beneficiaries they name, and their families.
 	 */
@@ -424,6 +404,26 @@ main(int argc, char *argv[])
 	if (ts_open(&r, input, "claim", 1) < 0)
 		ts_fatal(&r);
 	loadclaims(&r);
+	/*
+	 * The agreements still alive, the next day's PEC generation,
+	 * written by a thread of their own from here, while this one fills
+	 * the claims' key table alone, joins, sorts and decides: they depend
+	 * on the day's PEC files and the date, not on the claims (begun
+	 * after the join, the walk took the second core from the lookups
+	 * ahead; before the claims, from their second reader); the lookups
+	 * read the generation (mapped) beside the walk that copies it.  The
+	 * one read where it lies is read whole there, or below if none is
+	 * written: checked before anything is published.
+	 */
+	if (newpec != NULL || newpstore != NULL) {
+		pj.fd = newpec != NULL ? pp.fd : -1;
+		pj.path = newpec;
+		pj.store = newpstore;
+		pj.meta = meta;
+		pj.keep = addmonths(today, -PEC_KEEP);
+		if (pthread_create(&pth, NULL, pecthread, &pj) != 0)
+			die(EX_OSERR, "pthread_create: %s", strerror(errno));
+	}
 	if (nshards > 0)
 		routedone();
 	for (k = 0, j = 0; k < ncl; k++)
