@@ -273,14 +273,13 @@ void pecgen_release(struct pecgen *g);
 size_t pecfind(struct pecset *ps, const struct pec *k, const struct pec ***out);
 /*
  * pecahead.c: the lookups of pecfind made by a thread ahead of the
- * decisions, in the consumption order ord; NULL when there is nothing to
- * look up (findpec then calls pecfind).  pecahead_get: the agreements of
+ * decisions, family by family, started before the claims are sorted;
+ * NULL when there is nothing to look up (findpec then calls pecfind).  pecahead_get: the agreements of
  * beneficiary bi, waiting for them if need be.
  */
 struct pecahead;
 struct ctx;
-struct pecahead *pecahead_start(const struct ctx *cx, const size_t *ord, size_t nord,
-    size_t nben);
+struct pecahead *pecahead_start(const struct ctx *cx, size_t nben);
 size_t pecahead_get(struct pecahead *a, int32_t bi, const struct pec ***out);
 void pecahead_end(struct pecahead *a, size_t nben);
 void pecstore_write(const struct pecset *ps, const char *newdir, int32_t keep, uint64_t *n);

@@ -390,6 +390,9 @@ main(int argc, char *argv[])
 		cx.reg = &reg;
 	}
 
+	if (newpec != NULL && pub_open(&pp, newpec) < 0)
+		die(EX_CANTCREAT, "%s: %s", newpec, strerror(errno));
+	snprintf(meta, sizeof meta, "business_date\t%s", today_s);
 	/*
 	 * The masters opened, the indexed ones checked whole meanwhile; the
 	 * claims, then the beneficiaries they name, and their families.
@@ -401,6 +404,26 @@ main(int argc, char *argv[])
 	if (ts_open(&r, input, "claim", 1) < 0)
 		ts_fatal(&r);
 	loadclaims(&r);
+	/*
+	 * The agreements still alive, the next day's PEC generation,
+	 * written by a thread of their own from here, while this one fills
+	 * the claims' key table alone, joins, sorts and decides: they depend
+	 * on the day's PEC files and the date, not on the claims (begun
+	 * after the join, the walk took the second core from the lookups
+	 * ahead; before the claims, from their second reader); the lookups
+	 * read the generation (mapped) beside the walk that copies it.  The
+	 * one read where it lies is read whole there, or below if none is
+	 * written: checked before anything is published.
+	 */
+	if (newpec != NULL || newpstore != NULL) {
+		pj.fd = newpec != NULL ? pp.fd : -1;
+		pj.path = newpec;
+		pj.store = newpstore;
+		pj.meta = meta;
+		pj.keep = addmonths(today, -PEC_KEEP);
+		if (pthread_create(&pth, NULL, pecthread, &pj) != 0)
+			die(EX_OSERR, "pthread_create: %s", strerror(errno));
+	}
 	if (nshards > 0)
 		routedone();
 	for (k = 0, j = 0; k < ncl; k++)
@@ -454,6 +477,11 @@ main(int argc, char *argv[])
 	cx.ncl = ncl;
 	cx.today = today;
 	memcpy(cx.today_s, today_s, sizeof cx.today_s);
+	/*
+	 * The PEC lookups made by a thread ahead (pecahead.c), from now:
+	 * they need the beneficiaries, not the consumption order.
+	 */
+	cx.pa = pecahead_start(&cx, nbens);
 	if (newstore != NULL) {
 		pc.fd = tmp_open("day-consumption.tsv", &daytmp);
 		newcons = daytmp;
@@ -463,27 +491,6 @@ main(int argc, char *argv[])
 		newcons = dayevents;
 	if (sumpath != NULL && pub_open(&psum, sumpath) < 0)
 		die(EX_CANTCREAT, "%s: %s", sumpath, strerror(errno));
-	if (newpec != NULL && pub_open(&pp, newpec) < 0)
-		die(EX_CANTCREAT, "%s: %s", newpec, strerror(errno));
-	snprintf(meta, sizeof meta, "business_date\t%s", today_s);
-	/*
-	 * The agreements still alive, the next day's PEC generation,
-	 * written by a thread of their own while this one sorts the claims
-	 * and decides: they depend on the day's PEC files and the date, not
-	 * on the claims; the lookups read the generation (mapped) beside
-	 * the walk that copies it.  The one read where it lies is read
-	 * whole there, or below if none is written: checked before
-	 * anything is published.
-	 */
-	if (newpec != NULL || newpstore != NULL) {
-		pj.fd = newpec != NULL ? pp.fd : -1;
-		pj.path = newpec;
-		pj.store = newpstore;
-		pj.meta = meta;
-		pj.keep = addmonths(today, -PEC_KEEP);
-		if (pthread_create(&pth, NULL, pecthread, &pj) != 0)
-			die(EX_OSERR, "pthread_create: %s", strerror(errno));
-	}
 	ord = xmalloc((ncl ? ncl : 1) * sizeof *ord);
 	{
 		/*
@@ -527,8 +534,6 @@ main(int argc, char *argv[])
 		ts_wmeta(&cw, meta);
 	}
 
-	/* The PEC lookups made by a thread ahead (pecahead.c). */
-	cx.pa = pecahead_start(&cx, ord, nord, nbens);
 	/* Family by family, in the consumption order. */
 	for (k = 0; k < nord; k = j) {
 		const struct benef *b = &bens[cl[ord[k]].bi];

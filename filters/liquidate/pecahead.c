@@ -13,6 +13,13 @@
  * walk of -N beside it under its lock, as before), and the agreements
  * found do not depend on the order of the lookups: the decisions are the
  * same bytes.
+ *
+ * The thread starts before the claims are sorted in the consumption
+ * order, which it does not wait for: it marks the beneficiaries some
+ * claim will ask for, in the claims' order, then looks them up family by
+ * family (the consumption order's first key), a family's in their own
+ * order.  The main thread sorted alone meanwhile, then waited for lookups
+ * at the start of the families' loop (on day 60 of the bench world).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -33,8 +40,7 @@ struct slot {
 
 struct pecahead {
 	const struct ctx *cx;
-	const size_t *ord;
-	size_t nord;
+	size_t nben;
 	uint32_t doms;		/* the domains for which some rule needs a PEC */
 	struct slot *s;		/* one a beneficiary */
 	pthread_t th;
@@ -58,6 +64,14 @@ struct pecahead {
 #define AHEAD_RELEASE 4096
 #endif
 
+static int
+famcmp64(const void *pa, const void *pb)
+{
+	uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+
+	return (a > b) - (a < b);
+}
+
 static void *
 aheadthread(void *arg)
 {
@@ -68,18 +82,40 @@ aheadthread(void *arg)
 	const struct pec **gp;
 	struct slot *s;
 	struct pec key;
-	size_t j, n, nlook = 0;
+	uint64_t *want, *bit;
+	size_t j, n, nwant = 0, nlook = 0;
+	int sorted = 1;
+
+	/* The beneficiaries some claim's rule will ask for, a bit each. */
+	bit = xmalloc((a->nben / 64 + 1) * sizeof *bit);
+	memset(bit, 0, (a->nben / 64 + 1) * sizeof *bit);
+	for (j = 0; j < cx->ncl; j++) {
+		c = &cx->cl[j];
+		if (c->bi < 0 || c->dom < 0 || !(a->doms & 1u << c->dom) ||
+		    bit[c->bi / 64] & (uint64_t)1 << c->bi % 64 || !needpec(cx, c))
+			continue;
+		bit[c->bi / 64] |= (uint64_t)1 << c->bi % 64;
+		nwant++;
+	}
+	/* In the families' order, (family, beneficiary): sorted unless already. */
+	want = xmalloc((nwant ? nwant : 1) * sizeof *want);
+	for (j = 0, n = 0; j < a->nben; j++)
+		if (bit[j / 64] & (uint64_t)1 << j % 64) {
+			want[n] = (uint64_t)cx->bens[j].fam << 32 | j;
+			if (n > 0 && want[n] < want[n - 1])
+				sorted = 0;
+			n++;
+		}
+	free(bit);
+	if (!sorted)
+		qsort(want, nwant, sizeof *want, famcmp64);
 
 	memset(&key, 0, sizeof key);
 	key.from = NOSTART;
 	key.number = "";
-	for (j = 0; j < a->nord; j++) {
-		c = &cx->cl[a->ord[j]];
-		s = &a->s[c->bi];
-		if (c->dom < 0 || !(a->doms & 1u << c->dom) ||
-		    atomic_load_explicit(&s->ready, memory_order_relaxed) || !needpec(cx, c))
-			continue;
-		b = &cx->bens[c->bi];
+	for (j = 0; j < nwant; j++) {
+		s = &a->s[(uint32_t)want[j]];
+		b = &cx->bens[(uint32_t)want[j]];
 		key.amc = b->amc;
 		memcpy(key.nir, b->nir, 14);
 		key.birth = b->birth;
@@ -97,6 +133,7 @@ aheadthread(void *arg)
 		pthread_cond_broadcast(&a->cv);
 		pthread_mutex_unlock(&a->mu);
 	}
+	free(want);
 	pecstore_release(cx->ps);
 	pthread_mutex_lock(&a->mu);
 	a->finished = 1;
@@ -106,19 +143,18 @@ aheadthread(void *arg)
 }
 
 struct pecahead *
-pecahead_start(const struct ctx *cx, const size_t *ord, size_t nord, size_t nben)
+pecahead_start(const struct ctx *cx, size_t nben)
 {
 	struct pecahead *a;
 	const struct product *pr;
 	size_t k;
 	int i, j, r;
 
-	if (cx->ps == NULL || (cx->ps->nseg == 0 && cx->ps->gen == NULL) || nord == 0)
+	if (cx->ps == NULL || (cx->ps->nseg == 0 && cx->ps->gen == NULL) || nben == 0)
 		return NULL;
 	a = xmalloc(sizeof *a);
 	a->cx = cx;
-	a->ord = ord;
-	a->nord = nord;
+	a->nben = nben;
 	a->finished = 0;
 	a->doms = 0;
 	for (i = 0; i < cx->nguars; i++)
