@@ -162,6 +162,45 @@ test_expect_success '-O: the clients'"'"' CSV of consecutive lines of one invoic
 	grep -c "^\"$long\",\"M2\"," reto4/c/900000001.csv >n && test "$(cat n)" = 1
 '
 
+# The clients' CSV of the columns remembered in tables of their own: the
+# amounts (thousands of values, slots shared), payment_ref (more values
+# than its table first holds, so that it grows; one with a quote, one
+# longer than what is remembered, empty ones): each line's CSV as its
+# own fields give it.
+test_expect_success '-O: the clients'"'"' CSV of many amounts and transfer references' '
+	long=$(printf "R%.0s" $(seq 1 70)) &&
+	awk -F"\t" -v OFS="\t" -v long="$long" "$COLS"" !n++ {
+		for (i = 1; i <= 3000; i++) {
+			\$c[\"amc\"] = 900000001
+			\$c[\"claim\"] = \"2026-11-24#\" i
+			\$c[\"fr_eur\"] = sprintf(\"%d.%02d\", i % 1234, i % 97)
+			\$c[\"br_eur\"] = i % 3 ? \$c[\"fr_eur\"] : sprintf(\"%d.00\", i % 40)
+			\$c[\"amo_eur\"] = sprintf(\"%d.%02d\", i % 50, i % 13)
+			\$c[\"amc_eur\"] = sprintf(\"%d.%02d\", i * 7 % 3000, i % 100)
+			\$c[\"rac_eur\"] = sprintf(\"%d.%02d\", i % 5, 0)
+			r = \"TP20261124-REF-\" i % 2500
+			if (i % 9 == 0)
+				r = \"\"
+			if (i % 600 == 7)
+				r = \"TP\\\"Q\" i % 1100
+			if (i % 700 == 3)
+				r = long i % 2
+			\$c[\"payment_ref\"] = r
+			print
+		}
+	}" reto/o >reto5.lines &&
+	{ sed -n "1,/^#business_date/p" reto/o && cat reto5.lines; } | tiers-seal -r >reto5.o &&
+	mkdir -p reto5/c &&
+	reject-code -O reto5.o -d 2026-11-24 -c reto5/c 2>err &&
+	test_must_be_empty err &&
+	col reto5.o fr_eur br_eur amo_eur amc_eur rac_eur payment_ref claim |
+	    awk -F"\t" -v OFS="," "{ for (i = 1; i <= NF; i++) { gsub(/\"/, \"\\\"\\\"\", \$i); \$i = \"\\\"\" \$i \"\\\"\" } print }" >expect &&
+	test "$(wc -l <expect)" = 3000 &&
+	grep -c "\"TP\"\"Q" expect >n && test "$(cat n)" = 5 &&
+	sed 1d reto5/c/900000001.csv | awk -F"," -v OFS="," "{ print \$9, \$10, \$11, \$12, \$13, \$19, \$20 }" >actual &&
+	test_cmp expect actual
+'
+
 # Keys that begin others (A and AB, 1 and 12, 1 and 1 2), spaces
 # inside: the PS return in sort(1)'s order on ps_kind, ps_number
 # and the rank.

@@ -392,10 +392,215 @@ csvmemo(char *d, struct quoted *slot, const char *s, size_t n)
 	return d;
 }
 
+/*
+ * A column of a few thousand values, each repeated on the lines of a
+ * PS's payment over the day (the transfer's reference: some 15 000 a
+ * day of 31 to 33 bytes, three lines in five paid): its CSV remembered
+ * for every value, in a table that grows, not in a few slots the next
+ * value takes (two lines in three were quoted again by csv_write, a
+ * byte at a time).  Each value of more than QSHORT bytes, and each CSV,
+ * kept in bytes; a short value known by its words (qwords).
+ */
+struct qwide {
+	struct qw {
+		uint64_t k1, k2;	/* a short value's words; a longer one's hash */
+		uint32_t at;		/* in b: the value if longer, then its CSV */
+		uint16_t n, m;		/* 0 m: an empty slot */
+	} *t;
+	size_t nt, cap;
+	char *b;
+	size_t len, bcap;
+};
+
+/* A value's hash, by words of its bytes (more than QSHORT). */
+static inline uint64_t
+qwhash(const char *s, size_t n)
+{
+	uint64_t h = n * 0x9e3779b97f4a7c15ULL, w;
+	size_t i;
+
+	for (i = 0; i + 8 < n; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0x100000001b3ULL;
+	}
+	memcpy(&w, s + n - 8, 8);
+	h = (h ^ w) * 0x100000001b3ULL;
+	return h ^ h >> 29;
+}
+
+/* The first slot to look in for a value of n bytes, its words k1 and k2. */
+static inline size_t
+qwslot(const struct qwide *m, uint64_t k1, uint64_t k2, size_t n)
+{
+	uint64_t h = (k1 ^ k2 * 31 ^ n) * 0x9e3779b97f4a7c15ULL;
+
+	return (size_t)(h ^ h >> 32) & (m->cap - 1);
+}
+
+static struct qwide *
+qwnew(void)
+{
+	struct qwide *m = xmalloc(sizeof *m);
+
+	memset(m, 0, sizeof *m);
+	m->cap = 4096;
+	m->t = xmalloc(m->cap * sizeof *m->t);
+	memset(m->t, 0, m->cap * sizeof *m->t);
+	return m;
+}
+
+static void
+qwgrow(struct qwide *m)
+{
+	struct qw *old = m->t;
+	size_t ocap = m->cap, i, j;
+
+	m->cap = 2 * ocap;
+	m->t = xmalloc(m->cap * sizeof *m->t);
+	memset(m->t, 0, m->cap * sizeof *m->t);
+	for (j = 0; j < ocap; j++) {
+		if (old[j].m == 0)
+			continue;
+		for (i = qwslot(m, old[j].k1, old[j].k2, old[j].n); m->t[i].m != 0;
+		    i = (i + 1) & (m->cap - 1))
+			;
+		m->t[i] = old[j];
+	}
+	free(old);
+}
+
+static void
+qwfree(struct qwide *m)
+{
+	if (m == NULL)
+		return;
+	free(m->t);
+	free(m->b);
+	free(m);
+}
+
+/*
+ * The field s (n bytes) quoted at d, its CSV remembered in m: its end.
+ * Copied QCOPY bytes at a time when it is short (the room csvroom made
+ * has them), the buffer having QCOPY bytes to spare.
+ */
+static inline __attribute__((always_inline)) char *
+csvwide(char *d, struct qwide *m, const char *s, size_t n)
+{
+	struct qw *e;
+	uint64_t k1, k2;
+	size_t i, q, v;
+	char *at;
+
+	if (n > QMAX)
+		return csvput(d, s, n);
+	if (n <= QSHORT)
+		qwords(s, n, &k1, &k2);
+	else {
+		k1 = qwhash(s, n);
+		k2 = 0;
+	}
+	for (i = qwslot(m, k1, k2, n); (e = &m->t[i])->m != 0; i = (i + 1) & (m->cap - 1))
+		if (e->k1 == k1 && e->k2 == k2 && e->n == n &&
+		    (n <= QSHORT || memcmp(m->b + e->at, s, n) == 0)) {
+			v = n <= QSHORT ? 0 : n;
+			if (e->m <= QCOPY)
+				memcpy(d, m->b + e->at + v, QCOPY);
+			else
+				memcpy(d, m->b + e->at + v, e->m);
+			return d + e->m;
+		}
+	at = d;
+	d = csvput(d, s, n);
+	q = (size_t)(d - at);
+	v = n <= QSHORT ? 0 : n;
+	if (m->len + v + q + QCOPY > UINT32_MAX)
+		return d;
+	if (m->bcap - m->len < v + q + QCOPY) {
+		while (m->bcap - m->len < v + q + QCOPY)
+			m->bcap = m->bcap ? 2 * m->bcap : 1 << 16;
+		m->b = xrealloc(m->b, m->bcap);
+	}
+	e->k1 = k1;
+	e->k2 = k2;
+	e->at = (uint32_t)m->len;
+	e->n = (uint16_t)n;
+	e->m = (uint16_t)q;
+	memcpy(m->b + m->len, s, v);
+	memcpy(m->b + m->len + v, at, q);
+	m->len += v + q;
+	if (2 * ++m->nt > m->cap)
+		qwgrow(m);
+	return d;
+}
+
+/*
+ * The amounts (fr_eur, amo_eur, amc_eur, rac_eur), a field in five of
+ * the clients' CSV, and csv_write's on every line: tens of thousands of
+ * values a day (fr_eur's), or a few thousand, most of them met often,
+ * of 8 bytes at most.  Each in one of many slots by a hash of the value,
+ * known by its length and one word (its first four and last four
+ * bytes), its CSV copied QACOPY bytes at once: fewer instructions than
+ * csvmemo's or csvwide's, where most values are met again.
+ */
+#define QABITS 14
+#define QACOPY 24
+
+struct qamt {
+	uint64_t k;
+	unsigned char n, m;	/* 0 m: an empty slot */
+	char q[QACOPY];
+};
+
+/* The key of a value of 8 bytes at most: with its length, the value. */
+static inline uint64_t
+qakey(const char *s, size_t n)
+{
+	uint32_t a, b;
+
+	if (n >= 4) {
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4);
+		return (uint64_t)a | (uint64_t)b << 32;
+	}
+	return n == 0 ? 0 : (uint64_t)(unsigned char)s[0] |
+	    (uint64_t)(unsigned char)s[n / 2] << 8 | (uint64_t)(unsigned char)s[n - 1] << 16;
+}
+
+static inline __attribute__((always_inline)) char *
+csvamt(char *d, struct qamt *t, const char *s, size_t n)
+{
+	struct qamt *e;
+	uint64_t k;
+	char *at;
+
+	if (n > 8)
+		return csvput(d, s, n);
+	k = qakey(s, n);
+	e = &t[((k ^ n) * 0x9e3779b97f4a7c15ULL) >> (64 - QABITS)];
+	if (e->m != 0 && e->k == k && e->n == n) {
+		/* The room csvroom made has QCOPY bytes past the field. */
+		memcpy(d, e->q, QACOPY);
+		return d + e->m;
+	}
+	at = d;
+	d = csvput(d, s, n);
+	e->k = k;
+	e->n = (unsigned char)n;
+	e->m = (unsigned char)(d - at);
+	memcpy(e->q, at, QACOPY);
+	return d;
+}
+
 /* A field of column k of the clients' returns at d, remembered or not. */
 #define CSVFIELD(ps, k, d, fv) \
 	((ps)->memo[k] != NULL ? csvmemo(d, (ps)->memo[k], (fv)->p, (fv)->n) : \
 	    csvput(d, (fv)->p, (fv)->n))
+/* Or, a column of many values (cwide, camt), in a table of its own. */
+#define CSVWIDE(ps, k, d, fv) \
+	((ps)->amt[k] != NULL ? csvamt(d, (ps)->amt[k], (fv)->p, (fv)->n) : \
+	    (ps)->wide[k] != NULL ? csvwide(d, (ps)->wide[k], (fv)->p, (fv)->n) : \
+	    CSVFIELD(ps, k, d, fv))
 
 /* The line built up to d ended. */
 static void
@@ -428,8 +633,15 @@ static const char *const ccols[] = {
  * most often of another PS.
  */
 static const char *const cfew[] = {
-	"ps_kind", "line_no", "act_date", "act_code", "br_eur", "rac_eur", "recover_eur",
-	"dest", "code", "outcome", "identity_update", "payment_ref", "client_label"
+	"ps_kind", "line_no", "act_date", "act_code", "br_eur", "recover_eur",
+	"dest", "code", "outcome", "identity_update", "client_label"
+};
+/* Those of a few thousand values (csvwide), and the amounts (csvamt). */
+static const char *const cwide[] = {
+	"payment_ref"
+};
+static const char *const camt[] = {
+	"fr_eur", "amo_eur", "amc_eur", "rac_eur"
 };
 
 /* The PS return's columns. */
@@ -613,6 +825,8 @@ psadd(struct psorder *o, const char *key, size_t len, uint64_t off, const char *
 		uint16_t *sp = &o->sp[o->n * 2 * NPC];
 		int k;
 
+		/* Unrolled: the loop's own count and tests cost a third of it. */
+		_Pragma("GCC unroll 16")
 		for (k = 0; k < NPC; k++) {
 			sp[2 * k] = (uint16_t)(f[pc[k]].p - line);
 			sp[2 * k + 1] = (uint16_t)f[pc[k]].n;
@@ -836,6 +1050,14 @@ struct pass {
 	 */
 	int ksp, nsp;
 	struct quoted *spmemo, *omemo;
+	/*
+	 * The columns of many values, their CSV remembered in tables of
+	 * their own (cwide, camt): fr_eur, those between br_eur and
+	 * recover_eur, those after identity_update, where clientrec
+	 * quotes a field by CSVWIDE.
+	 */
+	struct qwide *wide[NCC];
+	struct qamt *amt[NCC];
 	/*
 	 * The clients' stream line built in tl (ts_wfields), its amounts
 	 * the reader's of the nmk outcome columns mk (-1: not yet known).
@@ -1076,7 +1298,7 @@ clientrec(struct pass *ps, const struct orec *o)
 
 		*d++ = ',';
 		qs = d;
-		d = CSVFIELD(ps, k, d, fa);
+		d = CSVWIDE(ps, k, d, fa);
 		k++;
 		*d++ = ',';
 		if (fa->n == fb->n && fa->n <= QSHORT) {
@@ -1096,7 +1318,7 @@ clientrec(struct pass *ps, const struct orec *o)
 	}
 	for (; k < ps->ksp; k++) {
 		*d++ = ',';
-		d = CSVFIELD(ps, k, d, &o->f[ps->cc[k]]);
+		d = CSVWIDE(ps, k, d, &o->f[ps->cc[k]]);
 	}
 	/*
 	 * recover_eur, dest and code, their CSV remembered as one; then
@@ -1149,7 +1371,7 @@ clientrec(struct pass *ps, const struct orec *o)
 	}
 	for (k++; k < NCC; k++) {
 		*d++ = ',';
-		d = CSVFIELD(ps, k, d, &o->f[ps->cc[k]]);
+		d = CSVWIDE(ps, k, d, &o->f[ps->cc[k]]);
 	}
 	/* What the returns carry, summed from their own text. */
 	if (ps->hasamc) {
@@ -1471,6 +1693,23 @@ onepass(struct pass *pp, struct ts_reader *r, const char *path, const char *date
 		    strcmp(ccols[pp->idk - 1], "outcome") != 0)
 			die(EX_SOFTWARE, "client returns: not recover_eur, dest and code, "
 			    "then outcome and %s", cident);
+		for (i = 0; i < NCC; i++) {
+			int wide = 0, amt = 0;
+
+			for (j = 0; j < sizeof cwide / sizeof cwide[0]; j++)
+				wide |= strcmp(ccols[i], cwide[j]) == 0;
+			for (j = 0; j < sizeof camt / sizeof camt[0]; j++)
+				amt |= strcmp(ccols[i], camt[j]) == 0;
+			if ((wide || amt) && !(i == pp->kbr - 1 || (i > pp->kbr && i < pp->ksp) ||
+			    i > pp->idk))
+				die(EX_SOFTWARE, "client returns: %s not quoted by CSVWIDE", ccols[i]);
+			if (wide)
+				pp->wide[i] = qwnew();
+			else if (amt) {
+				pp->amt[i] = xmalloc(((size_t)1 << QABITS) * sizeof *pp->amt[i]);
+				memset(pp->amt[i], 0, ((size_t)1 << QABITS) * sizeof *pp->amt[i]);
+			}
+		}
 		pp->spmemo = xmalloc(QSLOTS * sizeof *pp->spmemo);
 		memset(pp->spmemo, 0, QSLOTS * sizeof *pp->spmemo);
 		pp->omemo = xmalloc(QSLOTS * sizeof *pp->omemo);
@@ -1537,6 +1776,10 @@ clientsend(struct pass *ps)
 		free(ps->memo[i]);
 	free(ps->spmemo);
 	free(ps->omemo);
+	for (i = 0; i < NCC; i++) {
+		qwfree(ps->wide[i]);
+		free(ps->amt[i]);
+	}
 }
 
 static inline __attribute__((always_inline)) void
@@ -1669,12 +1912,14 @@ psreturn(struct ts_reader *r, const char *path, struct psorder *o, uint64_t kept
 		 */
 		if (off >= r->maplen)
 			die_at(EX_SOFTWARE, path, 0, "", "not the offset of an outcome");
-		if (sp != NULL)
+		if (sp != NULL) {
+			/* Unrolled, as psadd's loop that kept them. */
+			_Pragma("GCC unroll 16")
 			for (i = 0; i < NPC; i++) {
 				f[i].p = (const char *)r->map + off + sp[2 * i];
 				f[i].n = sp[2 * i + 1];
 			}
-		else {
+		} else {
 			if (ts_reline(r, (const char *)r->map + off) < 0)
 				die_at(EX_SOFTWARE, path, 0, "", "not the offset of an outcome");
 			for (i = 0; i < NPC; i++)
