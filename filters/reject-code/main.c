@@ -228,7 +228,7 @@ static struct memo {
  * A value of 15 bytes at most as two words: its first and last eight,
  * four or one bytes, which with its length are the value itself.
  */
-static inline __attribute__((always_inline)) void
+static void
 words(const char *s, size_t n, uint64_t *k)
 {
 	uint32_t a, b;
@@ -464,7 +464,7 @@ main(int argc, char *argv[])
 	struct ts_writer ow, pw, hw;
 	struct pub po, pp, ph, ps;
 	int dc[ND], cc[ND], hc[NHC], ch, k, kc, kh = 0, havehold = 0, ncl, nvcol, kid;
-	int run[ND], rfirst[ND], nrun, dm[ND], ndm, dmall, *dx, ndx, dmsub, kx;
+	int run[ND], rfirst[ND], nrun, dm[ND], ndm, dmall;
 	char *oline;
 	size_t olcap;
 	size_t onlen[NO], todaylen;
@@ -639,23 +639,6 @@ main(int argc, char *argv[])
 	for (; k < NOC; k++)
 		if (ow.money[k])
 			die(EX_SOFTWARE, "%s: the outcome's own column %s is money", outpath, ocols[k]);
-	/*
-	 * Those all of the decision's money columns but ndx of them, dx:
-	 * the record's sum is the reader's (recsum, the sum of its money
-	 * columns) less their amounts, not a sum of the others (an add a
-	 * column, tested, a line).
-	 */
-	dx = xmalloc(((size_t)dr.nmcol + 1) * sizeof *dx);
-	for (k = 0, ndx = 0, dmsub = dmall; dmsub && k < dr.nmcol; k++) {
-		for (kx = 0; kx < ndm && dm[kx] != dr.mcol[k]; kx++)
-			;
-		if (kx == ndm)
-			dx[ndx++] = dr.mcol[k];
-	}
-	for (k = 0; dmsub && k < ndm; k++)
-		for (kx = k + 1; kx < ndm; kx++)
-			dmsub &= dm[kx] != dm[k];
-	dmsub &= ndm + ndx == dr.nmcol;
 	oline = xmalloc(olcap = LINE_MAX_ + 256);
 	openout(&pp, newdir, "claims.tsv", &pcpath);
 	ts_wopen(&pw, pp.fd, pcpath, "claim", 1, (const char *const *)cr.cols, ncl);
@@ -782,14 +765,7 @@ main(int argc, char *argv[])
 			 * The decision's money columns, all of them most often:
 			 * its amounts as the reader parsed them (0 when empty).
 			 */
-			if (dmsub) {
-				/* The reader's sum, less the amounts the outcome has not. */
-				sum = dr.recsum;
-				for (j = 0; j < ndx; j++)
-					if (__builtin_sub_overflow(sum, dr.cents[dx[j]], &sum))
-						die(EX_DATAERR, "%s: record sum out of range", outpath);
-			}
-			for (j = 0; dmall && !dmsub && j < ndm; j++)
+			for (j = 0; dmall && j < ndm; j++)
 				if (__builtin_add_overflow(sum, dr.cents[dm[j]], &sum))
 					die(EX_DATAERR, "%s: record sum out of range", outpath);
 			for (j = 0; !dmall && j < ndm; j++) {
@@ -817,10 +793,7 @@ main(int argc, char *argv[])
 				len = (size_t)(fb->p + fb->n - fa->p);
 				if (j > 0)
 					*d++ = '\t';
-				if (len <= 16)
-					few_cpy(d, fa->p, len);
-				else
-					memcpy(d, fa->p, len);
+				memcpy(d, fa->p, len);
 				d += len;
 			}
 			d = ocat(d, onames[o], onlen[o]);
@@ -984,7 +957,6 @@ main(int argc, char *argv[])
 	    (unsigned long long)cnt[O_RECOVER], (unsigned long long)cnt[O_CLIENT],
 	    (unsigned long long)cnt[O_CONFIRMED]);
 	free(oline);
-	free(dx);
 	free(pcpath);
 	free(hpath);
 	free(prevhold);
