@@ -143,6 +143,27 @@ pub_syncfs(const char *final)
 }
 
 int
+pub_syncfs_once(const char *path, const char *final)
+{
+	/* The file systems synced; beyond 16, synced again (no harm). */
+	static dev_t done[16];
+	static size_t ndone;
+	struct stat st;
+	size_t i;
+
+	if (stat(path, &st) < 0)
+		return -1;
+	for (i = 0; i < ndone; i++)
+		if (done[i] == st.st_dev)
+			return 0;
+	if (pub_syncfs(final) < 0)
+		return -1;
+	if (ndone < sizeof done / sizeof done[0])
+		done[ndone++] = st.st_dev;
+	return 0;
+}
+
+int
 pub_rename(struct pub *p)
 {
 	int e;

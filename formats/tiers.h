@@ -653,6 +653,13 @@ void pub_abort(struct pub *p);
  */
 int pub_ready(struct pub *p);
 int pub_syncfs(const char *final);
+/*
+ * pub_syncfs_once(path, final): pub_syncfs(final) unless this process
+ * already synced the file system that holds path (a temporary of final,
+ * or a directory made there): one syncfs a file system for a program's
+ * outputs, whatever their number.
+ */
+int pub_syncfs_once(const char *path, const char *final);
 int pub_rename(struct pub *p);
 int pub_syncdir(const char *final);
 /*

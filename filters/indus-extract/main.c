@@ -636,11 +636,9 @@ static struct {
 } outs[NO];
 
 /*
- * The file systems synced (syncfs) and the directories (fsync), each
- * once: every output's data, then every output's name.
+ * The file systems synced (syncfs, pub_syncfs_once) and the directories
+ * (fsync), each once: every output's data, then every output's name.
  */
-static dev_t *fss;
-static size_t nfss;
 static const char **dirs;
 static size_t ndirs;
 
@@ -648,17 +646,7 @@ static size_t ndirs;
 static void
 syncfs_of(const char *path)
 {
-	struct stat st;
-	size_t i;
-
-	if (stat(path, &st) < 0)
-		die(EX_IOERR, "%s: %s", path, strerror(errno));
-	for (i = 0; i < nfss; i++)
-		if (fss[i] == st.st_dev)
-			return;
-	fss = xrealloc(fss, (nfss + 1) * sizeof *fss);
-	fss[nfss++] = st.st_dev;
-	if (pub_syncfs(path) < 0)
+	if (pub_syncfs_once(path, path) < 0)
 		die(EX_IOERR, "%s: %s", path, strerror(errno));
 }
 
@@ -918,7 +906,6 @@ main(int argc, char *argv[])
 	free(keys[1]);
 	free(offs);
 	free(recs);
-	free(fss);
 	free(dirs);
 	masters_close();
 	free(mfiles);

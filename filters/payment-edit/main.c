@@ -85,19 +85,7 @@ samedir(const char *a, const char *b)
 static void
 syncfs_of(const char *path, const char *final)
 {
-	static dev_t *fss;
-	static size_t nfss;
-	struct stat st;
-	size_t i;
-
-	if (stat(path, &st) < 0)
-		die(EX_IOERR, "%s: %s", final, strerror(errno));
-	for (i = 0; i < nfss; i++)
-		if (fss[i] == st.st_dev)
-			return;
-	fss = xrealloc(fss, (nfss + 1) * sizeof *fss);
-	fss[nfss++] = st.st_dev;
-	if (pub_syncfs(final) < 0)
+	if (pub_syncfs_once(path, final) < 0)
 		die(EX_IOERR, "%s: %s", final, strerror(errno));
 }
 
