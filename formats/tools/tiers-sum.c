@@ -147,7 +147,8 @@ enqueue(size_t from)
 		}
 		queue[nqueue++] = items[i];
 	}
-	qsort(queue + next, nqueue - next, sizeof *queue, bysize);
+	if (nqueue - next > 1)
+		qsort(queue + next, nqueue - next, sizeof *queue, bysize);
 }
 
 /*
