@@ -174,6 +174,15 @@ take(int wait)
 	return it;
 }
 
+/* The error of file it said; the first error gives the status. */
+static void
+failed(const struct item *it)
+{
+	fprintf(stderr, "%s: %s: %s\n", progname_(), it->name, strerror(it->err));
+	if (rc == EX_OK)
+		rc = it->err == ENOENT || it->err == EACCES ? EX_NOINPUT : EX_IOERR;
+}
+
 /*
  * File it ended: with -F its line told at once, a tab and its digest
  * after the line, or its error; otherwise all are told at the end, in
@@ -185,11 +194,9 @@ told(struct item *it)
 	if (!follow)
 		return;
 	pthread_mutex_lock(&outmu);
-	if (it->err != 0) {
-		fprintf(stderr, "%s: %s: %s\n", progname_(), it->name, strerror(it->err));
-		if (rc == EX_OK)
-			rc = it->err == ENOENT || it->err == EACCES ? EX_NOINPUT : EX_IOERR;
-	} else if (printf("%s\t%s\n", it->line, it->hex) < 0 || fflush(stdout) != 0)
+	if (it->err != 0)
+		failed(it);
+	else if (printf("%s\t%s\n", it->line, it->hex) < 0 || fflush(stdout) != 0)
 		die(EX_IOERR, "standard output: %s", strerror(errno));
 	pthread_mutex_unlock(&outmu);
 }
@@ -590,13 +597,9 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < nitems; i++) {
 		if (!follow) {
-			if (items[i]->err != 0) {
-				fprintf(stderr, "%s: %s: %s\n", progname_(), items[i]->name,
-				    strerror(items[i]->err));
-				if (rc == EX_OK)
-					rc = items[i]->err == ENOENT || items[i]->err == EACCES ?
-					    EX_NOINPUT : EX_IOERR;
-			} else if (printf("%s  %s\n", items[i]->hex, items[i]->name) < 0)
+			if (items[i]->err != 0)
+				failed(items[i]);
+			else if (printf("%s  %s\n", items[i]->hex, items[i]->name) < 0)
 				break;
 		}
 		free(items[i]->name);
